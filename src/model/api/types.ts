@@ -1,0 +1,241 @@
+/**
+ * The kops-ts cluster API: `kops.k8s.io/v1alpha2` Cluster and InstanceGroup, with kops's own field
+ * names for the subset kops-ts acts on.
+ *
+ * These interfaces describe the fields kops-ts reads. At run time an object may carry more: every
+ * other field of kops's v1alpha2 API is accepted and preserved (see `schema.ts`), so a manifest that
+ * kops wrote loads, round-trips and is written back whole. Code must therefore never rebuild an
+ * object from these interfaces' fields alone; it clones and edits.
+ */
+
+export const API_VERSION = 'kops.k8s.io/v1alpha2';
+export const KIND_CLUSTER = 'Cluster';
+export const KIND_INSTANCE_GROUP = 'InstanceGroup';
+
+export interface ObjectMeta {
+  name: string;
+  creationTimestamp?: string | null;
+  generation?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+/** An integer or a percentage string such as "25%" (Kubernetes' IntOrString). */
+export type IntOrString = number | string;
+
+export interface RollingUpdate {
+  drainAndTerminate?: boolean;
+  maxUnavailable?: IntOrString;
+  maxSurge?: IntOrString;
+}
+
+export type SubnetType = 'Public' | 'Private' | 'Utility' | 'DualStack';
+
+export interface ClusterSubnetSpec {
+  name: string;
+  zone?: string;
+  region?: string;
+  cidr?: string;
+  ipv6CIDR?: string;
+  /** Id of an existing (shared) subnet: used, never modified. */
+  id?: string;
+  /** Egress for private subnets: a NAT gateway id, `External`, or unset (kops-ts creates a NAT gateway). */
+  egress?: string;
+  type: SubnetType;
+}
+
+export type DNSType = 'Public' | 'Private' | 'None';
+
+export interface TopologySpec {
+  /** Deprecated in kops (the IG role decides), kept for manifests that carry it. */
+  masters?: 'public' | 'private';
+  nodes?: 'public' | 'private';
+  dns?: { type: DNSType };
+  bastion?: { bastionPublicName?: string; idleTimeoutSeconds?: number };
+}
+
+export type LoadBalancerClass = 'Network' | 'Classic';
+export type LoadBalancerType = 'Public' | 'Internal';
+
+export interface LoadBalancerAccessSpec {
+  class?: LoadBalancerClass;
+  type?: LoadBalancerType;
+  idleTimeoutSeconds?: number;
+  crossZoneLoadBalancing?: boolean;
+  additionalSecurityGroups?: string[];
+  sslCertificate?: string;
+}
+
+export interface APISpec {
+  dns?: Record<string, never>;
+  loadBalancer?: LoadBalancerAccessSpec;
+  publicName?: string;
+  additionalSANs?: string[];
+}
+
+export interface EtcdMemberSpec {
+  name: string;
+  instanceGroup?: string;
+  volumeType?: string;
+  volumeIOPS?: number;
+  volumeThroughput?: number;
+  volumeSize?: number;
+  kmsKeyID?: string;
+  encryptedVolume?: boolean;
+}
+
+export interface EtcdClusterSpec {
+  name: string;
+  provider?: string;
+  etcdMembers: EtcdMemberSpec[];
+  version?: string;
+  manager?: { backupRetentionDays?: number; [k: string]: unknown };
+  cpuRequest?: string;
+  memoryRequest?: string;
+}
+
+/** One sub-object per CNI; exactly one is set. */
+export interface NetworkingSpec {
+  kubenet?: Record<string, unknown>;
+  cni?: Record<string, unknown>;
+  calico?: Record<string, unknown>;
+  cilium?: Record<string, unknown>;
+  flannel?: Record<string, unknown>;
+  kindnet?: Record<string, unknown>;
+  amazonvpc?: Record<string, unknown>;
+  canal?: Record<string, unknown>;
+  kuberouter?: Record<string, unknown>;
+  gcp?: Record<string, unknown>;
+}
+
+export interface AuthorizationSpec {
+  rbac?: Record<string, unknown>;
+  alwaysAllow?: Record<string, unknown>;
+}
+
+export interface IAMSpec {
+  legacy?: boolean;
+  allowContainerRegistry?: boolean;
+  useServiceAccountExternalPermissions?: boolean;
+}
+
+export interface KubeletConfigSpec {
+  anonymousAuth?: boolean;
+  featureGates?: Record<string, string>;
+  [k: string]: unknown;
+}
+
+export interface CloudProviderSpec {
+  aws?: Record<string, unknown>;
+  gce?: Record<string, unknown>;
+}
+
+export interface ClusterSpec {
+  channel?: string;
+  configBase?: string;
+  /** v1alpha2 accepts a string (`aws`, `gce`) as well as the struct form. */
+  cloudProvider?: string | CloudProviderSpec;
+  kubernetesVersion?: string;
+  /** GCE project. */
+  project?: string;
+  networkCIDR?: string;
+  networkID?: string;
+  nonMasqueradeCIDR?: string;
+  podCIDR?: string;
+  serviceClusterIPRange?: string;
+  subnets?: ClusterSubnetSpec[];
+  topology?: TopologySpec;
+  api?: APISpec;
+  dnsZone?: string;
+  masterPublicName?: string;
+  kubernetesApiAccess?: string[];
+  sshAccess?: string[];
+  sshKeyName?: string;
+  nodePortAccess?: string[];
+  etcdClusters?: EtcdClusterSpec[];
+  networking?: NetworkingSpec;
+  authorization?: AuthorizationSpec;
+  iam?: IAMSpec;
+  kubelet?: KubeletConfigSpec;
+  rollingUpdate?: RollingUpdate;
+  cloudLabels?: Record<string, string>;
+  kubeAPIServer?: Record<string, unknown>;
+}
+
+export interface Cluster {
+  apiVersion: typeof API_VERSION;
+  kind: typeof KIND_CLUSTER;
+  metadata: ObjectMeta;
+  spec: ClusterSpec;
+}
+
+/** `Master` is v1alpha2's spelling of `ControlPlane`; both are accepted, kops writes `Master`. */
+export type InstanceGroupRole = 'Master' | 'ControlPlane' | 'Node' | 'Bastion' | 'APIServer';
+
+export interface VolumeSpec {
+  size?: number;
+  type?: string;
+  iops?: number;
+  throughput?: number;
+  encryption?: boolean;
+  encryptionKey?: string;
+}
+
+export interface InstanceMetadataOptions {
+  httpPutResponseHopLimit?: number;
+  httpTokens?: 'required' | 'optional';
+}
+
+export interface InstanceGroupSpec {
+  role: InstanceGroupRole;
+  image?: string;
+  machineType?: string;
+  minSize?: number;
+  maxSize?: number;
+  subnets?: string[];
+  zones?: string[];
+  rootVolume?: VolumeSpec;
+  /** kops's older flat root-volume fields, still accepted in v1alpha2. */
+  rootVolumeSize?: number;
+  rootVolumeType?: string;
+  rootVolumeEncryption?: boolean;
+  nodeLabels?: Record<string, string>;
+  taints?: string[];
+  cloudLabels?: Record<string, string>;
+  rollingUpdate?: RollingUpdate;
+  instanceMetadata?: InstanceMetadataOptions;
+  associatePublicIp?: boolean;
+  additionalSecurityGroups?: string[];
+}
+
+export interface InstanceGroup {
+  apiVersion: typeof API_VERSION;
+  kind: typeof KIND_INSTANCE_GROUP;
+  metadata: ObjectMeta & { labels?: Record<string, string> };
+  spec: InstanceGroupSpec;
+}
+
+export type KopsObject = Cluster | InstanceGroup;
+
+/** The role as kops-ts reasons about it (`Master` folded into `ControlPlane`). */
+export type NormalizedRole = 'ControlPlane' | 'Node' | 'Bastion' | 'APIServer';
+
+export function normalizeRole(role: InstanceGroupRole): NormalizedRole {
+  return role === 'Master' ? 'ControlPlane' : role;
+}
+
+/** The label kops puts on every InstanceGroup to tie it to its cluster. */
+export const LABEL_CLUSTER_NAME = 'kops.k8s.io/cluster';
+
+/** The cloud provider of a cluster, whichever v1alpha2 spelling the manifest uses. */
+export function cloudProviderOf(spec: ClusterSpec): 'aws' | 'gce' | string | undefined {
+  const cp = spec.cloudProvider;
+  if (typeof cp === 'string') return cp;
+  if (cp && typeof cp === 'object') {
+    if (cp.aws !== undefined) return 'aws';
+    if (cp.gce !== undefined) return 'gce';
+    const keys = Object.keys(cp);
+    return keys[0];
+  }
+  return undefined;
+}

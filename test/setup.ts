@@ -1,0 +1,2 @@
+// Runs before every test file. @peculiar/x509 needs the reflect polyfill loaded first.
+import 'reflect-metadata';
