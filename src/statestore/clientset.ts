@@ -1,0 +1,259 @@
+/**
+ * A typed clientset over a `StateStore`: Clusters, InstanceGroups, SSH keys, the completed spec and
+ * the kops version, in kops's layout (layout.ts).
+ *
+ * Every read returns the object with its version; every replace takes the version it is based on
+ * and fails with `StateConflict` if the stored object changed since (kops has no such check and
+ * loses updates). Replacing or deleting `config` or an instance group first keeps the previous
+ * bytes in the history. As in kops, an update bumps `metadata.generation` when the spec changed, a
+ * create sets `metadata.creationTimestamp` if missing (and leaves `generation` unset), and instance
+ * groups carry the label `kops.k8s.io/cluster: <cluster>`.
+ */
+import type { Cluster, InstanceGroup } from '../model/api/types.js';
+import { KopsError } from '../diagnostics.js';
+import { decodeObject, deepEqual, encodeObject } from './codec.js';
+import { conflictError, stateError } from './errors.js';
+import { createClusterState, type CreateClusterOptions, type CreatedCluster } from './create-cluster.js';
+import { keepHistory } from './history.js';
+import { KNOWN_CLUSTER_FILES, KNOWN_CLUSTER_PREFIXES, clusterPaths } from './layout.js';
+import { isoSeconds, labelInstanceGroup, prepareNew } from './meta.js';
+import { validateName } from './paths.js';
+import { colonHex, sshPublicKeyFingerprint } from './ssh.js';
+import { StateErrorCode, type StateStore, type StoredObject } from './types.js';
+
+export interface Versioned<T> {
+  readonly object: T;
+  /** Pass back as `ifVersion` to replace or delete exactly this version. */
+  readonly version: string;
+  readonly path: string;
+}
+
+export interface SSHPublicKeyEntry {
+  /** The MD5 fingerprint, `aa:bb:...`. */
+  readonly id: string;
+  readonly publicKey: string;
+  readonly path: string;
+}
+
+export interface ClientsetOptions {
+  /** Clock for timestamps, history stamps and the create lock (tests inject one). */
+  readonly now?: () => Date;
+}
+
+export class Clientset {
+  readonly store: StateStore;
+  private readonly now: () => Date;
+
+  constructor(store: StateStore, opts: ClientsetOptions = {}) {
+    this.store = store;
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  /** Names of the clusters in the store (those with a `<name>/config`), sorted. */
+  async listClusters(): Promise<string[]> {
+    const paths = await this.store.list('');
+    return paths.map((p) => p.split('/')).filter((s) => s.length === 2 && s[1] === 'config').map((s) => s[0]!);
+  }
+
+  async findCluster(name: string): Promise<Versioned<Cluster> | undefined> {
+    const path = clusterPaths.config(name);
+    const obj = await this.store.read(path);
+    if (!obj) return undefined;
+    const cluster = decodeObject<Cluster>(this.store.url, path, obj.data);
+    if (!cluster.metadata.name) cluster.metadata.name = name;
+    return { object: cluster, version: obj.version, path };
+  }
+
+  /** The cluster, or `ClusterNotFound`. */
+  async getCluster(name: string): Promise<Versioned<Cluster>> {
+    const found = await this.findCluster(name);
+    if (!found) throw this.clusterNotFound(name);
+    return found;
+  }
+
+  /** Creates the cluster, its instance groups and SSH keys, all or nothing (see create-cluster.ts). */
+  createCluster(cluster: Cluster, instanceGroups: readonly InstanceGroup[], opts: CreateClusterOptions = {}): Promise<CreatedCluster> {
+    return createClusterState(this.store, this.now, cluster, instanceGroups, opts);
+  }
+
+  /** Replaces `config` if it is still at `ifVersion`; keeps the previous one in the history. */
+  async updateCluster(cluster: Cluster, ifVersion: string): Promise<Versioned<Cluster>> {
+    const name = cluster.metadata?.name ?? '';
+    const path = clusterPaths.config(name);
+    const current = await this.store.read(path);
+    if (!current) throw this.clusterNotFound(name);
+    const next = this.prepareUpdate(path, current, cluster, ifVersion);
+    await keepHistory(this.store, name, 'config', current, this.now());
+    const { version } = await this.store.write(path, encodeObject(next), { ifVersion });
+    return { object: next, version, path };
+  }
+
+  /** The cluster's instance groups, sorted by name. */
+  async listInstanceGroups(cluster: string): Promise<Versioned<InstanceGroup>[]> {
+    const prefix = clusterPaths.instanceGroups(cluster);
+    const names = (await this.store.list(prefix)).map((p) => p.slice(prefix.length)).filter((n) => !n.includes('/'));
+    if (names.length === 0 && !(await this.store.read(clusterPaths.config(cluster)))) throw this.clusterNotFound(cluster);
+    const found = await Promise.all(names.map((n) => this.findInstanceGroup(cluster, n)));
+    return found.filter((ig): ig is Versioned<InstanceGroup> => ig !== undefined);
+  }
+
+  async findInstanceGroup(cluster: string, name: string): Promise<Versioned<InstanceGroup> | undefined> {
+    const path = clusterPaths.instanceGroup(cluster, name);
+    const obj = await this.store.read(path);
+    if (!obj) return undefined;
+    const ig = decodeObject<InstanceGroup>(this.store.url, path, obj.data);
+    if (!ig.metadata.name) ig.metadata.name = name;
+    return { object: ig, version: obj.version, path };
+  }
+
+  /** The instance group, or `InstanceGroupNotFound`. */
+  async getInstanceGroup(cluster: string, name: string): Promise<Versioned<InstanceGroup>> {
+    const found = await this.findInstanceGroup(cluster, name);
+    if (!found) throw this.instanceGroupNotFound(cluster, name);
+    return found;
+  }
+
+  async createInstanceGroup(cluster: string, ig: InstanceGroup): Promise<Versioned<InstanceGroup>> {
+    const name = ig.metadata?.name ?? '';
+    const path = clusterPaths.instanceGroup(cluster, name);
+    if (!(await this.store.read(clusterPaths.config(cluster)))) throw this.clusterNotFound(cluster);
+    const next = prepareNew(ig, this.now(), cluster);
+    try {
+      const { version } = await this.store.write(path, encodeObject(next), { ifAbsent: true });
+      return { object: next, version, path };
+    } catch (e) {
+      if (!KopsError.is(e, StateErrorCode.Conflict)) throw e;
+      throw stateError('InstanceGroupExists', `instance group "${name}" already exists in cluster "${cluster}"`, {
+        file: `${this.store.url}/${path}`,
+        hint: `use 'kops-ts edit instancegroup ${name}' or 'kops-ts replace -f' to change it`,
+        cause: e,
+      });
+    }
+  }
+
+  /** Replaces an instance group if it is still at `ifVersion`; keeps the previous one in the history. */
+  async updateInstanceGroup(cluster: string, ig: InstanceGroup, ifVersion: string): Promise<Versioned<InstanceGroup>> {
+    const name = ig.metadata?.name ?? '';
+    const path = clusterPaths.instanceGroup(cluster, name);
+    const current = await this.store.read(path);
+    if (!current) throw this.instanceGroupNotFound(cluster, name);
+    const next = this.prepareUpdate(path, current, ig, ifVersion);
+    labelInstanceGroup(next, cluster);
+    await keepHistory(this.store, cluster, `instancegroup/${name}`, current, this.now());
+    const { version } = await this.store.write(path, encodeObject(next), { ifVersion });
+    return { object: next, version, path };
+  }
+
+  /** Deletes an instance group (only `ifVersion`, when given), keeping it in the history. */
+  async deleteInstanceGroup(cluster: string, name: string, ifVersion?: string): Promise<void> {
+    const path = clusterPaths.instanceGroup(cluster, name);
+    const current = await this.store.read(path);
+    if (!current) throw this.instanceGroupNotFound(cluster, name);
+    if (ifVersion !== undefined && current.version !== ifVersion) throw conflictError(this.store.url, path, 'changed');
+    await keepHistory(this.store, cluster, `instancegroup/${name}`, current, this.now());
+    await this.store.delete(path, { ifVersion: current.version });
+  }
+
+  /** Stores an admin SSH public key; returns its id (kops's MD5 fingerprint, `aa:bb:...`). */
+  async addSSHPublicKey(cluster: string, publicKey: string): Promise<string> {
+    const id = sshPublicKeyFingerprint(publicKey);
+    await this.store.write(clusterPaths.sshPublicKey(cluster, id), publicKey);
+    return id;
+  }
+
+  async listSSHPublicKeys(cluster: string): Promise<SSHPublicKeyEntry[]> {
+    const prefix = clusterPaths.sshPublicKeys(cluster);
+    const paths = (await this.store.list(prefix)).filter((p) => !p.slice(prefix.length).includes('/'));
+    const keys = await Promise.all(
+      paths.map(async (path) => {
+        const obj = await this.store.read(path);
+        return obj ? { id: colonHex(path.slice(prefix.length)), publicKey: new TextDecoder().decode(obj.data), path } : undefined;
+      }),
+    );
+    return keys.filter((k): k is SSHPublicKeyEntry => k !== undefined);
+  }
+
+  async deleteSSHPublicKey(cluster: string, id: string): Promise<void> {
+    await this.store.delete(clusterPaths.sshPublicKey(cluster, id));
+  }
+
+  /** The completed spec written by the last successful apply, if any. */
+  async readCompletedSpec(cluster: string): Promise<Versioned<Cluster> | undefined> {
+    const path = clusterPaths.completedSpec(cluster);
+    const obj = await this.store.read(path);
+    return obj ? { object: decodeObject<Cluster>(this.store.url, path, obj.data), version: obj.version, path } : undefined;
+  }
+
+  async writeCompletedSpec(cluster: string, completed: Cluster, ifVersion?: string): Promise<{ version: string; path: string }> {
+    const path = clusterPaths.completedSpec(cluster);
+    const { version } = await this.store.write(path, encodeObject(completed), ifVersion === undefined ? {} : { ifVersion });
+    return { version, path };
+  }
+
+  /** The kops-ts version that last applied this cluster, if any. */
+  async readKopsVersion(cluster: string): Promise<string | undefined> {
+    const obj = await this.store.read(clusterPaths.kopsVersion(cluster));
+    return obj ? new TextDecoder().decode(obj.data).trim() : undefined;
+  }
+
+  async writeKopsVersion(cluster: string, version: string): Promise<void> {
+    await this.store.write(clusterPaths.kopsVersion(cluster), version);
+  }
+
+  /**
+   * Deletes the cluster's state, `config` last (so an interrupted delete can be re-run). Like kops,
+   * it refuses when objects it does not know are present, unless their prefixes are passed in
+   * `extraPrefixes`. The lock is left to its holder to release. Returns the deleted paths.
+   */
+  async deleteClusterState(cluster: string, opts: { extraPrefixes?: readonly string[] } = {}): Promise<string[]> {
+    validateName('cluster', cluster);
+    const base = `${cluster}/`;
+    const prefixes = [...KNOWN_CLUSTER_PREFIXES, ...(opts.extraPrefixes ?? [])];
+    const all = (await this.store.list(base)).filter((p) => p !== clusterPaths.lock(cluster));
+    const known = (rel: string) => KNOWN_CLUSTER_FILES.includes(rel) || prefixes.some((p) => rel.startsWith(p));
+    const unknown = all.filter((p) => !known(p.slice(base.length)));
+    if (unknown.length > 0) {
+      throw stateError('UnknownClusterState', `refusing to delete the state of cluster "${cluster}": kops-ts does not know ${unknown.length} object(s): ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', ...' : ''}`, {
+        file: this.store.url,
+        hint: 'move or delete those objects yourself, then run the delete again',
+      });
+    }
+    const config = clusterPaths.config(cluster);
+    const rest = all.filter((p) => p !== config);
+    await inBatches(rest, 8, (p) => this.store.delete(p));
+    if (all.includes(config)) await this.store.delete(config);
+    return all;
+  }
+
+  /** A deep copy of `obj` for replacing `current`: generation bumped if the spec changed. */
+  private prepareUpdate<T extends Cluster | InstanceGroup>(path: string, current: StoredObject, obj: T, ifVersion: string): T {
+    if (current.version !== ifVersion) throw conflictError(this.store.url, path, 'changed');
+    const old = decodeObject<T>(this.store.url, path, current.data);
+    const next = structuredClone(obj);
+    const oldGen = old.metadata.generation;
+    if (!deepEqual(old.spec, next.spec)) next.metadata.generation = (oldGen ?? 0) + 1;
+    else if (oldGen !== undefined) next.metadata.generation = oldGen;
+    if (!next.metadata.creationTimestamp) {
+      next.metadata.creationTimestamp = old.metadata.creationTimestamp || isoSeconds(this.now());
+    }
+    return next;
+  }
+
+  private clusterNotFound(name: string): KopsError {
+    return stateError('ClusterNotFound', `cluster "${name}" not found in ${this.store.url}`, {
+      file: this.store.url,
+      hint: "list the clusters in this store with 'kops-ts get clusters', or check --state / KOPS_STATE_STORE",
+    });
+  }
+
+  private instanceGroupNotFound(cluster: string, name: string): KopsError {
+    return stateError('InstanceGroupNotFound', `instance group "${name}" not found in cluster "${cluster}"`, {
+      file: this.store.url,
+      hint: `list them with 'kops-ts get instancegroups --name ${cluster}'`,
+    });
+  }
+}
+
+async function inBatches<T>(items: readonly T[], size: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn));
+}

@@ -1,0 +1,20 @@
+/** The state store: backends, the cluster lock, spec history and the typed clientset. */
+export * from './types.js';
+export { openStateStore, parseStateStoreURL, resolveStateStoreURL, defaultRegion, SUPPORTED_STATE_STORE_FORMS } from './open.js';
+export type { OpenStateStoreOptions, ParsedStateStoreURL } from './open.js';
+export { MemoryStateStore, resetMemoryStores } from './memory.js';
+export { FileStateStore } from './file.js';
+export type { FileStateStoreOptions } from './file.js';
+export { S3StateStore } from './s3.js';
+export type { S3Encryption, S3StateStoreOptions } from './s3.js';
+export { acquireClusterLock, forceUnlock, readClusterLock, withClusterLock, lockPath, DEFAULT_LOCK_TTL_MS } from './lock.js';
+export type { AcquireLockOptions, ClusterLock, LockTimers, WithLockOptions } from './lock.js';
+export { keepHistory, listHistory, readHistory, historyStamp } from './history.js';
+export type { HistoryEntry, HistoryObject } from './history.js';
+export { Clientset } from './clientset.js';
+export type { ClientsetOptions, SSHPublicKeyEntry, Versioned } from './clientset.js';
+export type { CreateClusterOptions, CreatedCluster } from './create-cluster.js';
+export { clusterPaths, KNOWN_CLUSTER_FILES, KNOWN_CLUSTER_PREFIXES } from './layout.js';
+export { parseKopsYaml, stringifyKopsYaml } from './codec.js';
+export { sshPublicKeyFingerprint, parseSSHPublicKey } from './ssh.js';
+export type { ParsedSSHPublicKey } from './ssh.js';

@@ -1,0 +1,128 @@
+/**
+ * Choosing and opening a state store from its URL: `--state`, else `KOPS_STATE_STORE`.
+ *
+ * Supported: `s3://bucket[/prefix]`, `file:///abs/path` (or a bare absolute path, as kops accepts)
+ * and `memory://name` (tests, in-process runs). `gs://` is planned.
+ */
+import { isAbsolute, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AwsClients, type AwsClientOptions } from '../cloud/aws/clients.js';
+import { KopsError } from '../diagnostics.js';
+import { FileStateStore, type FileStateStoreOptions } from './file.js';
+import { MemoryStateStore } from './memory.js';
+import { S3StateStore, type S3Encryption } from './s3.js';
+import { StateErrorCode, type StateStore } from './types.js';
+
+export const SUPPORTED_STATE_STORE_FORMS = ['s3://bucket[/prefix]', 'file:///abs/path', 'memory://name'] as const;
+
+export type ParsedStateStoreURL =
+  | { readonly scheme: 's3'; readonly bucket: string; readonly prefix: string }
+  | { readonly scheme: 'file'; readonly path: string }
+  | { readonly scheme: 'memory'; readonly name: string };
+
+export interface OpenStateStoreOptions {
+  /** Client options for `s3://` (region, credentials; tests add an endpoint and hooks). */
+  readonly aws?: AwsClientOptions;
+  /** Reuse the run's clients instead (shares retry state and request counting). */
+  readonly awsClients?: AwsClients;
+  /** `s3://` server-side encryption; default `auto` (see s3.ts). */
+  readonly s3Encryption?: S3Encryption;
+  /** `file://` lock tuning (tests). */
+  readonly file?: FileStateStoreOptions;
+  /** Where `AWS_REGION` / `AWS_DEFAULT_REGION` are read (default `process.env`). */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** Opens the store at `url`; nothing is contacted until the first operation. */
+export function openStateStore(url: string, opts: OpenStateStoreOptions = {}): StateStore {
+  const parsed = parseStateStoreURL(url);
+  switch (parsed.scheme) {
+    case 'memory':
+      return new MemoryStateStore(parsed.name);
+    case 'file':
+      return new FileStateStore(parsed.path, opts.file);
+    case 's3': {
+      const clients = opts.awsClients ?? new AwsClients(opts.aws ?? { region: defaultRegion(opts.env ?? process.env) });
+      return new S3StateStore({
+        bucket: parsed.bucket,
+        prefix: parsed.prefix,
+        client: clients.s3,
+        ...(opts.s3Encryption ? { serverSideEncryption: opts.s3Encryption } : {}),
+      });
+    }
+  }
+}
+
+/** `AWS_REGION`, else `AWS_DEFAULT_REGION`, else `us-east-1`. */
+export function defaultRegion(env: NodeJS.ProcessEnv = process.env): string {
+  return env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1';
+}
+
+/** The store URL: the `--state` flag, else `KOPS_STATE_STORE`, else a `MissingStateStore` error. */
+export function resolveStateStoreURL(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
+  const url = flag?.trim() || env.KOPS_STATE_STORE?.trim();
+  if (url) return url;
+  throw new KopsError('MissingStateStore', 'no state store given', {
+    hint: 'pass --state or set KOPS_STATE_STORE, e.g. KOPS_STATE_STORE=s3://my-bucket, or file://$HOME/.kops-ts/state for a local trial',
+    exitCode: 2,
+  });
+}
+
+/** Parses and checks a state-store URL; an unsupported or malformed one is `InvalidStateStoreURL`. */
+export function parseStateStoreURL(url: string): ParsedStateStoreURL {
+  const raw = url.trim();
+  if (raw.startsWith('/')) return { scheme: 'file', path: checkFilePath(url, normalize(raw)) };
+  const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/(.*)$/.exec(raw);
+  if (!m) throw invalidURL(url, 'it is not a URL or an absolute path');
+  const scheme = m[1]!.toLowerCase();
+  const rest = m[2]!;
+  switch (scheme) {
+    case 's3':
+      return parseS3(url, rest);
+    case 'file':
+      return { scheme: 'file', path: checkFilePath(url, fileURLPath(url, raw)) };
+    case 'memory':
+      if (rest === '' || !/^[A-Za-z0-9._-]+$/.test(rest)) throw invalidURL(url, 'the name after memory:// must be letters, digits, ".", "_" or "-"');
+      return { scheme: 'memory', name: rest };
+    case 'gs':
+      throw invalidURL(url, 'Google Cloud Storage (gs://) state stores are planned but not supported yet');
+    default:
+      throw invalidURL(url, `the scheme "${scheme}://" is not supported`);
+  }
+}
+
+function parseS3(url: string, rest: string): ParsedStateStoreURL {
+  const slash = rest.indexOf('/');
+  const bucket = slash < 0 ? rest : rest.slice(0, slash);
+  const prefix = (slash < 0 ? '' : rest.slice(slash + 1)).replace(/\/+$/, '');
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) || bucket.includes('..')) {
+    throw invalidURL(url, `"${bucket}" is not a valid S3 bucket name (3-63 lowercase letters, digits, "." and "-")`);
+  }
+  if (prefix !== '' && prefix.split('/').some((s) => s === '' || s === '.' || s === '..')) {
+    throw invalidURL(url, 'the prefix after the bucket has an empty, "." or ".." segment');
+  }
+  return { scheme: 's3', bucket, prefix };
+}
+
+function fileURLPath(url: string, raw: string): string {
+  try {
+    return fileURLToPath(raw);
+  } catch (e) {
+    throw invalidURL(url, 'a file URL needs an absolute path and no host: file:///abs/path', e);
+  }
+}
+
+function checkFilePath(url: string, path: string): string {
+  if (!isAbsolute(path)) throw invalidURL(url, 'the path must be absolute');
+  const trimmed = path.replace(/\/+$/, '');
+  if (trimmed === '') throw invalidURL(url, 'the path must name a folder, not the filesystem root');
+  return trimmed;
+}
+
+function invalidURL(url: string, why: string, cause?: unknown): KopsError {
+  return new KopsError(StateErrorCode.InvalidURL, `invalid state store URL "${url}": ${why}`, {
+    hint: `use one of ${SUPPORTED_STATE_STORE_FORMS.join(', ')} (gs:// is planned)`,
+    exitCode: 2,
+    ...(cause !== undefined ? { cause } : {}),
+  });
+}
