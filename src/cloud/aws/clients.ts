@@ -71,7 +71,8 @@ export class AwsClients {
     return this.get('route53', (c) => new Route53Client(c));
   }
   get s3(): S3Client {
-    return this.get('s3', (c) => new S3Client({ ...c, forcePathStyle: c.endpoint !== undefined ? true : undefined }));
+    // followRegionRedirects: a state bucket in another region than the cluster still works.
+    return this.get('s3', (c) => new S3Client({ ...c, forcePathStyle: c.endpoint !== undefined ? true : undefined, followRegionRedirects: true }));
   }
   get sts(): STSClient {
     return this.get('sts', (c) => new STSClient(c));
