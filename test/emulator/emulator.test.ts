@@ -24,3 +24,14 @@ describe('emulator harness', () => {
     expect(() => selectedEmulator({ KOPS_TS_EMULATOR: 'docker' })).toThrow(/expected "moto" or "localstack"/);
   });
 });
+
+describe('emulator images', () => {
+  it("knows kops's default Ubuntu 24.04 image, owned by Canonical", async () => {
+    const { DescribeImagesCommand } = await import('@aws-sdk/client-ec2');
+    const t = testAws();
+    const out = await t.clients.ec2.send(
+      new DescribeImagesCommand({ Owners: ['099720109477'], Filters: [{ Name: 'name', Values: ['ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*'] }] }),
+    );
+    expect(out.Images?.map((i) => i.ImageId)).toEqual(['ami-0b1e8c4d5a6f70001']);
+  });
+});

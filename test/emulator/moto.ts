@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 
 export interface RunningEmulator {
   readonly endpoint: string;
@@ -24,12 +25,17 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startMoto(opts: { logFile?: string; binary?: string } = {}): Promise<RunningEmulator> {
+/** The AMIs the emulator knows: a fixture with the Canonical images kops's stable channel names. */
+export const MOTO_AMIS_PATH = fileURLToPath(new URL('./amis.json', import.meta.url));
+
+export async function startMoto(opts: { logFile?: string; binary?: string; amisPath?: string } = {}): Promise<RunningEmulator> {
   const port = await freePort();
   const fd = openSync(opts.logFile ?? '/dev/null', 'a');
   const child: ChildProcess = spawn(opts.binary ?? 'moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', fd, fd],
     detached: false,
+    // The images AWS has and moto lacks: kops's default (Canonical Ubuntu 24.04) among them.
+    env: { ...process.env, MOTO_AMIS_PATH: opts.amisPath ?? MOTO_AMIS_PATH },
   });
   closeSync(fd);
   const endpoint = `http://127.0.0.1:${port}`;
