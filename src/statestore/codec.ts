@@ -1,38 +1,15 @@
 /**
- * YAML for the objects in the state store, read the way kops reads them.
- *
- * kops decodes with sigs.k8s.io/yaml (go-yaml v2, YAML 1.1 scalars): `yes`/`no`/`on`/`off`/`y`/`n`
- * are booleans and `0755` is octal. So we parse with YAML 1.1 scalar rules too, minus what go-yaml
- * does not do (base-60 numbers, `!!binary`, `!!set`, ...) and minus timestamps, which stay strings
- * as they do in kops's JSON view. Writing uses the same rules, so a string such as `"yes"` or
- * `"0755"` is quoted and kops reads back exactly what we meant.
+ * Decoding and encoding of the objects in the state store (the YAML rules are kops's: see
+ * src/model/api/yaml.ts).
  *
  * Objects are not validated here and never rebuilt: every field, known or not, round-trips, and
  * keys are written in the object's own order.
  */
-import { parse, stringify, type Tags } from 'yaml';
 import { KopsError } from '../diagnostics.js';
+import { parseKopsYaml, stringifyKopsYaml } from '../model/api/yaml.js';
 import { objectURL } from './errors.js';
 
-const DROPPED = ['binary', 'omap', 'pairs', 'set', 'timestamp'];
-const DROPPED_TAGS = new Set(DROPPED.map((t) => `tag:yaml.org,2002:${t}`));
-const DROPPED_NAMES = new Set([...DROPPED, 'intTime', 'floatTime']);
-
-function kopsTags(tags: Tags): Tags {
-  return tags.filter((t) => (typeof t === 'string' ? !DROPPED_NAMES.has(t) : !DROPPED_TAGS.has(t.tag) && t.format !== 'TIME'));
-}
-
-const OPTIONS = { version: '1.1', customTags: kopsTags } as const;
-
-/** Parses one YAML document the way kops does; throws on malformed YAML. */
-export function parseKopsYaml(text: string): unknown {
-  return parse(text, OPTIONS);
-}
-
-/** Writes `value` as YAML kops reads back identically, in go-yaml's layout (no folding, flush lists). */
-export function stringifyKopsYaml(value: unknown): string {
-  return stringify(value, { ...OPTIONS, lineWidth: 0, indentSeq: false });
-}
+export { parseKopsYaml, stringifyKopsYaml };
 
 /** Decodes a stored object that must be a YAML mapping with a `metadata` mapping. */
 export function decodeObject<T>(storeURL: string, path: string, data: Uint8Array): T {

@@ -77,10 +77,10 @@ export interface EtcdMemberSpec {
   name: string;
   instanceGroup?: string;
   volumeType?: string;
-  volumeIOPS?: number;
+  volumeIops?: number;
   volumeThroughput?: number;
   volumeSize?: number;
-  kmsKeyID?: string;
+  kmsKeyId?: string;
   encryptedVolume?: boolean;
 }
 

@@ -1,0 +1,78 @@
+/** Small commands: `delete instancegroup`, `create sshpublickey`, `version`. */
+import { execFileSync } from 'node:child_process';
+import type { Command } from 'commander';
+import { KopsError } from '../../diagnostics.js';
+import { KOPS_TS_VERSION } from '../../version.js';
+import type { CommandContext } from '../context.js';
+import { parseOutputFormat } from '../output.js';
+
+export function registerDeleteInstanceGroup(del: Command, ctx: () => CommandContext): void {
+  del
+    .command('instancegroup <name>')
+    .aliases(['ig', 'instancegroups'])
+    .description('Delete an instance group from the spec (the next update cluster removes its cloud resources)')
+    .option('-y, --yes', 'really delete')
+    .action(async (igName: string, flags: { yes?: boolean }) => {
+      const c = ctx();
+      const cs = c.clientset();
+      const name = c.clusterName();
+      const ig = await cs.getInstanceGroup(name, igName);
+      if (ig.object.spec.role === 'Master' || ig.object.spec.role === 'ControlPlane') {
+        const cluster = (await cs.getCluster(name)).object;
+        const member = (cluster.spec.etcdClusters ?? []).some((e) => (e.etcdMembers ?? []).some((m) => m.instanceGroup === igName));
+        if (member) {
+          throw new KopsError('InstanceGroupInUse', `instance group "${igName}" holds etcd members`, { hint: 'remove its etcd members from the cluster spec first (kops-ts edit cluster)' });
+        }
+      }
+      if (!flags.yes) {
+        c.io.stdout(`InstanceGroup/${igName} will be deleted from cluster ${name}.\nMust specify --yes to delete instancegroup\n`);
+        return;
+      }
+      await cs.deleteInstanceGroup(name, igName, ig.version);
+      c.io.stdout(`InstanceGroup "${igName}" deleted from the spec. Its cloud resources go with the next: kops-ts update cluster --name ${name} --yes\n`);
+    });
+}
+
+export function registerCreateSSHPublicKey(create: Command, ctx: () => CommandContext): void {
+  create
+    .command('sshpublickey')
+    .description('Add an admin SSH public key (kept under pki/ssh/public/admin/)')
+    .option('-i, --ssh-public-key <file>', 'the public key file')
+    .action(async (flags: { sshPublicKey?: string }) => {
+      const c = ctx();
+      if (!flags.sshPublicKey) throw new KopsError('MissingFile', 'no public key given', { hint: 'pass -i <file.pub>', exitCode: 2 });
+      let key: string;
+      try {
+        key = c.io.readFile(flags.sshPublicKey).trim();
+      } catch {
+        throw new KopsError('SSHKeyNotFound', `cannot read ${flags.sshPublicKey}`, { hint: 'give the path of a public key file', exitCode: 2 });
+      }
+      const name = c.clusterName();
+      await c.clientset().getCluster(name);
+      const id = await c.clientset().addSSHPublicKey(name, key);
+      c.io.stdout(`Added SSH public key ${id} to cluster ${name}\n`);
+    });
+}
+
+function gitSha(): string | undefined {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: new URL('.', import.meta.url), stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    return undefined;
+  }
+}
+
+export function registerVersion(program: Command, ctx: () => CommandContext): void {
+  program
+    .command('version')
+    .description('Print the kops-ts version')
+    .option('-o, --output <format>', 'table or json', 'table')
+    .action((flags: { output?: string }) => {
+      const c = ctx();
+      const format = parseOutputFormat(flags.output, ['table', 'json', 'yaml']);
+      const sha = gitSha();
+      if (format === 'json') c.io.stdout(`${JSON.stringify({ clientVersion: KOPS_TS_VERSION, ...(sha ? { gitCommit: sha } : {}) })}\n`);
+      else if (format === 'yaml') c.io.stdout(`clientVersion: ${KOPS_TS_VERSION}\n${sha ? `gitCommit: ${sha}\n` : ''}`);
+      else c.io.stdout(`Client version: ${KOPS_TS_VERSION}${sha ? ` (git-${sha})` : ''}\n`);
+    });
+}

@@ -1,0 +1,44 @@
+/** The global flags every command shares, resolved once: state store, cluster name, verbosity. */
+import { KopsError } from '../diagnostics.js';
+import { Clientset } from '../statestore/clientset.js';
+import { openStateStore, resolveStateStoreURL } from '../statestore/open.js';
+import type { CliIO } from './io.js';
+
+export interface GlobalOptions {
+  readonly state?: string;
+  readonly name?: string;
+  readonly v?: string;
+}
+
+export interface CommandContext {
+  readonly io: CliIO;
+  readonly globals: GlobalOptions;
+  readonly verbose: boolean;
+  clientset(): Clientset;
+  /** `--name`, the positional name, or `KOPS_CLUSTER_NAME`; an error naming all three when none. */
+  clusterName(positional?: string): string;
+  warn(message: string): void;
+}
+
+export function commandContext(io: CliIO, globals: GlobalOptions): CommandContext {
+  let cs: Clientset | undefined;
+  return {
+    io,
+    globals,
+    verbose: Number(globals.v ?? 0) > 0,
+    clientset() {
+      cs ??= new Clientset(openStateStore(resolveStateStoreURL(globals.state, io.env as NodeJS.ProcessEnv), { env: io.env as NodeJS.ProcessEnv }));
+      return cs;
+    },
+    clusterName(positional) {
+      const name = positional ?? globals.name ?? io.env.KOPS_CLUSTER_NAME;
+      if (!name) {
+        throw new KopsError('MissingClusterName', 'no cluster name given', { hint: 'pass --name <cluster>, give it as an argument, or set KOPS_CLUSTER_NAME', exitCode: 2 });
+      }
+      return name;
+    },
+    warn(message) {
+      io.stderr(`warning: ${message}\n`);
+    },
+  };
+}

@@ -1,0 +1,31 @@
+/**
+ * What the CLI touches outside itself, injectable so that tests run commands in-process: output
+ * streams, whether they are terminals, the environment, files and the editor.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+export interface CliIO {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly isTTY: boolean;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly readFile: (path: string) => string;
+  /** Opens `path` in the user's editor and waits; returns the editor's exit code. */
+  readonly edit: (path: string) => number;
+}
+
+export function processIO(): CliIO {
+  return {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    isTTY: Boolean(process.stdout.isTTY),
+    env: process.env,
+    readFile: (p) => (p === '-' ? readFileSync(0, 'utf8') : readFileSync(p, 'utf8')),
+    edit: (path) => {
+      const editor = process.env.KUBE_EDITOR ?? process.env.EDITOR ?? 'vi';
+      const r = spawnSync(`${editor} "${path.replace(/"/g, '\\"')}"`, { stdio: 'inherit', shell: true });
+      return r.status ?? 1;
+    },
+  };
+}

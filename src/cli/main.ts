@@ -1,0 +1,78 @@
+/**
+ * The kops-ts command line: a thin shell over the library. `run` parses, dispatches and turns
+ * every failure into one stderr line per problem and an exit code; it never calls process.exit.
+ */
+import { Command, CommanderError } from 'commander';
+import { ExitCode } from '../diagnostics.js';
+import { KOPS_TS_VERSION } from '../version.js';
+import { commandContext, type CommandContext, type GlobalOptions } from './context.js';
+import { reportError } from './errors.js';
+import { processIO, type CliIO } from './io.js';
+import { registerCreateCluster, rewriteAliases } from './commands/create-cluster.js';
+import { createFromFile, registerReplace } from './commands/create-file.js';
+import { registerEdit } from './commands/edit.js';
+import { registerGet } from './commands/get.js';
+import { registerCreateSSHPublicKey, registerDeleteInstanceGroup, registerVersion } from './commands/misc.js';
+
+export function buildProgram(io: CliIO): Command {
+  const program = new Command('kops-ts');
+  let context: CommandContext | undefined;
+  const ctx = () => (context ??= commandContext(io, program.opts<GlobalOptions>()));
+  program
+    .description('kops-ts: Kubernetes clusters from specs in an object store, in the tradition of kops')
+    .version(KOPS_TS_VERSION, '--version', 'print the version')
+    .option('--state <url>', 'state store: s3://bucket[/prefix], file:///abs/path or memory://name (env KOPS_STATE_STORE)')
+    .option('--name <cluster>', 'cluster name (env KOPS_CLUSTER_NAME)')
+    .option('-v, --v <level>', 'log level; > 0 adds stack traces to errors', '0')
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s), outputError: () => undefined });
+
+  const create = program
+    .command('create')
+    .description('Create a cluster, objects from a manifest (-f), or an SSH public key')
+    .option('-f, --filename <file>', 'manifest with a Cluster and/or InstanceGroups (- for standard input)')
+    .action(async (flags: { filename?: string }) => createFromFile(ctx(), flags.filename));
+  registerCreateCluster(create, ctx);
+  registerCreateSSHPublicKey(create, ctx);
+  registerReplace(program, ctx);
+  registerGet(program, ctx);
+  registerEdit(program, ctx);
+  const del = program.command('delete').description('Delete instance groups');
+  registerDeleteInstanceGroup(del, ctx);
+  registerVersion(program, ctx);
+  for (const c of allCommands(program)) c.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);
+  return program;
+}
+
+function allCommands(cmd: Command): Command[] {
+  return cmd.commands.flatMap((c) => [c, ...allCommands(c)]);
+}
+
+/** Commander's usage errors as one line: `error: unknown option '--zonez' (Did you mean --zones?)`. */
+function usageLine(e: CommanderError): string {
+  const text = e.message.replace(/^error:\s*/i, '').replace(/\s*\n\s*/g, ' ').trim();
+  return `error: ${text}: see kops-ts --help`;
+}
+
+export async function run(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(rewriteAliases(argv), { from: 'user' });
+    return ExitCode.OK;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return ExitCode.OK;
+      if (e.code === 'commander.executeSubCommandAsync') return ExitCode.OK;
+      io.stderr(`${usageLine(e)}\n`);
+      return ExitCode.USAGE_OR_CHANGES;
+    }
+    const verbose = Number(program.opts<GlobalOptions>().v ?? 0) > 0;
+    return reportError(e, io, verbose);
+  }
+}
+
+/** Entry point when run as a program. */
+export async function main(): Promise<void> {
+  process.exitCode = await run(process.argv.slice(2));
+}

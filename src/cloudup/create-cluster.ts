@@ -1,0 +1,37 @@
+/**
+ * Creating a cluster's spec in the state store: validate everything first (all problems at once),
+ * then write all-or-nothing. Shared by `create cluster` (flags) and `create -f` (manifests).
+ */
+import { KopsError, hasErrors, type Diagnostic } from '../diagnostics.js';
+import { completeCluster } from '../model/completion.js';
+import { validateCluster } from '../model/validation.js';
+import type { Cluster, InstanceGroup } from '../model/api/types.js';
+import type { Clientset } from '../statestore/clientset.js';
+
+export interface CreateClusterSpecOptions {
+  readonly clientset: Clientset;
+  readonly cluster: Cluster;
+  readonly instanceGroups: readonly InstanceGroup[];
+  readonly sshPublicKeys?: readonly string[];
+  /** Where the objects came from, for diagnostics (a manifest file). */
+  readonly file?: string;
+}
+
+/** Validates the spec as it will be applied (completed); returns every problem. */
+export function checkSpec(cluster: Cluster, instanceGroups: readonly InstanceGroup[], file?: string): Diagnostic[] {
+  const completed = completeCluster(cluster, instanceGroups);
+  return validateCluster(completed.cluster, completed.instanceGroups, file ? { file } : {});
+}
+
+export function invalidSpec(diagnostics: readonly Diagnostic[]): KopsError {
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  return new KopsError('InvalidSpec', `the cluster spec has ${errors.length} problem${errors.length === 1 ? '' : 's'}`, { diagnostics, exitCode: 2 });
+}
+
+/** Validates, then writes config, instance groups and SSH keys; nothing is written on error. */
+export async function createClusterSpec(o: CreateClusterSpecOptions): Promise<{ warnings: Diagnostic[] }> {
+  const diags = checkSpec(o.cluster, o.instanceGroups, o.file);
+  if (hasErrors(diags)) throw invalidSpec(diags);
+  await o.clientset.createCluster(o.cluster, [...o.instanceGroups], { sshPublicKeys: [...(o.sshPublicKeys ?? [])] });
+  return { warnings: diags };
+}

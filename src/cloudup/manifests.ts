@@ -1,0 +1,98 @@
+/**
+ * `create -f` and `replace -f`: kops manifests applied to the store. Every object is checked, and
+ * the resulting whole cluster validated, before anything is written.
+ */
+import { KopsError, hasErrors, type Diagnostic } from '../diagnostics.js';
+import { parseManifests } from '../model/api/parse.js';
+import { LABEL_CLUSTER_NAME, type Cluster, type InstanceGroup } from '../model/api/types.js';
+import type { Clientset } from '../statestore/clientset.js';
+import { checkSpec, createClusterSpec, invalidSpec } from './create-cluster.js';
+
+export interface ManifestResult {
+  readonly created: string[];
+  readonly replaced: string[];
+  readonly warnings: Diagnostic[];
+}
+
+function split(text: string, file: string): { clusters: Cluster[]; igs: InstanceGroup[]; warnings: Diagnostic[] } {
+  const parsed = parseManifests(text, file);
+  if (hasErrors(parsed.diagnostics)) throw invalidSpec(parsed.diagnostics);
+  const clusters = parsed.objects.filter((o): o is Cluster => o.kind === 'Cluster');
+  const igs = parsed.objects.filter((o): o is InstanceGroup => o.kind === 'InstanceGroup');
+  if (clusters.length > 1) throw new KopsError('InvalidManifest', `${file} holds ${clusters.length} clusters`, { hint: 'give one Cluster per file', exitCode: 2 });
+  return { clusters, igs, warnings: parsed.diagnostics };
+}
+
+function clusterOf(ig: InstanceGroup, fallback: string | undefined): string {
+  const name = ig.metadata.labels?.[LABEL_CLUSTER_NAME] ?? fallback;
+  if (!name) {
+    throw new KopsError('MissingClusterName', `InstanceGroup/${ig.metadata.name} does not say which cluster it belongs to`, {
+      hint: `add the label ${LABEL_CLUSTER_NAME}: <cluster> or pass --name`,
+      exitCode: 2,
+    });
+  }
+  return name;
+}
+
+export async function createFromManifest(cs: Clientset, text: string, file: string, defaultCluster?: string): Promise<ManifestResult> {
+  const { clusters, igs, warnings } = split(text, file);
+  const cluster = clusters[0];
+  if (cluster) {
+    await createClusterSpec({ clientset: cs, cluster, instanceGroups: igs, file });
+    return { created: [`Cluster/${cluster.metadata.name}`, ...igs.map((g) => `InstanceGroup/${g.metadata.name}`)], replaced: [], warnings };
+  }
+  const created: string[] = [];
+  for (const ig of igs) {
+    const name = clusterOf(ig, defaultCluster);
+    const current = await cs.getCluster(name);
+    const existing = (await cs.listInstanceGroups(name)).map((v) => v.object);
+    const diags = checkSpec(current.object, [...existing, ig], file);
+    if (hasErrors(diags)) throw invalidSpec(diags);
+    await cs.createInstanceGroup(name, ig);
+    created.push(`InstanceGroup/${ig.metadata.name}`);
+  }
+  return { created, replaced: [], warnings };
+}
+
+export async function replaceFromManifest(cs: Clientset, text: string, file: string, opts: { force?: boolean; defaultCluster?: string } = {}): Promise<ManifestResult> {
+  const { clusters, igs, warnings } = split(text, file);
+  const cluster = clusters[0];
+  const name = cluster?.metadata.name ?? (igs[0] ? clusterOf(igs[0], opts.defaultCluster) : undefined);
+  if (!name) return { created: [], replaced: [], warnings };
+  const current = await cs.findCluster(name);
+  if (!current) {
+    if (!opts.force || !cluster) {
+      throw new KopsError('ClusterNotFound', `cluster "${name}" not found`, { hint: cluster ? 'use --force to create it, or kops-ts create -f' : 'create the cluster first', exitCode: 1 });
+    }
+    await createClusterSpec({ clientset: cs, cluster, instanceGroups: igs, file });
+    return { created: [`Cluster/${name}`, ...igs.map((g) => `InstanceGroup/${g.metadata.name}`)], replaced: [], warnings };
+  }
+  const existing = await cs.listInstanceGroups(name);
+  const byName = new Map(existing.map((v) => [v.object.metadata.name, v]));
+  const merged = new Map(existing.map((v) => [v.object.metadata.name, v.object]));
+  for (const ig of igs) merged.set(ig.metadata.name, ig);
+  const diags = checkSpec(cluster ?? current.object, [...merged.values()], file);
+  if (hasErrors(diags)) throw invalidSpec(diags);
+  for (const ig of igs) {
+    if (!byName.has(ig.metadata.name) && !opts.force) {
+      throw new KopsError('InstanceGroupNotFound', `instance group "${ig.metadata.name}" not found in cluster "${name}"`, { hint: 'use --force to create it', exitCode: 1 });
+    }
+  }
+  const replaced: string[] = [];
+  const created: string[] = [];
+  if (cluster) {
+    await cs.updateCluster(cluster, current.version);
+    replaced.push(`Cluster/${name}`);
+  }
+  for (const ig of igs) {
+    const prev = byName.get(ig.metadata.name);
+    if (prev) {
+      await cs.updateInstanceGroup(name, ig, prev.version);
+      replaced.push(`InstanceGroup/${ig.metadata.name}`);
+    } else {
+      await cs.createInstanceGroup(name, ig);
+      created.push(`InstanceGroup/${ig.metadata.name}`);
+    }
+  }
+  return { created, replaced, warnings };
+}
