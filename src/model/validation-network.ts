@@ -54,7 +54,7 @@ function validateSubnets(r: Reporter, spec: ClusterSpec, network: ReturnType<typ
     else if (names.has(s.name)) r.err('DuplicateSubnet', `${p}.name`, `subnet name ${s.name} is used twice`);
     names.add(s.name);
     if (!s.zone && cloud !== 'gce') r.err('MissingZone', `${p}.zone`, `subnet ${s.name} has no zone`, 'set the availability zone, e.g. us-east-1a');
-    if (s.zone) regions.set(regionOfZone(s.zone), `${p}.zone`);
+    if (s.zone && !regions.has(regionOfZone(s.zone))) regions.set(regionOfZone(s.zone), `${p}.zone`);
     if (s.cidr === undefined) {
       if (!s.id) r.err('MissingCIDR', `${p}.cidr`, `subnet ${s.name} has no CIDR and none could be assigned from ${spec.networkCIDR}`, 'give the subnet a CIDR, or a larger networkCIDR');
       return;

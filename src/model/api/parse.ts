@@ -64,8 +64,9 @@ export function parseManifests(text: string, file?: string): ParseResult {
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {
         const pos = e.linePos?.[0];
-        const where = pos ? ` at line ${pos.line}, column ${pos.col}` : '';
-        diagnostics.push(error('InvalidYAML', `${e.message.split('\n')[0]}${where}`, { ...at, hint: 'fix the YAML syntax' }));
+        const message = e.message.split('\n')[0] ?? 'invalid YAML';
+        const where = pos && !/at line \d+/.test(message) ? ` at line ${pos.line}, column ${pos.col}` : '';
+        diagnostics.push(error('InvalidYAML', `${message}${where}`, { ...at, hint: 'fix the YAML syntax' }));
       }
       continue;
     }
