@@ -56,7 +56,8 @@ function validateSubnets(r: Reporter, spec: ClusterSpec, network: ReturnType<typ
     if (!s.zone && cloud !== 'gce') r.err('MissingZone', `${p}.zone`, `subnet ${s.name} has no zone`, 'set the availability zone, e.g. us-east-1a');
     if (s.zone && !regions.has(regionOfZone(s.zone))) regions.set(regionOfZone(s.zone), `${p}.zone`);
     if (s.cidr === undefined) {
-      if (!s.id) r.err('MissingCIDR', `${p}.cidr`, `subnet ${s.name} has no CIDR and none could be assigned from ${spec.networkCIDR}`, 'give the subnet a CIDR, or a larger networkCIDR');
+      // With an invalid network CIDR that is the one problem to report, not each subnet.
+      if (!s.id && (network || spec.networkCIDR === undefined)) r.err('MissingCIDR', `${p}.cidr`, `subnet ${s.name} has no CIDR and none could be assigned from ${spec.networkCIDR}`, 'give the subnet a CIDR, or a larger networkCIDR');
       return;
     }
     if (!checkCidr(r, `${p}.cidr`, s.cidr, 'subnet CIDR')) return;

@@ -1,0 +1,34 @@
+/** "Did you mean": the known names closest to a mistyped one. */
+
+/** Levenshtein distance (two rows; names are short). */
+export function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      cur.push(Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost));
+    }
+    prev = cur;
+  }
+  return prev[b.length] ?? 0;
+}
+
+/**
+ * Up to `max` candidates close to `name`: within an edit distance of a third of its length (at
+ * least 2), or sharing the part after the kind (`VPC/main` for `Vpc/main`), closest first.
+ */
+export function closest(name: string, candidates: Iterable<string>, max = 5): string[] {
+  const limit = Math.max(2, Math.floor(name.length / 3));
+  const tail = name.slice(name.indexOf('/') + 1);
+  const scored: { c: string; d: number }[] = [];
+  for (const c of candidates) {
+    const d = editDistance(name.toLowerCase(), c.toLowerCase());
+    const sameName = tail !== '' && c.slice(c.indexOf('/') + 1) === tail;
+    if (d <= limit || sameName) scored.push({ c, d: sameName ? Math.min(d, limit) : d });
+  }
+  return scored
+    .sort((x, y) => x.d - y.d || x.c.localeCompare(y.c))
+    .slice(0, max)
+    .map((s) => s.c);
+}

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { parseManifests } from '../../src/model/api/parse.js';
+import { cli, KEY, snapshot, tempStore } from './harness.js';
+
+const HA = ['--name', 'ha.example.com', '--zones', 'us-east-1a,us-east-1b,us-east-1c', '--control-plane-zones', 'us-east-1a,us-east-1b,us-east-1c', '--ssh-public-key', KEY];
+
+describe('kops-ts create cluster', () => {
+  it("writes config and six instance groups in kops's layout; get ig -o json lists them", async () => {
+    const s = tempStore();
+    const r = await cli(['create', 'cluster', ...HA, '--state', s.url]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Cluster configuration has been created.');
+    const files = Object.keys(snapshot(s.dir)).sort();
+    expect(files.filter((f) => !f.includes('/pki/'))).toEqual([
+      'ha.example.com/config',
+      'ha.example.com/instancegroup/control-plane-us-east-1a',
+      'ha.example.com/instancegroup/control-plane-us-east-1b',
+      'ha.example.com/instancegroup/control-plane-us-east-1c',
+      'ha.example.com/instancegroup/nodes-us-east-1a',
+      'ha.example.com/instancegroup/nodes-us-east-1b',
+      'ha.example.com/instancegroup/nodes-us-east-1c',
+    ]);
+    expect(files.some((f) => f.startsWith('ha.example.com/pki/ssh/public/admin/'))).toBe(true);
+    const igs = await cli(['get', 'ig', '--name', 'ha.example.com', '-o', 'json', '--state', s.url]);
+    expect(igs.code).toBe(0);
+    const parsed = JSON.parse(igs.stdout) as { metadata: { name: string }; spec: { role: string; subnets: string[] } }[];
+    expect(parsed.map((g) => [g.metadata.name, g.spec.role])).toEqual([
+      ['control-plane-us-east-1a', 'Master'],
+      ['control-plane-us-east-1b', 'Master'],
+      ['control-plane-us-east-1c', 'Master'],
+      ['nodes-us-east-1a', 'Node'],
+      ['nodes-us-east-1b', 'Node'],
+      ['nodes-us-east-1c', 'Node'],
+    ]);
+    const table = await cli(['get', 'clusters', '--state', s.url]);
+    expect(table.stdout).toBe('NAME             CLOUD   ZONES\nha.example.com   aws     us-east-1a,us-east-1b,us-east-1c\n');
+  });
+
+  it('refuses a second create of the same name with one line, changing nothing', async () => {
+    const s = tempStore();
+    expect((await cli(['create', 'cluster', ...HA, '--state', s.url])).code).toBe(0);
+    const before = snapshot(s.dir);
+    const r = await cli(['create', 'cluster', ...HA, '--node-count', '9', '--state', s.url]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `error: cluster "ha.example.com" already exists: use 'kops-ts update cluster' to apply changes, or 'kops-ts replace -f' to replace the spec\n`,
+    );
+    expect(snapshot(s.dir)).toEqual(before);
+  });
+
+  it('prints the manifests with --dry-run -o yaml and writes nothing', async () => {
+    const s = tempStore();
+    const r = await cli(['create', 'cluster', ...HA, '--dry-run', '-o', 'yaml', '--state', s.url]);
+    expect(r.code).toBe(0);
+    const objs = parseManifests(r.stdout).objects;
+    expect(objs.map((o) => o.kind)).toEqual(['Cluster', ...Array(6).fill('InstanceGroup')]);
+    expect(snapshot(s.dir)).toEqual({});
+  });
+
+  it('accepts kops flag aliases and --set', async () => {
+    const r = await cli(['create', 'cluster', '--name', 'a.example.com', '--zones', 'us-east-1a', '--master-size', 'm5.large', '--set', 'spec.kubernetesVersion=1.35.2', '--dry-run', '-o', 'json']);
+    expect(r.code).toBe(0);
+    const objs = JSON.parse(r.stdout) as { kind: string; spec: { kubernetesVersion?: string; machineType?: string; role?: string } }[];
+    expect(objs[0]!.spec.kubernetesVersion).toBe('1.35.2');
+    expect(objs.find((o) => o.spec.role === 'Master')!.spec.machineType).toBe('m5.large');
+  });
+
+  it.each([
+    [['--network-cidr', '10.0.0.0/33'], /^error: spec.networkCIDR: 10.0.0.0\/33 is not a valid CIDR/m, 2],
+    [['--zonez', 'us-east-1a'], /^error: unknown option '--zonez' \(Did you mean --zones\?\): see kops-ts --help$/m, 2],
+    [['--control-plane-count', '2'], /^error: --control-plane-count: 2 control planes: etcd needs an odd number: use 1, 3 or 5$/m, 2],
+    [['--networking', 'weavy'], /^error: --networking: unknown networking weavy/m, 2],
+  ])('rejects %j with a specific one-line error and an untouched store', async (extra, message, code) => {
+    const s = tempStore();
+    const r = await cli(['create', 'cluster', '--name', 'x.example.com', '--zones', 'us-east-1a', '--state', s.url, ...extra]);
+    expect(r.code).toBe(code);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stdout).toBe('');
+    expect(snapshot(s.dir)).toEqual({});
+  });
+
+  it('says how to give a state store when none is set', async () => {
+    const r = await cli(['create', 'cluster', '--name', 'x.example.com', '--zones', 'us-east-1a']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/KOPS_STATE_STORE/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,55 @@
+/** Runs the CLI in-process with captured output, as a user would type it. */
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { run } from '../../src/cli/main.js';
+import type { CliIO } from '../../src/cli/io.js';
+
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface CliOptions {
+  readonly env?: Record<string, string | undefined>;
+  /** Called with the file the editor would open; rewrite it to simulate an edit. */
+  readonly editor?: (path: string) => number;
+  readonly isTTY?: boolean;
+}
+
+export async function cli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIO = {
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    isTTY: opts.isTTY ?? false,
+    env: { HOME: '/nonexistent-home', ...opts.env },
+    readFile: (p) => readFileSync(p, 'utf8'),
+    edit: opts.editor ?? (() => 0),
+  };
+  const code = await run(args, io);
+  return { code, stdout, stderr };
+}
+
+export function tempStore(): { dir: string; url: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'kops-ts-cli-'));
+  return { dir, url: `file://${dir}` };
+}
+
+/** Every file under `dir` with its bytes: to prove a failed command changed nothing. */
+export function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of readdirSync(d)) {
+      const p = join(d, e);
+      if (statSync(p).isDirectory()) walk(p);
+      else out[relative(dir, p)] = readFileSync(p, 'base64');
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+export const KEY = new URL('../../scripts/demo-key.pub', import.meta.url).pathname;
