@@ -1,17 +1,18 @@
 #!/usr/bin/env node
-// kops-ts entry point. Uses the compiled build (npm run build) when present; from a fresh checkout
-// it runs the TypeScript sources through tsx's loader instead.
+// kops-ts entry point. In a source checkout (src/ present, tsx installed) it runs the TypeScript
+// sources through tsx's loader, so what runs is always what is checked out; an installed package
+// (built by `npm pack`/`npm publish` through prepack) runs the compiled dist/.
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-const built = new URL('../dist/cli/main.js', import.meta.url);
+const source = new URL('../src/cli/main.ts', import.meta.url);
 let mod;
-if (existsSync(built)) {
-  mod = await import(built.href);
-} else {
+if (existsSync(source)) {
   const { register } = await import('tsx/esm/api');
   register();
-  mod = await import(new URL('../src/cli/main.ts', import.meta.url).href);
+  mod = await import(source.href);
+} else {
+  mod = await import(new URL('../dist/cli/main.js', import.meta.url).href);
 }
 await mod.main();
