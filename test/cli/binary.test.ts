@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 
 const BIN = new URL('../../bin/kops-ts.js', import.meta.url).pathname;
 const exec = promisify(execFile);
@@ -40,5 +40,17 @@ describe('bin/kops-ts.js', () => {
     const r = await kops(['get', 'clusters']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error: .*--state.*KOPS_STATE_STORE/);
+  });
+
+  it('names the bucket and exits 1 when an s3:// state store cannot be reached', async () => {
+    const r = await kops(['get', 'clusters', '--state', 's3://kops-ts-no-such-bucket-4d2a'], {
+      AWS_ENDPOINT_URL: inject('awsEndpoint'),
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_REGION: 'us-east-1',
+      AWS_MAX_ATTEMPTS: '1',
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: .*kops-ts-no-such-bucket-4d2a/)]);
   });
 });
