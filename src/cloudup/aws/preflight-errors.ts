@@ -112,8 +112,9 @@ export function unknownRegion(region: string, f: AwsFailure | undefined, action?
   });
 }
 
+/** AWS messages end with a period; a diagnostic's summary has no trailing punctuation. */
 function oneLine(s: string): string {
-  const t = s.replace(/\s+/g, ' ').trim();
+  const t = s.replace(/\s+/g, ' ').trim().replace(/\.$/, '');
   return t.length > 300 ? `${t.slice(0, 297)}...` : t;
 }
 

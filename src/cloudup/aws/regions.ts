@@ -18,6 +18,9 @@ const REGION_FORM = /^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d+$/;
  */
 const ZONE_FORM = /^([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d+)(?:[a-z]|-[a-z0-9-]+)$/;
 
+/** A zone ID (use1-az1, usw2-lax1-az1): the same physical zone in every account, but not a name EC2 takes here. */
+const ZONE_ID_FORM = /^[a-z]+\d+-(?:[a-z]+\d+-)?az\d+$/;
+
 /** Regions that an account must enable before use ("opt-in" regions, launched after March 2019). */
 const OPT_IN_REGIONS = new Set([
   'af-south-1', 'ap-east-1', 'ap-east-2', 'ap-south-2', 'ap-southeast-3', 'ap-southeast-4', 'ap-southeast-5',
@@ -84,7 +87,8 @@ export function findClusterRegion(cluster: Cluster): { region?: string; problem?
   let found: { region: string; path: string } | undefined;
   for (const [i, s] of subnets.entries()) {
     const path = `spec.subnets[${i}].zone`;
-    if (!s.zone) continue;
+    // A zone ID names no region by its form; checkZones reports it with the zone's name.
+    if (!s.zone || ZONE_ID_FORM.test(s.zone)) continue;
     const region = awsRegionOfZone(s.zone);
     if (!region && isRegionName(s.zone)) {
       return {
@@ -119,7 +123,7 @@ export function findClusterRegion(cluster: Cluster): { region?: string; problem?
     return {
       problem: {
         code: 'UnknownRegion', path: 'spec.subnets',
-        summary: 'no subnet names a zone, so the cluster has no region',
+        summary: 'no subnet names an availability zone (by name), so the cluster has no region',
         hint: 'set spec.subnets[].zone, e.g. us-east-1a (create cluster --zones does)',
       },
     };

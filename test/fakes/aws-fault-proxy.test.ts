@@ -1,0 +1,196 @@
+import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { CreateVpcCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
+import { DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { ListRolesCommand } from '@aws-sdk/client-iam';
+import { ListHostedZonesByNameCommand } from '@aws-sdk/client-route-53';
+import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AwsClients } from '../../src/cloud/aws/clients.js';
+import { awsEndpoint, testAws, uniqueBucket, type TestAws } from '../helpers/aws.js';
+import { errorBody, startFaultProxy, throughProxy, type FaultProxy } from './aws-fault-proxy.js';
+
+let proxy: FaultProxy;
+let aws: TestAws;
+
+beforeAll(async () => {
+  proxy = await startFaultProxy(awsEndpoint());
+});
+afterAll(async () => {
+  await proxy.close();
+});
+beforeEach(() => {
+  proxy.clear();
+  aws = testAws();
+});
+
+/** Clients in the test's emulator account that talk through the proxy. */
+function proxied(maxAttempts: number): AwsClients {
+  return new AwsClients(throughProxy(proxy, aws.options, { maxAttempts }));
+}
+
+/** The error a promise rejects with (fails the test if it resolves). */
+async function rejection(p: Promise<unknown>): Promise<{ name: string; $metadata?: { httpStatusCode?: number; attempts?: number } }> {
+  try {
+    await p;
+  } catch (e) {
+    return e as { name: string };
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('forwarding', () => {
+  it('forwards requests unchanged, keeping the emulator account header', async () => {
+    const clients = proxied(1);
+    const created = await clients.ec2.send(new CreateVpcCommand({ CidrBlock: '10.9.0.0/16' }));
+    const seenDirect = await aws.clients.ec2.send(new DescribeVpcsCommand({ VpcIds: [created.Vpc!.VpcId!] }));
+    expect(seenDirect.Vpcs?.[0]?.CidrBlock).toBe('10.9.0.0/16');
+    // Another account does not see it: the account header went through the proxy.
+    const other = new AwsClients(throughProxy(proxy, testAws().options));
+    const all = await other.ec2.send(new DescribeVpcsCommand({}));
+    expect(all.Vpcs?.map((v) => v.VpcId)).not.toContain(created.Vpc!.VpcId);
+    expect(proxy.requests.map((r) => [r.service, r.operation, r.status, r.injected])).toEqual([
+      ['ec2', 'CreateVpc', 200, false],
+      ['ec2', 'DescribeVpcs', 200, false],
+    ]);
+  });
+
+  it('forwards request bodies whole (S3 objects round-trip)', async () => {
+    const clients = proxied(1);
+    const bucket = uniqueBucket();
+    await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const data = 'x'.repeat(200_000);
+    await clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'a/b.txt', Body: data }));
+    const got = await clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'a/b.txt' }));
+    expect(await got.Body?.transformToString()).toBe(data);
+    expect(proxy.requests.map((r) => r.operation)).toEqual(['CreateBucket', 'PutObject', 'GetObject']);
+  });
+});
+
+describe('EC2 faults (ec2 query protocol)', () => {
+  it('a throttled DescribeVpcs is retried by the SDK and then succeeds', async () => {
+    const rule = proxy.inject({ service: 'ec2', operation: 'DescribeVpcs', code: 'RequestLimitExceeded', times: 2 });
+    const r = await proxied(3).ec2.send(new DescribeVpcsCommand({}));
+    expect(r.$metadata.attempts).toBe(3);
+    expect(rule.fired).toBe(2);
+    expect(proxy.count({ operation: 'DescribeVpcs', injected: true, status: 503 })).toBe(2);
+    expect(proxy.count({ operation: 'DescribeVpcs', injected: false, status: 200 })).toBe(1);
+    // The SDK saw one command; the proxy saw three attempts.
+    expect(aws.counter.counts.get('ec2:DescribeVpcsCommand')).toBe(1);
+  });
+
+  it('with maxAttempts 1 the throttling error surfaces with its AWS code', async () => {
+    proxy.inject({ service: 'ec2', operation: 'DescribeVpcs', code: 'RequestLimitExceeded', message: 'Request limit exceeded.' });
+    const e = await rejection(proxied(1).ec2.send(new DescribeVpcsCommand({})));
+    expect(e.name).toBe('RequestLimitExceeded');
+    expect(e.$metadata?.httpStatusCode).toBe(503);
+    expect(proxy.count()).toBe(1);
+  });
+
+  it('other operations and services pass while a rule is active', async () => {
+    proxy.inject({ service: 'ec2', operation: 'DescribeVpcs', code: 'UnauthorizedOperation' });
+    const clients = proxied(1);
+    await clients.ec2.send(new CreateVpcCommand({ CidrBlock: '10.8.0.0/16' }));
+    await clients.sts.send(new GetCallerIdentityCommand({}));
+    const e = await rejection(clients.ec2.send(new DescribeVpcsCommand({})));
+    expect(e.name).toBe('UnauthorizedOperation');
+    expect(e.$metadata?.httpStatusCode).toBe(403);
+    expect(proxy.requests.map((r) => `${r.service}:${r.operation}:${r.injected}`)).toEqual([
+      'ec2:CreateVpc:false', 'sts:GetCallerIdentity:false', 'ec2:DescribeVpcs:true',
+    ]);
+  });
+});
+
+describe('query protocol faults (ELBv2, AutoScaling, IAM, STS)', () => {
+  it('ELBv2 Throttling is retried, then surfaces as Throttling with maxAttempts 1', async () => {
+    proxy.inject({ service: 'elbv2', operation: 'DescribeLoadBalancers', code: 'Throttling', message: 'Rate exceeded', times: 2 });
+    const ok = await proxied(3).elbv2.send(new DescribeLoadBalancersCommand({}));
+    expect(ok.$metadata.attempts).toBe(3);
+    expect(proxy.count({ service: 'elbv2', injected: true, status: 400 })).toBe(2);
+
+    proxy.clear();
+    proxy.inject({ service: 'elbv2', code: 'Throttling', message: 'Rate exceeded' });
+    const e = await rejection(proxied(1).elbv2.send(new DescribeLoadBalancersCommand({})));
+    expect(e.name).toBe('Throttling');
+    expect(e.$metadata?.httpStatusCode).toBe(400);
+  });
+
+  it('AutoScaling Throttling is retried, then surfaces as Throttling with maxAttempts 1', async () => {
+    proxy.inject({ service: 'autoscaling', operation: 'DescribeAutoScalingGroups', code: 'Throttling', times: 1 });
+    const ok = await proxied(2).autoscaling.send(new DescribeAutoScalingGroupsCommand({}));
+    expect(ok.AutoScalingGroups).toEqual([]);
+    expect(proxy.requests.map((r) => [r.operation, r.status, r.injected])).toEqual([
+      ['DescribeAutoScalingGroups', 400, true],
+      ['DescribeAutoScalingGroups', 200, false],
+    ]);
+
+    proxy.inject({ service: 'autoscaling', operation: 'DescribeAutoScalingGroups', code: 'Throttling' });
+    const e = await rejection(proxied(1).autoscaling.send(new DescribeAutoScalingGroupsCommand({})));
+    expect(e.name).toBe('Throttling');
+  });
+
+  it('IAM and STS errors parse as their AWS codes and are not retried', async () => {
+    proxy.inject({ service: 'iam', operation: 'ListRoles', code: 'AccessDenied', message: 'not authorized to perform: iam:ListRoles' });
+    proxy.inject({ service: 'sts', code: 'InvalidClientTokenId', message: 'The security token included in the request is invalid.' });
+    const clients = proxied(3);
+    const iam = await rejection(clients.iam.send(new ListRolesCommand({})));
+    expect([iam.name, iam.$metadata?.httpStatusCode, iam.$metadata?.attempts]).toEqual(['AccessDenied', 403, 1]);
+    const sts = await rejection(clients.sts.send(new GetCallerIdentityCommand({})));
+    expect([sts.name, sts.$metadata?.httpStatusCode]).toEqual(['InvalidClientTokenId', 403]);
+    expect(proxy.count({ injected: true })).toBe(2);
+  });
+});
+
+describe('REST XML faults (Route53, S3)', () => {
+  it('Route53 errors are matched by path and parse as their AWS code', async () => {
+    proxy.inject({ service: 'route53', operation: 'ListHostedZonesByName', code: 'AccessDenied', message: 'denied' });
+    const e = await rejection(proxied(3).route53.send(new ListHostedZonesByNameCommand({ DNSName: 'example.com' })));
+    expect([e.name, e.$metadata?.httpStatusCode, e.$metadata?.attempts]).toEqual(['AccessDenied', 403, 1]);
+    expect(proxy.requests).toEqual([
+      { service: 'route53', operation: 'ListHostedZonesByName', method: 'GET', path: '/2013-04-01/hostedzonesbyname', status: 403, injected: true },
+    ]);
+  });
+
+  it('an S3 503 SlowDown is retried and the write lands; with maxAttempts 1 it surfaces', async () => {
+    const bucket = uniqueBucket();
+    await proxied(1).s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    proxy.inject({ service: 's3', operation: 'PutObject', code: 'SlowDown', message: 'Please reduce your request rate.', times: 1 });
+    const put = await proxied(2).s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'v1' }));
+    expect(put.$metadata.attempts).toBe(2);
+    const got = await proxied(1).s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'k' }));
+    expect(await got.Body?.transformToString()).toBe('v1');
+    expect(proxy.count({ service: 's3', operation: 'PutObject', status: 503, injected: true })).toBe(1);
+    expect(proxy.count({ service: 's3', operation: 'PutObject', status: 200, injected: false })).toBe(1);
+
+    proxy.inject({ service: 's3', operation: 'PutObject', code: 'SlowDown' });
+    const e = await rejection(proxied(1).s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'v2' })));
+    expect([e.name, e.$metadata?.httpStatusCode]).toEqual(['SlowDown', 503]);
+  });
+
+  it('a HEAD gets a bodiless error, as S3 sends', async () => {
+    proxy.inject({ service: 's3', operation: 'HeadObject', code: 'AccessDenied' });
+    const e = await rejection(proxied(1).s3.send(new HeadObjectCommand({ Bucket: uniqueBucket(), Key: 'k' })));
+    expect(e.$metadata?.httpStatusCode).toBe(403);
+    expect(proxy.requests[0]).toMatchObject({ method: 'HEAD', operation: 'HeadObject', injected: true });
+  });
+});
+
+describe('rules', () => {
+  it('`when` narrows a rule to matching requests; clear() removes rules and records', async () => {
+    proxy.inject({ service: 'ec2', operation: 'CreateVpc', code: 'VpcLimitExceeded', when: (r) => r.body.includes('10.7.0.0') });
+    const clients = proxied(1);
+    await clients.ec2.send(new CreateVpcCommand({ CidrBlock: '10.6.0.0/16' }));
+    const e = await rejection(clients.ec2.send(new CreateVpcCommand({ CidrBlock: '10.7.0.0/16' })));
+    expect([e.name, e.$metadata?.httpStatusCode]).toEqual(['VpcLimitExceeded', 400]);
+    proxy.clear();
+    expect([proxy.rules.length, proxy.requests.length]).toEqual([0, 0]);
+    await clients.ec2.send(new CreateVpcCommand({ CidrBlock: '10.7.0.0/16' }));
+    expect(proxy.count({ injected: false })).toBe(1);
+  });
+
+  it('escapes the message into well-formed XML for each protocol', () => {
+    expect(errorBody('ec2', 'X', 'a<b & "c"', 'id')).toContain('<Message>a&#60;b &#38; &#34;c&#34;</Message>');
+    expect(errorBody('sts', 'InternalFailure', 'm', 'id')).toContain('<Type>Receiver</Type>');
+    expect(errorBody('s3', 'SlowDown', 'm', 'id')).toMatch(/^<\?xml[^>]*>\n<Error><Code>SlowDown<\/Code>/);
+  });
+});
