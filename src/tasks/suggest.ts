@@ -15,12 +15,13 @@ export function editDistance(a: string, b: string): number {
 }
 
 /**
- * Up to `max` candidates close to `name`: within an edit distance of a third of its length (at
- * least 2), or sharing the part after the kind (`VPC/main` for `Vpc/main`), closest first.
+ * Up to `max` candidates close to `name`: within an edit distance of a third of the name's length
+ * after the kind (at least 2), or with the same name under another kind (`VPC/main` for
+ * `Vpc/main`), closest first.
  */
 export function closest(name: string, candidates: Iterable<string>, max = 5): string[] {
-  const limit = Math.max(2, Math.floor(name.length / 3));
   const tail = name.slice(name.indexOf('/') + 1);
+  const limit = Math.max(2, Math.floor(tail.length / 3));
   const scored: { c: string; d: number }[] = [];
   for (const c of candidates) {
     const d = editDistance(name.toLowerCase(), c.toLowerCase());
