@@ -1,0 +1,280 @@
+/**
+ * `AutoscalingGroup`: one per instance group (kops's `awstasks/autoscalinggroup.go`), named like
+ * it: `<ig>.masters.<cluster>` for control planes, `<ig>.<cluster>` otherwise.
+ *
+ * Which launch-template version the group launches: `$Default` unless the builder says otherwise.
+ * kops references `$Latest`; kops-ts makes every new version the default (launch-template.ts), so
+ * both name the same version as long as nobody adds versions by hand — and when someone does,
+ * `$Default` keeps launching what `update` compared and planned, not the stray version. The
+ * rolling update resolves the group's version through the template's `version` output (its
+ * default version number) and compares it with each instance's `LaunchTemplate.Version`.
+ *
+ * Capacity: a new group starts at `minSize`. Later updates never fight the cluster autoscaler or a
+ * user over the desired capacity: it is only clamped into [minSize, maxSize] when those move.
+ *
+ * Tags (the builder's: Name, ownership, role, instance group, autoscaler node-template labels) are
+ * written with `PropagateAtLaunch: true`, so instances carry them; compared on the desired keys.
+ * Target groups (the control plane's API target groups) are compared as a set and attached or
+ * detached in place. Metrics collection is not managed.
+ *
+ * `find`: ONE paged `DescribeAutoScalingGroups` filtered by the cluster tag, matched by name.
+ */
+import {
+  AttachLoadBalancerTargetGroupsCommand,
+  CreateAutoScalingGroupCommand,
+  CreateOrUpdateTagsCommand,
+  DeleteAutoScalingGroupCommand,
+  DescribeAutoScalingGroupsCommand,
+  DetachLoadBalancerTargetGroupsCommand,
+  ResumeProcessesCommand,
+  SuspendProcessesCommand,
+  UpdateAutoScalingGroupCommand,
+  paginateDescribeAutoScalingGroups,
+  type AutoScalingGroup,
+  type Tag,
+} from '@aws-sdk/client-auto-scaling';
+import { TAG_CLUSTER, fromAwsTags, tagsToSet, type AwsTaskContext, type Tags } from './context.js';
+import type { ApplyRequest, FieldRules, TaskKind, Val } from '../types.js';
+
+export interface AutoscalingGroupDesired {
+  /** The launch template's id: `ref('LaunchTemplate', name)`. */
+  readonly launchTemplate: Val<string>;
+  /** `$Default` (the default), `$Latest` or a version number. */
+  readonly launchTemplateVersion?: string;
+  readonly minSize: number;
+  readonly maxSize: number;
+  /** Subnet ids (refs); the group's `VPCZoneIdentifier`. */
+  readonly subnets: readonly Val<string>[];
+  /** Target group ARNs: `ref('TargetGroup', name, 'arn')`. */
+  readonly targetGroupArns?: readonly Val<string>[];
+  readonly tags: Tags;
+  /** Scaling processes to keep suspended (kops's `suspendProcesses`); others are resumed. */
+  readonly suspendProcesses?: readonly string[];
+}
+
+export interface AutoscalingGroupActual {
+  readonly name: string;
+  readonly arn: string;
+  readonly launchTemplateId?: string;
+  readonly launchTemplateName?: string;
+  readonly launchTemplateVersion?: string;
+  readonly minSize: number;
+  readonly maxSize: number;
+  readonly desiredCapacity: number;
+  readonly subnets: readonly string[];
+  readonly targetGroupArns: readonly string[];
+  readonly tags: Readonly<Record<string, string>>;
+  readonly suspendedProcesses: readonly string[];
+}
+
+export const DEFAULT_LAUNCH_TEMPLATE_VERSION = '$Default';
+
+/** AWS takes at most 10 target groups per attach/detach call. */
+const TARGET_GROUP_CHUNK = 10;
+
+const FIELDS: FieldRules = {
+  launchTemplate: {},
+  launchTemplateVersion: {},
+  minSize: {},
+  maxSize: {},
+  subnets: { compare: 'set' },
+  targetGroupArns: { compare: 'set' },
+  tags: { compare: 'tags' },
+  suspendProcesses: { compare: 'set' },
+};
+
+/** The fields `UpdateAutoScalingGroup` changes. */
+const GROUP_FIELDS = new Set(['launchTemplate', 'launchTemplateVersion', 'minSize', 'maxSize', 'subnets']);
+
+export function toActual(g: AutoScalingGroup): AutoscalingGroupActual {
+  // A mixed-instances group keeps its template inside the policy.
+  const lt = g.LaunchTemplate ?? g.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
+  return {
+    name: g.AutoScalingGroupName ?? '',
+    arn: g.AutoScalingGroupARN ?? '',
+    launchTemplateId: lt?.LaunchTemplateId,
+    launchTemplateName: lt?.LaunchTemplateName,
+    launchTemplateVersion: lt?.Version,
+    minSize: g.MinSize ?? 0,
+    maxSize: g.MaxSize ?? 0,
+    desiredCapacity: g.DesiredCapacity ?? 0,
+    subnets: (g.VPCZoneIdentifier ?? '').split(',').filter((s) => s !== '').sort(),
+    targetGroupArns: [...(g.TargetGroupARNs ?? [])].sort(),
+    tags: fromAwsTags(g.Tags),
+    suspendedProcesses: (g.SuspendedProcesses ?? []).flatMap((p) => (p.ProcessName ? [p.ProcessName] : [])).sort(),
+  };
+}
+
+/** The desired capacity to set when min/max move, or undefined to leave it alone. */
+export function clampDesired(current: number, min: number, max: number): number | undefined {
+  if (current < min) return min;
+  if (current > max) return max;
+  return undefined;
+}
+
+function asgTags(name: string, tags: Tags): Tag[] {
+  return Object.entries(tags)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([Key, Value]) => ({ ResourceId: name, ResourceType: 'auto-scaling-group', Key, Value, PropagateAtLaunch: true }));
+}
+
+function chunks<T>(xs: readonly T[], n: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
+  return out;
+}
+
+async function describeOne(ctx: AwsTaskContext, name: string): Promise<AutoscalingGroupActual | undefined> {
+  const out = await ctx.clients.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));
+  const g = out.AutoScalingGroups?.find((x) => x.AutoScalingGroupName === name);
+  return g ? toActual(g) : undefined;
+}
+
+async function create(ctx: AwsTaskContext, req: ApplyRequest<AutoscalingGroupDesired, AutoscalingGroupActual>): Promise<void> {
+  const d = req.desired;
+  const asg = ctx.clients.autoscaling;
+  const targetGroups = (d.targetGroupArns ?? []).map((t) => req.refs.known(t));
+  await asg.send(
+    new CreateAutoScalingGroupCommand({
+      AutoScalingGroupName: req.name,
+      LaunchTemplate: { LaunchTemplateId: req.refs.known(d.launchTemplate), Version: d.launchTemplateVersion ?? DEFAULT_LAUNCH_TEMPLATE_VERSION },
+      MinSize: d.minSize,
+      MaxSize: d.maxSize,
+      DesiredCapacity: d.minSize,
+      VPCZoneIdentifier: d.subnets.map((s) => req.refs.known(s)).join(','),
+      ...(targetGroups.length > 0 ? { TargetGroupARNs: targetGroups } : {}),
+      Tags: asgTags(req.name, d.tags),
+    }),
+  );
+  if (d.suspendProcesses && d.suspendProcesses.length > 0) {
+    await asg.send(new SuspendProcessesCommand({ AutoScalingGroupName: req.name, ScalingProcesses: [...d.suspendProcesses] }));
+  }
+}
+
+async function update(ctx: AwsTaskContext, req: ApplyRequest<AutoscalingGroupDesired, AutoscalingGroupActual>, a: AutoscalingGroupActual): Promise<void> {
+  const d = req.desired;
+  const asg = ctx.clients.autoscaling;
+  const name = a.name;
+  const changed = new Set(req.fields.map((f) => f.field));
+  if ([...changed].some((f) => GROUP_FIELDS.has(f))) {
+    const desired = clampDesired(a.desiredCapacity, d.minSize, d.maxSize);
+    await asg.send(
+      new UpdateAutoScalingGroupCommand({
+        AutoScalingGroupName: name,
+        LaunchTemplate: { LaunchTemplateId: req.refs.known(d.launchTemplate), Version: d.launchTemplateVersion ?? DEFAULT_LAUNCH_TEMPLATE_VERSION },
+        MinSize: d.minSize,
+        MaxSize: d.maxSize,
+        VPCZoneIdentifier: d.subnets.map((s) => req.refs.known(s)).join(','),
+        ...(desired !== undefined ? { DesiredCapacity: desired } : {}),
+      }),
+    );
+  }
+  const tags = tagsToSet(a.tags, d.tags);
+  if (Object.keys(tags).length > 0) await asg.send(new CreateOrUpdateTagsCommand({ Tags: asgTags(name, tags) }));
+  if (changed.has('targetGroupArns') && d.targetGroupArns) {
+    const want = new Set(d.targetGroupArns.map((t) => req.refs.known(t)));
+    const have = new Set(a.targetGroupArns);
+    for (const TargetGroupARNs of chunks([...want].filter((t) => !have.has(t)), TARGET_GROUP_CHUNK)) {
+      await asg.send(new AttachLoadBalancerTargetGroupsCommand({ AutoScalingGroupName: name, TargetGroupARNs }));
+    }
+    for (const TargetGroupARNs of chunks([...have].filter((t) => !want.has(t)), TARGET_GROUP_CHUNK)) {
+      await asg.send(new DetachLoadBalancerTargetGroupsCommand({ AutoScalingGroupName: name, TargetGroupARNs }));
+    }
+  }
+  if (changed.has('suspendProcesses') && d.suspendProcesses) {
+    const want = new Set(d.suspendProcesses);
+    const suspend = [...want].filter((p) => !a.suspendedProcesses.includes(p));
+    const resume = a.suspendedProcesses.filter((p) => !want.has(p));
+    if (suspend.length > 0) await asg.send(new SuspendProcessesCommand({ AutoScalingGroupName: name, ScalingProcesses: suspend }));
+    if (resume.length > 0) await asg.send(new ResumeProcessesCommand({ AutoScalingGroupName: name, ScalingProcesses: resume }));
+  }
+}
+
+/** The state after apply when the group cannot be read back yet (eventual consistency). */
+function assumed(req: ApplyRequest<AutoscalingGroupDesired, AutoscalingGroupActual>): AutoscalingGroupActual {
+  const d = req.desired;
+  return {
+    name: req.name,
+    arn: req.actual?.arn ?? '',
+    launchTemplateId: req.refs.known(d.launchTemplate),
+    launchTemplateVersion: d.launchTemplateVersion ?? DEFAULT_LAUNCH_TEMPLATE_VERSION,
+    minSize: d.minSize,
+    maxSize: d.maxSize,
+    desiredCapacity: clampDesired(req.actual?.desiredCapacity ?? d.minSize, d.minSize, d.maxSize) ?? req.actual?.desiredCapacity ?? d.minSize,
+    subnets: d.subnets.map((s) => req.refs.known(s)).sort(),
+    targetGroupArns: (d.targetGroupArns ?? req.actual?.targetGroupArns ?? []).map((t) => req.refs.known(t)).sort(),
+    tags: { ...req.actual?.tags, ...d.tags },
+    suspendedProcesses: [...(d.suspendProcesses ?? req.actual?.suspendedProcesses ?? [])].sort(),
+  };
+}
+
+function isGone(e: unknown): boolean {
+  const err = e as { name?: unknown; message?: unknown };
+  return err.name === 'ValidationError' && typeof err.message === 'string' && /not found/i.test(err.message);
+}
+
+export const autoscalingGroupKind: TaskKind<AutoscalingGroupDesired, AutoscalingGroupActual, AwsTaskContext> = {
+  kind: 'AutoscalingGroup',
+  fields: FIELDS,
+
+  async find(ctx, tasks) {
+    const found = new Map<string, AutoscalingGroupActual>();
+    if (tasks.length === 0) return found;
+    const wanted = new Set(tasks.map((t) => t.name));
+    const pages = paginateDescribeAutoScalingGroups(
+      { client: ctx.clients.autoscaling },
+      { Filters: [{ Name: `tag:${TAG_CLUSTER}`, Values: [ctx.clusterName] }], MaxRecords: 100 },
+    );
+    for await (const page of pages) {
+      for (const g of page.AutoScalingGroups ?? []) {
+        // A group being deleted ("Delete in progress") is as good as gone: kops skips it too.
+        if (g.Status || !g.AutoScalingGroupName || !wanted.has(g.AutoScalingGroupName)) continue;
+        found.set(g.AutoScalingGroupName, toActual(g));
+      }
+    }
+    return found;
+  },
+
+  view(d, refs) {
+    return {
+      launchTemplate: refs.resolve(d.launchTemplate),
+      launchTemplateVersion: d.launchTemplateVersion ?? DEFAULT_LAUNCH_TEMPLATE_VERSION,
+      minSize: d.minSize,
+      maxSize: d.maxSize,
+      subnets: d.subnets.map((s) => refs.resolve(s)),
+      targetGroupArns: d.targetGroupArns?.map((t) => refs.resolve(t)),
+      tags: { ...d.tags },
+      suspendProcesses: d.suspendProcesses ? [...d.suspendProcesses] : undefined,
+    };
+  },
+
+  actualView(a) {
+    return {
+      launchTemplate: a.launchTemplateId,
+      launchTemplateVersion: a.launchTemplateVersion,
+      minSize: a.minSize,
+      maxSize: a.maxSize,
+      subnets: [...a.subnets].sort(),
+      targetGroupArns: [...a.targetGroupArns].sort(),
+      tags: { ...a.tags },
+      suspendProcesses: [...a.suspendedProcesses].sort(),
+    };
+  },
+
+  async apply(ctx, req) {
+    if (req.actual) await update(ctx, req, req.actual);
+    else await create(ctx, req);
+    return (await describeOne(ctx, req.name)) ?? assumed(req);
+  },
+
+  outputs: (a) => ({ id: a.name, name: a.name, arn: a.arn }),
+
+  async delete(ctx, actual) {
+    try {
+      // ForceDelete terminates the group's instances with it.
+      await ctx.clients.autoscaling.send(new DeleteAutoScalingGroupCommand({ AutoScalingGroupName: actual.name, ForceDelete: true }));
+    } catch (e) {
+      if (!isGone(e)) throw e;
+    }
+  },
+};

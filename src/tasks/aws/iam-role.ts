@@ -1,0 +1,168 @@
+/**
+ * `IAMRole`: the instance role of a role group (`masters.<cluster>`, `nodes.<cluster>`,
+ * `bastions.<cluster>`). The role's name is the task name, as in kops. The trust policy is the
+ * builder's (normally "ec2.amazonaws.com may assume this role") and is compared as parsed JSON;
+ * a change is an in-place `UpdateAssumeRolePolicy`, flagged as an IAM change in the plan.
+ *
+ * IAM is eventually consistent: a role just created may not be visible to other IAM calls (or to
+ * EC2) for a few seconds. The dependents (`IAMRolePolicy`, `IAMInstanceProfileRole`) fail with
+ * NoSuchEntity meanwhile, which the executor retries.
+ */
+import {
+  CreateRoleCommand,
+  DeleteRoleCommand,
+  DeleteRolePolicyCommand,
+  DetachRolePolicyCommand,
+  PutRolePermissionsBoundaryCommand,
+  RemoveRoleFromInstanceProfileCommand,
+  TagRoleCommand,
+  UpdateAssumeRolePolicyCommand,
+  paginateListAttachedRolePolicies,
+  paginateListInstanceProfilesForRole,
+  paginateListRolePolicies,
+} from '@aws-sdk/client-iam';
+import { KopsError } from '../../diagnostics.js';
+import { ref, type Ref, type TaskKind } from '../types.js';
+import { tagsToSet, type AwsTaskContext, type Tags } from './context.js';
+import { canonicalPolicy, iamListing, isNoSuchEntity, toIamTags, policyText, type PolicyDocumentInput } from './iam-listing.js';
+
+export interface IamRoleDesired {
+  /** The trust policy: who may assume the role (for instances, `ec2.amazonaws.com`). */
+  readonly assumeRolePolicy: PolicyDocumentInput;
+  readonly tags: Tags;
+  /** ARN of a managed policy that bounds the role's permissions (kops's `permissionsBoundary`); unset = don't care. */
+  readonly permissionsBoundary?: string;
+}
+
+export interface IamRoleActual {
+  readonly id: string;
+  readonly name: string;
+  readonly arn: string;
+  /** Canonical JSON. */
+  readonly assumeRolePolicy: string;
+  readonly permissionsBoundary?: string;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** IAM role names are at most 64 characters (kops checks the same before creating). */
+export const MAX_ROLE_NAME = 64;
+
+/** The ref other IAM tasks use for a role: its name (IAM APIs take names). */
+export function iamRoleRef(name: string): Ref<'IAMRole'> {
+  return ref('IAMRole', name, 'name');
+}
+
+export const iamRoleKind: TaskKind<IamRoleDesired, IamRoleActual, AwsTaskContext> = {
+  kind: 'IAMRole',
+  fields: {
+    assumeRolePolicy: { security: 'iam', blob: true },
+    permissionsBoundary: { security: 'iam' },
+    tags: { compare: 'tags' },
+  },
+  // IAM's write APIs have low rate limits; the roles are few anyway.
+  concurrency: 4,
+
+  async find(ctx, tasks) {
+    const found = new Map<string, IamRoleActual>();
+    if (tasks.length === 0) return found;
+    const { roles } = await iamListing(ctx);
+    for (const t of tasks) {
+      const r = roles.get(t.name);
+      if (r) found.set(t.name, roleActual(r));
+    }
+    return found;
+  },
+
+  view: (d) => ({
+    assumeRolePolicy: canonicalPolicy(d.assumeRolePolicy),
+    permissionsBoundary: d.permissionsBoundary,
+    tags: d.tags,
+  }),
+
+  actualView: (a) => ({ assumeRolePolicy: a.assumeRolePolicy, permissionsBoundary: a.permissionsBoundary, tags: a.tags }),
+
+  async apply(ctx, req) {
+    if (req.actual === undefined) return createRole(ctx, req.name, req.desired);
+    return updateRole(ctx, req.actual, req.desired, new Set(req.fields.map((f) => f.field)));
+  },
+
+  outputs: (a) => ({ id: a.id, name: a.name, arn: a.arn }),
+
+  async delete(ctx, actual) {
+    try {
+      await detachEverything(ctx, actual.name);
+      await ctx.clients.iam.send(new DeleteRoleCommand({ RoleName: actual.name }));
+    } catch (e) {
+      if (!isNoSuchEntity(e)) throw e;
+    }
+  },
+};
+
+function roleActual(r: { name: string; id: string; arn: string; assumeRolePolicy: string; permissionsBoundary?: string; tags: Readonly<Record<string, string>> }): IamRoleActual {
+  const a: IamRoleActual = { id: r.id, name: r.name, arn: r.arn, assumeRolePolicy: r.assumeRolePolicy, tags: r.tags };
+  return r.permissionsBoundary ? { ...a, permissionsBoundary: r.permissionsBoundary } : a;
+}
+
+async function createRole(ctx: AwsTaskContext, name: string, d: IamRoleDesired): Promise<IamRoleActual> {
+  if (name.length > MAX_ROLE_NAME) {
+    throw new KopsError('InvalidIAMRoleName', `IAMRole/${name}: the role name is ${name.length} characters; IAM allows at most ${MAX_ROLE_NAME}`, {
+      hint: 'use a shorter cluster name',
+    });
+  }
+  const out = await ctx.clients.iam.send(
+    new CreateRoleCommand({
+      RoleName: name,
+      AssumeRolePolicyDocument: policyText(d.assumeRolePolicy),
+      Tags: toIamTags(d.tags),
+      ...(d.permissionsBoundary ? { PermissionsBoundary: d.permissionsBoundary } : {}),
+    }),
+  );
+  // The response's document is AWS's re-encoding of ours; the desired one is what was written.
+  return roleActual({
+    id: out.Role?.RoleId ?? '',
+    name,
+    arn: out.Role?.Arn ?? '',
+    assumeRolePolicy: canonicalPolicy(d.assumeRolePolicy),
+    ...(d.permissionsBoundary ? { permissionsBoundary: d.permissionsBoundary } : {}),
+    tags: { ...d.tags },
+  });
+}
+
+async function updateRole(ctx: AwsTaskContext, a: IamRoleActual, d: IamRoleDesired, changed: ReadonlySet<string>): Promise<IamRoleActual> {
+  const iam = ctx.clients.iam;
+  let next: IamRoleActual = a;
+  if (changed.has('assumeRolePolicy')) {
+    await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: a.name, PolicyDocument: policyText(d.assumeRolePolicy) }));
+    next = { ...next, assumeRolePolicy: canonicalPolicy(d.assumeRolePolicy) };
+  }
+  if (changed.has('permissionsBoundary') && d.permissionsBoundary) {
+    await iam.send(new PutRolePermissionsBoundaryCommand({ RoleName: a.name, PermissionsBoundary: d.permissionsBoundary }));
+    next = { ...next, permissionsBoundary: d.permissionsBoundary };
+  }
+  const tags = tagsToSet(a.tags, d.tags);
+  if (Object.keys(tags).length > 0) {
+    await iam.send(new TagRoleCommand({ RoleName: a.name, Tags: toIamTags(tags) }));
+    next = { ...next, tags: { ...a.tags, ...tags } };
+  }
+  return next;
+}
+
+/** IAM refuses to delete a role that has policies or is in an instance profile: undo those first. */
+async function detachEverything(ctx: AwsTaskContext, roleName: string): Promise<void> {
+  const iam = ctx.clients.iam;
+  for await (const page of paginateListRolePolicies({ client: iam }, { RoleName: roleName })) {
+    for (const policy of page.PolicyNames ?? []) await iam.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: policy }));
+  }
+  for await (const page of paginateListAttachedRolePolicies({ client: iam }, { RoleName: roleName })) {
+    for (const p of page.AttachedPolicies ?? []) {
+      if (p.PolicyArn) await iam.send(new DetachRolePolicyCommand({ RoleName: roleName, PolicyArn: p.PolicyArn }));
+    }
+  }
+  for await (const page of paginateListInstanceProfilesForRole({ client: iam }, { RoleName: roleName })) {
+    for (const p of page.InstanceProfiles ?? []) {
+      if (p.InstanceProfileName) {
+        await iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: p.InstanceProfileName, RoleName: roleName }));
+      }
+    }
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * `NatGateway`: a zone's way out for private subnets (`NatGateway/<zone>.<cluster>`), in the
+ * zone's utility subnet with the zone's ElasticIP. A subnet's `egress: nat-...` names the user's
+ * gateway instead: shared, found by id, never changed or deleted.
+ *
+ * On AWS a NAT gateway is `pending` for a minute or more after CreateNatGateway and routes to it
+ * fail until it is `available`, so `apply` waits (SDK waiter); deleting takes a while too, and its
+ * ElasticIP cannot be released until it is `deleted`, so `delete` waits for that. Deleted and
+ * failed gateways stay visible for about an hour: `find` ignores them.
+ */
+import {
+  CreateNatGatewayCommand,
+  DeleteNatGatewayCommand,
+  paginateDescribeNatGateways,
+  waitUntilNatGatewayAvailable,
+  waitUntilNatGatewayDeleted,
+  type Filter,
+  type NatGateway,
+} from '@aws-sdk/client-ec2';
+import type { TaskKind, Val } from '../types.js';
+import { clusterFilters, tagSpec, type AwsTaskContext, type Tags } from './context.js';
+import { ensureTags, ignoreGone, indexByName, partitionShared, sharedNotFound, sharedReadOnly, tagsOf } from './network-common.js';
+
+export interface NatGatewayDesired {
+  /** `ref('Subnet', 'utility-<zone>.<cluster>')`: the zone's utility (public) subnet. */
+  readonly subnetId: Val;
+  /** `ref('ElasticIP', '<zone>.<cluster>')`. */
+  readonly allocationId?: Val;
+  /** The user's gateway (shared only). */
+  readonly id?: string;
+  readonly tags?: Tags;
+}
+
+export interface NatGatewayActual {
+  readonly id: string;
+  readonly subnetId: string;
+  readonly allocationId: string | undefined;
+  readonly vpcId: string;
+  readonly state: string;
+  readonly tags: Tags;
+  readonly shared: boolean;
+}
+
+/** How long to wait for a new gateway to become available, or a deleted one to go (real AWS: minutes). */
+export const NAT_GATEWAY_WAIT_SECONDS = 15 * 60;
+
+const GONE_STATES = new Set(['deleting', 'deleted', 'failed']);
+
+function toActual(g: NatGateway, shared: boolean): NatGatewayActual {
+  return {
+    id: g.NatGatewayId ?? '',
+    subnetId: g.SubnetId ?? '',
+    allocationId: g.NatGatewayAddresses?.find((a) => a.AllocationId)?.AllocationId,
+    vpcId: g.VpcId ?? '',
+    state: g.State ?? '',
+    tags: tagsOf(g),
+    shared,
+  };
+}
+
+async function list(ctx: AwsTaskContext, filters: Filter[]): Promise<NatGateway[]> {
+  const out: NatGateway[] = [];
+  for await (const page of paginateDescribeNatGateways({ client: ctx.clients.ec2 }, { Filter: filters })) {
+    out.push(...(page.NatGateways ?? []).filter((g) => !GONE_STATES.has(g.State ?? '')));
+  }
+  return out;
+}
+
+export const natGatewayKind: TaskKind<NatGatewayDesired, NatGatewayActual, AwsTaskContext> = {
+  kind: 'NatGateway',
+  concurrency: 5,
+  fields: {
+    subnetId: { mode: 'replace' },
+    allocationId: { mode: 'replace' },
+    tags: { compare: 'tags' },
+  },
+
+  async find(ctx, tasks) {
+    const { owned, sharedIds } = partitionShared(tasks);
+    const [mine, theirs] = await Promise.all([
+      owned.length > 0 ? list(ctx, clusterFilters(ctx.clusterName)) : [],
+      sharedIds.length > 0 ? list(ctx, [{ Name: 'nat-gateway-id', Values: sharedIds }]) : [],
+    ]);
+    const byName = indexByName('NatGateway', mine, (g) => g.NatGatewayId ?? '', tagsOf);
+    const found = new Map<string, NatGatewayActual>();
+    for (const t of tasks) {
+      const g = t.shared ? theirs.find((x) => x.NatGatewayId === t.desired.id) : byName.get(t.name);
+      if (g) found.set(t.name, toActual(g, t.shared === true));
+    }
+    return found;
+  },
+
+  view: (d, refs) => ({
+    subnetId: refs.resolve(d.subnetId),
+    allocationId: d.allocationId === undefined ? undefined : refs.resolve(d.allocationId),
+    tags: d.tags,
+  }),
+
+  actualView: (a) => ({ subnetId: a.subnetId, allocationId: a.allocationId, tags: a.tags }),
+
+  async apply(ctx, req) {
+    const a = req.actual;
+    const d = req.desired;
+    if (d.id !== undefined || a?.shared) {
+      throw a ? sharedReadOnly('NatGateway', a.id) : sharedNotFound('NatGateway', req.name, d.id);
+    }
+    if (a !== undefined) return { ...a, tags: await ensureTags(ctx, a.id, a.tags, d.tags) };
+    const out = await ctx.clients.ec2.send(
+      new CreateNatGatewayCommand({
+        SubnetId: req.refs.known(d.subnetId),
+        AllocationId: d.allocationId === undefined ? undefined : req.refs.known(d.allocationId),
+        TagSpecifications: tagSpec('natgateway', d.tags ?? {}),
+      }),
+    );
+    const id = out.NatGateway?.NatGatewayId ?? '';
+    await waitUntilNatGatewayAvailable({ client: ctx.clients.ec2, maxWaitTime: NAT_GATEWAY_WAIT_SECONDS }, { NatGatewayIds: [id] });
+    const created = toActual(out.NatGateway ?? {}, false);
+    return { ...created, state: 'available', tags: { ...created.tags, ...d.tags } };
+  },
+
+  outputs: (a) => ({ id: a.id }),
+
+  async delete(ctx, a) {
+    if (a.shared) throw sharedReadOnly('NatGateway', a.id);
+    const gone = ['NatGatewayNotFound', 'InvalidNatGatewayID.NotFound'];
+    await ignoreGone(() => ctx.clients.ec2.send(new DeleteNatGatewayCommand({ NatGatewayId: a.id })), gone);
+    await ignoreGone(() => waitUntilNatGatewayDeleted({ client: ctx.clients.ec2, maxWaitTime: NAT_GATEWAY_WAIT_SECONDS }, { NatGatewayIds: [a.id] }), gone);
+  },
+};
