@@ -13,8 +13,9 @@ import { createFromFile, registerReplace } from './commands/create-file.js';
 import { registerEdit } from './commands/edit.js';
 import { registerGet } from './commands/get.js';
 import { registerCreateSSHPublicKey, registerDeleteInstanceGroup, registerVersion } from './commands/misc.js';
+import { registerUpdateCluster } from './commands/update-cluster.js';
 
-export function buildProgram(io: CliIO): Command {
+export function buildProgram(io: CliIO, setExit: (code: number) => void = () => undefined): Command {
   const program = new Command('kops-ts');
   let context: CommandContext | undefined;
   const ctx = () => (context ??= commandContext(io, program.opts<GlobalOptions>()));
@@ -40,6 +41,7 @@ export function buildProgram(io: CliIO): Command {
   registerEdit(program, ctx);
   const del = program.command('delete').description('Delete instance groups');
   registerDeleteInstanceGroup(del, ctx);
+  registerUpdateCluster(program, ctx, setExit);
   registerVersion(program, ctx);
   for (const c of allCommands(program)) c.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);
   return program;
@@ -56,10 +58,11 @@ function usageLine(e: CommanderError): string {
 }
 
 export async function run(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
-  const program = buildProgram(io);
+  let exitCode: number = ExitCode.OK;
+  const program = buildProgram(io, (code) => (exitCode = code));
   try {
     await program.parseAsync(rewriteAliases(argv), { from: 'user' });
-    return ExitCode.OK;
+    return exitCode;
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return ExitCode.OK;

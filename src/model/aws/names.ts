@@ -2,7 +2,6 @@
  * kops's names for the AWS resources of a cluster (pkg/model/names.go), so that a kops user
  * recognises every task key in a plan. Pure functions of the cluster name and the spec.
  */
-import { createHash } from 'node:crypto';
 import { normalizeRole, type InstanceGroup } from '../api/types.js';
 
 /** `<ig>.masters.<cluster>` for control planes, `<ig>.apiservers.<cluster>`, else `<ig>.<cluster>`. */
@@ -48,22 +47,5 @@ export function etcdVolumeName(member: string, etcdCluster: string, cluster: str
   return `${member}.etcd-${etcdCluster}.${cluster}`;
 }
 
-/**
- * AWS load-balancer and target-group names are limited to 32 characters of [a-zA-Z0-9-]. kops
- * keeps a readable prefix and, when the name would be too long, truncates it and appends a short
- * hash of the whole name so distinct clusters stay distinct.
- */
-export function awsLimitedName(base: string, max = 32): string {
-  const clean = base.replace(/\./g, '-').replace(/[^a-zA-Z0-9-]/g, '');
-  if (clean.length <= max) return clean;
-  const hash = createHash('sha256').update(base).digest('hex').slice(0, 6);
-  return `${clean.slice(0, max - hash.length - 1).replace(/-+$/, '')}-${hash}`;
-}
-
-export function apiLoadBalancerName(cluster: string): string {
-  return awsLimitedName(`api-${cluster}`);
-}
-
-export function apiTargetGroupName(cluster: string): string {
-  return awsLimitedName(`tcp-${cluster}`);
-}
+/** AWS load-balancer and target-group names (32 characters, kops's hashing): see src/tasks/aws/elb-listing.ts. */
+export { apiLoadBalancerAwsName, targetGroupName } from '../../tasks/aws/elb-listing.js';

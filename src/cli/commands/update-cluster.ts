@@ -1,0 +1,86 @@
+/**
+ * `kops-ts update cluster`: show the plan (kops's report, security-sensitive changes first), and
+ * with `--yes` apply it. `-o json` prints the plan as one JSON document; `--detailed-exitcode`
+ * gives CI an honest answer: 0 no changes, 2 changes pending, 1 error.
+ */
+import type { Command } from 'commander';
+import { renderPlanJson, renderPlanText } from '../../cloudup/render/index.js';
+import { updateCluster, type UpdateClusterResult } from '../../cloudup/update-cluster.js';
+import { ExitCode, KopsError } from '../../diagnostics.js';
+import type { Lifecycle } from '../../tasks/types.js';
+import type { CommandContext } from '../context.js';
+import { parseOutputFormat, useColor } from '../output.js';
+
+const LIFECYCLES: readonly Lifecycle[] = ['Sync', 'Ignore', 'WarnIfInsufficientAccess', 'ExistsAndValidates', 'ExistsAndWarnIfChanges'];
+
+interface Flags {
+  yes?: boolean;
+  output?: string;
+  detailedExitcode?: boolean;
+  instanceGroup?: string[];
+  instanceGroupRoles?: string[];
+  lifecycleOverrides?: string[];
+  forceUnlock?: string;
+}
+
+const list = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+
+export function parseLifecycleOverrides(values: readonly string[] = []): Record<string, Lifecycle> {
+  const out: Record<string, Lifecycle> = {};
+  for (const v of values) {
+    const [kind, lc] = v.split('=');
+    if (!kind || !lc || !(LIFECYCLES as readonly string[]).includes(lc)) {
+      throw new KopsError('InvalidFlag', `--lifecycle-overrides ${v}: expected Kind=Lifecycle`, { hint: `lifecycles: ${LIFECYCLES.join(', ')}`, exitCode: 2 });
+    }
+    out[kind] = lc as Lifecycle;
+  }
+  return out;
+}
+
+/** Runs the update for `cluster`; returns the exit code (2 = changes pending with --detailed-exitcode). */
+export async function runUpdate(ctx: CommandContext, cluster: string, f: Flags): Promise<number> {
+  const format = parseOutputFormat(f.output, ['table', 'json']);
+  const result = await updateCluster({
+    clientset: ctx.clientset(),
+    clusterName: cluster,
+    yes: Boolean(f.yes),
+    ...(f.instanceGroup?.length ? { instanceGroups: f.instanceGroup } : {}),
+    ...(f.instanceGroupRoles?.length ? { instanceGroupRoles: f.instanceGroupRoles } : {}),
+    lifecycleOverrides: parseLifecycleOverrides(f.lifecycleOverrides),
+    ...(f.forceUnlock ? { forceUnlock: f.forceUnlock } : {}),
+  });
+  for (const w of result.warnings) ctx.warn(`${w.path ? `${w.path}: ` : ''}${w.summary}`);
+  const pending = result.plan.changes.length > 0;
+  if (format === 'json') ctx.io.stdout(renderPlanJson(result.plan));
+  else if (!f.yes) ctx.io.stdout(renderPlanText(result.plan, { color: useColor(ctx.io) }));
+  else ctx.io.stdout(appliedMessage(cluster, result));
+  if (f.detailedExitcode && !f.yes && pending) return ExitCode.USAGE_OR_CHANGES;
+  return ExitCode.OK;
+}
+
+function appliedMessage(cluster: string, r: UpdateClusterResult): string {
+  if (r.plan.changes.length === 0) return 'No changes need to be applied\n';
+  if (r.firstApply) {
+    return `\nCluster is starting.  It should be ready in a few minutes.\n\nSuggestions:\n * validate cluster: kops-ts validate cluster --wait 10m\n * list nodes: kubectl get nodes --show-labels\n`;
+  }
+  const roll = r.plan.changes.some((c) => c.kind === 'LaunchTemplate' && c.action !== 'create');
+  return `\nCluster changes have been applied to the cloud.\n${roll ? `\nChanges may require instances to restart: kops-ts rolling-update cluster --name ${cluster}\n` : ''}`;
+}
+
+export function registerUpdateCluster(program: Command, ctx: () => CommandContext, setExit: (code: number) => void): void {
+  const update = program.command('update').description('Update a cluster: plan, and with --yes apply');
+  update
+    .command('cluster [name]')
+    .description('Show what would change in the cloud, and with --yes apply it')
+    .option('-y, --yes', 'apply the changes')
+    .option('-o, --output <format>', 'table (kops\'s report) or json (the plan as one document)', 'table')
+    .option('--detailed-exitcode', 'exit 2 when changes are pending, 0 when there are none')
+    .option('--instance-group <names>', 'only these instance groups (comma separated)', list)
+    .option('--instance-group-roles <roles>', 'only these roles: ControlPlane, Node, Bastion, APIServer', list)
+    .option('--lifecycle-overrides <Kind=Lifecycle>', 'override a task kind\'s lifecycle, e.g. SecurityGroup=ExistsAndWarnIfChanges', list)
+    .option('--force-unlock <id>', 'break a stale cluster lock with this id first')
+    .action(async (positional: string | undefined, f: Flags) => {
+      const c = ctx();
+      setExit(await runUpdate(c, c.clusterName(positional), f));
+    });
+}

@@ -1,0 +1,136 @@
+/**
+ * `update cluster`: the stored spec → tasks → a plan against what really exists → (with `yes`)
+ * apply under the cluster lock, then record the completed spec and the kops-ts version.
+ *
+ * Nothing is written to the state store unless the apply succeeded; a failed apply is safe to
+ * re-run (the next plan shows only what is left).
+ */
+import { awsErrorCode, isRetryableAwsDeleteError, isRetryableAwsError } from '../cloud/aws/errors.js';
+import { AwsClients, type AwsClientOptions } from '../cloud/aws/clients.js';
+import { KopsError, hasErrors, type Diagnostic } from '../diagnostics.js';
+import type { EventSink } from '../events.js';
+import { completeCluster } from '../model/completion.js';
+import { validateCluster } from '../model/validation.js';
+import { buildAwsTasks } from '../model/aws/index.js';
+import { normalizeRole, type InstanceGroup, type NormalizedRole } from '../model/api/types.js';
+import type { Clientset } from '../statestore/clientset.js';
+import { forceUnlock, withClusterLock } from '../statestore/lock.js';
+import { parseStateStoreURL } from '../statestore/open.js';
+import { sshPublicKeyFingerprint } from '../statestore/ssh.js';
+import { applyPlan, type ApplyResult } from '../tasks/apply.js';
+import { newMemo, type AwsTaskContext } from '../tasks/aws/context.js';
+import { awsTaskRegistry } from '../tasks/aws/registry.js';
+import { planTasks, type Plan, type PlanResult } from '../tasks/plan.js';
+import type { Lifecycle, Task } from '../tasks/types.js';
+import { KOPS_TS_VERSION } from '../version.js';
+import { awsPreflight, preflightError } from './aws/preflight.js';
+import { regionOfCluster } from './aws/regions.js';
+import { invalidSpec } from './create-cluster.js';
+
+export interface UpdateClusterOptions {
+  readonly clientset: Clientset;
+  readonly clusterName: string;
+  /** Apply (kops's `--yes`); otherwise only plan. */
+  readonly yes?: boolean;
+  /** AWS client settings beyond the region (tests: endpoint, credentials, hooks). */
+  readonly aws?: Omit<AwsClientOptions, 'region'>;
+  /** `--instance-group`: only these groups' resources (no deletions are planned then). */
+  readonly instanceGroups?: readonly string[];
+  /** `--instance-group-roles`: ControlPlane/Master, Node, Bastion, APIServer. */
+  readonly instanceGroupRoles?: readonly string[];
+  readonly lifecycleOverrides?: Readonly<Record<string, Lifecycle>>;
+  /** Break a stale lock with this id before taking the lock. */
+  readonly forceUnlock?: string;
+  readonly events?: EventSink;
+}
+
+export interface UpdateClusterResult {
+  readonly plan: Plan;
+  readonly warnings: readonly Diagnostic[];
+  /** Present when `yes` was given and there was something to apply. */
+  readonly applied?: ApplyResult;
+  /** True the first time a cluster is applied (no completed spec stored before). */
+  readonly firstApply: boolean;
+}
+
+interface Prepared {
+  readonly ctx: AwsTaskContext;
+  readonly tasks: Task[];
+  readonly completed: ReturnType<typeof completeCluster>;
+  readonly warnings: Diagnostic[];
+  readonly firstApply: boolean;
+}
+
+function selectGroups(igs: readonly InstanceGroup[], names?: readonly string[], roles?: readonly string[]): InstanceGroup[] {
+  const wantRoles = roles?.map((r): NormalizedRole => (r.toLowerCase() === 'master' || r.toLowerCase() === 'controlplane' ? 'ControlPlane' : (r[0]!.toUpperCase() + r.slice(1)) as NormalizedRole));
+  const unknown = (names ?? []).filter((n) => !igs.some((g) => g.metadata.name === n));
+  if (unknown.length > 0) throw new KopsError('InstanceGroupNotFound', `instance group ${unknown.join(', ')} not found`, { hint: 'list them with kops-ts get ig', exitCode: 2 });
+  return igs.filter((g) => (!names?.length || names.includes(g.metadata.name)) && (!wantRoles?.length || wantRoles.includes(normalizeRole(g.spec.role))));
+}
+
+async function prepare(o: UpdateClusterOptions): Promise<Prepared> {
+  const cs = o.clientset;
+  const cluster = (await cs.getCluster(o.clusterName)).object;
+  const igs = (await cs.listInstanceGroups(o.clusterName)).map((v) => v.object);
+  const previous = await cs.readCompletedSpec(o.clusterName);
+  const completed = completeCluster(cluster, igs);
+  const diags = validateCluster(completed.cluster, completed.instanceGroups, previous ? { previous: previous.object } : {});
+  if (hasErrors(diags)) throw invalidSpec(diags);
+  const region = regionOfCluster(completed.cluster);
+  const clients = new AwsClients({ region, ...(o.aws ?? {}) });
+  const pre = await awsPreflight(clients, completed.cluster, completed.instanceGroups);
+  const preErr = preflightError(pre);
+  if (preErr) throw preErr;
+  const key = (await cs.listSSHPublicKeys(o.clusterName))[0];
+  const store = parseStateStoreURL(cs.store.url);
+  const filtered = Boolean(o.instanceGroups?.length || o.instanceGroupRoles?.length);
+  const tasks = buildAwsTasks({
+    cluster: completed.cluster,
+    instanceGroups: filtered ? selectGroups(completed.instanceGroups, o.instanceGroups, o.instanceGroupRoles) : completed.instanceGroups,
+    ...(key ? { sshPublicKey: { key: key.publicKey, fingerprint: sshPublicKeyFingerprint(key.publicKey) } } : {}),
+    ...(store.scheme === 's3' ? { stateStore: { bucket: store.bucket, prefix: store.prefix } } : {}),
+    ...(pre.account ? { partition: pre.account.partition } : {}),
+  });
+  const ctx: AwsTaskContext = { clients, clusterName: o.clusterName, region, once: newMemo() };
+  return { ctx, tasks, completed, warnings: [...diags, ...pre.diagnostics].filter((d) => d.severity === 'warning'), firstApply: !previous };
+}
+
+async function plan(o: UpdateClusterOptions, p: Prepared): Promise<PlanResult> {
+  const filtered = Boolean(o.instanceGroups?.length || o.instanceGroupRoles?.length);
+  return planTasks(p.ctx, awsTaskRegistry(), p.tasks, {
+    cluster: o.clusterName,
+    deletions: !filtered,
+    errorCode: awsErrorCode,
+    ...(o.lifecycleOverrides ? { lifecycleOverrides: o.lifecycleOverrides } : {}),
+    ...(o.events ? { events: o.events } : {}),
+  });
+}
+
+/** Plans, and with `yes` applies. Throws `KopsError` on invalid specs, pre-flight or apply failures. */
+export async function updateCluster(o: UpdateClusterOptions): Promise<UpdateClusterResult> {
+  const prepared = await prepare(o);
+  const planned = await plan(o, prepared);
+  const planErrors = planned.plan.diagnostics.filter((d) => d.severity === 'error');
+  if (planErrors.length > 0) throw new KopsError(planErrors[0]!.code, 'the plan could not be made', { diagnostics: planErrors });
+  const base = { plan: planned.plan, warnings: [...prepared.warnings, ...planned.plan.diagnostics], firstApply: prepared.firstApply };
+  if (!o.yes) return base;
+  const store = o.clientset.store;
+  if (o.forceUnlock) await forceUnlock(store, o.clusterName, o.forceUnlock);
+  return withClusterLock(store, o.clusterName, 'update cluster', async () => {
+    // The plan was made before the lock was held: plan again under it, so nothing changed between.
+    const fresh = await plan(o, { ...prepared, ctx: { ...prepared.ctx, once: newMemo() } });
+    const applied = await applyPlan(prepared.ctx, awsTaskRegistry(), prepared.tasks, fresh, {
+      isRetryable: isRetryableAwsError,
+      isRetryableDelete: isRetryableAwsDeleteError,
+      errorCode: awsErrorCode,
+      ...(o.events ? { events: o.events } : {}),
+    });
+    if (!applied.ok) {
+      const errors = applied.diagnostics.filter((d) => d.severity === 'error');
+      throw new KopsError('ApplyFailed', `${applied.failed.length} task(s) failed; re-run to finish (the next plan shows what is left)`, { diagnostics: errors });
+    }
+    await o.clientset.writeCompletedSpec(o.clusterName, prepared.completed.cluster);
+    await o.clientset.writeKopsVersion(o.clusterName, KOPS_TS_VERSION);
+    return { ...base, plan: fresh.plan, applied };
+  });
+}

@@ -1,0 +1,22 @@
+/** The AWS model: a completed spec → the tasks of its cloud resources. Pure. */
+import type { Task } from '../../tasks/types.js';
+import { buildApi } from './api.js';
+import { buildCompute } from './compute.js';
+import { AwsModelContext, type AwsModelInput } from './context.js';
+import { buildEtcdVolumes } from './etcd.js';
+import { buildFirewall } from './firewall.js';
+import { buildIam } from './iam.js';
+import { buildNetwork } from './network.js';
+
+export type { AwsModelInput } from './context.js';
+
+export function buildAwsTasks(input: AwsModelInput): Task[] {
+  const m = new AwsModelContext(input);
+  buildNetwork(m);
+  buildFirewall(m);
+  buildIam(m);
+  const targetGroup = buildApi(m);
+  buildCompute(m, targetGroup);
+  buildEtcdVolumes(m);
+  return m.built();
+}

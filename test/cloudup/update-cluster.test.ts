@@ -1,0 +1,35 @@
+/**
+ * update cluster end to end against the emulator: create the spec, plan, apply, plan again
+ * (no changes), for the reference clusters.
+ */
+import { describe, expect, it } from 'vitest';
+import { newCluster, type NewClusterOptions } from '../../src/cloudup/new-cluster.js';
+import { updateCluster } from '../../src/cloudup/update-cluster.js';
+import { Clientset } from '../../src/statestore/clientset.js';
+import { openStateStore } from '../../src/statestore/open.js';
+import { testAws } from '../helpers/aws.js';
+import { readFileSync } from 'node:fs';
+
+const KEY = readFileSync(new URL('../../scripts/demo-key.pub', import.meta.url), 'utf8').trim();
+
+async function setup(opts: Omit<NewClusterOptions, 'name'> & { name?: string }) {
+  const aws = testAws();
+  const cs = new Clientset(openStateStore(`memory://update-${aws.account}`));
+  const built = newCluster({ name: opts.name ?? 'minimal.example.com', ...opts });
+  await cs.createCluster(built.cluster, built.instanceGroups, { sshPublicKeys: [KEY] });
+  const { region: _r, ...awsOpts } = aws.options;
+  return { aws, cs, name: built.cluster.metadata.name, awsOpts };
+}
+
+describe('update cluster', () => {
+  it('plans, applies and then has no changes for the minimal cluster', async () => {
+    const s = await setup({ zones: ['us-east-1a'] });
+    const planned = await updateCluster({ clientset: s.cs, clusterName: s.name, aws: s.awsOpts });
+    expect(planned.plan.summary.create).toBeGreaterThan(20);
+    const applied = await updateCluster({ clientset: s.cs, clusterName: s.name, aws: s.awsOpts, yes: true });
+    expect(applied.applied?.ok).toBe(true);
+    const again = await updateCluster({ clientset: s.cs, clusterName: s.name, aws: s.awsOpts });
+    expect(again.plan.changes.map((c) => `${c.key}: ${c.action} ${c.fields.map((f) => f.field).join(',')}`)).toEqual([]);
+    expect(await s.cs.readCompletedSpec(s.name)).toBeDefined();
+  });
+});
