@@ -4,7 +4,7 @@
  */
 import { KopsError, error, warning, type Diagnostic } from '../diagnostics.js';
 import type { EventSink } from '../events.js';
-import { defaultErrorCode, errorMessage } from './executor.js';
+import { defaultErrorCode, errorMessage } from './executor-options.js';
 import type { TaskRegistry } from './registry.js';
 import { taskKey, type AnyTaskKind, type Lifecycle, type Task, type TaskKey } from './types.js';
 

@@ -5,6 +5,7 @@
  * the spec or the cloud changed since it was made.
  */
 import { createHash } from 'node:crypto';
+import { KopsError } from '../diagnostics.js';
 import { isUnknown, taskKey, type Task, type TaskKey } from './types.js';
 
 export interface PlanFingerprint {
@@ -82,4 +83,17 @@ export function fingerprintDrift(saved: PlanFingerprint, current: PlanFingerprin
     }
   }
   return out;
+}
+
+/**
+ * Refuses a saved plan whose fingerprint no longer matches a fresh plan of the same cluster
+ * (`--plan plan.json`): applying it would act on a spec or a cloud that has moved on.
+ */
+export function assertPlanCurrent(saved: { readonly fingerprint: PlanFingerprint }, current: { readonly fingerprint: PlanFingerprint }): void {
+  const drift = fingerprintDrift(saved.fingerprint, current.fingerprint);
+  if (drift.length === 0) return;
+  const shown = drift.slice(0, 5).map((d) => `${d.key} (${d.part === 'desired' ? 'spec' : 'cloud'} ${d.change})`);
+  throw new KopsError('StalePlan', `the saved plan is out of date: ${shown.join(', ')}${drift.length > 5 ? `, and ${drift.length - 5} more` : ''}`, {
+    hint: 'the cluster spec or the cloud changed since the plan was made; plan again',
+  });
 }

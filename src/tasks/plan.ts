@@ -91,9 +91,11 @@ export async function planTasks<C>(ctx: C, registry: TaskRegistry<C>, tasks: rea
     const task = byKey.get(key) as Task;
     if (!ignored.has(key)) differ.diff(task, lifecycleOf(task));
   }
-  const changes = [...differ.changes, ...outcome.orphans.map(orphanChange)].sort((a, b) => (a.key < b.key ? -1 : 1));
+  // A kind's findOrphans must not claim a described resource; if it does, the task wins.
+  const orphans = outcome.orphans.filter((o) => !byKey.has(taskKey(o.kind, o.name)));
+  const changes = [...differ.changes, ...orphans.map(orphanChange)].sort((a, b) => (a.key < b.key ? -1 : 1));
   const found = new Map(outcome.found);
-  for (const o of outcome.orphans) found.set(taskKey(o.kind, o.name), o.actual);
+  for (const o of orphans) found.set(taskKey(o.kind, o.name), o.actual);
   const summary = { create: 0, update: 0, replace: 0, delete: 0, noop: differ.unchanged.length };
   for (const c of changes) summary[c.action]++;
   const diagnostics = [...outcome.diagnostics, ...differ.diagnostics];

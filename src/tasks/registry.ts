@@ -15,7 +15,7 @@ export class TaskRegistry<C> {
         hint: 'each kind must be registered once; check the provider\'s registry',
       });
     }
-    this.byKind.set(kind.kind, kind as AnyTaskKind<C>);
+    this.byKind.set(kind.kind, kind);
     return this;
   }
 

@@ -71,7 +71,9 @@ export function displayView(view: (refs: RefResolver) => View, outputsOf: Output
     return undefined;
   }
   if (seen.length === 0) return raw;
-  return substitute(raw, seen) as View;
+  const shown = substitute(raw, seen) as View;
+  // A view that took a marker apart (sliced it, parsed it) leaves fragments: show those fields plainly.
+  return Object.fromEntries(Object.entries(shown).filter(([, v]) => !JSON.stringify(v ?? null).includes('\\u0000')));
 }
 
 function substitute(v: unknown, seen: readonly RefValue[]): unknown {

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { KopsError, formatDiagnostic } from '../../src/diagnostics.js';
 import { RecordingSink } from '../../src/events.js';
 import { applyPlan } from '../../src/tasks/apply.js';
-import { fingerprintDrift } from '../../src/tasks/plan-fingerprint.js';
+import { assertPlanCurrent, fingerprintDrift } from '../../src/tasks/plan-fingerprint.js';
 import { planTasks, type PlanResult, type PlannedChange } from '../../src/tasks/plan.js';
 import { UNKNOWN, type Task } from '../../src/tasks/types.js';
 import { FakeCloud, fakeRegistry, network, rule, serviceError, smallCluster, subnet, type FakeCtx } from './fake-kinds.js';
@@ -202,6 +202,8 @@ describe('planTasks', () => {
     ctx.cloud.resources.delete(id);
     const changedCloud = await plan(smallCluster());
     expect(fingerprintDrift(a.plan.fingerprint, changedCloud.plan.fingerprint)).toEqual([{ key: 'Subnet/b', part: 'actual', change: 'removed' }]);
+    expect(() => assertPlanCurrent(a.plan, b.plan)).not.toThrow();
+    expect(() => assertPlanCurrent(a.plan, changedCloud.plan)).toThrow('the saved plan is out of date: Subnet/b (cloud removed)');
     // Plain data: the plan survives a JSON round trip (UNKNOWN becomes a marker object).
     expect(JSON.parse(JSON.stringify(a.plan))).toMatchObject({ kind: 'Plan', summary: a.plan.summary });
   });
