@@ -6,7 +6,7 @@
  *
  * Both ends are names (IAM APIs take names): `instanceProfileRef(...)` and `iamRoleRef(...)`.
  */
-import { AddRoleToInstanceProfileCommand, RemoveRoleFromInstanceProfileCommand } from '@aws-sdk/client-iam';
+import { AddRoleToInstanceProfileCommand, GetInstanceProfileCommand, RemoveRoleFromInstanceProfileCommand } from '@aws-sdk/client-iam';
 import type { TaskKind, Val } from '../types.js';
 import type { AwsTaskContext } from './context.js';
 import { checkNameRef, iamListing, isNoSuchEntity, staticIamName } from './iam-listing.js';
@@ -63,8 +63,13 @@ export const iamInstanceProfileRoleKind: TaskKind<IamInstanceProfileRoleDesired,
   outputs: (a) => ({ id: a.profileName, name: a.profileName, role: a.roleName }),
 
   async delete(ctx, actual) {
+    const iam = ctx.clients.iam;
     try {
-      await ctx.clients.iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: actual.profileName, RoleName: actual.roleName }));
+      // Look first: removing a role the profile no longer holds has no documented error code
+      // (the emulator even answers it with a 500), and "already removed" is success.
+      const out = await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: actual.profileName }));
+      if (!(out.InstanceProfile?.Roles ?? []).some((r) => r.RoleName === actual.roleName)) return;
+      await iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: actual.profileName, RoleName: actual.roleName }));
     } catch (e) {
       if (!isNoSuchEntity(e)) throw e;
     }

@@ -18,6 +18,7 @@
 import {
   CreateInstanceProfileCommand,
   DeleteInstanceProfileCommand,
+  GetInstanceProfileCommand,
   RemoveRoleFromInstanceProfileCommand,
   TagInstanceProfileCommand,
   paginateListInstanceProfileTags,
@@ -94,9 +95,10 @@ export const iamInstanceProfileKind: TaskKind<IamInstanceProfileDesired, IamInst
   async delete(ctx, actual) {
     const iam = ctx.clients.iam;
     try {
-      // IAM refuses to delete a profile that still holds a role.
-      for (const role of actual.roles) {
-        await iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: actual.name, RoleName: role })).catch(ignoreNoSuchEntity);
+      // IAM refuses to delete a profile that still holds a role: remove the roles it holds now.
+      const now = await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: actual.name }));
+      for (const role of now.InstanceProfile?.Roles ?? []) {
+        await iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: actual.name, RoleName: role.RoleName })).catch(ignoreNoSuchEntity);
       }
       await iam.send(new DeleteInstanceProfileCommand({ InstanceProfileName: actual.name }));
     } catch (e) {

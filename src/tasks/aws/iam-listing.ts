@@ -100,7 +100,7 @@ async function listProfiles(ctx: AwsTaskContext): Promise<Map<string, IamProfile
   return out;
 }
 
-export function toProfileInfo(p: InstanceProfile): IamProfileInfo {
+function toProfileInfo(p: InstanceProfile): IamProfileInfo {
   const info: IamProfileInfo = {
     name: p.InstanceProfileName ?? '',
     id: p.InstanceProfileId ?? '',

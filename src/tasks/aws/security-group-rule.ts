@@ -80,8 +80,20 @@ export function normalizePorts(protocol: string, from: number | undefined, to: n
   return [-1, -1];
 }
 
-/** The natural key of a rule: what AWS itself considers the same rule. */
-function naturalKey(r: { groupId: string; direction: string; protocol: string; fromPort: number; toPort: number; cidr?: string | undefined; ipv6Cidr?: string | undefined; sourceGroup?: string | undefined }): string {
+/** What identifies a rule (AWS refuses a second rule with the same). */
+interface RuleKey {
+  readonly groupId: string;
+  readonly direction: string;
+  readonly protocol: string;
+  readonly fromPort: number;
+  readonly toPort: number;
+  readonly cidr?: string | undefined;
+  readonly ipv6Cidr?: string | undefined;
+  readonly sourceGroup?: string | undefined;
+}
+
+/** The natural key of a rule as one string. */
+function naturalKey(r: RuleKey): string {
   return [r.groupId, r.direction, r.protocol, r.fromPort, r.toPort, r.cidr ?? '', r.ipv6Cidr ?? '', r.sourceGroup ?? ''].join('|');
 }
 
@@ -162,13 +174,19 @@ async function listRules(ctx: AwsTaskContext, tasks: readonly Task<SecurityGroup
   return { groupIds, rules };
 }
 
+/** The natural key of a desired rule, given the ids its group refs stand for. */
+function keyOf(d: SecurityGroupRuleDesired, groupId: string, sourceGroup: string | undefined): string {
+  const protocol = normalizeProtocol(d.protocol);
+  const [fromPort, toPort] = normalizePorts(protocol, d.fromPort, d.toPort);
+  return naturalKey({ groupId, direction: d.direction, protocol, fromPort, toPort, cidr: d.cidr, ipv6Cidr: d.ipv6Cidr, sourceGroup });
+}
+
+/** At find time: `undefined` when a group it names does not exist (yet), so nor can the rule. */
 function desiredKey(d: SecurityGroupRuleDesired, groupIds: ReadonlyMap<string, string>): string | undefined {
   const groupId = staticGroupId(d.group, groupIds);
   const sourceGroup = staticGroupId(d.sourceGroup, groupIds);
   if (groupId === undefined || (d.sourceGroup !== undefined && sourceGroup === undefined)) return undefined;
-  const protocol = normalizeProtocol(d.protocol);
-  const [fromPort, toPort] = normalizePorts(protocol, d.fromPort, d.toPort);
-  return naturalKey({ groupId, direction: d.direction, protocol, fromPort, toPort, cidr: d.cidr, ipv6Cidr: d.ipv6Cidr, sourceGroup });
+  return keyOf(d, groupId, sourceGroup);
 }
 
 function matchTasks(tasks: readonly Task<SecurityGroupRuleDesired>[], listing: RuleListing): Map<string, SecurityGroupRuleActual> {
@@ -268,9 +286,9 @@ export const securityGroupRuleKind: TaskKind<SecurityGroupRuleDesired, SecurityG
     const listing = await listRules(ctx, tasks);
     const used = new Set([...found.values()].map((a) => a.id));
     const names = new Set(tasks.map((t) => t.name));
-    return listing.rules
-      .filter((r) => r.tags[TAG_CLUSTER] === ctx.clusterName && !used.has(r.id))
-      .map((r) => ({ name: r.tags.Name !== undefined && !names.has(r.tags.Name) ? r.tags.Name : `${r.groupId}/${r.id}`, actual: r }));
+    // Named by their Name tag (kops's rule name), unless a task has that name (then by id).
+    const nameOf = (r: SecurityGroupRuleActual) => (r.tags.Name !== undefined && !names.has(r.tags.Name) ? r.tags.Name : `${r.groupId}/${r.id}`);
+    return listing.rules.filter((r) => r.tags[TAG_CLUSTER] === ctx.clusterName && !used.has(r.id)).map((r) => ({ name: nameOf(r), actual: r }));
   },
 };
 
@@ -283,9 +301,9 @@ export function checkRule(name: string, d: SecurityGroupRuleDesired): void {
   const sources = [d.cidr, d.ipv6Cidr, d.sourceGroup].filter((s) => s !== undefined).length;
   if (sources !== 1) problems.push(`it needs exactly one of cidr, ipv6Cidr and sourceGroup (it has ${sources})`);
   const protocol = normalizeProtocol(d.protocol);
-  if ((protocol === 'tcp' || protocol === 'udp') && (d.fromPort === undefined || d.toPort === undefined)) problems.push(`protocol ${protocol} needs fromPort and toPort`);
-  if (d.fromPort !== undefined && d.toPort !== undefined && (protocol === 'tcp' || protocol === 'udp') && d.fromPort > d.toPort) {
-    problems.push(`fromPort ${d.fromPort} is above toPort ${d.toPort}`);
+  if (protocol === 'tcp' || protocol === 'udp') {
+    if (d.fromPort === undefined || d.toPort === undefined) problems.push(`protocol ${protocol} needs fromPort and toPort`);
+    else if (d.fromPort > d.toPort) problems.push(`fromPort ${d.fromPort} is above toPort ${d.toPort}`);
   }
   if (problems.length > 0) {
     throw new KopsError('InvalidSecurityGroupRule', `SecurityGroupRule/${name}: ${problems.join('; ')}`, {
@@ -329,10 +347,7 @@ async function adoptExisting(ctx: AwsTaskContext, name: string, d: SecurityGroup
   for await (const page of paginateDescribeSecurityGroupRules({ client: ctx.clients.ec2 }, { Filters: [{ Name: 'group-id', Values: [groupId] }] })) {
     rules.push(...(page.SecurityGroupRules ?? []).map(toActual));
   }
-  const sourceGroup = d.sourceGroup === undefined ? undefined : refs.known(d.sourceGroup);
-  const protocol = normalizeProtocol(d.protocol);
-  const [fromPort, toPort] = normalizePorts(protocol, d.fromPort, d.toPort);
-  const key = naturalKey({ groupId, direction: d.direction, protocol, fromPort, toPort, cidr: d.cidr, ipv6Cidr: d.ipv6Cidr, sourceGroup });
+  const key = keyOf(d, groupId, d.sourceGroup === undefined ? undefined : refs.known(d.sourceGroup));
   const existing = rules.find((r) => naturalKey(r) === key);
   if (!existing) {
     throw new KopsError('SecurityGroupRuleConflict', `SecurityGroupRule/${name}: AWS reports the rule as a duplicate but no rule of ${groupId} matches it`, {

@@ -99,6 +99,23 @@ describe('NetworkLoadBalancerListener', () => {
     expect(ctx.aws.counter.counts.get('elbv2:DescribeTagsCommand')).toBe(1);
   });
 
+  it('shares one ELBv2 listing between the three load-balancer kinds in a run', async () => {
+    const ctx = awsTestContext(CLUSTER);
+    const { refs } = await setup(ctx);
+    await converge(nextRun(ctx), networkLoadBalancerListenerKind, [listenerTask()], refs);
+    const run = nextRun(ctx);
+    ctx.aws.counter.reset();
+    const [lbs, tgs, listeners] = await Promise.all([
+      networkLoadBalancerKind.find(run, [lbTask()]),
+      targetGroupKind.find(run, [tgTask('tcp'), tgTask('tcp2')]),
+      networkLoadBalancerListenerKind.find(run, [listenerTask()]),
+    ]);
+    expect([lbs.size, tgs.size, listeners.size]).toEqual([1, 2, 1]);
+    expect(ctx.aws.counter.counts.get('elbv2:DescribeLoadBalancersCommand')).toBe(1);
+    expect(ctx.aws.counter.counts.get('elbv2:DescribeTargetGroupsCommand')).toBe(1);
+    expect(ctx.aws.counter.counts.get('elbv2:DescribeTagsCommand')).toBe(1);
+  });
+
   it('is gone with its load balancer: deleting it then succeeds', async () => {
     const ctx = awsTestContext(CLUSTER);
     const { refs } = await setup(ctx);

@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import { KopsError } from '../../../src/diagnostics.js';
+import { diffViews } from '../../../src/tasks/diff.js';
 import { ownershipTags, type AwsTaskContext } from '../../../src/tasks/aws/context.js';
 import { securityGroupKind, type SecurityGroupDesired } from '../../../src/tasks/aws/security-group.js';
 import {
@@ -86,6 +87,16 @@ describe('SecurityGroupRule', () => {
     const egress = masters.filter((r) => r.IsEgress);
     expect(egress).toHaveLength(1);
     expect(egress[0]?.Tags).toContainEqual({ Key: 'Name', Value: TASKS.egress.name });
+  });
+
+  it('returns from apply the state find reads back, which matches the spec (no converge warning)', async () => {
+    const { ctx, refs } = await setup();
+    for (const t of ALL) {
+      const after = await securityGroupRuleKind.apply(ctx, { action: 'create', name: t.name, desired: t.desired, fields: [], refs });
+      expect(diffViews(securityGroupRuleKind.actualView(after), securityGroupRuleKind.view(t.desired, refs), securityGroupRuleKind.fields)).toEqual([]);
+      const found = await securityGroupRuleKind.find(nextRun(ctx), [t]);
+      expect(found.get(t.name)).toEqual(after);
+    }
   });
 
   it('finds the rules of all tasks with a constant number of calls', async () => {
