@@ -6,13 +6,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
 
-it('npm run demo creates an HA cluster spec in a local state folder and shows it', async () => {
+it('npm run demo creates an HA cluster, applies it to the local emulator, and then has no changes', async () => {
   const state = join(mkdtempSync(join(tmpdir(), 'kops-ts-demo-')), 'state');
   const script = new URL('../scripts/demo.sh', import.meta.url).pathname;
-  const { stdout } = await promisify(execFile)('bash', [script], { env: { ...process.env, KOPS_TS_DEMO_STATE: state } });
+  const { stdout } = await promisify(execFile)('bash', [script], { env: { ...process.env, KOPS_TS_DEMO_STATE: state }, maxBuffer: 10_000_000 });
   expect(stdout).toContain('Cluster configuration has been created.');
-  expect(stdout).toMatch(/demo\.k8s\.local\s+aws\s+us-east-1a,us-east-1b,us-east-1c/);
   expect(stdout).toMatch(/control-plane-us-east-1c\s+ControlPlane\s+t3\.medium\s+1\s+1\s+us-east-1c/);
-  expect(stdout).toContain('  demo.k8s.local/config');
-  expect(stdout).toContain('volumeIops: 3000');
-});
+  expect(stdout).toContain('Must specify --yes to apply changes');
+  expect(stdout).toContain('Cluster is starting.');
+  expect(stdout).toMatch(/No changes need to be applied\nexit code 0 \(0: no changes\)/);
+  expect(stdout).toContain('  demo.k8s.local/cluster-completed.spec');
+}, 180_000);
