@@ -7,7 +7,7 @@
 import { AllocateAddressCommand, DescribeAddressesCommand, ReleaseAddressCommand, type Address, type Filter } from '@aws-sdk/client-ec2';
 import type { TaskKind } from '../types.js';
 import { clusterFilters, tagSpec, type AwsTaskContext, type Tags } from './context.js';
-import { ensureTags, ignoreGone, indexByName, sharedNotFound, sharedReadOnly, tagsOf } from './network-common.js';
+import { ensureTags, ignoreGone, indexByName, sharedNotFound, sharedReadOnly, sharedWithoutId, tagsOf } from './network-common.js';
 
 export interface ElasticIpDesired {
   /** The user's allocation id (`eipalloc-...`); shared only. */
@@ -46,6 +46,8 @@ export const elasticIpKind: TaskKind<ElasticIpDesired, ElasticIpActual, AwsTaskC
   async find(ctx, tasks) {
     const found = new Map<string, ElasticIpActual>();
     const shared = tasks.filter((t) => t.shared);
+    const unfindable = shared.find((t) => t.desired.id === undefined && t.desired.publicIp === undefined);
+    if (unfindable) throw sharedWithoutId('ElasticIP', unfindable.name, 'give the allocation id (desired.id) or the address (desired.publicIp)');
     const ids = [...new Set(shared.flatMap((t) => (t.desired.id !== undefined ? [t.desired.id] : [])))];
     const ips = [...new Set(shared.flatMap((t) => (t.desired.id === undefined && t.desired.publicIp !== undefined ? [t.desired.publicIp] : [])))];
     const [mine, byId, byIp] = await Promise.all([

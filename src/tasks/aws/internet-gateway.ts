@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { isRef, type TaskKind, type Val } from '../types.js';
 import { clusterFilters, tagSpec, type AwsTaskContext, type Tags } from './context.js';
-import { ensureTags, ignoreGone, indexByName, sharedNotFound, sharedReadOnly, tagsOf } from './network-common.js';
+import { ensureTags, ignoreGone, indexByName, sharedNotFound, sharedReadOnly, sharedWithoutId, tagsOf } from './network-common.js';
 
 export interface InternetGatewayDesired {
   /** `ref('VPC', <cluster>)`; for a shared gateway the shared VPC's id. */
@@ -66,6 +66,9 @@ export const internetGatewayKind: TaskKind<InternetGatewayDesired, InternetGatew
   async find(ctx, tasks) {
     const found = new Map<string, InternetGatewayActual>();
     const isShared = (t: { shared?: boolean | undefined; desired: InternetGatewayDesired }) => t.shared === true || t.desired.shared === true;
+    // apply cannot see task.shared: the desired state must say so too, with a way to find it.
+    const unfindable = tasks.find((t) => isShared(t) && (sharedKey(t.desired) === undefined || (t.desired.shared !== true && t.desired.id === undefined)));
+    if (unfindable) throw sharedWithoutId('InternetGateway', unfindable.name, 'set desired.shared and the shared VPC\'s id as vpcId (or the gateway\'s id)');
     const keys = tasks.filter(isShared).map((t) => sharedKey(t.desired));
     const ids = [...new Set(keys.flatMap((k) => (k && 'id' in k ? [k.id] : [])))];
     const vpcIds = [...new Set(keys.flatMap((k) => (k && 'vpcId' in k ? [k.vpcId] : [])))];
@@ -95,7 +98,7 @@ export const internetGatewayKind: TaskKind<InternetGatewayDesired, InternetGatew
   async apply(ctx, req) {
     const a = req.actual;
     if (req.desired.shared || req.desired.id !== undefined || a?.shared) {
-      throw a ? sharedReadOnly('InternetGateway', a.id) : sharedNotFound('InternetGateway', req.name, req.desired.id ?? String(req.desired.vpcId));
+      throw a ? sharedReadOnly('InternetGateway', a.id) : sharedNotFound('InternetGateway', req.name, req.desired.id ?? (isRef(req.desired.vpcId) ? undefined : `attached to ${req.desired.vpcId}`));
     }
     const vpcId = req.refs.known(req.desired.vpcId);
     let id = a?.id;

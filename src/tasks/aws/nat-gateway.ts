@@ -17,6 +17,7 @@ import {
   type Filter,
   type NatGateway,
 } from '@aws-sdk/client-ec2';
+import { KopsError } from '../../diagnostics.js';
 import type { TaskKind, Val } from '../types.js';
 import { clusterFilters, tagSpec, type AwsTaskContext, type Tags } from './context.js';
 import { ensureTags, ignoreGone, indexByName, partitionShared, sharedNotFound, sharedReadOnly, tagsOf } from './network-common.js';
@@ -66,9 +67,37 @@ async function list(ctx: AwsTaskContext, filters: Filter[]): Promise<NatGateway[
   return out;
 }
 
+/**
+ * Waits for a new gateway. One that fails (e.g. its ElasticIP is in use elsewhere) says why in
+ * `FailureMessage`; the error names the task and that reason. `find` ignores failed gateways, so
+ * the next update creates a new one.
+ */
+async function waitAvailable(ctx: AwsTaskContext, id: string, name: string): Promise<void> {
+  try {
+    await waitUntilNatGatewayAvailable({ client: ctx.clients.ec2, maxWaitTime: NAT_GATEWAY_WAIT_SECONDS }, { NatGatewayIds: [id] });
+  } catch (e) {
+    const reason = failureMessage(e) ?? (e instanceof Error ? e.message : String(e));
+    throw new KopsError('NatGatewayNotAvailable', `NAT gateway ${id} (task NatGateway/${name}) did not become available: ${reason}`, {
+      cause: e,
+      hint: 'fix the cause (the gateway\'s ElasticIP, subnet or account limits), then run update again: the failed gateway is replaced',
+    });
+  }
+}
+
+/** The `FailureMessage` the waiter's last DescribeNatGateways answer carries, if any. */
+function failureMessage(e: unknown): string | undefined {
+  if (!(e instanceof Error)) return undefined;
+  try {
+    const parsed = JSON.parse(e.message) as { reason?: { NatGateways?: NatGateway[] } };
+    const g = parsed.reason?.NatGateways?.[0];
+    return g?.FailureMessage === undefined ? undefined : `${g.FailureCode ?? 'failed'}: ${g.FailureMessage}`;
+  } catch {
+    return undefined;
+  }
+}
+
 export const natGatewayKind: TaskKind<NatGatewayDesired, NatGatewayActual, AwsTaskContext> = {
   kind: 'NatGateway',
-  concurrency: 5,
   fields: {
     subnetId: { mode: 'replace' },
     allocationId: { mode: 'replace' },
@@ -76,7 +105,7 @@ export const natGatewayKind: TaskKind<NatGatewayDesired, NatGatewayActual, AwsTa
   },
 
   async find(ctx, tasks) {
-    const { owned, sharedIds } = partitionShared(tasks);
+    const { owned, sharedIds } = partitionShared('NatGateway', tasks);
     const [mine, theirs] = await Promise.all([
       owned.length > 0 ? list(ctx, clusterFilters(ctx.clusterName)) : [],
       sharedIds.length > 0 ? list(ctx, [{ Name: 'nat-gateway-id', Values: sharedIds }]) : [],
@@ -113,7 +142,7 @@ export const natGatewayKind: TaskKind<NatGatewayDesired, NatGatewayActual, AwsTa
       }),
     );
     const id = out.NatGateway?.NatGatewayId ?? '';
-    await waitUntilNatGatewayAvailable({ client: ctx.clients.ec2, maxWaitTime: NAT_GATEWAY_WAIT_SECONDS }, { NatGatewayIds: [id] });
+    await waitAvailable(ctx, id, req.name);
     const created = toActual(out.NatGateway ?? {}, false);
     return { ...created, state: 'available', tags: { ...created.tags, ...d.tags } };
   },

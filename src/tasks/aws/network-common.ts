@@ -48,6 +48,13 @@ export function sharedNotFound(kind: string, name: string, id: string | undefine
   });
 }
 
+/** A shared task that does not say how to find the user's resource: a model-builder bug. */
+export function sharedWithoutId(kind: string, name: string, what: string): KopsError {
+  return new KopsError('SharedResourceWithoutId', `task ${kind}/${name} is shared (the user's) but does not say which resource it is`, {
+    hint: `${what}; this is a bug in the model builder`,
+  });
+}
+
 export function sharedReadOnly(kind: string, id: string): KopsError {
   return new KopsError('SharedResourceReadOnly', `${kind} ${id} is shared (the user's): kops-ts never modifies or deletes it`, {
     hint: 'change the shared resource yourself, or stop sharing it in the cluster spec',
@@ -66,10 +73,6 @@ export type Lookup = { readonly id: string; readonly name?: undefined } | { read
 
 export function lookupOf(v: Val<string>): Lookup {
   return isRef(v) ? { name: v.name } : { id: v };
-}
-
-export function nameTag(tags: readonly { Key?: string | undefined; Value?: string | undefined }[] | undefined): string | undefined {
-  return tags?.find((t) => t.Key === 'Name')?.Value;
 }
 
 /**
@@ -92,8 +95,14 @@ export function indexByName<T>(kind: string, items: readonly T[], idOf: (t: T) =
   return out;
 }
 
-/** Splits a kind's tasks into owned ones (found by Name tag) and shared ones (found by `id`). */
-export function partitionShared<D extends { readonly id?: string | undefined }>(tasks: readonly Task<D>[]): { owned: Task<D>[]; sharedIds: string[] } {
+/**
+ * Splits a kind's tasks into owned ones (found by Name tag) and shared ones (found by `id`). A
+ * shared task without an id is a model-builder bug; refusing it here keeps `apply` from ever
+ * creating a resource that should have been the user's.
+ */
+export function partitionShared<D extends { readonly id?: string | undefined }>(kind: string, tasks: readonly Task<D>[]): { owned: Task<D>[]; sharedIds: string[] } {
+  const missing = tasks.find((t) => t.shared && t.desired.id === undefined);
+  if (missing) throw sharedWithoutId(kind, missing.name, 'give the resource\'s id (networkID, subnets[].id, egress) in desired.id');
   const owned = tasks.filter((t) => !t.shared);
   const sharedIds = [...new Set(tasks.flatMap((t) => (t.shared && t.desired.id !== undefined ? [t.desired.id] : [])))];
   return { owned, sharedIds };

@@ -67,7 +67,7 @@ export const routeTableKind: TaskKind<RouteTableDesired, RouteTableActual, AwsTa
   },
 
   async find(ctx, tasks) {
-    const { owned, sharedIds } = partitionShared(tasks);
+    const { owned, sharedIds } = partitionShared('RouteTable', tasks);
     const [mine, theirs] = await Promise.all([owned.length > 0 ? clusterRouteTables(ctx) : [], routeTablesBy(ctx, 'route-table-id', sharedIds)]);
     const byName = indexByName('RouteTable', mine, (r) => r.RouteTableId ?? '', tagsOf);
     const found = new Map<string, RouteTableActual>();

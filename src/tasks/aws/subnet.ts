@@ -74,7 +74,7 @@ export const subnetKind: TaskKind<SubnetDesired, SubnetActual, AwsTaskContext> =
   },
 
   async find(ctx, tasks) {
-    const { owned, sharedIds } = partitionShared(tasks);
+    const { owned, sharedIds } = partitionShared('Subnet', tasks);
     const [mine, theirs] = await Promise.all([owned.length > 0 ? clusterSubnets(ctx) : [], subnetsById(ctx, sharedIds)]);
     const byName = indexByName('Subnet', mine, (s) => s.SubnetId ?? '', tagsOf);
     const found = new Map<string, SubnetActual>();

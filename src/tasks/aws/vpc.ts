@@ -119,7 +119,7 @@ export const vpcKind: TaskKind<VpcDesired, VpcActual, AwsTaskContext> = {
   },
 
   async find(ctx, tasks) {
-    const { owned, sharedIds } = partitionShared(tasks);
+    const { owned, sharedIds } = partitionShared('VPC', tasks);
     const [mine, theirs] = await Promise.all([owned.length > 0 ? clusterVpcs(ctx) : [], vpcsById(ctx, sharedIds)]);
     const byName = indexByName('VPC', mine, (v) => v.VpcId ?? '', tagsOf);
     const found = new Map<string, VpcActual>();

@@ -85,6 +85,15 @@ describe('InternetGateway', () => {
     await expect(p).rejects.toSatisfy((e) => KopsError.is(e, 'SharedResourceNotFound'));
   });
 
+  it('refuses a shared gateway task that does not say how to find the gateway', async () => {
+    const ctx = awsTestContext();
+    const byRef: Task<InternetGatewayDesired> = { kind: 'InternetGateway', name: CLUSTER, shared: true, desired: { vpcId: vpcRef, shared: true } };
+    const unmarked: Task<InternetGatewayDesired> = { kind: 'InternetGateway', name: CLUSTER, shared: true, desired: { vpcId: 'vpc-0123456789abcdef0' } };
+    for (const t of [byRef, unmarked]) {
+      await expect(internetGatewayKind.find(ctx, [t])).rejects.toSatisfy((e) => KopsError.is(e, 'SharedResourceWithoutId'));
+    }
+  });
+
   it('finds every gateway with one call, whatever the number of tasks', async () => {
     const stack = new Stack(awsTestContext());
     const names = ['a', 'b', 'c'].map((n) => `${n}.${CLUSTER}`);

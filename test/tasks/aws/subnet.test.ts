@@ -1,4 +1,13 @@
-import { CreateSubnetCommand, CreateTagsCommand, DeleteSubnetCommand, DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
+import {
+  CreateSubnetCommand,
+  CreateTagsCommand,
+  DeleteSubnetCommand,
+  DescribeSubnetsCommand,
+  EC2Client,
+  type DescribeSubnetsCommandOutput,
+} from '@aws-sdk/client-ec2';
+import type { AwsClients } from '../../../src/cloud/aws/clients.js';
+import { newMemo } from '../../../src/tasks/aws/context.js';
 import { describe, expect, it } from 'vitest';
 import { KopsError } from '../../../src/diagnostics.js';
 import { ownershipTags } from '../../../src/tasks/aws/context.js';
@@ -118,5 +127,28 @@ describe('Subnet', () => {
       }),
     );
     await expect(subnetKind.find(nextRun(stack.ctx), [PUBLIC])).rejects.toSatisfy((e) => KopsError.is(e, 'DuplicateResources'));
+  });
+
+  it('follows NextToken: subnets on a later page are found', async () => {
+    // Stub of real AWS paging, which moto never does (it ignores MaxResults): DescribeSubnets
+    // answers one page and a NextToken, and the rest when asked with that token.
+    const subnet = (name: string, id: string) => ({ SubnetId: id, VpcId: 'vpc-1', CidrBlock: '10.0.0.0/24', AvailabilityZone: 'us-east-1a', Tags: [{ Key: 'Name', Value: name }] });
+    const pages: Record<string, DescribeSubnetsCommandOutput> = {
+      first: { Subnets: [subnet(PUBLIC.name, 'subnet-1')], NextToken: 'page-2', $metadata: {} },
+      'page-2': { Subnets: [subnet(PRIVATE.name, 'subnet-2')], $metadata: {} },
+    };
+    const ec2 = new EC2Client({ region: 'us-east-1' });
+    const tokens: (string | undefined)[] = [];
+    (ec2 as unknown as { send: (c: DescribeSubnetsCommand) => Promise<DescribeSubnetsCommandOutput> }).send = async (c) => {
+      tokens.push(c.input.NextToken);
+      const page = pages[c.input.NextToken ?? 'first'];
+      if (!page) throw new Error(`unexpected token ${c.input.NextToken}`);
+      return page;
+    };
+    const ctx = { clients: { ec2 } as unknown as AwsClients, clusterName: CLUSTER, region: 'us-east-1', once: newMemo() };
+    const found = await subnetKind.find(ctx, [PUBLIC, PRIVATE]);
+    expect(found.get(PRIVATE.name)?.id).toBe('subnet-2');
+    expect(found.get(PUBLIC.name)?.id).toBe('subnet-1');
+    expect(tokens).toEqual([undefined, 'page-2']);
   });
 });

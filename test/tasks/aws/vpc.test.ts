@@ -108,6 +108,12 @@ describe('VPC', () => {
     expect((await ctx.clients.ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'cidr', Values: ['10.9.0.0/16'] }] }))).Vpcs).toEqual([]);
   });
 
+  it('refuses a shared task that names no VPC, rather than ever creating one for it', async () => {
+    const ctx = awsTestContext();
+    const noId: Task<VpcDesired> = { kind: 'VPC', name: CLUSTER, shared: true, desired: { cidr: '10.0.0.0/16' } };
+    await expect(vpcKind.find(ctx, [noId])).rejects.toSatisfy((e) => KopsError.is(e, 'SharedResourceWithoutId'));
+  });
+
   it('deletes an owned VPC, and deleting it again is success', async () => {
     const ctx = awsTestContext();
     await converge(ctx, vpcKind, [vpcTask()]);
