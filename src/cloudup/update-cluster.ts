@@ -26,6 +26,7 @@ import { KOPS_TS_VERSION } from '../version.js';
 import { awsPreflight, preflightError } from './aws/preflight.js';
 import { regionOfCluster } from './aws/regions.js';
 import { invalidSpec } from './create-cluster.js';
+import { assertPlanForCluster, assertSavedPlanCurrent, type SavedPlanRef } from './saved-plan.js';
 
 export interface UpdateClusterOptions {
   readonly clientset: Clientset;
@@ -42,6 +43,11 @@ export interface UpdateClusterOptions {
   /** Break a stale lock with this id before taking the lock. */
   readonly forceUnlock?: string;
   readonly events?: EventSink;
+  /**
+   * `--plan plan.json`: a saved plan (its cluster and fingerprint). A fresh plan must match it, both
+   * before and under the lock, or `StalePlan` is thrown and nothing is applied.
+   */
+  readonly savedPlan?: SavedPlanRef;
 }
 
 export interface UpdateClusterResult {
@@ -108,10 +114,13 @@ async function plan(o: UpdateClusterOptions, p: Prepared): Promise<PlanResult> {
 
 /** Plans, and with `yes` applies. Throws `KopsError` on invalid specs, pre-flight or apply failures. */
 export async function updateCluster(o: UpdateClusterOptions): Promise<UpdateClusterResult> {
+  if (o.savedPlan) assertPlanForCluster(o.savedPlan, o.clusterName);
   const prepared = await prepare(o);
   const planned = await plan(o, prepared);
   const planErrors = planned.plan.diagnostics.filter((d) => d.severity === 'error');
   if (planErrors.length > 0) throw new KopsError(planErrors[0]!.code, 'the plan could not be made', { diagnostics: planErrors });
+  // Fail fast, before taking the lock; the check under the lock below is the one that counts.
+  if (o.savedPlan) assertSavedPlanCurrent(o.savedPlan, planned.plan.fingerprint);
   const base = { plan: planned.plan, warnings: [...prepared.warnings, ...planned.plan.diagnostics], firstApply: prepared.firstApply };
   if (!o.yes) return base;
   const store = o.clientset.store;
@@ -119,6 +128,7 @@ export async function updateCluster(o: UpdateClusterOptions): Promise<UpdateClus
   return withClusterLock(store, o.clusterName, 'update cluster', async () => {
     // The plan was made before the lock was held: plan again under it, so nothing changed between.
     const fresh = await plan(o, { ...prepared, ctx: { ...prepared.ctx, once: newMemo() } });
+    if (o.savedPlan) assertSavedPlanCurrent(o.savedPlan, fresh.plan.fingerprint);
     const applied = await applyPlan(prepared.ctx, awsTaskRegistry(), prepared.tasks, fresh, {
       isRetryable: isRetryableAwsError,
       isRetryableDelete: isRetryableAwsDeleteError,

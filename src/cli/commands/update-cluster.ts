@@ -3,8 +3,10 @@
  * with `--yes` apply it. `-o json` prints the plan as one JSON document; `--detailed-exitcode`
  * gives CI an honest answer: 0 no changes, 2 changes pending, 1 error.
  */
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { renderPlanJson, renderPlanText } from '../../cloudup/render/index.js';
+import { renderPlanDocumentText, renderPlanJson, renderPlanText } from '../../cloudup/render/index.js';
+import { assertPlanForCluster, parseSavedPlan, savedPlanText } from '../../cloudup/saved-plan.js';
 import { updateCluster, type UpdateClusterResult } from '../../cloudup/update-cluster.js';
 import { ExitCode, KopsError } from '../../diagnostics.js';
 import type { Lifecycle } from '../../tasks/types.js';
@@ -21,6 +23,8 @@ interface Flags {
   instanceGroupRoles?: string[];
   lifecycleOverrides?: string[];
   forceUnlock?: string;
+  out?: string;
+  plan?: string;
 }
 
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
@@ -40,6 +44,14 @@ export function parseLifecycleOverrides(values: readonly string[] = []): Record<
 /** Runs the update for `cluster`; returns the exit code (2 = changes pending with --detailed-exitcode). */
 export async function runUpdate(ctx: CommandContext, cluster: string, f: Flags): Promise<number> {
   const format = parseOutputFormat(f.output, ['table', 'json']);
+  checkPlanFlags(f);
+  const saved = f.plan === undefined ? undefined : parseSavedPlan(ctx.io.readFile(f.plan), f.plan);
+  if (saved) assertPlanForCluster(saved, cluster, f.plan);
+  if (saved && !f.yes) {
+    // Without --yes a saved plan is only shown, as it was made: nothing is read from the cloud.
+    ctx.io.stdout(format === 'json' ? `${JSON.stringify(saved, null, 2)}\n` : renderPlanDocumentText(saved, { color: useColor(ctx.io) }));
+    return f.detailedExitcode && saved.changes.length > 0 ? ExitCode.USAGE_OR_CHANGES : ExitCode.OK;
+  }
   const result = await updateCluster({
     clientset: ctx.clientset(),
     clusterName: cluster,
@@ -48,14 +60,28 @@ export async function runUpdate(ctx: CommandContext, cluster: string, f: Flags):
     ...(f.instanceGroupRoles?.length ? { instanceGroupRoles: f.instanceGroupRoles } : {}),
     lifecycleOverrides: parseLifecycleOverrides(f.lifecycleOverrides),
     ...(f.forceUnlock ? { forceUnlock: f.forceUnlock } : {}),
+    ...(saved ? { savedPlan: saved } : {}),
   });
+  if (f.out !== undefined) writeFileSync(f.out, savedPlanText(result.plan));
   for (const w of result.warnings) ctx.warn(`${w.path ? `${w.path}: ` : ''}${w.summary}`);
   const pending = result.plan.changes.length > 0;
   if (format === 'json') ctx.io.stdout(renderPlanJson(result.plan));
   else if (!f.yes) ctx.io.stdout(renderPlanText(result.plan, { color: useColor(ctx.io) }));
+  if (f.out !== undefined && format !== 'json') ctx.io.stdout(`\nSaved the plan to ${f.out}; apply exactly this plan with: kops-ts update cluster --name ${cluster} --plan ${f.out} --yes\n`);
   else ctx.io.stdout(appliedMessage(cluster, result));
   if (f.detailedExitcode && !f.yes && pending) return ExitCode.USAGE_OR_CHANGES;
   return ExitCode.OK;
+}
+
+/** `--out` saves a plan for review, so it cannot be combined with applying one or applying now. */
+function checkPlanFlags(f: Flags): void {
+  const bad = f.out !== undefined && f.yes ? '--out with --yes' : f.out !== undefined && f.plan !== undefined ? '--out with --plan' : undefined;
+  if (bad) {
+    throw new KopsError('InvalidFlag', `${bad}: --out saves a plan to review, it does not apply`, {
+      hint: 'save with `update cluster --out plan.json`, then apply with `update cluster --plan plan.json --yes`',
+      exitCode: 2,
+    });
+  }
 }
 
 function appliedMessage(cluster: string, r: UpdateClusterResult): string {
@@ -79,6 +105,8 @@ export function registerUpdateCluster(program: Command, ctx: () => CommandContex
     .option('--instance-group-roles <roles>', 'only these roles: ControlPlane, Node, Bastion, APIServer', list)
     .option('--lifecycle-overrides <Kind=Lifecycle>', 'override a task kind\'s lifecycle, e.g. SecurityGroup=ExistsAndWarnIfChanges', list)
     .option('--force-unlock <id>', 'break a stale cluster lock with this id first')
+    .option('--out <file>', 'save the plan to this file (JSON) for review, to apply later with --plan')
+    .option('--plan <file>', 'a plan saved with --out: show it, or with --yes apply it if the spec and the cloud are unchanged')
     .action(async (positional: string | undefined, f: Flags) => {
       const c = ctx();
       setExit(await runUpdate(c, c.clusterName(positional), f));
