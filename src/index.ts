@@ -1,0 +1,43 @@
+/**
+ * The kops-ts library: what the CLI is made of, for pipelines that would rather import than parse
+ * text. Every function here is the one the command of the same name calls; none prints or exits.
+ *
+ *   import { Clientset, openStateStore, newCluster, createClusterSpec } from 'kops-ts';
+ *   const cs = new Clientset(openStateStore('s3://my-state'));
+ *   const { cluster, instanceGroups } = newCluster({ name: 'dev.example.com', zones: ['us-east-1a'] });
+ *   await createClusterSpec({ clientset: cs, cluster, instanceGroups });
+ *   const { plan } = await updateCluster({ clientset: cs, clusterName: 'dev.example.com' });
+ *
+ * Failures are `KopsError`s with a stable `code`, an `exitCode` and one `Diagnostic` per problem.
+ */
+
+// Errors and diagnostics.
+export { ExitCode, KopsError, formatDiagnostic, hasErrors } from './diagnostics.js';
+export type { Diagnostic, Severity } from './diagnostics.js';
+
+// Versions.
+export { DEFAULT_KUBERNETES_VERSION, KOPS_TS_VERSION } from './version.js';
+
+// The spec model: kops's v1alpha2 Cluster and InstanceGroup.
+export { API_VERSION, KIND_CLUSTER, KIND_INSTANCE_GROUP, LABEL_CLUSTER_NAME, checkObject, completeCluster, parseManifests, toJson, toYaml, validateCluster } from './model/index.js';
+export type { Cluster, ClusterSpec, InstanceGroup, InstanceGroupSpec, KopsObject } from './model/index.js';
+
+// The state store.
+export { Clientset, acquireClusterLock, forceUnlock, openStateStore, resolveStateStoreURL, withClusterLock } from './statestore/index.js';
+export type { LockInfo, StateStore, Versioned } from './statestore/index.js';
+
+// create cluster, create -f, replace -f.
+export { newCluster } from './cloudup/new-cluster.js';
+export type { NewClusterOptions } from './cloudup/new-cluster.js';
+export { checkSpec, createClusterSpec } from './cloudup/create-cluster.js';
+export type { CreateClusterSpecOptions } from './cloudup/create-cluster.js';
+export { createFromManifest, replaceFromManifest } from './cloudup/manifests.js';
+export type { ManifestResult } from './cloudup/manifests.js';
+
+// update cluster: plan, and with `yes` apply under the cluster lock.
+export { updateCluster } from './cloudup/update-cluster.js';
+export type { UpdateClusterOptions, UpdateClusterResult } from './cloudup/update-cluster.js';
+
+// The command line itself, runnable in-process with injected I/O.
+export { run } from './cli/main.js';
+export type { CliIO } from './cli/io.js';
