@@ -12,6 +12,7 @@ import { ExitCode, KopsError } from '../../diagnostics.js';
 import type { Lifecycle } from '../../tasks/types.js';
 import type { CommandContext } from '../context.js';
 import { parseOutputFormat, useColor } from '../output.js';
+import { progressSink } from '../progress.js';
 
 const LIFECYCLES: readonly Lifecycle[] = ['Sync', 'Ignore', 'WarnIfInsufficientAccess', 'ExistsAndValidates', 'ExistsAndWarnIfChanges'];
 
@@ -61,6 +62,7 @@ export async function runUpdate(ctx: CommandContext, cluster: string, f: Flags):
     lifecycleOverrides: parseLifecycleOverrides(f.lifecycleOverrides),
     ...(f.forceUnlock ? { forceUnlock: f.forceUnlock } : {}),
     ...(saved ? { savedPlan: saved } : {}),
+    ...(f.yes ? { events: progressSink(ctx.io) } : {}),
   });
   if (f.out !== undefined) writeFileSync(f.out, savedPlanText(result.plan));
   for (const w of result.warnings) ctx.warn(`${w.path ? `${w.path}: ` : ''}${w.summary}`);
