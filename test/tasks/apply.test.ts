@@ -150,7 +150,7 @@ describe('applyPlan', () => {
       ['Server/web', 'Rule/ssh'],
     ]);
     expect(applied.results.filter((r) => r.status === 'applied').map((r) => r.key)).toEqual(['Network/main', 'Subnet/a', 'Subnet/b']);
-    expect(applied.diagnostics).toEqual([{ severity: 'error', code: 'InvalidPermission.Malformed', summary: 'bad CIDR', task: 'Rule/ssh' }]);
+    expect(applied.diagnostics).toEqual([{ severity: 'error', code: 'InvalidPermission.Malformed', summary: 'InvalidPermission.Malformed: bad CIDR', task: 'Rule/ssh' }]);
     expect(rec.of('task.failed')).toHaveLength(1);
     expect(ctx.cloud.byName('Network', 'old')).toBeDefined();
   });
