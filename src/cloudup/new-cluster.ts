@@ -1,246 +1,237 @@
 /**
  * `create cluster` flags → the user's spec (Cluster + InstanceGroups), as kops's
- * upup/pkg/fi/cloudup/new_cluster.go builds it. Pure: no cloud calls, no state store. The result
- * is the USER spec (what `config` holds); completion adds the defaults later.
+ * upup/pkg/fi/cloudup/new_cluster.go and PerformAssignments build it. Pure: no cloud calls, no
+ * state store, no files. The result is the USER spec (what `config` holds, with the network and
+ * subnet CIDRs assigned as kops writes them); completion adds the other defaults later.
+ *
+ * Bad flags are collected and thrown together as one `KopsError` (`InvalidFlags`, exit code 2)
+ * whose diagnostics name each flag.
  */
-import { KopsError, error, type Diagnostic } from '../diagnostics.js';
-import {
-  API_VERSION,
-  KIND_CLUSTER,
-  KIND_INSTANCE_GROUP,
-  LABEL_CLUSTER_NAME,
-  type Cluster,
-  type ClusterSubnetSpec,
-  type EtcdClusterSpec,
-  type InstanceGroup,
-  type InstanceGroupRole,
-} from '../model/api/types.js';
-import {
-  DEFAULT_AWS_BASTION_MACHINE_TYPE,
-  DEFAULT_AWS_MACHINE_TYPE,
-  DEFAULT_AWS_NETWORK_CIDR,
-  DEFAULT_CHANNEL,
-  DEFAULT_GCE_NETWORK_CIDR,
-  DEFAULT_ETCD_BACKUP_RETENTION_DAYS,
-  DEFAULT_GCE_MACHINE_TYPE,
-  DEFAULT_NETWORKING,
-  defaultImage,
-} from '../model/defaults.js';
-import { assignSubnetCIDRs, memberNames } from '../model/completion.js';
+import { KopsError, warning, type Diagnostic } from '../diagnostics.js';
+import { API_VERSION, KIND_CLUSTER, type Cluster, type ClusterSpec, type ClusterSubnetSpec, type DNSType, type InstanceGroup } from '../model/api/types.js';
+import { assignSubnetCIDRs } from '../model/completion.js';
+import { DEFAULT_ACCESS, DEFAULT_AWS_NETWORK_CIDR, DEFAULT_CHANNEL, DEFAULT_NETWORKING, DEFAULT_NON_MASQUERADE_CIDR } from '../model/defaults.js';
 import { DEFAULT_KUBERNETES_VERSION } from '../version.js';
+import { buildInstanceGroups } from './new-cluster-igs.js';
+import { etcdClusters } from './new-cluster-groups.js';
+import { checkNewClusterOptions, resolveCloud } from './new-cluster-check.js';
+import { networkingSpec, usesKubeProxyReplacement } from './new-cluster-networking.js';
+import { gceRegionOf } from './new-cluster-parse.js';
 
-export const KNOWN_NETWORKING = ['cilium', 'cilium-etcd', 'cilium-eni', 'calico', 'kubenet', 'flannel', 'kindnet', 'amazonvpc', 'canal', 'kube-router', 'cni', 'gce'] as const;
+export { KNOWN_NETWORKING } from './new-cluster-networking.js';
 
 export interface NewClusterOptions {
+  /** The cluster name, a DNS name with at least one dot (`my.example.com`, `dev.k8s.local`). */
   readonly name: string;
+  /** `aws` or `gce`; default: guessed from the zones, then from `configBase`'s scheme. */
   readonly cloud?: string;
   readonly zones: readonly string[];
+  /** Default: the first of `zones`, round-robin when `controlPlaneCount` is larger. */
   readonly controlPlaneZones?: readonly string[];
+  /** Default: one per control-plane zone, or 1. Must be odd (etcd quorum). */
   readonly controlPlaneCount?: number;
+  /** Total nodes, spread over one `nodes-<zone>` group per zone. Default: one per zone. */
   readonly nodeCount?: number;
-  readonly controlPlaneSize?: string;
-  readonly nodeSize?: string;
+  /** Machine types; on AWS more than one gives a mixed-instances policy. */
+  readonly controlPlaneSizes?: readonly string[];
+  readonly nodeSizes?: readonly string[];
+  /** Image of every group, unless a per-role image is given. Default: the channel's image. */
   readonly image?: string;
   readonly controlPlaneImage?: string;
   readonly nodeImage?: string;
+  readonly bastionImage?: string;
   readonly controlPlaneVolumeSize?: number;
   readonly nodeVolumeSize?: number;
+  readonly controlPlaneVolumeType?: string;
+  readonly nodeVolumeType?: string;
+  /** Default: `DEFAULT_KUBERNETES_VERSION` (the stable channel's recommendation). Kept as given. */
   readonly kubernetesVersion?: string;
+  /** Default `stable`. */
   readonly channel?: string;
+  /** GCE project (required on GCE). */
   readonly project?: string;
-  readonly topology?: 'public' | 'private';
-  readonly dns?: 'public' | 'private' | 'none';
+  /** Default `public`. */
+  readonly topology?: string;
+  /** `public`, `private` or `none`; default `none` unless `dnsZone` is given (then `public`). */
+  readonly dns?: string;
   readonly dnsZone?: string;
+  /** Default `cilium`; see `KNOWN_NETWORKING`. */
   readonly networking?: string;
-  readonly networkCIDR?: string;
+  /** The VPC CIDR(s); kops-ts takes one. Default 172.20.0.0/16 for a new AWS VPC. */
+  readonly networkCIDRs?: readonly string[];
+  /** An existing VPC (shared: used, never modified). */
   readonly networkID?: string;
+  /** Existing subnets, one per zone in `zones` order. */
   readonly subnetIDs?: readonly string[];
   readonly utilitySubnetIDs?: readonly string[];
+  /** Default: `adminAccess`. */
   readonly sshAccess?: readonly string[];
+  /** Who may reach the API (`kubernetesApiAccess`). Default `0.0.0.0/0`, `::/0`. */
   readonly adminAccess?: readonly string[];
+  /** A `bastions` group (private topology only). */
   readonly bastion?: boolean;
-  readonly apiLoadBalancerType?: 'public' | 'internal';
+  /** `public` or `internal`; giving it always puts the API behind a load balancer. */
+  readonly apiLoadBalancerType?: string;
+  readonly apiSSLCertificate?: string;
+  readonly apiPublicName?: string;
   readonly cloudLabels?: Readonly<Record<string, string>>;
+  /** Default: true on AWS, false elsewhere (kops). */
   readonly encryptEtcdStorage?: boolean;
+  readonly etcdStorageType?: string;
+  /** Default `main`, `events`. */
+  readonly etcdClusters?: readonly string[];
+  /** Recorded as kops would, but refused: kops-ts does not support IPv6 clusters yet. */
   readonly ipv6?: boolean;
+  readonly associatePublicIP?: boolean;
   readonly nodeSecurityGroups?: readonly string[];
   readonly controlPlaneSecurityGroups?: readonly string[];
+  /** Gate name → "true"/"false" (see `parseFeatureGates`). */
   readonly featureGates?: Readonly<Record<string, string>>;
+  /** `RBAC` (default) or `AlwaysAllow`. */
+  readonly authorization?: string;
+  /** `<state store>/<name>`, written as `spec.configBase` as kops does. */
+  readonly configBase?: string;
+  /** Admin SSH public keys (file contents), passed through to the result. */
+  readonly sshPublicKeys?: readonly string[];
 }
 
-export interface NewCluster {
+export interface NewClusterResult {
   readonly cluster: Cluster;
   readonly instanceGroups: InstanceGroup[];
+  readonly sshPublicKeys: string[];
+  /** Things worth saying that do not stop the create (e.g. control planes sharing a zone). */
+  readonly warnings: Diagnostic[];
 }
 
-/** AWS zones end in a letter after a digit (`us-east-1a`); GCE zones in `-<letter>` (`us-central1-a`). */
-export function inferCloud(zones: readonly string[]): 'aws' | 'gce' | undefined {
-  if (zones.length === 0) return undefined;
-  if (zones.every((z) => /^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/.test(z))) return 'aws';
-  if (zones.every((z) => /^[a-z]+-[a-z]+\d+-[a-z]$/.test(z))) return 'gce';
-  return undefined;
-}
-
-function fail(diags: Diagnostic[]): never {
-  throw new KopsError('InvalidFlags', diags.map((d) => d.summary).join('; '), { diagnostics: diags, exitCode: 2 });
-}
-
-function networkingSpec(name: string): Record<string, Record<string, unknown>> {
-  switch (name) {
-    case 'cilium-etcd':
-      return { cilium: { etcdManaged: true } };
-    case 'cilium-eni':
-      return { cilium: { ipam: 'eni' } };
-    case 'kube-router':
-      return { kuberouter: {} };
-    default:
-      return { [name]: {} };
+/** Builds the new cluster's spec from `create cluster` options; throws `InvalidFlags` on bad input. */
+export function newCluster(o: NewClusterOptions): NewClusterResult {
+  const cloud = resolveCloud(o);
+  const problems = checkNewClusterOptions(o, cloud);
+  if (problems.length > 0 || !cloud) {
+    throw new KopsError('InvalidFlags', problems.map((d) => d.summary).join('; '), { diagnostics: problems, exitCode: 2 });
   }
+  const spec = clusterSpec(o, cloud);
+  const groups = buildInstanceGroups(o, cloud, spec);
+  const controlPlanes = groups.filter((g) => g.spec.role === 'Master');
+  const names = [...(o.etcdClusters ?? ['main', 'events']), ...(o.networking === 'cilium-etcd' ? ['cilium'] : [])];
+  spec.etcdClusters = etcdClusters(controlPlanes, {
+    names,
+    encrypted: o.encryptEtcdStorage ?? cloud === 'aws',
+    ...(o.etcdStorageType ? { volumeType: o.etcdStorageType } : {}),
+  });
+  const warnings: Diagnostic[] = [];
+  const zones = controlPlanes.map((g) => g.spec.zones?.[0] ?? g.spec.subnets?.[0]);
+  if (new Set(zones).size < zones.length) {
+    warnings.push(warning('SharedControlPlaneZones', 'several control planes share a zone: losing that zone loses etcd quorum', { path: '--control-plane-zones', hint: 'spread the control planes over as many zones as there are control planes' }));
+  }
+  const cluster: Cluster = { apiVersion: API_VERSION, kind: KIND_CLUSTER, metadata: { name: o.name }, spec };
+  return {
+    cluster: sortKeysDeep(cluster),
+    instanceGroups: groups.map(sortKeysDeep),
+    sshPublicKeys: [...(o.sshPublicKeys ?? [])],
+    warnings,
+  };
 }
 
-export function newCluster(o: NewClusterOptions): NewCluster {
-  const problems: Diagnostic[] = [];
-  const bad = (code: string, flag: string, summary: string, hint?: string) =>
-    problems.push(error(code, summary, { path: flag, ...(hint ? { hint } : {}) }));
-  if (o.zones.length === 0) bad('MissingZones', '--zones', 'no zones given', 'pass --zones, e.g. --zones us-east-1a');
-  const cloud = o.cloud ?? inferCloud(o.zones);
-  if (!cloud) bad('UnknownCloud', '--cloud', `cannot tell the cloud from zones ${o.zones.join(',')}`, 'pass --cloud aws or --cloud gce');
-  else if (cloud !== 'aws' && cloud !== 'gce') bad('UnsupportedCloud', '--cloud', `cloud ${cloud} is not supported`, 'use aws or gce');
-  const cpZones = o.controlPlaneZones && o.controlPlaneZones.length > 0 ? [...o.controlPlaneZones] : [o.zones[0] ?? ''];
-  for (const z of cpZones) if (!o.zones.includes(z)) bad('InvalidZone', '--control-plane-zones', `control-plane zone ${z} is not in --zones`, 'every control-plane zone must also be listed in --zones');
-  const cpCount = o.controlPlaneCount ?? cpZones.length;
-  if (cpCount < 1 || cpCount % 2 === 0) bad('InvalidControlPlaneCount', '--control-plane-count', `${cpCount} control planes: etcd needs an odd number`, 'use 1, 3 or 5');
-  const networking = o.networking ?? DEFAULT_NETWORKING;
-  if (!(KNOWN_NETWORKING as readonly string[]).includes(networking)) bad('UnknownNetworking', '--networking', `unknown networking ${networking}`, `use one of ${KNOWN_NETWORKING.join(', ')}`);
-  if (o.ipv6) bad('UnsupportedIPv6', '--ipv6', 'IPv6 clusters are not supported by kops-ts yet', 'create an IPv4 cluster');
-  if (o.bastion && o.topology !== 'private') bad('BastionNeedsPrivate', '--bastion', 'a bastion needs --topology private');
-  if (o.subnetIDs && o.subnetIDs.length > 0 && o.subnetIDs.length !== o.zones.length) bad('InvalidSubnets', '--subnets', `${o.subnetIDs.length} subnet ids for ${o.zones.length} zones`, 'give one subnet id per zone, in zone order');
-  if (problems.length > 0) fail(problems);
+function dnsTypeOf(o: NewClusterOptions): DNSType {
+  const d = o.dns?.toLowerCase();
+  if (d === 'public') return 'Public';
+  if (d === 'private') return 'Private';
+  if (d === 'none') return 'None';
+  return o.dnsZone ? 'Public' : 'None';
+}
 
-  const dnsType = o.dns ? ({ public: 'Public', private: 'Private', none: 'None' } as const)[o.dns] : o.dnsZone ? 'Public' : 'None';
-  const subnets = buildSubnets(o);
-  // kops writes the network and subnet CIDRs into the new spec, so the user sees (and owns) them.
-  const networkCIDR = o.networkCIDR ?? (o.networkID ? undefined : cloud === 'gce' ? DEFAULT_GCE_NETWORK_CIDR : DEFAULT_AWS_NETWORK_CIDR);
-  if (networkCIDR) assignSubnetCIDRs(subnets, networkCIDR);
-  const cluster: Cluster = {
-    apiVersion: API_VERSION,
-    kind: KIND_CLUSTER,
-    metadata: { name: o.name },
-    spec: {
-      api: dnsType === 'None' ? { loadBalancer: { class: 'Network', type: o.apiLoadBalancerType === 'internal' ? 'Internal' : 'Public' } } : { dns: {} },
-      authorization: { rbac: {} },
-      channel: o.channel ?? DEFAULT_CHANNEL,
-      cloudProvider: cloud!,
-      ...(o.cloudLabels && Object.keys(o.cloudLabels).length > 0 ? { cloudLabels: { ...o.cloudLabels } } : {}),
-      ...(o.dnsZone ? { dnsZone: o.dnsZone } : {}),
-      etcdClusters: [],
-      iam: { allowContainerRegistry: true, legacy: false },
-      kubelet: { anonymousAuth: false, ...(o.featureGates ? { featureGates: { ...o.featureGates } } : {}) },
-      ...(o.featureGates ? { kubeAPIServer: { featureGates: { ...o.featureGates } } } : {}),
-      kubernetesApiAccess: [...(o.adminAccess ?? ['0.0.0.0/0', '::/0'])],
-      kubernetesVersion: o.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION,
-      ...(networkCIDR ? { networkCIDR } : {}),
-      ...(o.networkID ? { networkID: o.networkID } : {}),
-      networking: networkingSpec(networking),
-      nonMasqueradeCIDR: '100.64.0.0/10',
-      ...(cloud === 'gce' && o.project ? { project: o.project } : {}),
-      sshAccess: [...(o.sshAccess ?? ['0.0.0.0/0', '::/0'])],
-      subnets,
-      topology: { dns: { type: dnsType } },
+/** kops's setupAPI: a load balancer when asked for, when there is no DNS, or in private topology. */
+function apiSpec(o: NewClusterOptions, cloud: string, dns: DNSType): ClusterSpec['api'] {
+  const privateTopology = o.topology?.toLowerCase() === 'private';
+  const wantsLB = o.apiLoadBalancerType !== undefined || o.apiSSLCertificate !== undefined || dns === 'None' || privateTopology;
+  if (!wantsLB) return { dns: {} };
+  return {
+    loadBalancer: {
+      ...(cloud === 'aws' ? { class: 'Network' as const } : {}),
+      ...(o.apiSSLCertificate ? { sslCertificate: o.apiSSLCertificate } : {}),
+      type: o.apiLoadBalancerType?.toLowerCase() === 'internal' ? 'Internal' : 'Public',
     },
   };
-  const instanceGroups = buildInstanceGroups(o, cloud!, cluster.spec.kubernetesVersion!, cpZones, cpCount, subnets);
-  cluster.spec.etcdClusters = etcdClusters(instanceGroups, o.encryptEtcdStorage ?? true);
-  return { cluster, instanceGroups };
 }
 
-function buildSubnets(o: NewClusterOptions): ClusterSubnetSpec[] {
-  const privateTopology = o.topology === 'private';
-  const out: ClusterSubnetSpec[] = [];
-  o.zones.forEach((zone, i) => {
-    const id = o.subnetIDs?.[i];
-    out.push({ name: zone, zone, type: privateTopology ? 'Private' : 'Public', ...(id ? { id } : {}) });
+/** AWS: one subnet per zone named after it (kops sorts the zones); GCE: one per region. */
+function subnets(o: NewClusterOptions, cloud: string): ClusterSubnetSpec[] {
+  const privateTopology = o.topology?.toLowerCase() === 'private';
+  const type = privateTopology ? 'Private' : 'Public';
+  const allZones = [...new Set([...o.zones, ...(o.controlPlaneZones ?? [])])].sort();
+  if (cloud === 'gce') {
+    const regions = [...new Set(allZones.map(gceRegionOf))];
+    return regions.map((region) => ({ name: region, region, type, ...(o.subnetIDs?.[0] ? { id: o.subnetIDs[0] } : {}) }));
+  }
+  const idOf = (ids: readonly string[] | undefined, zone: string) => {
+    const i = o.zones.indexOf(zone);
+    return i >= 0 ? ids?.[i] : undefined;
+  };
+  const out: ClusterSubnetSpec[] = allZones.map((zone) => {
+    const id = idOf(o.subnetIDs, zone);
+    return { name: zone, zone, type, ...(id ? { id } : {}) };
   });
   if (privateTopology) {
-    o.zones.forEach((zone, i) => {
-      const id = o.utilitySubnetIDs?.[i];
+    for (const zone of allZones) {
+      const id = idOf(o.utilitySubnetIDs, zone);
       out.push({ name: `utility-${zone}`, zone, type: 'Utility', ...(id ? { id } : {}) });
-    });
-  }
-  return out;
-}
-
-function ig(cluster: string, name: string, role: InstanceGroupRole, spec: Partial<InstanceGroup['spec']>): InstanceGroup {
-  return {
-    apiVersion: API_VERSION,
-    kind: KIND_INSTANCE_GROUP,
-    metadata: { name, labels: { [LABEL_CLUSTER_NAME]: cluster } },
-    spec: { role, ...spec },
-  };
-}
-
-/** Spreads `total` over `n` buckets as evenly as kops does (the first ones get the remainder). */
-export function spread(total: number, n: number): number[] {
-  return Array.from({ length: n }, (_, i) => Math.floor(total / n) + (i < total % n ? 1 : 0));
-}
-
-/** kops writes the machine type and image into each new instance group, so users see them. */
-function machine(cloud: string, version: string, size: string | undefined, image: string | undefined, bastion = false): { machineType: string; image?: string } {
-  const machineType = size ?? (cloud === 'gce' ? DEFAULT_GCE_MACHINE_TYPE : bastion ? DEFAULT_AWS_BASTION_MACHINE_TYPE : DEFAULT_AWS_MACHINE_TYPE);
-  const img = image ?? defaultImage(cloud, version, machineType);
-  return { machineType, ...(img ? { image: img } : {}) };
-}
-
-function buildInstanceGroups(o: NewClusterOptions, cloud: string, version: string, cpZones: string[], cpCount: number, subnets: ClusterSubnetSpec[]): InstanceGroup[] {
-  const out: InstanceGroup[] = [];
-  const cp = machine(cloud, version, o.controlPlaneSize, o.controlPlaneImage ?? o.image);
-  const node = machine(cloud, version, o.nodeSize, o.nodeImage ?? o.image);
-  // kops: one control plane per zone; with more control planes than zones, cycle through them.
-  const perZone = spread(cpCount, cpZones.length);
-  cpZones.forEach((zone, zi) => {
-    const count = perZone[zi] ?? 0;
-    for (let k = 0; k < count; k++) {
-      const name = count === 1 ? `control-plane-${zone}` : `control-plane-${zone}-${k + 1}`;
-      out.push(
-        ig(o.name, name, 'Master', {
-          ...cp,
-          maxSize: 1,
-          minSize: 1,
-          ...(o.controlPlaneVolumeSize ? { rootVolumeSize: o.controlPlaneVolumeSize } : {}),
-          ...(o.controlPlaneSecurityGroups?.length ? { additionalSecurityGroups: [...o.controlPlaneSecurityGroups] } : {}),
-          subnets: [zone],
-        }),
-      );
     }
-  });
-  const nodeCounts = spread(o.nodeCount ?? o.zones.length, o.zones.length);
-  o.zones.forEach((zone, i) => {
-    const n = nodeCounts[i] ?? 0;
-    if (n === 0) return;
-    out.push(
-      ig(o.name, `nodes-${zone}`, 'Node', {
-        ...node,
-        maxSize: n,
-        minSize: n,
-        ...(o.nodeVolumeSize ? { rootVolumeSize: o.nodeVolumeSize } : {}),
-        ...(o.nodeSecurityGroups?.length ? { additionalSecurityGroups: [...o.nodeSecurityGroups] } : {}),
-        subnets: [zone],
-      }),
-    );
-  });
-  if (o.bastion) {
-    const utility = subnets.filter((s) => s.type === 'Utility').map((s) => s.name);
-    out.push(ig(o.name, 'bastions', 'Bastion', { ...machine(cloud, version, undefined, o.image, true), maxSize: 1, minSize: 1, subnets: utility }));
   }
   return out;
 }
 
-function etcdClusters(igs: readonly InstanceGroup[], encrypted: boolean): EtcdClusterSpec[] {
-  const cps = igs.filter((g) => g.spec.role === 'Master');
-  const members = memberNames(cps);
-  return ['main', 'events'].map((name) => ({
-    etcdMembers: members.map(([member, igName]) => ({ encryptedVolume: encrypted, instanceGroup: igName, name: member })),
-    manager: { backupRetentionDays: DEFAULT_ETCD_BACKUP_RETENTION_DAYS },
-    name,
-  }));
+function clusterSpec(o: NewClusterOptions, cloud: string): ClusterSpec & Record<string, unknown> {
+  const dns = dnsTypeOf(o);
+  const admin = o.adminAccess && o.adminAccess.length > 0 ? [...o.adminAccess] : [...DEFAULT_ACCESS];
+  const networking = o.networking ?? DEFAULT_NETWORKING;
+  // PerformAssignments: a new AWS VPC gets 172.20.0.0/16; a shared one keeps its own (looked up later).
+  const networkCIDR = o.networkCIDRs?.[0] ?? (cloud === 'aws' && !o.networkID ? DEFAULT_AWS_NETWORK_CIDR : undefined);
+  const subnetList = subnets(o, cloud);
+  if (cloud === 'aws' && networkCIDR) assignSubnetCIDRs(subnetList, networkCIDR);
+  const gates = o.featureGates && Object.keys(o.featureGates).length > 0 ? o.featureGates : undefined;
+  const withGates = (extra: Record<string, unknown> = {}) => ({ ...extra, ...(gates ? { featureGates: { ...gates } } : {}) });
+  const publicName = o.apiPublicName ?? (dns !== 'None' ? `api.${o.name}` : undefined);
+  const spec: ClusterSpec & Record<string, unknown> = {
+    api: apiSpec(o, cloud, dns),
+    authorization: o.authorization?.toLowerCase() === 'alwaysallow' ? { alwaysAllow: {} } : { rbac: {} },
+    channel: o.channel ?? DEFAULT_CHANNEL,
+    cloudProvider: cloud,
+    ...(o.cloudLabels && Object.keys(o.cloudLabels).length > 0 ? { cloudLabels: { ...o.cloudLabels } } : {}),
+    ...(cloud === 'gce' ? { cloudConfig: {} } : {}),
+    ...(o.configBase ? { configBase: o.configBase } : {}),
+    ...(o.dnsZone ? { dnsZone: o.dnsZone } : {}),
+    etcdClusters: [],
+    iam: { allowContainerRegistry: true, legacy: false },
+    ...(gates ? { kubeAPIServer: withGates(), kubeControllerManager: withGates(), kubeScheduler: withGates() } : {}),
+    ...(gates || usesKubeProxyReplacement(networking) ? { kubeProxy: withGates(usesKubeProxyReplacement(networking) ? { enabled: false } : {}) } : {}),
+    kubelet: withGates({ anonymousAuth: false }),
+    kubernetesApiAccess: admin,
+    kubernetesVersion: o.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION,
+    ...(publicName ? { masterPublicName: publicName } : {}),
+    ...(networkCIDR ? { networkCIDR } : {}),
+    ...(o.networkID ? { networkID: o.networkID } : {}),
+    networking: networkingSpec(networking),
+    // kops: the Amazon VPC CNI gives pods addresses from the VPC itself.
+    nonMasqueradeCIDR: networking.startsWith('amazon') && networkCIDR ? networkCIDR : DEFAULT_NON_MASQUERADE_CIDR,
+    ...(cloud === 'gce' && o.project ? { project: o.project } : {}),
+    sshAccess: o.sshAccess && o.sshAccess.length > 0 ? [...o.sshAccess] : [...admin],
+    subnets: subnetList,
+    topology: {
+      ...(o.bastion && dns !== 'None' ? { bastion: { bastionPublicName: `bastion.${o.name}` } } : {}),
+      dns: { type: dns },
+    },
+  };
+  return spec;
+}
+
+/** kops writes objects with sorted keys (they go through a map on the way to YAML). */
+export function sortKeysDeep<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((v: unknown) => sortKeysDeep(v)) as T;
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value).sort()) out[k] = sortKeysDeep((value as Record<string, unknown>)[k]);
+    return out as T;
+  }
+  return value;
 }

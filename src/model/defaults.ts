@@ -1,55 +1,99 @@
 /**
- * kops's defaults, in one place: the values completion fills in and `create cluster` writes.
- * Each says where kops takes it from.
+ * kops's defaults, in one place: the values completion fills in and `create cluster` writes. Each
+ * says where kops takes it from (paths in kubernetes/kops).
  */
 import semver from 'semver';
+import type { NormalizedRole } from './api/types.js';
 
-/** kops: AWS networkCIDR default (upup/pkg/fi/cloudup/new_cluster.go). */
+/** upup/pkg/fi/cloudup/defaults.go `defaultAWSNetworkCIDR`. */
 export const DEFAULT_AWS_NETWORK_CIDR = '172.20.0.0/16';
-/** kops: GCE subnets default to 10.0.0.0/16 carving. */
+/**
+ * Kept for `create cluster` callers. kops allocates GCE ranges from the live VPC and its
+ * validation forbids `networkCIDR` on GCE, so completion never writes it there.
+ */
 export const DEFAULT_GCE_NETWORK_CIDR = '10.0.0.0/16';
+/** upup/pkg/fi/cloudup/defaults.go `defaultNonMasqueradeCIDR`. */
 export const DEFAULT_NON_MASQUERADE_CIDR = '100.64.0.0/10';
-/** The first /13 of the non-masquerade range, as kops derives it. */
+/** populate_cluster_spec.go `assignSubnets`: fixed, whatever the nonMasqueradeCIDR. */
 export const DEFAULT_SERVICE_CLUSTER_IP_RANGE = '100.64.0.0/13';
+export const DEFAULT_SERVICE_CLUSTER_IP_RANGE_IPV6 = 'fd00:5e4f:ce::/108';
+/** The upper half of the default nonMasqueradeCIDR, as populate_cluster_spec.go derives it. */
 export const DEFAULT_POD_CIDR = '100.96.0.0/11';
+/** new_cluster.go: `--admin-access` and `--ssh-access` default to everyone, IPv4 and IPv6. */
 export const DEFAULT_ACCESS = ['0.0.0.0/0', '::/0'] as const;
+/** pkg/apis/kops `DefaultChannel`. */
 export const DEFAULT_CHANNEL = 'stable';
+/** new_cluster.go: cilium for new clusters. */
 export const DEFAULT_NETWORKING = 'cilium';
 
-/** kops's DefaultInstanceType picks the first offered of t3.medium, c5.large, ...; we pick t3.medium. */
+/** awsup/aws_cloud.go `DefaultInstanceType`: the first candidate (t3.medium; bastions t3.micro). */
 export const DEFAULT_AWS_MACHINE_TYPE = 't3.medium';
 export const DEFAULT_AWS_BASTION_MACHINE_TYPE = 't3.micro';
+/** populate_instancegroup_spec.go: e2-medium for control plane and nodes, e2-micro for bastions. */
 export const DEFAULT_GCE_MACHINE_TYPE = 'e2-medium';
+export const DEFAULT_GCE_BASTION_MACHINE_TYPE = 'e2-micro';
 
-/** Root volumes: kops's sizes per role (GiB), gp3 and encrypted. */
-export const DEFAULT_ROOT_VOLUME = { ControlPlane: 64, Node: 128, APIServer: 64, Bastion: 32 } as const;
-export const DEFAULT_ROOT_VOLUME_TYPE = 'gp3';
+/** pkg/model/defaults/volumes.go: root volume sizes in GiB per role. */
+export const DEFAULT_ROOT_VOLUME_SIZE: Readonly<Record<NormalizedRole, number>> = { ControlPlane: 64, Node: 128, APIServer: 128, Bastion: 32 };
+/** pkg/model/awsmodel/autoscalinggroup.go (gp3, encrypted); pkg/model/gcemodel (pd-standard). */
+export const DEFAULT_AWS_ROOT_VOLUME_TYPE = 'gp3';
+export const DEFAULT_GCE_ROOT_VOLUME_TYPE = 'pd-standard';
+/** Kept under its first name for callers. */
+export const DEFAULT_ROOT_VOLUME_TYPE = DEFAULT_AWS_ROOT_VOLUME_TYPE;
 
-/** etcd volumes (pkg/model/master_volumes.go): 20 GiB gp3, 3000 IOPS, 125 MiB/s. */
-export const DEFAULT_ETCD_VOLUME = { type: 'gp3', size: 20, iops: 3000, throughput: 125 } as const;
+/** pkg/model/master_volumes.go: etcd volumes of 20 GiB; gp3 with 3000 IOPS and 125 MiB/s on AWS. */
+export const DEFAULT_ETCD_VOLUME = { size: 20, awsType: 'gp3', gceType: 'pd-ssd', gp3Iops: 3000, gp3Throughput: 125, io1Iops: 100 } as const;
+/** upup/pkg/fi/cloudup/defaults.go `PerformAssignments`. */
 export const DEFAULT_ETCD_BACKUP_RETENTION_DAYS = 90;
+/** new_cluster.go: requests of the etcd-manager pods it writes into new clusters. */
+export const DEFAULT_ETCD_REQUESTS: Readonly<Record<string, { cpuRequest: string; memoryRequest: string }>> = {
+  main: { cpuRequest: '200m', memoryRequest: '100Mi' },
+  events: { cpuRequest: '100m', memoryRequest: '100Mi' },
+};
+/** The etcd-manager provider, the only one kops supports. */
+export const DEFAULT_ETCD_PROVIDER = 'Manager';
 
-/** kops's stable channel images for Kubernetes >= 1.32 (channels/stable `images`). */
-const AWS_IMAGES = {
-  amd64: '099720109477/ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20260714',
-  arm64: '099720109477/ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-arm64-server-20260714',
-} as const;
-const GCE_IMAGES = {
-  amd64: 'ubuntu-os-cloud/ubuntu-2404-noble-amd64-v20260615',
-  arm64: 'ubuntu-os-cloud/ubuntu-2404-noble-arm64-v20260615',
-} as const;
-
-/** AWS Graviton families (the `g` after the generation digit) boot arm64 images. */
-export function architectureOf(machineType: string): 'amd64' | 'arm64' {
-  const family = machineType.split('.')[0] ?? '';
-  return /^[a-z]+\d+[a-z]*g[a-z]*$/.test(family) && !/^(g\d|p\d)/.test(family) ? 'arm64' : 'amd64';
+/** pkg/model/components/etcd.go: the etcd version for the cluster's Kubernetes version. */
+export function defaultEtcdVersion(kubernetesVersion: semver.SemVer): string {
+  if (semver.lt(kubernetesVersion, '1.34.0')) return '3.5.31';
+  if (semver.lt(kubernetesVersion, '1.37.0')) return '3.6.12';
+  return '3.7.0';
 }
 
+/** kops's oldest recommended (not deprecated) version (apply_cluster.go). */
+export const OLDEST_RECOMMENDED_KUBERNETES_VERSION = '1.34.0';
+
+/** The images kops's stable channel lists for Kubernetes >= 1.32 (channels/stable `spec.images`). */
+const CHANNEL_IMAGES: Readonly<Record<string, Readonly<Record<'amd64' | 'arm64', string>>>> = {
+  aws: {
+    amd64: '099720109477/ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20260714',
+    arm64: '099720109477/ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-arm64-server-20260714',
+  },
+  gce: {
+    amd64: 'ubuntu-os-cloud/ubuntu-2404-noble-amd64-v20260615',
+    arm64: 'ubuntu-os-cloud/ubuntu-2404-noble-arm64-v20260615',
+  },
+};
+
+/**
+ * The CPU architecture of a machine type. kops asks EC2; without a cloud call we read the name:
+ * AWS Graviton families carry a `g` after the generation digit (t4g, m7gd, c7gn, x2gd) and `a1`;
+ * GCE Arm series are t2a, c4a and n4a.
+ */
+export function architectureOf(machineType: string): 'amd64' | 'arm64' {
+  if (machineType.includes('.')) {
+    const family = machineType.split('.')[0] ?? '';
+    if (family === 'a1') return 'arm64';
+    const m = /^[a-z]+\d+([a-z-]*)$/.exec(family);
+    return m && m[1]!.includes('g') ? 'arm64' : 'amd64';
+  }
+  const series = machineType.split('-')[0] ?? '';
+  return ['t2a', 'c4a', 'n4a'].includes(series) ? 'arm64' : 'amd64';
+}
+
+/** The channel image for a cloud, Kubernetes version and machine type; `undefined` if none applies. */
 export function defaultImage(cloud: string, kubernetesVersion: string, machineType: string): string | undefined {
   const v = semver.coerce(kubernetesVersion);
   if (!v || semver.lt(v, '1.32.0')) return undefined;
-  const arch = architectureOf(machineType);
-  if (cloud === 'aws') return AWS_IMAGES[arch];
-  if (cloud === 'gce') return GCE_IMAGES[arch];
-  return undefined;
+  return CHANNEL_IMAGES[cloud]?.[architectureOf(machineType)];
 }

@@ -1,51 +1,99 @@
-/** Validation of instance groups: names, sizes, subnets, volumes, metadata options. */
-import { normalizeRole, type ClusterSpec, type InstanceGroup } from './api/types.js';
-import { objectLabel } from './api/parse.js';
-import { checkIntOrPercent, DNS_LABEL, type Reporter } from './validation-util.js';
+/** Validation of instance groups: names, roles, sizes, subnets and zones, volumes, metadata options. */
+import { LABEL_CLUSTER_NAME, normalizeRole, type ClusterSpec, type InstanceGroup, type InstanceGroupSpec } from './api/types.js';
+import { checkSecurityGroups } from './validation-api.js';
+import { checkCloudLabels, checkRollingUpdate } from './validation-rules.js';
+import { igPath, isDnsLabel, regionOfZone, type Reporter } from './validation-util.js';
 
-const AWS_VOLUME_TYPES = ['gp3', 'gp2', 'io1', 'io2', 'st1', 'sc1', 'standard'];
+/** kops: `standard`, `gp3`, `gp2`, `io1`, `io2` (st1 and sc1 cannot be boot volumes). */
+const AWS_ROOT_VOLUME_TYPES = ['gp3', 'gp2', 'io1', 'io2', 'standard'];
+const TAINT = /^([A-Za-z0-9][-A-Za-z0-9_./]*)(=[-A-Za-z0-9_.]*)?:(NoSchedule|PreferNoSchedule|NoExecute)$/;
 
 export function validateInstanceGroups(r: Reporter, spec: ClusterSpec, igs: readonly InstanceGroup[], clusterName: string, cloud: string | undefined): void {
-  const subnetsByName = new Map((spec.subnets ?? []).map((s) => [s.name, s]));
-  const names = new Set<string>();
   if (!igs.some((ig) => normalizeRole(ig.spec.role) === 'ControlPlane')) {
-    r.err('MissingControlPlane', 'instancegroups', 'the cluster has no control-plane instance group', 'add an InstanceGroup with role: Master');
+    r.err('MissingControlPlane', 'instanceGroups', 'the cluster has no control-plane instance group', 'add an InstanceGroup with role: Master (create cluster adds one per control-plane zone)');
   }
+  const names = new Set<string>();
   for (const ig of igs) {
-    const at = (f: string) => `${objectLabel(ig)} ${f}`;
     const name = ig.metadata.name;
-    if (!DNS_LABEL.test(name)) r.err('InvalidName', at('metadata.name'), `${JSON.stringify(name)} is not a valid instance group name`, 'use lower-case letters, digits and -, at most 63 characters');
-    if (names.has(name)) r.err('DuplicateInstanceGroup', at('metadata.name'), `instance group ${name} is defined twice`);
+    const at = (field: string) => igPath(name, field);
+    if (!isDnsLabel(name)) r.err('InvalidName', at('metadata.name'), `${JSON.stringify(name)} is not a valid instance group name`, 'use lower-case letters, digits and -, at most 63 characters');
+    else if (names.has(name)) r.err('DuplicateName', at('metadata.name'), `instance group ${name} is defined twice`, 'give each instance group its own name');
     names.add(name);
-    const label = ig.metadata.labels?.['kops.k8s.io/cluster'];
-    if (label !== undefined && label !== clusterName) r.err('WrongCluster', at('metadata.labels'), `labelled for cluster ${label}, not ${clusterName}`);
-    const s = ig.spec;
-    const role = normalizeRole(s.role);
-    if (s.minSize !== undefined && s.minSize < 0) r.err('InvalidSize', at('spec.minSize'), `minSize ${s.minSize} is negative`);
-    if (s.maxSize !== undefined && s.minSize !== undefined && s.maxSize < s.minSize) {
-      r.err('InvalidSize', at('spec.maxSize'), `maxSize ${s.maxSize} is smaller than minSize ${s.minSize}`, 'make maxSize >= minSize');
+    const label = ig.metadata.labels?.[LABEL_CLUSTER_NAME];
+    if (label != null && label !== clusterName) {
+      r.err('WrongCluster', at(`metadata.labels["${LABEL_CLUSTER_NAME}"]`), `labelled for cluster ${label}, not ${clusterName}`, `set it to ${clusterName}`);
     }
-    if (!s.subnets || s.subnets.length === 0) {
-      if (cloud !== 'gce') r.err('MissingSubnets', at('spec.subnets'), 'the instance group names no subnets', 'list the subnets (by name) it runs in');
-    } else {
-      s.subnets.forEach((sn, i) => {
-        const subnet = subnetsByName.get(sn);
-        if (!subnet) r.err('UnknownSubnet', at(`spec.subnets[${i}]`), `subnet ${sn} is not defined in the cluster`, `use one of: ${[...subnetsByName.keys()].join(', ')}`);
-        else if (role !== 'Bastion' && subnet.type === 'Utility') r.err('InvalidSubnet', at(`spec.subnets[${i}]`), `${role} instances cannot run in utility subnet ${sn}`, 'use a Public or Private subnet');
-      });
+    validateSizes(r, ig, at);
+    validatePlacement(r, spec, ig, at, cloud);
+    validateMachine(r, ig.spec, at, cloud);
+    checkRollingUpdate(r, at('spec.rollingUpdate'), ig.spec.rollingUpdate, normalizeRole(ig.spec.role) === 'ControlPlane');
+    checkCloudLabels(r, at('spec.cloudLabels'), ig.spec.cloudLabels, name);
+  }
+  const bastion = igs.find((ig) => normalizeRole(ig.spec.role) === 'Bastion');
+  if (bastion && !(spec.subnets ?? []).some((s) => s.type === 'Private')) {
+    r.err('BastionNeedsPrivateTopology', igPath(bastion.metadata.name, 'spec.role'), 'a bastion is only used with private topology (instances in Private subnets)', 'remove the bastion, or use private subnets');
+  }
+}
+
+function validateSizes(r: Reporter, ig: InstanceGroup, at: (f: string) => string): void {
+  const { minSize, maxSize } = ig.spec;
+  if (minSize != null && minSize < 0) r.err('InvalidSize', at('spec.minSize'), `minSize ${minSize} is negative`, 'use 0 or more');
+  if (maxSize != null && maxSize < 0) r.err('InvalidSize', at('spec.maxSize'), `maxSize ${maxSize} is negative`, 'use 0 or more');
+  if (maxSize != null && minSize != null && minSize >= 0 && maxSize >= 0 && maxSize < minSize) r.err('InvalidSize', at('spec.maxSize'), `maxSize ${maxSize} is smaller than minSize ${minSize}`, 'make maxSize >= minSize');
+  if (normalizeRole(ig.spec.role) === 'ControlPlane') {
+    // kops: one instance per control-plane group; more control planes are more groups (one etcd member each).
+    if (minSize != null && minSize > 1) r.err('InvalidSize', at('spec.minSize'), `a control-plane instance group runs one instance, not ${minSize}`, 'set minSize: 1 and add more control-plane instance groups instead');
+    if (maxSize != null && maxSize > 1) r.err('InvalidSize', at('spec.maxSize'), `a control-plane instance group runs one instance, not ${maxSize}`, 'set maxSize: 1 and add more control-plane instance groups instead');
+  }
+}
+
+/** Subnets exist in the cluster; `zones`, when given, agree with the subnets and the region. */
+function validatePlacement(r: Reporter, spec: ClusterSpec, ig: InstanceGroup, at: (f: string) => string, cloud: string | undefined): void {
+  const s = ig.spec;
+  const subnets = new Map((spec.subnets ?? []).map((sn) => [sn.name, sn]));
+  if ((s.subnets ?? []).length === 0 && normalizeRole(s.role) === 'ControlPlane') {
+    r.err('MissingSubnets', at('spec.subnets'), 'a control-plane instance group must name its subnet', 'list the subnet (by name) it runs in');
+  }
+  if (cloud === 'gce' && (s.zones ?? []).length === 0) r.err('MissingZones', at('spec.zones'), 'a GCE instance group must list its zones', 'set zones, e.g. [us-central1-a]');
+  (s.subnets ?? []).forEach((name, i) => {
+    if (!subnets.has(name)) r.err('UnknownSubnet', at(`spec.subnets[${i}]`), `subnet ${name} is not defined in the cluster`, `use one of: ${[...subnets.keys()].join(', ') || '(no subnets defined)'}`);
+  });
+  const zonesOfSubnets = new Set((s.subnets ?? []).map((n) => subnets.get(n)?.zone).filter((z): z is string => z != null));
+  const clusterRegion = [...subnets.values()].map((sn) => sn.region ?? (sn.zone ? regionOfZone(sn.zone, cloud) : undefined)).find((x) => x);
+  (s.zones ?? []).forEach((zone, i) => {
+    if (zonesOfSubnets.size > 0 && !zonesOfSubnets.has(zone)) {
+      r.err('ZoneMismatch', at(`spec.zones[${i}]`), `zone ${zone} is not the zone of any of the group's subnets (${[...zonesOfSubnets].join(', ')})`, 'remove the zone or fix the subnets');
+    } else if (clusterRegion && regionOfZone(zone, cloud) !== clusterRegion) {
+      r.err('MixedRegions', at(`spec.zones[${i}]`), `zone ${zone} is not in the cluster's region ${clusterRegion}`, `use a zone of ${clusterRegion}`);
     }
-    if (role === 'Bastion' && !(spec.subnets ?? []).some((sn) => sn.type === 'Private')) {
-      r.err('BastionWithoutPrivateTopology', at('spec.role'), 'a bastion is only useful with private topology', 'remove the bastion or use private subnets');
-    }
-    const size = s.rootVolume?.size ?? s.rootVolumeSize;
-    if (size !== undefined && size <= 0) r.err('InvalidVolume', at(s.rootVolume ? 'spec.rootVolume.size' : 'spec.rootVolumeSize'), `root volume size ${size} must be > 0`);
-    const type = s.rootVolume?.type ?? s.rootVolumeType;
-    if (type !== undefined && cloud === 'aws' && !AWS_VOLUME_TYPES.includes(type)) {
-      r.err('InvalidVolume', at(s.rootVolume ? 'spec.rootVolume.type' : 'spec.rootVolumeType'), `${type} is not an EBS volume type`, `use one of ${AWS_VOLUME_TYPES.join(', ')}`);
-    }
-    const hop = s.instanceMetadata?.httpPutResponseHopLimit;
-    if (hop !== undefined && (hop < 1 || hop > 64)) r.err('InvalidInstanceMetadata', at('spec.instanceMetadata.httpPutResponseHopLimit'), `${hop} is not between 1 and 64`);
-    checkIntOrPercent(r, at('spec.rollingUpdate.maxSurge'), s.rollingUpdate?.maxSurge);
-    checkIntOrPercent(r, at('spec.rollingUpdate.maxUnavailable'), s.rollingUpdate?.maxUnavailable);
+  });
+}
+
+function validateMachine(r: Reporter, s: InstanceGroupSpec, at: (f: string) => string, cloud: string | undefined): void {
+  const nested = s.rootVolume != null;
+  const size = nested ? s.rootVolume!.size : s.rootVolumeSize;
+  const type = nested ? s.rootVolume!.type : s.rootVolumeType;
+  const sizePath = at(nested ? 'spec.rootVolume.size' : 'spec.rootVolumeSize');
+  const typePath = at(nested ? 'spec.rootVolume.type' : 'spec.rootVolumeType');
+  if (nested && (s.rootVolumeSize != null || s.rootVolumeType != null || s.rootVolumeEncryption != null)) {
+    r.err('ConflictingFields', at('spec.rootVolume'), 'the root volume is given twice (rootVolume and rootVolumeSize/Type/Encryption)', 'keep one spelling; kops writes rootVolumeSize, rootVolumeType, rootVolumeEncryption');
+  }
+  if (size != null && size <= 0) r.err('InvalidVolume', sizePath, `root volume size ${size} must be greater than 0`, 'give a size in GiB');
+  if (cloud === 'aws' && type != null && !AWS_ROOT_VOLUME_TYPES.includes(type)) {
+    r.err('InvalidVolume', typePath, `${type} cannot be a root volume`, `use one of ${AWS_ROOT_VOLUME_TYPES.join(', ')}`);
+  }
+  if (nested && s.rootVolume!.iops != null && s.rootVolume!.iops < 0) r.err('InvalidVolume', at('spec.rootVolume.iops'), 'IOPS cannot be negative');
+  if (nested && s.rootVolume!.throughput != null && s.rootVolume!.throughput < 0) r.err('InvalidVolume', at('spec.rootVolume.throughput'), 'throughput cannot be negative');
+  const hop = s.instanceMetadata?.httpPutResponseHopLimit;
+  if (hop != null && (hop < 1 || hop > 64)) r.err('InvalidInstanceMetadata', at('spec.instanceMetadata.httpPutResponseHopLimit'), `${hop} is not between 1 and 64`, 'use 1 (pods cannot reach instance credentials) or a small number');
+  if (cloud === 'aws') checkSecurityGroups(r, at('spec.additionalSecurityGroups'), s.additionalSecurityGroups);
+  const taints = new Set<string>();
+  (s.taints ?? []).forEach((t, i) => {
+    if (!TAINT.test(t)) r.err('InvalidTaint', at(`spec.taints[${i}]`), `${JSON.stringify(t)} is not a taint`, 'use key=value:Effect or key:Effect, with Effect NoSchedule, PreferNoSchedule or NoExecute');
+    else if (taints.has(t)) r.err('DuplicateTaint', at(`spec.taints[${i}]`), `taint ${t} is listed twice`, 'list it once');
+    taints.add(t);
+  });
+  for (const key of Object.keys(s.nodeLabels ?? {})) {
+    if (key.split('/').length > 2) r.err('InvalidNodeLabel', at(`spec.nodeLabels["${key}"]`), `node label ${key} has more than one /`, 'use prefix/name or name');
   }
 }

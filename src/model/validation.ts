@@ -1,74 +1,85 @@
 /**
  * `validateCluster`: every problem of a spec at once, each with its spec path
- * (`spec.subnets[2].cidr: 10.0.0.0/33 is not a valid CIDR`). Nothing stops at the first error.
+ * (`spec.subnets[2].cidr: 10.0.0.0/33 is not a valid CIDR`; for instance groups
+ * `InstanceGroup/nodes-us-east-1a spec.minSize`). Nothing stops at the first problem.
+ *
+ * The spec is validated as it will be applied: completed first (completion is pure and idempotent,
+ * so validating a completed spec gives the same answer). Defaults therefore never count as missing,
+ * and what completion cannot fill (a subnet CIDR that does not fit) is reported.
  */
-import semver from 'semver';
 import type { Diagnostic } from '../diagnostics.js';
-import { NEWEST_SUPPORTED_KUBERNETES_MINOR, OLDEST_SUPPORTED_KUBERNETES_VERSION } from '../version.js';
-import { cloudProviderOf, type Cluster, type InstanceGroup } from './api/types.js';
+import { completeCluster } from './completion.js';
+import { cloudProviderOf, type Cluster, type ClusterSpec, type InstanceGroup } from './api/types.js';
+import { validateTopologyAndAPI } from './validation-api.js';
 import { validateEtcd } from './validation-etcd.js';
 import { validateInstanceGroups } from './validation-instancegroups.js';
 import { validateNetwork } from './validation-network.js';
-import { checkIntOrPercent, isDnsSubdomain, reporter, type Reporter } from './validation-util.js';
+import { checkCloudLabels, checkRollingUpdate } from './validation-rules.js';
+import { validateSubnets } from './validation-subnets.js';
+import { validateKubernetesVersion } from './validation-version.js';
+import { isDnsSubdomain, reporter, type Reporter } from './validation-util.js';
+
+export { parseKubernetesVersion } from './kubernetes-version.js';
 
 export interface ValidateOptions {
+  /** The file or state-store object the spec came from, named in every diagnostic. */
   readonly file?: string;
-  /** The last applied (completed) spec: upgrades are checked against it. */
+  /** The last applied (completed) spec: upgrades and etcd changes are checked against it. */
   readonly previous?: Cluster;
 }
 
-const SUPPORTED_CLOUDS = ['aws', 'gce'];
+/** The clouds kops-ts can build; kops's others are recognised and refused clearly. */
+export const SUPPORTED_CLOUDS = ['aws', 'gce'] as const;
 
 export function validateCluster(cluster: Cluster, instanceGroups: readonly InstanceGroup[], opts: ValidateOptions = {}): Diagnostic[] {
   const r = reporter(opts.file);
-  const name = cluster.metadata?.name ?? '';
-  if (!isDnsSubdomain(name) || !name.includes('.')) {
-    r.err('InvalidClusterName', 'metadata.name', `${JSON.stringify(name)} is not a valid cluster name`, 'use a DNS name with at least one dot, e.g. my-cluster.example.com or my-cluster.k8s.local');
+  const completed = completeCluster(cluster, instanceGroups);
+  const c = completed.cluster;
+  const igs = completed.instanceGroups;
+  const name = c.metadata?.name ?? '';
+  const spec: ClusterSpec = c.spec ?? {};
+  validateName(r, name);
+  const cloud = validateCloud(r, spec);
+  validateKubernetesVersion(r, spec.kubernetesVersion, opts.previous?.spec?.kubernetesVersion);
+  const ranges = validateNetwork(r, spec, cloud);
+  validateSubnets(r, spec, cloud, ranges);
+  validateTopologyAndAPI(r, name, spec, cloud);
+  validateEtcd(r, spec, igs, cloud, opts.previous?.spec);
+  validateInstanceGroups(r, spec, igs, name, cloud);
+  checkRollingUpdate(r, 'spec.rollingUpdate', spec.rollingUpdate, false);
+  checkCloudLabels(r, 'spec.cloudLabels', spec.cloudLabels);
+  if (spec.iam?.legacy === true) {
+    r.err('UnsupportedField', 'spec.iam.legacy', 'legacy IAM permissions are no longer supported, as in kops', 'set iam.legacy: false (instances get only the permissions they need)');
   }
-  const spec = cluster.spec ?? {};
-  const cloud = cloudProviderOf(spec);
-  if (!cloud) r.err('MissingCloudProvider', 'spec.cloudProvider', 'no cloud provider is set', 'set cloudProvider: aws (or gce)');
-  else if (!SUPPORTED_CLOUDS.includes(cloud)) r.err('UnsupportedCloudProvider', 'spec.cloudProvider', `cloud provider ${cloud} is not supported`, 'kops-ts supports aws and gce');
-  validateVersion(r, spec.kubernetesVersion, opts.previous?.spec?.kubernetesVersion);
-  validateNetwork(r, spec, cloud);
-  validateEtcd(r, spec, instanceGroups);
-  validateInstanceGroups(r, spec, instanceGroups, name, cloud);
-  checkIntOrPercent(r, 'spec.rollingUpdate.maxSurge', spec.rollingUpdate?.maxSurge);
-  checkIntOrPercent(r, 'spec.rollingUpdate.maxUnavailable', spec.rollingUpdate?.maxUnavailable);
   return r.out;
 }
 
-export function parseKubernetesVersion(v: string | undefined): semver.SemVer | undefined {
-  if (typeof v !== 'string' || !/^v?\d+\.\d+\.\d+([-+].*)?$/.test(v)) return undefined;
-  return semver.parse(v.replace(/^v/, '')) ?? undefined;
+/** kops: a DNS-1123 subdomain; kops-ts also wants a dot, as resource names and DNS records are built from it. */
+function validateName(r: Reporter, name: string): void {
+  if (!name) {
+    r.err('MissingField', 'metadata.name', 'the cluster has no name', 'give it a DNS name such as my-cluster.example.com');
+  } else if (!isDnsSubdomain(name) || !name.includes('.')) {
+    r.err(
+      'InvalidClusterName',
+      'metadata.name',
+      `${JSON.stringify(name)} is not a valid cluster name: it must be a lower-case DNS name with at least one dot`,
+      'use a name such as my-cluster.example.com',
+    );
+  }
 }
 
-/**
- * Version rules: within what kops-ts supports, and (against the last applied version) Kubernetes'
- * skew policy: the control plane moves one minor at a time and never silently downgrades, so the
- * nodes, which follow it, stay within the supported skew.
- */
-function validateVersion(r: Reporter, version: string | undefined, previous: string | undefined): void {
-  const path = 'spec.kubernetesVersion';
-  if (version === undefined) return; // completion fills it in
-  const v = parseKubernetesVersion(version);
-  if (!v) {
-    r.err('InvalidKubernetesVersion', path, `${JSON.stringify(version)} is not a Kubernetes version`, 'use a version such as 1.36.3');
-    return;
+function validateCloud(r: Reporter, spec: ClusterSpec): string | undefined {
+  const cp = spec.cloudProvider;
+  if (cp != null && typeof cp === 'object' && Object.keys(cp).length > 1) {
+    r.err('InvalidCloudProvider', 'spec.cloudProvider', `only one cloud provider may be set, found ${Object.keys(cp).join(', ')}`, 'keep one');
   }
-  if (semver.lt(v, OLDEST_SUPPORTED_KUBERNETES_VERSION)) {
-    r.err('UnsupportedKubernetesVersion', path, `Kubernetes ${version} is older than the oldest supported version ${OLDEST_SUPPORTED_KUBERNETES_VERSION}`, `use ${OLDEST_SUPPORTED_KUBERNETES_VERSION} or newer`);
+  const cloud = cloudProviderOf(spec);
+  if (!cloud) {
+    r.err('MissingCloudProvider', 'spec.cloudProvider', 'no cloud provider is set', 'set cloudProvider: aws (or gce)');
+    return undefined;
   }
-  const newest = semver.coerce(NEWEST_SUPPORTED_KUBERNETES_MINOR)!;
-  if (v.major > newest.major || (v.major === newest.major && v.minor > newest.minor)) {
-    r.err('UnsupportedKubernetesVersion', path, `Kubernetes ${version} is newer than kops-ts supports (up to ${NEWEST_SUPPORTED_KUBERNETES_MINOR}.x)`, 'upgrade kops-ts, or pick an older version');
+  if (!(SUPPORTED_CLOUDS as readonly string[]).includes(cloud)) {
+    r.err('UnsupportedCloudProvider', 'spec.cloudProvider', `cloud provider ${cloud} is not supported by kops-ts yet`, `use one of ${SUPPORTED_CLOUDS.join(', ')}`);
   }
-  const prev = parseKubernetesVersion(previous);
-  if (!prev) return;
-  if (v.major === prev.major && v.minor > prev.minor + 1) {
-    r.err('VersionSkew', path, `upgrading from ${previous} to ${version} skips a minor version`, `upgrade one minor at a time: first to ${prev.major}.${prev.minor + 1}.x`);
-  }
-  if (semver.lt(v, prev) && (v.major !== prev.major || v.minor !== prev.minor)) {
-    r.err('VersionSkew', path, `${version} is a downgrade from the running ${previous}`, 'Kubernetes does not support downgrading the control plane by a minor version');
-  }
+  return cloud;
 }

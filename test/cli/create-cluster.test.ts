@@ -66,7 +66,10 @@ describe('kops-ts create cluster', () => {
   });
 
   it.each([
-    [['--network-cidr', '10.0.0.0/33'], /^error: spec.networkCIDR: 10.0.0.0\/33 is not a valid CIDR/m, 2],
+    [['--network-cidr', '10.0.0.0/33'], /^error: --network-cidr: 10.0.0.0\/33 is not a valid CIDR: pass an IPv4 network such as 10.0.0.0\/16$/m, 2],
+    [['--set', 'spec.netwrokCIDR=10.0.0.0/16'], /^error: spec.netwrokCIDR: unknown field.*networkCIDR/m, 2],
+    [['--set', 'instancegroup.spec.maxSize=lots'], /^error: spec.maxSize: cannot interpret "lots" as an integer: use a whole number$/m, 2],
+    [['--dry-run'], /^error: --dry-run needs an output format: add -o yaml or -o json$/m, 2],
     [['--zonez', 'us-east-1a'], /^error: unknown option '--zonez' \(Did you mean --zones\?\): see kops-ts --help$/m, 2],
     [['--control-plane-count', '2'], /^error: --control-plane-count: 2 control planes: etcd needs an odd number: use 1, 3 or 5$/m, 2],
     [['--networking', 'weavy'], /^error: --networking: unknown networking weavy/m, 2],
@@ -78,6 +81,35 @@ describe('kops-ts create cluster', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stdout).toBe('');
     expect(snapshot(s.dir)).toEqual({});
+  });
+
+  it('spreads --control-plane-count over the zones; etcd refuses members sharing a zone', async () => {
+    const r = await cli(['create', 'cluster', '--name', 'x.example.com', '--zones', 'us-east-1a,us-east-1b,us-east-1c', '--control-plane-count', '3', '--dry-run', '-o', 'json']);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    const objs = JSON.parse(r.stdout) as { metadata: { name: string }; spec: { role?: string; subnets?: string[] } }[];
+    expect(objs.filter((o) => o.spec.role === 'Master').map((o) => [o.metadata.name, o.spec.subnets])).toEqual([
+      ['control-plane-us-east-1a', ['us-east-1a']],
+      ['control-plane-us-east-1b', ['us-east-1b']],
+      ['control-plane-us-east-1c', ['us-east-1c']],
+    ]);
+    const shared = await cli(['create', 'cluster', '--name', 'x.example.com', '--zones', 'us-east-1a,us-east-1b', '--control-plane-count', '3', '--dry-run', '-o', 'json']);
+    expect(shared.code).toBe(2);
+    expect(shared.stderr).toMatch(/^warning: --control-plane-zones: several control planes share a zone/);
+    expect(shared.stderr).toMatch(/^error: spec\.etcdClusters\[0\]\.etcdMembers\[2\]\.instanceGroup: members a-1 and a-2 are both in us-east-1a/m);
+  });
+
+  it('sets list fields from comma-separated --set values, after --unset', async () => {
+    const r = await cli(['create', 'cluster', '--name', 'x.example.com', '--zones', 'us-east-1a', '--unset', 'spec.sshAccess', '--set', 'spec.sshAccess=10.0.0.0/8', '--set', 'cluster.spec.nodePortAccess=1.2.3.4/32,10.20.30.0/24', '--dry-run', '-o', 'json']);
+    expect(r.code).toBe(0);
+    const spec = (JSON.parse(r.stdout) as { spec: Record<string, unknown> }[])[0]!.spec;
+    expect([spec.sshAccess, spec.nodePortAccess]).toEqual([['10.0.0.0/8'], ['1.2.3.4/32', '10.20.30.0/24']]);
+  });
+
+  it('records the state store as configBase, as kops does', async () => {
+    const s = tempStore();
+    expect((await cli(['create', 'cluster', ...HA, '--state', s.url])).code).toBe(0);
+    const r = await cli(['get', 'cluster', 'ha.example.com', '-o', 'json', '--state', s.url]);
+    expect((JSON.parse(r.stdout) as { spec: { configBase: string } }).spec.configBase).toBe(`${s.url}/ha.example.com`);
   });
 
   it('says how to give a state store when none is set', async () => {

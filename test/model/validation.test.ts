@@ -1,132 +1,152 @@
 import { describe, expect, it } from 'vitest';
 import { formatDiagnostic } from '../../src/diagnostics.js';
-import { completeCluster } from '../../src/model/completion.js';
 import { validateCluster } from '../../src/model/validation.js';
-import type { Cluster, InstanceGroup } from '../../src/model/api/types.js';
-import { FIXTURES, loadFixture } from './fixtures.js';
+import type { Cluster } from '../../src/model/api/types.js';
+import { codes, errorLines, FIXTURES, ig, loadFixture, userCluster, userIGs } from './helpers.js';
 
-function errorsOf(cluster: Cluster, igs: InstanceGroup[], previous?: Cluster): string[] {
-  const c = completeCluster(cluster, igs);
-  return validateCluster(c.cluster, c.instanceGroups, { file: 'spec.yaml', ...(previous ? { previous } : {}) })
-    .filter((d) => d.severity === 'error')
-    .map(formatDiagnostic);
-}
-
-function ha() {
-  return loadFixture('ha');
-}
-
-describe('validateCluster', () => {
-  it.each(FIXTURES)('accepts the %s fixture', (name) => {
-    const f = loadFixture(name);
-    expect(errorsOf(f.cluster, f.instanceGroups)).toEqual([]);
-  });
-
-  it('reports an invalid CIDR, a CIDR outside the network, and overlapping subnets with their paths', () => {
-    const f = ha();
-    f.cluster.spec.subnets![0]!.cidr = '10.0.0.0/33';
-    f.cluster.spec.subnets![1]!.cidr = '10.9.0.0/18';
-    f.cluster.spec.subnets![2]!.cidr = '172.20.0.0/17';
-    f.cluster.spec.subnets!.push({ name: 'extra', zone: 'us-east-1a', type: 'Public', cidr: '172.20.64.0/18' });
-    const errs = errorsOf(f.cluster, f.instanceGroups);
-    expect(errs).toEqual(
-      expect.arrayContaining([
-        expect.stringContaining('spec.subnets[0].cidr: 10.0.0.0/33 is not a valid CIDR'),
-        expect.stringContaining('spec.subnets[1].cidr: 10.9.0.0/18 is not inside the network CIDR 172.20.0.0/16'),
-        expect.stringContaining('spec.subnets[3].cidr: 172.20.64.0/18 overlaps spec.subnets[2].cidr 172.20.0.0/17'),
-      ]),
-    );
-  });
-
-  it('reports zones in two regions and instance groups in subnets that do not exist', () => {
-    const f = ha();
-    f.cluster.spec.subnets![2]!.zone = 'eu-west-1c';
-    f.instanceGroups[0]!.spec.subnets = ['us-east-1z'];
-    const errs = errorsOf(f.cluster, f.instanceGroups);
-    expect(errs).toEqual(
-      expect.arrayContaining([
-        expect.stringContaining('spec.subnets[2].zone: zone is in region eu-west-1, but spec.subnets[0].zone is in us-east-1'),
-        expect.stringContaining('InstanceGroup/control-plane-us-east-1a spec.subnets[0]: subnet us-east-1z is not defined in the cluster'),
-      ]),
-    );
-  });
-
-  it('reports etcd member problems: even counts, unknown groups, same zone, missing members', () => {
-    const f = ha();
-    const main = f.cluster.spec.etcdClusters![0]!;
-    main.etcdMembers = main.etcdMembers.slice(0, 2);
-    const events = f.cluster.spec.etcdClusters![1]!;
-    events.etcdMembers[2]!.instanceGroup = 'nodes-us-east-1a';
-    f.instanceGroups[1]!.spec.subnets = ['us-east-1a'];
-    const errs = errorsOf(f.cluster, f.instanceGroups);
-    expect(errs).toEqual(
-      expect.arrayContaining([
-        expect.stringContaining('spec.etcdClusters[0].etcdMembers: etcd cluster main has 2 members'),
-        expect.stringContaining('spec.etcdClusters[0].etcdMembers: control-plane instance group control-plane-us-east-1c has no member in etcd cluster main'),
-        expect.stringContaining('spec.etcdClusters[1].etcdMembers[2].instanceGroup: "nodes-us-east-1a" is not a control-plane instance group'),
-        expect.stringContaining('spec.etcdClusters[0].etcdMembers[1].instanceGroup: members a and b are both in us-east-1a'),
-      ]),
-    );
-  });
-
-  it('reports sizes, names and versions', () => {
-    const f = ha();
-    f.cluster.metadata.name = 'Bad_Name';
-    f.cluster.spec.kubernetesVersion = '1.2x';
-    const ig = f.instanceGroups[3]!;
-    ig.spec.minSize = 5;
-    ig.spec.maxSize = 2;
-    ig.metadata.name = 'Nodes_A';
-    const errs = errorsOf(f.cluster, f.instanceGroups);
-    expect(errs).toEqual(
-      expect.arrayContaining([
-        expect.stringContaining('metadata.name: "Bad_Name" is not a valid cluster name'),
-        expect.stringContaining('spec.kubernetesVersion: "1.2x" is not a Kubernetes version'),
-        expect.stringContaining('InstanceGroup/Nodes_A spec.maxSize: maxSize 2 is smaller than minSize 5'),
-        expect.stringContaining('InstanceGroup/Nodes_A metadata.name: "Nodes_A" is not a valid instance group name'),
-      ]),
-    );
-  });
-
-  it('enforces the supported range and one-minor-at-a-time upgrades', () => {
-    const old = ha();
-    old.cluster.spec.kubernetesVersion = '1.30.2';
-    expect(errorsOf(old.cluster, old.instanceGroups)).toEqual([expect.stringContaining('older than the oldest supported version 1.32.0')]);
-    const previous = ha().cluster;
-    previous.spec.kubernetesVersion = '1.34.2';
-    const jump = ha();
-    jump.cluster.spec.kubernetesVersion = '1.36.0';
-    expect(errorsOf(jump.cluster, jump.instanceGroups, previous)).toEqual([expect.stringContaining('skips a minor version')]);
-    const down = ha();
-    down.cluster.spec.kubernetesVersion = '1.33.5';
-    expect(errorsOf(down.cluster, down.instanceGroups, previous)).toEqual([expect.stringContaining('is a downgrade from the running 1.34.2')]);
-    const next = ha();
-    next.cluster.spec.kubernetesVersion = '1.35.1';
-    expect(errorsOf(next.cluster, next.instanceGroups, previous)).toEqual([]);
-  });
-
-  it('returns every problem of a broken spec in one run', () => {
-    const f = ha();
-    f.cluster.spec.networkCIDR = '172.20.0.0/33';
-    f.cluster.spec.sshAccess = ['0.0.0.0/0', 'nope'];
-    f.cluster.spec.api = { loadBalancer: { class: 'Classic' } };
-    f.cluster.spec.networking = { cilium: {}, calico: {} };
-    f.instanceGroups[4]!.spec.rollingUpdate = { maxSurge: '150%' };
-    f.instanceGroups[5]!.spec.rootVolumeType = 'gp9';
-    const errs = errorsOf(f.cluster, f.instanceGroups);
-    expect(errs.length).toBeGreaterThanOrEqual(6);
-    for (const path of ['spec.networkCIDR', 'spec.sshAccess[1]', 'spec.api.loadBalancer.class', 'spec.networking', 'InstanceGroup/nodes-us-east-1b spec.rollingUpdate.maxSurge', 'InstanceGroup/nodes-us-east-1c spec.rootVolumeType']) {
-      expect(errs.some((e) => e.startsWith(`error: ${path}: `))).toBe(true);
+describe('validateCluster on good specs', () => {
+  it('accepts every fixture with no errors (and the kops-written ones with no warnings)', () => {
+    for (const name of FIXTURES) {
+      const { cluster, igs } = loadFixture(name);
+      const diags = validateCluster(cluster, igs, { file: `${name}.yaml` });
+      expect(errorLines(diags), name).toEqual([]);
+      if (!name.endsWith('fields') && name !== 'kops-full') expect(diags, name).toEqual([]);
     }
   });
 
-  it('requires utility subnets for private subnets and private topology for a bastion', () => {
-    const f = loadFixture('private');
-    f.cluster.spec.subnets = f.cluster.spec.subnets!.filter((s) => s.name !== 'utility-us-east-1b');
-    f.instanceGroups[0]!.spec.subnets = ['utility-us-east-1a'];
-    expect(errorsOf(f.cluster, f.instanceGroups)).toEqual([expect.stringContaining('spec.subnets[1]: private subnet us-east-1b in us-east-1b has no utility subnet')]);
-    const pub = ha();
-    pub.instanceGroups.push({ ...structuredClone(pub.instanceGroups[3]!), metadata: { name: 'bastions' }, spec: { role: 'Bastion', subnets: ['us-east-1a'] } });
-    expect(errorsOf(pub.cluster, pub.instanceGroups)).toEqual([expect.stringContaining('a bastion is only useful with private topology')]);
+  it('accepts a bare user spec: what completion fills in never counts as missing', () => {
+    const zones = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
+    expect(validateCluster(userCluster(zones), userIGs(zones, zones))).toEqual([]);
+    expect(validateCluster(userCluster(zones, { private: true }), userIGs(zones))).toEqual([]);
+  });
+
+  it('does not change its input', () => {
+    const c = userCluster(['us-east-1a']);
+    const igs = userIGs(['us-east-1a']);
+    const before = structuredClone([c, igs]);
+    validateCluster(c, igs);
+    expect([c, igs]).toEqual(before);
+  });
+});
+
+describe('names', () => {
+  const withName = (name: string) => {
+    const c = userCluster(['us-east-1a'], { name });
+    return errorLines(validateCluster(c, userIGs(['us-east-1a'])));
+  };
+
+  it('wants a lower-case DNS name with at least one dot for the cluster', () => {
+    expect(withName('my-cluster.example.com')).toEqual([]);
+    for (const bad of ['mycluster', 'My.Example.com', 'a_b.example.com', '-a.example.com', 'a..example.com']) {
+      expect(withName(bad), bad).toEqual([`metadata.name: ${JSON.stringify(bad)} is not a valid cluster name: it must be a lower-case DNS name with at least one dot`]);
+    }
+  });
+
+  it('wants DNS labels for instance groups and subnets', () => {
+    const c = userCluster(['us-east-1a']);
+    c.spec.subnets![0]!.name = 'Zone_A';
+    const igs = [ig('control-plane.a', 'Master', ['Zone_A']), ig('nodes', 'Node', ['Zone_A']), ig('nodes', 'Node', ['Zone_A'])];
+    expect(errorLines(validateCluster(c, igs))).toEqual([
+      'spec.subnets[0].name: "Zone_A" is not a valid subnet name',
+      'InstanceGroup/control-plane.a metadata.name: "control-plane.a" is not a valid instance group name',
+      'InstanceGroup/nodes metadata.name: instance group nodes is defined twice',
+    ]);
+  });
+});
+
+describe('cloud provider', () => {
+  const withCloud = (cloudProvider: Cluster['spec']['cloudProvider']) => {
+    const c = userCluster(['us-east-1a']);
+    c.spec.cloudProvider = cloudProvider;
+    return validateCluster(c, userIGs(['us-east-1a']));
+  };
+
+  it('supports aws and gce, and says the others are not supported yet', () => {
+    expect(withCloud({ aws: {} })).toEqual([]);
+    expect(errorLines(withCloud('azure'))).toContain('spec.cloudProvider: cloud provider azure is not supported by kops-ts yet');
+    expect(codes(withCloud(undefined))).toContain('MissingCloudProvider');
+    expect(codes(withCloud({ aws: {}, gce: {} }))).toContain('InvalidCloudProvider');
+  });
+});
+
+describe('kubernetesVersion', () => {
+  const withVersion = (v: string, previous?: string) => {
+    const c = userCluster(['us-east-1a']);
+    c.spec.kubernetesVersion = v;
+    const prev = previous ? { ...userCluster(['us-east-1a']), spec: { kubernetesVersion: previous } } : undefined;
+    return validateCluster(c, userIGs(['us-east-1a']), prev ? { previous: prev } : {});
+  };
+
+  it('parses with or without v and must be in the supported range', () => {
+    expect(withVersion('1.36.3')).toEqual([]);
+    expect(withVersion('v1.36.3')).toEqual([]);
+    expect(errorLines(withVersion('1.36'))).toEqual(['spec.kubernetesVersion: "1.36" is not a Kubernetes version']);
+    expect(errorLines(withVersion('latest'))).toEqual(['spec.kubernetesVersion: "latest" is not a Kubernetes version']);
+    expect(errorLines(withVersion('1.31.9'))).toEqual(['spec.kubernetesVersion: Kubernetes 1.31.9 is no longer supported (kops-ts supports 1.32 to 1.37)']);
+    expect(errorLines(withVersion('v1.38.0'))).toEqual(['spec.kubernetesVersion: Kubernetes 1.38.0 is newer than kops-ts supports (1.32 to 1.37)']);
+    expect(withVersion('1.33.2').map((d) => `${d.severity} ${d.code}`)).toEqual(['warning DeprecatedKubernetesVersion']);
+  });
+
+  it('follows the skew policy against the last applied version', () => {
+    expect(withVersion('1.36.0', '1.35.7')).toEqual([]);
+    expect(withVersion('1.35.9', '1.35.7')).toEqual([]);
+    const skip = withVersion('1.36.0', '1.34.10').find((d) => d.code === 'VersionSkew')!;
+    expect(skip.summary).toBe('upgrading from 1.34.10 to 1.36.0 skips 1 minor version');
+    expect(skip.hint).toContain('first to 1.35.x');
+    expect(errorLines(withVersion('1.34.1', '1.35.0'))).toEqual(['spec.kubernetesVersion: 1.34.1 would downgrade the running 1.35.0 by a minor version']);
+    expect(withVersion('1.35.1', 'v1.35.4').map((d) => `${d.severity} ${d.code}`)).toEqual(['warning VersionDowngrade']);
+  });
+});
+
+describe('all problems at once', () => {
+  it('reports every problem of a broken spec in one run, each with its path and file', () => {
+    const c = userCluster(['us-east-1a', 'us-east-1b', 'us-west-2c'], { name: 'broken' });
+    c.spec.kubernetesVersion = '1.30.0';
+    c.spec.networkCIDR = '10.0.0.0/16';
+    c.spec.subnets![0]!.cidr = '10.0.0.0/24';
+    c.spec.subnets![1]!.cidr = '10.0.0.128/25';
+    c.spec.subnets![2]!.cidr = '10.0.0.0/33';
+    c.spec.sshAccess = ['0.0.0.0'];
+    c.spec.api = { loadBalancer: { class: 'Classic' } };
+    c.spec.rollingUpdate = { maxSurge: -1 };
+    c.spec.networking = { cilium: {}, calico: {} };
+    const igs = [
+      ig('control-plane-us-east-1a', 'Master', ['us-east-1a']),
+      ig('control-plane-us-east-1b', 'Master', ['us-east-1b']),
+      ig('nodes', 'Node', ['us-east-1d'], { minSize: 3, maxSize: 2 }),
+    ];
+    const diags = validateCluster(c, igs, { file: 'broken.yaml' });
+    expect(errorLines(diags)).toEqual([
+      'metadata.name: "broken" is not a valid cluster name: it must be a lower-case DNS name with at least one dot',
+      'spec.kubernetesVersion: Kubernetes 1.30.0 is no longer supported (kops-ts supports 1.32 to 1.37)',
+      'spec.sshAccess[0]: 0.0.0.0 is not a valid CIDR (did you mean "0.0.0.0/32"?)',
+      'spec.networking: only one networking option may be set, found cilium, calico',
+      'spec.subnets[1].cidr: 10.0.0.128/25 overlaps spec.subnets[0].cidr 10.0.0.0/24',
+      'spec.subnets[2].cidr: 10.0.0.0/33 is not a valid CIDR',
+      'spec.subnets[2].zone: subnet us-west-2c is in region us-west-2, but spec.subnets[0] is in us-east-1',
+      'spec.api.loadBalancer.class: Classic load balancers are no longer supported for the API, as in kops',
+      'spec.etcdClusters[0].etcdMembers: etcd cluster main has 2 members; quorum needs an odd number',
+      'spec.etcdClusters[1].etcdMembers: etcd cluster events has 2 members; quorum needs an odd number',
+      'InstanceGroup/nodes spec.maxSize: maxSize 2 is smaller than minSize 3',
+      'InstanceGroup/nodes spec.subnets[0]: subnet us-east-1d is not defined in the cluster',
+      'spec.rollingUpdate.maxSurge: -1 is not a whole number >= 0',
+    ]);
+    expect(diags.every((d) => d.file === 'broken.yaml' && d.hint)).toBe(true);
+    expect(formatDiagnostic(diags.find((d) => d.path === 'spec.subnets[2].cidr')!)).toBe(
+      'error: spec.subnets[2].cidr: 10.0.0.0/33 is not a valid CIDR (broken.yaml): give a valid subnet CIDR, e.g. 10.0.0.0/16',
+    );
+  });
+});
+
+describe('other cluster rules', () => {
+  it('refuses legacy IAM and kops-reserved cloud labels', () => {
+    const c = userCluster(['us-east-1a']);
+    c.spec.iam = { legacy: true };
+    c.spec.cloudLabels = { team: 'a', KubernetesCluster: 'x', 'kubernetes.io/cluster/x': 'owned' };
+    expect(errorLines(validateCluster(c, userIGs(['us-east-1a'])))).toEqual([
+      'spec.cloudLabels["KubernetesCluster"]: KubernetesCluster is reserved for kops\'s own tags',
+      'spec.cloudLabels["kubernetes.io/cluster/x"]: the prefix kubernetes.io/cluster/ is reserved for kops\'s own tags',
+      'spec.iam.legacy: legacy IAM permissions are no longer supported, as in kops',
+    ]);
   });
 });

@@ -3,86 +3,41 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { KopsError } from '../../diagnostics.js';
+import { KopsError, formatDiagnostic, hasErrors, type Diagnostic } from '../../diagnostics.js';
 import { createClusterSpec, checkSpec, invalidSpec } from '../../cloudup/create-cluster.js';
 import { newCluster, type NewClusterOptions } from '../../cloudup/new-cluster.js';
-import { setFields, unsetFields } from '../field-path.js';
+import { parseCloudLabels, parseFeatureGates } from '../../cloudup/new-cluster-parse.js';
+import { setFields, unsetFields } from '../../cloudup/set-fields.js';
 import { toJson, toYaml } from '../../model/api/serialize.js';
-import { hasErrors } from '../../diagnostics.js';
 import type { KopsObject } from '../../model/api/types.js';
 import type { CommandContext } from '../context.js';
-import { parseOutputFormat } from '../output.js';
 import { runUpdateAfterCreate } from './update-hook.js';
 
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+const repeat = (v: string, prev: string[] = []) => [...prev, v];
 const int = (flag: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new KopsError('InvalidFlag', `${flag} ${v}: expected a whole number`, { exitCode: 2 });
-  return n;
+  if (!/^\d+$/.test(v.trim())) throw new KopsError('InvalidFlag', `${flag} ${v}: expected a whole number`, { exitCode: 2 });
+  return Number(v);
 };
-function keyValues(v: string, prev: Record<string, string> = {}): Record<string, string> {
-  const out = { ...prev };
-  for (const pair of v.split(',').filter(Boolean)) {
-    const i = pair.indexOf('=');
-    if (i <= 0) throw new KopsError('InvalidFlag', `${pair}: expected key=value`, { exitCode: 2 });
-    out[pair.slice(0, i).trim()] = pair.slice(i + 1).trim();
-  }
-  return out;
-}
-function featureGates(v: string, prev: Record<string, string> = {}): Record<string, string> {
-  const out = { ...prev };
-  for (const g of v.split(',').filter(Boolean)) {
-    if (g.includes('=')) Object.assign(out, keyValues(g));
-    else if (g.startsWith('-')) out[g.slice(1)] = 'false';
-    else out[g.replace(/^\+/, '')] = 'true';
-  }
-  return out;
-}
+/** kops's boolean flags take `--flag`, `--flag=true` or `--flag=false`. */
+const bool = (flag: string) => (v: string | undefined) => {
+  if (v === undefined || v === 'true') return true;
+  if (v === 'false') return false;
+  throw new KopsError('InvalidFlag', `${flag}=${v}: expected true or false`, { exitCode: 2 });
+};
 
 interface Flags {
-  name?: string;
-  cloud?: string;
-  zones: string[];
-  controlPlaneZones?: string[];
-  controlPlaneCount?: number;
-  nodeCount?: number;
-  controlPlaneSize?: string;
-  nodeSize?: string;
-  image?: string;
-  controlPlaneImage?: string;
-  nodeImage?: string;
-  controlPlaneVolumeSize?: number;
-  nodeVolumeSize?: number;
-  kubernetesVersion?: string;
-  channel?: string;
-  project?: string;
-  topology?: string;
-  dns?: string;
-  dnsZone?: string;
-  networking?: string;
-  networkCidr?: string;
-  networkId?: string;
-  subnets?: string[];
-  utilitySubnets?: string[];
-  sshPublicKey?: string;
-  sshAccess?: string[];
-  adminAccess?: string[];
-  bastion?: boolean;
-  apiLoadbalancerType?: string;
-  cloudLabels?: Record<string, string>;
-  encryptEtcdStorage?: boolean;
-  ipv6?: boolean;
-  nodeSecurityGroups?: string[];
-  controlPlaneSecurityGroups?: string[];
-  kubernetesFeatureGates?: Record<string, string>;
-  set?: string[];
-  unset?: string[];
-  dryRun?: boolean;
-  output?: string;
-  yes?: boolean;
+  readonly [flag: string]: unknown;
+  readonly zones: string[];
+  readonly set?: string[];
+  readonly unset?: string[];
+  readonly dryRun?: boolean;
+  readonly output?: string;
+  readonly yes?: boolean;
+  readonly sshPublicKey?: string;
 }
 
-/** kops's deprecated `--master-*` spellings, still accepted. */
+/** kops's deprecated spellings, still accepted. */
 const ALIASES: [string, string][] = [
   ['--master-zones', '--control-plane-zones'],
   ['--master-count', '--control-plane-count'],
@@ -91,6 +46,7 @@ const ALIASES: [string, string][] = [
   ['--master-volume-size', '--control-plane-volume-size'],
   ['--master-security-groups', '--control-plane-security-groups'],
   ['--master-public-name', '--api-public-name'],
+  ['--vpc', '--network-id'],
 ];
 
 /** Rewrites kops's aliases to the current names before commander parses (one flag table). */
@@ -104,96 +60,129 @@ export function rewriteAliases(argv: readonly string[]): string[] {
   });
 }
 
+/** The flag table: [flags, description, parser?]. Values map 1:1 onto NewClusterOptions below. */
+const FLAGS: [string, string, ((v: string, prev?: never) => unknown)?][] = [
+  ['--cloud <cloud>', 'cloud provider: aws or gce (default: from the zones, then the state store)'],
+  ['--control-plane-zones <zones>', 'zones to run control planes in (an odd number)', list],
+  ['--control-plane-count <n>', 'number of control planes (default: one per control-plane zone, else 1)', int('--control-plane-count')],
+  ['--node-count <n>', 'total number of nodes, spread over the zones (default: one per zone)', int('--node-count')],
+  ['--control-plane-size <types>', 'machine type(s) of control planes (several: a mixed-instances policy)', list],
+  ['--node-size <types>', 'machine type(s) of nodes (several: a mixed-instances policy)', list],
+  ['--image <image>', 'machine image of all instances'],
+  ['--control-plane-image <image>', 'machine image of control planes (over --image)'],
+  ['--node-image <image>', 'machine image of nodes (over --image)'],
+  ['--bastion-image <image>', 'machine image of bastions (over --image)'],
+  ['--control-plane-volume-size <GiB>', 'root volume size of control planes', int('--control-plane-volume-size')],
+  ['--node-volume-size <GiB>', 'root volume size of nodes', int('--node-volume-size')],
+  ['--control-plane-volume-type <type>', 'root volume type of control planes (gp3, gp2, io1, ...)'],
+  ['--node-volume-type <type>', 'root volume type of nodes'],
+  ['--kubernetes-version <version>', "Kubernetes version (default: the stable channel's)"],
+  ['--kubernetes-feature-gates <gates>', 'feature gates: Name or +Name enables, -Name disables', list],
+  ['--channel <channel>', 'channel for default versions and images (default stable)'],
+  ['--project <project>', 'GCE project (required on GCE)'],
+  ['-t, --topology <topology>', 'public or private (default public)'],
+  ['--dns <type>', 'DNS type: public, private or none (default none unless --dns-zone)'],
+  ['--dns-zone <zone>', "existing hosted zone for the cluster's DNS records"],
+  ['--networking <cni>', 'networking (default cilium): cilium, cilium-etcd, cilium-eni, calico, canal, flannel, kindnet, kubenet, kube-router, amazonvpc, cni, gce'],
+  ['--network-cidr <cidr>', 'network CIDR of a new VPC (default 172.20.0.0/16)', list],
+  ['--network-id <id>', 'existing VPC to use (shared, never modified)'],
+  ['--subnets <ids>', 'existing subnets, one per zone in --zones order (shared)', list],
+  ['--utility-subnets <ids>', 'existing utility subnets, one per zone (shared)', list],
+  ['--ssh-public-key <file>', 'admin SSH public key (default ~/.ssh/id_rsa.pub when present)'],
+  ['--ssh-access <cidrs>', 'CIDRs allowed to SSH (default: --admin-access)', list],
+  ['--admin-access <cidrs>', 'CIDRs allowed to reach the API (default 0.0.0.0/0,::/0)', list],
+  ['--api-loadbalancer-type <type>', 'public or internal: put the API behind a load balancer'],
+  ['--api-ssl-certificate <arn>', 'certificate of the API load balancer (AWS)'],
+  ['--api-public-name <name>', 'DNS name of the public API'],
+  ['--cloud-labels <k=v,...>', 'tags for every cloud resource ("Owner=John Doe,Team=Infra")'],
+  ['--etcd-storage-type <type>', 'volume type of etcd members'],
+  ['--authorization <mode>', 'RBAC (default) or AlwaysAllow'],
+  ['--node-security-groups <ids>', 'additional security groups of nodes', list],
+  ['--control-plane-security-groups <ids>', 'additional security groups of control planes', list],
+  ['--set <path=value>', 'set a spec field, e.g. spec.kubernetesVersion=1.35.0 or instancegroup.spec.maxSize=3 (repeatable)', repeat],
+  ['--unset <path>', 'unset a spec field (repeatable; applied before --set)', repeat],
+  ['-o, --output <format>', 'with --dry-run: yaml or json'],
+];
+
 export function registerCreateCluster(create: Command, ctx: () => CommandContext): void {
-  create
+  const cmd = create
     .command('cluster [name]')
     .description('Create a cluster spec in the state store (kops create cluster)')
-    .option('--cloud <cloud>', 'cloud provider: aws or gce (inferred from the zones)')
-    .option('--zones <zones>', 'zones to run nodes in (comma separated)', list, [])
-    .option('--control-plane-zones <zones>', 'zones to run control planes in (an odd number)', list)
-    .option('--control-plane-count <n>', 'number of control planes (default: one per control-plane zone)', int('--control-plane-count'))
-    .option('--node-count <n>', 'total number of nodes, spread over the zones (default: one per zone)', int('--node-count'))
-    .option('--control-plane-size <type>', 'machine type of control planes')
-    .option('--node-size <type>', 'machine type of nodes')
-    .option('--image <image>', 'machine image of all instances')
-    .option('--control-plane-image <image>', 'machine image of control planes')
-    .option('--node-image <image>', 'machine image of nodes')
-    .option('--control-plane-volume-size <GiB>', 'root volume size of control planes', int('--control-plane-volume-size'))
-    .option('--node-volume-size <GiB>', 'root volume size of nodes', int('--node-volume-size'))
-    .option('--kubernetes-version <version>', 'Kubernetes version (default: the stable channel\'s)')
-    .option('--channel <channel>', 'channel for default versions and images', 'stable')
-    .option('--project <project>', 'GCE project')
-    .option('--topology <topology>', 'public or private', 'public')
-    .option('--dns <type>', 'DNS type: public, private or none (default none unless --dns-zone)')
-    .option('--dns-zone <zone>', 'existing hosted zone for the cluster\'s DNS records')
-    .option('--networking <cni>', 'networking: cilium, calico, kubenet, flannel, kindnet, amazonvpc, ...', 'cilium')
-    .option('--network-cidr <cidr>', 'network CIDR of a new VPC')
-    .option('--network-id <id>', 'existing VPC to use (shared)')
-    .option('--subnets <ids>', 'existing subnets to use, one per zone (shared)', list)
-    .option('--utility-subnets <ids>', 'existing utility subnets, one per zone (shared)', list)
-    .option('--ssh-public-key <file>', 'admin SSH public key (default ~/.ssh/id_rsa.pub when present)')
-    .option('--ssh-access <cidrs>', 'CIDRs allowed to SSH', list)
-    .option('--admin-access <cidrs>', 'CIDRs allowed to reach the API', list)
+    .option('--zones <zones>', 'zones to run nodes in (comma separated)', list, []);
+  for (const [flags, description, parse] of FLAGS) {
+    if (parse) cmd.option(flags, description, parse as (v: string, prev: unknown) => unknown);
+    else cmd.option(flags, description);
+  }
+  cmd
     .option('--bastion', 'add a bastion instance group (private topology)')
-    .option('--api-loadbalancer-type <type>', 'public or internal')
-    .option('--cloud-labels <k=v,...>', 'tags for every cloud resource', keyValues)
-    .option('--encrypt-etcd-storage', 'encrypt etcd volumes (the default)', true)
-    .option('--ipv6', 'IPv6 networking (not supported yet)')
-    .option('--node-security-groups <ids>', 'additional security groups of nodes', list)
-    .option('--control-plane-security-groups <ids>', 'additional security groups of control planes', list)
-    .option('--kubernetes-feature-gates <gates>', 'feature gates (Gate, -Gate, Gate=false)', featureGates)
-    .option('--set <path=value>', 'set a spec field, e.g. spec.kubernetesVersion=1.35.0 (repeatable)', (v: string, p: string[] = []) => [...p, v])
-    .option('--unset <path>', 'unset a spec field (repeatable)', (v: string, p: string[] = []) => [...p, v])
-    .option('--dry-run', 'print the manifests instead of writing them (with -o)')
-    .option('-o, --output <format>', 'with --dry-run: yaml or json')
+    .option('--encrypt-etcd-storage [bool]', 'encrypt etcd volumes (default true on AWS)', bool('--encrypt-etcd-storage'))
+    .option('--associate-public-ip [bool]', 'give instances public IPs (true/false)', bool('--associate-public-ip'))
+    .option('--ipv6', 'IPv6 networking (not supported yet: refused)')
+    .option('--dry-run', 'print the manifests (needs -o) instead of writing them')
     .option('-y, --yes', 'apply at once (update cluster --yes)')
-    .action(async (positional: string | undefined, flags: Flags) => {
-      await createCluster(ctx(), positional, flags);
-    });
+    .action(async (positional: string | undefined, flags: Flags) => createCluster(ctx(), positional, flags));
 }
 
-function toOptions(name: string, f: Flags): NewClusterOptions {
-  const choice = <T extends string>(flag: string, v: string | undefined, allowed: readonly T[]): T | undefined => {
-    if (v === undefined) return undefined;
-    if (!(allowed as readonly string[]).includes(v.toLowerCase())) throw new KopsError('InvalidFlag', `${flag} ${v}: expected one of ${allowed.join(', ')}`, { exitCode: 2 });
-    return v.toLowerCase() as T;
-  };
-  return {
+function storeURL(ctx: CommandContext): string | undefined {
+  const url = ctx.globals.state?.trim() || ctx.io.env.KOPS_STATE_STORE?.trim();
+  return url ? url.replace(/\/+$/, '') : undefined;
+}
+
+function toOptions(ctx: CommandContext, name: string, f: Flags): NewClusterOptions {
+  const s = (k: string) => f[k] as string | undefined;
+  const l = (k: string) => f[k] as string[] | undefined;
+  const n = (k: string) => f[k] as number | undefined;
+  const b = (k: string) => f[k] as boolean | undefined;
+  const store = storeURL(ctx);
+  const gates = l('kubernetesFeatureGates');
+  const labels = s('cloudLabels');
+  const options: Record<string, unknown> = {
     name,
     zones: f.zones,
-    ...(f.cloud ? { cloud: f.cloud } : {}),
-    ...(f.controlPlaneZones ? { controlPlaneZones: f.controlPlaneZones } : {}),
-    ...(f.controlPlaneCount !== undefined ? { controlPlaneCount: f.controlPlaneCount } : {}),
-    ...(f.nodeCount !== undefined ? { nodeCount: f.nodeCount } : {}),
-    ...(f.controlPlaneSize ? { controlPlaneSize: f.controlPlaneSize } : {}),
-    ...(f.nodeSize ? { nodeSize: f.nodeSize } : {}),
-    ...(f.image ? { image: f.image } : {}),
-    ...(f.controlPlaneImage ? { controlPlaneImage: f.controlPlaneImage } : {}),
-    ...(f.nodeImage ? { nodeImage: f.nodeImage } : {}),
-    ...(f.controlPlaneVolumeSize ? { controlPlaneVolumeSize: f.controlPlaneVolumeSize } : {}),
-    ...(f.nodeVolumeSize ? { nodeVolumeSize: f.nodeVolumeSize } : {}),
-    ...(f.kubernetesVersion ? { kubernetesVersion: f.kubernetesVersion.replace(/^v/, '') } : {}),
-    ...(f.channel ? { channel: f.channel } : {}),
-    ...(f.project ? { project: f.project } : {}),
-    topology: choice('--topology', f.topology, ['public', 'private'] as const) ?? 'public',
-    ...(f.dns ? { dns: choice('--dns', f.dns, ['public', 'private', 'none'] as const)! } : {}),
-    ...(f.dnsZone ? { dnsZone: f.dnsZone } : {}),
-    ...(f.networking ? { networking: f.networking } : {}),
-    ...(f.networkCidr ? { networkCIDR: f.networkCidr } : {}),
-    ...(f.networkId ? { networkID: f.networkId } : {}),
-    ...(f.subnets ? { subnetIDs: f.subnets } : {}),
-    ...(f.utilitySubnets ? { utilitySubnetIDs: f.utilitySubnets } : {}),
-    ...(f.sshAccess ? { sshAccess: f.sshAccess } : {}),
-    ...(f.adminAccess ? { adminAccess: f.adminAccess } : {}),
-    ...(f.bastion ? { bastion: true } : {}),
-    ...(f.apiLoadbalancerType ? { apiLoadBalancerType: choice('--api-loadbalancer-type', f.apiLoadbalancerType, ['public', 'internal'] as const)! } : {}),
-    ...(f.cloudLabels ? { cloudLabels: f.cloudLabels } : {}),
-    encryptEtcdStorage: f.encryptEtcdStorage !== false,
-    ...(f.ipv6 ? { ipv6: true } : {}),
-    ...(f.nodeSecurityGroups ? { nodeSecurityGroups: f.nodeSecurityGroups } : {}),
-    ...(f.controlPlaneSecurityGroups ? { controlPlaneSecurityGroups: f.controlPlaneSecurityGroups } : {}),
-    ...(f.kubernetesFeatureGates ? { featureGates: f.kubernetesFeatureGates } : {}),
+    cloud: s('cloud'),
+    controlPlaneZones: l('controlPlaneZones'),
+    controlPlaneCount: n('controlPlaneCount'),
+    nodeCount: n('nodeCount'),
+    controlPlaneSizes: l('controlPlaneSize'),
+    nodeSizes: l('nodeSize'),
+    image: s('image'),
+    controlPlaneImage: s('controlPlaneImage'),
+    nodeImage: s('nodeImage'),
+    bastionImage: s('bastionImage'),
+    controlPlaneVolumeSize: n('controlPlaneVolumeSize'),
+    nodeVolumeSize: n('nodeVolumeSize'),
+    controlPlaneVolumeType: s('controlPlaneVolumeType'),
+    nodeVolumeType: s('nodeVolumeType'),
+    kubernetesVersion: s('kubernetesVersion'),
+    channel: s('channel'),
+    project: s('project'),
+    topology: s('topology'),
+    dns: s('dns'),
+    dnsZone: s('dnsZone'),
+    networking: s('networking'),
+    networkCIDRs: l('networkCidr'),
+    networkID: s('networkId'),
+    subnetIDs: l('subnets'),
+    utilitySubnetIDs: l('utilitySubnets'),
+    sshAccess: l('sshAccess'),
+    adminAccess: l('adminAccess'),
+    bastion: b('bastion'),
+    apiLoadBalancerType: s('apiLoadbalancerType'),
+    apiSSLCertificate: s('apiSslCertificate'),
+    apiPublicName: s('apiPublicName'),
+    cloudLabels: labels !== undefined ? parseCloudLabels(labels) : undefined,
+    encryptEtcdStorage: b('encryptEtcdStorage'),
+    etcdStorageType: s('etcdStorageType'),
+    ipv6: b('ipv6'),
+    associatePublicIP: b('associatePublicIp'),
+    nodeSecurityGroups: l('nodeSecurityGroups'),
+    controlPlaneSecurityGroups: l('controlPlaneSecurityGroups'),
+    featureGates: gates ? parseFeatureGates(gates) : undefined,
+    authorization: s('authorization'),
+    configBase: store ? `${store}/${name}` : undefined,
   };
+  for (const k of Object.keys(options)) if (options[k] === undefined) delete options[k];
+  return options as unknown as NewClusterOptions;
 }
 
 function sshKeys(ctx: CommandContext, flag: string | undefined): string[] {
@@ -209,38 +198,55 @@ function sshKeys(ctx: CommandContext, flag: string | undefined): string[] {
   return existsSync(fallback) ? [ctx.io.readFile(fallback).trim()] : [];
 }
 
+const key = (d: Diagnostic) => `${d.code} ${d.path ?? ''} ${d.summary}`;
+
+/**
+ * Builds the spec, applies `--unset` then `--set` (kops's order) and checks it field by field and
+ * as a whole. Warnings about kops fields the builder itself writes are not news; only those the
+ * user's `--set` brought in are passed on.
+ */
+function buildSpec(ctx: CommandContext, name: string, f: Flags): { objects: KopsObject[]; warnings: Diagnostic[]; built: ReturnType<typeof newCluster> } {
+  const built = newCluster(toOptions(ctx, name, f));
+  const objects: KopsObject[] = [built.cluster, ...built.instanceGroups];
+  const baseline = new Set(checkSpec(built.cluster, built.instanceGroups, undefined, { schema: true }).map(key));
+  if (f.unset?.length) unsetFields(objects, f.unset);
+  if (f.set?.length) setFields(objects, f.set);
+  const diags = checkSpec(built.cluster, built.instanceGroups, undefined, { schema: true }).filter((d) => d.severity === 'error' || !baseline.has(key(d)));
+  if (hasErrors(diags)) throw invalidSpec([...built.warnings, ...diags]);
+  return { objects, built, warnings: [...built.warnings, ...diags] };
+}
+
 async function createCluster(ctx: CommandContext, positional: string | undefined, f: Flags): Promise<void> {
   const name = ctx.clusterName(positional);
-  const built = newCluster(toOptions(name, f));
-  const objects: KopsObject[] = [built.cluster, ...built.instanceGroups];
-  if (f.set?.length) setFields(objects, f.set);
-  if (f.unset?.length) unsetFields(objects, f.unset);
+  if (f.dryRun && f.output !== 'yaml' && f.output !== 'json') {
+    throw new KopsError('InvalidFlag', '--dry-run needs an output format', { hint: 'add -o yaml or -o json', exitCode: 2 });
+  }
+  const { objects, built, warnings } = buildSpec(ctx, name, f);
+  for (const w of warnings) ctx.io.stderr(`${formatDiagnostic(w)}\n`);
   if (f.dryRun) {
-    const format = parseOutputFormat(f.output, ['yaml', 'json']);
-    const diags = checkSpec(built.cluster, built.instanceGroups);
-    if (hasErrors(diags)) throw invalidSpec(diags);
-    ctx.io.stdout(format === 'json' ? toJson(objects) : toYaml(objects));
+    ctx.io.stdout(f.output === 'json' ? toJson(objects) : toYaml(objects));
     return;
   }
   const keys = sshKeys(ctx, f.sshPublicKey);
-  const { warnings } = await createClusterSpec({ clientset: ctx.clientset(), cluster: built.cluster, instanceGroups: built.instanceGroups, sshPublicKeys: keys });
-  for (const w of warnings) ctx.warn(w.summary);
+  await createClusterSpec({ clientset: ctx.clientset(), cluster: built.cluster, instanceGroups: built.instanceGroups, sshPublicKeys: keys });
   if (keys.length === 0) ctx.warn('no SSH public key given (--ssh-public-key) and ~/.ssh/id_rsa.pub not found: instances will have no admin key');
   if (f.yes) {
     await runUpdateAfterCreate(ctx, name);
     return;
   }
+  const node = built.instanceGroups.find((g) => g.spec.role === 'Node');
+  const cp = built.instanceGroups.find((g) => g.spec.role === 'Master');
   ctx.io.stdout(
     [
       'Cluster configuration has been created.',
       '',
       'Suggestions:',
-      ` * list clusters with: kops-ts get cluster`,
+      ' * list clusters with: kops-ts get cluster',
       ` * edit this cluster with: kops-ts edit cluster ${name}`,
-      ` * edit your node instance group: kops-ts edit ig --name=${name} ${built.instanceGroups.find((g) => g.spec.role === 'Node')?.metadata.name ?? 'nodes'}`,
-      ` * edit your control-plane instance group: kops-ts edit ig --name=${name} ${built.instanceGroups[0]?.metadata.name ?? ''}`,
+      ...(node ? [` * edit your node instance group: kops-ts edit ig --name=${name} ${node.metadata.name}`] : []),
+      ...(cp ? [` * edit your control-plane instance group: kops-ts edit ig --name=${name} ${cp.metadata.name}`] : []),
       '',
-      'Finally configure your cluster with: kops-ts update cluster --name ' + name + ' --yes',
+      `Finally configure your cluster with: kops-ts update cluster --name ${name} --yes`,
       '',
     ].join('\n'),
   );

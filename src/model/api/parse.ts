@@ -1,10 +1,11 @@
 /**
  * Manifests in, checked objects out: multi-document YAML as kops reads and writes it, every
- * problem collected (YAML syntax with its line, apiVersion/kind, unknown fields, types).
+ * problem collected (YAML syntax with its line, apiVersion and kind, unknown fields, types,
+ * required fields).
  */
 import { error, hasErrors, type Diagnostic } from '../../diagnostics.js';
-import { checkValue } from './check.js';
-import { CLUSTER_SPEC, INSTANCE_GROUP_SPEC, OBJECT_ROOT } from './schema.js';
+import { checkValue, describeValue, type CheckContext } from './check.js';
+import { CLUSTER_SPEC, INSTANCE_GROUP_SPEC, objectShape } from './schema.js';
 import { API_VERSION, KIND_CLUSTER, KIND_INSTANCE_GROUP, type KopsObject } from './types.js';
 import { parseKopsYamlDocuments } from './yaml.js';
 
@@ -13,46 +14,101 @@ export interface ParseResult {
   readonly diagnostics: Diagnostic[];
 }
 
-const ROOTS = { [KIND_CLUSTER]: OBJECT_ROOT(CLUSTER_SPEC), [KIND_INSTANCE_GROUP]: OBJECT_ROOT(INSTANCE_GROUP_SPEC) } as const;
+const SHAPES = { [KIND_CLUSTER]: objectShape(CLUSTER_SPEC), [KIND_INSTANCE_GROUP]: objectShape(INSTANCE_GROUP_SPEC) } as const;
+
+/** kops's other kinds: recognised, so that the error can say what to do with them. */
+const OTHER_KOPS_KINDS = ['Keyset', 'SSHCredential', 'Host'];
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** A label for an object in diagnostics: `Cluster/x` or `InstanceGroup/nodes`. */
-export function objectLabel(obj: { kind?: unknown; metadata?: { name?: unknown } }): string {
-  return `${String(obj.kind ?? 'object')}/${String(obj.metadata?.name ?? '(unnamed)')}`;
+export function objectLabel(obj: { kind?: unknown; metadata?: { name?: unknown } | null }): string {
+  const name = obj.metadata?.name;
+  return `${typeof obj.kind === 'string' ? obj.kind : 'object'}/${typeof name === 'string' && name ? name : '(unnamed)'}`;
 }
 
-/** Checks one parsed object: apiVersion, kind, name, and every field against the schema. */
+/** Checks one parsed object: apiVersion, kind, required fields, and every field against the schema. */
 export function checkObject(value: unknown, file?: string): { object?: KopsObject; diagnostics: Diagnostic[] } {
   const at = file ? { file } : {};
-  if (!isRecord(value)) return { diagnostics: [error('InvalidManifest', 'expected a YAML mapping (a kops object)', at)] };
+  if (!isRecord(value)) {
+    return { diagnostics: [error('InvalidManifest', `expected a kops object (a YAML mapping), got ${describeValue(value)}`, { ...at, hint: 'each document must be a Cluster or an InstanceGroup' })] };
+  }
   const out: Diagnostic[] = [];
+  checkTypeMeta(value, at, out);
   const kind = value.kind;
-  if (value.apiVersion !== API_VERSION) {
+  if (kind !== KIND_CLUSTER && kind !== KIND_INSTANCE_GROUP) return { diagnostics: out };
+  const ctx: CheckContext = { objectPrefix: kind === KIND_INSTANCE_GROUP ? `${objectLabel(value)} ` : '', ...at };
+  checkRequired(value, kind, ctx, out);
+  checkValue(value, SHAPES[kind], '', ctx, out);
+  return hasErrors(out) ? { diagnostics: out } : { object: value as unknown as KopsObject, diagnostics: out };
+}
+
+function checkTypeMeta(value: Record<string, unknown>, at: { file?: string }, out: Diagnostic[]): void {
+  const { apiVersion, kind } = value;
+  if (apiVersion === undefined || apiVersion === null) {
+    out.push(error('MissingField', 'required field is missing', { ...at, path: 'apiVersion', hint: `set apiVersion: ${API_VERSION}` }));
+  } else if (apiVersion !== API_VERSION) {
     out.push(
-      error('UnsupportedAPIVersion', `apiVersion ${JSON.stringify(value.apiVersion ?? null)} is not supported`, {
+      error('UnsupportedAPIVersion', `apiVersion ${JSON.stringify(apiVersion)} is not supported`, {
         ...at,
         path: 'apiVersion',
-        hint: `use ${API_VERSION}, the version kops stores`,
+        hint: `use ${API_VERSION}, the version kops stores (kops get -o yaml writes it)`,
       }),
     );
   }
-  if (kind !== KIND_CLUSTER && kind !== KIND_INSTANCE_GROUP) {
-    out.push(error('UnsupportedKind', `kind ${JSON.stringify(kind ?? null)} is not supported`, { ...at, path: 'kind', hint: 'use Cluster or InstanceGroup' }));
-    return { diagnostics: out };
+  if (kind === undefined || kind === null) {
+    out.push(error('MissingField', 'required field is missing', { ...at, path: 'kind', hint: 'set kind: Cluster or kind: InstanceGroup' }));
+  } else if (kind !== KIND_CLUSTER && kind !== KIND_INSTANCE_GROUP) {
+    const other = typeof kind === 'string' && OTHER_KOPS_KINDS.includes(kind);
+    out.push(
+      error('UnsupportedKind', `kind ${JSON.stringify(kind)} is not supported`, {
+        ...at,
+        path: 'kind',
+        hint: other ? 'kops-ts manages keys itself (create sshpublickey); keep only Cluster and InstanceGroup objects here' : 'use Cluster or InstanceGroup',
+      }),
+    );
   }
+}
+
+/** The fields types.ts declares as required: checked here so that later code can rely on them. */
+function checkRequired(value: Record<string, unknown>, kind: string, ctx: CheckContext, out: Diagnostic[]): void {
+  const missing = (path: string, hint: string): void => {
+    out.push(error('MissingField', 'required field is missing', { path: `${ctx.objectPrefix}${path}`, ...(ctx.file ? { file: ctx.file } : {}), hint }));
+  };
   const meta = value.metadata;
-  if (!isRecord(meta) || typeof meta.name !== 'string' || meta.name === '') {
-    out.push(error('MissingName', `${kind} has no metadata.name`, { ...at, path: 'metadata.name', hint: 'give the object a name' }));
+  const name = isRecord(meta) ? meta.name : undefined;
+  if (name === undefined || name === null || name === '') missing('metadata.name', `give the ${kind} a name`); // a wrong type is the schema's to report
+  const spec = value.spec;
+  if (!isRecord(spec)) {
+    missing('spec', `add the ${kind}'s spec`);
+    return;
   }
-  if (!isRecord(value.spec)) {
-    out.push(error('MissingSpec', `${kind} has no spec`, { ...at, path: 'spec', hint: 'add a spec mapping' }));
+  if (kind === KIND_INSTANCE_GROUP) {
+    if (spec.role === undefined || spec.role === null) missing('spec.role', 'set role: Master, Node or Bastion');
+    return;
   }
-  const prefix = kind === KIND_INSTANCE_GROUP ? `${objectLabel(value as { kind: string })} ` : '';
-  checkValue(value, ROOTS[kind], '', { objectPrefix: prefix, ...at }, out);
-  return hasErrors(out) ? { diagnostics: out } : { object: value as unknown as KopsObject, diagnostics: out };
+  forEachRecord(spec.subnets, (s, i) => {
+    if (s.name === undefined || s.name === null) missing(`spec.subnets[${i}].name`, 'name the subnet, e.g. after its zone');
+    if (s.type === undefined || s.type === null) missing(`spec.subnets[${i}].type`, 'set type: Public, Private or Utility');
+  });
+  forEachRecord(spec.etcdClusters, (c, i) => {
+    if (c.name === undefined || c.name === null) missing(`spec.etcdClusters[${i}].name`, 'name it main or events');
+    if (c.etcdMembers === undefined || c.etcdMembers === null) missing(`spec.etcdClusters[${i}].etcdMembers`, 'add one member per control-plane instance group');
+    forEachRecord(c.etcdMembers, (m, j) => {
+      if (m.name === undefined || m.name === null) missing(`spec.etcdClusters[${i}].etcdMembers[${j}].name`, 'name the member after its zone letter, e.g. a');
+    });
+  });
+}
+
+function forEachRecord(list: unknown, fn: (r: Record<string, unknown>, i: number) => void): void {
+  if (Array.isArray(list)) list.forEach((r, i) => isRecord(r) && fn(r, i));
+}
+
+/** The first line of a YAML parser message, which already says where (`at line 4, column 1`). */
+function yamlMessage(message: string): string {
+  return (message.split('\n')[0] ?? message).replace(/:\s*$/, '');
 }
 
 /** Parses a multi-document manifest (`---` separated). Objects with errors are left out. */
@@ -62,16 +118,11 @@ export function parseManifests(text: string, file?: string): ParseResult {
   const at = file ? { file } : {};
   for (const doc of parseKopsYamlDocuments(text)) {
     if (doc.errors.length > 0) {
-      for (const e of doc.errors) {
-        const pos = e.linePos?.[0];
-        const message = e.message.split('\n')[0] ?? 'invalid YAML';
-        const where = pos && !/at line \d+/.test(message) ? ` at line ${pos.line}, column ${pos.col}` : '';
-        diagnostics.push(error('InvalidYAML', `${message}${where}`, { ...at, hint: 'fix the YAML syntax' }));
-      }
+      for (const e of doc.errors) diagnostics.push(error('InvalidYAML', yamlMessage(e.message), { ...at, hint: 'fix the YAML syntax' }));
       continue;
     }
-    const value: unknown = doc.toJS();
-    if (value === null || value === undefined) continue; // an empty document
+    const value: unknown = doc.toJS({ maxAliasCount: 100 });
+    if (value === null || value === undefined) continue; // an empty document, e.g. after a trailing ---
     const r = checkObject(value, file);
     diagnostics.push(...r.diagnostics);
     if (r.object) objects.push(r.object);

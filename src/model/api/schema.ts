@@ -1,62 +1,72 @@
 /**
- * The v1alpha2 field table: which fields exist, and of those which kops-ts acts on.
+ * The v1alpha2 field table: every field of kops's Cluster and InstanceGroup, and for each whether
+ * kops-ts acts on it.
  *
  * Three kinds of field:
- * - acted on: described here with their shape, and checked (`string`, `object` with `fields`, ...);
- * - kops's own fields that kops-ts does not act on yet (`kops`): accepted with whatever value,
- *   preserved untouched, and named in one warning each;
+ * - acted on (the fields of `types.ts`): described with their shape and checked;
+ * - kops's own fields that kops-ts does not act on yet: accepted with whatever value, preserved
+ *   untouched, and named in one warning each (a whole subtree such as `kubeControllerManager` gets
+ *   one warning at its root);
  * - anything else: an `UnknownField` error with a "did you mean" among the siblings.
+ * A few kops fields that kops itself now rejects (gossip, Docker, removed CNIs) are `removed`:
+ * an error saying so, rather than a silent warning.
  *
- * The kops field names come from kops's `pkg/apis/kops/v1alpha2` (ClusterSpec, InstanceGroupSpec
- * and their sub-structs), so a manifest kops wrote loads here.
+ * Field names are those of kubernetes/kops `pkg/apis/kops/v1alpha2` (cluster.go, instancegroup.go,
+ * networking.go, topology.go, bastion.go, componentconfig.go), so a manifest kops wrote loads here.
  */
+import {
+  AMAZONVPC_FIELDS,
+  CALICO_FIELDS,
+  CILIUM_FIELDS,
+  CNI_FIELDS,
+  FLANNEL_FIELDS,
+  KINDNET_FIELDS,
+  KUBELET_FIELDS,
+  KUBEROUTER_FIELDS,
+} from './schema-kops-fields.js';
 
 export type FieldShape =
-  | { readonly t: 'string' | 'number' | 'int' | 'boolean' | 'intOrString' | 'null' }
+  | { readonly t: 'string' | 'int' | 'boolean' | 'intOrString' | 'quantity' }
   | { readonly t: 'enum'; readonly values: readonly string[] }
-  | { readonly t: 'object'; readonly fields: Readonly<Record<string, FieldShape>>; readonly open?: boolean }
+  | { readonly t: 'object'; readonly fields: Readonly<Record<string, FieldShape>> }
   | { readonly t: 'array'; readonly of: FieldShape }
   | { readonly t: 'map'; readonly of: FieldShape }
+  /** A string, or (kops's v1alpha3 spelling) an object: e.g. `cloudProvider: aws` or `{aws: {}}`. */
+  | { readonly t: 'stringOrObject'; readonly string: FieldShape; readonly object: FieldShape }
   /** A kops field kops-ts does not act on: any value, kept, one warning. */
   | { readonly t: 'kops' }
-  /** A free-form value kops-ts reads loosely (e.g. a CNI's options): any value, no warning. */
-  | { readonly t: 'any' };
+  /** An object kops-ts acts on by its presence; contents are kops's, kept, one warning if any. */
+  | { readonly t: 'presence' }
+  /** A kops field that kops (and so kops-ts) no longer supports: an error with the reason. */
+  | { readonly t: 'removed'; readonly reason: string; readonly hint: string };
+
+export type ObjectShape = Extract<FieldShape, { t: 'object' }>;
 
 const str: FieldShape = { t: 'string' };
 const int: FieldShape = { t: 'int' };
 const bool: FieldShape = { t: 'boolean' };
+const quantity: FieldShape = { t: 'quantity' };
+const intOrString: FieldShape = { t: 'intOrString' };
 const strList: FieldShape = { t: 'array', of: str };
 const strMap: FieldShape = { t: 'map', of: str };
-const kopsField: FieldShape = { t: 'kops' };
-const any: FieldShape = { t: 'any' };
+const kops: FieldShape = { t: 'kops' };
+const presence: FieldShape = { t: 'presence' };
+const enumOf = (...values: string[]): FieldShape => ({ t: 'enum', values });
+const removed = (reason: string, hint = 'remove this field'): FieldShape => ({ t: 'removed', reason, hint });
 
-function obj(fields: Record<string, FieldShape>, ...kopsOnly: string[]): FieldShape {
-  const all: Record<string, FieldShape> = { ...fields };
-  for (const k of kopsOnly) all[k] = kopsField;
-  return { t: 'object', fields: all };
+/** An object: `fields` are acted on; `kopsOnly` are kops's fields that are only kept. */
+function obj(fields: Record<string, FieldShape>, kopsOnly: readonly string[] = []): ObjectShape {
+  const all: Record<string, FieldShape> = {};
+  for (const k of kopsOnly) all[k] = kops;
+  return { t: 'object', fields: { ...all, ...fields } };
 }
 
-const rollingUpdate = obj({ drainAndTerminate: bool, maxUnavailable: { t: 'intOrString' }, maxSurge: { t: 'intOrString' } });
+const rollingUpdate = obj({ drainAndTerminate: bool, maxUnavailable: intOrString, maxSurge: intOrString });
 
-const metadata = obj(
-  {
-    name: str,
-    creationTimestamp: { t: 'any' },
-    generation: int,
-    labels: strMap,
-    annotations: strMap,
-  },
-  'namespace',
-  'uid',
-  'resourceVersion',
-  'selfLink',
-  'finalizers',
-  'ownerReferences',
-  'managedFields',
-  'deletionTimestamp',
-  'deletionGracePeriodSeconds',
-  'generateName',
-);
+const metadata = obj({ name: str, creationTimestamp: str, generation: int, labels: strMap, annotations: strMap }, [
+  'namespace', 'uid', 'resourceVersion', 'selfLink', 'finalizers', 'ownerReferences', 'managedFields',
+  'deletionTimestamp', 'deletionGracePeriodSeconds', 'generateName',
+]);
 
 const subnet = obj(
   {
@@ -67,49 +77,43 @@ const subnet = obj(
     ipv6CIDR: str,
     id: str,
     egress: str,
-    type: { t: 'enum', values: ['Public', 'Private', 'Utility', 'DualStack'] },
+    type: enumOf('Public', 'Private', 'Utility', 'DualStack'),
   },
-  'publicIP',
-  'additionalRoutes',
+  ['publicIP', 'additionalRoutes'],
 );
 
-const topology = obj(
-  {
-    masters: str,
-    nodes: str,
-    dns: obj({ type: { t: 'enum', values: ['Public', 'Private', 'None'] } }),
-    bastion: obj({ bastionPublicName: str, idleTimeoutSeconds: int }, 'loadBalancer'),
-  },
-);
+const topology = obj({
+  masters: enumOf('public', 'private'),
+  nodes: enumOf('public', 'private'),
+  dns: obj({ type: enumOf('Public', 'Private', 'None') }),
+  bastion: obj({ bastionPublicName: str, idleTimeoutSeconds: int }, ['loadBalancer']),
+});
 
 const loadBalancer = obj(
   {
-    class: { t: 'enum', values: ['Network', 'Classic'] },
-    type: { t: 'enum', values: ['Public', 'Internal'] },
+    class: enumOf('Network', 'Classic'),
+    type: enumOf('Public', 'Internal'),
     idleTimeoutSeconds: int,
     crossZoneLoadBalancing: bool,
     additionalSecurityGroups: strList,
     sslCertificate: str,
   },
-  'securityGroupOverride',
-  'useForInternalApi',
-  'sslPolicy',
-  'subnets',
-  'accessLog',
+  ['securityGroupOverride', 'useForInternalApi', 'sslPolicy', 'subnets', 'accessLog'],
 );
 
-const etcdMember = obj(
-  {
-    name: str,
-    instanceGroup: str,
-    volumeType: str,
-    volumeIops: int,
-    volumeThroughput: int,
-    volumeSize: int,
-    kmsKeyId: str,
-    encryptedVolume: bool,
-  },
-);
+/** v1alpha2's APISpec is `dns` | `loadBalancer`; `publicName`/`additionalSANs` are kops-ts's (see types.ts). */
+const api = obj({ dns: obj({}), loadBalancer, publicName: str, additionalSANs: strList });
+
+const etcdMember = obj({
+  name: str,
+  instanceGroup: str,
+  volumeType: str,
+  volumeIops: int,
+  volumeThroughput: int,
+  volumeSize: int,
+  kmsKeyId: str,
+  encryptedVolume: bool,
+});
 
 const etcdCluster = obj(
   {
@@ -117,68 +121,64 @@ const etcdCluster = obj(
     provider: str,
     etcdMembers: { t: 'array', of: etcdMember },
     version: str,
-    manager: { t: 'any' },
-    cpuRequest: { t: 'any' },
-    memoryRequest: { t: 'any' },
+    manager: obj({ backupRetentionDays: int }, [
+      'image', 'env', 'backupInterval', 'discoveryPollInterval', 'listenMetricsURLs', 'listenClientHTTPURLs', 'logLevel',
+    ]),
+    cpuRequest: quantity,
+    memoryRequest: quantity,
   },
-  'enableEtcdTLS',
-  'enableTLSAuth',
-  'leaderElectionTimeout',
-  'heartbeatInterval',
-  'image',
-  'backups',
+  ['enableEtcdTLS', 'enableTLSAuth', 'leaderElectionTimeout', 'heartbeatInterval', 'image', 'backups'],
 );
 
+/** The CNI chosen is acted on; its options are kops's (kept, one warning each). */
 const networking = obj(
   {
-    kubenet: any,
-    cni: any,
-    calico: any,
-    cilium: any,
-    flannel: any,
-    kindnet: any,
-    amazonvpc: any,
-    canal: any,
-    kuberouter: any,
-    gce: any,
+    kubenet: obj({}),
+    cni: obj({}, CNI_FIELDS),
+    calico: obj({}, CALICO_FIELDS),
+    cilium: obj({}, CILIUM_FIELDS),
+    flannel: obj({}, FLANNEL_FIELDS),
+    kindnet: obj({}, KINDNET_FIELDS),
+    amazonvpc: obj({}, AMAZONVPC_FIELDS),
+    kuberouter: obj({}, KUBEROUTER_FIELDS),
+    gce: obj({}),
+    classic: removed('classic networking is not supported by kops', 'choose another networking option, e.g. cilium: {}'),
+    external: removed('external networking is not supported for Kubernetes >= 1.26', 'use cni: {} and install the CNI yourself'),
+    weave: removed('Weave is no longer supported by kops', 'migrate to another networking option, e.g. cilium: {}'),
+    canal: removed('Canal is not supported for Kubernetes >= 1.28', 'migrate to calico or cilium'),
+    romana: removed('support for Romana has been removed from kops', 'migrate to another networking option, e.g. cilium: {}'),
+    lyftvpc: removed('support for LyftVPC has been removed from kops', 'migrate to amazonvpc or cilium'),
   },
-  'classic',
-  'external',
-  'kopeio',
-  'weave',
-  'romana',
-  'lyftvpc',
+  ['kopeio'],
 );
 
-/** Only these kubelet fields are read; the rest of KubeletConfigSpec is kops's, kept as is. */
-const kubelet = obj(
-  { anonymousAuth: bool, featureGates: strMap },
-  ...[
-    'apiServers', 'authorizationMode', 'bootstrapKubeconfig', 'clientCaFile', 'tlsCertFile', 'tlsPrivateKeyFile', 'tlsCipherSuites',
-    'tlsMinVersion', 'kubeconfigPath', 'requireKubeconfig', 'logFormat', 'logLevel', 'podManifestPath', 'hostnameOverride',
-    'podInfraContainerImage', 'seccompDefault', 'seccompProfileRoot', 'allowPrivileged', 'enableDebuggingHandlers', 'registerNode',
-    'nodeStatusUpdateFrequency', 'clusterDomain', 'clusterDNS', 'networkPluginName', 'cloudProvider', 'kubeletCgroups', 'runtimeCgroups',
-    'readOnlyPort', 'systemCgroups', 'cgroupRoot', 'configureCbr0', 'hairpinMode', 'babysitDaemons', 'maxPods', 'nvidiaGPUs', 'podCIDR',
-    'resolvConf', 'reconcileCIDR', 'registerSchedulable', 'serializeImagePulls', 'nodeLabels', 'nonMasqueradeCIDR', 'enableCustomMetrics',
-    'networkPluginMTU', 'imageMinimumGCAge', 'imageMaximumGCAge', 'maxParallelImagePulls', 'imageGCHighThresholdPercent',
-    'imageGCLowThresholdPercent', 'imagePullProgressDeadline', 'evictionHard', 'evictionSoft', 'evictionSoftGracePeriod',
-    'evictionPressureTransitionPeriod', 'evictionMaxPodGracePeriod', 'evictionMinimumReclaim', 'volumePluginDirectory', 'taints',
-    'kernelMemcgNotification', 'kubeReserved', 'kubeReservedCgroup', 'systemReserved', 'systemReservedCgroup', 'enforceNodeAllocatable',
-    'runtimeRequestTimeout', 'volumeStatsAggPeriod', 'failSwapOn', 'experimentalAllowedUnsafeSysctls', 'allowedUnsafeSysctls',
-    'streamingConnectionIdleTimeout', 'dockerDisableSharedPID', 'rootDir', 'authenticationTokenWebhook',
-    'authenticationTokenWebhookCacheTtl', 'cpuCFSQuota', 'cpuCFSQuotaPeriod', 'cpuManagerPolicy', 'registryPullQPS', 'registryBurst',
-    'topologyManagerPolicy', 'rotateCertificates', 'protectKernelDefaults', 'cgroupDriver', 'housekeepingInterval', 'eventQPS',
-    'eventBurst', 'containerLogMaxSize', 'containerLogMaxFiles', 'enableCadvisorJsonEndpoints', 'podPidsLimit',
-    'experimentalAllocatableIgnoreEviction', 'shutdownGracePeriod', 'shutdownGracePeriodCriticalPods', 'memorySwapBehavior',
-    'crashLoopBackOffMaxContainerRestartPeriod', 'kubeAPIQPS', 'eventRecordQPS', 'nodeLeaseDurationSeconds',
-  ],
+const kubelet = obj({ anonymousAuth: bool, featureGates: strMap }, KUBELET_FIELDS);
+
+const gossipRemoved = removed(
+  'gossip DNS support was removed in kops 1.37',
+  'remove this field; use topology.dns.type: None (a load balancer for the API) or a hosted DNS zone',
 );
 
-export const CLUSTER_SPEC: FieldShape = obj(
+const CLUSTER_KOPS_ONLY = [
+  'addons', 'containerRuntime', 'masterInternalName', 'additionalNetworkCIDRs', 'secretStore', 'keyStore', 'configStore',
+  'additionalSans', 'clusterDNSDomain', 'egressProxy', 'isolateMasters', 'updatePolicy', 'externalPolicies',
+  'additionalPolicies', 'fileAssets', 'containerd', 'kubeDNS', 'kubeAPIServer', 'kubeControllerManager',
+  'cloudControllerManager', 'kubeScheduler', 'kubeProxy', 'masterKubelet', 'cloudConfig', 'externalDns', 'ntp', 'packages',
+  'nodeTerminationHandler', 'nodeProblemDetector', 'metricsServer', 'certManager', 'awsLoadBalancerController',
+  'authentication', 'hooks', 'assets', 'encryptionConfig', 'DisableSubnetTags', 'target', 'useHostCertificates',
+  'sysctlParameters', 'clusterAutoscaler', 'warmPool', 'serviceAccountIssuerDiscovery', 'snapshotController', 'karpenter',
+  'podIdentityWebhook',
+];
+
+export const CLUSTER_SPEC: ObjectShape = obj(
   {
     channel: str,
     configBase: str,
-    cloudProvider: str,
+    cloudProvider: {
+      t: 'stringOrObject',
+      string: str,
+      object: obj({ aws: presence, gce: presence, azure: presence, do: presence, hetzner: presence, openstack: presence, scaleway: presence, linode: presence, metal: presence }),
+    },
     kubernetesVersion: str,
     project: str,
     subnets: { t: 'array', of: subnet },
@@ -197,32 +197,34 @@ export const CLUSTER_SPEC: FieldShape = obj(
     etcdClusters: { t: 'array', of: etcdCluster },
     kubelet,
     networking,
-    api: obj({ dns: any, loadBalancer, publicName: str, additionalSANs: strList }, 'access'),
-    authorization: obj({ rbac: any, alwaysAllow: any }),
+    api,
+    authorization: obj({ rbac: obj({}), alwaysAllow: obj({}) }),
     cloudLabels: strMap,
     iam: obj(
       { legacy: bool, allowContainerRegistry: bool, useServiceAccountExternalPermissions: bool },
-      'permissionsBoundary',
-      'serviceAccountExternalPermissions',
+      ['permissionsBoundary', 'serviceAccountExternalPermissions'],
     ),
     rollingUpdate,
-    kubeAPIServer: kopsField,
+    gossipConfig: gossipRemoved,
+    dnsControllerGossipConfig: gossipRemoved,
+    docker: removed('Docker support was removed in Kubernetes 1.24', 'remove this field: kops-ts runs containerd'),
+    nodeAuthorization: removed('nodeAuthorization was reimplemented in Kubernetes 1.19 and must be empty'),
   },
-  ...[
-    'addons', 'gossipConfig', 'containerRuntime', 'masterInternalName', 'additionalNetworkCIDRs', 'secretStore', 'keyStore', 'configStore',
-    'dnsControllerGossipConfig', 'additionalSans', 'clusterDNSDomain', 'egressProxy', 'isolateMasters', 'updatePolicy',
-    'externalPolicies', 'additionalPolicies', 'fileAssets', 'docker', 'containerd', 'kubeDNS', 'kubeControllerManager',
-    'cloudControllerManager', 'kubeScheduler', 'kubeProxy', 'masterKubelet', 'controlPlaneKubelet', 'cloudConfig', 'externalDns', 'ntp',
-    'packages', 'nodeTerminationHandler', 'nodeProblemDetector', 'metricsServer', 'certManager', 'awsLoadBalancerController',
-    'authentication', 'nodeAuthorization', 'hooks', 'assets', 'encryptionConfig', 'DisableSubnetTags', 'target', 'useHostCertificates',
-    'sysctlParameters', 'clusterAutoscaler', 'warmPool', 'serviceAccountIssuerDiscovery', 'snapshotController', 'karpenter',
-    'podIdentityWebhook',
-  ],
+  CLUSTER_KOPS_ONLY,
 );
 
-export const INSTANCE_GROUP_SPEC: FieldShape = obj(
+const IG_KOPS_ONLY = [
+  'manager', 'autoscale', 'autoscalePriority', 'rootVolumeIops', 'rootVolumeThroughput', 'rootVolumeOptimization',
+  'rootVolumeDeleteOnTermination', 'rootVolumeEncryptionKey', 'volumes', 'volumeMounts', 'hooks', 'maxPrice',
+  'spotDurationInMinutes', 'cpuCredits', 'fileAssets', 'tenancy', 'kubelet', 'mixedInstancesPolicy', 'capacityRebalance',
+  'additionalUserData', 'suspendProcesses', 'externalLoadBalancers', 'detailedInstanceMonitoring', 'iam',
+  'securityGroupOverride', 'instanceProtection', 'sysctlParameters', 'instanceInterruptionBehavior', 'compressUserData',
+  'updatePolicy', 'warmPool', 'containerd', 'packages', 'guestAccelerators', 'maxInstanceLifetime', 'gcpProvisioningModel',
+];
+
+export const INSTANCE_GROUP_SPEC: ObjectShape = obj(
   {
-    role: { t: 'enum', values: ['Master', 'ControlPlane', 'Node', 'Bastion', 'APIServer'] },
+    role: enumOf('Master', 'ControlPlane', 'Node', 'Bastion', 'APIServer'),
     image: str,
     minSize: int,
     maxSize: int,
@@ -230,6 +232,7 @@ export const INSTANCE_GROUP_SPEC: FieldShape = obj(
     rootVolumeSize: int,
     rootVolumeType: str,
     rootVolumeEncryption: bool,
+    /** kops's v1alpha3 spelling of the root volume, accepted as types.ts declares it. */
     rootVolume: obj({ size: int, type: str, iops: int, throughput: int, encryption: bool, encryptionKey: str }),
     subnets: strList,
     zones: strList,
@@ -239,17 +242,12 @@ export const INSTANCE_GROUP_SPEC: FieldShape = obj(
     nodeLabels: strMap,
     taints: strList,
     rollingUpdate,
-    instanceMetadata: obj({ httpPutResponseHopLimit: int, httpTokens: { t: 'enum', values: ['required', 'optional'] } }),
+    instanceMetadata: obj({ httpPutResponseHopLimit: int, httpTokens: enumOf('required', 'optional') }),
   },
-  ...[
-    'manager', 'autoscale', 'autoscalePriority', 'rootVolumeIops', 'rootVolumeThroughput', 'rootVolumeOptimization',
-    'rootVolumeDeleteOnTermination', 'rootVolumeEncryptionKey', 'volumes', 'volumeMounts', 'hooks', 'maxPrice', 'spotDurationInMinutes',
-    'cpuCredits', 'fileAssets', 'tenancy', 'kubelet', 'mixedInstancesPolicy', 'capacityRebalance', 'additionalUserData',
-    'suspendProcesses', 'externalLoadBalancers', 'detailedInstanceMonitoring', 'iam', 'securityGroupOverride', 'instanceProtection',
-    'sysctlParameters', 'instanceInterruptionBehavior', 'compressUserData', 'updatePolicy', 'warmPool', 'containerd', 'packages',
-    'guestAccelerators', 'maxInstanceLifetime', 'gcpProvisioningModel',
-  ],
+  IG_KOPS_ONLY,
 );
 
-export const OBJECT_ROOT = (spec: FieldShape): FieldShape =>
-  ({ t: 'object', fields: { apiVersion: str, kind: str, metadata, spec } }) as const;
+/** The whole object: TypeMeta, ObjectMeta and the spec (v1alpha2 objects carry no status). */
+export function objectShape(spec: ObjectShape): ObjectShape {
+  return obj({ apiVersion: str, kind: str, metadata, spec });
+}

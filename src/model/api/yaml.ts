@@ -4,8 +4,9 @@
  * kops decodes with sigs.k8s.io/yaml (go-yaml v2, YAML 1.1 scalars): `yes`/`no`/`on`/`off`/`y`/`n`
  * are booleans and `0755` is octal. So we parse with YAML 1.1 scalar rules too, minus what go-yaml
  * does not do (base-60 numbers, `!!binary`, `!!set`, ...) and minus timestamps, which stay strings
- * as they do in kops's JSON view. Writing uses the same rules, so a string such as `"yes"` or
- * `"0755"` is quoted and kops reads back exactly what we meant.
+ * as they do in kops's JSON view. Writing quotes every string that any YAML 1.1 reader could take
+ * for something else (`"yes"`, `"0755"`, `"2017-01-01T00:00:00Z"`, `"10:30"`), so kops reads back
+ * exactly what we meant, and lays lists out as go-yaml does (flush with their key, no folding).
  */
 import { parse, parseAllDocuments, stringify, type Document, type Tags } from 'yaml';
 
@@ -17,7 +18,11 @@ function kopsTags(tags: Tags): Tags {
   return tags.filter((t) => (typeof t === 'string' ? !DROPPED_NAMES.has(t) : !DROPPED_TAGS.has(t.tag) && t.format !== 'TIME'));
 }
 
+/** Reading options: YAML 1.1 scalars as go-yaml v2 resolves them. */
 export const KOPS_YAML_OPTIONS = { version: '1.1', customTags: kopsTags } as const;
+
+/** Writing options: the full YAML 1.1 schema, so that anything ambiguous is quoted. */
+const WRITE_OPTIONS = { version: '1.1', lineWidth: 0, indentSeq: false } as const;
 
 /** Parses one YAML document the way kops does; throws on malformed YAML. */
 export function parseKopsYaml(text: string): unknown {
@@ -29,7 +34,7 @@ export function parseKopsYamlDocuments(text: string): Document.Parsed[] {
   return parseAllDocuments(text, KOPS_YAML_OPTIONS) as Document.Parsed[];
 }
 
-/** Writes `value` as YAML kops reads back identically, in go-yaml's layout (no folding, flush lists). */
+/** Writes `value` as YAML that kops reads back identically, in go-yaml's layout. */
 export function stringifyKopsYaml(value: unknown): string {
-  return stringify(value, { ...KOPS_YAML_OPTIONS, lineWidth: 0, indentSeq: false });
+  return stringify(value, WRITE_OPTIONS);
 }

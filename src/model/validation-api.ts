@@ -1,0 +1,51 @@
+/** Validation of DNS topology and of how the Kubernetes API is reached (records or a load balancer). */
+import type { ClusterSpec } from './api/types.js';
+import type { Reporter } from './validation-util.js';
+
+export function validateTopologyAndAPI(r: Reporter, clusterName: string, spec: ClusterSpec, cloud: string | undefined): void {
+  const dnsType = spec.topology?.dns?.type;
+  if ((dnsType === 'Public' || dnsType === 'Private') && !spec.dnsZone) {
+    r.err(
+      'MissingDNSZone',
+      'spec.dnsZone',
+      `DNS type ${dnsType} needs a hosted zone to publish the API's records in`,
+      'set spec.dnsZone (create cluster --dns-zone), or use topology.dns.type: None and a load balancer',
+    );
+  }
+  if (dnsType !== 'None' && clusterName.replace(/\.$/, '').endsWith('.k8s.local')) {
+    r.err('GossipNotSupported', 'spec.topology.dns.type', 'gossip DNS (a cluster name ending in .k8s.local) was removed in kops 1.37', 'use topology.dns.type: None');
+  }
+  const lb = spec.api?.loadBalancer;
+  if (dnsType === 'None' && lb == null) {
+    r.err('APINotReachable', 'spec.api.loadBalancer', 'with topology.dns.type None the API is reached through a load balancer, and none is set', 'set api.loadBalancer: {type: Public}');
+  }
+  if (lb == null) return;
+  const path = 'spec.api.loadBalancer';
+  if (lb.class === 'Classic') {
+    r.err(
+      'UnsupportedLoadBalancerClass',
+      `${path}.class`,
+      'Classic load balancers are no longer supported for the API, as in kops',
+      'use class: Network (kops 1.36 and earlier can migrate an existing cluster)',
+    );
+  } else if (lb.class != null && cloud !== 'aws') {
+    r.err('UnsupportedField', `${path}.class`, 'a load balancer class is supported on AWS only', 'remove it');
+  }
+  if (lb.type === 'Internal' && !(spec.subnets ?? []).some((s) => s.type === 'Private')) {
+    r.err('InvalidLoadBalancer', `${path}.type`, 'an Internal load balancer needs at least one subnet of type Private', 'use type: Public, or private topology');
+  }
+  if (lb.sslCertificate && lb.class !== 'Network' && cloud === 'aws') {
+    r.err('InvalidLoadBalancer', `${path}.sslCertificate`, 'sslCertificate needs a Network load balancer', 'set class: Network');
+  }
+  if (cloud === 'aws') checkSecurityGroups(r, `${path}.additionalSecurityGroups`, lb.additionalSecurityGroups);
+}
+
+/** kops's AWS rule: security group ids start with `sg-`, each listed once. */
+export function checkSecurityGroups(r: Reporter, path: string, groups: readonly string[] | undefined | null): void {
+  const seen = new Set<string>();
+  (groups ?? []).forEach((g, i) => {
+    if (typeof g !== 'string' || !g.startsWith('sg-')) r.err('InvalidSecurityGroup', `${path}[${i}]`, `${JSON.stringify(g)} is not a security group id`, 'use an id such as sg-0123456789abcdef0');
+    else if (seen.has(g)) r.err('DuplicateSecurityGroup', `${path}[${i}]`, `${g} is listed twice`, 'list it once');
+    seen.add(g);
+  });
+}

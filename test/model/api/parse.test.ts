@@ -1,0 +1,206 @@
+import { describe, expect, it } from 'vitest';
+import { formatDiagnostic } from '../../../src/diagnostics.js';
+import { checkObject, parseManifests } from '../../../src/model/api/parse.js';
+import { FIXTURES, fixtureText } from '../helpers.js';
+
+const CLUSTER = `apiVersion: kops.k8s.io/v1alpha2
+kind: Cluster
+metadata:
+  name: x.example.com
+spec:
+  cloudProvider: aws
+`;
+
+const ig = (name: string, role: string, extra = '') => `apiVersion: kops.k8s.io/v1alpha2
+kind: InstanceGroup
+metadata:
+  name: ${name}
+spec:
+  role: ${role}
+${extra}`;
+
+describe('parseManifests', () => {
+  it('reads a multi-document stream, in order, skipping empty documents', () => {
+    const r = parseManifests(`---\n${CLUSTER}---\n${ig('nodes', 'Node')}---\n`, 'm.yaml');
+    expect(r.diagnostics).toEqual([]);
+    expect(r.objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Cluster/x.example.com', 'InstanceGroup/nodes']);
+  });
+
+  it('accepts both spellings of the control-plane role', () => {
+    const r = parseManifests([ig('a', 'Master'), ig('b', 'ControlPlane'), ig('c', 'Bastion'), ig('d', 'APIServer')].join('---\n'));
+    expect(r.diagnostics).toEqual([]);
+    expect(r.objects).toHaveLength(4);
+  });
+
+  it('reports YAML syntax errors with their line and the file', () => {
+    const r = parseManifests(`${CLUSTER}---\nkind: InstanceGroup\nspec:\n  role: [Node\n`, 'broken.yaml');
+    expect(r.objects.map((o) => o.kind)).toEqual(['Cluster']);
+    const d = r.diagnostics.find((x) => x.code === 'InvalidYAML');
+    expect(d).toMatchObject({ severity: 'error', file: 'broken.yaml' });
+    expect(d!.summary).toMatch(/at line \d+, column \d+/);
+    expect(d!.summary).not.toContain('\n');
+  });
+
+  it('reports wrong and missing apiVersion and kind', () => {
+    const r = parseManifests('apiVersion: kops.k8s.io/v1alpha3\nkind: Cluster\nmetadata: {name: a.b}\nspec: {}\n---\nmetadata: {name: x}\nspec: {}\n---\napiVersion: kops.k8s.io/v1alpha2\nkind: Keyset\nmetadata: {name: ca}\n');
+    expect(r.objects).toEqual([]);
+    expect(r.diagnostics.map((d) => `${d.code} ${d.path}`)).toEqual(['UnsupportedAPIVersion apiVersion', 'MissingField apiVersion', 'MissingField kind', 'UnsupportedKind kind']);
+    expect(r.diagnostics[0]!.hint).toContain('kops.k8s.io/v1alpha2');
+  });
+
+  it('reads scalars as kops does (go-yaml v2, YAML 1.1): a bare n is false, so such a name must be quoted', () => {
+    const r = parseManifests(`apiVersion: kops.k8s.io/v1alpha2\nkind: InstanceGroup\nmetadata:\n  name: n\nspec:\n  role: Node\n  associatePublicIp: yes\n`);
+    expect(r.diagnostics.map((d) => `${d.code} ${d.path}`)).toEqual(['InvalidFieldType InstanceGroup/(unnamed) metadata.name']);
+    const quoted = parseManifests(`apiVersion: kops.k8s.io/v1alpha2\nkind: InstanceGroup\nmetadata:\n  name: "n"\nspec:\n  role: Node\n  associatePublicIp: yes\n`);
+    expect(quoted.objects[0]).toMatchObject({ metadata: { name: 'n' }, spec: { associatePublicIp: true } });
+  });
+
+  it('reports problems of every kind and every document in one run', () => {
+    const text = `${CLUSTER}  subnets:\n  - name: a\n    type: Publik\n---\napiVersion: kops.k8s.io/v1\nkind: InstanceGroup\nmetadata:\n  name: nodes\nspec:\n  role: Node\n  minSize: two\n---\nkind: [oops\n`;
+    const r = parseManifests(text, 'bad.yaml');
+    expect(r.diagnostics.map((d) => `${d.code} ${d.path ?? ''}`)).toEqual([
+      'InvalidFieldValue spec.subnets[0].type',
+      'UnsupportedAPIVersion apiVersion',
+      'InvalidFieldType InstanceGroup/nodes spec.minSize',
+      'InvalidYAML ',
+    ]);
+    expect(r.diagnostics.every((d) => d.file === 'bad.yaml')).toBe(true);
+  });
+
+  it('says when there is nothing in the file', () => {
+    expect(parseManifests('# nothing\n', 'e.yaml').diagnostics.map((d) => d.code)).toEqual(['EmptyManifest']);
+    expect(parseManifests('- 1\n- 2\n').diagnostics.map((d) => d.code)).toEqual(['InvalidManifest']);
+  });
+
+  it('requires what the types require', () => {
+    const r = parseManifests(`apiVersion: kops.k8s.io/v1alpha2\nkind: Cluster\nmetadata: {}\nspec:\n  subnets:\n  - zone: us-east-1a\n  etcdClusters:\n  - etcdMembers:\n    - instanceGroup: a\n---\n${ig('nodes', 'null')}`);
+    expect(r.diagnostics.map((d) => d.path)).toEqual([
+      'metadata.name',
+      'spec.subnets[0].name',
+      'spec.subnets[0].type',
+      'spec.etcdClusters[0].name',
+      'spec.etcdClusters[0].etcdMembers[0].name',
+      'InstanceGroup/nodes spec.role',
+    ]);
+  });
+});
+
+describe('the field schema', () => {
+  it('rejects unknown fields with a "did you mean" among the siblings', () => {
+    const r = parseManifests(`${CLUSTER}  netwrokCIDR: 10.0.0.0/16\n  subnets:\n  - name: a\n    type: Public\n    cdir: 10.0.0.0/24\n  zzz: 1\n`, 'c.yaml');
+    expect(r.objects).toEqual([]);
+    expect(r.diagnostics.map(formatDiagnostic)).toEqual([
+      'error: spec.netwrokCIDR: unknown field (c.yaml): did you mean "networkCIDR"?',
+      'error: spec.subnets[0].cdir: unknown field (c.yaml): did you mean "cidr"?',
+      'error: spec.zzz: unknown field (c.yaml): remove it, or check the spelling (docs/spec.md lists the fields)',
+    ]);
+  });
+
+  it('names instance-group problems with the object', () => {
+    const r = parseManifests(ig('nodes-us-east-1a', 'Node', '  minSize: "3"\n  machinetype: t3.large\n'));
+    expect(r.diagnostics.map((d) => `${d.path}: ${d.summary}: ${d.hint}`)).toEqual([
+      'InstanceGroup/nodes-us-east-1a spec.minSize: expected a whole number, got string "3": fix the value in the manifest',
+      'InstanceGroup/nodes-us-east-1a spec.machinetype: unknown field: did you mean "machineType"?',
+    ]);
+  });
+
+  it('checks types and enumerations of the fields kops-ts acts on', () => {
+    const r = parseManifests(`${CLUSTER}  sshAccess: 0.0.0.0/0\n  topology:\n    dns:\n      type: public\n  api:\n    loadBalancer:\n      crossZoneLoadBalancing: "yes"\n  etcdClusters:\n  - name: main\n    etcdMembers:\n    - name: a\n      volumeSize: 2.5\n`);
+    expect(r.diagnostics.map((d) => `${d.code} ${d.path} ${d.hint ?? ''}`)).toEqual([
+      'InvalidFieldType spec.sshAccess fix the value in the manifest',
+      'InvalidFieldValue spec.topology.dns.type did you mean "Public"?',
+      'InvalidFieldType spec.api.loadBalancer.crossZoneLoadBalancing fix the value in the manifest',
+      'InvalidFieldType spec.etcdClusters[0].etcdMembers[0].volumeSize fix the value in the manifest',
+    ]);
+  });
+
+  it('warns once for each kops field kops-ts does not act on, and keeps it', () => {
+    const r = parseManifests(`${CLUSTER}  kubeAPIServer:\n    oidcIssuerURL: https://x\n    auditLogMaxAge: 3\n  kubelet:\n    maxPods: 50\n    anonymousAuth: false\n  networking:\n    cilium:\n      hubble: {enabled: true}\n`);
+    expect(r.diagnostics.map(formatDiagnostic)).toEqual([
+      'warning: spec.kubeAPIServer: a kops field that kops-ts does not act on yet; kept as is',
+      'warning: spec.kubelet.maxPods: a kops field that kops-ts does not act on yet; kept as is',
+      'warning: spec.networking.cilium.hubble: a kops field that kops-ts does not act on yet; kept as is',
+    ]);
+    expect(r.objects[0]!.spec).toMatchObject({ kubeAPIServer: { oidcIssuerURL: 'https://x', auditLogMaxAge: 3 } });
+  });
+
+  it('still catches misspellings inside kops structs it does not act on', () => {
+    const r = parseManifests(`${CLUSTER}  networking:\n    cilium:\n      enableNodeport: true\n  kubelet:\n    maxPod: 3\n`);
+    expect(r.diagnostics.map((d) => `${d.path}: ${d.hint}`)).toEqual([
+      'spec.networking.cilium.enableNodeport: did you mean "enableNodePort"?',
+      'spec.kubelet.maxPod: did you mean "maxPods"?',
+    ]);
+  });
+
+  it('refuses kops fields that kops itself no longer supports, saying why', () => {
+    const r = parseManifests(`${CLUSTER}  docker:\n    version: 20.10.0\n  gossipConfig: {}\n  networking:\n    weave: {}\n`);
+    expect(r.diagnostics.map((d) => `${d.code} ${d.path}: ${d.summary}`)).toEqual([
+      'RemovedField spec.docker: Docker support was removed in Kubernetes 1.24',
+      'RemovedField spec.gossipConfig: gossip DNS support was removed in kops 1.37',
+      'RemovedField spec.networking.weave: Weave is no longer supported by kops',
+    ]);
+  });
+
+  it('treats null as unset, as kops does, and keeps it', () => {
+    const r = parseManifests('apiVersion: kops.k8s.io/v1alpha2\nkind: Cluster\nmetadata:\n  creationTimestamp: null\n  name: x.example.com\nspec:\n  networkCIDR: null\n  kubeProxy: null\n');
+    expect(r.diagnostics).toEqual([]);
+    expect(r.objects[0]!.metadata.creationTimestamp).toBeNull();
+    expect(r.objects[0]!.spec).toEqual({ networkCIDR: null, kubeProxy: null });
+  });
+
+  it('accepts cloudProvider as kops v1alpha2 writes it and in its struct form', () => {
+    expect(parseManifests(`${CLUSTER}`).diagnostics).toEqual([]);
+    const r = parseManifests(CLUSTER.replace('cloudProvider: aws', 'cloudProvider:\n    aws:\n      nodeTerminationHandler: {enabled: true}'));
+    expect(r.diagnostics.map((d) => `${d.severity} ${d.path}`)).toEqual(['warning spec.cloudProvider.aws']);
+    expect(parseManifests(CLUSTER.replace('cloudProvider: aws', 'cloudProvider:\n    amazon: {}')).diagnostics[0]).toMatchObject({ code: 'UnknownField', path: 'spec.cloudProvider.amazon' });
+  });
+
+  it('loads every fixture kops wrote without errors', () => {
+    for (const name of FIXTURES) {
+      const r = parseManifests(fixtureText(name), name);
+      expect(r.diagnostics.filter((d) => d.severity === 'error'), name).toEqual([]);
+      if (!name.endsWith('fields') && name !== 'kops-full') expect(r.diagnostics, name).toEqual([]);
+    }
+  });
+
+  it('names each kops field of a full kops manifest in exactly one warning', () => {
+    const r = parseManifests(fixtureText('kops-full'), 'kops-full.yaml');
+    const paths = r.diagnostics.map((d) => d.path!);
+    expect(r.diagnostics.every((d) => d.severity === 'warning' && d.code === 'FieldNotActedOn' && d.file === 'kops-full.yaml')).toBe(true);
+    expect(new Set(paths).size).toBe(paths.length);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'spec.kubeAPIServer',
+        'spec.kubeProxy',
+        'spec.kubeDNS',
+        'spec.containerd',
+        'spec.cloudConfig',
+        'spec.nodeTerminationHandler',
+        'spec.additionalSans',
+        'spec.hooks',
+        'spec.fileAssets',
+        'spec.additionalPolicies',
+        'spec.externalPolicies',
+        'spec.etcdClusters[0].manager.env',
+        'spec.iam.permissionsBoundary',
+        'InstanceGroup/nodes-spot spec.mixedInstancesPolicy',
+        'InstanceGroup/nodes-warm spec.warmPool',
+        'InstanceGroup/control-plane-us-east-1a spec.rootVolumeIops',
+      ]),
+    );
+    // Fields kops-ts acts on are not warned about.
+    expect(paths.some((p) => /\.(networkCIDR|subnets\[0\]\.cidr|etcdClusters\[0\]\.manager\.backupRetentionDays|kubelet\.anonymousAuth)$/.test(p))).toBe(false);
+  });
+});
+
+describe('checkObject', () => {
+  it('checks an object that is already parsed (e.g. from JSON)', () => {
+    const ok = checkObject({ apiVersion: 'kops.k8s.io/v1alpha2', kind: 'InstanceGroup', metadata: { name: 'n' }, spec: { role: 'Node', minSize: 1 } }, 'n.json');
+    expect(ok.diagnostics).toEqual([]);
+    expect(ok.object?.metadata.name).toBe('n');
+    const bad = checkObject({ apiVersion: 'kops.k8s.io/v1alpha2', kind: 'InstanceGroup', metadata: { name: 'n' }, spec: { role: 'Worker' } }, 'n.json');
+    expect(bad.object).toBeUndefined();
+    expect(bad.diagnostics[0]).toMatchObject({ code: 'InvalidFieldValue', path: 'InstanceGroup/n spec.role', file: 'n.json' });
+    expect(checkObject('text').diagnostics[0]!.code).toBe('InvalidManifest');
+  });
+});
