@@ -53,4 +53,21 @@ describe('bin/kops-ts.js', () => {
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: .*kops-ts-no-such-bucket-4d2a/)]);
   });
+
+  it('create cluster --yes applies to the cloud, and a second update has nothing to do (exit 0)', async () => {
+    const state = `file://${mkdtempSync(join(tmpdir(), 'kops-ts-bin-yes-'))}`;
+    const env = {
+      KOPS_STATE_STORE: state,
+      AWS_ENDPOINT_URL: inject('awsEndpoint'),
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_REGION: 'us-east-1',
+    };
+    const key = new URL('../../scripts/demo-key.pub', import.meta.url).pathname;
+    const created = await kops(['create', 'cluster', '--name', 'bin-yes.example.com', '--zones', 'us-east-1a', '--ssh-public-key', key, '--yes'], env);
+    expect(created.code).toBe(0);
+    expect(created.stdout).toContain('Cluster is starting.');
+    const again = await kops(['update', 'cluster', '--name', 'bin-yes.example.com', '--detailed-exitcode'], env);
+    expect([again.code, again.stdout.trim()]).toEqual([0, 'No changes need to be applied']);
+  }, 120_000);
 });

@@ -67,10 +67,14 @@ export async function runUpdate(ctx: CommandContext, cluster: string, f: Flags):
   if (f.out !== undefined) writeFileSync(f.out, savedPlanText(result.plan));
   for (const w of result.warnings) ctx.warn(`${w.path ? `${w.path}: ` : ''}${w.summary}`);
   const pending = result.plan.changes.length > 0;
-  if (format === 'json') ctx.io.stdout(renderPlanJson(result.plan));
-  else if (!f.yes) ctx.io.stdout(renderPlanText(result.plan, { color: useColor(ctx.io) }));
-  if (f.out !== undefined && format !== 'json') ctx.io.stdout(`\nSaved the plan to ${f.out}; apply exactly this plan with: kops-ts update cluster --name ${cluster} --plan ${f.out} --yes\n`);
-  else ctx.io.stdout(appliedMessage(cluster, result));
+  if (format === 'json') {
+    ctx.io.stdout(renderPlanJson(result.plan));
+  } else if (!f.yes) {
+    ctx.io.stdout(renderPlanText(result.plan, { color: useColor(ctx.io) }));
+    if (f.out !== undefined) ctx.io.stdout(`\nSaved the plan to ${f.out}; apply exactly this plan with: kops-ts update cluster --name ${cluster} --plan ${f.out} --yes\n`);
+  } else {
+    ctx.io.stdout(appliedMessage(cluster, result));
+  }
   if (f.detailedExitcode && !f.yes && pending) return ExitCode.USAGE_OR_CHANGES;
   return ExitCode.OK;
 }
