@@ -126,10 +126,12 @@ export async function updateCluster(o: UpdateClusterOptions): Promise<UpdateClus
   const store = o.clientset.store;
   if (o.forceUnlock) await forceUnlock(store, o.clusterName, o.forceUnlock);
   return withClusterLock(store, o.clusterName, 'update cluster', async () => {
-    // The plan was made before the lock was held: plan again under it, so nothing changed between.
-    const fresh = await plan(o, { ...prepared, ctx: { ...prepared.ctx, once: newMemo() } });
+    // The plan above was made before the lock was held: read the spec and the cloud again under
+    // it, so what is applied is what is in the store now (another writer may have changed it).
+    const current = await prepare(o);
+    const fresh = await plan(o, current);
     if (o.savedPlan) assertSavedPlanCurrent(o.savedPlan, fresh.plan.fingerprint);
-    const applied = await applyPlan(prepared.ctx, awsTaskRegistry(), prepared.tasks, fresh, {
+    const applied = await applyPlan(current.ctx, awsTaskRegistry(), current.tasks, fresh, {
       isRetryable: isRetryableAwsError,
       isRetryableDelete: isRetryableAwsDeleteError,
       errorCode: awsErrorCode,
@@ -139,7 +141,7 @@ export async function updateCluster(o: UpdateClusterOptions): Promise<UpdateClus
       const errors = applied.diagnostics.filter((d) => d.severity === 'error');
       throw new KopsError('ApplyFailed', `${applied.failed.length} task(s) failed; re-run to finish (the next plan shows what is left)`, { diagnostics: errors });
     }
-    await o.clientset.writeCompletedSpec(o.clusterName, prepared.completed.cluster);
+    await o.clientset.writeCompletedSpec(o.clusterName, current.completed.cluster);
     await o.clientset.writeKopsVersion(o.clusterName, KOPS_TS_VERSION);
     return { ...base, plan: fresh.plan, applied };
   });

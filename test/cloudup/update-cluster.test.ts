@@ -33,3 +33,34 @@ describe('update cluster', () => {
     expect(await s.cs.readCompletedSpec(s.name)).toBeDefined();
   });
 });
+
+describe('update cluster under the lock', () => {
+  it('applies the spec as it is once the lock is held, not as it was when first planned', async () => {
+    const { DescribeAutoScalingGroupsCommand } = await import('@aws-sdk/client-auto-scaling');
+    const s = await setup({ zones: ['us-east-1a'], name: 'locked.example.com' });
+    // Another writer changes the spec after our first plan, just before we take the lock.
+    const store = s.cs.store;
+    let changed = false;
+    const racing: typeof store = {
+      url: store.url,
+      read: (p) => store.read(p),
+      list: (p) => store.list(p),
+      delete: (p, o) => store.delete(p, o),
+      async write(path, data, opts) {
+        if (!changed && path.endsWith('/lock')) {
+          changed = true;
+          const ig = await s.cs.getInstanceGroup(s.name, 'nodes-us-east-1a');
+          await s.cs.updateInstanceGroup(s.name, { ...ig.object, spec: { ...ig.object.spec, maxSize: 4 } }, ig.version);
+        }
+        return store.write(path, data, opts);
+      },
+    };
+    const cs = new Clientset(racing);
+    const r = await updateCluster({ clientset: cs, clusterName: s.name, aws: s.awsOpts, yes: true });
+    expect(changed).toBe(true);
+    expect(r.applied?.ok).toBe(true);
+    const out = await s.aws.clients.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [`nodes-us-east-1a.${s.name}`] }));
+    expect(out.AutoScalingGroups?.[0]?.MaxSize).toBe(4);
+    expect((await s.cs.readCompletedSpec(s.name))?.object.spec).toBeDefined();
+  });
+});
