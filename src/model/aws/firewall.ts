@@ -4,6 +4,7 @@
  * control planes on every port EXCEPT etcd's (2380/2381 peers, 4001/4002 clients), all egress.
  * With a bastion, SSH to instances comes only from the bastion.
  */
+import { securityGroupRuleName } from '../../tasks/aws/security-group-rule.js';
 import { ref, type Val } from '../../tasks/types.js';
 import type { AwsModelContext } from './context.js';
 import { securityGroupName } from './names.js';
@@ -22,16 +23,8 @@ function isV6(cidr: string): boolean {
   return cidr.includes(':');
 }
 
-/** kops's rule task name: `from-<source>-<direction>-<protocol>-<from>to<to>-<target>`. */
-function ruleName(r: RuleSpec): string {
-  const proto = r.protocol === '-1' ? 'all' : r.protocol;
-  const ports = `${r.from ?? 0}to${r.to ?? 0}`;
-  if (r.direction === 'egress') return `from-${r.group}-egress-${proto}-${ports}-${r.cidr ?? r.sourceGroup}`;
-  return `from-${r.cidr ?? r.sourceGroup}-ingress-${proto}-${ports}-${r.group}`;
-}
-
 function addRule(m: AwsModelContext, r: RuleSpec): void {
-  const name = ruleName(r);
+  const name = securityGroupRuleName({ direction: r.direction, protocol: r.protocol, fromPort: r.from, toPort: r.to, groupName: r.group, peer: r.cidr ?? r.sourceGroup ?? '' });
   const desired: Record<string, unknown> = {
     group: ref('SecurityGroup', r.group) as Val,
     direction: r.direction,

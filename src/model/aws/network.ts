@@ -6,16 +6,12 @@
  */
 import { ref } from '../../tasks/types.js';
 import { dhcpDomainName } from '../../tasks/aws/dhcp-options.js';
+import { privateRouteTableName, routeTableRoleTags } from '../../tasks/aws/route-table.js';
+import { routeTaskName } from '../../tasks/aws/route.js';
+import { subnetRoleTags } from '../../tasks/aws/subnet.js';
 import type { ClusterSubnetSpec } from '../api/types.js';
 import type { AwsModelContext } from './context.js';
 import { subnetTaskName } from './names.js';
-
-const SUBNET_ROLE_TAGS: Record<ClusterSubnetSpec['type'], Record<string, string>> = {
-  Public: { 'kubernetes.io/role/elb': '1' },
-  Utility: { 'kubernetes.io/role/elb': '1' },
-  Private: { 'kubernetes.io/role/internal-elb': '1' },
-  DualStack: { 'kubernetes.io/role/internal-elb': '1' },
-};
 
 export function buildNetwork(m: AwsModelContext): void {
   const c = m.name;
@@ -33,8 +29,8 @@ export function buildNetwork(m: AwsModelContext): void {
   const ownSubnets = m.subnets.filter((s) => !s.id);
   const publicLike = ownSubnets.filter((s) => s.type === 'Public' || s.type === 'Utility');
   if (publicLike.length > 0) {
-    m.add({ kind: 'RouteTable', name: c, desired: { vpcId, tags: m.tags(c, { 'kubernetes.io/kops/role': 'public' }) } });
-    m.add({ kind: 'Route', name: '0.0.0.0/0', desired: { routeTableId: ref('RouteTable', c), cidr: '0.0.0.0/0', internetGatewayId: ref('InternetGateway', c) } });
+    m.add({ kind: 'RouteTable', name: c, desired: { vpcId, tags: m.tags(c, routeTableRoleTags()) } });
+    m.add({ kind: 'Route', name: routeTaskName('0.0.0.0/0'), desired: { routeTableId: ref('RouteTable', c), cidr: '0.0.0.0/0', internetGatewayId: ref('InternetGateway', c) } });
   }
   for (const s of m.subnets) {
     const name = subnetTaskName(s.name, c);
@@ -45,7 +41,8 @@ export function buildNetwork(m: AwsModelContext): void {
     m.add({
       kind: 'Subnet',
       name,
-      desired: { vpcId, cidr: s.cidr, availabilityZone: s.zone, tags: m.tags(name, { SubnetType: s.type, ...SUBNET_ROLE_TAGS[s.type] }) },
+      // DualStack subnets are tagged like private ones (internal load balancers), keeping their type.
+      desired: { vpcId, cidr: s.cidr, availabilityZone: s.zone, tags: m.tags(name, { ...subnetRoleTags(s.type === 'DualStack' ? 'Private' : s.type), SubnetType: s.type }) },
     });
     if (s.type === 'Public' || s.type === 'Utility') {
       m.add({ kind: 'RouteTableAssociation', name, desired: { routeTableId: ref('RouteTable', c), subnetId: ref('Subnet', name) } });
@@ -61,8 +58,8 @@ function buildPrivateEgress(m: AwsModelContext, privateSubnets: readonly Cluster
   for (const zone of zones) {
     const zoneSubnets = privateSubnets.filter((s) => s.zone === zone);
     const egress = zoneSubnets.find((s) => s.egress)?.egress;
-    const rt = `private-${zone}.${c}`;
-    m.add({ kind: 'RouteTable', name: rt, desired: { vpcId: m.sharedVpc ? m.cluster.spec.networkID! : ref('VPC', c), tags: m.tags(rt, { 'kubernetes.io/kops/role': `private-${zone}` }) } });
+    const rt = privateRouteTableName(zone, c);
+    m.add({ kind: 'RouteTable', name: rt, desired: { vpcId: m.sharedVpc ? m.cluster.spec.networkID! : ref('VPC', c), tags: m.tags(rt, routeTableRoleTags(zone)) } });
     let nat: ReturnType<typeof ref> | string | undefined;
     if (egress?.startsWith('nat-')) {
       nat = egress;
@@ -78,7 +75,7 @@ function buildPrivateEgress(m: AwsModelContext, privateSubnets: readonly Cluster
       nat = ref('NatGateway', natName);
     }
     if (nat !== undefined) {
-      m.add({ kind: 'Route', name: `private-${zone}-0.0.0.0/0`, desired: { routeTableId: ref('RouteTable', rt), cidr: '0.0.0.0/0', natGatewayId: nat } });
+      m.add({ kind: 'Route', name: routeTaskName('0.0.0.0/0', zone), desired: { routeTableId: ref('RouteTable', rt), cidr: '0.0.0.0/0', natGatewayId: nat } });
     }
     for (const s of zoneSubnets) {
       const name = subnetTaskName(s.name, c);
