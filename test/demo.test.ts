@@ -13,7 +13,7 @@ it('npm run demo creates an HA cluster, applies it to the local emulator, and th
   expect(stdout).toContain('Cluster configuration has been created.');
   expect(stdout).toMatch(/control-plane-us-east-1c\s+ControlPlane\s+t3\.medium\s+1\s+1\s+us-east-1c/);
   expect(stdout).toContain('Must specify --yes to apply changes');
-  expect(stdout).toContain('Cluster is starting.');
+  expect(stdout).toMatch(/\d+ change\(s\) applied to the cloud/);
   expect(stdout).toMatch(/No changes need to be applied\nexit code 0 \(0: no changes\)/);
   expect(stdout).toContain('  demo.k8s.local/cluster-completed.spec');
 }, 180_000);

@@ -90,13 +90,24 @@ function checkPlanFlags(f: Flags): void {
   }
 }
 
-function appliedMessage(cluster: string, r: UpdateClusterResult): string {
+/**
+ * What `update cluster --yes` says when it is done. Only what is true and runnable: instances boot
+ * a placeholder until the node bootstrap exists (issue #9), and there is no `validate cluster` or
+ * `rolling-update cluster` yet, so neither is suggested (test/cli/hints.test.ts runs every hint).
+ */
+export function appliedMessage(cluster: string, r: Pick<UpdateClusterResult, 'plan' | 'firstApply'>): string {
   if (r.plan.changes.length === 0) return 'No changes need to be applied\n';
+  const done = `\n${r.plan.changes.length} change(s) applied to the cloud.\n`;
   if (r.firstApply) {
-    return `\nCluster is starting.  It should be ready in a few minutes.\n\nSuggestions:\n * validate cluster: kops-ts validate cluster --wait 10m\n * list nodes: kubectl get nodes --show-labels\n`;
+    return (
+      `${done}\nThe cloud resources of ${cluster} exist now. Their instances boot a placeholder: this version of kops-ts ` +
+      `does not install Kubernetes on them yet (see the README's status).\n\nSuggestions:\n` +
+      ` * see the plan is empty: kops-ts update cluster --name ${cluster}\n` +
+      ` * list instance groups: kops-ts get instancegroups --name ${cluster}\n`
+    );
   }
   const roll = r.plan.changes.some((c) => c.kind === 'LaunchTemplate' && c.action !== 'create');
-  return `\nCluster changes have been applied to the cloud.\n${roll ? `\nChanges may require instances to restart: kops-ts rolling-update cluster --name ${cluster}\n` : ''}`;
+  return `${done}${roll ? '\nRunning instances keep the launch template version they booted with until they are replaced.\n' : ''}`;
 }
 
 export function registerUpdateCluster(program: Command, ctx: () => CommandContext, setExit: (code: number) => void): void {
