@@ -93,6 +93,7 @@ async function prepare(o: UpdateClusterOptions): Promise<Prepared> {
   const tasks = buildAwsTasks({
     cluster: completed.cluster,
     instanceGroups: filtered ? selectGroups(completed.instanceGroups, o.instanceGroups, o.instanceGroupRoles) : completed.instanceGroups,
+    allInstanceGroups: completed.instanceGroups,
     ...(key ? { sshPublicKey: { key: key.publicKey, fingerprint: sshPublicKeyFingerprint(key.publicKey) } } : {}),
     ...(store.scheme === 's3' ? { stateStore: { bucket: store.bucket, prefix: store.prefix } } : {}),
     ...(pre.account ? { partition: pre.account.partition } : {}),

@@ -12,6 +12,12 @@ export interface AwsModelInput {
   /** The completed cluster and instance groups. */
   readonly cluster: Cluster;
   readonly instanceGroups: readonly InstanceGroup[];
+  /**
+   * Every instance group of the spec when `instanceGroups` is a selection (`update cluster
+   * --instance-group`): what depends on groups outside the selection (the zones of the etcd
+   * volumes, which follow their control-plane groups) is still built from the whole spec.
+   */
+  readonly allInstanceGroups?: readonly InstanceGroup[];
   /** The admin SSH public key (authorized_keys line) and its MD5 fingerprint, if any. */
   readonly sshPublicKey?: { readonly key: string; readonly fingerprint: string };
   /** The S3 state store, so control planes may read their cluster's prefix. */
@@ -24,6 +30,8 @@ export class AwsModelContext {
   readonly region: string;
   readonly cluster: Cluster;
   readonly instanceGroups: readonly InstanceGroup[];
+  /** The spec's instance groups, selected or not. */
+  readonly allInstanceGroups: readonly InstanceGroup[];
   readonly input: AwsModelInput;
   readonly subnets: readonly ClusterSubnetSpec[];
   private readonly tasks: Task[] = [];
@@ -33,6 +41,7 @@ export class AwsModelContext {
     this.cluster = input.cluster;
     this.name = input.cluster.metadata.name;
     this.instanceGroups = input.instanceGroups;
+    this.allInstanceGroups = input.allInstanceGroups ?? input.instanceGroups;
     this.subnets = input.cluster.spec.subnets ?? [];
     const zone = this.subnets.find((s) => s.zone)?.zone ?? '';
     this.region = regionOfZone(zone);
