@@ -31,6 +31,8 @@ describe('create -f, get -o yaml, replace -f', () => {
     const r = await cli(['create', '-f', file, '--state', s.url]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`error: spec.netwrokCIDR: unknown field (${file}): did you mean "networkCIDR"?`);
+    // The unknown field does not hide the invalid sizes: both are reported in the one run.
+    expect(r.stderr).toContain(`error: InstanceGroup/nodes-us-east-1a spec.maxSize: maxSize 1 is smaller than minSize 3 (${file}): make maxSize >= minSize`);
     expect(snapshot(s.dir)).toEqual({});
   });
 
