@@ -7,6 +7,7 @@ import { regionOfZone } from '../validation-util.js';
 import { ownershipTags, type Tags } from '../../tasks/aws/context.js';
 import type { Task } from '../../tasks/types.js';
 import type { StateStoreLocation } from './iam-policies.js';
+import { fitAwsName } from './names.js';
 
 export interface AwsModelInput {
   /** The completed cluster and instance groups. */
@@ -47,9 +48,9 @@ export class AwsModelContext {
     this.region = regionOfZone(zone);
   }
 
-  /** `Name`, the ownership tags and the cluster's cloudLabels, plus `extra`. */
+  /** `Name`, the ownership tags and the cluster's cloudLabels, plus `extra`. `Name` fits a tag value (256). */
   tags(name: string, extra: Tags = {}): Tags {
-    return { ...(this.cluster.spec.cloudLabels ?? {}), ...ownershipTags(this.name), Name: name, ...extra };
+    return { ...(this.cluster.spec.cloudLabels ?? {}), ...ownershipTags(this.name), Name: fitAwsName('tagValue', name), ...extra };
   }
 
   add<D>(task: Task<D>): void {
