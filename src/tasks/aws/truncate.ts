@@ -3,6 +3,11 @@
  * a 6-character hash of the WHOLE name, so it is stable across runs (a pure function of the
  * cluster and the resource) and two long names that share a prefix still differ. Names that fit
  * are left as they are, except where kops always adds the hash (load balancers, target groups).
+ *
+ * kops uses this scheme for load balancers, target groups and service-account IAM roles; its
+ * instance-group IAM roles (`masters.<cluster>`) are not fitted and fail past 64 characters
+ * (kubernetes/kops#2134). kops-ts fits every name that has a limit, with the same scheme, so a
+ * name that fits is exactly kops's name and a long cluster name still works.
  */
 
 /**
