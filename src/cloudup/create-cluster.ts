@@ -3,7 +3,7 @@
  * then write all-or-nothing. Shared by `create cluster` (flags) and `create -f` (manifests).
  */
 import { KopsError, hasErrors, type Diagnostic } from '../diagnostics.js';
-import { checkObject } from '../model/api/parse.js';
+import { checkObject, soundForValidation } from '../model/api/parse.js';
 import { completeCluster } from '../model/completion.js';
 import { validateCluster } from '../model/validation.js';
 import type { Cluster, InstanceGroup } from '../model/api/types.js';
@@ -22,11 +22,12 @@ export interface CreateClusterSpecOptions {
  * Validates the spec as it will be applied (completed); returns every problem. With `schema`, the
  * objects are first checked field by field (as a manifest is when parsed): objects built in code
  * and edited by `--set` get the same unknown-field and type errors, and completion never sees a
- * mistyped value.
+ * mistyped value. Unknown or removed fields alone do not stop the validation: both are reported.
  */
 export function checkSpec(cluster: Cluster, instanceGroups: readonly InstanceGroup[], file?: string, opts: { schema?: boolean } = {}): Diagnostic[] {
   const schema = opts.schema ? [cluster, ...instanceGroups].flatMap((o) => checkObject(o, file).diagnostics) : [];
-  if (hasErrors(schema)) return schema;
+  // Unknown fields do not stop validation (every problem at once); a mistyped value does.
+  if (!soundForValidation(schema)) return schema;
   const completed = completeCluster(cluster, instanceGroups);
   return [...schema, ...validateCluster(completed.cluster, completed.instanceGroups, file ? { file } : {})];
 }

@@ -3,8 +3,8 @@
  * the resulting whole cluster validated, before anything is written.
  */
 import { KopsError, hasErrors, type Diagnostic } from '../diagnostics.js';
-import { parseManifests } from '../model/api/parse.js';
-import { LABEL_CLUSTER_NAME, type Cluster, type InstanceGroup } from '../model/api/types.js';
+import { parseManifests, soundForValidation } from '../model/api/parse.js';
+import { LABEL_CLUSTER_NAME, type Cluster, type InstanceGroup, type KopsObject } from '../model/api/types.js';
 import type { Clientset } from '../statestore/clientset.js';
 import { checkSpec, createClusterSpec, invalidSpec } from './create-cluster.js';
 
@@ -16,11 +16,26 @@ export interface ManifestResult {
 
 function split(text: string, file: string): { clusters: Cluster[]; igs: InstanceGroup[]; warnings: Diagnostic[] } {
   const parsed = parseManifests(text, file);
-  if (hasErrors(parsed.diagnostics)) throw invalidSpec(parsed.diagnostics);
+  if (hasErrors(parsed.diagnostics)) {
+    // Only when every document could be read whole: a partial spec would report false problems.
+    const more = soundForValidation(parsed.diagnostics) ? alsoInvalid(parsed.validatable, file) : [];
+    throw invalidSpec([...parsed.diagnostics, ...more]);
+  }
   const clusters = parsed.objects.filter((o): o is Cluster => o.kind === 'Cluster');
   const igs = parsed.objects.filter((o): o is InstanceGroup => o.kind === 'InstanceGroup');
   if (clusters.length > 1) throw new KopsError('InvalidManifest', `${file} holds ${clusters.length} clusters`, { hint: 'give one Cluster per file', exitCode: 2 });
   return { clusters, igs, warnings: parsed.diagnostics };
+}
+
+/**
+ * When a manifest has errors that do not stop validation (an unknown field), its cluster is still
+ * validated, so every problem is reported in one run rather than one fix at a time.
+ */
+function alsoInvalid(validatable: readonly KopsObject[], file: string): Diagnostic[] {
+  const clusters = validatable.filter((o): o is Cluster => o.kind === 'Cluster');
+  if (clusters.length !== 1) return [];
+  const igs = validatable.filter((o): o is InstanceGroup => o.kind === 'InstanceGroup');
+  return checkSpec(clusters[0]!, igs, file).filter((d) => d.severity === 'error');
 }
 
 function clusterOf(ig: InstanceGroup, fallback: string | undefined): string {

@@ -79,7 +79,7 @@ async function prepare(o: UpdateClusterOptions): Promise<Prepared> {
   const cluster = (await cs.getCluster(o.clusterName)).object;
   const igs = (await cs.listInstanceGroups(o.clusterName)).map((v) => v.object);
   const previous = await cs.readCompletedSpec(o.clusterName);
-  const completed = completeCluster(cluster, igs);
+  let completed = completeCluster(cluster, igs);
   const diags = validateCluster(completed.cluster, completed.instanceGroups, previous ? { previous: previous.object } : {});
   if (hasErrors(diags)) throw invalidSpec(diags);
   const region = regionOfCluster(completed.cluster);
@@ -87,12 +87,15 @@ async function prepare(o: UpdateClusterOptions): Promise<Prepared> {
   const pre = await awsPreflight(clients, completed.cluster, completed.instanceGroups);
   const preErr = preflightError(pre);
   if (preErr) throw preErr;
+  // Route53 DNS without spec.dnsZone: the zone pre-flight found, recorded in the completed spec by id as kops does.
+  if (pre.dnsZone) completed = { ...completed, cluster: { ...completed.cluster, spec: { ...completed.cluster.spec, dnsZone: pre.dnsZone.id } } };
   const key = (await cs.listSSHPublicKeys(o.clusterName))[0];
   const store = parseStateStoreURL(cs.store.url);
   const filtered = Boolean(o.instanceGroups?.length || o.instanceGroupRoles?.length);
   const tasks = buildAwsTasks({
     cluster: completed.cluster,
     instanceGroups: filtered ? selectGroups(completed.instanceGroups, o.instanceGroups, o.instanceGroupRoles) : completed.instanceGroups,
+    allInstanceGroups: completed.instanceGroups,
     ...(key ? { sshPublicKey: { key: key.publicKey, fingerprint: sshPublicKeyFingerprint(key.publicKey) } } : {}),
     ...(store.scheme === 's3' ? { stateStore: { bucket: store.bucket, prefix: store.prefix } } : {}),
     ...(pre.account ? { partition: pre.account.partition } : {}),

@@ -4,7 +4,9 @@ import type { Reporter } from './validation-util.js';
 
 export function validateTopologyAndAPI(r: Reporter, clusterName: string, spec: ClusterSpec, cloud: string | undefined): void {
   const dnsType = spec.topology?.dns?.type;
-  if ((dnsType === 'Public' || dnsType === 'Private') && !spec.dnsZone) {
+  // On AWS, kops finds the zone itself (the longest suffix of the cluster name with a hosted zone):
+  // update cluster's pre-flight does that lookup (src/cloudup/aws/preflight.ts).
+  if ((dnsType === 'Public' || dnsType === 'Private') && !spec.dnsZone && cloud !== 'aws') {
     r.err(
       'MissingDNSZone',
       'spec.dnsZone',

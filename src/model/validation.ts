@@ -40,6 +40,7 @@ export function validateCluster(cluster: Cluster, instanceGroups: readonly Insta
   const spec: ClusterSpec = c.spec ?? {};
   validateName(r, name);
   const cloud = validateCloud(r, spec);
+  if (cloud === 'aws') validateAwsNameLength(r, name);
   validateKubernetesVersion(r, spec.kubernetesVersion, opts.previous?.spec?.kubernetesVersion);
   const ranges = validateNetwork(r, spec, cloud);
   validateSubnets(r, spec, cloud, ranges);
@@ -66,6 +67,23 @@ function validateName(r: Reporter, name: string): void {
       'use a name such as my-cluster.example.com',
     );
   }
+}
+
+/**
+ * Every AWS resource of a cluster carries the tag key `kubernetes.io/cluster/<name>`, and AWS tag
+ * keys stop at 128 characters: that bounds the cluster name at 106. (Every other name is fitted
+ * to its limit with a hash, as kops does; a tag key cannot be.)
+ */
+export const MAX_AWS_CLUSTER_NAME = 128 - 'kubernetes.io/cluster/'.length;
+
+function validateAwsNameLength(r: Reporter, name: string): void {
+  if (name.length <= MAX_AWS_CLUSTER_NAME) return;
+  r.err(
+    'ClusterNameTooLong',
+    'metadata.name',
+    `the cluster name is ${name.length} characters; on AWS it can be at most ${MAX_AWS_CLUSTER_NAME}, as every resource carries the tag kubernetes.io/cluster/<name> and AWS tag keys are at most 128 characters`,
+    'choose a shorter cluster name',
+  );
 }
 
 function validateCloud(r: Reporter, spec: ClusterSpec): string | undefined {

@@ -121,3 +121,15 @@ describe('kops-ts create cluster', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 });
+
+describe('kops-ts create cluster --dns without --dns-zone', () => {
+  it('accepts Route53 DNS with no zone on AWS, as kops does (update cluster finds the zone)', async () => {
+    const s = tempStore();
+    const r = await cli(['create', 'cluster', '--name', 'dz.example.com', '--zones', 'us-east-1a', '--dns', 'private', '--topology', 'private', '--ssh-public-key', KEY, '--state', s.url]);
+    expect(r.stderr).not.toMatch(/error/);
+    expect(r.code).toBe(0);
+    const c = parseManifests((await cli(['get', 'cluster', 'dz.example.com', '-o', 'yaml', '--state', s.url])).stdout).objects[0]!;
+    expect(c.kind === 'Cluster' && c.spec.topology?.dns?.type).toBe('Private');
+    expect(c.kind === 'Cluster' && c.spec.dnsZone).toBeUndefined();
+  });
+});

@@ -31,6 +31,8 @@ describe('create -f, get -o yaml, replace -f', () => {
     const r = await cli(['create', '-f', file, '--state', s.url]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`error: spec.netwrokCIDR: unknown field (${file}): did you mean "networkCIDR"?`);
+    // The unknown field does not hide the invalid sizes: both are reported in the one run.
+    expect(r.stderr).toContain(`error: InstanceGroup/nodes-us-east-1a spec.maxSize: maxSize 1 is smaller than minSize 3 (${file}): make maxSize >= minSize`);
     expect(snapshot(s.dir)).toEqual({});
   });
 
@@ -117,7 +119,11 @@ describe('delete ig, sshpublickey, version', () => {
     const cp = await cli(['delete', 'ig', 'control-plane-us-east-1a', '--name', 'minimal.example.com', '--yes', '--state', s.url]);
     expect(cp.code).toBe(1);
     expect(cp.stderr).toMatch(/holds etcd members/);
-    expect((await cli(['delete', 'ig', 'nodes-us-east-1a', '--name', 'minimal.example.com', '--yes', '--state', s.url])).code).toBe(0);
+    const deleted = await cli(['delete', 'ig', 'nodes-us-east-1a', '--name', 'minimal.example.com', '--yes', '--state', s.url]);
+    expect(deleted.code).toBe(0);
+    // The truth since update cluster deletes orphaned groups: the next update --yes removes them.
+    expect(deleted.stdout).toContain('`kops-ts update cluster --name minimal.example.com --yes` deletes them');
+    expect(deleted.stdout).not.toMatch(/NOT deleted/);
     expect(Object.keys(snapshot(s.dir))).not.toContain('minimal.example.com/instancegroup/nodes-us-east-1a');
   });
 

@@ -94,10 +94,15 @@ describe('zones and subnets', () => {
 });
 
 describe('topology and the API', () => {
-  it('needs a hosted zone for Public or Private DNS, and refuses gossip names', () => {
-    expect(errorsOf(cluster((c) => (c.spec.topology = { dns: { type: 'Public' } })))).toEqual([
-      "spec.dnsZone: DNS type Public needs a hosted zone to publish the API's records in",
-    ]);
+  it('needs a hosted zone for Public or Private DNS off AWS (AWS finds it), and refuses gossip names', () => {
+    // AWS: no dnsZone is fine, update cluster's pre-flight finds the zone as kops does.
+    expect(errorsOf(cluster((c) => (c.spec.topology = { dns: { type: 'Public' } })))).toEqual([]);
+    expect(errorsOf(cluster((c) => (c.spec.topology = { dns: { type: 'Private' } })))).toEqual([]);
+    const gce = cluster((c) => {
+      c.spec.cloudProvider = 'gce';
+      c.spec.topology = { dns: { type: 'Public' } };
+    });
+    expect(errorsOf(gce)).toContain("spec.dnsZone: DNS type Public needs a hosted zone to publish the API's records in");
     const gossip = userCluster(['us-east-1a'], { name: 'demo.k8s.local' });
     gossip.spec.topology = { dns: { type: 'Public' } };
     gossip.spec.dnsZone = 'k8s.local';

@@ -150,3 +150,14 @@ describe('other cluster rules', () => {
     ]);
   });
 });
+
+describe('cluster name length on AWS', () => {
+  it('takes names up to 106 characters (the tag key kubernetes.io/cluster/<name> stops at 128) and refuses longer ones', () => {
+    const named = (n: number) => `${'a'.repeat(n - 'b'.repeat(50).length - '.example.com'.length - 1)}.${'b'.repeat(50)}.example.com`;
+    expect(named(106)).toHaveLength(106);
+    expect(validateCluster(userCluster(['us-east-1a'], { name: named(106) }), userIGs(['us-east-1a']))).toEqual([]);
+    expect(errorLines(validateCluster(userCluster(['us-east-1a'], { name: named(107) }), userIGs(['us-east-1a'])))).toEqual([
+      'metadata.name: the cluster name is 107 characters; on AWS it can be at most 106, as every resource carries the tag kubernetes.io/cluster/<name> and AWS tag keys are at most 128 characters',
+    ]);
+  });
+});

@@ -53,7 +53,9 @@ export function editObject(ctx: CommandContext, original: KopsObject, check: Che
       if (isDeepStrictEqual(value, original)) return undefined;
       if (errors.length > 0 && stripped === body) return undefined;
       const r = checkObject(value);
-      const diags = r.object ? [...r.diagnostics, ...check(r.object)] : r.diagnostics;
+      // An unknown field does not hide the spec's other problems: validate what can be.
+      const target = r.object ?? r.validatable;
+      const diags = target ? [...r.diagnostics, ...check(target).filter((d) => r.object || d.severity === 'error')] : r.diagnostics;
       if (r.object && (value as KopsObject).metadata?.name !== original.metadata.name) {
         diags.push({ severity: 'error', code: 'RenameNotSupported', summary: 'metadata.name cannot be changed', path: 'metadata.name' });
       }

@@ -10,7 +10,7 @@ export function registerDeleteInstanceGroup(del: Command, ctx: () => CommandCont
   del
     .command('instancegroup <name>')
     .aliases(['ig', 'instancegroups'])
-    .description('Delete an instance group from the spec (its cloud resources are not removed yet)')
+    .description('Delete an instance group from the spec (the next update cluster --yes deletes its cloud resources)')
     .option('-y, --yes', 'really delete')
     .action(async (igName: string, flags: { yes?: boolean }) => {
       const c = ctx();
@@ -29,12 +29,12 @@ export function registerDeleteInstanceGroup(del: Command, ctx: () => CommandCont
         return;
       }
       await cs.deleteInstanceGroup(name, igName, ig.version);
-      // Honest about the gap: update cluster does not yet delete a removed group's autoscaling
-      // group and launch template (kops deletes them here, without draining; that comes with the
-      // day-2 commands, with a drain).
+      // kops deletes the cloud resources here; kops-ts plans them as deletions in the next update,
+      // where they can be reviewed first.
       c.io.stdout(
         `InstanceGroup "${igName}" deleted from the spec.\n` +
-          `Its autoscaling group and launch template are NOT deleted yet: kops-ts does not remove a deleted group's instances in this version (it will, with a drain, in the day-2 commands).\n`,
+          `Its autoscaling group and launch template still exist: the next \`kops-ts update cluster --name ${name}\` shows them as deletions, ` +
+          `and \`kops-ts update cluster --name ${name} --yes\` deletes them, terminating the group's instances (without draining them first).\n`,
       );
     });
 }

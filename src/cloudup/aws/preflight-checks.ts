@@ -130,3 +130,62 @@ export function checkHostedZone(cluster: Cluster, zones: readonly HostedZone[]):
       + `or use topology.dns.type: ${matching.length > 0 ? (wantPrivate ? 'Public' : 'Private') : 'None'}`,
   })];
 }
+
+/** The hosted zone found for a cluster with Route53 DNS and no `spec.dnsZone`. */
+export interface FoundHostedZone {
+  /** Without `/hostedzone/`: what kops records in the completed spec's `dnsZone`. */
+  readonly id: string;
+  /** Lowercase, without the trailing dot. */
+  readonly name: string;
+  readonly private: boolean;
+}
+
+/** Whether the cluster publishes DNS in Route53 but does not say in which zone (kops then finds it). */
+export function needsHostedZoneDiscovery(cluster: Cluster): boolean {
+  const type = cluster.spec.topology?.dns?.type;
+  return (type === 'Public' || type === 'Private') && !cluster.spec.dnsZone;
+}
+
+/** The cluster name and each parent domain of it with at least two labels, longest first. */
+export function hostedZoneCandidates(clusterName: string): string[] {
+  const labels = normalizeDnsName(clusterName).split('.');
+  const out: string[] = [];
+  for (let i = 0; i <= labels.length - 2; i++) out.push(labels.slice(i).join('.'));
+  return out;
+}
+
+/**
+ * kops's `FindDNSHostedZone`: among the account's hosted zones of the right kind (private for
+ * `topology.dns.type: Private`, public otherwise), the one whose name is the longest suffix of the
+ * cluster name (the cluster name itself included) on a label boundary. Two zones of that name are
+ * ambiguous; none is an error naming the names looked for.
+ */
+export function findClusterHostedZone(cluster: Cluster, zones: readonly HostedZone[]): { zone?: FoundHostedZone; diagnostics: Diagnostic[] } {
+  const clusterName = normalizeDnsName(cluster.metadata.name);
+  const wantPrivate = cluster.spec.topology?.dns?.type === 'Private';
+  const kind = wantPrivate ? 'private' : 'public';
+  const suffixOf = (z: HostedZone) => z.Name !== undefined && `.${clusterName}`.endsWith(`.${normalizeDnsName(z.Name)}`);
+  const matching = zones.filter(suffixOf);
+  const right = matching.filter((z) => (z.Config?.PrivateZone ?? false) === wantPrivate);
+  const length = Math.max(-1, ...right.map((z) => normalizeDnsName(z.Name ?? '').length));
+  const longest = right.filter((z) => normalizeDnsName(z.Name ?? '').length === length);
+  const found = (z: HostedZone): FoundHostedZone => ({ id: (z.Id ?? '').replace(/^\/hostedzone\//, ''), name: normalizeDnsName(z.Name ?? ''), private: wantPrivate });
+  if (longest.length === 1) return { zone: found(longest[0]!), diagnostics: [] };
+  if (longest.length > 1) {
+    const name = normalizeDnsName(longest[0]!.Name ?? '');
+    return {
+      diagnostics: [error('HostedZoneAmbiguous', `${longest.length} ${kind} Route53 hosted zones are named ${name} (${longest.map((z) => found(z).id).join(', ')})`, {
+        path: 'spec.dnsZone',
+        hint: 'set spec.dnsZone to the id of the zone to use (kops-ts edit cluster)',
+      })],
+    };
+  }
+  const others = matching.map((z) => `${normalizeDnsName(z.Name ?? '')} (${wantPrivate ? 'public' : 'private'})`);
+  return {
+    diagnostics: [error('HostedZoneNotFound', `no ${kind} Route53 hosted zone for ${clusterName}: looked for ${hostedZoneCandidates(clusterName).join(', ')}${others.length > 0 ? `; found only ${others.join(', ')}` : ''}`, {
+      path: 'spec.dnsZone',
+      hint: `create a ${kind} hosted zone for one of those names and delegate it (kops-ts does not create it), set spec.dnsZone to an existing zone, `
+        + `or use topology.dns.type: ${others.length > 0 ? (wantPrivate ? 'Public' : 'Private') : 'None'}`,
+    })],
+  };
+}

@@ -9,14 +9,27 @@
  * DescribeAvailabilityZones and one DescribeInstanceTypeOfferings for all machine types, plus one
  * Route53 lookup when the cluster publishes DNS in `spec.dnsZone`. They run in parallel with the
  * clients' normal SDK retries; nothing is retried beyond that.
+ *
+ * With Route53 DNS (`topology.dns.type` Public or Private) and no `spec.dnsZone`, the zone is found
+ * as kops finds it (`findClusterHostedZone`: one paged ListHostedZones) and returned as `dnsZone`;
+ * `update cluster` records its id in the completed spec, as kops does.
  */
 import { DescribeAvailabilityZonesCommand, paginateDescribeInstanceTypeOfferings, type InstanceTypeOffering } from '@aws-sdk/client-ec2';
-import { GetHostedZoneCommand, ListHostedZonesByNameCommand, type HostedZone } from '@aws-sdk/client-route-53';
+import { GetHostedZoneCommand, ListHostedZonesByNameCommand, paginateListHostedZones, type HostedZone } from '@aws-sdk/client-route-53';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { AwsClients } from '../../cloud/aws/clients.js';
 import { error, KopsError, type Diagnostic } from '../../diagnostics.js';
 import type { Cluster, InstanceGroup } from '../../model/api/types.js';
-import { checkHostedZone, checkInstanceTypes, checkZones, isHostedZoneId, machineTypesInUse } from './preflight-checks.js';
+import {
+  checkHostedZone,
+  checkInstanceTypes,
+  checkZones,
+  findClusterHostedZone,
+  isHostedZoneId,
+  machineTypesInUse,
+  needsHostedZoneDiscovery,
+  type FoundHostedZone,
+} from './preflight-checks.js';
 import { failureDiagnostic, inspectAwsFailure, isCredentialDiagnostic, type AwsFailure } from './preflight-errors.js';
 import { findClusterRegion, partitionOfRegion } from './regions.js';
 
@@ -34,6 +47,8 @@ export interface AwsPreflightResult {
   readonly account?: AwsAccount;
   /** Every problem found; an `error` among them means `update` must stop before any change. */
   readonly diagnostics: Diagnostic[];
+  /** The hosted zone found for a cluster with Route53 DNS and no `spec.dnsZone`. */
+  readonly dnsZone?: FoundHostedZone;
 }
 
 type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: AwsFailure };
@@ -64,11 +79,12 @@ export async function awsPreflight(clients: AwsClients, cluster: Cluster, instan
     };
   }
   const types = machineTypesInUse(instanceGroups);
-  const [identity, zones, offerings, hosted] = await Promise.all([
+  const [identity, zones, offerings, hosted, allZones] = await Promise.all([
     settle(() => clients.sts.send(new GetCallerIdentityCommand({}))),
     settle(async () => (await clients.ec2.send(new DescribeAvailabilityZonesCommand({ AllAvailabilityZones: true }))).AvailabilityZones ?? []),
     types.length > 0 ? settle(() => instanceTypeOfferings(clients, types)) : undefined,
     usesHostedZone(cluster) ? settle(() => hostedZones(clients, cluster.spec.dnsZone!)) : undefined,
+    needsHostedZoneDiscovery(cluster) ? settle(() => listAllHostedZones(clients)) : undefined,
   ]);
 
   const report = new Report(region, identity.ok);
@@ -90,7 +106,14 @@ export async function awsPreflight(clients: AwsClients, cluster: Cluster, instan
     const action = isHostedZoneId(cluster.spec.dnsZone!) ? 'route53:GetHostedZone' : 'route53:ListHostedZonesByName';
     report.fail(hosted.failure, action, 'spec.dnsZone');
   }
-  return account ? { account, diagnostics: report.out } : { diagnostics: report.out };
+
+  let dnsZone: FoundHostedZone | undefined;
+  if (allZones?.ok) {
+    const found = findClusterHostedZone(cluster, allZones.value);
+    report.add(found.diagnostics);
+    dnsZone = found.zone;
+  } else if (allZones) report.fail(allZones.failure, 'route53:ListHostedZones', 'spec.dnsZone');
+  return { ...(account ? { account } : {}), diagnostics: report.out, ...(dnsZone ? { dnsZone } : {}) };
 }
 
 /**
@@ -146,6 +169,13 @@ async function instanceTypeOfferings(clients: AwsClients, types: readonly string
     Filters: [{ Name: 'instance-type', Values: [...types] }],
   });
   for await (const page of pages) out.push(...(page.InstanceTypeOfferings ?? []));
+  return out;
+}
+
+/** Every hosted zone of the account (paged): what kops lists to find a cluster's zone. */
+async function listAllHostedZones(clients: AwsClients): Promise<HostedZone[]> {
+  const out: HostedZone[] = [];
+  for await (const page of paginateListHostedZones({ client: clients.route53 }, {})) out.push(...(page.HostedZones ?? []));
   return out;
 }
 

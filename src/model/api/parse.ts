@@ -10,8 +10,27 @@ import { API_VERSION, KIND_CLUSTER, KIND_INSTANCE_GROUP, type KopsObject } from 
 import { parseKopsYamlDocuments } from './yaml.js';
 
 export interface ParseResult {
+  /** The objects without errors. */
   readonly objects: KopsObject[];
+  /**
+   * The objects whose fields kops-ts acts on are well-formed (see `soundForValidation`), errors
+   * elsewhere or not: a superset of `objects`. Validate these too, so that a spec with an unknown
+   * field AND an invalid value reports both at once.
+   */
+  readonly validatable: KopsObject[];
   readonly diagnostics: Diagnostic[];
+}
+
+/**
+ * Errors that leave every field kops-ts acts on well-typed: a field that is unknown, or that kops
+ * removed, is simply not read. An object with only these errors can still be completed and
+ * validated, so its other problems are reported in the same run.
+ */
+const STRUCTURAL_ONLY = new Set(['UnknownField', 'RemovedField']);
+
+/** Whether objects with these diagnostics can still be completed and validated. */
+export function soundForValidation(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.every((d) => d.severity !== 'error' || STRUCTURAL_ONLY.has(d.code));
 }
 
 const SHAPES = { [KIND_CLUSTER]: objectShape(CLUSTER_SPEC), [KIND_INSTANCE_GROUP]: objectShape(INSTANCE_GROUP_SPEC) } as const;
@@ -30,7 +49,7 @@ export function objectLabel(obj: { kind?: unknown; metadata?: { name?: unknown }
 }
 
 /** Checks one parsed object: apiVersion, kind, required fields, and every field against the schema. */
-export function checkObject(value: unknown, file?: string): { object?: KopsObject; diagnostics: Diagnostic[] } {
+export function checkObject(value: unknown, file?: string): { object?: KopsObject; validatable?: KopsObject; diagnostics: Diagnostic[] } {
   const at = file ? { file } : {};
   if (!isRecord(value)) {
     return { diagnostics: [error('InvalidManifest', `expected a kops object (a YAML mapping), got ${describeValue(value)}`, { ...at, hint: 'each document must be a Cluster or an InstanceGroup' })] };
@@ -42,7 +61,9 @@ export function checkObject(value: unknown, file?: string): { object?: KopsObjec
   const ctx: CheckContext = { objectPrefix: kind === KIND_INSTANCE_GROUP ? `${objectLabel(value)} ` : '', ...at };
   checkRequired(value, kind, ctx, out);
   checkValue(value, SHAPES[kind], '', ctx, out);
-  return hasErrors(out) ? { diagnostics: out } : { object: value as unknown as KopsObject, diagnostics: out };
+  const object = value as unknown as KopsObject;
+  if (!hasErrors(out)) return { object, validatable: object, diagnostics: out };
+  return soundForValidation(out) ? { validatable: object, diagnostics: out } : { diagnostics: out };
 }
 
 function checkTypeMeta(value: Record<string, unknown>, at: { file?: string }, out: Diagnostic[]): void {
@@ -111,9 +132,13 @@ function yamlMessage(message: string): string {
   return (message.split('\n')[0] ?? message).replace(/:\s*$/, '');
 }
 
-/** Parses a multi-document manifest (`---` separated). Objects with errors are left out. */
+/**
+ * Parses a multi-document manifest (`---` separated). Objects with errors are left out of
+ * `objects`; those whose errors are only unknown or removed fields are still in `validatable`.
+ */
 export function parseManifests(text: string, file?: string): ParseResult {
   const objects: KopsObject[] = [];
+  const validatable: KopsObject[] = [];
   const diagnostics: Diagnostic[] = [];
   const at = file ? { file } : {};
   for (const doc of parseKopsYamlDocuments(text)) {
@@ -126,9 +151,10 @@ export function parseManifests(text: string, file?: string): ParseResult {
     const r = checkObject(value, file);
     diagnostics.push(...r.diagnostics);
     if (r.object) objects.push(r.object);
+    if (r.validatable) validatable.push(r.validatable);
   }
   if (objects.length === 0 && !hasErrors(diagnostics)) {
     diagnostics.push(error('EmptyManifest', 'no Cluster or InstanceGroup found', { ...at, hint: 'the file must hold kops objects separated by ---' }));
   }
-  return { objects, diagnostics };
+  return { objects, validatable, diagnostics };
 }

@@ -8,11 +8,11 @@ import { ref, type Val } from '../../tasks/types.js';
 import type { Tags } from '../../tasks/aws/context.js';
 import type { InstanceGroup } from '../api/types.js';
 import type { AwsModelContext } from './context.js';
-import { autoscalingGroupName, iamName, roleGroupPrefix, securityGroupName, subnetTaskName } from './names.js';
+import { autoscalingGroupName, iamName, launchTemplateName, roleGroupPrefix, securityGroupName, sshKeyName, subnetTaskName } from './names.js';
 import { placeholderUserData } from './user-data.js';
 
 export function sshKeyTaskName(cluster: string, fingerprint: string): string {
-  return `kubernetes.${cluster}-${fingerprint}`;
+  return sshKeyName(cluster, fingerprint);
 }
 
 function roleTags(m: AwsModelContext, ig: InstanceGroup): Tags {
@@ -39,6 +39,7 @@ export function buildCompute(m: AwsModelContext, apiTargetGroup: string | undefi
       m.add({ kind: 'Image', name: image, shared: true, desired: { spec: image } });
     }
     const name = autoscalingGroupName(ig, c);
+    const template = launchTemplateName(ig, c);
     const prefix = roleGroupPrefix(ig);
     const role = m.role(ig);
     const publicSubnets = (ig.spec.subnets ?? []).every((s) => {
@@ -50,7 +51,7 @@ export function buildCompute(m: AwsModelContext, apiTargetGroup: string | undefi
     const volumeSize = ig.spec.rootVolume?.size ?? ig.spec.rootVolumeSize ?? 0;
     m.add({
       kind: 'LaunchTemplate',
-      name,
+      name: template,
       desired: {
         imageId: ref('Image', image),
         instanceType: ig.spec.machineType ?? '',
@@ -71,14 +72,14 @@ export function buildCompute(m: AwsModelContext, apiTargetGroup: string | undefi
         },
         associatePublicIp: ig.spec.associatePublicIp ?? publicSubnets,
         instanceTags: tags,
-        tags: m.tags(name),
+        tags: m.tags(template),
       },
     });
     m.add({
       kind: 'AutoscalingGroup',
       name,
       desired: {
-        launchTemplate: ref('LaunchTemplate', name),
+        launchTemplate: ref('LaunchTemplate', template),
         minSize: ig.spec.minSize ?? 1,
         maxSize: ig.spec.maxSize ?? ig.spec.minSize ?? 1,
         subnets: (ig.spec.subnets ?? []).map((s) => ref('Subnet', subnetTaskName(s, c))),

@@ -7,11 +7,18 @@ import { regionOfZone } from '../validation-util.js';
 import { ownershipTags, type Tags } from '../../tasks/aws/context.js';
 import type { Task } from '../../tasks/types.js';
 import type { StateStoreLocation } from './iam-policies.js';
+import { fitAwsName } from './names.js';
 
 export interface AwsModelInput {
   /** The completed cluster and instance groups. */
   readonly cluster: Cluster;
   readonly instanceGroups: readonly InstanceGroup[];
+  /**
+   * Every instance group of the spec when `instanceGroups` is a selection (`update cluster
+   * --instance-group`): what depends on groups outside the selection (the zones of the etcd
+   * volumes, which follow their control-plane groups) is still built from the whole spec.
+   */
+  readonly allInstanceGroups?: readonly InstanceGroup[];
   /** The admin SSH public key (authorized_keys line) and its MD5 fingerprint, if any. */
   readonly sshPublicKey?: { readonly key: string; readonly fingerprint: string };
   /** The S3 state store, so control planes may read their cluster's prefix. */
@@ -24,6 +31,8 @@ export class AwsModelContext {
   readonly region: string;
   readonly cluster: Cluster;
   readonly instanceGroups: readonly InstanceGroup[];
+  /** The spec's instance groups, selected or not. */
+  readonly allInstanceGroups: readonly InstanceGroup[];
   readonly input: AwsModelInput;
   readonly subnets: readonly ClusterSubnetSpec[];
   private readonly tasks: Task[] = [];
@@ -33,14 +42,15 @@ export class AwsModelContext {
     this.cluster = input.cluster;
     this.name = input.cluster.metadata.name;
     this.instanceGroups = input.instanceGroups;
+    this.allInstanceGroups = input.allInstanceGroups ?? input.instanceGroups;
     this.subnets = input.cluster.spec.subnets ?? [];
     const zone = this.subnets.find((s) => s.zone)?.zone ?? '';
     this.region = regionOfZone(zone);
   }
 
-  /** `Name`, the ownership tags and the cluster's cloudLabels, plus `extra`. */
+  /** `Name`, the ownership tags and the cluster's cloudLabels, plus `extra`. `Name` fits a tag value (256). */
   tags(name: string, extra: Tags = {}): Tags {
-    return { ...(this.cluster.spec.cloudLabels ?? {}), ...ownershipTags(this.name), Name: name, ...extra };
+    return { ...(this.cluster.spec.cloudLabels ?? {}), ...ownershipTags(this.name), Name: fitAwsName('tagValue', name), ...extra };
   }
 
   add<D>(task: Task<D>): void {

@@ -18,6 +18,12 @@
  * detached in place. Metrics collection is not managed.
  *
  * `find`: ONE paged `DescribeAutoScalingGroups` filtered by the cluster tag, matched by name.
+ *
+ * Orphans (an instance group deleted from the spec): the cluster's groups — `KubernetesCluster`
+ * and `kubernetes.io/cluster/<name>=owned`, and kops's `kops.k8s.io/instancegroup` tag — that no
+ * task describes are planned as deletions, as kops deletes a deleted instance group's group.
+ * `delete` force-deletes (terminating the instances) and returns only once the group is gone, so
+ * the launch template is deleted after it (orphan ASGs go before orphan launch templates).
  */
 import {
   AttachLoadBalancerTargetGroupsCommand,
@@ -33,7 +39,8 @@ import {
   type AutoScalingGroup,
   type Tag,
 } from '@aws-sdk/client-auto-scaling';
-import { TAG_CLUSTER, fromAwsTags, tagsToSet, type AwsTaskContext, type Tags } from './context.js';
+import { TAG_CLUSTER, fromAwsTags, ownershipTagKey, tagsToSet, type AwsTaskContext, type Tags } from './context.js';
+import { tryAgainLater } from '../retry.js';
 import type { ApplyRequest, FieldRules, TaskKind, Val } from '../types.js';
 
 export interface AutoscalingGroupDesired {
@@ -124,10 +131,30 @@ function chunks<T>(xs: readonly T[], n: number): T[][] {
   return out;
 }
 
-async function describeOne(ctx: AwsTaskContext, name: string): Promise<AutoscalingGroupActual | undefined> {
+async function describeRaw(ctx: AwsTaskContext, name: string): Promise<AutoScalingGroup | undefined> {
   const out = await ctx.clients.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));
-  const g = out.AutoScalingGroups?.find((x) => x.AutoScalingGroupName === name);
+  return out.AutoScalingGroups?.find((x) => x.AutoScalingGroupName === name);
+}
+
+async function describeOne(ctx: AwsTaskContext, name: string): Promise<AutoscalingGroupActual | undefined> {
+  const g = await describeRaw(ctx, name);
   return g ? toActual(g) : undefined;
+}
+
+/** The instance-group tag kops puts on every group it builds (and kops-ts too). */
+export const TAG_INSTANCE_GROUP = 'kops.k8s.io/instancegroup';
+
+/** Every autoscaling group carrying the cluster tag: one paged, tag-filtered describe per run. */
+function clusterGroups(ctx: AwsTaskContext): Promise<AutoScalingGroup[]> {
+  return ctx.once(`AutoscalingGroup:groups:${ctx.clusterName}`, async () => {
+    const out: AutoScalingGroup[] = [];
+    const pages = paginateDescribeAutoScalingGroups(
+      { client: ctx.clients.autoscaling },
+      { Filters: [{ Name: `tag:${TAG_CLUSTER}`, Values: [ctx.clusterName] }], MaxRecords: 100 },
+    );
+    for await (const page of pages) out.push(...(page.AutoScalingGroups ?? []));
+    return out;
+  });
 }
 
 async function create(ctx: AwsTaskContext, req: ApplyRequest<AutoscalingGroupDesired, AutoscalingGroupActual>): Promise<void> {
@@ -221,18 +248,27 @@ export const autoscalingGroupKind: TaskKind<AutoscalingGroupDesired, Autoscaling
     const found = new Map<string, AutoscalingGroupActual>();
     if (tasks.length === 0) return found;
     const wanted = new Set(tasks.map((t) => t.name));
-    const pages = paginateDescribeAutoScalingGroups(
-      { client: ctx.clients.autoscaling },
-      { Filters: [{ Name: `tag:${TAG_CLUSTER}`, Values: [ctx.clusterName] }], MaxRecords: 100 },
-    );
-    for await (const page of pages) {
-      for (const g of page.AutoScalingGroups ?? []) {
-        // A group being deleted ("Delete in progress") is as good as gone: kops skips it too.
-        if (g.Status || !g.AutoScalingGroupName || !wanted.has(g.AutoScalingGroupName)) continue;
-        found.set(g.AutoScalingGroupName, toActual(g));
-      }
+    for (const g of await clusterGroups(ctx)) {
+      // A group being deleted ("Delete in progress") is as good as gone: kops skips it too.
+      if (g.Status || !g.AutoScalingGroupName || !wanted.has(g.AutoScalingGroupName)) continue;
+      found.set(g.AutoScalingGroupName, toActual(g));
     }
     return found;
+  },
+
+  async findOrphans(ctx, tasks) {
+    const described = new Set(tasks.map((t) => t.name));
+    const owned = ownershipTagKey(ctx.clusterName);
+    const orphans: { name: string; actual: AutoscalingGroupActual }[] = [];
+    for (const g of await clusterGroups(ctx)) {
+      const name = g.AutoScalingGroupName;
+      if (!name || described.has(name) || g.Status) continue;
+      const tags = fromAwsTags(g.Tags);
+      // Only what this cluster built for an instance group: never a group that merely carries the cluster tag.
+      if (tags[TAG_CLUSTER] !== ctx.clusterName || tags[owned] !== 'owned' || tags[TAG_INSTANCE_GROUP] === undefined) continue;
+      orphans.push({ name, actual: toActual(g) });
+    }
+    return orphans;
   },
 
   view(d, refs) {
@@ -270,11 +306,20 @@ export const autoscalingGroupKind: TaskKind<AutoscalingGroupDesired, Autoscaling
   outputs: (a) => ({ id: a.name, name: a.name, arn: a.arn }),
 
   async delete(ctx, actual) {
-    try {
-      // ForceDelete terminates the group's instances with it.
-      await ctx.clients.autoscaling.send(new DeleteAutoScalingGroupCommand({ AutoScalingGroupName: actual.name, ForceDelete: true }));
-    } catch (e) {
-      if (!isGone(e)) throw e;
+    const current = await describeRaw(ctx, actual.name);
+    if (!current) return;
+    // A group already being deleted ("Delete in progress", e.g. on a retry) is not asked twice.
+    if (!current.Status) {
+      try {
+        // ForceDelete terminates the group's instances with it.
+        await ctx.clients.autoscaling.send(new DeleteAutoScalingGroupCommand({ AutoScalingGroupName: actual.name, ForceDelete: true }));
+      } catch (e) {
+        if (!isGone(e)) throw e;
+      }
     }
+    // AWS deletes the group asynchronously, once its instances are terminated: wait for that, so
+    // that what is deleted after the group (its launch template) is no longer in use.
+    const left = await describeRaw(ctx, actual.name);
+    if (left) throw tryAgainLater(`autoscaling group ${actual.name} is being deleted (${left.Instances?.length ?? 0} instance(s) left)`);
   },
 };

@@ -17,6 +17,7 @@ import {
   type LoadBalancer,
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { AWS_NAME_LIMITS, truncateName } from './truncate.js';
 import { TAG_CLUSTER, fromAwsTags, ownershipTagKey, toAwsTags, type AwsTaskContext, type Tags } from './context.js';
 
 /** ELBv2 DescribeTags accepts at most 20 ARNs per call. */
@@ -30,33 +31,8 @@ const PAGE_SIZE = 400;
 // ---------------------------------------------------------------------------------------------
 // Names
 
-/**
- * FNV-1a (32 bit) of `s`, encoded as lowercase RFC 4648 base32hex (padded, as Go's
- * `base32.HexEncoding`), cut to `length` characters: kops's `truncate.HashString`.
- */
-export function kopsHashString(s: string, length = 6): string {
-  let h = 0x811c9dc5;
-  for (const byte of Buffer.from(s, 'utf8')) {
-    h ^= byte;
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  const bytes = [h >>> 24, (h >>> 16) & 0xff, (h >>> 8) & 0xff, h & 0xff];
-  const alphabet = '0123456789abcdefghijklmnopqrstuv';
-  let bits = 0;
-  let value = 0;
-  let out = '';
-  for (const b of bytes) {
-    value = (value << 8) | b;
-    bits += 8;
-    while (bits >= 5) {
-      out += alphabet[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out += alphabet[(value << (5 - bits)) & 31];
-  out = out.padEnd(8, '=');
-  return out.slice(0, length);
-}
+/** kops's hash (`truncate.HashString`); kept here for existing imports. */
+export { kopsHashString } from './truncate.js';
 
 /**
  * kops's `awsup.GetResourceName32`: `<prefix>-<cluster with dots as dashes>`, cut to 25
@@ -66,9 +42,7 @@ export function kopsHashString(s: string, length = 6): string {
  * `mycluster.example.com` gives `api-mycluster-example-com-<hash>`.
  */
 export function awsResourceName32(cluster: string, prefix: string): string {
-  const s = `${prefix}-${cluster.replaceAll('.', '-')}`;
-  const hash = kopsHashString(s, 6);
-  return `${s.slice(0, 32 - hash.length - 1)}-${hash}`;
+  return truncateName(`${prefix}-${cluster.replaceAll('.', '-')}`, AWS_NAME_LIMITS.loadBalancer, { alwaysHash: true });
 }
 
 /** The AWS name of the API load balancer (`LBName32("api")`); the task name is `api.<cluster>`. */

@@ -19,6 +19,10 @@
  * version of EVERY template in the account and region. The trade-off: that second listing pages
  * through the account's templates (200 a page), not only this cluster's; the alternative, one call
  * per template, grows with the instance groups. (The versions call has no tag filter.)
+ *
+ * Orphans: the cluster's templates (`KubernetesCluster` and `kubernetes.io/cluster/<name>=owned`)
+ * that no task describes any more — an instance group deleted from the spec — are planned as
+ * deletions; apply deletes them after the orphan autoscaling groups that launched them.
  */
 import {
   CreateLaunchTemplateCommand,
@@ -32,7 +36,7 @@ import {
   type LaunchTemplateVersion,
   type RequestLaunchTemplateData,
 } from '@aws-sdk/client-ec2';
-import { clusterFilters, fromAwsTags, tagSpec, tagsToSet, toAwsTags, type AwsTaskContext, type Tags } from './context.js';
+import { TAG_CLUSTER, clusterFilters, fromAwsTags, ownershipTagKey, tagSpec, tagsToSet, toAwsTags, type AwsTaskContext, type Tags } from './context.js';
 import { METADATA_DEFAULTS, ROOT_DEFAULTS, decodeData, requestData, type LaunchTemplateData } from './launch-template-data.js';
 import type { FieldRules, RefResolver, TaskKind, Val, View } from '../types.js';
 
@@ -250,6 +254,19 @@ export const launchTemplateKind: TaskKind<LaunchTemplateDesired, LaunchTemplateA
       if (v) found.set(t.LaunchTemplateName ?? '', toActual(t, v));
     }
     return found;
+  },
+
+  async findOrphans(ctx, tasks) {
+    const described = new Set(tasks.map((t) => t.name));
+    const owned = ownershipTagKey(ctx.clusterName);
+    const templates = await ctx.once(`LaunchTemplate:templates:${ctx.clusterName}`, () => listTemplates(ctx));
+    const mine = templates.filter((t) => {
+      const tags = fromAwsTags(t.Tags);
+      return t.LaunchTemplateName !== undefined && !described.has(t.LaunchTemplateName) && tags[TAG_CLUSTER] === ctx.clusterName && tags[owned] === 'owned';
+    });
+    if (mine.length === 0) return [];
+    const versions = await ctx.once('LaunchTemplate:defaultVersions', () => listDefaultVersions(ctx));
+    return mine.map((t) => ({ name: t.LaunchTemplateName ?? '', actual: toActual(t, versions.get(t.LaunchTemplateId ?? '') ?? {}) }));
   },
 
   view: desiredView,

@@ -1,5 +1,5 @@
 import { CreateHostedZoneCommand } from '@aws-sdk/client-route-53';
-import type { AvailabilityZone } from '@aws-sdk/client-ec2';
+import { CreateVpcCommand, type AvailabilityZone } from '@aws-sdk/client-ec2';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AwsClients, RequestCounter } from '../../../src/cloud/aws/clients.js';
 import { awsPreflight, preflightError, regionOfCluster } from '../../../src/cloudup/aws/preflight.js';
@@ -123,6 +123,52 @@ describe('awsPreflight against the emulator', () => {
     aws.counter.reset();
     await awsPreflight(aws.clients, cluster(['us-east-1a'], { dnsZone: 'example.com' }), igs);
     expect(aws.counter.total((k) => k.startsWith('route53:'))).toBe(0);
+  });
+
+  it('finds the hosted zone as kops does when spec.dnsZone is unset: the longest suffix, of the right kind', async () => {
+    const aws = testAws();
+    const igs = [IGS[0]!];
+    const named = (name: string, type: 'Public' | 'Private') => ({ ...cluster(['us-east-1a'], { topology: { dns: { type } } }), metadata: { name } });
+    const none = await awsPreflight(aws.clients, named('c1.dev.example.com', 'Public'), igs);
+    expect(none.dnsZone).toBeUndefined();
+    expect(none.diagnostics.map((d) => [d.code, d.path, d.summary])).toEqual([
+      ['HostedZoneNotFound', 'spec.dnsZone', 'no public Route53 hosted zone for c1.dev.example.com: looked for c1.dev.example.com, dev.example.com, example.com'],
+    ]);
+
+    const vpc = await aws.clients.ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
+    let n = 0;
+    const zone = async (Name: string, priv = false) => {
+      n += 1;
+      const made = await aws.clients.route53.send(new CreateHostedZoneCommand({
+        Name, CallerReference: `${Name}-${n}-${aws.account}`,
+        ...(priv ? { HostedZoneConfig: { PrivateZone: true }, VPC: { VPCRegion: 'us-east-1', VPCId: vpc.Vpc!.VpcId! } } : {}),
+      }));
+      return made.HostedZone!.Id!.replace('/hostedzone/', '');
+    };
+    const parent = await zone('example.com');
+    const dev = await zone('dev.example.com');
+    const privateDev = await zone('dev.example.com', true);
+    await zone('ev.example.com'); // a suffix of the name's text, not of its labels: never a match
+    await zone('other.org');
+
+    // Several candidates: the longest public one wins; a private zone of the same name does not count.
+    const pub = await awsPreflight(aws.clients, named('c1.dev.example.com', 'Public'), igs);
+    expect(pub.diagnostics).toEqual([]);
+    expect(pub.dnsZone).toEqual({ id: dev, name: 'dev.example.com', private: false });
+    expect((await awsPreflight(aws.clients, named('c2.example.com', 'Public'), igs)).dnsZone?.id).toBe(parent);
+    // Private DNS takes only private zones.
+    expect((await awsPreflight(aws.clients, named('c1.dev.example.com', 'Private'), igs)).dnsZone).toEqual({ id: privateDev, name: 'dev.example.com', private: true });
+    const noPrivate = await awsPreflight(aws.clients, named('c2.example.com', 'Private'), igs);
+    expect(noPrivate.dnsZone).toBeUndefined();
+    expect(noPrivate.diagnostics.map((d) => d.summary)).toEqual(['no private Route53 hosted zone for c2.example.com: looked for c2.example.com, example.com; found only example.com (public)']);
+    expect(noPrivate.diagnostics[0]!.hint).toContain('topology.dns.type: Public');
+    // Ambiguous: two public zones of the longest name.
+    const twin = await zone('dev.example.com');
+    const both = await awsPreflight(aws.clients, named('c1.dev.example.com', 'Public'), igs);
+    expect(both.dnsZone).toBeUndefined();
+    expect(both.diagnostics.map((d) => d.code)).toEqual(['HostedZoneAmbiguous']);
+    expect(both.diagnostics[0]!.summary).toContain(dev);
+    expect(both.diagnostics[0]!.summary).toContain(twin);
   });
 
   it('reports an unknown region once, and makes no call for a malformed zone or the wrong clients', async () => {

@@ -204,3 +204,24 @@ describe('checkObject', () => {
     expect(checkObject('text').diagnostics[0]!.code).toBe('InvalidManifest');
   });
 });
+
+describe('every problem at once: unknown fields do not hide invalid values', () => {
+  it('keeps objects whose only errors are unknown fields in validatable, so they are validated too', async () => {
+    const { checkSpec } = await import('../../../src/cloudup/create-cluster.js');
+    const text = fixtureText('minimal').replace('kubernetesVersion: 1.34.1', 'kubernetesVersion: 1.34.1\n  kubeletz: {}').replace('maxSize: 1\n  minSize: 1\n  role: Node', 'maxSize: 1\n  minSize: 3\n  role: Node');
+    const r = parseManifests(text, 'm.yaml');
+    expect(r.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.code} ${d.path}`)).toEqual(['UnknownField spec.kubeletz']);
+    expect(r.objects.map((o) => o.kind)).not.toContain('Cluster');
+    expect(r.validatable.map((o) => o.kind).sort()).toEqual(['Cluster', 'InstanceGroup', 'InstanceGroup']);
+    const cluster = r.validatable.find((o) => o.kind === 'Cluster') as import('../../../src/model/api/types.js').Cluster;
+    const igs = r.validatable.filter((o) => o.kind === 'InstanceGroup') as import('../../../src/model/api/types.js').InstanceGroup[];
+    const errors = checkSpec(cluster, igs, 'm.yaml', { schema: true }).filter((d) => d.severity === 'error');
+    expect(errors.map((d) => `${d.code} ${d.path}`).sort()).toEqual(['InvalidSize InstanceGroup/nodes-us-east-1a spec.maxSize', 'UnknownField spec.kubeletz'].sort());
+  });
+
+  it('leaves a mistyped object out of validatable: its values cannot be trusted', () => {
+    const r = parseManifests(ig('n', 'Node', '  minSize: two\n  bogus: 1\n'));
+    expect(r.validatable).toEqual([]);
+    expect(r.diagnostics.map((d) => d.code)).toEqual(expect.arrayContaining(['InvalidFieldType', 'UnknownField']));
+  });
+});

@@ -11,6 +11,7 @@ import { ownershipTags } from '../../../src/tasks/aws/context.js';
 import { autoscalingGroupKind, clampDesired, type AutoscalingGroupDesired } from '../../../src/tasks/aws/autoscaling-group.js';
 import { launchTemplateKind } from '../../../src/tasks/aws/launch-template.js';
 import { ref, type Task } from '../../../src/tasks/types.js';
+import { isTryAgainLater } from '../../../src/tasks/retry.js';
 import { awsTestContext, converge, expectIdempotent, nextRun, planKind, staticRefs } from './harness.js';
 
 const CLUSTER = 'asg.example.com';
@@ -180,5 +181,39 @@ describe('AutoscalingGroup', () => {
     await autoscalingGroupKind.delete?.(ctx, actual);
     await autoscalingGroupKind.delete?.(ctx, actual);
     expect((await autoscalingGroupKind.find(nextRun(ctx), [task])).size).toBe(0);
+  });
+
+  it('waits for AWS to finish deleting a group (its instances terminate first), asking to delete only once', async () => {
+    // moto deletes at once; AWS takes minutes. A scripted client plays AWS's answers.
+    const answers = [
+      { AutoScalingGroups: [{ AutoScalingGroupName: 'g' }] }, // before: present, not being deleted
+      {}, // DeleteAutoScalingGroup
+      { AutoScalingGroups: [{ AutoScalingGroupName: 'g', Status: 'Delete in progress', Instances: [{}, {}] }] },
+      { AutoScalingGroups: [{ AutoScalingGroupName: 'g', Status: 'Delete in progress', Instances: [{}] }] }, // the retry
+      { AutoScalingGroups: [] }, // gone
+    ];
+    const sent: string[] = [];
+    const autoscaling = { send: async (cmd: object) => { sent.push(cmd.constructor.name); return answers.shift(); } };
+    const ctx = { ...awsTestContext(CLUSTER), clients: { autoscaling } } as unknown as Ctx;
+    const actual = { name: 'g', arn: '', minSize: 0, maxSize: 0, desiredCapacity: 0, subnets: [], targetGroupArns: [], tags: {}, suspendedProcesses: [] };
+    const first = await autoscalingGroupKind.delete!(ctx, actual).catch((e: unknown) => e);
+    expect(isTryAgainLater(first)).toBe(true);
+    expect((first as Error).message).toContain('2 instance(s) left');
+    await autoscalingGroupKind.delete!(ctx, actual);
+    expect(sent).toEqual(['DescribeAutoScalingGroupsCommand', 'DeleteAutoScalingGroupCommand', 'DescribeAutoScalingGroupsCommand', 'DescribeAutoScalingGroupsCommand', 'DescribeAutoScalingGroupsCommand']);
+  });
+
+  it('claims as orphans only the cluster\'s instance-group groups that no task describes', async () => {
+    const ctx = awsTestContext(CLUSTER);
+    const { refs } = await prerequisites(ctx);
+    const kept = group('kept', { targetGroupArns: [] });
+    const removed = group('removed', { targetGroupArns: [] });
+    const tags = { ...ownershipTags(CLUSTER) };
+    // Carries the cluster's tags but is no instance group's: not ours to delete.
+    const foreign = group('foreign', { targetGroupArns: [], tags: { Name: 'foreign', ...tags } });
+    await converge(ctx, autoscalingGroupKind, [kept, removed, foreign], refs);
+    const orphans = await autoscalingGroupKind.findOrphans!(nextRun(ctx), [kept], new Map());
+    expect(orphans.map((o) => o.name)).toEqual([removed.name]);
+    expect(await autoscalingGroupKind.findOrphans!(nextRun(ctx), [kept, removed], new Map())).toEqual([]);
   });
 });

@@ -263,4 +263,17 @@ describe('LaunchTemplate', () => {
       'DescribeLaunchTemplateVersionsCommand:2',
     ]);
   });
+
+  it('claims as orphans only this cluster\'s owned templates that no task describes', async () => {
+    const ctx = awsTestContext(CLUSTER);
+    const { refs } = await prerequisites(ctx);
+    const other = { ...template('x'), name: 'x.other.example.com' };
+    await converge({ ...ctx, clusterName: 'other.example.com' }, launchTemplateKind, [{ ...other, desired: { ...other.desired, tags: ownershipTags('other.example.com') } }], refs);
+    // The cluster tag but not the ownership tag: someone else's, never deleted.
+    const legacy = template('legacy', { tags: { Name: 'legacy', KubernetesCluster: CLUSTER } });
+    await converge(ctx, launchTemplateKind, [template('kept'), template('removed'), legacy], refs);
+    const orphans = await launchTemplateKind.findOrphans!(nextRun(ctx), [template('kept')], new Map());
+    expect(orphans.map((o) => o.name)).toEqual([`removed.${CLUSTER}`]);
+    expect(orphans[0]!.actual.id).toMatch(/^lt-/);
+  });
 });
