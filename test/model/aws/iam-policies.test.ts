@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { newCluster } from '../../../src/cloudup/new-cluster.js';
 import type { Cluster, NetworkingSpec } from '../../../src/model/api/types.js';
+import { parseManifests } from '../../../src/model/api/parse.js';
+import { toYaml } from '../../../src/model/api/serialize.js';
 import { buildAwsTasks } from '../../../src/model/aws/index.js';
 import {
   apiServerPolicy, bastionPolicy, controlPlanePolicy, nodePolicy, policyFacts, type PolicyDocument, type StateStoreLocation,
@@ -215,6 +217,18 @@ describe('grants decided by the spec', () => {
     expect(await decisions({ kuberouter: {} }, nodePolicy, [instanceAttr(), instanceAttr(ownedByOther)])).toEqual(['Allowed', 'ImplicitlyDenied']);
     expect(await decisions({ kindnet: {} }, nodePolicy, [instanceAttr(), instanceAttr(ownedByOther)])).toEqual(['Allowed', 'ImplicitlyDenied']);
     expect(await decisions({ cilium: {} }, nodePolicy, [instanceAttr()])).toEqual(['ImplicitlyDenied']);
+  });
+});
+
+describe('iam fields kept, not acted on', () => {
+  it('useServiceAccountExternalPermissions is named in a warning: there are no IRSA roles to move the grants to', () => {
+    const c = cluster();
+    c.spec.iam = { legacy: false, allowContainerRegistry: true, useServiceAccountExternalPermissions: true };
+    const r = parseManifests(toYaml(c), 'cluster.yaml');
+    expect(r.diagnostics.map((d) => `${d.severity} ${d.code} ${d.path}`).filter((d) => d.includes('spec.iam'))).toEqual(['warning FieldNotActedOn spec.iam.useServiceAccountExternalPermissions']);
+    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    // and the control plane keeps its controllers' grants
+    expect(JSON.stringify(controlPlanePolicy(facts(c)))).toContain('ec2:ModifyVolume');
   });
 });
 
