@@ -220,6 +220,19 @@ describe('grants decided by the spec', () => {
   });
 });
 
+describe('size', () => {
+  it('every control-plane variant fits IAM\'s 10,240-character limit for a role\'s inline policies', () => {
+    const long = 'a-rather-long-cluster-name-for-sizing-the-policy.k8s.example.com';
+    for (const networking of [{ cilium: { ipam: 'eni' } }, { amazonvpc: {} }, { calico: {} }, { kubenet: {} }] as NetworkingSpec[]) {
+      const c = cluster(networking, true);
+      c.metadata.name = long;
+      const f = policyFacts(c, { region: 'ap-southeast-2', state: { bucket: 'a-long-state-store-bucket-name-0123456789', prefix: 'teams/platform/prod' } });
+      // IAM counts the characters without whitespace.
+      expect(JSON.stringify(controlPlanePolicy(f)).length, Object.keys(networking)[0]).toBeLessThan(10_240);
+    }
+  });
+});
+
 describe('iam fields kept, not acted on', () => {
   it('useServiceAccountExternalPermissions is named in a warning: there are no IRSA roles to move the grants to', () => {
     const c = cluster();
