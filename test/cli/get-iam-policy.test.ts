@@ -1,5 +1,6 @@
 /** `kops-ts get iam-policy`: the operator policy (`--operator`) and a cluster's instance policies. */
 import { describe, expect, it } from 'vitest';
+import { operatorPolicy } from '../../src/index.js';
 import { parseKopsYaml } from '../../src/model/api/yaml.js';
 import type { PolicyDocument } from '../../src/model/aws/iam-policies.js';
 import { evaluate } from '../helpers/iam-sim.js';
@@ -24,6 +25,11 @@ describe('kops-ts get iam-policy --operator', () => {
     // Nothing kops-ts never calls.
     expect(await evaluate(doc, { action: 'ec2:TerminateInstances', resource: 'arn:aws:ec2:us-east-1:123456789012:instance/i-1' })).toBe('ImplicitlyDenied');
     expect(await evaluate(doc, { action: 'iam:CreateUser', resource: 'arn:aws:iam::123456789012:user/x' })).toBe('ImplicitlyDenied');
+  });
+
+  it('is what the library gives pipelines', async () => {
+    const r = await cli(['get', 'iam-policy', '--operator', '--state', 's3://team-state/kops']);
+    expect(JSON.parse(r.stdout)).toEqual(operatorPolicy({ stateStore: { bucket: 'team-state', prefix: 'kops' } }));
   });
 
   it('-o yaml gives the same document', async () => {

@@ -14,7 +14,6 @@ import { apiServerPolicy, bastionPolicy, controlPlanePolicy, nodePolicy, policyF
 import { iamName, roleGroupPrefix } from '../../model/aws/names.js';
 import { operatorPolicy, type OperatorPolicyOptions } from '../../cloudup/aws/operator-policy.js';
 import { regionOfCluster } from '../../cloudup/aws/regions.js';
-import { KopsError } from '../../diagnostics.js';
 import { parseStateStoreURL } from '../../statestore/open.js';
 import type { CommandContext } from '../context.js';
 import { parseOutputFormat } from '../output.js';
@@ -69,8 +68,7 @@ export function registerGetIamPolicy(get: Command, ctx: () => CommandContext): v
     .option('-o, --output <format>', 'json or yaml', 'json')
     .action(async (flags: Flags) => {
       const c = ctx();
-      const format = parseOutputFormat(flags.output, ['json', 'yaml']);
-      if (format === 'table') throw new KopsError('InvalidOutputFormat', 'iam-policy has no table form', { hint: 'use -o json|yaml', exitCode: 2 });
+      const format = parseOutputFormat(flags.output, ['json', 'yaml']) === 'yaml' ? 'yaml' : 'json';
       if (flags.operator) print(c, format, operatorPolicy(operatorOptions(c)));
       else print(c, format, await instancePolicies(c));
     });
