@@ -28,7 +28,7 @@ const ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
 const PREFIX = 'kops';
 
 /** Each recorded call that its kind (or pre-flight, or the state store) did not declare, as the fix to make. */
-export function undeclared(calls: readonly RecordedAwsCall[]): string[] {
+function undeclared(calls: readonly RecordedAwsCall[]): string[] {
   const out = new Set<string>();
   for (const c of calls) {
     for (const action of c.actions) {
