@@ -38,6 +38,11 @@ export type { ManifestResult } from './cloudup/manifests.js';
 export { updateCluster } from './cloudup/update-cluster.js';
 export type { UpdateClusterOptions, UpdateClusterResult } from './cloudup/update-cluster.js';
 
+// IAM: the policy a pipeline running kops-ts needs (docs/iam.md).
+export { operatorPolicy } from './cloudup/aws/operator-policy.js';
+export type { OperatorPolicyOptions } from './cloudup/aws/operator-policy.js';
+export type { PolicyDocument, PolicyStatement } from './model/aws/iam-policies.js';
+
 // The command line itself, runnable in-process with injected I/O.
 export { run } from './cli/main.js';
 export type { CliIO } from './cli/io.js';

@@ -5,8 +5,15 @@
 import { KopsError } from '../diagnostics.js';
 import type { AnyTaskKind, TaskKind } from './types.js';
 
+export interface TaskRegistryOptions<C> {
+  /** Wraps every kind as it is registered (the AWS registry attributes each SDK call to its kind). */
+  readonly wrap?: (kind: AnyTaskKind<C>) => AnyTaskKind<C>;
+}
+
 export class TaskRegistry<C> {
   private readonly byKind = new Map<string, AnyTaskKind<C>>();
+
+  constructor(private readonly opts: TaskRegistryOptions<C> = {}) {}
 
   /** Adds a kind; registering two kinds with the same name is a programming error. */
   register<D, A>(kind: TaskKind<D, A, C>): this {
@@ -15,7 +22,8 @@ export class TaskRegistry<C> {
         hint: 'each kind must be registered once; check the provider\'s registry',
       });
     }
-    this.byKind.set(kind.kind, kind);
+    const k = kind as AnyTaskKind<C>;
+    this.byKind.set(kind.kind, this.opts.wrap ? this.opts.wrap(k) : k);
     return this;
   }
 

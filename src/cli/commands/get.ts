@@ -6,6 +6,7 @@ import { cloudProviderOf, type Cluster, type InstanceGroup, type KopsObject } fr
 import { KopsError } from '../../diagnostics.js';
 import type { CommandContext } from '../context.js';
 import { parseOutputFormat, renderTable, type OutputFormat } from '../output.js';
+import { registerGetIamPolicy } from './get-iam-policy.js';
 
 function zonesOf(c: Cluster): string {
   return [...new Set((c.spec.subnets ?? []).map((s) => s.zone).filter((z): z is string => Boolean(z)))].sort().join(',');
@@ -62,7 +63,7 @@ async function getInstanceGroups(ctx: CommandContext, names: string[], flags: { 
 }
 
 export function registerGet(program: Command, ctx: () => CommandContext): void {
-  const get = program.command('get').description('Get clusters, instance groups or SSH keys');
+  const get = program.command('get').description('Get clusters, instance groups, SSH keys or IAM policies');
   get
     .command('clusters [names...]')
     .alias('cluster')
@@ -90,4 +91,5 @@ export function registerGet(program: Command, ctx: () => CommandContext): void {
       else if (format === 'yaml') c.io.stdout(keys.map((k) => `id: ${k.id}\npublicKey: ${k.publicKey}\n`).join('---\n'));
       else c.io.stdout(renderTable(['ID'], keys.map((k) => [k.id])));
     });
+  registerGetIamPolicy(get, ctx);
 }

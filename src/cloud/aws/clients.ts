@@ -21,6 +21,8 @@ export interface AwsRequestInfo {
   readonly service: string;
   readonly operation: string;
   readonly headers: Record<string, string>;
+  /** The command's input (read-only: for attribution and tests). */
+  readonly input?: unknown;
 }
 
 /** Runs on every request before it is signed; may add headers (e.g. `x-moto-account-id`). */
@@ -103,9 +105,9 @@ export class AwsClients {
     if (hooks.length === 0) return;
     client.middlewareStack.add(
       (next, context) => async (args) => {
-        const request = (args as { request?: { headers?: Record<string, string> } }).request;
+        const { request, input } = args as { request?: { headers?: Record<string, string> }; input?: unknown };
         const headers = request?.headers ?? {};
-        const info: AwsRequestInfo = { service, operation: context.commandName ?? 'unknown', headers };
+        const info: AwsRequestInfo = { service, operation: context.commandName ?? 'unknown', headers, input };
         for (const h of hooks) h(info);
         return next(args);
       },

@@ -1,13 +1,31 @@
 /**
- * IAM documents for the instance roles. kops-ts grants less than kops: nodes never read the state
- * store (users.md §7.1: pods could read state-store secrets), and control planes read only their
- * own cluster's prefix. Each statement says why it is there.
+ * IAM documents for the instance roles, built as kops's pkg/model/iam builds them: every mutating
+ * action is conditioned on the resource carrying `KubernetesCluster=<cluster>`, every create on
+ * the request carrying that tag, and tags can be written only at creation (`ec2:CreateAction`,
+ * `elasticloadbalancing:CreateAction`) or on owned resources without touching an ownership tag key
+ * (`aws:TagKeys`). So an instance cannot adopt a resource of another cluster (or one outside any
+ * cluster) by tagging it, nor give one of its own away.
+ *
+ * What is granted is what the components kops-ts runs on the instances need, and nothing else
+ * (docs/iam.md lists each statement and why):
+ * - control plane: etcd-manager (its volumes, backups under the cluster's prefix), kops-controller
+ *   (DescribeInstances), the AWS cloud controller (Service load balancers, node lifecycle, routes
+ *   with kubenet), the EBS CSI driver (volumes, ModifyVolume, KMS grants for encrypted volumes),
+ *   read access to the cluster's own state-store prefix;
+ * - API servers: the state-store read, KMS via EC2/S3;
+ * - nodes: no state-store access at all (users.md §7.1: pods could read its secrets);
+ * - bastions: nothing (no inline policy);
+ * - every role: ECR pulls when `spec.iam.allowContainerRegistry`, and the CNI's own needs.
  */
+import type { Cluster } from '../api/types.js';
+import { parseCidr } from '../cidr.js';
 
 export interface PolicyDocument {
   readonly Version: '2012-10-17';
   readonly Statement: readonly PolicyStatement[];
 }
+
+export type ConditionBlock = Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
 
 export interface PolicyStatement {
   readonly Sid: string;
@@ -16,7 +34,7 @@ export interface PolicyStatement {
   /** Absent in trust policies (they name a Principal instead). */
   readonly Resource?: string | readonly string[];
   readonly Principal?: Readonly<Record<string, string>>;
-  readonly Condition?: Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
+  readonly Condition?: ConditionBlock;
 }
 
 /** Where the state store lives, when it is an S3 bucket the instances may read. */
@@ -25,6 +43,9 @@ export interface StateStoreLocation {
   /** Prefix inside the bucket, without leading or trailing `/` ('' for the bucket root). */
   readonly prefix: string;
 }
+
+/** The legacy tag every owned resource carries and every condition tests. */
+const CLUSTER_TAG = 'KubernetesCluster';
 
 export function ec2AssumeRolePolicy(): PolicyDocument {
   return {
@@ -35,95 +56,335 @@ export function ec2AssumeRolePolicy(): PolicyDocument {
   };
 }
 
-function clusterTagCondition(cluster: string): PolicyStatement['Condition'] {
-  return { StringEquals: { 'aws:ResourceTag/KubernetesCluster': cluster } };
+/** What the documents depend on, read once from the completed spec. */
+export interface PolicyFacts {
+  readonly cluster: string;
+  readonly partition: string;
+  readonly region: string;
+  /** The S3 state store; absent for `file://`/`memory://` stores (nothing to grant). */
+  readonly state?: StateStoreLocation;
+  /** `spec.iam.allowContainerRegistry`: ECR pulls for every role (kops: off unless set). */
+  readonly allowContainerRegistry: boolean;
+  /** kubenet: the cloud controller manages the VPC routes of pod CIDRs. */
+  readonly cloudRoutes: boolean;
+  /** Calico disables the source/destination check (unless `awsSrcDstCheck: DoNothing` or IPv6-only). */
+  readonly calicoSrcDstCheck: boolean;
+  /** Cilium with `ipam: eni`: its operator manages ENIs. */
+  readonly ciliumEni: boolean;
+  /** The Amazon VPC CNI manages ENIs on every instance. */
+  readonly amazonVpc: boolean;
+  /** kube-router and kindnet turn the source/destination check off through ModifyInstanceAttribute. */
+  readonly kubeRouter: boolean;
+  readonly kindnet: boolean;
 }
 
-/** Control plane: the cloud controller, the etcd volume attachment, the load balancer, its own PKI. */
-export function controlPlanePolicy(cluster: string, partition: string, state?: StateStoreLocation): PolicyDocument {
-  const statements: PolicyStatement[] = [
-    {
-      Sid: 'DescribeForCloudController',
-      Effect: 'Allow',
-      Action: [
-        'ec2:DescribeAccountAttributes', 'ec2:DescribeAvailabilityZones', 'ec2:DescribeInstances', 'ec2:DescribeInstanceTypes',
-        'ec2:DescribeRegions', 'ec2:DescribeRouteTables', 'ec2:DescribeSecurityGroups', 'ec2:DescribeSubnets', 'ec2:DescribeVolumes',
-        'ec2:DescribeVpcs', 'ec2:DescribeLaunchTemplateVersions', 'autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeTags',
-        'elasticloadbalancing:Describe*', 'iam:GetServerCertificate', 'iam:ListServerCertificates', 'kms:DescribeKey',
-      ],
-      Resource: '*',
-    },
-    {
-      Sid: 'ManageOwnedResources',
-      Effect: 'Allow',
-      Action: [
-        'ec2:AttachVolume', 'ec2:DetachVolume', 'ec2:ModifyInstanceAttribute', 'ec2:CreateRoute', 'ec2:DeleteRoute',
-        'ec2:AuthorizeSecurityGroupIngress', 'ec2:RevokeSecurityGroupIngress', 'ec2:DeleteSecurityGroup', 'ec2:DeleteVolume',
-        'autoscaling:SetDesiredCapacity', 'autoscaling:TerminateInstanceInAutoScalingGroup', 'autoscaling:UpdateAutoScalingGroup',
-        'elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets', 'elasticloadbalancing:ModifyTargetGroup',
-        'elasticloadbalancing:DeleteLoadBalancer', 'elasticloadbalancing:DeleteTargetGroup', 'elasticloadbalancing:ModifyLoadBalancerAttributes',
-      ],
-      Resource: '*',
-      Condition: clusterTagCondition(cluster),
-    },
-    {
-      Sid: 'CreateForServices',
-      Effect: 'Allow',
-      Action: [
-        'ec2:CreateSecurityGroup', 'ec2:CreateTags', 'ec2:CreateVolume', 'elasticloadbalancing:CreateLoadBalancer',
-        'elasticloadbalancing:CreateTargetGroup', 'elasticloadbalancing:CreateListener', 'elasticloadbalancing:AddTags',
-      ],
-      Resource: '*',
-    },
-  ];
-  if (state) {
-    const base = state.prefix ? `${state.prefix}/${cluster}` : cluster;
-    statements.push(
-      {
-        Sid: 'ReadClusterState',
-        Effect: 'Allow',
-        Action: ['s3:GetObject'],
-        Resource: [`arn:${partition}:s3:::${state.bucket}/${base}/*`],
-      },
-      {
-        Sid: 'ListClusterState',
-        Effect: 'Allow',
-        Action: ['s3:ListBucket', 's3:GetBucketLocation', 's3:GetEncryptionConfiguration'],
-        Resource: [`arn:${partition}:s3:::${state.bucket}`],
-      },
-    );
+function isIPv6Only(cluster: Cluster): boolean {
+  const c = cluster.spec.nonMasqueradeCIDR;
+  return c !== undefined && parseCidr(c)?.kind === 'ipv6';
+}
+
+/** The facts of a completed cluster spec. */
+export function policyFacts(cluster: Cluster, opts: { partition?: string; region: string; state?: StateStoreLocation }): PolicyFacts {
+  const net = cluster.spec.networking ?? {};
+  const calico = net.calico;
+  return {
+    cluster: cluster.metadata.name,
+    partition: opts.partition ?? 'aws',
+    region: opts.region,
+    ...(opts.state ? { state: opts.state } : {}),
+    allowContainerRegistry: cluster.spec.iam?.allowContainerRegistry === true,
+    cloudRoutes: net.kubenet !== undefined,
+    calicoSrcDstCheck: calico !== undefined && calico['awsSrcDstCheck'] !== 'DoNothing' && !isIPv6Only(cluster),
+    ciliumEni: net.cilium !== undefined && net.cilium['ipam'] === 'eni',
+    amazonVpc: net.amazonvpc !== undefined,
+    kubeRouter: net.kuberouter !== undefined,
+    kindnet: net.kindnet !== undefined,
+  };
+}
+
+/** `<prefix>/<cluster>` (or `<cluster>`): the cluster's directory in the state-store bucket. */
+export function clusterStatePrefix(state: StateStoreLocation, cluster: string): string {
+  return state.prefix ? `${state.prefix}/${cluster}` : cluster;
+}
+
+/**
+ * Accumulates actions by how they are conditioned (kops's `Policy`): unconditional (describes),
+ * on an owned resource, on a create that tags the new resource as owned; plus whole statements.
+ */
+class PolicyBuilder {
+  readonly unconditional = new Set<string>();
+  readonly owned = new Set<string>();
+  readonly ownedCreate = new Set<string>();
+  /** EC2 creates that tag at creation: CreateAction → the resource types they tag. */
+  readonly ec2TagOnCreate = new Map<string, Set<string>>();
+  /** ELBv2 creates that tag at creation (AddTags is authorised with elasticloadbalancing:CreateAction). */
+  readonly elbTagOnCreate = new Set<string>();
+  readonly statements: PolicyStatement[] = [];
+  kmsForAwsServices = false;
+
+  constructor(readonly facts: PolicyFacts) {}
+
+  ec2Arn(type: string): string {
+    return `arn:${this.facts.partition}:ec2:*:*:${type}/*`;
   }
-  return { Version: '2012-10-17', Statement: statements };
+
+  ownedCondition(): ConditionBlock {
+    return { StringEquals: { [`aws:ResourceTag/${CLUSTER_TAG}`]: this.facts.cluster } };
+  }
+
+  /** Tag keys no re-tagging may touch: the legacy key and every `kubernetes.io/cluster/*` key. */
+  retagCondition(): ConditionBlock {
+    return {
+      StringEquals: { [`aws:ResourceTag/${CLUSTER_TAG}`]: this.facts.cluster },
+      'ForAllValues:StringNotLike': { 'aws:TagKeys': [CLUSTER_TAG, 'kubernetes.io/cluster/*'] },
+      // DeleteTags without keys deletes every tag: a request must name its keys.
+      Null: { 'aws:TagKeys': 'false' },
+    };
+  }
+
+  addEc2Create(actions: readonly string[], resourceTypes: readonly string[]): void {
+    for (const a of actions) {
+      this.ownedCreate.add(`ec2:${a}`);
+      const types = this.ec2TagOnCreate.get(a) ?? new Set<string>();
+      for (const t of resourceTypes) types.add(t);
+      this.ec2TagOnCreate.set(a, types);
+    }
+  }
+
+  build(): PolicyDocument {
+    const f = this.facts;
+    const out: PolicyStatement[] = [...this.statements];
+    const sorted = (s: Iterable<string>) => [...s].sort();
+    if (this.unconditional.size > 0) out.push({ Sid: 'Describe', Effect: 'Allow', Action: sorted(this.unconditional), Resource: '*' });
+    if (this.owned.size > 0) out.push({ Sid: 'ManageOwnedResources', Effect: 'Allow', Action: sorted(this.owned), Resource: '*', Condition: this.ownedCondition() });
+    if (this.ownedCreate.size > 0) {
+      out.push({
+        Sid: 'CreateOwnedResources',
+        Effect: 'Allow',
+        Action: sorted(this.ownedCreate),
+        Resource: '*',
+        Condition: { StringEquals: { [`aws:RequestTag/${CLUSTER_TAG}`]: f.cluster } },
+      });
+      // CreateSecurityGroup is also authorised against the VPC, which carries no request tag.
+      if (this.ownedCreate.has('ec2:CreateSecurityGroup')) {
+        out.push({ Sid: 'CreateSecurityGroupInVpc', Effect: 'Allow', Action: 'ec2:CreateSecurityGroup', Resource: this.ec2Arn('vpc') });
+      }
+    }
+    if (this.ec2TagOnCreate.size > 0) {
+      const types = sorted(new Set([...this.ec2TagOnCreate.values()].flatMap((s) => [...s])));
+      out.push({
+        Sid: 'TagOnCreateEC2',
+        Effect: 'Allow',
+        Action: 'ec2:CreateTags',
+        Resource: types.map((t) => this.ec2Arn(t)),
+        Condition: { StringEquals: { [`aws:RequestTag/${CLUSTER_TAG}`]: f.cluster, 'ec2:CreateAction': sorted(this.ec2TagOnCreate.keys()) } },
+      });
+      out.push({
+        Sid: 'RetagOwnedEC2',
+        Effect: 'Allow',
+        Action: ['ec2:CreateTags', 'ec2:DeleteTags'],
+        Resource: types.map((t) => this.ec2Arn(t)),
+        Condition: this.retagCondition(),
+      });
+    }
+    if (this.elbTagOnCreate.size > 0) {
+      out.push({
+        Sid: 'TagOnCreateELB',
+        Effect: 'Allow',
+        Action: 'elasticloadbalancing:AddTags',
+        Resource: '*',
+        Condition: { StringEquals: { [`aws:RequestTag/${CLUSTER_TAG}`]: f.cluster, 'elasticloadbalancing:CreateAction': sorted(this.elbTagOnCreate) } },
+      });
+      out.push({ Sid: 'RetagOwnedELB', Effect: 'Allow', Action: 'elasticloadbalancing:AddTags', Resource: '*', Condition: this.retagCondition() });
+    }
+    if (this.kmsForAwsServices) {
+      out.push(
+        {
+          Sid: 'KMSGrantsForAWSServices',
+          Effect: 'Allow',
+          Action: 'kms:CreateGrant',
+          Resource: '*',
+          // Only grants an AWS service (EC2 attaching an encrypted volume) creates on the role's behalf.
+          Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+        },
+        {
+          Sid: 'KMSViaEC2AndS3',
+          Effect: 'Allow',
+          Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+          Resource: '*',
+          Condition: { StringLike: { 'kms:ViaService': [`ec2.${f.region}.amazonaws.com`, 's3.*.amazonaws.com'] } },
+        },
+      );
+    }
+    return { Version: '2012-10-17', Statement: out };
+  }
 }
 
-/** Workers: only what the kubelet and the image pull need. No state-store access at all. */
-export function nodePolicy(): PolicyDocument {
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'DescribeForKubelet',
-        Effect: 'Allow',
-        Action: ['ec2:DescribeInstances', 'ec2:DescribeRegions', 'ec2:DescribeInstanceTypes'],
-        Resource: '*',
-      },
-      {
-        Sid: 'PullImagesFromECR',
-        Effect: 'Allow',
-        Action: [
-          'ecr:GetAuthorizationToken', 'ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:GetRepositoryPolicy',
-          'ecr:DescribeRepositories', 'ecr:ListImages', 'ecr:BatchGetImage',
-        ],
-        Resource: '*',
-      },
-    ],
-  };
+/** Read the cluster's own prefix (the control plane's PKI, secrets and config); list only under it. */
+function addStateRead(p: PolicyBuilder): void {
+  const f = p.facts;
+  if (!f.state) return;
+  const base = clusterStatePrefix(f.state, f.cluster);
+  p.statements.push(
+    { Sid: 'ReadClusterState', Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:${f.partition}:s3:::${f.state.bucket}/${base}/*` },
+    {
+      Sid: 'ListClusterState',
+      Effect: 'Allow',
+      Action: 's3:ListBucket',
+      Resource: `arn:${f.partition}:s3:::${f.state.bucket}`,
+      Condition: { StringLike: { 's3:prefix': [base, `${base}/*`] } },
+    },
+    {
+      Sid: 'LocateStateBucket',
+      Effect: 'Allow',
+      Action: ['s3:GetBucketLocation', 's3:GetEncryptionConfiguration'],
+      Resource: `arn:${f.partition}:s3:::${f.state.bucket}`,
+    },
+  );
 }
 
-/** Bastions need nothing but their own identity. */
-export function bastionPolicy(): PolicyDocument {
-  return {
-    Version: '2012-10-17',
-    Statement: [{ Sid: 'DescribeRegions', Effect: 'Allow', Action: ['ec2:DescribeRegions'], Resource: '*' }],
-  };
+/** etcd-manager writes its backups to `<cluster>/backups/etcd/<etcd cluster>/` (kops's default backupStore). */
+function addEtcdBackups(p: PolicyBuilder): void {
+  const f = p.facts;
+  if (!f.state) return;
+  const base = clusterStatePrefix(f.state, f.cluster);
+  p.statements.push({
+    Sid: 'WriteEtcdBackups',
+    Effect: 'Allow',
+    Action: ['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:GetObject', 's3:PutObject'],
+    Resource: `arn:${f.partition}:s3:::${f.state.bucket}/${base}/backups/etcd/*`,
+  });
+}
+
+/** etcd-manager finds its volumes and attaches the ones of the control plane (k8s.io/role/master=1). */
+function addEtcdManager(p: PolicyBuilder): void {
+  p.unconditional.add('ec2:DescribeInstances').add('ec2:DescribeVolumes');
+  p.statements.push({
+    Sid: 'AttachEtcdVolumes',
+    Effect: 'Allow',
+    Action: 'ec2:AttachVolume',
+    Resource: '*',
+    Condition: { StringEquals: { 'aws:ResourceTag/k8s.io/role/master': '1', [`aws:ResourceTag/${CLUSTER_TAG}`]: p.facts.cluster } },
+  });
+}
+
+/** The AWS cloud controller: node lifecycle, Service load balancers (classic and NLB), routes with kubenet. */
+function addCloudController(p: PolicyBuilder): void {
+  for (const a of [
+    'autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeTags', 'ec2:DescribeAvailabilityZones', 'ec2:DescribeInstances',
+    'ec2:DescribeInstanceTopology', 'ec2:DescribeRegions', 'ec2:DescribeRouteTables', 'ec2:DescribeSecurityGroups', 'ec2:DescribeSubnets',
+    'ec2:DescribeVpcs', 'elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeLoadBalancerAttributes',
+    'elasticloadbalancing:DescribeLoadBalancerPolicies', 'elasticloadbalancing:DescribeLoadBalancers', 'elasticloadbalancing:DescribeTargetGroupAttributes',
+    'elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeTargetHealth', 'kms:DescribeKey',
+  ]) p.unconditional.add(a);
+  // The first load balancer of an account creates ELB's service-linked role.
+  p.statements.push({
+    Sid: 'ELBServiceLinkedRole',
+    Effect: 'Allow',
+    Action: 'iam:CreateServiceLinkedRole',
+    Resource: `arn:${p.facts.partition}:iam::*:role/aws-service-role/elasticloadbalancing.amazonaws.com/*`,
+    Condition: { StringEquals: { 'iam:AWSServiceName': 'elasticloadbalancing.amazonaws.com' } },
+  });
+  for (const a of [
+    'ec2:AuthorizeSecurityGroupIngress', 'ec2:DeleteSecurityGroup', 'ec2:ModifyInstanceAttribute', 'ec2:RevokeSecurityGroupIngress',
+    'elasticloadbalancing:ApplySecurityGroupsToLoadBalancer', 'elasticloadbalancing:AttachLoadBalancerToSubnets',
+    'elasticloadbalancing:ConfigureHealthCheck', 'elasticloadbalancing:CreateLoadBalancerListeners', 'elasticloadbalancing:CreateLoadBalancerPolicy',
+    'elasticloadbalancing:DeleteListener', 'elasticloadbalancing:DeleteLoadBalancer', 'elasticloadbalancing:DeleteLoadBalancerListeners',
+    'elasticloadbalancing:DeleteTargetGroup', 'elasticloadbalancing:DeregisterInstancesFromLoadBalancer', 'elasticloadbalancing:DeregisterTargets',
+    'elasticloadbalancing:DetachLoadBalancerFromSubnets', 'elasticloadbalancing:ModifyListener', 'elasticloadbalancing:ModifyLoadBalancerAttributes',
+    'elasticloadbalancing:ModifyTargetGroup', 'elasticloadbalancing:ModifyTargetGroupAttributes', 'elasticloadbalancing:RegisterInstancesWithLoadBalancer',
+    'elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:SetLoadBalancerPoliciesForBackendServer',
+    'elasticloadbalancing:SetLoadBalancerPoliciesOfListener',
+  ]) p.owned.add(a);
+  for (const a of ['elasticloadbalancing:CreateListener', 'elasticloadbalancing:CreateLoadBalancer', 'elasticloadbalancing:CreateTargetGroup']) {
+    p.ownedCreate.add(a);
+    p.elbTagOnCreate.add(a.slice('elasticloadbalancing:'.length));
+  }
+  p.addEc2Create(['CreateSecurityGroup'], ['security-group']);
+  if (p.facts.cloudRoutes) p.owned.add('ec2:CreateRoute').add('ec2:DeleteRoute');
+}
+
+/** The EBS CSI driver: volumes it creates (tagged), attaches, resizes and deletes; KMS for encrypted ones. */
+function addEbsCsi(p: PolicyBuilder): void {
+  for (const a of [
+    'ec2:DescribeAvailabilityZones', 'ec2:DescribeInstances', 'ec2:DescribeInstanceTypes', 'ec2:DescribeTags', 'ec2:DescribeVolumes',
+    'ec2:DescribeVolumesModifications', 'ec2:DescribeVolumeStatus',
+  ]) p.unconditional.add(a);
+  for (const a of ['ec2:AttachVolume', 'ec2:DeleteVolume', 'ec2:DetachVolume', 'ec2:ModifyVolume']) p.owned.add(a);
+  p.addEc2Create(['CopyVolumes', 'CreateVolume'], ['snapshot', 'volume']);
+  p.kmsForAwsServices = true;
+}
+
+function addEcr(p: PolicyBuilder): void {
+  if (!p.facts.allowContainerRegistry) return;
+  for (const a of [
+    'ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:DescribeRepositories', 'ecr:GetAuthorizationToken',
+    'ecr:GetDownloadUrlForLayer', 'ecr:GetRepositoryPolicy', 'ecr:ListImages',
+  ]) p.unconditional.add(a);
+}
+
+/**
+ * The CNI's needs, as kops grants them. The ENI grants of the Amazon VPC CNI and cilium's operator
+ * and calico's source/destination check cannot be conditioned on ownership: the CNIs do not tag
+ * the interfaces they create or modify with the cluster tag (docs/iam.md).
+ */
+function addCni(p: PolicyBuilder, role: 'master' | 'apiserver' | 'node'): void {
+  const f = p.facts;
+  if (f.amazonVpc) {
+    for (const a of [
+      'ec2:AssignPrivateIpAddresses', 'ec2:AttachNetworkInterface', 'ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface',
+      'ec2:DescribeInstanceTypes', 'ec2:DescribeInstances', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSecurityGroups',
+      'ec2:DescribeSubnets', 'ec2:DescribeTags', 'ec2:DetachNetworkInterface', 'ec2:ModifyNetworkInterfaceAttribute',
+      'ec2:UnassignPrivateIpAddresses',
+    ]) p.unconditional.add(a);
+    p.statements.push({ Sid: 'TagNetworkInterfacesAmazonVPC', Effect: 'Allow', Action: 'ec2:CreateTags', Resource: p.ec2Arn('network-interface') });
+  }
+  if (f.ciliumEni && role !== 'node') {
+    for (const a of [
+      'ec2:AssignPrivateIpAddresses', 'ec2:AttachNetworkInterface', 'ec2:CreateNetworkInterface', 'ec2:CreateTags',
+      'ec2:DeleteNetworkInterface', 'ec2:DescribeInstances', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeRouteTables',
+      'ec2:DescribeSecurityGroups', 'ec2:DescribeSubnets', 'ec2:DescribeTags', 'ec2:DescribeVpcs', 'ec2:ModifyNetworkInterfaceAttribute',
+      'ec2:UnassignPrivateIpAddresses',
+    ]) p.unconditional.add(a);
+  }
+  if (f.amazonVpc || f.ciliumEni) p.unconditional.add('ec2:DescribeInstanceTypes'); // nodeup: max pods for ENI IPAM
+  if (f.calicoSrcDstCheck) p.unconditional.add('ec2:DescribeInstances').add('ec2:ModifyNetworkInterfaceAttribute');
+  if (f.kindnet || (f.kubeRouter && role === 'node')) p.owned.add('ec2:ModifyInstanceAttribute');
+}
+
+/** Control plane: etcd-manager, kops-controller, the cloud controller, the EBS CSI driver, its state. */
+export function controlPlanePolicy(facts: PolicyFacts): PolicyDocument {
+  const p = new PolicyBuilder(facts);
+  addStateRead(p);
+  addEtcdBackups(p);
+  addEtcdManager(p);
+  p.unconditional.add('ec2:DescribeInstances'); // kops-controller: node identity and bootstrap
+  addCloudController(p);
+  addEbsCsi(p);
+  addEcr(p);
+  addCni(p, 'master');
+  return p.build();
+}
+
+/** API servers (role `APIServer`): the cluster's state and KMS through EC2/S3; no controllers run there. */
+export function apiServerPolicy(facts: PolicyFacts): PolicyDocument {
+  const p = new PolicyBuilder(facts);
+  addStateRead(p);
+  p.kmsForAwsServices = true;
+  addEcr(p);
+  addCni(p, 'apiserver');
+  return p.build();
+}
+
+/** Workers: ECR pulls when allowed and the CNI's needs. No state-store access at all. */
+export function nodePolicy(facts: PolicyFacts): PolicyDocument {
+  const p = new PolicyBuilder(facts);
+  addEcr(p);
+  addCni(p, 'node');
+  return p.build();
+}
+
+/** Bastions need nothing: an empty document, i.e. no inline policy (as kops). */
+export function bastionPolicy(facts: PolicyFacts): PolicyDocument {
+  return new PolicyBuilder(facts).build();
 }

@@ -1,23 +1,29 @@
 /**
  * IAM: one role, inline policy and instance profile per role kind present (masters, nodes,
- * bastions), named as kops names them (`masters.<cluster>`). IAM takes names, so refs between
- * IAM tasks use the `name` output.
+ * bastions, apiservers), named as kops names them (`masters.<cluster>`). IAM takes names, so refs
+ * between IAM tasks use the `name` output. A role whose document grants nothing (bastions; nodes
+ * without ECR or a CNI that needs AWS) gets no inline policy, as kops: an existing one is then
+ * planned for deletion.
  */
 import { ref } from '../../tasks/types.js';
 import type { AwsModelContext } from './context.js';
-import { bastionPolicy, controlPlanePolicy, ec2AssumeRolePolicy, nodePolicy, type PolicyDocument } from './iam-policies.js';
+import { apiServerPolicy, bastionPolicy, controlPlanePolicy, ec2AssumeRolePolicy, nodePolicy, policyFacts, type PolicyDocument } from './iam-policies.js';
 import { iamName, roleGroupPrefix } from './names.js';
 
 export function buildIam(m: AwsModelContext): void {
   const prefixes = new Set(m.instanceGroups.map((ig) => roleGroupPrefix(ig)));
-  const partition = m.input.partition ?? 'aws';
+  const facts = policyFacts(m.cluster, {
+    region: m.region,
+    ...(m.input.partition ? { partition: m.input.partition } : {}),
+    ...(m.input.stateStore ? { state: m.input.stateStore } : {}),
+  });
   for (const prefix of ['masters', 'nodes', 'bastions', 'apiservers'] as const) {
     if (!prefixes.has(prefix)) continue;
     const name = iamName(prefix, m.name);
     const document: PolicyDocument =
-      prefix === 'masters' || prefix === 'apiservers' ? controlPlanePolicy(m.name, partition, m.input.stateStore) : prefix === 'bastions' ? bastionPolicy() : nodePolicy();
+      prefix === 'masters' ? controlPlanePolicy(facts) : prefix === 'apiservers' ? apiServerPolicy(facts) : prefix === 'bastions' ? bastionPolicy(facts) : nodePolicy(facts);
     m.add({ kind: 'IAMRole', name, desired: { assumeRolePolicy: ec2AssumeRolePolicy(), tags: m.tags(name) } });
-    m.add({ kind: 'IAMRolePolicy', name, desired: { role: ref('IAMRole', name, 'name'), document } });
+    if (document.Statement.length > 0) m.add({ kind: 'IAMRolePolicy', name, desired: { role: ref('IAMRole', name, 'name'), document } });
     m.add({ kind: 'IAMInstanceProfile', name, desired: { tags: m.tags(name) } });
     m.add({ kind: 'IAMInstanceProfileRole', name, desired: { instanceProfile: ref('IAMInstanceProfile', name, 'name'), role: ref('IAMRole', name, 'name') } });
   }

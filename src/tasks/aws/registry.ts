@@ -1,6 +1,7 @@
 /** Every AWS task kind, registered explicitly (no reflection: the type checker sees each one). */
 import { TaskRegistry } from '../registry.js';
 import { autoscalingGroupKind } from './autoscaling-group.js';
+import { withAwsCallScope } from './call-scope.js';
 import type { AwsTaskContext } from './context.js';
 import { dhcpOptionsKind } from './dhcp-options.js';
 import { dnsNameKind } from './dns-name.js';
@@ -29,7 +30,7 @@ import { vpcDhcpOptionsAssociationKind } from './vpc-dhcp-options-association.js
 import { vpcKind } from './vpc.js';
 
 export function awsTaskRegistry(): TaskRegistry<AwsTaskContext> {
-  return new TaskRegistry<AwsTaskContext>()
+  return new TaskRegistry<AwsTaskContext>({ wrap: withAwsCallScope })
     .register(vpcKind)
     .register(dhcpOptionsKind)
     .register(vpcDhcpOptionsAssociationKind)

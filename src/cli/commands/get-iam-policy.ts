@@ -1,0 +1,75 @@
+/**
+ * `kops-ts get iam-policy --operator`: the IAM policy a person or CI pipeline running kops-ts needs,
+ * derived from the AWS actions each task kind declares (src/tasks/aws/iam-actions.ts), scoped to
+ * the state store when one is given (`--state` / KOPS_STATE_STORE). JSON is a policy document
+ * IAM accepts as is.
+ *
+ * `kops-ts get iam-policy` (no `--operator`): the instance roles' inline policies of a cluster
+ * (`--name`), as `update cluster` would put them, keyed by role name. No AWS calls.
+ */
+import type { Command } from 'commander';
+import { stringifyKopsYaml } from '../../model/api/yaml.js';
+import { completeCluster } from '../../model/completion.js';
+import { apiServerPolicy, bastionPolicy, controlPlanePolicy, nodePolicy, policyFacts, type PolicyDocument } from '../../model/aws/iam-policies.js';
+import { iamName, roleGroupPrefix } from '../../model/aws/names.js';
+import { operatorPolicy, type OperatorPolicyOptions } from '../../cloudup/aws/operator-policy.js';
+import { regionOfCluster } from '../../cloudup/aws/regions.js';
+import { parseStateStoreURL } from '../../statestore/open.js';
+import type { CommandContext } from '../context.js';
+import { parseOutputFormat } from '../output.js';
+
+interface Flags {
+  readonly operator?: boolean;
+  readonly output?: string;
+}
+
+function print(ctx: CommandContext, format: 'json' | 'yaml', value: unknown): void {
+  ctx.io.stdout(format === 'json' ? `${JSON.stringify(value, null, 2)}\n` : stringifyKopsYaml(value));
+}
+
+function operatorOptions(ctx: CommandContext): OperatorPolicyOptions {
+  const url = ctx.globals.state?.trim() || ctx.io.env.KOPS_STATE_STORE?.trim();
+  if (!url) {
+    ctx.warn('no state store given: the state-store statements allow every S3 bucket; pass --state s3://bucket[/prefix] to scope them');
+    return {};
+  }
+  const parsed = parseStateStoreURL(url);
+  if (parsed.scheme !== 's3') return { noS3StateStore: true };
+  return { stateStore: { bucket: parsed.bucket, prefix: parsed.prefix } };
+}
+
+async function instancePolicies(ctx: CommandContext): Promise<Record<string, PolicyDocument>> {
+  const cs = ctx.clientset();
+  const name = ctx.clusterName();
+  const cluster = (await cs.getCluster(name)).object;
+  const igs = (await cs.listInstanceGroups(name)).map((v) => v.object);
+  const completed = completeCluster(cluster, igs);
+  const store = parseStateStoreURL(cs.store.url);
+  const facts = policyFacts(completed.cluster, {
+    region: regionOfCluster(completed.cluster),
+    ...(store.scheme === 's3' ? { state: { bucket: store.bucket, prefix: store.prefix } } : {}),
+  });
+  const out: Record<string, PolicyDocument> = {};
+  const prefixes = new Set(completed.instanceGroups.map((ig) => roleGroupPrefix(ig)));
+  for (const prefix of ['masters', 'apiservers', 'nodes', 'bastions'] as const) {
+    if (!prefixes.has(prefix)) continue;
+    const build = prefix === 'masters' ? controlPlanePolicy : prefix === 'apiservers' ? apiServerPolicy : prefix === 'nodes' ? nodePolicy : bastionPolicy;
+    out[iamName(prefix, name)] = build(facts);
+  }
+  return out;
+}
+
+export function registerGetIamPolicy(get: Command, ctx: () => CommandContext): void {
+  get
+    .command('iam-policy')
+    .alias('iam-policies')
+    .description('IAM policies: --operator for whoever runs kops-ts; otherwise the instance roles of a cluster')
+    .option('--operator', 'the policy a person or CI pipeline running kops-ts needs (scoped to --state when given)')
+    .option('-o, --output <format>', 'json or yaml', 'json')
+    .action(async (flags: Flags) => {
+      const c = ctx();
+      const format = parseOutputFormat(flags.output, ['json', 'yaml']) === 'yaml' ? 'yaml' : 'json';
+      if (flags.operator) print(c, format, operatorPolicy(operatorOptions(c)));
+      else print(c, format, await instancePolicies(c));
+    });
+}

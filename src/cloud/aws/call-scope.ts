@@ -1,0 +1,100 @@
+/**
+ * Which task kind (and which of its steps) makes an AWS call. The AWS task registry runs every
+ * kind's find/apply/delete inside `inAwsCallScope`, so a request hook can attribute each SDK call
+ * to the kind that made it (AsyncLocalStorage follows the call through promises, paginators and
+ * the SDK's retries). `AwsCallRecorder` is such a hook: the operator-policy tests compare what
+ * each kind really calls with what it declares (src/tasks/aws/iam-actions.ts).
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { AwsRequestHook, AwsRequestInfo } from './clients.js';
+
+/** `find` covers `findOrphans` too: both run at plan time. */
+export type AwsCallPhase = 'find' | 'apply' | 'delete';
+
+export interface AwsCallScope {
+  readonly kind: string;
+  readonly phase: AwsCallPhase;
+}
+
+const storage = new AsyncLocalStorage<AwsCallScope>();
+
+export function inAwsCallScope<T>(scope: AwsCallScope, fn: () => Promise<T>): Promise<T> {
+  return storage.run(scope, fn);
+}
+
+export function currentAwsCallScope(): AwsCallScope | undefined {
+  return storage.getStore();
+}
+
+/** The IAM action prefix of each of our clients (AwsClients' names). */
+const IAM_PREFIX: Readonly<Record<string, string>> = {
+  ec2: 'ec2',
+  autoscaling: 'autoscaling',
+  elbv2: 'elasticloadbalancing',
+  iam: 'iam',
+  route53: 'route53',
+  s3: 's3',
+  sts: 'sts',
+};
+
+/** S3's IAM actions are not its operation names. */
+const S3_ACTIONS: Readonly<Record<string, readonly string[]>> = {
+  GetObject: ['s3:GetObject'],
+  HeadObject: ['s3:GetObject'],
+  PutObject: ['s3:PutObject'],
+  CopyObject: ['s3:GetObject', 's3:PutObject'],
+  DeleteObject: ['s3:DeleteObject'],
+  DeleteObjects: ['s3:DeleteObject'],
+  ListObjectsV2: ['s3:ListBucket'],
+  ListObjects: ['s3:ListBucket'],
+  HeadBucket: ['s3:ListBucket'],
+  ListObjectVersions: ['s3:ListBucketVersions'],
+  GetBucketLocation: ['s3:GetBucketLocation'],
+  GetBucketEncryption: ['s3:GetEncryptionConfiguration'],
+};
+
+/**
+ * The IAM actions AWS authorises for one SDK operation (`DescribeVpcsCommand` of `ec2` →
+ * `ec2:DescribeVpcs`). Tag-on-create and role passing are authorised as further actions that no
+ * operation names; kinds declare those as `implied`.
+ */
+export function iamActionsOf(service: string, operation: string, input?: unknown): string[] {
+  const op = operation.replace(/Command$/, '');
+  if (service === 's3') {
+    const versioned = typeof input === 'object' && input !== null && (input as { VersionId?: unknown }).VersionId !== undefined;
+    if (versioned && op === 'GetObject') return ['s3:GetObjectVersion'];
+    if (versioned && op === 'DeleteObject') return ['s3:DeleteObjectVersion'];
+    return [...(S3_ACTIONS[op] ?? [`s3:${op}`])];
+  }
+  return [`${IAM_PREFIX[service] ?? service}:${op}`];
+}
+
+export interface RecordedAwsCall {
+  /** Absent for calls outside any task kind: pre-flight and the state store. */
+  readonly scope?: AwsCallScope;
+  readonly service: string;
+  readonly operation: string;
+  readonly actions: readonly string[];
+  /** The bucket and key of S3 calls (for evaluating resource-scoped statements). */
+  readonly bucket?: string;
+  readonly key?: string;
+}
+
+/** Records every request with the kind that made it; a hook for tests. */
+export class AwsCallRecorder {
+  readonly calls: RecordedAwsCall[] = [];
+  readonly hook: AwsRequestHook = (req: AwsRequestInfo) => {
+    const scope = currentAwsCallScope();
+    const input = (req.input ?? {}) as { Bucket?: unknown; Key?: unknown; Prefix?: unknown };
+    const bucket = typeof input.Bucket === 'string' ? input.Bucket : undefined;
+    const key = typeof input.Key === 'string' ? input.Key : typeof input.Prefix === 'string' ? input.Prefix : undefined;
+    this.calls.push({
+      ...(scope ? { scope } : {}),
+      service: req.service,
+      operation: req.operation.replace(/Command$/, ''),
+      actions: iamActionsOf(req.service, req.operation, req.input),
+      ...(bucket !== undefined ? { bucket } : {}),
+      ...(key !== undefined ? { key } : {}),
+    });
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * The IAM policy a person or CI pipeline running kops-ts needs (`kops-ts get iam-policy
+ * --operator`), derived from what the code calls: every AWS task kind's declared actions, the
+ * pre-flight's and the S3 state store's (src/tasks/aws/iam-actions.ts). kops has no such thing;
+ * its docs ask for AmazonEC2FullAccess, IAMFullAccess, AmazonS3FullAccess and more.
+ *
+ * Actions that can be scoped are: role passing only to EC2, service-linked roles only for Auto
+ * Scaling and ELB, KMS only through EC2 (volumes encrypted with a customer-managed key), the
+ * state store only in its bucket and prefix when it is known. The rest is `Resource: *`: kops-ts
+ * creates these resources, so their ARNs are not known beforehand.
+ */
+import type { PolicyDocument, PolicyStatement, StateStoreLocation } from '../../model/aws/iam-policies.js';
+import { AWS_KIND_ACTIONS, PREFLIGHT_ACTIONS, STATE_STORE_BUCKET_ACTIONS, STATE_STORE_OBJECT_ACTIONS, kindActions } from '../../tasks/aws/iam-actions.js';
+
+export interface OperatorPolicyOptions {
+  /** The S3 state store the operator uses; absent: the state-store statements allow any bucket. */
+  readonly stateStore?: StateStoreLocation;
+  /** `file://` or `memory://` state store: no S3 statements at all. */
+  readonly noS3StateStore?: boolean;
+  readonly partition?: string;
+}
+
+const SERVICE_SID: Readonly<Record<string, string>> = {
+  ec2: 'EC2',
+  autoscaling: 'AutoScaling',
+  elasticloadbalancing: 'ElasticLoadBalancing',
+  iam: 'IAM',
+  route53: 'Route53',
+  sts: 'STS',
+};
+
+/** Actions with their own, conditioned, statement. */
+const SCOPED = new Set(['iam:PassRole', 'iam:CreateServiceLinkedRole']);
+
+/** Every action the kinds and pre-flight call, sorted (S3 state-store actions apart). */
+export function operatorActions(): string[] {
+  const all = new Set<string>(PREFLIGHT_ACTIONS);
+  for (const k of Object.values(AWS_KIND_ACTIONS)) for (const a of kindActions(k)) all.add(a);
+  return [...all].sort();
+}
+
+export function operatorPolicy(o: OperatorPolicyOptions = {}): PolicyDocument {
+  const partition = o.partition ?? 'aws';
+  const actions = operatorActions();
+  const byService = new Map<string, string[]>();
+  const statements: PolicyStatement[] = [];
+  for (const a of actions) {
+    if (SCOPED.has(a) || a.startsWith('kms:')) continue;
+    const service = a.slice(0, a.indexOf(':'));
+    byService.set(service, [...(byService.get(service) ?? []), a]);
+  }
+  for (const [service, list] of [...byService].sort(([a], [b]) => a.localeCompare(b))) {
+    statements.push({ Sid: SERVICE_SID[service] ?? service.replace(/[^A-Za-z0-9]/g, ''), Effect: 'Allow', Action: list, Resource: '*' });
+  }
+  if (actions.includes('iam:PassRole')) {
+    statements.push({
+      Sid: 'PassInstanceRolesToEC2',
+      Effect: 'Allow',
+      Action: 'iam:PassRole',
+      Resource: `arn:${partition}:iam::*:role/*`,
+      Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+    });
+  }
+  if (actions.includes('iam:CreateServiceLinkedRole')) {
+    statements.push({
+      Sid: 'ServiceLinkedRoles',
+      Effect: 'Allow',
+      Action: 'iam:CreateServiceLinkedRole',
+      Resource: '*',
+      Condition: { StringEquals: { 'iam:AWSServiceName': ['autoscaling.amazonaws.com', 'elasticloadbalancing.amazonaws.com'] } },
+    });
+  }
+  const kms = actions.filter((a) => a.startsWith('kms:'));
+  if (kms.length > 0) {
+    statements.push({
+      Sid: 'KMSForEncryptedVolumes',
+      Effect: 'Allow',
+      Action: kms,
+      Resource: '*',
+      Condition: { StringLike: { 'kms:ViaService': 'ec2.*.amazonaws.com' } },
+    });
+  }
+  if (!o.noS3StateStore) statements.push(...stateStoreStatements(partition, o.stateStore));
+  return { Version: '2012-10-17', Statement: statements };
+}
+
+function stateStoreStatements(partition: string, s: StateStoreLocation | undefined): PolicyStatement[] {
+  if (!s) {
+    return [
+      { Sid: 'StateStoreObjects', Effect: 'Allow', Action: [...STATE_STORE_OBJECT_ACTIONS], Resource: `arn:${partition}:s3:::*/*` },
+      { Sid: 'StateStoreBucket', Effect: 'Allow', Action: [...STATE_STORE_BUCKET_ACTIONS], Resource: `arn:${partition}:s3:::*` },
+    ];
+  }
+  const bucket = `arn:${partition}:s3:::${s.bucket}`;
+  const out: PolicyStatement[] = [
+    { Sid: 'StateStoreObjects', Effect: 'Allow', Action: [...STATE_STORE_OBJECT_ACTIONS], Resource: s.prefix ? `${bucket}/${s.prefix}/*` : `${bucket}/*` },
+  ];
+  const other = STATE_STORE_BUCKET_ACTIONS.filter((a) => a !== 's3:ListBucket');
+  if (s.prefix) {
+    out.push({ Sid: 'StateStoreList', Effect: 'Allow', Action: 's3:ListBucket', Resource: bucket, Condition: { StringLike: { 's3:prefix': [s.prefix, `${s.prefix}/*`] } } });
+    if (other.length > 0) out.push({ Sid: 'StateStoreBucket', Effect: 'Allow', Action: other, Resource: bucket });
+  } else {
+    out.push({ Sid: 'StateStoreBucket', Effect: 'Allow', Action: [...STATE_STORE_BUCKET_ACTIONS], Resource: bucket });
+  }
+  return out;
+}

@@ -1,0 +1,72 @@
+/** `kops-ts get iam-policy`: the operator policy (`--operator`) and a cluster's instance policies. */
+import { describe, expect, it } from 'vitest';
+import { operatorPolicy } from '../../src/index.js';
+import { parseKopsYaml } from '../../src/model/api/yaml.js';
+import type { PolicyDocument } from '../../src/model/aws/iam-policies.js';
+import { evaluate } from '../helpers/iam-sim.js';
+import { cli, tempStore } from './harness.js';
+
+function statementSids(doc: PolicyDocument): string[] {
+  return doc.Statement.map((s) => s.Sid);
+}
+
+describe('kops-ts get iam-policy --operator', () => {
+  it('prints a policy document scoped to the S3 state store', async () => {
+    const r = await cli(['get', 'iam-policy', '--operator', '--state', 's3://team-state/kops']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    const doc = JSON.parse(r.stdout) as PolicyDocument;
+    expect(doc.Version).toBe('2012-10-17');
+    expect(statementSids(doc)).toEqual(expect.arrayContaining(['EC2', 'AutoScaling', 'ElasticLoadBalancing', 'IAM', 'Route53', 'STS', 'PassInstanceRolesToEC2', 'StateStoreObjects', 'StateStoreList']));
+    expect(await evaluate(doc, { action: 'ec2:CreateVpc' })).toBe('Allowed');
+    expect(await evaluate(doc, { action: 'iam:GetAccountAuthorizationDetails' })).toBe('Allowed');
+    expect(await evaluate(doc, { action: 's3:PutObject', resource: 'arn:aws:s3:::team-state/kops/c.example.com/config' })).toBe('Allowed');
+    expect(await evaluate(doc, { action: 's3:PutObject', resource: 'arn:aws:s3:::other/kops/c.example.com/config' })).toBe('ImplicitlyDenied');
+    // Nothing kops-ts never calls.
+    expect(await evaluate(doc, { action: 'ec2:TerminateInstances', resource: 'arn:aws:ec2:us-east-1:123456789012:instance/i-1' })).toBe('ImplicitlyDenied');
+    expect(await evaluate(doc, { action: 'iam:CreateUser', resource: 'arn:aws:iam::123456789012:user/x' })).toBe('ImplicitlyDenied');
+  });
+
+  it('is what the library gives pipelines', async () => {
+    const r = await cli(['get', 'iam-policy', '--operator', '--state', 's3://team-state/kops']);
+    expect(JSON.parse(r.stdout)).toEqual(operatorPolicy({ stateStore: { bucket: 'team-state', prefix: 'kops' } }));
+  });
+
+  it('-o yaml gives the same document', async () => {
+    const json = await cli(['get', 'iam-policy', '--operator', '--state', 's3://team-state']);
+    const yaml = await cli(['get', 'iam-policy', '--operator', '--state', 's3://team-state', '-o', 'yaml']);
+    expect(yaml.code).toBe(0);
+    expect(parseKopsYaml(yaml.stdout)).toEqual(JSON.parse(json.stdout));
+  });
+
+  it('without a state store, says the S3 statements are unscoped; with a file store, has none', async () => {
+    const none = await cli(['get', 'iam-policy', '--operator']);
+    expect(none.code).toBe(0);
+    expect(none.stderr).toContain('the state-store statements allow every S3 bucket; pass --state s3://bucket[/prefix] to scope them');
+    expect(await evaluate(JSON.parse(none.stdout), { action: 's3:GetObject', resource: 'arn:aws:s3:::any/x' })).toBe('Allowed');
+    const file = await cli(['get', 'iam-policy', '--operator', '--state', tempStore().url]);
+    expect(file.code).toBe(0);
+    expect(file.stdout).not.toContain('s3:');
+  });
+
+  it('refuses -o table', async () => {
+    const r = await cli(['get', 'iam-policy', '--operator', '-o', 'table']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('use -o json|yaml');
+  });
+});
+
+describe('kops-ts get iam-policy (instance roles)', () => {
+  it('prints each role\'s inline policy as update cluster would put it', async () => {
+    const s = tempStore();
+    expect((await cli(['create', 'cluster', '--name', 'p.example.com', '--zones', 'us-east-1a', '--topology', 'private', '--bastion', '--state', s.url])).code).toBe(0);
+    const r = await cli(['get', 'iam-policy', '--name', 'p.example.com', '--state', s.url]);
+    expect(r.code).toBe(0);
+    const docs = JSON.parse(r.stdout) as Record<string, PolicyDocument>;
+    expect(Object.keys(docs)).toEqual(['masters.p.example.com', 'nodes.p.example.com', 'bastions.p.example.com']);
+    expect(docs['bastions.p.example.com']!.Statement).toEqual([]);
+    const masters = docs['masters.p.example.com']!;
+    expect(await evaluate(masters, { action: 'ec2:DeleteVolume', resource: 'arn:aws:ec2:us-east-1:123456789012:volume/vol-1', context: { 'aws:ResourceTag/KubernetesCluster': 'p.example.com' } })).toBe('Allowed');
+    expect(await evaluate(masters, { action: 'ec2:DeleteVolume', resource: 'arn:aws:ec2:us-east-1:123456789012:volume/vol-1' })).toBe('ImplicitlyDenied');
+  });
+});

@@ -1,0 +1,157 @@
+/**
+ * The operator policy (`kops-ts get iam-policy --operator`) is derived from what each AWS task
+ * kind declares it calls (src/tasks/aws/iam-actions.ts). These tests hold the declarations to the
+ * truth: a whole lifecycle on the emulator (an HA private cluster with a bastion and Route53 DNS on
+ * an S3 state store; created, changed, an instance group deleted) records every SDK call with the
+ * kind and step that made it, and fails on any call the kind did not declare; then the real policy
+ * evaluator must allow every recorded call under the generated policy.
+ */
+import { readFileSync } from 'node:fs';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { CreateHostedZoneCommand } from '@aws-sdk/client-route-53';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { AwsCallRecorder, iamActionsOf, type RecordedAwsCall } from '../../src/cloud/aws/call-scope.js';
+import type { AwsClientOptions } from '../../src/cloud/aws/clients.js';
+import { operatorActions, operatorPolicy } from '../../src/cloudup/aws/operator-policy.js';
+import { newCluster } from '../../src/cloudup/new-cluster.js';
+import { updateCluster } from '../../src/cloudup/update-cluster.js';
+import { Clientset } from '../../src/statestore/clientset.js';
+import { openStateStore } from '../../src/statestore/open.js';
+import { AWS_KIND_ACTIONS, PREFLIGHT_ACTIONS, STATE_STORE_BUCKET_ACTIONS, STATE_STORE_OBJECT_ACTIONS } from '../../src/tasks/aws/iam-actions.js';
+import { awsTaskRegistry } from '../../src/tasks/aws/registry.js';
+import { testAws, uniqueBucket } from '../helpers/aws.js';
+import { evaluate } from '../helpers/iam-sim.js';
+
+const KEY = readFileSync(new URL('../../scripts/demo-key.pub', import.meta.url), 'utf8').trim();
+const NAME = 'ops.example.com';
+const ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
+const PREFIX = 'kops';
+
+/** Each recorded call that its kind (or pre-flight, or the state store) did not declare, as the fix to make. */
+function undeclared(calls: readonly RecordedAwsCall[]): string[] {
+  const out = new Set<string>();
+  for (const c of calls) {
+    for (const action of c.actions) {
+      if (c.scope) {
+        const decl = AWS_KIND_ACTIONS[c.scope.kind];
+        const phase = c.scope.phase;
+        if (!decl) out.add(`AWS task kind "${c.scope.kind}" has no entry: add AWS_KIND_ACTIONS["${c.scope.kind}"] with '${action}' in ${phase} to src/tasks/aws/iam-actions.ts`);
+        else if (!(decl[phase] ?? []).includes(action)) {
+          out.add(`AWS task kind "${c.scope.kind}" called ${action} (${c.service} ${c.operation}) in its ${phase} step without declaring it: add '${action}' to AWS_KIND_ACTIONS["${c.scope.kind}"].${phase} in src/tasks/aws/iam-actions.ts`);
+        }
+      } else if (c.service === 's3') {
+        if (![...STATE_STORE_OBJECT_ACTIONS, ...STATE_STORE_BUCKET_ACTIONS].includes(action)) {
+          out.add(`the S3 state store called ${action} (${c.operation}) without declaring it: add it to STATE_STORE_OBJECT_ACTIONS or STATE_STORE_BUCKET_ACTIONS in src/tasks/aws/iam-actions.ts`);
+        }
+      } else if (!PREFLIGHT_ACTIONS.includes(action)) {
+        out.add(`${action} (${c.service} ${c.operation}) was called outside any task kind without being declared: add it to PREFLIGHT_ACTIONS in src/tasks/aws/iam-actions.ts (or run it inside its kind)`);
+      }
+    }
+  }
+  return [...out].sort();
+}
+
+describe('the declarations', () => {
+  it('cover every registered AWS task kind', () => {
+    const missing = awsTaskRegistry().kinds().filter((k) => !AWS_KIND_ACTIONS[k]);
+    expect(missing.map((k) => `AWS task kind "${k}" declares no AWS actions: add AWS_KIND_ACTIONS["${k}"] to src/tasks/aws/iam-actions.ts`)).toEqual([]);
+  });
+
+  it('name real IAM actions, each allowed by the operator policy', async () => {
+    const policy = operatorPolicy({ stateStore: { bucket: 'b', prefix: PREFIX } });
+    // The evaluator refuses unknown actions; conditioned statements are given their context.
+    const context = (a: string): Record<string, string> =>
+      a === 'iam:PassRole' ? { 'iam:PassedToService': 'ec2.amazonaws.com' }
+        : a === 'iam:CreateServiceLinkedRole' ? { 'iam:AWSServiceName': 'autoscaling.amazonaws.com' }
+          : a.startsWith('kms:') ? { 'kms:ViaService': 'ec2.us-east-1.amazonaws.com' } : {};
+    const results = await Promise.all(operatorActions().map(async (a) => `${a}: ${await evaluate(policy, { action: a, context: context(a) })}`));
+    expect(results.filter((r) => !r.endsWith('Allowed'))).toEqual([]);
+  });
+
+  it('maps SDK operations to IAM actions, S3 by its own names', () => {
+    expect(iamActionsOf('elbv2', 'DescribeTargetGroupsCommand')).toEqual(['elasticloadbalancing:DescribeTargetGroups']);
+    expect(iamActionsOf('s3', 'ListObjectsV2Command')).toEqual(['s3:ListBucket']);
+    expect(iamActionsOf('s3', 'GetBucketEncryptionCommand')).toEqual(['s3:GetEncryptionConfiguration']);
+    expect(iamActionsOf('s3', 'GetObjectCommand', { VersionId: 'v1' })).toEqual(['s3:GetObjectVersion']);
+  });
+
+  it('report an undeclared call by kind, step and action', () => {
+    const got = undeclared([
+      { scope: { kind: 'VPC', phase: 'apply' }, service: 'ec2', operation: 'AssociateVpcCidrBlock', actions: ['ec2:AssociateVpcCidrBlock'] },
+      { scope: { kind: 'NewKind', phase: 'find' }, service: 'ec2', operation: 'DescribeThings', actions: ['ec2:DescribeThings'] },
+    ]);
+    expect(got).toEqual([
+      'AWS task kind "NewKind" has no entry: add AWS_KIND_ACTIONS["NewKind"] with \'ec2:DescribeThings\' in find to src/tasks/aws/iam-actions.ts',
+      'AWS task kind "VPC" called ec2:AssociateVpcCidrBlock (ec2 AssociateVpcCidrBlock) in its apply step without declaring it: add \'ec2:AssociateVpcCidrBlock\' to AWS_KIND_ACTIONS["VPC"].apply in src/tasks/aws/iam-actions.ts',
+    ]);
+  });
+});
+
+describe('a lifecycle on the emulator calls only what is declared, and the operator policy allows it', () => {
+  const recorder = new AwsCallRecorder();
+  let bucket: string;
+
+  beforeAll(async () => {
+    const aws = testAws();
+    bucket = uniqueBucket();
+    await aws.clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await aws.clients.route53.send(new CreateHostedZoneCommand({ Name: 'example.com', CallerReference: `ops-${aws.account}` }));
+    const recorded: AwsClientOptions = { ...aws.options, hooks: [...(aws.options.hooks ?? []), recorder.hook] };
+    const cs = new Clientset(openStateStore(`s3://${bucket}/${PREFIX}`, { aws: recorded }));
+    const built = newCluster({ name: NAME, zones: ZONES, controlPlaneZones: ZONES, topology: 'private', bastion: true, dnsZone: 'example.com' });
+    await cs.createCluster(built.cluster, built.instanceGroups, { sshPublicKeys: [KEY] });
+    const { region: _region, ...awsOpts } = recorded;
+    const update = (yes: boolean) => updateCluster({ clientset: cs, clusterName: NAME, aws: awsOpts, yes });
+
+    const created = await update(true);
+    expect(created.applied?.ok).toBe(true);
+    // A change: wider API access (security group rules) and a bigger node group (launch template, group).
+    const cluster = await cs.getCluster(NAME);
+    await cs.updateCluster({ ...cluster.object, spec: { ...cluster.object.spec, kubernetesApiAccess: ['10.0.0.0/8'] } }, cluster.version);
+    const nodes = (await cs.listInstanceGroups(NAME)).filter((g) => g.object.spec.role === 'Node');
+    const first = nodes[0]!;
+    await cs.updateInstanceGroup(NAME, { ...first.object, spec: { ...first.object.spec, machineType: 't3.large', maxSize: 3 } }, first.version);
+    const changed = await update(true);
+    expect(changed.applied?.ok).toBe(true);
+    // An instance group deleted: its resources are orphans of the next update.
+    await cs.deleteInstanceGroup(NAME, nodes[1]!.object.metadata.name);
+    const deleted = await update(true);
+    expect(deleted.applied?.ok).toBe(true);
+    await update(false);
+  }, 300_000);
+
+  it('attributes calls to every step of the kinds', () => {
+    const scoped = recorder.calls.filter((c) => c.scope);
+    const phases = new Set(scoped.map((c) => c.scope!.phase));
+    expect([...phases].sort()).toEqual(['apply', 'delete', 'find']);
+    const kinds = new Set(scoped.map((c) => c.scope!.kind));
+    for (const k of ['VPC', 'NatGateway', 'IAMRole', 'LaunchTemplate', 'AutoscalingGroup', 'NetworkLoadBalancer', 'DNSName', 'EBSVolume', 'SecurityGroupRule']) expect(kinds).toContain(k);
+    // And outside them: pre-flight and the state store.
+    expect(recorder.calls.some((c) => !c.scope && c.service === 's3')).toBe(true);
+    expect(recorder.calls.some((c) => !c.scope && c.operation === 'GetCallerIdentity')).toBe(true);
+  });
+
+  it('every call was declared by the kind that made it (or by pre-flight or the state store)', () => {
+    expect(undeclared(recorder.calls)).toEqual([]);
+  });
+
+  it('the operator policy, scoped to the state store, allows every recorded call', async () => {
+    const policy = operatorPolicy({ stateStore: { bucket, prefix: PREFIX } });
+    const requests = new Map<string, Parameters<typeof evaluate>[1]>();
+    for (const c of recorder.calls) {
+      for (const action of c.actions) {
+        if (c.service !== 's3') requests.set(action, { action });
+        else if (action === 's3:ListBucket') requests.set(`${action} ${c.key}`, { action, resource: `arn:aws:s3:::${c.bucket}`, context: { 's3:prefix': c.key ?? '' } });
+        else if (c.key !== undefined) requests.set(`${action} ${c.key}`, { action, resource: `arn:aws:s3:::${c.bucket}/${c.key}` });
+        else requests.set(action, { action, resource: `arn:aws:s3:::${c.bucket}` });
+      }
+    }
+    const results = await Promise.all([...requests].map(async ([what, r]) => `${what}: ${await evaluate(policy, r)}`));
+    expect(results.filter((r) => !r.endsWith('Allowed'))).toEqual([]);
+    expect(requests.size).toBeGreaterThan(60);
+    // Scoped: another bucket, or outside the prefix, is refused.
+    expect(await evaluate(policy, { action: 's3:GetObject', resource: `arn:aws:s3:::other-bucket/${PREFIX}/${NAME}/config` })).toBe('ImplicitlyDenied');
+    expect(await evaluate(policy, { action: 's3:PutObject', resource: `arn:aws:s3:::${bucket}/elsewhere/x` })).toBe('ImplicitlyDenied');
+    expect(await evaluate(policy, { action: 'iam:PassRole', resource: 'arn:aws:iam::123456789012:role/admin', context: { 'iam:PassedToService': 'lambda.amazonaws.com' } })).toBe('ImplicitlyDenied');
+  });
+});
