@@ -118,7 +118,7 @@ export const AWS_KIND_ACTIONS: Readonly<Record<string, KindActions>> = {
       'autoscaling:CreateAutoScalingGroup', 'autoscaling:UpdateAutoScalingGroup', 'autoscaling:CreateOrUpdateTags', 'autoscaling:DescribeAutoScalingGroups',
       'autoscaling:AttachLoadBalancerTargetGroups', 'autoscaling:DetachLoadBalancerTargetGroups', 'autoscaling:SuspendProcesses', 'autoscaling:ResumeProcesses',
     ],
-    delete: ['autoscaling:DeleteAutoScalingGroup'],
+    delete: ['autoscaling:DeleteAutoScalingGroup', 'autoscaling:DescribeAutoScalingGroups'],
     // Auto Scaling checks that the caller may launch the template's instances with its role,
     // and creates its service-linked role on first use.
     implied: ['ec2:RunInstances', 'ec2:CreateTags', 'iam:PassRole', 'iam:CreateServiceLinkedRole', 'ec2:DescribeLaunchTemplateVersions'],
