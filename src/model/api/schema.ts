@@ -86,7 +86,7 @@ const topology = obj({
   masters: enumOf('public', 'private'),
   nodes: enumOf('public', 'private'),
   dns: obj({ type: enumOf('Public', 'Private', 'None') }),
-  bastion: obj({ bastionPublicName: str, idleTimeoutSeconds: int }, ['loadBalancer']),
+  bastion: obj({ bastionPublicName: str, idleTimeoutSeconds: int, loadBalancer: obj({ type: enumOf('Public', 'Internal'), additionalSecurityGroups: strList }) }),
 });
 
 const loadBalancer = obj(
@@ -97,8 +97,9 @@ const loadBalancer = obj(
     crossZoneLoadBalancing: bool,
     additionalSecurityGroups: strList,
     sslCertificate: str,
+    sslPolicy: str,
   },
-  ['securityGroupOverride', 'useForInternalApi', 'sslPolicy', 'subnets', 'accessLog'],
+  ['securityGroupOverride', 'useForInternalApi', 'subnets', 'accessLog'],
 );
 
 /** v1alpha2's APISpec is `dns` | `loadBalancer`; `publicName`/`additionalSANs` are kops-ts's (see types.ts). */
