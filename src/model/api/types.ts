@@ -51,7 +51,7 @@ export interface TopologySpec {
   masters?: 'public' | 'private';
   nodes?: 'public' | 'private';
   dns?: { type: DNSType };
-  bastion?: { bastionPublicName?: string; idleTimeoutSeconds?: number; loadBalancer?: BastionLoadBalancerSpec };
+  bastion?: { bastionPublicName?: string; loadBalancer?: BastionLoadBalancerSpec };
 }
 
 /** The bastion's load balancer (kops's `BastionLoadBalancerSpec`). */
@@ -66,7 +66,6 @@ export type LoadBalancerType = 'Public' | 'Internal';
 export interface LoadBalancerAccessSpec {
   class?: LoadBalancerClass;
   type?: LoadBalancerType;
-  idleTimeoutSeconds?: number;
   crossZoneLoadBalancing?: boolean;
   additionalSecurityGroups?: string[];
   sslCertificate?: string;
