@@ -190,6 +190,26 @@ describe('the firewall', () => {
     expect(none.filter((l) => l.includes('30000'))).toEqual([]);
   });
 
+  it('takes managed prefix lists in the access lists as kops does (a rule per list, both ICMP families for PMTU)', () => {
+    const cluster = userCluster(['us-east-1a'], { name: NAME });
+    cluster.spec.kubernetesApiAccess = ['pl-0123456789abcdef0'];
+    cluster.spec.sshAccess = ['pl-0123456789abcdef0'];
+    cluster.spec.nodePortAccess = ['pl-0123456789abcdef0'];
+    const tasks = build(cluster, userIGs(['us-east-1a']));
+    const rules = tasks.filter((t) => t.kind === 'SecurityGroupRule').map((t) => t.desired as Record<string, unknown>).filter((d) => d['prefixList'] === 'pl-0123456789abcdef0');
+    const lines = rules.map((d) => `${(d['group'] as { name: string }).name} ${String(d['protocol'])} ${String(d['fromPort'])}-${String(d['toPort'])}`).sort();
+    expect(lines).toEqual([
+      `api-elb.${NAME} icmp 3-4`,
+      `api-elb.${NAME} icmpv6 -1--1`,
+      `api-elb.${NAME} tcp 443-443`,
+      `masters.${NAME} tcp 22-22`,
+      `nodes.${NAME} tcp 22-22`,
+      `nodes.${NAME} tcp 30000-32767`,
+      `nodes.${NAME} udp 30000-32767`,
+    ]);
+    expect(rules.every((d) => d['cidr'] === undefined && d['ipv6Cidr'] === undefined)).toBe(true);
+  });
+
   it('blocks every etcd port from the nodes, leases\' and cilium\'s too when they exist', () => {
     const cluster = completeCluster(userCluster(['us-east-1a'], { name: NAME }), userIGs(['us-east-1a'])).cluster;
     const m = (c: Cluster) => new AwsModelContext({ cluster: c, instanceGroups: [] });

@@ -51,12 +51,18 @@ export interface RuleSpec {
   readonly protocol: string;
   readonly from?: number;
   readonly to?: number;
+  /** A CIDR (IPv4 or IPv6) or a managed prefix list id (`pl-...`). */
   readonly cidr?: string;
   readonly sourceGroup?: string;
 }
 
 export function isV6(cidr: string): boolean {
   return cidr.includes(':');
+}
+
+/** An AWS managed prefix list id, which access lists may hold instead of a CIDR (kops's `SetCidrOrPrefix`). */
+export function isPrefixList(peer: string): boolean {
+  return peer.startsWith('pl-');
 }
 
 export function addRule(m: AwsModelContext, r: RuleSpec): void {
@@ -67,7 +73,7 @@ export function addRule(m: AwsModelContext, r: RuleSpec): void {
     protocol: r.protocol,
     ...(r.from !== undefined ? { fromPort: r.from } : {}),
     ...(r.to !== undefined ? { toPort: r.to } : {}),
-    ...(r.cidr ? (isV6(r.cidr) ? { ipv6Cidr: r.cidr } : { cidr: r.cidr }) : {}),
+    ...(r.cidr ? (isPrefixList(r.cidr) ? { prefixList: r.cidr } : isV6(r.cidr) ? { ipv6Cidr: r.cidr } : { cidr: r.cidr }) : {}),
     ...(r.sourceGroup ? { sourceGroup: ref('SecurityGroup', r.sourceGroup) } : {}),
     tags: m.tags(name),
   };
@@ -84,19 +90,17 @@ export function addSecurityGroup(m: AwsModelContext, name: string, description: 
 
 /**
  * kops's path-MTU discovery rule from a CIDR: ICMP type 3 code 4 (fragmentation needed) for IPv4,
- * all ICMPv6 for IPv6 (packet-too-big has no port-like code to select).
+ * all ICMPv6 for IPv6 (packet-too-big has no port-like code to select); both for a prefix list,
+ * which may hold either family.
  */
 export function addPmtuRule(m: AwsModelContext, group: string, cidr: string): void {
-  if (isV6(cidr)) addRule(m, { group, direction: 'ingress', protocol: 'icmpv6', from: -1, to: -1, cidr });
-  else addRule(m, { group, direction: 'ingress', protocol: 'icmp', from: 3, to: 4, cidr });
+  if (isV6(cidr) || isPrefixList(cidr)) addRule(m, { group, direction: 'ingress', protocol: 'icmpv6', from: -1, to: -1, cidr });
+  if (!isV6(cidr)) addRule(m, { group, direction: 'ingress', protocol: 'icmp', from: 3, to: 4, cidr });
 }
 
-/**
- * The CIDRs of an access list. Access lists may also name AWS managed prefix lists (`pl-...`);
- * `SecurityGroupRule` cannot carry one yet, so they are left out (as before this change).
- */
+/** The entries of an access list (`kubernetesApiAccess`, `sshAccess`, `nodePortAccess`): CIDRs and prefix lists. */
 export function cidrsOf(list: readonly string[] | undefined): string[] {
-  return (list ?? []).filter((c) => !c.startsWith('pl-'));
+  return [...(list ?? [])];
 }
 
 /** The TCP port ranges nodes may reach on the control plane: all but etcd's (kops's `applyNodeToMasterBlockSpecificPorts`). */
