@@ -68,7 +68,11 @@ export function kopsHashString(s: string, length = 6): string {
 export function awsResourceName32(cluster: string, prefix: string): string {
   const s = `${prefix}-${cluster.replaceAll('.', '-')}`;
   const hash = kopsHashString(s, 6);
-  return `${s.slice(0, 32 - hash.length - 1)}-${hash}`;
+  // One departure: AWS refuses consecutive hyphens in these names (ValidationError), which kops
+  // produces when the cut falls just after a dash (`kops-controller-demo-k8s--<hash>` for
+  // demo.k8s.local). Such names cannot exist on AWS, so collapsing the dashes changes no name kops
+  // could have created.
+  return `${s.slice(0, 32 - hash.length - 1)}-${hash}`.replace(/-{2,}/g, '-');
 }
 
 /** The AWS name of the API load balancer (`LBName32("api")`); the task name is `api.<cluster>`. */
