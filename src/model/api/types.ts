@@ -77,7 +77,6 @@ export interface APISpec {
   dns?: Record<string, never>;
   loadBalancer?: LoadBalancerAccessSpec;
   publicName?: string;
-  additionalSANs?: string[];
 }
 
 export interface EtcdMemberSpec {
