@@ -15,6 +15,7 @@ import { openStateStore } from '../../src/statestore/open.js';
 import type { Plan } from '../../src/tasks/plan.js';
 import { testAws } from '../helpers/aws.js';
 import { CLUSTER, KOPS_NAMES, buildKopsMinimal } from './kops-inventory.js';
+import { PRIVATE_CLUSTER, buildKopsPrivateEdge } from './kops-inventory-private.js';
 
 const KEY = readFileSync(new URL('../../scripts/demo-key.pub', import.meta.url), 'utf8').trim();
 const SPEC = readFileSync(new URL('../fixtures/kops/kops-minimal.yaml', import.meta.url), 'utf8');
@@ -102,5 +103,48 @@ describe('adopting a kops-built cluster', () => {
 
   it('applies those updates in place, after which the plan is empty', () => {
     expect(again.changes.map((c) => `${c.action} ${c.key}`)).toEqual([]);
+  });
+});
+
+describe('adopting a kops-built private cluster with a bastion: its groups and load balancers', () => {
+  /** The kinds of this part of kops-ts: the firewall, the API and bastion load balancers. */
+  const EDGE = new Set(['SecurityGroup', 'SecurityGroupRule', 'NetworkLoadBalancer', 'TargetGroup', 'NetworkLoadBalancerListener']);
+  let plan: Plan;
+  beforeAll(async () => {
+    const aws = testAws();
+    await buildKopsPrivateEdge(aws.clients);
+    const parsed = parseManifests(readFileSync(new URL('../fixtures/kops/kops-private.yaml', import.meta.url), 'utf8'), 'kops-private.yaml');
+    const cluster = parsed.objects.find((o): o is Cluster => o.kind === 'Cluster')!;
+    const igs = parsed.objects.filter((o): o is InstanceGroup => o.kind === 'InstanceGroup');
+    const cs = new Clientset(openStateStore(`memory://adopt-private-${aws.account}`));
+    await cs.createCluster(cluster, igs, { sshPublicKeys: [KEY] });
+    const { region: _region, ...awsOpts } = aws.options;
+    plan = (await updateCluster({ clientset: cs, clusterName: PRIVATE_CLUSTER, aws: awsOpts })).plan;
+  }, 120_000);
+
+  it('replaces and deletes nothing, and finds every group, rule, load balancer, target group and listener kops made', () => {
+    expect(plan.changes.filter((c) => c.action === 'replace' || c.action === 'delete').map((c) => `${c.action} ${c.key}`)).toEqual([]);
+    expect(plan.changes.filter((c) => c.action === 'create' && EDGE.has(c.key.slice(0, c.key.indexOf('/')))).map((c) => c.key)).toEqual([]);
+    const unchanged = new Set(plan.unchanged);
+    for (const key of [
+      `SecurityGroup/bastion.${PRIVATE_CLUSTER}`,
+      `SecurityGroup/bastion-elb.${PRIVATE_CLUSTER}`,
+      `NetworkLoadBalancer/bastion.${PRIVATE_CLUSTER}`,
+      `NetworkLoadBalancerListener/bastion.${PRIVATE_CLUSTER}-22`,
+      `SecurityGroupRule/from-bastion-elb.${PRIVATE_CLUSTER}-ingress-tcp-22to22-bastion.${PRIVATE_CLUSTER}`,
+      `SecurityGroupRule/from-nodes.${PRIVATE_CLUSTER}-ingress-4-0to0-masters.${PRIVATE_CLUSTER}`,
+      `NetworkLoadBalancer/api.${PRIVATE_CLUSTER}`,
+    ]) {
+      expect(unchanged.has(key), key).toBe(true);
+    }
+  });
+
+  it('only tags the path-MTU rules kops left untagged', () => {
+    const edge = plan.changes.filter((c) => EDGE.has(c.key.slice(0, c.key.indexOf('/'))));
+    expect(edge.map((c) => `${c.action} ${c.key}: ${c.fields.map((f) => f.field).join(',')}`).sort()).toEqual(
+      ['api-elb', 'bastion-elb', 'bastion-elb', 'bastion-elb', 'bastion-elb']
+        .map((g, i) => `update SecurityGroupRule/from-${['203.0.113.0/24', '172.20.0.0/21', '172.20.8.0/21', '172.20.16.0/21', '203.0.113.0/24'][i]}-ingress-icmp-3to4-${g}.${PRIVATE_CLUSTER}: tags`)
+        .sort(),
+    );
   });
 });

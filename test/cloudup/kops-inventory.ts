@@ -58,14 +58,50 @@ export const KOPS_NAMES = {
   kopsControllerTargetGroup: awsResourceName32(CLUSTER, 'kops-controller'),
 } as const;
 
-/** kops's `CloudTags(name)`: the ownership tags and Name. */
+/** kops's `CloudTags(name)` for a cluster: the ownership tags and Name. */
+export function kopsCloudTags(cluster: string, name: string, extra: Record<string, string> = {}): { Key: string; Value: string }[] {
+  return Object.entries({ KubernetesCluster: cluster, [`kubernetes.io/cluster/${cluster}`]: 'owned', Name: name, ...extra }).map(([Key, Value]) => ({ Key, Value }));
+}
+
 function cloudTags(name: string, extra: Record<string, string> = {}): { Key: string; Value: string }[] {
-  return Object.entries({ KubernetesCluster: CLUSTER, [`kubernetes.io/cluster/${CLUSTER}`]: 'owned', Name: name, ...extra }).map(([Key, Value]) => ({ Key, Value }));
+  return kopsCloudTags(CLUSTER, name, extra);
 }
 
 /** kops's rule name (awsmodel/firewall.go generateName). */
 function ruleName(src: string, direction: 'ingress' | 'egress', proto: string, from: number, to: number, dst: string): string {
   return `from-${src}-${direction}-${proto}-${from}to${to}-${dst}`;
+}
+
+export type KopsRule = (group: string, direction: 'ingress' | 'egress', proto: string, from: number, to: number, peer: string, tagged?: boolean) => Promise<void>;
+
+/**
+ * Authorizes a rule as kops does: `ids` maps group names to ids (a peer that is a group name is a
+ * group), tagged with the cluster's tags and Name = kops's generated name unless `tagged` is false
+ * (kops adds its path-MTU rules with c.AddTask, untagged). Egress rules are to a CIDR, all traffic.
+ */
+export function kopsRules(ec2: AwsClients['ec2'], cluster: string, ids: Readonly<Record<string, string>>, labels: Readonly<Record<string, string>> = {}): KopsRule {
+  return async (group, direction, proto, from, to, peer, tagged = true) => {
+    const p: IpPermission = { IpProtocol: proto };
+    // kops sends no ports for IP-in-IP (4); the emulator fails on that, and -1/-1 means the same on AWS.
+    if (proto === '4') Object.assign(p, { FromPort: -1, ToPort: -1 });
+    else if (proto !== '-1') Object.assign(p, { FromPort: from, ToPort: to });
+    if (ids[peer]) p.UserIdGroupPairs = [{ GroupId: ids[peer] }];
+    else if (peer.includes(':')) p.Ipv6Ranges = [{ CidrIpv6: peer }];
+    else p.IpRanges = [{ CidrIp: peer }];
+    const all = proto === '-1' || proto === '4';
+    const name = direction === 'ingress' ? ruleName(peer, direction, proto === '-1' ? 'all' : proto, all ? 0 : from, all ? 0 : to, group) : ruleName(group, direction, 'all', 0, 0, peer);
+    const TagSpecifications = tagged ? tagSpec('security-group-rule', kopsCloudTags(cluster, name, labels)) : undefined;
+    if (direction === 'egress') await ec2.send(new AuthorizeSecurityGroupEgressCommand({ GroupId: ids[group], IpPermissions: [p], TagSpecifications }));
+    else await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: ids[group], IpPermissions: [p], TagSpecifications }));
+  };
+}
+
+/** kops's full egress for a group: AWS's default IPv4 rule (which kops adopts and tags) and IPv6. */
+export async function kopsEgress(ec2: AwsClients['ec2'], cluster: string, rule: KopsRule, group: string, groupId: string, labels: Readonly<Record<string, string>> = {}): Promise<void> {
+  const rules = (await ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }] }))).SecurityGroupRules ?? [];
+  const defaultEgress = rules.find((r) => r.IsEgress && r.CidrIpv4 === '0.0.0.0/0');
+  await ec2.send(new CreateTagsCommand({ Resources: [defaultEgress!.SecurityGroupRuleId!], Tags: kopsCloudTags(cluster, ruleName(group, 'egress', 'all', 0, 0, '0.0.0.0/0'), labels) }));
+  await rule(group, 'egress', '-1', 0, 0, '::/0');
 }
 
 export interface KopsInventory {
@@ -123,24 +159,8 @@ export async function buildKopsMinimal(clients: AwsClients, sshPublicKey: string
   };
   // Rules: AddDirectionalGroupRule tags each with the group's tags and Name = its generated name;
   // the PMTU rules of the load balancer are added with c.AddTask, untagged.
-  const rule = async (group: string, direction: 'ingress' | 'egress', proto: string, from: number, to: number, peer: string, tagged = true) => {
-    const p: IpPermission = { IpProtocol: proto };
-    if (proto !== '-1') Object.assign(p, { FromPort: from, ToPort: to });
-    if (ids[peer]) p.UserIdGroupPairs = [{ GroupId: ids[peer] }];
-    else if (peer.includes(':')) p.Ipv6Ranges = [{ CidrIpv6: peer }];
-    else p.IpRanges = [{ CidrIp: peer }];
-    const name = direction === 'ingress' ? ruleName(peer, direction, proto === '-1' ? 'all' : proto, proto === '-1' ? 0 : from, proto === '-1' ? 0 : to, group) : ruleName(group, direction, 'all', 0, 0, peer);
-    const TagSpecifications = tagged ? tagSpec('security-group-rule', cloudTags(name)) : undefined;
-    if (direction === 'egress') await ec2.send(new AuthorizeSecurityGroupEgressCommand({ GroupId: ids[group], IpPermissions: [p], TagSpecifications }));
-    else await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: ids[group], IpPermissions: [p], TagSpecifications }));
-  };
-  for (const g of [masters, nodes, elb]) {
-    // AWS made the IPv4 egress rule with the group; kops's ipv4 egress task adopts and tags it.
-    const rules = (await ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [ids[g]!] }] }))).SecurityGroupRules ?? [];
-    const defaultEgress = rules.find((r) => r.IsEgress && r.CidrIpv4 === '0.0.0.0/0');
-    await ec2.send(new CreateTagsCommand({ Resources: [defaultEgress!.SecurityGroupRuleId!], Tags: cloudTags(ruleName(g, 'egress', 'all', 0, 0, '0.0.0.0/0')) }));
-    await rule(g, 'egress', '-1', 0, 0, '::/0');
-  }
+  const rule = kopsRules(ec2, CLUSTER, ids);
+  for (const g of [masters, nodes, elb]) await kopsEgress(ec2, CLUSTER, rule, g, ids[g]!);
   await rule(masters, 'ingress', '-1', 0, 0, masters);
   await rule(nodes, 'ingress', '-1', 0, 0, nodes);
   await rule(nodes, 'ingress', '-1', 0, 0, masters);
@@ -290,6 +310,6 @@ export async function buildKopsMinimal(clients: AwsClients, sshPublicKey: string
   return { vpcId, groups: { masters: ids[masters]!, nodes: ids[nodes]!, 'api-elb': ids[elb]! }, loadBalancerArn: lb.LoadBalancerArn! };
 }
 
-function tagSpec(type: 'vpc' | 'internet-gateway' | 'route-table' | 'subnet' | 'security-group' | 'security-group-rule' | 'key-pair' | 'volume' | 'launch-template', tags: { Key: string; Value: string }[]) {
+export function tagSpec(type: 'vpc' | 'internet-gateway' | 'route-table' | 'subnet' | 'security-group' | 'security-group-rule' | 'key-pair' | 'volume' | 'launch-template', tags: { Key: string; Value: string }[]) {
   return [{ ResourceType: type, Tags: tags }];
 }

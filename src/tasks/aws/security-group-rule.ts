@@ -324,6 +324,11 @@ function permission(d: SecurityGroupRuleDesired, refs: RefResolver): IpPermissio
   const p: IpPermission = { IpProtocol: protocol };
   if (protocol === 'tcp' || protocol === 'udp' || protocol === 'icmp' || protocol === 'icmpv6') {
     [p.FromPort, p.ToPort] = normalizePorts(protocol, d.fromPort, d.toPort);
+  } else if (protocol !== '-1') {
+    // Another IP protocol by number (calico's IP-in-IP, 4): AWS allows every port whatever is sent;
+    // -1/-1 says so explicitly, and the emulator fails (HTTP 500) on such a rule without ports.
+    p.FromPort = -1;
+    p.ToPort = -1;
   }
   if (d.cidr !== undefined) p.IpRanges = [{ CidrIp: d.cidr }];
   if (d.ipv6Cidr !== undefined) p.Ipv6Ranges = [{ CidrIpv6: d.ipv6Cidr }];

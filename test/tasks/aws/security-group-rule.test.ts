@@ -210,6 +210,15 @@ describe('SecurityGroupRule', () => {
     expect(() => checkRule('x', { ...task.desired, cidr: '198.51.100.0/24' })).toThrow(/exactly one of cidr, ipv6Cidr, prefixList and sourceGroup/);
   });
 
+  it('authorizes an IP-protocol rule by number (calico\'s IP-in-IP, 4), ports all, and finds it again', async () => {
+    const { ctx, mastersId, refs } = await setup();
+    const ipip = rule({ group: ref('SecurityGroup', MASTERS), direction: 'ingress', protocol: '4', sourceGroup: ref('SecurityGroup', NODES) });
+    expect(ipip.name).toBe(`from-${NODES}-ingress-4-0to0-${MASTERS}`);
+    await expectIdempotent(ctx, securityGroupRuleKind, [ipip], refs);
+    const rules = (await ctx.clients.ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [mastersId] }] }))).SecurityGroupRules ?? [];
+    expect(rules.filter((r) => r.IpProtocol === '4').map((r) => [r.FromPort, r.ToPort])).toEqual([[-1, -1]]);
+  });
+
   it('rejects a rule without exactly one source or without ports, before any call', () => {
     const base = TASKS.ssh.desired;
     expect(() => checkRule('x', { ...base, ipv6Cidr: '::/0' })).toThrow(/exactly one of cidr, ipv6Cidr, prefixList and sourceGroup \(it has 2\)/);
