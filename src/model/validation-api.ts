@@ -17,6 +17,8 @@ export function validateTopologyAndAPI(r: Reporter, clusterName: string, spec: C
   if (dnsType !== 'None' && clusterName.replace(/\.$/, '').endsWith('.k8s.local')) {
     r.err('GossipNotSupported', 'spec.topology.dns.type', 'gossip DNS (a cluster name ending in .k8s.local) was removed in kops 1.37', 'use topology.dns.type: None');
   }
+  const bastionLb = spec.topology?.bastion?.loadBalancer;
+  if (cloud === 'aws' && bastionLb) checkSecurityGroups(r, 'spec.topology.bastion.loadBalancer.additionalSecurityGroups', bastionLb.additionalSecurityGroups);
   const lb = spec.api?.loadBalancer;
   if (dnsType === 'None' && lb == null) {
     r.err('APINotReachable', 'spec.api.loadBalancer', 'with topology.dns.type None the API is reached through a load balancer, and none is set', 'set api.loadBalancer: {type: Public}');
@@ -38,6 +40,9 @@ export function validateTopologyAndAPI(r: Reporter, clusterName: string, spec: C
   }
   if (lb.sslCertificate && lb.class !== 'Network' && cloud === 'aws') {
     r.err('InvalidLoadBalancer', `${path}.sslCertificate`, 'sslCertificate needs a Network load balancer', 'set class: Network');
+  }
+  if (lb.sslPolicy && !lb.sslCertificate) {
+    r.err('InvalidLoadBalancer', `${path}.sslPolicy`, 'sslPolicy is the policy of the TLS listener, which only sslCertificate creates', 'set sslCertificate too, or remove sslPolicy');
   }
   if (cloud === 'aws') checkSecurityGroups(r, `${path}.additionalSecurityGroups`, lb.additionalSecurityGroups);
 }

@@ -86,15 +86,21 @@ describe('update cluster: HA cluster', () => {
     }
   });
 
-  it('opens SSH and the API to the admin CIDR and nodes to masters on every port but etcd\u2019s', async () => {
+  it('opens SSH to the admin CIDR, the API only through its load balancer\u2019s group, and nodes to masters on every port but etcd\u2019s', async () => {
     const groups = await securityGroupsByName(c);
-    expect([...groups.keys()].sort()).toEqual([`masters.${NAME}`, `nodes.${NAME}`]);
+    expect([...groups.keys()].sort()).toEqual([`api-elb.${NAME}`, `masters.${NAME}`, `nodes.${NAME}`]);
     for (const g of groups.values()) expectOwned(g.Tags, NAME, `security group ${g.GroupName}`);
-    const masters = ingressLines(groups.get(`masters.${NAME}`)!, groupNamesById(groups));
+    const names = groupNamesById(groups);
+    const masters = ingressLines(groups.get(`masters.${NAME}`)!, names);
     const nodesSG = `nodes.${NAME}`;
+    const elbSG = `api-elb.${NAME}`;
     expect(masters).toEqual(
-      expect.arrayContaining(['tcp 22-22 0.0.0.0/0', 'tcp 443-443 0.0.0.0/0', `tcp 1-2379 ${nodesSG}`, `tcp 2382-4000 ${nodesSG}`, `tcp 4003-65535 ${nodesSG}`]),
+      expect.arrayContaining(['tcp 22-22 0.0.0.0/0', `tcp 443-443 ${elbSG}`, `tcp 1-2379 ${nodesSG}`, `tcp 2382-4000 ${nodesSG}`, `tcp 4003-65535 ${nodesSG}`]),
     );
+    // The control planes never open 443 to a CIDR: the API is reached through the load balancer.
+    expect(masters.filter((l) => /^tcp \d+-\d+ [0-9a-f.:]+\/\d+$/.test(l) && covers(l.split(' ')[1]!, 443))).toEqual([]);
+    const elb = ingressLines(groups.get(elbSG)!, names);
+    expect(elb).toEqual(expect.arrayContaining(['tcp 443-443 0.0.0.0/0', 'tcp 443-443 ::/0', 'icmp 3-4 0.0.0.0/0', 'icmpv6 -1--1 ::/0', `-1 - ${nodesSG}`]));
     // No tcp rule from the nodes may cover etcd's peer (2380/2381) or client (4001/4002) ports.
     const fromNodes = masters.filter((l) => l.startsWith('tcp ') && l.endsWith(` ${nodesSG}`)).map((l) => l.split(' ')[1]!.split('-').map(Number) as [number, number]);
     for (const port of [2380, 2381, 4001, 4002]) {
@@ -106,3 +112,9 @@ describe('update cluster: HA cluster', () => {
     expect(nodes).toEqual(expect.arrayContaining(['tcp 22-22 0.0.0.0/0']));
   });
 });
+
+/** Whether `from-to` covers `port`. */
+function covers(range: string, port: number): boolean {
+  const [from, to] = range.split('-').map(Number) as [number, number];
+  return from <= port && port <= to;
+}

@@ -1,10 +1,13 @@
 /**
  * update cluster end to end for a private-topology cluster with a bastion in 2 zones: utility
  * subnets, a NAT gateway per zone, private route tables through their zone's NAT, and SSH only
- * through the bastion.
+ * through the bastion and its load balancer.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DescribeAddressesCommand, DescribeNatGatewaysCommand, DescribeRouteTablesCommand, DescribeSubnetsCommand, DescribeVpcsCommand, type Subnet } from '@aws-sdk/client-ec2';
+import { DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeTargetGroupsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { bastionLoadBalancerAwsName } from '../../src/model/aws/api.js';
 import { applyAndConverge, expectOwned, groupNamesById, ingressLines, ownedFilter, securityGroupsByName, setupCluster, tagMap, type E2ECluster } from './update-helpers.js';
 
 const NAME = 'private.example.com';
@@ -63,22 +66,49 @@ describe('update cluster: private topology with a bastion', () => {
     }
   });
 
-  it('allows SSH to masters and nodes only from the bastions group', async () => {
+  it('allows SSH to masters and nodes only from the bastion group, and to the bastion only through its load balancer', async () => {
     const groups = await securityGroupsByName(c);
     const names = groupNamesById(groups);
-    const bastions = `bastions.${NAME}`;
-    expect([...groups.keys()].sort()).toEqual([bastions, `masters.${NAME}`, `nodes.${NAME}`]);
+    const bastion = `bastion.${NAME}`;
+    const bastionElb = `bastion-elb.${NAME}`;
+    // kops's group names.
+    expect([...groups.keys()].sort()).toEqual([`api-elb.${NAME}`, bastionElb, bastion, `masters.${NAME}`, `nodes.${NAME}`]);
+    expect(groups.get(bastion)?.Description).toBe('Security group for bastion');
+    expect(groups.get(bastionElb)?.Description).toBe('Security group for bastion ELB');
     for (const g of groups.values()) expectOwned(g.Tags, NAME, `security group ${g.GroupName}`);
-    expect(ingressLines(groups.get(bastions)!, names)).toEqual(expect.arrayContaining(['tcp 22-22 0.0.0.0/0']));
+    // The bastion: SSH and PMTU ICMP from its load balancer's group only.
+    expect(ingressLines(groups.get(bastion)!, names)).toEqual([`icmp 3-4 ${bastionElb}`, `tcp 22-22 ${bastionElb}`]);
+    // Its load balancer: SSH from sshAccess and the utility subnets, as kops.
+    const elb = ingressLines(groups.get(bastionElb)!, names);
+    const utility = subnets.filter((s) => tagMap(s.Tags)['SubnetType'] === 'Utility').map((s) => s.CidrBlock!);
+    expect(elb).toEqual(expect.arrayContaining(['tcp 22-22 0.0.0.0/0', 'tcp 22-22 ::/0', 'icmp 3-4 0.0.0.0/0', `icmp 3-4 ${bastion}`, ...utility.map((u) => `tcp 22-22 ${u}`)]));
     for (const role of ['masters', 'nodes']) {
       const lines = ingressLines(groups.get(`${role}.${NAME}`)!, names);
-      // tcp rules covering 22 come only from the bastions group (and, to masters, the nodes' 1-2379 rule).
+      // tcp rules covering 22 come only from the bastion group (and, to masters, the nodes' 1-2379 rule).
       const sshSources = lines
         .filter((l) => l.startsWith('tcp ') && covers(l.split(' ')[1]!, 22))
         .map((l) => l.split(' ')[2]);
-      expect(sshSources.filter((s) => s !== `nodes.${NAME}`), role).toEqual([bastions]);
-      expect(lines.filter((l) => !l.startsWith('tcp ') && !l.startsWith('udp ') && !/\.example\.com$/.test(l)), role).toEqual([]);
+      expect(sshSources.filter((s) => s !== `nodes.${NAME}`), role).toEqual([bastion]);
+      expect(lines.filter((l) => !/\.example\.com$/.test(l)), role).toEqual([]);
     }
+  });
+
+  it('puts the bastion behind a load balancer on 22 in the utility subnets, its group registered with the target group', async () => {
+    const elbv2 = c.aws.clients.elbv2;
+    const lbs = (await elbv2.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? [];
+    const lb = lbs.find((l) => l.LoadBalancerName === bastionLoadBalancerAwsName(NAME));
+    expect(lb?.Scheme).toBe('internet-facing');
+    const utility = new Set(subnets.filter((s) => tagMap(s.Tags)['SubnetType'] === 'Utility').map((s) => s.SubnetId));
+    expect(lb?.AvailabilityZones?.map((z) => z.SubnetId).every((id) => utility.has(id))).toBe(true);
+    expect(lb?.AvailabilityZones).toHaveLength(2);
+    const groups = await securityGroupsByName(c);
+    expect(lb?.SecurityGroups).toEqual([groups.get(`bastion-elb.${NAME}`)?.GroupId]);
+    const listeners = (await elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: lb?.LoadBalancerArn }))).Listeners ?? [];
+    expect(listeners.map((l) => `${l.Protocol} ${l.Port}`)).toEqual(['TCP 22']);
+    const tg = (await elbv2.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [listeners[0]?.DefaultActions?.[0]?.TargetGroupArn ?? ''] }))).TargetGroups?.[0];
+    expect([tg?.Protocol, tg?.Port, tg?.TargetGroupName]).toEqual(['TCP', 22, bastionLoadBalancerAwsName(NAME)]);
+    const asg = (await c.aws.clients.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [`bastions.${NAME}`] }))).AutoScalingGroups?.[0];
+    expect(asg?.TargetGroupARNs).toEqual([tg?.TargetGroupArn]);
   });
 });
 

@@ -52,8 +52,8 @@ describe.concurrent('update cluster under injected AWS faults', () => {
     expect(r.applied?.ok).toBe(true);
     expect(rule.fired).toBe(2);
     expect(s.proxy.count({ operation: 'CreateSecurityGroup', injected: true, status: 503 })).toBe(2);
-    // Both security groups (masters, nodes) were created after the throttling.
-    expect(s.proxy.count({ operation: 'CreateSecurityGroup', injected: false, status: 200 })).toBe(2);
+    // The three security groups (masters, nodes, api-elb) were created after the throttling.
+    expect(s.proxy.count({ operation: 'CreateSecurityGroup', injected: false, status: 200 })).toBe(3);
     expect(await s.cs.readCompletedSpec('throttled.example.com')).toBeDefined();
   }, 180_000);
 

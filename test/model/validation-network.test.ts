@@ -125,6 +125,15 @@ describe('topology and the API', () => {
       'spec.api.loadBalancer.additionalSecurityGroups[1]: "web" is not a security group id',
       'spec.api.loadBalancer.additionalSecurityGroups[2]: sg-1 is listed twice',
     ]);
+    expect(errorsOf(cluster((c) => (c.spec.api = { loadBalancer: { sslPolicy: 'ELBSecurityPolicy-2016-08' } })))).toEqual([
+      'spec.api.loadBalancer.sslPolicy: sslPolicy is the policy of the TLS listener, which only sslCertificate creates',
+    ]);
+    expect(errorsOf(cluster((c) => (c.spec.api = { loadBalancer: { sslPolicy: 'ELBSecurityPolicy-2016-08', sslCertificate: 'arn:aws:acm:us-east-1:1:certificate/x' } })))).toEqual([]);
+  });
+
+  it('checks the bastion load balancer\'s additional security groups', () => {
+    const c = cluster((x) => (x.spec.topology = { ...x.spec.topology, bastion: { loadBalancer: { additionalSecurityGroups: ['bastion-extra'] } } }), ['us-east-1a'], { private: true });
+    expect(errorsOf(c)).toEqual(['spec.topology.bastion.loadBalancer.additionalSecurityGroups[0]: "bastion-extra" is not a security group id']);
   });
 });
 

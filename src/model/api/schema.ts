@@ -86,23 +86,29 @@ const topology = obj({
   masters: enumOf('public', 'private'),
   nodes: enumOf('public', 'private'),
   dns: obj({ type: enumOf('Public', 'Private', 'None') }),
-  bastion: obj({ bastionPublicName: str, idleTimeoutSeconds: int }, ['loadBalancer']),
+  // idleTimeoutSeconds configured kops's Classic bastion ELB; a Network Load Balancer has none.
+  bastion: obj({ bastionPublicName: str, loadBalancer: obj({ type: enumOf('Public', 'Internal'), additionalSecurityGroups: strList }) }, ['idleTimeoutSeconds']),
 });
 
 const loadBalancer = obj(
   {
     class: enumOf('Network', 'Classic'),
     type: enumOf('Public', 'Internal'),
-    idleTimeoutSeconds: int,
     crossZoneLoadBalancing: bool,
     additionalSecurityGroups: strList,
     sslCertificate: str,
+    sslPolicy: str,
   },
-  ['securityGroupOverride', 'useForInternalApi', 'sslPolicy', 'subnets', 'accessLog'],
+  // idleTimeoutSeconds is the Classic ELB's (kops ignores it for a Network Load Balancer).
+  ['securityGroupOverride', 'useForInternalApi', 'subnets', 'accessLog', 'idleTimeoutSeconds'],
 );
 
-/** v1alpha2's APISpec is `dns` | `loadBalancer`; `publicName`/`additionalSANs` are kops-ts's (see types.ts). */
-const api = obj({ dns: obj({}), loadBalancer, publicName: str, additionalSANs: strList });
+/**
+ * v1alpha2's APISpec is `dns` | `loadBalancer`; `publicName`/`additionalSANs` are the later API's
+ * (v1alpha3, kops's internal spec). `additionalSANs` names the API certificate's extra names: kops-ts
+ * makes no certificates yet, so it is kept with a warning.
+ */
+const api = obj({ dns: obj({}), loadBalancer, publicName: str }, ['additionalSANs']);
 
 const etcdMember = obj({
   name: str,

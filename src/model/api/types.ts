@@ -51,7 +51,13 @@ export interface TopologySpec {
   masters?: 'public' | 'private';
   nodes?: 'public' | 'private';
   dns?: { type: DNSType };
-  bastion?: { bastionPublicName?: string; idleTimeoutSeconds?: number };
+  bastion?: { bastionPublicName?: string; loadBalancer?: BastionLoadBalancerSpec };
+}
+
+/** The bastion's load balancer (kops's `BastionLoadBalancerSpec`). */
+export interface BastionLoadBalancerSpec {
+  type?: LoadBalancerType;
+  additionalSecurityGroups?: string[];
 }
 
 export type LoadBalancerClass = 'Network' | 'Classic';
@@ -60,17 +66,17 @@ export type LoadBalancerType = 'Public' | 'Internal';
 export interface LoadBalancerAccessSpec {
   class?: LoadBalancerClass;
   type?: LoadBalancerType;
-  idleTimeoutSeconds?: number;
   crossZoneLoadBalancing?: boolean;
   additionalSecurityGroups?: string[];
   sslCertificate?: string;
+  /** The TLS listener's policy (with `sslCertificate`); kops's default `ELBSecurityPolicy-2016-08`. */
+  sslPolicy?: string;
 }
 
 export interface APISpec {
   dns?: Record<string, never>;
   loadBalancer?: LoadBalancerAccessSpec;
   publicName?: string;
-  additionalSANs?: string[];
 }
 
 export interface EtcdMemberSpec {

@@ -2,13 +2,14 @@
  * Per instance group: the image it boots (a find-only `Image` task shared by every group that
  * names it), a launch template (IMDSv2, encrypted root volume, the placeholder user-data) and an
  * autoscaling group, named and tagged as kops does (pkg/model/awsmodel/autoscalinggroup.go).
- * Control planes register with the API target group.
+ * Control planes and API servers register with the API target groups, bastions with the bastion's.
  */
 import { ref, type Val } from '../../tasks/types.js';
 import type { Tags } from '../../tasks/aws/context.js';
-import type { InstanceGroup } from '../api/types.js';
+import type { InstanceGroup, NormalizedRole } from '../api/types.js';
 import type { AwsModelContext } from './context.js';
-import { autoscalingGroupName, iamName, launchTemplateName, roleGroupPrefix, securityGroupName, sshKeyName, subnetTaskName } from './names.js';
+import { roleSecurityGroupName } from './firewall.js';
+import { autoscalingGroupName, iamName, launchTemplateName, roleGroupPrefix, sshKeyName, subnetTaskName } from './names.js';
 import { placeholderUserData } from './user-data.js';
 
 export function sshKeyTaskName(cluster: string, fingerprint: string): string {
@@ -26,7 +27,10 @@ function roleTags(m: AwsModelContext, ig: InstanceGroup): Tags {
   return { ...tags, ...(ig.spec.cloudLabels ?? {}) };
 }
 
-export function buildCompute(m: AwsModelContext, apiTargetGroup: string | undefined): void {
+/** Target groups (task names) the autoscaling groups of each role register with. */
+export type TargetGroupsByRole = Readonly<Partial<Record<NormalizedRole, readonly string[]>>>;
+
+export function buildCompute(m: AwsModelContext, targetGroups: TargetGroupsByRole): void {
   const c = m.name;
   const key = m.input.sshPublicKey;
   const keyTask = key ? sshKeyTaskName(c, key.fingerprint) : undefined;
@@ -56,7 +60,7 @@ export function buildCompute(m: AwsModelContext, apiTargetGroup: string | undefi
         imageId: ref('Image', image),
         instanceType: ig.spec.machineType ?? '',
         iamInstanceProfile: ref('IAMInstanceProfile', iamName(prefix === 'apiservers' ? 'masters' : prefix, c), 'name'),
-        securityGroupIds: [ref('SecurityGroup', securityGroupName(prefix === 'apiservers' ? 'masters' : prefix, c)), ...(ig.spec.additionalSecurityGroups ?? [])] as Val[],
+        securityGroupIds: [ref('SecurityGroup', roleSecurityGroupName(ig, c)), ...(ig.spec.additionalSecurityGroups ?? [])] as Val[],
         ...(keyTask ? { keyName: ref('SSHKey', keyTask, 'name') } : {}),
         userData: placeholderUserData(c, ig, m.cluster.spec.kubernetesVersion ?? ''),
         rootVolume: {
@@ -83,7 +87,7 @@ export function buildCompute(m: AwsModelContext, apiTargetGroup: string | undefi
         minSize: ig.spec.minSize ?? 1,
         maxSize: ig.spec.maxSize ?? ig.spec.minSize ?? 1,
         subnets: (ig.spec.subnets ?? []).map((s) => ref('Subnet', subnetTaskName(s, c))),
-        ...(role === 'ControlPlane' && apiTargetGroup ? { targetGroupArns: [ref('TargetGroup', apiTargetGroup, 'arn')] } : {}),
+        ...((targetGroups[role] ?? []).length > 0 ? { targetGroupArns: (targetGroups[role] ?? []).map((tg) => ref('TargetGroup', tg, 'arn')) } : {}),
         tags,
       },
     });

@@ -1,6 +1,7 @@
 /** The AWS model: a completed spec → the tasks of its cloud resources. Pure. */
 import type { Task } from '../../tasks/types.js';
 import { buildApi } from './api.js';
+import { buildBastion } from './bastion.js';
 import { buildCompute } from './compute.js';
 import { AwsModelContext, type AwsModelInput } from './context.js';
 import { buildEtcdVolumes } from './etcd.js';
@@ -15,8 +16,13 @@ export function buildAwsTasks(input: AwsModelInput): Task[] {
   buildNetwork(m);
   buildFirewall(m);
   buildIam(m);
-  const targetGroup = buildApi(m);
-  buildCompute(m, targetGroup);
+  const api = buildApi(m);
+  const bastionTargetGroup = buildBastion(m, api.dnsZone);
+  buildCompute(m, {
+    ControlPlane: api.controlPlaneTargetGroups,
+    APIServer: api.apiServerTargetGroups,
+    ...(bastionTargetGroup ? { Bastion: [bastionTargetGroup] } : {}),
+  });
   buildEtcdVolumes(m);
   return m.built();
 }

@@ -42,7 +42,11 @@ export { kopsHashString } from './truncate.js';
  * `mycluster.example.com` gives `api-mycluster-example-com-<hash>`.
  */
 export function awsResourceName32(cluster: string, prefix: string): string {
-  return truncateName(`${prefix}-${cluster.replaceAll('.', '-')}`, AWS_NAME_LIMITS.loadBalancer, { alwaysHash: true });
+  // One departure: AWS refuses consecutive hyphens in these names (ValidationError), which kops
+  // produces when the cut falls just after a dash (`kops-controller-demo-k8s--<hash>` for
+  // demo.k8s.local). Such names cannot exist on AWS, so collapsing the dashes changes no name kops
+  // could have created.
+  return truncateName(`${prefix}-${cluster.replaceAll('.', '-')}`, AWS_NAME_LIMITS.loadBalancer, { alwaysHash: true }).replace(/-{2,}/g, '-');
 }
 
 /** The AWS name of the API load balancer (`LBName32("api")`); the task name is `api.<cluster>`. */

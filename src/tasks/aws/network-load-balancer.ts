@@ -1,16 +1,19 @@
 /**
- * `NetworkLoadBalancer`: the API load balancer of a cluster without DNS (kops's default since
- * 1.37), task `NetworkLoadBalancer/api.<cluster>`, AWS name `api-<cluster, dashed, cut>-<hash>`
- * (`apiLoadBalancerAwsName`, kops's `LBName32`).
+ * `NetworkLoadBalancer`: the API load balancer (`NetworkLoadBalancer/api.<cluster>`) and the
+ * bastion's (`bastion.<cluster>`), AWS names `api-<cluster, dashed, cut>-<hash>` and
+ * `bastion-...` (kops's `LBName32`, `awsResourceName32`).
  *
  * As in kops, the `Name` tag identifies the load balancer (the AWS name is only used at creation
  * and is never compared: it cannot change). Scheme and type cannot change in place: a change
- * replaces the load balancer, and making the API internet-facing is flagged as an exposure
- * change. Subnets, security groups, the IP address type, attributes and tags change in place.
+ * replaces the load balancer, and making it internet-facing is flagged as an exposure change.
+ * Security groups are set at creation (kops: `api-elb.<cluster>` plus the spec's additional
+ * groups); AWS cannot add security groups to a Network Load Balancer created without any, nor
+ * remove them all from one created with some, so that change (`securityGroupsAttached`) is a
+ * replacement, while a different set of groups is `SetSecurityGroups` in place. Subnets, the IP
+ * address type, attributes (cross-zone, access logs) and tags change in place.
  *
- * kops forces cross-zone load balancing on when nodes bootstrap through the load balancer
- * (`UsesLoadBalancerForKopsController`); here it defaults to on.
- */
+ * `crossZoneLoadBalancing` defaults to on here; the model builders always set it (kops forces it on
+ * when nodes reach kops-controller through the API load balancer, else the spec's value, default off). */
 import {
   AddTagsCommand,
   CreateLoadBalancerCommand,

@@ -1,6 +1,7 @@
 /**
  * `SecurityGroupRule`: one rule of a security group, with exactly one source (or, for egress,
- * destination): an IPv4 CIDR, an IPv6 CIDR or another group. Task names are kops's
+ * destination): an IPv4 CIDR, an IPv6 CIDR, an AWS managed prefix list (`pl-...`, kops's
+ * `SetCidrOrPrefix`) or another group. Task names are kops's
  * (`securityGroupRuleName`), e.g. `from-0.0.0.0/0-ingress-tcp-22to22-masters.<cluster>`.
  *
  * Rules are immutable: any change is a replacement (revoke, then authorize); only tags change in
@@ -42,9 +43,11 @@ export interface SecurityGroupRuleDesired {
   /** tcp/udp: the port range (required). icmp: type and code (unset = all). Others: ignored. */
   readonly fromPort?: number;
   readonly toPort?: number;
-  /** Exactly one of the three: */
+  /** Exactly one of the four: */
   readonly cidr?: string;
   readonly ipv6Cidr?: string;
+  /** A managed prefix list id (`pl-...`). */
+  readonly prefixList?: string;
   readonly sourceGroup?: Val<string>;
   readonly tags: Tags;
 }
@@ -89,12 +92,13 @@ interface RuleKey {
   readonly toPort: number;
   readonly cidr?: string | undefined;
   readonly ipv6Cidr?: string | undefined;
+  readonly prefixList?: string | undefined;
   readonly sourceGroup?: string | undefined;
 }
 
 /** The natural key of a rule as one string. */
 function naturalKey(r: RuleKey): string {
-  return [r.groupId, r.direction, r.protocol, r.fromPort, r.toPort, r.cidr ?? '', r.ipv6Cidr ?? '', r.sourceGroup ?? ''].join('|');
+  return [r.groupId, r.direction, r.protocol, r.fromPort, r.toPort, r.cidr ?? '', r.ipv6Cidr ?? '', r.sourceGroup ?? '', r.prefixList ?? ''].join('|');
 }
 
 function toActual(r: SecurityGroupRule): SecurityGroupRuleActual {
@@ -178,7 +182,7 @@ async function listRules(ctx: AwsTaskContext, tasks: readonly Task<SecurityGroup
 function keyOf(d: SecurityGroupRuleDesired, groupId: string, sourceGroup: string | undefined): string {
   const protocol = normalizeProtocol(d.protocol);
   const [fromPort, toPort] = normalizePorts(protocol, d.fromPort, d.toPort);
-  return naturalKey({ groupId, direction: d.direction, protocol, fromPort, toPort, cidr: d.cidr, ipv6Cidr: d.ipv6Cidr, sourceGroup });
+  return naturalKey({ groupId, direction: d.direction, protocol, fromPort, toPort, cidr: d.cidr, ipv6Cidr: d.ipv6Cidr, prefixList: d.prefixList, sourceGroup });
 }
 
 /** At find time: `undefined` when a group it names does not exist (yet), so nor can the rule. */
@@ -191,7 +195,7 @@ function desiredKey(d: SecurityGroupRuleDesired, groupIds: ReadonlyMap<string, s
 
 function matchTasks(tasks: readonly Task<SecurityGroupRuleDesired>[], listing: RuleListing): Map<string, SecurityGroupRuleActual> {
   const byKey = new Map<string, SecurityGroupRuleActual>();
-  for (const r of listing.rules) if (!r.prefixList && !byKey.has(naturalKey(r))) byKey.set(naturalKey(r), r);
+  for (const r of listing.rules) if (!byKey.has(naturalKey(r))) byKey.set(naturalKey(r), r);
   const found = new Map<string, SecurityGroupRuleActual>();
   const claimed = new Set<string>();
   for (const t of tasks) {
@@ -227,6 +231,7 @@ export const securityGroupRuleKind: TaskKind<SecurityGroupRuleDesired, SecurityG
     toPort: { mode: 'replace' },
     cidr: { mode: 'replace', security: 'ingress' },
     ipv6Cidr: { mode: 'replace', security: 'ingress' },
+    prefixList: { mode: 'replace', security: 'ingress' },
     sourceGroup: { mode: 'replace', security: 'ingress' },
     tags: { compare: 'tags' },
   },
@@ -247,6 +252,7 @@ export const securityGroupRuleKind: TaskKind<SecurityGroupRuleDesired, SecurityG
       toPort,
       cidr: d.cidr,
       ipv6Cidr: d.ipv6Cidr,
+      prefixList: d.prefixList,
       sourceGroup: d.sourceGroup === undefined ? undefined : refs.resolve(d.sourceGroup),
       tags: d.tags,
     };
@@ -260,6 +266,7 @@ export const securityGroupRuleKind: TaskKind<SecurityGroupRuleDesired, SecurityG
     toPort: a.toPort,
     cidr: a.cidr,
     ipv6Cidr: a.ipv6Cidr,
+    prefixList: a.prefixList,
     sourceGroup: a.sourceGroup,
     tags: a.tags,
   }),
@@ -298,8 +305,8 @@ const GONE = new Set(['InvalidPermission.NotFound', 'InvalidSecurityGroupRuleId.
 /** kops's CheckChanges, before any call: one source, ports where the protocol needs them. */
 export function checkRule(name: string, d: SecurityGroupRuleDesired): void {
   const problems: string[] = [];
-  const sources = [d.cidr, d.ipv6Cidr, d.sourceGroup].filter((s) => s !== undefined).length;
-  if (sources !== 1) problems.push(`it needs exactly one of cidr, ipv6Cidr and sourceGroup (it has ${sources})`);
+  const sources = [d.cidr, d.ipv6Cidr, d.prefixList, d.sourceGroup].filter((s) => s !== undefined).length;
+  if (sources !== 1) problems.push(`it needs exactly one of cidr, ipv6Cidr, prefixList and sourceGroup (it has ${sources})`);
   const protocol = normalizeProtocol(d.protocol);
   if (protocol === 'tcp' || protocol === 'udp') {
     if (d.fromPort === undefined || d.toPort === undefined) problems.push(`protocol ${protocol} needs fromPort and toPort`);
@@ -317,9 +324,15 @@ function permission(d: SecurityGroupRuleDesired, refs: RefResolver): IpPermissio
   const p: IpPermission = { IpProtocol: protocol };
   if (protocol === 'tcp' || protocol === 'udp' || protocol === 'icmp' || protocol === 'icmpv6') {
     [p.FromPort, p.ToPort] = normalizePorts(protocol, d.fromPort, d.toPort);
+  } else if (protocol !== '-1') {
+    // Another IP protocol by number (calico's IP-in-IP, 4): AWS allows every port whatever is sent;
+    // -1/-1 says so explicitly, and the emulator fails (HTTP 500) on such a rule without ports.
+    p.FromPort = -1;
+    p.ToPort = -1;
   }
   if (d.cidr !== undefined) p.IpRanges = [{ CidrIp: d.cidr }];
   if (d.ipv6Cidr !== undefined) p.Ipv6Ranges = [{ CidrIpv6: d.ipv6Cidr }];
+  if (d.prefixList !== undefined) p.PrefixListIds = [{ PrefixListId: d.prefixList }];
   if (d.sourceGroup !== undefined) p.UserIdGroupPairs = [{ GroupId: refs.known(d.sourceGroup) }];
   return p;
 }

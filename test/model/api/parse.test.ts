@@ -124,6 +124,19 @@ describe('the field schema', () => {
     expect(r.objects[0]!.spec).toMatchObject({ kubeAPIServer: { oidcIssuerURL: 'https://x', auditLogMaxAge: 3 } });
   });
 
+  it('acts on the load balancer\'s sslPolicy and the bastion\'s load balancer; warns that idle timeouts (Classic ELB only) and additionalSANs (no certificates yet) are not', () => {
+    const r = parseManifests(
+      `${CLUSTER}  api:\n    additionalSANs: [k8s.example.com]\n    loadBalancer:\n      sslPolicy: ELBSecurityPolicy-2016-08\n      idleTimeoutSeconds: 300\n  topology:\n    bastion:\n      idleTimeoutSeconds: 120\n      loadBalancer:\n        type: Internal\n        additionalSecurityGroups: [sg-1]\n`,
+    );
+    expect(r.diagnostics.map(formatDiagnostic)).toEqual([
+      'warning: spec.api.additionalSANs: a kops field that kops-ts does not act on yet; kept as is',
+      'warning: spec.api.loadBalancer.idleTimeoutSeconds: a kops field that kops-ts does not act on yet; kept as is',
+      'warning: spec.topology.bastion.idleTimeoutSeconds: a kops field that kops-ts does not act on yet; kept as is',
+    ]);
+    const typo = parseManifests(`${CLUSTER}  topology:\n    bastion:\n      loadBalancer:\n        typ: Internal\n`);
+    expect(typo.diagnostics.map((d) => `${d.path}: ${d.hint}`)).toEqual(['spec.topology.bastion.loadBalancer.typ: did you mean "type"?']);
+  });
+
   it('still catches misspellings inside kops structs it does not act on', () => {
     const r = parseManifests(`${CLUSTER}  networking:\n    cilium:\n      enableNodeport: true\n  kubelet:\n    maxPod: 3\n`);
     expect(r.diagnostics.map((d) => `${d.path}: ${d.hint}`)).toEqual([

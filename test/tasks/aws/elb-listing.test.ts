@@ -27,10 +27,20 @@ describe('kops names for ELBv2 resources', () => {
         const n = awsResourceName32(cluster, prefix);
         expect(n.length).toBeLessThanOrEqual(32);
         expect(n).toMatch(/-[0-9a-v]{6}$/);
-        // The readable part is the dashed name, cut to 25 characters; nothing else changes it.
-        expect(n.slice(0, -7)).toBe(`${prefix}-${cluster.replaceAll('.', '-')}`.slice(0, 25));
+        expect(n).not.toContain('--');
+        // The readable part is the dashed name, cut to 25 characters; only runs of dashes (which
+        // AWS refuses) are collapsed.
+        expect(`${n.slice(0, -7)}-`.replace(/-{2,}/g, '-')).toBe(`${`${prefix}-${cluster.replaceAll('.', '-')}`.slice(0, 25)}-`.replace(/-{2,}/g, '-'));
       }),
     );
+  });
+
+  it('never gives AWS a name with consecutive hyphens (AWS refuses them; kops would send one)', () => {
+    // kops: 'kops-controller-demo-k8s-' + '-' + hash.
+    expect(awsResourceName32('demo.k8s.local', 'kops-controller')).toBe(`kops-controller-demo-k8s-${kopsHashString('kops-controller-demo-k8s-local')}`);
+    expect(awsResourceName32('demo.k8s.local', 'kops-controller')).not.toContain('--');
+    // Names kops can create are unchanged.
+    expect(awsResourceName32('mycluster.example.com', 'bastion')).toBe('bastion-mycluster-example-o8elkm');
   });
 
   it('hashes with FNV-1a into base32hex like kops\'s HashString', () => {

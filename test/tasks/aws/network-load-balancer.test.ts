@@ -6,6 +6,7 @@ import {
   DescribeLoadBalancersCommand,
   ModifyLoadBalancerAttributesCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { CreateSecurityGroupCommand } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import { apiLoadBalancerAwsName } from '../../../src/tasks/aws/elb-listing.js';
 import { networkLoadBalancerKind, type NetworkLoadBalancerDesired } from '../../../src/tasks/aws/network-load-balancer.js';
@@ -126,6 +127,23 @@ describe('NetworkLoadBalancer', () => {
     expect(after.securityGroups).toEqual([net.securityGroup]);
     const all = (await ctx.clients.elbv2.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? [];
     expect(all.map((l) => l.LoadBalancerArn)).toEqual([after.arn]);
+  });
+
+  it('adds a security group to a load balancer created with one in place (SetSecurityGroups), keeping its ARN', async () => {
+    const ctx = awsTestContext(CLUSTER);
+    const net = await makeNetwork(ctx);
+    const { outputs } = await expectIdempotent(ctx, networkLoadBalancerKind, [nlbTask(net)], netRefs(net));
+    const arn = outputs[`NetworkLoadBalancer/api.${CLUSTER}`]?.arn ?? '';
+    const extra = (await ctx.clients.ec2.send(new CreateSecurityGroupCommand({ VpcId: net.vpcId, GroupName: 'users-extra', Description: 'extra' }))).GroupId ?? '';
+    const wider = nlbTask(net, { securityGroups: [ref('SecurityGroup', `api-elb.${CLUSTER}`), extra] });
+    const plan = await planKind(nextRun(ctx), networkLoadBalancerKind, [wider], netRefs(net));
+    expect(plan[0]?.action).toBe('update');
+    expect(plan[0]?.fields.map((f) => f.field)).toEqual(['securityGroups']);
+    ctx.aws.counter.reset();
+    await expectIdempotent(nextRun(ctx), networkLoadBalancerKind, [wider], netRefs(net));
+    expect(ctx.aws.counter.counts.get('elbv2:SetSecurityGroupsCommand')).toBe(1);
+    const lb = (await ctx.clients.elbv2.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [arn] }))).LoadBalancers?.[0];
+    expect([...(lb?.SecurityGroups ?? [])].sort()).toEqual([net.securityGroup, extra].sort());
   });
 
   it('sees drift behind its back (attribute changed, tag overwritten, load balancer deleted) and restores it', async () => {

@@ -1,5 +1,6 @@
 import {
   AuthorizeSecurityGroupIngressCommand,
+  CreateManagedPrefixListCommand,
   CreateSecurityGroupCommand,
   CreateVpcCommand,
   DescribeSecurityGroupRulesCommand,
@@ -28,7 +29,7 @@ type RuleSpec = Omit<SecurityGroupRuleDesired, 'tags'>;
 /** A rule task named and tagged as kops's firewall builder does (group tags + Name). */
 function rule(d: RuleSpec): Task<SecurityGroupRuleDesired> {
   const groupName = isRef(d.group) ? d.group.name : d.group;
-  const peer = d.sourceGroup !== undefined ? (isRef(d.sourceGroup) ? d.sourceGroup.name : d.sourceGroup) : (d.cidr ?? d.ipv6Cidr ?? '');
+  const peer = d.sourceGroup !== undefined ? (isRef(d.sourceGroup) ? d.sourceGroup.name : d.sourceGroup) : (d.cidr ?? d.ipv6Cidr ?? d.prefixList ?? '');
   const name = securityGroupRuleName({ ...d, groupName, peer });
   return { kind: 'SecurityGroupRule', name, desired: { ...d, tags: { Name: name, ...ownershipTags(C) } } };
 }
@@ -192,9 +193,35 @@ describe('SecurityGroupRule', () => {
     expect(String(change?.fields.find((f) => f.field === 'group')?.after)).toBe('(known after apply)');
   });
 
+  it('allows from a managed prefix list (kops\'s SetCidrOrPrefix): authorized, found again, and a hand-made twin adopted', async () => {
+    const { ctx, mastersId, refs } = await setup();
+    const pl = await ctx.clients.ec2.send(new CreateManagedPrefixListCommand({ PrefixListName: 'office', AddressFamily: 'IPv4', MaxEntries: 5, Entries: [{ Cidr: '198.51.100.0/24' }] }));
+    const id = pl.PrefixList!.PrefixListId!;
+    const task = rule({ group: ref('SecurityGroup', MASTERS), direction: 'ingress', protocol: 'tcp', fromPort: 443, toPort: 443, prefixList: id });
+    expect(task.name).toBe(`from-${id}-ingress-tcp-443to443-${MASTERS}`);
+    const plan = await planKind(ctx, securityGroupRuleKind, [task], refs);
+    expect([plan[0]?.action, plan[0]?.security]).toEqual(['create', ['ingress']]);
+    await expectIdempotent(ctx, securityGroupRuleKind, [task], refs);
+    const rules = (await ctx.clients.ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [mastersId] }] }))).SecurityGroupRules ?? [];
+    expect(rules.filter((r) => r.PrefixListId === id).map((r) => [r.FromPort, r.ToPort, r.CidrIpv4])).toEqual([[443, 443, undefined]]);
+    // The same rule for a CIDR is a different rule: the prefix-list one does not satisfy it.
+    const cidr = rule({ group: ref('SecurityGroup', MASTERS), direction: 'ingress', protocol: 'tcp', fromPort: 443, toPort: 443, cidr: '198.51.100.0/24' });
+    expect((await planKind(nextRun(ctx), securityGroupRuleKind, [task, cidr], refs)).map((c) => c.action)).toEqual(['noop', 'create']);
+    expect(() => checkRule('x', { ...task.desired, cidr: '198.51.100.0/24' })).toThrow(/exactly one of cidr, ipv6Cidr, prefixList and sourceGroup/);
+  });
+
+  it('authorizes an IP-protocol rule by number (calico\'s IP-in-IP, 4), ports all, and finds it again', async () => {
+    const { ctx, mastersId, refs } = await setup();
+    const ipip = rule({ group: ref('SecurityGroup', MASTERS), direction: 'ingress', protocol: '4', sourceGroup: ref('SecurityGroup', NODES) });
+    expect(ipip.name).toBe(`from-${NODES}-ingress-4-0to0-${MASTERS}`);
+    await expectIdempotent(ctx, securityGroupRuleKind, [ipip], refs);
+    const rules = (await ctx.clients.ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [mastersId] }] }))).SecurityGroupRules ?? [];
+    expect(rules.filter((r) => r.IpProtocol === '4').map((r) => [r.FromPort, r.ToPort])).toEqual([[-1, -1]]);
+  });
+
   it('rejects a rule without exactly one source or without ports, before any call', () => {
     const base = TASKS.ssh.desired;
-    expect(() => checkRule('x', { ...base, ipv6Cidr: '::/0' })).toThrow(/exactly one of cidr, ipv6Cidr and sourceGroup \(it has 2\)/);
+    expect(() => checkRule('x', { ...base, ipv6Cidr: '::/0' })).toThrow(/exactly one of cidr, ipv6Cidr, prefixList and sourceGroup \(it has 2\)/);
     expect(() => checkRule('x', { ...base, fromPort: undefined })).toThrow(KopsError);
     expect(() => checkRule('x', { ...base, fromPort: 30, toPort: 20 })).toThrow(/fromPort 30 is above toPort 20/);
     expect(() => checkRule('x', TASKS.masterToNode.desired)).not.toThrow();
