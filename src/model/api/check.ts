@@ -87,6 +87,9 @@ export function checkValue(value: unknown, shape: FieldShape, path: string, ctx:
     case 'removed':
       out.push(error('RemovedField', shape.reason, { ...where, hint: shape.hint }));
       return;
+    case 'ignored':
+      out.push(warning('FieldIgnoredByKops', shape.reason, { ...where, hint: shape.hint }));
+      return;
     case 'string':
       if (typeof value !== 'string') wrong(EXPECTED.string);
       return;

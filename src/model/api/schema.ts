@@ -38,7 +38,12 @@ export type FieldShape =
   /** An object kops-ts acts on by its presence; contents are kops's, kept, one warning if any. */
   | { readonly t: 'presence' }
   /** A kops field that kops (and so kops-ts) no longer supports: an error with the reason. */
-  | { readonly t: 'removed'; readonly reason: string; readonly hint: string };
+  | { readonly t: 'removed'; readonly reason: string; readonly hint: string }
+  /**
+   * Not a field of kops's v1alpha2 API, but found in manifests kops accepts: kops's decoder drops
+   * unknown fields silently, so it ignores it. kops-ts ignores it too, keeps it, and says so.
+   */
+  | { readonly t: 'ignored'; readonly reason: string; readonly hint: string };
 
 export type ObjectShape = Extract<FieldShape, { t: 'object' }>;
 
@@ -53,6 +58,11 @@ const kops: FieldShape = { t: 'kops' };
 const presence: FieldShape = { t: 'presence' };
 const enumOf = (...values: string[]): FieldShape => ({ t: 'enum', values });
 const removed = (reason: string, hint = 'remove this field'): FieldShape => ({ t: 'removed', reason, hint });
+const ignoredByKops = (hint = 'remove it: it has no effect in kops or kops-ts'): FieldShape => ({
+  t: 'ignored',
+  reason: "not a field of kops's v1alpha2 API: kops drops it when it reads the manifest, and kops-ts ignores it too; kept as is",
+  hint,
+});
 
 /** An object: `fields` are acted on; `kopsOnly` are kops's fields that are only kept. */
 function obj(fields: Record<string, FieldShape>, kopsOnly: readonly string[] = []): ObjectShape {
@@ -126,6 +136,11 @@ const etcdCluster = obj(
     ]),
     cpuRequest: quantity,
     memoryRequest: quantity,
+    // Found in kops's test manifests at the cluster level; kops has them per member only.
+    type: ignoredByKops('set volumeType on each of etcdMembers'),
+    volumeIops: ignoredByKops('set volumeIops on each of etcdMembers'),
+    volumeThroughput: ignoredByKops('set volumeThroughput on each of etcdMembers'),
+    volumeSize: ignoredByKops('set volumeSize on each of etcdMembers'),
   },
   ['enableEtcdTLS', 'enableTLSAuth', 'leaderElectionTimeout', 'heartbeatInterval', 'image', 'backups'],
 );
@@ -208,6 +223,9 @@ export const CLUSTER_SPEC: ObjectShape = obj(
     gossipConfig: gossipRemoved,
     dnsControllerGossipConfig: gossipRemoved,
     docker: removed('Docker support was removed in Kubernetes 1.24', 'remove this field: kops-ts runs containerd'),
+    // Found in manifests kops accepts (its own tests), but not fields of its API.
+    serviceOIDCProvider: ignoredByKops('for IRSA use serviceAccountIssuerDiscovery (enableAWSOIDCProvider)'),
+    openstackServiceAccount: ignoredByKops(),
     nodeAuthorization: removed('nodeAuthorization was reimplemented in Kubernetes 1.19 and must be empty'),
   },
   CLUSTER_KOPS_ONLY,
@@ -233,7 +251,18 @@ export const INSTANCE_GROUP_SPEC: ObjectShape = obj(
     rootVolumeType: str,
     rootVolumeEncryption: bool,
     /** kops's v1alpha3 spelling of the root volume, accepted as types.ts declares it. */
-    rootVolume: obj({ size: int, type: str, iops: int, throughput: int, encryption: bool, encryptionKey: str }),
+    rootVolume: obj({
+      size: int,
+      type: str,
+      iops: int,
+      throughput: int,
+      encryption: bool,
+      encryptionKey: str,
+      optimization: kops,
+      // In kops's own test manifests, never read by kops (it has rootVolume.iops/throughput).
+      volumeIops: ignoredByKops('use rootVolume.iops (or the flat rootVolumeIops, which kops writes)'),
+      volumeThroughput: ignoredByKops('use rootVolume.throughput (or the flat rootVolumeThroughput, which kops writes)'),
+    }),
     subnets: strList,
     zones: strList,
     associatePublicIp: bool,
