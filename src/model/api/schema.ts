@@ -232,8 +232,7 @@ export const CLUSTER_SPEC: ObjectShape = obj(
 );
 
 const IG_KOPS_ONLY = [
-  'manager', 'autoscale', 'autoscalePriority', 'rootVolumeIops', 'rootVolumeThroughput', 'rootVolumeOptimization',
-  'rootVolumeDeleteOnTermination', 'rootVolumeEncryptionKey', 'volumes', 'volumeMounts', 'hooks', 'maxPrice',
+  'manager', 'autoscale', 'autoscalePriority', 'rootVolumeOptimization', 'rootVolumeDeleteOnTermination', 'volumes', 'volumeMounts', 'hooks', 'maxPrice',
   'spotDurationInMinutes', 'cpuCredits', 'fileAssets', 'tenancy', 'kubelet', 'mixedInstancesPolicy', 'capacityRebalance',
   'additionalUserData', 'suspendProcesses', 'externalLoadBalancers', 'detailedInstanceMonitoring', 'iam',
   'securityGroupOverride', 'instanceProtection', 'sysctlParameters', 'instanceInterruptionBehavior', 'compressUserData',
@@ -249,7 +248,10 @@ export const INSTANCE_GROUP_SPEC: ObjectShape = obj(
     machineType: str,
     rootVolumeSize: int,
     rootVolumeType: str,
+    rootVolumeIops: int,
+    rootVolumeThroughput: int,
     rootVolumeEncryption: bool,
+    rootVolumeEncryptionKey: str,
     /** kops's v1alpha3 spelling of the root volume, accepted as types.ts declares it. */
     rootVolume: obj({
       size: int,

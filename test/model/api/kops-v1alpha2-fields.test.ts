@@ -163,4 +163,23 @@ describe('fields in manifests kops accepts but does not read', () => {
     const cluster = r.objects[0]!.spec as Record<string, unknown>;
     expect(cluster.serviceOIDCProvider).toEqual({ issuerURL: 'https://oidc.example.com/foo' });
   });
+
+  it('acts on the flat root-volume fields kops writes, without a warning', () => {
+    const r = parseManifests(
+      [
+        'apiVersion: kops.k8s.io/v1alpha2',
+        'kind: InstanceGroup',
+        'metadata:',
+        '  name: nodes',
+        'spec:',
+        '  role: Node',
+        '  rootVolumeIops: 4000',
+        '  rootVolumeThroughput: 250',
+        '  rootVolumeEncryption: true',
+        '  rootVolumeEncryptionKey: arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+        '',
+      ].join('\n'),
+    );
+    expect(r.diagnostics).toEqual([]);
+  });
 });

@@ -185,11 +185,11 @@ describe('the field schema', () => {
         'spec.iam.permissionsBoundary',
         'InstanceGroup/nodes-spot spec.mixedInstancesPolicy',
         'InstanceGroup/nodes-warm spec.warmPool',
-        'InstanceGroup/control-plane-us-east-1a spec.rootVolumeIops',
       ]),
     );
     // Fields kops-ts acts on are not warned about.
     expect(paths.some((p) => /\.(networkCIDR|subnets\[0\]\.cidr|etcdClusters\[0\]\.manager\.backupRetentionDays|kubelet\.anonymousAuth)$/.test(p))).toBe(false);
+    expect(paths.some((p) => /spec\.rootVolume(Iops|Throughput|EncryptionKey)$/.test(p))).toBe(false);
   });
 });
 
