@@ -23,6 +23,10 @@ import {
   KINDNET_FIELDS,
   KUBELET_FIELDS,
   KUBEROUTER_FIELDS,
+  KUBE_APISERVER_FIELDS,
+  KUBE_CONTROLLER_MANAGER_FIELDS,
+  KUBE_PROXY_FIELDS,
+  KUBE_SCHEDULER_FIELDS,
 } from './schema-kops-fields.js';
 
 export type FieldShape =
@@ -150,9 +154,10 @@ const networking = obj(
   {
     kubenet: obj({}),
     cni: obj({}, CNI_FIELDS),
-    calico: obj({}, CALICO_FIELDS),
-    cilium: obj({}, CILIUM_FIELDS),
-    flannel: obj({}, FLANNEL_FIELDS),
+    // The options `create cluster` writes are validated and stored for the node bootstrap.
+    calico: obj({ bpfEnabled: bool }, CALICO_FIELDS),
+    cilium: obj({ enableNodePort: bool, etcdManaged: bool, ipam: enumOf('hostscope', 'kubernetes', 'crd', 'eni') }, CILIUM_FIELDS),
+    flannel: obj({ backend: enumOf('vxlan', 'udp') }, FLANNEL_FIELDS),
     kindnet: obj({}, KINDNET_FIELDS),
     amazonvpc: obj({}, AMAZONVPC_FIELDS),
     kuberouter: obj({}, KUBEROUTER_FIELDS),
@@ -169,6 +174,14 @@ const networking = obj(
 
 const kubelet = obj({ anonymousAuth: bool, featureGates: strMap }, KUBELET_FIELDS);
 
+/**
+ * The component configs: what `create cluster` writes (kube-proxy off with a replacing CNI, the
+ * feature gates of `--kubernetes-feature-gates`) is validated and stored for the node bootstrap;
+ * the rest is kops's, kept with a warning each.
+ */
+const kubeProxy = obj({ enabled: bool, featureGates: strMap }, KUBE_PROXY_FIELDS);
+const withFeatureGates = (kopsOnly: readonly string[]) => obj({ featureGates: strMap }, kopsOnly);
+
 const gossipRemoved = removed(
   'gossip DNS support was removed in kops 1.37',
   'remove this field; use topology.dns.type: None (a load balancer for the API) or a hosted DNS zone',
@@ -177,8 +190,8 @@ const gossipRemoved = removed(
 const CLUSTER_KOPS_ONLY = [
   'addons', 'containerRuntime', 'masterInternalName', 'additionalNetworkCIDRs', 'secretStore', 'keyStore', 'configStore',
   'additionalSans', 'clusterDNSDomain', 'egressProxy', 'isolateMasters', 'updatePolicy', 'externalPolicies',
-  'additionalPolicies', 'fileAssets', 'containerd', 'kubeDNS', 'kubeAPIServer', 'kubeControllerManager',
-  'cloudControllerManager', 'kubeScheduler', 'kubeProxy', 'masterKubelet', 'cloudConfig', 'externalDns', 'ntp', 'packages',
+  'additionalPolicies', 'fileAssets', 'containerd', 'kubeDNS', 'cloudControllerManager', 'masterKubelet', 'externalDns',
+  'ntp', 'packages',
   'nodeTerminationHandler', 'nodeProblemDetector', 'metricsServer', 'certManager', 'awsLoadBalancerController',
   'authentication', 'hooks', 'assets', 'encryptionConfig', 'DisableSubnetTags', 'target', 'useHostCertificates',
   'sysctlParameters', 'clusterAutoscaler', 'warmPool', 'serviceAccountIssuerDiscovery', 'snapshotController', 'karpenter',
@@ -211,6 +224,12 @@ export const CLUSTER_SPEC: ObjectShape = obj(
     nodePortAccess: strList,
     etcdClusters: { t: 'array', of: etcdCluster },
     kubelet,
+    kubeProxy,
+    kubeAPIServer: withFeatureGates(KUBE_APISERVER_FIELDS),
+    kubeControllerManager: withFeatureGates(KUBE_CONTROLLER_MANAGER_FIELDS),
+    kubeScheduler: withFeatureGates(KUBE_SCHEDULER_FIELDS),
+    // GCE's `create cluster` writes `cloudConfig: {}`; anything in it is kops's, kept, one warning.
+    cloudConfig: presence,
     networking,
     api,
     authorization: obj({ rbac: obj({}), alwaysAllow: obj({}) }),
