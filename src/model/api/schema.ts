@@ -37,8 +37,8 @@ export type FieldShape =
   | { readonly t: 'map'; readonly of: FieldShape }
   /** A string, or (kops's v1alpha3 spelling) an object: e.g. `cloudProvider: aws` or `{aws: {}}`. */
   | { readonly t: 'stringOrObject'; readonly string: FieldShape; readonly object: FieldShape }
-  /** A kops field kops-ts does not act on: any value, kept, one warning. */
-  | { readonly t: 'kops' }
+  /** A kops field kops-ts does not act on: any value, kept, one warning (with `reason` if given). */
+  | { readonly t: 'kops'; readonly reason?: string }
   /** An object kops-ts acts on by its presence; contents are kops's, kept, one warning if any. */
   | { readonly t: 'presence' }
   /** A kops field that kops (and so kops-ts) no longer supports: an error with the reason. */
@@ -96,9 +96,13 @@ const subnet = obj(
   ['publicIP', 'additionalRoutes'],
 );
 
+/** A kops field that kops itself no longer reads: kept, with a warning saying so. */
+const unreadByKops = (reason: string): FieldShape => ({ t: 'kops', reason });
+
 const topology = obj({
-  masters: enumOf('public', 'private'),
-  nodes: enumOf('public', 'private'),
+  // v1alpha2 still has them, but kops's conversion drops them: the instance groups' subnets decide.
+  masters: unreadByKops("deprecated: kops no longer reads it (each instance group's subnets decide where it runs), nor does kops-ts; kept as is"),
+  nodes: unreadByKops("deprecated: kops no longer reads it (each instance group's subnets decide where it runs), nor does kops-ts; kept as is"),
   dns: obj({ type: enumOf('Public', 'Private', 'None') }),
   bastion: obj({ bastionPublicName: str, idleTimeoutSeconds: int }, ['loadBalancer']),
 });

@@ -182,4 +182,13 @@ describe('fields in manifests kops accepts but does not read', () => {
     );
     expect(r.diagnostics).toEqual([]);
   });
+
+  it("warns that topology.masters/nodes are read by neither kops nor kops-ts (kops's conversion drops them)", () => {
+    const r = parseManifests('apiVersion: kops.k8s.io/v1alpha2\nkind: Cluster\nmetadata:\n  name: t.example.com\nspec:\n  topology:\n    masters: public\n    nodes: private\n');
+    expect(r.diagnostics.map((d) => `${d.severity} ${d.path}: ${d.summary}`)).toEqual([
+      "warning spec.topology.masters: deprecated: kops no longer reads it (each instance group's subnets decide where it runs), nor does kops-ts; kept as is",
+      "warning spec.topology.nodes: deprecated: kops no longer reads it (each instance group's subnets decide where it runs), nor does kops-ts; kept as is",
+    ]);
+    expect((r.objects[0]!.spec as { topology?: unknown }).topology).toEqual({ masters: 'public', nodes: 'private' });
+  });
 });
