@@ -83,6 +83,8 @@ describe('update cluster: instance-group fields on the emulator', () => {
     expect(tags).toMatchObject({
       'k8s.io/cluster-autoscaler/node-template/taint/dedicated': 'gpu:NoSchedule',
       'k8s.io/cluster-autoscaler/node-template/taint/spot': ':PreferNoSchedule',
+      // The role's node labels, as kops advertises them (pkg/nodelabels), with an empty value.
+      'k8s.io/cluster-autoscaler/node-template/label/node-role.kubernetes.io/node': '',
     });
     const lt = (await defaultVersions(c)).get(`${NODES}.${NAME}`);
     const instanceTags = tagMap(lt?.LaunchTemplateData?.TagSpecifications?.find((s) => s.ResourceType === 'instance')?.Tags);

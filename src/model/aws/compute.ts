@@ -13,7 +13,7 @@ import type { Tags } from '../../tasks/aws/context.js';
 import type { InstanceGroup } from '../api/types.js';
 import type { AwsModelContext } from './context.js';
 import { autoscalingGroupName, iamName, roleGroupPrefix, securityGroupName, subnetTaskName } from './names.js';
-import { NODE_TEMPLATE_LABEL, taintTag } from './autoscaler-tags.js';
+import { NODE_TEMPLATE_LABEL, roleNodeLabels, taintTag } from './autoscaler-tags.js';
 import { effectiveRootVolume } from './root-volume.js';
 import { placeholderUserData } from './user-data.js';
 
@@ -32,7 +32,8 @@ function roleTags(m: AwsModelContext, ig: InstanceGroup): Tags {
   else if (role === 'Bastion') tags['k8s.io/role/bastion'] = '1';
   else if (role === 'APIServer') tags['k8s.io/role/apiserver'] = '1';
   else tags['k8s.io/role/node'] = '1';
-  for (const [k, v] of Object.entries(ig.spec.nodeLabels ?? {})) tags[`${NODE_TEMPLATE_LABEL}${k}`] ??= v;
+  const labels = { ...roleNodeLabels(role), ...(ig.spec.nodeLabels ?? {}) };
+  for (const [k, v] of Object.entries(labels)) tags[`${NODE_TEMPLATE_LABEL}${k}`] ??= v;
   // Two taints with one key (different effects) share the tag: the last one wins, as in kops.
   const taints = new Map((ig.spec.taints ?? []).map(taintTag).filter((t): t is [string, string] => t !== undefined));
   for (const [k, v] of taints) tags[k] ??= v;
