@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseManifests } from '../../../src/model/api/parse.js';
+import { toYaml } from '../../../src/model/api/serialize.js';
 import { CLUSTER_SPEC, INSTANCE_GROUP_SPEC, type FieldShape, type ObjectShape } from '../../../src/model/api/schema.js';
 
 const FIXTURE = new URL('../../fixtures/kops/v1alpha2-fields.txt', import.meta.url);
@@ -190,5 +191,14 @@ describe('fields in manifests kops accepts but does not read', () => {
       "warning spec.topology.nodes: deprecated: kops no longer reads it (each instance group's subnets decide where it runs), nor does kops-ts; kept as is",
     ]);
     expect((r.objects[0]!.spec as { topology?: unknown }).topology).toEqual({ masters: 'public', nodes: 'private' });
+  });
+
+  it("reads kops's old API group kops/v1alpha2 as kops does, with a warning, and writes it back as kops.k8s.io", () => {
+    const r = parseManifests('apiVersion: kops/v1alpha2\nkind: InstanceGroup\nmetadata:\n  name: nodes\nspec:\n  role: Node\n', 'old.yaml');
+    expect(r.diagnostics.map((d) => `${d.severity} ${d.code} ${d.path}: ${d.summary}`)).toEqual([
+      "warning LegacyAPIVersion apiVersion: apiVersion kops/v1alpha2 is kops's old name for kops.k8s.io/v1alpha2; read as such",
+    ]);
+    expect(r.objects[0]!.apiVersion).toBe('kops.k8s.io/v1alpha2');
+    expect(toYaml(r.objects)).toMatch(/^apiVersion: kops\.k8s\.io\/v1alpha2\n/);
   });
 });
