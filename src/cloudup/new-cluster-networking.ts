@@ -54,3 +54,20 @@ export function networkingSpec(mode: string): Record<string, Record<string, unkn
       return { [mode]: {} };
   }
 }
+
+/**
+ * kops's `create cluster`, after `--set`: Calico's eBPF data plane replaces kube-proxy (and from
+ * Calico 3.31 binds kube-proxy's health port), so a spec that turns it on gets
+ * `kubeProxy.enabled: false` unless it says otherwise (cmd/kops/create_cluster.go). A spec that
+ * keeps kube-proxy on is then refused by validation, as kops refuses it.
+ */
+export function disableKubeProxyForCalicoBPF(spec: Record<string, unknown>): void {
+  const networking = spec.networking as { calico?: { bpfEnabled?: unknown } } | undefined;
+  if (networking?.calico?.bpfEnabled !== true) return;
+  const current = spec.kubeProxy ?? {};
+  // A kubeProxy that is not an object is the user's mistake, left for the schema check to name.
+  if (typeof current !== 'object' || Array.isArray(current)) return;
+  const kubeProxy = current as Record<string, unknown>;
+  if (kubeProxy.enabled === undefined || kubeProxy.enabled === null) kubeProxy.enabled = false;
+  spec.kubeProxy = kubeProxy;
+}

@@ -12,7 +12,7 @@ import type { EventSink } from '../events.js';
 import { completeCluster } from '../model/completion.js';
 import { validateCluster } from '../model/validation.js';
 import { buildAwsTasks } from '../model/aws/index.js';
-import { normalizeRole, type InstanceGroup, type NormalizedRole } from '../model/api/types.js';
+import { cloudProviderOf, normalizeRole, type InstanceGroup, type NormalizedRole } from '../model/api/types.js';
 import type { Clientset } from '../statestore/clientset.js';
 import { forceUnlock, withClusterLock } from '../statestore/lock.js';
 import { parseStateStoreURL } from '../statestore/open.js';
@@ -82,6 +82,13 @@ async function prepare(o: UpdateClusterOptions): Promise<Prepared> {
   let completed = completeCluster(cluster, igs);
   const diags = validateCluster(completed.cluster, completed.instanceGroups, previous ? { previous: previous.object } : {});
   if (hasErrors(diags)) throw invalidSpec(diags);
+  const cloud = cloudProviderOf(completed.cluster.spec);
+  if (cloud !== 'aws') {
+    throw new KopsError('UnsupportedCloud', `update cluster builds AWS clusters only; ${o.clusterName} is on ${cloud}`, {
+      hint: 'its spec is validated and stored (create, edit, get), but kops-ts cannot apply it yet',
+      exitCode: 2,
+    });
+  }
   const region = regionOfCluster(completed.cluster);
   const clients = new AwsClients({ region, ...(o.aws ?? {}) });
   const pre = await awsPreflight(clients, completed.cluster, completed.instanceGroups);

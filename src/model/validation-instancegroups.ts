@@ -3,6 +3,10 @@ import { LABEL_CLUSTER_NAME, normalizeRole, type ClusterSpec, type InstanceGroup
 import { checkSecurityGroups } from './validation-api.js';
 import { checkCloudLabels, checkRollingUpdate } from './validation-rules.js';
 import { igPath, isDnsLabel, regionOfZone, type Reporter } from './validation-util.js';
+import { NODE_TEMPLATE_LABEL, NODE_TEMPLATE_TAINT, taintTag } from './aws/autoscaler-tags.js';
+import { GP3_BASELINE_IOPS, GP3_BASELINE_THROUGHPUT, PROVISIONED_IOPS_MINIMUM, specRootVolume } from './aws/root-volume.js';
+
+const AWS_TAG_KEY_LIMIT = 128;
 
 /** kops: `standard`, `gp3`, `gp2`, `io1`, `io2` (st1 and sc1 cannot be boot volumes). */
 const AWS_ROOT_VOLUME_TYPES = ['gp3', 'gp2', 'io1', 'io2', 'standard'];
@@ -70,20 +74,7 @@ function validatePlacement(r: Reporter, spec: ClusterSpec, ig: InstanceGroup, at
 }
 
 function validateMachine(r: Reporter, s: InstanceGroupSpec, at: (f: string) => string, cloud: string | undefined): void {
-  const nested = s.rootVolume != null;
-  const size = nested ? s.rootVolume!.size : s.rootVolumeSize;
-  const type = nested ? s.rootVolume!.type : s.rootVolumeType;
-  const sizePath = at(nested ? 'spec.rootVolume.size' : 'spec.rootVolumeSize');
-  const typePath = at(nested ? 'spec.rootVolume.type' : 'spec.rootVolumeType');
-  if (nested && (s.rootVolumeSize != null || s.rootVolumeType != null || s.rootVolumeEncryption != null)) {
-    r.err('ConflictingFields', at('spec.rootVolume'), 'the root volume is given twice (rootVolume and rootVolumeSize/Type/Encryption)', 'keep one spelling; kops writes rootVolumeSize, rootVolumeType, rootVolumeEncryption');
-  }
-  if (size != null && size <= 0) r.err('InvalidVolume', sizePath, `root volume size ${size} must be greater than 0`, 'give a size in GiB');
-  if (cloud === 'aws' && type != null && !AWS_ROOT_VOLUME_TYPES.includes(type)) {
-    r.err('InvalidVolume', typePath, `${type} cannot be a root volume`, `use one of ${AWS_ROOT_VOLUME_TYPES.join(', ')}`);
-  }
-  if (nested && s.rootVolume!.iops != null && s.rootVolume!.iops < 0) r.err('InvalidVolume', at('spec.rootVolume.iops'), 'IOPS cannot be negative');
-  if (nested && s.rootVolume!.throughput != null && s.rootVolume!.throughput < 0) r.err('InvalidVolume', at('spec.rootVolume.throughput'), 'throughput cannot be negative');
+  validateRootVolume(r, s, at, cloud);
   const hop = s.instanceMetadata?.httpPutResponseHopLimit;
   if (hop != null && (hop < 1 || hop > 64)) r.err('InvalidInstanceMetadata', at('spec.instanceMetadata.httpPutResponseHopLimit'), `${hop} is not between 1 and 64`, 'use 1 (pods cannot reach instance credentials) or a small number');
   if (cloud === 'aws') checkSecurityGroups(r, at('spec.additionalSecurityGroups'), s.additionalSecurityGroups);
@@ -95,5 +86,59 @@ function validateMachine(r: Reporter, s: InstanceGroupSpec, at: (f: string) => s
   });
   for (const key of Object.keys(s.nodeLabels ?? {})) {
     if (key.split('/').length > 2) r.err('InvalidNodeLabel', at(`spec.nodeLabels["${key}"]`), `node label ${key} has more than one /`, 'use prefix/name or name');
+  }
+  if (cloud === 'aws') checkAutoscalerTags(r, s, at);
+}
+
+/** AWS tag keys are at most 128 characters: the autoscaler's node-template tags must fit. */
+function checkAutoscalerTags(r: Reporter, s: InstanceGroupSpec, at: (f: string) => string): void {
+  const tooLong = (key: string) => key.length > AWS_TAG_KEY_LIMIT;
+  for (const key of Object.keys(s.nodeLabels ?? {})) {
+    if (tooLong(`${NODE_TEMPLATE_LABEL}${key}`)) {
+      r.err('LabelTooLongForTag', at(`spec.nodeLabels["${key}"]`), `node label ${key} is too long for its autoscaler tag ${NODE_TEMPLATE_LABEL}${key} (AWS tag keys are at most ${AWS_TAG_KEY_LIMIT} characters)`, `shorten the label key to at most ${AWS_TAG_KEY_LIMIT - NODE_TEMPLATE_LABEL.length} characters`);
+    }
+  }
+  (s.taints ?? []).forEach((t, i) => {
+    const tag = taintTag(t);
+    if (tag && tooLong(tag[0])) {
+      r.err('TaintTooLongForTag', at(`spec.taints[${i}]`), `taint key of ${t} is too long for its autoscaler tag (AWS tag keys are at most ${AWS_TAG_KEY_LIMIT} characters)`, `shorten the taint key to at most ${AWS_TAG_KEY_LIMIT - NODE_TEMPLATE_TAINT.length} characters`);
+    }
+  });
+}
+
+/**
+ * The root volume, in whichever spelling: one spelling only, sizes and rates not negative, an AWS
+ * type that can boot. What kops silently drops is named in a warning: IOPS on a type without
+ * provisioned IOPS, throughput on anything but gp3, a KMS key on an unencrypted volume.
+ */
+function validateRootVolume(r: Reporter, s: InstanceGroupSpec, at: (f: string) => string, cloud: string | undefined): void {
+  const v = specRootVolume(s);
+  const sizePath = at(v.nested ? 'spec.rootVolume.size' : 'spec.rootVolumeSize');
+  const typePath = at(v.nested ? 'spec.rootVolume.type' : 'spec.rootVolumeType');
+  const flat = [s.rootVolumeSize, s.rootVolumeType, s.rootVolumeIops, s.rootVolumeThroughput, s.rootVolumeEncryption, s.rootVolumeEncryptionKey];
+  if (v.nested && flat.some((f) => f != null)) {
+    r.err('ConflictingFields', at('spec.rootVolume'), 'the root volume is given twice (rootVolume and the flat rootVolume* fields)', 'keep one spelling; kops writes the flat fields: rootVolumeSize, rootVolumeType, rootVolumeIops, rootVolumeThroughput, rootVolumeEncryption, rootVolumeEncryptionKey');
+  }
+  if (v.size != null && v.size <= 0) r.err('InvalidVolume', sizePath, `root volume size ${v.size} must be greater than 0`, 'give a size in GiB');
+  if (cloud === 'aws' && v.type != null && !AWS_ROOT_VOLUME_TYPES.includes(v.type)) {
+    r.err('InvalidVolume', typePath, `${v.type} cannot be a root volume`, `use one of ${AWS_ROOT_VOLUME_TYPES.join(', ')}`);
+  }
+  if (v.iops != null && v.iops < 0) r.err('InvalidVolume', at(v.path.iops), 'IOPS cannot be negative', 'give the IOPS, or leave it out for the type\'s default');
+  if (v.throughput != null && v.throughput < 0) r.err('InvalidVolume', at(v.path.throughput), 'throughput cannot be negative', 'give MiB/s, or leave it out for the type\'s default');
+  if (v.encryptionKey === '') r.err('InvalidVolume', at(v.path.encryptionKey), 'the KMS key is empty', 'give a KMS key id, ARN or alias, or remove the field');
+  if (cloud !== 'aws' || v.type == null || !AWS_ROOT_VOLUME_TYPES.includes(v.type)) return;
+  if (v.iops != null && v.iops > 0 && !['gp3', 'io1', 'io2'].includes(v.type)) {
+    r.warn('RootVolumeFieldIgnored', at(v.path.iops), `${v.type} volumes have no provisioned IOPS; ignored, as kops ignores it`, 'remove it, or use gp3, io1 or io2');
+  } else if (v.iops != null && v.iops > 0) {
+    const floor = v.type === 'gp3' ? GP3_BASELINE_IOPS : PROVISIONED_IOPS_MINIMUM;
+    if (v.iops < floor) r.warn('RootVolumeRaised', at(v.path.iops), `${v.iops} IOPS is below ${v.type}'s ${floor}; ${floor} is used, as kops does`, `set ${floor} or more`);
+  }
+  if (v.throughput != null && v.throughput > 0 && v.type !== 'gp3') {
+    r.warn('RootVolumeFieldIgnored', at(v.path.throughput), `only gp3 volumes take a throughput; ignored for ${v.type}, as kops ignores it`, 'remove it, or use gp3');
+  } else if (v.throughput != null && v.throughput > 0 && v.throughput < GP3_BASELINE_THROUGHPUT) {
+    r.warn('RootVolumeRaised', at(v.path.throughput), `${v.throughput} MiB/s is below gp3's ${GP3_BASELINE_THROUGHPUT}; ${GP3_BASELINE_THROUGHPUT} is used, as kops does`, `set ${GP3_BASELINE_THROUGHPUT} or more`);
+  }
+  if (v.encryptionKey && v.encryption === false) {
+    r.warn('RootVolumeFieldIgnored', at(v.path.encryptionKey), 'the volume is not encrypted, so its KMS key is not used (as kops)', 'remove the key, or turn encryption on');
   }
 }

@@ -95,4 +95,16 @@ function validateNetworking(r: Reporter, spec: ClusterSpec, cloud: string | unde
       r.err('UnsupportedNetworking', path, 'GCE IP-alias networking runs on GCE only', 'use cilium or calico');
     }
   }
+  validateCNIOptions(r, spec, cloud);
+}
+
+/** kops's rules for the CNI options kops-ts types (those `create cluster` writes). */
+function validateCNIOptions(r: Reporter, spec: ClusterSpec, cloud: string | undefined): void {
+  const n = spec.networking ?? {};
+  // kops: Calico's eBPF data plane replaces kube-proxy (and binds its health port).
+  const kubeProxy = (spec as { kubeProxy?: { enabled?: boolean } }).kubeProxy;
+  if (n.calico?.bpfEnabled === true && kubeProxy?.enabled !== false) {
+    r.err('KubeProxyWithCalicoBPF', 'spec.kubeProxy.enabled', 'calico in BPF mode (spec.networking.calico.bpfEnabled: true) requires kube-proxy to be disabled', 'set spec.kubeProxy.enabled: false (create cluster --set networking.calico.bpfEnabled=true does this)');
+  }
+  if (n.cilium?.ipam === 'eni' && cloud !== 'aws') r.err('UnsupportedNetworking', 'spec.networking.cilium.ipam', "Cilium's ENI IPAM runs on AWS only", 'remove ipam, or use cloudProvider aws');
 }

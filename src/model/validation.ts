@@ -17,6 +17,7 @@ import { validateNetwork } from './validation-network.js';
 import { checkCloudLabels, checkRollingUpdate } from './validation-rules.js';
 import { validateSubnets } from './validation-subnets.js';
 import { validateKubernetesVersion } from './validation-version.js';
+import { DEFAULT_CHANNEL } from './defaults.js';
 import { isDnsSubdomain, reporter, type Reporter } from './validation-util.js';
 
 export { parseKubernetesVersion } from './kubernetes-version.js';
@@ -42,6 +43,7 @@ export function validateCluster(cluster: Cluster, instanceGroups: readonly Insta
   const cloud = validateCloud(r, spec);
   if (cloud === 'aws') validateAwsNameLength(r, name);
   validateKubernetesVersion(r, spec.kubernetesVersion, opts.previous?.spec?.kubernetesVersion);
+  validateChannel(r, spec.channel);
   const ranges = validateNetwork(r, spec, cloud);
   validateSubnets(r, spec, cloud, ranges);
   validateTopologyAndAPI(r, name, spec, cloud);
@@ -53,6 +55,15 @@ export function validateCluster(cluster: Cluster, instanceGroups: readonly Insta
     r.err('UnsupportedField', 'spec.iam.legacy', 'legacy IAM permissions are no longer supported, as in kops', 'set iam.legacy: false (instances get only the permissions they need)');
   }
   return r.out;
+}
+
+/**
+ * kops-ts's defaults (Kubernetes version, images, etcd versions) are those of kops's stable
+ * channel; another channel (alpha, or a URL) is kept but its defaults are not used: say so.
+ */
+function validateChannel(r: Reporter, channel: string | undefined): void {
+  if (channel == null || channel === DEFAULT_CHANNEL) return;
+  r.warn('ChannelNotUsed', 'spec.channel', `kops-ts knows only the ${DEFAULT_CHANNEL} channel; the defaults of ${JSON.stringify(channel)} are not used (${DEFAULT_CHANNEL}'s are)`, `set channel: ${DEFAULT_CHANNEL}, or set kubernetesVersion and each instance group's image yourself`);
 }
 
 /** kops: a DNS-1123 subdomain; kops-ts also wants a dot, as resource names and DNS records are built from it. */

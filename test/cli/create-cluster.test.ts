@@ -65,6 +65,24 @@ describe('kops-ts create cluster', () => {
     expect(objs.find((o) => o.spec.role === 'Master')!.spec.machineType).toBe('m5.large');
   });
 
+  it("turns kube-proxy off for Calico's eBPF data plane, as kops's create cluster does, and warns about nothing", async () => {
+    const calico = ['create', 'cluster', '--name', 'calico-bpf.example.com', '--zones', 'us-east-1a', '--networking', 'calico', '--dry-run', '-o', 'yaml'];
+    const r = await cli([...calico, '--set', 'cluster.spec.networking.calico.bpfEnabled=true']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    const cluster = parseManifests(r.stdout).objects[0]!.spec as Record<string, unknown>;
+    // kops's tests/integration/create_cluster/calico_bpf writes exactly these two.
+    expect(cluster.networking).toEqual({ calico: { bpfEnabled: true } });
+    expect(cluster.kubeProxy).toEqual({ enabled: false });
+    // Without BPF, kube-proxy is left alone (kops writes no kubeProxy for plain calico).
+    const plain = parseManifests((await cli(calico)).stdout).objects[0]!.spec as Record<string, unknown>;
+    expect(plain.kubeProxy).toBeUndefined();
+    // Turning kube-proxy back on is refused, as kops refuses it.
+    const on = await cli([...calico, '--set', 'cluster.spec.networking.calico.bpfEnabled=true', '--set', 'cluster.spec.kubeProxy.enabled=true']);
+    expect(on.code).toBe(2);
+    expect(on.stderr).toMatch(/^error: spec\.kubeProxy\.enabled: calico in BPF mode \(spec\.networking\.calico\.bpfEnabled: true\) requires kube-proxy to be disabled/m);
+  });
+
   it.each([
     [['--network-cidr', '10.0.0.0/33'], /^error: --network-cidr: 10.0.0.0\/33 is not a valid CIDR: pass an IPv4 network such as 10.0.0.0\/16$/m, 2],
     [['--set', 'spec.netwrokCIDR=10.0.0.0/16'], /^error: spec.netwrokCIDR: unknown field.*networkCIDR/m, 2],

@@ -20,7 +20,7 @@ describe('create -f, get -o yaml, replace -f', () => {
       const b = back.find((x) => x.kind === o.kind && x.metadata.name === o.metadata.name)!;
       expect(b.spec).toEqual(o.spec);
     }
-    if (name === 'kops-fields') expect(created.stderr).toContain('warning: spec.kubeAPIServer: a kops field that kops-ts does not act on yet');
+    if (name === 'kops-fields') expect(created.stderr).toContain('warning: spec.kubeAPIServer.auditLogMaxAge: a kops field that kops-ts does not act on yet');
   });
 
   it('refuses an invalid manifest with every problem, one line each, and writes nothing', async () => {

@@ -3,6 +3,7 @@ import { KopsError } from '../../src/diagnostics.js';
 import { newCluster, type NewClusterOptions } from '../../src/cloudup/new-cluster.js';
 import { placeControlPlanes, spread, trimCommonPrefix } from '../../src/cloudup/new-cluster-groups.js';
 import { guessCloudForZone, parseCloudLabels, parseFeatureGates } from '../../src/cloudup/new-cluster-parse.js';
+import { checkObject } from '../../src/model/api/parse.js';
 import type { InstanceGroup } from '../../src/model/api/types.js';
 
 const names = (igs: readonly InstanceGroup[]) => igs.map((g) => g.metadata.name);
@@ -127,6 +128,21 @@ describe('newCluster: the layout kops writes', () => {
     const spec = newCluster({ name: 'x.example.com', zones: ['us-east-1a'], networking: 'calico', featureGates: parseFeatureGates(['A', '+B', '-C']) }).cluster.spec as Record<string, { featureGates?: unknown }>;
     const gates = { A: 'true', B: 'true', C: 'false' };
     for (const c of ['kubelet', 'kubeAPIServer', 'kubeControllerManager', 'kubeProxy', 'kubeScheduler']) expect(spec[c]!.featureGates).toEqual(gates);
+  });
+
+  it.each<[string, Partial<NewClusterOptions>]>([
+    ['the default (cilium)', {}],
+    ['cilium-etcd', { networking: 'cilium-etcd' }],
+    ['cilium-eni', { networking: 'cilium-eni' }],
+    ['flannel', { networking: 'flannel-udp' }],
+    ['kube-router with feature gates', { networking: 'kube-router', featureGates: parseFeatureGates(['A', '-B']) }],
+    ['private calico with a bastion', { networking: 'calico', topology: 'private', bastion: true, dnsZone: 'example.com' }],
+    ['amazonvpc', { networking: 'amazonvpc' }],
+    ['GCE', { zones: ['us-central1-a'], cloud: 'gce', project: 'p' }],
+  ])('writes nothing that warns when the spec is read back: %s', (_what, extra) => {
+    const r = newCluster({ name: 'x.example.com', zones: ['us-east-1a'], ...extra });
+    const diags = [r.cluster, ...r.instanceGroups].flatMap((o) => checkObject(JSON.parse(JSON.stringify(o))).diagnostics);
+    expect(diags.map((d) => `${d.severity} ${d.path}: ${d.summary}`)).toEqual([]);
   });
 
   it('per-role sizes, images, volumes, security groups and public IPs; several sizes give a mixed-instances policy', () => {

@@ -59,9 +59,45 @@ describe('machines', () => {
       'InstanceGroup/v spec.rootVolumeType: st1 cannot be a root volume',
     ]);
     expect(withGroup(ig('v', 'Node', ['us-east-1a'], { rootVolume: { size: 50, type: 'io2', iops: 3000 } }))).toEqual([]);
-    expect(withGroup(ig('v', 'Node', ['us-east-1a'], { rootVolume: { size: 50 }, rootVolumeSize: 60 }))).toEqual([
-      'InstanceGroup/v spec.rootVolume: the root volume is given twice (rootVolume and rootVolumeSize/Type/Encryption)',
+    expect(withGroup(ig('v', 'Node', ['us-east-1a'], { rootVolume: { size: 50 }, rootVolumeIops: 4000 }))).toEqual([
+      'InstanceGroup/v spec.rootVolume: the root volume is given twice (rootVolume and the flat rootVolume* fields)',
     ]);
+    expect(withGroup(ig('v', 'Node', ['us-east-1a'], { rootVolumeIops: -1, rootVolumeThroughput: -5, rootVolumeEncryptionKey: '' }))).toEqual([
+      'InstanceGroup/v spec.rootVolumeIops: IOPS cannot be negative',
+      'InstanceGroup/v spec.rootVolumeThroughput: throughput cannot be negative',
+      'InstanceGroup/v spec.rootVolumeEncryptionKey: the KMS key is empty',
+    ]);
+  });
+
+  it('names what kops drops or raises on the root volume in a warning, in either spelling', () => {
+    const warnings = (g: InstanceGroup) =>
+      validateCluster(userCluster(ZONES), [...userIGs(ZONES), g])
+        .filter((d) => d.severity === 'warning')
+        .map((d) => `${d.code} ${d.path}: ${d.summary}`);
+    expect(warnings(ig('v', 'Node', ['us-east-1a'], { rootVolumeType: 'gp2', rootVolumeIops: 500, rootVolumeThroughput: 200 }))).toEqual([
+      'RootVolumeFieldIgnored InstanceGroup/v spec.rootVolumeIops: gp2 volumes have no provisioned IOPS; ignored, as kops ignores it',
+      'RootVolumeFieldIgnored InstanceGroup/v spec.rootVolumeThroughput: only gp3 volumes take a throughput; ignored for gp2, as kops ignores it',
+    ]);
+    expect(warnings(ig('v', 'Node', ['us-east-1a'], { rootVolume: { type: 'gp3', iops: 1000, throughput: 100 } }))).toEqual([
+      "RootVolumeRaised InstanceGroup/v spec.rootVolume.iops: 1000 IOPS is below gp3's 3000; 3000 is used, as kops does",
+      "RootVolumeRaised InstanceGroup/v spec.rootVolume.throughput: 100 MiB/s is below gp3's 125; 125 is used, as kops does",
+    ]);
+    expect(warnings(ig('v', 'Node', ['us-east-1a'], { rootVolumeType: 'io2', rootVolumeIops: 50, rootVolumeEncryption: false, rootVolumeEncryptionKey: 'alias/ebs' }))).toEqual([
+      "RootVolumeRaised InstanceGroup/v spec.rootVolumeIops: 50 IOPS is below io2's 100; 100 is used, as kops does",
+      'RootVolumeFieldIgnored InstanceGroup/v spec.rootVolumeEncryptionKey: the volume is not encrypted, so its KMS key is not used (as kops)',
+    ]);
+    // What kops-ts itself completes never warns.
+    expect(warnings(ig('v', 'Node', ['us-east-1a'], { rootVolumeIops: 6000, rootVolumeThroughput: 500, rootVolumeEncryptionKey: 'alias/ebs' }))).toEqual([]);
+  });
+
+  it('refuses node labels and taints whose autoscaler tag key would pass AWS\'s 128 characters', () => {
+    const long = `example.com/${'k'.repeat(71)}`; // 83 characters: 46 + 83 = 129
+    expect(withGroup(ig('t', 'Node', ['us-east-1a'], { taints: [`${long}=x:NoSchedule`], nodeLabels: { [long]: 'x' } }))).toEqual([
+      `InstanceGroup/t spec.nodeLabels["${long}"]: node label ${long} is too long for its autoscaler tag k8s.io/cluster-autoscaler/node-template/label/${long} (AWS tag keys are at most 128 characters)`,
+      `InstanceGroup/t spec.taints[0]: taint key of ${long}=x:NoSchedule is too long for its autoscaler tag (AWS tag keys are at most 128 characters)`,
+    ]);
+    const fits = `example.com/${'k'.repeat(70)}`;
+    expect(withGroup(ig('t', 'Node', ['us-east-1a'], { taints: [`${fits}=x:NoSchedule`], nodeLabels: { [fits]: 'x' } }))).toEqual([]);
   });
 
   it('checks instance metadata, security groups, taints and node labels', () => {

@@ -188,3 +188,27 @@ describe('fixtures', () => {
     expect(codes(validateCluster(c, igs))).toEqual(expect.arrayContaining(['UnknownSubnet', 'BastionNeedsPrivateTopology']));
   });
 });
+
+describe('CNI options kops-ts types', () => {
+  it("refuses Calico's eBPF data plane with kube-proxy on (or unset), as kops does", () => {
+    const bpf = (kubeProxy?: { enabled?: boolean }) =>
+      errorsOf(cluster((c) => {
+        c.spec.networking = { calico: { bpfEnabled: true } };
+        if (kubeProxy) (c.spec as Record<string, unknown>).kubeProxy = kubeProxy;
+      }));
+    const refused = 'spec.kubeProxy.enabled: calico in BPF mode (spec.networking.calico.bpfEnabled: true) requires kube-proxy to be disabled';
+    expect(bpf()).toEqual([refused]);
+    expect(bpf({ enabled: true })).toEqual([refused]);
+    expect(bpf({ enabled: false })).toEqual([]);
+  });
+
+  it("refuses Cilium's ENI IPAM off AWS", () => {
+    const gce = userCluster(['us-central1-a']);
+    gce.spec.cloudProvider = 'gce';
+    gce.spec.subnets = [{ name: 'us-central1', region: 'us-central1', type: 'Public' }];
+    gce.spec.networking = { cilium: { ipam: 'eni' } };
+    const igs = [ig('control-plane-us-central1-a', 'Master', ['us-central1'], { zones: ['us-central1-a'] }), ig('nodes', 'Node', ['us-central1'], { zones: ['us-central1-a'] })];
+    expect(errorsOf(gce, igs)).toContain("spec.networking.cilium.ipam: Cilium's ENI IPAM runs on AWS only");
+    expect(errorsOf(cluster((c) => (c.spec.networking = { cilium: { ipam: 'eni' } })))).toEqual([]);
+  });
+});

@@ -8,6 +8,7 @@ import { createClusterSpec, checkSpec, invalidSpec } from '../../cloudup/create-
 import { newCluster, type NewClusterOptions } from '../../cloudup/new-cluster.js';
 import { parseCloudLabels, parseFeatureGates } from '../../cloudup/new-cluster-parse.js';
 import { setFields, unsetFields } from '../../cloudup/set-fields.js';
+import { disableKubeProxyForCalicoBPF } from '../../cloudup/new-cluster-networking.js';
 import { toJson, toYaml } from '../../model/api/serialize.js';
 import type { KopsObject } from '../../model/api/types.js';
 import type { CommandContext } from '../context.js';
@@ -211,6 +212,7 @@ function buildSpec(ctx: CommandContext, name: string, f: Flags): { objects: Kops
   const baseline = new Set(checkSpec(built.cluster, built.instanceGroups, undefined, { schema: true }).map(key));
   if (f.unset?.length) unsetFields(objects, f.unset);
   if (f.set?.length) setFields(objects, f.set);
+  disableKubeProxyForCalicoBPF(built.cluster.spec as Record<string, unknown>);
   const diags = checkSpec(built.cluster, built.instanceGroups, undefined, { schema: true }).filter((d) => d.severity === 'error' || !baseline.has(key(d)));
   if (hasErrors(diags)) throw invalidSpec([...built.warnings, ...diags]);
   return { objects, built, warnings: [...built.warnings, ...diags] };

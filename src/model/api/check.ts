@@ -78,7 +78,7 @@ export function checkValue(value: unknown, shape: FieldShape, path: string, ctx:
   };
   switch (shape.t) {
     case 'kops':
-      out.push(warning('FieldNotActedOn', 'a kops field that kops-ts does not act on yet; kept as is', where));
+      out.push(warning('FieldNotActedOn', shape.reason ?? 'a kops field that kops-ts does not act on yet; kept as is', where));
       return;
     case 'presence':
       if (!isRecord(value)) return wrong(EXPECTED.object);
@@ -86,6 +86,9 @@ export function checkValue(value: unknown, shape: FieldShape, path: string, ctx:
       return;
     case 'removed':
       out.push(error('RemovedField', shape.reason, { ...where, hint: shape.hint }));
+      return;
+    case 'ignored':
+      out.push(warning('FieldIgnoredByKops', shape.reason, { ...where, hint: shape.hint }));
       return;
     case 'string':
       if (typeof value !== 'string') wrong(EXPECTED.string);

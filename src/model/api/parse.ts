@@ -3,7 +3,7 @@
  * problem collected (YAML syntax with its line, apiVersion and kind, unknown fields, types,
  * required fields).
  */
-import { error, hasErrors, type Diagnostic } from '../../diagnostics.js';
+import { error, hasErrors, warning, type Diagnostic } from '../../diagnostics.js';
 import { checkValue, describeValue, type CheckContext } from './check.js';
 import { CLUSTER_SPEC, INSTANCE_GROUP_SPEC, objectShape } from './schema.js';
 import { API_VERSION, KIND_CLUSTER, KIND_INSTANCE_GROUP, type KopsObject } from './types.js';
@@ -34,6 +34,9 @@ export function soundForValidation(diagnostics: readonly Diagnostic[]): boolean 
 }
 
 const SHAPES = { [KIND_CLUSTER]: objectShape(CLUSTER_SPEC), [KIND_INSTANCE_GROUP]: objectShape(INSTANCE_GROUP_SPEC) } as const;
+
+/** The API group kops used before `kops.k8s.io`; kops's codecs still map it. */
+const LEGACY_API_VERSION = 'kops/v1alpha2';
 
 /** kops's other kinds: recognised, so that the error can say what to do with them. */
 const OTHER_KOPS_KINDS = ['Keyset', 'SSHCredential', 'Host'];
@@ -70,6 +73,16 @@ function checkTypeMeta(value: Record<string, unknown>, at: { file?: string }, ou
   const { apiVersion, kind } = value;
   if (apiVersion === undefined || apiVersion === null) {
     out.push(error('MissingField', 'required field is missing', { ...at, path: 'apiVersion', hint: `set apiVersion: ${API_VERSION}` }));
+  } else if (apiVersion === LEGACY_API_VERSION) {
+    // kops still reads its old group name and maps it (pkg/kopscodecs); so does kops-ts.
+    value.apiVersion = API_VERSION;
+    out.push(
+      warning('LegacyAPIVersion', `apiVersion ${LEGACY_API_VERSION} is kops's old name for ${API_VERSION}; read as such`, {
+        ...at,
+        path: 'apiVersion',
+        hint: `write apiVersion: ${API_VERSION} (kops-ts writes it back so)`,
+      }),
+    );
   } else if (apiVersion !== API_VERSION) {
     out.push(
       error('UnsupportedAPIVersion', `apiVersion ${JSON.stringify(apiVersion)} is not supported`, {

@@ -90,3 +90,66 @@ export const KUBEROUTER_FIELDS = [
 export const CNI_FIELDS = [
   'usesSecondaryIP',
 ] as const;
+
+/** KubeProxyConfig (componentconfig.go). */
+export const KUBE_PROXY_FIELDS = [
+  'image', 'cpuRequest', 'cpuLimit', 'memoryRequest', 'memoryLimit', 'logLevel', 'clusterCIDR', 'hostnameOverride',
+  'bindAddress', 'master', 'metricsBindAddress', 'enabled', 'proxyMode', 'ipvsExcludeCidrs', 'ipvsMinSyncPeriod',
+  'ipvsScheduler', 'ipvsSyncPeriod', 'featureGates', 'conntrackMaxPerCore', 'conntrackMin',
+] as const;
+
+/** KubeAPIServerConfig (componentconfig.go). */
+export const KUBE_APISERVER_FIELDS = [
+  'image', 'disableBasicAuth', 'logFormat', 'logLevel', 'cloudProvider', 'compactionInterval', 'securePort',
+  'insecurePort', 'address', 'advertiseAddress', 'bindAddress', 'insecureBindAddress', 'enableBootstrapTokenAuth',
+  'enableAggregatorRouting', 'admissionControl', 'appendAdmissionPlugins', 'enableAdmissionPlugins',
+  'disableAdmissionPlugins', 'admissionControlConfigFile', 'serviceClusterIPRange', 'serviceNodePortRange',
+  'etcdServers', 'etcdServersOverrides', 'etcdCaFile', 'etcdCertFile', 'etcdKeyFile', 'basicAuthFile',
+  'clientCAFile', 'tlsCertFile', 'tlsPrivateKeyFile', 'tlsCipherSuites', 'tlsMinVersion', 'tokenAuthFile',
+  'allowPrivileged', 'apiServerCount', 'runtimeConfig', 'kubeletClientCertificate', 'kubeletCertificateAuthority',
+  'kubeletClientKey', 'anonymousAuth', 'kubeletPreferredAddressTypes', 'storageBackend', 'oidcUsernameClaim',
+  'oidcUsernamePrefix', 'oidcGroupsClaim', 'oidcGroupsPrefix', 'oidcIssuerURL', 'oidcClientID', 'oidcRequiredClaim',
+  'oidcCAFile', 'authenticationConfigFile', 'proxyClientCertFile', 'proxyClientKeyFile', 'auditLogFormat',
+  'auditLogPath', 'auditLogMaxAge', 'auditLogMaxBackups', 'auditLogMaxSize', 'auditPolicyFile',
+  'auditWebhookBatchBufferSize', 'auditWebhookBatchMaxSize', 'auditWebhookBatchMaxWait',
+  'auditWebhookBatchThrottleBurst', 'auditWebhookBatchThrottleEnable', 'auditWebhookBatchThrottleQps',
+  'auditWebhookConfigFile', 'auditWebhookInitialBackoff', 'auditWebhookMode', 'authenticationTokenWebhookConfigFile',
+  'authenticationTokenWebhookCacheTtl', 'authorizationMode', 'authorizationWebhookConfigFile',
+  'authorizationWebhookCacheAuthorizedTtl', 'authorizationWebhookCacheUnauthorizedTtl', 'authorizationRbacSuperUser',
+  'encryptionProviderConfig', 'experimentalEncryptionProviderConfig', 'requestheaderUsernameHeaders',
+  'requestheaderGroupHeaders', 'requestheaderExtraHeaderPrefixes', 'requestheaderClientCAFile',
+  'requestheaderAllowedNames', 'featureGates', 'goawayChance', 'maxRequestsInflight', 'maxMutatingRequestsInflight',
+  'http2MaxStreamsPerConnection', 'etcdQuorumRead', 'requestTimeout', 'storageInitializationTimeout',
+  'minRequestTimeout', 'watchCache', 'watchCacheSizes', 'serviceAccountKeyFile', 'serviceAccountSigningKeyFile',
+  'serviceAccountIssuer', 'additionalServiceAccountIssuers', 'serviceAccountJWKSURI', 'apiAudiences', 'cpuRequest',
+  'cpuLimit', 'memoryRequest', 'memoryLimit', 'eventTTL', 'auditDynamicConfiguration', 'enableProfiling',
+  'enableContentionProfiling', 'corsAllowedOrigins', 'strictTransportSecurityDirectives',
+  'defaultNotReadyTolerationSeconds', 'defaultUnreachableTolerationSeconds', 'deleteCollectionWorkers', 'env',
+] as const;
+
+/** KubeControllerManagerConfig (componentconfig.go). */
+export const KUBE_CONTROLLER_MANAGER_FIELDS = [
+  'master', 'logFormat', 'logLevel', 'serviceAccountPrivateKeyFile', 'image', 'cloudProvider', 'clusterName',
+  'clusterCIDR', 'allocateNodeCIDRs', 'nodeCIDRMaskSize', 'configureCloudRoutes', 'controllers', 'cidrAllocatorType',
+  'rootCAFile', 'leaderElection', 'attachDetachReconcileSyncPeriod', 'disableAttachDetachReconcileSync',
+  'terminatedPodGCThreshold', 'nodeMonitorPeriod', 'nodeMonitorGracePeriod', 'podEvictionTimeout',
+  'useServiceAccountCredentials', 'horizontalPodAutoscalerSyncPeriod', 'horizontalPodAutoscalerDownscaleDelay',
+  'horizontalPodAutoscalerDownscaleStabilization', 'horizontalPodAutoscalerUpscaleDelay',
+  'horizontalPodAutoscalerInitialReadinessDelay', 'horizontalPodAutoscalerCpuInitializationPeriod',
+  'horizontalPodAutoscalerTolerance', 'horizontalPodAutoscalerUseRestClients', 'experimentalClusterSigningDuration',
+  'ClusterSigningDuration', 'featureGates', 'tlsCertFile', 'tlsCipherSuites', 'tlsMinVersion', 'tlsPrivateKeyFile',
+  'minResyncPeriod', 'kubeAPIQPS', 'kubeAPIBurst', 'concurrentDeploymentSyncs', 'concurrentEndpointSyncs',
+  'concurrentNamespaceSyncs', 'concurrentReplicasetSyncs', 'concurrentServiceSyncs', 'concurrentResourceQuotaSyncs',
+  'concurrentServiceaccountTokenSyncs', 'concurrentRcSyncs', 'concurrentHorizontalPodAustoscalerSyncs',
+  'concurrentJobSyncs', 'authenticationKubeconfig', 'authorizationKubeconfig', 'authorizationAlwaysAllowPaths',
+  'externalCloudVolumePlugin', 'endpointUpdatesBatchPeriod', 'endpointSliceUpdatesBatchPeriod', 'enableProfiling',
+  'enableContentionProfiling', 'enableLeaderMigration', 'cpuRequest', 'cpuLimit', 'memoryRequest', 'memoryLimit',
+] as const;
+
+/** KubeSchedulerConfig (componentconfig.go). */
+export const KUBE_SCHEDULER_FIELDS = [
+  'master', 'logFormat', 'logLevel', 'image', 'leaderElection', 'usePolicyConfigMap', 'featureGates',
+  'maxPersistentVolumes', 'qps', 'burst', 'kubeAPIQPS', 'kubeAPIBurst', 'authenticationKubeconfig',
+  'authorizationKubeconfig', 'authorizationAlwaysAllowPaths', 'enableProfiling', 'enableContentionProfiling',
+  'tlsCertFile', 'tlsPrivateKeyFile', 'cpuRequest', 'cpuLimit', 'memoryRequest', 'memoryLimit',
+] as const;

@@ -23,6 +23,10 @@ import {
   KINDNET_FIELDS,
   KUBELET_FIELDS,
   KUBEROUTER_FIELDS,
+  KUBE_APISERVER_FIELDS,
+  KUBE_CONTROLLER_MANAGER_FIELDS,
+  KUBE_PROXY_FIELDS,
+  KUBE_SCHEDULER_FIELDS,
 } from './schema-kops-fields.js';
 
 export type FieldShape =
@@ -33,12 +37,17 @@ export type FieldShape =
   | { readonly t: 'map'; readonly of: FieldShape }
   /** A string, or (kops's v1alpha3 spelling) an object: e.g. `cloudProvider: aws` or `{aws: {}}`. */
   | { readonly t: 'stringOrObject'; readonly string: FieldShape; readonly object: FieldShape }
-  /** A kops field kops-ts does not act on: any value, kept, one warning. */
-  | { readonly t: 'kops' }
+  /** A kops field kops-ts does not act on: any value, kept, one warning (with `reason` if given). */
+  | { readonly t: 'kops'; readonly reason?: string }
   /** An object kops-ts acts on by its presence; contents are kops's, kept, one warning if any. */
   | { readonly t: 'presence' }
   /** A kops field that kops (and so kops-ts) no longer supports: an error with the reason. */
-  | { readonly t: 'removed'; readonly reason: string; readonly hint: string };
+  | { readonly t: 'removed'; readonly reason: string; readonly hint: string }
+  /**
+   * Not a field of kops's v1alpha2 API, but found in manifests kops accepts: kops's decoder drops
+   * unknown fields silently, so it ignores it. kops-ts ignores it too, keeps it, and says so.
+   */
+  | { readonly t: 'ignored'; readonly reason: string; readonly hint: string };
 
 export type ObjectShape = Extract<FieldShape, { t: 'object' }>;
 
@@ -53,6 +62,11 @@ const kops: FieldShape = { t: 'kops' };
 const presence: FieldShape = { t: 'presence' };
 const enumOf = (...values: string[]): FieldShape => ({ t: 'enum', values });
 const removed = (reason: string, hint = 'remove this field'): FieldShape => ({ t: 'removed', reason, hint });
+const ignoredByKops = (hint = 'remove it: it has no effect in kops or kops-ts'): FieldShape => ({
+  t: 'ignored',
+  reason: "not a field of kops's v1alpha2 API: kops drops it when it reads the manifest, and kops-ts ignores it too; kept as is",
+  hint,
+});
 
 /** An object: `fields` are acted on; `kopsOnly` are kops's fields that are only kept. */
 function obj(fields: Record<string, FieldShape>, kopsOnly: readonly string[] = []): ObjectShape {
@@ -82,9 +96,13 @@ const subnet = obj(
   ['publicIP', 'additionalRoutes'],
 );
 
+/** A kops field that kops itself no longer reads: kept, with a warning saying so. */
+const unreadByKops = (reason: string): FieldShape => ({ t: 'kops', reason });
+
 const topology = obj({
-  masters: enumOf('public', 'private'),
-  nodes: enumOf('public', 'private'),
+  // v1alpha2 still has them, but kops's conversion drops them: the instance groups' subnets decide.
+  masters: unreadByKops("deprecated: kops no longer reads it (each instance group's subnets decide where it runs), nor does kops-ts; kept as is"),
+  nodes: unreadByKops("deprecated: kops no longer reads it (each instance group's subnets decide where it runs), nor does kops-ts; kept as is"),
   dns: obj({ type: enumOf('Public', 'Private', 'None') }),
   // idleTimeoutSeconds configured kops's Classic bastion ELB; a Network Load Balancer has none.
   bastion: obj({ bastionPublicName: str, loadBalancer: obj({ type: enumOf('Public', 'Internal'), additionalSecurityGroups: strList }) }, ['idleTimeoutSeconds']),
@@ -132,6 +150,11 @@ const etcdCluster = obj(
     ]),
     cpuRequest: quantity,
     memoryRequest: quantity,
+    // Found in kops's test manifests at the cluster level; kops has them per member only.
+    type: ignoredByKops('set volumeType on each of etcdMembers'),
+    volumeIops: ignoredByKops('set volumeIops on each of etcdMembers'),
+    volumeThroughput: ignoredByKops('set volumeThroughput on each of etcdMembers'),
+    volumeSize: ignoredByKops('set volumeSize on each of etcdMembers'),
   },
   ['enableEtcdTLS', 'enableTLSAuth', 'leaderElectionTimeout', 'heartbeatInterval', 'image', 'backups'],
 );
@@ -141,10 +164,11 @@ const networking = obj(
   {
     kubenet: obj({}),
     cni: obj({}, CNI_FIELDS),
-    // The instance policies act on these two (docs/iam.md); the CNIs' other options are kept.
-    calico: obj({ awsSrcDstCheck: enumOf('Enable', 'Disable', 'DoNothing') }, CALICO_FIELDS),
-    cilium: obj({ ipam: enumOf('hostscope', 'kubernetes', 'crd', 'eni') }, CILIUM_FIELDS),
-    flannel: obj({}, FLANNEL_FIELDS),
+    // The instance policies act on calico's awsSrcDstCheck and cilium's ipam (docs/iam.md); the
+    // options `create cluster` writes are validated and stored for the node bootstrap.
+    calico: obj({ awsSrcDstCheck: enumOf('Enable', 'Disable', 'DoNothing'), bpfEnabled: bool }, CALICO_FIELDS),
+    cilium: obj({ enableNodePort: bool, etcdManaged: bool, ipam: enumOf('hostscope', 'kubernetes', 'crd', 'eni') }, CILIUM_FIELDS),
+    flannel: obj({ backend: enumOf('vxlan', 'udp') }, FLANNEL_FIELDS),
     kindnet: obj({}, KINDNET_FIELDS),
     amazonvpc: obj({}, AMAZONVPC_FIELDS),
     kuberouter: obj({}, KUBEROUTER_FIELDS),
@@ -161,6 +185,14 @@ const networking = obj(
 
 const kubelet = obj({ anonymousAuth: bool, featureGates: strMap }, KUBELET_FIELDS);
 
+/**
+ * The component configs: what `create cluster` writes (kube-proxy off with a replacing CNI, the
+ * feature gates of `--kubernetes-feature-gates`) is validated and stored for the node bootstrap;
+ * the rest is kops's, kept with a warning each.
+ */
+const kubeProxy = obj({ enabled: bool, featureGates: strMap }, KUBE_PROXY_FIELDS);
+const withFeatureGates = (kopsOnly: readonly string[]) => obj({ featureGates: strMap }, kopsOnly);
+
 const gossipRemoved = removed(
   'gossip DNS support was removed in kops 1.37',
   'remove this field; use topology.dns.type: None (a load balancer for the API) or a hosted DNS zone',
@@ -169,8 +201,8 @@ const gossipRemoved = removed(
 const CLUSTER_KOPS_ONLY = [
   'addons', 'containerRuntime', 'masterInternalName', 'additionalNetworkCIDRs', 'secretStore', 'keyStore', 'configStore',
   'additionalSans', 'clusterDNSDomain', 'egressProxy', 'isolateMasters', 'updatePolicy', 'externalPolicies',
-  'additionalPolicies', 'fileAssets', 'containerd', 'kubeDNS', 'kubeAPIServer', 'kubeControllerManager',
-  'cloudControllerManager', 'kubeScheduler', 'kubeProxy', 'masterKubelet', 'cloudConfig', 'externalDns', 'ntp', 'packages',
+  'additionalPolicies', 'fileAssets', 'containerd', 'kubeDNS', 'cloudControllerManager', 'masterKubelet', 'externalDns',
+  'ntp', 'packages',
   'nodeTerminationHandler', 'nodeProblemDetector', 'metricsServer', 'certManager', 'awsLoadBalancerController',
   'authentication', 'hooks', 'assets', 'encryptionConfig', 'DisableSubnetTags', 'target', 'useHostCertificates',
   'sysctlParameters', 'clusterAutoscaler', 'warmPool', 'serviceAccountIssuerDiscovery', 'snapshotController', 'karpenter',
@@ -203,6 +235,12 @@ export const CLUSTER_SPEC: ObjectShape = obj(
     nodePortAccess: strList,
     etcdClusters: { t: 'array', of: etcdCluster },
     kubelet,
+    kubeProxy,
+    kubeAPIServer: withFeatureGates(KUBE_APISERVER_FIELDS),
+    kubeControllerManager: withFeatureGates(KUBE_CONTROLLER_MANAGER_FIELDS),
+    kubeScheduler: withFeatureGates(KUBE_SCHEDULER_FIELDS),
+    // GCE's `create cluster` writes `cloudConfig: {}`; anything in it is kops's, kept, one warning.
+    cloudConfig: presence,
     networking,
     api,
     authorization: obj({ rbac: obj({}), alwaysAllow: obj({}) }),
@@ -214,14 +252,16 @@ export const CLUSTER_SPEC: ObjectShape = obj(
     gossipConfig: gossipRemoved,
     dnsControllerGossipConfig: gossipRemoved,
     docker: removed('Docker support was removed in Kubernetes 1.24', 'remove this field: kops-ts runs containerd'),
+    // Found in manifests kops accepts (its own tests), but not fields of its API.
+    serviceOIDCProvider: ignoredByKops('for IRSA use serviceAccountIssuerDiscovery (enableAWSOIDCProvider)'),
+    openstackServiceAccount: ignoredByKops(),
     nodeAuthorization: removed('nodeAuthorization was reimplemented in Kubernetes 1.19 and must be empty'),
   },
   CLUSTER_KOPS_ONLY,
 );
 
 const IG_KOPS_ONLY = [
-  'manager', 'autoscale', 'autoscalePriority', 'rootVolumeIops', 'rootVolumeThroughput', 'rootVolumeOptimization',
-  'rootVolumeDeleteOnTermination', 'rootVolumeEncryptionKey', 'volumes', 'volumeMounts', 'hooks', 'maxPrice',
+  'manager', 'autoscale', 'autoscalePriority', 'rootVolumeOptimization', 'rootVolumeDeleteOnTermination', 'volumes', 'volumeMounts', 'hooks', 'maxPrice',
   'spotDurationInMinutes', 'cpuCredits', 'fileAssets', 'tenancy', 'kubelet', 'mixedInstancesPolicy', 'capacityRebalance',
   'additionalUserData', 'suspendProcesses', 'externalLoadBalancers', 'detailedInstanceMonitoring', 'iam',
   'securityGroupOverride', 'instanceProtection', 'sysctlParameters', 'instanceInterruptionBehavior', 'compressUserData',
@@ -237,9 +277,23 @@ export const INSTANCE_GROUP_SPEC: ObjectShape = obj(
     machineType: str,
     rootVolumeSize: int,
     rootVolumeType: str,
+    rootVolumeIops: int,
+    rootVolumeThroughput: int,
     rootVolumeEncryption: bool,
+    rootVolumeEncryptionKey: str,
     /** kops's v1alpha3 spelling of the root volume, accepted as types.ts declares it. */
-    rootVolume: obj({ size: int, type: str, iops: int, throughput: int, encryption: bool, encryptionKey: str }),
+    rootVolume: obj({
+      size: int,
+      type: str,
+      iops: int,
+      throughput: int,
+      encryption: bool,
+      encryptionKey: str,
+      optimization: kops,
+      // In kops's own test manifests, never read by kops (it has rootVolume.iops/throughput).
+      volumeIops: ignoredByKops('use rootVolume.iops (or the flat rootVolumeIops, which kops writes)'),
+      volumeThroughput: ignoredByKops('use rootVolume.throughput (or the flat rootVolumeThroughput, which kops writes)'),
+    }),
     subnets: strList,
     zones: strList,
     associatePublicIp: bool,

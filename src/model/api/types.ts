@@ -156,6 +156,10 @@ export interface ClusterSpec {
   masterPublicName?: string;
   kubernetesApiAccess?: string[];
   sshAccess?: string[];
+  /**
+   * An existing EC2 key pair to use instead of importing the state store's admin key; `""` means
+   * no key pair at all (kops's semantics for its `*string`).
+   */
   sshKeyName?: string;
   nodePortAccess?: string[];
   etcdClusters?: EtcdClusterSpec[];
@@ -204,7 +208,11 @@ export interface InstanceGroupSpec {
   /** kops's older flat root-volume fields, still accepted in v1alpha2. */
   rootVolumeSize?: number;
   rootVolumeType?: string;
+  rootVolumeIops?: number;
+  rootVolumeThroughput?: number;
   rootVolumeEncryption?: boolean;
+  /** A KMS key (id, ARN, alias) for the encrypted root volume; used only when encryption is on, as kops. */
+  rootVolumeEncryptionKey?: string;
   nodeLabels?: Record<string, string>;
   taints?: string[];
   cloudLabels?: Record<string, string>;

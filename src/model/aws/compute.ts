@@ -3,19 +3,29 @@
  * names it), a launch template (IMDSv2, encrypted root volume, the placeholder user-data) and an
  * autoscaling group, named and tagged as kops does (pkg/model/awsmodel/autoscalinggroup.go).
  * Control planes and API servers register with the API target groups, bastions with the bastion's.
+ *
+ * The SSH key pair, as kops's SSHKeyModelBuilder: `spec.sshKeyName` names an existing key pair
+ * (a shared `SSHKey` task: found, never imported or changed); `sshKeyName: ""` means no key pair
+ * at all; unset, the state store's admin key is imported as `kubernetes.<cluster>-<fingerprint>`.
  */
-import { ref, type Val } from '../../tasks/types.js';
+import { ref, type Task, type Val } from '../../tasks/types.js';
 import type { Tags } from '../../tasks/aws/context.js';
 import type { InstanceGroup, NormalizedRole } from '../api/types.js';
 import type { AwsModelContext } from './context.js';
 import { roleSecurityGroupName } from './firewall.js';
 import { autoscalingGroupName, iamName, launchTemplateName, roleGroupPrefix, sshKeyName, subnetTaskName } from './names.js';
+import { NODE_TEMPLATE_LABEL, roleNodeLabels, taintTag } from './autoscaler-tags.js';
+import { effectiveRootVolume } from './root-volume.js';
 import { placeholderUserData } from './user-data.js';
 
 export function sshKeyTaskName(cluster: string, fingerprint: string): string {
   return sshKeyName(cluster, fingerprint);
 }
 
+/**
+ * With kops's precedence (CloudTagsForInstanceGroup): the role tags win over the autoscaler's
+ * node-template labels and taints, which win over the group's cloudLabels.
+ */
 function roleTags(m: AwsModelContext, ig: InstanceGroup): Tags {
   const role = m.role(ig);
   const tags: Record<string, string> = { 'kops.k8s.io/instancegroup': ig.metadata.name };
@@ -23,8 +33,26 @@ function roleTags(m: AwsModelContext, ig: InstanceGroup): Tags {
   else if (role === 'Bastion') tags['k8s.io/role/bastion'] = '1';
   else if (role === 'APIServer') tags['k8s.io/role/apiserver'] = '1';
   else tags['k8s.io/role/node'] = '1';
-  for (const [k, v] of Object.entries(ig.spec.nodeLabels ?? {})) tags[`k8s.io/cluster-autoscaler/node-template/label/${k}`] = v;
-  return { ...tags, ...(ig.spec.cloudLabels ?? {}) };
+  const labels = { ...roleNodeLabels(role), ...(ig.spec.nodeLabels ?? {}) };
+  for (const [k, v] of Object.entries(labels)) tags[`${NODE_TEMPLATE_LABEL}${k}`] ??= v;
+  // Two taints with one key (different effects) share the tag: the last one wins, as in kops.
+  const taints = new Map((ig.spec.taints ?? []).map(taintTag).filter((t): t is [string, string] => t !== undefined));
+  for (const [k, v] of taints) tags[k] ??= v;
+  for (const [k, v] of Object.entries(ig.spec.cloudLabels ?? {})) tags[k] ??= v;
+  return tags;
+}
+
+/** The key pair task to add (if any) and the ref the launch templates use. */
+function sshKey(m: AwsModelContext): { task?: Task; keyName?: Val<string> } {
+  const named = m.cluster.spec.sshKeyName;
+  if (named === '') return {};
+  if (named !== undefined) {
+    return { task: { kind: 'SSHKey', name: named, shared: true, desired: { tags: {} } }, keyName: ref('SSHKey', named, 'name') };
+  }
+  const key = m.input.sshPublicKey;
+  if (!key) return {};
+  const name = sshKeyTaskName(m.name, key.fingerprint);
+  return { task: { kind: 'SSHKey', name, desired: { publicKey: key.key, tags: m.tags(name) } }, keyName: ref('SSHKey', name, 'name') };
 }
 
 /** Target groups (task names) the autoscaling groups of each role register with. */
@@ -32,9 +60,8 @@ export type TargetGroupsByRole = Readonly<Partial<Record<NormalizedRole, readonl
 
 export function buildCompute(m: AwsModelContext, targetGroups: TargetGroupsByRole): void {
   const c = m.name;
-  const key = m.input.sshPublicKey;
-  const keyTask = key ? sshKeyTaskName(c, key.fingerprint) : undefined;
-  if (key && keyTask) m.add({ kind: 'SSHKey', name: keyTask, desired: { publicKey: key.key, tags: m.tags(keyTask) } });
+  const key = sshKey(m);
+  if (key.task) m.add(key.task);
   const images = new Set<string>();
   for (const ig of m.instanceGroups) {
     const image = ig.spec.image ?? '';
@@ -51,8 +78,7 @@ export function buildCompute(m: AwsModelContext, targetGroups: TargetGroupsByRol
       return t === 'Public' || t === 'Utility';
     });
     const tags = m.tags(name, roleTags(m, ig));
-    // The spec is completed: the root volume's size and type are always set by now.
-    const volumeSize = ig.spec.rootVolume?.size ?? ig.spec.rootVolumeSize ?? 0;
+    const root = effectiveRootVolume(ig.spec);
     m.add({
       kind: 'LaunchTemplate',
       name: template,
@@ -61,14 +87,9 @@ export function buildCompute(m: AwsModelContext, targetGroups: TargetGroupsByRol
         instanceType: ig.spec.machineType ?? '',
         iamInstanceProfile: ref('IAMInstanceProfile', iamName(prefix === 'apiservers' ? 'masters' : prefix, c), 'name'),
         securityGroupIds: [ref('SecurityGroup', roleSecurityGroupName(ig, c)), ...(ig.spec.additionalSecurityGroups ?? [])] as Val[],
-        ...(keyTask ? { keyName: ref('SSHKey', keyTask, 'name') } : {}),
+        ...(key.keyName ? { keyName: key.keyName } : {}),
         userData: placeholderUserData(c, ig, m.cluster.spec.kubernetesVersion ?? ''),
-        rootVolume: {
-          deviceName: ref('Image', image, 'rootDeviceName'),
-          size: volumeSize,
-          type: ig.spec.rootVolume?.type ?? ig.spec.rootVolumeType ?? 'gp3',
-          encrypted: ig.spec.rootVolume?.encryption ?? ig.spec.rootVolumeEncryption ?? true,
-        },
+        rootVolume: { deviceName: ref('Image', image, 'rootDeviceName'), ...root },
         metadataOptions: {
           httpTokens: ig.spec.instanceMetadata?.httpTokens ?? 'required',
           httpPutResponseHopLimit: ig.spec.instanceMetadata?.httpPutResponseHopLimit ?? 1,

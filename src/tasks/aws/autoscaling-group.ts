@@ -14,6 +14,9 @@
  *
  * Tags (the builder's: Name, ownership, role, instance group, autoscaler node-template labels) are
  * written with `PropagateAtLaunch: true`, so instances carry them; compared on the desired keys.
+ * The cluster autoscaler's node-template tags are the exception: they describe the nodes' labels
+ * and taints, so one the spec no longer has is deleted (kops deletes every tag it did not ask for;
+ * kops-ts only these, leaving other tags people add alone): `nodeTemplateTagKeys` compares them.
  * Target groups (the control plane's API target groups) are compared as a set and attached or
  * detached in place. Metrics collection is not managed.
  *
@@ -30,6 +33,7 @@ import {
   CreateAutoScalingGroupCommand,
   CreateOrUpdateTagsCommand,
   DeleteAutoScalingGroupCommand,
+  DeleteTagsCommand,
   DescribeAutoScalingGroupsCommand,
   DetachLoadBalancerTargetGroupsCommand,
   ResumeProcessesCommand,
@@ -87,8 +91,13 @@ const FIELDS: FieldRules = {
   subnets: { compare: 'set' },
   targetGroupArns: { compare: 'set' },
   tags: { compare: 'tags' },
+  nodeTemplateTagKeys: { compare: 'set' },
   suspendProcesses: { compare: 'set' },
 };
+
+/** The cluster autoscaler's node-template tags (labels and taints of the nodes to be). */
+export const NODE_TEMPLATE_TAG_PREFIX = 'k8s.io/cluster-autoscaler/node-template/';
+const nodeTemplateKeys = (tags: Readonly<Record<string, string>>): string[] => Object.keys(tags).filter((k) => k.startsWith(NODE_TEMPLATE_TAG_PREFIX)).sort();
 
 /** The fields `UpdateAutoScalingGroup` changes. */
 const GROUP_FIELDS = new Set(['launchTemplate', 'launchTemplateVersion', 'minSize', 'maxSize', 'subnets']);
@@ -198,6 +207,10 @@ async function update(ctx: AwsTaskContext, req: ApplyRequest<AutoscalingGroupDes
   }
   const tags = tagsToSet(a.tags, d.tags);
   if (Object.keys(tags).length > 0) await asg.send(new CreateOrUpdateTagsCommand({ Tags: asgTags(name, tags) }));
+  const stale = nodeTemplateKeys(a.tags).filter((k) => !(k in d.tags));
+  if (stale.length > 0) {
+    await asg.send(new DeleteTagsCommand({ Tags: stale.map((Key) => ({ ResourceId: name, ResourceType: 'auto-scaling-group', Key })) }));
+  }
   if (changed.has('targetGroupArns') && d.targetGroupArns) {
     const want = new Set(d.targetGroupArns.map((t) => req.refs.known(t)));
     const have = new Set(a.targetGroupArns);
@@ -230,7 +243,7 @@ function assumed(req: ApplyRequest<AutoscalingGroupDesired, AutoscalingGroupActu
     desiredCapacity: clampDesired(req.actual?.desiredCapacity ?? d.minSize, d.minSize, d.maxSize) ?? req.actual?.desiredCapacity ?? d.minSize,
     subnets: d.subnets.map((s) => req.refs.known(s)).sort(),
     targetGroupArns: (d.targetGroupArns ?? req.actual?.targetGroupArns ?? []).map((t) => req.refs.known(t)).sort(),
-    tags: { ...req.actual?.tags, ...d.tags },
+    tags: { ...Object.fromEntries(Object.entries(req.actual?.tags ?? {}).filter(([k]) => !k.startsWith(NODE_TEMPLATE_TAG_PREFIX))), ...d.tags },
     suspendedProcesses: [...(d.suspendProcesses ?? req.actual?.suspendedProcesses ?? [])].sort(),
   };
 }
@@ -280,6 +293,7 @@ export const autoscalingGroupKind: TaskKind<AutoscalingGroupDesired, Autoscaling
       subnets: d.subnets.map((s) => refs.resolve(s)),
       targetGroupArns: d.targetGroupArns?.map((t) => refs.resolve(t)),
       tags: { ...d.tags },
+      nodeTemplateTagKeys: nodeTemplateKeys(d.tags),
       suspendProcesses: d.suspendProcesses ? [...d.suspendProcesses] : undefined,
     };
   },
@@ -293,6 +307,7 @@ export const autoscalingGroupKind: TaskKind<AutoscalingGroupDesired, Autoscaling
       subnets: [...a.subnets].sort(),
       targetGroupArns: [...a.targetGroupArns].sort(),
       tags: { ...a.tags },
+      nodeTemplateTagKeys: nodeTemplateKeys(a.tags),
       suspendProcesses: [...a.suspendedProcesses].sort(),
     };
   },

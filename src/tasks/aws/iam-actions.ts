@@ -115,7 +115,7 @@ export const AWS_KIND_ACTIONS: Readonly<Record<string, KindActions>> = {
   AutoscalingGroup: {
     find: ['autoscaling:DescribeAutoScalingGroups'],
     apply: [
-      'autoscaling:CreateAutoScalingGroup', 'autoscaling:UpdateAutoScalingGroup', 'autoscaling:CreateOrUpdateTags', 'autoscaling:DescribeAutoScalingGroups',
+      'autoscaling:CreateAutoScalingGroup', 'autoscaling:UpdateAutoScalingGroup', 'autoscaling:CreateOrUpdateTags', 'autoscaling:DeleteTags', 'autoscaling:DescribeAutoScalingGroups',
       'autoscaling:AttachLoadBalancerTargetGroups', 'autoscaling:DetachLoadBalancerTargetGroups', 'autoscaling:SuspendProcesses', 'autoscaling:ResumeProcesses',
     ],
     delete: ['autoscaling:DeleteAutoScalingGroup', 'autoscaling:DescribeAutoScalingGroups'],

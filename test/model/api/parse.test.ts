@@ -117,7 +117,8 @@ describe('the field schema', () => {
   it('warns once for each kops field kops-ts does not act on, and keeps it', () => {
     const r = parseManifests(`${CLUSTER}  kubeAPIServer:\n    oidcIssuerURL: https://x\n    auditLogMaxAge: 3\n  kubelet:\n    maxPods: 50\n    anonymousAuth: false\n  networking:\n    cilium:\n      hubble: {enabled: true}\n`);
     expect(r.diagnostics.map(formatDiagnostic)).toEqual([
-      'warning: spec.kubeAPIServer: a kops field that kops-ts does not act on yet; kept as is',
+      'warning: spec.kubeAPIServer.oidcIssuerURL: a kops field that kops-ts does not act on yet; kept as is',
+      'warning: spec.kubeAPIServer.auditLogMaxAge: a kops field that kops-ts does not act on yet; kept as is',
       'warning: spec.kubelet.maxPods: a kops field that kops-ts does not act on yet; kept as is',
       'warning: spec.networking.cilium.hubble: a kops field that kops-ts does not act on yet; kept as is',
     ]);
@@ -183,8 +184,8 @@ describe('the field schema', () => {
     expect(new Set(paths).size).toBe(paths.length);
     expect(paths).toEqual(
       expect.arrayContaining([
-        'spec.kubeAPIServer',
-        'spec.kubeProxy',
+        'spec.kubeAPIServer.oidcIssuerURL',
+        'spec.kubeScheduler.usePolicyConfigMap',
         'spec.kubeDNS',
         'spec.containerd',
         'spec.cloudConfig',
@@ -198,11 +199,11 @@ describe('the field schema', () => {
         'spec.iam.permissionsBoundary',
         'InstanceGroup/nodes-spot spec.mixedInstancesPolicy',
         'InstanceGroup/nodes-warm spec.warmPool',
-        'InstanceGroup/control-plane-us-east-1a spec.rootVolumeIops',
       ]),
     );
     // Fields kops-ts acts on are not warned about.
     expect(paths.some((p) => /\.(networkCIDR|subnets\[0\]\.cidr|etcdClusters\[0\]\.manager\.backupRetentionDays|kubelet\.anonymousAuth)$/.test(p))).toBe(false);
+    expect(paths.some((p) => /spec\.rootVolume(Iops|Throughput|EncryptionKey)$/.test(p))).toBe(false);
   });
 });
 

@@ -1,5 +1,6 @@
 import {
   CreateAutoScalingGroupCommand,
+  CreateOrUpdateTagsCommand,
   DescribeAutoScalingGroupsCommand,
   DetachLoadBalancerTargetGroupsCommand,
   SetDesiredCapacityCommand,
@@ -97,7 +98,7 @@ describe('AutoscalingGroup', () => {
     });
     const [plan] = await planKind(nextRun(ctx), autoscalingGroupKind, [changed], refs);
     expect(plan?.action).toBe('update');
-    expect(plan?.fields.map((f) => f.field)).toEqual(['maxSize', 'subnets', 'suspendProcesses', 'tags', 'targetGroupArns']);
+    expect(plan?.fields.map((f) => f.field)).toEqual(['maxSize', 'nodeTemplateTagKeys', 'subnets', 'suspendProcesses', 'tags', 'targetGroupArns']);
     await expectIdempotent(nextRun(ctx), autoscalingGroupKind, [changed], refs);
 
     const g = await describeGroup(ctx, changed.name);
@@ -110,6 +111,28 @@ describe('AutoscalingGroup', () => {
     // An empty list resumes what was suspended.
     await expectIdempotent(nextRun(ctx), autoscalingGroupKind, [group('nodes', { ...changed.desired, suspendProcesses: [] })], refs);
     expect((await describeGroup(ctx, changed.name))?.SuspendedProcesses).toEqual([]);
+  });
+
+  it("deletes the autoscaler's node-template tags the spec no longer has, and leaves other tags alone", async () => {
+    const ctx = awsTestContext(CLUSTER);
+    const { refs } = await prerequisites(ctx);
+    const taint = 'k8s.io/cluster-autoscaler/node-template/taint/dedicated';
+    const label = 'k8s.io/cluster-autoscaler/node-template/label/pool';
+    const base = group('nodes', { targetGroupArns: [], tags: { ...group('nodes').desired.tags, [taint]: 'gpu:NoSchedule', [label]: 'blue' } });
+    await converge(ctx, autoscalingGroupKind, [base], refs);
+    // A tag someone else put on the group.
+    await ctx.clients.autoscaling.send(
+      new CreateOrUpdateTagsCommand({ Tags: [{ ResourceId: base.name, ResourceType: 'auto-scaling-group', Key: 'team', Value: 'infra', PropagateAtLaunch: false }] }),
+    );
+    const { [taint]: _gone, ...rest } = base.desired.tags;
+    const without = group('nodes', { targetGroupArns: [], tags: rest });
+    const [plan] = await planKind(nextRun(ctx), autoscalingGroupKind, [without], refs);
+    expect(plan?.fields.map((f) => [f.field, f.before, f.after])).toEqual([['nodeTemplateTagKeys', [label, taint], [label]]]);
+    await expectIdempotent(nextRun(ctx), autoscalingGroupKind, [without], refs);
+    const tags = new Map(((await describeGroup(ctx, base.name))?.Tags ?? []).map((t) => [t.Key, t.Value]));
+    expect(tags.has(taint)).toBe(false);
+    expect(tags.get(label)).toBe('blue');
+    expect(tags.get('team')).toBe('infra');
   });
 
   it('leaves the desired capacity to the autoscaler, clamping it only into [min, max]', async () => {

@@ -1,0 +1,384 @@
+/**
+ * The audit of docs/spec.md's field table: every field kops-ts types (the "acted on" part of
+ * `schema.ts`) is in exactly one class below, and every field of the first class has a case that
+ * shows its effect on the tasks `buildAwsTasks` builds (a pure function of the completed spec).
+ *
+ * - ACTED: changes what is built; each case edits one field and lists the exact task changes.
+ * - STORED_FOR_BOOTSTRAP: validated and stored; consumed by the node bootstrap (issue #9), which
+ *   does not exist yet. No warning: `create cluster` writes several of them.
+ * - STORED_FOR_ROLLING_UPDATE: validated and stored; read by rolling-update (not built yet).
+ * - VALIDATED_ONLY: validated, no effect on what is built (the reason is given).
+ * - OTHERS: fields of other parts of issue #7 (API load balancer, DNS, bastion, access lists,
+ *   network topology, IAM); their effects are tested with those parts.
+ *
+ * To add a field to the table: add it to schema.ts and types.ts, then here. This test fails until
+ * it is classified, and an ACTED field until its case shows an effect.
+ */
+import { describe, expect, it } from 'vitest';
+import { isRef } from '../../src/tasks/types.js';
+import { buildAwsTasks, type AwsModelInput } from '../../src/model/aws/index.js';
+import { completeCluster } from '../../src/model/completion.js';
+import { validateCluster } from '../../src/model/validation.js';
+import { CLUSTER_SPEC, INSTANCE_GROUP_SPEC, type FieldShape } from '../../src/model/api/schema.js';
+import type { Cluster, InstanceGroup } from '../../src/model/api/types.js';
+import { ig, userCluster, userIGs } from './helpers.js';
+import { newCluster } from '../../src/cloudup/new-cluster.js';
+import { updateCluster } from '../../src/cloudup/update-cluster.js';
+import { Clientset } from '../../src/statestore/clientset.js';
+import { openStateStore } from '../../src/statestore/open.js';
+
+const NAME = 'audit.example.com';
+const ZONES = ['us-east-1a', 'us-east-1b'];
+const NODES = 'nodes-us-east-1a';
+const CP = 'control-plane-us-east-1a';
+const KEY = { key: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl admin', fingerprint: '00:11:22' };
+const KMS = 'arn:aws:kms:us-east-1:111122223333:key/abcd';
+
+interface Spec {
+  cluster: Cluster;
+  igs: InstanceGroup[];
+}
+
+function baseSpec(): Spec {
+  return { cluster: userCluster(ZONES, { name: NAME }), igs: userIGs(ZONES) };
+}
+
+function build(s: Spec, input: Partial<AwsModelInput> = {}) {
+  const done = completeCluster(s.cluster, s.igs);
+  return buildAwsTasks({ cluster: done.cluster, instanceGroups: done.instanceGroups, sshPublicKey: KEY, ...input });
+}
+
+/** Every leaf of a task's desired state: `path` → JSON (refs as `ref(Kind/name.output)`). */
+function flatten(v: unknown, path: string, out: Map<string, string>): void {
+  if (isRef(v)) out.set(path, `ref(${v.kind}/${v.name}.${v.output})`);
+  else if (Array.isArray(v)) out.set(path, JSON.stringify(v.map((x) => (isRef(x) ? `ref(${x.kind}/${x.name}.${x.output})` : x))));
+  else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) flatten(x, path ? `${path}.${k}` : k, out);
+  else out.set(path, JSON.stringify(v));
+}
+
+/** What an edit of the spec changes in the built tasks: `+ Kind/name`, `- Kind/name`, `~ Kind/name path: a -> b`. */
+function effect(edit: (s: Spec) => void, input: Partial<AwsModelInput> = {}): string[] {
+  const before = build(baseSpec());
+  const s = baseSpec();
+  edit(s);
+  const after = build(s, input);
+  const key = (t: { kind: string; name: string }) => `${t.kind}/${t.name}`;
+  const b = new Map(before.map((t) => [key(t), t]));
+  const a = new Map(after.map((t) => [key(t), t]));
+  const out: string[] = [];
+  for (const k of b.keys()) if (!a.has(k)) out.push(`- ${k}`);
+  for (const [k, t] of a) {
+    const old = b.get(k);
+    if (!old) {
+      out.push(`+ ${k}`);
+      continue;
+    }
+    const fo = new Map<string, string>();
+    const fa = new Map<string, string>();
+    flatten({ ...old.desired as object, shared: old.shared ?? false }, '', fo);
+    flatten({ ...t.desired as object, shared: t.shared ?? false }, '', fa);
+    for (const p of new Set([...fo.keys(), ...fa.keys()])) {
+      if (fo.get(p) !== fa.get(p)) out.push(`~ ${k} ${p}: ${fo.get(p) ?? '(none)'} -> ${fa.get(p) ?? '(none)'}`);
+    }
+  }
+  return out.sort();
+}
+
+const group = (s: Spec, name: string) => s.igs.find((g) => g.metadata.name === name)!;
+const LT_NODES = `LaunchTemplate/${NODES}.${NAME}`;
+const ASG_NODES = `AutoscalingGroup/${NODES}.${NAME}`;
+const LT_CP = `LaunchTemplate/${CP}.masters.${NAME}`;
+const DEFAULT_KEY = `SSHKey/kubernetes.${NAME}-${KEY.fingerprint}`;
+const ETCD_MAIN_A = `EBSVolume/a.etcd-main.${NAME}`;
+
+/** One case per ACTED field: the edit, and every task change it makes. */
+const ACTED: Record<string, { edit: (s: Spec) => void; input?: Partial<AwsModelInput>; changes: string[] }> = {
+  'Cluster spec.kubernetesVersion': {
+    edit: (s) => (s.cluster.spec.kubernetesVersion = '1.35.2'),
+    // The user-data records it (the bootstrap will install it); the stable channel's image is
+    // the same for 1.35 and 1.36, so the image does not change here.
+    changes: [LT_CP, LT_NODES, `LaunchTemplate/nodes-us-east-1b.${NAME}`].map((lt) =>
+      expect.stringMatching(new RegExp(`^~ ${lt} userData: .*kubernetesVersion: 1\\.36\\.3.* -> .*kubernetesVersion: 1\\.35\\.2`)),
+    ) as unknown as string[],
+  },
+  'Cluster spec.cloudLabels': {
+    edit: (s) => (s.cluster.spec.cloudLabels = { team: 'infra' }),
+    changes: expect.arrayContaining([`~ VPC/${NAME} tags.team: (none) -> "infra"`, `~ ${ASG_NODES} tags.team: (none) -> "infra"`, `~ ${ETCD_MAIN_A} tags.team: (none) -> "infra"`]) as unknown as string[],
+  },
+  'Cluster spec.sshKeyName': {
+    edit: (s) => (s.cluster.spec.sshKeyName = 'ops-team'),
+    changes: [
+      `+ SSHKey/ops-team`,
+      `- ${DEFAULT_KEY}`,
+      `~ ${LT_CP} keyName: ref(${DEFAULT_KEY}.name) -> ref(SSHKey/ops-team.name)`,
+      `~ ${LT_NODES} keyName: ref(${DEFAULT_KEY}.name) -> ref(SSHKey/ops-team.name)`,
+      `~ LaunchTemplate/nodes-us-east-1b.${NAME} keyName: ref(${DEFAULT_KEY}.name) -> ref(SSHKey/ops-team.name)`,
+    ],
+  },
+  'Cluster spec.etcdClusters[].name': {
+    edit: (s) => (s.cluster.spec.etcdClusters = [{ name: 'main', etcdMembers: [{ name: 'a', instanceGroup: CP }] }, { name: 'cilium', etcdMembers: [{ name: 'a', instanceGroup: CP }] }]),
+    changes: [`+ EBSVolume/a.etcd-cilium.${NAME}`, `- EBSVolume/a.etcd-events.${NAME}`],
+  },
+  'Cluster spec.etcdClusters[].etcdMembers[].name': {
+    edit: (s) => (s.cluster.spec.etcdClusters = ['main', 'events'].map((name) => ({ name, etcdMembers: [{ name: 'x', instanceGroup: CP }] }))),
+    changes: [
+      `+ EBSVolume/x.etcd-events.${NAME}`,
+      `+ EBSVolume/x.etcd-main.${NAME}`,
+      `- EBSVolume/a.etcd-events.${NAME}`,
+      `- ${ETCD_MAIN_A}`,
+    ],
+  },
+  'Cluster spec.etcdClusters[].etcdMembers[].instanceGroup': {
+    edit: (s) => {
+      s.igs.push(ig('control-plane-us-east-1b', 'Master', ['us-east-1b']));
+      s.igs = s.igs.filter((g) => g.metadata.name !== CP);
+      s.cluster.spec.etcdClusters = ['main', 'events'].map((name) => ({ name, etcdMembers: [{ name: 'a', instanceGroup: 'control-plane-us-east-1b' }] }));
+    },
+    changes: expect.arrayContaining([`~ ${ETCD_MAIN_A} availabilityZone: "us-east-1a" -> "us-east-1b"`]) as unknown as string[],
+  },
+  ...Object.fromEntries(
+    (
+      [
+        ['volumeType', 'io2', 'volumeType: "gp3" -> "io2"'],
+        ['volumeIops', 5000, 'iops: 3000 -> 5000'],
+        ['volumeThroughput', 300, 'throughput: 125 -> 300'],
+        ['volumeSize', 40, 'sizeGb: 20 -> 40'],
+        ['kmsKeyId', KMS, `kmsKeyId: (none) -> "${KMS}"`],
+        ['encryptedVolume', false, 'encrypted: true -> false'],
+      ] as const
+    ).map(([field, value, change]) => [
+      `Cluster spec.etcdClusters[].etcdMembers[].${field}`,
+      {
+        edit: (s: Spec) => (s.cluster.spec.etcdClusters = [{ name: 'main', etcdMembers: [{ name: 'a', instanceGroup: CP, [field]: value }] }, { name: 'events', etcdMembers: [{ name: 'a', instanceGroup: CP }] }]),
+        changes: expect.arrayContaining([`~ ${ETCD_MAIN_A} ${change}`]) as unknown as string[],
+      },
+    ]),
+  ),
+  'InstanceGroup spec.role': {
+    // An API server group is named and tagged as kops names it, with its own IAM role.
+    edit: (s) => (group(s, NODES).spec.role = 'APIServer'),
+    changes: [
+      `+ AutoscalingGroup/${NODES}.apiservers.${NAME}`,
+      `+ IAMInstanceProfile/apiservers.${NAME}`,
+      `+ IAMInstanceProfileRole/apiservers.${NAME}`,
+      `+ IAMRole/apiservers.${NAME}`,
+      `+ IAMRolePolicy/apiservers.${NAME}`,
+      `+ LaunchTemplate/${NODES}.apiservers.${NAME}`,
+      `- ${ASG_NODES}`,
+      `- ${LT_NODES}`,
+    ],
+  },
+  'InstanceGroup spec.image': {
+    edit: (s) => (group(s, NODES).spec.image = 'ami-0123456789abcdef0'),
+    changes: expect.arrayContaining([`+ Image/ami-0123456789abcdef0`, `~ ${LT_NODES} imageId: ref(Image/099720109477/ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20260714.id) -> ref(Image/ami-0123456789abcdef0.id)`]) as unknown as string[],
+  },
+  'InstanceGroup spec.minSize': { edit: (s) => Object.assign(group(s, NODES).spec, { minSize: 0, maxSize: 2 }), changes: [`~ ${ASG_NODES} minSize: 2 -> 0`] },
+  'InstanceGroup spec.maxSize': { edit: (s) => Object.assign(group(s, NODES).spec, { minSize: 2, maxSize: 5 }), changes: [`~ ${ASG_NODES} maxSize: 2 -> 5`] },
+  'InstanceGroup spec.machineType': { edit: (s) => (group(s, NODES).spec.machineType = 'm6i.large'), changes: [`~ ${LT_NODES} instanceType: "t3.medium" -> "m6i.large"`] },
+  'InstanceGroup spec.rootVolumeSize': { edit: (s) => (group(s, NODES).spec.rootVolumeSize = 200), changes: [`~ ${LT_NODES} rootVolume.size: 128 -> 200`] },
+  'InstanceGroup spec.rootVolumeType': {
+    edit: (s) => (group(s, NODES).spec.rootVolumeType = 'io1'),
+    changes: [`~ ${LT_NODES} rootVolume.iops: 3000 -> 100`, `~ ${LT_NODES} rootVolume.throughput: 125 -> (none)`, `~ ${LT_NODES} rootVolume.type: "gp3" -> "io1"`],
+  },
+  'InstanceGroup spec.rootVolumeIops': { edit: (s) => (group(s, NODES).spec.rootVolumeIops = 6000), changes: [`~ ${LT_NODES} rootVolume.iops: 3000 -> 6000`] },
+  'InstanceGroup spec.rootVolumeThroughput': { edit: (s) => (group(s, NODES).spec.rootVolumeThroughput = 500), changes: [`~ ${LT_NODES} rootVolume.throughput: 125 -> 500`] },
+  'InstanceGroup spec.rootVolumeEncryption': { edit: (s) => (group(s, NODES).spec.rootVolumeEncryption = false), changes: [`~ ${LT_NODES} rootVolume.encrypted: true -> false`] },
+  'InstanceGroup spec.rootVolumeEncryptionKey': { edit: (s) => (group(s, NODES).spec.rootVolumeEncryptionKey = KMS), changes: [`~ ${LT_NODES} rootVolume.kmsKeyId: (none) -> "${KMS}"`] },
+  'InstanceGroup spec.rootVolume.size': { edit: (s) => (group(s, NODES).spec.rootVolume = { size: 90 }), changes: [`~ ${LT_NODES} rootVolume.size: 128 -> 90`] },
+  'InstanceGroup spec.rootVolume.type': { edit: (s) => (group(s, NODES).spec.rootVolume = { type: 'gp2' }), changes: [`~ ${LT_NODES} rootVolume.iops: 3000 -> (none)`, `~ ${LT_NODES} rootVolume.throughput: 125 -> (none)`, `~ ${LT_NODES} rootVolume.type: "gp3" -> "gp2"`] },
+  'InstanceGroup spec.rootVolume.iops': { edit: (s) => (group(s, NODES).spec.rootVolume = { iops: 7000 }), changes: [`~ ${LT_NODES} rootVolume.iops: 3000 -> 7000`] },
+  'InstanceGroup spec.rootVolume.throughput': { edit: (s) => (group(s, NODES).spec.rootVolume = { throughput: 700 }), changes: [`~ ${LT_NODES} rootVolume.throughput: 125 -> 700`] },
+  'InstanceGroup spec.rootVolume.encryption': { edit: (s) => (group(s, NODES).spec.rootVolume = { encryption: false }), changes: [`~ ${LT_NODES} rootVolume.encrypted: true -> false`] },
+  'InstanceGroup spec.rootVolume.encryptionKey': { edit: (s) => (group(s, NODES).spec.rootVolume = { encryptionKey: KMS }), changes: [`~ ${LT_NODES} rootVolume.kmsKeyId: (none) -> "${KMS}"`] },
+  'InstanceGroup spec.subnets[]': {
+    edit: (s) => (group(s, NODES).spec.subnets = ['us-east-1a', 'us-east-1b']),
+    changes: [`~ ${ASG_NODES} subnets: ["ref(Subnet/us-east-1a.${NAME}.id)"] -> ["ref(Subnet/us-east-1a.${NAME}.id)","ref(Subnet/us-east-1b.${NAME}.id)"]`],
+  },
+  'InstanceGroup spec.associatePublicIp': { edit: (s) => (group(s, NODES).spec.associatePublicIp = false), changes: [`~ ${LT_NODES} associatePublicIp: true -> false`] },
+  'InstanceGroup spec.additionalSecurityGroups[]': {
+    edit: (s) => (group(s, NODES).spec.additionalSecurityGroups = ['sg-0123456789abcdef0']),
+    changes: [`~ ${LT_NODES} securityGroupIds: ["ref(SecurityGroup/nodes.${NAME}.id)"] -> ["ref(SecurityGroup/nodes.${NAME}.id)","sg-0123456789abcdef0"]`],
+  },
+  'InstanceGroup spec.cloudLabels': {
+    edit: (s) => (group(s, NODES).spec.cloudLabels = { cost: 'gpu' }),
+    changes: [`~ ${ASG_NODES} tags.cost: (none) -> "gpu"`, `~ ${LT_NODES} instanceTags.cost: (none) -> "gpu"`],
+  },
+  'InstanceGroup spec.nodeLabels': {
+    edit: (s) => (group(s, NODES).spec.nodeLabels = { pool: 'blue' }),
+    changes: [
+      `~ ${ASG_NODES} tags.k8s.io/cluster-autoscaler/node-template/label/pool: (none) -> "blue"`,
+      `~ ${LT_NODES} instanceTags.k8s.io/cluster-autoscaler/node-template/label/pool: (none) -> "blue"`,
+    ],
+  },
+  'InstanceGroup spec.taints[]': {
+    edit: (s) => (group(s, NODES).spec.taints = ['dedicated=gpu:NoSchedule', 'spot:PreferNoSchedule']),
+    changes: [
+      `~ ${ASG_NODES} tags.k8s.io/cluster-autoscaler/node-template/taint/dedicated: (none) -> "gpu:NoSchedule"`,
+      `~ ${ASG_NODES} tags.k8s.io/cluster-autoscaler/node-template/taint/spot: (none) -> ":PreferNoSchedule"`,
+      `~ ${LT_NODES} instanceTags.k8s.io/cluster-autoscaler/node-template/taint/dedicated: (none) -> "gpu:NoSchedule"`,
+      `~ ${LT_NODES} instanceTags.k8s.io/cluster-autoscaler/node-template/taint/spot: (none) -> ":PreferNoSchedule"`,
+    ],
+  },
+  'InstanceGroup spec.instanceMetadata.httpTokens': {
+    edit: (s) => (group(s, NODES).spec.instanceMetadata = { httpTokens: 'optional' }),
+    changes: [`~ ${LT_NODES} metadataOptions.httpTokens: "required" -> "optional"`],
+  },
+  'InstanceGroup spec.instanceMetadata.httpPutResponseHopLimit': {
+    edit: (s) => (group(s, NODES).spec.instanceMetadata = { httpPutResponseHopLimit: 2 }),
+    changes: [`~ ${LT_NODES} metadataOptions.httpPutResponseHopLimit: 1 -> 2`],
+  },
+};
+
+const STORED_FOR_BOOTSTRAP = [
+  'Cluster spec.serviceClusterIPRange',
+  'Cluster spec.podCIDR',
+  'Cluster spec.nonMasqueradeCIDR',
+  'Cluster spec.etcdClusters[].provider',
+  'Cluster spec.etcdClusters[].version',
+  'Cluster spec.etcdClusters[].manager.backupRetentionDays',
+  'Cluster spec.etcdClusters[].cpuRequest',
+  'Cluster spec.etcdClusters[].memoryRequest',
+  'Cluster spec.kubelet.anonymousAuth',
+  'Cluster spec.kubelet.featureGates',
+  'Cluster spec.kubeProxy.enabled',
+  'Cluster spec.kubeProxy.featureGates',
+  'Cluster spec.kubeAPIServer.featureGates',
+  'Cluster spec.kubeControllerManager.featureGates',
+  'Cluster spec.kubeScheduler.featureGates',
+  'Cluster spec.authorization.rbac',
+  'Cluster spec.authorization.alwaysAllow',
+  // Which CNI (calico, cilium and flannel by their typed options below).
+  ...['kubenet', 'cni', 'kindnet', 'amazonvpc', 'kuberouter', 'gce'].map((n) => `Cluster spec.networking.${n}`),
+  'Cluster spec.networking.calico.bpfEnabled',
+  'Cluster spec.networking.cilium.enableNodePort',
+  'Cluster spec.networking.cilium.etcdManaged',
+  'Cluster spec.networking.cilium.ipam',
+  'Cluster spec.networking.flannel.backend',
+];
+
+const STORED_FOR_ROLLING_UPDATE = ['drainAndTerminate', 'maxUnavailable', 'maxSurge'].flatMap((f) => [`Cluster spec.rollingUpdate.${f}`, `InstanceGroup spec.rollingUpdate.${f}`]);
+
+/** Validated, no effect on what is built, and why. */
+const VALIDATED_ONLY: Record<string, string> = {
+  'Cluster spec.channel': "completion's defaults are the stable channel's; another channel is kept with a ChannelNotUsed warning",
+  'Cluster spec.configBase': 'informational: kops-ts finds the cluster through --state',
+  'Cluster spec.cloudProvider': 'update cluster builds AWS only; GCE specs are validated and stored (UnsupportedCloud below)',
+  'Cluster spec.project': 'GCE only',
+  'Cluster spec.cloudConfig': "GCE's create cluster writes {}; anything in it is kops's, kept with a warning",
+  'InstanceGroup spec.zones[]': 'must agree with the subnets; on AWS the subnets decide where instances run',
+};
+
+/** Other parts of issue #7: their effects are tested with those parts. */
+const OTHERS = [
+  ...['name', 'zone', 'region', 'cidr', 'ipv6CIDR', 'id', 'egress', 'type'].map((f) => `Cluster spec.subnets[].${f}`),
+  'Cluster spec.masterPublicName',
+  'Cluster spec.networkCIDR',
+  'Cluster spec.networkID',
+  'Cluster spec.topology.dns.type',
+  'Cluster spec.topology.bastion.bastionPublicName',
+  'Cluster spec.topology.bastion.idleTimeoutSeconds',
+  'Cluster spec.dnsZone',
+  'Cluster spec.sshAccess[]',
+  'Cluster spec.kubernetesApiAccess[]',
+  'Cluster spec.nodePortAccess[]',
+  'Cluster spec.api.dns',
+  ...['class', 'type', 'idleTimeoutSeconds', 'crossZoneLoadBalancing', 'additionalSecurityGroups[]', 'sslCertificate'].map((f) => `Cluster spec.api.loadBalancer.${f}`),
+  'Cluster spec.api.publicName',
+  'Cluster spec.api.additionalSANs[]',
+  'Cluster spec.iam.legacy',
+  'Cluster spec.iam.allowContainerRegistry',
+  'Cluster spec.iam.useServiceAccountExternalPermissions',
+];
+
+/** The fields the table types (acted on in schema.ts terms): leaves, kops's kept fields excluded. */
+function typedFields(kind: string, shape: FieldShape, path: string, out: string[]): void {
+  switch (shape.t) {
+    case 'object': {
+      const typed = Object.entries(shape.fields).filter(([, v]) => v.t !== 'kops' && v.t !== 'ignored' && v.t !== 'removed');
+      if (typed.length === 0) out.push(`${kind} ${path}`);
+      for (const [k, v] of typed) typedFields(kind, v, `${path}.${k}`, out);
+      return;
+    }
+    case 'array':
+      return typedFields(kind, shape.of, `${path}[]`, out);
+    case 'kops':
+    case 'ignored':
+    case 'removed':
+      return;
+    default:
+      out.push(`${kind} ${path}`);
+  }
+}
+
+describe("docs/spec.md's field table, audited", () => {
+  it('classifies every typed field once', () => {
+    const typed: string[] = [];
+    typedFields('Cluster', CLUSTER_SPEC, 'spec', typed);
+    typedFields('InstanceGroup', INSTANCE_GROUP_SPEC, 'spec', typed);
+    const classes = [Object.keys(ACTED), STORED_FOR_BOOTSTRAP, STORED_FOR_ROLLING_UPDATE, Object.keys(VALIDATED_ONLY), OTHERS];
+    const classified = classes.flat();
+    expect(new Set(classified).size, 'a field is in two classes').toBe(classified.length);
+    expect([...classified].sort()).toEqual([...typed].sort());
+  });
+
+  it.each(Object.entries(ACTED))('%s changes what is built', (_field, c) => {
+    const changes = effect(c.edit, c.input);
+    expect(changes.length).toBeGreaterThan(0);
+    expect(changes).toEqual(c.changes);
+  });
+
+  it('sshKeyName "" builds no key pair and no key in any launch template', () => {
+    const changes = effect((s) => (s.cluster.spec.sshKeyName = ''));
+    expect(changes).toEqual([
+      `- ${DEFAULT_KEY}`,
+      `~ ${LT_CP} keyName: ref(${DEFAULT_KEY}.name) -> (none)`,
+      `~ ${LT_NODES} keyName: ref(${DEFAULT_KEY}.name) -> (none)`,
+      `~ LaunchTemplate/nodes-us-east-1b.${NAME} keyName: ref(${DEFAULT_KEY}.name) -> (none)`,
+    ]);
+    const named = build({ ...baseSpec(), cluster: { ...baseSpec().cluster, spec: { ...baseSpec().cluster.spec, sshKeyName: 'ops' } } }).find((t) => t.kind === 'SSHKey');
+    expect(named).toMatchObject({ name: 'ops', shared: true });
+    expect((named!.desired as { publicKey?: string }).publicKey).toBeUndefined();
+  });
+
+  it('io1 and io2 root volumes get at least 100 IOPS in the launch template (moto cannot launch them)', () => {
+    expect(effect((s) => Object.assign(group(s, NODES).spec, { rootVolumeType: 'io2', rootVolumeIops: 20000 }))).toEqual([
+      `~ ${LT_NODES} rootVolume.iops: 3000 -> 20000`,
+      `~ ${LT_NODES} rootVolume.throughput: 125 -> (none)`,
+      `~ ${LT_NODES} rootVolume.type: "gp3" -> "io2"`,
+    ]);
+  });
+
+  it('the bootstrap, rolling-update and validated-only fields change nothing that is built', () => {
+    const edits: ((s: Spec) => void)[] = [
+      (s) => (s.cluster.spec.kubelet = { anonymousAuth: true, featureGates: { A: 'true' } }),
+      (s) => (s.cluster.spec.authorization = { alwaysAllow: {} }),
+      (s) => (s.cluster.spec.rollingUpdate = { maxSurge: 2 }),
+      (s) => (group(s, NODES).spec.rollingUpdate = { maxUnavailable: '50%' }),
+      (s) => (s.cluster.spec.podCIDR = '100.96.0.0/12'),
+      (s) => (s.cluster.spec.configBase = 's3://elsewhere/audit.example.com'),
+      (s) => (group(s, NODES).spec.zones = ['us-east-1a']),
+      (s) => (s.cluster.spec.networking = { calico: {} }),
+    ];
+    for (const edit of edits) expect(effect(edit)).toEqual([]);
+  });
+
+  it('cloudProvider: update cluster refuses a GCE cluster before any cloud call, saying what it can do', async () => {
+    const cs = new Clientset(openStateStore('memory://audit-gce'));
+    const built = newCluster({ name: 'gce.example.com', zones: ['us-central1-a'], cloud: 'gce', project: 'p' });
+    await cs.createCluster(built.cluster, built.instanceGroups);
+    await expect(updateCluster({ clientset: cs, clusterName: 'gce.example.com' })).rejects.toMatchObject({
+      code: 'UnsupportedCloud',
+      message: 'update cluster builds AWS clusters only; gce.example.com is on gce',
+    });
+  });
+
+  it('channel: a channel other than stable is kept with a warning that its defaults are not used; stable says nothing', () => {
+    const warnings = (channel: string) => {
+      const s = baseSpec();
+      s.cluster.spec.channel = channel;
+      return validateCluster(s.cluster, s.igs).filter((d) => d.severity === 'warning').map((d) => `${d.code} ${d.path}: ${d.summary}`);
+    };
+    expect(warnings('alpha')).toEqual(['ChannelNotUsed spec.channel: kops-ts knows only the stable channel; the defaults of "alpha" are not used (stable\'s are)']);
+    expect(warnings('stable')).toEqual([]);
+  });
+});
