@@ -101,8 +101,8 @@ async function prepare(o: UpdateClusterOptions): Promise<Prepared> {
   const filtered = Boolean(o.instanceGroups?.length || o.instanceGroupRoles?.length);
   const tasks = buildAwsTasks({
     cluster: completed.cluster,
-    instanceGroups: filtered ? selectGroups(completed.instanceGroups, o.instanceGroups, o.instanceGroupRoles) : completed.instanceGroups,
-    allInstanceGroups: completed.instanceGroups,
+    instanceGroups: completed.instanceGroups,
+    ...(filtered ? { selectedInstanceGroups: selectGroups(completed.instanceGroups, o.instanceGroups, o.instanceGroupRoles) } : {}),
     ...(key ? { sshPublicKey: { key: key.publicKey, fingerprint: sshPublicKeyFingerprint(key.publicKey) } } : {}),
     ...(store.scheme === 's3' ? { stateStore: { bucket: store.bucket, prefix: store.prefix } } : {}),
     ...(pre.account ? { partition: pre.account.partition } : {}),

@@ -42,4 +42,23 @@ describe('update cluster and instance groups', () => {
     expect((templates.LaunchTemplates ?? []).map((t) => t.LaunchTemplateName)).not.toContain(gone);
     expect((templates.LaunchTemplates ?? []).map((t) => t.LaunchTemplateName)).toContain('nodes-us-east-1a.igs.example.com');
   });
+
+  it('a selection changes no cluster-wide resource: with a bastion, SSH stays behind it when only nodes are selected', async () => {
+    const c = await setupCluster({ name: 'igs-bastion.example.com', zones: ['us-east-1a'], topology: 'private', bastion: true });
+    await applyAndConverge(c);
+    const { region: _region, ...aws } = c.aws.options;
+    for (const selection of [{ instanceGroups: ['nodes-us-east-1a'] }, { instanceGroupRoles: ['Node'] }, { instanceGroupRoles: ['ControlPlane'] }]) {
+      const r = await updateCluster({ clientset: c.cs, clusterName: c.name, aws, ...selection });
+      // Before the fix, the bastion (not selected) vanished from the model: SSH from sshAccess was
+      // planned straight onto masters and nodes, and the bastion's load balancer rules went away.
+      expect(changeLines(r.plan), JSON.stringify(selection)).toEqual([]);
+    }
+    const nodesOnly = await updateCluster({ clientset: c.cs, clusterName: c.name, aws, instanceGroups: ['nodes-us-east-1a'] });
+    const keys = [...nodesOnly.plan.unchanged];
+    // The selected group's own resources are planned; the unselected groups' are not.
+    expect(keys).toContain('AutoscalingGroup/nodes-us-east-1a.igs-bastion.example.com');
+    expect(keys.filter((k) => k.startsWith('AutoscalingGroup/'))).toEqual(['AutoscalingGroup/nodes-us-east-1a.igs-bastion.example.com']);
+    // The cluster-wide resources are still planned (and found unchanged).
+    expect(keys).toContain('SecurityGroup/bastion.igs-bastion.example.com');
+  });
 });

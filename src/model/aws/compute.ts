@@ -63,7 +63,7 @@ export function buildCompute(m: AwsModelContext, targetGroups: TargetGroupsByRol
   const key = sshKey(m);
   if (key.task) m.add(key.task);
   const images = new Set<string>();
-  for (const ig of m.instanceGroups) {
+  for (const ig of m.computeGroups) {
     const image = ig.spec.image ?? '';
     if (!images.has(image)) {
       images.add(image);

@@ -12,13 +12,16 @@ import { fitAwsName } from './names.js';
 export interface AwsModelInput {
   /** The completed cluster and instance groups. */
   readonly cluster: Cluster;
+  /** Every instance group of the spec: the whole cluster is modelled from all of them. */
   readonly instanceGroups: readonly InstanceGroup[];
   /**
-   * Every instance group of the spec when `instanceGroups` is a selection (`update cluster
-   * --instance-group`): what depends on groups outside the selection (the zones of the etcd
-   * volumes, which follow their control-plane groups) is still built from the whole spec.
+   * `update cluster --instance-group`/`--instance-group-roles`: the groups whose own resources
+   * (image, launch template, autoscaling group) are built. Everything else (firewall, IAM, load
+   * balancers, etcd volumes) is still built from every group, so a selection never changes what
+   * the cluster-wide resources are: without the bastion group selected, SSH must still go
+   * through the bastion, not open to `sshAccess` on every instance.
    */
-  readonly allInstanceGroups?: readonly InstanceGroup[];
+  readonly selectedInstanceGroups?: readonly InstanceGroup[];
   /** The admin SSH public key (authorized_keys line) and its MD5 fingerprint, if any. */
   readonly sshPublicKey?: { readonly key: string; readonly fingerprint: string };
   /** The S3 state store, so control planes may read their cluster's prefix. */
@@ -30,9 +33,10 @@ export class AwsModelContext {
   readonly name: string;
   readonly region: string;
   readonly cluster: Cluster;
+  /** Every instance group of the spec. */
   readonly instanceGroups: readonly InstanceGroup[];
-  /** The spec's instance groups, selected or not. */
-  readonly allInstanceGroups: readonly InstanceGroup[];
+  /** The groups whose own resources are built (all of them unless a selection was given). */
+  readonly computeGroups: readonly InstanceGroup[];
   readonly input: AwsModelInput;
   readonly subnets: readonly ClusterSubnetSpec[];
   private readonly tasks: Task[] = [];
@@ -42,7 +46,7 @@ export class AwsModelContext {
     this.cluster = input.cluster;
     this.name = input.cluster.metadata.name;
     this.instanceGroups = input.instanceGroups;
-    this.allInstanceGroups = input.allInstanceGroups ?? input.instanceGroups;
+    this.computeGroups = input.selectedInstanceGroups ?? input.instanceGroups;
     this.subnets = input.cluster.spec.subnets ?? [];
     const zone = this.subnets.find((s) => s.zone)?.zone ?? '';
     this.region = regionOfZone(zone);

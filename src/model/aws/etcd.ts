@@ -13,7 +13,7 @@ export function buildEtcdVolumes(m: AwsModelContext): void {
     const all = members.map((x) => x.name).join(',');
     for (const member of members) {
       // From the whole spec: with `--instance-group nodes` the control-plane groups are not selected.
-      const ig = m.allInstanceGroups.find((g) => g.metadata.name === member.instanceGroup);
+      const ig = m.instanceGroups.find((g) => g.metadata.name === member.instanceGroup);
       const zone = ig ? zoneOfInstanceGroup(ig, m.cluster.spec) : undefined;
       const name = etcdVolumeName(member.name, etcd.name, m.name);
       m.add({
