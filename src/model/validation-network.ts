@@ -24,10 +24,23 @@ export function validateNetwork(r: Reporter, spec: ClusterSpec, cloud: string | 
     const network = checkCidr(r, 'spec.networkCIDR', spec.networkCIDR, 'network CIDR');
     if (network) networks.push(network);
   }
-  const extra = (spec as Record<string, unknown>).additionalNetworkCIDRs;
+  const labels = networks.map(() => `spec.networkCIDR ${spec.networkCIDR ?? ''}`);
+  const extra = spec.additionalNetworkCIDRs;
   if (Array.isArray(extra)) extra.forEach((c, i) => {
-    const cidr = checkCidr(r, `spec.additionalNetworkCIDRs[${i}]`, c, 'network CIDR');
-    if (cidr) networks.push(cidr);
+    const path = `spec.additionalNetworkCIDRs[${i}]`;
+    const cidr = checkCidr(r, path, c, 'network CIDR');
+    if (!cidr) return;
+    if (cidr.kind !== 'ipv4') {
+      r.err('InvalidCIDR', path, `${c} is not an IPv4 range: additional VPC ranges are IPv4 (the IPv6 block is Amazon's)`, 'give an IPv4 CIDR such as 10.1.0.0/16');
+      return;
+    }
+    const clash = networks.findIndex((n) => overlaps(n, cidr));
+    if (clash >= 0) {
+      r.err('OverlappingCIDR', path, `${c} overlaps ${labels[clash] ?? 'another network range'}`, 'a VPC\'s ranges must not overlap; pick a range outside the others');
+      return;
+    }
+    networks.push(cidr);
+    labels.push(`${path} ${c}`);
   });
   const ranges = validateClusterRanges(r, spec, networks);
   for (const field of ['kubernetesApiAccess', 'sshAccess', 'nodePortAccess'] as const) {

@@ -160,7 +160,7 @@ const gossipRemoved = removed(
 );
 
 const CLUSTER_KOPS_ONLY = [
-  'addons', 'containerRuntime', 'masterInternalName', 'additionalNetworkCIDRs', 'secretStore', 'keyStore', 'configStore',
+  'addons', 'containerRuntime', 'masterInternalName', 'secretStore', 'keyStore', 'configStore',
   'additionalSans', 'clusterDNSDomain', 'egressProxy', 'isolateMasters', 'updatePolicy', 'externalPolicies',
   'additionalPolicies', 'fileAssets', 'containerd', 'kubeDNS', 'kubeAPIServer', 'kubeControllerManager',
   'cloudControllerManager', 'kubeScheduler', 'kubeProxy', 'masterKubelet', 'cloudConfig', 'externalDns', 'ntp', 'packages',
@@ -185,6 +185,7 @@ export const CLUSTER_SPEC: ObjectShape = obj(
     masterPublicName: str,
     networkCIDR: str,
     networkID: str,
+    additionalNetworkCIDRs: strList,
     topology,
     dnsZone: str,
     serviceClusterIPRange: str,

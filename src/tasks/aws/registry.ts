@@ -25,12 +25,16 @@ import { securityGroupKind } from './security-group.js';
 import { sshKeyKind } from './ssh-key.js';
 import { subnetKind } from './subnet.js';
 import { targetGroupKind } from './target-group.js';
+import { vpcAmazonIpv6CidrBlockKind } from './vpc-amazon-ipv6-cidr-block.js';
+import { vpcCidrBlockKind } from './vpc-cidr-block.js';
 import { vpcDhcpOptionsAssociationKind } from './vpc-dhcp-options-association.js';
 import { vpcKind } from './vpc.js';
 
 export function awsTaskRegistry(): TaskRegistry<AwsTaskContext> {
   return new TaskRegistry<AwsTaskContext>()
     .register(vpcKind)
+    .register(vpcAmazonIpv6CidrBlockKind)
+    .register(vpcCidrBlockKind)
     .register(dhcpOptionsKind)
     .register(vpcDhcpOptionsAssociationKind)
     .register(internetGatewayKind)
