@@ -94,7 +94,11 @@ export const vpcAmazonIpv6CidrBlockKind: TaskKind<VpcAmazonIpv6CidrBlockDesired,
 
   outputs: (a) => ({ id: a.associationId, cidr: a.cidr, vpcId: a.vpcId }),
 
+  /** Disassociates the block unless it is already gone (a retried or repeated delete). */
   async delete(ctx, a) {
+    const vpc = (await vpcsById(ctx, [a.vpcId]))[0];
+    const live = (vpc?.Ipv6CidrBlockAssociationSet ?? []).some((x) => x.AssociationId === a.associationId && LIVE.has(x.Ipv6CidrBlockState?.State ?? ''));
+    if (!live) return;
     await ignoreGone(
       () => ctx.clients.ec2.send(new DisassociateVpcCidrBlockCommand({ AssociationId: a.associationId })),
       ['InvalidVpcCidrBlockAssociationID.NotFound', 'InvalidVpcCidrBlockAssociationId.NotFound', 'InvalidVpcID.NotFound'],

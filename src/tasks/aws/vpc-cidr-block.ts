@@ -13,8 +13,16 @@
  * once it is `associated`, so `apply` re-reads the VPC and asks the executor to try again later
  * until it is. A retried `apply` finds the association it made and never associates twice.
  */
-import { AssociateVpcCidrBlockCommand, DisassociateVpcCidrBlockCommand, type Vpc, type VpcCidrBlockAssociation } from '@aws-sdk/client-ec2';
+import {
+  AssociateVpcCidrBlockCommand,
+  DisassociateVpcCidrBlockCommand,
+  paginateDescribeSubnets,
+  type Subnet,
+  type Vpc,
+  type VpcCidrBlockAssociation,
+} from '@aws-sdk/client-ec2';
 import { KopsError } from '../../diagnostics.js';
+import { contains, parseCidr } from '../../model/cidr.js';
 import { tryAgainLater } from '../retry.js';
 import type { TaskKind, Val } from '../types.js';
 import type { AwsTaskContext } from './context.js';
@@ -57,6 +65,13 @@ async function vpcsOf(ctx: AwsTaskContext, vpcIds: readonly Val[]): Promise<(v: 
     const l = lookupOf(v);
     return l.id !== undefined ? byId.find((x) => x.VpcId === l.id) : byName.get(l.name);
   };
+}
+
+/** Every subnet of the given VPCs (the cluster's and anyone else's). */
+async function collectSubnets(ctx: AwsTaskContext, vpcIds: readonly string[]): Promise<Subnet[]> {
+  const out: Subnet[] = [];
+  for await (const page of paginateDescribeSubnets({ client: ctx.clients.ec2 }, { Filters: [{ Name: 'vpc-id', Values: [...vpcIds] }] })) out.push(...(page.Subnets ?? []));
+  return out;
 }
 
 /** Re-reads the VPC (by id, not the run's memo: it changed) and its association for `cidr`. */
@@ -119,7 +134,11 @@ export const vpcCidrBlockKind: TaskKind<VpcCidrBlockDesired, VpcCidrBlockActual,
 
   outputs: (a) => ({ id: a.associationId, cidr: a.cidr, vpcId: a.vpcId }),
 
+  /** Disassociates the range unless it is already gone (a retried or repeated delete). */
   async delete(ctx, a) {
+    const vpc = (await vpcsById(ctx, [a.vpcId]))[0];
+    const live = (vpc?.CidrBlockAssociationSet ?? []).some((x) => x.AssociationId === a.associationId && LIVE.has(x.CidrBlockState?.State ?? ''));
+    if (!live) return;
     await ignoreGone(
       () => ctx.clients.ec2.send(new DisassociateVpcCidrBlockCommand({ AssociationId: a.associationId })),
       ['InvalidVpcCidrBlockAssociationID.NotFound', 'InvalidVpcCidrBlockAssociationId.NotFound', 'InvalidVpcID.NotFound'],
@@ -129,14 +148,27 @@ export const vpcCidrBlockKind: TaskKind<VpcCidrBlockDesired, VpcCidrBlockActual,
   /**
    * Ranges of the cluster's own VPCs that no task asks for (kops's VPC FindDeletions): only
    * `associated` ones, never the primary range. A shared VPC is never listed (it is not tagged).
+   * A range that still holds subnets is kept: AWS refuses to remove it until they are gone, and
+   * kops-ts (like kops) does not delete subnets removed from the spec; once they are deleted the
+   * next update removes the range. Only then does this cost a call (DescribeSubnets of the VPC).
    */
   async findOrphans(ctx, tasks) {
     const wanted = new Set(tasks.map((t) => t.desired.cidr));
     const vpcs = await clusterVpcs(ctx);
-    return vpcs.flatMap((vpc) =>
+    const candidates = vpcs.flatMap((vpc) =>
       additionalRanges(vpc)
         .filter((a) => a.CidrBlockState?.State === 'associated' && !wanted.has(a.CidrBlock ?? ''))
         .map((a) => ({ name: a.CidrBlock ?? '', actual: toActual(vpc, a) })),
     );
+    if (candidates.length === 0) return candidates;
+    const vpcIds = [...new Set(candidates.map((o) => o.actual.vpcId))];
+    const subnets = await collectSubnets(ctx, vpcIds);
+    return candidates.filter((o) => {
+      const range = parseCidr(o.actual.cidr);
+      return !subnets.some((s) => {
+        const inner = parseCidr(s.CidrBlock);
+        return s.VpcId === o.actual.vpcId && range !== undefined && inner !== undefined && contains(range, inner);
+      });
+    });
   },
 };
