@@ -27,6 +27,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { newCluster, type NewClusterOptions, type NewClusterResult } from '../../src/cloudup/new-cluster.js';
 import { lookupSharedSubnets } from '../../src/cloudup/new-cluster-shared.js';
+import { subnetIpv6Cidr } from '../../src/tasks/aws/subnet.js';
 import { updateCluster } from '../../src/cloudup/update-cluster.js';
 import { KopsError } from '../../src/diagnostics.js';
 import type { ClusterSubnetSpec, InstanceGroup } from '../../src/model/api/types.js';
@@ -65,7 +66,10 @@ describe('update cluster: additional network CIDRs and the VPC\u2019s IPv6 block
   const opts: NewClusterOptions = { name: NAME, zones: ['us-east-1a', 'us-east-1b'], networkCIDRs: ['10.0.0.0/16', '10.1.0.0/16'] };
   let c: E2ECluster;
   beforeAll(async () => {
-    c = await storeCluster(testAws(), newCluster(opts));
+    const built = newCluster(opts);
+    // One subnet asks for an IPv6 range: the second /64 of the VPC's block (kops's notation).
+    built.cluster.spec.subnets = built.cluster.spec.subnets?.map((s) => (s.name === 'us-east-1b' ? { ...s, ipv6CIDR: '/64#1' } : s));
+    c = await storeCluster(testAws(), built);
     await applyAndConverge(c);
   }, 120_000);
 
@@ -102,6 +106,17 @@ describe('update cluster: additional network CIDRs and the VPC\u2019s IPv6 block
     const igw = pub?.Routes?.find((r) => r.DestinationCidrBlock === '0.0.0.0/0')?.GatewayId;
     expect(igw).toMatch(/^igw-/);
     expect(pub?.Routes?.find((r) => r.DestinationIpv6CidrBlock === '::/0')?.GatewayId).toBe(igw);
+  });
+
+  it('gives IPv6 ranges only to the subnets whose spec asks for one', async () => {
+    const vpc = await clusterVpc(c);
+    const block = vpc.Ipv6CidrBlockAssociationSet?.[0]?.Ipv6CidrBlock ?? '';
+    const v6 = (await subnetsOf(c.aws, vpc.VpcId!)).map((s) => [tagMap(s.Tags)['Name'], s.Ipv6CidrBlockAssociationSet?.[0]?.Ipv6CidrBlock, s.AssignIpv6AddressOnCreation]).sort();
+    expect(v6).toEqual([
+      [`us-east-1a-1.${NAME}`, undefined, false],
+      [`us-east-1a.${NAME}`, undefined, false],
+      [`us-east-1b.${NAME}`, subnetIpv6Cidr('/64#1', block), true],
+    ]);
   });
 
   it('tags public subnets for internal load balancers too when the cluster has no private subnet (kops)', async () => {

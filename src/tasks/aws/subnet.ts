@@ -77,8 +77,16 @@ export function subnetRoleTags(type: SubnetType): Tags {
   return type === 'Private' ? { [TAG_SUBNET_TYPE]: type, [TAG_INTERNAL_ELB]: '1' } : { [TAG_SUBNET_TYPE]: type, [TAG_ELB]: '1' };
 }
 
+/**
+ * An association state. moto writes a subnet's IPv6 state as the text of a Python dict
+ * (`{'State': 'associated'}`); AWS writes `associated` (docs/aws-errors.md).
+ */
+function associationState(state: string | undefined): string {
+  return /^\{'State': '([a-z-]+)'\}$/.exec(state ?? '')?.[1] ?? state ?? '';
+}
+
 function toActual(s: Subnet, shared: boolean): SubnetActual {
-  const v6 = (s.Ipv6CidrBlockAssociationSet ?? []).find((a) => ['associated', 'associating'].includes(a.Ipv6CidrBlockState?.State ?? ''));
+  const v6 = (s.Ipv6CidrBlockAssociationSet ?? []).find((a) => ['associated', 'associating'].includes(associationState(a.Ipv6CidrBlockState?.State)));
   return {
     id: s.SubnetId ?? '',
     vpcId: s.VpcId ?? '',
