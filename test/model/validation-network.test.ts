@@ -110,6 +110,12 @@ describe('zones and subnets', () => {
     expect(errorsOf(c)).toEqual([]);
   });
 
+  it('refuses IPv6-only clusters on AWS, whose egress-only gateway and NAT64 routes kops-ts does not build', () => {
+    expect(errorsOf(cluster((c) => (c.spec.nonMasqueradeCIDR = '::/0')))).toEqual([
+      'spec.nonMasqueradeCIDR: IPv6-only clusters are not supported by kops-ts yet (their egress-only gateway and NAT64 routes are not built)',
+    ]);
+  });
+
   it('takes additional network CIDRs (IPv4, apart from the others) and subnets inside them', () => {
     const c = cluster((x) => {
       x.spec.networkCIDR = '10.0.0.0/16';
