@@ -15,6 +15,7 @@ import {
   CreateTransitGatewayCommand,
   CreateTransitGatewayVpcAttachmentCommand,
   CreateVpcCommand,
+  DeleteRouteCommand,
   DeleteSubnetCommand,
   DescribeAddressesCommand,
   DescribeImagesCommand,
@@ -22,6 +23,7 @@ import {
   DescribeRouteTablesCommand,
   DescribeSubnetsCommand,
   DescribeVpcsCommand,
+  DisassociateVpcCidrBlockCommand,
   RunInstancesCommand,
   type RouteTable,
 } from '@aws-sdk/client-ec2';
@@ -148,6 +150,25 @@ describe('update cluster: additional network CIDRs and the VPC\u2019s IPv6 block
     await applyAndConverge(c);
     const live = ((await clusterVpc(c)).CidrBlockAssociationSet ?? []).filter((a) => a.CidrBlockState?.State === 'associated').map((a) => a.CidrBlock);
     expect(live).toEqual(['10.0.0.0/16']);
+  }, 120_000);
+});
+
+describe('update cluster: a VPC made without the IPv6 block (an older kops-ts cluster)', () => {
+  it('plans the block and the ::/0 route as additions, never a new VPC, and applies them', async () => {
+    const c = await storeCluster(testAws(), newCluster({ name: 'older.example.com', zones: ['us-east-1a'] }));
+    await applyAndConverge(c);
+    const ec2 = c.aws.clients.ec2;
+    const vpc = await clusterVpc(c);
+    const pub = (await routeTablesOf(c.aws, vpc.VpcId!)).find((t) => tagMap(t.Tags)['kubernetes.io/kops/role'] === 'public')!;
+    await ec2.send(new DeleteRouteCommand({ RouteTableId: pub.RouteTableId!, DestinationIpv6CidrBlock: '::/0' }));
+    await ec2.send(new DisassociateVpcCidrBlockCommand({ AssociationId: vpc.Ipv6CidrBlockAssociationSet![0]!.AssociationId! }));
+
+    const plan = (await c.update(false)).plan;
+    expect(changeLines(plan)).toEqual(['Route/::/0: create cidr,routeTableId,target', 'VPCAmazonIPv6CIDRBlock/AmazonIPv6: create vpcId']);
+    await applyAndConverge(c);
+    const after = await clusterVpc(c);
+    expect(after.VpcId).toBe(vpc.VpcId);
+    expect(after.Ipv6CidrBlockAssociationSet?.filter((a) => a.Ipv6CidrBlockState?.State === 'associated')).toHaveLength(1);
   }, 120_000);
 });
 
