@@ -7,9 +7,9 @@
  * - `UNKNOWN` (a ref to something not created yet) is always a change;
  * - `set` compares arrays as unordered sets, `tags` compares only the desired keys;
  * - any changed field with `mode: 'replace'` makes the action `replace`;
- * - shared tasks (the user's resources) are never changed, except that the tags they ask for
- *   (fields compared as `tags`) are added, as kops tags shared subnets: their diff is `noop` or an
- *   `update` of those tags only, never a replace.
+ * - shared tasks (the user's resources) are never changed, except fields marked `updateShared`
+ *   (the tags kops adds to shared subnets): their diff is `noop` or an `update` of those fields
+ *   only, never a replace.
  */
 import { isDeepStrictEqual } from 'node:util';
 import {
@@ -91,7 +91,7 @@ export function diffTask<D, A, C>(kind: TaskKind<D, A, C>, task: Task<D>, actual
     return { key, kind: task.kind, name: task.name, action: 'create', desired: task.desired, fields, security: securityOf(fields) };
   }
   if (task.shared) {
-    const tagRules = Object.fromEntries(Object.entries(kind.fields).filter(([, r]) => r.compare === 'tags').map(([f, r]) => [f, { ...r, mode: 'in-place' as const }]));
+    const tagRules = Object.fromEntries(Object.entries(kind.fields).filter(([, r]) => r.updateShared === true).map(([f, r]) => [f, { ...r, mode: 'in-place' as const }]));
     const tagView = Object.fromEntries(Object.keys(tagRules).map((f) => [f, desiredView[f]]));
     const fields = diffViews(kind.actualView(actual), tagView, tagRules);
     const action: Action = fields.length === 0 ? 'noop' : 'update';

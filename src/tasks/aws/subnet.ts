@@ -7,7 +7,7 @@
  * `SubnetType` and `kubernetes.io/role/elb` (public, utility) or `kubernetes.io/role/internal-elb`
  * (private); see `subnetRoleTags`. A shared subnet gets kops's tags too
  * (`kubernetes.io/cluster/<cluster>: shared` and the role tags): adding tags is the only change
- * kops-ts ever makes to a subnet of the user's (the engine diffs only `tags` of shared tasks).
+ * kops-ts ever makes to a subnet of the user's (`updateShared`: the engine diffs only that field of a shared task).
  *
  * An IPv6 range (`subnets[].ipv6CIDR`) is a literal /64 or kops's `/64#N`, the N-th /64 of the
  * VPC's IPv6 block (`vpcIpv6Cidr`, the `VPCAmazonIPv6CIDRBlock`'s output); a subnet with one
@@ -143,7 +143,8 @@ export const subnetKind: TaskKind<SubnetDesired, SubnetActual, AwsTaskContext> =
     availabilityZone: { mode: 'replace' },
     ipv6Cidr: {},
     assignIpv6AddressOnCreation: {},
-    tags: { compare: 'tags' },
+    // kops tags the user's subnets too (`kubernetes.io/cluster/<c>: shared`, role tags).
+    tags: { compare: 'tags', updateShared: true },
   },
 
   async find(ctx, tasks) {
