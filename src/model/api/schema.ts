@@ -165,7 +165,7 @@ const CLUSTER_KOPS_ONLY = [
   'additionalPolicies', 'fileAssets', 'containerd', 'kubeDNS', 'kubeAPIServer', 'kubeControllerManager',
   'cloudControllerManager', 'kubeScheduler', 'kubeProxy', 'masterKubelet', 'cloudConfig', 'externalDns', 'ntp', 'packages',
   'nodeTerminationHandler', 'nodeProblemDetector', 'metricsServer', 'certManager', 'awsLoadBalancerController',
-  'authentication', 'hooks', 'assets', 'encryptionConfig', 'DisableSubnetTags', 'target', 'useHostCertificates',
+  'authentication', 'hooks', 'assets', 'encryptionConfig', 'target', 'useHostCertificates',
   'sysctlParameters', 'clusterAutoscaler', 'warmPool', 'serviceAccountIssuerDiscovery', 'snapshotController', 'karpenter',
   'podIdentityWebhook',
 ];
@@ -186,6 +186,7 @@ export const CLUSTER_SPEC: ObjectShape = obj(
     networkCIDR: str,
     networkID: str,
     additionalNetworkCIDRs: strList,
+    DisableSubnetTags: bool,
     topology,
     dnsZone: str,
     serviceClusterIPRange: str,

@@ -146,6 +146,12 @@ export interface ClusterSpec {
   networkID?: string;
   /** More IPv4 ranges of the VPC (VPC CIDR associations); subnets may sit in them. Not for a shared VPC. */
   additionalNetworkCIDRs?: string[];
+  /**
+   * v1alpha2's spelling of kops's `tagSubnets: false` (`create cluster --disable-subnet-tags`):
+   * `true` leaves the user's shared subnets untagged and subnets kops-ts creates without their
+   * load-balancer role tags.
+   */
+  DisableSubnetTags?: boolean;
   nonMasqueradeCIDR?: string;
   podCIDR?: string;
   serviceClusterIPRange?: string;

@@ -65,12 +65,14 @@ export function buildNetwork(m: AwsModelContext): void {
     }
   }
 
+  const tagSubnets = spec.DisableSubnetTags !== true;
   for (const s of m.subnets) {
     const name = subnetTaskName(s.name, c);
     if (s.id) {
       // kops tags shared subnets (`kubernetes.io/cluster/<c>: shared` and the role tags) so that
-      // load balancers find them; nothing else of a shared subnet is ever changed.
-      m.add({ kind: 'Subnet', name, shared: true, desired: { vpcId, id: s.id, tags: { [ownershipTagKey(c)]: 'shared', ...subnetRoleTagsOf(m, s) } } });
+      // load balancers find them, unless told not to; nothing else of a shared subnet is changed.
+      const tags = tagSubnets ? { [ownershipTagKey(c)]: 'shared', ...subnetRoleTagsOf(m, s) } : undefined;
+      m.add({ kind: 'Subnet', name, shared: true, desired: { vpcId, id: s.id, ...(tags ? { tags } : {}) } });
       continue;
     }
     const range = m.sharedVpc ? undefined : additionalRangeOf(spec.additionalNetworkCIDRs ?? [], s.cidr);
@@ -80,7 +82,8 @@ export function buildNetwork(m: AwsModelContext): void {
     m.add({
       kind: 'Subnet',
       name,
-      desired: { vpcId, cidr: s.cidr, ...ipv6, availabilityZone: s.zone, tags: m.tags(name, subnetRoleTagsOf(m, s)) },
+      // (Name and the ownership tags stay even with DisableSubnetTags: kops-ts finds its subnets by them.)
+      desired: { vpcId, cidr: s.cidr, ...ipv6, availabilityZone: s.zone, tags: m.tags(name, tagSubnets ? subnetRoleTagsOf(m, s) : {}) },
       // AWS refuses a subnet outside the VPC's ranges: the range it sits in must be added first.
       ...(range === undefined ? {} : { dependsOn: [ref('VPCCIDRBlock', range)] }),
     });
