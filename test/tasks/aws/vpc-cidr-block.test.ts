@@ -1,9 +1,12 @@
-import { CreateSubnetCommand, CreateVpcCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
+import { AssociateVpcCidrBlockCommand, CreateSubnetCommand, CreateVpcCommand, DescribeVpcsCommand, EC2Client, type Vpc } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
+import type { AwsClients } from '../../../src/cloud/aws/clients.js';
+import { KopsError } from '../../../src/diagnostics.js';
+import { newMemo, type AwsTaskContext } from '../../../src/tasks/aws/context.js';
 import { AMAZON_IPV6_TASK_NAME, vpcAmazonIpv6CidrBlockKind, type VpcAmazonIpv6CidrBlockDesired } from '../../../src/tasks/aws/vpc-amazon-ipv6-cidr-block.js';
 import { vpcCidrBlockKind, type VpcCidrBlockDesired } from '../../../src/tasks/aws/vpc-cidr-block.js';
 import type { Task } from '../../../src/tasks/types.js';
-import { awsTestContext, expectIdempotent, nextRun, planKind } from './harness.js';
+import { awsTestContext, expectIdempotent, nextRun, planKind, staticRefs } from './harness.js';
 import { CLUSTER, Stack, vpcKind, vpcRef, vpcTask } from './network-fixtures.js';
 
 function rangeTask(cidr: string): Task<VpcCidrBlockDesired> {
@@ -119,5 +122,58 @@ describe('VPCAmazonIPv6CIDRBlock', () => {
     await vpcAmazonIpv6CidrBlockKind.delete?.(stack.ctx, actual);
     await vpcAmazonIpv6CidrBlockKind.delete?.(stack.ctx, actual);
     expect((await vpcAmazonIpv6CidrBlockKind.find(nextRun(stack.ctx), [IPV6])).size).toBe(0);
+  });
+});
+
+/**
+ * AWS associates ranges asynchronously (moto at once): a fake EC2 that answers `associating` on
+ * the first read after the association, then `associated`, shows the kinds wait without
+ * associating twice.
+ */
+describe('association still in progress', () => {
+  function fakeEc2(states: string[]): { clients: AwsClients; associateCalls: () => number } {
+    const ec2 = new EC2Client({ region: 'us-east-1' });
+    let associated = false;
+    let calls = 0;
+    const vpc = (): Vpc => {
+      const state = associated ? (states.shift() ?? 'associated') : undefined;
+      return {
+        VpcId: 'vpc-1',
+        CidrBlock: '172.20.0.0/16',
+        CidrBlockAssociationSet: [
+          { CidrBlock: '172.20.0.0/16', AssociationId: 'a-0', CidrBlockState: { State: 'associated' } },
+          ...(state ? [{ CidrBlock: '10.1.0.0/16', AssociationId: 'a-1', CidrBlockState: { State: state as 'associated' } }] : []),
+        ],
+        Ipv6CidrBlockAssociationSet: state ? [{ Ipv6CidrBlock: '2600:1f18::/56', AssociationId: 'a-6', Ipv6Pool: 'Amazon', Ipv6CidrBlockState: { State: state as 'associated' } }] : [],
+      };
+    };
+    (ec2 as unknown as { send: (c: unknown) => Promise<unknown> }).send = async (c) => {
+      if (c instanceof AssociateVpcCidrBlockCommand) {
+        calls++;
+        associated = true;
+        return {};
+      }
+      if (c instanceof DescribeVpcsCommand) return { Vpcs: [vpc()] };
+      throw new Error(`unexpected call ${String(c)}`);
+    };
+    return { clients: { ec2 } as unknown as AwsClients, associateCalls: () => calls };
+  }
+
+  /** Two attempts while `associating` ask to try again later; the third returns; one association. */
+  async function expectWaits(apply: (ctx: AwsTaskContext) => Promise<{ state: string }>): Promise<void> {
+    const fake = fakeEc2(['associating', 'associating', 'associated']);
+    const ctx = { clients: fake.clients, clusterName: CLUSTER, region: 'us-east-1', once: newMemo() };
+    await expect(apply(ctx)).rejects.toSatisfy((e) => KopsError.is(e, 'TryAgainLater'));
+    await expect(apply(ctx)).rejects.toSatisfy((e) => KopsError.is(e, 'TryAgainLater'));
+    expect((await apply(ctx)).state).toBe('associated');
+    expect(fake.associateCalls()).toBe(1);
+  }
+
+  it('VPCCIDRBlock waits for its range, associating it once', async () => {
+    await expectWaits((ctx) => vpcCidrBlockKind.apply(ctx, { action: 'create', name: '10.1.0.0/16', desired: { vpcId: 'vpc-1', cidr: '10.1.0.0/16' }, fields: [], refs: staticRefs({}) }));
+  });
+
+  it('VPCAmazonIPv6CIDRBlock waits for its block, associating it once', async () => {
+    await expectWaits((ctx) => vpcAmazonIpv6CidrBlockKind.apply(ctx, { action: 'create', name: AMAZON_IPV6_TASK_NAME, desired: { vpcId: 'vpc-1' }, fields: [], refs: staticRefs({}) }));
   });
 });
