@@ -349,6 +349,22 @@ describe('update cluster: every form of private egress', () => {
     expect(tables.flatMap((t) => t.Associations ?? []).some((a) => a.SubnetId === ext)).toBe(false);
   });
 
+  it('i- of an instance that does not exist: a planning error naming it, before anything is made', async () => {
+    const { object: cluster, version } = await c.cs.getCluster(NAME);
+    const edited = structuredClone(cluster);
+    for (const s of edited.spec.subnets ?? []) if (s.egress === theirs.instance) s.egress = 'i-0123456789abcdef0';
+    await c.cs.updateCluster(edited, version);
+    try {
+      const err = (await c.update(false).catch((e: unknown) => e)) as KopsError;
+      expect(KopsError.is(err, 'SharedResourceNotFound')).toBe(true);
+      expect(err.diagnostics.map((d) => d.code)).toEqual(['SharedResourceNotFound']);
+      expect(err.diagnostics[0]?.summary).toContain('Instance/i-0123456789abcdef0');
+    } finally {
+      const back = await c.cs.getCluster(NAME);
+      await c.cs.updateCluster(cluster, back.version);
+    }
+  });
+
   it('creates exactly two NAT gateways and one elastic IP of its own', async () => {
     // (Filtered here, not by the request: moto ignores tag filters on DescribeNatGateways.)
     const all = (await aws.clients.ec2.send(new DescribeNatGatewaysCommand({}))).NatGateways ?? [];

@@ -62,7 +62,8 @@ describe('AWS network model', () => {
     expect(route('us-east-1c')).toEqual({ natGatewayId: 'ref:NatGateway/us-east-1c.e.example.com' });
     expect(find(ts, 'ElasticIP/us-east-1c.e.example.com')).toMatchObject({ shared: true, desired: { id: 'eipalloc-0c' } });
     expect(show(desired(ts, 'NatGateway/us-east-1c.e.example.com')?.allocationId)).toBe('ref:ElasticIP/us-east-1c.e.example.com');
-    expect(route('us-east-1d')).toEqual({ instanceId: 'i-0d' });
+    expect(route('us-east-1d')).toEqual({ instanceId: 'ref:Instance/i-0d' });
+    expect(find(ts, 'Instance/i-0d')).toMatchObject({ shared: true, desired: { id: 'i-0d' } });
     expect(route('us-east-1f')).toEqual({ transitGatewayId: 'tgw-0f' });
     expect(ts.filter((t) => t.kind === 'RouteTableAssociation' && t.name.includes('ext.e.example.com'))).toEqual([]);
     expect(find(ts, 'Subnet/ext.e.example.com')).toBeDefined();

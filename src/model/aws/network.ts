@@ -130,12 +130,13 @@ function subnetRoleTagsOf(m: AwsModelContext, s: ClusterSubnetSpec): Tags {
 function buildPrivateEgress(m: AwsModelContext, privateSubnets: readonly ClusterSubnetSpec[]): void {
   const c = m.name;
   const zones = [...new Set(privateSubnets.map((s) => s.zone ?? ''))].sort();
+  const instances = new Set<string>();
   for (const zone of zones) {
     const zoneSubnets = privateSubnets.filter((s) => s.zone === zone);
     const egress = zoneSubnets.find((s) => s.egress)?.egress;
     const rt = privateRouteTableName(zone, c);
     m.add({ kind: 'RouteTable', name: rt, desired: { vpcId: m.sharedVpc ? m.cluster.spec.networkID! : ref('VPC', c), tags: m.tags(rt, routeTableRoleTags(zone)) } });
-    const target = egressTarget(m, zone, egress);
+    const target = egressTarget(m, zone, egress, instances);
     m.add({ kind: 'Route', name: routeTaskName('0.0.0.0/0', zone), desired: { routeTableId: ref('RouteTable', rt), cidr: '0.0.0.0/0', ...target } });
     for (const s of zoneSubnets) {
       const name = subnetTaskName(s.name, c);
@@ -150,16 +151,22 @@ type RouteTarget = Pick<RouteDesired, 'natGatewayId' | 'instanceId' | 'transitGa
  * The default route's target for a zone (kops's network.go): unset → a NAT gateway with a new
  * elastic IP; `nat-` → the user's NAT gateway (shared: it must exist, it is never changed);
  * `eipalloc-` → a NAT gateway kops-ts creates on the user's elastic IP (shared); `i-` → an
- * instance (a NAT instance); `tgw-` → a transit gateway.
+ * instance (a NAT instance, shared: it must exist); `tgw-` → a transit gateway.
  */
-function egressTarget(m: AwsModelContext, zone: string, egress: string | undefined): RouteTarget {
+function egressTarget(m: AwsModelContext, zone: string, egress: string | undefined, instances: Set<string>): RouteTarget {
   const c = m.name;
   const natName = `${zone}.${c}`;
   if (egress?.startsWith('nat-')) {
     m.add({ kind: 'NatGateway', name: natName, shared: true, desired: { id: egress } });
     return { natGatewayId: ref('NatGateway', natName) };
   }
-  if (egress?.startsWith('i-')) return { instanceId: egress };
+  if (egress?.startsWith('i-')) {
+    // kops's shared Instance task (one per instance, whichever zones route through it): a
+    // missing instance is a planning error, not a failed route.
+    if (!instances.has(egress)) m.add({ kind: 'Instance', name: egress, shared: true, desired: { id: egress } });
+    instances.add(egress);
+    return { instanceId: ref('Instance', egress) };
+  }
   if (egress?.startsWith('tgw-')) return { transitGatewayId: egress };
   let allocationId: Ref;
   if (egress?.startsWith('eipalloc-')) {

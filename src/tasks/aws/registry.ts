@@ -12,6 +12,7 @@ import { iamInstanceProfileKind } from './iam-instance-profile.js';
 import { iamRolePolicyKind } from './iam-role-policy.js';
 import { iamRoleKind } from './iam-role.js';
 import { imageKind } from './image.js';
+import { instanceKind } from './instance.js';
 import { internetGatewayKind } from './internet-gateway.js';
 import { launchTemplateKind } from './launch-template.js';
 import { natGatewayKind } from './nat-gateway.js';
@@ -44,6 +45,7 @@ export function awsTaskRegistry(): TaskRegistry<AwsTaskContext> {
     .register(routeTableAssociationKind)
     .register(elasticIpKind)
     .register(natGatewayKind)
+    .register(instanceKind)
     .register(securityGroupKind)
     .register(securityGroupRuleKind)
     .register(sshKeyKind)
