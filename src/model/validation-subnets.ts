@@ -43,6 +43,9 @@ export function validateSubnets(r: Reporter, spec: ClusterSpec, cloud: string | 
 /** Runs on the completed spec: a missing CIDR is one completion could not carve out of the network. */
 function checkSubnetCidr(r: Reporter, p: string, s: ClusterSubnetSpec, spec: ClusterSpec, ranges: NetworkRanges, cloud: string | undefined): Cidr | undefined {
   if (s.ipv6CIDR != null) checkIPv6(r, `${p}.ipv6CIDR`, s.ipv6CIDR);
+  if (s.ipv6CIDR?.startsWith('/') && spec.networkID != null && cloud === 'aws') {
+    r.err('InvalidCIDR', `${p}.ipv6CIDR`, `${s.ipv6CIDR} counts /64s in the IPv6 block of a VPC kops-ts owns; the shared VPC ${spec.networkID} is the user's`, 'give the subnet a literal IPv6 /64 of the shared VPC\'s block');
+  }
   if (s.cidr == null) {
     // Shared subnets and GCE subnets get theirs from the cloud; IPv6-only private ones need none.
     const needed = cloud === 'aws' && s.id == null && !(s.ipv6CIDR != null && s.type === 'Private');

@@ -110,6 +110,17 @@ describe('zones and subnets', () => {
     expect(errorsOf(c)).toEqual([]);
   });
 
+  it('refuses /64#N subnet ranges in a shared VPC (its IPv6 block is the user\'s), accepts a literal /64', () => {
+    const c = cluster((x) => {
+      x.spec.networkID = 'vpc-1';
+      x.spec.networkCIDR = '172.20.0.0/16';
+      x.spec.subnets![0]!.ipv6CIDR = '/64#1';
+    });
+    expect(errorsOf(c)).toEqual(["spec.subnets[0].ipv6CIDR: /64#1 counts /64s in the IPv6 block of a VPC kops-ts owns; the shared VPC vpc-1 is the user's"]);
+    c.spec.subnets![0]!.ipv6CIDR = '2600:1f18:abc:de01::/64';
+    expect(errorsOf(c)).toEqual([]);
+  });
+
   it('refuses IPv6-only clusters on AWS, whose egress-only gateway and NAT64 routes kops-ts does not build', () => {
     expect(errorsOf(cluster((c) => (c.spec.nonMasqueradeCIDR = '::/0')))).toEqual([
       'spec.nonMasqueradeCIDR: IPv6-only clusters are not supported by kops-ts yet (their egress-only gateway and NAT64 routes are not built)',

@@ -59,7 +59,7 @@ export function buildNetwork(m: AwsModelContext): void {
         kind: 'Route',
         name: routeTaskName('::/0'),
         desired: { ...toIgw, cidr: '::/0' },
-        // The VPC's own IPv6 block first (AWS routes IPv6 only in a VPC that has one).
+        // After the VPC's IPv6 block, whose traffic it routes.
         ...(m.sharedVpc ? {} : { dependsOn: [ref('VPCAmazonIPv6CIDRBlock', AMAZON_IPV6_TASK_NAME)] }),
       });
     }
