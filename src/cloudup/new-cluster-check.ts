@@ -74,16 +74,16 @@ function checkNetwork(o: NewClusterOptions, cloud: string | undefined, add: Add)
   }
   const ids = o.subnetIDs ?? [];
   if (ids.length > 0 && cloud !== 'gce' && ids.length !== o.zones.length) add('InvalidSubnets', '--subnets', `${ids.length} subnet ids for ${o.zones.length} zones`, 'give one existing subnet id per zone');
-  if (ids.length > 0 && !o.networkID && !o.sharedSubnetZones) add('MissingNetworkID', '--subnets', 'shared subnets need their VPC', 'pass --network-id <vpc-id> with --subnets');
+  if (ids.length > 0 && !o.networkID && !o.sharedSubnets) add('MissingNetworkID', '--subnets', 'shared subnets need their VPC', 'pass --network-id <vpc-id> with --subnets');
   const utility = o.utilitySubnetIDs ?? [];
   if (utility.length > 0 && topology !== 'private') add('UtilitySubnetsNeedPrivateTopology', '--utility-subnets', 'utility subnets are only used in private topology', 'add --topology private');
   else if (utility.length > 0 && utility.length !== o.zones.length) add('InvalidSubnets', '--utility-subnets', `${utility.length} utility subnet ids for ${o.zones.length} zones`, 'give one existing utility subnet id per zone');
-  if (o.sharedSubnetZones) {
+  if (o.sharedSubnets) {
     const zones = new Set([...o.zones, ...(o.controlPlaneZones ?? [])]);
     for (const [flag, list] of [['--subnets', ids], ['--utility-subnets', utility]] as const) {
       const seen = new Map<string, string>();
       for (const id of list) {
-        const zone = o.sharedSubnetZones[id];
+        const zone = o.sharedSubnets[id]?.zone;
         if (zone === undefined) continue;
         if (!zones.has(zone)) add('InvalidSubnets', flag, `subnet ${id} is in ${zone}, which is not one of --zones (${[...zones].join(',')})`, `add ${zone} to --zones, or give a subnet of one of those zones`);
         const other = seen.get(zone);

@@ -1,60 +1,85 @@
 /**
- * `create cluster --subnets ... --utility-subnets ...` on AWS, as kops's new_cluster.go does it:
- * the subnets are looked up in the cloud (one DescribeSubnets) so that each is matched to its own
- * zone, and without `--network-id` the VPC is the first subnet's. Their CIDRs are not written:
- * they are the cloud's, as in kops's spec. The result feeds `newCluster` (which stays pure).
+ * `create cluster --network-id/--vpc`, `--subnets`, `--utility-subnets` on AWS, as kops's
+ * new_cluster.go and PerformAssignments do it: the given subnets are looked up (one
+ * DescribeSubnets) so that each goes to its own zone and is written with its CIDR; without
+ * `--network-id` the VPC is the first subnet's; without `--network-cidr` the network CIDR written
+ * is the VPC's (one DescribeVpcs), from which new subnets are carved. The result feeds
+ * `newCluster`, which stays pure.
  */
-import { paginateDescribeSubnets, type Subnet } from '@aws-sdk/client-ec2';
+import { paginateDescribeSubnets, paginateDescribeVpcs, type Subnet, type Vpc } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../cloud/aws/clients.js';
 import { KopsError, error, type Diagnostic } from '../diagnostics.js';
 
-export interface SharedSubnetsInput {
+export interface SharedNetworkInput {
   readonly networkID?: string;
+  readonly networkCIDRs?: readonly string[];
   readonly subnetIDs?: readonly string[];
   readonly utilitySubnetIDs?: readonly string[];
 }
 
-export interface SharedSubnets {
+export interface SharedNetwork {
   /** The VPC: `--network-id`, else the first subnet's (kops's setupVPC). */
   readonly networkID: string;
-  /** Subnet id → its availability zone. */
-  readonly zones: Readonly<Record<string, string>>;
+  /** The VPC's primary CIDR, when `--network-cidr` was not given (kops's PerformAssignments). */
+  readonly networkCIDR?: string;
+  /** Subnet id → its zone and CIDR. */
+  readonly subnets: Readonly<Record<string, { readonly zone: string; readonly cidr?: string }>>;
 }
 
-/** Whether `create cluster` needs to look the subnets up (AWS, subnets given). */
-export function needsSubnetLookup(o: SharedSubnetsInput): boolean {
-  return (o.subnetIDs?.length ?? 0) + (o.utilitySubnetIDs?.length ?? 0) > 0;
+/** Whether `create cluster` reads the network from AWS: a shared VPC or shared subnets. */
+export function usesSharedNetwork(o: SharedNetworkInput): boolean {
+  return o.networkID !== undefined || (o.subnetIDs?.length ?? 0) + (o.utilitySubnetIDs?.length ?? 0) > 0;
+}
+
+async function describeSubnets(clients: AwsClients, ids: readonly string[]): Promise<Subnet[]> {
+  const out: Subnet[] = [];
+  if (ids.length === 0) return out;
+  // A filter, not SubnetIds: an unknown id is simply absent (SubnetIds fails the whole call).
+  for await (const page of paginateDescribeSubnets({ client: clients.ec2 }, { Filters: [{ Name: 'subnet-id', Values: [...ids] }] })) out.push(...(page.Subnets ?? []));
+  return out;
+}
+
+async function describeVpc(clients: AwsClients, id: string): Promise<Vpc | undefined> {
+  for await (const page of paginateDescribeVpcs({ client: clients.ec2 }, { Filters: [{ Name: 'vpc-id', Values: [id] }] })) {
+    const hit = page.Vpcs?.find((v) => v.VpcId === id);
+    if (hit) return hit;
+  }
+  return undefined;
 }
 
 /**
- * Reads the given subnets; every problem at once (`InvalidFlags`, exit 2): a subnet that does not
- * exist, or that is not in the VPC (`--network-id`, else the first subnet's).
+ * Reads the shared network; every problem at once (`InvalidFlags`, exit 2): a VPC or subnet that
+ * does not exist, a subnet that is not in the VPC.
  */
-export async function lookupSharedSubnets(clients: AwsClients, o: SharedSubnetsInput): Promise<SharedSubnets> {
+export async function lookupSharedNetwork(clients: AwsClients, o: SharedNetworkInput): Promise<SharedNetwork> {
   const given = [...(o.subnetIDs ?? []).map((id) => ({ id, flag: '--subnets' })), ...(o.utilitySubnetIDs ?? []).map((id) => ({ id, flag: '--utility-subnets' }))];
-  const ids = [...new Set(given.map((g) => g.id))];
-  const found: Subnet[] = [];
-  // A filter, not SubnetIds: an unknown id is simply absent (SubnetIds fails the whole call).
-  for await (const page of paginateDescribeSubnets({ client: clients.ec2 }, { Filters: [{ Name: 'subnet-id', Values: ids }] })) found.push(...(page.Subnets ?? []));
+  const found = await describeSubnets(clients, [...new Set(given.map((g) => g.id))]);
   const byId = new Map(found.map((s) => [s.SubnetId ?? '', s]));
-  const first = o.subnetIDs?.[0] ?? o.utilitySubnetIDs?.[0];
+  const first = given[0]?.id;
   const networkID = o.networkID ?? (first === undefined ? undefined : byId.get(first)?.VpcId);
   const problems: Diagnostic[] = [];
-  const zones: Record<string, string> = {};
+  const subnets: Record<string, { zone: string; cidr?: string }> = {};
   for (const { id, flag } of given) {
     const s = byId.get(id);
     if (s === undefined) {
       problems.push(error('SubnetNotFound', `subnet ${id} was not found in region ${clients.region}`, { path: flag, hint: 'give the id of an existing subnet in the region of --zones' }));
-      continue;
-    }
-    if (networkID !== undefined && s.VpcId !== networkID) {
+    } else if (networkID !== undefined && s.VpcId !== networkID) {
       problems.push(error('SubnetNotInVPC', `subnet ${id} is in VPC ${s.VpcId ?? '(none)'}, not in ${networkID}`, { path: flag, hint: o.networkID ? 'give subnets of the --network-id VPC' : 'give subnets of one VPC' }));
-      continue;
+    } else {
+      subnets[id] = { zone: s.AvailabilityZone ?? '', ...(s.CidrBlock ? { cidr: s.CidrBlock } : {}) };
     }
-    zones[id] = s.AvailabilityZone ?? '';
+  }
+  let networkCIDR: string | undefined;
+  if (networkID !== undefined && (o.networkCIDRs?.length ?? 0) === 0) {
+    const vpc = await describeVpc(clients, networkID);
+    if (vpc === undefined) {
+      problems.unshift(error('VPCNotFound', `VPC ${networkID} was not found in region ${clients.region}`, { path: '--network-id', hint: 'give the id of an existing VPC in the region of --zones' }));
+    } else {
+      networkCIDR = vpc.CidrBlock;
+    }
   }
   if (problems.length > 0 || networkID === undefined) {
     throw new KopsError('InvalidFlags', problems.map((d) => d.summary).join('; ') || 'cannot tell the VPC of the given subnets', { diagnostics: problems, exitCode: 2 });
   }
-  return { networkID, zones };
+  return { networkID, ...(networkCIDR ? { networkCIDR } : {}), subnets };
 }

@@ -69,11 +69,11 @@ export interface NewClusterOptions {
   readonly subnetIDs?: readonly string[];
   readonly utilitySubnetIDs?: readonly string[];
   /**
-   * The zone of each subnet of `subnetIDs`/`utilitySubnetIDs` as the cloud reports it (see
-   * `lookupSharedSubnets`): subnets are matched to zones by it, as kops does. Without it they are
-   * taken in `zones` order.
+   * Each subnet of `subnetIDs`/`utilitySubnetIDs` as the cloud reports it (see
+   * `lookupSharedNetwork`): subnets go to their own zone and carry their CIDR, as kops writes them.
+   * Without it they are taken in `zones` order, without CIDRs.
    */
-  readonly sharedSubnetZones?: Readonly<Record<string, string>>;
+  readonly sharedSubnets?: Readonly<Record<string, { readonly zone: string; readonly cidr?: string }>>;
   /** Default: `adminAccess`. */
   readonly sshAccess?: readonly string[];
   /** Who may reach the API (`kubernetesApiAccess`). Default `0.0.0.0/0`, `::/0`. */
@@ -175,25 +175,22 @@ function subnets(o: NewClusterOptions, cloud: string): ClusterSubnetSpec[] {
     return regions.map((region) => ({ name: region, region, type, ...(o.subnetIDs?.[0] ? { id: o.subnetIDs[0] } : {}) }));
   }
   const idOf = (ids: readonly string[] | undefined, zone: string) => {
-    if (o.sharedSubnetZones) return ids?.find((id) => o.sharedSubnetZones?.[id] === zone);
+    if (o.sharedSubnets) return ids?.find((id) => o.sharedSubnets?.[id]?.zone === zone);
     const i = o.zones.indexOf(zone);
     return i >= 0 ? ids?.[i] : undefined;
   };
-  const out: ClusterSubnetSpec[] = allZones.map((zone) => {
-    const id = idOf(o.subnetIDs, zone);
-    return { name: zone, zone, type, ...(id ? { id } : {}) };
-  });
+  // kops (PerformAssignments): a shared subnet's CIDR is written as AWS reports it.
+  const shared = (id: string | undefined) => (id ? { id, ...(o.sharedSubnets?.[id]?.cidr ? { cidr: o.sharedSubnets[id].cidr } : {}) } : {});
+  const out: ClusterSubnetSpec[] = allZones.map((zone) => ({ name: zone, zone, type, ...shared(idOf(o.subnetIDs, zone)) }));
   // kops: each further --network-cidr is a subnet of its own, in the zones taken in turn.
   (o.networkCIDRs ?? []).slice(1).forEach((cidr, i) => {
     const zone = o.zones[i % o.zones.length] ?? '';
-    const id = idOf(o.subnetIDs, zone);
-    out.push({ name: `${zone}-${i + 1}`, zone, cidr, type, ...(id ? { id } : {}) });
+    out.push({ name: `${zone}-${i + 1}`, zone, cidr, type, ...shared(idOf(o.subnetIDs, zone)) });
   });
   if (privateTopology) {
     // kops: a utility subnet for every private subnet.
     for (const s of out.filter((x) => x.type === 'Private')) {
-      const id = idOf(o.utilitySubnetIDs, s.zone ?? '');
-      out.push({ name: `utility-${s.name}`, zone: s.zone ?? '', type: 'Utility', ...(id ? { id } : {}) });
+      out.push({ name: `utility-${s.name}`, zone: s.zone ?? '', type: 'Utility', ...shared(idOf(o.utilitySubnetIDs, s.zone ?? '')) });
     }
   }
   return out;

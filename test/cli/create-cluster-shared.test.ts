@@ -33,7 +33,7 @@ describe('kops-ts create cluster with shared subnets', () => {
     }
   });
 
-  it('puts each subnet in the zone AWS reports and takes the VPC of the first, as kops does', async () => {
+  it('puts each subnet in the zone AWS reports with its CIDR, and takes the VPC (and its CIDR) of the first, as kops does', async () => {
     const r = await cli([
       'create', 'cluster', '--name', 'shared-cli.example.com', '--zones', 'us-east-1a,us-east-1b', '--topology', 'private',
       '--subnets', `${subnet['b']},${subnet['a']}`, '--utility-subnets', `${subnet['ua']},${subnet['ub']}`, '--dry-run', '-o', 'json',
@@ -42,12 +42,12 @@ describe('kops-ts create cluster with shared subnets', () => {
     expect(r.code).toBe(0);
     const [cluster] = JSON.parse(r.stdout) as { spec: { networkID: string; networkCIDR?: string; subnets: { name: string; id: string; cidr?: string }[] } }[];
     expect(cluster!.spec.networkID).toBe(vpc);
-    expect(cluster!.spec.networkCIDR).toBeUndefined();
+    expect(cluster!.spec.networkCIDR).toBe('10.77.0.0/16');
     expect(cluster!.spec.subnets.map((s) => `${s.name} ${s.id} ${s.cidr ?? '-'}`)).toEqual([
-      `us-east-1a ${subnet['a']} -`,
-      `us-east-1b ${subnet['b']} -`,
-      `utility-us-east-1a ${subnet['ua']} -`,
-      `utility-us-east-1b ${subnet['ub']} -`,
+      `us-east-1a ${subnet['a']} 10.77.0.0/20`,
+      `us-east-1b ${subnet['b']} 10.77.16.0/20`,
+      `utility-us-east-1a ${subnet['ua']} 10.77.32.0/20`,
+      `utility-us-east-1b ${subnet['ub']} 10.77.48.0/20`,
     ]);
   });
 

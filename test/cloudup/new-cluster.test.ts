@@ -161,7 +161,12 @@ describe('newCluster: the layout kops writes', () => {
   });
 
   it('shared subnets go to the zone AWS reports for them, whatever their order', () => {
-    const zones = { 'subnet-x': 'us-east-1b', 'subnet-y': 'us-east-1a', 'subnet-u1': 'us-east-1a', 'subnet-u2': 'us-east-1b' };
+    const sharedSubnets = {
+      'subnet-x': { zone: 'us-east-1b', cidr: '10.9.16.0/20' },
+      'subnet-y': { zone: 'us-east-1a', cidr: '10.9.0.0/20' },
+      'subnet-u1': { zone: 'us-east-1a', cidr: '10.9.32.0/22' },
+      'subnet-u2': { zone: 'us-east-1b', cidr: '10.9.36.0/22' },
+    };
     const r = newCluster({
       name: 's.example.com',
       zones: ['us-east-1a', 'us-east-1b'],
@@ -169,13 +174,15 @@ describe('newCluster: the layout kops writes', () => {
       networkID: 'vpc-1',
       subnetIDs: ['subnet-x', 'subnet-y'],
       utilitySubnetIDs: ['subnet-u2', 'subnet-u1'],
-      sharedSubnetZones: zones,
+      networkCIDRs: ['10.9.0.0/16'],
+      sharedSubnets,
     });
-    expect(r.cluster.spec.subnets?.map((s) => `${s.name} ${s.id}`)).toEqual([
-      'us-east-1a subnet-y',
-      'us-east-1b subnet-x',
-      'utility-us-east-1a subnet-u1',
-      'utility-us-east-1b subnet-u2',
+    // As kops writes them: the id, the zone and the CIDR AWS reports.
+    expect(r.cluster.spec.subnets?.map((s) => `${s.name} ${s.id} ${s.cidr}`)).toEqual([
+      'us-east-1a subnet-y 10.9.0.0/20',
+      'us-east-1b subnet-x 10.9.16.0/20',
+      'utility-us-east-1a subnet-u1 10.9.32.0/22',
+      'utility-us-east-1b subnet-u2 10.9.36.0/22',
     ]);
   });
 
@@ -233,7 +240,7 @@ describe('newCluster: bad flags, all reported at once', () => {
     [{ name: 'x.example.com', zones: ['us-central1-a'], project: 'p', networkCIDRs: ['10.0.0.0/16', '10.1.0.0/16'] }, ['UnsupportedNetworkCIDRs']],
     [{ name: 'x.example.com', zones: ['us-east-1a'], networkCIDRs: ['10.0.0.0/16', '2001:db8::/56'] }, ['InvalidCIDR']],
     [
-      { name: 'x.example.com', zones: ['us-east-1a', 'us-east-1b'], subnetIDs: ['subnet-1', 'subnet-2'], sharedSubnetZones: { 'subnet-1': 'us-east-1c', 'subnet-2': 'us-east-1c' } },
+      { name: 'x.example.com', zones: ['us-east-1a', 'us-east-1b'], subnetIDs: ['subnet-1', 'subnet-2'], sharedSubnets: { 'subnet-1': { zone: 'us-east-1c' }, 'subnet-2': { zone: 'us-east-1c' } } },
       ['InvalidSubnets', 'InvalidSubnets', 'InvalidSubnets'],
     ],
     [{ name: 'x.example.com', zones: [] }, ['MissingZones']],

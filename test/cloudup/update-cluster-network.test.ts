@@ -28,7 +28,7 @@ import {
   type RouteTable,
 } from '@aws-sdk/client-ec2';
 import { newCluster, type NewClusterOptions, type NewClusterResult } from '../../src/cloudup/new-cluster.js';
-import { lookupSharedSubnets } from '../../src/cloudup/new-cluster-shared.js';
+import { lookupSharedNetwork } from '../../src/cloudup/new-cluster-shared.js';
 import { subnetIpv6Cidr } from '../../src/tasks/aws/subnet.js';
 import { updateCluster } from '../../src/cloudup/update-cluster.js';
 import { KopsError } from '../../src/diagnostics.js';
@@ -193,18 +193,19 @@ describe('update cluster: a shared VPC with shared subnets', () => {
     }
     // As `create cluster --zones us-east-1a,us-east-1b --subnets <b>,<a>` (no --network-id).
     const zones = ['us-east-1a', 'us-east-1b'];
-    const shared = await lookupSharedSubnets(aws.clients, { subnetIDs: [ids['us-east-1b']!, ids['us-east-1a']!] });
-    built = newCluster({ name: NAME, zones, subnetIDs: [ids['us-east-1b']!, ids['us-east-1a']!], networkID: shared.networkID, sharedSubnetZones: shared.zones });
+    const subnetIDs = [ids['us-east-1b']!, ids['us-east-1a']!];
+    const shared = await lookupSharedNetwork(aws.clients, { subnetIDs });
+    built = newCluster({ name: NAME, zones, subnetIDs, networkID: shared.networkID, sharedSubnets: shared.subnets, ...(shared.networkCIDR ? { networkCIDRs: [shared.networkCIDR] } : {}) });
     c = await storeCluster(aws, built);
     await applyAndConverge(c);
   }, 120_000);
 
-  it('writes kops\u2019s spec: the VPC of the subnets, each subnet in its own zone, no CIDRs', () => {
+  it('writes kops\u2019s spec: the VPC of the subnets and its CIDR, each subnet in its own zone with its CIDR', () => {
     expect(built.cluster.spec.networkID).toBe(vpcId);
-    expect(built.cluster.spec.networkCIDR).toBeUndefined();
+    expect(built.cluster.spec.networkCIDR).toBe('10.60.0.0/16');
     expect(built.cluster.spec.subnets).toEqual([
-      { id: ids['us-east-1a'], name: 'us-east-1a', type: 'Public', zone: 'us-east-1a' },
-      { id: ids['us-east-1b'], name: 'us-east-1b', type: 'Public', zone: 'us-east-1b' },
+      { cidr: '10.60.0.0/20', id: ids['us-east-1a'], name: 'us-east-1a', type: 'Public', zone: 'us-east-1a' },
+      { cidr: '10.60.16.0/20', id: ids['us-east-1b'], name: 'us-east-1b', type: 'Public', zone: 'us-east-1b' },
     ]);
   });
 
@@ -231,10 +232,19 @@ describe('update cluster: a shared VPC with shared subnets', () => {
     expect(tables).toEqual([]);
   });
 
+  it('--network-id alone: the VPC\u2019s CIDR is the network CIDR new subnets are carved from; a missing VPC is named', async () => {
+    const net = await lookupSharedNetwork(aws.clients, { networkID: vpcId });
+    expect(net).toEqual({ networkID: vpcId, networkCIDR: '10.60.0.0/16', subnets: {} });
+    const r = newCluster({ name: 'own-subnets.example.com', zones: ['us-east-1a'], networkID: vpcId, networkCIDRs: [net.networkCIDR!] });
+    expect(r.cluster.spec.subnets?.map((s) => s.cidr)).toEqual(['10.60.0.0/16']);
+    const missing = (await lookupSharedNetwork(aws.clients, { networkID: 'vpc-0123456789abcdef0' }).catch((e: unknown) => e)) as KopsError;
+    expect(missing.diagnostics.map((d) => `${d.code} ${d.path} ${d.summary}`)).toEqual(['VPCNotFound --network-id VPC vpc-0123456789abcdef0 was not found in region us-east-1']);
+  });
+
   it('refuses subnets that do not exist or are in another VPC, naming each', async () => {
     const other = (await aws.clients.ec2.send(new CreateVpcCommand({ CidrBlock: '10.70.0.0/16' }))).Vpc!.VpcId!;
     const stray = (await aws.clients.ec2.send(new CreateSubnetCommand({ VpcId: other, CidrBlock: '10.70.0.0/20', AvailabilityZone: 'us-east-1c' }))).Subnet!.SubnetId!;
-    const p = lookupSharedSubnets(aws.clients, { networkID: vpcId, subnetIDs: [ids['us-east-1a']!, 'subnet-0123456789abcdef0'], utilitySubnetIDs: [stray] });
+    const p = lookupSharedNetwork(aws.clients, { networkID: vpcId, subnetIDs: [ids['us-east-1a']!, 'subnet-0123456789abcdef0'], utilitySubnetIDs: [stray] });
     await expect(p).rejects.toSatisfy((e) => KopsError.is(e, 'InvalidFlags'));
     const err = (await p.catch((e: unknown) => e)) as KopsError;
     expect(err.diagnostics.map((d) => `${d.code} ${d.path}`)).toEqual(['SubnetNotFound --subnets', 'SubnetNotInVPC --utility-subnets']);

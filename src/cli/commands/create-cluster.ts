@@ -8,7 +8,7 @@ import { createClusterSpec, checkSpec, invalidSpec } from '../../cloudup/create-
 import { AwsClients } from '../../cloud/aws/clients.js';
 import { newCluster, type NewClusterOptions } from '../../cloudup/new-cluster.js';
 import { resolveCloud } from '../../cloudup/new-cluster-check.js';
-import { lookupSharedSubnets, needsSubnetLookup } from '../../cloudup/new-cluster-shared.js';
+import { lookupSharedNetwork, usesSharedNetwork } from '../../cloudup/new-cluster-shared.js';
 import { regionOfZone } from '../../model/validation-util.js';
 import { parseCloudLabels, parseFeatureGates } from '../../cloudup/new-cluster-parse.js';
 import { setFields, unsetFields } from '../../cloudup/set-fields.js';
@@ -221,13 +221,14 @@ function buildSpec(ctx: CommandContext, options: NewClusterOptions, f: Flags): {
 }
 
 /**
- * kops: shared subnets (`--subnets`, `--utility-subnets`) are read from AWS, so that each goes
- * to its own zone and the VPC is known without `--network-id` (the first subnet's).
+ * kops: a shared network is read from AWS (`create cluster` only reads, never changes it): each
+ * of `--subnets`/`--utility-subnets` goes to its own zone with its CIDR, the VPC defaults to the
+ * first subnet's, and the network CIDR to the VPC's.
  */
-async function withSharedSubnets(o: NewClusterOptions): Promise<NewClusterOptions> {
-  if (resolveCloud(o) !== 'aws' || !needsSubnetLookup(o) || o.zones.length === 0) return o;
-  const shared = await lookupSharedSubnets(new AwsClients({ region: regionOfZone(o.zones[0] ?? '', 'aws') }), o);
-  return { ...o, networkID: shared.networkID, sharedSubnetZones: shared.zones };
+async function withSharedNetwork(o: NewClusterOptions): Promise<NewClusterOptions> {
+  if (resolveCloud(o) !== 'aws' || !usesSharedNetwork(o) || o.zones.length === 0) return o;
+  const shared = await lookupSharedNetwork(new AwsClients({ region: regionOfZone(o.zones[0] ?? '', 'aws') }), o);
+  return { ...o, networkID: shared.networkID, sharedSubnets: shared.subnets, ...(shared.networkCIDR ? { networkCIDRs: [shared.networkCIDR] } : {}) };
 }
 
 async function createCluster(ctx: CommandContext, positional: string | undefined, f: Flags): Promise<void> {
@@ -235,7 +236,7 @@ async function createCluster(ctx: CommandContext, positional: string | undefined
   if (f.dryRun && f.output !== 'yaml' && f.output !== 'json') {
     throw new KopsError('InvalidFlag', '--dry-run needs an output format', { hint: 'add -o yaml or -o json', exitCode: 2 });
   }
-  const { objects, built, warnings } = buildSpec(ctx, await withSharedSubnets(toOptions(ctx, name, f)), f);
+  const { objects, built, warnings } = buildSpec(ctx, await withSharedNetwork(toOptions(ctx, name, f)), f);
   for (const w of warnings) ctx.io.stderr(`${formatDiagnostic(w)}\n`);
   if (f.dryRun) {
     ctx.io.stdout(f.output === 'json' ? toJson(objects) : toYaml(objects));
