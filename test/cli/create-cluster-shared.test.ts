@@ -51,6 +51,13 @@ describe('kops-ts create cluster with shared subnets', () => {
     ]);
   });
 
+  it('reports bad flags before asking AWS anything', async () => {
+    const r = await cli(['create', 'cluster', '--name', 'flags.example.com', '--zones', 'us-east-1a', '--subnets', 'subnet-0123456789abcdef0', '--topology', 'sideways', '--dry-run', '-o', 'yaml']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('unknown topology "sideways"');
+    expect(r.stderr).not.toContain('subnet-0123456789abcdef0 was not found');
+  });
+
   it('refuses, with exit 2, subnets that are not in the --vpc given or do not exist', async () => {
     const r = await cli(['create', 'cluster', '--name', 'bad-cli.example.com', '--zones', 'us-east-1a,us-east-1b', '--vpc', other, '--subnets', `${subnet['a']},subnet-0123456789abcdef0`, '--dry-run', '-o', 'yaml']);
     expect(r.code).toBe(2);

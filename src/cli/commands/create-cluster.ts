@@ -7,7 +7,7 @@ import { KopsError, formatDiagnostic, hasErrors, type Diagnostic } from '../../d
 import { createClusterSpec, checkSpec, invalidSpec } from '../../cloudup/create-cluster.js';
 import { AwsClients } from '../../cloud/aws/clients.js';
 import { newCluster, type NewClusterOptions } from '../../cloudup/new-cluster.js';
-import { resolveCloud } from '../../cloudup/new-cluster-check.js';
+import { checkNewClusterOptions, resolveCloud } from '../../cloudup/new-cluster-check.js';
 import { lookupSharedNetwork, usesSharedNetwork } from '../../cloudup/new-cluster-shared.js';
 import { regionOfZone } from '../../model/validation-util.js';
 import { parseCloudLabels, parseFeatureGates } from '../../cloudup/new-cluster-parse.js';
@@ -226,7 +226,10 @@ function buildSpec(ctx: CommandContext, options: NewClusterOptions, f: Flags): {
  * first subnet's, and the network CIDR to the VPC's.
  */
 async function withSharedNetwork(o: NewClusterOptions): Promise<NewClusterOptions> {
-  if (resolveCloud(o) !== 'aws' || !usesSharedNetwork(o) || o.zones.length === 0) return o;
+  const cloud = resolveCloud(o);
+  // Bad flags are reported first, by newCluster, without a call to AWS.
+  // (`sharedSubnets: {}` stands for the lookup to come, which finds the VPC of the subnets.)
+  if (cloud !== 'aws' || !usesSharedNetwork(o) || checkNewClusterOptions({ ...o, sharedSubnets: {} }, cloud).length > 0) return o;
   const shared = await lookupSharedNetwork(new AwsClients({ region: regionOfZone(o.zones[0] ?? '', 'aws') }), o);
   return { ...o, networkID: shared.networkID, sharedSubnets: shared.subnets, ...(shared.networkCIDR ? { networkCIDRs: [shared.networkCIDR] } : {}) };
 }
