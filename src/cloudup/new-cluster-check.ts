@@ -66,17 +66,32 @@ function checkNetwork(o: NewClusterOptions, cloud: string | undefined, add: Add)
   if (o.bastion && topology !== 'private') add('BastionNeedsPrivate', '--bastion', 'a bastion needs --topology private', 'add --topology private, or drop --bastion');
   if (o.ipv6) add('UnsupportedIPv6', '--ipv6', 'IPv6 clusters are not supported by kops-ts yet', 'create an IPv4 cluster (drop --ipv6)');
   const cidrs = o.networkCIDRs ?? [];
-  if (cidrs.length > 1) add('UnsupportedNetworkCIDRs', '--network-cidr', `${cidrs.length} network CIDRs given; kops-ts supports one`, 'pass a single --network-cidr');
+  if (cidrs.length > 1 && cloud !== 'aws') add('UnsupportedNetworkCIDRs', '--network-cidr', `${cidrs.length} network CIDRs given; additional network CIDRs are AWS VPC ranges`, 'pass a single --network-cidr');
   for (const c of cidrs) {
     const why = cidrProblem(c);
     if (why) add('InvalidCIDR', '--network-cidr', `${c} ${why}`, 'pass an IPv4 network such as 10.0.0.0/16');
+    else if (c.includes(':')) add('InvalidCIDR', '--network-cidr', `${c} is not an IPv4 network`, 'pass an IPv4 network such as 10.0.0.0/16');
   }
   const ids = o.subnetIDs ?? [];
-  if (ids.length > 0 && cloud !== 'gce' && ids.length !== o.zones.length) add('InvalidSubnets', '--subnets', `${ids.length} subnet ids for ${o.zones.length} zones`, 'give one existing subnet id per zone, in --zones order');
-  if (ids.length > 0 && !o.networkID) add('MissingNetworkID', '--subnets', 'shared subnets need their VPC', 'pass --network-id <vpc-id> with --subnets');
+  if (ids.length > 0 && cloud !== 'gce' && ids.length !== o.zones.length) add('InvalidSubnets', '--subnets', `${ids.length} subnet ids for ${o.zones.length} zones`, 'give one existing subnet id per zone');
+  if (ids.length > 0 && !o.networkID && !o.sharedSubnets) add('MissingNetworkID', '--subnets', 'shared subnets need their VPC', 'pass --network-id <vpc-id> with --subnets');
   const utility = o.utilitySubnetIDs ?? [];
   if (utility.length > 0 && topology !== 'private') add('UtilitySubnetsNeedPrivateTopology', '--utility-subnets', 'utility subnets are only used in private topology', 'add --topology private');
-  else if (utility.length > 0 && utility.length !== o.zones.length) add('InvalidSubnets', '--utility-subnets', `${utility.length} utility subnet ids for ${o.zones.length} zones`, 'give one existing utility subnet id per zone, in --zones order');
+  else if (utility.length > 0 && utility.length !== o.zones.length) add('InvalidSubnets', '--utility-subnets', `${utility.length} utility subnet ids for ${o.zones.length} zones`, 'give one existing utility subnet id per zone');
+  if (o.sharedSubnets) {
+    const zones = new Set([...o.zones, ...(o.controlPlaneZones ?? [])]);
+    for (const [flag, list] of [['--subnets', ids], ['--utility-subnets', utility]] as const) {
+      const seen = new Map<string, string>();
+      for (const id of list) {
+        const zone = o.sharedSubnets[id]?.zone;
+        if (zone === undefined) continue;
+        if (!zones.has(zone)) add('InvalidSubnets', flag, `subnet ${id} is in ${zone}, which is not one of --zones (${[...zones].join(',')})`, `add ${zone} to --zones, or give a subnet of one of those zones`);
+        const other = seen.get(zone);
+        if (other !== undefined) add('InvalidSubnets', flag, `subnets ${other} and ${id} are both in ${zone}`, 'give one subnet per zone');
+        seen.set(zone, id);
+      }
+    }
+  }
   for (const [flag, list] of [['--ssh-access', o.sshAccess], ['--admin-access', o.adminAccess]] as const) {
     for (const c of list ?? []) {
       const why = cidrProblem(c);

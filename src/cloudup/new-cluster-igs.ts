@@ -49,6 +49,16 @@ function subnetOf(cloud: string, zone: string): string {
   return cloud === 'gce' ? gceRegionOf(zone) : zone;
 }
 
+/**
+ * kops: a zone's nodes use its subnets but the first (the main subnet, which may be small) when
+ * the zone has more than one: the subnets of further `--network-cidr` values.
+ */
+function nodeSubnets(cloud: string, zone: string, spec: ClusterSpec): string[] {
+  const main = subnetOf(cloud, zone);
+  const more = (spec.subnets ?? []).filter((s) => s.zone === zone && s.type !== 'Utility' && s.name.startsWith(`${zone}-`)).map((s) => s.name);
+  return more.length > 0 ? more : [main];
+}
+
 export function buildInstanceGroups(o: NewClusterOptions, cloud: string, spec: ClusterSpec): InstanceGroup[] {
   const version = spec.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION;
   const zonesOf = (zone: string) => (cloud === 'gce' ? { zones: [zone] } : {});
@@ -76,7 +86,7 @@ export function buildInstanceGroups(o: NewClusterOptions, cloud: string, spec: C
         ...extras(o, 'Node'),
         maxSize: n,
         minSize: n,
-        subnets: [subnetOf(cloud, zone)],
+        subnets: nodeSubnets(cloud, zone, spec),
         ...zonesOf(zone),
       }),
     );

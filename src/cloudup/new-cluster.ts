@@ -57,13 +57,23 @@ export interface NewClusterOptions {
   readonly dnsZone?: string;
   /** Default `cilium`; see `KNOWN_NETWORKING`. */
   readonly networking?: string;
-  /** The VPC CIDR(s); kops-ts takes one. Default 172.20.0.0/16 for a new AWS VPC. */
+  /**
+   * The VPC CIDR(s): the first is `networkCIDR` (default 172.20.0.0/16 for a new AWS VPC), the
+   * others `additionalNetworkCIDRs`, each also a subnet of its own (`<zone>-<n>`, zones taken in
+   * turn) that the zone's nodes use, as kops does.
+   */
   readonly networkCIDRs?: readonly string[];
   /** An existing VPC (shared: used, never modified). */
   readonly networkID?: string;
-  /** Existing subnets, one per zone in `zones` order. */
+  /** Existing subnets (shared), one per zone. */
   readonly subnetIDs?: readonly string[];
   readonly utilitySubnetIDs?: readonly string[];
+  /**
+   * Each subnet of `subnetIDs`/`utilitySubnetIDs` as the cloud reports it (see
+   * `lookupSharedNetwork`): subnets go to their own zone and carry their CIDR, as kops writes them.
+   * Without it they are taken in `zones` order, without CIDRs.
+   */
+  readonly sharedSubnets?: Readonly<Record<string, { readonly zone: string; readonly cidr?: string }>>;
   /** Default: `adminAccess`. */
   readonly sshAccess?: readonly string[];
   /** Who may reach the API (`kubernetesApiAccess`). Default `0.0.0.0/0`, `::/0`. */
@@ -165,17 +175,22 @@ function subnets(o: NewClusterOptions, cloud: string): ClusterSubnetSpec[] {
     return regions.map((region) => ({ name: region, region, type, ...(o.subnetIDs?.[0] ? { id: o.subnetIDs[0] } : {}) }));
   }
   const idOf = (ids: readonly string[] | undefined, zone: string) => {
+    if (o.sharedSubnets) return ids?.find((id) => o.sharedSubnets?.[id]?.zone === zone);
     const i = o.zones.indexOf(zone);
     return i >= 0 ? ids?.[i] : undefined;
   };
-  const out: ClusterSubnetSpec[] = allZones.map((zone) => {
-    const id = idOf(o.subnetIDs, zone);
-    return { name: zone, zone, type, ...(id ? { id } : {}) };
+  // kops (PerformAssignments): a shared subnet's CIDR is written as AWS reports it.
+  const shared = (id: string | undefined) => (id ? { id, ...(o.sharedSubnets?.[id]?.cidr ? { cidr: o.sharedSubnets[id].cidr } : {}) } : {});
+  const out: ClusterSubnetSpec[] = allZones.map((zone) => ({ name: zone, zone, type, ...shared(idOf(o.subnetIDs, zone)) }));
+  // kops: each further --network-cidr is a subnet of its own, in the zones taken in turn.
+  (o.networkCIDRs ?? []).slice(1).forEach((cidr, i) => {
+    const zone = o.zones[i % o.zones.length] ?? '';
+    out.push({ name: `${zone}-${i + 1}`, zone, cidr, type, ...shared(idOf(o.subnetIDs, zone)) });
   });
   if (privateTopology) {
-    for (const zone of allZones) {
-      const id = idOf(o.utilitySubnetIDs, zone);
-      out.push({ name: `utility-${zone}`, zone, type: 'Utility', ...(id ? { id } : {}) });
+    // kops: a utility subnet for every private subnet.
+    for (const s of out.filter((x) => x.type === 'Private')) {
+      out.push({ name: `utility-${s.name}`, zone: s.zone ?? '', type: 'Utility', ...shared(idOf(o.utilitySubnetIDs, s.zone ?? '')) });
     }
   }
   return out;
@@ -210,6 +225,7 @@ function clusterSpec(o: NewClusterOptions, cloud: string): ClusterSpec & Record<
     kubernetesVersion: o.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION,
     ...(publicName ? { masterPublicName: publicName } : {}),
     ...(networkCIDR ? { networkCIDR } : {}),
+    ...((o.networkCIDRs?.length ?? 0) > 1 ? { additionalNetworkCIDRs: o.networkCIDRs!.slice(1) } : {}),
     ...(o.networkID ? { networkID: o.networkID } : {}),
     networking: networkingSpec(networking),
     // kops: the Amazon VPC CNI gives pods addresses from the VPC itself.

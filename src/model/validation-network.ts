@@ -24,12 +24,25 @@ export function validateNetwork(r: Reporter, spec: ClusterSpec, cloud: string | 
     const network = checkCidr(r, 'spec.networkCIDR', spec.networkCIDR, 'network CIDR');
     if (network) networks.push(network);
   }
-  const extra = (spec as Record<string, unknown>).additionalNetworkCIDRs;
+  const labels = networks.map(() => `spec.networkCIDR ${spec.networkCIDR ?? ''}`);
+  const extra = spec.additionalNetworkCIDRs;
   if (Array.isArray(extra)) extra.forEach((c, i) => {
-    const cidr = checkCidr(r, `spec.additionalNetworkCIDRs[${i}]`, c, 'network CIDR');
-    if (cidr) networks.push(cidr);
+    const path = `spec.additionalNetworkCIDRs[${i}]`;
+    const cidr = checkCidr(r, path, c, 'network CIDR');
+    if (!cidr) return;
+    if (cidr.kind !== 'ipv4') {
+      r.err('InvalidCIDR', path, `${c} is not an IPv4 range: additional VPC ranges are IPv4 (the IPv6 block is Amazon's)`, 'give an IPv4 CIDR such as 10.1.0.0/16');
+      return;
+    }
+    const clash = networks.findIndex((n) => overlaps(n, cidr));
+    if (clash >= 0) {
+      r.err('OverlappingCIDR', path, `${c} overlaps ${labels[clash] ?? 'another network range'}`, 'a VPC\'s ranges must not overlap; pick a range outside the others');
+      return;
+    }
+    networks.push(cidr);
+    labels.push(`${path} ${c}`);
   });
-  const ranges = validateClusterRanges(r, spec, networks);
+  const ranges = validateClusterRanges(r, spec, networks, cloud);
   for (const field of ['kubernetesApiAccess', 'sshAccess', 'nodePortAccess'] as const) {
     spec[field]?.forEach((c, i) => checkAccess(r, `spec.${field}[${i}]`, c, cloud));
   }
@@ -37,12 +50,15 @@ export function validateNetwork(r: Reporter, spec: ClusterSpec, cloud: string | 
   return ranges;
 }
 
-function validateClusterRanges(r: Reporter, spec: ClusterSpec, networks: Cidr[]): NetworkRanges {
+function validateClusterRanges(r: Reporter, spec: ClusterSpec, networks: Cidr[], cloud: string | undefined): NetworkRanges {
   let nonMasquerade: Cidr | undefined;
   if (spec.nonMasqueradeCIDR != null) {
     nonMasquerade = checkCidr(r, 'spec.nonMasqueradeCIDR', spec.nonMasqueradeCIDR);
     if (nonMasquerade?.kind === 'ipv6' && spec.nonMasqueradeCIDR !== '::/0') {
       r.err('InvalidCIDR', 'spec.nonMasqueradeCIDR', `${spec.nonMasqueradeCIDR}: IPv6 clusters must have a nonMasqueradeCIDR of ::/0`, 'set nonMasqueradeCIDR: ::/0');
+    } else if (nonMasquerade?.kind === 'ipv6' && cloud === 'aws') {
+      // kops builds an egress-only gateway and NAT64 routes for these; kops-ts does not yet.
+      r.err('UnsupportedIPv6', 'spec.nonMasqueradeCIDR', 'IPv6-only clusters are not supported by kops-ts yet (their egress-only gateway and NAT64 routes are not built)', 'use an IPv4 nonMasqueradeCIDR such as 100.64.0.0/10; subnets may still carry ipv6CIDR');
     }
     // With the Amazon VPC CNI (or Cilium's ENI IPAM) pods live in the VPC: overlap is the point.
     const podsInVpc = spec.networking?.amazonvpc != null || spec.networking?.cilium?.ipam === 'eni';

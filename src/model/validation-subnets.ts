@@ -36,12 +36,16 @@ export function validateSubnets(r: Reporter, spec: ClusterSpec, cloud: string | 
   checkZones(r, subnets, cloud);
   checkShared(r, subnets);
   subnets.forEach((s, i) => checkEgress(r, `spec.subnets[${i}]`, s, cloud));
+  checkZoneEgress(r, subnets);
   if (cloud !== 'gce') checkUtilitySubnets(r, subnets); // GCE needs no utility subnets
 }
 
 /** Runs on the completed spec: a missing CIDR is one completion could not carve out of the network. */
 function checkSubnetCidr(r: Reporter, p: string, s: ClusterSubnetSpec, spec: ClusterSpec, ranges: NetworkRanges, cloud: string | undefined): Cidr | undefined {
   if (s.ipv6CIDR != null) checkIPv6(r, `${p}.ipv6CIDR`, s.ipv6CIDR);
+  if (s.ipv6CIDR?.startsWith('/') && spec.networkID != null && cloud === 'aws') {
+    r.err('InvalidCIDR', `${p}.ipv6CIDR`, `${s.ipv6CIDR} counts /64s in the IPv6 block of a VPC kops-ts owns; the shared VPC ${spec.networkID} is the user's`, 'give the subnet a literal IPv6 /64 of the shared VPC\'s block');
+  }
   if (s.cidr == null) {
     // Shared subnets and GCE subnets get theirs from the cloud; IPv6-only private ones need none.
     const needed = cloud === 'aws' && s.id == null && !(s.ipv6CIDR != null && s.type === 'Private');
@@ -113,11 +117,39 @@ function checkEgress(r: Reporter, p: string, s: ClusterSubnetSpec, cloud: string
   if (cloud !== 'aws') r.err('InvalidEgress', `${p}.egress`, 'egress is supported on AWS only', 'remove it');
 }
 
-/** A private subnet reaches the internet through a NAT gateway in a utility subnet of its zone. */
+/**
+ * kops: the private subnets of a zone share one route table, hence one egress ("cannot mix egress
+ * values in private or IPv6-capable subnets"). `External` subnets are not routed and do not count.
+ */
+function checkZoneEgress(r: Reporter, subnets: readonly ClusterSubnetSpec[]): void {
+  const firstByZone = new Map<string, { i: number; egress: string }>();
+  subnets.forEach((s, i) => {
+    if ((s.type !== 'Private' && s.type !== 'DualStack') || s.id != null || s.egress === 'External' || s.zone == null) return;
+    const egress = s.egress ?? '';
+    const first = firstByZone.get(s.zone);
+    if (!first) {
+      firstByZone.set(s.zone, { i, egress });
+    } else if (first.egress !== egress) {
+      const show = (e: string) => (e === '' ? 'unset (a NAT gateway kops-ts creates)' : e);
+      r.err(
+        'MixedEgress',
+        `spec.subnets[${i}].egress`,
+        `private subnets in ${s.zone} route through one table, but ${s.name} has egress ${show(egress)} and spec.subnets[${first.i}] has ${show(first.egress)}`,
+        `give every private subnet in ${s.zone} the same egress`,
+      );
+    }
+  });
+}
+
+/**
+ * A private subnet reaches the internet through a NAT gateway in a utility subnet of its zone:
+ * the one kops-ts creates (egress unset) or one on the user's elastic IP (`eipalloc-`).
+ */
 function checkUtilitySubnets(r: Reporter, subnets: readonly ClusterSubnetSpec[]): void {
   const utilityZones = new Set(subnets.filter((s) => s.type === 'Utility').map((s) => s.zone));
   subnets.forEach((s, i) => {
-    if (s.type !== 'Private' || s.egress != null || s.zone == null || utilityZones.has(s.zone)) return;
+    const needsNat = s.egress == null || s.egress.startsWith('eipalloc-');
+    if (s.type !== 'Private' || !needsNat || s.zone == null || utilityZones.has(s.zone)) return;
     r.err(
       'MissingUtilitySubnet',
       `spec.subnets[${i}]`,

@@ -7,7 +7,9 @@
  * - `UNKNOWN` (a ref to something not created yet) is always a change;
  * - `set` compares arrays as unordered sets, `tags` compares only the desired keys;
  * - any changed field with `mode: 'replace'` makes the action `replace`;
- * - shared tasks (the user's resources) are never changed: their diff is always `noop`.
+ * - shared tasks (the user's resources) are never changed, except fields marked `updateShared`
+ *   (the tags kops adds to shared subnets): their diff is `noop` or an `update` of those fields
+ *   only, never a replace.
  */
 import { isDeepStrictEqual } from 'node:util';
 import {
@@ -89,7 +91,11 @@ export function diffTask<D, A, C>(kind: TaskKind<D, A, C>, task: Task<D>, actual
     return { key, kind: task.kind, name: task.name, action: 'create', desired: task.desired, fields, security: securityOf(fields) };
   }
   if (task.shared) {
-    return { key, kind: task.kind, name: task.name, action: 'noop', desired: task.desired, actual, fields: [], security: [] };
+    const tagRules = Object.fromEntries(Object.entries(kind.fields).filter(([, r]) => r.updateShared === true).map(([f, r]) => [f, { ...r, mode: 'in-place' as const }]));
+    const tagView = Object.fromEntries(Object.keys(tagRules).map((f) => [f, desiredView[f]]));
+    const fields = diffViews(kind.actualView(actual), tagView, tagRules);
+    const action: Action = fields.length === 0 ? 'noop' : 'update';
+    return { key, kind: task.kind, name: task.name, action, desired: task.desired, actual, fields, security: securityOf(fields) };
   }
   const fields = diffViews(kind.actualView(actual), desiredView, kind.fields);
   const action: Action = fields.length === 0 ? 'noop' : fields.some((f) => f.forcesReplacement) ? 'replace' : 'update';

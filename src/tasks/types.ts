@@ -100,6 +100,11 @@ export interface FieldRule {
   readonly redact?: boolean;
   /** Rendered as a unified line diff of the two values (strings, e.g. user-data, policy documents). */
   readonly blob?: boolean;
+  /**
+   * Also compared (and updated in place) for a shared task, whose other fields are never acted
+   * on: kops adds its tags to the user's subnets. Only for `compare: 'tags'` (additions only).
+   */
+  readonly updateShared?: boolean;
 }
 
 export type FieldRules = Readonly<Record<string, FieldRule>>;

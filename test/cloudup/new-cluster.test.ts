@@ -176,6 +176,57 @@ describe('newCluster: the layout kops writes', () => {
     ]);
   });
 
+  it('shared subnets go to the zone AWS reports for them, whatever their order', () => {
+    const sharedSubnets = {
+      'subnet-x': { zone: 'us-east-1b', cidr: '10.9.16.0/20' },
+      'subnet-y': { zone: 'us-east-1a', cidr: '10.9.0.0/20' },
+      'subnet-u1': { zone: 'us-east-1a', cidr: '10.9.32.0/22' },
+      'subnet-u2': { zone: 'us-east-1b', cidr: '10.9.36.0/22' },
+    };
+    const r = newCluster({
+      name: 's.example.com',
+      zones: ['us-east-1a', 'us-east-1b'],
+      topology: 'private',
+      networkID: 'vpc-1',
+      subnetIDs: ['subnet-x', 'subnet-y'],
+      utilitySubnetIDs: ['subnet-u2', 'subnet-u1'],
+      networkCIDRs: ['10.9.0.0/16'],
+      sharedSubnets,
+    });
+    // As kops writes them: the id, the zone and the CIDR AWS reports.
+    expect(r.cluster.spec.subnets?.map((s) => `${s.name} ${s.id} ${s.cidr}`)).toEqual([
+      'us-east-1a subnet-y 10.9.0.0/20',
+      'us-east-1b subnet-x 10.9.16.0/20',
+      'utility-us-east-1a subnet-u1 10.9.32.0/22',
+      'utility-us-east-1b subnet-u2 10.9.36.0/22',
+    ]);
+  });
+
+  it('several --network-cidr values: additional VPC ranges, each a subnet of its own that the zone\'s nodes use (kops)', () => {
+    const r = newCluster({ name: 'n.example.com', zones: ['us-east-1a', 'us-east-1b'], topology: 'private', networkCIDRs: ['10.0.0.0/16', '10.1.0.0/16', '10.2.0.0/16', '10.3.0.0/16'] });
+    expect(r.cluster.spec.networkCIDR).toBe('10.0.0.0/16');
+    expect(r.cluster.spec.additionalNetworkCIDRs).toEqual(['10.1.0.0/16', '10.2.0.0/16', '10.3.0.0/16']);
+    expect(r.cluster.spec.subnets?.map((s) => `${s.name} ${s.type} ${s.zone} ${s.cidr}`)).toEqual([
+      'us-east-1a Private us-east-1a 10.0.64.0/18',
+      'us-east-1b Private us-east-1b 10.0.128.0/18',
+      'us-east-1a-1 Private us-east-1a 10.1.0.0/16',
+      'us-east-1b-2 Private us-east-1b 10.2.0.0/16',
+      'us-east-1a-3 Private us-east-1a 10.3.0.0/16',
+      // kops: a utility subnet for every private subnet, carved from the network CIDR (eighths
+      // of its lowest block, in zone order).
+      'utility-us-east-1a Utility us-east-1a 10.0.0.0/21',
+      'utility-us-east-1b Utility us-east-1b 10.0.24.0/21',
+      'utility-us-east-1a-1 Utility us-east-1a 10.0.8.0/21',
+      'utility-us-east-1b-2 Utility us-east-1b 10.0.32.0/21',
+      'utility-us-east-1a-3 Utility us-east-1a 10.0.16.0/21',
+    ]);
+    expect(r.instanceGroups.map((g) => `${g.metadata.name} ${g.spec.subnets?.join(',')}`)).toEqual([
+      'control-plane-us-east-1a us-east-1a',
+      'nodes-us-east-1a us-east-1a-1,us-east-1a-3',
+      'nodes-us-east-1b us-east-1b-2',
+    ]);
+  });
+
   it('GCE: one regional subnet, zones on the groups, no etcd encryption flag, the project', () => {
     const r = newCluster({ name: 'g.example.com', zones: ['us-central1-a', 'us-central1-b'], project: 'my-project' });
     expect(r.cluster.spec.cloudProvider).toBe('gce');
@@ -202,6 +253,12 @@ describe('newCluster: bad flags, all reported at once', () => {
     [{ name: 'x.example.com', zones: ['us-east-1a'], subnetIDs: ['subnet-1', 'subnet-2'] }, ['InvalidSubnets', 'MissingNetworkID']],
     [{ name: 'x.example.com', zones: ['us-east-1a'], networkCIDRs: ['10.0.0.0/33'], adminAccess: ['1.2.3.4/8'] }, ['InvalidCIDR', 'InvalidCIDR']],
     [{ name: 'x.example.com', zones: ['us-central1-a'] }, ['MissingProject']],
+    [{ name: 'x.example.com', zones: ['us-central1-a'], project: 'p', networkCIDRs: ['10.0.0.0/16', '10.1.0.0/16'] }, ['UnsupportedNetworkCIDRs']],
+    [{ name: 'x.example.com', zones: ['us-east-1a'], networkCIDRs: ['10.0.0.0/16', '2001:db8::/56'] }, ['InvalidCIDR']],
+    [
+      { name: 'x.example.com', zones: ['us-east-1a', 'us-east-1b'], subnetIDs: ['subnet-1', 'subnet-2'], sharedSubnets: { 'subnet-1': { zone: 'us-east-1c' }, 'subnet-2': { zone: 'us-east-1c' } } },
+      ['InvalidSubnets', 'InvalidSubnets', 'InvalidSubnets'],
+    ],
     [{ name: 'x.example.com', zones: [] }, ['MissingZones']],
     [{ name: 'x.example.com', zones: ['us-east-1a'], cloud: 'azure' }, ['UnsupportedCloud']],
   ] as [NewClusterOptions, string[]][])('%j → %j', (o, codes) => {

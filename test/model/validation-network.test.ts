@@ -90,6 +90,56 @@ describe('zones and subnets', () => {
     expect(errorsOf(c)).toEqual([
       'spec.subnets[1].egress: gateway-1 is not a NAT gateway (nat-), elastic IP (eipalloc-), instance (i-), transit gateway (tgw-) or External',
     ]);
+    // A NAT gateway on the user's elastic IP is still kops-ts's, in the zone's utility subnet.
+    c.spec.subnets![1]!.egress = 'eipalloc-0123456789abcdef0';
+    expect(errorsOf(c)).toEqual(['spec.subnets[1]: private subnet us-east-1b has no utility subnet in us-east-1b for its NAT gateway']);
+    for (const egress of ['i-0123456789abcdef0', 'tgw-0123456789abcdef0', 'External']) {
+      c.spec.subnets![1]!.egress = egress;
+      expect(errorsOf(c), egress).toEqual([]);
+    }
+  });
+
+  it('refuses two egress values among the private subnets of one zone (one route table), External aside', () => {
+    const c = cluster((x) => {
+      x.spec.subnets!.push({ name: 'more-us-east-1a', zone: 'us-east-1a', type: 'Private', cidr: '172.20.128.0/20', egress: 'tgw-0123456789abcdef0' });
+    }, ['us-east-1a'], { private: true });
+    expect(errorsOf(c)).toEqual([
+      'spec.subnets[2].egress: private subnets in us-east-1a route through one table, but more-us-east-1a has egress tgw-0123456789abcdef0 and spec.subnets[0] has unset (a NAT gateway kops-ts creates)',
+    ]);
+    c.spec.subnets![2]!.egress = 'External';
+    expect(errorsOf(c)).toEqual([]);
+  });
+
+  it('refuses /64#N subnet ranges in a shared VPC (its IPv6 block is the user\'s), accepts a literal /64', () => {
+    const c = cluster((x) => {
+      x.spec.networkID = 'vpc-1';
+      x.spec.networkCIDR = '172.20.0.0/16';
+      x.spec.subnets![0]!.ipv6CIDR = '/64#1';
+    });
+    expect(errorsOf(c)).toEqual(["spec.subnets[0].ipv6CIDR: /64#1 counts /64s in the IPv6 block of a VPC kops-ts owns; the shared VPC vpc-1 is the user's"]);
+    c.spec.subnets![0]!.ipv6CIDR = '2600:1f18:abc:de01::/64';
+    expect(errorsOf(c)).toEqual([]);
+  });
+
+  it('refuses IPv6-only clusters on AWS, whose egress-only gateway and NAT64 routes kops-ts does not build', () => {
+    expect(errorsOf(cluster((c) => (c.spec.nonMasqueradeCIDR = '::/0')))).toEqual([
+      'spec.nonMasqueradeCIDR: IPv6-only clusters are not supported by kops-ts yet (their egress-only gateway and NAT64 routes are not built)',
+    ]);
+  });
+
+  it('takes additional network CIDRs (IPv4, apart from the others) and subnets inside them', () => {
+    const c = cluster((x) => {
+      x.spec.networkCIDR = '10.0.0.0/16';
+      x.spec.additionalNetworkCIDRs = ['10.1.0.0/16'];
+      x.spec.subnets!.push({ name: 'us-east-1a-1', zone: 'us-east-1a', type: 'Public', cidr: '10.1.0.0/16' });
+    });
+    expect(errorsOf(c)).toEqual([]);
+    c.spec.additionalNetworkCIDRs = ['10.0.128.0/17', '2001:db8::/56', '10.1.0.0/16', '10.1.0.0/20'];
+    expect(errorsOf(c)).toEqual([
+      'spec.additionalNetworkCIDRs[0]: 10.0.128.0/17 overlaps spec.networkCIDR 10.0.0.0/16',
+      "spec.additionalNetworkCIDRs[1]: 2001:db8::/56 is not an IPv4 range: additional VPC ranges are IPv4 (the IPv6 block is Amazon's)",
+      'spec.additionalNetworkCIDRs[3]: 10.1.0.0/20 overlaps spec.additionalNetworkCIDRs[2] 10.1.0.0/16',
+    ]);
   });
 });
 

@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { KopsError, formatDiagnostic, hasErrors, type Diagnostic } from '../../diagnostics.js';
 import { createClusterSpec, checkSpec, invalidSpec } from '../../cloudup/create-cluster.js';
+import { AwsClients } from '../../cloud/aws/clients.js';
 import { newCluster, type NewClusterOptions } from '../../cloudup/new-cluster.js';
+import { checkNewClusterOptions, resolveCloud } from '../../cloudup/new-cluster-check.js';
+import { lookupSharedNetwork, usesSharedNetwork } from '../../cloudup/new-cluster-shared.js';
+import { regionOfZone } from '../../model/validation-util.js';
 import { parseCloudLabels, parseFeatureGates } from '../../cloudup/new-cluster-parse.js';
 import { setFields, unsetFields } from '../../cloudup/set-fields.js';
 import { disableKubeProxyForCalicoBPF } from '../../cloudup/new-cluster-networking.js';
@@ -85,10 +89,10 @@ const FLAGS: [string, string, ((v: string, prev?: never) => unknown)?][] = [
   ['--dns <type>', 'DNS type: public, private or none (default none unless --dns-zone)'],
   ['--dns-zone <zone>', "existing hosted zone for the cluster's DNS records"],
   ['--networking <cni>', 'networking (default cilium): cilium, cilium-etcd, cilium-eni, calico, canal, flannel, kindnet, kubenet, kube-router, amazonvpc, cni, gce'],
-  ['--network-cidr <cidr>', 'network CIDR of a new VPC (default 172.20.0.0/16)', list],
-  ['--network-id <id>', 'existing VPC to use (shared, never modified)'],
-  ['--subnets <ids>', 'existing subnets, one per zone in --zones order (shared)', list],
-  ['--utility-subnets <ids>', 'existing utility subnets, one per zone (shared)', list],
+  ['--network-cidr <cidrs>', 'network CIDR of a new VPC (default 172.20.0.0/16); further CIDRs are additional VPC ranges, each a subnet of its own', list],
+  ['--network-id <id>', 'existing VPC to use (shared, never modified; default: the VPC of --subnets)'],
+  ['--subnets <ids>', 'existing subnets (shared), one per zone; their zones are read from AWS', list],
+  ['--utility-subnets <ids>', 'existing utility subnets (shared), one per zone (private topology)', list],
   ['--ssh-public-key <file>', 'admin SSH public key (default ~/.ssh/id_rsa.pub when present)'],
   ['--ssh-access <cidrs>', 'CIDRs allowed to SSH (default: --admin-access)', list],
   ['--admin-access <cidrs>', 'CIDRs allowed to reach the API (default 0.0.0.0/0,::/0)', list],
@@ -206,8 +210,8 @@ const key = (d: Diagnostic) => `${d.code} ${d.path ?? ''} ${d.summary}`;
  * as a whole. Warnings about kops fields the builder itself writes are not news; only those the
  * user's `--set` brought in are passed on.
  */
-function buildSpec(ctx: CommandContext, name: string, f: Flags): { objects: KopsObject[]; warnings: Diagnostic[]; built: ReturnType<typeof newCluster> } {
-  const built = newCluster(toOptions(ctx, name, f));
+function buildSpec(ctx: CommandContext, options: NewClusterOptions, f: Flags): { objects: KopsObject[]; warnings: Diagnostic[]; built: ReturnType<typeof newCluster> } {
+  const built = newCluster(options);
   const objects: KopsObject[] = [built.cluster, ...built.instanceGroups];
   const baseline = new Set(checkSpec(built.cluster, built.instanceGroups, undefined, { schema: true }).map(key));
   if (f.unset?.length) unsetFields(objects, f.unset);
@@ -218,12 +222,26 @@ function buildSpec(ctx: CommandContext, name: string, f: Flags): { objects: Kops
   return { objects, built, warnings: [...built.warnings, ...diags] };
 }
 
+/**
+ * kops: a shared network is read from AWS (`create cluster` only reads, never changes it): each
+ * of `--subnets`/`--utility-subnets` goes to its own zone with its CIDR, the VPC defaults to the
+ * first subnet's, and the network CIDR to the VPC's.
+ */
+async function withSharedNetwork(o: NewClusterOptions): Promise<NewClusterOptions> {
+  const cloud = resolveCloud(o);
+  // Bad flags are reported first, by newCluster, without a call to AWS.
+  // (`sharedSubnets: {}` stands for the lookup to come, which finds the VPC of the subnets.)
+  if (cloud !== 'aws' || !usesSharedNetwork(o) || checkNewClusterOptions({ ...o, sharedSubnets: {} }, cloud).length > 0) return o;
+  const shared = await lookupSharedNetwork(new AwsClients({ region: regionOfZone(o.zones[0] ?? '', 'aws') }), o);
+  return { ...o, networkID: shared.networkID, sharedSubnets: shared.subnets, ...(shared.networkCIDR ? { networkCIDRs: [shared.networkCIDR] } : {}) };
+}
+
 async function createCluster(ctx: CommandContext, positional: string | undefined, f: Flags): Promise<void> {
   const name = ctx.clusterName(positional);
   if (f.dryRun && f.output !== 'yaml' && f.output !== 'json') {
     throw new KopsError('InvalidFlag', '--dry-run needs an output format', { hint: 'add -o yaml or -o json', exitCode: 2 });
   }
-  const { objects, built, warnings } = buildSpec(ctx, name, f);
+  const { objects, built, warnings } = buildSpec(ctx, await withSharedNetwork(toOptions(ctx, name, f)), f);
   for (const w of warnings) ctx.io.stderr(`${formatDiagnostic(w)}\n`);
   if (f.dryRun) {
     ctx.io.stdout(f.output === 'json' ? toJson(objects) : toYaml(objects));

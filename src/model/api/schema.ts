@@ -199,12 +199,12 @@ const gossipRemoved = removed(
 );
 
 const CLUSTER_KOPS_ONLY = [
-  'addons', 'containerRuntime', 'masterInternalName', 'additionalNetworkCIDRs', 'secretStore', 'keyStore', 'configStore',
+  'addons', 'containerRuntime', 'masterInternalName', 'secretStore', 'keyStore', 'configStore',
   'additionalSans', 'clusterDNSDomain', 'egressProxy', 'isolateMasters', 'updatePolicy', 'externalPolicies',
   'additionalPolicies', 'fileAssets', 'containerd', 'kubeDNS', 'cloudControllerManager', 'masterKubelet', 'externalDns',
   'ntp', 'packages',
   'nodeTerminationHandler', 'nodeProblemDetector', 'metricsServer', 'certManager', 'awsLoadBalancerController',
-  'authentication', 'hooks', 'assets', 'encryptionConfig', 'DisableSubnetTags', 'target', 'useHostCertificates',
+  'authentication', 'hooks', 'assets', 'encryptionConfig', 'target', 'useHostCertificates',
   'sysctlParameters', 'clusterAutoscaler', 'warmPool', 'serviceAccountIssuerDiscovery', 'snapshotController', 'karpenter',
   'podIdentityWebhook',
 ];
@@ -224,6 +224,8 @@ export const CLUSTER_SPEC: ObjectShape = obj(
     masterPublicName: str,
     networkCIDR: str,
     networkID: str,
+    additionalNetworkCIDRs: strList,
+    DisableSubnetTags: bool,
     topology,
     dnsZone: str,
     serviceClusterIPRange: str,

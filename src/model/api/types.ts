@@ -39,7 +39,11 @@ export interface ClusterSubnetSpec {
   ipv6CIDR?: string;
   /** Id of an existing (shared) subnet: used, never modified. */
   id?: string;
-  /** Egress for private subnets: a NAT gateway id, `External`, or unset (kops-ts creates a NAT gateway). */
+  /**
+   * Egress for private subnets: unset (kops-ts creates a NAT gateway with an elastic IP), `nat-...`
+   * (the user's NAT gateway), `eipalloc-...` (a NAT gateway on the user's elastic IP), `i-...` (a
+   * NAT instance), `tgw-...` (a transit gateway) or `External` (routing is the user's).
+   */
   egress?: string;
   type: SubnetType;
 }
@@ -146,6 +150,14 @@ export interface ClusterSpec {
   project?: string;
   networkCIDR?: string;
   networkID?: string;
+  /** More IPv4 ranges of the VPC (VPC CIDR associations); subnets may sit in them. Not for a shared VPC. */
+  additionalNetworkCIDRs?: string[];
+  /**
+   * v1alpha2's spelling of kops's `tagSubnets: false` (`create cluster --disable-subnet-tags`):
+   * `true` leaves the user's shared subnets untagged and subnets kops-ts creates without their
+   * load-balancer role tags.
+   */
+  DisableSubnetTags?: boolean;
   nonMasqueradeCIDR?: string;
   podCIDR?: string;
   serviceClusterIPRange?: string;

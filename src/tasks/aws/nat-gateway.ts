@@ -23,8 +23,8 @@ import { clusterFilters, tagSpec, type AwsTaskContext, type Tags } from './conte
 import { ensureTags, ignoreGone, indexByName, partitionShared, sharedNotFound, sharedReadOnly, tagsOf } from './network-common.js';
 
 export interface NatGatewayDesired {
-  /** `ref('Subnet', 'utility-<zone>.<cluster>')`: the zone's utility (public) subnet. */
-  readonly subnetId: Val;
+  /** `ref('Subnet', 'utility-<zone>.<cluster>')`: the zone's utility (public) subnet; unset for a shared gateway. */
+  readonly subnetId?: Val;
   /** `ref('ElasticIP', '<zone>.<cluster>')`. */
   readonly allocationId?: Val;
   /** The user's gateway (shared only). */
@@ -120,7 +120,7 @@ export const natGatewayKind: TaskKind<NatGatewayDesired, NatGatewayActual, AwsTa
   },
 
   view: (d, refs) => ({
-    subnetId: refs.resolve(d.subnetId),
+    subnetId: d.subnetId === undefined ? undefined : refs.resolve(d.subnetId),
     allocationId: d.allocationId === undefined ? undefined : refs.resolve(d.allocationId),
     tags: d.tags,
   }),
@@ -134,6 +134,9 @@ export const natGatewayKind: TaskKind<NatGatewayDesired, NatGatewayActual, AwsTa
       throw a ? sharedReadOnly('NatGateway', a.id) : sharedNotFound('NatGateway', req.name, d.id);
     }
     if (a !== undefined) return { ...a, tags: await ensureTags(ctx, a.id, a.tags, d.tags) };
+    if (d.subnetId === undefined) {
+      throw new KopsError('InvalidNatGateway', `NAT gateway task ${req.name} names no subnet`, { hint: 'a NAT gateway kops-ts creates needs its zone\'s utility subnet (a model-builder bug)' });
+    }
     const out = await ctx.clients.ec2.send(
       new CreateNatGatewayCommand({
         SubnetId: req.refs.known(d.subnetId),

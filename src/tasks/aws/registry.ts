@@ -13,6 +13,7 @@ import { iamInstanceProfileKind } from './iam-instance-profile.js';
 import { iamRolePolicyKind } from './iam-role-policy.js';
 import { iamRoleKind } from './iam-role.js';
 import { imageKind } from './image.js';
+import { instanceKind } from './instance.js';
 import { internetGatewayKind } from './internet-gateway.js';
 import { launchTemplateKind } from './launch-template.js';
 import { natGatewayKind } from './nat-gateway.js';
@@ -26,12 +27,16 @@ import { securityGroupKind } from './security-group.js';
 import { sshKeyKind } from './ssh-key.js';
 import { subnetKind } from './subnet.js';
 import { targetGroupKind } from './target-group.js';
+import { vpcAmazonIpv6CidrBlockKind } from './vpc-amazon-ipv6-cidr-block.js';
+import { vpcCidrBlockKind } from './vpc-cidr-block.js';
 import { vpcDhcpOptionsAssociationKind } from './vpc-dhcp-options-association.js';
 import { vpcKind } from './vpc.js';
 
 export function awsTaskRegistry(): TaskRegistry<AwsTaskContext> {
   return new TaskRegistry<AwsTaskContext>({ wrap: withAwsCallScope })
     .register(vpcKind)
+    .register(vpcAmazonIpv6CidrBlockKind)
+    .register(vpcCidrBlockKind)
     .register(dhcpOptionsKind)
     .register(vpcDhcpOptionsAssociationKind)
     .register(internetGatewayKind)
@@ -41,6 +46,7 @@ export function awsTaskRegistry(): TaskRegistry<AwsTaskContext> {
     .register(routeTableAssociationKind)
     .register(elasticIpKind)
     .register(natGatewayKind)
+    .register(instanceKind)
     .register(securityGroupKind)
     .register(securityGroupRuleKind)
     .register(sshKeyKind)

@@ -82,21 +82,31 @@ describe('Subnet', () => {
     await expectIdempotent(nextRun(stack.ctx), subnetKind, [PUBLIC], stack.refs);
   });
 
-  it('finds shared subnets by id and never changes them', async () => {
+  it('finds shared subnets by id, adds kops\'s tags to them and never changes anything else', async () => {
     const stack = await withVpc();
     const vpcId = stack.id(`VPC/${CLUSTER}`);
-    const created = await stack.ctx.clients.ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '172.20.128.0/19', AvailabilityZone: 'us-east-1a' }));
+    const created = await stack.ctx.clients.ec2.send(
+      new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '172.20.128.0/19', AvailabilityZone: 'us-east-1a', TagSpecifications: [{ ResourceType: 'subnet', Tags: [{ Key: 'Name', Value: 'theirs' }] }] }),
+    );
     const id = created.Subnet?.SubnetId ?? '';
-    const shared: Task<SubnetDesired> = { kind: 'Subnet', name: `us-east-1a.${CLUSTER}`, shared: true, desired: { id, vpcId, tags: { SubnetType: 'Public' } } };
+    const kopsTags = { [`kubernetes.io/cluster/${CLUSTER}`]: 'shared', SubnetType: 'Public', 'kubernetes.io/role/elb': '1' };
+    // A CIDR and zone that differ from the subnet's own: a shared subnet's other fields are never acted on.
+    const shared: Task<SubnetDesired> = { kind: 'Subnet', name: `us-east-1a.${CLUSTER}`, shared: true, desired: { id, vpcId, cidr: '10.0.0.0/24', availabilityZone: 'us-east-1b', tags: kopsTags } };
+    const first = await planKind(stack.ctx, subnetKind, [shared], stack.refs);
+    expect(first.map((c) => [c.action, c.fields.map((f) => f.field)])).toEqual([['update', ['tags']]]);
     const { outputs } = await expectIdempotent(stack.ctx, subnetKind, [shared], stack.refs);
     expect(outputs[`Subnet/us-east-1a.${CLUSTER}`]).toMatchObject({ id, cidr: '172.20.128.0/19', availabilityZone: 'us-east-1a' });
-    expect((await describeSubnet(stack.ctx, id))?.Tags ?? []).toEqual([]);
+    const after = await describeSubnet(stack.ctx, id);
+    expect(Object.fromEntries((after?.Tags ?? []).map((t) => [t.Key, t.Value]))).toEqual({ Name: 'theirs', ...kopsTags });
+    expect(after?.CidrBlock).toBe('172.20.128.0/19');
 
     const actual = (await subnetKind.find(nextRun(stack.ctx), [shared])).get(shared.name);
     if (!actual) throw new Error('not found');
     expect(actual.shared).toBe(true);
     await expect(subnetKind.delete?.(stack.ctx, actual)).rejects.toSatisfy((e) => KopsError.is(e, 'SharedResourceReadOnly'));
-    const req = { action: 'update' as const, name: shared.name, desired: shared.desired, actual, fields: [], refs: staticRefs({}) };
+    // A request that does not name the shared subnet (a builder bug) is refused, not applied to it.
+    const { id: _id, ...unnamed } = shared.desired;
+    const req = { action: 'update' as const, name: shared.name, desired: unnamed, actual, fields: [], refs: staticRefs({}) };
     await expect(subnetKind.apply(stack.ctx, req)).rejects.toSatisfy((e) => KopsError.is(e, 'SharedResourceReadOnly'));
     expect(await describeSubnet(stack.ctx, id)).toBeDefined();
   });
