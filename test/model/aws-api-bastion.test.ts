@@ -159,13 +159,15 @@ describe('the API load balancer', () => {
     expect(refNames(desired(internal, `NetworkLoadBalancer/api.${NAME}`)['subnets'])).toEqual([`Subnet/us-east-1a.${NAME}`, `Subnet/us-east-1b.${NAME}`]);
   });
 
-  it('registers APIServer groups with the API target group (not kops-controller\'s), in masters.<c>', () => {
+  it('registers APIServer groups with the API target group (not kops-controller\'s), in masters.<c>, with their own instance profile', () => {
     const igs = [...userIGs(['us-east-1a']), ig('apiserver', 'APIServer', ['us-east-1a'])];
     const tasks = build(userCluster(['us-east-1a'], { name: NAME }), igs);
     const asg = desired(tasks, `AutoscalingGroup/apiserver.apiservers.${NAME}`);
     expect(refNames(asg['targetGroupArns'])).toEqual([`TargetGroup/${targetGroupName(NAME, 'tcp')}`]);
     const lt = desired(tasks, `LaunchTemplate/apiserver.apiservers.${NAME}`);
     expect(refNames(lt['securityGroupIds'])).toEqual([`SecurityGroup/masters.${NAME}`]);
+    // API servers run with kops's apiservers.<c> role (its own, narrower policy), not the control plane's.
+    expect(refNames([lt['iamInstanceProfile']])).toEqual([`IAMInstanceProfile/apiservers.${NAME}`]);
   });
 });
 

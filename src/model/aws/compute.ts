@@ -85,7 +85,7 @@ export function buildCompute(m: AwsModelContext, targetGroups: TargetGroupsByRol
       desired: {
         imageId: ref('Image', image),
         instanceType: ig.spec.machineType ?? '',
-        iamInstanceProfile: ref('IAMInstanceProfile', iamName(prefix === 'apiservers' ? 'masters' : prefix, c), 'name'),
+        iamInstanceProfile: ref('IAMInstanceProfile', iamName(prefix, c), 'name'),
         securityGroupIds: [ref('SecurityGroup', roleSecurityGroupName(ig, c)), ...(ig.spec.additionalSecurityGroups ?? [])] as Val[],
         ...(key.keyName ? { keyName: key.keyName } : {}),
         userData: placeholderUserData(c, ig, m.cluster.spec.kubernetesVersion ?? ''),
