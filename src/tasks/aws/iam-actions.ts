@@ -54,7 +54,26 @@ export const AWS_KIND_ACTIONS: Readonly<Record<string, KindActions>> = {
     delete: ['ec2:DetachInternetGateway', 'ec2:DeleteInternetGateway'],
     implied: ['ec2:CreateTags'],
   },
-  Subnet: { find: [...NETWORK_LISTING], apply: ['ec2:CreateSubnet', 'ec2:CreateTags'], delete: ['ec2:DeleteSubnet'], implied: ['ec2:CreateTags'] },
+  Subnet: {
+    find: [...NETWORK_LISTING],
+    // CreateTags also on shared subnets (kubernetes.io/cluster/<c>=shared, SubnetType, role tags).
+    apply: ['ec2:CreateSubnet', 'ec2:CreateTags', 'ec2:AssociateSubnetCidrBlock', 'ec2:DisassociateSubnetCidrBlock', 'ec2:ModifySubnetAttribute'],
+    delete: ['ec2:DeleteSubnet'],
+    implied: ['ec2:CreateTags'],
+  },
+  VPCCIDRBlock: {
+    find: [...NETWORK_LISTING],
+    apply: ['ec2:AssociateVpcCidrBlock', 'ec2:DescribeVpcs'],
+    // A range is disassociated only once no subnet is left in it.
+    delete: ['ec2:DisassociateVpcCidrBlock', 'ec2:DescribeVpcs', 'ec2:DescribeSubnets'],
+  },
+  VPCAmazonIPv6CIDRBlock: {
+    find: [...NETWORK_LISTING],
+    apply: ['ec2:AssociateVpcCidrBlock', 'ec2:DescribeVpcs'],
+    delete: ['ec2:DisassociateVpcCidrBlock', 'ec2:DescribeVpcs'],
+  },
+  /** Find-only: a private route's `egress: i-...` instance, found by id. */
+  Instance: { find: ['ec2:DescribeInstances'], apply: [] },
   RouteTable: {
     find: [...NETWORK_LISTING],
     apply: ['ec2:CreateRouteTable', 'ec2:CreateTags'],
