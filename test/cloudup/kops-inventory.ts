@@ -11,6 +11,7 @@
  */
 import {
   AssociateDhcpOptionsCommand,
+  AssociateVpcCidrBlockCommand,
   AssociateRouteTableCommand,
   AttachInternetGatewayCommand,
   AuthorizeSecurityGroupEgressCommand,
@@ -101,7 +102,14 @@ export async function kopsEgress(ec2: AwsClients['ec2'], cluster: string, rule: 
   const rules = (await ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }] }))).SecurityGroupRules ?? [];
   const defaultEgress = rules.find((r) => r.IsEgress && r.CidrIpv4 === '0.0.0.0/0');
   await ec2.send(new CreateTagsCommand({ Resources: [defaultEgress!.SecurityGroupRuleId!], Tags: kopsCloudTags(cluster, ruleName(group, 'egress', 'all', 0, 0, '0.0.0.0/0'), labels) }));
-  await rule(group, 'egress', '-1', 0, 0, '::/0');
+  // In a VPC with an IPv6 block, AWS gives a new group an IPv6 egress rule too, which kops adopts
+  // and tags as it does the IPv4 one; without the block, kops adds it.
+  const defaultEgress6 = rules.find((r) => r.IsEgress && r.CidrIpv6 === '::/0');
+  if (defaultEgress6) {
+    await ec2.send(new CreateTagsCommand({ Resources: [defaultEgress6.SecurityGroupRuleId!], Tags: kopsCloudTags(cluster, ruleName(group, 'egress', 'all', 0, 0, '::/0'), labels) }));
+  } else {
+    await rule(group, 'egress', '-1', 0, 0, '::/0');
+  }
 }
 
 export interface KopsInventory {
@@ -133,6 +141,9 @@ export async function buildKopsMinimal(clients: AwsClients, sshPublicKey: string
   await ec2.send(new AttachInternetGatewayCommand({ VpcId: vpcId, InternetGatewayId: igw }));
   const rt = (await ec2.send(new CreateRouteTableCommand({ VpcId: vpcId, TagSpecifications: ts('route-table', CLUSTER, { 'kubernetes.io/kops/role': 'public' }) }))).RouteTable!.RouteTableId!;
   await ec2.send(new CreateRouteCommand({ RouteTableId: rt, DestinationCidrBlock: '0.0.0.0/0', GatewayId: igw }));
+  // kops's VPCAmazonIPv6CIDRBlock task and the public table's IPv6 default route (network.go).
+  await ec2.send(new AssociateVpcCidrBlockCommand({ VpcId: vpcId, AmazonProvidedIpv6CidrBlock: true }));
+  await ec2.send(new CreateRouteCommand({ RouteTableId: rt, DestinationIpv6CidrBlock: '::/0', GatewayId: igw }));
   const subnetName = `${ZONE}.${CLUSTER}`;
   const subnet = (
     await ec2.send(
@@ -140,7 +151,8 @@ export async function buildKopsMinimal(clients: AwsClients, sshPublicKey: string
         VpcId: vpcId,
         CidrBlock: '172.20.0.0/16',
         AvailabilityZone: ZONE,
-        TagSpecifications: ts('subnet', subnetName, { SubnetType: 'Public', 'kubernetes.io/role/elb': '1' }),
+        // With no private subnets kops also tags public ones for internal load balancers.
+        TagSpecifications: ts('subnet', subnetName, { SubnetType: 'Public', 'kubernetes.io/role/elb': '1', 'kubernetes.io/role/internal-elb': '1' }),
       }),
     )
   ).Subnet!.SubnetId!;
@@ -263,8 +275,16 @@ export async function buildKopsMinimal(clients: AwsClients, sshPublicKey: string
   // --- launch templates and autoscaling groups (autoscalinggroup.go, launchtemplate task)
   const image = (await ec2.send(new DescribeImagesCommand({ Owners: [IMAGE.owner], Filters: [{ Name: 'name', Values: [IMAGE.name] }] }))).Images![0]!;
   const groupsToBuild: { name: string; asg: string; group: string; size: number; role: Record<string, string>; tgs: string[] }[] = [
-    { name: 'control-plane-us-east-1a', asg: `control-plane-us-east-1a.masters.${CLUSTER}`, group: masters, size: 64, role: { 'k8s.io/role/control-plane': '1', 'k8s.io/role/master': '1' }, tgs: [tcp, kopsController] },
-    { name: 'nodes-us-east-1a', asg: `nodes-us-east-1a.${CLUSTER}`, group: nodes, size: 128, role: { 'k8s.io/role/node': '1' }, tgs: [] },
+    { name: 'control-plane-us-east-1a', asg: `control-plane-us-east-1a.masters.${CLUSTER}`, group: masters, size: 64, role: {
+        'k8s.io/role/control-plane': '1',
+        'k8s.io/role/master': '1',
+        // kops advertises the control plane's own node labels to the autoscaler (CloudTagsForInstanceGroup).
+        'k8s.io/cluster-autoscaler/node-template/label/node-role.kubernetes.io/control-plane': '',
+        'k8s.io/cluster-autoscaler/node-template/label/kops.k8s.io/kops-controller-pki': '',
+        'k8s.io/cluster-autoscaler/node-template/label/node.kubernetes.io/exclude-from-external-load-balancers': '',
+      },
+      tgs: [tcp, kopsController] },
+    { name: 'nodes-us-east-1a', asg: `nodes-us-east-1a.${CLUSTER}`, group: nodes, size: 128, role: { 'k8s.io/role/node': '1', 'k8s.io/cluster-autoscaler/node-template/label/node-role.kubernetes.io/node': '' }, tgs: [] },
   ];
   for (const ig of groupsToBuild) {
     const igTags = cloudTags(ig.asg, {

@@ -29,6 +29,6 @@ describe('a long cluster name', () => {
     expect(groups.map((g) => g.AutoScalingGroupName)).toContain(`control-plane-us-east-1a.masters.${NAME}`);
     const templates = (await c.aws.clients.ec2.send(new DescribeLaunchTemplatesCommand({}))).LaunchTemplates ?? [];
     expect(templates.every((t) => (t.LaunchTemplateName ?? '').length <= 128)).toBe(true);
-    expect([...(await securityGroupsByName(c)).keys()].sort()).toEqual([`masters.${NAME}`, `nodes.${NAME}`]);
+    expect([...(await securityGroupsByName(c)).keys()].sort()).toEqual([`api-elb.${NAME}`, `masters.${NAME}`, `nodes.${NAME}`]);
   });
 });
