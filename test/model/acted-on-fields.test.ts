@@ -8,12 +8,13 @@
  *   does not exist yet. No warning: `create cluster` writes several of them.
  * - STORED_FOR_ROLLING_UPDATE: validated and stored; read by rolling-update (not built yet).
  * - VALIDATED_ONLY: validated, no effect on what is built (the reason is given).
- * - OTHERS: fields of other parts of issue #7 (API load balancer, DNS, bastion, access lists,
- *   network topology, IAM); their effects are tested with those parts.
+ * - TESTED_ELSEWHERE: acted on, with the effect tested next to the code that has it (network,
+ *   load balancers and firewall, DNS, IAM); the audit checks the named test file names the field.
  *
  * To add a field to the table: add it to schema.ts and types.ts, then here. This test fails until
  * it is classified, and an ACTED field until its case shows an effect.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isRef } from '../../src/tasks/types.js';
 import { buildAwsTasks, type AwsModelInput } from '../../src/model/aws/index.js';
@@ -247,12 +248,11 @@ const STORED_FOR_BOOTSTRAP = [
   'Cluster spec.kubeScheduler.featureGates',
   'Cluster spec.authorization.rbac',
   'Cluster spec.authorization.alwaysAllow',
-  // Which CNI (calico, cilium and flannel by their typed options below).
-  ...['kubenet', 'cni', 'kindnet', 'amazonvpc', 'kuberouter', 'gce'].map((n) => `Cluster spec.networking.${n}`),
+  // Which CNI: these two grant nothing on AWS (calico, cilium and flannel by their typed options below).
+  ...['cni', 'gce'].map((n) => `Cluster spec.networking.${n}`),
   'Cluster spec.networking.calico.bpfEnabled',
   'Cluster spec.networking.cilium.enableNodePort',
   'Cluster spec.networking.cilium.etcdManaged',
-  'Cluster spec.networking.cilium.ipam',
   'Cluster spec.networking.flannel.backend',
 ];
 
@@ -265,30 +265,57 @@ const VALIDATED_ONLY: Record<string, string> = {
   'Cluster spec.cloudProvider': 'update cluster builds AWS only; GCE specs are validated and stored (UnsupportedCloud below)',
   'Cluster spec.project': 'GCE only',
   'Cluster spec.cloudConfig': "GCE's create cluster writes {}; anything in it is kops's, kept with a warning",
+  'Cluster spec.api.loadBalancer.class': 'Network only (Classic is refused, as kops refuses it): there is no other load balancer to build',
   'InstanceGroup spec.zones[]': 'must agree with the subnets; on AWS the subnets decide where instances run',
 };
 
-/** Other parts of issue #7: their effects are tested with those parts. */
-const OTHERS = [
-  ...['name', 'zone', 'region', 'cidr', 'ipv6CIDR', 'id', 'egress', 'type'].map((f) => `Cluster spec.subnets[].${f}`),
-  'Cluster spec.masterPublicName',
-  'Cluster spec.networkCIDR',
-  'Cluster spec.networkID',
-  'Cluster spec.topology.dns.type',
-  'Cluster spec.topology.bastion.bastionPublicName',
-  'Cluster spec.topology.bastion.idleTimeoutSeconds',
-  'Cluster spec.dnsZone',
-  'Cluster spec.sshAccess[]',
-  'Cluster spec.kubernetesApiAccess[]',
-  'Cluster spec.nodePortAccess[]',
-  'Cluster spec.api.dns',
-  ...['class', 'type', 'idleTimeoutSeconds', 'crossZoneLoadBalancing', 'additionalSecurityGroups[]', 'sslCertificate'].map((f) => `Cluster spec.api.loadBalancer.${f}`),
-  'Cluster spec.api.publicName',
-  'Cluster spec.api.additionalSANs[]',
-  'Cluster spec.iam.legacy',
-  'Cluster spec.iam.allowContainerRegistry',
-  'Cluster spec.iam.useServiceAccountExternalPermissions',
-];
+/**
+ * Acted on, with the effect tested next to the code that has it (the network, the load balancers
+ * and firewall, DNS, IAM): the field → the test file that shows its effect. The audit checks that
+ * each file exists and names the field, so a moved or deleted test fails here.
+ */
+const NETWORK = 'test/cloudup/update-cluster-network.test.ts';
+const NETWORK_MODEL = 'test/model/aws-network.test.ts';
+const LB_MODEL = 'test/model/aws-api-bastion.test.ts';
+const LB = 'test/cloudup/update-cluster-lb.test.ts';
+const IAM = 'test/model/aws/iam-policies.test.ts';
+const TESTED_ELSEWHERE: Record<string, string> = {
+  'Cluster spec.subnets[].name': NETWORK,
+  'Cluster spec.subnets[].zone': NETWORK,
+  'Cluster spec.subnets[].cidr': NETWORK,
+  'Cluster spec.subnets[].ipv6CIDR': 'test/tasks/aws/subnet-ipv6.test.ts',
+  'Cluster spec.subnets[].id': NETWORK,
+  'Cluster spec.subnets[].egress': NETWORK,
+  'Cluster spec.subnets[].type': NETWORK,
+  // GCE subnets are regional; on AWS the zone decides (validated: all subnets in one region).
+  'Cluster spec.subnets[].region': 'test/model/validation-network.test.ts',
+  'Cluster spec.networkCIDR': NETWORK,
+  'Cluster spec.networkID': NETWORK,
+  'Cluster spec.additionalNetworkCIDRs[]': NETWORK,
+  'Cluster spec.DisableSubnetTags': NETWORK_MODEL,
+  'Cluster spec.masterPublicName': LB_MODEL,
+  'Cluster spec.api.publicName': LB_MODEL,
+  'Cluster spec.api.dns': LB_MODEL,
+  'Cluster spec.topology.dns.type': 'test/cloudup/aws/preflight.test.ts',
+  'Cluster spec.dnsZone': 'test/cloudup/update-cluster-dns.test.ts',
+  'Cluster spec.topology.bastion.bastionPublicName': LB_MODEL,
+  'Cluster spec.topology.bastion.loadBalancer.type': LB_MODEL,
+  'Cluster spec.topology.bastion.loadBalancer.additionalSecurityGroups[]': LB_MODEL,
+  'Cluster spec.sshAccess[]': LB_MODEL,
+  'Cluster spec.kubernetesApiAccess[]': LB_MODEL,
+  'Cluster spec.nodePortAccess[]': LB,
+  'Cluster spec.api.loadBalancer.type': LB_MODEL,
+  'Cluster spec.api.loadBalancer.crossZoneLoadBalancing': LB,
+  'Cluster spec.api.loadBalancer.additionalSecurityGroups[]': LB_MODEL,
+  'Cluster spec.api.loadBalancer.sslCertificate': LB,
+  'Cluster spec.api.loadBalancer.sslPolicy': LB_MODEL,
+  'Cluster spec.iam.legacy': 'test/model/validation.test.ts',
+  'Cluster spec.iam.allowContainerRegistry': IAM,
+  'Cluster spec.networking.calico.awsSrcDstCheck': IAM,
+  'Cluster spec.networking.cilium.ipam': IAM,
+  // Which CNI decides the instance roles' CNI grants (and, later, what the bootstrap installs).
+  ...Object.fromEntries(['kubenet', 'kindnet', 'amazonvpc', 'kuberouter'].map((n) => [`Cluster spec.networking.${n}`, IAM])),
+};
 
 /** The fields the table types (acted on in schema.ts terms): leaves, kops's kept fields excluded. */
 function typedFields(kind: string, shape: FieldShape, path: string, out: string[]): void {
@@ -315,10 +342,16 @@ describe("docs/spec.md's field table, audited", () => {
     const typed: string[] = [];
     typedFields('Cluster', CLUSTER_SPEC, 'spec', typed);
     typedFields('InstanceGroup', INSTANCE_GROUP_SPEC, 'spec', typed);
-    const classes = [Object.keys(ACTED), STORED_FOR_BOOTSTRAP, STORED_FOR_ROLLING_UPDATE, Object.keys(VALIDATED_ONLY), OTHERS];
+    const classes = [Object.keys(ACTED), STORED_FOR_BOOTSTRAP, STORED_FOR_ROLLING_UPDATE, Object.keys(VALIDATED_ONLY), Object.keys(TESTED_ELSEWHERE)];
     const classified = classes.flat();
     expect(new Set(classified).size, 'a field is in two classes').toBe(classified.length);
     expect([...classified].sort()).toEqual([...typed].sort());
+  });
+
+  it.each(Object.entries(TESTED_ELSEWHERE))('%s: its effect is tested in %s', (field, file) => {
+    const leaf = field.split('.').pop()!.replace('[]', '');
+    const text = readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
+    expect(text).toContain(leaf);
   });
 
   it.each(Object.entries(ACTED))('%s changes what is built', (_field, c) => {
@@ -357,7 +390,8 @@ describe("docs/spec.md's field table, audited", () => {
       (s) => (s.cluster.spec.podCIDR = '100.96.0.0/12'),
       (s) => (s.cluster.spec.configBase = 's3://elsewhere/audit.example.com'),
       (s) => (group(s, NODES).spec.zones = ['us-east-1a']),
-      (s) => (s.cluster.spec.networking = { calico: {} }),
+      (s) => (s.cluster.spec.networking = { cni: {} }),
+      (s) => (s.cluster.spec.networking = { flannel: { backend: 'vxlan' } }),
     ];
     for (const edit of edits) expect(effect(edit)).toEqual([]);
   });
