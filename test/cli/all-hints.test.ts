@@ -44,6 +44,30 @@ function commandLines(text: string): string[] {
 
 const found = files(SRC).flatMap((f) => commandLines(printedText(readFileSync(f, 'utf8'))).map((line) => ({ file: relative(SRC, f), line })));
 
+/** Flags a hint names on their own ("re-run with --force-unlock <id>"): each must exist somewhere. */
+function hintFlags(text: string): string[] {
+  const hints = [...text.matchAll(/hint:\s*(['"`])((?:(?!\1)[^\n])*)\1/g)].map((m) => m[2]!);
+  // Another tool's command line (`aws ec2 ... --group-name`) has that tool's flags.
+  return hints.map((h) => h.replace(/\b(?:aws|ssh-keygen|kubectl) .*$/, '')).flatMap((h) => [...h.matchAll(/(?:^|[\s`'(])(--[a-z][a-z-]*)/g)].map((m) => m[1]!));
+}
+
+function allCommands(c: ReturnType<typeof quietProgram>): ReturnType<typeof quietProgram>[] {
+  return [c, ...c.commands.flatMap((x) => allCommands(x))];
+}
+
+const flags = [...new Set(files(SRC).flatMap((f) => hintFlags(printedText(readFileSync(f, 'utf8')))))].sort();
+
+describe('every flag a hint names exists', () => {
+  it('finds them', () => {
+    expect(flags).toContain('--force-unlock');
+    expect(flags).toContain('--to');
+  });
+  it.each(flags)('%s', (flag) => {
+    const known = allCommands(quietProgram()).some((c) => c.options.some((o) => o.long === flag));
+    expect(known, `${flag} is named in a hint but no command has it`).toBe(true);
+  });
+});
+
 describe('every command line in src/ exists', () => {
   it('finds the hints (the scan itself works)', () => {
     const lines = found.map((f) => f.line);

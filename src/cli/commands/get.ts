@@ -58,17 +58,20 @@ async function getClusters(ctx: CommandContext, names: string[], flags: { output
   const clusters: Cluster[] = [];
   const broken: Unreadable[] = [];
   for (const n of wanted) {
+    // One corrupt object must not hide the healthy clusters: name it and go on.
+    let object = 'config';
     try {
       let c = (await cs.getCluster(n)).object;
       if (flags.full) {
+        object = 'cluster-completed.spec';
         const stored = await cs.readCompletedSpec(n);
+        object = 'instancegroup/';
         c = stored?.object ?? completeCluster(c, (await cs.listInstanceGroups(n)).map((v) => v.object)).cluster;
       }
       clusters.push(c);
     } catch (e) {
-      // One corrupt object must not hide the healthy clusters: name it and go on.
       if (!KopsError.is(e, 'InvalidStateObject')) throw e;
-      broken.push({ cluster: n, object: 'config', error: e });
+      broken.push({ cluster: n, object, error: e });
     }
   }
   if (format === 'table' && clusters.length === 0 && broken.length === 0) {
