@@ -53,7 +53,7 @@ function jsonWithErrors(objects: KopsObject[], broken: readonly Unreadable[]): s
 async function getClusters(ctx: CommandContext, names: string[], flags: { output?: string; full?: boolean; history?: boolean }): Promise<void> {
   const format = parseOutputFormat(flags.output);
   const cs = ctx.clientset();
-  if (flags.history) return printHistory(ctx, format, names.length > 0 ? names : ctx.globals.name ? [ctx.globals.name] : [], 'config');
+  if (flags.history) return printHistory(ctx, format, names.length > 0 ? names : [ctx.clusterName()], 'config');
   const wanted = names.length > 0 ? names : ctx.globals.name ? [ctx.globals.name] : await cs.listClusters();
   const clusters: Cluster[] = [];
   const broken: Unreadable[] = [];
