@@ -218,6 +218,21 @@ describe.each(kinds)('a corrupt spec in a $name store', (kind) => {
     const back = await cli(['get', 'ig', ig, '--name', A, '-o', 'yaml', '--state', s.url]);
     expect(back.code).toBe(0);
     expect(back.stdout).toContain('maxSize: 1');
+
+    // edit instancegroup opens a corrupt one as stored, the problem on top; a valid save replaces it
+    await s.store.write(`${A}/instancegroup/${ig}`, 'kind: InstanceGroup\nspec: [\n');
+    let seen = '';
+    const edited = await cli(['edit', 'ig', ig, '--name', A, '--state', s.url], {
+      editor: (path) => {
+        seen = readFileSync(path, 'utf8');
+        writeFileSync(path, manifest(A).split('\n---\n')[2]!.replace('maxSize: 1', 'maxSize: 4'));
+        return 0;
+      },
+    });
+    expect(seen).toMatch(/# error: .*not valid YAML/);
+    expect(edited.stderr).toBe('');
+    expect(edited.code).toBe(0);
+    expect((await cli(['get', 'ig', ig, '--name', A, '-o', 'yaml', '--state', s.url])).stdout).toContain('maxSize: 4');
   });
 });
 

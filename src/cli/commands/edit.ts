@@ -109,11 +109,18 @@ export function registerEdit(program: Command, ctx: () => CommandContext): void 
       const cs = c.clientset();
       const name = c.clusterName();
       const cluster = (await cs.getCluster(name)).object;
-      const all = await cs.listInstanceGroups(name);
-      const current = all.find((v) => v.object.metadata.name === igName);
-      if (!current) throw new KopsError('InstanceGroupNotFound', `instance group "${igName}" not found in cluster "${name}"`, { hint: 'list them with kops-ts get ig' });
-      const others = all.filter((v) => v !== current).map((v) => v.object);
-      const edited = editObject(c, current.object, (obj) => checkSpec(cluster, [...others, obj as InstanceGroup]));
+      const all = await cs.inspectInstanceGroups(name);
+      const current = all.find((v) => v.name === igName);
+      if (!current) throw new KopsError('InstanceGroupNotFound', `instance group "${igName}" not found in cluster "${name}"`, { hint: `list them with kops-ts get instancegroups --name ${name}` });
+      // The others are validated against: each must be readable. This one may not be: it opens
+      // as stored, with what is wrong on top, and saving a valid InstanceGroup replaces it.
+      const others = all.filter((v) => v !== current).map((v) => {
+        if (!v.object) throw v.problem!;
+        return v.object;
+      });
+      const stub = { apiVersion: 'kops.k8s.io/v1alpha2', kind: 'InstanceGroup', metadata: { name: igName }, spec: {} } as InstanceGroup;
+      const unreadable = current.problem ? { text: new TextDecoder().decode(current.data), problem: current.problem.message } : undefined;
+      const edited = editObject(c, current.object ?? stub, (obj) => checkSpec(cluster, [...others, obj as InstanceGroup]), unreadable);
       if (!edited) {
         c.io.stdout('Edit cancelled: no changes made.\n');
         return;
