@@ -34,6 +34,12 @@ export type { CreateClusterSpecOptions } from './cloudup/create-cluster.js';
 export { createFromManifest, replaceFromManifest } from './cloudup/manifests.js';
 export type { ManifestResult } from './cloudup/manifests.js';
 
+// Spec history: list the kept versions, roll back to one (validated, a new conditional write).
+export { describeHistory, listHistory } from './statestore/index.js';
+export type { HistoryVersion, StoredSpec } from './statestore/index.js';
+export { rollbackCluster, rollbackInstanceGroup } from './cloudup/rollback.js';
+export type { RollbackResult } from './cloudup/rollback.js';
+
 // update cluster: plan, and with `yes` apply under the cluster lock.
 export { updateCluster } from './cloudup/update-cluster.js';
 export type { UpdateClusterOptions, UpdateClusterResult } from './cloudup/update-cluster.js';

@@ -10,9 +10,11 @@ import { reportError } from './errors.js';
 import { processIO, type CliIO } from './io.js';
 import { registerCreateCluster, rewriteAliases } from './commands/create-cluster.js';
 import { createFromFile, registerReplace } from './commands/create-file.js';
+import { registerDeleteCluster } from './commands/delete-cluster.js';
 import { registerEdit } from './commands/edit.js';
 import { registerGet } from './commands/get.js';
 import { registerCreateSSHPublicKey, registerDeleteInstanceGroup, registerVersion } from './commands/misc.js';
+import { registerRollback } from './commands/rollback.js';
 import { registerUpdateCluster } from './commands/update-cluster.js';
 
 export function buildProgram(io: CliIO, setExit: (code: number) => void = () => undefined): Command {
@@ -33,15 +35,18 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void = () => 
     .command('create')
     .description('Create a cluster, objects from a manifest (-f), or an SSH public key')
     .option('-f, --filename <file>', 'manifest with a Cluster and/or InstanceGroups (- for standard input)')
-    .action(async (flags: { filename?: string }) => createFromFile(ctx(), flags.filename));
+    .option('--force-unlock <id>', 'with -f: break a stale cluster lock with this id first')
+    .action(async (flags: { filename?: string; forceUnlock?: string }) => createFromFile(ctx(), flags.filename, flags.forceUnlock));
   registerCreateCluster(create, ctx);
   registerCreateSSHPublicKey(create, ctx);
   registerReplace(program, ctx);
   registerGet(program, ctx);
   registerEdit(program, ctx);
-  const del = program.command('delete').description('Delete instance groups');
+  const del = program.command('delete').description('Delete instance groups, or the state an interrupted create cluster left');
   registerDeleteInstanceGroup(del, ctx);
+  registerDeleteCluster(del, ctx);
   registerUpdateCluster(program, ctx, setExit);
+  registerRollback(program, ctx);
   registerVersion(program, ctx);
   for (const c of allCommands(program)) c.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);
   return program;

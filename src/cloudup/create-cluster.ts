@@ -16,6 +16,8 @@ export interface CreateClusterSpecOptions {
   readonly sshPublicKeys?: readonly string[];
   /** Where the objects came from, for diagnostics (a manifest file). */
   readonly file?: string;
+  /** Break the cluster lock with this id first (`--force-unlock`). */
+  readonly forceUnlock?: string;
 }
 
 /**
@@ -41,6 +43,6 @@ export function invalidSpec(diagnostics: readonly Diagnostic[]): KopsError {
 export async function createClusterSpec(o: CreateClusterSpecOptions): Promise<{ warnings: Diagnostic[] }> {
   const diags = checkSpec(o.cluster, o.instanceGroups, o.file);
   if (hasErrors(diags)) throw invalidSpec(diags);
-  await o.clientset.createCluster(o.cluster, [...o.instanceGroups], { sshPublicKeys: [...(o.sshPublicKeys ?? [])] });
+  await o.clientset.createCluster(o.cluster, [...o.instanceGroups], { sshPublicKeys: [...(o.sshPublicKeys ?? [])], ...(o.forceUnlock ? { forceUnlock: o.forceUnlock } : {}) });
   return { warnings: diags };
 }

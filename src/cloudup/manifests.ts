@@ -49,11 +49,11 @@ function clusterOf(ig: InstanceGroup, fallback: string | undefined): string {
   return name;
 }
 
-export async function createFromManifest(cs: Clientset, text: string, file: string, defaultCluster?: string): Promise<ManifestResult> {
+export async function createFromManifest(cs: Clientset, text: string, file: string, defaultCluster?: string, opts: { forceUnlock?: string } = {}): Promise<ManifestResult> {
   const { clusters, igs, warnings } = split(text, file);
   const cluster = clusters[0];
   if (cluster) {
-    await createClusterSpec({ clientset: cs, cluster, instanceGroups: igs, file });
+    await createClusterSpec({ clientset: cs, cluster, instanceGroups: igs, file, ...(opts.forceUnlock ? { forceUnlock: opts.forceUnlock } : {}) });
     return { created: [`Cluster/${cluster.metadata.name}`, ...igs.map((g) => `InstanceGroup/${g.metadata.name}`)], replaced: [], warnings };
   }
   const created: string[] = [];
@@ -69,24 +69,35 @@ export async function createFromManifest(cs: Clientset, text: string, file: stri
   return { created, replaced: [], warnings };
 }
 
-export async function replaceFromManifest(cs: Clientset, text: string, file: string, opts: { force?: boolean; defaultCluster?: string } = {}): Promise<ManifestResult> {
+export async function replaceFromManifest(
+  cs: Clientset,
+  text: string,
+  file: string,
+  opts: { force?: boolean; defaultCluster?: string; forceUnlock?: string } = {},
+): Promise<ManifestResult> {
   const { clusters, igs, warnings } = split(text, file);
   const cluster = clusters[0];
   const name = cluster?.metadata.name ?? (igs[0] ? clusterOf(igs[0], opts.defaultCluster) : undefined);
   if (!name) return { created: [], replaced: [], warnings };
-  const current = await cs.findCluster(name);
+  // Read as found: a corrupt config or instance group is replaced whole by the manifest's, on the
+  // version stored (the manifest is the repair); one the manifest does not replace stops here.
+  const current = await cs.inspectCluster(name);
   if (!current) {
     if (!opts.force || !cluster) {
       throw new KopsError('ClusterNotFound', `cluster "${name}" not found`, { hint: cluster ? 'use --force to create it, or kops-ts create -f' : 'create the cluster first', exitCode: 1 });
     }
-    await createClusterSpec({ clientset: cs, cluster, instanceGroups: igs, file });
+    await createClusterSpec({ clientset: cs, cluster, instanceGroups: igs, file, ...(opts.forceUnlock ? { forceUnlock: opts.forceUnlock } : {}) });
     return { created: [`Cluster/${name}`, ...igs.map((g) => `InstanceGroup/${g.metadata.name}`)], replaced: [], warnings };
   }
-  const existing = await cs.listInstanceGroups(name);
-  const byName = new Map(existing.map((v) => [v.object.metadata.name, v]));
-  const merged = new Map(existing.map((v) => [v.object.metadata.name, v.object]));
+  if (!current.object && !cluster) throw current.problem!;
+  const stored = await cs.inspectInstanceGroups(name);
+  const replacing = new Set(igs.map((g) => g.metadata.name));
+  const unreadable = stored.find((g) => !g.object && !replacing.has(g.name));
+  if (unreadable) throw unreadable.problem!;
+  const byName = new Map(stored.map((v) => [v.name, v]));
+  const merged = new Map(stored.flatMap((v) => (v.object ? [[v.name, v.object] as const] : [])));
   for (const ig of igs) merged.set(ig.metadata.name, ig);
-  const diags = checkSpec(cluster ?? current.object, [...merged.values()], file);
+  const diags = checkSpec(cluster ?? current.object!, [...merged.values()], file);
   if (hasErrors(diags)) throw invalidSpec(diags);
   for (const ig of igs) {
     if (!byName.has(ig.metadata.name) && !opts.force) {

@@ -35,6 +35,21 @@ export interface SSHPublicKeyEntry {
   readonly path: string;
 }
 
+/**
+ * A stored spec object as found, readable or not: a corrupt object still has a version, so it can
+ * be replaced (`replace -f`, `rollback`) conditionally on exactly what is stored.
+ */
+export interface StoredSpec<T> {
+  readonly name: string;
+  readonly path: string;
+  readonly version: string;
+  /** The stored bytes. */
+  readonly data: Uint8Array;
+  /** The decoded object; absent when it cannot be read (then `problem` says why). */
+  readonly object?: T;
+  readonly problem?: KopsError;
+}
+
 export interface ClientsetOptions {
   /** Clock for timestamps, history stamps and the create lock (tests inject one). */
   readonly now?: () => Date;
@@ -62,6 +77,28 @@ export class Clientset {
     const cluster = decodeObject<Cluster>(this.store.url, path, obj.data);
     if (!cluster.metadata.name) cluster.metadata.name = name;
     return { object: cluster, version: obj.version, path };
+  }
+
+  /** The stored `config` as found, even if it cannot be decoded; `undefined` when absent. */
+  async inspectCluster(name: string): Promise<StoredSpec<Cluster> | undefined> {
+    const path = clusterPaths.config(name);
+    const obj = await this.store.read(path);
+    if (!obj) return undefined;
+    return inspect<Cluster>(this.store.url, name, path, obj);
+  }
+
+  /** Every stored instance group of `cluster` as found, readable or not, sorted by name. */
+  async inspectInstanceGroups(cluster: string): Promise<StoredSpec<InstanceGroup>[]> {
+    const prefix = clusterPaths.instanceGroups(cluster);
+    const names = (await this.store.list(prefix)).map((p) => p.slice(prefix.length)).filter((n) => !n.includes('/'));
+    const found = await Promise.all(
+      names.map(async (n) => {
+        const path = clusterPaths.instanceGroup(cluster, n);
+        const obj = await this.store.read(path);
+        return obj ? inspect<InstanceGroup>(this.store.url, n, path, obj) : undefined;
+      }),
+    );
+    return found.filter((f): f is StoredSpec<InstanceGroup> => f !== undefined);
   }
 
   /** The cluster, or `ClusterNotFound`. */
@@ -228,13 +265,20 @@ export class Clientset {
   /** A deep copy of `obj` for replacing `current`: generation bumped if the spec changed. */
   private prepareUpdate<T extends Cluster | InstanceGroup>(path: string, current: StoredObject, obj: T, ifVersion: string): T {
     if (current.version !== ifVersion) throw conflictError(this.store.url, path, 'changed');
-    const old = decodeObject<T>(this.store.url, path, current.data);
     const next = structuredClone(obj);
-    const oldGen = old.metadata.generation;
-    if (!deepEqual(old.spec, next.spec)) next.metadata.generation = (oldGen ?? 0) + 1;
+    let old: T | undefined;
+    try {
+      old = decodeObject<T>(this.store.url, path, current.data);
+    } catch (e) {
+      // A corrupt stored object may be replaced whole (the caller passed its exact version): its
+      // generation is unknown, so the new one counts as a change of the caller's own.
+      if (!KopsError.is(e, 'InvalidStateObject')) throw e;
+    }
+    const oldGen = old ? old.metadata.generation : next.metadata.generation;
+    if (!old || !deepEqual(old.spec, next.spec)) next.metadata.generation = (oldGen ?? 0) + 1;
     else if (oldGen !== undefined) next.metadata.generation = oldGen;
     if (!next.metadata.creationTimestamp) {
-      next.metadata.creationTimestamp = old.metadata.creationTimestamp || isoSeconds(this.now());
+      next.metadata.creationTimestamp = old?.metadata.creationTimestamp || isoSeconds(this.now());
     }
     return next;
   }
@@ -251,6 +295,17 @@ export class Clientset {
       file: this.store.url,
       hint: `list them with 'kops-ts get instancegroups --name ${cluster}'`,
     });
+  }
+}
+
+function inspect<T extends Cluster | InstanceGroup>(storeURL: string, name: string, path: string, obj: StoredObject): StoredSpec<T> {
+  try {
+    const object = decodeObject<T>(storeURL, path, obj.data);
+    if (!object.metadata.name) object.metadata.name = name;
+    return { name, path, version: obj.version, data: obj.data, object };
+  } catch (e) {
+    if (!KopsError.is(e)) throw e;
+    return { name, path, version: obj.version, data: obj.data, problem: e };
   }
 }
 

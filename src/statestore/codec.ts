@@ -49,7 +49,24 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 function invalidObject(storeURL: string, path: string, why: string, cause?: unknown): KopsError {
   const file = objectURL(storeURL, path);
   return new KopsError('InvalidStateObject', `${file}: ${why}`, {
-    hint: 'fix the object in the state store, or restore a previous version from its history',
+    hint: repairHint(path),
     ...(cause !== undefined ? { cause } : {}),
   });
+}
+
+/**
+ * What to do about an unreadable stored spec, naming commands that exist (test/cli/hints.test.ts
+ * runs them): list the kept versions, roll back to one, or replace the object whole.
+ */
+export function repairHint(path: string): string {
+  const parts = path.split('/');
+  const cluster = parts[0] ?? '<cluster>';
+  if (parts.length === 2 && parts[1] === 'config') {
+    return `list its earlier versions with 'kops-ts get cluster ${cluster} --history' and restore one with 'kops-ts rollback cluster ${cluster} --to <version>', or replace it whole with 'kops-ts replace -f <file> --force'`;
+  }
+  if (parts.length === 3 && parts[1] === 'instancegroup') {
+    const ig = parts[2]!;
+    return `list its earlier versions with 'kops-ts get instancegroup ${ig} --name ${cluster} --history' and restore one with 'kops-ts rollback instancegroup ${ig} --name ${cluster} --to <version>', or replace it whole with 'kops-ts replace -f <file> --force'`;
+  }
+  return 'fix or remove the object in the state store';
 }

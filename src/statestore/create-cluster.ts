@@ -17,7 +17,7 @@ import type { Versioned } from './clientset.js';
 import { encodeObject } from './codec.js';
 import { objectURL, stateError } from './errors.js';
 import { clusterPaths } from './layout.js';
-import { acquireClusterLock, type AcquireLockOptions } from './lock.js';
+import { acquireClusterLock, forceUnlock, type AcquireLockOptions } from './lock.js';
 import { prepareNew } from './meta.js';
 import { validateName } from './paths.js';
 import { sshPublicKeyFingerprint } from './ssh.js';
@@ -28,6 +28,8 @@ export interface CreateClusterOptions {
   readonly sshPublicKeys?: readonly string[];
   /** Lock settings (TTL, holder); the operation is always `create cluster`. */
   readonly lock?: Omit<AcquireLockOptions, 'operation' | 'now'>;
+  /** Break the lease with this id first (a crashed run's, e.g. an interrupted create). */
+  readonly forceUnlock?: string;
 }
 
 export interface CreatedCluster {
@@ -57,6 +59,7 @@ export async function createClusterState(
   const keys = new Map(opts.sshPublicKeys?.map((k) => [sshPublicKeyFingerprint(k), k] as const) ?? []);
   const config = prepareNew(cluster, now());
 
+  if (opts.forceUnlock) await forceUnlock(store, name, opts.forceUnlock);
   const lock = await acquireClusterLock(store, name, { ...opts.lock, operation: 'create cluster', now });
   const written: Written[] = [];
   const put = async (path: string, data: string): Promise<string> => {
@@ -87,7 +90,7 @@ export async function createClusterState(
     if (left.length === 0) throw e;
     throw stateError('CreateClusterIncomplete', `creating cluster "${name}" failed (${e instanceof Error ? e.message : String(e)}) and ${left.length} object(s) it wrote could not be removed: ${left.join(', ')}`, {
       file: store.url,
-      hint: `remove them (e.g. 'kops-ts delete cluster ${name} --yes') before creating the cluster again`,
+      hint: `remove them with 'kops-ts delete cluster ${name} --yes' before creating the cluster again`,
       cause: e,
     });
   }
@@ -132,7 +135,7 @@ function leftover(store: StateStore, cluster: string, path: string): (e: unknown
     if (!KopsError.is(e, StateErrorCode.Conflict)) throw e;
     throw stateError('ClusterStateExists', `${path} already exists although cluster "${cluster}" has no config: it is left from an earlier run`, {
       file: objectURL(store.url, path),
-      hint: `remove the leftover state (e.g. 'kops-ts delete cluster ${cluster} --yes'), then create the cluster again`,
+      hint: `remove the leftover state with 'kops-ts delete cluster ${cluster} --yes', then create the cluster again`,
       cause: e,
     });
   };

@@ -8,6 +8,7 @@
  * same millisecond are one entry. History is kept before the change is written, so a crash in
  * between leaves an extra entry (a copy of what is still current), never a lost one.
  */
+import { decodeObject } from './codec.js';
 import { contentHash, validateName } from './paths.js';
 import { KopsError } from '../diagnostics.js';
 import { StateErrorCode, type StateStore, type StoredObject } from './types.js';
@@ -87,4 +88,43 @@ function stampTime(stamp: string): Date {
   if (!m) return new Date(Number.NaN);
   const iso = m[1]!.replace(/T(\d{2})-(\d{2})-(\d{2})/, 'T$1:$2:$3');
   return new Date(`${iso}Z`);
+}
+
+/** A kept version with what can be told about it without trusting it. */
+export interface HistoryVersion extends HistoryEntry {
+  /** Bytes of the kept copy. */
+  readonly size: number;
+  /** Its `metadata.generation`, when it is a readable object that has one. */
+  readonly generation?: number;
+  /** Whether it decodes as a spec object (an unreadable one cannot be rolled back to). */
+  readonly readable: boolean;
+}
+
+/**
+ * The kept versions of `object`, newest first, each read to give its size and generation. Who made
+ * a change is not recorded (only when the content was superseded).
+ */
+export async function describeHistory(store: StateStore, cluster: string, object: HistoryObject): Promise<HistoryVersion[]> {
+  const entries = await listHistory(store, cluster, object);
+  const out: HistoryVersion[] = [];
+  for (let i = 0; i < entries.length; i += 8) {
+    const batch = await Promise.all(
+      entries.slice(i, i + 8).map(async (e): Promise<HistoryVersion | undefined> => {
+        const obj = await store.read(e.path);
+        if (!obj) return undefined; // deleted meanwhile
+        let generation: number | undefined;
+        let readable = false;
+        try {
+          const decoded = decodeObject<{ metadata: { generation?: unknown } }>(store.url, e.path, obj.data);
+          readable = true;
+          if (typeof decoded.metadata.generation === 'number') generation = decoded.metadata.generation;
+        } catch {
+          readable = false;
+        }
+        return { ...e, size: obj.data.byteLength, readable, ...(generation !== undefined ? { generation } : {}) };
+      }),
+    );
+    out.push(...batch.filter((v): v is HistoryVersion => v !== undefined));
+  }
+  return out;
 }

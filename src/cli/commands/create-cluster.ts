@@ -40,6 +40,7 @@ interface Flags {
   readonly output?: string;
   readonly yes?: boolean;
   readonly sshPublicKey?: string;
+  readonly forceUnlock?: string;
 }
 
 /** kops's deprecated spellings, still accepted. */
@@ -124,8 +125,14 @@ export function registerCreateCluster(create: Command, ctx: () => CommandContext
     .option('--associate-public-ip [bool]', 'give instances public IPs (true/false)', bool('--associate-public-ip'))
     .option('--ipv6', 'IPv6 networking (not supported yet: refused)')
     .option('--dry-run', 'print the manifests (needs -o) instead of writing them')
+    .option('--force-unlock <id>', 'break a stale cluster lock with this id first (e.g. left by an interrupted create)')
     .option('-y, --yes', 'apply at once (update cluster --yes)')
-    .action(async (positional: string | undefined, flags: Flags) => createCluster(ctx(), positional, flags));
+    // `create` itself has --force-unlock (for -f), and commander gives a parent's option to the
+    // parent wherever it appears: read it from there too.
+    .action(async (positional: string | undefined, flags: Flags) => {
+      const forceUnlock = flags.forceUnlock ?? create.opts<{ forceUnlock?: string }>().forceUnlock;
+      return createCluster(ctx(), positional, { ...flags, ...(forceUnlock ? { forceUnlock } : {}) });
+    });
 }
 
 function storeURL(ctx: CommandContext): string | undefined {
@@ -248,7 +255,7 @@ async function createCluster(ctx: CommandContext, positional: string | undefined
     return;
   }
   const keys = sshKeys(ctx, f.sshPublicKey);
-  await createClusterSpec({ clientset: ctx.clientset(), cluster: built.cluster, instanceGroups: built.instanceGroups, sshPublicKeys: keys });
+  await createClusterSpec({ clientset: ctx.clientset(), cluster: built.cluster, instanceGroups: built.instanceGroups, sshPublicKeys: keys, ...(f.forceUnlock ? { forceUnlock: f.forceUnlock } : {}) });
   if (keys.length === 0) ctx.warn('no SSH public key given (--ssh-public-key) and ~/.ssh/id_rsa.pub not found: instances will have no admin key');
   if (f.yes) {
     await runUpdateAfterCreate(ctx, name);

@@ -19,8 +19,8 @@ function report(ctx: CommandContext, r: ManifestResult): void {
   for (const c of r.replaced) ctx.io.stdout(`Replaced ${c}\n`);
 }
 
-export async function createFromFile(ctx: CommandContext, file: string | undefined): Promise<void> {
-  report(ctx, await createFromManifest(ctx.clientset(), read(ctx, file), file ?? '-', ctx.globals.name));
+export async function createFromFile(ctx: CommandContext, file: string | undefined, forceUnlock?: string): Promise<void> {
+  report(ctx, await createFromManifest(ctx.clientset(), read(ctx, file), file ?? '-', ctx.globals.name, forceUnlock ? { forceUnlock } : {}));
 }
 
 export function registerReplace(program: Command, ctx: () => CommandContext): void {
@@ -29,9 +29,11 @@ export function registerReplace(program: Command, ctx: () => CommandContext): vo
     .description('Replace cluster or instance-group specs from a manifest (kops replace -f)')
     .option('-f, --filename <file>', 'manifest file (- for standard input)')
     .option('--force', 'create objects that do not exist yet')
-    .action(async (flags: { filename?: string; force?: boolean }) => {
+    .option('--force-unlock <id>', 'break a stale cluster lock with this id first (when --force creates the cluster)')
+    .action(async (flags: { filename?: string; force?: boolean; forceUnlock?: string }) => {
       const c = ctx();
       const text = read(c, flags.filename);
-      report(c, await replaceFromManifest(c.clientset(), text, flags.filename ?? '-', { force: Boolean(flags.force), ...(c.globals.name ? { defaultCluster: c.globals.name } : {}) }));
+      const opts = { force: Boolean(flags.force), ...(c.globals.name ? { defaultCluster: c.globals.name } : {}), ...(flags.forceUnlock ? { forceUnlock: flags.forceUnlock } : {}) };
+      report(c, await replaceFromManifest(c.clientset(), text, flags.filename ?? '-', opts));
     });
 }

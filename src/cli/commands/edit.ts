@@ -27,12 +27,16 @@ const MAX_ROUNDS = 10;
 
 type Check = (obj: KopsObject) => Diagnostic[];
 
-/** Runs the edit loop; returns the edited object, or undefined when cancelled. */
-export function editObject(ctx: CommandContext, original: KopsObject, check: Check): KopsObject | undefined {
+/**
+ * Runs the edit loop; returns the edited object, or undefined when cancelled. `unreadable` opens
+ * the stored text of an object that cannot be decoded instead, with why as the first error, so a
+ * corrupt spec can be repaired in place (`original` then only names the object).
+ */
+export function editObject(ctx: CommandContext, original: KopsObject, check: Check, unreadable?: { text: string; problem: string }): KopsObject | undefined {
   const dir = mkdtempSync(join(tmpdir(), 'kops-ts-edit-'));
   const file = join(dir, `${original.kind.toLowerCase()}-${original.metadata.name}.yaml`);
-  let body = stringifyKopsYaml(original);
-  let errors: string[] = [];
+  let body = unreadable ? unreadable.text : stringifyKopsYaml(original);
+  let errors: string[] = unreadable ? [`error: ${unreadable.problem}`] : [];
   try {
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const text = [...HEADER, ...errors.map((e) => `# ${e}`), ...(errors.length ? ['#'] : []), body].join('\n');
@@ -82,9 +86,13 @@ export function registerEdit(program: Command, ctx: () => CommandContext): void 
       const c = ctx();
       const cs = c.clientset();
       const name = c.clusterName(positional);
-      const current = await cs.getCluster(name);
+      const current = (await cs.inspectCluster(name)) ?? (await cs.getCluster(name)); // absent: ClusterNotFound
       const igs = (await cs.listInstanceGroups(name)).map((v) => v.object);
-      const edited = editObject(c, current.object, (obj) => checkSpec(obj as Cluster, igs));
+      // A config that cannot be read is opened as stored, its problem on top: saving a valid
+      // Cluster replaces it (conditional on the corrupt version).
+      const stub = { apiVersion: 'kops.k8s.io/v1alpha2', kind: 'Cluster', metadata: { name }, spec: {} } as Cluster;
+      const unreadable = 'problem' in current && current.problem ? { text: new TextDecoder().decode(current.data), problem: current.problem.message } : undefined;
+      const edited = editObject(c, current.object ?? stub, (obj) => checkSpec(obj as Cluster, igs), unreadable);
       if (!edited) {
         c.io.stdout('Edit cancelled: no changes made.\n');
         return;
@@ -101,11 +109,18 @@ export function registerEdit(program: Command, ctx: () => CommandContext): void 
       const cs = c.clientset();
       const name = c.clusterName();
       const cluster = (await cs.getCluster(name)).object;
-      const all = await cs.listInstanceGroups(name);
-      const current = all.find((v) => v.object.metadata.name === igName);
-      if (!current) throw new KopsError('InstanceGroupNotFound', `instance group "${igName}" not found in cluster "${name}"`, { hint: 'list them with kops-ts get ig' });
-      const others = all.filter((v) => v !== current).map((v) => v.object);
-      const edited = editObject(c, current.object, (obj) => checkSpec(cluster, [...others, obj as InstanceGroup]));
+      const all = await cs.inspectInstanceGroups(name);
+      const current = all.find((v) => v.name === igName);
+      if (!current) throw new KopsError('InstanceGroupNotFound', `instance group "${igName}" not found in cluster "${name}"`, { hint: `list them with kops-ts get instancegroups --name ${name}` });
+      // The others are validated against: each must be readable. This one may not be: it opens
+      // as stored, with what is wrong on top, and saving a valid InstanceGroup replaces it.
+      const others = all.filter((v) => v !== current).map((v) => {
+        if (!v.object) throw v.problem!;
+        return v.object;
+      });
+      const stub = { apiVersion: 'kops.k8s.io/v1alpha2', kind: 'InstanceGroup', metadata: { name: igName }, spec: {} } as InstanceGroup;
+      const unreadable = current.problem ? { text: new TextDecoder().decode(current.data), problem: current.problem.message } : undefined;
+      const edited = editObject(c, current.object ?? stub, (obj) => checkSpec(cluster, [...others, obj as InstanceGroup]), unreadable);
       if (!edited) {
         c.io.stdout('Edit cancelled: no changes made.\n');
         return;

@@ -1,7 +1,9 @@
 /** `kops-ts get clusters|instancegroups|sshpublickeys` with kops's table columns, or -o yaml|json. */
 import type { Command } from 'commander';
 import { completeCluster } from '../../model/completion.js';
-import { toJson, toYaml } from '../../model/api/serialize.js';
+import { sortObjects, toJson, toYaml } from '../../model/api/serialize.js';
+import { stringifyKopsYaml } from '../../model/api/yaml.js';
+import { describeHistory, type HistoryObject } from '../../statestore/history.js';
 import { cloudProviderOf, type Cluster, type InstanceGroup, type KopsObject } from '../../model/api/types.js';
 import { KopsError } from '../../diagnostics.js';
 import type { CommandContext } from '../context.js';
@@ -23,43 +25,125 @@ function emit(ctx: CommandContext, format: OutputFormat, objects: KopsObject[], 
   else ctx.io.stdout(table());
 }
 
-async function getClusters(ctx: CommandContext, names: string[], flags: { output?: string; full?: boolean }): Promise<void> {
-  const format = parseOutputFormat(flags.output);
-  const cs = ctx.clientset();
-  const wanted = names.length > 0 ? names : ctx.globals.name ? [ctx.globals.name] : await cs.listClusters();
-  const clusters: Cluster[] = [];
-  for (const n of wanted) {
-    let c = (await cs.getCluster(n)).object;
-    if (flags.full) {
-      const stored = await cs.readCompletedSpec(n);
-      c = stored?.object ?? completeCluster(c, (await cs.listInstanceGroups(n)).map((v) => v.object)).cluster;
-    }
-    clusters.push(c);
-  }
-  if (format === 'table' && clusters.length === 0) {
-    throw new KopsError('NoClusters', `no clusters found in ${cs.store.url}`, { hint: 'create one with kops-ts create cluster' });
-  }
-  emit(ctx, format, clusters, () => renderTable(['NAME', 'CLOUD', 'ZONES'], clusters.map((c) => [c.metadata.name, cloudProviderOf(c.spec) ?? '', zonesOf(c)])), names.length === 1);
+/** One stored object that could not be read: reported, while the readable ones are still listed. */
+interface Unreadable {
+  readonly cluster: string;
+  readonly object: string;
+  readonly error: KopsError;
 }
 
-async function getInstanceGroups(ctx: CommandContext, names: string[], flags: { output?: string; full?: boolean }): Promise<void> {
+/**
+ * The objects that could not be read, as one error (exit 1) with a line each naming the object,
+ * what is wrong and how to repair it; thrown after the readable ones were printed.
+ */
+function unreadableError(broken: readonly Unreadable[]): KopsError {
+  const diagnostics = broken.flatMap((b) => b.error.diagnostics);
+  return new KopsError('UnreadableStateObjects', `${broken.length} object(s) in the state store could not be read`, { diagnostics, exitCode: 1 });
+}
+
+/** JSON with the readable objects as `items` and the unreadable ones as `errors` (only when some are unreadable). */
+function jsonWithErrors(objects: KopsObject[], broken: readonly Unreadable[]): string {
+  const errors = broken.map((b) => {
+    const d = b.error.diagnostics[0];
+    return { cluster: b.cluster, object: b.object, code: b.error.code, message: b.error.message, ...(d?.hint ? { hint: d.hint } : {}) };
+  });
+  return `${JSON.stringify({ items: sortObjects(objects), errors }, null, 2)}\n`;
+}
+
+async function getClusters(ctx: CommandContext, names: string[], flags: { output?: string; full?: boolean; history?: boolean }): Promise<void> {
+  const format = parseOutputFormat(flags.output);
+  const cs = ctx.clientset();
+  if (flags.history) return printHistory(ctx, format, names.length > 0 ? names : [ctx.clusterName()], 'config');
+  const wanted = names.length > 0 ? names : ctx.globals.name ? [ctx.globals.name] : await cs.listClusters();
+  const clusters: Cluster[] = [];
+  const broken: Unreadable[] = [];
+  for (const n of wanted) {
+    // One corrupt object must not hide the healthy clusters: name it and go on.
+    let object = 'config';
+    try {
+      let c = (await cs.getCluster(n)).object;
+      if (flags.full) {
+        object = 'cluster-completed.spec';
+        const stored = await cs.readCompletedSpec(n);
+        object = 'instancegroup/';
+        c = stored?.object ?? completeCluster(c, (await cs.listInstanceGroups(n)).map((v) => v.object)).cluster;
+      }
+      clusters.push(c);
+    } catch (e) {
+      if (!KopsError.is(e, 'InvalidStateObject')) throw e;
+      broken.push({ cluster: n, object, error: e });
+    }
+  }
+  if (format === 'table' && clusters.length === 0 && broken.length === 0) {
+    throw new KopsError('NoClusters', `no clusters found in ${cs.store.url}`, { hint: 'create one with kops-ts create cluster' });
+  }
+  if (format === 'json' && broken.length > 0) ctx.io.stdout(jsonWithErrors(clusters, broken));
+  else if (clusters.length > 0 || format !== 'table') {
+    emit(ctx, format, clusters, () => renderTable(['NAME', 'CLOUD', 'ZONES'], clusters.map((c) => [c.metadata.name, cloudProviderOf(c.spec) ?? '', zonesOf(c)])), names.length === 1);
+  }
+  if (broken.length > 0) throw unreadableError(broken);
+}
+
+async function getInstanceGroups(ctx: CommandContext, names: string[], flags: { output?: string; full?: boolean; history?: boolean }): Promise<void> {
   const format = parseOutputFormat(flags.output);
   const cs = ctx.clientset();
   const cluster = ctx.clusterName();
+  if (flags.history) {
+    if (names.length !== 1) throw new KopsError('InvalidFlag', '--history needs exactly one instance group', { hint: `e.g. kops-ts get instancegroup nodes --name ${cluster} --history`, exitCode: 2 });
+    return printHistory(ctx, format, [cluster], `instancegroup/${names[0]!}`);
+  }
   const c = (await cs.getCluster(cluster)).object;
-  let igs = (await cs.listInstanceGroups(cluster)).map((v) => v.object);
+  const stored = await cs.inspectInstanceGroups(cluster);
+  const broken: Unreadable[] = stored
+    .filter((g) => !g.object && (names.length === 0 || names.includes(g.name)))
+    .map((g) => ({ cluster, object: `instancegroup/${g.name}`, error: g.problem! }));
+  let igs = stored.flatMap((g) => (g.object ? [g.object] : []));
   if (flags.full) igs = completeCluster(c, igs).instanceGroups;
   if (names.length > 0) {
-    const missing = names.filter((n) => !igs.some((g) => g.metadata.name === n));
-    if (missing.length > 0) throw new KopsError('InstanceGroupNotFound', `instance group ${missing.join(', ')} not found in cluster "${cluster}"`, { hint: 'list them with kops-ts get ig' });
+    const missing = names.filter((n) => !stored.some((g) => g.name === n));
+    if (missing.length > 0) throw new KopsError('InstanceGroupNotFound', `instance group ${missing.join(', ')} not found in cluster "${cluster}"`, { hint: `list them with kops-ts get instancegroups --name ${cluster}` });
     igs = igs.filter((g) => names.includes(g.metadata.name));
   }
-  emit(ctx, format, igs, () =>
-    renderTable(
-      ['NAME', 'ROLE', 'MACHINETYPE', 'MIN', 'MAX', 'ZONES'],
-      igs.map((g) => [g.metadata.name, g.spec.role === 'Master' ? 'ControlPlane' : g.spec.role, g.spec.machineType ?? '', String(g.spec.minSize ?? ''), String(g.spec.maxSize ?? ''), igZones(g, c)]),
-    ),
-  );
+  if (format === 'json' && broken.length > 0) ctx.io.stdout(jsonWithErrors(igs, broken));
+  else if (igs.length > 0 || broken.length === 0 || format !== 'table') {
+    emit(ctx, format, igs, () =>
+      renderTable(
+        ['NAME', 'ROLE', 'MACHINETYPE', 'MIN', 'MAX', 'ZONES'],
+        igs.map((g) => [g.metadata.name, g.spec.role === 'Master' ? 'ControlPlane' : g.spec.role, g.spec.machineType ?? '', String(g.spec.minSize ?? ''), String(g.spec.maxSize ?? ''), igZones(g, c)]),
+      ),
+    );
+  }
+  if (broken.length > 0) throw unreadableError(broken);
+}
+
+/** `--history`: the kept versions of one cluster's config or instance group, newest first. */
+async function printHistory(ctx: CommandContext, format: OutputFormat, clusters: readonly string[], object: HistoryObject): Promise<void> {
+  if (clusters.length !== 1) throw new KopsError('InvalidFlag', '--history needs exactly one cluster', { hint: 'e.g. kops-ts get cluster my.example.com --history', exitCode: 2 });
+  const cluster = clusters[0]!;
+  const cs = ctx.clientset();
+  const current = object === 'config' ? await cs.inspectCluster(cluster) : (await cs.inspectInstanceGroups(cluster)).find((g) => `instancegroup/${g.name}` === object);
+  const versions = await describeHistory(cs.store, cluster, object);
+  if (!current && versions.length === 0) {
+    if (object === 'config') await cs.getCluster(cluster); // ClusterNotFound, with its hint
+    throw new KopsError('InstanceGroupNotFound', `instance group "${object.slice('instancegroup/'.length)}" of cluster "${cluster}" has no current or kept version`, { hint: `list them with kops-ts get instancegroups --name ${cluster}` });
+  }
+  const doc = {
+    cluster,
+    object,
+    current: current ? { readable: current.object !== undefined, ...(typeof current.object?.metadata.generation === 'number' ? { generation: current.object.metadata.generation } : {}) } : null,
+    versions: versions.map((v) => ({ version: v.stamp, superseded: v.time.toISOString(), size: v.size, readable: v.readable, ...(v.generation !== undefined ? { generation: v.generation } : {}) })),
+  };
+  if (format === 'json') ctx.io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
+  else if (format === 'yaml') ctx.io.stdout(stringifyKopsYaml(doc));
+  else {
+    ctx.io.stdout(
+      renderTable(
+        ['VERSION', 'SUPERSEDED', 'GENERATION', 'SIZE', 'READABLE'],
+        versions.map((v) => [v.stamp, v.time.toISOString(), v.generation === undefined ? '' : String(v.generation), String(v.size), v.readable ? 'yes' : 'no']),
+      ),
+    );
+    if (versions.length === 0) ctx.io.stdout(`(no earlier versions of ${object} are kept)\n`);
+  }
 }
 
 export function registerGet(program: Command, ctx: () => CommandContext): void {
@@ -70,14 +154,16 @@ export function registerGet(program: Command, ctx: () => CommandContext): void {
     .description('List clusters (NAME CLOUD ZONES)')
     .option('-o, --output <format>', 'table, yaml or json', 'table')
     .option('--full', 'the completed spec (as applied), with every default filled in')
-    .action(async (names: string[], flags: { output?: string; full?: boolean }) => getClusters(ctx(), names, flags));
+    .option('--history', "the kept earlier versions of one cluster's spec (for kops-ts rollback cluster)")
+    .action(async (names: string[], flags: { output?: string; full?: boolean; history?: boolean }) => getClusters(ctx(), names, flags));
   get
     .command('instancegroups [names...]')
     .aliases(['instancegroup', 'ig', 'igs'])
     .description('List instance groups (NAME ROLE MACHINETYPE MIN MAX ZONES)')
     .option('-o, --output <format>', 'table, yaml or json', 'table')
     .option('--full', 'with defaults filled in')
-    .action(async (names: string[], flags: { output?: string; full?: boolean }) => getInstanceGroups(ctx(), names, flags));
+    .option('--history', 'the kept earlier versions of one instance group (for kops-ts rollback instancegroup)')
+    .action(async (names: string[], flags: { output?: string; full?: boolean; history?: boolean }) => getInstanceGroups(ctx(), names, flags));
   get
     .command('sshpublickeys')
     .alias('sshpublickey')
