@@ -18,7 +18,7 @@ export function progressSink(io: CliIO): (e: KopsEvent) => void {
       case 'apply.start': {
         // Also in pipelines: one line saying the cloud is about to change, and how much.
         const n = Object.values(e.summary).reduce((a, b) => a + b, 0);
-        io.stderr(`Applying ${n} change(s)...\n`);
+        if (n > 0) io.stderr(`Applying ${n} change(s)...\n`);
         return;
       }
       case 'lock.force-unlocked':

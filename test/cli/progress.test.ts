@@ -36,4 +36,10 @@ describe('apply progress', () => {
     expect(t.err).toEqual(['Applying 2 change(s)...\n', '  retry Subnet/a.example.com: RequestLimitExceeded (attempt 1, again in 1.5s)\n', '  still running NatGateway/a.example.com after 30.0s\n']);
     expect(t.out).toEqual([]);
   });
+
+  it('says nothing about an apply with nothing to do', () => {
+    const t = io(false);
+    progressSink(t)({ code: 'apply.start', summary: { create: 0, update: 0, replace: 0, delete: 0 } });
+    expect(t.err).toEqual([]);
+  });
 });
