@@ -107,7 +107,8 @@ export interface LockAcquired {
   readonly cluster: string;
   readonly id: string;
   readonly operation: string;
-  /** When the lease expires unless renewed (ISO 8601). */
+  /** When it was taken, and when the lease expires unless renewed (ISO 8601). */
+  readonly acquired: string;
   readonly expires: string;
 }
 /** The lock this run held was released. */

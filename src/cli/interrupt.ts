@@ -28,7 +28,8 @@ export interface InterruptedCommand {
 
 interface HeldLock {
   readonly id: string;
-  readonly expires: string;
+  /** How long the lease lives after each renewal. */
+  readonly ttlMs: number;
 }
 
 export class Interrupts {
@@ -39,6 +40,7 @@ export class Interrupts {
   constructor(
     private readonly io: CliIO,
     private readonly command: InterruptedCommand,
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
   /** Aborts at the first SIGINT/SIGTERM. */
@@ -54,7 +56,7 @@ export class Interrupts {
   /** Follows the lock through the library's events; pass every event of the command through it. */
   watch(next?: EventSink): EventSink {
     return (e: KopsEvent) => {
-      if (e.code === 'lock.acquired') this.lock = { id: e.id, expires: e.expires };
+      if (e.code === 'lock.acquired') this.lock = { id: e.id, ttlMs: Math.max(0, Date.parse(e.expires) - Date.parse(e.acquired)) };
       if (e.code === 'lock.released' && this.lock?.id === e.id) this.lock = undefined;
       next?.(e);
     };
@@ -76,8 +78,10 @@ export class Interrupts {
     const { operation, cluster } = this.command;
     const head = `error: exiting at once on a second ${sig}; changes in progress may or may not have been made`;
     if (this.lock) {
+      // The lease was renewed while the run went on: it expires at most one TTL from now.
+      const latest = new Date(this.now().getTime() + this.lock.ttlMs).toISOString();
       return (
-        `${head}, and the lock on cluster "${cluster}" (lock id ${this.lock.id}) stays until it expires at ${this.lock.expires} (${operation}): ` +
+        `${head}, and the lock on cluster "${cluster}" (lock id ${this.lock.id}) stays until it expires, by ${latest} at the latest (${operation}): ` +
         `when no other kops-ts run is using the cluster, break it and finish with: ${this.command.forceUnlock(this.lock.id)}`
       );
     }

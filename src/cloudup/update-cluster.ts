@@ -197,7 +197,7 @@ async function underLock<T>(o: UpdateClusterOptions, fn: () => Promise<T>): Prom
   try {
     const result = await withClusterLock(store, o.clusterName, OPERATION, async (lock) => {
       held = lock.info;
-      events({ code: 'lock.acquired', cluster: o.clusterName, id: held.id, operation: OPERATION, expires: held.expires });
+      events({ code: 'lock.acquired', cluster: o.clusterName, id: held.id, operation: OPERATION, acquired: held.acquired, expires: held.expires });
       return fn();
     });
     if (held) events({ code: 'lock.released', cluster: o.clusterName, id: held.id });

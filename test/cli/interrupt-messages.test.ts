@@ -57,7 +57,7 @@ const commandIn = (line: string) => line.slice(line.lastIndexOf(': kops-ts ') + 
 describe('Interrupts', () => {
   it('first signal: one line and the abort; second: exit 130 at once, naming the lock held, or none', () => {
     const out = io();
-    const it_ = new Interrupts(out, command);
+    const it_ = new Interrupts(out, command, () => new Date('2026-12-02T16:03:00.000Z'));
     const exits: number[] = [];
     const watch = it_.watch();
     it_.onSignal('SIGTERM', (c) => exits.push(c));
@@ -66,11 +66,12 @@ describe('Interrupts', () => {
     expect(out.err).toEqual(['Stopping on SIGTERM: no new change starts; changes in progress finish, then the cluster lock is released (SIGTERM again exits at once)\n']);
     expect(exits).toEqual([]);
 
-    watch({ code: 'lock.acquired', cluster: 'msg.example.com', id: '0123456789abcdef', operation: 'update cluster', expires: '2026-12-02T16:00:00.000Z' });
+    // Taken at 15:55 with a 5-minute lease, renewed since: at 16:03 it lives until 16:08 at the latest.
+    watch({ code: 'lock.acquired', cluster: 'msg.example.com', id: '0123456789abcdef', operation: 'update cluster', acquired: '2026-12-02T15:55:00.000Z', expires: '2026-12-02T16:00:00.000Z' });
     it_.onSignal('SIGINT', (c) => exits.push(c));
     expect(exits).toEqual([ExitCode.INTERRUPTED]);
     expect(out.err[1]).toBe(
-      'error: exiting at once on a second SIGINT; changes in progress may or may not have been made, and the lock on cluster "msg.example.com" (lock id 0123456789abcdef) stays until it expires at 2026-12-02T16:00:00.000Z (update cluster): when no other kops-ts run is using the cluster, break it and finish with: kops-ts update cluster --name msg.example.com --force-unlock 0123456789abcdef --yes\n',
+      'error: exiting at once on a second SIGINT; changes in progress may or may not have been made, and the lock on cluster "msg.example.com" (lock id 0123456789abcdef) stays until it expires, by 2026-12-02T16:08:00.000Z at the latest (update cluster): when no other kops-ts run is using the cluster, break it and finish with: kops-ts update cluster --name msg.example.com --force-unlock 0123456789abcdef --yes\n',
     );
 
     watch({ code: 'lock.released', cluster: 'msg.example.com', id: '0123456789abcdef' });

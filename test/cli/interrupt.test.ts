@@ -191,7 +191,7 @@ describe('update cluster --yes interrupted', () => {
     await proxy.close();
     expect([code, signal]).toEqual([130, null]);
     const last = run.stderr().trim().split('\n').at(-1)!;
-    expect(last).toMatch(/^error: exiting at once on a second SIGINT; changes in progress may or may not have been made, and the lock on cluster "sigint-twice\.example\.com" \(lock id [0-9a-f]{16}\) stays until it expires at \S+ \(update cluster\): when no other kops-ts run is using the cluster, break it and finish with: kops-ts update cluster --name sigint-twice\.example\.com --force-unlock [0-9a-f]{16} --yes$/);
+    expect(last).toMatch(/^error: exiting at once on a second SIGINT; changes in progress may or may not have been made, and the lock on cluster "sigint-twice\.example\.com" \(lock id [0-9a-f]{16}\) stays until it expires, by \S+ at the latest \(update cluster\): when no other kops-ts run is using the cluster, break it and finish with: kops-ts update cluster --name sigint-twice\.example\.com --force-unlock [0-9a-f]{16} --yes$/);
     // It did not wait for the changes in progress (they could not finish): the lock it names is still there.
     const id = /lock id ([0-9a-f]{16})/.exec(last)![1];
     const lock = JSON.parse(readFileSync(join(dir, name, 'lock'), 'utf8')) as { id: string };
