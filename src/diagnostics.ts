@@ -79,4 +79,6 @@ export const ExitCode = {
   /** Usage or spec errors; with `--detailed-exitcode`, "changes pending". */
   USAGE_OR_CHANGES: 2,
   DECLINED: 3,
+  /** Stopped by SIGINT/SIGTERM (128 + SIGINT's number, as shells report it). */
+  INTERRUPTED: 130,
 } as const;

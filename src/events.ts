@@ -101,7 +101,37 @@ export interface ApplyNotConverged {
   readonly fields: readonly string[];
 }
 
+/** The cluster lock (a lease) was taken for `operation`; `id` is what `--force-unlock` needs. */
+export interface LockAcquired {
+  readonly code: 'lock.acquired';
+  readonly cluster: string;
+  readonly id: string;
+  readonly operation: string;
+  /** When it was taken, and when the lease expires unless renewed (ISO 8601). */
+  readonly acquired: string;
+  readonly expires: string;
+}
+/** The lock this run held was released. */
+export interface LockReleased {
+  readonly code: 'lock.released';
+  readonly cluster: string;
+  readonly id: string;
+}
+/** A stale lock was broken on request (`forceUnlock`) before taking the lock. */
+export interface LockForceUnlocked {
+  readonly code: 'lock.force-unlocked';
+  readonly cluster: string;
+  readonly id: string;
+  readonly holder: string;
+  readonly operation: string;
+  /** When its holder took it (ISO 8601), or empty if the lease was unreadable. */
+  readonly acquired: string;
+}
+
 export type KopsEvent =
+  | LockAcquired
+  | LockReleased
+  | LockForceUnlocked
   | PlanFindStart
   | PlanFindDone
   | PlanOrphansDone

@@ -43,6 +43,9 @@ export type { RollbackResult } from './cloudup/rollback.js';
 // update cluster: plan, and with `yes` apply under the cluster lock.
 export { updateCluster } from './cloudup/update-cluster.js';
 export type { UpdateClusterOptions, UpdateClusterResult } from './cloudup/update-cluster.js';
+// Stopped by the caller's `signal` (the CLI: SIGINT/SIGTERM): what was done, and the lock.
+export { InterruptedError } from './cloudup/interrupted.js';
+export type { InterruptedLock, InterruptedProgress, InterruptedStage } from './cloudup/interrupted.js';
 
 // IAM: the policy a pipeline running kops-ts needs (docs/iam.md).
 export { operatorPolicy } from './cloudup/aws/operator-policy.js';

@@ -5,6 +5,16 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
+export type StopSignal = 'SIGINT' | 'SIGTERM';
+
+/** SIGINT/SIGTERM delivery and an immediate exit, injectable so that tests signal in-process. */
+export interface SignalSource {
+  /** Calls `handler` on every SIGINT/SIGTERM until the returned function is called. */
+  listen(handler: (sig: StopSignal) => void): () => void;
+  /** Ends the process now. */
+  exit(code: number): void;
+}
+
 export interface CliIO {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
@@ -13,7 +23,23 @@ export interface CliIO {
   readonly readFile: (path: string) => string;
   /** Opens `path` in the user's editor and waits; returns the editor's exit code. */
   readonly edit: (path: string) => number;
+  /** Signals for the commands that hold the cluster lock; absent: the process default. */
+  readonly signals?: SignalSource;
 }
+
+export const processSignals: SignalSource = {
+  listen(handler) {
+    const onInt = () => handler('SIGINT');
+    const onTerm = () => handler('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+    return () => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    };
+  },
+  exit: (code) => process.exit(code),
+};
 
 export function processIO(): CliIO {
   return {
@@ -27,5 +53,6 @@ export function processIO(): CliIO {
       const r = spawnSync(`${editor} "${path.replace(/"/g, '\\"')}"`, { stdio: 'inherit', shell: true });
       return r.status ?? 1;
     },
+    signals: processSignals,
   };
 }

@@ -8,13 +8,14 @@
 import { awsErrorCode, isRetryableAwsDeleteError, isRetryableAwsError } from '../cloud/aws/errors.js';
 import { AwsClients, type AwsClientOptions } from '../cloud/aws/clients.js';
 import { KopsError, hasErrors, type Diagnostic } from '../diagnostics.js';
-import type { EventSink } from '../events.js';
+import { safeSink, type EventSink } from '../events.js';
 import { completeCluster } from '../model/completion.js';
 import { validateCluster } from '../model/validation.js';
 import { buildAwsTasks } from '../model/aws/index.js';
 import { cloudProviderOf, normalizeRole, type InstanceGroup, type NormalizedRole } from '../model/api/types.js';
 import type { Clientset } from '../statestore/clientset.js';
-import { forceUnlock, withClusterLock } from '../statestore/lock.js';
+import { forceUnlock, readClusterLock, withClusterLock } from '../statestore/lock.js';
+import type { LockInfo } from '../statestore/types.js';
 import { parseStateStoreURL } from '../statestore/open.js';
 import { sshPublicKeyFingerprint } from '../statestore/ssh.js';
 import { applyPlan, type ApplyResult } from '../tasks/apply.js';
@@ -26,6 +27,7 @@ import { KOPS_TS_VERSION } from '../version.js';
 import { awsPreflight, preflightError } from './aws/preflight.js';
 import { regionOfCluster } from './aws/regions.js';
 import { invalidSpec } from './create-cluster.js';
+import { InterruptedError, interruptedBeforeApply, interruptedDuringApply } from './interrupted.js';
 import { assertPlanForCluster, assertSavedPlanCurrent, type SavedPlanRef } from './saved-plan.js';
 
 export interface UpdateClusterOptions {
@@ -48,6 +50,13 @@ export interface UpdateClusterOptions {
    * before and under the lock, or `StalePlan` is thrown and nothing is applied.
    */
   readonly savedPlan?: SavedPlanRef;
+  /**
+   * Stops the operation (the CLI aborts it on SIGINT/SIGTERM): no new change starts, running ones
+   * finish, the lock is released, and `InterruptedError` (exit code 130) says what was done. An
+   * apply that finished anyway returns normally. Checked between steps: a plan in progress is
+   * finished first.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface UpdateClusterResult {
@@ -122,9 +131,19 @@ async function plan(o: UpdateClusterOptions, p: Prepared): Promise<PlanResult> {
   });
 }
 
-/** Plans, and with `yes` applies. Throws `KopsError` on invalid specs, pre-flight or apply failures. */
+const OPERATION = 'update cluster';
+
+function stopIfInterrupted(o: UpdateClusterOptions): void {
+  if (o.signal?.aborted) throw interruptedBeforeApply(OPERATION, o.clusterName);
+}
+
+/**
+ * Plans, and with `yes` applies. Throws `KopsError` on invalid specs, pre-flight or apply failures,
+ * and `InterruptedError` when `signal` stopped it.
+ */
 export async function updateCluster(o: UpdateClusterOptions): Promise<UpdateClusterResult> {
   if (o.savedPlan) assertPlanForCluster(o.savedPlan, o.clusterName);
+  stopIfInterrupted(o);
   const prepared = await prepare(o);
   const planned = await plan(o, prepared);
   const planErrors = planned.plan.diagnostics.filter((d) => d.severity === 'error');
@@ -133,20 +152,30 @@ export async function updateCluster(o: UpdateClusterOptions): Promise<UpdateClus
   if (o.savedPlan) assertSavedPlanCurrent(o.savedPlan, planned.plan.fingerprint);
   const base = { plan: planned.plan, warnings: [...prepared.warnings, ...planned.plan.diagnostics], firstApply: prepared.firstApply };
   if (!o.yes) return base;
+  stopIfInterrupted(o);
   const store = o.clientset.store;
-  if (o.forceUnlock) await forceUnlock(store, o.clusterName, o.forceUnlock);
-  return withClusterLock(store, o.clusterName, 'update cluster', async () => {
+  if (o.forceUnlock) {
+    const broken = await forceUnlock(store, o.clusterName, o.forceUnlock);
+    const { id, holder, operation, acquired } = broken;
+    safeSink(o.events)({ code: 'lock.force-unlocked', cluster: o.clusterName, id, holder, operation, acquired });
+  }
+  return underLock(o, async () => {
     // The plan above was made before the lock was held: read the spec and the cloud again under
     // it, so what is applied is what is in the store now (another writer may have changed it).
     const current = await prepare(o);
     const fresh = await plan(o, current);
     if (o.savedPlan) assertSavedPlanCurrent(o.savedPlan, fresh.plan.fingerprint);
+    stopIfInterrupted(o);
     const applied = await applyPlan(current.ctx, awsTaskRegistry(), current.tasks, fresh, {
       isRetryable: isRetryableAwsError,
       isRetryableDelete: isRetryableAwsDeleteError,
       errorCode: awsErrorCode,
       ...(o.events ? { events: o.events } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
     });
+    if (!applied.ok && o.signal?.aborted && applied.skipped.some((s) => s.reason === 'cancelled')) {
+      throw interruptedDuringApply(OPERATION, o.clusterName, applied);
+    }
     if (!applied.ok) {
       const errors = applied.diagnostics.filter((d) => d.severity === 'error');
       throw new KopsError('ApplyFailed', `${applied.failed.length} task(s) failed; re-run to finish (the next plan shows what is left)`, { diagnostics: errors });
@@ -155,4 +184,33 @@ export async function updateCluster(o: UpdateClusterOptions): Promise<UpdateClus
     await o.clientset.writeKopsVersion(o.clusterName, KOPS_TS_VERSION);
     return { ...base, plan: fresh.plan, applied };
   });
+}
+
+/**
+ * Runs `fn` under the cluster lock, telling `events` when it is taken and released. When `fn` is
+ * interrupted, the store is read again to say truthfully whether the lease is gone.
+ */
+async function underLock<T>(o: UpdateClusterOptions, fn: () => Promise<T>): Promise<T> {
+  const events = safeSink(o.events);
+  const store = o.clientset.store;
+  let held: LockInfo | undefined;
+  try {
+    const result = await withClusterLock(store, o.clusterName, OPERATION, async (lock) => {
+      held = lock.info;
+      events({ code: 'lock.acquired', cluster: o.clusterName, id: held.id, operation: OPERATION, acquired: held.acquired, expires: held.expires });
+      return fn();
+    });
+    if (held) events({ code: 'lock.released', cluster: o.clusterName, id: held.id });
+    return result;
+  } catch (e) {
+    if (!(e instanceof InterruptedError) || !held) throw e;
+    const id = held.id;
+    const now = await readClusterLock(store, o.clusterName).then(
+      (l) => ({ read: true, id: l?.id }),
+      () => ({ read: false, id: undefined }),
+    );
+    const released = now.read && now.id !== id;
+    if (released) events({ code: 'lock.released', cluster: o.clusterName, id });
+    throw e.withLock({ id, released });
+  }
 }

@@ -173,8 +173,10 @@ class Execution {
       const ms = this.clock.now() - (this.started.get(key) ?? 0);
       this.emit({ code: 'task.done', key, attempts: this.attempts.get(key) ?? 1, ms, ...this.action(key) });
       this.succeed(key);
-    } else if (this.retryable(err, key) && !this.cancel.aborted) {
-      this.retryLater(key, err);
+    } else if (this.retryable(err, key)) {
+      // Cancelled: a retryable failure is work left for the next run, not a failure of its own.
+      if (this.cancel.aborted) this.cancelTask(key);
+      else this.retryLater(key, err);
     } else {
       this.fail(key, err);
     }
@@ -201,7 +203,7 @@ class Execution {
     this.clock.sleep(delayMs, this.cancel).then(
       () =>
         this.guard(() => {
-          if (this.cancel.aborted) this.fail(key, err);
+          if (this.cancel.aborted) this.cancelTask(key);
           else this.makeReady(key);
           this.pump();
         }),
@@ -238,18 +240,25 @@ class Execution {
     }
   }
 
-  /** Cancelled: nothing new starts; tasks not started are skipped, retries stop after their sleep. */
+  /**
+   * Cancelled: nothing new starts; tasks not started are skipped, and so are tasks waiting to retry
+   * (their sleep ends at once); running attempts finish, and one that then fails with a retryable
+   * error is skipped too (`cancelled`): a re-run finishes it.
+   */
   private onCancel(): void {
     for (const key of this.graph.order()) {
       const s = this.state.get(key);
       if (s !== 'waiting' && s !== 'ready') continue;
       this.removeReady(key);
-      this.settle(key, 'skipped');
-      if (this.isRun(key)) {
-        this.skipped.push({ key, reason: 'cancelled' });
-        this.emit({ code: 'task.skipped', key, reason: 'cancelled' });
-      }
+      this.cancelTask(key);
     }
+  }
+
+  private cancelTask(key: TaskKey): void {
+    this.settle(key, 'skipped');
+    if (!this.isRun(key)) return;
+    this.skipped.push({ key, reason: 'cancelled' });
+    this.emit({ code: 'task.skipped', key, reason: 'cancelled' });
   }
 
   private removeReady(key: TaskKey): void {

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { run } from '../../src/cli/main.js';
-import type { CliIO } from '../../src/cli/io.js';
+import type { CliIO, SignalSource } from '../../src/cli/io.js';
 
 export interface CliResult {
   readonly code: number;
@@ -16,6 +16,8 @@ export interface CliOptions {
   /** Called with the file the editor would open; rewrite it to simulate an edit. */
   readonly editor?: (path: string) => number;
   readonly isTTY?: boolean;
+  /** SIGINT/SIGTERM as the command would get them (default: none arrive). */
+  readonly signals?: SignalSource;
 }
 
 export async function cli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
@@ -28,6 +30,7 @@ export async function cli(args: string[], opts: CliOptions = {}): Promise<CliRes
     env: { HOME: '/nonexistent-home', ...opts.env },
     readFile: (p) => readFileSync(p, 'utf8'),
     edit: opts.editor ?? (() => 0),
+    ...(opts.signals ? { signals: opts.signals } : {}),
   };
   const code = await run(args, io);
   return { code, stdout, stderr };

@@ -21,7 +21,7 @@ describe('apply progress', () => {
     const sink = progressSink(t);
     for (const e of events) sink(e);
     expect(t.err).toEqual([
-      'Applying changes...\n',
+      'Applying 2 change(s)...\n',
       '  retry Subnet/a.example.com: RequestLimitExceeded (attempt 1, again in 1.5s)\n',
       '  done  Subnet/a.example.com (2.3s, 2 attempts)\n',
       '  still running NatGateway/a.example.com after 30.0s\n',
@@ -29,11 +29,17 @@ describe('apply progress', () => {
     expect(t.out).toEqual([]);
   });
 
-  it('keeps pipelines quiet: only retries and slow tasks, one line each, never on stdout', () => {
+  it('keeps pipelines quiet: only the start, retries and slow tasks, one line each, never on stdout', () => {
     const t = io(false);
     const sink = progressSink(t);
     for (const e of events) sink(e);
-    expect(t.err).toEqual(['  retry Subnet/a.example.com: RequestLimitExceeded (attempt 1, again in 1.5s)\n', '  still running NatGateway/a.example.com after 30.0s\n']);
+    expect(t.err).toEqual(['Applying 2 change(s)...\n', '  retry Subnet/a.example.com: RequestLimitExceeded (attempt 1, again in 1.5s)\n', '  still running NatGateway/a.example.com after 30.0s\n']);
     expect(t.out).toEqual([]);
+  });
+
+  it('says nothing about an apply with nothing to do', () => {
+    const t = io(false);
+    progressSink(t)({ code: 'apply.start', summary: { create: 0, update: 0, replace: 0, delete: 0 } });
+    expect(t.err).toEqual([]);
   });
 });

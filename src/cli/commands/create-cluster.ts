@@ -16,6 +16,8 @@ import { disableKubeProxyForCalicoBPF } from '../../cloudup/new-cluster-networki
 import { toJson, toYaml } from '../../model/api/serialize.js';
 import type { KopsObject } from '../../model/api/types.js';
 import type { CommandContext } from '../context.js';
+import { Interrupts } from '../interrupt.js';
+import { updateCommandLine } from './update-cluster.js';
 import { runUpdateAfterCreate } from './update-hook.js';
 
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
@@ -255,12 +257,23 @@ async function createCluster(ctx: CommandContext, positional: string | undefined
     return;
   }
   const keys = sshKeys(ctx, f.sshPublicKey);
-  await createClusterSpec({ clientset: ctx.clientset(), cluster: built.cluster, instanceGroups: built.instanceGroups, sshPublicKeys: keys, ...(f.forceUnlock ? { forceUnlock: f.forceUnlock } : {}) });
-  if (keys.length === 0) ctx.warn('no SSH public key given (--ssh-public-key) and ~/.ssh/id_rsa.pub not found: instances will have no admin key');
-  if (f.yes) {
-    await runUpdateAfterCreate(ctx, name);
-    return;
-  }
+  // From here the command takes the cluster lock (to store the spec, then with --yes to apply it):
+  // a signal lets the store finish, and stops the apply cleanly (src/cli/interrupt.ts).
+  const interrupts = new Interrupts(ctx.io, {
+    operation: 'create cluster',
+    cluster: name,
+    rerun: () => updateCommandLine(ctx, name, {}, ['--yes']),
+    forceUnlock: (id) => updateCommandLine(ctx, name, {}, ['--force-unlock', id, '--yes']),
+  });
+  await interrupts.run(ctx.io.signals, async () => {
+    await createClusterSpec({ clientset: ctx.clientset(), cluster: built.cluster, instanceGroups: built.instanceGroups, sshPublicKeys: keys, ...(f.forceUnlock ? { forceUnlock: f.forceUnlock } : {}) });
+    if (keys.length === 0) ctx.warn('no SSH public key given (--ssh-public-key) and ~/.ssh/id_rsa.pub not found: instances will have no admin key');
+    if (f.yes) await runUpdateAfterCreate(ctx, name, interrupts);
+    else createdMessage(ctx, name, built);
+  });
+}
+
+function createdMessage(ctx: CommandContext, name: string, built: ReturnType<typeof newCluster>): void {
   const node = built.instanceGroups.find((g) => g.spec.role === 'Node');
   const cp = built.instanceGroups.find((g) => g.spec.role === 'Master');
   ctx.io.stdout(

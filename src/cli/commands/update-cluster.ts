@@ -10,7 +10,9 @@ import { assertPlanForCluster, parseSavedPlan, savedPlanText } from '../../cloud
 import { updateCluster, type UpdateClusterResult } from '../../cloudup/update-cluster.js';
 import { ExitCode, KopsError } from '../../diagnostics.js';
 import type { Lifecycle } from '../../tasks/types.js';
+import type { InterruptedStage } from '../../cloudup/interrupted.js';
 import type { CommandContext } from '../context.js';
+import { Interrupts, type InterruptedCommand } from '../interrupt.js';
 import { parseOutputFormat, useColor } from '../output.js';
 import { progressSink } from '../progress.js';
 
@@ -42,10 +44,14 @@ export function parseLifecycleOverrides(values: readonly string[] = []): Record<
   return out;
 }
 
-/** Runs the update for `cluster`; returns the exit code (2 = changes pending with --detailed-exitcode). */
-export async function runUpdate(ctx: CommandContext, cluster: string, f: Flags): Promise<number> {
+/**
+ * Runs the update for `cluster`; returns the exit code (2 = changes pending with --detailed-exitcode).
+ * With `--yes` it holds the cluster lock, so SIGINT/SIGTERM stop it cleanly (`src/cli/interrupt.ts`);
+ * a caller that handles signals itself (`create cluster --yes`) passes its `Interrupts`.
+ */
+export async function runUpdate(ctx: CommandContext, cluster: string, f: Flags, interrupts?: Interrupts): Promise<number> {
   const format = parseOutputFormat(f.output, ['table', 'json']);
-  checkPlanFlags(f);
+  checkPlanFlags(ctx, f, cluster);
   const saved = f.plan === undefined ? undefined : parseSavedPlan(ctx.io.readFile(f.plan), f.plan);
   if (saved) assertPlanForCluster(saved, cluster, f.plan);
   if (saved && !f.yes) {
@@ -53,7 +59,16 @@ export async function runUpdate(ctx: CommandContext, cluster: string, f: Flags):
     ctx.io.stdout(format === 'json' ? `${JSON.stringify(saved, null, 2)}\n` : renderPlanDocumentText(saved, { color: useColor(ctx.io) }));
     return f.detailedExitcode && saved.changes.length > 0 ? ExitCode.USAGE_OR_CHANGES : ExitCode.OK;
   }
-  const result = await updateCluster({
+  if (!f.yes) return report(ctx, cluster, f, format, await update(ctx, cluster, f, saved));
+  if (interrupts) return report(ctx, cluster, f, format, await update(ctx, cluster, f, saved, interrupts));
+  const it = new Interrupts(ctx.io, updateInterrupted(ctx, cluster, f));
+  return it.run(ctx.io.signals, async () => report(ctx, cluster, f, format, await update(ctx, cluster, f, saved, it)));
+}
+
+function update(ctx: CommandContext, cluster: string, f: Flags, saved: ReturnType<typeof parseSavedPlan> | undefined, it?: Interrupts): Promise<UpdateClusterResult> {
+  const progress = f.yes ? progressSink(ctx.io) : undefined;
+  const events = it ? it.watch(progress) : progress;
+  return updateCluster({
     clientset: ctx.clientset(),
     clusterName: cluster,
     yes: Boolean(f.yes),
@@ -62,8 +77,12 @@ export async function runUpdate(ctx: CommandContext, cluster: string, f: Flags):
     lifecycleOverrides: parseLifecycleOverrides(f.lifecycleOverrides),
     ...(f.forceUnlock ? { forceUnlock: f.forceUnlock } : {}),
     ...(saved ? { savedPlan: saved } : {}),
-    ...(f.yes ? { events: progressSink(ctx.io) } : {}),
+    ...(events ? { events } : {}),
+    ...(it ? { signal: it.signal } : {}),
   });
+}
+
+function report(ctx: CommandContext, cluster: string, f: Flags, format: string, result: UpdateClusterResult): number {
   if (f.out !== undefined) writeFileSync(f.out, savedPlanText(result.plan));
   for (const w of result.warnings) ctx.warn(`${w.path ? `${w.path}: ` : ''}${w.summary}`);
   const pending = result.plan.changes.length > 0;
@@ -79,8 +98,18 @@ export async function runUpdate(ctx: CommandContext, cluster: string, f: Flags):
   return ExitCode.OK;
 }
 
-/** `--out` saves a plan for review, so it cannot be combined with applying one or applying now. */
-function checkPlanFlags(f: Flags): void {
+/**
+ * `--out` saves a plan for review, so it cannot be combined with applying one or applying now.
+ * `--force-unlock` acts only with `--yes`: without it nothing is changed (kops's rule), and a plan
+ * takes no lock, so a stale lock never blocks one.
+ */
+function checkPlanFlags(ctx: CommandContext, f: Flags, cluster: string): void {
+  if (f.forceUnlock !== undefined && !f.yes) {
+    throw new KopsError('InvalidFlag', '--force-unlock without --yes: the lock is broken only by a run that applies', {
+      hint: `a plan without --yes takes no lock, so the lock does not block it; to break the lock and apply, run: ${updateCommandLine(ctx, cluster, f, ['--force-unlock', f.forceUnlock, '--yes'])}`,
+      exitCode: 2,
+    });
+  }
   const bad = f.out !== undefined && f.yes ? '--out with --yes' : f.out !== undefined && f.plan !== undefined ? '--out with --plan' : undefined;
   if (bad) {
     throw new KopsError('InvalidFlag', `${bad}: --out saves a plan to review, it does not apply`, {
@@ -128,4 +157,40 @@ export function registerUpdateCluster(program: Command, ctx: () => CommandContex
       const c = ctx();
       setExit(await runUpdate(c, c.clusterName(positional), f));
     });
+}
+
+/** A word for a shell: quoted only when it needs to be. */
+function shellWord(w: string): string {
+  return /^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * `kops-ts update cluster` for `cluster` with the flags of this run that select what is applied
+ * (`--state` if given, instance groups, roles, lifecycle overrides), then `extra`.
+ */
+export function updateCommandLine(ctx: CommandContext, cluster: string, f: Pick<Flags, 'instanceGroup' | 'instanceGroupRoles' | 'lifecycleOverrides'>, extra: readonly string[]): string {
+  const words = ['kops-ts', 'update', 'cluster', '--name', cluster];
+  if (ctx.globals.state !== undefined) words.push('--state', ctx.globals.state);
+  if (f.instanceGroup?.length) words.push('--instance-group', f.instanceGroup.join(','));
+  if (f.instanceGroupRoles?.length) words.push('--instance-group-roles', f.instanceGroupRoles.join(','));
+  if (f.lifecycleOverrides?.length) words.push('--lifecycle-overrides', f.lifecycleOverrides.join(','));
+  return [...words, ...extra].map(shellWord).join(' ');
+}
+
+/**
+ * What to run after an interrupted `update cluster --yes`: the same command; with a saved plan
+ * interrupted mid-apply, the plan no longer matches the cloud, so a new one is made and reviewed.
+ */
+export function updateInterrupted(ctx: CommandContext, cluster: string, f: Flags): InterruptedCommand {
+  const plan = f.plan;
+  return {
+    operation: 'update cluster',
+    cluster,
+    rerun: (stage: InterruptedStage) => {
+      if (plan === undefined) return updateCommandLine(ctx, cluster, f, ['--yes']);
+      if (stage === 'before-apply') return updateCommandLine(ctx, cluster, f, ['--plan', plan, '--yes']);
+      return `${updateCommandLine(ctx, cluster, f, ['--out', plan])}, then apply it with --plan ${shellWord(plan)} --yes`;
+    },
+    forceUnlock: (id) => updateCommandLine(ctx, cluster, f, ['--force-unlock', id, ...(plan === undefined ? [] : ['--plan', plan]), '--yes']),
+  };
 }
