@@ -2,7 +2,7 @@
  * The kops-ts command line: a thin shell over the library. `run` parses, dispatches and turns
  * every failure into one stderr line per problem and an exit code; it never calls process.exit.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ExitCode } from '../diagnostics.js';
 import { KOPS_TS_VERSION } from '../version.js';
 import { commandContext, type CommandContext, type GlobalOptions } from './context.js';
@@ -22,9 +22,9 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void = () => 
   program
     .description('kops-ts: Kubernetes clusters from specs in an object store, in the tradition of kops')
     .version(KOPS_TS_VERSION, '--version', 'print the version')
-    .option('--state <url>', 'state store: s3://bucket[/prefix], file:///abs/path or memory://name (env KOPS_STATE_STORE)')
+    .option('--state <url>', 'state store: s3://bucket[/prefix] or file:///abs/path (env KOPS_STATE_STORE)')
     .option('--name <cluster>', 'cluster name (env KOPS_CLUSTER_NAME)')
-    .option('-v, --v <level>', 'log level; > 0 adds stack traces to errors', '0')
+    .option('-v, --v <level>', 'log level, a whole number; > 0 adds stack traces to errors', verbosity, '0')
     .exitOverride()
     .showSuggestionAfterError(true)
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s), outputError: () => undefined });
@@ -45,6 +45,12 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void = () => 
   registerVersion(program, ctx);
   for (const c of allCommands(program)) c.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);
   return program;
+}
+
+/** `--v` is kops's klog level: a whole number (`--v abc` is a usage error, not level 0). */
+function verbosity(v: string): string {
+  if (!/^\d{1,3}$/.test(v.trim())) throw new InvalidArgumentError('Expected a whole number, e.g. 0 or 2');
+  return v.trim();
 }
 
 function allCommands(cmd: Command): Command[] {

@@ -6,7 +6,7 @@
  * keys are written in the object's own order.
  */
 import { KopsError } from '../diagnostics.js';
-import { MAX_STORED_OBJECT_BYTES, formatBytes } from '../model/api/limits.js';
+import { MAX_STORED_OBJECT_BYTES, sizeAndLimit } from '../model/api/limits.js';
 import { YamlError, parseKopsYaml, stringifyKopsYaml } from '../model/api/yaml.js';
 import { objectURL } from './errors.js';
 
@@ -19,7 +19,8 @@ export { parseKopsYaml, stringifyKopsYaml };
  */
 export function decodeObject<T>(storeURL: string, path: string, data: Uint8Array): T {
   if (data.byteLength > MAX_STORED_OBJECT_BYTES) {
-    throw invalidObject(storeURL, path, `it is ${formatBytes(data.byteLength)}, more than the ${formatBytes(MAX_STORED_OBJECT_BYTES)} kops-ts reads of one object`);
+    const [size, max] = sizeAndLimit(data.byteLength, MAX_STORED_OBJECT_BYTES);
+    throw invalidObject(storeURL, path, `it is ${size}, more than the ${max} kops-ts reads of one object`);
   }
   let value: unknown;
   try {

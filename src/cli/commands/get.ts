@@ -26,7 +26,7 @@ function emit(ctx: CommandContext, format: OutputFormat, objects: KopsObject[], 
 async function getClusters(ctx: CommandContext, names: string[], flags: { output?: string; full?: boolean }): Promise<void> {
   const format = parseOutputFormat(flags.output);
   const cs = ctx.clientset();
-  const wanted = names.length > 0 ? names : ctx.globals.name ? [ctx.globals.name] : await cs.listClusters();
+  const wanted = names.length > 0 ? names.map((n) => ctx.clusterName(n)) : ctx.globals.name ? [ctx.clusterName()] : await cs.listClusters();
   const clusters: Cluster[] = [];
   for (const n of wanted) {
     let c = (await cs.getCluster(n)).object;

@@ -29,15 +29,25 @@ export const MAX_DEPTH = 64;
 /** Alias expansions in one document (a YAML "billion laughs" is refused past this). */
 export const MAX_ALIAS_COUNT = 100;
 
-/** `1048576` as `1 MiB`, `5767168` as `5.5 MiB`, `2048` as `2 KiB`. */
-export function formatBytes(n: number): string {
-  if (n >= 1024 * 1024) return `${trim(n / (1024 * 1024))} MiB`;
-  if (n >= 1024) return `${trim(n / 1024)} KiB`;
+/** `1048576` as `1 MiB`, `5767168` as `5.5 MiB`, `2048` as `2 KiB` (rounded down to `digits` decimals). */
+export function formatBytes(n: number, digits = 1): string {
+  if (n >= 1024 * 1024) return `${trim(n / (1024 * 1024), digits)} MiB`;
+  if (n >= 1024) return `${trim(n / 1024, digits)} KiB`;
   return `${n} bytes`;
 }
 
-function trim(x: number): string {
-  return (Math.floor(x * 10) / 10).toString();
+/** `size` and `limit` formatted so that they differ: exact bytes when the rounded figures would not. */
+export function sizeAndLimit(size: number, limit: number): [string, string] {
+  for (const digits of [1, 2]) {
+    const [a, b] = [formatBytes(size, digits), formatBytes(limit, digits)];
+    if (a !== b) return [a, b];
+  }
+  return [`${size} bytes`, `${limit} bytes`];
+}
+
+function trim(x: number, digits: number): string {
+  const f = 10 ** digits;
+  return (Math.floor(x * f) / f).toString();
 }
 
 /** The spec path of a map key: `.name`, or `["kops.k8s.io/x"]` when the key needs quoting. */

@@ -8,7 +8,7 @@ import { error, hasErrors, warning, type Diagnostic } from '../../diagnostics.js
 import { checkValue, describeValue, type CheckContext } from './check.js';
 import { CLUSTER_SPEC, INSTANCE_GROUP_SPEC, objectShape } from './schema.js';
 import { API_VERSION, KIND_CLUSTER, KIND_INSTANCE_GROUP, type KopsObject } from './types.js';
-import { MAX_MANIFEST_BYTES, dominantBlock, formatBytes } from './limits.js';
+import { MAX_MANIFEST_BYTES, dominantBlock, sizeAndLimit } from './limits.js';
 import { YamlError, kopsDocumentValue, parseKopsYamlDocuments, yamlErrorMessage, yamlShapeProblems, type YamlProblem } from './yaml.js';
 
 export interface ParseResult {
@@ -153,7 +153,8 @@ export function manifestTooLarge(text: string, file?: string, limit = MAX_MANIFE
   if (bytes <= limit) return undefined;
   const bulk = dominantBlock(text);
   const where = bulk ? ` (${bulk.lines} of its ${bulk.totalLines} lines are here)` : '';
-  return error('ManifestTooLarge', `the manifest is ${formatBytes(bytes)}, more than the ${formatBytes(limit)} kops-ts reads${where}`, {
+  const [size, max] = sizeAndLimit(bytes, limit);
+  return error('ManifestTooLarge', `the manifest is ${size}, more than the ${max} kops-ts reads${where}`, {
     ...(bulk ? { path: bulk.path } : {}),
     ...(file ? { file } : {}),
     hint: `no kops spec is this large: shorten it${bulk ? ` (AWS allows 50 tags per resource; docs/spec.md, "Limits")` : ' (docs/spec.md, "Limits")'}`,

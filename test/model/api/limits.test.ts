@@ -130,7 +130,7 @@ describe('objects read from the state store', () => {
       return undefined;
     })();
     expect(KopsError.is(e, 'InvalidStateObject')).toBe(true);
-    expect((e as KopsError).message).toBe('file:///s/c.example.com/config: it is 1 MiB, more than the 1 MiB kops-ts reads of one object');
+    expect((e as KopsError).message).toBe(`file:///s/c.example.com/config: it is ${big.length} bytes, more than the 1048576 bytes kops-ts reads of one object`);
   });
 
   it('refuses an object whose maps are past the limit, and still reads a normal one', () => {
