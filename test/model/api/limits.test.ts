@@ -9,7 +9,8 @@ import { MAX_DEPTH, MAX_LIST_ITEMS, MAX_MANIFEST_BYTES, MAX_MAP_KEYS, dominantBl
 import { YamlError, parseKopsYaml } from '../../../src/model/api/yaml.js';
 import { decodeObject } from '../../../src/statestore/codec.js';
 import { KopsError } from '../../../src/diagnostics.js';
-import { fixtureText } from '../fixtures.js';
+import { fixtureText, loadFixture } from '../fixtures.js';
+import { validateCluster } from '../../../src/model/validation.js';
 
 const FILE = 'spec.yaml';
 const minimal = fixtureText('minimal');
@@ -167,5 +168,12 @@ describe("integers are bounded as kops's Go types", () => {
     expect(hop.map((d) => [d.code, d.path])).toEqual([['ValueOutOfRange', 'InstanceGroup/nodes-us-east-1a spec.instanceMetadata.httpPutResponseHopLimit']]);
     const surge = errors(withClusterSpec('  rollingUpdate:\n    maxSurge: 1e12\n'));
     expect(surge.map((d) => [d.code, d.path])).toEqual([['ValueOutOfRange', 'spec.rollingUpdate.maxSurge']]);
+  });
+
+  it('validation bounds the sizes of a spec read from the store, which the schema check never saw', () => {
+    const { cluster, instanceGroups } = loadFixture('minimal');
+    const igs = instanceGroups.map((g) => (g.spec.role === 'Node' ? { ...g, spec: { ...g.spec, minSize: 1, maxSize: 1e23 } } : g));
+    const diags = validateCluster(cluster, igs).filter((d) => d.severity === 'error');
+    expect(diags.map((d) => [d.code, d.path])).toEqual([['ValueOutOfRange', 'InstanceGroup/nodes-us-east-1a spec.maxSize']]);
   });
 });
