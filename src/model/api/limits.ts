@@ -11,6 +11,12 @@ export const MAX_MANIFEST_BYTES = 1024 * 1024;
 /** One object read from the state store (a Cluster or InstanceGroup spec, a completed spec). */
 export const MAX_STORED_OBJECT_BYTES = 1024 * 1024;
 
+/**
+ * Any object a state-store backend reads (YAML specs, the lock, history, keys): checked against the
+ * object's size before its body is read, so that a huge object in the store cannot exhaust memory.
+ */
+export const MAX_STORE_READ_BYTES = 64 * 1024 * 1024;
+
 /** A saved plan (`update cluster --plan`): JSON, parsed in linear time, larger for big clusters. */
 export const MAX_PLAN_BYTES = 16 * 1024 * 1024;
 
