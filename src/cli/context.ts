@@ -21,7 +21,7 @@ export interface CommandContext {
   warn(message: string): void;
 }
 
-export function commandContext(io: CliIO, globals: GlobalOptions): CommandContext {
+export function commandContext(io: CliIO, globals: GlobalOptions, opts: { allowMemoryStore?: boolean } = {}): CommandContext {
   let cs: Clientset | undefined;
   return {
     io,
@@ -30,7 +30,7 @@ export function commandContext(io: CliIO, globals: GlobalOptions): CommandContex
     clientset() {
       if (!cs) {
         const url = resolveStateStoreURL(globals.state, io.env as NodeJS.ProcessEnv);
-        refuseMemoryStore(url, globals.state?.trim() ? '--state' : 'KOPS_STATE_STORE');
+        if (!opts.allowMemoryStore) refuseMemoryStore(url, globals.state?.trim() ? '--state' : 'KOPS_STATE_STORE');
         cs = new Clientset(openStateStore(url, { env: io.env as NodeJS.ProcessEnv }));
       }
       return cs;

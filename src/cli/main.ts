@@ -15,10 +15,20 @@ import { registerGet } from './commands/get.js';
 import { registerCreateSSHPublicKey, registerDeleteInstanceGroup, registerVersion } from './commands/misc.js';
 import { registerUpdateCluster } from './commands/update-cluster.js';
 
-export function buildProgram(io: CliIO, setExit: (code: number) => void = () => undefined): Command {
+/** How `run` is embedded. */
+export interface RunOptions {
+  /**
+   * Accept `memory://` stores. A command run as a program ends with its process, and with it the
+   * memory store, so the CLI refuses them; a library caller that runs several commands in one
+   * process (tests, pipelines) may allow them.
+   */
+  readonly allowMemoryStore?: boolean;
+}
+
+export function buildProgram(io: CliIO, setExit: (code: number) => void = () => undefined, opts: RunOptions = {}): Command {
   const program = new Command('kops-ts');
   let context: CommandContext | undefined;
-  const ctx = () => (context ??= commandContext(io, program.opts<GlobalOptions>()));
+  const ctx = () => (context ??= commandContext(io, program.opts<GlobalOptions>(), { allowMemoryStore: opts.allowMemoryStore ?? false }));
   program
     .description('kops-ts: Kubernetes clusters from specs in an object store, in the tradition of kops')
     .version(KOPS_TS_VERSION, '--version', 'print the version')
@@ -63,9 +73,9 @@ function usageLine(e: CommanderError): string {
   return `error: ${text}: see kops-ts --help`;
 }
 
-export async function run(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
+export async function run(argv: readonly string[], io: CliIO = processIO(), opts: RunOptions = {}): Promise<number> {
   let exitCode: number = ExitCode.OK;
-  const program = buildProgram(io, (code) => (exitCode = code));
+  const program = buildProgram(io, (code) => (exitCode = code), opts);
   try {
     await program.parseAsync(rewriteAliases(argv), { from: 'user' });
     return exitCode;

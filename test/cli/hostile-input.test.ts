@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readBounded } from '../../src/cli/input.js';
+import { run } from '../../src/cli/main.js';
 import { KopsError } from '../../src/diagnostics.js';
 import { fixturePath, fixtureText } from '../model/fixtures.js';
 import { cli, snapshot, tempStore } from './harness.js';
@@ -170,5 +171,8 @@ describe('global flags and names', () => {
     expect(flag.stdout).not.toContain('created');
     const env = await cli(['get', 'clusters'], { env: { KOPS_STATE_STORE: 'memory://x' } });
     expect([env.code, env.stderr]).toEqual([2, `error: KOPS_STATE_STORE: memory://x is an in-memory store, which lives only as long as one command: ${hint}\n`]);
+    // A library caller running several commands in one process may use it.
+    const io = { stdout: () => undefined, stderr: () => undefined, isTTY: false, env: {}, readFile: () => '', edit: () => 0 };
+    expect(await run(['get', 'clusters', '--state', 'memory://lib-allowed', '-o', 'json'], io, { allowMemoryStore: true })).toBe(0);
   });
 });
