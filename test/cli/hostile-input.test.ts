@@ -153,6 +153,15 @@ describe('global flags and names', () => {
     expect(snapshot(s.dir)).toEqual({});
   });
 
+  it("an instance group's cluster label is checked too, before the store is touched", async () => {
+    const s = tempStore();
+    const ig = minimal.slice(minimal.lastIndexOf('apiVersion:')).replace('kops.k8s.io/cluster: minimal.example.com', 'kops.k8s.io/cluster: ../../etc');
+    const f = file('ig.yaml', ig);
+    const r = await cli(['create', '-f', f, '--state', s.url]);
+    expect([r.code, r.stderr]).toEqual([2, `error: InstanceGroup/nodes-us-east-1a metadata.labels["kops.k8s.io/cluster"]: "../../etc" is not a valid cluster name: it must be a lower-case DNS name with at least one dot (${f}): use the name of an existing cluster, such as my-cluster.example.com\n`]);
+    expect(snapshot(s.dir)).toEqual({});
+  });
+
   it('a name from KOPS_CLUSTER_NAME is checked too', async () => {
     const r = await cli(['get', 'ig', '--state', tempStore().url], { env: { KOPS_CLUSTER_NAME: 'UPPER.example.com' } });
     expect([r.code, r.stderr]).toEqual([2, 'error: KOPS_CLUSTER_NAME: "UPPER.example.com" is not a valid cluster name: it must be a lower-case DNS name with at least one dot: use a name such as my-cluster.example.com\n']);
