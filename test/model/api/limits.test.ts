@@ -4,7 +4,7 @@
  * duplicate keys; and integers outside kops's Go types.
  */
 import { describe, expect, it } from 'vitest';
-import { parseManifests } from '../../../src/model/api/parse.js';
+import { checkObject, parseManifests } from '../../../src/model/api/parse.js';
 import { MAX_DEPTH, MAX_LIST_ITEMS, MAX_MANIFEST_BYTES, MAX_MAP_KEYS, dominantBlock, formatBytes } from '../../../src/model/api/limits.js';
 import { YamlError, parseKopsYaml } from '../../../src/model/api/yaml.js';
 import { decodeObject } from '../../../src/statestore/codec.js';
@@ -113,6 +113,21 @@ describe('the shape of the YAML', () => {
     const diags = errors(bomb);
     expect(diags.map((d) => [d.code, d.file])).toEqual([['TooManyAliases', FILE]]);
     expect(() => parseKopsYaml(bomb)).toThrow(YamlError);
+  });
+});
+
+describe('objects given to the library directly', () => {
+  it('bounds maps and lists that never went through the YAML reader', () => {
+    const { cluster } = loadFixture('minimal');
+    const big = { ...cluster, spec: { ...cluster.spec, cloudLabels: Object.fromEntries(Array.from({ length: MAX_MAP_KEYS + 1 }, (_, i) => [`k${i}`, 'v'])), sshAccess: Array<string>(MAX_LIST_ITEMS + 1).fill('10.0.0.0/8') } };
+    const diags = checkObject(big).diagnostics.filter((d) => d.severity === 'error');
+    expect(diags.map((d) => [d.code, d.path, d.summary])).toEqual(
+      expect.arrayContaining([
+        ['TooManyKeys', 'spec.cloudLabels', `a map of ${MAX_MAP_KEYS + 1} keys, more than the ${MAX_MAP_KEYS} kops-ts reads`],
+        ['TooManyItems', 'spec.sshAccess', `a list of ${MAX_LIST_ITEMS + 1} items, more than the ${MAX_LIST_ITEMS} kops-ts reads`],
+      ]),
+    );
+    expect(diags).toHaveLength(2);
   });
 });
 
