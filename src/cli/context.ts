@@ -1,7 +1,8 @@
 /** The global flags every command shares, resolved once: state store, cluster name, verbosity. */
-import { KopsError } from '../diagnostics.js';
+import { KopsError, error } from '../diagnostics.js';
+import { isValidClusterName } from '../model/validation-util.js';
 import { Clientset } from '../statestore/clientset.js';
-import { openStateStore, resolveStateStoreURL } from '../statestore/open.js';
+import { openStateStore, parseStateStoreURL, resolveStateStoreURL } from '../statestore/open.js';
 import type { CliIO } from './io.js';
 
 export interface GlobalOptions {
@@ -20,14 +21,18 @@ export interface CommandContext {
   warn(message: string): void;
 }
 
-export function commandContext(io: CliIO, globals: GlobalOptions): CommandContext {
+export function commandContext(io: CliIO, globals: GlobalOptions, opts: { allowMemoryStore?: boolean } = {}): CommandContext {
   let cs: Clientset | undefined;
   return {
     io,
     globals,
     verbose: Number(globals.v ?? 0) > 0,
     clientset() {
-      cs ??= new Clientset(openStateStore(resolveStateStoreURL(globals.state, io.env as NodeJS.ProcessEnv), { env: io.env as NodeJS.ProcessEnv }));
+      if (!cs) {
+        const url = resolveStateStoreURL(globals.state, io.env as NodeJS.ProcessEnv);
+        if (!opts.allowMemoryStore) refuseMemoryStore(url, globals.state?.trim() ? '--state' : 'KOPS_STATE_STORE');
+        cs = new Clientset(openStateStore(url, { env: io.env as NodeJS.ProcessEnv }));
+      }
       return cs;
     },
     clusterName(positional) {
@@ -35,10 +40,34 @@ export function commandContext(io: CliIO, globals: GlobalOptions): CommandContex
       if (!name) {
         throw new KopsError('MissingClusterName', 'no cluster name given', { hint: 'pass --name <cluster>, give it as an argument, or set KOPS_CLUSTER_NAME', exitCode: 2 });
       }
+      checkClusterName(name, positional !== undefined ? 'the cluster argument' : globals.name !== undefined ? '--name' : 'KOPS_CLUSTER_NAME');
       return name;
     },
     warn(message) {
       io.stderr(`warning: ${message}\n`);
     },
   };
+}
+
+/**
+ * A cluster name from the command line is checked as a DNS name before anything touches the store:
+ * `--name ../../etc` is a usage error (exit 2), not a path. The rule is validation's (a lower-case
+ * DNS-1123 subdomain with a dot), so no cluster that could exist is refused.
+ */
+export function checkClusterName(name: string, source: string): void {
+  if (isValidClusterName(name)) return;
+  const summary = `${JSON.stringify(name)} is not a valid cluster name: it must be a lower-case DNS name with at least one dot`;
+  const hint = 'use a name such as my-cluster.example.com';
+  throw new KopsError('InvalidClusterName', summary, { exitCode: 2, diagnostics: [error('InvalidClusterName', summary, { path: source, hint })] });
+}
+
+/**
+ * The memory store lives only as long as the process: from the CLI, "created" would be a lie the
+ * next command finds out. It is for tests and the library; the CLI refuses it.
+ */
+function refuseMemoryStore(url: string, source: string): void {
+  if (parseStateStoreURL(url).scheme !== 'memory') return;
+  const summary = `${url} is an in-memory store, which lives only as long as one command`;
+  const hint = 'the memory store is for tests and the library; for a local trial use file:// (e.g. --state file://$HOME/.kops-ts/state), else s3://bucket';
+  throw new KopsError('MemoryStateStore', summary, { exitCode: 2, diagnostics: [error('MemoryStateStore', summary, { path: source, hint })] });
 }

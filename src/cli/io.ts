@@ -3,7 +3,7 @@
  * streams, whether they are terminals, the environment, files and the editor.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readBounded } from './input.js';
 
 export type StopSignal = 'SIGINT' | 'SIGTERM';
 
@@ -20,6 +20,7 @@ export interface CliIO {
   readonly stderr: (text: string) => void;
   readonly isTTY: boolean;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Reads a file (`-` = standard input); past a sanity limit it throws `InputTooLarge` without reading it whole. */
   readonly readFile: (path: string) => string;
   /** Opens `path` in the user's editor and waits; returns the editor's exit code. */
   readonly edit: (path: string) => number;
@@ -47,7 +48,7 @@ export function processIO(): CliIO {
     stderr: (t) => process.stderr.write(t),
     isTTY: Boolean(process.stdout.isTTY),
     env: process.env,
-    readFile: (p) => (p === '-' ? readFileSync(0, 'utf8') : readFileSync(p, 'utf8')),
+    readFile: (p) => readBounded(p),
     edit: (path) => {
       const editor = process.env.KUBE_EDITOR ?? process.env.EDITOR ?? 'vi';
       const r = spawnSync(`${editor} "${path.replace(/"/g, '\\"')}"`, { stdio: 'inherit', shell: true });

@@ -2,7 +2,7 @@
  * The kops-ts command line: a thin shell over the library. `run` parses, dispatches and turns
  * every failure into one stderr line per problem and an exit code; it never calls process.exit.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ExitCode } from '../diagnostics.js';
 import { KOPS_TS_VERSION } from '../version.js';
 import { commandContext, type CommandContext, type GlobalOptions } from './context.js';
@@ -17,16 +17,26 @@ import { registerCreateSSHPublicKey, registerDeleteInstanceGroup, registerVersio
 import { registerRollback } from './commands/rollback.js';
 import { registerUpdateCluster } from './commands/update-cluster.js';
 
-export function buildProgram(io: CliIO, setExit: (code: number) => void = () => undefined): Command {
+/** How `run` is embedded. */
+export interface RunOptions {
+  /**
+   * Accept `memory://` stores. A command run as a program ends with its process, and with it the
+   * memory store, so the CLI refuses them; a library caller that runs several commands in one
+   * process (tests, pipelines) may allow them.
+   */
+  readonly allowMemoryStore?: boolean;
+}
+
+export function buildProgram(io: CliIO, setExit: (code: number) => void = () => undefined, opts: RunOptions = {}): Command {
   const program = new Command('kops-ts');
   let context: CommandContext | undefined;
-  const ctx = () => (context ??= commandContext(io, program.opts<GlobalOptions>()));
+  const ctx = () => (context ??= commandContext(io, program.opts<GlobalOptions>(), { allowMemoryStore: opts.allowMemoryStore ?? false }));
   program
     .description('kops-ts: Kubernetes clusters from specs in an object store, in the tradition of kops')
     .version(KOPS_TS_VERSION, '--version', 'print the version')
-    .option('--state <url>', 'state store: s3://bucket[/prefix], file:///abs/path or memory://name (env KOPS_STATE_STORE)')
+    .option('--state <url>', 'state store: s3://bucket[/prefix] or file:///abs/path (env KOPS_STATE_STORE)')
     .option('--name <cluster>', 'cluster name (env KOPS_CLUSTER_NAME)')
-    .option('-v, --v <level>', 'log level; > 0 adds stack traces to errors', '0')
+    .option('-v, --v <level>', 'log level, a whole number; > 0 adds stack traces to errors', verbosity, '0')
     .exitOverride()
     .showSuggestionAfterError(true)
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s), outputError: () => undefined });
@@ -52,6 +62,12 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void = () => 
   return program;
 }
 
+/** `--v` is kops's klog level: a whole number (`--v abc` is a usage error, not level 0). */
+function verbosity(v: string): string {
+  if (!/^\d{1,3}$/.test(v.trim())) throw new InvalidArgumentError('Expected a whole number, e.g. 0 or 2');
+  return v.trim();
+}
+
 function allCommands(cmd: Command): Command[] {
   return cmd.commands.flatMap((c) => [c, ...allCommands(c)]);
 }
@@ -62,9 +78,9 @@ function usageLine(e: CommanderError): string {
   return `error: ${text}: see kops-ts --help`;
 }
 
-export async function run(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
+export async function run(argv: readonly string[], io: CliIO = processIO(), opts: RunOptions = {}): Promise<number> {
   let exitCode: number = ExitCode.OK;
-  const program = buildProgram(io, (code) => (exitCode = code));
+  const program = buildProgram(io, (code) => (exitCode = code), opts);
   try {
     await program.parseAsync(rewriteAliases(argv), { from: 'user' });
     return exitCode;

@@ -2,7 +2,8 @@
  * `create -f` and `replace -f`: kops manifests applied to the store. Every object is checked, and
  * the resulting whole cluster validated, before anything is written.
  */
-import { KopsError, hasErrors, type Diagnostic } from '../diagnostics.js';
+import { KopsError, error, hasErrors, type Diagnostic } from '../diagnostics.js';
+import { isValidClusterName } from '../model/validation-util.js';
 import { parseManifests, soundForValidation } from '../model/api/parse.js';
 import { LABEL_CLUSTER_NAME, type Cluster, type InstanceGroup, type KopsObject } from '../model/api/types.js';
 import type { Clientset } from '../statestore/clientset.js';
@@ -38,13 +39,20 @@ function alsoInvalid(validatable: readonly KopsObject[], file: string): Diagnost
   return checkSpec(clusters[0]!, igs, file).filter((d) => d.severity === 'error');
 }
 
-function clusterOf(ig: InstanceGroup, fallback: string | undefined): string {
-  const name = ig.metadata.labels?.[LABEL_CLUSTER_NAME] ?? fallback;
+function clusterOf(ig: InstanceGroup, fallback: string | undefined, file: string): string {
+  const label = ig.metadata.labels?.[LABEL_CLUSTER_NAME];
+  const name = label ?? fallback;
   if (!name) {
     throw new KopsError('MissingClusterName', `InstanceGroup/${ig.metadata.name} does not say which cluster it belongs to`, {
       hint: `add the label ${LABEL_CLUSTER_NAME}: <cluster> or pass --name`,
       exitCode: 2,
     });
+  }
+  // Checked as a DNS name before it names anything in the store (`../../etc` is not a path here).
+  if (!isValidClusterName(name)) {
+    const summary = `${JSON.stringify(name)} is not a valid cluster name: it must be a lower-case DNS name with at least one dot`;
+    const path = label !== undefined ? `InstanceGroup/${ig.metadata.name} metadata.labels["${LABEL_CLUSTER_NAME}"]` : '--name';
+    throw new KopsError('InvalidClusterName', summary, { exitCode: 2, diagnostics: [error('InvalidClusterName', summary, { path, ...(label !== undefined ? { file } : {}), hint: 'use the name of an existing cluster, such as my-cluster.example.com' })] });
   }
   return name;
 }
@@ -58,7 +66,7 @@ export async function createFromManifest(cs: Clientset, text: string, file: stri
   }
   const created: string[] = [];
   for (const ig of igs) {
-    const name = clusterOf(ig, defaultCluster);
+    const name = clusterOf(ig, defaultCluster, file);
     const current = await cs.getCluster(name);
     const existing = (await cs.listInstanceGroups(name)).map((v) => v.object);
     const diags = checkSpec(current.object, [...existing, ig], file);
@@ -77,7 +85,7 @@ export async function replaceFromManifest(
 ): Promise<ManifestResult> {
   const { clusters, igs, warnings } = split(text, file);
   const cluster = clusters[0];
-  const name = cluster?.metadata.name ?? (igs[0] ? clusterOf(igs[0], opts.defaultCluster) : undefined);
+  const name = cluster?.metadata.name ?? (igs[0] ? clusterOf(igs[0], opts.defaultCluster, file) : undefined);
   if (!name) return { created: [], replaced: [], warnings };
   // Read as found: a corrupt config or instance group is replaced whole by the manifest's, on the
   // version stored (the manifest is the repair); one the manifest does not replace stops here.

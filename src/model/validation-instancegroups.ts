@@ -1,4 +1,5 @@
 /** Validation of instance groups: names, roles, sizes, subnets and zones, volumes, metadata options. */
+import { intProblem } from './api/check.js';
 import { LABEL_CLUSTER_NAME, normalizeRole, type ClusterSpec, type InstanceGroup, type InstanceGroupSpec } from './api/types.js';
 import { checkSecurityGroups } from './validation-api.js';
 import { checkCloudLabels, checkRollingUpdate } from './validation-rules.js';
@@ -41,6 +42,11 @@ export function validateInstanceGroups(r: Reporter, spec: ClusterSpec, igs: read
 
 function validateSizes(r: Reporter, ig: InstanceGroup, at: (f: string) => string): void {
   const { minSize, maxSize } = ig.spec;
+  // The schema check bounds these in manifests; a spec read from the store is bounded here too.
+  for (const [field, v] of [['minSize', minSize], ['maxSize', maxSize]] as const) {
+    const problem = typeof v === 'number' && v >= 0 ? intProblem(v, 'int32') : undefined;
+    if (problem) r.err('ValueOutOfRange', at(`spec.${field}`), problem, 'give a value in range: kops cannot read this one');
+  }
   if (minSize != null && minSize < 0) r.err('InvalidSize', at('spec.minSize'), `minSize ${minSize} is negative`, 'use 0 or more');
   if (maxSize != null && maxSize < 0) r.err('InvalidSize', at('spec.maxSize'), `maxSize ${maxSize} is negative`, 'use 0 or more');
   if (maxSize != null && minSize != null && minSize >= 0 && maxSize >= 0 && maxSize < minSize) r.err('InvalidSize', at('spec.maxSize'), `maxSize ${maxSize} is smaller than minSize ${minSize}`, 'make maxSize >= minSize');

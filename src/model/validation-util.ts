@@ -30,6 +30,11 @@ export function isDnsSubdomain(name: unknown): name is string {
   return typeof name === 'string' && name.length <= 253 && name.split('.').every((l) => DNS_LABEL.test(l));
 }
 
+/** A cluster name kops-ts accepts: a DNS-1123 subdomain with at least one dot (validateCluster's rule). */
+export function isValidClusterName(name: unknown): name is string {
+  return isDnsSubdomain(name) && name.includes('.');
+}
+
 /** Reports `value` unless it is a valid CIDR; returns the parsed CIDR when it is one. */
 export function checkCidr(r: Reporter, path: string, value: unknown, what = 'CIDR'): Cidr | undefined {
   if (typeof value !== 'string') return undefined;

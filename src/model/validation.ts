@@ -11,6 +11,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import { completeCluster } from './completion.js';
 import { cloudProviderOf, type Cluster, type ClusterSpec, type InstanceGroup } from './api/types.js';
 import { validateTopologyAndAPI } from './validation-api.js';
+import { validateAwsTags } from './validation-aws-tags.js';
 import { validateEtcd } from './validation-etcd.js';
 import { validateInstanceGroups } from './validation-instancegroups.js';
 import { validateNetwork } from './validation-network.js';
@@ -18,7 +19,7 @@ import { checkCloudLabels, checkRollingUpdate } from './validation-rules.js';
 import { validateSubnets } from './validation-subnets.js';
 import { validateKubernetesVersion } from './validation-version.js';
 import { DEFAULT_CHANNEL } from './defaults.js';
-import { isDnsSubdomain, reporter, type Reporter } from './validation-util.js';
+import { isValidClusterName, reporter, type Reporter } from './validation-util.js';
 
 export { parseKubernetesVersion } from './kubernetes-version.js';
 
@@ -51,6 +52,7 @@ export function validateCluster(cluster: Cluster, instanceGroups: readonly Insta
   validateInstanceGroups(r, spec, igs, name, cloud);
   checkRollingUpdate(r, 'spec.rollingUpdate', spec.rollingUpdate, false);
   checkCloudLabels(r, 'spec.cloudLabels', spec.cloudLabels);
+  if (cloud === 'aws') validateAwsTags(r, c, igs);
   if (spec.iam?.legacy === true) {
     r.err('UnsupportedField', 'spec.iam.legacy', 'legacy IAM permissions are no longer supported, as in kops', 'set iam.legacy: false (instances get only the permissions they need)');
   }
@@ -70,7 +72,7 @@ function validateChannel(r: Reporter, channel: string | undefined): void {
 function validateName(r: Reporter, name: string): void {
   if (!name) {
     r.err('MissingField', 'metadata.name', 'the cluster has no name', 'give it a DNS name such as my-cluster.example.com');
-  } else if (!isDnsSubdomain(name) || !name.includes('.')) {
+  } else if (!isValidClusterName(name)) {
     r.err(
       'InvalidClusterName',
       'metadata.name',

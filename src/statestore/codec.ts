@@ -6,18 +6,28 @@
  * keys are written in the object's own order.
  */
 import { KopsError } from '../diagnostics.js';
-import { parseKopsYaml, stringifyKopsYaml } from '../model/api/yaml.js';
+import { MAX_STORED_OBJECT_BYTES, sizeAndLimit } from '../model/api/limits.js';
+import { YamlError, parseKopsYaml, stringifyKopsYaml } from '../model/api/yaml.js';
 import { objectURL } from './errors.js';
 
 export { parseKopsYaml, stringifyKopsYaml };
 
-/** Decodes a stored object that must be a YAML mapping with a `metadata` mapping. */
+/**
+ * Decodes a stored object that must be a YAML mapping with a `metadata` mapping. An object past
+ * `MAX_STORED_OBJECT_BYTES`, or whose YAML is past the limits of `model/api/limits.ts`, is refused
+ * before it is parsed (or walked further), so one hostile object cannot stall every command.
+ */
 export function decodeObject<T>(storeURL: string, path: string, data: Uint8Array): T {
+  if (data.byteLength > MAX_STORED_OBJECT_BYTES) {
+    const [size, max] = sizeAndLimit(data.byteLength, MAX_STORED_OBJECT_BYTES);
+    throw invalidObject(storeURL, path, `it is ${size}, more than the ${max} kops-ts reads of one object`);
+  }
   let value: unknown;
   try {
     value = parseKopsYaml(new TextDecoder().decode(data));
   } catch (e) {
-    throw invalidObject(storeURL, path, `it is not valid YAML (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`, e);
+    const why = e instanceof YamlError ? e.message : e instanceof Error ? e.message.split('\n')[0] : String(e);
+    throw invalidObject(storeURL, path, `it is not valid YAML (${why})`, e);
   }
   if (!isRecord(value)) throw invalidObject(storeURL, path, 'it is not a YAML mapping');
   if (value.metadata === undefined || value.metadata === null) value.metadata = {};

@@ -3,6 +3,7 @@
  * wrong, which object (the store URL plus the path, as the diagnostic's `file`) and what to do.
  */
 import { KopsError, error } from '../diagnostics.js';
+import { sizeAndLimit } from '../model/api/limits.js';
 import { StateErrorCode } from './types.js';
 
 /** A `KopsError` whose diagnostic names the state-store object it is about. */
@@ -19,6 +20,18 @@ export function stateError(
     diagnostics: [diag],
     ...(where.hint !== undefined ? { hint: where.hint } : {}),
     ...(where.cause !== undefined ? { cause: where.cause } : {}),
+  });
+}
+
+/**
+ * An object too large to be one kops-ts wrote, refused before its body is read (`size` unknown
+ * when a stream ran past the limit).
+ */
+export function objectTooLargeError(storeURL: string, path: string, size: number, limit: number): KopsError {
+  const [a, b] = sizeAndLimit(size, limit);
+  return stateError('StateObjectTooLarge', `it is ${a}, more than the ${b} kops-ts reads of one state-store object`, {
+    file: objectURL(storeURL, path),
+    hint: 'kops-ts writes nothing this large: remove the object or restore a previous version of it',
   });
 }
 

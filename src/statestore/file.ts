@@ -11,12 +11,14 @@
  * - Files are created 0600 and directories 0700: the store holds private keys.
  */
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, open, readFile, readdir, rename, rmdir, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readdir, rename, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { StateErrorCode } from './types.js';
 import type { DeleteOptions, StateStore, StoredObject, WriteOptions } from './types.js';
-import { conflictError, invalidPathError, objectURL, stateError, unreachableError } from './errors.js';
+import { KopsError } from '../diagnostics.js';
+import { MAX_STORE_READ_BYTES } from '../model/api/limits.js';
+import { conflictError, invalidPathError, objectTooLargeError, objectURL, stateError, unreachableError } from './errors.js';
 import {
   LockWaitTimeout,
   defaultObjectLockOptions,
@@ -27,18 +29,23 @@ import {
 } from './file-lock.js';
 import { RESERVED_MARKER, contentHash, toBytes, validateObjectPath, validatePrefix, validateWriteOptions } from './paths.js';
 
-export type FileStateStoreOptions = Partial<ObjectLockOptions>;
+export type FileStateStoreOptions = Partial<ObjectLockOptions> & {
+  /** Objects larger than this are refused before they are read (`StateObjectTooLarge`). */
+  readonly maxObjectBytes?: number;
+};
 
 export class FileStateStore implements StateStore {
   readonly url: string;
   readonly root: string;
   private readonly lockOpts: ObjectLockOptions;
+  private readonly maxObjectBytes: number;
 
   /** `root` must be absolute; it is created on the first write. */
   constructor(root: string, opts: FileStateStoreOptions = {}) {
     this.root = root.length > 1 ? root.replace(/\/+$/, '') : root;
     this.url = pathToFileURL(this.root).href;
     this.lockOpts = { ...defaultObjectLockOptions, ...opts };
+    this.maxObjectBytes = opts.maxObjectBytes ?? MAX_STORE_READ_BYTES;
   }
 
   async read(path: string): Promise<StoredObject | undefined> {
@@ -116,12 +123,21 @@ export class FileStateStore implements StateStore {
   }
 
   private async readBytes(path: string): Promise<Uint8Array | undefined> {
+    let fh: FileHandle | undefined;
     try {
-      return new Uint8Array(await readFile(this.full(path)));
+      fh = await open(this.full(path), 'r');
+      const st = await fh.stat();
+      if (st.isDirectory()) return undefined;
+      // Sized through the open handle, so the file measured is the file read.
+      if (st.size > this.maxObjectBytes) throw objectTooLargeError(this.url, path, st.size, this.maxObjectBytes);
+      return new Uint8Array(await fh.readFile());
     } catch (e) {
+      if (KopsError.is(e)) throw e;
       const code = errnoCode(e);
       if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
       throw this.mapError(e, path, 'read');
+    } finally {
+      await fh?.close();
     }
   }
 

@@ -23,7 +23,8 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { KopsError } from '../diagnostics.js';
-import { conflictError, unreachableError } from './errors.js';
+import { MAX_STORE_READ_BYTES } from '../model/api/limits.js';
+import { conflictError, objectTooLargeError, unreachableError } from './errors.js';
 import { toBytes, validateObjectPath, validatePrefix, validateWriteOptions } from './paths.js';
 import type { DeleteOptions, StateStore, StoredObject, WriteOptions } from './types.js';
 
@@ -38,6 +39,8 @@ export interface S3StateStoreOptions {
   readonly serverSideEncryption?: S3Encryption;
   /** Keys per ListObjectsV2 page (S3's maximum, 1000, by default; tests page with less). */
   readonly listPageSize?: number;
+  /** Objects larger than this are refused before their body is read (`StateObjectTooLarge`). */
+  readonly maxObjectBytes?: number;
 }
 
 interface SdkError {
@@ -56,6 +59,7 @@ export class S3StateStore implements StateStore {
   private readonly client: S3Client;
   private readonly encryption: S3Encryption;
   private readonly pageSize: number | undefined;
+  private readonly maxObjectBytes: number;
   private sse: Promise<boolean> | undefined;
 
   constructor(opts: S3StateStoreOptions) {
@@ -64,6 +68,7 @@ export class S3StateStore implements StateStore {
     this.client = opts.client;
     this.encryption = opts.serverSideEncryption ?? 'auto';
     this.pageSize = opts.listPageSize;
+    this.maxObjectBytes = opts.maxObjectBytes ?? MAX_STORE_READ_BYTES;
     this.url = opts.prefix === '' ? `s3://${opts.bucket}` : `s3://${opts.bucket}/${opts.prefix}`;
   }
 
@@ -71,6 +76,11 @@ export class S3StateStore implements StateStore {
     validateObjectPath(path);
     try {
       const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(path) }));
+      const size = out.ContentLength ?? 0;
+      if (size > this.maxObjectBytes) {
+        (out.Body as { destroy?: () => void } | undefined)?.destroy?.(); // leave the body unread
+        throw objectTooLargeError(this.url, path, size, this.maxObjectBytes);
+      }
       const data = out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
       return { data, version: out.ETag ?? '' };
     } catch (e) {

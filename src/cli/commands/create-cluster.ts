@@ -22,8 +22,11 @@ import { runUpdateAfterCreate } from './update-hook.js';
 
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
 const repeat = (v: string, prev: string[] = []) => [...prev, v];
+/** Counts and sizes are int32 in kops's types: a larger number could not be read back. */
+const INT32_MAX = 2 ** 31 - 1;
 const int = (flag: string) => (v: string) => {
   if (!/^\d+$/.test(v.trim())) throw new KopsError('InvalidFlag', `${flag} ${v}: expected a whole number`, { exitCode: 2 });
+  if (Number(v) > INT32_MAX) throw new KopsError('InvalidFlag', `${flag} ${v}: expected a whole number up to ${INT32_MAX} (kops's int32)`, { exitCode: 2 });
   return Number(v);
 };
 /** kops's boolean flags take `--flag`, `--flag=true` or `--flag=false`. */

@@ -3,14 +3,11 @@ import type { Command } from 'commander';
 import { createFromManifest, replaceFromManifest, type ManifestResult } from '../../cloudup/manifests.js';
 import { KopsError } from '../../diagnostics.js';
 import type { CommandContext } from '../context.js';
+import { readInputFile } from '../input.js';
 
 function read(ctx: CommandContext, file: string | undefined): string {
   if (!file) throw new KopsError('MissingFile', 'no manifest given', { hint: 'pass -f <file> (or -f - for standard input)', exitCode: 2 });
-  try {
-    return ctx.io.readFile(file);
-  } catch {
-    throw new KopsError('FileNotFound', `cannot read ${file}`, { hint: 'check the path', exitCode: 2 });
-  }
+  return readInputFile(ctx, file, '-f');
 }
 
 function report(ctx: CommandContext, r: ManifestResult): void {

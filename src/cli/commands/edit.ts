@@ -10,7 +10,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Command } from 'commander';
 import { checkSpec } from '../../cloudup/create-cluster.js';
 import { KopsError, formatDiagnostic, hasErrors, type Diagnostic } from '../../diagnostics.js';
-import { checkObject } from '../../model/api/parse.js';
+import { checkObject, manifestTooLarge } from '../../model/api/parse.js';
 import { stringifyKopsYaml, parseKopsYaml } from '../../model/api/yaml.js';
 import type { Cluster, InstanceGroup, KopsObject } from '../../model/api/types.js';
 import type { CommandContext } from '../context.js';
@@ -46,6 +46,10 @@ export function editObject(ctx: CommandContext, original: KopsObject, check: Che
       const edited = readFileSync(file, 'utf8');
       const stripped = edited.split('\n').filter((l) => !l.startsWith('#')).join('\n');
       if (stripped.trim() === '') return undefined;
+      // Refused before parsing, and not re-opened: nothing this large is a spec to fix in an editor.
+      // The temporary file is gone once this returns: name the object instead.
+      const tooLarge = manifestTooLarge(stripped, `${original.kind}/${original.metadata.name} as edited`);
+      if (tooLarge) throw new KopsError('ManifestTooLarge', tooLarge.summary, { diagnostics: [tooLarge], exitCode: 2 });
       let value: unknown;
       try {
         value = parseKopsYaml(stripped);

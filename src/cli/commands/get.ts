@@ -54,7 +54,7 @@ async function getClusters(ctx: CommandContext, names: string[], flags: { output
   const format = parseOutputFormat(flags.output);
   const cs = ctx.clientset();
   if (flags.history) return printHistory(ctx, format, names.length > 0 ? names : [ctx.clusterName()], 'config');
-  const wanted = names.length > 0 ? names : ctx.globals.name ? [ctx.globals.name] : await cs.listClusters();
+  const wanted = names.length > 0 ? names.map((n) => ctx.clusterName(n)) : ctx.globals.name ? [ctx.clusterName()] : await cs.listClusters();
   const clusters: Cluster[] = [];
   const broken: Unreadable[] = [];
   for (const n of wanted) {

@@ -13,6 +13,8 @@ import type { Lifecycle } from '../../tasks/types.js';
 import type { InterruptedStage } from '../../cloudup/interrupted.js';
 import type { CommandContext } from '../context.js';
 import { Interrupts, type InterruptedCommand } from '../interrupt.js';
+import { readInputFile } from '../input.js';
+import { MAX_PLAN_BYTES } from '../../model/api/limits.js';
 import { parseOutputFormat, useColor } from '../output.js';
 import { progressSink } from '../progress.js';
 
@@ -52,7 +54,7 @@ export function parseLifecycleOverrides(values: readonly string[] = []): Record<
 export async function runUpdate(ctx: CommandContext, cluster: string, f: Flags, interrupts?: Interrupts): Promise<number> {
   const format = parseOutputFormat(f.output, ['table', 'json']);
   checkPlanFlags(ctx, f, cluster);
-  const saved = f.plan === undefined ? undefined : parseSavedPlan(ctx.io.readFile(f.plan), f.plan);
+  const saved = f.plan === undefined ? undefined : parseSavedPlan(readInputFile(ctx, f.plan, '--plan', { bytes: MAX_PLAN_BYTES, what: 'plan file' }), f.plan);
   if (saved) assertPlanForCluster(saved, cluster, f.plan);
   if (saved && !f.yes) {
     // Without --yes a saved plan is only shown, as it was made: nothing is read from the cloud.

@@ -7,7 +7,25 @@
  * `creationTimestamp: null`); it is kept as is so that the object round-trips.
  */
 import { error, warning, type Diagnostic } from '../../diagnostics.js';
-import type { FieldShape, ObjectShape } from './schema.js';
+import { MAX_LIST_ITEMS, MAX_MAP_KEYS } from './limits.js';
+import type { FieldShape, IntType, ObjectShape } from './schema.js';
+
+/**
+ * The range of each of kops's Go integer types. int64 stops at 2^53 - 1: past it a JavaScript
+ * number no longer holds every whole number exactly, so kops-ts would not write back what was read.
+ */
+export const INT_RANGES: Readonly<Record<IntType, { readonly min: number; readonly max: number; readonly note: string }>> = {
+  int32: { min: -(2 ** 31), max: 2 ** 31 - 1, note: "kops's int32" },
+  uint32: { min: 0, max: 2 ** 32 - 1, note: "kops's uint32" },
+  int64: { min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER, note: "kops's int64, as far as kops-ts keeps whole numbers exactly" },
+};
+
+/** Whether `value` is a whole number in `type`'s range; a message saying why not otherwise. */
+export function intProblem(value: number, type: IntType): string | undefined {
+  const r = INT_RANGES[type];
+  if (value < r.min || value > r.max) return `${value} is out of range: expected a whole number from ${r.min} to ${r.max} (${r.note})`;
+  return undefined;
+}
 
 export interface CheckContext {
   readonly file?: string;
@@ -94,13 +112,15 @@ export function checkValue(value: unknown, shape: FieldShape, path: string, ctx:
       if (typeof value !== 'string') wrong(EXPECTED.string);
       return;
     case 'int':
-      if (typeof value !== 'number' || !Number.isInteger(value)) wrong(EXPECTED.int);
+      if (typeof value !== 'number' || !Number.isInteger(value)) return wrong(EXPECTED.int);
+      checkIntRange(value, shape.type, where, out);
       return;
     case 'boolean':
       if (typeof value !== 'boolean') wrong(EXPECTED.boolean);
       return;
     case 'intOrString':
-      if (!(typeof value === 'string' || (typeof value === 'number' && Number.isInteger(value)))) wrong(EXPECTED.intOrString);
+      if (!(typeof value === 'string' || (typeof value === 'number' && Number.isInteger(value)))) return wrong(EXPECTED.intOrString);
+      if (typeof value === 'number') checkIntRange(value, 'int32', where, out);
       return;
     case 'quantity':
       if (typeof value !== 'string' && typeof value !== 'number') wrong(EXPECTED.quantity);
@@ -115,10 +135,13 @@ export function checkValue(value: unknown, shape: FieldShape, path: string, ctx:
       return;
     case 'array':
       if (!Array.isArray(value)) return wrong(EXPECTED.array);
+      // The YAML reader bounds lists already; this catches objects given to the library directly.
+      if (value.length > MAX_LIST_ITEMS) return tooMany(`a list of ${value.length} items`, MAX_LIST_ITEMS, 'items', where, out);
       value.forEach((v, i) => checkValue(v, shape.of, `${path}[${i}]`, ctx, out));
       return;
     case 'map':
       if (!isRecord(value)) return wrong(EXPECTED.map);
+      if (Object.keys(value).length > MAX_MAP_KEYS) return tooMany(`a map of ${Object.keys(value).length} keys`, MAX_MAP_KEYS, 'keys', where, out);
       for (const [k, v] of Object.entries(value)) checkValue(v, shape.of, pathKey(path, k), ctx, out);
       return;
     case 'object':
@@ -126,6 +149,15 @@ export function checkValue(value: unknown, shape: FieldShape, path: string, ctx:
       checkFields(value, shape, path, ctx, out);
       return;
   }
+}
+
+function checkIntRange(value: number, type: IntType, where: { path: string; file?: string }, out: Diagnostic[]): void {
+  const problem = intProblem(value, type);
+  if (problem) out.push(error('ValueOutOfRange', problem, { ...where, hint: 'give a value in range: kops cannot read this one' }));
+}
+
+function tooMany(what: string, limit: number, unit: string, where: { path: string; file?: string }, out: Diagnostic[]): void {
+  out.push(error(unit === 'keys' ? 'TooManyKeys' : 'TooManyItems', `${what}, more than the ${limit} kops-ts reads`, { ...where, hint: `keep at most ${limit} ${unit} (docs/spec.md, "Limits")` }));
 }
 
 function checkEnum(value: unknown, values: readonly string[], where: { path: string; file?: string }, out: Diagnostic[]): void {

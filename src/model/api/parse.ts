@@ -3,11 +3,13 @@
  * problem collected (YAML syntax with its line, apiVersion and kind, unknown fields, types,
  * required fields).
  */
+import type { Document } from 'yaml';
 import { error, hasErrors, warning, type Diagnostic } from '../../diagnostics.js';
 import { checkValue, describeValue, type CheckContext } from './check.js';
 import { CLUSTER_SPEC, INSTANCE_GROUP_SPEC, objectShape } from './schema.js';
 import { API_VERSION, KIND_CLUSTER, KIND_INSTANCE_GROUP, type KopsObject } from './types.js';
-import { parseKopsYamlDocuments } from './yaml.js';
+import { MAX_MANIFEST_BYTES, dominantBlock, sizeAndLimit } from './limits.js';
+import { YamlError, kopsDocumentValue, parseKopsYamlDocuments, yamlErrorMessage, yamlShapeProblems, type YamlProblem } from './yaml.js';
 
 export interface ParseResult {
   /** The objects without errors. */
@@ -140,9 +142,36 @@ function forEachRecord(list: unknown, fn: (r: Record<string, unknown>, i: number
   if (Array.isArray(list)) list.forEach((r, i) => isRecord(r) && fn(r, i));
 }
 
-/** The first line of a YAML parser message, which already says where (`at line 4, column 1`). */
-function yamlMessage(message: string): string {
-  return (message.split('\n')[0] ?? message).replace(/:\s*$/, '');
+/**
+ * A manifest past `MAX_MANIFEST_BYTES` is refused before it is parsed, naming the field that holds
+ * most of it when its layout shows one (`dominantBlock`), so that the fix is plain.
+ */
+export function manifestTooLarge(text: string, file?: string, limit = MAX_MANIFEST_BYTES): Diagnostic | undefined {
+  // Cheap upper bound first: a UTF-8 byte count is at most three times the UTF-16 length.
+  if (text.length * 3 <= limit) return undefined;
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes <= limit) return undefined;
+  const bulk = dominantBlock(text);
+  const where = bulk ? ` (${bulk.lines} of its ${bulk.totalLines} lines are here)` : '';
+  const [size, max] = sizeAndLimit(bytes, limit);
+  return error('ManifestTooLarge', `the manifest is ${size}, more than the ${max} kops-ts reads${where}`, {
+    ...(bulk ? { path: bulk.path } : {}),
+    ...(file ? { file } : {}),
+    hint: `no kops spec is this large: shorten it${bulk ? ` (AWS allows 50 tags per resource; docs/spec.md, "Limits")` : ' (docs/spec.md, "Limits")'}`,
+  });
+}
+
+/** A YAML problem as a diagnostic of the object it is in (`InstanceGroup/nodes spec.cloudLabels`). */
+function yamlDiagnostic(p: YamlProblem, prefix: string, file?: string): Diagnostic {
+  return error(p.code, p.summary, { ...(p.path ? { path: `${prefix}${p.path}` } : {}), ...(file ? { file } : {}), hint: p.hint });
+}
+
+/** `InstanceGroup/<name> ` for an instance group's document, read from the YAML tree (not the whole value). */
+function documentPrefix(doc: Document.Parsed): string {
+  const kind: unknown = doc.get('kind');
+  if (kind !== KIND_INSTANCE_GROUP) return '';
+  const name: unknown = doc.getIn(['metadata', 'name']);
+  return `InstanceGroup/${typeof name === 'string' && name ? name : '(unnamed)'} `;
 }
 
 /**
@@ -154,12 +183,27 @@ export function parseManifests(text: string, file?: string): ParseResult {
   const validatable: KopsObject[] = [];
   const diagnostics: Diagnostic[] = [];
   const at = file ? { file } : {};
+  const tooLarge = manifestTooLarge(text, file);
+  if (tooLarge) return { objects, validatable, diagnostics: [tooLarge] };
   for (const doc of parseKopsYamlDocuments(text)) {
     if (doc.errors.length > 0) {
-      for (const e of doc.errors) diagnostics.push(error('InvalidYAML', yamlMessage(e.message), { ...at, hint: 'fix the YAML syntax' }));
+      for (const e of doc.errors) diagnostics.push(error('InvalidYAML', yamlErrorMessage(e.message), { ...at, hint: 'fix the YAML syntax' }));
       continue;
     }
-    const value: unknown = doc.toJS({ maxAliasCount: 100 });
+    const shape = yamlShapeProblems(doc);
+    if (shape.length > 0) {
+      const prefix = documentPrefix(doc);
+      diagnostics.push(...shape.map((p) => yamlDiagnostic(p, prefix, file)));
+      continue;
+    }
+    let value: unknown;
+    try {
+      value = kopsDocumentValue(doc);
+    } catch (e) {
+      if (!(e instanceof YamlError)) throw e;
+      diagnostics.push(yamlDiagnostic(e.problem, documentPrefix(doc), file));
+      continue;
+    }
     if (value === null || value === undefined) continue; // an empty document, e.g. after a trailing ---
     const r = checkObject(value, file);
     diagnostics.push(...r.diagnostics);

@@ -29,8 +29,14 @@ import {
   KUBE_SCHEDULER_FIELDS,
 } from './schema-kops-fields.js';
 
+/** kops's Go integer types: a value outside the type's range is refused, as kops could not read it. */
+export type IntType = 'int32' | 'int64' | 'uint32';
+
 export type FieldShape =
-  | { readonly t: 'string' | 'int' | 'boolean' | 'intOrString' | 'quantity' }
+  | { readonly t: 'string' | 'boolean' | 'quantity' }
+  | { readonly t: 'int'; readonly type: IntType }
+  /** kops's `intstr.IntOrString`: the number is an int32. */
+  | { readonly t: 'intOrString' }
   | { readonly t: 'enum'; readonly values: readonly string[] }
   | { readonly t: 'object'; readonly fields: Readonly<Record<string, FieldShape>> }
   | { readonly t: 'array'; readonly of: FieldShape }
@@ -52,7 +58,9 @@ export type FieldShape =
 export type ObjectShape = Extract<FieldShape, { t: 'object' }>;
 
 const str: FieldShape = { t: 'string' };
-const int: FieldShape = { t: 'int' };
+const int32: FieldShape = { t: 'int', type: 'int32' };
+const int64: FieldShape = { t: 'int', type: 'int64' };
+const uint32: FieldShape = { t: 'int', type: 'uint32' };
 const bool: FieldShape = { t: 'boolean' };
 const quantity: FieldShape = { t: 'quantity' };
 const intOrString: FieldShape = { t: 'intOrString' };
@@ -77,7 +85,7 @@ function obj(fields: Record<string, FieldShape>, kopsOnly: readonly string[] = [
 
 const rollingUpdate = obj({ drainAndTerminate: bool, maxUnavailable: intOrString, maxSurge: intOrString });
 
-const metadata = obj({ name: str, creationTimestamp: str, generation: int, labels: strMap, annotations: strMap }, [
+const metadata = obj({ name: str, creationTimestamp: str, generation: int64, labels: strMap, annotations: strMap }, [
   'namespace', 'uid', 'resourceVersion', 'selfLink', 'finalizers', 'ownerReferences', 'managedFields',
   'deletionTimestamp', 'deletionGracePeriodSeconds', 'generateName',
 ]);
@@ -132,9 +140,9 @@ const etcdMember = obj({
   name: str,
   instanceGroup: str,
   volumeType: str,
-  volumeIops: int,
-  volumeThroughput: int,
-  volumeSize: int,
+  volumeIops: int32,
+  volumeThroughput: int32,
+  volumeSize: int32,
   kmsKeyId: str,
   encryptedVolume: bool,
 });
@@ -145,7 +153,7 @@ const etcdCluster = obj(
     provider: str,
     etcdMembers: { t: 'array', of: etcdMember },
     version: str,
-    manager: obj({ backupRetentionDays: int }, [
+    manager: obj({ backupRetentionDays: uint32 }, [
       'image', 'env', 'backupInterval', 'discoveryPollInterval', 'listenMetricsURLs', 'listenClientHTTPURLs', 'logLevel',
     ]),
     cpuRequest: quantity,
@@ -274,21 +282,21 @@ export const INSTANCE_GROUP_SPEC: ObjectShape = obj(
   {
     role: enumOf('Master', 'ControlPlane', 'Node', 'Bastion', 'APIServer'),
     image: str,
-    minSize: int,
-    maxSize: int,
+    minSize: int32,
+    maxSize: int32,
     machineType: str,
-    rootVolumeSize: int,
+    rootVolumeSize: int32,
     rootVolumeType: str,
-    rootVolumeIops: int,
-    rootVolumeThroughput: int,
+    rootVolumeIops: int32,
+    rootVolumeThroughput: int32,
     rootVolumeEncryption: bool,
     rootVolumeEncryptionKey: str,
     /** kops's v1alpha3 spelling of the root volume, accepted as types.ts declares it. */
     rootVolume: obj({
-      size: int,
+      size: int32,
       type: str,
-      iops: int,
-      throughput: int,
+      iops: int32,
+      throughput: int32,
       encryption: bool,
       encryptionKey: str,
       optimization: kops,
@@ -304,7 +312,7 @@ export const INSTANCE_GROUP_SPEC: ObjectShape = obj(
     nodeLabels: strMap,
     taints: strList,
     rollingUpdate,
-    instanceMetadata: obj({ httpPutResponseHopLimit: int, httpTokens: enumOf('required', 'optional') }),
+    instanceMetadata: obj({ httpPutResponseHopLimit: int64, httpTokens: enumOf('required', 'optional') }),
   },
   IG_KOPS_ONLY,
 );

@@ -4,7 +4,7 @@
  * will have (kops's CloudTagsForInstanceGroup, pkg/model/context.go).
  */
 
-import type { NormalizedRole } from '../api/types.js';
+import type { InstanceGroup, NormalizedRole } from '../api/types.js';
 
 export const NODE_TEMPLATE_LABEL = 'k8s.io/cluster-autoscaler/node-template/label/';
 export const NODE_TEMPLATE_TAINT = 'k8s.io/cluster-autoscaler/node-template/taint/';
@@ -37,4 +37,25 @@ export function roleNodeLabels(role: NormalizedRole): Record<string, string> {
     case 'Bastion':
       return {};
   }
+}
+
+/**
+ * The tags kops-ts puts on an instance group's autoscaling group (and so its instances) besides the
+ * cluster's own (`Name`, the ownership tags, the cluster's cloudLabels), with kops's precedence
+ * (CloudTagsForInstanceGroup): the role tags win over the autoscaler's node-template labels and
+ * taints, which win over the group's cloudLabels. Pure, so that validation counts the same tags.
+ */
+export function instanceGroupRoleTags(role: NormalizedRole, ig: InstanceGroup): Record<string, string> {
+  const tags: Record<string, string> = { 'kops.k8s.io/instancegroup': ig.metadata.name };
+  if (role === 'ControlPlane') Object.assign(tags, { 'k8s.io/role/control-plane': '1', 'k8s.io/role/master': '1' });
+  else if (role === 'Bastion') tags['k8s.io/role/bastion'] = '1';
+  else if (role === 'APIServer') tags['k8s.io/role/apiserver'] = '1';
+  else tags['k8s.io/role/node'] = '1';
+  const labels = { ...roleNodeLabels(role), ...(ig.spec.nodeLabels ?? {}) };
+  for (const [k, v] of Object.entries(labels)) tags[`${NODE_TEMPLATE_LABEL}${k}`] ??= v;
+  // Two taints with one key (different effects) share the tag: the last one wins, as in kops.
+  const taints = new Map((ig.spec.taints ?? []).map(taintTag).filter((t): t is [string, string] => t !== undefined));
+  for (const [k, v] of taints) tags[k] ??= v;
+  for (const [k, v] of Object.entries(ig.spec.cloudLabels ?? {})) tags[k] ??= v;
+  return tags;
 }

@@ -14,7 +14,7 @@ import type { InstanceGroup, NormalizedRole } from '../api/types.js';
 import type { AwsModelContext } from './context.js';
 import { roleSecurityGroupName } from './firewall.js';
 import { autoscalingGroupName, iamName, launchTemplateName, roleGroupPrefix, sshKeyName, subnetTaskName } from './names.js';
-import { NODE_TEMPLATE_LABEL, roleNodeLabels, taintTag } from './autoscaler-tags.js';
+import { instanceGroupRoleTags } from './autoscaler-tags.js';
 import { effectiveRootVolume } from './root-volume.js';
 import { placeholderUserData } from './user-data.js';
 
@@ -22,24 +22,9 @@ export function sshKeyTaskName(cluster: string, fingerprint: string): string {
   return sshKeyName(cluster, fingerprint);
 }
 
-/**
- * With kops's precedence (CloudTagsForInstanceGroup): the role tags win over the autoscaler's
- * node-template labels and taints, which win over the group's cloudLabels.
- */
+/** The tags of an instance group's autoscaling group beyond the cluster's (`instanceGroupRoleTags`). */
 function roleTags(m: AwsModelContext, ig: InstanceGroup): Tags {
-  const role = m.role(ig);
-  const tags: Record<string, string> = { 'kops.k8s.io/instancegroup': ig.metadata.name };
-  if (role === 'ControlPlane') Object.assign(tags, { 'k8s.io/role/control-plane': '1', 'k8s.io/role/master': '1' });
-  else if (role === 'Bastion') tags['k8s.io/role/bastion'] = '1';
-  else if (role === 'APIServer') tags['k8s.io/role/apiserver'] = '1';
-  else tags['k8s.io/role/node'] = '1';
-  const labels = { ...roleNodeLabels(role), ...(ig.spec.nodeLabels ?? {}) };
-  for (const [k, v] of Object.entries(labels)) tags[`${NODE_TEMPLATE_LABEL}${k}`] ??= v;
-  // Two taints with one key (different effects) share the tag: the last one wins, as in kops.
-  const taints = new Map((ig.spec.taints ?? []).map(taintTag).filter((t): t is [string, string] => t !== undefined));
-  for (const [k, v] of taints) tags[k] ??= v;
-  for (const [k, v] of Object.entries(ig.spec.cloudLabels ?? {})) tags[k] ??= v;
-  return tags;
+  return instanceGroupRoleTags(m.role(ig), ig);
 }
 
 /** The key pair task to add (if any) and the ref the launch templates use. */
