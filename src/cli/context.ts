@@ -1,13 +1,17 @@
 /** The global flags every command shares, resolved once: state store, cluster name, verbosity. */
 import { KopsError } from '../diagnostics.js';
 import { Clientset } from '../statestore/clientset.js';
-import { openStateStore, resolveStateStoreURL } from '../statestore/open.js';
+import type { AwsTimeouts } from '../cloud/aws/endpoint.js';
+import { defaultRegion, openStateStore, resolveStateStoreURL } from '../statestore/open.js';
+import { awsTimeoutsFrom } from './timeouts.js';
 import type { CliIO } from './io.js';
 
 export interface GlobalOptions {
   readonly state?: string;
   readonly name?: string;
   readonly v?: string;
+  readonly awsConnectTimeout?: string;
+  readonly awsRequestTimeout?: string;
 }
 
 export interface CommandContext {
@@ -15,6 +19,8 @@ export interface CommandContext {
   readonly globals: GlobalOptions;
   readonly verbose: boolean;
   clientset(): Clientset;
+  /** `--aws-connect-timeout` / `--aws-request-timeout` (or their env variables); checked on first use. */
+  awsTimeouts(): AwsTimeouts;
   /** `--name`, the positional name, or `KOPS_CLUSTER_NAME`; an error naming all three when none. */
   clusterName(positional?: string): string;
   warn(message: string): void;
@@ -27,8 +33,12 @@ export function commandContext(io: CliIO, globals: GlobalOptions): CommandContex
     globals,
     verbose: Number(globals.v ?? 0) > 0,
     clientset() {
-      cs ??= new Clientset(openStateStore(resolveStateStoreURL(globals.state, io.env as NodeJS.ProcessEnv), { env: io.env as NodeJS.ProcessEnv }));
+      const env = io.env as NodeJS.ProcessEnv;
+      cs ??= new Clientset(openStateStore(resolveStateStoreURL(globals.state, env), { env, aws: { region: defaultRegion(env), timeouts: this.awsTimeouts() } }));
       return cs;
+    },
+    awsTimeouts() {
+      return awsTimeoutsFrom(globals, io.env);
     },
     clusterName(positional) {
       const name = positional ?? globals.name ?? io.env.KOPS_CLUSTER_NAME;

@@ -7,6 +7,7 @@
  */
 import { awsErrorCode, isRetryableAwsDeleteError, isRetryableAwsError } from '../cloud/aws/errors.js';
 import { AwsClients, type AwsClientOptions } from '../cloud/aws/clients.js';
+import { AwsEndpointError, EndpointHealth, type EndpointHealthOptions } from '../cloud/aws/endpoint.js';
 import { KopsError, hasErrors, type Diagnostic } from '../diagnostics.js';
 import type { EventSink } from '../events.js';
 import { completeCluster } from '../model/completion.js';
@@ -17,7 +18,7 @@ import type { Clientset } from '../statestore/clientset.js';
 import { forceUnlock, withClusterLock } from '../statestore/lock.js';
 import { parseStateStoreURL } from '../statestore/open.js';
 import { sshPublicKeyFingerprint } from '../statestore/ssh.js';
-import { applyPlan, type ApplyResult } from '../tasks/apply.js';
+import { applyPlan, type ApplyOptions, type ApplyResult } from '../tasks/apply.js';
 import { newMemo, type AwsTaskContext } from '../tasks/aws/context.js';
 import { awsTaskRegistry } from '../tasks/aws/registry.js';
 import { planTasks, type Plan, type PlanResult } from '../tasks/plan.js';
@@ -33,8 +34,12 @@ export interface UpdateClusterOptions {
   readonly clusterName: string;
   /** Apply (kops's `--yes`); otherwise only plan. */
   readonly yes?: boolean;
-  /** AWS client settings beyond the region (tests: endpoint, credentials, hooks). */
-  readonly aws?: Omit<AwsClientOptions, 'region'>;
+  /** AWS client settings beyond the region (timeouts; tests: endpoint, credentials, hooks). */
+  readonly aws?: Omit<AwsClientOptions, 'region' | 'health'>;
+  /** When the AWS endpoint counts as down, which stops an apply early (see `EndpointHealth`). */
+  readonly endpointHealth?: EndpointHealthOptions;
+  /** Apply tuning (tests): the executor's task deadline and backoff. */
+  readonly apply?: Pick<ApplyOptions, 'taskTimeoutMs' | 'backoff' | 'consistencyWindowMs'>;
   /** `--instance-group`: only these groups' resources (no deletions are planned then). */
   readonly instanceGroups?: readonly string[];
   /** `--instance-group-roles`: ControlPlane/Master, Node, Bastion, APIServer. */
@@ -74,7 +79,7 @@ function selectGroups(igs: readonly InstanceGroup[], names?: readonly string[], 
   return igs.filter((g) => (!names?.length || names.includes(g.metadata.name)) && (!wantRoles?.length || wantRoles.includes(normalizeRole(g.spec.role))));
 }
 
-async function prepare(o: UpdateClusterOptions): Promise<Prepared> {
+async function prepare(o: UpdateClusterOptions, health: EndpointHealth): Promise<Prepared> {
   const cs = o.clientset;
   const cluster = (await cs.getCluster(o.clusterName)).object;
   const igs = (await cs.listInstanceGroups(o.clusterName)).map((v) => v.object);
@@ -90,7 +95,7 @@ async function prepare(o: UpdateClusterOptions): Promise<Prepared> {
     });
   }
   const region = regionOfCluster(completed.cluster);
-  const clients = new AwsClients({ region, ...(o.aws ?? {}) });
+  const clients = new AwsClients({ region, ...(o.aws ?? {}), health });
   const pre = await awsPreflight(clients, completed.cluster, completed.instanceGroups);
   const preErr = preflightError(pre);
   if (preErr) throw preErr;
@@ -124,8 +129,18 @@ async function plan(o: UpdateClusterOptions, p: Prepared): Promise<PlanResult> {
 
 /** Plans, and with `yes` applies. Throws `KopsError` on invalid specs, pre-flight or apply failures. */
 export async function updateCluster(o: UpdateClusterOptions): Promise<UpdateClusterResult> {
+  const health = new EndpointHealth(o.endpointHealth);
+  try {
+    return await update(o, health);
+  } catch (e) {
+    // Before the apply only: after it, "nothing was changed" would not be true.
+    throw health.applyStarted ? e : endpointProblem(e, health);
+  }
+}
+
+async function update(o: UpdateClusterOptions, health: EndpointHealth): Promise<UpdateClusterResult> {
   if (o.savedPlan) assertPlanForCluster(o.savedPlan, o.clusterName);
-  const prepared = await prepare(o);
+  const prepared = await prepare(o, health);
   const planned = await plan(o, prepared);
   const planErrors = planned.plan.diagnostics.filter((d) => d.severity === 'error');
   if (planErrors.length > 0) throw new KopsError(planErrors[0]!.code, 'the plan could not be made', { diagnostics: planErrors });
@@ -135,24 +150,75 @@ export async function updateCluster(o: UpdateClusterOptions): Promise<UpdateClus
   if (!o.yes) return base;
   const store = o.clientset.store;
   if (o.forceUnlock) await forceUnlock(store, o.clusterName, o.forceUnlock);
-  return withClusterLock(store, o.clusterName, 'update cluster', async () => {
-    // The plan above was made before the lock was held: read the spec and the cloud again under
-    // it, so what is applied is what is in the store now (another writer may have changed it).
-    const current = await prepare(o);
-    const fresh = await plan(o, current);
-    if (o.savedPlan) assertSavedPlanCurrent(o.savedPlan, fresh.plan.fingerprint);
-    const applied = await applyPlan(current.ctx, awsTaskRegistry(), current.tasks, fresh, {
-      isRetryable: isRetryableAwsError,
-      isRetryableDelete: isRetryableAwsDeleteError,
-      errorCode: awsErrorCode,
-      ...(o.events ? { events: o.events } : {}),
-    });
-    if (!applied.ok) {
-      const errors = applied.diagnostics.filter((d) => d.severity === 'error');
-      throw new KopsError('ApplyFailed', `${applied.failed.length} task(s) failed; re-run to finish (the next plan shows what is left)`, { diagnostics: errors });
+  return withClusterLock(store, o.clusterName, 'update cluster', async (lock) => {
+    // The lease is renewed only while AWS answers (see lock.ts): a hung run lets it expire.
+    const stop = health.onResponse(() => lock.heartbeat());
+    try {
+      return await applyLocked(o, health, base);
+    } finally {
+      stop();
     }
-    await o.clientset.writeCompletedSpec(o.clusterName, current.completed.cluster);
-    await o.clientset.writeKopsVersion(o.clusterName, KOPS_TS_VERSION);
-    return { ...base, plan: fresh.plan, applied };
   });
+}
+
+async function applyLocked(o: UpdateClusterOptions, health: EndpointHealth, base: Omit<UpdateClusterResult, 'applied'>): Promise<UpdateClusterResult> {
+  // The plan above was made before the lock was held: read the spec and the cloud again under
+  // it, so what is applied is what is in the store now (another writer may have changed it).
+  const current = await prepare(o, health);
+  const fresh = await plan(o, current);
+  if (o.savedPlan) assertSavedPlanCurrent(o.savedPlan, fresh.plan.fingerprint);
+  health.applyStarted = true;
+  const applied = await applyPlan(current.ctx, awsTaskRegistry(), current.tasks, fresh, {
+    isRetryable: isRetryableAwsError,
+    isRetryableDelete: isRetryableAwsDeleteError,
+    errorCode: awsErrorCode,
+    // The endpoint found down stops the run: nothing new starts, retries end.
+    signal: health.signal,
+    ...(o.apply ?? {}),
+    ...(o.events ? { events: o.events } : {}),
+  });
+  const down = health.down;
+  if (down) throw endpointDown(down, applied);
+  if (!applied.ok) {
+    const errors = applied.diagnostics.filter((d) => d.severity === 'error');
+    throw new KopsError('ApplyFailed', `${applied.failed.length} task(s) failed; re-run to finish (the next plan shows what is left)`, { diagnostics: errors });
+  }
+  await o.clientset.writeCompletedSpec(o.clusterName, current.completed.cluster);
+  await o.clientset.writeKopsVersion(o.clusterName, KOPS_TS_VERSION);
+  return { ...base, plan: fresh.plan, applied };
+}
+
+const RERUN = 'check the network, a proxy or firewall, and AWS_ENDPOINT_URL, then re-run `kops-ts update cluster --yes`: the next plan shows what is left';
+
+/** The apply stopped because the endpoint is down: what happened, what was done, what to do. */
+function endpointDown(down: KopsError, applied: ApplyResult): KopsError {
+  const done = applied.results.filter((r) => r.status === 'applied').length;
+  const notStarted = applied.skipped.length;
+  const failed = applied.failed.length;
+  const what = `update cluster stopped: ${down.message}; ${done} change${done === 1 ? ' was' : 's were'} applied, ${failed} failed, ${notStarted} ${notStarted === 1 ? 'was' : 'were'} not started`;
+  return new KopsError('EndpointDown', what, { cause: down, hint: RERUN });
+}
+
+/**
+ * A failure while the endpoint is not answering (its last call got no response) is reported as
+ * that, once, instead of as whichever call happened to fail (a pre-flight check, a find).
+ */
+function endpointProblem(e: unknown, health: EndpointHealth): unknown {
+  if (KopsError.is(e, 'EndpointDown')) return e;
+  const last = health.lastFailure;
+  if (!last || !health.failing || !mentions(e, last)) return e;
+  const timeout = last.name === 'EndpointTimeout';
+  return new KopsError(last.name, `update cluster failed: ${last.message}; nothing was changed in the cloud`, {
+    cause: e,
+    hint: timeout
+      ? 'check the network, a proxy or firewall, and AWS_ENDPOINT_URL; a slow link may need a longer --aws-request-timeout / --aws-connect-timeout'
+      : 'check the network, a proxy or firewall, and AWS_ENDPOINT_URL, then re-run',
+  });
+}
+
+/** Whether `e` is, wraps or reports an `AwsEndpointError`. */
+function mentions(e: unknown, last: AwsEndpointError): boolean {
+  if (e instanceof AwsEndpointError) return true;
+  if (KopsError.is(e)) return e.diagnostics.some((d) => d.summary.includes(last.endpoint)) || e.message.includes(last.endpoint);
+  return false;
 }

@@ -57,6 +57,7 @@ export async function runUpdate(ctx: CommandContext, cluster: string, f: Flags):
     clientset: ctx.clientset(),
     clusterName: cluster,
     yes: Boolean(f.yes),
+    aws: { timeouts: ctx.awsTimeouts() },
     ...(f.instanceGroup?.length ? { instanceGroups: f.instanceGroup } : {}),
     ...(f.instanceGroupRoles?.length ? { instanceGroupRoles: f.instanceGroupRoles } : {}),
     lifecycleOverrides: parseLifecycleOverrides(f.lifecycleOverrides),
