@@ -178,7 +178,7 @@ async function applyLocked(o: UpdateClusterOptions, health: EndpointHealth, base
     ...(o.events ? { events: o.events } : {}),
   });
   const down = health.down;
-  if (down) throw endpointDown(down, applied);
+  if (down) throw endpointDown(o.clusterName, down, applied);
   if (!applied.ok) {
     const errors = applied.diagnostics.filter((d) => d.severity === 'error');
     throw new KopsError('ApplyFailed', `${applied.failed.length} task(s) failed; re-run to finish (the next plan shows what is left)`, { diagnostics: errors });
@@ -188,15 +188,14 @@ async function applyLocked(o: UpdateClusterOptions, health: EndpointHealth, base
   return { ...base, plan: fresh.plan, applied };
 }
 
-const RERUN = 'check the network, a proxy or firewall, and AWS_ENDPOINT_URL, then re-run `kops-ts update cluster --yes`: the next plan shows what is left';
-
 /** The apply stopped because the endpoint is down: what happened, what was done, what to do. */
-function endpointDown(down: KopsError, applied: ApplyResult): KopsError {
+function endpointDown(cluster: string, down: KopsError, applied: ApplyResult): KopsError {
   const done = applied.results.filter((r) => r.status === 'applied').length;
   const notStarted = applied.skipped.length;
   const failed = applied.failed.length;
   const what = `update cluster stopped: ${down.message}; ${done} change${done === 1 ? ' was' : 's were'} applied, ${failed} failed, ${notStarted} ${notStarted === 1 ? 'was' : 'were'} not started`;
-  return new KopsError('EndpointDown', what, { cause: down, hint: RERUN });
+  const hint = `check the network, a proxy or firewall, and AWS_ENDPOINT_URL, then re-run \`kops-ts update cluster --name ${cluster} --yes\`: the next plan shows what is left`;
+  return new KopsError('EndpointDown', what, { cause: down, hint });
 }
 
 /**

@@ -195,7 +195,7 @@ export class EndpointHealth {
     const silentMs = this.now() - this.lastAlive;
     if (this.streak >= this.failures && silentMs >= this.downAfterMs) {
       this.controller.abort(
-        new KopsError('EndpointDown', `${e.message.replace(/ \([^()]*\)$/, '')}: ${this.streak} calls in a row got no response over ${Math.round(silentMs / 1000)}s`, {
+        new KopsError('EndpointDown', `${e.message.replace(/ \([^()]*\)$/, '')}: ${this.streak} attempts in a row got no response over ${Math.round(silentMs / 1000)}s`, {
           cause: e,
           hint: 'check the network, a proxy or firewall, and AWS_ENDPOINT_URL, then re-run',
         }),

@@ -121,7 +121,7 @@ describe('no-response failures', () => {
     h.failed(e);
     expect(h.signal.aborted).toBe(true);
     expect(h.down?.code).toBe('EndpointDown');
-    expect(h.down?.message).toBe('the AWS endpoint https://ec2.us-east-1.amazonaws.com is unreachable (connection refused): 3 calls in a row got no response over 5s');
+    expect(h.down?.message).toBe('the AWS endpoint https://ec2.us-east-1.amazonaws.com is unreachable (connection refused): 3 attempts in a row got no response over 5s');
 
     // Many failures at once, right after a response: not yet down (a blip).
     now = 0;
