@@ -38,6 +38,10 @@ export type { ManifestResult } from './cloudup/manifests.js';
 export { updateCluster } from './cloudup/update-cluster.js';
 export type { UpdateClusterOptions, UpdateClusterResult } from './cloudup/update-cluster.js';
 
+// Bounded waits on AWS: timeouts (`aws: { timeouts }` in the options above, and in openStateStore's).
+export { DEFAULT_AWS_TIMEOUTS, DEFAULT_ENDPOINT_HEALTH } from './cloud/aws/endpoint.js';
+export type { AwsTimeouts, EndpointHealthOptions } from './cloud/aws/endpoint.js';
+
 // IAM: the policy a pipeline running kops-ts needs (docs/iam.md).
 export { operatorPolicy } from './cloudup/aws/operator-policy.js';
 export type { OperatorPolicyOptions } from './cloudup/aws/operator-policy.js';

@@ -11,9 +11,10 @@
  *   SDK's few quick retries; a timeout does not (the SDK would wait the whole timeout again up to
  *   four times): the executor decides whether to try again.
  * - `EndpointHealth` counts, across all the run's calls, consecutive attempts that got no response.
- *   After `failures` of them with no response for `downAfterMs`, the endpoint is down: its `signal`
- *   aborts with an `EndpointDown` error, and a run stops starting tasks instead of retrying each
- *   task until its deadline.
+ *   After `failures` of them with no response for `downAfterMs` (or two of them with no response
+ *   for four times that: timeouts come slowly), the endpoint is down: its `signal` aborts with an
+ *   `EndpointDown` error, and a run stops starting tasks instead of retrying each task until its
+ *   deadline.
  */
 import { KopsError } from '../../diagnostics.js';
 
@@ -121,7 +122,7 @@ export function endpointFailureOf(e: unknown, timeouts: Required<AwsTimeouts>): 
 export interface EndpointHealthOptions {
   /** Consecutive attempts without a response (across all calls) before the endpoint counts as down (default 6). */
   readonly failures?: number;
-  /** ...and no response for at least this long (default 15 s). */
+  /** ...and no response for at least this long (default 15 s); two failures suffice after four times this. */
   readonly downAfterMs?: number;
   /** Monotonic ms (tests inject a clock). */
   readonly now?: () => number;
@@ -193,7 +194,10 @@ export class EndpointHealth {
     this.last = e;
     if (this.controller.signal.aborted) return;
     const silentMs = this.now() - this.lastAlive;
-    if (this.streak >= this.failures && silentMs >= this.downAfterMs) {
+    // Many failures over a while (refused connections come fast), or a few over a long silence
+    // (timed-out requests come one per request timeout).
+    const down = (this.streak >= this.failures && silentMs >= this.downAfterMs) || (this.streak >= 2 && silentMs >= 4 * this.downAfterMs);
+    if (down) {
       this.controller.abort(
         new KopsError('EndpointDown', `${e.message.replace(/ \([^()]*\)$/, '')}: ${this.streak} attempts in a row got no response over ${Math.round(silentMs / 1000)}s`, {
           cause: e,

@@ -114,19 +114,32 @@ describe('no-response failures', () => {
     h.failed(e);
     h.failed(e);
     h.responded(); // alive: the streak starts again
-    now = 5000;
+    now = 1500;
     h.failed(e);
     h.failed(e);
     expect(h.signal.aborted).toBe(false);
     h.failed(e);
     expect(h.signal.aborted).toBe(true);
     expect(h.down?.code).toBe('EndpointDown');
-    expect(h.down?.message).toBe('the AWS endpoint https://ec2.us-east-1.amazonaws.com is unreachable (connection refused): 3 attempts in a row got no response over 5s');
+    expect(h.down?.message).toBe('the AWS endpoint https://ec2.us-east-1.amazonaws.com is unreachable (connection refused): 3 attempts in a row got no response over 2s');
 
     // Many failures at once, right after a response: not yet down (a blip).
     now = 0;
     const blip = new EndpointHealth({ failures: 3, downAfterMs: 1000, now: () => now });
     for (let i = 0; i < 10; i++) blip.failed(e);
     expect(blip.signal.aborted).toBe(false);
+
+    // Timeouts come one per request timeout: two in a row over a long silence are enough.
+    now = 0;
+    const slow = new EndpointHealth({ failures: 6, downAfterMs: 1000, now: () => now });
+    const timeout = endpointError('request timeout');
+    now = 3000;
+    slow.failed(timeout);
+    now = 3999;
+    slow.failed(timeout);
+    expect(slow.signal.aborted).toBe(false);
+    now = 4000;
+    slow.failed(timeout);
+    expect(slow.down?.message).toBe('the AWS endpoint https://ec2.us-east-1.amazonaws.com did not answer within 300ms: 3 attempts in a row got no response over 4s');
   });
 });
