@@ -15,7 +15,7 @@ import { validateCluster } from '../model/validation.js';
 import { buildAwsTasks } from '../model/aws/index.js';
 import { cloudProviderOf, normalizeRole, type InstanceGroup, type NormalizedRole } from '../model/api/types.js';
 import type { Clientset } from '../statestore/clientset.js';
-import { forceUnlock, withClusterLock } from '../statestore/lock.js';
+import { forceUnlock, withClusterLock, type WithLockOptions } from '../statestore/lock.js';
 import { parseStateStoreURL } from '../statestore/open.js';
 import { sshPublicKeyFingerprint } from '../statestore/ssh.js';
 import { applyPlan, type ApplyOptions, type ApplyResult } from '../tasks/apply.js';
@@ -38,6 +38,8 @@ export interface UpdateClusterOptions {
   readonly aws?: Omit<AwsClientOptions, 'region' | 'health'>;
   /** When the AWS endpoint counts as down, which stops an apply early (see `EndpointHealth`). */
   readonly endpointHealth?: EndpointHealthOptions;
+  /** Lock tuning (tests): renewal interval and timers. */
+  readonly lock?: Pick<WithLockOptions, 'ttlMs' | 'renewEveryMs' | 'timers' | 'onIdle'>;
   /** Apply tuning (tests): the executor's task deadline and backoff. */
   readonly apply?: Pick<ApplyOptions, 'taskTimeoutMs' | 'backoff' | 'consistencyWindowMs'>;
   /** `--instance-group`: only these groups' resources (no deletions are planned then). */
@@ -158,7 +160,7 @@ async function update(o: UpdateClusterOptions, health: EndpointHealth): Promise<
     } finally {
       stop();
     }
-  });
+  }, o.lock ?? {});
 }
 
 async function applyLocked(o: UpdateClusterOptions, health: EndpointHealth, base: Omit<UpdateClusterResult, 'applied'>): Promise<UpdateClusterResult> {

@@ -154,3 +154,49 @@ describe.concurrent('eventual consistency is retried only for what the run just 
     expect(s.events.some((e) => e.code === 'task.retry' && e.errorCode === 'InvalidVpcID.NotFound')).toBe(false);
   }, 180_000);
 });
+
+describe('the cluster lock during update cluster', () => {
+  it('is renewed while AWS answers, and not when nothing answered since the last renewal', async () => {
+    const aws = testAws();
+    const name = 'renew.example.com';
+    const cs = await storedCluster(name, 'renew');
+    let tick: (() => void) | undefined;
+    const renewals: string[] = [];
+    const idle: string[] = [];
+    // Count the lock's conditional rewrites (renewals) as the store sees them.
+    const store = cs.store;
+    const counting = new Clientset({
+      url: store.url,
+      read: (p) => store.read(p),
+      list: (p) => store.list(p),
+      delete: (p, o) => store.delete(p, o),
+      write: async (p, d, o) => {
+        if (p === `${name}/lock` && o?.ifVersion !== undefined) renewals.push(p);
+        return store.write(p, d, o);
+      },
+    });
+    const { region: _r, ...awsOpts } = aws.options;
+    let fired = 0;
+    const r = await updateCluster({
+      clientset: counting,
+      clusterName: name,
+      yes: true,
+      aws: awsOpts,
+      lock: { timers: { setInterval: (fn) => ((tick = fn), 1), clearInterval: () => (tick = undefined) }, onIdle: (i) => idle.push(i.id) },
+      events: (e) => {
+        // Two ticks back to back after a task finished: the first renews (AWS answered since the
+        // lock was taken), the second finds no response since the first and skips.
+        if (e.code === 'task.done' && fired === 0) {
+          fired++;
+          tick?.();
+          tick?.();
+        }
+      },
+    });
+    expect(r.applied?.ok).toBe(true);
+    expect(fired).toBe(1);
+    expect(renewals).toHaveLength(1);
+    expect(idle).toHaveLength(1);
+    expect(await readClusterLock(cs.store, name)).toBeUndefined();
+  }, 180_000);
+});
