@@ -5,6 +5,8 @@
  * line; bad durations are usage errors (exit 2).
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/main.js';
@@ -44,6 +46,23 @@ describe('bounded waits on the command line', () => {
     const viaEnv = await kops(['get', 'clusters', '--state', 's3://silent-bucket'], { ...env, KOPS_AWS_REQUEST_TIMEOUT: '250ms' });
     expect(viaEnv.code).toBe(1);
     expect(viaEnv.stderr).toContain('did not answer within 250ms');
+  }, 60_000);
+
+  it('update cluster --yes against an AWS endpoint that never answers fails in one line and leaves no lock', async (t) => {
+    const silent = await startSilentServer();
+    t.onTestFinished(() => silent.close());
+    const { dir, url } = tempStore();
+    const name = 'silent-cli.example.com';
+    const created = await cli(['create', 'cluster', '--name', name, '--zones', 'us-east-1a', '--state', url]);
+    expect(created.code).toBe(0);
+    expect(existsSync(join(dir, name, 'config'))).toBe(true); // where the store keeps objects: the lock would be beside it
+    const env = { AWS_ENDPOINT_URL: silent.endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', KOPS_STATE_STORE: url };
+    const r = await kops(['update', 'cluster', '--name', name, '--yes', '--aws-request-timeout', '400ms', '--aws-connect-timeout', '400ms'], env);
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('error:'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^error: update cluster failed: the AWS endpoint ${silent.endpoint} did not answer within 400ms \\(\\w+:\\w+\\); nothing was changed in the cloud`));
+    expect(existsSync(join(dir, name, 'lock'))).toBe(false);
   }, 60_000);
 
   it.each([
