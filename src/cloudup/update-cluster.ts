@@ -154,40 +154,31 @@ async function update(o: UpdateClusterOptions, health: EndpointHealth): Promise<
   if (o.forceUnlock) await forceUnlock(store, o.clusterName, o.forceUnlock);
   return withClusterLock(store, o.clusterName, 'update cluster', async (lock) => {
     // The lease is renewed only while AWS answers (see lock.ts): a hung run lets it expire.
-    const stop = health.onResponse(() => lock.heartbeat());
-    try {
-      return await applyLocked(o, health, base);
-    } finally {
-      stop();
+    health.onResponse(() => lock.heartbeat());
+    // The plan above was made before the lock was held: read the spec and the cloud again under
+    // it, so what is applied is what is in the store now (another writer may have changed it).
+    const current = await prepare(o, health);
+    const fresh = await plan(o, current);
+    if (o.savedPlan) assertSavedPlanCurrent(o.savedPlan, fresh.plan.fingerprint);
+    health.applyStarted = true;
+    const applied = await applyPlan(current.ctx, awsTaskRegistry(), current.tasks, fresh, {
+      isRetryable: isRetryableAwsError,
+      isRetryableDelete: isRetryableAwsDeleteError,
+      errorCode: awsErrorCode,
+      // The endpoint found down stops the run: nothing new starts, retries end.
+      signal: health.signal,
+      ...(o.apply ?? {}),
+      ...(o.events ? { events: o.events } : {}),
+    });
+    if (health.down) throw endpointDown(o.clusterName, health.down, applied);
+    if (!applied.ok) {
+      const errors = applied.diagnostics.filter((d) => d.severity === 'error');
+      throw new KopsError('ApplyFailed', `${applied.failed.length} task(s) failed; re-run to finish (the next plan shows what is left)`, { diagnostics: errors });
     }
+    await o.clientset.writeCompletedSpec(o.clusterName, current.completed.cluster);
+    await o.clientset.writeKopsVersion(o.clusterName, KOPS_TS_VERSION);
+    return { ...base, plan: fresh.plan, applied };
   }, o.lock ?? {});
-}
-
-async function applyLocked(o: UpdateClusterOptions, health: EndpointHealth, base: Omit<UpdateClusterResult, 'applied'>): Promise<UpdateClusterResult> {
-  // The plan above was made before the lock was held: read the spec and the cloud again under
-  // it, so what is applied is what is in the store now (another writer may have changed it).
-  const current = await prepare(o, health);
-  const fresh = await plan(o, current);
-  if (o.savedPlan) assertSavedPlanCurrent(o.savedPlan, fresh.plan.fingerprint);
-  health.applyStarted = true;
-  const applied = await applyPlan(current.ctx, awsTaskRegistry(), current.tasks, fresh, {
-    isRetryable: isRetryableAwsError,
-    isRetryableDelete: isRetryableAwsDeleteError,
-    errorCode: awsErrorCode,
-    // The endpoint found down stops the run: nothing new starts, retries end.
-    signal: health.signal,
-    ...(o.apply ?? {}),
-    ...(o.events ? { events: o.events } : {}),
-  });
-  const down = health.down;
-  if (down) throw endpointDown(o.clusterName, down, applied);
-  if (!applied.ok) {
-    const errors = applied.diagnostics.filter((d) => d.severity === 'error');
-    throw new KopsError('ApplyFailed', `${applied.failed.length} task(s) failed; re-run to finish (the next plan shows what is left)`, { diagnostics: errors });
-  }
-  await o.clientset.writeCompletedSpec(o.clusterName, current.completed.cluster);
-  await o.clientset.writeKopsVersion(o.clusterName, KOPS_TS_VERSION);
-  return { ...base, plan: fresh.plan, applied };
 }
 
 /** The apply stopped because the endpoint is down: what happened, what was done, what to do. */
