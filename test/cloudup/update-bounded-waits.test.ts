@@ -20,7 +20,7 @@ import type { KopsEvent } from '../../src/events.js';
 import { Clientset } from '../../src/statestore/clientset.js';
 import { readClusterLock } from '../../src/statestore/lock.js';
 import { openStateStore } from '../../src/statestore/open.js';
-import { startMoto } from '../emulator/moto.js';
+import { freePort, startMoto } from '../emulator/moto.js';
 import { startFaultProxy, throughProxy } from '../fakes/aws-fault-proxy.js';
 import { startSilentServer } from '../fakes/silent-server.js';
 import { TEST_CREDENTIALS, awsEndpoint, testAws } from '../helpers/aws.js';
@@ -61,6 +61,19 @@ describe.concurrent('bounded waits in update cluster', () => {
     // One attempt per call that was started (the pre-flight checks): the SDK did not retry the timeouts.
     expect(silent.connections()).toBeGreaterThan(0);
     expect(silent.connections()).toBeLessThanOrEqual(4);
+    expect(await readClusterLock(cs.store, name)).toBeUndefined();
+  }, 60_000);
+
+  it('names a refused endpoint before anything is changed, instead of a raw ECONNREFUSED', async () => {
+    const port = await freePort(); // bound and closed again: nothing listens there
+    const endpoint = `http://127.0.0.1:${port}`;
+    const name = 'refused.example.com';
+    const cs = await storedCluster(name, 'refused');
+    const err = await rejection(updateCluster({ clientset: cs, clusterName: name, yes: true, aws: { endpoint, credentials: TEST_CREDENTIALS, maxAttempts: 2 } }));
+    expect(err.code).toBe('EndpointUnreachable');
+    const line = formatDiagnostic(err.diagnostics[0]!);
+    expect(line).toMatch(new RegExp(`^error: update cluster failed: the AWS endpoint ${endpoint} is unreachable \\(connection refused\\) \\(\\w+:\\w+\\); nothing was changed in the cloud: check the network`));
+    expect(line).not.toContain('ECONNREFUSED');
     expect(await readClusterLock(cs.store, name)).toBeUndefined();
   }, 60_000);
 
