@@ -187,7 +187,7 @@ function endpointDown(cluster: string, down: KopsError, applied: ApplyResult): K
   const notStarted = applied.skipped.length;
   const failed = applied.failed.length;
   const what = `update cluster stopped: ${down.message}; ${done} change${done === 1 ? ' was' : 's were'} applied, ${failed} failed, ${notStarted} ${notStarted === 1 ? 'was' : 'were'} not started`;
-  const hint = `check the network, a proxy or firewall, and AWS_ENDPOINT_URL, then re-run \`kops-ts update cluster --name ${cluster} --yes\`: the next plan shows what is left`;
+  const hint = `check the network, a proxy or firewall, and AWS_ENDPOINT_URL, then re-run to finish (the next plan shows what is left): kops-ts update cluster --name ${cluster} --yes`;
   return new KopsError('EndpointDown', what, { cause: down, hint });
 }
 
