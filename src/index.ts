@@ -47,6 +47,10 @@ export type { UpdateClusterOptions, UpdateClusterResult } from './cloudup/update
 export { InterruptedError } from './cloudup/interrupted.js';
 export type { InterruptedLock, InterruptedProgress, InterruptedStage } from './cloudup/interrupted.js';
 
+// Bounded waits on AWS: timeouts (`aws: { timeouts }` in the options above, and in openStateStore's).
+export { DEFAULT_AWS_TIMEOUTS, DEFAULT_ENDPOINT_HEALTH } from './cloud/aws/endpoint.js';
+export type { AwsTimeouts, EndpointHealthOptions } from './cloud/aws/endpoint.js';
+
 // IAM: the policy a pipeline running kops-ts needs (docs/iam.md).
 export { operatorPolicy } from './cloudup/aws/operator-policy.js';
 export type { OperatorPolicyOptions } from './cloudup/aws/operator-policy.js';

@@ -2,13 +2,17 @@
 import { KopsError, error } from '../diagnostics.js';
 import { isValidClusterName } from '../model/validation-util.js';
 import { Clientset } from '../statestore/clientset.js';
-import { openStateStore, parseStateStoreURL, resolveStateStoreURL } from '../statestore/open.js';
+import type { AwsTimeouts } from '../cloud/aws/endpoint.js';
+import { defaultRegion, openStateStore, parseStateStoreURL, resolveStateStoreURL } from '../statestore/open.js';
+import { awsTimeoutsFrom } from './timeouts.js';
 import type { CliIO } from './io.js';
 
 export interface GlobalOptions {
   readonly state?: string;
   readonly name?: string;
   readonly v?: string;
+  readonly awsConnectTimeout?: string;
+  readonly awsRequestTimeout?: string;
 }
 
 export interface CommandContext {
@@ -16,6 +20,8 @@ export interface CommandContext {
   readonly globals: GlobalOptions;
   readonly verbose: boolean;
   clientset(): Clientset;
+  /** `--aws-connect-timeout` / `--aws-request-timeout` (or their env variables); checked on first use. */
+  awsTimeouts(): AwsTimeouts;
   /** `--name`, the positional name, or `KOPS_CLUSTER_NAME`; an error naming all three when none. */
   clusterName(positional?: string): string;
   warn(message: string): void;
@@ -29,11 +35,15 @@ export function commandContext(io: CliIO, globals: GlobalOptions, opts: { allowM
     verbose: Number(globals.v ?? 0) > 0,
     clientset() {
       if (!cs) {
-        const url = resolveStateStoreURL(globals.state, io.env as NodeJS.ProcessEnv);
+        const env = io.env as NodeJS.ProcessEnv;
+        const url = resolveStateStoreURL(globals.state, env);
         if (!opts.allowMemoryStore) refuseMemoryStore(url, globals.state?.trim() ? '--state' : 'KOPS_STATE_STORE');
-        cs = new Clientset(openStateStore(url, { env: io.env as NodeJS.ProcessEnv }));
+        cs = new Clientset(openStateStore(url, { env, aws: { region: defaultRegion(env), timeouts: this.awsTimeouts() } }));
       }
       return cs;
+    },
+    awsTimeouts() {
+      return awsTimeoutsFrom(globals, io.env);
     },
     clusterName(positional) {
       const name = positional ?? globals.name ?? io.env.KOPS_CLUSTER_NAME;

@@ -37,6 +37,8 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void = () => 
     .option('--state <url>', 'state store: s3://bucket[/prefix] or file:///abs/path (env KOPS_STATE_STORE)')
     .option('--name <cluster>', 'cluster name (env KOPS_CLUSTER_NAME)')
     .option('-v, --v <level>', 'log level, a whole number; > 0 adds stack traces to errors', verbosity, '0')
+    .option('--aws-connect-timeout <duration>', 'longest wait for a connection to AWS, e.g. 5s (env KOPS_AWS_CONNECT_TIMEOUT; default 5s)')
+    .option('--aws-request-timeout <duration>', 'longest wait for an AWS answer to one request, e.g. 60s (env KOPS_AWS_REQUEST_TIMEOUT; default 60s)')
     .exitOverride()
     .showSuggestionAfterError(true)
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s), outputError: () => undefined });

@@ -7,6 +7,7 @@
  */
 import { awsErrorCode, isRetryableAwsDeleteError, isRetryableAwsError } from '../cloud/aws/errors.js';
 import { AwsClients, type AwsClientOptions } from '../cloud/aws/clients.js';
+import { AwsEndpointError, EndpointHealth, type EndpointHealthOptions } from '../cloud/aws/endpoint.js';
 import { KopsError, hasErrors, type Diagnostic } from '../diagnostics.js';
 import { safeSink, type EventSink } from '../events.js';
 import { completeCluster } from '../model/completion.js';
@@ -14,11 +15,11 @@ import { validateCluster } from '../model/validation.js';
 import { buildAwsTasks } from '../model/aws/index.js';
 import { cloudProviderOf, normalizeRole, type InstanceGroup, type NormalizedRole } from '../model/api/types.js';
 import type { Clientset } from '../statestore/clientset.js';
-import { forceUnlock, readClusterLock, withClusterLock } from '../statestore/lock.js';
+import { forceUnlock, readClusterLock, withClusterLock, type ClusterLock, type WithLockOptions } from '../statestore/lock.js';
 import type { LockInfo } from '../statestore/types.js';
 import { parseStateStoreURL } from '../statestore/open.js';
 import { sshPublicKeyFingerprint } from '../statestore/ssh.js';
-import { applyPlan, type ApplyResult } from '../tasks/apply.js';
+import { applyPlan, type ApplyOptions, type ApplyResult } from '../tasks/apply.js';
 import { newMemo, type AwsTaskContext } from '../tasks/aws/context.js';
 import { awsTaskRegistry } from '../tasks/aws/registry.js';
 import { planTasks, type Plan, type PlanResult } from '../tasks/plan.js';
@@ -35,8 +36,14 @@ export interface UpdateClusterOptions {
   readonly clusterName: string;
   /** Apply (kops's `--yes`); otherwise only plan. */
   readonly yes?: boolean;
-  /** AWS client settings beyond the region (tests: endpoint, credentials, hooks). */
-  readonly aws?: Omit<AwsClientOptions, 'region'>;
+  /** AWS client settings beyond the region (timeouts; tests: endpoint, credentials, hooks). */
+  readonly aws?: Omit<AwsClientOptions, 'region' | 'health'>;
+  /** When the AWS endpoint counts as down, which stops an apply early (see `EndpointHealth`). */
+  readonly endpointHealth?: EndpointHealthOptions;
+  /** Lock tuning (tests): renewal interval and timers. */
+  readonly lock?: Pick<WithLockOptions, 'ttlMs' | 'renewEveryMs' | 'timers' | 'onIdle'>;
+  /** Apply tuning (tests): the executor's task deadline and backoff. */
+  readonly apply?: Pick<ApplyOptions, 'taskTimeoutMs' | 'backoff' | 'consistencyWindowMs'>;
   /** `--instance-group`: only these groups' resources (no deletions are planned then). */
   readonly instanceGroups?: readonly string[];
   /** `--instance-group-roles`: ControlPlane/Master, Node, Bastion, APIServer. */
@@ -83,7 +90,7 @@ function selectGroups(igs: readonly InstanceGroup[], names?: readonly string[], 
   return igs.filter((g) => (!names?.length || names.includes(g.metadata.name)) && (!wantRoles?.length || wantRoles.includes(normalizeRole(g.spec.role))));
 }
 
-async function prepare(o: UpdateClusterOptions): Promise<Prepared> {
+async function prepare(o: UpdateClusterOptions, health: EndpointHealth): Promise<Prepared> {
   const cs = o.clientset;
   const cluster = (await cs.getCluster(o.clusterName)).object;
   const igs = (await cs.listInstanceGroups(o.clusterName)).map((v) => v.object);
@@ -99,7 +106,7 @@ async function prepare(o: UpdateClusterOptions): Promise<Prepared> {
     });
   }
   const region = regionOfCluster(completed.cluster);
-  const clients = new AwsClients({ region, ...(o.aws ?? {}) });
+  const clients = new AwsClients({ region, ...(o.aws ?? {}), health });
   const pre = await awsPreflight(clients, completed.cluster, completed.instanceGroups);
   const preErr = preflightError(pre);
   if (preErr) throw preErr;
@@ -142,9 +149,19 @@ function stopIfInterrupted(o: UpdateClusterOptions): void {
  * and `InterruptedError` when `signal` stopped it.
  */
 export async function updateCluster(o: UpdateClusterOptions): Promise<UpdateClusterResult> {
+  const health = new EndpointHealth(o.endpointHealth);
+  try {
+    return await update(o, health);
+  } catch (e) {
+    // Before the apply only: after it, "nothing was changed" would not be true.
+    throw health.applyStarted ? e : endpointProblem(e, health);
+  }
+}
+
+async function update(o: UpdateClusterOptions, health: EndpointHealth): Promise<UpdateClusterResult> {
   if (o.savedPlan) assertPlanForCluster(o.savedPlan, o.clusterName);
   stopIfInterrupted(o);
-  const prepared = await prepare(o);
+  const prepared = await prepare(o, health);
   const planned = await plan(o, prepared);
   const planErrors = planned.plan.diagnostics.filter((d) => d.severity === 'error');
   if (planErrors.length > 0) throw new KopsError(planErrors[0]!.code, 'the plan could not be made', { diagnostics: planErrors });
@@ -159,23 +176,30 @@ export async function updateCluster(o: UpdateClusterOptions): Promise<UpdateClus
     const { id, holder, operation, acquired } = broken;
     safeSink(o.events)({ code: 'lock.force-unlocked', cluster: o.clusterName, id, holder, operation, acquired });
   }
-  return underLock(o, async () => {
+  return underLock(o, async (lock) => {
+    // The lease is renewed only while AWS answers (see lock.ts): a hung run lets it expire.
+    health.onResponse(() => lock.heartbeat());
     // The plan above was made before the lock was held: read the spec and the cloud again under
     // it, so what is applied is what is in the store now (another writer may have changed it).
-    const current = await prepare(o);
+    const current = await prepare(o, health);
     const fresh = await plan(o, current);
     if (o.savedPlan) assertSavedPlanCurrent(o.savedPlan, fresh.plan.fingerprint);
     stopIfInterrupted(o);
+    health.applyStarted = true;
     const applied = await applyPlan(current.ctx, awsTaskRegistry(), current.tasks, fresh, {
       isRetryable: isRetryableAwsError,
       isRetryableDelete: isRetryableAwsDeleteError,
       errorCode: awsErrorCode,
+      // The endpoint found down, or the caller's signal (SIGINT), stops the run: nothing new
+      // starts, retries end, running calls finish or time out.
+      signal: o.signal ? AbortSignal.any([health.signal, o.signal]) : health.signal,
+      ...(o.apply ?? {}),
       ...(o.events ? { events: o.events } : {}),
-      ...(o.signal ? { signal: o.signal } : {}),
     });
     if (!applied.ok && o.signal?.aborted && applied.skipped.some((s) => s.reason === 'cancelled')) {
       throw interruptedDuringApply(OPERATION, o.clusterName, applied);
     }
+    if (health.down) throw endpointDown(o.clusterName, health.down, applied);
     if (!applied.ok) {
       const errors = applied.diagnostics.filter((d) => d.severity === 'error');
       throw new KopsError('ApplyFailed', `${applied.failed.length} task(s) failed; re-run to finish (the next plan shows what is left)`, { diagnostics: errors });
@@ -186,11 +210,38 @@ export async function updateCluster(o: UpdateClusterOptions): Promise<UpdateClus
   });
 }
 
+/** The apply stopped because the endpoint is down: what happened, what was done, what to do. */
+function endpointDown(cluster: string, down: KopsError, applied: ApplyResult): KopsError {
+  const done = applied.results.filter((r) => r.status === 'applied').length;
+  const notStarted = applied.skipped.length;
+  const failed = applied.failed.length;
+  const what = `update cluster stopped: ${down.message}; ${done} change${done === 1 ? ' was' : 's were'} applied, ${failed} failed, ${notStarted} ${notStarted === 1 ? 'was' : 'were'} not started`;
+  const hint = `check the network, a proxy or firewall, and AWS_ENDPOINT_URL, then re-run to finish (the next plan shows what is left): kops-ts update cluster --name ${cluster} --yes`;
+  return new KopsError('EndpointDown', what, { cause: down, hint });
+}
+
+/**
+ * A failure while the endpoint is not answering (its last call got no response) is reported as
+ * that, once, instead of as whichever call happened to fail (a pre-flight check, a find).
+ */
+function endpointProblem(e: unknown, health: EndpointHealth): unknown {
+  if (KopsError.is(e, 'EndpointDown')) return e;
+  const last = health.lastFailure;
+  if (!last || !health.failing || !mentions(e, last)) return e;
+  const timeout = last.name === 'EndpointTimeout';
+  return new KopsError(last.name, `update cluster failed: ${last.message}; nothing was changed in the cloud`, {
+    cause: e,
+    hint: timeout
+      ? 'check the network, a proxy or firewall, and AWS_ENDPOINT_URL; a slow link may need a longer --aws-request-timeout / --aws-connect-timeout'
+      : 'check the network, a proxy or firewall, and AWS_ENDPOINT_URL, then re-run',
+  });
+}
+
 /**
  * Runs `fn` under the cluster lock, telling `events` when it is taken and released. When `fn` is
  * interrupted, the store is read again to say truthfully whether the lease is gone.
  */
-async function underLock<T>(o: UpdateClusterOptions, fn: () => Promise<T>): Promise<T> {
+async function underLock<T>(o: UpdateClusterOptions, fn: (lock: ClusterLock) => Promise<T>): Promise<T> {
   const events = safeSink(o.events);
   const store = o.clientset.store;
   let held: LockInfo | undefined;
@@ -198,8 +249,8 @@ async function underLock<T>(o: UpdateClusterOptions, fn: () => Promise<T>): Prom
     const result = await withClusterLock(store, o.clusterName, OPERATION, async (lock) => {
       held = lock.info;
       events({ code: 'lock.acquired', cluster: o.clusterName, id: held.id, operation: OPERATION, acquired: held.acquired, expires: held.expires });
-      return fn();
-    });
+      return fn(lock);
+    }, o.lock ?? {});
     if (held) events({ code: 'lock.released', cluster: o.clusterName, id: held.id });
     return result;
   } catch (e) {
@@ -213,4 +264,11 @@ async function underLock<T>(o: UpdateClusterOptions, fn: () => Promise<T>): Prom
     if (released) events({ code: 'lock.released', cluster: o.clusterName, id });
     throw e.withLock({ id, released });
   }
+}
+
+/** Whether `e` is, wraps or reports an `AwsEndpointError`. */
+function mentions(e: unknown, last: AwsEndpointError): boolean {
+  if (e instanceof AwsEndpointError) return true;
+  if (KopsError.is(e)) return e.diagnostics.some((d) => d.summary.includes(last.endpoint)) || e.message.includes(last.endpoint);
+  return false;
 }

@@ -6,6 +6,10 @@
  *   other gets `ClusterLocked` naming the holder, the operation, since and until when, and the id.
  * - The holder renews it (a conditional write on the version it holds) well before it expires. If
  *   the write fails, someone else has taken or removed the lease: that is `LockLost`.
+ * - `withClusterLock` renews only for an operation that makes progress: one that called
+ *   `lock.heartbeat()` since the previous renewal (an AWS response, a task done). A run hung on an
+ *   endpoint that never answers stops renewing, and its lease expires instead of blocking
+ *   everyone else for as long as it hangs.
  * - An expired lease may be taken over by a conditional write on its version: a crashed run's lock
  *   needs no manual step once it has expired (and `--force-unlock <id>` removes it sooner). Of two
  *   processes taking over the same expired lease, only one conditional write succeeds.
@@ -37,6 +41,10 @@ export interface ClusterLock {
   readonly info: LockInfo;
   /** Aborted (with the `LockLost` error as reason) once a renewal finds the lease gone. */
   readonly signal: AbortSignal;
+  /** Tells `withClusterLock` that the operation made progress, so the lease is worth renewing. */
+  heartbeat(): void;
+  /** How many heartbeats so far. */
+  readonly heartbeats: number;
   /** Extends the lease by the TTL from now; `LockLost` if it is no longer ours. */
   renew(): Promise<LockInfo>;
   /** Removes the lease if it is still ours; `LockLost` if it was taken over or removed meanwhile. */
@@ -106,8 +114,14 @@ export async function forceUnlock(store: StateStore, cluster: string, id: string
 }
 
 export interface WithLockOptions extends Omit<AcquireLockOptions, 'operation'> {
-  /** How often to renew (default a third of the TTL). */
+  /**
+   * How often to renew (default a third of the TTL). A renewal is made only if `lock.heartbeat()`
+   * was called since the previous one, so the lease outlives the last progress by at most the
+   * TTL plus this interval.
+   */
   readonly renewEveryMs?: number;
+  /** Called when a renewal is skipped for lack of progress (for events and tests). */
+  readonly onIdle?: (info: LockInfo) => void;
   /** Timer functions (injectable for tests); the default timer is unref'd. */
   readonly timers?: LockTimers;
 }
@@ -123,9 +137,10 @@ const defaultTimers: LockTimers = {
 };
 
 /**
- * Runs `fn` holding the cluster's lock, renewing it on an interval, releasing it afterwards. If the
- * lease is lost meanwhile, `lock.signal` aborts and the call fails with `LockLost` even if `fn`
- * finished: what it did was not protected by the lock for the whole run.
+ * Runs `fn` holding the cluster's lock, renewing it on an interval while `fn` reports progress
+ * (`lock.heartbeat()`), releasing it afterwards. If the lease is lost meanwhile, `lock.signal`
+ * aborts and the call fails with `LockLost` even if `fn` finished: what it did was not protected by
+ * the lock for the whole run.
  */
 export async function withClusterLock<T>(
   store: StateStore,
@@ -138,7 +153,15 @@ export async function withClusterLock<T>(
   const timers = opts.timers ?? defaultTimers;
   const every = opts.renewEveryMs ?? Math.max(1, Math.floor((opts.ttlMs ?? DEFAULT_LOCK_TTL_MS) / 3));
   // Transient renewal failures (store unreachable) are retried at the next tick; loss aborts the signal.
-  const handle = timers.setInterval(() => void lock.renew().catch(() => undefined), every);
+  let seen = lock.heartbeats;
+  const handle = timers.setInterval(() => {
+    if (lock.heartbeats === seen) {
+      opts.onIdle?.(lock.info);
+      return;
+    }
+    seen = lock.heartbeats;
+    void lock.renew().catch(() => undefined);
+  }, every);
   let result: T;
   try {
     result = await fn(lock);
@@ -158,6 +181,7 @@ class Lease implements ClusterLock {
   private pending: Promise<unknown> = Promise.resolve();
   private released = false;
   private readonly abort = new AbortController();
+  private beats = 0;
 
   constructor(
     private readonly store: StateStore,
@@ -175,6 +199,14 @@ class Lease implements ClusterLock {
 
   get signal(): AbortSignal {
     return this.abort.signal;
+  }
+
+  heartbeat(): void {
+    this.beats++;
+  }
+
+  get heartbeats(): number {
+    return this.beats;
   }
 
   renew(): Promise<LockInfo> {

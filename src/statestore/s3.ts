@@ -22,6 +22,7 @@ import {
   type PutObjectCommandInput,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { AwsEndpointError } from '../cloud/aws/endpoint.js';
 import { KopsError } from '../diagnostics.js';
 import { MAX_STORE_READ_BYTES } from '../model/api/limits.js';
 import { conflictError, objectTooLargeError, unreachableError } from './errors.js';
@@ -159,6 +160,12 @@ export class S3StateStore implements StateStore {
 
   private mapError(e: unknown, path: string, op: string): unknown {
     if (e instanceof KopsError) return e;
+    if (e instanceof AwsEndpointError) {
+      const hint = e.name === 'EndpointTimeout'
+        ? 'check the network, a proxy or firewall, and AWS_ENDPOINT_URL; a slow link may need a longer --aws-request-timeout / --aws-connect-timeout'
+        : 'check the network, a proxy or firewall, AWS_REGION and AWS_ENDPOINT_URL, and try again';
+      return unreachableError(this.url, `cannot ${op} ${path || '(root)'} in bucket "${this.bucket}": ${e.message}`, hint, e);
+    }
     const err = (e ?? {}) as SdkError;
     const name = errorName(e);
     const status = err.$metadata?.httpStatusCode;

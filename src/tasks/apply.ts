@@ -6,6 +6,9 @@
  * - `replace` deletes the old resource (when the kind can delete) and then creates the new one;
  *   a create-before-destroy mode is a later option. A retried replace does not delete twice.
  * - Deletions of orphans run last, dependents first (see `apply-graph.ts`).
+ * - What the run creates is remembered with the time (its outputs' values and the task's name), so
+ *   that a "not found" naming it is retried for `consistencyWindowMs` (eventual consistency),
+ *   while one naming something found at plan time is not (`RetryContext`).
  * - After each apply the actual state the kind returned is diffed against the desired state; a
  *   difference (a kind that does not converge) is a warning, or an error with `verify: 'error'`.
  */
@@ -21,12 +24,26 @@ import { resolverOf } from './resolve.js';
 import { systemClock } from './retry.js';
 import { taskKey, type Action, type AnyTaskKind, type FieldChange, type Outputs, type RefResolver, type Task, type TaskKey } from './types.js';
 
+/** What a retry decision may know: the task, and the age of the values an error names. */
+export interface RetryContext {
+  readonly key: TaskKey;
+  /** `fresh`: created by this run within the consistency window; `old`: found at plan time, or created earlier. */
+  freshness(value: string): 'fresh' | 'old' | 'unknown';
+  /** Whether this run created anything within the window. */
+  readonly anyFresh: boolean;
+}
+
+/** How long after a create its "not found" errors count as eventual consistency (2 min). */
+export const DEFAULT_CONSISTENCY_WINDOW_MS = 2 * 60_000;
+
 export interface ApplyOptions extends Pick<ExecuteOptions, 'concurrency' | 'backoff' | 'taskTimeoutMs' | 'slowAfterMs' | 'clock' | 'random' | 'signal' | 'errorCode'> {
   readonly events?: EventSink;
   /** Errors worth retrying (throttling, eventual consistency), e.g. `isRetryableAwsError`. */
-  readonly isRetryable?: (e: unknown) => boolean;
+  readonly isRetryable?: (e: unknown, ctx: RetryContext) => boolean;
   /** For deletions: also "still has dependencies", e.g. `isRetryableAwsDeleteError`. Default: `isRetryable`. */
-  readonly isRetryableDelete?: (e: unknown) => boolean;
+  readonly isRetryableDelete?: (e: unknown, ctx: RetryContext) => boolean;
+  /** See `RetryContext` (default 2 min). */
+  readonly consistencyWindowMs?: number;
   /** What to do when a kind's returned state still differs from the desired one (default `warn`). */
   readonly verify?: 'error' | 'warn' | 'off';
 }
@@ -69,7 +86,7 @@ export async function applyPlan<C>(ctx: C, registry: TaskRegistry<C>, tasks: rea
     only: new Set(changes.keys()),
     kindConcurrency: registry.concurrencyLimits(),
     actionOf: (key) => changes.get(key)?.action,
-    isRetryable: (e, key) => (changes.get(key)?.action === 'delete' ? (opts.isRetryableDelete ?? retryable)(e) : retryable(e)),
+    isRetryable: (e, key) => (changes.get(key)?.action === 'delete' ? (opts.isRetryableDelete ?? retryable)(e, run.retryContext(key)) : retryable(e, run.retryContext(key))),
   });
   const status = new Map<TaskKey, TaskOutcome['status']>();
   for (const k of exec.done) status.set(k, 'applied');
@@ -102,10 +119,14 @@ function checkApplicable(tasks: readonly Task[], { plan, found }: PlanResult): v
 class ApplyRun<C> {
   readonly actuals: Map<TaskKey, unknown>;
   readonly diagnostics: Diagnostic[] = [];
+  private readonly initial: ReadonlyMap<TaskKey, unknown>;
   private readonly outputs = new Map<TaskKey, Outputs>();
   private readonly oldDeleted = new Set<TaskKey>();
   private readonly byKey: ReadonlyMap<TaskKey, Task>;
   private readonly pending: ReadonlySet<TaskKey>;
+  /** Values of what this run created, with when. */
+  private readonly created = new Map<string, number>();
+  private found: Set<string> | undefined;
 
   constructor(
     private readonly ctx: C,
@@ -117,6 +138,7 @@ class ApplyRun<C> {
   ) {
     this.byKey = new Map(tasks.map((t) => [taskKey(t.kind, t.name), t]));
     this.actuals = new Map(planResult.found);
+    this.initial = planResult.found;
     // Until applied, a task being created or replaced has no outputs (and a deleted one keeps none).
     this.pending = new Set(planResult.plan.changes.filter((c) => c.action !== 'update').map((c) => c.key));
   }
@@ -152,7 +174,43 @@ class ApplyRun<C> {
     const after = await kind.apply(this.ctx, change.action === 'update' ? { ...req, actual: change.actual } : req);
     this.verify(kind, task, change.key, after, refs);
     this.actuals.set(change.key, after);
-    this.outputs.set(change.key, kind.outputs(after));
+    const outputs = kind.outputs(after);
+    this.outputs.set(change.key, outputs);
+    if (change.action !== 'update') {
+      const at = this.now();
+      for (const v of [task.name, ...stringValues(outputs)]) this.created.set(v, at);
+    }
+  }
+
+  private now(): number {
+    return (this.opts.clock ?? systemClock).now();
+  }
+
+  retryContext(key: TaskKey): RetryContext {
+    const window = this.opts.consistencyWindowMs ?? DEFAULT_CONSISTENCY_WINDOW_MS;
+    const now = this.now();
+    const found = (this.found ??= this.foundValues());
+    return {
+      key,
+      freshness: (v) => {
+        const at = this.created.get(v);
+        if (at !== undefined) return now - at <= window ? 'fresh' : 'old';
+        return found.has(v) ? 'old' : 'unknown';
+      },
+      anyFresh: [...this.created.values()].some((at) => now - at <= window),
+    };
+  }
+
+  /** The names and output values of everything found at plan time. */
+  private foundValues(): Set<string> {
+    const out = new Set<string>();
+    for (const [key, task] of this.byKey) {
+      const actual = this.initial.get(key);
+      if (actual === undefined) continue;
+      out.add(task.name);
+      for (const v of stringValues(this.registry.get(task.kind).outputs(actual))) out.add(v);
+    }
+    return out;
   }
 
   private verify(kind: AnyTaskKind<C>, task: Task, key: TaskKey, after: unknown, refs: RefResolver): void {
@@ -165,6 +223,10 @@ class ApplyRun<C> {
     this.events({ code: 'apply.not-converged', key, fields: left });
     this.diagnostics.push(warning('ApplyDidNotConverge', summary, { task: key, hint: 'the next update may plan this change again' }));
   }
+}
+
+function stringValues(outputs: Outputs): string[] {
+  return Object.values(outputs).filter((v): v is string => typeof v === 'string' && v !== '');
 }
 
 /** The planned fields with their values as now known (values that were `UNKNOWN` at plan time). */

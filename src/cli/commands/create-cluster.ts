@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { KopsError, formatDiagnostic, hasErrors, type Diagnostic } from '../../diagnostics.js';
 import { createClusterSpec, checkSpec, invalidSpec } from '../../cloudup/create-cluster.js';
 import { AwsClients } from '../../cloud/aws/clients.js';
+import type { AwsTimeouts } from '../../cloud/aws/endpoint.js';
 import { newCluster, type NewClusterOptions } from '../../cloudup/new-cluster.js';
 import { checkNewClusterOptions, resolveCloud } from '../../cloudup/new-cluster-check.js';
 import { lookupSharedNetwork, usesSharedNetwork } from '../../cloudup/new-cluster-shared.js';
@@ -239,12 +240,12 @@ function buildSpec(ctx: CommandContext, options: NewClusterOptions, f: Flags): {
  * of `--subnets`/`--utility-subnets` goes to its own zone with its CIDR, the VPC defaults to the
  * first subnet's, and the network CIDR to the VPC's.
  */
-async function withSharedNetwork(o: NewClusterOptions): Promise<NewClusterOptions> {
+async function withSharedNetwork(o: NewClusterOptions, timeouts: AwsTimeouts): Promise<NewClusterOptions> {
   const cloud = resolveCloud(o);
   // Bad flags are reported first, by newCluster, without a call to AWS.
   // (`sharedSubnets: {}` stands for the lookup to come, which finds the VPC of the subnets.)
   if (cloud !== 'aws' || !usesSharedNetwork(o) || checkNewClusterOptions({ ...o, sharedSubnets: {} }, cloud).length > 0) return o;
-  const shared = await lookupSharedNetwork(new AwsClients({ region: regionOfZone(o.zones[0] ?? '', 'aws') }), o);
+  const shared = await lookupSharedNetwork(new AwsClients({ region: regionOfZone(o.zones[0] ?? '', 'aws'), timeouts }), o);
   return { ...o, networkID: shared.networkID, sharedSubnets: shared.subnets, ...(shared.networkCIDR ? { networkCIDRs: [shared.networkCIDR] } : {}) };
 }
 
@@ -253,7 +254,7 @@ async function createCluster(ctx: CommandContext, positional: string | undefined
   if (f.dryRun && f.output !== 'yaml' && f.output !== 'json') {
     throw new KopsError('InvalidFlag', '--dry-run needs an output format', { hint: 'add -o yaml or -o json', exitCode: 2 });
   }
-  const { objects, built, warnings } = buildSpec(ctx, await withSharedNetwork(toOptions(ctx, name, f)), f);
+  const { objects, built, warnings } = buildSpec(ctx, await withSharedNetwork(toOptions(ctx, name, f), ctx.awsTimeouts()), f);
   for (const w of warnings) ctx.io.stderr(`${formatDiagnostic(w)}\n`);
   if (f.dryRun) {
     ctx.io.stdout(f.output === 'json' ? toJson(objects) : toYaml(objects));

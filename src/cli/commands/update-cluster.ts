@@ -74,6 +74,7 @@ function update(ctx: CommandContext, cluster: string, f: Flags, saved: ReturnTyp
     clientset: ctx.clientset(),
     clusterName: cluster,
     yes: Boolean(f.yes),
+    aws: { timeouts: ctx.awsTimeouts() },
     ...(f.instanceGroup?.length ? { instanceGroups: f.instanceGroup } : {}),
     ...(f.instanceGroupRoles?.length ? { instanceGroupRoles: f.instanceGroupRoles } : {}),
     lifecycleOverrides: parseLifecycleOverrides(f.lifecycleOverrides),

@@ -6,6 +6,10 @@
  * Endpoints are the SDK's own business: `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_<SERVICE>` point
  * every client at an emulator or any AWS-compatible endpoint. kops-ts has no endpoint flag.
  * Tests pass `endpoint` and `middleware` explicitly (per-file emulator account, request counting).
+ *
+ * Every client has connection and request timeouts (`timeouts`, see `endpoint.ts`), and every
+ * attempt reports to the run's `EndpointHealth`: a response is a sign of life, a failure without
+ * one is rethrown as an `AwsEndpointError` naming the endpoint.
  */
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
@@ -15,6 +19,8 @@ import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
+import { KopsError } from '../../diagnostics.js';
+import { AwsEndpointError, DEFAULT_AWS_TIMEOUTS, EndpointHealth, endpointFailureOf, type AwsTimeouts } from './endpoint.js';
 
 /** The request as the SDK's build step sees it (enough for headers and counting). */
 export interface AwsRequestInfo {
@@ -36,25 +42,34 @@ export interface AwsClientOptions {
   /** SDK attempts per call, including the first (default 5 with adaptive retry). */
   readonly maxAttempts?: number;
   readonly hooks?: readonly AwsRequestHook[];
+  /** Connection and request timeouts (default connect 5 s, request 60 s). */
+  readonly timeouts?: AwsTimeouts;
+  /** Shared health monitor (default: a new one per `AwsClients`). */
+  readonly health?: EndpointHealth;
 }
 
 interface MiddlewareClient {
   middlewareStack: {
     add(
       mw: (next: (args: unknown) => Promise<unknown>, context: { clientName?: string; commandName?: string }) => (args: unknown) => Promise<unknown>,
-      opts: { step: 'build'; name: string },
+      opts: { step: 'build' | 'finalizeRequest'; name: string; priority?: 'low' },
     ): void;
   };
 }
 
 export class AwsClients {
   readonly region: string;
+  /** Every client's responses and no-response failures (see `endpoint.ts`). */
+  readonly health: EndpointHealth;
+  readonly timeouts: Required<AwsTimeouts>;
   private readonly opts: AwsClientOptions;
   private readonly cache = new Map<string, unknown>();
 
   constructor(opts: AwsClientOptions) {
     this.opts = opts;
     this.region = opts.region;
+    this.health = opts.health ?? new EndpointHealth();
+    this.timeouts = resolveTimeouts(opts.timeouts);
   }
 
   get ec2(): EC2Client {
@@ -90,10 +105,14 @@ export class AwsClients {
   }
 
   private config(): ClientConfig {
+    const { connectMs, requestMs } = this.timeouts;
     const c: ClientConfig = {
       region: this.opts.region,
       retryMode: 'adaptive',
       maxAttempts: this.opts.maxAttempts ?? 5,
+      // The SDK's NodeHttpHandler options: requestTimeout only throws with throwOnRequestTimeout;
+      // socketTimeout bounds a response body that stalls after its headers arrived.
+      requestHandler: { connectionTimeout: connectMs, requestTimeout: requestMs, throwOnRequestTimeout: true, socketTimeout: requestMs },
     };
     if (this.opts.endpoint) c.endpoint = this.opts.endpoint;
     if (this.opts.credentials) c.credentials = this.opts.credentials;
@@ -101,6 +120,26 @@ export class AwsClients {
   }
 
   private install(service: string, client: MiddlewareClient): void {
+    // Per attempt (inside the SDK's retry loop): report to the health monitor, name the endpoint.
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        try {
+          const out = await next(args);
+          this.health.responded();
+          return out;
+        } catch (e) {
+          const failure = endpointFailureOf(e, this.timeouts);
+          if (!failure) {
+            if (hasHttpStatus(e)) this.health.responded();
+            throw e;
+          }
+          const err = new AwsEndpointError(endpointOf(args), service, context.commandName?.replace(/Command$/, '') ?? 'unknown', failure.failure, failure.timeoutMs, e);
+          this.health.failed(err);
+          throw err;
+        }
+      },
+      { step: 'finalizeRequest', name: 'kopsTsEndpointHealth', priority: 'low' },
+    );
     const hooks = this.opts.hooks ?? [];
     if (hooks.length === 0) return;
     client.middlewareStack.add(
@@ -120,9 +159,31 @@ interface ClientConfig {
   region: string;
   retryMode: 'adaptive' | 'standard';
   maxAttempts: number;
+  requestHandler: { connectionTimeout: number; requestTimeout: number; throwOnRequestTimeout: boolean; socketTimeout: number };
   endpoint?: string;
   credentials?: AwsCredentialIdentity;
   forcePathStyle?: boolean | undefined;
+}
+
+/** The timeouts with defaults; a value that is not a positive number of ms is refused. */
+export function resolveTimeouts(t: AwsTimeouts = {}): Required<AwsTimeouts> {
+  const out = { ...DEFAULT_AWS_TIMEOUTS, ...t };
+  for (const [k, v] of Object.entries(out)) {
+    if (!Number.isFinite(v) || v <= 0) throw new KopsError('InvalidOption', `AWS timeout ${k} must be a positive number of milliseconds, not ${v}`, { exitCode: 2 });
+  }
+  return out;
+}
+
+function hasHttpStatus(e: unknown): boolean {
+  return typeof (e as { $metadata?: { httpStatusCode?: unknown } } | null)?.$metadata?.httpStatusCode === 'number';
+}
+
+/** `protocol://host[:port]` of the request being sent. */
+function endpointOf(args: unknown): string {
+  const r = (args as { request?: { protocol?: string; hostname?: string; port?: number } }).request;
+  if (!r?.hostname) return '(unknown endpoint)';
+  const protocol = (r.protocol ?? 'https:').replace(/:?$/, ':');
+  return `${protocol}//${r.hostname}${r.port ? `:${r.port}` : ''}`;
 }
 
 /** Counts requests per `service:operation`; a hook for tests and benchmarks. */

@@ -7,9 +7,15 @@
  * `clients.ts`); the executor's retry, with backoff until the task's deadline, covers what
  * outlasts those attempts and, above all, eventual consistency, which the SDK does not know about.
  *
+ * The eventual-consistency "not found" codes are retried only for what this run created a short
+ * while ago (`ConsistencyContext`): the same code for an id found at plan time that has gone since
+ * will never succeed, and retrying it until the task's deadline only hides the problem.
+ *
  * Shapes: SDK v3 service errors carry the AWS code as `name` (and `Code` for EC2's XML errors) and
  * the HTTP status in `$metadata.httpStatusCode`; Node network errors carry `code` (`ECONNRESET`).
  */
+
+import { AwsEndpointError, ENDPOINT_TIMEOUT } from './endpoint.js';
 
 export interface AwsErrorInfo {
   /** The AWS error code (`InvalidVpcID.NotFound`), the network error code, or `Error`. */
@@ -105,8 +111,12 @@ const EVENTUALLY_CONSISTENT = new Set([
   'InvalidLaunchTemplateName.NotFoundException',
 ]);
 
-/** Connection-level failures worth another try (not ECONNREFUSED/ENOTFOUND: those are configuration). */
-const NETWORK = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ECONNABORTED', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_SOCKET']);
+/**
+ * Connection-level failures worth another try. A refused connection is one too (an endpoint
+ * restarting, an outage): the run's `EndpointHealth` stops it early when the endpoint stays down.
+ * ENOTFOUND (a name that does not resolve) is configuration, not retried.
+ */
+const NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ECONNABORTED', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_SOCKET']);
 
 /**
  * IAM is eventually consistent towards EC2 and Auto Scaling: an instance profile just created is
@@ -126,15 +136,67 @@ export function isThrottlingAwsError(e: unknown): boolean {
   return code !== undefined && /^(RequestLimitExceeded|Throttl|TooManyRequests|SlowDown|RequestThrottled|EC2ThrottledException)/.test(code);
 }
 
-/** Throttling, 5xx, eventual consistency after create, and flaky connections. */
-export function isRetryableAwsError(e: unknown): boolean {
+/**
+ * What an error means for retrying:
+ * - `throttling`, `server` (5xx, internal errors), `connection` (refused, reset, unreachable) and
+ *   `timeout` (no answer within the request timeout) can succeed later: retried;
+ * - `eventual-consistency`: a "not found" of something just created, or an instance profile EC2
+ *   does not see yet: retried only while it is fresh (see `ConsistencyContext`);
+ * - `fatal`: everything else (validation, access denied, limits, a DNS name that does not resolve).
+ */
+export type AwsErrorClass = 'throttling' | 'server' | 'connection' | 'timeout' | 'eventual-consistency' | 'fatal';
+
+export function classifyAwsError(e: unknown): AwsErrorClass {
+  if (e instanceof AwsEndpointError) {
+    if (e.name === ENDPOINT_TIMEOUT) return 'timeout';
+    return e.failure === 'host not found' ? 'fatal' : 'connection';
+  }
   const { code, message, httpStatus } = describeAwsError(e);
-  if (TRANSIENT.has(code) || EVENTUALLY_CONSISTENT.has(code) || NETWORK.has(code)) return true;
-  if (isThrottlingAwsError(e) || isIamPropagation(code, message)) return true;
-  if (httpStatus === 429 || httpStatus === 502 || httpStatus === 503 || httpStatus === 504) return true;
+  if (isThrottlingAwsError(e) || httpStatus === 429) return 'throttling';
+  if (code === 'TimeoutError' || code === 'RequestTimeout' || code === 'RequestTimeoutException') return 'timeout';
+  if (TRANSIENT.has(code) || httpStatus === 502 || httpStatus === 503 || httpStatus === 504) return 'server';
+  if (EVENTUALLY_CONSISTENT.has(code) || isIamPropagation(code, message)) return 'eventual-consistency';
+  if (NETWORK.has(code)) return 'connection';
   // A network error wrapped by the SDK or by fetch.
   const cause = shape(e).cause;
-  return cause !== undefined && cause !== e && NETWORK.has(awsErrorCode(cause) ?? '');
+  if (cause !== undefined && cause !== e && NETWORK.has(awsErrorCode(cause) ?? '')) return 'connection';
+  return 'fatal';
+}
+
+/**
+ * What a run knows about the age of what an error names (`apply.ts` builds it): `fresh` if the run
+ * created it within its consistency window, `old` if it was found at plan time (or created long
+ * ago), `unknown` otherwise.
+ */
+export interface ConsistencyContext {
+  freshness(value: string): 'fresh' | 'old' | 'unknown';
+  /** Whether the run created anything within the window. */
+  readonly anyFresh: boolean;
+}
+
+/**
+ * Throttling, 5xx, connection failures and timeouts; eventual consistency after a create. With a
+ * `ConsistencyContext`, a "not found" is retried only if it names something fresh, or names
+ * nothing the run knows as old while something was created recently; without one (no knowledge),
+ * it is retried.
+ */
+export function isRetryableAwsError(e: unknown, consistency?: ConsistencyContext): boolean {
+  const cls = classifyAwsError(e);
+  if (cls === 'fatal') return false;
+  if (cls !== 'eventual-consistency' || consistency === undefined) return true;
+  const named = namedValues(describeAwsError(e).message);
+  const ages = named.map((v) => consistency.freshness(v));
+  if (ages.includes('fresh')) return true;
+  if (ages.includes('old')) return false;
+  return consistency.anyFresh;
+}
+
+/** The ids and names an AWS message quotes: `'vpc-1'`, `"x"`, `(nodes.example.com)`, bare `sg-0123abcd`. */
+export function namedValues(message: string): string[] {
+  const out = new Set<string>();
+  for (const m of message.matchAll(/'([^'\s]+)'|"([^"\s]+)"|\(([^()\s]+)\)/g)) out.add((m[1] ?? m[2] ?? m[3]) as string);
+  for (const m of message.matchAll(/\b[a-z]{2,10}-[0-9a-f]{8,17}\b/g)) out.add(m[0]);
+  return [...out];
 }
 
 /**
@@ -158,6 +220,6 @@ export function isDependencyAwsError(e: unknown): boolean {
 }
 
 /** For deletions: everything `isRetryableAwsError` retries, plus "still has dependencies". */
-export function isRetryableAwsDeleteError(e: unknown): boolean {
-  return isRetryableAwsError(e) || isDependencyAwsError(e);
+export function isRetryableAwsDeleteError(e: unknown, consistency?: ConsistencyContext): boolean {
+  return isRetryableAwsError(e, consistency) || isDependencyAwsError(e);
 }

@@ -41,7 +41,7 @@ export function inspectAwsFailure(e: unknown): AwsFailure {
   const status = typeof o.$metadata?.httpStatusCode === 'number' ? o.$metadata.httpStatusCode : undefined;
   if (SDK_CREDENTIAL_ERRORS.has(name)) return { kind: 'credentials', code: name, message };
   if (typeof o.code === 'string' && NETWORK_CODES.has(o.code)) return { kind: 'network', code: o.code, message };
-  if (name === 'TimeoutError') return { kind: 'network', code: name, message };
+  if (name === 'TimeoutError' || name === 'EndpointTimeout' || name === 'EndpointUnreachable') return { kind: 'network', code: name, message };
   const code = typeof o.Code === 'string' ? o.Code : name;
   if (status !== undefined && code !== 'Error' && code !== 'Unknown') return { kind: 'aws', code, message, status };
   return { kind: 'unparsed', code, message, ...(status !== undefined ? { status } : {}) };

@@ -65,7 +65,9 @@ describe('AWS error classification', () => {
     expect(isRetryableAwsError(nodeError('ECONNRESET'))).toBe(true);
     expect(isRetryableAwsError(nodeError('ETIMEDOUT'))).toBe(true);
     expect(isRetryableAwsError(Object.assign(new Error('fetch failed'), { cause: nodeError('ECONNRESET') }))).toBe(true);
-    expect(isRetryableAwsError(nodeError('ECONNREFUSED'))).toBe(false);
+    // A refused connection is an outage or a restarting endpoint: retried, and EndpointHealth stops the run if it lasts.
+    expect(isRetryableAwsError(nodeError('ECONNREFUSED'))).toBe(true);
+    expect(isRetryableAwsError(nodeError('ENOTFOUND'))).toBe(false);
     expect(isRetryableAwsError(new Error('plain'))).toBe(false);
     expect(isRetryableAwsError('a string')).toBe(false);
     expect(isRetryableAwsError(undefined)).toBe(false);
