@@ -8,6 +8,10 @@
  * - Second signal: exit 130 at once, saying the lock (if this run held it) stays until it expires
  *   and the command that breaks it (`--force-unlock <id>`, with the real id).
  *
+ * Commands that take the lock only to write the state store (`create -f`, `replace -f`, `delete
+ * cluster --yes`) handle signals the same way (`storeCommandInterrupts`): their few writes cannot
+ * be cut short safely, so the first signal lets them finish and release the lock, then exits 130.
+ *
  * Commands that hold no lock keep Node's default (the signal ends the process).
  */
 import { ExitCode, KopsError } from '../diagnostics.js';
@@ -137,4 +141,13 @@ export class Interrupts {
       cause: e,
     });
   }
+}
+
+/**
+ * Signals for a command that holds the lock only while it writes the state store: the writes
+ * finish, the lock is released, then the command exits 130 ("arrived after ... had done its
+ * work"). `line(extra)` is the command itself with `extra` flags (for the second-signal message).
+ */
+export function storeCommandInterrupts(io: CliIO, operation: string, cluster: string, line: (extra: readonly string[]) => string): Interrupts {
+  return new Interrupts(io, { operation, cluster, rerun: () => line([]), forceUnlock: (id) => line(['--force-unlock', id]) });
 }

@@ -4,6 +4,15 @@ import { createFromManifest, replaceFromManifest, type ManifestResult } from '..
 import { KopsError } from '../../diagnostics.js';
 import type { CommandContext } from '../context.js';
 import { readInputFile } from '../input.js';
+import { storeCommandInterrupts } from '../interrupt.js';
+import { shellWord } from './update-cluster.js';
+
+/** `kops-ts <verb...> -f <file>` with `--state` if given, plus `extra`: for the interrupt messages. */
+function commandLine(ctx: CommandContext, verb: readonly string[], file: string | undefined, extra: readonly string[]): string {
+  const words = ['kops-ts', ...verb, '-f', file ?? '-'];
+  if (ctx.globals.state !== undefined) words.push('--state', ctx.globals.state);
+  return [...words, ...extra].map(shellWord).join(' ');
+}
 
 function read(ctx: CommandContext, file: string | undefined): string {
   if (!file) throw new KopsError('MissingFile', 'no manifest given', { hint: 'pass -f <file> (or -f - for standard input)', exitCode: 2 });
@@ -17,7 +26,10 @@ function report(ctx: CommandContext, r: ManifestResult): void {
 }
 
 export async function createFromFile(ctx: CommandContext, file: string | undefined, forceUnlock?: string): Promise<void> {
-  report(ctx, await createFromManifest(ctx.clientset(), read(ctx, file), file ?? '-', ctx.globals.name, forceUnlock ? { forceUnlock } : {}));
+  const text = read(ctx, file);
+  // Creating a cluster takes its lock to write the spec: a signal lets the writes finish.
+  const interrupts = storeCommandInterrupts(ctx.io, 'create -f', ctx.globals.name ?? 'named in the manifest', (extra) => commandLine(ctx, ['create'], file, extra));
+  await interrupts.run(ctx.io.signals, async () => report(ctx, await createFromManifest(ctx.clientset(), text, file ?? '-', ctx.globals.name, forceUnlock ? { forceUnlock } : {})));
 }
 
 export function registerReplace(program: Command, ctx: () => CommandContext): void {
@@ -31,6 +43,9 @@ export function registerReplace(program: Command, ctx: () => CommandContext): vo
       const c = ctx();
       const text = read(c, flags.filename);
       const opts = { force: Boolean(flags.force), ...(c.globals.name ? { defaultCluster: c.globals.name } : {}), ...(flags.forceUnlock ? { forceUnlock: flags.forceUnlock } : {}) };
-      report(c, await replaceFromManifest(c.clientset(), text, flags.filename ?? '-', opts));
+      const line = (extra: readonly string[]) => commandLine(c, ['replace'], flags.filename, [...(flags.force ? ['--force'] : []), ...extra]);
+      // With --force, a cluster it creates is written under its lock: a signal lets the writes finish.
+      const interrupts = storeCommandInterrupts(c.io, 'replace -f', c.globals.name ?? 'named in the manifest', line);
+      await interrupts.run(c.io.signals, async () => report(c, await replaceFromManifest(c.clientset(), text, flags.filename ?? '-', opts)));
     });
 }

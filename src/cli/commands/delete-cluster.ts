@@ -9,6 +9,8 @@ import { KopsError } from '../../diagnostics.js';
 import { clusterPaths } from '../../statestore/layout.js';
 import { forceUnlock, withClusterLock } from '../../statestore/lock.js';
 import type { CommandContext } from '../context.js';
+import { storeCommandInterrupts } from '../interrupt.js';
+import { shellWord } from './update-cluster.js';
 
 export function registerDeleteCluster(del: Command, ctx: () => CommandContext): void {
   del
@@ -38,12 +40,17 @@ export function registerDeleteCluster(del: Command, ctx: () => CommandContext): 
         c.io.stdout('Must specify --yes to delete cluster\n');
         return;
       }
-      if (flags.forceUnlock) await forceUnlock(store, name, flags.forceUnlock);
-      const deleted = await withClusterLock(store, name, 'delete cluster', async () => {
-        // Under the lock: a create that finished meanwhile made it a real cluster.
-        if (await store.read(clusterPaths.config(name))) throw refuseCreated();
-        return cs.deleteClusterState(name);
+      const line = (extra: readonly string[]) =>
+        ['kops-ts', 'delete', 'cluster', '--name', name, ...(c.globals.state !== undefined ? ['--state', c.globals.state] : []), '--yes', ...extra].map(shellWord).join(' ');
+      // A signal lets the deletes finish and the lock go, then exits 130.
+      await storeCommandInterrupts(c.io, 'delete cluster', name, line).run(c.io.signals, async () => {
+        if (flags.forceUnlock) await forceUnlock(store, name, flags.forceUnlock);
+        const deleted = await withClusterLock(store, name, 'delete cluster', async () => {
+          // Under the lock: a create that finished meanwhile made it a real cluster.
+          if (await store.read(clusterPaths.config(name))) throw refuseCreated();
+          return cs.deleteClusterState(name);
+        });
+        c.io.stdout(`Deleted ${deleted.length} object(s) of cluster ${name}. Create it again with: kops-ts create cluster --name ${name}\n`);
       });
-      c.io.stdout(`Deleted ${deleted.length} object(s) of cluster ${name}. Create it again with: kops-ts create cluster --name ${name}\n`);
     });
 }

@@ -163,7 +163,7 @@ export function registerUpdateCluster(program: Command, ctx: () => CommandContex
 }
 
 /** A word for a shell: quoted only when it needs to be. */
-function shellWord(w: string): string {
+export function shellWord(w: string): string {
   return /^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
 }
 
