@@ -11,7 +11,7 @@ import { parse } from 'yaml';
 import { KopsError } from '../diagnostics.js';
 import type { Cluster, InstanceGroup } from '../model/api/types.js';
 import type { StateStore } from '../statestore/types.js';
-import { cniAddon } from './addons.js';
+import { cniAddon, cniOf } from './addons.js';
 import { bootstrapFiles, caCertHash, type BootstrapFacts } from './kubeadm.js';
 
 /** The secret holding the cluster's bootstrap token, in kops's secret shape (`{"Data": base64}`). */
@@ -123,6 +123,7 @@ export async function writeBootstrapConfig(o: WriteBootstrapOptions): Promise<Wr
   if (cas.length === 0) {
     return { written: [], unchanged: [], skipped: [`igconfig/ and addons/ of ${name}: the ${CLUSTER_CA_KEYSET} keyset does not exist yet, so join discovery cannot be pinned to the cluster CA`] };
   }
+  cniOf(o.cluster); // a spec the bootstrap cannot serve is refused before the token is created
   const facts: BootstrapFacts = {
     ...(o.loadBalancerDnsName ? { loadBalancerDnsName: o.loadBalancerDnsName } : {}),
     bootstrapToken: await ensureBootstrapToken(o.store, name),

@@ -209,7 +209,10 @@ async function update(o: UpdateClusterOptions, health: EndpointHealth): Promise<
       throw new KopsError('ApplyFailed', `${applied.failed.length} task(s) failed; re-run to finish (the next plan shows what is left)`, { diagnostics: errors });
     }
     // After the apply: a cluster without DNS is reached by the load balancer's AWS-assigned name.
-    const boot = await writeBootstrapAfterApply(store, current.completed, applied);
+    // With --instance-group(-roles), only the selected groups' files: the others' instances keep theirs.
+    const filtered = Boolean(o.instanceGroups?.length || o.instanceGroupRoles?.length);
+    const bootGroups = filtered ? selectGroups(current.completed.instanceGroups, o.instanceGroups, o.instanceGroupRoles) : current.completed.instanceGroups;
+    const boot = await writeBootstrapAfterApply(store, { cluster: current.completed.cluster, instanceGroups: bootGroups }, applied);
     await o.clientset.writeCompletedSpec(o.clusterName, current.completed.cluster);
     await o.clientset.writeKopsVersion(o.clusterName, KOPS_TS_VERSION);
     return { ...base, warnings: [...base.warnings, ...boot.warnings], plan: fresh.plan, applied, ...(boot.result ? { bootstrap: boot.result } : {}) };

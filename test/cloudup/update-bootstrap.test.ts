@@ -11,6 +11,11 @@ import { parseAllDocuments, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { caCertHash } from '../../src/bootstrap/kubeadm.js';
+import { writeBootstrapAfterApply } from '../../src/cloudup/bootstrap-config.js';
+import { updateCluster } from '../../src/cloudup/update-cluster.js';
+import { newCluster } from '../../src/cloudup/new-cluster.js';
+import { completeCluster } from '../../src/model/completion.js';
+import { openStateStore } from '../../src/statestore/open.js';
 import { setupCluster, type E2ECluster } from './update-helpers.js';
 
 function opensslCAPem(): string {
@@ -80,5 +85,33 @@ describe('update cluster --yes writes the bootstrap configuration', () => {
     expect(w.map((x) => x.summary)).toEqual(['node bootstrap configuration not written: igconfig/ and addons/ of noca.example.com: the kubernetes-ca keyset does not exist yet, so join discovery cannot be pinned to the cluster CA']);
     expect(await c.cs.store.list('noca.example.com/igconfig/')).toEqual([]);
     expect(await c.cs.readCompletedSpec('noca.example.com')).toBeDefined();
+  });
+
+  it('with --instance-group writes only the selected groups\' files', async () => {
+    const c = await setupCluster({ name: 'sel.example.com', zones: ['us-east-1a'] });
+    await storeCA(c, opensslCAPem());
+    const { region: _r, ...awsOpts } = c.aws.options;
+    const r = await updateCluster({ clientset: c.cs, clusterName: c.name, aws: awsOpts, yes: true, instanceGroups: ['nodes-us-east-1a'] });
+    expect(r.applied?.ok).toBe(true);
+    expect(await c.cs.store.list('sel.example.com/igconfig/')).toEqual([
+      'sel.example.com/igconfig/node/nodes-us-east-1a/bootstrap.env',
+      'sel.example.com/igconfig/node/nodes-us-east-1a/kubeadm-join.yaml',
+    ]);
+  });
+});
+
+describe('the bootstrap hook on a spec it cannot serve', () => {
+  it('turns an unsupported CNI into a warning naming the field, and writes nothing', async () => {
+    const built = newCluster({ name: 'flannel.example.com', zones: ['us-east-1a'], networking: 'flannel' });
+    const completed = completeCluster(built.cluster, built.instanceGroups);
+    const store = openStateStore('memory://hook-flannel');
+    const pem = opensslCAPem();
+    const actuals = new Map<string, unknown>([['NetworkLoadBalancer/api.flannel.example.com', { dnsName: 'api-flannel.elb.amazonaws.com' }]]);
+    await store.write('flannel.example.com/pki/private/kubernetes-ca/keyset.yaml', stringify({ kind: 'Keyset', spec: { keys: [{ id: '1', publicMaterial: pem }] } }));
+    const r = await writeBootstrapAfterApply(store, completed, { actuals });
+    expect(r.result).toBeUndefined();
+    expect(r.warnings.map((w) => w.summary)).toEqual([expect.stringContaining('spec.networking.flannel: kops-ts\'s node bootstrap applies cilium, calico or nothing')]);
+    expect(await store.list('flannel.example.com/igconfig/')).toEqual([]);
+    expect(await store.list('flannel.example.com/secrets/')).toEqual([]);
   });
 });
