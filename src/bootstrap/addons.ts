@@ -104,5 +104,5 @@ export function cniAddon(c: Cluster, facts: Pick<BootstrapFacts, 'loadBalancerDn
     source,
     values: cni === 'cilium' ? ciliumValues(c, facts) : calicoValues(c),
   };
-  return { path: `${c.metadata.name}/addons/${cni}/${source.version}/addon.yaml`, content: stringify(addon, { lineWidth: 0 }), addon };
+  return { path: `${c.metadata.name}/addons/${cni}/${source.version}/addon.yaml`, content: stringify(addon, { lineWidth: 0, aliasDuplicateObjects: false }), addon };
 }

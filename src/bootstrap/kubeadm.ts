@@ -185,6 +185,10 @@ function featureGates(field: string, raw: unknown): Gates | undefined {
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
+function withArgs(args: { name: string; value: string }[]): { extraArgs?: { name: string; value: string }[] } {
+  return args.length > 0 ? { extraArgs: args } : {};
+}
+
 /** `--feature-gates=A=true,B=false` for a control-plane component's extraArgs. */
 function gateArg(gates: Gates | undefined): { name: string; value: string }[] {
   if (!gates) return [];
@@ -231,7 +235,7 @@ export function clusterConfiguration(c: Cluster, ig: InstanceGroup, facts: Pick<
     networking: { podSubnet: spec.podCIDR, serviceSubnet: serviceRange(c), dnsDomain: DNS_DOMAIN },
     apiServer: { certSANs: apiServerCertSANs(c, facts), extraArgs: apiArgs },
     controllerManager: { extraArgs: [{ name: 'cloud-provider', value: 'external' }, ...gateArg(componentGates(c, 'kubeControllerManager'))] },
-    scheduler: { extraArgs: gateArg(componentGates(c, 'kubeScheduler')) },
+    scheduler: { ...withArgs(gateArg(componentGates(c, 'kubeScheduler'))) },
     etcd: {
       local: {
         dataDir: ETCD_DATA_DIR,
@@ -345,7 +349,8 @@ export function kubeProxyConfiguration(c: Cluster): KubeadmDocument | undefined 
 
 /** Documents as kubeadm reads them: YAML, `---` between documents. Deterministic. */
 export function renderDocuments(docs: readonly KubeadmDocument[]): string {
-  return docs.map((d) => stringify(d, { lineWidth: 0 })).join('---\n');
+  // No anchors/aliases (`&a1`/`*a1`) for values used twice: plain YAML for every reader.
+  return docs.map((d) => stringify(d, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
 }
 
 export interface BootstrapFile {

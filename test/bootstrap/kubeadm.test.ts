@@ -254,5 +254,6 @@ describe('kube-proxy, feature gates and bad input', () => {
     expect(file(cluster, igs[0]!, 'kubeadm-init.yaml')).toBe(text);
     expect(parseAllDocuments(text).map((d) => (d.toJS() as { apiVersion: string }).apiVersion)).toEqual(['kubeadm.k8s.io/v1beta4', 'kubeadm.k8s.io/v1beta4', 'kubelet.config.k8s.io/v1beta1']);
     expect(text).not.toContain('null');
+    expect(text).not.toMatch(/[&*]a\d/); // no YAML anchors or aliases
   });
 });
