@@ -14,6 +14,7 @@
  * What each role gets is in docs/bootstrap.md.
  */
 import { createHash, X509Certificate } from 'node:crypto';
+import ipaddr from 'ipaddr.js';
 import { stringify } from 'yaml';
 import { KopsError } from '../diagnostics.js';
 import { parseCidr } from '../model/cidr.js';
@@ -74,10 +75,9 @@ export function kubernetesServiceIP(serviceClusterIPRange: string): string {
   const c = parseCidr(serviceClusterIPRange);
   if (!c) throw specError('spec.serviceClusterIPRange', `is ${JSON.stringify(serviceClusterIPRange)}, not a CIDR`);
   const n = c.start + 1n;
-  if (c.kind === 'ipv4') return [24n, 16n, 8n, 0n].map((s) => String((n >> s) & 255n)).join('.');
-  const groups: string[] = [];
-  for (let i = 7; i >= 0; i--) groups.push(((n >> BigInt(i * 16)) & 0xffffn).toString(16));
-  return groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::').replace(/^:::/, '::');
+  const width = c.kind === 'ipv4' ? 4 : 16;
+  const bytes = Array.from({ length: width }, (_, i) => Number((n >> BigInt((width - 1 - i) * 8)) & 255n));
+  return ipaddr.fromByteArray(bytes).toString(); // RFC 5952's compressed form for IPv6
 }
 
 function specError(field: string, what: string, hint = 'fix the spec with kops-ts edit cluster, then run kops-ts update cluster --yes'): KopsError {
@@ -370,7 +370,9 @@ export interface BootstrapFiles {
 
 /** `KEY='value'` lines a shell can source; values are single-quoted. */
 function envFile(vars: Readonly<Record<string, string>>): string {
-  return Object.entries(vars).map(([k, v]) => `${k}='${v.replace(/'/g, `'\\''`)}'`).join('\n') + '\n';
+  // Sourced by the user-data, which uses the variables: SC2034 (assigned, unused) does not apply.
+  const header = ['# kops-ts bootstrap settings, sourced by the user-data (docs/bootstrap.md)', '# shellcheck shell=sh disable=SC2034'];
+  return [...header, ...Object.entries(vars).map(([k, v]) => `${k}='${v.replace(/'/g, `'\\''`)}'`)].join('\n') + '\n';
 }
 
 /**

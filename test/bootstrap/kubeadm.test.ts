@@ -3,7 +3,7 @@
  * HA with 3 etcd members, private), read back from the rendered YAML as kubeadm would read it.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -73,6 +73,8 @@ describe('kubernetesServiceIP', () => {
     expect(kubernetesServiceIP('100.64.0.0/13')).toBe('100.64.0.1');
     expect(kubernetesServiceIP('10.96.0.0/12')).toBe('10.96.0.1');
     expect(kubernetesServiceIP('fd00:5e4f:ce::/108')).toBe('fd00:5e4f:ce::1');
+    expect(kubernetesServiceIP('fd00:0:1::/108')).toBe('fd00:0:1::1');
+    expect(() => kubernetesServiceIP('10.0.0.1/8')).toThrowError(/spec\.serviceClusterIPRange is "10\.0\.0\.1\/8", not a CIDR/);
   });
 });
 
@@ -146,6 +148,20 @@ describe('the minimal cluster (DNS none: the load balancer is the endpoint)', ()
     const join = docsOf(file(cluster, cp, 'kubeadm-join.yaml')).JoinConfiguration!;
     expect(join.controlPlane).toEqual({ localAPIEndpoint: { bindPort: 443 } });
     expect(JSON.stringify(join)).not.toContain('certificateKey');
+  });
+
+  it('the env file is sourced by a real shell with every value intact, a quote included', () => {
+    const odd = structuredClone(nodes);
+    odd.metadata.name = "it's-odd";
+    const env = bootstrapFiles(cluster, odd, FACTS, { EXTRA: 'a b $HOME `x`' })!.files.find((f) => f.name === 'bootstrap.env')!.content;
+    const dir = mkdtempSync(join(tmpdir(), 'bootstrap-env-'));
+    const path = join(dir, 'bootstrap.env');
+    writeFileSync(path, env);
+    const plain = join(dir, 'plain.env');
+    writeFileSync(plain, file(cluster, cp, 'bootstrap.env'));
+    execFileSync('shellcheck', [plain]); // throws on any finding
+    const out = execFileSync('sh', ['-c', `set -eu; . "$1"; printf '%s|%s|%s' "$KOPS_TS_INSTANCE_GROUP" "$EXTRA" "$API_ENDPOINT"`, 'sh', path]).toString();
+    expect(out).toBe(`it's-odd|a b $HOME \`x\`|${LB}:443`);
   });
 
   it('the env file says the versions, role, endpoint and the group that initialises', () => {
