@@ -27,6 +27,8 @@ import type { Lifecycle, Task } from '../tasks/types.js';
 import { KOPS_TS_VERSION } from '../version.js';
 import { awsPreflight, preflightError } from './aws/preflight.js';
 import { regionOfCluster } from './aws/regions.js';
+import { writeBootstrapAfterApply } from './bootstrap-config.js';
+import type { WriteBootstrapResult } from '../bootstrap/store.js';
 import { invalidSpec } from './create-cluster.js';
 import { InterruptedError, interruptedBeforeApply, interruptedDuringApply } from './interrupted.js';
 import { assertPlanForCluster, assertSavedPlanCurrent, type SavedPlanRef } from './saved-plan.js';
@@ -73,6 +75,8 @@ export interface UpdateClusterResult {
   readonly applied?: ApplyResult;
   /** True the first time a cluster is applied (no completed spec stored before). */
   readonly firstApply: boolean;
+  /** With `yes`: the node bootstrap files (igconfig/, addons/) written after the apply. */
+  readonly bootstrap?: WriteBootstrapResult;
 }
 
 interface Prepared {
@@ -204,9 +208,14 @@ async function update(o: UpdateClusterOptions, health: EndpointHealth): Promise<
       const errors = applied.diagnostics.filter((d) => d.severity === 'error');
       throw new KopsError('ApplyFailed', `${applied.failed.length} task(s) failed; re-run to finish (the next plan shows what is left)`, { diagnostics: errors });
     }
+    // After the apply: a cluster without DNS is reached by the load balancer's AWS-assigned name.
+    // With --instance-group(-roles), only the selected groups' files: the others' instances keep theirs.
+    const filtered = Boolean(o.instanceGroups?.length || o.instanceGroupRoles?.length);
+    const bootGroups = filtered ? selectGroups(current.completed.instanceGroups, o.instanceGroups, o.instanceGroupRoles) : current.completed.instanceGroups;
+    const boot = await writeBootstrapAfterApply(store, { cluster: current.completed.cluster, instanceGroups: bootGroups }, applied);
     await o.clientset.writeCompletedSpec(o.clusterName, current.completed.cluster);
     await o.clientset.writeKopsVersion(o.clusterName, KOPS_TS_VERSION);
-    return { ...base, plan: fresh.plan, applied };
+    return { ...base, warnings: [...base.warnings, ...boot.warnings], plan: fresh.plan, applied, ...(boot.result ? { bootstrap: boot.result } : {}) };
   });
 }
 

@@ -1,0 +1,108 @@
+/**
+ * The CNI addon of `spec.networking`, as a pinned description kept in the state store under
+ * `<cluster>/addons/<name>/<version>/addon.yaml`. The first control plane reads it, downloads the
+ * upstream artefact, checks its sha256 when one is pinned, and applies it (docs/bootstrap.md,
+ * "Addons"). kubeadm itself installs CoreDNS and (unless disabled) kube-proxy.
+ *
+ * Why a reference and not the manifest itself: cilium ships as a Helm chart whose manifest depends
+ * on the cluster (the API endpoint, kube-proxy replacement, IPAM), calico's manifest is about
+ * 7,000 lines; kops-ts cannot download either when `update` runs (it may run where there is no
+ * route to the internet), and generating a look-alike would be a fork nobody maintains. The
+ * version is pinned here, so an addon upgrade is a kops-ts change, apart from Kubernetes.
+ */
+import { stringify } from 'yaml';
+import { KopsError } from '../diagnostics.js';
+import type { Cluster } from '../model/api/types.js';
+import { controlPlaneHost, API_PORT, kubeProxyEnabled, type BootstrapFacts } from './kubeadm.js';
+
+export const ADDON_API_VERSION = 'addons.kops-ts.io/v1alpha1';
+
+export interface PinnedArtefact {
+  readonly version: string;
+  /** `helm-chart` (rendered with `helm template` and the values below) or `manifest` (applied as is). */
+  readonly format: 'helm-chart' | 'manifest';
+  readonly url: string;
+  /**
+   * sha256 of the artefact at `url`. Not pinned yet (see docs/bootstrap.md): kops-ts had no
+   * network to read it when these versions were chosen, and a made-up digest is worse than none.
+   */
+  readonly sha256?: string;
+}
+
+/** The versions kops-ts applies (kops's stable channel's lines for Kubernetes >= 1.32). */
+export const PINNED_CNI: Readonly<Record<'cilium' | 'calico', PinnedArtefact>> = {
+  cilium: { version: '1.17.4', format: 'helm-chart', url: 'https://helm.cilium.io/cilium-1.17.4.tgz' },
+  calico: { version: '3.29.3', format: 'manifest', url: 'https://raw.githubusercontent.com/projectcalico/calico/v3.29.3/manifests/calico.yaml' },
+};
+
+export interface AddonDescription {
+  readonly apiVersion: typeof ADDON_API_VERSION;
+  readonly kind: 'Addon';
+  readonly name: string;
+  readonly version: string;
+  readonly source: PinnedArtefact;
+  /** Helm values (cilium) or manifest settings (calico) derived from the spec. */
+  readonly values: Record<string, unknown>;
+}
+
+export interface AddonFile {
+  /** Relative to the store's root: `<cluster>/addons/<name>/<version>/addon.yaml`. */
+  readonly path: string;
+  readonly content: string;
+  readonly addon: AddonDescription;
+}
+
+/** The CNIs whose addon kops-ts applies; `cni` means the user brings one (nothing applied). */
+export type AppliedCni = 'cilium' | 'calico';
+
+/**
+ * Which CNI addon the spec asks for: cilium, calico, `undefined` for `cni` (bring your own).
+ * Any other networking option is refused with the field named (kops-ts does not apply it yet).
+ */
+export function cniOf(c: Cluster): AppliedCni | undefined {
+  const n = c.spec.networking ?? {};
+  const set = Object.keys(n).filter((k) => (n as Record<string, unknown>)[k] != null);
+  if (set.length !== 1) throw new KopsError('InvalidNetworking', `spec.networking sets ${set.length === 0 ? 'no' : set.join(', ')} networking option${set.length === 1 ? '' : 's'}; exactly one is needed`, { hint: 'set one of cilium: {}, calico: {} or cni: {} with kops-ts edit cluster', exitCode: 2 });
+  const name = set[0]!;
+  if (name === 'cilium' || name === 'calico') return name;
+  if (name === 'cni') return undefined;
+  throw new KopsError('UnsupportedNetworking', `spec.networking.${name}: kops-ts's node bootstrap applies cilium, calico or nothing (cni: bring your own), not ${name}`, {
+    hint: 'use cilium: {} or calico: {}, or cni: {} and install the network yourself once the control plane is up',
+    exitCode: 2,
+  });
+}
+
+function ciliumValues(c: Cluster, facts: Pick<BootstrapFacts, 'loadBalancerDnsName'>): Record<string, unknown> {
+  const opts = (c.spec.networking?.cilium ?? {}) as { ipam?: string; enableNodePort?: boolean };
+  const replace = !kubeProxyEnabled(c);
+  return {
+    // Without kube-proxy, cilium must reach the API by the endpoint, not by the service IP.
+    kubeProxyReplacement: replace,
+    ...(replace ? { k8sServiceHost: controlPlaneHost(c, facts), k8sServicePort: API_PORT } : {}),
+    ipam: { mode: opts.ipam === 'eni' ? 'eni' : opts.ipam ?? 'kubernetes' },
+    ...(opts.ipam === 'eni' ? { eni: { enabled: true }, routingMode: 'native' } : {}),
+    ...(opts.ipam === 'kubernetes' || opts.ipam === undefined ? { ipv4NativeRoutingCIDR: c.spec.podCIDR } : {}),
+    nodePort: { enabled: opts.enableNodePort !== false },
+  };
+}
+
+function calicoValues(c: Cluster): Record<string, unknown> {
+  const opts = (c.spec.networking?.calico ?? {}) as { bpfEnabled?: boolean };
+  return { CALICO_IPV4POOL_CIDR: c.spec.podCIDR, bpfEnabled: opts.bpfEnabled === true };
+}
+
+/** The pinned CNI addon of the cluster, or `undefined` with `cni` (bring your own). */
+export function cniAddon(c: Cluster, facts: Pick<BootstrapFacts, 'loadBalancerDnsName'>): AddonFile | undefined {
+  const cni = cniOf(c);
+  if (!cni) return undefined;
+  const source = PINNED_CNI[cni];
+  const addon: AddonDescription = {
+    apiVersion: ADDON_API_VERSION,
+    kind: 'Addon',
+    name: cni,
+    version: source.version,
+    source,
+    values: cni === 'cilium' ? ciliumValues(c, facts) : calicoValues(c),
+  };
+  return { path: `${c.metadata.name}/addons/${cni}/${source.version}/addon.yaml`, content: stringify(addon, { lineWidth: 0, aliasDuplicateObjects: false }), addon };
+}

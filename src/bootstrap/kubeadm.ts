@@ -1,0 +1,419 @@
+/**
+ * kubeadm configuration from the completed spec: pure functions, spec (+ instance group + facts
+ * known only at apply time) → kubeadm's objects → multi-document YAML.
+ *
+ * - `kubeadm.k8s.io/v1beta4` (kubeadm >= 1.31; kops-ts supports Kubernetes >= 1.32 only).
+ * - Stacked etcd (kubeadm's local etcd) with TLS everywhere: kubeadm issues each member's peer and
+ *   server certificates from the etcd CA the instance fetched from the state store.
+ * - Control planes that join bring the shared CA material from the state store (no
+ *   `--upload-certs`, whose secret expires after two hours); every joining instance discovers the
+ *   cluster with a bootstrap token pinned to the cluster CA's public-key hash.
+ * - `kubeProxy.enabled: false` (cilium's default) disables kube-proxy: `proxy.disabled` and the
+ *   init phase `addon/kube-proxy` skipped, and no KubeProxyConfiguration.
+ *
+ * What each role gets is in docs/bootstrap.md.
+ */
+import { createHash, X509Certificate } from 'node:crypto';
+import ipaddr from 'ipaddr.js';
+import { stringify } from 'yaml';
+import { KopsError } from '../diagnostics.js';
+import { parseCidr } from '../model/cidr.js';
+import { parseKubernetesVersion } from '../model/kubernetes-version.js';
+import { normalizeRole, type Cluster, type InstanceGroup } from '../model/api/types.js';
+
+export const KUBEADM_API_VERSION = 'kubeadm.k8s.io/v1beta4';
+export const KUBELET_API_VERSION = 'kubelet.config.k8s.io/v1beta1';
+export const KUBE_PROXY_API_VERSION = 'kubeproxy.config.k8s.io/v1alpha1';
+/** The API load balancer listens on 443 (kops's port); each API server binds 443 too. */
+export const API_PORT = 443;
+export const DNS_DOMAIN = 'cluster.local';
+export const CRI_SOCKET = 'unix:///run/containerd/containerd.sock';
+/** The etcd cluster kubeadm's stacked etcd runs: kops's `main`. */
+export const STACKED_ETCD_CLUSTER = 'main';
+/** Where the stacked etcd keeps its data (the user-data mounts the member's EBS volume here). */
+export const ETCD_DATA_DIR = '/var/lib/etcd';
+
+/** Facts known only when `update cluster` runs, not in the spec. */
+export interface BootstrapFacts {
+  /**
+   * The API load balancer's DNS name (AWS assigns it): the control-plane endpoint when the
+   * cluster publishes no DNS (`topology.dns.type: None`), and a SAN of the API server otherwise.
+   */
+  readonly loadBalancerDnsName?: string;
+  /** `<6>.<16>` lowercase alphanumerics, kubeadm's bootstrap token format. A secret. */
+  readonly bootstrapToken: string;
+  /** `sha256:<hex>` of each trusted cluster CA's public key (`caCertHash`). */
+  readonly caCertHashes: readonly string[];
+}
+
+export type BootstrapRole = 'control-plane' | 'node';
+
+/** The igconfig folder of a role (kops's layout: `igconfig/<control-plane|node>/<ig>/`). */
+export function bootstrapRole(ig: InstanceGroup): BootstrapRole | undefined {
+  const r = normalizeRole(ig.spec.role);
+  if (r === 'ControlPlane') return 'control-plane';
+  if (r === 'Node') return 'node';
+  return undefined; // bastions run no Kubernetes; APIServer groups are not built yet
+}
+
+const TOKEN = /^[a-z0-9]{6}\.[a-z0-9]{16}$/;
+const CA_HASH = /^sha256:[0-9a-f]{64}$/;
+
+/** `sha256:<hex>` of the certificate's DER SubjectPublicKeyInfo, as kubeadm's `--discovery-token-ca-cert-hash`. */
+export function caCertHash(pem: string): string {
+  const spki = new X509Certificate(pem).publicKey.export({ type: 'spki', format: 'der' });
+  return `sha256:${createHash('sha256').update(spki).digest('hex')}`;
+}
+
+/** `host:port`, with an IPv6 address bracketed. */
+function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** The first address of the service range: the `kubernetes` service's cluster IP. */
+export function kubernetesServiceIP(serviceClusterIPRange: string): string {
+  const c = parseCidr(serviceClusterIPRange);
+  if (!c) throw specError('spec.serviceClusterIPRange', `is ${JSON.stringify(serviceClusterIPRange)}, not a CIDR`);
+  const n = c.start + 1n;
+  const width = c.kind === 'ipv4' ? 4 : 16;
+  const bytes = Array.from({ length: width }, (_, i) => Number((n >> BigInt((width - 1 - i) * 8)) & 255n));
+  return ipaddr.fromByteArray(bytes).toString(); // RFC 5952's compressed form for IPv6
+}
+
+function specError(field: string, what: string, hint = 'fix the spec with kops-ts edit cluster, then run kops-ts update cluster --yes'): KopsError {
+  return new KopsError('InvalidBootstrapInput', `${field} ${what}`, { hint, exitCode: 2 });
+}
+
+function clusterName(c: Cluster): string {
+  return c.metadata.name;
+}
+
+/** The API's public DNS name, as the DNS model publishes it (None: there is none). */
+function publicName(c: Cluster): string | undefined {
+  if ((c.spec.topology?.dns?.type ?? 'None') === 'None') return undefined;
+  return c.spec.api?.publicName || c.spec.masterPublicName || `api.${clusterName(c)}`;
+}
+
+/**
+ * The host every kubelet and kubectl reaches the API by: the public DNS name when the cluster
+ * publishes DNS (an alias of the load balancer), else the load balancer's own DNS name.
+ */
+export function controlPlaneHost(c: Cluster, facts: Pick<BootstrapFacts, 'loadBalancerDnsName'>): string {
+  const name = publicName(c) ?? facts.loadBalancerDnsName;
+  if (!name) {
+    throw new KopsError('NoAPIEndpoint', `cluster ${clusterName(c)} publishes no DNS name and its API load balancer has no DNS name yet`, {
+      hint: 'the bootstrap configuration is written after the load balancer exists: run kops-ts update cluster --yes',
+    });
+  }
+  return name;
+}
+
+export function controlPlaneEndpoint(c: Cluster, facts: Pick<BootstrapFacts, 'loadBalancerDnsName'>): string {
+  return hostPort(controlPlaneHost(c, facts), API_PORT);
+}
+
+/**
+ * Every name and address the API is reached by, for the API server's serving certificate:
+ * the public name, the load balancer, kops's internal name, the in-cluster names and the
+ * service IP, and the loopback the control plane's own components use. Sorted, no duplicates.
+ */
+export function apiServerCertSANs(c: Cluster, facts: Pick<BootstrapFacts, 'loadBalancerDnsName'>): string[] {
+  const name = clusterName(c);
+  const sans = [
+    publicName(c),
+    facts.loadBalancerDnsName,
+    `api.internal.${name}`,
+    'kubernetes',
+    'kubernetes.default',
+    'kubernetes.default.svc',
+    `kubernetes.default.svc.${DNS_DOMAIN}`,
+    kubernetesServiceIP(serviceRange(c)),
+    'localhost',
+    '127.0.0.1',
+  ];
+  return [...new Set(sans.filter((s): s is string => Boolean(s)))].sort();
+}
+
+function serviceRange(c: Cluster): string {
+  const r = c.spec.serviceClusterIPRange;
+  if (!r) throw specError('spec.serviceClusterIPRange', 'is not set in the completed spec');
+  return r;
+}
+
+/** The stacked etcd's members of a control-plane group (kops's `etcdClusters[main].etcdMembers`). */
+export function etcdMembersOf(c: Cluster, igName: string): string[] {
+  const main = (c.spec.etcdClusters ?? []).find((e) => e.name === STACKED_ETCD_CLUSTER);
+  return (main?.etcdMembers ?? []).filter((m) => m.instanceGroup === igName).map((m) => m.name);
+}
+
+/** The stable name of an etcd member: kops's `etcd-<member>.internal.<cluster>`. */
+export function etcdMemberName(c: Cluster, member: string): string {
+  return `etcd-${member}.internal.${clusterName(c)}`;
+}
+
+/**
+ * The etcd server and peer SANs of a control-plane group's member (kubeadm adds the node's own
+ * hostname and IP, `localhost`, `127.0.0.1` and `::1`).
+ */
+export function etcdCertSANs(c: Cluster, igName: string): string[] {
+  return [...new Set(etcdMembersOf(c, igName).map((m) => etcdMemberName(c, m)))].sort();
+}
+
+/** The control-plane group that runs `kubeadm init` when no cluster exists yet: the first `main` member's. */
+export function initGroup(c: Cluster): string | undefined {
+  const main = (c.spec.etcdClusters ?? []).find((e) => e.name === STACKED_ETCD_CLUSTER);
+  const members = [...(main?.etcdMembers ?? [])].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return members[0]?.instanceGroup;
+}
+
+export function kubeProxyEnabled(c: Cluster): boolean {
+  const kp = (c.spec as { kubeProxy?: { enabled?: boolean } }).kubeProxy;
+  return kp?.enabled !== false;
+}
+
+type Gates = Record<string, boolean>;
+
+/** kops's feature gates are strings (`"true"`); kubeadm's component configs take booleans. */
+function featureGates(field: string, raw: unknown): Gates | undefined {
+  if (raw == null) return undefined;
+  const out: Gates = {};
+  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+    const s = String(v).toLowerCase();
+    if (s !== 'true' && s !== 'false') throw specError(`${field}.${k}`, `is ${JSON.stringify(v)}; a feature gate is "true" or "false"`);
+    out[k] = s === 'true';
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+function withArgs(args: { name: string; value: string }[]): { extraArgs?: { name: string; value: string }[] } {
+  return args.length > 0 ? { extraArgs: args } : {};
+}
+
+/** `--feature-gates=A=true,B=false` for a control-plane component's extraArgs. */
+function gateArg(gates: Gates | undefined): { name: string; value: string }[] {
+  if (!gates) return [];
+  return [{ name: 'feature-gates', value: Object.keys(gates).sort().map((k) => `${k}=${String(gates[k])}`).join(',') }];
+}
+
+function componentGates(c: Cluster, component: 'kubeAPIServer' | 'kubeControllerManager' | 'kubeScheduler' | 'kubeProxy' | 'kubelet'): Gates | undefined {
+  const o = (c.spec as Record<string, unknown>)[component] as { featureGates?: unknown } | undefined;
+  return featureGates(`spec.${component}.featureGates`, o?.featureGates);
+}
+
+function checkVersion(c: Cluster): string {
+  const v = parseKubernetesVersion(c.spec.kubernetesVersion);
+  if (!v) throw specError('spec.kubernetesVersion', `is ${JSON.stringify(c.spec.kubernetesVersion)}, not a Kubernetes version`);
+  if (v.major !== 1 || v.minor < 31) throw specError('spec.kubernetesVersion', `is ${v.version}; kubeadm's v1beta4 configuration needs Kubernetes 1.31 or later`);
+  return `v${v.version}`;
+}
+
+function checkFacts(facts: BootstrapFacts): void {
+  if (!TOKEN.test(facts.bootstrapToken)) throw new KopsError('InvalidBootstrapToken', 'the bootstrap token is not in kubeadm\'s format [a-z0-9]{6}.[a-z0-9]{16}', { hint: 'this is a bug in kops-ts; the token itself is not shown' });
+  if (facts.caCertHashes.length === 0) throw new KopsError('NoClusterCA', 'there is no cluster CA to pin the join discovery to', { hint: 'the kubernetes-ca keyset is created by kops-ts update cluster --yes; run it again' });
+  for (const h of facts.caCertHashes) if (!CA_HASH.test(h)) throw new KopsError('InvalidCACertHash', `CA certificate hash ${JSON.stringify(h)} is not sha256:<64 hex>`, { hint: 'this is a bug in kops-ts' });
+}
+
+export type KubeadmDocument = { apiVersion: string; kind: string } & Record<string, unknown>;
+
+/** The ClusterConfiguration for a control-plane group (its etcd member's SANs differ per group). */
+export function clusterConfiguration(c: Cluster, ig: InstanceGroup, facts: Pick<BootstrapFacts, 'loadBalancerDnsName'>): KubeadmDocument {
+  const spec = c.spec;
+  if (!spec.podCIDR) throw specError('spec.podCIDR', 'is not set in the completed spec');
+  const etcdSANs = etcdCertSANs(c, ig.metadata.name);
+  const apiArgs = [
+    { name: 'cloud-provider', value: 'external' },
+    { name: 'authorization-mode', value: spec.authorization?.alwaysAllow != null ? 'AlwaysAllow' : 'Node,RBAC' },
+    ...gateArg(componentGates(c, 'kubeAPIServer')),
+  ];
+  return {
+    apiVersion: KUBEADM_API_VERSION,
+    kind: 'ClusterConfiguration',
+    clusterName: clusterName(c),
+    kubernetesVersion: checkVersion(c),
+    controlPlaneEndpoint: controlPlaneEndpoint(c, facts),
+    certificatesDir: '/etc/kubernetes/pki',
+    networking: { podSubnet: spec.podCIDR, serviceSubnet: serviceRange(c), dnsDomain: DNS_DOMAIN },
+    apiServer: { certSANs: apiServerCertSANs(c, facts), extraArgs: apiArgs },
+    controllerManager: { extraArgs: [{ name: 'cloud-provider', value: 'external' }, ...gateArg(componentGates(c, 'kubeControllerManager'))] },
+    scheduler: { ...withArgs(gateArg(componentGates(c, 'kubeScheduler'))) },
+    etcd: {
+      local: {
+        dataDir: ETCD_DATA_DIR,
+        serverCertSANs: etcdSANs,
+        peerCertSANs: etcdSANs,
+        // TLS everywhere: clients and peers must present a certificate of the etcd CA.
+        extraArgs: [
+          { name: 'client-cert-auth', value: 'true' },
+          { name: 'peer-client-cert-auth', value: 'true' },
+        ],
+      },
+    },
+    proxy: { disabled: !kubeProxyEnabled(c) },
+  };
+}
+
+function nodeRegistration(c: Cluster, ig: InstanceGroup): Record<string, unknown> {
+  const taints = (ig.spec.taints ?? []).map(parseTaint(ig));
+  const labels = Object.entries(ig.spec.nodeLabels ?? {}).map(([k, v]) => `${k}=${v}`).sort();
+  return {
+    criSocket: CRI_SOCKET,
+    kubeletExtraArgs: [
+      { name: 'cloud-provider', value: 'external' },
+      ...(labels.length > 0 ? [{ name: 'node-labels', value: labels.join(',') }] : []),
+    ],
+    // Unset, kubeadm taints a control plane NoSchedule; a worker's are the group's own.
+    ...(bootstrapRole(ig) === 'node' || taints.length > 0 ? { taints } : {}),
+  };
+}
+
+/** kops's `key=value:Effect` or `key:Effect` taints. */
+function parseTaint(ig: InstanceGroup) {
+  return (t: string, i: number): Record<string, string> => {
+    const m = /^([^=:]+)(?:=([^:]*))?:(NoSchedule|PreferNoSchedule|NoExecute)$/.exec(t);
+    if (!m) throw specError(`instance group ${ig.metadata.name}: spec.taints[${i}]`, `is ${JSON.stringify(t)}; expected key=value:Effect or key:Effect (Effect: NoSchedule, PreferNoSchedule, NoExecute)`, `fix it with kops-ts edit instancegroup ${ig.metadata.name}`);
+    return { key: m[1]!, ...(m[2] !== undefined ? { value: m[2] } : {}), effect: m[3]! };
+  };
+}
+
+function discovery(c: Cluster, facts: BootstrapFacts): Record<string, unknown> {
+  return {
+    bootstrapToken: {
+      token: facts.bootstrapToken,
+      apiServerEndpoint: controlPlaneEndpoint(c, facts),
+      caCertHashes: [...facts.caCertHashes],
+    },
+  };
+}
+
+/** The first control plane's InitConfiguration: registers the workers' bootstrap token. */
+export function initConfiguration(c: Cluster, ig: InstanceGroup, facts: BootstrapFacts): KubeadmDocument {
+  checkFacts(facts);
+  return {
+    apiVersion: KUBEADM_API_VERSION,
+    kind: 'InitConfiguration',
+    bootstrapTokens: [
+      {
+        token: facts.bootstrapToken,
+        description: 'kops-ts: instances of the cluster join with this token (docs/bootstrap.md)',
+        // No expiry: instances join long after update ran; the token is rotated by replacing it
+        // in the store (docs/bootstrap.md, "The bootstrap token").
+        ttl: '0s',
+        usages: ['signing', 'authentication'],
+        groups: ['system:bootstrappers:kubeadm:default-node-token'],
+      },
+    ],
+    localAPIEndpoint: { bindPort: API_PORT },
+    nodeRegistration: nodeRegistration(c, ig),
+    ...(kubeProxyEnabled(c) ? {} : { skipPhases: ['addon/kube-proxy'] }),
+  };
+}
+
+/** `kubeadm join` for a control plane (with `controlPlane`) or a worker. */
+export function joinConfiguration(c: Cluster, ig: InstanceGroup, facts: BootstrapFacts): KubeadmDocument {
+  checkFacts(facts);
+  const controlPlane = bootstrapRole(ig) === 'control-plane';
+  return {
+    apiVersion: KUBEADM_API_VERSION,
+    kind: 'JoinConfiguration',
+    discovery: discovery(c, facts),
+    nodeRegistration: nodeRegistration(c, ig),
+    // No certificateKey: the CA material is fetched from the state store before joining.
+    ...(controlPlane ? { controlPlane: { localAPIEndpoint: { bindPort: API_PORT } } } : {}),
+  };
+}
+
+export function kubeletConfiguration(c: Cluster): KubeadmDocument {
+  const gates = componentGates(c, 'kubelet');
+  return {
+    apiVersion: KUBELET_API_VERSION,
+    kind: 'KubeletConfiguration',
+    cgroupDriver: 'systemd',
+    containerRuntimeEndpoint: CRI_SOCKET,
+    clusterDomain: DNS_DOMAIN,
+    authentication: { anonymous: { enabled: c.spec.kubelet?.anonymousAuth === true } },
+    ...(gates ? { featureGates: gates } : {}),
+  };
+}
+
+/** kube-proxy's configuration, or `undefined` when kube-proxy is disabled (cilium replaces it). */
+export function kubeProxyConfiguration(c: Cluster): KubeadmDocument | undefined {
+  if (!kubeProxyEnabled(c)) return undefined;
+  const gates = componentGates(c, 'kubeProxy');
+  return {
+    apiVersion: KUBE_PROXY_API_VERSION,
+    kind: 'KubeProxyConfiguration',
+    clusterCIDR: c.spec.podCIDR,
+    ...(gates ? { featureGates: gates } : {}),
+  };
+}
+
+/** Documents as kubeadm reads them: YAML, `---` between documents. Deterministic. */
+export function renderDocuments(docs: readonly KubeadmDocument[]): string {
+  // No anchors/aliases (`&a1`/`*a1`) for values used twice: plain YAML for every reader.
+  return docs.map((d) => stringify(d, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
+}
+
+export interface BootstrapFile {
+  /** The file's name in `<cluster>/igconfig/<role>/<ig>/`. */
+  readonly name: string;
+  readonly content: string;
+  /** Holds a credential (the bootstrap token): stored like a secret, never printed. */
+  readonly secret: boolean;
+}
+
+export interface BootstrapFiles {
+  readonly role: BootstrapRole;
+  /** `<cluster>/igconfig/<role>/<ig>/`, relative to the store's root. */
+  readonly folder: string;
+  readonly files: readonly BootstrapFile[];
+}
+
+/** `KEY='value'` lines a shell can source; values are single-quoted. */
+function envFile(vars: Readonly<Record<string, string>>): string {
+  // Sourced by the user-data, which uses the variables: SC2034 (assigned, unused) does not apply.
+  const header = ['# kops-ts bootstrap settings, sourced by the user-data (docs/bootstrap.md)', '# shellcheck shell=sh disable=SC2034'];
+  return [...header, ...Object.entries(vars).map(([k, v]) => `${k}='${v.replace(/'/g, `'\\''`)}'`)].join('\n') + '\n';
+}
+
+/**
+ * What an instance group's instances fetch at boot, under `<cluster>/igconfig/<role>/<ig>/`:
+ * - every role: `kubeadm-join.yaml` (JoinConfiguration) and `bootstrap.env` (versions, role,
+ *   the endpoint, which group initialises);
+ * - control planes also `kubeadm-init.yaml` (ClusterConfiguration, InitConfiguration,
+ *   KubeletConfiguration, and KubeProxyConfiguration unless kube-proxy is disabled), used only by
+ *   the init group when no cluster answers yet (docs/bootstrap.md).
+ * Bastions (and APIServer groups, not built yet) get nothing: `undefined`.
+ */
+export function bootstrapFiles(c: Cluster, ig: InstanceGroup, facts: BootstrapFacts, extraEnv: Readonly<Record<string, string>> = {}): BootstrapFiles | undefined {
+  const role = bootstrapRole(ig);
+  if (!role) return undefined;
+  const name = ig.metadata.name;
+  const version = checkVersion(c);
+  const v = parseKubernetesVersion(version)!;
+  const files: BootstrapFile[] = [];
+  if (role === 'control-plane') {
+    if (etcdMembersOf(c, name).length === 0) {
+      throw specError(`spec.etcdClusters[${STACKED_ETCD_CLUSTER}].etcdMembers`, `has no member in control-plane group ${name}`, 'each control-plane group runs one etcd member: add it with kops-ts edit cluster');
+    }
+    const docs = [clusterConfiguration(c, ig, facts), initConfiguration(c, ig, facts), kubeletConfiguration(c)];
+    const proxy = kubeProxyConfiguration(c);
+    if (proxy) docs.push(proxy);
+    files.push({ name: 'kubeadm-init.yaml', content: renderDocuments(docs), secret: true });
+  }
+  files.push({ name: 'kubeadm-join.yaml', content: renderDocuments([joinConfiguration(c, ig, facts)]), secret: true });
+  const env: Record<string, string> = {
+    KOPS_TS_CLUSTER: clusterName(c),
+    KOPS_TS_INSTANCE_GROUP: name,
+    KOPS_TS_ROLE: role,
+    KUBERNETES_VERSION: v.version,
+    KUBERNETES_MINOR: `${v.major}.${v.minor}`,
+    API_ENDPOINT: controlPlaneEndpoint(c, facts),
+    KUBE_PROXY: kubeProxyEnabled(c) ? 'enabled' : 'disabled',
+  };
+  if (role === 'control-plane') {
+    env.KOPS_TS_INIT_GROUP = initGroup(c) ?? '';
+    env.ETCD_MEMBERS = etcdMembersOf(c, name).join(',');
+  }
+  files.push({ name: 'bootstrap.env', content: envFile({ ...env, ...extraEnv }), secret: false });
+  return { role, folder: `${clusterName(c)}/igconfig/${role}/${name}/`, files };
+}

@@ -1,0 +1,153 @@
+/**
+ * Writing the bootstrap configuration to the state store: each instance group's igconfig files,
+ * the CNI addon's description, and the cluster's bootstrap token (created once).
+ *
+ * Writes are conditional (create with `ifAbsent`, replace with the version read) and skipped when
+ * the content is already there, so a second `update` writes nothing and two writers never
+ * overwrite each other silently.
+ */
+import { randomInt } from 'node:crypto';
+import { parse } from 'yaml';
+import { KopsError } from '../diagnostics.js';
+import type { Cluster, InstanceGroup } from '../model/api/types.js';
+import type { StateStore } from '../statestore/types.js';
+import { cniAddon, cniOf } from './addons.js';
+import { bootstrapFiles, caCertHash, type BootstrapFacts } from './kubeadm.js';
+
+/** The secret holding the cluster's bootstrap token, in kops's secret shape (`{"Data": base64}`). */
+export const BOOTSTRAP_TOKEN_SECRET = 'kubeadm-bootstrap-token';
+/** The keyset of the cluster CA (issue #9's contract: kops's name and layout). */
+export const CLUSTER_CA_KEYSET = 'kubernetes-ca';
+
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+
+/** A fresh token in kubeadm's format, from the system's CSPRNG. */
+export function newBootstrapToken(): string {
+  const pick = (n: number) => Array.from({ length: n }, () => ALPHABET[randomInt(ALPHABET.length)]).join('');
+  return `${pick(6)}.${pick(16)}`;
+}
+
+/** The cluster's bootstrap token: read, or created once (a concurrent creator's token wins). */
+export async function ensureBootstrapToken(store: StateStore, cluster: string): Promise<string> {
+  const path = `${cluster}/secrets/${BOOTSTRAP_TOKEN_SECRET}`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const found = await store.read(path);
+    if (found) return decodeSecret(path, found.data);
+    try {
+      const token = newBootstrapToken();
+      await store.write(path, JSON.stringify({ Data: Buffer.from(token).toString('base64') }), { ifAbsent: true });
+      return token;
+    } catch (e) {
+      if (!KopsError.is(e, 'StateConflict')) throw e;
+    }
+  }
+  throw new KopsError('StateConflict', `${path} changed while it was being created`, { hint: 're-run kops-ts update cluster --yes' });
+}
+
+function decodeSecret(path: string, data: Uint8Array): string {
+  let token: string | undefined;
+  try {
+    const doc = JSON.parse(Buffer.from(data).toString('utf8')) as { Data?: unknown };
+    if (typeof doc.Data === 'string') token = Buffer.from(doc.Data, 'base64').toString('utf8');
+  } catch {
+    token = undefined;
+  }
+  if (!token || !/^[a-z0-9]{6}\.[a-z0-9]{16}$/.test(token)) {
+    // The content is a secret: say what is wrong, never what is there.
+    throw new KopsError('InvalidSecret', `${path} is not a kubeadm bootstrap token in kops's secret shape ({"Data": base64 of [a-z0-9]{6}.[a-z0-9]{16}})`, {
+      hint: `delete it from the state store so that kops-ts update cluster --yes creates a new one (instances not yet joined then need a rolling update)`,
+    });
+  }
+  return token;
+}
+
+/**
+ * The certificates of the cluster CA's keyset that are still trusted (no `distrustTimestamp`),
+ * read from `<cluster>/pki/private/kubernetes-ca/keyset.yaml` (kops's Keyset: `spec.keys[]` with
+ * `publicMaterial`, base64 of the PEM as kops's `[]byte` is written, or the PEM itself).
+ * Empty when the keyset does not exist yet. Only public material is read.
+ */
+export async function readClusterCACertificates(store: StateStore, cluster: string): Promise<string[]> {
+  const path = `${cluster}/pki/private/${CLUSTER_CA_KEYSET}/keyset.yaml`;
+  const found = await store.read(path);
+  if (!found) return [];
+  let doc: unknown;
+  try {
+    doc = parse(Buffer.from(found.data).toString('utf8'));
+  } catch {
+    doc = undefined;
+  }
+  const keys = (doc as { spec?: { keys?: unknown } } | undefined)?.spec?.keys;
+  if (!Array.isArray(keys)) {
+    throw new KopsError('InvalidKeyset', `${path} is not a kops Keyset (spec.keys is missing)`, { hint: 'restore it from the state store\'s backup or versioning' });
+  }
+  const pems: string[] = [];
+  for (const [i, k] of keys.entries()) {
+    const item = k as { publicMaterial?: unknown; distrustTimestamp?: unknown };
+    if (item.distrustTimestamp != null) continue;
+    if (typeof item.publicMaterial !== 'string') throw new KopsError('InvalidKeyset', `${path}: spec.keys[${i}].publicMaterial is missing`, { hint: 'restore it from the state store\'s backup or versioning' });
+    const raw = item.publicMaterial.trimStart().startsWith('-----BEGIN') ? item.publicMaterial : Buffer.from(item.publicMaterial, 'base64').toString('utf8');
+    pems.push(raw);
+  }
+  return pems;
+}
+
+export interface WriteBootstrapOptions {
+  readonly store: StateStore;
+  /** The completed cluster and every instance group. */
+  readonly cluster: Cluster;
+  readonly instanceGroups: readonly InstanceGroup[];
+  /** The API load balancer's DNS name, from the apply (`NetworkLoadBalancer/api.<cluster>`). */
+  readonly loadBalancerDnsName?: string;
+  /** The trusted cluster CA certificates (PEM); read from the store when not given. */
+  readonly caCertificates?: readonly string[];
+}
+
+export interface WriteBootstrapResult {
+  /** Paths written (new or changed content). */
+  readonly written: readonly string[];
+  /** Paths already up to date. */
+  readonly unchanged: readonly string[];
+  /** Why some files were not written (e.g. no cluster CA yet): no secrets in these. */
+  readonly skipped: readonly string[];
+}
+
+/**
+ * Writes every instance group's igconfig files and the CNI addon. Without a cluster CA (the PKI is
+ * created elsewhere in `update`), join configurations cannot pin discovery: nothing is written and
+ * `skipped` says why, since unpinned discovery would let anyone on the path impersonate the API.
+ */
+export async function writeBootstrapConfig(o: WriteBootstrapOptions): Promise<WriteBootstrapResult> {
+  const name = o.cluster.metadata.name;
+  const cas = o.caCertificates ?? (await readClusterCACertificates(o.store, name));
+  if (cas.length === 0) {
+    return { written: [], unchanged: [], skipped: [`igconfig/ and addons/ of ${name}: the ${CLUSTER_CA_KEYSET} keyset does not exist yet, so join discovery cannot be pinned to the cluster CA`] };
+  }
+  cniOf(o.cluster); // a spec the bootstrap cannot serve is refused before the token is created
+  const facts: BootstrapFacts = {
+    ...(o.loadBalancerDnsName ? { loadBalancerDnsName: o.loadBalancerDnsName } : {}),
+    bootstrapToken: await ensureBootstrapToken(o.store, name),
+    caCertHashes: cas.map(caCertHash),
+  };
+  const out: { path: string; content: string }[] = [];
+  const addon = cniAddon(o.cluster, facts);
+  const addonEnv: Record<string, string> = addon ? { CNI: addon.addon.name, CNI_ADDON: addon.path.slice(name.length + 1) } : { CNI: 'none' };
+  for (const ig of [...o.instanceGroups].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))) {
+    const files = bootstrapFiles(o.cluster, ig, facts, addonEnv);
+    if (!files) continue;
+    for (const f of files.files) out.push({ path: files.folder + f.name, content: f.content });
+  }
+  if (addon) out.push({ path: addon.path, content: addon.content });
+  const written: string[] = [];
+  const unchanged: string[] = [];
+  for (const f of out) {
+    const existing = await o.store.read(f.path);
+    if (existing && Buffer.from(existing.data).toString('utf8') === f.content) {
+      unchanged.push(f.path);
+      continue;
+    }
+    await o.store.write(f.path, f.content, existing ? { ifVersion: existing.version } : { ifAbsent: true });
+    written.push(f.path);
+  }
+  return { written, unchanged, skipped: [] };
+}

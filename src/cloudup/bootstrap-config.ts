@@ -1,0 +1,42 @@
+/**
+ * `update cluster --yes`'s hook that writes the node bootstrap configuration (igconfig/, addons/)
+ * after a successful apply, still under the cluster lock.
+ *
+ * Why after the apply: the control-plane endpoint of a cluster without DNS is the API load
+ * balancer's DNS name, which AWS assigns when the load balancer is created. Instances launched
+ * during the apply wait for their files (the user-data retries the fetch), which arrive seconds
+ * after the apply ends; under the lock, so no other `update` writes them at the same time.
+ */
+import { KopsError, warning, type Diagnostic } from '../diagnostics.js';
+import type { Cluster, InstanceGroup } from '../model/api/types.js';
+import type { StateStore } from '../statestore/types.js';
+import type { ApplyResult } from '../tasks/apply.js';
+import { taskKey } from '../tasks/types.js';
+import { writeBootstrapConfig, type WriteBootstrapResult } from '../bootstrap/store.js';
+
+/** Problems of the spec that stop the bootstrap configuration but not the infrastructure. */
+const SPEC_PROBLEMS = new Set(['InvalidBootstrapInput', 'UnsupportedNetworking', 'InvalidNetworking', 'NoAPIEndpoint']);
+
+/** The API load balancer's DNS name after the apply (`NetworkLoadBalancer/api.<cluster>`). */
+export function apiLoadBalancerDnsName(cluster: string, applied: Pick<ApplyResult, 'actuals'>): string | undefined {
+  const lb = applied.actuals.get(taskKey('NetworkLoadBalancer', `api.${cluster}`)) as { dnsName?: unknown } | undefined;
+  return typeof lb?.dnsName === 'string' && lb.dnsName !== '' ? lb.dnsName : undefined;
+}
+
+export async function writeBootstrapAfterApply(
+  store: StateStore,
+  completed: { cluster: Cluster; instanceGroups: readonly InstanceGroup[] },
+  applied: Pick<ApplyResult, 'actuals'>,
+): Promise<{ result?: WriteBootstrapResult; warnings: Diagnostic[] }> {
+  const name = completed.cluster.metadata.name;
+  const dnsName = apiLoadBalancerDnsName(name, applied);
+  try {
+    const result = await writeBootstrapConfig({ store, cluster: completed.cluster, instanceGroups: completed.instanceGroups, ...(dnsName ? { loadBalancerDnsName: dnsName } : {}) });
+    return { result, warnings: result.skipped.map((s) => warning('BootstrapConfigNotWritten', `node bootstrap configuration not written: ${s}`)) };
+  } catch (e) {
+    if (!KopsError.is(e) || !SPEC_PROBLEMS.has(e.code)) throw e;
+    const hint = e.diagnostics[0]?.hint;
+    const w = warning('BootstrapConfigNotWritten', `node bootstrap configuration not written: ${e.message}`, hint ? { hint } : {});
+    return { warnings: [w] };
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Golden kubeadm files: what a control plane and a worker of the minimal and HA reference clusters
+ * fetch, for fixed facts (load balancer name, token, CA hash), compared with the files under
+ * test/bootstrap/golden/. A change to the configuration shows up as a reviewable diff;
+ * `UPDATE_GOLDEN=1` rewrites them.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { newCluster, type NewClusterOptions } from '../../src/cloudup/new-cluster.js';
+import { completeCluster } from '../../src/model/completion.js';
+import { bootstrapFiles, type BootstrapFacts } from '../../src/bootstrap/kubeadm.js';
+
+const GOLDEN = new URL('./golden/', import.meta.url);
+const UPDATE = process.env.UPDATE_GOLDEN === '1';
+
+const FACTS: BootstrapFacts = {
+  loadBalancerDnsName: 'api-golden-0123456789abcdef.elb.us-east-1.amazonaws.com',
+  bootstrapToken: 'golden.0123456789abcdef',
+  caCertHashes: [`sha256:${'ab'.repeat(32)}`],
+};
+
+const REFERENCE: Readonly<Record<string, { opts: NewClusterOptions; groups: string[] }>> = {
+  minimal: { opts: { name: 'minimal.example.com', zones: ['us-east-1a'] }, groups: ['control-plane-us-east-1a', 'nodes-us-east-1a'] },
+  ha: {
+    opts: { name: 'ha.example.com', zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'], controlPlaneZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'] },
+    groups: ['control-plane-us-east-1a', 'control-plane-us-east-1b', 'nodes-us-east-1a'],
+  },
+};
+
+function compareGolden(file: string, actual: string): void {
+  const url = new URL(file, GOLDEN);
+  if (UPDATE || !existsSync(url)) {
+    if (!UPDATE) throw new Error(`golden file ${url.pathname} is missing: run with UPDATE_GOLDEN=1 to write it`);
+    mkdirSync(GOLDEN, { recursive: true });
+    writeFileSync(url, actual);
+    return;
+  }
+  expect(actual, `${file} differs; if the change is intended, run with UPDATE_GOLDEN=1 and review the diff`).toBe(readFileSync(url, 'utf8'));
+}
+
+describe('golden kubeadm files', () => {
+  for (const [name, ref] of Object.entries(REFERENCE)) {
+    it(`match for the ${name} cluster's control planes and workers`, () => {
+      const built = newCluster(ref.opts);
+      const { cluster, instanceGroups } = completeCluster(built.cluster, built.instanceGroups);
+      for (const g of ref.groups) {
+        const ig = instanceGroups.find((x) => x.metadata.name === g)!;
+        for (const f of bootstrapFiles(cluster, ig, FACTS)!.files) compareGolden(`${name}.${g}.${f.name}`, f.content);
+      }
+    });
+  }
+});

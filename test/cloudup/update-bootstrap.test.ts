@@ -1,0 +1,117 @@
+/**
+ * `update cluster --yes` writes the node bootstrap configuration (igconfig/, addons/) after the
+ * apply, against the emulator: the endpoint is the load balancer AWS created, a second update
+ * writes nothing, and without a cluster CA nothing is written and a warning says why.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseAllDocuments, stringify } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { caCertHash } from '../../src/bootstrap/kubeadm.js';
+import { writeBootstrapAfterApply } from '../../src/cloudup/bootstrap-config.js';
+import { updateCluster } from '../../src/cloudup/update-cluster.js';
+import { newCluster } from '../../src/cloudup/new-cluster.js';
+import { completeCluster } from '../../src/model/completion.js';
+import { openStateStore } from '../../src/statestore/open.js';
+import { setupCluster, type E2ECluster } from './update-helpers.js';
+
+function opensslCAPem(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'update-ca-'));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'ca.key'), '-out', join(dir, 'ca.crt'), '-days', '1', '-subj', '/CN=kubernetes-ca'], { stdio: 'pipe' });
+  return readFileSync(join(dir, 'ca.crt'), 'utf8');
+}
+
+/** The kubernetes-ca keyset as kops stores it (publicMaterial: base64 of the PEM); the private key is not needed here. */
+async function storeCA(c: E2ECluster, pem: string): Promise<void> {
+  const keyset = { apiVersion: 'kops.k8s.io/v1alpha2', kind: 'Keyset', metadata: { name: 'kubernetes-ca' }, spec: { type: 'Keypair', primaryID: '1', keys: [{ id: '1', publicMaterial: Buffer.from(pem).toString('base64') }] } };
+  await c.cs.store.write(`${c.name}/pki/private/kubernetes-ca/keyset.yaml`, stringify(keyset));
+}
+
+async function text(c: E2ECluster, path: string): Promise<string> {
+  const o = await c.cs.store.read(path);
+  expect(o, path).toBeDefined();
+  return Buffer.from(o!.data).toString('utf8');
+}
+
+describe('update cluster --yes writes the bootstrap configuration', () => {
+  it('writes each group\'s kubeadm files with the load balancer as endpoint and the cilium addon, then nothing on a second run', async () => {
+    const c = await setupCluster({ name: 'boot.example.com', zones: ['us-east-1a'] });
+    const pem = opensslCAPem();
+    await storeCA(c, pem);
+    const first = await c.update(true);
+    expect(first.applied?.ok).toBe(true);
+    expect(first.warnings.filter((w) => w.code === 'BootstrapConfigNotWritten')).toEqual([]);
+    const cp = 'boot.example.com/igconfig/control-plane/control-plane-us-east-1a/';
+    const nodes = 'boot.example.com/igconfig/node/nodes-us-east-1a/';
+    expect([...(first.bootstrap?.written ?? [])].sort()).toEqual([
+      'boot.example.com/addons/cilium/1.17.4/addon.yaml',
+      `${cp}bootstrap.env`,
+      `${cp}kubeadm-init.yaml`,
+      `${cp}kubeadm-join.yaml`,
+      `${nodes}bootstrap.env`,
+      `${nodes}kubeadm-join.yaml`,
+    ]);
+    const lbs = await c.aws.clients.elbv2.send(new DescribeLoadBalancersCommand({}));
+    const dns = lbs.LoadBalancers?.find((l) => l.LoadBalancerName?.startsWith('api-boot'))?.DNSName;
+    expect(dns).toBeTruthy();
+    const docs = parseAllDocuments(await text(c, `${cp}kubeadm-init.yaml`)).map((d) => d.toJS() as Record<string, unknown>);
+    const cc = docs.find((d) => d.kind === 'ClusterConfiguration')!;
+    expect(cc.controlPlaneEndpoint).toBe(`${dns}:443`);
+    expect((cc.apiServer as { certSANs: string[] }).certSANs).toContain(dns);
+    const join = parseAllDocuments(await text(c, `${nodes}kubeadm-join.yaml`))[0]!.toJS() as { discovery: { bootstrapToken: { token: string; caCertHashes: string[] } } };
+    expect(join.discovery.bootstrapToken.caCertHashes).toEqual([caCertHash(pem)]);
+    // The same token the control plane registers, kept in the store's secrets.
+    const init = docs.find((d) => d.kind === 'InitConfiguration') as { bootstrapTokens: { token: string }[] };
+    expect(init.bootstrapTokens[0]!.token).toBe(join.discovery.bootstrapToken.token);
+    const secret = JSON.parse(await text(c, 'boot.example.com/secrets/kubeadm-bootstrap-token')) as { Data: string };
+    expect(Buffer.from(secret.Data, 'base64').toString()).toBe(join.discovery.bootstrapToken.token);
+    // The token is never in what update returns (warnings, results) nor in the env file.
+    expect(JSON.stringify({ w: first.warnings, b: first.bootstrap })).not.toContain(join.discovery.bootstrapToken.token);
+    expect(await text(c, `${nodes}bootstrap.env`)).toContain(`CNI_ADDON='addons/cilium/1.17.4/addon.yaml'`);
+
+    const second = await c.update(true);
+    expect(second.bootstrap?.written).toEqual([]);
+    expect(second.bootstrap?.unchanged.length).toBe(6);
+  });
+
+  it('without the cluster CA writes no bootstrap file and warns, and the apply still completes', async () => {
+    const c = await setupCluster({ name: 'noca.example.com', zones: ['us-east-1a'] });
+    const r = await c.update(true);
+    expect(r.applied?.ok).toBe(true);
+    const w = r.warnings.filter((x) => x.code === 'BootstrapConfigNotWritten');
+    expect(w.map((x) => x.summary)).toEqual(['node bootstrap configuration not written: igconfig/ and addons/ of noca.example.com: the kubernetes-ca keyset does not exist yet, so join discovery cannot be pinned to the cluster CA']);
+    expect(await c.cs.store.list('noca.example.com/igconfig/')).toEqual([]);
+    expect(await c.cs.readCompletedSpec('noca.example.com')).toBeDefined();
+  });
+
+  it('with --instance-group writes only the selected groups\' files', async () => {
+    const c = await setupCluster({ name: 'sel.example.com', zones: ['us-east-1a'] });
+    await storeCA(c, opensslCAPem());
+    const { region: _r, ...awsOpts } = c.aws.options;
+    const r = await updateCluster({ clientset: c.cs, clusterName: c.name, aws: awsOpts, yes: true, instanceGroups: ['nodes-us-east-1a'] });
+    expect(r.applied?.ok).toBe(true);
+    expect(await c.cs.store.list('sel.example.com/igconfig/')).toEqual([
+      'sel.example.com/igconfig/node/nodes-us-east-1a/bootstrap.env',
+      'sel.example.com/igconfig/node/nodes-us-east-1a/kubeadm-join.yaml',
+    ]);
+  });
+});
+
+describe('the bootstrap hook on a spec it cannot serve', () => {
+  it('turns an unsupported CNI into a warning naming the field, and writes nothing', async () => {
+    const built = newCluster({ name: 'flannel.example.com', zones: ['us-east-1a'], networking: 'flannel' });
+    const completed = completeCluster(built.cluster, built.instanceGroups);
+    const store = openStateStore('memory://hook-flannel');
+    const pem = opensslCAPem();
+    const actuals = new Map<string, unknown>([['NetworkLoadBalancer/api.flannel.example.com', { dnsName: 'api-flannel.elb.amazonaws.com' }]]);
+    await store.write('flannel.example.com/pki/private/kubernetes-ca/keyset.yaml', stringify({ kind: 'Keyset', spec: { keys: [{ id: '1', publicMaterial: pem }] } }));
+    const r = await writeBootstrapAfterApply(store, completed, { actuals });
+    expect(r.result).toBeUndefined();
+    expect(r.warnings.map((w) => w.summary)).toEqual([expect.stringContaining('spec.networking.flannel: kops-ts\'s node bootstrap applies cilium, calico or nothing')]);
+    expect(await store.list('flannel.example.com/igconfig/')).toEqual([]);
+    expect(await store.list('flannel.example.com/secrets/')).toEqual([]);
+  });
+});
