@@ -183,7 +183,8 @@ export class S3StateStore implements StateStore {
       return unreachableError(this.url, `bucket "${this.bucket}" does not exist`, `create it (aws s3 mb s3://${this.bucket}) or fix --state / KOPS_STATE_STORE`, e);
     }
     if (name === 'AccessDenied' || name === 'Forbidden' || name === 'InvalidAccessKeyId' || name === 'SignatureDoesNotMatch' || status === 403) {
-      return unreachableError(this.url, `${where}: access denied (${name ?? status})`, `check your AWS credentials and that they may read and write s3://${this.bucket}`, e);
+      const kms = typeof this.encryption === 'object' ? `, and use the KMS key ${this.encryption.kmsKeyId} (kms:GenerateDataKey, kms:Decrypt)` : '';
+      return unreachableError(this.url, `${where}: access denied (${name ?? status})`, `check your AWS credentials and that they may read and write s3://${this.bucket}${kms}`, e);
     }
     if (name === 'PermanentRedirect' || name === 'AuthorizationHeaderMalformed' || status === 301) {
       const region = err.$response?.headers?.['x-amz-bucket-region'];
