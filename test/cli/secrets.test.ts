@@ -4,7 +4,8 @@
  */
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Command } from 'commander';
@@ -34,7 +35,8 @@ async function seeded(): Promise<Seeded> {
   const s = tempStore();
   expect((await cli(['create', 'cluster', '--name', NAME, '--zones', 'us-east-1a', '--ssh-public-key', KEY, '--state', s.url])).code).toBe(0);
   const keyB64 = randomBytes(32).toString('base64');
-  const keyFile = join(s.dir, '..', `key-${randomBytes(4).toString('hex')}`);
+  const files = mkdtempSync(join(tmpdir(), 'kops-ts-secret-files-'));
+  const keyFile = join(files, 'secret.key');
   writeFileSync(keyFile, `${keyB64}\n`, { mode: 0o600 });
   const store = openStateStore(s.url, { secretKey: new Uint8Array(Buffer.from(keyB64, 'base64')) });
   const made = await ensureClusterSecrets(store, NAME, { encryptionConfig: true });
@@ -50,9 +52,9 @@ async function seeded(): Promise<Seeded> {
   // The values this test wrote must not be redacted merely because this process registered them.
   clearSecretValues();
   // The private key as a file a user might pass by mistake (instead of a manifest or a .pub file).
-  writeFileSync(join(s.dir, '..', `${NAME}.pem`), pem, { mode: 0o600 });
+  writeFileSync(join(files, 'ca.key'), pem, { mode: 0o600 });
   const pemBody = pem.split('\n')[2]!;
-  return { ...s, keyB64, keyFile, pemFile: join(s.dir, '..', `${NAME}.pem`), secrets: [token.split('.')[1]!, aescbc, 'dXNlcjpodW50ZXIy', pemBody, pemB64.slice(40, 80), keyB64] };
+  return { ...s, keyB64, keyFile, pemFile: join(files, 'ca.key'), secrets: [token.split('.')[1]!, aescbc, 'dXNlcjpodW50ZXIy', pemBody, pemB64.slice(40, 80), keyB64] };
 }
 
 function expectNoSecret(out: string, seed: Seeded, what: string): void {
