@@ -12,7 +12,8 @@ import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { clearSecretValues, ensureClusterSecrets, writeSecret } from '../../src/secrets/index.js';
 import { openStateStore } from '../../src/statestore/index.js';
-import { awsEndpoint } from '../helpers/aws.js';
+import { CreateBucketCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { awsEndpoint, testAws, uniqueBucket } from '../helpers/aws.js';
 import { quietProgram } from '../helpers/cli-commands.js';
 import { cli, KEY, tempStore } from './harness.js';
 
@@ -169,5 +170,39 @@ describe('no secret reaches stdout or stderr', () => {
       expect(r.stdout.length + r.stderr.length).toBeGreaterThan(0);
       expectNoSecret(r.stdout + r.stderr, seed, args.join(' '));
     }
+  });
+});
+
+describe('--state-kms-key', () => {
+  it('makes every s3:// write of the command request SSE-KMS with that key (flag, else KOPS_STATE_S3_KMS_KEY)', async () => {
+    const t = testAws();
+    const bucket = uniqueBucket('kops-ts-cli-kms');
+    await t.clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: '/nonexistent',
+      AWS_ENDPOINT_URL: awsEndpoint(),
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_REGION: 'us-east-1',
+    };
+    const make = (name: string, extra: string[], more: Record<string, string> = {}) =>
+      exec('node', [BIN, 'create', 'cluster', '--name', name, '--zones', 'us-east-1a', '--ssh-public-key', KEY, '--state', `s3://${bucket}`, ...extra], {
+        env: { ...env, ...more },
+      });
+    await make('kms-flag.example.com', ['--state-kms-key', 'alias/kops-state']);
+    await make('kms-env.example.com', [], { KOPS_STATE_S3_KMS_KEY: 'alias/from-env' });
+    await make('kms-none.example.com', []);
+    const head = (key: string) => t.clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    const flag = await head('kms-flag.example.com/config');
+    expect([flag.ServerSideEncryption, flag.SSEKMSKeyId]).toEqual(['aws:kms', 'alias/kops-state']);
+    const fromEnv = await head('kms-env.example.com/instancegroup/nodes-us-east-1a');
+    expect([fromEnv.ServerSideEncryption, fromEnv.SSEKMSKeyId]).toEqual(['aws:kms', 'alias/from-env']);
+    expect((await head('kms-none.example.com/config')).ServerSideEncryption).toBe('AES256');
+
+    const bad = await cli(['get', 'clusters', '--state', `s3://${bucket}`, '--state-kms-key', 'not a key id']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--state-kms-key');
+    expect(bad.stderr).toContain('alias/<name>');
   });
 });
