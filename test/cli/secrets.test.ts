@@ -206,3 +206,25 @@ describe('--state-kms-key', () => {
     expect(bad.stderr).toContain('alias/<name>');
   });
 });
+
+describe('get iam-policy --operator with a state-store KMS key', () => {
+  interface Doc {
+    Statement: Array<{ Sid: string; Action: string | string[]; Resource: string; Condition?: unknown }>;
+  }
+  const kmsOf = async (args: string[], env: Record<string, string> = {}) =>
+    (JSON.parse((await cli(['get', 'iam-policy', '--operator', '-o', 'json', ...args], { env })).stdout) as Doc).Statement.find((st) => st.Sid === 'StateStoreKMS');
+
+  it('allows GenerateDataKey and Decrypt through S3, on the key when it is an ARN', async () => {
+    const arn = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    expect(await kmsOf(['--state', 's3://state-bucket/p', '--state-kms-key', arn])).toEqual({
+      Sid: 'StateStoreKMS',
+      Effect: 'Allow',
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      Resource: arn,
+      Condition: { StringLike: { 'kms:ViaService': 's3.*.amazonaws.com' } },
+    });
+    expect((await kmsOf(['--state', 's3://state-bucket'], { KOPS_STATE_S3_KMS_KEY: 'alias/state' }))?.Resource).toBe('*');
+    expect(await kmsOf(['--state', 's3://state-bucket'])).toBeUndefined();
+    expect(await kmsOf(['--state', 'file:///tmp/x', '--state-kms-key', arn])).toBeUndefined();
+  });
+});
