@@ -26,6 +26,11 @@ export type { Cluster, ClusterSpec, InstanceGroup, InstanceGroupSpec, KopsObject
 export { Clientset, acquireClusterLock, forceUnlock, openStateStore, resolveStateStoreURL, withClusterLock } from './statestore/index.js';
 export type { LockInfo, StateStore, Versioned } from './statestore/index.js';
 
+// Secrets (`secrets/<name>`), the envelope key (`openStateStore(url, { secretKey })`), redaction.
+export { ensureClusterSecrets, getOrCreateSecret, listSecretNames, loadSecretKey, readSecret, redact, writeSecret } from './secrets/index.js';
+export type { StoredSecret } from './secrets/index.js';
+export { EnvelopeStateStore, secretKeyId } from './statestore/envelope.js';
+
 // create cluster, create -f, replace -f.
 export { newCluster } from './cloudup/new-cluster.js';
 export type { NewClusterOptions } from './cloudup/new-cluster.js';

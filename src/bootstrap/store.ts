@@ -6,56 +6,29 @@
  * the content is already there, so a second `update` writes nothing and two writers never
  * overwrite each other silently.
  */
-import { randomInt } from 'node:crypto';
 import { parse } from 'yaml';
 import { KopsError } from '../diagnostics.js';
 import type { Cluster, InstanceGroup } from '../model/api/types.js';
 import type { StateStore } from '../statestore/types.js';
 import { cniAddon, cniOf } from './addons.js';
 import { bootstrapFiles, caCertHash, type BootstrapFacts } from './kubeadm.js';
+import { BOOTSTRAP_TOKEN_FORMAT, BOOTSTRAP_TOKEN_SECRET, generateBootstrapToken } from '../secrets/generate.js';
+import { getOrCreateSecret, secretPath } from '../secrets/store.js';
 
-/** The secret holding the cluster's bootstrap token, in kops's secret shape (`{"Data": base64}`). */
-export const BOOTSTRAP_TOKEN_SECRET = 'kubeadm-bootstrap-token';
 /** The keyset of the cluster CA (issue #9's contract: kops's name and layout). */
 export const CLUSTER_CA_KEYSET = 'kubernetes-ca';
 
-const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
-
-/** A fresh token in kubeadm's format, from the system's CSPRNG. */
-export function newBootstrapToken(): string {
-  const pick = (n: number) => Array.from({ length: n }, () => ALPHABET[randomInt(ALPHABET.length)]).join('');
-  return `${pick(6)}.${pick(16)}`;
-}
-
-/** The cluster's bootstrap token: read, or created once (a concurrent creator's token wins). */
+/**
+ * The cluster's bootstrap token: the `bootstrap-token` secret of src/secrets (kops's secret
+ * shape), read, or created once (a concurrent creator's token wins).
+ */
 export async function ensureBootstrapToken(store: StateStore, cluster: string): Promise<string> {
-  const path = `${cluster}/secrets/${BOOTSTRAP_TOKEN_SECRET}`;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    const found = await store.read(path);
-    if (found) return decodeSecret(path, found.data);
-    try {
-      const token = newBootstrapToken();
-      await store.write(path, JSON.stringify({ Data: Buffer.from(token).toString('base64') }), { ifAbsent: true });
-      return token;
-    } catch (e) {
-      if (!KopsError.is(e, 'StateConflict')) throw e;
-    }
-  }
-  throw new KopsError('StateConflict', `${path} changed while it was being created`, { hint: 're-run kops-ts update cluster --yes' });
-}
-
-function decodeSecret(path: string, data: Uint8Array): string {
-  let token: string | undefined;
-  try {
-    const doc = JSON.parse(Buffer.from(data).toString('utf8')) as { Data?: unknown };
-    if (typeof doc.Data === 'string') token = Buffer.from(doc.Data, 'base64').toString('utf8');
-  } catch {
-    token = undefined;
-  }
-  if (!token || !/^[a-z0-9]{6}\.[a-z0-9]{16}$/.test(token)) {
+  const secret = await getOrCreateSecret(store, cluster, BOOTSTRAP_TOKEN_SECRET, generateBootstrapToken);
+  const token = new TextDecoder().decode(secret.data);
+  if (!BOOTSTRAP_TOKEN_FORMAT.test(token)) {
     // The content is a secret: say what is wrong, never what is there.
-    throw new KopsError('InvalidSecret', `${path} is not a kubeadm bootstrap token in kops's secret shape ({"Data": base64 of [a-z0-9]{6}.[a-z0-9]{16}})`, {
-      hint: `delete it from the state store so that kops-ts update cluster --yes creates a new one (instances not yet joined then need a rolling update)`,
+    throw new KopsError('InvalidSecret', `${secretPath(cluster, BOOTSTRAP_TOKEN_SECRET)} is not a kubeadm bootstrap token ([a-z0-9]{6}.[a-z0-9]{16})`, {
+      hint: 'delete it from the state store so that kops-ts update cluster --yes creates a new one (instances not yet joined then need a rolling update)',
     });
   }
   return token;

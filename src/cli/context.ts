@@ -4,6 +4,8 @@ import { isValidClusterName } from '../model/validation-util.js';
 import { Clientset } from '../statestore/clientset.js';
 import type { AwsTimeouts } from '../cloud/aws/endpoint.js';
 import { defaultRegion, openStateStore, parseStateStoreURL, resolveStateStoreURL } from '../statestore/open.js';
+import { loadSecretKey } from '../secrets/key.js';
+import type { S3Encryption } from '../statestore/s3.js';
 import { awsTimeoutsFrom } from './timeouts.js';
 import type { CliIO } from './io.js';
 
@@ -13,6 +15,10 @@ export interface GlobalOptions {
   readonly v?: string;
   readonly awsConnectTimeout?: string;
   readonly awsRequestTimeout?: string;
+  /** `--secret-key <file>`: the envelope key (src/secrets/key.ts). */
+  readonly secretKey?: string;
+  /** `--state-kms-key <key>`: SSE-KMS for s3:// state-store writes. */
+  readonly stateKmsKey?: string;
 }
 
 export interface CommandContext {
@@ -38,7 +44,16 @@ export function commandContext(io: CliIO, globals: GlobalOptions, opts: { allowM
         const env = io.env as NodeJS.ProcessEnv;
         const url = resolveStateStoreURL(globals.state, env);
         if (!opts.allowMemoryStore) refuseMemoryStore(url, globals.state?.trim() ? '--state' : 'KOPS_STATE_STORE');
-        cs = new Clientset(openStateStore(url, { env, aws: { region: defaultRegion(env), timeouts: this.awsTimeouts() } }));
+        const secretKey = loadSecretKey({ ...(globals.secretKey !== undefined ? { file: globals.secretKey } : {}), env: io.env, readFile: io.readFile });
+        const s3Encryption = stateKmsKey(globals, env);
+        cs = new Clientset(
+          openStateStore(url, {
+            env,
+            aws: { region: defaultRegion(env), timeouts: this.awsTimeouts() },
+            ...(secretKey ? { secretKey } : {}),
+            ...(s3Encryption ? { s3Encryption } : {}),
+          }),
+        );
       }
       return cs;
     },
@@ -57,6 +72,22 @@ export function commandContext(io: CliIO, globals: GlobalOptions, opts: { allowM
       io.stderr(`warning: ${message}\n`);
     },
   };
+}
+
+/** `--state-kms-key`, else `KOPS_STATE_S3_KMS_KEY`: SSE-KMS with that key on every s3:// write. */
+function stateKmsKey(globals: GlobalOptions, env: NodeJS.ProcessEnv): S3Encryption | undefined {
+  const fromFlag = globals.stateKmsKey?.trim();
+  const key = fromFlag || env.KOPS_STATE_S3_KMS_KEY?.trim();
+  if (!key) return undefined;
+  if (!/^[A-Za-z0-9:/_+=,.@-]{1,2048}$/.test(key)) {
+    const summary = 'the KMS key for the state store is not a key id, ARN or alias';
+    const source = fromFlag ? '--state-kms-key' : 'KOPS_STATE_S3_KMS_KEY';
+    throw new KopsError('InvalidKMSKey', summary, {
+      exitCode: 2,
+      diagnostics: [error('InvalidKMSKey', summary, { path: source, hint: 'give a key id, a key ARN or alias/<name>, e.g. alias/kops-state' })],
+    });
+  }
+  return { kmsKeyId: key };
 }
 
 /**

@@ -8,6 +8,7 @@ import { KOPS_TS_VERSION } from '../version.js';
 import { commandContext, type CommandContext, type GlobalOptions } from './context.js';
 import { reportError } from './errors.js';
 import { processIO, type CliIO } from './io.js';
+import { redactingIO } from '../secrets/redact.js';
 import { registerCreateCluster, rewriteAliases } from './commands/create-cluster.js';
 import { createFromFile, registerReplace } from './commands/create-file.js';
 import { registerDeleteCluster } from './commands/delete-cluster.js';
@@ -39,6 +40,8 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void = () => 
     .option('-v, --v <level>', 'log level, a whole number; > 0 adds stack traces to errors', verbosity, '0')
     .option('--aws-connect-timeout <duration>', 'longest wait for a connection to AWS, e.g. 5s (env KOPS_AWS_CONNECT_TIMEOUT; default 5s)')
     .option('--aws-request-timeout <duration>', 'longest wait for an AWS answer to one request, e.g. 60s (env KOPS_AWS_REQUEST_TIMEOUT; default 60s)')
+    .option('--secret-key <file>', 'file with a base64 32-byte key that encrypts private keys and secrets in the state store (env KOPS_SECRET_KEY holds the key itself)')
+    .option('--state-kms-key <key>', 'KMS key id, ARN or alias for SSE-KMS of s3:// state-store writes (env KOPS_STATE_S3_KMS_KEY; default: SSE-S3 AES256)')
     .exitOverride()
     .showSuggestionAfterError(true)
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s), outputError: () => undefined });
@@ -80,7 +83,9 @@ function usageLine(e: CommanderError): string {
   return `error: ${text}: see kops-ts --help`;
 }
 
-export async function run(argv: readonly string[], io: CliIO = processIO(), opts: RunOptions = {}): Promise<number> {
+export async function run(argv: readonly string[], rawIO: CliIO = processIO(), opts: RunOptions = {}): Promise<number> {
+  // Every byte printed passes the redactor: no private key or secret reaches stdout/stderr, with -v too.
+  const io = redactingIO(rawIO);
   let exitCode: number = ExitCode.OK;
   const program = buildProgram(io, (code) => (exitCode = code), opts);
   try {

@@ -3,6 +3,7 @@ export * from './types.js';
 export { openStateStore, parseStateStoreURL, resolveStateStoreURL, defaultRegion, SUPPORTED_STATE_STORE_FORMS } from './open.js';
 export type { OpenStateStoreOptions, ParsedStateStoreURL } from './open.js';
 export { MemoryStateStore, resetMemoryStores } from './memory.js';
+export { EnvelopeStateStore, isProtectedPath, secretKeyId } from './envelope.js';
 export { FileStateStore } from './file.js';
 export type { FileStateStoreOptions } from './file.js';
 export { S3StateStore } from './s3.js';

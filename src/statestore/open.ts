@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { AwsClients, type AwsClientOptions } from '../cloud/aws/clients.js';
 import { KopsError } from '../diagnostics.js';
 import { FileStateStore, type FileStateStoreOptions } from './file.js';
+import { EnvelopeStateStore } from './envelope.js';
 import { MemoryStateStore } from './memory.js';
 import { S3StateStore, type S3Encryption } from './s3.js';
 import { StateErrorCode, type StateStore } from './types.js';
@@ -31,10 +32,24 @@ export interface OpenStateStoreOptions {
   readonly file?: FileStateStoreOptions;
   /** Where `AWS_REGION` / `AWS_DEFAULT_REGION` are read (default `process.env`). */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * The 32-byte envelope key (src/secrets/key.ts loads it from `--secret-key` / `KOPS_SECRET_KEY`):
+   * private keys and secrets are encrypted with it client-side (envelope.ts). Without it they are
+   * written as they are, and reading an encrypted one fails with `SecretKeyRequired`.
+   */
+  readonly secretKey?: Uint8Array;
 }
 
-/** Opens the store at `url`; nothing is contacted until the first operation. */
+/**
+ * Opens the store at `url`; nothing is contacted until the first operation. The backend is wrapped
+ * in the envelope decorator, so `<cluster>/pki/private/*` and `<cluster>/secrets/*` are encrypted
+ * with `opts.secretKey` when one is given and never returned as ciphertext.
+ */
 export function openStateStore(url: string, opts: OpenStateStoreOptions = {}): StateStore {
+  return new EnvelopeStateStore(openBackend(url, opts), opts.secretKey);
+}
+
+function openBackend(url: string, opts: OpenStateStoreOptions): StateStore {
   const parsed = parseStateStoreURL(url);
   switch (parsed.scheme) {
     case 'memory':

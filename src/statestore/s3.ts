@@ -11,7 +11,8 @@
  *
  * Server-side encryption follows kops: unless told otherwise, the first write asks the bucket for
  * its default encryption (once per store) and requests SSE `AES256` only when there is none (or the
- * question is not allowed), so a bucket's KMS default is never overridden.
+ * question is not allowed), so a bucket's KMS default is never overridden. A KMS key given by the
+ * user (`--state-kms-key`, `KOPS_STATE_S3_KMS_KEY`) is requested on every write instead.
  */
 import {
   DeleteObjectCommand,
@@ -29,8 +30,12 @@ import { conflictError, objectTooLargeError, unreachableError } from './errors.j
 import { toBytes, validateObjectPath, validatePrefix, validateWriteOptions } from './paths.js';
 import type { DeleteOptions, StateStore, StoredObject, WriteOptions } from './types.js';
 
-/** `auto` (default): AES256 unless the bucket has default encryption; `AES256`: always; `none`: never. */
-export type S3Encryption = 'auto' | 'AES256' | 'none';
+/**
+ * `auto` (default): AES256 unless the bucket has default encryption; `AES256`: always; `none`:
+ * never; `{ kmsKeyId }`: every write requests SSE-KMS (`aws:kms`) with that key (an id, ARN or
+ * `alias/...`), whatever the bucket's default.
+ */
+export type S3Encryption = 'auto' | 'AES256' | 'none' | { readonly kmsKeyId: string };
 
 export interface S3StateStoreOptions {
   readonly bucket: string;
@@ -96,7 +101,10 @@ export class S3StateStore implements StateStore {
     const input: PutObjectCommandInput = { Bucket: this.bucket, Key: this.key(path), Body: toBytes(data) };
     if (opts.ifAbsent) input.IfNoneMatch = '*';
     if (opts.ifVersion !== undefined) input.IfMatch = opts.ifVersion;
-    if (await this.wantsSSE()) input.ServerSideEncryption = 'AES256';
+    if (typeof this.encryption === 'object') {
+      input.ServerSideEncryption = 'aws:kms';
+      input.SSEKMSKeyId = this.encryption.kmsKeyId;
+    } else if (await this.wantsSSE()) input.ServerSideEncryption = 'AES256';
     try {
       const out = await this.client.send(new PutObjectCommand(input));
       return { version: out.ETag ?? '' };
@@ -149,6 +157,7 @@ export class S3StateStore implements StateStore {
 
   /** Whether writes should request SSE AES256 (asked of the bucket once, in `auto` mode). */
   private wantsSSE(): Promise<boolean> {
+    if (typeof this.encryption === 'object') return Promise.resolve(false);
     if (this.encryption !== 'auto') return Promise.resolve(this.encryption === 'AES256');
     this.sse ??= this.client.send(new GetBucketEncryptionCommand({ Bucket: this.bucket })).then(
       (out) => !(out.ServerSideEncryptionConfiguration?.Rules ?? []).some((r) => r.ApplyServerSideEncryptionByDefault),
@@ -174,7 +183,8 @@ export class S3StateStore implements StateStore {
       return unreachableError(this.url, `bucket "${this.bucket}" does not exist`, `create it (aws s3 mb s3://${this.bucket}) or fix --state / KOPS_STATE_STORE`, e);
     }
     if (name === 'AccessDenied' || name === 'Forbidden' || name === 'InvalidAccessKeyId' || name === 'SignatureDoesNotMatch' || status === 403) {
-      return unreachableError(this.url, `${where}: access denied (${name ?? status})`, `check your AWS credentials and that they may read and write s3://${this.bucket}`, e);
+      const kms = typeof this.encryption === 'object' ? `, and use the KMS key ${this.encryption.kmsKeyId} (kms:GenerateDataKey, kms:Decrypt)` : '';
+      return unreachableError(this.url, `${where}: access denied (${name ?? status})`, `check your AWS credentials and that they may read and write s3://${this.bucket}${kms}`, e);
     }
     if (name === 'PermanentRedirect' || name === 'AuthorizationHeaderMalformed' || status === 301) {
       const region = err.$response?.headers?.['x-amz-bucket-region'];

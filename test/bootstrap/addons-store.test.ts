@@ -74,7 +74,7 @@ describe('the bootstrap token', () => {
 
   it('a corrupt secret is an error that does not show its content', async () => {
     const store = openStateStore('memory://token-bad');
-    await store.write('c.example.com/secrets/kubeadm-bootstrap-token', JSON.stringify({ Data: Buffer.from('s3cr3t-value').toString('base64') }));
+    await store.write('c.example.com/secrets/bootstrap-token', JSON.stringify({ Data: Buffer.from('s3cr3t-value').toString('base64') }));
     const err = await ensureBootstrapToken(store, 'c.example.com').catch((e: unknown) => e);
     expect(KopsError.is(err, 'InvalidSecret')).toBe(true);
     expect(JSON.stringify({ m: (err as Error).message, d: (err as KopsError).diagnostics })).not.toContain('s3cr3t');

@@ -66,7 +66,7 @@ describe('update cluster --yes writes the bootstrap configuration', () => {
     // The same token the control plane registers, kept in the store's secrets.
     const init = docs.find((d) => d.kind === 'InitConfiguration') as { bootstrapTokens: { token: string }[] };
     expect(init.bootstrapTokens[0]!.token).toBe(join.discovery.bootstrapToken.token);
-    const secret = JSON.parse(await text(c, 'boot.example.com/secrets/kubeadm-bootstrap-token')) as { Data: string };
+    const secret = JSON.parse(await text(c, 'boot.example.com/secrets/bootstrap-token')) as { Data: string };
     expect(Buffer.from(secret.Data, 'base64').toString()).toBe(join.discovery.bootstrapToken.token);
     // The token is never in what update returns (warnings, results) nor in the env file.
     expect(JSON.stringify({ w: first.warnings, b: first.bootstrap })).not.toContain(join.discovery.bootstrapToken.token);

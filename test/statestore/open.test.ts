@@ -12,6 +12,7 @@ import {
   resetMemoryStores,
   resolveStateStoreURL,
 } from '../../src/statestore/index.js';
+import { EnvelopeStateStore } from '../../src/statestore/envelope.js';
 import { testAws, uniqueBucket } from '../helpers/aws.js';
 
 function thrown(fn: () => unknown): KopsError {
@@ -49,12 +50,15 @@ describe('state store URLs', () => {
   });
 
   it('opens the matching backend with a canonical url', () => {
-    expect(openStateStore('memory://x')).toBeInstanceOf(MemoryStateStore);
+    // Every backend is wrapped in the envelope decorator (envelope.ts); `inner` is the backend.
+    const inner = (s: unknown) => (s as EnvelopeStateStore).inner;
+    expect(inner(openStateStore('memory://x'))).toBeInstanceOf(MemoryStateStore);
     const file = openStateStore('/srv/state/');
-    expect(file).toBeInstanceOf(FileStateStore);
+    expect(file).toBeInstanceOf(EnvelopeStateStore);
+    expect(inner(file)).toBeInstanceOf(FileStateStore);
     expect(file.url).toBe('file:///srv/state');
     const s3 = openStateStore('s3://bucket-x/p/', { aws: { region: 'eu-west-1' } });
-    expect(s3).toBeInstanceOf(S3StateStore);
+    expect(inner(s3)).toBeInstanceOf(S3StateStore);
     expect(s3.url).toBe('s3://bucket-x/p');
     resetMemoryStores();
   });

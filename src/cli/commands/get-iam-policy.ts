@@ -35,7 +35,8 @@ function operatorOptions(ctx: CommandContext): OperatorPolicyOptions {
   }
   const parsed = parseStateStoreURL(url);
   if (parsed.scheme !== 's3') return { noS3StateStore: true };
-  return { stateStore: { bucket: parsed.bucket, prefix: parsed.prefix } };
+  const kms = ctx.globals.stateKmsKey?.trim() || ctx.io.env.KOPS_STATE_S3_KMS_KEY?.trim();
+  return { stateStore: { bucket: parsed.bucket, prefix: parsed.prefix }, ...(kms ? { stateKmsKey: kms } : {}) };
 }
 
 async function instancePolicies(ctx: CommandContext): Promise<Record<string, PolicyDocument>> {

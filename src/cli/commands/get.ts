@@ -9,6 +9,7 @@ import { KopsError } from '../../diagnostics.js';
 import type { CommandContext } from '../context.js';
 import { parseOutputFormat, renderTable, type OutputFormat } from '../output.js';
 import { registerGetIamPolicy } from './get-iam-policy.js';
+import { registerGetSecrets } from './get-secrets.js';
 
 function zonesOf(c: Cluster): string {
   return [...new Set((c.spec.subnets ?? []).map((s) => s.zone).filter((z): z is string => Boolean(z)))].sort().join(',');
@@ -178,4 +179,5 @@ export function registerGet(program: Command, ctx: () => CommandContext): void {
       else c.io.stdout(renderTable(['ID'], keys.map((k) => [k.id])));
     });
   registerGetIamPolicy(get, ctx);
+  registerGetSecrets(get, ctx);
 }

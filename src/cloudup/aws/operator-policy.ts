@@ -17,6 +17,11 @@ export interface OperatorPolicyOptions {
   readonly stateStore?: StateStoreLocation;
   /** `file://` or `memory://` state store: no S3 statements at all. */
   readonly noS3StateStore?: boolean;
+  /**
+   * `--state-kms-key` / `KOPS_STATE_S3_KMS_KEY`: the state store's writes request SSE-KMS with it,
+   * so the operator needs `kms:GenerateDataKey` (write) and `kms:Decrypt` (read) on it, through S3.
+   */
+  readonly stateKmsKey?: string;
   readonly partition?: string;
 }
 
@@ -81,6 +86,7 @@ export function operatorPolicy(o: OperatorPolicyOptions = {}): PolicyDocument {
     });
   }
   if (!o.noS3StateStore) statements.push(...stateStoreStatements(partition, o.stateStore));
+  if (!o.noS3StateStore && o.stateKmsKey) statements.push(stateKmsStatement(o.stateKmsKey));
   return { Version: '2012-10-17', Statement: statements };
 }
 
@@ -103,4 +109,15 @@ function stateStoreStatements(partition: string, s: StateStoreLocation | undefin
     out.push({ Sid: 'StateStoreBucket', Effect: 'Allow', Action: [...STATE_STORE_BUCKET_ACTIONS], Resource: bucket });
   }
   return out;
+}
+
+/**
+ * SSE-KMS of the state store: on the key when it is given as a key ARN; an id or alias cannot name
+ * an IAM resource, so then on any key, only as S3 uses it (`kms:ViaService`).
+ */
+function stateKmsStatement(key: string): PolicyStatement {
+  const actions = ['kms:Decrypt', 'kms:GenerateDataKey'];
+  const via = { StringLike: { 'kms:ViaService': 's3.*.amazonaws.com' } };
+  if (/^arn:[^:]+:kms:[^:]*:\d{12}:key\//.test(key)) return { Sid: 'StateStoreKMS', Effect: 'Allow', Action: actions, Resource: key, Condition: via };
+  return { Sid: 'StateStoreKMS', Effect: 'Allow', Action: actions, Resource: '*', Condition: via };
 }
