@@ -51,7 +51,7 @@ function pemOfKeyObject(obj: KeyObject): string {
 }
 
 /** Why a PEM private key cannot be used, or the key as Node reads it. */
-export function readPrivateKey(pem: string, where: string): KeyObject {
+export function readPrivateKey(pem: string, where: string, exitCode = 1): KeyObject {
   let obj: KeyObject;
   try {
     obj = createPrivateKey({ key: pem, format: 'pem' });
@@ -59,17 +59,18 @@ export function readPrivateKey(pem: string, where: string): KeyObject {
     throw new KopsError('InvalidPrivateKey', `${where}: not a PEM private key (${(e as Error).message.split('\n')[0]})`, {
       hint: 'give an unencrypted PEM key (BEGIN RSA PRIVATE KEY, BEGIN EC PRIVATE KEY or BEGIN PRIVATE KEY)',
       cause: e,
+      exitCode,
     });
   }
   if (obj.asymmetricKeyType !== 'rsa' && obj.asymmetricKeyType !== 'ec') {
-    throw new KopsError('InvalidPrivateKey', `${where}: a ${obj.asymmetricKeyType ?? 'unknown'} key; kops-ts signs with RSA or ECDSA keys`, { hint: 'use an RSA (2048 bits or more) or ECDSA P-256/P-384 key' });
+    throw new KopsError('InvalidPrivateKey', `${where}: a ${obj.asymmetricKeyType ?? 'unknown'} key; kops-ts signs with RSA or ECDSA keys`, { hint: 'use an RSA (2048 bits or more) or ECDSA P-256/P-384 key', exitCode });
   }
   return obj;
 }
 
 /** The PEM key re-encoded the way the store keeps keys (kops's encodings). */
-export function normalizePrivateKeyPem(pem: string, where: string): string {
-  return pemOfKeyObject(readPrivateKey(pem, where));
+export function normalizePrivateKeyPem(pem: string, where: string, exitCode = 1): string {
+  return pemOfKeyObject(readPrivateKey(pem, where, exitCode));
 }
 
 const CURVES: Readonly<Record<string, string>> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
@@ -103,11 +104,12 @@ export function randomSerial(bytes = 16): string {
   return b.toString('hex');
 }
 
-export function parseCertificatePem(pem: string, where: string): x509.X509Certificate {
+export function parseCertificatePem(pem: string, where: string, exitCode = 1): x509.X509Certificate {
   const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
   if (blocks.length !== 1) {
     throw new KopsError('InvalidCertificate', `${where}: expected one PEM certificate, found ${blocks.length}`, {
       hint: 'give a file with a single -----BEGIN CERTIFICATE----- block',
+      exitCode,
     });
   }
   try {
@@ -116,6 +118,7 @@ export function parseCertificatePem(pem: string, where: string): x509.X509Certif
     throw new KopsError('InvalidCertificate', `${where}: the certificate cannot be parsed (${(e as Error).message.split('\n')[0]})`, {
       hint: 'give a PEM X.509 certificate (openssl x509 -in FILE -text shows whether it is one)',
       cause: e,
+      exitCode,
     });
   }
 }
