@@ -12,6 +12,7 @@ import { registerCreateCluster, rewriteAliases } from './commands/create-cluster
 import { createFromFile, registerReplace } from './commands/create-file.js';
 import { registerDeleteCluster } from './commands/delete-cluster.js';
 import { registerEdit } from './commands/edit.js';
+import { registerExportKubeconfig } from './commands/export-kubeconfig.js';
 import { registerGet } from './commands/get.js';
 import { registerCreateKeypair, registerDistrustKeypair, registerGetKeypairs, registerPromoteKeypair } from './commands/keypair.js';
 import { registerCreateSSHPublicKey, registerDeleteInstanceGroup, registerVersion } from './commands/misc.js';
@@ -58,6 +59,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void = () => 
   registerGetKeypairs(program.commands.find((c) => c.name() === 'get')!, ctx);
   registerPromoteKeypair(program, ctx);
   registerDistrustKeypair(program, ctx);
+  registerExportKubeconfig(program, ctx);
   registerEdit(program, ctx);
   const del = program.command('delete').description('Delete instance groups, or the state an interrupted create cluster left');
   registerDeleteInstanceGroup(del, ctx);
