@@ -176,6 +176,11 @@ export function keysetFromDocument(doc: unknown, where: string): Keyset {
     if (typeof k.publicMaterial !== 'string') throw bad(`${f}.publicMaterial`, 'is missing (expected the base64 of a PEM certificate)');
     const certificate = unb64(k.publicMaterial);
     if (!certificate.includes('-----BEGIN CERTIFICATE-----')) throw bad(`${f}.publicMaterial`, 'is not the base64 of a PEM certificate');
+    try {
+      parseCertificatePem(certificate, `${where}: ${f}.publicMaterial`);
+    } catch (e) {
+      throw bad(`${f}.publicMaterial`, `is not a readable certificate (${(e as Error).message.split('(').pop()?.replace(/\)$/, '') ?? 'unparsable'})`);
+    }
     let privateKey: string | undefined;
     if (k.privateMaterial !== undefined && k.privateMaterial !== null) {
       if (typeof k.privateMaterial !== 'string') throw bad(`${f}.privateMaterial`, 'is not a base64 string');

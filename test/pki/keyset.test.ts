@@ -139,11 +139,13 @@ describe('CA rotation', () => {
     expect(() => promoteItem(distrusted, trustOnly.id)).toThrow(/is distrusted/);
   });
 
-  it('a damaged stored keyset is an error naming the field, never quoting key material', () => {
+  it('a damaged stored keyset is an error naming the field, never quoting key material', async () => {
     const where = 'memory://x/k.example.com/pki/private/kubernetes-ca/keyset.yaml';
     expect(() => keysetFromDocument({ kind: 'Keyset', spec: { keys: [] } }, where)).toThrow(`${where}: spec.keys is missing or empty`);
     expect(() => keysetFromDocument({ kind: 'Keyset', spec: { primaryID: '1', keys: [{ id: '1', publicMaterial: 'aGVsbG8=' }] } }, where)).toThrow('spec.keys[0].publicMaterial is not the base64 of a PEM certificate');
-    const secret = Buffer.from('-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----').toString('base64');
+    const garbled = Buffer.from('-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----').toString('base64');
+    expect(() => keysetFromDocument({ kind: 'Keyset', spec: { primaryID: '1', keys: [{ id: '1', publicMaterial: garbled }] } }, where)).toThrow('spec.keys[0].publicMaterial is not a readable certificate');
+    const secret = Buffer.from((await generateCA({ commonName: 'x', keyAlgorithm: 'ecdsa-p256' })).certificate).toString('base64');
     let message = '';
     try {
       keysetFromDocument({ kind: 'Keyset', spec: { primaryID: '2', keys: [{ id: '1', publicMaterial: secret, privateMaterial: 'c2VjcmV0LWtleQ==' }] } }, where);
