@@ -94,22 +94,29 @@ export interface ApiServerNames {
   readonly internalName?: string;
   /** The API load balancer's DNS name, once known. */
   readonly loadBalancerDNSName?: string;
-  /** `spec.kubeAPIServer.additionalSANs` etc.: more DNS names or IPs. */
+  /** `spec.additionalSans` (v1alpha2) / `spec.api.additionalSANs`: more DNS names or IPs. */
   readonly additionalSANs?: readonly string[];
 }
 
-/** The names of `ApiServerNames` read from a completed Cluster. */
+/**
+ * The names of `ApiServerNames` read from a completed Cluster, by v1alpha2's field names:
+ * `clusterDNSDomain`, `masterInternalName`, `additionalSans` (and the later API's
+ * `api.additionalSANs`). Those three are still kops-only fields in the schema (stored with a
+ * warning) until the node bootstrap issues the API certificate from these names.
+ */
 export function apiServerNamesOf(cluster: Pick<Cluster, 'metadata' | 'spec'>, loadBalancerDNSName?: string): ApiServerNames {
-  const spec = cluster.spec as Cluster['spec'] & { clusterDNSDomain?: unknown; kubeAPIServer?: { additionalSANs?: unknown } };
+  const spec = cluster.spec as Cluster['spec'] & { clusterDNSDomain?: unknown; masterInternalName?: unknown; additionalSans?: unknown; api?: { additionalSANs?: unknown } };
   const name = cluster.metadata.name;
   const range = spec.serviceClusterIPRange;
   if (!range) throw new KopsError('MissingServiceRange', `cluster "${name}": spec.serviceClusterIPRange is not set`, { hint: 'the API server certificate needs the service IP; set it or let completion fill it in' });
-  const sans = Array.isArray(spec.kubeAPIServer?.additionalSANs) ? spec.kubeAPIServer.additionalSANs.filter((s): s is string => typeof s === 'string') : [];
+  const strings = (v: unknown) => (Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string' && s !== '') : []);
+  const sans = [...strings(spec.additionalSans), ...strings(spec.api?.additionalSANs)];
   return {
     clusterName: name,
     serviceClusterIPRange: range,
-    ...(typeof spec.clusterDNSDomain === 'string' ? { clusterDNSDomain: spec.clusterDNSDomain } : {}),
+    ...(typeof spec.clusterDNSDomain === 'string' && spec.clusterDNSDomain ? { clusterDNSDomain: spec.clusterDNSDomain } : {}),
     ...(spec.api?.publicName ? { publicName: spec.api.publicName } : spec.masterPublicName ? { publicName: spec.masterPublicName } : {}),
+    ...(typeof spec.masterInternalName === 'string' && spec.masterInternalName ? { internalName: spec.masterInternalName } : {}),
     ...(loadBalancerDNSName ? { loadBalancerDNSName } : {}),
     ...(sans.length > 0 ? { additionalSANs: sans } : {}),
   };

@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { x509 } from '../../src/pki/crypto.js';
+import { newCluster } from '../../src/cloudup/new-cluster.js';
+import { completeCluster } from '../../src/model/completion.js';
 import {
   CA_LIFETIME_MS,
   LEAF_LIFETIME_MS,
   adminClientRequest,
   apiServerEtcdClientRequest,
   apiServerRequest,
+  apiServerNamesOf,
   apiServerSANs,
   etcdMemberRequest,
   firstServiceIP,
@@ -118,5 +121,14 @@ describe('API server names', () => {
     expect(s.dnsNames).toEqual(['kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.corp.local', 'k8s.example.com', 'api.internal.k.example.com', 'extra.example.com']);
     expect(s.ipAddresses).toEqual(['10.1.2.3', '10.96.0.1', '127.0.0.1']);
     expect(() => firstServiceIP('nope')).toThrow(/serviceClusterIPRange "nope" is not a CIDR/);
+  });
+
+  it("reads them from a completed cluster by v1alpha2's field names", () => {
+    const built = newCluster({ name: 'names.example.com', zones: ['us-east-1a'] });
+    const spec = { ...built.cluster.spec, additionalSans: ['10.9.9.9', 'vip.example.com'], clusterDNSDomain: 'k8s.local', masterInternalName: 'internal.names.example.com' };
+    const completed = completeCluster({ ...built.cluster, spec }, built.instanceGroups).cluster;
+    const s = apiServerSANs(apiServerNamesOf(completed, 'lb.elb.amazonaws.com'));
+    expect(s.dnsNames).toEqual(['kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.k8s.local', 'api.names.example.com', 'internal.names.example.com', 'lb.elb.amazonaws.com', 'vip.example.com']);
+    expect(s.ipAddresses).toEqual(['10.9.9.9', '100.64.0.1', '127.0.0.1']);
   });
 });
