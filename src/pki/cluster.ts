@@ -12,6 +12,7 @@
  */
 import { KopsError } from '../diagnostics.js';
 import type { Cluster } from '../model/api/types.js';
+import { createPublicKey } from 'node:crypto';
 import ipaddr from 'ipaddr.js';
 import { parseCidr } from '../model/cidr.js';
 import { generateCA, issueCertificate, type CertificateAndKey, type CertificateRequest } from './certs.js';
@@ -79,6 +80,19 @@ export function signerOf(ks: Keyset): CertificateAndKey {
   const p = primaryItem(ks);
   if (!p.privateKey) throw new KopsError('KeypairWithoutKey', `the primary of keyset "${ks.name}" has no private key, so it cannot issue certificates`, { hint: `add the CA with its key and promote it: kops-ts create keypair ${ks.name} --cert <file> --key <file> --primary` });
   return { certificate: p.certificate, privateKey: p.privateKey };
+}
+
+/**
+ * The public keys of every trusted item, PEM (`PUBLIC KEY`): for `service-account`, what the API
+ * server verifies tokens with (`--service-account-key-file` takes several, so tokens signed by the
+ * old key stay valid while a new one is rolled out), kubeadm's `sa.pub`.
+ */
+export function trustedPublicKeysPem(ks: Keyset): string {
+  return ks.items
+    .filter((i) => i.distrustTimestamp === undefined)
+    .sort((a, b) => Number(b.id === ks.primaryId) - Number(a.id === ks.primaryId))
+    .map((i) => String(createPublicKey(i.certificate).export({ format: 'pem', type: 'spki' })))
+    .join('');
 }
 
 /** What the API server is reached by. */

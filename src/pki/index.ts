@@ -25,5 +25,6 @@ export {
   generateKeyset,
   issueFromKeyset,
   signerOf,
+  trustedPublicKeysPem,
 } from './cluster.js';
 export type { ApiServerNames, EnsureKeysetsResult, EtcdMemberNames } from './cluster.js';

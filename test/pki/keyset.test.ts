@@ -15,8 +15,9 @@ import {
   keysetFromDocument,
   promoteItem,
   trustBundle,
+  trustedPublicKeysPem,
 } from '../../src/pki/index.js';
-import { opensslVerify } from './openssl.js';
+import { opensslPubkeyOfCert, opensslVerify } from './openssl.js';
 
 const NOW = new Date('2026-12-02T12:00:00Z');
 const CLUSTER = 'k.example.com';
@@ -118,6 +119,9 @@ describe('CA rotation', () => {
     expect(opensslVerify(after, newLeaf.certificate).ok).toBe(true);
     expect(opensslVerify(after, oldLeaf.certificate).ok).toBe(false);
     expect(done.keyset.items.find((i) => i.id === oldId)?.distrustTimestamp).toBe('2026-12-02T12:00:00Z');
+    // The verification keys (service-account's use) follow the same trust: only the new one now.
+    expect(trustedPublicKeysPem(promoted.keyset)).toBe(opensslPubkeyOfCert(next.certificate) + opensslPubkeyOfCert(start.keyset.items[0]!.certificate));
+    expect(trustedPublicKeysPem(done.keyset)).toBe(opensslPubkeyOfCert(next.certificate));
     // The public copy follows.
     const issued = new TextDecoder().decode((await store.read(`${CLUSTER}/pki/issued/kubernetes-ca/keyset.yaml`))!.data);
     expect(issued).toContain('distrustTimestamp');
