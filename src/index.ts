@@ -61,6 +61,11 @@ export { operatorPolicy } from './cloudup/aws/operator-policy.js';
 export type { OperatorPolicyOptions } from './cloudup/aws/operator-policy.js';
 export type { PolicyDocument, PolicyStatement } from './model/aws/iam-policies.js';
 
+// The cluster PKI (docs/pki.md): keysets, rotation, certificates; export kubeconfig.
+export * as pki from './pki/index.js';
+export { exportKubeconfig, defaultKubeconfigPath } from './cloudup/kubeconfig.js';
+export type { ExportKubeconfigOptions, ExportKubeconfigResult } from './cloudup/kubeconfig.js';
+
 // The command line itself, runnable in-process with injected I/O.
 export { run } from './cli/main.js';
 export type { CliIO } from './cli/io.js';

@@ -13,7 +13,9 @@ import { registerCreateCluster, rewriteAliases } from './commands/create-cluster
 import { createFromFile, registerReplace } from './commands/create-file.js';
 import { registerDeleteCluster } from './commands/delete-cluster.js';
 import { registerEdit } from './commands/edit.js';
+import { registerExportKubeconfig } from './commands/export-kubeconfig.js';
 import { registerGet } from './commands/get.js';
+import { registerCreateKeypair, registerDistrustKeypair, registerGetKeypairs, registerPromoteKeypair } from './commands/keypair.js';
 import { registerCreateSSHPublicKey, registerDeleteInstanceGroup, registerVersion } from './commands/misc.js';
 import { registerRollback } from './commands/rollback.js';
 import { registerUpdateCluster } from './commands/update-cluster.js';
@@ -54,8 +56,13 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void = () => 
     .action(async (flags: { filename?: string; forceUnlock?: string }) => createFromFile(ctx(), flags.filename, flags.forceUnlock));
   registerCreateCluster(create, ctx);
   registerCreateSSHPublicKey(create, ctx);
+  registerCreateKeypair(create, ctx);
   registerReplace(program, ctx);
   registerGet(program, ctx);
+  registerGetKeypairs(program.commands.find((c) => c.name() === 'get')!, ctx);
+  registerPromoteKeypair(program, ctx);
+  registerDistrustKeypair(program, ctx);
+  registerExportKubeconfig(program, ctx);
   registerEdit(program, ctx);
   const del = program.command('delete').description('Delete instance groups, or the state an interrupted create cluster left');
   registerDeleteInstanceGroup(del, ctx);

@@ -25,6 +25,8 @@ import { awsTaskRegistry } from '../tasks/aws/registry.js';
 import { planTasks, type Plan, type PlanResult } from '../tasks/plan.js';
 import type { Lifecycle, Task } from '../tasks/types.js';
 import { KOPS_TS_VERSION } from '../version.js';
+import { ensureClusterKeysets } from '../pki/cluster.js';
+import { KeysetStore } from '../pki/store.js';
 import { awsPreflight, preflightError } from './aws/preflight.js';
 import { regionOfCluster } from './aws/regions.js';
 import { writeBootstrapAfterApply } from './bootstrap-config.js';
@@ -188,6 +190,10 @@ async function update(o: UpdateClusterOptions, health: EndpointHealth): Promise<
     const current = await prepare(o, health);
     const fresh = await plan(o, current);
     if (o.savedPlan) assertSavedPlanCurrent(o.savedPlan, fresh.plan.fingerprint);
+    stopIfInterrupted(o);
+    // The cluster's CAs exist before any instance can boot and look for them (first update:
+    // generated; later: kept as stored). Silent: what is made is key material.
+    await ensureClusterKeysets(new KeysetStore(o.clientset.store), current.completed.cluster);
     stopIfInterrupted(o);
     health.applyStarted = true;
     const applied = await applyPlan(current.ctx, awsTaskRegistry(), current.tasks, fresh, {

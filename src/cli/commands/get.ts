@@ -148,7 +148,7 @@ async function printHistory(ctx: CommandContext, format: OutputFormat, clusters:
 }
 
 export function registerGet(program: Command, ctx: () => CommandContext): void {
-  const get = program.command('get').description('Get clusters, instance groups, SSH keys or IAM policies');
+  const get = program.command('get').description('Get clusters, instance groups, SSH keys, keypairs or IAM policies');
   get
     .command('clusters [names...]')
     .alias('cluster')
