@@ -77,13 +77,12 @@ describe('update cluster --yes writes the bootstrap configuration', () => {
     expect(second.bootstrap?.unchanged.length).toBe(6);
   });
 
-  it('without the cluster CA writes no bootstrap file and warns, and the apply still completes', async () => {
+  it('the first update --yes makes the cluster CA (src/pki) and writes the bootstrap files in the same run', async () => {
     const c = await setupCluster({ name: 'noca.example.com', zones: ['us-east-1a'] });
     const r = await c.update(true);
     expect(r.applied?.ok).toBe(true);
-    const w = r.warnings.filter((x) => x.code === 'BootstrapConfigNotWritten');
-    expect(w.map((x) => x.summary)).toEqual(['node bootstrap configuration not written: igconfig/ and addons/ of noca.example.com: the kubernetes-ca keyset does not exist yet, so join discovery cannot be pinned to the cluster CA']);
-    expect(await c.cs.store.list('noca.example.com/igconfig/')).toEqual([]);
+    expect(r.warnings.filter((x) => x.code === 'BootstrapConfigNotWritten')).toEqual([]);
+    expect(await c.cs.store.list('noca.example.com/igconfig/node/')).toContain('noca.example.com/igconfig/node/nodes-us-east-1a/kubeadm-join.yaml');
     expect(await c.cs.readCompletedSpec('noca.example.com')).toBeDefined();
   });
 
