@@ -29,9 +29,9 @@ import { S3_FETCH_PATH, S3_FETCH_PY } from './s3-fetch.js';
 export type BootstrapRole = 'control-plane' | 'node';
 
 /**
- * containerd from Ubuntu 24.04's archive, held at this upstream series: noble ships the 1.7
- * series in both its release and its updates pocket, so the pin always resolves, and the package
- * is held so unattended upgrades never move it under a running kubelet.
+ * containerd from Ubuntu 24.04's archive, at this upstream series (apt installs the newest 1.7
+ * version the archive offers): noble's release pocket, which never changes, has one, so the pin
+ * always resolves. The package is held so unattended upgrades never move it under a running kubelet.
  */
 export const CONTAINERD_PACKAGE_VERSION = '1.7.*';
 
