@@ -134,10 +134,18 @@ apt_get install -y --allow-change-held-packages \\
   "kubelet=\${KUBERNETES_VERSION}-*" "kubeadm=\${KUBERNETES_VERSION}-*" "kubectl=\${KUBERNETES_VERSION}-*"
 apt-mark hold kubelet kubeadm kubectl
 systemctl enable kubelet
+
+# containerd's pause image: the one this kubeadm expects (kubeadm warns on a mismatch).
+pause=$(kubeadm config images list --kubernetes-version "v\${KUBERNETES_VERSION}" 2>/dev/null | grep '/pause:' || true)
+if [ -n "$pause" ]; then
+  sed -i -E "s|^([[:space:]]*sandbox_image = ).*|\\1\\"$pause\\"|" /etc/containerd/config.toml
+  systemctl restart containerd
+fi
 `;
 
 const BOOTSTRAP_BODY = `
 DONE=/var/lib/kops-ts/bootstrapped
+KUBEADM_LOG=/var/lib/kops-ts/kubeadm.log
 CONFIG_DIR=/etc/kops-ts/igconfig
 
 die() {
@@ -167,6 +175,13 @@ api_answers() {
   [ -n "$code" ] && [ "$code" != "000" ]
 }
 
+# kubeadm's output names the bootstrap token: keep it in a root-only file, not in cloud-init's log.
+kubeadm_logged() {
+  if ! kubeadm "$@" >>"$KUBEADM_LOG" 2>&1; then
+    die "kubeadm $1 failed; its output is in $KUBEADM_LOG (root only: it may name a bootstrap token)"
+  fi
+}
+
 # wait_api ENDPOINT TRIES: wait up to TRIES x 10s for an API server to answer.
 wait_api() {
   local i
@@ -178,6 +193,7 @@ wait_api() {
 }
 
 install -d -m 0700 "$CONFIG_DIR" /var/lib/kops-ts
+install -m 0600 /dev/null "$KUBEADM_LOG"
 fetch ${KUBEADM_JOIN_FILE} "$CONFIG_DIR/${KUBEADM_JOIN_FILE}"
 endpoint=$(sed -n 's/^[[:space:]]*apiServerEndpoint:[[:space:]]*//p' "$CONFIG_DIR/${KUBEADM_JOIN_FILE}" | head -n 1 | tr -d "\\"' ")
 [ -n "$endpoint" ] || die "${KUBEADM_JOIN_FILE} names no discovery apiServerEndpoint"
@@ -187,7 +203,7 @@ if [ "$ROLE" = node ]; then
     die "the join configuration of a worker group carries controlPlane; refusing to join as a control plane"
   fi
   wait_api "$endpoint" 90 || die "no API server answered at $endpoint for 15 minutes"
-  kubeadm join --config "$CONFIG_DIR/${KUBEADM_JOIN_FILE}"
+  kubeadm_logged join --config "$CONFIG_DIR/${KUBEADM_JOIN_FILE}"
   touch "$DONE"
   exit 0
 fi
@@ -204,10 +220,10 @@ done
 if [ "$INIT_CANDIDATE" = 1 ] && ! wait_api "$endpoint" 3; then
   # No API server answers: this is the cluster's first control plane.
   fetch ${KUBEADM_INIT_FILE} "$CONFIG_DIR/${KUBEADM_INIT_FILE}"
-  kubeadm init --config "$CONFIG_DIR/${KUBEADM_INIT_FILE}"
+  kubeadm_logged init --config "$CONFIG_DIR/${KUBEADM_INIT_FILE}"
 else
   wait_api "$endpoint" 90 || die "no API server answered at $endpoint for 15 minutes"
-  kubeadm join --config "$CONFIG_DIR/${KUBEADM_JOIN_FILE}"
+  kubeadm_logged join --config "$CONFIG_DIR/${KUBEADM_JOIN_FILE}"
 fi
 systemctl daemon-reload
 systemctl enable --now kops-ts-etcd-leave.service

@@ -21,7 +21,7 @@ const JOIN_CP = `${JOIN_NODE}controlPlane:\n  localAPIEndpoint:\n    bindPort: 4
 const STUBS: Record<string, string> = {
   // The S3 reader: copies from the fake store, fails for a missing object.
   python3: 'echo "fetch $3" >>"$LOG"; [ -f "$STORE/$3" ] || exit 1; cp "$STORE/$3" "$4"; chmod 600 "$4"',
-  kubeadm: 'echo "kubeadm $*" >>"$LOG"',
+  kubeadm: 'echo "kubeadm $*" >>"$LOG"; echo "kubeadm join api:443 --token abcdef.0123456789abcdef"; [ -z "${KUBEADM_FAILS:-}" ]',
   curl: 'echo "curl" >>"$LOG"; if [ "${API_UP:-0}" = 1 ]; then printf 200; else printf 000; exit 7; fi',
   systemctl: 'if [ "$1" = list-jobs ]; then printf "%s\\n" "${JOBS:-}"; else echo "systemctl $*" >>"$LOG"; fi',
   sleep: 'echo "sleep $*" >>"$LOG"',
@@ -64,11 +64,11 @@ function put(sb: Sandbox, key: string, content: string): void {
   writeFileSync(join(sb.store, key), content);
 }
 
-function run(sb: Sandbox, file: string, env: Record<string, string> = {}): Promise<{ code: number; stderr: string; log: string[] }> {
+function run(sb: Sandbox, file: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string; log: string[] }> {
   return new Promise((resolve) => {
-    execFile('bash', [file], { env: { PATH: `${sb.bin}:${process.env.PATH ?? ''}`, LOG: sb.log, STORE: sb.store, ...env } }, (err, _out, stderr) => {
+    execFile('bash', [file], { env: { PATH: `${sb.bin}:${process.env.PATH ?? ''}`, LOG: sb.log, STORE: sb.store, ...env } }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stderr, log: readFileSync(sb.log, 'utf8').split('\n').filter((l) => l !== '') });
+      resolve({ code, stdout, stderr, log: readFileSync(sb.log, 'utf8').split('\n').filter((l) => l !== '') });
     });
   });
 }
@@ -94,6 +94,24 @@ describe('bootstrap.sh', () => {
     expect(r.log).toEqual([`fetch ${NODE_DIR}/kubeadm-join.yaml`, 'curl', `kubeadm join --config ${sb.root}/etc/kops-ts/igconfig/kubeadm-join.yaml`]);
     expect(existsSync(join(sb.root, 'var/lib/kops-ts/bootstrapped'))).toBe(true);
     expect(existsSync(join(sb.root, 'etc/kubernetes'))).toBe(false);
+  });
+
+  it('kubeadm\'s output (it names the bootstrap token) goes to a root-only file, not to cloud-init\'s log', async () => {
+    const sb = sandbox();
+    put(sb, `${NODE_DIR}/kubeadm-join.yaml`, JOIN_NODE);
+    const ok = await run(sb, scriptIn(sb, worker, '/opt/kops-ts/bootstrap.sh'), { API_UP: '1' });
+    expect(ok.stdout + ok.stderr).not.toContain('abcdef.0123456789abcdef');
+    const log = join(sb.root, 'var/lib/kops-ts/kubeadm.log');
+    expect(readFileSync(log, 'utf8')).toContain('--token abcdef.0123456789abcdef');
+    expect(statSync(log).mode & 0o777).toBe(0o600);
+    expect(statSync(join(sb.root, 'var/lib/kops-ts')).mode & 0o777).toBe(0o700);
+
+    const failing = sandbox();
+    put(failing, `${NODE_DIR}/kubeadm-join.yaml`, JOIN_NODE);
+    const r = await run(failing, scriptIn(failing, worker, '/opt/kops-ts/bootstrap.sh'), { API_UP: '1', KUBEADM_FAILS: '1' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`kops-ts: kubeadm join failed; its output is in ${failing.root}/var/lib/kops-ts/kubeadm.log (root only: it may name a bootstrap token)\n`);
+    expect(existsSync(join(failing.root, 'var/lib/kops-ts/bootstrapped'))).toBe(false);
   });
 
   it('a worker refuses a join configuration that would make it a control plane', async () => {
