@@ -348,6 +348,7 @@ export function nodeUserData(i: NodeBootstrapInput): string {
     'write_files:',
     ...nodeWriteFiles(i).map(renderWriteFile),
   ];
-  if (i.role !== 'bastion') lines.push('runcmd:', '- [/opt/kops-ts/install.sh]', '- [/opt/kops-ts/bootstrap.sh]');
+  // One command: cloud-init runs runcmd's entries one after the other even when one fails.
+  if (i.role !== 'bastion') lines.push('runcmd:', '- /opt/kops-ts/install.sh && /opt/kops-ts/bootstrap.sh');
   return `${lines.join('\n')}\n`;
 }

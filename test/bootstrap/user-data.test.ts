@@ -49,7 +49,7 @@ function userDataOf(opts: NewClusterOptions, state: StateStoreLocation | null = 
 
 interface CloudConfig {
   write_files: { path: string; permissions: string; content: string }[];
-  runcmd?: string[][];
+  runcmd?: (string | string[])[];
 }
 
 function parsed(text: string): CloudConfig {
@@ -155,7 +155,8 @@ describe('what each group runs', () => {
     expect(install).toMatch(/^swapoff -a$/m);
     expect(file(ha.get(cps[0]!)!.text, '/etc/modules-load.d/kops-ts.conf')).toBe('overlay\nbr_netfilter\n');
     expect(file(ha.get(cps[0]!)!.text, '/etc/sysctl.d/99-kops-ts.conf')).toContain('net.bridge.bridge-nf-call-iptables = 1\n');
-    expect(parsed(ha.get(cps[0]!)!.text).runcmd).toEqual([['/opt/kops-ts/install.sh'], ['/opt/kops-ts/bootstrap.sh']]);
+    // The bootstrap runs only after a successful install.
+    expect(parsed(ha.get(cps[0]!)!.text).runcmd).toEqual(['/opt/kops-ts/install.sh && /opt/kops-ts/bootstrap.sh']);
   });
 
   it('only control planes get the etcd-leave unit, stopped before kubelet and containerd', () => {
