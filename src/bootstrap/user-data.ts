@@ -22,6 +22,7 @@
  */
 import { KopsError } from '../diagnostics.js';
 import type { StateStoreLocation } from '../model/aws/iam-policies.js';
+import { minorOf, parseKubernetesVersion } from '../model/kubernetes-version.js';
 import { KOPS_TS_VERSION } from '../version.js';
 import { S3_FETCH_PATH, S3_FETCH_PY } from './s3-fetch.js';
 
@@ -85,13 +86,15 @@ function shQuote(v: string): string {
 }
 
 function exactVersion(v: string): { version: string; minor: string } {
-  const m = /^v?(\d+)\.(\d+)\.(\d+)$/.exec(v);
-  if (!m) {
-    throw new KopsError('InvalidKubernetesVersion', `spec.kubernetesVersion ${JSON.stringify(v)} is not an exact release (MAJOR.MINOR.PATCH)`, {
-      hint: 'set spec.kubernetesVersion to a released version such as 1.36.3: nodes install exactly that version',
-    });
+  const parsed = parseKubernetesVersion(v);
+  if (!parsed || parsed.prerelease.length > 0 || parsed.build.length > 0) {
+    throw new KopsError(
+      'UnsupportedKubernetesVersion',
+      `spec.kubernetesVersion ${JSON.stringify(v)} is not a released version: nodes install kubelet, kubeadm and kubectl of a release from pkgs.k8s.io`,
+      { hint: 'set spec.kubernetesVersion to a release such as 1.36.3' },
+    );
   }
-  return { version: `${m[1]}.${m[2]}.${m[3]}`, minor: `${m[1]}.${m[2]}` };
+  return { version: `${parsed.major}.${parsed.minor}.${parsed.patch}`, minor: minorOf(parsed) };
 }
 
 const INSTALL_BODY = `

@@ -192,10 +192,13 @@ describe('what each group runs', () => {
     expect(script).toContain('the state store is not an S3 bucket, so this instance cannot read its bootstrap files');
   });
 
-  it('a kubernetesVersion that is not an exact release is a clear error naming the field', () => {
+  it('a kubernetesVersion that is not a release is a clear error naming the field; v1.36.3 is 1.36.3', () => {
     const input: NodeBootstrapInput = { cluster: 'c', instanceGroup: 'nodes', role: 'node', initCandidate: false, kubernetesVersion: '1.36', region: 'us-east-1' };
-    expect(() => nodeUserData(input)).toThrow(KopsError);
-    expect(() => nodeUserData(input)).toThrow(/spec.kubernetesVersion "1.36" is not an exact release/);
+    for (const v of ['1.36', '1.37.0-alpha.1', 'latest']) {
+      expect(() => nodeUserData({ ...input, kubernetesVersion: v })).toThrow(KopsError);
+      expect(() => nodeUserData({ ...input, kubernetesVersion: v })).toThrow(`spec.kubernetesVersion ${JSON.stringify(v)} is not a released version`);
+    }
+    expect(vars(file(nodeUserData({ ...input, kubernetesVersion: 'v1.36.3' }), '/opt/kops-ts/install.sh'))).toMatchObject({ KUBERNETES_VERSION: '1.36.3', KUBERNETES_MINOR: '1.36' });
   });
 });
 
