@@ -25,7 +25,7 @@ const SPEC = readFileSync(new URL('../fixtures/kops/kops-minimal.yaml', import.m
  * and why. Any other change (or a change to another field) fails the test.
  */
 const DELIBERATE: readonly { kind: string; fields: readonly string[]; must?: string; why: string }[] = [
-  { kind: 'LaunchTemplate', fields: ['userData', 'rootVolumeIops', 'rootVolumeThroughput'], must: 'userData', why: "kops-ts writes its own user-data (kops's is nodeup): a new template version, instances untouched until rolled" },
+  { kind: 'LaunchTemplate', fields: ['userData', 'compressUserData', 'rootVolumeIops', 'rootVolumeThroughput'], must: 'userData', why: "kops-ts writes its own user-data (kops's is nodeup), always gzipped: a new template version, instances untouched until rolled" },
   { kind: 'AutoscalingGroup', fields: ['launchTemplateVersion'], must: 'launchTemplateVersion', why: 'kops-ts launches $Default, the version it planned, not $Latest (docs/architecture.md)' },
   { kind: 'IAMRole', fields: ['assumeRolePolicy'], why: "kops-ts's trust policy names its statement (Sid); same principal and action" },
   { kind: 'IAMRolePolicy', fields: ['document'], why: "kops-ts's own least-privilege policies, not kops's" },

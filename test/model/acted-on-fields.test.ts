@@ -96,10 +96,10 @@ const ETCD_MAIN_A = `EBSVolume/a.etcd-main.${NAME}`;
 const ACTED: Record<string, { edit: (s: Spec) => void; input?: Partial<AwsModelInput>; changes: string[] }> = {
   'Cluster spec.kubernetesVersion': {
     edit: (s) => (s.cluster.spec.kubernetesVersion = '1.35.2'),
-    // The user-data records it (the bootstrap will install it); the stable channel's image is
+    // The user-data installs exactly this version (kubelet, kubeadm, kubectl); the stable channel's image is
     // the same for 1.35 and 1.36, so the image does not change here.
     changes: [LT_CP, LT_NODES, `LaunchTemplate/nodes-us-east-1b.${NAME}`].map((lt) =>
-      expect.stringMatching(new RegExp(`^~ ${lt} userData: .*kubernetesVersion: 1\\.36\\.3.* -> .*kubernetesVersion: 1\\.35\\.2`)),
+      expect.stringMatching(new RegExp(`^~ ${lt} userData: .*KUBERNETES_VERSION='1\\.36\\.3'.* -> .*KUBERNETES_VERSION='1\\.35\\.2'`)),
     ) as unknown as string[],
   },
   'Cluster spec.cloudLabels': {

@@ -123,8 +123,8 @@ function checkPlanFlags(ctx: CommandContext, f: Flags, cluster: string): void {
 }
 
 /**
- * What `update cluster --yes` says when it is done. Only what is true and runnable: instances boot
- * a placeholder until the node bootstrap exists (issue #9), and there is no `validate cluster` or
+ * What `update cluster --yes` says when it is done. Only what is true and runnable: instances run
+ * the kubeadm bootstrap, which needs their group's files in the state store, and there is no `validate cluster` or
  * `rolling-update cluster` yet, so neither is suggested (test/cli/hints.test.ts runs every hint).
  */
 export function appliedMessage(cluster: string, r: Pick<UpdateClusterResult, 'plan' | 'firstApply'>): string {
@@ -132,8 +132,8 @@ export function appliedMessage(cluster: string, r: Pick<UpdateClusterResult, 'pl
   const done = `\n${r.plan.changes.length} change(s) applied to the cloud.\n`;
   if (r.firstApply) {
     return (
-      `${done}\nThe cloud resources of ${cluster} exist now. Their instances boot a placeholder: this version of kops-ts ` +
-      `does not install Kubernetes on them yet (see the README's status).\n\nSuggestions:\n` +
+      `${done}\nThe cloud resources of ${cluster} exist now. Their instances install containerd and Kubernetes, then run ` +
+      `kubeadm with their group's files read from the state store (igconfig/; an s3:// store only, see docs/security.md).\n\nSuggestions:\n` +
       ` * see the plan is empty: kops-ts update cluster --name ${cluster}\n` +
       ` * list instance groups: kops-ts get instancegroups --name ${cluster}\n`
     );

@@ -1,6 +1,7 @@
 /**
  * Per instance group: the image it boots (a find-only `Image` task shared by every group that
- * names it), a launch template (IMDSv2, encrypted root volume, the placeholder user-data) and an
+ * names it), a launch template (IMDSv2, encrypted root volume, the node bootstrap's gzipped
+ * cloud-config: src/bootstrap/user-data.ts) and an
  * autoscaling group, named and tagged as kops does (pkg/model/awsmodel/autoscalinggroup.go).
  * Control planes and API servers register with the API target groups, bastions with the bastion's.
  *
@@ -16,7 +17,7 @@ import { roleSecurityGroupName } from './firewall.js';
 import { autoscalingGroupName, iamName, launchTemplateName, roleGroupPrefix, sshKeyName, subnetTaskName } from './names.js';
 import { instanceGroupRoleTags } from './autoscaler-tags.js';
 import { effectiveRootVolume } from './root-volume.js';
-import { placeholderUserData } from './user-data.js';
+import { nodeUserData, type NodeBootstrapInput } from '../../bootstrap/user-data.js';
 
 export function sshKeyTaskName(cluster: string, fingerprint: string): string {
   return sshKeyName(cluster, fingerprint);
@@ -42,6 +43,25 @@ function sshKey(m: AwsModelContext): { task?: Task; keyName?: Val<string> } {
 
 /** Target groups (task names) the autoscaling groups of each role register with. */
 export type TargetGroupsByRole = Readonly<Partial<Record<NormalizedRole, readonly string[]>>>;
+
+/** The first control-plane group by name: it runs `kubeadm init` when no API server answers yet. */
+function initCandidate(m: AwsModelContext): string | undefined {
+  return m.instanceGroups.filter((ig) => m.role(ig) === 'ControlPlane').map((ig) => ig.metadata.name).sort()[0];
+}
+
+function bootstrapInput(m: AwsModelContext, ig: InstanceGroup): NodeBootstrapInput {
+  const role = m.role(ig);
+  return {
+    cluster: m.name,
+    instanceGroup: ig.metadata.name,
+    // API servers join as workers until kops-ts builds that role's own bootstrap.
+    role: role === 'ControlPlane' ? 'control-plane' : role === 'Bastion' ? 'bastion' : 'node',
+    initCandidate: initCandidate(m) === ig.metadata.name,
+    kubernetesVersion: m.cluster.spec.kubernetesVersion ?? '',
+    region: m.region,
+    ...(m.input.stateStore ? { stateStore: m.input.stateStore } : {}),
+  };
+}
 
 export function buildCompute(m: AwsModelContext, targetGroups: TargetGroupsByRole): void {
   const c = m.name;
@@ -73,7 +93,8 @@ export function buildCompute(m: AwsModelContext, targetGroups: TargetGroupsByRol
         iamInstanceProfile: ref('IAMInstanceProfile', iamName(prefix, c), 'name'),
         securityGroupIds: [ref('SecurityGroup', roleSecurityGroupName(ig, c)), ...(ig.spec.additionalSecurityGroups ?? [])] as Val[],
         ...(key.keyName ? { keyName: key.keyName } : {}),
-        userData: placeholderUserData(c, ig, m.cluster.spec.kubernetesVersion ?? ''),
+        userData: nodeUserData(bootstrapInput(m, ig)),
+        compressUserData: true,
         rootVolume: { deviceName: ref('Image', image, 'rootDeviceName'), ...root },
         metadataOptions: {
           httpTokens: ig.spec.instanceMetadata?.httpTokens ?? 'required',

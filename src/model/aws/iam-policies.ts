@@ -13,7 +13,9 @@
  *   with kubenet), the EBS CSI driver (volumes, ModifyVolume, KMS grants for encrypted volumes),
  *   read access to the cluster's own state-store prefix;
  * - API servers: the state-store read, KMS via EC2/S3;
- * - nodes: no state-store access at all (users.md §7.1: pods could read its secrets);
+ * - nodes: only their join material, `<cluster>/igconfig/node/*` (the bootstrap's kubeadm join
+ *   configuration); never `pki/`, `secrets/` or the cluster's config (users.md §7.1: pods could
+ *   read them; docs/security.md, "Node bootstrap");
  * - bastions: nothing (no inline policy);
  * - every role: ECR pulls when `spec.iam.allowContainerRegistry`, and the CNI's own needs.
  */
@@ -376,9 +378,21 @@ export function apiServerPolicy(facts: PolicyFacts): PolicyDocument {
   return p.build();
 }
 
-/** Workers: ECR pulls when allowed and the CNI's needs. No state-store access at all. */
+/**
+ * Workers read their join material at boot (src/bootstrap/user-data.ts) and nothing else of the
+ * state store: one GetObject grant on `igconfig/node/`, no listing, no bucket-level action.
+ */
+function addNodeJoinRead(p: PolicyBuilder): void {
+  const f = p.facts;
+  if (!f.state) return;
+  const base = clusterStatePrefix(f.state, f.cluster);
+  p.statements.push({ Sid: 'ReadNodeJoinMaterial', Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:${f.partition}:s3:::${f.state.bucket}/${base}/igconfig/node/*` });
+}
+
+/** Workers: their join material, ECR pulls when allowed and the CNI's needs. */
 export function nodePolicy(facts: PolicyFacts): PolicyDocument {
   const p = new PolicyBuilder(facts);
+  addNodeJoinRead(p);
   addEcr(p);
   addCni(p, 'node');
   return p.build();

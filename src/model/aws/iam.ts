@@ -2,8 +2,8 @@
  * IAM: one role, inline policy and instance profile per role kind present (masters, nodes,
  * bastions, apiservers), named as kops names them (`masters.<cluster>`). IAM takes names, so refs
  * between IAM tasks use the `name` output. A role whose document grants nothing (bastions; nodes
- * without ECR or a CNI that needs AWS) gets no inline policy, as kops: an existing one is then
- * planned for deletion.
+ * of a cluster whose state store is not on S3, without ECR or a CNI that needs AWS) gets no inline
+ * policy, as kops: an existing one is then planned for deletion.
  */
 import { ref } from '../../tasks/types.js';
 import type { AwsModelContext } from './context.js';

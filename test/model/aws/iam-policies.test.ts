@@ -150,6 +150,25 @@ describe('control-plane policy: nothing it does not own', () => {
 describe('node policy', () => {
   const doc = nodePolicy(facts(cluster({ cilium: {} }, true)));
 
+  it('reads its join material, igconfig/node/, and nothing else of the store', async () => {
+    await expectDecision(doc, [
+      ['join configuration', { action: 's3:GetObject', resource: `arn:aws:s3:::state-bucket/kops/${C}/igconfig/node/nodes-us-east-1a/kubeadm-join.yaml` }],
+    ], 'Allowed');
+    await expectDecision(doc, [
+      ['a control plane\'s bootstrap files (CA keys)', { action: 's3:GetObject', resource: `arn:aws:s3:::state-bucket/kops/${C}/igconfig/control-plane/control-plane-us-east-1a/pki/ca.key` }],
+      ['another cluster\'s join material', { action: 's3:GetObject', resource: `arn:aws:s3:::state-bucket/kops/${OTHER}/igconfig/node/nodes/kubeadm-join.yaml` }],
+      ['write its join material', { action: 's3:PutObject', resource: `arn:aws:s3:::state-bucket/kops/${C}/igconfig/node/nodes/kubeadm-join.yaml` }],
+      ['pki public', { action: 's3:GetObject', resource: `arn:aws:s3:::state-bucket/kops/${C}/pki/issued/kubernetes-ca/keyset.yaml` }],
+    ], 'ImplicitlyDenied');
+  });
+
+  it('no statement of it grants read on pki/private/ or secrets/ (every resource pattern checked)', () => {
+    const readers = doc.Statement.filter((st) => [st.Action].flat().some((a) => a.startsWith('s3:') || a === '*'));
+    expect(readers.map((st) => st.Sid)).toEqual(['ReadNodeJoinMaterial']);
+    expect(readers.flatMap((st) => [st.Resource ?? []].flat())).toEqual([`arn:aws:s3:::state-bucket/kops/${C}/igconfig/node/*`]);
+    expect(doc.Statement.flatMap((st) => [st.Resource ?? []].flat()).filter((r) => r.startsWith('arn:aws:s3:'))).toHaveLength(1);
+  });
+
   it('cannot read pki/, secrets/, its own config or another cluster\'s state', async () => {
     await expectDecision(doc, [
       ['pki', { action: 's3:GetObject', resource: `arn:aws:s3:::state-bucket/kops/${C}/pki/private/kubernetes-ca/keyset.yaml` }],
@@ -246,9 +265,10 @@ describe('iam fields kept, not acted on', () => {
 });
 
 describe('roles without needs', () => {
-  it('bastions get no inline policy; nodes get none without ECR or an AWS-aware CNI', () => {
+  it('bastions get no inline policy; nodes only their join read without ECR or an AWS-aware CNI, none without an S3 store', () => {
     expect(bastionPolicy(facts()).Statement).toEqual([]);
-    expect(nodePolicy(facts(cluster({ cilium: {} }, false))).Statement).toEqual([]);
+    expect(nodePolicy(facts(cluster({ cilium: {} }, false))).Statement.map((st) => st.Sid)).toEqual(['ReadNodeJoinMaterial']);
+    expect(nodePolicy(policyFacts(cluster({ cilium: {} }, false), { region: 'us-east-1' })).Statement).toEqual([]);
     const built = newCluster({ name: C, zones: ['us-east-1a'], topology: 'private', bastion: true });
     const completed = completeCluster({ ...built.cluster, spec: { ...built.cluster.spec, iam: { legacy: false, allowContainerRegistry: false } } }, built.instanceGroups);
     const tasks = buildAwsTasks({ cluster: completed.cluster, instanceGroups: completed.instanceGroups, stateStore: STATE });
@@ -257,7 +277,7 @@ describe('roles without needs', () => {
       `IAMInstanceProfile/bastions.${C}`, `IAMInstanceProfile/masters.${C}`, `IAMInstanceProfile/nodes.${C}`,
       `IAMInstanceProfileRole/bastions.${C}`, `IAMInstanceProfileRole/masters.${C}`, `IAMInstanceProfileRole/nodes.${C}`,
       `IAMRole/bastions.${C}`, `IAMRole/masters.${C}`, `IAMRole/nodes.${C}`,
-      `IAMRolePolicy/masters.${C}`,
+      `IAMRolePolicy/masters.${C}`, `IAMRolePolicy/nodes.${C}`,
     ]);
   });
 

@@ -1,0 +1,357 @@
+/**
+ * The launch templates' user-data: a cloud-config per instance group that turns a stock Ubuntu
+ * 24.04 instance into a Kubernetes control plane or worker with kubeadm (design.md §8).
+ *
+ * It is small (it is sent gzipped, under AWS's 16 KB) and holds no secret: it names state-store
+ * paths only. At boot the instance
+ *  1. loads overlay and br_netfilter, sets the bridge/forwarding sysctls, turns swap off;
+ *  2. installs containerd from Ubuntu's archive (pinned series, held) with the systemd cgroup
+ *     driver, and kubelet/kubeadm/kubectl of exactly `spec.kubernetesVersion` from pkgs.k8s.io's
+ *     repository of that minor (held);
+ *  3. fetches its group's bootstrap files from `<cluster>/igconfig/<control-plane|node>/<ig>/`
+ *     with the instance role (`s3get.py`: IMDSv2 credentials, SigV4; src/bootstrap/s3-fetch.ts);
+ *  4. runs `kubeadm init` (the first control-plane group, when no API server answers yet) or
+ *     `kubeadm join` with the fetched configuration (a control plane's JoinConfiguration carries
+ *     `controlPlane`, the configuration form of `--control-plane`, which kubeadm does not allow
+ *     together with `--config`);
+ *  5. on control planes, enables a unit whose stop at power-off (not at reboot) runs
+ *     `kubeadm reset`, which removes this member from etcd (docs/security.md, "Node bootstrap").
+ *
+ * The files of step 3 are the contract with the kubeadm configuration writer
+ * (src/bootstrap/kubeadm.ts): `bootstrapFiles` lists them.
+ */
+import { KopsError } from '../diagnostics.js';
+import type { StateStoreLocation } from '../model/aws/iam-policies.js';
+import { minorOf, parseKubernetesVersion } from '../model/kubernetes-version.js';
+import { KOPS_TS_VERSION } from '../version.js';
+import { S3_FETCH_PATH, S3_FETCH_PY } from './s3-fetch.js';
+
+/** The role directory under `igconfig/` (kops's layout). */
+export type BootstrapRole = 'control-plane' | 'node';
+
+/**
+ * containerd from Ubuntu 24.04's archive, at this upstream series (apt installs the newest 1.7
+ * version the archive offers): noble's release pocket, which never changes, has one, so the pin
+ * always resolves. The package is held so unattended upgrades never move it under a running kubelet.
+ */
+export const CONTAINERD_PACKAGE_VERSION = '1.7.*';
+
+export const KUBEADM_INIT_FILE = 'kubeadm-init.yaml';
+export const KUBEADM_JOIN_FILE = 'kubeadm-join.yaml';
+
+/**
+ * The shared control-plane key material, as kubeadm names it under /etc/kubernetes/: with these
+ * in place `kubeadm init` uses the cluster's CAs instead of making new ones, and `kubeadm join`
+ * of a control plane needs no `--certificate-key` (whose uploaded certificates expire in two hours).
+ */
+export const CONTROL_PLANE_PKI_FILES: readonly string[] = [
+  'pki/ca.crt', 'pki/ca.key',
+  'pki/etcd/ca.crt', 'pki/etcd/ca.key',
+  'pki/front-proxy-ca.crt', 'pki/front-proxy-ca.key',
+  'pki/sa.key', 'pki/sa.pub',
+];
+
+/** The files an instance of a group fetches from `<cluster>/igconfig/<role>/<ig>/`. */
+export function bootstrapFiles(role: BootstrapRole, initCandidate: boolean): string[] {
+  if (role === 'node') return [KUBEADM_JOIN_FILE];
+  return [...(initCandidate ? [KUBEADM_INIT_FILE] : []), KUBEADM_JOIN_FILE, ...CONTROL_PLANE_PKI_FILES];
+}
+
+/** `<cluster>/igconfig/<role>/<ig>`: the group's directory, relative to the state store's root. */
+export function igconfigDir(cluster: string, role: BootstrapRole, instanceGroup: string): string {
+  return `${cluster}/igconfig/${role}/${instanceGroup}`;
+}
+
+export interface NodeBootstrapInput {
+  readonly cluster: string;
+  readonly instanceGroup: string;
+  /** `bastion` gets no Kubernetes: only a record of who it is. */
+  readonly role: BootstrapRole | 'bastion';
+  /**
+   * The control-plane group that runs `kubeadm init` when no API server answers yet (the first
+   * control-plane group by name); every other control plane waits for the API and joins.
+   */
+  readonly initCandidate: boolean;
+  /** `spec.kubernetesVersion`, e.g. `1.36.3` (a leading `v` is accepted). */
+  readonly kubernetesVersion: string;
+  /** The cluster's region: the first guess for the bucket's (S3 names the right one if it differs). */
+  readonly region: string;
+  /** The S3 state store; absent for `file://`/`memory://` stores, which instances cannot read. */
+  readonly stateStore?: StateStoreLocation;
+}
+
+/** Single-quoted for bash: the value as is, whatever it holds. */
+function shQuote(v: string): string {
+  return `'${v.replace(/'/g, `'\\''`)}'`;
+}
+
+function exactVersion(v: string): { version: string; minor: string } {
+  const parsed = parseKubernetesVersion(v);
+  if (!parsed || parsed.prerelease.length > 0 || parsed.build.length > 0) {
+    throw new KopsError(
+      'UnsupportedKubernetesVersion',
+      `spec.kubernetesVersion ${JSON.stringify(v)} is not a released version: nodes install kubelet, kubeadm and kubectl of a release from pkgs.k8s.io`,
+      { hint: 'set spec.kubernetesVersion to a release such as 1.36.3' },
+    );
+  }
+  return { version: `${parsed.major}.${parsed.minor}.${parsed.patch}`, minor: minorOf(parsed) };
+}
+
+const INSTALL_BODY = `
+export DEBIAN_FRONTEND=noninteractive
+apt_get() { apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=5 "$@"; }
+
+# Kernel modules and sysctls (written by cloud-init under /etc/modules-load.d and /etc/sysctl.d).
+modprobe overlay
+modprobe br_netfilter
+sysctl --system >/dev/null
+
+# kubelet refuses to run with swap on.
+swapoff -a
+sed -i -E 's|^([^#].*[[:space:]]swap[[:space:]].*)$|# \\1|' /etc/fstab
+
+apt_get update
+apt_get install -y apt-transport-https ca-certificates curl gpg
+
+# containerd, pinned and held, with the systemd cgroup driver kubelet uses.
+apt_get install -y --allow-change-held-packages "containerd=\${CONTAINERD_VERSION}"
+apt-mark hold containerd
+install -d -m 0755 /etc/containerd
+containerd config default >/etc/containerd/config.toml
+sed -i 's/SystemdCgroup = false/SystemdCgroup = true/' /etc/containerd/config.toml
+if ! grep -q 'SystemdCgroup = true' /etc/containerd/config.toml; then
+  echo "kops-ts: containerd's default configuration has no SystemdCgroup setting to turn on" >&2
+  exit 1
+fi
+systemctl restart containerd
+systemctl enable containerd
+
+# kubelet, kubeadm and kubectl of exactly this version, from the Kubernetes repository of its minor.
+install -d -m 0755 /etc/apt/keyrings
+curl -fsSL --retry 5 "https://pkgs.k8s.io/core:/stable:/v\${KUBERNETES_MINOR}/deb/Release.key" |
+  gpg --dearmor --yes -o /etc/apt/keyrings/kubernetes-apt-keyring.gpg
+echo "deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.gpg] https://pkgs.k8s.io/core:/stable:/v\${KUBERNETES_MINOR}/deb/ /" \\
+  >/etc/apt/sources.list.d/kubernetes.list
+apt_get update
+apt_get install -y --allow-change-held-packages \\
+  "kubelet=\${KUBERNETES_VERSION}-*" "kubeadm=\${KUBERNETES_VERSION}-*" "kubectl=\${KUBERNETES_VERSION}-*"
+apt-mark hold kubelet kubeadm kubectl
+systemctl enable kubelet
+
+# containerd's pause image: the one this kubeadm expects (kubeadm warns on a mismatch).
+pause=$(kubeadm config images list --kubernetes-version "v\${KUBERNETES_VERSION}" 2>/dev/null | grep '/pause:' || true)
+if [ -n "$pause" ]; then
+  sed -i -E "s|^([[:space:]]*sandbox_image = ).*|\\1\\"$pause\\"|" /etc/containerd/config.toml
+  systemctl restart containerd
+fi
+`;
+
+const BOOTSTRAP_BODY = `
+DONE=/var/lib/kops-ts/bootstrapped
+KUBEADM_LOG=/var/lib/kops-ts/kubeadm.log
+CONFIG_DIR=/etc/kops-ts/igconfig
+
+die() {
+  echo "kops-ts: $*" >&2
+  exit 1
+}
+
+if [ -e "$DONE" ]; then
+  echo "kops-ts: already bootstrapped ($DONE exists)"
+  exit 0
+fi
+if [ -z "$STATE_BUCKET" ]; then
+  die "the state store is not an S3 bucket, so this instance cannot read its bootstrap files; use an s3:// state store"
+fi
+
+# fetch FILE DEST: one file of this group's directory, read with the instance role.
+fetch() {
+  install -d -m 0700 "$(dirname "$2")"
+  python3 ${S3_FETCH_PATH} "$STATE_BUCKET" "$IGCONFIG/$1" "$2" "$REGION" ||
+    die "cannot read s3://$STATE_BUCKET/$IGCONFIG/$1"
+}
+
+# api_answers ENDPOINT: an API server answers HTTPS there (any HTTP status counts).
+api_answers() {
+  local code
+  code=$(curl -sk -o /dev/null --max-time 5 -w '%{http_code}' "https://$1/livez" || true)
+  [ -n "$code" ] && [ "$code" != "000" ]
+}
+
+# kubeadm's output names the bootstrap token: keep it in a root-only file, not in cloud-init's log.
+kubeadm_logged() {
+  if ! kubeadm "$@" >>"$KUBEADM_LOG" 2>&1; then
+    die "kubeadm $1 failed; its output is in $KUBEADM_LOG (root only: it may name a bootstrap token)"
+  fi
+}
+
+# wait_api ENDPOINT TRIES: wait up to TRIES x 10s for an API server to answer.
+wait_api() {
+  local i
+  for ((i = 0; i < $2; i++)); do
+    if api_answers "$1"; then return 0; fi
+    sleep 10
+  done
+  return 1
+}
+
+install -d -m 0700 "$CONFIG_DIR" /var/lib/kops-ts
+install -m 0600 /dev/null "$KUBEADM_LOG"
+fetch ${KUBEADM_JOIN_FILE} "$CONFIG_DIR/${KUBEADM_JOIN_FILE}"
+endpoint=$(sed -n 's/^[[:space:]]*apiServerEndpoint:[[:space:]]*//p' "$CONFIG_DIR/${KUBEADM_JOIN_FILE}" | head -n 1 | tr -d "\\"' ")
+[ -n "$endpoint" ] || die "${KUBEADM_JOIN_FILE} names no discovery apiServerEndpoint"
+
+if [ "$ROLE" = node ]; then
+  if grep -q '^controlPlane:' "$CONFIG_DIR/${KUBEADM_JOIN_FILE}"; then
+    die "the join configuration of a worker group carries controlPlane; refusing to join as a control plane"
+  fi
+  wait_api "$endpoint" 90 || die "no API server answered at $endpoint for 15 minutes"
+  kubeadm_logged join --config "$CONFIG_DIR/${KUBEADM_JOIN_FILE}"
+  touch "$DONE"
+  exit 0
+fi
+
+grep -q '^controlPlane:' "$CONFIG_DIR/${KUBEADM_JOIN_FILE}" ||
+  die "the join configuration of a control-plane group has no controlPlane section"
+for f in ${CONTROL_PLANE_PKI_FILES.join(' ')}; do
+  fetch "$f" "/etc/kubernetes/$f"
+  case "$f" in
+    *.crt | *.pub) chmod 0644 "/etc/kubernetes/$f" ;;
+  esac
+done
+
+if [ "$INIT_CANDIDATE" = 1 ] && ! wait_api "$endpoint" 3; then
+  # No API server answers: this is the cluster's first control plane.
+  fetch ${KUBEADM_INIT_FILE} "$CONFIG_DIR/${KUBEADM_INIT_FILE}"
+  kubeadm_logged init --config "$CONFIG_DIR/${KUBEADM_INIT_FILE}"
+else
+  wait_api "$endpoint" 90 || die "no API server answered at $endpoint for 15 minutes"
+  kubeadm_logged join --config "$CONFIG_DIR/${KUBEADM_JOIN_FILE}"
+fi
+systemctl daemon-reload
+systemctl enable --now kops-ts-etcd-leave.service
+touch "$DONE"
+`;
+
+const ETCD_LEAVE_SCRIPT = `#!/bin/bash
+# Stopped with the system: at power-off (an instance terminated or stopped; the autoscaling group
+# replaces a stopped instance too) this control plane leaves etcd, so a dead member never counts
+# against quorum. At reboot it stays a member.
+set -uo pipefail
+
+jobs=$(systemctl list-jobs --no-legend 2>/dev/null || true)
+if grep -Eq '(reboot|kexec)\\.target[[:space:]]+start' <<<"$jobs"; then
+  echo "kops-ts: rebooting; this control plane stays an etcd member"
+  exit 0
+fi
+if ! grep -Eq '(poweroff|halt)\\.target[[:space:]]+start' <<<"$jobs"; then
+  echo "kops-ts: not powering off; this control plane stays an etcd member"
+  exit 0
+fi
+if [ ! -f /etc/kubernetes/manifests/etcd.yaml ]; then
+  exit 0
+fi
+echo "kops-ts: powering off; removing this control plane's etcd member (kubeadm reset)"
+timeout 150 kubeadm reset --force
+`;
+
+const ETCD_LEAVE_UNIT = `[Unit]
+Description=kops-ts: leave etcd when this control plane powers off
+Wants=network-online.target
+After=network-online.target containerd.service kubelet.service
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/true
+ExecStop=/opt/kops-ts/etcd-leave.sh
+TimeoutStopSec=180
+
+[Install]
+WantedBy=multi-user.target
+`;
+
+interface WriteFile {
+  readonly path: string;
+  readonly permissions: string;
+  readonly content: string;
+}
+
+function header(vars: Readonly<Record<string, string>>): string {
+  return Object.entries(vars).map(([k, v]) => `${k}=${shQuote(v)}`).join('\n');
+}
+
+function script(comment: string, vars: Readonly<Record<string, string>>, body: string): string {
+  return `#!/bin/bash\n# ${comment}\nset -euo pipefail\n\n${header(vars)}\n${body}`;
+}
+
+/** One literal block, indented under `content: |`. */
+function renderWriteFile(f: WriteFile): string {
+  const lines = f.content.replace(/\n$/, '').split('\n').map((l) => (l === '' ? '' : `    ${l}`));
+  return [`- path: ${f.path}`, `  permissions: '${f.permissions}'`, '  content: |', ...lines].join('\n');
+}
+
+/** The files a group writes, in order. */
+export function nodeWriteFiles(i: NodeBootstrapInput): WriteFile[] {
+  const identity: WriteFile = {
+    path: '/etc/kops-ts/instance-group',
+    permissions: '0644',
+    content: [`cluster: ${i.cluster}`, `instanceGroup: ${i.instanceGroup}`, `role: ${i.role}`, ''].join('\n'),
+  };
+  if (i.role === 'bastion') return [identity];
+  const { version, minor } = exactVersion(i.kubernetesVersion);
+  const files: WriteFile[] = [
+    identity,
+    { path: '/etc/modules-load.d/kops-ts.conf', permissions: '0644', content: 'overlay\nbr_netfilter\n' },
+    {
+      path: '/etc/sysctl.d/99-kops-ts.conf',
+      permissions: '0644',
+      content: 'net.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.ipv4.ip_forward = 1\nnet.ipv6.conf.all.forwarding = 1\n',
+    },
+    { path: S3_FETCH_PATH, permissions: '0755', content: S3_FETCH_PY },
+    {
+      path: '/opt/kops-ts/install.sh',
+      permissions: '0700',
+      content: script('kops-ts: kernel settings, swap off, containerd and the Kubernetes packages', {
+        KUBERNETES_VERSION: version, KUBERNETES_MINOR: minor, CONTAINERD_VERSION: CONTAINERD_PACKAGE_VERSION,
+      }, INSTALL_BODY),
+    },
+    {
+      path: '/opt/kops-ts/bootstrap.sh',
+      permissions: '0700',
+      content: script('kops-ts: fetch this group\'s bootstrap files with the instance role, then kubeadm init or join', {
+        ROLE: i.role,
+        INIT_CANDIDATE: i.role === 'control-plane' && i.initCandidate ? '1' : '0',
+        REGION: i.region,
+        STATE_BUCKET: i.stateStore?.bucket ?? '',
+        IGCONFIG: i.stateStore
+          ? [i.stateStore.prefix, igconfigDir(i.cluster, i.role, i.instanceGroup)].filter((s) => s !== '').join('/')
+          : '',
+      }, BOOTSTRAP_BODY),
+    },
+  ];
+  if (i.role === 'control-plane') {
+    files.push(
+      { path: '/opt/kops-ts/etcd-leave.sh', permissions: '0700', content: ETCD_LEAVE_SCRIPT },
+      { path: '/etc/systemd/system/kops-ts-etcd-leave.service', permissions: '0644', content: ETCD_LEAVE_UNIT },
+    );
+  }
+  return files;
+}
+
+/** The user-data text (a cloud-config document); the launch template sends it gzipped. */
+export function nodeUserData(i: NodeBootstrapInput): string {
+  const what = i.role === 'bastion'
+    ? 'a bastion: no Kubernetes'
+    : `Kubernetes ${exactVersion(i.kubernetesVersion).version}, kubeadm ${i.role === 'node' ? 'join' : i.initCandidate ? 'init or join' : 'join'}`;
+  const lines = [
+    '#cloud-config',
+    `# kops-ts ${KOPS_TS_VERSION} user-data of instance group ${i.instanceGroup} (${i.role}) of cluster ${i.cluster}: ${what}.`,
+    '# It holds no secret: the join material is read from the state store at boot with the instance role.',
+    'write_files:',
+    ...nodeWriteFiles(i).map(renderWriteFile),
+  ];
+  // One command: cloud-init runs runcmd's entries one after the other even when one fails.
+  if (i.role !== 'bastion') lines.push('runcmd:', '- /opt/kops-ts/install.sh && /opt/kops-ts/bootstrap.sh');
+  return `${lines.join('\n')}\n`;
+}
