@@ -10,10 +10,45 @@ import { parse } from 'yaml';
 import { KopsError } from '../diagnostics.js';
 import type { Cluster, InstanceGroup } from '../model/api/types.js';
 import type { StateStore } from '../statestore/types.js';
+import { normalizeRole } from '../model/api/types.js';
+import { etcdCAName, FRONT_PROXY_CA, KUBERNETES_CA, SERVICE_ACCOUNT, signerOf, trustedPublicKeysPem } from '../pki/cluster.js';
+import { KeysetStore } from '../pki/store.js';
+import { CONTROL_PLANE_PKI_FILES, igconfigDir } from './user-data.js';
 import { cniAddon, cniOf } from './addons.js';
 import { bootstrapFiles, caCertHash, type BootstrapFacts } from './kubeadm.js';
 import { BOOTSTRAP_TOKEN_FORMAT, BOOTSTRAP_TOKEN_SECRET, generateBootstrapToken } from '../secrets/generate.js';
 import { getOrCreateSecret, secretPath } from '../secrets/store.js';
+
+/**
+ * The shared control-plane key material, as kubeadm names it under /etc/kubernetes/
+ * (`CONTROL_PLANE_PKI_FILES`, which the user-data fetches): the primaries of the cluster CA, the
+ * etcd CA (`main`: kubeadm runs one stacked etcd) and the front-proxy CA with their keys, the
+ * service-account signing key and every trusted service-account public key (so tokens signed by
+ * a key being rotated out stay valid). Only control planes may read these paths (IAM); they are
+ * copies of `pki/private/`, written by the update that holds the keysets.
+ */
+async function controlPlanePkiFiles(store: StateStore, cluster: Cluster): Promise<Map<string, string>> {
+  const name = cluster.metadata.name;
+  const keysets = new KeysetStore(store);
+  const signer = async (keyset: string) => signerOf((await keysets.get(name, keyset)).keyset);
+  const ca = await signer(KUBERNETES_CA);
+  const etcd = await signer(etcdCAName('main'));
+  const frontProxy = await signer(FRONT_PROXY_CA);
+  const sa = (await keysets.get(name, SERVICE_ACCOUNT)).keyset;
+  const files = new Map<string, string>([
+    ['pki/ca.crt', ca.certificate],
+    ['pki/ca.key', ca.privateKey],
+    ['pki/etcd/ca.crt', etcd.certificate],
+    ['pki/etcd/ca.key', etcd.privateKey],
+    ['pki/front-proxy-ca.crt', frontProxy.certificate],
+    ['pki/front-proxy-ca.key', frontProxy.privateKey],
+    ['pki/sa.key', signerOf(sa).privateKey],
+    ['pki/sa.pub', trustedPublicKeysPem(sa)],
+  ]);
+  // The user-data fetches exactly this list: keep the two in step.
+  for (const f of CONTROL_PLANE_PKI_FILES) if (!files.has(f)) throw new Error(`bootstrap: no content for ${f}`);
+  return files;
+}
 
 /** The keyset of the cluster CA (issue #9's contract: kops's name and layout). */
 export const CLUSTER_CA_KEYSET = 'kubernetes-ca';
@@ -111,6 +146,13 @@ export async function writeBootstrapConfig(o: WriteBootstrapOptions): Promise<Wr
     for (const f of files.files) out.push({ path: files.folder + f.name, content: f.content });
   }
   if (addon) out.push({ path: addon.path, content: addon.content });
+  const controlPlanes = o.instanceGroups.filter((ig) => normalizeRole(ig.spec.role) === 'ControlPlane');
+  if (controlPlanes.length > 0) {
+    const pki = await controlPlanePkiFiles(o.store, o.cluster);
+    for (const ig of controlPlanes) {
+      for (const [file, content] of pki) out.push({ path: `${igconfigDir(name, 'control-plane', ig.metadata.name)}/${file}`, content });
+    }
+  }
   const written: string[] = [];
   const unchanged: string[] = [];
   for (const f of out) {

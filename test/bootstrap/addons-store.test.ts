@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { ensureClusterKeysets } from '../../src/pki/cluster.js';
+import { KeysetStore } from '../../src/pki/store.js';
 import { newCluster, type NewClusterOptions } from '../../src/cloudup/new-cluster.js';
 import { completeCluster } from '../../src/model/completion.js';
 import { cniAddon, cniOf, PINNED_CNI } from '../../src/bootstrap/addons.js';
@@ -99,6 +101,8 @@ describe('the cluster CA certificates', () => {
   it('during a CA rotation both CAs are pinned in the join discovery', async () => {
     const store = openStateStore('memory://ca-rotation');
     const { cluster, instanceGroups } = completed();
+    // The control planes' key material comes from the cluster's keysets.
+    await ensureClusterKeysets(new KeysetStore(store), cluster);
     const r = await writeBootstrapConfig({ store, cluster, instanceGroups, loadBalancerDnsName: LB, caCertificates: [pem('old'), pem('new')] });
     expect(r.written.length).toBeGreaterThan(0);
     const join = parse(Buffer.from((await store.read('addons.example.com/igconfig/node/nodes-us-east-1a/kubeadm-join.yaml'))!.data).toString()) as { discovery: { bootstrapToken: { caCertHashes: string[] } } };

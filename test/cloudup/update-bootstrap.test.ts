@@ -4,6 +4,7 @@
  * writes nothing, and without a cluster CA nothing is written and a warning says why.
  */
 import { execFileSync } from 'node:child_process';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,9 @@ import { updateCluster } from '../../src/cloudup/update-cluster.js';
 import { newCluster } from '../../src/cloudup/new-cluster.js';
 import { completeCluster } from '../../src/model/completion.js';
 import { openStateStore } from '../../src/statestore/open.js';
+import { CONTROL_PLANE_PKI_FILES } from '../../src/bootstrap/user-data.js';
+import { primaryItem } from '../../src/pki/keyset.js';
+import { KeysetStore } from '../../src/pki/store.js';
 import { setupCluster, type E2ECluster } from './update-helpers.js';
 
 function opensslCAPem(): string {
@@ -39,10 +43,10 @@ async function text(c: E2ECluster, path: string): Promise<string> {
 describe('update cluster --yes writes the bootstrap configuration', () => {
   it('writes each group\'s kubeadm files with the load balancer as endpoint and the cilium addon, then nothing on a second run', async () => {
     const c = await setupCluster({ name: 'boot.example.com', zones: ['us-east-1a'] });
-    const pem = opensslCAPem();
-    await storeCA(c, pem);
     const first = await c.update(true);
     expect(first.applied?.ok).toBe(true);
+    // The cluster CA update made (src/pki), which the join discovery pins.
+    const pem = primaryItem((await new KeysetStore(c.cs.store).get(c.name, 'kubernetes-ca')).keyset).certificate;
     expect(first.warnings.filter((w) => w.code === 'BootstrapConfigNotWritten')).toEqual([]);
     const cp = 'boot.example.com/igconfig/control-plane/control-plane-us-east-1a/';
     const nodes = 'boot.example.com/igconfig/node/nodes-us-east-1a/';
@@ -51,9 +55,10 @@ describe('update cluster --yes writes the bootstrap configuration', () => {
       `${cp}bootstrap.env`,
       `${cp}kubeadm-init.yaml`,
       `${cp}kubeadm-join.yaml`,
+      ...CONTROL_PLANE_PKI_FILES.map((f) => `${cp}${f}`),
       `${nodes}bootstrap.env`,
       `${nodes}kubeadm-join.yaml`,
-    ]);
+    ].sort());
     const lbs = await c.aws.clients.elbv2.send(new DescribeLoadBalancersCommand({}));
     const dns = lbs.LoadBalancers?.find((l) => l.LoadBalancerName?.startsWith('api-boot'))?.DNSName;
     expect(dns).toBeTruthy();
@@ -74,7 +79,7 @@ describe('update cluster --yes writes the bootstrap configuration', () => {
 
     const second = await c.update(true);
     expect(second.bootstrap?.written).toEqual([]);
-    expect(second.bootstrap?.unchanged.length).toBe(6);
+    expect(second.bootstrap?.unchanged.length).toBe(6 + CONTROL_PLANE_PKI_FILES.length);
   });
 
   it('the first update --yes makes the cluster CA (src/pki) and writes the bootstrap files in the same run', async () => {
@@ -84,6 +89,23 @@ describe('update cluster --yes writes the bootstrap configuration', () => {
     expect(r.warnings.filter((x) => x.code === 'BootstrapConfigNotWritten')).toEqual([]);
     expect(await c.cs.store.list('noca.example.com/igconfig/node/')).toContain('noca.example.com/igconfig/node/nodes-us-east-1a/kubeadm-join.yaml');
     expect(await c.cs.readCompletedSpec('noca.example.com')).toBeDefined();
+
+    // Every control-plane group gets exactly the key material its user-data fetches, taken from
+    // the keysets: each certificate with its own key, the CA the one the keyset names primary.
+    const dir = 'noca.example.com/igconfig/control-plane/control-plane-us-east-1a/';
+    const listed = (await c.cs.store.list(dir)).map((p) => p.slice(dir.length));
+    expect(listed).toEqual(expect.arrayContaining([...CONTROL_PLANE_PKI_FILES]));
+    const ca = (await new KeysetStore(c.cs.store).get('noca.example.com', 'kubernetes-ca')).keyset;
+    expect(await text(c, `${dir}pki/ca.crt`)).toBe(primaryItem(ca).certificate);
+    for (const pair of ['pki/ca', 'pki/etcd/ca', 'pki/front-proxy-ca']) {
+      const fromCert = createPublicKey(await text(c, `${dir}${pair}.crt`)).export({ format: 'pem', type: 'spki' });
+      const fromKey = createPublicKey(createPrivateKey(await text(c, `${dir}${pair}.key`))).export({ format: 'pem', type: 'spki' });
+      expect(fromKey, pair).toEqual(fromCert);
+    }
+    const saPub = createPublicKey(createPrivateKey(await text(c, `${dir}pki/sa.key`))).export({ format: 'pem', type: 'spki' });
+    expect(await text(c, `${dir}pki/sa.pub`)).toContain(String(saPub));
+    // Workers get none of it.
+    expect((await c.cs.store.list('noca.example.com/igconfig/node/')).filter((p) => p.includes('/pki/'))).toEqual([]);
   });
 
   it('with --instance-group writes only the selected groups\' files', async () => {
