@@ -36,6 +36,8 @@ done
 export AWS_ENDPOINT_URL="http://127.0.0.1:$PORT"
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
 export KOPS_STATE_STORE="file://$STATE_DIR"
+# update --yes exports a kubectl context, as kops does: keep the demo's out of ~/.kube/config.
+export KUBECONFIG="$LOG_DIR/kubeconfig"
 echo "AWS emulator: $AWS_ENDPOINT_URL    state store: $KOPS_STATE_STORE"
 
 kops create cluster --name "$CLUSTER" \

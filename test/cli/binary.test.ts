@@ -1,17 +1,18 @@
 /** The real binary, as a user or a pipeline runs it: exit codes, one-line errors, clean stdout. */
-import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
+import { scratchKubeconfig } from '../helpers/kubeconfig.js';
 
 const BIN = new URL('../../bin/kops-ts.js', import.meta.url).pathname;
 const exec = promisify(execFile);
 
 async function kops(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const r = await exec('node', [BIN, ...args], { env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent', ...env } });
+    const r = await exec('node', [BIN, ...args], { env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent', KUBECONFIG: scratchKubeconfig(), ...env } });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
@@ -69,5 +70,54 @@ describe('bin/kops-ts.js', () => {
     expect(created.stdout).toMatch(/\d+ change\(s\) applied to the cloud/);
     const again = await kops(['update', 'cluster', '--name', 'bin-yes.example.com', '--detailed-exitcode'], env);
     expect([again.code, again.stdout.trim()]).toEqual([0, 'No changes need to be applied']);
+  }, 120_000);
+
+  it('update cluster --yes exports a kubectl context as kops does: a warning without --admin, an admin credential with it, none with --create-kube-config=false', async () => {
+    const state = `file://${mkdtempSync(join(tmpdir(), 'kops-ts-bin-kcfg-'))}`;
+    const kubeconfig = scratchKubeconfig();
+    const env = {
+      KOPS_STATE_STORE: state,
+      KUBECONFIG: kubeconfig,
+      AWS_ENDPOINT_URL: inject('awsEndpoint'),
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_REGION: 'us-east-1',
+    };
+    const name = 'bin-kcfg.example.com';
+    const key = new URL('../../scripts/demo-key.pub', import.meta.url).pathname;
+    const created = await kops(['create', 'cluster', '--name', name, '--zones', 'us-east-1a', '--ssh-public-key', key, '--yes'], env);
+    expect(created.code).toBe(0);
+    expect(created.stdout).toContain(`kops-ts has set your kubectl context to ${name}`);
+    expect(created.stderr).toMatch(/warning: the context has no user: re-run with --admin/);
+    const view = () => JSON.parse(execFileSync('kubectl', ['config', 'view', '--raw', '-o', 'json', '--kubeconfig', kubeconfig], { encoding: 'utf8' })) as {
+      'current-context': string;
+      contexts: { name: string; context: { user?: string } }[];
+      users: { name: string; user: { 'client-certificate-data'?: string } }[];
+    };
+    expect(view()['current-context']).toBe(name);
+    expect(view().contexts.find((c) => c.name === name)?.context.user ?? '').toBe('');
+
+    const admin = await kops(['update', 'cluster', '--name', name, '--yes', '--admin=1h'], env);
+    expect(admin.code).toBe(0);
+    expect(admin.stderr).not.toContain('the context has no user');
+    const cert = view().users.find((u) => u.name === name)?.user['client-certificate-data'];
+    expect(cert).toBeTruthy();
+    // The admin certificate is signed by the cluster CA the context trusts.
+    const dir = mkdtempSync(join(tmpdir(), 'kops-ts-bin-kcfg-verify-'));
+    const ca = (JSON.parse(execFileSync('kubectl', ['config', 'view', '--raw', '-o', 'json', '--kubeconfig', kubeconfig], { encoding: 'utf8' })) as { clusters: { name: string; cluster: { 'certificate-authority-data': string } }[] }).clusters.find((c) => c.name === name)!.cluster['certificate-authority-data'];
+    writeFileSync(join(dir, 'ca.crt'), Buffer.from(ca, 'base64'));
+    writeFileSync(join(dir, 'admin.crt'), Buffer.from(cert!, 'base64'));
+    expect(execFileSync('openssl', ['verify', '-CAfile', join(dir, 'ca.crt'), join(dir, 'admin.crt')], { encoding: 'utf8' })).toContain(': OK');
+
+    const before = readFileSync(kubeconfig, 'utf8');
+    const none = await kops(['update', 'cluster', '--name', name, '--yes', '--create-kube-config=false'], env);
+    expect(none.code).toBe(0);
+    expect(none.stdout).not.toContain('kubectl context');
+    expect(readFileSync(kubeconfig, 'utf8')).toBe(before);
+
+    // A bad combination is refused before anything is applied.
+    const both = await kops(['update', 'cluster', '--name', name, '--yes', '--admin', '--user', 'someone'], env);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/^error: --admin and --user cannot be used together/);
   }, 120_000);
 });

@@ -4,6 +4,7 @@
  * an endpoint that never answers fails `get clusters` after one request timeout with one clear
  * line; bad durations are usage errors (exit 2).
  */
+import { scratchKubeconfig } from '../helpers/kubeconfig.js';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +20,7 @@ const exec = promisify(execFile);
 
 async function kops(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const r = await exec('node', [BIN, ...args], { env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent', ...env } });
+    const r = await exec('node', [BIN, ...args], { env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent', KUBECONFIG: scratchKubeconfig(), ...env } });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };

@@ -1,4 +1,5 @@
 /** Runs the CLI in-process with captured output, as a user would type it. */
+import { scratchKubeconfig } from '../helpers/kubeconfig.js';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -27,7 +28,7 @@ export async function cli(args: string[], opts: CliOptions = {}): Promise<CliRes
     stdout: (t) => (stdout += t),
     stderr: (t) => (stderr += t),
     isTTY: opts.isTTY ?? false,
-    env: { HOME: '/nonexistent-home', ...opts.env },
+    env: { HOME: '/nonexistent-home', KUBECONFIG: scratchKubeconfig(), ...opts.env },
     readFile: (p) => readFileSync(p, 'utf8'),
     edit: opts.editor ?? (() => 0),
     ...(opts.signals ? { signals: opts.signals } : {}),

@@ -7,6 +7,7 @@
  * The child gets its own emulator account: access keys created in a fresh account are mapped to it
  * by moto, so nothing here sees another test's resources.
  */
+import { scratchKubeconfig } from '../helpers/kubeconfig.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -38,7 +39,7 @@ interface Running {
 }
 
 function start(args: readonly string[], env: Record<string, string>): Running {
-  const child = spawn('node', [BIN, ...args], { env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('node', [BIN, ...args], { env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent', KUBECONFIG: scratchKubeconfig(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   let out = '';
   const waiters: { re: RegExp; resolve: (l: string) => void }[] = [];

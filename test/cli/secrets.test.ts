@@ -2,6 +2,7 @@
  * Secrets on the command line: `get secrets` shows names and types only, `--secret-key` is checked,
  * and no private key or secret reaches stdout or stderr of any command, with `-v 1` too.
  */
+import { scratchKubeconfig } from '../helpers/kubeconfig.js';
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -155,6 +156,7 @@ describe('no secret reaches stdout or stderr', () => {
     const env = {
       PATH: process.env.PATH ?? '',
       HOME: '/nonexistent',
+      KUBECONFIG: scratchKubeconfig(),
       AWS_ENDPOINT_URL: awsEndpoint(),
       AWS_ACCESS_KEY_ID: 'testing',
       AWS_SECRET_ACCESS_KEY: 'testing',
@@ -181,6 +183,7 @@ describe('--state-kms-key', () => {
     const env = {
       PATH: process.env.PATH ?? '',
       HOME: '/nonexistent',
+      KUBECONFIG: scratchKubeconfig(),
       AWS_ENDPOINT_URL: awsEndpoint(),
       AWS_ACCESS_KEY_ID: 'testing',
       AWS_SECRET_ACCESS_KEY: 'testing',

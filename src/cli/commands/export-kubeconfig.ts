@@ -12,7 +12,7 @@ interface Flags {
   kubeconfig?: string;
 }
 
-function adminLifetime(admin: string | boolean | undefined): number | undefined {
+export function adminLifetime(admin: string | boolean | undefined): number | undefined {
   if (admin === undefined || admin === false) return undefined;
   if (admin === true) return DEFAULT_ADMIN_LIFETIME_MS;
   const ms = parseDuration(admin);

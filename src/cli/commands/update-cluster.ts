@@ -14,6 +14,8 @@ import type { InterruptedStage } from '../../cloudup/interrupted.js';
 import type { CommandContext } from '../context.js';
 import { Interrupts, type InterruptedCommand } from '../interrupt.js';
 import { readInputFile } from '../input.js';
+import { adminLifetime } from './export-kubeconfig.js';
+import { defaultKubeconfigPath, exportKubeconfig } from '../../cloudup/kubeconfig.js';
 import { MAX_PLAN_BYTES } from '../../model/api/limits.js';
 import { parseOutputFormat, useColor } from '../output.js';
 import { progressSink } from '../progress.js';
@@ -30,6 +32,18 @@ interface Flags {
   forceUnlock?: string;
   out?: string;
   plan?: string;
+  /** kops's `--create-kube-config` (default true): after `--yes`, merge a context for the cluster. */
+  createKubeConfig?: boolean;
+  admin?: string | boolean;
+  user?: string;
+  internal?: boolean;
+}
+
+/** kops's boolean flag: `--create-kube-config`, `=true` or `=false`. */
+function kubeConfigFlag(v: string | undefined): boolean {
+  if (v === undefined || v === 'true') return true;
+  if (v === 'false') return false;
+  throw new KopsError('InvalidFlag', `--create-kube-config=${v}: expected true or false`, { exitCode: 2 });
 }
 
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
@@ -54,6 +68,10 @@ export function parseLifecycleOverrides(values: readonly string[] = []): Record<
 export async function runUpdate(ctx: CommandContext, cluster: string, f: Flags, interrupts?: Interrupts): Promise<number> {
   const format = parseOutputFormat(f.output, ['table', 'json']);
   checkPlanFlags(ctx, f, cluster);
+  // The kubeconfig flags are checked before anything is applied, not after.
+  if (adminLifetime(f.admin) !== undefined && f.user !== undefined) {
+    throw new KopsError('InvalidFlag', '--admin and --user cannot be used together', { hint: 'pass --admin for a new admin credential, or --user for one already in the kubeconfig', exitCode: 2 });
+  }
   const saved = f.plan === undefined ? undefined : parseSavedPlan(readInputFile(ctx, f.plan, '--plan', { bytes: MAX_PLAN_BYTES, what: 'plan file' }), f.plan);
   if (saved) assertPlanForCluster(saved, cluster, f.plan);
   if (saved && !f.yes) {
@@ -85,7 +103,35 @@ function update(ctx: CommandContext, cluster: string, f: Flags, saved: ReturnTyp
   });
 }
 
-function report(ctx: CommandContext, cluster: string, f: Flags, format: string, result: UpdateClusterResult): number {
+/**
+ * After `--yes`, kops exports the kubeconfig: a context for the cluster in `$KUBECONFIG` (or
+ * ~/.kube/config), with an admin credential only when `--admin` asks for one (or `--user` names
+ * one). The apply has succeeded by then, so a failed export is a warning that says how to retry,
+ * not a failed command.
+ */
+async function exportAfterApply(ctx: CommandContext, cluster: string, f: Flags, toStdout: boolean): Promise<void> {
+  if (f.createKubeConfig === false) return;
+  const lifetime = adminLifetime(f.admin);
+  const say = (t: string) => (toStdout ? ctx.io.stdout(t) : ctx.io.stderr(t));
+  try {
+    const r = await exportKubeconfig({
+      clientset: ctx.clientset(),
+      clusterName: cluster,
+      path: defaultKubeconfigPath(ctx.io.env),
+      ...(lifetime !== undefined ? { adminLifetimeMs: lifetime } : {}),
+      ...(f.user !== undefined ? { user: f.user } : {}),
+      ...(f.internal ? { internal: true } : {}),
+      aws: { timeouts: ctx.awsTimeouts() },
+    });
+    say(`kops-ts has set your kubectl context to ${r.context} (${r.server}) in ${r.path}\n`);
+    if (r.user === undefined) ctx.warn(`the context has no user: re-run with --admin (or export one with kops-ts export kubeconfig --name ${cluster} --admin) to authenticate`);
+  } catch (e) {
+    const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    ctx.warn(`the cluster was updated, but its kubeconfig was not exported: ${why}; retry with kops-ts export kubeconfig --name ${cluster} --admin`);
+  }
+}
+
+async function report(ctx: CommandContext, cluster: string, f: Flags, format: string, result: UpdateClusterResult): Promise<number> {
   if (f.out !== undefined) writeFileSync(f.out, savedPlanText(result.plan));
   for (const w of result.warnings) ctx.warn(`${w.path ? `${w.path}: ` : ''}${w.summary}`);
   const pending = result.plan.changes.length > 0;
@@ -97,6 +143,7 @@ function report(ctx: CommandContext, cluster: string, f: Flags, format: string, 
   } else {
     ctx.io.stdout(appliedMessage(cluster, result));
   }
+  if (f.yes) await exportAfterApply(ctx, cluster, f, format !== 'json');
   if (f.detailedExitcode && !f.yes && pending) return ExitCode.USAGE_OR_CHANGES;
   return ExitCode.OK;
 }
@@ -158,6 +205,10 @@ export function registerUpdateCluster(program: Command, ctx: () => CommandContex
     .option('--force-unlock <id>', 'break a stale cluster lock with this id first')
     .option('--out <file>', 'save the plan to this file (JSON) for review, to apply later with --plan')
     .option('--plan <file>', 'a plan saved with --out: show it, or with --yes apply it if the spec and the cloud are unchanged')
+    .option('--create-kube-config [bool]', 'after --yes, merge a context for the cluster into $KUBECONFIG or ~/.kube/config (default true)', kubeConfigFlag)
+    .option('--admin [lifetime]', 'with the exported context, an admin client certificate valid this long (default 18h)')
+    .option('--user <name>', 'with the exported context, an existing kubeconfig user instead of --admin')
+    .option('--internal', "export the API's internal name (api.internal.<cluster>)")
     .action(async (positional: string | undefined, f: Flags) => {
       const c = ctx();
       setExit(await runUpdate(c, c.clusterName(positional), f));
