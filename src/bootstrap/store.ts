@@ -13,8 +13,15 @@ import type { StateStore } from '../statestore/types.js';
 import { normalizeRole } from '../model/api/types.js';
 import { etcdCAName, FRONT_PROXY_CA, KUBERNETES_CA, SERVICE_ACCOUNT, signerOf, trustedPublicKeysPem } from '../pki/cluster.js';
 import { KeysetStore } from '../pki/store.js';
-import { CONTROL_PLANE_PKI_FILES, igconfigDir } from './user-data.js';
-import { ccmAddon, cniAddon, cniOf } from './addons.js';
+import { CONTROL_PLANE_PKI_FILES, HELM_SHA256, igconfigDir } from './user-data.js';
+import { ccmAddon, cniAddon, cniOf, type AddonFile } from './addons.js';
+
+/** Whether the first control plane would download something without a pinned sha256 (an addon, or helm for a chart). */
+export function unpinned(addons: readonly (AddonFile | undefined)[]): boolean {
+  const present = addons.filter((a): a is AddonFile => a !== undefined);
+  const charts = present.some((a) => a.addon.source.format === 'helm-chart');
+  return present.some((a) => !a.addon.source.sha256) || (charts && (!HELM_SHA256.amd64 || !HELM_SHA256.arm64));
+}
 import { bootstrapFiles, caCertHash, type BootstrapFacts } from './kubeadm.js';
 import { BOOTSTRAP_TOKEN_FORMAT, BOOTSTRAP_TOKEN_SECRET, generateBootstrapToken } from '../secrets/generate.js';
 import { getOrCreateSecret, secretPath } from '../secrets/store.js';
@@ -145,7 +152,8 @@ export async function writeBootstrapConfig(o: WriteBootstrapOptions): Promise<Wr
     CCM_ADDON: ccm.path.slice(name.length + 1),
     // No reference carries a sha256 yet (docs/bootstrap.md, "Addons"): without this the first
     // control plane would refuse every addon and no node would become Ready.
-    ADDONS_ALLOW_UNPINNED: [addon, ccm].some((a) => a && !a.addon.source.sha256) ? '1' : '0',
+    // helm renders the charts and is downloaded too: its digest counts as well.
+    ADDONS_ALLOW_UNPINNED: unpinned([addon, ccm]) ? '1' : '0',
   };
   for (const ig of [...o.instanceGroups].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))) {
     const files = bootstrapFiles(o.cluster, ig, facts, addonEnv);

@@ -45,6 +45,8 @@ export const BOOTSTRAP_ENV_FILE = 'bootstrap.env';
  * release downloads. Like the addons, its sha256 is not pinned yet: ADDONS_ALLOW_UNPINNED governs it.
  */
 export const HELM_VERSION = '3.17.3';
+/** sha256 of helm's release tarball per Debian architecture; none pinned yet (docs/bootstrap.md). */
+export const HELM_SHA256: Readonly<Partial<Record<'amd64' | 'arm64', string>>> = {};
 export const KUBEADM_JOIN_FILE = 'kubeadm-join.yaml';
 
 /**
@@ -280,11 +282,16 @@ download() {
 }
 
 ensure_helm() {
-  local arch
+  local arch sha
   [ -x "$HELM" ] && return 0
   arch=$(dpkg --print-architecture)
   download "https://get.helm.sh/helm-v\${HELM_VERSION}-linux-\${arch}.tar.gz" "$WORK/helm.tar.gz"
-  check "$WORK/helm.tar.gz" "" "helm \${HELM_VERSION}"
+  case "$arch" in
+    amd64) sha=$HELM_SHA256_AMD64 ;;
+    arm64) sha=$HELM_SHA256_ARM64 ;;
+    *) die "no helm release for architecture $arch" ;;
+  esac
+  check "$WORK/helm.tar.gz" "$sha" "helm \${HELM_VERSION}"
   tar -xzf "$WORK/helm.tar.gz" -C "$WORK" "linux-\${arch}/helm"
   install -D -m 0755 "$WORK/linux-\${arch}/helm" "$HELM"
 }
@@ -457,6 +464,8 @@ export function nodeWriteFiles(i: NodeBootstrapInput): WriteFile[] {
         CLUSTER_DIR: i.stateStore ? [i.stateStore.prefix, i.cluster].filter((s) => s !== '').join('/') : '',
         REGION: i.region,
         HELM_VERSION,
+        HELM_SHA256_AMD64: HELM_SHA256.amd64 ?? '',
+        HELM_SHA256_ARM64: HELM_SHA256.arm64 ?? '',
       }, ADDONS_BODY),
     });
   }

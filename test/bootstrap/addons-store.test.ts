@@ -13,7 +13,7 @@ import { KeysetStore } from '../../src/pki/store.js';
 import { newCluster, type NewClusterOptions } from '../../src/cloudup/new-cluster.js';
 import { completeCluster } from '../../src/model/completion.js';
 import { ccmAddon, CCM_IMAGE_TAGS, cniAddon, cniOf, PINNED_CCM_CHART, PINNED_CNI } from '../../src/bootstrap/addons.js';
-import { ensureBootstrapToken, readClusterCACertificates, writeBootstrapConfig } from '../../src/bootstrap/store.js';
+import { ensureBootstrapToken, readClusterCACertificates, unpinned, writeBootstrapConfig } from '../../src/bootstrap/store.js';
 import { openStateStore } from '../../src/statestore/open.js';
 import { KopsError } from '../../src/diagnostics.js';
 
@@ -169,5 +169,19 @@ describe('the AWS cloud-controller addon', () => {
     expect(env).not.toContain('CNI_ADDON=');
     expect(env).toContain("CCM_ADDON='addons/aws-cloud-controller-manager/0.0.8-v1.36.0/addon.yaml'\n");
     expect(env).toContain("ADDONS_ALLOW_UNPINNED='1'\n");
+  });
+});
+
+describe('ADDONS_ALLOW_UNPINNED', () => {
+  it('is needed while an addon, or helm for a chart, has no digest; not once all that is downloaded is pinned', () => {
+    const { cluster } = completed({ networking: 'calico' });
+    const calico = cniAddon(cluster, {})!;
+    const ccm = ccmAddon(cluster);
+    const pin = (a: typeof ccm) => ({ ...a, addon: { ...a.addon, source: { ...a.addon.source, sha256: 'a'.repeat(64) } } });
+    expect(unpinned([calico])).toBe(true);
+    expect(unpinned([pin(calico), undefined])).toBe(false);
+    // A pinned chart still needs helm, whose digest is not pinned yet.
+    expect(unpinned([pin(calico), pin(ccm)])).toBe(true);
+    expect(unpinned([])).toBe(false);
   });
 });
