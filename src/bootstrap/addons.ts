@@ -13,6 +13,7 @@
 import { stringify } from 'yaml';
 import { KopsError } from '../diagnostics.js';
 import type { Cluster } from '../model/api/types.js';
+import { minorOf, parseKubernetesVersion } from '../model/kubernetes-version.js';
 import { controlPlaneHost, API_PORT, kubeProxyEnabled, type BootstrapFacts } from './kubeadm.js';
 
 export const ADDON_API_VERSION = 'addons.kops-ts.io/v1alpha1';
@@ -105,4 +106,65 @@ export function cniAddon(c: Cluster, facts: Pick<BootstrapFacts, 'loadBalancerDn
     values: cni === 'cilium' ? ciliumValues(c, facts) : calicoValues(c),
   };
   return { path: `${c.metadata.name}/addons/${cni}/${source.version}/addon.yaml`, content: stringify(addon, { lineWidth: 0, aliasDuplicateObjects: false }), addon };
+}
+
+/** The AWS cloud controller's addon name (its directory under `addons/`). */
+export const CCM_ADDON_NAME = 'aws-cloud-controller-manager';
+
+/**
+ * The AWS cloud controller: upstream's Helm chart (kubernetes/cloud-provider-aws's chart release),
+ * with the controller image of the cluster's Kubernetes minor (upstream releases one line per
+ * minor and supports it with the same minor of Kubernetes). The chart's version is the addon's
+ * version; the image tag is a value, so the path `addons/aws-cloud-controller-manager/<chart>-<tag>/`
+ * changes when either does.
+ */
+export const PINNED_CCM_CHART: PinnedArtefact = {
+  version: '0.0.8',
+  format: 'helm-chart',
+  url: 'https://github.com/kubernetes/cloud-provider-aws/releases/download/helm-chart-aws-cloud-controller-manager-0.0.8/aws-cloud-controller-manager-0.0.8.tgz',
+};
+
+/** The controller image per Kubernetes minor (`registry.k8s.io/provider-aws/cloud-controller-manager`). */
+export const CCM_IMAGE_TAGS: Readonly<Record<string, string>> = {
+  '1.32': 'v1.32.0',
+  '1.33': 'v1.33.0',
+  '1.34': 'v1.34.0',
+  '1.35': 'v1.35.0',
+  '1.36': 'v1.36.0',
+};
+
+export const CCM_IMAGE_REPOSITORY = 'registry.k8s.io/provider-aws/cloud-controller-manager';
+
+/** The pinned AWS cloud-controller-manager addon of the cluster (every AWS cluster runs it: `cloud-provider=external`). */
+export function ccmAddon(c: Cluster): AddonFile {
+  const parsed = parseKubernetesVersion(c.spec.kubernetesVersion);
+  const minor = parsed ? minorOf(parsed) : undefined;
+  const tag = minor ? CCM_IMAGE_TAGS[minor] : undefined;
+  if (!tag) {
+    throw new KopsError('UnsupportedKubernetesVersion', `spec.kubernetesVersion ${JSON.stringify(c.spec.kubernetesVersion ?? '')}: kops-ts pins the AWS cloud controller for Kubernetes ${Object.keys(CCM_IMAGE_TAGS).join(', ')} only, and nodes keep the uninitialized taint without it`, {
+      hint: `set spec.kubernetesVersion to a release of ${Object.keys(CCM_IMAGE_TAGS).join(', ')} with kops-ts edit cluster`,
+      exitCode: 2,
+    });
+  }
+  const name = c.metadata.name;
+  const version = `${PINNED_CCM_CHART.version}-${tag}`;
+  const addon: AddonDescription = {
+    apiVersion: ADDON_API_VERSION,
+    kind: 'Addon',
+    name: CCM_ADDON_NAME,
+    version,
+    source: PINNED_CCM_CHART,
+    values: {
+      image: { repository: CCM_IMAGE_REPOSITORY, tag },
+      // The cluster's name: the controller finds its instances, subnets and security groups by
+      // the kubernetes.io/cluster/<name> tag the engine puts on them. No route management: the
+      // CNI routes pods (cilium, calico), not the VPC route tables.
+      args: ['--v=2', '--cloud-provider=aws', `--cluster-name=${name}`, '--configure-cloud-routes=false'],
+      // Runs before any CNI is ready and before nodes are initialised: on the host network, on
+      // control planes, tolerating the taints it exists to remove.
+      hostNetworking: true,
+      nodeSelector: { 'node-role.kubernetes.io/control-plane': '' },
+    },
+  };
+  return { path: `${name}/addons/${CCM_ADDON_NAME}/${version}/addon.yaml`, content: stringify(addon, { lineWidth: 0, aliasDuplicateObjects: false }), addon };
 }

@@ -1,6 +1,6 @@
 /**
  * Writing the bootstrap configuration to the state store: each instance group's igconfig files,
- * the CNI addon's description, and the cluster's bootstrap token (created once).
+ * the addons' descriptions (CNI, AWS cloud controller), and the cluster's bootstrap token (created once).
  *
  * Writes are conditional (create with `ifAbsent`, replace with the version read) and skipped when
  * the content is already there, so a second `update` writes nothing and two writers never
@@ -13,8 +13,15 @@ import type { StateStore } from '../statestore/types.js';
 import { normalizeRole } from '../model/api/types.js';
 import { etcdCAName, FRONT_PROXY_CA, KUBERNETES_CA, SERVICE_ACCOUNT, signerOf, trustedPublicKeysPem } from '../pki/cluster.js';
 import { KeysetStore } from '../pki/store.js';
-import { CONTROL_PLANE_PKI_FILES, igconfigDir } from './user-data.js';
-import { cniAddon, cniOf } from './addons.js';
+import { CONTROL_PLANE_PKI_FILES, HELM_SHA256, igconfigDir } from './user-data.js';
+import { ccmAddon, cniAddon, cniOf, type AddonFile } from './addons.js';
+
+/** Whether the first control plane would download something without a pinned sha256 (an addon, or helm for a chart). */
+export function unpinned(addons: readonly (AddonFile | undefined)[]): boolean {
+  const present = addons.filter((a): a is AddonFile => a !== undefined);
+  const charts = present.some((a) => a.addon.source.format === 'helm-chart');
+  return present.some((a) => !a.addon.source.sha256) || (charts && (!HELM_SHA256.amd64 || !HELM_SHA256.arm64));
+}
 import { bootstrapFiles, caCertHash, type BootstrapFacts } from './kubeadm.js';
 import { BOOTSTRAP_TOKEN_FORMAT, BOOTSTRAP_TOKEN_SECRET, generateBootstrapToken } from '../secrets/generate.js';
 import { getOrCreateSecret, secretPath } from '../secrets/store.js';
@@ -121,7 +128,7 @@ export interface WriteBootstrapResult {
 }
 
 /**
- * Writes every instance group's igconfig files and the CNI addon. Without a cluster CA (the PKI is
+ * Writes every instance group's igconfig files and the addons (CNI, AWS cloud controller). Without a cluster CA (the PKI is
  * created elsewhere in `update`), join configurations cannot pin discovery: nothing is written and
  * `skipped` says why, since unpinned discovery would let anyone on the path impersonate the API.
  */
@@ -132,6 +139,7 @@ export async function writeBootstrapConfig(o: WriteBootstrapOptions): Promise<Wr
     return { written: [], unchanged: [], skipped: [`igconfig/ and addons/ of ${name}: the ${CLUSTER_CA_KEYSET} keyset does not exist yet, so join discovery cannot be pinned to the cluster CA`] };
   }
   cniOf(o.cluster); // a spec the bootstrap cannot serve is refused before the token is created
+  const ccm = ccmAddon(o.cluster);
   const facts: BootstrapFacts = {
     ...(o.loadBalancerDnsName ? { loadBalancerDnsName: o.loadBalancerDnsName } : {}),
     bootstrapToken: await ensureBootstrapToken(o.store, name),
@@ -139,13 +147,21 @@ export async function writeBootstrapConfig(o: WriteBootstrapOptions): Promise<Wr
   };
   const out: { path: string; content: string }[] = [];
   const addon = cniAddon(o.cluster, facts);
-  const addonEnv: Record<string, string> = addon ? { CNI: addon.addon.name, CNI_ADDON: addon.path.slice(name.length + 1) } : { CNI: 'none' };
+  const addonEnv: Record<string, string> = {
+    ...(addon ? { CNI: addon.addon.name, CNI_ADDON: addon.path.slice(name.length + 1) } : { CNI: 'none' }),
+    CCM_ADDON: ccm.path.slice(name.length + 1),
+    // No reference carries a sha256 yet (docs/bootstrap.md, "Addons"): without this the first
+    // control plane would refuse every addon and no node would become Ready.
+    // helm renders the charts and is downloaded too: its digest counts as well.
+    ADDONS_ALLOW_UNPINNED: unpinned([addon, ccm]) ? '1' : '0',
+  };
   for (const ig of [...o.instanceGroups].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))) {
     const files = bootstrapFiles(o.cluster, ig, facts, addonEnv);
     if (!files) continue;
     for (const f of files.files) out.push({ path: files.folder + f.name, content: f.content });
   }
   if (addon) out.push({ path: addon.path, content: addon.content });
+  out.push({ path: ccm.path, content: ccm.content });
   const controlPlanes = o.instanceGroups.filter((ig) => normalizeRole(ig.spec.role) === 'ControlPlane');
   if (controlPlanes.length > 0) {
     const pki = await controlPlanePkiFiles(o.store, o.cluster);

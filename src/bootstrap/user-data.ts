@@ -37,6 +37,16 @@ export type BootstrapRole = 'control-plane' | 'node';
 export const CONTAINERD_PACKAGE_VERSION = '1.7.*';
 
 export const KUBEADM_INIT_FILE = 'kubeadm-init.yaml';
+/** The group's settings (src/bootstrap/kubeadm.ts): the first control plane reads the addons' paths from it. */
+export const BOOTSTRAP_ENV_FILE = 'bootstrap.env';
+
+/**
+ * helm, to render the addons shipped as charts (cilium, the AWS cloud controller), from Helm's
+ * release downloads. Like the addons, its sha256 is not pinned yet: ADDONS_ALLOW_UNPINNED governs it.
+ */
+export const HELM_VERSION = '3.17.3';
+/** sha256 of helm's release tarball per Debian architecture; none pinned yet (docs/bootstrap.md). */
+export const HELM_SHA256: Readonly<Partial<Record<'amd64' | 'arm64', string>>> = {};
 export const KUBEADM_JOIN_FILE = 'kubeadm-join.yaml';
 
 /**
@@ -223,7 +233,10 @@ done
 if [ "$INIT_CANDIDATE" = 1 ] && ! wait_api "$endpoint" 3; then
   # No API server answers: this is the cluster's first control plane.
   fetch ${KUBEADM_INIT_FILE} "$CONFIG_DIR/${KUBEADM_INIT_FILE}"
+  fetch ${BOOTSTRAP_ENV_FILE} "$CONFIG_DIR/${BOOTSTRAP_ENV_FILE}"
   kubeadm_logged init --config "$CONFIG_DIR/${KUBEADM_INIT_FILE}"
+  # The CNI and the AWS cloud controller; idempotent, so it can be re-run by hand after a failure.
+  /opt/kops-ts/addons.sh
 else
   wait_api "$endpoint" 90 || die "no API server answered at $endpoint for 15 minutes"
   kubeadm_logged join --config "$CONFIG_DIR/${KUBEADM_JOIN_FILE}"
@@ -231,6 +244,118 @@ fi
 systemctl daemon-reload
 systemctl enable --now kops-ts-etcd-leave.service
 touch "$DONE"
+`;
+
+const ADDONS_BODY = `
+ENV_FILE=/etc/kops-ts/igconfig/${BOOTSTRAP_ENV_FILE}
+WORK=/var/lib/kops-ts/addons
+HELM=/usr/local/bin/helm
+export KUBECONFIG=/etc/kubernetes/admin.conf
+
+die() {
+  echo "kops-ts: $*" >&2
+  exit 1
+}
+
+[ -f "$ENV_FILE" ] || die "$ENV_FILE is missing: bootstrap.sh fetches it before kubeadm init"
+# shellcheck source=/dev/null
+. "$ENV_FILE"
+[ -f "$KUBECONFIG" ] || die "$KUBECONFIG is missing: the addons are applied after kubeadm init"
+ALLOW_UNPINNED=\${ADDONS_ALLOW_UNPINNED:-0}
+install -d -m 0700 "$WORK"
+
+# check FILE SHA256 WHAT: the pinned digest must match; no digest is refused unless allowed.
+check() {
+  local got
+  if [ -n "$2" ]; then
+    got=$(sha256sum "$1" | cut -d ' ' -f 1)
+    [ "$got" = "$2" ] || die "$3: the download's sha256 is $got, not the pinned $2; refusing to apply it"
+  elif [ "$ALLOW_UNPINNED" = 1 ]; then
+    echo "kops-ts: $3 has no pinned sha256; using it because bootstrap.env sets ADDONS_ALLOW_UNPINNED=1"
+  else
+    die "$3 has no pinned sha256; refusing to apply it (ADDONS_ALLOW_UNPINNED=1 in bootstrap.env accepts unpinned addons)"
+  fi
+}
+
+download() {
+  curl -fsSL --retry 5 -o "$2" "$1" || die "cannot download $1"
+}
+
+ensure_helm() {
+  local arch sha
+  [ -x "$HELM" ] && return 0
+  arch=$(dpkg --print-architecture)
+  download "https://get.helm.sh/helm-v\${HELM_VERSION}-linux-\${arch}.tar.gz" "$WORK/helm.tar.gz"
+  case "$arch" in
+    amd64) sha=$HELM_SHA256_AMD64 ;;
+    arm64) sha=$HELM_SHA256_ARM64 ;;
+    *) die "no helm release for architecture $arch" ;;
+  esac
+  check "$WORK/helm.tar.gz" "$sha" "helm \${HELM_VERSION}"
+  tar -xzf "$WORK/helm.tar.gz" -C "$WORK" "linux-\${arch}/helm"
+  install -D -m 0755 "$WORK/linux-\${arch}/helm" "$HELM"
+}
+
+# describe ADDON_YAML VALUES_OUT: prints "name version format url sha256" and writes the values
+# (JSON, which helm reads as YAML). python3-yaml is installed with cloud-init.
+describe() {
+  python3 - "$1" "$2" <<'PY'
+import json, sys, yaml
+d = yaml.safe_load(open(sys.argv[1]))
+s = d["source"]
+json.dump(d.get("values") or {}, open(sys.argv[2], "w"))
+print(d["name"], d["version"], s["format"], s["url"], s.get("sha256") or "")
+PY
+}
+
+wait_api() {
+  local i
+  for ((i = 0; i < 60; i++)); do
+    if kubectl get --raw /readyz >/dev/null 2>&1; then return 0; fi
+    sleep 5
+  done
+  die "the API server did not become ready through $KUBECONFIG within 5 minutes"
+}
+
+# apply_addon PATH: PATH is relative to the cluster's directory in the state store.
+apply_addon() {
+  local desc name version format url sha rendered
+  install -d -m 0700 "$WORK/fetched"
+  desc="$WORK/fetched/addon.yaml"
+  python3 ${S3_FETCH_PATH} "$STATE_BUCKET" "$CLUSTER_DIR/$1" "$desc" "$REGION" ||
+    die "cannot read s3://$STATE_BUCKET/$CLUSTER_DIR/$1"
+  read -r name version format url sha < <(describe "$desc" "$WORK/fetched/values.json") ||
+    die "$1 is not an addon description"
+  [[ "$name/$version" =~ ^[A-Za-z0-9._-]+/[A-Za-z0-9._-]+$ ]] || die "$1 names an invalid addon or version"
+  if [ -e "$WORK/$name-$version.applied" ]; then
+    echo "kops-ts: addon $name $version already applied"
+    return 0
+  fi
+  install -d -m 0700 "$WORK/$name-$version"
+  mv "$WORK/fetched/values.json" "$WORK/$name-$version/values.json"
+  download "$url" "$WORK/$name-$version/artefact"
+  check "$WORK/$name-$version/artefact" "$sha" "addon $name $version ($url)"
+  rendered="$WORK/$name-$version/artefact"
+  case "$format" in
+    manifest) ;;
+    helm-chart)
+      ensure_helm
+      rendered="$WORK/$name-$version/rendered.yaml"
+      "$HELM" template "$name" "$WORK/$name-$version/artefact" --namespace kube-system \\
+        --kube-version "$KUBERNETES_VERSION" --values "$WORK/$name-$version/values.json" >"$rendered" ||
+        die "helm could not render addon $name $version"
+      ;;
+    *) die "addon $name $version has format $format; kops-ts applies manifest or helm-chart" ;;
+  esac
+  kubectl apply --server-side --field-manager=kops-ts -f "$rendered" >/dev/null ||
+    die "kubectl could not apply addon $name $version"
+  touch "$WORK/$name-$version.applied"
+  echo "kops-ts: applied addon $name $version"
+}
+
+wait_api
+if [ -n "\${CNI_ADDON:-}" ]; then apply_addon "$CNI_ADDON"; fi
+if [ -n "\${CCM_ADDON:-}" ]; then apply_addon "$CCM_ADDON"; fi
 `;
 
 const ETCD_LEAVE_SCRIPT = `#!/bin/bash
@@ -330,6 +455,20 @@ export function nodeWriteFiles(i: NodeBootstrapInput): WriteFile[] {
       }, BOOTSTRAP_BODY),
     },
   ];
+  if (i.role === 'control-plane' && i.initCandidate) {
+    files.push({
+      path: '/opt/kops-ts/addons.sh',
+      permissions: '0700',
+      content: script('kops-ts: apply the cluster\'s addons (CNI, AWS cloud controller) with the admin kubeconfig, once', {
+        STATE_BUCKET: i.stateStore?.bucket ?? '',
+        CLUSTER_DIR: i.stateStore ? [i.stateStore.prefix, i.cluster].filter((s) => s !== '').join('/') : '',
+        REGION: i.region,
+        HELM_VERSION,
+        HELM_SHA256_AMD64: HELM_SHA256.amd64 ?? '',
+        HELM_SHA256_ARM64: HELM_SHA256.arm64 ?? '',
+      }, ADDONS_BODY),
+    });
+  }
   if (i.role === 'control-plane') {
     files.push(
       { path: '/opt/kops-ts/etcd-leave.sh', permissions: '0700', content: ETCD_LEAVE_SCRIPT },

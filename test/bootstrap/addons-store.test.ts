@@ -12,8 +12,8 @@ import { ensureClusterKeysets } from '../../src/pki/cluster.js';
 import { KeysetStore } from '../../src/pki/store.js';
 import { newCluster, type NewClusterOptions } from '../../src/cloudup/new-cluster.js';
 import { completeCluster } from '../../src/model/completion.js';
-import { cniAddon, cniOf, PINNED_CNI } from '../../src/bootstrap/addons.js';
-import { ensureBootstrapToken, readClusterCACertificates, writeBootstrapConfig } from '../../src/bootstrap/store.js';
+import { ccmAddon, CCM_IMAGE_TAGS, cniAddon, cniOf, PINNED_CCM_CHART, PINNED_CNI } from '../../src/bootstrap/addons.js';
+import { ensureBootstrapToken, readClusterCACertificates, unpinned, writeBootstrapConfig } from '../../src/bootstrap/store.js';
 import { openStateStore } from '../../src/statestore/open.js';
 import { KopsError } from '../../src/diagnostics.js';
 
@@ -107,5 +107,81 @@ describe('the cluster CA certificates', () => {
     expect(r.written.length).toBeGreaterThan(0);
     const join = parse(Buffer.from((await store.read('addons.example.com/igconfig/node/nodes-us-east-1a/kubeadm-join.yaml'))!.data).toString()) as { discovery: { bootstrapToken: { caCertHashes: string[] } } };
     expect(join.discovery.bootstrapToken.caCertHashes).toHaveLength(2);
+  });
+});
+
+describe('the AWS cloud-controller addon', () => {
+  it('is upstream\'s chart with the controller image of the Kubernetes minor, the cluster\'s name and no route management', () => {
+    const { cluster } = completed();
+    const a = ccmAddon(cluster);
+    expect(cluster.spec.kubernetesVersion).toMatch(/^1\.36\./);
+    expect(a.path).toBe('addons.example.com/addons/aws-cloud-controller-manager/0.0.8-v1.36.0/addon.yaml');
+    expect(parse(a.content)).toEqual({
+      apiVersion: 'addons.kops-ts.io/v1alpha1',
+      kind: 'Addon',
+      name: 'aws-cloud-controller-manager',
+      version: '0.0.8-v1.36.0',
+      source: {
+        version: '0.0.8',
+        format: 'helm-chart',
+        url: 'https://github.com/kubernetes/cloud-provider-aws/releases/download/helm-chart-aws-cloud-controller-manager-0.0.8/aws-cloud-controller-manager-0.0.8.tgz',
+      },
+      values: {
+        image: { repository: 'registry.k8s.io/provider-aws/cloud-controller-manager', tag: 'v1.36.0' },
+        args: ['--v=2', '--cloud-provider=aws', '--cluster-name=addons.example.com', '--configure-cloud-routes=false'],
+        hostNetworking: true,
+        nodeSelector: { 'node-role.kubernetes.io/control-plane': '' },
+      },
+    });
+    // No digest is claimed that nobody computed.
+    expect(PINNED_CCM_CHART.sha256).toBeUndefined();
+  });
+
+  it('follows the Kubernetes minor, and refuses a minor it has no controller for, naming the field', () => {
+    const { cluster } = completed();
+    for (const [version, tag] of [['1.32.5', 'v1.32.0'], ['1.33.1', 'v1.33.0'], ['1.34.0', 'v1.34.0'], ['v1.35.2', 'v1.35.0'], ['1.36.3', 'v1.36.0']] as const) {
+      const a = ccmAddon({ ...cluster, spec: { ...cluster.spec, kubernetesVersion: version } });
+      expect((a.addon.values as { image: { tag: string } }).image.tag, version).toBe(tag);
+      expect(a.addon.version).toBe(`0.0.8-${tag}`);
+    }
+    expect(Object.keys(CCM_IMAGE_TAGS)).toEqual(['1.32', '1.33', '1.34', '1.35', '1.36']);
+    const err = (() => {
+      try {
+        ccmAddon({ ...cluster, spec: { ...cluster.spec, kubernetesVersion: '1.31.4' } });
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(err).toBeInstanceOf(KopsError);
+    expect((err as KopsError).message).toBe('spec.kubernetesVersion "1.31.4": kops-ts pins the AWS cloud controller for Kubernetes 1.32, 1.33, 1.34, 1.35, 1.36 only, and nodes keep the uninitialized taint without it');
+  });
+
+  it('writeBootstrapConfig writes it and gives its path to every group\'s bootstrap.env, unpinned allowed only because no digest is pinned', async () => {
+    const store = openStateStore('memory://ccm-written');
+    const { cluster, instanceGroups } = completed({ networking: 'cni' });
+    await ensureClusterKeysets(new KeysetStore(store), cluster);
+    const r = await writeBootstrapConfig({ store, cluster, instanceGroups, loadBalancerDnsName: LB });
+    expect(r.written).toContain('addons.example.com/addons/aws-cloud-controller-manager/0.0.8-v1.36.0/addon.yaml');
+    expect(r.written.filter((p) => p.includes('/addons/'))).toHaveLength(1);
+    const env = Buffer.from((await store.read('addons.example.com/igconfig/control-plane/control-plane-us-east-1a/bootstrap.env'))!.data).toString();
+    expect(env).toContain("CNI='none'\n");
+    expect(env).not.toContain('CNI_ADDON=');
+    expect(env).toContain("CCM_ADDON='addons/aws-cloud-controller-manager/0.0.8-v1.36.0/addon.yaml'\n");
+    expect(env).toContain("ADDONS_ALLOW_UNPINNED='1'\n");
+  });
+});
+
+describe('ADDONS_ALLOW_UNPINNED', () => {
+  it('is needed while an addon, or helm for a chart, has no digest; not once all that is downloaded is pinned', () => {
+    const { cluster } = completed({ networking: 'calico' });
+    const calico = cniAddon(cluster, {})!;
+    const ccm = ccmAddon(cluster);
+    const pin = (a: typeof ccm) => ({ ...a, addon: { ...a.addon, source: { ...a.addon.source, sha256: 'a'.repeat(64) } } });
+    expect(unpinned([calico])).toBe(true);
+    expect(unpinned([pin(calico), undefined])).toBe(false);
+    // A pinned chart still needs helm, whose digest is not pinned yet.
+    expect(unpinned([pin(calico), pin(ccm)])).toBe(true);
+    expect(unpinned([])).toBe(false);
   });
 });

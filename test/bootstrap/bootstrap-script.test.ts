@@ -45,6 +45,10 @@ function sandbox(): Sandbox {
     chmodSync(join(sb.bin, name), 0o755);
   }
   writeFileSync(sb.log, '');
+  // The addons script has its own test (addons-apply.test.ts): here, only whether it runs.
+  mkdirSync(join(root, 'opt/kops-ts'), { recursive: true });
+  writeFileSync(join(root, 'opt/kops-ts/addons.sh'), '#!/bin/bash\necho addons.sh >>"$LOG"\n');
+  chmodSync(join(root, 'opt/kops-ts/addons.sh'), 0o755);
   return sb;
 }
 
@@ -52,7 +56,7 @@ function sandbox(): Sandbox {
 function scriptIn(sb: Sandbox, input: NodeBootstrapInput, path: string): string {
   const f = nodeWriteFiles(input).find((w) => w.path === path);
   if (!f) throw new Error(`no ${path}`);
-  const text = f.content.replace(/(\/etc\/kops-ts|\/var\/lib\/kops-ts|\/etc\/kubernetes)/g, `${sb.root}$1`);
+  const text = f.content.replace(/(\/etc\/kops-ts|\/var\/lib\/kops-ts|\/etc\/kubernetes|\/opt\/kops-ts\/addons\.sh)/g, `${sb.root}$1`);
   const file = join(sb.root, path.split('/').pop()!);
   writeFileSync(file, text);
   chmodSync(file, 0o700);
@@ -82,6 +86,7 @@ const CP_DIR = 'kops/c1.example.com/igconfig/control-plane/control-plane-a';
 function putControlPlane(sb: Sandbox, join: string = JOIN_CP): void {
   put(sb, `${CP_DIR}/kubeadm-join.yaml`, join);
   put(sb, `${CP_DIR}/kubeadm-init.yaml`, 'kind: InitConfiguration\n');
+  put(sb, `${CP_DIR}/bootstrap.env`, "CNI_ADDON='addons/cilium/1.17.4/addon.yaml'\n");
   for (const f of CONTROL_PLANE_PKI_FILES) put(sb, `${CP_DIR}/${f}`, `material of ${f}\n`);
 }
 
@@ -94,6 +99,7 @@ describe('bootstrap.sh', () => {
     expect(r.log).toEqual([`fetch ${NODE_DIR}/kubeadm-join.yaml`, 'curl', `kubeadm join --config ${sb.root}/etc/kops-ts/igconfig/kubeadm-join.yaml`]);
     expect(existsSync(join(sb.root, 'var/lib/kops-ts/bootstrapped'))).toBe(true);
     expect(existsSync(join(sb.root, 'etc/kubernetes'))).toBe(false);
+    expect(r.log).not.toContain('addons.sh');
   });
 
   it('kubeadm\'s output (it names the bootstrap token) goes to a root-only file, not to cloud-init\'s log', async () => {
@@ -132,7 +138,9 @@ describe('bootstrap.sh', () => {
       `fetch ${CP_DIR}/kubeadm-join.yaml`,
       ...CONTROL_PLANE_PKI_FILES.map((f) => `fetch ${CP_DIR}/${f}`),
       `fetch ${CP_DIR}/kubeadm-init.yaml`,
+      `fetch ${CP_DIR}/bootstrap.env`,
       `kubeadm init --config ${sb.root}/etc/kops-ts/igconfig/kubeadm-init.yaml`,
+      'addons.sh',
       'systemctl daemon-reload',
       'systemctl enable --now kops-ts-etcd-leave.service',
     ]);
@@ -152,6 +160,8 @@ describe('bootstrap.sh', () => {
     expect(r).toMatchObject({ code: 0 });
     expect(r.log.filter((l) => l.startsWith('kubeadm'))).toEqual([`kubeadm join --config ${sb.root}/etc/kops-ts/igconfig/kubeadm-join.yaml`]);
     expect(r.log).not.toContain(`fetch ${CP_DIR}/kubeadm-init.yaml`);
+    // Only the control plane that initialised the cluster applies the addons.
+    expect(r.log).not.toContain('addons.sh');
   });
 
   it('another control plane never inits: without an API it gives up after 15 minutes, naming the endpoint', async () => {

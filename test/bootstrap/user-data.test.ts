@@ -104,7 +104,9 @@ describe('the real tools accept every rendered user-data', () => {
         expect(schema.out).toContain('Valid');
         const scripts = parsed(text).write_files.filter((f) => f.content.startsWith('#!/bin/bash'));
         if (!template.startsWith('bastions.')) expect(scripts.map((s) => s.path).sort(), template).toEqual(
-          template.startsWith('control-plane')
+          template.startsWith('control-plane-us-east-1a.')
+            ? ['/opt/kops-ts/addons.sh', '/opt/kops-ts/bootstrap.sh', '/opt/kops-ts/etcd-leave.sh', '/opt/kops-ts/install.sh']
+            : template.startsWith('control-plane')
             ? ['/opt/kops-ts/bootstrap.sh', '/opt/kops-ts/etcd-leave.sh', '/opt/kops-ts/install.sh']
             : ['/opt/kops-ts/bootstrap.sh', '/opt/kops-ts/install.sh'],
         );
@@ -213,9 +215,12 @@ describe('no secret in user-data', () => {
     for (const opts of Object.values(REFERENCE)) {
       for (const [template, { text }] of userDataOf(opts)) {
         expect(text, template).not.toMatch(SECRET);
-        // The only state-store location named is this group's igconfig directory.
+        // The only state-store locations named are this group's igconfig directory and, for the
+        // control plane that may initialise the cluster, the cluster's directory (its addons/).
         const stateRefs = [...text.matchAll(/'(kops\/[^']*)'/g)].map((m) => m[1]!);
-        for (const r of stateRefs) expect(r, template).toMatch(/^kops\/[^/]+\/igconfig\/(control-plane|node)\/[^/]+$/);
+        for (const r of stateRefs) expect(r, template).toMatch(/^kops\/[^/]+(\/igconfig\/(control-plane|node)\/[^/]+)?$/);
+        const clusterDirs = stateRefs.filter((r) => !r.includes('/igconfig/'));
+        expect(clusterDirs.length, template).toBe(text.includes('- path: /opt/kops-ts/addons.sh\n') ? 1 : 0);
       }
     }
   });
@@ -232,8 +237,9 @@ describe('size', () => {
     const text = nodeUserData(input);
     const size = encodeUserData(text, true).length;
     expect(size).toBeLessThan(USER_DATA_LIMIT / 2);
-    // Uncompressed it fits too today; the gzip keeps room for what is added (addons, hooks).
-    expect(text.length).toBeLessThan(USER_DATA_LIMIT);
+    // Uncompressed it no longer fits since the addons script: the gzip is what keeps it in.
+    expect(text.length).toBeGreaterThan(USER_DATA_LIMIT);
+    expect(text).toContain('/opt/kops-ts/addons.sh');
   });
 });
 

@@ -41,7 +41,7 @@ async function text(c: E2ECluster, path: string): Promise<string> {
 }
 
 describe('update cluster --yes writes the bootstrap configuration', () => {
-  it('writes each group\'s kubeadm files with the load balancer as endpoint and the cilium addon, then nothing on a second run', async () => {
+  it('writes each group\'s kubeadm files with the load balancer as endpoint, the cilium and cloud-controller addons, then nothing on a second run', async () => {
     const c = await setupCluster({ name: 'boot.example.com', zones: ['us-east-1a'] });
     const first = await c.update(true);
     expect(first.applied?.ok).toBe(true);
@@ -51,6 +51,7 @@ describe('update cluster --yes writes the bootstrap configuration', () => {
     const cp = 'boot.example.com/igconfig/control-plane/control-plane-us-east-1a/';
     const nodes = 'boot.example.com/igconfig/node/nodes-us-east-1a/';
     expect([...(first.bootstrap?.written ?? [])].sort()).toEqual([
+      'boot.example.com/addons/aws-cloud-controller-manager/0.0.8-v1.36.0/addon.yaml',
       'boot.example.com/addons/cilium/1.17.4/addon.yaml',
       `${cp}bootstrap.env`,
       `${cp}kubeadm-init.yaml`,
@@ -76,10 +77,14 @@ describe('update cluster --yes writes the bootstrap configuration', () => {
     // The token is never in what update returns (warnings, results) nor in the env file.
     expect(JSON.stringify({ w: first.warnings, b: first.bootstrap })).not.toContain(join.discovery.bootstrapToken.token);
     expect(await text(c, `${nodes}bootstrap.env`)).toContain(`CNI_ADDON='addons/cilium/1.17.4/addon.yaml'`);
+    // The first control plane learns both addons' paths, and that they are not pinned yet.
+    const cpEnv = await text(c, `${cp}bootstrap.env`);
+    expect(cpEnv).toContain(`CCM_ADDON='addons/aws-cloud-controller-manager/0.0.8-v1.36.0/addon.yaml'`);
+    expect(cpEnv).toContain(`ADDONS_ALLOW_UNPINNED='1'`);
 
     const second = await c.update(true);
     expect(second.bootstrap?.written).toEqual([]);
-    expect(second.bootstrap?.unchanged.length).toBe(6 + CONTROL_PLANE_PKI_FILES.length);
+    expect(second.bootstrap?.unchanged.length).toBe(7 + CONTROL_PLANE_PKI_FILES.length);
   });
 
   it('the first update --yes makes the cluster CA (src/pki) and writes the bootstrap files in the same run', async () => {

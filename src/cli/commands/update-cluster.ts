@@ -181,7 +181,7 @@ export function appliedMessage(cluster: string, r: Pick<UpdateClusterResult, 'pl
     return (
       `${done}\nThe cloud resources of ${cluster} exist now. Their instances install containerd and Kubernetes, then run ` +
       `kubeadm with their group's files read from the state store (igconfig/; an s3:// store only, see docs/security.md). ` +
-      `This version installs no cloud controller or CNI yet, so nodes do not become Ready (docs/bootstrap.md).\n\nSuggestions:\n` +
+      `The first control plane then applies the CNI and the AWS cloud controller from pinned references whose digests are not pinned yet (docs/bootstrap.md).\n\nSuggestions:\n` +
       ` * see the plan is empty: kops-ts update cluster --name ${cluster}\n` +
       ` * an admin kubeconfig: kops-ts export kubeconfig --name ${cluster} --admin\n` +
       ` * list instance groups: kops-ts get instancegroups --name ${cluster}\n`
