@@ -1,24 +1,13 @@
 /** The real binary, as a user or a pipeline runs it: exit codes, one-line errors, clean stdout. */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
+import { runBin } from '../helpers/bin.js';
 import { scratchKubeconfig } from '../helpers/kubeconfig.js';
 
-const BIN = new URL('../../bin/kops-ts.js', import.meta.url).pathname;
-const exec = promisify(execFile);
-
-async function kops(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await exec('node', [BIN, ...args], { env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent', KUBECONFIG: scratchKubeconfig(), ...env } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const kops = runBin;
 
 describe('bin/kops-ts.js', () => {
   it('creates a cluster from a fresh checkout and answers -o json with JSON only', async () => {

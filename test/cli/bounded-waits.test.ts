@@ -4,29 +4,16 @@
  * an endpoint that never answers fails `get clusters` after one request timeout with one clear
  * line; bad durations are usage errors (exit 2).
  */
-import { scratchKubeconfig } from '../helpers/kubeconfig.js';
-import { execFile } from 'node:child_process';
+import { runBin } from '../helpers/bin.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/main.js';
 import { parseDuration } from '../../src/cli/timeouts.js';
 import { startSilentServer } from '../fakes/silent-server.js';
 import { cli, tempStore } from './harness.js';
 
-const BIN = new URL('../../bin/kops-ts.js', import.meta.url).pathname;
-const exec = promisify(execFile);
-
-async function kops(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await exec('node', [BIN, ...args], { env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent', KUBECONFIG: scratchKubeconfig(), ...env } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const kops = runBin;
 
 describe('bounded waits on the command line', () => {
   it('get clusters on an S3 store whose endpoint never answers fails after one request timeout, in one line', async (t) => {

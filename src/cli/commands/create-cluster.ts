@@ -20,6 +20,7 @@ import type { CommandContext } from '../context.js';
 import { Interrupts } from '../interrupt.js';
 import { updateCommandLine } from './update-cluster.js';
 import { runUpdateAfterCreate } from './update-hook.js';
+import { boolFlag } from '../flags.js';
 
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
 const repeat = (v: string, prev: string[] = []) => [...prev, v];
@@ -29,12 +30,6 @@ const int = (flag: string) => (v: string) => {
   if (!/^\d+$/.test(v.trim())) throw new KopsError('InvalidFlag', `${flag} ${v}: expected a whole number`, { exitCode: 2 });
   if (Number(v) > INT32_MAX) throw new KopsError('InvalidFlag', `${flag} ${v}: expected a whole number up to ${INT32_MAX} (kops's int32)`, { exitCode: 2 });
   return Number(v);
-};
-/** kops's boolean flags take `--flag`, `--flag=true` or `--flag=false`. */
-const bool = (flag: string) => (v: string | undefined) => {
-  if (v === undefined || v === 'true') return true;
-  if (v === 'false') return false;
-  throw new KopsError('InvalidFlag', `${flag}=${v}: expected true or false`, { exitCode: 2 });
 };
 
 interface Flags {
@@ -127,8 +122,8 @@ export function registerCreateCluster(create: Command, ctx: () => CommandContext
   }
   cmd
     .option('--bastion', 'add a bastion instance group (private topology)')
-    .option('--encrypt-etcd-storage [bool]', 'encrypt etcd volumes (default true on AWS)', bool('--encrypt-etcd-storage'))
-    .option('--associate-public-ip [bool]', 'give instances public IPs (true/false)', bool('--associate-public-ip'))
+    .option('--encrypt-etcd-storage [bool]', 'encrypt etcd volumes (default true on AWS)', boolFlag('--encrypt-etcd-storage'))
+    .option('--associate-public-ip [bool]', 'give instances public IPs (true/false)', boolFlag('--associate-public-ip'))
     .option('--ipv6', 'IPv6 networking (not supported yet: refused)')
     .option('--dry-run', 'print the manifests (needs -o) instead of writing them')
     .option('--force-unlock <id>', 'break a stale cluster lock with this id first (e.g. left by an interrupted create)')

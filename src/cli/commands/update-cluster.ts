@@ -14,6 +14,7 @@ import type { InterruptedStage } from '../../cloudup/interrupted.js';
 import type { CommandContext } from '../context.js';
 import { Interrupts, type InterruptedCommand } from '../interrupt.js';
 import { readInputFile } from '../input.js';
+import { boolFlag } from '../flags.js';
 import { adminLifetime } from './export-kubeconfig.js';
 import { defaultKubeconfigPath, exportKubeconfig } from '../../cloudup/kubeconfig.js';
 import { MAX_PLAN_BYTES } from '../../model/api/limits.js';
@@ -37,13 +38,6 @@ interface Flags {
   admin?: string | boolean;
   user?: string;
   internal?: boolean;
-}
-
-/** kops's boolean flag: `--create-kube-config`, `=true` or `=false`. */
-function kubeConfigFlag(v: string | undefined): boolean {
-  if (v === undefined || v === 'true') return true;
-  if (v === 'false') return false;
-  throw new KopsError('InvalidFlag', `--create-kube-config=${v}: expected true or false`, { exitCode: 2 });
 }
 
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
@@ -205,7 +199,7 @@ export function registerUpdateCluster(program: Command, ctx: () => CommandContex
     .option('--force-unlock <id>', 'break a stale cluster lock with this id first')
     .option('--out <file>', 'save the plan to this file (JSON) for review, to apply later with --plan')
     .option('--plan <file>', 'a plan saved with --out: show it, or with --yes apply it if the spec and the cloud are unchanged')
-    .option('--create-kube-config [bool]', 'after --yes, merge a context for the cluster into $KUBECONFIG or ~/.kube/config (default true)', kubeConfigFlag)
+    .option('--create-kube-config [bool]', 'after --yes, merge a context for the cluster into $KUBECONFIG or ~/.kube/config (default true)', boolFlag('--create-kube-config'))
     .option('--admin [lifetime]', 'with the exported context, an admin client certificate valid this long (default 18h)')
     .option('--user <name>', 'with the exported context, an existing kubeconfig user instead of --admin')
     .option('--internal', "export the API's internal name (api.internal.<cluster>)")
