@@ -4,14 +4,13 @@
  * test/bootstrap/golden/. A change to the configuration shows up as a reviewable diff;
  * `UPDATE_GOLDEN=1` rewrites them.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
+import { expectGolden } from '../helpers/golden.js';
 import { newCluster, type NewClusterOptions } from '../../src/cloudup/new-cluster.js';
 import { completeCluster } from '../../src/model/completion.js';
 import { bootstrapFiles, type BootstrapFacts } from '../../src/bootstrap/kubeadm.js';
 
 const GOLDEN = new URL('./golden/', import.meta.url);
-const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
 const FACTS: BootstrapFacts = {
   loadBalancerDnsName: 'api-golden-0123456789abcdef.elb.us-east-1.amazonaws.com',
@@ -28,14 +27,7 @@ const REFERENCE: Readonly<Record<string, { opts: NewClusterOptions; groups: stri
 };
 
 function compareGolden(file: string, actual: string): void {
-  const url = new URL(file, GOLDEN);
-  if (UPDATE || !existsSync(url)) {
-    if (!UPDATE) throw new Error(`golden file ${url.pathname} is missing: run with UPDATE_GOLDEN=1 to write it`);
-    mkdirSync(GOLDEN, { recursive: true });
-    writeFileSync(url, actual);
-    return;
-  }
-  expect(actual, `${file} differs; if the change is intended, run with UPDATE_GOLDEN=1 and review the diff`).toBe(readFileSync(url, 'utf8'));
+  expectGolden(GOLDEN, file, actual);
 }
 
 describe('golden kubeadm files', () => {

@@ -6,10 +6,11 @@
  * worker's documents (`UPDATE_GOLDEN=1` rewrites them).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { expectGolden } from '../helpers/golden.js';
 import { parse } from 'yaml';
 import {
   bootstrapFiles, CONTROL_PLANE_PKI_FILES, nodeUserData, type NodeBootstrapInput,
@@ -23,7 +24,6 @@ import { KopsError } from '../../src/diagnostics.js';
 
 const STATE: StateStoreLocation = { bucket: 'state-bucket', prefix: 'kops' };
 const GOLDEN = new URL('./golden/', import.meta.url);
-const UPDATE = process.env.UPDATE_GOLDEN === '1';
 const work = mkdtempSync(join(tmpdir(), 'kops-ts-userdata-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -82,15 +82,8 @@ function shellcheck(script: string): { status: number | null; out: string } {
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
-function compareGolden(name: string, actual: string): void {
-  const url = new URL(name, GOLDEN);
-  if (UPDATE) {
-    mkdirSync(GOLDEN, { recursive: true });
-    writeFileSync(url, actual);
-    return;
-  }
-  if (!existsSync(url)) throw new Error(`golden file ${url.pathname} is missing: run with UPDATE_GOLDEN=1 to write it`);
-  expect(actual, `${name} differs; if the change is intended, run with UPDATE_GOLDEN=1 and review the diff`).toBe(readFileSync(url, 'utf8'));
+function compareGolden(file: string, actual: string): void {
+  expectGolden(GOLDEN, file, actual);
 }
 
 describe('the real tools accept every rendered user-data', () => {

@@ -8,8 +8,9 @@
  * One exception, normalised in `normaliseJson`: the fingerprint of the actual state of lookups
  * (the AMI, which exists before the cluster) hashes the emulator's per-account image record.
  */
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { expectGolden } from '../helpers/golden.js';
 import { newCluster, type NewClusterOptions } from '../../src/cloudup/new-cluster.js';
 import { renderPlanJson, renderPlanText } from '../../src/cloudup/render/index.js';
 import { updateCluster } from '../../src/cloudup/update-cluster.js';
@@ -19,7 +20,6 @@ import { testAws } from '../helpers/aws.js';
 
 const KEY = readFileSync(new URL('../../scripts/demo-key.pub', import.meta.url), 'utf8').trim();
 const GOLDEN = new URL('./golden/', import.meta.url);
-const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
 const REFERENCE: Readonly<Record<string, NewClusterOptions>> = {
   minimal: { name: 'minimal.example.com', zones: ['us-east-1a'] },
@@ -58,14 +58,7 @@ function normaliseJson(json: string): string {
 }
 
 function compareGolden(file: string, actual: string): void {
-  const url = new URL(file, GOLDEN);
-  if (UPDATE || !existsSync(url)) {
-    if (!UPDATE) throw new Error(`golden file ${url.pathname} is missing: run with UPDATE_GOLDEN=1 to write it`);
-    mkdirSync(GOLDEN, { recursive: true });
-    writeFileSync(url, actual);
-    return;
-  }
-  expect(actual, `${file} differs; if the change is intended, run with UPDATE_GOLDEN=1 and review the diff`).toBe(readFileSync(url, 'utf8'));
+  expectGolden(GOLDEN, file, actual);
 }
 
 describe('golden first plans', () => {
