@@ -5,6 +5,9 @@
  * answering as AWS documents; time is a fake clock.
  */
 import { describe, expect, it } from 'vitest';
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AwsClients } from '../../../src/cloud/aws/clients.js';
 import {
   AwsCloudProvider,
@@ -62,14 +65,19 @@ type Handler = (command: string, input: Record<string, unknown>) => unknown;
 /** AwsClients whose `send` goes to `handler` by command name; every call is recorded. */
 function stubClients(handler: Handler): { clients: AwsClients; calls: string[] } {
   const calls: string[] = [];
-  const client = {
-    send: async (cmd: { constructor: { name: string }; input: Record<string, unknown> }) => {
-      const name = cmd.constructor.name.replace(/Command$/, '');
-      calls.push(name);
-      return handler(name, cmd.input);
-    },
+  const send = async (cmd: { constructor: { name: string }; input: Record<string, unknown> }) => {
+    const name = cmd.constructor.name.replace(/Command$/, '');
+    calls.push(name);
+    return handler(name, cmd.input);
   };
-  return { clients: { autoscaling: client, ec2: client, elbv2: client } as unknown as AwsClients, calls };
+  // Real clients (the SDK's paginators check the class), their `send` replaced: nothing goes out.
+  const stub = <T extends object>(client: T): T => Object.assign(client, { send });
+  const clients = {
+    autoscaling: stub(new AutoScalingClient({ region: 'us-east-1' })),
+    ec2: stub(new EC2Client({ region: 'us-east-1' })),
+    elbv2: stub(new ElasticLoadBalancingV2Client({ region: 'us-east-1' })),
+  };
+  return { clients: clients as unknown as AwsClients, calls };
 }
 
 function awsError(name: string, message: string): Error {
@@ -182,5 +190,90 @@ describe('terminate and detach as AWS answers them', () => {
       ['CreateTags', { Resources: ['i-0abc'], Tags: [{ Key: TAG_DETACHED_FROM_ASG, Value: GROUP.cloudName }] }],
       ['DetachInstances', { AutoScalingGroupName: GROUP.cloudName, InstanceIds: ['i-0abc'], ShouldDecrementDesiredCapacity: false }],
     ]);
+  });
+});
+
+describe('listGroups as AWS answers it', () => {
+  const tags = (m: Record<string, string>) => Object.entries(m).map(([Key, Value]) => ({ Key, Value }));
+  const CLUSTER = 'c.example.com';
+  const nodeTags = { KubernetesCluster: CLUSTER, 'kops.k8s.io/instancegroup': 'nodes', 'k8s.io/role/node': '1' };
+  const ec2Instance = (id: string, state: string, t: Record<string, string>) => ({
+    InstanceId: id,
+    State: { Name: state },
+    InstanceType: 't3.large',
+    PrivateIpAddress: '10.0.0.1',
+    PrivateDnsName: `ip-${id}.ec2.internal`,
+    Placement: { AvailabilityZone: 'us-east-1b' },
+    Tags: tags(t),
+  });
+
+  function provider(): { cloud: AwsCloudProvider; calls: string[] } {
+    const { clients, calls } = stubClients((cmd, input) => {
+      if (cmd === 'DescribeAutoScalingGroups') {
+        expect(input['Filters']).toEqual([{ Name: 'tag:KubernetesCluster', Values: [CLUSTER] }]);
+        return {
+          AutoScalingGroups: [
+            {
+              AutoScalingGroupName: 'nodes.c.example.com', MinSize: 2, MaxSize: 4, DesiredCapacity: 3, Tags: tags(nodeTags),
+              MixedInstancesPolicy: { LaunchTemplate: { LaunchTemplateSpecification: { LaunchTemplateId: 'lt-n', Version: '$Latest' } } },
+              Instances: [
+                { InstanceId: 'i-1', LifecycleState: 'InService', LaunchTemplate: { LaunchTemplateId: 'lt-n', Version: '1' } },
+                { InstanceId: 'i-2', LifecycleState: 'Pending', LaunchTemplate: { LaunchTemplateId: 'lt-n', Version: '4' } },
+                { InstanceId: 'i-3', LifecycleState: 'Terminating:Wait', LaunchTemplate: { LaunchTemplateId: 'lt-n', Version: '1' } },
+                { InstanceId: 'i-4', LifecycleState: 'InService', LaunchTemplate: { LaunchTemplateId: 'lt-n', Version: '1' } },
+              ],
+            },
+            // Being deleted, or not an instance group of kops's: left out.
+            { AutoScalingGroupName: 'old.c.example.com', Status: 'Delete in progress', Tags: tags({ ...nodeTags, 'kops.k8s.io/instancegroup': 'old' }), Instances: [] },
+            { AutoScalingGroupName: 'someone-elses', Tags: tags({ KubernetesCluster: CLUSTER }), Instances: [] },
+          ],
+        };
+      }
+      if (cmd === 'DescribeLaunchTemplates') {
+        expect(input['LaunchTemplateIds']).toEqual(['lt-n']);
+        return { LaunchTemplates: [{ LaunchTemplateId: 'lt-n', LaunchTemplateName: 'nodes.c.example.com', DefaultVersionNumber: 2, LatestVersionNumber: 4 }] };
+      }
+      if (cmd === 'DescribeInstances') {
+        return {
+          Reservations: [
+            {
+              Instances: [
+                // i-1: the EC2 tags say version 4 (the group's field says 1): the tags win.
+                ec2Instance('i-1', 'running', { ...nodeTags, 'aws:ec2launchtemplate:id': 'lt-n', 'aws:ec2launchtemplate:version': '4' }),
+                // i-2: no template tags: the group's field (4) is used.
+                ec2Instance('i-2', 'pending', nodeTags),
+                // i-4: terminated through EC2, still listed by the group.
+                ec2Instance('i-4', 'terminated', nodeTags),
+                // Detached for surge: i-5 still runs, i-6 was stopped.
+                ec2Instance('i-5', 'running', { ...nodeTags, [TAG_DETACHED_FROM_ASG]: 'nodes.c.example.com', 'aws:ec2launchtemplate:id': 'lt-n', 'aws:ec2launchtemplate:version': '1' }),
+                ec2Instance('i-6', 'stopped', { ...nodeTags, [TAG_DETACHED_FROM_ASG]: 'nodes.c.example.com' }),
+              ],
+            },
+          ],
+        };
+      }
+      throw new Error(`unexpected ${cmd}`);
+    });
+    return { cloud: new AwsCloudProvider(clients), calls };
+  }
+
+  it('resolves $Latest, reads versions from the instance tags first, skips terminating and stopped-detached instances', async () => {
+    const { cloud, calls } = provider();
+    const groups = await cloud.listGroups(CLUSTER);
+    expect(groups).toHaveLength(1);
+    const g = groups[0]!;
+    expect({ ...g, instances: [] }).toEqual({ name: 'nodes', role: 'Node', cloudName: 'nodes.c.example.com', minSize: 2, maxSize: 4, targetSize: 3, instances: [] });
+    expect(g.instances.map((i) => `${i.id} ${i.status} ${i.state}`)).toEqual(['i-1 UpToDate InService', 'i-2 UpToDate Pending', 'i-5 Detached Detached']);
+    expect(g.instances[0]).toEqual({
+      id: 'i-1', group: 'nodes', status: 'UpToDate', state: 'InService', machineType: 't3.large', privateIp: '10.0.0.1',
+      nodeName: 'ip-i-1.ec2.internal', providerId: 'aws:///us-east-1b/i-1',
+    });
+    expect(calls).toEqual(['DescribeAutoScalingGroups', 'DescribeLaunchTemplates', 'DescribeInstances']);
+  });
+
+  it('lists nothing, and describes nothing more, when the cluster has no groups', async () => {
+    const { clients, calls } = stubClients(() => ({ AutoScalingGroups: [] }));
+    expect(await new AwsCloudProvider(clients).listGroups(CLUSTER)).toEqual([]);
+    expect(calls).toEqual(['DescribeAutoScalingGroups']);
   });
 });
