@@ -183,6 +183,11 @@ function isInstanceGone(e: unknown): boolean {
   return code === 'InvalidInstanceID.NotFound' || code === 'InvalidInstanceID.Malformed';
 }
 
+/** `InvalidLaunchTemplateId.NotFound`, `InvalidLaunchTemplateName.NotFoundException`, … */
+function isTemplateGone(e: unknown): boolean {
+  return /^InvalidLaunchTemplate(Id|Name)\.(NotFound|Malformed)/.test(awsErrorCode(e) ?? '');
+}
+
 function messageOf(e: unknown): string {
   const m = (e as { message?: unknown } | null)?.message;
   return typeof m === 'string' ? m : '';
@@ -360,13 +365,29 @@ export class AwsCloudProvider implements CloudProvider {
         byName.set(v.name, v);
       }
     };
-    for (let i = 0; i < ids.length; i += LAUNCH_TEMPLATE_CHUNK) {
-      add((await this.clients.ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: ids.slice(i, i + LAUNCH_TEMPLATE_CHUNK) }))).LaunchTemplates);
-    }
-    for (let i = 0; i < names.length; i += LAUNCH_TEMPLATE_CHUNK) {
-      add((await this.clients.ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateNames: names.slice(i, i + LAUNCH_TEMPLATE_CHUNK) }))).LaunchTemplates);
-    }
+    for (let i = 0; i < ids.length; i += LAUNCH_TEMPLATE_CHUNK) await this.describeSome(ids.slice(i, i + LAUNCH_TEMPLATE_CHUNK), 'LaunchTemplateIds', add);
+    for (let i = 0; i < names.length; i += LAUNCH_TEMPLATE_CHUNK) await this.describeSome(names.slice(i, i + LAUNCH_TEMPLATE_CHUNK), 'LaunchTemplateNames', add);
     return { byId, byName };
+  }
+
+  /**
+   * One call for the chunk; when AWS refuses it because one template is gone (deleted by hand),
+   * one call each, leaving the missing ones out: their groups' instances are then `NeedsUpdate`.
+   */
+  private async describeSome(keys: readonly string[], by: 'LaunchTemplateIds' | 'LaunchTemplateNames', add: (lts: readonly LaunchTemplate[] | undefined) => void): Promise<void> {
+    const describe = async (list: readonly string[]) => (await this.clients.ec2.send(new DescribeLaunchTemplatesCommand({ [by]: [...list] }))).LaunchTemplates;
+    try {
+      add(await describe(keys));
+    } catch (e) {
+      if (!isTemplateGone(e)) throw e;
+      for (const k of keys) {
+        try {
+          add(await describe([k]));
+        } catch (e1) {
+          if (!isTemplateGone(e1)) throw e1;
+        }
+      }
+    }
   }
 
   /** Every instance carrying the cluster tag, by id: one paged call. */

@@ -271,6 +271,27 @@ describe('listGroups as AWS answers it', () => {
     expect(calls).toEqual(['DescribeAutoScalingGroups', 'DescribeLaunchTemplates', 'DescribeInstances']);
   });
 
+  it('a group whose launch template was deleted by hand does not stop the listing: its instances need updating', async () => {
+    const group = (ig: string, lt: string) => ({
+      AutoScalingGroupName: `${ig}.c.example.com`, MinSize: 1, MaxSize: 1, DesiredCapacity: 1,
+      Tags: tags({ ...nodeTags, 'kops.k8s.io/instancegroup': ig }),
+      LaunchTemplate: { LaunchTemplateId: lt, Version: '$Default' },
+      Instances: [{ InstanceId: `i-${ig}`, LifecycleState: 'InService', LaunchTemplate: { LaunchTemplateId: lt, Version: '1' } }],
+    });
+    const asked: string[][] = [];
+    const { clients } = stubClients((cmd, input) => {
+      if (cmd === 'DescribeAutoScalingGroups') return { AutoScalingGroups: [group('a', 'lt-a'), group('b', 'lt-gone')] };
+      if (cmd === 'DescribeInstances') return { Reservations: [] };
+      const ids = input['LaunchTemplateIds'] as string[];
+      asked.push(ids);
+      if (ids.includes('lt-gone')) throw awsError('InvalidLaunchTemplateId.NotFound', 'At least one of the launch templates specified in the request does not exist.');
+      return { LaunchTemplates: [{ LaunchTemplateId: 'lt-a', LaunchTemplateName: 'a.c.example.com', DefaultVersionNumber: 1, LatestVersionNumber: 1 }] };
+    });
+    const groups = await new AwsCloudProvider(clients).listGroups(CLUSTER);
+    expect(groups.map((g) => `${g.name}: ${g.instances.map((i) => i.status).join(',')}`)).toEqual(['a: UpToDate', 'b: NeedsUpdate']);
+    expect(asked).toEqual([['lt-a', 'lt-gone'], ['lt-a'], ['lt-gone']]);
+  });
+
   it('lists nothing, and describes nothing more, when the cluster has no groups', async () => {
     const { clients, calls } = stubClients(() => ({ AutoScalingGroups: [] }));
     expect(await new AwsCloudProvider(clients).listGroups(CLUSTER)).toEqual([]);
