@@ -23,7 +23,9 @@ describe('kops-ts get iam-policy --operator', () => {
     expect(await evaluate(doc, { action: 's3:PutObject', resource: 'arn:aws:s3:::team-state/kops/c.example.com/config' })).toBe('Allowed');
     expect(await evaluate(doc, { action: 's3:PutObject', resource: 'arn:aws:s3:::other/kops/c.example.com/config' })).toBe('ImplicitlyDenied');
     // Nothing kops-ts never calls.
-    expect(await evaluate(doc, { action: 'ec2:TerminateInstances', resource: 'arn:aws:ec2:us-east-1:123456789012:instance/i-1' })).toBe('ImplicitlyDenied');
+    expect(await evaluate(doc, { action: 'ec2:StopInstances', resource: 'arn:aws:ec2:us-east-1:123456789012:instance/i-1' })).toBe('ImplicitlyDenied');
+    // The rolling update's replacement of instances is (src/tasks/aws/iam-actions.ts ROLLING_UPDATE_ACTIONS).
+    expect(await evaluate(doc, { action: 'autoscaling:TerminateInstanceInAutoScalingGroup' })).toBe('Allowed');
     expect(await evaluate(doc, { action: 'iam:CreateUser', resource: 'arn:aws:iam::123456789012:user/x' })).toBe('ImplicitlyDenied');
   });
 

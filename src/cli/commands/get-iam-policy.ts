@@ -1,6 +1,6 @@
 /**
  * `kops-ts get iam-policy --operator`: the IAM policy a person or CI pipeline running kops-ts needs,
- * derived from the AWS actions each task kind declares (src/tasks/aws/iam-actions.ts), scoped to
+ * derived from the AWS actions each task kind and the rolling update declare (src/tasks/aws/iam-actions.ts), scoped to
  * the state store when one is given (`--state` / KOPS_STATE_STORE). JSON is a policy document
  * IAM accepts as is.
  *

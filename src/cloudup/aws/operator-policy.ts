@@ -1,7 +1,7 @@
 /**
  * The IAM policy a person or CI pipeline running kops-ts needs (`kops-ts get iam-policy
  * --operator`), derived from what the code calls: every AWS task kind's declared actions, the
- * pre-flight's and the S3 state store's (src/tasks/aws/iam-actions.ts). kops has no such thing;
+ * pre-flight's, the rolling update's and the S3 state store's (src/tasks/aws/iam-actions.ts). kops has no such thing;
  * its docs ask for AmazonEC2FullAccess, IAMFullAccess, AmazonS3FullAccess and more.
  *
  * Actions that can be scoped are: role passing only to EC2, service-linked roles only for Auto
@@ -10,7 +10,7 @@
  * creates these resources, so their ARNs are not known beforehand.
  */
 import type { PolicyDocument, PolicyStatement, StateStoreLocation } from '../../model/aws/iam-policies.js';
-import { AWS_KIND_ACTIONS, PREFLIGHT_ACTIONS, STATE_STORE_BUCKET_ACTIONS, STATE_STORE_OBJECT_ACTIONS, kindActions } from '../../tasks/aws/iam-actions.js';
+import { AWS_KIND_ACTIONS, PREFLIGHT_ACTIONS, ROLLING_UPDATE_ACTIONS, STATE_STORE_BUCKET_ACTIONS, STATE_STORE_OBJECT_ACTIONS, kindActions } from '../../tasks/aws/iam-actions.js';
 
 export interface OperatorPolicyOptions {
   /** The S3 state store the operator uses; absent: the state-store statements allow any bucket. */
@@ -37,9 +37,9 @@ const SERVICE_SID: Readonly<Record<string, string>> = {
 /** Actions with their own, conditioned, statement. */
 const SCOPED = new Set(['iam:PassRole', 'iam:CreateServiceLinkedRole']);
 
-/** Every action the kinds and pre-flight call, sorted (S3 state-store actions apart). */
+/** Every action the kinds, pre-flight and the rolling update call, sorted (S3 state-store actions apart). */
 export function operatorActions(): string[] {
-  const all = new Set<string>(PREFLIGHT_ACTIONS);
+  const all = new Set<string>([...PREFLIGHT_ACTIONS, ...ROLLING_UPDATE_ACTIONS]);
   for (const k of Object.values(AWS_KIND_ACTIONS)) for (const a of kindActions(k)) all.add(a);
   return [...all].sort();
 }

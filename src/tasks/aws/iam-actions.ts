@@ -187,6 +187,17 @@ export const PREFLIGHT_ACTIONS: readonly string[] = [
   'sts:GetCallerIdentity', 'ec2:DescribeAvailabilityZones', 'ec2:DescribeInstanceTypeOfferings', ...ZONE_LOOKUP,
 ];
 
+/**
+ * The rolling update's AWS cloud (src/cloud/aws/instance-groups.ts): list the groups, their
+ * templates and instances; tag and detach for surge; terminate; take a control plane out of the
+ * API's target groups and wait for it to drain. Its test records every call and checks it is here.
+ */
+export const ROLLING_UPDATE_ACTIONS: readonly string[] = [
+  'autoscaling:DescribeAutoScalingGroups', 'autoscaling:DetachInstances', 'autoscaling:TerminateInstanceInAutoScalingGroup',
+  'ec2:DescribeInstances', 'ec2:DescribeLaunchTemplates', 'ec2:CreateTags', 'ec2:TerminateInstances',
+  'elasticloadbalancing:DeregisterTargets', 'elasticloadbalancing:DescribeTargetHealth',
+];
+
 /** The S3 state store (src/statestore/s3.ts): objects under the store's prefix, and the bucket. */
 export const STATE_STORE_OBJECT_ACTIONS: readonly string[] = ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'];
 export const STATE_STORE_BUCKET_ACTIONS: readonly string[] = ['s3:ListBucket', 's3:GetEncryptionConfiguration'];
