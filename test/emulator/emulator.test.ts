@@ -35,3 +35,27 @@ describe('emulator images', () => {
     expect(out.Images?.map((i) => i.ImageId)).toEqual(['ami-0b1e8c4d5a6f70001']);
   });
 });
+
+describe('emulator launch templates (moto_server.py fix)', () => {
+  it('launches an autoscaling group from a template version made by CreateLaunchTemplateVersion with user data, as AWS does', async () => {
+    const ec2 = await import('@aws-sdk/client-ec2');
+    const as = await import('@aws-sdk/client-auto-scaling');
+    const t = testAws();
+    const data = { ImageId: 'ami-0b1e8c4d5a6f70001', InstanceType: 't3.medium', UserData: Buffer.from('#!/bin/sh\necho one\n').toString('base64') };
+    const lt = await t.clients.ec2.send(new ec2.CreateLaunchTemplateCommand({ LaunchTemplateName: 'lt', LaunchTemplateData: data }));
+    const id = lt.LaunchTemplate?.LaunchTemplateId as string;
+    await t.clients.ec2.send(new ec2.CreateLaunchTemplateVersionCommand({ LaunchTemplateId: id, LaunchTemplateData: { ...data, UserData: Buffer.from('#!/bin/sh\necho two\n').toString('base64') } }));
+    await t.clients.ec2.send(new ec2.ModifyLaunchTemplateCommand({ LaunchTemplateId: id, DefaultVersion: '2' }));
+    await t.clients.autoscaling.send(
+      new as.CreateAutoScalingGroupCommand({ AutoScalingGroupName: 'g', MinSize: 1, MaxSize: 1, DesiredCapacity: 1, AvailabilityZones: ['us-east-1a'], LaunchTemplate: { LaunchTemplateId: id, Version: '$Default' } }),
+    );
+    const g = await t.clients.autoscaling.send(new as.DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['g'] }));
+    const instance = g.AutoScalingGroups?.[0]?.Instances?.[0];
+    expect(instance?.InstanceId).toMatch(/^i-/);
+    // The replacement after a terminate launches from version 2 too (the 500 the fix removes came here).
+    await t.clients.autoscaling.send(new as.TerminateInstanceInAutoScalingGroupCommand({ InstanceId: instance?.InstanceId, ShouldDecrementDesiredCapacity: false }));
+    const after = await t.clients.autoscaling.send(new as.DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['g'] }));
+    expect(after.AutoScalingGroups?.[0]?.Instances?.map((i) => i.InstanceId)).not.toContain(instance?.InstanceId);
+    expect(after.AutoScalingGroups?.[0]?.Instances).toHaveLength(1);
+  });
+});

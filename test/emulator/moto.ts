@@ -28,10 +28,17 @@ export async function freePort(): Promise<number> {
 /** The AMIs the emulator knows: a fixture with the Canonical images kops's stable channel names. */
 export const MOTO_AMIS_PATH = fileURLToPath(new URL('./amis.json', import.meta.url));
 
+/**
+ * moto_server started through a launcher that fixes one moto bug (see moto_server.py): a group
+ * launching from a launch template version made by CreateLaunchTemplateVersion with user data.
+ * `python3` must be the interpreter moto is installed in (it is where moto_server is).
+ */
+export const MOTO_LAUNCHER = fileURLToPath(new URL('./moto_server.py', import.meta.url));
+
 export async function startMoto(opts: { logFile?: string; binary?: string; amisPath?: string } = {}): Promise<RunningEmulator> {
   const port = await freePort();
   const fd = openSync(opts.logFile ?? '/dev/null', 'a');
-  const child: ChildProcess = spawn(opts.binary ?? 'moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+  const child: ChildProcess = spawn(opts.binary ?? 'python3', [...(opts.binary ? [] : [MOTO_LAUNCHER]), '-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', fd, fd],
     detached: false,
     // The images AWS has and moto lacks: kops's default (Canonical Ubuntu 24.04) among them.
@@ -54,7 +61,7 @@ export async function startMoto(opts: { logFile?: string; binary?: string; amisP
   const deadline = Date.now() + 30_000;
   // Poll readiness: each attempt is an awaited HTTP request, not a sleep.
   for (;;) {
-    if (exited) throw new Error(`${exited}; is moto installed (moto_server on PATH)?`);
+    if (exited) throw new Error(`${exited}; is moto installed for python3 (python3 -c "import moto")?`);
     try {
       const res = await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(1000) });
       if (res.ok) break;
