@@ -41,7 +41,7 @@ describe('emulator launch templates (moto_server.py fix)', () => {
     const ec2 = await import('@aws-sdk/client-ec2');
     const as = await import('@aws-sdk/client-auto-scaling');
     const t = testAws();
-    const data = { ImageId: 'ami-0b1e8c4d5a6f70001', InstanceType: 't3.medium', UserData: Buffer.from('#!/bin/sh\necho one\n').toString('base64') };
+    const data = { ImageId: 'ami-0b1e8c4d5a6f70001', InstanceType: 't3.medium' as const, UserData: Buffer.from('#!/bin/sh\necho one\n').toString('base64') };
     const lt = await t.clients.ec2.send(new ec2.CreateLaunchTemplateCommand({ LaunchTemplateName: 'lt', LaunchTemplateData: data }));
     const id = lt.LaunchTemplate?.LaunchTemplateId as string;
     await t.clients.ec2.send(new ec2.CreateLaunchTemplateVersionCommand({ LaunchTemplateId: id, LaunchTemplateData: { ...data, UserData: Buffer.from('#!/bin/sh\necho two\n').toString('base64') } }));
