@@ -122,8 +122,11 @@ export class MemoryCloud implements CloudProvider {
     if (!i || i.detached) return;
     if (this.failDetach.has(i.id)) throw new Error(`ValidationError: detaching ${i.id} failed`);
     i.detached = true;
+    const replacement = this.newInstance(g, this.clock.now());
+    g.instances.push(replacement);
+    // State first, then the log: an observer that throws (a lost response) finds the cloud consistent.
     this.record('detach', g.name, i.id);
-    g.instances.push(this.newInstance(g, this.clock.now()));
+    this.record('launch', g.name, replacement.id);
   }
 
   async terminate(group: CloudInstanceGroup, instance: CloudInstance): Promise<void> {
@@ -132,8 +135,10 @@ export class MemoryCloud implements CloudProvider {
     if (!i) return;
     g.instances = g.instances.filter((x) => x !== i);
     this.terminated.push(i.id);
+    const replacement = i.detached ? undefined : this.newInstance(g, this.clock.now());
+    if (replacement) g.instances.push(replacement);
     this.record('terminate', g.name, i.id);
-    if (!i.detached) g.instances.push(this.newInstance(g, this.clock.now()));
+    if (replacement) this.record('launch', g.name, replacement.id);
   }
 
   async deregister(group: CloudInstanceGroup, instance: CloudInstance, clock: Clock, signal?: AbortSignal): Promise<void> {
@@ -145,7 +150,6 @@ export class MemoryCloud implements CloudProvider {
     const n = ++this.counter;
     const id = `i-${n.toString(16).padStart(17, '0')}`;
     const inst: MemInstance = { id, group: g.name, version: g.version, launchedAt, nodeName: `ip-10-0-${Math.floor(n / 250)}-${n % 250}.ec2.internal`, detached: false };
-    if (launchedAt !== Number.NEGATIVE_INFINITY) this.record('launch', g.name, id);
     return inst;
   }
 
