@@ -12,7 +12,7 @@ export class ValidationTimeoutError extends KopsError {
       'ValidationTimeout',
       `cluster did not validate within ${formatDuration(timeoutMs)} while rolling instance group ${JSON.stringify(group)}` +
         (lastFailures.length ? `; last failures: ${lastFailures.slice(0, 5).join('; ')}` : ''),
-      { hint: 'fix the failures listed, raise --validation-timeout, or pass --fail-on-validate-error=false to go on regardless' },
+      { hint: 'fix the failures listed, allow a longer validation timeout, or let the roll go on despite validation failures (fail-on-validate-error false)' },
     );
     this.name = 'ValidationTimeoutError';
   }
@@ -70,7 +70,7 @@ export class DrainFailedError extends KopsError {
   ) {
     super('DrainFailed', `failed to drain node ${node}: ${cause instanceof Error ? cause.message : String(cause)}`, {
       cause,
-      hint: 'resolve what blocks the eviction (often a PodDisruptionBudget), raise --drain-timeout, or pass --fail-on-drain-error=false to go on regardless',
+      hint: 'resolve what blocks the eviction (often a PodDisruptionBudget), allow a longer drain timeout, or let the roll go on despite drain errors (fail-on-drain-error false)',
     });
     this.name = 'DrainFailedError';
   }
@@ -86,7 +86,7 @@ export class GroupFailedError extends KopsError {
     const msg = cause instanceof Error ? cause.message : String(cause);
     super(
       KopsError.is(cause) ? cause.code : 'RollingUpdateFailed',
-      phase === 'node' ? `instance group ${JSON.stringify(group)}: ${msg}` : `${phase} instance group ${JSON.stringify(group)} not healthy after update, stopping rolling-update: ${msg}`,
+      phase === 'node' ? (msg.includes(JSON.stringify(group)) ? msg : `instance group ${JSON.stringify(group)}: ${msg}`) : `${phase} instance group ${JSON.stringify(group)} not healthy after update, stopping rolling-update: ${msg}`,
       {
         cause,
         ...(KopsError.is(cause) ? { diagnostics: cause.diagnostics, exitCode: cause.exitCode } : {}),

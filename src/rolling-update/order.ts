@@ -88,7 +88,7 @@ export function planPhases(groups: readonly { name: string; role: NormalizedRole
   const n = opts.nodeGroupConcurrency ?? 1;
   if (!Number.isInteger(n) || n < 1) {
     throw new KopsError('InvalidFlag', `--node-group-concurrency must be a whole number of at least 1, got ${String(n)}`, {
-      hint: 'pass --node-group-concurrency 1 (kops behaviour) or more to roll several node groups at once',
+      hint: 'use 1 (one node group at a time, as kops) or more to roll several node groups at once',
       exitCode: 2,
     });
   }

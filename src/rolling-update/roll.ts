@@ -163,6 +163,8 @@ class Roll {
   private saving: Promise<void> = Promise.resolve();
   private nodes: KubeNode[] | undefined;
   private groups: CloudInstanceGroup[] = [];
+  /** Instances behind the API load balancer (control planes and API servers). */
+  private apiServers = 0;
   private readonly roleOf = new Map<string, NormalizedRole>();
   private readonly replaced: string[] = [];
   private readonly replacedBy = new Map<string, number>();
@@ -200,26 +202,30 @@ class Roll {
     const start = this.clock.now();
     if (!this.cloudOnly && !this.opts.kube) {
       throw new KopsError('NoKubernetesClient', 'the rolling update needs the Kubernetes API to drain and validate, and none was given', {
-        hint: 'pass --cloudonly to replace instances without draining or validating',
+        hint: 'roll cloud-only to replace instances without draining or validating',
       });
     }
     if (!this.cloudOnly && !this.opts.validator && this.o.validateCount > 0) {
       throw new KopsError('NoClusterValidator', 'the rolling update needs a cluster validator between steps, and none was given', {
-        hint: 'pass --cloudonly to replace instances without validating, or --validate-count 0 to skip validation',
+        hint: 'roll cloud-only, or with a validate count of 0, to replace instances without validating',
       });
     }
     if (this.interactive && !this.opts.confirm) {
-      throw new KopsError('NoPrompt', '--interactive needs a terminal to ask on', { hint: 'run without --interactive, or from a terminal' });
+      throw new KopsError('NoPrompt', '--interactive needs a terminal to ask on', { hint: 'run the roll without the interactive prompt, or from a terminal' });
     }
     if (!Number.isInteger(this.o.validateCount) || this.o.validateCount < 0) {
-      throw new KopsError('InvalidFlag', `--validate-count must be a whole number >= 0, got ${this.o.validateCount}`, { hint: 'use e.g. --validate-count 2', exitCode: 2 });
+      throw new KopsError('InvalidFlag', `--validate-count must be a whole number >= 0, got ${this.o.validateCount}`, { hint: 'use a whole number such as 2 (kops default)', exitCode: 2 });
     }
 
     const allSpecs = this.opts.specGroups ?? (await cloud.listGroups(cluster)).map((g) => ({ name: g.name, role: g.role }));
     const specs = filterGroups(allSpecs, this.opts.instanceGroups, this.opts.instanceGroupRoles);
     const phases = planPhases(specs, this.opts.nodeGroupConcurrency === undefined ? {} : { nodeGroupConcurrency: this.opts.nodeGroupConcurrency });
-    this.groups = await cloud.listGroups(cluster, specs);
-    for (const g of this.groups) this.roleOf.set(g.name, g.role);
+    const allGroups = await cloud.listGroups(cluster, allSpecs);
+    const wanted = new Set(specs.map((s) => s.name));
+    this.groups = allGroups.filter((g) => wanted.has(g.name));
+    // Behind the API load balancer: every control plane and API server, whatever the filters.
+    this.apiServers = allGroups.filter((g) => g.role === 'ControlPlane' || g.role === 'APIServer').reduce((n, g) => n + g.targetSize, 0);
+    for (const g of allGroups) this.roleOf.set(g.name, g.role);
     for (const s of allSpecs) this.roleOf.set(s.name, s.role);
     this.nodes = this.cloudOnly ? undefined : await this.opts.kube?.listNodes(this.opts.signal);
 
@@ -457,7 +463,7 @@ class Roll {
       }
     }
 
-    if (isApi && this.apiServerCount() > 1) {
+    if (isApi && this.apiServers > 1) {
       step('deregister');
       await cloud.deregister(group, u, this.clock, signal);
     }
@@ -477,10 +483,6 @@ class Roll {
     step('replaced');
   }
 
-  /** Instances behind the API load balancer (control planes and API servers). */
-  private apiServerCount(): number {
-    return this.groups.filter((g) => g.role === 'ControlPlane' || g.role === 'APIServer').reduce((n, g) => n + g.targetSize, 0);
-  }
 
   /** Refuses to take a control plane down unless every control-plane node is healthy. */
   private async checkQuorum(group: CloudInstanceGroup, u: CloudInstance): Promise<void> {

@@ -278,6 +278,16 @@ describe('rollingUpdateCluster: control planes and etcd quorum', () => {
     expect(allCurrent(c.cloud)).toBe(true);
   });
 
+  it('a control plane rolled alone (--instance-group) is still deregistered when others serve the API', async () => {
+    const c = makeCluster(HA_GROUPS);
+    c.cloud.bumpVersion();
+    await c.roll({ instanceGroups: ['control-plane-us-east-1b'] });
+    expect(c.cloud.log.filter((o) => o.op !== 'launch').map((o) => [o.op, o.group])).toEqual([
+      ['deregister', 'control-plane-us-east-1b'],
+      ['terminate', 'control-plane-us-east-1b'],
+    ]);
+  });
+
   it('a single control plane is not deregistered from the API load balancer (nothing else serves it)', async () => {
     const c = makeCluster([{ name: 'control-plane', role: 'ControlPlane', size: 1 }]);
     c.cloud.bumpVersion();
