@@ -337,33 +337,44 @@ class Roll {
     if (!this.cloudOnly && this.opts.kube) {
       for (const u of update) {
         const node = nodeOf(u, this.nodes);
-        if (!node) continue;
+        if (!node || node.unschedulable) continue;
         this.checkAborted();
-        await this.opts.kube.taintForUpdate(node.name);
+        try {
+          await this.opts.kube.taintForUpdate(node.name);
+        } catch (e) {
+          // kops: a taint that fails is fatal only with --fail-on-drain-error.
+          if (this.o.failOnDrainError) throw new DrainFailedError(node.name, e);
+          this.emit({ code: 'rolling-update.warning', group: group.name, instance: u.id, message: `ignoring error tainting node ${node.name}: ${errMessage(e)}` });
+          continue;
+        }
         this.emit({ code: 'rolling-update.step', group: group.name, instance: u.id, node: node.name, step: 'taint' });
       }
     }
 
-    // Surge: detach the last maxSurge instances so the group launches their replacements first.
-    let maxSurge = settings.maxSurge;
+    // Surge: detach instances from the end of the list so the group launches their replacements
+    // first. Instances an interrupted run left detached count against maxSurge (kops keeps them in
+    // the surge by sorting them last; kops-ts sorts them first, to finish them first, and counts
+    // them here instead).
+    const alreadyDetached = update.filter((u) => u.status === 'Detached').length;
+    let maxSurge = Math.max(0, settings.maxSurge - alreadyDetached);
+    if (alreadyDetached > 0) await this.waitForCapacity(group);
     if (maxSurge > 0) {
       let skipped = 0;
       for (let numSurge = 1; numSurge <= maxSurge; numSurge++) {
         const idx = update.length - numSurge - skipped;
         const u = update[idx];
-        if (idx < 0 || !u) break;
-        if (u.status === 'Detached') continue;
+        if (idx < alreadyDetached || !u) break;
         this.checkAborted();
         try {
           await this.opts.cloud.detach(group, u);
           update[idx] = { ...u, status: 'Detached', state: 'Detached' };
           this.emit({ code: 'rolling-update.step', group: group.name, instance: u.id, ...nodeName(u, this.nodes), step: 'detach' });
         } catch (e) {
-          // kops: a failed detach is skipped, the next instance surges instead.
+          // A failed detach is skipped, the next instance surges instead.
           this.emit({ code: 'rolling-update.warning', group: group.name, instance: u.id, message: `could not detach instance: ${errMessage(e)}` });
           skipped++;
           numSurge--;
-          maxSurge = Math.min(maxSurge, update.length - skipped);
+          maxSurge = Math.min(maxSurge, update.length - alreadyDetached - skipped);
           continue;
         }
         if (numSurge === maxSurge || noneReady) {
@@ -380,10 +391,32 @@ class Roll {
       return;
     }
 
-    const running = new Map<string, Promise<{ id: string; err?: unknown }>>();
-    const next = async (): Promise<{ id: string; err?: unknown }> => {
-      const r = await Promise.race(running.values());
-      running.delete(r.id);
+    interface Running {
+      readonly promise: Promise<Running>;
+      settled: boolean;
+      err?: unknown;
+    }
+    const running = new Set<Running>();
+    const start = (u: CloudInstance): void => {
+      const r: Running = {
+        settled: false,
+        promise: this.drainTerminateAndWait(group, u, interval).then(
+          () => {
+            r.settled = true;
+            return r;
+          },
+          (err: unknown) => {
+            r.settled = true;
+            r.err = err ?? new Error('unknown error');
+            return r;
+          },
+        ),
+      };
+      running.add(r);
+    };
+    const next = async (): Promise<Running> => {
+      const r = await Promise.race([...running].map((x) => x.promise));
+      running.delete(r);
       return r;
     };
     const failAfterPending = async (err: unknown): Promise<never> => {
@@ -399,13 +432,8 @@ class Roll {
       } catch (e) {
         return failAfterPending(e);
       }
-      running.set(
-        u.id,
-        this.drainTerminateAndWait(group, u, interval).then(
-          () => ({ id: u.id }),
-          (err: unknown) => ({ id: u.id, err }),
-        ),
-      );
+      start(u);
+      // The first replacement must validate before more run in parallel when none was up to date.
       if (running.size < settings.concurrency && (!noneReady || i > 0)) continue;
       const r = await next();
       if (r.err !== undefined) return failAfterPending(r.err);
@@ -414,14 +442,23 @@ class Roll {
       } catch (e) {
         return failAfterPending(e);
       }
+      // kops: validation fails from a drain's start until its replacement is ready, so collect
+      // every instance already finished before starting the next.
+      for (const x of [...running]) {
+        if (!x.settled) continue;
+        running.delete(x);
+        if (x.err !== undefined) return failAfterPending(x.err);
+      }
     }
-    let firstErr: unknown;
-    while (running.size > 0) {
-      const r = await next();
-      if (r.err !== undefined && firstErr === undefined) firstErr = r.err;
+    if (running.size > 0) {
+      let firstErr: unknown;
+      while (running.size > 0) {
+        const r = await next();
+        if (r.err !== undefined && firstErr === undefined) firstErr = r.err;
+      }
+      if (firstErr !== undefined) throw firstErr;
+      await this.maybeValidate(group.name, this.o.validateCount);
     }
-    if (firstErr !== undefined) throw firstErr;
-    await this.maybeValidate(group.name, this.o.validateCount);
     this.emit({ code: 'rolling-update.group.done', group: group.name, replaced: this.replacedBy.get(group.name) ?? 0, ms: this.clock.now() - t0 });
   }
 

@@ -108,6 +108,8 @@ describe('resuming an interrupted rolling update', () => {
     await run();
     const firstTerminate = c.events.of('rolling-update.step').find((e) => e.step === 'terminate' && e.group === 'nodes-us-east-1a');
     expect(firstTerminate?.instance).toBe(detached);
+    // The detached instance still counts against maxSurge (1): the resumed run detaches no other.
+    expect(c.cloud.log.filter((o) => o.op === 'detach' && o.group === 'nodes-us-east-1a')).toHaveLength(1);
     expectEachReplacedOnce(c, 'image');
   });
 });

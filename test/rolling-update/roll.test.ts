@@ -55,16 +55,24 @@ describe('rollingUpdateCluster: the HA cluster after an image change', () => {
   });
 
   it('rolls 100 nodes on the simulated clock in well under a second', async () => {
-    const c = makeCluster([{ name: 'nodes', role: 'Node', size: 100, rollingUpdate: { maxSurge: '10%' } }]);
+    const c = makeCluster([{ name: 'nodes', role: 'Node', size: 100 }]);
     c.cloud.bumpVersion();
     const t0 = performance.now();
     const v0 = c.clock.now();
     await c.roll();
     const wall = performance.now() - t0;
+    const sim = c.clock.now() - v0;
     expect(allCurrent(c.cloud)).toBe(true);
     expect(c.cloud.terminated).toHaveLength(100);
     // Hours of simulated waits (drains, intervals, replacements, validations)...
-    expect(c.clock.now() - v0).toBeGreaterThan(60 * 60_000);
+    expect(sim).toBeGreaterThan(3 * 60 * 60_000);
+    // With a 10% surge (and the same budget drained at once) the same roll takes a fraction of that.
+    const d = makeCluster([{ name: 'nodes', role: 'Node', size: 100, rollingUpdate: { maxSurge: '10%' } }]);
+    d.cloud.bumpVersion();
+    const w0 = d.clock.now();
+    await d.roll();
+    expect(allCurrent(d.cloud)).toBe(true);
+    expect(d.clock.now() - w0).toBeLessThan(sim / 4);
     // ...in real time well under a second (generous bound for a shared machine).
     expect(wall).toBeLessThan(3000);
   });
