@@ -62,13 +62,14 @@ export class DeclinedError extends KopsError {
   }
 }
 
-/** Draining a node failed and --fail-on-drain-error is set. */
+/** Draining (or tainting) a node failed and --fail-on-drain-error is set. */
 export class DrainFailedError extends KopsError {
   constructor(
     readonly node: string,
     cause: unknown,
+    what: 'drain' | 'taint' = 'drain',
   ) {
-    super('DrainFailed', `failed to drain node ${node}: ${cause instanceof Error ? cause.message : String(cause)}`, {
+    super('DrainFailed', `failed to ${what} node ${node}: ${cause instanceof Error ? cause.message : String(cause)}`, {
       cause,
       hint: 'resolve what blocks the eviction (often a PodDisruptionBudget), allow a longer drain timeout, or let the roll go on despite drain errors (fail-on-drain-error false)',
     });

@@ -343,7 +343,7 @@ class Roll {
           await this.opts.kube.taintForUpdate(node.name);
         } catch (e) {
           // kops: a taint that fails is fatal only with --fail-on-drain-error.
-          if (this.o.failOnDrainError) throw new DrainFailedError(node.name, e);
+          if (this.o.failOnDrainError) throw new DrainFailedError(node.name, e, 'taint');
           this.emit({ code: 'rolling-update.warning', group: group.name, instance: u.id, message: `ignoring error tainting node ${node.name}: ${errMessage(e)}` });
           continue;
         }

@@ -134,6 +134,41 @@ describe('rollingUpdateCluster: budgets and order within a group', () => {
     expect(c.cloud.terminated).not.toContain(keep.id);
   });
 
+  it("the cluster's rollingUpdate applies where the group has none", async () => {
+    const c = makeCluster([{ name: 'nodes', role: 'Node', size: 4 }]);
+    const watch = watchDisruption(c.cloud, c.kube);
+    c.cloud.bumpVersion();
+    await c.roll({ clusterRollingUpdate: { maxSurge: 0, maxUnavailable: 2 } });
+    expect(c.cloud.log.some((o) => o.op === 'detach')).toBe(false);
+    expect(watch.max.get('nodes')).toBe(2);
+    expect(c.events.of('rolling-update.group.start')[0]).toMatchObject({ maxSurge: 0, maxUnavailable: 2, concurrency: 2 });
+  });
+
+  it('on GCE: no surge by default, and each Node is deleted before its instance (GCE reuses names)', async () => {
+    const c = makeCluster([{ name: 'nodes', role: 'Node', size: 2 }], { cloud: 'gce' });
+    c.cloud.bumpVersion();
+    await c.roll();
+    expect(c.cloud.log.some((o) => o.op === 'detach')).toBe(false);
+    const deleted = c.kube.calls.filter((k) => k.op === 'delete').map((k) => k.node);
+    expect(deleted).toHaveLength(2);
+    expect(allCurrent(c.cloud)).toBe(true);
+  });
+
+  it('a taint that fails stops the group with failOnDrainError, and is only a warning without', async () => {
+    const c = makeCluster([{ name: 'nodes', role: 'Node', size: 2 }]);
+    c.kube.taintForUpdate = async (node: string) => {
+      throw new Error(`nodes "${node}" is forbidden`);
+    };
+    c.cloud.bumpVersion();
+    const err = await c.roll().catch((e: unknown) => e);
+    expect(KopsError.is(err, 'DrainFailed')).toBe(true);
+    expect((err as Error).message).toMatch(/failed to taint node ip-.*is forbidden/);
+    expect(c.cloud.terminated).toEqual([]);
+    await c.roll({ failOnDrainError: false });
+    expect(allCurrent(c.cloud)).toBe(true);
+    expect(c.events.of('rolling-update.warning').some((w) => w.message.startsWith('ignoring error tainting node'))).toBe(true);
+  });
+
   it('--force replaces up-to-date instances; the Node annotation alone marks one', async () => {
     const c = makeCluster([{ name: 'nodes', role: 'Node', size: 3 }]);
     const [a] = c.cloud.groups.get('nodes')!.instances;
