@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { KopsError } from '../../src/diagnostics.js';
 import { StateStoreProgress, progressPath } from '../../src/rolling-update/progress.js';
+import { Clientset } from '../../src/statestore/clientset.js';
 import { KNOWN_CLUSTER_PREFIXES } from '../../src/statestore/layout.js';
 import { MemoryStateStore, resetMemoryStores } from '../../src/statestore/memory.js';
 import { HA_GROUPS, allCurrent, makeCluster, type GroupInit } from './harness.js';
@@ -115,9 +116,15 @@ describe('resuming an interrupted rolling update', () => {
 });
 
 describe('the progress record in the state store', () => {
-  it('lives under <cluster>/rolling-update/, which delete cluster removes', () => {
+  it('lives under <cluster>/rolling-update/, which deleting the cluster state removes', async () => {
     expect(progressPath(CLUSTER)).toBe('example.com/rolling-update/state.yaml');
     expect(KNOWN_CLUSTER_PREFIXES).toContain('rolling-update/');
+    const store = new MemoryStateStore('del');
+    await store.write(`${CLUSTER}/config`, 'kind: Cluster\n');
+    await new StateStoreProgress(store, CLUSTER).save({ started: '2026-01-01T00:00:00.000Z', targeted: { nodes: ['i-1'] }, done: [] });
+    const deleted = await new Clientset(store).deleteClusterState(CLUSTER);
+    expect(deleted).toContain(progressPath(CLUSTER));
+    expect(await store.list(`${CLUSTER}/`)).toEqual([]);
   });
 
   it('round-trips, writes conditionally, and is cleared', async () => {
