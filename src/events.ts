@@ -128,6 +128,68 @@ export interface LockForceUnlocked {
   readonly acquired: string;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Rolling update (src/rolling-update/roll.ts)
+
+/** The roll starts: how many instances in how many groups; `resumed` when it continues an interrupted one. */
+export interface RollingUpdateStart {
+  readonly code: 'rolling-update.start';
+  readonly cluster: string;
+  readonly groups: number;
+  readonly instances: number;
+  readonly resumed: boolean;
+}
+/** An instance group starts rolling, with its resolved settings. */
+export interface RollingUpdateGroupStart {
+  readonly code: 'rolling-update.group.start';
+  readonly group: string;
+  readonly role: string;
+  readonly instances: number;
+  readonly maxSurge: number;
+  readonly maxUnavailable: number;
+  readonly concurrency: number;
+}
+/** One step for one instance. */
+export interface RollingUpdateStep {
+  readonly code: 'rolling-update.step';
+  readonly group: string;
+  readonly instance: string;
+  readonly node?: string;
+  readonly step: 'taint' | 'detach' | 'drain' | 'deregister' | 'terminate' | 'wait-replacement' | 'replaced';
+}
+/** The cluster validated (`count` successes in a row) for a group, after `ms`. */
+export interface RollingUpdateValidated {
+  readonly code: 'rolling-update.validated';
+  readonly group: string;
+  readonly count: number;
+  readonly ms: number;
+}
+/** A validation attempt failed; the roll retries until the validation timeout. */
+export interface RollingUpdateValidationFailed {
+  readonly code: 'rolling-update.validation-failed';
+  readonly group: string;
+  readonly failures: readonly string[];
+}
+/** Something the roll went on despite (a drain error without --fail-on-drain-error, …). */
+export interface RollingUpdateWarning {
+  readonly code: 'rolling-update.warning';
+  readonly group?: string;
+  readonly instance?: string;
+  readonly message: string;
+}
+export interface RollingUpdateGroupDone {
+  readonly code: 'rolling-update.group.done';
+  readonly group: string;
+  readonly replaced: number;
+  readonly ms: number;
+}
+export interface RollingUpdateDone {
+  readonly code: 'rolling-update.done';
+  readonly cluster: string;
+  readonly replaced: number;
+  readonly ms: number;
+}
+
 export type KopsEvent =
   | LockAcquired
   | LockReleased
@@ -144,7 +206,15 @@ export type KopsEvent =
   | TaskSlow
   | ApplyStart
   | ApplyDone
-  | ApplyNotConverged;
+  | ApplyNotConverged
+  | RollingUpdateStart
+  | RollingUpdateGroupStart
+  | RollingUpdateStep
+  | RollingUpdateValidated
+  | RollingUpdateValidationFailed
+  | RollingUpdateWarning
+  | RollingUpdateGroupDone
+  | RollingUpdateDone;
 
 export type KopsEventCode = KopsEvent['code'];
 

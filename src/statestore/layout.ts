@@ -20,12 +20,14 @@ export const clusterPaths = {
   privateKeys: (cluster: string) => `${checked(cluster)}/pki/private/`,
   lock: (cluster: string) => `${checked(cluster)}/lock`,
   history: (cluster: string) => `${checked(cluster)}/history/`,
+  /** kops-ts's own: the progress of an interrupted rolling update (src/rolling-update/progress.ts). */
+  rollingUpdateState: (cluster: string) => `${checked(cluster)}/rolling-update/state.yaml`,
 } as const;
 
 /** Single objects directly under `<cluster>/` that `deleteClusterState` removes (kops's list). */
 export const KNOWN_CLUSTER_FILES: readonly string[] = ['config', 'cluster.spec', 'cluster-completed.spec', 'kops-version.txt'];
 
-/** Folders under `<cluster>/` that `deleteClusterState` removes: kops's list plus `history/`. */
+/** Folders under `<cluster>/` that `deleteClusterState` removes: kops's list plus `history/` and `rolling-update/`. */
 export const KNOWN_CLUSTER_PREFIXES: readonly string[] = [
   'addons/',
   'clusteraddons/',
@@ -36,6 +38,7 @@ export const KNOWN_CLUSTER_PREFIXES: readonly string[] = [
   'manifests/',
   'backups/',
   'history/',
+  'rolling-update/',
 ];
 
 function checked(cluster: string): string {
