@@ -5,6 +5,7 @@
  * `-o json` gives the same rows as objects. Pure: the caller decides which instances need an update
  * (the same function the roll uses), so the preview and the roll can never disagree.
  */
+import { nodeOf } from './order.js';
 import type { CloudInstance, CloudInstanceGroup, KubeNode } from './types.js';
 
 export interface PreviewRow {
@@ -29,11 +30,6 @@ export interface Preview {
 export const NO_ROLLING_UPDATE = 'No rolling-update required.';
 export const MUST_SPECIFY_YES = 'Must specify --yes to rolling-update.';
 
-/** Whether a Node is backed by an instance: by provider id, else by name. */
-export function nodeOfInstance(instance: CloudInstance, nodes: readonly KubeNode[]): KubeNode | undefined {
-  return nodes.find((n) => (n.instanceId !== undefined && n.instanceId === instance.id) || (instance.nodeName !== undefined && n.name === instance.nodeName));
-}
-
 export function buildPreview(
   groups: readonly CloudInstanceGroup[],
   needsUpdate: (group: CloudInstanceGroup, instance: CloudInstance) => boolean,
@@ -51,7 +47,7 @@ export function buildPreview(
         min: g.minSize,
         target: g.targetSize,
         max: g.maxSize,
-        ...(nodes ? { nodes: g.instances.filter((i) => nodeOfInstance(i, nodes) !== undefined).length } : {}),
+        ...(nodes ? { nodes: g.instances.filter((i) => nodeOf(i, nodes) !== undefined).length } : {}),
       };
     });
   return { rows, required: rows.some((r) => r.needUpdate > 0) };

@@ -32,7 +32,7 @@ describe('rolling-update cluster flags', () => {
     [{ validationTimeout: '15' }, '--validation-timeout "15": expected a duration'],
     [{ validateCount: '-1' }, '--validate-count "-1": expected a whole number'],
     [{ nodeGroupConcurrency: '0' }, '--node-group-concurrency "0": expected a whole number of at least 1'],
-    [{ instanceGroupRoles: ['etcd'] }, '--instance-group-roles "etcd": expected one of ControlPlane'],
+    [{ instanceGroupRoles: ['etcd'] }, '--instance-group-roles: unknown role "etcd"'],
     [{ masterInterval: '1s', controlPlaneInterval: '1s' }, '--master-interval and --control-plane-interval cannot be used together'],
   ])('refuses %j as a usage error', (raw, message) => {
     let err: unknown;

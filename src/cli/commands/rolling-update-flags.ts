@@ -5,6 +5,7 @@
  */
 import { KopsError } from '../../diagnostics.js';
 import type { NormalizedRole } from '../../model/api/types.js';
+import { parseRole } from '../../rolling-update/order.js';
 import { parseDuration } from '../timeouts.js';
 
 /** The flags as commander hands them over (strings, booleans, repeatable lists). */
@@ -49,8 +50,8 @@ export interface RollingUpdateFlags {
   readonly nodeGroupConcurrency: number;
 }
 
-/** kops's defaults (cmd/kops/rolling-update_cluster.go). */
-export const ROLLING_UPDATE_DEFAULTS = {
+/** kops's defaults (cmd/kops/rolling-update_cluster.go), as the flags spell them. */
+export const ROLLING_UPDATE_FLAG_DEFAULTS = {
   validationTimeout: '15m',
   validateCount: '2',
   drainTimeout: '15m',
@@ -60,15 +61,6 @@ export const ROLLING_UPDATE_DEFAULTS = {
   bastionInterval: '15s',
   nodeGroupConcurrency: '1',
 } as const;
-
-const ROLES: Readonly<Record<string, NormalizedRole>> = {
-  master: 'ControlPlane',
-  controlplane: 'ControlPlane',
-  'control-plane': 'ControlPlane',
-  node: 'Node',
-  bastion: 'Bastion',
-  apiserver: 'APIServer',
-};
 
 function usage(flag: string, value: string, expected: string, example: string): KopsError {
   return new KopsError('InvalidFlag', `${flag} ${JSON.stringify(value)}: expected ${expected}`, { hint: `e.g. ${flag} ${example}`, exitCode: 2 });
@@ -91,15 +83,11 @@ function list(values: readonly string[] | undefined): string[] {
 }
 
 export function parseRollingUpdateFlags(raw: RawRollingUpdateFlags): RollingUpdateFlags {
-  const d = ROLLING_UPDATE_DEFAULTS;
+  const d = ROLLING_UPDATE_FLAG_DEFAULTS;
   if (raw.masterInterval !== undefined && raw.controlPlaneInterval !== undefined) {
     throw new KopsError('InvalidFlag', '--master-interval and --control-plane-interval cannot be used together', { hint: 'use --control-plane-interval (--master-interval is its deprecated name)', exitCode: 2 });
   }
-  const roles = list(raw.instanceGroupRoles).map((r) => {
-    const role = ROLES[r.toLowerCase()];
-    if (!role) throw usage('--instance-group-roles', r, 'one of ControlPlane (or Master), APIServer, Node, Bastion', 'Node');
-    return role;
-  });
+  const roles = list(raw.instanceGroupRoles).map(parseRole);
   return {
     yes: raw.yes === true,
     force: raw.force === true,
