@@ -20,6 +20,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DescribeInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 
 // ---------------------------------------------------------------------------------------------
 // Objects (JSON as the API server sends them; only the fields the fake and kops-ts use)
@@ -133,6 +134,8 @@ export class FakeKubeApiServer {
       `- name: ${context}`,
       '  cluster:',
       `    server: ${this.url}`,
+      // client-node refuses plain http unless TLS verification is off (there is no TLS to verify).
+      '    insecure-skip-tls-verify: true',
       'users:',
       `- name: ${context}`,
       '  user:',
@@ -417,6 +420,32 @@ export class FakeKubeApiServer {
   private touch(o: JsonObject): void {
     obj(o, 'metadata')['resourceVersion'] = this.nextRv();
   }
+}
+
+/** An `instances()` source reading the emulator's (or any EC2 endpoint's) DescribeInstances. */
+export function ec2InstanceSource(ec2: EC2Client): () => Promise<FakeInstance[]> {
+  return async () => {
+    const out: FakeInstance[] = [];
+    let token: string | undefined;
+    do {
+      const page = await ec2.send(new DescribeInstancesCommand({ ...(token ? { NextToken: token } : {}) }));
+      for (const r of page.Reservations ?? []) {
+        for (const i of r.Instances ?? []) {
+          if (!i.InstanceId) continue;
+          out.push({
+            id: i.InstanceId,
+            zone: i.Placement?.AvailabilityZone ?? '',
+            privateDnsName: i.PrivateDnsName ?? '',
+            ...(i.PrivateIpAddress ? { privateIp: i.PrivateIpAddress } : {}),
+            state: i.State?.Name ?? 'unknown',
+            tags: Object.fromEntries((i.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
+          });
+        }
+      }
+      token = page.NextToken;
+    } while (token);
+    return out;
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
