@@ -132,16 +132,17 @@ export function kubeClient(opts: KubeClientOptions): KubeClient {
   const policy = kc.makeApiClient(k8s.PolicyV1Api);
   const version = kc.makeApiClient(k8s.VersionApi);
   const options = (signal?: AbortSignal, headers: Readonly<Record<string, string>> = {}): k8s.ConfigurationOptions => {
-    const middleware: k8s.Middleware = {
-      pre: async (req) => {
+    // The object-style API runs middleware as observable middleware (client-node's own Observable).
+    const middleware: k8s.ObservableMiddleware = {
+      pre: (req) => {
         const bound = AbortSignal.timeout(timeoutMs);
         req.setSignal(signal ? AbortSignal.any([signal, bound]) : bound);
         for (const [k, v] of Object.entries(headers)) req.setHeaderParam(k, v);
-        return req;
+        return new k8s.Observable(Promise.resolve(req));
       },
-      post: async (res) => res,
+      post: (res) => new k8s.Observable(Promise.resolve(res)),
     };
-    return { middleware: [middleware], middlewareMergeStrategy: 'append' } as unknown as k8s.ConfigurationOptions;
+    return { middleware: [middleware], middlewareMergeStrategy: 'append' };
   };
   const client: KubeClient = {
     clusterName: opts.clusterName,

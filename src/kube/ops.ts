@@ -127,10 +127,11 @@ export interface KubeOpsOptions {
 /** `KubeOps` through a KubeClient. */
 export function kubeOps(client: KubeClient, opts: KubeOpsOptions = {}): KubeOps {
   const retries = opts.conflictRetries ?? 5;
-  const wrap = async <T>(what: string, f: () => Promise<T>): Promise<T> => {
+  const wrap = async <T>(what: string, f: () => Promise<T>, signal?: AbortSignal): Promise<T> => {
     try {
       return await f();
     } catch (e) {
+      if (signal?.aborted) throw signal.reason;
       throw translate(client, what, e);
     }
   };
@@ -138,7 +139,7 @@ export function kubeOps(client: KubeClient, opts: KubeOpsOptions = {}): KubeOps 
 
   return {
     async listNodes(signal) {
-      const list = await wrap('listing nodes', () => client.core.listNode({}, client.options(signal)));
+      const list = await wrap('listing nodes', () => client.core.listNode({}, client.options(signal)), signal);
       return list.items.map(toKubeNode);
     },
 
@@ -189,6 +190,7 @@ async function drainNode(client: KubeClient, node: string, d: DrainOptions): Pro
   try {
     list = await client.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` }, client.options(signal));
   } catch (e) {
+    if (signal?.aborted) throw signal.reason;
     throw translate(client, `listing the pods of node ${node}`, e);
   }
   const pods = list.items.filter(podToEvict);
@@ -209,6 +211,7 @@ async function evictAndWait(client: KubeClient, node: string, pod: k8s.V1Pod, o:
       );
       break;
     } catch (e) {
+      if (o.signal?.aborted) throw o.signal.reason;
       const st = apiStatus(e);
       if (st?.code === 404) return;
       if (st?.code !== 429) throw translate(client, `evicting pod ${key} from node ${node}`, e);
@@ -225,6 +228,7 @@ async function evictAndWait(client: KubeClient, node: string, pod: k8s.V1Pod, o:
       const cur = await client.core.readNamespacedPod({ name, namespace }, client.options(o.signal));
       if (uid && cur.metadata?.uid !== uid) return;
     } catch (e) {
+      if (o.signal?.aborted) throw o.signal.reason;
       if (apiStatus(e)?.code === 404) return;
       throw translate(client, `reading pod ${key}`, e);
     }
