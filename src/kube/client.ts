@@ -154,7 +154,7 @@ export function kubeClient(opts: KubeClientOptions): KubeClient {
     options,
     async ping(signal) {
       try {
-        await version.getCode(options(signal));
+        await version.getCode({}, options(signal));
       } catch (e) {
         if (signal?.aborted) throw signal.reason;
         throw asUnreachable(server, e) ?? e;
