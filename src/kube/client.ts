@@ -164,6 +164,21 @@ export function kubeClient(opts: KubeClientOptions): KubeClient {
   return client;
 }
 
+/** Items per page of a list (kops's pager uses 500). */
+export const LIST_PAGE_SIZE = 500;
+
+/** Every item of a paged list: `page(limit, continueToken)` until the server sends no continue token. */
+export async function listAll<T>(page: (limit: number, cont: string | undefined) => Promise<{ items: T[]; metadata?: { _continue?: string } }>): Promise<T[]> {
+  const out: T[] = [];
+  let cont: string | undefined;
+  do {
+    const p = await page(LIST_PAGE_SIZE, cont);
+    out.push(...p.items);
+    cont = p.metadata?._continue || undefined;
+  } while (cont);
+  return out;
+}
+
 /** The error as KubeUnreachableError when the server never answered, else undefined. */
 export function asUnreachable(server: string, e: unknown): KubeUnreachableError | undefined {
   if (e instanceof KubeUnreachableError) return e;

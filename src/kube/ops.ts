@@ -11,7 +11,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { KopsError } from '../diagnostics.js';
 import type { Clock, DrainOptions, KubeNode, KubeOps } from '../rolling-update/types.js';
-import { asUnreachable, type KubeClient } from './client.js';
+import { asUnreachable, listAll, type KubeClient } from './client.js';
 
 export const SCHEDULED_FOR_UPDATE_TAINT = 'kops.k8s.io/scheduled-for-update';
 export const NEEDS_UPDATE_ANNOTATION = 'kops.k8s.io/needs-update';
@@ -139,8 +139,8 @@ export function kubeOps(client: KubeClient, opts: KubeOpsOptions = {}): KubeOps 
 
   return {
     async listNodes(signal) {
-      const list = await wrap('listing nodes', () => client.core.listNode({}, client.options(signal)), signal);
-      return list.items.map(toKubeNode);
+      const items = await wrap('listing nodes', () => listAll((limit, cont) => client.core.listNode({ limit, ...(cont ? { _continue: cont } : {}) }, client.options(signal))), signal);
+      return items.map(toKubeNode);
     },
 
     async taintForUpdate(node) {
@@ -186,14 +186,14 @@ async function drainNode(client: KubeClient, node: string, d: DrainOptions): Pro
   const { clock, signal } = d;
   const deadline = clock.now() + d.timeoutMs;
   const retryMs = d.retryDelayMs ?? DEFAULT_EVICTION_RETRY_MS;
-  let list: k8s.V1PodList;
+  let onNode: k8s.V1Pod[];
   try {
-    list = await client.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` }, client.options(signal));
+    onNode = await listAll((limit, cont) => client.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}`, limit, ...(cont ? { _continue: cont } : {}) }, client.options(signal)));
   } catch (e) {
     if (signal?.aborted) throw signal.reason;
     throw translate(client, `listing the pods of node ${node}`, e);
   }
-  const pods = list.items.filter(podToEvict);
+  const pods = onNode.filter(podToEvict);
   await Promise.all(pods.map((p) => evictAndWait(client, node, p, { deadline, retryMs, clock, timeoutMs: d.timeoutMs, ...(signal ? { signal } : {}) })));
 }
 

@@ -19,7 +19,7 @@ import type * as k8s from '@kubernetes/client-node';
 import type { InstanceGroup, NormalizedRole } from '../model/api/types.js';
 import { normalizeRole } from '../model/api/types.js';
 import type { CloudInstanceGroup, CloudProvider, Clock, ClusterValidator, ValidationFailure, ValidationNode, ValidationResult } from '../rolling-update/types.js';
-import { KubeUnreachableError, type KubeClient } from './client.js';
+import { KubeUnreachableError, listAll, type KubeClient } from './client.js';
 import { instanceIdFromProviderId, nodeReady, translate } from './ops.js';
 
 /** `validate cluster` exits 2 when the cluster does not validate (kops). */
@@ -194,9 +194,9 @@ export function clusterValidator(o: ClusterValidatorOptions): ClusterValidator &
         o.instanceGroups.map((ig) => ({ name: ig.metadata.name, role: normalizeRole(ig.spec.role) })),
       );
       try {
-        const nodes = await o.client.core.listNode({}, o.client.options(signal));
-        const pods = await o.client.core.listPodForAllNamespaces({}, o.client.options(signal));
-        return validateCluster({ instanceGroups: o.instanceGroups, cloudGroups: groups, nodes: nodes.items.map(toValidationNode), pods: pods.items.map(toValidationPod) });
+        const nodes = await listAll((limit, cont) => o.client.core.listNode({ limit, ...(cont ? { _continue: cont } : {}) }, o.client.options(signal)));
+        const pods = await listAll((limit, cont) => o.client.core.listPodForAllNamespaces({ limit, ...(cont ? { _continue: cont } : {}) }, o.client.options(signal)));
+        return validateCluster({ instanceGroups: o.instanceGroups, cloudGroups: groups, nodes: nodes.map(toValidationNode), pods: pods.map(toValidationPod) });
       } catch (e) {
         if (signal?.aborted) throw signal.reason;
         const t = translate(o.client, 'listing nodes and pods', e);

@@ -9,6 +9,7 @@
  *    and the `eviction` subresource (policy/v1), answering 429 with the apiserver's message and a
  *    `DisruptionBudget` cause when a PodDisruptionBudget would be violated
  *  - poddisruptionbudgets (policy/v1): list, all namespaces or one; status computed on read
+ *  - lists page with `limit`/`continue` as the apiserver does
  *
  * Nodes may be backed by instances (the tests feed `instances()` from the AWS emulator's
  * DescribeInstances): before every request the fake gives each running instance a Ready Node (with
@@ -291,7 +292,7 @@ export class FakeKubeApiServer {
     if (method === 'GET' && (p === '/readyz' || p === '/healthz' || p === '/livez')) return { code: 200, body: 'ok' };
 
     let m: RegExpMatchArray | null;
-    if (p === '/api/v1/nodes' && method === 'GET') return ok(list('NodeList', filter([...this.nodes.values()], q)));
+    if (p === '/api/v1/nodes' && method === 'GET') return ok(list('NodeList', filter([...this.nodes.values()], q), q));
     if ((m = p.match(/^\/api\/v1\/nodes\/([^/]+)$/))) {
       const name = decodeURIComponent(m[1] ?? '');
       const node = this.nodes.get(name);
@@ -304,10 +305,10 @@ export class FakeKubeApiServer {
       }
       if (method === 'PATCH') return this.patch('nodes', name, node, body, ct, (n) => this.nodes.set(name, n));
     }
-    if (p === '/api/v1/pods' && method === 'GET') return ok(list('PodList', filter([...this.pods.values()], q)));
+    if (p === '/api/v1/pods' && method === 'GET') return ok(list('PodList', filter([...this.pods.values()], q), q));
     if ((m = p.match(/^\/api\/v1\/namespaces\/([^/]+)\/pods$/)) && method === 'GET') {
       const ns = m[1] ?? '';
-      return ok(list('PodList', filter([...this.pods.values()].filter((x) => obj(x, 'metadata')['namespace'] === ns), q)));
+      return ok(list('PodList', filter([...this.pods.values()].filter((x) => obj(x, 'metadata')['namespace'] === ns), q), q));
     }
     if ((m = p.match(/^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)(\/eviction)?$/))) {
       const ns = m[1] ?? '';
@@ -500,8 +501,19 @@ function scaled(v: Json | undefined, total: number, roundUp: boolean): number {
   return roundUp ? Math.ceil(x) : Math.floor(x);
 }
 
-function list(kind: string, items: JsonObject[]): JsonObject {
-  return { apiVersion: kind.startsWith('PodDisruption') ? 'policy/v1' : 'v1', kind, metadata: { resourceVersion: '1' }, items };
+/** A list, paged as the apiserver pages it when the client sends `limit` (and `continue`). */
+function list(kind: string, items: JsonObject[], q?: URLSearchParams): JsonObject {
+  const apiVersion = kind.startsWith('PodDisruption') ? 'policy/v1' : 'v1';
+  const limit = Number(q?.get('limit') ?? 0);
+  if (!limit) return { apiVersion, kind, metadata: { resourceVersion: '1' }, items };
+  const from = q?.get('continue') ? Number(Buffer.from(q.get('continue') ?? '', 'base64url').toString('utf8')) : 0;
+  const page = items.slice(from, from + limit);
+  const metadata: JsonObject = { resourceVersion: '1' };
+  if (from + limit < items.length) {
+    metadata['continue'] = Buffer.from(String(from + limit), 'utf8').toString('base64url');
+    metadata['remainingItemCount'] = items.length - from - limit;
+  }
+  return { apiVersion, kind, metadata, items: page };
 }
 
 function labelsOf(o: JsonObject): Record<string, Json> {

@@ -62,8 +62,8 @@ describe('the cluster context', () => {
     expect(client.server).toBe(fake.url);
     expect(client.files).toEqual([join(d, 'a'), join(d, 'b')]);
     expect((await kubeOps(client).listNodes()).map((n) => n.name)).toEqual(['n1']);
-    // the token of that context's user was sent
-    expect(fake.requests.at(-1)?.path).toBe('/api/v1/nodes');
+    // the request reached the server of that context, with its user's token (the fake checks it)
+    expect(fake.requests.at(-1)?.path).toBe('/api/v1/nodes?limit=500');
   });
 
   it('in a KUBECONFIG list the first file to define a name wins, as kubectl merges', () => {

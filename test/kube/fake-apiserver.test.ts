@@ -5,6 +5,7 @@
 import { DescribeImagesCommand, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import * as k8s from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
+import { listAll } from '../../src/kube/client.js';
 import { apiStatus } from '../../src/kube/ops.js';
 import { ec2InstanceSource } from '../fakes/kube-apiserver.js';
 import { testAws } from '../helpers/aws.js';
@@ -126,6 +127,18 @@ describe('fake kube-apiserver', () => {
     await fx.client.ping();
     fx.fake.unreachable = true;
     await expect(fx.client.ping()).rejects.toMatchObject({ code: 'KubeUnreachable' });
+  });
+
+  it('pages lists with limit/continue, and listAll follows the pages', async () => {
+    fx = await startKube();
+    fx.fake.addNode('a');
+    for (let i = 0; i < 1201; i++) fx.fake.addPod({ name: `p-${i}`, node: 'a' });
+    const first = await fx.client.core.listPodForAllNamespaces({ limit: 500 });
+    expect(first.items).toHaveLength(500);
+    expect(first.metadata?._continue).toBeTruthy();
+    const all = await listAll((limit, cont) => fx.client.core.listPodForAllNamespaces({ limit, ...(cont ? { _continue: cont } : {}) }));
+    expect(new Set(all.map((p) => p.metadata?.name)).size).toBe(1201);
+    expect(fx.fake.requests.filter((r) => r.path.startsWith('/api/v1/pods')).map((r) => new URL(r.path, 'http://x').searchParams.has('continue'))).toEqual([false, false, true, true]);
   });
 
   it('deletes a node, then answers 404 for it', async () => {
