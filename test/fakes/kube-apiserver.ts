@@ -4,10 +4,11 @@
  * `@kubernetes/client-node` drives it exactly as it would drive a cluster:
  *
  *  - `/version`, `/readyz`, `/healthz`, `/livez`
- *  - nodes: list (labelSelector), get, patch (strategic-merge, merge and json-patch), delete
- *  - pods: list (all namespaces or one; fieldSelector `spec.nodeName`, labelSelector), get, delete,
+ *  - nodes: list (labelSelector), create, get, patch (strategic-merge, merge and json-patch), delete
+ *  - pods: list (all namespaces or one; fieldSelector `spec.nodeName`, labelSelector), create, get, delete,
  *    and the `eviction` subresource (policy/v1), answering 429 with the apiserver's message and a
- *    `DisruptionBudget` cause when a PodDisruptionBudget would be violated
+ *    `DisruptionBudget` cause when a PodDisruptionBudget would be violated (500 when more than one
+ *    budget covers the pod, as the apiserver refuses)
  *  - poddisruptionbudgets (policy/v1): list, all namespaces or one; status computed on read
  *  - lists page with `limit`/`continue` as the apiserver does
  *
@@ -293,6 +294,7 @@ export class FakeKubeApiServer {
 
     let m: RegExpMatchArray | null;
     if (p === '/api/v1/nodes' && method === 'GET') return ok(list('NodeList', filter([...this.nodes.values()], q), q));
+    if (p === '/api/v1/nodes' && method === 'POST') return this.create('nodes', body, null, (name, o) => (this.nodes.has(name) ? false : (this.nodes.set(name, o), true)));
     if ((m = p.match(/^\/api\/v1\/nodes\/([^/]+)$/))) {
       const name = decodeURIComponent(m[1] ?? '');
       const node = this.nodes.get(name);
@@ -306,6 +308,10 @@ export class FakeKubeApiServer {
       if (method === 'PATCH') return this.patch('nodes', name, node, body, ct, (n) => this.nodes.set(name, n));
     }
     if (p === '/api/v1/pods' && method === 'GET') return ok(list('PodList', filter([...this.pods.values()], q), q));
+    if ((m = p.match(/^\/api\/v1\/namespaces\/([^/]+)\/pods$/)) && method === 'POST') {
+      const ns = m[1] ?? '';
+      return this.create('pods', body, ns, (name, o) => (this.pods.has(`${ns}/${name}`) ? false : (this.pods.set(`${ns}/${name}`, o), true)));
+    }
     if ((m = p.match(/^\/api\/v1\/namespaces\/([^/]+)\/pods$/)) && method === 'GET') {
       const ns = m[1] ?? '';
       return ok(list('PodList', filter([...this.pods.values()].filter((x) => obj(x, 'metadata')['namespace'] === ns), q), q));
@@ -331,6 +337,25 @@ export class FakeKubeApiServer {
       return ok(list('PodDisruptionBudgetList', [...this.pdbs.values()].filter((d) => obj(d, 'metadata')['namespace'] === ns).map((d) => this.withPdbStatus(d))));
     }
     return { code: 404, body: status(404, 'NotFound', 'the server could not find the requested resource') };
+  }
+
+  /** POST of a new object: 201 with the stored object, 409 AlreadyExists when the name is taken. */
+  private create(kind: string, body: string, namespace: string | null, store: (name: string, o: JsonObject) => boolean): { code: number; body: Json } {
+    let o: Json;
+    try {
+      o = JSON.parse(body) as Json;
+    } catch {
+      return { code: 400, body: status(400, 'BadRequest', 'the object provided is not valid JSON') };
+    }
+    if (!isObject(o)) return { code: 400, body: status(400, 'BadRequest', 'the object provided is not a JSON object') };
+    const meta = obj(o, 'metadata');
+    const name = str(meta['name']);
+    if (!name) return { code: 422, body: status(422, 'Invalid', `${kind} "" is invalid: metadata.name: Required value: name or generateName is required`) };
+    if (namespace !== null) meta['namespace'] = namespace;
+    meta['uid'] = this.uid();
+    meta['resourceVersion'] = this.nextRv();
+    if (!store(name, o)) return { code: 409, body: status(409, 'AlreadyExists', `${kind} "${name}" already exists`, 'Failure', { name, kind }) };
+    return { code: 201, body: o };
   }
 
   private patch(kind: string, name: string, current: JsonObject, body: string, ct: string, store: (o: JsonObject) => void): { code: number; body: Json } {
@@ -374,9 +399,10 @@ export class FakeKubeApiServer {
     }
     if (!isObject(parsed) || parsed['kind'] !== 'Eviction') return { code: 400, body: status(400, 'BadRequest', 'body must be a policy/v1 Eviction') };
     const labels = (obj(pod, 'metadata')['labels'] ?? {}) as Record<string, Json>;
-    for (const d of this.pdbs.values()) {
+    const budgets = [...this.pdbs.values()].filter((d) => obj(d, 'metadata')['namespace'] === ns && selectorMatches(d, labels));
+    if (budgets.length > 1) return { code: 500, body: status(500, 'InternalError', 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.') };
+    for (const d of budgets) {
       const meta = obj(d, 'metadata');
-      if (meta['namespace'] !== ns || !selectorMatches(d, labels)) continue;
       const st = obj(this.withPdbStatus(d), 'status');
       const healthy = Number(st['currentHealthy']);
       const desired = Number(st['desiredHealthy']);

@@ -141,6 +141,25 @@ describe('fake kube-apiserver', () => {
     expect(fx.fake.requests.filter((r) => r.path.startsWith('/api/v1/pods')).map((r) => new URL(r.path, 'http://x').searchParams.has('continue'))).toEqual([false, false, true, true]);
   });
 
+  it('creates pods and answers 409 AlreadyExists for a taken name', async () => {
+    fx = await startKube();
+    const body = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x' }, spec: { containers: [{ name: 'c', image: 'i' }] } };
+    const made = await fx.client.core.createNamespacedPod({ namespace: 'default', body });
+    expect(made.metadata?.uid).toBeTruthy();
+    const e = await caught(fx.client.core.createNamespacedPod({ namespace: 'default', body }));
+    expect(apiStatus(e)).toMatchObject({ code: 409, reason: 'AlreadyExists', message: 'pods "x" already exists' });
+  });
+
+  it('refuses to evict a pod covered by two PodDisruptionBudgets, as the apiserver does', async () => {
+    fx = await startKube();
+    fx.fake.addNode('a');
+    fx.fake.addPod({ name: 'web-1', node: 'a', labels: { app: 'web' } });
+    fx.fake.addPdb({ name: 'one', matchLabels: { app: 'web' }, maxUnavailable: 1 });
+    fx.fake.addPdb({ name: 'two', matchLabels: { app: 'web' }, maxUnavailable: 1 });
+    const e = await caught(fx.client.core.createNamespacedPodEviction({ name: 'web-1', namespace: 'default', body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'web-1', namespace: 'default' } } }));
+    expect(apiStatus(e)).toMatchObject({ code: 500, message: 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.' });
+  });
+
   it('deletes a node, then answers 404 for it', async () => {
     fx = await startKube();
     fx.fake.addNode('a');
