@@ -55,6 +55,11 @@ export interface FakeKubeOptions {
   readonly instances?: () => Promise<readonly FakeInstance[]>;
   /** Evicting a ReplicaSet-owned pod creates a Pending, unscheduled replacement (default true). */
   readonly recreateEvicted?: boolean;
+  /**
+   * An evicted pod terminates (deletionTimestamp set, still listed) for this many further requests
+   * before it is gone (default 0: gone at once; Infinity: never goes, a stuck finalizer).
+   */
+  readonly terminationRequests?: number;
 }
 
 export interface PodSpecInput {
@@ -94,6 +99,8 @@ export class FakeKubeApiServer {
   readonly pods = new Map<string, JsonObject>();
   readonly pdbs = new Map<string, JsonObject>();
   private readonly backed = new Set<string>();
+  /** Terminating pods: key → requests left before deletion. */
+  private readonly terminating = new Map<string, number>();
   private readonly opts: FakeKubeOptions;
   private server?: Server;
   private port = 0;
@@ -275,6 +282,12 @@ export class FakeKubeApiServer {
       req.socket.destroy();
       return;
     }
+    for (const [key, left] of this.terminating) {
+      if (left <= 1) {
+        this.terminating.delete(key);
+        this.pods.delete(key);
+      } else this.terminating.set(key, left - 1);
+    }
     try {
       if (req.headers.authorization !== `Bearer ${this.token}`) return send(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
       await this.sync();
@@ -416,7 +429,13 @@ export class FakeKubeApiServer {
         };
       }
     }
-    this.pods.delete(`${ns}/${name}`);
+    const grace = this.opts.terminationRequests ?? 0;
+    if (grace > 0) {
+      if (!this.terminating.has(`${ns}/${name}`)) {
+        obj(pod, 'metadata')['deletionTimestamp'] = new Date(Date.UTC(2026, 0, 1)).toISOString();
+        this.terminating.set(`${ns}/${name}`, grace);
+      }
+    } else this.pods.delete(`${ns}/${name}`);
     const owner = ((obj(pod, 'metadata')['ownerReferences'] ?? []) as JsonObject[])[0];
     if (owner && owner['kind'] === 'ReplicaSet' && this.opts.recreateEvicted !== false) {
       this.addPod({ namespace: ns, name: `${str(owner['name'])}-${(++this.seq).toString(36).padStart(5, 'x')}`, labels: labels as Record<string, string>, owner: `ReplicaSet/${str(owner['name'])}`, phase: 'Pending', ready: false });

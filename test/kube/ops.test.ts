@@ -14,8 +14,8 @@ afterEach(async () => {
   await fx?.fake.close();
 });
 
-async function setup(): Promise<void> {
-  fx = await startKube();
+async function setup(opts: Parameters<typeof startKube>[0] = {}): Promise<void> {
+  fx = await startKube(opts);
   ops = kubeOps(fx.client);
 }
 
@@ -148,6 +148,26 @@ describe('drain', () => {
     expect(fx.fake.pods.has('default/web-1')).toBe(true);
     // the other pod was still evicted
     expect(fx.fake.pods.has('default/bare')).toBe(false);
+  });
+
+  it('waits, polling every second on the clock, until evicted pods have terminated', async () => {
+    await setup({ terminationRequests: 6 });
+    cluster();
+    const clock = new SimClock();
+    await ops.drain('a', { timeoutMs: 60_000, clock });
+    expect(fx.fake.podsOn('a').sort()).toEqual(['kube-system/cilium-a', 'kube-system/static-a']);
+    expect(clock.sleeps.length).toBeGreaterThan(0);
+    expect(clock.sleeps.every((ms) => ms === 1_000)).toBe(true);
+  });
+
+  it('times out naming the evicted pod that never goes', async () => {
+    await setup({ terminationRequests: Infinity });
+    fx.fake.addNode('a');
+    fx.fake.addPod({ name: 'stuck', node: 'a' });
+    const clock = new SimClock();
+    const start = clock.now();
+    await expect(ops.drain('a', { timeoutMs: 30_000, clock })).rejects.toMatchObject({ code: 'DrainTimeout', pod: 'default/stuck', message: 'drain of node a timed out after 30s: evicted pod default/stuck was not deleted' });
+    expect(clock.now() - start).toBe(30_000);
   });
 
   it('stops when the caller aborts', async () => {
