@@ -93,8 +93,7 @@ export function loadKubeConfig(opts: KubeClientOptions): { kc: k8s.KubeConfig; f
         hint: 'fix or remove the file (it must be a kubeconfig: apiVersion v1, kind Config), or pass --kubeconfig',
       });
     }
-    if (kc.getContexts().length === 0 && kc.getClusters().length === 0) kc.loadFromOptions({ clusters: one.getClusters(), users: one.getUsers(), contexts: one.getContexts(), currentContext: one.getCurrentContext() });
-    else mergeInto(kc, one);
+    mergeInto(kc, one);
   }
   const ctx = kc.getContextObject(opts.clusterName);
   if (!ctx) {
@@ -186,7 +185,10 @@ export function asUnreachable(server: string, e: unknown): KubeUnreachableError 
   if (KopsError.is(e)) return undefined;
   if (e instanceof Error) {
     const code = (e as Error & { code?: string }).code ?? (e.cause as { code?: string } | undefined)?.code;
-    if (e.name === 'AbortError' || e.name === 'TimeoutError' || e.name === 'FetchError' || (code && /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE|UND_ERR)/.test(code))) {
+    // node-fetch's FetchError of type `system` is a failed connection (refused, reset, DNS, TLS).
+    const type = (e as Error & { type?: string }).type;
+    const fetchFailed = e.name === 'FetchError' && (type === 'system' || type === 'request-timeout');
+    if (e.name === 'AbortError' || e.name === 'TimeoutError' || fetchFailed || (code && /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE|UND_ERR)/.test(code))) {
       return new KubeUnreachableError(server, e);
     }
   }

@@ -60,6 +60,8 @@ export interface FakeKubeOptions {
    * before it is gone (default 0: gone at once; Infinity: never goes, a stuck finalizer).
    */
   readonly terminationRequests?: number;
+  /** A new instance's Node is NotReady for this many requests after it appears (default 0: Ready at once). */
+  readonly joinRequests?: number;
 }
 
 export interface PodSpecInput {
@@ -101,6 +103,8 @@ export class FakeKubeApiServer {
   private readonly backed = new Set<string>();
   /** Terminating pods: key → requests left before deletion. */
   private readonly terminating = new Map<string, number>();
+  /** Joining nodes: name → requests left before Ready. */
+  private readonly joining = new Map<string, number>();
   private readonly opts: FakeKubeOptions;
   private server?: Server;
   private port = 0;
@@ -256,7 +260,9 @@ export class FakeKubeApiServer {
       const controlPlane = Object.keys(i.tags).some((k) => k === 'k8s.io/role/control-plane' || k === 'k8s.io/role/master');
       const labels: Record<string, string> = { 'topology.kubernetes.io/zone': i.zone, 'node.kubernetes.io/instance-type': 'fake' };
       const ig = i.tags['kops.k8s.io/instancegroup'];
-      this.addNode(i.privateDnsName, { providerId: `aws:///${i.zone}/${i.id}`, labels, controlPlane, ...(ig ? { instanceGroup: ig } : {}) });
+      const join = this.opts.joinRequests ?? 0;
+      this.addNode(i.privateDnsName, { providerId: `aws:///${i.zone}/${i.id}`, labels, controlPlane, ready: join === 0, ...(ig ? { instanceGroup: ig } : {}) });
+      if (join > 0) this.joining.set(i.privateDnsName, join);
       const n = this.nodes.get(i.privateDnsName);
       if (n && i.privateIp) (obj(n, 'status')['addresses'] as Json[]).push({ type: 'InternalIP', address: i.privateIp });
       this.backed.add(i.privateDnsName);
@@ -264,6 +270,7 @@ export class FakeKubeApiServer {
     for (const name of [...this.backed]) {
       if (running.has(name)) continue;
       this.backed.delete(name);
+      this.joining.delete(name);
       this.nodes.delete(name);
       for (const key of this.podsOn(name)) this.pods.delete(key);
     }
@@ -281,6 +288,12 @@ export class FakeKubeApiServer {
     if (this.unreachable) {
       req.socket.destroy();
       return;
+    }
+    for (const [name, left] of this.joining) {
+      if (left <= 1) {
+        this.joining.delete(name);
+        if (this.nodes.has(name)) this.setNodeReady(name, true);
+      } else this.joining.set(name, left - 1);
     }
     for (const [key, left] of this.terminating) {
       if (left <= 1) {

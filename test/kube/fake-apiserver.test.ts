@@ -197,3 +197,17 @@ describe('fake kube-apiserver: nodes backed by the emulator instances', () => {
     expect((await fx.client.core.listNamespacedPod({ namespace: 'kube-system' })).items).toHaveLength(0);
   });
 });
+
+describe('fake kube-apiserver: joining nodes', () => {
+  it('a new instance’s Node can start NotReady and turn Ready a few requests later', async () => {
+    const aws = testAws();
+    const ec2 = aws.clients.ec2;
+    const image = (await ec2.send(new DescribeImagesCommand({}))).Images![0]!.ImageId!;
+    const i = (await ec2.send(new RunInstancesCommand({ ImageId: image, MinCount: 1, MaxCount: 1, InstanceType: 't3.micro' }))).Instances![0]!;
+    fx = await startKube({ instances: ec2InstanceSource(ec2), joinRequests: 2 });
+    const ready = async () => (await fx.client.core.readNode({ name: i.PrivateDnsName! })).status?.conditions?.find((c) => c.type === 'Ready')?.status;
+    expect(await ready()).toBe('False');
+    expect(await ready()).toBe('False');
+    expect(await ready()).toBe('True');
+  });
+});
