@@ -329,7 +329,8 @@ export class FakeKubeApiServer {
       if (method === 'DELETE') {
         this.nodes.delete(name);
         this.backed.delete(name);
-        return ok(status(200, '', '', 'Success'));
+        this.joining.delete(name);
+        return ok(node);
       }
       if (method === 'PATCH') return this.patch('nodes', name, node, body, ct, (n) => this.nodes.set(name, n));
     }
