@@ -14,6 +14,9 @@ import { userInfo } from 'node:os';
 import { delimiter, join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { KopsError } from '../diagnostics.js';
+import { translate } from './errors.js';
+
+export { asUnreachable, KubeUnreachableError } from './errors.js';
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
@@ -40,24 +43,8 @@ export interface KubeClient {
   readonly policy: k8s.PolicyV1Api;
   /** Per-request options: the request timeout, the caller's abort signal, extra headers. */
   options(signal?: AbortSignal, headers?: Readonly<Record<string, string>>): k8s.ConfigurationOptions;
-  /** GET /version: resolves when the API answers, else throws KubeUnreachableError (an API error, e.g. 401, is thrown as is). */
+  /** GET /version: resolves when the API answers, else throws KubeUnreachableError (an API error, e.g. 401, as a KopsError). */
   ping(signal?: AbortSignal): Promise<void>;
-}
-
-/**
- * The Kubernetes API could not be reached (connection refused or reset, DNS, timeout). Not an
- * API error: the server never answered.
- */
-export class KubeUnreachableError extends KopsError {
-  readonly server: string;
-  constructor(server: string, cause: unknown) {
-    const why = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
-    super('KubeUnreachable', `cannot reach the Kubernetes API at ${server}: ${why}`, {
-      cause,
-      hint: 'check that the cluster is up and the kubeconfig context points at it; `kops-ts export kubeconfig <cluster> --admin` refreshes the context',
-    });
-    this.server = server;
-  }
 }
 
 /** The kubeconfig files kubectl would read: `--kubeconfig`, else `$KUBECONFIG`'s list, else ~/.kube/config. */
@@ -156,7 +143,7 @@ export function kubeClient(opts: KubeClientOptions): KubeClient {
         await version.getCode({}, options(signal));
       } catch (e) {
         if (signal?.aborted) throw signal.reason;
-        throw asUnreachable(server, e) ?? e;
+        throw translate(client, 'reaching the Kubernetes API', e);
       }
     },
   };
@@ -176,21 +163,4 @@ export async function listAll<T>(page: (limit: number, cont: string | undefined)
     cont = p.metadata?._continue || undefined;
   } while (cont);
   return out;
-}
-
-/** The error as KubeUnreachableError when the server never answered, else undefined. */
-export function asUnreachable(server: string, e: unknown): KubeUnreachableError | undefined {
-  if (e instanceof KubeUnreachableError) return e;
-  if (e instanceof k8s.ApiException) return undefined;
-  if (KopsError.is(e)) return undefined;
-  if (e instanceof Error) {
-    const code = (e as Error & { code?: string }).code ?? (e.cause as { code?: string } | undefined)?.code;
-    // node-fetch's FetchError of type `system` is a failed connection (refused, reset, DNS, TLS).
-    const type = (e as Error & { type?: string }).type;
-    const fetchFailed = e.name === 'FetchError' && (type === 'system' || type === 'request-timeout');
-    if (e.name === 'AbortError' || e.name === 'TimeoutError' || fetchFailed || (code && /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE|UND_ERR)/.test(code))) {
-      return new KubeUnreachableError(server, e);
-    }
-  }
-  return undefined;
 }

@@ -11,7 +11,10 @@
 import * as k8s from '@kubernetes/client-node';
 import { KopsError } from '../diagnostics.js';
 import type { Clock, DrainOptions, KubeNode, KubeOps } from '../rolling-update/types.js';
-import { asUnreachable, listAll, type KubeClient } from './client.js';
+import { listAll, type KubeClient } from './client.js';
+import { apiStatus, translate } from './errors.js';
+
+export { apiStatus, translate } from './errors.js';
 
 export const SCHEDULED_FOR_UPDATE_TAINT = 'kops.k8s.io/scheduled-for-update';
 export const NEEDS_UPDATE_ANNOTATION = 'kops.k8s.io/needs-update';
@@ -95,28 +98,6 @@ export function podToEvict(p: k8s.V1Pod): boolean {
   if (p.metadata?.annotations?.[MIRROR_POD_ANNOTATION] !== undefined) return false;
   if ((p.metadata?.ownerReferences ?? []).some((o) => o.kind === 'DaemonSet' && o.controller !== false)) return false;
   return true;
-}
-
-/** The `Status` body of an ApiException (client-node 1.x gives it as a JSON string). */
-export function apiStatus(e: unknown): { code: number; reason?: string; message?: string; causes: { reason?: string; message?: string }[] } | undefined {
-  if (!(e instanceof k8s.ApiException)) return undefined;
-  const raw: unknown = e.body;
-  let body: Record<string, unknown> = {};
-  if (typeof raw === 'string') {
-    try {
-      const parsed: unknown = JSON.parse(raw);
-      if (parsed && typeof parsed === 'object') body = parsed as Record<string, unknown>;
-    } catch {
-      /* not JSON */
-    }
-  } else if (raw && typeof raw === 'object') body = raw as Record<string, unknown>;
-  const details = (body['details'] ?? {}) as { causes?: { reason?: string; message?: string }[] };
-  return {
-    code: e.code,
-    ...(typeof body['reason'] === 'string' ? { reason: body['reason'] } : {}),
-    ...(typeof body['message'] === 'string' ? { message: body['message'] } : {}),
-    causes: details.causes ?? [],
-  };
 }
 
 export interface KubeOpsOptions {
@@ -252,18 +233,4 @@ async function blockingPdb(client: KubeClient, pod: k8s.V1Pod, causes: readonly 
   } catch {
     return undefined;
   }
-}
-
-/** An API failure as a KopsError: unreachable, or the server's own status message. */
-export function translate(client: KubeClient, what: string, e: unknown): Error {
-  if (KopsError.is(e)) return e;
-  const unreachable = asUnreachable(client.server, e);
-  if (unreachable) return unreachable;
-  const st = apiStatus(e);
-  if (st) {
-    const hint =
-      st.code === 401 ? `the credentials of kubeconfig context ${client.context} were refused; \`kops-ts export kubeconfig ${client.clusterName} --admin\` issues new ones` : st.code === 403 ? `the user of kubeconfig context ${client.context} lacks the permission; use an admin credential (\`kops-ts export kubeconfig ${client.clusterName} --admin\`)` : 'see the Kubernetes API server\'s message';
-    return new KopsError('KubeApiError', `${what}: the Kubernetes API answered ${st.code}${st.reason ? ` ${st.reason}` : ''}${st.message ? `: ${st.message}` : ''}`, { cause: e, hint });
-  }
-  return e instanceof Error ? e : new Error(String(e));
 }

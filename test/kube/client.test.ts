@@ -149,5 +149,6 @@ describe('reaching the API', () => {
     const e = await kubeOps(client).listNodes().then(() => undefined, (x: unknown) => x);
     expect(e).toMatchObject({ code: 'KubeApiError', message: 'listing nodes: the Kubernetes API answered 401' });
     expect((e as { diagnostics: { hint?: string }[] }).diagnostics[0]?.hint).toContain(`kops-ts export kubeconfig ${CLUSTER} --admin`);
+    await expect(client.ping()).rejects.toMatchObject({ code: 'KubeApiError', message: 'reaching the Kubernetes API: the Kubernetes API answered 401' });
   });
 });
