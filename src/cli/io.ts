@@ -26,6 +26,8 @@ export interface CliIO {
   readonly edit: (path: string) => number;
   /** Signals for the commands that hold the cluster lock; absent: the process default. */
   readonly signals?: SignalSource;
+  /** Asks a question on the terminal and resolves with the answer line (`--interactive`); absent: no one to ask. */
+  readonly prompt?: (question: string) => Promise<string>;
 }
 
 export const processSignals: SignalSource = {
@@ -55,5 +57,14 @@ export function processIO(): CliIO {
       return r.status ?? 1;
     },
     signals: processSignals,
+    prompt: async (question) => {
+      const { createInterface } = await import('node:readline/promises');
+      const rl = createInterface({ input: process.stdin, output: process.stderr });
+      try {
+        return await rl.question(question);
+      } finally {
+        rl.close();
+      }
+    },
   };
 }

@@ -18,7 +18,9 @@ import { registerGet } from './commands/get.js';
 import { registerCreateKeypair, registerDistrustKeypair, registerGetKeypairs, registerPromoteKeypair } from './commands/keypair.js';
 import { registerCreateSSHPublicKey, registerDeleteInstanceGroup, registerVersion } from './commands/misc.js';
 import { registerRollback } from './commands/rollback.js';
+import { registerRollingUpdateCluster } from './commands/rolling-update-cluster.js';
 import { registerUpdateCluster } from './commands/update-cluster.js';
+import { registerValidateCluster } from './commands/validate-cluster.js';
 
 /** How `run` is embedded. */
 export interface RunOptions {
@@ -69,6 +71,8 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void = () => 
   registerDeleteCluster(del, ctx);
   registerUpdateCluster(program, ctx, setExit);
   registerRollback(program, ctx);
+  registerRollingUpdateCluster(program, ctx, setExit);
+  registerValidateCluster(program, ctx, setExit);
   registerVersion(program, ctx);
   for (const c of allCommands(program)) c.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);
   return program;

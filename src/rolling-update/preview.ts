@@ -53,9 +53,16 @@ export function buildPreview(
   return { rows, required: rows.some((r) => r.needUpdate > 0) };
 }
 
+type TableRenderer = (headers: readonly string[], rows: readonly (readonly string[])[]) => string;
+
 /** The kops table and its closing line. */
-export function renderPreview(p: Preview, cloudOnly: boolean, renderTable: (headers: readonly string[], rows: readonly (readonly string[])[]) => string): string {
+export function renderPreview(p: Preview, cloudOnly: boolean, renderTable: TableRenderer): string {
+  return `${renderPreviewTable(p, cloudOnly, renderTable)}\n${p.required ? MUST_SPECIFY_YES : NO_ROLLING_UPDATE}\n`;
+}
+
+/** The table alone (what `--yes` prints before it starts). */
+export function renderPreviewTable(p: Preview, cloudOnly: boolean, renderTable: TableRenderer): string {
   const headers = ['NAME', 'STATUS', 'NEEDUPDATE', 'READY', 'MIN', 'TARGET', 'MAX', ...(cloudOnly ? [] : ['NODES'])];
   const rows = p.rows.map((r) => [r.name, r.status, String(r.needUpdate), String(r.ready), String(r.min), String(r.target), String(r.max), ...(cloudOnly ? [] : [String(r.nodes ?? 0)])]);
-  return `${renderTable(headers, rows)}\n${p.required ? MUST_SPECIFY_YES : NO_ROLLING_UPDATE}\n`;
+  return renderTable(headers, rows);
 }

@@ -77,7 +77,7 @@ describe('every command line in src/ exists', () => {
     expect(lines.length).toBeGreaterThan(20);
     // and the check catches what does not exist
     const root = quietProgram();
-    expect(unrunnable(commandLines("hint: 'kops-ts validate cluster --wait 10m'")[0]!, root)).not.toEqual([]);
+    expect(unrunnable(commandLines("hint: 'kops-ts validate widget --wait 10m'")[0]!, root)).not.toEqual([]);
     expect(unrunnable(commandLines("hint: 'kops-ts create cluster X --no-such-flag'")[0]!, root)).not.toEqual([]);
   });
 

@@ -178,11 +178,12 @@ export function appliedMessage(cluster: string, r: Pick<UpdateClusterResult, 'pl
       `The first control plane then applies the CNI and the AWS cloud controller from pinned references whose digests are not pinned yet (docs/bootstrap.md).\n\nSuggestions:\n` +
       ` * see the plan is empty: kops-ts update cluster --name ${cluster}\n` +
       ` * an admin kubeconfig: kops-ts export kubeconfig --name ${cluster} --admin\n` +
+      ` * wait until the nodes have joined: kops-ts validate cluster --name ${cluster} --wait 10m\n` +
       ` * list instance groups: kops-ts get instancegroups --name ${cluster}\n`
     );
   }
   const roll = r.plan.changes.some((c) => c.kind === 'LaunchTemplate' && c.action !== 'create');
-  return `${done}${roll ? '\nRunning instances keep the launch template version they booted with until they are replaced.\n' : ''}`;
+  return `${done}${roll ? `\nRunning instances keep the launch template version they booted with until they are replaced: see which with kops-ts rolling-update cluster --name ${cluster}\n` : ''}`;
 }
 
 export function registerUpdateCluster(program: Command, ctx: () => CommandContext, setExit: (code: number) => void): void {

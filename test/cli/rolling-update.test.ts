@@ -1,0 +1,156 @@
+/**
+ * `rolling-update cluster` and `validate cluster` end to end, as a user runs them: an HA cluster
+ * (3 control planes, 3 zones) applied on the AWS emulator, a fake Kubernetes API whose Nodes follow
+ * the emulator's instances, reached through the kubeconfig context named after the cluster. A
+ * machine-type change gives every group a new launch template version; the roll replaces every
+ * instance once, never two control planes at once, and ends with every instance on the new version.
+ */
+import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { EC2Client, DescribeInstancesCommand } from '@aws-sdk/client-ec2';
+import { CreateAccessKeyCommand, CreateUserCommand } from '@aws-sdk/client-iam';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Clientset } from '../../src/statestore/clientset.js';
+import { openStateStore } from '../../src/statestore/open.js';
+import { progressPath } from '../../src/rolling-update/progress.js';
+import { FakeKubeApiServer, ec2InstanceSource } from '../fakes/kube-apiserver.js';
+import { testAws } from '../helpers/aws.js';
+import { KEY, cli, tempStore } from './harness.js';
+
+const NAME = 'roll.example.com';
+let env: Record<string, string>;
+let url: string;
+let fake: FakeKubeApiServer;
+let ec2: EC2Client;
+let aws: ReturnType<typeof testAws>;
+
+const FAST = ['--validate-count', '1', '--post-drain-delay', '0s', '--control-plane-interval', '0s', '--node-interval', '0s', '--bastion-interval', '0s', '--drain-timeout', '1m', '--validation-timeout', '2m'];
+
+async function liveInstances(): Promise<{ id: string; group: string; version: string }[]> {
+  const r = await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'instance-state-name', Values: ['running', 'pending'] }] }));
+  return (r.Reservations ?? []).flatMap((x) => x.Instances ?? []).filter((i) => i.Tags?.some((t) => t.Key === `kubernetes.io/cluster/${NAME}` || t.Key === 'KubernetesCluster')).map((i) => {
+    const tag = (k: string) => i.Tags?.find((t) => t.Key === k)?.Value ?? '';
+    return { id: i.InstanceId!, group: tag('kops.k8s.io/instancegroup'), version: tag('aws:ec2launchtemplate:version') };
+  });
+}
+
+beforeAll(async () => {
+  aws = testAws();
+  await aws.clients.iam.send(new CreateUserCommand({ UserName: 'operator' }));
+  const key = (await aws.clients.iam.send(new CreateAccessKeyCommand({ UserName: 'operator' }))).AccessKey!;
+  env = { AWS_ENDPOINT_URL: aws.endpoint, AWS_ACCESS_KEY_ID: key.AccessKeyId!, AWS_SECRET_ACCESS_KEY: key.SecretAccessKey!, AWS_REGION: 'us-east-1' };
+  for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
+  url = tempStore().url;
+  const create = await cli(['--state', url, 'create', 'cluster', '--name', NAME, '--zones', 'us-east-1a,us-east-1b,us-east-1c', '--control-plane-zones', 'us-east-1a,us-east-1b,us-east-1c', '--ssh-public-key', KEY], { env });
+  expect(create.code, create.stderr).toBe(0);
+  const update = await cli(['--state', url, 'update', 'cluster', '--name', NAME, '--yes', '--create-kube-config=false'], { env });
+  expect(update.code, update.stderr).toBe(0);
+  ec2 = aws.clients.ec2;
+  fake = await FakeKubeApiServer.start({ instances: ec2InstanceSource(aws.clients.ec2) });
+  const dir = mkdtempSync(join(tmpdir(), 'kops-ts-roll-'));
+  env.KUBECONFIG = join(dir, 'config');
+  writeFileSync(env.KUBECONFIG, fake.kubeconfig(NAME), { mode: 0o600 });
+}, 240_000);
+
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  await fake?.close();
+});
+
+describe('validate cluster and rolling-update cluster (HA cluster on the emulator, fake Kubernetes API)', () => {
+  it('validates the freshly built cluster in all three formats', async () => {
+    const table = await cli(['--state', url, 'validate', 'cluster', NAME], { env });
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toContain(`Your cluster ${NAME} is ready`);
+    expect(table.stdout).toMatch(/INSTANCE GROUPS[\s\S]*control-plane-us-east-1a[\s\S]*NODE STATUS/);
+    const json = await cli(['--state', url, 'validate', 'cluster', NAME, '-o', 'json'], { env });
+    const doc = JSON.parse(json.stdout) as { failures?: unknown[]; nodes: unknown[] };
+    expect(doc.failures).toBeUndefined();
+    expect(doc.nodes).toHaveLength(6);
+    const yaml = await cli(['--state', url, 'validate', 'cluster', NAME, '-o', 'yaml'], { env });
+    expect(yaml.stdout).toMatch(/^nodes:/m);
+  });
+
+  it('fails validation with exit 2 and names the NotReady node', async () => {
+    const node = [...fake.nodes.keys()][0]!;
+    fake.setNodeReady(node, false);
+    try {
+      const r = await cli(['--state', url, 'validate', 'cluster', NAME, '-o', 'json'], { env });
+      expect(r.code).toBe(2);
+      const doc = JSON.parse(r.stdout) as { failures: { type: string; name: string }[] };
+      expect(doc.failures).toContainEqual(expect.objectContaining({ type: 'Node', name: node }));
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    } finally {
+      fake.setNodeReady(node, true);
+    }
+  });
+
+  it('says no rolling update is required before any change', async () => {
+    const r = await cli(['--state', url, 'rolling-update', 'cluster', NAME], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('No rolling-update required.');
+    expect(r.stdout.split('\n')[0]?.split(/\s+/)).toEqual(['NAME', 'STATUS', 'NEEDUPDATE', 'READY', 'MIN', 'TARGET', 'MAX', 'NODES']);
+  });
+
+  it('after a machine-type change, previews then replaces every instance once, control planes one at a time', async () => {
+    const cs = new Clientset(openStateStore(url));
+    for (const v of await cs.listInstanceGroups(NAME)) {
+      await cs.updateInstanceGroup(NAME, { ...v.object, spec: { ...v.object.spec, machineType: 't3.xlarge' } }, v.version);
+    }
+    const update = await cli(['--state', url, 'update', 'cluster', '--name', NAME, '--yes', '--create-kube-config=false'], { env });
+    expect(update.code, update.stderr).toBe(0);
+    const before = await liveInstances();
+    expect(before).toHaveLength(6);
+
+    const preview = await cli(['--state', url, 'rolling-update', 'cluster', NAME, '-o', 'json'], { env });
+    const rows = (JSON.parse(preview.stdout) as { required: boolean; groups: { name: string; status: string; needUpdate: number }[] });
+    expect(rows.required).toBe(true);
+    expect(rows.groups.every((g) => g.status === 'NeedsUpdate' && g.needUpdate >= 1)).toBe(true);
+
+    const roll = await cli(['--state', url, 'rolling-update', 'cluster', NAME, '--yes', ...FAST], { env });
+    expect(roll.code, roll.stderr).toBe(0);
+    if (process.env.SHOW_ROLL) console.log(roll.stdout + roll.stderr);
+
+    // Every old instance went, once; every live instance is on its group's new version.
+    const after = await liveInstances();
+    expect(after).toHaveLength(6);
+    expect(after.filter((a) => before.some((b) => b.id === a.id))).toEqual([]);
+    const groups = (await aws.clients.autoscaling.send(new DescribeAutoScalingGroupsCommand({}))).AutoScalingGroups ?? [];
+    for (const a of after) {
+      const g = groups.find((x) => x.Tags?.some((t) => t.Key === 'kops.k8s.io/instancegroup' && t.Value === a.group));
+      const before1 = before.find((b) => b.group === a.group)!;
+      expect(Number(a.version), a.group).toBeGreaterThan(Number(before1.version));
+      expect(g).toBeDefined();
+    }
+    // The progress lines: each old instance terminated exactly once, control planes before nodes.
+    const terminated = roll.stderr.split('\n').filter((l) => / terminated$/.test(l));
+    expect(terminated).toHaveLength(6);
+    const groupsInOrder = terminated.map((l) => l.trim().split(/\s+/)[0]!);
+    expect(groupsInOrder.slice(0, 3).every((g) => g.startsWith('control-plane-'))).toBe(true);
+    // The record of progress is gone once the roll is complete, and nothing needs an update now.
+    expect(await openStateStore(url).read(progressPath(NAME))).toBeUndefined();
+    const again = await cli(['--state', url, 'rolling-update', 'cluster', NAME], { env });
+    expect(again.stdout).toContain('No rolling-update required.');
+  }, 240_000);
+
+  it('--cloudonly works with no Kubernetes API at all', async () => {
+    const r = await cli(['--state', url, 'rolling-update', 'cluster', NAME, '--cloudonly', '--force', '--instance-group', 'nodes-us-east-1a', '--yes', ...FAST], {
+      env: { ...env, KUBECONFIG: '/nonexistent/kubeconfig' },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.split('\n')[0]).not.toContain('NODES');
+    expect(r.stderr).toMatch(/nodes-us-east-1a\s+i-\S+\s+terminated/);
+  }, 120_000);
+
+  it('without --cloudonly, an unreachable API is refused with kops\'s advice', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kops-ts-roll-'));
+    const cfg = join(dir, 'config');
+    writeFileSync(cfg, fake.kubeconfig(NAME).replace(fake.url, 'http://127.0.0.1:9'), { mode: 0o600 });
+    const r = await cli(['--state', url, 'rolling-update', 'cluster', NAME, '--force'], { env: { ...env, KUBECONFIG: cfg } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Unable to reach the kubernetes API');
+    expect(r.stderr).toContain('--cloudonly');
+  });
+});
