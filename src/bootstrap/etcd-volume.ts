@@ -19,6 +19,7 @@
  * `KOPS_TS_EC2_ENDPOINT`, `KOPS_TS_ATTACH_ATTEMPTS` and `KOPS_TS_ATTACH_INTERVAL` exist for the
  * tests (the emulator, few attempts, no waiting); instances never set them.
  */
+import { ETCD_DATA_DIR } from './kubeadm.js';
 import { S3_FETCH_PATH } from './s3-fetch.js';
 
 export const ETCD_VOLUME_PATH = '/opt/kops-ts/etcdvol.py';
@@ -199,4 +200,82 @@ def main(argv):
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv))
+`;
+
+/**
+ * The control plane's shell functions for its etcd volume (part of bootstrap.sh; they use its
+ * `die`, `$ETCD_DEVICE` and `$CLUSTER`):
+ * - `mount_etcd_volume VOLUME`: waits for the attached volume's block device (Nitro: the NVMe
+ *   device named by the volume id under /dev/disk/by-id; Xen: the requested name), formats it ext4
+ *   only when blkid finds no signature at all (never a volume that holds anything), records it in
+ *   /etc/fstab by UUID with `nofail`, and mounts it at /var/lib/etcd (mode 0700).
+ * - `set_peer_url`: after a restore, the only member's stored peer URL still names the replaced
+ *   instance's address (etcd with an existing data directory ignores --initial-advertise-peer-urls),
+ *   which would break the next member's join: it updates it to the one kubeadm's manifest advertises,
+ *   with the etcdctl of the running etcd container.
+ */
+export const ETCD_VOLUME_FUNCTIONS = `
+# etcd_device VOLUME: the block device of the attached volume, once it appears (2 minutes at most).
+etcd_device() {
+  local i nvme="/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_\${1//-/}"
+  for ((i = 0; i < 60; i++)); do
+    if [ -e "$nvme" ]; then
+      readlink -f "$nvme"
+      return 0
+    fi
+    if [ -e "$ETCD_DEVICE" ]; then
+      echo "$ETCD_DEVICE"
+      return 0
+    fi
+    sleep 2
+  done
+  return 1
+}
+
+mount_etcd_volume() {
+  local dev fstype uuid rc=0
+  dev=$(etcd_device "$1") ||
+    die "the etcd volume $1 is attached but no block device appeared (/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_\${1//-/} or $ETCD_DEVICE)"
+  if mountpoint -q ${ETCD_DATA_DIR}; then
+    echo "kops-ts: ${ETCD_DATA_DIR} is already mounted"
+    return 0
+  fi
+  # blkid -p exits 2 when it finds no signature at all: only then is the volume blank.
+  fstype=$(blkid -p -o value -s TYPE "$dev") || rc=$?
+  if [ "$rc" = 2 ]; then
+    echo "kops-ts: the etcd volume $1 ($dev) is blank; formatting it ext4"
+    mkfs.ext4 -q -L kops-ts-etcd "$dev" || die "cannot format the etcd volume $1 ($dev)"
+    fstype=ext4
+  elif [ "$rc" != 0 ]; then
+    die "cannot read what the etcd volume $1 ($dev) holds (blkid exit $rc); not formatting it"
+  elif [ -z "$fstype" ]; then
+    die "the etcd volume $1 ($dev) holds something other than a filesystem; refusing to format it"
+  fi
+  uuid=$(blkid -p -o value -s UUID "$dev" || true)
+  [ -n "$uuid" ] || die "the filesystem of the etcd volume $1 ($dev) has no UUID to record in /etc/fstab"
+  install -d -m 0700 ${ETCD_DATA_DIR}
+  grep -v '[[:space:]]${ETCD_DATA_DIR}[[:space:]]' /etc/fstab >/etc/fstab.kops-ts || true
+  echo "UUID=$uuid ${ETCD_DATA_DIR} $fstype defaults,nofail 0 2" >>/etc/fstab.kops-ts
+  mv /etc/fstab.kops-ts /etc/fstab
+  mount ${ETCD_DATA_DIR} || die "cannot mount the etcd volume $1 ($dev) at ${ETCD_DATA_DIR}"
+  chmod 0700 ${ETCD_DATA_DIR}
+}
+
+set_peer_url() {
+  local peer cid line
+  peer=$(sed -n 's/^[[:space:]]*- --initial-advertise-peer-urls=//p' /etc/kubernetes/manifests/etcd.yaml | head -n 1)
+  [ -n "$peer" ] || die "kubeadm's etcd manifest names no --initial-advertise-peer-urls"
+  cid=$(crictl --runtime-endpoint unix:///run/containerd/containerd.sock ps -q --name '^etcd$' | head -n 1)
+  [ -n "$cid" ] || die "the restored etcd is not running; its peer URL still names the replaced instance"
+  etcdctl_in() {
+    crictl --runtime-endpoint unix:///run/containerd/containerd.sock exec "$cid" etcdctl \\
+      --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt \\
+      --cert=/etc/kubernetes/pki/etcd/healthcheck-client.crt --key=/etc/kubernetes/pki/etcd/healthcheck-client.key "$@"
+  }
+  line=$(etcdctl_in member list -w simple) || die "cannot list the restored etcd's member"
+  [ "$(grep -c . <<<"$line")" = 1 ] || die "the restored etcd has more than one member; not changing peer URLs"
+  etcdctl_in member update "\${line%%,*}" --peer-urls="$peer" >/dev/null ||
+    die "cannot set the restored etcd member's peer URL to $peer"
+  echo "kops-ts: the restored etcd member now advertises $peer"
+}
 `;
