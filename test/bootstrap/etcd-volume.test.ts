@@ -5,12 +5,15 @@
  * and member among decoys, attach it to this instance, accept a re-run, wait (bounded) for a
  * volume still attached elsewhere, and refuse clearly when none exists, printing no credential.
  *
+ * moto does not check signatures: the SigV4 signature of an EC2 query call is compared with the
+ * AWS SDK's, and the request the script really sends is checked to be signed over what it sends.
+ *
  * The script sends no emulator account header, so everything here lives in the emulator's
  * default account; each test uses its own cluster name, which the script filters on.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,6 +21,7 @@ import { join } from 'node:path';
 import {
   AttachVolumeCommand, CreateVolumeCommand, DescribeImagesCommand, DescribeVolumesCommand, EC2Client, RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
+import type { HttpRequest } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ETCD_VOLUME_PY } from '../../src/bootstrap/etcd-volume.js';
 import { S3_FETCH_PY } from '../../src/bootstrap/s3-fetch.js';
@@ -147,5 +151,73 @@ describe('etcdvol.py against the emulator', () => {
 
   it('bad usage is exit 2 with the usage line', async () => {
     expect(await run(['c1.example.com', '', 'us-east-1', '/dev/xvdu'])).toEqual({ code: 2, stdout: '', stderr: 'usage: etcdvol.py CLUSTER MEMBERS REGION DEVICE\n' });
+  });
+});
+
+/** `s3get.authorization` (the signer etcdvol.py imports) run by python3 on the given request. */
+function pySign(a: { method: string; headers: Record<string, string>; body: string; date: string; region: string; key: string; secret: string }): Promise<string> {
+  const py = [
+    'import hashlib, json, sys', `sys.path.insert(0, ${JSON.stringify(dir)})`, 'import s3get', 'a = json.loads(sys.stdin.read())',
+    'print(s3get.authorization(a["method"], "/", "", a["headers"], hashlib.sha256(a["body"].encode()).hexdigest(), a["date"], a["region"], a["key"], a["secret"], service="ec2"))',
+  ].join('\n');
+  return new Promise((resolve, reject) => {
+    const child = execFile('python3', ['-c', py], { env: { PATH: process.env.PATH ?? '' } }, (err, stdout) => (err ? reject(err) : resolve(stdout.trim())));
+    child.stdin!.end(JSON.stringify(a));
+  });
+}
+
+describe('the SigV4 signature of the EC2 calls', () => {
+  it('equals the AWS SDK\'s for the same DescribeVolumes (POST, form body, session token)', async () => {
+    let captured: HttpRequest | undefined;
+    const sdk = new EC2Client({
+      region: 'eu-west-3',
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'tok/en+=' },
+      requestHandler: { handle: async (req: HttpRequest) => { captured = req; throw new Error('captured'); } },
+    });
+    await expect(sdk.send(new DescribeVolumesCommand({ Filters: [{ Name: 'tag:KubernetesCluster', Values: ['c1.example.com'] }] }))).rejects.toThrow('captured');
+    const req = captured!;
+    const auth = req.headers['authorization']!;
+    const signed = /SignedHeaders=([^,]+)/.exec(auth)![1]!.split(';');
+    const headers = Object.fromEntries(signed.map((h) => [h, Object.entries(req.headers).find(([k]) => k.toLowerCase() === h)![1]]));
+    const body = String(req.body);
+    expect(req.method).toBe('POST');
+    expect(body).toContain('Action=DescribeVolumes');
+    expect(await pySign({ method: 'POST', headers, body, date: headers['x-amz-date']!, region: 'eu-west-3', key: 'AKIDEXAMPLE', secret: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' })).toBe(auth);
+  });
+
+  it('the request etcdvol.py sends is signed over every header it sends and the body it sends', async () => {
+    const seen: { headers: IncomingMessage['headers']; body: string }[] = [];
+    const fake = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => { body += c.toString(); });
+      req.on('end', () => {
+        seen.push({ headers: req.headers, body });
+        res.statusCode = 400;
+        res.end('<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>no</Message></Error></Errors></Response>');
+      });
+    });
+    await new Promise<void>((r) => fake.listen(0, '127.0.0.1', () => r()));
+    try {
+      const url = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`;
+      const r = await new Promise<{ code: number; stderr: string }>((resolve) => {
+        const env = { PATH: process.env.PATH ?? '', KOPS_TS_IMDS_ENDPOINT: imds.url, KOPS_TS_EC2_ENDPOINT: url, KOPS_TS_ATTACH_ATTEMPTS: '1', KOPS_TS_ATTACH_INTERVAL: '0' };
+        execFile('python3', [script, 'c1.example.com', 'a', 'us-east-1', '/dev/xvdu'], { env }, (err, _out, stderr) => resolve({ code: err ? 1 : 0, stderr }));
+      });
+      // AWS's refusal is named, with no credential.
+      expect(r).toEqual({ code: 1, stderr: 'kops-ts: EC2 refused a call for the etcd volume of cluster c1.example.com: UnauthorizedOperation\n' });
+      expect(seen).toHaveLength(1);
+      const { headers, body } = seen[0]!;
+      const auth = String(headers.authorization);
+      const signedNames = /SignedHeaders=([^,]+)/.exec(auth)![1]!.split(';');
+      expect(signedNames).toEqual(['content-type', 'host', 'x-amz-date', 'x-amz-security-token']);
+      expect(headers['x-amz-security-token']).toBe(ROLE_CREDS.Token);
+      expect(auth).toContain(`Credential=${ROLE_CREDS.AccessKeyId}/`);
+      expect(auth).toContain('/us-east-1/ec2/aws4_request');
+      expect(new URLSearchParams(body).get('Action')).toBe('DescribeVolumes');
+      const signedHeaders = Object.fromEntries(signedNames.map((h) => [h, String(headers[h])]));
+      expect(await pySign({ method: 'POST', headers: signedHeaders, body, date: signedHeaders['x-amz-date']!, region: 'us-east-1', key: ROLE_CREDS.AccessKeyId, secret: ROLE_CREDS.SecretAccessKey })).toBe(auth);
+    } finally {
+      fake.close();
+    }
   });
 });
