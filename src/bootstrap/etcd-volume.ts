@@ -207,8 +207,9 @@ if __name__ == "__main__":
  * `die`, `$ETCD_DEVICE` and `$CLUSTER`):
  * - `mount_etcd_volume VOLUME`: waits for the attached volume's block device (Nitro: the NVMe
  *   device named by the volume id under /dev/disk/by-id; Xen: the requested name), formats it ext4
- *   only when blkid finds no signature at all (never a volume that holds anything), records it in
- *   /etc/fstab by UUID with `nofail`, and mounts it at /var/lib/etcd (mode 0700).
+ *   only when blkid finds no signature at all (never a volume that holds anything; then it sets
+ *   `ETCD_VOLUME_NEW=1`: the volume's first use), records it in /etc/fstab by UUID with `nofail`,
+ *   and mounts it at /var/lib/etcd (mode 0700).
  * - `set_peer_url`: after a restore, the only member's stored peer URL still names the replaced
  *   instance's address (etcd with an existing data directory ignores --initial-advertise-peer-urls),
  *   which would break the next member's join: it updates it to the one kubeadm's manifest advertises,
@@ -246,6 +247,7 @@ mount_etcd_volume() {
     echo "kops-ts: the etcd volume $1 ($dev) is blank; formatting it ext4"
     mkfs.ext4 -q -L kops-ts-etcd "$dev" || die "cannot format the etcd volume $1 ($dev)"
     fstype=ext4
+    ETCD_VOLUME_NEW=1
   elif [ "$rc" != 0 ]; then
     die "cannot read what the etcd volume $1 ($dev) holds (blkid exit $rc); not formatting it"
   elif [ -z "$fstype" ]; then

@@ -244,6 +244,7 @@ members=$(. "$CONFIG_DIR/${BOOTSTRAP_ENV_FILE}" && printf '%s' "\${ETCD_MEMBERS:
 attached=$(python3 ${ETCD_VOLUME_PATH} "$CLUSTER" "$members" "$REGION" "$ETCD_DEVICE") ||
   die "cannot attach this control plane's etcd volume (members $members)"
 read -r volume all_members <<<"$attached"
+ETCD_VOLUME_NEW=0
 mount_etcd_volume "$volume"
 printf '%s\\n' "$all_members" >/etc/kops-ts/etcd-members
 IFS=, read -r -a everyone <<<"$all_members"
@@ -263,6 +264,11 @@ elif [ -d ${ETCD_DATA_DIR}/member ]; then
   wait_api "$endpoint" 90 || die "no API server answered at $endpoint for 15 minutes; the etcd volume $volume keeps its data"
   echo "kops-ts: the etcd volume $volume holds a former member's data; wiping it to join as a new member"
   rm -rf ${ETCD_DATA_DIR}/member
+  kubeadm_logged join --config "$CONFIG_DIR/${KUBEADM_JOIN_FILE}" --ignore-preflight-errors="$KEEP_DIR"
+elif [ "$INIT_CANDIDATE" = 1 ] && [ "$ETCD_VOLUME_NEW" = 0 ] && [ "\${#everyone[@]}" != 1 ]; then
+  # A volume used before (a member left cleanly, which empties it): the cluster exists. Never init a second one.
+  wait_api "$endpoint" 90 ||
+    die "no API server answered at $endpoint for 15 minutes; the etcd volume $volume was used before, so this control plane does not start a new cluster"
   kubeadm_logged join --config "$CONFIG_DIR/${KUBEADM_JOIN_FILE}" --ignore-preflight-errors="$KEEP_DIR"
 elif [ "$INIT_CANDIDATE" = 1 ] && ! wait_api "$endpoint" 3; then
   # No API server answers and no data: this is the cluster's first control plane.

@@ -352,6 +352,30 @@ describe('bootstrap.sh', () => {
     }
   });
 
+  it('several members, a volume used before but empty (a clean leave): the init candidate never inits, it joins', async () => {
+    const down = sandbox();
+    putControlPlane(down, JOIN_CP, { fs: true });
+    const r = await run(down, scriptIn(down, cp(true), '/opt/kops-ts/bootstrap.sh'), { ALL_MEMBERS: 'a,b,c' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`kops-ts: no API server answered at api.internal.c1.example.com:443 for 15 minutes; the etcd volume ${VOLUME} was used before, so this control plane does not start a new cluster\n`);
+    expect(r.log.filter((l) => l.startsWith('kubeadm'))).toEqual([]);
+    expect(r.log.filter((l) => l === 'curl')).toHaveLength(90);
+
+    const up = sandbox();
+    putControlPlane(up, JOIN_CP, { fs: true });
+    const joined = await run(up, scriptIn(up, cp(true), '/opt/kops-ts/bootstrap.sh'), { ALL_MEMBERS: 'a,b,c', API_UP: '1' });
+    expect(joined).toMatchObject({ code: 0 });
+    expect(joined.log.filter((l) => l.startsWith('kubeadm'))).toEqual([`kubeadm join --config ${up.root}/etc/kops-ts/igconfig/kubeadm-join.yaml ${KEEP}`]);
+  });
+
+  it('several members, a blank volume: the init candidate inits when no API answers (the cluster\'s first boot)', async () => {
+    const sb = sandbox();
+    putControlPlane(sb);
+    const r = await run(sb, scriptIn(sb, cp(true), '/opt/kops-ts/bootstrap.sh'), { ALL_MEMBERS: 'a,b,c' });
+    expect(r).toMatchObject({ code: 0 });
+    expect(r.log.filter((l) => l.startsWith('kubeadm'))).toEqual([`kubeadm init --config ${sb.root}/etc/kops-ts/igconfig/kubeadm-init.yaml ${KEEP}`]);
+  });
+
   it('without an S3 state store it stops at once and says why', async () => {
     const sb = sandbox();
     const { stateStore: _s, ...noStore } = worker;
