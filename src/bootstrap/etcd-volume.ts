@@ -25,6 +25,22 @@ import { S3_FETCH_PATH } from './s3-fetch.js';
 export const ETCD_VOLUME_PATH = '/opt/kops-ts/etcdvol.py';
 /** The device name requested in AttachVolume (Xen instances show it as is; Nitro as an NVMe device). */
 export const ETCD_VOLUME_DEVICE = '/dev/xvdu';
+/** The ext4 label of a volume formatted by kops-ts, and of one on which a member was established (at most 16 characters). */
+export const ETCD_LABEL_NEW = 'kops-etcd';
+export const ETCD_LABEL_USED = 'kops-etcd-used';
+/**
+ * kubelet (which runs the etcd static pod) starts only with the etcd volume mounted: the fstab
+ * line is `nofail` so that a missing volume does not stop the boot, and without this a reboot
+ * whose mount failed would start etcd on an empty /var/lib/etcd of the root disk, that is, for a
+ * single member, a new empty cluster. Takes effect once the fstab line exists (from the first
+ * reboot on).
+ */
+export const KUBELET_ETCD_MOUNT_DROPIN_PATH = '/etc/systemd/system/kubelet.service.d/20-kops-ts-etcd-volume.conf';
+export const KUBELET_ETCD_MOUNT_DROPIN = `# kops-ts: etcd (a static pod of kubelet) runs only on its EBS volume
+[Unit]
+RequiresMountsFor=${ETCD_DATA_DIR}
+`;
+
 /** The etcd cluster whose volume is mounted: kubeadm's stacked etcd keeps events there too. */
 export const ETCD_VOLUME_CLUSTER = 'main';
 
@@ -207,9 +223,12 @@ if __name__ == "__main__":
  * `die`, `$ETCD_DEVICE` and `$CLUSTER`):
  * - `mount_etcd_volume VOLUME`: waits for the attached volume's block device (Nitro: the NVMe
  *   device named by the volume id under /dev/disk/by-id; Xen: the requested name), formats it ext4
- *   only when blkid finds no signature at all (never a volume that holds anything; then it sets
- *   `ETCD_VOLUME_NEW=1`: the volume's first use), records it in /etc/fstab by UUID with `nofail`,
- *   and mounts it at /var/lib/etcd (mode 0700).
+ *   only when blkid finds no signature at all (never a volume that holds anything), records it in
+ *   /etc/fstab by UUID with `nofail`, and mounts it at /var/lib/etcd (mode 0700). It sets
+ *   `ETCD_VOLUME_USED=1` when the filesystem's label says an etcd member was established on the
+ *   volume (or the filesystem is not the ext4 kops-ts makes, which it cannot tell).
+ * - `mark_etcd_volume_used`: after a successful `kubeadm init` or `join`, labels the filesystem
+ *   `kops-etcd-used`. The label, unlike a file, survives `kubeadm reset` emptying the directory.
  * - `set_peer_url`: after a restore, the only member's stored peer URL still names the replaced
  *   instance's address (etcd with an existing data directory ignores --initial-advertise-peer-urls),
  *   which would break the next member's join: it updates it to the one kubeadm's manifest advertises,
@@ -234,24 +253,26 @@ etcd_device() {
 }
 
 mount_etcd_volume() {
-  local dev fstype uuid rc=0
+  local dev fstype uuid label rc=0
   dev=$(etcd_device "$1") ||
     die "the etcd volume $1 is attached but no block device appeared (/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_\${1//-/} or $ETCD_DEVICE)"
-  if mountpoint -q ${ETCD_DATA_DIR}; then
-    echo "kops-ts: ${ETCD_DATA_DIR} is already mounted"
-    return 0
-  fi
+  ETCD_VOLUME_DEV=$dev
   # blkid -p exits 2 when it finds no signature at all: only then is the volume blank.
   fstype=$(blkid -p -o value -s TYPE "$dev") || rc=$?
   if [ "$rc" = 2 ]; then
     echo "kops-ts: the etcd volume $1 ($dev) is blank; formatting it ext4"
-    mkfs.ext4 -q -L kops-ts-etcd "$dev" || die "cannot format the etcd volume $1 ($dev)"
+    mkfs.ext4 -q -L ${ETCD_LABEL_NEW} "$dev" || die "cannot format the etcd volume $1 ($dev)"
     fstype=ext4
-    ETCD_VOLUME_NEW=1
   elif [ "$rc" != 0 ]; then
     die "cannot read what the etcd volume $1 ($dev) holds (blkid exit $rc); not formatting it"
   elif [ -z "$fstype" ]; then
     die "the etcd volume $1 ($dev) holds something other than a filesystem; refusing to format it"
+  fi
+  label=$(blkid -p -o value -s LABEL "$dev" || true)
+  if [ "$label" = ${ETCD_LABEL_USED} ] || [ "$fstype" != ext4 ]; then ETCD_VOLUME_USED=1; fi
+  if mountpoint -q ${ETCD_DATA_DIR}; then
+    echo "kops-ts: ${ETCD_DATA_DIR} is already mounted"
+    return 0
   fi
   uuid=$(blkid -p -o value -s UUID "$dev" || true)
   [ -n "$uuid" ] || die "the filesystem of the etcd volume $1 ($dev) has no UUID to record in /etc/fstab"
@@ -261,6 +282,13 @@ mount_etcd_volume() {
   mv /etc/fstab.kops-ts /etc/fstab
   mount ${ETCD_DATA_DIR} || die "cannot mount the etcd volume $1 ($dev) at ${ETCD_DATA_DIR}"
   chmod 0700 ${ETCD_DATA_DIR}
+}
+
+mark_etcd_volume_used() {
+  if [ "$ETCD_VOLUME_USED" = 0 ]; then
+    e2label "$ETCD_VOLUME_DEV" ${ETCD_LABEL_USED} ||
+      echo "kops-ts: warning: cannot label the etcd volume $ETCD_VOLUME_DEV as used" >&2
+  fi
 }
 
 set_peer_url() {

@@ -24,7 +24,9 @@ import { KopsError } from '../diagnostics.js';
 import type { StateStoreLocation } from '../model/aws/iam-policies.js';
 import { minorOf, parseKubernetesVersion } from '../model/kubernetes-version.js';
 import { KOPS_TS_VERSION } from '../version.js';
-import { ETCD_VOLUME_DEVICE, ETCD_VOLUME_FUNCTIONS, ETCD_VOLUME_PATH, ETCD_VOLUME_PY } from './etcd-volume.js';
+import {
+  ETCD_VOLUME_DEVICE, ETCD_VOLUME_FUNCTIONS, ETCD_VOLUME_PATH, ETCD_VOLUME_PY, KUBELET_ETCD_MOUNT_DROPIN, KUBELET_ETCD_MOUNT_DROPIN_PATH,
+} from './etcd-volume.js';
 import { ETCD_DATA_DIR } from './kubeadm.js';
 import { S3_FETCH_PATH, S3_FETCH_PY } from './s3-fetch.js';
 
@@ -244,7 +246,8 @@ members=$(. "$CONFIG_DIR/${BOOTSTRAP_ENV_FILE}" && printf '%s' "\${ETCD_MEMBERS:
 attached=$(python3 ${ETCD_VOLUME_PATH} "$CLUSTER" "$members" "$REGION" "$ETCD_DEVICE") ||
   die "cannot attach this control plane's etcd volume (members $members)"
 read -r volume all_members <<<"$attached"
-ETCD_VOLUME_NEW=0
+ETCD_VOLUME_USED=0
+ETCD_VOLUME_DEV=
 mount_etcd_volume "$volume"
 printf '%s\\n' "$all_members" >/etc/kops-ts/etcd-members
 IFS=, read -r -a everyone <<<"$all_members"
@@ -265,10 +268,10 @@ elif [ -d ${ETCD_DATA_DIR}/member ]; then
   echo "kops-ts: the etcd volume $volume holds a former member's data; wiping it to join as a new member"
   rm -rf ${ETCD_DATA_DIR}/member
   kubeadm_logged join --config "$CONFIG_DIR/${KUBEADM_JOIN_FILE}" --ignore-preflight-errors="$KEEP_DIR"
-elif [ "$INIT_CANDIDATE" = 1 ] && [ "$ETCD_VOLUME_NEW" = 0 ] && [ "\${#everyone[@]}" != 1 ]; then
-  # A volume used before (a member left cleanly, which empties it): the cluster exists. Never init a second one.
+elif [ "$INIT_CANDIDATE" = 1 ] && [ "$ETCD_VOLUME_USED" = 1 ] && [ "\${#everyone[@]}" != 1 ]; then
+  # A member was established on this volume before (it left cleanly, which empties it): the cluster exists. Never init a second one.
   wait_api "$endpoint" 90 ||
-    die "no API server answered at $endpoint for 15 minutes; the etcd volume $volume was used before, so this control plane does not start a new cluster"
+    die "no API server answered at $endpoint for 15 minutes; an etcd member was established on the volume $volume before, so this control plane does not start a new cluster"
   kubeadm_logged join --config "$CONFIG_DIR/${KUBEADM_JOIN_FILE}" --ignore-preflight-errors="$KEEP_DIR"
 elif [ "$INIT_CANDIDATE" = 1 ] && ! wait_api "$endpoint" 3; then
   # No API server answers and no data: this is the cluster's first control plane.
@@ -280,6 +283,7 @@ else
   wait_api "$endpoint" 90 || die "no API server answered at $endpoint for 15 minutes"
   kubeadm_logged join --config "$CONFIG_DIR/${KUBEADM_JOIN_FILE}" --ignore-preflight-errors="$KEEP_DIR"
 fi
+mark_etcd_volume_used
 systemctl daemon-reload
 systemctl enable --now kops-ts-etcd-leave.service
 touch "$DONE"
@@ -528,6 +532,7 @@ export function nodeWriteFiles(i: NodeBootstrapInput): WriteFile[] {
     files.push(
       { path: '/opt/kops-ts/etcd-leave.sh', permissions: '0700', content: ETCD_LEAVE_SCRIPT },
       { path: '/etc/systemd/system/kops-ts-etcd-leave.service', permissions: '0644', content: ETCD_LEAVE_UNIT },
+      { path: KUBELET_ETCD_MOUNT_DROPIN_PATH, permissions: '0644', content: KUBELET_ETCD_MOUNT_DROPIN },
     );
   }
   return files;

@@ -29,9 +29,14 @@ const STUBS: Record<string, string> = {
     '  echo "vol-0123456789abcdef0 ${ALL_MEMBERS:-a}"; exit 0; fi',
     'echo "fetch $3" >>"$LOG"; [ -f "$STORE/$3" ] || exit 1; cp "$STORE/$3" "$4"; chmod 600 "$4"',
   ].join('\n'),
-  // The device file's ".fs" companion stands for its filesystem: none means blank (blkid exit 2).
-  blkid: 'dev="${*: -1}"; [ -f "$dev.fs" ] || exit 2; if [ "${*: -2:1}" = UUID ]; then cat "$dev.fs.uuid" 2>/dev/null; else cat "$dev.fs"; fi',
-  'mkfs.ext4': 'echo "mkfs.ext4 $*" >>"$LOG"; dev="${*: -1}"; echo ext4 >"$dev.fs"; echo 0f1e2d3c-aaaa-bbbb-cccc-000000000001 >"$dev.fs.uuid"',
+  // The device file's ".fs" companions stand for its filesystem (type, UUID, label): none means
+  // blank (blkid exit 2).
+  blkid: [
+    'dev="${*: -1}"; [ -f "$dev.fs" ] || exit 2',
+    'case "${*: -2:1}" in UUID) cat "$dev.fs.uuid" 2>/dev/null ;; LABEL) cat "$dev.fs.label" 2>/dev/null ;; *) cat "$dev.fs" ;; esac',
+  ].join('\n'),
+  'mkfs.ext4': 'echo "mkfs.ext4 $*" >>"$LOG"; dev="${*: -1}"; echo ext4 >"$dev.fs"; echo 0f1e2d3c-aaaa-bbbb-cccc-000000000001 >"$dev.fs.uuid"; echo "$3" >"$dev.fs.label"',
+  e2label: 'echo "e2label $*" >>"$LOG"; echo "$2" >"$1.fs.label"',
   mountpoint: 'exit 1',
   mount: 'echo "mount $*" >>"$LOG"',
   crictl: [
@@ -105,7 +110,8 @@ const VOLUME = 'vol-0123456789abcdef0';
 /** The NVMe device of the attached volume (a Nitro instance), under the sandbox. */
 const nvme = (sb: Sandbox) => join(sb.root, 'dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0123456789abcdef0');
 
-function putControlPlane(sb: Sandbox, joinConfig: string = JOIN_CP, opts: { fs?: boolean; etcdData?: boolean } = {}): void {
+/** `fs`: formatted at an earlier boot; `used`: an etcd member was established on it (its label); `etcdData`: it holds member/. */
+function putControlPlane(sb: Sandbox, joinConfig: string = JOIN_CP, opts: { fs?: boolean; used?: boolean; etcdData?: boolean } = {}): void {
   put(sb, `${CP_DIR}/kubeadm-join.yaml`, joinConfig);
   put(sb, `${CP_DIR}/kubeadm-init.yaml`, 'kind: InitConfiguration\n');
   put(sb, `${CP_DIR}/bootstrap.env`, "CNI_ADDON='addons/cilium/1.17.4/addon.yaml'\nETCD_MEMBERS='a'\n");
@@ -114,9 +120,10 @@ function putControlPlane(sb: Sandbox, joinConfig: string = JOIN_CP, opts: { fs?:
   writeFileSync(nvme(sb), '');
   mkdirSync(join(sb.root, 'etc'), { recursive: true });
   writeFileSync(join(sb.root, 'etc/fstab'), 'LABEL=cloudimg-rootfs / ext4 defaults 0 1\n');
-  if (opts.fs || opts.etcdData) {
+  if (opts.fs || opts.used || opts.etcdData) {
     writeFileSync(`${nvme(sb)}.fs`, 'ext4\n');
     writeFileSync(`${nvme(sb)}.fs.uuid`, '11111111-2222-3333-4444-555555555555\n');
+    writeFileSync(`${nvme(sb)}.fs.label`, opts.used || opts.etcdData ? 'kops-etcd-used\n' : 'kops-etcd\n');
   }
   // The mount stub mounts nothing: a directory stands for what the volume holds.
   if (opts.etcdData) mkdirSync(join(sb.root, 'var/lib/etcd/member/snap'), { recursive: true });
@@ -129,7 +136,7 @@ function volumeSteps(sb: Sandbox, format: boolean): string[] {
   return [
     `fetch ${CP_DIR}/bootstrap.env`,
     `attach c1.example.com a ${sb.root}/dev/xvdu`,
-    ...(format ? [`mkfs.ext4 -q -L kops-ts-etcd ${nvme(sb)}`] : []),
+    ...(format ? [`mkfs.ext4 -q -L kops-etcd ${nvme(sb)}`] : []),
     `mount ${sb.root}/var/lib/etcd`,
   ];
 }
@@ -186,9 +193,11 @@ describe('bootstrap.sh', () => {
       `fetch ${CP_DIR}/kubeadm-init.yaml`,
       `kubeadm init --config ${sb.root}/etc/kops-ts/igconfig/kubeadm-init.yaml ${KEEP}`,
       'addons.sh',
+      `e2label ${nvme(sb)} kops-etcd-used`,
       'systemctl daemon-reload',
       'systemctl enable --now kops-ts-etcd-leave.service',
     ]);
+    expect(readFileSync(`${nvme(sb)}.fs.label`, 'utf8')).toBe('kops-etcd-used\n');
     // It asked three times (30 s) before deciding that no cluster exists.
     expect(r.log.filter((l) => l === 'curl')).toHaveLength(3);
     expect(readFileSync(join(sb.root, 'etc/kubernetes/pki/ca.key'), 'utf8')).toBe('material of pki/ca.key\n');
@@ -352,28 +361,41 @@ describe('bootstrap.sh', () => {
     }
   });
 
-  it('several members, a volume used before but empty (a clean leave): the init candidate never inits, it joins', async () => {
+  it('several members, a volume a member was established on, now empty (a clean leave): the init candidate never inits, it joins', async () => {
     const down = sandbox();
-    putControlPlane(down, JOIN_CP, { fs: true });
+    putControlPlane(down, JOIN_CP, { used: true });
     const r = await run(down, scriptIn(down, cp(true), '/opt/kops-ts/bootstrap.sh'), { ALL_MEMBERS: 'a,b,c' });
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`kops-ts: no API server answered at api.internal.c1.example.com:443 for 15 minutes; the etcd volume ${VOLUME} was used before, so this control plane does not start a new cluster\n`);
+    expect(r.stderr).toBe(`kops-ts: no API server answered at api.internal.c1.example.com:443 for 15 minutes; an etcd member was established on the volume ${VOLUME} before, so this control plane does not start a new cluster\n`);
     expect(r.log.filter((l) => l.startsWith('kubeadm'))).toEqual([]);
     expect(r.log.filter((l) => l === 'curl')).toHaveLength(90);
 
     const up = sandbox();
-    putControlPlane(up, JOIN_CP, { fs: true });
+    putControlPlane(up, JOIN_CP, { used: true });
     const joined = await run(up, scriptIn(up, cp(true), '/opt/kops-ts/bootstrap.sh'), { ALL_MEMBERS: 'a,b,c', API_UP: '1' });
     expect(joined).toMatchObject({ code: 0 });
     expect(joined.log.filter((l) => l.startsWith('kubeadm'))).toEqual([`kubeadm join --config ${up.root}/etc/kops-ts/igconfig/kubeadm-join.yaml ${KEEP}`]);
   });
 
-  it('several members, a blank volume: the init candidate inits when no API answers (the cluster\'s first boot)', async () => {
+  it('several members, a volume no member was established on (blank, or formatted by a first boot that failed): the init candidate inits when no API answers', async () => {
+    for (const fs of [false, true]) {
+      const sb = sandbox();
+      putControlPlane(sb, JOIN_CP, { fs });
+      const r = await run(sb, scriptIn(sb, cp(true), '/opt/kops-ts/bootstrap.sh'), { ALL_MEMBERS: 'a,b,c' });
+      expect(r, `formatted before: ${fs}`).toMatchObject({ code: 0 });
+      expect(r.log.filter((l) => l.startsWith('kubeadm'))).toEqual([`kubeadm init --config ${sb.root}/etc/kops-ts/igconfig/kubeadm-init.yaml ${KEEP}`]);
+      expect(readFileSync(`${nvme(sb)}.fs.label`, 'utf8')).toBe('kops-etcd-used\n');
+    }
+  });
+
+  it('a volume with a filesystem kops-ts did not make counts as used: in an HA cluster the init candidate does not init on it', async () => {
     const sb = sandbox();
-    putControlPlane(sb);
-    const r = await run(sb, scriptIn(sb, cp(true), '/opt/kops-ts/bootstrap.sh'), { ALL_MEMBERS: 'a,b,c' });
+    putControlPlane(sb, JOIN_CP, { fs: true });
+    writeFileSync(`${nvme(sb)}.fs`, 'xfs\n');
+    const r = await run(sb, scriptIn(sb, cp(true), '/opt/kops-ts/bootstrap.sh'), { ALL_MEMBERS: 'a,b,c', API_UP: '1' });
     expect(r).toMatchObject({ code: 0 });
-    expect(r.log.filter((l) => l.startsWith('kubeadm'))).toEqual([`kubeadm init --config ${sb.root}/etc/kops-ts/igconfig/kubeadm-init.yaml ${KEEP}`]);
+    expect(r.log.filter((l) => /^(kubeadm|e2label|mkfs)/.test(l))).toEqual([`kubeadm join --config ${sb.root}/etc/kops-ts/igconfig/kubeadm-join.yaml ${KEEP}`]);
+    expect(readFileSync(join(sb.root, 'etc/fstab'), 'utf8')).toContain(`${sb.root}/var/lib/etcd xfs defaults,nofail 0 2`);
   });
 
   it('without an S3 state store it stops at once and says why', async () => {
@@ -421,5 +443,14 @@ describe('etcd-leave.sh', () => {
       const r = await run(sb, leave(sb), { JOBS: jobs });
       expect(r, jobs).toMatchObject({ code: 0, log: [] });
     }
+  });
+});
+
+describe('the etcd volume at reboot', () => {
+  it('control planes\' kubelet (which runs etcd) starts only with /var/lib/etcd mounted; workers\' has no such drop-in', () => {
+    const dropIn = '/etc/systemd/system/kubelet.service.d/20-kops-ts-etcd-volume.conf';
+    const f = nodeWriteFiles(cp(true)).find((w) => w.path === dropIn);
+    expect(f?.content.split('\n').filter((l) => !l.startsWith('#') && l !== '')).toEqual(['[Unit]', 'RequiresMountsFor=/var/lib/etcd']);
+    expect(nodeWriteFiles(worker).map((w) => w.path)).not.toContain(dropIn);
   });
 });
