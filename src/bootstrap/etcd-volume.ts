@@ -75,6 +75,9 @@ class Ec2Error(Exception):
         Exception.__init__(self, code)
         self.code = code
 
+    def retryable(self):
+        return self.code in ("RequestLimitExceeded", "Throttling", "InternalError", "Unavailable") or self.code.startswith("HTTP 5")
+
 
 def endpoint(region):
     override = os.environ.get("KOPS_TS_EC2_ENDPOINT")
@@ -164,7 +167,13 @@ def attach(cluster, members, region, device):
     for attempt in range(ATTEMPTS):
         if attempt:
             time.sleep(INTERVAL)
-        found = mine(volumes(creds, region, filters), cluster, zone, members)
+        try:
+            found = mine(volumes(creds, region, filters), cluster, zone, members)
+        except Ec2Error as e:
+            if not e.retryable():
+                raise
+            why = "DescribeVolumes: " + e.code
+            continue
         ours = [v for v in found if any(i == instance and s in ("attaching", "attached") for i, s in v["attachments"])]
         free = [v for v in found if v["state"] == "available"]
         if ours:
@@ -182,7 +191,7 @@ def attach(cluster, members, region, device):
             break
         except Ec2Error as e:
             # Another instance took it first, or it is not released yet: look again.
-            if e.code in ("VolumeInUse", "IncorrectState", "InvalidVolume.ZoneMismatch") or e.code.startswith("HTTP 5"):
+            if e.code in ("VolumeInUse", "IncorrectState") or e.retryable():
                 why = "AttachVolume %s: %s" % (free[0]["id"], e.code)
                 continue
             raise
@@ -190,7 +199,12 @@ def attach(cluster, members, region, device):
         raise SystemExit("kops-ts: no etcd volume to attach for %s: %s after %d attempts; "
                          "kops-ts update cluster --yes creates the etcd volumes" % (what, why, ATTEMPTS))
     for attempt in range(ATTEMPTS):
-        v = volumes(creds, region, [("volume-id", chosen["id"])])
+        try:
+            v = volumes(creds, region, [("volume-id", chosen["id"])])
+        except Ec2Error as e:
+            if not e.retryable():
+                raise
+            v = []
         if v and (instance, "attached") in v[0]["attachments"]:
             return chosen["id"], chosen["tags"][ETCD_TAG].split("/", 1)[-1]
         time.sleep(INTERVAL)

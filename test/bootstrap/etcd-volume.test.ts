@@ -221,3 +221,34 @@ describe('the SigV4 signature of the EC2 calls', () => {
     }
   });
 });
+
+describe('EC2 throttling', () => {
+  it('a throttled DescribeVolumes is looked at again, within the attempts', async () => {
+    const actions: string[] = [];
+    const fake = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => { body += c.toString(); });
+      req.on('end', () => {
+        actions.push(new URLSearchParams(body).get('Action') ?? '');
+        if (actions.length === 1) {
+          res.statusCode = 503;
+          return void res.end('<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>slow down</Message></Error></Errors></Response>');
+        }
+        res.end('<DescribeVolumesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><volumeSet/></DescribeVolumesResponse>');
+      });
+    });
+    await new Promise<void>((r) => fake.listen(0, '127.0.0.1', () => r()));
+    try {
+      const url = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`;
+      const r = await new Promise<{ code: number; stderr: string }>((resolve) => {
+        const env = { PATH: process.env.PATH ?? '', KOPS_TS_IMDS_ENDPOINT: imds.url, KOPS_TS_EC2_ENDPOINT: url, KOPS_TS_ATTACH_ATTEMPTS: '2', KOPS_TS_ATTACH_INTERVAL: '0' };
+        execFile('python3', [script, 'c1.example.com', 'a', 'us-east-1', '/dev/xvdu'], { env }, (err, _out, stderr) => resolve({ code: err ? 1 : 0, stderr }));
+      });
+      expect(actions).toEqual(['DescribeVolumes', 'DescribeVolumes']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(': none exists after 2 attempts;');
+    } finally {
+      fake.close();
+    }
+  });
+});
