@@ -306,20 +306,30 @@ mark_etcd_volume_used() {
 }
 
 set_peer_url() {
-  local peer cid line
-  peer=$(sed -n 's/^[[:space:]]*- --initial-advertise-peer-urls=//p' /etc/kubernetes/manifests/etcd.yaml | head -n 1)
-  [ -n "$peer" ] || die "kubeadm's etcd manifest names no --initial-advertise-peer-urls"
-  cid=$(crictl --runtime-endpoint unix:///run/containerd/containerd.sock ps -q --name '^etcd$' | head -n 1)
-  [ -n "$cid" ] || die "the restored etcd is not running; its peer URL still names the replaced instance"
+  local peer cid line why=
+  peer=$(sed -n 's/^[[:space:]]*- --initial-advertise-peer-urls=//p' /etc/kubernetes/manifests/etcd.yaml | head -n 1) || true
+  cid=$(crictl --runtime-endpoint unix:///run/containerd/containerd.sock ps -q --name '^etcd$' | head -n 1) || true
   etcdctl_in() {
     crictl --runtime-endpoint unix:///run/containerd/containerd.sock exec "$cid" etcdctl \\
       --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt \\
       --cert=/etc/kubernetes/pki/etcd/healthcheck-client.crt --key=/etc/kubernetes/pki/etcd/healthcheck-client.key "$@"
   }
-  line=$(etcdctl_in member list -w simple) || die "cannot list the restored etcd's member"
-  [ "$(grep -c . <<<"$line")" = 1 ] || die "the restored etcd has more than one member; not changing peer URLs"
-  etcdctl_in member update "\${line%%,*}" --peer-urls="$peer" >/dev/null ||
-    die "cannot set the restored etcd member's peer URL to $peer"
+  if [ -z "$peer" ]; then
+    why="kubeadm's etcd manifest names no --initial-advertise-peer-urls"
+  elif [ -z "$cid" ]; then
+    why="no running etcd container"
+  elif ! line=$(etcdctl_in member list -w simple); then
+    why="etcdctl member list failed"
+  elif [ "$(grep -c . <<<"$line")" != 1 ]; then
+    why="the restored etcd has more than one member"
+  elif ! etcdctl_in member update "\${line%%,*}" --peer-urls="$peer" >/dev/null; then
+    why="etcdctl member update failed"
+  fi
+  if [ -n "$why" ]; then
+    # The cluster runs with its data; only the next member's join needs the new URL.
+    echo "kops-ts: warning: the restored etcd member still advertises the replaced instance's peer URL ($why); set it with etcdctl member update before another control plane joins" >&2
+    return 0
+  fi
   echo "kops-ts: the restored etcd member now advertises $peer"
 }
 `;

@@ -41,7 +41,7 @@ const STUBS: Record<string, string> = {
   mount: 'echo "mount $*" >>"$LOG"',
   crictl: [
     'echo "crictl ${*:3}" >>"$LOG"',
-    'if [ "$3" = ps ]; then echo c0ffee; exit 0; fi',
+    'if [ "$3" = ps ]; then [ -n "${ETCD_DOWN:-}" ] || echo c0ffee; exit 0; fi',
     'if [ "${*: -3:2}" = "list -w" ]; then echo "8e9e05c52164694d, started, ip-10-0-0-1, https://10.0.0.1:2380, https://10.0.0.1:2379, false"; fi',
   ].join('\n'),
   kubeadm: 'echo "kubeadm $*" >>"$LOG"; echo "kubeadm join api:443 --token abcdef.0123456789abcdef"; [ -z "${KUBEADM_FAILS:-}" ]',
@@ -322,6 +322,16 @@ describe('bootstrap.sh', () => {
       ]);
       expect(existsSync(join(sb.root, 'var/lib/etcd/member/snap'))).toBe(true);
     }
+  });
+
+  it('a restore whose peer URL cannot be updated still completes, with a warning saying what to do', async () => {
+    const sb = sandbox();
+    putControlPlane(sb, JOIN_CP, { etcdData: true });
+    const r = await run(sb, scriptIn(sb, cp(true), '/opt/kops-ts/bootstrap.sh'), { ETCD_DOWN: '1' });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('kops-ts: warning: the restored etcd member still advertises the replaced instance\'s peer URL (no running etcd container); set it with etcdctl member update before another control plane joins\n');
+    expect(r.log).toContain('addons.sh');
+    expect(existsSync(join(sb.root, 'var/lib/kops-ts/bootstrapped'))).toBe(true);
   });
 
   it('one etcd member\'s data in a group that does not init is refused, and kept', async () => {
