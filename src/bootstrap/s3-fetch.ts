@@ -38,14 +38,22 @@ class Retry(Exception):
     pass
 
 
-def imds_credentials():
+def imds_token():
     req = urllib.request.Request(IMDS + "/latest/api/token", method="PUT",
                                  headers={"X-aws-ec2-metadata-token-ttl-seconds": "300"})
-    token = urllib.request.urlopen(req, timeout=5).read().decode()
-    hdr = {"X-aws-ec2-metadata-token": token}
-    base = IMDS + "/latest/meta-data/iam/security-credentials/"
-    role = urllib.request.urlopen(urllib.request.Request(base, headers=hdr), timeout=5).read().decode().split()[0]
-    doc = json.loads(urllib.request.urlopen(urllib.request.Request(base + role, headers=hdr), timeout=5).read())
+    return urllib.request.urlopen(req, timeout=5).read().decode()
+
+
+def imds_get(token, path):
+    """One metadata value (path under /latest/meta-data/), with an IMDSv2 session token."""
+    req = urllib.request.Request(IMDS + "/latest/meta-data/" + path, headers={"X-aws-ec2-metadata-token": token})
+    return urllib.request.urlopen(req, timeout=5).read().decode()
+
+
+def imds_credentials(token=None):
+    token = token or imds_token()
+    role = imds_get(token, "iam/security-credentials/").split()[0]
+    doc = json.loads(imds_get(token, "iam/security-credentials/" + role))
     return doc["AccessKeyId"], doc["SecretAccessKey"], doc.get("Token")
 
 

@@ -24,6 +24,10 @@ import { KopsError } from '../diagnostics.js';
 import type { StateStoreLocation } from '../model/aws/iam-policies.js';
 import { minorOf, parseKubernetesVersion } from '../model/kubernetes-version.js';
 import { KOPS_TS_VERSION } from '../version.js';
+import {
+  ETCD_VOLUME_DEVICE, ETCD_VOLUME_FUNCTIONS, ETCD_VOLUME_PATH, ETCD_VOLUME_PY, KUBELET_ETCD_MOUNT_DROPIN, KUBELET_ETCD_MOUNT_DROPIN_PATH,
+} from './etcd-volume.js';
+import { ETCD_DATA_DIR } from './kubeadm.js';
 import { S3_FETCH_PATH, S3_FETCH_PY } from './s3-fetch.js';
 
 /** The role directory under `igconfig/` (kops's layout). */
@@ -156,6 +160,9 @@ if [ -n "$pause" ]; then
 fi
 `;
 
+/** Where bootstrap.sh's control-plane part begins: workers' scripts end before it. */
+const CONTROL_PLANE_PART = '# The control plane.';
+
 const BOOTSTRAP_BODY = `
 DONE=/var/lib/kops-ts/bootstrapped
 KUBEADM_LOG=/var/lib/kops-ts/kubeadm.log
@@ -221,6 +228,7 @@ if [ "$ROLE" = node ]; then
   exit 0
 fi
 
+${CONTROL_PLANE_PART}
 grep -q '^controlPlane:' "$CONFIG_DIR/${KUBEADM_JOIN_FILE}" ||
   die "the join configuration of a control-plane group has no controlPlane section"
 for f in ${CONTROL_PLANE_PKI_FILES.join(' ')}; do
@@ -230,17 +238,52 @@ for f in ${CONTROL_PLANE_PKI_FILES.join(' ')}; do
   esac
 done
 
-if [ "$INIT_CANDIDATE" = 1 ] && ! wait_api "$endpoint" 3; then
-  # No API server answers: this is the cluster's first control plane.
+# This member's etcd volume, mounted at ${ETCD_DATA_DIR} before kubeadm runs (docs/bootstrap.md).
+fetch ${BOOTSTRAP_ENV_FILE} "$CONFIG_DIR/${BOOTSTRAP_ENV_FILE}"
+# shellcheck source=/dev/null
+members=$(. "$CONFIG_DIR/${BOOTSTRAP_ENV_FILE}" && printf '%s' "\${ETCD_MEMBERS:-}")
+[ -n "$members" ] || die "${BOOTSTRAP_ENV_FILE} names no ETCD_MEMBERS for this control-plane group"
+attached=$(python3 ${ETCD_VOLUME_PATH} "$CLUSTER" "$members" "$REGION" "$ETCD_DEVICE") ||
+  die "cannot attach this control plane's etcd volume (members $members)"
+read -r volume all_members <<<"$attached"
+ETCD_VOLUME_USED=0
+ETCD_VOLUME_DEV=
+mount_etcd_volume "$volume"
+printf '%s\\n' "$all_members" >/etc/kops-ts/etcd-members
+IFS=, read -r -a everyone <<<"$all_members"
+
+# --ignore-preflight-errors: the mounted volume is never empty (lost+found); what it holds is decided here.
+KEEP_DIR=DirAvailable--var-lib-etcd
+if [ -d ${ETCD_DATA_DIR}/member ] && [ "\${#everyone[@]}" = 1 ]; then
+  # The only member's data: the cluster. Restore it, whatever answers at the endpoint.
+  [ "$INIT_CANDIDATE" = 1 ] || die "the etcd volume $volume holds the data of the cluster's only member, but this group is not the one that inits; refusing to join over it"
+  echo "kops-ts: the etcd volume $volume holds the cluster's data; restoring it with kubeadm init"
   fetch ${KUBEADM_INIT_FILE} "$CONFIG_DIR/${KUBEADM_INIT_FILE}"
-  fetch ${BOOTSTRAP_ENV_FILE} "$CONFIG_DIR/${BOOTSTRAP_ENV_FILE}"
-  kubeadm_logged init --config "$CONFIG_DIR/${KUBEADM_INIT_FILE}"
+  kubeadm_logged init --config "$CONFIG_DIR/${KUBEADM_INIT_FILE}" --ignore-preflight-errors="$KEEP_DIR"
+  set_peer_url
+  /opt/kops-ts/addons.sh
+elif [ -d ${ETCD_DATA_DIR}/member ]; then
+  # A member of several: its data is a removed member's. Never init over it; join once the API answers.
+  wait_api "$endpoint" 90 || die "no API server answered at $endpoint for 15 minutes; the etcd volume $volume keeps its data"
+  echo "kops-ts: the etcd volume $volume holds a former member's data; wiping it to join as a new member"
+  rm -rf ${ETCD_DATA_DIR}/member
+  kubeadm_logged join --config "$CONFIG_DIR/${KUBEADM_JOIN_FILE}" --ignore-preflight-errors="$KEEP_DIR"
+elif [ "$INIT_CANDIDATE" = 1 ] && [ "$ETCD_VOLUME_USED" = 1 ] && [ "\${#everyone[@]}" != 1 ]; then
+  # A member was established on this volume before (it left cleanly, which empties it): the cluster exists. Never init a second one.
+  wait_api "$endpoint" 90 ||
+    die "no API server answered at $endpoint for 15 minutes; an etcd member was established on the volume $volume before, so this control plane does not start a new cluster"
+  kubeadm_logged join --config "$CONFIG_DIR/${KUBEADM_JOIN_FILE}" --ignore-preflight-errors="$KEEP_DIR"
+elif [ "$INIT_CANDIDATE" = 1 ] && ! wait_api "$endpoint" 3; then
+  # No API server answers and no data: this is the cluster's first control plane.
+  fetch ${KUBEADM_INIT_FILE} "$CONFIG_DIR/${KUBEADM_INIT_FILE}"
+  kubeadm_logged init --config "$CONFIG_DIR/${KUBEADM_INIT_FILE}" --ignore-preflight-errors="$KEEP_DIR"
   # The CNI and the AWS cloud controller; idempotent, so it can be re-run by hand after a failure.
   /opt/kops-ts/addons.sh
 else
   wait_api "$endpoint" 90 || die "no API server answered at $endpoint for 15 minutes"
-  kubeadm_logged join --config "$CONFIG_DIR/${KUBEADM_JOIN_FILE}"
+  kubeadm_logged join --config "$CONFIG_DIR/${KUBEADM_JOIN_FILE}" --ignore-preflight-errors="$KEEP_DIR"
 fi
+mark_etcd_volume_used
 systemctl daemon-reload
 systemctl enable --now kops-ts-etcd-leave.service
 touch "$DONE"
@@ -376,6 +419,13 @@ fi
 if [ ! -f /etc/kubernetes/manifests/etcd.yaml ]; then
   exit 0
 fi
+# The only member cannot leave, and kubeadm reset would then empty its data directory: the
+# cluster's data on the etcd volume, which the replacement restores.
+members=$(cat /etc/kops-ts/etcd-members 2>/dev/null || true)
+if [ -n "$members" ] && [[ "$members" != *,* ]]; then
+  echo "kops-ts: the cluster's only etcd member; it stays, with its data on the etcd volume"
+  exit 0
+fi
 echo "kops-ts: powering off; removing this control plane's etcd member (kubeadm reset)"
 timeout 150 kubeadm reset --force
 `;
@@ -395,6 +445,13 @@ TimeoutStopSec=180
 [Install]
 WantedBy=multi-user.target
 `;
+
+/** bootstrap.sh's body: a worker's ends before the control-plane part, which gets the etcd volume's functions. */
+function bootstrapBody(role: BootstrapRole): string {
+  const at = BOOTSTRAP_BODY.indexOf(CONTROL_PLANE_PART);
+  if (role === 'node') return BOOTSTRAP_BODY.slice(0, at).replace(/\n+$/, '\n');
+  return `${BOOTSTRAP_BODY.slice(0, at)}${CONTROL_PLANE_PART}\n${ETCD_VOLUME_FUNCTIONS.replace(/^\n/, '')}\n${BOOTSTRAP_BODY.slice(at + CONTROL_PLANE_PART.length + 1)}`;
+}
 
 interface WriteFile {
   readonly path: string;
@@ -446,15 +503,17 @@ export function nodeWriteFiles(i: NodeBootstrapInput): WriteFile[] {
       permissions: '0700',
       content: script('kops-ts: fetch this group\'s bootstrap files with the instance role, then kubeadm init or join', {
         ROLE: i.role,
-        INIT_CANDIDATE: i.role === 'control-plane' && i.initCandidate ? '1' : '0',
+        ...(i.role === 'control-plane' ? { INIT_CANDIDATE: i.initCandidate ? '1' : '0' } : {}),
         REGION: i.region,
         STATE_BUCKET: i.stateStore?.bucket ?? '',
         IGCONFIG: i.stateStore
           ? [i.stateStore.prefix, igconfigDir(i.cluster, i.role, i.instanceGroup)].filter((s) => s !== '').join('/')
           : '',
-      }, BOOTSTRAP_BODY),
+        ...(i.role === 'control-plane' ? { CLUSTER: i.cluster, ETCD_DEVICE: ETCD_VOLUME_DEVICE } : {}),
+      }, bootstrapBody(i.role)),
     },
   ];
+  if (i.role === 'control-plane') files.splice(files.length - 2, 0, { path: ETCD_VOLUME_PATH, permissions: '0755', content: ETCD_VOLUME_PY });
   if (i.role === 'control-plane' && i.initCandidate) {
     files.push({
       path: '/opt/kops-ts/addons.sh',
@@ -473,6 +532,7 @@ export function nodeWriteFiles(i: NodeBootstrapInput): WriteFile[] {
     files.push(
       { path: '/opt/kops-ts/etcd-leave.sh', permissions: '0700', content: ETCD_LEAVE_SCRIPT },
       { path: '/etc/systemd/system/kops-ts-etcd-leave.service', permissions: '0644', content: ETCD_LEAVE_UNIT },
+      { path: KUBELET_ETCD_MOUNT_DROPIN_PATH, permissions: '0644', content: KUBELET_ETCD_MOUNT_DROPIN },
     );
   }
   return files;

@@ -1,9 +1,12 @@
 /**
  * The rendered bootstrap and etcd-leave scripts, run with the real bash: their absolute paths are
- * moved into a temporary root, and the commands that act on the machine or the network (python3
- * for the S3 reader, kubeadm, curl, systemctl, sleep) are stubs on PATH that record their
- * arguments. What is checked is the decision logic: what each role fetches, init or join, the
- * refusals, file modes, the done marker; at power-off leave etcd, at reboot stay.
+ * moved into a temporary root (a directory stands for /var/lib/etcd, a file for the etcd volume's
+ * device), and the commands that act on the machine or the network (python3 for the S3 reader and
+ * the etcd-volume attacher, kubeadm, curl, systemctl, sleep, blkid, mkfs.ext4, mount, crictl) are
+ * stubs on PATH that record their arguments. What is checked is the decision logic: what each role
+ * fetches, init or join, the refusals, file modes, the done marker; the etcd volume formatted only
+ * when blank, mounted by UUID; restore (one member) or wipe and join (several); at power-off leave
+ * etcd unless the only member, at reboot stay.
  */
 import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -19,8 +22,28 @@ const JOIN_NODE = 'apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\n
 const JOIN_CP = `${JOIN_NODE}controlPlane:\n  localAPIEndpoint:\n    bindPort: 443\n`;
 
 const STUBS: Record<string, string> = {
-  // The S3 reader: copies from the fake store, fails for a missing object.
-  python3: 'echo "fetch $3" >>"$LOG"; [ -f "$STORE/$3" ] || exit 1; cp "$STORE/$3" "$4"; chmod 600 "$4"',
+  // The etcd-volume attacher prints "<volume> <all members>"; the S3 reader copies from the fake
+  // store and fails for a missing object.
+  python3: [
+    'if [[ "$1" == */etcdvol.py ]]; then echo "attach $2 $3 $5" >>"$LOG"; [ -z "${ATTACH_FAILS:-}" ] || exit 1;',
+    '  echo "vol-0123456789abcdef0 ${ALL_MEMBERS:-a}"; exit 0; fi',
+    'echo "fetch $3" >>"$LOG"; [ -f "$STORE/$3" ] || exit 1; cp "$STORE/$3" "$4"; chmod 600 "$4"',
+  ].join('\n'),
+  // The device file's ".fs" companions stand for its filesystem (type, UUID, label): none means
+  // blank (blkid exit 2).
+  blkid: [
+    'dev="${*: -1}"; [ -f "$dev.fs" ] || exit 2',
+    'case "${*: -2:1}" in UUID) cat "$dev.fs.uuid" 2>/dev/null ;; LABEL) cat "$dev.fs.label" 2>/dev/null ;; *) cat "$dev.fs" ;; esac',
+  ].join('\n'),
+  'mkfs.ext4': 'echo "mkfs.ext4 $*" >>"$LOG"; dev="${*: -1}"; echo ext4 >"$dev.fs"; echo 0f1e2d3c-aaaa-bbbb-cccc-000000000001 >"$dev.fs.uuid"; echo "$3" >"$dev.fs.label"',
+  e2label: 'echo "e2label $*" >>"$LOG"; echo "$2" >"$1.fs.label"',
+  mountpoint: 'exit 1',
+  mount: 'echo "mount $*" >>"$LOG"',
+  crictl: [
+    'echo "crictl ${*:3}" >>"$LOG"',
+    'if [ "$3" = ps ]; then [ -n "${ETCD_DOWN:-}" ] || echo c0ffee; exit 0; fi',
+    'if [ "${*: -3:2}" = "list -w" ]; then echo "8e9e05c52164694d, started, ip-10-0-0-1, https://10.0.0.1:2380, https://10.0.0.1:2379, false"; fi',
+  ].join('\n'),
   kubeadm: 'echo "kubeadm $*" >>"$LOG"; echo "kubeadm join api:443 --token abcdef.0123456789abcdef"; [ -z "${KUBEADM_FAILS:-}" ]',
   curl: 'echo "curl" >>"$LOG"; if [ "${API_UP:-0}" = 1 ]; then printf 200; else printf 000; exit 7; fi',
   systemctl: 'if [ "$1" = list-jobs ]; then printf "%s\\n" "${JOBS:-}"; else echo "systemctl $*" >>"$LOG"; fi',
@@ -56,7 +79,7 @@ function sandbox(): Sandbox {
 function scriptIn(sb: Sandbox, input: NodeBootstrapInput, path: string): string {
   const f = nodeWriteFiles(input).find((w) => w.path === path);
   if (!f) throw new Error(`no ${path}`);
-  const text = f.content.replace(/(\/etc\/kops-ts|\/var\/lib\/kops-ts|\/etc\/kubernetes|\/opt\/kops-ts\/addons\.sh)/g, `${sb.root}$1`);
+  const text = f.content.replace(/(\/etc\/kops-ts|\/var\/lib\/kops-ts|\/var\/lib\/etcd|\/etc\/fstab|\/dev\/disk|\/dev\/xvd|\/etc\/kubernetes|\/opt\/kops-ts\/addons\.sh)/g, `${sb.root}$1`);
   const file = join(sb.root, path.split('/').pop()!);
   writeFileSync(file, text);
   chmodSync(file, 0o700);
@@ -83,12 +106,41 @@ const cp = (initCandidate: boolean): NodeBootstrapInput => ({ ...worker, instanc
 const NODE_DIR = 'kops/c1.example.com/igconfig/node/nodes-a';
 const CP_DIR = 'kops/c1.example.com/igconfig/control-plane/control-plane-a';
 
-function putControlPlane(sb: Sandbox, join: string = JOIN_CP): void {
-  put(sb, `${CP_DIR}/kubeadm-join.yaml`, join);
+const VOLUME = 'vol-0123456789abcdef0';
+/** The NVMe device of the attached volume (a Nitro instance), under the sandbox. */
+const nvme = (sb: Sandbox) => join(sb.root, 'dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0123456789abcdef0');
+
+/** `fs`: formatted at an earlier boot; `used`: an etcd member was established on it (its label); `etcdData`: it holds member/. */
+function putControlPlane(sb: Sandbox, joinConfig: string = JOIN_CP, opts: { fs?: boolean; used?: boolean; etcdData?: boolean } = {}): void {
+  put(sb, `${CP_DIR}/kubeadm-join.yaml`, joinConfig);
   put(sb, `${CP_DIR}/kubeadm-init.yaml`, 'kind: InitConfiguration\n');
-  put(sb, `${CP_DIR}/bootstrap.env`, "CNI_ADDON='addons/cilium/1.17.4/addon.yaml'\n");
+  put(sb, `${CP_DIR}/bootstrap.env`, "CNI_ADDON='addons/cilium/1.17.4/addon.yaml'\nETCD_MEMBERS='a'\n");
   for (const f of CONTROL_PLANE_PKI_FILES) put(sb, `${CP_DIR}/${f}`, `material of ${f}\n`);
+  mkdirSync(join(nvme(sb), '..'), { recursive: true });
+  writeFileSync(nvme(sb), '');
+  mkdirSync(join(sb.root, 'etc'), { recursive: true });
+  writeFileSync(join(sb.root, 'etc/fstab'), 'LABEL=cloudimg-rootfs / ext4 defaults 0 1\n');
+  if (opts.fs || opts.used || opts.etcdData) {
+    writeFileSync(`${nvme(sb)}.fs`, 'ext4\n');
+    writeFileSync(`${nvme(sb)}.fs.uuid`, '11111111-2222-3333-4444-555555555555\n');
+    writeFileSync(`${nvme(sb)}.fs.label`, opts.used || opts.etcdData ? 'kops-etcd-used\n' : 'kops-etcd\n');
+  }
+  // The mount stub mounts nothing: a directory stands for what the volume holds.
+  if (opts.etcdData) mkdirSync(join(sb.root, 'var/lib/etcd/member/snap'), { recursive: true });
+  mkdirSync(join(sb.root, 'etc/kubernetes/manifests'), { recursive: true });
+  writeFileSync(join(sb.root, 'etc/kubernetes/manifests/etcd.yaml'), 'spec:\n  containers:\n  - command:\n    - etcd\n    - --initial-advertise-peer-urls=https://10.0.0.9:2380\n');
 }
+
+/** What the control plane logs for its etcd volume before kubeadm: attach, format when blank, mount. */
+function volumeSteps(sb: Sandbox, format: boolean): string[] {
+  return [
+    `fetch ${CP_DIR}/bootstrap.env`,
+    `attach c1.example.com a ${sb.root}/dev/xvdu`,
+    ...(format ? [`mkfs.ext4 -q -L kops-etcd ${nvme(sb)}`] : []),
+    `mount ${sb.root}/var/lib/etcd`,
+  ];
+}
+const KEEP = '--ignore-preflight-errors=DirAvailable--var-lib-etcd';
 
 describe('bootstrap.sh', () => {
   it('a worker fetches only its join configuration, waits for the API and joins', async () => {
@@ -137,13 +189,15 @@ describe('bootstrap.sh', () => {
     expect(r.log.filter((l) => !l.startsWith('curl') && !l.startsWith('sleep'))).toEqual([
       `fetch ${CP_DIR}/kubeadm-join.yaml`,
       ...CONTROL_PLANE_PKI_FILES.map((f) => `fetch ${CP_DIR}/${f}`),
+      ...volumeSteps(sb, true),
       `fetch ${CP_DIR}/kubeadm-init.yaml`,
-      `fetch ${CP_DIR}/bootstrap.env`,
-      `kubeadm init --config ${sb.root}/etc/kops-ts/igconfig/kubeadm-init.yaml`,
+      `kubeadm init --config ${sb.root}/etc/kops-ts/igconfig/kubeadm-init.yaml ${KEEP}`,
       'addons.sh',
+      `e2label ${nvme(sb)} kops-etcd-used`,
       'systemctl daemon-reload',
       'systemctl enable --now kops-ts-etcd-leave.service',
     ]);
+    expect(readFileSync(`${nvme(sb)}.fs.label`, 'utf8')).toBe('kops-etcd-used\n');
     // It asked three times (30 s) before deciding that no cluster exists.
     expect(r.log.filter((l) => l === 'curl')).toHaveLength(3);
     expect(readFileSync(join(sb.root, 'etc/kubernetes/pki/ca.key'), 'utf8')).toBe('material of pki/ca.key\n');
@@ -158,7 +212,7 @@ describe('bootstrap.sh', () => {
     putControlPlane(sb);
     const r = await run(sb, scriptIn(sb, cp(true), '/opt/kops-ts/bootstrap.sh'), { API_UP: '1' });
     expect(r).toMatchObject({ code: 0 });
-    expect(r.log.filter((l) => l.startsWith('kubeadm'))).toEqual([`kubeadm join --config ${sb.root}/etc/kops-ts/igconfig/kubeadm-join.yaml`]);
+    expect(r.log.filter((l) => l.startsWith('kubeadm'))).toEqual([`kubeadm join --config ${sb.root}/etc/kops-ts/igconfig/kubeadm-join.yaml ${KEEP}`]);
     expect(r.log).not.toContain(`fetch ${CP_DIR}/kubeadm-init.yaml`);
     // Only the control plane that initialised the cluster applies the addons.
     expect(r.log).not.toContain('addons.sh');
@@ -199,6 +253,161 @@ describe('bootstrap.sh', () => {
     expect(again).toMatchObject({ code: 0, log: [] });
   });
 
+  it('cannot attach its etcd volume: stops before kubeadm, saying so', async () => {
+    const sb = sandbox();
+    putControlPlane(sb);
+    const r = await run(sb, scriptIn(sb, cp(true), '/opt/kops-ts/bootstrap.sh'), { ATTACH_FAILS: '1' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('kops-ts: cannot attach this control plane\'s etcd volume (members a)\n');
+    expect(r.log.filter((l) => l.startsWith('kubeadm') || l.startsWith('mkfs') || l.startsWith('mount'))).toEqual([]);
+  });
+
+  it('no block device appears for the attached volume: stops after 2 minutes, naming both device names', async () => {
+    const sb = sandbox();
+    putControlPlane(sb);
+    rmSync(nvme(sb));
+    const r = await run(sb, scriptIn(sb, cp(true), '/opt/kops-ts/bootstrap.sh'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`kops-ts: the etcd volume ${VOLUME} is attached but no block device appeared (${nvme(sb)} or ${sb.root}/dev/xvdu)\n`);
+    expect(r.log.filter((l) => l === 'sleep 2')).toHaveLength(60);
+    expect(r.log.filter((l) => l.startsWith('kubeadm') || l.startsWith('mkfs'))).toEqual([]);
+  });
+
+  it('the etcd volume: a blank one is formatted; one with a filesystem never is; both mounted by UUID, nofail', async () => {
+    const blank = sandbox();
+    putControlPlane(blank);
+    expect((await run(blank, scriptIn(blank, cp(true), '/opt/kops-ts/bootstrap.sh'))).code).toBe(0);
+    expect(readFileSync(join(blank.root, 'etc/fstab'), 'utf8')).toBe(
+      `LABEL=cloudimg-rootfs / ext4 defaults 0 1\nUUID=0f1e2d3c-aaaa-bbbb-cccc-000000000001 ${blank.root}/var/lib/etcd ext4 defaults,nofail 0 2\n`,
+    );
+    expect(statSync(join(blank.root, 'var/lib/etcd')).mode & 0o777).toBe(0o700);
+    expect(readFileSync(join(blank.root, 'etc/kops-ts/etcd-members'), 'utf8')).toBe('a\n');
+
+    const formatted = sandbox();
+    putControlPlane(formatted, JOIN_CP, { fs: true });
+    // An earlier line for the mount point (a previous boot) is replaced, not repeated.
+    writeFileSync(join(formatted.root, 'etc/fstab'), `LABEL=cloudimg-rootfs / ext4 defaults 0 1\nUUID=old ${formatted.root}/var/lib/etcd ext4 defaults,nofail 0 2\n`);
+    const r = await run(formatted, scriptIn(formatted, cp(true), '/opt/kops-ts/bootstrap.sh'));
+    expect(r.code).toBe(0);
+    expect(r.log.filter((l) => l.startsWith('mkfs'))).toEqual([]);
+    expect(r.log).toContain(`mount ${formatted.root}/var/lib/etcd`);
+    expect(readFileSync(join(formatted.root, 'etc/fstab'), 'utf8')).toBe(
+      `LABEL=cloudimg-rootfs / ext4 defaults 0 1\nUUID=11111111-2222-3333-4444-555555555555 ${formatted.root}/var/lib/etcd ext4 defaults,nofail 0 2\n`,
+    );
+  });
+
+  it('a volume holding something blkid knows but no filesystem (a partition table) is refused, not formatted', async () => {
+    const sb = sandbox();
+    putControlPlane(sb);
+    writeFileSync(`${nvme(sb)}.fs`, '');
+    const r = await run(sb, scriptIn(sb, cp(true), '/opt/kops-ts/bootstrap.sh'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`kops-ts: the etcd volume ${VOLUME} (${nvme(sb)}) holds something other than a filesystem; refusing to format it\n`);
+    expect(r.log.filter((l) => l.startsWith('mkfs') || l.startsWith('mount') || l.startsWith('kubeadm'))).toEqual([]);
+  });
+
+  it('one etcd member whose data is on the volume: kubeadm init keeps it, the member\'s peer URL follows the new address', async () => {
+    for (const apiUp of ['0', '1']) {
+      const sb = sandbox();
+      putControlPlane(sb, JOIN_CP, { etcdData: true });
+      const r = await run(sb, scriptIn(sb, cp(true), '/opt/kops-ts/bootstrap.sh'), { API_UP: apiUp });
+      expect(r, `API_UP=${apiUp}`).toMatchObject({ code: 0 });
+      expect(r.stdout).toContain(`kops-ts: the etcd volume ${VOLUME} holds the cluster's data; restoring it with kubeadm init`);
+      expect(r.log.filter((l) => /^(kubeadm|crictl|mkfs|addons)/.test(l))).toEqual([
+        `kubeadm init --config ${sb.root}/etc/kops-ts/igconfig/kubeadm-init.yaml ${KEEP}`,
+        'crictl ps -q --name ^etcd$',
+        `crictl exec c0ffee etcdctl --endpoints=https://127.0.0.1:2379 --cacert=${sb.root}/etc/kubernetes/pki/etcd/ca.crt --cert=${sb.root}/etc/kubernetes/pki/etcd/healthcheck-client.crt --key=${sb.root}/etc/kubernetes/pki/etcd/healthcheck-client.key member list -w simple`,
+        `crictl exec c0ffee etcdctl --endpoints=https://127.0.0.1:2379 --cacert=${sb.root}/etc/kubernetes/pki/etcd/ca.crt --cert=${sb.root}/etc/kubernetes/pki/etcd/healthcheck-client.crt --key=${sb.root}/etc/kubernetes/pki/etcd/healthcheck-client.key member update 8e9e05c52164694d --peer-urls=https://10.0.0.9:2380`,
+        'addons.sh',
+      ]);
+      expect(existsSync(join(sb.root, 'var/lib/etcd/member/snap'))).toBe(true);
+    }
+  });
+
+  it('a restore whose peer URL cannot be updated still completes, with a warning saying what to do', async () => {
+    const sb = sandbox();
+    putControlPlane(sb, JOIN_CP, { etcdData: true });
+    const r = await run(sb, scriptIn(sb, cp(true), '/opt/kops-ts/bootstrap.sh'), { ETCD_DOWN: '1' });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('kops-ts: warning: the restored etcd member still advertises the replaced instance\'s peer URL (no running etcd container); set it with etcdctl member update before another control plane joins\n');
+    expect(r.log).toContain('addons.sh');
+    expect(existsSync(join(sb.root, 'var/lib/kops-ts/bootstrapped'))).toBe(true);
+  });
+
+  it('one etcd member\'s data in a group that does not init is refused, and kept', async () => {
+    const sb = sandbox();
+    putControlPlane(sb, JOIN_CP, { etcdData: true });
+    const r = await run(sb, scriptIn(sb, cp(false), '/opt/kops-ts/bootstrap.sh'), { API_UP: '1' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('holds the data of the cluster\'s only member, but this group is not the one that inits; refusing to join over it');
+    expect(r.log.filter((l) => l.startsWith('kubeadm'))).toEqual([]);
+    expect(existsSync(join(sb.root, 'var/lib/etcd/member/snap'))).toBe(true);
+  });
+
+  it('several members, data on the volume: the init candidate never inits; without an API the data is kept', async () => {
+    const sb = sandbox();
+    putControlPlane(sb, JOIN_CP, { etcdData: true });
+    const r = await run(sb, scriptIn(sb, cp(true), '/opt/kops-ts/bootstrap.sh'), { ALL_MEMBERS: 'a,b,c' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`kops-ts: no API server answered at api.internal.c1.example.com:443 for 15 minutes; the etcd volume ${VOLUME} keeps its data\n`);
+    expect(r.log.filter((l) => l.startsWith('kubeadm'))).toEqual([]);
+    expect(r.log).not.toContain(`fetch ${CP_DIR}/kubeadm-init.yaml`);
+    expect(existsSync(join(sb.root, 'var/lib/etcd/member/snap'))).toBe(true);
+    expect(readFileSync(join(sb.root, 'etc/kops-ts/etcd-members'), 'utf8')).toBe('a,b,c\n');
+  });
+
+  it('several members, a removed member\'s data on the volume: once the API answers it is wiped, then kubeadm join', async () => {
+    for (const init of [true, false]) {
+      const sb = sandbox();
+      putControlPlane(sb, JOIN_CP, { etcdData: true });
+      mkdirSync(join(sb.root, 'var/lib/etcd/lost+found'));
+      const r = await run(sb, scriptIn(sb, cp(init), '/opt/kops-ts/bootstrap.sh'), { ALL_MEMBERS: 'a,b,c', API_UP: '1' });
+      expect(r, `init candidate ${init}`).toMatchObject({ code: 0 });
+      expect(r.stdout).toContain(`kops-ts: the etcd volume ${VOLUME} holds a former member's data; wiping it to join as a new member`);
+      expect(r.log.filter((l) => l.startsWith('kubeadm'))).toEqual([`kubeadm join --config ${sb.root}/etc/kops-ts/igconfig/kubeadm-join.yaml ${KEEP}`]);
+      expect(existsSync(join(sb.root, 'var/lib/etcd/member'))).toBe(false);
+      expect(existsSync(join(sb.root, 'var/lib/etcd/lost+found'))).toBe(true);
+      expect(r.log).not.toContain('addons.sh');
+    }
+  });
+
+  it('several members, a volume a member was established on, now empty (a clean leave): the init candidate never inits, it joins', async () => {
+    const down = sandbox();
+    putControlPlane(down, JOIN_CP, { used: true });
+    const r = await run(down, scriptIn(down, cp(true), '/opt/kops-ts/bootstrap.sh'), { ALL_MEMBERS: 'a,b,c' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`kops-ts: no API server answered at api.internal.c1.example.com:443 for 15 minutes; an etcd member was established on the volume ${VOLUME} before, so this control plane does not start a new cluster\n`);
+    expect(r.log.filter((l) => l.startsWith('kubeadm'))).toEqual([]);
+    expect(r.log.filter((l) => l === 'curl')).toHaveLength(90);
+
+    const up = sandbox();
+    putControlPlane(up, JOIN_CP, { used: true });
+    const joined = await run(up, scriptIn(up, cp(true), '/opt/kops-ts/bootstrap.sh'), { ALL_MEMBERS: 'a,b,c', API_UP: '1' });
+    expect(joined).toMatchObject({ code: 0 });
+    expect(joined.log.filter((l) => l.startsWith('kubeadm'))).toEqual([`kubeadm join --config ${up.root}/etc/kops-ts/igconfig/kubeadm-join.yaml ${KEEP}`]);
+  });
+
+  it('several members, a volume no member was established on (blank, or formatted by a first boot that failed): the init candidate inits when no API answers', async () => {
+    for (const fs of [false, true]) {
+      const sb = sandbox();
+      putControlPlane(sb, JOIN_CP, { fs });
+      const r = await run(sb, scriptIn(sb, cp(true), '/opt/kops-ts/bootstrap.sh'), { ALL_MEMBERS: 'a,b,c' });
+      expect(r, `formatted before: ${fs}`).toMatchObject({ code: 0 });
+      expect(r.log.filter((l) => l.startsWith('kubeadm'))).toEqual([`kubeadm init --config ${sb.root}/etc/kops-ts/igconfig/kubeadm-init.yaml ${KEEP}`]);
+      expect(readFileSync(`${nvme(sb)}.fs.label`, 'utf8')).toBe('kops-etcd-used\n');
+    }
+  });
+
+  it('a volume with a filesystem kops-ts did not make counts as used: in an HA cluster the init candidate does not init on it', async () => {
+    const sb = sandbox();
+    putControlPlane(sb, JOIN_CP, { fs: true });
+    writeFileSync(`${nvme(sb)}.fs`, 'xfs\n');
+    const r = await run(sb, scriptIn(sb, cp(true), '/opt/kops-ts/bootstrap.sh'), { ALL_MEMBERS: 'a,b,c', API_UP: '1' });
+    expect(r).toMatchObject({ code: 0 });
+    expect(r.log.filter((l) => /^(kubeadm|e2label|mkfs)/.test(l))).toEqual([`kubeadm join --config ${sb.root}/etc/kops-ts/igconfig/kubeadm-join.yaml ${KEEP}`]);
+    expect(readFileSync(join(sb.root, 'etc/fstab'), 'utf8')).toContain(`${sb.root}/var/lib/etcd xfs defaults,nofail 0 2`);
+  });
+
   it('without an S3 state store it stops at once and says why', async () => {
     const sb = sandbox();
     const { stateStore: _s, ...noStore } = worker;
@@ -222,11 +431,36 @@ describe('etcd-leave.sh', () => {
     expect(r).toMatchObject({ code: 0, log: ['kubeadm reset --force'] });
   });
 
+  it('the only member of its cluster never leaves: kubeadm reset would empty the data the replacement restores', async () => {
+    const sb = sandbox();
+    const file = leave(sb);
+    mkdirSync(join(sb.root, 'etc/kops-ts'), { recursive: true });
+    writeFileSync(join(sb.root, 'etc/kops-ts/etcd-members'), 'a\n');
+    const r = await run(sb, file, { JOBS: '1 poweroff.target start waiting' });
+    expect(r).toMatchObject({ code: 0, log: [] });
+    expect(r.stdout).toContain('the cluster\'s only etcd member');
+
+    const several = sandbox();
+    const file2 = leave(several);
+    mkdirSync(join(several.root, 'etc/kops-ts'), { recursive: true });
+    writeFileSync(join(several.root, 'etc/kops-ts/etcd-members'), 'a,b,c\n');
+    expect(await run(several, file2, { JOBS: '1 poweroff.target start waiting' })).toMatchObject({ code: 0, log: ['kubeadm reset --force'] });
+  });
+
   it('at reboot, or when only the unit is stopped, stays a member', async () => {
     for (const jobs of ['1 reboot.target start waiting', '1 kexec.target start waiting', '']) {
       const sb = sandbox();
       const r = await run(sb, leave(sb), { JOBS: jobs });
       expect(r, jobs).toMatchObject({ code: 0, log: [] });
     }
+  });
+});
+
+describe('the etcd volume at reboot', () => {
+  it('control planes\' kubelet (which runs etcd) starts only with /var/lib/etcd mounted; workers\' has no such drop-in', () => {
+    const dropIn = '/etc/systemd/system/kubelet.service.d/20-kops-ts-etcd-volume.conf';
+    const f = nodeWriteFiles(cp(true)).find((w) => w.path === dropIn);
+    expect(f?.content.split('\n').filter((l) => !l.startsWith('#') && l !== '')).toEqual(['[Unit]', 'RequiresMountsFor=/var/lib/etcd']);
+    expect(nodeWriteFiles(worker).map((w) => w.path)).not.toContain(dropIn);
   });
 });
