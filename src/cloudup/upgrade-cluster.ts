@@ -15,7 +15,7 @@
  * - the target must be in a range the channel lists, and not below that range's requiredVersion.
  */
 import semver from 'semver';
-import { KopsError, hasErrors, type Diagnostic } from '../diagnostics.js';
+import { KopsError, hasErrors, warning, type Diagnostic } from '../diagnostics.js';
 import { completeCluster } from '../model/completion.js';
 import { architectureOf } from '../model/defaults.js';
 import { minorOf, parseKubernetesVersion } from '../model/kubernetes-version.js';
@@ -180,8 +180,19 @@ export function planUpgrade(input: UpgradeInput): UpgradePlan {
   }
   const cloud = cloudProviderOf(completed.cluster.spec) ?? 'aws';
   const igs: InstanceGroup[] = [];
+  const pinned: Diagnostic[] = [];
   for (const ig of input.instanceGroups) {
-    if (!channelManaged(ig.spec.image, input.channel)) continue;
+    if (!channelManaged(ig.spec.image, input.channel)) {
+      if (semver.neq(target, specVersion)) {
+        pinned.push(
+          warning('CustomImageKept', `instance group ${ig.metadata.name} keeps its own image ${ig.spec.image}: the channel does not manage it`, {
+            path: `InstanceGroup/${ig.metadata.name} spec.image`,
+            hint: `make sure it can run Kubernetes ${targetText}`,
+          }),
+        );
+      }
+      continue;
+    }
     const machineType = completed.instanceGroups.find((g) => g.metadata.name === ig.metadata.name)?.spec.machineType ?? ig.spec.machineType ?? '';
     const image = findImage(input.channel, cloud, targetText, architectureOf(machineType))?.name;
     if (!image || image === ig.spec.image) continue;
@@ -194,7 +205,7 @@ export function planUpgrade(input: UpgradeInput): UpgradePlan {
   const completedNext = completeCluster(cluster, merged);
   const diags = validateCluster(completedNext.cluster, completedNext.instanceGroups, input.applied ? { previous: input.applied } : {});
   if (actions.length > 0 && hasErrors(diags)) throw invalidSpec(diags);
-  return { actions, ...(clusterChanged ? { cluster } : {}), instanceGroups: igs, warnings: diags.filter((d) => d.severity === 'warning'), target: targetText };
+  return { actions, ...(clusterChanged ? { cluster } : {}), instanceGroups: igs, warnings: [...pinned, ...diags.filter((d) => d.severity === 'warning')], target: targetText };
 }
 
 /** Writes an upgrade plan: the Cluster (conditional on `clusterVersion`), then each instance group. */

@@ -89,6 +89,10 @@ describe('the version the channel proposes', () => {
     const images = p.actions.filter((a) => a.property === 'Image');
     expect(images).toEqual([{ item: `InstanceGroup/${b.instanceGroups[0]!.metadata.name}`, property: 'Image', old: b.instanceGroups[0]!.spec.image, new: '099720109477/ubuntu/images/hvm-ssd-gp3/new-arm64' }]);
     expect(p.instanceGroups.map((g) => g.metadata.name)).toEqual([b.instanceGroups[0]!.metadata.name]);
+    const kept = p.warnings.filter((w) => w.code === 'CustomImageKept');
+    expect(kept.map((w) => `${w.path}: ${w.summary}: ${w.hint}`)).toEqual([
+      `InstanceGroup/${b.instanceGroups[1]!.metadata.name} spec.image: instance group ${b.instanceGroups[1]!.metadata.name} keeps its own image ami-0123456789abcdef0: the channel does not manage it: make sure it can run Kubernetes 1.36.3`,
+    ]);
   });
 
   it('records a different --channel as an action of its own', () => {
