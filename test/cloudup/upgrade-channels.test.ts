@@ -3,9 +3,9 @@
  * reference points (shipped, file, https URL), loading over https with an injected fetch, and the
  * first-match lookups.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SHIPPED_CHANNEL_FILE, channelLocation, findImage, findKubernetesVersion, loadChannel, parseChannel } from '../../src/cloudup/channels.js';
 import { KopsError } from '../../src/diagnostics.js';
@@ -136,5 +136,15 @@ describe('channel references', () => {
     );
     expect(down.code).toBe('ChannelUnreachable');
     expect(down.message).toContain('ENOTFOUND');
+  });
+});
+
+describe('the shipped channel file', () => {
+  it('is in the package: at channels/stable.yaml, which package.json "files" packs', () => {
+    const root = dirname(new URL('../../package.json', import.meta.url).pathname);
+    expect(relative(root, SHIPPED_CHANNEL_FILE)).toBe(join('channels', 'stable.yaml'));
+    expect(existsSync(SHIPPED_CHANNEL_FILE)).toBe(true);
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { files: string[] };
+    expect(pkg.files).toContain('channels');
   });
 });
