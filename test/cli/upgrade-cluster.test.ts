@@ -3,8 +3,8 @@
  * required", --yes writing only the spec (with the old version in the history), refusals that
  * leave the store as it was, a channel file, and -o json.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { KEY, cli, snapshot, tempStore } from './harness.js';
 
@@ -78,9 +78,27 @@ describe('kops-ts upgrade cluster', () => {
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({ cluster: NAME, channel: file, target: '1.36.7', written: false });
     expect(doc.actions).toEqual([
-      { item: 'Cluster', property: 'Channel', old: 'stable', new: file },
+      { item: 'Cluster', property: 'Channel', old: 'stable', new: resolve(file) },
       { item: 'Cluster', property: 'KubernetesVersion', old: '1.36.3', new: '1.36.7' },
     ]);
+  });
+
+  it('records a relative --channel as its absolute path, so later runs find it from anywhere', async () => {
+    await create('1.36.3');
+    const file = `upgrade-test-channel-${process.pid}-${Date.now()}.yaml`;
+    writeFileSync(file, 'spec:\n  kubernetesVersions:\n  - range: ">=1.36.0"\n    recommendedVersion: 1.36.3\n');
+    try {
+      const r = await upgrade('--channel', `./${file}`, '--yes');
+      expect(r.code, r.stderr).toBe(0);
+      const got = await cli(['get', 'cluster', NAME, '--state', store.url, '-o', 'json']);
+      expect(JSON.parse(got.stdout).spec.channel).toBe(resolve(file));
+      // The next run reads spec.channel: the same channel, nothing more to do. (Validation's
+      // ChannelNotUsed warning stays: create cluster's defaults come from stable; docs/upgrades.md.)
+      const again = await upgrade();
+      expect(again.stderr.split('\n').filter((l) => !l.startsWith('warning: spec.channel: '))).toEqual(['No upgrade required', '']);
+    } finally {
+      rmSync(file);
+    }
   });
 
   it('names the field of a broken channel file', async () => {

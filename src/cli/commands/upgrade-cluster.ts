@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import { loadChannel } from '../../cloudup/channels.js';
+import { channelLocation, loadChannel } from '../../cloudup/channels.js';
 import { upgradeCluster } from '../../cloudup/upgrade-cluster.js';
 import type { CommandContext } from '../context.js';
 import { parseOutputFormat, renderTable } from '../output.js';
@@ -42,7 +42,7 @@ export function registerUpgradeCluster(program: Command, ctx: () => CommandConte
         clientset: cs,
         clusterName: name,
         channel,
-        ...(flags.channel !== undefined ? { channelFlag: flags.channel } : {}),
+        ...(flags.channel !== undefined ? { channelFlag: channelReference(flags.channel) } : {}),
         ...(flags.kubernetesVersion !== undefined ? { kubernetesVersion: flags.kubernetesVersion } : {}),
         ...(flags.force ? { force: true } : {}),
         ...(flags.yes ? { yes: true } : {}),
@@ -68,4 +68,10 @@ export function registerUpgradeCluster(program: Command, ctx: () => CommandConte
           "then replace the instances with a rolling update (kops's rolling-update cluster), control plane first.\n",
       );
     });
+}
+
+/** What `spec.channel` records for `--channel`: `stable`, the URL, or the file's absolute path (so it reads the same from any directory). */
+function channelReference(flag: string): string {
+  const where = channelLocation(flag);
+  return where.kind === 'shipped' ? 'stable' : where.location;
 }
