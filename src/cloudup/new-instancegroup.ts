@@ -169,11 +169,13 @@ export interface CreateInstanceGroupsOptions {
   readonly subnets?: readonly string[];
   /** Called with each new group before validation (`--edit`): returns the group to write. */
   readonly edit?: (ig: InstanceGroup, check: (ig: InstanceGroup) => Diagnostic[]) => InstanceGroup | undefined;
+  /** Validate only; write nothing (`--dry-run`). */
+  readonly dryRun?: boolean;
 }
 
 export interface CreateInstanceGroupsResult extends NewInstanceGroupsResult {
   readonly warnings: readonly Diagnostic[];
-  /** False when the edit was cancelled. */
+  /** False when the edit was cancelled, or with `dryRun`. */
   readonly written: boolean;
 }
 
@@ -201,6 +203,7 @@ export async function createInstanceGroups(o: CreateInstanceGroupsOptions): Prom
   }
   const diags = checkNewInstanceGroups(cluster, existing, igs, applied);
   if (hasErrors(diags)) throw invalidSpec(explained(diags, current.object, igs));
+  if (o.dryRun) return { ...built, instanceGroups: igs, warnings: diags.filter((d) => d.severity === 'warning'), written: false };
   const created: string[] = [];
   try {
     for (const ig of igs) {

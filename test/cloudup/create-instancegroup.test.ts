@@ -190,4 +190,16 @@ describe('kops-ts create instancegroup', () => {
     expect(r.stderr).toContain('InstanceGroup/nodes-x spec.subnets[0]: subnet us-west-2a is not defined in the cluster');
     expect(snapshot(store.dir)).toEqual(before);
   });
+
+  it('--dry-run prints the groups and the cluster with its new members, and writes nothing', async () => {
+    const store = tempStore();
+    await cli(['create', 'cluster', '--name', NAME, '--state', store.url, '--zones', ZONES.join(','), '--ssh-public-key', KEY]);
+    const before = snapshot(store.dir);
+    const r = await cli(['create', 'ig', 'cp-b', 'cp-c', '--name', NAME, '--state', store.url, '--role', 'ControlPlane', '--subnet', 'us-east-1b,us-east-1c', '--dry-run', '-o', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const objects = JSON.parse(r.stdout) as Array<{ kind: string; metadata: { name: string }; spec: { etcdClusters?: Array<{ etcdMembers: Array<{ name: string }> }> } }>;
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['InstanceGroup/cp-b', 'InstanceGroup/cp-c', `Cluster/${NAME}`]);
+    expect(objects[2]!.spec.etcdClusters!.map((e) => e.etcdMembers.map((m) => m.name).join(','))).toEqual(['a,b,c', 'a,b,c']);
+    expect(snapshot(store.dir)).toEqual(before);
+  });
 });

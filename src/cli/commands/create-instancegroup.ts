@@ -9,9 +9,13 @@ import type { Diagnostic } from '../../diagnostics.js';
 import type { InstanceGroup } from '../../model/api/types.js';
 import type { CommandContext } from '../context.js';
 import { boolFlag } from '../flags.js';
+import { parseOutputFormat } from '../output.js';
+import { stringifyKopsYaml } from '../../model/api/yaml.js';
 import { editObject } from './edit.js';
 
 interface Flags {
+  dryRun?: boolean;
+  output?: string;
   role?: string;
   subnet?: string;
   edit?: boolean;
@@ -29,8 +33,11 @@ export function registerCreateInstanceGroup(create: Command, ctx: () => CommandC
     .option('--role <role>', 'ControlPlane, Node, Bastion or APIServer', 'Node')
     .option('--subnet <names>', "comma-separated subnet names; a control-plane group takes one, one per name in order (default: the cluster's subnets)")
     .option('--edit [bool]', 'open the new group in $EDITOR before it is written (--edit=false to skip)', boolFlag('--edit'), true)
+    .option('--dry-run', 'validate and print the new groups (-o yaml|json) without writing them')
+    .option('-o, --output <format>', 'with --dry-run: yaml or json', 'yaml')
     .action(async (names: string[], flags: Flags) => {
       const c = ctx();
+      const format = parseOutputFormat(flags.output, ['yaml', 'json']);
       const name = c.clusterName();
       const subnets = flags.subnet?.split(',').map((s) => s.trim()).filter((s) => s !== '');
       const r = await createInstanceGroups({
@@ -39,8 +46,15 @@ export function registerCreateInstanceGroup(create: Command, ctx: () => CommandC
         names,
         ...(flags.role !== undefined ? { role: flags.role } : {}),
         ...(subnets ? { subnets } : {}),
-        ...(flags.edit !== false ? { edit: (ig: InstanceGroup, check: (g: InstanceGroup) => Diagnostic[]) => editObject(c, ig, (o) => check(o as InstanceGroup)) as InstanceGroup | undefined } : {}),
+        ...(flags.dryRun ? { dryRun: true } : {}),
+        ...(flags.edit !== false && !flags.dryRun ? { edit: (ig: InstanceGroup, check: (g: InstanceGroup) => Diagnostic[]) => editObject(c, ig, (o) => check(o as InstanceGroup)) as InstanceGroup | undefined } : {}),
       });
+      if (flags.dryRun) {
+        for (const w of r.warnings) c.warn(`${w.path ? `${w.path}: ` : ''}${w.summary}`);
+        const objects = r.cluster ? [...r.instanceGroups, r.cluster] : r.instanceGroups;
+        c.io.stdout(format === 'json' ? `${JSON.stringify(objects.length === 1 ? objects[0] : objects, null, 2)}\n` : objects.map((o) => stringifyKopsYaml(o)).join('---\n'));
+        return;
+      }
       if (!r.written) {
         c.io.stdout('Edit cancelled: nothing was created.\n');
         return;
