@@ -97,7 +97,7 @@ export function proposedVersion(channel: Channel, current: semver.SemVer): semve
 }
 
 /** Refuses a target the skew policy, the channel or kops-ts's range forbids; says the allowed path. */
-export function checkTarget(channel: Channel, from: semver.SemVer, target: semver.SemVer, opts: { force?: boolean } = {}): void {
+export function checkTarget(channel: Channel, from: semver.SemVer, target: semver.SemVer, opts: { cluster: string; force?: boolean }): void {
   const oldest = semver.parse(OLDEST_SUPPORTED_KUBERNETES_VERSION)!;
   const newest = semver.coerce(NEWEST_SUPPORTED_KUBERNETES_MINOR)!;
   const range = `${minorOf(oldest)} to ${minorOf(newest)}`;
@@ -114,7 +114,7 @@ export function checkTarget(channel: Channel, from: semver.SemVer, target: semve
     throw refuse(
       'VersionSkew',
       `the control plane runs ${from.version}: ${target.version} would move it ${target.minor - from.minor} minor versions at once, which Kubernetes' version-skew policy does not allow`,
-      `upgrade to ${step} first (kops-ts upgrade cluster --kubernetes-version ${stepVersion} --yes, then update and roll the cluster), then to ${from.major}.${from.minor + 2}, one minor at a time`,
+      `upgrade to ${step} first (kops-ts upgrade cluster --name ${opts.cluster} --kubernetes-version ${stepVersion} --yes, then update and roll the cluster), then to ${from.major}.${from.minor + 2}, one minor at a time`,
     );
   }
   if (semver.lt(target, from) && !opts.force) {
@@ -162,7 +162,7 @@ export function planUpgrade(input: UpgradeInput): UpgradePlan {
     target = proposedVersion(input.channel, specVersion);
   }
   if (semver.neq(target, specVersion) || input.kubernetesVersion !== undefined) {
-    checkTarget(input.channel, from, target, input.force ? { force: true } : {});
+    checkTarget(input.channel, from, target, { cluster: input.cluster.metadata.name, ...(input.force ? { force: true } : {}) });
   }
   const actions: UpgradeAction[] = [];
   const cluster = structuredClone(input.cluster);

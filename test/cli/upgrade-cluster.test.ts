@@ -55,7 +55,7 @@ describe('kops-ts upgrade cluster', () => {
     const before = snapshot(store.dir);
     const r = await upgrade('--kubernetes-version', '1.36.3', '--yes');
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('upgrade to 1.35 first (kops-ts upgrade cluster --kubernetes-version 1.35.0 --yes');
+    expect(r.stderr).toContain('upgrade to 1.35 first (kops-ts upgrade cluster --name upg.example.com --kubernetes-version 1.35.0 --yes');
     expect(snapshot(store.dir)).toEqual(before);
   });
 

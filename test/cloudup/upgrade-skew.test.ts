@@ -109,7 +109,7 @@ describe('skews: allowed and refused (--kubernetes-version)', () => {
     ['1.34.2', undefined, '1.35.4', false, 'ok'],
     ['1.35.0', undefined, '1.35.4', false, 'ok'],
     ['1.35.4', undefined, '1.35.2', true, 'ok'],
-    ['1.34.2', undefined, '1.36.3', false, 'VersionSkew: upgrade to 1.35 first (kops-ts upgrade cluster --kubernetes-version 1.35.4 --yes'],
+    ['1.34.2', undefined, '1.36.3', false, 'VersionSkew: upgrade to 1.35 first (kops-ts upgrade cluster --name up.example.com --kubernetes-version 1.35.4 --yes'],
     ['1.35.0', '1.34.2', '1.36.3', false, 'VersionSkew: upgrade to 1.35 first'],
     ['1.35.4', undefined, '1.35.2', false, 'VersionDowngrade: pass --force to downgrade the patch version anyway'],
     ['1.35.4', undefined, '1.34.6', false, 'VersionDowngrade: Kubernetes does not support minor downgrades'],
