@@ -78,12 +78,16 @@ function plain(v: semver.SemVer): string {
   return `${v.major}.${v.minor}.${v.patch}`;
 }
 
-/** The version the channel proposes for `current`: its line's recommendation, or the next minor's. */
-export function proposedVersion(channel: Channel, current: semver.SemVer): semver.SemVer {
+/**
+ * The version the channel proposes for `current`: its line's recommendation, or the next minor's;
+ * never past `maxMinor` (one above what the control plane runs, when an earlier upgrade of the
+ * spec has not been applied yet).
+ */
+export function proposedVersion(channel: Channel, current: semver.SemVer, maxMinor: number = current.minor + 1): semver.SemVer {
   let best = current;
   const consider = (s: string | undefined) => {
     const v = s ? semver.parse(s) : null;
-    if (v && v.major === current.major && v.minor <= current.minor + 1 && semver.gt(v, best)) best = v;
+    if (v && v.major === current.major && v.minor <= Math.min(current.minor + 1, maxMinor) && semver.gt(v, best)) best = v;
   };
   consider(findKubernetesVersion(channel, plain(current))?.recommendedVersion);
   const next = semver.parse(`${current.major}.${current.minor + 1}.0`)!;
@@ -159,7 +163,7 @@ export function planUpgrade(input: UpgradeInput): UpgradePlan {
     if (!t) throw refuse('InvalidKubernetesVersion', `--kubernetes-version ${JSON.stringify(input.kubernetesVersion)} is not a Kubernetes version`, 'use a full version such as 1.36.3');
     target = t;
   } else {
-    target = proposedVersion(input.channel, specVersion);
+    target = proposedVersion(input.channel, specVersion, from.major === specVersion.major ? from.minor + 1 : specVersion.minor);
   }
   if (semver.neq(target, specVersion) || input.kubernetesVersion !== undefined) {
     checkTarget(input.channel, from, target, { cluster: input.cluster.metadata.name, ...(input.force ? { force: true } : {}) });

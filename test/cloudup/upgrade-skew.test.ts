@@ -95,6 +95,13 @@ describe('the version the channel proposes', () => {
     ]);
   });
 
+  it('proposes no second minor while the first is not applied yet (the control plane still runs the older one)', () => {
+    const b = cluster('1.35.0');
+    const p = planUpgrade({ cluster: b.cluster, instanceGroups: b.instanceGroups, channel: CHANNEL, applied: applied(b.cluster, '1.34.6') });
+    // The 1.35 line's recommendation, not 1.36.3: that would be two minors above 1.34.
+    expect(p.target).toBe('1.35.4');
+  });
+
   it('records a different --channel as an action of its own', () => {
     const b = cluster('1.36.3', { image: 'my-own-ami' });
     const p = planUpgrade({ cluster: b.cluster, instanceGroups: b.instanceGroups, channel: CHANNEL, channelFlag: './test-channel.yaml' });
