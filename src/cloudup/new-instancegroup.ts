@@ -12,7 +12,8 @@
  * the version read; if that fails the groups just created are deleted again, so the store is left
  * as it was.
  */
-import { KopsError, hasErrors, type Diagnostic } from '../diagnostics.js';
+import { initGroup } from '../bootstrap/kubeadm.js';
+import { KopsError, hasErrors, warning, type Diagnostic } from '../diagnostics.js';
 import { completeCluster } from '../model/completion.js';
 import {
   DEFAULT_AWS_BASTION_MACHINE_TYPE,
@@ -201,7 +202,7 @@ export async function createInstanceGroups(o: CreateInstanceGroupsOptions): Prom
     }
     igs = edited;
   }
-  const diags = checkNewInstanceGroups(cluster, existing, igs, applied);
+  const diags = [...checkNewInstanceGroups(cluster, existing, igs, applied), ...initGroupMoves(current.object, cluster)];
   if (hasErrors(diags)) throw invalidSpec(explained(diags, current.object, igs));
   if (o.dryRun) return { ...built, instanceGroups: igs, warnings: diags.filter((d) => d.severity === 'warning'), written: false };
   const created: string[] = [];
@@ -233,4 +234,21 @@ function explained(diags: readonly Diagnostic[], before: Cluster, igs: readonly 
         `create the groups together, one subnet each, e.g. kops-ts create instancegroup NAME1 NAME2 --role ControlPlane --subnet ZONE1,ZONE2 for 1 → 3`,
     };
   });
+}
+
+/**
+ * The group whose control plane runs `kubeadm init` is the first `main` member's by name
+ * (src/bootstrap/kubeadm.ts). A new member whose name sorts first moves it to a new group; that
+ * group still joins when the API answers at the endpoint, but say so.
+ */
+function initGroupMoves(before: Cluster, after: Cluster): Diagnostic[] {
+  const was = initGroup(before);
+  const now = initGroup(after);
+  if (was === undefined || now === undefined || was === now) return [];
+  return [
+    warning('InitGroupChanged', `the new group ${now} holds the first etcd member by name, so it becomes the group that initialises the cluster instead of ${was}`, {
+      path: 'spec.etcdClusters',
+      hint: `its control planes still join while the API answers; to keep ${was} first, name the new members after it (edit the cluster spec)`,
+    }),
+  ];
 }

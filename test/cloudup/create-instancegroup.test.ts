@@ -149,6 +149,20 @@ describe('createInstanceGroups: one validated write', () => {
     expect((await cs.getCluster(NAME)).object.spec.etcdClusters![0]!.etcdMembers).toHaveLength(1);
   });
 
+  it('warns when a new member would take over initialising the cluster (its name sorts first)', async () => {
+    const cs = new Clientset(openStateStore(`memory://create-ig-${n++}`));
+    const b = newCluster({ name: NAME, zones: ZONES, controlPlaneZones: ['us-east-1b'] });
+    await cs.createCluster(b.cluster, b.instanceGroups);
+    const r = await createInstanceGroups({ clientset: cs, clusterName: NAME, names: ['cp-a', 'cp-c'], role: 'ControlPlane', subnets: ['us-east-1a', 'us-east-1c'] });
+    expect(r.written).toBe(true);
+    expect(r.warnings.filter((w) => w.code === 'InitGroupChanged').map((w) => w.summary)).toEqual([
+      'the new group cp-a holds the first etcd member by name, so it becomes the group that initialises the cluster instead of control-plane-us-east-1b',
+    ]);
+    const grown = await stored();
+    const ok = await createInstanceGroups({ clientset: grown, clusterName: NAME, names: ['cp-b', 'cp-c'], role: 'ControlPlane', subnets: ['us-east-1b', 'us-east-1c'] });
+    expect(ok.warnings.filter((w) => w.code === 'InitGroupChanged')).toEqual([]);
+  });
+
   it('deletes the groups it created when the cluster write fails (a concurrent change)', async () => {
     const cs = await stored();
     const before = (await cs.listInstanceGroups(NAME)).map((v) => v.object.metadata.name);
