@@ -29,3 +29,17 @@ describe.each(['upgrades.md', 'ha.md'])('docs/%s', (doc) => {
     expect(unrunnable(line, quietProgram())).toEqual([]);
   });
 });
+
+describe('--help shows a runnable example', () => {
+  it.each([
+    [['upgrade', 'cluster', '--help'], 2],
+    [['create', 'instancegroup', '--help'], 2],
+  ])('%j', async (args, count) => {
+    const { cli } = await import('./harness.js');
+    const r = await cli(args);
+    expect(r.code).toBe(0);
+    const examples = r.stdout.split('Examples:\n')[1]?.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('kops-ts ')) ?? [];
+    expect(examples).toHaveLength(count);
+    for (const e of examples) expect(unrunnable(e, quietProgram())).toEqual([]);
+  });
+});

@@ -25,10 +25,11 @@ export function registerCreateInstanceGroup(create: Command, ctx: () => CommandC
   create
     .command('instancegroup <names...>')
     .aliases(['ig', 'instancegroups'])
-    .description(
-      "Create instance groups with kops's defaults for their role; control-plane groups also get their etcd members\n\n" +
-        'Example:\n  kops-ts create instancegroup nodes-us-east-1b --name my.example.com --role Node --subnet us-east-1b --edit=false\n' +
-        '  kops-ts create instancegroup control-plane-us-east-1b control-plane-us-east-1c --name my.example.com --role ControlPlane --subnet us-east-1b,us-east-1c --edit=false',
+    .description("Create instance groups with kops's defaults for their role; control-plane groups also get their etcd members")
+    .addHelpText(
+      'after',
+      '\nExamples:\n  kops-ts create instancegroup nodes-us-east-1b --name my.example.com --role Node --subnet us-east-1b --edit=false\n' +
+        '  kops-ts create instancegroup control-plane-us-east-1b control-plane-us-east-1c --name my.example.com --role ControlPlane --subnet us-east-1b,us-east-1c --edit=false\n',
     )
     .option('--role <role>', 'ControlPlane, Node, Bastion or APIServer', 'Node')
     .option('--subnet <names>', "comma-separated subnet names; a control-plane group takes one, one per name in order (default: the cluster's subnets)")

@@ -22,10 +22,8 @@ export function registerUpgradeCluster(program: Command, ctx: () => CommandConte
   const upgrade = program.command('upgrade').description("Upgrade a cluster's Kubernetes version and images as its channel recommends");
   upgrade
     .command('cluster [name]')
-    .description(
-      "Show (and with --yes write to the spec) the Kubernetes version and images the channel recommends, one minor version at a time\n\n" +
-        'Example:\n  kops-ts upgrade cluster --name my.example.com\n  kops-ts upgrade cluster --name my.example.com --kubernetes-version 1.36.3 --yes',
-    )
+    .description('Show (and with --yes write to the spec) the Kubernetes version and images the channel recommends, one minor version at a time')
+    .addHelpText('after', '\nExamples:\n  kops-ts upgrade cluster --name my.example.com\n  kops-ts upgrade cluster --name my.example.com --kubernetes-version 1.36.3 --yes\n')
     .option('--channel <channel>', "channel to use: stable (shipped with kops-ts), a channel file, or an https:// URL (default: the cluster's spec.channel)")
     .option('--kubernetes-version <version>', "upgrade to this version instead of the channel's recommendation")
     .option('-y, --yes', 'write the upgrade to the cluster spec')
