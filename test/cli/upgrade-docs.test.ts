@@ -1,10 +1,12 @@
 /**
  * docs/upgrades.md and docs/ha.md: every kops-ts command they show (in code blocks, with `\`
- * continuations, and inline in backticks) names a real command with flags it accepts.
+ * continuations, and inline in backticks) names a real command with flags it accepts; so do the
+ * examples of `upgrade cluster --help` and `create instancegroup --help`.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { quietProgram, unrunnable } from '../helpers/cli-commands.js';
+import { cli } from './harness.js';
 
 function commands(doc: string): string[] {
   const text = readFileSync(new URL(`../../docs/${doc}`, import.meta.url), 'utf8');
@@ -35,7 +37,6 @@ describe('--help shows a runnable example', () => {
     [['upgrade', 'cluster', '--help'], 2],
     [['create', 'instancegroup', '--help'], 2],
   ])('%j', async (args, count) => {
-    const { cli } = await import('./harness.js');
     const r = await cli(args);
     expect(r.code).toBe(0);
     const examples = r.stdout.split('Examples:\n')[1]?.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('kops-ts ')) ?? [];
