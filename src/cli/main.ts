@@ -10,6 +10,7 @@ import { reportError } from './errors.js';
 import { processIO, type CliIO } from './io.js';
 import { redactingIO } from '../secrets/redact.js';
 import { registerCreateCluster, rewriteAliases } from './commands/create-cluster.js';
+import { registerCreateInstanceGroup } from './commands/create-instancegroup.js';
 import { createFromFile, registerReplace } from './commands/create-file.js';
 import { registerDeleteCluster } from './commands/delete-cluster.js';
 import { registerEdit } from './commands/edit.js';
@@ -21,6 +22,7 @@ import { registerRollback } from './commands/rollback.js';
 import { registerRollingUpdateCluster } from './commands/rolling-update-cluster.js';
 import { registerUpdateCluster } from './commands/update-cluster.js';
 import { registerValidateCluster } from './commands/validate-cluster.js';
+import { registerUpgradeCluster } from './commands/upgrade-cluster.js';
 
 /** How `run` is embedded. */
 export interface RunOptions {
@@ -57,6 +59,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void = () => 
     .option('--force-unlock <id>', 'with -f: break a stale cluster lock with this id first')
     .action(async (flags: { filename?: string; forceUnlock?: string }) => createFromFile(ctx(), flags.filename, flags.forceUnlock));
   registerCreateCluster(create, ctx);
+  registerCreateInstanceGroup(create, ctx);
   registerCreateSSHPublicKey(create, ctx);
   registerCreateKeypair(create, ctx);
   registerReplace(program, ctx);
@@ -73,6 +76,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void = () => 
   registerRollback(program, ctx);
   registerRollingUpdateCluster(program, ctx, setExit);
   registerValidateCluster(program, ctx, setExit);
+  registerUpgradeCluster(program, ctx);
   registerVersion(program, ctx);
   for (const c of allCommands(program)) c.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);
   return program;

@@ -1,0 +1,75 @@
+/**
+ * `kops-ts upgrade cluster [name] [--channel C] [--kubernetes-version V] [--yes] [--force]`: kops's
+ * `ITEM PROPERTY OLD NEW` table of what the channel proposes; with `--yes` the spec is written (and
+ * only the spec: `update cluster` and a rolling update apply it). `-o json|yaml` prints the actions.
+ */
+import type { Command } from 'commander';
+import { stringify } from 'yaml';
+import { channelLocation, loadChannel } from '../../cloudup/channels.js';
+import { upgradeCluster } from '../../cloudup/upgrade-cluster.js';
+import type { CommandContext } from '../context.js';
+import { parseOutputFormat, renderTable } from '../output.js';
+
+interface Flags {
+  channel?: string;
+  kubernetesVersion?: string;
+  yes?: boolean;
+  force?: boolean;
+  output?: string;
+}
+
+export function registerUpgradeCluster(program: Command, ctx: () => CommandContext): void {
+  const upgrade = program.command('upgrade').description("Upgrade a cluster's Kubernetes version and images as its channel recommends");
+  upgrade
+    .command('cluster [name]')
+    .description('Show (and with --yes write to the spec) the Kubernetes version and images the channel recommends, one minor version at a time')
+    .addHelpText('after', '\nExamples:\n  kops-ts upgrade cluster --name my.example.com\n  kops-ts upgrade cluster --name my.example.com --kubernetes-version 1.36.3 --yes\n')
+    .option('--channel <channel>', "channel to use: stable (shipped with kops-ts), a channel file, or an https:// URL (default: the cluster's spec.channel)")
+    .option('--kubernetes-version <version>', "upgrade to this version instead of the channel's recommendation")
+    .option('-y, --yes', 'write the upgrade to the cluster spec')
+    .option('--force', 'allow a downgrade')
+    .option('-o, --output <format>', 'table, json or yaml', 'table')
+    .action(async (positional: string | undefined, flags: Flags) => {
+      const c = ctx();
+      const format = parseOutputFormat(flags.output);
+      const name = c.clusterName(positional);
+      const cs = c.clientset();
+      const spec = (await cs.getCluster(name)).object.spec;
+      const channel = await loadChannel(flags.channel ?? spec.channel);
+      const r = await upgradeCluster({
+        clientset: cs,
+        clusterName: name,
+        channel,
+        ...(flags.channel !== undefined ? { channelFlag: channelReference(flags.channel) } : {}),
+        ...(flags.kubernetesVersion !== undefined ? { kubernetesVersion: flags.kubernetesVersion } : {}),
+        ...(flags.force ? { force: true } : {}),
+        ...(flags.yes ? { yes: true } : {}),
+      });
+      for (const w of r.warnings) c.warn(`${w.path ? `${w.path}: ` : ''}${w.summary}`);
+      if (format !== 'table') {
+        const doc = { cluster: name, channel: channel.source, target: r.target, actions: r.actions, written: r.written };
+        c.io.stdout(format === 'json' ? `${JSON.stringify(doc, null, 2)}\n` : stringify(doc));
+        return;
+      }
+      if (r.actions.length === 0) {
+        c.io.stderr('No upgrade required\n');
+        return;
+      }
+      c.io.stdout(renderTable(['ITEM', 'PROPERTY', 'OLD', 'NEW'], r.actions.map((a) => [a.item, a.property, a.old, a.new])));
+      if (!r.written) {
+        c.io.stdout('\nMust specify --yes to perform upgrade\n');
+        return;
+      }
+      c.io.stdout(
+        '\nUpdates applied to configuration (the versions replaced are kept in the history).\n' +
+          `You can now apply these changes, using \`kops-ts update cluster --name ${name} --yes\`,\n` +
+          `then replace the instances (control planes first, one at a time) with \`kops-ts rolling-update cluster --name ${name} --yes\`.\n`,
+      );
+    });
+}
+
+/** What `spec.channel` records for `--channel`: `stable`, the URL, or the file's absolute path (so it reads the same from any directory). */
+function channelReference(flag: string): string {
+  const where = channelLocation(flag);
+  return where.kind === 'shipped' ? 'stable' : where.location;
+}
