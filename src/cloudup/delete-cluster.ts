@@ -190,7 +190,8 @@ export async function listClusterResources(o: ListClusterResourcesOptions): Prom
   // Launched instances use what their group's launch template names and sit in the group's subnets:
   // they go after the group (which would replace them) and before everything the group uses.
   const asgDeps = closure.get('AutoscalingGroup') ?? new Set<string>();
-  closure.set(CLUSTER_INSTANCE_KIND, new Set([...asgDeps, ...(closure.get('LaunchTemplate') ?? [])]));
+  // The etcd volumes are attached to the control-plane instances (AWS: VolumeInUse until detached).
+  closure.set(CLUSTER_INSTANCE_KIND, new Set([...asgDeps, ...(closure.get('LaunchTemplate') ?? []), 'EBSVolume']));
   closure.set('AutoscalingGroup', new Set([...asgDeps, CLUSTER_INSTANCE_KIND]));
   const dependsOn = (a: string, b: string) => a !== b && (closure.get(a)?.has(b) ?? false) && !(closure.get(b)?.has(a) ?? false);
   resources.sort((a, b) => a.type.localeCompare(b.type) || a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
@@ -283,7 +284,8 @@ export const DEFAULT_DELETE_WAIT_MS = 10 * 60_000;
 export const DEFAULT_DELETE_INTERVAL_MS = 10_000;
 
 function outcomeOf(e: unknown): DeleteOutcome {
-  if (isDependencyAwsError(e)) return 'dependencies';
+  // VolumeInUse: a volume still attached to an instance that is terminating.
+  if (isDependencyAwsError(e) || awsErrorCode(e) === 'VolumeInUse') return 'dependencies';
   if (isTryAgainLater(e)) return 'in-progress';
   return 'error';
 }

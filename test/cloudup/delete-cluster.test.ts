@@ -80,6 +80,12 @@ describe('delete cluster (library, emulator)', () => {
     }
     expect(before.length).toBeGreaterThan(10);
     expect(lines.filter((l) => l.endsWith('\tok')).length).toBe(listed.length);
+    // Dependency order: what uses a resource goes before it.
+    const at = (type: string) => lines.findIndex((l) => l.startsWith(`${type}:`));
+    const lastAt = (type: string) => lines.findLastIndex((l) => l.startsWith(`${type}:`));
+    for (const [first, then] of [['autoscaling-group', 'instance'], ['instance', 'volume'], ['instance', 'security-group'], ['autoscaling-group', 'launch-template'], ['load-balancer', 'target-group'], ['subnet', 'vpc'], ['iam-instance-profile-role', 'iam-role'], ['security-group', 'vpc']] as const) {
+      expect(lastAt(first), `${first} before ${then}`).toBeLessThan(at(then));
+    }
     expect(await ownedLeft(c.aws, c.name)).toEqual([]);
   }, 180_000);
 
