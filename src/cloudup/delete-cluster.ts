@@ -161,12 +161,13 @@ export async function listClusterResources(o: ListClusterResourcesOptions): Prom
     const id = kind.outputs(c.actual).id ?? c.name;
     const isShared = c.shared || (c.actual as { shared?: unknown } | null)?.shared === true;
     if (c.kind === 'Image' || c.kind === 'Instance') continue; // looked up, never the cluster's
-    if (isShared) {
-      kept.push({ what: `${resourceType(c.kind)} ${id}`, why: 'shared: given by id in the spec, it is the user\'s' });
+    if (c.kind === 'DNSZone') {
+      const zoneName = (c.actual as { name?: unknown } | null)?.name;
+      kept.push({ what: `Route53 hosted zone ${typeof zoneName === 'string' ? zoneName : c.name} (${id})`, why: 'hosted zones are never deleted (only the cluster\'s records in it)' });
       continue;
     }
-    if (c.kind === 'DNSZone') {
-      kept.push({ what: `Route53 hosted zone ${c.name} (${id})`, why: 'hosted zones are never deleted (only the cluster\'s records in it)' });
+    if (isShared) {
+      kept.push({ what: `${resourceType(c.kind)} ${id}`, why: 'shared: given by id in the spec, it is the user\'s' });
       continue;
     }
     const tags = tagsOfActual(c.actual);

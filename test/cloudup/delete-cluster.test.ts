@@ -28,6 +28,7 @@ import { testAws } from '../helpers/aws.js';
 import type { AwsRequestHook } from '../../src/cloud/aws/clients.js';
 import { fakeClock, ownedLeft } from './delete-cluster-helpers.js';
 import { ownedFilter, setupCluster, type E2ECluster } from './update-helpers.js';
+import { CreateHostedZoneCommand, GetHostedZoneCommand, ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 
 const KEY = readFileSync(new URL('../../scripts/demo-key.pub', import.meta.url), 'utf8').trim();
 
@@ -105,6 +106,23 @@ describe('delete cluster (library, emulator)', () => {
     expect(before.filter((x) => x.startsWith('nat-gateway'))).toHaveLength(2);
     const { listed } = await listAndDelete(c);
     expect(listed.filter((l) => l.startsWith('elastic-ip'))).toHaveLength(2);
+    expect(await ownedLeft(c.aws, c.name)).toEqual([]);
+  }, 180_000);
+
+  it('Route53 DNS: the API record goes, the hosted zone stays and is reported as kept', async () => {
+    const c = await setupCluster({ name: 'dns.dev.example.com', zones: ['us-east-1a'], dns: 'public' });
+    const r53 = c.aws.clients.route53;
+    const zone = (await r53.send(new CreateHostedZoneCommand({ Name: 'dev.example.com', CallerReference: `dev-${c.aws.account}` }))).HostedZone!.Id!.replace('/hostedzone/', '');
+    await applied(c);
+    const records = async () => ((await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zone }))).ResourceRecordSets ?? []).map((r) => `${r.Name} ${r.Type}`);
+    expect(await records()).toContain('api.dns.dev.example.com. A');
+    const inv = await listClusterResources({ clientset: c.cs, clusterName: c.name, aws: awsOpts(c) });
+    expect(inv.resources.map((r) => r.type)).toContain('dns-record');
+    expect(inv.kept.map((k) => k.what)).toContain(`Route53 hosted zone dev.example.com (${zone})`);
+    const r = await deleteResources(inv, { clock: fakeClock() });
+    expect(r.left).toEqual([]);
+    expect(await records()).not.toContain('api.dns.dev.example.com. A');
+    expect((await r53.send(new GetHostedZoneCommand({ Id: zone }))).HostedZone?.Name).toBe('dev.example.com.');
     expect(await ownedLeft(c.aws, c.name)).toEqual([]);
   }, 180_000);
 
