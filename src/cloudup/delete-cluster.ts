@@ -265,7 +265,7 @@ export interface DeleteResourcesOptions {
   readonly progress?: (p: DeleteProgress) => void;
   /** Called before each pause, with what is left. */
   readonly waiting?: (left: readonly OwnedResource[]) => void;
-  /** Called whenever something was deleted (the lock's heartbeat). */
+  /** Called after every answer from AWS, error or not (the lock's heartbeat: the run is alive). */
   readonly heartbeat?: () => void;
   readonly signal?: AbortSignal;
 }
@@ -323,12 +323,12 @@ export async function deleteResources(inv: ClusterInventory, o: DeleteResourcesO
       });
       for (const x of results) {
         tried.add(x.r);
+        o.heartbeat?.();
         o.progress?.({ resource: x.r, outcome: x.outcome, ...(x.error !== undefined ? { error: x.error } : {}) });
         if (x.outcome === 'ok') {
           progress = true;
           deleted.push(x.r);
           left = left.filter((r) => r !== x.r);
-          o.heartbeat?.();
         } else if (x.error !== undefined) {
           lastError.set(x.r, x.error);
         }

@@ -7,6 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateAccessKeyCommand, CreateUserCommand } from '@aws-sdk/client-iam';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { SignalSource } from '../../src/cli/io.js';
 import { KEY, cli, snapshot, tempStore } from './harness.js';
 import { testAws, type TestAws } from '../helpers/aws.js';
 import { ownedLeft } from '../cloudup/delete-cluster-helpers.js';
@@ -80,6 +81,19 @@ describe('kops-ts delete cluster', () => {
     expect(r.stdout).toContain(`Deleted cluster: "${NAME}" (its state only`);
     expect(existsSync(join(store.dir, NAME))).toBe(false);
     expect(await ownedLeft(aws, NAME)).toEqual(owned);
+  }, 240_000);
+
+  it('a signal before the first deletion: nothing deleted, the state and the lock as before, exit 130', async () => {
+    const { aws, env, store } = await appliedCluster();
+    const owned = await ownedLeft(aws, NAME);
+    const state = snapshot(store.dir);
+    const signals: SignalSource = { listen: (handler) => (handler('SIGINT'), () => undefined), exit: () => undefined };
+    const r = await cli(['--state', store.url, 'delete', 'cluster', '--name', NAME, '--yes'], { env, signals });
+    expect(r.code).toBe(130);
+    expect(r.stderr).toMatch(/interrupted by SIGINT: 0 of \d+ change\(s\) applied/);
+    expect(r.stderr).toContain(`kops-ts delete cluster --name ${NAME} --state ${store.url} --yes`);
+    expect(await ownedLeft(aws, NAME)).toEqual(owned);
+    expect(snapshot(store.dir)).toEqual(state);
   }, 240_000);
 
   it('bad --count, --wait and -o values are usage errors that name the flag', async () => {

@@ -21,6 +21,7 @@ import {
 } from '../../cloudup/delete-cluster.js';
 import { deleteKnownClusterState } from '../../cloudup/delete-cluster-state.js';
 import { defaultKubeconfigPath, removeKubeconfigContext } from '../../cloudup/kubeconfig.js';
+import { InterruptedError } from '../../cloudup/interrupted.js';
 import { clusterPaths } from '../../statestore/layout.js';
 import { forceUnlock, withClusterLock } from '../../statestore/lock.js';
 import type { Clock } from '../../tasks/retry.js';
@@ -114,6 +115,10 @@ export function registerDeleteCluster(del: Command, ctx: () => CommandContext): 
             progress: (p) => c.io.stdout(`${p.resource.type}:${p.resource.id}\t${PROGRESS[p.outcome]}\n`),
             waiting: (left) => c.io.stdout(`Not all resources deleted; waiting before reattempting deletion\n${left.map((r) => `\t${r.type}:${r.id}\n`).join('')}`),
           });
+          if (lock.signal.aborted) throw lock.signal.reason;
+          if (result.gaveUp === 'interrupted') {
+            throw new InterruptedError('delete cluster', name, 'apply', { total: inv.resources.length, applied: result.deleted.length, failed: 0, left: result.left.length });
+          }
           if (result.left.length > 0) throw incomplete(name, result, inv.kept, line);
           const state = await deleteKnownClusterState(store, name);
           const kubeconfig = defaultKubeconfigPath(c.io.env);
