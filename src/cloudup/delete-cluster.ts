@@ -16,7 +16,7 @@
  * Time is injected (`clock`) so tests never sleep. Progress is reported through `progress`; the
  * library never prints.
  */
-import { DescribeInstancesCommand, DescribeNetworkInterfacesCommand, DescribeSnapshotsCommand, TerminateInstancesCommand, type Filter } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, DescribeSnapshotsCommand, TerminateInstancesCommand, type Filter } from '@aws-sdk/client-ec2';
 import { AwsClients, type AwsClientOptions } from '../cloud/aws/clients.js';
 import { awsErrorCode, isDependencyAwsError } from '../cloud/aws/errors.js';
 import { KopsError } from '../diagnostics.js';
@@ -35,6 +35,7 @@ import { findAll } from '../tasks/plan-find.js';
 import { isTryAgainLater, systemClock, type Clock } from '../tasks/retry.js';
 import { taskKey, type Task } from '../tasks/types.js';
 import { regionOfCluster } from './aws/regions.js';
+import { findBlockers } from './delete-cluster-blockers.js';
 
 /** One resource the cluster owns, as listed (`TYPE NAME ID`) and deleted. */
 export interface OwnedResource {
@@ -352,49 +353,11 @@ export async function deleteResources(inv: ClusterInventory, o: DeleteResourcesO
     await clock.sleep(intervalMs, o.signal);
   }
   const remaining = left.map((r) => ({ resource: r, error: lastError.get(r) ?? 'not tried: what depends on it is still there' }));
-  return { deleted, left: remaining, blockers: left.length > 0 ? await findBlockers(inv.ctx, left, inv.resources) : [], rounds, ...(gaveUp ? { gaveUp } : {}) };
+  return { deleted, left: remaining, blockers: left.length > 0 ? await findBlockers(inv.ctx, left, inv.resources).catch(() => []) : [], rounds, ...(gaveUp ? { gaveUp } : {}) };
 }
 
 async function inBatches<T, R>(items: readonly T[], size: number, fn: (t: T) => Promise<R>): Promise<R[]> {
   const out: R[] = [];
   for (let i = 0; i < items.length; i += size) out.push(...(await Promise.all(items.slice(i, i + size).map(fn))));
   return out;
-}
-
-/**
- * Network interfaces in what is left (subnets, the VPC, security groups) that are not the
- * cluster's: a user's instance, interface or load balancer there keeps the delete from finishing.
- */
-export async function findBlockers(ctx: AwsTaskContext, left: readonly OwnedResource[], all: readonly OwnedResource[] = left): Promise<Remaining[]> {
-  const filters: Filter[] = [];
-  const ids = (kind: string) => left.filter((r) => r.kind === kind).map((r) => r.id);
-  const subnets = ids('Subnet');
-  const vpcs = ids('VPC');
-  const groups = ids('SecurityGroup');
-  if (subnets.length > 0) filters.push({ Name: 'subnet-id', Values: subnets });
-  if (vpcs.length > 0) filters.push({ Name: 'vpc-id', Values: vpcs });
-  if (groups.length > 0) filters.push({ Name: 'group-id', Values: groups });
-  // The interfaces of the cluster's own instances (left, or terminated and going) are not blockers.
-  const ours = new Set(all.filter((r) => r.kind === CLUSTER_INSTANCE_KIND).map((r) => r.id));
-  const out = new Map<string, Remaining>();
-  // One call per filter: EC2 ANDs the filters of one call.
-  for (const f of filters) {
-    let enis;
-    try {
-      enis = await ctx.clients.ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [f] }));
-    } catch {
-      continue; // naming the blockers is best effort; what is left is reported anyway
-    }
-    for (const n of enis.NetworkInterfaces ?? []) {
-      const id = n.NetworkInterfaceId ?? '';
-      const instance = n.Attachment?.InstanceId;
-      if (!id || (instance && ours.has(instance)) || out.has(id)) continue;
-      const tags = Object.fromEntries((n.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
-      if (ownedByTags(tags, ctx.clusterName)) continue;
-      const where = [n.SubnetId ? `subnet ${n.SubnetId}` : '', n.VpcId ? `VPC ${n.VpcId}` : ''].filter(Boolean).join(', ');
-      const desc = [n.Description ? `"${n.Description}"` : '', instance ? `attached to ${instance}` : '', n.InterfaceType && n.InterfaceType !== 'interface' ? n.InterfaceType : ''].filter(Boolean).join(', ');
-      out.set(id, { what: `network interface ${id}${desc ? ` (${desc})` : ''} in ${where}`, why: 'not owned by the cluster (no ownership tag), so kops-ts does not delete it; it keeps the subnet, VPC or security group from being deleted: delete or move it, then run the delete again' });
-    }
-  }
-  return [...out.values()];
 }

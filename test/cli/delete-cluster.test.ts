@@ -8,6 +8,10 @@ import { join } from 'node:path';
 import { CreateAccessKeyCommand, CreateUserCommand } from '@aws-sdk/client-iam';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SignalSource } from '../../src/cli/io.js';
+import { deleteClusterHooks } from '../../src/cli/commands/delete-cluster.js';
+import { CreateSubnetCommand, DescribeSubnetsCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
+import { fakeClock } from '../cloudup/delete-cluster-helpers.js';
+import { ownedFilter } from '../cloudup/update-helpers.js';
 import { KEY, cli, snapshot, tempStore } from './harness.js';
 import { testAws, type TestAws } from '../helpers/aws.js';
 import { ownedLeft } from '../cloudup/delete-cluster-helpers.js';
@@ -24,16 +28,28 @@ async function userEnv(aws: TestAws): Promise<Record<string, string>> {
 }
 
 /** A cluster created and applied through the CLI; its kubeconfig context exported to `kubeconfig`. */
-async function appliedCluster(): Promise<{ aws: TestAws; env: Record<string, string>; store: { dir: string; url: string } }> {
+async function appliedCluster(zones: readonly string[] = ['us-east-1a']): Promise<{ aws: TestAws; env: Record<string, string>; store: { dir: string; url: string } }> {
   const aws = testAws();
   const env = { ...(await userEnv(aws)), KUBECONFIG: join(tempDir(), 'config') };
   const store = tempStore();
-  const created = await cli(['--state', store.url, 'create', 'cluster', '--name', NAME, '--zones', 'us-east-1a', '--ssh-public-key', KEY], { env });
+  const created = await cli(['--state', store.url, 'create', 'cluster', '--name', NAME, '--zones', zones.join(','), '--ssh-public-key', KEY], { env });
   expect(created.code, created.stderr).toBe(0);
   const update = await cli(['--state', store.url, 'update', 'cluster', '--name', NAME, '--yes'], { env });
   expect(update.code, update.stderr).toBe(0);
   expect(readFileSync(env.KUBECONFIG!, 'utf8')).toContain(`name: ${NAME}`);
   return { aws, env, store };
+}
+
+function overlaps(a: string, b: string): boolean {
+  const range = (c: string) => {
+    const [ip, bits] = c.split('/') as [string, string];
+    const n = ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
+    const size = 2 ** (32 - Number(bits));
+    return [n - (n % size), n - (n % size) + size] as const;
+  };
+  const [a0, a1] = range(a);
+  const [b0, b1] = range(b);
+  return a0 < b1 && b0 < a1;
 }
 
 describe('kops-ts delete cluster', () => {
@@ -94,6 +110,35 @@ describe('kops-ts delete cluster', () => {
     expect(r.stderr).toContain(`kops-ts delete cluster --name ${NAME} --state ${store.url} --yes`);
     expect(await ownedLeft(aws, NAME)).toEqual(owned);
     expect(snapshot(store.dir)).toEqual(state);
+  }, 240_000);
+
+  it("a user's subnet in the cluster's VPC: --count 2 gives up with exit 1 naming it, and keeps the state", async () => {
+    const { aws, env, store } = await appliedCluster(['us-east-1a', 'us-east-1b', 'us-east-1c']);
+    const ec2 = aws.clients.ec2;
+    const vpc = (await ec2.send(new DescribeVpcsCommand({ Filters: ownedFilter(NAME) }))).Vpcs![0]!.VpcId!;
+    const ours = (await ec2.send(new DescribeSubnetsCommand({ Filters: ownedFilter(NAME) }))).Subnets!.map((x) => x.CidrBlock!);
+    const cidr = ['172.20.255.0/24', '172.20.0.0/24', '172.20.128.0/24'].find((c) => !ours.some((o) => overlaps(o, c)))!;
+    expect(cidr).toBeDefined();
+    const theirs = (await ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: cidr, AvailabilityZone: 'us-east-1a' }))).Subnet!.SubnetId!;
+    const clock = fakeClock();
+    deleteClusterHooks.clock = clock;
+    try {
+      const r = await cli(['--state', store.url, 'delete', 'cluster', '--name', NAME, '--yes', '--count', '2', '--interval', '30s'], { env });
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(new RegExp(`^vpc:${vpc}\tstill has dependencies, will retry$`, 'm'));
+      expect(r.stdout).toContain('Not all resources deleted; waiting before reattempting deletion');
+      expect(r.stdout).not.toContain('Deleted cluster');
+      expect(r.stderr).toMatch(/error: cluster "del\.k8s\.local" was not fully deleted \(no progress in the last rounds \(--count\)\); \d+ resource\(s\) deleted, 1 left:/);
+      expect(r.stderr).toContain(`vpc:${vpc} (${NAME}): DependencyViolation`);
+      expect(r.stderr).toContain(`subnet ${theirs} (${cidr}) in VPC ${vpc}: not owned by the cluster`);
+      expect(clock.slept).toEqual([30_000, 30_000]);
+    } finally {
+      delete deleteClusterHooks.clock;
+    }
+    expect(await ownedLeft(aws, NAME)).toEqual([`vpc ${vpc}`]);
+    expect((await ec2.send(new DescribeSubnetsCommand({ SubnetIds: [theirs] }))).Subnets).toHaveLength(1);
+    expect(existsSync(join(store.dir, NAME, 'config'))).toBe(true);
+    expect(existsSync(join(store.dir, NAME, 'lock'))).toBe(false);
   }, 240_000);
 
   it('bad --count, --wait and -o values are usage errors that name the flag', async () => {
