@@ -40,6 +40,11 @@ export async function findBlockers(ctx: AwsTaskContext, left: readonly OwnedReso
       if (ownedByTags(tags, ctx.clusterName)) continue;
       const where = [n.SubnetId ? `subnet ${n.SubnetId}` : '', n.VpcId ? `VPC ${n.VpcId}` : ''].filter(Boolean).join(', ');
       const desc = [n.Description ? `"${n.Description}"` : '', instance ? `attached to ${instance}` : '', n.InterfaceType && n.InterfaceType !== 'interface' ? n.InterfaceType : ''].filter(Boolean).join(', ');
+      if (n.RequesterManaged || n.Description?.startsWith('ELB ')) {
+        // A load balancer's interface (the cluster's, or a Service controller's): AWS removes it some time after its load balancer goes.
+        out.set(id, { what: `network interface ${id}${desc ? ` (${desc})` : ''} in ${where}`, why: 'managed by AWS for a load balancer or another service; AWS deletes it after that resource is deleted (if the load balancer is not the cluster\'s, delete it), then run the delete again' });
+        continue;
+      }
       out.set(id, { what: `network interface ${id}${desc ? ` (${desc})` : ''} in ${where}`, why: 'not owned by the cluster (no ownership tag), so kops-ts does not delete it; it keeps the subnet, VPC or security group from being deleted: delete or move it, then run the delete again' });
     }
   }

@@ -4,8 +4,8 @@
  * Finding reuses the task kinds: the stored spec is modelled (`buildAwsTasks`) and every kind's own
  * `find` and `findOrphans` read what exists, so the delete sees exactly what `update` manages
  * (IAM by its names, the rest by the `KubernetesCluster` tag). Added to that: the instances the
- * cluster's autoscaling groups launched and those a rolling update detached (both carry the
- * cluster's tags). Never deleted: a shared task (the user's VPC, subnets, NAT gateways, given by
+ * cluster's autoscaling groups launched and those a rolling update detached, and network
+ * interfaces (all carry the cluster's tags; interfaces AWS manages are left to AWS). Never deleted: a shared task (the user's VPC, subnets, NAT gateways, given by
  * id), a resource whose tags do not say the cluster owns it, and kinds that cannot delete (the
  * hosted zone, images): those are reported as what remains.
  *
@@ -16,7 +16,7 @@
  * Time is injected (`clock`) so tests never sleep. Progress is reported through `progress`; the
  * library never prints.
  */
-import { DescribeInstancesCommand, DescribeSnapshotsCommand, TerminateInstancesCommand, type Filter } from '@aws-sdk/client-ec2';
+import { DeleteNetworkInterfaceCommand, DescribeInstancesCommand, DescribeNetworkInterfacesCommand, DescribeSnapshotsCommand, TerminateInstancesCommand, type Filter } from '@aws-sdk/client-ec2';
 import { AwsClients, type AwsClientOptions } from '../cloud/aws/clients.js';
 import { awsErrorCode, isDependencyAwsError } from '../cloud/aws/errors.js';
 import { KopsError } from '../diagnostics.js';
@@ -72,6 +72,8 @@ export interface ListClusterResourcesOptions {
 
 /** The kind that stands for instances found by tag (not a registry kind: `Instance` is find-only). */
 export const CLUSTER_INSTANCE_KIND = 'ClusterInstance';
+/** Network interfaces tagged as the cluster's (e.g. made by a CNI on its nodes), found by tag. */
+export const CLUSTER_ENI_KIND = 'ClusterNetworkInterface';
 
 const TYPE_NAMES: Readonly<Record<string, string>> = {
   VPC: 'vpc',
@@ -92,6 +94,7 @@ const TYPE_NAMES: Readonly<Record<string, string>> = {
   NetworkLoadBalancer: 'load-balancer',
   NetworkLoadBalancerListener: 'load-balancer-listener',
   [CLUSTER_INSTANCE_KIND]: 'instance',
+  [CLUSTER_ENI_KIND]: 'network-interface',
 };
 
 /** kops-style lower-case type of a kind: `SecurityGroupRule` → `security-group-rule`. */
@@ -183,7 +186,7 @@ export async function listClusterResources(o: ListClusterResourcesOptions): Prom
     }
     resources.push({ kind: c.kind, type: resourceType(c.kind), name: c.name, id, remove: () => del(ctx, c.actual) });
   }
-  resources.push(...(await clusterInstances(ctx)));
+  resources.push(...(await clusterInstances(ctx)), ...(await clusterInterfaces(ctx)));
   kept.push(...(await clusterSnapshots(ctx)));
   if (store.scheme === 's3') kept.push({ what: `the state store bucket s3://${store.bucket}`, why: 'it may hold other clusters; kops-ts deletes only this cluster\'s objects in it' });
 
@@ -195,6 +198,9 @@ export async function listClusterResources(o: ListClusterResourcesOptions): Prom
   // The etcd volumes are attached to the control-plane instances (AWS: VolumeInUse until detached).
   closure.set(CLUSTER_INSTANCE_KIND, new Set([...asgDeps, ...(closure.get('LaunchTemplate') ?? []), 'EBSVolume']));
   closure.set('AutoscalingGroup', new Set([...asgDeps, CLUSTER_INSTANCE_KIND]));
+  // An interface is deleted once detached (its instance gone), before its subnet and groups.
+  for (const [kind, deps] of closure) if (deps.has(CLUSTER_INSTANCE_KIND) || kind === CLUSTER_INSTANCE_KIND) deps.add(CLUSTER_ENI_KIND);
+  closure.set(CLUSTER_ENI_KIND, new Set(['Subnet', 'SecurityGroup', 'VPC', ...(closure.get('Subnet') ?? [])]));
   const dependsOn = (a: string, b: string) => a !== b && (closure.get(a)?.has(b) ?? false) && !(closure.get(b)?.has(a) ?? false);
   resources.sort((a, b) => a.type.localeCompare(b.type) || a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
   return { resources, kept, ctx, before: (a, b) => dependsOn(a.kind, b.kind) };
@@ -228,6 +234,31 @@ async function clusterInstances(ctx: AwsTaskContext): Promise<OwnedResource[]> {
     token = page.NextToken;
   } while (token);
   return out;
+}
+
+/** Network interfaces carrying the cluster's tags (kops lists these too); AWS-managed ones are left to AWS. */
+async function clusterInterfaces(ctx: AwsTaskContext): Promise<OwnedResource[]> {
+  const out: OwnedResource[] = [];
+  let token: string | undefined;
+  do {
+    const page = await ctx.clients.ec2.send(new DescribeNetworkInterfacesCommand({ Filters: ownedFilters(ctx.clusterName), NextToken: token }));
+    for (const n of page.NetworkInterfaces ?? []) {
+      const tags = Object.fromEntries((n.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+      if (!n.NetworkInterfaceId || n.RequesterManaged || !ownedByTags(tags, ctx.clusterName)) continue;
+      const id = n.NetworkInterfaceId;
+      out.push({ kind: CLUSTER_ENI_KIND, type: resourceType(CLUSTER_ENI_KIND), name: tags['Name'] ?? n.Description ?? id, id, remove: () => deleteInterface(ctx, id) });
+    }
+    token = page.NextToken;
+  } while (token);
+  return out;
+}
+
+async function deleteInterface(ctx: AwsTaskContext, id: string): Promise<void> {
+  try {
+    await ctx.clients.ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: id }));
+  } catch (e) {
+    if (awsErrorCode(e) !== 'InvalidNetworkInterfaceID.NotFound') throw e;
+  }
 }
 
 async function terminate(ctx: AwsTaskContext, id: string): Promise<void> {

@@ -69,14 +69,18 @@ describe('delete cluster (library, emulator)', () => {
       { Key: 'kops.k8s.io/detached-from-asg', Value: `nodes-us-east-1a.${c.name}` },
     ];
     const detached = (await c.aws.clients.ec2.send(new RunInstancesCommand({ ImageId: 'ami-' + '0'.repeat(8), MinCount: 1, MaxCount: 1, SubnetId: subnet, TagSpecifications: [{ ResourceType: 'instance', Tags: tags }] }))).Instances![0]!.InstanceId!;
+    // A network interface tagged as the cluster's (as a CNI makes them on its nodes).
+    const eni = (await c.aws.clients.ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnet, TagSpecifications: [{ ResourceType: 'network-interface', Tags: tags.slice(0, 2) }] }))).NetworkInterface!.NetworkInterfaceId!;
     const before = await ownedLeft(c.aws, c.name);
     expect(before).toContain(`instance ${detached}`);
     expect(before.filter((x) => x.startsWith('instance ')).length).toBeGreaterThanOrEqual(3); // control plane, node, detached
     const { listed, lines } = await listAndDelete(c);
     expect(lines).toContain(`instance:${detached}\tok`);
+    expect(lines).toContain(`network-interface:${eni}\tok`);
+    expect((await c.aws.clients.ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'network-interface-id', Values: [eni] }] }))).NetworkInterfaces).toEqual([]);
     // The listing names every kind the engine made, the instances the groups launched included.
     const types = new Set(listed.map((l) => l.split(' ')[0]));
-    for (const t of ['vpc', 'subnet', 'security-group', 'route-table', 'internet-gateway', 'autoscaling-group', 'launch-template', 'volume', 'iam-role', 'iam-instance-profile', 'load-balancer', 'target-group', 'keypair', 'instance']) {
+    for (const t of ['vpc', 'subnet', 'security-group', 'route-table', 'internet-gateway', 'autoscaling-group', 'launch-template', 'volume', 'iam-role', 'iam-instance-profile', 'load-balancer', 'target-group', 'keypair', 'instance', 'network-interface']) {
       expect(types, `listing has a ${t}`).toContain(t);
     }
     expect(before.length).toBeGreaterThan(10);
@@ -84,7 +88,7 @@ describe('delete cluster (library, emulator)', () => {
     // Dependency order: what uses a resource goes before it.
     const at = (type: string) => lines.findIndex((l) => l.startsWith(`${type}:`));
     const lastAt = (type: string) => lines.findLastIndex((l) => l.startsWith(`${type}:`));
-    for (const [first, then] of [['autoscaling-group', 'instance'], ['instance', 'volume'], ['instance', 'security-group'], ['autoscaling-group', 'launch-template'], ['load-balancer', 'target-group'], ['subnet', 'vpc'], ['iam-instance-profile-role', 'iam-role'], ['security-group', 'vpc']] as const) {
+    for (const [first, then] of [['autoscaling-group', 'instance'], ['instance', 'volume'], ['instance', 'security-group'], ['autoscaling-group', 'launch-template'], ['load-balancer', 'target-group'], ['subnet', 'vpc'], ['iam-instance-profile-role', 'iam-role'], ['security-group', 'vpc'], ['instance', 'network-interface'], ['network-interface', 'subnet']] as const) {
       expect(lastAt(first), `${first} before ${then}`).toBeLessThan(at(then));
     }
     expect(await ownedLeft(c.aws, c.name)).toEqual([]);
