@@ -16,7 +16,6 @@
  * Time is injected (`clock`) so tests never sleep. Progress is reported through `progress`; the
  * library never prints.
  */
-import { DeleteNetworkInterfaceCommand, DescribeInstancesCommand, DescribeNetworkInterfacesCommand, DescribeSnapshotsCommand, TerminateInstancesCommand, type Filter } from '@aws-sdk/client-ec2';
 import { AwsClients, type AwsClientOptions } from '../cloud/aws/clients.js';
 import { awsErrorCode, isDependencyAwsError } from '../cloud/aws/errors.js';
 import { KopsError } from '../diagnostics.js';
@@ -36,6 +35,7 @@ import { isTryAgainLater, systemClock, type Clock } from '../tasks/retry.js';
 import { taskKey, type Task } from '../tasks/types.js';
 import { regionOfCluster } from './aws/regions.js';
 import { findBlockers } from './delete-cluster-blockers.js';
+import { clusterInstances, clusterInterfaces, clusterSnapshots, untrackedVolumesAndGroups } from './delete-cluster-tagged.js';
 
 /** One resource the cluster owns, as listed (`TYPE NAME ID`) and deleted. */
 export interface OwnedResource {
@@ -187,6 +187,7 @@ export async function listClusterResources(o: ListClusterResourcesOptions): Prom
     resources.push({ kind: c.kind, type: resourceType(c.kind), name: c.name, id, remove: () => del(ctx, c.actual) });
   }
   resources.push(...(await clusterInstances(ctx)), ...(await clusterInterfaces(ctx)));
+  resources.push(...(await untrackedVolumesAndGroups(ctx, new Set(resources.map((r) => r.id)))));
   kept.push(...(await clusterSnapshots(ctx)));
   if (store.scheme === 's3') kept.push({ what: `the state store bucket s3://${store.bucket}`, why: 'it may hold other clusters; kops-ts deletes only this cluster\'s objects in it' });
 
@@ -204,75 +205,6 @@ export async function listClusterResources(o: ListClusterResourcesOptions): Prom
   const dependsOn = (a: string, b: string) => a !== b && (closure.get(a)?.has(b) ?? false) && !(closure.get(b)?.has(a) ?? false);
   resources.sort((a, b) => a.type.localeCompare(b.type) || a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
   return { resources, kept, ctx, before: (a, b) => dependsOn(a.kind, b.kind) };
-}
-
-const ownedFilters = (cluster: string): Filter[] => [{ Name: `tag:${TAG_CLUSTER}`, Values: [cluster] }];
-
-/** Instances carrying the cluster's tags: launched by its groups, or detached by a rolling update. */
-async function clusterInstances(ctx: AwsTaskContext): Promise<OwnedResource[]> {
-  const out: OwnedResource[] = [];
-  let token: string | undefined;
-  do {
-    const page = await ctx.clients.ec2.send(
-      new DescribeInstancesCommand({ Filters: [...ownedFilters(ctx.clusterName), { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped', 'shutting-down'] }], NextToken: token }),
-    );
-    for (const r of page.Reservations ?? []) {
-      for (const i of r.Instances ?? []) {
-        const tags = Object.fromEntries((i.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
-        if (!i.InstanceId || !ownedByTags(tags, ctx.clusterName)) continue;
-        const id = i.InstanceId;
-        const detached = tags['kops.k8s.io/detached-from-asg'];
-        out.push({
-          kind: CLUSTER_INSTANCE_KIND,
-          type: resourceType(CLUSTER_INSTANCE_KIND),
-          name: tags['Name'] ?? (detached ? `detached from ${detached}` : id),
-          id,
-          remove: () => terminate(ctx, id),
-        });
-      }
-    }
-    token = page.NextToken;
-  } while (token);
-  return out;
-}
-
-/** Network interfaces carrying the cluster's tags (kops lists these too); AWS-managed ones are left to AWS. */
-async function clusterInterfaces(ctx: AwsTaskContext): Promise<OwnedResource[]> {
-  const out: OwnedResource[] = [];
-  let token: string | undefined;
-  do {
-    const page = await ctx.clients.ec2.send(new DescribeNetworkInterfacesCommand({ Filters: ownedFilters(ctx.clusterName), NextToken: token }));
-    for (const n of page.NetworkInterfaces ?? []) {
-      const tags = Object.fromEntries((n.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
-      if (!n.NetworkInterfaceId || n.RequesterManaged || !ownedByTags(tags, ctx.clusterName)) continue;
-      const id = n.NetworkInterfaceId;
-      out.push({ kind: CLUSTER_ENI_KIND, type: resourceType(CLUSTER_ENI_KIND), name: tags['Name'] ?? n.Description ?? id, id, remove: () => deleteInterface(ctx, id) });
-    }
-    token = page.NextToken;
-  } while (token);
-  return out;
-}
-
-async function deleteInterface(ctx: AwsTaskContext, id: string): Promise<void> {
-  try {
-    await ctx.clients.ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: id }));
-  } catch (e) {
-    if (awsErrorCode(e) !== 'InvalidNetworkInterfaceID.NotFound') throw e;
-  }
-}
-
-async function terminate(ctx: AwsTaskContext, id: string): Promise<void> {
-  try {
-    await ctx.clients.ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] }));
-  } catch (e) {
-    if (awsErrorCode(e) !== 'InvalidInstanceID.NotFound') throw e;
-  }
-}
-
-/** Snapshots tagged as the cluster's (e.g. of its etcd volumes): kept, they may be the only backup. */
-async function clusterSnapshots(ctx: AwsTaskContext): Promise<Remaining[]> {
-  const out = await ctx.clients.ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: ownedFilters(ctx.clusterName) }));
-  return (out.Snapshots ?? []).map((s) => ({ what: `EBS snapshot ${s.SnapshotId ?? ''}${s.VolumeId ? ` (of ${s.VolumeId})` : ''}`, why: 'snapshots are never deleted: they may be the only copy of the etcd data' }));
 }
 
 // ---------------------------------------------------------------------------------------------

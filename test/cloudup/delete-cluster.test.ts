@@ -7,6 +7,7 @@ import {
   AttachInternetGatewayCommand,
   CreateInternetGatewayCommand,
   CreateNetworkInterfaceCommand,
+  CreateVolumeCommand,
   CreateSecurityGroupCommand,
   CreateSubnetCommand,
   CreateVpcCommand,
@@ -99,7 +100,12 @@ describe('delete cluster (library, emulator)', () => {
     await applied(c);
     const before = await ownedLeft(c.aws, c.name);
     expect(before.filter((x) => x.startsWith('volume')).length).toBe(6); // etcd main and events, a/b/c
-    await listAndDelete(c);
+    // The volume of an etcd member removed from the spec since (tagged as the cluster's, no task).
+    const tags = [{ Key: 'KubernetesCluster', Value: c.name }, { Key: `kubernetes.io/cluster/${c.name}`, Value: 'owned' }, { Key: 'Name', Value: `d.etcd-main.${c.name}` }];
+    const removed = (await c.aws.clients.ec2.send(new CreateVolumeCommand({ AvailabilityZone: 'us-east-1a', Size: 20, TagSpecifications: [{ ResourceType: 'volume', Tags: tags }] }))).VolumeId!;
+    const { listed } = await listAndDelete(c);
+    expect(listed).toContain(`volume d.etcd-main.${c.name}`);
+    expect(removed).toMatch(/^vol-/);
     expect(await ownedLeft(c.aws, c.name)).toEqual([]);
   }, 180_000);
 
