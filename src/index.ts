@@ -66,6 +66,12 @@ export * as pki from './pki/index.js';
 export { exportKubeconfig, defaultKubeconfigPath } from './cloudup/kubeconfig.js';
 export type { ExportKubeconfigOptions, ExportKubeconfigResult } from './cloudup/kubeconfig.js';
 
+// delete cluster (docs/teardown.md): list what the cluster owns, delete it in rounds, then its state.
+export { listClusterResources, deleteResources } from './cloudup/delete-cluster.js';
+export type { ClusterInventory, DeleteProgress, DeleteResourcesOptions, DeleteResourcesResult, OwnedResource, Remaining } from './cloudup/delete-cluster.js';
+export { deleteKnownClusterState } from './cloudup/delete-cluster-state.js';
+export { removeKubeconfigContext } from './cloudup/kubeconfig.js';
+
 // The command line itself, runnable in-process with injected I/O.
 export { run } from './cli/main.js';
 export type { CliIO } from './cli/io.js';

@@ -69,7 +69,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void = () => 
   registerDistrustKeypair(program, ctx);
   registerExportKubeconfig(program, ctx);
   registerEdit(program, ctx);
-  const del = program.command('delete').description('Delete instance groups, or the state an interrupted create cluster left');
+  const del = program.command('delete').description('Delete a cluster (its cloud resources and state) or instance groups');
   registerDeleteInstanceGroup(del, ctx);
   registerDeleteCluster(del, ctx);
   registerUpdateCluster(program, ctx, setExit);

@@ -154,3 +154,31 @@ function writePrivate(path: string, text: string): void {
   chmodSync(tmp, 0o600);
   renameSync(tmp, path);
 }
+
+/**
+ * `delete cluster`: removes the cluster's context, and the cluster and user entries named after it
+ * (as `export kubeconfig` wrote them), keeping everything else. Returns what was removed; a file
+ * that does not exist or has no such entries is left untouched.
+ */
+export async function removeKubeconfigContext(path: string, name: string): Promise<{ removed: string[] }> {
+  if (!existsSync(path)) return { removed: [] };
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const kc = new KubeConfig();
+  try {
+    kc.loadFromFile(path);
+  } catch (e) {
+    throw new KopsError('InvalidKubeconfig', `${path}: cannot be read as a kubeconfig (${(e as Error).message.split('\n')[0]})`, { hint: `remove the context ${name} from it yourself`, exitCode: 1, cause: e });
+  }
+  const removed = [
+    ...kc.contexts.filter((c) => c.name === name).map((c) => `context ${c.name}`),
+    ...kc.clusters.filter((c) => c.name === name).map((c) => `cluster ${c.name}`),
+    ...kc.users.filter((u) => u.name === name).map((u) => `user ${u.name}`),
+  ];
+  if (removed.length === 0) return { removed };
+  kc.contexts = kc.contexts.filter((c) => c.name !== name);
+  kc.clusters = kc.clusters.filter((c) => c.name !== name);
+  kc.users = kc.users.filter((u) => u.name !== name);
+  if (kc.currentContext === name) kc.setCurrentContext('');
+  writePrivate(path, stringifyKopsYaml(JSON.parse(kc.exportConfig()) as unknown));
+  return { removed };
+}

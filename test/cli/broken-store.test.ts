@@ -320,15 +320,3 @@ describe.each(kinds)('an interrupted create cluster in a $name store', (kind) =>
     expect(unrunnable(`kops-ts update cluster ${name} --yes --force-unlock 0123456789abcdef`, root)).toEqual([]);
   });
 });
-
-describe('delete cluster is only what is built', () => {
-  it('refuses a cluster that has a config, and deletes nothing', async () => {
-    const s = await kinds[0]!.fresh();
-    expect((await cli(['create', '-f', file('a.yaml', manifest(A)), '--state', s.url])).code).toBe(0);
-    const before = await s.store.list('');
-    const r = await cli(['delete', 'cluster', A, '--yes', '--state', s.url]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/exists \(it has a config\): deleting a cluster and its cloud resources is not built yet/);
-    expect(await s.store.list('')).toEqual(before);
-  });
-});

@@ -10,7 +10,7 @@
  * creates these resources, so their ARNs are not known beforehand.
  */
 import type { PolicyDocument, PolicyStatement, StateStoreLocation } from '../../model/aws/iam-policies.js';
-import { AWS_KIND_ACTIONS, PREFLIGHT_ACTIONS, ROLLING_UPDATE_ACTIONS, STATE_STORE_BUCKET_ACTIONS, STATE_STORE_OBJECT_ACTIONS, kindActions } from '../../tasks/aws/iam-actions.js';
+import { AWS_KIND_ACTIONS, DELETE_CLUSTER_ACTIONS, PREFLIGHT_ACTIONS, ROLLING_UPDATE_ACTIONS, STATE_STORE_BUCKET_ACTIONS, STATE_STORE_OBJECT_ACTIONS, kindActions } from '../../tasks/aws/iam-actions.js';
 
 export interface OperatorPolicyOptions {
   /** The S3 state store the operator uses; absent: the state-store statements allow any bucket. */
@@ -37,9 +37,9 @@ const SERVICE_SID: Readonly<Record<string, string>> = {
 /** Actions with their own, conditioned, statement. */
 const SCOPED = new Set(['iam:PassRole', 'iam:CreateServiceLinkedRole']);
 
-/** Every action the kinds, pre-flight and the rolling update call, sorted (S3 state-store actions apart). */
+/** Every action the kinds, pre-flight, the rolling update and delete cluster call, sorted (S3 state-store actions apart). */
 export function operatorActions(): string[] {
-  const all = new Set<string>([...PREFLIGHT_ACTIONS, ...ROLLING_UPDATE_ACTIONS]);
+  const all = new Set<string>([...PREFLIGHT_ACTIONS, ...ROLLING_UPDATE_ACTIONS, ...DELETE_CLUSTER_ACTIONS]);
   for (const k of Object.values(AWS_KIND_ACTIONS)) for (const a of kindActions(k)) all.add(a);
   return [...all].sort();
 }

@@ -1,0 +1,124 @@
+/**
+ * What `delete cluster` finds by the cluster's tag rather than through a task kind: the instances
+ * its groups launched or a rolling update detached, network interfaces, volumes and security
+ * groups no task describes any more, and (reported, never deleted) snapshots.
+ */
+import {
+  DeleteNetworkInterfaceCommand,
+  DeleteSecurityGroupCommand,
+  DeleteVolumeCommand,
+  DescribeInstancesCommand,
+  DescribeNetworkInterfacesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSnapshotsCommand,
+  DescribeVolumesCommand,
+  TerminateInstancesCommand,
+  type Filter,
+} from '@aws-sdk/client-ec2';
+import { awsErrorCode } from '../cloud/aws/errors.js';
+import { TAG_CLUSTER, type AwsTaskContext } from '../tasks/aws/context.js';
+import { CLUSTER_ENI_KIND, CLUSTER_INSTANCE_KIND, ownedByTags, resourceType, type OwnedResource, type Remaining } from './delete-cluster.js';
+
+const ownedFilters = (cluster: string): Filter[] => [{ Name: `tag:${TAG_CLUSTER}`, Values: [cluster] }];
+
+/** Instances carrying the cluster's tags: launched by its groups, or detached by a rolling update. */
+export async function clusterInstances(ctx: AwsTaskContext): Promise<OwnedResource[]> {
+  const out: OwnedResource[] = [];
+  let token: string | undefined;
+  do {
+    const page = await ctx.clients.ec2.send(
+      new DescribeInstancesCommand({ Filters: [...ownedFilters(ctx.clusterName), { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped', 'shutting-down'] }], NextToken: token }),
+    );
+    for (const r of page.Reservations ?? []) {
+      for (const i of r.Instances ?? []) {
+        const tags = Object.fromEntries((i.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+        if (!i.InstanceId || !ownedByTags(tags, ctx.clusterName)) continue;
+        const id = i.InstanceId;
+        const detached = tags['kops.k8s.io/detached-from-asg'];
+        out.push({
+          kind: CLUSTER_INSTANCE_KIND,
+          type: resourceType(CLUSTER_INSTANCE_KIND),
+          name: tags['Name'] ?? (detached ? `detached from ${detached}` : id),
+          id,
+          remove: () => terminate(ctx, id),
+        });
+      }
+    }
+    token = page.NextToken;
+  } while (token);
+  return out;
+}
+
+/** Network interfaces carrying the cluster's tags (kops lists these too); AWS-managed ones are left to AWS. */
+export async function clusterInterfaces(ctx: AwsTaskContext): Promise<OwnedResource[]> {
+  const out: OwnedResource[] = [];
+  let token: string | undefined;
+  do {
+    const page = await ctx.clients.ec2.send(new DescribeNetworkInterfacesCommand({ Filters: ownedFilters(ctx.clusterName), NextToken: token }));
+    for (const n of page.NetworkInterfaces ?? []) {
+      const tags = Object.fromEntries((n.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+      if (!n.NetworkInterfaceId || n.RequesterManaged || !ownedByTags(tags, ctx.clusterName)) continue;
+      const id = n.NetworkInterfaceId;
+      out.push({ kind: CLUSTER_ENI_KIND, type: resourceType(CLUSTER_ENI_KIND), name: tags['Name'] ?? n.Description ?? id, id, remove: () => deleteInterface(ctx, id) });
+    }
+    token = page.NextToken;
+  } while (token);
+  return out;
+}
+
+/**
+ * Volumes and security groups tagged as the cluster's that no task describes any more (an etcd
+ * member's volume after its member was removed, an instance group's own group): the kinds have
+ * no `findOrphans` for them, so they are swept by tag here.
+ */
+export async function untrackedVolumesAndGroups(ctx: AwsTaskContext, known: ReadonlySet<string>): Promise<OwnedResource[]> {
+  const tagsOf = (t: readonly { Key?: string | undefined; Value?: string | undefined }[] | undefined) => Object.fromEntries((t ?? []).map((x) => [x.Key ?? '', x.Value ?? '']));
+  const [vols, groups] = await Promise.all([
+    ctx.clients.ec2.send(new DescribeVolumesCommand({ Filters: ownedFilters(ctx.clusterName) })),
+    ctx.clients.ec2.send(new DescribeSecurityGroupsCommand({ Filters: ownedFilters(ctx.clusterName) })),
+  ]);
+  const out: OwnedResource[] = [];
+  for (const v of vols.Volumes ?? []) {
+    const tags = tagsOf(v.Tags);
+    const id = v.VolumeId;
+    if (!id || known.has(id) || !ownedByTags(tags, ctx.clusterName)) continue;
+    out.push({ kind: 'EBSVolume', type: resourceType('EBSVolume'), name: tags['Name'] ?? id, id, remove: () => ignoreGone(ctx.clients.ec2.send(new DeleteVolumeCommand({ VolumeId: id })), 'InvalidVolume.NotFound') });
+  }
+  for (const g of groups.SecurityGroups ?? []) {
+    const tags = tagsOf(g.Tags);
+    const id = g.GroupId;
+    if (!id || known.has(id) || !ownedByTags(tags, ctx.clusterName)) continue;
+    out.push({ kind: 'SecurityGroup', type: resourceType('SecurityGroup'), name: tags['Name'] ?? g.GroupName ?? id, id, remove: () => ignoreGone(ctx.clients.ec2.send(new DeleteSecurityGroupCommand({ GroupId: id })), 'InvalidGroup.NotFound') });
+  }
+  return out;
+}
+
+async function ignoreGone(p: Promise<unknown>, code: string): Promise<void> {
+  try {
+    await p;
+  } catch (e) {
+    if (awsErrorCode(e) !== code) throw e;
+  }
+}
+
+async function deleteInterface(ctx: AwsTaskContext, id: string): Promise<void> {
+  try {
+    await ctx.clients.ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: id }));
+  } catch (e) {
+    if (awsErrorCode(e) !== 'InvalidNetworkInterfaceID.NotFound') throw e;
+  }
+}
+
+async function terminate(ctx: AwsTaskContext, id: string): Promise<void> {
+  try {
+    await ctx.clients.ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] }));
+  } catch (e) {
+    if (awsErrorCode(e) !== 'InvalidInstanceID.NotFound') throw e;
+  }
+}
+
+/** Snapshots tagged as the cluster's (e.g. of its etcd volumes): kept, they may be the only backup. */
+export async function clusterSnapshots(ctx: AwsTaskContext): Promise<Remaining[]> {
+  const out = await ctx.clients.ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: ownedFilters(ctx.clusterName) }));
+  return (out.Snapshots ?? []).map((s) => ({ what: `EBS snapshot ${s.SnapshotId ?? ''}${s.VolumeId ? ` (of ${s.VolumeId})` : ''}`, why: 'snapshots are never deleted: they may be the only copy of the etcd data' }));
+}

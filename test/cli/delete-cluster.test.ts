@@ -1,0 +1,152 @@
+/**
+ * `kops-ts delete cluster` end to end in-process, against a fresh emulator account reached as a
+ * user would reach AWS (an IAM user's keys, AWS_ENDPOINT_URL): the listing changes nothing; --yes
+ * deletes every owned resource, the known state and the kubeconfig context, and says what remains.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CreateAccessKeyCommand, CreateUserCommand } from '@aws-sdk/client-iam';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { SignalSource } from '../../src/cli/io.js';
+import { deleteClusterHooks } from '../../src/cli/commands/delete-cluster.js';
+import { CreateSubnetCommand, DescribeSubnetsCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
+import { fakeClock } from '../cloudup/delete-cluster-helpers.js';
+import { ownedFilter } from '../cloudup/update-helpers.js';
+import { KEY, cli, snapshot, tempStore } from './harness.js';
+import { testAws, type TestAws } from '../helpers/aws.js';
+import { ownedLeft } from '../cloudup/delete-cluster-helpers.js';
+import { tempDir } from '../pki/openssl.js';
+
+const NAME = 'del.k8s.local';
+
+async function userEnv(aws: TestAws): Promise<Record<string, string>> {
+  await aws.clients.iam.send(new CreateUserCommand({ UserName: 'operator' }));
+  const access = (await aws.clients.iam.send(new CreateAccessKeyCommand({ UserName: 'operator' }))).AccessKey!;
+  const env = { AWS_ENDPOINT_URL: aws.endpoint, AWS_ACCESS_KEY_ID: access.AccessKeyId!, AWS_SECRET_ACCESS_KEY: access.SecretAccessKey!, AWS_REGION: 'us-east-1' };
+  for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v); // in-process, the SDK reads process.env
+  return env;
+}
+
+/** A cluster created and applied through the CLI; its kubeconfig context exported to `kubeconfig`. */
+async function appliedCluster(zones: readonly string[] = ['us-east-1a']): Promise<{ aws: TestAws; env: Record<string, string>; store: { dir: string; url: string } }> {
+  const aws = testAws();
+  const env = { ...(await userEnv(aws)), KUBECONFIG: join(tempDir(), 'config') };
+  const store = tempStore();
+  const created = await cli(['--state', store.url, 'create', 'cluster', '--name', NAME, '--zones', zones.join(','), '--ssh-public-key', KEY], { env });
+  expect(created.code, created.stderr).toBe(0);
+  const update = await cli(['--state', store.url, 'update', 'cluster', '--name', NAME, '--yes'], { env });
+  expect(update.code, update.stderr).toBe(0);
+  expect(readFileSync(env.KUBECONFIG!, 'utf8')).toContain(`name: ${NAME}`);
+  return { aws, env, store };
+}
+
+function overlaps(a: string, b: string): boolean {
+  const range = (c: string) => {
+    const [ip, bits] = c.split('/') as [string, string];
+    const n = ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
+    const size = 2 ** (32 - Number(bits));
+    return [n - (n % size), n - (n % size) + size] as const;
+  };
+  const [a0, a1] = range(a);
+  const [b0, b1] = range(b);
+  return a0 < b1 && b0 < a1;
+}
+
+describe('kops-ts delete cluster', () => {
+  afterEach(() => vi.unstubAllEnvs());
+
+  it('without --yes prints the TYPE NAME ID table and changes nothing; with --yes deletes it all, then the state and the context', async () => {
+    const { aws, env, store } = await appliedCluster();
+    const owned = await ownedLeft(aws, NAME);
+    const state = snapshot(store.dir);
+
+    const listing = await cli(['--state', store.url, 'delete', 'cluster', '--name', NAME], { env });
+    expect(listing.code, listing.stderr).toBe(0);
+    const lines = listing.stdout.split('\n');
+    expect(lines[0]).toMatch(/^TYPE\s+NAME\s+ID$/);
+    expect(listing.stdout).toMatch(/^vpc\s+del\.k8s\.local\s+vpc-[0-9a-f]+$/m);
+    expect(listing.stdout).toMatch(/^autoscaling-group\s+control-plane-us-east-1a\.masters\.del\.k8s\.local\s+/m);
+    expect(listing.stdout).toMatch(/^instance\s+\S+\s+i-[0-9a-f]+$/m);
+    expect(listing.stdout).toMatch(/\nMust specify --yes to delete cluster\n$/);
+    expect(await ownedLeft(aws, NAME)).toEqual(owned);
+    expect(snapshot(store.dir)).toEqual(state);
+
+    const json = await cli(['--state', store.url, 'delete', 'cluster', '--name', NAME, '-o', 'json'], { env });
+    const items = (JSON.parse(json.stdout.replace(/\nMust specify --yes to delete cluster\n$/, '')) as { items: { type: string; name: string; id: string }[] }).items;
+    expect(items.length).toBe(lines.filter((l) => /^\S+\s+\S+\s+\S+$/.test(l)).length - 1);
+
+    // An object kops-ts does not know is reported and left.
+    writeFileSync(join(store.dir, NAME, 'notes.txt'), 'mine\n');
+    const r = await cli(['--state', store.url, 'delete', 'cluster', '--name', NAME, '--yes'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^vpc:vpc-[0-9a-f]+\tok$/m);
+    expect(r.stdout).toMatch(/^instance:i-[0-9a-f]+\tok$/m);
+    expect(r.stdout).toContain(`Removed context ${NAME}, cluster ${NAME}`);
+    expect(r.stdout).toContain(`\nDeleted cluster: "${NAME}"\n`);
+    expect(r.stdout).toMatch(/Not deleted:\n.*notes\.txt: kops-ts does not know this object/);
+    expect(await ownedLeft(aws, NAME)).toEqual([]);
+    expect(Object.keys(snapshot(store.dir))).toEqual([join(NAME, 'notes.txt')]);
+    expect(readFileSync(env.KUBECONFIG!, 'utf8')).not.toContain(NAME);
+  }, 240_000);
+
+  it('--unregister --yes removes only the state: the cloud resources stay', async () => {
+    const { aws, env, store } = await appliedCluster();
+    const owned = await ownedLeft(aws, NAME);
+    const r = await cli(['--state', store.url, 'delete', 'cluster', '--name', NAME, '--unregister', '--yes'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`Deleted cluster: "${NAME}" (its state only`);
+    expect(existsSync(join(store.dir, NAME))).toBe(false);
+    expect(await ownedLeft(aws, NAME)).toEqual(owned);
+  }, 240_000);
+
+  it('a signal before the first deletion: nothing deleted, the state and the lock as before, exit 130', async () => {
+    const { aws, env, store } = await appliedCluster();
+    const owned = await ownedLeft(aws, NAME);
+    const state = snapshot(store.dir);
+    const signals: SignalSource = { listen: (handler) => (handler('SIGINT'), () => undefined), exit: () => undefined };
+    const r = await cli(['--state', store.url, 'delete', 'cluster', '--name', NAME, '--yes'], { env, signals });
+    expect(r.code).toBe(130);
+    expect(r.stderr).toMatch(/interrupted by SIGINT: 0 of \d+ change\(s\) applied/);
+    expect(r.stderr).toContain(`kops-ts delete cluster --name ${NAME} --state ${store.url} --yes`);
+    expect(await ownedLeft(aws, NAME)).toEqual(owned);
+    expect(snapshot(store.dir)).toEqual(state);
+  }, 240_000);
+
+  it("a user's subnet in the cluster's VPC: --count 2 gives up with exit 1 naming it, and keeps the state", async () => {
+    const { aws, env, store } = await appliedCluster(['us-east-1a', 'us-east-1b', 'us-east-1c']);
+    const ec2 = aws.clients.ec2;
+    const vpc = (await ec2.send(new DescribeVpcsCommand({ Filters: ownedFilter(NAME) }))).Vpcs![0]!.VpcId!;
+    const ours = (await ec2.send(new DescribeSubnetsCommand({ Filters: ownedFilter(NAME) }))).Subnets!.map((x) => x.CidrBlock!);
+    const cidr = ['172.20.255.0/24', '172.20.0.0/24', '172.20.128.0/24'].find((c) => !ours.some((o) => overlaps(o, c)))!;
+    expect(cidr).toBeDefined();
+    const theirs = (await ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: cidr, AvailabilityZone: 'us-east-1a' }))).Subnet!.SubnetId!;
+    const clock = fakeClock();
+    deleteClusterHooks.clock = clock;
+    try {
+      const r = await cli(['--state', store.url, 'delete', 'cluster', '--name', NAME, '--yes', '--count', '2', '--interval', '30s'], { env });
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(new RegExp(`^vpc:${vpc}\tstill has dependencies, will retry$`, 'm'));
+      expect(r.stdout).toContain('Not all resources deleted; waiting before reattempting deletion');
+      expect(r.stdout).not.toContain('Deleted cluster');
+      expect(r.stderr).toMatch(/error: cluster "del\.k8s\.local" was not fully deleted \(no progress in the last rounds \(--count\)\); \d+ resource\(s\) deleted, 1 left:/);
+      expect(r.stderr).toContain(`vpc:${vpc} (${NAME}): DependencyViolation`);
+      expect(r.stderr).toContain(`subnet ${theirs} (${cidr}) in VPC ${vpc}: not owned by the cluster`);
+      expect(clock.slept).toEqual([30_000, 30_000]);
+    } finally {
+      delete deleteClusterHooks.clock;
+    }
+    expect(await ownedLeft(aws, NAME)).toEqual([`vpc ${vpc}`]);
+    expect((await ec2.send(new DescribeSubnetsCommand({ SubnetIds: [theirs] }))).Subnets).toHaveLength(1);
+    expect(existsSync(join(store.dir, NAME, 'config'))).toBe(true);
+    expect(existsSync(join(store.dir, NAME, 'lock'))).toBe(false);
+  }, 240_000);
+
+  it('bad --count, --wait and -o values are usage errors that name the flag', async () => {
+    const store = tempStore();
+    for (const [flag, value, what] of [['--count', 'many', 'whole number'], ['--wait', '10', 'duration'], ['--interval', '0s', 'duration'], ['-o', 'xml', 'output format']] as const) {
+      const r = await cli(['--state', store.url, 'delete', 'cluster', '--name', NAME, flag, value]);
+      expect(r.code, `${flag} ${value}`).toBe(2);
+      expect(r.stderr).toContain(what);
+    }
+  });
+});
