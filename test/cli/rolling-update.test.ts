@@ -2,11 +2,11 @@
  * `rolling-update cluster` and `validate cluster` end to end, as a user runs them: an HA cluster
  * (3 control planes, 3 zones) applied on the AWS emulator, a fake Kubernetes API whose Nodes follow
  * the emulator's instances, reached through the kubeconfig context named after the cluster. A
- * machine-type change gives every group a new launch template version; the roll replaces every
+ * image change gives every group a new launch template version; the roll replaces every
  * instance once, never two control planes at once, and ends with every instance on the new version.
  */
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
-import { EC2Client, DescribeInstancesCommand } from '@aws-sdk/client-ec2';
+import { EC2Client, DescribeImagesCommand, DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { CreateAccessKeyCommand, CreateUserCommand } from '@aws-sdk/client-iam';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -94,10 +94,15 @@ describe('validate cluster and rolling-update cluster (HA cluster on the emulato
     expect(r.stdout.split('\n')[0]?.split(/\s+/)).toEqual(['NAME', 'STATUS', 'NEEDUPDATE', 'READY', 'MIN', 'TARGET', 'MAX', 'NODES']);
   });
 
-  it('after a machine-type change, previews then replaces every instance once, control planes one at a time', async () => {
+  it('after an image change, previews then replaces every instance once, control planes one at a time', async () => {
+    // Another x86_64 image the emulator has, given by id as kops allows.
+    const images = (await ec2.send(new DescribeImagesCommand({ Filters: [{ Name: 'architecture', Values: ['x86_64'] }] }))).Images ?? [];
     const cs = new Clientset(openStateStore(url));
+    const current = (await cs.listInstanceGroups(NAME))[0]!.object.spec.image;
+    const image = images.find((i) => i.ImageId !== current && !(current ?? '').endsWith(i.Name ?? '\u0000'))!.ImageId!;
+    expect(image).toMatch(/^ami-/);
     for (const v of await cs.listInstanceGroups(NAME)) {
-      await cs.updateInstanceGroup(NAME, { ...v.object, spec: { ...v.object.spec, machineType: 't3.xlarge' } }, v.version);
+      await cs.updateInstanceGroup(NAME, { ...v.object, spec: { ...v.object.spec, image } }, v.version);
     }
     const update = await cli(['--state', url, 'update', 'cluster', '--name', NAME, '--yes', '--create-kube-config=false'], { env });
     expect(update.code, update.stderr).toBe(0);
@@ -134,6 +139,27 @@ describe('validate cluster and rolling-update cluster (HA cluster on the emulato
     const again = await cli(['--state', url, 'rolling-update', 'cluster', NAME], { env });
     expect(again.stdout).toContain('No rolling-update required.');
   }, 240_000);
+
+  it("a PodDisruptionBudget that never allows eviction: the drain times out naming the pod and the budget; with --fail-on-drain-error=false the roll goes on", async () => {
+    const node = [...fake.nodes.entries()].find(([, n]) => JSON.stringify(n).includes('"kops.k8s.io/instancegroup":"nodes-us-east-1b"'))?.[0];
+    expect(node).toBeDefined();
+    fake.addPod({ namespace: 'shop', name: 'db-0', node: node!, labels: { app: 'db' }, owner: 'StatefulSet/db', ready: true });
+    fake.addPdb({ namespace: 'shop', name: 'db-pdb', matchLabels: { app: 'db' }, minAvailable: 1 });
+    const args = ['--state', url, 'rolling-update', 'cluster', NAME, '--force', '--instance-group', 'nodes-us-east-1b', '--yes', ...FAST, '--drain-timeout', '1s'];
+    const before = (await liveInstances()).filter((i) => i.group === 'nodes-us-east-1b').map((i) => i.id);
+
+    const stopped = await cli(args, { env });
+    expect(stopped.code).toBe(1);
+    expect(stopped.stderr).toContain('shop/db-0');
+    expect(stopped.stderr).toContain('db-pdb');
+    expect((await liveInstances()).filter((i) => i.group === 'nodes-us-east-1b').map((i) => i.id)).toEqual(expect.arrayContaining(before));
+
+    const goesOn = await cli([...args, '--fail-on-drain-error=false'], { env });
+    expect(goesOn.code, goesOn.stderr).toBe(0);
+    expect(goesOn.stderr).toMatch(/warning: .*db-pdb/);
+    const after = (await liveInstances()).filter((i) => i.group === 'nodes-us-east-1b').map((i) => i.id);
+    expect(after.filter((id) => before.includes(id))).toEqual([]);
+  }, 120_000);
 
   it('--cloudonly works with no Kubernetes API at all', async () => {
     const r = await cli(['--state', url, 'rolling-update', 'cluster', NAME, '--cloudonly', '--force', '--instance-group', 'nodes-us-east-1a', '--yes', ...FAST], {
