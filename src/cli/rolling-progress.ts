@@ -1,9 +1,9 @@
 /**
  * Progress of `rolling-update cluster --yes`. Not on a terminal: one plain line per step on
  * stderr (a greppable log for pipelines). On a terminal: the same lines led by the time since the
- * roll started, the phase in bold, so a person sees which group and instance it is at and for
- * how long. With `-o json`, every event as one JSON object per line on stdout instead (stderr
- * keeps only errors).
+ * roll started, the group names in bold, and under them a live status line (redrawn every second)
+ * naming each instance in flight, its phase and how long it has been in it. With `-o json`, every
+ * event as one JSON object per line on stdout instead (stderr keeps only errors).
  */
 import type { KopsEvent } from '../events.js';
 import type { CliIO } from './io.js';
@@ -48,15 +48,77 @@ export function rollingLine(e: KopsEvent, io: CliIO): string | undefined {
   }
 }
 
-export function rollingProgressSink(io: CliIO, json: boolean, now: () => number = Date.now): (e: KopsEvent) => void {
+/** What an instance is doing now, for the live view. */
+const PHASE_WORDS: Readonly<Record<string, string>> = {
+  taint: 'tainted',
+  detach: 'detached, replacement launching',
+  drain: 'drained',
+  deregister: 'out of the load balancer',
+  terminate: 'terminated',
+  'wait-replacement': 'waiting for its replacement',
+};
+
+export interface RollingProgress {
+  readonly sink: (e: KopsEvent) => void;
+  /** Clears the live status line and stops its timer (call when the command ends, however it ends). */
+  close(): void;
+}
+
+/**
+ * The progress of a roll. On a terminal, under the lines a live status line shows each instance
+ * in flight (group, instance, phase, time in that phase), redrawn on every event and every second.
+ */
+export function rollingProgress(io: CliIO, json: boolean, now: () => number = Date.now, tick: { every(ms: number, fn: () => void): () => void } = realTick): RollingProgress {
   const start = now();
-  return (e) => {
+  const live = io.isTTY && !json;
+  const inFlight = new Map<string, { group: string; phase: string; since: number }>();
+  let shown = false;
+  const status = (): string => {
+    if (inFlight.size === 0) return '';
+    const parts = [...inFlight].map(([id, f]) => `${f.group} ${id} ${f.phase} ${clock(now() - f.since)}`);
+    return `${clock(now() - start)}  ▸ ${parts.join(' | ')}`;
+  };
+  const redraw = (): void => {
+    if (!live) return;
+    const s = status();
+    if (s === '' && !shown) return;
+    io.stderr(`\r\u001b[K${s}`);
+    shown = s !== '';
+  };
+  const stop = live ? tick.every(1000, redraw) : () => undefined;
+  const sink = (e: KopsEvent): void => {
     if (json) {
       if (e.code.startsWith('rolling-update.') || e.code.startsWith('lock.')) io.stdout(`${JSON.stringify(e)}\n`);
       return;
     }
+    if (e.code === 'rolling-update.step') {
+      if (e.step === 'replaced') inFlight.delete(e.instance);
+      else inFlight.set(e.instance, { group: e.group, phase: PHASE_WORDS[e.step] ?? e.step, since: now() });
+    }
     const line = rollingLine(e, io);
     if (line === undefined) return;
-    io.stderr(io.isTTY ? `${clock(now() - start)}  ${line}\n` : `${line}\n`);
+    if (!live) {
+      io.stderr(`${line}\n`);
+      return;
+    }
+    io.stderr(`${shown ? '\r\u001b[K' : ''}${clock(now() - start)}  ${line}\n`);
+    shown = false;
+    redraw();
+  };
+  return {
+    sink,
+    close() {
+      stop();
+      if (live && shown) io.stderr('\r\u001b[K');
+      shown = false;
+    },
   };
 }
+
+const realTick = {
+  every(ms: number, fn: () => void): () => void {
+    const t = setInterval(fn, ms);
+    t.unref();
+    return () => clearInterval(t);
+  },
+};

@@ -20,7 +20,7 @@ import type { CommandContext } from '../context.js';
 import { boolFlag } from '../flags.js';
 import { Interrupts, type InterruptedCommand } from '../interrupt.js';
 import { parseOutputFormat, renderTable } from '../output.js';
-import { rollingProgressSink } from '../rolling-progress.js';
+import { rollingProgress } from '../rolling-progress.js';
 import { parseRollingUpdateFlags, type RawRollingUpdateFlags, type RollingUpdateFlags } from './rolling-update-flags.js';
 import { shellWord } from './update-cluster.js';
 
@@ -146,7 +146,8 @@ async function rollingUpdate(c: CommandContext, name: string, f: RollingUpdateFl
     forceUnlock: (id) => commandLine(c, name, f, raw, ['--force-unlock', id, '--yes']),
   };
   const it = new Interrupts(c.io, command);
-  const sink = rollingProgressSink(c.io, json);
+  const view = rollingProgress(c.io, json);
+  const sink = view.sink;
   let replaced = 0;
   const confirm = f.interactive ? askEach(c) : undefined;
   return it.run(c.io.signals, async () => {
@@ -189,6 +190,8 @@ async function rollingUpdate(c: CommandContext, name: string, f: RollingUpdateFl
       if (!it.signal.aborted) throw e;
       const summary = `rolling update interrupted by ${it.received ?? 'a signal'}: ${replaced} instance(s) replaced by this run; the cluster lock is released and the progress is recorded in the state store`;
       throw new KopsError('Interrupted', summary, { hint: `a re-run resumes where it stopped, replacing no instance twice: ${command.rerun('apply')}`, exitCode: ExitCode.INTERRUPTED, cause: e });
+    } finally {
+      view.close();
     }
     return ExitCode.OK;
   });
