@@ -41,6 +41,20 @@ export interface SelectOptions {
   readonly resume?: { readonly targeted: ReadonlySet<string>; readonly done: ReadonlySet<string> };
 }
 
+/**
+ * The resume rule for one group: a group the interrupted run targeted resumes (only its targeted
+ * instances not yet done); a group it did not target is selected afresh (so a new `--force` of
+ * another group still applies).
+ */
+export function resumeFor(
+  group: string,
+  previous: { readonly targeted: Readonly<Record<string, readonly string[]>>; readonly done: readonly string[] } | undefined,
+): SelectOptions['resume'] {
+  const ids = previous?.targeted[group];
+  if (!previous || !ids || ids.length === 0) return undefined;
+  return { targeted: new Set(ids), done: new Set(previous.done) };
+}
+
 export function needsUpdate(instance: CloudInstance, node: KubeNode | undefined, opts: SelectOptions = {}): boolean {
   if (instance.status === 'Detached') return true;
   if (opts.resume) {

@@ -29,7 +29,7 @@ import {
   ReplacementTimeoutError,
   ValidationTimeoutError,
 } from './errors.js';
-import { filterGroups, nodeOf, planPhases, selectUpdates, type Phase, type UpdateSelection } from './order.js';
+import { filterGroups, nodeOf, planPhases, resumeFor, selectUpdates, type Phase, type UpdateSelection } from './order.js';
 import { MemoryProgress, type ProgressRecord, type ProgressStore } from './progress.js';
 import { groupSettings, type GroupPlanSettings } from './settings.js';
 import {
@@ -230,11 +230,9 @@ class Roll {
     this.nodes = this.cloudOnly ? undefined : await this.opts.kube?.listNodes(this.opts.signal);
 
     const previous = await this.progress.load();
-    const resume = previous
-      ? { targeted: new Set(Object.values(previous.targeted).flat()), done: new Set(previous.done) }
-      : undefined;
     const selections = new Map<string, UpdateSelection>();
     for (const g of this.groups) {
+      const resume = resumeFor(g.name, previous);
       selections.set(g.name, selectUpdates(g, this.nodes, { ...(this.opts.force ? { force: true } : {}), ...(resume ? { resume } : {}) }));
     }
     const targeted: Record<string, string[]> = {};

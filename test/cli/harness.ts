@@ -19,6 +19,8 @@ export interface CliOptions {
   readonly isTTY?: boolean;
   /** SIGINT/SIGTERM as the command would get them (default: none arrive). */
   readonly signals?: SignalSource;
+  /** Answers to terminal prompts (`--interactive`), in order. */
+  readonly answers?: readonly string[];
 }
 
 export async function cli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
@@ -32,9 +34,19 @@ export async function cli(args: string[], opts: CliOptions = {}): Promise<CliRes
     readFile: (p) => readFileSync(p, 'utf8'),
     edit: opts.editor ?? (() => 0),
     ...(opts.signals ? { signals: opts.signals } : {}),
+    ...(opts.answers ? { prompt: promptFrom([...opts.answers], (q) => (stderr += q)) } : {}),
   };
   const code = await run(args, io);
   return { code, stdout, stderr };
+}
+
+function promptFrom(answers: string[], echo: (question: string) => void): (question: string) => Promise<string> {
+  return async (question) => {
+    echo(question);
+    const a = answers.shift();
+    if (a === undefined) throw new Error(`the test gave no answer to: ${question}`);
+    return a;
+  };
 }
 
 export function tempStore(): { dir: string; url: string } {

@@ -161,6 +161,17 @@ describe('validate cluster and rolling-update cluster (HA cluster on the emulato
     expect(after.filter((id) => before.includes(id))).toEqual([]);
   }, 120_000);
 
+  it('--interactive asks before each instance; "n" stops with exit 3 and replaces nothing', async () => {
+    const before = (await liveInstances()).map((i) => i.id).sort();
+    const r = await cli(['--state', url, 'rolling-update', 'cluster', NAME, '--cloudonly', '--force', '--instance-group', 'nodes-us-east-1c', '--yes', '-i', ...FAST], {
+      env: { ...env, KUBECONFIG: '/nonexistent/kubeconfig' },
+      answers: ['x', 'n'],
+    });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/Continue\? \(Y\)es, \(N\)o, \(A\)lwaysYes: \[Y\][\s\S]*Continue\?/);
+    expect((await liveInstances()).map((i) => i.id).sort()).toEqual(before);
+  }, 60_000);
+
   it('--cloudonly works with no Kubernetes API at all', async () => {
     const r = await cli(['--state', url, 'rolling-update', 'cluster', NAME, '--cloudonly', '--force', '--instance-group', 'nodes-us-east-1a', '--yes', ...FAST], {
       env: { ...env, KUBECONFIG: '/nonexistent/kubeconfig' },

@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { ExitCode, KopsError } from '../../diagnostics.js';
 import type { KopsEvent } from '../../events.js';
 import { normalizeRole, type Cluster, type InstanceGroup } from '../../model/api/types.js';
-import { needsUpdate, nodeOf, filterGroups } from '../../rolling-update/order.js';
+import { filterGroups, needsUpdate, nodeOf, resumeFor } from '../../rolling-update/order.js';
 import { buildPreview, renderPreview, renderPreviewTable } from '../../rolling-update/preview.js';
 import { StateStoreProgress } from '../../rolling-update/progress.js';
 import { openCloudProvider } from '../../rolling-update/providers.js';
@@ -126,8 +126,10 @@ async function rollingUpdate(c: CommandContext, name: string, f: RollingUpdateFl
   const nodes: KubeNode[] | undefined = kube ? await kube.ops.listNodes() : undefined;
   const progress = new StateStoreProgress(cs.store, name);
   const pending = await progress.load();
-  const resume = pending ? { targeted: new Set(Object.values(pending.targeted).flat()), done: new Set(pending.done) } : undefined;
-  const preview = buildPreview(groups, (_g, i) => needsUpdate(i, nodeOf(i, nodes), { force: f.force, ...(resume ? { resume } : {}) }), nodes);
+  const preview = buildPreview(groups, (g, i) => {
+    const resume = resumeFor(g.name, pending);
+    return needsUpdate(i, nodeOf(i, nodes), { force: f.force, ...(resume ? { resume } : {}) });
+  }, nodes);
 
   if (!f.yes || !preview.required) {
     if (json) c.io.stdout(`${JSON.stringify({ cluster: name, required: preview.required, ...(pending ? { resumes: pending.started } : {}), groups: preview.rows }, null, 2)}\n`);
