@@ -12,43 +12,17 @@
  * Follow-up (needs `delete cluster` of a built cluster, branch delcluster): the same sweep for
  * `delete cluster --yes` (crash-delete.test.ts).
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CreateAccessKeyCommand, CreateUserCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newCluster } from '../../src/cloudup/new-cluster.js';
 import { updateCluster } from '../../src/cloudup/update-cluster.js';
 import { Clientset } from '../../src/statestore/clientset.js';
 import { openStateStore } from '../../src/statestore/open.js';
-import { awsEndpoint, testAws, type TestAws } from '../helpers/aws.js';
-import { KEY } from '../cli/harness.js';
-import { readFileSync } from 'node:fs';
+import { awsEndpoint } from '../helpers/aws.js';
 import { spawnBin, type ChildResult } from './child.js';
+import { freshCluster, NAME, type Env } from './crash-env.js';
 import { duplicates, inventory, unowned } from './inventory.js';
 import { startKillProxy, type KillMode, type KillProxy } from './kill-proxy.js';
 
-const NAME = 'crash.example.com';
 const FULL = process.env.KOPS_TS_RELIABILITY === 'full';
-const SSH_KEY = readFileSync(KEY, 'utf8').trim();
-
-interface Env {
-  readonly aws: TestAws;
-  readonly url: string;
-  readonly env: Record<string, string>;
-}
-
-/** A fresh account with an IAM user whose keys the child uses (moto maps them to the account), and the cluster's spec in a file store. */
-async function freshCluster(endpoint: string): Promise<Env> {
-  const aws = testAws();
-  await aws.clients.iam.send(new CreateUserCommand({ UserName: 'operator' }));
-  const key = (await aws.clients.iam.send(new CreateAccessKeyCommand({ UserName: 'operator' }))).AccessKey!;
-  const url = `file://${mkdtempSync(join(tmpdir(), 'kops-ts-crash-'))}`;
-  const built = newCluster({ name: NAME, zones: ['us-east-1a'] });
-  await new Clientset(openStateStore(url)).createCluster(built.cluster, built.instanceGroups, { sshPublicKeys: [SSH_KEY] });
-  const env = { AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: key.AccessKeyId!, AWS_SECRET_ACCESS_KEY: key.SecretAccessKey!, AWS_REGION: 'us-east-1' };
-  return { aws, url, env };
-}
 
 const updateArgs = (url: string, extra: string[] = []) => ['--state', url, 'update', 'cluster', '--name', NAME, '--yes', ...extra];
 
