@@ -78,7 +78,8 @@ function file(text: string): string {
   return p;
 }
 
-const STACK = /^\s+at .+[:(]\d+:\d+\)?$|\n\s+at (async )?\S+ \(|(TypeError|ReferenceError|RangeError|SyntaxError): /m;
+/** A stack trace, or an internal JavaScript error however the CLI words it ("... (TypeError)"). */
+const STACK = /^\s+at .+[:(]\d+:\d+\)?$|\n\s+at (async )?\S+ \(|(TypeError|ReferenceError|RangeError|SyntaxError): |\((TypeError|ReferenceError|RangeError)\)/m;
 /** An error line that names a spec field (optionally of an instance group) or the input file's line. */
 const NAMES_FIELD = /^error: ((InstanceGroup|Cluster)\/\S+ )?(apiVersion|kind|metadata|spec)\b[\w.[\]/-]*[:\s]/;
 
