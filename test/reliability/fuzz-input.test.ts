@@ -24,6 +24,7 @@ import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { fixtureText } from '../model/fixtures.js';
 import { KEY, cli, snapshot, tempStore } from '../cli/harness.js';
+import { renderTable } from '../../src/cli/output.js';
 
 const NAME = 'ha.example.com';
 const FULL = process.env.KOPS_TS_RELIABILITY === 'full';
@@ -225,4 +226,20 @@ describe('malformed objects in the store', () => {
     );
     expect(refused).toBeGreaterThan(RUNS / 4);
   }, FULL ? 1_800_000 : 120_000);
+});
+
+describe('found by the full fuzzing run', () => {
+  it('an empty list item (etcdClusters: [null], a manifest cut after "- ") is refused naming it, not a TypeError', async () => {
+    const f = file(BASE_TEXT.slice(0, BASE_TEXT.indexOf('etcdClusters:\n') + 'etcdClusters:\n  - '.length));
+    const s = tempStore();
+    const r = await cli(['create', '-f', f, '--state', s.url]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`error: spec.etcdClusters[0]: expected an object, got an empty item (${f})`);
+    expect(r.stderr).not.toMatch(STACK);
+  });
+
+  it('a table renders a cell that is not a string (a value read from a damaged object) instead of crashing', () => {
+    const cells = [5, undefined, null, 'x'] as unknown as string[];
+    expect(renderTable(['A', 'B', 'C', 'D'], [cells])).toBe('A   B   C   D\n5           x\n');
+  });
 });
