@@ -238,6 +238,14 @@ describe('found by the full fuzzing run', () => {
     expect(r.stderr).not.toMatch(STACK);
   });
 
+  it('replace -f of a Cluster whose metadata.name is not a cluster name names metadata.name, not a store path', async () => {
+    const f = file(BASE_TEXT.replace('name: ha.example.com', 'name: oZ/j;'));
+    const r = await cli(['replace', '-f', f, '--force', '--state', tempStore().url]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`error: metadata.name: "oZ/j;" is not a valid cluster name`);
+    expect(r.stderr).not.toContain('state-store path');
+  });
+
   it('a table renders a cell that is not a string (a value read from a damaged object) instead of crashing', () => {
     const cells = [5, undefined, null, 'x'] as unknown as string[];
     expect(renderTable(['A', 'B', 'C', 'D'], [cells])).toBe('A   B   C   D\n5           x\n');
