@@ -13,7 +13,10 @@ export function parseOutputFormat(v: string | undefined, allowed: readonly Outpu
 }
 
 /** Columns padded to the widest cell plus three spaces, like Go's tabwriter in kops. */
-export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+export function renderTable(headers: readonly string[], rawRows: readonly (readonly string[])[]): string {
+  // A cell of an object read from the store may be missing or not a string whatever its type says (a hand-edited
+  // or cut-short instance group without a role): an empty cell, not a crash.
+  const rows = rawRows.map((r) => r.map((c: unknown) => (typeof c === 'string' ? c : c == null ? '' : String(c))));
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]) =>
     cells

@@ -87,6 +87,11 @@ export async function replaceFromManifest(
   const cluster = clusters[0];
   const name = cluster?.metadata.name ?? (igs[0] ? clusterOf(igs[0], opts.defaultCluster, file) : undefined);
   if (!name) return { created: [], replaced: [], warnings };
+  // Checked before it names anything in the store, as for an instance group's cluster label.
+  if (cluster && !isValidClusterName(name)) {
+    const summary = `${JSON.stringify(name)} is not a valid cluster name: it must be a lower-case DNS name with at least one dot`;
+    throw new KopsError('InvalidClusterName', summary, { exitCode: 2, diagnostics: [error('InvalidClusterName', summary, { path: 'metadata.name', file, hint: 'name the cluster such as my-cluster.example.com' })] });
+  }
   // Read as found: a corrupt config or instance group is replaced whole by the manifest's, on the
   // version stored (the manifest is the repair); one the manifest does not replace stops here.
   const current = await cs.inspectCluster(name);

@@ -81,6 +81,9 @@ function validatePlacement(r: Reporter, spec: ClusterSpec, ig: InstanceGroup, at
 
 function validateMachine(r: Reporter, s: InstanceGroupSpec, at: (f: string) => string, cloud: string | undefined): void {
   validateRootVolume(r, s, at, cloud);
+  // Blank is not "unset" (completion fills only absent fields): it would reach AWS as a name.
+  if (typeof s.image === 'string' && s.image.trim() === '') r.err('InvalidImage', at('spec.image'), 'the image is blank', "name an AMI (ami-..., or owner/name), or remove the field for the channel's image");
+  if (typeof s.machineType === 'string' && s.machineType.trim() === '') r.err('InvalidMachineType', at('spec.machineType'), 'the machine type is blank', 'name an instance type such as t3.medium');
   const hop = s.instanceMetadata?.httpPutResponseHopLimit;
   if (hop != null && (hop < 1 || hop > 64)) r.err('InvalidInstanceMetadata', at('spec.instanceMetadata.httpPutResponseHopLimit'), `${hop} is not between 1 and 64`, 'use 1 (pods cannot reach instance credentials) or a small number');
   if (cloud === 'aws') checkSecurityGroups(r, at('spec.additionalSecurityGroups'), s.additionalSecurityGroups);

@@ -11,7 +11,7 @@
  */
 import type { Cluster, InstanceGroup } from '../model/api/types.js';
 import { KopsError } from '../diagnostics.js';
-import { decodeObject, deepEqual, encodeObject } from './codec.js';
+import { decodeObject, decodeSpecObject, deepEqual, encodeObject } from './codec.js';
 import { conflictError, stateError } from './errors.js';
 import { createClusterState, type CreateClusterOptions, type CreatedCluster } from './create-cluster.js';
 import { keepHistory } from './history.js';
@@ -74,7 +74,7 @@ export class Clientset {
     const path = clusterPaths.config(name);
     const obj = await this.store.read(path);
     if (!obj) return undefined;
-    const cluster = decodeObject<Cluster>(this.store.url, path, obj.data);
+    const cluster = decodeSpecObject<Cluster>(this.store.url, path, obj.data);
     if (!cluster.metadata.name) cluster.metadata.name = name;
     return { object: cluster, version: obj.version, path };
   }
@@ -138,7 +138,7 @@ export class Clientset {
     const path = clusterPaths.instanceGroup(cluster, name);
     const obj = await this.store.read(path);
     if (!obj) return undefined;
-    const ig = decodeObject<InstanceGroup>(this.store.url, path, obj.data);
+    const ig = decodeSpecObject<InstanceGroup>(this.store.url, path, obj.data);
     if (!ig.metadata.name) ig.metadata.name = name;
     return { object: ig, version: obj.version, path };
   }
@@ -218,7 +218,7 @@ export class Clientset {
   async readCompletedSpec(cluster: string): Promise<Versioned<Cluster> | undefined> {
     const path = clusterPaths.completedSpec(cluster);
     const obj = await this.store.read(path);
-    return obj ? { object: decodeObject<Cluster>(this.store.url, path, obj.data), version: obj.version, path } : undefined;
+    return obj ? { object: decodeSpecObject<Cluster>(this.store.url, path, obj.data), version: obj.version, path } : undefined;
   }
 
   async writeCompletedSpec(cluster: string, completed: Cluster, ifVersion?: string): Promise<{ version: string; path: string }> {
@@ -300,7 +300,7 @@ export class Clientset {
 
 function inspect<T extends Cluster | InstanceGroup>(storeURL: string, name: string, path: string, obj: StoredObject): StoredSpec<T> {
   try {
-    const object = decodeObject<T>(storeURL, path, obj.data);
+    const object = decodeSpecObject<T>(storeURL, path, obj.data);
     if (!object.metadata.name) object.metadata.name = name;
     return { name, path, version: obj.version, data: obj.data, object };
   } catch (e) {

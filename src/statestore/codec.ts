@@ -2,9 +2,11 @@
  * Decoding and encoding of the objects in the state store (the YAML rules are kops's: see
  * src/model/api/yaml.ts).
  *
- * Objects are not validated here and never rebuilt: every field, known or not, round-trips, and
+ * Objects are not validated here (only a spec of the wrong shape is refused) and never rebuilt:
+ * every field, known or not, round-trips, and
  * keys are written in the object's own order.
  */
+import { checkObject } from '../model/api/parse.js';
 import { KopsError } from '../diagnostics.js';
 import { MAX_STORED_OBJECT_BYTES, sizeAndLimit } from '../model/api/limits.js';
 import { YamlError, parseKopsYaml, stringifyKopsYaml } from '../model/api/yaml.js';
@@ -32,6 +34,22 @@ export function decodeObject<T>(storeURL: string, path: string, data: Uint8Array
   if (!isRecord(value)) throw invalidObject(storeURL, path, 'it is not a YAML mapping');
   if (value.metadata === undefined || value.metadata === null) value.metadata = {};
   if (!isRecord(value.metadata)) throw invalidObject(storeURL, path, 'its metadata is not a mapping');
+  return value as T;
+}
+
+/**
+ * A Cluster or InstanceGroup (or a completed spec): `decodeObject`, and its `spec` a mapping, so a
+ * truncated or hand-broken object is refused here, naming its path, rather than failing later on a
+ * field of a spec that is not there.
+ */
+export function decodeSpecObject<T>(storeURL: string, path: string, data: Uint8Array): T {
+  const value = decodeObject<Record<string, unknown>>(storeURL, path, data);
+  if (value.spec === undefined || value.spec === null) throw invalidObject(storeURL, path, 'it has no spec (cut short?)');
+  if (!isRecord(value.spec)) throw invalidObject(storeURL, path, 'its spec is not a mapping');
+  // A value of the wrong shape (a string where kops has an object) would crash whatever reads the
+  // field; what is only unknown or out of range is left to validation, which names it.
+  const wrong = checkObject(value).diagnostics.find((d) => d.code === 'InvalidFieldType');
+  if (wrong) throw invalidObject(storeURL, path, `${wrong.path ?? 'a field'}: ${wrong.summary}`);
   return value as T;
 }
 

@@ -107,12 +107,14 @@ export function endpointFailureOf(e: unknown, timeouts: Required<AwsTimeouts>): 
   if (typeof w.$metadata?.httpStatusCode === 'number') return undefined;
   const code = typeof w.code === 'string' ? w.code : '';
   const message = typeof w.message === 'string' ? w.message : '';
+  // The socket's code first: @smithy/node-http-handler names a reset connection `TimeoutError`
+  // too (code ECONNRESET, "read ECONNRESET"), and a reset is not a timeout: it is quick to retry.
+  if (REFUSED.has(code)) return { failure: 'connection refused' };
+  if (RESET.has(code)) return { failure: 'connection reset' };
   if (w.name === 'TimeoutError' || code === 'ETIMEDOUT') {
     if (/establish a connection/i.test(message) || /connect/i.test(code === 'ETIMEDOUT' ? message : '')) return { failure: 'connect timeout', timeoutMs: timeouts.connectMs };
     return { failure: 'request timeout', timeoutMs: timeouts.requestMs };
   }
-  if (REFUSED.has(code)) return { failure: 'connection refused' };
-  if (RESET.has(code)) return { failure: 'connection reset' };
   if (NOT_FOUND.has(code)) return { failure: 'host not found' };
   if (UNREACHABLE.has(code)) return { failure: 'network unreachable' };
   if (w.cause !== undefined && w.cause !== e) return endpointFailureOf(w.cause, timeouts);

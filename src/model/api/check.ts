@@ -137,7 +137,12 @@ export function checkValue(value: unknown, shape: FieldShape, path: string, ctx:
       if (!Array.isArray(value)) return wrong(EXPECTED.array);
       // The YAML reader bounds lists already; this catches objects given to the library directly.
       if (value.length > MAX_LIST_ITEMS) return tooMany(`a list of ${value.length} items`, MAX_LIST_ITEMS, 'items', where, out);
-      value.forEach((v, i) => checkValue(v, shape.of, `${path}[${i}]`, ctx, out));
+      value.forEach((v, i) => {
+        // An empty item (`- ` alone, or a list cut short) is not "unset": code would read its fields.
+        if (v === null && shape.of.t === 'object') {
+          out.push(error('InvalidFieldType', 'expected an object, got an empty item', { path: `${ctx.objectPrefix}${path}[${i}]`, ...(ctx.file ? { file: ctx.file } : {}), hint: 'fill the item in or remove it' }));
+        } else checkValue(v, shape.of, `${path}[${i}]`, ctx, out);
+      });
       return;
     case 'map':
       if (!isRecord(value)) return wrong(EXPECTED.map);
