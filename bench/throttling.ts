@@ -48,7 +48,7 @@ export async function benchThrottling(nodeGroups = 20, perSecond = 5): Promise<s
     const throttledTaskRetries = events.of('task.retry').filter((e) => /Throttl|RequestLimitExceeded/.test(e.errorCode)).length;
     const floorMs = (admitted / perSecond) * 1000;
     const ratio = wallMs / floorMs;
-    const times = metered.map((r) => r.receivedAt ?? 0);
+    const times = metered.map((r) => c.proxy.receivedAt(r) ?? 0);
     const spanMs = Math.max(...times) - Math.min(...times);
     const out = [`### First apply of an HA cluster with ${nodeGroups} node groups under a limit of ${perSecond} AWS requests/s\n`];
     out.push(table(

@@ -245,5 +245,9 @@ describe('shaping: rate limit and latency', () => {
     // A lower bound only: the delay is a floor, whatever the machine's speed.
     expect(performance.now() - t0).toBeGreaterThanOrEqual(145);
     expect(proxy.count({ operation: 'DescribeVpcs', injected: false, status: 200 })).toBe(1);
+    // Arrival, not answer, is recorded: at least the delay before the answer came back.
+    const at = proxy.receivedAt(proxy.requests[0]!);
+    expect(at).toBeGreaterThanOrEqual(Date.now() - (performance.now() - t0) - 5);
+    expect(at! + 145).toBeLessThanOrEqual(Date.now());
   });
 });

@@ -68,8 +68,6 @@ export interface RecordedRequest {
   readonly injected: boolean;
   /** True when the rate limit refused it (`injected` is true too). */
   readonly throttled?: boolean;
-  /** When the request arrived (epoch ms), for timelines. */
-  readonly receivedAt?: number;
 }
 
 export interface RateLimit {
@@ -100,6 +98,8 @@ export interface FaultProxy {
   shape(shaping: ProxyShaping): void;
   /** Count of recorded requests matching every given field. */
   count(filter?: Partial<Pick<RecordedRequest, 'service' | 'operation' | 'injected' | 'status' | 'throttled'>>): number;
+  /** When a recorded request arrived (epoch ms). */
+  receivedAt(request: RecordedRequest): number | undefined;
   /** Forgets rules and recorded requests, and returns to the shaping the proxy was started with. */
   clear(): void;
   close(): Promise<void>;
@@ -237,13 +237,19 @@ export async function startFaultProxy(target: string, shaping: ProxyShaping = {}
     rateServices = s.rateLimit?.services;
   };
   shape(shaping);
+  // Arrival times, kept beside the records (which tests compare whole).
+  let arrivals = new WeakMap<RecordedRequest, number>();
+  const record = (r: ProxiedRequest, rec: RecordedRequest): void => {
+    arrivals.set(rec, r.receivedAt);
+    requests.push(rec);
+  };
 
   const answerFault = (res: ServerResponse, r: ProxiedRequest, rule: FaultRule, throttled = false): void => {
     rule.fired++;
     const status = rule.status ?? defaultStatus(rule.code);
     const id = randomUUID();
     const body = r.method === 'HEAD' ? '' : errorBody(r.service, rule.code, rule.message ?? `injected ${rule.code}`, id);
-    requests.push({ service: r.service, operation: r.operation, method: r.method, path: r.path, status, injected: true, ...(throttled ? { throttled } : {}), receivedAt: r.receivedAt });
+    record(r, { service: r.service, operation: r.operation, method: r.method, path: r.path, status, injected: true, ...(throttled ? { throttled } : {}) });
     res.writeHead(status, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(body), 'x-amzn-requestid': id });
     res.end(body);
   };
@@ -253,13 +259,13 @@ export async function startFaultProxy(target: string, shaping: ProxyShaping = {}
       { hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
       (up) => {
         const status = up.statusCode ?? 502;
-        requests.push({ service: r.service, operation: r.operation, method: r.method, path: r.path, status, injected: false, receivedAt: r.receivedAt });
+        record(r, { service: r.service, operation: r.operation, method: r.method, path: r.path, status, injected: false });
         res.writeHead(status, up.headers);
         up.pipe(res);
       },
     );
     out.on('error', (e) => {
-      requests.push({ service: r.service, operation: r.operation, method: r.method, path: r.path, status: 502, injected: false, receivedAt: r.receivedAt });
+      record(r, { service: r.service, operation: r.operation, method: r.method, path: r.path, status: 502, injected: false });
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
       res.end(`fault proxy: upstream ${target} failed: ${e.message}`);
     });
@@ -307,6 +313,7 @@ export async function startFaultProxy(target: string, shaping: ProxyShaping = {}
       return requests;
     },
     shape,
+    receivedAt: (request) => arrivals.get(request),
     inject(spec) {
       const rule: FaultRule = { ...spec, fired: 0 };
       rules.push(rule);
@@ -318,6 +325,7 @@ export async function startFaultProxy(target: string, shaping: ProxyShaping = {}
     clear() {
       rules = [];
       requests = [];
+      arrivals = new WeakMap();
       shape(shaping);
     },
     close() {
