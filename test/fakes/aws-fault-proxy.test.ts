@@ -8,7 +8,7 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsClients } from '../../src/cloud/aws/clients.js';
 import { awsEndpoint, testAws, uniqueBucket, type TestAws } from '../helpers/aws.js';
-import { errorBody, startFaultProxy, throughProxy, type FaultProxy } from './aws-fault-proxy.js';
+import { TokenBucket, errorBody, startFaultProxy, throttlingCode, throughProxy, type FaultProxy } from './aws-fault-proxy.js';
 
 let proxy: FaultProxy;
 let aws: TestAws;
@@ -192,5 +192,62 @@ describe('rules', () => {
     expect(errorBody('ec2', 'X', 'a<b & "c"', 'id')).toContain('<Message>a&#60;b &#38; &#34;c&#34;</Message>');
     expect(errorBody('sts', 'InternalFailure', 'm', 'id')).toContain('<Type>Receiver</Type>');
     expect(errorBody('s3', 'SlowDown', 'm', 'id')).toMatch(/^<\?xml[^>]*>\n<Error><Code>SlowDown<\/Code>/);
+  });
+});
+
+describe('shaping: rate limit and latency', () => {
+  it('a token bucket admits its burst, then perSecond a second', () => {
+    const b = new TokenBucket({ perSecond: 2, burst: 3 });
+    expect([b.take(0), b.take(0), b.take(0), b.take(0)]).toEqual([true, true, true, false]);
+    // Half a second adds one token; a long pause refills to the burst, never beyond.
+    expect([b.take(500), b.take(500)]).toEqual([true, false]);
+    expect([b.take(60_000), b.take(60_000), b.take(60_000), b.take(60_000)]).toEqual([true, true, true, false]);
+    expect(() => new TokenBucket({ perSecond: 0 })).toThrow('perSecond must be a positive number');
+  });
+
+  it('names each service\'s throttling error as AWS does', () => {
+    expect([throttlingCode('ec2'), throttlingCode('s3'), throttlingCode('autoscaling'), throttlingCode('route53')]).toEqual(['RequestLimitExceeded', 'SlowDown', 'Throttling', 'Throttling']);
+  });
+
+  it('beyond the rate, metered services get their throttling error; unmetered ones pass; clear() lifts the limit', async () => {
+    proxy.shape({ rateLimit: { perSecond: 0.001, burst: 2, services: ['ec2', 'sts'] } });
+    const clients = proxied(1);
+    await clients.ec2.send(new DescribeVpcsCommand({}));
+    await clients.sts.send(new GetCallerIdentityCommand({}));
+    const e = await rejection(clients.ec2.send(new DescribeVpcsCommand({})));
+    expect(e.name).toBe('RequestLimitExceeded');
+    expect(e.$metadata?.httpStatusCode).toBe(503);
+    // Not metered: Auto Scaling.
+    await clients.autoscaling.send(new DescribeAutoScalingGroupsCommand({}));
+    expect(proxy.count({ throttled: true })).toBe(1);
+    expect(proxy.count({ injected: false })).toBe(3);
+    proxy.clear();
+    await clients.ec2.send(new DescribeVpcsCommand({}));
+    expect(proxy.count({ throttled: true })).toBe(0);
+  });
+
+  it('the SDK\'s retries get through a throttled moment once the bucket refills', async () => {
+    // The second of two requests sent together is refused (the bucket refills in 500 ms); the
+    // SDK's backoff (up to 5 attempts) outlasts that.
+    proxy.shape({ rateLimit: { perSecond: 2, burst: 1 } });
+    const clients = proxied(5);
+    const [a, b] = await Promise.all([clients.ec2.send(new DescribeVpcsCommand({})), clients.ec2.send(new DescribeVpcsCommand({}))]);
+    expect(a.Vpcs).toBeDefined();
+    expect(b.Vpcs).toBeDefined();
+    expect(proxy.count({ throttled: true })).toBeGreaterThanOrEqual(1);
+    expect(proxy.count({ injected: false })).toBe(2);
+  });
+
+  it('holds every answer back by delayMs', async () => {
+    proxy.shape({ delayMs: 150 });
+    const t0 = performance.now();
+    await proxied(1).ec2.send(new DescribeVpcsCommand({}));
+    // A lower bound only: the delay is a floor, whatever the machine's speed.
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(145);
+    expect(proxy.count({ operation: 'DescribeVpcs', injected: false, status: 200 })).toBe(1);
+    // Arrival, not answer, is recorded: at least the delay before the answer came back.
+    const at = proxy.receivedAt(proxy.requests[0]!);
+    expect(at).toBeGreaterThanOrEqual(Date.now() - (performance.now() - t0) - 5);
+    expect(at! + 145).toBeLessThanOrEqual(Date.now());
   });
 });

@@ -13,6 +13,11 @@
  * from `Action=` for the query protocols, and from method and path for the REST ones. Every request
  * is recorded (service, operation, status, whether the proxy answered it), so tests count attempts
  * and assert retries.
+ *
+ * Shaping (for the benchmarks, `bench/`): `delayMs` holds every answer back by a fixed time (a
+ * round trip to a distant region), and `rateLimit` admits at most `perSecond` requests a second
+ * (a token bucket of `burst` tokens, as AWS meters its APIs) and answers the rest itself with the
+ * service's throttling error (`throttlingCode`), as AWS does beyond an account's request rate.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -29,6 +34,8 @@ export interface ProxiedRequest {
   readonly method: string;
   readonly path: string;
   readonly body: string;
+  /** When the request arrived (epoch ms). */
+  readonly receivedAt: number;
 }
 
 export interface FaultRuleSpec {
@@ -59,6 +66,24 @@ export interface RecordedRequest {
   readonly status: number;
   /** True when the proxy answered with an injected fault instead of forwarding. */
   readonly injected: boolean;
+  /** True when the rate limit refused it (`injected` is true too). */
+  readonly throttled?: boolean;
+}
+
+export interface RateLimit {
+  /** Requests admitted per second (tokens added to the bucket per second). */
+  readonly perSecond: number;
+  /** Bucket size: requests admitted at once after a quiet spell; default `perSecond`. */
+  readonly burst?: number;
+  /** The services metered (one bucket shared by them); default every service. */
+  readonly services?: readonly AwsService[];
+}
+
+export interface ProxyShaping {
+  /** Every answer (forwarded or injected) is held back this long; default 0. */
+  readonly delayMs?: number;
+  /** Beyond this rate, requests are answered with the service's throttling error; default none. */
+  readonly rateLimit?: RateLimit;
 }
 
 export interface FaultProxy {
@@ -69,9 +94,13 @@ export interface FaultProxy {
   /** Every request, in the order its answer began. */
   readonly requests: readonly RecordedRequest[];
   inject(rule: FaultRuleSpec): FaultRule;
+  /** Replaces the latency and rate limit (the bucket starts full). */
+  shape(shaping: ProxyShaping): void;
   /** Count of recorded requests matching every given field. */
-  count(filter?: Partial<Pick<RecordedRequest, 'service' | 'operation' | 'injected' | 'status'>>): number;
-  /** Forgets rules and recorded requests. */
+  count(filter?: Partial<Pick<RecordedRequest, 'service' | 'operation' | 'injected' | 'status' | 'throttled'>>): number;
+  /** When a recorded request arrived (epoch ms). */
+  receivedAt(request: RecordedRequest): number | undefined;
+  /** Forgets rules and recorded requests, and returns to the shaping the proxy was started with. */
   clear(): void;
   close(): Promise<void>;
 }
@@ -88,6 +117,32 @@ export function defaultStatus(code: string): number {
   if (code === 'AuthFailure') return 401;
   if (/^NoSuch|NotFound$/.test(code)) return 404;
   return 400;
+}
+
+/** The error AWS answers a request beyond the account's rate with, per service. */
+export function throttlingCode(service: AwsService): string {
+  if (service === 'ec2') return 'RequestLimitExceeded';
+  if (service === 's3') return 'SlowDown';
+  return 'Throttling';
+}
+
+/** A token bucket: `take(now)` is true when a request is admitted. */
+export class TokenBucket {
+  private tokens: number;
+  private last: number | undefined;
+  private readonly burst: number;
+  constructor(private readonly limit: RateLimit) {
+    if (!(limit.perSecond > 0)) throw new Error(`rate limit: perSecond must be a positive number, got ${limit.perSecond}`);
+    this.burst = limit.burst ?? limit.perSecond;
+    this.tokens = this.burst;
+  }
+  take(now: number): boolean {
+    if (this.last !== undefined) this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.limit.perSecond);
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
 }
 
 function serviceOf(req: IncomingMessage): AwsService {
@@ -169,17 +224,32 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 /** Starts a proxy on 127.0.0.1 (a free port) forwarding to `target` (e.g. the emulator endpoint). */
-export async function startFaultProxy(target: string): Promise<FaultProxy> {
+export async function startFaultProxy(target: string, shaping: ProxyShaping = {}): Promise<FaultProxy> {
   const upstream = new URL(target);
   let rules: FaultRule[] = [];
   let requests: RecordedRequest[] = [];
+  let delayMs = 0;
+  let bucket: TokenBucket | undefined;
+  let rateServices: readonly AwsService[] | undefined;
+  const shape = (s: ProxyShaping): void => {
+    delayMs = s.delayMs ?? 0;
+    bucket = s.rateLimit ? new TokenBucket(s.rateLimit) : undefined;
+    rateServices = s.rateLimit?.services;
+  };
+  shape(shaping);
+  // Arrival times, kept beside the records (which tests compare whole).
+  let arrivals = new WeakMap<RecordedRequest, number>();
+  const record = (r: ProxiedRequest, rec: RecordedRequest): void => {
+    arrivals.set(rec, r.receivedAt);
+    requests.push(rec);
+  };
 
-  const answerFault = (res: ServerResponse, r: ProxiedRequest, rule: FaultRule): void => {
+  const answerFault = (res: ServerResponse, r: ProxiedRequest, rule: FaultRule, throttled = false): void => {
     rule.fired++;
     const status = rule.status ?? defaultStatus(rule.code);
     const id = randomUUID();
     const body = r.method === 'HEAD' ? '' : errorBody(r.service, rule.code, rule.message ?? `injected ${rule.code}`, id);
-    requests.push({ service: r.service, operation: r.operation, method: r.method, path: r.path, status, injected: true });
+    record(r, { service: r.service, operation: r.operation, method: r.method, path: r.path, status, injected: true, ...(throttled ? { throttled } : {}) });
     res.writeHead(status, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(body), 'x-amzn-requestid': id });
     res.end(body);
   };
@@ -189,13 +259,13 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       { hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
       (up) => {
         const status = up.statusCode ?? 502;
-        requests.push({ service: r.service, operation: r.operation, method: r.method, path: r.path, status, injected: false });
+        record(r, { service: r.service, operation: r.operation, method: r.method, path: r.path, status, injected: false });
         res.writeHead(status, up.headers);
         up.pipe(res);
       },
     );
     out.on('error', (e) => {
-      requests.push({ service: r.service, operation: r.operation, method: r.method, path: r.path, status: 502, injected: false });
+      record(r, { service: r.service, operation: r.operation, method: r.method, path: r.path, status: 502, injected: false });
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
       res.end(`fault proxy: upstream ${target} failed: ${e.message}`);
     });
@@ -204,16 +274,24 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
 
   const server = createServer((req, res) => {
     void (async () => {
+      const receivedAt = Date.now();
       const body = await readBody(req);
       const service = serviceOf(req);
       const text = body.toString('utf8');
       const r: ProxiedRequest = {
         service, operation: operationOf(service, req, text), method: req.method ?? 'GET',
-        path: new URL(req.url ?? '/', 'http://proxy').pathname, body: text,
+        path: new URL(req.url ?? '/', 'http://proxy').pathname, body: text, receivedAt,
       };
+      // Admission is decided on arrival (as AWS meters requests); the answer is then held back.
+      const metered = bucket !== undefined && (rateServices === undefined || rateServices.includes(r.service));
+      const admitted = !metered || bucket!.take(receivedAt);
       const rule = rules.find((x) => x.service === r.service && (x.operation === undefined || x.operation === r.operation)
         && x.fired < (x.times ?? Infinity) && (!x.when || x.when(r)));
-      if (rule) answerFault(res, r, rule);
+      if (delayMs > 0) await new Promise<void>((resolve) => setTimeout(resolve, delayMs));
+      if (!admitted) {
+        const code = throttlingCode(r.service);
+        answerFault(res, r, { service: r.service, code, message: 'Rate exceeded', fired: 0 }, true);
+      } else if (rule) answerFault(res, r, rule);
       else forward(req, res, r, body);
     })().catch((e: unknown) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
@@ -234,6 +312,8 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     get requests() {
       return requests;
     },
+    shape,
+    receivedAt: (request) => arrivals.get(request),
     inject(spec) {
       const rule: FaultRule = { ...spec, fired: 0 };
       rules.push(rule);
@@ -245,6 +325,8 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     clear() {
       rules = [];
       requests = [];
+      arrivals = new WeakMap();
+      shape(shaping);
     },
     close() {
       return new Promise<void>((resolve) => {

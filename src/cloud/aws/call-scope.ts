@@ -14,6 +14,8 @@ export type AwsCallPhase = 'find' | 'apply' | 'delete';
 export interface AwsCallScope {
   readonly kind: string;
   readonly phase: AwsCallPhase;
+  /** The task's name, in its apply step (the benchmarks weigh each task by its calls). */
+  readonly task?: string;
 }
 
 const storage = new AsyncLocalStorage<AwsCallScope>();

@@ -8,7 +8,7 @@ export function withAwsCallScope(k: AnyTaskKind<AwsTaskContext>): AnyTaskKind<Aw
   const wrapped: AnyTaskKind<AwsTaskContext> = {
     ...k,
     find: (ctx, tasks) => inAwsCallScope({ kind, phase: 'find' }, () => k.find(ctx, tasks)),
-    apply: (ctx, req) => inAwsCallScope({ kind, phase: 'apply' }, () => k.apply(ctx, req)),
+    apply: (ctx, req) => inAwsCallScope({ kind, phase: 'apply', task: req.name }, () => k.apply(ctx, req)),
   };
   const del = k.delete?.bind(k);
   const orphans = k.findOrphans?.bind(k);

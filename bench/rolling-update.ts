@@ -1,0 +1,112 @@
+/**
+ * Benchmark 4: a rolling update of 100 nodes with maxSurge 10 (and of 3 control planes, one at a
+ * time) on the simulated clock, against the memory cloud and the fake Kubernetes API of the
+ * rolling-update tests. Boot time (a replacement comes into service), validation time (one
+ * cluster validation), and drain time are parameters. The bound is the issue's:
+ * ceil(N / (maxSurge + maxUnavailable)) x (boot + validate): each batch must boot its
+ * replacements and pass validation before the next; the ratio says what the roll adds on top
+ * (drains, the validation count, the intervals kops waits between instances).
+ */
+import type { NormalizedRole, RollingUpdate } from '../src/model/api/types.js';
+import { MemoryProgress } from '../src/rolling-update/progress.js';
+import { rollingUpdateCluster } from '../src/rolling-update/roll.js';
+import type { ClusterValidator, ValidationResult } from '../src/rolling-update/types.js';
+import { MemoryCloud } from '../test/fakes/memory-cloud.js';
+import { SimClock } from '../test/helpers/sim-clock.js';
+import { FakeKube, FakeValidator } from '../test/rolling-update/fakes.js';
+import { table } from './harness.js';
+
+export interface RollParams {
+  readonly bootMs: number;
+  readonly validateMs: number;
+  readonly drainMs: number;
+  /** `--post-drain-delay` (kops's default 5 s). */
+  readonly postDrainMs: number;
+  /** `--validate-count` (kops's default 2: two validations in a row must pass). */
+  readonly validateCount: number;
+  /** `--node-interval` / `--control-plane-interval` (kops's default 15 s). */
+  readonly intervalMs: number;
+}
+
+export interface RollCase {
+  readonly label: string;
+  readonly role: NormalizedRole;
+  readonly groups: number;
+  readonly size: number;
+  readonly rollingUpdate: RollingUpdate;
+  /** Instances replaced at once: maxSurge + maxUnavailable (1 for control planes). */
+  readonly batch: number;
+}
+
+export interface RollFigure {
+  readonly simMs: number;
+  readonly boundMs: number;
+  readonly replaced: number;
+  readonly realMs: number;
+}
+
+/** Validation that takes `ms` of simulated time. */
+class TimedValidator implements ClusterValidator {
+  constructor(private readonly inner: FakeValidator, private readonly clock: SimClock, private readonly ms: number) {}
+  async validate(signal?: AbortSignal): Promise<ValidationResult> {
+    await this.clock.sleep(this.ms, signal);
+    return this.inner.validate();
+  }
+}
+
+export async function roll(c: RollCase, p: RollParams): Promise<RollFigure> {
+  const clock = new SimClock();
+  const cloud = new MemoryCloud(clock, { launchDelayMs: p.bootMs });
+  const names: string[] = [];
+  for (let i = 0; i < c.groups; i++) {
+    const name = c.groups === 1 ? c.label : `${c.label}-${i}`;
+    cloud.addGroup({ name, role: c.role, size: c.size });
+    names.push(name);
+  }
+  const kube = new FakeKube(cloud, clock, p.drainMs);
+  const validator = new TimedValidator(new FakeValidator(cloud, kube), clock, p.validateMs);
+  cloud.bumpVersion();
+  const t0 = performance.now();
+  const v0 = clock.now();
+  const res = await rollingUpdateCluster({
+    cluster: 'bench.example.com', cloud, kube, validator, clock, progress: new MemoryProgress(),
+    specGroups: names.map((name) => ({ name, role: c.role, rollingUpdate: c.rollingUpdate })),
+    validateCount: p.validateCount, postDrainDelayMs: p.postDrainMs, nodeIntervalMs: p.intervalMs, controlPlaneIntervalMs: p.intervalMs,
+  });
+  const simMs = clock.now() - v0;
+  const total = c.groups * c.size;
+  if (res.replaced.length !== total) throw new Error(`bench: ${c.label}: ${res.replaced.length} of ${total} instances replaced`);
+  return { simMs, boundMs: Math.ceil(total / c.batch) * (p.bootMs + p.validateMs), replaced: res.replaced.length, realMs: performance.now() - t0 };
+}
+
+const CASES: readonly RollCase[] = [
+  { label: 'nodes', role: 'Node', groups: 1, size: 100, rollingUpdate: { maxSurge: 10, maxUnavailable: 0 }, batch: 10 },
+  { label: 'control-plane', role: 'ControlPlane', groups: 3, size: 1, rollingUpdate: {}, batch: 1 },
+  // kops's AWS default (maxSurge 1), for the speed-up of the surge.
+  { label: 'nodes-surge-1', role: 'Node', groups: 1, size: 100, rollingUpdate: { maxSurge: 1, maxUnavailable: 0 }, batch: 1 },
+];
+
+const s = (ms: number): string => (ms / 1000).toFixed(0);
+
+export async function benchRollingUpdate(): Promise<string> {
+  const settings: readonly (RollParams & { name: string })[] = [
+    { name: 'kops defaults', bootMs: 90_000, validateMs: 30_000, drainMs: 20_000, postDrainMs: 5_000, validateCount: 2, intervalMs: 15_000 },
+    { name: 'one validation, no interval', bootMs: 90_000, validateMs: 30_000, drainMs: 20_000, postDrainMs: 5_000, validateCount: 1, intervalMs: 0 },
+    { name: 'boot and validation only', bootMs: 90_000, validateMs: 30_000, drainMs: 0, postDrainMs: 0, validateCount: 1, intervalMs: 0 },
+  ];
+  const rows: string[][] = [];
+  const verdicts: string[] = [];
+  for (const p of settings) {
+    for (const c of CASES) {
+      const f = await roll(c, p);
+      const ratio = f.simMs / f.boundMs;
+      rows.push([c.label, `${c.groups * c.size}`, String(c.batch), p.name, `${s(p.bootMs)} / ${s(p.validateMs)} / ${s(p.drainMs)} + ${s(p.postDrainMs)}`, String(p.validateCount), s(p.intervalMs),
+        String(f.replaced), s(f.simMs), s(f.boundMs), ratio.toFixed(2), f.realMs.toFixed(0)]);
+      verdicts.push(`${c.label}, ${p.name}: ${ratio <= 1.1 ? 'held' : 'NOT held'} (${ratio.toFixed(2)})`);
+    }
+  }
+  const out = ['### Rolling update on the simulated clock (memory cloud, fake Kubernetes API)\n'];
+  out.push(table(['group', 'instances', 'batch', 'settings', 'boot / validate / drain + post-drain (s)', 'validate count', 'interval (s)', 'replaced', 'simulated wall (s)', 'bound (s)', 'wall / bound', 'real ms'], rows));
+  out.push(`\nBound: ceil(N / batch) x (boot + validate). Target <= 1.1x: ${verdicts.join('; ')}.`);
+  return out.join('\n');
+}
