@@ -50,7 +50,10 @@ export interface GcsStateStoreOptions {
   readonly listPageSize?: number;
   /** Objects larger than this are refused before their body is read (`StateObjectTooLarge`). */
   readonly maxObjectBytes?: number;
-  /** Retries of transient failures (429, 5xx, connection resets); the client's default is 3. */
+  /**
+   * Retries of transient failures (429, 5xx, no response), with the client's exponential backoff
+   * (about 15 s in all for the default 3); 0 turns retrying off.
+   */
   readonly maxRetries?: number;
   /** Extra client options (tests: an auth client); merged over what the store sets. */
   readonly storageOptions?: StorageOptions;
@@ -128,12 +131,11 @@ export class GcsStateStore implements StateStore {
       if (!Number.isSafeInteger(ifGenerationMatch)) throw conflictError(this.url, path, 'changed');
     }
     const bucket = await this.open(path, 'write');
-    const file = bucket.file(this.key(path));
+    const file = bucket.file(this.key(path), this.opts.kmsKeyName !== undefined ? { kmsKeyName: this.opts.kmsKeyName } : {});
     try {
       await file.save(Buffer.from(toBytes(data)), {
         resumable: false,
         contentType: 'application/octet-stream',
-        ...(this.opts.kmsKeyName !== undefined ? { kmsKeyName: this.opts.kmsKeyName } : {}),
         ...(ifGenerationMatch !== undefined ? { preconditionOpts: { ifGenerationMatch } } : {}),
       });
     } catch (e) {
@@ -220,7 +222,8 @@ export class GcsStateStore implements StateStore {
     const { Storage: StorageClass } = await import('@google-cloud/storage');
     const options: StorageOptions = {
       ...(this.endpoint !== undefined ? { apiEndpoint: this.endpoint } : {}),
-      retryOptions: { maxRetries: this.opts.maxRetries ?? 3 },
+      // The client reads maxRetries 0 as "default": turning retries off is autoRetry false.
+      retryOptions: this.opts.maxRetries === 0 ? { autoRetry: false } : { maxRetries: this.opts.maxRetries ?? 3 },
       ...this.opts.storageOptions,
     };
     const storage: Storage = new StorageClass(options);

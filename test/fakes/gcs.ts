@@ -37,7 +37,7 @@ export interface FakeGcsObject {
 
 export interface RecordedRequest {
   readonly method: string;
-  /** The path, percent-decoded segment by segment is left to the reader: this is the raw path. */
+  /** The raw (still percent-encoded) path. */
   readonly path: string;
   readonly query: Record<string, string>;
   readonly headers: Record<string, string | string[] | undefined>;
@@ -47,6 +47,9 @@ export interface FakeGcsOptions {
   /** Answer 401 to requests without an Authorization header. */
   readonly requireAuth?: boolean;
 }
+
+/** Called with each request (after it is recorded, before it is served): tests race it here. */
+export type RequestHook = (req: RecordedRequest) => void;
 
 class HttpError extends Error {
   constructor(
@@ -64,6 +67,8 @@ export class FakeGcs {
   private lastGeneration = Date.now() * 1000;
   private server: Server | undefined;
   private endpointURL = '';
+  /** See `RequestHook`. */
+  onRequest: RequestHook | undefined;
 
   constructor(private readonly options: FakeGcsOptions = {}) {}
 
@@ -92,6 +97,20 @@ export class FakeGcs {
     if (!this.buckets.has(name)) this.buckets.set(name, new Map());
   }
 
+  /** Writes an object directly (as another client would), returning its generation. */
+  put(bucket: string, name: string, data: string | Uint8Array): string {
+    const obj: FakeGcsObject = {
+      name,
+      data: Buffer.from(data),
+      generation: this.nextGeneration(),
+      metageneration: '1',
+      contentType: 'application/octet-stream',
+      timeCreated: new Date().toISOString(),
+    };
+    this.bucketOrThrow(bucket).set(name, obj);
+    return obj.generation;
+  }
+
   /** The live object, or undefined. */
   object(bucket: string, name: string): FakeGcsObject | undefined {
     return this.buckets.get(bucket)?.get(name);
@@ -110,9 +129,11 @@ export class FakeGcs {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
     const query = Object.fromEntries(url.searchParams.entries());
-    this.requests.push({ method: req.method ?? 'GET', path: url.pathname, query, headers: { ...req.headers } });
+    const recorded: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query, headers: { ...req.headers } };
+    this.requests.push(recorded);
     try {
       const body = await readBody(req);
+      this.onRequest?.(recorded);
       if (this.options.requireAuth && !req.headers.authorization) {
         throw new HttpError(401, 'required', 'Anonymous caller does not have storage.objects.get access to the Google Cloud Storage object. Permission \'storage.objects.get\' denied on resource (or it may not exist).');
       }
