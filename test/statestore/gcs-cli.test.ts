@@ -63,6 +63,23 @@ describe('the CLI on gs://', () => {
     expect(r.stderr).toContain('gcloud storage buckets create gs://kops-ts-no-such-bucket');
   });
 
+  it('requests KOPS_STATE_GCS_KMS_KEY on every write, and refuses S3\'s --state-kms-key and a malformed key', async () => {
+    const key = 'projects/p/locations/us/keyRings/kops/cryptoKeys/state';
+    fake.requests.length = 0;
+    const r = await cli([...CREATE, '--name', 'kms.example.com', '--state', `gs://${BUCKET}/kms`], { env: { STORAGE_EMULATOR_HOST: endpoint, KOPS_STATE_GCS_KMS_KEY: key } });
+    expect(r.code).toBe(0);
+    const uploads = fake.requests.filter((q) => q.method === 'POST');
+    expect(uploads.length).toBeGreaterThan(1);
+    for (const u of uploads) expect(u.query.kmsKeyName).toBe(key);
+    const flag = await cli(['get', 'clusters', '--state', `gs://${BUCKET}/kms`, '--state-kms-key', 'alias/x'], { env: { STORAGE_EMULATOR_HOST: endpoint } });
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain('--state-kms-key applies to s3:// state stores only');
+    expect(flag.stderr).toContain('KOPS_STATE_GCS_KMS_KEY');
+    const bad = await cli(['get', 'clusters', '--state', `gs://${BUCKET}/kms`], { env: { STORAGE_EMULATOR_HOST: endpoint, KOPS_STATE_GCS_KMS_KEY: 'alias/x' } });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('not a Cloud KMS key name');
+  });
+
   it('loads @google-cloud/storage only for a gs:// store', async () => {
     // A loader hook that makes the storage client unloadable: a command on a file:// store must not
     // notice, and one on gs:// must say clearly what is missing.
