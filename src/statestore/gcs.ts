@@ -290,7 +290,7 @@ function isBucketMissing(e: unknown): boolean {
 
 function isMissingCredentials(e: unknown): boolean {
   const msg = (e as GcsError | undefined)?.message ?? '';
-  return /could not load the default credentials|GOOGLE_APPLICATION_CREDENTIALS|does not exist, or it is not a file|Unable to detect a Project Id/i.test(msg);
+  return /could not load the default credentials|GOOGLE_APPLICATION_CREDENTIALS|does not exist, or it is not a file/i.test(msg);
 }
 
 function firstLine(s: string | undefined): string {

@@ -46,6 +46,8 @@ export interface RecordedRequest {
 export interface FakeGcsOptions {
   /** Answer 401 to requests without an Authorization header. */
   readonly requireAuth?: boolean;
+  /** Answer 403 `forbidden` to the requests it returns true for (a caller without the permission). */
+  readonly forbid?: (req: RecordedRequest) => boolean;
 }
 
 /** Called with each request (after it is recorded, before it is served): tests race it here. */
@@ -136,6 +138,10 @@ export class FakeGcs {
       this.onRequest?.(recorded);
       if (this.options.requireAuth && !req.headers.authorization) {
         throw new HttpError(401, 'required', 'Anonymous caller does not have storage.objects.get access to the Google Cloud Storage object. Permission \'storage.objects.get\' denied on resource (or it may not exist).');
+      }
+      if (this.options.forbid?.(recorded)) {
+        const perm = recorded.method === 'POST' ? 'storage.objects.create' : recorded.method === 'DELETE' ? 'storage.objects.delete' : 'storage.objects.get';
+        throw new HttpError(403, 'forbidden', `caller@example.com does not have ${perm} access to the Google Cloud Storage object. Permission '${perm}' denied on resource (or it may not exist).`);
       }
       this.route(req.method ?? 'GET', url.pathname, query, req.headers, body, res);
     } catch (e) {

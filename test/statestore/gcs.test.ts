@@ -227,6 +227,24 @@ describe('gs:// errors', () => {
     }
   });
 
+  it('says access is denied, naming the bucket, the role and the KMS key in use', async () => {
+    const strict = new FakeGcs({ forbid: (r) => r.method === 'POST' });
+    const url = await strict.start();
+    strict.createBucket(BUCKET);
+    try {
+      const kms = 'projects/p/locations/us/keyRings/r/cryptoKeys/k';
+      const s = new GcsStateStore({ bucket: BUCKET, prefix: 'p', endpoint: url, env: {}, kmsKeyName: kms });
+      expect(await s.list('')).toEqual([]);
+      const e = await rejection(s.write('c/config', 'x'));
+      expect(e.code).toBe('StateStoreUnreachable');
+      expect(e.message).toBe(`state store gs://${BUCKET}/p: cannot write c/config in bucket "${BUCKET}": access denied (forbidden)`);
+      expect(e.diagnostics[0]?.hint).toContain(`gs://${BUCKET} (roles/storage.objectAdmin)`);
+      expect(e.diagnostics[0]?.hint).toContain(kms);
+    } finally {
+      await strict.stop();
+    }
+  });
+
   it('says when the credentials are refused', async () => {
     const strict = new FakeGcs({ requireAuth: true });
     const url = await strict.start();
