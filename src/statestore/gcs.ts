@@ -55,6 +55,11 @@ export interface GcsStateStoreOptions {
    * (about 15 s in all for the default 3); 0 turns retrying off.
    */
   readonly maxRetries?: number;
+  /**
+   * The longest wait for one HTTP request (default 60 s, as `--aws-request-timeout`): an endpoint
+   * that accepts and never answers fails the operation instead of hanging it.
+   */
+  readonly requestTimeoutMs?: number;
   /** Extra client options (tests: an auth client); merged over what the store sets. */
   readonly storageOptions?: StorageOptions;
 }
@@ -222,6 +227,7 @@ export class GcsStateStore implements StateStore {
     const { Storage: StorageClass } = await import('@google-cloud/storage');
     const options: StorageOptions = {
       ...(this.endpoint !== undefined ? { apiEndpoint: this.endpoint } : {}),
+      timeout: this.opts.requestTimeoutMs ?? 60_000,
       // The client reads maxRetries 0 as "default": turning retries off is autoRetry false.
       retryOptions: this.opts.maxRetries === 0 ? { autoRetry: false } : { maxRetries: this.opts.maxRetries ?? 3 },
       ...this.opts.storageOptions,

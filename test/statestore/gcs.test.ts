@@ -13,6 +13,7 @@ import { GcsStateStore, acquireClusterLock, openStateStore, parseStateStoreURL }
 import { emulatorEndpoint } from '../../src/statestore/gcs.js';
 import { EnvelopeStateStore } from '../../src/statestore/envelope.js';
 import { FakeGcs } from '../fakes/gcs.js';
+import { startSilentServer } from '../fakes/silent-server.js';
 
 const BUCKET = 'kops-ts-gcs';
 let fake: FakeGcs;
@@ -211,6 +212,22 @@ describe('gs:// errors', () => {
     expect(e.code).toBe('StateStoreUnreachable');
     expect(e.message).toMatch(new RegExp(`^state store gs://${BUCKET}/p: cannot read c/config in bucket "${BUCKET}": ECONNREFUSED`));
     expect(e.diagnostics[0]?.hint).toContain(`endpoint ${dead}`);
+  });
+
+  it('bounds every request: an endpoint that never answers fails reads and writes, naming the bucket', async () => {
+    const silent = await startSilentServer();
+    try {
+      const s = new GcsStateStore({ bucket: BUCKET, prefix: 'p', endpoint: silent.endpoint, env: {}, maxRetries: 0, requestTimeoutMs: 300 });
+      for (const op of [() => s.read('c/config'), () => s.write('c/config', 'x', { ifAbsent: true }), () => s.list(''), () => s.delete('c/config')]) {
+        const e = await rejection(op());
+        expect(e.code).toBe('StateStoreUnreachable');
+        expect(e.message).toContain(`in bucket "${BUCKET}"`);
+        expect(e.message).toMatch(/timeout/);
+      }
+      expect(silent.connections()).toBeGreaterThanOrEqual(4);
+    } finally {
+      await silent.close();
+    }
   });
 
   it('says when there are no Google credentials, and what to run', async () => {
