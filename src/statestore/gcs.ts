@@ -111,7 +111,7 @@ export class GcsStateStore implements StateStore {
       }
       try {
         const [data] = await bucket.file(this.key(path), { generation }).download();
-        return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), version: generation };
+        return { data: new Uint8Array(data), version: generation };
       } catch (e) {
         // That generation was replaced or deleted since its metadata was read: read again.
         if (statusOf(e) === 404 && !isBucketMissing(e) && attempt < READ_ATTEMPTS) continue;
