@@ -45,13 +45,16 @@ export function commandContext(io: CliIO, globals: GlobalOptions, opts: { allowM
         const url = resolveStateStoreURL(globals.state, env);
         if (!opts.allowMemoryStore) refuseMemoryStore(url, globals.state?.trim() ? '--state' : 'KOPS_STATE_STORE');
         const secretKey = loadSecretKey({ ...(globals.secretKey !== undefined ? { file: globals.secretKey } : {}), env: io.env, readFile: io.readFile });
-        const s3Encryption = stateKmsKey(globals, env);
+        const gs = parseStateStoreURL(url).scheme === 'gs';
+        const s3Encryption = gs ? undefined : stateKmsKey(globals, env);
+        const kmsKeyName = gs ? gcsKmsKey(globals, env) : undefined;
         cs = new Clientset(
           openStateStore(url, {
             env,
             aws: { region: defaultRegion(env), timeouts: this.awsTimeouts() },
             ...(secretKey ? { secretKey } : {}),
             ...(s3Encryption ? { s3Encryption } : {}),
+            ...(kmsKeyName ? { gcs: { kmsKeyName } } : {}),
           }),
         );
       }
@@ -88,6 +91,26 @@ function stateKmsKey(globals: GlobalOptions, env: NodeJS.ProcessEnv): S3Encrypti
     });
   }
   return { kmsKeyId: key };
+}
+
+/**
+ * `KOPS_STATE_GCS_KMS_KEY`: a Cloud KMS key every gs:// state-store write requests. `--state-kms-key`
+ * is S3's (an id, ARN or alias): given with a gs:// store it is refused rather than ignored.
+ */
+function gcsKmsKey(globals: GlobalOptions, env: NodeJS.ProcessEnv): string | undefined {
+  if (globals.stateKmsKey?.trim()) {
+    const summary = '--state-kms-key applies to s3:// state stores only';
+    const hint = 'for a gs:// store set KOPS_STATE_GCS_KMS_KEY=projects/<project>/locations/<location>/keyRings/<ring>/cryptoKeys/<key>';
+    throw new KopsError('InvalidKMSKey', summary, { exitCode: 2, diagnostics: [error('InvalidKMSKey', summary, { path: '--state-kms-key', hint })] });
+  }
+  const key = env.KOPS_STATE_GCS_KMS_KEY?.trim();
+  if (!key) return undefined;
+  if (!/^projects\/[^/\s]+\/locations\/[^/\s]+\/keyRings\/[^/\s]+\/cryptoKeys\/[^/\s]+$/.test(key)) {
+    const summary = 'the KMS key for the gs:// state store is not a Cloud KMS key name';
+    const hint = 'give projects/<project>/locations/<location>/keyRings/<ring>/cryptoKeys/<key>';
+    throw new KopsError('InvalidKMSKey', summary, { exitCode: 2, diagnostics: [error('InvalidKMSKey', summary, { path: 'KOPS_STATE_GCS_KMS_KEY', hint })] });
+  }
+  return key;
 }
 
 /**

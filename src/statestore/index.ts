@@ -8,6 +8,8 @@ export { FileStateStore } from './file.js';
 export type { FileStateStoreOptions } from './file.js';
 export { S3StateStore } from './s3.js';
 export type { S3Encryption, S3StateStoreOptions } from './s3.js';
+export { GcsStateStore } from './gcs.js';
+export type { GcsStateStoreOptions } from './gcs.js';
 export { acquireClusterLock, forceUnlock, readClusterLock, withClusterLock, lockPath, DEFAULT_LOCK_TTL_MS } from './lock.js';
 export type { AcquireLockOptions, ClusterLock, LockTimers, WithLockOptions } from './lock.js';
 export { describeHistory, keepHistory, listHistory, readHistory, historyStamp } from './history.js';

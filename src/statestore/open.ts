@@ -1,23 +1,25 @@
 /**
  * Choosing and opening a state store from its URL: `--state`, else `KOPS_STATE_STORE`.
  *
- * Supported: `s3://bucket[/prefix]`, `file:///abs/path` (or a bare absolute path, as kops accepts)
- * and `memory://name` (tests, in-process runs). `gs://` is planned.
+ * Supported: `s3://bucket[/prefix]`, `gs://bucket[/prefix]`, `file:///abs/path` (or a bare
+ * absolute path, as kops accepts) and `memory://name` (tests, in-process runs).
  */
 import { isAbsolute, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AwsClients, type AwsClientOptions } from '../cloud/aws/clients.js';
 import { KopsError } from '../diagnostics.js';
 import { FileStateStore, type FileStateStoreOptions } from './file.js';
+import { GcsStateStore, type GcsStateStoreOptions } from './gcs.js';
 import { EnvelopeStateStore } from './envelope.js';
 import { MemoryStateStore } from './memory.js';
 import { S3StateStore, type S3Encryption } from './s3.js';
 import { StateErrorCode, type StateStore } from './types.js';
 
-export const SUPPORTED_STATE_STORE_FORMS = ['s3://bucket[/prefix]', 'file:///abs/path', 'memory://name'] as const;
+export const SUPPORTED_STATE_STORE_FORMS = ['s3://bucket[/prefix]', 'gs://bucket[/prefix]', 'file:///abs/path', 'memory://name'] as const;
 
 export type ParsedStateStoreURL =
   | { readonly scheme: 's3'; readonly bucket: string; readonly prefix: string }
+  | { readonly scheme: 'gs'; readonly bucket: string; readonly prefix: string }
   | { readonly scheme: 'file'; readonly path: string }
   | { readonly scheme: 'memory'; readonly name: string };
 
@@ -28,9 +30,14 @@ export interface OpenStateStoreOptions {
   readonly awsClients?: AwsClients;
   /** `s3://` server-side encryption; default `auto` (see s3.ts). */
   readonly s3Encryption?: S3Encryption;
+  /**
+   * `gs://` options: a KMS key, an endpoint (default `STORAGE_EMULATOR_HOST` from `env`), retries
+   * (gcs.ts). The client library is loaded on the store's first operation.
+   */
+  readonly gcs?: Partial<Omit<GcsStateStoreOptions, 'bucket' | 'prefix'>>;
   /** `file://` lock tuning (tests). */
   readonly file?: FileStateStoreOptions;
-  /** Where `AWS_REGION` / `AWS_DEFAULT_REGION` are read (default `process.env`). */
+  /** Where `AWS_REGION` / `AWS_DEFAULT_REGION` and `STORAGE_EMULATOR_HOST` are read (default `process.env`). */
   readonly env?: NodeJS.ProcessEnv;
   /**
    * The 32-byte envelope key (src/secrets/key.ts loads it from `--secret-key` / `KOPS_SECRET_KEY`):
@@ -65,6 +72,8 @@ function openBackend(url: string, opts: OpenStateStoreOptions): StateStore {
         ...(opts.s3Encryption ? { serverSideEncryption: opts.s3Encryption } : {}),
       });
     }
+    case 'gs':
+      return new GcsStateStore({ env: opts.env ?? process.env, ...opts.gcs, bucket: parsed.bucket, prefix: parsed.prefix });
   }
 }
 
@@ -100,7 +109,7 @@ export function parseStateStoreURL(url: string): ParsedStateStoreURL {
       if (rest === '' || !/^[A-Za-z0-9._-]+$/.test(rest)) throw invalidURL(url, 'the name after memory:// must be letters, digits, ".", "_" or "-"');
       return { scheme: 'memory', name: rest };
     case 'gs':
-      throw invalidURL(url, 'Google Cloud Storage (gs://) state stores are planned but not supported yet');
+      return parseGs(url, rest);
     default:
       throw invalidURL(url, `the scheme "${scheme}://" is not supported`);
   }
@@ -117,6 +126,29 @@ function parseS3(url: string, rest: string): ParsedStateStoreURL {
     throw invalidURL(url, 'the prefix after the bucket has an empty, "." or ".." segment');
   }
   return { scheme: 's3', bucket, prefix };
+}
+
+/**
+ * GCS bucket names: 3-63 characters of lowercase letters, digits, `-`, `_` and `.` (up to 222 with
+ * dots, each dot-separated part at most 63), starting and ending with a letter or digit.
+ */
+function parseGs(url: string, rest: string): ParsedStateStoreURL {
+  const slash = rest.indexOf('/');
+  const bucket = slash < 0 ? rest : rest.slice(0, slash);
+  const prefix = (slash < 0 ? '' : rest.slice(slash + 1)).replace(/\/+$/, '');
+  const valid =
+    /^[a-z0-9][a-z0-9._-]*[a-z0-9]$/.test(bucket) &&
+    bucket.length >= 3 &&
+    bucket.length <= (bucket.includes('.') ? 222 : 63) &&
+    bucket.split('.').every((part) => part.length > 0 && part.length <= 63) &&
+    !bucket.startsWith('goog');
+  if (!valid) {
+    throw invalidURL(url, `"${bucket}" is not a valid GCS bucket name (3-63 lowercase letters, digits, "-", "_" and ".", starting and ending with a letter or digit)`);
+  }
+  if (prefix !== '' && prefix.split('/').some((s) => s === '' || s === '.' || s === '..')) {
+    throw invalidURL(url, 'the prefix after the bucket has an empty, "." or ".." segment');
+  }
+  return { scheme: 'gs', bucket, prefix };
 }
 
 function fileURLPath(url: string, raw: string): string {
@@ -136,7 +168,7 @@ function checkFilePath(url: string, path: string): string {
 
 function invalidURL(url: string, why: string, cause?: unknown): KopsError {
   return new KopsError(StateErrorCode.InvalidURL, `invalid state store URL "${url}": ${why}`, {
-    hint: `use one of ${SUPPORTED_STATE_STORE_FORMS.join(', ')} (gs:// is planned)`,
+    hint: `use one of ${SUPPORTED_STATE_STORE_FORMS.join(', ')}`,
     exitCode: 2,
     ...(cause !== undefined ? { cause } : {}),
   });

@@ -1,7 +1,8 @@
 /**
- * The three backends every behavioural test runs against (`describe.each(backends)`): a fresh,
+ * The four backends every behavioural test runs against (`describe.each(backends)`): a fresh,
  * empty store per call: a new `memory://` name, a new temp directory, a new prefix in a bucket
- * created once per test file in its own emulator account.
+ * created once per test file in its own emulator account (s3://) or in a fake GCS JSON API started
+ * once per test file (gs://, test/fakes/gcs.ts, driven by the real @google-cloud/storage client).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,6 +13,7 @@ import { afterAll } from 'vitest';
 import { openStateStore, resetMemoryStores } from '../../src/statestore/index.js';
 import type { StateStore } from '../../src/statestore/index.js';
 import { testAws, uniqueBucket, type TestAws } from '../helpers/aws.js';
+import { FakeGcs } from '../fakes/gcs.js';
 
 export interface Backend {
   readonly name: string;
@@ -23,6 +25,17 @@ export interface Backend {
 
 const tempDirs: string[] = [];
 let s3: { aws: TestAws; bucket: string } | undefined;
+let gcs: { fake: FakeGcs; bucket: string } | undefined;
+
+async function gcsBucket(): Promise<{ fake: FakeGcs; bucket: string }> {
+  if (!gcs) {
+    const fake = new FakeGcs();
+    await fake.start();
+    fake.createBucket('kops-ts-state');
+    gcs = { fake, bucket: 'kops-ts-state' };
+  }
+  return gcs;
+}
 
 async function s3Bucket(): Promise<{ aws: TestAws; bucket: string }> {
   if (!s3) {
@@ -60,11 +73,24 @@ export const backends: Backend[] = [
       return openStateStore(store.url, { aws: s3.aws.options });
     },
   },
+  {
+    name: 'gs',
+    fresh: async () => {
+      const { fake, bucket } = await gcsBucket();
+      return openStateStore(`gs://${bucket}/t-${randomBytes(6).toString('hex')}`, { gcs: { endpoint: fake.endpoint } });
+    },
+    reopen: (store) => {
+      if (!gcs) throw new Error('no fake GCS yet');
+      return openStateStore(store.url, { gcs: { endpoint: gcs.fake.endpoint } });
+    },
+  },
 ];
 
 afterAll(async () => {
   resetMemoryStores();
   await Promise.all(tempDirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+  await gcs?.fake.stop();
+  gcs = undefined;
 });
 
 /** Every object's path and bytes: two snapshots are equal iff the store holds the same things. */

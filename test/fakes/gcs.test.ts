@@ -1,0 +1,68 @@
+/** The fake GCS JSON API answers as GCS does: error shapes, hashes, preconditions, paging. */
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { crc32c, FakeGcs } from './gcs.js';
+
+let fake: FakeGcs;
+let base: string;
+
+beforeAll(async () => {
+  fake = new FakeGcs();
+  base = await fake.start();
+  fake.createBucket('b');
+});
+afterAll(() => fake.stop());
+
+async function json(res: Response): Promise<{ status: number; body: Record<string, unknown> }> {
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+describe('fake GCS', () => {
+  it('computes CRC-32C as GCS does (the Castagnoli check value)', () => {
+    expect(crc32c(new TextEncoder().encode('123456789')).toString(16)).toBe('e3069283');
+  });
+
+  it('answers 404 for a missing object and a missing bucket in GCS JSON error shape', async () => {
+    const obj = await json(await fetch(`${base}/storage/v1/b/b/o/${encodeURIComponent('x/y')}`));
+    expect(obj).toEqual({
+      status: 404,
+      body: { error: { code: 404, message: 'No such object: b/x/y', errors: [{ message: 'No such object: b/x/y', domain: 'global', reason: 'notFound' }] } },
+    });
+    const bucket = await json(await fetch(`${base}/storage/v1/b/nope/o`));
+    expect(bucket.status).toBe(404);
+    expect((bucket.body.error as { message: string }).message).toBe('The specified bucket does not exist.');
+  });
+
+  it('uploads with uploadType=media, returns hashes and honours ifGenerationMatch with a 412', async () => {
+    const put = (q: string, body: string) => fetch(`${base}/upload/storage/v1/b/b/o?uploadType=media&name=k${q}`, { method: 'POST', body });
+    const first = await json(await put('&ifGenerationMatch=0', 'hello'));
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ kind: 'storage#object', name: 'k', bucket: 'b', size: '5', metageneration: '1', md5Hash: createHash('md5').update('hello').digest('base64') });
+    const again = await json(await put('&ifGenerationMatch=0', 'other'));
+    expect(again.status).toBe(412);
+    expect((again.body.error as { errors: { reason: string }[] }).errors[0]!.reason).toBe('conditionNotMet');
+    const media = await fetch(`${base}/storage/v1/b/b/o/k?alt=media`);
+    expect(await media.text()).toBe('hello');
+    expect(media.headers.get('x-goog-generation')).toBe(first.body.generation);
+    expect(media.headers.get('x-goog-hash')).toBe(`crc32c=${first.body.crc32c as string},md5=${first.body.md5Hash as string}`);
+    const stale = await fetch(`${base}/storage/v1/b/b/o/k?alt=media&generation=1`);
+    expect(stale.status).toBe(404);
+  });
+
+  it('pages a delimited listing: every object or prefix once, in order', async () => {
+    fake.createBucket('l');
+    for (const n of ['a/1', 'a/2', 'b', 'c/1', 'c/2/x', 'd', 'e/1']) fake.put('l', `p/${n}`, n);
+    const seen: string[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const q = new URLSearchParams({ prefix: 'p/', delimiter: '/', maxResults: '2', ...(token ? { pageToken: token } : {}) });
+      const { body } = await json(await fetch(`${base}/storage/v1/b/l/o?${q.toString()}`));
+      seen.push(...((body.prefixes as string[] | undefined) ?? []), ...((body.items as { name: string }[] | undefined) ?? []).map((i) => i.name));
+      token = body.nextPageToken as string | undefined;
+      pages++;
+    } while (token);
+    expect(seen.sort()).toEqual(['p/a/', 'p/b', 'p/c/', 'p/d', 'p/e/']);
+    expect(pages).toBe(3);
+  });
+});

@@ -1,0 +1,425 @@
+/**
+ * A fake of the Google Cloud Storage JSON API on node:http, faithful in what the state store and
+ * `@google-cloud/storage` rely on:
+ *
+ * - paths: `GET|POST /storage/v1/b` (buckets), `GET /storage/v1/b/<bucket>`,
+ *   `GET /storage/v1/b/<bucket>/o` (list), `GET|DELETE /storage/v1/b/<bucket>/o/<object>`
+ *   (`?alt=media` downloads the bytes), `POST /upload/storage/v1/b/<bucket>/o` with
+ *   `uploadType=multipart` (metadata JSON + media, `multipart/related`) or `uploadType=media`;
+ * - objects carry `generation` (a microsecond-like int64, strictly increasing, as a string),
+ *   `metageneration`, `size`, `md5Hash` and `crc32c` (base64, as the client checks them after an
+ *   upload), `etag`, `kmsKeyName`; downloads send `x-goog-hash`, `x-goog-generation`,
+ *   `x-goog-metageneration` and `x-goog-stored-content-encoding` as GCS does;
+ * - preconditions `ifGenerationMatch` (0: the object must not exist), `ifGenerationNotMatch`,
+ *   `ifMetagenerationMatch` on reads, uploads and deletes: 412 `conditionNotMet`; a `generation`
+ *   that is not the live one (no versioning) is 404;
+ * - errors in GCS's JSON shape: `{"error":{"code","message","errors":[{"message","domain","reason"}]}}`
+ *   with 404 `notFound` ("No such object: b/o", "The specified bucket does not exist."), 409
+ *   `conflict` for an existing bucket, 401 `required` when `requireAuth` and no Authorization;
+ * - listing in lexicographic order with `prefix`, `delimiter` (`prefixes`), `maxResults` (default
+ *   and cap 1000) and an opaque `pageToken`/`nextPageToken`.
+ *
+ * Each write is checked and applied in one synchronous step once its body has arrived, so racing
+ * conditional writes behave as on GCS: exactly one wins. Every request is recorded.
+ */
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+
+export interface FakeGcsObject {
+  readonly name: string;
+  readonly data: Buffer;
+  readonly generation: string;
+  readonly metageneration: string;
+  readonly contentType: string;
+  readonly timeCreated: string;
+  readonly kmsKeyName?: string;
+}
+
+export interface RecordedRequest {
+  readonly method: string;
+  /** The raw (still percent-encoded) path. */
+  readonly path: string;
+  readonly query: Record<string, string>;
+  readonly headers: Record<string, string | string[] | undefined>;
+}
+
+export interface FakeGcsOptions {
+  /** Answer 401 to requests without an Authorization header. */
+  readonly requireAuth?: boolean;
+  /** Answer 403 `forbidden` to the requests it returns true for (a caller without the permission). */
+  readonly forbid?: (req: RecordedRequest) => boolean;
+}
+
+/** Called with each request (after it is recorded, before it is served): tests race it here. */
+export type RequestHook = (req: RecordedRequest) => void;
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class FakeGcs {
+  readonly requests: RecordedRequest[] = [];
+  private readonly buckets = new Map<string, Map<string, FakeGcsObject>>();
+  private lastGeneration = Date.now() * 1000;
+  private server: Server | undefined;
+  private endpointURL = '';
+  /** See `RequestHook`. */
+  onRequest: RequestHook | undefined;
+
+  constructor(private readonly options: FakeGcsOptions = {}) {}
+
+  /** Starts listening on 127.0.0.1 (a free port); returns the endpoint, `http://127.0.0.1:PORT`. */
+  async start(): Promise<string> {
+    const server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.server = server;
+    this.endpointURL = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    return this.endpointURL;
+  }
+
+  get endpoint(): string {
+    return this.endpointURL;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  createBucket(name: string): void {
+    if (!this.buckets.has(name)) this.buckets.set(name, new Map());
+  }
+
+  /** Writes an object directly (as another client would), returning its generation. */
+  put(bucket: string, name: string, data: string | Uint8Array): string {
+    const obj: FakeGcsObject = {
+      name,
+      data: Buffer.from(data),
+      generation: this.nextGeneration(),
+      metageneration: '1',
+      contentType: 'application/octet-stream',
+      timeCreated: new Date().toISOString(),
+    };
+    this.bucketOrThrow(bucket).set(name, obj);
+    return obj.generation;
+  }
+
+  /** The live object, or undefined. */
+  object(bucket: string, name: string): FakeGcsObject | undefined {
+    return this.buckets.get(bucket)?.get(name);
+  }
+
+  /** Object names in a bucket, sorted. */
+  names(bucket: string): string[] {
+    return [...(this.buckets.get(bucket)?.keys() ?? [])].sort();
+  }
+
+  /** Requests so far whose method and path match. */
+  count(method: string, pathPattern: RegExp): number {
+    return this.requests.filter((r) => r.method === method && pathPattern.test(r.path)).length;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const query = Object.fromEntries(url.searchParams.entries());
+    const recorded: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query, headers: { ...req.headers } };
+    this.requests.push(recorded);
+    try {
+      const body = await readBody(req);
+      this.onRequest?.(recorded);
+      if (this.options.requireAuth && !req.headers.authorization) {
+        throw new HttpError(401, 'required', 'Anonymous caller does not have storage.objects.get access to the Google Cloud Storage object. Permission \'storage.objects.get\' denied on resource (or it may not exist).');
+      }
+      if (this.options.forbid?.(recorded)) {
+        const perm = recorded.method === 'POST' ? 'storage.objects.create' : recorded.method === 'DELETE' ? 'storage.objects.delete' : 'storage.objects.get';
+        throw new HttpError(403, 'forbidden', `caller@example.com does not have ${perm} access to the Google Cloud Storage object. Permission '${perm}' denied on resource (or it may not exist).`);
+      }
+      this.route(req.method ?? 'GET', url.pathname, query, req.headers, body, res);
+    } catch (e) {
+      const err = e instanceof HttpError ? e : new HttpError(500, 'backendError', `fake GCS: ${(e as Error).message}`);
+      sendJson(res, err.status, { error: { code: err.status, message: err.message, errors: [{ message: err.message, domain: 'global', reason: err.reason }] } });
+    }
+  }
+
+  private route(method: string, path: string, q: Record<string, string>, headers: IncomingMessage['headers'], body: Buffer, res: ServerResponse): void {
+    let m: RegExpExecArray | null;
+    if (path === '/storage/v1/b' && method === 'POST') {
+      const name = String((JSON.parse(body.toString('utf8') || '{}') as { name?: unknown }).name ?? '');
+      if (this.buckets.has(name)) throw new HttpError(409, 'conflict', 'Your previous request to create the named bucket succeeded and you already own it.');
+      this.buckets.set(name, new Map());
+      return sendJson(res, 200, this.bucketResource(name));
+    }
+    if ((m = /^\/storage\/v1\/b\/([^/]+)$/.exec(path)) && method === 'GET') {
+      const name = decodeURIComponent(m[1]!);
+      this.bucketOrThrow(name);
+      return sendJson(res, 200, this.bucketResource(name));
+    }
+    if ((m = /^\/storage\/v1\/b\/([^/]+)\/o$/.exec(path)) && method === 'GET') {
+      return sendJson(res, 200, this.list(decodeURIComponent(m[1]!), q));
+    }
+    if ((m = /^\/storage\/v1\/b\/([^/]+)\/o\/(.+)$/.exec(path))) {
+      const bucket = decodeURIComponent(m[1]!);
+      const name = decodeURIComponent(m[2]!);
+      if (method === 'GET') return this.get(bucket, name, q, res);
+      if (method === 'DELETE') return this.remove(bucket, name, q, res);
+    }
+    if ((m = /^\/upload\/storage\/v1\/b\/([^/]+)\/o$/.exec(path)) && method === 'POST') {
+      return this.upload(decodeURIComponent(m[1]!), q, headers, body, res);
+    }
+    throw new HttpError(404, 'notFound', `Not Found: ${method} ${path}`);
+  }
+
+  private bucketOrThrow(name: string): Map<string, FakeGcsObject> {
+    const b = this.buckets.get(name);
+    if (!b) throw new HttpError(404, 'notFound', 'The specified bucket does not exist.');
+    return b;
+  }
+
+  private get(bucket: string, name: string, q: Record<string, string>, res: ServerResponse): void {
+    const obj = this.live(bucket, name, q);
+    checkPreconditions(obj, q);
+    if (q.alt === 'media') {
+      const { crc32c, md5 } = hashes(obj.data);
+      res.writeHead(200, {
+        'content-type': obj.contentType,
+        'content-length': String(obj.data.length),
+        'x-goog-generation': obj.generation,
+        'x-goog-metageneration': obj.metageneration,
+        'x-goog-hash': `crc32c=${crc32c},md5=${md5}`,
+        'x-goog-stored-content-encoding': 'identity',
+        'x-goog-stored-content-length': String(obj.data.length),
+        'x-goog-storage-class': 'STANDARD',
+      });
+      res.end(obj.data);
+      return;
+    }
+    sendJson(res, 200, this.objectResource(bucket, obj));
+  }
+
+  private remove(bucket: string, name: string, q: Record<string, string>, res: ServerResponse): void {
+    const obj = this.live(bucket, name, q);
+    checkPreconditions(obj, q);
+    this.buckets.get(bucket)!.delete(name);
+    res.writeHead(204);
+    res.end();
+  }
+
+  /** The live object named (and of the `generation` asked for, if any), else 404. */
+  private live(bucket: string, name: string, q: Record<string, string>): FakeGcsObject {
+    const obj = this.bucketOrThrow(bucket).get(name);
+    if (!obj || (q.generation !== undefined && q.generation !== obj.generation)) {
+      throw new HttpError(404, 'notFound', `No such object: ${bucket}/${name}`);
+    }
+    return obj;
+  }
+
+  private upload(bucket: string, q: Record<string, string>, headers: IncomingMessage['headers'], body: Buffer, res: ServerResponse): void {
+    const objects = this.bucketOrThrow(bucket);
+    let meta: { name?: string; contentType?: string; kmsKeyName?: string } = {};
+    let data: Buffer;
+    let contentType = String(headers['content-type'] ?? 'application/octet-stream');
+    if (q.uploadType === 'multipart') {
+      const parts = parseMultipart(body, contentType);
+      if (parts.length !== 2) throw new HttpError(400, 'invalid', `Multipart upload must have 2 parts, got ${parts.length}`);
+      meta = JSON.parse(parts[0]!.body.toString('utf8')) as typeof meta;
+      data = parts[1]!.body;
+      contentType = meta.contentType ?? parts[1]!.headers['content-type'] ?? 'application/octet-stream';
+    } else if (q.uploadType === 'media') {
+      data = body;
+    } else {
+      throw new HttpError(400, 'invalid', `Unsupported uploadType: ${q.uploadType ?? '(none)'}`);
+    }
+    const name = q.name ?? meta.name;
+    if (!name) throw new HttpError(400, 'required', 'Required');
+    const current = objects.get(name);
+    if (q.ifGenerationMatch === '0') {
+      if (current) throw preconditionFailed();
+    } else if (q.ifGenerationMatch !== undefined || q.ifMetagenerationMatch !== undefined) {
+      if (!current) throw preconditionFailed();
+    }
+    if (current) checkPreconditions(current, q);
+    const kmsKeyName = q.kmsKeyName ?? meta.kmsKeyName;
+    const obj: FakeGcsObject = {
+      name,
+      data,
+      generation: this.nextGeneration(),
+      metageneration: '1',
+      contentType,
+      timeCreated: new Date().toISOString(),
+      ...(kmsKeyName !== undefined ? { kmsKeyName: `${kmsKeyName}/cryptoKeyVersions/1` } : {}),
+    };
+    objects.set(name, obj);
+    sendJson(res, 200, this.objectResource(bucket, obj));
+  }
+
+  private list(bucket: string, q: Record<string, string>): Record<string, unknown> {
+    const objects = this.bucketOrThrow(bucket);
+    const prefix = q.prefix ?? '';
+    const delimiter = q.delimiter;
+    const max = Math.min(Math.max(Number(q.maxResults ?? 1000) || 1000, 1), 1000);
+    const after = q.pageToken !== undefined ? Buffer.from(q.pageToken, 'base64url').toString('utf8') : undefined;
+    if (q.pageToken !== undefined && !after) throw new HttpError(400, 'invalid', 'Invalid page token.');
+    const items: Record<string, unknown>[] = [];
+    const prefixes = new Set<string>();
+    let next: string | undefined;
+    let last: string | undefined;
+    for (const name of [...objects.keys()].sort()) {
+      if (!name.startsWith(prefix)) continue;
+      // Resume after the last entry of the previous page (an object name or a prefix).
+      if (after !== undefined && (name <= after || (delimiter && after.endsWith(delimiter) && name.startsWith(after)))) continue;
+      const i = delimiter ? name.indexOf(delimiter, prefix.length) : -1;
+      const key = i >= 0 ? name.slice(0, i + delimiter!.length) : name;
+      if (prefixes.has(key)) continue;
+      if (items.length + prefixes.size === max) {
+        next = Buffer.from(last!).toString('base64url');
+        break;
+      }
+      if (i >= 0) prefixes.add(key);
+      else items.push(this.objectResource(bucket, objects.get(name)!));
+      last = key;
+    }
+    return {
+      kind: 'storage#objects',
+      ...(next !== undefined ? { nextPageToken: next } : {}),
+      ...(prefixes.size > 0 ? { prefixes: [...prefixes] } : {}),
+      ...(items.length > 0 ? { items } : {}),
+    };
+  }
+
+  private nextGeneration(): string {
+    this.lastGeneration = Math.max(this.lastGeneration + 1, Date.now() * 1000);
+    return String(this.lastGeneration);
+  }
+
+  private bucketResource(name: string): Record<string, unknown> {
+    return {
+      kind: 'storage#bucket',
+      id: name,
+      name,
+      selfLink: `${this.endpointURL}/storage/v1/b/${name}`,
+      projectNumber: '123456789012',
+      metageneration: '1',
+      location: 'US',
+      storageClass: 'STANDARD',
+      iamConfiguration: { uniformBucketLevelAccess: { enabled: true } },
+    };
+  }
+
+  private objectResource(bucket: string, obj: FakeGcsObject): Record<string, unknown> {
+    const { crc32c, md5 } = hashes(obj.data);
+    const enc = encodeURIComponent(obj.name);
+    return {
+      kind: 'storage#object',
+      id: `${bucket}/${obj.name}/${obj.generation}`,
+      selfLink: `${this.endpointURL}/storage/v1/b/${bucket}/o/${enc}`,
+      mediaLink: `${this.endpointURL}/download/storage/v1/b/${bucket}/o/${enc}?generation=${obj.generation}&alt=media`,
+      name: obj.name,
+      bucket,
+      generation: obj.generation,
+      metageneration: obj.metageneration,
+      contentType: obj.contentType,
+      storageClass: 'STANDARD',
+      size: String(obj.data.length),
+      md5Hash: md5,
+      crc32c,
+      etag: Buffer.from(`${obj.generation}/${obj.metageneration}`).toString('base64'),
+      timeCreated: obj.timeCreated,
+      updated: obj.timeCreated,
+      timeStorageClassUpdated: obj.timeCreated,
+      ...(obj.kmsKeyName !== undefined ? { kmsKeyName: obj.kmsKeyName } : {}),
+    };
+  }
+}
+
+function preconditionFailed(): HttpError {
+  return new HttpError(412, 'conditionNotMet', 'At least one of the pre-conditions you specified did not hold.');
+}
+
+function checkPreconditions(obj: FakeGcsObject, q: Record<string, string>): void {
+  if (q.ifGenerationMatch !== undefined && q.ifGenerationMatch !== obj.generation) throw preconditionFailed();
+  if (q.ifGenerationNotMatch !== undefined && q.ifGenerationNotMatch === obj.generation) {
+    throw new HttpError(304, 'notModified', 'Not Modified');
+  }
+  if (q.ifMetagenerationMatch !== undefined && q.ifMetagenerationMatch !== obj.metageneration) throw preconditionFailed();
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': String(Buffer.byteLength(text)) });
+  res.end(text);
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+interface Part {
+  readonly headers: Record<string, string>;
+  readonly body: Buffer;
+}
+
+/** `multipart/related; boundary=X`: the parts between `--X` lines, each headers + blank line + body. */
+function parseMultipart(body: Buffer, contentType: string): Part[] {
+  const m = /boundary="?([^";]+)"?/i.exec(contentType);
+  if (!/^multipart\/related/i.test(contentType) || !m) throw new HttpError(400, 'invalid', `Expected multipart/related, got ${contentType}`);
+  const delim = Buffer.from(`--${m[1]}`);
+  const parts: Part[] = [];
+  let pos = body.indexOf(delim);
+  while (pos >= 0) {
+    let start = pos + delim.length;
+    if (body.subarray(start, start + 2).toString() === '--') break;
+    if (body.subarray(start, start + 2).toString() === '\r\n') start += 2;
+    const end = body.indexOf(delim, start);
+    if (end < 0) throw new HttpError(400, 'invalid', 'Unterminated multipart body');
+    const raw = body.subarray(start, end);
+    const split = raw.indexOf('\r\n\r\n');
+    if (split < 0) throw new HttpError(400, 'invalid', 'Multipart part without headers');
+    const headers: Record<string, string> = {};
+    for (const line of raw.subarray(0, split).toString('utf8').split('\r\n')) {
+      const i = line.indexOf(':');
+      if (i > 0) headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+    }
+    let partBody = raw.subarray(split + 4);
+    if (partBody.subarray(-2).toString() === '\r\n') partBody = partBody.subarray(0, -2);
+    parts.push({ headers, body: Buffer.from(partBody) });
+    pos = end;
+  }
+  return parts;
+}
+
+function hashes(data: Buffer): { crc32c: string; md5: string } {
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32c(data));
+  return { crc32c: crc.toString('base64'), md5: createHash('md5').update(data).digest('base64') };
+}
+
+let table: Uint32Array | undefined;
+
+/** CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), as GCS reports it. */
+export function crc32c(data: Uint8Array): number {
+  if (!table) {
+    table = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
+      table[n] = c >>> 0;
+    }
+  }
+  let crc = 0xffffffff;
+  for (const byte of data) crc = table[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
