@@ -36,6 +36,20 @@ import { taskKey, type Task } from '../tasks/types.js';
 import { regionOfCluster } from './aws/regions.js';
 import { resourceType } from './delete-cluster.js';
 
+/**
+ * Refuses a cluster that is not on AWS, naming the command (the rolling update's cloud would name
+ * itself instead).
+ */
+export function requireAws(cluster: Cluster, command: 'get instances' | 'toolbox dump'): void {
+  const cloud = cloudProviderOf(cluster.spec);
+  if (cloud === 'aws') return;
+  const name = cluster.metadata.name;
+  throw new KopsError('UnsupportedCloud', `${command} reads AWS clusters only; ${name} has spec.cloudProvider ${cloud === undefined ? 'unset' : JSON.stringify(cloud)}`, {
+    hint: cloud === undefined ? 'set spec.cloudProvider to aws (kops-ts edit cluster) if the cluster is on AWS' : "list its instances and resources with the cloud's own tools",
+    exitCode: 2,
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // get instances
 
@@ -239,13 +253,7 @@ export async function dumpCluster(o: DumpClusterOptions): Promise<ClusterDump> {
   const stored = (await cs.getCluster(name)).object;
   const igs = (await cs.listInstanceGroups(name)).map((v) => v.object);
   let completed = completeCluster(stored, igs);
-  const cloud = cloudProviderOf(completed.cluster.spec);
-  if (cloud !== 'aws') {
-    throw new KopsError('UnsupportedCloud', `toolbox dump reads AWS clusters only; ${name} has spec.cloudProvider ${cloud === undefined ? 'unset' : JSON.stringify(cloud)}`, {
-      hint: 'list its resources with the cloud\'s own tools; the spec is shown by kops-ts get cluster --full',
-      exitCode: 2,
-    });
-  }
+  requireAws(completed.cluster, 'toolbox dump');
   const appliedZone = (await cs.readCompletedSpec(name))?.object.spec.dnsZone;
   if (!completed.cluster.spec.dnsZone && appliedZone) completed = { ...completed, cluster: withDnsZone(completed.cluster, appliedZone) };
 

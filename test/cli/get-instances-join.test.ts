@@ -1,7 +1,11 @@
 /** The pure half of `get instances`: cloud instances joined with Kubernetes Nodes. */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { joinInstances, listInstances } from '../../src/cloudup/inspect.js';
-import type { InstanceGroup } from '../../src/model/api/types.js';
+import { joinInstances, listInstances, requireAws } from '../../src/cloudup/inspect.js';
+import { KopsError } from '../../src/diagnostics.js';
+import type { Cluster, InstanceGroup } from '../../src/model/api/types.js';
+import { quietProgram, unrunnable } from '../helpers/cli-commands.js';
+import { cli } from './harness.js';
 import type { CloudInstanceGroup, CloudProvider, KubeNode } from '../../src/rolling-update/types.js';
 
 const groups: CloudInstanceGroup[] = [
@@ -92,5 +96,47 @@ describe('listInstances', () => {
     const r = await listInstances({ clusterName: 'c', instanceGroups: [], cloud, listNodes: async () => [node('n2', 'i-2', ['node'])] });
     expect(r.nodesUnavailable).toBeUndefined();
     expect(r.instances.map((i) => i.nodeName)).toEqual(['', '', 'n2']);
+  });
+});
+
+describe('the commands docs/cli.md and --help show for get instances and toolbox dump', () => {
+  it('run', async () => {
+    const doc = readFileSync(new URL('../../docs/cli.md', import.meta.url), 'utf8');
+    const section = doc.split('## `get instances` and `toolbox dump`')[1]!.split('\n## ')[0]!;
+    const block = section.split('```sh\n')[1]!.split('```')[0]!.split('\n').map((l) => l.replace(/\s+#.*$/, '').trim()).filter(Boolean);
+    const lines = [...block];
+    for (const args of [['get', 'instances', '--help'], ['toolbox', 'dump', '--help']]) {
+      const r = await cli(args);
+      expect(r.code).toBe(0);
+      const examples = r.stdout.split('Examples:\n')[1]?.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('kops-ts ')) ?? [];
+      expect(examples, args.join(' ')).toHaveLength(2);
+      lines.push(...examples);
+    }
+    expect(block).toHaveLength(4);
+    for (const l of lines) expect(unrunnable(l, quietProgram()), l).toEqual([]);
+  });
+});
+
+describe('requireAws', () => {
+  const cluster = (cloudProvider: string | undefined): Cluster =>
+    ({ apiVersion: 'kops.k8s.io/v1alpha2', kind: 'Cluster', metadata: { name: 'g.example.com' }, spec: cloudProvider ? { cloudProvider } : {} }) as unknown as Cluster;
+
+  it('passes an AWS cluster', () => {
+    expect(() => requireAws(cluster('aws'), 'get instances')).not.toThrow();
+  });
+
+  it('refuses another cloud naming the command, the cluster and its cloud (exit 2)', () => {
+    for (const [cloud, command] of [['gce', 'get instances'], [undefined, 'toolbox dump']] as const) {
+      let err: unknown;
+      try {
+        requireAws(cluster(cloud), command);
+      } catch (e) {
+        err = e;
+      }
+      expect(KopsError.is(err, 'UnsupportedCloud')).toBe(true);
+      const e = err as KopsError;
+      expect(e.message).toBe(`${command} reads AWS clusters only; g.example.com has spec.cloudProvider ${cloud ? '"gce"' : 'unset'}`);
+      expect(e.exitCode).toBe(2);
+    }
   });
 });

@@ -145,6 +145,18 @@ describe('get instances (emulator, fake Kubernetes API)', () => {
     expect(table.stdout).toContain(owned[0]!.PrivateDnsName!);
   });
 
+  it('a cluster not applied yet has no instances: "No instances found" on stderr, [] with -o json', async () => {
+    const other = 'notyet.example.com';
+    const create = await cli(['--state', url, 'create', 'cluster', '--name', other, '--zones', 'us-east-1a', '--ssh-public-key', KEY], { env });
+    expect(create.code, create.stderr).toBe(0);
+    const table = await cli(['--state', url, '--name', other, 'get', 'instances'], { env });
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toBe('');
+    expect(table.stderr).toContain(`No instances found for cluster ${other}`);
+    const json = await cli(['--state', url, '--name', other, 'get', 'instances', '-o', 'json'], { env });
+    expect(JSON.parse(json.stdout)).toEqual([]);
+  });
+
   it('refuses an unknown output format and an unknown cluster with specific errors', async () => {
     const bad = await cli(['--state', url, '--name', NAME, 'get', 'instances', '-o', 'xml'], { env });
     expect(bad.code).toBe(2);
@@ -220,4 +232,20 @@ describe('toolbox dump (emulator)', () => {
     const declared = new Set(operatorActions());
     expect([...new Set(recorder.calls.flatMap((x) => x.actions))].filter((a) => !declared.has(a))).toEqual([]);
   });
+});
+
+describe('get instances after a change that needs a rolling update', () => {
+  it('shows STATUS NeedsUpdate for the changed group\'s instances only', async () => {
+    const cs = new Clientset(openStateStore(url));
+    const ig = (await cs.listInstanceGroups(NAME)).find((v) => v.object.metadata.name === 'nodes-us-east-1b')!;
+    await cs.updateInstanceGroup(NAME, { ...ig.object, spec: { ...ig.object.spec, machineType: 't3.large' } }, ig.version);
+    const update = await cli(['--state', url, 'update', 'cluster', '--name', NAME, '--yes', '--create-kube-config=false'], { env });
+    expect(update.code, update.stderr).toBe(0);
+    const r = await cli(['--state', url, '--name', NAME, 'get', 'instances', '-o', 'json'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const rows = JSON.parse(r.stdout) as InstanceRow[];
+    expect(rows.map((x) => `${x.instanceGroup} ${x.status}`).sort()).toEqual(
+      owned.map((i) => tagOf(i, 'kops.k8s.io/instancegroup')!).map((g) => `${g} ${g === 'nodes-us-east-1b' ? 'NeedsUpdate' : 'UpToDate'}`).sort(),
+    );
+  }, 120_000);
 });

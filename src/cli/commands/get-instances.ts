@@ -7,7 +7,7 @@
  * stderr saying why (kops's "cannot list node names").
  */
 import type { Command } from 'commander';
-import { listInstances, type InstanceRow } from '../../cloudup/inspect.js';
+import { listInstances, requireAws, type InstanceRow } from '../../cloudup/inspect.js';
 import { stringifyKopsYaml } from '../../model/api/yaml.js';
 import { openCloudProvider } from '../../rolling-update/providers.js';
 import type { CommandContext } from '../context.js';
@@ -31,13 +31,14 @@ export function registerGetInstances(get: Command, ctx: () => CommandContext): v
     .description('List the cluster\'s instances (ID NODE-NAME STATUS ROLES INTERNAL-IP EXTERNAL-IP INSTANCE-GROUP MACHINE-TYPE STATE)')
     .option('-o, --output <format>', 'table, yaml or json', 'table')
     .option('--kubeconfig <file>', 'the kubeconfig to read the cluster context from (default: $KUBECONFIG, else ~/.kube/config)')
-    .addHelpText('after', '\nExample:\n  kops-ts get instances --name my.example.com -o json\n')
+    .addHelpText('after', '\nExamples:\n  kops-ts get instances --name my.example.com\n  kops-ts get instances --name my.example.com -o json\n')
     .action(async (f: Flags) => {
       const c = ctx();
       const format = parseOutputFormat(f.output);
       const name = c.clusterName();
       const cs = c.clientset();
       const cluster = (await cs.getCluster(name)).object;
+      requireAws(cluster, 'get instances');
       const instanceGroups = (await cs.listInstanceGroups(name)).map((v) => v.object);
       const cloud = await openCloudProvider(cluster, { aws: { timeouts: c.awsTimeouts() } });
       const listing = await listInstances({

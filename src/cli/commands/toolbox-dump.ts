@@ -6,7 +6,7 @@
  * no policy documents, no key material).
  */
 import type { Command } from 'commander';
-import { dumpCluster } from '../../cloudup/inspect.js';
+import { dumpCluster, requireAws } from '../../cloudup/inspect.js';
 import { stringifyKopsYaml } from '../../model/api/yaml.js';
 import { openCloudProvider } from '../../rolling-update/providers.js';
 import type { CommandContext } from '../context.js';
@@ -19,13 +19,14 @@ export function registerToolboxDump(program: Command, ctx: () => CommandContext)
     .command('dump')
     .description('Dump the cluster\'s cloud resources (VPC, subnets, security groups, load balancers, instances, autoscaling groups, etcd volumes) as YAML or JSON')
     .option('-o, --output <format>', 'yaml or json', 'yaml')
-    .addHelpText('after', '\nExample:\n  kops-ts toolbox dump --name my.example.com -o json\n')
+    .addHelpText('after', '\nExamples:\n  kops-ts toolbox dump --name my.example.com\n  kops-ts toolbox dump --name my.example.com -o json\n')
     .action(async (f: { output?: string }) => {
       const c = ctx();
       const format = parseOutputFormat(f.output, ['yaml', 'json']);
       const name = c.clusterName();
       const cs = c.clientset();
       const cluster = (await cs.getCluster(name)).object;
+      requireAws(cluster, 'toolbox dump');
       const aws = { timeouts: c.awsTimeouts() };
       const cloud = await openCloudProvider(cluster, { aws });
       const dump = await dumpCluster({ clientset: cs, clusterName: name, aws, cloud });
