@@ -115,17 +115,14 @@ export interface InstanceListing {
 
 /** The instances of the cluster, from the cloud, with their Nodes when the API answers. */
 export async function listInstances(o: ListInstancesOptions): Promise<InstanceListing> {
-  const groups = await o.cloud.listGroups(o.clusterName, o.instanceGroups.map((g) => ({ name: g.metadata.name, role: normalizeRole(g.spec.role) })));
-  let nodes: KubeNode[] | undefined;
-  let nodesUnavailable: string | undefined;
-  if (o.listNodes) {
-    try {
-      nodes = await o.listNodes();
-    } catch (e) {
-      nodesUnavailable = firstLine(e);
-    }
-  } else nodesUnavailable = 'no Kubernetes API client';
-  return { instances: joinInstances(groups, nodes), ...(nodesUnavailable !== undefined ? { nodesUnavailable } : {}) };
+  // The cloud and the API at once: a slow API costs no more than its own timeout.
+  const listNodes = o.listNodes;
+  const [groups, nodes] = await Promise.all([
+    o.cloud.listGroups(o.clusterName, o.instanceGroups.map((g) => ({ name: g.metadata.name, role: normalizeRole(g.spec.role) }))),
+    listNodes ? listNodes().then((n): KubeNode[] | { error: string } => n, (e: unknown) => ({ error: firstLine(e) })) : Promise.resolve({ error: 'no Kubernetes API client' }),
+  ]);
+  const nodesUnavailable = Array.isArray(nodes) ? undefined : nodes.error;
+  return { instances: joinInstances(groups, Array.isArray(nodes) ? nodes : undefined), ...(nodesUnavailable !== undefined ? { nodesUnavailable } : {}) };
 }
 
 function firstLine(e: unknown): string {
