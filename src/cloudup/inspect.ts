@@ -274,14 +274,16 @@ export async function dumpCluster(o: DumpClusterOptions): Promise<ClusterDump> {
   const found: Found[] = [
     ...[...outcome.found].map(([k, actual]) => {
       const t = byKey.get(k);
-      return { kind: t?.kind ?? k.slice(0, k.indexOf('/')), name: k.slice(k.indexOf('/') + 1), actual, shared: t?.shared === true || isShared(actual) };
+      const kind = t?.kind ?? k.slice(0, k.indexOf('/'));
+      // A hosted zone is always the user's: kops-ts only writes records in it.
+      return { kind, name: k.slice(k.indexOf('/') + 1), actual, shared: t?.shared === true || isShared(actual) || kind === 'DNSZone' };
     }),
     ...outcome.orphans.map((x) => ({ kind: x.kind, name: x.name, actual: x.actual, shared: false })),
   ].filter((f) => !LOOKUP_KINDS.has(f.kind));
   const of = <A>(kind: string): { f: Found; a: A }[] => found.filter((f) => f.kind === kind).map((f) => ({ f, a: f.actual as A }));
 
   const resources: DumpResource[] = found
-    .map((f) => ({ type: resourceType(f.kind), name: f.name, id: registry.get(f.kind).outputs(f.actual).id ?? f.name, ...(f.shared ? { shared: true as const } : {}) }))
+    .map((f) => ({ type: typeOf(f.kind), name: f.name, id: registry.get(f.kind).outputs(f.actual).id ?? f.name, ...(f.shared ? { shared: true as const } : {}) }))
     .sort(byTypeNameId);
   const instances: DumpInstance[] = groups
     .flatMap((g) =>
@@ -348,6 +350,11 @@ export async function dumpCluster(o: DumpClusterOptions): Promise<ClusterDump> {
       })
       .sort((x, y) => x.name.localeCompare(y.name)),
   };
+}
+
+/** `delete cluster`'s type words; the hosted zone, which delete reports apart, is `dns-zone`. */
+function typeOf(kind: string): string {
+  return kind === 'DNSZone' ? 'dns-zone' : resourceType(kind);
 }
 
 function withDnsZone(c: Cluster, zone: string): Cluster {

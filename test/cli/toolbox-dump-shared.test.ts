@@ -11,6 +11,7 @@ import {
   CreateVpcCommand,
   RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
+import { CreateHostedZoneCommand } from '@aws-sdk/client-route-53';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { dumpCluster } from '../../src/cloudup/inspect.js';
@@ -80,5 +81,17 @@ describe('toolbox dump (library, emulator)', () => {
     expect(dump.instances.filter((i) => i.roles.includes('bastion')).map((i) => i.instanceGroup)).toEqual(['bastions']);
     expect(dump.instances.filter((i) => i.roles.includes('control-plane'))).toHaveLength(1);
     expect(dump.etcdVolumes.map((v) => `${v.etcdCluster}/${v.etcdMember}`).sort()).toEqual(['events/a', 'main/a']);
+  }, 180_000);
+
+  it('Route53 DNS: the hosted zone is shown as shared, the API record as the cluster\'s', async () => {
+    const c = await setupCluster({ name: 'dns.dev.example.com', zones: ['us-east-1a'], dns: 'public' });
+    const zone = (await c.aws.clients.route53.send(new CreateHostedZoneCommand({ Name: 'dev.example.com', CallerReference: `dev-${c.aws.account}` }))).HostedZone!.Id!.replace('/hostedzone/', '');
+    const applied = await c.update(true);
+    expect(applied.applied?.ok).toBe(true);
+    const dump = await dumpOf(c.cs, c.name, c.aws);
+    expect(dump.resources.filter((r) => r.type === 'dns-zone')).toEqual([expect.objectContaining({ id: zone, shared: true })]);
+    const records = dump.resources.filter((r) => r.type === 'dns-record');
+    expect(records.length).toBeGreaterThan(0);
+    expect(records.every((r) => r.shared === undefined)).toBe(true);
   }, 180_000);
 });
