@@ -1,7 +1,8 @@
 /**
  * `toolbox dump` (library) on clusters of other shapes on the emulator: one in a shared VPC (the
- * user's VPC and subnet shown as shared, the user's other resources in that VPC not shown) and a
- * private one with a bastion (NAT gateways, elastic IPs, the bastion's load balancer and instance).
+ * user's VPC and subnet shown as shared, the user's other resources in that VPC not shown), a
+ * private one with a bastion (NAT gateways, elastic IPs, the bastion's load balancer and instance),
+ * one with Route53 DNS (the hosted zone is the user's), and an HA one (etcd members a, b, c).
  */
 import {
   AttachInternetGatewayCommand,
@@ -94,4 +95,24 @@ describe('toolbox dump (library, emulator)', () => {
     expect(records.length).toBeGreaterThan(0);
     expect(records.every((r) => r.shared === undefined)).toBe(true);
   }, 180_000);
+
+  it('HA (three control planes): an etcd volume per member of both etcd clusters, each control plane an instance, one API load balancer', async () => {
+    const zones = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
+    const c = await setupCluster({ name: 'ha.k8s.local', zones, controlPlaneZones: zones });
+    const applied = await c.update(true);
+    expect(applied.applied?.ok).toBe(true);
+    const dump = await dumpOf(c.cs, c.name, c.aws);
+    expect(dump.etcdVolumes.map((v) => `${v.etcdCluster}/${v.etcdMember} ${v.zone}`).sort()).toEqual([
+      'events/a us-east-1a',
+      'events/b us-east-1b',
+      'events/c us-east-1c',
+      'main/a us-east-1a',
+      'main/b us-east-1b',
+      'main/c us-east-1c',
+    ]);
+    const controlPlanes = dump.instances.filter((i) => i.roles.includes('control-plane'));
+    expect(controlPlanes.map((i) => i.instanceGroup).sort()).toEqual(zones.map((z) => `control-plane-${z}`));
+    expect(dump.loadBalancers.map((l) => l.subnets.length)).toEqual([3]);
+  }, 180_000);
 });
+
