@@ -123,7 +123,7 @@ describe('get instances (emulator, fake Kubernetes API)', () => {
         state: 'InService',
       });
     }
-    const yaml = await cli(['--state', url, '--name', NAME, 'get', 'instances', '-o', 'yaml'], { env });
+    const yaml = await cli(['--state', url, 'get', 'instances', NAME, '-o', 'yaml'], { env });
     expect(yaml.code, yaml.stderr).toBe(0);
     expect(parseAllDocuments(yaml.stdout).map((d) => d.toJS() as InstanceRow)).toEqual(rows);
   });
@@ -176,7 +176,7 @@ describe('toolbox dump (emulator)', () => {
     expect(json.code, json.stderr).toBe(0);
     dump = JSON.parse(json.stdout) as ClusterDump;
     if (process.env.SHOW_INSPECT) console.log(json.stdout);
-    const yaml = await cli(['--state', url, '--name', NAME, 'toolbox', 'dump'], { env });
+    const yaml = await cli(['--state', url, 'toolbox', 'dump', NAME], { env });
     expect(yaml.code, yaml.stderr).toBe(0);
     expect(parseYaml(yaml.stdout)).toEqual(dump);
     const bad = await cli(['--state', url, '--name', NAME, 'toolbox', 'dump', '-o', 'table'], { env });

@@ -1,5 +1,5 @@
 /**
- * `kops-ts get instances [--name X] [-o table|json|yaml]`, as kops's: every instance of the
+ * `kops-ts get instances [cluster] [--name X] [-o table|json|yaml]`, as kops's: every instance of the
  * cluster's instance groups from the cloud (ID STATUS INTERNAL-IP EXTERNAL-IP INSTANCE-GROUP
  * MACHINE-TYPE STATE), joined with its Kubernetes Node (NODE-NAME, ROLES) through the kubeconfig
  * context named after the cluster. When the API cannot be reached the listing still comes out,
@@ -26,16 +26,16 @@ function cells(r: InstanceRow): string[] {
 
 export function registerGetInstances(get: Command, ctx: () => CommandContext): void {
   get
-    .command('instances')
+    .command('instances [cluster]')
     .alias('instance')
     .description('List the cluster\'s instances (ID NODE-NAME STATUS ROLES INTERNAL-IP EXTERNAL-IP INSTANCE-GROUP MACHINE-TYPE STATE)')
     .option('-o, --output <format>', 'table, yaml or json', 'table')
     .option('--kubeconfig <file>', 'the kubeconfig to read the cluster context from (default: $KUBECONFIG, else ~/.kube/config)')
     .addHelpText('after', '\nExamples:\n  kops-ts get instances --name my.example.com\n  kops-ts get instances --name my.example.com -o json\n')
-    .action(async (f: Flags) => {
+    .action(async (positional: string | undefined, f: Flags) => {
       const c = ctx();
       const format = parseOutputFormat(f.output);
-      const name = c.clusterName();
+      const name = c.clusterName(positional);
       const cs = c.clientset();
       const cluster = (await cs.getCluster(name)).object;
       requireAws(cluster, 'get instances');

@@ -1,5 +1,5 @@
 /**
- * `kops-ts toolbox dump [--name X] [-o yaml|json]`, as kops's (`--cloud-resources` part): the
+ * `kops-ts toolbox dump [cluster] [--name X] [-o yaml|json]`, as kops's (`--cloud-resources` part): the
  * cluster's cloud resources as the engine's task kinds find them (VPC, subnets, security groups,
  * load balancers, autoscaling groups, etcd volumes, everything else as `resources`), and its
  * instances with their addresses and states. Read-only; nothing secret is printed (no user data,
@@ -16,14 +16,14 @@ export function registerToolboxDump(program: Command, ctx: () => CommandContext)
   program
     .command('toolbox')
     .description('Tools for operators: dump a cluster\'s cloud resources')
-    .command('dump')
+    .command('dump [cluster]')
     .description('Dump the cluster\'s cloud resources (VPC, subnets, security groups, load balancers, instances, autoscaling groups, etcd volumes) as YAML or JSON')
     .option('-o, --output <format>', 'yaml or json', 'yaml')
     .addHelpText('after', '\nExamples:\n  kops-ts toolbox dump --name my.example.com\n  kops-ts toolbox dump --name my.example.com -o json\n')
-    .action(async (f: { output?: string }) => {
+    .action(async (positional: string | undefined, f: { output?: string }) => {
       const c = ctx();
       const format = parseOutputFormat(f.output, ['yaml', 'json']);
-      const name = c.clusterName();
+      const name = c.clusterName(positional);
       const cs = c.clientset();
       const cluster = (await cs.getCluster(name)).object;
       requireAws(cluster, 'toolbox dump');
