@@ -72,6 +72,10 @@ export type { ClusterInventory, DeleteProgress, DeleteResourcesOptions, DeleteRe
 export { deleteKnownClusterState } from './cloudup/delete-cluster-state.js';
 export { removeKubeconfigContext } from './cloudup/kubeconfig.js';
 
+// Inspecting a built cluster (get instances, toolbox dump): read-only.
+export { dumpCluster, joinInstances, listInstances } from './cloudup/inspect.js';
+export type { ClusterDump, DumpClusterOptions, InstanceListing, InstanceRow, ListInstancesOptions } from './cloudup/inspect.js';
+
 // The command line itself, runnable in-process with injected I/O.
 export { run } from './cli/main.js';
 export type { CliIO } from './cli/io.js';

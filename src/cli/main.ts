@@ -20,6 +20,7 @@ import { registerCreateKeypair, registerDistrustKeypair, registerGetKeypairs, re
 import { registerCreateSSHPublicKey, registerDeleteInstanceGroup, registerVersion } from './commands/misc.js';
 import { registerRollback } from './commands/rollback.js';
 import { registerRollingUpdateCluster } from './commands/rolling-update-cluster.js';
+import { registerToolboxDump } from './commands/toolbox-dump.js';
 import { registerUpdateCluster } from './commands/update-cluster.js';
 import { registerValidateCluster } from './commands/validate-cluster.js';
 import { registerUpgradeCluster } from './commands/upgrade-cluster.js';
@@ -77,6 +78,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void = () => 
   registerRollingUpdateCluster(program, ctx, setExit);
   registerValidateCluster(program, ctx, setExit);
   registerUpgradeCluster(program, ctx);
+  registerToolboxDump(program, ctx);
   registerVersion(program, ctx);
   for (const c of allCommands(program)) c.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);
   return program;

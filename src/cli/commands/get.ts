@@ -9,6 +9,7 @@ import { KopsError } from '../../diagnostics.js';
 import type { CommandContext } from '../context.js';
 import { parseOutputFormat, renderTable, type OutputFormat } from '../output.js';
 import { registerGetIamPolicy } from './get-iam-policy.js';
+import { registerGetInstances } from './get-instances.js';
 import { registerGetSecrets } from './get-secrets.js';
 
 function zonesOf(c: Cluster): string {
@@ -148,7 +149,7 @@ async function printHistory(ctx: CommandContext, format: OutputFormat, clusters:
 }
 
 export function registerGet(program: Command, ctx: () => CommandContext): void {
-  const get = program.command('get').description('Get clusters, instance groups, SSH keys, keypairs or IAM policies');
+  const get = program.command('get').description('Get clusters, instance groups, instances, SSH keys, keypairs or IAM policies');
   get
     .command('clusters [names...]')
     .alias('cluster')
@@ -178,6 +179,7 @@ export function registerGet(program: Command, ctx: () => CommandContext): void {
       else if (format === 'yaml') c.io.stdout(keys.map((k) => `id: ${k.id}\npublicKey: ${k.publicKey}\n`).join('---\n'));
       else c.io.stdout(renderTable(['ID'], keys.map((k) => [k.id])));
     });
+  registerGetInstances(get, ctx);
   registerGetIamPolicy(get, ctx);
   registerGetSecrets(get, ctx);
 }
