@@ -147,3 +147,36 @@ export function attachExamples(root: Command): void {
   };
   walk(root);
 }
+
+/** `cmd`'s help exactly as `--help` prints it (its attached sections included), captured. */
+export function renderedHelp(cmd: Command): string {
+  const saved = { ...cmd.configureOutput() };
+  let text = '';
+  cmd.configureOutput({ writeOut: (s) => (text += s), getOutHelpWidth: () => 100, getOutHasColors: () => false });
+  try {
+    cmd.outputHelp();
+  } finally {
+    cmd.configureOutput(saved);
+  }
+  return text;
+}
+
+/** The Examples sections of `cmd`'s help: each a list of lines (`# ...` comments and command lines). */
+export function examplesOf(cmd: Command): string[][] {
+  const sections: string[][] = [];
+  let current: string[] | undefined;
+  for (const line of renderedHelp(cmd).split('\n')) {
+    if (line === 'Examples:') sections.push((current = []));
+    else if (current && line.startsWith('  ')) current.push(line.trim());
+    else current = undefined;
+  }
+  return sections;
+}
+
+/** The kops-ts command line in one example line (shell around it and trailing `# comment` dropped). */
+export function exampleCommand(line: string): string | undefined {
+  if (line.startsWith('#')) return undefined;
+  const at = line.indexOf('kops-ts ');
+  if (at < 0) return undefined;
+  return line.slice(at).split(/\s#|\)|\s\||\s>/)[0]!.trim();
+}
