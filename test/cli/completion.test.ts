@@ -117,7 +117,7 @@ async function scriptFile(shell: string): Promise<string> {
 
 async function inShell(shell: string, args: string[]): Promise<string> {
   const env = { PATH: `${wrapperDir}:${process.env.PATH ?? ''}`, HOME: wrapperDir, KOPS_STATE_STORE: store.url };
-  const r = await exec(shell, args, { env });
+  const r = await exec(shell, args, { env, cwd: wrapperDir });
   return r.stdout;
 }
 
@@ -146,6 +146,13 @@ describe('bash', () => {
     expect(await tab(file, 'kops-ts get clusters al', ['kops-ts', 'get', 'clusters', 'al'])).toEqual([A]);
     // COMP_WORDBREAKS splits --name=be into "--name" "=" "be": the reply replaces "be" alone
     expect(await tab(file, 'kops-ts update cluster --name=be', ['kops-ts', 'update', 'cluster', '--name', '=', 'be'])).toEqual([B]);
+  });
+
+  it('falls back to file names only where kops-ts takes a file', async () => {
+    const file = await scriptFile('bash');
+    writeFileSync(join(wrapperDir, 'zz-cluster.yaml'), 'kind: Cluster\n');
+    expect(await tab(file, 'kops-ts create -f zz', ['kops-ts', 'create', '-f', 'zz'])).toEqual(['zz-cluster.yaml']);
+    expect(await tab(file, 'kops-ts get clusters zz', ['kops-ts', 'get', 'clusters', 'zz'])).toEqual([]);
   });
 });
 

@@ -237,7 +237,9 @@ _kops_ts_complete() {
     for c in "\${lines[@]}"; do
         [[ -n "$c" ]] && COMPREPLY+=("\${c#"$strip"}")
     done
+    # No candidates: file names, unless kops-ts said the word is not a file (directive bit 4).
     if (( \${#COMPREPLY[@]} == 0 && (directive & ${DIRECTIVE.noFileComp}) == 0 )); then
+        compopt -o filenames 2>/dev/null
         mapfile -t COMPREPLY < <(compgen -f -- "$bcur")
     fi
     if (( (directive & ${DIRECTIVE.noSpace}) != 0 )); then
@@ -246,7 +248,7 @@ _kops_ts_complete() {
     return 0
 }
 
-complete -o default -F _kops_ts_complete kops-ts
+complete -F _kops_ts_complete kops-ts
 `;
 
 const ZSH = `#compdef kops-ts
