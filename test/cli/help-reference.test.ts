@@ -7,9 +7,9 @@ import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { commandPath } from '../../src/cli/help-examples.js';
+import { commandPath, exampleCommand } from '../../src/cli/help-examples.js';
 import { CLI_REFERENCE_PATH, cliReference } from '../../src/cli/reference.js';
-import { quietProgram } from '../helpers/cli-commands.js';
+import { quietProgram, unrunnable } from '../helpers/cli-commands.js';
 
 const ROOT = new URL('../../', import.meta.url);
 const exec = promisify(execFile);
@@ -42,5 +42,25 @@ describe(CLI_REFERENCE_PATH, () => {
   it('`npm run docs:cli -- --check` passes on the checked-in file', async () => {
     const r = await exec('node', ['--import', 'tsx', 'scripts/gen-cli-reference.ts', '--check'], { cwd: ROOT.pathname });
     expect(r.stderr).toBe('');
+  });
+});
+
+describe('the command lines README.md and docs/cli.md show in their sh blocks', () => {
+  const lines = ['README.md', 'docs/cli.md'].flatMap((doc) => {
+    const text = readFileSync(new URL(doc, ROOT), 'utf8');
+    return [...text.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) =>
+      m[1]!
+        .replace(/\\\n\s*/g, ' ')
+        .split('\n')
+        .map((l) => exampleCommand(l.trim()))
+        .filter((l): l is string => l !== undefined)
+        .map((l) => [doc, l] as const),
+    );
+  });
+  it('finds them, the completion lines among them', () => {
+    expect(lines.map(([, l]) => l)).toEqual(expect.arrayContaining(['kops-ts completion bash', 'kops-ts completion zsh', 'kops-ts completion fish', 'kops-ts update cluster --help']));
+  });
+  it.each(lines)('%s: %s', (_doc, line) => {
+    expect(unrunnable(line, quietProgram())).toEqual([]);
   });
 });
