@@ -77,6 +77,11 @@ describe('__complete', () => {
     expect((await candidates(['rolling-update', 'cluster', '--name', B, '--instance-group', 'n'])).names).toEqual(['nodes-us-east-1a']);
     // no cluster named: no names rather than an error
     expect((await candidates(['edit', 'ig', ''])).names).toEqual([]);
+    // the keysets of the cluster's spec, for the keypair commands' first argument only
+    const keysets = (await candidates(['promote', 'keypair', '--name', A, ''])).names;
+    expect(keysets).toEqual(expect.arrayContaining(['kubernetes-ca', 'service-account', 'etcd-manager-ca-main', 'etcd-manager-ca-events']));
+    expect((await candidates(['get', 'keypairs', 'kubernetes-'], { KOPS_CLUSTER_NAME: A })).names).toEqual(['kubernetes-ca']);
+    expect((await candidates(['promote', 'keypair', '--name', A, 'kubernetes-ca', ''])).names).toEqual([]);
   });
 
   it('never fails loudly: no store, an unreadable one or an unreachable endpoint give no names, exit 0, nothing on stderr', async () => {

@@ -3,14 +3,15 @@
  * scripts hold no command names: on every TAB they call the hidden `kops-ts __complete <words...>`
  * with the words typed so far (the last one being completed, possibly empty), which answers from
  * the commander tree itself (commands, subcommands, aliases' targets, flags) and from the state
- * store (cluster names from `--state`/KOPS_STATE_STORE, instance-group names of `--name`/
- * KOPS_CLUSTER_NAME). Its answer is one candidate a line, then `:<directive>` (cobra's bits: 4 =
+ * store (cluster names from `--state`/KOPS_STATE_STORE, instance-group and keyset names of
+ * `--name`/KOPS_CLUSTER_NAME). Its answer is one candidate a line, then `:<directive>` (cobra's bits: 4 =
  * do not fall back to file names). `__complete` never fails loudly: a store it cannot read, a
  * missing flag or a slow endpoint gives no names, exit 0, nothing on stderr.
  */
 import type { Command, Option } from 'commander';
 import { KopsError, error } from '../../diagnostics.js';
 import { isValidClusterName } from '../../model/validation-util.js';
+import { clusterKeysetNames } from '../../pki/cluster.js';
 import { Clientset } from '../../statestore/clientset.js';
 import { clusterPaths } from '../../statestore/layout.js';
 import { defaultRegion, openStateStore, parseStateStoreURL } from '../../statestore/open.js';
@@ -27,8 +28,10 @@ export const DIRECTIVE = { default: 0, noSpace: 2, noFileComp: 4 } as const;
 /** The hidden command the scripts call. */
 export const COMPLETE_COMMAND = '__complete';
 
+type Names = 'cluster' | 'instancegroup' | 'keyset' | 'shell';
+
 /** What the positional arguments of a command name, by command path. */
-const POSITIONAL: Readonly<Record<string, 'cluster' | 'instancegroup' | 'shell'>> = {
+const POSITIONAL: Readonly<Record<string, Names>> = {
   'get clusters': 'cluster',
   'get instancegroups': 'instancegroup',
   'edit cluster': 'cluster',
@@ -42,6 +45,10 @@ const POSITIONAL: Readonly<Record<string, 'cluster' | 'instancegroup' | 'shell'>
   'validate cluster': 'cluster',
   'upgrade cluster': 'cluster',
   'export kubeconfig': 'cluster',
+  'create keypair': 'keyset',
+  'promote keypair': 'keyset',
+  'distrust keypair': 'keyset',
+  'get keypairs': 'keyset',
   completion: 'shell',
 };
 
@@ -90,7 +97,6 @@ export interface Completion {
   readonly directive: number;
 }
 
-type Names = 'cluster' | 'instancegroup' | 'shell';
 
 /** The candidates for the last of `words` (the one being typed) after the ones before it. */
 export async function complete(root: Command, words: readonly string[], env: CliIO['env']): Promise<Completion> {
@@ -173,6 +179,12 @@ async function storeNames(kind: Names, q: StoreQuery): Promise<string[]> {
     if (kind === 'cluster') return await new Clientset(store).listClusters();
     const cluster = q.cluster?.trim();
     if (!cluster || !isValidClusterName(cluster)) return [];
+    if (kind === 'keyset') {
+      // The spec's keysets, as keypair.ts checks them (the spec is read, no key is).
+      const cs = new Clientset(store);
+      const spec = (await cs.readCompletedSpec(cluster))?.object ?? (await cs.findCluster(cluster))?.object;
+      return spec ? clusterKeysetNames(spec) : [];
+    }
     const prefix = clusterPaths.instanceGroups(cluster);
     const paths = await store.list(prefix);
     return paths.map((p) => p.slice(prefix.length)).filter((n) => n !== '' && !n.includes('/')).sort();
