@@ -9,7 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { Command } from 'commander';
+import { POSITIONAL } from '../../src/cli/commands/completion.js';
+import { commandPath } from '../../src/cli/help-examples.js';
 import { BIN } from '../helpers/bin.js';
+import { quietProgram } from '../helpers/cli-commands.js';
 import { cli, tempStore } from './harness.js';
 
 const exec = promisify(execFile);
@@ -185,5 +189,23 @@ describe('fish', () => {
     await inShell('fish', ['-n', file]);
     const out = await inShell('fish', ['--no-config', '-c', `source ${JSON.stringify(file)}; complete -C 'kops-ts get clusters '; complete -C 'kops-ts upgrade '`]);
     expect(out.split('\n').filter((l) => l !== '')).toEqual([A, B, 'cluster']);
+  });
+});
+
+describe('what __complete knows stays in step with the tree', () => {
+  /** Commands whose arguments are deliberately not completed, and why. */
+  const NOT_COMPLETED: Record<string, string> = {
+    'create cluster': 'the name of a cluster that does not exist yet',
+    'create instancegroup': 'names of groups that do not exist yet',
+    'get secrets': 'secret names are not completed (yet)',
+  };
+
+  it('every command taking a cluster, group or keyset name completes it', () => {
+    const walk = (c: Command): Command[] => c.commands.flatMap((s) => [s, ...walk(s)]);
+    const tree = walk(quietProgram());
+    const named = tree.filter((c) => c.registeredArguments.some((a) => /^(name|names|cluster|keyset)$/.test(a.name()))).map(commandPath);
+    expect(named.filter((p) => !(p in POSITIONAL) && !(p in NOT_COMPLETED))).toEqual([]);
+    const paths = new Set(tree.map(commandPath));
+    expect(Object.keys(POSITIONAL).filter((p) => !paths.has(p))).toEqual([]);
   });
 });

@@ -31,7 +31,7 @@ export const COMPLETE_COMMAND = '__complete';
 type Names = 'cluster' | 'instancegroup' | 'keyset' | 'shell';
 
 /** What the positional arguments of a command name, by command path. */
-const POSITIONAL: Readonly<Record<string, Names>> = {
+export const POSITIONAL: Readonly<Record<string, Names>> = {
   'get clusters': 'cluster',
   'get instancegroups': 'instancegroup',
   'edit cluster': 'cluster',
