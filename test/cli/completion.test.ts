@@ -146,6 +146,7 @@ describe('bash', () => {
   it('parses and registers the completion function', async () => {
     const file = await scriptFile('bash');
     await inShell('bash', ['-n', file]);
+    await exec('shellcheck', ['-s', 'bash', file]); // no warnings: exit 0
     expect(await inShell('bash', ['-c', `source ${JSON.stringify(file)}; complete -p kops-ts`])).toContain('-F _kops_ts_complete kops-ts');
   });
 
