@@ -40,7 +40,7 @@ beforeAll(async () => {
 async function candidates(words: string[], env: Record<string, string> = {}): Promise<{ names: string[]; directive: string; stderr: string; code: number }> {
   const r = await cli(['__complete', ...words], { env: { KOPS_STATE_STORE: store.url, ...env } });
   const lines = r.stdout.split('\n').filter((l) => l !== '');
-  return { names: lines.slice(0, -1), directive: lines[lines.length - 1]!, stderr: r.stderr, code: r.code };
+  return { names: lines.slice(0, -1).map((l) => l.split('\t')[0]!), directive: lines[lines.length - 1]!, stderr: r.stderr, code: r.code };
 }
 
 describe('__complete', () => {
@@ -49,6 +49,9 @@ describe('__complete', () => {
     expect(top.names).toEqual(expect.arrayContaining(['create', 'get', 'delete', 'update', 'rolling-update', 'completion', 'version']));
     expect(top.names).not.toContain('__complete');
     expect((await candidates(['ro'])).names).toEqual(['rollback', 'rolling-update']);
+    // commands and flags carry their description after a tab (cobra's form), names do not
+    const described = await cli(['__complete', 'upgrade', 'cluster', '--kub']);
+    expect(described.stdout).toBe("--kubernetes-version\tupgrade to this version instead of the channel's recommendation\n:4\n");
     expect((await candidates(['get', ''])).names).toEqual(['clusters', 'instancegroups', 'sshpublickeys', 'iam-policy', 'secrets', 'keypairs']);
     const flags = await candidates(['rolling-update', 'cluster', '--val']);
     expect(flags.names).toEqual(['--validate-count', '--validation-timeout']);
@@ -174,13 +177,14 @@ describe('zsh', () => {
     const script = [
       'compdef() { :; }',
       `source ${JSON.stringify(file)}`,
-      'compadd() { print -r -- "compadd $*"; }',
+      'compadd() { print -r -- "compadd $*"; print -r -l -- "${displays[@]}"; }',
       '_files() { print -r -- "_files"; }',
       "words=(kops-ts get clusters ''); CURRENT=4; _kops-ts",
       "words=(kops-ts create -f ''); CURRENT=4; _kops-ts",
+      "words=(kops-ts version --o); CURRENT=3; _kops-ts",
     ].join('\n');
     const out = await inShell('zsh', ['-f', '-c', script]);
-    expect(out.split('\n')).toEqual([`compadd -Q -- ${A} ${B}`, '_files', '']);
+    expect(out.split('\n')).toEqual([`compadd -Q -l -d displays -- ${A} ${B}`, A, B, '_files', 'compadd -Q -l -d displays -- --output', '--output  -- table or json', '']);
   });
 });
 
@@ -189,7 +193,7 @@ describe('fish', () => {
     const file = await scriptFile('fish');
     await inShell('fish', ['-n', file]);
     const out = await inShell('fish', ['--no-config', '-c', `source ${JSON.stringify(file)}; complete -C 'kops-ts get clusters '; complete -C 'kops-ts upgrade '`]);
-    expect(out.split('\n').filter((l) => l !== '')).toEqual([A, B, 'cluster']);
+    expect(out.split('\n').filter((l) => l !== '')).toEqual([A, B, "cluster\tShow (and with --yes write to the spec) the Kubernetes version and images the channel recommends, one minor version at a time"]);
   });
 });
 

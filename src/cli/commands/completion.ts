@@ -139,11 +139,16 @@ export async function complete(root: Command, words: readonly string[], env: Cli
       if (!opt) return { candidates: [], directive: DIRECTIVE.noFileComp };
       return flagValues(opt, current.slice(eq + 1), current.slice(0, eq + 1), store());
     }
-    const flags = [...cmd.options, ...(cmd === root ? [] : root.options)].filter((o) => !o.hidden && o.long).map((o) => o.long!);
-    return { candidates: matching([...new Set([...flags, '--help'])].sort(), current), directive: DIRECTIVE.noFileComp };
+    const options = [...cmd.options, ...(cmd === root ? [] : root.options)].filter((o) => !o.hidden && o.long);
+    const flags = new Map<string, string>(options.map((o) => [o.long!, o.description]));
+    if (!flags.has('--help')) flags.set('--help', 'display help for command');
+    const names = [...flags.keys()].sort().filter((f) => f.startsWith(current));
+    return { candidates: names.map((f) => described(f, flags.get(f)!)), directive: DIRECTIVE.noFileComp };
   }
   const subs = visible(cmd);
-  if (subs.length > 0 && positionals.length === 0) return { candidates: matching(subs.map((c) => c.name()), current), directive: DIRECTIVE.noFileComp };
+  if (subs.length > 0 && positionals.length === 0) {
+    return { candidates: subs.filter((c) => c.name().startsWith(current)).map((c) => described(c.name(), c.description())), directive: DIRECTIVE.noFileComp };
+  }
   const kind = POSITIONAL[commandPath(cmd)];
   const variadic = cmd.registeredArguments.some((a) => a.variadic);
   if (!kind || (positionals.length > 0 && !variadic)) return { candidates: [], directive: DIRECTIVE.noFileComp };
@@ -202,6 +207,12 @@ function visible(cmd: Command): Command[] {
   return cmd.commands.filter((c) => !(c as unknown as { _hidden?: boolean })._hidden);
 }
 
+/** `name<TAB>description` (cobra's form): zsh and fish show the description, bash drops it. */
+function described(name: string, description: string): string {
+  const text = description.replace(/\s+/g, ' ').trim();
+  return text ? `${name}\t${text}` : name;
+}
+
 function matching(candidates: readonly string[], prefix: string): string[] {
   return candidates.filter((c) => c.startsWith(prefix));
 }
@@ -247,6 +258,7 @@ _kops_ts_complete() {
     COMPREPLY=()
     local c
     for c in "\${lines[@]}"; do
+        c="\${c%%$'\\t'*}"
         [[ -n "$c" ]] && COMPREPLY+=("\${c#"$strip"}")
     done
     # No candidates: file names, unless kops-ts said the word is not a file (directive bit 4).
@@ -279,11 +291,22 @@ _kops-ts() {
         lines=("\${(@)lines[1,-2]}")
     fi
     candidates=("\${(@)lines:#}")
-    if (( \${#candidates} > 0 )); then
-        if (( directive & ${DIRECTIVE.noSpace} )); then
-            compadd -Q -S '' -- "\${candidates[@]}"
+    # "name<TAB>description": the name is completed, "name  -- description" is shown.
+    local -a names displays
+    local line
+    for line in "\${candidates[@]}"; do
+        names+=("\${line%%$'\\t'*}")
+        if [[ "$line" == *$'\\t'* ]]; then
+            displays+=("\${line%%$'\\t'*}  -- \${line#*$'\\t'}")
         else
-            compadd -Q -- "\${candidates[@]}"
+            displays+=("$line")
+        fi
+    done
+    if (( \${#names} > 0 )); then
+        if (( directive & ${DIRECTIVE.noSpace} )); then
+            compadd -Q -S '' -l -d displays -- "\${names[@]}"
+        else
+            compadd -Q -l -d displays -- "\${names[@]}"
         fi
     elif (( (directive & ${DIRECTIVE.noFileComp}) == 0 )); then
         _files
