@@ -9,6 +9,8 @@ import { commandContext, type CommandContext, type GlobalOptions } from './conte
 import { reportError } from './errors.js';
 import { processIO, type CliIO } from './io.js';
 import { redactingIO } from '../secrets/redact.js';
+import { COMPLETE_COMMAND, registerCompletion, runComplete } from './commands/completion.js';
+import { attachExamples } from './help-examples.js';
 import { registerCreateCluster, rewriteAliases } from './commands/create-cluster.js';
 import { registerCreateInstanceGroup } from './commands/create-instancegroup.js';
 import { createFromFile, registerReplace } from './commands/create-file.js';
@@ -80,6 +82,8 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void = () => 
   registerUpgradeCluster(program, ctx);
   registerToolboxDump(program, ctx);
   registerVersion(program, ctx);
+  registerCompletion(program, ctx);
+  attachExamples(program);
   for (const c of allCommands(program)) c.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);
   return program;
 }
@@ -105,6 +109,8 @@ export async function run(argv: readonly string[], rawIO: CliIO = processIO(), o
   const io = redactingIO(rawIO);
   let exitCode: number = ExitCode.OK;
   const program = buildProgram(io, (code) => (exitCode = code), opts);
+  // The completion scripts' question: partial words, answered from the tree without parsing them.
+  if (argv[0] === COMPLETE_COMMAND) return runComplete(program, argv.slice(1), io);
   try {
     await program.parseAsync(rewriteAliases(argv), { from: 'user' });
     return exitCode;

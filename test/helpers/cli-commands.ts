@@ -27,9 +27,10 @@ export function unrunnable(line: string, root: Command): string[] {
   if (cmd.commands.length > 0 && !hasAction) return [`${line}: "${cmd.name()}" needs a subcommand`];
   const problems: string[] = [];
   for (const t of tokens.slice(i)) {
-    if (!t.startsWith('-')) continue;
+    if (!t.startsWith('-') || t === '-') continue; // a bare "-" is standard input, not a flag
     const flag = t.split('=')[0]!;
-    const known = [...cmd.options, ...root.options].some((o) => o.long === flag || o.short === flag);
+    // -h/--help is commander's own on every command, not among its options
+    const known = flag === '--help' || flag === '-h' || [...cmd.options, ...root.options].some((o) => o.long === flag || o.short === flag);
     if (!known) problems.push(`${line}: ${cmd.name()} has no flag ${flag}`);
   }
   return problems;
