@@ -2,9 +2,20 @@
  * Every docs/*.md page: each `kops-ts ...` command line it shows (in code blocks and inline code)
  * names a command that exists with flags that command accepts. A page that shows a command that
  * is not built fails here: say in words what is not built instead.
+ *
+ * The sessions the pages walk through are also run as shown, in-process against a fresh emulator
+ * account reached as a user reaches AWS (an IAM user's keys, AWS_ENDPOINT_URL): getting-started.md's
+ * emulator session and ci.md's pipeline.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateAccessKeyCommand, CreateUserCommand } from '@aws-sdk/client-iam';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { deleteClusterHooks } from '../../src/cli/commands/delete-cluster.js';
+import { fakeClock, ownedLeft } from '../cloudup/delete-cluster-helpers.js';
+import { cli, tempStore, type CliResult } from '../cli/harness.js';
+import { testAws, type TestAws } from '../helpers/aws.js';
 import { quietProgram, unrunnable } from '../helpers/cli-commands.js';
 import { docCommands } from '../helpers/doc-commands.js';
 
@@ -52,5 +63,88 @@ describe.each([...pages, 'README.md'])('%s', (page) => {
     const root = quietProgram();
     const problems = cases.flatMap(([where, command]) => unrunnable(command, root).map((p) => `${where}: ${p}`));
     expect(problems).toEqual([]);
+  });
+});
+
+/** The commands of the page's first code block that contains `needle`, as argument lists. */
+function session(page: string, needle: string, files: Record<string, string> = {}): string[][] {
+  const text = read(page);
+  const block = [...text.matchAll(/^```[^\n]*\n([\s\S]*?)^```$/gm)].map((m) => m[0]).find((b) => b.includes(needle));
+  if (!block) throw new Error(`${page} has no code block with ${needle}`);
+  return docCommands(block).map((c) =>
+    c.command
+      .split(' ')
+      .slice(1)
+      .map((t) => t.replace(/^"(.*)"$/, '$1'))
+      .map((t) => Object.entries(files).reduce((acc, [from, to]) => acc.split(from).join(to), t)),
+  );
+}
+
+async function userEnv(aws: TestAws): Promise<Record<string, string>> {
+  await aws.clients.iam.send(new CreateUserCommand({ UserName: 'reader' }));
+  const access = (await aws.clients.iam.send(new CreateAccessKeyCommand({ UserName: 'reader' }))).AccessKey!;
+  const env = { AWS_ENDPOINT_URL: aws.endpoint, AWS_ACCESS_KEY_ID: access.AccessKeyId!, AWS_SECRET_ACCESS_KEY: access.SecretAccessKey!, AWS_REGION: 'us-east-1' };
+  for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v); // in-process, the SDK reads process.env
+  return env;
+}
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+  delete deleteClusterHooks.clock;
+});
+
+describe('the sessions the pages show run as shown on the emulator', () => {
+  it("getting-started.md: the emulator session creates, applies and deletes, leaving nothing the cluster owned", async () => {
+    const steps = session('getting-started.md', 'moto_server');
+    expect(steps.map((a) => a.slice(0, 2).join(' '))).toEqual(['create cluster', 'update cluster', 'delete cluster']);
+    const aws = testAws();
+    const store = tempStore();
+    const env = { ...(await userEnv(aws)), KOPS_STATE_STORE: store.url };
+    deleteClusterHooks.clock = fakeClock(); // delete's pauses between rounds, without sleeping
+    for (const args of steps) {
+      const r = await cli(args, { env });
+      expect(r.code, `kops-ts ${args.join(' ')}\n${r.stderr}`).toBe(0);
+    }
+    expect(await ownedLeft(aws, 'dev.k8s.local')).toEqual([]);
+    expect(existsSync(join(store.dir, 'dev.k8s.local', 'config'))).toBe(false);
+  });
+
+  it('ci.md: the pull-request checks, then the merge: replace, a saved plan (exit 2), applied as planned', async () => {
+    const aws = testAws();
+    const store = tempStore();
+    const env = { ...(await userEnv(aws)), KOPS_STATE_STORE: store.url };
+    const dir = mkdtempSync(join(tmpdir(), 'kops-ts-ci-'));
+    const files = { 'cluster.yaml': join(dir, 'cluster.yaml'), 'plan.json': join(dir, 'plan.json'), '$RUNNER_TEMP': dir };
+    const run = (args: string[]): Promise<CliResult> => cli(args, { env });
+    // The repository's manifest, as the page says to print it, of a cluster whose spec is stored.
+    expect((await run(['create', 'cluster', '--name', 'my.example.com', '--zones', 'us-east-1a'])).code).toBe(0);
+    const [getCluster, getIgs] = docCommands(read('ci.md')).filter((c) => c.command.startsWith('kops-ts get ') && c.command.endsWith('-o yaml'));
+    const manifest = [getCluster!, getIgs!].map((c) => c.command.split(' ').slice(1));
+    const printed = await Promise.all(manifest.map((a) => run(a)));
+    writeFileSync(files['cluster.yaml'], printed.map((p) => p.stdout).join('\n---\n').replace(/maxSize: 1\n  minSize: 1(\n  nodeLabels:\n    kops.k8s.io\/instancegroup: nodes-)/, 'maxSize: 2\n  minSize: 2$1'));
+
+    const [check, pending] = session('ci.md', 'RUNNER_TEMP', files);
+    expect((await run(check!)).code).toBe(0);
+    expect(existsSync(join(dir, 'check', 'my.example.com', 'config'))).toBe(true);
+    const before = await run(pending!);
+    expect(before.code).toBe(2); // never applied: everything is pending
+    expect(JSON.parse(before.stdout)).toMatchObject({ kind: 'Plan', cluster: 'my.example.com' });
+
+    const [replace, save] = session('ci.md', 'replace -f', files);
+    expect((await run(replace!)).code).toBe(0);
+    expect(readFileSync(join(store.dir, 'my.example.com', 'instancegroup', 'nodes-us-east-1a'), 'utf8')).toContain('minSize: 2');
+    const saved = await run(save!);
+    expect(saved.code).toBe(2);
+    expect(JSON.parse(readFileSync(files['plan.json'], 'utf8'))).toMatchObject({ kind: 'Plan' });
+
+    const [apply] = session('ci.md', '--plan plan.json --yes', files);
+    const applied = await run(apply!);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(existsSync(join(store.dir, 'my.example.com', 'cluster-completed.spec'))).toBe(true);
+    expect((await run(pending!)).code).toBe(0); // nothing pending any more
+    // The same saved plan again is stale: the cloud is no longer as it was planned.
+    const again = await run(apply!);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('out of date');
   });
 });
