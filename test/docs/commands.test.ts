@@ -43,6 +43,20 @@ describe('the extraction', () => {
       { line: 8, command: 'kops-ts delete cluster --name X -o json|yaml' },
     ]);
   });
+  it('finds commands quoted inside messages, and skips diagrams and prose placeholders', () => {
+    const text = [
+      '```',
+      '   kops-ts CLI (src/cli)      CI pipelines',
+      "error: config: not YAML: list its versions with 'kops-ts get cluster c.example.com --history'",
+      '```',
+      'Any `kops-ts ...` line; `error: stopped: re-run: kops-ts update',
+      '  cluster --name c.example.com --yes`.',
+    ].join('\n');
+    expect(docCommands(text)).toEqual([
+      { line: 3, command: 'kops-ts get cluster c.example.com --history' },
+      { line: 5, command: 'kops-ts update cluster --name c.example.com --yes' },
+    ]);
+  });
   it('the check rejects a command or a flag that does not exist', () => {
     const root = quietProgram();
     expect(unrunnable('kops-ts toolbox dump -o yaml', root)).not.toEqual([]);
