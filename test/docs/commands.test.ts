@@ -14,7 +14,7 @@ import { CreateAccessKeyCommand, CreateUserCommand } from '@aws-sdk/client-iam';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { deleteClusterHooks } from '../../src/cli/commands/delete-cluster.js';
 import { fakeClock, ownedLeft } from '../cloudup/delete-cluster-helpers.js';
-import { cli, tempStore, type CliResult } from '../cli/harness.js';
+import { cli, snapshot, tempStore, type CliResult } from '../cli/harness.js';
 import { testAws, type TestAws } from '../helpers/aws.js';
 import { quietProgram, unrunnable } from '../helpers/cli-commands.js';
 import { docCommands } from '../helpers/doc-commands.js';
@@ -160,5 +160,41 @@ describe('the sessions the pages show run as shown on the emulator', () => {
     const again = await run(apply!);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('out of date');
+  });
+});
+
+describe("rollback.md's statements hold", () => {
+  it('a Cluster restored to before create instancegroup added control planes is refused while they exist; nothing is written', async () => {
+    const store = tempStore();
+    const env = { KOPS_STATE_STORE: store.url };
+    expect((await cli(['create', 'cluster', '--name', 'my.example.com', '--zones', 'us-east-1a,us-east-1b,us-east-1c'], { env })).code).toBe(0);
+    const [grow] = session('ha.md', 'create instancegroup');
+    expect((await cli(grow!, { env })).code).toBe(0);
+    const history = JSON.parse((await cli(['get', 'cluster', 'my.example.com', '--history', '-o', 'json'], { env })).stdout) as { versions: { version: string }[] };
+    expect(history.versions).toHaveLength(1); // the Cluster before its new etcd members
+    const before = snapshot(store.dir);
+    const r = await cli(['rollback', 'cluster', 'my.example.com', '--to', history.versions[0]!.version], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('control-plane instance group control-plane-us-east-1b has no member in etcd cluster main');
+    expect(snapshot(store.dir)).toEqual(before);
+  });
+
+  it('a rollback is a new version, and is itself kept: it can be rolled back', async () => {
+    const store = tempStore();
+    const env = { KOPS_STATE_STORE: store.url };
+    expect((await cli(['create', 'cluster', '--name', 'my.example.com', '--zones', 'us-east-1a', '--kubernetes-version', '1.35.0'], { env })).code).toBe(0);
+    expect((await cli(['upgrade', 'cluster', '--name', 'my.example.com', '--yes'], { env })).code).toBe(0);
+    const version = async () => /kubernetesVersion: (\S+)/.exec((await cli(['get', 'cluster', 'my.example.com', '-o', 'yaml'], { env })).stdout)![1];
+    const upgraded = await version();
+    expect(upgraded).not.toBe('1.35.0');
+    const kept = async () => (JSON.parse((await cli(['get', 'cluster', 'my.example.com', '--history', '-o', 'json'], { env })).stdout) as { versions: { version: string }[] }).versions;
+    const r = await cli(['rollback', 'cluster', 'my.example.com', '--to', (await kept())[0]!.version], { env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Apply the change with: kops-ts update cluster --name my.example.com --yes');
+    expect(await version()).toBe('1.35.0');
+    const after = await kept();
+    expect(after).toHaveLength(2);
+    expect((await cli(['rollback', 'cluster', 'my.example.com', '--to', after[0]!.version], { env })).code).toBe(0);
+    expect(await version()).toBe(upgraded);
   });
 });
