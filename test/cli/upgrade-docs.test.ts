@@ -1,36 +1,11 @@
 /**
- * docs/upgrades.md and docs/ha.md: every kops-ts command they show (in code blocks, with `\`
- * continuations, and inline in backticks) names a real command with flags it accepts; so do the
- * examples of `upgrade cluster --help` and `create instancegroup --help`.
+ * The examples of `upgrade cluster --help` and `create instancegroup --help` run. (The commands
+ * docs/upgrades.md, docs/ha.md and every other page show are checked by
+ * test/docs/commands.test.ts, with the extraction in test/helpers/doc-commands.ts.)
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { quietProgram, unrunnable } from '../helpers/cli-commands.js';
 import { cli } from './harness.js';
-
-function commands(doc: string): string[] {
-  const text = readFileSync(new URL(`../../docs/${doc}`, import.meta.url), 'utf8');
-  const blocks = [...text.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) =>
-    m[1]!
-      .replace(/\\\n\s*/g, ' ')
-      .split('\n')
-      .map((l) => l.replace(/\s+#.*$/, '').trim())
-      .filter((l) => l.startsWith('kops-ts ')),
-  );
-  const inline = [...text.matchAll(/`(kops-ts [^`]*)`/g)].map((m) => m[1]!);
-  // Table cells quote hints inside a sentence: the command runs up to the first comma or paren.
-  return [...blocks, ...inline].map((l) => l.split(/, | \(|\)/)[0]!.replace(/<[^>]*>|\bNAME\b|\bV\b/g, 'X').trim());
-}
-
-describe.each(['upgrades.md', 'ha.md', 'rolling-update.md'])('docs/%s', (doc) => {
-  const found = commands(doc);
-  it('shows commands', () => {
-    expect(found.length).toBeGreaterThan(2);
-  });
-  it.each(found)('%s runs', (line) => {
-    expect(unrunnable(line, quietProgram())).toEqual([]);
-  });
-});
 
 describe('--help shows a runnable example', () => {
   it.each([
