@@ -51,6 +51,7 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly HelpExample[]>> = {
     ex("Print one cluster's spec as YAML", 'kops-ts get cluster my.example.com -o yaml'),
     ex("The kept earlier versions of a cluster's spec", 'kops-ts get cluster my.example.com --history'),
   ],
+  toolbox: [ex("Dump a cluster's cloud resources as YAML", 'kops-ts toolbox dump --name my.example.com')],
   'get instancegroups': [
     ex("List a cluster's instance groups", 'kops-ts get instancegroups --name my.example.com'),
     ex('Print one instance group as YAML', 'kops-ts get ig nodes-us-east-1a --name my.example.com -o yaml'),

@@ -52,7 +52,7 @@ describe('__complete', () => {
     // commands and flags carry their description after a tab (cobra's form), names do not
     const described = await cli(['__complete', 'upgrade', 'cluster', '--kub']);
     expect(described.stdout).toBe("--kubernetes-version\tupgrade to this version instead of the channel's recommendation\n:4\n");
-    expect((await candidates(['get', ''])).names).toEqual(['clusters', 'instancegroups', 'sshpublickeys', 'iam-policy', 'secrets', 'keypairs']);
+    expect((await candidates(['get', ''])).names).toEqual(['clusters', 'instancegroups', 'sshpublickeys', 'instances', 'iam-policy', 'secrets', 'keypairs']);
     const flags = await candidates(['rolling-update', 'cluster', '--val']);
     expect(flags.names).toEqual(['--validate-count', '--validation-timeout']);
     expect(flags.directive).toBe(':4');

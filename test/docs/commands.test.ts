@@ -21,7 +21,8 @@ import { docCommands } from '../helpers/doc-commands.js';
 
 const DOCS = new URL('../../docs/', import.meta.url);
 const README = new URL('../../README.md', import.meta.url);
-const pages = readdirSync(DOCS).filter((f) => f.endsWith('.md')).sort();
+// cli-reference.md is generated from the command tree (its usage lines are not commands); its examples are checked by test/cli/help-examples.test.ts.
+const pages = readdirSync(DOCS).filter((f) => f.endsWith('.md') && f !== 'cli-reference.md').sort();
 const read = (page: string) => readFileSync(page === 'README.md' ? README : new URL(page, DOCS), 'utf8');
 
 describe('the extraction', () => {
@@ -59,7 +60,7 @@ describe('the extraction', () => {
   });
   it('the check rejects a command or a flag that does not exist', () => {
     const root = quietProgram();
-    expect(unrunnable('kops-ts toolbox dump -o yaml', root)).not.toEqual([]);
+    expect(unrunnable('kops-ts toolbox explode -o yaml', root)).not.toEqual([]);
     expect(unrunnable('kops-ts update cluster --name X --no-such-flag', root)).not.toEqual([]);
     expect(unrunnable('kops-ts update cluster --name X --yes', root)).toEqual([]);
   });

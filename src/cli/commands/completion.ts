@@ -43,6 +43,8 @@ export const POSITIONAL: Readonly<Record<string, Names>> = {
   'rollback instancegroup': 'instancegroup',
   'rolling-update cluster': 'cluster',
   'validate cluster': 'cluster',
+  'get instances': 'cluster',
+  'toolbox dump': 'cluster',
   'upgrade cluster': 'cluster',
   'export kubeconfig': 'cluster',
   'create keypair': 'keyset',
