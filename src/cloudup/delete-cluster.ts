@@ -16,24 +16,19 @@
  * Time is injected (`clock`) so tests never sleep. Progress is reported through `progress`; the
  * library never prints.
  */
-import { AwsClients, type AwsClientOptions } from '../cloud/aws/clients.js';
+import type { AwsClientOptions } from '../cloud/aws/clients.js';
 import { awsErrorCode, isDependencyAwsError } from '../cloud/aws/errors.js';
 import { KopsError } from '../diagnostics.js';
 import { buildAwsTasks } from '../model/aws/index.js';
 import { cloudProviderOf } from '../model/api/types.js';
-import { completeCluster } from '../model/completion.js';
 import type { Clientset } from '../statestore/clientset.js';
 import { parseStateStoreURL } from '../statestore/open.js';
-import { sshPublicKeyFingerprint } from '../statestore/ssh.js';
 import { kindClosure } from '../tasks/apply-graph.js';
-import { newMemo, ownershipTagKey, TAG_CLUSTER, type AwsTaskContext } from '../tasks/aws/context.js';
-import { awsTaskRegistry } from '../tasks/aws/registry.js';
+import { ownershipTagKey, TAG_CLUSTER, type AwsTaskContext } from '../tasks/aws/context.js';
 import { errorMessage } from '../tasks/executor-options.js';
 import { buildGraph } from '../tasks/graph.js';
-import { findAll } from '../tasks/plan-find.js';
 import { isTryAgainLater, systemClock, type Clock } from '../tasks/retry.js';
-import { taskKey, type Task } from '../tasks/types.js';
-import { regionOfCluster } from './aws/regions.js';
+import { modelStoredCluster, findModelled } from './cluster-resources.js';
 import { findBlockers } from './delete-cluster-blockers.js';
 import { clusterInstances, clusterInterfaces, clusterSnapshots, untrackedVolumesAndGroups } from './delete-cluster-tagged.js';
 
@@ -117,43 +112,18 @@ function tagsOfActual(actual: unknown): Record<string, string> | undefined {
 
 /** Reads the spec and lists what the cluster owns in the cloud; changes nothing. */
 export async function listClusterResources(o: ListClusterResourcesOptions): Promise<ClusterInventory> {
-  const cs = o.clientset;
   const name = o.clusterName;
-  const cluster = (await cs.getCluster(name)).object;
-  const igs = (await cs.listInstanceGroups(name)).map((v) => v.object);
-  let completed = completeCluster(cluster, igs);
-  const cloud = cloudProviderOf(completed.cluster.spec);
-  if (cloud !== 'aws') {
-    throw new KopsError('UnsupportedCloud', `delete cluster deletes AWS clusters only; ${name} is on ${cloud}`, {
-      hint: `delete its cloud resources by hand, then remove only its state with kops-ts delete cluster --name ${name} --unregister --yes`,
-      exitCode: 2,
-    });
-  }
-  // The hosted zone the last update found (recorded by id), so the API record is found in it.
-  const applied = await cs.readCompletedSpec(name);
-  const appliedZone = applied?.object.spec.dnsZone;
-  if (!completed.cluster.spec.dnsZone && appliedZone) completed = { ...completed, cluster: { ...completed.cluster, spec: { ...completed.cluster.spec, dnsZone: appliedZone } } };
-
-  const region = regionOfCluster(completed.cluster);
-  const clients = new AwsClients({ region, ...(o.aws ?? {}) });
-  const ctx: AwsTaskContext = { clients, clusterName: name, region, once: newMemo() };
-  const key = (await cs.listSSHPublicKeys(name))[0];
-  const store = parseStateStoreURL(cs.store.url);
-  const tasks = buildAwsTasks({
-    cluster: completed.cluster,
-    instanceGroups: completed.instanceGroups,
-    ...(key ? { sshPublicKey: { key: key.publicKey, fingerprint: sshPublicKeyFingerprint(key.publicKey) } } : {}),
-    ...(store.scheme === 's3' ? { stateStore: { bucket: store.bucket, prefix: store.prefix } } : {}),
+  const m = await modelStoredCluster(o, (cluster) => {
+    const cloud = cloudProviderOf(cluster.spec);
+    if (cloud !== 'aws') {
+      throw new KopsError('UnsupportedCloud', `delete cluster deletes AWS clusters only; ${name} is on ${cloud}`, {
+        hint: `delete its cloud resources by hand, then remove only its state with kops-ts delete cluster --name ${name} --unregister --yes`,
+        exitCode: 2,
+      });
+    }
   });
-  const registry = awsTaskRegistry();
-  const found = await findAll(ctx, registry, tasks, {
-    events: () => undefined,
-    deletions: true,
-    lifecycleOf: () => 'Sync',
-    kindLifecycle: () => 'Sync',
-    errorCode: awsErrorCode,
-  });
-  const byKey = new Map<string, Task>(tasks.map((t) => [taskKey(t.kind, t.name), t]));
+  const { ctx, tasks, registry, byKey } = m;
+  const found = await findModelled(m);
   const resources: OwnedResource[] = [];
   const kept: Remaining[] = [];
   const candidates = [
@@ -189,6 +159,7 @@ export async function listClusterResources(o: ListClusterResourcesOptions): Prom
   resources.push(...(await clusterInstances(ctx)), ...(await clusterInterfaces(ctx)));
   resources.push(...(await untrackedVolumesAndGroups(ctx, new Set(resources.map((r) => r.id)))));
   kept.push(...(await clusterSnapshots(ctx)));
+  const store = parseStateStoreURL(o.clientset.store.url);
   if (store.scheme === 's3') kept.push({ what: `the state store bucket s3://${store.bucket}`, why: 'it may hold other clusters; kops-ts deletes only this cluster\'s objects in it' });
 
   // Order by kind: X before Y when X's tasks refer (even indirectly) to Y's.

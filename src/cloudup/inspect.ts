@@ -14,26 +14,18 @@
  *    data, a policy document or a key's material.
  */
 import type { AwsClientOptions } from '../cloud/aws/clients.js';
-import { awsErrorCode } from '../cloud/aws/errors.js';
 import { KopsError } from '../diagnostics.js';
 import { buildAwsTasks } from '../model/aws/index.js';
 import { cloudProviderOf, normalizeRole, type Cluster, type InstanceGroup, type NormalizedRole } from '../model/api/types.js';
-import { completeCluster } from '../model/completion.js';
 import type { CloudInstanceGroup, CloudInstanceStatus, CloudProvider, KubeNode } from '../rolling-update/types.js';
 import type { Clientset } from '../statestore/clientset.js';
-import { parseStateStoreURL } from '../statestore/open.js';
-import { sshPublicKeyFingerprint } from '../statestore/ssh.js';
-import { newMemo, type AwsTaskContext } from '../tasks/aws/context.js';
 import { TAG_INSTANCE_GROUP, type AutoscalingGroupActual } from '../tasks/aws/autoscaling-group.js';
 import type { EbsVolumeActual } from '../tasks/aws/ebs-volume.js';
 import type { NetworkLoadBalancerActual } from '../tasks/aws/network-load-balancer.js';
-import { awsTaskRegistry } from '../tasks/aws/registry.js';
 import type { SecurityGroupActual } from '../tasks/aws/security-group.js';
 import type { SubnetActual } from '../tasks/aws/subnet.js';
 import type { VpcActual } from '../tasks/aws/vpc.js';
-import { findAll } from '../tasks/plan-find.js';
-import { taskKey, type Task } from '../tasks/types.js';
-import { regionOfCluster } from './aws/regions.js';
+import { findModelled, modelStoredCluster } from './cluster-resources.js';
 import { resourceType } from './delete-cluster.js';
 
 /**
@@ -245,32 +237,14 @@ interface Found {
 
 /** Reads the spec and the cloud; changes nothing. */
 export async function dumpCluster(o: DumpClusterOptions): Promise<ClusterDump> {
-  const cs = o.clientset;
   const name = o.clusterName;
-  const stored = (await cs.getCluster(name)).object;
-  const igs = (await cs.listInstanceGroups(name)).map((v) => v.object);
-  let completed = completeCluster(stored, igs);
-  requireAws(completed.cluster, 'toolbox dump');
-  const appliedZone = (await cs.readCompletedSpec(name))?.object.spec.dnsZone;
-  if (!completed.cluster.spec.dnsZone && appliedZone) completed = { ...completed, cluster: withDnsZone(completed.cluster, appliedZone) };
-
-  const region = regionOfCluster(completed.cluster);
-  const { AwsClients } = await import('../cloud/aws/clients.js');
-  const ctx: AwsTaskContext = { clients: new AwsClients({ region, ...(o.aws ?? {}) }), clusterName: name, region, once: newMemo() };
-  const key = (await cs.listSSHPublicKeys(name))[0];
-  const store = parseStateStoreURL(cs.store.url);
-  const tasks = buildAwsTasks({
-    cluster: completed.cluster,
-    instanceGroups: completed.instanceGroups,
-    ...(key ? { sshPublicKey: { key: key.publicKey, fingerprint: sshPublicKeyFingerprint(key.publicKey) } } : {}),
-    ...(store.scheme === 's3' ? { stateStore: { bucket: store.bucket, prefix: store.prefix } } : {}),
-  });
-  const registry = awsTaskRegistry();
+  const m = await modelStoredCluster(o, (cluster) => requireAws(cluster, 'toolbox dump'));
+  const { completed, byKey, registry } = m;
+  const region = m.ctx.region;
   const [outcome, groups] = await Promise.all([
-    findAll(ctx, registry, tasks, { events: () => undefined, deletions: true, lifecycleOf: () => 'Sync', kindLifecycle: () => 'Sync', errorCode: awsErrorCode }),
+    findModelled(m),
     o.cloud ? o.cloud.listGroups(name, completed.instanceGroups.map((g) => ({ name: g.metadata.name, role: normalizeRole(g.spec.role) }))) : Promise.resolve([]),
   ]);
-  const byKey = new Map<string, Task>(tasks.map((t) => [taskKey(t.kind, t.name), t]));
   const found: Found[] = [
     ...[...outcome.found].map(([k, actual]) => {
       const t = byKey.get(k);
@@ -355,10 +329,6 @@ export async function dumpCluster(o: DumpClusterOptions): Promise<ClusterDump> {
 /** `delete cluster`'s type words; the hosted zone, which delete reports apart, is `dns-zone`. */
 function typeOf(kind: string): string {
   return kind === 'DNSZone' ? 'dns-zone' : resourceType(kind);
-}
-
-function withDnsZone(c: Cluster, zone: string): Cluster {
-  return { ...c, spec: { ...c.spec, dnsZone: zone } };
 }
 
 function isShared(actual: unknown): boolean {

@@ -6,6 +6,7 @@
 import { KopsError } from '../../diagnostics.js';
 import type { NormalizedRole } from '../../model/api/types.js';
 import { parseRole } from '../../rolling-update/order.js';
+import { ROLLING_UPDATE_DEFAULTS } from '../../rolling-update/roll.js';
 import { parseDuration } from '../timeouts.js';
 
 /** The flags as commander hands them over (strings, booleans, repeatable lists). */
@@ -50,29 +51,20 @@ export interface RollingUpdateFlags {
   readonly nodeGroupConcurrency: number;
 }
 
-/** kops's defaults (cmd/kops/rolling-update_cluster.go), as the flags spell them. */
-export const ROLLING_UPDATE_FLAG_DEFAULTS = {
-  validationTimeout: '15m',
-  validateCount: '2',
-  drainTimeout: '15m',
-  postDrainDelay: '5s',
-  controlPlaneInterval: '15s',
-  nodeInterval: '15s',
-  bastionInterval: '15s',
-  nodeGroupConcurrency: '1',
-} as const;
-
 function usage(flag: string, value: string, expected: string, example: string): KopsError {
   return new KopsError('InvalidFlag', `${flag} ${JSON.stringify(value)}: expected ${expected}`, { hint: `e.g. ${flag} ${example}`, exitCode: 2 });
 }
 
-function duration(flag: string, value: string, example: string): number {
+/** A flag's duration, or the roll's own default (src/rolling-update/roll.ts) when it is not given. */
+function duration(flag: string, value: string | undefined, fallbackMs: number, example: string): number {
+  if (value === undefined) return fallbackMs;
   const ms = parseDuration(value);
   if (ms === undefined) throw usage(flag, value, 'a duration such as 15m, 30s or 0s', example);
   return ms;
 }
 
-function count(flag: string, value: string, min: number, example: string): number {
+function count(flag: string, value: string | undefined, fallback: number, min: number, example: string): number {
+  if (value === undefined) return fallback;
   if (!/^\d+$/.test(value.trim()) || Number(value) < min) throw usage(flag, value, min === 0 ? 'a whole number (0 or more)' : `a whole number of at least ${min}`, example);
   return Number(value);
 }
@@ -83,7 +75,7 @@ function list(values: readonly string[] | undefined): string[] {
 }
 
 export function parseRollingUpdateFlags(raw: RawRollingUpdateFlags): RollingUpdateFlags {
-  const d = ROLLING_UPDATE_FLAG_DEFAULTS;
+  const d = ROLLING_UPDATE_DEFAULTS;
   if (raw.masterInterval !== undefined && raw.controlPlaneInterval !== undefined) {
     throw new KopsError('InvalidFlag', '--master-interval and --control-plane-interval cannot be used together', { hint: 'use --control-plane-interval (--master-interval is its deprecated name)', exitCode: 2 });
   }
@@ -93,19 +85,19 @@ export function parseRollingUpdateFlags(raw: RawRollingUpdateFlags): RollingUpda
     force: raw.force === true,
     cloudOnly: raw.cloudonly === true,
     interactive: raw.interactive === true,
-    validationTimeoutMs: duration('--validation-timeout', raw.validationTimeout ?? d.validationTimeout, '15m'),
-    validateCount: count('--validate-count', raw.validateCount ?? d.validateCount, 0, '2'),
-    drainTimeoutMs: duration('--drain-timeout', raw.drainTimeout ?? d.drainTimeout, '15m'),
-    postDrainDelayMs: duration('--post-drain-delay', raw.postDrainDelay ?? d.postDrainDelay, '5s'),
+    validationTimeoutMs: duration('--validation-timeout', raw.validationTimeout, d.validationTimeoutMs, '15m'),
+    validateCount: count('--validate-count', raw.validateCount, d.validateCount, 0, '2'),
+    drainTimeoutMs: duration('--drain-timeout', raw.drainTimeout, d.drainTimeoutMs, '15m'),
+    postDrainDelayMs: duration('--post-drain-delay', raw.postDrainDelay, d.postDrainDelayMs, '5s'),
     controlPlaneIntervalMs: raw.masterInterval !== undefined
-      ? duration('--master-interval', raw.masterInterval, '15s')
-      : duration('--control-plane-interval', raw.controlPlaneInterval ?? d.controlPlaneInterval, '15s'),
-    nodeIntervalMs: duration('--node-interval', raw.nodeInterval ?? d.nodeInterval, '15s'),
-    bastionIntervalMs: duration('--bastion-interval', raw.bastionInterval ?? d.bastionInterval, '15s'),
+      ? duration('--master-interval', raw.masterInterval, d.controlPlaneIntervalMs, '15s')
+      : duration('--control-plane-interval', raw.controlPlaneInterval, d.controlPlaneIntervalMs, '15s'),
+    nodeIntervalMs: duration('--node-interval', raw.nodeInterval, d.nodeIntervalMs, '15s'),
+    bastionIntervalMs: duration('--bastion-interval', raw.bastionInterval, d.bastionIntervalMs, '15s'),
     instanceGroups: [...new Set(list(raw.instanceGroup))],
     instanceGroupRoles: [...new Set(roles)],
     failOnDrainError: raw.failOnDrainError ?? true,
     failOnValidateError: raw.failOnValidateError ?? true,
-    nodeGroupConcurrency: count('--node-group-concurrency', raw.nodeGroupConcurrency ?? d.nodeGroupConcurrency, 1, '2'),
+    nodeGroupConcurrency: count('--node-group-concurrency', raw.nodeGroupConcurrency, 1, 1, '2'),
   };
 }
