@@ -1,0 +1,185 @@
+/**
+ * The GCE task contract: the desired state of every GCE task kind, as model builders
+ * (`src/model/gce`) produce them and the kinds (`src/tasks/gce/<kind>.ts`) apply them. Plain data
+ * with `Ref`s, like the AWS kinds; nothing here loads `@google-cloud/compute`.
+ *
+ * kops's conventions, which the builders follow and the kinds rely on:
+ *  - Names are GCE resource names: `[a-z]([-a-z0-9]*[a-z0-9])?`, at most 63 characters (see
+ *    `gceName` in `src/model/gce/names.ts`). The cluster's safe name is its name with dots as
+ *    dashes (`minimal.example.com` → `minimal-example-com`).
+ *  - Ownership: resources that take labels carry `k8s-io-cluster-name=<safe cluster name>` (kops's
+ *    `gce.GceLabelNameKubernetesCluster`) and find/delete by it. Networks, subnetworks, firewall
+ *    rules, health checks, target pools and forwarding rules take no labels in the Compute API:
+ *    they are found by their exact names (every name the cluster's tasks use embeds the safe
+ *    cluster name, so two clusters never share one), and orphans by the `-<safe cluster name>`
+ *    suffix, as kops's GCE resource lister matches them.
+ *  - Role labels on instances (instance template `properties.labels`) and disks:
+ *    `k8s-io-role-control-plane` / `k8s-io-role-master` / `k8s-io-role-node` = `""` (kops sets the
+ *    role key), `k8s-io-instance-group=<ig name>`. Etcd disks: `k8s-io-etcd-<main|events>=<member>-<all members joined by ->`,
+ *    `k8s-io-role-master=master`.
+ *  - Zonal resources (disks, managed instance groups) carry their zone in the desired state;
+ *    regional ones (subnetworks, addresses, target pools, forwarding rules) their region.
+ */
+import type { Val } from '../types.js';
+
+/**
+ * The kinds' names (shown in plans, kops's gcetasks type names). Every kind's outputs are `id`
+ * (GCE's numeric id), `name` and `selfLink` (the resource URL other resources reference); an
+ * `Address` also gives `address` (the IP). Reference URLs with `ref(kind, taskName, 'selfLink')`.
+ */
+export const GCE_KINDS = {
+  network: 'Network',
+  subnet: 'Subnet',
+  firewallRule: 'FirewallRule',
+  disk: 'Disk',
+  address: 'Address',
+  httpHealthCheck: 'HTTPHealthCheck',
+  targetPool: 'TargetPool',
+  forwardingRule: 'ForwardingRule',
+  instanceTemplate: 'InstanceTemplate',
+  instanceGroupManager: 'InstanceGroupManager',
+} as const;
+export type GceKindName = (typeof GCE_KINDS)[keyof typeof GCE_KINDS];
+
+/** GCE labels: keys and values `[a-z0-9_-]{0,63}`. */
+export type Labels = Readonly<Record<string, string>>;
+
+/** The label every labelled resource of the cluster carries (`k8s-io-cluster-name`). */
+export const GCE_LABEL_CLUSTER = 'k8s-io-cluster-name';
+export const GCE_LABEL_INSTANCE_GROUP = 'k8s-io-instance-group';
+
+/** `Network`: a custom-mode VPC network (`autoCreateSubnetworks: false`), or the user's, by name. */
+export interface GceNetworkDesired {
+  /** The network's name (kops: the safe cluster name, or `spec.networkID` for a shared one). */
+  readonly name: string;
+  /** `custom` (kops's default for new clusters); a shared network may be `auto`. */
+  readonly mode: 'custom' | 'auto';
+}
+
+/** `Subnet` (GCE subnetwork): regional. */
+export interface GceSubnetDesired {
+  readonly name: string;
+  readonly region: string;
+  /** Ref to the Network's `selfLink` output (or its URL for a shared one). */
+  readonly network: Val;
+  readonly ipCidrRange: string;
+  /** Secondary ranges by name (IP-alias networking: pods, services). */
+  readonly secondaryRanges?: Readonly<Record<string, string>>;
+}
+
+export interface GceFirewallAllowed {
+  /** `tcp`, `udp`, `icmp`, `esp`, `ah`, `sctp`, `ipip` or a protocol number. */
+  readonly protocol: string;
+  /** e.g. `['443']`, `['30000-32767']`; absent: every port. */
+  readonly ports?: readonly string[];
+}
+
+/** `FirewallRule`: an ingress rule of the cluster's network. */
+export interface GceFirewallRuleDesired {
+  readonly name: string;
+  readonly network: Val;
+  readonly sourceRanges?: readonly string[];
+  readonly sourceTags?: readonly string[];
+  readonly targetTags?: readonly string[];
+  readonly allowed: readonly GceFirewallAllowed[];
+  /** Default 1000. */
+  readonly priority?: number;
+}
+
+/** `Disk`: a zonal persistent disk (etcd members' data). */
+export interface GceDiskDesired {
+  readonly name: string;
+  readonly zone: string;
+  readonly sizeGb: number;
+  /** `pd-ssd` (kops's default for etcd), `pd-balanced`, `pd-standard`. */
+  readonly type: string;
+  readonly labels: Labels;
+}
+
+/** `Address`: a regional static external IP (the API load balancer's). */
+export interface GceAddressDesired {
+  readonly name: string;
+  readonly region: string;
+  readonly labels?: Labels;
+}
+
+/** `HTTPHealthCheck` (the legacy health check a target pool takes). */
+export interface GceHttpHealthCheckDesired {
+  readonly name: string;
+  /** kops: 3990 (kube-apiserver-healthcheck) with path `/healthz`. */
+  readonly port: number;
+  readonly requestPath: string;
+}
+
+/** `TargetPool`: the API load balancer's backend; control-plane MIGs register their instances in it. */
+export interface GceTargetPoolDesired {
+  readonly name: string;
+  readonly region: string;
+  /** Refs to `HTTPHealthCheck` `selfLink`s. */
+  readonly healthChecks: readonly Val[];
+}
+
+/** `ForwardingRule`: the API's public entry (TCP 443 to the target pool). */
+export interface GceForwardingRuleDesired {
+  readonly name: string;
+  readonly region: string;
+  /** Ref to the `Address`'s `address` output (the IP). */
+  readonly ipAddress: Val;
+  readonly ipProtocol: 'TCP';
+  readonly portRange: string;
+  /** Ref to the `TargetPool`'s `selfLink`. */
+  readonly target: Val;
+  readonly labels?: Labels;
+}
+
+/** One disk of an instance template. */
+export interface GceTemplateDisk {
+  readonly boot: boolean;
+  readonly sizeGb: number;
+  readonly type: string;
+  /** Boot disk: the image URL or family URL (`projects/ubuntu-os-cloud/global/images/family/ubuntu-2404-lts-amd64`). */
+  readonly sourceImage?: string;
+}
+
+/**
+ * `InstanceTemplate`: immutable in GCE. kops names each version `<prefix>-<timestamp>`; kops-ts
+ * names it `<prefix>-<hash of the desired properties>` (`name` below is the prefix), so a change
+ * creates a new template, the MIG switches to it, and the old one is deleted as an orphan. The
+ * `name` output is the full name, `selfLink` its URL.
+ */
+export interface GceInstanceTemplateDesired {
+  /** The name prefix (the template's full name adds `-<hash>`). */
+  readonly namePrefix: string;
+  readonly machineType: string;
+  /** Ref to the Subnet's `selfLink`. */
+  readonly subnetwork: Val;
+  readonly network: Val;
+  /** An ephemeral external IP (kops: public topology only). */
+  readonly externalIp: boolean;
+  readonly canIpForward: boolean;
+  readonly disks: readonly GceTemplateDisk[];
+  /** Network tags the firewall rules target (kops: `<cluster-safe>-k8s-io-role-<role>`). */
+  readonly tags: readonly string[];
+  /** Instance labels: ownership, role, instance group. */
+  readonly labels: Labels;
+  /** Instance metadata; `user-data`/`startup-script` hold the bootstrap script (a blob field). */
+  readonly metadata: Readonly<Record<string, string>>;
+  /** Service account email (`default` for the project's default) and scopes. */
+  readonly serviceAccount: { readonly email: string; readonly scopes: readonly string[] };
+  readonly preemptible?: boolean;
+  /** Shielded VM: secure boot, vTPM, integrity monitoring. */
+  readonly shieldedVm?: { readonly secureBoot: boolean; readonly vtpm: boolean; readonly integrityMonitoring: boolean };
+}
+
+/** `InstanceGroupManager`: a zonal managed instance group, one per kops instance group and zone. */
+export interface GceInstanceGroupManagerDesired {
+  readonly name: string;
+  readonly zone: string;
+  /** Ref to the InstanceTemplate's `selfLink`. */
+  readonly instanceTemplate: Val;
+  /** Also the instances' name prefix. */
+  readonly baseInstanceName: string;
+  readonly targetSize: number;
+  /** Refs to TargetPool `selfLink`s (control planes: the API pool). */
+  readonly targetPools?: readonly Val[];
+}
