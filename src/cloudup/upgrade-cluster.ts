@@ -12,7 +12,11 @@
  *   yet rolled then lag by at most one minor (Kubernetes allows three), and never run ahead;
  * - no major change; no downgrade unless `force` (a minor downgrade below the applied version is
  *   refused by validation even then, since Kubernetes does not support it);
- * - the target must be in a range the channel lists, and not below that range's requiredVersion.
+ * - the target must be in a range the channel lists, and not below that range's requiredVersion;
+ * - against the nodes actually running, when the Kubernetes API can be read: no kubelet more than
+ *   three minor versions behind the target (nodes not rolled since earlier upgrades keep their old
+ *   kubelet), and none newer than it. Unreadable (no kubeconfig, API down): a warning, and the
+ *   check rests on the applied spec as above.
  */
 import semver from 'semver';
 import { KopsError, hasErrors, warning, type Diagnostic } from '../diagnostics.js';
@@ -47,7 +51,18 @@ export interface UpgradeInput {
   readonly kubernetesVersion?: string;
   /** `--force`: allow a downgrade. */
   readonly force?: boolean;
+  /** The kubelet versions the running nodes report, when they could be read. */
+  readonly kubelets?: readonly RunningKubelet[];
 }
+
+/** A node and the kubelet version it reports (`v1.35.2`). */
+export interface RunningKubelet {
+  readonly node: string;
+  readonly version: string;
+}
+
+/** How far a kubelet may lag kube-apiserver (Kubernetes' version-skew policy since 1.28). */
+export const MAX_KUBELET_MINOR_LAG = 3;
 
 export interface UpgradePlan {
   readonly actions: readonly UpgradeAction[];
@@ -141,6 +156,36 @@ export function checkTarget(channel: Channel, from: semver.SemVer, target: semve
   }
 }
 
+/**
+ * Refuses a target the running kubelets forbid: one more than MAX_KUBELET_MINOR_LAG minors ahead
+ * of the oldest, or behind the newest (a kubelet must never be newer than the API server).
+ */
+export function checkKubelets(kubelets: readonly RunningKubelet[], target: semver.SemVer, cluster: string): void {
+  const parsed = kubelets.flatMap((k) => {
+    const v = semver.coerce(k.version);
+    return v ? [{ node: k.node, text: k.version, v }] : [];
+  });
+  if (parsed.length === 0) return;
+  const oldest = parsed.reduce((a, b) => (semver.lt(b.v, a.v) ? b : a));
+  const newest = parsed.reduce((a, b) => (semver.gt(b.v, a.v) ? b : a));
+  const behind = oldest.v.major === target.major ? target.minor - oldest.v.minor : Infinity;
+  if (behind > MAX_KUBELET_MINOR_LAG) {
+    const count = parsed.filter((k) => k.v.major !== target.major || target.minor - k.v.minor > MAX_KUBELET_MINOR_LAG).length;
+    throw refuse(
+      'KubeletSkew',
+      `node ${oldest.node}${count > 1 ? ` (and ${count - 1} more)` : ''} runs kubelet ${oldest.text}: with the control plane on ${target.version} it would be ${behind === Infinity ? 'a major version' : `${behind} minor versions`} behind, and Kubernetes allows ${MAX_KUBELET_MINOR_LAG}`,
+      `replace those nodes first (kops-ts rolling-update cluster --name ${cluster} --yes rolls them to the version the cluster is on), then upgrade`,
+    );
+  }
+  if (newest.v.major > target.major || (newest.v.major === target.major && newest.v.minor > target.minor)) {
+    throw refuse(
+      'KubeletSkew',
+      `node ${newest.node} runs kubelet ${newest.text}, newer than ${target.version}: a kubelet must not be newer than the control plane`,
+      `choose ${newest.v.major}.${newest.v.minor} or newer`,
+    );
+  }
+}
+
 function channelManaged(image: string | undefined, channel: Channel): boolean {
   if (image === undefined || image.trim() === '') return true;
   return channel.images.some((im) => im.name === image) || UPSTREAM_IMAGE_PREFIXES.some((p) => image.startsWith(p));
@@ -167,6 +212,7 @@ export function planUpgrade(input: UpgradeInput): UpgradePlan {
   }
   if (semver.neq(target, specVersion) || input.kubernetesVersion !== undefined) {
     checkTarget(input.channel, from, target, { cluster: input.cluster.metadata.name, ...(input.force ? { force: true } : {}) });
+    if (input.kubelets) checkKubelets(input.kubelets, target, input.cluster.metadata.name);
   }
   const actions: UpgradeAction[] = [];
   const cluster = structuredClone(input.cluster);
@@ -230,6 +276,11 @@ export interface UpgradeClusterOptions {
   readonly kubernetesVersion?: string;
   readonly force?: boolean;
   readonly yes?: boolean;
+  /**
+   * Reads the running nodes' kubelet versions (the CLI: through the cluster's kubeconfig
+   * context). Asked only when the Kubernetes version would change; a failure is a warning.
+   */
+  readonly kubelets?: () => Promise<readonly RunningKubelet[]>;
 }
 
 export interface UpgradeClusterResult extends UpgradePlan {
@@ -242,7 +293,7 @@ export async function upgradeCluster(o: UpgradeClusterOptions): Promise<UpgradeC
   const current = await cs.getCluster(o.clusterName);
   const igs = await cs.listInstanceGroups(o.clusterName);
   const applied = await cs.readCompletedSpec(o.clusterName);
-  const plan = planUpgrade({
+  const input: UpgradeInput = {
     cluster: current.object,
     instanceGroups: igs.map((v) => v.object),
     channel: o.channel,
@@ -250,7 +301,21 @@ export async function upgradeCluster(o: UpgradeClusterOptions): Promise<UpgradeC
     ...(o.channelFlag !== undefined ? { channelFlag: o.channelFlag } : {}),
     ...(o.kubernetesVersion !== undefined ? { kubernetesVersion: o.kubernetesVersion } : {}),
     ...(o.force ? { force: true } : {}),
-  });
+  };
+  let plan = planUpgrade(input);
+  if (o.kubelets && plan.actions.some((a) => a.property === 'KubernetesVersion')) {
+    const running = await o.kubelets().then(
+      (kubelets) => ({ kubelets }),
+      (e: unknown) => ({ error: e instanceof Error ? e.message : String(e) }),
+    );
+    if ('kubelets' in running) plan = planUpgrade({ ...input, kubelets: running.kubelets });
+    else {
+      const unchecked = warning('KubeletsUnchecked', `the running nodes' kubelet versions could not be read (${running.error}): the skew was checked against the applied spec only`, {
+        hint: `make sure no node runs a kubelet more than ${MAX_KUBELET_MINOR_LAG} minor versions behind ${plan.target}`,
+      });
+      plan = { ...plan, warnings: [unchecked, ...plan.warnings] };
+    }
+  }
   if (!o.yes || plan.actions.length === 0) return { ...plan, written: false };
   await writeUpgrade(cs, o.clusterName, plan, { cluster: current.version, instanceGroups: new Map(igs.map((v) => [v.object.metadata.name, v.version])) });
   return { ...plan, written: true };

@@ -50,7 +50,7 @@ describe('__complete', () => {
     expect(top.names).not.toContain('__complete');
     expect((await candidates(['ro'])).names).toEqual(['rollback', 'rolling-update']);
     // commands and flags carry their description after a tab (cobra's form), names do not
-    const described = await cli(['__complete', 'upgrade', 'cluster', '--kub']);
+    const described = await cli(['__complete', 'upgrade', 'cluster', '--kubernetes']);
     expect(described.stdout).toBe("--kubernetes-version\tupgrade to this version instead of the channel's recommendation\n:4\n");
     expect((await candidates(['get', ''])).names).toEqual(['clusters', 'instancegroups', 'sshpublickeys', 'instances', 'iam-policy', 'secrets', 'keypairs']);
     const flags = await candidates(['rolling-update', 'cluster', '--val']);

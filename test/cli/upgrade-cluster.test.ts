@@ -5,7 +5,8 @@
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FakeKubeApiServer } from '../fakes/kube-apiserver.js';
 import { KEY, cli, snapshot, tempStore } from './harness.js';
 
 const NAME = 'upg.example.com';
@@ -108,5 +109,52 @@ describe('kops-ts upgrade cluster', () => {
     const r = await upgrade('--channel', file);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`spec.kubernetesVersions[0].recommendedVersion: "soon" is not a full Kubernetes version (${file})`);
+  });
+});
+
+describe("kops-ts upgrade cluster against the kubelets the nodes run (fake Kubernetes API)", () => {
+  let api: FakeKubeApiServer;
+  let kubeconfig: string;
+  beforeAll(async () => {
+    api = await FakeKubeApiServer.start();
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+  beforeEach(() => {
+    api.nodes.clear();
+    kubeconfig = join(store.dir, '..', `kubeconfig-${Date.now()}-${Math.random()}`);
+    writeFileSync(kubeconfig, api.kubeconfig(NAME));
+  });
+
+  it('refuses a version four minors ahead of a node not yet rolled, naming the node, and writes nothing', async () => {
+    await create('1.35.0');
+    api.addNode('cp-1', { controlPlane: true, kubeletVersion: 'v1.35.0' });
+    api.addNode('stale-node', { kubeletVersion: 'v1.32.4' });
+    const before = snapshot(store.dir);
+    const r = await upgrade('--yes', '--kubeconfig', kubeconfig);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('node stale-node runs kubelet v1.32.4');
+    expect(r.stderr).toContain(`kops-ts rolling-update cluster --name ${NAME} --yes`);
+    expect(snapshot(store.dir)).toEqual(before);
+    expect(api.requests.some((q) => q.method === 'GET' && q.path.startsWith('/api/v1/nodes'))).toBe(true);
+  });
+
+  it('upgrades when every kubelet is within three minors', async () => {
+    await create('1.35.0');
+    api.addNode('n-1', { kubeletVersion: 'v1.33.7' });
+    const r = await upgrade('--yes', '--kubeconfig', kubeconfig);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('could not be read');
+    expect(r.stdout).toContain('Updates applied to configuration');
+  });
+
+  it('warns, and goes on, when the API cannot be reached', async () => {
+    await create('1.35.0');
+    writeFileSync(kubeconfig, api.kubeconfig(NAME).replace(api.url, 'http://127.0.0.1:9'));
+    const r = await upgrade('--kubeconfig', kubeconfig);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/warning: .*kubelet versions could not be read .*127\.0\.0\.1:9/);
+    expect(r.stdout).toContain('Cluster   KubernetesVersion   1.35.0   1.36.3');
   });
 });

@@ -166,3 +166,33 @@ describe('the shipped stable channel', () => {
     expect(planUpgrade({ cluster: now.cluster, instanceGroups: now.instanceGroups, channel: ch }).actions).toEqual([]);
   });
 });
+
+describe('skews against the kubelets the nodes run', () => {
+  const plan = (from: string, to: string, kubelets: { node: string; version: string }[], force = false) => {
+    const b = cluster(from);
+    return () => planUpgrade({ cluster: b.cluster, instanceGroups: b.instanceGroups, channel: CHANNEL, kubernetesVersion: to, kubelets, ...(force ? { force: true } : {}) });
+  };
+
+  it('allows kubelets up to three minors behind the target', () => {
+    expect(plan('1.35.4', '1.36.3', [{ node: 'n1', version: 'v1.33.9' }, { node: 'n2', version: 'v1.35.4' }])().target).toBe('1.36.3');
+  });
+
+  it('refuses a target four minors ahead of a node left unrolled, naming it and the roll to do first', () => {
+    const e = refusal(plan('1.35.4', '1.36.3', [{ node: 'old-1', version: 'v1.32.9' }, { node: 'old-2', version: 'v1.32.9' }, { node: 'n3', version: 'v1.35.4' }]));
+    expect(e.code).toBe('KubeletSkew');
+    expect(e.exitCode).toBe(2);
+    expect(e.message).toContain('node old-1 (and 1 more) runs kubelet v1.32.9');
+    expect(e.message).toContain('4 minor versions behind');
+    expect(e.diagnostics[0]?.hint).toContain(`kops-ts rolling-update cluster --name ${NAME} --yes`);
+  });
+
+  it('refuses a target older than a running kubelet (a kubelet never runs ahead of the API server)', () => {
+    const e = refusal(plan('1.36.3', '1.36.1', [{ node: 'new-1', version: 'v1.37.0' }], true));
+    expect(e.code).toBe('KubeletSkew');
+    expect(e.message).toContain('node new-1 runs kubelet v1.37.0, newer than 1.36.1');
+  });
+
+  it('ignores versions it cannot read, and checks nothing when no node reports one', () => {
+    expect(plan('1.35.4', '1.36.3', [{ node: 'odd', version: 'unknown' }])().target).toBe('1.36.3');
+  });
+});

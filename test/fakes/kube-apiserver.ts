@@ -166,7 +166,7 @@ export class FakeKubeApiServer {
   // -------------------------------------------------------------------------------------------
   // Test controls
 
-  addNode(name: string, o: { ready?: boolean; labels?: Record<string, string>; annotations?: Record<string, string>; providerId?: string; controlPlane?: boolean; instanceGroup?: string } = {}): JsonObject {
+  addNode(name: string, o: { ready?: boolean; labels?: Record<string, string>; annotations?: Record<string, string>; providerId?: string; controlPlane?: boolean; instanceGroup?: string; kubeletVersion?: string } = {}): JsonObject {
     const labels: Record<string, string> = { 'kubernetes.io/hostname': name, ...(o.labels ?? {}) };
     if (o.instanceGroup) labels['kops.k8s.io/instancegroup'] = o.instanceGroup;
     labels[o.controlPlane ? 'node-role.kubernetes.io/control-plane' : 'node-role.kubernetes.io/node'] = '';
@@ -175,7 +175,11 @@ export class FakeKubeApiServer {
       kind: 'Node',
       metadata: { name, uid: this.uid(), resourceVersion: this.nextRv(), labels, annotations: { ...(o.annotations ?? {}) } },
       spec: o.providerId ? { providerID: o.providerId } : {},
-      status: { conditions: [readyCondition(o.ready ?? true)], addresses: [{ type: 'Hostname', address: name }] },
+      status: {
+        conditions: [readyCondition(o.ready ?? true)],
+        addresses: [{ type: 'Hostname', address: name }],
+        ...(o.kubeletVersion ? { nodeInfo: { kubeletVersion: o.kubeletVersion } } : {}),
+      },
     };
     this.nodes.set(name, node);
     if (o.controlPlane) for (const app of CONTROL_PLANE_PODS) this.addPod({ namespace: 'kube-system', name: `${app}-${name}`, node: name, labels: { 'k8s-app': app, component: app }, mirror: true, owner: `Node/${name}`, priorityClassName: 'system-node-critical' });

@@ -16,7 +16,11 @@ interface Flags {
   yes?: boolean;
   force?: boolean;
   output?: string;
+  kubeconfig?: string;
 }
+
+/** The nodes' kubelet versions are a check, not the command's job: a slow API does not hold it up long. */
+const KUBELET_READ_TIMEOUT_MS = 10_000;
 
 export function registerUpgradeCluster(program: Command, ctx: () => CommandContext): void {
   const upgrade = program.command('upgrade').description("Upgrade a cluster's Kubernetes version and images as its channel recommends");
@@ -29,6 +33,7 @@ export function registerUpgradeCluster(program: Command, ctx: () => CommandConte
     .option('-y, --yes', 'write the upgrade to the cluster spec')
     .option('--force', 'allow a downgrade')
     .option('-o, --output <format>', 'table, json or yaml', 'table')
+    .option('--kubeconfig <file>', "the kubeconfig whose cluster context is read for the nodes' kubelet versions (default: $KUBECONFIG, else ~/.kube/config)")
     .action(async (positional: string | undefined, flags: Flags) => {
       const c = ctx();
       const format = parseOutputFormat(flags.output);
@@ -44,6 +49,11 @@ export function registerUpgradeCluster(program: Command, ctx: () => CommandConte
         ...(flags.kubernetesVersion !== undefined ? { kubernetesVersion: flags.kubernetesVersion } : {}),
         ...(flags.force ? { force: true } : {}),
         ...(flags.yes ? { yes: true } : {}),
+        kubelets: async () => {
+          const [{ kubeClient }, { readKubeletVersions }] = await Promise.all([import('../../kube/client.js'), import('../../kube/kubelets.js')]);
+          const client = kubeClient({ clusterName: name, env: c.io.env, requestTimeoutMs: KUBELET_READ_TIMEOUT_MS, ...(flags.kubeconfig !== undefined ? { kubeconfig: flags.kubeconfig } : {}) });
+          return readKubeletVersions(client);
+        },
       });
       for (const w of r.warnings) c.warn(`${w.path ? `${w.path}: ` : ''}${w.summary}`);
       if (format !== 'table') {

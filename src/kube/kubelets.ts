@@ -1,0 +1,17 @@
+/**
+ * The kubelet versions the cluster's nodes report (`status.nodeInfo.kubeletVersion`): what
+ * `upgrade cluster` checks the version-skew policy against, since nodes not yet rolled keep the
+ * kubelet they booted with whatever the spec says.
+ */
+import type { RunningKubelet } from '../cloudup/upgrade-cluster.js';
+import { listAll, type KubeClient } from './client.js';
+import { translate } from './errors.js';
+
+export async function readKubeletVersions(client: KubeClient, signal?: AbortSignal): Promise<RunningKubelet[]> {
+  try {
+    const nodes = await listAll((limit, cont) => client.core.listNode({ limit, ...(cont ? { _continue: cont } : {}) }, client.options(signal)));
+    return nodes.map((n) => ({ node: n.metadata?.name ?? '', version: n.status?.nodeInfo?.kubeletVersion ?? '' })).filter((k) => k.node !== '' && k.version !== '');
+  } catch (e) {
+    throw translate(client, 'listing nodes', e);
+  }
+}
