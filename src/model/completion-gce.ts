@@ -63,7 +63,8 @@ export function completeGceNetwork(spec: ClusterSpec, igs: readonly InstanceGrou
       const cidr = allocateGceRange(used, 19);
       if (cidr) node.cidr = cidr;
     }
-    spec.nonMasqueradeCIDR ??= GCE_NETWORK_RANGE;
+    // kops sets it whatever it was: the pods and services are now inside the network.
+    spec.nonMasqueradeCIDR = GCE_NETWORK_RANGE;
     return;
   }
   for (const s of subnets) {
