@@ -41,8 +41,8 @@ export function sourceImage(image: string, project: string): string {
   if (image.startsWith('https://') || image.startsWith('projects/')) return image;
   const slash = image.indexOf('/');
   if (slash < 0) return `projects/${project}/global/images/${image}`;
-  const rest = image.slice(slash + 1);
-  return `projects/${image.slice(0, slash)}/global/${rest.startsWith('family/') ? rest : `images/${rest}`}`;
+  // `<project>/family/<family>` becomes the family's URL, `projects/<project>/global/images/family/<family>`.
+  return `projects/${image.slice(0, slash)}/global/images/${image.slice(slash + 1)}`;
 }
 
 /** kops's `SSHUsernameForImage`: `ubuntu` on Ubuntu images (kops#16175), else `admin`. */
