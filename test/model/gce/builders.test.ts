@@ -5,11 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { newCluster, type NewClusterOptions } from '../../../src/cloudup/new-cluster.js';
 import { completeCluster } from '../../../src/model/completion.js';
 import type { Cluster, InstanceGroup } from '../../../src/model/api/types.js';
 import { buildGceTasks } from '../../../src/model/gce/index.js';
-import { GCE_NAME_PATTERN } from '../../../src/model/gce/names.js';
+import { GCE_NAME_PATTERN, instanceTemplatePrefix } from '../../../src/model/gce/names.js';
+import { gceStartupScript } from '../../../src/model/gce/startup-script.js';
 import { GCE_LABEL_VALUE } from '../../../src/model/gce/labels.js';
 import { buildGraph } from '../../../src/tasks/graph.js';
 import { isRef, taskKey, type Task } from '../../../src/tasks/types.js';
@@ -191,7 +193,8 @@ describe('GCE model changes', () => {
     });
     expect(after.map((t) => taskKey(t.kind, t.name))).toEqual(before.map((t) => taskKey(t.kind, t.name)));
     const changed = after.filter((t, i) => JSON.stringify(t.desired) !== JSON.stringify(before[i]!.desired));
-    expect(changed.map((t) => taskKey(t.kind, t.name))).toEqual(['InstanceTemplate/nodes-us-central1-b-ha-ex-9lemia']);
+    const group = completed(REFERENCE['ha']!).instanceGroups.find((g) => g.metadata.name === 'nodes-us-central1-b')!;
+    expect(changed.map((t) => taskKey(t.kind, t.name))).toEqual([`InstanceTemplate/${instanceTemplatePrefix(group, 'ha.example.com')}`]);
     expect((changed[0]!.desired as GceInstanceTemplateDesired).machineType).toBe('n2-standard-4');
   });
 
@@ -218,5 +221,35 @@ describe('GCE model changes', () => {
     const c = completed(REFERENCE['minimal']!);
     delete c.cluster.spec.project;
     expect(() => buildGceTasks(c)).toThrow(/spec\.project is not set/);
+  });
+});
+
+describe('the GCE startup script', () => {
+  const base = { cluster: 'g.example.com', instanceGroup: 'cp-a', initCandidate: true, stateStore: { bucket: 'bkt', prefix: 'team' } } as const;
+
+  it("fetches its group's bootstrap files from the gs:// store: the first control plane its init config and the shared PKI, nodes their join config", () => {
+    const cp = gceStartupScript({ ...base, role: 'control-plane' });
+    expect(cp).toContain("IGCONFIG='team/g.example.com/igconfig/control-plane/cp-a'");
+    expect(cp).toMatch(/FILES='kubeadm-init\.yaml kubeadm-join\.yaml pki\/ca\.crt .*pki\/sa\.pub'/);
+    expect(cp).toContain('https://storage.googleapis.com/storage/v1/b/$STATE_BUCKET/o/$object?alt=media');
+    const node = gceStartupScript({ ...base, instanceGroup: 'nodes', role: 'node', initCandidate: false });
+    expect(node).toContain("FILES='kubeadm-join.yaml'");
+    expect(node).not.toContain('pki/');
+  });
+
+  it('says what it does not do, and why it cannot read a store that is not gs://', () => {
+    const noStore = gceStartupScript({ cluster: 'g.example.com', instanceGroup: 'nodes', role: 'node', initCandidate: false });
+    expect(noStore).toContain("STATE_BUCKET=''");
+    expect(noStore).toContain('the state store is not a gs:// bucket');
+    expect(noStore).toContain('the kubeadm bootstrap on GCE is not built yet');
+    expect(gceStartupScript({ ...base, role: 'bastion' })).toContain("FILES=''");
+  });
+
+  it('is valid bash for every role', () => {
+    for (const role of ['control-plane', 'node', 'bastion'] as const) {
+      const r = spawnSync('bash', ['-n'], { input: gceStartupScript({ ...base, role }), encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+    }
   });
 });
