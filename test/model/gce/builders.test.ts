@@ -185,6 +185,20 @@ describe('GCE firewall rules, as kops makes them', () => {
   });
 });
 
+describe('a cluster whose name is longer than a GCE name', () => {
+  it('still gets valid, distinct names and label values, and a complete graph', () => {
+    const name = 'a-rather-long-cluster-name-for-the-platform-team.europe-west.k8s.example.company.com';
+    const tasks = tasksOf({ name, zones: ['europe-west4-a', 'europe-west4-b', 'europe-west4-c'], controlPlaneCount: 3, project: 'my-project' });
+    buildGraph(tasks);
+    for (const t of tasks) for (const n of namesIn(t)) expect(n, `${t.kind}/${t.name}`).toMatch(GCE_NAME_PATTERN);
+    const migs = ofKind(tasks, GCE_KINDS.instanceGroupManager).map((t) => t.name);
+    expect(new Set(migs).size).toBe(6);
+    for (const t of ofKind<GceInstanceTemplateDesired>(tasks, GCE_KINDS.instanceTemplate)) {
+      for (const v of Object.values(t.desired.labels)) expect(v).toMatch(GCE_LABEL_VALUE);
+    }
+  });
+});
+
 describe('GCE model changes', () => {
   it('a machine-type change alters only the group\'s InstanceTemplate (its MIG follows by ref)', () => {
     const before = tasksOf(REFERENCE['ha']!);
