@@ -51,7 +51,7 @@ function checkZones(o: NewClusterOptions, cloud: string | undefined, add: Add): 
     }
   }
   if (o.nodeCount !== undefined && (!Number.isInteger(o.nodeCount) || o.nodeCount < 0)) add('InvalidNodeCount', '--node-count', `${o.nodeCount} is not a whole number`, 'pass a number of nodes, e.g. --node-count 3');
-  if (cloud === 'gce' && !o.project) add('MissingProject', '--project', 'a GCE cluster needs a project', 'pass --project <gcp-project-id>');
+  if (cloud === 'gce' && !o.project) add('MissingProject', '--project', 'a GCE cluster needs a project', 'pass --project <gcp-project-id>, or set CLOUDSDK_CORE_PROJECT');
 }
 
 function checkNetwork(o: NewClusterOptions, cloud: string | undefined, add: Add): void {

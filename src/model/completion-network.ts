@@ -26,7 +26,7 @@ export function completeNetwork(spec: ClusterSpec, cloud: string | undefined): v
     if (spec.podCIDR == null && nonMasquerade.kind === 'ipv4' && nonMasquerade.bits < 32) spec.podCIDR = upperHalf(nonMasquerade).text;
     spec.serviceClusterIPRange ??= nonMasquerade.kind === 'ipv6' ? DEFAULT_SERVICE_CLUSTER_IP_RANGE_IPV6 : DEFAULT_SERVICE_CLUSTER_IP_RANGE;
   }
-  // GCE ranges are allocated from the live VPC (kops's gce.PerformNetworkAssignments): not here.
+  // GCE subnet ranges: completion-gce.ts (kops allocates them from 10.0.0.0/8, not from networkCIDR).
   if (cloud === 'aws' && spec.subnets && spec.networkCIDR) assignSubnetCIDRs(spec.subnets, spec.networkCIDR);
 }
 

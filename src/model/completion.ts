@@ -13,6 +13,7 @@ import { completeInstanceGroup } from './completion-instancegroups.js';
 import { assignSubnetCIDRs, completeNetwork, completeTopologyAndAPI } from './completion-network.js';
 import { DEFAULT_CHANNEL } from './defaults.js';
 import { normalizeKubernetesVersion } from './kubernetes-version.js';
+import { completeGceNetwork } from './completion-gce.js';
 import { cloudProviderOf, type Cluster, type InstanceGroup } from './api/types.js';
 
 export { assignSubnetCIDRs, defaultEtcdClusters, memberNames };
@@ -45,6 +46,8 @@ function completeOnce(c: Cluster, igs: InstanceGroup[]): void {
   const cloud = cloudProviderOf(spec);
   spec.channel ??= DEFAULT_CHANNEL;
   spec.kubernetesVersion = normalizeKubernetesVersion(spec.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION);
+  // GCE ranges first: IP alias sets the pod, service and non-masquerade ranges kops gives it.
+  if (cloud === 'gce') completeGceNetwork(spec, igs);
   completeNetwork(spec, cloud);
   completeTopologyAndAPI(spec, c.metadata?.name ?? '', igs, cloud);
   if (spec.authorization == null || (spec.authorization.rbac == null && spec.authorization.alwaysAllow == null)) {

@@ -13,6 +13,7 @@ import { cloudProviderOf, type Cluster, type ClusterSpec, type InstanceGroup } f
 import { validateTopologyAndAPI } from './validation-api.js';
 import { validateAwsTags } from './validation-aws-tags.js';
 import { validateEtcd } from './validation-etcd.js';
+import { validateGce } from './validation-gce.js';
 import { validateInstanceGroups } from './validation-instancegroups.js';
 import { validateNetwork } from './validation-network.js';
 import { checkCloudLabels, checkRollingUpdate } from './validation-rules.js';
@@ -53,6 +54,7 @@ export function validateCluster(cluster: Cluster, instanceGroups: readonly Insta
   checkRollingUpdate(r, 'spec.rollingUpdate', spec.rollingUpdate, false);
   checkCloudLabels(r, 'spec.cloudLabels', spec.cloudLabels);
   if (cloud === 'aws') validateAwsTags(r, c, igs);
+  if (cloud === 'gce') validateGce(r, spec, igs);
   if (spec.iam?.legacy === true) {
     r.err('UnsupportedField', 'spec.iam.legacy', 'legacy IAM permissions are no longer supported, as in kops', 'set iam.legacy: false (instances get only the permissions they need)');
   }

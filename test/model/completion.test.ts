@@ -79,14 +79,14 @@ describe('network defaults', () => {
     expect(completeCluster(custom, []).cluster.spec.podCIDR).toBe('10.128.0.0/9');
   });
 
-  it('lets pods use VPC addresses with the Amazon VPC CNI, and leaves GCE ranges to the cloud', () => {
+  it('lets pods use VPC addresses with the Amazon VPC CNI, and gives a GCE subnet the range kops allocates in a new network', () => {
     const vpc = userCluster(['us-east-1a']);
     vpc.spec.networking = { amazonvpc: {} };
     expect(completeCluster(vpc, []).cluster.spec.nonMasqueradeCIDR).toBe('172.20.0.0/16');
     const gce: Cluster = { ...userCluster([]), spec: { cloudProvider: 'gce', networking: { cilium: {} }, subnets: [{ name: 'us-central1', region: 'us-central1', type: 'Public' }] } };
     const s = completeCluster(gce, []).cluster.spec;
     expect(s.networkCIDR).toBeUndefined();
-    expect(s.subnets![0]!.cidr).toBeUndefined();
+    expect(s.subnets![0]!.cidr).toBe('10.0.16.0/20');
     expect(s.api).toEqual({ loadBalancer: { type: 'Public' } });
   });
 

@@ -86,7 +86,7 @@ const FLAGS: [string, string, ((v: string, prev?: never) => unknown)?][] = [
   ['--kubernetes-version <version>', "Kubernetes version (default: the stable channel's)"],
   ['--kubernetes-feature-gates <gates>', 'feature gates: Name or +Name enables, -Name disables', list],
   ['--channel <channel>', 'channel for default versions and images (default stable)'],
-  ['--project <project>', 'GCE project (required on GCE)'],
+  ['--project <project>', 'GCE project (required on GCE; default: $CLOUDSDK_CORE_PROJECT, gcloud\'s project setting)'],
   ['-t, --topology <topology>', 'public or private (default public)'],
   ['--dns <type>', 'DNS type: public, private or none (default none unless --dns-zone)'],
   ['--dns-zone <zone>', "existing hosted zone for the cluster's DNS records"],
@@ -168,7 +168,8 @@ function toOptions(ctx: CommandContext, name: string, f: Flags): NewClusterOptio
     nodeVolumeType: s('nodeVolumeType'),
     kubernetesVersion: s('kubernetesVersion'),
     channel: s('channel'),
-    project: s('project'),
+    // kops asks `gcloud config get-value project`, whose environment override is CLOUDSDK_CORE_PROJECT.
+    project: s('project') ?? (ctx.io.env.CLOUDSDK_CORE_PROJECT?.trim() || undefined),
     topology: s('topology'),
     dns: s('dns'),
     dnsZone: s('dnsZone'),

@@ -1,0 +1,28 @@
+/** GCE-only checks: the project, one subnet per instance group, IP alias's single subnet, the API load balancer. */
+import { normalizeRole, type ClusterSpec, type InstanceGroup } from './api/types.js';
+import { gceUsesIPAliases } from './completion-gce.js';
+import { igPath, type Reporter } from './validation-util.js';
+
+export function validateGce(r: Reporter, spec: ClusterSpec, igs: readonly InstanceGroup[]): void {
+  if (spec.project == null || spec.project === '') {
+    r.err('MissingField', 'spec.project', 'a GCE cluster needs spec.project: the GCP project its resources are created in', 'set spec.project to the project id, e.g. my-project-123 (create cluster --project)');
+  }
+  if (gceUsesIPAliases(spec) && (spec.subnets ?? []).length !== 1) {
+    r.err('InvalidSubnets', 'spec.subnets', `GCE IP-alias networking takes exactly one subnet, found ${(spec.subnets ?? []).length}`, 'keep one regional subnet, or use another networking');
+  }
+  const lb = spec.api?.loadBalancer;
+  if (lb?.type === 'Internal') {
+    r.err('UnsupportedLoadBalancer', 'spec.api.loadBalancer.type', 'an internal API load balancer is not built on GCE by kops-ts yet', 'set type: Public, or use api.dns');
+  }
+  for (const ig of igs) {
+    if (ig.spec == null) continue;
+    const subnets = ig.spec.subnets ?? [];
+    // A control plane without a subnet is reported as MissingSubnets already.
+    if (subnets.length > 1 || (subnets.length === 0 && normalizeRole(ig.spec.role) !== 'ControlPlane')) {
+      r.err('InvalidSubnets', igPath(ig.metadata?.name ?? '', 'spec.subnets'), `a GCE instance group runs in exactly one subnet, found ${subnets.length}`, `set subnets to one of ${(spec.subnets ?? []).map((s) => s.name).join(', ') || 'the cluster\'s subnets'}`);
+    }
+    if (normalizeRole(ig.spec.role) === 'ControlPlane' && (ig.spec.zones ?? []).length > 1) {
+      r.err('InvalidZones', igPath(ig.metadata?.name ?? '', 'spec.zones'), 'a GCE control-plane group runs in one zone: its etcd disks are zonal', 'make one control-plane group per zone');
+    }
+  }
+}
