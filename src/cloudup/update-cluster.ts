@@ -1,5 +1,6 @@
 /**
- * `update cluster`: the stored spec → tasks → a plan against what really exists → (with `yes`)
+ * `update cluster`: the stored spec → its cloud's tasks (`Cloud.prepare`, the cloud chosen by
+ * `spec.cloudProvider`: src/cloud/providers.ts) → a plan against what really exists → (with `yes`)
  * apply under the cluster lock, then record the completed spec and the kops-ts version.
  *
  * Nothing is written to the state store unless the apply succeeded; a failed apply is safe to
@@ -175,7 +176,6 @@ export async function updateCluster(o: UpdateClusterOptions): Promise<UpdateClus
 async function update<C>(o: UpdateClusterOptions, cloud: Cloud<C>, health: RunHealth, spec: ReadSpec): Promise<UpdateClusterResult> {
   const prepared = await prepare(o, cloud, health, spec);
   const planned = await plan(o, cloud, prepared);
-
   const planErrors = planned.plan.diagnostics.filter((d) => d.severity === 'error');
   if (planErrors.length > 0) throw new KopsError(planErrors[0]!.code, 'the plan could not be made', { diagnostics: planErrors });
   // Fail fast, before taking the lock; the check under the lock below is the one that counts.
