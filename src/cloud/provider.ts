@@ -42,8 +42,6 @@ export interface CloudErrors {
   isRetryable(e: unknown, ctx?: RetryContext): boolean;
   /** For deletions: also "still has dependencies". */
   isRetryableDelete(e: unknown, ctx?: RetryContext): boolean;
-  /** A delete refused because something still uses the resource (tried again next round). */
-  isDependency(e: unknown): boolean;
 }
 
 /**

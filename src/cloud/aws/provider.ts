@@ -30,7 +30,6 @@ export const awsErrors: CloudErrors = {
   errorCode: awsErrorCode,
   isRetryable: (e, ctx) => isRetryableAwsError(e, ctx),
   isRetryableDelete: (e, ctx) => isRetryableAwsDeleteError(e, ctx),
-  isDependency: isDependencyAwsError,
 };
 
 /** A run's AWS endpoint health (`EndpointHealth`) as the generic commands see it. */
