@@ -1,13 +1,15 @@
 /**
  * `delete cluster`: every cloud resource the cluster owns, then its state.
  *
- * Finding reuses the task kinds: the stored spec is modelled (`buildAwsTasks`) and every kind's own
- * `find` and `findOrphans` read what exists, so the delete sees exactly what `update` manages
- * (IAM by its names, the rest by the `KubernetesCluster` tag). Added to that: the instances the
- * cluster's autoscaling groups launched and those a rolling update detached, and network
- * interfaces (all carry the cluster's tags; interfaces AWS manages are left to AWS). Never deleted: a shared task (the user's VPC, subnets, NAT gateways, given by
- * id), a resource whose tags do not say the cluster owns it, and kinds that cannot delete (the
- * hosted zone, images): those are reported as what remains.
+ * Finding reuses the task kinds: the stored spec is modelled by the cluster's cloud
+ * (`Cloud.model`, src/cloud/provider.ts) and every kind's own `find` and `findOrphans` read what
+ * exists, so the delete sees exactly what `update` manages (AWS: IAM by its names, the rest by the
+ * `KubernetesCluster` tag). Added to that, by the cloud (`CloudDeletion.tagged`; AWS: the instances
+ * the cluster's autoscaling groups launched and those a rolling update detached, and network
+ * interfaces, all carrying the cluster's tags). Never deleted: a shared task (the user's VPC,
+ * subnets, NAT gateways, given by id), a resource whose tags do not say the cluster owns it, what
+ * the cloud always keeps (the hosted zone) and kinds that cannot delete (images): those are
+ * reported as what remains.
  *
  * Deleting runs in rounds (kops's `DeleteResources`): in each round a resource is tried once its
  * dependents (by kind: if tasks of kind X refer to kind Y, X goes first) are gone; "still has
@@ -16,39 +18,16 @@
  * Time is injected (`clock`) so tests never sleep. Progress is reported through `progress`; the
  * library never prints.
  */
-import type { AwsClientOptions } from '../cloud/aws/clients.js';
-import { awsErrorCode, isDependencyAwsError } from '../cloud/aws/errors.js';
-import { KopsError } from '../diagnostics.js';
-import { buildAwsTasks } from '../model/aws/index.js';
-import { cloudProviderOf } from '../model/api/types.js';
+import type { CloudOptions, InventoryCloud, OwnedResource, Remaining } from '../cloud/provider.js';
 import type { Clientset } from '../statestore/clientset.js';
 import { parseStateStoreURL } from '../statestore/open.js';
 import { kindClosure } from '../tasks/apply-graph.js';
-import { ownershipTagKey, TAG_CLUSTER, type AwsTaskContext } from '../tasks/aws/context.js';
 import { errorMessage } from '../tasks/executor-options.js';
 import { buildGraph } from '../tasks/graph.js';
 import { isTryAgainLater, systemClock, type Clock } from '../tasks/retry.js';
-import { modelStoredCluster, findModelled } from './cluster-resources.js';
-import { findBlockers } from './delete-cluster-blockers.js';
-import { clusterInstances, clusterInterfaces, clusterSnapshots, untrackedVolumesAndGroups } from './delete-cluster-tagged.js';
+import { findModelled, withStoredCluster, type ModelledCluster } from './cluster-resources.js';
 
-/** One resource the cluster owns, as listed (`TYPE NAME ID`) and deleted. */
-export interface OwnedResource {
-  /** The task kind (`VPC`, `SecurityGroup`, ...), or `ClusterInstance` for launched instances. */
-  readonly kind: string;
-  /** kops-style type shown in the table and progress lines (`vpc`, `security-group`, `instance`). */
-  readonly type: string;
-  readonly name: string;
-  readonly id: string;
-  /** Deletes it (idempotent: gone counts as deleted). */
-  readonly remove: () => Promise<void>;
-}
-
-/** Something left in the account after the delete, and why. */
-export interface Remaining {
-  readonly what: string;
-  readonly why: string;
-}
+export type { InventoryCloud, OwnedResource, Remaining };
 
 export interface ClusterInventory {
   readonly resources: readonly OwnedResource[];
@@ -56,73 +35,26 @@ export interface ClusterInventory {
   readonly kept: readonly Remaining[];
   /** `a` must be deleted before `b` (by kind). */
   readonly before: (a: OwnedResource, b: OwnedResource) => boolean;
-  readonly ctx: AwsTaskContext;
+  /** The cloud's reading of failed deletes, and what blocks what is left. */
+  readonly cloud: InventoryCloud;
 }
 
 export interface ListClusterResourcesOptions {
   readonly clientset: Clientset;
   readonly clusterName: string;
-  readonly aws?: Omit<AwsClientOptions, 'region'>;
-}
-
-/** The kind that stands for instances found by tag (not a registry kind: `Instance` is find-only). */
-export const CLUSTER_INSTANCE_KIND = 'ClusterInstance';
-/** Network interfaces tagged as the cluster's (e.g. made by a CNI on its nodes), found by tag. */
-export const CLUSTER_ENI_KIND = 'ClusterNetworkInterface';
-
-const TYPE_NAMES: Readonly<Record<string, string>> = {
-  VPC: 'vpc',
-  VPCCIDRBlock: 'vpc-cidr-block',
-  VPCAmazonIPv6CIDRBlock: 'vpc-ipv6-cidr-block',
-  VPCDHCPOptionsAssociation: 'vpc-dhcp-options-association',
-  DHCPOptions: 'dhcp-options',
-  IAMRole: 'iam-role',
-  IAMRolePolicy: 'iam-role-policy',
-  IAMInstanceProfile: 'iam-instance-profile',
-  IAMInstanceProfileRole: 'iam-instance-profile-role',
-  SSHKey: 'keypair',
-  EBSVolume: 'volume',
-  DNSName: 'dns-record',
-  ElasticIP: 'elastic-ip',
-  NatGateway: 'nat-gateway',
-  AutoscalingGroup: 'autoscaling-group',
-  NetworkLoadBalancer: 'load-balancer',
-  NetworkLoadBalancerListener: 'load-balancer-listener',
-  [CLUSTER_INSTANCE_KIND]: 'instance',
-  [CLUSTER_ENI_KIND]: 'network-interface',
-};
-
-/** kops-style lower-case type of a kind: `SecurityGroupRule` → `security-group-rule`. */
-export function resourceType(kind: string): string {
-  return TYPE_NAMES[kind] ?? kind.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
-}
-
-/** True when the tags say the cluster owns the resource (either of kops's two ownership tags). */
-export function ownedByTags(tags: Readonly<Record<string, string>>, cluster: string): boolean {
-  return tags[TAG_CLUSTER] === cluster || tags[ownershipTagKey(cluster)] === 'owned';
-}
-
-function tagsOfActual(actual: unknown): Record<string, string> | undefined {
-  const t = (actual as { tags?: unknown } | null)?.tags;
-  if (typeof t !== 'object' || t === null || Array.isArray(t)) return undefined;
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(t)) if (typeof v === 'string') out[k] = v;
-  return out;
+  /** AWS client settings beyond the region (timeouts; tests: endpoint, credentials, hooks). */
+  readonly aws?: CloudOptions['aws'];
 }
 
 /** Reads the spec and lists what the cluster owns in the cloud; changes nothing. */
-export async function listClusterResources(o: ListClusterResourcesOptions): Promise<ClusterInventory> {
+export function listClusterResources(o: ListClusterResourcesOptions): Promise<ClusterInventory> {
+  return withStoredCluster(o, 'delete cluster', (m) => inventory(o, m));
+}
+
+async function inventory<C>(o: ListClusterResourcesOptions, m: ModelledCluster<C>): Promise<ClusterInventory> {
   const name = o.clusterName;
-  const m = await modelStoredCluster(o, (cluster) => {
-    const cloud = cloudProviderOf(cluster.spec);
-    if (cloud !== 'aws') {
-      throw new KopsError('UnsupportedCloud', `delete cluster deletes AWS clusters only; ${name} is on ${cloud}`, {
-        hint: `delete its cloud resources by hand, then remove only its state with kops-ts delete cluster --name ${name} --unregister --yes`,
-        exitCode: 2,
-      });
-    }
-  });
-  const { ctx, tasks, registry, byKey } = m;
+  const { ctx, tasks, registry, byKey, cloud } = m;
+  const del = cloud.deletion;
   const found = await findModelled(m);
   const resources: OwnedResource[] = [];
   const kept: Remaining[] = [];
@@ -134,48 +66,45 @@ export async function listClusterResources(o: ListClusterResourcesOptions): Prom
     const kind = registry.get(c.kind);
     const id = kind.outputs(c.actual).id ?? c.name;
     const isShared = c.shared || (c.actual as { shared?: unknown } | null)?.shared === true;
-    if (c.kind === 'Image' || c.kind === 'Instance') continue; // looked up, never the cluster's
-    if (c.kind === 'DNSZone') {
-      const zoneName = (c.actual as { name?: unknown } | null)?.name;
-      kept.push({ what: `Route53 hosted zone ${typeof zoneName === 'string' ? zoneName : c.name} (${id})`, why: 'hosted zones are never deleted (only the cluster\'s records in it)' });
+    if (del.lookupKinds.has(c.kind)) continue; // looked up, never the cluster's
+    const always = del.alwaysKept(c.kind, c.name, id, c.actual);
+    if (always) {
+      kept.push(always);
       continue;
     }
     if (isShared) {
-      kept.push({ what: `${resourceType(c.kind)} ${id}`, why: 'shared: given by id in the spec, it is the user\'s' });
+      kept.push({ what: `${del.resourceType(c.kind)} ${id}`, why: 'shared: given by id in the spec, it is the user\'s' });
       continue;
     }
-    const tags = tagsOfActual(c.actual);
-    if (tags && !ownedByTags(tags, name)) {
-      kept.push({ what: `${resourceType(c.kind)} ${c.name} (${id})`, why: `it has the cluster's name but not its ownership tag (${TAG_CLUSTER}=${name})` });
+    if (del.ownedByLabels(c.actual, name) === false) {
+      kept.push({ what: `${del.resourceType(c.kind)} ${c.name} (${id})`, why: `it has the cluster's name but not its ownership tag (${del.ownershipLabel(name)})` });
       continue;
     }
-    const del = kind.delete?.bind(kind);
-    if (!del) {
-      kept.push({ what: `${resourceType(c.kind)} ${c.name} (${id})`, why: `kops-ts cannot delete a ${c.kind}` });
+    const remove = kind.delete?.bind(kind);
+    if (!remove) {
+      kept.push({ what: `${del.resourceType(c.kind)} ${c.name} (${id})`, why: `kops-ts cannot delete a ${c.kind}` });
       continue;
     }
-    resources.push({ kind: c.kind, type: resourceType(c.kind), name: c.name, id, remove: () => del(ctx, c.actual) });
+    resources.push({ kind: c.kind, type: del.resourceType(c.kind), name: c.name, id, remove: () => remove(ctx, c.actual) });
   }
-  resources.push(...(await clusterInstances(ctx)), ...(await clusterInterfaces(ctx)));
-  resources.push(...(await untrackedVolumesAndGroups(ctx, new Set(resources.map((r) => r.id)))));
-  kept.push(...(await clusterSnapshots(ctx)));
+  const tagged = await del.tagged(ctx, new Set(resources.map((r) => r.id)));
+  resources.push(...tagged.resources);
+  kept.push(...tagged.kept);
   const store = parseStateStoreURL(o.clientset.store.url);
   if (store.scheme === 's3') kept.push({ what: `the state store bucket s3://${store.bucket}`, why: 'it may hold other clusters; kops-ts deletes only this cluster\'s objects in it' });
 
-  // Order by kind: X before Y when X's tasks refer (even indirectly) to Y's.
+  // Order by kind: X before Y when X's tasks refer (even indirectly) to Y's; the cloud adds the
+  // kinds it found by tag.
   const closure = kindClosure(buildGraph(tasks, registry));
-  // Launched instances use what their group's launch template names and sit in the group's subnets:
-  // they go after the group (which would replace them) and before everything the group uses.
-  const asgDeps = closure.get('AutoscalingGroup') ?? new Set<string>();
-  // The etcd volumes are attached to the control-plane instances (AWS: VolumeInUse until detached).
-  closure.set(CLUSTER_INSTANCE_KIND, new Set([...asgDeps, ...(closure.get('LaunchTemplate') ?? []), 'EBSVolume']));
-  closure.set('AutoscalingGroup', new Set([...asgDeps, CLUSTER_INSTANCE_KIND]));
-  // An interface is deleted once detached (its instance gone), before its subnet and groups.
-  for (const [kind, deps] of closure) if (deps.has(CLUSTER_INSTANCE_KIND) || kind === CLUSTER_INSTANCE_KIND) deps.add(CLUSTER_ENI_KIND);
-  closure.set(CLUSTER_ENI_KIND, new Set(['Subnet', 'SecurityGroup', 'VPC', ...(closure.get('Subnet') ?? [])]));
+  del.order(closure);
   const dependsOn = (a: string, b: string) => a !== b && (closure.get(a)?.has(b) ?? false) && !(closure.get(b)?.has(a) ?? false);
   resources.sort((a, b) => a.type.localeCompare(b.type) || a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
-  return { resources, kept, ctx, before: (a, b) => dependsOn(a.kind, b.kind) };
+  return {
+    resources,
+    kept,
+    before: (a, b) => dependsOn(a.kind, b.kind),
+    cloud: { errorCode: cloud.errors.errorCode, waitsForDependents: del.waitsForDependents, blockers: (left, all) => del.blockers(ctx, left, all) },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -219,9 +148,8 @@ export interface DeleteResourcesResult {
 export const DEFAULT_DELETE_WAIT_MS = 10 * 60_000;
 export const DEFAULT_DELETE_INTERVAL_MS = 10_000;
 
-function outcomeOf(e: unknown): DeleteOutcome {
-  // VolumeInUse: a volume still attached to an instance that is terminating.
-  if (isDependencyAwsError(e) || awsErrorCode(e) === 'VolumeInUse') return 'dependencies';
+function outcomeOf(inv: ClusterInventory, e: unknown): DeleteOutcome {
+  if (inv.cloud.waitsForDependents(e)) return 'dependencies';
   if (isTryAgainLater(e)) return 'in-progress';
   return 'error';
 }
@@ -252,8 +180,8 @@ export async function deleteResources(inv: ClusterInventory, o: DeleteResourcesO
           await r.remove();
           return { r, outcome: 'ok' as const };
         } catch (e) {
-          const code = awsErrorCode(e);
-          return { r, outcome: outcomeOf(e), error: `${code ? `${code}: ` : ''}${errorMessage(e)}` };
+          const code = inv.cloud.errorCode(e);
+          return { r, outcome: outcomeOf(inv, e), error: `${code ? `${code}: ` : ''}${errorMessage(e)}` };
         }
       });
       for (const x of results) {
@@ -287,7 +215,7 @@ export async function deleteResources(inv: ClusterInventory, o: DeleteResourcesO
     await clock.sleep(intervalMs, o.signal);
   }
   const remaining = left.map((r) => ({ resource: r, error: lastError.get(r) ?? 'not tried: what depends on it is still there' }));
-  return { deleted, left: remaining, blockers: left.length > 0 ? await findBlockers(inv.ctx, left, inv.resources).catch(() => []) : [], rounds, ...(gaveUp ? { gaveUp } : {}) };
+  return { deleted, left: remaining, blockers: left.length > 0 ? await inv.cloud.blockers(left, inv.resources).catch(() => []) : [], rounds, ...(gaveUp ? { gaveUp } : {}) };
 }
 
 async function inBatches<T, R>(items: readonly T[], size: number, fn: (t: T) => Promise<R>): Promise<R[]> {

@@ -7,40 +7,18 @@
  *    instance id in `spec.providerID`, else by the node name the cloud predicts). Without the API,
  *    the node name is the cloud's and `nodesUnavailable` says why (kops warns and goes on).
  *  - `dumpCluster` (`toolbox dump`): the cluster's cloud resources found as `update` and `delete`
- *    find them — the stored spec modelled (`buildAwsTasks`) and every kind's own batched `find`
- *    and `findOrphans` — shaped as kops's dump (`resources`, `instances`, `subnets`, `vpc`,
- *    `loadBalancers`) plus security groups, autoscaling groups and etcd volumes. Only names, ids
+ *    find them — the stored spec modelled by its cloud (`Cloud.model`) and every kind's own batched
+ *    `find` and `findOrphans` — shaped as kops's dump (`resources`, `instances`, `subnets`, `vpc`,
+ *    `loadBalancers`) plus security groups, autoscaling groups and etcd volumes (the cloud's
+ *    sections: `Cloud.dumpDetails`). Only names, ids
  *    and plain attributes are copied out of what the kinds found: never a launch template's user
  *    data, a policy document or a key's material.
  */
-import type { AwsClientOptions } from '../cloud/aws/clients.js';
-import { KopsError } from '../diagnostics.js';
-import { buildAwsTasks } from '../model/aws/index.js';
-import { cloudProviderOf, normalizeRole, type Cluster, type InstanceGroup, type NormalizedRole } from '../model/api/types.js';
+import type { CloudOptions, FoundResource } from '../cloud/provider.js';
+import { normalizeRole, type InstanceGroup, type NormalizedRole } from '../model/api/types.js';
 import type { CloudInstanceGroup, CloudInstanceStatus, CloudProvider, KubeNode } from '../rolling-update/types.js';
 import type { Clientset } from '../statestore/clientset.js';
-import { TAG_INSTANCE_GROUP, type AutoscalingGroupActual } from '../tasks/aws/autoscaling-group.js';
-import type { EbsVolumeActual } from '../tasks/aws/ebs-volume.js';
-import type { NetworkLoadBalancerActual } from '../tasks/aws/network-load-balancer.js';
-import type { SecurityGroupActual } from '../tasks/aws/security-group.js';
-import type { SubnetActual } from '../tasks/aws/subnet.js';
-import type { VpcActual } from '../tasks/aws/vpc.js';
-import { findModelled, modelStoredCluster } from './cluster-resources.js';
-import { resourceType } from './delete-cluster.js';
-
-/**
- * Refuses a cluster that is not on AWS, naming the command (the rolling update's cloud would name
- * itself instead).
- */
-export function requireAws(cluster: Cluster, command: 'get instances' | 'toolbox dump'): void {
-  const cloud = cloudProviderOf(cluster.spec);
-  if (cloud === 'aws') return;
-  const name = cluster.metadata.name;
-  throw new KopsError('UnsupportedCloud', `${command} reads AWS clusters only; ${name} has spec.cloudProvider ${cloud === undefined ? 'unset' : JSON.stringify(cloud)}`, {
-    hint: cloud === undefined ? 'set spec.cloudProvider to aws (kops-ts edit cluster) if the cluster is on AWS' : "list its instances and resources with the cloud's own tools",
-    exitCode: 2,
-  });
-}
+import { findModelled, withStoredCluster, type ModelledCluster } from './cluster-resources.js';
 
 // ---------------------------------------------------------------------------------------------
 // get instances
@@ -220,44 +198,39 @@ export interface ClusterDump {
 export interface DumpClusterOptions {
   readonly clientset: Clientset;
   readonly clusterName: string;
-  readonly aws?: Omit<AwsClientOptions, 'region'>;
+  /** AWS client settings beyond the region (timeouts; tests: endpoint, credentials, hooks). */
+  readonly aws?: CloudOptions['aws'];
   /** The instance listing (the rolling update's cloud); instances are left out when not given. */
   readonly cloud?: CloudProvider;
 }
 
-/** Kinds only looked up, never the cluster's (the AMI, a NAT instance given by id). */
-const LOOKUP_KINDS = new Set(['Image', 'Instance']);
-
-interface Found {
-  readonly kind: string;
-  readonly name: string;
-  readonly actual: unknown;
-  readonly shared: boolean;
+/** Reads the spec and the cloud; changes nothing. */
+export function dumpCluster(o: DumpClusterOptions): Promise<ClusterDump> {
+  return withStoredCluster(o, 'toolbox dump', (m) => dump(o, m));
 }
 
-/** Reads the spec and the cloud; changes nothing. */
-export async function dumpCluster(o: DumpClusterOptions): Promise<ClusterDump> {
+async function dump<C>(o: DumpClusterOptions, m: ModelledCluster<C>): Promise<ClusterDump> {
   const name = o.clusterName;
-  const m = await modelStoredCluster(o, (cluster) => requireAws(cluster, 'toolbox dump'));
-  const { completed, byKey, registry } = m;
-  const region = m.ctx.region;
+  const { completed, byKey, registry, cloud } = m;
+  const del = cloud.deletion;
   const [outcome, groups] = await Promise.all([
     findModelled(m),
     o.cloud ? o.cloud.listGroups(name, completed.instanceGroups.map((g) => ({ name: g.metadata.name, role: normalizeRole(g.spec.role) }))) : Promise.resolve([]),
   ]);
-  const found: Found[] = [
+  const idOf = (kind: string, name: string, actual: unknown) => registry.get(kind).outputs(actual).id ?? name;
+  const found: FoundResource[] = [
     ...[...outcome.found].map(([k, actual]) => {
       const t = byKey.get(k);
       const kind = t?.kind ?? k.slice(0, k.indexOf('/'));
-      // A hosted zone is always the user's: kops-ts only writes records in it.
-      return { kind, name: k.slice(k.indexOf('/') + 1), actual, shared: t?.shared === true || isShared(actual) || kind === 'DNSZone' };
+      const n = k.slice(k.indexOf('/') + 1);
+      // What the cloud always keeps (the hosted zone) is the user's: kops-ts only writes records in it.
+      return { kind, name: n, actual, shared: t?.shared === true || isShared(actual) || (!del.lookupKinds.has(kind) && del.alwaysKept(kind, n, idOf(kind, n, actual), actual) !== undefined) };
     }),
     ...outcome.orphans.map((x) => ({ kind: x.kind, name: x.name, actual: x.actual, shared: false })),
-  ].filter((f) => !LOOKUP_KINDS.has(f.kind));
-  const of = <A>(kind: string): { f: Found; a: A }[] => found.filter((f) => f.kind === kind).map((f) => ({ f, a: f.actual as A }));
+  ].filter((f) => !del.lookupKinds.has(f.kind));
 
   const resources: DumpResource[] = found
-    .map((f) => ({ type: typeOf(f.kind), name: f.name, id: registry.get(f.kind).outputs(f.actual).id ?? f.name, ...(f.shared ? { shared: true as const } : {}) }))
+    .map((f) => ({ type: del.resourceType(f.kind), name: f.name, id: idOf(f.kind, f.name, f.actual), ...(f.shared ? { shared: true as const } : {}) }))
     .sort(byTypeNameId);
   const instances: DumpInstance[] = groups
     .flatMap((g) =>
@@ -274,61 +247,9 @@ export async function dumpCluster(o: DumpClusterOptions): Promise<ClusterDump> {
       })),
     )
     .sort((a, b) => a.instanceGroup.localeCompare(b.instanceGroup) || a.id.localeCompare(b.id));
-  for (const i of instances) resources.push({ type: resourceType('ClusterInstance'), name: i.name || i.id, id: i.id });
+  for (const i of instances) resources.push({ type: del.resourceType('ClusterInstance'), name: i.name || i.id, id: i.id });
   resources.sort(byTypeNameId);
-
-  const vpc = of<VpcActual>('VPC')[0];
-  const etcdTag = `k8s.io/etcd/`;
-  return {
-    cluster: name,
-    region,
-    resources,
-    instances,
-    subnets: of<SubnetActual>('Subnet')
-      .map(({ f, a }) => ({ id: a.id, name: f.name, zone: a.availabilityZone, cidr: a.cidr, ...(a.ipv6Cidr ? { ipv6Cidr: a.ipv6Cidr } : {}), ...(f.shared ? { shared: true as const } : {}) }))
-      .sort((x, y) => x.name.localeCompare(y.name)),
-    ...(vpc ? { vpc: { id: vpc.a.id, cidr: vpc.a.cidr, ...(vpc.f.shared ? { shared: true as const } : {}) } } : {}),
-    loadBalancers: of<NetworkLoadBalancerActual>('NetworkLoadBalancer')
-      .map(({ a }) => ({ name: a.loadBalancerName, dnsName: a.dnsName, type: a.type, scheme: a.scheme, state: a.state, subnets: [...a.subnets].sort(), securityGroups: [...a.securityGroups].sort() }))
-      .sort((x, y) => x.name.localeCompare(y.name)),
-    securityGroups: of<SecurityGroupActual>('SecurityGroup')
-      .map(({ a }) => ({ id: a.id, name: a.name, description: a.description, vpcId: a.vpcId }))
-      .sort((x, y) => x.name.localeCompare(y.name)),
-    autoscalingGroups: of<AutoscalingGroupActual>('AutoscalingGroup')
-      .map(({ a }) => ({
-        name: a.name,
-        instanceGroup: a.tags[TAG_INSTANCE_GROUP] ?? '',
-        minSize: a.minSize,
-        maxSize: a.maxSize,
-        desiredCapacity: a.desiredCapacity,
-        launchTemplate: a.launchTemplateName ?? a.launchTemplateId ?? '',
-        launchTemplateVersion: a.launchTemplateVersion ?? '',
-        subnets: [...a.subnets].sort(),
-      }))
-      .sort((x, y) => x.name.localeCompare(y.name)),
-    etcdVolumes: of<EbsVolumeActual>('EBSVolume')
-      .map(({ a }) => {
-        const tag = Object.keys(a.tags).find((k) => k.startsWith(etcdTag));
-        const member = tag ? (a.tags[tag] ?? '').split('/')[0] : undefined;
-        return {
-          id: a.id,
-          name: a.name,
-          zone: a.availabilityZone,
-          sizeGb: a.sizeGb,
-          volumeType: a.volumeType,
-          encrypted: a.encrypted,
-          state: a.state,
-          ...(tag ? { etcdCluster: tag.slice(etcdTag.length) } : {}),
-          ...(member ? { etcdMember: member } : {}),
-        };
-      })
-      .sort((x, y) => x.name.localeCompare(y.name)),
-  };
-}
-
-/** `delete cluster`'s type words; the hosted zone, which delete reports apart, is `dns-zone`. */
-function typeOf(kind: string): string {
-  return kind === 'DNSZone' ? 'dns-zone' : resourceType(kind);
+  return { cluster: name, region: m.region, resources, instances, ...cloud.dumpDetails(found) };
 }
 
 function isShared(actual: unknown): boolean {

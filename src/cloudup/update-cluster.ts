@@ -1,34 +1,29 @@
 /**
- * `update cluster`: the stored spec → tasks → a plan against what really exists → (with `yes`)
+ * `update cluster`: the stored spec → its cloud's tasks (`Cloud.prepare`, the cloud chosen by
+ * `spec.cloudProvider`: src/cloud/providers.ts) → a plan against what really exists → (with `yes`)
  * apply under the cluster lock, then record the completed spec and the kops-ts version.
  *
  * Nothing is written to the state store unless the apply succeeded; a failed apply is safe to
  * re-run (the next plan shows only what is left).
  */
-import { awsErrorCode, isRetryableAwsDeleteError, isRetryableAwsError } from '../cloud/aws/errors.js';
-import { AwsClients, type AwsClientOptions } from '../cloud/aws/clients.js';
-import { AwsEndpointError, EndpointHealth, type EndpointHealthOptions } from '../cloud/aws/endpoint.js';
+import type { Cloud, CloudOptions, RunHealth } from '../cloud/provider.js';
+import { loadProvider } from '../cloud/providers.js';
 import { KopsError, hasErrors, type Diagnostic } from '../diagnostics.js';
 import { safeSink, type EventSink } from '../events.js';
-import { completeCluster } from '../model/completion.js';
+import { completeCluster, type CompletedCluster } from '../model/completion.js';
 import { validateCluster } from '../model/validation.js';
-import { buildAwsTasks } from '../model/aws/index.js';
 import { cloudProviderOf, normalizeRole, type InstanceGroup, type NormalizedRole } from '../model/api/types.js';
 import type { Clientset } from '../statestore/clientset.js';
 import { forceUnlock, readClusterLock, withClusterLock, type ClusterLock, type WithLockOptions } from '../statestore/lock.js';
 import type { LockInfo } from '../statestore/types.js';
-import { parseStateStoreURL } from '../statestore/open.js';
 import { sshPublicKeyFingerprint } from '../statestore/ssh.js';
 import { applyPlan, type ApplyOptions, type ApplyResult } from '../tasks/apply.js';
-import { newMemo, type AwsTaskContext } from '../tasks/aws/context.js';
-import { awsTaskRegistry } from '../tasks/aws/registry.js';
 import { planTasks, type Plan, type PlanResult } from '../tasks/plan.js';
+import type { TaskRegistry } from '../tasks/registry.js';
 import type { Lifecycle, Task } from '../tasks/types.js';
 import { KOPS_TS_VERSION } from '../version.js';
 import { ensureClusterKeysets } from '../pki/cluster.js';
 import { KeysetStore } from '../pki/store.js';
-import { awsPreflight, preflightError } from './aws/preflight.js';
-import { regionOfCluster } from './aws/regions.js';
 import { writeBootstrapAfterApply } from './bootstrap-config.js';
 import type { WriteBootstrapResult } from '../bootstrap/store.js';
 import { invalidSpec } from './create-cluster.js';
@@ -41,9 +36,9 @@ export interface UpdateClusterOptions {
   /** Apply (kops's `--yes`); otherwise only plan. */
   readonly yes?: boolean;
   /** AWS client settings beyond the region (timeouts; tests: endpoint, credentials, hooks). */
-  readonly aws?: Omit<AwsClientOptions, 'region' | 'health'>;
-  /** When the AWS endpoint counts as down, which stops an apply early (see `EndpointHealth`). */
-  readonly endpointHealth?: EndpointHealthOptions;
+  readonly aws?: CloudOptions['aws'];
+  /** When the cloud's endpoint counts as down, which stops an apply early (AWS: `EndpointHealth`). */
+  readonly endpointHealth?: CloudOptions['endpointHealth'];
   /** Lock tuning (tests): renewal interval and timers. */
   readonly lock?: Pick<WithLockOptions, 'ttlMs' | 'renewEveryMs' | 'timers' | 'onIdle'>;
   /** Apply tuning (tests): the executor's task deadline and backoff. */
@@ -81,11 +76,19 @@ export interface UpdateClusterResult {
   readonly bootstrap?: WriteBootstrapResult;
 }
 
-interface Prepared {
-  readonly ctx: AwsTaskContext;
+interface Prepared<C> {
+  readonly ctx: C;
+  readonly registry: TaskRegistry<C>;
   readonly tasks: Task[];
-  readonly completed: ReturnType<typeof completeCluster>;
+  readonly completed: CompletedCluster;
   readonly warnings: Diagnostic[];
+  readonly firstApply: boolean;
+}
+
+/** The stored spec, completed and validated (no cloud yet). */
+interface ReadSpec {
+  readonly completed: CompletedCluster;
+  readonly diags: readonly Diagnostic[];
   readonly firstApply: boolean;
 }
 
@@ -96,49 +99,48 @@ function selectGroups(igs: readonly InstanceGroup[], names?: readonly string[], 
   return igs.filter((g) => (!names?.length || names.includes(g.metadata.name)) && (!wantRoles?.length || wantRoles.includes(normalizeRole(g.spec.role))));
 }
 
-async function prepare(o: UpdateClusterOptions, health: EndpointHealth): Promise<Prepared> {
+async function readSpec(o: UpdateClusterOptions): Promise<ReadSpec> {
   const cs = o.clientset;
   const cluster = (await cs.getCluster(o.clusterName)).object;
   const igs = (await cs.listInstanceGroups(o.clusterName)).map((v) => v.object);
   const previous = await cs.readCompletedSpec(o.clusterName);
-  let completed = completeCluster(cluster, igs);
+  const completed = completeCluster(cluster, igs);
   const diags = validateCluster(completed.cluster, completed.instanceGroups, previous ? { previous: previous.object } : {});
   if (hasErrors(diags)) throw invalidSpec(diags);
-  const cloud = cloudProviderOf(completed.cluster.spec);
-  if (cloud !== 'aws') {
-    throw new KopsError('UnsupportedCloud', `update cluster builds AWS clusters only; ${o.clusterName} is on ${cloud}`, {
-      hint: 'its spec is validated and stored (create, edit, get), but kops-ts cannot apply it yet',
-      exitCode: 2,
-    });
-  }
-  const region = regionOfCluster(completed.cluster);
-  const clients = new AwsClients({ region, ...(o.aws ?? {}), health });
-  const pre = await awsPreflight(clients, completed.cluster, completed.instanceGroups);
-  const preErr = preflightError(pre);
-  if (preErr) throw preErr;
-  // Route53 DNS without spec.dnsZone: the zone pre-flight found, recorded in the completed spec by id as kops does.
-  if (pre.dnsZone) completed = { ...completed, cluster: { ...completed.cluster, spec: { ...completed.cluster.spec, dnsZone: pre.dnsZone.id } } };
-  const key = (await cs.listSSHPublicKeys(o.clusterName))[0];
-  const store = parseStateStoreURL(cs.store.url);
-  const filtered = Boolean(o.instanceGroups?.length || o.instanceGroupRoles?.length);
-  const tasks = buildAwsTasks({
-    cluster: completed.cluster,
-    instanceGroups: completed.instanceGroups,
-    ...(filtered ? { selectedInstanceGroups: selectGroups(completed.instanceGroups, o.instanceGroups, o.instanceGroupRoles) } : {}),
-    ...(key ? { sshPublicKey: { key: key.publicKey, fingerprint: sshPublicKeyFingerprint(key.publicKey) } } : {}),
-    ...(store.scheme === 's3' ? { stateStore: { bucket: store.bucket, prefix: store.prefix } } : {}),
-    ...(pre.account ? { partition: pre.account.partition } : {}),
-  });
-  const ctx: AwsTaskContext = { clients, clusterName: o.clusterName, region, once: newMemo() };
-  return { ctx, tasks, completed, warnings: [...diags, ...pre.diagnostics].filter((d) => d.severity === 'warning'), firstApply: !previous };
+  return { completed, diags, firstApply: !previous };
 }
 
-async function plan(o: UpdateClusterOptions, p: Prepared): Promise<PlanResult> {
+async function prepare<C>(o: UpdateClusterOptions, cloud: Cloud<C>, health: RunHealth, spec?: ReadSpec): Promise<Prepared<C>> {
+  const cs = o.clientset;
+  const read = spec ?? (await readSpec(o));
+  const now = cloudProviderOf(read.completed.cluster.spec);
+  if (now !== cloud.name) {
+    throw new KopsError('ConcurrentChange', `spec.cloudProvider of ${o.clusterName} changed from ${cloud.name} to ${now ?? 'unset'} while update cluster ran`, {
+      hint: `re-run: kops-ts update cluster --name ${o.clusterName}`,
+    });
+  }
+  const key = (await cs.listSSHPublicKeys(o.clusterName))[0];
   const filtered = Boolean(o.instanceGroups?.length || o.instanceGroupRoles?.length);
-  return planTasks(p.ctx, awsTaskRegistry(), p.tasks, {
+  const p = await cloud.prepare(
+    {
+      clusterName: o.clusterName,
+      completed: read.completed,
+      ...(filtered ? { selectedInstanceGroups: selectGroups(read.completed.instanceGroups, o.instanceGroups, o.instanceGroupRoles) } : {}),
+      ...(key ? { sshPublicKey: { key: key.publicKey, fingerprint: sshPublicKeyFingerprint(key.publicKey) } } : {}),
+      stateStoreUrl: cs.store.url,
+    },
+    health,
+  );
+  const completed = { ...read.completed, cluster: p.cluster };
+  return { ctx: p.ctx, registry: p.registry, tasks: p.tasks, completed, warnings: [...read.diags, ...p.diagnostics].filter((d) => d.severity === 'warning'), firstApply: read.firstApply };
+}
+
+async function plan<C>(o: UpdateClusterOptions, cloud: Cloud<C>, p: Prepared<C>): Promise<PlanResult> {
+  const filtered = Boolean(o.instanceGroups?.length || o.instanceGroupRoles?.length);
+  return planTasks(p.ctx, p.registry, p.tasks, {
     cluster: o.clusterName,
     deletions: !filtered,
-    errorCode: awsErrorCode,
+    errorCode: cloud.errors.errorCode,
     ...(o.lifecycleOverrides ? { lifecycleOverrides: o.lifecycleOverrides } : {}),
     ...(o.events ? { events: o.events } : {}),
   });
@@ -155,20 +157,25 @@ function stopIfInterrupted(o: UpdateClusterOptions): void {
  * and `InterruptedError` when `signal` stopped it.
  */
 export async function updateCluster(o: UpdateClusterOptions): Promise<UpdateClusterResult> {
-  const health = new EndpointHealth(o.endpointHealth);
-  try {
-    return await update(o, health);
-  } catch (e) {
-    // Before the apply only: after it, "nothing was changed" would not be true.
-    throw health.applyStarted ? e : endpointProblem(e, health);
-  }
-}
-
-async function update(o: UpdateClusterOptions, health: EndpointHealth): Promise<UpdateClusterResult> {
   if (o.savedPlan) assertPlanForCluster(o.savedPlan, o.clusterName);
   stopIfInterrupted(o);
-  const prepared = await prepare(o, health);
-  const planned = await plan(o, prepared);
+  const spec = await readSpec(o);
+  const options: CloudOptions = { ...(o.aws ? { aws: o.aws } : {}), ...(o.endpointHealth ? { endpointHealth: o.endpointHealth } : {}) };
+  const cloud = await loadProvider(spec.completed.cluster, OPERATION, options);
+  return cloud.use(async (c) => {
+    const health = c.runHealth();
+    try {
+      return await update(o, c, health, spec);
+    } catch (e) {
+      // Before the apply only: after it, "nothing was changed" would not be true.
+      throw health.applyStarted ? e : health.explain(e, OPERATION);
+    }
+  });
+}
+
+async function update<C>(o: UpdateClusterOptions, cloud: Cloud<C>, health: RunHealth, spec: ReadSpec): Promise<UpdateClusterResult> {
+  const prepared = await prepare(o, cloud, health, spec);
+  const planned = await plan(o, cloud, prepared);
   const planErrors = planned.plan.diagnostics.filter((d) => d.severity === 'error');
   if (planErrors.length > 0) throw new KopsError(planErrors[0]!.code, 'the plan could not be made', { diagnostics: planErrors });
   // Fail fast, before taking the lock; the check under the lock below is the one that counts.
@@ -183,12 +190,12 @@ async function update(o: UpdateClusterOptions, health: EndpointHealth): Promise<
     safeSink(o.events)({ code: 'lock.force-unlocked', cluster: o.clusterName, id, holder, operation, acquired });
   }
   return underLock(o, async (lock) => {
-    // The lease is renewed only while AWS answers (see lock.ts): a hung run lets it expire.
+    // The lease is renewed only while the cloud answers (see lock.ts): a hung run lets it expire.
     health.onResponse(() => lock.heartbeat());
     // The plan above was made before the lock was held: read the spec and the cloud again under
     // it, so what is applied is what is in the store now (another writer may have changed it).
-    const current = await prepare(o, health);
-    const fresh = await plan(o, current);
+    const current = await prepare(o, cloud, health);
+    const fresh = await plan(o, cloud, current);
     if (o.savedPlan) assertSavedPlanCurrent(o.savedPlan, fresh.plan.fingerprint);
     stopIfInterrupted(o);
     // The cluster's CAs exist before any instance can boot and look for them (first update:
@@ -196,10 +203,10 @@ async function update(o: UpdateClusterOptions, health: EndpointHealth): Promise<
     await ensureClusterKeysets(new KeysetStore(o.clientset.store), current.completed.cluster);
     stopIfInterrupted(o);
     health.applyStarted = true;
-    const applied = await applyPlan(current.ctx, awsTaskRegistry(), current.tasks, fresh, {
-      isRetryable: isRetryableAwsError,
-      isRetryableDelete: isRetryableAwsDeleteError,
-      errorCode: awsErrorCode,
+    const applied = await applyPlan(current.ctx, current.registry, current.tasks, fresh, {
+      isRetryable: cloud.errors.isRetryable,
+      isRetryableDelete: cloud.errors.isRetryableDelete,
+      errorCode: cloud.errors.errorCode,
       // The endpoint found down, or the caller's signal (SIGINT), stops the run: nothing new
       // starts, retries end, running calls finish or time out.
       signal: o.signal ? AbortSignal.any([health.signal, o.signal]) : health.signal,
@@ -209,7 +216,7 @@ async function update(o: UpdateClusterOptions, health: EndpointHealth): Promise<
     if (!applied.ok && o.signal?.aborted && applied.skipped.some((s) => s.reason === 'cancelled')) {
       throw interruptedDuringApply(OPERATION, o.clusterName, applied);
     }
-    if (health.down) throw endpointDown(o.clusterName, health.down, applied);
+    if (health.down) throw endpointDown(o.clusterName, health.down, applied, health.downHint(o.clusterName));
     if (!applied.ok) {
       const errors = applied.diagnostics.filter((d) => d.severity === 'error');
       throw new KopsError('ApplyFailed', `${applied.failed.length} task(s) failed; re-run to finish (the next plan shows what is left)`, { diagnostics: errors });
@@ -226,30 +233,12 @@ async function update(o: UpdateClusterOptions, health: EndpointHealth): Promise<
 }
 
 /** The apply stopped because the endpoint is down: what happened, what was done, what to do. */
-function endpointDown(cluster: string, down: KopsError, applied: ApplyResult): KopsError {
+function endpointDown(cluster: string, down: KopsError, applied: ApplyResult, hint: string): KopsError {
   const done = applied.results.filter((r) => r.status === 'applied').length;
   const notStarted = applied.skipped.length;
   const failed = applied.failed.length;
   const what = `update cluster stopped: ${down.message}; ${done} change${done === 1 ? ' was' : 's were'} applied, ${failed} failed, ${notStarted} ${notStarted === 1 ? 'was' : 'were'} not started`;
-  const hint = `check the network, a proxy or firewall, and AWS_ENDPOINT_URL, then re-run to finish (the next plan shows what is left): kops-ts update cluster --name ${cluster} --yes`;
   return new KopsError('EndpointDown', what, { cause: down, hint });
-}
-
-/**
- * A failure while the endpoint is not answering (its last call got no response) is reported as
- * that, once, instead of as whichever call happened to fail (a pre-flight check, a find).
- */
-function endpointProblem(e: unknown, health: EndpointHealth): unknown {
-  if (KopsError.is(e, 'EndpointDown')) return e;
-  const last = health.lastFailure;
-  if (!last || !health.failing || !mentions(e, last)) return e;
-  const timeout = last.name === 'EndpointTimeout';
-  return new KopsError(last.name, `update cluster failed: ${last.message}; nothing was changed in the cloud`, {
-    cause: e,
-    hint: timeout
-      ? 'check the network, a proxy or firewall, and AWS_ENDPOINT_URL; a slow link may need a longer --aws-request-timeout / --aws-connect-timeout'
-      : 'check the network, a proxy or firewall, and AWS_ENDPOINT_URL, then re-run',
-  });
 }
 
 /**
@@ -279,11 +268,4 @@ async function underLock<T>(o: UpdateClusterOptions, fn: (lock: ClusterLock) => 
     if (released) events({ code: 'lock.released', cluster: o.clusterName, id });
     throw e.withLock({ id, released });
   }
-}
-
-/** Whether `e` is, wraps or reports an `AwsEndpointError`. */
-function mentions(e: unknown, last: AwsEndpointError): boolean {
-  if (e instanceof AwsEndpointError) return true;
-  if (KopsError.is(e)) return e.diagnostics.some((d) => d.summary.includes(last.endpoint)) || e.message.includes(last.endpoint);
-  return false;
 }

@@ -1,7 +1,8 @@
 /** The pure half of `get instances`: cloud instances joined with Kubernetes Nodes. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { joinInstances, listInstances, requireAws } from '../../src/cloudup/inspect.js';
+import { loadProvider } from '../../src/cloud/providers.js';
+import { joinInstances, listInstances } from '../../src/cloudup/inspect.js';
 import { KopsError } from '../../src/diagnostics.js';
 import type { Cluster, InstanceGroup } from '../../src/model/api/types.js';
 import { quietProgram, unrunnable } from '../helpers/cli-commands.js';
@@ -117,22 +118,17 @@ describe('the commands docs/cli.md and --help show for get instances and toolbox
   });
 });
 
-describe('requireAws', () => {
+describe('the cloud of get instances and toolbox dump (loadProvider)', () => {
   const cluster = (cloudProvider: string | undefined): Cluster =>
     ({ apiVersion: 'kops.k8s.io/v1alpha2', kind: 'Cluster', metadata: { name: 'g.example.com' }, spec: cloudProvider ? { cloudProvider } : {} }) as unknown as Cluster;
 
-  it('passes an AWS cluster', () => {
-    expect(() => requireAws(cluster('aws'), 'get instances')).not.toThrow();
+  it('passes an AWS cluster', async () => {
+    expect((await loadProvider(cluster('aws'), 'get instances')).name).toBe('aws');
   });
 
-  it('refuses another cloud naming the command, the cluster and its cloud (exit 2)', () => {
+  it('refuses another cloud naming the command, the cluster and its cloud (exit 2)', async () => {
     for (const [cloud, command] of [['gce', 'get instances'], [undefined, 'toolbox dump']] as const) {
-      let err: unknown;
-      try {
-        requireAws(cluster(cloud), command);
-      } catch (e) {
-        err = e;
-      }
+      const err = await loadProvider(cluster(cloud), command).catch((e: unknown) => e);
       expect(KopsError.is(err, 'UnsupportedCloud')).toBe(true);
       const e = err as KopsError;
       expect(e.message).toBe(`${command} reads AWS clusters only; g.example.com has spec.cloudProvider ${cloud ? '"gce"' : 'unset'}`);

@@ -3,7 +3,9 @@
  * the --count and --wait bounds, and interrupts, with a clock that never sleeps.
  */
 import { describe, expect, it } from 'vitest';
-import { deleteResources, ownedByTags, resourceType, type ClusterInventory, type DeleteProgress, type OwnedResource } from '../../src/cloudup/delete-cluster.js';
+import { ownedByTags, resourceType } from '../../src/cloud/aws/delete-tagged.js';
+import { awsInventoryCloud } from '../../src/cloud/aws/provider.js';
+import { deleteResources, type ClusterInventory, type DeleteProgress, type OwnedResource } from '../../src/cloudup/delete-cluster.js';
 import type { AwsTaskContext } from '../../src/tasks/aws/context.js';
 import { tryAgainLater } from '../../src/tasks/retry.js';
 import { fakeClock } from './delete-cluster-helpers.js';
@@ -27,7 +29,7 @@ function inventory(spec: readonly { kind: string; id: string; fails?: number; er
       },
     };
   });
-  const inv: ClusterInventory = { resources, kept: [], ctx: {} as AwsTaskContext, before: (a, b) => (order[a.kind] ?? []).includes(b.kind) };
+  const inv: ClusterInventory = { resources, kept: [], cloud: awsInventoryCloud({} as AwsTaskContext), before: (a, b) => (order[a.kind] ?? []).includes(b.kind) };
   return { inv, calls };
 }
 

@@ -7,7 +7,7 @@
  * stderr saying why (kops's "cannot list node names").
  */
 import type { Command } from 'commander';
-import { listInstances, requireAws, type InstanceRow } from '../../cloudup/inspect.js';
+import { listInstances, type InstanceRow } from '../../cloudup/inspect.js';
 import { stringifyKopsYaml } from '../../model/api/yaml.js';
 import { openCloudProvider } from '../../rolling-update/providers.js';
 import type { CommandContext } from '../context.js';
@@ -38,9 +38,8 @@ export function registerGetInstances(get: Command, ctx: () => CommandContext): v
       const name = c.clusterName(positional);
       const cs = c.clientset();
       const cluster = (await cs.getCluster(name)).object;
-      requireAws(cluster, 'get instances');
       const instanceGroups = (await cs.listInstanceGroups(name)).map((v) => v.object);
-      const cloud = await openCloudProvider(cluster, { aws: { timeouts: c.awsTimeouts() } });
+      const cloud = await openCloudProvider(cluster, { aws: { timeouts: c.awsTimeouts() }, operation: 'get instances' });
       const listing = await listInstances({
         clusterName: name,
         instanceGroups,

@@ -6,7 +6,7 @@
  * no policy documents, no key material).
  */
 import type { Command } from 'commander';
-import { dumpCluster, requireAws } from '../../cloudup/inspect.js';
+import { dumpCluster } from '../../cloudup/inspect.js';
 import { stringifyKopsYaml } from '../../model/api/yaml.js';
 import { openCloudProvider } from '../../rolling-update/providers.js';
 import type { CommandContext } from '../context.js';
@@ -26,9 +26,8 @@ export function registerToolboxDump(program: Command, ctx: () => CommandContext)
       const name = c.clusterName(positional);
       const cs = c.clientset();
       const cluster = (await cs.getCluster(name)).object;
-      requireAws(cluster, 'toolbox dump');
       const aws = { timeouts: c.awsTimeouts() };
-      const cloud = await openCloudProvider(cluster, { aws });
+      const cloud = await openCloudProvider(cluster, { aws, operation: 'toolbox dump' });
       const dump = await dumpCluster({ clientset: cs, clusterName: name, aws, cloud });
       c.io.stdout(format === 'json' ? `${JSON.stringify(dump, null, 2)}\n` : stringifyKopsYaml(dump));
     });

@@ -53,7 +53,7 @@ export function registerValidateCluster(program: Command, ctx: () => CommandCont
       const cs = c.clientset();
       const cluster = (await cs.getCluster(name)).object;
       const instanceGroups = (await cs.listInstanceGroups(name)).map((v) => v.object);
-      const cloud = await openCloudProvider(cluster, { aws: { timeouts: c.awsTimeouts() } });
+      const cloud = await openCloudProvider(cluster, { aws: { timeouts: c.awsTimeouts() }, operation: 'validate cluster' });
       const [{ kubeClient }, { clusterValidator, waitForValidation, VALIDATION_FAILED_EXIT_CODE }, out] = await Promise.all([
         import('../../kube/client.js'),
         import('../../kube/validate.js'),

@@ -1,5 +1,5 @@
 /**
- * What `delete cluster` finds by the cluster's tag rather than through a task kind: the instances
+ * AWS: what `delete cluster` finds by the cluster's tag rather than through a task kind: the instances
  * its groups launched or a rolling update detached, network interfaces, volumes and security
  * groups no task describes any more, and (reported, never deleted) snapshots.
  */
@@ -15,9 +15,48 @@ import {
   TerminateInstancesCommand,
   type Filter,
 } from '@aws-sdk/client-ec2';
-import { awsErrorCode } from '../cloud/aws/errors.js';
-import { TAG_CLUSTER, type AwsTaskContext } from '../tasks/aws/context.js';
-import { CLUSTER_ENI_KIND, CLUSTER_INSTANCE_KIND, ownedByTags, resourceType, type OwnedResource, type Remaining } from './delete-cluster.js';
+import type { OwnedResource, Remaining } from '../provider.js';
+import { ownershipTagKey, TAG_CLUSTER, type AwsTaskContext } from '../../tasks/aws/context.js';
+import { awsErrorCode } from './errors.js';
+
+/** The kind that stands for instances found by tag (not a registry kind: `Instance` is find-only). */
+export const CLUSTER_INSTANCE_KIND = 'ClusterInstance';
+/** Network interfaces tagged as the cluster's (e.g. made by a CNI on its nodes), found by tag. */
+export const CLUSTER_ENI_KIND = 'ClusterNetworkInterface';
+
+const TYPE_NAMES: Readonly<Record<string, string>> = {
+  VPC: 'vpc',
+  VPCCIDRBlock: 'vpc-cidr-block',
+  VPCAmazonIPv6CIDRBlock: 'vpc-ipv6-cidr-block',
+  VPCDHCPOptionsAssociation: 'vpc-dhcp-options-association',
+  DHCPOptions: 'dhcp-options',
+  IAMRole: 'iam-role',
+  IAMRolePolicy: 'iam-role-policy',
+  IAMInstanceProfile: 'iam-instance-profile',
+  IAMInstanceProfileRole: 'iam-instance-profile-role',
+  SSHKey: 'keypair',
+  EBSVolume: 'volume',
+  DNSName: 'dns-record',
+  // Only the dump lists the hosted zone (delete reports it as kept).
+  DNSZone: 'dns-zone',
+  ElasticIP: 'elastic-ip',
+  NatGateway: 'nat-gateway',
+  AutoscalingGroup: 'autoscaling-group',
+  NetworkLoadBalancer: 'load-balancer',
+  NetworkLoadBalancerListener: 'load-balancer-listener',
+  [CLUSTER_INSTANCE_KIND]: 'instance',
+  [CLUSTER_ENI_KIND]: 'network-interface',
+};
+
+/** kops-style lower-case type of an AWS kind: `SecurityGroupRule` → `security-group-rule`. */
+export function resourceType(kind: string): string {
+  return TYPE_NAMES[kind] ?? kind.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+}
+
+/** True when the tags say the cluster owns the resource (either of kops's two ownership tags). */
+export function ownedByTags(tags: Readonly<Record<string, string>>, cluster: string): boolean {
+  return tags[TAG_CLUSTER] === cluster || tags[ownershipTagKey(cluster)] === 'owned';
+}
 
 const ownedFilters = (cluster: string): Filter[] => [{ Name: `tag:${TAG_CLUSTER}`, Values: [cluster] }];
 

@@ -5,8 +5,9 @@
  * reported anyway.
  */
 import { DescribeNetworkInterfacesCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand, type Filter } from '@aws-sdk/client-ec2';
-import type { AwsTaskContext } from '../tasks/aws/context.js';
-import { CLUSTER_INSTANCE_KIND, ownedByTags, type OwnedResource, type Remaining } from './delete-cluster.js';
+import type { AwsTaskContext } from '../../tasks/aws/context.js';
+import type { OwnedResource, Remaining } from '../provider.js';
+import { CLUSTER_INSTANCE_KIND, ownedByTags } from './delete-tagged.js';
 
 /**
  * Network interfaces in what is left (subnets, the VPC, security groups) that are not the
