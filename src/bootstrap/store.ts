@@ -25,6 +25,7 @@ export function unpinned(addons: readonly (AddonFile | undefined)[]): boolean {
 import { bootstrapFiles, caCertHash, type BootstrapFacts } from './kubeadm.js';
 import { BOOTSTRAP_TOKEN_FORMAT, BOOTSTRAP_TOKEN_SECRET, generateBootstrapToken } from '../secrets/generate.js';
 import { getOrCreateSecret, secretPath } from '../secrets/store.js';
+import { mapBounded, STORE_CONCURRENCY } from '../concurrency.js';
 
 /**
  * The shared control-plane key material, as kubeadm names it under /etc/kubernetes/
@@ -37,18 +38,16 @@ import { getOrCreateSecret, secretPath } from '../secrets/store.js';
 async function controlPlanePkiFiles(store: StateStore, cluster: Cluster): Promise<Map<string, string>> {
   const name = cluster.metadata.name;
   const keysets = new KeysetStore(store);
-  const signer = async (keyset: string) => signerOf((await keysets.get(name, keyset)).keyset);
-  const ca = await signer(KUBERNETES_CA);
-  const etcd = await signer(etcdCAName('main'));
-  const frontProxy = await signer(FRONT_PROXY_CA);
-  const sa = (await keysets.get(name, SERVICE_ACCOUNT)).keyset;
+  // The four keysets are independent objects: read at once (the first missing one, in this order, is the error).
+  const [ca, etcd, frontProxy, sa] = await mapBounded([KUBERNETES_CA, etcdCAName('main'), FRONT_PROXY_CA, SERVICE_ACCOUNT], 4, async (keyset) => (await keysets.get(name, keyset)).keyset);
+  if (!ca || !etcd || !frontProxy || !sa) throw new Error('bootstrap: a keyset read returned nothing');
   const files = new Map<string, string>([
-    ['pki/ca.crt', ca.certificate],
-    ['pki/ca.key', ca.privateKey],
-    ['pki/etcd/ca.crt', etcd.certificate],
-    ['pki/etcd/ca.key', etcd.privateKey],
-    ['pki/front-proxy-ca.crt', frontProxy.certificate],
-    ['pki/front-proxy-ca.key', frontProxy.privateKey],
+    ['pki/ca.crt', signerOf(ca).certificate],
+    ['pki/ca.key', signerOf(ca).privateKey],
+    ['pki/etcd/ca.crt', signerOf(etcd).certificate],
+    ['pki/etcd/ca.key', signerOf(etcd).privateKey],
+    ['pki/front-proxy-ca.crt', signerOf(frontProxy).certificate],
+    ['pki/front-proxy-ca.key', signerOf(frontProxy).privateKey],
     ['pki/sa.key', signerOf(sa).privateKey],
     ['pki/sa.pub', trustedPublicKeysPem(sa)],
   ]);
@@ -169,16 +168,16 @@ export async function writeBootstrapConfig(o: WriteBootstrapOptions): Promise<Wr
       for (const [file, content] of pki) out.push({ path: `${igconfigDir(name, 'control-plane', ig.metadata.name)}/${file}`, content });
     }
   }
-  const written: string[] = [];
-  const unchanged: string[] = [];
-  for (const f of out) {
+  // Each file is its own conditional read-and-write, independent of the others (no file's
+  // content depends on another's write): up to STORE_CONCURRENCY of them at once, since one after
+  // another they made most of the requests of `update --yes` and most of its time.
+  const outcome = await mapBounded(out, STORE_CONCURRENCY, async (f) => {
     const existing = await o.store.read(f.path);
-    if (existing && Buffer.from(existing.data).toString('utf8') === f.content) {
-      unchanged.push(f.path);
-      continue;
-    }
+    if (existing && Buffer.from(existing.data).toString('utf8') === f.content) return 'unchanged' as const;
     await o.store.write(f.path, f.content, existing ? { ifVersion: existing.version } : { ifAbsent: true });
-    written.push(f.path);
-  }
+    return 'written' as const;
+  });
+  const written = out.filter((_, i) => outcome[i] === 'written').map((f) => f.path);
+  const unchanged = out.filter((_, i) => outcome[i] === 'unchanged').map((f) => f.path);
   return { written, unchanged, skipped: [] };
 }

@@ -15,6 +15,10 @@
  *     instance was up to date.
  *  3. before a control-plane instance goes down, every control-plane node must be Ready and the
  *     validation free of control-plane failures, or the roll refuses (etcd quorum).
+ *  4. a validation is not asked again when attempts that found no failure at all just passed
+ *     (within kops's 10 s between successes) and the roll changed nothing since: a group's start
+ *     right after the previous group's last validation, the quorum check right after a group's
+ *     start (`freshClean`). Every validation after a detach, drain or termination still runs.
  *
  * Progress goes to a `ProgressStore` as the roll goes, so an interrupted roll resumes (progress.ts).
  */
@@ -42,6 +46,7 @@ import {
   type KubeNode,
   type KubeOps,
   type ValidationFailure,
+  type ValidationResult,
 } from './types.js';
 
 /** An instance group as the spec has it (what the roll needs of it). */
@@ -168,6 +173,10 @@ class Roll {
   private readonly roleOf = new Map<string, NormalizedRole>();
   private readonly replaced: string[] = [];
   private readonly replacedBy = new Map<string, number>();
+  /** Bumped by every step of the roll that changes what a validation sees (see `freshClean`). */
+  private changes = 0;
+  /** The latest validation attempts that found no failure at all, in a row, and when. */
+  private clean?: { readonly changes: number; readonly at: number; readonly streak: number };
 
   constructor(private readonly opts: RollingUpdateOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -355,7 +364,10 @@ class Roll {
     // them here instead).
     const alreadyDetached = update.filter((u) => u.status === 'Detached').length;
     let maxSurge = Math.max(0, settings.maxSurge - alreadyDetached);
-    if (alreadyDetached > 0) await this.waitForCapacity(group);
+    if (alreadyDetached > 0) {
+      await this.waitForCapacity(group);
+      this.changed();
+    }
     if (maxSurge > 0) {
       let skipped = 0;
       for (let numSurge = 1; numSurge <= maxSurge; numSurge++) {
@@ -364,6 +376,7 @@ class Roll {
         if (idx < alreadyDetached || !u) break;
         this.checkAborted();
         try {
+          this.changed();
           await this.opts.cloud.detach(group, u);
           update[idx] = { ...u, status: 'Detached', state: 'Detached' };
           this.emit({ code: 'rolling-update.step', group: group.name, instance: u.id, ...nodeName(u, this.nodes), step: 'detach' });
@@ -377,6 +390,7 @@ class Roll {
         }
         if (numSurge === maxSurge || noneReady) {
           await this.waitForCapacity(group);
+          this.changed();
           await this.clock.sleep(interval, this.opts.signal);
           await this.maybeValidate(group.name, this.o.validateCount);
           noneReady = false;
@@ -484,6 +498,7 @@ class Roll {
     if (!isBastion && !this.cloudOnly && kube) {
       if (node) {
         step('drain');
+        this.changed();
         try {
           await kube.cordon(node.name);
           await kube.drain(node.name, { timeoutMs: this.o.drainTimeoutMs, clock: this.clock, ...(signal ? { signal } : {}) });
@@ -500,13 +515,18 @@ class Roll {
 
     if (isApi && this.apiServers > 1) {
       step('deregister');
+      this.changed();
       await cloud.deregister(group, u, this.clock, signal);
     }
     // GCE reuses instance names: delete the Node so the replacement does not inherit the cordon.
-    if (cloud.name === 'gce' && node && kube && !isBastion && !this.cloudOnly) await kube.deleteNode(node.name);
+    if (cloud.name === 'gce' && node && kube && !isBastion && !this.cloudOnly) {
+      this.changed();
+      await kube.deleteNode(node.name);
+    }
 
     this.checkAborted();
     step('terminate');
+    this.changed();
     await cloud.terminate(group, u);
     this.replaced.push(u.id);
     this.replacedBy.set(group.name, (this.replacedBy.get(group.name) ?? 0) + 1);
@@ -514,6 +534,7 @@ class Roll {
 
     step('wait-replacement');
     await this.waitForCapacity(group);
+    this.changed();
     await this.clock.sleep(interval, signal);
     step('replaced');
   }
@@ -538,11 +559,16 @@ class Roll {
     for (const n of cpNodes) if (!n.ready) reasons.push(`control-plane node ${n.name} is not Ready`);
     const expected = cpGroups.reduce((k, g) => k + g.targetSize, 0);
     if (cpNodes.length < expected) reasons.push(`only ${cpNodes.length} of ${expected} control-plane nodes are registered`);
-    if (validator) {
+    // A validation that just found no failure at all, with nothing changed since, found none of
+    // the control plane's either: it answers the quorum question (the nodes above are read fresh).
+    if (validator && !this.freshClean(1)) {
+      const changesAtStart = this.changes;
       try {
         const res = await validator.validate(signal);
+        this.noteAttempt(res, changesAtStart, 1);
         for (const f of res.failures) if (isControlPlaneFailure(f, cpNames)) reasons.push(describeFailure(f));
       } catch (e) {
+        this.noteAttempt(undefined, changesAtStart, 0);
         if (signal?.aborted) throw e;
         reasons.push(`the cluster could not be validated (${errMessage(e)})`);
       }
@@ -572,12 +598,40 @@ class Roll {
   private async maybeValidate(group: string, count: number): Promise<void> {
     if (this.cloudOnly || !this.opts.validator) return;
     if (count === 0) return;
+    if (this.freshClean(count)) return;
     try {
       await this.validateWithTimeout(group, count);
     } catch (e) {
       if (this.opts.signal?.aborted || this.o.failOnValidateError) throw e;
       this.emit({ code: 'rolling-update.warning', group, message: `cluster validation failed, going on since --fail-on-validate-error=false: ${errMessage(e)}` });
     }
+  }
+
+  /**
+   * Whether validations that just passed answer a request for `count` successes: at least `count`
+   * attempts in a row found no failure anywhere, the last within kops's interval between two
+   * successful attempts (10 s: kops's own `count` successes are that far apart), and the roll
+   * changed nothing since the first of them started (no detach, drain, deregistration, termination
+   * or replacement coming into service). Validating again would ask the same question of the same
+   * cluster: kops validates back to back at a group's start after the previous group's last
+   * validation and, for control planes, kops-ts's quorum check validates again right after that.
+   */
+  private freshClean(count: number): boolean {
+    const c = this.clean;
+    return c !== undefined && c.changes === this.changes && c.streak >= count && this.clock.now() - c.at <= VALIDATE_SUCCESS_INTERVAL_MS;
+  }
+
+  private changed(): void {
+    this.changes++;
+  }
+
+  /**
+   * Records one validation attempt for `freshClean`: `changesAtStart` is `this.changes` when it
+   * began, `streak` how many attempts in a row (this one the last) have passed for its caller.
+   */
+  private noteAttempt(res: ValidationResult | undefined, changesAtStart: number, streak: number): void {
+    const clean = res !== undefined && res.failures.length === 0 && changesAtStart === this.changes;
+    this.clean = clean ? { changes: changesAtStart, at: this.clock.now(), streak } : undefined;
   }
 
   /** `count` successes in a row within the validation timeout; failures of other node groups are ignored. */
@@ -590,10 +644,13 @@ class Roll {
     for (;;) {
       this.checkAborted();
       let relevant: string[];
+      const changesAtStart = this.changes;
       try {
         const res = await validator.validate(signal);
+        this.noteAttempt(res, changesAtStart, this.clean?.changes === changesAtStart ? successes + 1 : 1);
         relevant = res.failures.filter((f) => this.relevantTo(f, group)).map(describeFailure);
       } catch (e) {
+        this.noteAttempt(undefined, changesAtStart, 0);
         if (signal?.aborted) throw e;
         relevant = [`validation error: ${errMessage(e)}`];
       }

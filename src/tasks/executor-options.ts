@@ -17,7 +17,7 @@ export interface RunContext {
 export type RunTask = (key: TaskKey, run: RunContext) => Promise<void>;
 
 export interface ExecuteOptions {
-  /** At most this many tasks run at once (default 8). */
+  /** At most this many tasks run at once (default 32, `DEFAULT_CONCURRENCY`). */
   readonly concurrency?: number;
   /** Per-kind limits (from `TaskKind.concurrency`); kinds not listed only have the global limit. */
   readonly kindConcurrency?: Readonly<Record<string, number>>;
@@ -72,7 +72,14 @@ export interface ExecutionResult {
   readonly skipped: readonly SkippedTask[];
 }
 
-export const DEFAULT_CONCURRENCY = 8;
+/**
+ * 32: the first apply of an HA cluster is 75 tasks in a graph 4 deep, so most are ready at once; at 8 (16) the
+ * executor's slots, not the dependency chain, set the pace when each request takes 200 ms
+ * (docs/performance.md, benchmark 2). EC2 meters each API action in its own token bucket (a
+ * mutating action's holds 50 requests), so a burst of 32 mixed requests fits; the per-kind limits
+ * still hold (IAM: 4), and throttling beyond that is absorbed by the SDK's adaptive retries.
+ */
+export const DEFAULT_CONCURRENCY = 32;
 export const DEFAULT_TASK_TIMEOUT_MS = 10 * 60_000;
 export const DEFAULT_SLOW_AFTER_MS = 30_000;
 

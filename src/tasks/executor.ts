@@ -3,7 +3,7 @@
  *
  * Guarantees (docs/task-engine.md):
  * - a task starts only after every dependency succeeded; a ready task starts at once if the global
- *   limit (default 8) and its kind's limit allow, ties in topological order;
+ *   limit (default 32) and its kind's limit allow, ties in topological order;
  * - at most `concurrency` tasks, and `kindConcurrency[kind]` of a kind, run at any moment (a task
  *   waiting to retry holds no slot);
  * - an error the provider classifies as retryable (or `TryAgainLater`) is retried with exponential

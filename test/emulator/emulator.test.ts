@@ -3,6 +3,7 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { describe, expect, it } from 'vitest';
 import { selectedEmulator } from './index.js';
 import { testAws } from '../helpers/aws.js';
+import { fixtureImages, registerTestImages } from './images.js';
 
 describe('emulator harness', () => {
   it('gives each caller its own emulator account', async () => {
@@ -26,6 +27,8 @@ describe('emulator harness', () => {
 });
 
 describe('emulator images', () => {
+  // moto's image file (MOTO_AMIS_PATH) gives kops's default image its real owner, which the
+  // cluster tests resolve; tests that only need some image register one (images.ts).
   it("knows kops's default Ubuntu 24.04 image, owned by Canonical", async () => {
     const { DescribeImagesCommand } = await import('@aws-sdk/client-ec2');
     const t = testAws();
@@ -41,7 +44,9 @@ describe('emulator launch templates (moto_server.py fix)', () => {
     const ec2 = await import('@aws-sdk/client-ec2');
     const as = await import('@aws-sdk/client-auto-scaling');
     const t = testAws();
-    const data = { ImageId: 'ami-0b1e8c4d5a6f70001', InstanceType: 't3.medium' as const, UserData: Buffer.from('#!/bin/sh\necho one\n').toString('base64') };
+    // An image of the test's own account, registered through the EC2 API (works on every emulator).
+    const [image] = await registerTestImages(t.clients.ec2, fixtureImages().slice(0, 1));
+    const data = { ImageId: image!.imageId, InstanceType: 't3.medium' as const, UserData: Buffer.from('#!/bin/sh\necho one\n').toString('base64') };
     const lt = await t.clients.ec2.send(new ec2.CreateLaunchTemplateCommand({ LaunchTemplateName: 'lt', LaunchTemplateData: data }));
     const id = lt.LaunchTemplate?.LaunchTemplateId as string;
     await t.clients.ec2.send(new ec2.CreateLaunchTemplateVersionCommand({ LaunchTemplateId: id, LaunchTemplateData: { ...data, UserData: Buffer.from('#!/bin/sh\necho two\n').toString('base64') } }));

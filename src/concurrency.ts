@@ -1,0 +1,30 @@
+/**
+ * Bounded concurrency for chains of independent I/O (state-store reads and writes): at most
+ * `limit` calls of `fn` run at once, results come back in the input's order.
+ *
+ * Failure behaves as the serial loop it replaces, as far as concurrency allows: after the first
+ * failure nothing new starts, the calls already running are waited for (so none is left running
+ * behind the caller's back), and the first failure (in the input's order) is thrown.
+ */
+export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`mapBounded: limit must be a positive integer, got ${limit}`);
+  const results = new Array<R>(items.length);
+  const failures: { index: number; error: unknown }[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (failures.length === 0 && next < items.length) {
+      const i = next++;
+      try {
+        results[i] = await fn(items[i]!, i);
+      } catch (error) {
+        failures.push({ index: i, error });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failures.length > 0) throw failures.sort((a, b) => a.index - b.index)[0]!.error;
+  return results;
+}
+
+/** How many state-store requests one chain keeps in flight (S3 and GCS take thousands a second). */
+export const STORE_CONCURRENCY = 16;

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { mapBounded } from '../src/concurrency.js';
+
+/** A call that finishes when the test says so. */
+function gate() {
+  let open!: () => void;
+  const done = new Promise<void>((r) => (open = r));
+  return { open, done };
+}
+
+describe('mapBounded', () => {
+  it('keeps at most `limit` calls in flight and returns results in input order', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const gates = Array.from({ length: 10 }, gate);
+    const run = mapBounded(gates, 3, async (g, i) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      await g.done;
+      inFlight--;
+      return i * 10;
+    });
+    // Finish them in reverse order of start, a few at a time.
+    for (let i = gates.length - 1; i >= 0; i--) {
+      await Promise.resolve();
+      gates[i]!.open();
+    }
+    expect(await run).toEqual([0, 10, 20, 30, 40, 50, 60, 70, 80, 90]);
+    expect(peak).toBe(3);
+  });
+
+  it('runs calls concurrently (the limit is reached, not one at a time)', async () => {
+    const started: number[] = [];
+    const gates = Array.from({ length: 4 }, gate);
+    const run = mapBounded(gates, 4, async (g, i) => {
+      started.push(i);
+      await g.done;
+      return i;
+    });
+    await Promise.resolve();
+    expect(started).toEqual([0, 1, 2, 3]);
+    gates.forEach((g) => g.open());
+    await run;
+  });
+
+  it('after a failure starts nothing new, waits for running calls, and throws the first failure in input order', async () => {
+    const started: number[] = [];
+    const finished: number[] = [];
+    const gates = Array.from({ length: 6 }, gate);
+    const run = mapBounded(gates, 2, async (g, i) => {
+      started.push(i);
+      await g.done;
+      finished.push(i);
+      if (i === 0 || i === 1) throw new Error(`failed ${i}`);
+      return i;
+    });
+    const outcome = run.then(() => 'resolved', (e: Error) => e.message);
+    gates[1]!.open();
+    await new Promise((r) => setImmediate(r));
+    let settled = false;
+    void outcome.then(() => (settled = true));
+    await new Promise((r) => setImmediate(r));
+    expect(settled).toBe(false); // call 0 still runs: not abandoned
+    gates[0]!.open();
+    expect(await outcome).toBe('failed 0');
+    expect(started).toEqual([0, 1]);
+    expect(finished.sort()).toEqual([0, 1]);
+  });
+
+  it('handles an empty input and refuses a limit below 1', async () => {
+    expect(await mapBounded([], 4, async () => 1)).toEqual([]);
+    await expect(mapBounded([1], 0, async (x) => x)).rejects.toThrow(/limit must be a positive integer/);
+  });
+});
