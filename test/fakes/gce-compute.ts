@@ -15,6 +15,7 @@
  *   400 `resourceInUseByAnotherResource`, 412 `conditionNotMet` (stale fingerprint);
  * - labels and `labelFingerprint` only where the API has them (disks, addresses, forwarding rules,
  *   instances; instance templates in `properties.labels`), `setLabels` checks the fingerprint;
+ *   disks grow with `resize` (never shrink);
  * - `maxResults` (default and cap 500) with `pageToken`/`nextPageToken`, and `filter` with the
  *   comparisons `field = "v"`, `field != "v"`, `field eq regex`, `field ne regex` (joined by spaces
  *   or AND), dotted fields such as `labels.k8s-io-cluster-name`;
@@ -579,6 +580,14 @@ export class FakeGceCompute {
       for (const l of links) this.refTo(l, 'httpHealthChecks');
       const have = r.healthChecks as string[];
       r.healthChecks = method === 'addHealthCheck' ? [...new Set([...have, ...links])] : have.filter((h) => !links.includes(h));
+      return;
+    }
+    if (collection === 'disks' && method === 'resize') {
+      const size = Number(body.sizeGb);
+      if (!Number.isInteger(size) || size <= Number(r.sizeGb)) {
+        throw new HttpError(400, 'invalid', `Invalid value for field 'resource.sizeGb': '${String(body.sizeGb)}'. New disk size '${String(body.sizeGb)}' GB must be larger than existing size '${String(r.sizeGb)}' GB.`);
+      }
+      r.sizeGb = String(size);
       return;
     }
     if (collection !== 'instanceGroupManagers') bad();
