@@ -34,6 +34,8 @@ export interface GceClients {
   readonly disks: DisksClient;
   readonly addresses: AddressesClient;
   readonly targetPools: TargetPoolsClient;
+  /** Legacy HTTP health checks (the only kind a target pool takes); not in the client library. */
+  readonly httpHealthChecks: LegacyHttpHealthChecks;
   readonly forwardingRules: ForwardingRulesClient;
   readonly instanceTemplates: InstanceTemplatesClient;
   readonly instanceGroupManagers: InstanceGroupManagersClient;
@@ -41,6 +43,66 @@ export interface GceClients {
   readonly globalOperations: GlobalOperationsClient;
   readonly regionOperations: RegionOperationsClient;
   readonly zoneOperations: ZoneOperationsClient;
+}
+
+/** A legacy `HttpHealthCheck` resource (`compute#httpHealthCheck`). */
+export interface HttpHealthCheck {
+  readonly id?: string;
+  readonly name?: string;
+  readonly selfLink?: string;
+  readonly port?: number;
+  readonly requestPath?: string;
+  readonly checkIntervalSec?: number;
+  readonly timeoutSec?: number;
+  readonly healthyThreshold?: number;
+  readonly unhealthyThreshold?: number;
+}
+
+/**
+ * `global/httpHealthChecks`: `@google-cloud/compute` has no client for the legacy health checks
+ * that target pools require, so these calls go through the library's own authenticated
+ * transport (`client.auth.request`) to the same endpoint. Mutations return the operation, as
+ * `[operation]` like the generated clients, for `awaitOperation`. Errors are `GaxiosError`s.
+ */
+export interface LegacyHttpHealthChecks {
+  get(project: string, name: string): Promise<HttpHealthCheck>;
+  list(project: string, filter?: string): Promise<HttpHealthCheck[]>;
+  insert(project: string, body: HttpHealthCheck): Promise<[unknown]>;
+  patch(project: string, name: string, body: HttpHealthCheck): Promise<[unknown]>;
+  delete(project: string, name: string): Promise<[unknown]>;
+}
+
+interface AuthRequester {
+  request<T>(opts: { url: string; method: string; data?: unknown; params?: Record<string, string> }): Promise<{ data: T }>;
+}
+
+function legacyHttpHealthChecks(auth: AuthRequester, base: string): LegacyHttpHealthChecks {
+  const url = (project: string, name?: string) => `${base}/compute/v1/projects/${encodeURIComponent(project)}/global/httpHealthChecks${name ? `/${encodeURIComponent(name)}` : ''}`;
+  return {
+    async get(project, name) {
+      return (await auth.request<HttpHealthCheck>({ url: url(project, name), method: 'GET' })).data;
+    },
+    async list(project, filter) {
+      const out: HttpHealthCheck[] = [];
+      let pageToken: string | undefined;
+      do {
+        const params: Record<string, string> = { ...(filter ? { filter } : {}), ...(pageToken ? { pageToken } : {}) };
+        const { data } = await auth.request<{ items?: HttpHealthCheck[]; nextPageToken?: string }>({ url: url(project), method: 'GET', params });
+        out.push(...(data.items ?? []));
+        pageToken = data.nextPageToken;
+      } while (pageToken);
+      return out;
+    },
+    async insert(project, body) {
+      return [(await auth.request<unknown>({ url: url(project), method: 'POST', data: body })).data];
+    },
+    async patch(project, name, body) {
+      return [(await auth.request<unknown>({ url: url(project, name), method: 'PATCH', data: body })).data];
+    },
+    async delete(project, name) {
+      return [(await auth.request<unknown>({ url: url(project, name), method: 'DELETE' })).data];
+    },
+  };
 }
 
 export interface GceClientOptions {
@@ -82,10 +144,13 @@ export async function gceClients(opts: GceClientOptions): Promise<GceClients> {
   const compute = await import('@google-cloud/compute');
   const endpoint = opts.endpoint ?? process.env[GCE_ENDPOINT_ENV];
   const o = endpoint ? await endpointOptions(endpoint) : { fallback: 'rest' as const };
+  const networks = new compute.NetworksClient(o);
+  const base = endpoint ? new URL(endpoint).origin : 'https://compute.googleapis.com';
   return {
+    httpHealthChecks: legacyHttpHealthChecks(networks.auth as unknown as AuthRequester, base),
     project: opts.project,
     region: opts.region,
-    networks: new compute.NetworksClient(o),
+    networks,
     subnetworks: new compute.SubnetworksClient(o),
     firewalls: new compute.FirewallsClient(o),
     disks: new compute.DisksClient(o),

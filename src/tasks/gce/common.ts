@@ -81,3 +81,14 @@ export function num(v: string | number | null | undefined | { toString(): string
 }
 
 export { ignoreGceNotFound as ignoreGone } from '../../cloud/gce/errors.js';
+
+/** Orphans found by the `-<safe cluster name>` suffix among listed resources (kinds without labels or whose labels are optional). */
+export function suffixOrphans<T extends { readonly name?: string | null }, A>(
+  ctx: GceTaskContext,
+  listed: readonly T[],
+  described: ReadonlySet<string>,
+  toActual: (x: T) => A,
+  orphanName: (x: T) => string = (x) => x.name ?? '',
+): { name: string; actual: A }[] {
+  return listed.filter((x) => ownedByName(ctx, x.name) && !described.has(orphanName(x))).map((x) => ({ name: orphanName(x), actual: toActual(x) }));
+}
