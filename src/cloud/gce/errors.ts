@@ -77,7 +77,7 @@ const RETRYABLE_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded',
 
 /** Throttling, server errors and "not ready yet": worth another try with backoff. */
 export function isRetryableGceError(e: unknown): boolean {
-  if (e instanceof GceOperationError) return RETRYABLE_REASONS.has(e.reason) || e.reason === 'RESOURCE_NOT_READY';
+  if (e instanceof GceOperationError) return RETRYABLE_REASONS.has(e.reason) || e.reason === 'RESOURCE_NOT_READY' || e.reason === 'RATE_LIMIT_EXCEEDED' || e.reason === 'INTERNAL_ERROR';
   const d = describeGceError(e);
   if (d.reason !== undefined && RETRYABLE_REASONS.has(d.reason)) return true;
   return d.status === 429 || (d.status !== undefined && d.status >= 500);

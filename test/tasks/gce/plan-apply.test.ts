@@ -29,11 +29,14 @@ function cluster(machineType = 'e2-medium'): Task[] {
 
 describe('GCE kinds through planTasks/applyPlan', () => {
   it('creates the graph in order, then plans nothing; a machine-type change touches only the template and its MIG', async () => {
+    // A throttled insert is retried by the engine (isRetryableGceError), not fatal.
+    t.fake.failRequest((c) => c.method === 'POST' && c.path.endsWith('/global/firewalls'), { status: 403, reason: 'rateLimitExceeded', message: 'Rate Limit Exceeded' });
     const first = await planTasks(t.ctx(), registry, cluster());
     expect(first.plan.summary).toMatchObject({ create: 6, update: 0, replace: 0, delete: 0 });
     const applied = await applyPlan(t.ctx(), registry, cluster(), first, opts);
     expect(applied.diagnostics).toEqual([]);
     expect(applied.ok).toBe(true);
+    expect(t.fake.count('POST', /\/global\/firewalls$/)).toBe(2);
     // Each create went to the API after the resource it references.
     const posts = t.fake.calls.filter((c) => c.method === 'POST' && !c.path.includes('/operations/')).map((c) => c.path.split('/').slice(-1)[0]);
     expect(posts.indexOf('networks')).toBeLessThan(posts.indexOf('subnetworks'));
