@@ -109,6 +109,17 @@ describe('fake Compute API through @google-cloud/compute', () => {
     const agg: string[] = [];
     for await (const [scope, list] of c.disks.aggregatedListAsync({ project: P, filter: 'labels.a = "2"' })) for (const x of list.disks ?? []) agg.push(`${scope}/${x.name ?? ''}`);
     expect(agg).toEqual([`zones/${Z}/d1`]);
+    // Aggregated lists page across scopes; empty scopes carry a warning, not a list.
+    for (const z of ['us-central1-b', 'us-central1-c']) {
+      await awaitOperation(c, await c.disks.insert({ project: P, zone: z, diskResource: { name: `d-${z}`, sizeGb: '10', labels: { a: '2' } } }));
+    }
+    const paged: string[] = [];
+    for await (const [scope, list] of c.disks.aggregatedListAsync({ project: P, maxResults: 1, filter: 'labels.a = "2"' })) {
+      for (const x of list.disks ?? []) paged.push(`${scope}/${x.name ?? ''}`);
+      if ((list.disks ?? []).length === 0) expect(list.warning?.code).toBe('NO_RESULTS_ON_PAGE');
+    }
+    expect(paged).toEqual([`zones/${Z}/d1`, 'zones/us-central1-b/d-us-central1-b', 'zones/us-central1-c/d-us-central1-c']);
+    expect(fake.calls.filter((x) => x.path.endsWith('/aggregated/disks') && x.query.maxResults === '1')).toHaveLength(3);
   });
 
   it('reports a failed operation through its error, and the resource is not created', async () => {

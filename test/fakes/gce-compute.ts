@@ -15,6 +15,7 @@
  *   400 `resourceInUseByAnotherResource`, 412 `conditionNotMet` (stale fingerprint);
  * - labels and `labelFingerprint` only where the API has them (disks, addresses, forwarding rules,
  *   instances; instance templates in `properties.labels`), `setLabels` checks the fingerprint;
+ *   aggregated lists page across scopes and warn `NO_RESULTS_ON_PAGE` for empty ones;
  *   disks grow with `resize` (never shrink);
  * - `maxResults` (default and cap 500) with `pageToken`/`nextPageToken`, and `filter` with the
  *   comparisons `field = "v"`, `field != "v"`, `field eq regex`, `field ne regex` (joined by spaces
@@ -494,19 +495,34 @@ export class FakeGceCompute {
     };
   }
 
+  /**
+   * `aggregated/<collection>`: items keyed by scope (`zones/us-central1-a`), paged over the items
+   * of every scope together; a scope the project uses with no item on the page gets GCE's
+   * `NO_RESULTS_ON_PAGE` warning instead of a list.
+   */
   private aggregated(project: string, collection: string, query: Record<string, string>): Json {
     const spec = COLLECTIONS[collection];
     if (!spec || spec.scope === 'global') throw new HttpError(404, 'notFound', `The requested URL /aggregated/${collection} was not found on this server.`);
     const filter = filterOf(query.filter);
-    const items: Record<string, Json> = {};
     const prefix = `projects/${project}/`;
+    const all: { scope: string; item: Json }[] = [];
+    const scopes = new Set<string>();
     for (const [key, m] of [...this.store].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      if (!key.startsWith(prefix) || !key.endsWith(`/${collection}`)) continue;
-      const scopePath = key.slice(0, -collection.length - 1);
+      if (!key.startsWith(prefix) || !key.startsWith(`${prefix}${spec.scope}/`)) continue;
+      const scopePath = key.slice(0, key.lastIndexOf('/'));
+      scopes.add(scopePath.slice(prefix.length));
+      if (!key.endsWith(`/${collection}`)) continue;
       const list = [...m.values()].map((r) => this.present(scopePath, collection, r)).filter(filter);
-      if (list.length > 0) items[scopePath.slice(prefix.length)] = { [collection]: list };
+      list.sort((a, b) => ((a.name as string) < (b.name as string) ? -1 : 1));
+      for (const item of list) all.push({ scope: scopePath.slice(prefix.length), item });
     }
-    return { kind: `${spec.kind}AggregatedList`, id: `projects/${project}/aggregated/${collection}`, items };
+    const { page, next } = paginate(all, query);
+    const items: Record<string, Json> = {};
+    for (const s of [...scopes].sort()) {
+      const here = page.filter((p) => p.scope === s).map((p) => p.item);
+      items[s] = here.length > 0 ? { [collection]: here } : { warning: { code: 'NO_RESULTS_ON_PAGE', message: `There are no results for scope '${s}' on this page.`, data: [{ key: 'scope', value: s }] } };
+    }
+    return { kind: `${spec.kind}AggregatedList`, id: `projects/${project}/aggregated/${collection}`, items, ...(next ? { nextPageToken: next } : {}) };
   }
 
   private remove(scopePath: string, collection: string, name: string, r: Json): void {

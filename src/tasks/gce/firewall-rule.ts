@@ -97,7 +97,8 @@ export const firewallRuleKind: TaskKind<GceFirewallRuleDesired, GceFirewallRuleA
     const network = refs.resolve(d.network);
     return {
       network: typeof network === 'string' ? relLink(network) : network,
-      sourceRanges: [...(d.sourceRanges ?? [])].sort(),
+      // GCE reads an ingress rule with no source at all as from everywhere.
+      sourceRanges: d.sourceRanges === undefined && d.sourceTags === undefined ? ['0.0.0.0/0'] : [...(d.sourceRanges ?? [])].sort(),
       sourceTags: [...(d.sourceTags ?? [])].sort(),
       targetTags: [...(d.targetTags ?? [])].sort(),
       allowed: allowedStrings(d.allowed),

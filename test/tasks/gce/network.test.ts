@@ -109,6 +109,15 @@ describe('FirewallRule', () => {
     expect(t.fake.get(PROJECT, 'global', 'firewalls', `https-api-${net}`)?.allowed).toEqual([{ IPProtocol: 'tcp', ports: ['443'] }]);
   });
 
+  it('a rule with no source is read back as from everywhere (0.0.0.0/0) and stays a no-op', async () => {
+    const net = 'fwnet-open';
+    const refs = await network(net);
+    const open = fwTask(net);
+    const { sourceRanges: _s, ...noSource } = open.desired;
+    await expectIdempotent(t, firewallRuleKind, [{ ...open, desired: noSource }], refs);
+    expect(t.fake.get(PROJECT, 'global', 'firewalls', `https-api-${net}`)?.sourceRanges).toEqual(['0.0.0.0/0']);
+  });
+
   it('finds rules of the cluster no task describes as orphans (by the cluster-name suffix) and deletes them', async () => {
     const refs = await network(SAFE);
     const keep = { ...fwTask(SAFE), name: 'keep', desired: { ...fwTask(SAFE).desired, name: `keep-${SAFE}` } };
