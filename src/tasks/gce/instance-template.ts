@@ -16,6 +16,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { protos } from '@google-cloud/compute';
+import { isGceAlreadyExists } from '../../cloud/gce/errors.js';
+import { KopsError } from '../../diagnostics.js';
 import type { RefResolver, TaskKind } from '../types.js';
 import { done, drain, ignoreGone, labelsOf, lastSegment, num, relLink, valIdentity } from './common.js';
 import type { GceTaskContext } from './context.js';
@@ -205,7 +207,18 @@ export const instanceTemplateKind: TaskKind<GceInstanceTemplateDesired, GceInsta
   async apply(ctx, req) {
     // Immutable: every apply is an insert of the full (content-hashed) name.
     const name = templateName(req.desired);
-    await done(ctx, ctx.clients.instanceTemplates.insert({ project: ctx.project, instanceTemplateResource: { name, properties: properties(req.desired, req.refs) } }));
+    if (req.desired.labels[GCE_LABEL_CLUSTER] !== ctx.safeClusterName) {
+      throw new KopsError('GceTemplateUnlabelled', `InstanceTemplate ${req.name}: labels must include ${GCE_LABEL_CLUSTER}=${ctx.safeClusterName}`, {
+        hint: 'the kind finds the cluster\'s templates by that label (src/model/gce builds it); without it every update would create the template again',
+      });
+    }
+    try {
+      await done(ctx, ctx.clients.instanceTemplates.insert({ project: ctx.project, instanceTemplateResource: { name, properties: properties(req.desired, req.refs) } }));
+    } catch (e) {
+      // The name is a hash of the properties: a template of that name is this template (a run
+      // that stopped after its insert, before recording it).
+      if (!isGceAlreadyExists(e)) throw e;
+    }
     const [t] = await ctx.clients.instanceTemplates.get({ project: ctx.project, instanceTemplate: name });
     return toActual(t);
   },

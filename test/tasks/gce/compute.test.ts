@@ -112,6 +112,16 @@ describe('InstanceTemplate and InstanceGroupManager', () => {
     expect(t.fake.names(PROJECT, 'global', 'instanceTemplates')).toEqual([templateName(v2.desired)]);
   });
 
+  it('refuses a template without the cluster label (it could never be found again), and adopts an existing template of the same hashed name', async () => {
+    const refs = staticRefs(await networkOutputs());
+    const unlabelled = templateTask('bastion', { labels: { 'k8s-io-role-bastion': '' } });
+    await expect(converge(t.ctx(), instanceTemplateKind, [unlabelled], refs)).rejects.toThrow(/labels must include k8s-io-cluster-name=minimal-example-com/);
+    const tpl = templateTask('bastion');
+    await converge(t.ctx(), instanceTemplateKind, [tpl], refs);
+    const again = await instanceTemplateKind.apply(t.ctx(), { action: 'create', name: tpl.name, desired: tpl.desired, fields: [], refs });
+    expect(again.name).toBe(templateName(tpl.desired));
+  });
+
   it('resizes in place, replaces on a new base instance name, finds removed groups as orphans and deletes them with their instances', async () => {
     const net = await networkOutputs();
     const tpl = templateTask('nodes', { machineType: 'e2-standard-4' });
