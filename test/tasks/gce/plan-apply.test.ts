@@ -60,4 +60,42 @@ describe('GCE kinds through planTasks/applyPlan', () => {
     expect(String(t.fake.get(PROJECT, `zones/${ZONE}`, 'instanceGroupManagers', `a-nodes-${SAFE}`)?.instanceTemplate)).toMatch(new RegExp(`/global/instanceTemplates/${v2}$`));
     expect((await planTasks(t.ctx(), registry, cluster('e2-standard-4'))).plan.changes).toEqual([]);
   });
+
+  it('with no tasks, plans every owned resource that has an orphan search as a deletion, and deletes it', async () => {
+    const lb: Task[] = [
+      { kind: 'Address', name: 'api', desired: { name: `api-${SAFE}`, region: REGION } },
+      { kind: 'HTTPHealthCheck', name: 'api', desired: { name: `api-${SAFE}`, port: 3990, requestPath: '/healthz' } },
+      { kind: 'TargetPool', name: 'api', desired: { name: `api-${SAFE}`, region: REGION, healthChecks: [ref('HTTPHealthCheck', 'api', 'selfLink')] } },
+      {
+        kind: 'ForwardingRule',
+        name: 'api',
+        desired: { name: `api-${SAFE}`, region: REGION, ipAddress: ref('Address', 'api', 'address'), ipProtocol: 'TCP', portRange: '443', target: ref('TargetPool', 'api', 'selfLink') },
+      },
+    ];
+    const tasks = [...cluster('e2-standard-4'), ...lb];
+    const applied = await applyPlan(t.ctx(), registry, tasks, await planTasks(t.ctx(), registry, tasks), opts);
+    expect(applied.ok).toBe(true);
+
+    const teardown = await planTasks(t.ctx(), registry, []);
+    expect(teardown.plan.changes.map((c) => `${c.action} ${c.kind}`).sort()).toEqual(
+      ['Address', 'Disk', 'FirewallRule', 'ForwardingRule', 'HTTPHealthCheck', 'InstanceGroupManager', 'InstanceTemplate', 'TargetPool'].map((k) => `delete ${k}`),
+    );
+    const done = await applyPlan(t.ctx(), registry, [], teardown, opts);
+    expect(done.diagnostics).toEqual([]);
+    for (const [scope, coll] of [
+      ['global', 'firewalls'],
+      ['global', 'instanceTemplates'],
+      ['global', 'httpHealthChecks'],
+      [`zones/${ZONE}`, 'disks'],
+      [`zones/${ZONE}`, 'instanceGroupManagers'],
+      [`zones/${ZONE}`, 'instances'],
+      [`regions/${REGION}`, 'addresses'],
+      [`regions/${REGION}`, 'targetPools'],
+      [`regions/${REGION}`, 'forwardingRules'],
+    ] as const) {
+      expect(t.fake.names(PROJECT, scope, coll), `${scope}/${coll}`).toEqual([]);
+    }
+    // No labels and no cluster suffix: the network and subnetwork go with their tasks (delete cluster).
+    expect(t.fake.names(PROJECT, 'global', 'networks')).toEqual([SAFE]);
+  });
 });
