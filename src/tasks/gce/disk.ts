@@ -13,7 +13,7 @@ import { KopsError } from '../../diagnostics.js';
 import type { TaskKind } from '../types.js';
 import { clusterLabelFilter, done, drain, groupBy, ignoreGone, labelsOf, lastSegment, num } from './common.js';
 import type { GceTaskContext } from './context.js';
-import type { GceDiskDesired, Labels } from './types.js';
+import { GCE_LABEL_CLUSTER, type GceDiskDesired, type Labels } from './types.js';
 
 export interface GceDiskActual {
   readonly id: string;
@@ -80,6 +80,11 @@ export const diskKind: TaskKind<GceDiskDesired, GceDiskActual, GceTaskContext> =
   async apply(ctx, req) {
     const d = req.desired;
     const a = req.actual;
+    if (d.labels[GCE_LABEL_CLUSTER] !== ctx.safeClusterName) {
+      throw new KopsError('GceDiskUnlabelled', `Disk ${req.name}: labels must include ${GCE_LABEL_CLUSTER}=${ctx.safeClusterName}`, {
+        hint: 'the kind finds the cluster\'s disks by that label (src/model/gce builds it); without it the disk could never be found again',
+      });
+    }
     if (!a || req.action !== 'update') {
       await done(
         ctx,

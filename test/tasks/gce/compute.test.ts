@@ -39,6 +39,11 @@ describe('Disk', () => {
     await expect(converge(t.ctx(), diskKind, [diskTask(`a-etcd-main-${SAFE}`, { sizeGb: 10 })])).rejects.toThrow(/cannot shrink it to 10 GB/);
   });
 
+  it('refuses a disk without the cluster label, by which it is found', async () => {
+    await expect(converge(t.ctx(), diskKind, [diskTask('unlabelled', { labels: { 'k8s-io-etcd-main': 'a-a' } })])).rejects.toThrow(/Disk unlabelled: labels must include k8s-io-cluster-name=minimal-example-com/);
+    expect(t.fake.names(PROJECT, `zones/${ZONE}`, 'disks')).not.toContain('unlabelled');
+  });
+
   it('plans a replacement for a type change, sets a new label with the fingerprint and keeps unmanaged labels', async () => {
     const name = `b-etcd-events-${SAFE}`;
     await converge(t.ctx(), diskKind, [diskTask(name)]);
@@ -56,7 +61,8 @@ describe('Disk', () => {
     const keep = diskTask(`c-etcd-main-${SAFE}`);
     const old = diskTask(`f-etcd-main-${SAFE}`, { zone: 'us-central1-f' });
     const foreign = diskTask('other-disk', { labels: { 'k8s-io-cluster-name': 'other-example-com' } });
-    await converge(t.ctx(), diskKind, [keep, old, foreign]);
+    await converge(t.ctx(), diskKind, [keep, old]);
+    await converge({ ...t.ctx(), clusterName: 'other.example.com', safeClusterName: 'other-example-com' }, diskKind, [foreign]);
     const all = [keep, diskTask(`a-etcd-main-${SAFE}`), diskTask(`b-etcd-events-${SAFE}`)];
     const orphans = (await diskKind.findOrphans?.(t.ctx(), all, await diskKind.find(t.ctx(), all))) ?? [];
     expect(orphans.map((o) => o.name)).toEqual([`us-central1-f/f-etcd-main-${SAFE}`]);
