@@ -6,7 +6,7 @@
  * Compute methods: addresses.list (filter by name / suffix), insert, get, setLabels, delete.
  */
 import type { TaskKind } from '../types.js';
-import { done, drain, groupBy, ignoreGone, labelsOf, lastSegment, nameFilter, suffixOrphans } from './common.js';
+import { done, drain, groupBy, ignoreGone, labelsOf, lastSegment, LIST_OPTS, nameFilter, suffixOrphans } from './common.js';
 import type { GceTaskContext } from './context.js';
 import type { GceAddressDesired, Labels } from './types.js';
 
@@ -55,7 +55,7 @@ export const addressKind: TaskKind<GceAddressDesired, GceAddressActual, GceTaskC
     const found = new Map<string, GceAddressActual>();
     await Promise.all(
       [...groupBy(tasks, (t) => t.desired.region)].map(async ([region, ts]) => {
-        const list = await drain(ctx.clients.addresses.listAsync({ project: ctx.project, region, filter: nameFilter(ts.map((t) => t.desired.name)) }));
+        const list = await drain(ctx.clients.addresses.listAsync({ project: ctx.project, region, filter: nameFilter(ts.map((t) => t.desired.name)) }, LIST_OPTS));
         for (const t of ts) {
           const a = list.find((x) => x.name === t.desired.name);
           if (a) found.set(t.name, toActual(a));
@@ -94,7 +94,7 @@ export const addressKind: TaskKind<GceAddressDesired, GceAddressActual, GceTaskC
   },
 
   async findOrphans(ctx, tasks) {
-    const listed = await drain(ctx.clients.addresses.listAsync({ project: ctx.project, region: ctx.region, filter: `name eq ".*-${ctx.safeClusterName}"` }));
+    const listed = await drain(ctx.clients.addresses.listAsync({ project: ctx.project, region: ctx.region, filter: `name eq ".*-${ctx.safeClusterName}"` }, LIST_OPTS));
     return suffixOrphans(ctx, listed, new Set(tasks.map((t) => t.desired.name)), toActual);
   },
 };

@@ -92,3 +92,9 @@ export function suffixOrphans<T extends { readonly name?: string | null }, A>(
 ): { name: string; actual: A }[] {
   return listed.filter((x) => ownedByName(ctx, x.name) && !described.has(orphanName(x))).map((x) => ({ name: orphanName(x), actual: toActual(x) }));
 }
+
+/**
+ * Call options for the `…Async` list iterators: they follow pages themselves; the library's
+ * default `autoPaginate: true` only makes it print an AutopaginateTrueWarning on stderr.
+ */
+export const LIST_OPTS = { autoPaginate: false } as const;

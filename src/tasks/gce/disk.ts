@@ -11,7 +11,7 @@
  */
 import { KopsError } from '../../diagnostics.js';
 import type { TaskKind } from '../types.js';
-import { clusterLabelFilter, done, drain, groupBy, ignoreGone, labelsOf, lastSegment, num } from './common.js';
+import { clusterLabelFilter, done, drain, groupBy, ignoreGone, labelsOf, lastSegment, LIST_OPTS, num } from './common.js';
 import type { GceTaskContext } from './context.js';
 import { GCE_LABEL_CLUSTER, type GceDiskDesired, type Labels } from './types.js';
 
@@ -64,7 +64,7 @@ export const diskKind: TaskKind<GceDiskDesired, GceDiskActual, GceTaskContext> =
     const found = new Map<string, GceDiskActual>();
     await Promise.all(
       [...groupBy(tasks, (t) => t.desired.zone)].map(async ([zone, ts]) => {
-        const list = await drain(ctx.clients.disks.listAsync({ project: ctx.project, zone, filter: clusterLabelFilter(ctx) }));
+        const list = await drain(ctx.clients.disks.listAsync({ project: ctx.project, zone, filter: clusterLabelFilter(ctx) }, LIST_OPTS));
         for (const t of ts) {
           const d = list.find((x) => x.name === t.desired.name);
           if (d) found.set(t.name, toActual(d));
@@ -127,7 +127,7 @@ export const diskKind: TaskKind<GceDiskDesired, GceDiskActual, GceTaskContext> =
   async findOrphans(ctx, tasks) {
     const described = new Set(tasks.map((t) => `${t.desired.zone}/${t.desired.name}`));
     const out: { name: string; actual: GceDiskActual }[] = [];
-    for await (const [, scoped] of ctx.clients.disks.aggregatedListAsync({ project: ctx.project, filter: clusterLabelFilter(ctx) })) {
+    for await (const [, scoped] of ctx.clients.disks.aggregatedListAsync({ project: ctx.project, filter: clusterLabelFilter(ctx) }, LIST_OPTS)) {
       for (const d of scoped.disks ?? []) {
         const a = toActual(d);
         if (!described.has(`${a.zone}/${a.name}`)) out.push({ name: `${a.zone}/${a.name}`, actual: a });

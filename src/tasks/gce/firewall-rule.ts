@@ -8,7 +8,7 @@
  * Compute methods: firewalls.list (filter by name), insert, get, patch, delete.
  */
 import type { TaskKind } from '../types.js';
-import { done, drain, ignoreGone, nameFilter, namesOf, relLink } from './common.js';
+import { done, drain, ignoreGone, LIST_OPTS, nameFilter, namesOf, relLink } from './common.js';
 import type { GceTaskContext } from './context.js';
 import type { GceFirewallRuleDesired } from './types.js';
 
@@ -85,7 +85,7 @@ export const firewallRuleKind: TaskKind<GceFirewallRuleDesired, GceFirewallRuleA
   async find(ctx, tasks) {
     const found = new Map<string, GceFirewallRuleActual>();
     if (tasks.length === 0) return found;
-    const list = await drain(ctx.clients.firewalls.listAsync({ project: ctx.project, filter: nameFilter(tasks.map((t) => t.desired.name)) }));
+    const list = await drain(ctx.clients.firewalls.listAsync({ project: ctx.project, filter: nameFilter(tasks.map((t) => t.desired.name)) }, LIST_OPTS));
     for (const t of tasks) {
       const f = list.find((x) => x.name === t.desired.name);
       if (f) found.set(t.name, toActual(f));
@@ -126,7 +126,7 @@ export const firewallRuleKind: TaskKind<GceFirewallRuleDesired, GceFirewallRuleA
 
   async findOrphans(ctx, tasks) {
     const described = namesOf(tasks);
-    const list = await drain(ctx.clients.firewalls.listAsync({ project: ctx.project, filter: `name eq ".*-${ctx.safeClusterName}"` }));
+    const list = await drain(ctx.clients.firewalls.listAsync({ project: ctx.project, filter: `name eq ".*-${ctx.safeClusterName}"` }, LIST_OPTS));
     return list.filter((f) => f.name && !described.has(f.name)).map((f) => ({ name: f.name ?? '', actual: toActual(f) }));
   },
 };

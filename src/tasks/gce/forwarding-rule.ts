@@ -6,7 +6,7 @@
  * Compute methods: forwardingRules.list (filter by name / suffix), insert, get, setLabels, delete.
  */
 import type { TaskKind } from '../types.js';
-import { done, drain, groupBy, ignoreGone, labelsOf, lastSegment, nameFilter, relLink, suffixOrphans } from './common.js';
+import { done, drain, groupBy, ignoreGone, labelsOf, lastSegment, LIST_OPTS, nameFilter, relLink, suffixOrphans } from './common.js';
 import type { GceTaskContext } from './context.js';
 import type { GceForwardingRuleDesired, Labels } from './types.js';
 
@@ -76,7 +76,7 @@ export const forwardingRuleKind: TaskKind<GceForwardingRuleDesired, GceForwardin
     const found = new Map<string, GceForwardingRuleActual>();
     await Promise.all(
       [...groupBy(tasks, (t) => t.desired.region)].map(async ([region, ts]) => {
-        const list = await drain(ctx.clients.forwardingRules.listAsync({ project: ctx.project, region, filter: nameFilter(ts.map((t) => t.desired.name)) }));
+        const list = await drain(ctx.clients.forwardingRules.listAsync({ project: ctx.project, region, filter: nameFilter(ts.map((t) => t.desired.name)) }, LIST_OPTS));
         for (const t of ts) {
           const r = list.find((x) => x.name === t.desired.name);
           if (r) found.set(t.name, toActual(r));
@@ -139,7 +139,7 @@ export const forwardingRuleKind: TaskKind<GceForwardingRuleDesired, GceForwardin
   },
 
   async findOrphans(ctx, tasks) {
-    const listed = await drain(ctx.clients.forwardingRules.listAsync({ project: ctx.project, region: ctx.region, filter: `name eq ".*-${ctx.safeClusterName}"` }));
+    const listed = await drain(ctx.clients.forwardingRules.listAsync({ project: ctx.project, region: ctx.region, filter: `name eq ".*-${ctx.safeClusterName}"` }, LIST_OPTS));
     return suffixOrphans(ctx, listed, new Set(tasks.map((t) => t.desired.name)), toActual);
   },
 };

@@ -12,7 +12,7 @@
  */
 import type { protos } from '@google-cloud/compute';
 import type { TaskKind } from '../types.js';
-import { done, drain, groupBy, ignoreGone, lastSegment, nameFilter, ownedByName, relLink } from './common.js';
+import { done, drain, groupBy, ignoreGone, lastSegment, LIST_OPTS, nameFilter, ownedByName, relLink } from './common.js';
 import type { GceTaskContext } from './context.js';
 import type { GceInstanceGroupManagerDesired } from './types.js';
 
@@ -58,7 +58,7 @@ export const instanceGroupManagerKind: TaskKind<GceInstanceGroupManagerDesired, 
     const found = new Map<string, GceInstanceGroupManagerActual>();
     await Promise.all(
       [...groupBy(tasks, (t) => t.desired.zone)].map(async ([zone, ts]) => {
-        const list = await drain(ctx.clients.instanceGroupManagers.listAsync({ project: ctx.project, zone, filter: nameFilter(ts.map((t) => t.desired.name)) }));
+        const list = await drain(ctx.clients.instanceGroupManagers.listAsync({ project: ctx.project, zone, filter: nameFilter(ts.map((t) => t.desired.name)) }, LIST_OPTS));
         for (const t of ts) {
           const m = list.find((x) => x.name === t.desired.name);
           if (m) found.set(t.name, toActual(m));
@@ -120,7 +120,7 @@ export const instanceGroupManagerKind: TaskKind<GceInstanceGroupManagerDesired, 
   async findOrphans(ctx, tasks) {
     const described = new Set(tasks.map((t) => `${t.desired.zone}/${t.desired.name}`));
     const out: { name: string; actual: GceInstanceGroupManagerActual }[] = [];
-    for await (const [, scoped] of ctx.clients.instanceGroupManagers.aggregatedListAsync({ project: ctx.project, filter: `name eq ".*-${ctx.safeClusterName}"` })) {
+    for await (const [, scoped] of ctx.clients.instanceGroupManagers.aggregatedListAsync({ project: ctx.project, filter: `name eq ".*-${ctx.safeClusterName}"` }, LIST_OPTS)) {
       for (const m of scoped.instanceGroupManagers ?? []) {
         if (ownedByName(ctx, m.name) && !described.has(`${lastSegment(m.zone)}/${m.name ?? ''}`)) out.push({ name: `${lastSegment(m.zone)}/${m.name ?? ''}`, actual: toActual(m) });
       }

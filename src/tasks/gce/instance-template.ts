@@ -19,7 +19,7 @@ import type { protos } from '@google-cloud/compute';
 import { isGceAlreadyExists } from '../../cloud/gce/errors.js';
 import { KopsError } from '../../diagnostics.js';
 import type { RefResolver, TaskKind } from '../types.js';
-import { done, drain, ignoreGone, labelsOf, lastSegment, num, relLink, valIdentity } from './common.js';
+import { done, drain, ignoreGone, labelsOf, lastSegment, LIST_OPTS, num, relLink, valIdentity } from './common.js';
 import type { GceTaskContext } from './context.js';
 import { GCE_LABEL_CLUSTER, type GceInstanceTemplateDesired, type GceTemplateDisk, type Labels } from './types.js';
 
@@ -145,7 +145,7 @@ function properties(d: GceInstanceTemplateDesired, refs: RefResolver): protos.go
 /** Every template of the cluster (one paged list per run, shared by find and findOrphans). */
 function clusterTemplates(ctx: GceTaskContext): Promise<ApiTemplate[]> {
   return ctx.once('gce:instanceTemplates', () =>
-    drain(ctx.clients.instanceTemplates.listAsync({ project: ctx.project, filter: `properties.labels.${GCE_LABEL_CLUSTER} = "${ctx.safeClusterName}"` })),
+    drain(ctx.clients.instanceTemplates.listAsync({ project: ctx.project, filter: `properties.labels.${GCE_LABEL_CLUSTER} = "${ctx.safeClusterName}"` }, LIST_OPTS)),
   );
 }
 

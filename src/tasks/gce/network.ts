@@ -7,7 +7,7 @@
  * Compute methods: networks.list (filter by name), insert, get, delete.
  */
 import type { TaskKind } from '../types.js';
-import { done, drain, ignoreGone, nameFilter, sharedReadOnly } from './common.js';
+import { done, drain, ignoreGone, LIST_OPTS, nameFilter, sharedReadOnly } from './common.js';
 import type { GceTaskContext } from './context.js';
 import type { GceNetworkDesired } from './types.js';
 
@@ -30,7 +30,7 @@ export const networkKind: TaskKind<GceNetworkDesired, GceNetworkActual, GceTaskC
   async find(ctx, tasks) {
     const found = new Map<string, GceNetworkActual>();
     if (tasks.length === 0) return found;
-    const list = await drain(ctx.clients.networks.listAsync({ project: ctx.project, filter: nameFilter(tasks.map((t) => t.desired.name)) }));
+    const list = await drain(ctx.clients.networks.listAsync({ project: ctx.project, filter: nameFilter(tasks.map((t) => t.desired.name)) }, LIST_OPTS));
     for (const t of tasks) {
       const n = list.find((x) => x.name === t.desired.name);
       if (n) found.set(t.name, toActual(n, t.shared === true));

@@ -6,7 +6,7 @@
  * Compute methods: subnetworks.list (filter by name), insert, get, patch, delete.
  */
 import type { TaskKind } from '../types.js';
-import { done, drain, groupBy, ignoreGone, lastSegment, nameFilter, relLink, sharedReadOnly } from './common.js';
+import { done, drain, groupBy, ignoreGone, lastSegment, LIST_OPTS, nameFilter, relLink, sharedReadOnly } from './common.js';
 import type { GceTaskContext } from './context.js';
 import type { GceSubnetDesired } from './types.js';
 
@@ -62,7 +62,7 @@ export const subnetKind: TaskKind<GceSubnetDesired, GceSubnetActual, GceTaskCont
     const found = new Map<string, GceSubnetActual>();
     await Promise.all(
       [...groupBy(tasks, (t) => t.desired.region)].map(async ([region, ts]) => {
-        const list = await drain(ctx.clients.subnetworks.listAsync({ project: ctx.project, region, filter: nameFilter(ts.map((t) => t.desired.name)) }));
+        const list = await drain(ctx.clients.subnetworks.listAsync({ project: ctx.project, region, filter: nameFilter(ts.map((t) => t.desired.name)) }, LIST_OPTS));
         for (const t of ts) {
           const s = list.find((x) => x.name === t.desired.name);
           if (s) found.set(t.name, toActual(s, t.shared === true));

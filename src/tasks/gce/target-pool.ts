@@ -8,7 +8,7 @@
  * removeHealthCheck, delete.
  */
 import type { TaskKind } from '../types.js';
-import { done, drain, groupBy, ignoreGone, lastSegment, nameFilter, relLink, suffixOrphans } from './common.js';
+import { done, drain, groupBy, ignoreGone, lastSegment, LIST_OPTS, nameFilter, relLink, suffixOrphans } from './common.js';
 import type { GceTaskContext } from './context.js';
 import type { GceTargetPoolDesired } from './types.js';
 
@@ -56,7 +56,7 @@ export const targetPoolKind: TaskKind<GceTargetPoolDesired, GceTargetPoolActual,
     const found = new Map<string, GceTargetPoolActual>();
     await Promise.all(
       [...groupBy(tasks, (t) => t.desired.region)].map(async ([region, ts]) => {
-        const list = await drain(ctx.clients.targetPools.listAsync({ project: ctx.project, region, filter: nameFilter(ts.map((t) => t.desired.name)) }));
+        const list = await drain(ctx.clients.targetPools.listAsync({ project: ctx.project, region, filter: nameFilter(ts.map((t) => t.desired.name)) }, LIST_OPTS));
         for (const t of ts) {
           const p = list.find((x) => x.name === t.desired.name);
           if (p) found.set(t.name, toActual(p));
@@ -100,7 +100,7 @@ export const targetPoolKind: TaskKind<GceTargetPoolDesired, GceTargetPoolActual,
   },
 
   async findOrphans(ctx, tasks) {
-    const listed = await drain(ctx.clients.targetPools.listAsync({ project: ctx.project, region: ctx.region, filter: `name eq ".*-${ctx.safeClusterName}"` }));
+    const listed = await drain(ctx.clients.targetPools.listAsync({ project: ctx.project, region: ctx.region, filter: `name eq ".*-${ctx.safeClusterName}"` }, LIST_OPTS));
     return suffixOrphans(ctx, listed, new Set(tasks.map((t) => t.desired.name)), toActual);
   },
 };

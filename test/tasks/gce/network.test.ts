@@ -52,6 +52,19 @@ describe('Network', () => {
     expect(calls[0]?.query.filter).toBe('name eq "(net-none|net-x|net-y)"');
   });
 
+  it('lists without the client library printing an AutopaginateTrueWarning on stderr', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      await networkKind.find(t.ctx(), [netTask('net-x')]);
+      await new Promise<void>((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).not.toContain('AutopaginateTrueWarning');
+  });
+
   it('never changes a shared network', async () => {
     await converge(t.ctx(), networkKind, [netTask('users-net')]);
     const shared: Task<GceNetworkDesired> = { ...netTask('users-net'), shared: true };
