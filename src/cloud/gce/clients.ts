@@ -1,0 +1,173 @@
+/**
+ * The Compute Engine clients of one GCE cluster (project + region). `@google-cloud/compute` and
+ * `google-gax` are loaded with a dynamic `import()` the first time GCE clients are built, so an
+ * AWS run never pays their start-up cost.
+ *
+ * Endpoint: `opts.endpoint`, else `KOPS_GCE_COMPUTE_ENDPOINT` (e.g. `http://127.0.0.1:6110`, a
+ * local fake: REST transport, no credentials sent), else Google's endpoint with Application
+ * Default Credentials.
+ */
+import type {
+  AddressesClient,
+  DisksClient,
+  FirewallsClient,
+  ForwardingRulesClient,
+  GlobalOperationsClient,
+  InstanceGroupManagersClient,
+  InstanceTemplatesClient,
+  InstancesClient,
+  NetworksClient,
+  RegionOperationsClient,
+  SubnetworksClient,
+  TargetPoolsClient,
+  ZoneOperationsClient,
+} from '@google-cloud/compute';
+import type { ClientOptions } from 'google-gax';
+import { KopsError } from '../../diagnostics.js';
+
+export interface GceClients {
+  readonly project: string;
+  readonly region: string;
+  readonly networks: NetworksClient;
+  readonly subnetworks: SubnetworksClient;
+  readonly firewalls: FirewallsClient;
+  readonly disks: DisksClient;
+  readonly addresses: AddressesClient;
+  readonly targetPools: TargetPoolsClient;
+  /** Legacy HTTP health checks (the only kind a target pool takes); not in the client library. */
+  readonly httpHealthChecks: LegacyHttpHealthChecks;
+  readonly forwardingRules: ForwardingRulesClient;
+  readonly instanceTemplates: InstanceTemplatesClient;
+  readonly instanceGroupManagers: InstanceGroupManagersClient;
+  readonly instances: InstancesClient;
+  readonly globalOperations: GlobalOperationsClient;
+  readonly regionOperations: RegionOperationsClient;
+  readonly zoneOperations: ZoneOperationsClient;
+}
+
+/** A legacy `HttpHealthCheck` resource (`compute#httpHealthCheck`). */
+export interface HttpHealthCheck {
+  readonly id?: string;
+  readonly name?: string;
+  readonly selfLink?: string;
+  readonly port?: number;
+  readonly requestPath?: string;
+  readonly checkIntervalSec?: number;
+  readonly timeoutSec?: number;
+  readonly healthyThreshold?: number;
+  readonly unhealthyThreshold?: number;
+}
+
+/**
+ * `global/httpHealthChecks`: `@google-cloud/compute` has no client for the legacy health checks
+ * that target pools require, so these calls go through the library's own authenticated
+ * transport (`client.auth.request`) to the same endpoint. Mutations return the operation, as
+ * `[operation]` like the generated clients, for `awaitOperation`. Errors are `GaxiosError`s.
+ */
+export interface LegacyHttpHealthChecks {
+  get(project: string, name: string): Promise<HttpHealthCheck>;
+  list(project: string, filter?: string): Promise<HttpHealthCheck[]>;
+  insert(project: string, body: HttpHealthCheck): Promise<[unknown]>;
+  patch(project: string, name: string, body: HttpHealthCheck): Promise<[unknown]>;
+  delete(project: string, name: string): Promise<[unknown]>;
+}
+
+interface AuthRequester {
+  request<T>(opts: { url: string; method: string; data?: unknown; params?: Record<string, string> }): Promise<{ data: T }>;
+}
+
+function legacyHttpHealthChecks(auth: AuthRequester, base: string): LegacyHttpHealthChecks {
+  const url = (project: string, name?: string) => `${base}/compute/v1/projects/${encodeURIComponent(project)}/global/httpHealthChecks${name ? `/${encodeURIComponent(name)}` : ''}`;
+  return {
+    async get(project, name) {
+      return (await auth.request<HttpHealthCheck>({ url: url(project, name), method: 'GET' })).data;
+    },
+    async list(project, filter) {
+      const out: HttpHealthCheck[] = [];
+      let pageToken: string | undefined;
+      do {
+        const params: Record<string, string> = { ...(filter ? { filter } : {}), ...(pageToken ? { pageToken } : {}) };
+        const { data } = await auth.request<{ items?: HttpHealthCheck[]; nextPageToken?: string }>({ url: url(project), method: 'GET', params });
+        out.push(...(data.items ?? []));
+        pageToken = data.nextPageToken;
+      } while (pageToken);
+      return out;
+    },
+    async insert(project, body) {
+      return [(await auth.request<unknown>({ url: url(project), method: 'POST', data: body })).data];
+    },
+    async patch(project, name, body) {
+      return [(await auth.request<unknown>({ url: url(project, name), method: 'PATCH', data: body })).data];
+    },
+    async delete(project, name) {
+      return [(await auth.request<unknown>({ url: url(project, name), method: 'DELETE' })).data];
+    },
+  };
+}
+
+export interface GceClientOptions {
+  readonly project: string;
+  readonly region: string;
+  /** `http(s)://host[:port]`; default `KOPS_GCE_COMPUTE_ENDPOINT`, then Google's. */
+  readonly endpoint?: string;
+}
+
+export const GCE_ENDPOINT_ENV = 'KOPS_GCE_COMPUTE_ENDPOINT';
+
+/** The client constructor options for a custom endpoint (REST transport, no Authorization header). */
+export async function endpointOptions(endpoint: string): Promise<ClientOptions> {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new KopsError('InvalidGceEndpoint', `the GCE Compute endpoint "${endpoint}" is not a URL`, {
+      hint: `set ${GCE_ENDPOINT_ENV} to http(s)://host[:port], or unset it to use Google's endpoint`,
+    });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new KopsError('InvalidGceEndpoint', `the GCE Compute endpoint "${endpoint}" must be http:// or https://`, {
+      hint: `set ${GCE_ENDPOINT_ENV} to http(s)://host[:port]`,
+    });
+  }
+  const { googleAuthLibrary } = await import('google-gax');
+  const protocol = url.protocol.slice(0, -1);
+  return {
+    apiEndpoint: url.hostname,
+    port: Number(url.port || (protocol === 'https' ? 443 : 80)),
+    protocol,
+    fallback: 'rest' as const,
+    authClient: new googleAuthLibrary.PassThroughClient(),
+  };
+}
+
+export async function gceClients(opts: GceClientOptions): Promise<GceClients> {
+  const compute = await import('@google-cloud/compute');
+  const endpoint = opts.endpoint ?? process.env[GCE_ENDPOINT_ENV];
+  const o = endpoint ? await endpointOptions(endpoint) : { fallback: 'rest' as const };
+  const networks = new compute.NetworksClient(o);
+  const base = endpoint ? new URL(endpoint).origin : 'https://compute.googleapis.com';
+  return {
+    httpHealthChecks: legacyHttpHealthChecks(networks.auth as unknown as AuthRequester, base),
+    project: opts.project,
+    region: opts.region,
+    networks,
+    subnetworks: new compute.SubnetworksClient(o),
+    firewalls: new compute.FirewallsClient(o),
+    disks: new compute.DisksClient(o),
+    addresses: new compute.AddressesClient(o),
+    targetPools: new compute.TargetPoolsClient(o),
+    forwardingRules: new compute.ForwardingRulesClient(o),
+    instanceTemplates: new compute.InstanceTemplatesClient(o),
+    instanceGroupManagers: new compute.InstanceGroupManagersClient(o),
+    instances: new compute.InstancesClient(o),
+    globalOperations: new compute.GlobalOperationsClient(o),
+    regionOperations: new compute.RegionOperationsClient(o),
+    zoneOperations: new compute.ZoneOperationsClient(o),
+  };
+}
+
+/** Closes every client's transport (tests, and the end of a command). */
+export async function closeGceClients(c: GceClients): Promise<void> {
+  const all = [c.networks, c.subnetworks, c.firewalls, c.disks, c.addresses, c.targetPools, c.forwardingRules, c.instanceTemplates, c.instanceGroupManagers, c.instances, c.globalOperations, c.regionOperations, c.zoneOperations];
+  await Promise.all(all.map((x) => x.close().catch(() => undefined)));
+}

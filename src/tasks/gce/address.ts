@@ -1,0 +1,100 @@
+/**
+ * `Address`: the regional static external IP of the API load balancer. Labels are set in place
+ * with their fingerprint (unmanaged labels kept); its `address` output is the IP the forwarding
+ * rule takes. Found by exact name, one list per region; orphans by the cluster-name suffix.
+ *
+ * Compute methods: addresses.list (filter by name / suffix), insert, get, setLabels, delete.
+ */
+import type { TaskKind } from '../types.js';
+import { done, drain, groupBy, ignoreGone, labelsOf, lastSegment, LIST_OPTS, nameFilter, suffixOrphans } from './common.js';
+import type { GceTaskContext } from './context.js';
+import type { GceAddressDesired, Labels } from './types.js';
+
+export interface GceAddressActual {
+  readonly id: string;
+  readonly name: string;
+  readonly selfLink: string;
+  readonly region: string;
+  readonly address: string;
+  readonly labels: Labels;
+  readonly labelFingerprint: string;
+}
+
+interface ApiAddress {
+  id?: unknown;
+  name?: string | null;
+  selfLink?: string | null;
+  region?: string | null;
+  address?: string | null;
+  labels?: Record<string, string> | null;
+  labelFingerprint?: string | null;
+}
+
+function toActual(a: ApiAddress): GceAddressActual {
+  return {
+    id: String(a.id ?? ''),
+    name: a.name ?? '',
+    selfLink: a.selfLink ?? '',
+    region: lastSegment(a.region),
+    address: a.address ?? '',
+    labels: labelsOf(a.labels),
+    labelFingerprint: a.labelFingerprint ?? '',
+  };
+}
+
+async function get(ctx: GceTaskContext, region: string, name: string): Promise<GceAddressActual> {
+  const [a] = await ctx.clients.addresses.get({ project: ctx.project, region, address: name });
+  return toActual(a);
+}
+
+export const addressKind: TaskKind<GceAddressDesired, GceAddressActual, GceTaskContext> = {
+  kind: 'Address',
+  fields: { labels: { compare: 'tags' } },
+
+  async find(ctx, tasks) {
+    const found = new Map<string, GceAddressActual>();
+    await Promise.all(
+      [...groupBy(tasks, (t) => t.desired.region)].map(async ([region, ts]) => {
+        const list = await drain(ctx.clients.addresses.listAsync({ project: ctx.project, region, filter: nameFilter(ts.map((t) => t.desired.name)) }, LIST_OPTS));
+        for (const t of ts) {
+          const a = list.find((x) => x.name === t.desired.name);
+          if (a) found.set(t.name, toActual(a));
+        }
+      }),
+    );
+    return found;
+  },
+
+  view: (d) => ({ labels: d.labels ?? {} }),
+  actualView: (a) => ({ labels: a.labels }),
+
+  async apply(ctx, req) {
+    const d = req.desired;
+    const a = req.actual;
+    if (!a || req.action !== 'update') {
+      await done(ctx, ctx.clients.addresses.insert({ project: ctx.project, region: d.region, addressResource: { name: d.name, addressType: 'EXTERNAL', labels: { ...(d.labels ?? {}) } } }));
+      return get(ctx, d.region, d.name);
+    }
+    await done(
+      ctx,
+      ctx.clients.addresses.setLabels({
+        project: ctx.project,
+        region: a.region,
+        resource: a.name,
+        regionSetLabelsRequestResource: { labels: { ...a.labels, ...(d.labels ?? {}) }, labelFingerprint: a.labelFingerprint },
+      }),
+    );
+    return get(ctx, a.region, a.name);
+  },
+
+  outputs: (a) => ({ id: a.id, name: a.name, selfLink: a.selfLink, address: a.address }),
+
+  async delete(ctx, a) {
+    await ignoreGone(() => done(ctx, ctx.clients.addresses.delete({ project: ctx.project, region: a.region, address: a.name })));
+  },
+
+  async findOrphans(ctx, tasks) {
+    const listed = await drain(ctx.clients.addresses.listAsync({ project: ctx.project, region: ctx.region, filter: `name eq ".*-${ctx.safeClusterName}"` }, LIST_OPTS));
+    return suffixOrphans(ctx, listed, new Set(tasks.map((t) => t.desired.name)), toActual);
+  },
+};

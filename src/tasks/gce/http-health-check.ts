@@ -1,0 +1,63 @@
+/**
+ * `HTTPHealthCheck`: the legacy HTTP health check the API's target pool uses (kops: port 3990,
+ * kube-apiserver-healthcheck, path `/healthz`). Target pools take only legacy health checks, which
+ * `@google-cloud/compute` has no client for: see `LegacyHttpHealthChecks`. Port and path are
+ * patched in place. Found by exact name; orphans by the cluster-name suffix.
+ *
+ * Compute methods: httpHealthChecks.list (filter by name / suffix), insert, get, patch, delete.
+ */
+import type { HttpHealthCheck } from '../../cloud/gce/clients.js';
+import type { TaskKind } from '../types.js';
+import { done, ignoreGone, nameFilter, suffixOrphans } from './common.js';
+import type { GceTaskContext } from './context.js';
+import type { GceHttpHealthCheckDesired } from './types.js';
+
+export interface GceHttpHealthCheckActual {
+  readonly id: string;
+  readonly name: string;
+  readonly selfLink: string;
+  readonly port: number;
+  readonly requestPath: string;
+}
+
+function toActual(h: HttpHealthCheck): GceHttpHealthCheckActual {
+  return { id: String(h.id ?? ''), name: h.name ?? '', selfLink: h.selfLink ?? '', port: h.port ?? 80, requestPath: h.requestPath ?? '/' };
+}
+
+export const httpHealthCheckKind: TaskKind<GceHttpHealthCheckDesired, GceHttpHealthCheckActual, GceTaskContext> = {
+  kind: 'HTTPHealthCheck',
+  fields: {},
+
+  async find(ctx, tasks) {
+    const found = new Map<string, GceHttpHealthCheckActual>();
+    if (tasks.length === 0) return found;
+    const list = await ctx.clients.httpHealthChecks.list(ctx.project, nameFilter(tasks.map((t) => t.desired.name)));
+    for (const t of tasks) {
+      const h = list.find((x) => x.name === t.desired.name);
+      if (h) found.set(t.name, toActual(h));
+    }
+    return found;
+  },
+
+  view: (d) => ({ port: d.port, requestPath: d.requestPath }),
+  actualView: (a) => ({ port: a.port, requestPath: a.requestPath }),
+
+  async apply(ctx, req) {
+    const d = req.desired;
+    const body = { port: d.port, requestPath: d.requestPath };
+    if (req.actual && req.action === 'update') await done(ctx, ctx.clients.httpHealthChecks.patch(ctx.project, d.name, body));
+    else await done(ctx, ctx.clients.httpHealthChecks.insert(ctx.project, { name: d.name, ...body }));
+    return toActual(await ctx.clients.httpHealthChecks.get(ctx.project, d.name));
+  },
+
+  outputs: (a) => ({ id: a.id, name: a.name, selfLink: a.selfLink }),
+
+  async delete(ctx, a) {
+    await ignoreGone(() => done(ctx, ctx.clients.httpHealthChecks.delete(ctx.project, a.name)));
+  },
+
+  async findOrphans(ctx, tasks) {
+    const listed = await ctx.clients.httpHealthChecks.list(ctx.project, `name eq ".*-${ctx.safeClusterName}"`);
+    return suffixOrphans(ctx, listed, new Set(tasks.map((t) => t.desired.name)), toActual);
+  },
+};

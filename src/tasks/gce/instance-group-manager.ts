@@ -1,0 +1,130 @@
+/**
+ * `InstanceGroupManager`: a zonal managed instance group, one per kops instance group and zone.
+ * Its template changes in place (setInstanceTemplate: only new instances use it; the rolling
+ * update replaces the running ones), its size through resize, its target pools through
+ * setTargetPools (with the group's fingerprint). The base instance name forces replacement.
+ * Found by exact name with one list per zone; orphans (groups of removed instance groups or
+ * zones) by the `-<safe cluster name>` suffix with one aggregated list. Deleting a group deletes
+ * its instances.
+ *
+ * Compute methods: instanceGroupManagers.list (filter by name), aggregatedList, insert, get,
+ * setInstanceTemplate, resize, setTargetPools, delete.
+ */
+import type { protos } from '@google-cloud/compute';
+import type { TaskKind } from '../types.js';
+import { done, drain, groupBy, ignoreGone, lastSegment, LIST_OPTS, nameFilter, ownedByName, relLink } from './common.js';
+import type { GceTaskContext } from './context.js';
+import type { GceInstanceGroupManagerDesired } from './types.js';
+
+type ApiMig = protos.google.cloud.compute.v1.IInstanceGroupManager;
+
+export interface GceInstanceGroupManagerActual {
+  readonly id: string;
+  readonly name: string;
+  readonly selfLink: string;
+  readonly zone: string;
+  /** Project-relative link: `projects/p/global/instanceTemplates/t`. */
+  readonly instanceTemplate: string;
+  readonly baseInstanceName: string;
+  readonly targetSize: number;
+  readonly targetPools: readonly string[];
+  readonly fingerprint: string;
+}
+
+function toActual(m: ApiMig): GceInstanceGroupManagerActual {
+  return {
+    id: String(m.id ?? ''),
+    name: m.name ?? '',
+    selfLink: m.selfLink ?? '',
+    zone: lastSegment(m.zone),
+    instanceTemplate: relLink(m.instanceTemplate),
+    baseInstanceName: m.baseInstanceName ?? '',
+    targetSize: m.targetSize ?? 0,
+    targetPools: (m.targetPools ?? []).map(relLink).sort(),
+    fingerprint: m.fingerprint ?? '',
+  };
+}
+
+async function get(ctx: GceTaskContext, zone: string, name: string): Promise<GceInstanceGroupManagerActual> {
+  const [m] = await ctx.clients.instanceGroupManagers.get({ project: ctx.project, zone, instanceGroupManager: name });
+  return toActual(m);
+}
+
+export const instanceGroupManagerKind: TaskKind<GceInstanceGroupManagerDesired, GceInstanceGroupManagerActual, GceTaskContext> = {
+  kind: 'InstanceGroupManager',
+  fields: { baseInstanceName: { mode: 'replace' }, targetPools: { compare: 'set', security: 'exposure' } },
+
+  async find(ctx, tasks) {
+    const found = new Map<string, GceInstanceGroupManagerActual>();
+    await Promise.all(
+      [...groupBy(tasks, (t) => t.desired.zone)].map(async ([zone, ts]) => {
+        const list = await drain(ctx.clients.instanceGroupManagers.listAsync({ project: ctx.project, zone, filter: nameFilter(ts.map((t) => t.desired.name)) }, LIST_OPTS));
+        for (const t of ts) {
+          const m = list.find((x) => x.name === t.desired.name);
+          if (m) found.set(t.name, toActual(m));
+        }
+      }),
+    );
+    return found;
+  },
+
+  view: (d, refs) => {
+    const tpl = refs.resolve(d.instanceTemplate);
+    const pools = (d.targetPools ?? []).map((p) => refs.resolve(p));
+    return {
+      instanceTemplate: typeof tpl === 'string' ? relLink(tpl) : tpl,
+      baseInstanceName: d.baseInstanceName,
+      targetSize: d.targetSize,
+      targetPools: pools.map((p) => (typeof p === 'string' ? relLink(p) : p)),
+    };
+  },
+  actualView: (a) => ({ instanceTemplate: a.instanceTemplate, baseInstanceName: a.baseInstanceName, targetSize: a.targetSize, targetPools: a.targetPools }),
+
+  async apply(ctx, req) {
+    const d = req.desired;
+    const a = req.actual;
+    const project = ctx.project;
+    const template = req.refs.known(d.instanceTemplate);
+    const pools = (d.targetPools ?? []).map((p) => req.refs.known(p));
+    if (!a || req.action !== 'update') {
+      await done(
+        ctx,
+        ctx.clients.instanceGroupManagers.insert({
+          project,
+          zone: d.zone,
+          instanceGroupManagerResource: { name: d.name, baseInstanceName: d.baseInstanceName, instanceTemplate: template, targetSize: d.targetSize, targetPools: pools },
+        }),
+      );
+      return get(ctx, d.zone, d.name);
+    }
+    const mig = { project, zone: a.zone, instanceGroupManager: a.name };
+    if (relLink(template) !== a.instanceTemplate) {
+      await done(ctx, ctx.clients.instanceGroupManagers.setInstanceTemplate({ ...mig, instanceGroupManagersSetInstanceTemplateRequestResource: { instanceTemplate: template } }));
+    }
+    const wantPools = pools.map(relLink).sort();
+    if (JSON.stringify(wantPools) !== JSON.stringify(a.targetPools)) {
+      await done(ctx, ctx.clients.instanceGroupManagers.setTargetPools({ ...mig, instanceGroupManagersSetTargetPoolsRequestResource: { targetPools: pools, fingerprint: a.fingerprint } }));
+    }
+    if (d.targetSize !== a.targetSize) {
+      await done(ctx, ctx.clients.instanceGroupManagers.resize({ ...mig, size: d.targetSize }));
+    }
+    return get(ctx, a.zone, a.name);
+  },
+
+  outputs: (a) => ({ id: a.id, name: a.name, selfLink: a.selfLink }),
+
+  async delete(ctx, a) {
+    await ignoreGone(() => done(ctx, ctx.clients.instanceGroupManagers.delete({ project: ctx.project, zone: a.zone, instanceGroupManager: a.name })));
+  },
+
+  async findOrphans(ctx, tasks) {
+    const described = new Set(tasks.map((t) => `${t.desired.zone}/${t.desired.name}`));
+    const out: { name: string; actual: GceInstanceGroupManagerActual }[] = [];
+    for await (const [, scoped] of ctx.clients.instanceGroupManagers.aggregatedListAsync({ project: ctx.project, filter: `name eq ".*-${ctx.safeClusterName}"` }, LIST_OPTS)) {
+      for (const m of scoped.instanceGroupManagers ?? []) {
+        if (ownedByName(ctx, m.name) && !described.has(`${lastSegment(m.zone)}/${m.name ?? ''}`)) out.push({ name: `${lastSegment(m.zone)}/${m.name ?? ''}`, actual: toActual(m) });
+      }
+    }
+    return out;
+  },
+};

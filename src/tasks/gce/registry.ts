@@ -1,0 +1,27 @@
+/** Every GCE task kind, registered explicitly (the GCE provider's registry). */
+import { TaskRegistry } from '../registry.js';
+import type { GceTaskContext } from './context.js';
+import { addressKind } from './address.js';
+import { diskKind } from './disk.js';
+import { firewallRuleKind } from './firewall-rule.js';
+import { forwardingRuleKind } from './forwarding-rule.js';
+import { httpHealthCheckKind } from './http-health-check.js';
+import { instanceGroupManagerKind } from './instance-group-manager.js';
+import { instanceTemplateKind } from './instance-template.js';
+import { networkKind } from './network.js';
+import { subnetKind } from './subnet.js';
+import { targetPoolKind } from './target-pool.js';
+
+export function gceTaskRegistry(): TaskRegistry<GceTaskContext> {
+  return new TaskRegistry<GceTaskContext>()
+    .register(networkKind)
+    .register(subnetKind)
+    .register(firewallRuleKind)
+    .register(diskKind)
+    .register(instanceTemplateKind)
+    .register(instanceGroupManagerKind)
+    .register(addressKind)
+    .register(httpHealthCheckKind)
+    .register(targetPoolKind)
+    .register(forwardingRuleKind);
+}

@@ -1,0 +1,187 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeGceClients, gceClients, type GceClients } from '../../src/cloud/gce/clients.js';
+import { describeGceError, isGceNotFound } from '../../src/cloud/gce/errors.js';
+import { awaitOperation } from '../../src/cloud/gce/operations.js';
+import { FakeGceCompute } from './gce-compute.js';
+
+const P = 'fake-proj';
+const R = 'us-central1';
+const Z = 'us-central1-a';
+let fake: FakeGceCompute;
+let c: GceClients;
+
+beforeAll(async () => {
+  fake = new FakeGceCompute();
+  c = await gceClients({ project: P, region: R, endpoint: await fake.start() });
+});
+afterAll(async () => {
+  await closeGceClients(c);
+  await fake.stop();
+});
+
+async function thrown(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected an error');
+}
+
+async function network(name: string): Promise<string> {
+  await awaitOperation(c, await c.networks.insert({ project: P, networkResource: { name, autoCreateSubnetworks: false } }));
+  return `https://www.googleapis.com/compute/v1/projects/${P}/global/networks/${name}`;
+}
+
+async function template(name: string, machineType = 'e2-medium'): Promise<string> {
+  await awaitOperation(
+    c,
+    await c.instanceTemplates.insert({
+      project: P,
+      instanceTemplateResource: { name, properties: { machineType, labels: { 'k8s-io-cluster-name': 'c1' }, metadata: { items: [{ key: 'user-data', value: 'boot' }] } } },
+    }),
+  );
+  return `https://www.googleapis.com/compute/v1/projects/${P}/global/instanceTemplates/${name}`;
+}
+
+describe('fake Compute API through @google-cloud/compute', () => {
+  it('serves the real paths; inserts return operations awaited with wait', async () => {
+    const link = await network('net-a');
+    const [n] = await c.networks.get({ project: P, network: 'net-a' });
+    expect(n.selfLink).toBe(link);
+    expect(n.autoCreateSubnetworks).toBe(false);
+    expect('labels' in n).toBe(false); // networks take no labels
+    expect(fake.count('POST', /^\/compute\/v1\/projects\/fake-proj\/global\/networks$/)).toBeGreaterThan(0);
+    const op = [...fake.calls].reverse().find((x) => x.path.includes('/operations/'));
+    expect(op).toBeUndefined(); // DONE at once: awaitOperation needs no wait
+  });
+
+  it('keeps an operation RUNNING for operationPolls polls; awaitOperation waits with backoff', async () => {
+    fake.operationPolls = 2;
+    const sleeps: number[] = [];
+    try {
+      const res = await c.networks.insert({ project: P, networkResource: { name: 'net-slow', autoCreateSubnetworks: false } });
+      const op = await awaitOperation(c, res, { backoffMs: 5, sleep: async (ms) => void sleeps.push(ms) });
+      expect(op.status).toBe('DONE');
+    } finally {
+      fake.operationPolls = 0;
+    }
+    expect(fake.count('POST', /\/global\/operations\/operation-[^/]+\/wait$/)).toBe(3);
+    expect(sleeps).toEqual([5, 10]);
+  });
+
+  it('answers 404 notFound and 409 alreadyExists in Google JSON', async () => {
+    const e404 = await thrown(c.networks.get({ project: P, network: 'nope' }));
+    expect(isGceNotFound(e404)).toBe(true);
+    expect(describeGceError(e404)).toMatchObject({ status: 404, reason: 'notFound' });
+    await network('net-dup');
+    const e409 = await thrown(c.networks.insert({ project: P, networkResource: { name: 'net-dup', autoCreateSubnetworks: false } }));
+    expect(describeGceError(e409)).toMatchObject({ status: 409, reason: 'alreadyExists' });
+  });
+
+  it('rejects a bad name with 400 invalid and a subnetwork on a missing network with 404', async () => {
+    const bad = await thrown(c.networks.insert({ project: P, networkResource: { name: 'Bad_Name' } }));
+    expect(describeGceError(bad)).toMatchObject({ status: 400, reason: 'invalid' });
+    const missing = await thrown(
+      c.subnetworks.insert({ project: P, region: R, subnetworkResource: { name: 's', ipCidrRange: '10.0.0.0/20', network: `projects/${P}/global/networks/none` } }),
+    );
+    expect(isGceNotFound(missing)).toBe(true);
+  });
+
+  it('pages lists with maxResults/pageToken and filters them', async () => {
+    for (const n of ['pg-1', 'pg-2', 'pg-3']) await network(n);
+    const names: string[] = [];
+    for await (const n of c.networks.listAsync({ project: P, maxResults: 2, filter: 'name eq "pg-.*"' })) names.push(n.name ?? '');
+    expect(names).toEqual(['pg-1', 'pg-2', 'pg-3']);
+    const pages = fake.calls.filter((x) => x.method === 'GET' && x.path.endsWith('/global/networks') && x.query.filter === 'name eq "pg-.*"');
+    expect(pages.length).toBe(2);
+    expect(pages[1]?.query.pageToken).toBeTruthy();
+  });
+
+  it('keeps labels with a fingerprint and refuses setLabels with a stale one (412)', async () => {
+    await awaitOperation(c, await c.disks.insert({ project: P, zone: Z, diskResource: { name: 'd1', sizeGb: '20', type: `projects/${P}/zones/${Z}/diskTypes/pd-ssd`, labels: { a: '1' } } }));
+    const [d] = await c.disks.get({ project: P, zone: Z, disk: 'd1' });
+    expect(d.labels).toEqual({ a: '1' });
+    expect(String(d.sizeGb)).toBe('20');
+    await awaitOperation(c, await c.disks.setLabels({ project: P, zone: Z, resource: 'd1', zoneSetLabelsRequestResource: { labels: { a: '2' }, labelFingerprint: d.labelFingerprint ?? '' } }));
+    const stale = await thrown(c.disks.setLabels({ project: P, zone: Z, resource: 'd1', zoneSetLabelsRequestResource: { labels: { a: '3' }, labelFingerprint: d.labelFingerprint ?? '' } }));
+    expect(describeGceError(stale)).toMatchObject({ status: 412 });
+    const agg: string[] = [];
+    for await (const [scope, list] of c.disks.aggregatedListAsync({ project: P, filter: 'labels.a = "2"' })) for (const x of list.disks ?? []) agg.push(`${scope}/${x.name ?? ''}`);
+    expect(agg).toEqual([`zones/${Z}/d1`]);
+    // Aggregated lists page across scopes; empty scopes carry a warning, not a list.
+    for (const z of ['us-central1-b', 'us-central1-c']) {
+      await awaitOperation(c, await c.disks.insert({ project: P, zone: z, diskResource: { name: `d-${z}`, sizeGb: '10', labels: { a: '2' } } }));
+    }
+    const paged: string[] = [];
+    for await (const [scope, list] of c.disks.aggregatedListAsync({ project: P, maxResults: 1, filter: 'labels.a = "2"' })) {
+      for (const x of list.disks ?? []) paged.push(`${scope}/${x.name ?? ''}`);
+      if ((list.disks ?? []).length === 0) expect(list.warning?.code).toBe('NO_RESULTS_ON_PAGE');
+    }
+    expect(paged).toEqual([`zones/${Z}/d1`, 'zones/us-central1-b/d-us-central1-b', 'zones/us-central1-c/d-us-central1-c']);
+    expect(fake.calls.filter((x) => x.path.endsWith('/aggregated/disks') && x.query.maxResults === '1')).toHaveLength(3);
+  });
+
+  it('reports a failed operation through its error, and the resource is not created', async () => {
+    fake.failOperation((x) => x.path.endsWith('/global/networks'), { status: 403, reason: 'QUOTA_EXCEEDED', message: "Quota 'NETWORKS' exceeded" });
+    const e = await thrown(awaitOperation(c, await c.networks.insert({ project: P, networkResource: { name: 'net-q', autoCreateSubnetworks: false } })));
+    expect(String(e)).toMatch(/QUOTA_EXCEEDED: Quota 'NETWORKS' exceeded \(HTTP 403\)/);
+    expect(fake.names(P, 'global', 'networks')).not.toContain('net-q');
+  });
+
+  it('runs a managed instance group: instances from the template, resize, setInstanceTemplate for new instances only', async () => {
+    fake.random = (() => {
+      let i = 0;
+      return () => ((i++ * 7) % 36) / 36;
+    })();
+    const t1 = await template('tpl-1');
+    await awaitOperation(c, await c.instanceGroupManagers.insert({ project: P, zone: Z, instanceGroupManagerResource: { name: 'mig', baseInstanceName: 'nodes', instanceTemplate: t1, targetSize: 2 } }));
+    const list = async () => {
+      const out: { name: string; template: string }[] = [];
+      for await (const m of c.instanceGroupManagers.listManagedInstancesAsync({ project: P, zone: Z, instanceGroupManager: 'mig' })) {
+        out.push({ name: (m.instance ?? '').split('/').pop() ?? '', template: (m.version?.instanceTemplate ?? '').split('/').pop() ?? '' });
+      }
+      return out;
+    };
+    const first = await list();
+    expect(first).toHaveLength(2);
+    for (const m of first) expect(m.name).toMatch(/^nodes-[a-z0-9]{4}$/);
+    expect(first.every((m) => m.template === 'tpl-1')).toBe(true);
+    const [inst] = await c.instances.get({ project: P, zone: Z, instance: first[0]?.name ?? '' });
+    expect(inst.labels).toEqual({ 'k8s-io-cluster-name': 'c1' });
+
+    const t2 = await template('tpl-2', 'e2-standard-4');
+    await awaitOperation(c, await c.instanceGroupManagers.setInstanceTemplate({ project: P, zone: Z, instanceGroupManager: 'mig', instanceGroupManagersSetInstanceTemplateRequestResource: { instanceTemplate: t2 } }));
+    await awaitOperation(c, await c.instanceGroupManagers.resize({ project: P, zone: Z, instanceGroupManager: 'mig', size: 3 }));
+    const after = await list();
+    expect(after.map((m) => m.template).sort()).toEqual(['tpl-1', 'tpl-1', 'tpl-2']);
+    // The old template is in use by nobody now; the new one is, and cannot be deleted.
+    const inUse = await thrown(c.instanceTemplates.delete({ project: P, instanceTemplate: 'tpl-2' }));
+    expect(describeGceError(inUse)).toMatchObject({ status: 400, reason: 'resourceInUseByAnotherResource' });
+
+    // instances.delete of a member: the group recreates it under the same name, from tpl-2.
+    const old = after.find((m) => m.template === 'tpl-1')?.name ?? '';
+    await awaitOperation(c, await c.instances.delete({ project: P, zone: Z, instance: old }));
+    const recreated = await list();
+    expect(recreated.find((m) => m.name === old)?.template).toBe('tpl-2');
+
+    // deleteInstances and abandonInstances lower targetSize (GCE's documented behaviour).
+    const url = (n: string) => `https://www.googleapis.com/compute/v1/projects/${P}/zones/${Z}/instances/${n}`;
+    await awaitOperation(c, await c.instanceGroupManagers.deleteInstances({ project: P, zone: Z, instanceGroupManager: 'mig', instanceGroupManagersDeleteInstancesRequestResource: { instances: [url(old)] } }));
+    const abandoned = (await list())[0]?.name ?? '';
+    await awaitOperation(c, await c.instanceGroupManagers.abandonInstances({ project: P, zone: Z, instanceGroupManager: 'mig', instanceGroupManagersAbandonInstancesRequestResource: { instances: [url(abandoned)] } }));
+    const [mig] = await c.instanceGroupManagers.get({ project: P, zone: Z, instanceGroupManager: 'mig' });
+    expect(mig.targetSize).toBe(1);
+    expect(await list()).toHaveLength(1);
+    expect(fake.names(P, `zones/${Z}`, 'instances')).toContain(abandoned);
+    expect(fake.names(P, `zones/${Z}`, 'instances')).not.toContain(old);
+  });
+
+  it('fails a request with an injected HTTP error (rate limit)', async () => {
+    fake.failRequest((x) => x.method === 'GET' && x.path.endsWith('/networks/net-a'), { status: 403, reason: 'rateLimitExceeded', message: 'Rate Limit Exceeded' });
+    const e = await thrown(c.networks.get({ project: P, network: 'net-a' }));
+    expect(describeGceError(e)).toMatchObject({ status: 403, reason: 'rateLimitExceeded' });
+    const [n] = await c.networks.get({ project: P, network: 'net-a' });
+    expect(n.name).toBe('net-a');
+  });
+});
