@@ -80,8 +80,8 @@ export interface CloudBootstrap {
   readonly addonsWhat: string;
   /** Variables of bootstrap.sh and addons.sh placed after ROLE/INIT_CANDIDATE and after CLUSTER_DIR (e.g. AWS's REGION). */
   readonly storeVars: Readonly<Record<string, string>>;
-  /** Variables of a control plane's bootstrap.sh placed after CLUSTER (e.g. AWS's ETCD_DEVICE). */
-  readonly etcdVars: Readonly<Record<string, string>>;
+  /** Variables of a control plane's bootstrap.sh that its attacher needs (e.g. AWS's CLUSTER and ETCD_DEVICE). */
+  etcdVars(cluster: string): Readonly<Record<string, string>>;
   /** The helper programs, written before install.sh (a control plane's include its etcd-volume attacher). */
   helperFiles(role: BootstrapRole): WriteFile[];
 }

@@ -342,7 +342,7 @@ export function renderNodeFiles(i: NodeBootstrapCommon, cloud: CloudBootstrap): 
         IGCONFIG: i.stateStore
           ? [i.stateStore.prefix, igconfigDir(i.cluster, i.role, i.instanceGroup)].filter((s) => s !== '').join('/')
           : '',
-        ...(i.role === 'control-plane' ? { CLUSTER: i.cluster, ...cloud.etcdVars } : {}),
+        ...(i.role === 'control-plane' ? cloud.etcdVars(i.cluster) : {}),
       }, bootstrapBody(cloud, i.role)),
     },
   ];

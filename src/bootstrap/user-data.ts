@@ -43,7 +43,7 @@ export function awsCloudBootstrap(region: string): CloudBootstrap {
     addonsComment: 'The CNI and the AWS cloud controller',
     addonsWhat: 'CNI, AWS cloud controller',
     storeVars: { REGION: region },
-    etcdVars: { ETCD_DEVICE: ETCD_VOLUME_DEVICE },
+    etcdVars: (cluster) => ({ CLUSTER: cluster, ETCD_DEVICE: ETCD_VOLUME_DEVICE }),
     helperFiles: (role) => [
       { path: S3_FETCH_PATH, permissions: '0755', content: S3_FETCH_PY },
       ...(role === 'control-plane' ? [{ path: ETCD_VOLUME_PATH, permissions: '0755', content: ETCD_VOLUME_PY }] : []),
