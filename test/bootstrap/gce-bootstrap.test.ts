@@ -12,7 +12,10 @@
  *   disk still attached elsewhere;
  * - the etcd disk is formatted only when blank (`/dev/disk/by-id/google-<disk>`, stubs for the
  *   block-device tools) and mounted by UUID;
- * - the instance templates' service-account scopes allow what the script does.
+ * - the instance templates' service-account scopes allow what the script does;
+ * - GCE's bootstrap.sh, run with bash in a temporary root: the first control plane reads its files
+ *   with gcsget.py, attaches its disk with gcedisk.py (cluster label, members), formats the blank
+ *   `google-<disk>` device, mounts it and inits; a worker joins; the script fits one metadata value.
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -352,5 +355,84 @@ describe("the instance templates' service-account scopes allow what the startup 
       }
     }
     expect(templates.filter((t) => (t.metadata['startup-script'] ?? '').includes('gcedisk.py'))).toHaveLength(3);
+  });
+});
+
+describe("GCE's bootstrap.sh, run with bash in a temporary root (stubs for the helpers, kubeadm and the block-device tools)", () => {
+  const STUBS: Record<string, string> = {
+    python3: [
+      'if [[ "$1" == */gcedisk.py ]]; then echo "attach $2 $3" >>"$LOG"; echo "a-etcd-main-g-example-com a"; exit 0; fi',
+      'if [[ "$1" == */gcsget.py ]]; then echo "fetch $2 $3" >>"$LOG"; [ -f "$STORE/$3" ] || exit 1; cp "$STORE/$3" "$4"; exit 0; fi',
+      'exit 3',
+    ].join('\n'),
+    blkid: 'dev="${*: -1}"; [ -f "$dev.fs" ] || exit 2; case "${*: -2:1}" in UUID) echo 0f1e ;; LABEL) cat "$dev.fs.label" ;; *) cat "$dev.fs" ;; esac',
+    'mkfs.ext4': 'echo "mkfs.ext4 $*" >>"$LOG"; dev="${*: -1}"; echo ext4 >"$dev.fs"; echo "$3" >"$dev.fs.label"',
+    e2label: 'echo "e2label $2" >>"$LOG"',
+    mountpoint: 'exit 1',
+    mount: 'echo "mount" >>"$LOG"',
+    kubeadm: 'echo "kubeadm $1" >>"$LOG"',
+    curl: 'printf 000; exit 7',
+    systemctl: 'echo "systemctl $*" >>"$LOG"',
+    sleep: 'true',
+    crictl: 'true',
+  };
+  const JOIN = 'apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\ndiscovery:\n  bootstrapToken:\n    apiServerEndpoint: 34.1.2.3:443\n';
+
+  async function bootIn(input: GceStartupScriptInput, files: Record<string, string>): Promise<{ code: number; stderr: string; log: string[]; root: string }> {
+    const root = join(work, `boot-${n++}`);
+    for (const d of ['bin', 'store', 'dev/disk/by-id', 'etc', 'opt/kops-ts']) mkdirSync(join(root, d), { recursive: true });
+    for (const [name, body] of Object.entries(STUBS)) writeFileSync(join(root, 'bin', name), `#!/bin/bash\n${body}\n`, { mode: 0o755 });
+    writeFileSync(join(root, 'etc/fstab'), '');
+    writeFileSync(join(root, 'log'), '');
+    writeFileSync(join(root, 'dev/disk/by-id/google-a-etcd-main-g-example-com'), '');
+    writeFileSync(join(root, 'opt/kops-ts/addons.sh'), '#!/bin/bash\necho addons.sh >>"$LOG"\n', { mode: 0o755 });
+    for (const [key, content] of Object.entries(files)) {
+      mkdirSync(join(root, 'store', key, '..'), { recursive: true });
+      writeFileSync(join(root, 'store', key), content);
+    }
+    const f = gceStartupFiles(input).find((w) => w.path === '/opt/kops-ts/bootstrap.sh')!;
+    const text = f.content.replace(/(\/etc\/kops-ts|\/var\/lib\/kops-ts|\/var\/lib\/etcd|\/etc\/fstab|\/dev\/disk|\/etc\/kubernetes|\/opt\/kops-ts\/addons\.sh)/g, `${root}$1`);
+    const r = await run('bash', [write('bootstrap.sh', text)], { PATH: `${join(root, 'bin')}:${process.env.PATH ?? ''}`, LOG: join(root, 'log'), STORE: join(root, 'store') });
+    return { ...r, root, log: readFileSync(join(root, 'log'), 'utf8').split('\n').filter((l) => l !== '') };
+  }
+
+  it('the first control plane: its files from gs://, its etcd disk attached by label, formatted (blank), mounted, then kubeadm init, the addons and the leave unit', async () => {
+    const dir = 'team/g.example.com/igconfig/control-plane/cp-a';
+    const files: Record<string, string> = {
+      [`${dir}/kubeadm-join.yaml`]: `${JOIN}controlPlane: {}\n`, [`${dir}/kubeadm-init.yaml`]: 'kind: InitConfiguration\n', [`${dir}/bootstrap.env`]: "ETCD_MEMBERS='a'\n",
+    };
+    for (const p of ['pki/ca.crt', 'pki/ca.key', 'pki/etcd/ca.crt', 'pki/etcd/ca.key', 'pki/front-proxy-ca.crt', 'pki/front-proxy-ca.key', 'pki/sa.key', 'pki/sa.pub']) files[`${dir}/${p}`] = p;
+    const r = await bootIn(base, files);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const steps = r.log.filter((l) => !l.startsWith('fetch bkt team/g.example.com/igconfig/control-plane/cp-a/pki/'));
+    expect(steps).toEqual([
+      `fetch bkt ${dir}/kubeadm-join.yaml`,
+      `fetch bkt ${dir}/bootstrap.env`,
+      'attach g-example-com a',
+      `mkfs.ext4 -q -L kops-etcd ${r.root}/dev/disk/by-id/google-a-etcd-main-g-example-com`,
+      'mount',
+      `fetch bkt ${dir}/kubeadm-init.yaml`,
+      'kubeadm init',
+      'addons.sh',
+      'e2label kops-etcd-used',
+      'systemctl daemon-reload',
+      'systemctl enable --now kops-ts-etcd-leave.service',
+    ]);
+    expect(r.log.filter((l) => l.includes('/pki/'))).toHaveLength(8);
+    expect(statSync(join(r.root, 'var/lib/kops-ts/bootstrapped')).isFile()).toBe(true);
+  });
+
+  it('a worker fetches only its join configuration and joins once the API answers', async () => {
+    const curl = STUBS['curl']!;
+    STUBS['curl'] = 'printf 200';
+    const node = { ...base, instanceGroup: 'nodes', role: 'node' as const, initCandidate: false };
+    const r = await bootIn(node, { 'team/g.example.com/igconfig/node/nodes/kubeadm-join.yaml': JOIN }).finally(() => (STUBS['curl'] = curl));
+    expect(r.stderr).toBe('');
+    expect(r.log).toEqual(['fetch bkt team/g.example.com/igconfig/node/nodes/kubeadm-join.yaml', 'kubeadm join']);
+  });
+
+  it('the startup-script fits GCE\'s 256 KB limit of one metadata value', () => {
+    for (const role of ['control-plane', 'node'] as const) expect(Buffer.byteLength(gceStartupScript({ ...base, role }))).toBeLessThan(256 * 1024);
   });
 });
