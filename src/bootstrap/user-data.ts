@@ -1,541 +1,65 @@
 /**
- * The launch templates' user-data: a cloud-config per instance group that turns a stock Ubuntu
- * 24.04 instance into a Kubernetes control plane or worker with kubeadm (design.md §8).
+ * AWS's node bootstrap: the launch templates' user-data, a cloud-config per instance group that
+ * writes the cloud-neutral bootstrap files (src/bootstrap/node-scripts.ts) and runs them
+ * (design.md §8, docs/bootstrap.md).
  *
  * It is small (it is sent gzipped, under AWS's 16 KB) and holds no secret: it names state-store
- * paths only. At boot the instance
- *  1. loads overlay and br_netfilter, sets the bridge/forwarding sysctls, turns swap off;
- *  2. installs containerd from Ubuntu's archive (pinned series, held) with the systemd cgroup
- *     driver, and kubelet/kubeadm/kubectl of exactly `spec.kubernetesVersion` from pkgs.k8s.io's
- *     repository of that minor (held);
- *  3. fetches its group's bootstrap files from `<cluster>/igconfig/<control-plane|node>/<ig>/`
- *     with the instance role (`s3get.py`: IMDSv2 credentials, SigV4; src/bootstrap/s3-fetch.ts);
- *  4. runs `kubeadm init` (the first control-plane group, when no API server answers yet) or
- *     `kubeadm join` with the fetched configuration (a control plane's JoinConfiguration carries
- *     `controlPlane`, the configuration form of `--control-plane`, which kubeadm does not allow
- *     together with `--config`);
- *  5. on control planes, enables a unit whose stop at power-off (not at reboot) runs
- *     `kubeadm reset`, which removes this member from etcd (docs/security.md, "Node bootstrap").
+ * paths only. AWS's parts of the bootstrap (`awsCloudBootstrap`): the state store is read with the
+ * instance role (`s3get.py`: IMDSv2 credentials, SigV4; src/bootstrap/s3-fetch.ts), and a control
+ * plane's etcd volume is found by its tags and attached with EC2's AttachVolume (`etcdvol.py`,
+ * src/bootstrap/etcd-volume.ts), then appears as its NVMe or Xen device.
  *
- * The files of step 3 are the contract with the kubeadm configuration writer
+ * The files the instance fetches are the contract with the kubeadm configuration writer
  * (src/bootstrap/kubeadm.ts): `bootstrapFiles` lists them.
  */
-import { KopsError } from '../diagnostics.js';
 import type { StateStoreLocation } from '../model/aws/iam-policies.js';
-import { minorOf, parseKubernetesVersion } from '../model/kubernetes-version.js';
 import { KOPS_TS_VERSION } from '../version.js';
-import {
-  ETCD_VOLUME_DEVICE, ETCD_VOLUME_FUNCTIONS, ETCD_VOLUME_PATH, ETCD_VOLUME_PY, KUBELET_ETCD_MOUNT_DROPIN, KUBELET_ETCD_MOUNT_DROPIN_PATH,
-} from './etcd-volume.js';
-import { ETCD_DATA_DIR } from './kubeadm.js';
+import type { CloudBootstrap, WriteFile } from './cloud-bootstrap.js';
+import { ETCD_VOLUME_DEVICE, ETCD_VOLUME_FUNCTIONS, ETCD_VOLUME_PATH, ETCD_VOLUME_PY } from './etcd-volume.js';
+import { exactVersion, renderNodeFiles, type NodeBootstrapCommon } from './node-scripts.js';
 import { S3_FETCH_PATH, S3_FETCH_PY } from './s3-fetch.js';
 
-/** The role directory under `igconfig/` (kops's layout). */
-export type BootstrapRole = 'control-plane' | 'node';
+export {
+  BOOTSTRAP_ENV_FILE, bootstrapFiles, CONTAINERD_PACKAGE_VERSION, CONTROL_PLANE_PKI_FILES, HELM_SHA256, HELM_VERSION, igconfigDir,
+  KUBEADM_INIT_FILE, KUBEADM_JOIN_FILE, type BootstrapRole,
+} from './cloud-bootstrap.js';
 
-/**
- * containerd from Ubuntu 24.04's archive, at this upstream series (apt installs the newest 1.7
- * version the archive offers): noble's release pocket, which never changes, has one, so the pin
- * always resolves. The package is held so unattended upgrades never move it under a running kubelet.
- */
-export const CONTAINERD_PACKAGE_VERSION = '1.7.*';
-
-export const KUBEADM_INIT_FILE = 'kubeadm-init.yaml';
-/** The group's settings (src/bootstrap/kubeadm.ts): the first control plane reads the addons' paths from it. */
-export const BOOTSTRAP_ENV_FILE = 'bootstrap.env';
-
-/**
- * helm, to render the addons shipped as charts (cilium, the AWS cloud controller), from Helm's
- * release downloads. Like the addons, its sha256 is not pinned yet: ADDONS_ALLOW_UNPINNED governs it.
- */
-export const HELM_VERSION = '3.17.3';
-/** sha256 of helm's release tarball per Debian architecture; none pinned yet (docs/bootstrap.md). */
-export const HELM_SHA256: Readonly<Partial<Record<'amd64' | 'arm64', string>>> = {};
-export const KUBEADM_JOIN_FILE = 'kubeadm-join.yaml';
-
-/**
- * The shared control-plane key material, as kubeadm names it under /etc/kubernetes/: with these
- * in place `kubeadm init` uses the cluster's CAs instead of making new ones, and `kubeadm join`
- * of a control plane needs no `--certificate-key` (whose uploaded certificates expire in two hours).
- */
-export const CONTROL_PLANE_PKI_FILES: readonly string[] = [
-  'pki/ca.crt', 'pki/ca.key',
-  'pki/etcd/ca.crt', 'pki/etcd/ca.key',
-  'pki/front-proxy-ca.crt', 'pki/front-proxy-ca.key',
-  'pki/sa.key', 'pki/sa.pub',
-];
-
-/** The files an instance of a group fetches from `<cluster>/igconfig/<role>/<ig>/`. */
-export function bootstrapFiles(role: BootstrapRole, initCandidate: boolean): string[] {
-  if (role === 'node') return [KUBEADM_JOIN_FILE];
-  return [...(initCandidate ? [KUBEADM_INIT_FILE] : []), KUBEADM_JOIN_FILE, ...CONTROL_PLANE_PKI_FILES];
-}
-
-/** `<cluster>/igconfig/<role>/<ig>`: the group's directory, relative to the state store's root. */
-export function igconfigDir(cluster: string, role: BootstrapRole, instanceGroup: string): string {
-  return `${cluster}/igconfig/${role}/${instanceGroup}`;
-}
-
-export interface NodeBootstrapInput {
-  readonly cluster: string;
-  readonly instanceGroup: string;
-  /** `bastion` gets no Kubernetes: only a record of who it is. */
-  readonly role: BootstrapRole | 'bastion';
-  /**
-   * The control-plane group that runs `kubeadm init` when no API server answers yet (the first
-   * control-plane group by name); every other control plane waits for the API and joins.
-   */
-  readonly initCandidate: boolean;
-  /** `spec.kubernetesVersion`, e.g. `1.36.3` (a leading `v` is accepted). */
-  readonly kubernetesVersion: string;
+export interface NodeBootstrapInput extends NodeBootstrapCommon {
   /** The cluster's region: the first guess for the bucket's (S3 names the right one if it differs). */
   readonly region: string;
   /** The S3 state store; absent for `file://`/`memory://` stores, which instances cannot read. */
   readonly stateStore?: StateStoreLocation;
 }
 
-/** Single-quoted for bash: the value as is, whatever it holds. */
-function shQuote(v: string): string {
-  return `'${v.replace(/'/g, `'\\''`)}'`;
-}
-
-function exactVersion(v: string): { version: string; minor: string } {
-  const parsed = parseKubernetesVersion(v);
-  if (!parsed || parsed.prerelease.length > 0 || parsed.build.length > 0) {
-    throw new KopsError(
-      'UnsupportedKubernetesVersion',
-      `spec.kubernetesVersion ${JSON.stringify(v)} is not a released version: nodes install kubelet, kubeadm and kubectl of a release from pkgs.k8s.io`,
-      { hint: 'set spec.kubernetesVersion to a release such as 1.36.3' },
-    );
-  }
-  return { version: `${parsed.major}.${parsed.minor}.${parsed.patch}`, minor: minorOf(parsed) };
-}
-
-const INSTALL_BODY = `
-export DEBIAN_FRONTEND=noninteractive
-apt_get() { apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=5 "$@"; }
-
-# Kernel modules and sysctls (written by cloud-init under /etc/modules-load.d and /etc/sysctl.d).
-modprobe overlay
-modprobe br_netfilter
-sysctl --system >/dev/null
-
-# kubelet refuses to run with swap on.
-swapoff -a
-sed -i -E 's|^([^#].*[[:space:]]swap[[:space:]].*)$|# \\1|' /etc/fstab
-
-apt_get update
-apt_get install -y apt-transport-https ca-certificates curl gpg
-
-# containerd, pinned and held, with the systemd cgroup driver kubelet uses.
-apt_get install -y --allow-change-held-packages "containerd=\${CONTAINERD_VERSION}"
-apt-mark hold containerd
-install -d -m 0755 /etc/containerd
-containerd config default >/etc/containerd/config.toml
-sed -i 's/SystemdCgroup = false/SystemdCgroup = true/' /etc/containerd/config.toml
-if ! grep -q 'SystemdCgroup = true' /etc/containerd/config.toml; then
-  echo "kops-ts: containerd's default configuration has no SystemdCgroup setting to turn on" >&2
-  exit 1
-fi
-systemctl restart containerd
-systemctl enable containerd
-
-# kubelet, kubeadm and kubectl of exactly this version, from the Kubernetes repository of its minor.
-install -d -m 0755 /etc/apt/keyrings
-curl -fsSL --retry 5 "https://pkgs.k8s.io/core:/stable:/v\${KUBERNETES_MINOR}/deb/Release.key" |
-  gpg --dearmor --yes -o /etc/apt/keyrings/kubernetes-apt-keyring.gpg
-echo "deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.gpg] https://pkgs.k8s.io/core:/stable:/v\${KUBERNETES_MINOR}/deb/ /" \\
-  >/etc/apt/sources.list.d/kubernetes.list
-apt_get update
-apt_get install -y --allow-change-held-packages \\
-  "kubelet=\${KUBERNETES_VERSION}-*" "kubeadm=\${KUBERNETES_VERSION}-*" "kubectl=\${KUBERNETES_VERSION}-*"
-apt-mark hold kubelet kubeadm kubectl
-systemctl enable kubelet
-
-# containerd's pause image: the one this kubeadm expects (kubeadm warns on a mismatch).
-pause=$(kubeadm config images list --kubernetes-version "v\${KUBERNETES_VERSION}" 2>/dev/null | grep '/pause:' || true)
-if [ -n "$pause" ]; then
-  sed -i -E "s|^([[:space:]]*sandbox_image = ).*|\\1\\"$pause\\"|" /etc/containerd/config.toml
-  systemctl restart containerd
-fi
-`;
-
-/** Where bootstrap.sh's control-plane part begins: workers' scripts end before it. */
-const CONTROL_PLANE_PART = '# The control plane.';
-
-const BOOTSTRAP_BODY = `
-DONE=/var/lib/kops-ts/bootstrapped
-KUBEADM_LOG=/var/lib/kops-ts/kubeadm.log
-CONFIG_DIR=/etc/kops-ts/igconfig
-
-die() {
-  echo "kops-ts: $*" >&2
-  exit 1
-}
-
-if [ -e "$DONE" ]; then
-  echo "kops-ts: already bootstrapped ($DONE exists)"
-  exit 0
-fi
-if [ -z "$STATE_BUCKET" ]; then
-  die "the state store is not an S3 bucket, so this instance cannot read its bootstrap files; use an s3:// state store"
-fi
-
-# fetch FILE DEST: one file of this group's directory, read with the instance role.
-fetch() {
-  install -d -m 0700 "$(dirname "$2")"
-  python3 ${S3_FETCH_PATH} "$STATE_BUCKET" "$IGCONFIG/$1" "$2" "$REGION" ||
-    die "cannot read s3://$STATE_BUCKET/$IGCONFIG/$1"
-}
-
-# api_answers ENDPOINT: an API server answers HTTPS there (any HTTP status counts).
-api_answers() {
-  local code
-  code=$(curl -sk -o /dev/null --max-time 5 -w '%{http_code}' "https://$1/livez" || true)
-  [ -n "$code" ] && [ "$code" != "000" ]
-}
-
-# kubeadm's output names the bootstrap token: keep it in a root-only file, not in cloud-init's log.
-kubeadm_logged() {
-  if ! kubeadm "$@" >>"$KUBEADM_LOG" 2>&1; then
-    die "kubeadm $1 failed; its output is in $KUBEADM_LOG (root only: it may name a bootstrap token)"
-  fi
-}
-
-# wait_api ENDPOINT TRIES: wait up to TRIES x 10s for an API server to answer.
-wait_api() {
-  local i
-  for ((i = 0; i < $2; i++)); do
-    if api_answers "$1"; then return 0; fi
-    sleep 10
-  done
-  return 1
-}
-
-install -d -m 0700 "$CONFIG_DIR" /var/lib/kops-ts
-install -m 0600 /dev/null "$KUBEADM_LOG"
-fetch ${KUBEADM_JOIN_FILE} "$CONFIG_DIR/${KUBEADM_JOIN_FILE}"
-endpoint=$(sed -n 's/^[[:space:]]*apiServerEndpoint:[[:space:]]*//p' "$CONFIG_DIR/${KUBEADM_JOIN_FILE}" | head -n 1 | tr -d "\\"' ")
-[ -n "$endpoint" ] || die "${KUBEADM_JOIN_FILE} names no discovery apiServerEndpoint"
-
-if [ "$ROLE" = node ]; then
-  if grep -q '^controlPlane:' "$CONFIG_DIR/${KUBEADM_JOIN_FILE}"; then
-    die "the join configuration of a worker group carries controlPlane; refusing to join as a control plane"
-  fi
-  wait_api "$endpoint" 90 || die "no API server answered at $endpoint for 15 minutes"
-  kubeadm_logged join --config "$CONFIG_DIR/${KUBEADM_JOIN_FILE}"
-  touch "$DONE"
-  exit 0
-fi
-
-${CONTROL_PLANE_PART}
-grep -q '^controlPlane:' "$CONFIG_DIR/${KUBEADM_JOIN_FILE}" ||
-  die "the join configuration of a control-plane group has no controlPlane section"
-for f in ${CONTROL_PLANE_PKI_FILES.join(' ')}; do
-  fetch "$f" "/etc/kubernetes/$f"
-  case "$f" in
-    *.crt | *.pub) chmod 0644 "/etc/kubernetes/$f" ;;
-  esac
-done
-
-# This member's etcd volume, mounted at ${ETCD_DATA_DIR} before kubeadm runs (docs/bootstrap.md).
-fetch ${BOOTSTRAP_ENV_FILE} "$CONFIG_DIR/${BOOTSTRAP_ENV_FILE}"
-# shellcheck source=/dev/null
-members=$(. "$CONFIG_DIR/${BOOTSTRAP_ENV_FILE}" && printf '%s' "\${ETCD_MEMBERS:-}")
-[ -n "$members" ] || die "${BOOTSTRAP_ENV_FILE} names no ETCD_MEMBERS for this control-plane group"
-attached=$(python3 ${ETCD_VOLUME_PATH} "$CLUSTER" "$members" "$REGION" "$ETCD_DEVICE") ||
-  die "cannot attach this control plane's etcd volume (members $members)"
-read -r volume all_members <<<"$attached"
-ETCD_VOLUME_USED=0
-ETCD_VOLUME_DEV=
-mount_etcd_volume "$volume"
-printf '%s\\n' "$all_members" >/etc/kops-ts/etcd-members
-IFS=, read -r -a everyone <<<"$all_members"
-
-# --ignore-preflight-errors: the mounted volume is never empty (lost+found); what it holds is decided here.
-KEEP_DIR=DirAvailable--var-lib-etcd
-if [ -d ${ETCD_DATA_DIR}/member ] && [ "\${#everyone[@]}" = 1 ]; then
-  # The only member's data: the cluster. Restore it, whatever answers at the endpoint.
-  [ "$INIT_CANDIDATE" = 1 ] || die "the etcd volume $volume holds the data of the cluster's only member, but this group is not the one that inits; refusing to join over it"
-  echo "kops-ts: the etcd volume $volume holds the cluster's data; restoring it with kubeadm init"
-  fetch ${KUBEADM_INIT_FILE} "$CONFIG_DIR/${KUBEADM_INIT_FILE}"
-  kubeadm_logged init --config "$CONFIG_DIR/${KUBEADM_INIT_FILE}" --ignore-preflight-errors="$KEEP_DIR"
-  set_peer_url
-  /opt/kops-ts/addons.sh
-elif [ -d ${ETCD_DATA_DIR}/member ]; then
-  # A member of several: its data is a removed member's. Never init over it; join once the API answers.
-  wait_api "$endpoint" 90 || die "no API server answered at $endpoint for 15 minutes; the etcd volume $volume keeps its data"
-  echo "kops-ts: the etcd volume $volume holds a former member's data; wiping it to join as a new member"
-  rm -rf ${ETCD_DATA_DIR}/member
-  kubeadm_logged join --config "$CONFIG_DIR/${KUBEADM_JOIN_FILE}" --ignore-preflight-errors="$KEEP_DIR"
-elif [ "$INIT_CANDIDATE" = 1 ] && [ "$ETCD_VOLUME_USED" = 1 ] && [ "\${#everyone[@]}" != 1 ]; then
-  # A member was established on this volume before (it left cleanly, which empties it): the cluster exists. Never init a second one.
-  wait_api "$endpoint" 90 ||
-    die "no API server answered at $endpoint for 15 minutes; an etcd member was established on the volume $volume before, so this control plane does not start a new cluster"
-  kubeadm_logged join --config "$CONFIG_DIR/${KUBEADM_JOIN_FILE}" --ignore-preflight-errors="$KEEP_DIR"
-elif [ "$INIT_CANDIDATE" = 1 ] && ! wait_api "$endpoint" 3; then
-  # No API server answers and no data: this is the cluster's first control plane.
-  fetch ${KUBEADM_INIT_FILE} "$CONFIG_DIR/${KUBEADM_INIT_FILE}"
-  kubeadm_logged init --config "$CONFIG_DIR/${KUBEADM_INIT_FILE}" --ignore-preflight-errors="$KEEP_DIR"
-  # The CNI and the AWS cloud controller; idempotent, so it can be re-run by hand after a failure.
-  /opt/kops-ts/addons.sh
-else
-  wait_api "$endpoint" 90 || die "no API server answered at $endpoint for 15 minutes"
-  kubeadm_logged join --config "$CONFIG_DIR/${KUBEADM_JOIN_FILE}" --ignore-preflight-errors="$KEEP_DIR"
-fi
-mark_etcd_volume_used
-systemctl daemon-reload
-systemctl enable --now kops-ts-etcd-leave.service
-touch "$DONE"
-`;
-
-const ADDONS_BODY = `
-ENV_FILE=/etc/kops-ts/igconfig/${BOOTSTRAP_ENV_FILE}
-WORK=/var/lib/kops-ts/addons
-HELM=/usr/local/bin/helm
-export KUBECONFIG=/etc/kubernetes/admin.conf
-
-die() {
-  echo "kops-ts: $*" >&2
-  exit 1
-}
-
-[ -f "$ENV_FILE" ] || die "$ENV_FILE is missing: bootstrap.sh fetches it before kubeadm init"
-# shellcheck source=/dev/null
-. "$ENV_FILE"
-[ -f "$KUBECONFIG" ] || die "$KUBECONFIG is missing: the addons are applied after kubeadm init"
-ALLOW_UNPINNED=\${ADDONS_ALLOW_UNPINNED:-0}
-install -d -m 0700 "$WORK"
-
-# check FILE SHA256 WHAT: the pinned digest must match; no digest is refused unless allowed.
-check() {
-  local got
-  if [ -n "$2" ]; then
-    got=$(sha256sum "$1" | cut -d ' ' -f 1)
-    [ "$got" = "$2" ] || die "$3: the download's sha256 is $got, not the pinned $2; refusing to apply it"
-  elif [ "$ALLOW_UNPINNED" = 1 ]; then
-    echo "kops-ts: $3 has no pinned sha256; using it because bootstrap.env sets ADDONS_ALLOW_UNPINNED=1"
-  else
-    die "$3 has no pinned sha256; refusing to apply it (ADDONS_ALLOW_UNPINNED=1 in bootstrap.env accepts unpinned addons)"
-  fi
-}
-
-download() {
-  curl -fsSL --retry 5 -o "$2" "$1" || die "cannot download $1"
-}
-
-ensure_helm() {
-  local arch sha
-  [ -x "$HELM" ] && return 0
-  arch=$(dpkg --print-architecture)
-  download "https://get.helm.sh/helm-v\${HELM_VERSION}-linux-\${arch}.tar.gz" "$WORK/helm.tar.gz"
-  case "$arch" in
-    amd64) sha=$HELM_SHA256_AMD64 ;;
-    arm64) sha=$HELM_SHA256_ARM64 ;;
-    *) die "no helm release for architecture $arch" ;;
-  esac
-  check "$WORK/helm.tar.gz" "$sha" "helm \${HELM_VERSION}"
-  tar -xzf "$WORK/helm.tar.gz" -C "$WORK" "linux-\${arch}/helm"
-  install -D -m 0755 "$WORK/linux-\${arch}/helm" "$HELM"
-}
-
-# describe ADDON_YAML VALUES_OUT: prints "name version format url sha256" and writes the values
-# (JSON, which helm reads as YAML). python3-yaml is installed with cloud-init.
-describe() {
-  python3 - "$1" "$2" <<'PY'
-import json, sys, yaml
-d = yaml.safe_load(open(sys.argv[1]))
-s = d["source"]
-json.dump(d.get("values") or {}, open(sys.argv[2], "w"))
-print(d["name"], d["version"], s["format"], s["url"], s.get("sha256") or "")
-PY
-}
-
-wait_api() {
-  local i
-  for ((i = 0; i < 60; i++)); do
-    if kubectl get --raw /readyz >/dev/null 2>&1; then return 0; fi
-    sleep 5
-  done
-  die "the API server did not become ready through $KUBECONFIG within 5 minutes"
-}
-
-# apply_addon PATH: PATH is relative to the cluster's directory in the state store.
-apply_addon() {
-  local desc name version format url sha rendered
-  install -d -m 0700 "$WORK/fetched"
-  desc="$WORK/fetched/addon.yaml"
-  python3 ${S3_FETCH_PATH} "$STATE_BUCKET" "$CLUSTER_DIR/$1" "$desc" "$REGION" ||
-    die "cannot read s3://$STATE_BUCKET/$CLUSTER_DIR/$1"
-  read -r name version format url sha < <(describe "$desc" "$WORK/fetched/values.json") ||
-    die "$1 is not an addon description"
-  [[ "$name/$version" =~ ^[A-Za-z0-9._-]+/[A-Za-z0-9._-]+$ ]] || die "$1 names an invalid addon or version"
-  if [ -e "$WORK/$name-$version.applied" ]; then
-    echo "kops-ts: addon $name $version already applied"
-    return 0
-  fi
-  install -d -m 0700 "$WORK/$name-$version"
-  mv "$WORK/fetched/values.json" "$WORK/$name-$version/values.json"
-  download "$url" "$WORK/$name-$version/artefact"
-  check "$WORK/$name-$version/artefact" "$sha" "addon $name $version ($url)"
-  rendered="$WORK/$name-$version/artefact"
-  case "$format" in
-    manifest) ;;
-    helm-chart)
-      ensure_helm
-      rendered="$WORK/$name-$version/rendered.yaml"
-      "$HELM" template "$name" "$WORK/$name-$version/artefact" --namespace kube-system \\
-        --kube-version "$KUBERNETES_VERSION" --values "$WORK/$name-$version/values.json" >"$rendered" ||
-        die "helm could not render addon $name $version"
-      ;;
-    *) die "addon $name $version has format $format; kops-ts applies manifest or helm-chart" ;;
-  esac
-  kubectl apply --server-side --field-manager=kops-ts -f "$rendered" >/dev/null ||
-    die "kubectl could not apply addon $name $version"
-  touch "$WORK/$name-$version.applied"
-  echo "kops-ts: applied addon $name $version"
-}
-
-wait_api
-if [ -n "\${CNI_ADDON:-}" ]; then apply_addon "$CNI_ADDON"; fi
-if [ -n "\${CCM_ADDON:-}" ]; then apply_addon "$CCM_ADDON"; fi
-`;
-
-const ETCD_LEAVE_SCRIPT = `#!/bin/bash
-# Stopped with the system: at power-off (an instance terminated or stopped; the autoscaling group
-# replaces a stopped instance too) this control plane leaves etcd, so a dead member never counts
-# against quorum. At reboot it stays a member.
-set -uo pipefail
-
-jobs=$(systemctl list-jobs --no-legend 2>/dev/null || true)
-if grep -Eq '(reboot|kexec)\\.target[[:space:]]+start' <<<"$jobs"; then
-  echo "kops-ts: rebooting; this control plane stays an etcd member"
-  exit 0
-fi
-if ! grep -Eq '(poweroff|halt)\\.target[[:space:]]+start' <<<"$jobs"; then
-  echo "kops-ts: not powering off; this control plane stays an etcd member"
-  exit 0
-fi
-if [ ! -f /etc/kubernetes/manifests/etcd.yaml ]; then
-  exit 0
-fi
-# The only member cannot leave, and kubeadm reset would then empty its data directory: the
-# cluster's data on the etcd volume, which the replacement restores.
-members=$(cat /etc/kops-ts/etcd-members 2>/dev/null || true)
-if [ -n "$members" ] && [[ "$members" != *,* ]]; then
-  echo "kops-ts: the cluster's only etcd member; it stays, with its data on the etcd volume"
-  exit 0
-fi
-echo "kops-ts: powering off; removing this control plane's etcd member (kubeadm reset)"
-timeout 150 kubeadm reset --force
-`;
-
-const ETCD_LEAVE_UNIT = `[Unit]
-Description=kops-ts: leave etcd when this control plane powers off
-Wants=network-online.target
-After=network-online.target containerd.service kubelet.service
-
-[Service]
-Type=oneshot
-RemainAfterExit=yes
-ExecStart=/bin/true
-ExecStop=/opt/kops-ts/etcd-leave.sh
-TimeoutStopSec=180
-
-[Install]
-WantedBy=multi-user.target
-`;
-
-/** bootstrap.sh's body: a worker's ends before the control-plane part, which gets the etcd volume's functions. */
-function bootstrapBody(role: BootstrapRole): string {
-  const at = BOOTSTRAP_BODY.indexOf(CONTROL_PLANE_PART);
-  if (role === 'node') return BOOTSTRAP_BODY.slice(0, at).replace(/\n+$/, '\n');
-  return `${BOOTSTRAP_BODY.slice(0, at)}${CONTROL_PLANE_PART}\n${ETCD_VOLUME_FUNCTIONS.replace(/^\n/, '')}\n${BOOTSTRAP_BODY.slice(at + CONTROL_PLANE_PART.length + 1)}`;
-}
-
-interface WriteFile {
-  readonly path: string;
-  readonly permissions: string;
-  readonly content: string;
-}
-
-function header(vars: Readonly<Record<string, string>>): string {
-  return Object.entries(vars).map(([k, v]) => `${k}=${shQuote(v)}`).join('\n');
-}
-
-function script(comment: string, vars: Readonly<Record<string, string>>, body: string): string {
-  return `#!/bin/bash\n# ${comment}\nset -euo pipefail\n\n${header(vars)}\n${body}`;
-}
-
-/** One literal block, indented under `content: |`. */
-function renderWriteFile(f: WriteFile): string {
-  const lines = f.content.replace(/\n$/, '').split('\n').map((l) => (l === '' ? '' : `    ${l}`));
-  return [`- path: ${f.path}`, `  permissions: '${f.permissions}'`, '  content: |', ...lines].join('\n');
+/** AWS's parts: S3 with the instance role, the etcd EBS volume by its tags. */
+export function awsCloudBootstrap(region: string): CloudBootstrap {
+  return {
+    storeScheme: 's3://',
+    credentials: 'the instance role',
+    noStoreMessage: 'the state store is not an S3 bucket, so this instance cannot read its bootstrap files; use an s3:// state store',
+    fetchCommand: (key, dest) => `python3 ${S3_FETCH_PATH} "$STATE_BUCKET" ${key} ${dest} "$REGION"`,
+    etcdAttachCommand: `python3 ${ETCD_VOLUME_PATH} "$CLUSTER" "$members" "$REGION" "$ETCD_DEVICE"`,
+    etcdVolumeFunctions: ETCD_VOLUME_FUNCTIONS,
+    addonsComment: 'The CNI and the AWS cloud controller',
+    addonsWhat: 'CNI, AWS cloud controller',
+    storeVars: { REGION: region },
+    etcdVars: (cluster) => ({ CLUSTER: cluster, ETCD_DEVICE: ETCD_VOLUME_DEVICE }),
+    helperFiles: (role) => [
+      { path: S3_FETCH_PATH, permissions: '0755', content: S3_FETCH_PY },
+      ...(role === 'control-plane' ? [{ path: ETCD_VOLUME_PATH, permissions: '0755', content: ETCD_VOLUME_PY }] : []),
+    ],
+  };
 }
 
 /** The files a group writes, in order. */
 export function nodeWriteFiles(i: NodeBootstrapInput): WriteFile[] {
-  const identity: WriteFile = {
-    path: '/etc/kops-ts/instance-group',
-    permissions: '0644',
-    content: [`cluster: ${i.cluster}`, `instanceGroup: ${i.instanceGroup}`, `role: ${i.role}`, ''].join('\n'),
-  };
-  if (i.role === 'bastion') return [identity];
-  const { version, minor } = exactVersion(i.kubernetesVersion);
-  const files: WriteFile[] = [
-    identity,
-    { path: '/etc/modules-load.d/kops-ts.conf', permissions: '0644', content: 'overlay\nbr_netfilter\n' },
-    {
-      path: '/etc/sysctl.d/99-kops-ts.conf',
-      permissions: '0644',
-      content: 'net.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.ipv4.ip_forward = 1\nnet.ipv6.conf.all.forwarding = 1\n',
-    },
-    { path: S3_FETCH_PATH, permissions: '0755', content: S3_FETCH_PY },
-    {
-      path: '/opt/kops-ts/install.sh',
-      permissions: '0700',
-      content: script('kops-ts: kernel settings, swap off, containerd and the Kubernetes packages', {
-        KUBERNETES_VERSION: version, KUBERNETES_MINOR: minor, CONTAINERD_VERSION: CONTAINERD_PACKAGE_VERSION,
-      }, INSTALL_BODY),
-    },
-    {
-      path: '/opt/kops-ts/bootstrap.sh',
-      permissions: '0700',
-      content: script('kops-ts: fetch this group\'s bootstrap files with the instance role, then kubeadm init or join', {
-        ROLE: i.role,
-        ...(i.role === 'control-plane' ? { INIT_CANDIDATE: i.initCandidate ? '1' : '0' } : {}),
-        REGION: i.region,
-        STATE_BUCKET: i.stateStore?.bucket ?? '',
-        IGCONFIG: i.stateStore
-          ? [i.stateStore.prefix, igconfigDir(i.cluster, i.role, i.instanceGroup)].filter((s) => s !== '').join('/')
-          : '',
-        ...(i.role === 'control-plane' ? { CLUSTER: i.cluster, ETCD_DEVICE: ETCD_VOLUME_DEVICE } : {}),
-      }, bootstrapBody(i.role)),
-    },
-  ];
-  if (i.role === 'control-plane') files.splice(files.length - 2, 0, { path: ETCD_VOLUME_PATH, permissions: '0755', content: ETCD_VOLUME_PY });
-  if (i.role === 'control-plane' && i.initCandidate) {
-    files.push({
-      path: '/opt/kops-ts/addons.sh',
-      permissions: '0700',
-      content: script('kops-ts: apply the cluster\'s addons (CNI, AWS cloud controller) with the admin kubeconfig, once', {
-        STATE_BUCKET: i.stateStore?.bucket ?? '',
-        CLUSTER_DIR: i.stateStore ? [i.stateStore.prefix, i.cluster].filter((s) => s !== '').join('/') : '',
-        REGION: i.region,
-        HELM_VERSION,
-        HELM_SHA256_AMD64: HELM_SHA256.amd64 ?? '',
-        HELM_SHA256_ARM64: HELM_SHA256.arm64 ?? '',
-      }, ADDONS_BODY),
-    });
-  }
-  if (i.role === 'control-plane') {
-    files.push(
-      { path: '/opt/kops-ts/etcd-leave.sh', permissions: '0700', content: ETCD_LEAVE_SCRIPT },
-      { path: '/etc/systemd/system/kops-ts-etcd-leave.service', permissions: '0644', content: ETCD_LEAVE_UNIT },
-      { path: KUBELET_ETCD_MOUNT_DROPIN_PATH, permissions: '0644', content: KUBELET_ETCD_MOUNT_DROPIN },
-    );
-  }
-  return files;
+  return renderNodeFiles(i, awsCloudBootstrap(i.region));
+}
+
+/** One literal block, indented under `content: |`. */
+export function renderWriteFile(f: WriteFile): string {
+  const lines = f.content.replace(/\n$/, '').split('\n').map((l) => (l === '' ? '' : `    ${l}`));
+  return [`- path: ${f.path}`, `  permissions: '${f.permissions}'`, '  content: |', ...lines].join('\n');
 }
 
 /** The user-data text (a cloud-config document); the launch template sends it gzipped. */

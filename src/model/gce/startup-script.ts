@@ -1,73 +1,74 @@
 /**
  * The GCE instances' bootstrap script (instance metadata `startup-script`, which the GCE guest
- * agent runs at every boot).
+ * agent runs at every boot; docs/bootstrap.md, "On GCE").
  *
- * The AWS user-data (src/bootstrap/user-data.ts) cannot be reused as is: it reads the state store
- * with S3 SigV4 and IMDSv2 credentials and finds the etcd volume by its EBS device. This script is
- * the GCE side of that contract as far as it is built: it fetches the group's bootstrap files
- * (`bootstrapFiles`: the kubeadm configuration, a control plane's shared PKI) from the `gs://`
- * state store with the instance's service-account token from the metadata server, into
- * /etc/kops-ts/igconfig, and then stops, saying so: installing containerd and the Kubernetes
- * packages, mounting the etcd disk and running kubeadm on GCE are not built yet.
+ * It writes the same cloud-neutral bootstrap files as the AWS user-data (src/bootstrap/node-scripts.ts:
+ * install.sh, bootstrap.sh, addons.sh, the etcd-leave unit) with GCE's parts
+ * (src/bootstrap/gce-bootstrap.ts: the `gs://` store read with the service account's token from
+ * the metadata server, the etcd persistent disk attached with the Compute API and found at
+ * `/dev/disk/by-id/google-<disk>`), then runs install.sh and bootstrap.sh. GCE has no cloud-init
+ * write_files here, so the script writes each file itself from a quoted here-document. At later
+ * boots it stops at once when the instance is bootstrapped (bootstrap.sh's done marker). It holds
+ * no secret: it names state-store paths only.
  */
-import { bootstrapFiles, igconfigDir, type BootstrapRole } from '../../bootstrap/user-data.js';
+import type { BootstrapRole, WriteFile } from '../../bootstrap/cloud-bootstrap.js';
+import { gceCloudBootstrap } from '../../bootstrap/gce-bootstrap.js';
+import { exactVersion, renderNodeFiles, shQuote } from '../../bootstrap/node-scripts.js';
+import { KOPS_TS_VERSION } from '../../version.js';
 import type { StateStoreLocation } from '../aws/iam-policies.js';
+import { clusterLabelValue } from './labels.js';
 
 export interface GceStartupScriptInput {
   readonly cluster: string;
   readonly instanceGroup: string;
   readonly role: BootstrapRole | 'bastion';
   readonly initCandidate: boolean;
+  /** `spec.kubernetesVersion`, e.g. `1.36.3`. */
+  readonly kubernetesVersion: string;
   /** The `gs://` state store; absent for `file://`/`memory://` stores, which instances cannot read. */
   readonly stateStore?: StateStoreLocation;
 }
 
-function shQuote(v: string): string {
-  return `'${v.replace(/'/g, `'\\''`)}'`;
+/** The here-document delimiter; no written file may hold it as a line. */
+export const HEREDOC_END = 'KOPS_TS_END_OF_FILE';
+
+/** The marker bootstrap.sh writes once the instance has joined (or inited). */
+const DONE = '/var/lib/kops-ts/bootstrapped';
+
+function writeFile(f: WriteFile): string {
+  if (f.content.split('\n').includes(HEREDOC_END)) throw new Error(`${f.path} holds the here-document delimiter ${HEREDOC_END}`);
+  const body = f.content.endsWith('\n') ? f.content : `${f.content}\n`;
+  return [
+    `install -d -m 0755 ${shQuote(f.path.slice(0, f.path.lastIndexOf('/')))}`,
+    `install -m ${f.permissions} /dev/null ${shQuote(f.path)}`,
+    `cat >${shQuote(f.path)} <<'${HEREDOC_END}'`,
+    `${body}${HEREDOC_END}`,
+  ].join('\n');
 }
 
-const BODY = `
-log() { echo "kops-ts: $*" | tee -a /var/log/kops-ts-bootstrap.log >&2; }
-die() { log "$*"; exit 1; }
-
-mkdir -p /etc/kops-ts
-printf 'cluster: %s\\ninstanceGroup: %s\\nrole: %s\\n' "$CLUSTER" "$INSTANCE_GROUP" "$ROLE" >/etc/kops-ts/instance-group
-if [ "$ROLE" = bastion ]; then log "a bastion: no Kubernetes"; exit 0; fi
-[ -n "$STATE_BUCKET" ] || die "the state store is not a gs:// bucket, so this instance cannot read its bootstrap files; use a gs:// state store"
-
-MD=http://metadata.google.internal/computeMetadata/v1
-TOKEN=$(curl -sf -H 'Metadata-Flavor: Google' "$MD/instance/service-accounts/default/token" |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])') ||
-  die "cannot get the service account's token from the metadata server"
-
-# fetch FILE: one file of this group's directory, into /etc/kops-ts/igconfig/FILE.
-fetch() {
-  local object dest
-  object=$(python3 -c 'import sys,urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$IGCONFIG/$1")
-  dest="/etc/kops-ts/igconfig/$1"
-  install -d -m 0700 "$(dirname "$dest")"
-  curl -sf -H "Authorization: Bearer $TOKEN" -o "$dest" \\
-    "https://storage.googleapis.com/storage/v1/b/$STATE_BUCKET/o/$object?alt=media" ||
-    die "cannot read gs://$STATE_BUCKET/$IGCONFIG/$1"
-  chmod 0600 "$dest"
+/** The files the script writes (the cloud-neutral bootstrap with GCE's parts), in order. */
+export function gceStartupFiles(i: GceStartupScriptInput): WriteFile[] {
+  return renderNodeFiles(i, gceCloudBootstrap(clusterLabelValue(i.cluster)));
 }
 
-for f in $FILES; do fetch "$f"; done
-log "fetched the bootstrap files of $INSTANCE_GROUP; the kubeadm bootstrap on GCE is not built yet, so this instance does not join the cluster"
-`;
-
-/** The script text; it holds no secret (it names state-store paths only). */
+/** The script text. */
 export function gceStartupScript(i: GceStartupScriptInput): string {
-  const files = i.role === 'bastion' ? [] : bootstrapFiles(i.role, i.initCandidate);
-  const dir = i.role === 'bastion' || !i.stateStore ? '' : [i.stateStore.prefix, igconfigDir(i.cluster, i.role, i.instanceGroup)].filter((s) => s !== '').join('/');
-  const vars: Record<string, string> = {
-    CLUSTER: i.cluster,
-    INSTANCE_GROUP: i.instanceGroup,
-    ROLE: i.role,
-    STATE_BUCKET: i.stateStore?.bucket ?? '',
-    IGCONFIG: dir,
-    FILES: files.join(' '),
-  };
-  const header = Object.entries(vars).map(([k, v]) => `${k}=${shQuote(v)}`).join('\n');
-  return `#!/bin/bash\n# kops-ts startup-script of instance group ${i.instanceGroup} (${i.role}) of cluster ${i.cluster}\nset -euo pipefail\n\n${header}\n${BODY}`;
+  const what = i.role === 'bastion'
+    ? 'a bastion: no Kubernetes'
+    : `Kubernetes ${exactVersion(i.kubernetesVersion).version}, kubeadm ${i.role === 'node' ? 'join' : i.initCandidate ? 'init or join' : 'join'}`;
+  const lines = [
+    '#!/bin/bash',
+    `# kops-ts startup-script of instance group ${i.instanceGroup} (${i.role}) of cluster ${i.cluster}`,
+    `# kops-ts ${KOPS_TS_VERSION}: ${what}. It holds no secret: the join material is read from the state store`,
+    "# at boot with the instance's service account. The guest agent runs it at every boot.",
+    'set -euo pipefail',
+    '',
+    `if [ -e ${DONE} ]; then`,
+    `  echo "kops-ts: already bootstrapped (${DONE} exists)"`,
+    '  exit 0',
+    'fi',
+    ...gceStartupFiles(i).map(writeFile),
+  ];
+  if (i.role !== 'bastion') lines.push('/opt/kops-ts/install.sh', '/opt/kops-ts/bootstrap.sh');
+  return `${lines.join('\n')}\n`;
 }

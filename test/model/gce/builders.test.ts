@@ -239,24 +239,30 @@ describe('GCE model changes', () => {
 });
 
 describe('the GCE startup script', () => {
-  const base = { cluster: 'g.example.com', instanceGroup: 'cp-a', initCandidate: true, stateStore: { bucket: 'bkt', prefix: 'team' } } as const;
+  const base = { cluster: 'g.example.com', instanceGroup: 'cp-a', initCandidate: true, kubernetesVersion: '1.36.3', stateStore: { bucket: 'bkt', prefix: 'team' } } as const;
 
-  it("fetches its group's bootstrap files from the gs:// store: the first control plane its init config and the shared PKI, nodes their join config", () => {
+  it("reads its group's bootstrap files from the gs:// store: the first control plane its init config and the shared PKI, nodes their join config", () => {
     const cp = gceStartupScript({ ...base, role: 'control-plane' });
     expect(cp).toContain("IGCONFIG='team/g.example.com/igconfig/control-plane/cp-a'");
-    expect(cp).toMatch(/FILES='kubeadm-init\.yaml kubeadm-join\.yaml pki\/ca\.crt .*pki\/sa\.pub'/);
-    expect(cp).toContain('https://storage.googleapis.com/storage/v1/b/$STATE_BUCKET/o/$object?alt=media');
+    expect(cp).toContain('python3 /opt/kops-ts/gcsget.py "$STATE_BUCKET" "$IGCONFIG/$1" "$2"');
+    expect(cp).toContain('fetch kubeadm-init.yaml');
+    expect(cp).toContain('for f in pki/ca.crt pki/ca.key');
+    expect(cp).toContain('python3 /opt/kops-ts/gcedisk.py "$CLUSTER_LABEL" "$members"');
+    expect(cp).toContain("CLUSTER_LABEL='g-example-com'");
     const node = gceStartupScript({ ...base, instanceGroup: 'nodes', role: 'node', initCandidate: false });
-    expect(node).toContain("FILES='kubeadm-join.yaml'");
+    expect(node).toContain("IGCONFIG='team/g.example.com/igconfig/node/nodes'");
     expect(node).not.toContain('pki/');
+    expect(node).not.toContain('gcedisk.py');
+    expect(node).toMatch(/\/opt\/kops-ts\/install\.sh\n\/opt\/kops-ts\/bootstrap\.sh\n$/);
   });
 
-  it('says what it does not do, and why it cannot read a store that is not gs://', () => {
-    const noStore = gceStartupScript({ cluster: 'g.example.com', instanceGroup: 'nodes', role: 'node', initCandidate: false });
+  it('says why it cannot read a store that is not gs://; a bastion gets no Kubernetes', () => {
+    const noStore = gceStartupScript({ cluster: 'g.example.com', instanceGroup: 'nodes', role: 'node', initCandidate: false, kubernetesVersion: '1.36.3' });
     expect(noStore).toContain("STATE_BUCKET=''");
     expect(noStore).toContain('the state store is not a gs:// bucket');
-    expect(noStore).toContain('the kubeadm bootstrap on GCE is not built yet');
-    expect(gceStartupScript({ ...base, role: 'bastion' })).toContain("FILES=''");
+    const bastion = gceStartupScript({ ...base, role: 'bastion' });
+    expect(bastion).not.toContain('install.sh');
+    expect(bastion).toContain('role: bastion');
   });
 
   it('is valid bash for every role', () => {

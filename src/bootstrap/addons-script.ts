@@ -1,0 +1,121 @@
+/**
+ * addons.sh, run once by the first control plane after `kubeadm init` (docs/bootstrap.md,
+ * "Addons"): it reads the addons that bootstrap.env names from the state store with the cloud's
+ * reader, checks their pinned sha256, renders helm charts and applies them server-side.
+ */
+import { BOOTSTRAP_ENV_FILE, type CloudBootstrap } from './cloud-bootstrap.js';
+
+/** addons.sh's body: applies the addons bootstrap.env names, reading them with `cloud`'s fetch. */
+export function addonsBody(cloud: CloudBootstrap): string {
+  return `
+ENV_FILE=/etc/kops-ts/igconfig/${BOOTSTRAP_ENV_FILE}
+WORK=/var/lib/kops-ts/addons
+HELM=/usr/local/bin/helm
+export KUBECONFIG=/etc/kubernetes/admin.conf
+
+die() {
+  echo "kops-ts: $*" >&2
+  exit 1
+}
+
+[ -f "$ENV_FILE" ] || die "$ENV_FILE is missing: bootstrap.sh fetches it before kubeadm init"
+# shellcheck source=/dev/null
+. "$ENV_FILE"
+[ -f "$KUBECONFIG" ] || die "$KUBECONFIG is missing: the addons are applied after kubeadm init"
+ALLOW_UNPINNED=\${ADDONS_ALLOW_UNPINNED:-0}
+install -d -m 0700 "$WORK"
+
+# check FILE SHA256 WHAT: the pinned digest must match; no digest is refused unless allowed.
+check() {
+  local got
+  if [ -n "$2" ]; then
+    got=$(sha256sum "$1" | cut -d ' ' -f 1)
+    [ "$got" = "$2" ] || die "$3: the download's sha256 is $got, not the pinned $2; refusing to apply it"
+  elif [ "$ALLOW_UNPINNED" = 1 ]; then
+    echo "kops-ts: $3 has no pinned sha256; using it because bootstrap.env sets ADDONS_ALLOW_UNPINNED=1"
+  else
+    die "$3 has no pinned sha256; refusing to apply it (ADDONS_ALLOW_UNPINNED=1 in bootstrap.env accepts unpinned addons)"
+  fi
+}
+
+download() {
+  curl -fsSL --retry 5 -o "$2" "$1" || die "cannot download $1"
+}
+
+ensure_helm() {
+  local arch sha
+  [ -x "$HELM" ] && return 0
+  arch=$(dpkg --print-architecture)
+  download "https://get.helm.sh/helm-v\${HELM_VERSION}-linux-\${arch}.tar.gz" "$WORK/helm.tar.gz"
+  case "$arch" in
+    amd64) sha=$HELM_SHA256_AMD64 ;;
+    arm64) sha=$HELM_SHA256_ARM64 ;;
+    *) die "no helm release for architecture $arch" ;;
+  esac
+  check "$WORK/helm.tar.gz" "$sha" "helm \${HELM_VERSION}"
+  tar -xzf "$WORK/helm.tar.gz" -C "$WORK" "linux-\${arch}/helm"
+  install -D -m 0755 "$WORK/linux-\${arch}/helm" "$HELM"
+}
+
+# describe ADDON_YAML VALUES_OUT: prints "name version format url sha256" and writes the values
+# (JSON, which helm reads as YAML). python3-yaml is installed with cloud-init.
+describe() {
+  python3 - "$1" "$2" <<'PY'
+import json, sys, yaml
+d = yaml.safe_load(open(sys.argv[1]))
+s = d["source"]
+json.dump(d.get("values") or {}, open(sys.argv[2], "w"))
+print(d["name"], d["version"], s["format"], s["url"], s.get("sha256") or "")
+PY
+}
+
+wait_api() {
+  local i
+  for ((i = 0; i < 60; i++)); do
+    if kubectl get --raw /readyz >/dev/null 2>&1; then return 0; fi
+    sleep 5
+  done
+  die "the API server did not become ready through $KUBECONFIG within 5 minutes"
+}
+
+# apply_addon PATH: PATH is relative to the cluster's directory in the state store.
+apply_addon() {
+  local desc name version format url sha rendered
+  install -d -m 0700 "$WORK/fetched"
+  desc="$WORK/fetched/addon.yaml"
+  ${cloud.fetchCommand('"$CLUSTER_DIR/$1"', '"$desc"')} ||
+    die "cannot read ${cloud.storeScheme}$STATE_BUCKET/$CLUSTER_DIR/$1"
+  read -r name version format url sha < <(describe "$desc" "$WORK/fetched/values.json") ||
+    die "$1 is not an addon description"
+  [[ "$name/$version" =~ ^[A-Za-z0-9._-]+/[A-Za-z0-9._-]+$ ]] || die "$1 names an invalid addon or version"
+  if [ -e "$WORK/$name-$version.applied" ]; then
+    echo "kops-ts: addon $name $version already applied"
+    return 0
+  fi
+  install -d -m 0700 "$WORK/$name-$version"
+  mv "$WORK/fetched/values.json" "$WORK/$name-$version/values.json"
+  download "$url" "$WORK/$name-$version/artefact"
+  check "$WORK/$name-$version/artefact" "$sha" "addon $name $version ($url)"
+  rendered="$WORK/$name-$version/artefact"
+  case "$format" in
+    manifest) ;;
+    helm-chart)
+      ensure_helm
+      rendered="$WORK/$name-$version/rendered.yaml"
+      "$HELM" template "$name" "$WORK/$name-$version/artefact" --namespace kube-system \\
+        --kube-version "$KUBERNETES_VERSION" --values "$WORK/$name-$version/values.json" >"$rendered" ||
+        die "helm could not render addon $name $version"
+      ;;
+    *) die "addon $name $version has format $format; kops-ts applies manifest or helm-chart" ;;
+  esac
+  kubectl apply --server-side --field-manager=kops-ts -f "$rendered" >/dev/null ||
+    die "kubectl could not apply addon $name $version"
+  touch "$WORK/$name-$version.applied"
+  echo "kops-ts: applied addon $name $version"
+}
+
+wait_api
+if [ -n "\${CNI_ADDON:-}" ]; then apply_addon "$CNI_ADDON"; fi
+if [ -n "\${CCM_ADDON:-}" ]; then apply_addon "$CCM_ADDON"; fi
+`;
+}

@@ -1,0 +1,87 @@
+/**
+ * What every cloud's node bootstrap shares (docs/bootstrap.md): the files a group fetches from the
+ * state store, their layout, and the "cloud bootstrap" interface through which the cloud-neutral
+ * scripts (src/bootstrap/node-scripts.ts: packages, containerd, kubeadm init/join/restore, the
+ * etcd-leave unit; src/bootstrap/addons-script.ts) reach the cloud-specific parts: how the state
+ * store is read, how the etcd data disk is found, attached and mounted, and which helper programs
+ * the instance needs for that. AWS's is in src/bootstrap/user-data.ts, GCE's in
+ * src/bootstrap/gce-bootstrap.ts.
+ */
+/** The role directory under `igconfig/` (kops's layout). */
+export type BootstrapRole = 'control-plane' | 'node';
+
+/**
+ * containerd from Ubuntu 24.04's archive, at this upstream series (apt installs the newest 1.7
+ * version the archive offers): noble's release pocket, which never changes, has one, so the pin
+ * always resolves. The package is held so unattended upgrades never move it under a running kubelet.
+ */
+export const CONTAINERD_PACKAGE_VERSION = '1.7.*';
+
+export const KUBEADM_INIT_FILE = 'kubeadm-init.yaml';
+/** The group's settings (src/bootstrap/kubeadm.ts): the first control plane reads the addons' paths from it. */
+export const BOOTSTRAP_ENV_FILE = 'bootstrap.env';
+
+/**
+ * helm, to render the addons shipped as charts (cilium, the AWS cloud controller), from Helm's
+ * release downloads. Like the addons, its sha256 is not pinned yet: ADDONS_ALLOW_UNPINNED governs it.
+ */
+export const HELM_VERSION = '3.17.3';
+/** sha256 of helm's release tarball per Debian architecture; none pinned yet (docs/bootstrap.md). */
+export const HELM_SHA256: Readonly<Partial<Record<'amd64' | 'arm64', string>>> = {};
+export const KUBEADM_JOIN_FILE = 'kubeadm-join.yaml';
+
+/**
+ * The shared control-plane key material, as kubeadm names it under /etc/kubernetes/: with these
+ * in place `kubeadm init` uses the cluster's CAs instead of making new ones, and `kubeadm join`
+ * of a control plane needs no `--certificate-key` (whose uploaded certificates expire in two hours).
+ */
+export const CONTROL_PLANE_PKI_FILES: readonly string[] = [
+  'pki/ca.crt', 'pki/ca.key',
+  'pki/etcd/ca.crt', 'pki/etcd/ca.key',
+  'pki/front-proxy-ca.crt', 'pki/front-proxy-ca.key',
+  'pki/sa.key', 'pki/sa.pub',
+];
+
+/** The files an instance of a group fetches from `<cluster>/igconfig/<role>/<ig>/`. */
+export function bootstrapFiles(role: BootstrapRole, initCandidate: boolean): string[] {
+  if (role === 'node') return [KUBEADM_JOIN_FILE];
+  return [...(initCandidate ? [KUBEADM_INIT_FILE] : []), KUBEADM_JOIN_FILE, ...CONTROL_PLANE_PKI_FILES];
+}
+
+/** `<cluster>/igconfig/<role>/<ig>`: the group's directory, relative to the state store's root. */
+export function igconfigDir(cluster: string, role: BootstrapRole, instanceGroup: string): string {
+  return `${cluster}/igconfig/${role}/${instanceGroup}`;
+}
+
+/** A file the instance writes before its scripts run. */
+export interface WriteFile {
+  readonly path: string;
+  readonly permissions: string;
+  readonly content: string;
+}
+
+/** The cloud-specific parts of a node's bootstrap. Shell snippets are bash, run under `set -euo pipefail`. */
+export interface CloudBootstrap {
+  /** `s3://` or `gs://`: how messages name a state-store object. */
+  readonly storeScheme: string;
+  /** What reads the store, for comments: `the instance role`. */
+  readonly credentials: string;
+  /** The error when the cluster's state store is not one instances of this cloud can read. */
+  readonly noStoreMessage: string;
+  /** The command that copies the store object KEY (relative to `$STATE_BUCKET`) to DEST (mode 0600); both are shell words. */
+  fetchCommand(key: string, dest: string): string;
+  /** The command printing `<volume> <all members>` once this control plane's etcd volume is attached (`$members`: its group's members). */
+  readonly etcdAttachCommand: string;
+  /** Shell functions `mount_etcd_volume VOLUME`, `mark_etcd_volume_used` and `set_peer_url` (src/bootstrap/etcd-mount.ts). */
+  readonly etcdVolumeFunctions: string;
+  /** bootstrap.sh's comment on the addons it applies. */
+  readonly addonsComment: string;
+  /** addons.sh's header comment: what it applies. */
+  readonly addonsWhat: string;
+  /** Variables of bootstrap.sh and addons.sh placed after ROLE/INIT_CANDIDATE and after CLUSTER_DIR (e.g. AWS's REGION). */
+  readonly storeVars: Readonly<Record<string, string>>;
+  /** Variables of a control plane's bootstrap.sh that its attacher needs (e.g. AWS's CLUSTER and ETCD_DEVICE). */
+  etcdVars(cluster: string): Readonly<Record<string, string>>;
+  /** The helper programs, written before install.sh (a control plane's include its etcd-volume attacher). */
+  helperFiles(role: BootstrapRole): WriteFile[];
+}
