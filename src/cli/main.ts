@@ -5,7 +5,7 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ExitCode } from '../diagnostics.js';
 import { KOPS_TS_VERSION } from '../version.js';
-import { commandContext, type CommandContext, type GlobalOptions } from './context.js';
+import { commandContext, loadStoreModules, type CommandContext, type GlobalOptions } from './context.js';
 import { reportError } from './errors.js';
 import { processIO, type CliIO } from './io.js';
 import { redactingIO } from '../secrets/redact.js';
@@ -84,9 +84,17 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void = () => 
   registerVersion(program, ctx);
   registerCompletion(program, ctx);
   attachExamples(program);
+  // Each command's implementation is imported by its action; the state-store modules are imported
+  // here, before an action that may open the store, so that `version` and `--help` start without them.
+  program.hook('preAction', async (_root, action) => {
+    if (!STORELESS_COMMANDS.has(action.name())) await loadStoreModules();
+  });
   for (const c of allCommands(program)) c.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);
   return program;
 }
+
+/** Commands that never open the state store (their actions run without loadStoreModules). */
+const STORELESS_COMMANDS: ReadonlySet<string> = new Set(['version', 'completion']);
 
 /** `--v` is kops's klog level: a whole number (`--v abc` is a usage error, not level 0). */
 function verbosity(v: string): string {
