@@ -21,9 +21,7 @@ function igZones(ig: InstanceGroup, c: Cluster | undefined): string {
 async function emit(ctx: CommandContext, format: OutputFormat, objects: KopsObject[], table: () => string, single = false): Promise<void> {
   if (format === 'table') return ctx.io.stdout(table());
   const { toJson, toYaml } = await import('../../model/api/serialize.js');
-  if (format === 'yaml') ctx.io.stdout(toYaml(objects));
-  else if (format === 'json') ctx.io.stdout(single && objects[0] ? toJson(objects[0]) : toJson(objects));
-  else ctx.io.stdout(table());
+  ctx.io.stdout(format === 'yaml' ? toYaml(objects) : single && objects[0] ? toJson(objects[0]) : toJson(objects));
 }
 
 /** One stored object that could not be read: reported, while the readable ones are still listed. */
