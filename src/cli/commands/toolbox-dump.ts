@@ -6,9 +6,6 @@
  * no policy documents, no key material).
  */
 import type { Command } from 'commander';
-import { dumpCluster } from '../../cloudup/inspect.js';
-import { stringifyKopsYaml } from '../../model/api/yaml.js';
-import { openCloudProvider } from '../../rolling-update/providers.js';
 import type { CommandContext } from '../context.js';
 import { parseOutputFormat } from '../output.js';
 
@@ -26,6 +23,11 @@ export function registerToolboxDump(program: Command, ctx: () => CommandContext)
       const name = c.clusterName(positional);
       const cs = c.clientset();
       const cluster = (await cs.getCluster(name)).object;
+      const [{ dumpCluster }, { openCloudProvider }, { stringifyKopsYaml }] = await Promise.all([
+        import('../../cloudup/inspect.js'),
+        import('../../rolling-update/providers.js'),
+        import('../../model/api/yaml.js'),
+      ]);
       const aws = { timeouts: c.awsTimeouts() };
       const cloud = await openCloudProvider(cluster, { aws, operation: 'toolbox dump' });
       const dump = await dumpCluster({ clientset: cs, clusterName: name, aws, cloud });
