@@ -42,7 +42,7 @@ export function rootProgram(io: CliIO, opts: RunOptions = {}): { program: Comman
     .option('--aws-connect-timeout <duration>', 'longest wait for a connection to AWS, e.g. 5s (env KOPS_AWS_CONNECT_TIMEOUT; default 5s)')
     .option('--aws-request-timeout <duration>', 'longest wait for an AWS answer to one request, e.g. 60s (env KOPS_AWS_REQUEST_TIMEOUT; default 60s)')
     .option('--secret-key <file>', 'file with a base64 32-byte key that encrypts private keys and secrets in the state store (env KOPS_SECRET_KEY holds the key itself)')
-    .option('--state-kms-key <key>', 'KMS key id, ARN or alias for SSE-KMS of s3:// state-store writes (env KOPS_STATE_S3_KMS_KEY; default: SSE-S3 AES256)')
+    .option('--state-kms-key <key>', 'KMS key id, ARN or alias for SSE-KMS of s3:// state-store writes (env KOPS_STATE_S3_KMS_KEY; default: SSE-S3 AES256); gs:// stores take a Cloud KMS key from env KOPS_STATE_GCS_KMS_KEY')
     .exitOverride()
     .showSuggestionAfterError(true)
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s), outputError: () => undefined });
