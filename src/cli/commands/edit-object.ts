@@ -20,6 +20,10 @@ const HEADER = [
   '#',
 ];
 
+function withoutComments(text: string): string {
+  return text.split('\n').filter((l) => !l.startsWith('#')).join('\n');
+}
+
 /** At most this many re-opens after errors, so a script-driven editor cannot loop forever. */
 const MAX_ROUNDS = 10;
 
@@ -44,6 +48,9 @@ export function editObject(ctx: CommandContext, original: KopsObject, check: Che
       const edited = readFileSync(file, 'utf8');
       const stripped = edited.split('\n').filter((l) => !l.startsWith('#')).join('\n');
       if (stripped.trim() === '') return undefined;
+      // Saved unchanged after an error (kubectl: "Edit cancelled, no valid changes were saved"):
+      // re-opening the same errors would only loop, e.g. over a damaged stored object.
+      if (errors.length > 0 && stripped.trim() === withoutComments(body).trim()) return undefined;
       // Refused before parsing, and not re-opened: nothing this large is a spec to fix in an editor.
       // The temporary file is gone once this returns: name the object instead.
       const tooLarge = manifestTooLarge(stripped, `${original.kind}/${original.metadata.name} as edited`);
@@ -57,7 +64,6 @@ export function editObject(ctx: CommandContext, original: KopsObject, check: Che
         continue;
       }
       if (isDeepStrictEqual(value, original)) return undefined;
-      if (errors.length > 0 && stripped === body) return undefined;
       const r = checkObject(value);
       // An unknown field does not hide the spec's other problems: validate what can be.
       const target = r.object ?? r.validatable;
