@@ -17,7 +17,7 @@
  *    `instanceTemplate` (kops compares the same two fields). Its state is `InService` when the MIG
  *    has no action pending on it (`currentAction: NONE`) and it runs; otherwise the action
  *    (`CREATING`, `RECREATING`, ...) or the VM's status. Members being deleted or abandoned are
- *    left out.
+ *    left out (but one being abandoned by a detach is listed `Detached`).
  *  - machine type, addresses and labels come from ONE paged `instances.aggregatedList` filtered
  *    by the cluster label. GCE node names are the instance names: `nodeName` is the name, the
  *    provider id `gce://<project>/<zone>/<name>`, and the instance id the roll uses is the name too
@@ -203,9 +203,14 @@ export class GceCloudProvider implements CloudProvider {
           const name = lastSegment(m.instance);
           if (!name) continue;
           memberNames.add(name);
-          if (LEAVING_ACTIONS.has(m.currentAction ?? '')) continue;
           const vm = instances.get(`${zone}/${name}`);
           const detachedLabel = vm?.labels?.[GCE_LABEL_DETACHED_FROM] !== undefined;
+          if (m.currentAction === 'ABANDONING' && detachedLabel) {
+            // Our own detach, still in progress: already out of the group's count.
+            list.push({ id: name, group: ig, status: 'Detached', state: DETACHED_STATE, zone, mig: migName, ...instanceDetails(this.project, zone, name, vm) });
+            continue;
+          }
+          if (LEAVING_ACTIONS.has(m.currentAction ?? '')) continue;
           list.push({
             id: name,
             group: ig,
