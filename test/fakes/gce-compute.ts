@@ -25,7 +25,8 @@
  *   `setInstanceTemplate` (new instances only), `setTargetPools`, `listManagedInstances`,
  *   `deleteInstances` and `abandonInstances` (both lower `targetSize`, as GCE documents), and an
  *   instance deleted with `instances.delete` is recreated by its group under the same name with
- *   the group's current template; target pools list their own instances and those of the groups
+ *   the group's current template (`bootPolls`: PROVISIONING/CREATING for that many reads of
+ *   `listManagedInstances` first); target pools list their own instances and those of the groups
  *   that name them, `removeInstance` takes either out (a group adds the VMs it creates later).
  */
 import { createHash } from 'node:crypto';
@@ -133,6 +134,12 @@ export class FakeGceCompute {
    * once). The effect itself is applied when the call is made.
    */
   operationPolls = 0;
+  /**
+   * How many `listManagedInstances` reads see an instance its group (re)creates as
+   * `currentAction: CREATING`, `status: PROVISIONING` before it is `NONE`/`RUNNING` (default 0:
+   * running at once), as a real group's VM takes time to boot.
+   */
+  bootPolls = 0;
   /** The random suffix of MIG instance names (override for determinism). */
   random: () => number = Math.random;
 
@@ -462,7 +469,7 @@ export class FakeGceCompute {
 
   /** What a GET shows: without fake-internal fields; a target pool with its groups' instances. */
   private present(scopePath: string, collection: string, r: Json): Json {
-    const { members: _m, excluded: _x, ...shown } = r;
+    const { members: _m, excluded: _x, bootLeft: _b, ...shown } = r;
     if (collection === 'instanceGroupManagers') {
       const size = (r.members as string[]).length;
       return { ...structuredClone(shown), currentActions: { ...(r.currentActions as Json), none: size } };
@@ -696,7 +703,8 @@ export class FakeGceCompute {
       creationTimestamp: new Date().toISOString(),
       zone: this.url(`projects/${project}/zones/${zone}`),
       machineType: this.url(`projects/${project}/zones/${zone}/machineTypes/${String(props.machineType)}`),
-      status: 'RUNNING',
+      status: this.bootPolls > 0 ? 'PROVISIONING' : 'RUNNING',
+      ...(this.bootPolls > 0 ? { bootLeft: this.bootPolls } : {}),
       labels: structuredClone(labels),
       labelFingerprint: fingerprint(labels),
       tags: structuredClone(props.tags ?? {}),
@@ -711,7 +719,12 @@ export class FakeGceCompute {
     return (mig.members as string[]).map((n) => {
       const i = instances.get(n) as Json;
       const tpl = ((i.metadata as { items: { key: string; value: string }[] }).items.find((x) => x.key === 'instance-template')?.value ?? '') as string;
-      return { instance: i.selfLink, id: i.id, instanceStatus: i.status, currentAction: 'NONE', version: { instanceTemplate: this.url(tpl) } };
+      const booting = typeof i.bootLeft === 'number' && i.bootLeft > 0;
+      if (booting) {
+        i.bootLeft = (i.bootLeft as number) - 1;
+        if (i.bootLeft === 0) i.status = 'RUNNING';
+      }
+      return { instance: i.selfLink, id: i.id, instanceStatus: booting ? 'PROVISIONING' : i.status, currentAction: booting ? 'CREATING' : 'NONE', version: { instanceTemplate: this.url(tpl) } };
     });
   }
 }

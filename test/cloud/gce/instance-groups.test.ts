@@ -321,6 +321,34 @@ describe('rolling update on GCE (fake Compute API, fake Kubernetes API)', () => 
     });
   }
 
+  it('waits for each recreated VM to boot (MIG action CREATING) before going on; operations are awaited until DONE', async () => {
+    const { roll, events } = await setup(MINIMAL);
+    const originals = liveInstances();
+    await apply(clusterTasks(MINIMAL, 'e2-standard-2', false));
+    fake.bootPolls = 2;
+    fake.operationPolls = 1;
+    const statusAtReplaced: string[] = [];
+    try {
+      const r = await roll({
+        events: (e) => {
+          events.sink(e);
+          if (e.code === 'rolling-update.step' && e.step === 'replaced') {
+            statusAtReplaced.push(String(fake.all(PROJECT, 'instances').find((i) => i.name === e.instance)?.status));
+          }
+        },
+      });
+      expect([...r.replaced].sort()).toEqual(originals);
+    } finally {
+      fake.bootPolls = 0;
+      fake.operationPolls = 0;
+    }
+    // Each replacement was running (and its MIG done with it) before the roll called it replaced.
+    expect(statusAtReplaced).toEqual(originals.map(() => 'RUNNING'));
+    // The roll polled the group while the VM booted.
+    expect(events.of('rolling-update.step').filter((e) => e.step === 'wait-replacement')).toHaveLength(originals.length);
+    expect(fake.count('POST', /\/operations\/[^/]+\/wait$/)).toBeGreaterThan(0);
+  });
+
   it('--cloudonly replaces every instance without the Kubernetes API', async () => {
     const { roll, kube: k } = await setup(MINIMAL);
     const originals = liveInstances();
