@@ -435,6 +435,25 @@ describe('rolling update on GCE (fake Compute API, fake Kubernetes API)', () => 
     ]);
   });
 
+  it('detach is idempotent: a second detach of an abandoned instance changes nothing', async () => {
+    const { cloud } = await setup(MINIMAL);
+    const mig = instanceGroupManagerName(CLUSTER, 'nodes-us-central1-a', 'us-central1-a');
+    const [group] = await cloud.listGroups(CLUSTER, [{ name: 'nodes-us-central1-a', role: 'Node' }]);
+    const victim = group!.instances[0]!;
+    await cloud.detach(group!, victim);
+    expect(fake.get(PROJECT, 'zones/us-central1-a', 'instanceGroupManagers', mig)?.targetSize).toBe(2);
+    const [g2] = await cloud.listGroups(CLUSTER, [{ name: 'nodes-us-central1-a', role: 'Node' }]);
+    expect(g2!.instances).toHaveLength(3);
+    expect(g2!.targetSize).toBe(2);
+    expect(g2!.instances.filter((i) => i.status === 'Detached').map((i) => i.id)).toEqual([victim.id]);
+    const from = fake.calls.length;
+    await cloud.detach(g2!, g2!.instances.find((i) => i.id === victim.id)!);
+    const writes = fake.calls.slice(from).filter((c) => c.method === 'POST' && !c.path.includes('/operations/')).map((c) => c.path.split('/').pop());
+    expect(writes).toEqual(['abandonInstances']);
+    expect(fake.get(PROJECT, 'zones/us-central1-a', 'instanceGroupManagers', mig)?.targetSize).toBe(2);
+    expect(fake.all(PROJECT, 'instances')).toHaveLength(4);
+  });
+
   it('terminate counts an instance already gone as terminated; deregister is a no-op outside a target pool', async () => {
     const { cloud } = await setup(MINIMAL);
     const [group] = await cloud.listGroups(CLUSTER, [{ name: 'nodes-us-central1-a', role: 'Node' }]);
