@@ -361,3 +361,27 @@ export class GceCloudProvider implements CloudProvider {
     await awaitOperation(this.clients, await result, this.wait);
   }
 }
+
+/**
+ * The rolling update's GCE cloud for a `Cloud.instanceGroups(cluster)`, which must answer at once:
+ * the Compute clients (a dynamic import of `@google-cloud/compute`) are opened on the first call
+ * and shared by the later ones.
+ */
+export function lazyGceCloudProvider(open: () => Promise<GceClients>, opts: GceCloudProviderOptions = {}): CloudProvider {
+  let provider: Promise<GceCloudProvider> | undefined;
+  const get = (): Promise<GceCloudProvider> => {
+    provider ??= open().then((c) => new GceCloudProvider(c, opts));
+    // A failed open is tried again on the next call.
+    provider.catch(() => {
+      provider = undefined;
+    });
+    return provider;
+  };
+  return {
+    name: 'gce',
+    listGroups: async (cluster, groups) => (await get()).listGroups(cluster, groups),
+    detach: async (group, instance) => (await get()).detach(group, instance),
+    terminate: async (group, instance) => (await get()).terminate(group, instance),
+    deregister: async (group, instance, clock, signal) => (await get()).deregister(group, instance, clock, signal),
+  };
+}

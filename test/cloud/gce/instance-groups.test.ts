@@ -11,6 +11,7 @@ import { gceErrorCode, isRetryableGceDeleteError, isRetryableGceError } from '..
 import {
   GCE_LABEL_DETACHED_FROM,
   GceCloudProvider,
+  lazyGceCloudProvider,
   managedState,
   roleFromLabels,
   templateStatus,
@@ -452,6 +453,21 @@ describe('rolling update on GCE (fake Compute API, fake Kubernetes API)', () => 
     expect(writes).toEqual(['abandonInstances']);
     expect(fake.get(PROJECT, 'zones/us-central1-a', 'instanceGroupManagers', mig)?.targetSize).toBe(2);
     expect(fake.all(PROJECT, 'instances')).toHaveLength(4);
+  });
+
+  it('lazyGceCloudProvider opens the clients once, on first use, and again after a failed open', async () => {
+    await setup(MINIMAL);
+    let opens = 0;
+    const lazy = lazyGceCloudProvider(async () => {
+      if (++opens === 1) throw new Error('no credentials yet');
+      return clients;
+    });
+    expect(lazy.name).toBe('gce');
+    expect(opens).toBe(0);
+    await expect(lazy.listGroups(CLUSTER)).rejects.toThrow('no credentials yet');
+    expect((await lazy.listGroups(CLUSTER)).map((g) => g.name)).toEqual(['control-plane-us-central1-a', 'nodes-us-central1-a']);
+    await lazy.listGroups(CLUSTER);
+    expect(opens).toBe(2);
   });
 
   it('terminate counts an instance already gone as terminated; deregister is a no-op outside a target pool', async () => {
