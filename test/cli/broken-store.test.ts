@@ -193,7 +193,7 @@ describe.each(kinds)('a corrupt spec in a $name store', (kind) => {
     expect(opened).toBe(1);
     expect(edited.code).toBe(0);
     expect(edited.stdout).toContain('Edit cancelled: no changes made.');
-    expect(new TextDecoder().decode((await s.store.read(`${A}/config`)).data)).toBe(GARBAGE);
+    expect(new TextDecoder().decode((await s.store.read(`${A}/config`))?.data)).toBe(GARBAGE);
   });
 
   it('a replace that does not carry the Cluster refuses a corrupt config and names the way back', async () => {
