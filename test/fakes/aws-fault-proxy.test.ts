@@ -8,7 +8,7 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsClients } from '../../src/cloud/aws/clients.js';
 import { awsEndpoint, testAws, uniqueBucket, type TestAws } from '../helpers/aws.js';
-import { TokenBucket, errorBody, startFaultProxy, throttlingCode, throughProxy, type FaultProxy } from './aws-fault-proxy.js';
+import { TokenBucket, errorBody, startFaultProxy, throttlingCode, throughProxy, type FaultProxy, type ProxyHooks } from './aws-fault-proxy.js';
 
 let proxy: FaultProxy;
 let aws: TestAws;
@@ -249,5 +249,64 @@ describe('shaping: rate limit and latency', () => {
     const at = proxy.receivedAt(proxy.requests[0]!);
     expect(at).toBeGreaterThanOrEqual(Date.now() - (performance.now() - t0) - 5);
     expect(at! + 145).toBeLessThanOrEqual(Date.now());
+  });
+});
+
+describe('hooks', () => {
+  let hooked: FaultProxy;
+  let before: ProxyHooks['beforeForward'];
+  let after: ProxyHooks['afterResponse'];
+  beforeAll(async () => {
+    hooked = await startFaultProxy(awsEndpoint(), {}, {
+      beforeForward: (r) => before?.(r),
+      afterResponse: (r, status) => after?.(r, status),
+    });
+  });
+  afterAll(async () => {
+    await hooked.close();
+  });
+  beforeEach(() => {
+    before = undefined;
+    after = undefined;
+    hooked.clear();
+  });
+  const client = (): AwsClients => new AwsClients(throughProxy(hooked, aws.options, { maxAttempts: 1 }));
+  const vpcs = async (): Promise<string[]> => ((await aws.clients.ec2.send(new DescribeVpcsCommand({}))).Vpcs ?? []).map((v) => v.CidrBlock!);
+
+  it('beforeForward fails a request with the AWS error it names; the emulator never sees it', async () => {
+    before = (r) => (r.operation === 'CreateVpc' ? { fail: { code: 'VpcLimitExceeded' } } : undefined);
+    const e = await rejection(client().ec2.send(new CreateVpcCommand({ CidrBlock: '10.21.0.0/16' })));
+    expect([e.name, e.$metadata?.httpStatusCode]).toEqual(['VpcLimitExceeded', 400]);
+    expect(hooked.requests.map((r) => [r.operation, r.status, r.injected])).toEqual([['CreateVpc', 400, true]]);
+    expect(await vpcs()).not.toContain('10.21.0.0/16');
+    await client().ec2.send(new DescribeVpcsCommand({}));
+    expect(hooked.count({ injected: false, operation: 'DescribeVpcs' })).toBe(1);
+  });
+
+  it('beforeForward drops or resets the connection unanswered; the emulator never sees the call', async () => {
+    for (const verdict of ['drop', 'reset'] as const) {
+      before = () => verdict;
+      const e = await rejection(client().ec2.send(new CreateVpcCommand({ CidrBlock: '10.22.0.0/16' })));
+      // No answer at all: a network error (the clients name it EndpointUnreachable), no HTTP status.
+      expect([e.name, e.$metadata?.httpStatusCode], verdict).toEqual(['EndpointUnreachable', undefined]);
+    }
+    expect(hooked.requests).toEqual([]);
+    expect(await vpcs()).not.toContain('10.22.0.0/16');
+  });
+
+  it('afterResponse drops the answer after the emulator made the call', async () => {
+    const seen: number[] = [];
+    after = (r, status) => {
+      seen.push(status);
+      return r.operation === 'CreateVpc' ? 'drop' : undefined;
+    };
+    const e = await rejection(client().ec2.send(new CreateVpcCommand({ CidrBlock: '10.23.0.0/16' })));
+    expect(e.$metadata?.httpStatusCode).toBeUndefined();
+    expect(await vpcs()).toContain('10.23.0.0/16');
+    // Answers not dropped are delivered whole.
+    const all = await client().ec2.send(new DescribeVpcsCommand({}));
+    expect(all.Vpcs?.map((v) => v.CidrBlock)).toContain('10.23.0.0/16');
+    expect(seen).toEqual([200, 200]);
+    expect(hooked.requests.map((r) => r.operation)).toEqual(['DescribeVpcs']);
   });
 });

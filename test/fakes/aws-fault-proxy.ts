@@ -18,6 +18,12 @@
  * round trip to a distant region), and `rateLimit` admits at most `perSecond` requests a second
  * (a token bucket of `burst` tokens, as AWS meters its APIs) and answers the rest itself with the
  * service's throttling error (`throttlingCode`), as AWS does beyond an account's request rate.
+ *
+ * Hooks (for the reliability tests, `test/reliability/`): `beforeForward` sees each request once
+ * it is read whole, before the rate limit and the rules, and may fail it with an AWS error, drop
+ * the connection (a killed caller: nothing is answered) or reset it (a network fault);
+ * `afterResponse` sees the emulator's status once its answer is read whole, and may drop the
+ * connection instead of delivering it (the call happened, the caller never learns its result).
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -84,6 +90,26 @@ export interface ProxyShaping {
   readonly delayMs?: number;
   /** Beyond this rate, requests are answered with the service's throttling error; default none. */
   readonly rateLimit?: RateLimit;
+}
+
+/** An AWS error to answer with instead of forwarding. */
+export interface Failure {
+  readonly code: string;
+  readonly message?: string;
+  /** HTTP status; default: the one AWS uses for `code` (see `defaultStatus`). */
+  readonly status?: number;
+}
+
+/**
+ * What `beforeForward` decides: nothing (go on: rate limit, rules, forward), `drop` (destroy the
+ * connection unanswered), `reset` (reset the connection) or `{ fail }` (answer with that error).
+ */
+export type BeforeForward = undefined | 'drop' | 'reset' | { readonly fail: Failure };
+
+export interface ProxyHooks {
+  beforeForward?(request: ProxiedRequest): BeforeForward;
+  /** `drop`: destroy the connection instead of delivering the emulator's answer. */
+  afterResponse?(request: ProxiedRequest, status: number): 'drop' | undefined;
 }
 
 export interface FaultProxy {
@@ -224,7 +250,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 /** Starts a proxy on 127.0.0.1 (a free port) forwarding to `target` (e.g. the emulator endpoint). */
-export async function startFaultProxy(target: string, shaping: ProxyShaping = {}): Promise<FaultProxy> {
+export async function startFaultProxy(target: string, shaping: ProxyShaping = {}, hooks: ProxyHooks = {}): Promise<FaultProxy> {
   const upstream = new URL(target);
   let rules: FaultRule[] = [];
   let requests: RecordedRequest[] = [];
@@ -244,8 +270,7 @@ export async function startFaultProxy(target: string, shaping: ProxyShaping = {}
     requests.push(rec);
   };
 
-  const answerFault = (res: ServerResponse, r: ProxiedRequest, rule: FaultRule, throttled = false): void => {
-    rule.fired++;
+  const answerFault = (res: ServerResponse, r: ProxiedRequest, rule: Failure, throttled = false): void => {
     const status = rule.status ?? defaultStatus(rule.code);
     const id = randomUUID();
     const body = r.method === 'HEAD' ? '' : errorBody(r.service, rule.code, rule.message ?? `injected ${rule.code}`, id);
@@ -259,9 +284,21 @@ export async function startFaultProxy(target: string, shaping: ProxyShaping = {}
       { hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
       (up) => {
         const status = up.statusCode ?? 502;
-        record(r, { service: r.service, operation: r.operation, method: r.method, path: r.path, status, injected: false });
-        res.writeHead(status, up.headers);
-        up.pipe(res);
+        const deliver = (answer?: Buffer): void => {
+          record(r, { service: r.service, operation: r.operation, method: r.method, path: r.path, status, injected: false });
+          res.writeHead(status, up.headers);
+          if (answer) res.end(answer);
+          else up.pipe(res);
+        };
+        const after = hooks.afterResponse;
+        if (!after) return deliver();
+        // Read the answer whole first: a dropped call must have completed upstream.
+        const parts: Buffer[] = [];
+        up.on('data', (c: Buffer) => parts.push(c));
+        up.on('end', () => {
+          if (after(r, status) === 'drop') req.socket.destroy();
+          else deliver(Buffer.concat(parts));
+        });
       },
     );
     out.on('error', (e) => {
@@ -282,17 +319,24 @@ export async function startFaultProxy(target: string, shaping: ProxyShaping = {}
         service, operation: operationOf(service, req, text), method: req.method ?? 'GET',
         path: new URL(req.url ?? '/', 'http://proxy').pathname, body: text, receivedAt,
       };
+      const verdict = hooks.beforeForward?.(r);
+      if (verdict === 'drop' || verdict === 'reset') {
+        if (verdict === 'drop') req.socket.destroy();
+        else req.socket.resetAndDestroy();
+        return;
+      }
       // Admission is decided on arrival (as AWS meters requests); the answer is then held back.
-      const metered = bucket !== undefined && (rateServices === undefined || rateServices.includes(r.service));
+      const metered = !verdict && bucket !== undefined && (rateServices === undefined || rateServices.includes(r.service));
       const admitted = !metered || bucket!.take(receivedAt);
-      const rule = rules.find((x) => x.service === r.service && (x.operation === undefined || x.operation === r.operation)
+      const rule = verdict ? undefined : rules.find((x) => x.service === r.service && (x.operation === undefined || x.operation === r.operation)
         && x.fired < (x.times ?? Infinity) && (!x.when || x.when(r)));
       if (delayMs > 0) await new Promise<void>((resolve) => setTimeout(resolve, delayMs));
-      if (!admitted) {
-        const code = throttlingCode(r.service);
-        answerFault(res, r, { service: r.service, code, message: 'Rate exceeded', fired: 0 }, true);
-      } else if (rule) answerFault(res, r, rule);
-      else forward(req, res, r, body);
+      if (verdict) answerFault(res, r, verdict.fail);
+      else if (!admitted) answerFault(res, r, { code: throttlingCode(r.service), message: 'Rate exceeded' }, true);
+      else if (rule) {
+        rule.fired++;
+        answerFault(res, r, rule);
+      } else forward(req, res, r, body);
     })().catch((e: unknown) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end(`fault proxy: ${String(e)}`);

@@ -6,6 +6,9 @@
  * "Every task is waiting" is judged by letting the event loop turn `settleTurns` times
  * (`setImmediate`) with no new work: right for in-memory effects. Effects that do real I/O (HTTP
  * to an emulator) need more turns, or `advance()` driven by hand.
+ *
+ * `onSleep` lets a test change the world when the code under test waits (a replica becomes Ready):
+ * it is called at each sleep with the count of sleeps so far and the virtual time.
  */
 import type { Clock } from '../../src/rolling-update/types.js';
 
@@ -22,6 +25,7 @@ export class SimClock implements Clock {
   private scheduled = false;
   /** Every sleep asked for, in ms (tests assert intervals with it). */
   readonly sleeps: number[] = [];
+  onSleep?: (count: number, now: number) => void;
   private readonly settleTurns: number;
   private readonly auto: boolean;
 
@@ -42,6 +46,7 @@ export class SimClock implements Clock {
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     this.sleeps.push(ms);
+    this.onSleep?.(this.sleeps.length, this.t);
     return new Promise<void>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
       const onAbort = (): void => {

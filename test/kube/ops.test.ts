@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DrainTimeoutError, instanceIdFromProviderId, kubeOps, SCHEDULED_FOR_UPDATE_TAINT } from '../../src/kube/ops.js';
 import type { KubeOps } from '../../src/rolling-update/types.js';
-import { SimClock } from './sim-clock.js';
+import { SimClock } from '../helpers/sim-clock.js';
 import { startKube, type KubeFixture } from './kube-setup.js';
 
 let fx: KubeFixture;

@@ -13,7 +13,7 @@ import type { InstanceGroup } from '../../src/model/api/types.js';
 import type { CloudInstanceGroup, CloudProvider } from '../../src/rolling-update/types.js';
 import { ec2InstanceSource } from '../fakes/kube-apiserver.js';
 import { testAws, type TestAws } from '../helpers/aws.js';
-import { SimClock } from './sim-clock.js';
+import { SimClock } from '../helpers/sim-clock.js';
 import { CLUSTER, startKube, type KubeFixture } from './kube-setup.js';
 
 let fx: KubeFixture | undefined;

@@ -9,7 +9,7 @@ import { clusterValidator, validateCluster, waitForValidation, type ValidateClus
 import { renderValidationJson, renderValidationTable, renderValidationYaml, validationDocument } from '../../src/kube/validate-output.js';
 import type { InstanceGroup } from '../../src/model/api/types.js';
 import type { CloudInstanceGroup, CloudProvider, ClusterValidator, ValidationResult } from '../../src/rolling-update/types.js';
-import { SimClock } from './sim-clock.js';
+import { SimClock } from '../helpers/sim-clock.js';
 import { CLUSTER, startKube, type KubeFixture } from './kube-setup.js';
 
 type IG = Pick<InstanceGroup, 'metadata' | 'spec'>;

@@ -1,6 +1,6 @@
 /**
- * A tiny HTTP proxy in front of the AWS emulator that SIGKILLs a child process at its k-th
- * mutating AWS call, counted at the HTTP layer:
+ * The fault proxy (`test/fakes/aws-fault-proxy.ts`) with hooks that SIGKILL a child process at its
+ * k-th mutating AWS call, counted at the HTTP layer:
  *
  * - `before`: the k-th mutating request arrives and the child is killed; the request never
  *   reaches AWS (a crash just before the call);
@@ -12,13 +12,12 @@
  * is not `Describe*`/`List*`/`Get*`, and any non-GET/HEAD request to Route53 or S3. Requests that
  * arrive after the kill are dropped (the connection is destroyed), as a dead process sends nothing.
  */
-import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { startFaultProxy, type AwsService, type ProxiedRequest } from '../fakes/aws-fault-proxy.js';
 
 export type KillMode = 'before' | 'after';
 
 export interface MutatingCall {
-  readonly service: string;
+  readonly service: AwsService;
   readonly operation: string;
 }
 
@@ -41,109 +40,61 @@ export interface KillProxy {
   close(): Promise<void>;
 }
 
-const QUERY_SERVICES = new Set(['ec2', 'autoscaling', 'elasticloadbalancing', 'iam', 'sts']);
-
-function signingService(req: IncomingMessage): string {
-  return /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\//.exec(req.headers.authorization ?? '')?.[1] ?? 'unknown';
-}
+const QUERY_SERVICES: ReadonlySet<AwsService> = new Set(['ec2', 'autoscaling', 'elbv2', 'iam', 'sts']);
 
 /** The mutating call this request is, or undefined for a read. */
-export function mutatingCall(req: IncomingMessage, body: string): MutatingCall | undefined {
-  const service = signingService(req);
-  const method = req.method ?? 'GET';
-  if (QUERY_SERVICES.has(service)) {
-    const url = new URL(req.url ?? '/', 'http://proxy');
-    const action = new URLSearchParams(body).get('Action') ?? url.searchParams.get('Action') ?? 'unknown';
-    return /^(Describe|List|Get)/.test(action) ? undefined : { service, operation: action };
-  }
-  if (method === 'GET' || method === 'HEAD') return undefined;
-  return { service, operation: `${method} ${new URL(req.url ?? '/', 'http://proxy').pathname}` };
+export function mutatingCall(r: ProxiedRequest): MutatingCall | undefined {
+  if (QUERY_SERVICES.has(r.service)) return /^(Describe|List|Get)/.test(r.operation) ? undefined : { service: r.service, operation: r.operation };
+  if (r.method === 'GET' || r.method === 'HEAD') return undefined;
+  return { service: r.service, operation: `${r.method} ${r.path}` };
 }
 
 export async function startKillProxy(target: string): Promise<KillProxy> {
-  const upstream = new URL(target);
   let armed: KillTarget | undefined;
   let mutating: MutatingCall[] = [];
   let killed = false;
-  const sockets = new Set<Socket>();
+  /** The request to kill after, in `after` mode. */
+  let killAfter: ProxiedRequest | undefined;
+  const kill = (): 'drop' => {
+    killed = true;
+    armed?.kill();
+    return 'drop';
+  };
 
-  const server = createServer((req, res) => {
-    void (async () => {
-      const chunks: Buffer[] = [];
-      for await (const c of req) chunks.push(c as Buffer);
-      const body = Buffer.concat(chunks);
-      if (killed) {
-        req.socket.destroy();
-        return;
+  const proxy = await startFaultProxy(target, {}, {
+    beforeForward(r) {
+      if (killed) return 'drop';
+      const call = mutatingCall(r);
+      if (!call) return undefined;
+      mutating.push(call);
+      if (armed && mutating.length === armed.k) {
+        if (armed.mode === 'before') return kill();
+        killAfter = r;
       }
-      const call = mutatingCall(req, body.toString('utf8'));
-      let killAfter = false;
-      if (call) {
-        mutating.push(call);
-        if (armed && mutating.length === armed.k) {
-          if (armed.mode === 'before') {
-            killed = true;
-            armed.kill();
-            req.socket.destroy();
-            return;
-          }
-          killAfter = true;
-        }
-      }
-      const out = httpRequest({ hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-        const parts: Buffer[] = [];
-        up.on('data', (c: Buffer) => parts.push(c));
-        up.on('end', () => {
-          if (killAfter && armed) {
-            killed = true;
-            armed.kill();
-            req.socket.destroy();
-            return;
-          }
-          if (killed) {
-            req.socket.destroy();
-            return;
-          }
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          res.end(Buffer.concat(parts));
-        });
-      });
-      out.on('error', () => req.socket.destroy());
-      out.end(body);
-    })();
+      return undefined;
+    },
+    afterResponse(r) {
+      if (r === killAfter && armed) return kill();
+      return killed ? 'drop' : undefined;
+    },
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const reset = (t: KillTarget | undefined): void => {
+    armed = t;
+    mutating = [];
+    killed = false;
+    killAfter = undefined;
+    proxy.clear();
+  };
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: proxy.endpoint,
     get mutating() {
       return mutating;
     },
     get killed() {
       return killed;
     },
-    arm(t) {
-      armed = t;
-      mutating = [];
-      killed = false;
-    },
-    disarm() {
-      armed = undefined;
-      mutating = [];
-      killed = false;
-    },
-    close() {
-      return new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      });
-    },
+    arm: (t) => reset(t),
+    disarm: () => reset(undefined),
+    close: () => proxy.close(),
   };
 }

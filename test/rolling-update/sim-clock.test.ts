@@ -48,4 +48,13 @@ describe('SimClock', () => {
     expect(clock.now()).toBe(200);
     expect(clock.pending).toBe(1);
   });
+
+  it('onSleep sees each sleep as it starts: the count so far and the virtual time', async () => {
+    const clock = new SimClock({ start: 0 });
+    const seen: [number, number][] = [];
+    clock.onSleep = (n, now) => seen.push([n, now]);
+    await clock.sleep(1_000);
+    await clock.sleep(2_000);
+    expect(seen).toEqual([[1, 0], [2, 1_000]]);
+  });
 });

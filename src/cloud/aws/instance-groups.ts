@@ -8,8 +8,8 @@
  *    group through the `kops.k8s.io/instancegroup` tag the model builder puts on it. A group being
  *    deleted (`Status` set) is left out.
  *  - the version the group launches: `$Default` / `$Latest` resolved to a number through
- *    `DescribeLaunchTemplates` (batched); an instance launched from another template or another
- *    version is `NeedsUpdate`. The instance's version is read from the tags AWS puts on every
+ *    `DescribeLaunchTemplates` (batched; launch-templates.ts); an instance launched from another
+ *    template or another version is `NeedsUpdate`. The instance's version is read from the tags AWS puts on every
  *    instance launched from a launch template (`aws:ec2launchtemplate:id`/`:version`), falling
  *    back to the group's `Instances[].LaunchTemplate` (the same value on AWS; moto reports the
  *    group's current default there: docs/aws-errors.md).
@@ -38,11 +38,9 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import {
   CreateTagsCommand,
-  DescribeLaunchTemplatesCommand,
   TerminateInstancesCommand,
   paginateDescribeInstances,
   type Instance,
-  type LaunchTemplate,
 } from '@aws-sdk/client-ec2';
 import { DeregisterTargetsCommand, DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { KopsError } from '../../diagnostics.js';
@@ -50,6 +48,9 @@ import type { NormalizedRole } from '../../model/api/types.js';
 import type { CloudInstance, CloudInstanceGroup, CloudInstanceStatus, CloudProvider, Clock } from '../../rolling-update/types.js';
 import type { AwsClients } from './clients.js';
 import { awsErrorCode } from './errors.js';
+import { describeTemplates, groupTemplate, resolveTemplateVersion, templateStatus, type GroupTemplate, type InstanceTemplate } from './launch-templates.js';
+
+export { resolveTemplateVersion, templateStatus, type InstanceTemplate, type TemplateVersions } from './launch-templates.js';
 
 export const TAG_CLUSTER = 'KubernetesCluster';
 export const TAG_INSTANCE_GROUP = 'kops.k8s.io/instancegroup';
@@ -66,9 +67,6 @@ export const DETACHED_STATE = 'Detached';
 export const DEFAULT_DEREGISTER_POLL_MS = 5_000;
 /** The target groups' deregistration delay is 300 s by default; give it twice that. */
 export const DEFAULT_DEREGISTER_TIMEOUT_MS = 10 * 60_000;
-
-/** DescribeLaunchTemplates takes at most 200 ids or names per call. */
-const LAUNCH_TEMPLATE_CHUNK = 100;
 
 export interface AwsCloudProviderOptions {
   /** How often `deregister` reads target health (default 5 s). */
@@ -110,57 +108,6 @@ export function roleFromTags(tags: TagMap): NormalizedRole {
   return 'Node';
 }
 
-/** The template a group launches: id or name, and its version word (`$Default`, `$Latest`, `3`). */
-interface GroupTemplate {
-  readonly id?: string;
-  readonly name?: string;
-  readonly version: string;
-}
-
-function groupTemplate(g: AutoScalingGroup): GroupTemplate | undefined {
-  const lt = g.LaunchTemplate ?? g.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
-  if (!lt || (!lt.LaunchTemplateId && !lt.LaunchTemplateName)) return undefined;
-  return {
-    ...(lt.LaunchTemplateId ? { id: lt.LaunchTemplateId } : {}),
-    ...(lt.LaunchTemplateName ? { name: lt.LaunchTemplateName } : {}),
-    version: lt.Version ?? '$Default',
-  };
-}
-
-/** A launch template as far as version resolution needs it. */
-export interface TemplateVersions {
-  readonly id: string;
-  readonly name: string;
-  readonly defaultVersion: number;
-  readonly latestVersion: number;
-}
-
-/** The version number a group launches (kops resolves `$Latest`/`$Default` the same way); undefined when unknown. */
-export function resolveTemplateVersion(version: string, t: TemplateVersions | undefined): string | undefined {
-  if (/^\d+$/.test(version)) return version;
-  if (!t) return undefined;
-  if (version === '$Latest') return String(t.latestVersion);
-  if (version === '$Default') return String(t.defaultVersion);
-  return undefined;
-}
-
-/** What an instance was launched from, by the EC2 tags first, else the group's record of it. */
-export interface InstanceTemplate {
-  readonly id?: string;
-  readonly name?: string;
-  readonly version?: string;
-}
-
-/**
- * `NeedsUpdate` when the instance was launched from another template or another version than the
- * group launches now, or when either is unknown (kops: the config names differ). Pure.
- */
-export function templateStatus(group: { id: string; version: string } | undefined, inst: InstanceTemplate): CloudInstanceStatus {
-  if (!group || inst.version === undefined) return 'NeedsUpdate';
-  if (inst.id !== undefined && inst.id !== group.id) return 'NeedsUpdate';
-  return inst.version === group.version ? 'UpToDate' : 'NeedsUpdate';
-}
-
 function isTerminatingLifecycle(state: string | undefined): boolean {
   return state !== undefined && (state.startsWith('Terminating') || state === 'Terminated');
 }
@@ -181,11 +128,6 @@ function instanceDetails(i: Instance | undefined): Pick<CloudInstance, 'machineT
 function isInstanceGone(e: unknown): boolean {
   const code = awsErrorCode(e);
   return code === 'InvalidInstanceID.NotFound' || code === 'InvalidInstanceID.Malformed';
-}
-
-/** `InvalidLaunchTemplateId.NotFound`, `InvalidLaunchTemplateName.NotFoundException`, … */
-function isTemplateGone(e: unknown): boolean {
-  return /^InvalidLaunchTemplate(Id|Name)\.(NotFound|Malformed)/.test(awsErrorCode(e) ?? '');
 }
 
 function messageOf(e: unknown): string {
@@ -225,7 +167,7 @@ export class AwsCloudProvider implements CloudProvider {
     }
     if (asgs.length === 0) return [];
 
-    const templates = await this.describeTemplates(asgs.map((a) => groupTemplate(a.asg)).filter((t): t is GroupTemplate => t !== undefined));
+    const templates = await describeTemplates(this.clients, asgs.map((a) => groupTemplate(a.asg)).filter((t): t is GroupTemplate => t !== undefined));
     const ec2 = await this.describeClusterInstances(cluster);
 
     const attached = new Set(asgs.flatMap((a) => (a.asg.Instances ?? []).map((i) => i.InstanceId ?? '')));
@@ -348,45 +290,6 @@ export class AwsCloudProvider implements CloudProvider {
     } catch (e) {
       if (awsErrorCode(e) === 'InvalidTarget') return undefined;
       throw e;
-    }
-  }
-
-  private async describeTemplates(list: readonly GroupTemplate[]): Promise<{ byId: Map<string, TemplateVersions>; byName: Map<string, TemplateVersions> }> {
-    const byId = new Map<string, TemplateVersions>();
-    const byName = new Map<string, TemplateVersions>();
-    // Only groups that name a version word need the template; ids are still needed to compare.
-    const ids = [...new Set(list.flatMap((t) => (t.id ? [t.id] : [])))].sort();
-    const names = [...new Set(list.flatMap((t) => (!t.id && t.name ? [t.name] : [])))].sort();
-    const add = (lts: readonly LaunchTemplate[] | undefined): void => {
-      for (const lt of lts ?? []) {
-        if (!lt.LaunchTemplateId) continue;
-        const v: TemplateVersions = { id: lt.LaunchTemplateId, name: lt.LaunchTemplateName ?? '', defaultVersion: lt.DefaultVersionNumber ?? 0, latestVersion: lt.LatestVersionNumber ?? 0 };
-        byId.set(v.id, v);
-        byName.set(v.name, v);
-      }
-    };
-    for (let i = 0; i < ids.length; i += LAUNCH_TEMPLATE_CHUNK) await this.describeSome(ids.slice(i, i + LAUNCH_TEMPLATE_CHUNK), 'LaunchTemplateIds', add);
-    for (let i = 0; i < names.length; i += LAUNCH_TEMPLATE_CHUNK) await this.describeSome(names.slice(i, i + LAUNCH_TEMPLATE_CHUNK), 'LaunchTemplateNames', add);
-    return { byId, byName };
-  }
-
-  /**
-   * One call for the chunk; when AWS refuses it because one template is gone (deleted by hand),
-   * one call each, leaving the missing ones out: their groups' instances are then `NeedsUpdate`.
-   */
-  private async describeSome(keys: readonly string[], by: 'LaunchTemplateIds' | 'LaunchTemplateNames', add: (lts: readonly LaunchTemplate[] | undefined) => void): Promise<void> {
-    const describe = async (list: readonly string[]) => (await this.clients.ec2.send(new DescribeLaunchTemplatesCommand({ [by]: [...list] }))).LaunchTemplates;
-    try {
-      add(await describe(keys));
-    } catch (e) {
-      if (!isTemplateGone(e)) throw e;
-      for (const k of keys) {
-        try {
-          add(await describe([k]));
-        } catch (e1) {
-          if (!isTemplateGone(e1)) throw e1;
-        }
-      }
     }
   }
 

@@ -40,7 +40,7 @@ import { ref, type Task } from '../../../src/tasks/types.js';
 import { FakeGceCompute, type GceCall } from '../../fakes/gce-compute.js';
 import { gceInstanceSource } from '../../fakes/kube-apiserver.js';
 import { startKube, type KubeFixture } from '../../kube/kube-setup.js';
-import { SimClock } from '../../kube/sim-clock.js';
+import { SimClock } from '../../helpers/sim-clock.js';
 
 const PROJECT = 'kops-test';
 const REGION = 'us-central1';

@@ -1,0 +1,91 @@
+/**
+ * A group's preparation before its instances go (kops's instancegroups.go
+ * `rollingUpdateInstanceGroup`): taint every node to update so nothing new lands on it, then the
+ * surge: detach the last `maxSurge` instances so the group launches their replacements first.
+ */
+import { DrainFailedError } from './errors.js';
+import { nodeOf } from './order.js';
+import { errMessage, type RollContext } from './roll-context.js';
+import type { CloudInstance, CloudInstanceGroup, KubeNode } from './types.js';
+import { maybeValidate } from './validation.js';
+
+/** Taints the nodes of `update` for the update; a failure is fatal only with --fail-on-drain-error. */
+export async function taintForUpdate(ctx: RollContext, group: CloudInstanceGroup, update: readonly CloudInstance[]): Promise<void> {
+  const kube = ctx.opts.kube;
+  if (ctx.cloudOnly || !kube) return;
+  for (const u of update) {
+    const node = nodeOf(u, ctx.nodes);
+    if (!node || node.unschedulable) continue;
+    ctx.checkAborted();
+    try {
+      await kube.taintForUpdate(node.name);
+    } catch (e) {
+      // kops: a taint that fails is fatal only with --fail-on-drain-error.
+      if (ctx.o.failOnDrainError) throw new DrainFailedError(node.name, e, 'taint');
+      ctx.emit({ code: 'rolling-update.warning', group: group.name, instance: u.id, message: `ignoring error tainting node ${node.name}: ${errMessage(e)}` });
+      continue;
+    }
+    ctx.emit({ code: 'rolling-update.step', group: group.name, instance: u.id, node: node.name, step: 'taint' });
+  }
+}
+
+/**
+ * Detaches up to `settingsMaxSurge` instances from the end of `update` (marking them Detached in
+ * place), waiting for capacity and validating after the last one, and after the first when no
+ * instance was up to date (`noneReady`). Returns whether still no instance is known ready.
+ */
+export async function detachSurge(
+  ctx: RollContext,
+  group: CloudInstanceGroup,
+  update: CloudInstance[],
+  settingsMaxSurge: number,
+  noneReady: boolean,
+  interval: number,
+): Promise<boolean> {
+  // Surge: detach instances from the end of the list so the group launches their replacements
+  // first. Instances an interrupted run left detached count against maxSurge (kops keeps them in
+  // the surge by sorting them last; kops-ts sorts them first, to finish them first, and counts
+  // them here instead).
+  const alreadyDetached = update.filter((u) => u.status === 'Detached').length;
+  let maxSurge = Math.max(0, settingsMaxSurge - alreadyDetached);
+  if (alreadyDetached > 0) {
+    await ctx.waitForCapacity(group);
+    ctx.changed();
+  }
+  if (maxSurge > 0) {
+    let skipped = 0;
+    for (let numSurge = 1; numSurge <= maxSurge; numSurge++) {
+      const idx = update.length - numSurge - skipped;
+      const u = update[idx];
+      if (idx < alreadyDetached || !u) break;
+      ctx.checkAborted();
+      try {
+        ctx.changed();
+        await ctx.opts.cloud.detach(group, u);
+        update[idx] = { ...u, status: 'Detached', state: 'Detached' };
+        ctx.emit({ code: 'rolling-update.step', group: group.name, instance: u.id, ...nodeName(u, ctx.nodes), step: 'detach' });
+      } catch (e) {
+        // A failed detach is skipped, the next instance surges instead.
+        ctx.emit({ code: 'rolling-update.warning', group: group.name, instance: u.id, message: `could not detach instance: ${errMessage(e)}` });
+        skipped++;
+        numSurge--;
+        maxSurge = Math.min(maxSurge, update.length - alreadyDetached - skipped);
+        continue;
+      }
+      if (numSurge === maxSurge || noneReady) {
+        await ctx.waitForCapacity(group);
+        ctx.changed();
+        await ctx.clock.sleep(interval, ctx.opts.signal);
+        await maybeValidate(ctx, group.name, ctx.o.validateCount);
+        noneReady = false;
+      }
+    }
+  }
+
+  return noneReady;
+}
+
+function nodeName(u: CloudInstance, nodes: readonly KubeNode[] | undefined): { node?: string } {
+  const n = nodeOf(u, nodes);
+  return n ? { node: n.name } : {};
+}
