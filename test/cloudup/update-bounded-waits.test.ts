@@ -12,7 +12,8 @@
 import { readFileSync } from 'node:fs';
 import { DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import { describe, expect, it, type TestContext } from 'vitest';
-import { DEFAULT_ENDPOINT_HEALTH } from '../../src/cloud/aws/endpoint.js';
+import { DEFAULT_AWS_TIMEOUTS, DEFAULT_ENDPOINT_HEALTH } from '../../src/cloud/aws/endpoint.js';
+import { DEFAULT_BACKOFF } from '../../src/tasks/retry.js';
 import { newCluster } from '../../src/cloudup/new-cluster.js';
 import { updateCluster, type UpdateClusterOptions } from '../../src/cloudup/update-cluster.js';
 import { KopsError, formatDiagnostic } from '../../src/diagnostics.js';
@@ -84,6 +85,8 @@ describe.concurrent('bounded waits in update cluster', () => {
     const cs = await storedCluster(name, 'outage');
     const events: KopsEvent[] = [];
     let killedAt: number | undefined;
+    // What happened after the kill, kept to explain a failure of the time bound below.
+    const afterKill: string[] = [];
     const opts: UpdateClusterOptions = {
       clientset: cs,
       clusterName: name,
@@ -92,6 +95,7 @@ describe.concurrent('bounded waits in update cluster', () => {
       aws: { endpoint: moto.endpoint, credentials: TEST_CREDENTIALS },
       events: (e) => {
         events.push(e);
+        if (killedAt !== undefined && e.code !== 'task.skipped') afterKill.push(`+${Math.round(performance.now() - killedAt)}ms ${JSON.stringify(e).slice(0, 200)}`);
         // Kill the emulator once a few tasks have applied.
         if (e.code === 'task.done' && killedAt === undefined && events.filter((x) => x.code === 'task.done').length >= 3) {
           killedAt = performance.now();
@@ -114,16 +118,21 @@ describe.concurrent('bounded waits in update cluster', () => {
     expect(applied).toBe(events.filter((e) => e.code === 'task.done').length);
     expect(applied).toBeGreaterThanOrEqual(3);
     // Nothing waited for its 10-minute deadline, and the run ended soon after the endpoint died:
-    // the default health check needs DEFAULT_ENDPOINT_HEALTH.downAfterMs without a response, plus at most one backoff.
+    // the default health check needs DEFAULT_ENDPOINT_HEALTH.downAfterMs without a response; at
+    // worst one attempt already on the wire waits out its request timeout and then one backoff.
+    // (One CI run on a loaded 2-core machine took 107 s, where 15-28 s is usual here; not
+    // reproduced. A held attempt fits it: the freed loopback port may be taken by another test's
+    // server. The bound allows for one; the timeline after the kill is printed if it is exceeded.)
     expect(events.some((e) => e.code === 'task.failed' && e.errorCode === 'TaskDeadlineExceeded')).toBe(false);
     expect(DEFAULT_ENDPOINT_HEALTH.downAfterMs).toBe(15_000);
-    expect(endedAt - killedAt!).toBeLessThan(60_000);
+    const bound = DEFAULT_ENDPOINT_HEALTH.downAfterMs + DEFAULT_AWS_TIMEOUTS.requestMs + DEFAULT_BACKOFF.capMs + 30_000;
+    expect(endedAt - killedAt!, afterKill.slice(-20).join('\n')).toBeLessThan(bound);
     // Not started tasks were skipped, not run.
     expect(events.some((e) => e.code === 'task.skipped' && e.reason === 'cancelled')).toBe(true);
     // The lock was released (the store is not on the dead endpoint).
     expect(await readClusterLock(cs.store, name)).toBeUndefined();
     expect(await cs.readCompletedSpec(name)).toBeUndefined();
-  }, 120_000);
+  }, 240_000);
 });
 
 describe.concurrent('eventual consistency is retried only for what the run just created', () => {
