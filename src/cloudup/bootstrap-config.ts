@@ -12,15 +12,23 @@ import type { Cluster, InstanceGroup } from '../model/api/types.js';
 import type { StateStore } from '../statestore/types.js';
 import type { ApplyResult } from '../tasks/apply.js';
 import { taskKey } from '../tasks/types.js';
+import { GCE_KINDS } from '../tasks/gce/types.js';
+import { apiLoadBalancerName } from '../model/gce/names.js';
 import { writeBootstrapConfig, type WriteBootstrapResult } from '../bootstrap/store.js';
 
 /** Problems of the spec that stop the bootstrap configuration but not the infrastructure. */
 const SPEC_PROBLEMS = new Set(['InvalidBootstrapInput', 'UnsupportedNetworking', 'InvalidNetworking', 'NoAPIEndpoint']);
 
-/** The API load balancer's DNS name after the apply (`NetworkLoadBalancer/api.<cluster>`). */
+/**
+ * The API load balancer's address after the apply: on AWS its DNS name
+ * (`NetworkLoadBalancer/api.<cluster>`), on GCE the IP of its static address (`Address/api-<safe
+ * cluster>`, which the forwarding rule serves).
+ */
 export function apiLoadBalancerDnsName(cluster: string, applied: Pick<ApplyResult, 'actuals'>): string | undefined {
   const lb = applied.actuals.get(taskKey('NetworkLoadBalancer', `api.${cluster}`)) as { dnsName?: unknown } | undefined;
-  return typeof lb?.dnsName === 'string' && lb.dnsName !== '' ? lb.dnsName : undefined;
+  if (typeof lb?.dnsName === 'string' && lb.dnsName !== '') return lb.dnsName;
+  const address = applied.actuals.get(taskKey(GCE_KINDS.address, apiLoadBalancerName(cluster))) as { address?: unknown } | undefined;
+  return typeof address?.address === 'string' && address.address !== '' ? address.address : undefined;
 }
 
 export async function writeBootstrapAfterApply(

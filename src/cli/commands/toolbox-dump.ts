@@ -7,6 +7,8 @@
  */
 import type { Command } from 'commander';
 import { dumpCluster } from '../../cloudup/inspect.js';
+import { KopsError } from '../../diagnostics.js';
+import { cloudProviderOf } from '../../model/api/types.js';
 import { stringifyKopsYaml } from '../../model/api/yaml.js';
 import { openCloudProvider } from '../../rolling-update/providers.js';
 import type { CommandContext } from '../context.js';
@@ -27,8 +29,13 @@ export function registerToolboxDump(program: Command, ctx: () => CommandContext)
       const cs = c.clientset();
       const cluster = (await cs.getCluster(name)).object;
       const aws = { timeouts: c.awsTimeouts() };
-      const cloud = await openCloudProvider(cluster, { aws, operation: 'toolbox dump' });
-      const dump = await dumpCluster({ clientset: cs, clusterName: name, aws, cloud });
+      // GCE: the instance listing is not built yet; the rest of the dump is, so it goes on without it.
+      const cloud = await openCloudProvider(cluster, { aws, operation: 'toolbox dump' }).catch((e: unknown) => {
+        if (cloudProviderOf(cluster.spec) !== 'gce' || !KopsError.is(e, 'UnsupportedCloud')) throw e;
+        c.warn(`${e.message}: the dump's instances list is empty`);
+        return undefined;
+      });
+      const dump = await dumpCluster({ clientset: cs, clusterName: name, aws, ...(cloud ? { cloud } : {}) });
       c.io.stdout(format === 'json' ? `${JSON.stringify(dump, null, 2)}\n` : stringifyKopsYaml(dump));
     });
 }
