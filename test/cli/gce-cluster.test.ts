@@ -36,10 +36,39 @@ async function ok(args: string[], opts: Parameters<typeof cli>[1] = {}): Promise
   return r.stdout;
 }
 
-/** A user's resources in the same project: another cluster's network and firewall, disks. */
-function addDecoys(): void {
-  const base = `https://www.googleapis.com/compute/v1/projects/${PROJECT}`;
-  void base;
+/** A Compute REST call to the fake, as a user's own tools would make it. */
+async function rest(method: string, path: string, body?: Json): Promise<Json> {
+  const r = await fetch(`${fake.endpoint}/compute/v1/projects/${PROJECT}/${path}`, { method, ...(body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
+  const j = (await r.json()) as Json;
+  if (!r.ok) throw new Error(`${method} ${path}: ${JSON.stringify(j)}`);
+  return j;
+}
+
+const OTHER = 'other-example-com';
+
+/** A user's resources in the same project: another cluster's network and firewall, two disks. */
+async function addDecoys(zone: string): Promise<string[]> {
+  await rest('POST', 'global/networks', { name: OTHER, autoCreateSubnetworks: false });
+  await rest('POST', 'global/firewalls', {
+    name: `node-to-node-${OTHER}`,
+    network: `https://www.googleapis.com/compute/v1/projects/${PROJECT}/global/networks/${OTHER}`,
+    allowed: [{ IPProtocol: 'tcp' }],
+    sourceTags: [`${OTHER}-k8s-io-role-node`],
+    targetTags: [`${OTHER}-k8s-io-role-node`],
+  });
+  await rest('POST', `zones/${zone}/disks`, { name: 'user-unlabelled-disk', sizeGb: '10' });
+  await rest('POST', `zones/${zone}/disks`, { name: 'other-cluster-disk', sizeGb: '10', labels: { 'k8s-io-cluster-name': OTHER } });
+  return ['networks', 'firewalls', 'disks'].flatMap((c) => fake.all(PROJECT, c).map((r) => `${c}/${r.name as string}`)).filter((n) => /other|user-unlabelled/.test(n)).sort();
+}
+
+const decoysLeft = (): string[] =>
+  ['networks', 'firewalls', 'disks'].flatMap((c) => fake.all(PROJECT, c).map((r) => `${c}/${r.name as string}`)).filter((n) => /other|user-unlabelled/.test(n)).sort();
+
+/** Whatever of the cluster is left in the project: owned names, labelled resources. */
+function leftOf(safe: string): string[] {
+  const byName = ['networks', 'subnetworks', 'firewalls', 'httpHealthChecks', 'targetPools', 'forwardingRules', 'addresses', 'instanceGroupManagers'].flatMap((c) => owned(c, safe).map((n) => `${c}/${n}`));
+  const byLabel = ['disks', 'instances', 'instanceTemplates', 'addresses', 'forwardingRules'].flatMap((c) => labelled(c, safe).map((r) => `${c}/${r.name as string}`));
+  return [...new Set([...byName, ...byLabel])].sort();
 }
 
 interface Cluster {
@@ -58,7 +87,7 @@ function suite(c: Cluster, expectMigs: number, expectDisks: number): void {
       await ok(['create', 'cluster', '--name', c.name, '--cloud', 'gce', '--project', PROJECT, '--zones', c.zones, '--ssh-public-key', KEY, ...c.extra, ...state]);
       const preview = await cli(['update', 'cluster', '--name', c.name, '--detailed-exitcode', ...state]);
       expect(preview.code).toBe(2);
-      expect(names('networks')).toEqual([]);
+      expect(owned('networks', c.safe)).toEqual([]);
       await ok(['update', 'cluster', '--name', c.name, '--yes', ...state]);
       expect(owned('networks', c.safe)).toEqual([c.safe]);
       expect(owned('instanceGroupManagers', c.safe)).toHaveLength(expectMigs);
@@ -72,10 +101,88 @@ function suite(c: Cluster, expectMigs: number, expectDisks: number): void {
       expect(again.stdout).toContain('No changes need to be applied');
       expect((await cli(['update', 'cluster', '--name', c.name, '--detailed-exitcode', ...state])).code).toBe(0);
     });
+
+    it('a machine-type change modifies only the instance template and its MIG; the old template goes', async () => {
+      const ig = `nodes-${c.zones.split(',')[0]}`;
+      const migsBefore = fake.all(PROJECT, 'instanceGroupManagers').map((m) => [m.name, m.instanceTemplate]);
+      const templatesBefore = labelled('instanceTemplates', c.safe).map((t) => t.name as string).sort();
+      await ok(['edit', 'ig', ig, '--name', c.name, ...state], {
+        editor: (path) => {
+          const text = readFileSync(path, 'utf8');
+          if (!text.includes('machineType: e2-medium')) throw new Error(`no machineType in ${text}`);
+          writeFileSync(path, text.replace('machineType: e2-medium', 'machineType: e2-standard-4'));
+          return 0;
+        },
+      });
+      const plan = JSON.parse(await ok(['update', 'cluster', '--name', c.name, '-o', 'json', ...state])) as { changes: { kind: string; name: string; action: string }[] };
+      const changed = plan.changes.map((x) => `${x.kind} ${x.action}`).sort();
+      const template = labelled('instanceTemplates', c.safe).find((t) => (t.properties as Json).labels && ((t.properties as Json).labels as Record<string, string>)['k8s-io-instance-group'] === ig)!;
+      const mig = structuredClone(fake.all(PROJECT, 'instanceGroupManagers').find((m) => m.baseInstanceName === ig)!);
+      // The new template is created and the MIG switched; the old one (now unused) deleted.
+      expect(changed).toEqual(['InstanceGroupManager update', 'InstanceTemplate create', 'InstanceTemplate delete']);
+      expect(plan.changes.filter((x) => x.kind === 'InstanceGroupManager').map((x) => x.name)).toEqual([mig.name]);
+      await ok(['update', 'cluster', '--name', c.name, '--yes', ...state]);
+      const after = fake.all(PROJECT, 'instanceGroupManagers').find((m) => m.name === mig.name)!;
+      expect(after.instanceTemplate).not.toBe(mig.instanceTemplate);
+      const newTemplate = labelled('instanceTemplates', c.safe).find((t) => after.instanceTemplate === t.selfLink)!;
+      expect(((newTemplate.properties as Json).machineType as string)).toBe('e2-standard-4');
+      const templatesAfter = labelled('instanceTemplates', c.safe).map((t) => t.name as string).sort();
+      expect(templatesAfter).not.toContain(template.name);
+      expect(templatesAfter).toHaveLength(templatesBefore.length);
+      // Every other MIG kept its template.
+      for (const [name, tpl] of migsBefore) if (name !== mig.name) expect(fake.all(PROJECT, 'instanceGroupManagers').find((m) => m.name === name)?.instanceTemplate).toBe(tpl);
+      expect((await cli(['update', 'cluster', '--name', c.name, '--detailed-exitcode', ...state])).code).toBe(0);
+    });
+
+    it('toolbox dump -o json shows the GCE resources, no startup script', async () => {
+      const r = await cli(['toolbox', 'dump', '--name', c.name, '-o', 'json', ...state]);
+      expect(r.code).toBe(0);
+      const dump = JSON.parse(r.stdout) as { region: string; resources: { type: string }[]; autoscalingGroups: { name: string }[]; etcdVolumes: { etcdCluster?: string; etcdMember?: string }[]; subnets: { cidr: string }[]; securityGroups: unknown[] };
+      expect(dump.region).toBe('us-central1');
+      expect(dump.autoscalingGroups.map((g) => g.name).sort()).toEqual(owned('instanceGroupManagers', c.safe));
+      expect(dump.etcdVolumes).toHaveLength(expectDisks);
+      expect(new Set(dump.etcdVolumes.map((v) => v.etcdCluster))).toEqual(new Set(['main', 'events']));
+      expect(dump.etcdVolumes.every((v) => /^[a-z]$/.test(v.etcdMember ?? ''))).toBe(true);
+      expect(dump.subnets.length).toBe(1);
+      expect(new Set(dump.resources.map((x) => x.type))).toContain('InstanceGroupManager');
+      expect(r.stdout).not.toContain('startup-script');
+      expect(r.stderr).toContain('not supported yet');
+    });
+
+    it('delete cluster without --yes lists, changes nothing; a user\'s firewall in the network blocks it, named', async () => {
+      const decoys = await addDecoys(c.zones.split(',')[0]!);
+      expect(decoys).toHaveLength(4);
+      const before = leftOf(c.safe);
+      const calls = fake.calls.length;
+      const list = await ok(['delete', 'cluster', '--name', c.name, ...state]);
+      expect(list).toContain('Must specify --yes to delete cluster');
+      expect(list).toMatch(/InstanceGroupManager\s/);
+      expect(list).toMatch(/FirewallRule\s/);
+      expect(list).toMatch(/\bInstance\s/);
+      expect(list).not.toContain(OTHER);
+      expect(list).not.toContain('user-unlabelled-disk');
+      expect(fake.calls.slice(calls).every((x) => x.method === 'GET' || x.path.endsWith('/listManagedInstances'))).toBe(true);
+      expect(leftOf(c.safe)).toEqual(before);
+
+      await rest('POST', 'global/firewalls', { name: 'user-ssh', network: `https://www.googleapis.com/compute/v1/projects/${PROJECT}/global/networks/${c.safe}`, allowed: [{ IPProtocol: 'tcp', ports: ['22'] }], sourceRanges: ['0.0.0.0/0'] });
+      const blocked = await cli(['delete', 'cluster', '--name', c.name, '--yes', '--count', '1', '--interval', '1ms', ...state]);
+      expect(blocked.code, blocked.stderr).toBe(1);
+      expect(blocked.stderr).toContain(`Network ${c.safe}: it is used by FirewallRule projects/${PROJECT}/global/firewalls/user-ssh`);
+      expect(leftOf(c.safe)).toEqual([`networks/${c.safe}`]);
+      await rest('DELETE', 'global/firewalls/user-ssh');
+
+      await ok(['delete', 'cluster', '--name', c.name, '--yes', ...state]);
+      expect(leftOf(c.safe)).toEqual([]);
+      expect(decoysLeft()).toEqual(decoys);
+      for (const d of decoys) {
+        const [coll, n] = d.split('/') as [string, string];
+        if (coll === 'disks') await rest('DELETE', `zones/${c.zones.split(',')[0]!}/disks/${n}`);
+        if (coll === 'firewalls') await rest('DELETE', `global/firewalls/${n}`);
+      }
+      await rest('DELETE', `global/networks/${OTHER}`);
+    });
   });
 }
 
 suite({ name: 'minimal-gce.example.com', safe: 'minimal-gce-example-com', zones: 'us-central1-a', extra: [] }, 2, 2);
-void addDecoys;
-void readFileSync;
-void writeFileSync;
+suite({ name: 'ha-gce.example.com', safe: 'ha-gce-example-com', zones: 'us-central1-a,us-central1-b,us-central1-c', extra: ['--control-plane-count', '3'] }, 6, 6);
