@@ -58,7 +58,7 @@ function forbidden(e: unknown, what: string): Diagnostic | undefined {
   const p = missingPermission(e);
   if (p === undefined) return undefined;
   return error('GcePermissionDenied', `${what}: the credentials lack ${p ? `the permission ${p}` : 'a permission'} (${describeGceError(e).message})`, {
-    hint: 'grant the role that holds it to the account Application Default Credentials use (docs/gce.md, "Permissions"), then re-run',
+    hint: 'nothing was changed; grant the role that holds it to the account Application Default Credentials use (docs/gce.md, "Permissions"), then re-run',
   });
 }
 
@@ -80,7 +80,7 @@ export async function gcePreflight(loc: GceLocations, cluster: Cluster, igs: rea
   } catch (e) {
     fail(e, `project "${project}"`, () =>
       error('GceProjectNotFound', `Cluster ${name} spec.project: project "${project}" does not exist (or the Compute Engine API is not enabled in it)`, {
-        hint: `set spec.project to an existing project id (kops-ts edit cluster ${name}), or enable the API: gcloud services enable compute.googleapis.com --project ${project}`,
+        hint: `nothing was changed; set spec.project to an existing project id (kops-ts edit cluster ${name}), or enable the API: gcloud services enable compute.googleapis.com --project ${project}`,
       }),
     );
     throw new KopsError(problems[0]?.code ?? 'GcePreflightFailed', 'pre-flight checks failed; nothing was changed', { diagnostics: problems });
