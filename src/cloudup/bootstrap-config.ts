@@ -12,8 +12,6 @@ import type { Cluster, InstanceGroup } from '../model/api/types.js';
 import type { StateStore } from '../statestore/types.js';
 import type { ApplyResult } from '../tasks/apply.js';
 import { taskKey } from '../tasks/types.js';
-import { GCE_KINDS } from '../tasks/gce/types.js';
-import { apiLoadBalancerName } from '../model/gce/names.js';
 import { writeBootstrapConfig, type WriteBootstrapResult } from '../bootstrap/store.js';
 
 /** Problems of the spec that stop the bootstrap configuration but not the infrastructure. */
@@ -27,8 +25,13 @@ const SPEC_PROBLEMS = new Set(['InvalidBootstrapInput', 'UnsupportedNetworking',
 export function apiLoadBalancerDnsName(cluster: string, applied: Pick<ApplyResult, 'actuals'>): string | undefined {
   const lb = applied.actuals.get(taskKey('NetworkLoadBalancer', `api.${cluster}`)) as { dnsName?: unknown } | undefined;
   if (typeof lb?.dnsName === 'string' && lb.dnsName !== '') return lb.dnsName;
-  const address = applied.actuals.get(taskKey(GCE_KINDS.address, apiLoadBalancerName(cluster))) as { address?: unknown } | undefined;
-  return typeof address?.address === 'string' && address.address !== '' ? address.address : undefined;
+  // GCE's one Address task is the API's (`api-<safe cluster>`); matched by key so that this
+  // generic module loads nothing of a cloud's.
+  for (const [key, a] of applied.actuals) {
+    const ip = (a as { address?: unknown } | undefined)?.address;
+    if (key.startsWith('Address/api-') && typeof ip === 'string' && ip !== '') return ip;
+  }
+  return undefined;
 }
 
 export async function writeBootstrapAfterApply(
