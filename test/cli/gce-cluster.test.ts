@@ -2,7 +2,8 @@
  * A GCE cluster end to end through the CLI against the fake Compute API (the real
  * `@google-cloud/compute` clients over HTTP): create, update --yes, a second update with nothing
  * to do, a machine-type change, toolbox dump, delete without and with --yes, with decoys of the
- * user's in the same project that must survive.
+ * user's in the same project that must survive. `spec.cloudProvider: gce` chooses GCE for every
+ * command; `spec.project` is where it builds (pre-flight checks it exists).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
