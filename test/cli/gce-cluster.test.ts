@@ -8,6 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeGceCompute, type Json } from '../fakes/gce-compute.js';
+import { FakeGcs } from '../fakes/gcs.js';
 import { cli, KEY, snapshot, tempStore } from './harness.js';
 
 const PROJECT = 'kops-e2e';
@@ -187,3 +188,36 @@ function suite(c: Cluster, expectMigs: number, expectDisks: number): void {
 
 suite({ name: 'minimal-gce.example.com', safe: 'minimal-gce-example-com', zones: 'us-central1-a', extra: [] }, 2, 2);
 suite({ name: 'ha-gce.example.com', safe: 'ha-gce-example-com', zones: 'us-central1-a,us-central1-b,us-central1-c', extra: ['--control-plane-count', '3'] }, 6, 6);
+
+describe('a GCE cluster with its state in a gs:// bucket (the fake GCS)', () => {
+  const gcs = new FakeGcs();
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    env = { STORAGE_EMULATOR_HOST: await gcs.start() };
+    gcs.createBucket('kops-state');
+  });
+  afterAll(() => gcs.stop());
+
+  it('update --yes builds it, the templates name the bucket, the bootstrap files land in it; delete empties the project', async () => {
+    const state = ['--state', 'gs://kops-state/clusters'];
+    const name = 'gs-gce.example.com';
+    await ok(['create', 'cluster', '--name', name, '--cloud', 'gce', '--project', PROJECT, '--zones', 'us-central1-b', ...state], { env });
+    await ok(['update', 'cluster', '--name', name, '--yes', ...state], { env });
+    const templates = labelled('instanceTemplates', 'gs-gce-example-com');
+    expect(templates).toHaveLength(2);
+    for (const t of templates) {
+      const items = ((t.properties as Json).metadata as { items: { key: string; value: string }[] }).items;
+      const script = items.find((i) => i.key === 'startup-script')?.value ?? '';
+      expect(script).toContain('kops-state');
+      expect(script).toContain('clusters');
+    }
+    const keys = gcs.names('kops-state');
+    expect(keys).toContain(`clusters/${name}/config`);
+    expect(keys.some((k) => k.startsWith(`clusters/${name}/igconfig/`))).toBe(true);
+    expect(keys.some((k) => k.includes('bootstrap.env'))).toBe(true);
+    expect((await cli(['update', 'cluster', '--name', name, '--detailed-exitcode', ...state], { env })).code).toBe(0);
+    await ok(['delete', 'cluster', '--name', name, '--yes', ...state], { env });
+    expect(leftOf('gs-gce-example-com')).toEqual([]);
+    expect(gcs.names('kops-state').filter((k) => k.startsWith(`clusters/${name}/`))).toEqual([]);
+  });
+});
