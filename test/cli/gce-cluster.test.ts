@@ -166,6 +166,12 @@ function suite(c: Cluster, expectMigs: number, expectDisks: number): void {
       expect(fake.calls.slice(calls).every((x) => x.method === 'GET' || x.path.endsWith('/listManagedInstances'))).toBe(true);
       expect(leftOf(c.safe)).toEqual(before);
 
+      // An instance a rolling update's surge abandoned (out of its MIG, still labelled) goes too.
+      const zone = c.zones.split(',')[0]!;
+      const nodesMig = fake.all(PROJECT, 'instanceGroupManagers').find((m) => m.baseInstanceName === `nodes-${zone}`)!;
+      const member = labelled('instances', c.safe).find((i) => (i.name as string).startsWith(`nodes-${zone}-`))!;
+      await rest('POST', `zones/${zone}/instanceGroupManagers/${nodesMig.name as string}/abandonInstances`, { instances: [member.selfLink] });
+      expect(labelled('instances', c.safe).map((i) => i.name)).toContain(member.name);
       await rest('POST', 'global/firewalls', { name: 'user-ssh', network: `https://www.googleapis.com/compute/v1/projects/${PROJECT}/global/networks/${c.safe}`, allowed: [{ IPProtocol: 'tcp', ports: ['22'] }], sourceRanges: ['0.0.0.0/0'] });
       const blocked = await cli(['delete', 'cluster', '--name', c.name, '--yes', '--count', '1', '--interval', '1ms', ...state]);
       expect(blocked.code, blocked.stderr).toBe(1);
@@ -215,6 +221,11 @@ describe('a GCE cluster with its state in a gs:// bucket (the fake GCS)', () => 
     expect(keys).toContain(`clusters/${name}/config`);
     expect(keys.some((k) => k.startsWith(`clusters/${name}/igconfig/`))).toBe(true);
     expect(keys.some((k) => k.includes('bootstrap.env'))).toBe(true);
+    // The nodes join the API at the API load balancer's static address (the Address task's IP).
+    const ip = fake.all(PROJECT, 'addresses').find((a) => a.name === 'api-gs-gce-example-com')?.address as string;
+    expect(ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    const igconfig = keys.filter((k) => k.startsWith(`clusters/${name}/igconfig/`)).map((k) => gcs.object('kops-state', k)!.data.toString('utf8'));
+    expect(igconfig.some((text) => text.includes(ip))).toBe(true);
     expect((await cli(['update', 'cluster', '--name', name, '--detailed-exitcode', ...state], { env })).code).toBe(0);
     await ok(['delete', 'cluster', '--name', name, '--yes', ...state], { env });
     expect(leftOf('gs-gce-example-com')).toEqual([]);
