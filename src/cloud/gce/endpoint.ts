@@ -91,12 +91,15 @@ function isPromise(x: unknown): x is Promise<unknown> {
   return typeof x === 'object' && x !== null && typeof (x as { then?: unknown }).then === 'function';
 }
 
+const NOT_CALLS = new Set(['close', 'initialize', 'getProjectId', 'constructor']);
+
 /** One client whose method calls report to `health` (promises and async iterators alike). */
 export function watched<T extends object>(client: T, clientName: string, health: GceRunHealth): T {
   return new Proxy(client, {
     get(target, prop, receiver) {
       const v = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof v !== 'function' || typeof prop !== 'string' || prop === 'close' || prop.startsWith('_')) return v;
+      // Only API calls count: not the client's own set-up and tear-down.
+      if (typeof v !== 'function' || typeof prop !== 'string' || NOT_CALLS.has(prop) || prop.startsWith('_')) return v;
       const op = `${clientName}.${prop}`;
       return (...args: unknown[]) => {
         const out = (v as (...a: unknown[]) => unknown).apply(target, args);
