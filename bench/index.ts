@@ -6,6 +6,7 @@
  * The AWS benchmarks start one moto_server for the run (or use `AWS_TEST_ENDPOINT`).
  */
 import { benchAwsCalls } from './aws-calls.js';
+import { benchColdStart } from './cold-start.js';
 import { stopEmulator } from './aws-env.js';
 import { benchApplyLatency } from './apply-latency.js';
 import { benchPlanMemory } from './plan-memory.js';
@@ -26,6 +27,7 @@ const BENCHES: readonly Bench[] = [
   { name: 'throttling', what: 'apply of a 20-group cluster under a 5 requests/s limit', run: () => benchThrottling() },
   { name: 'rolling', what: 'rolling update of 100 nodes on the simulated clock', run: () => benchRollingUpdate() },
   { name: 'memory', what: 'peak RSS of planning 1,000 instance groups', run: () => benchPlanMemory() },
+  { name: 'cold-start', what: 'kops-ts version / get clusters / --help start-up against node -e 0', run: () => benchColdStart() },
 ];
 
 async function main(args: readonly string[]): Promise<number> {

@@ -1,10 +1,8 @@
 /** The global flags every command shares, resolved once: state store, cluster name, verbosity. */
 import { KopsError, error } from '../diagnostics.js';
 import { isValidClusterName } from '../model/validation-util.js';
-import { Clientset } from '../statestore/clientset.js';
+import type { Clientset } from '../statestore/clientset.js';
 import type { AwsTimeouts } from '../cloud/aws/endpoint.js';
-import { defaultRegion, openStateStore, parseStateStoreURL, resolveStateStoreURL } from '../statestore/open.js';
-import { loadSecretKey } from '../secrets/key.js';
 import type { S3Encryption } from '../statestore/s3.js';
 import { awsTimeoutsFrom } from './timeouts.js';
 import type { CliIO } from './io.js';
@@ -33,6 +31,23 @@ export interface CommandContext {
   warn(message: string): void;
 }
 
+/** The state-store modules (and the YAML codec under them): loaded before an action that may use the store. */
+type StoreModules = typeof import('./context-store.js');
+let storeModules: StoreModules | undefined;
+
+/**
+ * Imports the state-store modules. main.ts runs it before every action except those that never
+ * open a store (`version`, `completion`), so that those start without them; `clientset()` needs it.
+ */
+export async function loadStoreModules(): Promise<void> {
+  storeModules ??= await import('./context-store.js');
+}
+
+function store(): StoreModules {
+  if (!storeModules) throw new Error('internal error: the state-store modules were not loaded before the command ran (loadStoreModules in src/cli/main.ts)');
+  return storeModules;
+}
+
 export function commandContext(io: CliIO, globals: GlobalOptions, opts: { allowMemoryStore?: boolean } = {}): CommandContext {
   let cs: Clientset | undefined;
   return {
@@ -41,6 +56,7 @@ export function commandContext(io: CliIO, globals: GlobalOptions, opts: { allowM
     verbose: Number(globals.v ?? 0) > 0,
     clientset() {
       if (!cs) {
+        const { Clientset, defaultRegion, loadSecretKey, openStateStore, parseStateStoreURL, resolveStateStoreURL } = store();
         const env = io.env as NodeJS.ProcessEnv;
         const url = resolveStateStoreURL(globals.state, env);
         if (!opts.allowMemoryStore) refuseMemoryStore(url, globals.state?.trim() ? '--state' : 'KOPS_STATE_STORE');
@@ -130,7 +146,7 @@ export function checkClusterName(name: string, source: string): void {
  * next command finds out. It is for tests and the library; the CLI refuses it.
  */
 function refuseMemoryStore(url: string, source: string): void {
-  if (parseStateStoreURL(url).scheme !== 'memory') return;
+  if (store().parseStateStoreURL(url).scheme !== 'memory') return;
   const summary = `${url} is an in-memory store, which lives only as long as one command`;
   const hint = 'the memory store is for tests and the library; for a local trial use file:// (e.g. --state file://$HOME/.kops-ts/state), else s3://bucket';
   throw new KopsError('MemoryStateStore', summary, { exitCode: 2, diagnostics: [error('MemoryStateStore', summary, { path: source, hint })] });

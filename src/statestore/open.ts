@@ -6,13 +6,14 @@
  */
 import { isAbsolute, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AwsClients, type AwsClientOptions } from '../cloud/aws/clients.js';
+import type { AwsClients, AwsClientOptions } from '../cloud/aws/clients.js';
 import { KopsError } from '../diagnostics.js';
 import { FileStateStore, type FileStateStoreOptions } from './file.js';
 import { GcsStateStore, type GcsStateStoreOptions } from './gcs.js';
+import { LazyStateStore } from './lazy.js';
 import { EnvelopeStateStore } from './envelope.js';
 import { MemoryStateStore } from './memory.js';
-import { S3StateStore, type S3Encryption } from './s3.js';
+import type { S3Encryption } from './s3.js';
 import { StateErrorCode, type StateStore } from './types.js';
 
 export const SUPPORTED_STATE_STORE_FORMS = ['s3://bucket[/prefix]', 'gs://bucket[/prefix]', 'file:///abs/path', 'memory://name'] as const;
@@ -64,12 +65,13 @@ function openBackend(url: string, opts: OpenStateStoreOptions): StateStore {
     case 'file':
       return new FileStateStore(parsed.path, opts.file);
     case 's3': {
-      const clients = opts.awsClients ?? new AwsClients(opts.aws ?? { region: defaultRegion(opts.env ?? process.env) });
-      return new S3StateStore({
-        bucket: parsed.bucket,
-        prefix: parsed.prefix,
-        client: clients.s3,
-        ...(opts.s3Encryption ? { serverSideEncryption: opts.s3Encryption } : {}),
+      // The AWS SDK is imported on the store's first operation, not when it is opened: a command
+      // that never reads its store (or reads a file:// one) does not pay for loading it.
+      const { bucket, prefix } = parsed;
+      return new LazyStateStore(prefix === '' ? `s3://${bucket}` : `s3://${bucket}/${prefix}`, async () => {
+        const [{ S3StateStore }, { AwsClients }] = await Promise.all([import('./s3.js'), import('../cloud/aws/clients.js')]);
+        const clients = opts.awsClients ?? new AwsClients(opts.aws ?? { region: defaultRegion(opts.env ?? process.env) });
+        return new S3StateStore({ bucket, prefix, client: clients.s3, ...(opts.s3Encryption ? { serverSideEncryption: opts.s3Encryption } : {}) });
       });
     }
     case 'gs':

@@ -180,6 +180,22 @@ describe.each(kinds)('a corrupt spec in a $name store', (kind) => {
     expect((await cli(['get', 'cluster', A, '-o', 'yaml', '--state', s.url])).stdout).toContain('kubernetesVersion: 1.34.4');
   });
 
+  it('edit of a corrupt config saved unchanged is cancelled at once (no loop of re-opens), the store as it was', async () => {
+    const s = await twoClusters();
+    await s.store.write(`${A}/config`, GARBAGE);
+    let opened = 0;
+    const edited = await cli(['edit', 'cluster', A, '--state', s.url], {
+      editor: () => {
+        opened++;
+        return 0;
+      },
+    });
+    expect(opened).toBe(1);
+    expect(edited.code).toBe(0);
+    expect(edited.stdout).toContain('Edit cancelled: no changes made.');
+    expect(new TextDecoder().decode((await s.store.read(`${A}/config`))?.data)).toBe(GARBAGE);
+  });
+
   it('a replace that does not carry the Cluster refuses a corrupt config and names the way back', async () => {
     const s = await twoClusters();
     await s.store.write(`${A}/config`, GARBAGE);

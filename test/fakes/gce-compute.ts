@@ -25,8 +25,9 @@
  *   `setInstanceTemplate` (new instances only), `setTargetPools`, `listManagedInstances`,
  *   `deleteInstances` and `abandonInstances` (both lower `targetSize`, as GCE documents), and an
  *   instance deleted with `instances.delete` is recreated by its group under the same name with
- *   the group's current template; target pools list their own instances and those of the groups
- *   that name them;
+ *   the group's current template (`bootPolls`: PROVISIONING/CREATING for that many reads of
+ *   `listManagedInstances` first); target pools list their own instances and those of the groups
+ *   that name them, `removeInstance` takes either out (a group adds the VMs it creates later);
  * - locations: `projects/<p>` (`projects.get`), `regions/<r>` and `zones/<z>` (get) from a fixed
  *   catalog of real regions and zones (`REGIONS`); with `projects` set, every call naming another
  *   project gets GCE's 404 for the project;
@@ -178,6 +179,12 @@ export class FakeGceCompute {
    * once). The effect itself is applied when the call is made.
    */
   operationPolls = 0;
+  /**
+   * How many `listManagedInstances` reads see an instance its group (re)creates as
+   * `currentAction: CREATING`, `status: PROVISIONING` before it is `NONE`/`RUNNING` (default 0:
+   * running at once), as a real group's VM takes time to boot.
+   */
+  bootPolls = 0;
   /** The random suffix of MIG instance names (override for determinism). */
   random: () => number = Math.random;
   /** The projects that exist (undefined: every project). */
@@ -306,7 +313,7 @@ export class FakeGceCompute {
     if (!permission) return;
     this.used.add(permission);
     if (this.permissions && !this.permissions.has(permission)) {
-      const resource = call.path.replace(/^\/compute\/v1\//, '').replace(/\/(wait|setLabels|resize|setInstanceTemplate|setTargetPools|addHealthCheck|removeHealthCheck|deleteInstances|abandonInstances|listManagedInstances)$/, '');
+      const resource = call.path.replace(/^\/compute\/v1\//, '').replace(/\/(wait|setLabels|resize|setInstanceTemplate|setTargetPools|addHealthCheck|removeHealthCheck|removeInstance|deleteInstances|abandonInstances|listManagedInstances)$/, '');
       throw new HttpError(403, 'forbidden', `Required '${permission}' permission for '${resource}'`);
     }
   }
@@ -550,7 +557,7 @@ export class FakeGceCompute {
 
   /** What a GET shows: without fake-internal fields; a target pool with its groups' instances. */
   private present(scopePath: string, collection: string, r: Json): Json {
-    const { members: _m, ...shown } = r;
+    const { members: _m, excluded: _x, bootLeft: _b, ...shown } = r;
     if (collection === 'instanceGroupManagers') {
       const size = (r.members as string[]).length;
       return { ...structuredClone(shown), currentActions: { ...(r.currentActions as Json), none: size } };
@@ -564,7 +571,8 @@ export class FakeGceCompute {
           if ((mig.targetPools as string[]).includes(link)) fromGroups.push(...(mig.members as string[]).map((i) => this.url(`${key.replace(/\/instanceGroupManagers$/, '')}/instances/${i}`)));
         }
       }
-      return { ...structuredClone(shown), instances: [...new Set([...(r.instances as string[]), ...fromGroups])].sort() };
+      const excluded = (r.excluded as string[] | undefined) ?? [];
+      return { ...structuredClone(shown), instances: [...new Set([...(r.instances as string[]), ...fromGroups.filter((i) => !excluded.includes(i))])].sort() };
     }
     void scopePath;
     return structuredClone(shown);
@@ -686,6 +694,13 @@ export class FakeGceCompute {
       r.healthChecks = method === 'addHealthCheck' ? [...new Set([...have, ...links])] : have.filter((h) => !links.includes(h));
       return;
     }
+    if (collection === 'targetPools' && method === 'removeInstance') {
+      // GCE: the instances leave the pool, also those a MIG added; the MIG adds the VMs it creates later.
+      const links = ((body.instances as { instance?: string }[] | undefined) ?? []).map((i) => this.refTo(i.instance ?? '', 'instances').selfLink as string);
+      r.instances = (r.instances as string[]).filter((i) => !links.includes(i));
+      r.excluded = [...new Set([...((r.excluded as string[] | undefined) ?? []), ...links])];
+      return;
+    }
     if (collection === 'disks' && method === 'resize') {
       const size = Number(body.sizeGb);
       if (!Number.isInteger(size) || size <= Number(r.sizeGb)) {
@@ -759,6 +774,11 @@ export class FakeGceCompute {
   }
 
   private createInstance(scopePath: string, mig: Json, name: string): void {
+    const link = this.url(`${scopePath}/instances/${name}`);
+    for (const [key, pools] of this.store) {
+      if (!key.endsWith('/targetPools')) continue;
+      for (const p of pools.values()) if ((mig.targetPools as string[]).includes(p.selfLink as string)) p.excluded = ((p.excluded as string[] | undefined) ?? []).filter((x) => x !== link);
+    }
     const template = this.refTo(mig.instanceTemplate as string, 'instanceTemplates');
     const props = (template.properties as Json | undefined) ?? {};
     const labels = (props.labels as Json | undefined) ?? {};
@@ -771,7 +791,8 @@ export class FakeGceCompute {
       creationTimestamp: new Date().toISOString(),
       zone: this.url(`projects/${project}/zones/${zone}`),
       machineType: this.url(`projects/${project}/zones/${zone}/machineTypes/${String(props.machineType)}`),
-      status: 'RUNNING',
+      status: this.bootPolls > 0 ? 'PROVISIONING' : 'RUNNING',
+      ...(this.bootPolls > 0 ? { bootLeft: this.bootPolls } : {}),
       labels: structuredClone(labels),
       labelFingerprint: fingerprint(labels),
       tags: structuredClone(props.tags ?? {}),
@@ -786,7 +807,12 @@ export class FakeGceCompute {
     return (mig.members as string[]).map((n) => {
       const i = instances.get(n) as Json;
       const tpl = ((i.metadata as { items: { key: string; value: string }[] }).items.find((x) => x.key === 'instance-template')?.value ?? '') as string;
-      return { instance: i.selfLink, id: i.id, instanceStatus: i.status, currentAction: 'NONE', version: { instanceTemplate: this.url(tpl) } };
+      const booting = typeof i.bootLeft === 'number' && i.bootLeft > 0;
+      if (booting) {
+        i.bootLeft = (i.bootLeft as number) - 1;
+        if (i.bootLeft === 0) i.status = 'RUNNING';
+      }
+      return { instance: i.selfLink, id: i.id, instanceStatus: booting ? 'PROVISIONING' : i.status, currentAction: booting ? 'CREATING' : 'NONE', version: { instanceTemplate: this.url(tpl) } };
     });
   }
 }

@@ -38,6 +38,12 @@ export interface FakeInstance {
   /** EC2 state name: `pending`, `running`, `shutting-down`, `terminated`, `stopped`, … */
   readonly state: string;
   readonly tags: Readonly<Record<string, string>>;
+  /** The Node's spec.providerID (default `aws:///<zone>/<id>`). */
+  readonly providerId?: string;
+  /** A control plane (default: from the AWS role tags). */
+  readonly controlPlane?: boolean;
+  /** The `kops.k8s.io/instancegroup` label (default: from the AWS tag). */
+  readonly instanceGroup?: string;
 }
 
 export interface RecordedRequest {
@@ -261,11 +267,11 @@ export class FakeKubeApiServer {
       if (i.state !== 'running' || !i.privateDnsName) continue;
       running.add(i.privateDnsName);
       if (this.nodes.has(i.privateDnsName)) continue;
-      const controlPlane = Object.keys(i.tags).some((k) => k === 'k8s.io/role/control-plane' || k === 'k8s.io/role/master');
+      const controlPlane = i.controlPlane ?? Object.keys(i.tags).some((k) => k === 'k8s.io/role/control-plane' || k === 'k8s.io/role/master');
       const labels: Record<string, string> = { 'topology.kubernetes.io/zone': i.zone, 'node.kubernetes.io/instance-type': 'fake' };
-      const ig = i.tags['kops.k8s.io/instancegroup'];
+      const ig = i.instanceGroup ?? i.tags['kops.k8s.io/instancegroup'];
       const join = this.opts.joinRequests ?? 0;
-      this.addNode(i.privateDnsName, { providerId: `aws:///${i.zone}/${i.id}`, labels, controlPlane, ready: join === 0, ...(ig ? { instanceGroup: ig } : {}) });
+      this.addNode(i.privateDnsName, { providerId: i.providerId ?? `aws:///${i.zone}/${i.id}`, labels, controlPlane, ready: join === 0, ...(ig ? { instanceGroup: ig } : {}) });
       if (join > 0) this.joining.set(i.privateDnsName, join);
       const n = this.nodes.get(i.privateDnsName);
       if (n && i.privateIp) (obj(n, 'status')['addresses'] as Json[]).push({ type: 'InternalIP', address: i.privateIp });
@@ -510,6 +516,33 @@ export function ec2InstanceSource(ec2: EC2Client): () => Promise<FakeInstance[]>
     } while (token);
     return out;
   };
+}
+
+/**
+ * An `instances()` source reading the fake Compute API's instances (`FakeGceCompute.all`) of a
+ * project: GCE node names are the instance names, the provider id `gce://<project>/<zone>/<name>`,
+ * the role and instance group from kops's labels. Read from the fake's store, so it adds nothing
+ * to the fake's call log.
+ */
+export function gceInstanceSource(compute: { all(project: string, collection: string): Record<string, unknown>[] }, project: string): () => Promise<FakeInstance[]> {
+  return async () =>
+    compute.all(project, 'instances').map((i) => {
+      const name = String(i['name']);
+      const zone = String(i['zone'] ?? '').split('/').pop() ?? '';
+      const labels = (i['labels'] ?? {}) as Record<string, string>;
+      const ig = labels['k8s-io-instance-group'];
+      return {
+        id: name,
+        zone,
+        privateDnsName: name,
+        // GCE's RUNNING is EC2's running; anything else is not (yet) a node.
+        state: i['status'] === 'RUNNING' ? 'running' : String(i['status'] ?? 'unknown').toLowerCase(),
+        tags: {},
+        providerId: `gce://${project}/${zone}/${name}`,
+        controlPlane: 'k8s-io-role-control-plane' in labels || 'k8s-io-role-master' in labels,
+        ...(ig ? { instanceGroup: ig } : {}),
+      };
+    });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import {
   resolveStateStoreURL,
 } from '../../src/statestore/index.js';
 import { EnvelopeStateStore } from '../../src/statestore/envelope.js';
+import { LazyStateStore } from '../../src/statestore/lazy.js';
 import { testAws, uniqueBucket } from '../helpers/aws.js';
 
 function thrown(fn: () => unknown): KopsError {
@@ -49,7 +50,7 @@ describe('state store URLs', () => {
     expect(parseStateStoreURL('memory://unit-1')).toEqual({ scheme: 'memory', name: 'unit-1' });
   });
 
-  it('opens the matching backend with a canonical url', () => {
+  it('opens the matching backend with a canonical url', async () => {
     // Every backend is wrapped in the envelope decorator (envelope.ts); `inner` is the backend.
     const inner = (s: unknown) => (s as EnvelopeStateStore).inner;
     expect(inner(openStateStore('memory://x'))).toBeInstanceOf(MemoryStateStore);
@@ -58,7 +59,9 @@ describe('state store URLs', () => {
     expect(inner(file)).toBeInstanceOf(FileStateStore);
     expect(file.url).toBe('file:///srv/state');
     const s3 = openStateStore('s3://bucket-x/p/', { aws: { region: 'eu-west-1' } });
-    expect(inner(s3)).toBeInstanceOf(S3StateStore);
+    // s3:// imports its SDK on the first operation (lazy.ts), so the backend is reached through it.
+    expect(inner(s3)).toBeInstanceOf(LazyStateStore);
+    expect(await (inner(s3) as LazyStateStore).backend()).toBeInstanceOf(S3StateStore);
     expect(s3.url).toBe('s3://bucket-x/p');
     resetMemoryStores();
   });

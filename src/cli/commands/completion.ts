@@ -11,10 +11,6 @@
 import type { Command, Option } from 'commander';
 import { KopsError, error } from '../../diagnostics.js';
 import { isValidClusterName } from '../../model/validation-util.js';
-import { clusterKeysetNames } from '../../pki/cluster.js';
-import { Clientset } from '../../statestore/clientset.js';
-import { clusterPaths } from '../../statestore/layout.js';
-import { defaultRegion, openStateStore, parseStateStoreURL } from '../../statestore/open.js';
 import { commandPath } from '../help-examples.js';
 import type { CommandContext } from '../context.js';
 import type { CliIO } from '../io.js';
@@ -180,6 +176,12 @@ async function storeNames(kind: Names, q: StoreQuery): Promise<string[]> {
   const state = q.state?.trim();
   if (!state) return [];
   try {
+    // The store modules are imported when a completion asks the store, not for every completion.
+    const [{ Clientset }, { clusterPaths }, { defaultRegion, openStateStore, parseStateStoreURL }] = await Promise.all([
+      import('../../statestore/clientset.js'),
+      import('../../statestore/layout.js'),
+      import('../../statestore/open.js'),
+    ]);
     if (parseStateStoreURL(state).scheme === 'memory') return [];
     const env = q.env as NodeJS.ProcessEnv;
     const store = openStateStore(state, { env, aws: { region: defaultRegion(env), timeouts: STORE_TIMEOUTS } });
@@ -190,7 +192,8 @@ async function storeNames(kind: Names, q: StoreQuery): Promise<string[]> {
       // The spec's keysets, as keypair.ts checks them (the spec is read, no key is).
       const cs = new Clientset(store);
       const spec = (await cs.readCompletedSpec(cluster))?.object ?? (await cs.findCluster(cluster))?.object;
-      return spec ? clusterKeysetNames(spec) : [];
+      // pki/cluster.js brings the X.509 library: imported only for this question.
+      return spec ? (await import('../../pki/cluster.js')).clusterKeysetNames(spec) : [];
     }
     const prefix = clusterPaths.instanceGroups(cluster);
     const paths = await store.list(prefix);

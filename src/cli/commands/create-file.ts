@@ -1,6 +1,6 @@
 /** `kops-ts create -f <file>` and `kops-ts replace -f <file> [--force]`. */
 import type { Command } from 'commander';
-import { createFromManifest, replaceFromManifest, type ManifestResult } from '../../cloudup/manifests.js';
+import type { ManifestResult } from '../../cloudup/manifests.js';
 import { KopsError } from '../../diagnostics.js';
 import type { CommandContext } from '../context.js';
 import { readInputFile } from '../input.js';
@@ -29,6 +29,7 @@ export async function createFromFile(ctx: CommandContext, file: string | undefin
   const text = read(ctx, file);
   // Creating a cluster takes its lock to write the spec: a signal lets the writes finish.
   const interrupts = storeCommandInterrupts(ctx.io, 'create -f', ctx.globals.name ?? 'named in the manifest', (extra) => commandLine(ctx, ['create'], file, extra));
+  const { createFromManifest } = await import('../../cloudup/manifests.js');
   await interrupts.run(ctx.io.signals, async () => report(ctx, await createFromManifest(ctx.clientset(), text, file ?? '-', ctx.globals.name, forceUnlock ? { forceUnlock } : {})));
 }
 
@@ -46,6 +47,7 @@ export function registerReplace(program: Command, ctx: () => CommandContext): vo
       const line = (extra: readonly string[]) => commandLine(c, ['replace'], flags.filename, [...(flags.force ? ['--force'] : []), ...extra]);
       // With --force, a cluster it creates is written under its lock: a signal lets the writes finish.
       const interrupts = storeCommandInterrupts(c.io, 'replace -f', c.globals.name ?? 'named in the manifest', line);
+      const { replaceFromManifest } = await import('../../cloudup/manifests.js');
       await interrupts.run(c.io.signals, async () => report(c, await replaceFromManifest(c.clientset(), text, flags.filename ?? '-', opts)));
     });
 }

@@ -4,14 +4,11 @@
  * their etcd members, all validated and written as one change (src/cloudup/new-instancegroup.ts).
  */
 import type { Command } from 'commander';
-import { createInstanceGroups } from '../../cloudup/new-instancegroup.js';
 import type { Diagnostic } from '../../diagnostics.js';
 import type { InstanceGroup } from '../../model/api/types.js';
 import type { CommandContext } from '../context.js';
 import { boolFlag } from '../flags.js';
 import { parseOutputFormat } from '../output.js';
-import { stringifyKopsYaml } from '../../model/api/yaml.js';
-import { editObject } from './edit.js';
 
 interface Flags {
   dryRun?: boolean;
@@ -40,6 +37,7 @@ export function registerCreateInstanceGroup(create: Command, ctx: () => CommandC
       const c = ctx();
       const format = parseOutputFormat(flags.output, ['yaml', 'json']);
       const name = c.clusterName();
+      const [{ createInstanceGroups }, { stringifyKopsYaml }, { editObject }] = await Promise.all([import('../../cloudup/new-instancegroup.js'), import('../../model/api/yaml.js'), import('./edit-object.js')]);
       const subnets = flags.subnet?.split(',').map((s) => s.trim()).filter((s) => s !== '');
       const r = await createInstanceGroups({
         clientset: c.clientset(),

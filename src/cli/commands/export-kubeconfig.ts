@@ -1,7 +1,6 @@
 /** `export kubeconfig [cluster] [--admin[=18h]] [--user U] [--internal] [--kubeconfig F]`, as kops's. */
 import type { Command } from 'commander';
 import { KopsError } from '../../diagnostics.js';
-import { DEFAULT_ADMIN_LIFETIME_MS, defaultKubeconfigPath, exportKubeconfig } from '../../cloudup/kubeconfig.js';
 import type { CommandContext } from '../context.js';
 import { parseDuration } from '../timeouts.js';
 
@@ -12,9 +11,13 @@ interface Flags {
   kubeconfig?: string;
 }
 
-export function adminLifetime(admin: string | boolean | undefined): number | undefined {
+/**
+ * `--admin`'s lifetime in ms (undefined: no admin credential). Async because the default lives in
+ * src/cloudup/kubeconfig.ts, which loads the AWS SDK: it is imported only when `--admin` is given.
+ */
+export async function adminLifetime(admin: string | boolean | undefined): Promise<number | undefined> {
   if (admin === undefined || admin === false) return undefined;
-  if (admin === true) return DEFAULT_ADMIN_LIFETIME_MS;
+  if (admin === true) return (await import('../../cloudup/kubeconfig.js')).DEFAULT_ADMIN_LIFETIME_MS;
   const ms = parseDuration(admin);
   if (ms === undefined || ms <= 0) throw new KopsError('InvalidFlag', `--admin ${JSON.stringify(admin)}: expected a lifetime above zero such as 18h or 30m`, { hint: 'e.g. --admin=1h (without a value: 18h)', exitCode: 2 });
   return ms;
@@ -33,9 +36,10 @@ export function registerExportKubeconfig(program: Command, ctx: () => CommandCon
     .option('--kubeconfig <file>', 'the kubeconfig file to write (default: the first of $KUBECONFIG, else ~/.kube/config)')
     .action(async (positional: string | undefined, flags: Flags) => {
       const c = ctx();
-      const lifetime = adminLifetime(flags.admin);
+      const lifetime = await adminLifetime(flags.admin);
       if (lifetime !== undefined && flags.user !== undefined) throw new KopsError('InvalidFlag', '--admin and --user cannot be used together', { hint: 'pass --admin for a new admin credential, or --user for one already in the kubeconfig', exitCode: 2 });
       const name = c.clusterName(positional);
+      const { defaultKubeconfigPath, exportKubeconfig } = await import('../../cloudup/kubeconfig.js');
       const path = flags.kubeconfig ?? defaultKubeconfigPath(c.io.env);
       const r = await exportKubeconfig({
         clientset: c.clientset(),

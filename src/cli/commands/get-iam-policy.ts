@@ -8,13 +8,8 @@
  * (`--name`), as `update cluster` would put them, keyed by role name. No AWS calls.
  */
 import type { Command } from 'commander';
-import { stringifyKopsYaml } from '../../model/api/yaml.js';
-import { completeCluster } from '../../model/completion.js';
-import { apiServerPolicy, bastionPolicy, controlPlanePolicy, nodePolicy, policyFacts, type PolicyDocument } from '../../model/aws/iam-policies.js';
-import { iamName, roleGroupPrefix } from '../../model/aws/names.js';
-import { operatorPolicy, type OperatorPolicyOptions } from '../../cloudup/aws/operator-policy.js';
-import { regionOfCluster } from '../../cloudup/aws/regions.js';
-import { parseStateStoreURL } from '../../statestore/open.js';
+import type { PolicyDocument } from '../../model/aws/iam-policies.js';
+import type { OperatorPolicyOptions } from '../../cloudup/aws/operator-policy.js';
 import type { CommandContext } from '../context.js';
 import { parseOutputFormat } from '../output.js';
 
@@ -23,16 +18,17 @@ interface Flags {
   readonly output?: string;
 }
 
-function print(ctx: CommandContext, format: 'json' | 'yaml', value: unknown): void {
-  ctx.io.stdout(format === 'json' ? `${JSON.stringify(value, null, 2)}\n` : stringifyKopsYaml(value));
+async function print(ctx: CommandContext, format: 'json' | 'yaml', value: unknown): Promise<void> {
+  ctx.io.stdout(format === 'json' ? `${JSON.stringify(value, null, 2)}\n` : (await import('../../model/api/yaml.js')).stringifyKopsYaml(value));
 }
 
-function operatorOptions(ctx: CommandContext): OperatorPolicyOptions {
+async function operatorOptions(ctx: CommandContext): Promise<OperatorPolicyOptions> {
   const url = ctx.globals.state?.trim() || ctx.io.env.KOPS_STATE_STORE?.trim();
   if (!url) {
     ctx.warn('no state store given: the state-store statements allow every S3 bucket; pass --state s3://bucket[/prefix] to scope them');
     return {};
   }
+  const { parseStateStoreURL } = await import('../../statestore/open.js');
   const parsed = parseStateStoreURL(url);
   if (parsed.scheme !== 's3') return { noS3StateStore: true };
   const kms = ctx.globals.stateKmsKey?.trim() || ctx.io.env.KOPS_STATE_S3_KMS_KEY?.trim();
@@ -44,8 +40,16 @@ async function instancePolicies(ctx: CommandContext): Promise<Record<string, Pol
   const name = ctx.clusterName();
   const cluster = (await cs.getCluster(name)).object;
   const igs = (await cs.listInstanceGroups(name)).map((v) => v.object);
+  // The policies, the spec completion and the names are imported when asked for, not at start-up.
+  const [{ completeCluster }, { apiServerPolicy, bastionPolicy, controlPlanePolicy, nodePolicy, policyFacts }, { regionOfCluster }] = await Promise.all([
+    import('../../model/completion.js'),
+    import('../../model/aws/iam-policies.js'),
+    import('../../cloudup/aws/regions.js'),
+  ]);
   const completed = completeCluster(cluster, igs);
-  const store = parseStateStoreURL(cs.store.url);
+  // names.ts reaches the ELB client through the task kinds: imported here, not at start-up.
+  const { iamName, roleGroupPrefix } = await import('../../model/aws/names.js');
+  const store = (await import('../../statestore/open.js')).parseStateStoreURL(cs.store.url);
   const facts = policyFacts(completed.cluster, {
     region: regionOfCluster(completed.cluster),
     ...(store.scheme === 's3' ? { state: { bucket: store.bucket, prefix: store.prefix } } : {}),
@@ -70,7 +74,7 @@ export function registerGetIamPolicy(get: Command, ctx: () => CommandContext): v
     .action(async (flags: Flags) => {
       const c = ctx();
       const format = parseOutputFormat(flags.output, ['json', 'yaml']) === 'yaml' ? 'yaml' : 'json';
-      if (flags.operator) print(c, format, operatorPolicy(operatorOptions(c)));
-      else print(c, format, await instancePolicies(c));
+      if (flags.operator) await print(c, format, (await import('../../cloudup/aws/operator-policy.js')).operatorPolicy(await operatorOptions(c)));
+      else await print(c, format, await instancePolicies(c));
     });
 }

@@ -7,9 +7,7 @@
  * stderr saying why (kops's "cannot list node names").
  */
 import type { Command } from 'commander';
-import { listInstances, type InstanceRow } from '../../cloudup/inspect.js';
-import { stringifyKopsYaml } from '../../model/api/yaml.js';
-import { openCloudProvider } from '../../rolling-update/providers.js';
+import type { InstanceRow } from '../../cloudup/inspect.js';
 import type { CommandContext } from '../context.js';
 import { parseOutputFormat, renderTable } from '../output.js';
 
@@ -38,6 +36,11 @@ export function registerGetInstances(get: Command, ctx: () => CommandContext): v
       const name = c.clusterName(positional);
       const cs = c.clientset();
       const cluster = (await cs.getCluster(name)).object;
+      const [{ listInstances }, { openCloudProvider }, { stringifyKopsYaml }] = await Promise.all([
+        import('../../cloudup/inspect.js'),
+        import('../../rolling-update/providers.js'),
+        import('../../model/api/yaml.js'),
+      ]);
       const instanceGroups = (await cs.listInstanceGroups(name)).map((v) => v.object);
       const cloud = await openCloudProvider(cluster, { aws: { timeouts: c.awsTimeouts() }, operation: 'get instances' });
       const listing = await listInstances({

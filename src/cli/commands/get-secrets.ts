@@ -4,9 +4,6 @@
  * without the secret key even when the store is encrypted.
  */
 import type { Command } from 'commander';
-import { stringifyKopsYaml } from '../../model/api/yaml.js';
-import { listSecretNames } from '../../secrets/store.js';
-import { clusterPaths } from '../../statestore/layout.js';
 import type { StateStore } from '../../statestore/types.js';
 import type { CommandContext } from '../context.js';
 import { parseOutputFormat, renderTable } from '../output.js';
@@ -19,6 +16,7 @@ export interface SecretEntry {
 
 /** The cluster's keypairs and secrets, keypairs first, each sorted by name. */
 export async function listSecretEntries(store: StateStore, cluster: string): Promise<SecretEntry[]> {
+  const [{ listSecretNames }, { clusterPaths }] = await Promise.all([import('../../secrets/store.js'), import('../../statestore/layout.js')]);
   const keysetPrefix = clusterPaths.privateKeys(cluster);
   const keypairs = (await store.list(keysetPrefix))
     .map((p) => p.slice(keysetPrefix.length))
@@ -45,7 +43,7 @@ export function registerGetSecrets(get: Command, ctx: () => CommandContext): voi
       if (names.length > 0) entries = entries.filter((e) => names.includes(e.name));
       const doc = entries.map((e) => ({ type: e.type, name: e.name }));
       if (format === 'json') c.io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
-      else if (format === 'yaml') c.io.stdout(stringifyKopsYaml(doc));
+      else if (format === 'yaml') c.io.stdout((await import('../../model/api/yaml.js')).stringifyKopsYaml(doc));
       else if (entries.length === 0) c.io.stdout(`no secrets or keypairs in cluster ${cluster}${names.length > 0 ? ` named ${names.join(', ')}` : ''}\n`);
       else c.io.stdout(renderTable(['TYPE', 'NAME'], entries.map((e) => [e.type, e.name])));
     });

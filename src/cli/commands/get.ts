@@ -1,152 +1,13 @@
-/** `kops-ts get clusters|instancegroups|sshpublickeys` with kops's table columns, or -o yaml|json. */
+/**
+ * `kops-ts get clusters|instancegroups|sshpublickeys|instances|iam-policy|secrets|keypairs`: the
+ * command tree; each action imports its implementation (get-impl.ts and the get-*.ts files).
+ */
 import type { Command } from 'commander';
-import { completeCluster } from '../../model/completion.js';
-import { sortObjects, toJson, toYaml } from '../../model/api/serialize.js';
-import { stringifyKopsYaml } from '../../model/api/yaml.js';
-import { describeHistory, type HistoryObject } from '../../statestore/history.js';
-import { cloudProviderOf, type Cluster, type InstanceGroup, type KopsObject } from '../../model/api/types.js';
-import { KopsError } from '../../diagnostics.js';
 import type { CommandContext } from '../context.js';
-import { parseOutputFormat, renderTable, type OutputFormat } from '../output.js';
+import { parseOutputFormat, renderTable } from '../output.js';
 import { registerGetIamPolicy } from './get-iam-policy.js';
 import { registerGetInstances } from './get-instances.js';
 import { registerGetSecrets } from './get-secrets.js';
-
-function zonesOf(c: Cluster): string {
-  return [...new Set((c.spec.subnets ?? []).map((s) => s.zone).filter((z): z is string => Boolean(z)))].sort().join(',');
-}
-
-function igZones(ig: InstanceGroup, c: Cluster | undefined): string {
-  const byName = new Map((c?.spec.subnets ?? []).map((s) => [s.name, s.zone]));
-  return [...new Set((ig.spec.subnets ?? []).map((s) => byName.get(s) ?? s).concat(ig.spec.zones ?? []))].sort().join(',');
-}
-
-function emit(ctx: CommandContext, format: OutputFormat, objects: KopsObject[], table: () => string, single = false): void {
-  if (format === 'yaml') ctx.io.stdout(toYaml(objects));
-  else if (format === 'json') ctx.io.stdout(single && objects[0] ? toJson(objects[0]) : toJson(objects));
-  else ctx.io.stdout(table());
-}
-
-/** One stored object that could not be read: reported, while the readable ones are still listed. */
-interface Unreadable {
-  readonly cluster: string;
-  readonly object: string;
-  readonly error: KopsError;
-}
-
-/**
- * The objects that could not be read, as one error (exit 1) with a line each naming the object,
- * what is wrong and how to repair it; thrown after the readable ones were printed.
- */
-function unreadableError(broken: readonly Unreadable[]): KopsError {
-  const diagnostics = broken.flatMap((b) => b.error.diagnostics);
-  return new KopsError('UnreadableStateObjects', `${broken.length} object(s) in the state store could not be read`, { diagnostics, exitCode: 1 });
-}
-
-/** JSON with the readable objects as `items` and the unreadable ones as `errors` (only when some are unreadable). */
-function jsonWithErrors(objects: KopsObject[], broken: readonly Unreadable[]): string {
-  const errors = broken.map((b) => {
-    const d = b.error.diagnostics[0];
-    return { cluster: b.cluster, object: b.object, code: b.error.code, message: b.error.message, ...(d?.hint ? { hint: d.hint } : {}) };
-  });
-  return `${JSON.stringify({ items: sortObjects(objects), errors }, null, 2)}\n`;
-}
-
-async function getClusters(ctx: CommandContext, names: string[], flags: { output?: string; full?: boolean; history?: boolean }): Promise<void> {
-  const format = parseOutputFormat(flags.output);
-  const cs = ctx.clientset();
-  if (flags.history) return printHistory(ctx, format, names.length > 0 ? names : [ctx.clusterName()], 'config');
-  const wanted = names.length > 0 ? names.map((n) => ctx.clusterName(n)) : ctx.globals.name ? [ctx.clusterName()] : await cs.listClusters();
-  const clusters: Cluster[] = [];
-  const broken: Unreadable[] = [];
-  for (const n of wanted) {
-    // One corrupt object must not hide the healthy clusters: name it and go on.
-    let object = 'config';
-    try {
-      let c = (await cs.getCluster(n)).object;
-      if (flags.full) {
-        object = 'cluster-completed.spec';
-        const stored = await cs.readCompletedSpec(n);
-        object = 'instancegroup/';
-        c = stored?.object ?? completeCluster(c, (await cs.listInstanceGroups(n)).map((v) => v.object)).cluster;
-      }
-      clusters.push(c);
-    } catch (e) {
-      if (!KopsError.is(e, 'InvalidStateObject')) throw e;
-      broken.push({ cluster: n, object, error: e });
-    }
-  }
-  if (format === 'table' && clusters.length === 0 && broken.length === 0) {
-    throw new KopsError('NoClusters', `no clusters found in ${cs.store.url}`, { hint: 'create one with kops-ts create cluster' });
-  }
-  if (format === 'json' && broken.length > 0) ctx.io.stdout(jsonWithErrors(clusters, broken));
-  else if (clusters.length > 0 || format !== 'table') {
-    emit(ctx, format, clusters, () => renderTable(['NAME', 'CLOUD', 'ZONES'], clusters.map((c) => [c.metadata.name, cloudProviderOf(c.spec) ?? '', zonesOf(c)])), names.length === 1);
-  }
-  if (broken.length > 0) throw unreadableError(broken);
-}
-
-async function getInstanceGroups(ctx: CommandContext, names: string[], flags: { output?: string; full?: boolean; history?: boolean }): Promise<void> {
-  const format = parseOutputFormat(flags.output);
-  const cs = ctx.clientset();
-  const cluster = ctx.clusterName();
-  if (flags.history) {
-    if (names.length !== 1) throw new KopsError('InvalidFlag', '--history needs exactly one instance group', { hint: `e.g. kops-ts get instancegroup nodes --name ${cluster} --history`, exitCode: 2 });
-    return printHistory(ctx, format, [cluster], `instancegroup/${names[0]!}`);
-  }
-  const c = (await cs.getCluster(cluster)).object;
-  const stored = await cs.inspectInstanceGroups(cluster);
-  const broken: Unreadable[] = stored
-    .filter((g) => !g.object && (names.length === 0 || names.includes(g.name)))
-    .map((g) => ({ cluster, object: `instancegroup/${g.name}`, error: g.problem! }));
-  let igs = stored.flatMap((g) => (g.object ? [g.object] : []));
-  if (flags.full) igs = completeCluster(c, igs).instanceGroups;
-  if (names.length > 0) {
-    const missing = names.filter((n) => !stored.some((g) => g.name === n));
-    if (missing.length > 0) throw new KopsError('InstanceGroupNotFound', `instance group ${missing.join(', ')} not found in cluster "${cluster}"`, { hint: `list them with kops-ts get instancegroups --name ${cluster}` });
-    igs = igs.filter((g) => names.includes(g.metadata.name));
-  }
-  if (format === 'json' && broken.length > 0) ctx.io.stdout(jsonWithErrors(igs, broken));
-  else if (igs.length > 0 || broken.length === 0 || format !== 'table') {
-    emit(ctx, format, igs, () =>
-      renderTable(
-        ['NAME', 'ROLE', 'MACHINETYPE', 'MIN', 'MAX', 'ZONES'],
-        igs.map((g) => [g.metadata.name, g.spec.role === 'Master' ? 'ControlPlane' : g.spec.role, g.spec.machineType ?? '', String(g.spec.minSize ?? ''), String(g.spec.maxSize ?? ''), igZones(g, c)]),
-      ),
-    );
-  }
-  if (broken.length > 0) throw unreadableError(broken);
-}
-
-/** `--history`: the kept versions of one cluster's config or instance group, newest first. */
-async function printHistory(ctx: CommandContext, format: OutputFormat, clusters: readonly string[], object: HistoryObject): Promise<void> {
-  if (clusters.length !== 1) throw new KopsError('InvalidFlag', '--history needs exactly one cluster', { hint: 'e.g. kops-ts get cluster my.example.com --history', exitCode: 2 });
-  const cluster = clusters[0]!;
-  const cs = ctx.clientset();
-  const current = object === 'config' ? await cs.inspectCluster(cluster) : (await cs.inspectInstanceGroups(cluster)).find((g) => `instancegroup/${g.name}` === object);
-  const versions = await describeHistory(cs.store, cluster, object);
-  if (!current && versions.length === 0) {
-    if (object === 'config') await cs.getCluster(cluster); // ClusterNotFound, with its hint
-    throw new KopsError('InstanceGroupNotFound', `instance group "${object.slice('instancegroup/'.length)}" of cluster "${cluster}" has no current or kept version`, { hint: `list them with kops-ts get instancegroups --name ${cluster}` });
-  }
-  const doc = {
-    cluster,
-    object,
-    current: current ? { readable: current.object !== undefined, ...(typeof current.object?.metadata.generation === 'number' ? { generation: current.object.metadata.generation } : {}) } : null,
-    versions: versions.map((v) => ({ version: v.stamp, superseded: v.time.toISOString(), size: v.size, readable: v.readable, ...(v.generation !== undefined ? { generation: v.generation } : {}) })),
-  };
-  if (format === 'json') ctx.io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
-  else if (format === 'yaml') ctx.io.stdout(stringifyKopsYaml(doc));
-  else {
-    ctx.io.stdout(
-      renderTable(
-        ['VERSION', 'SUPERSEDED', 'GENERATION', 'SIZE', 'READABLE'],
-        versions.map((v) => [v.stamp, v.time.toISOString(), v.generation === undefined ? '' : String(v.generation), String(v.size), v.readable ? 'yes' : 'no']),
-      ),
-    );
-    if (versions.length === 0) ctx.io.stdout(`(no earlier versions of ${object} are kept)\n`);
-  }
-}
 
 export function registerGet(program: Command, ctx: () => CommandContext): void {
   const get = program.command('get').description('Get clusters, instance groups, instances, SSH keys, keypairs or IAM policies');
@@ -157,7 +18,7 @@ export function registerGet(program: Command, ctx: () => CommandContext): void {
     .option('-o, --output <format>', 'table, yaml or json', 'table')
     .option('--full', 'the completed spec (as applied), with every default filled in')
     .option('--history', "the kept earlier versions of one cluster's spec (for kops-ts rollback cluster)")
-    .action(async (names: string[], flags: { output?: string; full?: boolean; history?: boolean }) => getClusters(ctx(), names, flags));
+    .action(async (names: string[], flags: { output?: string; full?: boolean; history?: boolean }) => (await import('./get-impl.js')).getClusters(ctx(), names, flags));
   get
     .command('instancegroups [names...]')
     .aliases(['instancegroup', 'ig', 'igs'])
@@ -165,7 +26,7 @@ export function registerGet(program: Command, ctx: () => CommandContext): void {
     .option('-o, --output <format>', 'table, yaml or json', 'table')
     .option('--full', 'with defaults filled in')
     .option('--history', 'the kept earlier versions of one instance group (for kops-ts rollback instancegroup)')
-    .action(async (names: string[], flags: { output?: string; full?: boolean; history?: boolean }) => getInstanceGroups(ctx(), names, flags));
+    .action(async (names: string[], flags: { output?: string; full?: boolean; history?: boolean }) => (await import('./get-impl.js')).getInstanceGroups(ctx(), names, flags));
   get
     .command('sshpublickeys')
     .alias('sshpublickey')

@@ -10,19 +10,24 @@
  */
 import type { Command } from 'commander';
 import { KopsError } from '../../diagnostics.js';
-import { stringifyKopsYaml } from '../../model/api/yaml.js';
-import { clusterKeysetNames, generateKeyset } from '../../pki/cluster.js';
-import { keyMatchesCertificate, normalizePrivateKeyPem, parseCertificatePem, x509 } from '../../pki/crypto.js';
-import { addItem, distrustItem, itemIdOf, newKeyset, promoteItem, summarize, type KeysetItem, type KeysetItemSummary } from '../../pki/keyset.js';
-import { KeysetStore } from '../../pki/store.js';
+import type { KeysetItem, KeysetItemSummary } from '../../pki/keyset.js';
 import type { CommandContext } from '../context.js';
 import { parseOutputFormat, renderTable } from '../output.js';
+
+/**
+ * The PKI modules, and the X.509 library under them, imported when a keypair command runs rather
+ * than when the CLI starts.
+ */
+async function pki() {
+  const [cluster, crypto, keyset, store] = await Promise.all([import('../../pki/cluster.js'), import('../../pki/crypto.js'), import('../../pki/keyset.js'), import('../../pki/store.js')]);
+  return { ...cluster, ...crypto, ...keyset, ...store };
+}
 
 /** The keysets this cluster has (kops's names), from its completed spec when applied, else its spec. */
 async function knownKeysets(c: CommandContext, cluster: string): Promise<string[]> {
   const cs = c.clientset();
   const spec = (await cs.readCompletedSpec(cluster))?.object ?? (await cs.getCluster(cluster)).object;
-  return clusterKeysetNames(spec);
+  return (await pki()).clusterKeysetNames(spec);
 }
 
 async function checkKeysetName(c: CommandContext, cluster: string, keyset: string): Promise<void> {
@@ -42,7 +47,8 @@ function readInput(c: CommandContext, file: string, flag: string): string {
 }
 
 /** The item `--cert`/`--key` describe: a CA certificate and, if given, its matching key. */
-function itemFromFiles(c: CommandContext, certFile: string, keyFile: string | undefined): KeysetItem {
+async function itemFromFiles(c: CommandContext, certFile: string, keyFile: string | undefined): Promise<KeysetItem> {
+  const { itemIdOf, keyMatchesCertificate, normalizePrivateKeyPem, parseCertificatePem, x509 } = await pki();
   const certPem = readInput(c, certFile, '--cert');
   const cert = parseCertificatePem(certPem, `--cert ${certFile}`, 2);
   const bc = cert.getExtension(x509.BasicConstraintsExtension);
@@ -74,8 +80,9 @@ export function registerCreateKeypair(create: Command, ctx: () => CommandContext
       const cluster = c.clusterName();
       if (flags.key !== undefined && flags.cert === undefined) throw new KopsError('MissingFile', '--key needs --cert', { hint: 'pass the CA certificate with --cert <file> too', exitCode: 2 });
       await checkKeysetName(c, cluster, keyset);
+      const { KeysetStore, addItem, generateKeyset, newKeyset } = await pki();
       const store = new KeysetStore(c.clientset().store);
-      const item = flags.cert !== undefined ? itemFromFiles(c, flags.cert, flags.key) : (await generateKeyset(keyset, new Date())).items[0]!;
+      const item = flags.cert !== undefined ? await itemFromFiles(c, flags.cert, flags.key) : (await generateKeyset(keyset, new Date())).items[0]!;
       const found = await store.find(cluster, keyset);
       if (!found) {
         if (!item.privateKey) throw new KopsError('KeypairWithoutKey', `keyset "${keyset}" does not exist yet, so its first CA must sign: --key is needed`, { hint: 'pass the CA private key with --key <file>', exitCode: 2 });
@@ -105,6 +112,7 @@ export function registerPromoteKeypair(program: Command, ctx: () => CommandConte
       const c = ctx();
       const cluster = c.clusterName();
       await checkKeysetName(c, cluster, keyset);
+      const { KeysetStore, promoteItem } = await pki();
       const store = new KeysetStore(c.clientset().store);
       const found = await store.get(cluster, keyset);
       if (id !== undefined && found.keyset.primaryId === id) {
@@ -127,6 +135,7 @@ export function registerDistrustKeypair(program: Command, ctx: () => CommandCont
       const c = ctx();
       const cluster = c.clusterName();
       await checkKeysetName(c, cluster, keyset);
+      const { KeysetStore, distrustItem } = await pki();
       const store = new KeysetStore(c.clientset().store);
       const found = await store.get(cluster, keyset);
       const r = distrustItem(found.keyset, id, new Date());
@@ -149,6 +158,7 @@ export function registerGetKeypairs(get: Command, ctx: () => CommandContext): vo
       const c = ctx();
       const format = parseOutputFormat(flags.output);
       const cluster = c.clusterName();
+      const { KeysetStore, summarize } = await pki();
       const store = new KeysetStore(c.clientset().store);
       let names: string[];
       if (keyset !== undefined) {
@@ -172,7 +182,7 @@ export function registerGetKeypairs(get: Command, ctx: () => CommandContext): vo
         notAfter: r.notAfter,
       }));
       if (format === 'json') c.io.stdout(`${JSON.stringify(docs, null, 2)}\n`);
-      else if (format === 'yaml') c.io.stdout(docs.length > 0 ? stringifyKopsYaml(docs) : '[]\n');
+      else if (format === 'yaml') c.io.stdout(docs.length > 0 ? (await import('../../model/api/yaml.js')).stringifyKopsYaml(docs) : '[]\n');
       else if (rows.length === 0) c.io.stdout(`No keypairs yet (the first kops-ts update cluster --name ${cluster} --yes generates them)\n`);
       else {
         c.io.stdout(

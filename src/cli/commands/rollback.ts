@@ -4,7 +4,7 @@
  * first; written as a new version conditional on the stored one, which is itself kept.
  */
 import type { Command } from 'commander';
-import { rollbackCluster, rollbackInstanceGroup, type RollbackResult } from '../../cloudup/rollback.js';
+import type { RollbackResult } from '../../cloudup/rollback.js';
 import { KopsError } from '../../diagnostics.js';
 import type { CommandContext } from '../context.js';
 
@@ -31,6 +31,7 @@ export function registerRollback(program: Command, ctx: () => CommandContext): v
       const c = ctx();
       const name = c.clusterName(positional);
       const to = version(flags.to, `kops-ts get cluster ${name} --history`);
+      const { rollbackCluster } = await import('../../cloudup/rollback.js');
       report(c, name, await rollbackCluster(c.clientset(), name, to));
     });
   rollback
@@ -42,6 +43,7 @@ export function registerRollback(program: Command, ctx: () => CommandContext): v
       const c = ctx();
       const name = c.clusterName();
       const to = version(flags.to, `kops-ts get instancegroup ${igName} --name ${name} --history`);
+      const { rollbackInstanceGroup } = await import('../../cloudup/rollback.js');
       report(c, name, await rollbackInstanceGroup(c.clientset(), name, igName, to));
     });
 }

@@ -6,11 +6,6 @@
  * no policy documents, no key material).
  */
 import type { Command } from 'commander';
-import { dumpCluster } from '../../cloudup/inspect.js';
-import { KopsError } from '../../diagnostics.js';
-import { cloudProviderOf } from '../../model/api/types.js';
-import { stringifyKopsYaml } from '../../model/api/yaml.js';
-import { openCloudProvider } from '../../rolling-update/providers.js';
 import type { CommandContext } from '../context.js';
 import { parseOutputFormat } from '../output.js';
 
@@ -28,6 +23,13 @@ export function registerToolboxDump(program: Command, ctx: () => CommandContext)
       const name = c.clusterName(positional);
       const cs = c.clientset();
       const cluster = (await cs.getCluster(name)).object;
+      const [{ dumpCluster }, { openCloudProvider }, { stringifyKopsYaml }, { KopsError }, { cloudProviderOf }] = await Promise.all([
+        import('../../cloudup/inspect.js'),
+        import('../../rolling-update/providers.js'),
+        import('../../model/api/yaml.js'),
+        import('../../diagnostics.js'),
+        import('../../model/api/types.js'),
+      ]);
       const aws = { timeouts: c.awsTimeouts() };
       // GCE: the instance listing is not built yet; the rest of the dump is, so it goes on without it.
       const cloud = await openCloudProvider(cluster, { aws, operation: 'toolbox dump' }).catch((e: unknown) => {

@@ -5,9 +5,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { renderPlanDocumentText, renderPlanJson, renderPlanText } from '../../cloudup/render/index.js';
-import { assertPlanForCluster, parseSavedPlan, savedPlanText } from '../../cloudup/saved-plan.js';
-import { updateCluster, type UpdateClusterResult } from '../../cloudup/update-cluster.js';
+import type { PlanDocument } from '../../cloudup/render/json.js';
+import type { UpdateClusterResult } from '../../cloudup/update-cluster.js';
 import { ExitCode, KopsError } from '../../diagnostics.js';
 import type { Lifecycle } from '../../tasks/types.js';
 import type { InterruptedStage } from '../../cloudup/interrupted.js';
@@ -16,7 +15,6 @@ import { Interrupts, type InterruptedCommand } from '../interrupt.js';
 import { readInputFile } from '../input.js';
 import { boolFlag } from '../flags.js';
 import { adminLifetime } from './export-kubeconfig.js';
-import { defaultKubeconfigPath, exportKubeconfig } from '../../cloudup/kubeconfig.js';
 import { MAX_PLAN_BYTES } from '../../model/api/limits.js';
 import { parseOutputFormat, useColor } from '../output.js';
 import { progressSink } from '../progress.js';
@@ -63,9 +61,11 @@ export async function runUpdate(ctx: CommandContext, cluster: string, f: Flags, 
   const format = parseOutputFormat(f.output, ['table', 'json']);
   checkPlanFlags(ctx, f, cluster);
   // The kubeconfig flags are checked before anything is applied, not after.
-  if (adminLifetime(f.admin) !== undefined && f.user !== undefined) {
+  if ((await adminLifetime(f.admin)) !== undefined && f.user !== undefined) {
     throw new KopsError('InvalidFlag', '--admin and --user cannot be used together', { hint: 'pass --admin for a new admin credential, or --user for one already in the kubeconfig', exitCode: 2 });
   }
+  // Rendering and the saved-plan format (the task graph) are imported when a plan is handled, not at start-up.
+  const [{ assertPlanForCluster, parseSavedPlan }, { renderPlanDocumentText }] = await Promise.all([import('../../cloudup/saved-plan.js'), import('../../cloudup/render/index.js')]);
   const saved = f.plan === undefined ? undefined : parseSavedPlan(readInputFile(ctx, f.plan, '--plan', { bytes: MAX_PLAN_BYTES, what: 'plan file' }), f.plan);
   if (saved) assertPlanForCluster(saved, cluster, f.plan);
   if (saved && !f.yes) {
@@ -79,7 +79,9 @@ export async function runUpdate(ctx: CommandContext, cluster: string, f: Flags, 
   return it.run(ctx.io.signals, async () => report(ctx, cluster, f, format, await update(ctx, cluster, f, saved, it)));
 }
 
-function update(ctx: CommandContext, cluster: string, f: Flags, saved: ReturnType<typeof parseSavedPlan> | undefined, it?: Interrupts): Promise<UpdateClusterResult> {
+async function update(ctx: CommandContext, cluster: string, f: Flags, saved: PlanDocument | undefined, it?: Interrupts): Promise<UpdateClusterResult> {
+  // The engine and the cloud SDKs are imported here, when a plan is made, not when the CLI starts.
+  const { updateCluster } = await import('../../cloudup/update-cluster.js');
   const progress = f.yes ? progressSink(ctx.io) : undefined;
   const events = it ? it.watch(progress) : progress;
   return updateCluster({
@@ -105,9 +107,10 @@ function update(ctx: CommandContext, cluster: string, f: Flags, saved: ReturnTyp
  */
 async function exportAfterApply(ctx: CommandContext, cluster: string, f: Flags, toStdout: boolean): Promise<void> {
   if (f.createKubeConfig === false) return;
-  const lifetime = adminLifetime(f.admin);
+  const lifetime = await adminLifetime(f.admin);
   const say = (t: string) => (toStdout ? ctx.io.stdout(t) : ctx.io.stderr(t));
   try {
+    const { defaultKubeconfigPath, exportKubeconfig } = await import('../../cloudup/kubeconfig.js');
     const r = await exportKubeconfig({
       clientset: ctx.clientset(),
       clusterName: cluster,
@@ -126,6 +129,7 @@ async function exportAfterApply(ctx: CommandContext, cluster: string, f: Flags, 
 }
 
 async function report(ctx: CommandContext, cluster: string, f: Flags, format: string, result: UpdateClusterResult): Promise<number> {
+  const [{ savedPlanText }, { renderPlanJson, renderPlanText }] = await Promise.all([import('../../cloudup/saved-plan.js'), import('../../cloudup/render/index.js')]);
   if (f.out !== undefined) writeFileSync(f.out, savedPlanText(result.plan));
   for (const w of result.warnings) ctx.warn(`${w.path ? `${w.path}: ` : ''}${w.summary}`);
   const pending = result.plan.changes.length > 0;

@@ -4,9 +4,6 @@
  * only the spec: `update cluster` and a rolling update apply it). `-o json|yaml` prints the actions.
  */
 import type { Command } from 'commander';
-import { stringify } from 'yaml';
-import { channelLocation, loadChannel } from '../../cloudup/channels.js';
-import { upgradeCluster } from '../../cloudup/upgrade-cluster.js';
 import type { CommandContext } from '../context.js';
 import { parseOutputFormat, renderTable } from '../output.js';
 
@@ -39,13 +36,14 @@ export function registerUpgradeCluster(program: Command, ctx: () => CommandConte
       const format = parseOutputFormat(flags.output);
       const name = c.clusterName(positional);
       const cs = c.clientset();
+      const [{ stringify }, { channelLocation, loadChannel }, { upgradeCluster }] = await Promise.all([import('yaml'), import('../../cloudup/channels.js'), import('../../cloudup/upgrade-cluster.js')]);
       const spec = (await cs.getCluster(name)).object.spec;
       const channel = await loadChannel(flags.channel ?? spec.channel);
       const r = await upgradeCluster({
         clientset: cs,
         clusterName: name,
         channel,
-        ...(flags.channel !== undefined ? { channelFlag: channelReference(flags.channel) } : {}),
+        ...(flags.channel !== undefined ? { channelFlag: channelReference(channelLocation(flags.channel)) } : {}),
         ...(flags.kubernetesVersion !== undefined ? { kubernetesVersion: flags.kubernetesVersion } : {}),
         ...(flags.force ? { force: true } : {}),
         ...(flags.yes ? { yes: true } : {}),
@@ -79,7 +77,6 @@ export function registerUpgradeCluster(program: Command, ctx: () => CommandConte
 }
 
 /** What `spec.channel` records for `--channel`: `stable`, the URL, or the file's absolute path (so it reads the same from any directory). */
-function channelReference(flag: string): string {
-  const where = channelLocation(flag);
+function channelReference(where: { readonly kind: string; readonly location: string }): string {
   return where.kind === 'shipped' ? 'stable' : where.location;
 }

@@ -7,8 +7,6 @@
  */
 import type { Command } from 'commander';
 import { ExitCode, KopsError } from '../../diagnostics.js';
-import { openCloudProvider } from '../../rolling-update/providers.js';
-import { systemClock } from '../../rolling-update/types.js';
 import type { CommandContext } from '../context.js';
 import { parseOutputFormat } from '../output.js';
 import { parseDuration } from '../timeouts.js';
@@ -53,6 +51,7 @@ export function registerValidateCluster(program: Command, ctx: () => CommandCont
       const cs = c.clientset();
       const cluster = (await cs.getCluster(name)).object;
       const instanceGroups = (await cs.listInstanceGroups(name)).map((v) => v.object);
+      const [{ openCloudProvider }, { systemClock }] = await Promise.all([import('../../rolling-update/providers.js'), import('../../rolling-update/types.js')]);
       const cloud = await openCloudProvider(cluster, { aws: { timeouts: c.awsTimeouts() }, operation: 'validate cluster' });
       const [{ kubeClient }, { clusterValidator, waitForValidation, VALIDATION_FAILED_EXIT_CODE }, out] = await Promise.all([
         import('../../kube/client.js'),
