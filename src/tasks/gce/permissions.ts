@@ -69,8 +69,13 @@ export const GCE_METHOD_PERMISSIONS = {
   'instanceGroupManagers.setInstanceTemplate': 'compute.instanceGroupManagers.update',
   'instanceGroupManagers.setTargetPools': 'compute.instanceGroupManagers.update',
   'instanceGroupManagers.delete': 'compute.instanceGroupManagers.delete',
+  'instanceGroupManagers.listManagedInstances': 'compute.instanceGroupManagers.get',
+  'instanceGroupManagers.abandonInstances': 'compute.instanceGroupManagers.update',
   'instances.aggregatedList': 'compute.instances.list',
+  'instances.get': 'compute.instances.get',
+  'instances.setLabels': 'compute.instances.setLabels',
   'instances.delete': 'compute.instances.delete',
+  'targetPools.removeInstance': 'compute.targetPools.removeInstance',
   'projects.get': 'compute.projects.get',
   'regions.get': 'compute.regions.get',
   'zones.get': 'compute.zones.get',
@@ -125,6 +130,26 @@ export const GCE_PROVIDER_METHODS: readonly GceMethod[] = [
 ];
 
 /**
+ * The GCE rolling update's calls (src/cloud/gce/instance-groups.ts, `GceCloudProvider`; docs/gce.md,
+ * "Rolling update"): listing the groups' instances, replacing, surging and deregistering them.
+ */
+export const GCE_ROLL_METHODS: readonly GceMethod[] = [
+  'instanceTemplates.list',
+  'instanceGroupManagers.aggregatedList',
+  'instanceGroupManagers.listManagedInstances',
+  'instanceGroupManagers.get',
+  'instanceGroupManagers.abandonInstances',
+  'instanceGroupManagers.resize',
+  'instances.aggregatedList',
+  'instances.get',
+  'instances.setLabels',
+  'instances.delete',
+  'targetPools.get',
+  'targetPools.removeInstance',
+  'zoneOperations.wait',
+];
+
+/**
  * Permissions on the resources a call refers to, which Google checks as well (Compute's REST
  * reference, per method): instances are created by the MIGs from templates that use a network,
  * a subnetwork, an image and a service account.
@@ -148,8 +173,8 @@ export const GCE_SECONDARY_PERMISSIONS: readonly string[] = [
   'iam.serviceAccounts.actAs', // templates that run as a service account
 ];
 
-/** Every permission the operator needs: the kinds', the provider's and the secondary ones, sorted. */
+/** Every permission the operator needs: the kinds', the provider's, the roll's and the secondary ones, sorted. */
 export function gceOperatorPermissions(): string[] {
-  const methods = new Set<GceMethod>([...Object.values(GCE_KIND_METHODS).flat(), ...GCE_PROVIDER_METHODS]);
+  const methods = new Set<GceMethod>([...Object.values(GCE_KIND_METHODS).flat(), ...GCE_PROVIDER_METHODS, ...GCE_ROLL_METHODS]);
   return [...new Set([...[...methods].map((m) => GCE_METHOD_PERMISSIONS[m]), ...GCE_SECONDARY_PERMISSIONS])].sort();
 }
