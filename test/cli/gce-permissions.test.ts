@@ -64,7 +64,9 @@ describe('GCE operator permissions', () => {
     const args = await created('nofw.example.com');
     const r = await cli(['update', 'cluster', '--yes', ...args]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("Required 'compute.firewalls.create' permission");
+    expect(r.stderr).toContain("error: forbidden: Required 'compute.firewalls.create' permission for 'projects/kops-iam/global/firewalls' (HTTP 403) (FirewallRule/");
+    // Google's reason and message as text, not the JSON body.
+    expect(r.stderr).not.toContain('{"error"');
     expect(r.stderr).toContain('FirewallRule');
     expect(fake.all(PROJECT, 'firewalls').filter((f) => (f.name as string).endsWith('nofw-example-com'))).toEqual([]);
     fake.permissions = undefined;

@@ -25,6 +25,43 @@ export class GceEndpointError extends Error {
   }
 }
 
+/**
+ * A Google API error whose message was the raw JSON body (the REST transport's `GaxiosError`),
+ * re-thrown with Google's reason and message as text (`forbidden: Required 'compute.firewalls.create'
+ * permission for 'projects/p/global/firewalls' (HTTP 403)`). The body stays in `response.data`, so
+ * `describeGceError`, `gceErrorCode` and the retry classes read it as before.
+ */
+export class GceApiError extends Error {
+  override readonly name = 'GceApiError';
+  readonly response: { readonly data: unknown; readonly status: number };
+  constructor(
+    readonly status: number,
+    readonly reason: string | undefined,
+    detail: string,
+    body: unknown,
+    readonly original: unknown,
+  ) {
+    super(`${reason ? `${reason}: ` : ''}${detail} (HTTP ${status})`);
+    this.response = { data: body, status };
+  }
+}
+
+/** `e` with a readable message when its message is Google's JSON body; otherwise `e`. */
+export function readableGceError(e: unknown): unknown {
+  if (typeof e !== 'object' || e === null || e instanceof GceApiError || e instanceof GceOperationError) return e;
+  const message = (e as { message?: unknown }).message;
+  if (typeof message !== 'string' || !message.trimStart().startsWith('{')) return e;
+  const d = describeGceError(e);
+  if (d.status === undefined || d.message.trimStart().startsWith('{')) return e;
+  let body: unknown;
+  try {
+    body = JSON.parse(message);
+  } catch {
+    return e;
+  }
+  return new GceApiError(d.status, d.reason, d.message, body, e);
+}
+
 const HINT = `check the network, a proxy or firewall, and ${GCE_ENDPOINT_ENV} (unset: Google's endpoint), then re-run`;
 
 /** Whether `e` carries an HTTP answer from the endpoint (a Google error or an operation error). */
@@ -61,7 +98,7 @@ export class GceRunHealth implements RunHealth {
   report(operation: string, e?: unknown): unknown {
     if (e === undefined || answered(e)) {
       this.endpoint.responded();
-      return e;
+      return e === undefined ? e : readableGceError(e);
     }
     const f = endpointFailureOf(e, DEFAULT_AWS_TIMEOUTS);
     if (!f) return e;
@@ -93,8 +130,15 @@ function isPromise(x: unknown): x is Promise<unknown> {
 
 const NOT_CALLS = new Set(['close', 'initialize', 'getProjectId', 'constructor']);
 
-/** One client whose method calls report to `health` (promises and async iterators alike). */
-export function watched<T extends object>(client: T, clientName: string, health: GceRunHealth): T {
+/** Without a run's health: only Google's errors made readable. */
+const NO_HEALTH = { report: (_op: string, e?: unknown): unknown => (e === undefined ? e : readableGceError(e)) };
+
+/**
+ * One client whose method calls report to `health` (promises and async iterators alike), its
+ * Google errors made readable (`readableGceError`); without `health`, only the latter.
+ */
+export function watched<T extends object>(client: T, clientName: string, run?: GceRunHealth): T {
+  const health: Pick<GceRunHealth, 'report'> = run ?? NO_HEALTH;
   return new Proxy(client, {
     get(target, prop, receiver) {
       const v = Reflect.get(target, prop, receiver) as unknown;
@@ -138,8 +182,8 @@ export function watched<T extends object>(client: T, clientName: string, health:
   });
 }
 
-/** The clients with every call reported to `health`. */
-export function watchedClients(c: GceClients, health: GceRunHealth): GceClients {
+/** The clients with every call reported to `health` (if given) and readable Google errors. */
+export function watchedClients(c: GceClients, health?: GceRunHealth): GceClients {
   const out: Record<string, unknown> = { ...c };
   for (const [k, v] of Object.entries(c)) {
     if (typeof v === 'object' && v !== null) out[k] = watched(v as object, k, health);

@@ -58,7 +58,7 @@ export async function gceCloud(cluster: Cluster, operation: CloudOperation, opts
 
   const model = (input: ModelInput): ModelledCloud<GceTaskContext> => {
     const c = input.completed.cluster;
-    return { ctx: context(base, input.clusterName), registry: gceTaskRegistry(), tasks: buildGceTasks(modelInput(input, c)), region: regionOfGceCluster(c) };
+    return { ctx: context(watchedClients(base), input.clusterName), registry: gceTaskRegistry(), tasks: buildGceTasks(modelInput(input, c)), region: regionOfGceCluster(c) };
   };
 
   return {
@@ -70,8 +70,8 @@ export async function gceCloud(cluster: Cluster, operation: CloudOperation, opts
       const watch = health instanceof GceRunHealth ? health : undefined;
       const same = c.spec.project === base.project && regionOfGceCluster(c) === base.region;
       const raw = same ? base : await clientsFor(c);
-      const clients = watch ? watchedClients(raw, watch) : raw;
-      const loc = await gceLocations(endpoint, (client, name) => (watch ? watched(client, name, watch) : client));
+      const clients = watchedClients(raw, watch);
+      const loc = await gceLocations(endpoint, (client, name) => watched(client, name, watch));
       try {
         await gcePreflight(loc, c, input.completed.instanceGroups);
       } finally {
