@@ -90,7 +90,10 @@ function suite(c: Cluster, expectMigs: number, expectDisks: number): void {
       const preview = await cli(['update', 'cluster', '--name', c.name, '--detailed-exitcode', ...state]);
       expect(preview.code).toBe(2);
       expect(owned('networks', c.safe)).toEqual([]);
-      await ok(['update', 'cluster', '--name', c.name, '--yes', ...state]);
+      const applied = await cli(['update', 'cluster', '--name', c.name, '--yes', ...state]);
+      expect(applied.code, applied.stderr).toBe(0);
+      expect(applied.stdout).toContain('a gs:// store only');
+      expect(applied.stderr).toContain('the kubeconfig was not exported: kops-ts export kubeconfig does not read GCE clusters yet');
       expect(owned('networks', c.safe)).toEqual([c.safe]);
       expect(owned('instanceGroupManagers', c.safe)).toHaveLength(expectMigs);
       expect(labelled('disks', c.safe)).toHaveLength(expectDisks);
