@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 import { KopsError } from '../diagnostics.js';
 import type { Cluster, InstanceGroup } from '../model/api/types.js';
 import type { StateStore } from '../statestore/types.js';
-import { normalizeRole } from '../model/api/types.js';
+import { cloudProviderOf, normalizeRole } from '../model/api/types.js';
 import { etcdCAName, FRONT_PROXY_CA, KUBERNETES_CA, SERVICE_ACCOUNT, signerOf, trustedPublicKeysPem } from '../pki/cluster.js';
 import { KeysetStore } from '../pki/store.js';
 import { CONTROL_PLANE_PKI_FILES, HELM_SHA256, igconfigDir } from './user-data.js';
@@ -138,7 +138,8 @@ export async function writeBootstrapConfig(o: WriteBootstrapOptions): Promise<Wr
     return { written: [], unchanged: [], skipped: [`igconfig/ and addons/ of ${name}: the ${CLUSTER_CA_KEYSET} keyset does not exist yet, so join discovery cannot be pinned to the cluster CA`] };
   }
   cniOf(o.cluster); // a spec the bootstrap cannot serve is refused before the token is created
-  const ccm = ccmAddon(o.cluster);
+  // The AWS cloud controller is AWS's; GCE instances apply only the CNI (docs/bootstrap.md, "On GCE").
+  const ccm = cloudProviderOf(o.cluster.spec) === 'gce' ? undefined : ccmAddon(o.cluster);
   const facts: BootstrapFacts = {
     ...(o.loadBalancerDnsName ? { loadBalancerDnsName: o.loadBalancerDnsName } : {}),
     bootstrapToken: await ensureBootstrapToken(o.store, name),
@@ -148,7 +149,7 @@ export async function writeBootstrapConfig(o: WriteBootstrapOptions): Promise<Wr
   const addon = cniAddon(o.cluster, facts);
   const addonEnv: Record<string, string> = {
     ...(addon ? { CNI: addon.addon.name, CNI_ADDON: addon.path.slice(name.length + 1) } : { CNI: 'none' }),
-    CCM_ADDON: ccm.path.slice(name.length + 1),
+    ...(ccm ? { CCM_ADDON: ccm.path.slice(name.length + 1) } : {}),
     // No reference carries a sha256 yet (docs/bootstrap.md, "Addons"): without this the first
     // control plane would refuse every addon and no node would become Ready.
     // helm renders the charts and is downloaded too: its digest counts as well.
@@ -160,7 +161,7 @@ export async function writeBootstrapConfig(o: WriteBootstrapOptions): Promise<Wr
     for (const f of files.files) out.push({ path: files.folder + f.name, content: f.content });
   }
   if (addon) out.push({ path: addon.path, content: addon.content });
-  out.push({ path: ccm.path, content: ccm.content });
+  if (ccm) out.push({ path: ccm.path, content: ccm.content });
   const controlPlanes = o.instanceGroups.filter((ig) => normalizeRole(ig.spec.role) === 'ControlPlane');
   if (controlPlanes.length > 0) {
     const pki = await controlPlanePkiFiles(o.store, o.cluster);

@@ -17,6 +17,7 @@ import type { ClusterDump } from '../cloudup/inspect.js';
 import type { AwsClientOptions } from './aws/clients.js';
 import type { EndpointHealthOptions } from './aws/endpoint.js';
 import type { AwsCloudProviderOptions } from './aws/instance-groups.js';
+import type { WaitOptions } from './gce/operations.js';
 
 /** The clouds kops-ts knows (`spec.cloudProvider`). */
 export type CloudName = 'aws' | 'gce';
@@ -32,6 +33,8 @@ export interface CloudOptions {
   readonly awsProvider?: AwsCloudProviderOptions;
   /** When the cloud's endpoint counts as down, which stops an apply early. */
   readonly endpointHealth?: EndpointHealthOptions;
+  /** GCE: the Compute endpoint (default `KOPS_GCE_COMPUTE_ENDPOINT`, then Google's) and how operations are awaited. */
+  readonly gce?: { readonly endpoint?: string; readonly wait?: WaitOptions };
 }
 
 /** How a cloud's errors are read by the engine and by `delete cluster`. */

@@ -22,7 +22,7 @@ export async function loadProvider(cluster: Cluster, operation: CloudOperation, 
     }
     case 'gce': {
       const { gceCloud } = await import('./gce/provider.js');
-      return loaded(gceCloud(cluster, operation, opts));
+      return loaded(await gceCloud(cluster, operation, opts));
     }
     default:
       throw unsupportedCloud(operation, cluster.metadata.name, cloud);

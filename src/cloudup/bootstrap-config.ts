@@ -17,10 +17,21 @@ import { writeBootstrapConfig, type WriteBootstrapResult } from '../bootstrap/st
 /** Problems of the spec that stop the bootstrap configuration but not the infrastructure. */
 const SPEC_PROBLEMS = new Set(['InvalidBootstrapInput', 'UnsupportedNetworking', 'InvalidNetworking', 'NoAPIEndpoint']);
 
-/** The API load balancer's DNS name after the apply (`NetworkLoadBalancer/api.<cluster>`). */
+/**
+ * The API load balancer's address after the apply: on AWS its DNS name
+ * (`NetworkLoadBalancer/api.<cluster>`), on GCE the IP of its static address (`Address/api-<safe
+ * cluster>`, which the forwarding rule serves).
+ */
 export function apiLoadBalancerDnsName(cluster: string, applied: Pick<ApplyResult, 'actuals'>): string | undefined {
   const lb = applied.actuals.get(taskKey('NetworkLoadBalancer', `api.${cluster}`)) as { dnsName?: unknown } | undefined;
-  return typeof lb?.dnsName === 'string' && lb.dnsName !== '' ? lb.dnsName : undefined;
+  if (typeof lb?.dnsName === 'string' && lb.dnsName !== '') return lb.dnsName;
+  // GCE's one Address task is the API's (`api-<safe cluster>`); matched by key so that this
+  // generic module loads nothing of a cloud's.
+  for (const [key, a] of applied.actuals) {
+    const ip = (a as { address?: unknown } | undefined)?.address;
+    if (key.startsWith('Address/api-') && typeof ip === 'string' && ip !== '') return ip;
+  }
+  return undefined;
 }
 
 export async function writeBootstrapAfterApply(

@@ -91,7 +91,7 @@ async function inventory<C>(o: ListClusterResourcesOptions, m: ModelledCluster<C
   resources.push(...tagged.resources);
   kept.push(...tagged.kept);
   const store = parseStateStoreURL(o.clientset.store.url);
-  if (store.scheme === 's3') kept.push({ what: `the state store bucket s3://${store.bucket}`, why: 'it may hold other clusters; kops-ts deletes only this cluster\'s objects in it' });
+  if (store.scheme === 's3' || store.scheme === 'gs') kept.push({ what: `the state store bucket ${store.scheme}://${store.bucket}`, why: 'it may hold other clusters; kops-ts deletes only this cluster\'s objects in it' });
 
   // Order by kind: X before Y when X's tasks refer (even indirectly) to Y's; the cloud adds the
   // kinds it found by tag.

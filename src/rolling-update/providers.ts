@@ -9,12 +9,12 @@ import { loadProvider } from '../cloud/providers.js';
 import type { Cluster } from '../model/api/types.js';
 import type { CloudProvider } from './types.js';
 
-export interface OpenCloudProviderOptions extends Pick<CloudOptions, 'aws' | 'awsProvider'> {
+export interface OpenCloudProviderOptions extends Pick<CloudOptions, 'aws' | 'awsProvider' | 'gce'> {
   /** The command asking, which words the refusal of a cloud it cannot drive (default: the rolling update). */
   readonly operation?: CloudOperation;
 }
 
-/** The cluster's cloud as a `CloudProvider`; a clear error for a cloud the command cannot drive yet. */
+/** The cluster's cloud as a `CloudProvider`; a clear error for a cloud kops-ts does not build. */
 export async function openCloudProvider(cluster: Cluster, opts: OpenCloudProviderOptions = {}): Promise<CloudProvider> {
   const { operation = 'rolling update', ...options } = opts;
   const cloud = await loadProvider(cluster, operation, options);

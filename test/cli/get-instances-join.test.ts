@@ -127,11 +127,11 @@ describe('the cloud of get instances and toolbox dump (loadProvider)', () => {
   });
 
   it('refuses another cloud naming the command, the cluster and its cloud (exit 2)', async () => {
-    for (const [cloud, command] of [['gce', 'get instances'], [undefined, 'toolbox dump']] as const) {
+    for (const [cloud, command] of [['azure', 'get instances'], [undefined, 'toolbox dump']] as const) {
       const err = await loadProvider(cluster(cloud), command).catch((e: unknown) => e);
       expect(KopsError.is(err, 'UnsupportedCloud')).toBe(true);
       const e = err as KopsError;
-      expect(e.message).toBe(`${command} reads AWS clusters only; g.example.com has spec.cloudProvider ${cloud ? '"gce"' : 'unset'}`);
+      expect(e.message).toBe(`${command} reads AWS and GCE clusters only; g.example.com has spec.cloudProvider ${cloud ? '"azure"' : 'unset'}`);
       expect(e.exitCode).toBe(2);
     }
   });

@@ -37,4 +37,16 @@ describe('suggested commands exist', () => {
     if (result.firstApply) expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) expect(unrunnable(line, root)).toEqual([]);
   });
+
+  it.each([
+    ['first apply', { plan: plan('Network', 'create'), firstApply: true }],
+    ['a later apply that made a new instance template', { plan: plan('InstanceTemplate', 'create'), firstApply: false }],
+  ])('after %s on GCE: no AWS words, only what runs on GCE', (_name, result) => {
+    const text = appliedMessage('hints.example.com', result, 'gce');
+    expect(text).not.toMatch(/AWS|s3:\/\/|validate cluster|export kubeconfig|rolling-update/);
+    if (result.firstApply) expect(text).toContain('a gs:// store only');
+    else expect(text).toContain('instance template they were created from');
+    const root = program();
+    for (const line of suggested(text)) expect(unrunnable(line, root)).toEqual([]);
+  });
 });

@@ -108,30 +108,34 @@ describe('loadProvider', () => {
     expect(cloud.use((c) => c.deletion.resourceType('SecurityGroupRule'))).toBe('security-group-rule');
   });
 
-  const refusals: readonly [CloudOperation, string][] = [
-    ['update cluster', 'update cluster builds AWS clusters only; g.example.com is on gce'],
-    ['delete cluster', 'delete cluster deletes AWS clusters only; g.example.com is on gce'],
-    ['get instances', 'get instances reads AWS clusters only; g.example.com has spec.cloudProvider "gce"'],
-    ['toolbox dump', 'toolbox dump reads AWS clusters only; g.example.com has spec.cloudProvider "gce"'],
-    ['validate cluster', 'validate cluster reads AWS clusters only; g.example.com has spec.cloudProvider "gce"'],
-    ['rolling update', 'rolling update drives AWS clusters only; g.example.com is on GCE'],
-  ];
-  it.each(refusals)('GCE (not built yet): %s is refused with UnsupportedCloud, exit 2', async (operation, message) => {
-    const err = await loadProvider(gce, operation).catch((e: unknown) => e);
-    expect(KopsError.is(err, 'UnsupportedCloud')).toBe(true);
-    expect((err as KopsError).message).toBe(message);
-    expect((err as KopsError).exitCode).toBe(2);
-    expect((err as KopsError).diagnostics[0]?.hint).toBeTruthy();
+  it.each(['update cluster', 'delete cluster', 'toolbox dump'] as const)('loads GCE for spec.cloudProvider gce: %s', async (operation) => {
+    const cloud = await loadProvider(gce, operation);
+    expect(cloud.name).toBe('gce');
+    expect(cloud.use((c) => c.deletion.resourceType('InstanceGroupManager'))).toBe('InstanceGroupManager');
+    // The instance groups' view is built on first use: no client call here.
+    expect(cloud.use((c) => c.instanceGroups(gce).name)).toBe('gce');
+  });
+
+  it.each(['get instances', 'validate cluster', 'rolling update'] as const)('loads GCE for spec.cloudProvider gce: %s, with its instance groups', async (operation) => {
+    const cloud = await loadProvider(gce, operation);
+    expect(cloud.name).toBe('gce');
+    expect(cloud.use((c) => c.instanceGroups(gce).name)).toBe('gce');
   });
 
   it('an unknown or unset cloud is refused naming the field', async () => {
     const unknown = { ...aws, spec: { ...aws.spec, cloudProvider: 'azure' } };
     const e1 = await loadProvider(unknown, 'toolbox dump').catch((e: unknown) => e);
-    expect((e1 as KopsError).message).toBe('toolbox dump reads AWS clusters only; a.example.com has spec.cloudProvider "azure"');
+    expect((e1 as KopsError).message).toBe('toolbox dump reads AWS and GCE clusters only; a.example.com has spec.cloudProvider "azure"');
+    expect((e1 as KopsError).exitCode).toBe(2);
+    for (const op of ['get instances', 'validate cluster', 'rolling update', 'delete cluster'] as const) {
+      const e = await loadProvider(unknown, op).catch((x: unknown) => x);
+      expect(KopsError.is(e, 'UnsupportedCloud')).toBe(true);
+      expect((e as KopsError).message).toMatch(new RegExp(`^${op} \\w+ AWS and GCE clusters only; a.example.com has spec.cloudProvider "azure"$`));
+    }
     const { cloudProvider: _cp, ...spec } = aws.spec;
     const e2 = await loadProvider({ ...aws, spec }, 'update cluster').catch((e: unknown) => e);
     expect(KopsError.is(e2, 'UnsupportedCloud')).toBe(true);
-    expect((e2 as KopsError).message).toBe('update cluster builds AWS clusters only; a.example.com is on no cloud (spec.cloudProvider unset)');
+    expect((e2 as KopsError).message).toBe('update cluster builds AWS and GCE clusters only; a.example.com has spec.cloudProvider unset');
     expect((e2 as KopsError).diagnostics[0]?.hint).toContain('spec.cloudProvider');
   });
 });

@@ -185,3 +185,50 @@ describe('fake Compute API through @google-cloud/compute', () => {
     expect(n.name).toBe('net-a');
   });
 });
+
+describe('fake Compute API: locations and IAM', () => {
+  it('names the permission Google checks for each REST call', async () => {
+    const { permissionOf } = await import('./gce-compute.js');
+    expect(permissionOf('GET', `/compute/v1/projects/${P}`)).toBe('compute.projects.get');
+    expect(permissionOf('GET', `/compute/v1/projects/${P}/zones/${Z}`)).toBe('compute.zones.get');
+    expect(permissionOf('POST', `/compute/v1/projects/${P}/global/firewalls`)).toBe('compute.firewalls.create');
+    expect(permissionOf('PATCH', `/compute/v1/projects/${P}/regions/${R}/subnetworks/s`)).toBe('compute.subnetworks.update');
+    expect(permissionOf('GET', `/compute/v1/projects/${P}/aggregated/disks`)).toBe('compute.disks.list');
+    expect(permissionOf('POST', `/compute/v1/projects/${P}/zones/${Z}/instanceGroupManagers/m/setInstanceTemplate`)).toBe('compute.instanceGroupManagers.update');
+    expect(permissionOf('POST', `/compute/v1/projects/${P}/zones/${Z}/operations/op-1/wait`)).toBe('compute.zoneOperations.get');
+    expect(permissionOf('POST', `/compute/v1/projects/${P}/zones/${Z}/disks/d/setLabels`)).toBe('compute.disks.setLabels');
+  });
+
+  it("refuses a call without its permission with Google's 403, before any effect", async () => {
+    fake.permissions = new Set(['compute.networks.list']);
+    try {
+      const e = await thrown(c.networks.insert({ project: P, networkResource: { name: 'denied', autoCreateSubnetworks: false } }));
+      expect(describeGceError(e)).toEqual({ status: 403, reason: 'forbidden', message: `Required 'compute.networks.create' permission for 'projects/${P}/global/networks'` });
+    } finally {
+      fake.permissions = undefined;
+    }
+    expect(fake.names(P, 'global', 'networks')).not.toContain('denied');
+  });
+
+  it('serves real regions and zones, 404 for unknown ones and for an unknown project', async () => {
+    const compute = await import('@google-cloud/compute');
+    const { endpointOptions } = await import('../../src/cloud/gce/clients.js');
+    const o = await endpointOptions(fake.endpoint);
+    const zones = new compute.ZonesClient(o);
+    const regions = new compute.RegionsClient(o);
+    try {
+      const [z] = await zones.get({ project: P, zone: Z });
+      expect(z.name).toBe(Z);
+      expect(z.region).toMatch(/\/regions\/us-central1$/);
+      const [r] = await regions.get({ project: P, region: R });
+      expect(r.zones?.length).toBe(4);
+      expect(isGceNotFound(await thrown(zones.get({ project: P, zone: 'us-central1-x' })))).toBe(true);
+      fake.projects = new Set(['other']);
+      expect(isGceNotFound(await thrown(regions.get({ project: P, region: R })))).toBe(true);
+    } finally {
+      fake.projects = undefined;
+      await zones.close();
+      await regions.close();
+    }
+  });
+});

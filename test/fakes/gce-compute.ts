@@ -27,7 +27,14 @@
  *   instance deleted with `instances.delete` is recreated by its group under the same name with
  *   the group's current template (`bootPolls`: PROVISIONING/CREATING for that many reads of
  *   `listManagedInstances` first); target pools list their own instances and those of the groups
- *   that name them, `removeInstance` takes either out (a group adds the VMs it creates later).
+ *   that name them, `removeInstance` takes either out (a group adds the VMs it creates later);
+ * - locations: `projects/<p>` (`projects.get`), `regions/<r>` and `zones/<z>` (get) from a fixed
+ *   catalog of real regions and zones (`REGIONS`); with `projects` set, every call naming another
+ *   project gets GCE's 404 for the project;
+ * - IAM: with `permissions` set, a call whose permission (`permissionOf`, the permission Google's
+ *   REST reference names for the method) is not in the set gets Google's 403 `forbidden`
+ *   (`Required 'compute.networks.create' permission for 'projects/p/global/networks/n'`), before any
+ *   effect; `used` records every permission asked for.
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -113,6 +120,44 @@ const COLLECTIONS: Readonly<Record<string, CollectionSpec>> = {
   instances: { scope: 'zones', kind: 'compute#instance', fields: [], labels: true, patch: false },
 };
 
+/** Regions and their zones (a subset of GCE's real catalog). */
+export const REGIONS: Readonly<Record<string, readonly string[]>> = {
+  'us-central1': ['a', 'b', 'c', 'f'],
+  'us-east1': ['b', 'c', 'd'],
+  'us-west1': ['a', 'b', 'c'],
+  'europe-west1': ['b', 'c', 'd'],
+  'europe-west4': ['a', 'b', 'c'],
+  'asia-northeast1': ['a', 'b', 'c'],
+};
+
+/**
+ * The IAM permission Google checks for a Compute REST call (`compute.<collection>.<verb>`), or
+ * undefined for a path the fake does not serve.
+ */
+export function permissionOf(method: string, path: string): string | undefined {
+  const m = /^\/compute\/v1\/projects\/[^/]+(?:\/(.*))?$/.exec(path);
+  if (!m) return undefined;
+  const segs = (m[1] ?? '').split('/').filter((x) => x !== '');
+  if (segs.length === 0) return 'compute.projects.get';
+  if (segs[0] === 'aggregated') return `compute.${segs[1] ?? ''}.list`;
+  let rest: string[];
+  let opScope: string;
+  if (segs[0] === 'global') {
+    rest = segs.slice(1);
+    opScope = 'globalOperations';
+  } else if (segs[0] === 'regions' || segs[0] === 'zones') {
+    if (segs.length <= 2) return `compute.${segs[0]}.${segs.length === 1 ? 'list' : 'get'}`;
+    rest = segs.slice(2);
+    opScope = segs[0] === 'regions' ? 'regionOperations' : 'zoneOperations';
+  } else return undefined;
+  const [collection, name, custom] = rest as [string, string | undefined, string | undefined];
+  if (collection === 'operations') return `compute.${opScope}.get`;
+  if (name === undefined) return `compute.${collection}.${method === 'POST' ? 'create' : 'list'}`;
+  if (custom === undefined) return `compute.${collection}.${method === 'DELETE' ? 'delete' : method === 'PATCH' ? 'update' : 'get'}`;
+  if (collection === 'instanceGroupManagers') return `compute.instanceGroupManagers.${custom === 'listManagedInstances' ? 'get' : 'update'}`;
+  return `compute.${collection}.${custom}`;
+}
+
 const NAME_RE = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const LABEL_RE = /^[a-z0-9_-]{0,63}$/;
 
@@ -142,6 +187,12 @@ export class FakeGceCompute {
   bootPolls = 0;
   /** The random suffix of MIG instance names (override for determinism). */
   random: () => number = Math.random;
+  /** The projects that exist (undefined: every project). */
+  projects: ReadonlySet<string> | undefined;
+  /** The caller's permissions (undefined: every permission). */
+  permissions: ReadonlySet<string> | undefined;
+  /** Every permission a call asked for (enforced or not), in order of first use. */
+  readonly used = new Set<string>();
 
   async start(): Promise<string> {
     const server = createServer((req, res) => void this.handle(req, res));
@@ -240,6 +291,7 @@ export class FakeGceCompute {
       this.calls.push(call);
       const fault = takeFault(this.faults, call);
       if (fault) throw new HttpError(fault.status, fault.reason, fault.message ?? `injected ${fault.reason}`);
+      this.authorize(call);
       const result = this.route(call);
       send(res, 200, result);
     } catch (e) {
@@ -251,7 +303,43 @@ export class FakeGceCompute {
     }
   }
 
+  /** The project exists, and the caller holds the call's permission (Google's 404 / 403 shapes). */
+  private authorize(call: GceCall): void {
+    const m = /^\/compute\/v1\/projects\/([^/]+)(\/.*)?$/.exec(call.path);
+    if (!m) return;
+    const project = decodeURIComponent(m[1] as string);
+    if (this.projects && !this.projects.has(project)) throw new HttpError(404, 'notFound', `The resource 'projects/${project}' was not found`);
+    const permission = permissionOf(call.method, call.path);
+    if (!permission) return;
+    this.used.add(permission);
+    if (this.permissions && !this.permissions.has(permission)) {
+      const resource = call.path.replace(/^\/compute\/v1\//, '').replace(/\/(wait|setLabels|resize|setInstanceTemplate|setTargetPools|addHealthCheck|removeHealthCheck|removeInstance|deleteInstances|abandonInstances|listManagedInstances)$/, '');
+      throw new HttpError(403, 'forbidden', `Required '${permission}' permission for '${resource}'`);
+    }
+  }
+
+  /** `projects/<p>`, `regions[/<r>]`, `zones[/<z>]`: the catalog (`REGIONS`). */
+  private location(project: string, segs: readonly string[], call: GceCall): Json {
+    const url = (p: string) => this.url(`projects/${project}/${p}`);
+    const region = (r: string): Json => ({ kind: 'compute#region', id: String(1000 + Object.keys(REGIONS).indexOf(r)), name: r, status: 'UP', selfLink: url(`regions/${r}`), zones: (REGIONS[r] ?? []).map((z) => url(`zones/${r}-${z}`)) });
+    const zone = (z: string): Json => ({ kind: 'compute#zone', id: String(2000 + z.length), name: z, status: 'UP', region: url(`regions/${z.replace(/-[a-z]$/, '')}`), selfLink: url(`zones/${z}`) });
+    const zones = Object.entries(REGIONS).flatMap(([r, zs]) => zs.map((z) => `${r}-${z}`));
+    if (call.method !== 'GET') throw notFoundUrl(call);
+    if (segs.length === 0) return { kind: 'compute#project', id: String(4242), name: project, selfLink: this.url(`projects/${project}`) };
+    const [type, name] = segs as [string, string | undefined];
+    if (type === 'regions') {
+      if (name === undefined) return { kind: 'compute#regionList', items: Object.keys(REGIONS).map(region) };
+      if (!REGIONS[name]) throw new HttpError(404, 'notFound', `The resource 'projects/${project}/regions/${name}' was not found`);
+      return region(name);
+    }
+    if (name === undefined) return { kind: 'compute#zoneList', items: zones.map(zone) };
+    if (!zones.includes(name)) throw new HttpError(404, 'notFound', `The resource 'projects/${project}/zones/${name}' was not found`);
+    return zone(name);
+  }
+
   private route(call: GceCall): Json {
+    const p = /^\/compute\/v1\/projects\/([^/]+)\/?((?:regions|zones)(?:\/[^/]+)?)?$/.exec(call.path);
+    if (p) return this.location(decodeURIComponent(p[1] as string), (p[2] ?? '').split('/').filter((x) => x !== ''), call);
     const m = /^\/compute\/v1\/projects\/([^/]+)\/(.*)$/.exec(call.path);
     if (!m) throw new HttpError(404, 'notFound', `The requested URL ${call.path} was not found on this server.`);
     const project = m[1] as string;

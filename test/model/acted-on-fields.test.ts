@@ -23,10 +23,6 @@ import { validateCluster } from '../../src/model/validation.js';
 import { CLUSTER_SPEC, INSTANCE_GROUP_SPEC, type FieldShape } from '../../src/model/api/schema.js';
 import type { Cluster, InstanceGroup } from '../../src/model/api/types.js';
 import { ig, userCluster, userIGs } from './helpers.js';
-import { newCluster } from '../../src/cloudup/new-cluster.js';
-import { updateCluster } from '../../src/cloudup/update-cluster.js';
-import { Clientset } from '../../src/statestore/clientset.js';
-import { openStateStore } from '../../src/statestore/open.js';
 
 const NAME = 'audit.example.com';
 const ZONES = ['us-east-1a', 'us-east-1b'];
@@ -262,8 +258,6 @@ const STORED_FOR_ROLLING_UPDATE = ['drainAndTerminate', 'maxUnavailable', 'maxSu
 const VALIDATED_ONLY: Record<string, string> = {
   'Cluster spec.channel': "completion's defaults are the stable channel's; another channel is kept with a ChannelNotUsed warning",
   'Cluster spec.configBase': 'informational: kops-ts finds the cluster through --state',
-  'Cluster spec.cloudProvider': 'update cluster builds AWS only; GCE specs are validated and stored (UnsupportedCloud below)',
-  'Cluster spec.project': 'GCE only',
   'Cluster spec.cloudConfig': "GCE's create cluster writes {}; anything in it is kops's, kept with a warning",
   'Cluster spec.api.loadBalancer.class': 'Network only (Classic is refused, as kops refuses it): there is no other load balancer to build',
   'InstanceGroup spec.zones[]': 'must agree with the subnets; on AWS the subnets decide where instances run',
@@ -280,6 +274,9 @@ const LB_MODEL = 'test/model/aws-api-bastion.test.ts';
 const LB = 'test/cloudup/update-cluster-lb.test.ts';
 const IAM = 'test/model/aws/iam-policies.test.ts';
 const TESTED_ELSEWHERE: Record<string, string> = {
+  // The cloud update/delete build (AWS or GCE), and the GCE project they build in.
+  'Cluster spec.cloudProvider': 'test/cli/gce-cluster.test.ts',
+  'Cluster spec.project': 'test/cli/gce-cluster.test.ts',
   'Cluster spec.subnets[].name': NETWORK,
   'Cluster spec.subnets[].zone': NETWORK,
   'Cluster spec.subnets[].cidr': NETWORK,
@@ -394,16 +391,6 @@ describe("docs/spec.md's field table, audited", () => {
       (s) => (s.cluster.spec.networking = { flannel: { backend: 'vxlan' } }),
     ];
     for (const edit of edits) expect(effect(edit)).toEqual([]);
-  });
-
-  it('cloudProvider: update cluster refuses a GCE cluster before any cloud call, saying what it can do', async () => {
-    const cs = new Clientset(openStateStore('memory://audit-gce'));
-    const built = newCluster({ name: 'gce.example.com', zones: ['us-central1-a'], cloud: 'gce', project: 'p' });
-    await cs.createCluster(built.cluster, built.instanceGroups);
-    await expect(updateCluster({ clientset: cs, clusterName: 'gce.example.com' })).rejects.toMatchObject({
-      code: 'UnsupportedCloud',
-      message: 'update cluster builds AWS clusters only; gce.example.com is on gce',
-    });
   });
 
   it('channel: a channel other than stable is kept with a warning that its defaults are not used; stable says nothing', () => {

@@ -139,11 +139,21 @@ async function report(ctx: CommandContext, cluster: string, f: Flags, format: st
     ctx.io.stdout(renderPlanText(result.plan, { color: useColor(ctx.io) }));
     if (f.out !== undefined) ctx.io.stdout(`\nSaved the plan to ${f.out}; apply exactly this plan with: kops-ts update cluster --name ${cluster} --plan ${f.out} --yes\n`);
   } else {
-    ctx.io.stdout(appliedMessage(cluster, result));
+    ctx.io.stdout(appliedMessage(cluster, result, await cloudOf(ctx, cluster)));
   }
-  if (f.yes) await exportAfterApply(ctx, cluster, f, format !== 'json');
+  if (f.yes) {
+    // export kubeconfig finds the API through AWS (its load balancer, the region of its zones).
+    if ((await cloudOf(ctx, cluster)) === 'gce') ctx.warn(`the kubeconfig was not exported: kops-ts export kubeconfig does not read GCE clusters yet (docs/gce.md)`);
+    else await exportAfterApply(ctx, cluster, f, format !== 'json');
+  }
   if (f.detailedExitcode && !f.yes && pending) return ExitCode.USAGE_OR_CHANGES;
   return ExitCode.OK;
+}
+
+/** The stored cluster's cloud (`spec.cloudProvider`), for what is said after an apply. */
+async function cloudOf(ctx: CommandContext, cluster: string): Promise<string | undefined> {
+  const { cloudProviderOf } = await import('../../model/api/types.js');
+  return cloudProviderOf((await ctx.clientset().getCluster(cluster)).object.spec);
 }
 
 /**
@@ -172,9 +182,23 @@ function checkPlanFlags(ctx: CommandContext, f: Flags, cluster: string): void {
  * the kubeadm bootstrap, which needs their group's files in the state store, and there is no `validate cluster` or
  * `rolling-update cluster` yet, so neither is suggested (test/cli/hints.test.ts runs every hint).
  */
-export function appliedMessage(cluster: string, r: Pick<UpdateClusterResult, 'plan' | 'firstApply'>): string {
+export function appliedMessage(cluster: string, r: Pick<UpdateClusterResult, 'plan' | 'firstApply'>, cloud?: string): string {
   if (r.plan.changes.length === 0) return 'No changes need to be applied\n';
   const done = `\n${r.plan.changes.length} change(s) applied to the cloud.\n`;
+  if (cloud === 'gce') {
+    // GCE: no kubeconfig export and no validate yet (docs/gce.md), so neither is suggested.
+    if (r.firstApply) {
+      return (
+        `${done}\nThe cloud resources of ${cluster} exist now. Their instances' startup script installs containerd and Kubernetes, then runs ` +
+        `kubeadm with their group's files read from the state store (igconfig/; a gs:// store only, see docs/gce.md). ` +
+        `The first control plane then applies the CNI from pinned references whose digests are not pinned yet (docs/bootstrap.md).\n\nSuggestions:\n` +
+        ` * see the plan is empty: kops-ts update cluster --name ${cluster}\n` +
+        ` * list instance groups: kops-ts get instancegroups --name ${cluster}\n`
+      );
+    }
+    const template = r.plan.changes.some((c) => c.kind === 'InstanceTemplate' && c.action === 'create');
+    return `${done}${template ? '\nRunning instances keep the instance template they were created from until they are replaced.\n' : ''}`;
+  }
   if (r.firstApply) {
     return (
       `${done}\nThe cloud resources of ${cluster} exist now. Their instances install containerd and Kubernetes, then run ` +

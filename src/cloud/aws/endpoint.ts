@@ -128,19 +128,23 @@ export interface EndpointHealthOptions {
   readonly downAfterMs?: number;
   /** Monotonic ms (tests inject a clock). */
   readonly now?: () => number;
+  /** The `EndpointDown` error's hint (default: AWS's, naming AWS_ENDPOINT_URL). */
+  readonly downHint?: string;
 }
 
-export const DEFAULT_ENDPOINT_HEALTH: Required<Omit<EndpointHealthOptions, 'now'>> = { failures: 6, downAfterMs: 15_000 };
+export const DEFAULT_ENDPOINT_HEALTH: Required<Omit<EndpointHealthOptions, 'now' | 'downHint'>> = { failures: 6, downAfterMs: 15_000 };
 
 /**
- * The health of a run's AWS endpoints as its calls see it: any HTTP response (success or AWS
- * error) is a sign of life; attempts that got none are counted. Shared by every client of an
- * `AwsClients`; `onResponse` listeners (e.g. the cluster lock's progress) hear each response.
+ * The health of a run's cloud endpoints as its calls see it: any HTTP response (success or the
+ * cloud's error) is a sign of life; attempts that got none are counted. Shared by every client of
+ * an `AwsClients` (or a GCE run's clients, with `E` the GCE endpoint error); `onResponse`
+ * listeners (e.g. the cluster lock's progress) hear each response.
  */
-export class EndpointHealth {
+export class EndpointHealth<E extends Error = AwsEndpointError> {
   private streak = 0;
   private lastAlive: number;
-  private last: AwsEndpointError | undefined;
+  private last: E | undefined;
+  private readonly downHint: string;
   private readonly controller = new AbortController();
   private readonly listeners = new Set<() => void>();
   private readonly failures: number;
@@ -155,6 +159,7 @@ export class EndpointHealth {
     this.failures = opts.failures ?? DEFAULT_ENDPOINT_HEALTH.failures;
     this.downAfterMs = opts.downAfterMs ?? DEFAULT_ENDPOINT_HEALTH.downAfterMs;
     this.now = opts.now ?? (() => performance.now());
+    this.downHint = opts.downHint ?? 'check the network, a proxy or firewall, and AWS_ENDPOINT_URL, then re-run';
     this.lastAlive = this.now();
   }
 
@@ -174,7 +179,7 @@ export class EndpointHealth {
   }
 
   /** The last no-response failure seen. */
-  get lastFailure(): AwsEndpointError | undefined {
+  get lastFailure(): E | undefined {
     return this.last;
   }
 
@@ -191,7 +196,7 @@ export class EndpointHealth {
     for (const fn of this.listeners) fn();
   }
 
-  failed(e: AwsEndpointError): void {
+  failed(e: E): void {
     this.streak++;
     this.last = e;
     if (this.controller.signal.aborted) return;
@@ -203,7 +208,7 @@ export class EndpointHealth {
       this.controller.abort(
         new KopsError('EndpointDown', `${e.message.replace(/ \([^()]*\)$/, '')}: ${this.streak} attempts in a row got no response over ${Math.round(silentMs / 1000)}s`, {
           cause: e,
-          hint: 'check the network, a proxy or firewall, and AWS_ENDPOINT_URL, then re-run',
+          hint: this.downHint,
         }),
       );
     }

@@ -1,12 +1,86 @@
 /**
- * GCE as a `Cloud` (src/cloud/provider.ts): not built yet. The GCE task kinds (src/tasks/gce) and
- * model builders (src/model/gce) are written alongside; until they are wired in here, every
- * command refuses a GCE cluster with `UnsupportedCloud` (exit 2), before any cloud call.
+ * GCE as a `Cloud` (src/cloud/provider.ts): the Compute clients of the cluster's project and
+ * region (`@google-cloud/compute`, imported when this module builds them: an AWS run never loads
+ * it), pre-flight (project, region, zones), the model builders (src/model/gce) and task kinds
+ * (src/tasks/gce), error classification, the run's endpoint health, what `delete cluster` finds
+ * by label and how it orders and explains it (deletion.ts), the dump's sections (dump.ts), and
+ * the rolling update's view of the instance groups (instance-groups.ts, for `rolling update`,
+ * `get instances` and `validate cluster`).
  */
 import type { Cluster } from '../../model/api/types.js';
-import type { Cloud, CloudOperation, CloudOptions } from '../provider.js';
-import { unsupportedCloud } from '../unsupported.js';
+import { buildGceTasks } from '../../model/gce/index.js';
+import { parseStateStoreURL } from '../../statestore/open.js';
+import { gceTaskContext, type GceTaskContext } from '../../tasks/gce/context.js';
+import { gceTaskRegistry } from '../../tasks/gce/registry.js';
+import type { Cloud, CloudErrors, CloudOperation, CloudOptions, ModelInput, ModelledCloud, PreparedCloud, RunHealth } from '../provider.js';
+import { GCE_ENDPOINT_ENV, gceClients, type GceClients } from './clients.js';
+import { lazyGceCloudProvider } from './instance-groups.js';
+import { gceDeletion } from './deletion.js';
+import { gceDumpDetails } from './dump.js';
+import { GceRunHealth, watched, watchedClients } from './endpoint.js';
+import { gceErrorCode, isRetryableGceDeleteError, isRetryableGceError } from './errors.js';
+import { gceLocations, gcePreflight, regionOfGceCluster } from './preflight.js';
 
-export function gceCloud(cluster: Cluster, operation: CloudOperation, _opts: CloudOptions = {}): Cloud<never> {
-  throw unsupportedCloud(operation, cluster.metadata.name, 'gce');
+export const gceErrors: CloudErrors = {
+  errorCode: gceErrorCode,
+  isRetryable: (e) => isRetryableGceError(e),
+  isRetryableDelete: (e) => isRetryableGceDeleteError(e),
+};
+
+/** The model builders' input: the `gs://` state store is passed through (instances read it). */
+function modelInput(input: ModelInput, cluster: Cluster) {
+  const store = parseStateStoreURL(input.stateStoreUrl);
+  return {
+    cluster,
+    instanceGroups: input.completed.instanceGroups,
+    ...(input.selectedInstanceGroups ? { selectedInstanceGroups: input.selectedInstanceGroups } : {}),
+    ...(input.sshPublicKey ? { sshPublicKey: { key: input.sshPublicKey.key } } : {}),
+    ...(store.scheme === 'gs' ? { stateStore: { bucket: store.bucket, prefix: store.prefix } } : {}),
+  };
+}
+
+/**
+ * GCE for one command run on `cluster`. The clients are built here (async: the client library
+ * is imported now), for the cluster's project and region.
+ */
+export async function gceCloud(cluster: Cluster, _operation: CloudOperation, opts: CloudOptions = {}): Promise<Cloud<GceTaskContext>> {
+  const endpoint = opts.gce?.endpoint ?? process.env[GCE_ENDPOINT_ENV];
+  const clientsFor = (c: Cluster): Promise<GceClients> => gceClients({ project: c.spec.project ?? '', region: regionOfGceCluster(c), ...(endpoint ? { endpoint } : {}) });
+  const base = await clientsFor(cluster);
+  const context = (clients: GceClients, name: string): GceTaskContext => gceTaskContext(clients, name, opts.gce?.wait);
+  const endpointUrl = endpoint ?? 'https://compute.googleapis.com';
+
+  const model = (input: ModelInput): ModelledCloud<GceTaskContext> => {
+    const c = input.completed.cluster;
+    return { ctx: context(watchedClients(base), input.clusterName), registry: gceTaskRegistry(), tasks: buildGceTasks(modelInput(input, c)), region: regionOfGceCluster(c) };
+  };
+
+  return {
+    name: 'gce',
+    errors: gceErrors,
+    runHealth: () => new GceRunHealth(endpointUrl, opts.endpointHealth),
+    async prepare(input: ModelInput, health: RunHealth): Promise<PreparedCloud<GceTaskContext>> {
+      const c = input.completed.cluster;
+      const watch = health instanceof GceRunHealth ? health : undefined;
+      const same = c.spec.project === base.project && regionOfGceCluster(c) === base.region;
+      const raw = same ? base : await clientsFor(c);
+      const clients = watchedClients(raw, watch);
+      const loc = await gceLocations(endpoint, (client, name) => watched(client, name, watch));
+      try {
+        await gcePreflight(loc, c, input.completed.instanceGroups);
+      } finally {
+        await loc.close();
+      }
+      const tasks = buildGceTasks(modelInput(input, c));
+      return { ctx: context(clients, input.clusterName), registry: gceTaskRegistry(), tasks, region: regionOfGceCluster(c), cluster: c, diagnostics: [] };
+    },
+    model,
+    deletion: gceDeletion,
+    dumpDetails: gceDumpDetails,
+    // The roll's view: built on first use (a dry run that finds nothing to do builds nothing more).
+    instanceGroups: (c: Cluster) => {
+      const same = c.spec.project === base.project && regionOfGceCluster(c) === base.region;
+      return lazyGceCloudProvider(async () => (same ? base : clientsFor(c)), opts.gce?.wait ? { wait: opts.gce.wait } : {});
+    },
+  };
 }

@@ -5,8 +5,8 @@
  */
 import { normalizeRole, type InstanceGroup } from '../api/types.js';
 import { GCE_LABEL_CLUSTER, GCE_LABEL_INSTANCE_GROUP, type Labels } from '../../tasks/gce/types.js';
-import { truncateName } from '../../tasks/aws/truncate.js';
-import { roleLower, safeClusterName } from './names.js';
+import { gceClusterLabel } from '../../tasks/gce/context.js';
+import { roleLower } from './names.js';
 
 export const GCE_LABEL_ROLE_PREFIX = 'k8s-io-role-';
 export const GCE_LABEL_ETCD_PREFIX = 'k8s-io-etcd-';
@@ -18,7 +18,7 @@ export const GCE_LABEL_VALUE = /^[a-z0-9_-]{0,63}$/;
  * past 63 characters (kops does not cut it, and GCE refuses the label then).
  */
 export function clusterLabelValue(cluster: string): string {
-  return truncateName(safeClusterName(cluster), 63);
+  return gceClusterLabel(cluster);
 }
 
 /** `k8s-io-cluster-name=<safe cluster>`. */

@@ -2,7 +2,7 @@
 import { awaitOperation, type MutationResult } from '../../cloud/gce/operations.js';
 import { KopsError } from '../../diagnostics.js';
 import { isRef, type Task, type Val } from '../types.js';
-import type { GceTaskContext } from './context.js';
+import { gceClusterLabel, type GceTaskContext } from './context.js';
 import { GCE_LABEL_CLUSTER, type Labels } from './types.js';
 
 /** A resource URL as compared: `projects/p/global/networks/n` (scheme, host and API version dropped). */
@@ -26,7 +26,7 @@ export function nameFilter(names: readonly string[]): string {
 }
 
 export function clusterLabelFilter(ctx: GceTaskContext): string {
-  return `labels.${GCE_LABEL_CLUSTER} = "${ctx.safeClusterName}"`;
+  return `labels.${GCE_LABEL_CLUSTER} = "${gceClusterLabel(ctx.clusterName)}"`;
 }
 
 export async function drain<T>(it: AsyncIterable<T>): Promise<T[]> {

@@ -6,6 +6,7 @@
 import type { GceClients } from '../../cloud/gce/clients.js';
 import type { WaitOptions } from '../../cloud/gce/operations.js';
 import { newMemo, type Memo } from '../aws/context.js';
+import { truncateName } from '../aws/truncate.js';
 
 export { newMemo, type Memo };
 
@@ -26,6 +27,15 @@ export interface GceTaskContext {
 /** kops's `gce.SafeClusterName`: dots become dashes. */
 export function safeClusterName(clusterName: string): string {
   return clusterName.replace(/\./g, '-');
+}
+
+/**
+ * The value of the cluster's `k8s-io-cluster-name` label: the safe name, cut with a hash past 63
+ * characters (a GCE label value's limit). The model labels with it (src/model/gce/labels.ts) and
+ * the kinds find by it.
+ */
+export function gceClusterLabel(clusterName: string): string {
+  return truncateName(safeClusterName(clusterName), 63);
 }
 
 export function gceTaskContext(clients: GceClients, clusterName: string, wait?: WaitOptions): GceTaskContext {

@@ -12,7 +12,7 @@
 import { KopsError } from '../../diagnostics.js';
 import type { TaskKind } from '../types.js';
 import { clusterLabelFilter, done, drain, groupBy, ignoreGone, labelsOf, lastSegment, LIST_OPTS, num } from './common.js';
-import type { GceTaskContext } from './context.js';
+import { gceClusterLabel, type GceTaskContext } from './context.js';
 import { GCE_LABEL_CLUSTER, type GceDiskDesired, type Labels } from './types.js';
 
 export interface GceDiskActual {
@@ -80,8 +80,8 @@ export const diskKind: TaskKind<GceDiskDesired, GceDiskActual, GceTaskContext> =
   async apply(ctx, req) {
     const d = req.desired;
     const a = req.actual;
-    if (d.labels[GCE_LABEL_CLUSTER] !== ctx.safeClusterName) {
-      throw new KopsError('GceDiskUnlabelled', `Disk ${req.name}: labels must include ${GCE_LABEL_CLUSTER}=${ctx.safeClusterName}`, {
+    if (d.labels[GCE_LABEL_CLUSTER] !== gceClusterLabel(ctx.clusterName)) {
+      throw new KopsError('GceDiskUnlabelled', `Disk ${req.name}: labels must include ${GCE_LABEL_CLUSTER}=${gceClusterLabel(ctx.clusterName)}`, {
         hint: 'the kind finds the cluster\'s disks by that label (src/model/gce builds it); without it the disk could never be found again',
       });
     }

@@ -20,7 +20,7 @@ import { isGceAlreadyExists } from '../../cloud/gce/errors.js';
 import { KopsError } from '../../diagnostics.js';
 import type { RefResolver, TaskKind } from '../types.js';
 import { done, drain, ignoreGone, labelsOf, lastSegment, LIST_OPTS, num, relLink, valIdentity } from './common.js';
-import type { GceTaskContext } from './context.js';
+import { gceClusterLabel, type GceTaskContext } from './context.js';
 import { GCE_LABEL_CLUSTER, type GceInstanceTemplateDesired, type GceTemplateDisk, type Labels } from './types.js';
 
 type ApiTemplate = protos.google.cloud.compute.v1.IInstanceTemplate;
@@ -145,7 +145,7 @@ function properties(d: GceInstanceTemplateDesired, refs: RefResolver): protos.go
 /** Every template of the cluster (one paged list per run, shared by find and findOrphans). */
 function clusterTemplates(ctx: GceTaskContext): Promise<ApiTemplate[]> {
   return ctx.once('gce:instanceTemplates', () =>
-    drain(ctx.clients.instanceTemplates.listAsync({ project: ctx.project, filter: `properties.labels.${GCE_LABEL_CLUSTER} = "${ctx.safeClusterName}"` }, LIST_OPTS)),
+    drain(ctx.clients.instanceTemplates.listAsync({ project: ctx.project, filter: `properties.labels.${GCE_LABEL_CLUSTER} = "${gceClusterLabel(ctx.clusterName)}"` }, LIST_OPTS)),
   );
 }
 
@@ -207,8 +207,8 @@ export const instanceTemplateKind: TaskKind<GceInstanceTemplateDesired, GceInsta
   async apply(ctx, req) {
     // Immutable: every apply is an insert of the full (content-hashed) name.
     const name = templateName(req.desired);
-    if (req.desired.labels[GCE_LABEL_CLUSTER] !== ctx.safeClusterName) {
-      throw new KopsError('GceTemplateUnlabelled', `InstanceTemplate ${req.name}: labels must include ${GCE_LABEL_CLUSTER}=${ctx.safeClusterName}`, {
+    if (req.desired.labels[GCE_LABEL_CLUSTER] !== gceClusterLabel(ctx.clusterName)) {
+      throw new KopsError('GceTemplateUnlabelled', `InstanceTemplate ${req.name}: labels must include ${GCE_LABEL_CLUSTER}=${gceClusterLabel(ctx.clusterName)}`, {
         hint: 'the kind finds the cluster\'s templates by that label (src/model/gce builds it); without it every update would create the template again',
       });
     }

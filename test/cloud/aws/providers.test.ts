@@ -1,12 +1,14 @@
 /**
  * `openCloudProvider` picks the rolling update's cloud by `spec.cloudProvider`: AWS in the
- * cluster's region with the caller's client options (here: the emulator), a clear error otherwise.
+ * cluster's region with the caller's client options (here: the emulator), GCE in the cluster's
+ * project and region (here: the fake Compute API), a clear error otherwise.
  */
 import { describe, expect, it } from 'vitest';
 import { AwsCloudProvider } from '../../../src/cloud/aws/instance-groups.js';
 import { newCluster } from '../../../src/cloudup/new-cluster.js';
 import { KopsError } from '../../../src/diagnostics.js';
 import { openCloudProvider } from '../../../src/rolling-update/providers.js';
+import { FakeGceCompute } from '../../fakes/gce-compute.js';
 import { testAws } from '../../helpers/aws.js';
 
 describe('openCloudProvider', () => {
@@ -22,12 +24,18 @@ describe('openCloudProvider', () => {
     expect(seen).toEqual(['autoscaling:DescribeAutoScalingGroupsCommand']);
   });
 
-  it('refuses GCE with a KopsError saying the roll does not drive it yet', async () => {
-    const { cluster } = newCluster({ name: 'g.example.com', cloud: 'gce', zones: ['us-central1-a'], project: 'p' });
-    const err = await openCloudProvider(cluster).catch((e: unknown) => e);
-    expect(KopsError.is(err, 'UnsupportedCloud')).toBe(true);
-    expect((err as KopsError).message).toBe('rolling update drives AWS clusters only; g.example.com is on GCE');
-    expect((err as KopsError).exitCode).toBe(2);
+  it('opens GCE for a GCE cluster: its project and region, on the caller\'s Compute endpoint', async (t) => {
+    const fake = new FakeGceCompute();
+    const endpoint = await fake.start();
+    t.onTestFinished(() => fake.stop());
+    const { cluster } = newCluster({ name: 'g.example.com', cloud: 'gce', zones: ['us-central1-a'], project: 'kops-test' });
+    const cloud = await openCloudProvider(cluster, { gce: { endpoint } });
+    expect(cloud.name).toBe('gce');
+    expect(fake.calls).toEqual([]); // built on first use
+    expect(await cloud.listGroups('g.example.com')).toEqual([]);
+    expect(fake.calls.length).toBeGreaterThan(0);
+    expect(fake.calls.map((c) => c.path).every((p) => p.includes('/projects/kops-test/'))).toBe(true);
+    expect(fake.calls.some((c) => c.path.includes('/aggregated/instanceGroupManagers'))).toBe(true);
   });
 
   it('refuses a cluster with no cloud provider, naming the field', async () => {

@@ -1,0 +1,179 @@
+/**
+ * `delete cluster` on GCE (the `CloudDeletion` of src/cloud/provider.ts), as kops's GCE resource
+ * lister (pkg/resources/gce) finds and names things:
+ *
+ *  - the kinds find what the cluster owns: labelled resources (disks, addresses, forwarding rules,
+ *    instance templates' `properties.labels`) by `k8s-io-cluster-name=<cluster label>`, the
+ *    others (networks, subnetworks, firewall rules, health checks, target pools, managed instance
+ *    groups) by their exact names and orphans by the `-<safe cluster name>` suffix;
+ *  - instances are found by the cluster label (every instance of the cluster's MIGs carries it,
+ *    from the template, and so does one a rolling update abandoned): each goes with its MIG, which
+ *    is deleted first (a managed instance deleted alone would be recreated by its group);
+ *  - type words are kops's (`InstanceGroupManager`, `FirewallRule`, `Instance`, ...);
+ *  - a resource that cannot go because a resource of the user's uses it (Google's
+ *    `resourceInUseByAnotherResource`) is reported with that user resource named.
+ */
+import type { CloudDeletion, OwnedResource, Remaining } from '../provider.js';
+import { clusterLabelValue } from '../../model/gce/labels.js';
+import { drain, lastSegment, LIST_OPTS, relLink } from '../../tasks/gce/common.js';
+import type { GceTaskContext } from '../../tasks/gce/context.js';
+import { GCE_LABEL_CLUSTER } from '../../tasks/gce/types.js';
+import { describeGceError, GceOperationError, ignoreGceNotFound } from './errors.js';
+import { awaitOperation } from './operations.js';
+
+/** The kind of the instances found by label (not a task kind). */
+export const GCE_INSTANCE_KIND = 'ClusterInstance';
+
+/** kops's type words (pkg/resources/gce: typeInstanceGroupManager, ...). */
+const TYPE_WORDS: Readonly<Record<string, string>> = {
+  Network: 'Network',
+  Subnet: 'Subnet',
+  FirewallRule: 'FirewallRule',
+  Disk: 'Disk',
+  Address: 'Address',
+  HTTPHealthCheck: 'HTTPHealthcheck',
+  TargetPool: 'TargetPool',
+  ForwardingRule: 'ForwardingRule',
+  InstanceTemplate: 'InstanceTemplate',
+  InstanceGroupManager: 'InstanceGroupManager',
+  [GCE_INSTANCE_KIND]: 'Instance',
+};
+
+export function gceResourceType(kind: string): string {
+  return TYPE_WORDS[kind] ?? kind;
+}
+
+function labelsOfActual(actual: unknown): Record<string, string> | undefined {
+  const l = (actual as { labels?: unknown } | null)?.labels;
+  if (typeof l !== 'object' || l === null || Array.isArray(l)) return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(l)) if (typeof v === 'string') out[k] = v;
+  return out;
+}
+
+interface ApiInstance {
+  name?: string | null;
+  id?: unknown;
+  zone?: string | null;
+  labels?: Record<string, string> | null;
+}
+
+/** Every instance carrying the cluster's label (its MIGs' and any a rolling update abandoned). */
+async function clusterInstances(ctx: GceTaskContext): Promise<OwnedResource[]> {
+  const out: OwnedResource[] = [];
+  const label = clusterLabelValue(ctx.clusterName);
+  const filter = `labels.${GCE_LABEL_CLUSTER} = "${label}"`;
+  for await (const [, scoped] of ctx.clients.instances.aggregatedListAsync({ project: ctx.project, filter }, LIST_OPTS)) {
+    for (const i of (scoped.instances ?? []) as ApiInstance[]) {
+      if (!i.name || i.labels?.[GCE_LABEL_CLUSTER] !== label) continue;
+      const zone = lastSegment(i.zone);
+      const name = i.name;
+      out.push({
+        kind: GCE_INSTANCE_KIND,
+        type: 'Instance',
+        name,
+        id: `${zone}/${name}`,
+        remove: () => ignoreGceNotFound(async () => awaitOperation(ctx.clients, await ctx.clients.instances.delete({ project: ctx.project, zone, instance: name }), ctx.wait)),
+      });
+    }
+  }
+  return out;
+}
+
+/** Whether `e` is Google's "used by another resource". */
+function inUse(e: unknown): boolean {
+  const reason = e instanceof GceOperationError ? e.reason : describeGceError(e).reason;
+  return reason === 'resourceInUseByAnotherResource' || reason === 'RESOURCE_IN_USE_BY_ANOTHER_RESOURCE';
+}
+
+interface Link {
+  readonly name?: string | null;
+  readonly selfLink?: string | null;
+}
+
+/** Resources (as project-relative links) that use `r`, found by listing what can refer to its kind. */
+async function usersOf(ctx: GceTaskContext, r: OwnedResource): Promise<{ link: string; type: string }[]> {
+  const p = ctx.project;
+  const out: { link: string; type: string }[] = [];
+  const add = (type: string, xs: readonly Link[], uses: (x: Link) => boolean) => {
+    for (const x of xs) if (x.selfLink && uses(x)) out.push({ link: relLink(x.selfLink), type });
+  };
+  const is = (link: string | null | undefined, path: string) => relLink(link) === path;
+  switch (r.kind) {
+    case 'Network': {
+      const path = `projects/${p}/global/networks/${r.name}`;
+      const fws = (await drain(ctx.clients.firewalls.listAsync({ project: p }, LIST_OPTS))) as (Link & { network?: string | null })[];
+      add('FirewallRule', fws, (x) => is((x as { network?: string | null }).network, path));
+      const subnets: (Link & { network?: string | null })[] = [];
+      for await (const [, s] of ctx.clients.subnetworks.aggregatedListAsync({ project: p }, LIST_OPTS)) subnets.push(...((s.subnetworks ?? []) as (Link & { network?: string | null })[]));
+      add('Subnet', subnets, (x) => is((x as { network?: string | null }).network, path));
+      break;
+    }
+    case 'InstanceTemplate': {
+      const path = `projects/${p}/global/instanceTemplates/${r.name}`;
+      const migs: (Link & { instanceTemplate?: string | null })[] = [];
+      for await (const [, s] of ctx.clients.instanceGroupManagers.aggregatedListAsync({ project: p }, LIST_OPTS)) migs.push(...((s.instanceGroupManagers ?? []) as (Link & { instanceTemplate?: string | null })[]));
+      add('InstanceGroupManager', migs, (x) => is((x as { instanceTemplate?: string | null }).instanceTemplate, path));
+      break;
+    }
+    case 'TargetPool': {
+      const path = `projects/${p}/regions/${ctx.region}/targetPools/${r.name}`;
+      const rules = (await drain(ctx.clients.forwardingRules.listAsync({ project: p, region: ctx.region }, LIST_OPTS))) as (Link & { target?: string | null })[];
+      add('ForwardingRule', rules, (x) => is((x as { target?: string | null }).target, path));
+      break;
+    }
+    case 'HTTPHealthCheck': {
+      const path = `projects/${p}/global/httpHealthChecks/${r.name}`;
+      const pools = (await drain(ctx.clients.targetPools.listAsync({ project: p, region: ctx.region }, LIST_OPTS))) as (Link & { healthChecks?: string[] | null })[];
+      add('TargetPool', pools, (x) => ((x as { healthChecks?: string[] | null }).healthChecks ?? []).some((h) => is(h, path)));
+      break;
+    }
+    default:
+      break;
+  }
+  return out;
+}
+
+export const gceDeletion: CloudDeletion<GceTaskContext> = {
+  resourceType: gceResourceType,
+  lookupKinds: new Set<string>(),
+  alwaysKept: () => undefined,
+  ownedByLabels(actual, cluster) {
+    const labels = labelsOfActual(actual);
+    return labels ? labels[GCE_LABEL_CLUSTER] === clusterLabelValue(cluster) : undefined;
+  },
+  ownershipLabel: (cluster) => `${GCE_LABEL_CLUSTER}=${clusterLabelValue(cluster)}`,
+  async tagged(ctx, known) {
+    const resources = (await clusterInstances(ctx)).filter((r) => !known.has(r.id));
+    return { resources, kept: [] };
+  },
+  order(closure) {
+    // A MIG's instances go with it (deleted first, the MIG deletes its instances); what the
+    // instances use (template, subnet, network, the etcd disks attached to them) goes after.
+    const migDeps = closure.get('InstanceGroupManager') ?? new Set<string>();
+    closure.set(GCE_INSTANCE_KIND, new Set([...migDeps, ...(closure.get('InstanceTemplate') ?? []), 'InstanceTemplate', 'Disk']));
+    closure.set('InstanceGroupManager', new Set([...migDeps, GCE_INSTANCE_KIND, 'Disk']));
+  },
+  waitsForDependents: inUse,
+  async blockers(ctx, left, all) {
+    const ours = new Set(all.map((r) => `${r.type}/${r.name}`));
+    const out: Remaining[] = [];
+    for (const r of left) {
+      let users: { link: string; type: string }[];
+      try {
+        users = await usersOf(ctx, r);
+      } catch {
+        continue; // best effort
+      }
+      for (const u of users) {
+        const name = lastSegment(u.link);
+        if (ours.has(`${u.type}/${name}`)) continue;
+        out.push({
+          what: `${r.type} ${r.name}`,
+          why: `it is used by ${u.type} ${u.link}, which is not the cluster's (resourceInUseByAnotherResource): delete that or move it off ${r.name}, then re-run kops-ts delete cluster`,
+        });
+      }
+    }
+    return out;
+  },
+};

@@ -1,0 +1,180 @@
+/**
+ * The IAM permissions the GCE "operator" (whoever runs `update`, `delete` and `toolbox dump`)
+ * needs, per Compute API method kops-ts calls, as Google's REST reference names them
+ * ("Authorization requires the following IAM permission"). The GCE counterpart of
+ * src/tasks/aws/iam-actions.ts: each kind declares the methods it calls, the provider its own
+ * (pre-flight, the instance listing of `delete cluster`, awaiting operations).
+ *
+ * Listed: the permission on the resource the call names. Some calls also need permissions on the
+ * resources they refer to (`SECONDARY`: e.g. creating a subnetwork uses its network); these are
+ * part of the operator set too, but the fake Compute API (test/fakes/gce-compute.ts) enforces only
+ * the first kind.
+ */
+import { GCE_KINDS, type GceKindName } from './types.js';
+
+/** A Compute API method kops-ts calls (`<client>.<method>`), and its permission. */
+export const GCE_METHOD_PERMISSIONS = {
+  'networks.list': 'compute.networks.list',
+  'networks.get': 'compute.networks.get',
+  'networks.insert': 'compute.networks.create',
+  'networks.delete': 'compute.networks.delete',
+  'subnetworks.list': 'compute.subnetworks.list',
+  'subnetworks.aggregatedList': 'compute.subnetworks.list',
+  'subnetworks.get': 'compute.subnetworks.get',
+  'subnetworks.insert': 'compute.subnetworks.create',
+  'subnetworks.patch': 'compute.subnetworks.update',
+  'subnetworks.delete': 'compute.subnetworks.delete',
+  'firewalls.list': 'compute.firewalls.list',
+  'firewalls.get': 'compute.firewalls.get',
+  'firewalls.insert': 'compute.firewalls.create',
+  'firewalls.patch': 'compute.firewalls.update',
+  'firewalls.delete': 'compute.firewalls.delete',
+  'disks.list': 'compute.disks.list',
+  'disks.aggregatedList': 'compute.disks.list',
+  'disks.get': 'compute.disks.get',
+  'disks.insert': 'compute.disks.create',
+  'disks.resize': 'compute.disks.resize',
+  'disks.setLabels': 'compute.disks.setLabels',
+  'disks.delete': 'compute.disks.delete',
+  'addresses.list': 'compute.addresses.list',
+  'addresses.get': 'compute.addresses.get',
+  'addresses.insert': 'compute.addresses.create',
+  'addresses.setLabels': 'compute.addresses.setLabels',
+  'addresses.delete': 'compute.addresses.delete',
+  'httpHealthChecks.list': 'compute.httpHealthChecks.list',
+  'httpHealthChecks.get': 'compute.httpHealthChecks.get',
+  'httpHealthChecks.insert': 'compute.httpHealthChecks.create',
+  'httpHealthChecks.patch': 'compute.httpHealthChecks.update',
+  'httpHealthChecks.delete': 'compute.httpHealthChecks.delete',
+  'targetPools.list': 'compute.targetPools.list',
+  'targetPools.get': 'compute.targetPools.get',
+  'targetPools.insert': 'compute.targetPools.create',
+  'targetPools.addHealthCheck': 'compute.targetPools.addHealthCheck',
+  'targetPools.removeHealthCheck': 'compute.targetPools.removeHealthCheck',
+  'targetPools.delete': 'compute.targetPools.delete',
+  'forwardingRules.list': 'compute.forwardingRules.list',
+  'forwardingRules.get': 'compute.forwardingRules.get',
+  'forwardingRules.insert': 'compute.forwardingRules.create',
+  'forwardingRules.setLabels': 'compute.forwardingRules.setLabels',
+  'forwardingRules.delete': 'compute.forwardingRules.delete',
+  'instanceTemplates.list': 'compute.instanceTemplates.list',
+  'instanceTemplates.get': 'compute.instanceTemplates.get',
+  'instanceTemplates.insert': 'compute.instanceTemplates.create',
+  'instanceTemplates.delete': 'compute.instanceTemplates.delete',
+  'instanceGroupManagers.list': 'compute.instanceGroupManagers.list',
+  'instanceGroupManagers.aggregatedList': 'compute.instanceGroupManagers.list',
+  'instanceGroupManagers.get': 'compute.instanceGroupManagers.get',
+  'instanceGroupManagers.insert': 'compute.instanceGroupManagers.create',
+  'instanceGroupManagers.resize': 'compute.instanceGroupManagers.update',
+  'instanceGroupManagers.setInstanceTemplate': 'compute.instanceGroupManagers.update',
+  'instanceGroupManagers.setTargetPools': 'compute.instanceGroupManagers.update',
+  'instanceGroupManagers.delete': 'compute.instanceGroupManagers.delete',
+  'instanceGroupManagers.listManagedInstances': 'compute.instanceGroupManagers.get',
+  'instanceGroupManagers.abandonInstances': 'compute.instanceGroupManagers.update',
+  'instances.aggregatedList': 'compute.instances.list',
+  'instances.get': 'compute.instances.get',
+  'instances.setLabels': 'compute.instances.setLabels',
+  'instances.delete': 'compute.instances.delete',
+  'targetPools.removeInstance': 'compute.targetPools.removeInstance',
+  'projects.get': 'compute.projects.get',
+  'regions.get': 'compute.regions.get',
+  'zones.get': 'compute.zones.get',
+  'globalOperations.wait': 'compute.globalOperations.get',
+  'regionOperations.wait': 'compute.regionOperations.get',
+  'zoneOperations.wait': 'compute.zoneOperations.get',
+} as const;
+
+export type GceMethod = keyof typeof GCE_METHOD_PERMISSIONS;
+
+/** The methods each kind's find, findOrphans, apply and delete call. */
+export const GCE_KIND_METHODS: Readonly<Record<GceKindName, readonly GceMethod[]>> = {
+  [GCE_KINDS.network]: ['networks.list', 'networks.get', 'networks.insert', 'networks.delete'],
+  [GCE_KINDS.subnet]: ['subnetworks.list', 'subnetworks.get', 'subnetworks.insert', 'subnetworks.patch', 'subnetworks.delete'],
+  [GCE_KINDS.firewallRule]: ['firewalls.list', 'firewalls.get', 'firewalls.insert', 'firewalls.patch', 'firewalls.delete'],
+  [GCE_KINDS.disk]: ['disks.list', 'disks.aggregatedList', 'disks.get', 'disks.insert', 'disks.resize', 'disks.setLabels', 'disks.delete'],
+  [GCE_KINDS.address]: ['addresses.list', 'addresses.get', 'addresses.insert', 'addresses.setLabels', 'addresses.delete'],
+  [GCE_KINDS.httpHealthCheck]: ['httpHealthChecks.list', 'httpHealthChecks.get', 'httpHealthChecks.insert', 'httpHealthChecks.patch', 'httpHealthChecks.delete'],
+  [GCE_KINDS.targetPool]: ['targetPools.list', 'targetPools.get', 'targetPools.insert', 'targetPools.addHealthCheck', 'targetPools.removeHealthCheck', 'targetPools.delete'],
+  [GCE_KINDS.forwardingRule]: ['forwardingRules.list', 'forwardingRules.get', 'forwardingRules.insert', 'forwardingRules.setLabels', 'forwardingRules.delete'],
+  [GCE_KINDS.instanceTemplate]: ['instanceTemplates.list', 'instanceTemplates.get', 'instanceTemplates.insert', 'instanceTemplates.delete'],
+  [GCE_KINDS.instanceGroupManager]: [
+    'instanceGroupManagers.list',
+    'instanceGroupManagers.aggregatedList',
+    'instanceGroupManagers.get',
+    'instanceGroupManagers.insert',
+    'instanceGroupManagers.resize',
+    'instanceGroupManagers.setInstanceTemplate',
+    'instanceGroupManagers.setTargetPools',
+    'instanceGroupManagers.delete',
+  ],
+};
+
+/**
+ * The provider's own calls: pre-flight (project, region, zones), awaiting every kind of
+ * operation, and `delete cluster`'s instance listing and what it reads to name the blockers.
+ */
+export const GCE_PROVIDER_METHODS: readonly GceMethod[] = [
+  'projects.get',
+  'regions.get',
+  'zones.get',
+  'globalOperations.wait',
+  'regionOperations.wait',
+  'zoneOperations.wait',
+  'instances.aggregatedList',
+  'instances.delete',
+  'firewalls.list',
+  'subnetworks.aggregatedList',
+  'instanceGroupManagers.aggregatedList',
+  'forwardingRules.list',
+  'targetPools.list',
+];
+
+/**
+ * The GCE rolling update's calls (src/cloud/gce/instance-groups.ts, `GceCloudProvider`; docs/gce.md,
+ * "Rolling update"): listing the groups' instances, replacing, surging and deregistering them.
+ */
+export const GCE_ROLL_METHODS: readonly GceMethod[] = [
+  'instanceTemplates.list',
+  'instanceGroupManagers.aggregatedList',
+  'instanceGroupManagers.listManagedInstances',
+  'instanceGroupManagers.get',
+  'instanceGroupManagers.abandonInstances',
+  'instanceGroupManagers.resize',
+  'instances.aggregatedList',
+  'instances.get',
+  'instances.setLabels',
+  'instances.delete',
+  'targetPools.get',
+  'targetPools.removeInstance',
+  'zoneOperations.wait',
+];
+
+/**
+ * Permissions on the resources a call refers to, which Google checks as well (Compute's REST
+ * reference, per method): instances are created by the MIGs from templates that use a network,
+ * a subnetwork, an image and a service account.
+ */
+export const GCE_SECONDARY_PERMISSIONS: readonly string[] = [
+  'compute.networks.updatePolicy', // firewalls.insert/patch on the network
+  'compute.networks.use', // subnetworks.insert, instanceTemplates.insert
+  'compute.subnetworks.use', // instanceTemplates.insert, the MIGs' instances
+  'compute.subnetworks.useExternalIp', // instances with an external address
+  'compute.instanceTemplates.useReadOnly', // instanceGroupManagers.insert/setInstanceTemplate
+  'compute.instances.create', // the MIGs create instances as the caller
+  'compute.instances.setMetadata',
+  'compute.instances.setLabels',
+  'compute.instances.setTags',
+  'compute.instances.setServiceAccount',
+  'compute.disks.create', // the instances' boot disks
+  'compute.images.useReadOnly', // the boot image
+  'compute.addresses.use', // forwardingRules.insert with the static address
+  'compute.targetPools.use', // forwardingRules.insert, instanceGroupManagers.setTargetPools
+  'compute.httpHealthChecks.useReadOnly', // targetPools.insert/addHealthCheck
+  'iam.serviceAccounts.actAs', // templates that run as a service account
+];
+
+/** Every permission the operator needs: the kinds', the provider's, the roll's and the secondary ones, sorted. */
+export function gceOperatorPermissions(): string[] {
+  const methods = new Set<GceMethod>([...Object.values(GCE_KIND_METHODS).flat(), ...GCE_PROVIDER_METHODS, ...GCE_ROLL_METHODS]);
+  return [...new Set([...[...methods].map((m) => GCE_METHOD_PERMISSIONS[m]), ...GCE_SECONDARY_PERMISSIONS])].sort();
+}

@@ -1,0 +1,56 @@
+/**
+ * src/tasks/gce/permissions.ts against the code: every Compute method a kind's file, the provider's
+ * files or the roll's file calls is declared for it (and so has a permission in the operator set),
+ * and nothing is declared for a kind that its file does not call.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { GCE_KIND_METHODS, GCE_METHOD_PERMISSIONS, GCE_PROVIDER_METHODS, GCE_ROLL_METHODS, gceOperatorPermissions, type GceMethod } from '../../../src/tasks/gce/permissions.js';
+import { GCE_KINDS } from '../../../src/tasks/gce/types.js';
+
+const KIND_FILES: Readonly<Record<string, string>> = {
+  [GCE_KINDS.network]: 'network.ts',
+  [GCE_KINDS.subnet]: 'subnet.ts',
+  [GCE_KINDS.firewallRule]: 'firewall-rule.ts',
+  [GCE_KINDS.disk]: 'disk.ts',
+  [GCE_KINDS.address]: 'address.ts',
+  [GCE_KINDS.httpHealthCheck]: 'http-health-check.ts',
+  [GCE_KINDS.targetPool]: 'target-pool.ts',
+  [GCE_KINDS.forwardingRule]: 'forwarding-rule.ts',
+  [GCE_KINDS.instanceTemplate]: 'instance-template.ts',
+  [GCE_KINDS.instanceGroupManager]: 'instance-group-manager.ts',
+};
+
+/** `clients.<client>.<method>(` calls in a file, as declared names (`listAsync` → `list`). */
+function calls(path: string): Set<string> {
+  const text = readFileSync(new URL(`../../../${path}`, import.meta.url), 'utf8');
+  const out = new Set<string>();
+  for (const m of text.matchAll(/clients\.([a-zA-Z]+)\.([a-zA-Z]+)\(/g)) out.add(`${m[1]}.${m[2]!.replace(/Async$/, '')}`);
+  for (const m of text.matchAll(/\b(projects|regions|zones)\.get\(/g)) out.add(`${m[1]}.get`);
+  return out;
+}
+
+describe('GCE operator permissions', () => {
+  it.each(Object.entries(KIND_FILES))('%s declares exactly the methods its file calls', (kind, file) => {
+    const called = calls(`src/tasks/gce/${file}`);
+    expect(called.size).toBeGreaterThan(0);
+    expect([...called].sort()).toEqual([...GCE_KIND_METHODS[kind as keyof typeof GCE_KIND_METHODS]].sort());
+  });
+
+  it("declares every call of the provider's files and of the rolling update", () => {
+    const provider = new Set<string>([...calls('src/cloud/gce/deletion.ts'), ...calls('src/cloud/gce/preflight.ts'), ...calls('src/cloud/gce/operations.ts')]);
+    expect([...provider].filter((m) => !GCE_PROVIDER_METHODS.includes(m as GceMethod))).toEqual([]);
+    const roll = calls('src/cloud/gce/instance-groups.ts');
+    expect(roll.size).toBeGreaterThan(5);
+    expect([...roll].filter((m) => !GCE_ROLL_METHODS.includes(m as GceMethod))).toEqual([]);
+  });
+
+  it('gives every declared method a compute.* permission, all in the operator set', () => {
+    const set = new Set(gceOperatorPermissions());
+    for (const [method, permission] of Object.entries(GCE_METHOD_PERMISSIONS)) {
+      expect(permission, method).toMatch(/^compute\.[a-zA-Z]+\.[a-zA-Z]+$/);
+      expect(set.has(permission), method).toBe(true);
+    }
+    expect(set.has('iam.serviceAccounts.actAs')).toBe(true);
+  });
+});
