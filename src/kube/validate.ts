@@ -118,7 +118,9 @@ export function validateCluster(input: ValidateClusterInput): ClusterValidation 
   for (const g of input.cloudGroups) {
     if (!wanted.has(g.name)) continue;
     seen.add(g.name);
-    const attached = g.instances.filter((i) => i.status !== 'Detached');
+    // Members of the group: an instance a detach marked but never took out (an interrupted surge)
+    // is still one, and until the roll finishes that detach no replacement is launched for it.
+    const attached = g.instances.filter((i) => i.state !== 'Detached');
     if (attached.length < g.targetSize) {
       failures.push({ kind: 'InstanceGroup', name: g.name, message: `InstanceGroup ${JSON.stringify(g.name)} did not have enough nodes ${attached.length} vs ${g.targetSize}`, instanceGroup: g.name });
     }

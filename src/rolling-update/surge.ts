@@ -48,6 +48,17 @@ export async function detachSurge(
   // them here instead).
   const alreadyDetached = update.filter((u) => u.status === 'Detached').length;
   let maxSurge = Math.max(0, settingsMaxSurge - alreadyDetached);
+  // A run killed between a detach's mark (AWS tag, GCE label) and the detach itself leaves the
+  // instance marked but still in its group: finish that detach, or the group never launches its
+  // replacement and the wait for capacity below never ends.
+  for (const [idx, u] of update.entries()) {
+    if (u.status !== 'Detached' || u.state === 'Detached') continue;
+    ctx.checkAborted();
+    ctx.changed();
+    await ctx.opts.cloud.detach(group, u);
+    update[idx] = { ...u, state: 'Detached' };
+    ctx.emit({ code: 'rolling-update.step', group: group.name, instance: u.id, ...nodeName(u, ctx.nodes), step: 'detach' });
+  }
   if (alreadyDetached > 0) {
     await ctx.waitForCapacity(group);
     ctx.changed();

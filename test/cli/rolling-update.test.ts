@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Clientset } from '../../src/statestore/clientset.js';
 import { openStateStore } from '../../src/statestore/open.js';
-import { progressPath } from '../../src/rolling-update/progress.js';
+import { StateStoreProgress, progressPath } from '../../src/rolling-update/progress.js';
 import { FakeKubeApiServer, ec2InstanceSource } from '../fakes/kube-apiserver.js';
 import { testAws } from '../helpers/aws.js';
 import { KEY, cli, tempStore } from './harness.js';
@@ -180,6 +180,24 @@ describe('validate cluster and rolling-update cluster (HA cluster on the emulato
     expect(r.stdout.split('\n')[0]).not.toContain('NODES');
     expect(r.stderr).toMatch(/nodes-us-east-1a\s+i-\S+\s+terminated/);
   }, 120_000);
+
+  it('a record left by a run killed after its last terminate: --yes removes it (nothing to replace), so a later --force is not a resume of nothing', async () => {
+    const store = openStateStore(url);
+    const live = await liveInstances();
+    // What a SIGKILL right after the last terminate leaves: every targeted instance gone, none marked done.
+    // (It replaces the record the declined --interactive run above left.)
+    const progress = new StateStoreProgress(store, NAME);
+    await progress.load();
+    await progress.save({ started: '2026-01-01T00:00:00.000Z', targeted: { 'nodes-us-east-1a': ['i-0gone0000000000001'] }, done: [] });
+    const finish = await cli(['--state', url, 'rolling-update', 'cluster', NAME, '--yes', ...FAST], { env });
+    expect(finish.code, finish.stderr).toBe(0);
+    expect(finish.stdout).toContain('No rolling-update required.');
+    expect(finish.stdout).toContain('The record of the interrupted rolling update (started 2026-01-01T00:00:00.000Z) is complete and will be removed.');
+    expect(await store.read(progressPath(NAME))).toBeUndefined();
+    expect((await liveInstances()).map((i) => i.id).sort()).toEqual(live.map((i) => i.id).sort());
+    const forced = await cli(['--state', url, 'rolling-update', 'cluster', NAME, '--cloudonly', '--force', '--instance-group', 'nodes-us-east-1a', '-o', 'json'], { env: { ...env, KUBECONFIG: '/nonexistent/kubeconfig' } });
+    expect((JSON.parse(forced.stdout) as { required: boolean }).required).toBe(true);
+  }, 60_000);
 
   it('without --cloudonly, an unreachable API is refused with kops\'s advice', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kops-ts-roll-'));

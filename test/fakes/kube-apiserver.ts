@@ -18,7 +18,8 @@
  * that is gone or no longer running, as the cloud controller and kubelet would.
  *
  * Faults: `unreachable` (connections are dropped), nodes NotReady, pods failing. Every request is
- * recorded (method, path with query, content type) for assertions.
+ * recorded (method, path with query, content type) for assertions, and shown to `onRequest` (a
+ * test's hook, e.g. to SIGKILL the caller once an eviction reaches the API) before it is handled.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -102,6 +103,8 @@ export class FakeKubeApiServer {
   readonly requests: RecordedRequest[] = [];
   /** Drop every connection without answering (the API unreachable). */
   unreachable = false;
+  /** Sees every request once read whole, before it is handled (the fake's state is as the previous request left it). */
+  onRequest?: (request: RecordedRequest) => void;
   readonly nodes = new Map<string, JsonObject>();
   /** Keyed `<namespace>/<name>`. */
   readonly pods = new Map<string, JsonObject>();
@@ -294,7 +297,9 @@ export class FakeKubeApiServer {
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
     const ct = req.headers['content-type'];
-    this.requests.push({ method: req.method ?? 'GET', path: req.url ?? '/', ...(ct ? { contentType: ct } : {}), ...(body ? { body } : {}) });
+    const recorded: RecordedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', ...(ct ? { contentType: ct } : {}), ...(body ? { body } : {}) };
+    this.requests.push(recorded);
+    this.onRequest?.(recorded);
     if (this.unreachable) {
       req.socket.destroy();
       return;

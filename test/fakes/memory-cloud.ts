@@ -16,6 +16,8 @@ export interface MemInstance {
   readonly launchedAt: number;
   readonly nodeName: string;
   detached: boolean;
+  /** Marked for a detach that never happened (a run killed between the tag and DetachInstances): still in the group. */
+  marked?: boolean;
 }
 
 export interface MemGroup {
@@ -116,6 +118,14 @@ export class MemoryCloud implements CloudProvider {
     return out;
   }
 
+  /** What a roll killed between a detach's tag and the detach leaves: the instance marked, still in its group, no replacement launched. */
+  markDetached(id: string): void {
+    for (const g of this.groups.values()) {
+      const i = g.instances.find((x) => x.id === id);
+      if (i) i.marked = true;
+    }
+  }
+
   async detach(group: CloudInstanceGroup, instance: CloudInstance): Promise<void> {
     const g = this.groups.get(group.name)!;
     const i = g.instances.find((x) => x.id === instance.id);
@@ -157,7 +167,7 @@ export class MemoryCloud implements CloudProvider {
     return {
       id: i.id,
       group: g.name,
-      status: i.detached ? 'Detached' : i.version === g.version ? 'UpToDate' : 'NeedsUpdate',
+      status: i.detached || i.marked ? 'Detached' : i.version === g.version ? 'UpToDate' : 'NeedsUpdate',
       state: i.detached ? 'Detached' : this.inService(i) ? 'InService' : 'Pending',
       nodeName: i.nodeName,
       providerId: `aws:///us-east-1a/${i.id}`,

@@ -157,6 +157,14 @@ describe('validateCluster (pure)', () => {
     ]);
   });
 
+  it('an instance marked for a detach that never happened (still in its group) counts toward the size', () => {
+    const g = groups();
+    const nodesGroup = g[1]!;
+    const marked = { ...nodesGroup, instances: nodesGroup.instances.map((i, n) => (n === 0 ? { ...i, status: 'Detached' as const } : i)) };
+    const input: ValidateClusterInput = { instanceGroups: IGS, cloudGroups: [g[0]!, marked, ...g.slice(2)], nodes: healthy().nodes, pods: cpPods() };
+    expect(validateCluster(input).failures.filter((f) => f.kind === 'InstanceGroup')).toEqual([]);
+  });
+
   it('omits failures and nodes from the json document when empty, as kops does', () => {
     expect(validationDocument({ failures: [], nodes: [], groups: [] })).toEqual({});
   });

@@ -19,6 +19,8 @@ export type KillMode = 'before' | 'after';
 export interface MutatingCall {
   readonly service: AwsService;
   readonly operation: string;
+  /** The request's body (e.g. `InstanceId=i-…` of a query call). */
+  readonly body: string;
 }
 
 export interface KillTarget {
@@ -44,9 +46,9 @@ const QUERY_SERVICES: ReadonlySet<AwsService> = new Set(['ec2', 'autoscaling', '
 
 /** The mutating call this request is, or undefined for a read. */
 export function mutatingCall(r: ProxiedRequest): MutatingCall | undefined {
-  if (QUERY_SERVICES.has(r.service)) return /^(Describe|List|Get)/.test(r.operation) ? undefined : { service: r.service, operation: r.operation };
+  if (QUERY_SERVICES.has(r.service)) return /^(Describe|List|Get)/.test(r.operation) ? undefined : { service: r.service, operation: r.operation, body: r.body };
   if (r.method === 'GET' || r.method === 'HEAD') return undefined;
-  return { service: r.service, operation: `${r.method} ${r.path}` };
+  return { service: r.service, operation: `${r.method} ${r.path}`, body: r.body };
 }
 
 export async function startKillProxy(target: string): Promise<KillProxy> {

@@ -115,6 +115,22 @@ describe('resuming an interrupted rolling update', () => {
   });
 });
 
+describe('a detach interrupted between its mark and the detach', () => {
+  it('is finished first: the group launches the replacement, the instance is replaced once, the roll does not wait forever', async () => {
+    const { c, run } = setup('image', 'half-detached');
+    const g = c.cloud.groups.get('nodes-us-east-1a')!;
+    const marked = g.instances[g.instances.length - 1]!.id;
+    c.cloud.markDetached(marked);
+    await run();
+    const detaches = c.cloud.log.filter((o) => o.op === 'detach' && o.group === 'nodes-us-east-1a').map((o) => o.id);
+    // The marked one is detached (finished) before anything else in its group, and counts against maxSurge (1).
+    expect(detaches).toEqual([marked]);
+    const firstTerminate = c.events.of('rolling-update.step').find((e) => e.step === 'terminate' && e.group === 'nodes-us-east-1a');
+    expect(firstTerminate?.instance).toBe(marked);
+    expectEachReplacedOnce(c, 'image');
+  });
+});
+
 describe('the progress record in the state store', () => {
   it('lives under <cluster>/rolling-update/, which deleting the cluster state removes', async () => {
     expect(progressPath(CLUSTER)).toBe('example.com/rolling-update/state.yaml');

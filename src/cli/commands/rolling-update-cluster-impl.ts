@@ -82,7 +82,11 @@ export async function rollingUpdate(c: CommandContext, name: string, f: RollingU
     return needsUpdate(i, nodeOf(i, nodes), { force: f.force, ...(resume ? { resume } : {}) });
   }, nodes);
 
-  if (!f.yes || !preview.required) {
+  // A run killed after its last terminate leaves its record (and its lock) though nothing needs an
+  // update now: with --yes the record is finished under the lock (so a dead run's lock is named for
+  // --force-unlock), or it would turn a later roll, even with --force, into a resume of nothing.
+  const finishOnly = f.yes && !preview.required && pending !== undefined;
+  if (!f.yes || (!preview.required && !finishOnly)) {
     if (json) c.io.stdout(`${JSON.stringify({ cluster: name, required: preview.required, ...(pending ? { resumes: pending.started } : {}), groups: preview.rows }, null, 2)}\n`);
     else {
       c.io.stdout(renderPreview(preview, f.cloudOnly, renderTable));
@@ -90,7 +94,8 @@ export async function rollingUpdate(c: CommandContext, name: string, f: RollingU
     }
     return ExitCode.OK;
   }
-  if (!json) c.io.stdout(renderPreviewTable(preview, f.cloudOnly, renderTable));
+  if (!json && finishOnly) c.io.stdout(`${renderPreview(preview, f.cloudOnly, renderTable)}The record of the interrupted rolling update (started ${pending.started}) is complete and will be removed.\n`);
+  else if (!json) c.io.stdout(renderPreviewTable(preview, f.cloudOnly, renderTable));
 
   const command: InterruptedCommand = {
     operation: 'rolling-update cluster',
