@@ -17,15 +17,17 @@ const SETTINGS = ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'scrip
 export function sourceFingerprint(root) {
   const lines = [];
   const add = (rel) => {
-    const s = statSync(join(root, rel), { throwIfNoEntry: false });
+    const s = statSync(`${root}/${rel}`, { throwIfNoEntry: false });
     lines.push(`${rel} ${s ? `${s.size} ${s.mtimeMs}` : 'absent'}`);
   };
+  // Names sorted by UTF-16 code units (Array.prototype.sort), one stat each: a file's line, or a
+  // folder walked in place (template strings rather than path.join: this runs before every command).
   const walk = (rel) => {
-    const entries = readdirSync(join(root, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const e of entries) {
-      const p = `${rel}/${e.name}`;
-      if (e.isDirectory()) walk(p);
-      else add(p);
+    for (const name of readdirSync(`${root}/${rel}`).sort()) {
+      const p = `${rel}/${name}`;
+      const s = statSync(`${root}/${p}`);
+      if (s.isDirectory()) walk(p);
+      else lines.push(`${p} ${s.size} ${s.mtimeMs}`);
     }
   };
   walk('src');

@@ -42,6 +42,9 @@ export async function bundleCli(root, outdir = join(root, BUNDLE_DIR)) {
     chunkNames: '[name]-[hash]',
     sourcemap: 'linked',
     sourcesContent: false,
+    // Less text for V8 to scan at start-up (commander's chunk is mostly comments): about 5 % of
+    // `get clusters`. Names and syntax are left alone (stack traces, error names, source maps).
+    minifyWhitespace: true,
     metafile: true,
     logLevel: 'warning',
     // Bundled CommonJS packages (commander, yaml) require Node's built-ins: give every ES module
