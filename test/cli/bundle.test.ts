@@ -128,6 +128,18 @@ describe('the CLI bundle, installed', () => {
     expect(quiet.stderr).not.toMatch(/^\s+at /m);
   }, 60_000);
 
+  it('version names no commit when the package lies inside some other git repository (a project node_modules)', async () => {
+    const git = (...args: string[]) => exec('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: dir });
+    await git('init', '-q');
+    await git('commit', '-q', '--allow-empty', '-m', 'a project that installed kops-ts');
+    const projectSha = (await git('rev-parse', '--short', 'HEAD')).stdout.trim();
+    const r = await run(['version']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Client version: \d+\.\d+\.\d+\n$/);
+    expect(r.stdout).not.toContain(projectSha);
+    rmSync(join(dir, '.git'), { recursive: true, force: true });
+  }, 60_000);
+
   it('finds the shipped channel next to the package (upgrade cluster reads channels/stable.yaml)', async () => {
     const r = await run(['upgrade', 'cluster', '--name', 'bundle.example.com', '--state', state]);
     expect(r.stderr).not.toMatch(/channel|ENOENT/i);
