@@ -4,8 +4,9 @@
  * `node -e 0` measured in the same rounds (the cases of one round run back to back, so a busy
  * moment of the shared machine weighs on all of them). Three ways of running the CLI:
  *
- * - checkout: `node bin/kops-ts.js` in this checkout, which runs dist/ when it was built from
- *   exactly the sources checked out (bin/source-stamp.js); the bench builds it first if not;
+ * - checkout: `node bin/kops-ts.js` in this checkout, which runs the CLI bundle dist/cli-bundle/
+ *   when it was built from exactly the sources checked out (bin/source-stamp.js); the bench builds
+ *   it first if not;
  * - checkout, sources through tsx: the same with KOPS_TS_FROM_SOURCE=1 (a checkout whose dist/
  *   is missing or stale);
  * - installed package: the layout `npm install` makes (bin/, dist/, package.json, no src/) in a

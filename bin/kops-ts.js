@@ -1,20 +1,19 @@
 #!/usr/bin/env node
 // kops-ts entry point. An installed package (built by `npm pack`/`npm publish` through prepack)
-// runs the compiled dist/. In a source checkout (src/ present) it runs dist/ too when dist/ was
-// built from exactly the sources checked out (bin/source-stamp.js; `npm run build`, run by
-// `npm ci`/`npm install` through prepare), and otherwise the TypeScript sources through tsx's
-// loader: what runs is always what is checked out. KOPS_TS_FROM_SOURCE=1 forces the sources.
+// runs the CLI bundle dist/cli-bundle/ (scripts/bundle-cli.mjs). In a source checkout (src/
+// present) it runs the bundle too when dist/ was built from exactly the sources checked out
+// (bin/source-stamp.js; `npm run build`, run by `npm ci`/`npm install` through prepare), and
+// otherwise the TypeScript sources through tsx's loader: what runs is always what is checked out.
+// KOPS_TS_FROM_SOURCE=1 forces the sources.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-const root = fileURLToPath(new URL('..', import.meta.url));
 const source = new URL('../src/cli/entry.ts', import.meta.url);
-const compiled = new URL('../dist/cli/entry.js', import.meta.url);
 let fromSource = existsSync(source);
 if (fromSource && process.env.KOPS_TS_FROM_SOURCE !== '1') {
   const { distIsFresh } = await import('./source-stamp.js');
-  fromSource = !distIsFresh(root);
+  fromSource = !distIsFresh(fileURLToPath(new URL('..', import.meta.url)));
 }
 let mod;
 if (fromSource) {
@@ -22,6 +21,22 @@ if (fromSource) {
   register();
   mod = await import(source.href);
 } else {
-  mod = await import(compiled.href);
+  // A verbose run (-v/--v above 0) prints stack traces: through the bundle's source maps they
+  // name src/*.ts lines. Only then, as reading the maps costs start-up time.
+  if (verbose(process.argv.slice(2))) process.setSourceMapsEnabled(true);
+  mod = await import(new URL('../dist/cli-bundle/entry.js', import.meta.url).href);
 }
 await mod.main();
+
+/** Whether the command line sets the log level above 0 (`-v 2`, `-v2`, `--v 2`, `--v=2`). */
+function verbose(argv) {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') return false;
+    const m = /^(?:-v|--v=?)(.*)$/.exec(a);
+    if (!m) continue;
+    const level = m[1] === '' && !a.endsWith('=') ? argv[++i] : m[1];
+    if (Number(level) > 0) return true;
+  }
+  return false;
+}

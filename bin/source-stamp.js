@@ -2,8 +2,8 @@
 // compiled code in a checkout (node alone starts in a fraction of tsx's time) and never stale code.
 //
 // `npm run build` (scripts/build.mjs) fingerprints the inputs of the compile before it starts and
-// writes the fingerprint to dist/.source-stamp only when tsc succeeded. The fingerprint is every
-// file under src/ (its path, size and modification time) plus the compiler and package settings,
+// writes the fingerprint to dist/.source-stamp only when tsc and the CLI bundle succeeded. The fingerprint is every
+// file under src/ (its path, size and modification time) plus the compiler, bundler and package settings,
 // one line each, compared as text (no hash to load); editing, adding, removing or checking out a
 // source file changes it. Walking src/ costs a few ms, against about 1 s for loading the sources
 // through tsx.
@@ -11,21 +11,23 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const STAMP_FILE = join('dist', '.source-stamp');
-const SETTINGS = ['package.json', 'tsconfig.json', 'tsconfig.build.json'];
+const SETTINGS = ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs', 'scripts/bundle-cli.mjs'];
 
 /** The fingerprint of the compile's inputs under `root` (a checkout). */
 export function sourceFingerprint(root) {
   const lines = [];
   const add = (rel) => {
-    const s = statSync(join(root, rel), { throwIfNoEntry: false });
+    const s = statSync(`${root}/${rel}`, { throwIfNoEntry: false });
     lines.push(`${rel} ${s ? `${s.size} ${s.mtimeMs}` : 'absent'}`);
   };
+  // Names sorted by UTF-16 code units (Array.prototype.sort), one stat each: a file's line, or a
+  // folder walked in place (template strings rather than path.join: this runs before every command).
   const walk = (rel) => {
-    const entries = readdirSync(join(root, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const e of entries) {
-      const p = `${rel}/${e.name}`;
-      if (e.isDirectory()) walk(p);
-      else add(p);
+    for (const name of readdirSync(`${root}/${rel}`).sort()) {
+      const p = `${rel}/${name}`;
+      const s = statSync(`${root}/${p}`);
+      if (s.isDirectory()) walk(p);
+      else lines.push(`${p} ${s.size} ${s.mtimeMs}`);
     }
   };
   walk('src');

@@ -77,7 +77,7 @@ describe('cold start: what a command loads', () => {
         if (args[0] === 'version') expect(r.stdout).toMatch(/^Client version: \d+\.\d+\.\d+/);
         if (args[0] === 'get') expect(r.stdout).toContain('cold.example.com');
         // The recorder saw the program's own modules (so an empty list is not a false pass)...
-        expect(r.loads.some((l) => /\/cli\/(entry|main)\.(js|ts)$/.test(l.url ?? ''))).toBe(true);
+        expect(r.loads.some((l) => /\/(cli|cli-bundle)\/(entry|main)\.(js|ts)$/.test(l.url ?? ''))).toBe(true);
         // ...and none of the heavy ones.
         expect(heavy(r.loads)).toEqual([]);
       }, 60_000);
@@ -90,11 +90,12 @@ describe('cold start: what a command loads', () => {
     expect(heavy(r.loads).some((u) => u.includes('@aws-sdk'))).toBe(true);
   }, 60_000);
 
-  it('runs the compiled dist/ exactly when it was built from the current sources, else the sources', async () => {
+  it('runs the CLI bundle (dist/cli-bundle/) exactly when dist/ was built from the current sources, else the sources', async () => {
     const r = await recorded(['version']);
     const urls = r.loads.map((l) => l.url ?? '');
     const fresh = distIsFresh(ROOT);
-    expect(urls.some((u) => u.endsWith('/dist/cli/entry.js'))).toBe(fresh);
+    expect(urls.some((u) => u.endsWith('/dist/cli-bundle/entry.js'))).toBe(fresh);
+    expect(urls.some((u) => u.includes('/dist/cli/'))).toBe(false);
     expect(urls.some((u) => u.endsWith('/src/cli/entry.ts'))).toBe(!fresh);
     const forced = (await recorded(['version'], { KOPS_TS_FROM_SOURCE: '1' })).loads.map((l) => l.url ?? '');
     expect(forced.some((u) => u.endsWith('/src/cli/entry.ts'))).toBe(true);

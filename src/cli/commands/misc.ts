@@ -1,5 +1,8 @@
 /** Small commands: `delete instancegroup`, `create sshpublickey`, `version`. */
 import { execFileSync } from 'node:child_process';
+import { realpathSync } from 'node:fs';
+import { relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { KopsError } from '../../diagnostics.js';
 import { KOPS_TS_VERSION } from '../../version.js';
@@ -60,9 +63,21 @@ export function registerCreateSSHPublicKey(create: Command, ctx: () => CommandCo
     });
 }
 
+/**
+ * The commit of the checkout this code runs from: only when this file sits in that repository's
+ * own src/ or dist/ (a source checkout), not when an installed package lies inside some other
+ * repository (a project's node_modules/), whose commit says nothing about kops-ts.
+ */
 function gitSha(): string | undefined {
+  const here = fileURLToPath(new URL('.', import.meta.url));
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: new URL('.', import.meta.url), stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const [top, sha] = execFileSync('git', ['rev-parse', '--show-toplevel', '--short', 'HEAD'], { cwd: here, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim()
+      .split('\n');
+    if (!top || !sha) return undefined;
+    const within = relative(realpathSync(top), realpathSync(here)).split(sep)[0];
+    return within === 'src' || within === 'dist' ? sha : undefined;
   } catch {
     return undefined;
   }
