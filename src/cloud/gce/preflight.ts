@@ -106,7 +106,7 @@ export async function gcePreflight(loc: GceLocations, cluster: Cluster, igs: rea
         (z) => {
           const zr = regionOfZone(zone, 'gce');
           if (region && zr !== region) {
-            problems.push(error('GceZoneOutsideRegion', `${field}: zone "${zone}" is in region ${zr}, not the cluster's region ${region}`, { hint: `use zones of ${region} (gcloud compute zones list --filter region:${region})` }));
+            problems.push(error('GceZoneOutsideRegion', `${field}: zone "${zone}" is in region ${zr}, not the cluster's region ${region}`, { hint: `use zones of ${region}; gcloud compute zones list shows each zone with its region` }));
           }
           void z;
         },
