@@ -7,7 +7,6 @@
 import { KopsError } from '../../diagnostics.js';
 import type { Cluster } from '../../model/api/types.js';
 import { buildAwsTasks } from '../../model/aws/index.js';
-import { parseStateStoreURL } from '../../statestore/open.js';
 import { TAG_INSTANCE_GROUP, type AutoscalingGroupActual } from '../../tasks/aws/autoscaling-group.js';
 import { newMemo, TAG_CLUSTER, type AwsTaskContext } from '../../tasks/aws/context.js';
 import type { EbsVolumeActual } from '../../tasks/aws/ebs-volume.js';
@@ -19,6 +18,7 @@ import type { VpcActual } from '../../tasks/aws/vpc.js';
 import { awsPreflight, preflightError } from '../../cloudup/aws/preflight.js';
 import { regionOfCluster } from '../../cloudup/aws/regions.js';
 import type { Cloud, CloudDeletion, CloudErrors, CloudOptions, DumpDetails, FoundResource, InventoryCloud, ModelInput, ModelledCloud, PreparedCloud, RunHealth } from '../provider.js';
+import { builderInput, stringFieldsOf } from '../model-input.js';
 import { AwsClients } from './clients.js';
 import { findBlockers } from './delete-blockers.js';
 import { CLUSTER_ENI_KIND, CLUSTER_INSTANCE_KIND, clusterInstances, clusterInterfaces, clusterSnapshots, ownedByTags, resourceType, untrackedVolumesAndGroups } from './delete-tagged.js';
@@ -81,13 +81,6 @@ function mentions(e: unknown, last: AwsEndpointError): boolean {
   return false;
 }
 
-function tagsOfActual(actual: unknown): Record<string, string> | undefined {
-  const t = (actual as { tags?: unknown } | null)?.tags;
-  if (typeof t !== 'object' || t === null || Array.isArray(t)) return undefined;
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(t)) if (typeof v === 'string') out[k] = v;
-  return out;
-}
 
 const awsDeletion: CloudDeletion<AwsTaskContext> = {
   resourceType,
@@ -98,7 +91,7 @@ const awsDeletion: CloudDeletion<AwsTaskContext> = {
     return { what: `Route53 hosted zone ${typeof zoneName === 'string' ? zoneName : name} (${id})`, why: 'hosted zones are never deleted (only the cluster\'s records in it)' };
   },
   ownedByLabels(actual, cluster) {
-    const tags = tagsOfActual(actual);
+    const tags = stringFieldsOf(actual, 'tags');
     return tags ? ownedByTags(tags, cluster) : undefined;
   },
   ownershipLabel: (cluster) => `${TAG_CLUSTER}=${cluster}`,
@@ -179,17 +172,6 @@ function dumpDetails(found: readonly FoundResource[]): DumpDetails {
   };
 }
 
-/** The model builders' input common to `prepare` and `model`. */
-function modelInput(input: ModelInput, cluster: Cluster) {
-  const store = parseStateStoreURL(input.stateStoreUrl);
-  return {
-    cluster,
-    instanceGroups: input.completed.instanceGroups,
-    ...(input.selectedInstanceGroups ? { selectedInstanceGroups: input.selectedInstanceGroups } : {}),
-    ...(input.sshPublicKey ? { sshPublicKey: input.sshPublicKey } : {}),
-    ...(store.scheme === 's3' ? { stateStore: { bucket: store.bucket, prefix: store.prefix } } : {}),
-  };
-}
 
 /** AWS for one command run, with the caller's client options. */
 export function awsCloud(opts: CloudOptions = {}): Cloud<AwsTaskContext> {
@@ -197,7 +179,7 @@ export function awsCloud(opts: CloudOptions = {}): Cloud<AwsTaskContext> {
     const cluster = input.completed.cluster;
     const region = regionOfCluster(cluster);
     const ctx: AwsTaskContext = { clients: new AwsClients({ region, ...(opts.aws ?? {}) }), clusterName: input.clusterName, region, once: newMemo() };
-    return { ctx, registry: awsTaskRegistry(), tasks: buildAwsTasks(modelInput(input, cluster)), region };
+    return { ctx, registry: awsTaskRegistry(), tasks: buildAwsTasks(builderInput(input, cluster, 's3')), region };
   };
   return {
     name: 'aws',
@@ -213,7 +195,7 @@ export function awsCloud(opts: CloudOptions = {}): Cloud<AwsTaskContext> {
       if (preErr) throw preErr;
       // Route53 DNS without spec.dnsZone: the zone pre-flight found, recorded in the completed spec by id as kops does.
       if (pre.dnsZone) cluster = { ...cluster, spec: { ...cluster.spec, dnsZone: pre.dnsZone.id } };
-      const tasks = buildAwsTasks({ ...modelInput(input, cluster), ...(pre.account ? { partition: pre.account.partition } : {}) });
+      const tasks = buildAwsTasks({ ...builderInput(input, cluster, 's3'), ...(pre.account ? { partition: pre.account.partition } : {}) });
       const ctx: AwsTaskContext = { clients, clusterName: input.clusterName, region, once: newMemo() };
       return { ctx, registry: awsTaskRegistry(), tasks, region, cluster, diagnostics: pre.diagnostics };
     },

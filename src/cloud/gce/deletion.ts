@@ -14,6 +14,7 @@
  *    `resourceInUseByAnotherResource`) is reported with that user resource named.
  */
 import type { CloudDeletion, OwnedResource, Remaining } from '../provider.js';
+import { stringFieldsOf } from '../model-input.js';
 import { clusterLabelValue } from '../../model/gce/labels.js';
 import { drain, lastSegment, LIST_OPTS, relLink } from '../../tasks/gce/common.js';
 import type { GceTaskContext } from '../../tasks/gce/context.js';
@@ -43,13 +44,6 @@ export function gceResourceType(kind: string): string {
   return TYPE_WORDS[kind] ?? kind;
 }
 
-function labelsOfActual(actual: unknown): Record<string, string> | undefined {
-  const l = (actual as { labels?: unknown } | null)?.labels;
-  if (typeof l !== 'object' || l === null || Array.isArray(l)) return undefined;
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(l)) if (typeof v === 'string') out[k] = v;
-  return out;
-}
 
 interface ApiInstance {
   name?: string | null;
@@ -139,7 +133,7 @@ export const gceDeletion: CloudDeletion<GceTaskContext> = {
   lookupKinds: new Set<string>(),
   alwaysKept: () => undefined,
   ownedByLabels(actual, cluster) {
-    const labels = labelsOfActual(actual);
+    const labels = stringFieldsOf(actual, 'labels');
     return labels ? labels[GCE_LABEL_CLUSTER] === clusterLabelValue(cluster) : undefined;
   },
   ownershipLabel: (cluster) => `${GCE_LABEL_CLUSTER}=${clusterLabelValue(cluster)}`,

@@ -9,10 +9,10 @@
  */
 import type { Cluster } from '../../model/api/types.js';
 import { buildGceTasks } from '../../model/gce/index.js';
-import { parseStateStoreURL } from '../../statestore/open.js';
 import { gceTaskContext, type GceTaskContext } from '../../tasks/gce/context.js';
 import { gceTaskRegistry } from '../../tasks/gce/registry.js';
 import type { Cloud, CloudErrors, CloudOperation, CloudOptions, ModelInput, ModelledCloud, PreparedCloud, RunHealth } from '../provider.js';
+import { builderInput } from '../model-input.js';
 import { GCE_ENDPOINT_ENV, gceClients, type GceClients } from './clients.js';
 import { lazyGceCloudProvider } from './instance-groups.js';
 import { gceDeletion } from './deletion.js';
@@ -27,17 +27,6 @@ export const gceErrors: CloudErrors = {
   isRetryableDelete: (e) => isRetryableGceDeleteError(e),
 };
 
-/** The model builders' input: the `gs://` state store is passed through (instances read it). */
-function modelInput(input: ModelInput, cluster: Cluster) {
-  const store = parseStateStoreURL(input.stateStoreUrl);
-  return {
-    cluster,
-    instanceGroups: input.completed.instanceGroups,
-    ...(input.selectedInstanceGroups ? { selectedInstanceGroups: input.selectedInstanceGroups } : {}),
-    ...(input.sshPublicKey ? { sshPublicKey: { key: input.sshPublicKey.key } } : {}),
-    ...(store.scheme === 'gs' ? { stateStore: { bucket: store.bucket, prefix: store.prefix } } : {}),
-  };
-}
 
 /**
  * GCE for one command run on `cluster`. The clients are built here (async: the client library
@@ -47,12 +36,14 @@ export async function gceCloud(cluster: Cluster, _operation: CloudOperation, opt
   const endpoint = opts.gce?.endpoint ?? process.env[GCE_ENDPOINT_ENV];
   const clientsFor = (c: Cluster): Promise<GceClients> => gceClients({ project: c.spec.project ?? '', region: regionOfGceCluster(c), ...(endpoint ? { endpoint } : {}) });
   const base = await clientsFor(cluster);
+  // The run's clients serve every command on the same project and region.
+  const clientsOf = (c: Cluster): Promise<GceClients> => (c.spec.project === base.project && regionOfGceCluster(c) === base.region ? Promise.resolve(base) : clientsFor(c));
   const context = (clients: GceClients, name: string): GceTaskContext => gceTaskContext(clients, name, opts.gce?.wait);
   const endpointUrl = endpoint ?? 'https://compute.googleapis.com';
 
   const model = (input: ModelInput): ModelledCloud<GceTaskContext> => {
     const c = input.completed.cluster;
-    return { ctx: context(watchedClients(base), input.clusterName), registry: gceTaskRegistry(), tasks: buildGceTasks(modelInput(input, c)), region: regionOfGceCluster(c) };
+    return { ctx: context(watchedClients(base), input.clusterName), registry: gceTaskRegistry(), tasks: buildGceTasks(builderInput(input, c, 'gs')), region: regionOfGceCluster(c) };
   };
 
   return {
@@ -62,8 +53,7 @@ export async function gceCloud(cluster: Cluster, _operation: CloudOperation, opt
     async prepare(input: ModelInput, health: RunHealth): Promise<PreparedCloud<GceTaskContext>> {
       const c = input.completed.cluster;
       const watch = health instanceof GceRunHealth ? health : undefined;
-      const same = c.spec.project === base.project && regionOfGceCluster(c) === base.region;
-      const raw = same ? base : await clientsFor(c);
+      const raw = await clientsOf(c);
       const clients = watchedClients(raw, watch);
       const loc = await gceLocations(endpoint, (client, name) => watched(client, name, watch));
       try {
@@ -71,7 +61,7 @@ export async function gceCloud(cluster: Cluster, _operation: CloudOperation, opt
       } finally {
         await loc.close();
       }
-      const tasks = buildGceTasks(modelInput(input, c));
+      const tasks = buildGceTasks(builderInput(input, c, 'gs'));
       return { ctx: context(clients, input.clusterName), registry: gceTaskRegistry(), tasks, region: regionOfGceCluster(c), cluster: c, diagnostics: [] };
     },
     model,
@@ -79,8 +69,7 @@ export async function gceCloud(cluster: Cluster, _operation: CloudOperation, opt
     dumpDetails: gceDumpDetails,
     // The roll's view: built on first use (a dry run that finds nothing to do builds nothing more).
     instanceGroups: (c: Cluster) => {
-      const same = c.spec.project === base.project && regionOfGceCluster(c) === base.region;
-      return lazyGceCloudProvider(async () => (same ? base : clientsFor(c)), opts.gce?.wait ? { wait: opts.gce.wait } : {});
+      return lazyGceCloudProvider(() => clientsOf(c), opts.gce?.wait ? { wait: opts.gce.wait } : {});
     },
   };
 }
