@@ -10,27 +10,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeGceCompute, type Json } from '../fakes/gce-compute.js';
+import type { Json } from '../fakes/gce-compute.js';
 import { FakeGcs } from '../fakes/gcs.js';
 import { FakeKubeApiServer, gceInstanceSource } from '../fakes/kube-apiserver.js';
-import { cli, KEY, snapshot, tempStore } from './harness.js';
+import { useFakeGceCompute } from './gce-harness.js';
+import { cli, FAST_ROLL, KEY, snapshot, tempStore } from './harness.js';
 
 const PROJECT = 'kops-e2e';
-const FAST = ['--validate-count', '1', '--post-drain-delay', '0s', '--control-plane-interval', '0s', '--node-interval', '0s', '--drain-timeout', '1m', '--validation-timeout', '2m'];
-const fake = new FakeGceCompute();
-let saved: string | undefined;
-
-beforeAll(async () => {
-  saved = process.env.KOPS_GCE_COMPUTE_ENDPOINT;
-  process.env.KOPS_GCE_COMPUTE_ENDPOINT = await fake.start();
-  fake.projects = new Set([PROJECT]);
-});
-
-afterAll(async () => {
-  if (saved === undefined) delete process.env.KOPS_GCE_COMPUTE_ENDPOINT;
-  else process.env.KOPS_GCE_COMPUTE_ENDPOINT = saved;
-  await fake.stop();
-});
+const fake = useFakeGceCompute(PROJECT);
 
 const names = (collection: string): string[] => fake.all(PROJECT, collection).map((r) => r.name as string).sort();
 const owned = (collection: string, safe: string): string[] => names(collection).filter((n) => n === safe || n.endsWith(`-${safe}`));
@@ -167,7 +154,7 @@ function suite(c: Cluster, expectMigs: number, expectDisks: number): void {
         const preview = await cli(['rolling-update', 'cluster', '--name', c.name, ...state], { env });
         expect(preview.code, preview.stderr).toBe(0);
         expect(preview.stdout).toMatch(new RegExp(`^${ig}\\s+NeedsUpdate\\s+${before.length}\\s`, 'm'));
-        const roll = await cli(['rolling-update', 'cluster', '--name', c.name, '--yes', ...FAST, ...state], { env });
+        const roll = await cli(['rolling-update', 'cluster', '--name', c.name, '--yes', ...FAST_ROLL, ...state], { env });
         expect(roll.code, roll.stderr).toBe(0);
         const after = inGroup().map(idOf).sort();
         // Each old instance replaced once by the MIG from the new template; no other group touched.

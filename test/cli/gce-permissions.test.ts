@@ -4,26 +4,14 @@
  * create, update, re-plan and delete; without one of them the command fails naming it. Also the
  * pre-flight errors (project, zone) and the endpoint not answering.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { gceOperatorPermissions } from '../../src/tasks/gce/permissions.js';
 import { FakeGceCompute } from '../fakes/gce-compute.js';
+import { useFakeGceCompute } from './gce-harness.js';
 import { cli, KEY, snapshot, tempStore } from './harness.js';
 
 const PROJECT = 'kops-iam';
-const fake = new FakeGceCompute();
-let saved: string | undefined;
-
-beforeAll(async () => {
-  saved = process.env.KOPS_GCE_COMPUTE_ENDPOINT;
-  process.env.KOPS_GCE_COMPUTE_ENDPOINT = await fake.start();
-  fake.projects = new Set([PROJECT]);
-});
-
-afterAll(async () => {
-  if (saved === undefined) delete process.env.KOPS_GCE_COMPUTE_ENDPOINT;
-  else process.env.KOPS_GCE_COMPUTE_ENDPOINT = saved;
-  await fake.stop();
-});
+const fake = useFakeGceCompute(PROJECT);
 
 beforeEach(() => {
   fake.permissions = undefined;

@@ -69,3 +69,6 @@ export function snapshot(dir: string): Record<string, string> {
 }
 
 export const KEY = new URL('../../scripts/demo-key.pub', import.meta.url).pathname;
+
+/** Rolling-update flags that drop kops's waits (intervals, post-drain delay) and bound the rest, for tests. */
+export const FAST_ROLL = ['--validate-count', '1', '--post-drain-delay', '0s', '--control-plane-interval', '0s', '--node-interval', '0s', '--bastion-interval', '0s', '--drain-timeout', '1m', '--validation-timeout', '2m'];

@@ -17,7 +17,7 @@ import { openStateStore } from '../../src/statestore/open.js';
 import { StateStoreProgress, progressPath } from '../../src/rolling-update/progress.js';
 import { FakeKubeApiServer, ec2InstanceSource } from '../fakes/kube-apiserver.js';
 import { testAws } from '../helpers/aws.js';
-import { KEY, cli, tempStore } from './harness.js';
+import { FAST_ROLL, KEY, cli, tempStore } from './harness.js';
 
 const NAME = 'roll.example.com';
 let env: Record<string, string>;
@@ -26,7 +26,7 @@ let fake: FakeKubeApiServer;
 let ec2: EC2Client;
 let aws: ReturnType<typeof testAws>;
 
-const FAST = ['--validate-count', '1', '--post-drain-delay', '0s', '--control-plane-interval', '0s', '--node-interval', '0s', '--bastion-interval', '0s', '--drain-timeout', '1m', '--validation-timeout', '2m'];
+const FAST = FAST_ROLL;
 
 async function liveInstances(): Promise<{ id: string; group: string; version: string }[]> {
   const r = await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'instance-state-name', Values: ['running', 'pending'] }] }));

@@ -36,13 +36,13 @@ import { readClusterLock } from '../../src/statestore/lock.js';
 import { openStateStore } from '../../src/statestore/open.js';
 import { FakeKubeApiServer, ec2InstanceSource, type JsonObject, type RecordedRequest } from '../fakes/kube-apiserver.js';
 import { awsEndpoint, testAws } from '../helpers/aws.js';
-import { KEY, cli, tempStore } from '../cli/harness.js';
+import { FAST_ROLL, KEY, cli, tempStore } from '../cli/harness.js';
 import { spawnBin, type ChildResult } from './child.js';
 import { startKillProxy, type KillMode, type KillProxy, type MutatingCall } from './kill-proxy.js';
 
 const FULL = process.env.KOPS_TS_RELIABILITY === 'full';
 const NAME = 'rollcrash.example.com';
-const FAST = ['--validate-count', '1', '--post-drain-delay', '0s', '--control-plane-interval', '0s', '--node-interval', '0s', '--bastion-interval', '0s', '--drain-timeout', '1m', '--validation-timeout', '2m'];
+const FAST = FAST_ROLL;
 const CP_LABEL = 'node-role.kubernetes.io/control-plane';
 
 let aws: ReturnType<typeof testAws>;
