@@ -253,6 +253,33 @@ describe('clients on one endpoint, through the fault proxy', () => {
     expect(rl.limiter(clients.rateLimiterKey('iam'))!.state).toMatchObject({ throttled: false, throttles: 0 });
   });
 
+  it('keeps the SDK attempts budget: throttled on every attempt, the call fails after maxAttempts with the throttling error', async () => {
+    const clients = new AwsClients(options({ endpoint: proxyA.endpoint, rateLimiters: new EndpointRateLimiters(), maxAttempts: 2 }));
+    proxyA.inject({ service: 'ec2', operation: 'DescribeVpcs', code: 'RequestLimitExceeded' });
+    const err = await clients.ec2.send(new DescribeVpcsCommand({})).then(
+      () => undefined,
+      (e: unknown) => e as { name?: string; $metadata?: { attempts?: number } },
+    );
+    expect(err?.name).toBe('RequestLimitExceeded');
+    expect(err?.$metadata?.attempts).toBe(2);
+    expect(proxyA.count({ service: 'ec2', operation: 'DescribeVpcs' })).toBe(2);
+  });
+
+  it('under a request-rate limit, a burst through one endpoint all succeeds, and the answers to one overshoot cut the rate once', async () => {
+    proxyA.shape({ rateLimit: { perSecond: 5, services: ['ec2', 'iam'] } });
+    const rl = new EndpointRateLimiters();
+    const clients = new AwsClients(options({ endpoint: proxyA.endpoint, rateLimiters: rl, maxAttempts: 5 }));
+    const calls = Array.from({ length: 24 }, (_, i) => (i % 2 === 0 ? clients.ec2.send(new DescribeVpcsCommand({})) : clients.iam.send(new ListRolesCommand({}))));
+    const outcomes = await Promise.allSettled(calls);
+    expect(outcomes.filter((o) => o.status === 'rejected')).toEqual([]);
+    const throttled = proxyA.count({ throttled: true });
+    expect(throttled).toBeGreaterThan(0); // the burst of 24 met the bucket of 5
+    const state = rl.limiter(clients.rateLimiterKey('ec2'))!.state;
+    expect(state.throttles).toBe(throttled);
+    // The first burst's throttled answers were all sent before the first cut: one cut for them.
+    expect(state.cuts).toBeLessThan(state.throttles);
+  });
+
   it('two AwsClients of a run (the plan, the plan under the lock) share the endpoint limiter by default; another account does not', async () => {
     const run = options({ endpoint: proxyB.endpoint });
     const first = new AwsClients(run);
