@@ -179,7 +179,8 @@ export class AdaptiveRateLimiter {
       const t = (now - this.lastCut) / 1000;
       rate = SCALE * (t - this.timeWindow) ** 3 + this.lastMaxRate;
       // As the SDK: no faster than twice what is sent, so an idle client does not grow a rate it
-      // never tried; but never below the rate last met, which the CUBIC curve returns to anyway.
+      // never tried; but that cap never below the rate last met, which the curve returns to
+      // anyway (after a quiet spell the SDK's cap, twice almost nothing, drops to its floor).
       rate = Math.min(rate, Math.max(2 * measured, this.lastMaxRate));
     }
     this.refill();
