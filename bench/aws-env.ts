@@ -8,6 +8,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { AwsClients, type AwsClientOptions, type AwsRequestHook } from '../src/cloud/aws/clients.js';
+import type { EndpointRateLimiters } from '../src/cloud/aws/rate-limit.js';
 import { newCluster } from '../src/cloudup/new-cluster.js';
 import { updateCluster, type UpdateClusterResult } from '../src/cloudup/update-cluster.js';
 import type { EventSink } from '../src/events.js';
@@ -46,7 +47,7 @@ export interface BenchCluster {
   readonly proxy: FaultProxy;
   readonly nodeGroups: number;
   /** `update cluster` through the proxy (SDK retries as in production: adaptive, 5 attempts). */
-  update(yes: boolean, opts?: { events?: EventSink; hooks?: readonly AwsRequestHook[] }): Promise<UpdateClusterResult>;
+  update(yes: boolean, opts?: { events?: EventSink; hooks?: readonly AwsRequestHook[]; rateLimiters?: EndpointRateLimiters }): Promise<UpdateClusterResult>;
   /** The task graph `update cluster` builds for this spec (the same model call, no cloud). */
   graph(): Promise<Graph>;
   close(): Promise<void>;
@@ -94,7 +95,7 @@ export async function haCluster(nodeGroups: number, shaping: ProxyShaping = {}, 
         clientset: cs,
         clusterName: name,
         yes,
-        aws: { ...aws, hooks: [...(aws.hooks ?? []), ...(opts.hooks ?? [])] },
+        aws: { ...aws, hooks: [...(aws.hooks ?? []), ...(opts.hooks ?? [])], ...(opts.rateLimiters ? { rateLimiters: opts.rateLimiters } : {}) },
         ...(opts.events ? { events: opts.events } : {}),
       }),
     async graph() {

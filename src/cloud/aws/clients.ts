@@ -1,7 +1,9 @@
 /**
  * AWS SDK v3 client factory. One `AwsClients` per run: clients are created lazily and shared by
  * every task, so the SDK's adaptive retry strategy (client-side rate limiting on throttling) sees
- * all the traffic of a service.
+ * all the traffic of a service; clients on one configured endpoint (an emulator, LocalStack, a
+ * proxy in front of every service) share one rate limiter, as they share that endpoint's limit
+ * (`rate-limit.ts`).
  *
  * Endpoints are the SDK's own business: `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_<SERVICE>` point
  * every client at an emulator or any AWS-compatible endpoint. kops-ts has no endpoint flag.
@@ -18,9 +20,10 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
-import type { AwsCredentialIdentity } from '@smithy/types';
+import type { AwsCredentialIdentity, RetryStrategyV2 } from '@smithy/types';
 import { KopsError } from '../../diagnostics.js';
 import { AwsEndpointError, DEFAULT_AWS_TIMEOUTS, EndpointHealth, endpointFailureOf, type AwsTimeouts } from './endpoint.js';
+import { limiterKey, processRateLimiters, type EndpointRateLimiters } from './rate-limit.js';
 
 /** The request as the SDK's build step sees it (enough for headers and counting). */
 export interface AwsRequestInfo {
@@ -46,6 +49,11 @@ export interface AwsClientOptions {
   readonly timeouts?: AwsTimeouts;
   /** Shared health monitor (default: a new one per `AwsClients`). */
   readonly health?: EndpointHealth;
+  /**
+   * The adaptive rate limiters, one per endpoint (default: the process's, `processRateLimiters`;
+   * pass new ones to keep a run's learning to itself, e.g. in tests and benchmarks).
+   */
+  readonly rateLimiters?: EndpointRateLimiters;
 }
 
 interface MiddlewareClient {
@@ -62,6 +70,8 @@ export class AwsClients {
   /** Every client's responses and no-response failures (see `endpoint.ts`). */
   readonly health: EndpointHealth;
   readonly timeouts: Required<AwsTimeouts>;
+  /** The clients' adaptive rate limiters, by endpoint. */
+  readonly rateLimiters: EndpointRateLimiters;
   private readonly opts: AwsClientOptions;
   private readonly cache = new Map<string, unknown>();
 
@@ -70,6 +80,7 @@ export class AwsClients {
     this.region = opts.region;
     this.health = opts.health ?? new EndpointHealth();
     this.timeouts = resolveTimeouts(opts.timeouts);
+    this.rateLimiters = opts.rateLimiters ?? processRateLimiters;
   }
 
   get ec2(): EC2Client {
@@ -95,21 +106,28 @@ export class AwsClients {
     return this.get('sts', (c) => new STSClient(c));
   }
 
+  /** The key of `service`'s rate limiter in `rateLimiters`: its endpoint, and the access key if given. */
+  rateLimiterKey(service: string): string {
+    return limiterKey(service, this.opts.region, this.opts.endpoint, this.opts.credentials?.accessKeyId);
+  }
+
   private get<T>(name: string, make: (config: ClientConfig) => T): T {
     const hit = this.cache.get(name);
     if (hit) return hit as T;
-    const client = make(this.config());
+    const client = make(this.config(name));
     this.install(name, client as unknown as MiddlewareClient);
     this.cache.set(name, client);
     return client;
   }
 
-  private config(): ClientConfig {
+  private config(service: string): ClientConfig {
     const { connectMs, requestMs } = this.timeouts;
+    const maxAttempts = this.opts.maxAttempts ?? 5;
     const c: ClientConfig = {
       region: this.opts.region,
-      retryMode: 'adaptive',
-      maxAttempts: this.opts.maxAttempts ?? 5,
+      // Adaptive retry (client-side rate limiting after throttling), one limiter per endpoint.
+      retryStrategy: this.rateLimiters.strategy(this.rateLimiterKey(service), maxAttempts),
+      maxAttempts,
       // The SDK's NodeHttpHandler options: requestTimeout only throws with throwOnRequestTimeout;
       // socketTimeout bounds a response body that stalls after its headers arrived.
       requestHandler: { connectionTimeout: connectMs, requestTimeout: requestMs, throwOnRequestTimeout: true, socketTimeout: requestMs },
@@ -157,7 +175,7 @@ export class AwsClients {
 
 interface ClientConfig {
   region: string;
-  retryMode: 'adaptive' | 'standard';
+  retryStrategy: RetryStrategyV2;
   maxAttempts: number;
   requestHandler: { connectionTimeout: number; requestTimeout: number; throwOnRequestTimeout: boolean; socketTimeout: number };
   endpoint?: string;
