@@ -10,6 +10,10 @@
  *    from the template, and so does one a rolling update abandoned): each goes with its MIG, which
  *    is deleted first (a managed instance deleted alone would be recreated by its group);
  *  - type words are kops's (`InstanceGroupManager`, `FirewallRule`, `Instance`, ...);
+ *  - the per-role service accounts by kops's account ids (`control-plane-`/`node-`/`bastion-` +
+ *    the cut cluster name) among the project's accounts, and their members in the project's IAM
+ *    policy (only those: every other member stays); bindings go before the accounts, the
+ *    accounts after the instance templates and instances that run as them;
  *  - a resource that cannot go because a resource of the user's uses it (Google's
  *    `resourceInUseByAnotherResource`) is reported with that user resource named.
  */
@@ -36,6 +40,9 @@ const TYPE_WORDS: Readonly<Record<string, string>> = {
   ForwardingRule: 'ForwardingRule',
   InstanceTemplate: 'InstanceTemplate',
   InstanceGroupManager: 'InstanceGroupManager',
+  ServiceAccount: 'ServiceAccount',
+  // Not a kops resource type (kops leaves the policy's members to IAM's `deleted:` rewrite).
+  ProjectIAMBinding: 'ProjectIAMBinding',
   [GCE_INSTANCE_KIND]: 'Instance',
 };
 
