@@ -227,6 +227,9 @@ function suite(c: Cluster, expectMigs: number, expectDisks: number): void {
       expect(dump.etcdVolumes.every((v) => /^[a-z]$/.test(v.etcdMember ?? ''))).toBe(true);
       expect(dump.subnets.length).toBe(1);
       expect(new Set(dump.resources.map((x) => x.type))).toContain('InstanceGroupManager');
+      // The per-role accounts and the control plane's project binding, as kops's resource types.
+      expect(dump.resources.filter((x) => x.type === 'ServiceAccount').length).toBe(2);
+      expect(dump.resources.filter((x) => x.type === 'ProjectIAMBinding').length).toBe(1);
       expect(r.stdout).not.toContain('startup-script');
       // The instances the MIGs run, read through the rolling update's view of the groups.
       const running = labelled('instances', c.safe).map((i) => String(i.name)).sort();
