@@ -294,11 +294,20 @@ suite({ name: 'ha-gce.example.com', safe: 'ha-gce-example-com', zones: 'us-centr
 describe('a GCE cluster with its state in a gs:// bucket (the fake GCS)', () => {
   const gcs = new FakeGcs();
   let env: Record<string, string>;
+  let savedStorage: string | undefined;
   beforeAll(async () => {
     env = { STORAGE_EMULATOR_HOST: await gcs.start() };
     gcs.createBucket('kops-state');
+    // The GCE clients (the bucket's IAM policy) read the process environment, which is the CLI's
+    // own environment outside this in-process harness.
+    savedStorage = process.env.STORAGE_EMULATOR_HOST;
+    process.env.STORAGE_EMULATOR_HOST = env.STORAGE_EMULATOR_HOST;
   });
-  afterAll(() => gcs.stop());
+  afterAll(async () => {
+    if (savedStorage === undefined) delete process.env.STORAGE_EMULATOR_HOST;
+    else process.env.STORAGE_EMULATOR_HOST = savedStorage;
+    await gcs.stop();
+  });
 
   it('update --yes builds it, the templates name the bucket, the bootstrap files land in it; delete empties the project', async () => {
     const state = ['--state', 'gs://kops-state/clusters'];
@@ -322,8 +331,16 @@ describe('a GCE cluster with its state in a gs:// bucket (the fake GCS)', () => 
     expect(ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     const igconfig = keys.filter((k) => k.startsWith(`clusters/${name}/igconfig/`)).map((k) => gcs.object('kops-state', k)!.data.toString('utf8'));
     expect(igconfig.some((text) => text.includes(ip))).toBe(true);
+    // The instances read the store as their role's account: the bucket grants them (kops's StorageBucketIAM).
+    const grants = () => gcs.iamPolicy('kops-state').bindings.flatMap((b) => b.members.filter((m) => clusterEmails('gs-gce-example-com').some((e) => m.includes(e))).map((m) => `${b.role} ${m}`)).sort();
+    expect(grants()).toEqual([
+      `roles/storage.objectAdmin serviceAccount:${gceServiceAccountId('control-plane', 'gs-gce-example-com')}@${PROJECT}.iam.gserviceaccount.com`,
+      `roles/storage.objectViewer serviceAccount:node-gs-gce-example-com@${PROJECT}.iam.gserviceaccount.com`,
+    ]);
     expect((await cli(['update', 'cluster', '--name', name, '--detailed-exitcode', ...state], { env })).code).toBe(0);
     await ok(['delete', 'cluster', '--name', name, '--yes', ...state], { env });
+    expect(grants()).toEqual([]);
+    expect(gcs.iamPolicy('kops-state').bindings.map((b) => b.role)).toEqual(['roles/storage.legacyBucketOwner', 'roles/storage.legacyBucketReader']);
     expect(leftOf('gs-gce-example-com')).toEqual([]);
     expect(gcs.names('kops-state').filter((k) => k.startsWith(`clusters/${name}/`))).toEqual([]);
   });

@@ -24,7 +24,7 @@ import type {
 } from '@google-cloud/compute';
 import type { ClientOptions } from 'google-gax';
 import { KopsError } from '../../diagnostics.js';
-import { apiBase, GCE_IAM_ENDPOINT_ENV, GCE_RESOURCE_MANAGER_ENDPOINT_ENV, gceIamApi, gceResourceManagerApi, type GceIamApi, type GceResourceManagerApi } from './iam-api.js';
+import { apiBase, GCE_IAM_ENDPOINT_ENV, GCE_RESOURCE_MANAGER_ENDPOINT_ENV, gceIamApi, gceResourceManagerApi, gceStorageIamApi, storageEmulatorBase, type GceIamApi, type GceResourceManagerApi, type GceStorageIamApi } from './iam-api.js';
 
 export interface GceClients {
   readonly project: string;
@@ -48,6 +48,8 @@ export interface GceClients {
   readonly iam: GceIamApi;
   /** The project's IAM policy (Resource Manager, REST through the same auth client). */
   readonly resourceManager: GceResourceManagerApi;
+  /** The state store bucket's IAM policy (Cloud Storage JSON API, REST through the same auth client). */
+  readonly storageIam: GceStorageIamApi;
 }
 
 /** A legacy `HttpHealthCheck` resource (`compute#httpHealthCheck`). */
@@ -156,6 +158,7 @@ export async function gceClients(opts: GceClientOptions): Promise<GceClients> {
     httpHealthChecks: legacyHttpHealthChecks(auth, base),
     iam: gceIamApi(auth, apiBase(process.env[GCE_IAM_ENDPOINT_ENV], endpoint, 'https://iam.googleapis.com')),
     resourceManager: gceResourceManagerApi(auth, apiBase(process.env[GCE_RESOURCE_MANAGER_ENDPOINT_ENV], endpoint, 'https://cloudresourcemanager.googleapis.com')),
+    storageIam: gceStorageIamApi(auth, storageEmulatorBase(process.env.STORAGE_EMULATOR_HOST) ?? apiBase(undefined, endpoint, 'https://storage.googleapis.com')),
     project: opts.project,
     region: opts.region,
     networks,

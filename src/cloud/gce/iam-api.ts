@@ -53,6 +53,12 @@ export interface GceResourceManagerApi {
   setIamPolicy(project: string, policy: IamPolicy): Promise<IamPolicy>;
 }
 
+/** A bucket's IAM policy (Cloud Storage JSON API v1 `b/<bucket>/iam`); same shape, `etag` guards the write. */
+export interface GceStorageIamApi {
+  getBucketIamPolicy(bucket: string): Promise<IamPolicy>;
+  setBucketIamPolicy(bucket: string, policy: IamPolicy): Promise<IamPolicy>;
+}
+
 export interface AuthRequester {
   request<T>(opts: { url: string; method: string; data?: unknown; params?: Record<string, string> }): Promise<{ data: T }>;
 }
@@ -106,6 +112,31 @@ export function gceResourceManagerApi(auth: AuthRequester, base: string): GceRes
       return (await auth.request<IamPolicy>({ url: url(project, 'setIamPolicy'), method: 'POST', data: { policy } })).data;
     },
   };
+}
+
+/**
+ * Cloud Storage's bucket IAM (`storage.buckets.getIamPolicy`/`setIamPolicy`). The base is
+ * `STORAGE_EMULATOR_HOST` (as the state store's, `host:port` or a URL), else the Compute override,
+ * else Google's. A write over a concurrent change is refused with 412 `conditionNotMet`.
+ */
+export function gceStorageIamApi(auth: AuthRequester, base: string): GceStorageIamApi {
+  const url = (bucket: string) => `${base}/storage/v1/b/${encodeURIComponent(bucket)}/iam`;
+  return {
+    async getBucketIamPolicy(bucket) {
+      return (await auth.request<IamPolicy>({ url: url(bucket), method: 'GET', params: { optionsRequestedPolicyVersion: '3' } })).data;
+    },
+    async setBucketIamPolicy(bucket, policy) {
+      return (await auth.request<IamPolicy>({ url: url(bucket), method: 'PUT', data: policy })).data;
+    },
+  };
+}
+
+/** `STORAGE_EMULATOR_HOST` (`host:port` or a URL) as a base URL, or undefined. */
+export function storageEmulatorBase(value: string | undefined): string | undefined {
+  const v = value?.trim();
+  if (!v) return undefined;
+  const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(v) ? v : `http://${v}`;
+  return new URL(url.replace(/\/+$/, '').replace(/\/storage\/v1$/, '')).origin;
 }
 
 /** Google's canonical status of an IAM / Resource Manager error (`NOT_FOUND`, `ABORTED`, ...), if any. */

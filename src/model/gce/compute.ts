@@ -15,7 +15,7 @@ import { igPath } from '../validation-util.js';
 import type { GceModelContext } from './context.js';
 import { instanceGroupLabels } from './labels.js';
 import { apiLoadBalancerName, instanceGroupManagerName, instanceTemplatePrefix } from './names.js';
-import { serviceAccountOf } from './service-accounts.js';
+import { accountDependencies, serviceAccountOf } from './service-accounts.js';
 import { gceStartupScript } from './startup-script.js';
 
 const SCOPE = 'https://www.googleapis.com/auth/';
@@ -110,7 +110,7 @@ function template(m: GceModelContext, ig: InstanceGroup): GceInstanceTemplateDes
     labels: instanceGroupLabels(m.name, m.cluster.spec.cloudLabels, ig),
     metadata,
     // The role's account (kops's ServiceAccountsBuilder), or the legacy single account.
-    serviceAccount: { email: serviceAccountOf(m, ig).email, scopes },
+    serviceAccount: { email: serviceAccountOf(m, ig), scopes },
     shieldedVm: { secureBoot: false, vtpm: true, integrityMonitoring: true },
   };
 }
@@ -119,9 +119,9 @@ export function buildCompute(m: GceModelContext): void {
   const hasApiServers = m.hasApiServerGroups;
   for (const ig of m.computeGroups) {
     const desired = template(m, ig);
-    const account = serviceAccountOf(m, ig).task;
-    // Created after its account (the instances run as it), deleted before it.
-    const dependsOn = account ? [ref(account.kind, account.name, 'email')] : [];
+    // Created after its account and the account's grant on the state store (the instances run as
+    // it and read their bootstrap files with it), deleted before them.
+    const dependsOn = accountDependencies(m, ig);
     m.add<GceInstanceTemplateDesired>({ kind: GCE_KINDS.instanceTemplate, name: desired.namePrefix, desired, ...(dependsOn.length > 0 ? { dependsOn } : {}) });
     const zones = ig.spec.zones ?? [];
     if (zones.length === 0) {

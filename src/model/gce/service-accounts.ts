@@ -7,11 +7,15 @@
  * grants it, `roles/container.serviceAgent` (GKE's service-agent role: kops avoids a custom role
  * because deleting one takes 7 days); nodes and bastions get no project role.
  *
+ * With a `gs://` state store, each account also gets its role on the store's bucket
+ * (`StorageBucketIAM`, `GCE_SERVICE_ACCOUNT_BUCKET_ROLES`): the instances read their bootstrap
+ * files from it as themselves.
+ *
  * Built from every instance group (cluster-wide, like the network), so `update cluster
  * --instance-group` never plans another role's account away.
  */
-import { ref } from '../../tasks/types.js';
-import { GCE_KINDS, type GceProjectIamBindingDesired, type GceServiceAccountDesired } from '../../tasks/gce/types.js';
+import { ref, type Ref } from '../../tasks/types.js';
+import { GCE_KINDS, type GceProjectIamBindingDesired, type GceServiceAccountDesired, type GceStorageBucketIamDesired } from '../../tasks/gce/types.js';
 import type { InstanceGroup } from '../api/types.js';
 import type { GceModelContext } from './context.js';
 import { gceServiceAccountId, type GceServiceAccountRole } from './names.js';
@@ -28,6 +32,19 @@ export const GCE_SERVICE_ACCOUNT_PROJECT_ROLES: Readonly<Record<GceServiceAccoun
   'control-plane': ['roles/container.serviceAgent'],
   node: [],
   bastion: [],
+};
+
+/**
+ * The role each account gets on the `gs://` state store's bucket (kops's StorageAclBuilder):
+ * the control plane `roles/storage.objectAdmin` (etcd-manager writes its backups under the
+ * cluster's path there, kops's WriteableVFSPaths); nodes `roles/storage.objectViewer`, because
+ * kops-ts's nodes read their bootstrap files from the store themselves (kops's nodes go through
+ * kops-controller and get none); bastions, which read nothing, none.
+ */
+export const GCE_SERVICE_ACCOUNT_BUCKET_ROLES: Readonly<Record<GceServiceAccountRole, string | undefined>> = {
+  'control-plane': 'roles/storage.objectAdmin',
+  node: 'roles/storage.objectViewer',
+  bastion: undefined,
 };
 
 /** The legacy single account (`spec.cloudProvider.gce.serviceAccount`), if set. */
@@ -47,15 +64,29 @@ export function serviceAccountEmail(m: GceModelContext, role: GceServiceAccountR
   return `${gceServiceAccountId(role, m.name)}@${m.project}.iam.gserviceaccount.com`;
 }
 
+/** The email a group's instances run as: the legacy account, else its role's. */
+export function serviceAccountOf(m: GceModelContext, ig: InstanceGroup): string {
+  return legacyServiceAccount(m) ?? serviceAccountEmail(m, serviceAccountRole(m, ig));
+}
+
+/** kops's task name: `objectadmin-<bucket>-serviceaccount-<role>`. */
+function bucketGrantName(role: GceServiceAccountRole, bucket: string, bucketRole: string): string {
+  return `${bucketRole.replace(/^roles\/storage\./, '').toLowerCase()}-${bucket}-serviceaccount-${role.replace('-', '')}`;
+}
+
 /**
- * The email a group's instances run as (the legacy account, else its role's), and the task that
- * makes it (none for the legacy account): instance templates depend on it.
+ * What a group's instance template waits for: its account and the account's grant on the state
+ * store's bucket (the instances read their bootstrap files as it at first boot). None for the
+ * legacy account.
  */
-export function serviceAccountOf(m: GceModelContext, ig: InstanceGroup): { email: string; task?: { kind: string; name: string } } {
-  const legacy = legacyServiceAccount(m);
-  if (legacy) return { email: legacy };
+export function accountDependencies(m: GceModelContext, ig: InstanceGroup): Ref[] {
+  if (legacyServiceAccount(m)) return [];
   const role = serviceAccountRole(m, ig);
-  return { email: serviceAccountEmail(m, role), task: { kind: GCE_KINDS.serviceAccount, name: gceServiceAccountId(role, m.name) } };
+  const out: Ref[] = [ref(GCE_KINDS.serviceAccount, gceServiceAccountId(role, m.name), 'email')];
+  const bucketRole = GCE_SERVICE_ACCOUNT_BUCKET_ROLES[role];
+  const bucket = m.input.stateStore?.bucket;
+  if (bucketRole && bucket) out.push(ref(GCE_KINDS.storageBucketIam, bucketGrantName(role, bucket, bucketRole), 'id'));
+  return out;
 }
 
 export function buildServiceAccounts(m: GceModelContext): void {
@@ -71,6 +102,16 @@ export function buildServiceAccounts(m: GceModelContext): void {
         // kops's task name (`serviceaccount-control-plane`), with the role when there would be more than one.
         name: GCE_SERVICE_ACCOUNT_PROJECT_ROLES[role].length === 1 ? `serviceaccount-${role}` : `serviceaccount-${role}-${projectRole.replace(/^roles\//, '')}`,
         desired: { role: projectRole, member: `serviceAccount:${email}` },
+        dependsOn: [ref(GCE_KINDS.serviceAccount, accountId, 'email')],
+      });
+    }
+    const bucketRole = GCE_SERVICE_ACCOUNT_BUCKET_ROLES[role];
+    const bucket = m.input.stateStore?.bucket;
+    if (bucketRole && bucket) {
+      m.add<GceStorageBucketIamDesired>({
+        kind: GCE_KINDS.storageBucketIam,
+        name: bucketGrantName(role, bucket, bucketRole),
+        desired: { bucket, role: bucketRole, member: `serviceAccount:${email}` },
         dependsOn: [ref(GCE_KINDS.serviceAccount, accountId, 'email')],
       });
     }

@@ -6,7 +6,8 @@
  * (pre-flight, the instance listing of `delete cluster`, awaiting operations).
  *
  * The per-role service accounts call IAM (`iam.<method>`: projects.serviceAccounts) and Resource
- * Manager (`resourceManager.<method>`: the project's IAM policy), named by the helper's methods
+ * Manager (`resourceManager.<method>`: the project's IAM policy) and Cloud Storage
+ * (`storageIam.<method>`: the state store bucket's policy), named by the helper's methods
  * (src/cloud/gce/iam-api.ts); the fakes enforce those permissions too.
  *
  * Listed: the permission on the resource the call names. Some calls also need permissions on the
@@ -94,6 +95,9 @@ export const GCE_METHOD_PERMISSIONS = {
   'iam.deleteServiceAccount': 'iam.serviceAccounts.delete',
   'resourceManager.getIamPolicy': 'resourcemanager.projects.getIamPolicy',
   'resourceManager.setIamPolicy': 'resourcemanager.projects.setIamPolicy',
+  // Cloud Storage JSON API v1 (b/<bucket>/iam), over REST.
+  'storageIam.getBucketIamPolicy': 'storage.buckets.getIamPolicy',
+  'storageIam.setBucketIamPolicy': 'storage.buckets.setIamPolicy',
 } as const;
 
 export type GceMethod = keyof typeof GCE_METHOD_PERMISSIONS;
@@ -122,6 +126,7 @@ export const GCE_KIND_METHODS: Readonly<Record<GceKindName, readonly GceMethod[]
   // get: only after a create answered ALREADY_EXISTS.
   [GCE_KINDS.serviceAccount]: ['iam.listServiceAccounts', 'iam.getServiceAccount', 'iam.createServiceAccount', 'iam.patchServiceAccount', 'iam.deleteServiceAccount'],
   [GCE_KINDS.projectIamBinding]: ['resourceManager.getIamPolicy', 'resourceManager.setIamPolicy'],
+  [GCE_KINDS.storageBucketIam]: ['storageIam.getBucketIamPolicy', 'storageIam.setBucketIamPolicy'],
 };
 
 /**

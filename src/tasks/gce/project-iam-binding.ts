@@ -77,28 +77,42 @@ function retryable(e: unknown): boolean {
   const status = googleStatusOf(e);
   if (status === 'ABORTED') return true;
   const d = describeGceError(e);
+  // Cloud Storage refuses a bucket policy written over a concurrent change with 412.
+  if (d.status === 412) return true;
   return d.status === 400 && /does not exist/i.test(d.message);
 }
 
+/** Where a policy is read and written: the project's (Resource Manager) or a bucket's (Cloud Storage). */
+export interface PolicyIo {
+  /** `project kops-test`, `bucket gs://b`: named in errors. */
+  readonly where: string;
+  read(): Promise<IamPolicy>;
+  write(policy: IamPolicy): Promise<unknown>;
+}
+
+export function projectPolicyIo(ctx: GceTaskContext): PolicyIo {
+  return { where: `project ${ctx.project}`, read: () => ctx.clients.resourceManager.getIamPolicy(ctx.project), write: (p) => ctx.clients.resourceManager.setIamPolicy(ctx.project, p) };
+}
+
 /** Read, change, write with the etag read; the whole cycle again on a conflict. */
-async function modifyPolicy(ctx: GceTaskContext, what: string, change: (p: IamPolicy) => { policy: IamPolicy; changed: boolean }): Promise<void> {
+export async function modifyIamPolicy(ctx: GceTaskContext, what: string, io: PolicyIo, change: (p: IamPolicy) => { policy: IamPolicy; changed: boolean }): Promise<void> {
   const sleep = ctx.wait?.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   let pause = ctx.wait?.backoffMs ?? 500;
   for (let attempt = 1; ; attempt++) {
-    const read = await ctx.clients.resourceManager.getIamPolicy(ctx.project);
+    const read = await io.read();
     const { policy, changed } = change(read);
     if (!changed) return;
     try {
       // Conditional bindings need version 3 written back; an unconditional policy keeps its version.
       const version = (policy.bindings ?? []).some((b) => b.condition !== undefined) ? 3 : (read.version ?? 1);
-      await ctx.clients.resourceManager.setIamPolicy(ctx.project, { ...policy, version });
+      await io.write({ ...policy, version });
       return;
     } catch (e) {
       if (!retryable(e) || attempt >= IAM_POLICY_ATTEMPTS) {
-        if (googleStatusOf(e) === 'ABORTED') {
-          throw new KopsError('GceIamPolicyConflict', `${what}: the IAM policy of project ${ctx.project} kept changing under ${attempt} read-modify-write attempts (ABORTED)`, {
+        if (googleStatusOf(e) === 'ABORTED' || describeGceError(e).status === 412) {
+          throw new KopsError('GceIamPolicyConflict', `${what}: the IAM policy of ${io.where} kept changing under ${attempt} read-modify-write attempts (${googleStatusOf(e) ?? 'HTTP 412'})`, {
             cause: e,
-            hint: 'something else is editing the project\'s IAM policy; re-run when it is done',
+            hint: 'something else is editing that IAM policy; re-run when it is done',
           });
         }
         throw e;
@@ -113,7 +127,7 @@ function policyOf(ctx: GceTaskContext): Promise<IamPolicy> {
   return ctx.once('gce:projectIamPolicy', () => ctx.clients.resourceManager.getIamPolicy(ctx.project));
 }
 
-const unconditional = (p: IamPolicy): IamBinding[] => (p.bindings ?? []).filter((b) => b.condition === undefined);
+export const unconditional = (p: IamPolicy): IamBinding[] => (p.bindings ?? []).filter((b) => b.condition === undefined);
 
 export const projectIamBindingKind: TaskKind<GceProjectIamBindingDesired, GceProjectIamBindingActual, GceTaskContext> = {
   kind: 'ProjectIAMBinding',
@@ -142,14 +156,14 @@ export const projectIamBindingKind: TaskKind<GceProjectIamBindingDesired, GcePro
     if (!memberEmail(member)) {
       throw new KopsError('GceIamMember', `ProjectIAMBinding ${req.name}: member "${member}" is not serviceAccount:<email>`, { hint: 'src/model/gce/service-accounts.ts builds the members' });
     }
-    await modifyPolicy(ctx, `ProjectIAMBinding ${req.name}`, (p) => addMember(p, role, member));
+    await modifyIamPolicy(ctx, `ProjectIAMBinding ${req.name}`, projectPolicyIo(ctx), (p) => addMember(p, role, member));
     return { role, member };
   },
 
   outputs: (a) => ({ id: `${a.role} ${a.member}`, role: a.role, member: a.member }),
 
   async delete(ctx, a) {
-    await modifyPolicy(ctx, `ProjectIAMBinding ${a.role} ${a.member}`, (p) => removeMember(p, a.role, a.member));
+    await modifyIamPolicy(ctx, `ProjectIAMBinding ${a.role} ${a.member}`, projectPolicyIo(ctx), (p) => removeMember(p, a.role, a.member));
   },
 
   async findOrphans(ctx, tasks) {

@@ -11,6 +11,7 @@ import { instanceTemplateKind } from './instance-template.js';
 import { networkKind } from './network.js';
 import { projectIamBindingKind } from './project-iam-binding.js';
 import { serviceAccountKind } from './service-account.js';
+import { storageBucketIamKind } from './storage-bucket-iam.js';
 import { subnetKind } from './subnet.js';
 import { targetPoolKind } from './target-pool.js';
 
@@ -27,5 +28,6 @@ export function gceTaskRegistry(): TaskRegistry<GceTaskContext> {
     .register(targetPoolKind)
     .register(forwardingRuleKind)
     .register(serviceAccountKind)
-    .register(projectIamBindingKind);
+    .register(projectIamBindingKind)
+    .register(storageBucketIamKind);
 }

@@ -40,6 +40,7 @@ export const GCE_KINDS = {
   instanceGroupManager: 'InstanceGroupManager',
   serviceAccount: 'ServiceAccount',
   projectIamBinding: 'ProjectIAMBinding',
+  storageBucketIam: 'StorageBucketIAM',
 } as const;
 export type GceKindName = (typeof GCE_KINDS)[keyof typeof GCE_KINDS];
 
@@ -205,6 +206,18 @@ export interface GceServiceAccountDesired {
  */
 export interface GceProjectIamBindingDesired {
   /** `roles/container.serviceAgent`. */
+  readonly role: string;
+  /** `serviceAccount:<email>`. */
+  readonly member: string;
+}
+
+/**
+ * `StorageBucketIAM`: one member in one role of a bucket's IAM policy (kops's StorageBucketIAM:
+ * the role accounts' access to the `gs://` state store and the etcd backup stores).
+ */
+export interface GceStorageBucketIamDesired {
+  readonly bucket: string;
+  /** `roles/storage.objectAdmin`, `roles/storage.objectViewer`. */
   readonly role: string;
   /** `serviceAccount:<email>`. */
   readonly member: string;

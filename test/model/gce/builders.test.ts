@@ -16,7 +16,7 @@ import { GCE_LABEL_VALUE } from '../../../src/model/gce/labels.js';
 import { buildGraph } from '../../../src/tasks/graph.js';
 import { isRef, taskKey, type Task } from '../../../src/tasks/types.js';
 import {
-  GCE_KINDS, type GceDiskDesired, type GceFirewallRuleDesired, type GceInstanceGroupManagerDesired, type GceInstanceTemplateDesired, type GceProjectIamBindingDesired, type GceServiceAccountDesired, type GceSubnetDesired,
+  GCE_KINDS, type GceDiskDesired, type GceFirewallRuleDesired, type GceInstanceGroupManagerDesired, type GceInstanceTemplateDesired, type GceProjectIamBindingDesired, type GceServiceAccountDesired, type GceStorageBucketIamDesired, type GceSubnetDesired,
 } from '../../../src/tasks/gce/types.js';
 import { expectGolden } from '../../helpers/golden.js';
 
@@ -294,9 +294,21 @@ describe("kops's per-role service accounts", () => {
       expect(emailOf(tasks, `control-plane-us-central1-${zone}`)).toBe('control-plane-ha-example-com@my-project.iam.gserviceaccount.com');
       expect(emailOf(tasks, `nodes-us-central1-${zone}`)).toBe('node-ha-example-com@my-project.iam.gserviceaccount.com');
     }
+    // With a gs:// store: the control plane's account may write it (etcd backups), the nodes' read it.
+    expect(ofKind<GceStorageBucketIamDesired>(tasks, GCE_KINDS.storageBucketIam).map((t) => [t.name, t.desired])).toEqual([
+      ['objectadmin-state-bucket-serviceaccount-controlplane', { bucket: 'state-bucket', role: 'roles/storage.objectAdmin', member: 'serviceAccount:control-plane-ha-example-com@my-project.iam.gserviceaccount.com' }],
+      ['objectviewer-state-bucket-serviceaccount-node', { bucket: 'state-bucket', role: 'roles/storage.objectViewer', member: 'serviceAccount:node-ha-example-com@my-project.iam.gserviceaccount.com' }],
+    ]);
     for (const t of ofKind<GceInstanceTemplateDesired>(tasks, GCE_KINDS.instanceTemplate)) {
-      expect(t.dependsOn?.map((r) => `${r.kind}/${r.name}`)).toEqual([`ServiceAccount/${t.desired.serviceAccount.email.split('@')[0]}`]);
+      const id = t.desired.serviceAccount.email.split('@')[0];
+      const grant = id?.startsWith('control-plane') ? 'objectadmin-state-bucket-serviceaccount-controlplane' : 'objectviewer-state-bucket-serviceaccount-node';
+      expect(t.dependsOn?.map((r) => `${r.kind}/${r.name}`)).toEqual([`ServiceAccount/${id}`, `StorageBucketIAM/${grant}`]);
     }
+    // Without a gs:// store (file://, which instances cannot read anyway) no bucket grant.
+    const c = completed(REFERENCE.ha!);
+    const noStore = buildGceTasks({ ...c, sshPublicKey: { key: KEY } });
+    expect(ofKind(noStore, GCE_KINDS.storageBucketIam)).toEqual([]);
+    for (const t of ofKind<GceInstanceTemplateDesired>(noStore, GCE_KINDS.instanceTemplate)) expect(t.dependsOn?.map((r) => r.kind)).toEqual(['ServiceAccount']);
   });
 
   it('cuts a long cluster name into the 30-character id with a hash; a bastion gets its own account; API servers share the control plane\'s', () => {
@@ -316,6 +328,8 @@ describe("kops's per-role service accounts", () => {
     expect(emailOf(tasks, 'apiservers')).toBe(emailOf(tasks, 'control-plane-us-central1-a'));
     expect(emailOf(tasks, 'bastions')).toMatch(/^bastion-/);
     expect(bindings(tasks)).toHaveLength(1);
+    // A bastion reads nothing from the store: no grant for its account.
+    expect(ofKind<GceStorageBucketIamDesired>(tasks, GCE_KINDS.storageBucketIam).map((t) => t.desired.member.split(':')[1]?.split('-')[0])).toEqual(['control', 'node']);
   });
 
   it('with the legacy spec.cloudProvider.gce.serviceAccount, builds no account or binding and every template runs as it', () => {
@@ -325,6 +339,7 @@ describe("kops's per-role service accounts", () => {
     });
     expect(accounts(tasks)).toEqual([]);
     expect(bindings(tasks)).toEqual([]);
+    expect(ofKind(tasks, GCE_KINDS.storageBucketIam)).toEqual([]);
     const templates = ofKind<GceInstanceTemplateDesired>(tasks, GCE_KINDS.instanceTemplate);
     expect(templates.length).toBeGreaterThan(0);
     for (const t of templates) {

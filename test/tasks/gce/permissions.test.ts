@@ -21,6 +21,7 @@ const KIND_FILES: Readonly<Record<string, string>> = {
   [GCE_KINDS.instanceGroupManager]: 'instance-group-manager.ts',
   [GCE_KINDS.serviceAccount]: 'service-account.ts',
   [GCE_KINDS.projectIamBinding]: 'project-iam-binding.ts',
+  [GCE_KINDS.storageBucketIam]: 'storage-bucket-iam.ts',
 };
 
 /** `clients.<client>.<method>(` calls in a file, as declared names (`listAsync` → `list`). */
@@ -50,7 +51,7 @@ describe('GCE operator permissions', () => {
   it('gives every declared method a permission of its API (compute.*, iam.*, resourcemanager.*), all in the operator set', () => {
     const set = new Set(gceOperatorPermissions());
     for (const [method, permission] of Object.entries(GCE_METHOD_PERMISSIONS)) {
-      const api = method.startsWith('iam.') ? 'iam' : method.startsWith('resourceManager.') ? 'resourcemanager' : 'compute';
+      const api = method.startsWith('iam.') ? 'iam' : method.startsWith('resourceManager.') ? 'resourcemanager' : method.startsWith('storageIam.') ? 'storage' : 'compute';
       expect(permission, method).toMatch(new RegExp(`^${api}\\.[a-zA-Z]+\\.[a-zA-Z]+$`));
       expect(set.has(permission), method).toBe(true);
     }
