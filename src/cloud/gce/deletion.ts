@@ -11,8 +11,9 @@
  *    is deleted first (a managed instance deleted alone would be recreated by its group);
  *  - type words are kops's (`InstanceGroupManager`, `FirewallRule`, `Instance`, ...);
  *  - the per-role service accounts by kops's account ids (`control-plane-`/`node-`/`bastion-` +
- *    the cut cluster name) among the project's accounts, and their members in the project's IAM
- *    policy (only those: every other member stays); bindings go before the accounts, the
+ *    the cut cluster name) among the project's accounts, and their members in the project's and
+ *    the state store bucket's IAM policies (only those: every other member stays); bindings go
+ *    before the accounts, the
  *    accounts after the instance templates and instances that run as them;
  *  - a resource that cannot go because a resource of the user's uses it (Google's
  *    `resourceInUseByAnotherResource`) is reported with that user resource named.
@@ -43,6 +44,7 @@ const TYPE_WORDS: Readonly<Record<string, string>> = {
   ServiceAccount: 'ServiceAccount',
   // Not a kops resource type (kops leaves the policy's members to IAM's `deleted:` rewrite).
   ProjectIAMBinding: 'ProjectIAMBinding',
+  StorageBucketIAM: 'StorageBucketIAM',
   [GCE_INSTANCE_KIND]: 'Instance',
 };
 
