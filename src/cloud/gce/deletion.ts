@@ -25,6 +25,8 @@ import type { GceTaskContext } from '../../tasks/gce/context.js';
 import { GCE_LABEL_CLUSTER } from '../../tasks/gce/types.js';
 import { describeGceError, GceOperationError, ignoreGceNotFound } from './errors.js';
 import { awaitOperation } from './operations.js';
+import { clusterPolicyMembers, projectIamBindingKind } from '../../tasks/gce/project-iam-binding.js';
+import { clusterServiceAccounts, serviceAccountKind } from '../../tasks/gce/service-account.js';
 
 /** The kind of the instances found by label (not a task kind). */
 export const GCE_INSTANCE_KIND = 'ClusterInstance';
@@ -85,6 +87,22 @@ async function clusterInstances(ctx: GceTaskContext): Promise<OwnedResource[]> {
         remove: () => ignoreGceNotFound(async () => awaitOperation(ctx.clients, await ctx.clients.instances.delete({ project: ctx.project, zone, instance: name }), ctx.wait)),
       });
     }
+  }
+  return out;
+}
+
+/**
+ * kops's service-account sweep: the project's accounts named as kops names this cluster's roles,
+ * and their members in the project's IAM policy (any role), including those no task describes.
+ * Ids are the kinds' output ids, so what the kinds found is not listed twice.
+ */
+async function clusterIam(ctx: GceTaskContext): Promise<OwnedResource[]> {
+  const out: OwnedResource[] = [];
+  for (const a of await clusterServiceAccounts(ctx)) {
+    out.push({ kind: 'ServiceAccount', type: 'ServiceAccount', name: a.email.split('@')[0] ?? a.email, id: serviceAccountKind.outputs(a).id ?? a.email, remove: () => serviceAccountKind.delete!(ctx, a) });
+  }
+  for (const b of await clusterPolicyMembers(ctx)) {
+    out.push({ kind: 'ProjectIAMBinding', type: 'ProjectIAMBinding', name: `${b.role} ${b.member}`, id: projectIamBindingKind.outputs(b).id ?? b.member, remove: () => projectIamBindingKind.delete!(ctx, b) });
   }
   return out;
 }
@@ -153,7 +171,7 @@ export const gceDeletion: CloudDeletion<GceTaskContext> = {
   },
   ownershipLabel: (cluster) => `${GCE_LABEL_CLUSTER}=${clusterLabelValue(cluster)}`,
   async tagged(ctx, known) {
-    const resources = (await clusterInstances(ctx)).filter((r) => !known.has(r.id));
+    const resources = [...(await clusterInstances(ctx)), ...(await clusterIam(ctx))].filter((r) => !known.has(r.id));
     return { resources, kept: [] };
   },
   order(closure) {
@@ -162,6 +180,9 @@ export const gceDeletion: CloudDeletion<GceTaskContext> = {
     const migDeps = closure.get('InstanceGroupManager') ?? new Set<string>();
     closure.set(GCE_INSTANCE_KIND, new Set([...migDeps, ...(closure.get('InstanceTemplate') ?? []), 'InstanceTemplate', 'Disk']));
     closure.set('InstanceGroupManager', new Set([...migDeps, GCE_INSTANCE_KIND, 'Disk']));
+    // An account goes after what runs as it and after its members in the policies (also when the
+    // model has no account task: the accounts of a cluster that switched to the legacy one).
+    for (const k of [GCE_INSTANCE_KIND, 'InstanceTemplate', 'ProjectIAMBinding', 'StorageBucketIAM']) closure.set(k, new Set([...(closure.get(k) ?? []), 'ServiceAccount']));
   },
   waitsForDependents: inUse,
   async blockers(ctx, left, all) {

@@ -13,8 +13,9 @@
  * exist", IAM's eventual consistency), retried the same way. One binding is written at a time
  * (concurrency 1): the bindings of one project share its policy.
  *
- * Orphans: members that are this cluster's service accounts (kops's account ids, also in their
- * `deleted:serviceAccount:<email>?uid=` form) in a role no task describes.
+ * No orphan search (`update` removes no member it no longer describes); `delete cluster` sweeps
+ * this cluster's accounts out of the policy in any role (`clusterPolicyMembers`), also in their
+ * `deleted:serviceAccount:<email>?uid=` form.
  *
  * Resource Manager methods: projects.getIamPolicy, projects.setIamPolicy.
  */
@@ -165,18 +166,22 @@ export const projectIamBindingKind: TaskKind<GceProjectIamBindingDesired, GcePro
   async delete(ctx, a) {
     await modifyIamPolicy(ctx, `ProjectIAMBinding ${a.role} ${a.member}`, projectPolicyIo(ctx), (p) => removeMember(p, a.role, a.member));
   },
-
-  async findOrphans(ctx, tasks) {
-    const ours = clusterServiceAccountEmails(ctx);
-    const described = new Set(tasks.map((t) => `${t.desired.role} ${t.desired.member}`));
-    const out: { name: string; actual: GceProjectIamBindingActual }[] = [];
-    for (const b of unconditional(await policyOf(ctx))) {
-      for (const m of b.members ?? []) {
-        const email = memberEmail(m);
-        if (!email || !ours.has(email) || described.has(`${b.role} ${m}`)) continue;
-        out.push({ name: `${b.role} ${m}`, actual: { role: b.role, member: m } });
-      }
-    }
-    return out;
-  },
 };
+
+/**
+ * `delete cluster`'s sweep: every member of the project's policy that is one of this cluster's
+ * accounts (kops's ids, also in IAM's `deleted:` form), in any unconditional binding. Not an
+ * orphan search: `update` never removes a member it no longer describes (an instance may still
+ * run as the account until it is rolled), as kops's update does not.
+ */
+export async function clusterPolicyMembers(ctx: GceTaskContext): Promise<GceProjectIamBindingActual[]> {
+  const ours = clusterServiceAccountEmails(ctx);
+  const out: GceProjectIamBindingActual[] = [];
+  for (const b of unconditional(await policyOf(ctx))) {
+    for (const m of b.members ?? []) {
+      const email = memberEmail(m);
+      if (email && ours.has(email)) out.push({ role: b.role, member: m });
+    }
+  }
+  return out;
+}

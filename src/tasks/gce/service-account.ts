@@ -3,10 +3,11 @@
  * gcetasks/serviceaccount.go, built by src/model/gce/service-accounts.ts). Found by its email
  * among the project's accounts (one paged `serviceAccounts.list` per run); display name and
  * description are patched in place; the account id is its identity (a different id is another
- * task). Orphans are the project's accounts named as kops names this cluster's roles
- * (`control-plane-`, `node-`, `bastion-` + the cut cluster name) that no task describes: kops's
- * GCE resource lister finds them the same way. Any other account of the project is the user's
- * and never touched.
+ * task). No orphan search: `update` never deletes an account, as kops's does not (instances
+ * may still run as it until they are rolled); `delete cluster` sweeps the project's accounts
+ * named as kops names this cluster's roles (`control-plane-`, `node-`, `bastion-` + the cut
+ * cluster name; `clusterServiceAccounts`), as kops's GCE resource lister finds them. Any other
+ * account of the project is the user's and never touched.
  *
  * IAM methods: serviceAccounts.list, create, patch, delete (projects.serviceAccounts, IAM v1).
  */
@@ -92,11 +93,14 @@ export const serviceAccountKind: TaskKind<GceServiceAccountDesired, GceServiceAc
       if (!isGceNotFound(e)) throw e;
     }
   },
-
-  async findOrphans(ctx, tasks) {
-    const described = new Set(tasks.map((t) => t.desired.email));
-    const ours = clusterServiceAccountEmails(ctx);
-    const list = await projectServiceAccounts(ctx);
-    return list.filter((sa) => sa.email && ours.has(sa.email) && !described.has(sa.email)).map((sa) => ({ name: (sa.email ?? '').split('@')[0] ?? '', actual: toActual(sa) }));
-  },
 };
+
+/**
+ * `delete cluster`'s sweep (src/cloud/gce/deletion.ts): the project's accounts named as kops
+ * names this cluster's roles, as the kind sees them. Not an orphan search: `update` never deletes
+ * an account (instances may still run as it until they are rolled), as kops's update does not.
+ */
+export async function clusterServiceAccounts(ctx: GceTaskContext): Promise<GceServiceAccountActual[]> {
+  const ours = clusterServiceAccountEmails(ctx);
+  return (await projectServiceAccounts(ctx)).filter((sa) => sa.email && ours.has(sa.email)).map(toActual);
+}

@@ -5,16 +5,16 @@
  * `b/<bucket>/iam` (a write over a concurrent change: 412, retried whole); only its member is
  * added or removed, every other member and binding stays.
  *
- * Orphans: this cluster's service accounts (kops's ids) in roles of the described buckets that no
- * task names.
+ * No orphan search, as for the project's bindings: a grant no longer described (after a switch to
+ * the legacy single account) stays until removed by hand; `delete cluster` removes the described
+ * grants (the state store's bucket is known from the spec).
  *
  * Cloud Storage methods: buckets.getIamPolicy, buckets.setIamPolicy.
  */
 import type { IamPolicy } from '../../cloud/gce/iam-api.js';
 import type { Task, TaskKind } from '../types.js';
 import type { GceTaskContext } from './context.js';
-import { addMember, memberEmail, modifyIamPolicy, removeMember, unconditional, type PolicyIo } from './project-iam-binding.js';
-import { clusterServiceAccountEmails } from './service-account.js';
+import { addMember, modifyIamPolicy, removeMember, unconditional, type PolicyIo } from './project-iam-binding.js';
 import type { GceStorageBucketIamDesired } from './types.js';
 
 export interface GceStorageBucketIamActual {
@@ -67,21 +67,5 @@ export const storageBucketIamKind: TaskKind<GceStorageBucketIamDesired, GceStora
 
   async delete(ctx, a) {
     await modifyIamPolicy(ctx, `StorageBucketIAM gs://${a.bucket} ${a.role} ${a.member}`, bucketIo(ctx, a.bucket), (p) => removeMember(p, a.role, a.member));
-  },
-
-  async findOrphans(ctx, tasks) {
-    const ours = clusterServiceAccountEmails(ctx);
-    const described = new Set(tasks.map((t) => `${t.desired.bucket} ${t.desired.role} ${t.desired.member}`));
-    const out: { name: string; actual: GceStorageBucketIamActual }[] = [];
-    for (const bucket of buckets(tasks)) {
-      for (const b of unconditional(await policyOf(ctx, bucket))) {
-        for (const m of b.members ?? []) {
-          const email = memberEmail(m);
-          if (!email || !ours.has(email) || described.has(`${bucket} ${b.role} ${m}`)) continue;
-          out.push({ name: `gs://${bucket} ${b.role} ${m}`, actual: { bucket, role: b.role, member: m } });
-        }
-      }
-    }
-    return out;
   },
 };

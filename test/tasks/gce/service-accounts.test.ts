@@ -5,6 +5,7 @@
  * member, keeps everyone else's, retries a concurrent edit's 409 ABORTED, removes only its member).
  */
 import { describe, expect, it } from 'vitest';
+import { gceDeletion } from '../../../src/cloud/gce/deletion.js';
 import { gceServiceAccountId } from '../../../src/model/gce/names.js';
 import { addMember, IAM_POLICY_ATTEMPTS, memberEmail, projectIamBindingKind, removeMember } from '../../../src/tasks/gce/project-iam-binding.js';
 import { serviceAccountKind } from '../../../src/tasks/gce/service-account.js';
@@ -66,14 +67,20 @@ describe('ServiceAccount', () => {
     expect(t.fake.calls.some((x) => x.method === 'GET' && x.path === `/v1/projects/${PROJECT}/serviceAccounts/${encodeURIComponent(email(bastionId))}`)).toBe(true);
   });
 
-  it("finds as orphans only the accounts kops names for this cluster's roles; deletes them; a user's account stays", async () => {
+  it("has no orphan search (update never deletes an account); delete cluster's sweep finds only kops's names for this cluster", async () => {
+    expect(serviceAccountKind.findOrphans).toBeUndefined();
     t.fake.iam.addServiceAccount(PROJECT, 'user-robot', 'the user\'s');
     t.fake.iam.addServiceAccount(PROJECT, gceServiceAccountId('node', 'other.example.com'), 'node');
-    const orphans = await serviceAccountKind.findOrphans!(t.ctx(), [cp, node], new Map());
-    expect(orphans.map((o) => o.name)).toEqual([gceServiceAccountId('bastion', CLUSTER)]);
-    for (const o of orphans) await serviceAccountKind.delete!(t.ctx(), o.actual);
+    const swept = await gceDeletion.tagged(t.ctx(), new Set());
+    const accounts = swept.resources.filter((r) => r.kind === 'ServiceAccount');
+    expect(accounts.map((r) => r.name).sort()).toEqual([CP_ID, NODE_ID, gceServiceAccountId('bastion', CLUSTER)].sort());
+    // What the kinds found is not listed twice (ids are the kinds' output ids).
+    const known = new Set(accounts.filter((r) => r.name !== gceServiceAccountId('bastion', CLUSTER)).map((r) => r.id));
+    const again = (await gceDeletion.tagged(t.ctx(), known)).resources.filter((r) => r.kind === 'ServiceAccount');
+    expect(again.map((r) => r.name)).toEqual([gceServiceAccountId('bastion', CLUSTER)]);
+    for (const r of again) await r.remove();
     // Gone already: not an error.
-    for (const o of orphans) await serviceAccountKind.delete!(t.ctx(), o.actual);
+    for (const r of again) await r.remove();
     const left = t.fake.iam.serviceAccounts(PROJECT).map((a) => a.email as string).sort();
     expect(left).toEqual([email(CP_ID), email(NODE_ID), email(gceServiceAccountId('node', 'other.example.com')), email('user-robot')].sort());
   });
@@ -134,15 +141,16 @@ describe('ProjectIAMBinding', () => {
     await projectIamBindingKind.delete!(t.ctx(), { role: 'roles/monitoring.metricWriter', member: `serviceAccount:${email(NODE_ID)}` });
   });
 
-  it("finds this cluster's members in roles no task describes as orphans, in their deleted: form too; never a user's", async () => {
+  it("delete cluster's sweep removes this cluster's members in any role, in their deleted: form too; never a user's", async () => {
+    expect(projectIamBindingKind.findOrphans).toBeUndefined();
     t.fake.iam.editPolicy(PROJECT, (b) => b.push({ role: 'roles/storage.admin', members: [`serviceAccount:${email(NODE_ID)}`, 'serviceAccount:user-robot@kops-test.iam.gserviceaccount.com'] }));
-    const orphans = await projectIamBindingKind.findOrphans!(t.ctx(), [binding()], new Map());
-    expect(orphans.map((o) => o.name)).toEqual([`roles/storage.admin serviceAccount:${email(NODE_ID)}`]);
-    // IAM rewrites a deleted account's members; the orphan is still ours and removable.
+    const members = async () => (await gceDeletion.tagged(t.ctx(), new Set())).resources.filter((r) => r.kind === 'ProjectIAMBinding' && r.name.startsWith('roles/storage.admin '));
+    expect((await members()).map((r) => r.name)).toEqual([`roles/storage.admin serviceAccount:${email(NODE_ID)}`]);
+    // IAM rewrites a deleted account's members; the member is still ours and removable.
     await serviceAccountKind.delete!(t.ctx(), { email: email(NODE_ID), name: '', uniqueId: '', displayName: '', description: '' });
-    const [o] = await projectIamBindingKind.findOrphans!(t.ctx(), [binding()], new Map());
-    expect(o?.actual.member).toMatch(new RegExp(`^deleted:serviceAccount:${email(NODE_ID)}\\?uid=\\d+$`));
-    await projectIamBindingKind.delete!(t.ctx(), o!.actual);
+    const [o] = await members();
+    expect(o?.name).toMatch(new RegExp(`^roles/storage.admin deleted:serviceAccount:${email(NODE_ID)}\\?uid=\\d+$`));
+    await o!.remove();
     expect(membersOf('roles/storage.admin')).toEqual(['serviceAccount:user-robot@kops-test.iam.gserviceaccount.com']);
   });
 
