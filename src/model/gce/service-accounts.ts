@@ -18,7 +18,7 @@ import { ref, type Ref } from '../../tasks/types.js';
 import { GCE_KINDS, type GceProjectIamBindingDesired, type GceServiceAccountDesired, type GceStorageBucketIamDesired } from '../../tasks/gce/types.js';
 import type { InstanceGroup } from '../api/types.js';
 import type { GceModelContext } from './context.js';
-import { gceServiceAccountId, type GceServiceAccountRole } from './names.js';
+import { GCE_SERVICE_ACCOUNT_ROLES, gceServiceAccountId, type GceServiceAccountRole } from './names.js';
 
 /** kops's descriptions (pkg/model/gcemodel/service_accounts.go). */
 const DESCRIPTIONS: Readonly<Record<GceServiceAccountRole, string>> = {
@@ -92,7 +92,7 @@ export function accountDependencies(m: GceModelContext, ig: InstanceGroup): Ref[
 export function buildServiceAccounts(m: GceModelContext): void {
   if (legacyServiceAccount(m)) return;
   const roles = new Set(m.instanceGroups.map((ig) => serviceAccountRole(m, ig)));
-  for (const role of (['control-plane', 'node', 'bastion'] as const).filter((r) => roles.has(r))) {
+  for (const role of GCE_SERVICE_ACCOUNT_ROLES.filter((r) => roles.has(r))) {
     const accountId = gceServiceAccountId(role, m.name);
     const email = serviceAccountEmail(m, role);
     m.add<GceServiceAccountDesired>({ kind: GCE_KINDS.serviceAccount, name: accountId, desired: { accountId, email, displayName: role, description: DESCRIPTIONS[role] } });
