@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GCE_SERVICE_ACCOUNT_ROLES, gceServiceAccountId } from '../../src/model/gce/names.js';
 import type { Json } from '../fakes/gce-compute.js';
 import { FakeGcs } from '../fakes/gcs.js';
 import { FakeKubeApiServer, gceInstanceSource } from '../fakes/kube-apiserver.js';
@@ -40,8 +41,15 @@ async function rest(method: string, path: string, body?: Json): Promise<Json> {
 
 const OTHER = 'other-example-com';
 
-/** A user's resources in the same project: another cluster's network and firewall, two disks. */
+/** A user's resources in the same project: another cluster's network and firewall, two disks, a service account and its policy members (one in the role kops grants). */
 async function addDecoys(zone: string): Promise<string[]> {
+  fake.iam.addServiceAccount(PROJECT, 'user-robot', 'the user\'s');
+  fake.iam.editPolicy(PROJECT, (b) => {
+    const robot = `serviceAccount:user-robot@${PROJECT}.iam.gserviceaccount.com`;
+    const agent = b.find((x) => x.role === 'roles/container.serviceAgent' && !x.condition);
+    agent!.members.push(robot);
+    b.push({ role: 'roles/viewer', members: [robot] });
+  });
   await rest('POST', 'global/networks', { name: OTHER, autoCreateSubnetworks: false });
   await rest('POST', 'global/firewalls', {
     name: `node-to-node-${OTHER}`,
@@ -57,12 +65,24 @@ async function addDecoys(zone: string): Promise<string[]> {
 
 const decoysLeft = (): string[] =>
   ['networks', 'firewalls', 'disks'].flatMap((c) => fake.all(PROJECT, c).map((r) => `${c}/${r.name as string}`)).filter((n) => /other|user-unlabelled/.test(n)).sort();
+const robotLeft = (): string[] => [
+  ...fake.iam.serviceAccounts(PROJECT).map((a) => a.email as string).filter((e) => e.startsWith('user-robot@')),
+  ...fake.iam.policy(PROJECT).bindings.filter((b) => b.members.includes(`serviceAccount:user-robot@${PROJECT}.iam.gserviceaccount.com`)).map((b) => b.role),
+].sort();
 
-/** Whatever of the cluster is left in the project: owned names, labelled resources. */
+/** The emails kops gives the cluster's role accounts (the safe name gives the same ids as the cluster name). */
+const clusterEmails = (safe: string): string[] => GCE_SERVICE_ACCOUNT_ROLES.map((r) => `${gceServiceAccountId(r, safe)}@${PROJECT}.iam.gserviceaccount.com`);
+const accountsOf = (safe: string): string[] => fake.iam.serviceAccounts(PROJECT).map((a) => a.email as string).filter((e) => clusterEmails(safe).includes(e)).sort();
+/** Members of the project's policy that are the cluster's accounts (also as IAM's `deleted:` form), as `role member`. */
+const membersOf = (safe: string): string[] =>
+  fake.iam.policy(PROJECT).bindings.flatMap((b) => b.members.filter((m) => clusterEmails(safe).includes(m.replace(/^(deleted:)?serviceAccount:/, '').replace(/\?uid=\d+$/, ''))).map((m) => `${b.role} ${m}`)).sort();
+
+/** Whatever of the cluster is left in the project: owned names, labelled resources, service accounts and their policy members. */
 function leftOf(safe: string): string[] {
   const byName = ['networks', 'subnetworks', 'firewalls', 'httpHealthChecks', 'targetPools', 'forwardingRules', 'addresses', 'instanceGroupManagers'].flatMap((c) => owned(c, safe).map((n) => `${c}/${n}`));
   const byLabel = ['disks', 'instances', 'instanceTemplates', 'addresses', 'forwardingRules'].flatMap((c) => labelled(c, safe).map((r) => `${c}/${r.name as string}`));
-  return [...new Set([...byName, ...byLabel])].sort();
+  const iam = [...accountsOf(safe).map((e) => `serviceAccounts/${e}`), ...membersOf(safe).map((m) => `policy/${m}`)];
+  return [...new Set([...byName, ...byLabel, ...iam])].sort();
 }
 
 interface Cluster {
@@ -90,6 +110,19 @@ function suite(c: Cluster, expectMigs: number, expectDisks: number): void {
       expect(owned('instanceGroupManagers', c.safe)).toHaveLength(expectMigs);
       expect(labelled('disks', c.safe)).toHaveLength(expectDisks);
       expect(labelled('instances', c.safe).length).toBeGreaterThanOrEqual(expectMigs);
+      // kops's per-role service accounts, the control plane's in roles/container.serviceAgent, and
+      // every template running as its role's account.
+      const sas = fake.iam.serviceAccounts(PROJECT).filter((a) => accountsOf(c.safe).includes(a.email as string));
+      expect(sas.map((a) => [a.displayName, a.description]).sort()).toEqual([['control-plane', 'kubernetes control-plane instances'], ['node', 'kubernetes worker nodes']]);
+      const cp = sas.find((a) => a.displayName === 'control-plane')!.email as string;
+      const node = sas.find((a) => a.displayName === 'node')!.email as string;
+      expect(cp).toBe(`${gceServiceAccountId('control-plane', c.safe)}@${PROJECT}.iam.gserviceaccount.com`);
+      expect(cp).toMatch(new RegExp(`^[a-z][-a-z0-9]{4,28}[a-z0-9]@${PROJECT}\\.iam\\.gserviceaccount\\.com$`));
+      expect(membersOf(c.safe)).toEqual([`roles/container.serviceAgent serviceAccount:${cp}`]);
+      for (const t of labelled('instanceTemplates', c.safe)) {
+        const props = t.properties as { labels: Record<string, string>; serviceAccounts: { email: string }[] };
+        expect(props.serviceAccounts[0]?.email, t.name as string).toBe('k8s-io-role-control-plane' in props.labels ? cp : node);
+      }
       // The bootstrap files GCE instances read, with the API address from the Address task.
       const files = Object.keys(snapshot(s.dir));
       expect(files.some((f) => f.startsWith(`${c.name}/igconfig/`))).toBe(true);
@@ -181,6 +214,9 @@ function suite(c: Cluster, expectMigs: number, expectDisks: number): void {
       expect(dump.etcdVolumes.every((v) => /^[a-z]$/.test(v.etcdMember ?? ''))).toBe(true);
       expect(dump.subnets.length).toBe(1);
       expect(new Set(dump.resources.map((x) => x.type))).toContain('InstanceGroupManager');
+      // The per-role accounts and the control plane's project binding, as kops's resource types.
+      expect(dump.resources.filter((x) => x.type === 'ServiceAccount').length).toBe(2);
+      expect(dump.resources.filter((x) => x.type === 'ProjectIAMBinding').length).toBe(1);
       expect(r.stdout).not.toContain('startup-script');
       // The instances the MIGs run, read through the rolling update's view of the groups.
       const running = labelled('instances', c.safe).map((i) => String(i.name)).sort();
@@ -192,7 +228,16 @@ function suite(c: Cluster, expectMigs: number, expectDisks: number): void {
     it('delete cluster without --yes lists, changes nothing; a user\'s firewall in the network blocks it, named', async () => {
       const decoys = await addDecoys(c.zones.split(',')[0]!);
       expect(decoys).toHaveLength(4);
+      expect(robotLeft()).toEqual(['roles/container.serviceAgent', 'roles/viewer', `user-robot@${PROJECT}.iam.gserviceaccount.com`]);
+      // An account kops names for this cluster that no task describes (a bastion group since
+      // removed): update leaves it (instances may still run as it, as kops's update does);
+      // delete cluster sweeps it.
+      const bastion = gceServiceAccountId('bastion', c.safe);
+      fake.iam.addServiceAccount(PROJECT, bastion, 'bastion', 'bastion nodes');
+      const plan = JSON.parse(await ok(['update', 'cluster', '--name', c.name, '-o', 'json', ...state])) as { changes: { kind: string; action: string }[] };
+      expect(plan.changes.filter((x) => x.kind === 'ServiceAccount' || x.kind === 'ProjectIAMBinding')).toEqual([]);
       const before = leftOf(c.safe);
+      expect(before).toContain(`serviceAccounts/${bastion}@${PROJECT}.iam.gserviceaccount.com`);
       const calls = fake.calls.length;
       const list = await ok(['delete', 'cluster', '--name', c.name, ...state]);
       expect(list).toContain('Must specify --yes to delete cluster');
@@ -201,7 +246,12 @@ function suite(c: Cluster, expectMigs: number, expectDisks: number): void {
       expect(list).toMatch(/\bInstance\s/);
       expect(list).not.toContain(OTHER);
       expect(list).not.toContain('user-unlabelled-disk');
-      expect(fake.calls.slice(calls).every((x) => x.method === 'GET' || x.path.endsWith('/listManagedInstances'))).toBe(true);
+      // Reads only (Resource Manager's getIamPolicy is a POST).
+      expect(fake.calls.slice(calls).filter((x) => !(x.method === 'GET' || x.path.endsWith('/listManagedInstances') || x.path.endsWith(':getIamPolicy')))).toEqual([]);
+      expect(list).toMatch(/ServiceAccount\s/);
+      expect(list).toMatch(/ProjectIAMBinding\s/);
+      expect(list).not.toContain('user-robot');
+      expect(list).toContain(bastion);
       expect(leftOf(c.safe)).toEqual(before);
 
       // An instance a rolling update's surge abandoned (out of its MIG, still labelled) goes too.
@@ -220,6 +270,10 @@ function suite(c: Cluster, expectMigs: number, expectDisks: number): void {
       await ok(['delete', 'cluster', '--name', c.name, '--yes', ...state]);
       expect(leftOf(c.safe)).toEqual([]);
       expect(decoysLeft()).toEqual(decoys);
+      // The user's account and its members (also in the role the cluster's account had) survive.
+      expect(robotLeft()).toEqual(['roles/container.serviceAgent', 'roles/viewer', `user-robot@${PROJECT}.iam.gserviceaccount.com`]);
+      await fetch(`${fake.endpoint}/v1/projects/${PROJECT}/serviceAccounts/user-robot@${PROJECT}.iam.gserviceaccount.com`, { method: 'DELETE' });
+      fake.iam.editPolicy(PROJECT, (b) => b.splice(0, b.length, ...b.filter((x) => x.role === 'roles/owner')));
       for (const d of decoys) {
         const [coll, n] = d.split('/') as [string, string];
         if (coll === 'disks') await rest('DELETE', `zones/${c.zones.split(',')[0]!}/disks/${n}`);
@@ -236,11 +290,20 @@ suite({ name: 'ha-gce.example.com', safe: 'ha-gce-example-com', zones: 'us-centr
 describe('a GCE cluster with its state in a gs:// bucket (the fake GCS)', () => {
   const gcs = new FakeGcs();
   let env: Record<string, string>;
+  let savedStorage: string | undefined;
   beforeAll(async () => {
     env = { STORAGE_EMULATOR_HOST: await gcs.start() };
     gcs.createBucket('kops-state');
+    // The GCE clients (the bucket's IAM policy) read the process environment, which is the CLI's
+    // own environment outside this in-process harness.
+    savedStorage = process.env.STORAGE_EMULATOR_HOST;
+    process.env.STORAGE_EMULATOR_HOST = env.STORAGE_EMULATOR_HOST;
   });
-  afterAll(() => gcs.stop());
+  afterAll(async () => {
+    if (savedStorage === undefined) delete process.env.STORAGE_EMULATOR_HOST;
+    else process.env.STORAGE_EMULATOR_HOST = savedStorage;
+    await gcs.stop();
+  });
 
   it('update --yes builds it, the templates name the bucket, the bootstrap files land in it; delete empties the project', async () => {
     const state = ['--state', 'gs://kops-state/clusters'];
@@ -264,8 +327,16 @@ describe('a GCE cluster with its state in a gs:// bucket (the fake GCS)', () => 
     expect(ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     const igconfig = keys.filter((k) => k.startsWith(`clusters/${name}/igconfig/`)).map((k) => gcs.object('kops-state', k)!.data.toString('utf8'));
     expect(igconfig.some((text) => text.includes(ip))).toBe(true);
+    // The instances read the store as their role's account: the bucket grants them (kops's StorageBucketIAM).
+    const grants = () => gcs.iamPolicy('kops-state').bindings.flatMap((b) => b.members.filter((m) => clusterEmails('gs-gce-example-com').some((e) => m.includes(e))).map((m) => `${b.role} ${m}`)).sort();
+    expect(grants()).toEqual([
+      `roles/storage.objectAdmin serviceAccount:${gceServiceAccountId('control-plane', 'gs-gce-example-com')}@${PROJECT}.iam.gserviceaccount.com`,
+      `roles/storage.objectViewer serviceAccount:node-gs-gce-example-com@${PROJECT}.iam.gserviceaccount.com`,
+    ]);
     expect((await cli(['update', 'cluster', '--name', name, '--detailed-exitcode', ...state], { env })).code).toBe(0);
     await ok(['delete', 'cluster', '--name', name, '--yes', ...state], { env });
+    expect(grants()).toEqual([]);
+    expect(gcs.iamPolicy('kops-state').bindings.map((b) => b.role)).toEqual(['roles/storage.legacyBucketOwner', 'roles/storage.legacyBucketReader']);
     expect(leftOf('gs-gce-example-com')).toEqual([]);
     expect(gcs.names('kops-state').filter((k) => k.startsWith(`clusters/${name}/`))).toEqual([]);
   });

@@ -45,6 +45,25 @@ describe('GCE operator permissions', () => {
     // The run used pre-flight and the kinds' creates and deletes, not only reads. (The fake's
     // operations are DONE at once, so the operations' get permissions are declared, not exercised.)
     expect([...fake.used]).toEqual(expect.arrayContaining(['compute.projects.get', 'compute.zones.get', 'compute.firewalls.create', 'compute.instanceGroupManagers.delete', 'compute.instances.delete']));
+    // The per-role service accounts and the project policy: made and undone with the declared set.
+    expect([...fake.used]).toEqual(expect.arrayContaining(['iam.serviceAccounts.create', 'iam.serviceAccounts.delete', 'resourcemanager.projects.getIamPolicy', 'resourcemanager.projects.setIamPolicy']));
+    expect(fake.iam.serviceAccounts(PROJECT)).toEqual([]);
+    expect(fake.iam.policy(PROJECT).bindings.flatMap((b) => b.members).filter((m) => m.includes('iam-example-com'))).toEqual([]);
+  });
+
+  it('without iam.serviceAccounts.create the apply fails naming the permission, and makes no instance template', async () => {
+    fake.permissions = new Set(gceOperatorPermissions().filter((p) => p !== 'iam.serviceAccounts.create'));
+    const args = await created('nosa.example.com');
+    const r = await cli(['update', 'cluster', '--yes', ...args]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("PERMISSION_DENIED: Permission 'iam.serviceAccounts.create' denied on resource (or it may not exist). (ServiceAccount/control-plane-nosa-example-com)");
+    expect(r.stderr).not.toContain('{"error"');
+    // The templates run as the accounts: none is made without them.
+    expect(fake.all(PROJECT, 'instanceTemplates').filter((t) => (t.name as string).includes('nosa-example'))).toEqual([]);
+    fake.permissions = undefined;
+    expect((await cli(['update', 'cluster', '--yes', ...args])).code).toBe(0);
+    expect((await cli(['delete', 'cluster', '--yes', ...args])).code).toBe(0);
+    expect(fake.iam.serviceAccounts(PROJECT)).toEqual([]);
   });
 
   it('without compute.firewalls.create the apply fails naming the permission; re-run with it finishes', async () => {

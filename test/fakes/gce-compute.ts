@@ -34,10 +34,13 @@
  * - IAM: with `permissions` set, a call whose permission (`permissionOf`, the permission Google's
  *   REST reference names for the method) is not in the set gets Google's 403 `forbidden`
  *   (`Required 'compute.networks.create' permission for 'projects/p/global/networks/n'`), before any
- *   effect; `used` records every permission asked for.
+ *   effect; `used` records every permission asked for;
+ * - `iam`: IAM service accounts and the project's IAM policy (Resource Manager) under `/v1/projects/`
+ *   on the same endpoint (test/fakes/gce-iam.ts), with the same `permissions` and `used`.
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { FakeGceIam, GoogleApiError } from './gce-iam.js';
 
 export type Json = Record<string, unknown>;
 
@@ -193,6 +196,8 @@ export class FakeGceCompute {
   permissions: ReadonlySet<string> | undefined;
   /** Every permission a call asked for (enforced or not), in order of first use. */
   readonly used = new Set<string>();
+  /** IAM service accounts and project IAM policies, served on the same endpoint. */
+  readonly iam = new FakeGceIam();
 
   async start(): Promise<string> {
     const server = createServer((req, res) => void this.handle(req, res));
@@ -291,11 +296,18 @@ export class FakeGceCompute {
       this.calls.push(call);
       const fault = takeFault(this.faults, call);
       if (fault) throw new HttpError(fault.status, fault.reason, fault.message ?? `injected ${fault.reason}`);
+      const iam = this.iam.handle(call.method, call.path, query, body, this.permissions, this.used);
+      if (iam) {
+        send(res, 200, iam);
+        return;
+      }
       this.authorize(call);
       const result = this.route(call);
       send(res, 200, result);
     } catch (e) {
-      if (e instanceof HttpError) {
+      if (e instanceof GoogleApiError) {
+        send(res, e.code, e.body());
+      } else if (e instanceof HttpError) {
         send(res, e.status, { error: { code: e.status, message: e.message, errors: [{ message: e.message, domain: 'global', reason: e.reason }] } });
       } else {
         send(res, 500, { error: { code: 500, message: String(e), errors: [{ message: String(e), domain: 'global', reason: 'backendError' }] } });

@@ -17,7 +17,10 @@
  *   with 404 `notFound` ("No such object: b/o", "The specified bucket does not exist."), 409
  *   `conflict` for an existing bucket, 401 `required` when `requireAuth` and no Authorization;
  * - listing in lexicographic order with `prefix`, `delimiter` (`prefixes`), `maxResults` (default
- *   and cap 1000) and an opaque `pageToken`/`nextPageToken`.
+ *   and cap 1000) and an opaque `pageToken`/`nextPageToken`;
+ * - bucket IAM: `GET|PUT /storage/v1/b/<bucket>/iam` (`storage#policy` with a new bucket's
+ *   convenience bindings, `etag`; a PUT with a stale etag is 412 `conditionNotMet`, without one it
+ *   overwrites, as GCS does).
  *
  * Each write is checked and applied in one synchronous step once its body has arrived, so racing
  * conditional writes behave as on GCS: exactly one wins. Every request is recorded.
@@ -66,6 +69,8 @@ class HttpError extends Error {
 export class FakeGcs {
   readonly requests: RecordedRequest[] = [];
   private readonly buckets = new Map<string, Map<string, FakeGcsObject>>();
+  private readonly iam = new Map<string, { version: number; etag: string; bindings: { role: string; members: string[] }[] }>();
+  private iamSeq = 0;
   private lastGeneration = Date.now() * 1000;
   private server: Server | undefined;
   private endpointURL = '';
@@ -123,6 +128,36 @@ export class FakeGcs {
     return [...(this.buckets.get(bucket)?.keys() ?? [])].sort();
   }
 
+  /** A bucket's IAM policy (a copy). */
+  iamPolicy(bucket: string): { version: number; etag: string; bindings: { role: string; members: string[] }[] } {
+    return structuredClone(this.policyOf(bucket));
+  }
+
+  /** Changes a bucket's IAM policy behind the client's back (another admin's edit): a new etag. */
+  editIamPolicy(bucket: string, fn: (bindings: { role: string; members: string[] }[]) => void): void {
+    const p = this.policyOf(bucket);
+    fn(p.bindings);
+    p.etag = Buffer.from(`iam-${++this.iamSeq}`).toString('base64');
+  }
+
+  private policyOf(bucket: string): { version: number; etag: string; bindings: { role: string; members: string[] }[] } {
+    this.bucketOrThrow(bucket);
+    let p = this.iam.get(bucket);
+    if (!p) {
+      // A new bucket's policy: GCS's convenience members of the project's basic roles.
+      p = {
+        version: 1,
+        etag: Buffer.from(`iam-${++this.iamSeq}`).toString('base64'),
+        bindings: [
+          { role: 'roles/storage.legacyBucketOwner', members: ['projectEditor:fake-project', 'projectOwner:fake-project'] },
+          { role: 'roles/storage.legacyBucketReader', members: ['projectViewer:fake-project'] },
+        ],
+      };
+      this.iam.set(bucket, p);
+    }
+    return p;
+  }
+
   /** Requests so far whose method and path match. */
   count(method: string, pathPattern: RegExp): number {
     return this.requests.filter((r) => r.method === method && pathPattern.test(r.path)).length;
@@ -162,6 +197,22 @@ export class FakeGcs {
       const name = decodeURIComponent(m[1]!);
       this.bucketOrThrow(name);
       return sendJson(res, 200, this.bucketResource(name));
+    }
+    if ((m = /^\/storage\/v1\/b\/([^/]+)\/iam$/.exec(path)) && (method === 'GET' || method === 'PUT')) {
+      const bucket = decodeURIComponent(m[1]!);
+      const current = this.policyOf(bucket);
+      const resource = (p: typeof current) => ({ kind: 'storage#policy', resourceId: `projects/_/buckets/${bucket}`, ...structuredClone(p) });
+      if (method === 'GET') return sendJson(res, 200, resource(current));
+      const given = JSON.parse(body.toString('utf8') || '{}') as { etag?: unknown; version?: unknown; bindings?: unknown };
+      if (typeof given.etag === 'string' && given.etag !== current.etag) throw new HttpError(412, 'conditionNotMet', 'Precondition Failed');
+      const bindings = (Array.isArray(given.bindings) ? given.bindings : []) as { role: string; members: string[] }[];
+      for (const b of bindings) {
+        if (typeof b.role !== 'string' || !b.role.startsWith('roles/')) throw new HttpError(400, 'invalid', `Role ${String(b.role)} is not a valid role.`);
+        if (!Array.isArray(b.members) || b.members.length === 0) throw new HttpError(400, 'invalid', `The binding for role ${b.role} has no members.`);
+      }
+      const next = { version: Number(given.version ?? 1), etag: Buffer.from(`iam-${++this.iamSeq}`).toString('base64'), bindings: structuredClone(bindings) };
+      this.iam.set(bucket, next);
+      return sendJson(res, 200, resource(next));
     }
     if ((m = /^\/storage\/v1\/b\/([^/]+)\/o$/.exec(path)) && method === 'GET') {
       return sendJson(res, 200, this.list(decodeURIComponent(m[1]!), q));

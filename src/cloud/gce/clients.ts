@@ -24,6 +24,7 @@ import type {
 } from '@google-cloud/compute';
 import type { ClientOptions } from 'google-gax';
 import { KopsError } from '../../diagnostics.js';
+import { apiBase, GCE_IAM_ENDPOINT_ENV, GCE_RESOURCE_MANAGER_ENDPOINT_ENV, gceIamApi, gceResourceManagerApi, gceStorageIamApi, storageEmulatorBase, type GceIamApi, type GceResourceManagerApi, type GceStorageIamApi } from './iam-api.js';
 
 export interface GceClients {
   readonly project: string;
@@ -43,6 +44,12 @@ export interface GceClients {
   readonly globalOperations: GlobalOperationsClient;
   readonly regionOperations: RegionOperationsClient;
   readonly zoneOperations: ZoneOperationsClient;
+  /** IAM service accounts (REST through the same auth client; src/cloud/gce/iam-api.ts). */
+  readonly iam: GceIamApi;
+  /** The project's IAM policy (Resource Manager, REST through the same auth client). */
+  readonly resourceManager: GceResourceManagerApi;
+  /** The state store bucket's IAM policy (Cloud Storage JSON API, REST through the same auth client). */
+  readonly storageIam: GceStorageIamApi;
 }
 
 /** A legacy `HttpHealthCheck` resource (`compute#httpHealthCheck`). */
@@ -146,8 +153,12 @@ export async function gceClients(opts: GceClientOptions): Promise<GceClients> {
   const o = endpoint ? await endpointOptions(endpoint) : { fallback: 'rest' as const };
   const networks = new compute.NetworksClient(o);
   const base = endpoint ? new URL(endpoint).origin : 'https://compute.googleapis.com';
+  const auth = networks.auth as unknown as AuthRequester;
   return {
-    httpHealthChecks: legacyHttpHealthChecks(networks.auth as unknown as AuthRequester, base),
+    httpHealthChecks: legacyHttpHealthChecks(auth, base),
+    iam: gceIamApi(auth, apiBase(process.env[GCE_IAM_ENDPOINT_ENV], endpoint, 'https://iam.googleapis.com')),
+    resourceManager: gceResourceManagerApi(auth, apiBase(process.env[GCE_RESOURCE_MANAGER_ENDPOINT_ENV], endpoint, 'https://cloudresourcemanager.googleapis.com')),
+    storageIam: gceStorageIamApi(auth, storageEmulatorBase(process.env.STORAGE_EMULATOR_HOST) ?? apiBase(undefined, endpoint, 'https://storage.googleapis.com')),
     project: opts.project,
     region: opts.region,
     networks,

@@ -10,6 +10,11 @@
  *    from the template, and so does one a rolling update abandoned): each goes with its MIG, which
  *    is deleted first (a managed instance deleted alone would be recreated by its group);
  *  - type words are kops's (`InstanceGroupManager`, `FirewallRule`, `Instance`, ...);
+ *  - the per-role service accounts by kops's account ids (`control-plane-`/`node-`/`bastion-` +
+ *    the cut cluster name) among the project's accounts, and their members in the project's and
+ *    the state store bucket's IAM policies (only those: every other member stays); bindings go
+ *    before the accounts, the
+ *    accounts after the instance templates and instances that run as them;
  *  - a resource that cannot go because a resource of the user's uses it (Google's
  *    `resourceInUseByAnotherResource`) is reported with that user resource named.
  */
@@ -21,6 +26,8 @@ import type { GceTaskContext } from '../../tasks/gce/context.js';
 import { GCE_LABEL_CLUSTER } from '../../tasks/gce/types.js';
 import { describeGceError, GceOperationError, ignoreGceNotFound } from './errors.js';
 import { awaitOperation } from './operations.js';
+import { clusterPolicyMembers, projectIamBindingKind } from '../../tasks/gce/project-iam-binding.js';
+import { clusterServiceAccounts, serviceAccountKind } from '../../tasks/gce/service-account.js';
 
 /** The kind of the instances found by label (not a task kind). */
 export const GCE_INSTANCE_KIND = 'ClusterInstance';
@@ -37,6 +44,10 @@ const TYPE_WORDS: Readonly<Record<string, string>> = {
   ForwardingRule: 'ForwardingRule',
   InstanceTemplate: 'InstanceTemplate',
   InstanceGroupManager: 'InstanceGroupManager',
+  ServiceAccount: 'ServiceAccount',
+  // Not a kops resource type (kops leaves the policy's members to IAM's `deleted:` rewrite).
+  ProjectIAMBinding: 'ProjectIAMBinding',
+  StorageBucketIAM: 'StorageBucketIAM',
   [GCE_INSTANCE_KIND]: 'Instance',
 };
 
@@ -70,6 +81,22 @@ async function clusterInstances(ctx: GceTaskContext): Promise<OwnedResource[]> {
         remove: () => ignoreGceNotFound(async () => awaitOperation(ctx.clients, await ctx.clients.instances.delete({ project: ctx.project, zone, instance: name }), ctx.wait)),
       });
     }
+  }
+  return out;
+}
+
+/**
+ * kops's service-account sweep: the project's accounts named as kops names this cluster's roles,
+ * and their members in the project's IAM policy (any role), including those no task describes.
+ * Ids are the kinds' output ids, so what the kinds found is not listed twice.
+ */
+async function clusterIam(ctx: GceTaskContext): Promise<OwnedResource[]> {
+  const out: OwnedResource[] = [];
+  for (const a of await clusterServiceAccounts(ctx)) {
+    out.push({ kind: 'ServiceAccount', type: 'ServiceAccount', name: a.email.split('@')[0] ?? a.email, id: serviceAccountKind.outputs(a).id ?? a.email, remove: () => serviceAccountKind.delete!(ctx, a) });
+  }
+  for (const b of await clusterPolicyMembers(ctx)) {
+    out.push({ kind: 'ProjectIAMBinding', type: 'ProjectIAMBinding', name: `${b.role} ${b.member}`, id: projectIamBindingKind.outputs(b).id ?? b.member, remove: () => projectIamBindingKind.delete!(ctx, b) });
   }
   return out;
 }
@@ -138,7 +165,7 @@ export const gceDeletion: CloudDeletion<GceTaskContext> = {
   },
   ownershipLabel: (cluster) => `${GCE_LABEL_CLUSTER}=${clusterLabelValue(cluster)}`,
   async tagged(ctx, known) {
-    const resources = (await clusterInstances(ctx)).filter((r) => !known.has(r.id));
+    const resources = [...(await clusterInstances(ctx)), ...(await clusterIam(ctx))].filter((r) => !known.has(r.id));
     return { resources, kept: [] };
   },
   order(closure) {
@@ -147,6 +174,9 @@ export const gceDeletion: CloudDeletion<GceTaskContext> = {
     const migDeps = closure.get('InstanceGroupManager') ?? new Set<string>();
     closure.set(GCE_INSTANCE_KIND, new Set([...migDeps, ...(closure.get('InstanceTemplate') ?? []), 'InstanceTemplate', 'Disk']));
     closure.set('InstanceGroupManager', new Set([...migDeps, GCE_INSTANCE_KIND, 'Disk']));
+    // An account goes after what runs as it and after its members in the policies (also when the
+    // model has no account task: the accounts of a cluster that switched to the legacy one).
+    for (const k of [GCE_INSTANCE_KIND, 'InstanceTemplate', 'ProjectIAMBinding', 'StorageBucketIAM']) closure.set(k, new Set([...(closure.get(k) ?? []), 'ServiceAccount']));
   },
   waitsForDependents: inUse,
   async blockers(ctx, left, all) {

@@ -16,7 +16,7 @@ export interface GceErrorInfo {
 const GRPC_TO_HTTP: Readonly<Record<number, number>> = { 3: 400, 5: 404, 6: 409, 7: 403, 8: 429, 9: 412, 13: 500, 14: 503, 4: 504, 16: 401 };
 
 interface ErrorBody {
-  error?: { code?: number; message?: string; errors?: { reason?: string; message?: string }[] };
+  error?: { code?: number; message?: string; status?: string; errors?: { reason?: string; message?: string }[] };
 }
 
 function bodyOf(e: Record<string, unknown>): ErrorBody | undefined {
@@ -48,7 +48,8 @@ export function describeGceError(e: unknown): GceErrorInfo {
   else if (typeof x.status === 'number') status = x.status;
   else if (typeof (x.response as { status?: unknown } | undefined)?.status === 'number') status = (x.response as { status: number }).status;
   else if (typeof x.code === 'number') status = x.code >= 100 ? x.code : GRPC_TO_HTTP[x.code];
-  const reason = body?.error?.errors?.[0]?.reason ?? (typeof x.reason === 'string' ? x.reason : undefined);
+  // IAM and Resource Manager give no `errors[]`, only the canonical status (`ALREADY_EXISTS`, `ABORTED`).
+  const reason = body?.error?.errors?.[0]?.reason ?? (typeof x.reason === 'string' ? x.reason : undefined) ?? (typeof body?.error?.status === 'string' ? body.error.status : undefined);
   const message = body?.error?.message ?? (typeof x.details === 'string' && x.details !== '' ? x.details : typeof x.message === 'string' ? x.message : String(e));
   return { ...(status === undefined ? {} : { status }), ...(reason === undefined ? {} : { reason }), message };
 }

@@ -15,6 +15,7 @@ import { igPath } from '../validation-util.js';
 import type { GceModelContext } from './context.js';
 import { instanceGroupLabels } from './labels.js';
 import { apiLoadBalancerName, instanceGroupManagerName, instanceTemplatePrefix } from './names.js';
+import { accountDependencies, serviceAccountOf } from './service-accounts.js';
 import { gceStartupScript } from './startup-script.js';
 
 const SCOPE = 'https://www.googleapis.com/auth/';
@@ -92,8 +93,6 @@ function template(m: GceModelContext, ig: InstanceGroup): GceInstanceTemplateDes
     metadata['kube-env'] = `AUTOSCALER_ENV_VARS: ${env}`;
   }
   if (m.input.sshPublicKey) metadata['ssh-keys'] = `${sshUserForImage(image)}: ${m.input.sshPublicKey.key.trim()}`;
-  const gceSpec = typeof m.cluster.spec.cloudProvider === 'object' ? m.cluster.spec.cloudProvider.gce : undefined;
-  const legacyAccount = typeof gceSpec?.['serviceAccount'] === 'string' && gceSpec['serviceAccount'] !== '' ? gceSpec['serviceAccount'] : undefined;
   return {
     namePrefix: instanceTemplatePrefix(ig, m.name),
     machineType: ig.spec.machineType ?? '',
@@ -110,7 +109,8 @@ function template(m: GceModelContext, ig: InstanceGroup): GceInstanceTemplateDes
     tags,
     labels: instanceGroupLabels(m.name, m.cluster.spec.cloudLabels, ig),
     metadata,
-    serviceAccount: { email: legacyAccount ?? 'default', scopes },
+    // The role's account (kops's ServiceAccountsBuilder), or the legacy single account.
+    serviceAccount: { email: serviceAccountOf(m, ig), scopes },
     shieldedVm: { secureBoot: false, vtpm: true, integrityMonitoring: true },
   };
 }
@@ -119,7 +119,10 @@ export function buildCompute(m: GceModelContext): void {
   const hasApiServers = m.hasApiServerGroups;
   for (const ig of m.computeGroups) {
     const desired = template(m, ig);
-    m.add<GceInstanceTemplateDesired>({ kind: GCE_KINDS.instanceTemplate, name: desired.namePrefix, desired });
+    // Created after its account and the account's grant on the state store (the instances run as
+    // it and read their bootstrap files with it), deleted before them.
+    const dependsOn = accountDependencies(m, ig);
+    m.add<GceInstanceTemplateDesired>({ kind: GCE_KINDS.instanceTemplate, name: desired.namePrefix, desired, ...(dependsOn.length > 0 ? { dependsOn } : {}) });
     const zones = ig.spec.zones ?? [];
     if (zones.length === 0) {
       throw new KopsError('MissingZones', `${igPath(ig.metadata.name, 'spec.zones')}: a GCE instance group must list its zones`, { hint: 'set zones, e.g. [us-central1-a]' });

@@ -6,6 +6,7 @@ import { GceModelContext, type GceModelInput } from './context.js';
 import { buildEtcdDisks } from './etcd.js';
 import { buildFirewall } from './firewall.js';
 import { buildNetwork } from './network.js';
+import { buildServiceAccounts } from './service-accounts.js';
 
 export type { GceModelInput } from './context.js';
 
@@ -14,6 +15,7 @@ export function buildGceTasks(input: GceModelInput): Task[] {
   buildNetwork(m);
   buildFirewall(m);
   buildApiLoadBalancer(m);
+  buildServiceAccounts(m);
   buildCompute(m);
   buildEtcdDisks(m);
   return m.built();

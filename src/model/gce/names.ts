@@ -51,6 +51,21 @@ function reasonable(room: number, part: string): void {
   if (room < 10) throw new Error(`cannot build a GCE name of at most ${GCE_NAME_MAX} characters around ${JSON.stringify(part)}: it leaves ${room} for the cluster name`);
 }
 
+/** IAM's limit on a service account id (6-30 characters), kops's `ServiceAccountName` length. */
+export const GCE_SERVICE_ACCOUNT_ID_MAX = 30;
+/** kops's per-role service accounts (gce.ControlPlane, gce.Node, gce.Bastion); API servers share the control plane's. */
+export const GCE_SERVICE_ACCOUNT_ROLES = ['control-plane', 'node', 'bastion'] as const;
+export type GceServiceAccountRole = (typeof GCE_SERVICE_ACCOUNT_ROLES)[number];
+
+/**
+ * kops's `ServiceAccountName(role, cluster)`: `<role>-<safe cluster>` in 30 characters, the cluster
+ * part cut with `-<hash>` past what is left (`node-minimal-example-com` fits;
+ * `control-plane-minimal-example-com` becomes `control-plane-minimal-e-<hash>`).
+ */
+export function gceServiceAccountId(role: GceServiceAccountRole, cluster: string): string {
+  return clusterSuffixedName(role, cluster, GCE_SERVICE_ACCOUNT_ID_MAX);
+}
+
 /** kops's `ClusterSuffixedName`: `<object>-<safe cluster, cut to fit>`. */
 export function clusterSuffixedName(object: string, cluster: string, max: number = GCE_NAME_MAX): string {
   const prefix = `${object}-`;

@@ -5,6 +5,11 @@
  * src/tasks/aws/iam-actions.ts: each kind declares the methods it calls, the provider its own
  * (pre-flight, the instance listing of `delete cluster`, awaiting operations).
  *
+ * The per-role service accounts call IAM (`iam.<method>`: projects.serviceAccounts) and Resource
+ * Manager (`resourceManager.<method>`: the project's IAM policy) and Cloud Storage
+ * (`storageIam.<method>`: the state store bucket's policy), named by the helper's methods
+ * (src/cloud/gce/iam-api.ts); the fakes enforce those permissions too.
+ *
  * Listed: the permission on the resource the call names. Some calls also need permissions on the
  * resources they refer to (`SECONDARY`: e.g. creating a subnetwork uses its network); these are
  * part of the operator set too, but the fake Compute API (test/fakes/gce-compute.ts) enforces only
@@ -82,6 +87,17 @@ export const GCE_METHOD_PERMISSIONS = {
   'globalOperations.wait': 'compute.globalOperations.get',
   'regionOperations.wait': 'compute.regionOperations.get',
   'zoneOperations.wait': 'compute.zoneOperations.get',
+  // IAM v1 (projects.serviceAccounts) and Resource Manager v1 (projects), over REST (src/cloud/gce/iam-api.ts).
+  'iam.listServiceAccounts': 'iam.serviceAccounts.list',
+  'iam.getServiceAccount': 'iam.serviceAccounts.get',
+  'iam.createServiceAccount': 'iam.serviceAccounts.create',
+  'iam.patchServiceAccount': 'iam.serviceAccounts.update',
+  'iam.deleteServiceAccount': 'iam.serviceAccounts.delete',
+  'resourceManager.getIamPolicy': 'resourcemanager.projects.getIamPolicy',
+  'resourceManager.setIamPolicy': 'resourcemanager.projects.setIamPolicy',
+  // Cloud Storage JSON API v1 (b/<bucket>/iam), over REST.
+  'storageIam.getBucketIamPolicy': 'storage.buckets.getIamPolicy',
+  'storageIam.setBucketIamPolicy': 'storage.buckets.setIamPolicy',
 } as const;
 
 export type GceMethod = keyof typeof GCE_METHOD_PERMISSIONS;
@@ -107,6 +123,10 @@ export const GCE_KIND_METHODS: Readonly<Record<GceKindName, readonly GceMethod[]
     'instanceGroupManagers.setTargetPools',
     'instanceGroupManagers.delete',
   ],
+  // get: only after a create answered ALREADY_EXISTS.
+  [GCE_KINDS.serviceAccount]: ['iam.listServiceAccounts', 'iam.getServiceAccount', 'iam.createServiceAccount', 'iam.patchServiceAccount', 'iam.deleteServiceAccount'],
+  [GCE_KINDS.projectIamBinding]: ['resourceManager.getIamPolicy', 'resourceManager.setIamPolicy'],
+  [GCE_KINDS.storageBucketIam]: ['storageIam.getBucketIamPolicy', 'storageIam.setBucketIamPolicy'],
 };
 
 /**

@@ -9,6 +9,9 @@ import { httpHealthCheckKind } from './http-health-check.js';
 import { instanceGroupManagerKind } from './instance-group-manager.js';
 import { instanceTemplateKind } from './instance-template.js';
 import { networkKind } from './network.js';
+import { projectIamBindingKind } from './project-iam-binding.js';
+import { serviceAccountKind } from './service-account.js';
+import { storageBucketIamKind } from './storage-bucket-iam.js';
 import { subnetKind } from './subnet.js';
 import { targetPoolKind } from './target-pool.js';
 
@@ -23,5 +26,8 @@ export function gceTaskRegistry(): TaskRegistry<GceTaskContext> {
     .register(addressKind)
     .register(httpHealthCheckKind)
     .register(targetPoolKind)
-    .register(forwardingRuleKind);
+    .register(forwardingRuleKind)
+    .register(serviceAccountKind)
+    .register(projectIamBindingKind)
+    .register(storageBucketIamKind);
 }

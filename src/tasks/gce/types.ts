@@ -38,6 +38,9 @@ export const GCE_KINDS = {
   forwardingRule: 'ForwardingRule',
   instanceTemplate: 'InstanceTemplate',
   instanceGroupManager: 'InstanceGroupManager',
+  serviceAccount: 'ServiceAccount',
+  projectIamBinding: 'ProjectIAMBinding',
+  storageBucketIam: 'StorageBucketIAM',
 } as const;
 export type GceKindName = (typeof GCE_KINDS)[keyof typeof GCE_KINDS];
 
@@ -182,4 +185,40 @@ export interface GceInstanceGroupManagerDesired {
   readonly targetSize: number;
   /** Refs to TargetPool `selfLink`s (control planes: the API pool). */
   readonly targetPools?: readonly Val[];
+}
+
+/**
+ * `ServiceAccount`: an IAM service account of the project, one per role (kops's
+ * ServiceAccountsBuilder). Identity: the email, `<accountId>@<project>.iam.gserviceaccount.com`.
+ * Outputs: `email`, `name` (`projects/<p>/serviceAccounts/<email>`), `id` (the unique id).
+ */
+export interface GceServiceAccountDesired {
+  /** 6-30 characters, `[a-z]([-a-z0-9]*[a-z0-9])`: kops's `ServiceAccountName(role, cluster)`. */
+  readonly accountId: string;
+  readonly email: string;
+  readonly displayName: string;
+  readonly description: string;
+}
+
+/**
+ * `ProjectIAMBinding`: one member in one role of the project's IAM policy (kops's
+ * ProjectIAMBinding: added to the role's unconditional binding; nobody else's member is touched).
+ */
+export interface GceProjectIamBindingDesired {
+  /** `roles/container.serviceAgent`. */
+  readonly role: string;
+  /** `serviceAccount:<email>`. */
+  readonly member: string;
+}
+
+/**
+ * `StorageBucketIAM`: one member in one role of a bucket's IAM policy (kops's StorageBucketIAM:
+ * the role accounts' access to the `gs://` state store and the etcd backup stores).
+ */
+export interface GceStorageBucketIamDesired {
+  readonly bucket: string;
+  /** `roles/storage.objectAdmin`, `roles/storage.objectViewer`. */
+  readonly role: string;
+  /** `serviceAccount:<email>`. */
+  readonly member: string;
 }

@@ -16,7 +16,7 @@ import { GCE_LABEL_VALUE } from '../../../src/model/gce/labels.js';
 import { buildGraph } from '../../../src/tasks/graph.js';
 import { isRef, taskKey, type Task } from '../../../src/tasks/types.js';
 import {
-  GCE_KINDS, type GceDiskDesired, type GceFirewallRuleDesired, type GceInstanceGroupManagerDesired, type GceInstanceTemplateDesired, type GceSubnetDesired,
+  GCE_KINDS, type GceDiskDesired, type GceFirewallRuleDesired, type GceInstanceGroupManagerDesired, type GceInstanceTemplateDesired, type GceProjectIamBindingDesired, type GceServiceAccountDesired, type GceStorageBucketIamDesired, type GceSubnetDesired,
 } from '../../../src/tasks/gce/types.js';
 import { expectGolden } from '../../helpers/golden.js';
 
@@ -271,5 +271,87 @@ describe('the GCE startup script', () => {
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
     }
+  });
+});
+
+describe("kops's per-role service accounts", () => {
+  const accounts = (tasks: readonly Task[]) => ofKind<GceServiceAccountDesired>(tasks, GCE_KINDS.serviceAccount);
+  const bindings = (tasks: readonly Task[]) => ofKind<GceProjectIamBindingDesired>(tasks, GCE_KINDS.projectIamBinding);
+  const emailOf = (tasks: readonly Task[], ig: string) => ofKind<GceInstanceTemplateDesired>(tasks, GCE_KINDS.instanceTemplate).find((t) => t.desired.metadata['kops-k8s-io-instance-group-name'] === ig)?.desired.serviceAccount.email;
+
+  it('makes one account per role with kops ids, names and descriptions; only the control plane gets a project role', () => {
+    const tasks = tasksOf(REFERENCE.ha!);
+    expect(accounts(tasks).map((t) => t.desired)).toEqual([
+      { accountId: 'control-plane-ha-example-com', email: 'control-plane-ha-example-com@my-project.iam.gserviceaccount.com', displayName: 'control-plane', description: 'kubernetes control-plane instances' },
+      { accountId: 'node-ha-example-com', email: 'node-ha-example-com@my-project.iam.gserviceaccount.com', displayName: 'node', description: 'kubernetes worker nodes' },
+    ]);
+    expect(bindings(tasks).map((t) => [t.name, t.desired])).toEqual([
+      ['serviceaccount-control-plane', { role: 'roles/container.serviceAgent', member: 'serviceAccount:control-plane-ha-example-com@my-project.iam.gserviceaccount.com' }],
+    ]);
+    // The binding waits for its account; every template for its role's account.
+    expect(bindings(tasks)[0]?.dependsOn?.map((r) => `${r.kind}/${r.name}`)).toEqual(['ServiceAccount/control-plane-ha-example-com']);
+    for (const zone of ['a', 'b', 'c']) {
+      expect(emailOf(tasks, `control-plane-us-central1-${zone}`)).toBe('control-plane-ha-example-com@my-project.iam.gserviceaccount.com');
+      expect(emailOf(tasks, `nodes-us-central1-${zone}`)).toBe('node-ha-example-com@my-project.iam.gserviceaccount.com');
+    }
+    // With a gs:// store: the control plane's account may write it (etcd backups), the nodes' read it.
+    expect(ofKind<GceStorageBucketIamDesired>(tasks, GCE_KINDS.storageBucketIam).map((t) => [t.name, t.desired])).toEqual([
+      ['objectadmin-state-bucket-serviceaccount-controlplane', { bucket: 'state-bucket', role: 'roles/storage.objectAdmin', member: 'serviceAccount:control-plane-ha-example-com@my-project.iam.gserviceaccount.com' }],
+      ['objectviewer-state-bucket-serviceaccount-node', { bucket: 'state-bucket', role: 'roles/storage.objectViewer', member: 'serviceAccount:node-ha-example-com@my-project.iam.gserviceaccount.com' }],
+    ]);
+    for (const t of ofKind<GceInstanceTemplateDesired>(tasks, GCE_KINDS.instanceTemplate)) {
+      const id = t.desired.serviceAccount.email.split('@')[0];
+      const grant = id?.startsWith('control-plane') ? 'objectadmin-state-bucket-serviceaccount-controlplane' : 'objectviewer-state-bucket-serviceaccount-node';
+      expect(t.dependsOn?.map((r) => `${r.kind}/${r.name}`)).toEqual([`ServiceAccount/${id}`, `StorageBucketIAM/${grant}`]);
+    }
+    // Without a gs:// store (file://, which instances cannot read anyway) no bucket grant.
+    const c = completed(REFERENCE.ha!);
+    const noStore = buildGceTasks({ ...c, sshPublicKey: { key: KEY } });
+    expect(ofKind(noStore, GCE_KINDS.storageBucketIam)).toEqual([]);
+    for (const t of ofKind<GceInstanceTemplateDesired>(noStore, GCE_KINDS.instanceTemplate)) expect(t.dependsOn?.map((r) => r.kind)).toEqual(['ServiceAccount']);
+  });
+
+  it('cuts a long cluster name into the 30-character id with a hash; a bastion gets its own account; API servers share the control plane\'s', () => {
+    const tasks = tasksOf({ ...REFERENCE.minimal!, name: 'a-rather-long-cluster-name.example.com' }, (_c, igs) => {
+      igs.push({ ...igs[0]!, metadata: { name: 'bastions' }, spec: { ...igs[0]!.spec, role: 'Bastion' } });
+      igs.push({ ...igs[0]!, metadata: { name: 'apiservers' }, spec: { ...igs[0]!.spec, role: 'APIServer' } });
+    });
+    const ids = accounts(tasks).map((t) => t.desired.accountId);
+    expect(ids).toHaveLength(3);
+    for (const id of ids) {
+      expect(id.length).toBeLessThanOrEqual(30);
+      expect(id).toMatch(/^[a-z]([-a-z0-9]*[a-z0-9])$/);
+    }
+    // kops's TruncateString cuts at a fixed length: here right after a dash, so a double dash (IAM takes it).
+    expect(ids.map((id) => id.replace(/-[0-9a-v]{6}$/, ''))).toEqual(['control-plane-a-rather-', 'node-a-rather-long-clus', 'bastion-a-rather-long-c']);
+    expect(accounts(tasks).find((t) => t.desired.displayName === 'bastion')?.desired.description).toBe('bastion nodes');
+    expect(emailOf(tasks, 'apiservers')).toBe(emailOf(tasks, 'control-plane-us-central1-a'));
+    expect(emailOf(tasks, 'bastions')).toMatch(/^bastion-/);
+    expect(bindings(tasks)).toHaveLength(1);
+    // A bastion reads nothing from the store: no grant for its account.
+    expect(ofKind<GceStorageBucketIamDesired>(tasks, GCE_KINDS.storageBucketIam).map((t) => t.desired.member.split(':')[1]?.split('-')[0])).toEqual(['control', 'node']);
+  });
+
+  it('with the legacy spec.cloudProvider.gce.serviceAccount, builds no account or binding and every template runs as it', () => {
+    const legacy = 'shared-robot@my-project.iam.gserviceaccount.com';
+    const tasks = tasksOf(REFERENCE.minimal!, (c) => {
+      c.spec.cloudProvider = { gce: { serviceAccount: legacy } } as unknown as typeof c.spec.cloudProvider;
+    });
+    expect(accounts(tasks)).toEqual([]);
+    expect(bindings(tasks)).toEqual([]);
+    expect(ofKind(tasks, GCE_KINDS.storageBucketIam)).toEqual([]);
+    const templates = ofKind<GceInstanceTemplateDesired>(tasks, GCE_KINDS.instanceTemplate);
+    expect(templates.length).toBeGreaterThan(0);
+    for (const t of templates) {
+      expect(t.desired.serviceAccount.email).toBe(legacy);
+      expect(t.dependsOn).toBeUndefined();
+    }
+  });
+
+  it('builds every role\'s account under --instance-group (cluster-wide), so a partial update never plans one away', () => {
+    const c = completed(REFERENCE.minimal!);
+    const some = buildGceTasks({ ...c, selectedInstanceGroups: c.instanceGroups.filter((g) => g.metadata.name === 'nodes-us-central1-a') });
+    expect(accounts(some).map((t) => t.desired.displayName)).toEqual(['control-plane', 'node']);
+    expect(bindings(some)).toHaveLength(1);
   });
 });

@@ -19,6 +19,9 @@ const KIND_FILES: Readonly<Record<string, string>> = {
   [GCE_KINDS.forwardingRule]: 'forwarding-rule.ts',
   [GCE_KINDS.instanceTemplate]: 'instance-template.ts',
   [GCE_KINDS.instanceGroupManager]: 'instance-group-manager.ts',
+  [GCE_KINDS.serviceAccount]: 'service-account.ts',
+  [GCE_KINDS.projectIamBinding]: 'project-iam-binding.ts',
+  [GCE_KINDS.storageBucketIam]: 'storage-bucket-iam.ts',
 };
 
 /** `clients.<client>.<method>(` calls in a file, as declared names (`listAsync` → `list`). */
@@ -45,10 +48,11 @@ describe('GCE operator permissions', () => {
     expect([...roll].filter((m) => !GCE_ROLL_METHODS.includes(m as GceMethod))).toEqual([]);
   });
 
-  it('gives every declared method a compute.* permission, all in the operator set', () => {
+  it('gives every declared method a permission of its API (compute.*, iam.*, resourcemanager.*), all in the operator set', () => {
     const set = new Set(gceOperatorPermissions());
     for (const [method, permission] of Object.entries(GCE_METHOD_PERMISSIONS)) {
-      expect(permission, method).toMatch(/^compute\.[a-zA-Z]+\.[a-zA-Z]+$/);
+      const api = method.startsWith('iam.') ? 'iam' : method.startsWith('resourceManager.') ? 'resourcemanager' : method.startsWith('storageIam.') ? 'storage' : 'compute';
+      expect(permission, method).toMatch(new RegExp(`^${api}\\.[a-zA-Z]+\\.[a-zA-Z]+$`));
       expect(set.has(permission), method).toBe(true);
     }
     expect(set.has('iam.serviceAccounts.actAs')).toBe(true);

@@ -1,0 +1,119 @@
+/**
+ * kops's gcemodel ServiceAccountsBuilder: with the legacy `spec.cloudProvider.gce.serviceAccount`
+ * set, every instance runs as that account and nothing is built (kops adds a shared task that
+ * only looks it up). Otherwise one service account per role that has instance groups: control
+ * plane (API servers share it), nodes, bastions, with kops's account ids (`gceServiceAccountId`),
+ * display names (the role) and descriptions; the control plane's gets the project role kops
+ * grants it, `roles/container.serviceAgent` (GKE's service-agent role: kops avoids a custom role
+ * because deleting one takes 7 days); nodes and bastions get no project role.
+ *
+ * With a `gs://` state store, each account also gets its role on the store's bucket
+ * (`StorageBucketIAM`, `GCE_SERVICE_ACCOUNT_BUCKET_ROLES`): the instances read their bootstrap
+ * files from it as themselves.
+ *
+ * Built from every instance group (cluster-wide, like the network), so `update cluster
+ * --instance-group` never plans another role's account away.
+ */
+import { ref, type Ref } from '../../tasks/types.js';
+import { GCE_KINDS, type GceProjectIamBindingDesired, type GceServiceAccountDesired, type GceStorageBucketIamDesired } from '../../tasks/gce/types.js';
+import type { InstanceGroup } from '../api/types.js';
+import type { GceModelContext } from './context.js';
+import { GCE_SERVICE_ACCOUNT_ROLES, gceServiceAccountId, type GceServiceAccountRole } from './names.js';
+
+/** kops's descriptions (pkg/model/gcemodel/service_accounts.go). */
+const DESCRIPTIONS: Readonly<Record<GceServiceAccountRole, string>> = {
+  'control-plane': 'kubernetes control-plane instances',
+  node: 'kubernetes worker nodes',
+  bastion: 'bastion nodes',
+};
+
+/** The project roles kops grants each role's account. */
+export const GCE_SERVICE_ACCOUNT_PROJECT_ROLES: Readonly<Record<GceServiceAccountRole, readonly string[]>> = {
+  'control-plane': ['roles/container.serviceAgent'],
+  node: [],
+  bastion: [],
+};
+
+/**
+ * The role each account gets on the `gs://` state store's bucket (kops's StorageAclBuilder):
+ * the control plane `roles/storage.objectAdmin` (etcd-manager writes its backups under the
+ * cluster's path there, kops's WriteableVFSPaths); nodes `roles/storage.objectViewer`, because
+ * kops-ts's nodes read their bootstrap files from the store themselves (kops's nodes go through
+ * kops-controller and get none); bastions, which read nothing, none.
+ */
+export const GCE_SERVICE_ACCOUNT_BUCKET_ROLES: Readonly<Record<GceServiceAccountRole, string | undefined>> = {
+  'control-plane': 'roles/storage.objectAdmin',
+  node: 'roles/storage.objectViewer',
+  bastion: undefined,
+};
+
+/** The legacy single account (`spec.cloudProvider.gce.serviceAccount`), if set. */
+export function legacyServiceAccount(m: GceModelContext): string | undefined {
+  const gce = typeof m.cluster.spec.cloudProvider === 'object' ? m.cluster.spec.cloudProvider.gce : undefined;
+  const v = gce?.['serviceAccount'];
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+/** kops's `LinkToServiceAccount` role name of a group. */
+export function serviceAccountRole(m: GceModelContext, ig: InstanceGroup): GceServiceAccountRole {
+  const role = m.role(ig);
+  return role === 'ControlPlane' || role === 'APIServer' ? 'control-plane' : role === 'Bastion' ? 'bastion' : 'node';
+}
+
+export function serviceAccountEmail(m: GceModelContext, role: GceServiceAccountRole): string {
+  return `${gceServiceAccountId(role, m.name)}@${m.project}.iam.gserviceaccount.com`;
+}
+
+/** The email a group's instances run as: the legacy account, else its role's. */
+export function serviceAccountOf(m: GceModelContext, ig: InstanceGroup): string {
+  return legacyServiceAccount(m) ?? serviceAccountEmail(m, serviceAccountRole(m, ig));
+}
+
+/** kops's task name: `objectadmin-<bucket>-serviceaccount-<role>`. */
+function bucketGrantName(role: GceServiceAccountRole, bucket: string, bucketRole: string): string {
+  return `${bucketRole.replace(/^roles\/storage\./, '').toLowerCase()}-${bucket}-serviceaccount-${role.replace('-', '')}`;
+}
+
+/**
+ * What a group's instance template waits for: its account and the account's grant on the state
+ * store's bucket (the instances read their bootstrap files as it at first boot). None for the
+ * legacy account.
+ */
+export function accountDependencies(m: GceModelContext, ig: InstanceGroup): Ref[] {
+  if (legacyServiceAccount(m)) return [];
+  const role = serviceAccountRole(m, ig);
+  const out: Ref[] = [ref(GCE_KINDS.serviceAccount, gceServiceAccountId(role, m.name), 'email')];
+  const bucketRole = GCE_SERVICE_ACCOUNT_BUCKET_ROLES[role];
+  const bucket = m.input.stateStore?.bucket;
+  if (bucketRole && bucket) out.push(ref(GCE_KINDS.storageBucketIam, bucketGrantName(role, bucket, bucketRole), 'id'));
+  return out;
+}
+
+export function buildServiceAccounts(m: GceModelContext): void {
+  if (legacyServiceAccount(m)) return;
+  const roles = new Set(m.instanceGroups.map((ig) => serviceAccountRole(m, ig)));
+  for (const role of GCE_SERVICE_ACCOUNT_ROLES.filter((r) => roles.has(r))) {
+    const accountId = gceServiceAccountId(role, m.name);
+    const email = serviceAccountEmail(m, role);
+    m.add<GceServiceAccountDesired>({ kind: GCE_KINDS.serviceAccount, name: accountId, desired: { accountId, email, displayName: role, description: DESCRIPTIONS[role] } });
+    for (const projectRole of GCE_SERVICE_ACCOUNT_PROJECT_ROLES[role]) {
+      m.add<GceProjectIamBindingDesired>({
+        kind: GCE_KINDS.projectIamBinding,
+        // kops's task name (`serviceaccount-control-plane`), with the role when there would be more than one.
+        name: GCE_SERVICE_ACCOUNT_PROJECT_ROLES[role].length === 1 ? `serviceaccount-${role}` : `serviceaccount-${role}-${projectRole.replace(/^roles\//, '')}`,
+        desired: { role: projectRole, member: `serviceAccount:${email}` },
+        dependsOn: [ref(GCE_KINDS.serviceAccount, accountId, 'email')],
+      });
+    }
+    const bucketRole = GCE_SERVICE_ACCOUNT_BUCKET_ROLES[role];
+    const bucket = m.input.stateStore?.bucket;
+    if (bucketRole && bucket) {
+      m.add<GceStorageBucketIamDesired>({
+        kind: GCE_KINDS.storageBucketIam,
+        name: bucketGrantName(role, bucket, bucketRole),
+        desired: { bucket, role: bucketRole, member: `serviceAccount:${email}` },
+        dependsOn: [ref(GCE_KINDS.serviceAccount, accountId, 'email')],
+      });
+    }
+  }
+}

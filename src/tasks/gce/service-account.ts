@@ -1,0 +1,106 @@
+/**
+ * `ServiceAccount`: an IAM service account of the cluster's project, one per role (kops's
+ * gcetasks/serviceaccount.go, built by src/model/gce/service-accounts.ts). Found by its email
+ * among the project's accounts (one paged `serviceAccounts.list` per run); display name and
+ * description are patched in place; the account id is its identity (a different id is another
+ * task). No orphan search: `update` never deletes an account, as kops's does not (instances
+ * may still run as it until they are rolled); `delete cluster` sweeps the project's accounts
+ * named as kops names this cluster's roles (`control-plane-`, `node-`, `bastion-` + the cut
+ * cluster name; `clusterServiceAccounts`), as kops's GCE resource lister finds them. Any other
+ * account of the project is the user's and never touched.
+ *
+ * IAM methods: serviceAccounts.list, create, patch, delete (projects.serviceAccounts, IAM v1).
+ */
+import { isGceAlreadyExists, isGceNotFound } from '../../cloud/gce/errors.js';
+import type { IamServiceAccount } from '../../cloud/gce/iam-api.js';
+import { KopsError } from '../../diagnostics.js';
+import { gceServiceAccountId, GCE_SERVICE_ACCOUNT_ROLES } from '../../model/gce/names.js';
+import type { TaskKind } from '../types.js';
+import type { GceTaskContext } from './context.js';
+import type { GceServiceAccountDesired } from './types.js';
+
+export interface GceServiceAccountActual {
+  readonly email: string;
+  /** `projects/<p>/serviceAccounts/<email>`. */
+  readonly name: string;
+  readonly uniqueId: string;
+  readonly displayName: string;
+  readonly description: string;
+}
+
+function toActual(sa: IamServiceAccount): GceServiceAccountActual {
+  return { email: sa.email ?? '', name: sa.name ?? '', uniqueId: sa.uniqueId ?? '', displayName: sa.displayName ?? '', description: sa.description ?? '' };
+}
+
+/** The project's service accounts, one paged list per run (find and findOrphans share it). */
+export function projectServiceAccounts(ctx: GceTaskContext): Promise<IamServiceAccount[]> {
+  return ctx.once('gce:serviceAccounts', () => ctx.clients.iam.listServiceAccounts(ctx.project));
+}
+
+/** The emails of the accounts kops names for this cluster's roles, in this project. */
+export function clusterServiceAccountEmails(ctx: GceTaskContext): Set<string> {
+  return new Set(GCE_SERVICE_ACCOUNT_ROLES.map((r) => `${gceServiceAccountId(r, ctx.clusterName)}@${ctx.project}.iam.gserviceaccount.com`));
+}
+
+export const serviceAccountKind: TaskKind<GceServiceAccountDesired, GceServiceAccountActual, GceTaskContext> = {
+  kind: 'ServiceAccount',
+  fields: {
+    email: { mode: 'replace' },
+  },
+
+  async find(ctx, tasks) {
+    const found = new Map<string, GceServiceAccountActual>();
+    if (tasks.length === 0) return found;
+    const list = await projectServiceAccounts(ctx);
+    for (const t of tasks) {
+      const sa = list.find((x) => x.email === t.desired.email);
+      if (sa) found.set(t.name, toActual(sa));
+    }
+    return found;
+  },
+
+  view: (d) => ({ email: d.email, displayName: d.displayName, description: d.description }),
+  actualView: (a) => ({ email: a.email, displayName: a.displayName, description: a.description }),
+
+  async apply(ctx, req) {
+    const d = req.desired;
+    const body = { displayName: d.displayName, description: d.description };
+    if (req.action === 'update' && req.actual) {
+      return toActual(await ctx.clients.iam.patchServiceAccount(ctx.project, d.email, body, 'displayName,description'));
+    }
+    let sa: IamServiceAccount;
+    try {
+      sa = await ctx.clients.iam.createServiceAccount(ctx.project, d.accountId, body);
+    } catch (e) {
+      // Made by an earlier, interrupted run (or IAM's list lagging its create): it is this account.
+      if (!isGceAlreadyExists(e)) throw e;
+      sa = await ctx.clients.iam.getServiceAccount(ctx.project, d.email);
+    }
+    if (sa.email !== d.email) {
+      throw new KopsError('GceServiceAccountEmail', `ServiceAccount ${req.name}: IAM created ${sa.email ?? '(no email)'}, expected ${d.email}`, {
+        hint: 'the account id and the project make the email; check spec.project',
+      });
+    }
+    return toActual(sa);
+  },
+
+  outputs: (a) => ({ id: a.uniqueId, name: a.name, email: a.email }),
+
+  async delete(ctx, a) {
+    try {
+      await ctx.clients.iam.deleteServiceAccount(ctx.project, a.email);
+    } catch (e) {
+      if (!isGceNotFound(e)) throw e;
+    }
+  },
+};
+
+/**
+ * `delete cluster`'s sweep (src/cloud/gce/deletion.ts): the project's accounts named as kops
+ * names this cluster's roles, as the kind sees them. Not an orphan search: `update` never deletes
+ * an account (instances may still run as it until they are rolled), as kops's update does not.
+ */
+export async function clusterServiceAccounts(ctx: GceTaskContext): Promise<GceServiceAccountActual[]> {
+  const ours = clusterServiceAccountEmails(ctx);
+  return (await projectServiceAccounts(ctx)).filter((sa) => sa.email && ours.has(sa.email)).map(toActual);
+}
