@@ -26,6 +26,7 @@ const GENERIC = [
   'src/cli/commands/toolbox-dump.ts',
   'src/cli/commands/delete-cluster.ts',
   'src/cloud/providers.ts',
+  'src/cloudup/kubeconfig.ts',
 ];
 
 /** Every module specifier a file imports or re-exports; `runtime` leaves out `import type`/`export type` (erased). */
@@ -65,7 +66,7 @@ function staticClosure(entry: string): { files: Set<string>; packages: Set<strin
  * A cloud's own machinery: its provider, task kinds, model builders, pre-flight and instance
  * groups. (Not listed: what other layers still load statically and is outside the provider's
  * reach — the state store's `AwsClients` (statestore/open.ts), validation's pure AWS field checks
- * (model/aws/root-volume.ts) and the kubeconfig's load balancer lookup (cloudup/kubeconfig.ts).)
+ * (model/aws/root-volume.ts).)
  */
 const CLOUD_MACHINERY = [
   /^src\/cloud\/aws\/(provider|instance-groups|delete-tagged|delete-blockers)\.ts$/,

@@ -13,6 +13,7 @@ import { parseStateStoreURL } from '../../statestore/open.js';
 import { gceTaskContext, type GceTaskContext } from '../../tasks/gce/context.js';
 import { gceTaskRegistry } from '../../tasks/gce/registry.js';
 import type { Cloud, CloudErrors, CloudOperation, CloudOptions, ModelInput, ModelledCloud, PreparedCloud, RunHealth } from '../provider.js';
+import { gceApiEndpoint } from './api-endpoint.js';
 import { GCE_ENDPOINT_ENV, gceClients, type GceClients } from './clients.js';
 import { lazyGceCloudProvider } from './instance-groups.js';
 import { gceDeletion } from './deletion.js';
@@ -81,6 +82,10 @@ export async function gceCloud(cluster: Cluster, _operation: CloudOperation, opt
     instanceGroups: (c: Cluster) => {
       const same = c.spec.project === base.project && regionOfGceCluster(c) === base.region;
       return lazyGceCloudProvider(async () => (same ? base : clientsFor(c)), opts.gce?.wait ? { wait: opts.gce.wait } : {});
+    },
+    async apiEndpoint(c: Cluster) {
+      const same = c.spec.project === base.project && regionOfGceCluster(c) === base.region;
+      return gceApiEndpoint(watchedClients(same ? base : await clientsFor(c)), c);
     },
   };
 }
