@@ -15,6 +15,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiServerURL } from '../../src/cloudup/kubeconfig.js';
 import { newCluster } from '../../src/cloudup/new-cluster.js';
+import { gceOperatorPermissions } from '../../src/tasks/gce/permissions.js';
 import { FakeGceCompute } from '../fakes/gce-compute.js';
 import { cli, KEY, tempStore } from './harness.js';
 import { opensslPubkeyOfCert, opensslPubkeyOfKey, opensslVerify, tempDir, writeTemp } from '../pki/openssl.js';
@@ -139,6 +140,19 @@ describe(`export kubeconfig on GCE (${NAME})`, () => {
     const other = verify('203.0.113.77');
     expect(other.status).not.toBe(0);
     expect(other.stderr).toMatch(/IP address mismatch/);
+  });
+
+  it('without compute.addresses.get: the read fails naming the permission and the address, and nothing is written', async () => {
+    const file = join(dir, 'denied');
+    fake.permissions = new Set(gceOperatorPermissions().filter((p) => p !== 'compute.addresses.get'));
+    try {
+      const r = await cli(['export', 'kubeconfig', NAME, '--admin', '--kubeconfig', file, ...state]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`cluster ${NAME} has DNS None: reading its API address api-${SAFE} (project ${PROJECT}, region us-central1) from GCE failed (forbidden: Required 'compute.addresses.get' permission`);
+      expect(existsSync(file)).toBe(false);
+    } finally {
+      fake.permissions = undefined;
+    }
   });
 
   it('--internal: the internal name, as on AWS', async () => {

@@ -128,7 +128,7 @@ describe('loadProvider', () => {
     const e1 = await loadProvider(unknown, 'toolbox dump').catch((e: unknown) => e);
     expect((e1 as KopsError).message).toBe('toolbox dump reads AWS and GCE clusters only; a.example.com has spec.cloudProvider "azure"');
     expect((e1 as KopsError).exitCode).toBe(2);
-    for (const op of ['get instances', 'validate cluster', 'rolling update', 'delete cluster'] as const) {
+    for (const op of ['get instances', 'validate cluster', 'rolling update', 'delete cluster', 'export kubeconfig'] as const) {
       const e = await loadProvider(unknown, op).catch((x: unknown) => x);
       expect(KopsError.is(e, 'UnsupportedCloud')).toBe(true);
       expect((e as KopsError).message).toMatch(new RegExp(`^${op} \\w+ AWS and GCE clusters only; a.example.com has spec.cloudProvider "azure"$`));
