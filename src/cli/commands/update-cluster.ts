@@ -174,9 +174,10 @@ function checkPlanFlags(ctx: CommandContext, f: Flags, cluster: string): void {
 }
 
 /**
- * What `update cluster --yes` says when it is done. Only what is true and runnable: instances run
- * the kubeadm bootstrap, which needs their group's files in the state store, and there is no `validate cluster` or
- * `rolling-update cluster` yet, so neither is suggested (test/cli/hints.test.ts runs every hint).
+ * What `update cluster --yes` says when it is done. Only what is true and runnable, on either
+ * cloud: instances run the kubeadm bootstrap, which needs their group's files in the state store;
+ * after a first apply, the admin kubeconfig and `validate cluster`; after a template change, the
+ * roll (test/cli/hints.test.ts runs every hint).
  */
 export function appliedMessage(cluster: string, r: Pick<UpdateClusterResult, 'plan' | 'firstApply'>, cloud?: string): string {
   if (r.plan.changes.length === 0) return 'No changes need to be applied\n';
