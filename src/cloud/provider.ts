@@ -23,7 +23,7 @@ import type { WaitOptions } from './gce/operations.js';
 export type CloudName = 'aws' | 'gce';
 
 /** The commands that reach a cloud; each words its own refusal of a cloud it cannot handle. */
-export type CloudOperation = 'update cluster' | 'delete cluster' | 'get instances' | 'toolbox dump' | 'rolling update' | 'validate cluster';
+export type CloudOperation = 'update cluster' | 'delete cluster' | 'get instances' | 'toolbox dump' | 'rolling update' | 'validate cluster' | 'export kubeconfig';
 
 /** Per-cloud settings callers may pass; each cloud reads only its own. */
 export interface CloudOptions {
@@ -175,6 +175,12 @@ export interface Cloud<C> {
   dumpDetails(found: readonly FoundResource[]): DumpDetails;
   /** The rolling update's (and `get instances`', `validate`'s) view of the instance groups. */
   instanceGroups(cluster: Cluster): InstanceGroupCloud;
+  /**
+   * `export kubeconfig` for a cluster whose API has no DNS name (`topology.dns.type: None`): the
+   * host kubectl reaches the API by, read from the cloud (AWS: the API load balancer's DNS name;
+   * GCE: the IP of its static address). A `KopsError` naming what to run when it does not exist yet.
+   */
+  apiEndpoint(cluster: Cluster): Promise<string>;
 }
 
 /**

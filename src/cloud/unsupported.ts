@@ -13,6 +13,7 @@ const VERBS: Record<CloudOperation, string> = {
   'toolbox dump': 'reads',
   'validate cluster': 'reads',
   'rolling update': 'drives',
+  'export kubeconfig': 'reads',
 };
 
 export function unsupportedCloud(operation: CloudOperation, clusterName: string, cloud: string | undefined): KopsError {

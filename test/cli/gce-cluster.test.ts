@@ -105,7 +105,10 @@ function suite(c: Cluster, expectMigs: number, expectDisks: number): void {
       const applied = await cli(['update', 'cluster', '--name', c.name, '--yes', ...state]);
       expect(applied.code, applied.stderr).toBe(0);
       expect(applied.stdout).toContain('a gs:// store only');
-      expect(applied.stderr).toContain('the kubeconfig was not exported: kops-ts export kubeconfig does not read GCE clusters yet');
+      // The kubeconfig is exported with the API load balancer's static address as the server.
+      const apiIp = fake.all(PROJECT, 'addresses').find((a) => a.name === `api-${c.safe}`)?.address as string;
+      expect(applied.stdout).toContain(`kops-ts has set your kubectl context to ${c.name} (https://${apiIp})`);
+      expect(applied.stderr).not.toContain('not exported');
       expect(owned('networks', c.safe)).toEqual([c.safe]);
       expect(owned('instanceGroupManagers', c.safe)).toHaveLength(expectMigs);
       expect(labelled('disks', c.safe)).toHaveLength(expectDisks);

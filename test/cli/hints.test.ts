@@ -43,7 +43,11 @@ describe('suggested commands exist', () => {
     ['a later apply that made a new instance template', { plan: plan('InstanceTemplate', 'create'), firstApply: false }],
   ])('after %s on GCE: no AWS words, only what runs on GCE', (_name, result) => {
     const text = appliedMessage('hints.example.com', result, 'gce');
-    expect(text).not.toMatch(/AWS|s3:\/\/|validate cluster|export kubeconfig|rolling-update/);
+    expect(text).not.toMatch(/AWS|s3:\/\/|launch template/);
+    // export kubeconfig reads the GCE API address, validate and the roll go through the MIGs: each is named when it applies.
+    expect(/export kubeconfig --name hints.example.com --admin/.test(text)).toBe(result.firstApply);
+    expect(/validate cluster/.test(text)).toBe(result.firstApply);
+    expect(/rolling-update cluster/.test(text)).toBe(!result.firstApply);
     if (result.firstApply) expect(text).toContain('a gs:// store only');
     else expect(text).toContain('instance template they were created from');
     const root = program();

@@ -26,6 +26,7 @@ const GENERIC = [
   'src/cli/commands/toolbox-dump.ts',
   'src/cli/commands/delete-cluster.ts',
   'src/cloud/providers.ts',
+  'src/cloudup/kubeconfig.ts',
 ];
 
 /** Every module specifier a file imports or re-exports; `runtime` leaves out `import type`/`export type` (erased). */
@@ -65,7 +66,7 @@ function staticClosure(entry: string): { files: Set<string>; packages: Set<strin
  * A cloud's own machinery: its provider, task kinds, model builders, pre-flight and instance
  * groups. (Not listed: what other layers still load statically and is outside the provider's
  * reach — the state store's `AwsClients` (statestore/open.ts), validation's pure AWS field checks
- * (model/aws/root-volume.ts) and the kubeconfig's load balancer lookup (cloudup/kubeconfig.ts).)
+ * (model/aws/root-volume.ts).)
  */
 const CLOUD_MACHINERY = [
   /^src\/cloud\/aws\/(provider|instance-groups|delete-tagged|delete-blockers)\.ts$/,
@@ -127,7 +128,7 @@ describe('loadProvider', () => {
     const e1 = await loadProvider(unknown, 'toolbox dump').catch((e: unknown) => e);
     expect((e1 as KopsError).message).toBe('toolbox dump reads AWS and GCE clusters only; a.example.com has spec.cloudProvider "azure"');
     expect((e1 as KopsError).exitCode).toBe(2);
-    for (const op of ['get instances', 'validate cluster', 'rolling update', 'delete cluster'] as const) {
+    for (const op of ['get instances', 'validate cluster', 'rolling update', 'delete cluster', 'export kubeconfig'] as const) {
       const e = await loadProvider(unknown, op).catch((x: unknown) => x);
       expect(KopsError.is(e, 'UnsupportedCloud')).toBe(true);
       expect((e as KopsError).message).toMatch(new RegExp(`^${op} \\w+ AWS and GCE clusters only; a.example.com has spec.cloudProvider "azure"$`));

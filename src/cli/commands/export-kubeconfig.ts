@@ -13,7 +13,8 @@ interface Flags {
 
 /**
  * `--admin`'s lifetime in ms (undefined: no admin credential). Async because the default lives in
- * src/cloudup/kubeconfig.ts, which loads the AWS SDK: it is imported only when `--admin` is given.
+ * src/cloudup/kubeconfig.ts (with @kubernetes/client-node and the PKI): it is imported only when
+ * `--admin` is given.
  */
 export async function adminLifetime(admin: string | boolean | undefined): Promise<number | undefined> {
   if (admin === undefined || admin === false) return undefined;

@@ -141,11 +141,7 @@ async function report(ctx: CommandContext, cluster: string, f: Flags, format: st
   } else {
     ctx.io.stdout(appliedMessage(cluster, result, await cloudOf(ctx, cluster)));
   }
-  if (f.yes) {
-    // export kubeconfig finds the API through AWS (its load balancer, the region of its zones).
-    if ((await cloudOf(ctx, cluster)) === 'gce') ctx.warn(`the kubeconfig was not exported: kops-ts export kubeconfig does not read GCE clusters yet (docs/gce.md)`);
-    else await exportAfterApply(ctx, cluster, f, format !== 'json');
-  }
+  if (f.yes) await exportAfterApply(ctx, cluster, f, format !== 'json');
   if (f.detailedExitcode && !f.yes && pending) return ExitCode.USAGE_OR_CHANGES;
   return ExitCode.OK;
 }
@@ -178,26 +174,29 @@ function checkPlanFlags(ctx: CommandContext, f: Flags, cluster: string): void {
 }
 
 /**
- * What `update cluster --yes` says when it is done. Only what is true and runnable: instances run
- * the kubeadm bootstrap, which needs their group's files in the state store, and there is no `validate cluster` or
- * `rolling-update cluster` yet, so neither is suggested (test/cli/hints.test.ts runs every hint).
+ * What `update cluster --yes` says when it is done. Only what is true and runnable, on either
+ * cloud: instances run the kubeadm bootstrap, which needs their group's files in the state store;
+ * after a first apply, the admin kubeconfig and `validate cluster`; after a template change, the
+ * roll (test/cli/hints.test.ts runs every hint).
  */
 export function appliedMessage(cluster: string, r: Pick<UpdateClusterResult, 'plan' | 'firstApply'>, cloud?: string): string {
   if (r.plan.changes.length === 0) return 'No changes need to be applied\n';
   const done = `\n${r.plan.changes.length} change(s) applied to the cloud.\n`;
   if (cloud === 'gce') {
-    // GCE: no kubeconfig export and no validate yet (docs/gce.md), so neither is suggested.
+    // GCE: export kubeconfig reads the API load balancer's address, validate and the roll go through the MIGs (docs/gce.md).
     if (r.firstApply) {
       return (
         `${done}\nThe cloud resources of ${cluster} exist now. Their instances' startup script installs containerd and Kubernetes, then runs ` +
         `kubeadm with their group's files read from the state store (igconfig/; a gs:// store only, see docs/gce.md). ` +
         `The first control plane then applies the CNI from pinned references whose digests are not pinned yet (docs/bootstrap.md).\n\nSuggestions:\n` +
         ` * see the plan is empty: kops-ts update cluster --name ${cluster}\n` +
+        ` * an admin kubeconfig: kops-ts export kubeconfig --name ${cluster} --admin\n` +
+        ` * wait until the nodes have joined: kops-ts validate cluster --name ${cluster} --wait 10m\n` +
         ` * list instance groups: kops-ts get instancegroups --name ${cluster}\n`
       );
     }
     const template = r.plan.changes.some((c) => c.kind === 'InstanceTemplate' && c.action === 'create');
-    return `${done}${template ? '\nRunning instances keep the instance template they were created from until they are replaced.\n' : ''}`;
+    return `${done}${template ? `\nRunning instances keep the instance template they were created from until they are replaced: see which with kops-ts rolling-update cluster --name ${cluster}\n` : ''}`;
   }
   if (r.firstApply) {
     return (

@@ -19,6 +19,7 @@ import { awsPreflight, preflightError } from '../../cloudup/aws/preflight.js';
 import { regionOfCluster } from '../../cloudup/aws/regions.js';
 import type { Cloud, CloudDeletion, CloudErrors, CloudOptions, DumpDetails, FoundResource, InventoryCloud, ModelInput, ModelledCloud, PreparedCloud, RunHealth } from '../provider.js';
 import { builderInput, stringFieldsOf } from '../model-input.js';
+import { awsApiEndpoint } from './api-endpoint.js';
 import { AwsClients } from './clients.js';
 import { findBlockers } from './delete-blockers.js';
 import { CLUSTER_ENI_KIND, CLUSTER_INSTANCE_KIND, clusterInstances, clusterInterfaces, clusterSnapshots, ownedByTags, resourceType, untrackedVolumesAndGroups } from './delete-tagged.js';
@@ -203,5 +204,6 @@ export function awsCloud(opts: CloudOptions = {}): Cloud<AwsTaskContext> {
     deletion: awsDeletion,
     dumpDetails,
     instanceGroups: (cluster: Cluster) => new AwsCloudProvider(new AwsClients({ region: regionOfCluster(cluster), ...(opts.aws ?? {}) }), opts.awsProvider),
+    apiEndpoint: (cluster: Cluster) => awsApiEndpoint(cluster, opts.aws ?? {}),
   };
 }

@@ -13,6 +13,7 @@ import { gceTaskContext, type GceTaskContext } from '../../tasks/gce/context.js'
 import { gceTaskRegistry } from '../../tasks/gce/registry.js';
 import type { Cloud, CloudErrors, CloudOperation, CloudOptions, ModelInput, ModelledCloud, PreparedCloud, RunHealth } from '../provider.js';
 import { builderInput } from '../model-input.js';
+import { gceApiEndpoint } from './api-endpoint.js';
 import { GCE_ENDPOINT_ENV, gceClients, type GceClients } from './clients.js';
 import { lazyGceCloudProvider } from './instance-groups.js';
 import { gceDeletion } from './deletion.js';
@@ -70,6 +71,9 @@ export async function gceCloud(cluster: Cluster, _operation: CloudOperation, opt
     // The roll's view: built on first use (a dry run that finds nothing to do builds nothing more).
     instanceGroups: (c: Cluster) => {
       return lazyGceCloudProvider(() => clientsOf(c), opts.gce?.wait ? { wait: opts.gce.wait } : {});
+    },
+    async apiEndpoint(c: Cluster) {
+      return gceApiEndpoint(watchedClients(await clientsOf(c)), c);
     },
   };
 }

@@ -156,3 +156,27 @@ export function etcdDiskName(member: string, etcdCluster: string, cluster: strin
 export function isControlPlane(ig: InstanceGroup): boolean {
   return normalizeRole(ig.spec.role) === 'ControlPlane';
 }
+
+/**
+ * Whether `name` is what `clusterSuffixedName(object, cluster)` gives for some object: a name the
+ * model gives as `<object>-<safe cluster>` (firewall rules, the API's address, health check, pool
+ * and forwarding rule, subnets, etcd disks), the cluster part cut with its hash when too long. A
+ * cut name does not end with `-<safe cluster>`, so `delete cluster` finds such resources with this.
+ */
+export function isClusterSuffixedName(name: string, cluster: string, max: number = GCE_NAME_MAX): boolean {
+  for (let i = name.indexOf('-'); i > 0; i = name.indexOf('-', i + 1)) {
+    const object = name.slice(0, i);
+    if (max - object.length - 1 < 10) break; // clusterSuffixedName refuses so little room
+    if (clusterSuffixedName(object, cluster, max) === name) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether `name` is the managed instance group the model names for the instance group
+ * `baseInstanceName` (a MIG's base instance name is its group's name) in `zone`: a cut name ends
+ * with a hash of the whole name, so it is recognised only by building it again.
+ */
+export function isInstanceGroupManagerNameOf(name: string, cluster: string, baseInstanceName: string, zone: string): boolean {
+  return baseInstanceName !== '' && instanceGroupManagerName(cluster, baseInstanceName, zone) === name;
+}

@@ -1,0 +1,111 @@
+/**
+ * A GCE cluster whose name is long enough that the model cuts its resource names (the cluster
+ * part cut with a hash, a MIG's whole name cut with the hash of it): `delete cluster` must find
+ * its orphans too (a removed instance group's MIG, a firewall rule the model no longer builds),
+ * whose names do not end with `-<safe cluster name>`, and must leave alone every resource of a
+ * second cluster whose name differs only past the cut (same visible prefix, another hash).
+ * Through the CLI against the fake Compute API.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { firewallRuleName, instanceGroupManagerName, networkName, safeClusterName } from '../../src/model/gce/names.js';
+import type { Json } from '../fakes/gce-compute.js';
+import { useFakeGceCompute } from './gce-harness.js';
+import { cli, KEY, tempStore } from './harness.js';
+
+const PROJECT = 'kops-long-names';
+const ZONE = 'us-central1-a';
+const LONG = 'orphans-of-a-cluster-whose-name-is-long-enough-to-be-cut.example.com';
+/** The decoy: the same name up to past every cut, so its cut names differ only in the hash. */
+const DECOY = 'orphans-of-a-cluster-whose-name-is-long-enough-to-be-cut.example.org';
+const COLLECTIONS = ['networks', 'subnetworks', 'firewalls', 'httpHealthChecks', 'targetPools', 'forwardingRules', 'addresses', 'instanceGroupManagers', 'instanceTemplates', 'disks', 'instances'];
+
+const fake = useFakeGceCompute(PROJECT);
+
+/** Every resource in the project, by collection, name and id (an instance recreated gets a new id). */
+const everything = (): string[] => COLLECTIONS.flatMap((c) => fake.all(PROJECT, c).map((r) => `${c}/${String(r.name)}#${String(r.id)}`)).sort();
+
+async function ok(args: string[]): Promise<string> {
+  const r = await cli(args);
+  if (r.code !== 0) throw new Error(`kops-ts ${args.join(' ')} exited ${r.code}:\n${r.stderr}\n${r.stdout}`);
+  return r.stdout;
+}
+
+async function rest(method: string, path: string, body?: Json): Promise<Json> {
+  const r = await fetch(`${fake.endpoint}/compute/v1/projects/${PROJECT}/${path}`, { method, ...(body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
+  const j = (await r.json()) as Json;
+  if (!r.ok) throw new Error(`${method} ${path}: ${JSON.stringify(j)}`);
+  return j;
+}
+
+/** A rule the model builds only without an API load balancer: with one, left over from an older spec. */
+async function leftoverRule(cluster: string): Promise<string> {
+  const name = firewallRuleName('kubernetes-master-https', cluster);
+  await rest('POST', 'global/firewalls', {
+    name,
+    network: `https://www.googleapis.com/compute/v1/projects/${PROJECT}/global/networks/${networkName(cluster)}`,
+    allowed: [{ IPProtocol: 'tcp', ports: ['443'] }],
+    sourceRanges: ['0.0.0.0/0'],
+  });
+  return name;
+}
+
+async function build(cluster: string, state: string[]): Promise<void> {
+  await ok(['create', 'cluster', '--name', cluster, '--cloud', 'gce', '--project', PROJECT, '--zones', ZONE, '--ssh-public-key', KEY, ...state]);
+  // GCE groups need their zones (create instancegroup sets none on GCE): added in the editor.
+  const ig = await cli(['create', 'instancegroup', 'extra-nodes', '--name', cluster, '--role', 'Node', '--subnet', 'us-central1', ...state], {
+    editor: (path) => {
+      const text = readFileSync(path, 'utf8');
+      if (!/^ {2}subnets:$/m.test(text)) throw new Error(`no subnets in ${text}`);
+      writeFileSync(path, text.replace(/^ {2}subnets:$/m, `  zones:\n  - ${ZONE}\n  subnets:`));
+      return 0;
+    },
+  });
+  expect(ig.code, ig.stderr).toBe(0);
+  await ok(['update', 'cluster', '--name', cluster, '--yes', ...state]);
+}
+
+describe('delete cluster on GCE with a name the model cuts', () => {
+  const long = ['--state', tempStore().url];
+  const decoy = ['--state', tempStore().url];
+  const extraMig = instanceGroupManagerName(LONG, 'extra-nodes', ZONE);
+  let rule = '';
+  let decoyResources: string[] = [];
+
+  it('the names are cut: neither the MIG nor the rules end with the safe cluster name, and the decoy differs only in the hash', async () => {
+    const safe = safeClusterName(LONG);
+    expect(safe.length).toBeGreaterThan(63);
+    expect(extraMig.endsWith(`-${safe}`)).toBe(false);
+    expect(extraMig.length).toBe(63);
+    expect(instanceGroupManagerName(DECOY, 'extra-nodes', ZONE).slice(0, 56)).toBe(extraMig.slice(0, 56));
+    expect(instanceGroupManagerName(DECOY, 'extra-nodes', ZONE)).not.toBe(extraMig);
+    // The decoy: built, with its own leftover rule; everything of it must survive the delete.
+    await build(DECOY, decoy);
+    await leftoverRule(DECOY);
+    decoyResources = everything();
+    expect(decoyResources.some((r) => r.startsWith('instanceGroupManagers/'))).toBe(true);
+  });
+
+  it('a removed instance group\'s MIG and a leftover rule are listed as the cluster\'s; nothing of the decoy is', async () => {
+    await build(LONG, long);
+    expect(fake.all(PROJECT, 'instanceGroupManagers').map((m) => m.name)).toContain(extraMig);
+    await ok(['delete', 'instancegroup', 'extra-nodes', '--name', LONG, '--yes', ...long]);
+    rule = await leftoverRule(LONG);
+    expect(rule.endsWith(`-${safeClusterName(LONG)}`)).toBe(false);
+    const before = everything();
+    const listing = await ok(['delete', 'cluster', '--name', LONG, ...long]);
+    expect(listing).toContain('Must specify --yes to delete cluster');
+    expect(listing).toMatch(new RegExp(`InstanceGroupManager\\s+${ZONE}/${extraMig}\\s`));
+    expect(listing).toMatch(new RegExp(`FirewallRule\\s+${rule}\\s`));
+    for (const r of decoyResources) expect(listing).not.toContain(` ${r.slice(r.indexOf('/') + 1, r.indexOf('#'))} `);
+    expect(everything()).toEqual(before);
+  });
+
+  it('delete --yes leaves exactly the decoy cluster\'s resources, untouched', async () => {
+    await ok(['delete', 'cluster', '--name', LONG, '--yes', ...long]);
+    expect(everything()).toEqual(decoyResources);
+    // ...and the decoy, deleted in turn, leaves an empty project (its own cut orphan included).
+    await ok(['delete', 'cluster', '--name', DECOY, '--yes', ...decoy]);
+    expect(everything()).toEqual([]);
+  });
+});
