@@ -228,8 +228,9 @@ export const gceDeletion: CloudDeletion<GceTaskContext> = {
   lookupKinds: new Set<string>(),
   alwaysKept(kind, name, id, actual) {
     if (kind !== 'DNSZone') return undefined;
-    const dnsName = (actual as { dnsName?: unknown } | null)?.dnsName;
-    return { what: `Cloud DNS managed zone ${name}${typeof dnsName === 'string' ? ` (${dnsName}, ${id})` : ''}`, why: "managed zones are never deleted (only the cluster's records in it)" };
+    const z = (actual ?? {}) as { name?: unknown; dnsName?: unknown };
+    const zoneName = typeof z.name === 'string' && z.name !== '' ? z.name : name;
+    return { what: `Cloud DNS managed zone ${zoneName}${typeof z.dnsName === 'string' ? ` (${z.dnsName.replace(/\.$/, '')}, id ${id})` : ''}`, why: "managed zones are never deleted (only the cluster's records in it)" };
   },
   ownedByLabels(actual, cluster) {
     const labels = stringFieldsOf(actual, 'labels');

@@ -113,7 +113,7 @@ describe('DNSRecordSet', () => {
     await dnsRecordSetKind.delete!(t.ctx(), ours!); // already gone: not an error
     const left = t.fake.dns.recordSets(PROJECT, PUBLIC).map((r) => `${String(r.name)} ${String(r.type)}`).sort();
     expect(left).toEqual([`api.${CLUSTER}. TXT`, 'example.com. NS', 'example.com. SOA', `www.${CLUSTER}. A`]);
-    expect(gceDeletion.alwaysKept('DNSZone', 'example.com', '1', { dnsName: 'example.com.' })?.why).toMatch(/never deleted/);
+    expect(gceDeletion.alwaysKept('DNSZone', 'example.com', '1', { name: PUBLIC, dnsName: 'example.com.' })).toEqual({ what: `Cloud DNS managed zone ${PUBLIC} (example.com, id 1)`, why: "managed zones are never deleted (only the cluster's records in it)" });
   });
 
   it('with DNS Private, writes the record in the private zone of that name, not the public one', async () => {
