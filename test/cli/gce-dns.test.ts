@@ -83,6 +83,17 @@ describe(`Cloud DNS on GCE (${NAME})`, () => {
     fake.dns.addRecord(PROJECT, ZONE, { name: `api.${NAME}`, type: 'A', ttl: 60, rrdatas: ['192.0.2.99'] });
     const plan = await cli(['update', 'cluster', '--name', NAME, '--detailed-exitcode', ...state]);
     expect(plan.code).toBe(2);
+    // Without the permission the fix needs, the apply fails naming it (Google's reason and message, not raw JSON).
+    fake.permissions = new Set(gceOperatorPermissions().filter((p) => p !== 'dns.resourceRecordSets.update'));
+    try {
+      const denied = await cli(['update', 'cluster', '--name', NAME, '--yes', ...state], { env: { KUBECONFIG: kubeconfig } });
+      expect(denied.code).not.toBe(0);
+      expect(denied.stderr).toContain("forbidden: Forbidden: Required 'dns.resourceRecordSets.update' permission for 'projects/kops-dns/managedZones/example-com/rrsets/");
+      expect(denied.stderr).not.toContain('{"error"');
+    } finally {
+      fake.permissions = undefined;
+    }
+    expect(fake.dns.recordSets(PROJECT, ZONE).find((x) => x.name === `api.${NAME}.` && x.type === 'A')?.rrdatas).toEqual(['192.0.2.99']);
     const r = await cli(['update', 'cluster', '--name', NAME, '--yes', ...state], { env: { KUBECONFIG: kubeconfig } });
     expect(r.code, r.stderr).toBe(0);
     expect(fake.dns.recordSets(PROJECT, ZONE).find((x) => x.name === `api.${NAME}.` && x.type === 'A')?.rrdatas).toEqual([apiAddress()]);

@@ -53,12 +53,16 @@ describe('DNSZone', () => {
     await expect(dnsZoneKind.find(t.ctx(), [zoneTask('dup.example.org')])).rejects.toThrow(/2 public Cloud DNS managed zones .* \(dup-a, dup-b\)/);
   });
 
-  it('pages through the project\'s zones (pageToken)', async () => {
+  it('pages through the project\'s zones and a zone\'s record sets (pageToken)', async () => {
     t.fake.dns.defaultPageSize = 1;
     try {
       const found = await dnsZoneKind.find(t.ctx(), [zoneTask('other')]);
       expect(found.get('other')?.name).toBe('other');
       expect(t.fake.calls.filter((c) => c.path === `/dns/v1/projects/${PROJECT}/managedZones` && c.query.pageToken !== undefined).length).toBeGreaterThan(2);
+      t.fake.dns.addRecord(PROJECT, 'other', { name: 'a.other.org', type: 'A', rrdatas: ['192.0.2.1'] });
+      const all = await t.ctx().clients.dns.listRecordSets(PROJECT, 'other');
+      expect(all.map((r) => `${r.name ?? ''} ${r.type ?? ''}`)).toEqual(['a.other.org. A', 'other.org. NS', 'other.org. SOA']);
+      expect(t.fake.calls.filter((c) => c.path === `/dns/v1/projects/${PROJECT}/managedZones/other/rrsets` && c.query.pageToken !== undefined)).toHaveLength(2);
     } finally {
       t.fake.dns.defaultPageSize = 100;
     }
