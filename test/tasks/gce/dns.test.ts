@@ -5,6 +5,8 @@
  * only its own record), and the provider's pre-flight.
  */
 import { describe, expect, it } from 'vitest';
+import { closeGceClients, gceClients } from '../../../src/cloud/gce/clients.js';
+import { GCE_DNS_ENDPOINT_ENV } from '../../../src/cloud/gce/dns-api.js';
 import { gceDnsPreflight } from '../../../src/cloud/gce/dns-preflight.js';
 import { gceDeletion } from '../../../src/cloud/gce/deletion.js';
 import { dnsRecordSetKind } from '../../../src/tasks/gce/dns-record-set.js';
@@ -135,6 +137,22 @@ describe('Cloud DNS pre-flight', () => {
     const z: GceDnsZoneDesired = { name: 'example.com', private: false };
     await expect(gceDnsPreflight(t.ctx(), [zoneTask('example.com'), record(z, 'api.elsewhere.org')])).rejects.toThrow(/spec\.api\.publicName: the API's name api\.elsewhere\.org is not inside the Cloud DNS managed zone example-com \(example\.com\)/);
     await expect(gceDnsPreflight(t.ctx(), [zoneTask('example.com'), record(z)])).resolves.toBeUndefined();
+  });
+});
+
+describe('the Cloud DNS endpoint', () => {
+  it(`is ${GCE_DNS_ENDPOINT_ENV} when set, whatever the Compute endpoint`, async () => {
+    const saved = process.env[GCE_DNS_ENDPOINT_ENV];
+    process.env[GCE_DNS_ENDPOINT_ENV] = t.fake.endpoint;
+    // Nothing listens on the Compute endpoint: only the DNS override can answer.
+    const clients = await gceClients({ project: PROJECT, region: 'us-central1', endpoint: 'http://127.0.0.1:9' });
+    try {
+      expect((await clients.dns.listManagedZones(PROJECT, 'example.com.')).map((z) => z.name).sort()).toEqual([PUBLIC, PRIVATE]);
+    } finally {
+      if (saved === undefined) delete process.env[GCE_DNS_ENDPOINT_ENV];
+      else process.env[GCE_DNS_ENDPOINT_ENV] = saved;
+      await closeGceClients(clients);
+    }
   });
 });
 
