@@ -151,10 +151,14 @@ function dnsTypeOf(o: NewClusterOptions): DNSType {
   return o.dnsZone ? 'Public' : 'None';
 }
 
-/** kops's setupAPI: a load balancer when asked for, when there is no DNS, or in private topology. */
+/**
+ * kops's setupAPI: a load balancer when asked for, when there is no DNS, or in private topology.
+ * On GCE always: kops-ts points the API's Cloud DNS record at the load balancer's address (it runs
+ * no dns-controller to point it at the control planes; docs/gce.md).
+ */
 function apiSpec(o: NewClusterOptions, cloud: string, dns: DNSType): ClusterSpec['api'] {
   const privateTopology = o.topology?.toLowerCase() === 'private';
-  const wantsLB = o.apiLoadBalancerType !== undefined || o.apiSSLCertificate !== undefined || dns === 'None' || privateTopology;
+  const wantsLB = o.apiLoadBalancerType !== undefined || o.apiSSLCertificate !== undefined || dns === 'None' || privateTopology || cloud === 'gce';
   if (!wantsLB) return { dns: {} };
   return {
     loadBalancer: {

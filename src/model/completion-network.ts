@@ -92,7 +92,8 @@ export function completeTopologyAndAPI(spec: ClusterSpec, clusterName: string, i
   const dnsType = spec.topology.dns.type;
   spec.api ??= {};
   if (spec.api.dns == null && spec.api.loadBalancer == null) {
-    if (dnsType === 'None' || controlPlaneInPrivateSubnet(spec, igs)) spec.api.loadBalancer = {};
+    // GCE: the API's Cloud DNS record points at the load balancer (src/model/gce/dns.ts).
+    if (dnsType === 'None' || controlPlaneInPrivateSubnet(spec, igs) || cloud === 'gce') spec.api.loadBalancer = {};
     else spec.api.dns = {};
   }
   const lb = spec.api.loadBalancer;

@@ -14,6 +14,15 @@ export function validateGce(r: Reporter, spec: ClusterSpec, igs: readonly Instan
   if (lb?.type === 'Internal') {
     r.err('UnsupportedLoadBalancer', 'spec.api.loadBalancer.type', 'an internal API load balancer is not built on GCE by kops-ts yet', 'set type: Public, or use api.dns');
   }
+  const dnsType = spec.topology?.dns?.type;
+  if ((dnsType === 'Public' || dnsType === 'Private') && spec.dnsZone && lb == null) {
+    r.err(
+      'APINotReachable',
+      'spec.api.loadBalancer',
+      `with topology.dns.type ${dnsType} on GCE, kops-ts publishes api.<cluster> in Cloud DNS as an A record to the API load balancer's address (it runs no dns-controller to point it at the control planes), and no load balancer is set`,
+      'set api.loadBalancer: {type: Public} (and remove api.dns), or use topology.dns.type: None',
+    );
+  }
   for (const ig of igs) {
     if (ig.spec == null) continue;
     const subnets = ig.spec.subnets ?? [];

@@ -36,10 +36,13 @@
  *   (`Required 'compute.networks.create' permission for 'projects/p/global/networks/n'`), before any
  *   effect; `used` records every permission asked for;
  * - `iam`: IAM service accounts and the project's IAM policy (Resource Manager) under `/v1/projects/`
- *   on the same endpoint (test/fakes/gce-iam.ts), with the same `permissions` and `used`.
+ *   on the same endpoint (test/fakes/gce-iam.ts), with the same `permissions` and `used`;
+ * - `dns`: Cloud DNS managed zones and record sets under `/dns/v1/projects/` on the same endpoint
+ *   (test/fakes/gce-dns.ts), with the same `permissions` and `used`.
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { FakeGceDns } from './gce-dns.js';
 import { FakeGceIam, GoogleApiError } from './gce-iam.js';
 
 export type Json = Record<string, unknown>;
@@ -198,6 +201,8 @@ export class FakeGceCompute {
   readonly used = new Set<string>();
   /** IAM service accounts and project IAM policies, served on the same endpoint. */
   readonly iam = new FakeGceIam();
+  /** Cloud DNS managed zones and record sets, served on the same endpoint (test/fakes/gce-dns.ts). */
+  readonly dns = new FakeGceDns();
 
   async start(): Promise<string> {
     const server = createServer((req, res) => void this.handle(req, res));
@@ -296,6 +301,11 @@ export class FakeGceCompute {
       this.calls.push(call);
       const fault = takeFault(this.faults, call);
       if (fault) throw new HttpError(fault.status, fault.reason, fault.message ?? `injected ${fault.reason}`);
+      const dns = this.dns.handle(call.method, call.path, query, body, this.permissions, this.used);
+      if (dns) {
+        send(res, dns.status, dns.body);
+        return;
+      }
       const iam = this.iam.handle(call.method, call.path, query, body, this.permissions, this.used);
       if (iam) {
         send(res, 200, iam);

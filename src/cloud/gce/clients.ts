@@ -24,6 +24,7 @@ import type {
 } from '@google-cloud/compute';
 import type { ClientOptions } from 'google-gax';
 import { KopsError } from '../../diagnostics.js';
+import { GCE_DNS_ENDPOINT_ENV, gceDnsApi, type GceDnsApi } from './dns-api.js';
 import { apiBase, GCE_IAM_ENDPOINT_ENV, GCE_RESOURCE_MANAGER_ENDPOINT_ENV, gceIamApi, gceResourceManagerApi, gceStorageIamApi, storageEmulatorBase, type GceIamApi, type GceResourceManagerApi, type GceStorageIamApi } from './iam-api.js';
 
 export interface GceClients {
@@ -50,6 +51,8 @@ export interface GceClients {
   readonly resourceManager: GceResourceManagerApi;
   /** The state store bucket's IAM policy (Cloud Storage JSON API, REST through the same auth client). */
   readonly storageIam: GceStorageIamApi;
+  /** Cloud DNS: the API's records (REST through the same auth client; src/cloud/gce/dns-api.ts). */
+  readonly dns: GceDnsApi;
 }
 
 /** A legacy `HttpHealthCheck` resource (`compute#httpHealthCheck`). */
@@ -159,6 +162,7 @@ export async function gceClients(opts: GceClientOptions): Promise<GceClients> {
     iam: gceIamApi(auth, apiBase(process.env[GCE_IAM_ENDPOINT_ENV], endpoint, 'https://iam.googleapis.com')),
     resourceManager: gceResourceManagerApi(auth, apiBase(process.env[GCE_RESOURCE_MANAGER_ENDPOINT_ENV], endpoint, 'https://cloudresourcemanager.googleapis.com')),
     storageIam: gceStorageIamApi(auth, storageEmulatorBase(process.env.STORAGE_EMULATOR_HOST) ?? apiBase(undefined, endpoint, 'https://storage.googleapis.com')),
+    dns: gceDnsApi(auth, apiBase(process.env[GCE_DNS_ENDPOINT_ENV], endpoint, 'https://dns.googleapis.com')),
     project: opts.project,
     region: opts.region,
     networks,

@@ -18,6 +18,8 @@
  *    the state store bucket's IAM policies (only those: every other member stays); bindings go
  *    before the accounts, the
  *    accounts after the instance templates and instances that run as them;
+ *  - the API's Cloud DNS records by the exact names the model builds (`DNSRecordSet`: record sets
+ *    take no labels, so no other record of the zone is touched); the managed zone stays;
  *  - a resource that cannot go because a resource of the user's uses it (Google's
  *    `resourceInUseByAnotherResource`) is reported with that user resource named.
  */
@@ -53,6 +55,9 @@ const TYPE_WORDS: Readonly<Record<string, string>> = {
   // Not a kops resource type (kops leaves the policy's members to IAM's `deleted:` rewrite).
   ProjectIAMBinding: 'ProjectIAMBinding',
   StorageBucketIAM: 'StorageBucketIAM',
+  // kops's pkg/resources/gce typeDNSRecord; the managed zone is the user's (never deleted).
+  DNSRecordSet: 'DNSRecord',
+  DNSZone: 'ManagedZone',
   [GCE_INSTANCE_KIND]: 'Instance',
 };
 
@@ -221,7 +226,12 @@ async function usersOf(ctx: GceTaskContext, r: OwnedResource): Promise<{ link: s
 export const gceDeletion: CloudDeletion<GceTaskContext> = {
   resourceType: gceResourceType,
   lookupKinds: new Set<string>(),
-  alwaysKept: () => undefined,
+  alwaysKept(kind, name, id, actual) {
+    if (kind !== 'DNSZone') return undefined;
+    const z = (actual ?? {}) as { name?: unknown; dnsName?: unknown };
+    const zoneName = typeof z.name === 'string' && z.name !== '' ? z.name : name;
+    return { what: `Cloud DNS managed zone ${zoneName}${typeof z.dnsName === 'string' ? ` (${z.dnsName.replace(/\.$/, '')}, id ${id})` : ''}`, why: "managed zones are never deleted (only the cluster's records in it)" };
+  },
   ownedByLabels(actual, cluster) {
     const labels = stringFieldsOf(actual, 'labels');
     return labels ? labels[GCE_LABEL_CLUSTER] === clusterLabelValue(cluster) : undefined;

@@ -17,6 +17,7 @@ import { gceApiEndpoint } from './api-endpoint.js';
 import { GCE_ENDPOINT_ENV, gceClients, type GceClients } from './clients.js';
 import { lazyGceCloudProvider } from './instance-groups.js';
 import { gceDeletion } from './deletion.js';
+import { gceDnsPreflight } from './dns-preflight.js';
 import { gceDumpDetails } from './dump.js';
 import { GceRunHealth, watched, watchedClients } from './endpoint.js';
 import { gceErrorCode, isRetryableGceDeleteError, isRetryableGceError } from './errors.js';
@@ -63,7 +64,9 @@ export async function gceCloud(cluster: Cluster, _operation: CloudOperation, opt
         await loc.close();
       }
       const tasks = buildGceTasks(builderInput(input, c, 'gs'));
-      return { ctx: context(clients, input.clusterName), registry: gceTaskRegistry(), tasks, region: regionOfGceCluster(c), cluster: c, diagnostics: [] };
+      const ctx = context(clients, input.clusterName);
+      await gceDnsPreflight(ctx, tasks);
+      return { ctx, registry: gceTaskRegistry(), tasks, region: regionOfGceCluster(c), cluster: c, diagnostics: [] };
     },
     model,
     deletion: gceDeletion,

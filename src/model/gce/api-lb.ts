@@ -3,8 +3,8 @@
  * regional static address, a legacy HTTP health check on kube-apiserver-healthcheck
  * (3990 `/healthz`), a target pool with that check, and a TCP 443 forwarding rule from the address
  * to the pool, all named `api-<safe cluster>`. Control-plane MIGs register in the pool
- * (compute.ts). Built when `spec.api.loadBalancer` is set (completion sets it when the control
- * plane is private or DNS is `None`); otherwise clients reach the API by DNS name.
+ * (compute.ts). Built when `spec.api.loadBalancer` is set (completion sets it on GCE unless the
+ * spec says `api.dns`); with a DNS zone, `api.<cluster>` is an A record to its address (dns.ts).
  */
 import { KopsError } from '../../diagnostics.js';
 import { ref } from '../../tasks/types.js';

@@ -3,6 +3,7 @@ import type { Task } from '../../tasks/types.js';
 import { buildApiLoadBalancer } from './api-lb.js';
 import { buildCompute } from './compute.js';
 import { GceModelContext, type GceModelInput } from './context.js';
+import { buildDns } from './dns.js';
 import { buildEtcdDisks } from './etcd.js';
 import { buildFirewall } from './firewall.js';
 import { buildNetwork } from './network.js';
@@ -15,6 +16,7 @@ export function buildGceTasks(input: GceModelInput): Task[] {
   buildNetwork(m);
   buildFirewall(m);
   buildApiLoadBalancer(m);
+  buildDns(m);
   buildServiceAccounts(m);
   buildCompute(m);
   buildEtcdDisks(m);

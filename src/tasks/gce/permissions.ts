@@ -98,6 +98,12 @@ export const GCE_METHOD_PERMISSIONS = {
   // Cloud Storage JSON API v1 (b/<bucket>/iam), over REST.
   'storageIam.getBucketIamPolicy': 'storage.buckets.getIamPolicy',
   'storageIam.setBucketIamPolicy': 'storage.buckets.setIamPolicy',
+  // Cloud DNS v1 (managedZones, resourceRecordSets), over REST (src/cloud/gce/dns-api.ts).
+  'dns.listManagedZones': 'dns.managedZones.list',
+  'dns.listRecordSets': 'dns.resourceRecordSets.list',
+  'dns.createRecordSet': 'dns.resourceRecordSets.create',
+  'dns.patchRecordSet': 'dns.resourceRecordSets.update',
+  'dns.deleteRecordSet': 'dns.resourceRecordSets.delete',
 } as const;
 
 export type GceMethod = keyof typeof GCE_METHOD_PERMISSIONS;
@@ -127,6 +133,9 @@ export const GCE_KIND_METHODS: Readonly<Record<GceKindName, readonly GceMethod[]
   [GCE_KINDS.serviceAccount]: ['iam.listServiceAccounts', 'iam.getServiceAccount', 'iam.createServiceAccount', 'iam.patchServiceAccount', 'iam.deleteServiceAccount'],
   [GCE_KINDS.projectIamBinding]: ['resourceManager.getIamPolicy', 'resourceManager.setIamPolicy'],
   [GCE_KINDS.storageBucketIam]: ['storageIam.getBucketIamPolicy', 'storageIam.setBucketIamPolicy'],
+  [GCE_KINDS.dnsZone]: ['dns.listManagedZones'],
+  // patch: an update, or a create answered alreadyExists.
+  [GCE_KINDS.dnsRecordSet]: ['dns.listManagedZones', 'dns.listRecordSets', 'dns.createRecordSet', 'dns.patchRecordSet', 'dns.deleteRecordSet'],
 };
 
 /**
@@ -201,6 +210,7 @@ export const GCE_SECONDARY_PERMISSIONS: readonly string[] = [
   'compute.targetPools.use', // forwardingRules.insert, instanceGroupManagers.setTargetPools
   'compute.httpHealthChecks.useReadOnly', // targetPools.insert/addHealthCheck
   'iam.serviceAccounts.actAs', // templates that run as a service account
+  'dns.changes.create', // every record-set create, patch and delete is a change of the zone
 ];
 
 /** Every permission the operator needs: the kinds', the provider's, the roll's and the secondary ones, sorted. */

@@ -3,6 +3,8 @@ import { TaskRegistry } from '../registry.js';
 import type { GceTaskContext } from './context.js';
 import { addressKind } from './address.js';
 import { diskKind } from './disk.js';
+import { dnsRecordSetKind } from './dns-record-set.js';
+import { dnsZoneKind } from './dns-zone.js';
 import { firewallRuleKind } from './firewall-rule.js';
 import { forwardingRuleKind } from './forwarding-rule.js';
 import { httpHealthCheckKind } from './http-health-check.js';
@@ -29,5 +31,7 @@ export function gceTaskRegistry(): TaskRegistry<GceTaskContext> {
     .register(forwardingRuleKind)
     .register(serviceAccountKind)
     .register(projectIamBindingKind)
-    .register(storageBucketIamKind);
+    .register(storageBucketIamKind)
+    .register(dnsZoneKind)
+    .register(dnsRecordSetKind);
 }

@@ -41,6 +41,8 @@ export const GCE_KINDS = {
   serviceAccount: 'ServiceAccount',
   projectIamBinding: 'ProjectIAMBinding',
   storageBucketIam: 'StorageBucketIAM',
+  dnsZone: 'DNSZone',
+  dnsRecordSet: 'DNSRecordSet',
 } as const;
 export type GceKindName = (typeof GCE_KINDS)[keyof typeof GCE_KINDS];
 
@@ -221,4 +223,36 @@ export interface GceStorageBucketIamDesired {
   readonly role: string;
   /** `serviceAccount:<email>`. */
   readonly member: string;
+}
+
+/**
+ * `DNSZone`: the Cloud DNS managed zone the API's records go in (`spec.dnsZone`). The user's:
+ * found, never created, changed or deleted (a shared task), as kops requires the zone to exist.
+ * kops's rule for the value: with a dot it is the zone's DNS name (`example.com`), without one
+ * the managed zone's name (or numeric id). Outputs: `id`, `name` (the managed zone's name), `dnsName`.
+ */
+export interface GceDnsZoneDesired {
+  /** `spec.dnsZone` as written. */
+  readonly name: string;
+  /** Found among private zones (`topology.dns.type: Private`), else public ones. */
+  readonly private: boolean;
+}
+
+/**
+ * `DNSRecordSet`: one record set (name + type) of the cluster's managed zone, e.g. `api.<cluster>`
+ * type A to the API load balancer's address. Record sets take no labels: the cluster owns exactly
+ * the names its model builds (`delete cluster` deletes those, never another record of the zone).
+ */
+export interface GceDnsRecordSetDesired {
+  /** The managed zone's name: `ref('DNSZone', <spec.dnsZone>, 'name')`. */
+  readonly zone: Val;
+  /** How find (before refs are known) looks the zone up: the `DNSZone` task's desired state. */
+  readonly zoneLookup: GceDnsZoneDesired;
+  /** Fully qualified or not (`api.minimal.example.com`); stored with the trailing dot. */
+  readonly name: string;
+  readonly type: 'A' | 'AAAA' | 'CNAME' | 'TXT';
+  /** Seconds (kops's dns-controller writes 60). */
+  readonly ttl: number;
+  /** The values: for A, `ref('Address', 'api-<c>', 'address')`. */
+  readonly rrdatas: readonly Val[];
 }

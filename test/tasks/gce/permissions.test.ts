@@ -22,6 +22,9 @@ const KIND_FILES: Readonly<Record<string, string>> = {
   [GCE_KINDS.serviceAccount]: 'service-account.ts',
   [GCE_KINDS.projectIamBinding]: 'project-iam-binding.ts',
   [GCE_KINDS.storageBucketIam]: 'storage-bucket-iam.ts',
+  [GCE_KINDS.dnsZone]: 'dns-zone.ts',
+  // The record set finds its zone with dns-zone.ts's lookup.
+  [GCE_KINDS.dnsRecordSet]: 'dns-record-set.ts,dns-zone.ts',
 };
 
 /** `clients.<client>.<method>(` calls in a file, as declared names (`listAsync` → `list`). */
@@ -35,7 +38,7 @@ function calls(path: string): Set<string> {
 
 describe('GCE operator permissions', () => {
   it.each(Object.entries(KIND_FILES))('%s declares exactly the methods its file calls', (kind, file) => {
-    const called = calls(`src/tasks/gce/${file}`);
+    const called = new Set(file.split(',').flatMap((f) => [...calls(`src/tasks/gce/${f}`)]));
     expect(called.size).toBeGreaterThan(0);
     expect([...called].sort()).toEqual([...GCE_KIND_METHODS[kind as keyof typeof GCE_KIND_METHODS]].sort());
   });
@@ -51,10 +54,12 @@ describe('GCE operator permissions', () => {
   it('gives every declared method a permission of its API (compute.*, iam.*, resourcemanager.*), all in the operator set', () => {
     const set = new Set(gceOperatorPermissions());
     for (const [method, permission] of Object.entries(GCE_METHOD_PERMISSIONS)) {
-      const api = method.startsWith('iam.') ? 'iam' : method.startsWith('resourceManager.') ? 'resourcemanager' : method.startsWith('storageIam.') ? 'storage' : 'compute';
+      const api = method.startsWith('iam.') ? 'iam' : method.startsWith('resourceManager.') ? 'resourcemanager' : method.startsWith('storageIam.') ? 'storage' : method.startsWith('dns.') ? 'dns' : 'compute';
       expect(permission, method).toMatch(new RegExp(`^${api}\\.[a-zA-Z]+\\.[a-zA-Z]+$`));
       expect(set.has(permission), method).toBe(true);
     }
     expect(set.has('iam.serviceAccounts.actAs')).toBe(true);
+    // Cloud DNS checks it on every record-set create, patch and delete (the fake Cloud DNS too).
+    expect(set.has('dns.changes.create')).toBe(true);
   });
 });
