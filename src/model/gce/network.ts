@@ -2,11 +2,12 @@
  * kops's gcemodel NetworkModelBuilder: the cluster's custom-mode network (named like the cluster)
  * or the user's (`spec.networkID`, shared: found, never changed), and one regional subnetwork per
  * cluster subnet, with the pods' and services' secondary ranges under IP-alias networking.
- * (kops's Cloud NAT router for private subnets is not modelled: kops-ts has no Router kind yet.)
+ * With private subnets, the Cloud Router and Cloud NAT that give their instances (which have no
+ * external IP) a way out, as kops builds them.
  */
-import { GCE_KINDS, type GceNetworkDesired, type GceSubnetDesired } from '../../tasks/gce/types.js';
+import { GCE_KINDS, type GceNetworkDesired, type GceRouterDesired, type GceSubnetDesired } from '../../tasks/gce/types.js';
 import type { GceModelContext } from './context.js';
-import { ipAliasRangeName, subnetName } from './names.js';
+import { ipAliasRangeName, routerName, subnetName } from './names.js';
 
 export function buildNetwork(m: GceModelContext): void {
   m.add<GceNetworkDesired>({
@@ -29,4 +30,30 @@ export function buildNetwork(m: GceModelContext): void {
       desired: { name, region: s.region ?? m.region, network: m.networkRef, ipCidrRange: s.cidr ?? '', ...secondary },
     });
   }
+  buildCloudNat(m);
+}
+
+/**
+ * kops's Cloud NAT for private topology: one Cloud Router `nat-<safe cluster>` in the cluster's
+ * network and region, with one NAT (named like the router, Google-allocated IPs `AUTO_ONLY`) for
+ * the listed subnetworks (`LIST_OF_SUBNETWORKS`, each `ALL_IP_RANGES`): the Private (and
+ * DualStack) subnets kops-ts creates. As kops: a subnet given by `id` (the user's) is skipped, its
+ * egress assumed configured; `egress: External` opts a subnet out; no subnet left, no router. In a
+ * shared network (`spec.networkID`) with subnets kops-ts creates, the router is created in the
+ * user's network all the same (and deleted with the cluster).
+ */
+export function buildCloudNat(m: GceModelContext): void {
+  const natted = m.subnets.filter((s) => (s.type === 'Private' || s.type === 'DualStack') && !s.id && s.egress !== 'External');
+  if (natted.length === 0) return;
+  const name = routerName(m.name);
+  m.add<GceRouterDesired>({
+    kind: GCE_KINDS.router,
+    name,
+    desired: {
+      name,
+      region: m.region,
+      network: m.networkRef,
+      nat: { name, natIpAllocateOption: 'AUTO_ONLY', sourceSubnetworkIpRangesToNat: 'LIST_OF_SUBNETWORKS', subnetworks: natted.map((s) => m.subnetRef(s)) },
+    },
+  });
 }

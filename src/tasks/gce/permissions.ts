@@ -62,6 +62,11 @@ export const GCE_METHOD_PERMISSIONS = {
   'forwardingRules.insert': 'compute.forwardingRules.create',
   'forwardingRules.setLabels': 'compute.forwardingRules.setLabels',
   'forwardingRules.delete': 'compute.forwardingRules.delete',
+  'routers.list': 'compute.routers.list',
+  'routers.get': 'compute.routers.get',
+  'routers.insert': 'compute.routers.create',
+  'routers.patch': 'compute.routers.update',
+  'routers.delete': 'compute.routers.delete',
   'instanceTemplates.list': 'compute.instanceTemplates.list',
   'instanceTemplates.get': 'compute.instanceTemplates.get',
   'instanceTemplates.insert': 'compute.instanceTemplates.create',
@@ -127,6 +132,7 @@ export const GCE_KIND_METHODS: Readonly<Record<GceKindName, readonly GceMethod[]
   [GCE_KINDS.serviceAccount]: ['iam.listServiceAccounts', 'iam.getServiceAccount', 'iam.createServiceAccount', 'iam.patchServiceAccount', 'iam.deleteServiceAccount'],
   [GCE_KINDS.projectIamBinding]: ['resourceManager.getIamPolicy', 'resourceManager.setIamPolicy'],
   [GCE_KINDS.storageBucketIam]: ['storageIam.getBucketIamPolicy', 'storageIam.setBucketIamPolicy'],
+  [GCE_KINDS.router]: ['routers.list', 'routers.get', 'routers.insert', 'routers.patch', 'routers.delete'],
 };
 
 /**
@@ -151,6 +157,7 @@ export const GCE_PROVIDER_METHODS: readonly GceMethod[] = [
   'targetPools.list',
   'addresses.list',
   'httpHealthChecks.list',
+  'routers.list', // the routers that keep a subnetwork or network (blockers)
   'firewalls.delete',
   'addresses.delete',
   'forwardingRules.delete',
