@@ -8,6 +8,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { gceOperatorPermissions } from '../../src/tasks/gce/permissions.js';
 import type { Json } from '../fakes/gce-compute.js';
 import { useFakeGceCompute } from './gce-harness.js';
 import { cli, KEY, tempStore } from './harness.js';
@@ -79,6 +80,8 @@ describe('a private GCE cluster through the CLI: the Cloud NAT', () => {
 
   it('create --topology private + update --yes builds the router with the NAT of the private subnet; a second update plans nothing', async () => {
     before = await addDecoys();
+    // Every command below runs with exactly the declared operator permissions (the Router kind's too).
+    fake.permissions = new Set(gceOperatorPermissions());
     await ok(['create', 'cluster', '--name', NAME, '--cloud', 'gce', '--project', PROJECT, '--zones', `${REGION}-a`, '--topology', 'private', '--ssh-public-key', KEY, ...state]);
     expect(readFileSync(`${s.dir}/${NAME}/config`, 'utf8')).toMatch(/- name: us-central1\n {4}region: us-central1\n {4}type: Private/);
     const plan = JSON.parse(await ok(['update', 'cluster', '--name', NAME, '-o', 'json', ...state])) as { changes: { kind: string; name: string; action: string }[] };
@@ -134,5 +137,6 @@ describe('a private GCE cluster through the CLI: the Cloud NAT', () => {
     expect(fake.all(PROJECT, 'subnetworks').map((x) => x.name)).toEqual(['user-subnet']);
     expect(fake.all(PROJECT, 'networks').map((x) => x.name)).toEqual(['user-net']);
     expect(decoys()).toEqual(before);
+    expect([...fake.used].filter((p) => p.startsWith('compute.routers.')).sort()).toEqual(['compute.routers.create', 'compute.routers.delete', 'compute.routers.get', 'compute.routers.list']);
   });
 });
