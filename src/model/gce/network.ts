@@ -6,6 +6,8 @@
  * external IP) a way out, as kops builds them.
  */
 import { GCE_KINDS, type GceNetworkDesired, type GceRouterDesired, type GceSubnetDesired } from '../../tasks/gce/types.js';
+import type { ClusterSubnetSpec } from '../api/types.js';
+import { ref, type Ref } from '../../tasks/types.js';
 import type { GceModelContext } from './context.js';
 import { ipAliasRangeName, routerName, subnetName } from './names.js';
 
@@ -33,6 +35,20 @@ export function buildNetwork(m: GceModelContext): void {
   buildCloudNat(m);
 }
 
+/** A subnet the cluster's Cloud NAT serves: Private or DualStack, kops-ts's own (no `id`), not `egress: External`. */
+function nattedSubnet(s: ClusterSubnetSpec): boolean {
+  return (s.type === 'Private' || s.type === 'DualStack') && !s.id && s.egress !== 'External';
+}
+
+/**
+ * The Cloud NAT router serving `subnet`, if any: the instances of a group in that subnet have no
+ * external IP and need it to reach the internet (package and image downloads at boot), so their
+ * managed instance groups are created after it (kops does not order them).
+ */
+export function natRouterFor(m: GceModelContext, subnet: ClusterSubnetSpec): Ref | undefined {
+  return nattedSubnet(subnet) ? ref(GCE_KINDS.router, routerName(m.name), 'id') : undefined;
+}
+
 /**
  * kops's Cloud NAT for private topology: one Cloud Router `nat-<safe cluster>` in the cluster's
  * network and region, with one NAT (named like the router, Google-allocated IPs `AUTO_ONLY`) for
@@ -43,7 +59,7 @@ export function buildNetwork(m: GceModelContext): void {
  * user's network all the same (and deleted with the cluster).
  */
 export function buildCloudNat(m: GceModelContext): void {
-  const natted = m.subnets.filter((s) => (s.type === 'Private' || s.type === 'DualStack') && !s.id && s.egress !== 'External');
+  const natted = m.subnets.filter(nattedSubnet);
   if (natted.length === 0) return;
   const name = routerName(m.name);
   m.add<GceRouterDesired>({

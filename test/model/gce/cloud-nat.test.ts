@@ -51,14 +51,20 @@ describe('GCE Cloud NAT (model)', () => {
     expect(d.nat.subnetworks.map(refName)).toEqual(['Subnet/us-central1-priv-example-com.selfLink']);
     // ...and the router is part of a complete graph (its refs name existing tasks).
     expect(buildGraph(tasks)).toBeDefined();
+    // The groups' MIGs are created once the NAT exists (their instances need it at boot).
+    const migs = tasks.filter((t) => t.kind === GCE_KINDS.instanceGroupManager);
+    expect(migs.length).toBeGreaterThan(0);
+    for (const mig of migs) expect(mig.dependsOn?.map(refName), mig.name).toEqual(['Router/nat-priv-example-com.id']);
     // The instances it serves have no external IP.
     const templates = tasks.filter((t) => t.kind === GCE_KINDS.instanceTemplate) as Task<GceInstanceTemplateDesired>[];
     expect(templates.length).toBeGreaterThan(0);
     for (const t of templates) expect(t.desired.externalIp).toBe(false);
   });
 
-  it('a public cluster gets no router', () => {
-    expect(routers(tasksOf({ ...PRIVATE, name: 'pub.example.com', topology: 'public' }))).toEqual([]);
+  it('a public cluster gets no router, and its MIGs wait for none', () => {
+    const tasks = tasksOf({ ...PRIVATE, name: 'pub.example.com', topology: 'public' });
+    expect(routers(tasks)).toEqual([]);
+    for (const mig of tasks.filter((t) => t.kind === GCE_KINDS.instanceGroupManager)) expect(mig.dependsOn).toBeUndefined();
   });
 
   it('lists only the Private subnets, and leaves out one with egress: External (which validates on GCE) or none at all', () => {
