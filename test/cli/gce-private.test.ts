@@ -86,7 +86,12 @@ describe('a private GCE cluster through the CLI: the Cloud NAT', () => {
     expect(readFileSync(`${s.dir}/${NAME}/config`, 'utf8')).toMatch(/- name: us-central1\n {4}region: us-central1\n {4}type: Private/);
     const plan = JSON.parse(await ok(['update', 'cluster', '--name', NAME, '-o', 'json', ...state])) as { changes: { kind: string; name: string; action: string }[] };
     expect(plan.changes.filter((c) => c.kind === 'Router')).toEqual([expect.objectContaining({ name: `nat-${SAFE}`, action: 'create' })]);
+    const start = fake.calls.length;
     await ok(['update', 'cluster', '--name', NAME, '--yes', ...state]);
+    // The MIGs (whose instances need the NAT at boot) are created after the router.
+    const creates = fake.calls.slice(start).filter((x) => x.method === 'POST' && /\/(routers|instanceGroupManagers)$/.test(x.path)).map((x) => x.path.split('/').pop());
+    expect(creates[0]).toBe('routers');
+    expect(creates.filter((x) => x === 'instanceGroupManagers').length).toBeGreaterThan(0);
 
     const r = router(`nat-${SAFE}`);
     expect(r?.network).toBe(`${BASE}/global/networks/${SAFE}`);
