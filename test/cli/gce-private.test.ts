@@ -132,11 +132,20 @@ describe('a private GCE cluster through the CLI: the Cloud NAT', () => {
     expect((await cli(['update', 'cluster', '--name', NAME, '--detailed-exitcode', ...state])).code).toBe(0);
   });
 
-  it('delete cluster lists the router; --yes removes it with the subnet and network, and leaves the other routers untouched', async () => {
+  it('delete cluster lists the router; --yes removes it with the subnet and network (a user\'s router in the network blocks it, named), and leaves the other routers untouched', async () => {
     const listing = await ok(['delete', 'cluster', '--name', NAME, ...state]);
     expect(listing).toMatch(new RegExp(`^Router\\s+nat-${SAFE}\\s`, 'm'));
     expect(listing).not.toContain('nat-other-');
     expect(listing).not.toContain('user-net');
+    // A router of the user's in the cluster's network keeps the network, and is named.
+    await rest('POST', `regions/${REGION}/routers`, { name: 'users-bgp', network: `${BASE}/global/networks/${SAFE}` });
+    const blocked = await cli(['delete', 'cluster', '--name', NAME, '--yes', '--count', '1', '--interval', '1ms', ...state]);
+    expect(blocked.code, blocked.stderr).toBe(1);
+    expect(blocked.stderr).toContain(`Network ${SAFE}: it is used by Router projects/${PROJECT}/regions/${REGION}/routers/users-bgp`);
+    expect(router(`nat-${SAFE}`)).toBeUndefined();
+    expect(fake.all(PROJECT, 'networks').map((x) => x.name).sort()).toEqual([SAFE, 'user-net']);
+    await rest('DELETE', `regions/${REGION}/routers/users-bgp`);
+
     await ok(['delete', 'cluster', '--name', NAME, '--yes', ...state]);
     expect(router(`nat-${SAFE}`)).toBeUndefined();
     expect(fake.all(PROJECT, 'subnetworks').map((x) => x.name)).toEqual(['user-subnet']);
