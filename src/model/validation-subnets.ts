@@ -109,12 +109,17 @@ function checkShared(r: Reporter, subnets: readonly ClusterSubnetSpec[]): void {
 
 function checkEgress(r: Reporter, p: string, s: ClusterSubnetSpec, cloud: string | undefined): void {
   if (s.egress == null) return;
+  if (cloud === 'gce') {
+    // kops's gcemodel: a private subnet gets the cluster's Cloud NAT unless `External` opts it out.
+    if (s.egress !== 'External') r.err('InvalidEgress', `${p}.egress`, `${s.egress} is not supported on GCE: only External (no Cloud NAT for this subnet: its egress is yours)`, "remove it to get the cluster's Cloud NAT, or set External");
+    return;
+  }
   if (s.egress !== 'External' && !EGRESS_PREFIXES.some((x) => s.egress!.startsWith(x))) {
     r.err('InvalidEgress', `${p}.egress`, `${s.egress} is not a NAT gateway (nat-), elastic IP (eipalloc-), instance (i-), transit gateway (tgw-) or External`, 'use an id of one of these, or External');
   } else if (s.egress !== 'External' && s.type !== 'Private' && s.type !== 'DualStack' && !(s.ipv6CIDR != null && s.type === 'Public')) {
     r.err('InvalidEgress', `${p}.egress`, 'egress can only be set on private (or IPv6 public) subnets', 'remove it');
   }
-  if (cloud !== 'aws') r.err('InvalidEgress', `${p}.egress`, 'egress is supported on AWS only', 'remove it');
+  if (cloud !== 'aws' && cloud !== 'gce') r.err('InvalidEgress', `${p}.egress`, 'egress is supported on AWS and GCE only', 'remove it');
 }
 
 /**

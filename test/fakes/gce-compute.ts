@@ -3,7 +3,7 @@
  * and `@google-cloud/compute` (REST fallback) rely on. See docs/gce.md for what it models and not.
  *
  * - paths under `/compute/v1/projects/<p>/`: `global/{networks,firewalls,httpHealthChecks,
- *   instanceTemplates}`, `regions/<r>/{subnetworks,addresses,targetPools,forwardingRules}`,
+ *   instanceTemplates}`, `regions/<r>/{subnetworks,addresses,targetPools,forwardingRules,routers}`,
  *   `zones/<z>/{disks,instanceGroupManagers,instances}`: list (GET collection), get (GET item),
  *   insert (POST collection), delete (DELETE item), patch (PATCH item, where the API has it),
  *   custom methods (POST item/<method>), and `aggregated/<collection>` for the zonal/regional ones;
@@ -124,6 +124,7 @@ const COLLECTIONS: Readonly<Record<string, CollectionSpec>> = {
     patch: false,
   },
   instances: { scope: 'zones', kind: 'compute#instance', fields: [], labels: true, patch: false },
+  routers: { scope: 'regions', kind: 'compute#router', fields: ['network', 'nats', 'bgp', 'bgpPeers', 'interfaces', 'region'], labels: false, patch: true },
 };
 
 /** Regions and their zones (a subset of GCE's real catalog). */
@@ -549,6 +550,10 @@ export class FakeGceCompute {
         r.status = 'READY';
         break;
       }
+      case 'routers':
+        this.refTo(need('network') as string, 'networks');
+        r.nats = this.routerNats(r, body.nats);
+        break;
       case 'instanceGroupManagers': {
         need('baseInstanceName');
         const template = need('instanceTemplate') as string;
@@ -567,6 +572,47 @@ export class FakeGceCompute {
         break;
     }
     return r;
+  }
+
+  /**
+   * A router's `nats`, checked as Compute checks them and kept as sent, with the defaults Google
+   * fills in (`endpointTypes`, `enableEndpointIndependentMapping`): a name, `natIpAllocateOption`
+   * (`AUTO_ONLY`, or `MANUAL_ONLY` with `natIps`), `sourceSubnetworkIpRangesToNat`, and with
+   * `LIST_OF_SUBNETWORKS` at least one subnetwork of the router's region and network, each with
+   * `sourceIpRangesToNat`; subnetwork names are stored as full URLs.
+   */
+  private routerNats(router: Json, nats: unknown): Json[] {
+    if (nats === undefined || nats === null) return [];
+    if (!Array.isArray(nats)) throw new HttpError(400, 'invalid', "Invalid value for field 'resource.nats'");
+    const seen = new Set<string>();
+    return (nats as Json[]).map((n, i) => {
+      const field = (f: string) => `resource.nats[${i}].${f}`;
+      if (typeof n.name !== 'string' || !NAME_RE.test(n.name)) throw new HttpError(400, 'invalid', `Invalid value for field '${field('name')}': '${String(n.name)}'. Must be a match of regex '(?:[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?)'`);
+      if (seen.has(n.name)) throw new HttpError(400, 'invalid', `Invalid value for field '${field('name')}': '${n.name}'. Duplicate NAT name.`);
+      seen.add(n.name);
+      const alloc = n.natIpAllocateOption;
+      if (alloc !== 'AUTO_ONLY' && alloc !== 'MANUAL_ONLY') throw new HttpError(400, alloc === undefined ? 'required' : 'invalid', `Invalid value for field '${field('natIpAllocateOption')}': '${String(alloc)}'.`);
+      if (alloc === 'MANUAL_ONLY' && !((n.natIps as unknown[] | undefined) ?? []).length) throw new HttpError(400, 'invalid', `Invalid value for field '${field('natIps')}': NAT IPs must be specified with MANUAL_ONLY.`);
+      const source = n.sourceSubnetworkIpRangesToNat;
+      if (source !== 'ALL_SUBNETWORKS_ALL_IP_RANGES' && source !== 'ALL_SUBNETWORKS_ALL_PRIMARY_IP_RANGES' && source !== 'LIST_OF_SUBNETWORKS') {
+        throw new HttpError(400, source === undefined ? 'required' : 'invalid', `Invalid value for field '${field('sourceSubnetworkIpRangesToNat')}': '${String(source)}'.`);
+      }
+      const subnetworks = (n.subnetworks as Json[] | undefined) ?? [];
+      if (source === 'LIST_OF_SUBNETWORKS' && subnetworks.length === 0) throw new HttpError(400, 'invalid', `Invalid value for field '${field('subnetworks')}': at least one subnetwork is required with LIST_OF_SUBNETWORKS.`);
+      if (source !== 'LIST_OF_SUBNETWORKS' && subnetworks.length > 0) throw new HttpError(400, 'invalid', `Invalid value for field '${field('subnetworks')}': subnetworks can only be listed with LIST_OF_SUBNETWORKS.`);
+      const stored = subnetworks.map((x, j) => {
+        const s = this.refTo(String(x.name ?? ''), 'subnetworks');
+        if (s.region !== router.region || s.network !== router.network) {
+          throw new HttpError(400, 'invalid', `Invalid value for field '${field(`subnetworks[${j}].name`)}': '${String(x.name)}'. The subnetwork must be in the router's region and network.`);
+        }
+        const ranges = (x.sourceIpRangesToNat as string[] | undefined) ?? [];
+        if (ranges.length === 0 || ranges.some((v) => v !== 'ALL_IP_RANGES' && v !== 'PRIMARY_IP_RANGE' && v !== 'LIST_OF_SECONDARY_IP_RANGES')) {
+          throw new HttpError(400, 'invalid', `Invalid value for field '${field(`subnetworks[${j}].sourceIpRangesToNat`)}': '${ranges.join(',')}'.`);
+        }
+        return { ...structuredClone(x), name: s.selfLink };
+      });
+      return { endpointTypes: ['ENDPOINT_TYPE_VM'], enableEndpointIndependentMapping: false, ...structuredClone(n), ...(subnetworks.length > 0 ? { subnetworks: stored } : {}) };
+    });
   }
 
   /** A reference must name an existing resource of that collection (URL or partial path). */
@@ -662,7 +708,9 @@ export class FakeGceCompute {
     if (collection === 'networks') {
       inUse('subnetworks', (o) => o.network === link);
       inUse('firewalls', (o) => o.network === link);
+      inUse('routers', (o) => o.network === link);
     }
+    if (collection === 'subnetworks') inUse('routers', (o) => ((o.nats as Json[] | undefined) ?? []).some((n) => ((n.subnetworks as Json[] | undefined) ?? []).some((x) => x.name === link)));
     if (collection === 'instanceTemplates') inUse('instanceGroupManagers', (o) => o.instanceTemplate === link);
     if (collection === 'httpHealthChecks') inUse('targetPools', (o) => (o.healthChecks as string[]).includes(link));
     if (collection === 'targetPools') {
@@ -689,6 +737,10 @@ export class FakeGceCompute {
     if (collection === 'subnetworks') {
       if (body.fingerprint !== r.fingerprint) throw new HttpError(412, 'conditionNotMet', 'Supplied fingerprint does not match current metadata fingerprint.');
       if (body.ipCidrRange !== undefined && body.ipCidrRange !== r.ipCidrRange) throw new HttpError(400, 'invalid', "Invalid value for field 'resource.ipCidrRange': use expandIpCidrRange.");
+    }
+    if (collection === 'routers') {
+      if (body.network !== undefined && body.network !== r.network) throw new HttpError(400, 'invalid', "Invalid value for field 'resource.network': a router's network cannot be changed.");
+      if (body.nats !== undefined) body = { ...body, nats: this.routerNats(r, body.nats) };
     }
     const { fingerprint: _f, ...rest } = body;
     Object.assign(r, structuredClone(rest));

@@ -18,6 +18,7 @@ import type {
   InstancesClient,
   NetworksClient,
   RegionOperationsClient,
+  RoutersClient,
   SubnetworksClient,
   TargetPoolsClient,
   ZoneOperationsClient,
@@ -39,6 +40,8 @@ export interface GceClients {
   /** Legacy HTTP health checks (the only kind a target pool takes); not in the client library. */
   readonly httpHealthChecks: LegacyHttpHealthChecks;
   readonly forwardingRules: ForwardingRulesClient;
+  /** Cloud Routers (the private subnets' Cloud NAT). */
+  readonly routers: RoutersClient;
   readonly instanceTemplates: InstanceTemplatesClient;
   readonly instanceGroupManagers: InstanceGroupManagersClient;
   readonly instances: InstancesClient;
@@ -172,6 +175,7 @@ export async function gceClients(opts: GceClientOptions): Promise<GceClients> {
     addresses: new compute.AddressesClient(o),
     targetPools: new compute.TargetPoolsClient(o),
     forwardingRules: new compute.ForwardingRulesClient(o),
+    routers: new compute.RoutersClient(o),
     instanceTemplates: new compute.InstanceTemplatesClient(o),
     instanceGroupManagers: new compute.InstanceGroupManagersClient(o),
     instances: new compute.InstancesClient(o),
@@ -183,6 +187,6 @@ export async function gceClients(opts: GceClientOptions): Promise<GceClients> {
 
 /** Closes every client's transport (tests, and the end of a command). */
 export async function closeGceClients(c: GceClients): Promise<void> {
-  const all = [c.networks, c.subnetworks, c.firewalls, c.disks, c.addresses, c.targetPools, c.forwardingRules, c.instanceTemplates, c.instanceGroupManagers, c.instances, c.globalOperations, c.regionOperations, c.zoneOperations];
+  const all = [c.networks, c.subnetworks, c.firewalls, c.disks, c.addresses, c.targetPools, c.forwardingRules, c.routers, c.instanceTemplates, c.instanceGroupManagers, c.instances, c.globalOperations, c.regionOperations, c.zoneOperations];
   await Promise.all(all.map((x) => x.close().catch(() => undefined)));
 }

@@ -58,6 +58,7 @@ const TYPE_WORDS: Readonly<Record<string, string>> = {
   // kops's pkg/resources/gce typeDNSRecord; the managed zone is the user's (never deleted).
   DNSRecordSet: 'DNSRecord',
   DNSZone: 'ManagedZone',
+  Router: 'Router',
   [GCE_INSTANCE_KIND]: 'Instance',
 };
 
@@ -180,6 +181,16 @@ interface Link {
   readonly selfLink?: string | null;
 }
 
+interface RouterLink extends Link {
+  readonly network?: string | null;
+  readonly nats?: readonly { readonly subnetworks?: readonly { readonly name?: string | null }[] | null }[] | null;
+}
+
+/** The routers of the cluster's region (a Cloud NAT names its network and subnetworks). */
+async function routersIn(ctx: GceTaskContext): Promise<RouterLink[]> {
+  return (await drain(ctx.clients.routers.listAsync({ project: ctx.project, region: ctx.region }, LIST_OPTS))) as RouterLink[];
+}
+
 /** Resources (as project-relative links) that use `r`, found by listing what can refer to its kind. */
 async function usersOf(ctx: GceTaskContext, r: OwnedResource): Promise<{ link: string; type: string }[]> {
   const p = ctx.project;
@@ -196,6 +207,12 @@ async function usersOf(ctx: GceTaskContext, r: OwnedResource): Promise<{ link: s
       const subnets: (Link & { network?: string | null })[] = [];
       for await (const [, s] of ctx.clients.subnetworks.aggregatedListAsync({ project: p }, LIST_OPTS)) subnets.push(...((s.subnetworks ?? []) as (Link & { network?: string | null })[]));
       add('Subnet', subnets, (x) => is((x as { network?: string | null }).network, path));
+      add('Router', await routersIn(ctx), (x) => is((x as RouterLink).network, path));
+      break;
+    }
+    case 'Subnet': {
+      const path = `projects/${p}/regions/${ctx.region}/subnetworks/${r.name}`;
+      add('Router', await routersIn(ctx), (x) => ((x as RouterLink).nats ?? []).some((n) => (n.subnetworks ?? []).some((s) => is(s.name, path))));
       break;
     }
     case 'InstanceTemplate': {
@@ -251,6 +268,9 @@ export const gceDeletion: CloudDeletion<GceTaskContext> = {
     // An account goes after what runs as it and after its members in the policies (also when the
     // model has no account task: the accounts of a cluster that switched to the legacy one).
     for (const k of [GCE_INSTANCE_KIND, 'InstanceTemplate', 'ProjectIAMBinding', 'StorageBucketIAM']) closure.set(k, new Set([...(closure.get(k) ?? []), 'ServiceAccount']));
+    // A Cloud NAT router names its subnetworks and network: it goes first, also as an orphan (the
+    // router of a cluster whose subnets are no longer private), when no task orders it.
+    closure.set('Router', new Set([...(closure.get('Router') ?? []), 'Subnet', 'Network']));
   },
   waitsForDependents: inUse,
   async blockers(ctx, left, all) {

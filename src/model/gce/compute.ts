@@ -15,6 +15,7 @@ import { igPath } from '../validation-util.js';
 import type { GceModelContext } from './context.js';
 import { instanceGroupLabels } from './labels.js';
 import { apiLoadBalancerName, instanceGroupManagerName, instanceTemplatePrefix } from './names.js';
+import { natRouterFor } from './network.js';
 import { accountDependencies, serviceAccountOf } from './service-accounts.js';
 import { gceStartupScript } from './startup-script.js';
 
@@ -131,6 +132,9 @@ export function buildCompute(m: GceModelContext): void {
     const size = ig.spec.minSize ?? (role === 'Node' ? 2 : 1);
     const inPool = m.publicApiLoadBalancer && (role === 'APIServer' || (!hasApiServers && role === 'ControlPlane'));
     const pools: Val[] = inPool ? [ref(GCE_KINDS.targetPool, apiLoadBalancerName(m.name), 'selfLink')] : [];
+    // Instances without an external IP boot once the private subnet's Cloud NAT exists.
+    const subnet = m.subnet(ig.spec.subnets?.[0] ?? '');
+    const nat = subnet ? natRouterFor(m, subnet) : undefined;
     for (const [zone, targetSize] of splitCountAcrossZones(size, zones)) {
       const name = instanceGroupManagerName(m.name, ig.metadata.name, zone);
       m.add<GceInstanceGroupManagerDesired>({
@@ -144,6 +148,7 @@ export function buildCompute(m: GceModelContext): void {
           targetSize,
           ...(pools.length > 0 ? { targetPools: pools } : {}),
         },
+        ...(nat ? { dependsOn: [nat] } : {}),
       });
     }
   }

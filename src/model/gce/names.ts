@@ -110,6 +110,11 @@ export function apiLoadBalancerName(cluster: string): string {
   return clusterSuffixedName('api', cluster);
 }
 
+/** kops's `NameForRouter("nat")`: the Cloud Router carrying the private subnets' NAT, `nat-<safe cluster>`. */
+export function routerName(cluster: string): string {
+  return clusterSuffixedName('nat', cluster);
+}
+
 /** A role's lower-case spelling in kops's GCE labels and tags (`InstanceGroupRole.ToLowerString`). */
 export function roleLower(role: InstanceGroupRole | 'Master'): string {
   switch (role) {

@@ -62,6 +62,11 @@ export const GCE_METHOD_PERMISSIONS = {
   'forwardingRules.insert': 'compute.forwardingRules.create',
   'forwardingRules.setLabels': 'compute.forwardingRules.setLabels',
   'forwardingRules.delete': 'compute.forwardingRules.delete',
+  'routers.list': 'compute.routers.list',
+  'routers.get': 'compute.routers.get',
+  'routers.insert': 'compute.routers.create',
+  'routers.patch': 'compute.routers.update',
+  'routers.delete': 'compute.routers.delete',
   'instanceTemplates.list': 'compute.instanceTemplates.list',
   'instanceTemplates.get': 'compute.instanceTemplates.get',
   'instanceTemplates.insert': 'compute.instanceTemplates.create',
@@ -136,6 +141,7 @@ export const GCE_KIND_METHODS: Readonly<Record<GceKindName, readonly GceMethod[]
   [GCE_KINDS.dnsZone]: ['dns.listManagedZones'],
   // patch: an update, or a create answered alreadyExists.
   [GCE_KINDS.dnsRecordSet]: ['dns.listManagedZones', 'dns.listRecordSets', 'dns.createRecordSet', 'dns.patchRecordSet', 'dns.deleteRecordSet'],
+  [GCE_KINDS.router]: ['routers.list', 'routers.get', 'routers.insert', 'routers.patch', 'routers.delete'],
 };
 
 /**
@@ -160,6 +166,7 @@ export const GCE_PROVIDER_METHODS: readonly GceMethod[] = [
   'targetPools.list',
   'addresses.list',
   'httpHealthChecks.list',
+  'routers.list', // the routers that keep a subnetwork or network (blockers)
   'firewalls.delete',
   'addresses.delete',
   'forwardingRules.delete',

@@ -12,6 +12,7 @@ import { instanceGroupManagerKind } from './instance-group-manager.js';
 import { instanceTemplateKind } from './instance-template.js';
 import { networkKind } from './network.js';
 import { projectIamBindingKind } from './project-iam-binding.js';
+import { routerKind } from './router.js';
 import { serviceAccountKind } from './service-account.js';
 import { storageBucketIamKind } from './storage-bucket-iam.js';
 import { subnetKind } from './subnet.js';
@@ -33,5 +34,6 @@ export function gceTaskRegistry(): TaskRegistry<GceTaskContext> {
     .register(projectIamBindingKind)
     .register(storageBucketIamKind)
     .register(dnsZoneKind)
-    .register(dnsRecordSetKind);
+    .register(dnsRecordSetKind)
+    .register(routerKind);
 }

@@ -43,6 +43,7 @@ export const GCE_KINDS = {
   storageBucketIam: 'StorageBucketIAM',
   dnsZone: 'DNSZone',
   dnsRecordSet: 'DNSRecordSet',
+  router: 'Router',
 } as const;
 export type GceKindName = (typeof GCE_KINDS)[keyof typeof GCE_KINDS];
 
@@ -255,4 +256,28 @@ export interface GceDnsRecordSetDesired {
   readonly ttl: number;
   /** The values: for A, `ref('Address', 'api-<c>', 'address')`. */
   readonly rrdatas: readonly Val[];
+}
+
+/** The one NAT of a `Router` (kops's gcetasks Router: the NAT is named like the router). */
+export interface GceRouterNatDesired {
+  readonly name: string;
+  /** kops: `AUTO_ONLY` (Google allocates the NAT's external IPs). */
+  readonly natIpAllocateOption: 'AUTO_ONLY';
+  /** kops: `LIST_OF_SUBNETWORKS` (only the subnetworks below; each with `ALL_IP_RANGES`). */
+  readonly sourceSubnetworkIpRangesToNat: 'LIST_OF_SUBNETWORKS';
+  /** Refs to the private `Subnet`s' `selfLink`s, NATed with all their IP ranges (`ALL_IP_RANGES`). */
+  readonly subnetworks: readonly Val[];
+}
+
+/**
+ * `Router`: a Cloud Router of the cluster's network in its region, carrying the Cloud NAT of the
+ * private subnets (kops's gcemodel NetworkModelBuilder, `nat-<safe cluster>`). Routers take no
+ * labels: found by their exact name.
+ */
+export interface GceRouterDesired {
+  readonly name: string;
+  readonly region: string;
+  /** Ref to the Network's `selfLink` (or the user's network's URL). */
+  readonly network: Val;
+  readonly nat: GceRouterNatDesired;
 }
