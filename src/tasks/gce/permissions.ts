@@ -131,9 +131,8 @@ export const GCE_KIND_METHODS: Readonly<Record<GceKindName, readonly GceMethod[]
 
 /**
  * The provider's own calls: pre-flight (project, region, zones), awaiting every kind of
- * operation, `delete cluster`'s instance listing, what it reads to name the blockers, and its
- * sweep of orphans whose names the model cut for a long cluster name (listed and deleted here,
- * not through their kinds).
+ * operation, `delete cluster`'s instance listing and what it reads to name the blockers. (Orphans
+ * whose names the model cut for a long cluster name are found and deleted by their kinds.)
  */
 export const GCE_PROVIDER_METHODS: readonly GceMethod[] = [
   'projects.get',
@@ -149,14 +148,6 @@ export const GCE_PROVIDER_METHODS: readonly GceMethod[] = [
   'instanceGroupManagers.aggregatedList',
   'forwardingRules.list',
   'targetPools.list',
-  'addresses.list',
-  'httpHealthChecks.list',
-  'firewalls.delete',
-  'addresses.delete',
-  'forwardingRules.delete',
-  'targetPools.delete',
-  'httpHealthChecks.delete',
-  'instanceGroupManagers.delete',
 ];
 
 /**
