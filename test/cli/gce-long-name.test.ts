@@ -7,7 +7,6 @@
  * second cluster whose name differs only past the cut (same visible prefix, another hash).
  * Through the CLI against the fake Compute API.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { firewallRuleName, instanceGroupManagerName, networkName, safeClusterName } from '../../src/model/gce/names.js';
 import type { Json } from '../fakes/gce-compute.js';
@@ -53,15 +52,7 @@ async function leftoverRule(cluster: string): Promise<string> {
 
 async function build(cluster: string, state: string[]): Promise<void> {
   await ok(['create', 'cluster', '--name', cluster, '--cloud', 'gce', '--project', PROJECT, '--zones', ZONE, '--ssh-public-key', KEY, ...state]);
-  // GCE groups need their zones (create instancegroup sets none on GCE): added in the editor.
-  const ig = await cli(['create', 'instancegroup', 'extra-nodes', '--name', cluster, '--role', 'Node', '--subnet', 'us-central1', ...state], {
-    editor: (path) => {
-      const text = readFileSync(path, 'utf8');
-      if (!/^ {2}subnets:$/m.test(text)) throw new Error(`no subnets in ${text}`);
-      writeFileSync(path, text.replace(/^ {2}subnets:$/m, `  zones:\n  - ${ZONE}\n  subnets:`));
-      return 0;
-    },
-  });
+  const ig = await cli(['create', 'instancegroup', 'extra-nodes', '--name', cluster, '--role', 'Node', '--zone', ZONE, '--edit=false', ...state]);
   expect(ig.code, ig.stderr).toBe(0);
   await ok(['update', 'cluster', '--name', cluster, '--yes', ...state]);
 }
