@@ -2,7 +2,8 @@
  * `create instancegroup` on a GCE cluster, as kops's: subnets are regional, so a group's zones come
  * from `--zone` (required there); the group has the fields `create cluster --cloud gce` gives its
  * own groups of that role, and it applies on the fake Compute API with one MIG per zone. Control
- * planes take one zone each and add their etcd members. Refusals name the flag.
+ * planes take one zone each and add their etcd members. Refusals name the flag. `delete
+ * instancegroup` says what is left in each cloud's words.
  */
 import { describe, expect, it } from 'vitest';
 import { parseManifests } from '../../src/model/api/parse.js';
@@ -102,8 +103,17 @@ describe('create instancegroup on GCE', () => {
     expect(snapshot(s.dir)).toEqual(before);
   });
 
+  it('delete instancegroup names what is left in GCE\'s words (its MIGs and template), which the next update plans to delete', async () => {
+    const out = await ok(['delete', 'instancegroup', 'extra', '--name', CLUSTER, '--yes', ...state]);
+    expect(out).toContain('Its managed instance groups (one per zone) and instance template still exist');
+    expect(out).toContain("deleting the group's instances");
+    expect(out).not.toMatch(/autoscaling|launch template|terminat/i);
+    const plan = JSON.parse(await ok(['update', 'cluster', '--name', CLUSTER, '-o', 'json', ...state])) as { changes: { kind: string; action: string }[] };
+    expect(plan.changes.map((x) => `${x.kind} ${x.action}`).sort()).toEqual(['InstanceGroupManager delete', 'InstanceGroupManager delete', 'InstanceTemplate delete']);
+  });
+
+  const aws = tempStore();
   it('refuses --zone on an AWS cluster, whose groups take their zones from their subnets', async () => {
-    const aws = tempStore();
     await ok(['create', 'cluster', '--name', 'aws.example.com', '--zones', 'us-east-1a', '--ssh-public-key', KEY, '--state', aws.url]);
     const before = snapshot(aws.dir);
     const r = await cli(['create', 'instancegroup', 'more', '--name', 'aws.example.com', '--zone', 'us-east-1a', '--edit=false', '--state', aws.url]);
@@ -111,5 +121,12 @@ describe('create instancegroup on GCE', () => {
     expect(r.stderr).toContain('only on GCE');
     expect(r.stderr).toContain('--subnet');
     expect(snapshot(aws.dir)).toEqual(before);
+  });
+
+  it("delete instancegroup on AWS names its autoscaling group and launch template", async () => {
+    const out = await ok(['delete', 'instancegroup', 'nodes-us-east-1a', '--name', 'aws.example.com', '--yes', '--state', aws.url]);
+    expect(out).toContain('Its autoscaling group and launch template still exist');
+    expect(out).toContain("terminating the group's instances");
+    expect(out).not.toMatch(/managed instance group|instance template/);
   });
 });
