@@ -123,7 +123,7 @@ export const GCE_KIND_METHODS: Readonly<Record<GceKindName, readonly GceMethod[]
     'instanceGroupManagers.setTargetPools',
     'instanceGroupManagers.delete',
   ],
-  // get: only after a create answered ALREADY_EXISTS.
+  // get: only after a create answered ALREADY_EXISTS, and the legacy account's shared lookup.
   [GCE_KINDS.serviceAccount]: ['iam.listServiceAccounts', 'iam.getServiceAccount', 'iam.createServiceAccount', 'iam.patchServiceAccount', 'iam.deleteServiceAccount'],
   [GCE_KINDS.projectIamBinding]: ['resourceManager.getIamPolicy', 'resourceManager.setIamPolicy'],
   [GCE_KINDS.storageBucketIam]: ['storageIam.getBucketIamPolicy', 'storageIam.setBucketIamPolicy'],
@@ -131,7 +131,8 @@ export const GCE_KIND_METHODS: Readonly<Record<GceKindName, readonly GceMethod[]
 
 /**
  * The provider's own calls: pre-flight (project, region, zones), awaiting every kind of
- * operation, `delete cluster`'s instance listing and what it reads to name the blockers. (Orphans
+ * operation, the legacy service account's look-up, `delete cluster`'s instance listing and what
+ * it reads to name the blockers. (Orphans
  * whose names the model cut for a long cluster name are found and deleted by their kinds.)
  */
 export const GCE_PROVIDER_METHODS: readonly GceMethod[] = [
@@ -148,6 +149,8 @@ export const GCE_PROVIDER_METHODS: readonly GceMethod[] = [
   'instanceGroupManagers.aggregatedList',
   'forwardingRules.list',
   'targetPools.list',
+  // The legacy spec.cloudProvider.gce.serviceAccount must exist (pre-flight).
+  'iam.getServiceAccount',
 ];
 
 /**
