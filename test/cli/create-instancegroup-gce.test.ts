@@ -83,6 +83,17 @@ describe('create instancegroup on GCE', () => {
     ]);
   });
 
+  it('a bastion (private topology) gets what create cluster --bastion writes for its own on GCE', async () => {
+    const priv = tempStore();
+    await ok(['create', 'cluster', '--name', 'private.example.com', '--cloud', 'gce', '--project', PROJECT, '--zones', 'us-central1-a', '--topology', 'private', '--bastion', '--ssh-public-key', KEY, '--state', priv.url]);
+    const out = await ok(['create', 'instancegroup', 'more-bastions', '--name', 'private.example.com', '--role', 'Bastion', '--zone', 'us-central1-a', '--dry-run', '-o', 'json', '--state', priv.url]);
+    const g = JSON.parse(out) as InstanceGroup;
+    const files = Object.entries(snapshot(priv.dir)).find(([k]) => k === 'private.example.com/instancegroup/bastions');
+    const theirs = parseManifests(Buffer.from(files![1], 'base64').toString('utf8')).objects[0] as InstanceGroup;
+    expect([g.spec.role, g.spec.zones, g.spec.machineType]).toEqual(['Bastion', ['us-central1-a'], 'e2-micro']);
+    expect(shape(g)).toEqual(shape(theirs));
+  });
+
   it('refuses, naming --zone, a group without zones, a zone as --subnet, a zone outside the region, and a zone count unlike the control planes\'; nothing written', async () => {
     const before = snapshot(s.dir);
     const missing = await cli(['create', 'instancegroup', 'more', '--name', CLUSTER, '--edit=false', ...state]);
