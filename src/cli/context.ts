@@ -148,6 +148,6 @@ export function checkClusterName(name: string, source: string): void {
 function refuseMemoryStore(url: string, source: string): void {
   if (store().parseStateStoreURL(url).scheme !== 'memory') return;
   const summary = `${url} is an in-memory store, which lives only as long as one command`;
-  const hint = 'the memory store is for tests and the library; for a local trial use file:// (e.g. --state file://$HOME/.kops-ts/state), else s3://bucket';
+  const hint = 'the memory store is for tests and the library; for a local trial use file:// (e.g. --state file://$HOME/.kops-ts/state), else s3://bucket (AWS) or gs://bucket (GCE)';
   throw new KopsError('MemoryStateStore', summary, { exitCode: 2, diagnostics: [error('MemoryStateStore', summary, { path: source, hint })] });
 }

@@ -36,7 +36,7 @@ export function rootProgram(io: CliIO, opts: RunOptions = {}): { program: Comman
   program
     .description('kops-ts: Kubernetes clusters from specs in an object store, in the tradition of kops')
     .version(KOPS_TS_VERSION, '--version', 'print the version')
-    .option('--state <url>', 'state store: s3://bucket[/prefix] or file:///abs/path (env KOPS_STATE_STORE)')
+    .option('--state <url>', 'state store: s3://bucket[/prefix], gs://bucket[/prefix] or file:///abs/path (env KOPS_STATE_STORE)')
     .option('--name <cluster>', 'cluster name (env KOPS_CLUSTER_NAME)')
     .option('-v, --v <level>', 'log level, a whole number; > 0 adds stack traces to errors', verbosity, '0')
     .option('--aws-connect-timeout <duration>', 'longest wait for a connection to AWS, e.g. 5s (env KOPS_AWS_CONNECT_TIMEOUT; default 5s)')

@@ -128,7 +128,7 @@ export function parseChannel(text: string, source: string): Channel {
     const name = im['name'];
     const provider = im['providerID'];
     const arch = im['architectureID'];
-    if (typeof name !== 'string' || name.trim() === '') err(`${p}.name`, 'the image name is missing', 'set the image (for AWS owner/name or an AMI id)');
+    if (typeof name !== 'string' || name.trim() === '') err(`${p}.name`, 'the image name is missing', 'set the image (AWS: owner/name or an AMI id; GCE: project/image, e.g. ubuntu-os-cloud/ubuntu-2404-noble-amd64-v20250101)');
     if (typeof provider !== 'string' || provider.trim() === '') err(`${p}.providerID`, 'the provider is missing', 'set providerID: aws or gce');
     if (arch != null && arch !== 'amd64' && arch !== 'arm64') err(`${p}.architectureID`, `${JSON.stringify(arch)} is not an architecture`, 'use amd64 or arm64, or leave it unset');
     const range = rangeAt(im, `${p}.kubernetesVersion`, err, false);

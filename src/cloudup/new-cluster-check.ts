@@ -66,7 +66,9 @@ function checkNetwork(o: NewClusterOptions, cloud: string | undefined, add: Add)
   if (o.bastion && topology !== 'private') add('BastionNeedsPrivate', '--bastion', 'a bastion needs --topology private', 'add --topology private, or drop --bastion');
   if (o.ipv6) add('UnsupportedIPv6', '--ipv6', 'IPv6 clusters are not supported by kops-ts yet', 'create an IPv4 cluster (drop --ipv6)');
   const cidrs = o.networkCIDRs ?? [];
-  if (cidrs.length > 1 && cloud !== 'aws') add('UnsupportedNetworkCIDRs', '--network-cidr', `${cidrs.length} network CIDRs given; additional network CIDRs are AWS VPC ranges`, 'pass a single --network-cidr');
+  // kops refuses spec.networkCIDR on GCE: it allocates the subnets' ranges in the network itself.
+  if (cidrs.length > 0 && cloud === 'gce') add('UnsupportedNetworkCIDRs', '--network-cidr', 'a GCE network takes no network CIDR: kops allocates the subnet ranges in it (from 10.0.16.0/20 on)', 'drop --network-cidr');
+  else if (cidrs.length > 1 && cloud !== 'aws') add('UnsupportedNetworkCIDRs', '--network-cidr', `${cidrs.length} network CIDRs given; additional network CIDRs are AWS VPC ranges`, 'pass a single --network-cidr');
   for (const c of cidrs) {
     const why = cidrProblem(c);
     if (why) add('InvalidCIDR', '--network-cidr', `${c} ${why}`, 'pass an IPv4 network such as 10.0.0.0/16');

@@ -8,6 +8,9 @@
  * growing 1 → 3 therefore creates the two new groups together (`create instancegroup A B --role
  * ControlPlane --subnet zoneA,zoneB`); one alone would leave 2 members and is refused by validation.
  *
+ * On GCE, as kops: subnets are regional (`--subnet` names one, default the cluster's) and the
+ * zones come from `--zone`, required there; a control-plane group takes one zone, one per name.
+ *
  * The write: each new group is created only if absent, then the Cluster is written conditional on
  * the version read; if that fails the groups just created are deleted again, so the store is left
  * as it was.
@@ -23,6 +26,7 @@ import {
   defaultImage,
 } from '../model/defaults.js';
 import { validateCluster } from '../model/validation.js';
+import { regionOfZone } from '../model/validation-util.js';
 import { cloudProviderOf, normalizeRole, type Cluster, type EtcdMemberSpec, type InstanceGroup, type InstanceGroupRole, type NormalizedRole } from '../model/api/types.js';
 import type { Clientset } from '../statestore/clientset.js';
 import { DEFAULT_KUBERNETES_VERSION } from '../version.js';
@@ -35,8 +39,10 @@ export interface NewInstanceGroupsOptions {
   readonly names: readonly string[];
   /** ControlPlane (or Master), Node, Bastion, APIServer; any case. Default Node. */
   readonly role?: string;
-  /** Subnet names. Control plane: one per group, in order. Others: all go to every group. Default: see `defaultSubnets`. */
+  /** Subnet names. Control plane: one per group, in order (on GCE: every group's, regional). Others: all go to every group. Default: see `defaultSubnets`. */
   readonly subnets?: readonly string[];
+  /** GCE only (kops's `--zone`, required there): control plane one per group, in order; others: all go to every group. */
+  readonly zones?: readonly string[];
 }
 
 export interface AddedEtcdMember {
@@ -114,15 +120,17 @@ export function newInstanceGroups(o: NewInstanceGroupsOptions): NewInstanceGroup
   }
   const subnets = o.subnets && o.subnets.length > 0 ? [...o.subnets] : defaultSubnets(o.cluster, role);
   if (subnets.length === 0) throw usage('MissingSubnets', `cluster ${clusterName} has no subnet for a ${role} group`, 'pass --subnet <name> (see the cluster spec\'s subnets)');
+  const zones = cloud === 'gce' ? gceZones(o, role, subnets) : noZones(o);
   const version = o.cluster.spec.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION;
-  const base = (name: string, groupSubnets: string[]) => {
+  const base = (name: string, groupSubnets: string[], groupZones?: string[]) => {
     const machineType = defaultMachineType(cloud, role);
     const image = defaultImage(cloud, version, machineType);
     const size = defaultSize(role);
     const written: InstanceGroupRole = role === 'ControlPlane' ? 'Master' : role;
-    return instanceGroup(clusterName, name, written, { ...(image ? { image } : {}), machineType, maxSize: size, minSize: size, subnets: groupSubnets });
+    return instanceGroup(clusterName, name, written, { ...(image ? { image } : {}), machineType, maxSize: size, minSize: size, subnets: groupSubnets, ...(groupZones ? { zones: groupZones } : {}) });
   };
-  if (role !== 'ControlPlane') return { instanceGroups: [base(o.names[0]!, subnets)], addedMembers: [] };
+  if (role !== 'ControlPlane') return { instanceGroups: [base(o.names[0]!, subnets, zones)], addedMembers: [] };
+  if (zones) return controlPlaneMembers(o.cluster, o.names.map((n, i) => base(n, subnets, [zones[i]!])), zones);
 
   // Control plane: one subnet per group (its etcd volumes live in that subnet's zone).
   if (subnets.length !== o.names.length) {
@@ -133,10 +141,20 @@ export function newInstanceGroups(o: NewInstanceGroupsOptions): NewInstanceGroup
     );
   }
   const igs = o.names.map((n, i) => base(n, [subnets[i]!]));
-  const cluster = structuredClone(o.cluster);
+  const memberZones = subnets.map((subnet) => {
+    const zone = (o.cluster.spec.subnets ?? []).find((s) => s.name === subnet)?.zone;
+    if (!zone) throw usage('UnknownSubnet', `subnet ${subnet} is not a zonal subnet of cluster ${clusterName}`, `use one of: ${(o.cluster.spec.subnets ?? []).filter((s) => s.zone).map((s) => s.name).join(', ') || '(none)'}`);
+    return zone;
+  });
+  return controlPlaneMembers(o.cluster, igs, memberZones);
+}
+
+/** The Cluster with one member per new control-plane group (in `zones[i]`) in every etcd cluster. */
+function controlPlaneMembers(before: Cluster, igs: InstanceGroup[], zones: readonly string[]): NewInstanceGroupsResult {
+  const cluster = structuredClone(before);
   const added: AddedEtcdMember[] = [];
   const etcds = cluster.spec.etcdClusters ?? [];
-  if (etcds.length === 0) throw usage('MissingEtcd', `cluster ${clusterName} defines no etcd clusters`, 'define main and events in the cluster spec first (kops-ts edit cluster)');
+  if (etcds.length === 0) throw usage('MissingEtcd', `cluster ${cluster.metadata.name} defines no etcd clusters`, 'define main and events in the cluster spec first (kops-ts edit cluster)');
   for (const etcd of etcds) {
     etcd.etcdMembers ??= [];
     const template: Partial<EtcdMemberSpec> = { ...etcd.etcdMembers[0] };
@@ -144,16 +162,66 @@ export function newInstanceGroups(o: NewInstanceGroupsOptions): NewInstanceGroup
     delete template.instanceGroup;
     const taken = new Set(etcd.etcdMembers.map((m) => m.name));
     igs.forEach((ig, i) => {
-      const subnet = subnets[i]!;
-      const zone = (cluster.spec.subnets ?? []).find((s) => s.name === subnet)?.zone;
-      if (!zone) throw usage('UnknownSubnet', `subnet ${subnet} is not a zonal subnet of cluster ${clusterName}`, `use one of: ${(cluster.spec.subnets ?? []).filter((s) => s.zone).map((s) => s.name).join(', ') || '(none)'}`);
-      const name = memberName(zone, taken);
+      const name = memberName(zones[i]!, taken);
       taken.add(name);
       etcd.etcdMembers.push({ ...template, instanceGroup: ig.metadata.name, name });
       added.push({ etcdCluster: etcd.name, member: name, instanceGroup: ig.metadata.name });
     });
   }
   return { instanceGroups: igs, cluster, addedMembers: added };
+}
+
+/** `--zone` is GCE's: an AWS group's zones are its subnets'. */
+function noZones(o: NewInstanceGroupsOptions): undefined {
+  if (o.zones && o.zones.length > 0) {
+    throw usage('ZonesNotSupported', `--zone ${o.zones.join(',')}: a group's zones are given with --zone only on GCE; on ${cloudProviderOf(o.cluster.spec) ?? 'aws'} a group runs in its subnets' zones`, 'pass --subnet with the zones\' subnets instead');
+  }
+  return undefined;
+}
+
+/**
+ * GCE, as kops's `create instancegroup`: subnets are regional, so the group's zones come from
+ * `--zone`, which kops requires there (its MIGs are zonal, one per zone); a control-plane group
+ * takes one zone (its etcd disks are zonal), one per name in order. Every zone must be in the
+ * region of the group's subnets. `--subnet` names a regional subnet (default: the cluster's).
+ */
+function gceZones(o: NewInstanceGroupsOptions, role: NormalizedRole, subnets: readonly string[]): string[] {
+  const clusterName = o.cluster.metadata.name;
+  const clusterSubnets = o.cluster.spec.subnets ?? [];
+  const regions = new Set<string>();
+  for (const name of subnets) {
+    const s = clusterSubnets.find((x) => x.name === name);
+    if (!s) {
+      const zoneLike = /-[a-z]$/.test(name);
+      throw usage(
+        'UnknownSubnet',
+        `--subnet ${name}: cluster ${clusterName} has no subnet of that name${zoneLike ? ' (GCE subnets are regional, not per zone)' : ''}`,
+        `use one of: ${clusterSubnets.map((x) => x.name).join(', ') || '(none)'}${zoneLike ? `, and give the zone with --zone ${name}` : ''}`,
+      );
+    }
+    // A subnet's region: its own, else that of the zones of the groups already in it (completion's rule).
+    const inIt = o.existing.filter((g) => g.spec.subnets?.includes(name)).flatMap((g) => g.spec.zones ?? []);
+    for (const r of s.region ? [s.region] : inIt.map((z) => regionOfZone(z, 'gce'))) regions.add(r);
+  }
+  const known = [...new Set(o.existing.flatMap((g) => g.spec.zones ?? []))].sort();
+  const example = known[0] ?? `${[...regions][0] ?? 'us-central1'}-a`;
+  const zones = [...(o.zones ?? [])];
+  if (zones.length === 0) {
+    throw usage('MissingZones', `a GCE instance group needs its zones: cluster ${clusterName} is on GCE, whose subnets are regional`, `pass --zone, e.g. --zone ${example}${role === 'ControlPlane' ? ' (one per control-plane group, in order)' : ''}${known.length > 0 ? ` (the cluster's groups use ${known.join(', ')})` : ''}`);
+  }
+  for (const z of zones) {
+    if (regions.size > 0 && !regions.has(regionOfZone(z, 'gce'))) {
+      throw usage('ZoneOutsideRegion', `--zone ${z} is not in the region of subnet ${subnets.join(', ')} (${[...regions].join(', ')})`, `pass zones of ${[...regions].join(', ')}, e.g. --zone ${example}`);
+    }
+  }
+  if (role === 'ControlPlane' && zones.length !== o.names.length) {
+    throw usage(
+      'ControlPlaneZones',
+      `${o.names.length} control-plane group${o.names.length === 1 ? '' : 's'} but ${zones.length} zone${zones.length === 1 ? '' : 's'}: each GCE control-plane group runs in exactly one zone (its etcd disks are zonal)`,
+      `pass one --zone per name, in order, e.g. kops-ts create instancegroup control-plane-${example} --role ControlPlane --zone ${example}`,
+    );
+  }
+  return zones;
 }
 
 /** Validates the cluster with the new groups (and members) as it will be applied; every problem at once. */
@@ -168,6 +236,8 @@ export interface CreateInstanceGroupsOptions {
   readonly names: readonly string[];
   readonly role?: string;
   readonly subnets?: readonly string[];
+  /** GCE: the groups' zones (`--zone`). */
+  readonly zones?: readonly string[];
   /** Called with each new group before validation (`--edit`): returns the group to write. */
   readonly edit?: (ig: InstanceGroup, check: (ig: InstanceGroup) => Diagnostic[]) => InstanceGroup | undefined;
   /** Validate only; write nothing (`--dry-run`). */
@@ -186,7 +256,7 @@ export async function createInstanceGroups(o: CreateInstanceGroupsOptions): Prom
   const current = await cs.getCluster(o.clusterName);
   const existing = (await cs.listInstanceGroups(o.clusterName)).map((v) => v.object);
   const applied = (await cs.readCompletedSpec(o.clusterName))?.object;
-  const built = newInstanceGroups({ cluster: current.object, existing, names: o.names, ...(o.role !== undefined ? { role: o.role } : {}), ...(o.subnets ? { subnets: o.subnets } : {}) });
+  const built = newInstanceGroups({ cluster: current.object, existing, names: o.names, ...(o.role !== undefined ? { role: o.role } : {}), ...(o.subnets ? { subnets: o.subnets } : {}), ...(o.zones ? { zones: o.zones } : {}) });
   const cluster = built.cluster ?? current.object;
   let igs = built.instanceGroups;
   if (o.edit) {

@@ -10,6 +10,11 @@ export function validateGce(r: Reporter, spec: ClusterSpec, igs: readonly Instan
   if (gceUsesIPAliases(spec) && (spec.subnets ?? []).length !== 1) {
     r.err('InvalidSubnets', 'spec.subnets', `GCE IP-alias networking takes exactly one subnet, found ${(spec.subnets ?? []).length}`, 'keep one regional subnet, or use another networking');
   }
+  const legacy = typeof spec.cloudProvider === 'object' ? spec.cloudProvider.gce?.['serviceAccount'] : undefined;
+  if (legacy !== undefined && legacy !== '' && legacy !== 'default' && (typeof legacy !== 'string' || !/^[^@\s]+@[a-z][-a-z0-9.:]*\.iam\.gserviceaccount\.com$/.test(legacy))) {
+    // kops splits it into the account id and its project (SplitServiceAccountEmail).
+    r.err('InvalidServiceAccount', 'spec.cloudProvider.gce.serviceAccount', `${JSON.stringify(legacy)} is not a service account email`, 'use <account id>@<project>.iam.gserviceaccount.com, or default (GCE\'s default compute account), or remove the field to let kops-ts create one account per role');
+  }
   const lb = spec.api?.loadBalancer;
   if (lb?.type === 'Internal') {
     r.err('UnsupportedLoadBalancer', 'spec.api.loadBalancer.type', 'an internal API load balancer is not built on GCE by kops-ts yet', 'set type: Public, or use api.dns');

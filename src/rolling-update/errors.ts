@@ -29,7 +29,7 @@ export class ReplacementTimeoutError extends KopsError {
     super(
       'ReplacementTimeout',
       `instance group ${JSON.stringify(group)} has ${inService} of its ${target} instances in service after ${formatDuration(timeoutMs)}`,
-      { hint: "check the group's scaling activities in the cloud console (capacity, quota, launch template), then run the rolling update again: it resumes" },
+      { hint: "check why the group cannot create instances in the cloud console (AWS: the autoscaling group's scaling activities; GCE: the managed instance groups' errors): capacity, quota, the launch or instance template; then run the rolling update again: it resumes" },
     );
     this.name = 'ReplacementTimeoutError';
   }

@@ -48,6 +48,21 @@ describe('kops-ts create cluster --cloud gce', () => {
     expect(stored(s.dir, 'g.example.com').cluster.spec.project).toBe('from-env');
   });
 
+  it('refuses --network-cidr on GCE naming the flag (not the spec field it would write), and writes nothing', async () => {
+    const s = tempStore();
+    const r = await cli(['create', 'cluster', '--name', 'g.example.com', '--cloud', 'gce', '--project', 'p', '--zones', 'us-central1-a', '--network-cidr', '10.0.0.0/16', '--state', s.url]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--network-cidr: a GCE network takes no network CIDR');
+    expect(r.stderr).toContain('drop --network-cidr');
+    expect(r.stderr).not.toContain('spec.networkCIDR');
+    expect(snapshot(s.dir)).toEqual({});
+  });
+
+  it('--help names the gs:// state store next to s3://', async () => {
+    const r = await cli(['--help']);
+    expect(r.stdout).toContain('gs://bucket[/prefix]');
+  });
+
   it('refuses a GCE cluster without a project, naming the flag and the variable, and writes nothing', async () => {
     const s = tempStore();
     const r = await cli(['create', 'cluster', '--name', 'g.example.com', '--cloud', 'gce', '--zones', 'us-central1-a', '--state', s.url]);

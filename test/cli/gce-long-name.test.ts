@@ -1,12 +1,12 @@
 /**
  * A GCE cluster whose name is long enough that the model cuts its resource names (the cluster
- * part cut with a hash, a MIG's whole name cut with the hash of it): `delete cluster` must find
- * its orphans too (a removed instance group's MIG, a firewall rule the model no longer builds),
+ * part cut with a hash, a MIG's whole name cut with the hash of it): `update cluster` and `delete
+ * cluster` must find its orphans too (a removed instance group's MIG, a firewall rule the model no
+ * longer builds),
  * whose names do not end with `-<safe cluster name>`, and must leave alone every resource of a
  * second cluster whose name differs only past the cut (same visible prefix, another hash).
  * Through the CLI against the fake Compute API.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { firewallRuleName, instanceGroupManagerName, networkName, safeClusterName } from '../../src/model/gce/names.js';
 import type { Json } from '../fakes/gce-compute.js';
@@ -52,20 +52,12 @@ async function leftoverRule(cluster: string): Promise<string> {
 
 async function build(cluster: string, state: string[]): Promise<void> {
   await ok(['create', 'cluster', '--name', cluster, '--cloud', 'gce', '--project', PROJECT, '--zones', ZONE, '--ssh-public-key', KEY, ...state]);
-  // GCE groups need their zones (create instancegroup sets none on GCE): added in the editor.
-  const ig = await cli(['create', 'instancegroup', 'extra-nodes', '--name', cluster, '--role', 'Node', '--subnet', 'us-central1', ...state], {
-    editor: (path) => {
-      const text = readFileSync(path, 'utf8');
-      if (!/^ {2}subnets:$/m.test(text)) throw new Error(`no subnets in ${text}`);
-      writeFileSync(path, text.replace(/^ {2}subnets:$/m, `  zones:\n  - ${ZONE}\n  subnets:`));
-      return 0;
-    },
-  });
+  const ig = await cli(['create', 'instancegroup', 'extra-nodes', '--name', cluster, '--role', 'Node', '--zone', ZONE, '--edit=false', ...state]);
   expect(ig.code, ig.stderr).toBe(0);
   await ok(['update', 'cluster', '--name', cluster, '--yes', ...state]);
 }
 
-describe('delete cluster on GCE with a name the model cuts', () => {
+describe('update and delete cluster on GCE with a name the model cuts', () => {
   const long = ['--state', tempStore().url];
   const decoy = ['--state', tempStore().url];
   const extraMig = instanceGroupManagerName(LONG, 'extra-nodes', ZONE);
@@ -99,6 +91,23 @@ describe('delete cluster on GCE with a name the model cuts', () => {
     expect(listing).toMatch(new RegExp(`FirewallRule\\s+${rule}\\s`));
     for (const r of decoyResources) expect(listing).not.toContain(` ${r.slice(r.indexOf('/') + 1, r.indexOf('#'))} `);
     expect(everything()).toEqual(before);
+  });
+
+  it('update plans the deletion of exactly that MIG, the rule and the group\'s template; --yes removes them, nothing of the decoy', async () => {
+    const plan = JSON.parse(await ok(['update', 'cluster', '--name', LONG, '-o', 'json', ...long])) as { changes: { kind: string; name: string; action: string }[] };
+    const deletes = plan.changes.filter((x) => x.action === 'delete');
+    expect(deletes.map((x) => x.kind).sort()).toEqual(['FirewallRule', 'InstanceGroupManager', 'InstanceTemplate']);
+    expect(deletes.find((x) => x.kind === 'InstanceGroupManager')?.name).toBe(`${ZONE}/${extraMig}`);
+    expect(deletes.find((x) => x.kind === 'FirewallRule')?.name).toBe(rule);
+    expect(plan.changes.filter((x) => x.action !== 'delete')).toEqual([]);
+    const before = everything();
+    await ok(['update', 'cluster', '--name', LONG, '--yes', ...long]);
+    const gone = before.filter((r) => !everything().includes(r));
+    expect(gone.filter((r) => r.startsWith('instanceGroupManagers/') || r.startsWith('firewalls/')).map((r) => r.slice(0, r.indexOf('#')))).toEqual([`firewalls/${rule}`, `instanceGroupManagers/${extraMig}`]);
+    for (const r of decoyResources) expect(everything()).toContain(r);
+    // A second plan has nothing left to do.
+    const again = await cli(['update', 'cluster', '--name', LONG, '--detailed-exitcode', ...long]);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
   });
 
   it('delete --yes leaves exactly the decoy cluster\'s resources, untouched', async () => {

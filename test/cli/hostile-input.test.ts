@@ -174,7 +174,7 @@ describe('global flags and names', () => {
   });
 
   it('the memory store is refused by the CLI, from --state or KOPS_STATE_STORE', async () => {
-    const hint = 'the memory store is for tests and the library; for a local trial use file:// (e.g. --state file://$HOME/.kops-ts/state), else s3://bucket';
+    const hint = 'the memory store is for tests and the library; for a local trial use file:// (e.g. --state file://$HOME/.kops-ts/state), else s3://bucket (AWS) or gs://bucket (GCE)';
     const flag = await cli(['create', 'cluster', '--name', 'a.example.com', '--zones', 'us-east-1a', '--state', 'memory://x']);
     expect([flag.code, flag.stderr]).toEqual([2, `error: --state: memory://x is an in-memory store, which lives only as long as one command: ${hint}\n`]);
     expect(flag.stdout).not.toContain('created');

@@ -10,7 +10,7 @@ import { cli } from './harness.js';
 describe('--help shows a runnable example', () => {
   it.each([
     [['upgrade', 'cluster', '--help'], 2],
-    [['create', 'instancegroup', '--help'], 2],
+    [['create', 'instancegroup', '--help'], 3],
   ])('%j', async (args, count) => {
     const r = await cli(args);
     expect(r.code).toBe(0);

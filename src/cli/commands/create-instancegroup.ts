@@ -1,6 +1,6 @@
 /**
  * `kops-ts create instancegroup NAME... --role ControlPlane|Node|Bastion|APIServer --subnet a,b
- * [--edit=false]`: new groups with kops's defaults for the role; control-plane groups also add
+ * [--zone z1,z2 (GCE)] [--edit=false]`: new groups with kops's defaults for the role; control-plane groups also add
  * their etcd members, all validated and written as one change (src/cloudup/new-instancegroup.ts).
  */
 import type { Command } from 'commander';
@@ -15,6 +15,7 @@ interface Flags {
   output?: string;
   role?: string;
   subnet?: string;
+  zone?: string;
   edit?: boolean;
 }
 
@@ -26,10 +27,12 @@ export function registerCreateInstanceGroup(create: Command, ctx: () => CommandC
     .addHelpText(
       'after',
       '\nExamples:\n  kops-ts create instancegroup nodes-us-east-1b --name my.example.com --role Node --subnet us-east-1b --edit=false\n' +
-        '  kops-ts create instancegroup control-plane-us-east-1b control-plane-us-east-1c --name my.example.com --role ControlPlane --subnet us-east-1b,us-east-1c --edit=false\n',
+        '  kops-ts create instancegroup control-plane-us-east-1b control-plane-us-east-1c --name my.example.com --role ControlPlane --subnet us-east-1b,us-east-1c --edit=false\n' +
+        '  kops-ts create instancegroup nodes-us-central1-b --name gce.example.com --role Node --zone us-central1-b --edit=false   # GCE: regional subnets, zones with --zone\n',
     )
     .option('--role <role>', 'ControlPlane, Node, Bastion or APIServer', 'Node')
-    .option('--subnet <names>', "comma-separated subnet names; a control-plane group takes one, one per name in order (default: the cluster's subnets)")
+    .option('--subnet <names>', "comma-separated subnet names; a control-plane group takes one, one per name in order (default: the cluster's subnets; on GCE a regional subnet)")
+    .option('--zone <zones>', 'GCE (required there): comma-separated zones of the group, one MIG per zone; a control-plane group takes one, one per name in order')
     .option('--edit [bool]', 'open the new group in $EDITOR before it is written (--edit=false to skip)', boolFlag('--edit'), true)
     .option('--dry-run', 'validate and print the new groups (-o yaml|json) without writing them')
     .option('-o, --output <format>', 'with --dry-run: yaml or json', 'yaml')
@@ -39,12 +42,14 @@ export function registerCreateInstanceGroup(create: Command, ctx: () => CommandC
       const name = c.clusterName();
       const [{ createInstanceGroups }, { stringifyKopsYaml }, { editObject }] = await Promise.all([import('../../cloudup/new-instancegroup.js'), import('../../model/api/yaml.js'), import('./edit-object.js')]);
       const subnets = flags.subnet?.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      const zones = flags.zone?.split(',').map((s) => s.trim()).filter((s) => s !== '');
       const r = await createInstanceGroups({
         clientset: c.clientset(),
         clusterName: name,
         names,
         ...(flags.role !== undefined ? { role: flags.role } : {}),
         ...(subnets ? { subnets } : {}),
+        ...(zones ? { zones } : {}),
         ...(flags.dryRun ? { dryRun: true } : {}),
         ...(flags.edit !== false && !flags.dryRun ? { edit: (ig: InstanceGroup, check: (g: InstanceGroup) => Diagnostic[]) => editObject(c, ig, (o) => check(o as InstanceGroup)) as InstanceGroup | undefined } : {}),
       });

@@ -5,6 +5,7 @@ import { relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { KopsError } from '../../diagnostics.js';
+import { cloudProviderOf } from '../../model/api/types.js';
 import { KOPS_TS_VERSION } from '../../version.js';
 import type { CommandContext } from '../context.js';
 import { parseOutputFormat } from '../output.js';
@@ -20,8 +21,8 @@ export function registerDeleteInstanceGroup(del: Command, ctx: () => CommandCont
       const cs = c.clientset();
       const name = c.clusterName();
       const ig = await cs.getInstanceGroup(name, igName);
+      const cluster = (await cs.getCluster(name)).object;
       if (ig.object.spec.role === 'Master' || ig.object.spec.role === 'ControlPlane') {
-        const cluster = (await cs.getCluster(name)).object;
         const member = (cluster.spec.etcdClusters ?? []).some((e) => (e.etcdMembers ?? []).some((m) => m.instanceGroup === igName));
         if (member) {
           throw new KopsError('InstanceGroupInUse', `instance group "${igName}" holds etcd members`, { hint: 'remove its etcd members from the cluster spec first (kops-ts edit cluster)' });
@@ -34,10 +35,12 @@ export function registerDeleteInstanceGroup(del: Command, ctx: () => CommandCont
       await cs.deleteInstanceGroup(name, igName, ig.version);
       // kops deletes the cloud resources here; kops-ts plans them as deletions in the next update,
       // where they can be reviewed first.
+      const gce = cloudProviderOf(cluster.spec) === 'gce';
+      const resources = gce ? `Its managed instance group${(ig.object.spec.zones ?? []).length === 1 ? '' : 's (one per zone)'} and instance template still exist` : 'Its autoscaling group and launch template still exist';
       c.io.stdout(
         `InstanceGroup "${igName}" deleted from the spec.\n` +
-          `Its autoscaling group and launch template still exist: the next \`kops-ts update cluster --name ${name}\` shows them as deletions, ` +
-          `and \`kops-ts update cluster --name ${name} --yes\` deletes them, terminating the group's instances (without draining them first).\n`,
+          `${resources}: the next \`kops-ts update cluster --name ${name}\` shows them as deletions, ` +
+          `and \`kops-ts update cluster --name ${name} --yes\` deletes them, ${gce ? 'deleting' : 'terminating'} the group's instances (without draining them first).\n`,
       );
     });
 }

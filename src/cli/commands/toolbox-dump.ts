@@ -14,7 +14,7 @@ export function registerToolboxDump(program: Command, ctx: () => CommandContext)
     .command('toolbox')
     .description('Tools for operators: dump a cluster\'s cloud resources')
     .command('dump [cluster]')
-    .description('Dump the cluster\'s cloud resources (VPC, subnets, security groups, load balancers, instances, autoscaling groups, etcd volumes) as YAML or JSON')
+    .description('Dump the cluster\'s cloud resources (VPC or network, subnets, security groups or firewall rules, load balancers, instances, autoscaling groups or managed instance groups, etcd volumes) as YAML or JSON')
     .option('-o, --output <format>', 'yaml or json', 'yaml')
     .addHelpText('after', '\nExamples:\n  kops-ts toolbox dump --name my.example.com\n  kops-ts toolbox dump --name my.example.com -o json\n')
     .action(async (positional: string | undefined, f: { output?: string }) => {

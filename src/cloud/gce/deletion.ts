@@ -5,10 +5,10 @@
  *  - the kinds find what the cluster owns: labelled resources (disks, addresses, forwarding rules,
  *    instance templates' `properties.labels`) by `k8s-io-cluster-name=<cluster label>`, the
  *    others (networks, subnetworks, firewall rules, health checks, target pools, managed instance
- *    groups) by their exact names and orphans by the `-<safe cluster name>` suffix;
- *  - orphans whose names the model cut for a long cluster name (they lack that suffix) are found
- *    here with the model's own naming functions (`cutNameOrphans`): what the model would name for
- *    this cluster, and nothing of a cluster whose name merely shares the prefix (the hash differs);
+ *    groups) by their exact names, and orphans by name with the predicates `update` uses
+ *    (src/tasks/gce/common.ts `ownedByName`, `ownedMigName`): the `-<safe cluster name>` suffix,
+ *    or, for a long cluster name, exactly what the model's naming functions cut for this cluster,
+ *    and nothing of a cluster whose name merely shares the cut prefix (the hash differs);
  *  - instances are found by the cluster label (every instance of the cluster's MIGs carries it,
  *    from the template, and so does one a rolling update abandoned): each goes with its MIG, which
  *    is deleted first (a managed instance deleted alone would be recreated by its group);
@@ -26,13 +26,11 @@
 import type { CloudDeletion, OwnedResource, Remaining } from '../provider.js';
 import { stringFieldsOf } from '../model-input.js';
 import { clusterLabelValue } from '../../model/gce/labels.js';
-import { isClusterSuffixedName, isInstanceGroupManagerNameOf, safeClusterName } from '../../model/gce/names.js';
-import { kopsHashString } from '../../tasks/aws/truncate.js';
 import { drain, lastSegment, LIST_OPTS, relLink } from '../../tasks/gce/common.js';
 import type { GceTaskContext } from '../../tasks/gce/context.js';
 import { GCE_LABEL_CLUSTER } from '../../tasks/gce/types.js';
 import { describeGceError, GceOperationError, ignoreGceNotFound } from './errors.js';
-import { awaitOperation, type MutationResult } from './operations.js';
+import { awaitOperation } from './operations.js';
 import { clusterPolicyMembers, projectIamBindingKind } from '../../tasks/gce/project-iam-binding.js';
 import { clusterServiceAccounts, serviceAccountKind } from '../../tasks/gce/service-account.js';
 
@@ -110,64 +108,6 @@ async function clusterIam(ctx: GceTaskContext): Promise<OwnedResource[]> {
     out.push({ kind: 'ProjectIAMBinding', type: 'ProjectIAMBinding', name: `${b.role} ${b.member}`, id: projectIamBindingKind.outputs(b).id ?? b.member, remove: () => projectIamBindingKind.delete!(ctx, b) });
   }
   return out;
-}
-
-interface Listed {
-  readonly name?: string | null;
-  readonly id?: unknown;
-  readonly labels?: Record<string, string> | null;
-}
-
-/**
- * Resources of the kinds found by name (firewall rules, the API's address, forwarding rule,
- * target pool and health check, managed instance groups) whose names the model cut for a long
- * cluster name: the kinds' orphan search matches the `-<safe cluster name>` suffix, which a cut
- * name lacks (`<object>-<safe cluster, cut>-<hash of it>`; a MIG's `<zone>-<ig>-<safe cluster>`
- * cut with the hash of the whole name). A name counts only when the model's own naming function
- * gives exactly it for this cluster (`isClusterSuffixedName`, and for a MIG
- * `isInstanceGroupManagerNameOf` its base instance name and zone). `known`: ids already listed.
- */
-async function cutNameOrphans(ctx: GceTaskContext, known: ReadonlySet<string>): Promise<{ resources: OwnedResource[]; kept: Remaining[] }> {
-  const p = ctx.project;
-  const cluster = ctx.clusterName;
-  const label = clusterLabelValue(cluster);
-  // Every cut `<object>-<safe cluster, cut>` ends with the hash of the safe cluster name.
-  const filter = `name eq ".*-${kopsHashString(safeClusterName(cluster))}"`;
-  const resources: OwnedResource[] = [];
-  const kept: Remaining[] = [];
-  const add = (kind: string, x: Listed, name: string, remove: () => Promise<MutationResult>) => {
-    const id = String(x.id ?? name);
-    if (known.has(id)) return;
-    if (x.labels && Object.keys(x.labels).length > 0 && x.labels[GCE_LABEL_CLUSTER] !== label) {
-      kept.push({ what: `${gceResourceType(kind)} ${name} (${id})`, why: `it has the cluster's name but not its ownership label (${GCE_LABEL_CLUSTER}=${label})` });
-      return;
-    }
-    resources.push({ kind, type: gceResourceType(kind), name, id, remove: () => ignoreGceNotFound(async () => awaitOperation(ctx.clients, await remove(), ctx.wait)) });
-  };
-  const suffixed = (x: Listed) => !!x.name && isClusterSuffixedName(x.name, cluster);
-  const region = ctx.region;
-  const [firewalls, addresses, rules, pools, checks] = await Promise.all([
-    drain(ctx.clients.firewalls.listAsync({ project: p, filter }, LIST_OPTS)),
-    drain(ctx.clients.addresses.listAsync({ project: p, region, filter }, LIST_OPTS)),
-    drain(ctx.clients.forwardingRules.listAsync({ project: p, region, filter }, LIST_OPTS)),
-    drain(ctx.clients.targetPools.listAsync({ project: p, region, filter }, LIST_OPTS)),
-    ctx.clients.httpHealthChecks.list(p, filter),
-  ]);
-  for (const f of (firewalls as Listed[]).filter(suffixed)) add('FirewallRule', f, f.name!, () => ctx.clients.firewalls.delete({ project: p, firewall: f.name! }));
-  for (const a of (addresses as Listed[]).filter(suffixed)) add('Address', a, a.name!, () => ctx.clients.addresses.delete({ project: p, region, address: a.name! }));
-  for (const r of (rules as Listed[]).filter(suffixed)) add('ForwardingRule', r, r.name!, () => ctx.clients.forwardingRules.delete({ project: p, region, forwardingRule: r.name! }));
-  for (const t of (pools as Listed[]).filter(suffixed)) add('TargetPool', t, t.name!, () => ctx.clients.targetPools.delete({ project: p, region, targetPool: t.name! }));
-  for (const h of (checks as Listed[]).filter(suffixed)) add('HTTPHealthCheck', h as Listed, h.name!, () => ctx.clients.httpHealthChecks.delete(p, h.name!) as Promise<MutationResult>);
-  // A MIG's cut name hashes the whole name: no common suffix to filter on, so every MIG is read.
-  for await (const [, scoped] of ctx.clients.instanceGroupManagers.aggregatedListAsync({ project: p }, LIST_OPTS)) {
-    for (const m of scoped.instanceGroupManagers ?? []) {
-      const zone = lastSegment(m.zone);
-      const name = m.name ?? '';
-      if (!isInstanceGroupManagerNameOf(name, cluster, m.baseInstanceName ?? '', zone)) continue;
-      add('InstanceGroupManager', { name, id: m.id }, `${zone}/${name}`, () => ctx.clients.instanceGroupManagers.delete({ project: p, zone, instanceGroupManager: name }));
-    }
-  }
-  return { resources, kept };
 }
 
 /** Whether `e` is Google's "used by another resource". */
@@ -255,9 +195,8 @@ export const gceDeletion: CloudDeletion<GceTaskContext> = {
   },
   ownershipLabel: (cluster) => `${GCE_LABEL_CLUSTER}=${clusterLabelValue(cluster)}`,
   async tagged(ctx, known) {
-    const cut = await cutNameOrphans(ctx, known);
     const resources = [...(await clusterInstances(ctx)), ...(await clusterIam(ctx))].filter((r) => !known.has(r.id));
-    return { resources: [...cut.resources, ...resources], kept: cut.kept };
+    return { resources, kept: [] };
   },
   order(closure) {
     // A MIG's instances go with it (deleted first, the MIG deletes its instances); what the

@@ -1,6 +1,7 @@
 /**
  * `update cluster`'s GCE pre-flight: before any plan, the project, the region and every zone the
- * spec names must exist (`projects.get`, `regions.get`, `zones.get`). Each failure is an error
+ * spec names must exist (`projects.get`, `regions.get`, `zones.get`), and so must the legacy
+ * `spec.cloudProvider.gce.serviceAccount` (IAM `serviceAccounts.get`). Each failure is an error
  * naming the field that holds the value and what to do; nothing is changed.
  */
 import { KopsError, error, type Diagnostic } from '../../diagnostics.js';
@@ -8,6 +9,9 @@ import type { Cluster, InstanceGroup } from '../../model/api/types.js';
 import { regionOfZone } from '../../model/validation-util.js';
 import { GCE_ENDPOINT_ENV, endpointOptions } from './clients.js';
 import { describeGceError, gceErrorCode, isGceNotFound } from './errors.js';
+import type { GceIamApi } from './iam-api.js';
+import { legacyServiceAccountOf } from '../../model/gce/service-accounts.js';
+import { serviceAccountProject } from '../../tasks/gce/service-account.js';
 
 /** The three look-ups pre-flight makes (the Compute API's `projects`, `regions`, `zones`). */
 export interface GceLocations {
@@ -122,6 +126,37 @@ export async function gcePreflight(loc: GceLocations, cluster: Cluster, igs: rea
     problems.sort((a, b) => a.summary.localeCompare(b.summary));
     throw new KopsError(problems[0]!.code, `pre-flight checks failed; nothing was changed`, { diagnostics: problems });
   }
+}
+
+/**
+ * The legacy `spec.cloudProvider.gce.serviceAccount` (every instance runs as it) must exist: kops
+ * looks it up as a shared account, and a template naming a missing one fails only when GCE
+ * creates its instances. Looked up in its email's project; `default` (GCE's default compute
+ * account) always exists. Throws `GceServiceAccountNotFound` naming the field.
+ */
+export async function gceLegacyServiceAccountPreflight(iam: Pick<GceIamApi, 'getServiceAccount'>, cluster: Cluster): Promise<void> {
+  const email = legacyServiceAccountOf(cluster.spec);
+  if (email === undefined || email === 'default') return;
+  const name = cluster.metadata.name;
+  const field = `Cluster ${name} spec.cloudProvider.gce.serviceAccount`;
+  const project = serviceAccountProject(email) ?? cluster.spec.project ?? '';
+  const fix = `create it (gcloud iam service-accounts create ${email.split('@')[0] ?? ''} --project ${project}), or remove the field (kops-ts edit cluster ${name}) to let kops-ts create one account per role`;
+  let problem: Diagnostic;
+  try {
+    await iam.getServiceAccount(project, email);
+    return;
+  } catch (e) {
+    const d = describeGceError(e);
+    if (isGceNotFound(e)) {
+      problem = error('GceServiceAccountNotFound', `${field}: service account "${email}" does not exist in project ${project}`, { hint: `nothing was changed; ${fix}` });
+    } else if (d.status === 403) {
+      // IAM answers 403 both for a missing permission and for an account it cannot see.
+      problem = error('GcePermissionDenied', `${field}: service account "${email}" cannot be read: ${d.message}`, {
+        hint: `nothing was changed; the credentials need iam.serviceAccounts.get on it (docs/gce.md, "Permissions"), or the account does not exist: ${fix}`,
+      });
+    } else throw e;
+  }
+  throw new KopsError(problem.code, 'pre-flight checks failed; nothing was changed', { diagnostics: [problem] });
 }
 
 export { gceErrorCode, GCE_ENDPOINT_ENV };

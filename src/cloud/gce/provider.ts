@@ -21,7 +21,7 @@ import { gceDnsPreflight } from './dns-preflight.js';
 import { gceDumpDetails } from './dump.js';
 import { GceRunHealth, watched, watchedClients } from './endpoint.js';
 import { gceErrorCode, isRetryableGceDeleteError, isRetryableGceError } from './errors.js';
-import { gceLocations, gcePreflight, regionOfGceCluster } from './preflight.js';
+import { gceLegacyServiceAccountPreflight, gceLocations, gcePreflight, regionOfGceCluster } from './preflight.js';
 
 export const gceErrors: CloudErrors = {
   errorCode: gceErrorCode,
@@ -60,6 +60,7 @@ export async function gceCloud(cluster: Cluster, _operation: CloudOperation, opt
       const loc = await gceLocations(endpoint, (client, name) => watched(client, name, watch));
       try {
         await gcePreflight(loc, c, input.completed.instanceGroups);
+        await gceLegacyServiceAccountPreflight(clients.iam, c);
       } finally {
         await loc.close();
       }

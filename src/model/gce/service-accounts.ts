@@ -1,7 +1,8 @@
 /**
  * kops's gcemodel ServiceAccountsBuilder: with the legacy `spec.cloudProvider.gce.serviceAccount`
- * set, every instance runs as that account and nothing is built (kops adds a shared task that
- * only looks it up). Otherwise one service account per role that has instance groups: control
+ * set, every instance runs as that account, and, as kops, one shared `ServiceAccount` task named
+ * `shared` looks it up (found, never created, changed or deleted; the templates wait for it), but
+ * for `default` (GCE's default compute account, which always exists). Otherwise one service account per role that has instance groups: control
  * plane (API servers share it), nodes, bastions, with kops's account ids (`gceServiceAccountId`),
  * display names (the role) and descriptions; the control plane's gets the project role kops
  * grants it, `roles/container.serviceAgent` (GKE's service-agent role: kops avoids a custom role
@@ -16,7 +17,7 @@
  */
 import { ref, type Ref } from '../../tasks/types.js';
 import { GCE_KINDS, type GceProjectIamBindingDesired, type GceServiceAccountDesired, type GceStorageBucketIamDesired } from '../../tasks/gce/types.js';
-import type { InstanceGroup } from '../api/types.js';
+import type { ClusterSpec, InstanceGroup } from '../api/types.js';
 import type { GceModelContext } from './context.js';
 import { GCE_SERVICE_ACCOUNT_ROLES, gceServiceAccountId, type GceServiceAccountRole } from './names.js';
 
@@ -47,11 +48,25 @@ export const GCE_SERVICE_ACCOUNT_BUCKET_ROLES: Readonly<Record<GceServiceAccount
   bastion: undefined,
 };
 
-/** The legacy single account (`spec.cloudProvider.gce.serviceAccount`), if set. */
-export function legacyServiceAccount(m: GceModelContext): string | undefined {
-  const gce = typeof m.cluster.spec.cloudProvider === 'object' ? m.cluster.spec.cloudProvider.gce : undefined;
+/** The legacy single account (`spec.cloudProvider.gce.serviceAccount`) of a spec, if set. */
+export function legacyServiceAccountOf(spec: ClusterSpec): string | undefined {
+  const gce = typeof spec.cloudProvider === 'object' ? spec.cloudProvider.gce : undefined;
   const v = gce?.['serviceAccount'];
   return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+/** The legacy single account (`spec.cloudProvider.gce.serviceAccount`), if set. */
+export function legacyServiceAccount(m: GceModelContext): string | undefined {
+  return legacyServiceAccountOf(m.cluster.spec);
+}
+
+/** kops's task name of the legacy account's shared lookup. */
+export const LEGACY_SERVICE_ACCOUNT_TASK = 'shared';
+
+/** The legacy account if it is one to look up (`default`, GCE's default compute account, always exists). */
+function legacyLookedUp(m: GceModelContext): string | undefined {
+  const legacy = legacyServiceAccount(m);
+  return legacy !== undefined && legacy !== 'default' ? legacy : undefined;
 }
 
 /** kops's `LinkToServiceAccount` role name of a group. */
@@ -76,11 +91,11 @@ function bucketGrantName(role: GceServiceAccountRole, bucket: string, bucketRole
 
 /**
  * What a group's instance template waits for: its account and the account's grant on the state
- * store's bucket (the instances read their bootstrap files as it at first boot). None for the
- * legacy account.
+ * store's bucket (the instances read their bootstrap files as it at first boot). For the legacy
+ * account its shared lookup (none for `default`).
  */
 export function accountDependencies(m: GceModelContext, ig: InstanceGroup): Ref[] {
-  if (legacyServiceAccount(m)) return [];
+  if (legacyServiceAccount(m)) return legacyLookedUp(m) ? [ref(GCE_KINDS.serviceAccount, LEGACY_SERVICE_ACCOUNT_TASK, 'email')] : [];
   const role = serviceAccountRole(m, ig);
   const out: Ref[] = [ref(GCE_KINDS.serviceAccount, gceServiceAccountId(role, m.name), 'email')];
   const bucketRole = GCE_SERVICE_ACCOUNT_BUCKET_ROLES[role];
@@ -90,7 +105,14 @@ export function accountDependencies(m: GceModelContext, ig: InstanceGroup): Ref[
 }
 
 export function buildServiceAccounts(m: GceModelContext): void {
-  if (legacyServiceAccount(m)) return;
+  if (legacyServiceAccount(m)) {
+    const email = legacyLookedUp(m);
+    if (email) {
+      const accountId = email.split('@')[0] ?? email;
+      m.add<GceServiceAccountDesired>({ kind: GCE_KINDS.serviceAccount, name: LEGACY_SERVICE_ACCOUNT_TASK, shared: true, desired: { accountId, email, displayName: '', description: '' } });
+    }
+    return;
+  }
   const roles = new Set(m.instanceGroups.map((ig) => serviceAccountRole(m, ig)));
   for (const role of GCE_SERVICE_ACCOUNT_ROLES.filter((r) => roles.has(r))) {
     const accountId = gceServiceAccountId(role, m.name);

@@ -3,12 +3,13 @@
  * admin ranges, node-to-node, control-plane-to-node, node ports...). The network forces
  * replacement; sources, targets, protocols/ports and priority are patched in place. Firewall rules
  * take no labels: found by exact name, and orphans (rules of the cluster no task describes) by the
- * `-<safe cluster name>` suffix, as kops's GCE resource lister finds them.
+ * `-<safe cluster name>` suffix, as kops's GCE resource lister finds them, or as the model's cut
+ * name for a long cluster name (`ownedByName`).
  *
  * Compute methods: firewalls.list (filter by name), insert, get, patch, delete.
  */
 import type { TaskKind } from '../types.js';
-import { done, drain, ignoreGone, LIST_OPTS, nameFilter, namesOf, relLink } from './common.js';
+import { done, drain, ignoreGone, LIST_OPTS, nameFilter, namesOf, ownedNameFilter, relLink, suffixOrphans } from './common.js';
 import type { GceTaskContext } from './context.js';
 import type { GceFirewallRuleDesired } from './types.js';
 
@@ -126,7 +127,7 @@ export const firewallRuleKind: TaskKind<GceFirewallRuleDesired, GceFirewallRuleA
 
   async findOrphans(ctx, tasks) {
     const described = namesOf(tasks);
-    const list = await drain(ctx.clients.firewalls.listAsync({ project: ctx.project, filter: `name eq ".*-${ctx.safeClusterName}"` }, LIST_OPTS));
-    return list.filter((f) => f.name && !described.has(f.name)).map((f) => ({ name: f.name ?? '', actual: toActual(f) }));
+    const list = await drain(ctx.clients.firewalls.listAsync({ project: ctx.project, filter: ownedNameFilter(ctx) }, LIST_OPTS));
+    return suffixOrphans(ctx, list, described, toActual);
   },
 };

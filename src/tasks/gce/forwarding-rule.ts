@@ -1,12 +1,12 @@
 /**
  * `ForwardingRule`: the API's public entry, TCP 443 on the static address to the target pool.
  * IP, protocol, port range and target force replacement; labels are set in place with their
- * fingerprint. Found by exact name, one list per region; orphans by the cluster-name suffix.
+ * fingerprint. Found by exact name, one list per region; orphans by name (`ownedByName`: the cluster-name suffix, or a cut name).
  *
  * Compute methods: forwardingRules.list (filter by name / suffix), insert, get, setLabels, delete.
  */
 import type { TaskKind } from '../types.js';
-import { done, drain, groupBy, ignoreGone, labelsOf, lastSegment, LIST_OPTS, nameFilter, relLink, suffixOrphans } from './common.js';
+import { done, drain, groupBy, ignoreGone, labelsOf, lastSegment, LIST_OPTS, nameFilter, ownedNameFilter, relLink, suffixOrphans } from './common.js';
 import type { GceTaskContext } from './context.js';
 import type { GceForwardingRuleDesired, Labels } from './types.js';
 
@@ -139,7 +139,7 @@ export const forwardingRuleKind: TaskKind<GceForwardingRuleDesired, GceForwardin
   },
 
   async findOrphans(ctx, tasks) {
-    const listed = await drain(ctx.clients.forwardingRules.listAsync({ project: ctx.project, region: ctx.region, filter: `name eq ".*-${ctx.safeClusterName}"` }, LIST_OPTS));
+    const listed = await drain(ctx.clients.forwardingRules.listAsync({ project: ctx.project, region: ctx.region, filter: ownedNameFilter(ctx) }, LIST_OPTS));
     return suffixOrphans(ctx, listed, new Set(tasks.map((t) => t.desired.name)), toActual);
   },
 };

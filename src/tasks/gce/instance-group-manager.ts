@@ -4,7 +4,8 @@
  * update replaces the running ones), its size through resize, its target pools through
  * setTargetPools (with the group's fingerprint). The base instance name forces replacement.
  * Found by exact name with one list per zone; orphans (groups of removed instance groups or
- * zones) by the `-<safe cluster name>` suffix with one aggregated list. Deleting a group deletes
+ * zones) with one aggregated list, by the `-<safe cluster name>` suffix or, for a long cluster
+ * name, as the model cuts the name of its base instance name's MIG (`ownedMigName`). Deleting a group deletes
  * its instances.
  *
  * Compute methods: instanceGroupManagers.list (filter by name), aggregatedList, insert, get,
@@ -12,7 +13,7 @@
  */
 import type { protos } from '@google-cloud/compute';
 import type { TaskKind } from '../types.js';
-import { done, drain, groupBy, ignoreGone, lastSegment, LIST_OPTS, nameFilter, ownedByName, relLink } from './common.js';
+import { done, drain, groupBy, ignoreGone, lastSegment, LIST_OPTS, nameFilter, ownedMigName, ownedMigNameFilter, relLink } from './common.js';
 import type { GceTaskContext } from './context.js';
 import type { GceInstanceGroupManagerDesired } from './types.js';
 
@@ -120,9 +121,9 @@ export const instanceGroupManagerKind: TaskKind<GceInstanceGroupManagerDesired, 
   async findOrphans(ctx, tasks) {
     const described = new Set(tasks.map((t) => `${t.desired.zone}/${t.desired.name}`));
     const out: { name: string; actual: GceInstanceGroupManagerActual }[] = [];
-    for await (const [, scoped] of ctx.clients.instanceGroupManagers.aggregatedListAsync({ project: ctx.project, filter: `name eq ".*-${ctx.safeClusterName}"` }, LIST_OPTS)) {
+    for await (const [, scoped] of ctx.clients.instanceGroupManagers.aggregatedListAsync({ project: ctx.project, filter: ownedMigNameFilter(ctx) }, LIST_OPTS)) {
       for (const m of scoped.instanceGroupManagers ?? []) {
-        if (ownedByName(ctx, m.name) && !described.has(`${lastSegment(m.zone)}/${m.name ?? ''}`)) out.push({ name: `${lastSegment(m.zone)}/${m.name ?? ''}`, actual: toActual(m) });
+        if (ownedMigName(ctx, m) && !described.has(`${lastSegment(m.zone)}/${m.name ?? ''}`)) out.push({ name: `${lastSegment(m.zone)}/${m.name ?? ''}`, actual: toActual(m) });
       }
     }
     return out;

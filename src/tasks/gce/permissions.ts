@@ -134,7 +134,7 @@ export const GCE_KIND_METHODS: Readonly<Record<GceKindName, readonly GceMethod[]
     'instanceGroupManagers.setTargetPools',
     'instanceGroupManagers.delete',
   ],
-  // get: only after a create answered ALREADY_EXISTS.
+  // get: only after a create answered ALREADY_EXISTS, and the legacy account's shared lookup.
   [GCE_KINDS.serviceAccount]: ['iam.listServiceAccounts', 'iam.getServiceAccount', 'iam.createServiceAccount', 'iam.patchServiceAccount', 'iam.deleteServiceAccount'],
   [GCE_KINDS.projectIamBinding]: ['resourceManager.getIamPolicy', 'resourceManager.setIamPolicy'],
   [GCE_KINDS.storageBucketIam]: ['storageIam.getBucketIamPolicy', 'storageIam.setBucketIamPolicy'],
@@ -146,9 +146,9 @@ export const GCE_KIND_METHODS: Readonly<Record<GceKindName, readonly GceMethod[]
 
 /**
  * The provider's own calls: pre-flight (project, region, zones), awaiting every kind of
- * operation, `delete cluster`'s instance listing, what it reads to name the blockers, and its
- * sweep of orphans whose names the model cut for a long cluster name (listed and deleted here,
- * not through their kinds).
+ * operation, the legacy service account's look-up, `delete cluster`'s instance listing and what
+ * it reads to name the blockers. (Orphans
+ * whose names the model cut for a long cluster name are found and deleted by their kinds.)
  */
 export const GCE_PROVIDER_METHODS: readonly GceMethod[] = [
   'projects.get',
@@ -164,15 +164,9 @@ export const GCE_PROVIDER_METHODS: readonly GceMethod[] = [
   'instanceGroupManagers.aggregatedList',
   'forwardingRules.list',
   'targetPools.list',
-  'addresses.list',
-  'httpHealthChecks.list',
   'routers.list', // the routers that keep a subnetwork or network (blockers)
-  'firewalls.delete',
-  'addresses.delete',
-  'forwardingRules.delete',
-  'targetPools.delete',
-  'httpHealthChecks.delete',
-  'instanceGroupManagers.delete',
+  // The legacy spec.cloudProvider.gce.serviceAccount must exist (pre-flight).
+  'iam.getServiceAccount',
 ];
 
 /**

@@ -14,7 +14,7 @@ import { GCE_NAME_PATTERN, instanceTemplatePrefix } from '../../../src/model/gce
 import { gceStartupScript } from '../../../src/model/gce/startup-script.js';
 import { GCE_LABEL_VALUE } from '../../../src/model/gce/labels.js';
 import { buildGraph } from '../../../src/tasks/graph.js';
-import { isRef, taskKey, type Task } from '../../../src/tasks/types.js';
+import { isRef, ref, taskKey, type Task } from '../../../src/tasks/types.js';
 import {
   GCE_KINDS, type GceDiskDesired, type GceFirewallRuleDesired, type GceInstanceGroupManagerDesired, type GceInstanceTemplateDesired, type GceProjectIamBindingDesired, type GceServiceAccountDesired, type GceStorageBucketIamDesired, type GceSubnetDesired,
 } from '../../../src/tasks/gce/types.js';
@@ -332,18 +332,29 @@ describe("kops's per-role service accounts", () => {
     expect(ofKind<GceStorageBucketIamDesired>(tasks, GCE_KINDS.storageBucketIam).map((t) => t.desired.member.split(':')[1]?.split('-')[0])).toEqual(['control', 'node']);
   });
 
-  it('with the legacy spec.cloudProvider.gce.serviceAccount, builds no account or binding and every template runs as it', () => {
+  it('with the legacy spec.cloudProvider.gce.serviceAccount, looks it up as kops\'s shared account, builds no other account or binding, and every template runs as it', () => {
     const legacy = 'shared-robot@my-project.iam.gserviceaccount.com';
     const tasks = tasksOf(REFERENCE.minimal!, (c) => {
       c.spec.cloudProvider = { gce: { serviceAccount: legacy } } as unknown as typeof c.spec.cloudProvider;
     });
-    expect(accounts(tasks)).toEqual([]);
+    expect(accounts(tasks).map((t) => [t.name, t.shared, t.desired.email, t.desired.accountId])).toEqual([['shared', true, legacy, 'shared-robot']]);
     expect(bindings(tasks)).toEqual([]);
     expect(ofKind(tasks, GCE_KINDS.storageBucketIam)).toEqual([]);
     const templates = ofKind<GceInstanceTemplateDesired>(tasks, GCE_KINDS.instanceTemplate);
     expect(templates.length).toBeGreaterThan(0);
     for (const t of templates) {
       expect(t.desired.serviceAccount.email).toBe(legacy);
+      expect(t.dependsOn).toEqual([ref(GCE_KINDS.serviceAccount, 'shared', 'email')]);
+    }
+  });
+
+  it('with the legacy account `default` (GCE\'s default compute account, which always exists), looks nothing up', () => {
+    const tasks = tasksOf(REFERENCE.minimal!, (c) => {
+      c.spec.cloudProvider = { gce: { serviceAccount: 'default' } } as unknown as typeof c.spec.cloudProvider;
+    });
+    expect(accounts(tasks)).toEqual([]);
+    for (const t of ofKind<GceInstanceTemplateDesired>(tasks, GCE_KINDS.instanceTemplate)) {
+      expect(t.desired.serviceAccount.email).toBe('default');
       expect(t.dependsOn).toBeUndefined();
     }
   });
