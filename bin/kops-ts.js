@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // kops-ts entry point. An installed package (built by `npm pack`/`npm publish` through prepack)
-// runs the CLI bundle dist/cli-bundle/ (scripts/bundle-cli.mjs). In a source checkout (src/
+// runs the CLI bundle dist/cli-bundle/entry.cjs (scripts/bundle-cli.mjs) with the code cache the
+// build wrote beside it (bin/bundle-loader.js). In a source checkout (src/
 // present) it runs the bundle too when dist/ was built from exactly the sources checked out
 // (bin/source-stamp.js; `npm run build`, run by `npm ci`/`npm install` through prepare), and
 // otherwise the TypeScript sources through tsx's loader: what runs is always what is checked out.
 // KOPS_TS_FROM_SOURCE=1 forces the sources.
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -21,10 +23,17 @@ if (fromSource) {
   register();
   mod = await import(source.href);
 } else {
-  // A verbose run (-v/--v above 0) prints stack traces: through the bundle's source maps they
-  // name src/*.ts lines. Only then, as reading the maps costs start-up time.
-  if (verbose(process.argv.slice(2))) process.setSourceMapsEnabled(true);
-  mod = await import(new URL('../dist/cli-bundle/entry.js', import.meta.url).href);
+  const bundle = fileURLToPath(new URL('../dist/cli-bundle/entry.cjs', import.meta.url));
+  if (verbose(process.argv.slice(2))) {
+    // A verbose run (-v/--v above 0) prints stack traces: through the bundle's source map they
+    // name src/*.ts lines. Node's require() reads the map; only then, as that costs start-up time
+    // (and a run that reads the map has no use for the code cache).
+    process.setSourceMapsEnabled(true);
+    mod = createRequire(import.meta.url)(bundle);
+  } else {
+    const { loadBundle } = await import('./bundle-loader.js');
+    mod = loadBundle(bundle).exports;
+  }
 }
 await mod.main();
 

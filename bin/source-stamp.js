@@ -11,7 +11,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const STAMP_FILE = join('dist', '.source-stamp');
-const SETTINGS = ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs', 'scripts/bundle-cli.mjs'];
+const SETTINGS = ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs', 'scripts/bundle-cli.mjs', 'bin/bundle-loader.js'];
 
 /** The fingerprint of the compile's inputs under `root` (a checkout). */
 export function sourceFingerprint(root) {

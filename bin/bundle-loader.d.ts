@@ -1,0 +1,12 @@
+/** Types of bin/bundle-loader.js (plain JavaScript: the entry point runs before any compiler). */
+export declare function cacheFileOf(bundleFile: string): string;
+/** The header a code cache of the bundle text `text` starts with (the V8 data follows it). */
+export declare function cacheHeaderOf(text: string): Buffer;
+export interface LoadedBundle {
+  readonly exports: { main(argv?: readonly string[]): Promise<void> };
+  /** True when V8 took the cache (false when there was none for this text, or V8 refused it). */
+  readonly cacheUsed: boolean;
+  /** What V8 has compiled so far, with the header naming the source it belongs to. */
+  cacheData(): Buffer;
+}
+export declare function loadBundle(bundleFile: string, options?: { readonly useCache?: boolean }): LoadedBundle;
