@@ -9,4 +9,5 @@ export interface LoadedBundle {
   /** What V8 has compiled so far, with the header naming the source it belongs to. */
   cacheData(): Buffer;
 }
-export declare function loadBundle(bundleFile: string, options?: { readonly useCache?: boolean }): LoadedBundle;
+/** Compiles and runs the bundle with its code cache (`useCache`, default true); `writeBack` replaces an unused cache at exit. */
+export declare function loadBundle(bundleFile: string, options?: { readonly useCache?: boolean; readonly writeBack?: boolean }): LoadedBundle;

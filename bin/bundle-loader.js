@@ -9,9 +9,13 @@
 //
 // The cache is used only for exactly the text it was made from: its header holds the SHA-256 of
 // the wrapped source (V8 itself checks only the source's length, its own version and its flags).
-// A missing, foreign or rejected cache costs time only: V8 then compiles the source as usual.
+// A missing, foreign or rejected cache (another Node version than the build's, other V8 flags)
+// costs time only: V8 then compiles the source as usual, and with `writeBack` the run replaces the
+// cache on its way out (written to a temporary file and renamed over it, so a concurrent run reads
+// the old cache or the new one whole; nothing is written, and nothing said, where the folder is
+// read-only).
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import vm from 'node:vm';
@@ -45,19 +49,39 @@ function cachedDataFor(cacheFile, text) {
 /**
  * Compiles and evaluates the bundle (its top level only defines functions: each command's code is
  * evaluated when an action needs it). `useCache: false` compiles from source (what the build's
- * training runs do). Returns the module's exports, and `cacheData()` to serialise what V8 has
- * compiled so far, headed for `cacheFileOf(bundleFile)`.
+ * training runs do); `writeBack: true` writes a new cache when the process exits if this one was
+ * not used. Returns the module's exports, and `cacheData()` to serialise what V8 has compiled so
+ * far, headed for `cacheFileOf(bundleFile)`.
  */
-export function loadBundle(bundleFile, { useCache = true } = {}) {
+export function loadBundle(bundleFile, { useCache = true, writeBack = false } = {}) {
   const text = readFileSync(bundleFile, 'utf8');
-  const cachedData = useCache ? cachedDataFor(cacheFileOf(bundleFile), text) : undefined;
+  const cacheFile = cacheFileOf(bundleFile);
+  const cachedData = useCache ? cachedDataFor(cacheFile, text) : undefined;
   const script = new vm.Script(HEAD + text + TAIL, { filename: bundleFile, cachedData });
+  const cacheUsed = cachedData !== undefined && !script.cachedDataRejected;
+  const cacheData = () => Buffer.concat([cacheHeaderOf(text), script.createCachedData()]);
+  if (writeBack && !cacheUsed) process.once('exit', () => replaceCache(cacheFile, cacheData));
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(bundleFile), module, bundleFile, dirname(bundleFile));
-  return {
-    exports: module.exports,
-    /** True when V8 took the cache (false when there was none for this text, or V8 refused it). */
-    cacheUsed: cachedData !== undefined && !script.cachedDataRejected,
-    cacheData: () => Buffer.concat([cacheHeaderOf(text), script.createCachedData()]),
-  };
+  return { exports: module.exports, cacheUsed, cacheData };
+}
+
+/** Writes the cache beside the bundle if the folder lets us; a failure leaves things as they were. */
+function replaceCache(cacheFile, cacheData) {
+  const tmp = `${cacheFile}.${process.pid}.tmp`;
+  let fd;
+  try {
+    fd = openSync(tmp, 'wx'); // before serialising: a read-only folder costs nothing more
+  } catch {
+    return;
+  }
+  try {
+    writeFileSync(fd, cacheData());
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, cacheFile);
+  } catch {
+    if (fd !== undefined) closeSync(fd);
+    rmSync(tmp, { force: true });
+  }
 }

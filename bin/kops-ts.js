@@ -32,7 +32,7 @@ if (fromSource) {
     mod = createRequire(import.meta.url)(bundle);
   } else {
     const { loadBundle } = await import('./bundle-loader.js');
-    mod = loadBundle(bundle).exports;
+    mod = loadBundle(bundle, { writeBack: true }).exports;
   }
 }
 await mod.main();

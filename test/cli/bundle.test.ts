@@ -5,12 +5,13 @@
  * clusters` compile the one bundle file with the code cache the build wrote (and V8 takes it),
  * and load nothing from node_modules; the packages left out of the bundle still load from
  * node_modules when an action needs them, the ES-only ones included; a cache that does not belong
- * to the bundle's text is not used and a corrupt one costs nothing but time; verbose stack traces
+ * to the bundle's text is not used, a corrupt one costs nothing but time, and the run that found
+ * either writes a good one; verbose stack traces
  * name src/ files; and sources that find package files next to them (the shipped channel) still
  * find them.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -138,7 +139,7 @@ describe('the CLI bundle, installed', () => {
     expect(r.loads).toContain('@kubernetes/client-node');
   }, 60_000);
 
-  it('a code cache is used only for the text it was made from, and a corrupt one costs nothing but time', async () => {
+  it('a code cache is used only for the text it was made from; a foreign or corrupt one costs one slower run, which replaces it', async () => {
     // A second installed layout whose bundle differs from the one the cache was made from by one
     // letter: same length, so V8's own check (the length) would take the cache.
     const other = join(dir, 'edited');
@@ -156,6 +157,10 @@ describe('the CLI bundle, installed', () => {
     expect(foreign.code, foreign.stderr).toBe(0);
     expect(foreign.stdout).toMatch(/^Client VERSION: \d+\.\d+\.\d+/);
     expect(foreign.scripts.map((l) => l.cachedData)).toEqual([false]);
+    // That run replaced the cache with one of its own text, which the next run uses.
+    const again = await run(['version'], {}, join(other, 'bin', 'kops-ts.js'));
+    expect(again.stdout).toMatch(/^Client VERSION: /);
+    expect(again.scripts.map((l) => [l.cachedData, l.cachedDataRejected])).toEqual([[true, false]]);
     // A cache whose header names the text but whose data is not V8's: V8 refuses it, the run goes on.
     writeFileSync(cacheFileOf(otherBundle), Buffer.concat([cacheHeaderOf(edited), Buffer.alloc(4096, 7)]));
     const corrupt = await run(['version'], {}, join(other, 'bin', 'kops-ts.js'));
@@ -163,6 +168,9 @@ describe('the CLI bundle, installed', () => {
     expect(corrupt.stdout).toMatch(/^Client VERSION: \d+\.\d+\.\d+/);
     expect(corrupt.scripts.map((l) => [l.cachedData, l.cachedDataRejected])).toEqual([[true, true]]);
     expect(corrupt.stderr).toBe('');
+    const healed = await run(['version'], {}, join(other, 'bin', 'kops-ts.js'));
+    expect(healed.scripts.map((l) => [l.cachedData, l.cachedDataRejected])).toEqual([[true, false]]);
+    expect(readdirSync(join(other, 'dist', 'cli-bundle')).sort()).toEqual([BUNDLE_FILE, `${BUNDLE_FILE}.cache`]);
   }, 60_000);
 
   it('a verbose error names src/*.ts lines in its stack trace (source maps), and a quiet one prints no stack', async () => {
