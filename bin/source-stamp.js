@@ -3,8 +3,8 @@
 //
 // `npm run build` (scripts/build.mjs) fingerprints the inputs of the compile before it starts and
 // writes the fingerprint to dist/.source-stamp only when tsc and the CLI bundle succeeded. The fingerprint is every
-// file under src/ (its path, size and modification time) plus the compiler, bundler and package settings,
-// one line each, compared as text (no hash to load); editing, adding, removing or checking out a
+// file under src/ (its path, size and modification time) plus the compiler, bundler and package settings
+// and the bundle's loader (whose wrapper the code cache was made with), one line each, compared as text (no hash to load); editing, adding, removing or checking out a
 // source file changes it. Walking src/ costs a few ms, against about 1 s for loading the sources
 // through tsx.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
