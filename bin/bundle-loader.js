@@ -14,11 +14,14 @@
 // cache on its way out (written to a temporary file and renamed over it, so a concurrent run reads
 // the old cache or the new one whole; nothing is written, and nothing said, where the folder is
 // read-only).
-import { createHash } from 'node:crypto';
-import { closeSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
-import vm from 'node:vm';
+//
+// CommonJS (bin/package.json: bin/kops-ts.js requires it); the build imports it as well.
+'use strict';
+const { createHash } = require('node:crypto');
+const { closeSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
+const { createRequire } = require('node:module');
+const { dirname } = require('node:path');
+const vm = require('node:vm');
 
 const MAGIC = 'kops-ts-v8-cache 1 ';
 // One line with the bundle's first, so that line numbers in stack traces are the file's.
@@ -26,12 +29,12 @@ const HEAD = '(function (exports, require, module, __filename, __dirname) {';
 const TAIL = '\n})';
 
 /** Where the code cache of `bundleFile` lives. */
-export const cacheFileOf = (bundleFile) => `${bundleFile}.cache`;
+const cacheFileOf = (bundleFile) => `${bundleFile}.cache`;
 
 const digest = (text) => createHash('sha256').update(HEAD).update(text).update(TAIL).digest('hex');
 
 /** The header a code cache of the bundle text `text` starts with (the V8 data follows it). */
-export const cacheHeaderOf = (text) => Buffer.from(`${MAGIC}${digest(text)}\n`, 'latin1');
+const cacheHeaderOf = (text) => Buffer.from(`${MAGIC}${digest(text)}\n`, 'latin1');
 
 /** The V8 data of `cacheFile` when it was made from `text`; undefined otherwise (missing, foreign, unreadable). */
 function cachedDataFor(cacheFile, text) {
@@ -53,7 +56,7 @@ function cachedDataFor(cacheFile, text) {
  * not used. Returns the module's exports, and `cacheData()` to serialise what V8 has compiled so
  * far, headed for `cacheFileOf(bundleFile)`.
  */
-export function loadBundle(bundleFile, { useCache = true, writeBack = false } = {}) {
+function loadBundle(bundleFile, { useCache = true, writeBack = false } = {}) {
   const text = readFileSync(bundleFile, 'utf8');
   const cacheFile = cacheFileOf(bundleFile);
   const cachedData = useCache ? cachedDataFor(cacheFile, text) : undefined;
@@ -85,3 +88,7 @@ function replaceCache(cacheFile, cacheData) {
     rmSync(tmp, { force: true });
   }
 }
+
+exports.cacheFileOf = cacheFileOf;
+exports.cacheHeaderOf = cacheHeaderOf;
+exports.loadBundle = loadBundle;
