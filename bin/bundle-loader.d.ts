@@ -1,7 +1,7 @@
 /** Types of bin/bundle-loader.js (plain JavaScript: the entry point runs before any compiler). */
 export declare function cacheFileOf(bundleFile: string): string;
-/** The header a code cache of the bundle text `text` starts with (the V8 data follows it). */
-export declare function cacheHeaderOf(text: string): Buffer;
+/** What a code cache of the bundle (its bytes, or its text) starts with; V8's data follows. */
+export declare function cachePrefixOf(bundle: Buffer | string): Buffer;
 export interface LoadedBundle {
   readonly exports: { main(argv?: readonly string[]): Promise<void> };
   /** True when V8 took the cache (false when there was none for this text, or V8 refused it). */

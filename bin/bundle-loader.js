@@ -7,23 +7,27 @@
 // `version` run compiled), so that a run deserialises that bytecode instead of parsing and
 // compiling the source.
 //
-// The cache is used only for exactly the text it was made from: its header holds the SHA-256 of
-// the wrapped source (V8 itself checks only the source's length, its own version and its flags).
+// The cache is used only for exactly the bundle it was made from: it holds a copy of the bundle's
+// bytes, compared with the bundle byte for byte (V8 itself checks only the source's length, its own
+// version and its flags; a hash would cost loading node:crypto, more than reading the copy).
 // A missing, foreign or rejected cache (another Node version than the build's, other V8 flags)
 // costs time only: V8 then compiles the source as usual, and with `writeBack` the run replaces the
 // cache on its way out (written to a temporary file and renamed over it, so a concurrent run reads
 // the old cache or the new one whole; nothing is written, and nothing said, where the folder is
 // read-only).
 //
+// Cache file: the line `kops-ts-v8-cache 2 <bytes> <the wrapper, JSON>`, that many bytes (the
+// bundle), V8's data: so the cache belongs to exactly the source V8 compiled.
+//
 // CommonJS (bin/package.json: bin/kops-ts.js requires it); the build imports it as well.
 'use strict';
-const { createHash } = require('node:crypto');
+const { isAscii } = require('node:buffer');
 const { closeSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
 const { createRequire } = require('node:module');
 const { dirname } = require('node:path');
 const vm = require('node:vm');
 
-const MAGIC = 'kops-ts-v8-cache 1 ';
+const MAGIC = 'kops-ts-v8-cache 2 ';
 // One line with the bundle's first, so that line numbers in stack traces are the file's.
 const HEAD = '(function (exports, require, module, __filename, __dirname) {';
 const TAIL = '\n})';
@@ -31,22 +35,26 @@ const TAIL = '\n})';
 /** Where the code cache of `bundleFile` lives. */
 const cacheFileOf = (bundleFile) => `${bundleFile}.cache`;
 
-const digest = (text) => createHash('sha256').update(HEAD).update(text).update(TAIL).digest('hex');
+const headerOf = (bytes) => `${MAGIC}${bytes.length} ${JSON.stringify([HEAD, TAIL])}\n`;
 
-/** The header a code cache of the bundle text `text` starts with (the V8 data follows it). */
-const cacheHeaderOf = (text) => Buffer.from(`${MAGIC}${digest(text)}\n`, 'latin1');
+/** What a code cache of the bundle `bundle` (its bytes, or its text) starts with; V8's data follows. */
+function cachePrefixOf(bundle) {
+  const bytes = typeof bundle === 'string' ? Buffer.from(bundle, 'utf8') : bundle;
+  return Buffer.concat([Buffer.from(headerOf(bytes), 'latin1'), bytes]);
+}
 
-/** The V8 data of `cacheFile` when it was made from `text`; undefined otherwise (missing, foreign, unreadable). */
-function cachedDataFor(cacheFile, text) {
+/** The V8 data of `cacheFile` when it was made from the bundle `bytes`; undefined otherwise (missing, foreign, unreadable). */
+function cachedDataFor(cacheFile, bytes) {
   let buf;
   try {
     buf = readFileSync(cacheFile);
   } catch {
     return undefined;
   }
-  const end = MAGIC.length + 64;
-  if (buf.length <= end + 1 || buf.toString('latin1', 0, MAGIC.length) !== MAGIC || buf[end] !== 0x0a) return undefined;
-  return buf.toString('latin1', MAGIC.length, end) === digest(text) ? buf.subarray(end + 1) : undefined;
+  const header = headerOf(bytes);
+  const end = header.length + bytes.length;
+  if (buf.length <= end || buf.latin1Slice(0, header.length) !== header) return undefined;
+  return buf.subarray(header.length, end).equals(bytes) ? buf.subarray(end) : undefined;
 }
 
 /**
@@ -57,12 +65,14 @@ function cachedDataFor(cacheFile, text) {
  * far, headed for `cacheFileOf(bundleFile)`.
  */
 function loadBundle(bundleFile, { useCache = true, writeBack = false } = {}) {
-  const text = readFileSync(bundleFile, 'utf8');
+  const bytes = readFileSync(bundleFile);
+  // esbuild writes ASCII (non-ASCII characters escaped): then latin1 is the text, and cheaper.
+  const text = isAscii(bytes) ? bytes.latin1Slice(0, bytes.length) : bytes.toString('utf8');
   const cacheFile = cacheFileOf(bundleFile);
-  const cachedData = useCache ? cachedDataFor(cacheFile, text) : undefined;
+  const cachedData = useCache ? cachedDataFor(cacheFile, bytes) : undefined;
   const script = new vm.Script(HEAD + text + TAIL, { filename: bundleFile, cachedData });
   const cacheUsed = cachedData !== undefined && !script.cachedDataRejected;
-  const cacheData = () => Buffer.concat([cacheHeaderOf(text), script.createCachedData()]);
+  const cacheData = () => Buffer.concat([cachePrefixOf(bytes), script.createCachedData()]);
   if (writeBack && !cacheUsed) process.once('exit', () => replaceCache(cacheFile, cacheData));
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(bundleFile), module, bundleFile, dirname(bundleFile));
@@ -90,5 +100,5 @@ function replaceCache(cacheFile, cacheData) {
 }
 
 exports.cacheFileOf = cacheFileOf;
-exports.cacheHeaderOf = cacheHeaderOf;
+exports.cachePrefixOf = cachePrefixOf;
 exports.loadBundle = loadBundle;

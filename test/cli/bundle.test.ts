@@ -18,7 +18,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Metafile } from 'esbuild';
-import { cacheFileOf, cacheHeaderOf } from '../../bin/bundle-loader.js';
+import { cacheFileOf, cachePrefixOf } from '../../bin/bundle-loader.js';
 import { BUNDLE_FILE, bundleCli } from '../../scripts/bundle-cli.mjs';
 
 const exec = promisify(execFile);
@@ -161,8 +161,8 @@ describe('the CLI bundle, installed', () => {
     const again = await run(['version'], {}, join(other, 'bin', 'kops-ts.js'));
     expect(again.stdout).toMatch(/^Client VERSION: /);
     expect(again.scripts.map((l) => [l.cachedData, l.cachedDataRejected])).toEqual([[true, false]]);
-    // A cache whose header names the text but whose data is not V8's: V8 refuses it, the run goes on.
-    writeFileSync(cacheFileOf(otherBundle), Buffer.concat([cacheHeaderOf(edited), Buffer.alloc(4096, 7)]));
+    // A cache made from this very text but whose data is not V8's: V8 refuses it, the run goes on.
+    writeFileSync(cacheFileOf(otherBundle), Buffer.concat([cachePrefixOf(edited), Buffer.alloc(4096, 7)]));
     const corrupt = await run(['version'], {}, join(other, 'bin', 'kops-ts.js'));
     expect(corrupt.code, corrupt.stderr).toBe(0);
     expect(corrupt.stdout).toMatch(/^Client VERSION: \d+\.\d+\.\d+/);
