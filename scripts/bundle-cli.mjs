@@ -17,8 +17,8 @@
 //
 // The code cache is made by running the fresh bundle, without a cache, as a user would: `create
 // cluster` into a temporary file:// store in one process, then `get clusters` and `version` in a
-// second, which writes what V8 compiled (entry.cjs.cache, headed by the SHA-256 of the source it
-// belongs to). A run that fails fails the build.
+// second, which writes what V8 compiled (entry.cjs.cache, after a copy of the bundle it belongs
+// to). A run that fails fails the build.
 //
 // Linked source map (dist/cli-bundle/entry.cjs.map, naming src/ files): bin/kops-ts.js turns source
 // maps on for a verbose run (-v N > 0), whose error stack traces then name src/*.ts lines.
