@@ -32,6 +32,9 @@ interface Load {
   readonly specifier: string;
   readonly url?: string;
   readonly parent: string | null;
+  /** For a vm.Script (the CLI bundle): whether V8 was offered cached data, and whether it refused it. */
+  readonly cachedData?: boolean;
+  readonly cachedDataRejected?: boolean;
 }
 
 let dir: string;
@@ -90,11 +93,13 @@ describe('cold start: what a command loads', () => {
     expect(heavy(r.loads).some((u) => u.includes('@aws-sdk'))).toBe(true);
   }, 60_000);
 
-  it('runs the CLI bundle (dist/cli-bundle/) exactly when dist/ was built from the current sources, else the sources', async () => {
+  it('runs the CLI bundle (dist/cli-bundle/, with its code cache) exactly when dist/ was built from the current sources, else the sources', async () => {
     const r = await recorded(['version']);
     const urls = r.loads.map((l) => l.url ?? '');
     const fresh = distIsFresh(ROOT);
     expect(urls.some((u) => u.endsWith('/dist/cli-bundle/entry.cjs'))).toBe(fresh);
+    // The build's code cache (scripts/bundle-cli.mjs) is offered and taken.
+    expect(r.loads.filter((l) => l.kind === 'script').map((l) => [l.cachedData, l.cachedDataRejected])).toEqual(fresh ? [[true, false]] : []);
     expect(urls.some((u) => u.includes('/dist/cli/'))).toBe(false);
     expect(urls.some((u) => u.endsWith('/src/cli/entry.ts'))).toBe(!fresh);
     const forced = (await recorded(['version'], { KOPS_TS_FROM_SOURCE: '1' })).loads.map((l) => l.url ?? '');
