@@ -64,6 +64,19 @@ function ensureBuilt(): string {
   return `dist/ was rebuilt first (npm run build, ${((performance.now() - t0) / 1000).toFixed(1)} s)`;
 }
 
+/**
+ * Whether V8 takes the bundle's code cache (bin/bundle-loader.js), asked in a process of its own:
+ * the figures are of cached runs only if it does (a refused cache is replaced by the first run).
+ */
+function codeCacheState(): string {
+  const loader = join(ROOT, 'bin', 'bundle-loader.js');
+  const bundle = join(ROOT, 'dist', 'cli-bundle', 'entry.cjs');
+  const probe = `process.stdout.write(String(require(${JSON.stringify(loader)}).loadBundle(${JSON.stringify(bundle)}).cacheUsed))`;
+  const r = spawnSync(process.execPath, ['-e', probe], { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (r.status !== 0) throw new Error(`cold-start bench: loading the bundle failed: ${r.stderr.toString().trim().split('\n')[0] ?? ''}`);
+  return r.stdout.toString() === 'true' ? 'V8 took the bundle\'s code cache' : 'V8 did NOT take the bundle\'s code cache (the first timed run writes a new one)';
+}
+
 /** The installed layout: bin/ and package.json copied, dist/ and node_modules/ linked, no src/. */
 function installedLayout(dir: string): string {
   mkdirSync(join(dir, 'bin'), { recursive: true });
@@ -75,7 +88,7 @@ function installedLayout(dir: string): string {
 }
 
 export async function benchColdStart(rounds = Number(process.env.KOPS_TS_BENCH_RUNS ?? 15)): Promise<string> {
-  const built = ensureBuilt();
+  const built = `${ensureBuilt()}; ${codeCacheState()}`;
   const tmp = mkdtempSync(join(tmpdir(), 'kops-ts-cold-'));
   try {
     const home = join(tmp, 'home');

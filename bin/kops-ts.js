@@ -1,32 +1,48 @@
 #!/usr/bin/env node
 // kops-ts entry point. An installed package (built by `npm pack`/`npm publish` through prepack)
-// runs the CLI bundle dist/cli-bundle/ (scripts/bundle-cli.mjs). In a source checkout (src/
+// runs the CLI bundle dist/cli-bundle/entry.cjs (scripts/bundle-cli.mjs) with the code cache the
+// build wrote beside it (bin/bundle-loader.js). In a source checkout (src/
 // present) it runs the bundle too when dist/ was built from exactly the sources checked out
 // (bin/source-stamp.js; `npm run build`, run by `npm ci`/`npm install` through prepare), and
 // otherwise the TypeScript sources through tsx's loader: what runs is always what is checked out.
 // KOPS_TS_FROM_SOURCE=1 forces the sources.
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+//
+// CommonJS (bin/package.json), as are the two files it requires: an ES module entry point makes
+// Node set up its ES module loader first (about 40 more of its internal modules), which the bundle
+// does not need; only the sources' path (tsx) imports an ES module.
+'use strict';
+const { existsSync } = require('node:fs');
+const { join } = require('node:path');
+const { pathToFileURL } = require('node:url');
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-const source = new URL('../src/cli/entry.ts', import.meta.url);
+const root = join(__dirname, '..');
+const source = join(root, 'src', 'cli', 'entry.ts');
 let fromSource = existsSync(source);
-if (fromSource && process.env.KOPS_TS_FROM_SOURCE !== '1') {
-  const { distIsFresh } = await import('./source-stamp.js');
-  fromSource = !distIsFresh(fileURLToPath(new URL('..', import.meta.url)));
-}
-let mod;
+if (fromSource && process.env.KOPS_TS_FROM_SOURCE !== '1') fromSource = !require('./source-stamp.js').distIsFresh(root);
 if (fromSource) {
-  const { register } = await import('tsx/esm/api');
-  register();
-  mod = await import(source.href);
+  // tsx's ES module API (its CommonJS build's register() does not find its own files).
+  // A rejection ends the process as an uncaught error would (main itself reports command errors).
+  void import('tsx/esm/api')
+    .then(({ register }) => {
+      register();
+      return import(pathToFileURL(source).href);
+    })
+    .then((mod) => mod.main());
 } else {
-  // A verbose run (-v/--v above 0) prints stack traces: through the bundle's source maps they
-  // name src/*.ts lines. Only then, as reading the maps costs start-up time.
-  if (verbose(process.argv.slice(2))) process.setSourceMapsEnabled(true);
-  mod = await import(new URL('../dist/cli-bundle/entry.js', import.meta.url).href);
+  const bundle = join(root, 'dist', 'cli-bundle', 'entry.cjs');
+  let mod;
+  if (verbose(process.argv.slice(2))) {
+    // A verbose run (-v/--v above 0) prints stack traces: through the bundle's source map they
+    // name src/*.ts lines. Node's require() reads the map; only then, as that costs start-up time
+    // (and a run that reads the map has no use for the code cache).
+    process.setSourceMapsEnabled(true);
+    mod = require(bundle);
+  } else {
+    mod = require('./bundle-loader.js').loadBundle(bundle, { writeBack: true }).exports;
+  }
+  void mod.main();
 }
-await mod.main();
 
 /** Whether the command line sets the log level above 0 (`-v 2`, `-v2`, `--v 2`, `--v=2`). */
 function verbose(argv) {

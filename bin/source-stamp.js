@@ -3,18 +3,22 @@
 //
 // `npm run build` (scripts/build.mjs) fingerprints the inputs of the compile before it starts and
 // writes the fingerprint to dist/.source-stamp only when tsc and the CLI bundle succeeded. The fingerprint is every
-// file under src/ (its path, size and modification time) plus the compiler, bundler and package settings,
-// one line each, compared as text (no hash to load); editing, adding, removing or checking out a
+// file under src/ (its path, size and modification time) plus the compiler, bundler and package settings
+// and the bundle's loader (whose wrapper the code cache was made with), one line each, compared as text (no hash to load); editing, adding, removing or checking out a
 // source file changes it. Walking src/ costs a few ms, against about 1 s for loading the sources
 // through tsx.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+//
+// CommonJS (bin/package.json: bin/kops-ts.js requires it); the build scripts import it as well.
+'use strict';
+const { readdirSync, readFileSync, statSync } = require('node:fs');
+const { join } = require('node:path');
 
-export const STAMP_FILE = join('dist', '.source-stamp');
-const SETTINGS = ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs', 'scripts/bundle-cli.mjs'];
+const STAMP_FILE = join('dist', '.source-stamp');
+exports.STAMP_FILE = STAMP_FILE;
+const SETTINGS = ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs', 'scripts/bundle-cli.mjs', 'bin/bundle-loader.js'];
 
 /** The fingerprint of the compile's inputs under `root` (a checkout). */
-export function sourceFingerprint(root) {
+function sourceFingerprint(root) {
   const lines = [];
   const add = (rel) => {
     const s = statSync(`${root}/${rel}`, { throwIfNoEntry: false });
@@ -36,7 +40,7 @@ export function sourceFingerprint(root) {
 }
 
 /** True when `root`'s dist/ holds a successful build of exactly the current sources. */
-export function distIsFresh(root) {
+function distIsFresh(root) {
   let stamp;
   try {
     stamp = readFileSync(join(root, STAMP_FILE), 'utf8');
@@ -45,3 +49,6 @@ export function distIsFresh(root) {
   }
   return stamp === sourceFingerprint(root);
 }
+
+exports.sourceFingerprint = sourceFingerprint;
+exports.distIsFresh = distIsFresh;

@@ -28,10 +28,13 @@ const RECORDER = fileURLToPath(new URL('../helpers/record-loads.mjs', import.met
 const HEAVY = /\/node_modules\/(@aws-sdk|@smithy|@google-cloud|google-gax|@kubernetes\/client-node|@peculiar)\//;
 
 interface Load {
-  readonly kind: 'import' | 'require';
+  readonly kind: 'import' | 'require' | 'script';
   readonly specifier: string;
   readonly url?: string;
   readonly parent: string | null;
+  /** For a vm.Script (the CLI bundle): whether V8 was offered cached data, and whether it refused it. */
+  readonly cachedData?: boolean;
+  readonly cachedDataRejected?: boolean;
 }
 
 let dir: string;
@@ -77,7 +80,7 @@ describe('cold start: what a command loads', () => {
         if (args[0] === 'version') expect(r.stdout).toMatch(/^Client version: \d+\.\d+\.\d+/);
         if (args[0] === 'get') expect(r.stdout).toContain('cold.example.com');
         // The recorder saw the program's own modules (so an empty list is not a false pass)...
-        expect(r.loads.some((l) => /\/(cli|cli-bundle)\/(entry|main)\.(js|ts)$/.test(l.url ?? ''))).toBe(true);
+        expect(r.loads.some((l) => /\/(cli|cli-bundle)\/(entry|main)\.(js|cjs|ts)$/.test(l.url ?? ''))).toBe(true);
         // ...and none of the heavy ones.
         expect(heavy(r.loads)).toEqual([]);
       }, 60_000);
@@ -90,11 +93,13 @@ describe('cold start: what a command loads', () => {
     expect(heavy(r.loads).some((u) => u.includes('@aws-sdk'))).toBe(true);
   }, 60_000);
 
-  it('runs the CLI bundle (dist/cli-bundle/) exactly when dist/ was built from the current sources, else the sources', async () => {
+  it('runs the CLI bundle (dist/cli-bundle/, with its code cache) exactly when dist/ was built from the current sources, else the sources', async () => {
     const r = await recorded(['version']);
     const urls = r.loads.map((l) => l.url ?? '');
     const fresh = distIsFresh(ROOT);
-    expect(urls.some((u) => u.endsWith('/dist/cli-bundle/entry.js'))).toBe(fresh);
+    expect(urls.some((u) => u.endsWith('/dist/cli-bundle/entry.cjs'))).toBe(fresh);
+    // The build's code cache (scripts/bundle-cli.mjs) is offered and taken.
+    expect(r.loads.filter((l) => l.kind === 'script').map((l) => [l.cachedData, l.cachedDataRejected])).toEqual(fresh ? [[true, false]] : []);
     expect(urls.some((u) => u.includes('/dist/cli/'))).toBe(false);
     expect(urls.some((u) => u.endsWith('/src/cli/entry.ts'))).toBe(!fresh);
     const forced = (await recorded(['version'], { KOPS_TS_FROM_SOURCE: '1' })).loads.map((l) => l.url ?? '');

@@ -81,13 +81,25 @@ describe('the CLI on gs://', () => {
   });
 
   it('loads @google-cloud/storage only for a gs:// store', async () => {
-    // A loader hook that makes the storage client unloadable: a command on a file:// store must not
+    // A loader hook that makes the storage client unloadable, by import (the sources through tsx)
+    // and by require (the CLI bundle, a CommonJS file): a command on a file:// store must not
     // notice, and one on gs:// must say clearly what is missing.
     const dir = mkdtempSync(join(tmpdir(), 'kops-ts-gcs-lazy-'));
     const hooks = join(dir, 'hooks.mjs');
     writeFileSync(hooks, `export async function resolve(spec, ctx, next) {\n  if (spec === '@google-cloud/storage') throw new Error('blocked by the test');\n  return next(spec, ctx);\n}\n`);
     const register = join(dir, 'register.mjs');
-    writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+    writeFileSync(
+      register,
+      [
+        `import Module, { register } from 'node:module';`,
+        `register(${JSON.stringify(pathToFileURL(hooks).href)});`,
+        `const load = Module._load;`,
+        `Module._load = function (request, ...rest) {`,
+        `  if (request === '@google-cloud/storage') throw new Error('blocked by the test');`,
+        `  return load.call(this, request, ...rest);`,
+        `};`,
+      ].join('\n'),
+    );
     const NODE_OPTIONS = `--import ${pathToFileURL(register).href}`;
     const file = await runBin([...CREATE, '--state', `file://${dir}/state`], { NODE_OPTIONS });
     expect(file.stderr).toBe('');
