@@ -4,16 +4,17 @@
  * update replaces the running ones), its size through resize, its target pools through
  * setTargetPools (with the group's fingerprint). The base instance name forces replacement.
  * Found by exact name with one list per zone; orphans (groups of removed instance groups or
- * zones) with one aggregated list, by the `-<safe cluster name>` suffix or, for a long cluster
- * name, as the model cuts the name of its base instance name's MIG (`ownedMigName`). Deleting a group deletes
- * its instances.
+ * zones) with one aggregated list, only a MIG whose name is exactly what the model names the MIG
+ * of its base instance name (its instance group) in its zone, cut or not (`ownedMigName`,
+ * owned-names.ts; no suffix match). Deleting a group deletes its instances.
  *
  * Compute methods: instanceGroupManagers.list (filter by name), aggregatedList, insert, get,
  * setInstanceTemplate, resize, setTargetPools, delete.
  */
 import type { protos } from '@google-cloud/compute';
 import type { TaskKind } from '../types.js';
-import { done, drain, groupBy, ignoreGone, lastSegment, LIST_OPTS, nameFilter, ownedMigName, ownedMigNameFilter, relLink } from './common.js';
+import { done, drain, groupBy, ignoreGone, lastSegment, LIST_OPTS, nameFilter, relLink } from './common.js';
+import { ownedMigName, ownedMigNameFilter } from './owned-names.js';
 import type { GceTaskContext } from './context.js';
 import type { GceInstanceGroupManagerDesired } from './types.js';
 
