@@ -4,7 +4,7 @@
  * control-plane `InstanceGroupManager`s name the pool (setTargetPools) and GCE registers their
  * instances. Found by exact name, one list per region; orphans: only the one name the model gives the API's pool, `api-<safe cluster>` (`ownedApiLoadBalancerName`, owned-names.ts).
  *
- * Compute methods: targetPools.list (filter by name / suffix), insert, get, addHealthCheck,
+ * Compute methods: targetPools.list (filter by name), insert, get, addHealthCheck,
  * removeHealthCheck, delete.
  */
 import type { TaskKind } from '../types.js';
