@@ -14,7 +14,8 @@
  *  - addresses and forwarding rules (labelled): the cluster label's value, exactly; an unlabelled
  *    or other-labelled one is never the cluster's;
  *  - managed instance groups: the name is what the model names the MIG of its base instance name
- *    (its instance group) in its zone.
+ *    (its instance group) in its zone, and its instance template, when it can be read, carries
+ *    the cluster label.
  */
 import { clusterLabelValue } from '../../model/gce/labels.js';
 import { apiLoadBalancerName, firewallRuleNames, GCE_NAME_MAX, isInstanceGroupManagerNameOf, roleTags } from '../../model/gce/names.js';
@@ -66,6 +67,16 @@ export function ownedByClusterLabelFilter(ctx: Ctx): string {
 export function ownedMigName(ctx: Ctx, m: { readonly name?: string | null; readonly baseInstanceName?: string | null; readonly zone?: string | null }): boolean {
   const name = m.name ?? '';
   return name !== '' && isInstanceGroupManagerNameOf(name, ctx.clusterName, m.baseInstanceName ?? '', lastSegment(m.zone));
+}
+
+/**
+ * The second test of a MIG `ownedMigName` takes: its instance template's labels, when the template
+ * could be read (`undefined`: gone, or not a global template, so the name decides). A template
+ * read with another cluster's label, or none, makes the MIG not the cluster's: the model labels
+ * every template it builds.
+ */
+export function ownedMigTemplate(ctx: Ctx, templateLabels: Readonly<Record<string, string>> | null | undefined): boolean {
+  return templateLabels === undefined || ownedByClusterLabel(ctx, templateLabels);
 }
 
 /**

@@ -11,7 +11,7 @@ import {
 } from '../../../src/model/gce/names.js';
 import { clusterLabels } from '../../../src/model/gce/labels.js';
 import {
-  ownedApiLoadBalancerFilter, ownedApiLoadBalancerName, ownedByClusterLabel, ownedByClusterLabelFilter, ownedFirewallRule, ownedFirewallRuleFilter, ownedMigName, ownedMigNameFilter, ownedOrphans,
+  ownedApiLoadBalancerFilter, ownedApiLoadBalancerName, ownedByClusterLabel, ownedByClusterLabelFilter, ownedFirewallRule, ownedFirewallRuleFilter, ownedMigName, ownedMigNameFilter, ownedMigTemplate, ownedOrphans,
 } from '../../../src/tasks/gce/owned-names.js';
 import type { GceTaskContext } from '../../../src/tasks/gce/context.js';
 
@@ -102,6 +102,12 @@ describe('owned-names: exact ownership, no suffix match', () => {
     expect(ownedByClusterLabel(ctxOf(SHORT), {})).toBe(false);
     expect(ownedByClusterLabel(ctxOf(SHORT), null)).toBe(false);
     expect(ownedByClusterLabelFilter(ctxOf(SHORT))).toBe(`labels.k8s-io-cluster-name = "${safeClusterName(SHORT)}"`);
+    // A MIG's template: this cluster's label, or unreadable (gone: the name decides); another's or none is not.
+    expect(ownedMigTemplate(ctxOf(SHORT), clusterLabels(SHORT))).toBe(true);
+    expect(ownedMigTemplate(ctxOf(SHORT), undefined)).toBe(true);
+    expect(ownedMigTemplate(ctxOf(SHORT), clusterLabels(SUB))).toBe(false);
+    expect(ownedMigTemplate(ctxOf(SHORT), null)).toBe(false);
+    expect(ownedMigTemplate(ctxOf(SHORT), {})).toBe(false);
   });
 
   it('ownedOrphans: the owned ones no task describes, by their orphan names', () => {
