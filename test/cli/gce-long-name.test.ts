@@ -8,7 +8,7 @@
  * Through the CLI against the fake Compute API.
  */
 import { describe, expect, it } from 'vitest';
-import { firewallRuleName, instanceGroupManagerName, networkName, safeClusterName } from '../../src/model/gce/names.js';
+import { firewallRuleName, instanceGroupManagerName, networkName, safeClusterName, tagForRole } from '../../src/model/gce/names.js';
 import type { Json } from '../fakes/gce-compute.js';
 import { useFakeGceCompute } from './gce-harness.js';
 import { cli, KEY, tempStore } from './harness.js';
@@ -38,7 +38,7 @@ async function rest(method: string, path: string, body?: Json): Promise<Json> {
   return j;
 }
 
-/** A rule the model builds only without an API load balancer: with one, left over from an older spec. */
+/** A rule the model builds only without an API load balancer (to the control plane's tag): with one, left over from an older spec. */
 async function leftoverRule(cluster: string): Promise<string> {
   const name = firewallRuleName('kubernetes-master-https', cluster);
   await rest('POST', 'global/firewalls', {
@@ -46,6 +46,7 @@ async function leftoverRule(cluster: string): Promise<string> {
     network: `https://www.googleapis.com/compute/v1/projects/${PROJECT}/global/networks/${networkName(cluster)}`,
     allowed: [{ IPProtocol: 'tcp', ports: ['443'] }],
     sourceRanges: ['0.0.0.0/0'],
+    targetTags: [tagForRole(cluster, 'ControlPlane')],
   });
   return name;
 }

@@ -5,10 +5,10 @@
  *  - the kinds find what the cluster owns: labelled resources (disks, addresses, forwarding rules,
  *    instance templates' `properties.labels`) by `k8s-io-cluster-name=<cluster label>`, the
  *    others (networks, subnetworks, firewall rules, health checks, target pools, managed instance
- *    groups) by their exact names, and orphans by name with the predicates `update` uses
- *    (src/tasks/gce/common.ts `ownedByName`, `ownedMigName`): the `-<safe cluster name>` suffix,
- *    or, for a long cluster name, exactly what the model's naming functions cut for this cluster,
- *    and nothing of a cluster whose name merely shares the cut prefix (the hash differs);
+ *    groups) by their exact names, and orphans with the exact predicates `update` uses
+ *    (src/tasks/gce/owned-names.ts: a name the model's naming functions give this cluster, plus
+ *    its role tags for a firewall rule, or its label), never a `-<safe cluster name>` suffix,
+ *    which the cluster `foo.<cluster>`'s names also end with;
  *  - instances are found by the cluster label (every instance of the cluster's MIGs carries it,
  *    from the template, and so does one a rolling update abandoned): each goes with its MIG, which
  *    is deleted first (a managed instance deleted alone would be recreated by its group);

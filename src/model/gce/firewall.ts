@@ -9,7 +9,7 @@
  */
 import { GCE_KINDS, type GceFirewallAllowed, type GceFirewallRuleDesired } from '../../tasks/gce/types.js';
 import type { GceModelContext } from './context.js';
-import { firewallRuleName } from './names.js';
+import { firewallRuleName, type GceFirewallRuleId, type GceRangedFirewallRuleId } from './names.js';
 
 /** kops's wellknownports used by the rules. */
 export const PORTS = {
@@ -39,12 +39,12 @@ function tcp(...ports: number[]): GceFirewallAllowed[] {
 
 export function buildFirewall(m: GceModelContext): void {
   const c = m.name;
-  const add = (id: string, rule: Omit<GceFirewallRuleDesired, 'name' | 'network'>): void => {
+  const add = (id: GceFirewallRuleId, rule: Omit<GceFirewallRuleDesired, 'name' | 'network'>): void => {
     const name = firewallRuleName(id, c);
     m.add<GceFirewallRuleDesired>({ kind: GCE_KINDS.firewallRule, name, desired: { name, network: m.networkRef, ...rule } });
   };
   /** kops's AddFirewallRulesTasks: split the ranges by family. */
-  const addRanged = (id: string, ranges: readonly string[], rule: Omit<GceFirewallRuleDesired, 'name' | 'network' | 'sourceRanges'>): void => {
+  const addRanged = (id: GceRangedFirewallRuleId, ranges: readonly string[], rule: Omit<GceFirewallRuleDesired, 'name' | 'network' | 'sourceRanges'>): void => {
     const v4 = ranges.filter((r) => !r.includes(':'));
     const v6 = ranges.filter((r) => r.includes(':'));
     if (v4.length > 0) add(id, { ...rule, sourceRanges: v4 });

@@ -100,8 +100,31 @@ export function ipAliasRangeName(key: 'pods' | 'services', cluster: string): str
   return clusterSuffixedName(key, cluster);
 }
 
+/**
+ * Every firewall rule id the model builds (src/model/gce/firewall.ts, kops's firewall.go,
+ * external_access.go, api_loadbalancer.go); a ranged rule also as `<id>-ipv6`. The orphan search
+ * (src/tasks/gce/owned-names.ts) takes a rule as the cluster's only when its name is
+ * `firewallRuleName(<one of these>, cluster)`, so `buildFirewall` may add no rule outside this set.
+ */
+export const GCE_FIREWALL_RULE_IDS = ['lb-health-checks', 'node-to-node', 'master-to-master', 'master-to-node', 'node-to-master', 'bastion-to-master-ssh', 'bastion-to-node-ssh', 'pod-cidrs-to-https-api'] as const;
+/** The ids of the rules built per address family: `<id>` (IPv4) and `<id>-ipv6`. */
+export const GCE_RANGED_FIREWALL_RULE_IDS = ['pod-cidrs-to-node', 'ssh-external-to-bastion', 'ssh-external-to-master', 'ssh-external-to-node', 'nodeport-external-to-node', 'https-api', 'kubernetes-master-https'] as const;
+export type GceRangedFirewallRuleId = (typeof GCE_RANGED_FIREWALL_RULE_IDS)[number];
+export type GceFirewallRuleId = (typeof GCE_FIREWALL_RULE_IDS)[number] | GceRangedFirewallRuleId | `${GceRangedFirewallRuleId}-ipv6`;
+
+/** Every name `firewallRuleName` gives the cluster for an id the model builds. */
+export function firewallRuleNames(cluster: string): string[] {
+  const ids: GceFirewallRuleId[] = [...GCE_FIREWALL_RULE_IDS, ...GCE_RANGED_FIREWALL_RULE_IDS.flatMap((id) => [id, `${id}-ipv6` as const])];
+  return ids.map((id) => firewallRuleName(id, cluster));
+}
+
+/** kops's roles as network tags: every tag `tagForRole` gives the cluster's instances. */
+export function roleTags(cluster: string): string[] {
+  return (['ControlPlane', 'Master', 'APIServer', 'Node', 'Bastion'] as const).map((r) => tagForRole(cluster, r));
+}
+
 /** `<id>-<safe cluster>`: firewall rules (`node-to-node-...`), and the API's address, pool, check, rule. */
-export function firewallRuleName(id: string, cluster: string): string {
+export function firewallRuleName(id: GceFirewallRuleId, cluster: string): string {
   return clusterSuffixedName(id, cluster);
 }
 
@@ -160,21 +183,6 @@ export function etcdDiskName(member: string, etcdCluster: string, cluster: strin
 /** Whether an instance group is a control plane (either spelling). */
 export function isControlPlane(ig: InstanceGroup): boolean {
   return normalizeRole(ig.spec.role) === 'ControlPlane';
-}
-
-/**
- * Whether `name` is what `clusterSuffixedName(object, cluster)` gives for some object: a name the
- * model gives as `<object>-<safe cluster>` (firewall rules, the API's address, health check, pool
- * and forwarding rule, subnets, etcd disks), the cluster part cut with its hash when too long. A
- * cut name does not end with `-<safe cluster>`, so `delete cluster` finds such resources with this.
- */
-export function isClusterSuffixedName(name: string, cluster: string, max: number = GCE_NAME_MAX): boolean {
-  for (let i = name.indexOf('-'); i > 0; i = name.indexOf('-', i + 1)) {
-    const object = name.slice(0, i);
-    if (max - object.length - 1 < 10) break; // clusterSuffixedName refuses so little room
-    if (clusterSuffixedName(object, cluster, max) === name) return true;
-  }
-  return false;
 }
 
 /**

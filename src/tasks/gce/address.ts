@@ -1,12 +1,13 @@
 /**
  * `Address`: the regional static external IP of the API load balancer. Labels are set in place
  * with their fingerprint (unmanaged labels kept); its `address` output is the IP the forwarding
- * rule takes. Found by exact name, one list per region; orphans by name (`ownedByName`: the cluster-name suffix, or a cut name).
+ * rule takes. Found by exact name, one list per region; orphans by the cluster label, exactly (`ownedByClusterLabel`, owned-names.ts).
  *
  * Compute methods: addresses.list (filter by name / suffix), insert, get, setLabels, delete.
  */
 import type { TaskKind } from '../types.js';
-import { done, drain, groupBy, ignoreGone, labelsOf, lastSegment, LIST_OPTS, nameFilter, ownedNameFilter, suffixOrphans } from './common.js';
+import { done, drain, groupBy, ignoreGone, labelsOf, lastSegment, LIST_OPTS, nameFilter } from './common.js';
+import { ownedByClusterLabel, ownedByClusterLabelFilter, ownedOrphans } from './owned-names.js';
 import type { GceTaskContext } from './context.js';
 import type { GceAddressDesired, Labels } from './types.js';
 
@@ -94,7 +95,7 @@ export const addressKind: TaskKind<GceAddressDesired, GceAddressActual, GceTaskC
   },
 
   async findOrphans(ctx, tasks) {
-    const listed = await drain(ctx.clients.addresses.listAsync({ project: ctx.project, region: ctx.region, filter: ownedNameFilter(ctx) }, LIST_OPTS));
-    return suffixOrphans(ctx, listed, new Set(tasks.map((t) => t.desired.name)), toActual);
+    const listed = await drain(ctx.clients.addresses.listAsync({ project: ctx.project, region: ctx.region, filter: ownedByClusterLabelFilter(ctx) }, LIST_OPTS));
+    return ownedOrphans(listed, (x) => ownedByClusterLabel(ctx, x.labels), new Set(tasks.map((t) => t.desired.name)), (x) => x.name ?? '', toActual);
   },
 };

@@ -1,8 +1,6 @@
-/** Helpers every GCE kind shares: links, name filters, list draining, shared-resource guards. */
+/** Helpers every GCE kind shares: links, name filters, list draining, shared-resource guards (ownership: owned-names.ts). */
 import { awaitOperation, type MutationResult } from '../../cloud/gce/operations.js';
 import { KopsError } from '../../diagnostics.js';
-import { GCE_NAME_MAX, isClusterSuffixedName, isInstanceGroupManagerNameOf } from '../../model/gce/names.js';
-import { kopsHashString } from '../aws/truncate.js';
 import { isRef, type Task, type Val } from '../types.js';
 import { gceClusterLabel, type GceTaskContext } from './context.js';
 import { GCE_LABEL_CLUSTER, type Labels } from './types.js';
@@ -63,52 +61,6 @@ export function namesOf<D extends { readonly name: string }>(tasks: readonly Tas
   return new Set(tasks.map((t) => t.desired.name));
 }
 
-/** Ends with `-<safe cluster name>` (or is it), as kops's GCE resource lister matches. */
-function suffixedBySafeName(ctx: GceTaskContext, name: string): boolean {
-  return name === ctx.safeClusterName || name.endsWith(`-${ctx.safeClusterName}`);
-}
-
-/**
- * A cluster-owned name of a kind found by name (firewall rules, the API's address, forwarding
- * rule, target pool, health check): it ends with `-<safe cluster name>`, as kops's GCE resource
- * lister matches, or it is what the model names `<object>-<safe cluster>` with the cluster part cut
- * with its hash for a long cluster name (`isClusterSuffixedName`). A cut name lacks the suffix; a
- * cluster whose name shares the cut prefix has another hash, so none of its names match. The
- * kinds' orphan search, and so `update` and `delete cluster`, use this one predicate.
- */
-export function ownedByName(ctx: GceTaskContext, name: string | null | undefined): boolean {
-  return !!name && (suffixedBySafeName(ctx, name) || isClusterSuffixedName(name, ctx.clusterName));
-}
-
-/**
- * Compute's list filter for `ownedByName`'s candidates: names ending with `-<safe cluster name>`
- * or with `-<hash of it>` (the end of every cut `<object>-<safe cluster>`). The listed names are
- * then checked with `ownedByName`.
- */
-export function ownedNameFilter(ctx: GceTaskContext): string {
-  return `name eq ".*-(${ctx.safeClusterName}|${kopsHashString(ctx.safeClusterName)})"`;
-}
-
-/**
- * Whether a managed instance group is the cluster's: its name ends with `-<safe cluster name>`
- * (kops's match), or it is exactly what the model names the MIG of its base instance name (its
- * instance group) in its zone (`isInstanceGroupManagerNameOf`): a cut MIG name ends with a hash
- * of the whole name, so it is recognised only by building it again.
- */
-export function ownedMigName(ctx: GceTaskContext, m: { readonly name?: string | null; readonly baseInstanceName?: string | null; readonly zone?: string | null }): boolean {
-  const name = m.name ?? '';
-  if (name === '') return false;
-  return suffixedBySafeName(ctx, name) || isInstanceGroupManagerNameOf(name, ctx.clusterName, m.baseInstanceName ?? '', lastSegment(m.zone));
-}
-
-/**
- * Compute's list filter for `ownedMigName`'s candidates: names ending with `-<safe cluster name>`,
- * or cut names (63 characters ending with `-` and a 6-character hash).
- */
-export function ownedMigNameFilter(ctx: GceTaskContext): string {
-  return `name eq "(.*-${ctx.safeClusterName}|[-a-z0-9]{${GCE_NAME_MAX - 7}}-[0-9a-v]{6})"`;
-}
-
 export function labelsOf(labels: Readonly<Record<string, string>> | null | undefined): Labels {
   return { ...(labels ?? {}) };
 }
@@ -124,17 +76,6 @@ export function num(v: string | number | null | undefined | { toString(): string
 }
 
 export { ignoreGceNotFound as ignoreGone } from '../../cloud/gce/errors.js';
-
-/** Orphans found by name (`ownedByName`) among listed resources (kinds without labels or whose labels are optional). */
-export function suffixOrphans<T extends { readonly name?: string | null }, A>(
-  ctx: GceTaskContext,
-  listed: readonly T[],
-  described: ReadonlySet<string>,
-  toActual: (x: T) => A,
-  orphanName: (x: T) => string = (x) => x.name ?? '',
-): { name: string; actual: A }[] {
-  return listed.filter((x) => ownedByName(ctx, x.name) && !described.has(orphanName(x))).map((x) => ({ name: orphanName(x), actual: toActual(x) }));
-}
 
 /**
  * Call options for the `…Async` list iterators: they follow pages themselves; the library's

@@ -2,14 +2,15 @@
  * `FirewallRule`: an ingress rule of the cluster's network (kops's set: SSH and API from the
  * admin ranges, node-to-node, control-plane-to-node, node ports...). The network forces
  * replacement; sources, targets, protocols/ports and priority are patched in place. Firewall rules
- * take no labels: found by exact name, and orphans (rules of the cluster no task describes) by the
- * `-<safe cluster name>` suffix, as kops's GCE resource lister finds them, or as the model's cut
- * name for a long cluster name (`ownedByName`).
+ * take no labels: found by exact name, and orphans (rules of the cluster no task describes) only
+ * by a name the model gives one of its rules for this cluster, with every target tag one of this
+ * cluster's role tags (`ownedFirewallRule`, owned-names.ts; no suffix match: see there).
  *
  * Compute methods: firewalls.list (filter by name), insert, get, patch, delete.
  */
 import type { TaskKind } from '../types.js';
-import { done, drain, ignoreGone, LIST_OPTS, nameFilter, namesOf, ownedNameFilter, relLink, suffixOrphans } from './common.js';
+import { done, drain, ignoreGone, LIST_OPTS, nameFilter, namesOf, relLink } from './common.js';
+import { ownedFirewallRule, ownedFirewallRuleFilter, ownedOrphans } from './owned-names.js';
 import type { GceTaskContext } from './context.js';
 import type { GceFirewallRuleDesired } from './types.js';
 
@@ -127,7 +128,7 @@ export const firewallRuleKind: TaskKind<GceFirewallRuleDesired, GceFirewallRuleA
 
   async findOrphans(ctx, tasks) {
     const described = namesOf(tasks);
-    const list = await drain(ctx.clients.firewalls.listAsync({ project: ctx.project, filter: ownedNameFilter(ctx) }, LIST_OPTS));
-    return suffixOrphans(ctx, list, described, toActual);
+    const list = await drain(ctx.clients.firewalls.listAsync({ project: ctx.project, filter: ownedFirewallRuleFilter(ctx) }, LIST_OPTS));
+    return ownedOrphans(list, (x) => ownedFirewallRule(ctx, x), described, (x) => x.name ?? '', toActual);
   },
 };

@@ -1,12 +1,13 @@
 /**
  * `ForwardingRule`: the API's public entry, TCP 443 on the static address to the target pool.
  * IP, protocol, port range and target force replacement; labels are set in place with their
- * fingerprint. Found by exact name, one list per region; orphans by name (`ownedByName`: the cluster-name suffix, or a cut name).
+ * fingerprint. Found by exact name, one list per region; orphans by the cluster label, exactly (`ownedByClusterLabel`, owned-names.ts).
  *
  * Compute methods: forwardingRules.list (filter by name / suffix), insert, get, setLabels, delete.
  */
 import type { TaskKind } from '../types.js';
-import { done, drain, groupBy, ignoreGone, labelsOf, lastSegment, LIST_OPTS, nameFilter, ownedNameFilter, relLink, suffixOrphans } from './common.js';
+import { done, drain, groupBy, ignoreGone, labelsOf, lastSegment, LIST_OPTS, nameFilter, relLink } from './common.js';
+import { ownedByClusterLabel, ownedByClusterLabelFilter, ownedOrphans } from './owned-names.js';
 import type { GceTaskContext } from './context.js';
 import type { GceForwardingRuleDesired, Labels } from './types.js';
 
@@ -139,7 +140,7 @@ export const forwardingRuleKind: TaskKind<GceForwardingRuleDesired, GceForwardin
   },
 
   async findOrphans(ctx, tasks) {
-    const listed = await drain(ctx.clients.forwardingRules.listAsync({ project: ctx.project, region: ctx.region, filter: ownedNameFilter(ctx) }, LIST_OPTS));
-    return suffixOrphans(ctx, listed, new Set(tasks.map((t) => t.desired.name)), toActual);
+    const listed = await drain(ctx.clients.forwardingRules.listAsync({ project: ctx.project, region: ctx.region, filter: ownedByClusterLabelFilter(ctx) }, LIST_OPTS));
+    return ownedOrphans(listed, (x) => ownedByClusterLabel(ctx, x.labels), new Set(tasks.map((t) => t.desired.name)), (x) => x.name ?? '', toActual);
   },
 };

@@ -2,13 +2,14 @@
  * `HTTPHealthCheck`: the legacy HTTP health check the API's target pool uses (kops: port 3990,
  * kube-apiserver-healthcheck, path `/healthz`). Target pools take only legacy health checks, which
  * `@google-cloud/compute` has no client for: see `LegacyHttpHealthChecks`. Port and path are
- * patched in place. Found by exact name; orphans by name (`ownedByName`: the cluster-name suffix, or a cut name).
+ * patched in place. Found by exact name; orphans: only the one name the model gives the API's check, `api-<safe cluster>` (`ownedApiLoadBalancerName`, owned-names.ts).
  *
  * Compute methods: httpHealthChecks.list (filter by name / suffix), insert, get, patch, delete.
  */
 import type { HttpHealthCheck } from '../../cloud/gce/clients.js';
 import type { TaskKind } from '../types.js';
-import { done, ignoreGone, nameFilter, ownedNameFilter, suffixOrphans } from './common.js';
+import { done, ignoreGone, nameFilter } from './common.js';
+import { ownedApiLoadBalancerFilter, ownedApiLoadBalancerName, ownedOrphans } from './owned-names.js';
 import type { GceTaskContext } from './context.js';
 import type { GceHttpHealthCheckDesired } from './types.js';
 
@@ -57,7 +58,7 @@ export const httpHealthCheckKind: TaskKind<GceHttpHealthCheckDesired, GceHttpHea
   },
 
   async findOrphans(ctx, tasks) {
-    const listed = await ctx.clients.httpHealthChecks.list(ctx.project, ownedNameFilter(ctx));
-    return suffixOrphans(ctx, listed, new Set(tasks.map((t) => t.desired.name)), toActual);
+    const listed = await ctx.clients.httpHealthChecks.list(ctx.project, ownedApiLoadBalancerFilter(ctx));
+    return ownedOrphans(listed, (x) => ownedApiLoadBalancerName(ctx, x.name), new Set(tasks.map((t) => t.desired.name)), (x) => x.name ?? '', toActual);
   },
 };

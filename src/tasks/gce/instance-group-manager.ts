@@ -4,16 +4,20 @@
  * update replaces the running ones), its size through resize, its target pools through
  * setTargetPools (with the group's fingerprint). The base instance name forces replacement.
  * Found by exact name with one list per zone; orphans (groups of removed instance groups or
- * zones) with one aggregated list, by the `-<safe cluster name>` suffix or, for a long cluster
- * name, as the model cuts the name of its base instance name's MIG (`ownedMigName`). Deleting a group deletes
+ * zones) with one aggregated list, only a MIG whose name is exactly what the model names the MIG
+ * of its base instance name (its instance group) in its zone, cut or not (`ownedMigName`,
+ * owned-names.ts; no suffix match) and whose instance template, read with instanceTemplates.get
+ * when it still exists, carries the cluster label (`ownedMigTemplate`). Deleting a group deletes
  * its instances.
  *
  * Compute methods: instanceGroupManagers.list (filter by name), aggregatedList, insert, get,
- * setInstanceTemplate, resize, setTargetPools, delete.
+ * setInstanceTemplate, resize, setTargetPools, delete; instanceTemplates.get (an orphan's template).
  */
 import type { protos } from '@google-cloud/compute';
 import type { TaskKind } from '../types.js';
-import { done, drain, groupBy, ignoreGone, lastSegment, LIST_OPTS, nameFilter, ownedMigName, ownedMigNameFilter, relLink } from './common.js';
+import { done, drain, groupBy, ignoreGone, lastSegment, LIST_OPTS, nameFilter, relLink } from './common.js';
+import { isGceNotFound } from '../../cloud/gce/errors.js';
+import { ownedMigName, ownedMigNameFilter, ownedMigTemplate } from './owned-names.js';
 import type { GceTaskContext } from './context.js';
 import type { GceInstanceGroupManagerDesired } from './types.js';
 
@@ -44,6 +48,19 @@ function toActual(m: ApiMig): GceInstanceGroupManagerActual {
     targetPools: (m.targetPools ?? []).map(relLink).sort(),
     fingerprint: m.fingerprint ?? '',
   };
+}
+
+/** A global instance template's labels; `undefined` when it is gone or not a global template (the MIG's name decides then). */
+async function templateLabels(ctx: GceTaskContext, link: string): Promise<Record<string, string> | null | undefined> {
+  const m = /^projects\/([^/]+)\/global\/instanceTemplates\/([^/]+)$/.exec(link);
+  if (!m) return undefined;
+  try {
+    const [t] = await ctx.clients.instanceTemplates.get({ project: m[1], instanceTemplate: m[2] });
+    return t.properties?.labels ?? null;
+  } catch (e) {
+    if (isGceNotFound(e)) return undefined;
+    throw e;
+  }
 }
 
 async function get(ctx: GceTaskContext, zone: string, name: string): Promise<GceInstanceGroupManagerActual> {
@@ -126,6 +143,7 @@ export const instanceGroupManagerKind: TaskKind<GceInstanceGroupManagerDesired, 
         if (ownedMigName(ctx, m) && !described.has(`${lastSegment(m.zone)}/${m.name ?? ''}`)) out.push({ name: `${lastSegment(m.zone)}/${m.name ?? ''}`, actual: toActual(m) });
       }
     }
-    return out;
+    const checked = await Promise.all(out.map(async (o) => ownedMigTemplate(ctx, await templateLabels(ctx, o.actual.instanceTemplate))));
+    return out.filter((_, i) => checked[i]);
   },
 };

@@ -133,6 +133,7 @@ export const GCE_KIND_METHODS: Readonly<Record<GceKindName, readonly GceMethod[]
     'instanceGroupManagers.setInstanceTemplate',
     'instanceGroupManagers.setTargetPools',
     'instanceGroupManagers.delete',
+    'instanceTemplates.get', // an orphan's template: its cluster label (owned-names.ts ownedMigTemplate)
   ],
   // get: only after a create answered ALREADY_EXISTS, and the legacy account's shared lookup.
   [GCE_KINDS.serviceAccount]: ['iam.listServiceAccounts', 'iam.getServiceAccount', 'iam.createServiceAccount', 'iam.patchServiceAccount', 'iam.deleteServiceAccount'],

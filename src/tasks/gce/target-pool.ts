@@ -2,13 +2,14 @@
  * `TargetPool`: the API load balancer's backend. Its health checks are changed in place
  * (addHealthCheck / removeHealthCheck); its instances are not the task's business: the
  * control-plane `InstanceGroupManager`s name the pool (setTargetPools) and GCE registers their
- * instances. Found by exact name, one list per region; orphans by name (`ownedByName`: the cluster-name suffix, or a cut name).
+ * instances. Found by exact name, one list per region; orphans: only the one name the model gives the API's pool, `api-<safe cluster>` (`ownedApiLoadBalancerName`, owned-names.ts).
  *
- * Compute methods: targetPools.list (filter by name / suffix), insert, get, addHealthCheck,
+ * Compute methods: targetPools.list (filter by name), insert, get, addHealthCheck,
  * removeHealthCheck, delete.
  */
 import type { TaskKind } from '../types.js';
-import { done, drain, groupBy, ignoreGone, lastSegment, LIST_OPTS, nameFilter, ownedNameFilter, relLink, suffixOrphans } from './common.js';
+import { done, drain, groupBy, ignoreGone, lastSegment, LIST_OPTS, nameFilter, relLink } from './common.js';
+import { ownedApiLoadBalancerFilter, ownedApiLoadBalancerName, ownedOrphans } from './owned-names.js';
 import type { GceTaskContext } from './context.js';
 import type { GceTargetPoolDesired } from './types.js';
 
@@ -100,7 +101,7 @@ export const targetPoolKind: TaskKind<GceTargetPoolDesired, GceTargetPoolActual,
   },
 
   async findOrphans(ctx, tasks) {
-    const listed = await drain(ctx.clients.targetPools.listAsync({ project: ctx.project, region: ctx.region, filter: ownedNameFilter(ctx) }, LIST_OPTS));
-    return suffixOrphans(ctx, listed, new Set(tasks.map((t) => t.desired.name)), toActual);
+    const listed = await drain(ctx.clients.targetPools.listAsync({ project: ctx.project, region: ctx.region, filter: ownedApiLoadBalancerFilter(ctx) }, LIST_OPTS));
+    return ownedOrphans(listed, (x) => ownedApiLoadBalancerName(ctx, x.name), new Set(tasks.map((t) => t.desired.name)), (x) => x.name ?? '', toActual);
   },
 };

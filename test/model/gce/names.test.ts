@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  GCE_NAME_PATTERN, clusterPrefixedName, clusterSuffixedName, etcdDiskName, gceName, instanceGroupManagerName, isClusterSuffixedName, isInstanceGroupManagerNameOf, networkName, safeClusterName, subnetName, tagForRole,
+  GCE_NAME_PATTERN, clusterPrefixedName, clusterSuffixedName, etcdDiskName, gceName, instanceGroupManagerName, isInstanceGroupManagerNameOf, networkName, safeClusterName, subnetName, tagForRole,
 } from '../../../src/model/gce/names.js';
 import { encodeGceLabel, etcdDiskLabels, instanceGroupLabels } from '../../../src/model/gce/labels.js';
 import { splitCountAcrossZones, sourceImage, sshUserForImage } from '../../../src/model/gce/compute.js';
@@ -82,20 +82,6 @@ describe('GCE compute helpers', () => {
 describe('recognising the names the model gives (delete cluster\'s orphan search)', () => {
   const LONG = 'orphans-of-a-cluster-whose-name-is-long-enough-to-be-cut.example.com';
   const OTHER = 'orphans-of-a-cluster-whose-name-is-long-enough-to-be-cut.example.org';
-
-  it('a cut <object>-<cluster> name is the cluster\'s, whatever the object; a cluster sharing the prefix is not', () => {
-    for (const object of ['api', 'node-to-master', 'kubernetes-master-https', 'a-etcd-main']) {
-      const name = clusterSuffixedName(object, LONG);
-      expect(name.endsWith(`-${safeClusterName(LONG)}`)).toBe(false);
-      expect(isClusterSuffixedName(name, LONG)).toBe(true);
-      expect(isClusterSuffixedName(name, OTHER)).toBe(false);
-      expect(isClusterSuffixedName(clusterSuffixedName(object, OTHER), LONG)).toBe(false);
-    }
-    // Names that fit are matched too, and only whole: not a longer cluster name ending the same.
-    expect(isClusterSuffixedName('node-to-node-a-example-com', 'a.example.com')).toBe(true);
-    expect(isClusterSuffixedName('node-to-node-xa-example-com', 'a.example.com')).toBe(false);
-    expect(isClusterSuffixedName('a-example-com', 'a.example.com')).toBe(false);
-  });
 
   it('a MIG\'s name, cut with the hash of the whole name, is recognised from its base instance name and zone', () => {
     const name = instanceGroupManagerName(LONG, 'extra-nodes', 'us-central1-b');

@@ -145,4 +145,20 @@ describe('InstanceTemplate and InstanceGroupManager', () => {
     expect(t.fake.names(PROJECT, 'zones/us-central1-b', 'instanceGroupManagers')).toEqual([]);
     expect(t.fake.names(PROJECT, 'zones/us-central1-b', 'instances')).toEqual([]);
   });
+
+  it("a MIG named as the cluster's group would be but running a template labelled for another cluster is not an orphan; on the cluster's template it is", async () => {
+    const net = await networkOutputs();
+    const ours = templateTask('spare');
+    const refs = staticRefs({ ...net, ...(await converge(t.ctx(), instanceTemplateKind, [ours], staticRefs(net))) });
+    const c = t.ctx().clients;
+    const theirs = { name: 'spare-other-example-com-1', properties: { machineType: 'e2-medium', labels: { 'k8s-io-cluster-name': 'other-example-com' } } };
+    // Inserted directly: the kind refuses a template without this cluster's label.
+    await c.instanceTemplates.insert({ project: PROJECT, instanceTemplateResource: theirs });
+    const theirsLink = `https://www.googleapis.com/compute/v1/projects/${PROJECT}/global/instanceTemplates/${theirs.name}`;
+    await converge(t.ctx(), instanceGroupManagerKind, [migTask('spare', { instanceTemplate: theirsLink })], refs);
+    const orphanNames = async () => ((await instanceGroupManagerKind.findOrphans?.(t.ctx(), [], new Map())) ?? []).map((o) => o.name);
+    expect(await orphanNames()).not.toContain(`${ZONE}/a-spare-${SAFE}`);
+    await converge(t.ctx(), instanceGroupManagerKind, [migTask('spare')], refs);
+    expect(await orphanNames()).toContain(`${ZONE}/a-spare-${SAFE}`);
+  });
 });

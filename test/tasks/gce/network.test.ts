@@ -131,17 +131,22 @@ describe('FirewallRule', () => {
     expect(t.fake.get(PROJECT, 'global', 'firewalls', `https-api-${net}`)?.sourceRanges).toEqual(['0.0.0.0/0']);
   });
 
-  it('finds rules of the cluster no task describes as orphans (by the cluster-name suffix) and deletes them', async () => {
+  it('finds rules of the cluster no task describes as orphans (a rule the model builds, with its role tags) and deletes them; never a rule of foo.<cluster> or one the model never builds', async () => {
     const refs = await network(SAFE);
-    const keep = { ...fwTask(SAFE), name: 'keep', desired: { ...fwTask(SAFE).desired, name: `keep-${SAFE}` } };
-    const gone = { ...fwTask(SAFE), name: 'gone', desired: { ...fwTask(SAFE).desired, name: `gone-${SAFE}` } };
-    const other = { ...fwTask(SAFE), name: 'other', desired: { ...fwTask(SAFE).desired, name: 'other-cluster-com' } };
-    await converge(t.ctx(), firewallRuleKind, [keep, gone, other], refs);
+    const rule = (name: string, targetTags: string[]) => ({ ...fwTask(SAFE), name, desired: { ...fwTask(SAFE).desired, name, targetTags } });
+    const ours = [`${SAFE}-k8s-io-role-control-plane`];
+    const keep = rule(`https-api-${SAFE}`, ours);
+    const gone = rule(`kubernetes-master-https-${SAFE}`, ours);
+    // foo.<cluster>'s rules end with -<safe cluster> too; a name outside the model's set is the user's.
+    const decoy = rule(`https-api-foo-${SAFE}`, [`foo-${SAFE}-k8s-io-role-control-plane`]);
+    const users = rule(`my-own-${SAFE}`, ours);
+    const other = rule('other-cluster-com', ours);
+    await converge(t.ctx(), firewallRuleKind, [keep, gone, decoy, users, other], refs);
     const found = await firewallRuleKind.find(t.ctx(), [keep]);
     const orphans = (await firewallRuleKind.findOrphans?.(t.ctx(), [keep], found)) ?? [];
-    expect(orphans.map((o) => o.name)).toEqual([`gone-${SAFE}`]);
+    expect(orphans.map((o) => o.name)).toEqual([`kubernetes-master-https-${SAFE}`]);
     for (const o of orphans) await firewallRuleKind.delete?.(t.ctx(), o.actual);
-    expect(t.fake.names(PROJECT, 'global', 'firewalls')).toEqual(expect.arrayContaining([`keep-${SAFE}`, 'other-cluster-com']));
-    expect(t.fake.names(PROJECT, 'global', 'firewalls')).not.toContain(`gone-${SAFE}`);
+    expect(t.fake.names(PROJECT, 'global', 'firewalls')).toEqual(expect.arrayContaining([`https-api-${SAFE}`, `https-api-foo-${SAFE}`, `my-own-${SAFE}`, 'other-cluster-com']));
+    expect(t.fake.names(PROJECT, 'global', 'firewalls')).not.toContain(`kubernetes-master-https-${SAFE}`);
   });
 });

@@ -63,13 +63,13 @@ describe('GCE kinds through planTasks/applyPlan', () => {
 
   it('with no tasks, plans every owned resource that has an orphan search as a deletion, and deletes it', async () => {
     const lb: Task[] = [
-      { kind: 'Address', name: 'api', desired: { name: `api-${SAFE}`, region: REGION } },
+      { kind: 'Address', name: 'api', desired: { name: `api-${SAFE}`, region: REGION, labels: { 'k8s-io-cluster-name': SAFE } } },
       { kind: 'HTTPHealthCheck', name: 'api', desired: { name: `api-${SAFE}`, port: 3990, requestPath: '/healthz' } },
       { kind: 'TargetPool', name: 'api', desired: { name: `api-${SAFE}`, region: REGION, healthChecks: [ref('HTTPHealthCheck', 'api', 'selfLink')] } },
       {
         kind: 'ForwardingRule',
         name: 'api',
-        desired: { name: `api-${SAFE}`, region: REGION, ipAddress: ref('Address', 'api', 'address'), ipProtocol: 'TCP', portRange: '443', target: ref('TargetPool', 'api', 'selfLink') },
+        desired: { name: `api-${SAFE}`, region: REGION, ipAddress: ref('Address', 'api', 'address'), ipProtocol: 'TCP', portRange: '443', target: ref('TargetPool', 'api', 'selfLink'), labels: { 'k8s-io-cluster-name': SAFE } },
       },
     ];
     const tasks = [...cluster('e2-standard-4'), ...lb];
