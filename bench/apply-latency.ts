@@ -77,11 +77,17 @@ export async function timeApply(nodeGroups: number, delayMs: number): Promise<Ap
   }
 }
 
-export async function benchApplyLatency(nodeGroups = 3, delayMs = 200): Promise<string> {
+/**
+ * `delayMs` is the delay the target is judged at; `longDelayMs`, run side by side, shows the same
+ * apply where the injected latency, not the emulator's own time per request, dominates (moto answers
+ * one request at a time: its serial work is a floor the bound does not count).
+ */
+export async function benchApplyLatency(nodeGroups = 3, delayMs = 200, longDelayMs = 1000): Promise<string> {
   const base = await timeApply(nodeGroups, 0);
   const slow = await timeApply(nodeGroups, delayMs);
+  const long = await timeApply(nodeGroups, longDelayMs);
   const bound = slow.pathRequests * delayMs;
-  const rows = [base, slow].map((t) => [
+  const rows = [base, slow, long].map((t) => [
     String(t.delayMs), String(t.tasks), String(t.applyRequests), String(t.depth), String(t.pathRequests),
     fmt(t.pathRequests * t.delayMs), fmt(t.applyMs), t.delayMs > 0 ? (t.applyMs / (t.pathRequests * t.delayMs)).toFixed(2) : '-', fmt(t.updateMs), String(t.requests),
     fmt(t.measuredPathMs), (t.applyMs / t.measuredPathMs).toFixed(2),
@@ -93,6 +99,9 @@ export async function benchApplyLatency(nodeGroups = 3, delayMs = 200): Promise<
   const ratio = slow.applyMs / bound;
   out.push(`Target: apply <= 1.25 x bound: ${ratio <= 1.25 ? 'held' : 'NOT held'} (${ratio.toFixed(2)}). `
     + `Without the delay the same apply took ${fmt(base.applyMs)} ms (the emulator's own time, which the bound leaves out).`);
+  const longRatio = long.applyMs / (long.pathRequests * longDelayMs);
+  out.push(`At ${longDelayMs} ms per request (same graph, ${long.pathRequests} requests on its critical path): apply / bound ${longRatio.toFixed(2)} (${longRatio <= 1.25 ? 'within' : 'above'} 1.25); `
+    + `the emulator's ${fmt(base.applyMs)} ms of serial work is then a smaller share of the bound.`);
   const outside = [...slow.outside].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`);
   out.push(`AWS requests outside the apply (pre-flight and finds, twice: before and under the lock; ${[...slow.outside.values()].reduce((a, b) => a + b, 0)}): ${outside.join(', ')}.`);
   const s3 = [...slow.s3].sort((a, b) => b[1] - a[1]);
