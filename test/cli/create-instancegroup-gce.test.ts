@@ -10,7 +10,7 @@ import { parseManifests } from '../../src/model/api/parse.js';
 import type { Cluster, InstanceGroup } from '../../src/model/api/types.js';
 import { instanceGroupManagerName } from '../../src/model/gce/names.js';
 import { useFakeGceCompute } from './gce-harness.js';
-import { cli, KEY, snapshot, tempStore } from './harness.js';
+import { cli, cliOk, KEY, snapshot, tempStore } from './harness.js';
 
 const PROJECT = 'kops-create-ig';
 const CLUSTER = 'ig.example.com';
@@ -24,11 +24,7 @@ function stored(dir: string): { cluster: Cluster; igs: Map<string, InstanceGroup
   return { cluster: c, igs: new Map(igs.map((g) => [g.metadata.name, g])) };
 }
 
-async function ok(args: string[]): Promise<string> {
-  const r = await cli(args);
-  if (r.code !== 0) throw new Error(`kops-ts ${args.join(' ')} exited ${r.code}:\n${r.stderr}\n${r.stdout}`);
-  return r.stdout;
-}
+const ok = cliOk;
 
 /** A group's spec without what differs by name and zone. */
 function shape(ig: InstanceGroup): Record<string, unknown> {

@@ -14,8 +14,8 @@ import { GCE_SERVICE_ACCOUNT_ROLES, gceServiceAccountId } from '../../src/model/
 import type { Json } from '../fakes/gce-compute.js';
 import { FakeGcs } from '../fakes/gcs.js';
 import { FakeKubeApiServer, gceInstanceSource } from '../fakes/kube-apiserver.js';
-import { useFakeGceCompute } from './gce-harness.js';
-import { cli, FAST_ROLL, KEY, snapshot, tempStore } from './harness.js';
+import { computeRest, useFakeGceCompute } from './gce-harness.js';
+import { cli, cliOk, FAST_ROLL, KEY, snapshot, tempStore } from './harness.js';
 
 const PROJECT = 'kops-e2e';
 const fake = useFakeGceCompute(PROJECT);
@@ -25,19 +25,9 @@ const owned = (collection: string, safe: string): string[] => names(collection).
 const labelled = (collection: string, safe: string): Json[] =>
   fake.all(PROJECT, collection).filter((r) => ((r.labels ?? (r.properties as Json | undefined)?.labels) as Record<string, string> | undefined)?.['k8s-io-cluster-name'] === safe);
 
-async function ok(args: string[], opts: Parameters<typeof cli>[1] = {}): Promise<string> {
-  const r = await cli(args, opts);
-  if (r.code !== 0) throw new Error(`kops-ts ${args.join(' ')} exited ${r.code}:\n${r.stderr}\n${r.stdout}`);
-  return r.stdout;
-}
+const ok = cliOk;
 
-/** A Compute REST call to the fake, as a user's own tools would make it. */
-async function rest(method: string, path: string, body?: Json): Promise<Json> {
-  const r = await fetch(`${fake.endpoint}/compute/v1/projects/${PROJECT}/${path}`, { method, ...(body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
-  const j = (await r.json()) as Json;
-  if (!r.ok) throw new Error(`${method} ${path}: ${JSON.stringify(j)}`);
-  return j;
-}
+const rest = computeRest(fake, PROJECT);
 
 const OTHER = 'other-example-com';
 

@@ -3,7 +3,7 @@
  * reached through KOPS_GCE_COMPUTE_ENDPOINT (restored after), stopped after.
  */
 import { afterAll, beforeAll } from 'vitest';
-import { FakeGceCompute } from '../fakes/gce-compute.js';
+import { FakeGceCompute, type Json } from '../fakes/gce-compute.js';
 
 export function useFakeGceCompute(project: string): FakeGceCompute {
   const fake = new FakeGceCompute();
@@ -19,4 +19,17 @@ export function useFakeGceCompute(project: string): FakeGceCompute {
     await fake.stop();
   });
   return fake;
+}
+
+/**
+ * A Compute REST call to the fake under `projects/<project>/`, as a user's own tools would make it
+ * (to put a decoy or a user's resource beside the cluster's); an error answer throws.
+ */
+export function computeRest(fake: FakeGceCompute, project: string): (method: string, path: string, body?: Json) => Promise<Json> {
+  return async (method, path, body) => {
+    const r = await fetch(`${fake.endpoint}/compute/v1/projects/${project}/${path}`, { method, ...(body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
+    const j = (await r.json()) as Json;
+    if (!r.ok) throw new Error(`${method} ${path}: ${JSON.stringify(j)}`);
+    return j;
+  };
 }

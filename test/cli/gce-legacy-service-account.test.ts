@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Json } from '../fakes/gce-compute.js';
 import { useFakeGceCompute } from './gce-harness.js';
-import { cli, KEY, tempStore } from './harness.js';
+import { cli, cliOk, KEY, tempStore } from './harness.js';
 
 const PROJECT = 'kops-legacy-sa';
 const CLUSTER = 'legacy.example.com';
@@ -20,11 +20,7 @@ const COLLECTIONS = ['networks', 'subnetworks', 'firewalls', 'httpHealthChecks',
 const fake = useFakeGceCompute(PROJECT);
 const everything = (): string[] => COLLECTIONS.flatMap((c) => fake.all(PROJECT, c).map((r) => `${c}/${String(r.name)}`)).sort();
 
-async function ok(args: string[]): Promise<string> {
-  const r = await cli(args);
-  if (r.code !== 0) throw new Error(`kops-ts ${args.join(' ')} exited ${r.code}:\n${r.stderr}\n${r.stdout}`);
-  return r.stdout;
-}
+const ok = cliOk;
 
 /** Sets the legacy field in the editor, as a user would. */
 async function setLegacy(value: string, state: string[]): Promise<void> {

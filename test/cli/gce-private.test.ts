@@ -10,8 +10,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { gceOperatorPermissions } from '../../src/tasks/gce/permissions.js';
 import type { Json } from '../fakes/gce-compute.js';
-import { useFakeGceCompute } from './gce-harness.js';
-import { cli, KEY, tempStore } from './harness.js';
+import { computeRest, useFakeGceCompute } from './gce-harness.js';
+import { cli, cliOk, KEY, tempStore } from './harness.js';
 
 const PROJECT = 'kops-private';
 const REGION = 'us-central1';
@@ -21,18 +21,9 @@ const BASE = `https://www.googleapis.com/compute/v1/projects/${PROJECT}`;
 
 const fake = useFakeGceCompute(PROJECT);
 
-async function ok(args: string[], opts: Parameters<typeof cli>[1] = {}): Promise<string> {
-  const r = await cli(args, opts);
-  if (r.code !== 0) throw new Error(`kops-ts ${args.join(' ')} exited ${r.code}:\n${r.stderr}\n${r.stdout}`);
-  return r.stdout;
-}
+const ok = cliOk;
 
-async function rest(method: string, path: string, body?: Json): Promise<Json> {
-  const r = await fetch(`${fake.endpoint}/compute/v1/projects/${PROJECT}/${path}`, { method, ...(body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
-  const j = (await r.json()) as Json;
-  if (!r.ok) throw new Error(`${method} ${path}: ${JSON.stringify(j)}`);
-  return j;
-}
+const rest = computeRest(fake, PROJECT);
 
 const routers = (): Json[] => fake.all(PROJECT, 'routers');
 const router = (name: string): Json | undefined => routers().find((r) => r.name === name);

@@ -49,6 +49,13 @@ function promptFrom(answers: string[], echo: (question: string) => void): (quest
   };
 }
 
+/** Runs the CLI and returns its stdout; a non-zero exit throws with the command, its stderr and stdout. */
+export async function cliOk(args: string[], opts: CliOptions = {}): Promise<string> {
+  const r = await cli(args, opts);
+  if (r.code !== 0) throw new Error(`kops-ts ${args.join(' ')} exited ${r.code}:\n${r.stderr}\n${r.stdout}`);
+  return r.stdout;
+}
+
 export function tempStore(): { dir: string; url: string } {
   const dir = mkdtempSync(join(tmpdir(), 'kops-ts-cli-'));
   return { dir, url: `file://${dir}` };
