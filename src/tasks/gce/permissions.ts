@@ -178,6 +178,7 @@ export const GCE_PROVIDER_METHODS: readonly GceMethod[] = [
  */
 export const GCE_ROLL_METHODS: readonly GceMethod[] = [
   'instanceTemplates.list',
+  'instanceTemplates.get', // a MIG named as a group's whose template is not the cluster's: whose it is (migNotOurs)
   'instanceGroupManagers.aggregatedList',
   'instanceGroupManagers.listManagedInstances',
   'instanceGroupManagers.get',
