@@ -76,6 +76,11 @@ async function inventory<C>(o: ListClusterResourcesOptions, m: ModelledCluster<C
       kept.push({ what: `${del.resourceType(c.kind)} ${id}`, why: 'shared: given by id in the spec, it is the user\'s' });
       continue;
     }
+    const notOurs = kind.notOurs?.(c.actual);
+    if (notOurs) {
+      kept.push({ what: `${del.resourceType(c.kind)} ${c.name} (${id})`, why: notOurs.summary });
+      continue;
+    }
     if (del.ownedByLabels(c.actual, name) === false) {
       kept.push({ what: `${del.resourceType(c.kind)} ${c.name} (${id})`, why: `it has the cluster's name but not its ownership tag (${del.ownershipLabel(name)})` });
       continue;

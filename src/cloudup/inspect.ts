@@ -227,7 +227,8 @@ async function dump<C>(o: DumpClusterOptions, m: ModelledCluster<C>): Promise<Cl
       return { kind, name: n, actual, shared: t?.shared === true || isShared(actual) || (!del.lookupKinds.has(kind) && del.alwaysKept(kind, n, idOf(kind, n, actual), actual) !== undefined) };
     }),
     ...outcome.orphans.map((x) => ({ kind: x.kind, name: x.name, actual: x.actual, shared: false })),
-  ].filter((f) => !del.lookupKinds.has(f.kind));
+    // A resource found by a task's name that is someone else's (the kind says so) is not the cluster's.
+  ].filter((f) => !del.lookupKinds.has(f.kind) && registry.get(f.kind).notOurs?.(f.actual) === undefined);
 
   const resources: DumpResource[] = found
     .map((f) => ({ type: del.resourceType(f.kind), name: f.name, id: idOf(f.kind, f.name, f.actual), ...(f.shared ? { shared: true as const } : {}) }))

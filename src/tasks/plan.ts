@@ -86,6 +86,13 @@ export async function planTasks<C>(ctx: C, registry: TaskRegistry<C>, tasks: rea
   const ignored = new Set<TaskKey>(outcome.unreadable);
   for (const [k, t] of byKey) if (lifecycleOf(t) === 'Ignore') ignored.add(k);
 
+  // A resource found by a task's name that is someone else's is never adopted: the plan is refused.
+  const notOurs: Diagnostic[] = [];
+  for (const [key, actual] of outcome.found) {
+    const task = byKey.get(key);
+    const n = task ? registry.get(task.kind).notOurs?.(actual) : undefined;
+    if (task && n) notOurs.push(error(n.code, n.summary, { task: key, hint: n.hint }));
+  }
   const differ = new Differ(registry, outcome.found, ignored);
   for (const key of graph.order()) {
     const task = byKey.get(key) as Task;
@@ -98,7 +105,7 @@ export async function planTasks<C>(ctx: C, registry: TaskRegistry<C>, tasks: rea
   for (const o of orphans) found.set(taskKey(o.kind, o.name), o.actual);
   const summary = { create: 0, update: 0, replace: 0, delete: 0, noop: differ.unchanged.length };
   for (const c of changes) summary[c.action]++;
-  const diagnostics = [...outcome.diagnostics, ...differ.diagnostics];
+  const diagnostics = [...notOurs, ...outcome.diagnostics, ...differ.diagnostics];
   const plan: Plan = {
     apiVersion: PLAN_API_VERSION,
     kind: 'Plan',

@@ -185,6 +185,20 @@ export interface TaskKind<D, A, C> {
    * template of a deleted instance group). Planned as deletions.
    */
   findOrphans?(ctx: C, tasks: readonly Task<D>[], found: ReadonlyMap<string, A>): Promise<readonly { name: string; actual: A }[]>;
+  /**
+   * Why a resource `find` found by the task's name is not the cluster's (another cluster's, or
+   * made by hand with the same name), as `find` recorded it in the actual state; `undefined` when
+   * it is the cluster's. Pure. A plan with such a resource is refused (an error diagnostic, before
+   * anything is applied) and `delete cluster` keeps it.
+   */
+  notOurs?(actual: A): NotOurs | undefined;
+}
+
+/** A found resource that belongs to someone else: `code`, what it is and whose, and what to do. */
+export interface NotOurs {
+  readonly code: string;
+  readonly summary: string;
+  readonly hint: string;
 }
 
 /**

@@ -50,6 +50,8 @@ import { clusterLabelValue } from '../../model/gce/labels.js';
 import { instanceGroupManagerName } from '../../model/gce/names.js';
 import type { CloudInstance, CloudInstanceGroup, CloudInstanceStatus, CloudProvider, Clock } from '../../rolling-update/types.js';
 import { lastSegment, LIST_OPTS, relLink } from '../../tasks/gce/common.js';
+import { safeClusterName } from '../../tasks/gce/context.js';
+import { migNotOurs } from '../../tasks/gce/owned-names.js';
 import { GCE_LABEL_CLUSTER, GCE_LABEL_INSTANCE_GROUP } from '../../tasks/gce/types.js';
 import type { GceClients } from './clients.js';
 import { describeGceError, isGceNotFound } from './errors.js';
@@ -157,11 +159,25 @@ export class GceCloudProvider implements CloudProvider {
     return this.clients.project;
   }
 
+  /** A global instance template's labels; `undefined` when it is gone or not a global template. */
+  private async globalTemplateLabels(link: string): Promise<Record<string, string> | null | undefined> {
+    const m = /^projects\/([^/]+)\/global\/instanceTemplates\/([^/]+)$/.exec(link);
+    if (!m) return undefined;
+    try {
+      const [t] = await this.clients.instanceTemplates.get({ project: m[1], instanceTemplate: m[2] });
+      return t.properties?.labels ?? null;
+    } catch (e) {
+      if (isGceNotFound(e)) return undefined;
+      throw e;
+    }
+  }
+
   async listGroups(cluster: string, groups?: readonly { name: string; role: NormalizedRole }[]): Promise<CloudInstanceGroup[]> {
     const project = this.project;
     const owner = clusterLabelValue(cluster);
     const wanted = groups ? new Map(groups.map((g) => [g.name, g.role])) : undefined;
 
+    const owned = { clusterName: cluster, safeClusterName: safeClusterName(cluster) };
     const templateLabels = new Map<string, Record<string, string>>();
     for await (const t of this.clients.instanceTemplates.listAsync({ project, filter: `properties.labels.${GCE_LABEL_CLUSTER} = "${owner}"` }, LIST_OPTS)) {
       const labels = { ...(t.properties?.labels ?? {}) };
@@ -175,6 +191,10 @@ export class GceCloudProvider implements CloudProvider {
         const labels = templateLabels.get(relLink(mig.instanceTemplate));
         let ig: string | undefined;
         if (wanted) ig = [...wanted.keys()].find((g) => instanceGroupManagerName(cluster, g, zone) === mig.name);
+        // The name is not the cluster's alone (group `nodes-foo` of <c>, `nodes` of foo.<c>): a MIG
+        // whose template is another cluster's (or the user's), or whose base instance name is
+        // another group's, is never rolled (owned-names.ts migNotOurs, as update refuses it).
+        if (ig !== undefined && migNotOurs(owned, mig, labels ?? (await this.globalTemplateLabels(relLink(mig.instanceTemplate)))) !== undefined) ig = undefined;
         const labelled = labels?.[GCE_LABEL_INSTANCE_GROUP];
         if (ig === undefined && labelled && (!wanted || wanted.has(labelled))) ig = labelled;
         if (ig === undefined) continue;

@@ -8,6 +8,8 @@
 import type { TaskKind } from '../types.js';
 import { done, drain, groupBy, ignoreGone, labelsOf, lastSegment, LIST_OPTS, nameFilter } from './common.js';
 import { ownedByClusterLabel, ownedByClusterLabelFilter, ownedOrphans } from './owned-names.js';
+import { labelledNotOurs, notOursRefusal } from './owned-names.js';
+import type { NotOurs } from '../types.js';
 import type { GceTaskContext } from './context.js';
 import type { GceAddressDesired, Labels } from './types.js';
 
@@ -19,6 +21,8 @@ export interface GceAddressActual {
   readonly address: string;
   readonly labels: Labels;
   readonly labelFingerprint: string;
+  /** Set by `find` when the resource with the task's name carries another cluster's label (never adopted). */
+  readonly notOurs?: NotOurs;
 }
 
 interface ApiAddress {
@@ -59,12 +63,18 @@ export const addressKind: TaskKind<GceAddressDesired, GceAddressActual, GceTaskC
         const list = await drain(ctx.clients.addresses.listAsync({ project: ctx.project, region, filter: nameFilter(ts.map((t) => t.desired.name)) }, LIST_OPTS));
         for (const t of ts) {
           const a = list.find((x) => x.name === t.desired.name);
-          if (a) found.set(t.name, toActual(a));
+          if (!a) continue;
+          const actual = toActual(a);
+          const why = labelledNotOurs(ctx, actual.labels);
+          const todo = `delete that address if it is stale (gcloud compute addresses delete ${actual.name} --region ${actual.region}), or rename the cluster, then re-run`;
+          found.set(t.name, why ? { ...actual, notOurs: notOursRefusal(ctx, `Address ${actual.region}/${actual.name} (id ${actual.id})`, why, todo) } : actual);
         }
       }),
     );
     return found;
   },
+
+  notOurs: (a) => a.notOurs,
 
   view: (d) => ({ labels: d.labels ?? {} }),
   actualView: (a) => ({ labels: a.labels }),

@@ -10,8 +10,9 @@
  * setLabels, delete.
  */
 import { KopsError } from '../../diagnostics.js';
-import type { TaskKind } from '../types.js';
-import { clusterLabelFilter, done, drain, groupBy, ignoreGone, labelsOf, lastSegment, LIST_OPTS, num } from './common.js';
+import type { NotOurs, TaskKind } from '../types.js';
+import { clusterLabelFilter, done, drain, groupBy, ignoreGone, labelsOf, lastSegment, LIST_OPTS, nameFilter, num } from './common.js';
+import { labelOwner, notOursRefusal } from './owned-names.js';
 import { gceClusterLabel, type GceTaskContext } from './context.js';
 import { GCE_LABEL_CLUSTER, type GceDiskDesired, type Labels } from './types.js';
 
@@ -25,6 +26,8 @@ export interface GceDiskActual {
   readonly type: string;
   readonly labels: Labels;
   readonly labelFingerprint: string;
+  /** Set by `find` for a disk with the task's name that lacks the cluster label (never adopted). */
+  readonly notOurs?: NotOurs;
 }
 
 interface ApiDisk {
@@ -69,10 +72,23 @@ export const diskKind: TaskKind<GceDiskDesired, GceDiskActual, GceTaskContext> =
           const d = list.find((x) => x.name === t.desired.name);
           if (d) found.set(t.name, toActual(d));
         }
+        // A disk with the name but not the label is another cluster's or the user's: found, to be refused.
+        const missing = ts.filter((t) => !found.has(t.name));
+        if (missing.length === 0) return;
+        const named = await drain(ctx.clients.disks.listAsync({ project: ctx.project, zone, filter: nameFilter(missing.map((t) => t.desired.name)) }, LIST_OPTS));
+        for (const t of missing) {
+          const d = named.find((x) => x.name === t.desired.name);
+          if (!d) continue;
+          const a = toActual(d);
+          const todo = `if the disk is stale (its data no longer needed), delete it (gcloud compute disks delete ${a.name} --zone ${a.zone}); otherwise rename the cluster or the etcd member, then re-run`;
+          found.set(t.name, { ...a, notOurs: notOursRefusal(ctx, `Disk ${a.zone}/${a.name} (id ${a.id})`, `it is labelled for ${labelOwner(a.labels)}`, todo) });
+        }
       }),
     );
     return found;
   },
+
+  notOurs: (a) => a.notOurs,
 
   view: (d) => ({ sizeGb: d.sizeGb, type: d.type, labels: d.labels }),
   actualView: (a) => ({ sizeGb: a.sizeGb, type: a.type, labels: a.labels }),

@@ -10,7 +10,8 @@
  */
 import type { TaskKind } from '../types.js';
 import { done, drain, ignoreGone, LIST_OPTS, nameFilter, namesOf, relLink } from './common.js';
-import { ownedFirewallRule, ownedFirewallRuleFilter, ownedOrphans } from './owned-names.js';
+import { desiredNetworkName, firewallRuleNotOurs, notOursRefusal, ownedFirewallRule, ownedFirewallRuleFilter, ownedOrphans } from './owned-names.js';
+import type { NotOurs } from '../types.js';
 import type { GceTaskContext } from './context.js';
 import type { GceFirewallRuleDesired } from './types.js';
 
@@ -25,6 +26,8 @@ export interface GceFirewallRuleActual {
   /** `tcp:443`, `tcp:30000-32767`, `icmp` (protocol alone: every port), sorted. */
   readonly allowed: readonly string[];
   readonly priority: number;
+  /** Set by `find` when the rule with the task's name is another cluster's or the user's (never adopted). */
+  readonly notOurs?: NotOurs;
 }
 
 interface ApiFirewall {
@@ -90,10 +93,23 @@ export const firewallRuleKind: TaskKind<GceFirewallRuleDesired, GceFirewallRuleA
     const list = await drain(ctx.clients.firewalls.listAsync({ project: ctx.project, filter: nameFilter(tasks.map((t) => t.desired.name)) }, LIST_OPTS));
     for (const t of tasks) {
       const f = list.find((x) => x.name === t.desired.name);
-      if (f) found.set(t.name, toActual(f));
+      if (!f) continue;
+      const a = toActual(f);
+      const why = firewallRuleNotOurs(ctx, f, desiredNetworkName(t.desired.network));
+      found.set(
+        t.name,
+        why
+          ? {
+              ...a,
+              notOurs: notOursRefusal(ctx, `FirewallRule ${a.name} (id ${a.id})`, why, `delete or rename that rule if it is stale (gcloud compute firewall-rules delete ${a.name}), or rename the cluster, then re-run`),
+            }
+          : a,
+      );
     }
     return found;
   },
+
+  notOurs: (a) => a.notOurs,
 
   view: (d, refs) => {
     const network = refs.resolve(d.network);

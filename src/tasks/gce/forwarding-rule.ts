@@ -8,6 +8,8 @@
 import type { TaskKind } from '../types.js';
 import { done, drain, groupBy, ignoreGone, labelsOf, lastSegment, LIST_OPTS, nameFilter, relLink } from './common.js';
 import { ownedByClusterLabel, ownedByClusterLabelFilter, ownedOrphans } from './owned-names.js';
+import { labelledNotOurs, notOursRefusal } from './owned-names.js';
+import type { NotOurs } from '../types.js';
 import type { GceTaskContext } from './context.js';
 import type { GceForwardingRuleDesired, Labels } from './types.js';
 
@@ -22,6 +24,8 @@ export interface GceForwardingRuleActual {
   readonly target: string;
   readonly labels: Labels;
   readonly labelFingerprint: string;
+  /** Set by `find` when the resource with the task's name carries another cluster's label (never adopted). */
+  readonly notOurs?: NotOurs;
 }
 
 interface ApiRule {
@@ -80,12 +84,18 @@ export const forwardingRuleKind: TaskKind<GceForwardingRuleDesired, GceForwardin
         const list = await drain(ctx.clients.forwardingRules.listAsync({ project: ctx.project, region, filter: nameFilter(ts.map((t) => t.desired.name)) }, LIST_OPTS));
         for (const t of ts) {
           const r = list.find((x) => x.name === t.desired.name);
-          if (r) found.set(t.name, toActual(r));
+          if (!r) continue;
+          const actual = toActual(r);
+          const why = labelledNotOurs(ctx, actual.labels);
+          const todo = `delete that forwarding rule if it is stale (gcloud compute forwarding-rules delete ${actual.name} --region ${actual.region}), or rename the cluster, then re-run`;
+          found.set(t.name, why ? { ...actual, notOurs: notOursRefusal(ctx, `ForwardingRule ${actual.region}/${actual.name} (id ${actual.id})`, why, todo) } : actual);
         }
       }),
     );
     return found;
   },
+
+  notOurs: (a) => a.notOurs,
 
   view: (d, refs) => {
     const target = refs.resolve(d.target);

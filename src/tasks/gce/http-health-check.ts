@@ -8,8 +8,9 @@
  */
 import type { HttpHealthCheck } from '../../cloud/gce/clients.js';
 import type { TaskKind } from '../types.js';
-import { done, ignoreGone, nameFilter } from './common.js';
-import { ownedApiLoadBalancerFilter, ownedApiLoadBalancerName, ownedOrphans } from './owned-names.js';
+import { done, drain, ignoreGone, LIST_OPTS, nameFilter, relLink } from './common.js';
+import { httpHealthCheckNotOurs, notOursRefusal, ownedApiLoadBalancerFilter, ownedApiLoadBalancerName, ownedOrphans } from './owned-names.js';
+import type { NotOurs } from '../types.js';
 import type { GceTaskContext } from './context.js';
 import type { GceHttpHealthCheckDesired } from './types.js';
 
@@ -19,6 +20,8 @@ export interface GceHttpHealthCheckActual {
   readonly selfLink: string;
   readonly port: number;
   readonly requestPath: string;
+  /** Set by `find` when the check with the task's name is another cluster's or the user's (never adopted). */
+  readonly notOurs?: NotOurs;
 }
 
 function toActual(h: HttpHealthCheck): GceHttpHealthCheckActual {
@@ -33,12 +36,24 @@ export const httpHealthCheckKind: TaskKind<GceHttpHealthCheckDesired, GceHttpHea
     const found = new Map<string, GceHttpHealthCheckActual>();
     if (tasks.length === 0) return found;
     const list = await ctx.clients.httpHealthChecks.list(ctx.project, nameFilter(tasks.map((t) => t.desired.name)));
-    for (const t of tasks) {
+    const hits = tasks.flatMap((t) => {
       const h = list.find((x) => x.name === t.desired.name);
-      if (h) found.set(t.name, toActual(h));
+      return h ? [{ t, a: toActual(h) }] : [];
+    });
+    if (hits.length === 0) return found;
+    // Who uses each check: the target pools of the cluster's region (the API's pool is there).
+    const pools = await drain(ctx.clients.targetPools.listAsync({ project: ctx.project, region: ctx.region }, LIST_OPTS));
+    for (const { t, a } of hits) {
+      const link = relLink(a.selfLink);
+      const usedBy = pools.filter((p) => (p.healthChecks ?? []).some((h) => relLink(h) === link)).map((p) => p.selfLink ?? p.name ?? '');
+      const why = httpHealthCheckNotOurs(ctx, usedBy);
+      const todo = `delete or rename that health check if it is stale (gcloud compute http-health-checks delete ${a.name}), or rename the cluster, then re-run`;
+      found.set(t.name, why ? { ...a, notOurs: notOursRefusal(ctx, `HTTPHealthCheck ${a.name} (id ${a.id})`, why, todo) } : a);
     }
     return found;
   },
+
+  notOurs: (a) => a.notOurs,
 
   view: (d) => ({ port: d.port, requestPath: d.requestPath }),
   actualView: (a) => ({ port: a.port, requestPath: a.requestPath }),

@@ -17,7 +17,8 @@ import type { protos } from '@google-cloud/compute';
 import type { TaskKind } from '../types.js';
 import { done, drain, groupBy, ignoreGone, lastSegment, LIST_OPTS, nameFilter, relLink } from './common.js';
 import { isGceNotFound } from '../../cloud/gce/errors.js';
-import { ownedMigName, ownedMigNameFilter, ownedMigTemplate } from './owned-names.js';
+import { migNotOurs, notOursRefusal, ownedMigName, ownedMigNameFilter, ownedMigTemplate } from './owned-names.js';
+import type { NotOurs } from '../types.js';
 import type { GceTaskContext } from './context.js';
 import type { GceInstanceGroupManagerDesired } from './types.js';
 
@@ -34,6 +35,8 @@ export interface GceInstanceGroupManagerActual {
   readonly targetSize: number;
   readonly targetPools: readonly string[];
   readonly fingerprint: string;
+  /** Set by `find` when the group with the task's name is another cluster's or the user's (never adopted). */
+  readonly notOurs?: NotOurs;
 }
 
 function toActual(m: ApiMig): GceInstanceGroupManagerActual {
@@ -63,6 +66,15 @@ async function templateLabels(ctx: GceTaskContext, link: string): Promise<Record
   }
 }
 
+function refusal(ctx: GceTaskContext, a: GceInstanceGroupManagerActual, why: string): NotOurs {
+  return notOursRefusal(
+    ctx,
+    `InstanceGroupManager ${a.zone}/${a.name} (id ${a.id})`,
+    why,
+    `rename the instance group (or the cluster) so that its MIG gets another name, or, if its owner no longer needs it, delete it (gcloud compute instance-groups managed delete ${a.name} --zone ${a.zone}) and re-run`,
+  );
+}
+
 async function get(ctx: GceTaskContext, zone: string, name: string): Promise<GceInstanceGroupManagerActual> {
   const [m] = await ctx.clients.instanceGroupManagers.get({ project: ctx.project, zone, instanceGroupManager: name });
   return toActual(m);
@@ -77,14 +89,21 @@ export const instanceGroupManagerKind: TaskKind<GceInstanceGroupManagerDesired, 
     await Promise.all(
       [...groupBy(tasks, (t) => t.desired.zone)].map(async ([zone, ts]) => {
         const list = await drain(ctx.clients.instanceGroupManagers.listAsync({ project: ctx.project, zone, filter: nameFilter(ts.map((t) => t.desired.name)) }, LIST_OPTS));
-        for (const t of ts) {
-          const m = list.find((x) => x.name === t.desired.name);
-          if (m) found.set(t.name, toActual(m));
-        }
+        await Promise.all(
+          ts.map(async (t) => {
+            const m = list.find((x) => x.name === t.desired.name);
+            if (!m) return;
+            const a = toActual(m);
+            const why = migNotOurs(ctx, m, await templateLabels(ctx, a.instanceTemplate));
+            found.set(t.name, why ? { ...a, notOurs: refusal(ctx, a, why) } : a);
+          }),
+        );
       }),
     );
     return found;
   },
+
+  notOurs: (a) => a.notOurs,
 
   view: (d, refs) => {
     const tpl = refs.resolve(d.instanceTemplate);

@@ -18,8 +18,9 @@ import { createHash } from 'node:crypto';
 import type { protos } from '@google-cloud/compute';
 import { isGceAlreadyExists } from '../../cloud/gce/errors.js';
 import { KopsError } from '../../diagnostics.js';
-import type { RefResolver, TaskKind } from '../types.js';
-import { done, drain, ignoreGone, labelsOf, lastSegment, LIST_OPTS, num, relLink, valIdentity } from './common.js';
+import type { NotOurs, RefResolver, TaskKind } from '../types.js';
+import { done, drain, ignoreGone, labelsOf, lastSegment, LIST_OPTS, nameFilter, num, relLink, valIdentity } from './common.js';
+import { labelOwner, notOursRefusal } from './owned-names.js';
 import { gceClusterLabel, type GceTaskContext } from './context.js';
 import { GCE_LABEL_CLUSTER, type GceInstanceTemplateDesired, type GceTemplateDisk, type Labels } from './types.js';
 
@@ -42,6 +43,8 @@ export interface GceInstanceTemplateActual {
   readonly serviceAccount: { readonly email: string; readonly scopes: readonly string[] };
   readonly preemptible: boolean;
   readonly shieldedVm?: { readonly secureBoot: boolean; readonly vtpm: boolean; readonly integrityMonitoring: boolean };
+  /** Set by `find` for a template with the task's full name that lacks the cluster label (never adopted). */
+  readonly notOurs?: NotOurs;
 }
 
 const MAX_NAME = 63;
@@ -172,8 +175,22 @@ export const instanceTemplateKind: TaskKind<GceInstanceTemplateDesired, GceInsta
       const x = list.find((i) => i.name === full);
       if (x) found.set(t.name, toActual(x));
     }
+    // A template with the full name but not the label is another cluster's or the user's: found,
+    // to be refused (an insert would answer alreadyExists, which is otherwise taken as done).
+    const missing = tasks.filter((t) => !found.has(t.name));
+    if (missing.length === 0) return found;
+    const named = await drain(ctx.clients.instanceTemplates.listAsync({ project: ctx.project, filter: nameFilter(missing.map((t) => templateName(t.desired))) }, LIST_OPTS));
+    for (const t of missing) {
+      const x = named.find((i) => i.name === templateName(t.desired));
+      if (!x) continue;
+      const a = toActual(x);
+      const todo = `delete that template if it is stale (gcloud compute instance-templates delete ${a.name}), or rename the instance group or the cluster, then re-run`;
+      found.set(t.name, { ...a, notOurs: notOursRefusal(ctx, `InstanceTemplate ${a.name} (id ${a.id})`, `it is labelled for ${labelOwner(a.labels)}`, todo) });
+    }
     return found;
   },
+
+  notOurs: (a) => a.notOurs,
 
   view: (d, refs) => ({
     machineType: d.machineType,

@@ -22,6 +22,7 @@ import { apiLoadBalancerName, firewallRuleNames, GCE_NAME_MAX, isInstanceGroupMa
 import { lastSegment, nameFilter } from './common.js';
 import type { GceTaskContext } from './context.js';
 import { GCE_LABEL_CLUSTER } from './types.js';
+import { isRef, type NotOurs, type Val } from '../types.js';
 
 type Ctx = Pick<GceTaskContext, 'clusterName' | 'safeClusterName'>;
 
@@ -96,4 +97,113 @@ export function ownedOrphans<T, A>(
   toActual: (x: T) => A,
 ): { name: string; actual: A }[] {
   return listed.filter((x) => owned(x) && !described.has(orphanName(x))).map((x) => ({ name: orphanName(x), actual: toActual(x) }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// A resource found by the exact name the model gives a task that is someone else's (never adopted)
+//
+// Names are not unique to a cluster: the MIG of group `nodes-foo` of `<c>` and of group `nodes` of
+// `foo.<c>` are both `<zone letter>-nodes-foo-<c>`; the `https-api-ipv6` rule of `<c>` is the
+// `https-api` rule of `ipv6.<c>`; and anyone can make a resource with the name kops-ts would pick.
+// A kind's `find` reads the evidence with the predicates above and records the verdict in the
+// actual state (`notOurs`); the plan refuses it and `delete cluster` keeps it.
+
+/** The error code of a found resource that is not the cluster's. */
+export const GCE_RESOURCE_NOT_OURS = 'GceResourceNotOurs';
+
+/** Whose labels these are, for messages: `cluster foo-example-com (k8s-io-cluster-name=foo-example-com)`. */
+export function labelOwner(labels: Readonly<Record<string, string>> | null | undefined): string {
+  const v = labels?.[GCE_LABEL_CLUSTER];
+  return v ? `cluster ${v} (${GCE_LABEL_CLUSTER}=${v})` : `no cluster (no ${GCE_LABEL_CLUSTER} label: made by hand or by another tool)`;
+}
+
+/**
+ * The refusal of a found resource: `what` (kind and name), `evidence` (what shows whose it is) and
+ * `todo` (what the user can do, the resource's own delete command included).
+ */
+export function notOursRefusal(ctx: Ctx, what: string, evidence: string, todo: string): NotOurs {
+  return {
+    code: GCE_RESOURCE_NOT_OURS,
+    summary: `${what} has the name kops-ts gives this cluster's (${ctx.clusterName}) but is not this cluster's: ${evidence}; kops-ts never adopts, changes or deletes it`,
+    hint: todo,
+  };
+}
+
+/** Why a labelled resource found by name is not the cluster's: it carries another cluster's label. Unlabelled: `undefined` (labelled in place). */
+export function labelledNotOurs(ctx: Ctx, labels: Readonly<Record<string, string>> | null | undefined): string | undefined {
+  const v = labels?.[GCE_LABEL_CLUSTER];
+  return v !== undefined && !ownedByClusterLabel(ctx, labels) ? `it is labelled for ${labelOwner(labels)}` : undefined;
+}
+
+/**
+ * Why a managed instance group found by name is not the cluster's, or `undefined`: its instance
+ * template (when readable) carries another cluster's label or none, or its base instance name is
+ * not the instance group its name is built from (`ownedMigName`, `ownedMigTemplate`).
+ */
+export function migNotOurs(
+  ctx: Ctx,
+  m: { readonly name?: string | null; readonly baseInstanceName?: string | null; readonly zone?: string | null; readonly instanceTemplate?: string | null },
+  templateLabels: Readonly<Record<string, string>> | null | undefined,
+): string | undefined {
+  if (!ownedMigTemplate(ctx, templateLabels)) return `its instance template ${lastSegment(m.instanceTemplate)} is labelled for ${labelOwner(templateLabels)}`;
+  if (!ownedMigName(ctx, m)) return `its base instance name is "${m.baseInstanceName ?? ''}", so it is the MIG of that group (of another cluster), not of the group this name is built from`;
+  return undefined;
+}
+
+/**
+ * Why a firewall rule found by name is not the cluster's, or `undefined`: a target tag that is not
+ * one of this cluster's role tags, no target tag (every rule the model builds has one), or a
+ * network other than the cluster's (`network`: its name, when known).
+ */
+export function firewallRuleNotOurs(
+  ctx: Ctx,
+  rule: { readonly name?: string | null; readonly targetTags?: readonly string[] | null; readonly network?: string | null },
+  network: string | undefined,
+): string | undefined {
+  if (!ownedFirewallRule(ctx, rule)) {
+    const tags = rule.targetTags ?? [];
+    return tags.length === 0
+      ? 'it has no target tags (every rule kops-ts builds targets the cluster\'s role tags)'
+      : `its target tags (${[...tags].sort().join(', ')}) are not this cluster's role tags (${roleTags(ctx.clusterName)[0]!.replace(/-k8s-io-role-.*$/, '')}-k8s-io-role-<role>)`;
+  }
+  if (network !== undefined && lastSegment(rule.network) !== network) return `it is on the network ${lastSegment(rule.network)}, not the cluster's network ${network}`;
+  return undefined;
+}
+
+/**
+ * Why the API's target pool found by name is not the cluster's, or `undefined`: a health check
+ * other than the cluster's API check (`api-<c>`), or an instance that does not carry the cluster
+ * label (`instanceLabels`: each registered instance's labels, `undefined` when it is gone).
+ */
+export function targetPoolNotOurs(
+  ctx: Ctx,
+  pool: { readonly healthChecks?: readonly string[] | null },
+  instanceLabels: ReadonlyMap<string, Readonly<Record<string, string>> | null | undefined>,
+): string | undefined {
+  const foreignChecks = (pool.healthChecks ?? []).map(lastSegment).filter((h) => !ownedApiLoadBalancerName(ctx, h));
+  if (foreignChecks.length > 0) return `its health check ${foreignChecks.join(', ')} is not this cluster's (${apiLoadBalancerName(ctx.clusterName)})`;
+  for (const [instance, labels] of instanceLabels) {
+    if (labels !== undefined && !ownedByClusterLabel(ctx, labels)) return `its instance ${lastSegment(instance)} is labelled for ${labelOwner(labels)}`;
+  }
+  return undefined;
+}
+
+/**
+ * Why the API's HTTP health check found by name is not the cluster's, or `undefined`: a target
+ * pool other than the cluster's API pool (`api-<c>`) uses it (`usedBy`: the pools' links).
+ */
+export function httpHealthCheckNotOurs(ctx: Ctx, usedBy: readonly string[]): string | undefined {
+  const others = usedBy.filter((p) => !ownedApiLoadBalancerName(ctx, lastSegment(p)));
+  return others.length > 0 ? `the target pool ${others.map(lastSegment).join(', ')}, not this cluster's, uses it` : undefined;
+}
+
+/** Why a resource with a network (router, subnetwork) found by name is not the cluster's: another network. */
+export function networkNotOurs(actualNetwork: string | null | undefined, network: string | undefined): string | undefined {
+  return network !== undefined && lastSegment(actualNetwork) !== network ? `it is on the network ${lastSegment(actualNetwork)}, not the cluster's network ${network}` : undefined;
+}
+
+/** The name of the network a desired state names: a ref's target task (the model names a Network task as its network) or a link's last segment. */
+export function desiredNetworkName(v: Val): string | undefined {
+  if (isRef(v)) return v.kind === 'Network' ? v.name : undefined;
+  return lastSegment(v) || undefined;
 }

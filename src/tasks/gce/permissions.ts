@@ -120,8 +120,10 @@ export const GCE_KIND_METHODS: Readonly<Record<GceKindName, readonly GceMethod[]
   [GCE_KINDS.firewallRule]: ['firewalls.list', 'firewalls.get', 'firewalls.insert', 'firewalls.patch', 'firewalls.delete'],
   [GCE_KINDS.disk]: ['disks.list', 'disks.aggregatedList', 'disks.get', 'disks.insert', 'disks.resize', 'disks.setLabels', 'disks.delete'],
   [GCE_KINDS.address]: ['addresses.list', 'addresses.get', 'addresses.insert', 'addresses.setLabels', 'addresses.delete'],
-  [GCE_KINDS.httpHealthCheck]: ['httpHealthChecks.list', 'httpHealthChecks.get', 'httpHealthChecks.insert', 'httpHealthChecks.patch', 'httpHealthChecks.delete'],
-  [GCE_KINDS.targetPool]: ['targetPools.list', 'targetPools.get', 'targetPools.insert', 'targetPools.addHealthCheck', 'targetPools.removeHealthCheck', 'targetPools.delete'],
+  // targetPools.list: which pools use a check found by name (owned-names.ts httpHealthCheckNotOurs).
+  [GCE_KINDS.httpHealthCheck]: ['httpHealthChecks.list', 'httpHealthChecks.get', 'httpHealthChecks.insert', 'httpHealthChecks.patch', 'httpHealthChecks.delete', 'targetPools.list'],
+  // instances.get: the labels of a found pool's instances (owned-names.ts targetPoolNotOurs).
+  [GCE_KINDS.targetPool]: ['targetPools.list', 'targetPools.get', 'targetPools.insert', 'targetPools.addHealthCheck', 'targetPools.removeHealthCheck', 'targetPools.delete', 'instances.get'],
   [GCE_KINDS.forwardingRule]: ['forwardingRules.list', 'forwardingRules.get', 'forwardingRules.insert', 'forwardingRules.setLabels', 'forwardingRules.delete'],
   [GCE_KINDS.instanceTemplate]: ['instanceTemplates.list', 'instanceTemplates.get', 'instanceTemplates.insert', 'instanceTemplates.delete'],
   [GCE_KINDS.instanceGroupManager]: [
@@ -176,6 +178,7 @@ export const GCE_PROVIDER_METHODS: readonly GceMethod[] = [
  */
 export const GCE_ROLL_METHODS: readonly GceMethod[] = [
   'instanceTemplates.list',
+  'instanceTemplates.get', // a MIG named as a group's whose template is not the cluster's: whose it is (migNotOurs)
   'instanceGroupManagers.aggregatedList',
   'instanceGroupManagers.listManagedInstances',
   'instanceGroupManagers.get',

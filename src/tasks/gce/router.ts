@@ -17,6 +17,8 @@ import { routerName } from '../../model/gce/names.js';
 import type { TaskKind } from '../types.js';
 import { done, drain, groupBy, ignoreGone, lastSegment, LIST_OPTS, nameFilter, relLink } from './common.js';
 import type { GceTaskContext } from './context.js';
+import { desiredNetworkName, networkNotOurs, notOursRefusal } from './owned-names.js';
+import type { NotOurs } from '../types.js';
 import type { GceRouterDesired } from './types.js';
 
 /** kops's `subnetNatAllIPRanges`: every range of a listed subnetwork is NATed. */
@@ -66,6 +68,8 @@ export interface GceRouterActual {
   readonly nat?: GceRouterNatActual;
   /** The router's other NATs, as read: a patch keeps them. */
   readonly otherNats: readonly ApiNat[];
+  /** Set by `find` when the router with the task's name is on another network (never adopted). */
+  readonly notOurs?: NotOurs;
 }
 
 function natSubnetwork(s: ApiNatSubnetwork): string {
@@ -120,12 +124,18 @@ export const routerKind: TaskKind<GceRouterDesired, GceRouterActual, GceTaskCont
         const list = await drain(ctx.clients.routers.listAsync({ project: ctx.project, region, filter: nameFilter(ts.map((t) => t.desired.name)) }, LIST_OPTS));
         for (const t of ts) {
           const r = list.find((x) => x.name === t.desired.name);
-          if (r) found.set(t.name, toActual(r as ApiRouter));
+          if (!r) continue;
+          const a = toActual(r as ApiRouter);
+          const why = networkNotOurs(a.network, desiredNetworkName(t.desired.network));
+          const todo = `delete that router if it is stale (gcloud compute routers delete ${a.name} --region ${a.region}), or rename the cluster, then re-run`;
+          found.set(t.name, why ? { ...a, notOurs: notOursRefusal(ctx, `Router ${a.region}/${a.name} (id ${a.id})`, why, todo) } : a);
         }
       }),
     );
     return found;
   },
+
+  notOurs: (a) => a.notOurs,
 
   view: (d, refs) => {
     const link = (v: GceRouterDesired['network']) => {

@@ -5,9 +5,10 @@
  *
  * Compute methods: subnetworks.list (filter by name), insert, get, patch, delete.
  */
-import type { TaskKind } from '../types.js';
+import type { NotOurs, TaskKind } from '../types.js';
 import { done, drain, groupBy, ignoreGone, lastSegment, LIST_OPTS, nameFilter, relLink, sharedReadOnly } from './common.js';
 import type { GceTaskContext } from './context.js';
+import { desiredNetworkName, networkNotOurs, notOursRefusal } from './owned-names.js';
 import type { GceSubnetDesired } from './types.js';
 
 export interface GceSubnetActual {
@@ -20,6 +21,8 @@ export interface GceSubnetActual {
   readonly secondaryRanges: Readonly<Record<string, string>>;
   readonly fingerprint: string;
   readonly shared: boolean;
+  /** Set by `find` when the (not shared) subnetwork with the task's name is on another network (never adopted). */
+  readonly notOurs?: NotOurs;
 }
 
 interface ApiSubnet {
@@ -65,12 +68,19 @@ export const subnetKind: TaskKind<GceSubnetDesired, GceSubnetActual, GceTaskCont
         const list = await drain(ctx.clients.subnetworks.listAsync({ project: ctx.project, region, filter: nameFilter(ts.map((t) => t.desired.name)) }, LIST_OPTS));
         for (const t of ts) {
           const s = list.find((x) => x.name === t.desired.name);
-          if (s) found.set(t.name, toActual(s, t.shared === true));
+          if (!s) continue;
+          const a = toActual(s, t.shared === true);
+          // A shared subnetwork is the user's by id: found, never owned, never refused.
+          const why = t.shared === true ? undefined : networkNotOurs(a.network, desiredNetworkName(t.desired.network));
+          const todo = `delete that subnetwork if it is stale (gcloud compute networks subnets delete ${a.name} --region ${a.region}), or rename the subnet in the spec or the cluster, then re-run`;
+          found.set(t.name, why ? { ...a, notOurs: notOursRefusal(ctx, `Subnet ${a.region}/${a.name} (id ${a.id})`, why, todo) } : a);
         }
       }),
     );
     return found;
   },
+
+  notOurs: (a) => a.notOurs,
 
   view: (d, refs) => {
     const network = refs.resolve(d.network);

@@ -9,7 +9,9 @@
  */
 import type { TaskKind } from '../types.js';
 import { done, drain, groupBy, ignoreGone, lastSegment, LIST_OPTS, nameFilter, relLink } from './common.js';
-import { ownedApiLoadBalancerFilter, ownedApiLoadBalancerName, ownedOrphans } from './owned-names.js';
+import { notOursRefusal, ownedApiLoadBalancerFilter, ownedApiLoadBalancerName, ownedOrphans, targetPoolNotOurs } from './owned-names.js';
+import { isGceNotFound } from '../../cloud/gce/errors.js';
+import type { NotOurs } from '../types.js';
 import type { GceTaskContext } from './context.js';
 import type { GceTargetPoolDesired } from './types.js';
 
@@ -22,6 +24,8 @@ export interface GceTargetPoolActual {
   readonly healthChecks: readonly string[];
   /** The instances registered (by the groups that name the pool); shown, not managed. */
   readonly instances: readonly string[];
+  /** Set by `find` when the pool with the task's name is another cluster's or the user's (never adopted). */
+  readonly notOurs?: NotOurs;
 }
 
 interface ApiPool {
@@ -44,6 +48,24 @@ function toActual(p: ApiPool): GceTargetPoolActual {
   };
 }
 
+/** Each registered instance's labels (`undefined`: gone or not a zonal instance link), read with instances.get. */
+async function instanceLabels(ctx: GceTaskContext, links: readonly string[]): Promise<Map<string, Record<string, string> | null | undefined>> {
+  const out = new Map<string, Record<string, string> | null | undefined>();
+  await Promise.all(
+    links.map(async (link) => {
+      const m = /^projects\/([^/]+)\/zones\/([^/]+)\/instances\/([^/]+)$/.exec(link);
+      if (!m) return;
+      try {
+        const [i] = await ctx.clients.instances.get({ project: m[1], zone: m[2], instance: m[3] });
+        out.set(link, i.labels ?? null);
+      } catch (e) {
+        if (!isGceNotFound(e)) throw e;
+      }
+    }),
+  );
+  return out;
+}
+
 async function get(ctx: GceTaskContext, region: string, name: string): Promise<GceTargetPoolActual> {
   const [p] = await ctx.clients.targetPools.get({ project: ctx.project, region, targetPool: name });
   return toActual(p);
@@ -58,14 +80,22 @@ export const targetPoolKind: TaskKind<GceTargetPoolDesired, GceTargetPoolActual,
     await Promise.all(
       [...groupBy(tasks, (t) => t.desired.region)].map(async ([region, ts]) => {
         const list = await drain(ctx.clients.targetPools.listAsync({ project: ctx.project, region, filter: nameFilter(ts.map((t) => t.desired.name)) }, LIST_OPTS));
-        for (const t of ts) {
-          const p = list.find((x) => x.name === t.desired.name);
-          if (p) found.set(t.name, toActual(p));
-        }
+        await Promise.all(
+          ts.map(async (t) => {
+            const p = list.find((x) => x.name === t.desired.name);
+            if (!p) return;
+            const a = toActual(p);
+            const why = targetPoolNotOurs(ctx, a, await instanceLabels(ctx, a.instances));
+            const todo = `delete that pool if it is stale (gcloud compute target-pools delete ${a.name} --region ${a.region}), or rename the cluster, then re-run`;
+            found.set(t.name, why ? { ...a, notOurs: notOursRefusal(ctx, `TargetPool ${a.region}/${a.name} (id ${a.id})`, why, todo) } : a);
+          }),
+        );
       }),
     );
     return found;
   },
+
+  notOurs: (a) => a.notOurs,
 
   view: (d, refs) => ({ healthChecks: d.healthChecks.map((h) => refs.resolve(h)).map((h) => (typeof h === 'string' ? relLink(h) : h)) }),
   actualView: (a) => ({ healthChecks: a.healthChecks }),

@@ -26,6 +26,7 @@ import { MemoryProgress } from '../../../src/rolling-update/progress.js';
 import { rollingUpdateCluster, type RollingUpdateOptions } from '../../../src/rolling-update/roll.js';
 import { applyPlan, type ApplyOptions } from '../../../src/tasks/apply.js';
 import { gceTaskRegistry } from '../../../src/tasks/gce/registry.js';
+import { done } from '../../../src/tasks/gce/common.js';
 import { newMemo, safeClusterName, type GceTaskContext } from '../../../src/tasks/gce/context.js';
 import type {
   GceHttpHealthCheckDesired,
@@ -268,6 +269,28 @@ describe('rolling update on GCE (fake Compute API, fake Kubernetes API)', () => 
     // Only the groups asked for; a spec group the cloud lacks is left out.
     const some = await cloud.listGroups(CLUSTER, [{ name: 'nodes', role: 'Node' }, { name: 'missing', role: 'Node' }]);
     expect(some.map((g) => g.name)).toEqual(['nodes']);
+  });
+
+  it("never takes another cluster's MIG that has a group's MIG name (group nodes-foo of <c>, nodes of foo.<c>): not listed, so never rolled", async () => {
+    const { cloud } = await setup(MINIMAL);
+    const zone = 'us-central1-a';
+    const theirs = `foo.${CLUSTER}`;
+    const name = instanceGroupManagerName(theirs, 'nodes', zone);
+    expect(instanceGroupManagerName(CLUSTER, 'nodes-foo', zone)).toBe(name);
+    const c = ctx();
+    await done(c, clients.instanceTemplates.insert({ project: PROJECT, instanceTemplateResource: { name: 'nodes-foo-theirs', properties: { machineType: 'e2-small', labels: { 'k8s-io-cluster-name': safeClusterName(theirs) } } } }));
+    await done(c, clients.instanceGroupManagers.insert({
+      project: PROJECT,
+      zone,
+      instanceGroupManagerResource: { name, baseInstanceName: 'nodes', instanceTemplate: `projects/${PROJECT}/global/instanceTemplates/nodes-foo-theirs`, targetSize: 0 },
+    }));
+    try {
+      const wanted = [{ name: 'nodes-foo', role: 'Node' as const }, { name: 'nodes-us-central1-a', role: 'Node' as const }];
+      expect((await cloud.listGroups(CLUSTER, wanted)).map((g) => g.name)).toEqual(['nodes-us-central1-a']);
+    } finally {
+      await done(c, clients.instanceGroupManagers.delete({ project: PROJECT, zone, instanceGroupManager: name }));
+      await done(c, clients.instanceTemplates.delete({ project: PROJECT, instanceTemplate: 'nodes-foo-theirs' }));
+    }
   });
 
   for (const [label, groups] of [['minimal', MINIMAL], ['HA (3 zones)', HA]] as const) {

@@ -11,7 +11,7 @@ import {
 } from '../../../src/model/gce/names.js';
 import { clusterLabels } from '../../../src/model/gce/labels.js';
 import {
-  ownedApiLoadBalancerFilter, ownedApiLoadBalancerName, ownedByClusterLabel, ownedByClusterLabelFilter, ownedFirewallRule, ownedFirewallRuleFilter, ownedMigName, ownedMigNameFilter, ownedMigTemplate, ownedOrphans,
+  labelledNotOurs, migNotOurs, ownedApiLoadBalancerFilter, ownedApiLoadBalancerName, ownedByClusterLabel, ownedByClusterLabelFilter, ownedFirewallRule, ownedFirewallRuleFilter, ownedMigName, ownedMigNameFilter, ownedMigTemplate, ownedOrphans, targetPoolNotOurs,
 } from '../../../src/tasks/gce/owned-names.js';
 import type { GceTaskContext } from '../../../src/tasks/gce/context.js';
 
@@ -115,5 +115,35 @@ describe('owned-names: exact ownership, no suffix match', () => {
     const out = ownedOrphans(listed, (x) => x.n !== 'c', new Set(['a']), (x) => `z/${x.n}`, (x) => x.n.toUpperCase());
     expect(out).toEqual([{ name: 'z/a', actual: 'A' }, { name: 'z/b', actual: 'B' }]);
     expect(ownedOrphans(listed, () => true, new Set(['z/a']), (x) => `z/${x.n}`, (x) => x.n)).toEqual([{ name: 'z/b', actual: 'b' }, { name: 'z/c', actual: 'c' }]);
+  });
+});
+
+describe('the verdict on a resource found by name (owned-names.ts *NotOurs)', () => {
+  const c = { clusterName: SHORT, safeClusterName: safeClusterName(SHORT) } as GceTaskContext;
+  const ours = clusterLabels(SHORT);
+  const theirs = clusterLabels(`foo.${SHORT}`);
+  const inst = 'projects/p/zones/us-central1-a/instances/control-plane-us-central1-a-x1';
+
+  it("targetPoolNotOurs: an instance labelled for another cluster or none makes the pool not ours; a gone instance does not", () => {
+    const pool = { healthChecks: [`projects/p/global/httpHealthChecks/${apiLoadBalancerName(SHORT)}`] };
+    expect(targetPoolNotOurs(c, pool, new Map([[inst, ours]]))).toBeUndefined();
+    expect(targetPoolNotOurs(c, pool, new Map([[inst, undefined]]))).toBeUndefined();
+    expect(targetPoolNotOurs(c, pool, new Map([[inst, theirs]]))).toContain(`instance control-plane-us-central1-a-x1 is labelled for cluster foo-short-example-com`);
+    expect(targetPoolNotOurs(c, pool, new Map([[inst, null]]))).toContain('no k8s-io-cluster-name label');
+    expect(targetPoolNotOurs(c, { healthChecks: [] }, new Map())).toBeUndefined();
+  });
+
+  it('labelledNotOurs: only another cluster\'s label refuses (an unlabelled resource is labelled in place)', () => {
+    expect(labelledNotOurs(c, ours)).toBeUndefined();
+    expect(labelledNotOurs(c, {})).toBeUndefined();
+    expect(labelledNotOurs(c, theirs)).toContain('cluster foo-short-example-com');
+  });
+
+  it('migNotOurs: the template label first, then the base instance name', () => {
+    const mig = { name: instanceGroupManagerName(SHORT, 'nodes', 'us-central1-a'), baseInstanceName: 'nodes', zone: 'zones/us-central1-a', instanceTemplate: 'projects/p/global/instanceTemplates/t' };
+    expect(migNotOurs(c, mig, ours)).toBeUndefined();
+    expect(migNotOurs(c, mig, undefined)).toBeUndefined();
+    expect(migNotOurs(c, mig, theirs)).toContain('instance template t is labelled for cluster foo-short-example-com');
+    expect(migNotOurs(c, { ...mig, baseInstanceName: 'other' }, ours)).toContain('base instance name is "other"');
   });
 });
