@@ -10,8 +10,8 @@
 import { describe, expect, it } from 'vitest';
 import { firewallRuleName, instanceGroupManagerName, safeClusterName } from '../../src/model/gce/names.js';
 import type { Json } from '../fakes/gce-compute.js';
-import { useFakeGceCompute } from './gce-harness.js';
-import { cli, KEY, tempStore } from './harness.js';
+import { computeRest, useFakeGceCompute } from './gce-harness.js';
+import { cli, cliOk, KEY, tempStore } from './harness.js';
 
 const PROJECT = 'kops-adopt';
 const ZONE = 'us-central1-a';
@@ -23,18 +23,9 @@ const fake = useFakeGceCompute(PROJECT);
 
 const everything = (): string[] => COLLECTIONS.flatMap((c) => fake.all(PROJECT, c).map((r) => `${c}/${String(r.name)}#${String(r.id)}`)).sort();
 
-async function ok(args: string[]): Promise<string> {
-  const r = await cli(args);
-  if (r.code !== 0) throw new Error(`kops-ts ${args.join(' ')} exited ${r.code}:\n${r.stderr}\n${r.stdout}`);
-  return r.stdout;
-}
+const ok = cliOk;
 
-async function rest(method: string, path: string, body?: Json): Promise<Json> {
-  const r = await fetch(`${fake.endpoint}/compute/v1/projects/${PROJECT}/${path}`, { method, ...(body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
-  const j = (await r.json()) as Json;
-  if (!r.ok) throw new Error(`${method} ${path}: ${JSON.stringify(j)}`);
-  return j;
-}
+const rest = computeRest(fake, PROJECT);
 
 /** `create cluster`, and for `owner.example.com` the group whose MIG name is foo.<c>'s `nodes-<zone>`'s. */
 async function define(cluster: string, state: string[]): Promise<void> {

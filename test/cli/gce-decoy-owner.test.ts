@@ -11,8 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { clusterLabels } from '../../src/model/gce/labels.js';
 import { firewallRuleName, instanceGroupManagerName, networkName, safeClusterName, tagForRole } from '../../src/model/gce/names.js';
 import type { Json } from '../fakes/gce-compute.js';
-import { useFakeGceCompute } from './gce-harness.js';
-import { cli, KEY, tempStore } from './harness.js';
+import { computeRest, useFakeGceCompute } from './gce-harness.js';
+import { cli, cliOk, KEY, tempStore } from './harness.js';
 
 const PROJECT = 'kops-decoy-owner';
 const ZONE = 'us-central1-a';
@@ -27,18 +27,9 @@ const fake = useFakeGceCompute(PROJECT);
 const everything = (): string[] => COLLECTIONS.flatMap((c) => fake.all(PROJECT, c).map((r) => `${c}/${String(r.name)}#${String(r.id)}`)).sort();
 const nameOf = (r: string): string => r.slice(r.indexOf('/') + 1, r.indexOf('#'));
 
-async function ok(args: string[]): Promise<string> {
-  const r = await cli(args);
-  if (r.code !== 0) throw new Error(`kops-ts ${args.join(' ')} exited ${r.code}:\n${r.stderr}\n${r.stdout}`);
-  return r.stdout;
-}
+const ok = cliOk;
 
-async function rest(method: string, path: string, body?: Json): Promise<Json> {
-  const r = await fetch(`${fake.endpoint}/compute/v1/projects/${PROJECT}/${path}`, { method, ...(body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
-  const j = (await r.json()) as Json;
-  if (!r.ok) throw new Error(`${method} ${path}: ${JSON.stringify(j)}`);
-  return j;
-}
+const rest = computeRest(fake, PROJECT);
 
 async function build(cluster: string, state: string[]): Promise<void> {
   await ok(['create', 'cluster', '--name', cluster, '--cloud', 'gce', '--project', PROJECT, '--zones', ZONE, '--ssh-public-key', KEY, ...state]);
