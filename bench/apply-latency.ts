@@ -42,6 +42,9 @@ export interface ApplyTiming {
   readonly measuredPath: readonly string[];
   /** Along the bound's chain: the executor's time (dependencies done to first request, last request to done) and the requests' own. */
   readonly chain: ChainTimes;
+  /** The chain the run really waited on: from the task that ended last, back through the dependency that ended last each time. */
+  readonly realized: readonly string[];
+  readonly realizedTimes: ChainTimes;
   /** Requests outside any task's apply (pre-flight, the two plans, the state store), by `service:Operation`. */
   readonly outside: ReadonlyMap<string, number>;
   /** The state store's requests (S3, on the wire), by operation. */
@@ -107,11 +110,28 @@ export async function timeApply(nodeGroups: number, delayMs: number): Promise<Ap
       path: cp.path, pathDepth: cp.weight, countPath: byCount.path, pathRequests: byCount.weight, depth: cp.depth, overlapping, outside,
       measuredPathMs: measured.weight, measuredPath: measured.path,
       chain: chainTimes(cp.path, graph, perTask, at),
+      realized: realizedChain(graph, at),
+      realizedTimes: chainTimes(realizedChain(graph, at), graph, perTask, at),
       s3: new Map([...countsByOperation(c.proxy)].filter(([k]) => k.startsWith('s3:'))),
     };
   } finally {
     await c.close();
   }
+}
+
+/** From the task that ended last, back through the dependency that ended last, to a task that waited on none. */
+function realizedChain(graph: { dependencies(key: never): readonly string[] }, at: readonly { code: string; key?: string; ms: number }[]): string[] {
+  const doneAt = new Map(at.filter((e) => e.code === 'task.done' && e.key !== undefined).map((e) => [e.key!, e.ms]));
+  let last: string | undefined;
+  for (const [k, ms] of doneAt) if (last === undefined || ms > doneAt.get(last)!) last = k;
+  const chain: string[] = [];
+  for (let k = last; k !== undefined; ) {
+    chain.unshift(k);
+    let next: string | undefined;
+    for (const d of graph.dependencies(k as never)) if (doneAt.has(d) && (next === undefined || doneAt.get(d)! > doneAt.get(next)!)) next = d;
+    k = next;
+  }
+  return chain;
 }
 
 function spanOf(call: RecordedAwsCall): CallSpan {
@@ -175,6 +195,9 @@ export async function benchApplyLatency(nodeGroups = 3, delayMs = 200, longDelay
     out.push(`  measured chain ${fmt(t.measuredPathMs)} ms: ${t.measuredPath.join(' -> ')}`);
     out.push(`  along the critical path: requests ${fmt(t.chain.requestsMs)} ms (first start to last end per task), executor ${fmt(t.chain.waitMs)} ms from dependencies done to first request`
       + `${t.chain.worstWait ? ` (most: ${t.chain.worstWait.key} ${fmt(t.chain.worstWait.ms)} ms)` : ''} and ${fmt(t.chain.tailMs)} ms from last request to done, ${fmt(t.chain.afterMs)} ms from its end to the apply's.`);
+    const r = t.realizedTimes;
+    out.push(`  the chain the run waited on (back from the task that ended last): ${t.realized.join(' -> ')}: requests ${fmt(r.requestsMs)} ms, executor ${fmt(r.waitMs)} ms from dependencies done to first request`
+      + `${r.worstWait ? ` (most: ${r.worstWait.key} ${fmt(r.worstWait.ms)} ms)` : ''} and ${fmt(r.tailMs)} ms from last request to done.`);
   }
   const overlapping = [...new Map([...slow.overlapping, ...long.overlapping].map((o) => [o.key, o])).values()];
   out.push(`\nTasks whose apply made requests concurrently (requests > sequential depth, in either delayed run): ${overlapping.length === 0 ? 'none' : overlapping.map((o) => `${o.key} ${o.requests} > ${o.depth} (${o.operations.join(', ')})`).join('; ')}.`);
