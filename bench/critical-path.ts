@@ -1,8 +1,10 @@
 /**
  * The critical path of a task graph: the dependency chain whose tasks, run one after another,
- * make the most calls. With a fixed delay per call and unlimited parallelism, no apply can beat
- * `weight × delay`: every task on the chain waits for the one before it, and each of its calls
- * waits for the one before it within the task.
+ * weigh the most. Weighed by each task's sequential request depth (`sequentialDepth` in
+ * src/cloud/aws/call-scope.ts: requests made concurrently count once), no apply can beat
+ * `weight × delay` with a fixed delay per request: every task on the chain waits for the ones
+ * before it, and each request of a task's sequential chain waits for the one before it. Weighed
+ * by the count of requests instead, it over-counts tasks that issue requests at once.
  */
 export interface DependencyGraph<K extends string = string> {
   /** Every key, dependencies before dependents (`Graph.order()`). */
@@ -21,7 +23,7 @@ export interface CriticalPath<K extends string = string> {
 }
 
 /**
- * The heaviest chain, by `weight(key)` (e.g. calls its apply made; a task absent from the run
+ * The heaviest chain, by `weight(key)` (e.g. the sequential depth of its apply's requests; a task absent from the run
  * weighs 0). Ties go to the key first in `order()`, so the answer is deterministic.
  */
 export function criticalPath<K extends string>(graph: DependencyGraph<K>, weight: (key: K) => number): CriticalPath<K> {

@@ -3,7 +3,8 @@
  *
  * Guarantees (docs/task-engine.md):
  * - a task starts only after every dependency succeeded; a ready task starts at once if the global
- *   limit (default 32) and its kind's limit allow, ties in topological order;
+ *   limit (default 32) and its kind's limit allow; when slots are short, the ready task with the
+ *   longest chain of tasks still to run after it starts first, ties in topological order;
  * - at most `concurrency` tasks, and `kindConcurrency[kind]` of a kind, run at any moment (a task
  *   waiting to retry holds no slot);
  * - an error the provider classifies as retryable (or `TryAgainLater`) is retried with exponential
@@ -46,6 +47,8 @@ class Execution {
   private readonly state = new Map<TaskKey, State>();
   private readonly unmet = new Map<TaskKey, number>();
   private readonly ready: TaskKey[] = [];
+  /** Tasks to run on the longest chain from each key to the end of the graph, itself included (pass-through keys count 0). */
+  private readonly height = new Map<TaskKey, number>();
   private readonly attempts = new Map<TaskKey, number>();
   private readonly started = new Map<TaskKey, number>();
   private readonly watchers = new Map<TaskKey, AbortController>();
@@ -82,6 +85,13 @@ class Execution {
       this.finish = resolve;
       this.abort = reject;
       this.guard(() => {
+        const order = this.graph.order();
+        for (let i = order.length - 1; i >= 0; i--) {
+          const key = order[i] as TaskKey;
+          let below = 0;
+          for (const d of this.graph.dependents(key)) below = Math.max(below, this.height.get(d) ?? 0);
+          this.height.set(key, below + (this.isRun(key) ? 1 : 0));
+        }
         for (const key of this.graph.order()) {
           const n = this.graph.dependencies(key).length;
           this.unmet.set(key, n);
@@ -109,10 +119,20 @@ class Execution {
     return this.opts.only === undefined || this.opts.only.has(key);
   }
 
+  /**
+   * Ready tasks queue by the longest chain still to run after them, then topological order: when
+   * the global limit is reached, a task at the head of a long chain does not wait behind tasks
+   * nothing depends on (docs/performance.md §2: the API load balancer queued behind security
+   * group rules for a whole round trip).
+   */
   private makeReady(key: TaskKey): void {
     this.state.set(key, 'ready');
     const pos = this.graph.indexOf(key);
-    let i = this.ready.findIndex((k) => this.graph.indexOf(k) > pos);
+    const h = this.height.get(key) ?? 0;
+    let i = this.ready.findIndex((k) => {
+      const hk = this.height.get(k) ?? 0;
+      return hk < h || (hk === h && this.graph.indexOf(k) > pos);
+    });
     if (i < 0) i = this.ready.length;
     this.ready.splice(i, 0, key);
   }

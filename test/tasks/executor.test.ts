@@ -190,6 +190,18 @@ describe('execute', () => {
     expect(o.rec.of('task.skipped').map((e) => e.key)).toEqual(['V/on-bad', 'W/deeper']);
   });
 
+  it('when slots are short, starts the ready task with the longest chain after it first, so the whole run is shorter', async () => {
+    // Leaves A/leaf1 and A/leaf2 come first in topological order; B/root has C/next and D/last waiting on it.
+    const g = graphOf({ 'A/leaf1': [], 'A/leaf2': [], 'B/root': [], 'C/next': ['B/root'], 'D/last': ['C/next'], 'E/off': ['A/leaf1'] });
+    const o = opts({ concurrency: 2, only: new Set(['A/leaf1', 'A/leaf2', 'B/root', 'C/next', 'D/last']) });
+    await execute(g, async () => o.clock.sleep(100), o);
+    // B/root (3 to run on its chain) before the leaves; then the leaf first in order beside it. A pass-through
+    // dependent (E/off, not in `only`) does not lengthen A/leaf1's chain. Each task takes 100 ms: 300 ms in all,
+    // where topological order (the leaves first, B/root after them) takes 400 ms.
+    expect(o.rec.of('task.start').map((e) => e.key)).toEqual(['B/root', 'A/leaf1', 'C/next', 'A/leaf2', 'D/last']);
+    expect(o.clock.now()).toBe(300);
+  });
+
   it('passes through keys not in `only`, keeping the ordering they imply', async () => {
     const g = graphOf({ 'A/a': [], 'B/noop': ['A/a'], 'C/c': ['B/noop'] });
     const o = opts({ only: new Set(['A/a', 'C/c']) });

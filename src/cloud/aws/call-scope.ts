@@ -80,6 +80,12 @@ export interface RecordedAwsCall {
   /** The bucket and key of S3 calls (for evaluating resource-scoped statements). */
   readonly bucket?: string;
   readonly key?: string;
+  /**
+   * When the call started (`performance.now()` ms, before signing) and ended (after the SDK's
+   * retries; absent while under way). `AwsCallRecorder` sets both.
+   */
+  readonly startMs?: number;
+  readonly endMs?: number;
 }
 
 /** Records every request with the kind that made it; a hook for tests. */
@@ -90,13 +96,50 @@ export class AwsCallRecorder {
     const input = (req.input ?? {}) as { Bucket?: unknown; Key?: unknown; Prefix?: unknown };
     const bucket = typeof input.Bucket === 'string' ? input.Bucket : undefined;
     const key = typeof input.Key === 'string' ? input.Key : typeof input.Prefix === 'string' ? input.Prefix : undefined;
-    this.calls.push({
+    const call: { -readonly [K in keyof RecordedAwsCall]: RecordedAwsCall[K] } = {
       ...(scope ? { scope } : {}),
       service: req.service,
       operation: req.operation.replace(/Command$/, ''),
       actions: iamActionsOf(req.service, req.operation, req.input),
       ...(bucket !== undefined ? { bucket } : {}),
       ...(key !== undefined ? { key } : {}),
-    });
+      startMs: performance.now(),
+    };
+    this.calls.push(call);
+    return () => {
+      call.endMs = performance.now();
+    };
   };
+}
+
+/** A call's span in time (ms). */
+export interface CallSpan {
+  readonly startMs: number;
+  readonly endMs: number;
+}
+
+/**
+ * The sequential depth of a set of calls: the longest chain of them in which each starts at or
+ * after the previous one ended. Calls made concurrently count once, so with a fixed delay per
+ * call, `depth × delay` is a lower bound of the time the calls took (from the first start to
+ * the last end), where `count × delay` is not. 0 for no calls.
+ */
+export function sequentialDepth(spans: readonly CallSpan[]): number {
+  for (const s of spans) {
+    if (!Number.isFinite(s.startMs) || !Number.isFinite(s.endMs) || s.endMs < s.startMs) {
+      throw new Error(`sequential depth: a call must end at or after it starts, got ${s.startMs}..${s.endMs}`);
+    }
+  }
+  // In order of start (then end), each call's depth is one more than the deepest earlier call
+  // that had ended by its start. Quadratic, and a task makes a handful of calls.
+  const sorted = [...spans].sort((a, b) => a.startMs - b.startMs || a.endMs - b.endMs);
+  const depth: number[] = [];
+  let best = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    let before = 0;
+    for (let j = 0; j < i; j++) if (sorted[j]!.endMs <= sorted[i]!.startMs) before = Math.max(before, depth[j]!);
+    depth.push(before + 1);
+    best = Math.max(best, before + 1);
+  }
+  return best;
 }

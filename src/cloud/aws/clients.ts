@@ -34,8 +34,15 @@ export interface AwsRequestInfo {
   readonly input?: unknown;
 }
 
-/** Runs on every request before it is signed; may add headers (e.g. `x-moto-account-id`). */
-export type AwsRequestHook = (req: AwsRequestInfo) => void;
+/**
+ * Runs on every request before it is signed; may add headers (e.g. `x-moto-account-id`). It may
+ * return a function, called once when the call has ended (answered, failed or given up after the
+ * SDK's retries): the benchmarks time each call with it.
+ */
+export type AwsRequestHook = (req: AwsRequestInfo) => void | AwsRequestEnd;
+
+/** Called when a call a hook saw has ended; `ok` is false when it ended in an error. */
+export type AwsRequestEnd = (ok: boolean) => void;
 
 export interface AwsClientOptions {
   readonly region: string;
@@ -165,8 +172,20 @@ export class AwsClients {
         const { request, input } = args as { request?: { headers?: Record<string, string> }; input?: unknown };
         const headers = request?.headers ?? {};
         const info: AwsRequestInfo = { service, operation: context.commandName ?? 'unknown', headers, input };
-        for (const h of hooks) h(info);
-        return next(args);
+        const ends: AwsRequestEnd[] = [];
+        for (const h of hooks) {
+          const end = h(info);
+          if (end) ends.push(end);
+        }
+        if (ends.length === 0) return next(args);
+        let ok = false;
+        try {
+          const out = await next(args);
+          ok = true;
+          return out;
+        } finally {
+          for (const end of ends) end(ok);
+        }
       },
       { step: 'build', name: 'kopsTsHooks' },
     );

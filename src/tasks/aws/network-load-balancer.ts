@@ -150,13 +150,19 @@ async function create(ctx: AwsTaskContext, name: string, d: NetworkLoadBalancerD
       Tags: elbTags(d.tags),
     }),
   );
-  const arn = out.LoadBalancers?.[0]?.LoadBalancerArn;
-  if (!arn) throw new KopsError('LoadBalancerNotCreated', `CreateLoadBalancer returned no load balancer for NetworkLoadBalancer/${name}`);
-  await ctx.clients.elbv2.send(new ModifyLoadBalancerAttributesCommand({ LoadBalancerArn: arn, Attributes: desiredAttributes(d) }));
+  const created = out.LoadBalancers?.[0];
+  const arn = created?.LoadBalancerArn;
+  if (!created || !arn) throw new KopsError('LoadBalancerNotCreated', `CreateLoadBalancer returned no load balancer for NetworkLoadBalancer/${name}`);
+  const attrs = desiredAttributes(d);
+  const modified = await ctx.clients.elbv2.send(new ModifyLoadBalancerAttributesCommand({ LoadBalancerArn: arn, Attributes: attrs }));
   if (d.waitForReady) {
     await waitUntilLoadBalancerAvailable({ client: ctx.clients.elbv2, maxWaitTime: 15 * 60 }, { LoadBalancerArns: [arn] });
+    return readLoadBalancer(ctx, arn);
   }
-  return readLoadBalancer(ctx, arn);
+  // CreateLoadBalancer answered with the load balancer, the tags are the ones it was created with
+  // (in the same request) and ModifyLoadBalancerAttributes answers with the attributes: reading all
+  // three again would only add a round trip to the API's critical path (docs/performance.md §2).
+  return toActual(created, d.tags, [...attrs, ...(modified.Attributes ?? [])]);
 }
 
 const ATTRIBUTE_FIELDS = new Set(['crossZoneLoadBalancing', 'accessLogsEnabled', 'accessLogsBucket', 'accessLogsPrefix']);

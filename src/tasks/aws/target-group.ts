@@ -146,12 +146,16 @@ async function create(ctx: AwsTaskContext, d: TargetGroupDesired, refs: RefResol
       Tags: elbTags(d.tags),
     }),
   );
-  const arn = out.TargetGroups?.[0]?.TargetGroupArn;
-  if (!arn) throw new KopsError('TargetGroupNotCreated', `CreateTargetGroup returned no target group for TargetGroup/${d.name}`);
-  if (d.attributes && Object.keys(d.attributes).length > 0) {
-    await ctx.clients.elbv2.send(new ModifyTargetGroupAttributesCommand({ TargetGroupArn: arn, Attributes: attributeList(d.attributes) }));
-  }
-  return readTargetGroup(ctx, arn);
+  const created = out.TargetGroups?.[0];
+  const arn = created?.TargetGroupArn;
+  if (!created || !arn) throw new KopsError('TargetGroupNotCreated', `CreateTargetGroup returned no target group for TargetGroup/${d.name}`);
+  if (!d.attributes || Object.keys(d.attributes).length === 0) return readTargetGroup(ctx, arn);
+  const attrs = attributeList(d.attributes);
+  const modified = await ctx.clients.elbv2.send(new ModifyTargetGroupAttributesCommand({ TargetGroupArn: arn, Attributes: attrs }));
+  // CreateTargetGroup answered with the group, the tags are the ones it was created with (in the
+  // same request) and ModifyTargetGroupAttributes answers with the attributes: reading all three
+  // again would only add a round trip to the API's critical path (docs/performance.md §2).
+  return toActual(created, d.tags, [...attrs, ...(modified.Attributes ?? [])]);
 }
 
 const HEALTH_FIELDS = new Set(['healthCheckProtocol', 'healthCheckPath', 'healthCheckIntervalSeconds', 'healthyThreshold', 'unhealthyThreshold']);

@@ -70,6 +70,21 @@ describe('NetworkLoadBalancer', () => {
     expect(await crossZone(ctx, out?.arn ?? '')).toBe('true');
   });
 
+  it('creating makes two requests, one after the other, and returns what a fresh read finds (no re-read after the create)', async () => {
+    const ctx = awsTestContext(CLUSTER);
+    const net = await makeNetwork(ctx);
+    const task = nlbTask(net);
+    ctx.aws.counter.reset();
+    const applied = await networkLoadBalancerKind.apply(ctx, { action: 'create', name: task.name, desired: task.desired, fields: [], refs: netRefs(net) });
+    expect([...ctx.aws.counter.counts]).toEqual([['elbv2:CreateLoadBalancerCommand', 1], ['elbv2:ModifyLoadBalancerAttributesCommand', 1]]);
+    const found = (await networkLoadBalancerKind.find(nextRun(ctx), [task])).get(task.name);
+    expect(found).toBeDefined();
+    expect(networkLoadBalancerKind.actualView(applied)).toEqual(networkLoadBalancerKind.actualView(found!));
+    expect(networkLoadBalancerKind.outputs(applied)).toEqual(networkLoadBalancerKind.outputs(found!));
+    expect(applied.crossZoneLoadBalancing).toBe(true);
+    expect(applied.tags).toEqual(task.desired.tags);
+  });
+
   it('adds a subnet and turns cross-zone off in place', async () => {
     const ctx = awsTestContext(CLUSTER);
     const net = await makeNetwork(ctx);

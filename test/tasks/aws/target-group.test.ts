@@ -56,6 +56,26 @@ describe('TargetGroup', () => {
     expect(await attribute(ctx, out?.arn ?? '', 'deregistration_delay.connection_termination.enabled')).toBe('true');
   });
 
+  it('creating makes two requests, one after the other, and returns what a fresh read finds (no re-read after the create)', async () => {
+    const ctx = awsTestContext(CLUSTER);
+    const net = await makeNetwork(ctx);
+    const task = tgTask();
+    ctx.aws.counter.reset();
+    const applied = await targetGroupKind.apply(ctx, { action: 'create', name: task.name, desired: task.desired, fields: [], refs: vpcRefs(net) });
+    expect([...ctx.aws.counter.counts]).toEqual([['elbv2:CreateTargetGroupCommand', 1], ['elbv2:ModifyTargetGroupAttributesCommand', 1]]);
+    const found = (await targetGroupKind.find(nextRun(ctx), [task])).get(task.name);
+    expect(found).toBeDefined();
+    // Attributes compare on the keys kops sets (the group has more): those, and every other field, as read.
+    const view = (a: typeof applied) => {
+      const v = targetGroupKind.actualView(a) as Record<string, unknown>;
+      const attrs = v.attributes as Record<string, string>;
+      return { ...v, attributes: Object.fromEntries(Object.keys(KOPS_TARGET_GROUP_ATTRIBUTES).map((k) => [k, attrs[k]])) };
+    };
+    expect(view(applied)).toEqual(view(found!));
+    expect(view(applied).attributes).toEqual(KOPS_TARGET_GROUP_ATTRIBUTES);
+    expect(targetGroupKind.outputs(applied)).toEqual(targetGroupKind.outputs(found!));
+  });
+
   it('changes the health check in place (kops-controller\'s HTTPS /healthz) and restores drifted attributes', async () => {
     const ctx = awsTestContext(CLUSTER);
     const net = await makeNetwork(ctx);
