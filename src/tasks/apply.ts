@@ -93,7 +93,7 @@ export async function applyPlan<C>(ctx: C, registry: TaskRegistry<C>, tasks: rea
   for (const f of exec.failed) status.set(f.key, 'failed');
   for (const s of exec.skipped) status.set(s.key, 'skipped');
   const results = plan.changes.map((c) => ({ key: c.key, action: c.action as ApplyAction, status: status.get(c.key) ?? 'skipped' }));
-  const diagnostics = [...run.diagnostics, ...exec.failed.map((f) => error(f.code, f.message.includes(f.code) ? f.message : `${f.code}: ${f.message}`, { task: f.key }))];
+  const diagnostics = [...run.diagnostics, ...exec.failed.map((f) => error(f.code, f.message.toLowerCase().includes(f.code.toLowerCase()) ? f.message : `${f.code}: ${f.message}`, { task: f.key }))];
   const ms = Math.round((opts.clock ?? systemClock).now() - started);
   events({ code: 'apply.done', applied: exec.done.length, failed: exec.failed.length, skipped: exec.skipped.length, ms });
   return { ok: exec.ok, results, failed: exec.failed, skipped: exec.skipped, actuals: run.actuals, diagnostics };

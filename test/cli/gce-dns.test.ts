@@ -88,8 +88,9 @@ describe(`Cloud DNS on GCE (${NAME})`, () => {
     try {
       const denied = await cli(['update', 'cluster', '--name', NAME, '--yes', ...state], { env: { KUBECONFIG: kubeconfig } });
       expect(denied.code).not.toBe(0);
-      expect(denied.stderr).toContain("forbidden: Forbidden: Required 'dns.resourceRecordSets.update' permission for 'projects/kops-dns/managedZones/example-com/rrsets/");
+      expect(denied.stderr).toContain("Forbidden: Required 'dns.resourceRecordSets.update' permission for 'projects/kops-dns/managedZones/example-com/rrsets/");
       expect(denied.stderr).not.toContain('{"error"');
+      expect(denied.stderr).not.toContain('forbidden: Forbidden');
     } finally {
       fake.permissions = undefined;
     }

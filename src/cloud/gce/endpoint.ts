@@ -41,7 +41,9 @@ export class GceApiError extends Error {
     body: unknown,
     readonly original: unknown,
   ) {
-    super(`${reason ? `${reason}: ` : ''}${detail} (HTTP ${status})`);
+    // Some APIs' messages already start with the reason (Cloud DNS: `Forbidden: Required ...`).
+    const said = reason !== undefined && detail.toLowerCase().startsWith(`${reason.toLowerCase()}:`);
+    super(`${reason && !said ? `${reason}: ` : ''}${detail} (HTTP ${status})`);
     this.response = { data: body, status };
   }
 }

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { endpointOptions, gceClients, GCE_ENDPOINT_ENV, closeGceClients } from '../../../src/cloud/gce/clients.js';
 import { describeGceError, gceErrorCode, GceOperationError, isGceNotFound, isRetryableGceDeleteError, isRetryableGceError } from '../../../src/cloud/gce/errors.js';
+import { GceApiError, readableGceError } from '../../../src/cloud/gce/endpoint.js';
 import { awaitOperation } from '../../../src/cloud/gce/operations.js';
 import { FakeGceCompute } from '../../fakes/gce-compute.js';
 
@@ -41,6 +42,21 @@ describe('GCE error classification', () => {
     expect(isRetryableGceDeleteError(new GceOperationError('op-1', 'projects/p/global/networks/n', 'RESOURCE_IN_USE_BY_ANOTHER_RESOURCE', 'in use'))).toBe(true);
     expect(isRetryableGceError(gaxios(400, 'resourceInUseByAnotherResource'))).toBe(false);
     expect(gceErrorCode(gaxios(409, 'alreadyExists'))).toBe('alreadyExists');
+  });
+});
+
+describe('GCE error text', () => {
+  const bodyError = (reason: string, message: string) => new Error(JSON.stringify({ error: { code: 403, message, errors: [{ reason, message }] } }));
+
+  it("names Google's reason once, before its message, with the HTTP status", () => {
+    const e = readableGceError(bodyError('forbidden', "Required 'compute.firewalls.create' permission for 'projects/p/global/firewalls'"));
+    expect(e).toBeInstanceOf(GceApiError);
+    expect((e as Error).message).toBe("forbidden: Required 'compute.firewalls.create' permission for 'projects/p/global/firewalls' (HTTP 403)");
+  });
+
+  it('does not repeat a reason the message already starts with (Cloud DNS: "Forbidden: ...")', () => {
+    const e = readableGceError(bodyError('forbidden', "Forbidden: Required 'dns.changes.create' permission"));
+    expect((e as Error).message).toBe("Forbidden: Required 'dns.changes.create' permission (HTTP 403)");
   });
 });
 
