@@ -51,7 +51,7 @@ import { instanceGroupManagerName } from '../../model/gce/names.js';
 import type { CloudInstance, CloudInstanceGroup, CloudInstanceStatus, CloudProvider, Clock } from '../../rolling-update/types.js';
 import { lastSegment, LIST_OPTS, relLink } from '../../tasks/gce/common.js';
 import { safeClusterName } from '../../tasks/gce/context.js';
-import { migNotOurs } from '../../tasks/gce/owned-names.js';
+import { globalTemplateLabels, migNotOurs } from '../../tasks/gce/owned-names.js';
 import { GCE_LABEL_CLUSTER, GCE_LABEL_INSTANCE_GROUP } from '../../tasks/gce/types.js';
 import type { GceClients } from './clients.js';
 import { describeGceError, isGceNotFound } from './errors.js';
@@ -159,19 +159,6 @@ export class GceCloudProvider implements CloudProvider {
     return this.clients.project;
   }
 
-  /** A global instance template's labels; `undefined` when it is gone or not a global template. */
-  private async globalTemplateLabels(link: string): Promise<Record<string, string> | null | undefined> {
-    const m = /^projects\/([^/]+)\/global\/instanceTemplates\/([^/]+)$/.exec(link);
-    if (!m) return undefined;
-    try {
-      const [t] = await this.clients.instanceTemplates.get({ project: m[1], instanceTemplate: m[2] });
-      return t.properties?.labels ?? null;
-    } catch (e) {
-      if (isGceNotFound(e)) return undefined;
-      throw e;
-    }
-  }
-
   async listGroups(cluster: string, groups?: readonly { name: string; role: NormalizedRole }[]): Promise<CloudInstanceGroup[]> {
     const project = this.project;
     const owner = clusterLabelValue(cluster);
@@ -194,7 +181,7 @@ export class GceCloudProvider implements CloudProvider {
         // The name is not the cluster's alone (group `nodes-foo` of <c>, `nodes` of foo.<c>): a MIG
         // whose template is another cluster's (or the user's), or whose base instance name is
         // another group's, is never rolled (owned-names.ts migNotOurs, as update refuses it).
-        if (ig !== undefined && migNotOurs(owned, mig, labels ?? (await this.globalTemplateLabels(relLink(mig.instanceTemplate)))) !== undefined) ig = undefined;
+        if (ig !== undefined && migNotOurs(owned, mig, labels ?? (await globalTemplateLabels(this.clients, relLink(mig.instanceTemplate)))) !== undefined) ig = undefined;
         const labelled = labels?.[GCE_LABEL_INSTANCE_GROUP];
         if (ig === undefined && labelled && (!wanted || wanted.has(labelled))) ig = labelled;
         if (ig === undefined) continue;

@@ -16,8 +16,7 @@
 import type { protos } from '@google-cloud/compute';
 import type { TaskKind } from '../types.js';
 import { done, drain, groupBy, ignoreGone, lastSegment, LIST_OPTS, nameFilter, relLink } from './common.js';
-import { isGceNotFound } from '../../cloud/gce/errors.js';
-import { migNotOurs, notOursRefusal, ownedMigName, ownedMigNameFilter, ownedMigTemplate } from './owned-names.js';
+import { globalTemplateLabels, migNotOurs, notOursRefusal, ownedMigName, ownedMigNameFilter, ownedMigTemplate } from './owned-names.js';
 import type { NotOurs } from '../types.js';
 import type { GceTaskContext } from './context.js';
 import type { GceInstanceGroupManagerDesired } from './types.js';
@@ -53,19 +52,6 @@ function toActual(m: ApiMig): GceInstanceGroupManagerActual {
   };
 }
 
-/** A global instance template's labels; `undefined` when it is gone or not a global template (the MIG's name decides then). */
-async function templateLabels(ctx: GceTaskContext, link: string): Promise<Record<string, string> | null | undefined> {
-  const m = /^projects\/([^/]+)\/global\/instanceTemplates\/([^/]+)$/.exec(link);
-  if (!m) return undefined;
-  try {
-    const [t] = await ctx.clients.instanceTemplates.get({ project: m[1], instanceTemplate: m[2] });
-    return t.properties?.labels ?? null;
-  } catch (e) {
-    if (isGceNotFound(e)) return undefined;
-    throw e;
-  }
-}
-
 function refusal(ctx: GceTaskContext, a: GceInstanceGroupManagerActual, why: string): NotOurs {
   return notOursRefusal(
     ctx,
@@ -94,7 +80,7 @@ export const instanceGroupManagerKind: TaskKind<GceInstanceGroupManagerDesired, 
             const m = list.find((x) => x.name === t.desired.name);
             if (!m) return;
             const a = toActual(m);
-            const why = migNotOurs(ctx, m, await templateLabels(ctx, a.instanceTemplate));
+            const why = migNotOurs(ctx, m, await globalTemplateLabels(ctx.clients, a.instanceTemplate));
             found.set(t.name, why ? { ...a, notOurs: refusal(ctx, a, why) } : a);
           }),
         );
@@ -162,7 +148,7 @@ export const instanceGroupManagerKind: TaskKind<GceInstanceGroupManagerDesired, 
         if (ownedMigName(ctx, m) && !described.has(`${lastSegment(m.zone)}/${m.name ?? ''}`)) out.push({ name: `${lastSegment(m.zone)}/${m.name ?? ''}`, actual: toActual(m) });
       }
     }
-    const checked = await Promise.all(out.map(async (o) => ownedMigTemplate(ctx, await templateLabels(ctx, o.actual.instanceTemplate))));
+    const checked = await Promise.all(out.map(async (o) => ownedMigTemplate(ctx, await globalTemplateLabels(ctx.clients, o.actual.instanceTemplate))));
     return out.filter((_, i) => checked[i]);
   },
 };

@@ -17,6 +17,8 @@
  *    (its instance group) in its zone, and its instance template, when it can be read, carries
  *    the cluster label.
  */
+import type { GceClients } from '../../cloud/gce/clients.js';
+import { isGceNotFound } from '../../cloud/gce/errors.js';
 import { clusterLabelValue } from '../../model/gce/labels.js';
 import { apiLoadBalancerName, firewallRuleNames, GCE_NAME_MAX, isInstanceGroupManagerNameOf, roleTags } from '../../model/gce/names.js';
 import { lastSegment, nameFilter } from './common.js';
@@ -68,6 +70,23 @@ export function ownedByClusterLabelFilter(ctx: Ctx): string {
 export function ownedMigName(ctx: Ctx, m: { readonly name?: string | null; readonly baseInstanceName?: string | null; readonly zone?: string | null }): boolean {
   const name = m.name ?? '';
   return name !== '' && isInstanceGroupManagerNameOf(name, ctx.clusterName, m.baseInstanceName ?? '', lastSegment(m.zone));
+}
+
+/**
+ * A global instance template's labels (`null`: none), for `ownedMigTemplate`; `undefined` when it
+ * is gone or not a global template, so that the MIG's name decides. Used by the MIG kind and by
+ * the rolling update's view of the groups alike.
+ */
+export async function globalTemplateLabels(clients: Pick<GceClients, 'instanceTemplates'>, link: string): Promise<Record<string, string> | null | undefined> {
+  const m = /^projects\/([^/]+)\/global\/instanceTemplates\/([^/]+)$/.exec(link);
+  if (!m) return undefined;
+  try {
+    const [t] = await clients.instanceTemplates.get({ project: m[1], instanceTemplate: m[2] });
+    return t.properties?.labels ?? null;
+  } catch (e) {
+    if (isGceNotFound(e)) return undefined;
+    throw e;
+  }
 }
 
 /**

@@ -18,7 +18,8 @@ const KIND_FILES: Readonly<Record<string, string>> = {
   [GCE_KINDS.targetPool]: 'target-pool.ts',
   [GCE_KINDS.forwardingRule]: 'forwarding-rule.ts',
   [GCE_KINDS.instanceTemplate]: 'instance-template.ts',
-  [GCE_KINDS.instanceGroupManager]: 'instance-group-manager.ts',
+  // The MIG reads its template's labels with owned-names.ts's globalTemplateLabels.
+  [GCE_KINDS.instanceGroupManager]: 'instance-group-manager.ts,owned-names.ts',
   [GCE_KINDS.serviceAccount]: 'service-account.ts',
   [GCE_KINDS.projectIamBinding]: 'project-iam-binding.ts',
   [GCE_KINDS.storageBucketIam]: 'storage-bucket-iam.ts',
@@ -46,7 +47,8 @@ describe('GCE operator permissions', () => {
   it("declares every call of the provider's files and of the rolling update", () => {
     const provider = new Set<string>([...calls('src/cloud/gce/deletion.ts'), ...calls('src/cloud/gce/preflight.ts'), ...calls('src/cloud/gce/operations.ts')]);
     expect([...provider].filter((m) => !GCE_PROVIDER_METHODS.includes(m as GceMethod))).toEqual([]);
-    const roll = calls('src/cloud/gce/instance-groups.ts');
+    // The roll checks a MIG's template labels with owned-names.ts's globalTemplateLabels.
+    const roll = new Set([...calls('src/cloud/gce/instance-groups.ts'), ...calls('src/tasks/gce/owned-names.ts')]);
     expect(roll.size).toBeGreaterThan(5);
     expect([...roll].filter((m) => !GCE_ROLL_METHODS.includes(m as GceMethod))).toEqual([]);
   });
