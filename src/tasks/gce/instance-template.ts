@@ -20,11 +20,11 @@ import { isGceAlreadyExists } from '../../cloud/gce/errors.js';
 import { KopsError } from '../../diagnostics.js';
 import type { NotOurs, RefResolver, TaskKind } from '../types.js';
 import { done, drain, ignoreGone, labelsOf, lastSegment, LIST_OPTS, nameFilter, num, relLink, valIdentity } from './common.js';
+import { clusterTemplates, type ApiTemplate } from './cluster-templates.js';
 import { labelOwner, notOursRefusal } from './owned-names.js';
 import { gceClusterLabel, type GceTaskContext } from './context.js';
 import { GCE_LABEL_CLUSTER, type GceInstanceTemplateDesired, type GceTemplateDisk, type Labels } from './types.js';
 
-type ApiTemplate = protos.google.cloud.compute.v1.IInstanceTemplate;
 
 export interface GceInstanceTemplateActual {
   readonly id: string;
@@ -143,13 +143,6 @@ function properties(d: GceInstanceTemplateDesired, refs: RefResolver): protos.go
       ? { shieldedInstanceConfig: { enableSecureBoot: d.shieldedVm.secureBoot, enableVtpm: d.shieldedVm.vtpm, enableIntegrityMonitoring: d.shieldedVm.integrityMonitoring } }
       : {}),
   };
-}
-
-/** Every template of the cluster (one paged list per run, shared by find and findOrphans). */
-function clusterTemplates(ctx: GceTaskContext): Promise<ApiTemplate[]> {
-  return ctx.once('gce:instanceTemplates', () =>
-    drain(ctx.clients.instanceTemplates.listAsync({ project: ctx.project, filter: `properties.labels.${GCE_LABEL_CLUSTER} = "${gceClusterLabel(ctx.clusterName)}"` }, LIST_OPTS)),
-  );
 }
 
 const linkView = (v: string | { toString(): string }): unknown => (typeof v === 'string' ? relLink(v) : v);

@@ -135,7 +135,10 @@ export const GCE_KIND_METHODS: Readonly<Record<GceKindName, readonly GceMethod[]
     'instanceGroupManagers.setInstanceTemplate',
     'instanceGroupManagers.setTargetPools',
     'instanceGroupManagers.delete',
-    'instanceTemplates.get', // an orphan's template: its cluster label (owned-names.ts ownedMigTemplate)
+    // A MIG's template labels (owned-names.ts ownedMigTemplate, migNotOurs): the cluster's template
+    // list (cluster-templates.ts), and get for a template not in it.
+    'instanceTemplates.list',
+    'instanceTemplates.get',
   ],
   // get: only after a create answered ALREADY_EXISTS, and the legacy account's shared lookup.
   [GCE_KINDS.serviceAccount]: ['iam.listServiceAccounts', 'iam.getServiceAccount', 'iam.createServiceAccount', 'iam.patchServiceAccount', 'iam.deleteServiceAccount'],

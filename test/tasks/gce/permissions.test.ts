@@ -17,9 +17,9 @@ const KIND_FILES: Readonly<Record<string, string>> = {
   [GCE_KINDS.httpHealthCheck]: 'http-health-check.ts',
   [GCE_KINDS.targetPool]: 'target-pool.ts',
   [GCE_KINDS.forwardingRule]: 'forwarding-rule.ts',
-  [GCE_KINDS.instanceTemplate]: 'instance-template.ts',
-  // The MIG reads its template's labels with owned-names.ts's globalTemplateLabels.
-  [GCE_KINDS.instanceGroupManager]: 'instance-group-manager.ts,owned-names.ts',
+  [GCE_KINDS.instanceTemplate]: 'instance-template.ts,cluster-templates.ts',
+  // The MIG reads its template's labels from cluster-templates.ts's list, else with owned-names.ts's globalTemplateLabels.
+  [GCE_KINDS.instanceGroupManager]: 'instance-group-manager.ts,owned-names.ts,cluster-templates.ts',
   [GCE_KINDS.serviceAccount]: 'service-account.ts',
   [GCE_KINDS.projectIamBinding]: 'project-iam-binding.ts',
   [GCE_KINDS.storageBucketIam]: 'storage-bucket-iam.ts',

@@ -61,6 +61,25 @@ describe('GCE kinds through planTasks/applyPlan', () => {
     expect((await planTasks(t.ctx(), registry, cluster('e2-standard-4'))).plan.changes).toEqual([]);
   });
 
+  it("reads the MIGs' template labels from the cluster's one template list: a no-op plan makes as many calls for 5 groups as for 1", async () => {
+    const groups = (n: number): Task[] => [
+      ...cluster().filter((x) => x.kind !== 'InstanceTemplate' && x.kind !== 'InstanceGroupManager'),
+      ...Array.from({ length: n }, (_, i) => [templateTask(`ig${i}`), migTask(`ig${i}`)]).flat(),
+    ];
+    const callsOfNoopPlan = async (n: number): Promise<string[]> => {
+      const tasks = groups(n);
+      expect((await applyPlan(t.ctx(), registry, tasks, await planTasks(t.ctx(), registry, tasks), opts)).ok).toBe(true);
+      t.fake.calls.splice(0);
+      const plan = await planTasks(t.ctx(), registry, tasks);
+      expect(plan.plan.changes).toEqual([]);
+      return t.fake.calls.map((c) => `${c.method} ${c.path.replace(/^.*\/projects\/[^/]+\//, '').replace(/instanceTemplates\/.+$/, 'instanceTemplates/<name>')}`).sort();
+    };
+    const one = await callsOfNoopPlan(1);
+    const five = await callsOfNoopPlan(5);
+    expect(five).toEqual(one);
+    expect(five.filter((c) => c.startsWith('GET global/instanceTemplates'))).toEqual(['GET global/instanceTemplates']);
+  });
+
   it('with no tasks, plans every owned resource that has an orphan search as a deletion, and deletes it', async () => {
     const lb: Task[] = [
       { kind: 'Address', name: 'api', desired: { name: `api-${SAFE}`, region: REGION, labels: { 'k8s-io-cluster-name': SAFE } } },
