@@ -134,6 +134,24 @@ describe('rollingUpdateCluster: budgets and order within a group', () => {
     expect(c.cloud.terminated).not.toContain(keep.id);
   });
 
+  it('with surge and no instance up to date, one instance surges alone and validates before the rest (kops\'s canary); with one up to date, all surge at once', async () => {
+    const detachesBeforeFirstValidation = async (upToDate: boolean): Promise<number> => {
+      const c = makeCluster([{ name: 'nodes', role: 'Node', size: 6, rollingUpdate: { maxSurge: 3, maxUnavailable: 0 } }]);
+      const keep = c.cloud.groups.get('nodes')!.instances[5]!;
+      c.cloud.bumpVersion();
+      if (upToDate) (keep as { version: number }).version = c.cloud.groups.get('nodes')!.version;
+      await c.roll();
+      expect(allCurrent(c.cloud)).toBe(true);
+      const ev = c.events.events;
+      const detached = ev.flatMap((e, i) => (e.code === 'rolling-update.step' && e.step === 'detach' ? [i] : []));
+      const firstValidatedAfterDetach = ev.findIndex((e, i) => i > detached[0]! && e.code === 'rolling-update.validated');
+      expect(firstValidatedAfterDetach).toBeGreaterThan(0);
+      return detached.filter((i) => i < firstValidatedAfterDetach).length;
+    };
+    expect(await detachesBeforeFirstValidation(false)).toBe(1);
+    expect(await detachesBeforeFirstValidation(true)).toBe(3);
+  });
+
   it("the cluster's rollingUpdate applies where the group has none", async () => {
     const c = makeCluster([{ name: 'nodes', role: 'Node', size: 4 }]);
     const watch = watchDisruption(c.cloud, c.kube);
