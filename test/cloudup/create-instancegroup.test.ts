@@ -12,6 +12,7 @@ import { completeCluster } from '../../src/model/completion.js';
 import { Clientset } from '../../src/statestore/clientset.js';
 import { openStateStore } from '../../src/statestore/open.js';
 import { KEY, cli, snapshot, tempStore } from '../cli/harness.js';
+import { rejectionOf, thrownBy } from '../helpers/errors.js';
 
 const NAME = 'ig.example.com';
 const ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
@@ -26,16 +27,6 @@ async function stored(): Promise<Clientset> {
   const b = built();
   await cs.createCluster(b.cluster, b.instanceGroups);
   return cs;
-}
-
-async function rejection(p: Promise<unknown>): Promise<KopsError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof KopsError) return e;
-    throw e;
-  }
-  throw new Error('expected an error');
 }
 
 describe('newInstanceGroups: defaults per role', () => {
@@ -62,14 +53,7 @@ describe('newInstanceGroups: defaults per role', () => {
 
   it('refuses an unknown role, an existing name, several names for a node group', () => {
     const b = built();
-    const t = (f: () => unknown) => {
-      try {
-        f();
-      } catch (e) {
-        return e as KopsError;
-      }
-      throw new Error('expected an error');
-    };
+    const t = (f: () => unknown) => thrownBy(f, KopsError);
     expect(t(() => newInstanceGroups({ cluster: b.cluster, existing: b.instanceGroups, names: ['x'], role: 'worker' })).diagnostics[0]).toMatchObject({ code: 'InvalidRole', hint: 'use ControlPlane, Node, Bastion or APIServer' });
     expect(t(() => newInstanceGroups({ cluster: b.cluster, existing: b.instanceGroups, names: ['nodes-us-east-1a'] })).code).toBe('InstanceGroupExists');
     expect(t(() => newInstanceGroups({ cluster: b.cluster, existing: b.instanceGroups, names: ['x', 'y'], role: 'Node' })).code).toBe('TooManyNames');
@@ -140,7 +124,7 @@ describe('control-plane groups and their etcd members', () => {
 describe('createInstanceGroups: one validated write', () => {
   it('refuses a single new control plane (an even member count), saying how to grow 1 → 3, and writes nothing', async () => {
     const cs = await stored();
-    const e = await rejection(createInstanceGroups({ clientset: cs, clusterName: NAME, names: ['cp-b'], role: 'ControlPlane', subnets: ['us-east-1b'] }));
+    const e = await rejectionOf(createInstanceGroups({ clientset: cs, clusterName: NAME, names: ['cp-b'], role: 'ControlPlane', subnets: ['us-east-1b'] }), KopsError);
     expect(e.code).toBe('InvalidSpec');
     const even = e.diagnostics.filter((d) => d.code === 'InvalidEtcdMembers');
     expect(even.map((d) => d.summary)).toEqual(['etcd cluster main has 2 members; quorum needs an odd number', 'etcd cluster events has 2 members; quorum needs an odd number']);
@@ -167,7 +151,7 @@ describe('createInstanceGroups: one validated write', () => {
     const cs = await stored();
     const before = (await cs.listInstanceGroups(NAME)).map((v) => v.object.metadata.name);
     vi.spyOn(cs, 'updateCluster').mockRejectedValueOnce(new KopsError('StateConflict', 'config changed'));
-    const e = await rejection(createInstanceGroups({ clientset: cs, clusterName: NAME, names: ['cp-b', 'cp-c'], role: 'ControlPlane', subnets: ['us-east-1b', 'us-east-1c'] }));
+    const e = await rejectionOf(createInstanceGroups({ clientset: cs, clusterName: NAME, names: ['cp-b', 'cp-c'], role: 'ControlPlane', subnets: ['us-east-1b', 'us-east-1c'] }), KopsError);
     expect(e.code).toBe('StateConflict');
     expect((await cs.listInstanceGroups(NAME)).map((v) => v.object.metadata.name)).toEqual(before);
   });

@@ -16,6 +16,7 @@ import { Clientset } from '../../src/statestore/clientset.js';
 import { openStateStore } from '../../src/statestore/open.js';
 import { cli } from '../cli/harness.js';
 import { testAws, type TestAws } from '../helpers/aws.js';
+import { rejectionOf } from '../helpers/errors.js';
 
 const KEY = readFileSync(new URL('../../scripts/demo-key.pub', import.meta.url), 'utf8').trim();
 const dir = mkdtempSync(join(tmpdir(), 'kops-ts-saved-plan-'));
@@ -37,15 +38,6 @@ async function save(file: string): Promise<string> {
 async function applySaved(file: string) {
   const path = join(dir, file);
   return updateCluster({ ...base, yes: true, savedPlan: parseSavedPlan(readFileSync(path, 'utf8'), path) });
-}
-
-async function refusal(p: Promise<unknown>): Promise<StalePlanError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(StalePlanError);
-  return e as StalePlanError;
 }
 
 beforeAll(async () => {
@@ -150,7 +142,7 @@ describe('saved plans against the emulator', () => {
     const ig = (await cs.listInstanceGroups(NAME)).find((g) => g.object.spec.role === 'Node')!;
     const igName = ig.object.metadata.name;
     await cs.updateInstanceGroup(NAME, { ...ig.object, spec: { ...ig.object.spec, maxSize: (ig.object.spec.maxSize ?? 1) + 3 } }, ig.version);
-    const e = await refusal(applySaved('before-spec-change.json'));
+    const e = await rejectionOf(applySaved('before-spec-change.json'), StalePlanError);
     const asg = e.drift.find((d) => d.key.startsWith(`AutoscalingGroup/${igName}`));
     expect(asg).toMatchObject({ part: 'desired', change: 'changed' });
     // Only the spec moved: the actual-state hashes of an applied cluster are stable between plans.
@@ -169,7 +161,7 @@ describe('saved plans against the emulator', () => {
     const rtId = tables.RouteTables?.[0]?.RouteTableId;
     expect(rtId).toBeDefined();
     await ec2.send(new DeleteRouteCommand({ RouteTableId: rtId, DestinationCidrBlock: '0.0.0.0/0' }));
-    const e = await refusal(applySaved('before-cloud-change.json'));
+    const e = await rejectionOf(applySaved('before-cloud-change.json'), StalePlanError);
     expect(e.drift).toContainEqual({ key: 'Route/0.0.0.0/0', part: 'actual', change: 'removed' });
     expect(e.message).toContain('Route/0.0.0.0/0: no longer exists in the cloud');
     expect(e.drift.every((d) => d.part === 'actual')).toBe(true);

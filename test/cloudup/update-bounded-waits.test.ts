@@ -25,6 +25,7 @@ import { freePort, startMoto } from '../emulator/moto.js';
 import { startFaultProxy, throughProxy } from '../fakes/aws-fault-proxy.js';
 import { startSilentServer } from '../fakes/silent-server.js';
 import { TEST_CREDENTIALS, awsEndpoint, testAws } from '../helpers/aws.js';
+import { rejectionOf } from '../helpers/errors.js';
 
 const KEY = readFileSync(new URL('../../scripts/demo-key.pub', import.meta.url), 'utf8').trim();
 
@@ -35,25 +36,20 @@ async function storedCluster(name: string, tag: string): Promise<Clientset> {
   return cs;
 }
 
-async function rejection(p: Promise<unknown>): Promise<KopsError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
-  expect(e).toBeInstanceOf(KopsError);
-  return e as KopsError;
-}
-
 describe.concurrent('bounded waits in update cluster', () => {
   it('fails within the request timeout against an endpoint that never answers, and takes no lock', async (t) => {
     const silent = await startSilentServer();
     t.onTestFinished(() => silent.close());
     const name = 'silent.example.com';
     const cs = await storedCluster(name, 'silent');
-    const err = await rejection(
+    const err = await rejectionOf(
       updateCluster({
         clientset: cs,
         clusterName: name,
         yes: true,
         aws: { endpoint: silent.endpoint, credentials: TEST_CREDENTIALS, maxAttempts: 5, timeouts: { connectMs: 300, requestMs: 300 } },
       }),
+      KopsError,
     );
     expect(err.code).toBe('EndpointTimeout');
     const line = formatDiagnostic(err.diagnostics[0]!);
@@ -70,7 +66,7 @@ describe.concurrent('bounded waits in update cluster', () => {
     const endpoint = `http://127.0.0.1:${port}`;
     const name = 'refused.example.com';
     const cs = await storedCluster(name, 'refused');
-    const err = await rejection(updateCluster({ clientset: cs, clusterName: name, yes: true, aws: { endpoint, credentials: TEST_CREDENTIALS, maxAttempts: 2 } }));
+    const err = await rejectionOf(updateCluster({ clientset: cs, clusterName: name, yes: true, aws: { endpoint, credentials: TEST_CREDENTIALS, maxAttempts: 2 } }), KopsError);
     expect(err.code).toBe('EndpointUnreachable');
     const line = formatDiagnostic(err.diagnostics[0]!);
     expect(line).toMatch(new RegExp(`^error: update cluster failed: the AWS endpoint ${endpoint} is unreachable \\(connection refused\\) \\(\\w+:\\w+\\); nothing was changed in the cloud: check the network`));
@@ -103,7 +99,7 @@ describe.concurrent('bounded waits in update cluster', () => {
         }
       },
     };
-    const err = await rejection(updateCluster(opts));
+    const err = await rejectionOf(updateCluster(opts), KopsError);
     const endedAt = performance.now();
     expect(killedAt).toBeDefined();
     expect(err.code).toBe('EndpointDown');
@@ -169,7 +165,7 @@ describe.concurrent('eventual consistency is retried only for what the run just 
     const changed = { ...stored.object, spec: { ...stored.object.spec, cloudLabels: { team: 'waits' } } };
     await s.cs.updateCluster(changed, stored.version);
     s.events.length = 0;
-    const err = await rejection(updateCluster({ ...s.opts, yes: true }));
+    const err = await rejectionOf(updateCluster({ ...s.opts, yes: true }), KopsError);
     expect(err.code).toBe('ApplyFailed');
     const vpcFailure = s.events.find((e) => e.code === 'task.failed' && e.key === `VPC/${name}`);
     expect(vpcFailure).toMatchObject({ errorCode: 'InvalidVpcID.NotFound', attempts: 1 });

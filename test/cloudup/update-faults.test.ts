@@ -18,6 +18,7 @@ import { Clientset } from '../../src/statestore/clientset.js';
 import { openStateStore } from '../../src/statestore/open.js';
 import { startFaultProxy, throughProxy } from '../fakes/aws-fault-proxy.js';
 import { awsEndpoint, testAws } from '../helpers/aws.js';
+import { rejectionOf } from '../helpers/errors.js';
 
 const KEY = readFileSync(new URL('../../scripts/demo-key.pub', import.meta.url), 'utf8').trim();
 /**
@@ -38,12 +39,6 @@ async function setup(name: string, t: TestContext) {
   return { cs, proxy, opts, events };
 }
 
-async function rejection(p: Promise<unknown>): Promise<KopsError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
-  expect(e).toBeInstanceOf(KopsError);
-  return e as KopsError;
-}
-
 describe.concurrent('update cluster under injected AWS faults', () => {
   it('retries throttled CreateSecurityGroup calls and completes', async (t) => {
     const s = await setup('throttled.example.com', t);
@@ -61,7 +56,7 @@ describe.concurrent('update cluster under injected AWS faults', () => {
     const name = 'denied.example.com';
     const s = await setup(name, t);
     s.proxy.inject({ service: 'ec2', operation: 'CreateSubnet', code: 'UnauthorizedOperation', message: 'You are not authorized to perform this operation.' });
-    const err = await rejection(updateCluster({ ...s.opts, yes: true }));
+    const err = await rejectionOf(updateCluster({ ...s.opts, yes: true }), KopsError);
     expect(err.code).toBe('ApplyFailed');
 
     const subnetKey = `Subnet/us-east-1a.${name}`;

@@ -15,6 +15,7 @@ import { readClusterLock } from '../../src/statestore/lock.js';
 import { openStateStore } from '../../src/statestore/open.js';
 import type { StateStore } from '../../src/statestore/types.js';
 import { testAws } from '../helpers/aws.js';
+import { rejectionOf } from '../helpers/errors.js';
 
 const KEY = readFileSync(new URL('../../scripts/demo-key.pub', import.meta.url), 'utf8').trim();
 
@@ -27,15 +28,6 @@ async function setup(name: string) {
   return { aws, cs, name, awsOpts };
 }
 
-async function interrupted(p: Promise<unknown>): Promise<InterruptedError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(InterruptedError);
-  return e as InterruptedError;
-}
-
 describe('updateCluster with a signal', () => {
   it('aborted mid-apply: the changes running finish, the rest are left, the lock is released, a re-run converges', async () => {
     const s = await setup('interrupted.example.com');
@@ -45,7 +37,7 @@ describe('updateCluster with a signal', () => {
       rec.sink(e);
       if (e.code === 'task.done') ac.abort();
     };
-    const e = await interrupted(updateCluster({ clientset: s.cs, clusterName: s.name, aws: s.awsOpts, yes: true, events, signal: ac.signal }));
+    const e = await rejectionOf(updateCluster({ clientset: s.cs, clusterName: s.name, aws: s.awsOpts, yes: true, events, signal: ac.signal }), InterruptedError);
     expect([e.code, e.exitCode, e.stage]).toEqual(['Interrupted', ExitCode.INTERRUPTED, 'apply']);
     const { applied, failed, left, total } = e.progress;
     expect(applied).toBeGreaterThanOrEqual(1);
@@ -78,7 +70,7 @@ describe('updateCluster with a signal', () => {
     ac.abort();
     const rec = new RecordingSink();
     const before = s.aws.counter.total();
-    const e = await interrupted(updateCluster({ clientset: s.cs, clusterName: s.name, aws: s.awsOpts, yes: true, events: rec.sink, signal: ac.signal }));
+    const e = await rejectionOf(updateCluster({ clientset: s.cs, clusterName: s.name, aws: s.awsOpts, yes: true, events: rec.sink, signal: ac.signal }), InterruptedError);
     expect([e.stage, e.lock, e.message]).toEqual(['before-apply', undefined, 'interrupted before applying anything: nothing was changed in the cloud']);
     expect(rec.events).toEqual([]);
     expect(s.aws.counter.total()).toBe(before);
@@ -100,7 +92,7 @@ describe('updateCluster with a signal', () => {
         rec.sink(e);
         if (e.code === 'lock.acquired') ac.abort();
       };
-      const e = await interrupted(updateCluster({ clientset: new Clientset(store), clusterName: s.name, aws: s.awsOpts, yes: true, events, signal: ac.signal }));
+      const e = await rejectionOf(updateCluster({ clientset: new Clientset(store), clusterName: s.name, aws: s.awsOpts, yes: true, events, signal: ac.signal }), InterruptedError);
       const id = rec.of('lock.acquired')[0]!.id;
       expect(e.stage).toBe('before-apply');
       expect(rec.of('apply.start')).toEqual([]);

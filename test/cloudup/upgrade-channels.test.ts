@@ -9,26 +9,7 @@ import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SHIPPED_CHANNEL_FILE, channelLocation, findImage, findKubernetesVersion, loadChannel, parseChannel } from '../../src/cloudup/channels.js';
 import { KopsError } from '../../src/diagnostics.js';
-
-async function rejection(p: Promise<unknown>): Promise<KopsError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof KopsError) return e;
-    throw e;
-  }
-  throw new Error('expected an error');
-}
-
-function thrown(f: () => unknown): KopsError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof KopsError) return e;
-    throw e;
-  }
-  throw new Error('expected an error');
-}
+import { rejectionOf, thrownBy } from '../helpers/errors.js';
 
 describe('parseChannel', () => {
   it("reads kops's shape, first match wins", () => {
@@ -52,7 +33,7 @@ describe('parseChannel', () => {
   });
 
   it('reports every problem with the file and the field', () => {
-    const e = thrown(() =>
+    const e = thrownBy(() =>
       parseChannel(
         `spec:
   images:
@@ -64,6 +45,7 @@ describe('parseChannel', () => {
 `,
         '/tmp/bad-channel.yaml',
       ),
+      KopsError,
     );
     expect(e.code).toBe('InvalidChannel');
     expect(e.exitCode).toBe(2);
@@ -83,9 +65,9 @@ describe('parseChannel', () => {
   });
 
   it('refuses YAML that does not parse, or has no spec', () => {
-    expect(thrown(() => parseChannel('spec: [unclosed', 'y.yaml')).diagnostics[0]).toMatchObject({ code: 'InvalidChannel', file: 'y.yaml' });
-    expect(thrown(() => parseChannel('kind: Channel\n', 'n.yaml')).diagnostics[0]).toMatchObject({ path: 'spec', file: 'n.yaml' });
-    expect(thrown(() => parseChannel('spec:\n  images: {a: 1}\n', 'm.yaml')).diagnostics[0]).toMatchObject({ path: 'spec.images', summary: 'expected a list, got object' });
+    expect(thrownBy(() => parseChannel('spec: [unclosed', 'y.yaml'), KopsError).diagnostics[0]).toMatchObject({ code: 'InvalidChannel', file: 'y.yaml' });
+    expect(thrownBy(() => parseChannel('kind: Channel\n', 'n.yaml'), KopsError).diagnostics[0]).toMatchObject({ path: 'spec', file: 'n.yaml' });
+    expect(thrownBy(() => parseChannel('spec:\n  images: {a: 1}\n', 'm.yaml'), KopsError).diagnostics[0]).toMatchObject({ path: 'spec.images', summary: 'expected a list, got object' });
   });
 });
 
@@ -99,8 +81,8 @@ describe('channel references', () => {
   });
 
   it('refuses plain http and channels kops-ts does not ship', () => {
-    expect(thrown(() => channelLocation('http://example.com/stable')).code).toBe('InsecureChannelURL');
-    const e = thrown(() => channelLocation('alpha'));
+    expect(thrownBy(() => channelLocation('http://example.com/stable'), KopsError).code).toBe('InsecureChannelURL');
+    const e = thrownBy(() => channelLocation('alpha'), KopsError);
     expect(e.code).toBe('UnknownChannel');
     expect(e.diagnostics[0]?.hint).toContain('--channel stable');
   });
@@ -109,7 +91,7 @@ describe('channel references', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kops-ts-channel-'));
     writeFileSync(join(dir, 'c.yaml'), 'spec:\n  kubernetesVersions:\n  - {range: ">=1.32.0", recommendedVersion: 1.32.5}\n');
     expect((await loadChannel('c.yaml', { cwd: dir })).kubernetesVersions).toEqual([{ range: '>=1.32.0', recommendedVersion: '1.32.5' }]);
-    const e = await rejection(loadChannel('missing.yaml', { cwd: dir }));
+    const e = await rejectionOf(loadChannel('missing.yaml', { cwd: dir }), KopsError);
     expect(e.code).toBe('ChannelNotFound');
     expect(e.message).toContain(join(dir, 'missing.yaml'));
   });
@@ -125,14 +107,15 @@ describe('channel references', () => {
     expect(seen).toEqual(['https://example.com/ch']);
     expect(ok.source).toBe('https://example.com/ch');
     expect(findKubernetesVersion(ok, '1.36.0')?.recommendedVersion).toBe('1.36.9');
-    const notFound = await rejection(loadChannel('https://example.com/none', { fetch: async () => ({ ok: false, status: 404, text: async () => '' }) }));
+    const notFound = await rejectionOf(loadChannel('https://example.com/none', { fetch: async () => ({ ok: false, status: 404, text: async () => '' }) }), KopsError);
     expect(notFound.message).toBe('cannot read channel https://example.com/none: HTTP 404');
-    const down = await rejection(
+    const down = await rejectionOf(
       loadChannel('https://example.com/down', {
         fetch: async () => {
           throw new Error('getaddrinfo ENOTFOUND example.com');
         },
       }),
+      KopsError,
     );
     expect(down.code).toBe('ChannelUnreachable');
     expect(down.message).toContain('ENOTFOUND');

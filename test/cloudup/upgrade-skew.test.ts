@@ -9,6 +9,7 @@ import { planUpgrade } from '../../src/cloudup/upgrade-cluster.js';
 import { completeCluster } from '../../src/model/completion.js';
 import { KopsError } from '../../src/diagnostics.js';
 import type { Cluster } from '../../src/model/api/types.js';
+import { thrownBy } from '../helpers/errors.js';
 
 const NAME = 'up.example.com';
 
@@ -49,16 +50,6 @@ function applied(c: Cluster, version: string): Cluster {
   const done = completeCluster(structuredClone(c), []).cluster;
   done.spec.kubernetesVersion = version;
   return done;
-}
-
-function refusal(f: () => unknown): KopsError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof KopsError) return e;
-    throw e;
-  }
-  throw new Error('expected a refusal');
 }
 
 describe('the version the channel proposes', () => {
@@ -141,7 +132,7 @@ describe('skews: allowed and refused (--kubernetes-version)', () => {
       expect(p.cluster?.spec.kubernetesVersion).toBe(to);
       return;
     }
-    const e = refusal(() => planUpgrade(input));
+    const e = thrownBy(() => planUpgrade(input), KopsError);
     const [code, hint] = outcome.split(': ');
     expect(e.code).toBe(code);
     expect(e.exitCode).toBe(2);
@@ -150,7 +141,7 @@ describe('skews: allowed and refused (--kubernetes-version)', () => {
 
   it('names both steps when two minors are skipped', () => {
     const b = cluster('1.34.2');
-    const e = refusal(() => planUpgrade({ cluster: b.cluster, instanceGroups: b.instanceGroups, channel: CHANNEL, kubernetesVersion: '1.36.3' }));
+    const e = thrownBy(() => planUpgrade({ cluster: b.cluster, instanceGroups: b.instanceGroups, channel: CHANNEL, kubernetesVersion: '1.36.3' }), KopsError);
     expect(e.message).toContain('2 minor versions at once');
     expect(e.diagnostics[0]?.hint).toContain('then to 1.36, one minor at a time');
   });
@@ -178,7 +169,7 @@ describe('skews against the kubelets the nodes run', () => {
   });
 
   it('refuses a target four minors ahead of a node left unrolled, naming it and the roll to do first', () => {
-    const e = refusal(plan('1.35.4', '1.36.3', [{ node: 'old-1', version: 'v1.32.9' }, { node: 'old-2', version: 'v1.32.9' }, { node: 'n3', version: 'v1.35.4' }]));
+    const e = thrownBy(plan('1.35.4', '1.36.3', [{ node: 'old-1', version: 'v1.32.9' }, { node: 'old-2', version: 'v1.32.9' }, { node: 'n3', version: 'v1.35.4' }]), KopsError);
     expect(e.code).toBe('KubeletSkew');
     expect(e.exitCode).toBe(2);
     expect(e.message).toContain('node old-1 (and 1 more) runs kubelet v1.32.9');
@@ -187,7 +178,7 @@ describe('skews against the kubelets the nodes run', () => {
   });
 
   it('refuses a target older than a running kubelet (a kubelet never runs ahead of the API server)', () => {
-    const e = refusal(plan('1.36.3', '1.36.1', [{ node: 'new-1', version: 'v1.37.0' }], true));
+    const e = thrownBy(plan('1.36.3', '1.36.1', [{ node: 'new-1', version: 'v1.37.0' }], true), KopsError);
     expect(e.code).toBe('KubeletSkew');
     expect(e.message).toContain('node new-1 runs kubelet v1.37.0, newer than 1.36.1');
   });

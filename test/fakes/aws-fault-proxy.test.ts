@@ -8,6 +8,7 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsClients } from '../../src/cloud/aws/clients.js';
 import { awsEndpoint, testAws, uniqueBucket, type TestAws } from '../helpers/aws.js';
+import { rejectionOf } from '../helpers/errors.js';
 import { TokenBucket, errorBody, startFaultProxy, throttlingCode, throughProxy, type FaultProxy, type ProxyHooks } from './aws-fault-proxy.js';
 
 let proxy: FaultProxy;
@@ -29,15 +30,9 @@ function proxied(maxAttempts: number): AwsClients {
   return new AwsClients(throughProxy(proxy, aws.options, { maxAttempts }));
 }
 
-/** The error a promise rejects with (fails the test if it resolves). */
-async function rejection(p: Promise<unknown>): Promise<{ name: string; $metadata?: { httpStatusCode?: number; attempts?: number } }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as { name: string };
-  }
-  throw new Error('expected the call to fail');
-}
+/** The SDK error a call rejects with, as far as these tests read it. */
+type SdkError = { name: string; $metadata?: { httpStatusCode?: number; attempts?: number } };
+const rejection = async (p: Promise<unknown>) => (await rejectionOf(p)) as SdkError;
 
 describe('forwarding', () => {
   it('forwards requests unchanged, keeping the emulator account header', async () => {

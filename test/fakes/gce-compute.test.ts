@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeGceClients, gceClients, type GceClients } from '../../src/cloud/gce/clients.js';
 import { describeGceError, isGceNotFound } from '../../src/cloud/gce/errors.js';
 import { awaitOperation } from '../../src/cloud/gce/operations.js';
+import { rejectionOf } from '../helpers/errors.js';
 import { FakeGceCompute } from './gce-compute.js';
 
 const P = 'fake-proj';
@@ -18,15 +19,6 @@ afterAll(async () => {
   await closeGceClients(c);
   await fake.stop();
 });
-
-async function thrown(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected an error');
-}
 
 async function network(name: string): Promise<string> {
   await awaitOperation(c, await c.networks.insert({ project: P, networkResource: { name, autoCreateSubnetworks: false } }));
@@ -71,18 +63,18 @@ describe('fake Compute API through @google-cloud/compute', () => {
   });
 
   it('answers 404 notFound and 409 alreadyExists in Google JSON', async () => {
-    const e404 = await thrown(c.networks.get({ project: P, network: 'nope' }));
+    const e404 = await rejectionOf(c.networks.get({ project: P, network: 'nope' }));
     expect(isGceNotFound(e404)).toBe(true);
     expect(describeGceError(e404)).toMatchObject({ status: 404, reason: 'notFound' });
     await network('net-dup');
-    const e409 = await thrown(c.networks.insert({ project: P, networkResource: { name: 'net-dup', autoCreateSubnetworks: false } }));
+    const e409 = await rejectionOf(c.networks.insert({ project: P, networkResource: { name: 'net-dup', autoCreateSubnetworks: false } }));
     expect(describeGceError(e409)).toMatchObject({ status: 409, reason: 'alreadyExists' });
   });
 
   it('rejects a bad name with 400 invalid and a subnetwork on a missing network with 404', async () => {
-    const bad = await thrown(c.networks.insert({ project: P, networkResource: { name: 'Bad_Name' } }));
+    const bad = await rejectionOf(c.networks.insert({ project: P, networkResource: { name: 'Bad_Name' } }));
     expect(describeGceError(bad)).toMatchObject({ status: 400, reason: 'invalid' });
-    const missing = await thrown(
+    const missing = await rejectionOf(
       c.subnetworks.insert({ project: P, region: R, subnetworkResource: { name: 's', ipCidrRange: '10.0.0.0/20', network: `projects/${P}/global/networks/none` } }),
     );
     expect(isGceNotFound(missing)).toBe(true);
@@ -104,7 +96,7 @@ describe('fake Compute API through @google-cloud/compute', () => {
     expect(d.labels).toEqual({ a: '1' });
     expect(String(d.sizeGb)).toBe('20');
     await awaitOperation(c, await c.disks.setLabels({ project: P, zone: Z, resource: 'd1', zoneSetLabelsRequestResource: { labels: { a: '2' }, labelFingerprint: d.labelFingerprint ?? '' } }));
-    const stale = await thrown(c.disks.setLabels({ project: P, zone: Z, resource: 'd1', zoneSetLabelsRequestResource: { labels: { a: '3' }, labelFingerprint: d.labelFingerprint ?? '' } }));
+    const stale = await rejectionOf(c.disks.setLabels({ project: P, zone: Z, resource: 'd1', zoneSetLabelsRequestResource: { labels: { a: '3' }, labelFingerprint: d.labelFingerprint ?? '' } }));
     expect(describeGceError(stale)).toMatchObject({ status: 412 });
     const agg: string[] = [];
     for await (const [scope, list] of c.disks.aggregatedListAsync({ project: P, filter: 'labels.a = "2"' })) for (const x of list.disks ?? []) agg.push(`${scope}/${x.name ?? ''}`);
@@ -124,7 +116,7 @@ describe('fake Compute API through @google-cloud/compute', () => {
 
   it('reports a failed operation through its error, and the resource is not created', async () => {
     fake.failOperation((x) => x.path.endsWith('/global/networks'), { status: 403, reason: 'QUOTA_EXCEEDED', message: "Quota 'NETWORKS' exceeded" });
-    const e = await thrown(awaitOperation(c, await c.networks.insert({ project: P, networkResource: { name: 'net-q', autoCreateSubnetworks: false } })));
+    const e = await rejectionOf(awaitOperation(c, await c.networks.insert({ project: P, networkResource: { name: 'net-q', autoCreateSubnetworks: false } })));
     expect(String(e)).toMatch(/QUOTA_EXCEEDED: Quota 'NETWORKS' exceeded \(HTTP 403\)/);
     expect(fake.names(P, 'global', 'networks')).not.toContain('net-q');
   });
@@ -156,7 +148,7 @@ describe('fake Compute API through @google-cloud/compute', () => {
     const after = await list();
     expect(after.map((m) => m.template).sort()).toEqual(['tpl-1', 'tpl-1', 'tpl-2']);
     // The old template is in use by nobody now; the new one is, and cannot be deleted.
-    const inUse = await thrown(c.instanceTemplates.delete({ project: P, instanceTemplate: 'tpl-2' }));
+    const inUse = await rejectionOf(c.instanceTemplates.delete({ project: P, instanceTemplate: 'tpl-2' }));
     expect(describeGceError(inUse)).toMatchObject({ status: 400, reason: 'resourceInUseByAnotherResource' });
 
     // instances.delete of a member: the group recreates it under the same name, from tpl-2.
@@ -179,7 +171,7 @@ describe('fake Compute API through @google-cloud/compute', () => {
 
   it('fails a request with an injected HTTP error (rate limit)', async () => {
     fake.failRequest((x) => x.method === 'GET' && x.path.endsWith('/networks/net-a'), { status: 403, reason: 'rateLimitExceeded', message: 'Rate Limit Exceeded' });
-    const e = await thrown(c.networks.get({ project: P, network: 'net-a' }));
+    const e = await rejectionOf(c.networks.get({ project: P, network: 'net-a' }));
     expect(describeGceError(e)).toMatchObject({ status: 403, reason: 'rateLimitExceeded' });
     const [n] = await c.networks.get({ project: P, network: 'net-a' });
     expect(n.name).toBe('net-a');
@@ -202,7 +194,7 @@ describe('fake Compute API: locations and IAM', () => {
   it("refuses a call without its permission with Google's 403, before any effect", async () => {
     fake.permissions = new Set(['compute.networks.list']);
     try {
-      const e = await thrown(c.networks.insert({ project: P, networkResource: { name: 'denied', autoCreateSubnetworks: false } }));
+      const e = await rejectionOf(c.networks.insert({ project: P, networkResource: { name: 'denied', autoCreateSubnetworks: false } }));
       expect(describeGceError(e)).toEqual({ status: 403, reason: 'forbidden', message: `Required 'compute.networks.create' permission for 'projects/${P}/global/networks'` });
     } finally {
       fake.permissions = undefined;
@@ -222,9 +214,9 @@ describe('fake Compute API: locations and IAM', () => {
       expect(z.region).toMatch(/\/regions\/us-central1$/);
       const [r] = await regions.get({ project: P, region: R });
       expect(r.zones?.length).toBe(4);
-      expect(isGceNotFound(await thrown(zones.get({ project: P, zone: 'us-central1-x' })))).toBe(true);
+      expect(isGceNotFound(await rejectionOf(zones.get({ project: P, zone: 'us-central1-x' })))).toBe(true);
       fake.projects = new Set(['other']);
-      expect(isGceNotFound(await thrown(regions.get({ project: P, region: R })))).toBe(true);
+      expect(isGceNotFound(await rejectionOf(regions.get({ project: P, region: R })))).toBe(true);
     } finally {
       fake.projects = undefined;
       await zones.close();

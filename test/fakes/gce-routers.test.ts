@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeGceClients, gceClients, type GceClients } from '../../src/cloud/gce/clients.js';
 import { describeGceError, isGceNotFound } from '../../src/cloud/gce/errors.js';
 import { awaitOperation } from '../../src/cloud/gce/operations.js';
+import { rejectionOf } from '../helpers/errors.js';
 import { FakeGceCompute } from './gce-compute.js';
 
 const P = 'router-proj';
@@ -29,15 +30,6 @@ afterAll(async () => {
   await closeGceClients(c);
   await fake.stop();
 });
-
-async function thrown(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected an error');
-}
 
 const nat = (name: string, subnets: readonly string[]) => ({
   name,
@@ -70,22 +62,22 @@ describe('fake Compute API: routers', () => {
   });
 
   it('answers 404 notFound for a missing router and 409 alreadyExists for a taken name', async () => {
-    const missing = await thrown(c.routers.get({ project: P, region: R, router: 'nope' }));
+    const missing = await rejectionOf(c.routers.get({ project: P, region: R, router: 'nope' }));
     expect(isGceNotFound(missing)).toBe(true);
     expect(describeGceError(missing).reason).toBe('notFound');
-    const dup = await thrown(c.routers.insert({ project: P, region: R, routerResource: { name: 'rt-a', network: `${BASE}/global/networks/net` } }));
+    const dup = await rejectionOf(c.routers.insert({ project: P, region: R, routerResource: { name: 'rt-a', network: `${BASE}/global/networks/net` } }));
     expect(describeGceError(dup)).toMatchObject({ reason: 'alreadyExists' });
     expect(describeGceError(dup).message).toContain(`projects/${P}/regions/${R}/routers/rt-a`);
   });
 
   it('refuses a NAT as Compute does: no allocation option, no subnetworks with LIST_OF_SUBNETWORKS, a subnetwork of another network, a missing one', async () => {
-    const insert = (n: Record<string, unknown>) => thrown(c.routers.insert({ project: P, region: R, routerResource: { name: 'rt-bad', network: `${BASE}/global/networks/net`, nats: [n] } }));
+    const insert = (n: Record<string, unknown>) => rejectionOf(c.routers.insert({ project: P, region: R, routerResource: { name: 'rt-bad', network: `${BASE}/global/networks/net`, nats: [n] } }));
     const { natIpAllocateOption: _a, ...noAlloc } = nat('rt-bad', ['sub-a']);
     expect(describeGceError(await insert(noAlloc)).reason).toBe('required');
     expect(describeGceError(await insert(nat('rt-bad', []))).message).toContain('at least one subnetwork');
     expect(describeGceError(await insert(nat('rt-bad', ['sub-x']))).message).toContain("router's region and network");
     expect(describeGceError(await insert(nat('rt-bad', ['sub-none']))).reason).toBe('notFound');
-    const noNetwork = await thrown(c.routers.insert({ project: P, region: R, routerResource: { name: 'rt-bad' } }));
+    const noNetwork = await rejectionOf(c.routers.insert({ project: P, region: R, routerResource: { name: 'rt-bad' } }));
     expect(describeGceError(noNetwork).reason).toBe('required');
     expect(fake.names(P, `regions/${R}`, 'routers')).toEqual(['rt-a']);
   });
@@ -109,21 +101,21 @@ describe('fake Compute API: routers', () => {
     const [r] = await c.routers.get({ project: P, region: R, router: 'rt-a' });
     expect(r.network).toBe(`${BASE}/global/networks/net`);
     expect(r.nats?.[0]?.subnetworks?.map((s) => s.name?.split('/').pop())).toEqual(['sub-a', 'sub-b']);
-    const moved = await thrown(c.routers.patch({ project: P, region: R, router: 'rt-a', routerResource: { network: `${BASE}/global/networks/net2` } }));
+    const moved = await rejectionOf(c.routers.patch({ project: P, region: R, router: 'rt-a', routerResource: { network: `${BASE}/global/networks/net2` } }));
     expect(describeGceError(moved).message).toContain('cannot be changed');
   });
 
   it('a network or subnetwork a router names cannot be deleted (resourceInUseByAnotherResource); the router can, then they can', async () => {
-    const sub = await thrown(c.subnetworks.delete({ project: P, region: R, subnetwork: 'sub-b' }));
+    const sub = await rejectionOf(c.subnetworks.delete({ project: P, region: R, subnetwork: 'sub-b' }));
     expect(describeGceError(sub).reason).toBe('resourceInUseByAnotherResource');
     expect(describeGceError(sub).message).toContain(`regions/${R}/routers/rt-a`);
     await awaitOperation(c, await c.routers.delete({ project: P, region: R, router: 'rt-a' }));
     await awaitOperation(c, await c.subnetworks.delete({ project: P, region: R, subnetwork: 'sub-b' }));
     await awaitOperation(c, await c.subnetworks.delete({ project: P, region: R, subnetwork: 'sub-a' }));
-    const net = await thrown(c.networks.delete({ project: P, network: 'net' }));
+    const net = await rejectionOf(c.networks.delete({ project: P, network: 'net' }));
     expect(describeGceError(net).message).toMatch(/routers\/rt-[bc]/);
     for (const n of ['rt-b', 'rt-c']) await awaitOperation(c, await c.routers.delete({ project: P, region: R, router: n }));
     await awaitOperation(c, await c.networks.delete({ project: P, network: 'net' }));
-    expect(isGceNotFound(await thrown(c.routers.delete({ project: P, region: R, router: 'rt-a' })))).toBe(true);
+    expect(isGceNotFound(await rejectionOf(c.routers.delete({ project: P, region: R, router: 'rt-a' })))).toBe(true);
   });
 });

@@ -9,6 +9,7 @@ import { listAll } from '../../src/kube/client.js';
 import { apiStatus } from '../../src/kube/ops.js';
 import { ec2InstanceSource } from '../fakes/kube-apiserver.js';
 import { testAws } from '../helpers/aws.js';
+import { rejectionOf } from '../helpers/errors.js';
 import { startKube, type KubeFixture } from './kube-setup.js';
 
 let fx: KubeFixture;
@@ -16,21 +17,12 @@ afterEach(async () => {
   await fx?.fake.close();
 });
 
-async function caught(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a rejection');
-}
-
 describe('fake kube-apiserver', () => {
   it('requires the bearer token and answers 401 with a Status otherwise', async () => {
     fx = await startKube();
     const kc = new k8s.KubeConfig();
     kc.loadFromOptions({ clusters: [{ name: 'c', server: fx.fake.url, skipTLSVerify: true }], users: [{ name: 'u', token: 'wrong' }], contexts: [{ name: 'c', cluster: 'c', user: 'u' }], currentContext: 'c' });
-    const e = await caught(kc.makeApiClient(k8s.CoreV1Api).listNode());
+    const e = await rejectionOf(kc.makeApiClient(k8s.CoreV1Api).listNode());
     // client-node drops a 401's body; the Status is what the apiserver sends.
     expect(apiStatus(e)?.code).toBe(401);
     const raw = await fetch(`${fx.fake.url}/api/v1/nodes`);
@@ -49,7 +41,7 @@ describe('fake kube-apiserver', () => {
 
   it('answers 404 NotFound with the apiserver Status shape', async () => {
     fx = await startKube();
-    const e = await caught(fx.client.core.readNode({ name: 'ghost' }));
+    const e = await rejectionOf(fx.client.core.readNode({ name: 'ghost' }));
     expect(e).toBeInstanceOf(k8s.ApiException);
     expect(JSON.parse((e as k8s.ApiException<string>).body)).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'nodes "ghost" not found', reason: 'NotFound', details: { name: 'ghost', kind: 'nodes' }, code: 404 });
   });
@@ -77,7 +69,7 @@ describe('fake kube-apiserver', () => {
     const stale = (node['metadata'] as { resourceVersion: string }).resourceVersion;
     fx.fake.setNodeReady('a', false);
     const strategic = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch);
-    const e = await caught(fx.client.core.patchNode({ name: 'a', body: { metadata: { resourceVersion: stale }, spec: { unschedulable: true } } }, strategic));
+    const e = await rejectionOf(fx.client.core.patchNode({ name: 'a', body: { metadata: { resourceVersion: stale }, spec: { unschedulable: true } } }, strategic));
     expect(apiStatus(e)).toMatchObject({ code: 409, reason: 'Conflict' });
   });
 
@@ -97,7 +89,7 @@ describe('fake kube-apiserver', () => {
     const pdbs = await fx.client.policy.listPodDisruptionBudgetForAllNamespaces();
     expect(pdbs.items[0]?.status).toMatchObject({ currentHealthy: 2, desiredHealthy: 2, disruptionsAllowed: 0 });
 
-    const e = await caught(fx.client.core.createNamespacedPodEviction({ name: 'web-1', namespace: 'default', body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'web-1', namespace: 'default' } } }));
+    const e = await rejectionOf(fx.client.core.createNamespacedPodEviction({ name: 'web-1', namespace: 'default', body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'web-1', namespace: 'default' } } }));
     expect(apiStatus(e)).toEqual({
       code: 429,
       reason: 'TooManyRequests',
@@ -146,7 +138,7 @@ describe('fake kube-apiserver', () => {
     const body = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x' }, spec: { containers: [{ name: 'c', image: 'i' }] } };
     const made = await fx.client.core.createNamespacedPod({ namespace: 'default', body });
     expect(made.metadata?.uid).toBeTruthy();
-    const e = await caught(fx.client.core.createNamespacedPod({ namespace: 'default', body }));
+    const e = await rejectionOf(fx.client.core.createNamespacedPod({ namespace: 'default', body }));
     expect(apiStatus(e)).toMatchObject({ code: 409, reason: 'AlreadyExists', message: 'pods "x" already exists' });
   });
 
@@ -156,7 +148,7 @@ describe('fake kube-apiserver', () => {
     fx.fake.addPod({ name: 'web-1', node: 'a', labels: { app: 'web' } });
     fx.fake.addPdb({ name: 'one', matchLabels: { app: 'web' }, maxUnavailable: 1 });
     fx.fake.addPdb({ name: 'two', matchLabels: { app: 'web' }, maxUnavailable: 1 });
-    const e = await caught(fx.client.core.createNamespacedPodEviction({ name: 'web-1', namespace: 'default', body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'web-1', namespace: 'default' } } }));
+    const e = await rejectionOf(fx.client.core.createNamespacedPodEviction({ name: 'web-1', namespace: 'default', body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'web-1', namespace: 'default' } } }));
     expect(apiStatus(e)).toMatchObject({ code: 500, message: 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.' });
   });
 
@@ -164,7 +156,7 @@ describe('fake kube-apiserver', () => {
     fx = await startKube();
     fx.fake.addNode('a');
     await fx.client.core.deleteNode({ name: 'a' });
-    expect(apiStatus(await caught(fx.client.core.deleteNode({ name: 'a' })))?.code).toBe(404);
+    expect(apiStatus(await rejectionOf(fx.client.core.deleteNode({ name: 'a' })))?.code).toBe(404);
   });
 });
 

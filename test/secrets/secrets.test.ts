@@ -22,19 +22,10 @@ import {
 } from '../../src/secrets/index.js';
 import { openStateStore } from '../../src/statestore/index.js';
 import type { StateStore } from '../../src/statestore/types.js';
+import { thrownBy } from '../helpers/errors.js';
 
 const C = 'c.example.com';
 const memory = (): StateStore => openStateStore(`memory://secrets-${randomBytes(4).toString('hex')}`);
-
-function thrown(fn: () => unknown): KopsError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof KopsError) return e;
-    throw e;
-  }
-  throw new Error('expected a KopsError');
-}
 
 describe('secrets in the state store', () => {
   it("uses kops's path and file shape", async () => {
@@ -48,8 +39,8 @@ describe('secrets in the state store', () => {
   });
 
   it('refuses bad names and unreadable objects without quoting their content', async () => {
-    expect(thrown(() => secretPath(C, '../x')).code).toBe('InvalidStatePath');
-    expect(thrown(() => secretPath(C, 'has space')).code).toBe('InvalidSecretName');
+    expect(thrownBy(() => secretPath(C, '../x'), KopsError).code).toBe('InvalidStatePath');
+    expect(thrownBy(() => secretPath(C, 'has space'), KopsError).code).toBe('InvalidSecretName');
     const store = memory();
     await store.write(`${C}/secrets/broken`, 'not json hunter2-secret');
     const e = await readSecret(store, C, 'broken').catch((err: unknown) => err as KopsError);
@@ -120,7 +111,7 @@ describe('the secret key', () => {
 
   it('is refused with the source named and the content never quoted', () => {
     for (const [file, why] of [['/k/short', 'decodes to 16 bytes, not 32'], ['/k/text', 'not base64'], ['/k/missing', 'cannot be read']] as const) {
-      const e = thrown(() => loadSecretKey({ file, env: {}, readFile }));
+      const e = thrownBy(() => loadSecretKey({ file, env: {}, readFile }), KopsError);
       expect(e.code).toBe('InvalidSecretKey');
       expect(e.exitCode).toBe(2);
       expect(e.message).toContain(why);
@@ -128,7 +119,7 @@ describe('the secret key', () => {
       expect(e.diagnostics[0]?.hint).toContain('openssl rand -base64 32');
       expect(JSON.stringify(e.diagnostics)).not.toContain(files[file] ?? '\u0000');
     }
-    expect(thrown(() => loadSecretKey({ env: { KOPS_SECRET_KEY: 'abc' }, readFile })).diagnostics[0]?.path).toBe('KOPS_SECRET_KEY');
+    expect(thrownBy(() => loadSecretKey({ env: { KOPS_SECRET_KEY: 'abc' }, readFile }), KopsError).diagnostics[0]?.path).toBe('KOPS_SECRET_KEY');
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KopsError } from '../../src/diagnostics.js';
 import { Clientset, StateErrorCode, acquireClusterLock, parseKopsYaml, readClusterLock } from '../../src/statestore/index.js';
+import { rejectionOf } from '../helpers/errors.js';
 import { backends, snapshot, text } from './backends.js';
 import { FaultyStore } from './faulty.js';
 import { ED25519_KEY, ED25519_MD5, RSA_KEY, RSA_MD5, sampleCluster, sampleIG } from './fixtures.js';
@@ -10,12 +11,6 @@ const NAME = 'dev.example.com';
 function ticking(start = '2026-04-01T08:00:00.000Z') {
   let t = Date.parse(start);
   return () => new Date((t += 1_000));
-}
-
-async function caught(p: Promise<unknown>): Promise<KopsError> {
-  const e: unknown = await p.then(() => undefined, (err: unknown) => err);
-  if (!(e instanceof KopsError)) throw new Error(`expected a KopsError, got ${String(e)}`);
-  return e;
 }
 
 describe.each(backends)('clientset: $name', (backend) => {
@@ -56,7 +51,7 @@ describe.each(backends)('clientset: $name', (backend) => {
     const cs = new Clientset(store);
     await cs.createCluster(sampleCluster(NAME, '1.30.0'), [sampleIG('nodes')]);
     const before = await snapshot(store);
-    const e = await caught(cs.createCluster(sampleCluster(NAME, '1.31.0'), [sampleIG('other')]));
+    const e = await rejectionOf(cs.createCluster(sampleCluster(NAME, '1.31.0'), [sampleIG('other')]), KopsError);
     expect(e.code).toBe('ClusterExists');
     expect(e.message).toBe(`cluster "${NAME}" already exists`);
     expect(e.diagnostics[0]?.hint).toContain("'kops-ts update cluster'");
@@ -105,7 +100,7 @@ describe.each(backends)('clientset: $name', (backend) => {
     const store = await backend.fresh();
     await store.write(`${NAME}/instancegroup/nodes`, 'left: over\n');
     const before = await snapshot(store);
-    const e = await caught(new Clientset(store).createCluster(sampleCluster(NAME), [sampleIG('control'), sampleIG('nodes')]));
+    const e = await rejectionOf(new Clientset(store).createCluster(sampleCluster(NAME), [sampleIG('control'), sampleIG('nodes')]), KopsError);
     expect(e.code).toBe('ClusterStateExists');
     expect(await snapshot(store)).toEqual(before);
   });
@@ -113,7 +108,7 @@ describe.each(backends)('clientset: $name', (backend) => {
   it('refuses to create while another run holds the cluster lock', async () => {
     const store = await backend.fresh();
     const lock = await acquireClusterLock(store, NAME, { operation: 'delete cluster', holder: 'carol@c pid 3' });
-    const e = await caught(new Clientset(store).createCluster(sampleCluster(NAME), []));
+    const e = await rejectionOf(new Clientset(store).createCluster(sampleCluster(NAME), []), KopsError);
     expect(e.code).toBe(StateErrorCode.LockHeld);
     expect(e.message).toContain('carol@c pid 3');
     await lock.release();
@@ -136,7 +131,7 @@ describe.each(backends)('clientset: $name', (backend) => {
     expect((await cs.getCluster(NAME)).object).toEqual(v3.object);
     expect(edited.metadata.generation).toBeUndefined(); // inputs are not mutated
 
-    const stale = await caught(cs.updateCluster(edited, v1.version));
+    const stale = await rejectionOf(cs.updateCluster(edited, v1.version), KopsError);
     expect(stale.code).toBe(StateErrorCode.Conflict);
     expect(stale.message).toBe(`${NAME}/config changed since it was read`);
     expect((await cs.getCluster(NAME)).version).toBe(v3.version);
@@ -162,27 +157,27 @@ describe.each(backends)('clientset: $name', (backend) => {
   it('creates, updates and deletes instance groups', async () => {
     const store = await backend.fresh();
     const cs = new Clientset(store);
-    expect((await caught(cs.createInstanceGroup(NAME, sampleIG('nodes')))).code).toBe('ClusterNotFound');
+    expect((await rejectionOf(cs.createInstanceGroup(NAME, sampleIG('nodes')), KopsError)).code).toBe('ClusterNotFound');
     await cs.createCluster(sampleCluster(NAME), []);
     const ig = await cs.createInstanceGroup(NAME, sampleIG('bastions', 'Bastion'));
     expect(ig.object.metadata.labels?.['kops.k8s.io/cluster']).toBe(NAME);
-    expect((await caught(cs.createInstanceGroup(NAME, sampleIG('bastions')))).code).toBe('InstanceGroupExists');
-    expect((await caught(cs.deleteInstanceGroup(NAME, 'bastions', 'not-the-version'))).code).toBe(StateErrorCode.Conflict);
+    expect((await rejectionOf(cs.createInstanceGroup(NAME, sampleIG('bastions')), KopsError)).code).toBe('InstanceGroupExists');
+    expect((await rejectionOf(cs.deleteInstanceGroup(NAME, 'bastions', 'not-the-version'), KopsError)).code).toBe(StateErrorCode.Conflict);
     await cs.deleteInstanceGroup(NAME, 'bastions', ig.version);
     expect(await cs.findInstanceGroup(NAME, 'bastions')).toBeUndefined();
-    expect((await caught(cs.getInstanceGroup(NAME, 'bastions'))).code).toBe('InstanceGroupNotFound');
-    expect((await caught(cs.deleteInstanceGroup(NAME, 'bastions'))).code).toBe('InstanceGroupNotFound');
+    expect((await rejectionOf(cs.getInstanceGroup(NAME, 'bastions'), KopsError)).code).toBe('InstanceGroupNotFound');
+    expect((await rejectionOf(cs.deleteInstanceGroup(NAME, 'bastions'), KopsError)).code).toBe('InstanceGroupNotFound');
   });
 
   it('says which store a missing cluster is missing from', async () => {
     const store = await backend.fresh();
     const cs = new Clientset(store);
-    const e = await caught(cs.getCluster('nope.example.com'));
+    const e = await rejectionOf(cs.getCluster('nope.example.com'), KopsError);
     expect(e.code).toBe('ClusterNotFound');
     expect(e.message).toBe(`cluster "nope.example.com" not found in ${store.url}`);
     expect(e.diagnostics[0]?.hint).toContain('kops-ts get clusters');
-    expect((await caught(cs.listInstanceGroups('nope.example.com'))).code).toBe('ClusterNotFound');
-    expect((await caught(cs.updateCluster(sampleCluster('nope.example.com'), 'v'))).code).toBe('ClusterNotFound');
+    expect((await rejectionOf(cs.listInstanceGroups('nope.example.com'), KopsError)).code).toBe('ClusterNotFound');
+    expect((await rejectionOf(cs.updateCluster(sampleCluster('nope.example.com'), 'v'), KopsError)).code).toBe('ClusterNotFound');
   });
 
   it('keeps the completed spec, the kops version and SSH keys', async () => {
@@ -195,7 +190,7 @@ describe.each(backends)('clientset: $name', (backend) => {
     expect((await cs.readCompletedSpec(NAME))?.object).toEqual(completed);
     const newer = { ...completed, spec: { ...completed.spec, kubernetesVersion: '1.31.0' } };
     await cs.writeCompletedSpec(NAME, newer, w.version);
-    expect((await caught(cs.writeCompletedSpec(NAME, completed, w.version))).code).toBe(StateErrorCode.Conflict);
+    expect((await rejectionOf(cs.writeCompletedSpec(NAME, completed, w.version), KopsError)).code).toBe(StateErrorCode.Conflict);
     expect((await cs.readCompletedSpec(NAME))?.object).toEqual(newer);
     expect(await cs.readKopsVersion(NAME)).toBeUndefined();
     await cs.writeKopsVersion(NAME, '0.1.0');
@@ -205,7 +200,7 @@ describe.each(backends)('clientset: $name', (backend) => {
     expect((await cs.listSSHPublicKeys(NAME)).map((k) => k.id)).toEqual([RSA_MD5]);
     await cs.deleteSSHPublicKey(NAME, RSA_MD5);
     expect(await cs.listSSHPublicKeys(NAME)).toEqual([]);
-    expect((await caught(cs.addSSHPublicKey(NAME, 'not a key'))).code).toBe('InvalidSSHPublicKey');
+    expect((await rejectionOf(cs.addSSHPublicKey(NAME, 'not a key'), KopsError)).code).toBe('InvalidSSHPublicKey');
   });
 
   it('deletes cluster state, config last, refusing objects it does not know', async () => {
@@ -216,7 +211,7 @@ describe.each(backends)('clientset: $name', (backend) => {
     await cs.writeKopsVersion(NAME, '0.1.0');
     await store.write(`${NAME}/secrets/kube`, 'token');
     await store.write(`${NAME}/my-notes.txt`, 'mine');
-    const e = await caught(cs.deleteClusterState(NAME));
+    const e = await rejectionOf(cs.deleteClusterState(NAME), KopsError);
     expect(e.code).toBe('UnknownClusterState');
     expect(e.message).toContain(`${NAME}/my-notes.txt`);
     expect(await cs.listClusters()).toContain(NAME);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { KopsError } from '../../src/diagnostics.js';
 import { parseKopsYaml, parseSSHPublicKey, sshPublicKeyFingerprint, stringifyKopsYaml } from '../../src/statestore/index.js';
 import { decodeObject, deepEqual } from '../../src/statestore/codec.js';
+import { thrownBy } from '../helpers/errors.js';
 import { ED25519_KEY, ED25519_MD5, RSA_KEY, RSA_MD5 } from './fixtures.js';
 
 describe('state-store YAML', () => {
@@ -24,14 +25,7 @@ describe('state-store YAML', () => {
   });
 
   it('refuses objects that are not YAML mappings, naming the object', () => {
-    const bad = (s: string) => {
-      try {
-        decodeObject('memory://x', 'c/config', new TextEncoder().encode(s));
-      } catch (e) {
-        return e as KopsError;
-      }
-      throw new Error('expected an error');
-    };
+    const bad = (s: string) => thrownBy(() => decodeObject('memory://x', 'c/config', new TextEncoder().encode(s)), KopsError);
     expect(bad('a: [').code).toBe('InvalidStateObject');
     expect(bad('a: [').message).toContain('memory://x/c/config');
     expect(bad('- 1\n').message).toContain('not a YAML mapping');

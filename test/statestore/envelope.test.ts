@@ -9,17 +9,12 @@ import { KopsError } from '../../src/diagnostics.js';
 import { ENVELOPE_MAGIC, EnvelopeStateStore, isProtectedPath, secretKeyId } from '../../src/statestore/envelope.js';
 import { openStateStore, resetMemoryStores, type StateStore } from '../../src/statestore/index.js';
 import { testAws, uniqueBucket } from '../helpers/aws.js';
+import { rejectionOf } from '../helpers/errors.js';
 
 const KEY = new Uint8Array(randomBytes(32));
 const OTHER = new Uint8Array(randomBytes(32));
 const PEM = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n';
 const KEYSET = `apiVersion: kops.k8s.io/v1alpha2\nkind: Keyset\nspec:\n  primaryId: "1"\n  keys:\n  - id: "1"\n    privateMaterial: ${Buffer.from(PEM).toString('base64')}\n`;
-
-async function rejection(p: Promise<unknown>): Promise<KopsError> {
-  const e: unknown = await p.then(() => undefined, (err: unknown) => err);
-  if (!(e instanceof KopsError)) throw new Error(`expected a KopsError, got ${String(e)}`);
-  return e;
-}
 
 const text = (d: Uint8Array | undefined) => Buffer.from(d ?? new Uint8Array()).toString('utf8');
 const inner = (s: StateStore) => (s as EnvelopeStateStore).inner;
@@ -56,8 +51,8 @@ describe('envelope encryption on the memory and file backends', () => {
       expect(raw).not.toContain('PRIVATE KEY');
 
       // Conditional writes keep their meaning through the decorator.
-      expect((await rejection(store.write(path, 'x', { ifAbsent: true }))).code).toBe('StateConflict');
-      expect((await rejection(store.write(path, 'x', { ifVersion: 'not-the-version' }))).code).toBe('StateConflict');
+      expect((await rejectionOf(store.write(path, 'x', { ifAbsent: true }), KopsError)).code).toBe('StateConflict');
+      expect((await rejectionOf(store.write(path, 'x', { ifVersion: 'not-the-version' }), KopsError)).code).toBe('StateConflict');
       const v2 = await store.write(path, `${KEYSET}# 2\n`, { ifVersion: version });
       expect(text((await store.read(path))?.data)).toBe(`${KEYSET}# 2\n`);
       expect((await store.read(path))?.version).toBe(v2.version);
@@ -79,13 +74,13 @@ describe('envelope encryption on the memory and file backends', () => {
       const path = 'd.example.com/secrets/encryptionconfig';
       await openStateStore(url, { secretKey: KEY }).write(path, 'the secret value');
 
-      const none = await rejection(openStateStore(url).read(path));
+      const none = await rejectionOf(openStateStore(url).read(path), KopsError);
       expect(none.code).toBe('SecretKeyRequired');
       expect(none.message).toContain(secretKeyId(KEY));
       expect(none.diagnostics[0]?.file).toContain(path);
       expect(none.diagnostics[0]?.hint).toContain('--secret-key');
 
-      const wrong = await rejection(openStateStore(url, { secretKey: OTHER }).read(path));
+      const wrong = await rejectionOf(openStateStore(url, { secretKey: OTHER }).read(path), KopsError);
       expect(wrong.code).toBe('SecretKeyMismatch');
       expect(wrong.message).toContain(secretKeyId(KEY));
       expect(wrong.message).toContain(secretKeyId(OTHER));
@@ -96,7 +91,7 @@ describe('envelope encryption on the memory and file backends', () => {
       const body = Buffer.from(parts[5]!, 'base64');
       body[0] = body[0]! ^ 1;
       await inner(openStateStore(url)).write(path, [...parts.slice(0, 5), body.toString('base64')].join(':'));
-      const damaged = await rejection(openStateStore(url, { secretKey: KEY }).read(path));
+      const damaged = await rejectionOf(openStateStore(url, { secretKey: KEY }).read(path), KopsError);
       expect(damaged.code).toBe('EncryptedObjectCorrupt');
       expect(damaged.message).not.toContain('the secret value');
 
@@ -105,10 +100,10 @@ describe('envelope encryption on the memory and file backends', () => {
       await openStateStore(url, { secretKey: KEY }).write(good, 'value of a');
       const copied = (await inner(openStateStore(url)).read(good))!.data;
       await inner(openStateStore(url)).write('d.example.com/secrets/b', copied);
-      expect((await rejection(openStateStore(url, { secretKey: KEY }).read('d.example.com/secrets/b'))).code).toBe('EncryptedObjectCorrupt');
+      expect((await rejectionOf(openStateStore(url, { secretKey: KEY }).read('d.example.com/secrets/b'), KopsError)).code).toBe('EncryptedObjectCorrupt');
 
       await inner(openStateStore(url)).write(path, `${ENVELOPE_MAGIC}nonsense`);
-      expect((await rejection(openStateStore(url, { secretKey: KEY }).read(path))).code).toBe('EncryptedObjectCorrupt');
+      expect((await rejectionOf(openStateStore(url, { secretKey: KEY }).read(path), KopsError)).code).toBe('EncryptedObjectCorrupt');
     });
 
     it(`${url.split(':')[0]}: without a key, writes are plaintext and plaintext stays readable with one`, async () => {

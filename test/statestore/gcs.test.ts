@@ -14,6 +14,7 @@ import { emulatorEndpoint } from '../../src/statestore/gcs.js';
 import { EnvelopeStateStore } from '../../src/statestore/envelope.js';
 import { FakeGcs } from '../fakes/gcs.js';
 import { startSilentServer } from '../fakes/silent-server.js';
+import { rejectionOf } from '../helpers/errors.js';
 
 const BUCKET = 'kops-ts-gcs';
 let fake: FakeGcs;
@@ -29,12 +30,6 @@ afterAll(() => fake.stop());
 let n = 0;
 function store(extra: Partial<ConstructorParameters<typeof GcsStateStore>[0]> = {}): GcsStateStore {
   return new GcsStateStore({ bucket: BUCKET, prefix: `p${++n}`, endpoint, env: {}, ...extra });
-}
-
-async function rejection(p: Promise<unknown>): Promise<KopsError> {
-  const e: unknown = await p.then(() => undefined, (err: unknown) => err);
-  if (!(e instanceof KopsError)) throw new Error(`expected a KopsError, got ${String(e)}`);
-  return e;
 }
 
 async function closedPort(): Promise<number> {
@@ -111,19 +106,19 @@ describe('gs:// requests', () => {
   it('maps a 412 to StateConflict for create-only and for a stale generation, leaving the object', async () => {
     const s = store();
     await s.write('c/lock', 'first', { ifAbsent: true });
-    const exists = await rejection(s.write('c/lock', 'second', { ifAbsent: true }));
+    const exists = await rejectionOf(s.write('c/lock', 'second', { ifAbsent: true }), KopsError);
     expect(exists.code).toBe('StateConflict');
     expect(exists.message).toBe('c/lock already exists');
     expect(exists.diagnostics[0]?.file).toBe(`gs://${BUCKET}/${s.prefix}/c/lock`);
     const current = (await s.read('c/lock'))!.version;
     const other = fake.put(BUCKET, `${s.prefix}/c/lock`, 'someone else');
-    const stale = await rejection(s.write('c/lock', 'mine', { ifVersion: current }));
+    const stale = await rejectionOf(s.write('c/lock', 'mine', { ifVersion: current }), KopsError);
     expect(stale.code).toBe('StateConflict');
     expect(stale.message).toBe('c/lock changed since it was read');
-    expect((await rejection(s.delete('c/lock', { ifVersion: current }))).code).toBe('StateConflict');
+    expect((await rejectionOf(s.delete('c/lock', { ifVersion: current }), KopsError)).code).toBe('StateConflict');
     expect(fake.object(BUCKET, `${s.prefix}/c/lock`)?.generation).toBe(other);
     // A version from another kind of store can never match a generation.
-    expect((await rejection(s.write('c/lock', 'x', { ifVersion: '"etag-from-s3"' }))).code).toBe('StateConflict');
+    expect((await rejectionOf(s.write('c/lock', 'x', { ifVersion: '"etag-from-s3"' }), KopsError)).code).toBe('StateConflict');
   });
 
   it('pages through long listings with maxResults and pageToken', async () => {
@@ -161,7 +156,7 @@ describe('gs:// requests', () => {
     const s = store({ maxObjectBytes: 8 });
     await s.write('c/big', '0123456789');
     fake.requests.length = 0;
-    const e = await rejection(s.read('c/big'));
+    const e = await rejectionOf(s.read('c/big'), KopsError);
     expect(e.code).toBe('StateObjectTooLarge');
     expect(fake.requests.some((r) => r.query.alt === 'media')).toBe(false);
   });
@@ -198,7 +193,7 @@ describe('gs:// errors', () => {
   it('says the bucket is missing, naming it, for every operation', async () => {
     const s = new GcsStateStore({ bucket: 'kops-ts-no-such-bucket', prefix: 'p', endpoint, env: {} });
     for (const op of [() => s.read('c/config'), () => s.write('c/config', 'x'), () => s.list('c/'), () => s.delete('c/config')]) {
-      const e = await rejection(op());
+      const e = await rejectionOf(op(), KopsError);
       expect(e.code).toBe('StateStoreUnreachable');
       expect(e.message).toBe('state store gs://kops-ts-no-such-bucket/p: bucket "kops-ts-no-such-bucket" does not exist');
       expect(e.diagnostics[0]?.hint).toContain('gcloud storage buckets create gs://kops-ts-no-such-bucket');
@@ -208,7 +203,7 @@ describe('gs:// errors', () => {
   it('says the endpoint is unreachable, naming the bucket and the endpoint', async () => {
     const dead = `http://127.0.0.1:${await closedPort()}`;
     const s = new GcsStateStore({ bucket: BUCKET, prefix: 'p', env: { STORAGE_EMULATOR_HOST: dead }, maxRetries: 0 });
-    const e = await rejection(s.read('c/config'));
+    const e = await rejectionOf(s.read('c/config'), KopsError);
     expect(e.code).toBe('StateStoreUnreachable');
     expect(e.message).toMatch(new RegExp(`^state store gs://${BUCKET}/p: cannot read c/config in bucket "${BUCKET}": ECONNREFUSED`));
     expect(e.diagnostics[0]?.hint).toContain(`endpoint ${dead}`);
@@ -219,7 +214,7 @@ describe('gs:// errors', () => {
     try {
       const s = new GcsStateStore({ bucket: BUCKET, prefix: 'p', endpoint: silent.endpoint, env: {}, maxRetries: 0, requestTimeoutMs: 300 });
       for (const op of [() => s.read('c/config'), () => s.write('c/config', 'x', { ifAbsent: true }), () => s.list(''), () => s.delete('c/config')]) {
-        const e = await rejection(op());
+        const e = await rejectionOf(op(), KopsError);
         expect(e.code).toBe('StateStoreUnreachable');
         expect(e.message).toContain(`in bucket "${BUCKET}"`);
         expect(e.message).toMatch(/timeout/);
@@ -234,7 +229,7 @@ describe('gs:// errors', () => {
     vi.stubEnv('GOOGLE_APPLICATION_CREDENTIALS', '/nonexistent/kops-ts-key.json');
     try {
       const s = store({ storageOptions: { useAuthWithCustomEndpoint: true } });
-      const e = await rejection(s.read('c/config'));
+      const e = await rejectionOf(s.read('c/config'), KopsError);
       expect(e.code).toBe('StateStoreUnreachable');
       expect(e.message).toContain('no Google credentials found');
       expect(e.diagnostics[0]?.hint).toContain('gcloud auth application-default login');
@@ -252,7 +247,7 @@ describe('gs:// errors', () => {
       const kms = 'projects/p/locations/us/keyRings/r/cryptoKeys/k';
       const s = new GcsStateStore({ bucket: BUCKET, prefix: 'p', endpoint: url, env: {}, kmsKeyName: kms });
       expect(await s.list('')).toEqual([]);
-      const e = await rejection(s.write('c/config', 'x'));
+      const e = await rejectionOf(s.write('c/config', 'x'), KopsError);
       expect(e.code).toBe('StateStoreUnreachable');
       expect(e.message).toBe(`state store gs://${BUCKET}/p: cannot write c/config in bucket "${BUCKET}": access denied (forbidden)`);
       expect(e.diagnostics[0]?.hint).toContain(`gs://${BUCKET} (roles/storage.objectAdmin)`);
@@ -267,7 +262,7 @@ describe('gs:// errors', () => {
     const url = await strict.start();
     strict.createBucket(BUCKET);
     try {
-      const e = await rejection(new GcsStateStore({ bucket: BUCKET, prefix: '', endpoint: url, env: {} }).list(''));
+      const e = await rejectionOf(new GcsStateStore({ bucket: BUCKET, prefix: '', endpoint: url, env: {} }).list(''), KopsError);
       expect(e.code).toBe('StateStoreUnreachable');
       expect(e.message).toContain('the credentials were refused (HTTP 401)');
     } finally {

@@ -7,6 +7,7 @@ import {
   withClusterLock,
   type LockTimers,
 } from '../../src/statestore/index.js';
+import { rejectionOf } from '../helpers/errors.js';
 import { backends, text } from './backends.js';
 
 const CLUSTER = 'lock.example.com';
@@ -29,12 +30,6 @@ function manualTimers() {
     clearInterval: (h) => void live.delete(h as number),
   };
   return { timers, live, fire: () => [...live.values()].forEach((fn) => fn()) };
-}
-
-async function caught(p: Promise<unknown>): Promise<KopsError> {
-  const e: unknown = await p.then(() => undefined, (err: unknown) => err);
-  if (!(e instanceof KopsError)) throw new Error(`expected a KopsError, got ${String(e)}`);
-  return e;
 }
 
 describe.each(backends)('cluster lock: $name', (backend) => {
@@ -79,7 +74,7 @@ describe.each(backends)('cluster lock: $name', (backend) => {
     expect(await readClusterLock(store, CLUSTER)).toEqual(renewed);
     // Past the first expiry, a second acquirer still finds it held thanks to the renewal.
     c.advance(30_000);
-    const e = await caught(acquireClusterLock(backend.reopen(store), CLUSTER, { operation: 'x', now: c.now }));
+    const e = await rejectionOf(acquireClusterLock(backend.reopen(store), CLUSTER, { operation: 'x', now: c.now }), KopsError);
     expect(e.code).toBe('ClusterLocked');
     await lock.release();
     expect(await readClusterLock(store, CLUSTER)).toBeUndefined();
@@ -94,12 +89,12 @@ describe.each(backends)('cluster lock: $name', (backend) => {
     c.advance(60_001);
     const taker = await acquireClusterLock(backend.reopen(store), CLUSTER, { operation: 'update cluster', holder: 'next', now: c.now });
     expect((await readClusterLock(store, CLUSTER))?.holder).toBe('next');
-    const lost = await caught(crashed.renew());
+    const lost = await rejectionOf(crashed.renew(), KopsError);
     expect(lost.code).toBe('LockLost');
     expect(lost.message).toContain(`held by next`);
     expect(crashed.signal.aborted).toBe(true);
     // The old holder's release must not remove the new holder's lease.
-    expect((await caught(crashed.release())).code).toBe('LockLost');
+    expect((await rejectionOf(crashed.release(), KopsError)).code).toBe('LockLost');
     expect((await readClusterLock(store, CLUSTER))?.id).toBe(taker.info.id);
   });
 
@@ -122,15 +117,15 @@ describe.each(backends)('cluster lock: $name', (backend) => {
   it('force-unlocks only with the right id', async () => {
     const store = await backend.fresh();
     const lock = await acquireClusterLock(store, CLUSTER, { operation: 'update cluster', holder: 'gone', now: clock().now });
-    const wrong = await caught(forceUnlock(store, CLUSTER, 'deadbeefdeadbeef'));
+    const wrong = await rejectionOf(forceUnlock(store, CLUSTER, 'deadbeefdeadbeef'), KopsError);
     expect(wrong.code).toBe('LockIdMismatch');
     expect(wrong.message).toContain(lock.info.id);
     expect(await readClusterLock(store, CLUSTER)).toEqual(lock.info);
     const removed = await forceUnlock(store, CLUSTER, lock.info.id);
     expect(removed.holder).toBe('gone');
     expect(await readClusterLock(store, CLUSTER)).toBeUndefined();
-    expect((await caught(forceUnlock(store, CLUSTER, lock.info.id))).code).toBe('LockNotFound');
-    expect((await caught(lock.renew())).code).toBe('LockLost');
+    expect((await rejectionOf(forceUnlock(store, CLUSTER, lock.info.id), KopsError)).code).toBe('LockNotFound');
+    expect((await rejectionOf(lock.renew(), KopsError)).code).toBe('LockLost');
   });
 
   it('withClusterLock renews on its interval while the work runs and releases after', async () => {
@@ -168,7 +163,7 @@ describe.each(backends)('cluster lock: $name', (backend) => {
     expect(await readClusterLock(store, CLUSTER)).toBeUndefined();
 
     let aborted = false;
-    const e = await caught(
+    const e = await rejectionOf(
       withClusterLock(
         store,
         CLUSTER,
@@ -182,6 +177,7 @@ describe.each(backends)('cluster lock: $name', (backend) => {
         },
         { now: c.now, timers: t.timers },
       ),
+      KopsError,
     );
     expect(aborted).toBe(true);
     expect(e.code).toBe('LockLost');

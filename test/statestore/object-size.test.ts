@@ -14,16 +14,7 @@ import { Clientset } from '../../src/statestore/clientset.js';
 import { FileStateStore } from '../../src/statestore/file.js';
 import { S3StateStore } from '../../src/statestore/s3.js';
 import { testAws, uniqueBucket } from '../helpers/aws.js';
-
-async function failure(p: Promise<unknown>): Promise<KopsError> {
-  try {
-    await p;
-  } catch (e) {
-    if (KopsError.is(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a failure');
-}
+import { rejectionOf } from '../helpers/errors.js';
 
 describe('objects too large for the state store', () => {
   it('file: refused by its size before it is read, with the object named', async () => {
@@ -31,7 +22,7 @@ describe('objects too large for the state store', () => {
     mkdirSync(join(dir, 'c.example.com'));
     // A sparse file: its size is past the default limit without writing 64 MiB.
     truncateSync(writeAndReturn(join(dir, 'c.example.com', 'config')), MAX_STORE_READ_BYTES + 1);
-    const e = await failure(new FileStateStore(dir).read('c.example.com/config'));
+    const e = await rejectionOf(new FileStateStore(dir).read('c.example.com/config'), KopsError);
     expect(e.code).toBe('StateObjectTooLarge');
     expect(e.diagnostics[0]).toMatchObject({
       summary: `it is ${MAX_STORE_READ_BYTES + 1} bytes, more than the ${MAX_STORE_READ_BYTES} bytes kops-ts reads of one state-store object`,
@@ -49,7 +40,7 @@ describe('objects too large for the state store', () => {
     const store = new S3StateStore({ bucket, prefix: 'p', client: t.clients.s3, serverSideEncryption: 'none', maxObjectBytes: 1024 });
     await store.write('c.example.com/config', 'x'.repeat(2048));
     await store.write('c.example.com/small', 'x'.repeat(1024));
-    const e = await failure(store.read('c.example.com/config'));
+    const e = await rejectionOf(store.read('c.example.com/config'), KopsError);
     expect(e.code).toBe('StateObjectTooLarge');
     expect(e.diagnostics[0]).toMatchObject({ summary: 'it is 2 KiB, more than the 1 KiB kops-ts reads of one state-store object', file: `s3://${bucket}/p/c.example.com/config` });
     expect((await store.read('c.example.com/small'))?.data.byteLength).toBe(1024);
@@ -59,7 +50,7 @@ describe('objects too large for the state store', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kops-ts-size-'));
     mkdirSync(join(dir, 'c.example.com'));
     writeFileSync(join(dir, 'c.example.com', 'config'), `metadata: {name: c.example.com}\nspec:\n  cloudLabels:\n${'    k: v\n'.repeat(200_000)}`);
-    const e = await failure(new Clientset(new FileStateStore(dir)).getCluster('c.example.com'));
+    const e = await rejectionOf(new Clientset(new FileStateStore(dir)).getCluster('c.example.com'), KopsError);
     expect(e.code).toBe('InvalidStateObject');
     expect(e.message).toMatch(/^file:\/\/\S+\/c\.example\.com\/config: it is 1\.\d+ MiB, more than the 1 MiB kops-ts reads of one object$/);
   });

@@ -15,22 +15,7 @@ import {
 import { EnvelopeStateStore } from '../../src/statestore/envelope.js';
 import { LazyStateStore } from '../../src/statestore/lazy.js';
 import { testAws, uniqueBucket } from '../helpers/aws.js';
-
-function thrown(fn: () => unknown): KopsError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof KopsError) return e;
-    throw e;
-  }
-  throw new Error('expected a KopsError');
-}
-
-async function rejection(p: Promise<unknown>): Promise<KopsError> {
-  const e: unknown = await p.then(() => undefined, (err: unknown) => err);
-  if (!(e instanceof KopsError)) throw new Error(`expected a KopsError, got ${String(e)}`);
-  return e;
-}
+import { rejectionOf, thrownBy } from '../helpers/errors.js';
 
 async function closedPort(): Promise<number> {
   const srv = createServer();
@@ -68,7 +53,7 @@ describe('state store URLs', () => {
 
   it('rejects unsupported and malformed URLs, listing the supported forms', () => {
     for (const bad of ['gs://Bad_Bucket', 'http://example.com/state', 'state', './state', 'file://relative/path', 's3://', 's3://Bad_Bucket', 's3://b/../x', 'memory://', 'memory://a/b', 's3://ab', 'file://', '/']) {
-      const e = thrown(() => parseStateStoreURL(bad));
+      const e = thrownBy(() => parseStateStoreURL(bad), KopsError);
       expect(e.code, bad).toBe('InvalidStateStoreURL');
       expect(e.message).toContain(bad);
       expect(e.diagnostics[0]?.hint).toContain('s3://bucket[/prefix], gs://bucket[/prefix], file:///abs/path, memory://name');
@@ -80,7 +65,7 @@ describe('state store URLs', () => {
     expect(resolveStateStoreURL('s3://flag', { KOPS_STATE_STORE: 's3://env' })).toBe('s3://flag');
     expect(resolveStateStoreURL(undefined, { KOPS_STATE_STORE: 's3://env' })).toBe('s3://env');
     expect(resolveStateStoreURL('', { KOPS_STATE_STORE: 's3://env' })).toBe('s3://env');
-    const e = thrown(() => resolveStateStoreURL(undefined, {}));
+    const e = thrownBy(() => resolveStateStoreURL(undefined, {}), KopsError);
     expect(e.code).toBe('MissingStateStore');
     expect(e.diagnostics[0]?.hint).toContain('--state');
     expect(e.diagnostics[0]?.hint).toContain('KOPS_STATE_STORE');
@@ -100,7 +85,7 @@ describe('s3 backend specifics', () => {
     const bucket = uniqueBucket('kops-ts-missing');
     const store = openStateStore(`s3://${bucket}/p`, { aws: t.options });
     for (const op of [() => store.read('c/config'), () => store.write('c/config', 'x'), () => store.list('c/')]) {
-      const e = await rejection(op());
+      const e = await rejectionOf(op(), KopsError);
       expect(e.code).toBe('StateStoreUnreachable');
       expect(e.message).toContain(`bucket "${bucket}" does not exist`);
       expect(e.diagnostics[0]?.hint).toContain(`s3://${bucket}`);
@@ -110,7 +95,7 @@ describe('s3 backend specifics', () => {
   it('says the store is unreachable, naming the bucket, on a network failure', async () => {
     const t = testAws();
     const store = openStateStore('s3://kops-ts-nowhere/p', { aws: { ...t.options, endpoint: `http://127.0.0.1:${await closedPort()}`, maxAttempts: 1 } });
-    const e = await rejection(store.read('c/config'));
+    const e = await rejectionOf(store.read('c/config'), KopsError);
     expect(e.code).toBe('StateStoreUnreachable');
     expect(e.message).toContain('bucket "kops-ts-nowhere"');
     expect(e.diagnostics[0]?.hint).toMatch(/network/);

@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { KopsError } from '../../src/diagnostics.js';
 import { StateErrorCode } from '../../src/statestore/index.js';
+import { rejectionOf } from '../helpers/errors.js';
 import { backends, text } from './backends.js';
-
-async function rejection(p: Promise<unknown>): Promise<KopsError> {
-  const e: unknown = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!(e instanceof KopsError)) throw new Error(`expected a KopsError, got ${String(e)}`);
-  return e;
-}
 
 describe.each(backends)('state store: $name', (backend) => {
   it('reads back what was written, with a version, and absent objects as undefined', async () => {
@@ -58,7 +50,7 @@ describe.each(backends)('state store: $name', (backend) => {
     expect(await store.list('c/')).toEqual([]);
     await store.delete('c/secrets/admin');
     await store.delete('never/was/here');
-    const e = await rejection(store.delete('c/secrets/admin', { ifVersion: version }));
+    const e = await rejectionOf(store.delete('c/secrets/admin', { ifVersion: version }), KopsError);
     expect(e.code).toBe(StateErrorCode.Conflict);
   });
 
@@ -66,7 +58,7 @@ describe.each(backends)('state store: $name', (backend) => {
     const store = await backend.fresh();
     const v1 = await store.write('c/config', 'v1');
     await store.write('c/config', 'v2');
-    const e = await rejection(store.delete('c/config', { ifVersion: v1.version }));
+    const e = await rejectionOf(store.delete('c/config', { ifVersion: v1.version }), KopsError);
     expect(e.code).toBe(StateErrorCode.Conflict);
     expect(e.message).toBe('c/config changed since it was read');
     expect(text((await store.read('c/config'))?.data)).toBe('v2');
@@ -75,7 +67,7 @@ describe.each(backends)('state store: $name', (backend) => {
   it('ifAbsent creates once and then conflicts, leaving the first bytes', async () => {
     const store = await backend.fresh();
     await store.write('c/config', 'first', { ifAbsent: true });
-    const e = await rejection(store.write('c/config', 'second', { ifAbsent: true }));
+    const e = await rejectionOf(store.write('c/config', 'second', { ifAbsent: true }), KopsError);
     expect(e.code).toBe(StateErrorCode.Conflict);
     expect(e.message).toBe('c/config already exists');
     expect(e.diagnostics[0]?.hint).toMatch(/re-run/);
@@ -87,12 +79,12 @@ describe.each(backends)('state store: $name', (backend) => {
     const store = await backend.fresh();
     const v1 = await store.write('c/config', 'v1');
     const v2 = await store.write('c/config', 'v2', { ifVersion: v1.version });
-    const stale = await rejection(store.write('c/config', 'v3', { ifVersion: v1.version }));
+    const stale = await rejectionOf(store.write('c/config', 'v3', { ifVersion: v1.version }), KopsError);
     expect(stale.code).toBe(StateErrorCode.Conflict);
     expect(stale.message).toBe('c/config changed since it was read');
     expect(text((await store.read('c/config'))?.data)).toBe('v2');
     expect((await store.read('c/config'))?.version).toBe(v2.version);
-    const gone = await rejection(store.write('c/other', 'x', { ifVersion: v1.version }));
+    const gone = await rejectionOf(store.write('c/other', 'x', { ifVersion: v1.version }), KopsError);
     expect(gone.code).toBe(StateErrorCode.Conflict);
     expect(await store.read('c/other')).toBeUndefined();
   });
@@ -130,12 +122,12 @@ describe.each(backends)('state store: $name', (backend) => {
   it('rejects paths that could escape or alias, and contradictory options', async () => {
     const store = await backend.fresh();
     for (const bad of ['/abs', 'a/../b', '..', 'a//b', 'a/./b', 'dir/', '', 'a\\b', 'x/.y.kops-ts-lock']) {
-      const e = await rejection(store.write(bad, 'x'));
+      const e = await rejectionOf(store.write(bad, 'x'), KopsError);
       expect(e.code, bad).toBe('InvalidStatePath');
     }
-    expect((await rejection(store.read('../etc/passwd'))).code).toBe('InvalidStatePath');
-    expect((await rejection(store.list('/'))).code).toBe('InvalidStatePath');
-    expect((await rejection(store.write('a', 'x', { ifAbsent: true, ifVersion: 'v' }))).code).toBe('InvalidWriteOptions');
+    expect((await rejectionOf(store.read('../etc/passwd'), KopsError)).code).toBe('InvalidStatePath');
+    expect((await rejectionOf(store.list('/'), KopsError)).code).toBe('InvalidStatePath');
+    expect((await rejectionOf(store.write('a', 'x', { ifAbsent: true, ifVersion: 'v' }), KopsError)).code).toBe('InvalidWriteOptions');
     expect(await store.list('')).toEqual([]);
   });
 });

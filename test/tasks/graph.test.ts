@@ -3,17 +3,8 @@ import { KopsError, formatDiagnostic } from '../../src/diagnostics.js';
 import { Graph, buildGraph } from '../../src/tasks/graph.js';
 import { findRefs } from '../../src/tasks/refs.js';
 import { ref, type Task } from '../../src/tasks/types.js';
+import { thrownBy } from '../helpers/errors.js';
 import { fakeRegistry, network, rule, server, smallCluster, subnet } from './fake-kinds.js';
-
-function thrown(f: () => unknown): KopsError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof KopsError) return e;
-    throw e;
-  }
-  throw new Error('expected a KopsError');
-}
 
 describe('findRefs', () => {
   it('finds refs at any depth with their paths', () => {
@@ -47,14 +38,14 @@ describe('buildGraph', () => {
   });
 
   it('rejects duplicate keys', () => {
-    const e = thrown(() => buildGraph([network('main'), network('main', '10.9.0.0/16')]));
+    const e = thrownBy(() => buildGraph([network('main'), network('main', '10.9.0.0/16')]), KopsError);
     expect(e.code).toBe('DuplicateTask');
     expect(e.message).toContain('Network/main');
   });
 
   it('names the referring task, the field path and close keys for an unknown ref', () => {
     const tasks = [network('main'), network('other'), subnet('a', 'mian', '10.0.1.0/24'), rule('r', 'nope', 22, [])];
-    const e = thrown(() => buildGraph(tasks));
+    const e = thrownBy(() => buildGraph(tasks), KopsError);
     expect(e.code).toBe('UnknownRef');
     expect(e.diagnostics).toHaveLength(2);
     const [first, second] = e.diagnostics.map(formatDiagnostic);
@@ -65,12 +56,12 @@ describe('buildGraph', () => {
   });
 
   it('suggests the same name under the right kind for a mistyped kind', () => {
-    const e = thrown(() => buildGraph([network('main'), { kind: 'Subnet', name: 's', desired: { network: ref('Netwrok', 'main') } }]));
+    const e = thrownBy(() => buildGraph([network('main'), { kind: 'Subnet', name: 's', desired: { network: ref('Netwrok', 'main') } }]), KopsError);
     expect(e.diagnostics[0]?.hint).toBe('did you mean Network/main?');
   });
 
   it('rejects a task of an unregistered kind', () => {
-    const e = thrown(() => buildGraph([{ kind: 'Bogus', name: 'x', desired: {} }], fakeRegistry()));
+    const e = thrownBy(() => buildGraph([{ kind: 'Bogus', name: 'x', desired: {} }], fakeRegistry()), KopsError);
     expect(e.code).toBe('UnknownTaskKind');
     expect(e.message).toContain('known kinds: Network, Rule, Server, Subnet');
   });
@@ -82,13 +73,13 @@ describe('buildGraph', () => {
       { kind: 'Network', name: 'c', desired: { cidr: 'y' }, dependsOn: [ref('Network', 'a')] },
       network('free'),
     ];
-    const e = thrown(() => buildGraph(tasks));
+    const e = thrownBy(() => buildGraph(tasks), KopsError);
     expect(e.code).toBe('DependencyCycle');
     expect(e.message).toContain('Network/a -> Subnet/b -> Network/c -> Network/a');
   });
 
   it('reports a self reference as a cycle', () => {
-    const e = thrown(() => buildGraph([{ kind: 'Network', name: 'a', desired: { peer: ref('Network', 'a') } }]));
+    const e = thrownBy(() => buildGraph([{ kind: 'Network', name: 'a', desired: { peer: ref('Network', 'a') } }]), KopsError);
     expect(e.message).toContain('Network/a -> Network/a');
   });
 
@@ -100,7 +91,7 @@ describe('buildGraph', () => {
     const tasks: Task[] = [network('n0')];
     for (let i = 1; i < 5000; i++) tasks.push({ kind: 'Network', name: `n${i}`, desired: { cidr: 'x' }, dependsOn: [ref('Network', `n${i - 1}`)] });
     tasks[0] = { kind: 'Network', name: 'n0', desired: { cidr: 'x' }, dependsOn: [ref('Network', 'n4999')] };
-    const e = thrown(() => buildGraph(tasks));
+    const e = thrownBy(() => buildGraph(tasks), KopsError);
     expect(e.code).toBe('DependencyCycle');
     expect(e.message.split(' -> ')).toHaveLength(5001);
   });

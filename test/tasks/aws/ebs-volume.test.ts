@@ -4,6 +4,7 @@ import { KopsError } from '../../../src/diagnostics.js';
 import { ownershipTags, toAwsTags } from '../../../src/tasks/aws/context.js';
 import { ebsVolumeKind, ebsVolumeProblems, withDefaults, type EbsVolumeActual, type EbsVolumeDesired } from '../../../src/tasks/aws/ebs-volume.js';
 import type { Task } from '../../../src/tasks/types.js';
+import { rejectionOf } from '../../helpers/errors.js';
 import { awsTestContext, converge, expectIdempotent, nextRun, planKind, staticRefs } from './harness.js';
 
 const CLUSTER = 'etcd.example.com';
@@ -34,14 +35,9 @@ async function describeVolume(ctx: Ctx, id: string | undefined) {
 }
 
 async function expectRefusal(p: Promise<unknown>, pattern: RegExp): Promise<KopsError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(KopsError);
-  const k = e as KopsError;
-  expect(k.message).toMatch(pattern);
-  return k;
+  const e = await rejectionOf(p, KopsError);
+  expect(e.message).toMatch(pattern);
+  return e;
 }
 
 describe('EBSVolume', () => {
