@@ -7,7 +7,7 @@
  */
 import type { CloudBootstrap } from './cloud-bootstrap.js';
 import { etcdMountFunctions } from './etcd-mount.js';
-import { GCE_DISK_PATH, GCE_DISK_PY, GCS_FETCH_PATH, GCS_FETCH_PY } from './gce-helpers.js';
+import { GCE_CONTROL_PLANES_PATH, GCE_CONTROL_PLANES_PY, GCE_DISK_PATH, GCE_DISK_PY, GCS_FETCH_PATH, GCS_FETCH_PY } from './gce-helpers.js';
 
 /** Where a disk attached with device name NAME appears (the guest environment's udev rules). */
 export const GCE_DISK_BY_ID = '/dev/disk/by-id/google-';
@@ -43,7 +43,12 @@ export function gceCloudBootstrap(clusterLabel: string): CloudBootstrap {
     etcdVars: () => ({ CLUSTER_LABEL: clusterLabel }),
     helperFiles: (role) => [
       { path: GCS_FETCH_PATH, permissions: '0755', content: GCS_FETCH_PY },
-      ...(role === 'control-plane' ? [{ path: GCE_DISK_PATH, permissions: '0755', content: GCE_DISK_PY }] : []),
+      ...(role === 'control-plane'
+        ? [
+            { path: GCE_DISK_PATH, permissions: '0755', content: GCE_DISK_PY },
+            { path: GCE_CONTROL_PLANES_PATH, permissions: '0755', content: GCE_CONTROL_PLANES_PY },
+          ]
+        : []),
     ],
   };
 }

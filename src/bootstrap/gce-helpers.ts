@@ -1,5 +1,5 @@
 /**
- * The two stdlib python3 programs a GCE instance runs at boot (python3 is on every Ubuntu image):
+ * The stdlib python3 programs a GCE instance runs at boot (python3 is on every Ubuntu image):
  *
  * - `gcsget.py BUCKET OBJECT DEST`: one object of the `gs://` state store, read with the JSON API
  *   (`GET /storage/v1/b/<bucket>/o/<object>?alt=media`) and the instance's service-account token
@@ -16,15 +16,27 @@
  *   instance (the replaced one, while GCE deletes it) is waited for, bounded. All members are the
  *   members of every etcd `main` disk of the cluster (the label holds only its own member, kops#17630).
  *   It prints `<disk name> <all members, comma separated>`.
+ * - `gcecp.py CLUSTER_LABEL` (control planes): prints the primary internal IP
+ *   (`networkInterfaces[0].networkIP`) of every control-plane instance of the cluster, one a line:
+ *   the project's instances in every zone (`instances.aggregatedList`, every page) labelled
+ *   `k8s-io-cluster-name=<CLUSTER_LABEL>` and `k8s-io-role-control-plane=control-plane` (the
+ *   labels src/model/gce/labels.ts puts on control-plane templates), whatever their status: GCE
+ *   lists no deleted instance, and a TERMINATED one is stopped and may start again. The bootstrap
+ *   uses it to tell which etcd members' control planes are gone (docs/bootstrap.md, "How quorum is
+ *   protected"). It exits 1 with one stderr line when it cannot list them. It needs
+ *   `compute.instances.list`, which the control plane's service account has (src/model/gce/service-accounts.ts).
  *
  * Project, zone and instance name come from the metadata server. Errors name the bucket/object,
  * cluster, zone and members and the HTTP status, never the token.
  *
- * `KOPS_TS_GCE_METADATA`, `KOPS_TS_GCS_ENDPOINT`, `KOPS_TS_COMPUTE_ENDPOINT`, `KOPS_TS_ATTEMPTS`
- * and `KOPS_TS_INTERVAL` exist for the tests (fakes, few attempts, no waiting); instances never set them.
+ * `KOPS_TS_GCE_METADATA`, `KOPS_TS_GCS_ENDPOINT`, `KOPS_TS_COMPUTE_ENDPOINT`, `KOPS_TS_ATTEMPTS`,
+ * `KOPS_TS_INTERVAL` and `KOPS_TS_MAX_RESULTS` (gcecp.py's page size) exist for the tests (fakes, few attempts, no waiting); instances never set them.
  */
 export const GCS_FETCH_PATH = '/opt/kops-ts/gcsget.py';
 export const GCE_DISK_PATH = '/opt/kops-ts/gcedisk.py';
+export const GCE_CONTROL_PLANES_PATH = '/opt/kops-ts/gcecp.py';
+/** Prints this cluster's control planes' internal IPs, one a line; non-zero when it cannot list them. */
+export const gceControlPlanesCommand = `python3 ${GCE_CONTROL_PLANES_PATH} "$CLUSTER_LABEL"`;
 /** The label of an etcd `main` member's disk (src/model/gce/labels.ts). */
 export const GCE_ETCD_MAIN_LABEL = 'k8s-io-etcd-main';
 
@@ -229,6 +241,68 @@ def main(argv):
         sys.stderr.write("kops-ts: cannot attach the etcd disk of cluster %s, members %s: %s\\n" % (argv[1], ",".join(members), e))
         return 1
     print(name, everyone)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
+`;
+
+/** The labels a control-plane instance carries (src/model/gce/labels.ts `instanceGroupLabels`). */
+export const GCE_CLUSTER_LABEL = 'k8s-io-cluster-name';
+export const GCE_CONTROL_PLANE_ROLE_LABEL = 'k8s-io-role-control-plane';
+
+export const GCE_CONTROL_PLANES_PY = `#!/usr/bin/env python3
+"""kops-ts: print the internal IP of every control-plane instance of a cluster (Compute API, metadata server token).
+
+usage: gcecp.py CLUSTER_LABEL
+prints: one networkIP a line (every status: a TERMINATED instance is stopped, not gone)
+"""
+${COMMON_PY}
+COMPUTE = os.environ.get("KOPS_TS_COMPUTE_ENDPOINT", "https://compute.googleapis.com/compute/v1")
+MAX_RESULTS = os.environ.get("KOPS_TS_MAX_RESULTS", "500")
+CLUSTER = "${GCE_CLUSTER_LABEL}"
+ROLE = "${GCE_CONTROL_PLANE_ROLE_LABEL}"
+
+
+def api(path):
+    return json.loads(request("GET", COMPUTE + path, {"Authorization": "Bearer " + token()}) or b"{}")
+
+
+def control_plane_ips(cluster_label):
+    project = retrying("metadata", lambda: metadata("project/project-id")).strip()
+    flt = urllib.parse.quote('labels.%s = "%s" AND labels.%s = "control-plane"' % (CLUSTER, cluster_label, ROLE), safe="")
+    out, page = [], ""
+    while True:
+        path = "/projects/%s/aggregated/instances?filter=%s&maxResults=%s%s" % (project, flt, MAX_RESULTS, "&pageToken=" + urllib.parse.quote(page, safe="") if page else "")
+        resp = retrying("list", lambda: api(path))
+        # Scopes with nothing on this page carry a warning instead of "instances".
+        for scoped in (resp.get("items") or {}).values():
+            for i in scoped.get("instances") or []:
+                labels = i.get("labels") or {}
+                if labels.get(CLUSTER) != cluster_label or labels.get(ROLE) != "control-plane":
+                    continue
+                nics = i.get("networkInterfaces") or []
+                ip = nics[0].get("networkIP") if nics else None
+                if ip and ip not in out:
+                    out.append(ip)
+        page = resp.get("nextPageToken") or ""
+        if not page:
+            return out
+
+
+def main(argv):
+    if len(argv) != 2 or not argv[1]:
+        sys.stderr.write("usage: gcecp.py CLUSTER_LABEL\\n")
+        return 2
+    try:
+        ips = control_plane_ips(argv[1])
+    except (HttpError, ValueError, KeyError, TypeError, AttributeError) as e:
+        msg = str(e) if isinstance(e, HttpError) else "unexpected answer (%s)" % type(e).__name__
+        sys.stderr.write("kops-ts: cannot list the control planes of cluster %s (labels %s=%s, %s=control-plane): %s\\n" % (argv[1], CLUSTER, argv[1], ROLE, " ".join(msg.split())))
+        return 1
+    for ip in ips:
+        print(ip)
     return 0
 
 

@@ -169,6 +169,57 @@ describe('fake Compute API through @google-cloud/compute', () => {
     expect(fake.names(P, `zones/${Z}`, 'instances')).not.toContain(old);
   });
 
+  it("gives instances the template's interfaces with internal IPs from the subnetwork; stop/start; aggregatedList filters on labels", async () => {
+    const net = await network('net-ip');
+    await awaitOperation(c, await c.subnetworks.insert({ project: P, region: R, subnetworkResource: { name: 'sub-ip', network: net, ipCidrRange: '10.0.16.0/28' } }));
+    const sub = `https://www.googleapis.com/compute/v1/projects/${P}/regions/${R}/subnetworks/sub-ip`;
+    const tpl = async (name: string, labels: Record<string, string>) => {
+      const properties = { machineType: 'e2-medium', labels, networkInterfaces: [{ network: net, subnetwork: sub, accessConfigs: [] }] };
+      await awaitOperation(c, await c.instanceTemplates.insert({ project: P, instanceTemplateResource: { name, properties } }));
+      return `https://www.googleapis.com/compute/v1/projects/${P}/global/instanceTemplates/${name}`;
+    };
+    const cp = await tpl('tpl-ip-cp', { 'k8s-io-cluster-name': 'ipc', 'k8s-io-role-control-plane': 'control-plane' });
+    const nodes = await tpl('tpl-ip-nodes', { 'k8s-io-cluster-name': 'ipc', 'k8s-io-role-node': 'node' });
+    await awaitOperation(c, await c.instanceGroupManagers.insert({ project: P, zone: Z, instanceGroupManagerResource: { name: 'mig-ip-cp', baseInstanceName: 'cp', instanceTemplate: cp, targetSize: 2 } }));
+    await awaitOperation(c, await c.instanceGroupManagers.insert({ project: P, zone: 'us-central1-b', instanceGroupManagerResource: { name: 'mig-ip-nodes', baseInstanceName: 'nodes', instanceTemplate: nodes, targetSize: 1 } }));
+    const all = fake.all(P, 'instances').filter((i) => (i.labels as Record<string, string>)['k8s-io-cluster-name'] === 'ipc');
+    const ips = all.map((i) => (i.networkInterfaces as { networkIP: string }[])[0]?.networkIP);
+    expect(ips.sort()).toEqual(['10.0.16.2', '10.0.16.3', '10.0.16.4']);
+    const [one] = await c.instances.get({ project: P, zone: Z, instance: String(all.find((i) => String(i.name).startsWith('cp-'))?.name) });
+    expect(one.networkInterfaces).toHaveLength(1);
+    expect(one.networkInterfaces?.[0]).toMatchObject({ kind: 'compute#networkInterface', name: 'nic0', network: net, subnetwork: sub, networkIP: expect.stringMatching(/^10\.0\.16\.[234]$/) as unknown, stackType: 'IPV4_ONLY', accessConfigs: [] });
+
+    await awaitOperation(c, await c.instances.stop({ project: P, zone: Z, instance: one.name ?? '' }));
+    const [stopped] = await c.instances.get({ project: P, zone: Z, instance: one.name ?? '' });
+    expect(stopped.status).toBe('TERMINATED');
+    expect(stopped.networkInterfaces?.[0]?.networkIP).toBe(one.networkInterfaces?.[0]?.networkIP);
+    expect(fake.used.has('compute.instances.stop')).toBe(true);
+
+    // Compute's filter on labels, across zones: the stopped control plane too, never the node.
+    const listed: string[] = [];
+    for await (const [, scoped] of c.instances.aggregatedListAsync({ project: P, filter: 'labels.k8s-io-cluster-name = "ipc" AND labels.k8s-io-role-control-plane = "control-plane"', maxResults: 1 })) {
+      for (const i of scoped.instances ?? []) listed.push(`${i.name ?? ''} ${i.status ?? ''}`);
+    }
+    expect(listed.sort()).toEqual(all.filter((i) => String(i.name).startsWith('cp-')).map((i) => `${String(i.name)} ${i.name === one.name ? 'TERMINATED' : 'RUNNING'}`).sort());
+
+    await awaitOperation(c, await c.instances.start({ project: P, zone: Z, instance: one.name ?? '' }));
+    expect((await c.instances.get({ project: P, zone: Z, instance: one.name ?? '' }))[0].status).toBe('RUNNING');
+  });
+
+  it('with requireToken, answers a Compute call without that bearer token 401', async () => {
+    fake.requireToken = 'tok-1';
+    try {
+      const url = `${fake.endpoint}/compute/v1/projects/${P}/aggregated/instances`;
+      const none = await fetch(url);
+      expect(none.status).toBe(401);
+      expect(((await none.json()) as { error: { code: number } }).error.code).toBe(401);
+      expect((await fetch(url, { headers: { authorization: 'Bearer other' } })).status).toBe(401);
+      expect((await fetch(url, { headers: { authorization: 'Bearer tok-1' } })).status).toBe(200);
+    } finally {
+      fake.requireToken = undefined;
+    }
+  });
+
   it('fails a request with an injected HTTP error (rate limit)', async () => {
     fake.failRequest((x) => x.method === 'GET' && x.path.endsWith('/networks/net-a'), { status: 403, reason: 'rateLimitExceeded', message: 'Rate Limit Exceeded' });
     const e = await rejectionOf(c.networks.get({ project: P, network: 'net-a' }));
@@ -189,6 +240,8 @@ describe('fake Compute API: locations and IAM', () => {
     expect(permissionOf('POST', `/compute/v1/projects/${P}/zones/${Z}/instanceGroupManagers/m/setInstanceTemplate`)).toBe('compute.instanceGroupManagers.update');
     expect(permissionOf('POST', `/compute/v1/projects/${P}/zones/${Z}/operations/op-1/wait`)).toBe('compute.zoneOperations.get');
     expect(permissionOf('POST', `/compute/v1/projects/${P}/zones/${Z}/disks/d/setLabels`)).toBe('compute.disks.setLabels');
+    expect(permissionOf('GET', `/compute/v1/projects/${P}/aggregated/instances`)).toBe('compute.instances.list');
+    expect(permissionOf('POST', `/compute/v1/projects/${P}/zones/${Z}/instances/i/stop`)).toBe('compute.instances.stop');
   });
 
   it("refuses a call without its permission with Google's 403, before any effect", async () => {

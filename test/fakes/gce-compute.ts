@@ -26,7 +26,11 @@
  *   `deleteInstances` and `abandonInstances` (both lower `targetSize`, as GCE documents), and an
  *   instance deleted with `instances.delete` is recreated by its group under the same name with
  *   the group's current template (`bootPolls`: PROVISIONING/CREATING for that many reads of
- *   `listManagedInstances` first); target pools list their own instances and those of the groups
+ *   `listManagedInstances` first); an instance has the template's `networkInterfaces` (`nic0`, ...)
+ *   each with an internal `networkIP` from its subnetwork's primary range (the next free address
+ *   from `.2`; `10.128.0.0/20` when the subnetwork is not in the fake), access configs as the
+ *   template has them (no `natIP`); `instances.stop` makes one `TERMINATED` (it keeps its IP),
+ *   `instances.start` `RUNNING` again; target pools list their own instances and those of the groups
  *   that name them, `removeInstance` takes either out (a group adds the VMs it creates later);
  * - locations: `projects/<p>` (`projects.get`), `regions/<r>` and `zones/<z>` (get) from a fixed
  *   catalog of real regions and zones (`REGIONS`); with `projects` set, every call naming another
@@ -37,6 +41,8 @@
  *   effect; `used` records every permission asked for;
  * - `iam`: IAM service accounts and the project's IAM policy (Resource Manager) under `/v1/projects/`
  *   on the same endpoint (test/fakes/gce-iam.ts), with the same `permissions` and `used`;
+ * - `requireToken`: when set, a Compute call without `Authorization: Bearer <it>` gets Google's 401
+ *   `UNAUTHENTICATED` (as a request with no or a bad token does);
  * - `dns`: Cloud DNS managed zones and record sets under `/dns/v1/projects/` on the same endpoint
  *   (test/fakes/gce-dns.ts), with the same `permissions` and `used`.
  */
@@ -198,6 +204,8 @@ export class FakeGceCompute {
   projects: ReadonlySet<string> | undefined;
   /** The caller's permissions (undefined: every permission). */
   permissions: ReadonlySet<string> | undefined;
+  /** The only access token Compute calls are accepted with (undefined: any request). */
+  requireToken: string | undefined;
   /** Every permission a call asked for (enforced or not), in order of first use. */
   readonly used = new Set<string>();
   /** IAM service accounts and project IAM policies, served on the same endpoint. */
@@ -312,6 +320,9 @@ export class FakeGceCompute {
         send(res, 200, iam);
         return;
       }
+      if (this.requireToken !== undefined && /^\/compute\//.test(call.path) && req.headers.authorization !== `Bearer ${this.requireToken}`) {
+        throw new HttpError(401, 'required', 'Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential.');
+      }
       this.authorize(call);
       const result = this.route(call);
       send(res, 200, result);
@@ -336,7 +347,7 @@ export class FakeGceCompute {
     if (!permission) return;
     this.used.add(permission);
     if (this.permissions && !this.permissions.has(permission)) {
-      const resource = call.path.replace(/^\/compute\/v1\//, '').replace(/\/(wait|setLabels|resize|setInstanceTemplate|setTargetPools|addHealthCheck|removeHealthCheck|removeInstance|deleteInstances|abandonInstances|listManagedInstances)$/, '');
+      const resource = call.path.replace(/^\/compute\/v1\//, '').replace(/\/(wait|setLabels|resize|setInstanceTemplate|setTargetPools|addHealthCheck|removeHealthCheck|removeInstance|deleteInstances|abandonInstances|listManagedInstances|stop|start)$/, '');
       throw new HttpError(403, 'forbidden', `Required '${permission}' permission for '${resource}'`);
     }
   }
@@ -775,6 +786,11 @@ export class FakeGceCompute {
       r.excluded = [...new Set([...((r.excluded as string[] | undefined) ?? []), ...links])];
       return;
     }
+    if (collection === 'instances' && (method === 'stop' || method === 'start')) {
+      // The operation is DONE once the instance is TERMINATED (or RUNNING); the internal IP stays.
+      r.status = method === 'stop' ? 'TERMINATED' : 'RUNNING';
+      return;
+    }
     if (collection === 'disks' && method === 'resize') {
       const size = Number(body.sizeGb);
       if (!Number.isInteger(size) || size <= Number(r.sizeGb)) {
@@ -869,10 +885,51 @@ export class FakeGceCompute {
       ...(this.bootPolls > 0 ? { bootLeft: this.bootPolls } : {}),
       labels: structuredClone(labels),
       labelFingerprint: fingerprint(labels),
+      networkInterfaces: ((props.networkInterfaces as Json[] | undefined) ?? []).map((nic, i) => this.networkInterface(project as string, zone as string, nic, i)),
       tags: structuredClone(props.tags ?? {}),
       metadata: { items: [...meta, { key: 'instance-template', value: (mig.instanceTemplate as string).replace(/^https:\/\/www.googleapis.com\/compute\/v1\//, '') }, { key: 'created-by', value: (mig.selfLink as string).replace(/^https:\/\/www.googleapis.com\/compute\/v1\//, '') }] },
       selfLink: this.url(`${scopePath}/instances/${name}`),
     });
+  }
+
+  /**
+   * An instance's network interface from its template's: `nicN`, full URLs, and an internal IP:
+   * the next address of the subnetwork's primary range no instance of the project holds, from `.2`
+   * (GCE keeps `.0`, `.1` and the last two), or of `10.128.0.0/20` for a subnetwork not in the fake.
+   */
+  private networkInterface(project: string, zone: string, nic: Json, index: number): Json {
+    const region = zone.replace(/-[a-z]$/, '');
+    const full = (link: unknown, kind: string): string | undefined => {
+      if (typeof link !== 'string' || link === '') return undefined;
+      if (link.startsWith('https://')) return link;
+      const rel = link.replace(/^\/?(compute\/v1\/)?/, '');
+      return this.url(rel.startsWith('projects/') ? rel : `projects/${project}/${kind === 'networks' ? 'global' : `regions/${region}`}/${kind}/${rel}`);
+    };
+    const network = full(nic.network, 'networks') ?? this.url(`projects/${project}/global/networks/default`);
+    const subnetwork = full(nic.subnetwork, 'subnetworks');
+    const m = subnetwork ? /projects\/([^/]+)\/regions\/([^/]+)\/subnetworks\/([^/]+)$/.exec(subnetwork) : null;
+    const cidr = (m ? (this.store.get(`projects/${m[1]}/regions/${m[2]}/subnetworks`)?.get(m[3] as string)?.ipCidrRange as string | undefined) : undefined) ?? '10.128.0.0/20';
+    const [base, bits] = cidr.split('/') as [string, string];
+    const start = base.split('.').reduce((a, o) => a * 256 + Number(o), 0);
+    const size = 2 ** (32 - Number(bits));
+    const held = new Set(this.all(project, 'instances').flatMap((i) => ((i.networkInterfaces as Json[] | undefined) ?? []).map((n) => n.networkIP)));
+    let ip = '';
+    for (let off = 2; off < size - 2 && ip === ''; off++) {
+      const v = start + off;
+      const text = [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join('.');
+      if (!held.has(text)) ip = text;
+    }
+    if (ip === '') throw new HttpError(400, 'invalid', `IP space of '${subnetwork ?? cidr}' is exhausted.`);
+    return {
+      kind: 'compute#networkInterface',
+      name: `nic${index}`,
+      network,
+      ...(subnetwork ? { subnetwork } : {}),
+      networkIP: ip,
+      stackType: 'IPV4_ONLY',
+      ...(nic.accessConfigs !== undefined ? { accessConfigs: structuredClone(nic.accessConfigs) } : {}),
+      fingerprint: fingerprint({ nic: index, ip }),
+    };
   }
 
   /** Managed instances, with the template each was created from. */

@@ -28,7 +28,12 @@ const DESCRIPTIONS: Readonly<Record<GceServiceAccountRole, string>> = {
   bastion: 'bastion nodes',
 };
 
-/** The project roles kops grants each role's account. */
+/**
+ * The project roles kops grants each role's account. The control plane's boot programs
+ * (src/bootstrap/gce-helpers.ts) need no more: `roles/container.serviceAgent` includes
+ * `compute.instances.list`, which `gcecp.py` (its cluster's control planes, `instances.aggregatedList`)
+ * uses, so no narrower grant is added for it.
+ */
 export const GCE_SERVICE_ACCOUNT_PROJECT_ROLES: Readonly<Record<GceServiceAccountRole, readonly string[]>> = {
   'control-plane': ['roles/container.serviceAgent'],
   node: [],
