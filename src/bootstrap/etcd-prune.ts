@@ -25,14 +25,9 @@ export const ETCD_PRUNE_PATH = '/opt/kops-ts/etcd-prune.py';
 const ETCD_PKI_DIR = `/etc/kubernetes/${CONTROL_PLANE_PKI_FILES.find((f) => f.endsWith('etcd/ca.key'))!.replace(/\/ca\.key$/, '')}`;
 
 export const ETCD_PRUNE_PY = `#!/usr/bin/env python3
-"""kops-ts: before this control plane joins, remove the etcd members of control planes lost uncleanly.
+"""kops-ts: before joining, remove etcd members of control planes lost uncleanly (src/bootstrap/etcd-prune.ts).
 
-usage: etcd-prune.py LISTER...
-LISTER: a command printing the private IPv4 address of every existing control plane of the cluster,
-one a line, failing when it cannot list them. Always exits 0: kubeadm join runs after it whatever
-happens here. A member is removed only when no existing control plane other than this instance has
-its peer address AND it does not answer its own health, one at a time, and only while the healthy
-members that stay are a majority of the members that stay.
+usage: etcd-prune.py LISTER...  (a command printing the existing control planes' addresses); exits 0.
 """
 import datetime
 import ipaddress
@@ -50,13 +45,12 @@ import urllib.request
 
 PKI = os.environ.get("KOPS_TS_ETCD_PKI", "${ETCD_PKI_DIR}")
 PORT = os.environ.get("KOPS_TS_ETCD_CLIENT_PORT", "2379")
-TIMEOUT = 5
-CERT_MINUTES = 10
+FAIL = (urllib.error.URLError, OSError, ValueError)
 CA_CONFIG = """[ca]
 default_ca = d
 [d]
-database = %(dir)s/index.txt
-new_certs_dir = %(dir)s
+database = %s/index.txt
+new_certs_dir = %s
 rand_serial = yes
 default_md = sha256
 policy = p
@@ -72,200 +66,160 @@ extendedKeyUsage = clientAuth
 
 
 class Stop(Exception):
-    """Nothing more is removed; the message says why."""
+    pass
 
 
 def say(line):
-    sys.stdout.write("kops-ts: " + line + "\\n")
-    sys.stdout.flush()
-
-
-def warn(line):
-    sys.stderr.write("kops-ts: " + line + "\\n")
-    sys.stderr.flush()
+    print("kops-ts: " + line, flush=True)
 
 
 def address(text):
-    """The normalized IP address text, or None when it is not an address (a DNS name)."""
     try:
         return str(ipaddress.ip_address(text))
     except ValueError:
         return None
 
 
-def control_planes(lister):
-    """The existing control planes' addresses, from the cloud's lister."""
+def run(cmd, **kw):
     try:
-        r = subprocess.run(lister, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+        return subprocess.run(cmd, stdin=subprocess.DEVNULL, timeout=300, **kw)
     except (OSError, subprocess.SubprocessError) as e:
-        raise Stop("cannot list control planes: %s (%s); no member removed" % (" ".join(lister[:2]), type(e).__name__))
+        raise Stop("cannot run %s (%s); no member removed" % (cmd[0], type(e).__name__))
+
+
+def control_planes(lister):
+    r = run(lister, capture_output=True)
     if r.returncode != 0:
-        lines = [l.strip() for l in r.stderr.decode(errors="replace").splitlines() if l.strip()]
-        why = lines[-1] if lines else "the lister exited %d" % r.returncode
-        if why.startswith("kops-ts: "):
-            why = why[len("kops-ts: "):]
-        raise Stop("cannot list control planes: %s; no member removed" % why)
-    out = set()
-    for word in r.stdout.decode(errors="replace").split():
-        a = address(word)
-        if a is None:
-            raise Stop("cannot list control planes: the lister printed %r, not an address; no member removed" % word[:64])
-        out.add(a)
+        lines = r.stderr.decode(errors="replace").strip().splitlines() or ["the lister exited %d" % r.returncode]
+        raise Stop("cannot list control planes: %s; no member removed" % lines[-1].strip().replace("kops-ts: ", "", 1))
+    out = {address(w) for w in r.stdout.decode(errors="replace").split()}
+    if None in out:
+        raise Stop("cannot list control planes: the lister printed something not an address; no member removed")
     return out
 
 
 def own_address(live):
-    """This instance's address: the source of its packets to the other control planes."""
-    override = os.environ.get("KOPS_TS_SELF_ADDRESS")
-    if override:
-        return address(override)
+    """The source address of this instance's packets to the other control planes."""
+    if os.environ.get("KOPS_TS_SELF_ADDRESS"):
+        return address(os.environ["KOPS_TS_SELF_ADDRESS"])
     for a in sorted(live):
         try:
             with socket.socket(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_DGRAM) as s:
                 s.connect((a, 9))
-                src = address(s.getsockname()[0])
+                if s.getsockname()[0] != a:
+                    return address(s.getsockname()[0])
         except OSError:
-            continue
-        if src != a:
-            return src
+            pass
     return None
 
 
-def client_certificate(work):
-    """A client certificate of the etcd CA valid for minutes; its key stays in \`work\` (mode 0700)."""
-    key, csr, crt, conf = (os.path.join(work, n) for n in ("client.key", "client.csr", "client.crt", "ca.cnf"))
+def client(work):
+    """An HTTPS opener with a client certificate of the etcd CA valid for minutes (its key stays in work, 0700)."""
+    key, csr, crt, conf = (os.path.join(work, n) for n in ("c.key", "c.csr", "c.crt", "ca.cnf"))
     open(os.path.join(work, "index.txt"), "w").close()
     with open(conf, "w") as f:
-        f.write(CA_CONFIG % {"dir": work})
+        f.write(CA_CONFIG % (work, work))
     now = datetime.datetime.now(datetime.timezone.utc)
-    fmt = "%y%m%d%H%M%SZ"
-    steps = [
-        ["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key],
-        ["openssl", "req", "-new", "-key", key, "-subj", "/CN=kops-ts-etcd-prune", "-out", csr],
-        ["openssl", "ca", "-batch", "-config", conf, "-notext", "-cert", os.path.join(PKI, "ca.crt"),
-         "-keyfile", os.path.join(PKI, "ca.key"), "-in", csr, "-out", crt,
-         "-startdate", (now - datetime.timedelta(minutes=2)).strftime(fmt),
-         "-enddate", (now + datetime.timedelta(minutes=CERT_MINUTES)).strftime(fmt)],
-    ]
-    for step in steps:
-        try:
-            r = subprocess.run(step, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=work, timeout=60)
-        except (OSError, subprocess.SubprocessError) as e:
-            raise Stop("cannot make an etcd client certificate (openssl %s: %s); no member removed" % (step[1], type(e).__name__))
-        if r.returncode != 0:
-            raise Stop("cannot make an etcd client certificate with the etcd CA in %s (openssl %s exited %d); no member removed"
-                       % (PKI, step[1], r.returncode))
-    ctx = ssl.create_default_context(cafile=os.path.join(PKI, "ca.crt"))
+    when = lambda minutes: (now + datetime.timedelta(minutes=minutes)).strftime("%y%m%d%H%M%SZ")
+    for step in (["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key],
+                 ["req", "-new", "-key", key, "-subj", "/CN=kops-ts-etcd-prune", "-out", csr],
+                 ["ca", "-batch", "-config", conf, "-notext", "-cert", PKI + "/ca.crt", "-keyfile", PKI + "/ca.key",
+                  "-in", csr, "-out", crt, "-startdate", when(-2), "-enddate", when(10)]):
+        code = run(["openssl"] + step, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+        if code:
+            raise Stop("cannot make an etcd client certificate with the etcd CA in %s (openssl %s exited %d); no member removed" % (PKI, step[0], code))
+    ctx = ssl.create_default_context(cafile=PKI + "/ca.crt")
     ctx.load_cert_chain(crt, key)
     return urllib.request.build_opener(urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=ctx))
 
 
-def host_port(a):
-    return ("[%s]" % a if ":" in a else a) + ":" + PORT
-
-
 def call(opener, url, body=None):
     data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"}, method="GET" if body is None else "POST")
-    with opener.open(req, timeout=TIMEOUT) as resp:
-        return json.loads(resp.read().decode() or "{}")
+    with opener.open(urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"}), timeout=5) as r:
+        return json.loads(r.read().decode() or "{}")
 
 
-def member_list(opener, sources):
-    """(the address that answered, its members) from the first of \`sources\` that answers."""
-    failures = []
-    for a in sources:
+def url(a, path):
+    return "https://%s:%s%s" % ("[%s]" % a if ":" in a else a, PORT, path)
+
+
+def healthy(opener, m):
+    for u in m.get("clientURLs") or []:
         try:
-            return a, call(opener, "https://" + host_port(a) + "/v3/cluster/member/list", {}).get("members", [])
-        except (urllib.error.URLError, OSError, ValueError) as e:
-            failures.append("%s: %s" % (a, getattr(e, "reason", None) or type(e).__name__))
-    raise Stop("no etcd member answered the member list (%s); no member removed" % "; ".join(failures or ["no other control plane listed"]))
-
-
-def healthy(opener, member):
-    """Whether one of the member's client URLs answers its health as healthy."""
-    for u in member.get("clientURLs") or []:
-        try:
-            if call(opener, u.rstrip("/") + "/health").get("health") in ("true", True):
+            if call(opener, u.rstrip("/") + "/health").get("health") == "true":
                 return True
-        except (urllib.error.URLError, OSError, ValueError):
+        except FAIL:
             pass
     return False
 
 
-def describe(m):
-    peers = m.get("peerURLs") or []
-    return "%s (%s)" % (m.get("name") or "<unstarted>", ",".join(peers) or "no peer URL")
-
-
 def prune(lister):
     live = control_planes(lister)
-    own = own_address(live)
-    others = live - {own}
-    work = tempfile.mkdtemp(prefix="kops-ts-etcd-prune-")
+    others = live - {own_address(live)}
+    work = tempfile.mkdtemp()
     try:
         os.chmod(work, 0o700)
-        opener = client_certificate(work)
-        told = set()
-        removed = set()
+        opener = client(work)
+        told, removed = set(), set()
         while True:
-            source, members = member_list(opener, sorted(others))
-            health = {}
-            candidate = None
-            for m in members:
-                mid = str(m.get("ID", ""))
-                hosts = [urllib.parse.urlsplit(u).hostname or "" for u in m.get("peerURLs") or []]
-                addrs = [address(h) for h in hosts]
-                if not hosts or None in addrs:
+            fails, members = [], None
+            for a in sorted(others):
+                try:
+                    source, members = a, call(opener, url(a, "/v3/cluster/member/list"), {}).get("members", [])
+                    break
+                except FAIL as e:
+                    fails.append("%s: %s" % (a, getattr(e, "reason", None) or type(e).__name__))
+            if members is None:
+                raise Stop("no etcd member answered the member list (%s); no member removed" % ("; ".join(fails) or "no other control plane"))
+            health, candidate = {}, None
+            for m in sorted(members, key=lambda m: (m.get("name") or "", str(m.get("ID")))):
+                m["ID"] = str(m.get("ID", ""))
+                m["what"] = "%s (%s)" % (m.get("name") or "<unstarted>", ",".join(m.get("peerURLs") or []))
+                m["hosts"] = [address(urllib.parse.urlsplit(u).hostname or "") for u in m.get("peerURLs") or []]
+                listed = [h for h in m["hosts"] if h in others]
+                if not m["hosts"] or None in m["hosts"]:
                     why = "its peer address is not an IP address"
-                elif any(a in others for a in addrs):
-                    why = "control plane at %s exists" % ",".join(a for a in addrs if a in others)
+                elif listed:
+                    why = "control plane at %s exists" % ",".join(listed)
                 else:
-                    health[mid] = healthy(opener, m)
-                    if not health[mid]:
+                    health[m["ID"]] = healthy(opener, m)
+                    if not health[m["ID"]]:
                         candidate = candidate or m
                         continue
-                    why = "no control plane at %s, but it answers its health (the cloud's list may lag)" % ",".join(addrs)
-                if mid not in told:
-                    told.add(mid)
-                    say("kept etcd member %s: %s" % (describe(m), why))
+                    why = "no control plane at %s, but it answers its health (the cloud's list may lag)" % ",".join(m["hosts"])
+                if m["ID"] not in told:
+                    told.add(m["ID"])
+                    say("kept etcd member %s: %s" % (m["what"], why))
             if candidate is None:
                 return
-            cid = str(candidate["ID"])
-            if cid in removed:
-                raise Stop("etcd member %s is still listed after its removal; no further member removed" % describe(candidate))
-            staying = [m for m in members if str(m.get("ID", "")) != cid]
-            for m in staying:
-                if str(m.get("ID", "")) not in health:
-                    health[str(m.get("ID", ""))] = healthy(opener, m)
-            alive = [m for m in staying if health[str(m.get("ID", ""))]]
+            if candidate["ID"] in removed:
+                raise Stop("etcd member %s is still listed after its removal; no further member removed" % candidate["what"])
+            staying = [m for m in members if m is not candidate]
+            alive = [m for m in staying if (health[m["ID"]] if m["ID"] in health else healthy(opener, m))]
             if 2 * len(alive) <= len(staying):
                 say("kept etcd member %s: removing it would leave %d healthy of %d members, not a majority; no member removed"
-                    % (describe(candidate), len(alive), len(staying)))
+                    % (candidate["what"], len(alive), len(staying)))
                 return
             try:
-                call(opener, "https://" + host_port(source) + "/v3/cluster/member/remove", {"ID": cid})
+                call(opener, url(source, "/v3/cluster/member/remove"), {"ID": candidate["ID"]})
             except urllib.error.HTTPError as e:
                 raise Stop("etcd refused to remove member %s: HTTP %d %s; no further member removed"
-                           % (describe(candidate), e.code, e.read().decode(errors="replace")[:200].strip()))
-            removed.add(cid)
-            told.add(cid)
-            hosts = ",".join(urllib.parse.urlsplit(u).hostname or "" for u in candidate.get("peerURLs") or [])
-            say("removed etcd member %s: no control plane at %s" % (describe(candidate), hosts))
+                           % (candidate["what"], e.code, e.read().decode(errors="replace")[:200].strip()))
+            removed.add(candidate["ID"])
+            say("removed etcd member %s: no control plane at %s" % (candidate["what"], ",".join(candidate["hosts"])))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
 def main(argv):
-    if len(argv) < 2:
-        warn("usage: etcd-prune.py LISTER...; no etcd member removed")
-        return 0
     try:
+        if len(argv) < 2:
+            raise Stop("usage: etcd-prune.py LISTER...; no member removed")
         prune(argv[1:])
     except Stop as e:
-        warn(str(e))
+        sys.stderr.write("kops-ts: %s\\n" % e)
     except Exception as e:  # best effort: the join runs whatever happened here
-        warn("the etcd member cleanup stopped (%s: %s); no further member removed" % (type(e).__name__, str(e)[:200]))
+        sys.stderr.write("kops-ts: the etcd member cleanup stopped (%s: %s); no further member removed\\n" % (type(e).__name__, str(e)[:200]))
     return 0
 
 
