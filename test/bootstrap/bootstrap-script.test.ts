@@ -1,13 +1,13 @@
 /**
  * The rendered bootstrap and etcd-leave scripts, run with the real bash: their absolute paths are
  * moved into a temporary root (a directory stands for /var/lib/etcd, a file for the etcd volume's
- * device), and the commands that act on the machine or the network (python3 for the S3 reader and
- * the etcd-volume attacher and the etcd member cleanup, kubeadm, curl, systemctl, sleep, blkid, mkfs.ext4, mount, crictl) are
- * stubs on PATH that record their arguments. What is checked is the decision logic: what each role
- * fetches, init or join, the refusals, file modes, the done marker; the etcd volume formatted only
- * when blank, mounted by UUID; restore (one member) or wipe and join (several); the etcd member
- * cleanup right before every control-plane join and never otherwise; at power-off leave etcd unless
- * the only member, at reboot stay.
+ * device), and the commands that act on the machine or the network (python3 for the S3 reader, the
+ * etcd-volume attacher and the etcd member cleanup; kubeadm, curl, systemctl, sleep, blkid,
+ * mkfs.ext4, mount, crictl) are stubs on PATH that record their arguments. What is checked is the
+ * decision logic: what each role fetches, init or join, the refusals, file modes, the done marker;
+ * the etcd volume formatted only when blank, mounted by UUID; restore (one member) or wipe and join
+ * (several); the etcd member cleanup right before every control-plane join and never otherwise; at
+ * power-off leave etcd unless the only member, at reboot stay.
  */
 import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
