@@ -169,8 +169,9 @@ def prune(lister):
                     break
                 except FAIL as e:
                     fails.append("%s: %s" % (a, getattr(e, "reason", None) or type(e).__name__))
+            none = "no further member removed" if removed else "no member removed"
             if members is None:
-                raise Stop("no etcd member answered the member list (%s); no member removed" % ("; ".join(fails) or "no other control plane"))
+                raise Stop("no etcd member answered the member list (%s); %s" % ("; ".join(fails) or "no other control plane", none))
             health, candidate = {}, None
             for m in sorted(members, key=lambda m: (m.get("name") or "", str(m.get("ID")))):
                 m["ID"] = str(m.get("ID", ""))
@@ -178,7 +179,7 @@ def prune(lister):
                 m["hosts"] = [address(urllib.parse.urlsplit(u).hostname or "") for u in m.get("peerURLs") or []]
                 listed = [h for h in m["hosts"] if h in others]
                 if not m["hosts"] or None in m["hosts"]:
-                    why = "its peer address is not an IP address"
+                    why = "its peer URLs name no IP address"
                 elif listed:
                     why = "control plane at %s exists" % ",".join(listed)
                 else:
@@ -197,8 +198,8 @@ def prune(lister):
             staying = [m for m in members if m is not candidate]
             alive = [m for m in staying if (health[m["ID"]] if m["ID"] in health else healthy(opener, m))]
             if 2 * len(alive) <= len(staying):
-                say("kept etcd member %s: removing it would leave %d healthy of %d members, not a majority; no member removed"
-                    % (candidate["what"], len(alive), len(staying)))
+                say("kept etcd member %s: removing it would leave %d healthy of %d members, not a majority; %s"
+                    % (candidate["what"], len(alive), len(staying), none))
                 return
             try:
                 call(opener, url(source, "/v3/cluster/member/remove"), {"ID": candidate["ID"]})
