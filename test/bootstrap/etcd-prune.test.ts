@@ -3,7 +3,7 @@
  * with client and peer certificate authentication, every certificate issued by one etcd CA made
  * with the project's own PKI code (src/pki), each member on its own loopback address (Linux routes
  * all of 127/8 to lo) with one client port and one peer port shared by the three addresses. The
- * joining control plane is 127.0.0.5 unless a case says otherwise; the cloud's lister is `printf`
+ * joining control plane is 127.0.0.5 unless a case says otherwise (one case runs five members); the cloud's lister is `printf`
  * of the addresses a case says exist (or a failing command).
  *
  * What must hold: a member is removed only when no existing control plane other than this instance
@@ -36,6 +36,9 @@ const MEMBERS = [
   { name: 'a', ip: '127.0.0.2' },
   { name: 'b', ip: '127.0.0.3' },
   { name: 'c', ip: '127.0.0.4' },
+  // Only in the five-member case.
+  { name: 'd', ip: '127.0.0.6' },
+  { name: 'e', ip: '127.0.0.7' },
 ] as const;
 type Name = (typeof MEMBERS)[number]['name'];
 const SELF = '127.0.0.5';
@@ -129,10 +132,11 @@ async function memberNames(ip: string): Promise<string[]> {
 
 const running = new Map<Name, ChildProcess>();
 
-async function startCluster(): Promise<void> {
+async function startCluster(size: 3 | 5 = 3): Promise<void> {
   const data = mkdtempSync(join(dir, 'data-'));
-  const initial = MEMBERS.map((m) => `${m.name}=${peerUrl(m.ip)}`).join(',');
-  for (const m of MEMBERS) {
+  const members = MEMBERS.slice(0, size);
+  const initial = members.map((m) => `${m.name}=${peerUrl(m.ip)}`).join(',');
+  for (const m of members) {
     const p = spawn('etcd', [
       '--name', m.name, '--data-dir', join(data, m.name),
       '--listen-client-urls', clientUrl(m.ip), '--advertise-client-urls', clientUrl(m.ip),
@@ -147,7 +151,7 @@ async function startCluster(): Promise<void> {
     ], { stdio: 'ignore' });
     running.set(m.name, p);
   }
-  await untilHealthy(MEMBERS.map((m) => m.ip));
+  await untilHealthy(members.map((m) => m.ip));
 }
 
 async function kill(name: Name): Promise<void> {
@@ -226,6 +230,17 @@ describe('etcd-prune.py against a real etcd cluster', () => {
     expect(r).toMatchObject({ code: 0, stderr: '' });
     expect(r.stdout).toContain(`${removedLine('c')}\n`);
     expect(await memberNames(ip('a'))).toEqual(['a', 'b']);
+  });
+
+  it('removes two dead members of five one at a time, re-reading the list, while the healthy ones stay a majority', async () => {
+    await startCluster(5);
+    await kill('d');
+    await kill('e');
+    await untilHealthy([ip('a'), ip('b'), ip('c')]);
+    const r = await prune(listing(ip('a'), ip('b'), ip('c'), SELF));
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout.split('\n').filter((l) => l.includes('removed'))).toEqual([removedLine('d'), removedLine('e')]);
+    expect(await memberNames(ip('a'))).toEqual(['a', 'b', 'c']);
   });
 
   it('removes nothing when two of three members are dead: the one left is no majority, and a line says why', async () => {
