@@ -1,10 +1,10 @@
 /**
- * `etcd-prune.py` against a real three-member etcd cluster (the etcd 3.4 binary): TLS everywhere
- * with client and peer certificate authentication, every certificate issued by one etcd CA made
- * with the project's own PKI code (src/pki), each member on its own loopback address (Linux routes
- * all of 127/8 to lo) with one client port and one peer port shared by the three addresses. The
- * joining control plane is 127.0.0.5 unless a case says otherwise (one case runs five members); the cloud's lister is `printf`
- * of the addresses a case says exist (or a failing command).
+ * `etcd-prune.py` against a real three-member etcd cluster (five in one case; the etcd 3.4
+ * binary): TLS everywhere with client and peer certificate authentication, every certificate issued
+ * by one etcd CA made with the project's own PKI code (src/pki), each member on its own loopback
+ * address (Linux routes all of 127/8 to lo) with one client port and one peer port shared by the
+ * addresses. The joining control plane is 127.0.0.5 unless a case says otherwise; the cloud's
+ * lister is `printf` of the addresses a case says exist (or a failing command).
  *
  * What must hold: a member is removed only when no existing control plane other than this instance
  * has its peer address and it does not answer its health, and only while the healthy members that
