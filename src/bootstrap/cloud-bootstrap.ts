@@ -72,6 +72,12 @@ export interface CloudBootstrap {
   fetchCommand(key: string, dest: string): string;
   /** The command printing `<volume> <all members>` once this control plane's etcd volume is attached (`$members`: its group's members). */
   readonly etcdAttachCommand: string;
+  /**
+   * Shell words (expanded by bootstrap.sh, which passes them to etcd-prune.py as its arguments) of a
+   * command printing the private IPv4 address of every existing control-plane instance of this
+   * cluster, one a line, and failing when it cannot list them (src/bootstrap/etcd-prune.ts).
+   */
+  readonly controlPlaneAddressesCommand: string;
   /** Shell functions `mount_etcd_volume VOLUME`, `mark_etcd_volume_used` and `set_peer_url` (src/bootstrap/etcd-mount.ts). */
   readonly etcdVolumeFunctions: string;
   /** bootstrap.sh's comment on the addons it applies. */

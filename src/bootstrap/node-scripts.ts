@@ -13,7 +13,8 @@
  *     control-plane group, when no API server answers yet, or to restore the only member's data)
  *     or `kubeadm join` with the fetched configuration (a control plane's JoinConfiguration carries
  *     `controlPlane`, the configuration form of `--control-plane`, which kubeadm does not allow
- *     together with `--config`); workers join;
+ *     together with `--config`), a join only after removing the etcd members of control planes
+ *     lost uncleanly (src/bootstrap/etcd-prune.ts); workers join;
  *  5. on control planes, enables a unit whose stop at power-off (not at reboot) runs
  *     `kubeadm reset`, which removes this member from etcd (docs/security.md, "Node bootstrap").
  *
@@ -28,6 +29,7 @@ import {
   BOOTSTRAP_ENV_FILE, CONTAINERD_PACKAGE_VERSION, CONTROL_PLANE_PKI_FILES, HELM_SHA256, HELM_VERSION, igconfigDir, KUBEADM_INIT_FILE, KUBEADM_JOIN_FILE,
   type BootstrapRole, type CloudBootstrap, type WriteFile,
 } from './cloud-bootstrap.js';
+import { ETCD_PRUNE_PATH, ETCD_PRUNE_PY } from './etcd-prune.js';
 import { KUBELET_ETCD_MOUNT_DROPIN, KUBELET_ETCD_MOUNT_DROPIN_PATH } from './etcd-volume.js';
 import { ETCD_DATA_DIR } from './kubeadm.js';
 
@@ -207,6 +209,14 @@ mount_etcd_volume "$volume"
 printf '%s\\n' "$all_members" >/etc/kops-ts/etcd-members
 IFS=, read -r -a everyone <<<"$all_members"
 
+# prune_etcd_members: right before joining, remove the etcd members of control planes lost without
+# leaving (not listed by the cloud, not healthy), while a healthy majority stays. Best effort: the
+# join runs whatever it decides.
+prune_etcd_members() {
+  python3 ${ETCD_PRUNE_PATH} ${cloud.controlPlaneAddressesCommand} ||
+    echo "kops-ts: the etcd member cleanup failed; joining anyway" >&2
+}
+
 # --ignore-preflight-errors: the mounted volume is never empty (lost+found); what it holds is decided here.
 KEEP_DIR=DirAvailable--var-lib-etcd
 if [ -d ${ETCD_DATA_DIR}/member ] && [ "\${#everyone[@]}" = 1 ]; then
@@ -222,11 +232,13 @@ elif [ -d ${ETCD_DATA_DIR}/member ]; then
   wait_api "$endpoint" 90 || die "no API server answered at $endpoint for 15 minutes; the etcd volume $volume keeps its data"
   echo "kops-ts: the etcd volume $volume holds a former member's data; wiping it to join as a new member"
   rm -rf ${ETCD_DATA_DIR}/member
+  prune_etcd_members
   kubeadm_logged join --config "$CONFIG_DIR/${KUBEADM_JOIN_FILE}" --ignore-preflight-errors="$KEEP_DIR"
 elif [ "$INIT_CANDIDATE" = 1 ] && [ "$ETCD_VOLUME_USED" = 1 ] && [ "\${#everyone[@]}" != 1 ]; then
   # A member was established on this volume before (it left cleanly, which empties it): the cluster exists. Never init a second one.
   wait_api "$endpoint" 90 ||
     die "no API server answered at $endpoint for 15 minutes; an etcd member was established on the volume $volume before, so this control plane does not start a new cluster"
+  prune_etcd_members
   kubeadm_logged join --config "$CONFIG_DIR/${KUBEADM_JOIN_FILE}" --ignore-preflight-errors="$KEEP_DIR"
 elif [ "$INIT_CANDIDATE" = 1 ] && ! wait_api "$endpoint" 3; then
   # No API server answers and no data: this is the cluster's first control plane.
@@ -236,6 +248,7 @@ elif [ "$INIT_CANDIDATE" = 1 ] && ! wait_api "$endpoint" 3; then
   /opt/kops-ts/addons.sh
 else
   wait_api "$endpoint" 90 || die "no API server answered at $endpoint for 15 minutes"
+  prune_etcd_members
   kubeadm_logged join --config "$CONFIG_DIR/${KUBEADM_JOIN_FILE}" --ignore-preflight-errors="$KEEP_DIR"
 fi
 mark_etcd_volume_used
@@ -324,6 +337,7 @@ export function renderNodeFiles(i: NodeBootstrapCommon, cloud: CloudBootstrap): 
       content: 'net.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.ipv4.ip_forward = 1\nnet.ipv6.conf.all.forwarding = 1\n',
     },
     ...cloud.helperFiles(i.role),
+    ...(i.role === 'control-plane' ? [{ path: ETCD_PRUNE_PATH, permissions: '0755', content: ETCD_PRUNE_PY }] : []),
     {
       path: '/opt/kops-ts/install.sh',
       permissions: '0700',

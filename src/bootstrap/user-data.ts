@@ -7,13 +7,16 @@
  * paths only. AWS's parts of the bootstrap (`awsCloudBootstrap`): the state store is read with the
  * instance role (`s3get.py`: IMDSv2 credentials, SigV4; src/bootstrap/s3-fetch.ts), and a control
  * plane's etcd volume is found by its tags and attached with EC2's AttachVolume (`etcdvol.py`,
- * src/bootstrap/etcd-volume.ts), then appears as its NVMe or Xen device.
+ * src/bootstrap/etcd-volume.ts), then appears as its NVMe or Xen device; the control planes that
+ * still exist are listed with EC2's DescribeInstances by the cluster's tags (`control-planes.py`,
+ * src/bootstrap/aws-control-planes.ts) for the etcd member cleanup before a join.
  *
  * The files the instance fetches are the contract with the kubeadm configuration writer
  * (src/bootstrap/kubeadm.ts): `bootstrapFiles` lists them.
  */
 import type { StateStoreLocation } from '../model/aws/iam-policies.js';
 import { KOPS_TS_VERSION } from '../version.js';
+import { CONTROL_PLANES_PATH, CONTROL_PLANES_PY } from './aws-control-planes.js';
 import type { CloudBootstrap, WriteFile } from './cloud-bootstrap.js';
 import { ETCD_VOLUME_DEVICE, ETCD_VOLUME_FUNCTIONS, ETCD_VOLUME_PATH, ETCD_VOLUME_PY } from './etcd-volume.js';
 import { exactVersion, renderNodeFiles, type NodeBootstrapCommon } from './node-scripts.js';
@@ -39,6 +42,7 @@ export function awsCloudBootstrap(region: string): CloudBootstrap {
     noStoreMessage: 'the state store is not an S3 bucket, so this instance cannot read its bootstrap files; use an s3:// state store',
     fetchCommand: (key, dest) => `python3 ${S3_FETCH_PATH} "$STATE_BUCKET" ${key} ${dest} "$REGION"`,
     etcdAttachCommand: `python3 ${ETCD_VOLUME_PATH} "$CLUSTER" "$members" "$REGION" "$ETCD_DEVICE"`,
+    controlPlaneAddressesCommand: `python3 ${CONTROL_PLANES_PATH} "$CLUSTER" "$REGION"`,
     etcdVolumeFunctions: ETCD_VOLUME_FUNCTIONS,
     addonsComment: 'The CNI and the AWS cloud controller',
     addonsWhat: 'CNI, AWS cloud controller',
@@ -46,7 +50,12 @@ export function awsCloudBootstrap(region: string): CloudBootstrap {
     etcdVars: (cluster) => ({ CLUSTER: cluster, ETCD_DEVICE: ETCD_VOLUME_DEVICE }),
     helperFiles: (role) => [
       { path: S3_FETCH_PATH, permissions: '0755', content: S3_FETCH_PY },
-      ...(role === 'control-plane' ? [{ path: ETCD_VOLUME_PATH, permissions: '0755', content: ETCD_VOLUME_PY }] : []),
+      ...(role === 'control-plane'
+        ? [
+          { path: ETCD_VOLUME_PATH, permissions: '0755', content: ETCD_VOLUME_PY },
+          { path: CONTROL_PLANES_PATH, permissions: '0755', content: CONTROL_PLANES_PY },
+        ]
+        : []),
     ],
   };
 }

@@ -1,12 +1,13 @@
 /**
  * The rendered bootstrap and etcd-leave scripts, run with the real bash: their absolute paths are
  * moved into a temporary root (a directory stands for /var/lib/etcd, a file for the etcd volume's
- * device), and the commands that act on the machine or the network (python3 for the S3 reader and
- * the etcd-volume attacher, kubeadm, curl, systemctl, sleep, blkid, mkfs.ext4, mount, crictl) are
- * stubs on PATH that record their arguments. What is checked is the decision logic: what each role
- * fetches, init or join, the refusals, file modes, the done marker; the etcd volume formatted only
- * when blank, mounted by UUID; restore (one member) or wipe and join (several); at power-off leave
- * etcd unless the only member, at reboot stay.
+ * device), and the commands that act on the machine or the network (python3 for the S3 reader, the
+ * etcd-volume attacher and the etcd member cleanup; kubeadm, curl, systemctl, sleep, blkid,
+ * mkfs.ext4, mount, crictl) are stubs on PATH that record their arguments. What is checked is the
+ * decision logic: what each role fetches, init or join, the refusals, file modes, the done marker;
+ * the etcd volume formatted only when blank, mounted by UUID; restore (one member) or wipe and join
+ * (several); the etcd member cleanup right before every control-plane join and never otherwise; at
+ * power-off leave etcd unless the only member, at reboot stay.
  */
 import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -25,6 +26,7 @@ const STUBS: Record<string, string> = {
   // The etcd-volume attacher prints "<volume> <all members>"; the S3 reader copies from the fake
   // store and fails for a missing object.
   python3: [
+    'if [[ "$1" == */etcd-prune.py ]]; then echo "prune ${*:2}" >>"$LOG"; [ -z "${PRUNE_FAILS:-}" ] || exit 1; exit 0; fi',
     'if [[ "$1" == */etcdvol.py ]]; then echo "attach $2 $3 $5" >>"$LOG"; [ -z "${ATTACH_FAILS:-}" ] || exit 1;',
     '  echo "vol-0123456789abcdef0 ${ALL_MEMBERS:-a}"; exit 0; fi',
     'echo "fetch $3" >>"$LOG"; [ -f "$STORE/$3" ] || exit 1; cp "$STORE/$3" "$4"; chmod 600 "$4"',
@@ -415,6 +417,59 @@ describe('bootstrap.sh', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('the state store is not an S3 bucket');
     expect(r.log).toEqual([]);
+  });
+});
+
+describe('the etcd member cleanup (etcd-prune.py) in bootstrap.sh', () => {
+  const PRUNE = 'prune python3 /opt/kops-ts/control-planes.py c1.example.com us-east-1';
+  const joinLine = (sb: Sandbox) => `kubeadm join --config ${sb.root}/etc/kops-ts/igconfig/kubeadm-join.yaml ${KEEP}`;
+  const steps = (log: string[]) => log.filter((l) => /^(kubeadm|prune)/.test(l));
+
+  it('runs right before each of the three control-plane joins, with AWS\'s lister of the cluster\'s control planes', async () => {
+    const cases: [string, NodeBootstrapInput, { used?: boolean; etcdData?: boolean }, string][] = [
+      ['a joining group', cp(false), {}, 'a'],
+      ['a removed member\'s data wiped', cp(false), { etcdData: true }, 'a,b,c'],
+      ['the init group on a used volume', cp(true), { used: true }, 'a,b,c'],
+    ];
+    for (const [what, input, opts, members] of cases) {
+      const sb = sandbox();
+      putControlPlane(sb, JOIN_CP, opts);
+      const r = await run(sb, scriptIn(sb, input, '/opt/kops-ts/bootstrap.sh'), { ALL_MEMBERS: members, API_UP: '1' });
+      expect(r.code, what).toBe(0);
+      expect(steps(r.log), what).toEqual([PRUNE, joinLine(sb)]);
+    }
+  });
+
+  it('never before kubeadm init (a new cluster, a restore), never on a worker', async () => {
+    const first = sandbox();
+    putControlPlane(first);
+    const init = await run(first, scriptIn(first, cp(true), '/opt/kops-ts/bootstrap.sh'));
+    expect(init.code).toBe(0);
+    expect(steps(init.log)).toEqual([`kubeadm init --config ${first.root}/etc/kops-ts/igconfig/kubeadm-init.yaml ${KEEP}`]);
+
+    const restore = sandbox();
+    putControlPlane(restore, JOIN_CP, { etcdData: true });
+    const restored = await run(restore, scriptIn(restore, cp(true), '/opt/kops-ts/bootstrap.sh'), { API_UP: '1' });
+    expect(restored.code).toBe(0);
+    expect(steps(restored.log)).toEqual([`kubeadm init --config ${restore.root}/etc/kops-ts/igconfig/kubeadm-init.yaml ${KEEP}`]);
+
+    const sb = sandbox();
+    put(sb, `${NODE_DIR}/kubeadm-join.yaml`, JOIN_NODE);
+    const w = await run(sb, scriptIn(sb, worker, '/opt/kops-ts/bootstrap.sh'), { API_UP: '1' });
+    expect(w.code).toBe(0);
+    expect(steps(w.log)).toEqual([`kubeadm join --config ${sb.root}/etc/kops-ts/igconfig/kubeadm-join.yaml`]);
+    expect(nodeWriteFiles(worker).map((f) => f.path)).not.toContain('/opt/kops-ts/etcd-prune.py');
+    expect(nodeWriteFiles(cp(false)).map((f) => f.path)).toEqual(expect.arrayContaining(['/opt/kops-ts/etcd-prune.py', '/opt/kops-ts/control-planes.py']));
+  });
+
+  it('a cleanup that fails does not stop the join: it says so on stderr and the control plane joins', async () => {
+    const sb = sandbox();
+    putControlPlane(sb);
+    const r = await run(sb, scriptIn(sb, cp(false), '/opt/kops-ts/bootstrap.sh'), { API_UP: '1', PRUNE_FAILS: '1' });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('kops-ts: the etcd member cleanup failed; joining anyway\n');
+    expect(steps(r.log)).toEqual([PRUNE, joinLine(sb)]);
+    expect(existsSync(join(sb.root, 'var/lib/kops-ts/bootstrapped'))).toBe(true);
   });
 });
 

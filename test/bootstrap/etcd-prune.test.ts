@@ -1,0 +1,287 @@
+/**
+ * `etcd-prune.py` against a real three-member etcd cluster (five in one case; the etcd 3.4
+ * binary): TLS everywhere with client and peer certificate authentication, every certificate issued
+ * by one etcd CA made with the project's own PKI code (src/pki), each member on its own loopback
+ * address (Linux routes all of 127/8 to lo) with one client port and one peer port shared by the
+ * addresses. The joining control plane is 127.0.0.5 unless a case says otherwise; the cloud's
+ * lister is `printf` of the addresses a case says exist (or a failing command).
+ *
+ * What must hold: a member is removed only when no existing control plane other than this instance
+ * has its peer address and it does not answer its health, and only while the healthy members that
+ * stay are a majority; whatever happens the script exits 0; its temporary client key is removed.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ETCD_PRUNE_PY } from '../../src/bootstrap/etcd-prune.js';
+import { gceCloudBootstrap } from '../../src/bootstrap/gce-bootstrap.js';
+import { generateCA, issueCertificate, type CertificateAndKey } from '../../src/pki/certs.js';
+import { etcdMemberRequest } from '../../src/pki/cluster.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'kops-ts-etcd-prune-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const script = join(dir, 'etcd-prune.py');
+writeFileSync(script, ETCD_PRUNE_PY);
+const pki = join(dir, 'pki');
+/** The script's TMPDIR: empty again after every run (the client key is removed). */
+const scratch = join(dir, 'scratch');
+mkdirSync(scratch);
+
+const MEMBERS = [
+  { name: 'a', ip: '127.0.0.2' },
+  { name: 'b', ip: '127.0.0.3' },
+  { name: 'c', ip: '127.0.0.4' },
+  // Only in the five-member case.
+  { name: 'd', ip: '127.0.0.6' },
+  { name: 'e', ip: '127.0.0.7' },
+] as const;
+type Name = (typeof MEMBERS)[number]['name'];
+const SELF = '127.0.0.5';
+
+let ca: CertificateAndKey;
+let client: CertificateAndKey;
+let clientPort = 0;
+let peerPort = 0;
+
+/** A port free on every one of `ips`. */
+async function freePort(ips: readonly string[]): Promise<number> {
+  const listen = (port: number, ip: string) => new Promise<number | undefined>((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(undefined));
+    s.listen(port, ip, () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+  for (;;) {
+    const port = await listen(0, ips[0]!);
+    if (port === undefined) throw new Error(`cannot listen on ${ips[0]}`);
+    let ok = true;
+    for (const ip of ips.slice(1)) if ((await listen(port, ip)) === undefined) ok = false;
+    if (ok) return port;
+  }
+}
+
+beforeAll(async () => {
+  ca = await generateCA({ commonName: 'etcd-manager-ca-main' });
+  mkdirSync(pki);
+  writeFileSync(join(pki, 'ca.crt'), ca.certificate);
+  writeFileSync(join(pki, 'ca.key'), ca.privateKey, { mode: 0o600 });
+  client = await issueCertificate(ca, { commonName: 'test-client', usages: ['client'] });
+  for (const m of MEMBERS) {
+    for (const kind of ['server', 'peer'] as const) {
+      const c = await issueCertificate(ca, etcdMemberRequest(kind, { name: m.name, ipAddresses: [m.ip] }));
+      writeFileSync(join(dir, `${m.name}-${kind}.crt`), c.certificate);
+      writeFileSync(join(dir, `${m.name}-${kind}.key`), c.privateKey, { mode: 0o600 });
+    }
+  }
+  const ips = [...MEMBERS.map((m) => m.ip), SELF];
+  clientPort = await freePort(ips);
+  do peerPort = await freePort(ips); while (peerPort === clientPort);
+});
+
+const peerUrl = (ip: string) => `https://${ip}:${peerPort}`;
+const clientUrl = (ip: string) => `https://${ip}:${clientPort}`;
+
+/** One HTTPS call to an etcd member with the test's client certificate: the JSON answer, or undefined when it does not answer. */
+function etcd(url: string, body?: unknown): Promise<Record<string, unknown> | undefined> {
+  return new Promise((resolve) => {
+    const req = request(url, {
+      method: body === undefined ? 'GET' : 'POST', ca: ca.certificate, cert: client.certificate, key: client.privateKey, agent: false, timeout: 3000,
+      headers: { 'content-type': 'application/json' },
+    }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(text) as Record<string, unknown>);
+        } catch {
+          resolve(undefined);
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(undefined));
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+const healthy = async (ip: string) => (await etcd(`${clientUrl(ip)}/health`))?.health === 'true';
+
+/** Waits, by awaited requests, until every one of `ips` says it is healthy (a leader, quorum). */
+async function untilHealthy(ips: readonly string[]): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (const ip of ips) {
+    while (!(await healthy(ip))) {
+      if (Date.now() > deadline) throw new Error(`etcd at ${ip} never became healthy`);
+    }
+  }
+}
+
+/** The member names `ip` lists (served from its own state, with or without quorum). */
+async function memberNames(ip: string): Promise<string[]> {
+  const r = await etcd(`${clientUrl(ip)}/v3/cluster/member/list`, {});
+  return ((r?.members ?? []) as { name?: string }[]).map((m) => m.name ?? '').sort();
+}
+
+const running = new Map<Name, ChildProcess>();
+
+async function startCluster(size: 3 | 5 = 3): Promise<void> {
+  const data = mkdtempSync(join(dir, 'data-'));
+  const members = MEMBERS.slice(0, size);
+  const initial = members.map((m) => `${m.name}=${peerUrl(m.ip)}`).join(',');
+  for (const m of members) {
+    const p = spawn('etcd', [
+      '--name', m.name, '--data-dir', join(data, m.name),
+      '--listen-client-urls', clientUrl(m.ip), '--advertise-client-urls', clientUrl(m.ip),
+      '--listen-peer-urls', peerUrl(m.ip), '--initial-advertise-peer-urls', peerUrl(m.ip),
+      '--initial-cluster', initial, '--initial-cluster-state', 'new', '--initial-cluster-token', data,
+      '--heartbeat-interval', '50', '--election-timeout', '500',
+      '--cert-file', join(dir, `${m.name}-server.crt`), '--key-file', join(dir, `${m.name}-server.key`),
+      '--client-cert-auth', '--trusted-ca-file', join(pki, 'ca.crt'),
+      '--peer-cert-file', join(dir, `${m.name}-peer.crt`), '--peer-key-file', join(dir, `${m.name}-peer.key`),
+      '--peer-client-cert-auth', '--peer-trusted-ca-file', join(pki, 'ca.crt'),
+      '--logger', 'zap', '--log-level', 'error',
+    ], { stdio: 'ignore' });
+    running.set(m.name, p);
+  }
+  await untilHealthy(members.map((m) => m.ip));
+}
+
+async function kill(name: Name): Promise<void> {
+  const p = running.get(name);
+  if (!p) return;
+  running.delete(name);
+  if (p.exitCode === null && p.signalCode === null) {
+    const exited = once(p, 'exit');
+    p.kill('SIGKILL');
+    await exited;
+  }
+}
+
+afterEach(async () => {
+  for (const name of [...running.keys()]) await kill(name);
+});
+
+const ip = (name: Name) => MEMBERS.find((m) => m.name === name)!.ip;
+
+/** Runs the script with `lister` as its arguments; `self` is this instance's address. */
+function prune(lister: string[], self = SELF): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = { PATH: process.env.PATH ?? '', TMPDIR: scratch, KOPS_TS_SELF_ADDRESS: self, KOPS_TS_ETCD_PKI: pki, KOPS_TS_ETCD_CLIENT_PORT: String(clientPort) };
+  return new Promise((resolve) => {
+    execFile('python3', [script, ...lister], { env, timeout: 60_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+const listing = (...ips: string[]) => ['printf', '%s\\n', ...ips];
+
+const removedLine = (name: Name) => `kops-ts: removed etcd member ${name} (${peerUrl(ip(name))}): no control plane at ${ip(name)}`;
+
+describe('etcd-prune.py against a real etcd cluster', () => {
+  it('removes a member killed without leaving whose control plane no longer exists, and keeps the others', async () => {
+    await startCluster();
+    await kill('c');
+    await untilHealthy([ip('a'), ip('b')]);
+    const r = await prune(listing(ip('a'), ip('b'), SELF));
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n').filter((l) => l !== '').sort()).toEqual([
+      `kops-ts: kept etcd member a (${peerUrl(ip('a'))}): control plane at ${ip('a')} exists`,
+      `kops-ts: kept etcd member b (${peerUrl(ip('b'))}): control plane at ${ip('b')} exists`,
+      removedLine('c'),
+    ]);
+    expect(await memberNames(ip('a'))).toEqual(['a', 'b']);
+    expect(readdirSync(scratch)).toEqual([]);
+    expect(r.stdout).not.toContain('PRIVATE KEY');
+  });
+
+  it('keeps a dead member whose address is still an existing control plane (a stopped instance may start again)', async () => {
+    await startCluster();
+    await kill('c');
+    await untilHealthy([ip('a'), ip('b')]);
+    const r = await prune(listing(ip('a'), ip('b'), ip('c'), SELF));
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout).toContain(`kops-ts: kept etcd member c (${peerUrl(ip('c'))}): control plane at ${ip('c')} exists\n`);
+    expect(r.stdout).not.toContain('removed');
+    expect(await memberNames(ip('a'))).toEqual(['a', 'b', 'c']);
+  });
+
+  it('keeps a live member whose address the cloud does not list (the list may lag): it answers its health', async () => {
+    await startCluster();
+    const r = await prune(listing(ip('a'), ip('b'), SELF));
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout).toContain(`kops-ts: kept etcd member c (${peerUrl(ip('c'))}): no control plane at ${ip('c')}, but it answers its health (the cloud's list may lag)\n`);
+    expect(r.stdout).not.toContain('removed');
+    expect(await memberNames(ip('a'))).toEqual(['a', 'b', 'c']);
+  });
+
+  it('removes a dead member on this instance\'s own address: a former instance\'s, since this one has not joined', async () => {
+    await startCluster();
+    await kill('c');
+    await untilHealthy([ip('a'), ip('b')]);
+    const r = await prune(listing(ip('a'), ip('b'), ip('c')), ip('c'));
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout).toContain(`${removedLine('c')}\n`);
+    expect(await memberNames(ip('a'))).toEqual(['a', 'b']);
+  });
+
+  it('removes two dead members of five one at a time, re-reading the list, while the healthy ones stay a majority', async () => {
+    await startCluster(5);
+    await kill('d');
+    await kill('e');
+    await untilHealthy([ip('a'), ip('b'), ip('c')]);
+    const r = await prune(listing(ip('a'), ip('b'), ip('c'), SELF));
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout.split('\n').filter((l) => l.includes('removed'))).toEqual([removedLine('d'), removedLine('e')]);
+    expect(await memberNames(ip('a'))).toEqual(['a', 'b', 'c']);
+  });
+
+  it('removes nothing when two of three members are dead: the one left is no majority, and a line says why', async () => {
+    await startCluster();
+    await kill('b');
+    await kill('c');
+    const r = await prune(listing(ip('a'), SELF));
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout).toMatch(/^kops-ts: kept etcd member b \(https:\/\/127\.0\.0\.3:\d+\): removing it would leave [01] healthy of 2 members, not a majority; no member removed$/m);
+    expect(r.stdout).not.toContain('removed etcd member');
+    expect(await memberNames(ip('a'))).toEqual(['a', 'b', 'c']);
+  });
+
+  it('removes nothing and exits 0 when the control planes cannot be listed, saying why on stderr', async () => {
+    await startCluster();
+    await kill('c');
+    await untilHealthy([ip('a'), ip('b')]);
+    const r = await prune(['sh', '-c', 'echo "kops-ts: EC2 refused DescribeInstances: UnauthorizedOperation" >&2; exit 3']);
+    expect(r).toEqual({ code: 0, stdout: '', stderr: 'kops-ts: cannot list control planes: EC2 refused DescribeInstances: UnauthorizedOperation; no member removed\n' });
+    expect(await memberNames(ip('a'))).toEqual(['a', 'b', 'c']);
+
+    // GCE's placeholder lister, as bootstrap.sh expands it: the same refusal with its message.
+    const gce = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile('bash', ['-c', `python3 "$0" ${gceCloudBootstrap('c').controlPlaneAddressesCommand}`, script], { env: { PATH: process.env.PATH ?? '', HOME: dir, TMPDIR: scratch } }, (err, stdout, stderr) => {
+        resolve({ code: err ? 1 : 0, stdout, stderr });
+      });
+    });
+    expect(gce).toEqual({ code: 0, stdout: '', stderr: 'kops-ts: cannot list control planes: listing control planes is not built for GCE yet; no member removed\n' });
+    expect(await memberNames(ip('a'))).toEqual(['a', 'b', 'c']);
+  });
+
+  it('removes nothing when the etcd CA cannot sign a client certificate, and exits 0', async () => {
+    const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile('python3', [script, ...listing(ip('a'))], {
+        env: { PATH: process.env.PATH ?? '', TMPDIR: scratch, KOPS_TS_SELF_ADDRESS: SELF, KOPS_TS_ETCD_PKI: join(dir, 'missing'), KOPS_TS_ETCD_CLIENT_PORT: String(clientPort) },
+      }, (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr }));
+    });
+    expect(r).toEqual({
+      code: 0, stdout: '',
+      stderr: `kops-ts: cannot make an etcd client certificate with the etcd CA in ${join(dir, 'missing')} (openssl ca exited 1); no member removed\n`,
+    });
+    expect(readdirSync(scratch)).toEqual([]);
+  });
+});
