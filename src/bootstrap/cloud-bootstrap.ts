@@ -42,10 +42,17 @@ export const CONTROL_PLANE_PKI_FILES: readonly string[] = [
   'pki/sa.key', 'pki/sa.pub',
 ];
 
+/**
+ * The etcd member cleanup a control plane runs before joining (src/bootstrap/etcd-prune.ts), read
+ * from its group's igconfig rather than carried in the user data: AWS's user data is 16 KB at most,
+ * gzip included, and the instance group's additionalUserData shares it.
+ */
+export const ETCD_PRUNE_FILE = 'etcd-prune.py';
+
 /** The files an instance of a group fetches from `<cluster>/igconfig/<role>/<ig>/`. */
 export function bootstrapFiles(role: BootstrapRole, initCandidate: boolean): string[] {
   if (role === 'node') return [KUBEADM_JOIN_FILE];
-  return [...(initCandidate ? [KUBEADM_INIT_FILE] : []), KUBEADM_JOIN_FILE, ...CONTROL_PLANE_PKI_FILES];
+  return [...(initCandidate ? [KUBEADM_INIT_FILE] : []), KUBEADM_JOIN_FILE, ...CONTROL_PLANE_PKI_FILES, ETCD_PRUNE_FILE];
 }
 
 /** `<cluster>/igconfig/<role>/<ig>`: the group's directory, relative to the state store's root. */

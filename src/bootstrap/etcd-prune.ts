@@ -3,7 +3,9 @@
  * "How quorum is protected", 5): a control plane lost without a clean shutdown (its etcd-leave unit
  * never ran) leaves its member in kubeadm's stacked etcd, where it keeps counting toward quorum.
  *
- * `etcd-prune.py` (python3 standard library and the openssl CLI, cloud-neutral) is given the cloud's
+ * `etcd-prune.py` (python3 standard library and the openssl CLI, cloud-neutral; written to each
+ * control-plane group's igconfig by `update cluster`, kubeadm.ts, and fetched by bootstrap.sh right
+ * before it runs, so it does not take AWS's 16 KB of user data) is given the cloud's
  * lister (`CloudBootstrap.controlPlaneAddressesCommand`) as its arguments. It makes a client
  * certificate valid for minutes, signed by the etcd CA bootstrap.sh fetched, in a mode-0700
  * temporary directory removed afterwards, asks a member at an existing control plane for the member
@@ -18,8 +20,6 @@
  * (members on loopback addresses, a temporary CA, free ports); instances never set them.
  */
 import { CONTROL_PLANE_PKI_FILES } from './cloud-bootstrap.js';
-
-export const ETCD_PRUNE_PATH = '/opt/kops-ts/etcd-prune.py';
 
 /** Where bootstrap.sh put the etcd CA (one of CONTROL_PLANE_PKI_FILES, under /etc/kubernetes). */
 const ETCD_PKI_DIR = `/etc/kubernetes/${CONTROL_PLANE_PKI_FILES.find((f) => f.endsWith('etcd/ca.key'))!.replace(/\/ca\.key$/, '')}`;

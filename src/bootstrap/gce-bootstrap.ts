@@ -7,7 +7,7 @@
  */
 import type { CloudBootstrap } from './cloud-bootstrap.js';
 import { etcdMountFunctions } from './etcd-mount.js';
-import { GCE_CONTROL_PLANES_PATH, GCE_CONTROL_PLANES_PY, GCE_DISK_PATH, GCE_DISK_PY, GCS_FETCH_PATH, GCS_FETCH_PY } from './gce-helpers.js';
+import { gceControlPlanesCommand, GCE_CONTROL_PLANES_PATH, GCE_CONTROL_PLANES_PY, GCE_DISK_PATH, GCE_DISK_PY, GCS_FETCH_PATH, GCS_FETCH_PY } from './gce-helpers.js';
 
 /** Where a disk attached with device name NAME appears (the guest environment's udev rules). */
 export const GCE_DISK_BY_ID = '/dev/disk/by-id/google-';
@@ -38,7 +38,7 @@ export function gceCloudBootstrap(clusterLabel: string): CloudBootstrap {
     etcdAttachCommand: `python3 ${GCE_DISK_PATH} "$CLUSTER_LABEL" "$members"`,
     // Not built yet: another change lists the cluster's control-plane instances on GCE. Until then the
     // etcd member cleanup says so and removes nothing.
-    controlPlaneAddressesCommand: `bash -c 'echo "kops-ts: listing control planes is not built for GCE yet" >&2; exit 1'`,
+    controlPlaneAddressesCommand: gceControlPlanesCommand,
     etcdVolumeFunctions: etcdMountFunctions(GCE_ETCD_DEVICE, `${GCE_DISK_BY_ID}$1`),
     addonsComment: 'The addons bootstrap.env names (the CNI)',
     addonsWhat: 'CNI',

@@ -16,6 +16,8 @@
  */
 import { stringify } from 'yaml';
 import { KopsError } from '../diagnostics.js';
+import { ETCD_PRUNE_FILE } from './cloud-bootstrap.js';
+import { ETCD_PRUNE_PY } from './etcd-prune.js';
 import { parseKubernetesVersion } from '../model/kubernetes-version.js';
 import { normalizeRole, type Cluster, type InstanceGroup } from '../model/api/types.js';
 import {
@@ -299,6 +301,8 @@ export function bootstrapFiles(c: Cluster, ig: InstanceGroup, facts: BootstrapFa
     const proxy = kubeProxyConfiguration(c);
     if (proxy) docs.push(proxy);
     files.push({ name: 'kubeadm-init.yaml', content: renderDocuments(docs), secret: true });
+    // Fetched and run by bootstrap.sh before a join (etcd-prune.ts); the same for every group.
+    files.push({ name: ETCD_PRUNE_FILE, content: ETCD_PRUNE_PY, secret: false });
   }
   files.push({ name: 'kubeadm-join.yaml', content: renderDocuments([joinConfiguration(c, ig, facts)]), secret: true });
   const env: Record<string, string> = {

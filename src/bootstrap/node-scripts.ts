@@ -26,10 +26,10 @@ import type { StateStoreLocation } from '../model/aws/iam-policies.js';
 import { minorOf, parseKubernetesVersion } from '../model/kubernetes-version.js';
 import { addonsBody } from './addons-script.js';
 import {
-  BOOTSTRAP_ENV_FILE, CONTAINERD_PACKAGE_VERSION, CONTROL_PLANE_PKI_FILES, HELM_SHA256, HELM_VERSION, igconfigDir, KUBEADM_INIT_FILE, KUBEADM_JOIN_FILE,
+  BOOTSTRAP_ENV_FILE, CONTAINERD_PACKAGE_VERSION, CONTROL_PLANE_PKI_FILES, ETCD_PRUNE_FILE, HELM_SHA256, HELM_VERSION, igconfigDir, KUBEADM_INIT_FILE,
+  KUBEADM_JOIN_FILE,
   type BootstrapRole, type CloudBootstrap, type WriteFile,
 } from './cloud-bootstrap.js';
-import { ETCD_PRUNE_PATH, ETCD_PRUNE_PY } from './etcd-prune.js';
 import { KUBELET_ETCD_MOUNT_DROPIN, KUBELET_ETCD_MOUNT_DROPIN_PATH } from './etcd-volume.js';
 import { ETCD_DATA_DIR } from './kubeadm.js';
 
@@ -213,7 +213,8 @@ IFS=, read -r -a everyone <<<"$all_members"
 # leaving (not listed by the cloud, not healthy), while a healthy majority stays. Best effort: the
 # join runs whatever it decides.
 prune_etcd_members() {
-  python3 ${ETCD_PRUNE_PATH} ${cloud.controlPlaneAddressesCommand} ||
+  (fetch ${ETCD_PRUNE_FILE} "$CONFIG_DIR/${ETCD_PRUNE_FILE}") &&
+    python3 "$CONFIG_DIR/${ETCD_PRUNE_FILE}" ${cloud.controlPlaneAddressesCommand} ||
     echo "kops-ts: the etcd member cleanup failed; joining anyway" >&2
 }
 
@@ -337,7 +338,6 @@ export function renderNodeFiles(i: NodeBootstrapCommon, cloud: CloudBootstrap): 
       content: 'net.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.ipv4.ip_forward = 1\nnet.ipv6.conf.all.forwarding = 1\n',
     },
     ...cloud.helperFiles(i.role),
-    ...(i.role === 'control-plane' ? [{ path: ETCD_PRUNE_PATH, permissions: '0755', content: ETCD_PRUNE_PY }] : []),
     {
       path: '/opt/kops-ts/install.sh',
       permissions: '0700',

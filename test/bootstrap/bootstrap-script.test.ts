@@ -118,6 +118,7 @@ function putControlPlane(sb: Sandbox, joinConfig: string = JOIN_CP, opts: { fs?:
   put(sb, `${CP_DIR}/kubeadm-init.yaml`, 'kind: InitConfiguration\n');
   put(sb, `${CP_DIR}/bootstrap.env`, "CNI_ADDON='addons/cilium/1.17.4/addon.yaml'\nETCD_MEMBERS='a'\n");
   for (const f of CONTROL_PLANE_PKI_FILES) put(sb, `${CP_DIR}/${f}`, `material of ${f}\n`);
+  put(sb, `${CP_DIR}/etcd-prune.py`, '# the cleanup, read from the store\n');
   mkdirSync(join(nvme(sb), '..'), { recursive: true });
   writeFileSync(nvme(sb), '');
   mkdirSync(join(sb.root, 'etc'), { recursive: true });
@@ -437,6 +438,8 @@ describe('the etcd member cleanup (etcd-prune.py) in bootstrap.sh', () => {
       const r = await run(sb, scriptIn(sb, input, '/opt/kops-ts/bootstrap.sh'), { ALL_MEMBERS: members, API_UP: '1' });
       expect(r.code, what).toBe(0);
       expect(steps(r.log), what).toEqual([PRUNE, joinLine(sb)]);
+      // Read from the group's igconfig in the store right before it runs.
+      expect(r.log.slice(r.log.indexOf(PRUNE) - 1, r.log.indexOf(PRUNE)), what).toEqual([`fetch ${CP_DIR}/etcd-prune.py`]);
     }
   });
 
@@ -458,8 +461,10 @@ describe('the etcd member cleanup (etcd-prune.py) in bootstrap.sh', () => {
     const w = await run(sb, scriptIn(sb, worker, '/opt/kops-ts/bootstrap.sh'), { API_UP: '1' });
     expect(w.code).toBe(0);
     expect(steps(w.log)).toEqual([`kubeadm join --config ${sb.root}/etc/kops-ts/igconfig/kubeadm-join.yaml`]);
-    expect(nodeWriteFiles(worker).map((f) => f.path)).not.toContain('/opt/kops-ts/etcd-prune.py');
-    expect(nodeWriteFiles(cp(false)).map((f) => f.path)).toEqual(expect.arrayContaining(['/opt/kops-ts/etcd-prune.py', '/opt/kops-ts/control-planes.py']));
+    expect(w.log.filter((l) => l.includes('etcd-prune'))).toEqual([]);
+    // The cleanup comes from the group's igconfig, not the user data (AWS's 16 KB); the lister rides in it.
+    expect(nodeWriteFiles(cp(false)).map((f) => f.path).filter((p) => p.includes('etcd-prune'))).toEqual([]);
+    expect(nodeWriteFiles(cp(false)).map((f) => f.path)).toContain('/opt/kops-ts/control-planes.py');
   });
 
   it('a cleanup that fails does not stop the join: it says so on stderr and the control plane joins', async () => {
@@ -469,6 +474,17 @@ describe('the etcd member cleanup (etcd-prune.py) in bootstrap.sh', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('kops-ts: the etcd member cleanup failed; joining anyway\n');
     expect(steps(r.log)).toEqual([PRUNE, joinLine(sb)]);
+    expect(existsSync(join(sb.root, 'var/lib/kops-ts/bootstrapped'))).toBe(true);
+  });
+
+  it('a cleanup that cannot be read from the store does not stop the join either', async () => {
+    const sb = sandbox();
+    putControlPlane(sb);
+    rmSync(join(sb.store, CP_DIR, 'etcd-prune.py'));
+    const r = await run(sb, scriptIn(sb, cp(false), '/opt/kops-ts/bootstrap.sh'), { API_UP: '1' });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('kops-ts: the etcd member cleanup failed; joining anyway\n');
+    expect(steps(r.log)).toEqual([joinLine(sb)]);
     expect(existsSync(join(sb.root, 'var/lib/kops-ts/bootstrapped'))).toBe(true);
   });
 });

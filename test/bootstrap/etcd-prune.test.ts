@@ -19,7 +19,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ETCD_PRUNE_PY } from '../../src/bootstrap/etcd-prune.js';
-import { gceCloudBootstrap } from '../../src/bootstrap/gce-bootstrap.js';
 import { generateCA, issueCertificate, type CertificateAndKey } from '../../src/pki/certs.js';
 import { etcdMemberRequest } from '../../src/pki/cluster.js';
 
@@ -262,13 +261,6 @@ describe('etcd-prune.py against a real etcd cluster', () => {
     expect(r).toEqual({ code: 0, stdout: '', stderr: 'kops-ts: cannot list control planes: EC2 refused DescribeInstances: UnauthorizedOperation; no member removed\n' });
     expect(await memberNames(ip('a'))).toEqual(['a', 'b', 'c']);
 
-    // GCE's placeholder lister, as bootstrap.sh expands it: the same refusal with its message.
-    const gce = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile('bash', ['-c', `python3 "$0" ${gceCloudBootstrap('c').controlPlaneAddressesCommand}`, script], { env: { PATH: process.env.PATH ?? '', HOME: dir, TMPDIR: scratch } }, (err, stdout, stderr) => {
-        resolve({ code: err ? 1 : 0, stdout, stderr });
-      });
-    });
-    expect(gce).toEqual({ code: 0, stdout: '', stderr: 'kops-ts: cannot list control planes: listing control planes is not built for GCE yet; no member removed\n' });
     expect(await memberNames(ip('a'))).toEqual(['a', 'b', 'c']);
   });
 

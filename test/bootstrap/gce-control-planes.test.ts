@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gceCloudBootstrap } from '../../src/bootstrap/gce-bootstrap.js';
+import { bootstrapBody } from '../../src/bootstrap/node-scripts.js';
 import { GCE_CLUSTER_LABEL, GCE_CONTROL_PLANE_ROLE_LABEL, GCE_CONTROL_PLANES_PATH, GCE_CONTROL_PLANES_PY, gceControlPlanesCommand } from '../../src/bootstrap/gce-helpers.js';
 import { newCluster } from '../../src/cloudup/new-cluster.js';
 import { completeCluster } from '../../src/model/completion.js';
@@ -222,5 +223,12 @@ describe('gcecp.py on the instances', () => {
     expect(boot.etcdVars(CLUSTER)).toEqual({ CLUSTER_LABEL: LABEL });
     const c = spawnSync('python3', ['-m', 'py_compile', script], { encoding: 'utf8' });
     expect(c.stderr).toBe('');
+  });
+
+  it('is the lister the etcd member cleanup is given on GCE (bootstrap.sh, before a control plane joins)', () => {
+    const boot = gceCloudBootstrap(LABEL);
+    expect(boot.controlPlaneAddressesCommand).toBe(gceControlPlanesCommand);
+    expect(bootstrapBody(boot, 'control-plane')).toContain('python3 "$CONFIG_DIR/etcd-prune.py" python3 /opt/kops-ts/gcecp.py "$CLUSTER_LABEL" ||');
+    expect(bootstrapBody(boot, 'node')).not.toContain('etcd-prune');
   });
 });

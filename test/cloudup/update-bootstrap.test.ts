@@ -3,6 +3,7 @@
  * apply, against the emulator: the endpoint is the load balancer AWS created, a second update
  * writes nothing, and without a cluster CA nothing is written and a warning says why.
  */
+import { ETCD_PRUNE_PY } from '../../src/bootstrap/etcd-prune.js';
 import { execFileSync } from 'node:child_process';
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -54,12 +55,15 @@ describe('update cluster --yes writes the bootstrap configuration', () => {
       'boot.example.com/addons/aws-cloud-controller-manager/0.0.8-v1.36.0/addon.yaml',
       'boot.example.com/addons/cilium/1.17.4/addon.yaml',
       `${cp}bootstrap.env`,
+      `${cp}etcd-prune.py`,
       `${cp}kubeadm-init.yaml`,
       `${cp}kubeadm-join.yaml`,
       ...CONTROL_PLANE_PKI_FILES.map((f) => `${cp}${f}`),
       `${nodes}bootstrap.env`,
       `${nodes}kubeadm-join.yaml`,
     ].sort());
+    // The etcd member cleanup a joining control plane fetches (not in its user data).
+    expect(await text(c, `${cp}etcd-prune.py`)).toBe(ETCD_PRUNE_PY);
     const lbs = await c.aws.clients.elbv2.send(new DescribeLoadBalancersCommand({}));
     const dns = lbs.LoadBalancers?.find((l) => l.LoadBalancerName?.startsWith('api-boot'))?.DNSName;
     expect(dns).toBeTruthy();
@@ -84,7 +88,7 @@ describe('update cluster --yes writes the bootstrap configuration', () => {
 
     const second = await c.update(true);
     expect(second.bootstrap?.written).toEqual([]);
-    expect(second.bootstrap?.unchanged.length).toBe(7 + CONTROL_PLANE_PKI_FILES.length);
+    expect(second.bootstrap?.unchanged.length).toBe(8 + CONTROL_PLANE_PKI_FILES.length);
   });
 
   it('the first update --yes makes the cluster CA (src/pki) and writes the bootstrap files in the same run', async () => {
