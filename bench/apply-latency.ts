@@ -13,6 +13,8 @@
  */
 import { AwsCallRecorder, sequentialDepth, type CallSpan, type RecordedAwsCall } from '../src/cloud/aws/call-scope.js';
 import { RecordingSink, type EventSink } from '../src/events.js';
+import { ensureClusterKeysets } from '../src/pki/cluster.js';
+import { KeysetStore } from '../src/pki/store.js';
 import { DEFAULT_CONCURRENCY } from '../src/tasks/executor-options.js';
 import { criticalPath } from './critical-path.js';
 import { countsByOperation, haCluster } from './aws-env.js';
@@ -20,6 +22,8 @@ import { fmt, table } from './harness.js';
 
 export interface ApplyTiming {
   readonly delayMs: number;
+  /** The cluster's CAs were made before the timed update (as for any update after the first). */
+  readonly casFirst: boolean;
   readonly applyMs: number;
   readonly updateMs: number;
   /** Requests the proxy saw during the whole `update --yes`. */
@@ -64,9 +68,15 @@ export interface ChainTimes {
   readonly worstWait?: { key: string; ms: number };
 }
 
-export async function timeApply(nodeGroups: number, delayMs: number): Promise<ApplyTiming> {
+export async function timeApply(nodeGroups: number, delayMs: number, casFirst = false): Promise<ApplyTiming> {
   const c = await haCluster(nodeGroups, { delayMs });
   try {
+    if (casFirst) {
+      // What a first update makes while the cloud is applied (key generation: about a second of
+      // CPU on other threads), made before: the apply then shares the machine with nothing else.
+      await ensureClusterKeysets(new KeysetStore(c.cs.store), (await c.cs.getCluster(c.name)).object);
+      await c.proxy.clear();
+    }
     const recorder = new AwsCallRecorder();
     const events = new RecordingSink();
     // The same events, each with when it was emitted (the executor emits synchronously).
@@ -105,7 +115,7 @@ export async function timeApply(nodeGroups: number, delayMs: number): Promise<Ap
       .filter(([k, calls]) => calls.length > depthOf.get(k)!)
       .map(([key, calls]) => ({ key, requests: calls.length, depth: depthOf.get(key)!, operations: calls.map((x) => x.operation) }));
     return {
-      delayMs, applyMs: done.ms, updateMs, requests: c.proxy.requests.length,
+      delayMs, casFirst, applyMs: done.ms, updateMs, requests: c.proxy.requests.length,
       applyRequests: [...perTask.values()].reduce((a, b) => a + b.length, 0), tasks: perTask.size,
       path: cp.path, pathDepth: cp.weight, countPath: byCount.path, pathRequests: byCount.weight, depth: cp.depth, overlapping, outside,
       measuredPathMs: measured.weight, measuredPath: measured.path,
@@ -179,16 +189,19 @@ export async function benchApplyLatency(nodeGroups = 3, delayMs = 200, longDelay
   const base = await timeApply(nodeGroups, 0);
   const slow = await timeApply(nodeGroups, delayMs);
   const long = await timeApply(nodeGroups, longDelayMs);
+  const baseCas = await timeApply(nodeGroups, 0, true);
+  const slowCas = await timeApply(nodeGroups, delayMs, true);
   const boundOf = (t: ApplyTiming) => t.pathDepth * t.delayMs;
-  const rows = [base, slow, long].map((t) => [
-    String(t.delayMs), String(t.tasks), String(t.applyRequests), String(t.depth), String(t.pathRequests), String(t.pathDepth),
+  const undelayed = (t: ApplyTiming) => (t.casFirst ? baseCas : base);
+  const rows = [base, slow, long, baseCas, slowCas].map((t) => [
+    String(t.delayMs), t.casFirst ? 'before' : 'during the apply', String(t.tasks), String(t.applyRequests), String(t.depth), String(t.pathRequests), String(t.pathDepth),
     fmt(boundOf(t)), fmt(t.applyMs), t.delayMs > 0 ? (t.applyMs / boundOf(t)).toFixed(2) : '-',
-    t.delayMs > 0 ? `${((100 * base.applyMs) / boundOf(t)).toFixed(0)} %` : '-',
+    t.delayMs > 0 ? `${((100 * undelayed(t).applyMs) / boundOf(t)).toFixed(0)} %` : '-',
     fmt(t.measuredPathMs), (t.applyMs / t.measuredPathMs).toFixed(2),
     `${fmt(t.chain.waitMs)} + ${fmt(t.chain.tailMs)}`, fmt(t.updateMs), String(t.requests),
   ]);
   const out = [`### First apply of an HA cluster (${nodeGroups} node groups) with a fixed delay per request, against the critical-path bound\n`];
-  out.push(table(['delay ms', 'tasks applied', 'apply requests', 'graph depth', 'requests on heaviest chain by count', 'sequential requests on critical path', 'bound ms', 'apply ms', 'apply / bound', 'undelayed apply / bound', 'measured chain ms', 'apply / measured chain', 'executor on chain ms (wait + tail)', 'update --yes ms', 'requests in update'], rows));
+  out.push(table(['delay ms', "cluster's CAs made", 'tasks applied', 'apply requests', 'graph depth', 'requests on heaviest chain by count', 'sequential requests on critical path', 'bound ms', 'apply ms', 'apply / bound', 'undelayed apply / bound', 'measured chain ms', 'apply / measured chain', 'executor on chain ms (wait + tail)', 'update --yes ms', 'requests in update'], rows));
   for (const t of [slow, long]) {
     out.push(`\nAt ${t.delayMs} ms: critical path (${t.pathDepth} sequential requests): ${t.path.join(' -> ')}`);
     out.push(`  heaviest chain by count (${t.pathRequests} requests, the earlier bound): ${t.countPath.join(' -> ')}`);
@@ -201,9 +214,9 @@ export async function benchApplyLatency(nodeGroups = 3, delayMs = 200, longDelay
   }
   const overlapping = [...new Map([...slow.overlapping, ...long.overlapping].map((o) => [o.key, o])).values()];
   out.push(`\nTasks whose apply made requests concurrently (requests > sequential depth, in either delayed run): ${overlapping.length === 0 ? 'none' : overlapping.map((o) => `${o.key} ${o.requests} > ${o.depth} (${o.operations.join(', ')})`).join('; ')}.`);
-  for (const t of [slow, long]) {
+  for (const t of [slow, long, slowCas]) {
     const ratio = t.applyMs / boundOf(t);
-    out.push(`Target apply <= 1.25 x bound at ${t.delayMs} ms: ${ratio <= 1.25 ? 'held' : 'NOT held'} (${ratio.toFixed(2)}); the undelayed apply (${fmt(base.applyMs)} ms, the emulator's serial work the bound leaves out) is ${((100 * base.applyMs) / boundOf(t)).toFixed(0)} % of the bound.`);
+    out.push(`Target apply <= 1.25 x bound at ${t.delayMs} ms${t.casFirst ? ' (CAs made before)' : ''}: ${ratio <= 1.25 ? 'held' : 'NOT held'} (${ratio.toFixed(2)}); the undelayed apply (${fmt(undelayed(t).applyMs)} ms, the emulator's serial work the bound leaves out) is ${((100 * undelayed(t).applyMs) / boundOf(t)).toFixed(0)} % of the bound.`);
   }
   const outside = [...slow.outside].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`);
   out.push(`AWS requests outside the apply (pre-flight and finds, twice: before and under the lock; ${[...slow.outside.values()].reduce((a, b) => a + b, 0)}): ${outside.join(', ')}.`);

@@ -26,5 +26,21 @@ export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (
   return results;
 }
 
-/** How many state-store requests one chain keeps in flight (S3 and GCS take thousands a second). */
-export const STORE_CONCURRENCY = 16;
+/**
+ * Independent calls already started, awaited together, failing as the serial sequence they
+ * replace would: every one is waited for (none is left running behind the caller), and the first
+ * rejection in the given order is thrown, whichever came first in time.
+ */
+export async function allInOrder<T extends readonly unknown[]>(promises: { readonly [K in keyof T]: PromiseLike<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(promises as unknown as readonly PromiseLike<unknown>[]);
+  for (const s of settled) if (s.status === 'rejected') throw s.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
+/**
+ * How many state-store requests one chain keeps in flight. S3 takes thousands a second per
+ * prefix; GCS starts a bucket at about a thousand writes a second and answers 429 (retried) above.
+ * 32 puts a first `update --yes` of an HA cluster's bootstrap files (about 50 objects, each a read
+ * then a conditional write) in two waves instead of four.
+ */
+export const STORE_CONCURRENCY = 32;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapBounded } from '../src/concurrency.js';
+import { allInOrder, mapBounded } from '../src/concurrency.js';
 
 /** A call that finishes when the test says so. */
 function gate() {
@@ -70,5 +70,27 @@ describe('mapBounded', () => {
   it('handles an empty input and refuses a limit below 1', async () => {
     expect(await mapBounded([], 4, async () => 1)).toEqual([]);
     await expect(mapBounded([1], 0, async (x) => x)).rejects.toThrow(/limit must be a positive integer/);
+  });
+});
+
+describe('allInOrder', () => {
+  it('returns every value in order, typed per position', async () => {
+    const [a, b] = await allInOrder([Promise.resolve(1), Promise.resolve('two')] as const);
+    expect([a + 1, b.toUpperCase()]).toEqual([2, 'TWO']);
+  });
+
+  it('throws the first rejection in the given order, not in time, and only once all have settled', async () => {
+    let releaseFirst!: (e: Error) => void;
+    const first = new Promise<number>((_, reject) => (releaseFirst = reject));
+    let lastDone = false;
+    const last = new Promise<number>((resolve) => setImmediate(() => { lastDone = true; resolve(3); }));
+    const outcome = allInOrder([first, Promise.reject(new Error('second, earlier in time')), last] as const).then(
+      () => 'resolved',
+      (e: Error) => e.message,
+    );
+    await new Promise((r) => setImmediate(r));
+    releaseFirst(new Error('first in order'));
+    expect(await outcome).toBe('first in order');
+    expect(lastDone).toBe(true);
   });
 });

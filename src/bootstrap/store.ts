@@ -25,7 +25,7 @@ export function unpinned(addons: readonly (AddonFile | undefined)[]): boolean {
 import { bootstrapFiles, caCertHash, type BootstrapFacts } from './kubeadm.js';
 import { BOOTSTRAP_TOKEN_FORMAT, BOOTSTRAP_TOKEN_SECRET, generateBootstrapToken } from '../secrets/generate.js';
 import { getOrCreateSecret, secretPath } from '../secrets/store.js';
-import { mapBounded, STORE_CONCURRENCY } from '../concurrency.js';
+import { allInOrder, mapBounded, STORE_CONCURRENCY } from '../concurrency.js';
 
 /**
  * The shared control-plane key material, as kubeadm names it under /etc/kubernetes/
@@ -140,9 +140,15 @@ export async function writeBootstrapConfig(o: WriteBootstrapOptions): Promise<Wr
   cniOf(o.cluster); // a spec the bootstrap cannot serve is refused before the token is created
   // The AWS cloud controller is AWS's; GCE instances apply only the CNI (docs/bootstrap.md, "On GCE").
   const ccm = cloudProviderOf(o.cluster.spec) === 'gce' ? undefined : ccmAddon(o.cluster);
+  const controlPlanes = o.instanceGroups.filter((ig) => normalizeRole(ig.spec.role) === 'ControlPlane');
+  // The token and the control planes' CA files are independent objects: read at once.
+  const [bootstrapToken, pki] = await allInOrder([
+    ensureBootstrapToken(o.store, name),
+    controlPlanes.length > 0 ? controlPlanePkiFiles(o.store, o.cluster) : Promise.resolve(undefined),
+  ] as const);
   const facts: BootstrapFacts = {
     ...(o.loadBalancerDnsName ? { loadBalancerDnsName: o.loadBalancerDnsName } : {}),
-    bootstrapToken: await ensureBootstrapToken(o.store, name),
+    bootstrapToken,
     caCertHashes: cas.map(caCertHash),
   };
   const out: { path: string; content: string }[] = [];
@@ -162,9 +168,7 @@ export async function writeBootstrapConfig(o: WriteBootstrapOptions): Promise<Wr
   }
   if (addon) out.push({ path: addon.path, content: addon.content });
   if (ccm) out.push({ path: ccm.path, content: ccm.content });
-  const controlPlanes = o.instanceGroups.filter((ig) => normalizeRole(ig.spec.role) === 'ControlPlane');
-  if (controlPlanes.length > 0) {
-    const pki = await controlPlanePkiFiles(o.store, o.cluster);
+  if (pki) {
     for (const ig of controlPlanes) {
       for (const [file, content] of pki) out.push({ path: `${igconfigDir(name, 'control-plane', ig.metadata.name)}/${file}`, content });
     }

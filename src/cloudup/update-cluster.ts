@@ -8,6 +8,7 @@
  */
 import type { Cloud, CloudOptions, RunHealth } from '../cloud/provider.js';
 import { loadProvider } from '../cloud/providers.js';
+import { allInOrder } from '../concurrency.js';
 import { KopsError, hasErrors, type Diagnostic } from '../diagnostics.js';
 import { safeSink, type EventSink } from '../events.js';
 import { completeCluster, type CompletedCluster } from '../model/completion.js';
@@ -90,6 +91,8 @@ interface ReadSpec {
   readonly completed: CompletedCluster;
   readonly diags: readonly Diagnostic[];
   readonly firstApply: boolean;
+  /** The cluster's first SSH public key, if any. */
+  readonly sshPublicKey?: string;
 }
 
 function selectGroups(igs: readonly InstanceGroup[], names?: readonly string[], roles?: readonly string[]): InstanceGroup[] {
@@ -99,15 +102,30 @@ function selectGroups(igs: readonly InstanceGroup[], names?: readonly string[], 
   return igs.filter((g) => (!names?.length || names.includes(g.metadata.name)) && (!wantRoles?.length || wantRoles.includes(normalizeRole(g.spec.role))));
 }
 
+/**
+ * The spec objects `update` reads (config, instance groups, the completed spec, the SSH key) are
+ * independent objects: read at once, two round trips to the store instead of six one after
+ * another, twice per `update --yes` (before and under the lock). Errors come as the serial read
+ * met them: the cluster's first, and the SSH key's only after the spec validated.
+ */
 async function readSpec(o: UpdateClusterOptions): Promise<ReadSpec> {
   const cs = o.clientset;
-  const cluster = (await cs.getCluster(o.clusterName)).object;
-  const igs = (await cs.listInstanceGroups(o.clusterName)).map((v) => v.object);
-  const previous = await cs.readCompletedSpec(o.clusterName);
-  const completed = completeCluster(cluster, igs);
+  const keys = cs.listSSHPublicKeys(o.clusterName).then(
+    (k) => ({ key: k[0]?.publicKey }),
+    (error: unknown) => ({ error }),
+  );
+  let cluster, igs, previous;
+  try {
+    [cluster, igs, previous] = await allInOrder([cs.getCluster(o.clusterName), cs.listInstanceGroups(o.clusterName), cs.readCompletedSpec(o.clusterName)] as const);
+  } finally {
+    await keys;
+  }
+  const completed = completeCluster(cluster.object, igs.map((v) => v.object));
   const diags = validateCluster(completed.cluster, completed.instanceGroups, previous ? { previous: previous.object } : {});
   if (hasErrors(diags)) throw invalidSpec(diags);
-  return { completed, diags, firstApply: !previous };
+  const key = await keys;
+  if ('error' in key) throw key.error;
+  return { completed, diags, firstApply: !previous, ...(key.key !== undefined ? { sshPublicKey: key.key } : {}) };
 }
 
 async function prepare<C>(o: UpdateClusterOptions, cloud: Cloud<C>, health: RunHealth, spec?: ReadSpec): Promise<Prepared<C>> {
@@ -119,14 +137,14 @@ async function prepare<C>(o: UpdateClusterOptions, cloud: Cloud<C>, health: RunH
       hint: `re-run: kops-ts update cluster --name ${o.clusterName}`,
     });
   }
-  const key = (await cs.listSSHPublicKeys(o.clusterName))[0];
+  const key = read.sshPublicKey;
   const filtered = Boolean(o.instanceGroups?.length || o.instanceGroupRoles?.length);
   const p = await cloud.prepare(
     {
       clusterName: o.clusterName,
       completed: read.completed,
       ...(filtered ? { selectedInstanceGroups: selectGroups(read.completed.instanceGroups, o.instanceGroups, o.instanceGroupRoles) } : {}),
-      ...(key ? { sshPublicKey: { key: key.publicKey, fingerprint: sshPublicKeyFingerprint(key.publicKey) } } : {}),
+      ...(key ? { sshPublicKey: { key, fingerprint: sshPublicKeyFingerprint(key) } } : {}),
       stateStoreUrl: cs.store.url,
     },
     health,
@@ -198,10 +216,15 @@ async function update<C>(o: UpdateClusterOptions, cloud: Cloud<C>, health: RunHe
     const fresh = await plan(o, cloud, current);
     if (o.savedPlan) assertSavedPlanCurrent(o.savedPlan, fresh.plan.fingerprint);
     stopIfInterrupted(o);
-    // The cluster's CAs exist before any instance can boot and look for them (first update:
-    // generated; later: kept as stored). Silent: what is made is key material.
-    await ensureClusterKeysets(new KeysetStore(o.clientset.store), current.completed.cluster);
-    stopIfInterrupted(o);
+    // The cluster's CAs (first update: generated; later: kept as stored) are made while the cloud
+    // is applied: no task reads them (the plan above was made without them), and instances reach
+    // them only through the bootstrap files, written below once both are done. One after the
+    // other they cost the first `update --yes` four round trips to the store and the key
+    // generation. Silent: what is made is key material.
+    const keysets = ensureClusterKeysets(new KeysetStore(o.clientset.store), current.completed.cluster).then(
+      () => undefined,
+      (error: unknown) => ({ error }),
+    );
     health.applyStarted = true;
     const applied = await applyPlan(current.ctx, current.registry, current.tasks, fresh, {
       isRetryable: cloud.errors.isRetryable,
@@ -213,6 +236,7 @@ async function update<C>(o: UpdateClusterOptions, cloud: Cloud<C>, health: RunHe
       ...(o.apply ?? {}),
       ...(o.events ? { events: o.events } : {}),
     });
+    const keysetsFailed = await keysets;
     if (!applied.ok && o.signal?.aborted && applied.skipped.some((s) => s.reason === 'cancelled')) {
       throw interruptedDuringApply(OPERATION, o.clusterName, applied);
     }
@@ -221,13 +245,13 @@ async function update<C>(o: UpdateClusterOptions, cloud: Cloud<C>, health: RunHe
       const errors = applied.diagnostics.filter((d) => d.severity === 'error');
       throw new KopsError('ApplyFailed', `${applied.failed.length} task(s) failed; re-run to finish (the next plan shows what is left)`, { diagnostics: errors });
     }
+    if (keysetsFailed) throw keysetsFailed.error;
     // After the apply: a cluster without DNS is reached by the load balancer's AWS-assigned name.
     // With --instance-group(-roles), only the selected groups' files: the others' instances keep theirs.
     const filtered = Boolean(o.instanceGroups?.length || o.instanceGroupRoles?.length);
     const bootGroups = filtered ? selectGroups(current.completed.instanceGroups, o.instanceGroups, o.instanceGroupRoles) : current.completed.instanceGroups;
     const boot = await writeBootstrapAfterApply(store, { cluster: current.completed.cluster, instanceGroups: bootGroups }, applied);
-    await o.clientset.writeCompletedSpec(o.clusterName, current.completed.cluster);
-    await o.clientset.writeKopsVersion(o.clusterName, KOPS_TS_VERSION);
+    await allInOrder([o.clientset.writeCompletedSpec(o.clusterName, current.completed.cluster), o.clientset.writeKopsVersion(o.clusterName, KOPS_TS_VERSION)] as const);
     return { ...base, warnings: [...base.warnings, ...boot.warnings], plan: fresh.plan, applied, ...(boot.result ? { bootstrap: boot.result } : {}) };
   });
 }
