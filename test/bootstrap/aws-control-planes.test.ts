@@ -12,9 +12,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeImagesCommand, DescribeInstancesCommand, EC2Client, RunInstancesCommand, StopInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
@@ -28,6 +26,7 @@ import { controlPlanePolicy, policyFacts } from '../../src/model/aws/iam-policie
 import { instanceGroupRoleTags } from '../../src/model/aws/autoscaler-tags.js';
 import { awsEndpoint, TEST_CREDENTIALS } from '../helpers/aws.js';
 import { evaluate } from '../helpers/iam-sim.js';
+import { startFakeImds, type FakeImds } from '../fakes/imds.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kops-ts-control-planes-'));
 writeFileSync(join(dir, 's3get.py'), S3_FETCH_PY);
@@ -39,27 +38,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const ROLE_CREDS = { AccessKeyId: 'ASIAEXAMPLEROLEKEY00', SecretAccessKey: 'role-secret-never-printed', Token: 'session-token-never-printed' };
 const ec2 = new EC2Client({ region: 'us-east-1', endpoint: awsEndpoint(), credentials: TEST_CREDENTIALS, maxAttempts: 1 });
 
-let imds: { server: Server; url: string };
+let imds: FakeImds;
 beforeAll(async () => {
-  const token = 'imds-session-token';
-  const server = createServer((req, res) => {
-    const ok = req.headers['x-aws-ec2-metadata-token'] === token;
-    if (req.method === 'PUT' && req.url === '/latest/api/token') return void res.end(token);
-    const answers: Record<string, string> = {
-      '/latest/meta-data/iam/security-credentials/': 'masters.c.example.com\n',
-      '/latest/meta-data/iam/security-credentials/masters.c.example.com': JSON.stringify({ Code: 'Success', ...ROLE_CREDS }),
-    };
-    const answer = ok ? answers[req.url ?? ''] : undefined;
-    if (answer === undefined) {
-      res.statusCode = ok ? 404 : 401;
-      return void res.end();
-    }
-    res.end(answer);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  imds = { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  imds = await startFakeImds({ role: 'masters.c.example.com', credentials: ROLE_CREDS });
 });
-afterAll(() => imds.server.close());
+afterAll(() => imds.close());
 
 function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   const all = { PATH: process.env.PATH ?? '', KOPS_TS_IMDS_ENDPOINT: imds.url, KOPS_TS_EC2_ENDPOINT: awsEndpoint(), KOPS_TS_EC2_PAGE_SIZE: '5', ...env };

@@ -13,7 +13,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -26,6 +26,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ETCD_VOLUME_PY } from '../../src/bootstrap/etcd-volume.js';
 import { S3_FETCH_PY } from '../../src/bootstrap/s3-fetch.js';
 import { awsEndpoint, TEST_CREDENTIALS } from '../helpers/aws.js';
+import { startFakeImds, type FakeImds } from '../fakes/imds.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kops-ts-etcdvol-'));
 writeFileSync(join(dir, 's3get.py'), S3_FETCH_PY);
@@ -38,31 +39,15 @@ const ec2 = new EC2Client({ region: 'us-east-1', endpoint: awsEndpoint(), creden
 
 /** The fake metadata service answers for `current.instance` in `current.zone`. */
 const current = { instance: '', zone: 'us-east-1a' };
-const imdsSeen: string[] = [];
-let imds: { server: Server; url: string };
+let imds: FakeImds;
 beforeAll(async () => {
-  const token = 'imds-session-token';
-  const server = createServer((req, res) => {
-    const ok = req.headers['x-aws-ec2-metadata-token'] === token;
-    imdsSeen.push(`${req.method} ${req.url} ${ok ? 'with-token' : 'no-token'}`);
-    if (req.method === 'PUT' && req.url === '/latest/api/token') return void res.end(token);
-    const answers: Record<string, string> = {
-      '/latest/meta-data/instance-id': current.instance,
-      '/latest/meta-data/placement/availability-zone': current.zone,
-      '/latest/meta-data/iam/security-credentials/': 'masters.c.example.com\n',
-      '/latest/meta-data/iam/security-credentials/masters.c.example.com': JSON.stringify({ Code: 'Success', ...ROLE_CREDS }),
-    };
-    const answer = ok ? answers[req.url ?? ''] : undefined;
-    if (answer === undefined) {
-      res.statusCode = ok ? 404 : 401;
-      return void res.end();
-    }
-    res.end(answer);
+  imds = await startFakeImds({
+    role: 'masters.c.example.com',
+    credentials: ROLE_CREDS,
+    metadata: () => ({ 'instance-id': current.instance, 'placement/availability-zone': current.zone }),
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  imds = { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 });
-afterAll(() => imds.server.close());
+afterAll(() => imds.close());
 
 function run(args: string[], attempts = 1): Promise<{ code: number; stdout: string; stderr: string }> {
   const env = { PATH: process.env.PATH ?? '', KOPS_TS_IMDS_ENDPOINT: imds.url, KOPS_TS_EC2_ENDPOINT: awsEndpoint(), KOPS_TS_ATTACH_ATTEMPTS: String(attempts), KOPS_TS_ATTACH_INTERVAL: '0' };
@@ -106,12 +91,12 @@ describe('etcdvol.py against the emulator', () => {
       await volume('us-east-1a', etcdTags(cluster, 'events', 'a/a,b,c')), // the events cluster
     ];
     const own = await volume('us-east-1a', etcdTags(cluster, 'main', 'a/a,b,c'));
-    imdsSeen.length = 0;
+    imds.seen.length = 0;
     const r = await run([cluster, 'a', 'us-east-1', '/dev/xvdu']);
     expect(r).toEqual({ code: 0, stdout: `${own} a,b,c\n`, stderr: '' });
     expect(await attachments(own)).toEqual([`${current.instance} /dev/xvdu attached`]);
     for (const d of decoys) expect(await attachments(d)).toEqual([]);
-    expect(imdsSeen.every((l) => l.startsWith('PUT') || l.endsWith('with-token'))).toBe(true);
+    expect(imds.seen.every((l) => l.startsWith('PUT') || l.endsWith('with-token'))).toBe(true);
 
     // A re-run (the bootstrap retried) finds it attached here and attaches nothing more.
     const again = await run([cluster, 'a', 'us-east-1', '/dev/xvdu']);
