@@ -92,7 +92,7 @@ class Execution {
           for (const d of this.graph.dependents(key)) below = Math.max(below, this.height.get(d) ?? 0);
           this.height.set(key, below + (this.isRun(key) ? 1 : 0));
         }
-        for (const key of this.graph.order()) {
+        for (const key of order) {
           const n = this.graph.dependencies(key).length;
           this.unmet.set(key, n);
           this.state.set(key, 'waiting');

@@ -50,6 +50,7 @@ import { clusterLabelValue } from '../../model/gce/labels.js';
 import { instanceGroupManagerName } from '../../model/gce/names.js';
 import type { CloudInstance, CloudInstanceGroup, CloudInstanceStatus, CloudProvider, Clock } from '../../rolling-update/types.js';
 import { lastSegment, LIST_OPTS, relLink } from '../../tasks/gce/common.js';
+import { listClusterTemplates } from '../../tasks/gce/cluster-templates.js';
 import { safeClusterName } from '../../tasks/gce/context.js';
 import { globalTemplateLabels, migNotOurs } from '../../tasks/gce/owned-names.js';
 import { GCE_LABEL_CLUSTER, GCE_LABEL_INSTANCE_GROUP } from '../../tasks/gce/types.js';
@@ -166,7 +167,7 @@ export class GceCloudProvider implements CloudProvider {
 
     const owned = { clusterName: cluster, safeClusterName: safeClusterName(cluster) };
     const templateLabels = new Map<string, Record<string, string>>();
-    for await (const t of this.clients.instanceTemplates.listAsync({ project, filter: `properties.labels.${GCE_LABEL_CLUSTER} = "${owner}"` }, LIST_OPTS)) {
+    for (const t of await listClusterTemplates(this.clients, project, cluster)) {
       const labels = { ...(t.properties?.labels ?? {}) };
       if (labels[GCE_LABEL_CLUSTER] === owner && t.selfLink) templateLabels.set(relLink(t.selfLink), labels);
     }

@@ -7,8 +7,7 @@
  */
 import type { TaskKind } from '../types.js';
 import { done, drain, groupBy, ignoreGone, labelsOf, lastSegment, LIST_OPTS, nameFilter, relLink } from './common.js';
-import { ownedByClusterLabel, ownedByClusterLabelFilter, ownedOrphans } from './owned-names.js';
-import { labelledNotOurs, notOursRefusal } from './owned-names.js';
+import { labelledNotOurs, notOursRefusal, ownedByClusterLabel, ownedByClusterLabelFilter, ownedOrphans } from './owned-names.js';
 import type { NotOurs } from '../types.js';
 import type { GceTaskContext } from './context.js';
 import type { GceForwardingRuleDesired, Labels } from './types.js';

@@ -25,7 +25,6 @@ import { labelOwner, notOursRefusal } from './owned-names.js';
 import { gceClusterLabel, type GceTaskContext } from './context.js';
 import { GCE_LABEL_CLUSTER, type GceInstanceTemplateDesired, type GceTemplateDisk, type Labels } from './types.js';
 
-
 export interface GceInstanceTemplateActual {
   readonly id: string;
   /** The full name, `<prefix>-<hash>`. */

@@ -185,8 +185,7 @@ export function firewallRuleNotOurs(
       ? 'it has no target tags (every rule kops-ts builds targets the cluster\'s role tags)'
       : `its target tags (${[...tags].sort().join(', ')}) are not this cluster's role tags (${roleTags(ctx.clusterName)[0]!.replace(/-k8s-io-role-.*$/, '')}-k8s-io-role-<role>)`;
   }
-  if (network !== undefined && lastSegment(rule.network) !== network) return `it is on the network ${lastSegment(rule.network)}, not the cluster's network ${network}`;
-  return undefined;
+  return networkNotOurs(rule.network, network);
 }
 
 /**
