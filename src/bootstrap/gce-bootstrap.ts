@@ -36,8 +36,7 @@ export function gceCloudBootstrap(clusterLabel: string): CloudBootstrap {
     noStoreMessage: 'the state store is not a gs:// bucket, so this instance cannot read its bootstrap files; use a gs:// state store',
     fetchCommand: (key, dest) => `python3 ${GCS_FETCH_PATH} "$STATE_BUCKET" ${key} ${dest}`,
     etcdAttachCommand: `python3 ${GCE_DISK_PATH} "$CLUSTER_LABEL" "$members"`,
-    // Not built yet: another change lists the cluster's control-plane instances on GCE. Until then the
-    // etcd member cleanup says so and removes nothing.
+    // The cluster's control planes by their labels (gcecp.py), for the etcd member cleanup.
     controlPlaneAddressesCommand: gceControlPlanesCommand,
     etcdVolumeFunctions: etcdMountFunctions(GCE_ETCD_DEVICE, `${GCE_DISK_BY_ID}$1`),
     addonsComment: 'The addons bootstrap.env names (the CNI)',

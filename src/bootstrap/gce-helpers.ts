@@ -24,7 +24,8 @@
  *   lists no deleted instance, and a TERMINATED one is stopped and may start again. The bootstrap
  *   uses it to tell which etcd members' control planes are gone (docs/bootstrap.md, "How quorum is
  *   protected"). It exits 1 with one stderr line when it cannot list them. It needs
- *   `compute.instances.list`, which the control plane's service account has (src/model/gce/service-accounts.ts).
+ *   `compute.instances.list`, which the control plane's service account is expected to have
+ *   (src/model/gce/service-accounts.ts says why, and what is not checked).
  *
  * Project, zone and instance name come from the metadata server. Errors name the bucket/object,
  * cluster, zone and members and the HTTP status, never the token.
@@ -32,6 +33,9 @@
  * `KOPS_TS_GCE_METADATA`, `KOPS_TS_GCS_ENDPOINT`, `KOPS_TS_COMPUTE_ENDPOINT`, `KOPS_TS_ATTEMPTS`,
  * `KOPS_TS_INTERVAL` and `KOPS_TS_MAX_RESULTS` (gcecp.py's page size) exist for the tests (fakes, few attempts, no waiting); instances never set them.
  */
+import { GCE_LABEL_ROLE_PREFIX } from '../model/gce/labels.js';
+import { GCE_LABEL_CLUSTER } from '../tasks/gce/types.js';
+
 export const GCS_FETCH_PATH = '/opt/kops-ts/gcsget.py';
 export const GCE_DISK_PATH = '/opt/kops-ts/gcedisk.py';
 export const GCE_CONTROL_PLANES_PATH = '/opt/kops-ts/gcecp.py';
@@ -248,9 +252,8 @@ if __name__ == "__main__":
     sys.exit(main(sys.argv))
 `;
 
-/** The labels a control-plane instance carries (src/model/gce/labels.ts `instanceGroupLabels`). */
-export const GCE_CLUSTER_LABEL = 'k8s-io-cluster-name';
-export const GCE_CONTROL_PLANE_ROLE_LABEL = 'k8s-io-role-control-plane';
+/** The role label a control-plane instance carries, valued `control-plane` (src/model/gce/labels.ts `instanceGroupLabels`). */
+export const GCE_CONTROL_PLANE_ROLE_LABEL = `${GCE_LABEL_ROLE_PREFIX}control-plane`;
 
 export const GCE_CONTROL_PLANES_PY = `#!/usr/bin/env python3
 """kops-ts: print the internal IP of every control-plane instance of a cluster (Compute API, metadata server token).
@@ -261,7 +264,7 @@ prints: one networkIP a line (every status: a TERMINATED instance is stopped, no
 ${COMMON_PY}
 COMPUTE = os.environ.get("KOPS_TS_COMPUTE_ENDPOINT", "https://compute.googleapis.com/compute/v1")
 MAX_RESULTS = os.environ.get("KOPS_TS_MAX_RESULTS", "500")
-CLUSTER = "${GCE_CLUSTER_LABEL}"
+CLUSTER = "${GCE_LABEL_CLUSTER}"
 ROLE = "${GCE_CONTROL_PLANE_ROLE_LABEL}"
 
 

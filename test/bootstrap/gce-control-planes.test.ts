@@ -20,12 +20,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gceCloudBootstrap } from '../../src/bootstrap/gce-bootstrap.js';
 import { bootstrapBody } from '../../src/bootstrap/node-scripts.js';
-import { GCE_CLUSTER_LABEL, GCE_CONTROL_PLANE_ROLE_LABEL, GCE_CONTROL_PLANES_PATH, GCE_CONTROL_PLANES_PY, gceControlPlanesCommand } from '../../src/bootstrap/gce-helpers.js';
+import { GCE_CONTROL_PLANE_ROLE_LABEL, GCE_CONTROL_PLANES_PATH, GCE_CONTROL_PLANES_PY, gceControlPlanesCommand } from '../../src/bootstrap/gce-helpers.js';
 import { newCluster } from '../../src/cloudup/new-cluster.js';
 import { completeCluster } from '../../src/model/completion.js';
 import { buildGceTasks } from '../../src/model/gce/index.js';
 import { clusterLabelValue } from '../../src/model/gce/labels.js';
-import { GCE_KINDS, type GceInstanceTemplateDesired } from '../../src/tasks/gce/types.js';
+import { GCE_KINDS, GCE_LABEL_CLUSTER, type GceInstanceTemplateDesired } from '../../src/tasks/gce/types.js';
 import { FakeGceCompute, type Json } from '../fakes/gce-compute.js';
 
 const TOKEN = 'ya29.cp-token-never-printed';
@@ -134,7 +134,7 @@ describe('gcecp.py', () => {
   it("the model's control-plane templates carry the labels it filters on; the decoys exist", () => {
     for (const [ig, labels] of modelLabels(CLUSTER)) {
       if (!ig.startsWith('control-plane-')) expect(labels[GCE_CONTROL_PLANE_ROLE_LABEL], ig).toBeUndefined();
-      else expect(labels, ig).toMatchObject({ [GCE_CLUSTER_LABEL]: LABEL, [GCE_CONTROL_PLANE_ROLE_LABEL]: 'control-plane' });
+      else expect(labels, ig).toMatchObject({ [GCE_LABEL_CLUSTER]: LABEL, [GCE_CONTROL_PLANE_ROLE_LABEL]: 'control-plane' });
     }
     expect(controlPlaneIps).toHaveLength(3);
     expect(controlPlaneIps.every((ip) => ip.startsWith('10.0.16.'))).toBe(true);

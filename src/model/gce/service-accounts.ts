@@ -30,9 +30,11 @@ const DESCRIPTIONS: Readonly<Record<GceServiceAccountRole, string>> = {
 
 /**
  * The project roles kops grants each role's account. The control plane's boot programs
- * (src/bootstrap/gce-helpers.ts) need no more: `roles/container.serviceAgent` includes
- * `compute.instances.list`, which `gcecp.py` (its cluster's control planes, `instances.aggregatedList`)
- * uses, so no narrower grant is added for it.
+ * (src/bootstrap/gce-helpers.ts) are taken to need no more: `gcecp.py` (its cluster's control
+ * planes, `instances.aggregatedList`) needs `compute.instances.list`, which GKE's service-agent
+ * role is expected to include (the cloud controller running as this account lists instances too);
+ * not checked against Google's role reference here. If it does not, `roles/compute.viewer` is
+ * the narrow addition.
  */
 export const GCE_SERVICE_ACCOUNT_PROJECT_ROLES: Readonly<Record<GceServiceAccountRole, readonly string[]>> = {
   'control-plane': ['roles/container.serviceAgent'],
