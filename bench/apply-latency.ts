@@ -114,14 +114,15 @@ export async function timeApply(nodeGroups: number, delayMs: number, casFirst = 
     const overlapping = [...perTask]
       .filter(([k, calls]) => calls.length > depthOf.get(k)!)
       .map(([key, calls]) => ({ key, requests: calls.length, depth: depthOf.get(key)!, operations: calls.map((x) => x.operation) }));
+    const realized = realizedChain(graph, at);
     return {
       delayMs, casFirst, applyMs: done.ms, updateMs, requests: c.proxy.requests.length,
       applyRequests: [...perTask.values()].reduce((a, b) => a + b.length, 0), tasks: perTask.size,
       path: cp.path, pathDepth: cp.weight, countPath: byCount.path, pathRequests: byCount.weight, depth: cp.depth, overlapping, outside,
       measuredPathMs: measured.weight, measuredPath: measured.path,
       chain: chainTimes(cp.path, graph, perTask, at),
-      realized: realizedChain(graph, at),
-      realizedTimes: chainTimes(realizedChain(graph, at), graph, perTask, at),
+      realized,
+      realizedTimes: chainTimes(realized, graph, perTask, at),
       s3: new Map([...countsByOperation(c.proxy)].filter(([k]) => k.startsWith('s3:'))),
     };
   } finally {

@@ -9,7 +9,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import { firewallRuleName, instanceGroupManagerName, safeClusterName } from '../../src/model/gce/names.js';
-import type { Json } from '../fakes/gce-compute.js';
 import { computeRest, useFakeGceCompute } from './gce-harness.js';
 import { cli, cliOk, KEY, tempStore } from './harness.js';
 

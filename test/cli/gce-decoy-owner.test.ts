@@ -10,7 +10,6 @@
 import { describe, expect, it } from 'vitest';
 import { clusterLabels } from '../../src/model/gce/labels.js';
 import { firewallRuleName, instanceGroupManagerName, networkName, safeClusterName, tagForRole } from '../../src/model/gce/names.js';
-import type { Json } from '../fakes/gce-compute.js';
 import { computeRest, useFakeGceCompute } from './gce-harness.js';
 import { cli, cliOk, KEY, tempStore } from './harness.js';
 
