@@ -54,13 +54,11 @@ describe('rollingUpdateCluster: the HA cluster after an image change', () => {
     expect(c.cloud.terminated.length).toBe(before);
   });
 
-  it('rolls 100 nodes on the simulated clock in well under a second', async () => {
+  it('rolls 100 nodes on the simulated clock, and a 10% surge takes a fraction of the simulated time', async () => {
     const c = makeCluster([{ name: 'nodes', role: 'Node', size: 100 }]);
     c.cloud.bumpVersion();
-    const t0 = performance.now();
     const v0 = c.clock.now();
     await c.roll();
-    const wall = performance.now() - t0;
     const sim = c.clock.now() - v0;
     expect(allCurrent(c.cloud)).toBe(true);
     expect(c.cloud.terminated).toHaveLength(100);
@@ -73,8 +71,6 @@ describe('rollingUpdateCluster: the HA cluster after an image change', () => {
     await d.roll();
     expect(allCurrent(d.cloud)).toBe(true);
     expect(d.clock.now() - w0).toBeLessThan(sim / 4);
-    // ...in real time well under a second (generous bound for a shared machine).
-    expect(wall).toBeLessThan(3000);
   });
 });
 
