@@ -6,7 +6,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CloudOperation } from '../../src/cloud/provider.js';
 import { loadProvider } from '../../src/cloud/providers.js';
 import { newCluster } from '../../src/cloudup/new-cluster.js';
 import { KopsError } from '../../src/diagnostics.js';

@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KopsError } from '../../src/diagnostics.js';
-import type { RollingUpdateStep } from '../../src/events.js';
 import { HA_GROUPS, allCurrent, makeCluster, watchDisruption } from './harness.js';
-
-const steps = (rec: { of(c: 'rolling-update.step'): RollingUpdateStep[] }, step: RollingUpdateStep['step']): string[] =>
-  rec.of('rolling-update.step').filter((e) => e.step === step).map((e) => e.instance);
 
 describe('rollingUpdateCluster: the HA cluster after an image change', () => {
   it('replaces the bastion, the 3 control planes one at a time, then every node, ending on the new version', async () => {

@@ -14,7 +14,7 @@ import type { ClusterValidator, KubeNode, KubeOps } from '../../rolling-update/t
 import { forceUnlock, withClusterLock } from '../../statestore/lock.js';
 import type { CommandContext } from '../context.js';
 import { Interrupts, type InterruptedCommand } from '../interrupt.js';
-import { parseOutputFormat, renderTable } from '../output.js';
+import { renderTable } from '../output.js';
 import { rollingProgress } from '../rolling-progress.js';
 import type { RollingUpdateFlags } from './rolling-update-flags.js';
 import type { RollingUpdateClusterFlags as Flags } from './rolling-update-cluster.js';
