@@ -289,6 +289,28 @@ describe('hooks', () => {
     expect(await vpcs()).not.toContain('10.22.0.0/16');
   });
 
+  it('latencyMs delivers no answer sooner than that after arrival, the emulator answering meanwhile (delayMs would hold the request first)', async () => {
+    const latencyMs = 4000;
+    hooked.shape({ latencyMs });
+    try {
+      let upstreamAnsweredAt: number | undefined;
+      after = () => {
+        upstreamAnsweredAt = Date.now();
+        return undefined;
+      };
+      const out = await client().ec2.send(new DescribeVpcsCommand({}));
+      const deliveredBy = Date.now();
+      expect(out.Vpcs).toBeDefined();
+      const arrived = hooked.receivedAt(hooked.requests[0]!)!;
+      // Forwarded at once: the emulator's answer came well inside the latency (it takes ms) ...
+      expect(upstreamAnsweredAt! - arrived).toBeLessThan(latencyMs);
+      // ... and was held until the latency had passed.
+      expect(deliveredBy - arrived).toBeGreaterThanOrEqual(latencyMs - 5);
+    } finally {
+      hooked.shape({});
+    }
+  });
+
   it('afterResponse drops the answer after the emulator made the call', async () => {
     const seen: number[] = [];
     after = (r, status) => {

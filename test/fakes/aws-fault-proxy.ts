@@ -14,8 +14,11 @@
  * is recorded (service, operation, status, whether the proxy answered it), so tests count attempts
  * and assert retries.
  *
- * Shaping (for the benchmarks, `bench/`): `delayMs` holds every answer back by a fixed time (a
- * round trip to a distant region), and `rateLimit` admits at most `perSecond` requests a second
+ * Shaping (for the benchmarks, `bench/`): `delayMs` holds every request back by a fixed time
+ * before the emulator sees it (the emulator's own time comes on top); `latencyMs` instead
+ * forwards at once and delivers no answer sooner than that long after its request arrived, so the
+ * emulator's time falls inside it, as a distant service's processing falls inside the round trip
+ * a client measures; and `rateLimit` admits at most `perSecond` requests a second
  * (a token bucket of `burst` tokens, as AWS meters its APIs) and answers the rest itself with the
  * service's throttling error (`throttlingCode`), as AWS does beyond an account's request rate.
  *
@@ -86,8 +89,10 @@ export interface RateLimit {
 }
 
 export interface ProxyShaping {
-  /** Every answer (forwarded or injected) is held back this long; default 0. */
+  /** Every request is held this long before it is answered or forwarded (the emulator's time comes on top); default 0. */
   readonly delayMs?: number;
+  /** No answer is delivered sooner than this long after its request arrived; the emulator works meanwhile. Default 0. */
+  readonly latencyMs?: number;
   /** Beyond this rate, requests are answered with the service's throttling error; default none. */
   readonly rateLimit?: RateLimit;
 }
@@ -255,10 +260,12 @@ export async function startFaultProxy(target: string, shaping: ProxyShaping = {}
   let rules: FaultRule[] = [];
   let requests: RecordedRequest[] = [];
   let delayMs = 0;
+  let latencyMs = 0;
   let bucket: TokenBucket | undefined;
   let rateServices: readonly AwsService[] | undefined;
   const shape = (s: ProxyShaping): void => {
     delayMs = s.delayMs ?? 0;
+    latencyMs = s.latencyMs ?? 0;
     bucket = s.rateLimit ? new TokenBucket(s.rateLimit) : undefined;
     rateServices = s.rateLimit?.services;
   };
@@ -270,7 +277,14 @@ export async function startFaultProxy(target: string, shaping: ProxyShaping = {}
     requests.push(rec);
   };
 
-  const answerFault = (res: ServerResponse, r: ProxiedRequest, rule: Failure, throttled = false): void => {
+  /** Waits until `latencyMs` after the request arrived (at once when it has passed or is 0). */
+  const held = async (r: ProxiedRequest): Promise<void> => {
+    const wait = r.receivedAt + latencyMs - Date.now();
+    if (wait > 0) await new Promise<void>((resolve) => setTimeout(resolve, wait));
+  };
+
+  const answerFault = async (res: ServerResponse, r: ProxiedRequest, rule: Failure, throttled = false): Promise<void> => {
+    await held(r);
     const status = rule.status ?? defaultStatus(rule.code);
     const id = randomUUID();
     const body = r.method === 'HEAD' ? '' : errorBody(r.service, rule.code, rule.message ?? `injected ${rule.code}`, id);
@@ -284,20 +298,21 @@ export async function startFaultProxy(target: string, shaping: ProxyShaping = {}
       { hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
       (up) => {
         const status = up.statusCode ?? 502;
-        const deliver = (answer?: Buffer): void => {
+        const deliver = async (answer?: Buffer): Promise<void> => {
+          await held(r);
           record(r, { service: r.service, operation: r.operation, method: r.method, path: r.path, status, injected: false });
           res.writeHead(status, up.headers);
           if (answer) res.end(answer);
           else up.pipe(res);
         };
         const after = hooks.afterResponse;
-        if (!after) return deliver();
+        if (!after) return void deliver();
         // Read the answer whole first: a dropped call must have completed upstream.
         const parts: Buffer[] = [];
         up.on('data', (c: Buffer) => parts.push(c));
         up.on('end', () => {
           if (after(r, status) === 'drop') req.socket.destroy();
-          else deliver(Buffer.concat(parts));
+          else void deliver(Buffer.concat(parts));
         });
       },
     );
@@ -331,11 +346,11 @@ export async function startFaultProxy(target: string, shaping: ProxyShaping = {}
       const rule = verdict ? undefined : rules.find((x) => x.service === r.service && (x.operation === undefined || x.operation === r.operation)
         && x.fired < (x.times ?? Infinity) && (!x.when || x.when(r)));
       if (delayMs > 0) await new Promise<void>((resolve) => setTimeout(resolve, delayMs));
-      if (verdict) answerFault(res, r, verdict.fail);
-      else if (!admitted) answerFault(res, r, { code: throttlingCode(r.service), message: 'Rate exceeded' }, true);
+      if (verdict) await answerFault(res, r, verdict.fail);
+      else if (!admitted) await answerFault(res, r, { code: throttlingCode(r.service), message: 'Rate exceeded' }, true);
       else if (rule) {
         rule.fired++;
-        answerFault(res, r, rule);
+        await answerFault(res, r, rule);
       } else forward(req, res, r, body);
     })().catch((e: unknown) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
