@@ -40,6 +40,13 @@ describe('the CNI addon', () => {
     expect(doc.values).toEqual({ kubeProxyReplacement: true, k8sServiceHost: LB, k8sServicePort: 443, ipam: { mode: 'kubernetes' }, ipv4NativeRoutingCIDR: cluster.spec.podCIDR, nodePort: { enabled: true } });
   });
 
+  it('cilium.enableNodePort: false turns off the chart\'s nodePort (create cluster writes true, the default)', () => {
+    const { cluster } = completed();
+    expect(cluster.spec.networking?.cilium).toMatchObject({ enableNodePort: true });
+    cluster.spec.networking = { cilium: { ...cluster.spec.networking!.cilium, enableNodePort: false } };
+    expect(cniAddon(cluster, { loadBalancerDnsName: LB })!.addon.values.nodePort).toEqual({ enabled: false });
+  });
+
   it('cilium with ENI IPAM uses AWS ENI mode', () => {
     const { cluster } = completed({ networking: 'cilium-eni' });
     expect(cniAddon(cluster, { loadBalancerDnsName: LB })!.addon.values).toMatchObject({ ipam: { mode: 'eni' }, eni: { enabled: true }, routingMode: 'native' });

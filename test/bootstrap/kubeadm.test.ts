@@ -275,3 +275,72 @@ describe('kube-proxy, feature gates and bad input', () => {
     expect(text).not.toMatch(/[&*]a\d/); // no YAML anchors or aliases
   });
 });
+
+/**
+ * The spec fields the bootstrap acts on (docs/spec.md, "Fields the node bootstrap acts on"), each
+ * changed alone from a value that differs from its default, so a field the writer stopped reading
+ * fails here. test/model/acted-on-fields.test.ts names this file for each of them.
+ */
+describe('each spec field the kubeadm configuration carries', () => {
+  const spec = (c: Cluster) => c.spec as Record<string, unknown>;
+  const initDocs = (c: Cluster, igs: InstanceGroup[]) => docsOf(file(c, igs.find((g) => g.spec.role !== 'Node')!, 'kubeadm-init.yaml'));
+
+  it('podCIDR and serviceClusterIPRange: podSubnet and serviceSubnet, kube-proxy\'s clusterCIDR, the service range\'s first address as an API server SAN', () => {
+    const { cluster, igs } = completed({ name: 'ranges.example.com', zones: ['us-east-1a'], networking: 'calico' });
+    cluster.spec.podCIDR = '10.200.0.0/16';
+    cluster.spec.serviceClusterIPRange = '10.96.0.0/12';
+    const d = initDocs(cluster, igs);
+    expect(d.ClusterConfiguration!.networking).toEqual({ podSubnet: '10.200.0.0/16', serviceSubnet: '10.96.0.0/12', dnsDomain: 'cluster.local' });
+    const sans = (d.ClusterConfiguration!.apiServer as { certSANs: string[] }).certSANs;
+    expect(sans).toContain('10.96.0.1');
+    expect(sans).not.toContain('100.64.0.1');
+    expect(d.KubeProxyConfiguration!.clusterCIDR).toBe('10.200.0.0/16');
+  });
+
+  it('kubelet.anonymousAuth: KubeletConfiguration authentication.anonymous.enabled, off unless true', () => {
+    const { cluster, igs } = completed({ name: 'anon.example.com', zones: ['us-east-1a'] });
+    expect(cluster.spec.kubelet?.anonymousAuth).toBe(false); // what create cluster writes
+    expect(initDocs(cluster, igs).KubeletConfiguration!.authentication).toEqual({ anonymous: { enabled: false } });
+    cluster.spec.kubelet = { ...cluster.spec.kubelet, anonymousAuth: true };
+    expect(initDocs(cluster, igs).KubeletConfiguration!.authentication).toEqual({ anonymous: { enabled: true } });
+  });
+
+  it('kubelet.featureGates: KubeletConfiguration featureGates, as booleans; none without them', () => {
+    const { cluster, igs } = completed({ name: 'kubelet-gates.example.com', zones: ['us-east-1a'] });
+    expect(initDocs(cluster, igs).KubeletConfiguration!.featureGates).toBeUndefined();
+    cluster.spec.kubelet = { featureGates: { GateA: 'true', GateB: 'false' } };
+    expect(initDocs(cluster, igs).KubeletConfiguration!.featureGates).toEqual({ GateA: true, GateB: false });
+  });
+
+  it('kubeControllerManager.featureGates and kubeScheduler.featureGates: each component\'s --feature-gates', () => {
+    const { cluster, igs } = completed({ name: 'cp-gates.example.com', zones: ['us-east-1a'] });
+    const before = initDocs(cluster, igs).ClusterConfiguration!;
+    expect(before.controllerManager).toEqual({ extraArgs: [{ name: 'cloud-provider', value: 'external' }] });
+    expect(before.scheduler).toEqual({});
+    spec(cluster).kubeControllerManager = { featureGates: { CmGate: 'true' } };
+    spec(cluster).kubeScheduler = { featureGates: { SchedB: 'false', SchedA: 'true' } };
+    const after = initDocs(cluster, igs).ClusterConfiguration!;
+    expect(after.controllerManager).toEqual({ extraArgs: [{ name: 'cloud-provider', value: 'external' }, { name: 'feature-gates', value: 'CmGate=true' }] });
+    expect(after.scheduler).toEqual({ extraArgs: [{ name: 'feature-gates', value: 'SchedA=true,SchedB=false' }] });
+  });
+
+  it('kubeProxy.enabled: true on a cilium cluster runs kube-proxy (no skipped phase, a KubeProxyConfiguration, KUBE_PROXY enabled)', () => {
+    const { cluster, igs } = completed({ name: 'proxy.example.com', zones: ['us-east-1a'] });
+    const cp = igs.find((g) => g.spec.role !== 'Node')!;
+    expect(file(cluster, cp, 'bootstrap.env')).toContain(`KUBE_PROXY='disabled'\n`);
+    spec(cluster).kubeProxy = { enabled: true };
+    const d = initDocs(cluster, igs);
+    expect(d.ClusterConfiguration!.proxy).toEqual({ disabled: false });
+    expect(d.InitConfiguration!.skipPhases).toBeUndefined();
+    expect(d.KubeProxyConfiguration).toMatchObject({ kind: 'KubeProxyConfiguration', clusterCIDR: cluster.spec.podCIDR });
+    expect(file(cluster, cp, 'bootstrap.env')).toContain(`KUBE_PROXY='enabled'\n`);
+  });
+
+  it('authorization.alwaysAllow: the API server\'s authorization-mode is AlwaysAllow instead of Node,RBAC', () => {
+    const { cluster, igs } = completed({ name: 'authz.example.com', zones: ['us-east-1a'] });
+    const mode = () => ((initDocs(cluster, igs).ClusterConfiguration!.apiServer as { extraArgs: { name: string; value: string }[] }).extraArgs).find((a) => a.name === 'authorization-mode')!.value;
+    expect(mode()).toBe('Node,RBAC');
+    cluster.spec.authorization = { alwaysAllow: {} };
+    expect(mode()).toBe('AlwaysAllow');
+  });
+});

@@ -4,6 +4,7 @@
  * the emulator's instances, reached through the kubeconfig context named after the cluster. A
  * image change gives every group a new launch template version; the roll replaces every
  * instance once, never two control planes at once, and ends with every instance on the new version.
+ * The spec's `rollingUpdate` (the cluster's and each group's) reaches each group's roll.
  */
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { EC2Client, DescribeImagesCommand, DescribeInstancesCommand } from '@aws-sdk/client-ec2';
@@ -15,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Clientset } from '../../src/statestore/clientset.js';
 import { openStateStore } from '../../src/statestore/open.js';
 import { StateStoreProgress, progressPath } from '../../src/rolling-update/progress.js';
+import type { RollingUpdate } from '../../src/model/api/types.js';
 import { FakeKubeApiServer, ec2InstanceSource } from '../fakes/kube-apiserver.js';
 import { testAws } from '../helpers/aws.js';
 import { FAST_ROLL, KEY, cli, tempStore } from './harness.js';
@@ -208,4 +210,46 @@ describe('validate cluster and rolling-update cluster (HA cluster on the emulato
     expect(r.stderr).toContain('Unable to reach the kubernetes API');
     expect(r.stderr).toContain('--cloudonly');
   });
+
+  it("the spec's rollingUpdate decides each group's roll: the cluster's maxSurge, maxUnavailable and drainAndTerminate where a group sets none, a group's own where it does", async () => {
+    const cs = new Clientset(openStateStore(url));
+    const setRollingUpdate = async (ru: { cluster?: RollingUpdate; groups: Record<string, RollingUpdate | undefined> }) => {
+      const c = await cs.getCluster(NAME);
+      const cluster = structuredClone(c.object);
+      if (ru.cluster) cluster.spec.rollingUpdate = ru.cluster;
+      else delete cluster.spec.rollingUpdate;
+      await cs.updateCluster(cluster, c.version);
+      for (const v of await cs.listInstanceGroups(NAME)) {
+        if (!(v.object.metadata.name in ru.groups)) continue;
+        const ig = structuredClone(v.object);
+        const own = ru.groups[ig.metadata.name];
+        if (own) ig.spec.rollingUpdate = own;
+        else delete ig.spec.rollingUpdate;
+        await cs.updateInstanceGroup(NAME, ig, v.version);
+      }
+    };
+    const nodeGroups = ['nodes-us-east-1a', 'nodes-us-east-1b', 'nodes-us-east-1c'];
+    // Without the spec, AWS's default is maxSurge 1, maxUnavailable 0, drainAndTerminate true.
+    await setRollingUpdate({
+      cluster: { maxSurge: 0, maxUnavailable: 2, drainAndTerminate: false },
+      groups: { 'nodes-us-east-1a': { drainAndTerminate: true }, 'nodes-us-east-1b': { maxSurge: 1, maxUnavailable: 0, drainAndTerminate: true }, 'nodes-us-east-1c': undefined },
+    });
+    try {
+      const before = await liveInstances();
+      const r = await cli(['--state', url, 'rolling-update', 'cluster', NAME, '--force', '--instance-group-roles', 'node', '--yes', ...FAST], { env });
+      expect(r.code, r.stderr).toBe(0);
+      // nodes-us-east-1a: the cluster's maxSurge and maxUnavailable, its own drainAndTerminate.
+      expect(r.stderr).toContain('nodes-us-east-1a (Node): 1 instance(s) to replace, maxSurge 0, maxUnavailable 2, 2 at a time');
+      // nodes-us-east-1b: its own maxSurge and maxUnavailable.
+      expect(r.stderr).toContain('nodes-us-east-1b (Node): 1 instance(s) to replace, maxSurge 1, maxUnavailable 0, 1 at a time');
+      // nodes-us-east-1c: the cluster's drainAndTerminate: false, so nothing of it is replaced.
+      expect(r.stderr).toContain('nodes-us-east-1c (Node): 1 instance(s) to replace, maxSurge 0, maxUnavailable 2, 2 at a time');
+      expect(r.stderr).toContain('warning: nodes-us-east-1c: rolling updates are disabled for this instance group (rollingUpdate.drainAndTerminate: false)');
+      const after = await liveInstances();
+      const kept = (g: string) => after.filter((a) => a.group === g && before.some((b) => b.id === a.id)).length;
+      expect(nodeGroups.map(kept)).toEqual([0, 0, 1]);
+    } finally {
+      await setRollingUpdate({ groups: Object.fromEntries(nodeGroups.map((g) => [g, undefined])) });
+    }
+  }, 180_000);
 });

@@ -4,12 +4,12 @@
  * shows its effect on the tasks `buildAwsTasks` builds (a pure function of the completed spec).
  *
  * - ACTED: changes what is built; each case edits one field and lists the exact task changes.
- * - STORED_FOR_BOOTSTRAP: validated and stored; consumed by the node bootstrap (issue #9), which
- *   does not exist yet. No warning: `create cluster` writes several of them.
- * - STORED_FOR_ROLLING_UPDATE: validated and stored; read by rolling-update (not built yet).
- * - VALIDATED_ONLY: validated, no effect on what is built (the reason is given).
  * - TESTED_ELSEWHERE: acted on, with the effect tested next to the code that has it (network,
- *   load balancers and firewall, DNS, IAM); the audit checks the named test file names the field.
+ *   load balancers and firewall, DNS, IAM, completion, the GCE model, the node bootstrap's kubeadm
+ *   configuration and addons, rolling-update); the audit checks the named test file names the field.
+ * - STORED_NOT_ACTED_ON: validated and stored, and nothing in kops-ts acts on it yet. No warning:
+ *   `create cluster` writes it.
+ * - VALIDATED_ONLY: validated, no effect on what is built or on the nodes (the reason is given).
  *
  * To add a field to the table: add it to schema.ts and types.ts, then here. This test fails until
  * it is classified, and an ACTED field until its case shows an effect.
@@ -20,6 +20,7 @@ import { isRef } from '../../src/tasks/types.js';
 import { buildAwsTasks, type AwsModelInput } from '../../src/model/aws/index.js';
 import { completeCluster } from '../../src/model/completion.js';
 import { validateCluster } from '../../src/model/validation.js';
+import { bootstrapFiles } from '../../src/bootstrap/kubeadm.js';
 import { CLUSTER_SPEC, INSTANCE_GROUP_SPEC, type FieldShape } from '../../src/model/api/schema.js';
 import type { Cluster, InstanceGroup } from '../../src/model/api/types.js';
 import { ig, userCluster, userIGs } from './helpers.js';
@@ -226,53 +227,40 @@ const ACTED: Record<string, { edit: (s: Spec) => void; input?: Partial<AwsModelI
   },
 };
 
-const STORED_FOR_BOOTSTRAP = [
-  'Cluster spec.serviceClusterIPRange',
-  'Cluster spec.podCIDR',
-  'Cluster spec.nonMasqueradeCIDR',
-  'Cluster spec.etcdClusters[].provider',
-  'Cluster spec.etcdClusters[].version',
+/** Validated and stored, not acted on yet (kops's etcd-manager prunes its backups by it; kops-ts takes no etcd backups yet). */
+const STORED_NOT_ACTED_ON = [
   'Cluster spec.etcdClusters[].manager.backupRetentionDays',
-  'Cluster spec.etcdClusters[].cpuRequest',
-  'Cluster spec.etcdClusters[].memoryRequest',
-  'Cluster spec.kubelet.anonymousAuth',
-  'Cluster spec.kubelet.featureGates',
-  'Cluster spec.kubeProxy.enabled',
-  'Cluster spec.kubeProxy.featureGates',
-  'Cluster spec.kubeAPIServer.featureGates',
-  'Cluster spec.kubeControllerManager.featureGates',
-  'Cluster spec.kubeScheduler.featureGates',
-  'Cluster spec.authorization.rbac',
-  'Cluster spec.authorization.alwaysAllow',
-  // Which CNI: these two grant nothing on AWS (calico, cilium and flannel by their typed options below).
-  ...['cni', 'gce'].map((n) => `Cluster spec.networking.${n}`),
-  'Cluster spec.networking.calico.bpfEnabled',
-  'Cluster spec.networking.cilium.enableNodePort',
-  'Cluster spec.networking.cilium.etcdManaged',
-  'Cluster spec.networking.flannel.backend',
 ];
 
-const STORED_FOR_ROLLING_UPDATE = ['drainAndTerminate', 'maxUnavailable', 'maxSurge'].flatMap((f) => [`Cluster spec.rollingUpdate.${f}`, `InstanceGroup spec.rollingUpdate.${f}`]);
-
-/** Validated, no effect on what is built, and why. */
+/** Validated, no effect on what is built or on the nodes, and why. */
 const VALIDATED_ONLY: Record<string, string> = {
   'Cluster spec.channel': "completion's defaults are the stable channel's; another channel is kept with a ChannelNotUsed warning",
   'Cluster spec.configBase': 'informational: kops-ts finds the cluster through --state',
   'Cluster spec.cloudConfig': "GCE's create cluster writes {}; anything in it is kops's, kept with a warning",
   'Cluster spec.api.loadBalancer.class': 'Network only (Classic is refused, as kops refuses it): there is no other load balancer to build',
   'InstanceGroup spec.zones[]': 'must agree with the subnets; on AWS the subnets decide where instances run',
+  // kops runs etcd with etcd-manager; kops-ts runs kubeadm's stacked etcd (docs/bootstrap.md).
+  'Cluster spec.etcdClusters[].provider': "Manager only (kops's etcd-manager); kops-ts runs kubeadm's stacked etcd whatever it says",
+  'Cluster spec.etcdClusters[].version': "one etcd 3 version for all clusters, written by completion for the Kubernetes version; kubeadm's stacked etcd runs the etcd image kubeadm picks for the Kubernetes version",
+  'Cluster spec.etcdClusters[].cpuRequest': "kops's etcd-manager pod requests; the kubeadm configuration has no field for the stacked etcd's, which keeps kubeadm's own",
+  'Cluster spec.etcdClusters[].memoryRequest': "kops's etcd-manager pod requests; the kubeadm configuration has no field for the stacked etcd's, which keeps kubeadm's own",
+  'Cluster spec.authorization.rbac': "Node,RBAC is the API server's mode unless alwaysAllow is set, so rbac: {} (completion's default) changes nothing",
+  'Cluster spec.networking.calico.bpfEnabled': "needs kubeProxy.enabled: false (validated), which disables kube-proxy; the calico addon's description records it, but calico is a manifest applied as downloaded, so its BPF data plane is not turned on",
+  'Cluster spec.networking.flannel.backend': 'the node bootstrap applies cilium, calico or none (cni), and refuses flannel (BootstrapConfigNotWritten), so nothing applies its backend',
 };
 
 /**
  * Acted on, with the effect tested next to the code that has it (the network, the load balancers
- * and firewall, DNS, IAM): the field → the test file that shows its effect. The audit checks that
- * each file exists and names the field, so a moved or deleted test fails here.
+ * and firewall, DNS, IAM, completion, the GCE model, the node bootstrap, rolling-update): the field
+ * → the test file that shows its effect. The audit checks that each file exists and names the
+ * field, so a moved or deleted test fails here.
  */
 const NETWORK = 'test/cloudup/update-cluster-network.test.ts';
 const NETWORK_MODEL = 'test/model/aws-network.test.ts';
 const LB_MODEL = 'test/model/aws-api-bastion.test.ts';
 const LB = 'test/cloudup/update-cluster-lb.test.ts';
 const IAM = 'test/model/aws/iam-policies.test.ts';
+const KUBEADM = 'test/bootstrap/kubeadm.test.ts';
 const TESTED_ELSEWHERE: Record<string, string> = {
   // The cloud update/delete build (AWS or GCE), and the GCE project they build in.
   'Cluster spec.cloudProvider': 'test/cli/gce-cluster.test.ts',
@@ -310,8 +298,36 @@ const TESTED_ELSEWHERE: Record<string, string> = {
   'Cluster spec.iam.allowContainerRegistry': IAM,
   'Cluster spec.networking.calico.awsSrcDstCheck': IAM,
   'Cluster spec.networking.cilium.ipam': IAM,
-  // Which CNI decides the instance roles' CNI grants (and, later, what the bootstrap installs).
+  // Which CNI decides the instance roles' CNI grants (the node bootstrap refuses these four: it applies cilium or calico).
   ...Object.fromEntries(['kubenet', 'kindnet', 'amazonvpc', 'kuberouter'].map((n) => [`Cluster spec.networking.${n}`, IAM])),
+  // Cilium's etcd peer port is blocked from the nodes (no etcd runs for cilium: the stacked etcd is main only).
+  'Cluster spec.networking.cilium.etcdManaged': LB_MODEL,
+  // GCE IP-alias networking: the subnet's pod and service ranges and the pod-range firewall rules.
+  'Cluster spec.networking.gce': 'test/model/gce/builders.test.ts',
+  // Completion derives the default podCIDR from it (its upper half).
+  'Cluster spec.nonMasqueradeCIDR': 'test/model/completion.test.ts',
+  // The node bootstrap: the kubeadm configuration each group's instances fetch (docs/bootstrap.md).
+  ...Object.fromEntries(
+    [
+      'serviceClusterIPRange',
+      'podCIDR',
+      'kubelet.anonymousAuth',
+      'kubelet.featureGates',
+      'kubeProxy.enabled',
+      'kubeProxy.featureGates',
+      'kubeAPIServer.featureGates',
+      'kubeControllerManager.featureGates',
+      'kubeScheduler.featureGates',
+      'authorization.alwaysAllow',
+    ].map((f) => [`Cluster spec.${f}`, KUBEADM]),
+  ),
+  // ... and the CNI addon the first control plane applies: none with cni (bring your own).
+  'Cluster spec.networking.cni': 'test/bootstrap/addons-apply.test.ts',
+  'Cluster spec.networking.cilium.enableNodePort': 'test/bootstrap/addons-store.test.ts',
+  // rolling-update cluster: each group's surge, unavailability and whether it is replaced.
+  ...Object.fromEntries(
+    ['drainAndTerminate', 'maxUnavailable', 'maxSurge'].flatMap((f) => [`Cluster spec.rollingUpdate.${f}`, `InstanceGroup spec.rollingUpdate.${f}`].map((k) => [k, 'test/cli/rolling-update.test.ts'])),
+  ),
 };
 
 /** The fields the table types (acted on in schema.ts terms): leaves, kops's kept fields excluded. */
@@ -339,7 +355,7 @@ describe("docs/spec.md's field table, audited", () => {
     const typed: string[] = [];
     typedFields('Cluster', CLUSTER_SPEC, 'spec', typed);
     typedFields('InstanceGroup', INSTANCE_GROUP_SPEC, 'spec', typed);
-    const classes = [Object.keys(ACTED), STORED_FOR_BOOTSTRAP, STORED_FOR_ROLLING_UPDATE, Object.keys(VALIDATED_ONLY), Object.keys(TESTED_ELSEWHERE)];
+    const classes = [Object.keys(ACTED), STORED_NOT_ACTED_ON, Object.keys(VALIDATED_ONLY), Object.keys(TESTED_ELSEWHERE)];
     const classified = classes.flat();
     expect(new Set(classified).size, 'a field is in two classes').toBe(classified.length);
     expect([...classified].sort()).toEqual([...typed].sort());
@@ -378,7 +394,7 @@ describe("docs/spec.md's field table, audited", () => {
     ]);
   });
 
-  it('the bootstrap, rolling-update and validated-only fields change nothing that is built', () => {
+  it('fields the node bootstrap or rolling-update act on, and validated-only ones, change nothing in the AWS tasks', () => {
     const edits: ((s: Spec) => void)[] = [
       (s) => (s.cluster.spec.kubelet = { anonymousAuth: true, featureGates: { A: 'true' } }),
       (s) => (s.cluster.spec.authorization = { alwaysAllow: {} }),
@@ -391,6 +407,21 @@ describe("docs/spec.md's field table, audited", () => {
       (s) => (s.cluster.spec.networking = { flannel: { backend: 'vxlan' } }),
     ];
     for (const edit of edits) expect(effect(edit)).toEqual([]);
+  });
+
+  it("the etcd fields kubeadm's stacked etcd has no place for (provider, version, cpuRequest, memoryRequest) change no bootstrap file", () => {
+    const facts = { loadBalancerDnsName: 'api-audit.elb.us-east-1.amazonaws.com', bootstrapToken: 'abcdef.0123456789abcdef', caCertHashes: [`sha256:${'0'.repeat(64)}`] };
+    const files = (edit: (s: Spec) => void) => {
+      const s = baseSpec();
+      edit(s);
+      const done = completeCluster(s.cluster, s.igs);
+      return done.instanceGroups.map((g) => bootstrapFiles(done.cluster, g, facts));
+    };
+    const etcd = (extra: { provider?: string; version?: string; cpuRequest?: string; memoryRequest?: string }) => (s: Spec) =>
+      (s.cluster.spec.etcdClusters = ['main', 'events'].map((name) => ({ name, ...extra, etcdMembers: [{ name: 'a', instanceGroup: CP }] })));
+    const base = files(etcd({}));
+    expect(base.some((f) => f?.role === 'control-plane')).toBe(true);
+    expect(files(etcd({ provider: 'Manager', version: '3.5.31', cpuRequest: '2', memoryRequest: '2Gi' }))).toEqual(base);
   });
 
   it('channel: a channel other than stable is kept with a warning that its defaults are not used; stable says nothing', () => {
