@@ -65,6 +65,14 @@ export function cniOf(c: Cluster): AppliedCni | undefined {
   const set = Object.keys(n).filter((k) => (n as Record<string, unknown>)[k] != null);
   if (set.length !== 1) throw new KopsError('InvalidNetworking', `spec.networking sets ${set.length === 0 ? 'no' : set.join(', ')} networking option${set.length === 1 ? '' : 's'}; exactly one is needed`, { hint: 'set one of cilium: {}, calico: {} or cni: {} with kops-ts edit cluster', exitCode: 2 });
   const name = set[0]!;
+  if (name === 'calico' && (n.calico as { bpfEnabled?: unknown } | undefined)?.bpfEnabled === true) {
+    // Calico is applied as its published manifest, whose data plane is iptables: with BPF asked
+    // for, kube-proxy is off (validation requires it), and nothing would route Services.
+    throw new KopsError('UnsupportedNetworking', "spec.networking.calico.bpfEnabled: kops-ts applies calico's published manifest without its eBPF data plane, and with kube-proxy disabled (as BPF mode requires) no Service would route", {
+      hint: 'set spec.networking.calico.bpfEnabled: false and spec.kubeProxy.enabled: true with kops-ts edit cluster, or use cilium: {}, whose kube-proxy replacement kops-ts configures',
+      exitCode: 2,
+    });
+  }
   if (name === 'cilium' || name === 'calico') return name;
   if (name === 'cni') return undefined;
   throw new KopsError('UnsupportedNetworking', `spec.networking.${name}: kops-ts's node bootstrap applies cilium, calico or nothing (cni: bring your own), not ${name}`, {

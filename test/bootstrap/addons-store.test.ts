@@ -60,6 +60,16 @@ describe('the CNI addon', () => {
     expect(a.addon.values).toEqual({ CALICO_IPV4POOL_CIDR: cluster.spec.podCIDR, bpfEnabled: false });
   });
 
+  it("calico in BPF mode is refused with the field named: the manifest is applied without its eBPF data plane, and kube-proxy is off", () => {
+    const { cluster } = completed({ networking: 'calico' });
+    cluster.spec.networking = { calico: { bpfEnabled: true } };
+    cluster.spec.kubeProxy = { ...cluster.spec.kubeProxy, enabled: false };
+    expect(() => cniOf(cluster)).toThrowError(/^spec\.networking\.calico\.bpfEnabled: kops-ts applies calico's published manifest without its eBPF data plane/);
+    expect(() => cniAddon(cluster, { loadBalancerDnsName: LB })).toThrowError(/bpfEnabled/);
+    cluster.spec.networking = { calico: { bpfEnabled: false } };
+    expect(cniOf(cluster)).toBe('calico');
+  });
+
   it('cni (bring your own): no addon', () => {
     const { cluster } = completed({ networking: 'cni' });
     expect(cniOf(cluster)).toBeUndefined();

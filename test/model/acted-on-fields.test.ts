@@ -245,7 +245,7 @@ const VALIDATED_ONLY: Record<string, string> = {
   'Cluster spec.etcdClusters[].cpuRequest': "kops's etcd-manager pod requests; the kubeadm configuration has no field for the stacked etcd's, which keeps kubeadm's own",
   'Cluster spec.etcdClusters[].memoryRequest': "kops's etcd-manager pod requests; the kubeadm configuration has no field for the stacked etcd's, which keeps kubeadm's own",
   'Cluster spec.authorization.rbac': "Node,RBAC is the API server's mode unless alwaysAllow is set, so rbac: {} (completion's default) changes nothing",
-  'Cluster spec.networking.calico.bpfEnabled': "needs kubeProxy.enabled: false (validated), which disables kube-proxy; the calico addon's description records it, but calico is a manifest applied as downloaded, so its BPF data plane is not turned on",
+  'Cluster spec.networking.calico.bpfEnabled': "needs kubeProxy.enabled: false (validated), which disables kube-proxy; calico is a manifest applied as downloaded, whose BPF data plane is not turned on, so the node bootstrap refuses true (UnsupportedNetworking, test/bootstrap/addons-store.test.ts)",
   'Cluster spec.networking.flannel.backend': 'the node bootstrap applies cilium, calico or none (cni), and refuses flannel (BootstrapConfigNotWritten), so nothing applies its backend',
 };
 
