@@ -1,3 +1,5 @@
+import { availableParallelism } from 'node:os';
+
 /**
  * Bounded concurrency for chains of independent I/O (state-store reads and writes): at most
  * `limit` calls of `fn` run at once, results come back in the input's order.
@@ -27,6 +29,28 @@ export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (
 }
 
 /**
+ * A gate that lets at most `limit` of the jobs passed to it run at once, the others waiting their
+ * turn in the order they came: for one kind of work (CPU) inside chains that are otherwise free
+ * to overlap (their I/O is bounded by `mapBounded`).
+ */
+export function limiter(limit: number): <R>(job: () => Promise<R>) => Promise<R> {
+  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limiter: limit must be a positive integer, got ${limit}`);
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <R>(job: () => Promise<R>): Promise<R> => {
+    if (running >= limit) await new Promise<void>((r) => waiting.push(r));
+    else running++;
+    try {
+      return await job();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
+}
+
+/**
  * Independent calls already started, awaited together, failing as the serial sequence they
  * replace would: every one is waited for (none is left running behind the caller), and the first
  * rejection in the given order is thrown, whichever came first in time.
@@ -44,3 +68,11 @@ export async function allInOrder<T extends readonly unknown[]>(promises: { reado
  * then a conditional write) in two waves instead of four.
  */
 export const STORE_CONCURRENCY = 32;
+
+/**
+ * How many CPU-heavy jobs (key generation on libuv's threads) one command runs at once: every
+ * core but one, at least one. Such work overlaps cloud and store requests (a first `update --yes`
+ * makes its CAs while the cloud is applied), and the core left free keeps the event loop, and a
+ * local emulator on a small machine, from waiting behind it.
+ */
+export const CPU_CONCURRENCY = Math.max(1, availableParallelism() - 1);

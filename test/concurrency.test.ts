@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allInOrder, mapBounded } from '../src/concurrency.js';
+import { allInOrder, limiter, mapBounded } from '../src/concurrency.js';
 
 /** A call that finishes when the test says so. */
 function gate() {
@@ -92,5 +92,40 @@ describe('allInOrder', () => {
     releaseFirst(new Error('first in order'));
     expect(await outcome).toBe('first in order');
     expect(lastDone).toBe(true);
+  });
+});
+
+describe('limiter', () => {
+  it('runs at most `limit` jobs at once, the others in the order they came, a failed job freeing its place', async () => {
+    const run = limiter(2);
+    const gates = Array.from({ length: 5 }, gate);
+    const started: number[] = [];
+    let inFlight = 0;
+    let peak = 0;
+    const jobs = gates.map((g, i) =>
+      run(async () => {
+        started.push(i);
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        await g.done;
+        inFlight--;
+        if (i === 1) throw new Error('job 1 failed');
+        return i;
+      }),
+    );
+    await Promise.resolve();
+    expect(started).toEqual([0, 1]);
+    gates[1]!.open();
+    await expect(jobs[1]).rejects.toThrow('job 1 failed');
+    expect(started).toEqual([0, 1, 2]);
+    for (const g of gates) g.open();
+    expect(await Promise.all([jobs[0], jobs[2], jobs[3], jobs[4]])).toEqual([0, 2, 3, 4]);
+    expect(started).toEqual([0, 1, 2, 3, 4]);
+    expect(peak).toBe(2);
+  });
+
+  it('refuses a limit that is not a positive integer', () => {
+    expect(() => limiter(0)).toThrow(RangeError);
+    expect(() => limiter(1.5)).toThrow(RangeError);
   });
 });

@@ -19,7 +19,7 @@ import { generateCA, issueCertificate, type CertificateAndKey, type CertificateR
 import type { KeyAlgorithm } from './crypto.js';
 import { itemIdOf, newKeyset, primaryItem, type Keyset } from './keyset.js';
 import type { KeysetStore } from './store.js';
-import { mapBounded, STORE_CONCURRENCY } from '../concurrency.js';
+import { CPU_CONCURRENCY, limiter, mapBounded, STORE_CONCURRENCY } from '../concurrency.js';
 
 export const KUBERNETES_CA = 'kubernetes-ca';
 export const FRONT_PROXY_CA = 'apiserver-aggregator-ca';
@@ -56,12 +56,15 @@ export async function ensureClusterKeysets(
   const name = cluster.metadata.name;
   const now = opts.now ?? (() => new Date());
   // Every keyset is its own object: they are found, generated and created at once (a handful of
-  // state-store requests in one round trip instead of one after another on update's path).
+  // state-store requests in one round trip instead of one after another on update's path), the
+  // generation at most CPU_CONCURRENCY at a time: it is CPU on libuv's threads, and runs while
+  // the cloud is applied.
   const names = clusterKeysetNames(cluster);
+  const cpu = limiter(CPU_CONCURRENCY);
   const outcomes = await mapBounded(names, STORE_CONCURRENCY, async (ks): Promise<{ keyset: Keyset; created: boolean }> => {
     const found = await store.find(name, ks);
     if (found) return { keyset: found.keyset, created: false };
-    const fresh = await generateKeyset(ks, now(), opts.keyAlgorithm);
+    const fresh = await cpu(() => generateKeyset(ks, now(), opts.keyAlgorithm));
     try {
       await store.create(name, fresh);
       return { keyset: fresh, created: true };

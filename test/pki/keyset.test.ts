@@ -1,5 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { randomUUID, webcrypto } from 'node:crypto';
+import { describe, expect, it, vi } from 'vitest';
+import { CPU_CONCURRENCY } from '../../src/concurrency.js';
 import { MemoryStateStore } from '../../src/statestore/memory.js';
 import { parseKopsYaml } from '../../src/statestore/codec.js';
 import {
@@ -56,6 +57,30 @@ describe('keysets in the state store', () => {
     expect(issued).toContain('publicMaterial');
     expect(issued).not.toContain('privateMaterial');
     expect((await ks.list(CLUSTER))).toEqual([...first.created].sort());
+  });
+
+  it('generates at most CPU_CONCURRENCY keys at once (key generation is CPU, overlapping the apply), looking every keyset up at once', async () => {
+    const store = new MemoryStateStore(randomUUID());
+    let inFlight = 0;
+    let peak = 0;
+    const generate = webcrypto.subtle.generateKey.bind(webcrypto.subtle) as (...a: unknown[]) => Promise<unknown>;
+    const spy = vi.spyOn(webcrypto.subtle, 'generateKey').mockImplementation((async (...args: unknown[]) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      try {
+        return await generate(...args);
+      } finally {
+        inFlight--;
+      }
+    }) as never);
+    try {
+      const made = await ensureClusterKeysets(new KeysetStore(store), cluster, { keyAlgorithm: 'ecdsa-p256' });
+      expect(made.created).toHaveLength(5);
+      expect(spy).toHaveBeenCalledTimes(5);
+      expect(peak).toBe(Math.min(CPU_CONCURRENCY, 5));
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('a concurrent second creator keeps the first CA: one keyset, never two CAs', async () => {
