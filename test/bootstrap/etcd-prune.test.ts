@@ -3,8 +3,9 @@
  * binary): TLS everywhere with client and peer certificate authentication, every certificate issued
  * by one etcd CA made with the project's own PKI code (src/pki), each member on its own loopback
  * address (Linux routes all of 127/8 to lo) with one client port and one peer port shared by the
- * addresses (test/helpers/etcd-cluster.ts). The joining control plane is 127.0.0.5 unless a case says otherwise; the cloud's
- * lister is `printf` of the addresses a case says exist (or a failing command).
+ * addresses (test/helpers/etcd-cluster.ts). The joining control plane is 127.0.0.5 unless a case
+ * says otherwise; the cloud's lister is `printf` of the addresses a case says exist (or a failing
+ * command).
  *
  * What must hold: a member is removed only when no existing control plane other than this instance
  * has its peer address and it does not answer its health, and only while the healthy members that
