@@ -59,7 +59,8 @@ def send(creds, region, method, bucket, key, query, body=None, size=0, payload_h
     out = {k: v for k, v in headers.items() if k != "host"}
     out["Authorization"] = auth
     if body is not None:
-        out["Content-Length"] = str(size)
+        # urllib would send application/x-www-form-urlencoded otherwise.
+        out["Content-Length"], out["Content-Type"] = str(size), "application/octet-stream"
     url = scheme + "://" + host + path + ("?" + canonical_query if canonical_query else "")
     req = urllib.request.Request(url, data=body, headers=out, method=method)
     with urllib.request.urlopen(req, timeout=600) as r:
