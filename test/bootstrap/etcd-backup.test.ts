@@ -16,7 +16,8 @@
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,13 +27,15 @@ import {
   CreateBucketCommand, GetObjectCommand, ListObjectVersionsCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ETCD_BACKUP_PY, etcdBackupDir } from '../../src/bootstrap/etcd-backup.js';
+import { ETCD_BACKUP_PATH, ETCD_BACKUP_PY, etcdBackupDir } from '../../src/bootstrap/etcd-backup.js';
+import { renderNodeFiles } from '../../src/bootstrap/node-scripts.js';
 import { gceCloudBootstrap } from '../../src/bootstrap/gce-bootstrap.js';
 import { GCS_STORE_PY } from '../../src/bootstrap/gce-helpers.js';
 import { S3_FETCH_PY } from '../../src/bootstrap/s3-fetch.js';
 import { S3_STORE_PY } from '../../src/bootstrap/s3-store.js';
-import { awsCloudBootstrap } from '../../src/bootstrap/user-data.js';
+import { awsCloudBootstrap, nodeWriteFiles } from '../../src/bootstrap/user-data.js';
 import { issueCertificate } from '../../src/pki/certs.js';
+import { apiServerEtcdClientRequest, etcdMemberRequest } from '../../src/pki/cluster.js';
 import { FakeGcs } from '../fakes/gcs.js';
 import { startFakeImds, type FakeImds } from '../fakes/imds.js';
 import { startFaultProxy } from '../fakes/aws-fault-proxy.js';
@@ -70,7 +73,7 @@ let metadataUrl = '';
 beforeAll(async () => {
   tb = await etcdTestbed(dir, MEMBERS);
   // kubeadm's apiserver-etcd-client: a client certificate of the etcd CA.
-  const c = await issueCertificate(tb.ca, { commonName: 'kube-apiserver-etcd-client', usages: ['client'] });
+  const c = await issueCertificate(tb.ca, apiServerEtcdClientRequest());
   mkdirSync(join(kubePki, 'etcd'), { recursive: true });
   writeFileSync(join(kubePki, 'etcd/ca.crt'), tb.ca.certificate);
   writeFileSync(join(kubePki, 'apiserver-etcd-client.crt'), c.certificate);
@@ -360,7 +363,77 @@ describe('etcd-backup.py on GCE (the GCS fake)', () => {
   });
 });
 
+describe('a snapshot etcd does not deliver whole', () => {
+  /** An etcd stand-in (TLS, a server certificate of the etcd CA) that leads and streams `snapshot`. */
+  async function fakeLeader(snapshot: string): Promise<{ url: string; close: () => Promise<void> }> {
+    const cert = await issueCertificate(tb.ca, etcdMemberRequest('server', { name: 'fake', ipAddresses: ['127.0.0.1'] }));
+    const server = createHttpsServer({ cert: cert.certificate, key: cert.privateKey }, (req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.setHeader('content-type', 'application/json');
+        if (req.url === '/v3/maintenance/status') return void res.end(JSON.stringify({ header: { member_id: '7' }, version: '3.4.23', leader: '7' }));
+        if (req.url === '/v3/cluster/member/list') return void res.end(JSON.stringify({ members: [{ ID: '7' }] }));
+        res.end(snapshot);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    return { url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
+  }
+  const calls = join(dir, 'store-calls');
+  const recorder = ['sh', '-c', 'echo "$*" >>"$0"', calls];
+
+  it('an error in the stream, or a snapshot whose sha256 does not match, exits 1 with one line and uploads nothing', async () => {
+    const db = Buffer.from('not really a bolt database, but bytes');
+    const good = Buffer.concat([db, createHash('sha256').update(db).digest()]);
+    const cases: [string, string, string][] = [
+      ['error', `{"result":{"blob":"${b64('partial')}"}}\n{"error":{"grpc_code":14,"message":"etcdserver: leader changed"}}\n`, 'failed the snapshot: etcdserver: leader changed'],
+      ['truncated', `{"result":{"blob":"${good.subarray(0, good.length - 5).toString('base64')}"}}\n`, `is incomplete (${good.length - 5} bytes, its sha256 does not match)`],
+      ['cut inside a message', `{"result":{"blob":"${good.toString('base64')}"}}\n{"result":{"bl`, 'ended inside a message'],
+    ];
+    for (const [what, stream, why] of cases) {
+      const etcd = await fakeLeader(stream);
+      const r = await backup(etcd.url, recorder, 'kops/fake.example.com/backups/etcd/main').finally(() => etcd.close());
+      expect(r, what).toMatchObject({ code: 1, stdout: '' });
+      expect(r.stderr.split('\n'), what).toEqual([expect.stringContaining(`kops-ts: etcd backup failed: `), '']);
+      expect(r.stderr, what).toContain(why);
+      expect(readdirSync(scratch), what).toEqual([]);
+    }
+    expect(readdirSync(dir)).not.toContain('store-calls');
+    // The same stand-in with a whole snapshot uploads it: the cases above fail for their reason alone.
+    const etcd = await fakeLeader(`{"result":{"blob":"${good.subarray(0, 10).toString('base64')}"}}\n{"result":{"blob":"${good.subarray(10).toString('base64')}"}}\n`);
+    const ok = await backup(etcd.url, recorder, 'kops/fake.example.com/backups/etcd/main').finally(() => etcd.close());
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+    const fbase = 'kops/fake.example.com/backups/etcd/main';
+    expect(readFileSync(calls, 'utf8').split('\n').map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual([
+      `put ${fbase}/${NEW_BACKUP}/etcd.backup.gz`, `put ${fbase}/${NEW_BACKUP}/_etcd_backup.meta`, `list ${fbase}/`, '',
+    ]);
+  });
+});
+
 describe('how the timer runs it', () => {
+  it('the service and timer pass systemd-analyze verify, and run etcd-backup.py with the backups\' directory and the cloud\'s store helper', async () => {
+    const input = { cluster: 'c1.example.com', instanceGroup: 'cp-a', role: 'control-plane' as const, initCandidate: false, kubernetesVersion: '1.36.3', stateStore: { bucket: 'state-bucket', prefix: 'kops' } };
+    const clouds = [
+      ['aws', nodeWriteFiles({ ...input, region: 'eu-west-3' }), ['/etc/kops-ts/igconfig/etcd-backup-store.py', 'state-bucket', 'eu-west-3']],
+      ['gce', renderNodeFiles(input, gceCloudBootstrap('c1-example-com')), ['/etc/kops-ts/igconfig/etcd-backup-store.py', 'state-bucket']],
+    ] as const;
+    for (const [cloud, files, store] of clouds) {
+      const units = mkdtempSync(join(dir, `units-${cloud}-`));
+      const service = files.find((f) => f.path === '/etc/systemd/system/kops-ts-etcd-backup.service')!;
+      const timer = files.find((f) => f.path === '/etc/systemd/system/kops-ts-etcd-backup.timer')!;
+      writeFileSync(join(units, 'kops-ts-etcd-backup.service'), service.content);
+      writeFileSync(join(units, 'kops-ts-etcd-backup.timer'), timer.content);
+      const v = await run('systemd-analyze', ['verify', join(units, 'kops-ts-etcd-backup.timer'), join(units, 'kops-ts-etcd-backup.service')]);
+      expect(v, cloud).toEqual({ code: 0, stdout: '', stderr: '' });
+      expect(service.content.match(/^ExecStart=(.*)$/m)![1]!.split(' '), cloud).toEqual(['/usr/bin/python3', ETCD_BACKUP_PATH, 'kops/c1.example.com/backups/etcd/main', '/usr/bin/python3', ...store]);
+      expect(service.content, cloud).toContain('\nEnvironmentFile=-/etc/kops-ts/igconfig/bootstrap.env\n');
+      expect(timer.content, cloud).toMatch(/\nOnCalendar=\*:0\/15\nRandomizedDelaySec=60\nPersistent=true\n/);
+    }
+    // Workers take no backup.
+    expect(nodeWriteFiles({ ...input, role: 'node', region: 'eu-west-3' }).filter((f) => f.path.includes('etcd-backup'))).toEqual([]);
+  });
+
   it('each cloud\'s store helper comes from the igconfig, with the bucket (and AWS\'s region)', () => {
     expect(awsCloudBootstrap('eu-west-3').etcdBackupStore('state-bucket')).toEqual(['/usr/bin/python3', '/etc/kops-ts/igconfig/etcd-backup-store.py', 'state-bucket', 'eu-west-3']);
     expect(gceCloudBootstrap('g-example-com').etcdBackupStore('kops-ts-state')).toEqual(['/usr/bin/python3', '/etc/kops-ts/igconfig/etcd-backup-store.py', 'kops-ts-state']);
