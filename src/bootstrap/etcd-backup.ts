@@ -19,8 +19,8 @@
  *     `ETCD_BACKUP_RETENTION_DAYS` from bootstrap.env, the spec's `backupRetentionDays` of `main`,
  *     default 90), and the others are deleted, every version of every object under their directory.
  * It exits 1 with one stderr line (the object and the status; never a key or token) when the
- * snapshot, the upload or a delete fails, so systemd shows the failure; nothing is pruned after a
- * failed backup.
+ * snapshot, the upload or the pruning fails (a line saying the backup was taken, then), so systemd
+ * shows the failure; nothing is pruned after a failed backup.
  *
  * The store is reached through the cloud's helper (`CloudBootstrap.etcdBackupStore`, the same
  * file name on every cloud: S3_STORE_PY in s3-store.ts, GCS_STORE_PY in gce-helpers.ts), run as a
@@ -115,18 +115,22 @@ def snapshot(o, dest):
         with os.fdopen(fd, "wb") as out, post(o, "/v3/maintenance/snapshot", timeout=300) as r:
             while True:
                 chunk = r.read(1 << 20)
-                buf = (buf + chunk.decode()).lstrip() if chunk else buf.lstrip()
-                while buf:
+                buf, pos = buf + chunk.decode(), 0
+                while True:  # every whole message in buf; what is left waits for the next chunk
+                    while pos < len(buf) and buf[pos] in " \\t\\r\\n":
+                        pos += 1
                     try:
-                        msg, end = dec.raw_decode(buf)
+                        msg, pos = dec.raw_decode(buf, pos) if pos < len(buf) else (None, pos)
                     except ValueError:
                         break
-                    buf = buf[end:].lstrip()
+                    if msg is None:
+                        break
                     if "error" in msg:
                         raise Fail("etcd at %s failed the snapshot: %s" % (ENDPOINT, str((msg["error"] or {}).get("message", ""))[:200]))
                     blob = base64.b64decode((msg.get("result") or {}).get("blob") or "")
                     out.write(blob)
                     size += len(blob)
+                buf = buf[pos:]
                 if not chunk:
                     break
     except urllib.error.HTTPError as e:
@@ -248,7 +252,11 @@ def main(argv):
         name = "%s-%06d" % (rfc3339(now), 1)
         store(cmd, "put", "%s/%s/%s" % (base, name, DATA), packed)
         store(cmd, "put", "%s/%s/%s" % (base, name, META), meta)
-        removed, left = prune(cmd, base, now, retention)
+        try:
+            removed, left = prune(cmd, base, now, retention)
+        except Fail as e:
+            sys.stderr.write("kops-ts: backed up etcd to %s/%s, but the old backups were not pruned: %s\\n" % (base, name, e))
+            return 1
         print("kops-ts: backed up etcd to %s/%s; %d old backup(s) deleted, %d kept" % (base, name, removed, left), flush=True)
         return 0
     except Fail as e:

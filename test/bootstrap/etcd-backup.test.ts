@@ -286,7 +286,7 @@ describe('etcd-backup.py on AWS (S3 on the emulator, versioned bucket)', () => {
     expect(after.filter((v) => v.key.startsWith(`${rbase}/${NEW_BACKUP}/`)).map((v) => v.key)).toEqual([`${rbase}/${NEW_BACKUP}/_etcd_backup.meta`, `${rbase}/${NEW_BACKUP}/etcd.backup.gz`]);
   });
 
-  it('an upload S3 refuses exits 1 with one stderr line naming the object and status, no credential, nothing pruned', async () => {
+  it('an upload S3 refuses exits 1 with one stderr line naming the object and status, no credential, nothing pruned; a refused listing after the upload says the backup was taken', async () => {
     const { leader } = await roles();
     const proxy = await startFaultProxy(awsEndpoint());
     proxy.inject({ service: 's3', operation: 'PutObject', code: 'AccessDenied', status: 403 });
@@ -299,6 +299,16 @@ describe('etcd-backup.py on AWS (S3 on the emulator, versioned bucket)', () => {
     expect(proxy.count({ operation: 'ListObjectVersions' })).toBe(0);
     for (const secret of [ROLE_CREDS.SecretAccessKey, ROLE_CREDS.Token, 'PRIVATE KEY']) expect(r.stderr + r.stdout).not.toContain(secret);
     expect(readdirSync(scratch)).toEqual([]);
+
+    // The backup taken, the listing refused: one line says both.
+    proxy.clear();
+    proxy.inject({ service: 's3', operation: 'ListObjectVersions', code: 'AccessDenied', status: 403 });
+    const listed = await backup(leader, store(), fbase, { KOPS_TS_S3_ENDPOINT: proxy.endpoint });
+    expect(listed).toEqual({
+      code: 1, stdout: '',
+      stderr: `kops-ts: backed up etcd to ${fbase}/${NEW_BACKUP}, but the old backups were not pruned: S3 refused ListObjectVersions of s3://${bucket}/${fbase}/: HTTP 403 AccessDenied\n`,
+    });
+    expect((await versionsUnder(bucket, `${fbase}/`)).map((v) => v.key)).toEqual([`${fbase}/${NEW_BACKUP}/_etcd_backup.meta`, `${fbase}/${NEW_BACKUP}/etcd.backup.gz`]);
   });
 
   it('an etcd it cannot reach, or a client certificate it cannot load, exits 1 with one stderr line', async () => {
