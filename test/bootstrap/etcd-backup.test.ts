@@ -322,30 +322,31 @@ describe('etcd-backup.py on AWS (S3 on the emulator, versioned bucket)', () => {
   });
 });
 
-describe('etcd-backup.py on GCE (the GCS fake)', () => {
+describe('etcd-backup.py on GCE (the GCS fake, versioned bucket)', () => {
   const gcs = new FakeGcs({ requireAuth: true, forbid: (req) => req.path.includes('/upload/') && req.query.name?.includes('forbidden.example.com') === true });
   const bucket = 'kops-ts-state';
   let endpoint = '';
   beforeAll(async () => {
     endpoint = await gcs.start();
-    gcs.createBucket(bucket);
+    gcs.createBucket(bucket, { versioning: true });
   });
   afterAll(() => gcs.stop());
   const store = ['python3', gcsStore, bucket];
 
-  it('the leader uploads the backup with the service account\'s token and prunes by the rule; other objects stay', async () => {
+  it('the leader uploads the backup with the service account\'s token and prunes by the rule, every generation; other objects stay', async () => {
     const { leader } = await roles();
     const gbase = etcdBackupDir('team', 'g.example.com');
     const kept = ['2026-12-03T13:30:00Z-000001', '2026-12-02T08:00:00Z-000001'];
     const dropped = ['2026-12-02T08:30:00Z-000001', '2025-01-01T00:00:00Z-000001'];
-    for (const name of [...kept, ...dropped]) for (const f of ['etcd.backup.gz', '_etcd_backup.meta']) gcs.put(bucket, `${gbase}/${name}/${f}`, 'x');
+    // Two generations of each object: the older one noncurrent.
+    for (const name of [...kept, ...dropped]) for (const f of ['etcd.backup.gz', '_etcd_backup.meta']) for (const v of ['1', '2']) gcs.put(bucket, `${gbase}/${name}/${f}`, v);
     const others = [`${gbase}/control/etcd-cluster-spec`, 'team/g.example.com/pki/issued/ca/keyset.yaml', 'team/other.example.com/backups/etcd/main/2025-01-01T00:00:00Z-000001/_etcd_backup.meta'];
     for (const k of others) gcs.put(bucket, k, 'other');
     const r = await backup(leader, store, gbase, { KOPS_TS_GCS_ENDPOINT: endpoint });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`kops-ts: backed up etcd to ${gbase}/${NEW_BACKUP}; 2 old backup(s) deleted, 3 kept\n`);
-    expect(gcs.names(bucket)).toEqual([
+    expect(gcs.namesWithGenerations(bucket)).toEqual([
       ...[NEW_BACKUP, ...kept].sort().flatMap((n) => [`${gbase}/${n}/_etcd_backup.meta`, `${gbase}/${n}/etcd.backup.gz`]),
       `${gbase}/control/etcd-cluster-spec`,
       ...others.slice(1).sort(),
@@ -355,7 +356,8 @@ describe('etcd-backup.py on GCE (the GCS fake)', () => {
     expect(createHash('sha256').update(snap.subarray(0, snap.length - 32)).digest().equals(snap.subarray(snap.length - 32))).toBe(true);
     // Every generation listed, each delete of one generation, the token on every call.
     expect(gcs.requests.filter((q) => q.method === 'GET' && q.path.endsWith('/o')).every((q) => q.query.versions === 'true')).toBe(true);
-    expect(gcs.requests.filter((q) => q.method === 'DELETE')).toHaveLength(4);
+    expect(gcs.requests.filter((q) => q.method === 'DELETE')).toHaveLength(8);
+    for (const n of kept) expect(gcs.generations(bucket, `${gbase}/${n}/etcd.backup.gz`)).toHaveLength(2);
     expect(gcs.requests.filter((q) => q.method === 'DELETE').every((q) => /^\d+$/.test(q.query.generation ?? ''))).toBe(true);
     expect(gcs.requests.every((q) => q.headers.authorization === `Bearer ${GCE_TOKEN}`)).toBe(true);
     expect(readdirSync(scratch)).toEqual([]);
