@@ -11,6 +11,8 @@
  * S3's answer naming another region for the bucket is followed. On failure it exits 1 with one
  * stderr line naming the operation, the object and S3's status and code, never a credential.
  *
+ * `KOPS_TS_S3_PAGE_SIZE` exists for the tests (small pages); instances never set it.
+ *
  * It needs s3:PutObject, s3:DeleteObjectVersion (WriteEtcdBackups) and s3:ListBucketVersions
  * (ListEtcdBackupVersions), all limited to `<cluster>/backups/etcd/` (src/model/aws/iam-policies.ts).
  */
@@ -98,7 +100,8 @@ def call(creds, region, what, method, bucket, key, query, body_file=None):
 
 
 def versions(creds, region, bucket, prefix):
-    query = {"versions": "", "prefix": prefix}
+    page = {"max-keys": os.environ["KOPS_TS_S3_PAGE_SIZE"]} if os.environ.get("KOPS_TS_S3_PAGE_SIZE") else {}
+    query = dict(page, versions="", prefix=prefix)
     while True:
         root = ET.fromstring(call(creds, region, "ListObjectVersions of s3://%s/%s" % (bucket, prefix), "GET", bucket, "", query))
         for el in root:
@@ -107,8 +110,8 @@ def versions(creds, region, bucket, prefix):
                 print(json.dumps({"key": el.findtext(NS + "Key"), "version": el.findtext(NS + "VersionId") or "null", "live": latest}))
         if root.findtext(NS + "IsTruncated") != "true":
             return
-        query = {"versions": "", "prefix": prefix, "key-marker": root.findtext(NS + "NextKeyMarker") or "",
-                 "version-id-marker": root.findtext(NS + "NextVersionIdMarker") or ""}
+        query = dict(page, versions="", prefix=prefix, **{"key-marker": root.findtext(NS + "NextKeyMarker") or "",
+                                                        "version-id-marker": root.findtext(NS + "NextVersionIdMarker") or ""})
 
 
 def main(argv):

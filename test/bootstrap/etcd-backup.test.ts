@@ -272,7 +272,8 @@ describe('etcd-backup.py on AWS (S3 on the emulator, versioned bucket)', () => {
     for (const key of untouched) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'other' }));
     const before = await versionsUnder(bucket, '');
 
-    const r = await backup(leader, store(), rbase, { ETCD_BACKUP_RETENTION_DAYS: '30' });
+    // Pages of 5 versions: the listing follows NextKeyMarker/NextVersionIdMarker through all of them.
+    const r = await backup(leader, store(), rbase, { ETCD_BACKUP_RETENTION_DAYS: '30', KOPS_TS_S3_PAGE_SIZE: '5' });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`kops-ts: backed up etcd to ${rbase}/${NEW_BACKUP}; 4 old backup(s) deleted, 7 kept\n`);
