@@ -50,20 +50,25 @@ def q(v):
     return urllib.parse.quote(v, safe="-_.~")
 
 
+def canonical_query(query):
+    """SigV4's canonical query string: names and values URI-encoded, sorted by name."""
+    return "&".join("%s=%s" % (q(k), q(v)) for k, v in sorted(query.items()))
+
+
 def send(creds, region, method, bucket, key, query, body=None, size=0, payload_hash=s3.EMPTY_SHA256):
     scheme, host, path = s3.object_url(bucket, key, region)
-    canonical_query = "&".join("%s=%s" % (q(k), q(v)) for k, v in sorted(query.items()))
+    query_string = canonical_query(query)
     amz_date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     headers = {"host": host, "x-amz-content-sha256": payload_hash, "x-amz-date": amz_date}
     if creds[2]:
         headers["x-amz-security-token"] = creds[2]
-    auth = s3.authorization(method, path, canonical_query, headers, payload_hash, amz_date, region, creds[0], creds[1])
+    auth = s3.authorization(method, path, query_string, headers, payload_hash, amz_date, region, creds[0], creds[1])
     out = {k: v for k, v in headers.items() if k != "host"}
     out["Authorization"] = auth
     if body is not None:
         # urllib would send application/x-www-form-urlencoded otherwise.
         out["Content-Length"], out["Content-Type"] = str(size), "application/octet-stream"
-    url = scheme + "://" + host + path + ("?" + canonical_query if canonical_query else "")
+    url = scheme + "://" + host + path + ("?" + query_string if query_string else "")
     req = urllib.request.Request(url, data=body, headers=out, method=method)
     with urllib.request.urlopen(req, timeout=600) as r:
         return r.read()

@@ -24,8 +24,9 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import {
-  CreateBucketCommand, GetObjectCommand, ListObjectVersionsCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client,
+  CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, ListObjectVersionsCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client,
 } from '@aws-sdk/client-s3';
+import type { HttpRequest } from '@smithy/types';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ETCD_BACKUP_PATH, ETCD_BACKUP_PY, etcdBackupDir } from '../../src/bootstrap/etcd-backup.js';
 import { renderNodeFiles } from '../../src/bootstrap/node-scripts.js';
@@ -421,6 +422,46 @@ describe('a snapshot etcd does not deliver whole', () => {
     expect(readFileSync(calls, 'utf8').split('\n').map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual([
       `put ${fbase}/${NEW_BACKUP}/etcd.backup.gz`, `put ${fbase}/${NEW_BACKUP}/_etcd_backup.meta`, `list ${fbase}/`, '',
     ]);
+  });
+});
+
+describe("AWS's store helper signs as the AWS SDK does", () => {
+  it('ListObjectVersions (a prefix and markers needing encoding) and DeleteObject of a version', async () => {
+    const captured: HttpRequest[] = [];
+    const sdk = new S3Client({
+      region: 'eu-west-3',
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'tok/en+=' },
+      requestHandler: {
+        handle: async (req: HttpRequest) => {
+          captured.push(req);
+          throw new Error('captured');
+        },
+      },
+    });
+    const prefix = 'kops/c 1+x.example.com/backups/etcd/main/';
+    await expect(sdk.send(new ListObjectVersionsCommand({ Bucket: 'state-bucket', Prefix: prefix, KeyMarker: `${prefix}2026-12-03T14:00:00Z-000001/a=b`, VersionIdMarker: 'v/1+2' }))).rejects.toThrow('captured');
+    await expect(sdk.send(new DeleteObjectCommand({ Bucket: 'state-bucket', Key: `${prefix}2026-12-03T14:00:00Z-000001/etcd.backup.gz`, VersionId: 'Ab+c/d=' }))).rejects.toThrow('captured');
+    for (const req of captured) {
+      const auth = req.headers['authorization']!;
+      const signed = /SignedHeaders=([^,]+)/.exec(auth)![1]!.split(';');
+      const headers = Object.fromEntries(signed.map((h) => [h, Object.entries(req.headers).find(([k]) => k.toLowerCase() === h)![1]]));
+      const query = Object.fromEntries(Object.entries(req.query ?? {}).map(([k, v]) => [k, v === null ? '' : String(v)]));
+      const py = [
+        'import importlib.util, json, sys', `sys.path.insert(0, ${JSON.stringify(dir)})`,
+        `spec = importlib.util.spec_from_file_location("store", ${JSON.stringify(s3Store)})`, 'store = importlib.util.module_from_spec(spec)', 'spec.loader.exec_module(store)',
+        'a = json.loads(sys.stdin.read())',
+        'scheme, host, path = store.s3.object_url("state-bucket", a["key"], "eu-west-3")',
+        'print(scheme + "://" + host + path)',
+        'print(store.s3.authorization(a["method"], path, store.canonical_query(a["query"]), a["headers"], a["headers"]["x-amz-content-sha256"], a["headers"]["x-amz-date"], "eu-west-3", "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"))',
+      ].join('\n');
+      const key = decodeURIComponent(req.path.replace(/^\//, ''));
+      const out = await new Promise<string>((resolve, reject) => {
+        const child = execFile('python3', ['-c', py], { env: { PATH: process.env.PATH ?? '' } }, (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout.trim())));
+        child.stdin!.end(JSON.stringify({ method: req.method, key, query, headers }));
+      });
+      expect(out.split('\n')).toEqual([`https://${req.hostname}${req.path}`, auth]);
+    }
+    expect(captured.map((r) => r.method)).toEqual(['GET', 'DELETE']);
   });
 });
 
