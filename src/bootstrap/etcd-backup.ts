@@ -195,7 +195,11 @@ def prune(cmd, base, now, retention_days):
     for line in store(cmd, "list", base + "/").splitlines():
         if not line.strip():
             continue
-        v = json.loads(line)
+        try:
+            v = json.loads(line)
+            v["key"], v["version"] = str(v["key"]), str(v["version"])
+        except (ValueError, KeyError, TypeError):
+            raise Fail("the store helper listed something that is not a version of an object")
         rest = v["key"][len(base) + 1:]
         name = rest.split("/", 1)[0]
         if not v["key"].startswith(base + "/") or not NAME.match(name):
@@ -261,6 +265,9 @@ def main(argv):
         return 0
     except Fail as e:
         sys.stderr.write("kops-ts: etcd backup failed: %s\\n" % e)
+        return 1
+    except Exception as e:  # one line for systemd, and nothing of what the error holds
+        sys.stderr.write("kops-ts: etcd backup failed unexpectedly (%s)\\n" % type(e).__name__)
         return 1
     finally:
         if work:

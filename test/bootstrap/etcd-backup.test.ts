@@ -4,14 +4,17 @@
  * (`apiserver-etcd-client.{crt,key}`, `etcd/ca.crt`), and each cloud's store helper:
  * - AWS (`S3_STORE_PY`, importing the real s3get.py) against the emulator's S3 on a versioned
  *   bucket, with a fake IMDSv2 for the role's credentials, and a fault proxy for a refused upload;
- * - GCE (`GCS_STORE_PY`) against the GCS fake (test/fakes/gcs.ts) with a fake metadata server.
+ * - GCE (`GCS_STORE_PY`) against a versioned bucket of the GCS fake (test/fakes/gcs.ts) with a
+ *   fake metadata server;
+ * - a TLS stand-in for etcd where a snapshot must fail (an error in the stream, a bad sha256, a cut).
  *
  * What must hold: only the leader uploads, in kops's layout (`<time>-<seq>/etcd.backup.gz`, then
  * `_etcd_backup.meta`); the gunzipped backup restores with `etcdctl snapshot restore` into an etcd
  * that serves the key written before the backup; pruning deletes exactly what etcd-manager's rule
  * drops, every version of every object of a dropped backup, and nothing else; a refused upload
- * exits 1 with one stderr line naming the object and the status and no credential; the temporary
- * files are removed.
+ * exits 1 with one stderr line naming the object and the status and no credential; so do a failed
+ * snapshot (nothing uploaded) and a failed pruning (the backup said to be taken); the temporary
+ * files are removed; the S3 helper's requests sign as the AWS SDK's; the units pass systemd's check.
  */
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -422,6 +425,10 @@ describe('a snapshot etcd does not deliver whole', () => {
     expect(readFileSync(calls, 'utf8').split('\n').map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual([
       `put ${fbase}/${NEW_BACKUP}/etcd.backup.gz`, `put ${fbase}/${NEW_BACKUP}/_etcd_backup.meta`, `list ${fbase}/`, '',
     ]);
+    // A helper whose listing is not JSON lines: one line, the backup said to be taken.
+    const garbled = await fakeLeader(`{"result":{"blob":"${good.toString('base64')}"}}\n`);
+    const g = await backup(garbled.url, ['sh', '-c', '[ "$0" != list ] || echo "<ListVersionsResult>"'], fbase).finally(() => garbled.close());
+    expect(g).toEqual({ code: 1, stdout: '', stderr: `kops-ts: backed up etcd to ${fbase}/${NEW_BACKUP}, but the old backups were not pruned: the store helper listed something that is not a version of an object\n` });
   });
 });
 
