@@ -16,7 +16,9 @@
  *     together with `--config`), a join only after removing the etcd members of control planes
  *     lost uncleanly (src/bootstrap/etcd-prune.ts); workers join;
  *  5. on control planes, enables a unit whose stop at power-off (not at reboot) runs
- *     `kubeadm reset`, which removes this member from etcd (docs/security.md, "Node bootstrap").
+ *     `kubeadm reset`, which removes this member from etcd (docs/security.md, "Node bootstrap");
+ *  6. on control planes, fetches the etcd backup program and the cloud's store helper from the
+ *     igconfig and enables their 15-minute timer (src/bootstrap/etcd-backup.ts), best effort.
  *
  * How these files reach the instance is the cloud's: a cloud-config user-data on AWS
  * (src/bootstrap/user-data.ts), a startup-script on GCE (src/model/gce/startup-script.ts).
