@@ -49,10 +49,17 @@ export const CONTROL_PLANE_PKI_FILES: readonly string[] = [
  */
 export const ETCD_PRUNE_FILE = 'etcd-prune.py';
 
+/** Where bootstrap.sh puts the group's igconfig files on the instance. */
+export const CONFIG_DIR = '/etc/kops-ts/igconfig';
+/** The etcd backup program and the cloud's store helper (src/bootstrap/etcd-backup.ts), fetched like etcd-prune.py. */
+export const ETCD_BACKUP_FILE = 'etcd-backup.py';
+export const ETCD_BACKUP_STORE_FILE = 'etcd-backup-store.py';
+export const ETCD_BACKUP_FILES: readonly string[] = [ETCD_BACKUP_FILE, ETCD_BACKUP_STORE_FILE];
+
 /** The files an instance of a group fetches from `<cluster>/igconfig/<role>/<ig>/`. */
 export function bootstrapFiles(role: BootstrapRole, initCandidate: boolean): string[] {
   if (role === 'node') return [KUBEADM_JOIN_FILE];
-  return [...(initCandidate ? [KUBEADM_INIT_FILE] : []), KUBEADM_JOIN_FILE, ...CONTROL_PLANE_PKI_FILES, ETCD_PRUNE_FILE];
+  return [...(initCandidate ? [KUBEADM_INIT_FILE] : []), KUBEADM_JOIN_FILE, ...CONTROL_PLANE_PKI_FILES, ETCD_PRUNE_FILE, ...ETCD_BACKUP_FILES];
 }
 
 /** `<cluster>/igconfig/<role>/<ig>`: the group's directory, relative to the state store's root. */
@@ -85,6 +92,12 @@ export interface CloudBootstrap {
    * cluster, one a line, and failing when it cannot list them (src/bootstrap/etcd-prune.ts).
    */
   readonly controlPlaneAddressesCommand: string;
+  /**
+   * The command (argv; for a systemd ExecStart) of the cloud's store helper for the etcd backups,
+   * to which etcd-backup.py appends `put KEY FILE`, `list PREFIX` or `delete KEY VERSION`
+   * (src/bootstrap/etcd-backup.ts). `bucket`: the state store's bucket.
+   */
+  etcdBackupStore(bucket: string): readonly string[];
   /** Shell functions `mount_etcd_volume VOLUME`, `mark_etcd_volume_used` and `set_peer_url` (src/bootstrap/etcd-mount.ts). */
   readonly etcdVolumeFunctions: string;
   /** bootstrap.sh's comment on the addons it applies. */

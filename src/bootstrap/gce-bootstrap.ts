@@ -6,6 +6,7 @@
  * `/dev/disk/by-id/google-<disk name>` (the device name it asks for is the disk's name).
  */
 import type { CloudBootstrap } from './cloud-bootstrap.js';
+import { ETCD_BACKUP_STORE_PATH } from './etcd-backup.js';
 import { etcdMountFunctions } from './etcd-mount.js';
 import { gceControlPlanesCommand, GCE_CONTROL_PLANES_PATH, GCE_CONTROL_PLANES_PY, GCE_DISK_PATH, GCE_DISK_PY, GCS_FETCH_PATH, GCS_FETCH_PY } from './gce-helpers.js';
 
@@ -38,6 +39,8 @@ export function gceCloudBootstrap(clusterLabel: string): CloudBootstrap {
     etcdAttachCommand: `python3 ${GCE_DISK_PATH} "$CLUSTER_LABEL" "$members"`,
     // The cluster's control planes by their labels (gcecp.py), for the etcd member cleanup.
     controlPlaneAddressesCommand: gceControlPlanesCommand,
+    // gce-helpers.ts GCS_STORE_PY: GCS with the service account's token, for the etcd backups.
+    etcdBackupStore: (bucket) => ['/usr/bin/python3', ETCD_BACKUP_STORE_PATH, bucket],
     etcdVolumeFunctions: etcdMountFunctions(GCE_ETCD_DEVICE, `${GCE_DISK_BY_ID}$1`),
     addonsComment: 'The addons bootstrap.env names (the CNI)',
     addonsWhat: 'CNI',

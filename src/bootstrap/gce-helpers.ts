@@ -312,3 +312,91 @@ def main(argv):
 if __name__ == "__main__":
     sys.exit(main(sys.argv))
 `;
+
+/**
+ * GCE's store helper for the etcd backups (src/bootstrap/etcd-backup.ts, `CloudBootstrap.etcdBackupStore`):
+ * `etcd-backup-store.py BUCKET put KEY FILE | list PREFIX | delete KEY GENERATION` with the
+ * metadata server's token and the GCS JSON API:
+ * - `put`: `POST /upload/storage/v1/b/<bucket>/o?uploadType=media&name=<key>`, the file streamed;
+ * - `list`: `GET /storage/v1/b/<bucket>/o?prefix=<prefix>&versions=true`, every page: one JSON line
+ *   per generation, `{"key", "version": generation, "live"}` (`live`: no `timeDeleted`, so on a
+ *   versioned bucket the noncurrent generations are listed and deleted too);
+ * - `delete`: `DELETE /storage/v1/b/<bucket>/o/<key>?generation=<generation>`.
+ * It retries what can succeed later (429, 5xx) like gcsget.py, and exits 1 with one stderr line
+ * naming the operation, the object and GCS's status, never the token. The control plane's service
+ * account has object admin on the state bucket (docs/gce.md).
+ */
+export const GCS_STORE_PY = `#!/usr/bin/env python3
+"""kops-ts: put, list (every generation) and delete (one generation) gs:// objects for the etcd backups (src/bootstrap/gce-helpers.ts).
+
+usage: etcd-backup-store.py BUCKET put KEY FILE | list PREFIX | delete KEY GENERATION
+"""
+${COMMON_PY}
+GCS = os.environ.get("KOPS_TS_GCS_ENDPOINT", "https://storage.googleapis.com")
+
+
+def q(v):
+    return urllib.parse.quote(v, safe="")
+
+
+def upload(bucket, key, path):
+    def once():
+        url = "%s/upload/storage/v1/b/%s/o?uploadType=media&name=%s" % (GCS, q(bucket), q(key))
+        with open(path, "rb") as f:
+            req = urllib.request.Request(url, data=f, method="POST", headers={
+                "Authorization": "Bearer " + token(), "Content-Type": "application/gzip" if key.endswith(".gz") else "application/json",
+                "Content-Length": str(os.path.getsize(path))})
+            try:
+                with urllib.request.urlopen(req, timeout=600) as resp:
+                    return resp.read()
+            except urllib.error.HTTPError as e:
+                reason = ""
+                try:
+                    reason = json.loads(e.read().decode()).get("error", {}).get("message", "")
+                except Exception:
+                    pass
+                raise HttpError(e.code, reason)
+            except (urllib.error.URLError, OSError) as e:
+                raise HttpError(0, str(getattr(e, "reason", e)))
+    retrying("upload", once)
+
+
+def generations(bucket, prefix):
+    page = ""
+    while True:
+        url = "%s/storage/v1/b/%s/o?prefix=%s&versions=true%s" % (GCS, q(bucket), q(prefix), "&pageToken=" + q(page) if page else "")
+        resp = json.loads(retrying("list", lambda: request("GET", url, {"Authorization": "Bearer " + token()})) or b"{}")
+        for o in resp.get("items") or []:
+            print(json.dumps({"key": o["name"], "version": str(o["generation"]), "live": "timeDeleted" not in o}))
+        page = resp.get("nextPageToken") or ""
+        if not page:
+            return
+
+
+def main(argv):
+    ops = {"put": 2, "list": 1, "delete": 2}
+    if len(argv) < 3 or argv[2] not in ops or len(argv) != 3 + ops[argv[2]]:
+        sys.stderr.write("kops-ts: usage: etcd-backup-store.py BUCKET put KEY FILE | list PREFIX | delete KEY GENERATION\\n")
+        return 2
+    bucket, op, args = argv[1], argv[2], argv[3:]
+    what = {"put": "upload of gs://%s/%s", "list": "listing of gs://%s/%s", "delete": "delete of gs://%s/%s"}[op] % (bucket, args[0])
+    try:
+        if op == "put":
+            upload(bucket, args[0], args[1])
+        elif op == "list":
+            generations(bucket, args[0])
+        else:
+            url = "%s/storage/v1/b/%s/o/%s?generation=%s" % (GCS, q(bucket), q(args[0]), q(args[1]))
+            retrying("delete", lambda: request("DELETE", url, {"Authorization": "Bearer " + token()}))
+    except HttpError as e:
+        sys.stderr.write("kops-ts: GCS refused the %s%s: %s\\n" % (what, " generation " + args[1] if op == "delete" else "", " ".join(str(e).split())))
+        return 1
+    except (ValueError, KeyError, TypeError) as e:
+        sys.stderr.write("kops-ts: unexpected answer from GCS to the %s (%s)\\n" % (what, type(e).__name__))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
+`;

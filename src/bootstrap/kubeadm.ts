@@ -16,10 +16,13 @@
  */
 import { stringify } from 'yaml';
 import { KopsError } from '../diagnostics.js';
-import { ETCD_PRUNE_FILE } from './cloud-bootstrap.js';
+import { ETCD_BACKUP_FILE, ETCD_BACKUP_STORE_FILE, ETCD_PRUNE_FILE } from './cloud-bootstrap.js';
+import { DEFAULT_BACKUP_RETENTION_DAYS, ETCD_BACKUP_CLUSTER, ETCD_BACKUP_PY, ETCD_BACKUP_RETENTION_VAR } from './etcd-backup.js';
 import { ETCD_PRUNE_PY } from './etcd-prune.js';
+import { GCS_STORE_PY } from './gce-helpers.js';
+import { S3_STORE_PY } from './s3-store.js';
 import { parseKubernetesVersion } from '../model/kubernetes-version.js';
-import { normalizeRole, type Cluster, type InstanceGroup } from '../model/api/types.js';
+import { cloudProviderOf, normalizeRole, type Cluster, type InstanceGroup } from '../model/api/types.js';
 import {
   API_PORT,
   DNS_DOMAIN,
@@ -303,6 +306,9 @@ export function bootstrapFiles(c: Cluster, ig: InstanceGroup, facts: BootstrapFa
     files.push({ name: 'kubeadm-init.yaml', content: renderDocuments(docs), secret: true });
     // Fetched and run by bootstrap.sh before a join (etcd-prune.ts); the same for every group.
     files.push({ name: ETCD_PRUNE_FILE, content: ETCD_PRUNE_PY, secret: false });
+    // Fetched by bootstrap.sh and run by its timer (etcd-backup.ts), with the cloud's store helper.
+    files.push({ name: ETCD_BACKUP_FILE, content: ETCD_BACKUP_PY, secret: false });
+    files.push({ name: ETCD_BACKUP_STORE_FILE, content: cloudProviderOf(c.spec) === 'gce' ? GCS_STORE_PY : S3_STORE_PY, secret: false });
   }
   files.push({ name: 'kubeadm-join.yaml', content: renderDocuments([joinConfiguration(c, ig, facts)]), secret: true });
   const env: Record<string, string> = {
@@ -317,6 +323,9 @@ export function bootstrapFiles(c: Cluster, ig: InstanceGroup, facts: BootstrapFa
   if (role === 'control-plane') {
     env.KOPS_TS_INIT_GROUP = initGroup(c) ?? '';
     env.ETCD_MEMBERS = etcdMembersOf(c, name).join(',');
+    // etcd-backup.py's retention (the timer's unit reads bootstrap.env): kubeadm's etcd is kops's `main`.
+    const main = c.spec.etcdClusters?.find((e) => e.name === ETCD_BACKUP_CLUSTER);
+    env[ETCD_BACKUP_RETENTION_VAR] = String(main?.manager?.backupRetentionDays ?? DEFAULT_BACKUP_RETENTION_DAYS);
   }
   files.push({ name: 'bootstrap.env', content: envFile({ ...env, ...extraEnv }), secret: false });
   return { role, folder: `${clusterName(c)}/igconfig/${role}/${name}/`, files };

@@ -16,7 +16,9 @@
  *     together with `--config`), a join only after removing the etcd members of control planes
  *     lost uncleanly (src/bootstrap/etcd-prune.ts); workers join;
  *  5. on control planes, enables a unit whose stop at power-off (not at reboot) runs
- *     `kubeadm reset`, which removes this member from etcd (docs/security.md, "Node bootstrap").
+ *     `kubeadm reset`, which removes this member from etcd (docs/security.md, "Node bootstrap");
+ *  6. on control planes, fetches the etcd backup program and the cloud's store helper from the
+ *     igconfig and enables their 15-minute timer (src/bootstrap/etcd-backup.ts), best effort.
  *
  * How these files reach the instance is the cloud's: a cloud-config user-data on AWS
  * (src/bootstrap/user-data.ts), a startup-script on GCE (src/model/gce/startup-script.ts).
@@ -26,10 +28,13 @@ import type { StateStoreLocation } from '../model/aws/iam-policies.js';
 import { minorOf, parseKubernetesVersion } from '../model/kubernetes-version.js';
 import { addonsBody } from './addons-script.js';
 import {
-  BOOTSTRAP_ENV_FILE, CONTAINERD_PACKAGE_VERSION, CONTROL_PLANE_PKI_FILES, ETCD_PRUNE_FILE, HELM_SHA256, HELM_VERSION, igconfigDir, KUBEADM_INIT_FILE,
+  BOOTSTRAP_ENV_FILE, CONFIG_DIR, CONTAINERD_PACKAGE_VERSION, CONTROL_PLANE_PKI_FILES, ETCD_PRUNE_FILE, HELM_SHA256, HELM_VERSION, igconfigDir, KUBEADM_INIT_FILE,
   KUBEADM_JOIN_FILE,
   type BootstrapRole, type CloudBootstrap, type WriteFile,
 } from './cloud-bootstrap.js';
+import {
+  ETCD_BACKUP_FILE, ETCD_BACKUP_ON_CALENDAR, ETCD_BACKUP_PATH, ETCD_BACKUP_SERVICE, ETCD_BACKUP_STORE_FILE, ETCD_BACKUP_TIMER, etcdBackupDir,
+} from './etcd-backup.js';
 import { KUBELET_ETCD_MOUNT_DROPIN, KUBELET_ETCD_MOUNT_DROPIN_PATH } from './etcd-volume.js';
 import { ETCD_DATA_DIR } from './kubeadm.js';
 
@@ -123,7 +128,7 @@ function bootstrapText(cloud: CloudBootstrap): string {
   return `
 DONE=/var/lib/kops-ts/bootstrapped
 KUBEADM_LOG=/var/lib/kops-ts/kubeadm.log
-CONFIG_DIR=/etc/kops-ts/igconfig
+CONFIG_DIR=${CONFIG_DIR}
 
 die() {
   echo "kops-ts: $*" >&2
@@ -255,6 +260,13 @@ fi
 mark_etcd_volume_used
 systemctl daemon-reload
 systemctl enable --now kops-ts-etcd-leave.service
+# etcd backups to the state store every 15 minutes (the leader's; src/bootstrap/etcd-backup.ts).
+# Best effort: this control plane is up whatever happens here.
+if (fetch ${ETCD_BACKUP_FILE} "$CONFIG_DIR/${ETCD_BACKUP_FILE}") && (fetch ${ETCD_BACKUP_STORE_FILE} "$CONFIG_DIR/${ETCD_BACKUP_STORE_FILE}"); then
+  systemctl enable --now ${ETCD_BACKUP_TIMER} || echo "kops-ts: cannot start the etcd backup timer" >&2
+else
+  echo "kops-ts: cannot read the etcd backup program; this control plane takes no etcd backups" >&2
+fi
 touch "$DONE"
 `;
 }
@@ -311,6 +323,45 @@ TimeoutStopSec=180
 [Install]
 WantedBy=multi-user.target
 `;
+
+/** One ExecStart argument: double-quoted unless plain, with systemd's dollar and percent escaped. */
+function systemdArg(v: string): string {
+  const escaped = v.replace(/%/g, '%%').replace(/\$/g, '$$$$');
+  return /^[A-Za-z0-9_./:@,+=-]+$/.test(escaped) ? escaped : `"${escaped.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+/** The etcd backup's oneshot service (after kubelet, which runs the etcd static pod) and its timer. */
+function etcdBackupUnits(i: NodeBootstrapCommon, cloud: CloudBootstrap): WriteFile[] {
+  const dir = etcdBackupDir(i.stateStore?.prefix ?? '', i.cluster);
+  const argv = ['/usr/bin/python3', ETCD_BACKUP_PATH, dir, ...cloud.etcdBackupStore(i.stateStore?.bucket ?? '')];
+  const service = `[Unit]
+Description=kops-ts: back up etcd to the state store if this member leads
+Wants=network-online.target
+After=network-online.target kubelet.service
+ConditionPathExists=${ETCD_BACKUP_PATH}
+
+[Service]
+Type=oneshot
+# ${BOOTSTRAP_ENV_FILE}: the retention (ETCD_BACKUP_RETENTION_DAYS).
+EnvironmentFile=-${CONFIG_DIR}/${BOOTSTRAP_ENV_FILE}
+ExecStart=${argv.map(systemdArg).join(' ')}
+`;
+  const timer = `[Unit]
+Description=kops-ts: etcd backup every 15 minutes
+
+[Timer]
+OnCalendar=${ETCD_BACKUP_ON_CALENDAR}
+RandomizedDelaySec=60
+Persistent=true
+
+[Install]
+WantedBy=timers.target
+`;
+  return [
+    { path: `/etc/systemd/system/${ETCD_BACKUP_SERVICE}`, permissions: '0644', content: service },
+    { path: `/etc/systemd/system/${ETCD_BACKUP_TIMER}`, permissions: '0644', content: timer },
+  ];
+}
 
 export function header(vars: Readonly<Record<string, string>>): string {
   return Object.entries(vars).map(([k, v]) => `${k}=${shQuote(v)}`).join('\n');
@@ -379,6 +430,7 @@ export function renderNodeFiles(i: NodeBootstrapCommon, cloud: CloudBootstrap): 
       { path: '/opt/kops-ts/etcd-leave.sh', permissions: '0700', content: ETCD_LEAVE_SCRIPT },
       { path: '/etc/systemd/system/kops-ts-etcd-leave.service', permissions: '0644', content: ETCD_LEAVE_UNIT },
       { path: KUBELET_ETCD_MOUNT_DROPIN_PATH, permissions: '0644', content: KUBELET_ETCD_MOUNT_DROPIN },
+      ...etcdBackupUnits(i, cloud),
     );
   }
   return files;

@@ -18,6 +18,7 @@ import type { StateStoreLocation } from '../model/aws/iam-policies.js';
 import { KOPS_TS_VERSION } from '../version.js';
 import { CONTROL_PLANES_PATH, CONTROL_PLANES_PY } from './aws-control-planes.js';
 import type { CloudBootstrap, WriteFile } from './cloud-bootstrap.js';
+import { ETCD_BACKUP_STORE_PATH } from './etcd-backup.js';
 import { ETCD_VOLUME_DEVICE, ETCD_VOLUME_FUNCTIONS, ETCD_VOLUME_PATH, ETCD_VOLUME_PY } from './etcd-volume.js';
 import { exactVersion, renderNodeFiles, type NodeBootstrapCommon } from './node-scripts.js';
 import { S3_FETCH_PATH, S3_FETCH_PY } from './s3-fetch.js';
@@ -43,6 +44,8 @@ export function awsCloudBootstrap(region: string): CloudBootstrap {
     fetchCommand: (key, dest) => `python3 ${S3_FETCH_PATH} "$STATE_BUCKET" ${key} ${dest} "$REGION"`,
     etcdAttachCommand: `python3 ${ETCD_VOLUME_PATH} "$CLUSTER" "$members" "$REGION" "$ETCD_DEVICE"`,
     controlPlaneAddressesCommand: `python3 ${CONTROL_PLANES_PATH} "$CLUSTER" "$REGION"`,
+    // s3-store.ts: S3 with the instance role, for the etcd backups.
+    etcdBackupStore: (bucket) => ['/usr/bin/python3', ETCD_BACKUP_STORE_PATH, bucket, region],
     etcdVolumeFunctions: ETCD_VOLUME_FUNCTIONS,
     addonsComment: 'The CNI and the AWS cloud controller',
     addonsWhat: 'CNI, AWS cloud controller',

@@ -113,12 +113,16 @@ const VOLUME = 'vol-0123456789abcdef0';
 const nvme = (sb: Sandbox) => join(sb.root, 'dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0123456789abcdef0');
 
 /** `fs`: formatted at an earlier boot; `used`: an etcd member was established on it (its label); `etcdData`: it holds member/. */
-function putControlPlane(sb: Sandbox, joinConfig: string = JOIN_CP, opts: { fs?: boolean; used?: boolean; etcdData?: boolean } = {}): void {
+function putControlPlane(sb: Sandbox, joinConfig: string = JOIN_CP, opts: { fs?: boolean; used?: boolean; etcdData?: boolean; noBackup?: boolean } = {}): void {
   put(sb, `${CP_DIR}/kubeadm-join.yaml`, joinConfig);
   put(sb, `${CP_DIR}/kubeadm-init.yaml`, 'kind: InitConfiguration\n');
   put(sb, `${CP_DIR}/bootstrap.env`, "CNI_ADDON='addons/cilium/1.17.4/addon.yaml'\nETCD_MEMBERS='a'\n");
   for (const f of CONTROL_PLANE_PKI_FILES) put(sb, `${CP_DIR}/${f}`, `material of ${f}\n`);
   put(sb, `${CP_DIR}/etcd-prune.py`, '# the cleanup, read from the store\n');
+  if (!opts.noBackup) {
+    put(sb, `${CP_DIR}/etcd-backup.py`, '# the etcd backup, read from the store\n');
+    put(sb, `${CP_DIR}/etcd-backup-store.py`, '# the cloud\'s store helper, read from the store\n');
+  }
   mkdirSync(join(nvme(sb), '..'), { recursive: true });
   writeFileSync(nvme(sb), '');
   mkdirSync(join(sb.root, 'etc'), { recursive: true });
@@ -199,7 +203,12 @@ describe('bootstrap.sh', () => {
       `e2label ${nvme(sb)} kops-etcd-used`,
       'systemctl daemon-reload',
       'systemctl enable --now kops-ts-etcd-leave.service',
+      `fetch ${CP_DIR}/etcd-backup.py`,
+      `fetch ${CP_DIR}/etcd-backup-store.py`,
+      'systemctl enable --now kops-ts-etcd-backup.timer',
     ]);
+    expect(readFileSync(join(sb.root, 'etc/kops-ts/igconfig/etcd-backup.py'), 'utf8')).toBe('# the etcd backup, read from the store\n');
+    expect(statSync(join(sb.root, 'etc/kops-ts/igconfig/etcd-backup-store.py')).mode & 0o777).toBe(0o600);
     expect(readFileSync(`${nvme(sb)}.fs.label`, 'utf8')).toBe('kops-etcd-used\n');
     // It asked three times (30 s) before deciding that no cluster exists.
     expect(r.log.filter((l) => l === 'curl')).toHaveLength(3);
@@ -208,6 +217,19 @@ describe('bootstrap.sh', () => {
     expect(statSync(join(sb.root, 'etc/kubernetes/pki/etcd/ca.key')).mode & 0o777).toBe(0o600);
     expect(statSync(join(sb.root, 'etc/kubernetes/pki/ca.crt')).mode & 0o777).toBe(0o644);
     expect(statSync(join(sb.root, 'etc/kubernetes/pki/sa.pub')).mode & 0o777).toBe(0o644);
+  });
+
+  it('an etcd backup program that cannot be read stops neither the init nor a join: one stderr line, no timer, bootstrapped', async () => {
+    for (const [what, input, env] of [['init', cp(true), {}], ['join', cp(false), { API_UP: '1' }]] as const) {
+      const sb = sandbox();
+      putControlPlane(sb, JOIN_CP, { noBackup: true });
+      const r = await run(sb, scriptIn(sb, input, '/opt/kops-ts/bootstrap.sh'), env);
+      expect(r.code, what).toBe(0);
+      expect(r.stderr, what).toBe('kops-ts: cannot read s3://state-bucket/kops/c1.example.com/igconfig/control-plane/control-plane-a/etcd-backup.py\nkops-ts: cannot read the etcd backup program; this control plane takes no etcd backups\n');
+      expect(r.log.filter((l) => l.startsWith('kubeadm ')).length, what).toBe(1);
+      expect(r.log.filter((l) => l.includes('etcd-backup.timer')), what).toEqual([]);
+      expect(existsSync(join(sb.root, 'var/lib/kops-ts/bootstrapped')), what).toBe(true);
+    }
   });
 
   it('the first control-plane group joins when an API server already answers (a replacement)', async () => {

@@ -3,30 +3,26 @@
  * binary): TLS everywhere with client and peer certificate authentication, every certificate issued
  * by one etcd CA made with the project's own PKI code (src/pki), each member on its own loopback
  * address (Linux routes all of 127/8 to lo) with one client port and one peer port shared by the
- * addresses. The joining control plane is 127.0.0.5 unless a case says otherwise; the cloud's
- * lister is `printf` of the addresses a case says exist (or a failing command).
+ * addresses (test/helpers/etcd-cluster.ts). The joining control plane is 127.0.0.5 unless a case
+ * says otherwise; the cloud's lister is `printf` of the addresses a case says exist (or a failing
+ * command).
  *
  * What must hold: a member is removed only when no existing control plane other than this instance
  * has its peer address and it does not answer its health, and only while the healthy members that
  * stay are a majority; whatever happens the script exits 0; its temporary client key is removed.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ETCD_PRUNE_PY } from '../../src/bootstrap/etcd-prune.js';
-import { generateCA, issueCertificate, type CertificateAndKey } from '../../src/pki/certs.js';
-import { etcdMemberRequest } from '../../src/pki/cluster.js';
+import { etcdTestbed, type EtcdTestbed } from '../helpers/etcd-cluster.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kops-ts-etcd-prune-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const script = join(dir, 'etcd-prune.py');
 writeFileSync(script, ETCD_PRUNE_PY);
-const pki = join(dir, 'pki');
 /** The script's TMPDIR: empty again after every run (the client key is removed). */
 const scratch = join(dir, 'scratch');
 mkdirSync(scratch);
@@ -42,137 +38,24 @@ const MEMBERS = [
 type Name = (typeof MEMBERS)[number]['name'];
 const SELF = '127.0.0.5';
 
-let ca: CertificateAndKey;
-let client: CertificateAndKey;
-let clientPort = 0;
-let peerPort = 0;
-
-/** A port free on every one of `ips`. */
-async function freePort(ips: readonly string[]): Promise<number> {
-  const listen = (port: number, ip: string) => new Promise<number | undefined>((resolve) => {
-    const s = createServer();
-    s.once('error', () => resolve(undefined));
-    s.listen(port, ip, () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-  for (;;) {
-    const port = await listen(0, ips[0]!);
-    if (port === undefined) throw new Error(`cannot listen on ${ips[0]}`);
-    let ok = true;
-    for (const ip of ips.slice(1)) if ((await listen(port, ip)) === undefined) ok = false;
-    if (ok) return port;
-  }
-}
-
+let tb: EtcdTestbed;
 beforeAll(async () => {
-  ca = await generateCA({ commonName: 'etcd-manager-ca-main' });
-  mkdirSync(pki);
-  writeFileSync(join(pki, 'ca.crt'), ca.certificate);
-  writeFileSync(join(pki, 'ca.key'), ca.privateKey, { mode: 0o600 });
-  client = await issueCertificate(ca, { commonName: 'test-client', usages: ['client'] });
-  for (const m of MEMBERS) {
-    for (const kind of ['server', 'peer'] as const) {
-      const c = await issueCertificate(ca, etcdMemberRequest(kind, { name: m.name, ipAddresses: [m.ip] }));
-      writeFileSync(join(dir, `${m.name}-${kind}.crt`), c.certificate);
-      writeFileSync(join(dir, `${m.name}-${kind}.key`), c.privateKey, { mode: 0o600 });
-    }
-  }
-  const ips = [...MEMBERS.map((m) => m.ip), SELF];
-  clientPort = await freePort(ips);
-  do peerPort = await freePort(ips); while (peerPort === clientPort);
+  tb = await etcdTestbed(dir, MEMBERS, [SELF]);
 });
 
-const peerUrl = (ip: string) => `https://${ip}:${peerPort}`;
-const clientUrl = (ip: string) => `https://${ip}:${clientPort}`;
+const peerUrl = (ip: string) => tb.peerUrl(ip);
+const untilHealthy = (ips: readonly string[]) => tb.untilHealthy(ips);
+const memberNames = (ip: string) => tb.memberNames(ip);
+const startCluster = (size: 3 | 5 = 3) => tb.start(MEMBERS.slice(0, size));
+const kill = (name: Name) => tb.kill(name);
 
-/** One HTTPS call to an etcd member with the test's client certificate: the JSON answer, or undefined when it does not answer. */
-function etcd(url: string, body?: unknown): Promise<Record<string, unknown> | undefined> {
-  return new Promise((resolve) => {
-    const req = request(url, {
-      method: body === undefined ? 'GET' : 'POST', ca: ca.certificate, cert: client.certificate, key: client.privateKey, agent: false, timeout: 3000,
-      headers: { 'content-type': 'application/json' },
-    }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => {
-        try {
-          resolve(JSON.parse(text) as Record<string, unknown>);
-        } catch {
-          resolve(undefined);
-        }
-      });
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(undefined));
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
-}
-
-const healthy = async (ip: string) => (await etcd(`${clientUrl(ip)}/health`))?.health === 'true';
-
-/** Waits, by awaited requests, until every one of `ips` says it is healthy (a leader, quorum). */
-async function untilHealthy(ips: readonly string[]): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (const ip of ips) {
-    while (!(await healthy(ip))) {
-      if (Date.now() > deadline) throw new Error(`etcd at ${ip} never became healthy`);
-    }
-  }
-}
-
-/** The member names `ip` lists (served from its own state, with or without quorum). */
-async function memberNames(ip: string): Promise<string[]> {
-  const r = await etcd(`${clientUrl(ip)}/v3/cluster/member/list`, {});
-  return ((r?.members ?? []) as { name?: string }[]).map((m) => m.name ?? '').sort();
-}
-
-const running = new Map<Name, ChildProcess>();
-
-async function startCluster(size: 3 | 5 = 3): Promise<void> {
-  const data = mkdtempSync(join(dir, 'data-'));
-  const members = MEMBERS.slice(0, size);
-  const initial = members.map((m) => `${m.name}=${peerUrl(m.ip)}`).join(',');
-  for (const m of members) {
-    const p = spawn('etcd', [
-      '--name', m.name, '--data-dir', join(data, m.name),
-      '--listen-client-urls', clientUrl(m.ip), '--advertise-client-urls', clientUrl(m.ip),
-      '--listen-peer-urls', peerUrl(m.ip), '--initial-advertise-peer-urls', peerUrl(m.ip),
-      '--initial-cluster', initial, '--initial-cluster-state', 'new', '--initial-cluster-token', data,
-      '--heartbeat-interval', '50', '--election-timeout', '500',
-      '--cert-file', join(dir, `${m.name}-server.crt`), '--key-file', join(dir, `${m.name}-server.key`),
-      '--client-cert-auth', '--trusted-ca-file', join(pki, 'ca.crt'),
-      '--peer-cert-file', join(dir, `${m.name}-peer.crt`), '--peer-key-file', join(dir, `${m.name}-peer.key`),
-      '--peer-client-cert-auth', '--peer-trusted-ca-file', join(pki, 'ca.crt'),
-      '--logger', 'zap', '--log-level', 'error',
-    ], { stdio: 'ignore' });
-    running.set(m.name, p);
-  }
-  await untilHealthy(members.map((m) => m.ip));
-}
-
-async function kill(name: Name): Promise<void> {
-  const p = running.get(name);
-  if (!p) return;
-  running.delete(name);
-  if (p.exitCode === null && p.signalCode === null) {
-    const exited = once(p, 'exit');
-    p.kill('SIGKILL');
-    await exited;
-  }
-}
-
-afterEach(async () => {
-  for (const name of [...running.keys()]) await kill(name);
-});
+afterEach(() => tb.killAll());
 
 const ip = (name: Name) => MEMBERS.find((m) => m.name === name)!.ip;
 
 /** Runs the script with `lister` as its arguments; `self` is this instance's address, `pkiDir` where the etcd CA is. */
-function prune(lister: string[], self = SELF, pkiDir = pki): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { PATH: process.env.PATH ?? '', TMPDIR: scratch, KOPS_TS_SELF_ADDRESS: self, KOPS_TS_ETCD_PKI: pkiDir, KOPS_TS_ETCD_CLIENT_PORT: String(clientPort) };
+function prune(lister: string[], self = SELF, pkiDir = tb.pki): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = { PATH: process.env.PATH ?? '', TMPDIR: scratch, KOPS_TS_SELF_ADDRESS: self, KOPS_TS_ETCD_PKI: pkiDir, KOPS_TS_ETCD_CLIENT_PORT: String(tb.clientPort) };
   return new Promise((resolve) => {
     execFile('python3', [script, ...lister], { env, timeout: 60_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });

@@ -400,6 +400,7 @@ describe("GCE's bootstrap.sh, run with bash in a temporary root (stubs for the h
     const dir = 'team/g.example.com/igconfig/control-plane/cp-a';
     const files: Record<string, string> = {
       [`${dir}/kubeadm-join.yaml`]: `${JOIN}controlPlane: {}\n`, [`${dir}/kubeadm-init.yaml`]: 'kind: InitConfiguration\n', [`${dir}/bootstrap.env`]: "ETCD_MEMBERS='a'\n",
+      [`${dir}/etcd-backup.py`]: '# etcd backup', [`${dir}/etcd-backup-store.py`]: '# GCS store helper',
     };
     for (const p of ['pki/ca.crt', 'pki/ca.key', 'pki/etcd/ca.crt', 'pki/etcd/ca.key', 'pki/front-proxy-ca.crt', 'pki/front-proxy-ca.key', 'pki/sa.key', 'pki/sa.pub']) files[`${dir}/${p}`] = p;
     const r = await bootIn(base, files);
@@ -418,6 +419,9 @@ describe("GCE's bootstrap.sh, run with bash in a temporary root (stubs for the h
       'e2label kops-etcd-used',
       'systemctl daemon-reload',
       'systemctl enable --now kops-ts-etcd-leave.service',
+      `fetch bkt ${dir}/etcd-backup.py`,
+      `fetch bkt ${dir}/etcd-backup-store.py`,
+      'systemctl enable --now kops-ts-etcd-backup.timer',
     ]);
     expect(r.log.filter((l) => l.includes('/pki/'))).toHaveLength(8);
     expect(statSync(join(r.root, 'var/lib/kops-ts/bootstrapped')).isFile()).toBe(true);

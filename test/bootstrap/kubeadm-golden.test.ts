@@ -11,6 +11,8 @@ import { completeCluster } from '../../src/model/completion.js';
 import { bootstrapFiles, type BootstrapFacts } from '../../src/bootstrap/kubeadm.js';
 import { ETCD_PRUNE_FILE } from '../../src/bootstrap/cloud-bootstrap.js';
 import { ETCD_PRUNE_PY } from '../../src/bootstrap/etcd-prune.js';
+import { ETCD_BACKUP_FILE, ETCD_BACKUP_PY, ETCD_BACKUP_STORE_FILE } from '../../src/bootstrap/etcd-backup.js';
+import { S3_STORE_PY } from '../../src/bootstrap/s3-store.js';
 
 const GOLDEN = new URL('./golden/', import.meta.url);
 
@@ -43,6 +45,9 @@ describe('golden kubeadm files', () => {
           // The etcd member cleanup is the same script for every group, not configuration: it is
           // its own source (etcd-prune.ts) and has its own tests (etcd-prune.test.ts).
           if (f.name === ETCD_PRUNE_FILE) expect(f.content).toBe(ETCD_PRUNE_PY);
+          // Likewise the etcd backup and AWS's store helper (etcd-backup.test.ts).
+          else if (f.name === ETCD_BACKUP_FILE) expect(f.content).toBe(ETCD_BACKUP_PY);
+          else if (f.name === ETCD_BACKUP_STORE_FILE) expect(f.content).toBe(S3_STORE_PY);
           else compareGolden(`${name}.${g}.${f.name}`, f.content);
         }
       }

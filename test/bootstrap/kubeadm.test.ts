@@ -20,6 +20,9 @@ import {
   type BootstrapFacts,
 } from '../../src/bootstrap/kubeadm.js';
 import { KopsError } from '../../src/diagnostics.js';
+import { ETCD_BACKUP_PY } from '../../src/bootstrap/etcd-backup.js';
+import { GCS_STORE_PY } from '../../src/bootstrap/gce-helpers.js';
+import { S3_STORE_PY } from '../../src/bootstrap/s3-store.js';
 
 const LB = 'api-minimal-example-com-0123456789.elb.us-east-1.amazonaws.com';
 
@@ -86,9 +89,19 @@ describe('the minimal cluster (DNS none: the load balancer is the endpoint)', ()
   it('writes init, join and env files for the control plane and join and env for nodes, under kops\'s igconfig layout', () => {
     const c = bootstrapFiles(cluster, cp, FACTS)!;
     expect(c.folder).toBe('minimal.example.com/igconfig/control-plane/control-plane-us-east-1a/');
-    expect(c.files.map((f) => f.name)).toEqual(['kubeadm-init.yaml', 'etcd-prune.py', 'kubeadm-join.yaml', 'bootstrap.env']);
+    expect(c.files.map((f) => f.name)).toEqual(['kubeadm-init.yaml', 'etcd-prune.py', 'etcd-backup.py', 'etcd-backup-store.py', 'kubeadm-join.yaml', 'bootstrap.env']);
     // The etcd member cleanup bootstrap.sh fetches before a join: the script itself, no secret in it.
     expect(c.files.find((f) => f.name === 'etcd-prune.py')).toMatchObject({ secret: false, content: expect.stringMatching(/^#!\/usr\/bin\/env python3\n/) });
+    // The etcd backup its timer runs, and AWS's store helper (S3 with the instance role) for it.
+    expect(c.files.find((f) => f.name === 'etcd-backup.py')).toMatchObject({ secret: false, content: ETCD_BACKUP_PY });
+    expect(c.files.find((f) => f.name === 'etcd-backup-store.py')).toMatchObject({ secret: false, content: S3_STORE_PY });
+    expect(c.files.find((f) => f.name === 'bootstrap.env')!.content).toContain("\nETCD_BACKUP_RETENTION_DAYS='90'\n");
+    const gce = structuredClone(cluster);
+    gce.spec.cloudProvider = 'gce';
+    gce.spec.etcdClusters!.find((e) => e.name === 'main')!.manager = { backupRetentionDays: 7 };
+    const g = bootstrapFiles(gce, cp, FACTS)!;
+    expect(g.files.find((f) => f.name === 'etcd-backup-store.py')!.content).toBe(GCS_STORE_PY);
+    expect(g.files.find((f) => f.name === 'bootstrap.env')!.content).toContain("\nETCD_BACKUP_RETENTION_DAYS='7'\n");
     const n = bootstrapFiles(cluster, nodes, FACTS)!;
     expect(n.folder).toBe('minimal.example.com/igconfig/node/nodes-us-east-1a/');
     expect(n.files.map((f) => f.name)).toEqual(['kubeadm-join.yaml', 'bootstrap.env']);

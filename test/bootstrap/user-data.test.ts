@@ -174,7 +174,7 @@ describe('what each group runs', () => {
 
   it('workers fetch only their join configuration; control planes the shared CAs as kubeadm names them', () => {
     expect(bootstrapFiles('node', false)).toEqual(['kubeadm-join.yaml']);
-    expect(bootstrapFiles('control-plane', true)).toEqual(['kubeadm-init.yaml', 'kubeadm-join.yaml', ...CONTROL_PLANE_PKI_FILES, 'etcd-prune.py']);
+    expect(bootstrapFiles('control-plane', true)).toEqual(['kubeadm-init.yaml', 'kubeadm-join.yaml', ...CONTROL_PLANE_PKI_FILES, 'etcd-prune.py', 'etcd-backup.py', 'etcd-backup-store.py']);
     expect(bootstrapFiles('control-plane', false)).not.toContain('kubeadm-init.yaml');
     const script = file(ha.get(cps[0]!)!.text, '/opt/kops-ts/bootstrap.sh');
     expect(script).toContain(`for f in ${CONTROL_PLANE_PKI_FILES.join(' ')}; do`);
@@ -232,7 +232,8 @@ describe('size', () => {
     // A quarter of the limit left for the group's additionalUserData: the etcd volume's attacher
     // (etcdvol.py) took it past half, the control-plane lister (control-planes.py) to 71%. The etcd
     // member cleanup (etcd-prune.py, about 3 KB gzipped) is read from the state store instead, as
-    // the next script of any size should be.
+    // the next script of any size should be; so are the etcd backup and its store helper, whose
+    // two systemd units (73% with them) are all it adds here.
     expect(size).toBeLessThan(USER_DATA_LIMIT * 0.75);
     // Uncompressed it no longer fits since the addons script: the gzip is what keeps it in.
     expect(text.length).toBeGreaterThan(USER_DATA_LIMIT);

@@ -3,7 +3,9 @@
  * apply, against the emulator: the endpoint is the load balancer AWS created, a second update
  * writes nothing, and without a cluster CA nothing is written and a warning says why.
  */
+import { ETCD_BACKUP_PY } from '../../src/bootstrap/etcd-backup.js';
 import { ETCD_PRUNE_PY } from '../../src/bootstrap/etcd-prune.js';
+import { S3_STORE_PY } from '../../src/bootstrap/s3-store.js';
 import { execFileSync } from 'node:child_process';
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -55,6 +57,8 @@ describe('update cluster --yes writes the bootstrap configuration', () => {
       'boot.example.com/addons/aws-cloud-controller-manager/0.0.8-v1.36.0/addon.yaml',
       'boot.example.com/addons/cilium/1.17.4/addon.yaml',
       `${cp}bootstrap.env`,
+      `${cp}etcd-backup-store.py`,
+      `${cp}etcd-backup.py`,
       `${cp}etcd-prune.py`,
       `${cp}kubeadm-init.yaml`,
       `${cp}kubeadm-join.yaml`,
@@ -64,6 +68,9 @@ describe('update cluster --yes writes the bootstrap configuration', () => {
     ].sort());
     // The etcd member cleanup a joining control plane fetches (not in its user data).
     expect(await text(c, `${cp}etcd-prune.py`)).toBe(ETCD_PRUNE_PY);
+    // The etcd backup its timer runs, and AWS's store helper for it (S3 with the instance role).
+    expect(await text(c, `${cp}etcd-backup.py`)).toBe(ETCD_BACKUP_PY);
+    expect(await text(c, `${cp}etcd-backup-store.py`)).toBe(S3_STORE_PY);
     const lbs = await c.aws.clients.elbv2.send(new DescribeLoadBalancersCommand({}));
     const dns = lbs.LoadBalancers?.find((l) => l.LoadBalancerName?.startsWith('api-boot'))?.DNSName;
     expect(dns).toBeTruthy();
@@ -85,10 +92,12 @@ describe('update cluster --yes writes the bootstrap configuration', () => {
     const cpEnv = await text(c, `${cp}bootstrap.env`);
     expect(cpEnv).toContain(`CCM_ADDON='addons/aws-cloud-controller-manager/0.0.8-v1.36.0/addon.yaml'`);
     expect(cpEnv).toContain(`ADDONS_ALLOW_UNPINNED='1'`);
+    // create cluster's backupRetentionDays of the main etcd cluster.
+    expect(cpEnv).toContain(`ETCD_BACKUP_RETENTION_DAYS='90'`);
 
     const second = await c.update(true);
     expect(second.bootstrap?.written).toEqual([]);
-    expect(second.bootstrap?.unchanged.length).toBe(8 + CONTROL_PLANE_PKI_FILES.length);
+    expect(second.bootstrap?.unchanged.length).toBe(10 + CONTROL_PLANE_PKI_FILES.length);
   });
 
   it('the first update --yes makes the cluster CA (src/pki) and writes the bootstrap files in the same run', async () => {

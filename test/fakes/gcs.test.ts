@@ -65,4 +65,44 @@ describe('fake GCS', () => {
     expect(seen.sort()).toEqual(['p/a/', 'p/b', 'p/c/', 'p/d', 'p/e/']);
     expect(pages).toBe(3);
   });
+
+  it('keeps noncurrent generations in a versioned bucket: listed with versions=true (timeDeleted), reachable and deleted by generation', async () => {
+    fake.createBucket('v', { versioning: true });
+    expect((await json(await fetch(`${base}/storage/v1/b/v`))).body.versioning).toEqual({ enabled: true });
+    expect((await json(await fetch(`${base}/storage/v1/b/b`))).body.versioning).toBeUndefined();
+    const put = async (name: string, body: string) => (await json(await fetch(`${base}/upload/storage/v1/b/v/o?uploadType=media&name=${name}`, { method: 'POST', body }))).body.generation as string;
+    const g1 = await put('k', 'one');
+    const g2 = await put('k', 'two');
+    await put('other', 'x');
+    // The plain listing sees the live object only; versions=true every generation, oldest first.
+    expect(((await json(await fetch(`${base}/storage/v1/b/v/o?prefix=k`))).body.items as { generation: string }[]).map((i) => i.generation)).toEqual([g2]);
+    const versions = async (q = '') => ((await json(await fetch(`${base}/storage/v1/b/v/o?prefix=k&versions=true${q}`))).body.items as { generation: string; timeDeleted?: string }[] | undefined) ?? [];
+    expect((await versions()).map((i) => [i.generation, i.timeDeleted !== undefined])).toEqual([[g1, true], [g2, false]]);
+    expect(await (await fetch(`${base}/storage/v1/b/v/o/k?alt=media&generation=${g1}`)).text()).toBe('one');
+    // A delete without a generation keeps it as noncurrent; with one, that generation is gone for good.
+    expect((await fetch(`${base}/storage/v1/b/v/o/k`, { method: 'DELETE' })).status).toBe(204);
+    expect(fake.names('v')).toEqual(['other']);
+    expect(fake.generations('v', 'k')).toEqual([g1, g2]);
+    expect((await versions()).every((i) => i.timeDeleted !== undefined)).toBe(true);
+    expect((await fetch(`${base}/storage/v1/b/v/o/k?generation=${g1}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await fetch(`${base}/storage/v1/b/v/o/k?generation=${g1}`, { method: 'DELETE' })).status).toBe(404);
+    expect(fake.generations('v', 'k')).toEqual([g2]);
+    expect((await fetch(`${base}/storage/v1/b/v/o/k?generation=${g2}`, { method: 'DELETE' })).status).toBe(204);
+    expect(fake.namesWithGenerations('v')).toEqual(['other']);
+    // Pages of one generation each, in order.
+    for (const body of ['a', 'b', 'c']) await put('p', body);
+    const seen: string[] = [];
+    let token: string | undefined;
+    do {
+      const { body } = await json(await fetch(`${base}/storage/v1/b/v/o?prefix=p&versions=true&maxResults=1${token ? `&pageToken=${token}` : ''}`));
+      seen.push(...(body.items as { generation: string }[]).map((i) => i.generation));
+      token = body.nextPageToken as string | undefined;
+    } while (token);
+    expect(seen).toEqual(fake.generations('v', 'p'));
+    expect(seen).toHaveLength(3);
+    // An unversioned bucket keeps nothing of an overwritten object.
+    fake.put('b', 'once', '1');
+    fake.put('b', 'once', '2');
+    expect(fake.generations('b', 'once')).toHaveLength(1);
+  });
 });

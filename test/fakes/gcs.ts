@@ -18,6 +18,12 @@
  *   `conflict` for an existing bucket, 401 `required` when `requireAuth` and no Authorization;
  * - listing in lexicographic order with `prefix`, `delimiter` (`prefixes`), `maxResults` (default
  *   and cap 1000) and an opaque `pageToken`/`nextPageToken`;
+ * - object versioning, on a bucket created with `{ versioning: true }` (the bucket resource says
+ *   `versioning.enabled`): an overwrite or a delete without `generation` keeps the live object as
+ *   a noncurrent generation with `timeDeleted`; `versions=true` lists every generation (by name,
+ *   then generation; with `prefix`, `maxResults` and a page token; no `delimiter`); `GET` and
+ *   `DELETE` with `generation` reach a noncurrent generation too, and a `DELETE` with `generation`
+ *   removes that generation for good;
  * - bucket IAM: `GET|PUT /storage/v1/b/<bucket>/iam` (`storage#policy` with a new bucket's
  *   convenience bindings, `etag`; a PUT with a stale etag is 412 `conditionNotMet`, without one it
  *   overwrites, as GCS does).
@@ -69,6 +75,8 @@ class HttpError extends Error {
 export class FakeGcs {
   readonly requests: RecordedRequest[] = [];
   private readonly buckets = new Map<string, Map<string, FakeGcsObject>>();
+  /** Versioned buckets' noncurrent generations, by object name, oldest first. */
+  private readonly noncurrent = new Map<string, Map<string, (FakeGcsObject & { readonly timeDeleted: string })[]>>();
   private readonly iam = new Map<string, { version: number; etag: string; bindings: { role: string; members: string[] }[] }>();
   private iamSeq = 0;
   private lastGeneration = Date.now() * 1000;
@@ -100,8 +108,29 @@ export class FakeGcs {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  createBucket(name: string): void {
+  createBucket(name: string, opts: { versioning?: boolean } = {}): void {
     if (!this.buckets.has(name)) this.buckets.set(name, new Map());
+    if (opts.versioning && !this.noncurrent.has(name)) this.noncurrent.set(name, new Map());
+  }
+
+  /** Every generation of an object, oldest first (noncurrent ones of a versioned bucket, then the live one). */
+  generations(bucket: string, name: string): string[] {
+    const old = this.noncurrent.get(bucket)?.get(name) ?? [];
+    const live = this.buckets.get(bucket)?.get(name);
+    return [...old.map((o) => o.generation), ...(live ? [live.generation] : [])];
+  }
+
+  /** Names with any generation (live or noncurrent), sorted. */
+  namesWithGenerations(bucket: string): string[] {
+    return [...new Set([...this.names(bucket), ...(this.noncurrent.get(bucket)?.keys() ?? [])])].sort();
+  }
+
+  /** In a versioned bucket the live object becomes noncurrent; otherwise it is gone. */
+  private retire(bucket: string, name: string): void {
+    const live = this.buckets.get(bucket)?.get(name);
+    const versions = this.noncurrent.get(bucket);
+    if (live && versions) versions.set(name, [...(versions.get(name) ?? []), { ...live, timeDeleted: new Date().toISOString() }]);
+    this.buckets.get(bucket)?.delete(name);
   }
 
   /** Writes an object directly (as another client would), returning its generation. */
@@ -114,7 +143,9 @@ export class FakeGcs {
       contentType: 'application/octet-stream',
       timeCreated: new Date().toISOString(),
     };
-    this.bucketOrThrow(bucket).set(name, obj);
+    this.bucketOrThrow(bucket);
+    this.retire(bucket, name);
+    this.buckets.get(bucket)!.set(name, obj);
     return obj.generation;
   }
 
@@ -236,7 +267,7 @@ export class FakeGcs {
   }
 
   private get(bucket: string, name: string, q: Record<string, string>, res: ServerResponse): void {
-    const obj = this.live(bucket, name, q);
+    const obj = this.noncurrentOf(bucket, name, q) ?? this.live(bucket, name, q);
     checkPreconditions(obj, q);
     if (q.alt === 'media') {
       const { crc32c, md5 } = hashes(obj.data);
@@ -257,11 +288,29 @@ export class FakeGcs {
   }
 
   private remove(bucket: string, name: string, q: Record<string, string>, res: ServerResponse): void {
+    const old = this.noncurrentOf(bucket, name, q);
+    if (old) {
+      checkPreconditions(old, q);
+      const left = this.noncurrent.get(bucket)!.get(name)!.filter((o) => o !== old);
+      if (left.length > 0) this.noncurrent.get(bucket)!.set(name, left);
+      else this.noncurrent.get(bucket)!.delete(name);
+      res.writeHead(204);
+      res.end();
+      return;
+    }
     const obj = this.live(bucket, name, q);
     checkPreconditions(obj, q);
-    this.buckets.get(bucket)!.delete(name);
+    // A delete of a named generation removes it for good; without one a versioned bucket keeps it.
+    if (q.generation !== undefined) this.buckets.get(bucket)!.delete(name);
+    else this.retire(bucket, name);
     res.writeHead(204);
     res.end();
+  }
+
+  /** The noncurrent generation `generation` names in a versioned bucket, if it is one. */
+  private noncurrentOf(bucket: string, name: string, q: Record<string, string>): FakeGcsObject | undefined {
+    if (q.generation === undefined) return undefined;
+    return this.noncurrent.get(bucket)?.get(name)?.find((o) => o.generation === q.generation);
   }
 
   /** The live object named (and of the `generation` asked for, if any), else 404. */
@@ -298,6 +347,7 @@ export class FakeGcs {
       if (!current) throw preconditionFailed();
     }
     if (current) checkPreconditions(current, q);
+    this.retire(bucket, name);
     const kmsKeyName = q.kmsKeyName ?? meta.kmsKeyName;
     const obj: FakeGcsObject = {
       name,
@@ -314,6 +364,7 @@ export class FakeGcs {
 
   private list(bucket: string, q: Record<string, string>): Record<string, unknown> {
     const objects = this.bucketOrThrow(bucket);
+    if (q.versions === 'true') return this.listVersions(bucket, q);
     const prefix = q.prefix ?? '';
     const delimiter = q.delimiter;
     const max = Math.min(Math.max(Number(q.maxResults ?? 1000) || 1000, 1), 1000);
@@ -346,6 +397,37 @@ export class FakeGcs {
     };
   }
 
+  /** `versions=true`: every generation, by name then generation; the page token names the last one. */
+  private listVersions(bucket: string, q: Record<string, string>): Record<string, unknown> {
+    if (q.delimiter !== undefined) throw new HttpError(400, 'invalid', 'fake GCS: delimiter with versions=true is not implemented');
+    const prefix = q.prefix ?? '';
+    const max = Math.min(Math.max(Number(q.maxResults ?? 1000) || 1000, 1), 1000);
+    let after: [string, string] | undefined;
+    if (q.pageToken !== undefined) {
+      try {
+        after = JSON.parse(Buffer.from(q.pageToken, 'base64url').toString('utf8')) as [string, string];
+      } catch {
+        throw new HttpError(400, 'invalid', 'Invalid page token.');
+      }
+    }
+    const all: { obj: FakeGcsObject; timeDeleted?: string }[] = [];
+    for (const old of this.noncurrent.get(bucket)?.values() ?? []) for (const o of old) all.push({ obj: o, timeDeleted: o.timeDeleted });
+    for (const obj of this.buckets.get(bucket)!.values()) all.push({ obj });
+    const order = (a: { name: string; generation: string }, b: { name: string; generation: string }) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : Math.sign(Number(BigInt(a.generation) - BigInt(b.generation)));
+    const sorted = all.filter((e) => e.obj.name.startsWith(prefix))
+      .sort((x, y) => order(x.obj, y.obj))
+      .filter((e) => after === undefined || order(e.obj, { name: after[0], generation: after[1] }) > 0);
+    const page = sorted.slice(0, max);
+    const items = page.map((e) => ({ ...this.objectResource(bucket, e.obj), ...(e.timeDeleted ? { timeDeleted: e.timeDeleted } : {}) }));
+    const last = page[page.length - 1]?.obj;
+    return {
+      kind: 'storage#objects',
+      ...(sorted.length > max && last ? { nextPageToken: Buffer.from(JSON.stringify([last.name, last.generation])).toString('base64url') } : {}),
+      ...(items.length > 0 ? { items } : {}),
+    };
+  }
+
   private nextGeneration(): string {
     this.lastGeneration = Math.max(this.lastGeneration + 1, Date.now() * 1000);
     return String(this.lastGeneration);
@@ -362,6 +444,7 @@ export class FakeGcs {
       location: 'US',
       storageClass: 'STANDARD',
       iamConfiguration: { uniformBucketLevelAccess: { enabled: true } },
+      ...(this.noncurrent.has(name) ? { versioning: { enabled: true } } : {}),
     };
   }
 

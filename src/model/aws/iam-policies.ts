@@ -89,17 +89,31 @@ function addStateRead(p: PolicyBuilder): void {
   );
 }
 
-/** etcd-manager writes its backups to `<cluster>/backups/etcd/<etcd cluster>/` (kops's default backupStore). */
+/**
+ * The etcd backups go to `<cluster>/backups/etcd/<etcd cluster>/` (kops's default backupStore;
+ * kops-ts's etcd-backup.py, src/bootstrap/etcd-backup.ts). Pruning a backup deletes every version
+ * of its objects (the state bucket is versioned), so the versions under that prefix may be listed:
+ * s3:ListBucketVersions, limited like ListClusterState to that prefix.
+ */
 function addEtcdBackups(p: PolicyBuilder): void {
   const f = p.facts;
   if (!f.state) return;
   const base = clusterStatePrefix(f.state, f.cluster);
-  p.statements.push({
-    Sid: 'WriteEtcdBackups',
-    Effect: 'Allow',
-    Action: ['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:GetObject', 's3:PutObject'],
-    Resource: `arn:${f.partition}:s3:::${f.state.bucket}/${base}/backups/etcd/*`,
-  });
+  p.statements.push(
+    {
+      Sid: 'WriteEtcdBackups',
+      Effect: 'Allow',
+      Action: ['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:GetObject', 's3:PutObject'],
+      Resource: `arn:${f.partition}:s3:::${f.state.bucket}/${base}/backups/etcd/*`,
+    },
+    {
+      Sid: 'ListEtcdBackupVersions',
+      Effect: 'Allow',
+      Action: 's3:ListBucketVersions',
+      Resource: `arn:${f.partition}:s3:::${f.state.bucket}`,
+      Condition: { StringLike: { 's3:prefix': `${base}/backups/etcd/*` } },
+    },
+  );
 }
 
 /** etcd-manager finds its volumes and attaches the ones of the control plane (k8s.io/role/master=1). */

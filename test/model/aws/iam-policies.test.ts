@@ -80,6 +80,13 @@ describe('control-plane policy: nothing it does not own', () => {
       ['list another cluster\'s state', { action: 's3:ListBucket', resource: 'arn:aws:s3:::state-bucket', context: { 's3:prefix': `kops/${OTHER}/` } }],
       ['overwrite its own config', { action: 's3:PutObject', resource: `arn:aws:s3:::state-bucket/kops/${C}/config` }],
       ['write another cluster\'s backups', { action: 's3:PutObject', resource: `arn:aws:s3:::state-bucket/kops/${OTHER}/backups/etcd/main/x` }],
+      // etcd-backup.py's grants stop at its own cluster's backups/etcd/
+      ['list the versions of another cluster\'s backups', { action: 's3:ListBucketVersions', resource: 'arn:aws:s3:::state-bucket', context: { 's3:prefix': `kops/${OTHER}/backups/etcd/main/` } }],
+      ['list the versions of its own PKI', { action: 's3:ListBucketVersions', resource: 'arn:aws:s3:::state-bucket', context: { 's3:prefix': `kops/${C}/pki/` } }],
+      ['list the versions of the whole bucket', { action: 's3:ListBucketVersions', resource: 'arn:aws:s3:::state-bucket', context: { 's3:prefix': '' } }],
+      ['delete a version of another cluster\'s backup', { action: 's3:DeleteObjectVersion', resource: `arn:aws:s3:::state-bucket/kops/${OTHER}/backups/etcd/main/2026-10-24T12:00:00Z-000001/etcd.backup.gz` }],
+      ['delete a version of its own PKI', { action: 's3:DeleteObjectVersion', resource: `arn:aws:s3:::state-bucket/kops/${C}/pki/private/kubernetes-ca/keyset.yaml` }],
+      ['write into its own PKI', { action: 's3:PutObject', resource: `arn:aws:s3:::state-bucket/kops/${C}/pki/private/kubernetes-ca/keyset.yaml` }],
     ], 'ImplicitlyDenied');
   });
 
@@ -94,6 +101,10 @@ describe('control-plane policy: nothing it does not own', () => {
       ['etcd-manager reads a backup', { action: 's3:GetObject', resource: `arn:aws:s3:::state-bucket/kops/${C}/backups/etcd/events/x` }],
       ['etcd-manager prunes old backups', { action: 's3:DeleteObject', resource: `arn:aws:s3:::state-bucket/kops/${C}/backups/etcd/main/old` }],
       ['etcd-manager lists its backups', { action: 's3:ListBucket', resource: 'arn:aws:s3:::state-bucket', context: { 's3:prefix': `kops/${C}/backups/etcd/main/` } }],
+      // etcd-backup.py (src/bootstrap/etcd-backup.ts): upload, list every version, delete one version
+      ['etcd-backup.py uploads a backup\'s meta', { action: 's3:PutObject', resource: `arn:aws:s3:::state-bucket/kops/${C}/backups/etcd/main/2026-12-03T14:00:00Z-000001/_etcd_backup.meta` }],
+      ['etcd-backup.py lists every version of its backups', { action: 's3:ListBucketVersions', resource: 'arn:aws:s3:::state-bucket', context: { 's3:prefix': `kops/${C}/backups/etcd/main/` } }],
+      ['etcd-backup.py deletes a version of a pruned backup', { action: 's3:DeleteObjectVersion', resource: `arn:aws:s3:::state-bucket/kops/${C}/backups/etcd/main/2026-10-24T12:00:00Z-000001/etcd.backup.gz` }],
       // reading its own state (PKI, secrets, config)
       ['the control plane reads its CA', { action: 's3:GetObject', resource: `arn:aws:s3:::state-bucket/kops/${C}/pki/private/kubernetes-ca/keyset.yaml` }],
       ['the control plane reads its secrets', { action: 's3:GetObject', resource: `arn:aws:s3:::state-bucket/kops/${C}/secrets/admin` }],
