@@ -39,8 +39,8 @@ export function gceCloudBootstrap(clusterLabel: string): CloudBootstrap {
     // The cluster's control planes by their labels (gcecp.py), for the etcd member cleanup.
     controlPlaneAddressesCommand: gceControlPlanesCommand,
     etcdVolumeFunctions: etcdMountFunctions(GCE_ETCD_DEVICE, `${GCE_DISK_BY_ID}$1`),
-    addonsComment: 'The addons bootstrap.env names (the CNI)',
-    addonsWhat: 'CNI',
+    addonsComment: 'The CNI and the GCE cloud controller',
+    addonsWhat: 'CNI, GCE cloud controller',
     storeVars: {},
     etcdVars: () => ({ CLUSTER_LABEL: clusterLabel }),
     helperFiles: (role) => [
