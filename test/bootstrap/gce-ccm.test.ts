@@ -92,6 +92,16 @@ describe('the GCE cloud controller manifest', () => {
       }
     }
     expect(accounts).toContain(pod.serviceAccountName);
+    // What its arguments need: leader election, tokens for the per-controller accounts
+    // (--use-service-account-credentials), and the GCE provider's cluster-id ConfigMap.
+    const rules = (name: string, kind = 'ClusterRole') => (objs.find((o) => o.kind === kind && o.metadata.name === name) as unknown as { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] }).rules;
+    const allows = (rs: ReturnType<typeof rules>, group: string, resource: string, verb: string) => rs.some((r) => (r.apiGroups.includes(group) || r.apiGroups.includes('*')) && (r.resources.includes(resource) || r.resources.includes('*')) && r.verbs.includes(verb));
+    const ccm = rules('kops-ts:cloud-controller-manager');
+    for (const [group, resource, verb] of [['coordination.k8s.io', 'leases', 'create'], ['coordination.k8s.io', 'leases', 'update'], ['', 'serviceaccounts', 'create'], ['', 'serviceaccounts/token', 'create'], ['', 'nodes', 'watch'], ['authentication.k8s.io', 'tokenreviews', 'create']] as const) {
+      expect(allows(ccm, group, resource, verb), `${resource} ${verb}`).toBe(true);
+    }
+    expect(allows(ccm, '', 'secrets', 'get')).toBe(false);
+    expect(allows(rules('kops-ts:gce-cloud-provider', 'Role'), '', 'configmaps', 'update')).toBe(true);
     expect(pod.hostNetwork).toBe(true);
     expect(pod.nodeSelector).toEqual({ 'node-role.kubernetes.io/control-plane': '' });
     expect(pod.tolerations).toEqual(expect.arrayContaining([
