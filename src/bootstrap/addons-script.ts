@@ -1,7 +1,9 @@
 /**
  * addons.sh, run once by the first control plane after `kubeadm init` (docs/bootstrap.md,
  * "Addons"): it reads the addons that bootstrap.env names from the state store with the cloud's
- * reader, checks their pinned sha256, renders helm charts and applies them server-side.
+ * reader, checks their pinned sha256, renders helm charts and applies them server-side. A
+ * `stored-manifest` addon (the GCE cloud controller) is read from the store too, not downloaded,
+ * and its sha256 is required.
  */
 import { BOOTSTRAP_ENV_FILE, type CloudBootstrap } from './cloud-bootstrap.js';
 
@@ -57,15 +59,16 @@ ensure_helm() {
   install -D -m 0755 "$WORK/linux-\${arch}/helm" "$HELM"
 }
 
-# describe ADDON_YAML VALUES_OUT: prints "name version format url sha256" and writes the values
-# (JSON, which helm reads as YAML). python3-yaml is installed with cloud-init.
+# describe ADDON_YAML VALUES_OUT: prints "name version format url sha256" (a stored manifest's
+# object in place of the url) and writes the values (JSON, which helm reads as YAML).
+# python3-yaml is installed with cloud-init.
 describe() {
   python3 - "$1" "$2" <<'PY'
 import json, sys, yaml
 d = yaml.safe_load(open(sys.argv[1]))
 s = d["source"]
 json.dump(d.get("values") or {}, open(sys.argv[2], "w"))
-print(d["name"], d["version"], s["format"], s["url"], s.get("sha256") or "")
+print(d["name"], d["version"], s["format"], s.get("url") or s["object"], s.get("sha256") or "")
 PY
 }
 
@@ -94,11 +97,20 @@ apply_addon() {
   fi
   install -d -m 0700 "$WORK/$name-$version"
   mv "$WORK/fetched/values.json" "$WORK/$name-$version/values.json"
-  download "$url" "$WORK/$name-$version/artefact"
+  if [ "$format" = stored-manifest ]; then
+    # Rendered by kops-ts and kept beside the description: its digest is always there.
+    [ -n "$sha" ] || die "addon $name $version: a stored manifest without its sha256 is refused"
+    [[ "$url" =~ ^addons/[A-Za-z0-9._-]+/[A-Za-z0-9._-]+/[A-Za-z0-9._-]+$ && "$url" != *..* ]] ||
+      die "addon $name $version names an invalid manifest object"
+    ${cloud.fetchCommand('"$CLUSTER_DIR/$url"', '"$WORK/$name-$version/artefact"')} ||
+      die "cannot read ${cloud.storeScheme}$STATE_BUCKET/$CLUSTER_DIR/$url"
+  else
+    download "$url" "$WORK/$name-$version/artefact"
+  fi
   check "$WORK/$name-$version/artefact" "$sha" "addon $name $version ($url)"
   rendered="$WORK/$name-$version/artefact"
   case "$format" in
-    manifest) ;;
+    manifest | stored-manifest) ;;
     helm-chart)
       ensure_helm
       rendered="$WORK/$name-$version/rendered.yaml"
@@ -106,7 +118,7 @@ apply_addon() {
         --kube-version "$KUBERNETES_VERSION" --values "$WORK/$name-$version/values.json" >"$rendered" ||
         die "helm could not render addon $name $version"
       ;;
-    *) die "addon $name $version has format $format; kops-ts applies manifest or helm-chart" ;;
+    *) die "addon $name $version has format $format; kops-ts applies manifest, stored-manifest or helm-chart" ;;
   esac
   kubectl apply --server-side --field-manager=kops-ts -f "$rendered" >/dev/null ||
     die "kubectl could not apply addon $name $version"

@@ -36,12 +36,28 @@ export const PINNED_CNI: Readonly<Record<'cilium' | 'calico', PinnedArtefact>> =
   calico: { version: '3.29.3', format: 'manifest', url: 'https://raw.githubusercontent.com/projectcalico/calico/v3.29.3/manifests/calico.yaml' },
 };
 
+/**
+ * A manifest kops-ts renders itself (the GCE cloud controller): no upstream URL, so it is a second
+ * object of the state store beside `addon.yaml`, read with the cloud's reader. Its sha256 is always
+ * there (kops-ts computed it when writing both), and the first control plane refuses an object
+ * that does not match it, whatever `ADDONS_ALLOW_UNPINNED` says.
+ */
+export interface StoredManifest {
+  readonly version: string;
+  readonly format: 'stored-manifest';
+  /** The manifest's object, relative to the cluster's directory: `addons/<name>/<version>/manifest.yaml`. */
+  readonly object: string;
+  readonly sha256: string;
+}
+
+export type AddonSource = PinnedArtefact | StoredManifest;
+
 export interface AddonDescription {
   readonly apiVersion: typeof ADDON_API_VERSION;
   readonly kind: 'Addon';
   readonly name: string;
   readonly version: string;
-  readonly source: PinnedArtefact;
+  readonly source: AddonSource;
   /** Helm values (cilium) or manifest settings (calico) derived from the spec. */
   readonly values: Record<string, unknown>;
 }
@@ -51,6 +67,8 @@ export interface AddonFile {
   readonly path: string;
   readonly content: string;
   readonly addon: AddonDescription;
+  /** A `stored-manifest` addon's manifest, written beside the description. */
+  readonly manifest?: { readonly path: string; readonly content: string };
 }
 
 /** The CNIs whose addon kops-ts applies; `cni` means the user brings one (nothing applied). */

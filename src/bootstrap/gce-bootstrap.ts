@@ -42,8 +42,8 @@ export function gceCloudBootstrap(clusterLabel: string): CloudBootstrap {
     // gce-helpers.ts GCS_STORE_PY: GCS with the service account's token, for the etcd backups.
     etcdBackupStore: (bucket) => ['/usr/bin/python3', ETCD_BACKUP_STORE_PATH, bucket],
     etcdVolumeFunctions: etcdMountFunctions(GCE_ETCD_DEVICE, `${GCE_DISK_BY_ID}$1`),
-    addonsComment: 'The addons bootstrap.env names (the CNI)',
-    addonsWhat: 'CNI',
+    addonsComment: 'The CNI and the GCE cloud controller',
+    addonsWhat: 'CNI, GCE cloud controller',
     storeVars: {},
     etcdVars: () => ({ CLUSTER_LABEL: clusterLabel }),
     helperFiles: (role) => [

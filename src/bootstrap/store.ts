@@ -1,6 +1,7 @@
 /**
  * Writing the bootstrap configuration to the state store: each instance group's igconfig files,
- * the addons' descriptions (CNI, AWS cloud controller), and the cluster's bootstrap token (created once).
+ * the addons' descriptions (CNI, the cloud's controller: AWS's, or GCE's with its manifest), and
+ * the cluster's bootstrap token (created once).
  *
  * Writes are conditional (create with `ifAbsent`, replace with the version read) and skipped when
  * the content is already there, so a second `update` writes nothing and two writers never
@@ -15,6 +16,7 @@ import { etcdCAName, FRONT_PROXY_CA, KUBERNETES_CA, SERVICE_ACCOUNT, signerOf, t
 import { KeysetStore } from '../pki/store.js';
 import { CONTROL_PLANE_PKI_FILES, HELM_SHA256, igconfigDir } from './user-data.js';
 import { ccmAddon, cniAddon, cniOf, type AddonFile } from './addons.js';
+import { gceCcmAddon } from './gce-ccm.js';
 
 /** Whether the first control plane would download something without a pinned sha256 (an addon, or helm for a chart). */
 export function unpinned(addons: readonly (AddonFile | undefined)[]): boolean {
@@ -127,7 +129,7 @@ export interface WriteBootstrapResult {
 }
 
 /**
- * Writes every instance group's igconfig files and the addons (CNI, AWS cloud controller). Without a cluster CA (the PKI is
+ * Writes every instance group's igconfig files and the addons (CNI, the cloud controller). Without a cluster CA (the PKI is
  * created elsewhere in `update`), join configurations cannot pin discovery: nothing is written and
  * `skipped` says why, since unpinned discovery would let anyone on the path impersonate the API.
  */
@@ -138,8 +140,9 @@ export async function writeBootstrapConfig(o: WriteBootstrapOptions): Promise<Wr
     return { written: [], unchanged: [], skipped: [`igconfig/ and addons/ of ${name}: the ${CLUSTER_CA_KEYSET} keyset does not exist yet, so join discovery cannot be pinned to the cluster CA`] };
   }
   cniOf(o.cluster); // a spec the bootstrap cannot serve is refused before the token is created
-  // The AWS cloud controller is AWS's; GCE instances apply only the CNI (docs/bootstrap.md, "On GCE").
-  const ccm = cloudProviderOf(o.cluster.spec) === 'gce' ? undefined : ccmAddon(o.cluster);
+  // Every node waits for its cloud's controller (`cloud-provider=external`): AWS's chart, or GCE's
+  // manifest rendered from the spec (src/bootstrap/gce-ccm.ts).
+  const ccm = cloudProviderOf(o.cluster.spec) === 'gce' ? gceCcmAddon(o.cluster, o.instanceGroups) : ccmAddon(o.cluster);
   const controlPlanes = o.instanceGroups.filter((ig) => normalizeRole(ig.spec.role) === 'ControlPlane');
   // The token and the control planes' CA files are independent objects: read at once.
   const [bootstrapToken, pki] = await allInOrder([
@@ -168,6 +171,8 @@ export async function writeBootstrapConfig(o: WriteBootstrapOptions): Promise<Wr
   }
   if (addon) out.push({ path: addon.path, content: addon.content });
   if (ccm) out.push({ path: ccm.path, content: ccm.content });
+  // A stored manifest is written with its description; the description carries its sha256.
+  if (ccm?.manifest) out.push(ccm.manifest);
   if (pki) {
     for (const ig of controlPlanes) {
       for (const [file, content] of pki) out.push({ path: `${igconfigDir(name, 'control-plane', ig.metadata.name)}/${file}`, content });

@@ -2,7 +2,8 @@
  * The first control plane's addons script (`/opt/kops-ts/addons.sh`), run with the real bash,
  * python3 (its YAML reading) and sha256sum on the files `writeBootstrapConfig` really writes:
  * the store is copied into a temporary root, and what acts on the network or the cluster (the S3
- * reader, curl, kubectl, helm, sleep) is a stub on PATH that records its arguments.
+ * and GCS readers, curl, kubectl, helm, sleep) is a stub on PATH that records its arguments. On GCE
+ * the script is the one the startup-script writes, and the cloud controller is a stored manifest.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -17,6 +18,7 @@ import { newCluster, type NewClusterOptions } from '../../src/cloudup/new-cluste
 import { completeCluster } from '../../src/model/completion.js';
 import { writeBootstrapConfig } from '../../src/bootstrap/store.js';
 import { nodeWriteFiles, type NodeBootstrapInput } from '../../src/bootstrap/user-data.js';
+import { gceStartupFiles } from '../../src/model/gce/startup-script.js';
 import { openStateStore } from '../../src/statestore/open.js';
 
 const base = mkdtempSync(join(tmpdir(), 'kops-ts-addons-'));
@@ -25,8 +27,9 @@ afterAll(() => rmSync(base, { recursive: true, force: true }));
 const CLUSTER = 'apply.example.com';
 const PYTHON = '/usr/bin/python3';
 const STUBS: Record<string, string> = {
-  // The S3 reader (`python3 /opt/kops-ts/s3get.py BUCKET KEY DEST REGION`); other python3 runs are real.
-  python3: `if [ "$1" != /opt/kops-ts/s3get.py ]; then exec ${PYTHON} "$@"; fi; echo "fetch $3" >>"$LOG"; [ -f "$STORE/$3" ] || exit 1; cp "$STORE/$3" "$4"`,
+  // The S3 reader (`python3 /opt/kops-ts/s3get.py BUCKET KEY DEST REGION`) and GCE's
+  // (`python3 /opt/kops-ts/gcsget.py BUCKET KEY DEST`); other python3 runs are real.
+  python3: `if [ "$1" != /opt/kops-ts/s3get.py ] && [ "$1" != /opt/kops-ts/gcsget.py ]; then exec ${PYTHON} "$@"; fi; echo "fetch $3" >>"$LOG"; [ -f "$STORE/$3" ] || exit 1; cp "$STORE/$3" "$4"`,
   // curl -fsSL --retry 5 -o DEST URL: the artefact named by the URL's last segment, from $DOWNLOADS.
   curl: 'echo "curl ${@: -1}" >>"$LOG"; cp "$DOWNLOADS/$(basename "${@: -1}")" "${@: -2:1}"',
   kubectl: 'if [ "$1" = get ]; then exit 0; fi; echo "kubectl KUBECONFIG=$KUBECONFIG $* :: $(head -n 1 "${@: -1}")" >>"$LOG"',
@@ -220,5 +223,111 @@ describe('addons.sh on the first control plane', () => {
     expect(has(input)).toBe(true);
     expect(has({ ...input, initCandidate: false })).toBe(false);
     expect(has({ ...input, role: 'node', initCandidate: false })).toBe(false);
+  });
+});
+
+describe('addons.sh on the first control plane of a GCE cluster', () => {
+  const GCE_GROUP = 'control-plane-us-central1-a';
+  const gceOptions = { cloud: 'gce', zones: ['us-central1-a'], project: 'my-project' } as const;
+
+  function gceScript(sb: Sandbox): string {
+    const f = gceStartupFiles({ cluster: CLUSTER, instanceGroup: GCE_GROUP, role: 'control-plane', initCandidate: true, kubernetesVersion: '1.36.3', stateStore: STATE })
+      .find((w) => w.path === '/opt/kops-ts/addons.sh');
+    if (!f) throw new Error('no addons.sh');
+    expect(f.content).toContain('python3 /opt/kops-ts/gcsget.py "$STATE_BUCKET" "$CLUSTER_DIR/$url"');
+    const file = join(sb.root, 'addons.sh');
+    writeFileSync(file, f.content.replace(/(\/etc\/kops-ts|\/var\/lib\/kops-ts|\/etc\/kubernetes|\/usr\/local\/bin)/g, `${sb.root}$1`));
+    chmodSync(file, 0o700);
+    return file;
+  }
+
+  /** The files update writes for a GCE cluster, in the sandbox's store, and the init group's bootstrap.env. */
+  async function stageGce(sb: Sandbox, o: Partial<NewClusterOptions> = {}, env: (text: string) => string = (t) => t): Promise<Record<string, string>> {
+    const built = newCluster({ name: CLUSTER, ...gceOptions, ...o });
+    const { cluster, instanceGroups } = completeCluster(built.cluster, built.instanceGroups);
+    const store = openStateStore(`memory://addons-apply-gce-${n}`);
+    await ensureClusterKeysets(new KeysetStore(store), cluster);
+    await writeBootstrapConfig({ store, cluster, instanceGroups, loadBalancerDnsName: '203.0.113.10' });
+    for (const key of await store.list(`${CLUSTER}/`)) {
+      const dest = join(sb.store, STATE.prefix, key);
+      mkdirSync(join(dest, '..'), { recursive: true });
+      writeFileSync(dest, (await store.read(key))!.data);
+    }
+    const envText = readFileSync(join(sb.store, STATE.prefix, CLUSTER, `igconfig/control-plane/${GCE_GROUP}/bootstrap.env`), 'utf8');
+    writeFileSync(join(sb.root, 'etc/kops-ts/igconfig/bootstrap.env'), env(envText));
+    const vars = Object.fromEntries([...envText.matchAll(/^([A-Z_]+)='([^']*)'$/gm)].map((m) => [m[1]!, m[2]!]));
+    if (vars.CNI_ADDON) {
+      const url = (parse(readFileSync(descriptionPath(sb, vars.CNI_ADDON), 'utf8')) as { source: { url: string } }).source.url;
+      writeFileSync(join(sb.downloads, url.split('/').pop()!), `artefact of ${url}\n`);
+    }
+    return vars;
+  }
+
+  const manifestOf = (sb: Sandbox, vars: Record<string, string>) => (parse(readFileSync(descriptionPath(sb, vars.CCM_ADDON!), 'utf8')) as { version: string; source: { object: string; sha256: string } });
+
+  it('applies the CNI then the GCE cloud controller, its manifest read from the store, not downloaded; once', async () => {
+    const sb = sandbox();
+    const vars = await stageGce(sb);
+    expect(vars).toMatchObject({ CNI: 'cilium', ADDONS_ALLOW_UNPINNED: '1' });
+    expect(vars.CCM_ADDON).toMatch(/^addons\/gcp-cloud-controller-manager\/v35\.0\.2-[0-9a-f]{12}\/addon\.yaml$/);
+    const desc = manifestOf(sb, vars);
+    const file = gceScript(sb);
+    const r = await run(sb, file);
+    expect(r, r.stderr).toMatchObject({ code: 0 });
+    const kubeconfig = `${sb.root}/etc/kubernetes/admin.conf`;
+    const work = `${sb.root}/var/lib/kops-ts/addons`;
+    const manifest = readFileSync(descriptionPath(sb, desc.source.object), 'utf8');
+    expect(r.log).toEqual([
+      `fetch kops/${CLUSTER}/${vars.CNI_ADDON}`,
+      'curl https://helm.cilium.io/cilium-1.17.4.tgz',
+      'helm template cilium kube-system 1.36.3',
+      expect.stringContaining(`kubectl KUBECONFIG=${kubeconfig} apply --server-side --field-manager=kops-ts -f ${work}/cilium-1.17.4/rendered.yaml :: `),
+      `fetch kops/${CLUSTER}/${vars.CCM_ADDON}`,
+      `fetch kops/${CLUSTER}/${desc.source.object}`,
+      `kubectl KUBECONFIG=${kubeconfig} apply --server-side --field-manager=kops-ts -f ${work}/gcp-cloud-controller-manager-${desc.version}/artefact :: ${manifest.split('\n')[0]}`,
+    ]);
+    // What was applied is the stored manifest, byte for byte.
+    expect(readFileSync(`${work}/gcp-cloud-controller-manager-${desc.version}/artefact`, 'utf8')).toBe(manifest);
+    expect(manifest).toContain('kind: DaemonSet');
+    expect(r.stdout).toContain(`kops-ts: applied addon gcp-cloud-controller-manager ${desc.version}\n`);
+
+    writeFileSync(sb.log, '');
+    const again = await run(sb, file);
+    expect(again.code).toBe(0);
+    expect(again.log).toEqual([`fetch kops/${CLUSTER}/${vars.CNI_ADDON}`, `fetch kops/${CLUSTER}/${vars.CCM_ADDON}`]);
+    expect(again.stdout).toBe(`kops-ts: addon cilium 1.17.4 already applied\nkops-ts: addon gcp-cloud-controller-manager ${desc.version} already applied\n`);
+  });
+
+  it('a manifest object whose sha256 is not the description\'s is refused, even with ADDONS_ALLOW_UNPINNED=1, and nothing is applied', async () => {
+    const sb = sandbox();
+    const vars = await stageGce(sb, { networking: 'cni' });
+    expect(vars.CNI_ADDON).toBeUndefined();
+    expect(vars.ADDONS_ALLOW_UNPINNED).toBe('0');
+    const desc = manifestOf(sb, vars);
+    const tampered = `${readFileSync(descriptionPath(sb, desc.source.object), 'utf8')}---\nkind: ClusterRoleBinding\n`;
+    writeFileSync(descriptionPath(sb, desc.source.object), tampered);
+    writeFileSync(join(sb.root, 'etc/kops-ts/igconfig/bootstrap.env'), readFileSync(join(sb.root, 'etc/kops-ts/igconfig/bootstrap.env'), 'utf8').replace("ADDONS_ALLOW_UNPINNED='0'", "ADDONS_ALLOW_UNPINNED='1'"));
+    const r = await run(sb, gceScript(sb));
+    const actual = createHash('sha256').update(tampered).digest('hex');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`kops-ts: addon gcp-cloud-controller-manager ${desc.version} (${desc.source.object}): the download's sha256 is ${actual}, not the pinned ${desc.source.sha256}; refusing to apply it\n`);
+    expect(r.log.filter((l) => l.startsWith('kubectl') || l.startsWith('curl') || l.startsWith('helm'))).toEqual([]);
+    expect(existsSync(`${sb.root}/var/lib/kops-ts/addons/gcp-cloud-controller-manager-${desc.version}.applied`)).toBe(false);
+
+    // A description without the digest, or naming an object outside addons/, is refused before any read.
+    for (const [edit, message] of [
+      [(d: { source: Record<string, unknown> }) => { delete d.source.sha256; }, `kops-ts: addon gcp-cloud-controller-manager ${desc.version}: a stored manifest without its sha256 is refused\n`],
+      [(d: { source: Record<string, unknown> }) => { d.source.object = 'addons/x/../../pki/private/keyset.yaml'; }, `kops-ts: addon gcp-cloud-controller-manager ${desc.version} names an invalid manifest object\n`],
+    ] as const) {
+      const bad = sandbox();
+      const badVars = await stageGce(bad, { networking: 'cni' }, (t) => t.replace("ADDONS_ALLOW_UNPINNED='0'", "ADDONS_ALLOW_UNPINNED='1'"));
+      const doc = parse(readFileSync(descriptionPath(bad, badVars.CCM_ADDON!), 'utf8')) as { source: Record<string, unknown> };
+      edit(doc);
+      writeFileSync(descriptionPath(bad, badVars.CCM_ADDON!), stringify(doc));
+      const b = await run(bad, gceScript(bad));
+      expect(b.code).toBe(1);
+      expect(b.stderr).toBe(message);
+      expect(b.log).toEqual([`fetch kops/${CLUSTER}/${badVars.CCM_ADDON}`]);
+    }
   });
 });

@@ -90,6 +90,16 @@ export function networkName(cluster: string, networkID?: string): string {
   return parts[parts.length - 1] ?? networkID;
 }
 
+/**
+ * The project owning the network `spec.networkID` names when it is `project/name` (a shared VPC
+ * of another project, kops's `ParseNameAndProjectFromNetworkID`), else `undefined`: the cluster's.
+ */
+export function networkProject(networkID?: string): string | undefined {
+  if (!networkID?.includes('/')) return undefined;
+  const [project] = networkID.split('/');
+  return project !== '' ? project : undefined;
+}
+
 /** A subnet's name: its `id` (shared), else `<subnet name>-<safe cluster>` (kops's `LinkToSubnet`). */
 export function subnetName(subnet: Pick<ClusterSubnetSpec, 'name' | 'id'>, cluster: string): string {
   return subnet.id ?? clusterSuffixedName(subnet.name, cluster);

@@ -1,0 +1,310 @@
+/**
+ * The GCE cloud controller addon (kops's `gcp-cloud-controller.addons.k8s.io`): every kops-ts node
+ * runs kubelet with `cloud-provider=external`, so it keeps the
+ * `node.cloudprovider.kubernetes.io/uninitialized` taint until a cloud controller sets its
+ * providerID, addresses and zone labels. On GCE that is upstream's controller
+ * (kubernetes/cloud-provider-gcp), which kops-ts runs as a DaemonSet on the control planes.
+ *
+ * There is no upstream manifest or chart to pin: the manifest is rendered here from the completed
+ * spec, with the controller's arguments and its cloud config (gce.conf) taken from the GCE model
+ * (src/model/gce: its context's project, network, IP-alias mode and role tags, its names), and
+ * stored next to the description as a `stored-manifest` (docs/bootstrap.md, "Addons"). The
+ * version is `<image tag>-<first 12 hex digits of the manifest's sha256>`, so the path changes when
+ * anything in the manifest does.
+ */
+import { createHash } from 'node:crypto';
+import { stringify } from 'yaml';
+import { KopsError } from '../diagnostics.js';
+import type { Cluster, InstanceGroup } from '../model/api/types.js';
+import { GceModelContext } from '../model/gce/context.js';
+import { networkProject, safeClusterName, subnetName } from '../model/gce/names.js';
+import { minorOf, parseKubernetesVersion } from '../model/kubernetes-version.js';
+import { ADDON_API_VERSION, type AddonDescription, type AddonFile } from './addons.js';
+import { API_PORT } from './kubeadm.js';
+
+/** The addon's directory under `addons/`. */
+export const GCE_CCM_ADDON_NAME = 'gcp-cloud-controller-manager';
+
+export const GCE_CCM_IMAGE_REPOSITORY = 'registry.k8s.io/cloud-provider-gcp/cloud-controller-manager';
+
+/**
+ * The controller image per Kubernetes minor. Upstream's release line `v<minor>.x.y` follows
+ * Kubernetes 1.<minor>; each tag here is the newest of its line in registry.k8s.io's promotion
+ * list (kubernetes/k8s.io, `registry.k8s.io/images/k8s-staging-cloud-provider-gcp/images.yaml`)
+ * as read when this was written. No `v36` image was in that list, so 1.36 runs the 1.35 line, as
+ * kops runs one image (`v35.0.0`) for every minor; a controller one minor older than the API
+ * server is within Kubernetes's version-skew policy.
+ */
+export const GCE_CCM_IMAGE_TAGS: Readonly<Record<string, string>> = {
+  '1.32': 'v32.2.5',
+  '1.33': 'v33.4.0',
+  '1.34': 'v34.2.0',
+  '1.35': 'v35.0.2',
+  '1.36': 'v35.0.2',
+};
+
+const NAMESPACE = 'kube-system';
+const NAME = 'cloud-controller-manager';
+const CONFIG_DIR = '/etc/kubernetes/gce';
+const CONFIG_FILE = 'gce.conf';
+/** The controller's secure port (upstream's default), probed on the host network. */
+const SECURE_PORT = 10258;
+const LABELS = { 'app.kubernetes.io/managed-by': 'kops-ts', 'k8s-app': GCE_CCM_ADDON_NAME } as const;
+
+/** gce.conf's `[global]` settings, in the order written. */
+export interface GceCloudConfig {
+  readonly 'project-id': string;
+  /** Only for a network of another project (`spec.networkID: project/name`). */
+  readonly 'network-project-id'?: string;
+  readonly 'network-name': string;
+  /** Only when the cluster has a single subnet: the controller cannot pick one of several. */
+  readonly 'subnetwork-name'?: string;
+  readonly 'node-tags': string;
+  /** Only when `spec.cloudProvider.gce.nodeInstancePrefix` sets it (as kops). */
+  readonly 'node-instance-prefix'?: string;
+  readonly multizone: boolean;
+}
+
+function gceOptions(c: Cluster): Record<string, unknown> {
+  const p = c.spec.cloudProvider;
+  return typeof p === 'object' && p.gce && typeof p.gce === 'object' ? (p.gce as Record<string, unknown>) : {};
+}
+
+/**
+ * The cloud config, as kops writes `/etc/kubernetes/cloud.config` on GCE (node tags: the nodes'
+ * role tag; multizone: every zone of the region) plus the project and the network (kops leaves
+ * both to the metadata server; set here from the spec, so a shared network of another project is
+ * named right).
+ */
+export function gceCloudConfig(m: GceModelContext): GceCloudConfig {
+  const prefix = gceOptions(m.cluster)['nodeInstancePrefix'];
+  if (prefix !== undefined && (typeof prefix !== 'string' || !/^[a-z0-9-]*$/.test(prefix))) {
+    throw new KopsError('InvalidCloudProvider', `spec.cloudProvider.gce.nodeInstancePrefix ${JSON.stringify(prefix)} is not the start of a GCE instance name ([a-z0-9-])`, {
+      hint: 'fix or remove spec.cloudProvider.gce.nodeInstancePrefix with kops-ts edit cluster',
+      exitCode: 2,
+    });
+  }
+  const netProject = networkProject(m.cluster.spec.networkID);
+  const only = m.subnets.length === 1 ? m.subnets[0] : undefined;
+  return {
+    'project-id': m.project,
+    ...(netProject && netProject !== m.project ? { 'network-project-id': netProject } : {}),
+    'network-name': m.networkName,
+    ...(only ? { 'subnetwork-name': subnetName(only, m.name) } : {}),
+    'node-tags': m.tag('Node'),
+    ...(typeof prefix === 'string' && prefix !== '' ? { 'node-instance-prefix': prefix } : {}),
+    multizone: true,
+  };
+}
+
+/** gce.conf's text (gcfg: `[global]`, one `key = value` a line). */
+export function renderGceCloudConfig(cfg: GceCloudConfig): string {
+  const lines = Object.entries(cfg).filter(([, v]) => v !== undefined).map(([k, v]) => `${k} = ${String(v)}`);
+  return `[global]\n${lines.join('\n')}\n`;
+}
+
+/**
+ * The controller's arguments. As kops: the safe cluster name (the controller names the load
+ * balancers' resources after it), leader election, per-controller service-account credentials,
+ * every controller. Node CIDRs: with IP aliases (`networking.gce`) the controller's cloud
+ * allocator gives each node its alias range, as kops does; otherwise kube-controller-manager's
+ * range allocator already gives them (kubeadm's `podSubnet`), and a cloud allocator would find no
+ * alias range to give, so the controller allocates none (kops turns it on there too). Cloud routes
+ * are off: the CNI routes pods (cilium, calico), and routes made by the controller would be
+ * nothing kops-ts deletes with the cluster.
+ */
+export function gceCcmArgs(m: GceModelContext): string[] {
+  const podCIDR = m.cluster.spec.podCIDR;
+  if (m.ipAlias && !podCIDR) {
+    throw new KopsError('MissingPodCIDR', `cluster ${m.name}: spec.podCIDR is not set; with IP-alias networking the GCE cloud controller allocates node ranges from it`, { hint: 'set spec.podCIDR with kops-ts edit cluster', exitCode: 2 });
+  }
+  return [
+    '--cloud-provider=gce',
+    `--cloud-config=${CONFIG_DIR}/${CONFIG_FILE}`,
+    `--cluster-name=${safeClusterName(m.name)}`,
+    '--leader-elect=true',
+    '--use-service-account-credentials=true',
+    '--controllers=*',
+    '--configure-cloud-routes=false',
+    ...(m.ipAlias ? ['--allocate-node-cidrs=true', '--cidr-allocator-type=CloudAllocator', `--cluster-cidr=${podCIDR!}`] : ['--allocate-node-cidrs=false']),
+    '--v=2',
+  ];
+}
+
+/** The controller image of the cluster's Kubernetes minor; a minor without one is refused. */
+export function gceCcmImage(c: Cluster): { repository: string; tag: string } {
+  const parsed = parseKubernetesVersion(c.spec.kubernetesVersion);
+  const minor = parsed ? minorOf(parsed) : undefined;
+  const tag = minor ? GCE_CCM_IMAGE_TAGS[minor] : undefined;
+  if (!tag) {
+    const minors = Object.keys(GCE_CCM_IMAGE_TAGS).join(', ');
+    throw new KopsError('UnsupportedKubernetesVersion', `spec.kubernetesVersion ${JSON.stringify(c.spec.kubernetesVersion ?? '')}: kops-ts pins the GCE cloud controller for Kubernetes ${minors} only, and nodes keep the uninitialized taint without it`, {
+      hint: `set spec.kubernetesVersion to a release of ${minors} with kops-ts edit cluster`,
+      exitCode: 2,
+    });
+  }
+  return { repository: GCE_CCM_IMAGE_REPOSITORY, tag };
+}
+
+const meta = (name: string, namespaced = true) => ({ name, ...(namespaced ? { namespace: NAMESPACE } : {}), labels: { ...LABELS } });
+const sa = (name: string) => ({ kind: 'ServiceAccount', name, namespace: NAMESPACE });
+const rule = (apiGroups: string[], resources: string[], verbs: string[], resourceNames?: string[]) => ({ apiGroups, resources, ...(resourceNames ? { resourceNames } : {}), verbs });
+
+/**
+ * The manifest's objects: the cloud config, the controller's service account and RBAC, the
+ * cloud provider's own client (`cloud-provider`, which keeps the cluster id in a kube-system
+ * ConfigMap and records events), and the DaemonSet. With
+ * `--use-service-account-credentials` each controller runs as its own service account in
+ * kube-system (`node-controller`, `service-controller`), whose roles the API server's bootstrap
+ * policy already binds; the controller's own account mints their tokens.
+ */
+export function gceCcmObjects(m: GceModelContext, image: { repository: string; tag: string }): Record<string, unknown>[] {
+  const conf = renderGceCloudConfig(gceCloudConfig(m));
+  const ccmRole = `kops-ts:${NAME}`;
+  const providerRole = 'kops-ts:gce-cloud-provider';
+  return [
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(GCE_CCM_ADDON_NAME), data: { [CONFIG_FILE]: conf } },
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(NAME) },
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta('cloud-provider') },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: meta(ccmRole, false),
+      rules: [
+        rule(['', 'events.k8s.io'], ['events'], ['create', 'patch', 'update']),
+        rule(['coordination.k8s.io'], ['leases'], ['create', 'get', 'list', 'watch', 'update']),
+        rule([''], ['serviceaccounts'], ['create', 'get']),
+        rule([''], ['serviceaccounts/token'], ['create']),
+        rule([''], ['nodes'], ['get', 'update', 'patch']),
+        rule([''], ['nodes/status'], ['patch', 'update']),
+        rule([''], ['services/status'], ['patch', 'update']),
+        rule(['authentication.k8s.io'], ['tokenreviews'], ['create']),
+        rule(['authorization.k8s.io'], ['subjectaccessreviews'], ['create']),
+        // The shared informers run as the controller's own account (upstream's role grants the same).
+        rule(['*'], ['*'], ['list', 'watch']),
+      ],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: meta(ccmRole, false),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: ccmRole },
+      subjects: [sa(NAME)],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: meta(`${ccmRole}:apiserver-authentication-reader`),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'extension-apiserver-authentication-reader' },
+      subjects: [sa(NAME)],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: meta(providerRole),
+      rules: [rule([''], ['configmaps'], ['create', 'get', 'list', 'watch', 'patch', 'update'])],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: meta(providerRole),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: providerRole },
+      subjects: [sa('cloud-provider')],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: meta(providerRole, false),
+      rules: [rule(['', 'events.k8s.io'], ['events'], ['create', 'patch', 'update']), rule([''], ['services/status'], ['patch', 'update'])],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: meta(providerRole, false),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: providerRole },
+      subjects: [sa('cloud-provider')],
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: meta(NAME),
+      spec: {
+        selector: { matchLabels: { 'k8s-app': GCE_CCM_ADDON_NAME } },
+        updateStrategy: { type: 'RollingUpdate' },
+        template: {
+          metadata: { labels: { ...LABELS } },
+          spec: {
+            // It runs before the nodes are initialised, and before the CNI is ready: on the host
+            // network of the control planes, tolerating the taints it exists to remove.
+            hostNetwork: true,
+            priorityClassName: 'system-cluster-critical',
+            serviceAccountName: NAME,
+            nodeSelector: { 'node-role.kubernetes.io/control-plane': '' },
+            tolerations: [
+              { key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' },
+              { key: 'node.cloudprovider.kubernetes.io/uninitialized', operator: 'Exists', effect: 'NoSchedule' },
+              { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoSchedule' },
+            ],
+            containers: [
+              {
+                name: NAME,
+                image: `${image.repository}:${image.tag}`,
+                imagePullPolicy: 'IfNotPresent',
+                args: gceCcmArgs(m),
+                // The API server on this host (its serving certificate names 127.0.0.1), not the
+                // service IP, which needs kube-proxy or the CNI's replacement.
+                env: [{ name: 'KUBERNETES_SERVICE_HOST', value: '127.0.0.1' }, { name: 'KUBERNETES_SERVICE_PORT', value: String(API_PORT) }],
+                livenessProbe: {
+                  httpGet: { host: '127.0.0.1', path: '/healthz', port: SECURE_PORT, scheme: 'HTTPS' },
+                  initialDelaySeconds: 15,
+                  periodSeconds: 10,
+                  timeoutSeconds: 15,
+                  failureThreshold: 3,
+                },
+                resources: { requests: { cpu: '200m' } },
+                volumeMounts: [{ name: 'cloud-config', mountPath: CONFIG_DIR, readOnly: true }],
+              },
+            ],
+            volumes: [{ name: 'cloud-config', configMap: { name: GCE_CCM_ADDON_NAME } }],
+          },
+        },
+      },
+    },
+  ];
+}
+
+/** The YAML stream of the objects. */
+export function renderManifest(objects: readonly Record<string, unknown>[]): string {
+  return objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
+}
+
+/**
+ * The GCE cloud controller addon of a GCE cluster: the description (`stored-manifest`, with the
+ * manifest's object and sha256) and the manifest, under
+ * `addons/gcp-cloud-controller-manager/<tag>-<sha256 prefix>/`.
+ */
+export function gceCcmAddon(c: Cluster, instanceGroups: readonly InstanceGroup[]): AddonFile {
+  const m = new GceModelContext({ cluster: c, instanceGroups });
+  const image = gceCcmImage(c);
+  const manifest = renderManifest(gceCcmObjects(m, image));
+  const sha256 = createHash('sha256').update(manifest).digest('hex');
+  const version = `${image.tag}-${sha256.slice(0, 12)}`;
+  const dir = `addons/${GCE_CCM_ADDON_NAME}/${version}`;
+  const cfg = gceCloudConfig(m);
+  const addon: AddonDescription = {
+    apiVersion: ADDON_API_VERSION,
+    kind: 'Addon',
+    name: GCE_CCM_ADDON_NAME,
+    version,
+    source: { version, format: 'stored-manifest', object: `${dir}/manifest.yaml`, sha256 },
+    // What the manifest was rendered with, for reading (the script applies the manifest as stored).
+    values: { image, args: gceCcmArgs(m), cloudConfig: { ...cfg } },
+  };
+  const name = c.metadata.name;
+  return {
+    path: `${name}/${dir}/addon.yaml`,
+    content: stringify(addon, { lineWidth: 0, aliasDuplicateObjects: false }),
+    addon,
+    manifest: { path: `${name}/${dir}/manifest.yaml`, content: manifest },
+  };
+}
