@@ -8,7 +8,8 @@
 import type { CloudBootstrap } from './cloud-bootstrap.js';
 import { ETCD_BACKUP_STORE_PATH } from './etcd-backup.js';
 import { etcdMountFunctions } from './etcd-mount.js';
-import { gceControlPlanesCommand, GCE_CONTROL_PLANES_PATH, GCE_CONTROL_PLANES_PY, GCE_DISK_PATH, GCE_DISK_PY, GCS_FETCH_PATH, GCS_FETCH_PY } from './gce-helpers.js';
+import { gceControlPlanesCommand, GCE_CONTROL_PLANES_PATH, GCE_CONTROL_PLANES_PY } from './gce-control-planes.js';
+import { GCE_DISK_PATH, GCE_DISK_PY, GCS_FETCH_PATH, GCS_FETCH_PY } from './gce-helpers.js';
 
 /** Where a disk attached with device name NAME appears (the guest environment's udev rules). */
 export const GCE_DISK_BY_ID = '/dev/disk/by-id/google-';

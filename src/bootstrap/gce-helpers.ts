@@ -16,16 +16,7 @@
  *   instance (the replaced one, while GCE deletes it) is waited for, bounded. All members are the
  *   members of every etcd `main` disk of the cluster (the label holds only its own member, kops#17630).
  *   It prints `<disk name> <all members, comma separated>`.
- * - `gcecp.py CLUSTER_LABEL` (control planes): prints the primary internal IP
- *   (`networkInterfaces[0].networkIP`) of every control-plane instance of the cluster, one a line:
- *   the project's instances in every zone (`instances.aggregatedList`, every page) labelled
- *   `k8s-io-cluster-name=<CLUSTER_LABEL>` and `k8s-io-role-control-plane=control-plane` (the
- *   labels src/model/gce/labels.ts puts on control-plane templates), whatever their status: GCE
- *   lists no deleted instance, and a TERMINATED one is stopped and may start again. The bootstrap
- *   uses it to tell which etcd members' control planes are gone (docs/bootstrap.md, "How quorum is
- *   protected"). It exits 1 with one stderr line when it cannot list them. It needs
- *   `compute.instances.list`, which the control plane's service account is expected to have
- *   (src/model/gce/service-accounts.ts says why, and what is not checked).
+ * - `gcecp.py CLUSTER_LABEL` (control planes): src/bootstrap/gce-control-planes.ts.
  *
  * Project, zone and instance name come from the metadata server. Errors name the bucket/object,
  * cluster, zone and members and the HTTP status, never the token.
@@ -33,18 +24,13 @@
  * `KOPS_TS_GCE_METADATA`, `KOPS_TS_GCS_ENDPOINT`, `KOPS_TS_COMPUTE_ENDPOINT`, `KOPS_TS_ATTEMPTS`,
  * `KOPS_TS_INTERVAL` and `KOPS_TS_MAX_RESULTS` (gcecp.py's page size) exist for the tests (fakes, few attempts, no waiting); instances never set them.
  */
-import { GCE_LABEL_ROLE_PREFIX } from '../model/gce/labels.js';
-import { GCE_LABEL_CLUSTER } from '../tasks/gce/types.js';
-
 export const GCS_FETCH_PATH = '/opt/kops-ts/gcsget.py';
 export const GCE_DISK_PATH = '/opt/kops-ts/gcedisk.py';
-export const GCE_CONTROL_PLANES_PATH = '/opt/kops-ts/gcecp.py';
-/** Prints this cluster's control planes' internal IPs, one a line; non-zero when it cannot list them. */
-export const gceControlPlanesCommand = `python3 ${GCE_CONTROL_PLANES_PATH} "$CLUSTER_LABEL"`;
 /** The label of an etcd `main` member's disk (src/model/gce/labels.ts). */
 export const GCE_ETCD_MAIN_LABEL = 'k8s-io-etcd-main';
 
-const COMMON_PY = `import json
+/** What every program here shares: metadata-server token, HTTP with Google's error message, retries. */
+export const COMMON_PY = `import json
 import os
 import sys
 import time
@@ -67,13 +53,10 @@ class HttpError(Exception):
         return self.status == 429 or self.status >= 500 or self.status == 0
 
 
-def request(method, url, headers, body=None):
-    data = None if body is None else json.dumps(body).encode()
-    if data is not None:
-        headers = dict(headers, **{"Content-Type": "application/json"})
-    req = urllib.request.Request(url, data=data, headers=headers, method=method)
+def send(req, timeout):
+    """The answer's body; an HTTP error as HttpError with Google's message, a network one with status 0."""
     try:
-        with urllib.request.urlopen(req, timeout=30) as resp:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
             return resp.read()
     except urllib.error.HTTPError as e:
         reason = ""
@@ -84,6 +67,13 @@ def request(method, url, headers, body=None):
         raise HttpError(e.code, reason)
     except (urllib.error.URLError, OSError) as e:
         raise HttpError(0, str(getattr(e, "reason", e)))
+
+
+def request(method, url, headers, body=None):
+    data = None if body is None else json.dumps(body).encode()
+    if data is not None:
+        headers = dict(headers, **{"Content-Type": "application/json"})
+    return send(urllib.request.Request(url, data=data, headers=headers, method=method), 30)
 
 
 def metadata(path):
@@ -252,67 +242,6 @@ if __name__ == "__main__":
     sys.exit(main(sys.argv))
 `;
 
-/** The role label a control-plane instance carries, valued `control-plane` (src/model/gce/labels.ts `instanceGroupLabels`). */
-export const GCE_CONTROL_PLANE_ROLE_LABEL = `${GCE_LABEL_ROLE_PREFIX}control-plane`;
-
-export const GCE_CONTROL_PLANES_PY = `#!/usr/bin/env python3
-"""kops-ts: print the internal IP of every control-plane instance of a cluster (Compute API, metadata server token).
-
-usage: gcecp.py CLUSTER_LABEL
-prints: one networkIP a line (every status: a TERMINATED instance is stopped, not gone)
-"""
-${COMMON_PY}
-COMPUTE = os.environ.get("KOPS_TS_COMPUTE_ENDPOINT", "https://compute.googleapis.com/compute/v1")
-MAX_RESULTS = os.environ.get("KOPS_TS_MAX_RESULTS", "500")
-CLUSTER = "${GCE_LABEL_CLUSTER}"
-ROLE = "${GCE_CONTROL_PLANE_ROLE_LABEL}"
-
-
-def api(path):
-    return json.loads(request("GET", COMPUTE + path, {"Authorization": "Bearer " + token()}) or b"{}")
-
-
-def control_plane_ips(cluster_label):
-    project = retrying("metadata", lambda: metadata("project/project-id")).strip()
-    flt = urllib.parse.quote('labels.%s = "%s" AND labels.%s = "control-plane"' % (CLUSTER, cluster_label, ROLE), safe="")
-    out, page = [], ""
-    while True:
-        path = "/projects/%s/aggregated/instances?filter=%s&maxResults=%s%s" % (project, flt, MAX_RESULTS, "&pageToken=" + urllib.parse.quote(page, safe="") if page else "")
-        resp = retrying("list", lambda: api(path))
-        # Scopes with nothing on this page carry a warning instead of "instances".
-        for scoped in (resp.get("items") or {}).values():
-            for i in scoped.get("instances") or []:
-                labels = i.get("labels") or {}
-                if labels.get(CLUSTER) != cluster_label or labels.get(ROLE) != "control-plane":
-                    continue
-                nics = i.get("networkInterfaces") or []
-                ip = nics[0].get("networkIP") if nics else None
-                if ip and ip not in out:
-                    out.append(ip)
-        page = resp.get("nextPageToken") or ""
-        if not page:
-            return out
-
-
-def main(argv):
-    if len(argv) != 2 or not argv[1]:
-        sys.stderr.write("usage: gcecp.py CLUSTER_LABEL\\n")
-        return 2
-    try:
-        ips = control_plane_ips(argv[1])
-    except (HttpError, ValueError, KeyError, TypeError, AttributeError) as e:
-        msg = str(e) if isinstance(e, HttpError) else "unexpected answer (%s)" % type(e).__name__
-        sys.stderr.write("kops-ts: cannot list the control planes of cluster %s (labels %s=%s, %s=control-plane): %s\\n" % (argv[1], CLUSTER, argv[1], ROLE, " ".join(msg.split())))
-        return 1
-    for ip in ips:
-        print(ip)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv))
-`;
-
 /**
  * GCE's store helper for the etcd backups (src/bootstrap/etcd-backup.ts, `CloudBootstrap.etcdBackupStore`):
  * `etcd-backup-store.py BUCKET put KEY FILE | list PREFIX | delete KEY GENERATION` with the
@@ -346,18 +275,7 @@ def upload(bucket, key, path):
             req = urllib.request.Request(url, data=f, method="POST", headers={
                 "Authorization": "Bearer " + token(), "Content-Type": "application/gzip" if key.endswith(".gz") else "application/json",
                 "Content-Length": str(os.path.getsize(path))})
-            try:
-                with urllib.request.urlopen(req, timeout=600) as resp:
-                    return resp.read()
-            except urllib.error.HTTPError as e:
-                reason = ""
-                try:
-                    reason = json.loads(e.read().decode()).get("error", {}).get("message", "")
-                except Exception:
-                    pass
-                raise HttpError(e.code, reason)
-            except (urllib.error.URLError, OSError) as e:
-                raise HttpError(0, str(getattr(e, "reason", e)))
+            return send(req, 600)
     retrying("upload", once)
 
 

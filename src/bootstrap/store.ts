@@ -16,7 +16,6 @@ import { etcdCAName, FRONT_PROXY_CA, KUBERNETES_CA, SERVICE_ACCOUNT, signerOf, t
 import { KeysetStore } from '../pki/store.js';
 import { CONTROL_PLANE_PKI_FILES, HELM_SHA256, igconfigDir } from './user-data.js';
 import { ccmAddon, cniAddon, cniOf, type AddonFile } from './addons.js';
-import { gceCcmAddon } from './gce-ccm.js';
 
 /** Whether the first control plane would download something without a pinned sha256 (an addon, or helm for a chart). */
 export function unpinned(addons: readonly (AddonFile | undefined)[]): boolean {
@@ -141,8 +140,9 @@ export async function writeBootstrapConfig(o: WriteBootstrapOptions): Promise<Wr
   }
   cniOf(o.cluster); // a spec the bootstrap cannot serve is refused before the token is created
   // Every node waits for its cloud's controller (`cloud-provider=external`): AWS's chart, or GCE's
-  // manifest rendered from the spec (src/bootstrap/gce-ccm.ts).
-  const ccm = cloudProviderOf(o.cluster.spec) === 'gce' ? gceCcmAddon(o.cluster, o.instanceGroups) : ccmAddon(o.cluster);
+  // manifest rendered from the spec (src/bootstrap/gce-ccm.ts, loaded only for GCE: it reads the
+  // GCE model, which an AWS update does not load; test/cloud/providers.test.ts).
+  const ccm = cloudProviderOf(o.cluster.spec) === 'gce' ? (await import('./gce-ccm.js')).gceCcmAddon(o.cluster, o.instanceGroups) : ccmAddon(o.cluster);
   const controlPlanes = o.instanceGroups.filter((ig) => normalizeRole(ig.spec.role) === 'ControlPlane');
   // The token and the control planes' CA files are independent objects: read at once.
   const [bootstrapToken, pki] = await allInOrder([

@@ -1,5 +1,5 @@
 /**
- * `gcecp.py` (src/bootstrap/gce-helpers.ts), run with the real python3 against the fake Compute API
+ * `gcecp.py` (src/bootstrap/gce-control-planes.ts), run with the real python3 against the fake Compute API
  * (test/fakes/gce-compute.ts: `instances.aggregatedList` with Compute's label filter and paging,
  * MIG instances with internal IPs from their subnetwork, `instances.stop`, IAM, the bearer token
  * required) and a fake metadata server (`Metadata-Flavor: Google` required). The instances are
@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gceCloudBootstrap } from '../../src/bootstrap/gce-bootstrap.js';
 import { bootstrapBody } from '../../src/bootstrap/node-scripts.js';
-import { GCE_CONTROL_PLANE_ROLE_LABEL, GCE_CONTROL_PLANES_PATH, GCE_CONTROL_PLANES_PY, gceControlPlanesCommand } from '../../src/bootstrap/gce-helpers.js';
+import { GCE_CONTROL_PLANE_ROLE_LABEL, GCE_CONTROL_PLANES_PATH, GCE_CONTROL_PLANES_PY, gceControlPlanesCommand } from '../../src/bootstrap/gce-control-planes.js';
 import { newCluster } from '../../src/cloudup/new-cluster.js';
 import { completeCluster } from '../../src/model/completion.js';
 import { buildGceTasks } from '../../src/model/gce/index.js';

@@ -30,7 +30,7 @@ const DESCRIPTIONS: Readonly<Record<GceServiceAccountRole, string>> = {
 
 /**
  * The project roles kops grants each role's account. The control plane's boot programs
- * (src/bootstrap/gce-helpers.ts) are taken to need no more: `gcecp.py` (its cluster's control
+ * (src/bootstrap/gce-helpers.ts, gce-control-planes.ts) are taken to need no more: `gcecp.py` (its cluster's control
  * planes, `instances.aggregatedList`) needs `compute.instances.list`, which GKE's service-agent
  * role is expected to include (the cloud controller running as this account lists instances too);
  * not checked against Google's role reference here. If it does not, `roles/compute.viewer` is
