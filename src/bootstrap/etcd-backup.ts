@@ -208,12 +208,16 @@ def prune(cmd, base, now, retention_days):
         if rest == name + "/" + META and v.get("live"):
             live.add(name)
     keep = kept(sorted(live), now, retention_days)
+    # A directory named like a backup without a live meta is an upload that never finished (a
+    # refused meta, a killed run): each is a whole snapshot, and a failure repeating every 15
+    # minutes would pile them up unseen. None is still being written after a day.
+    unfinished = {n for n in versions if n not in live and now - calendar_seconds(NAME.match(n).group(1)) > DAY}
     removed = 0
-    for name in sorted(live - keep):
+    for name in sorted((live - keep) | unfinished):
         for v in versions[name]:
             store(cmd, "delete", v["key"], v["version"])
-        removed += 1
-    return removed, len(keep)
+        removed += name in live
+    return removed, len(keep), len(unfinished)
 
 
 def main(argv):
@@ -257,11 +261,12 @@ def main(argv):
         store(cmd, "put", "%s/%s/%s" % (base, name, DATA), packed)
         store(cmd, "put", "%s/%s/%s" % (base, name, META), meta)
         try:
-            removed, left = prune(cmd, base, now, retention)
+            removed, left, unfinished = prune(cmd, base, now, retention)
         except Fail as e:
             sys.stderr.write("kops-ts: backed up etcd to %s/%s, but the old backups were not pruned: %s\\n" % (base, name, e))
             return 1
-        print("kops-ts: backed up etcd to %s/%s; %d old backup(s) deleted, %d kept" % (base, name, removed, left), flush=True)
+        also = ", %d unfinished upload(s) older than a day deleted" % unfinished if unfinished else ""
+        print("kops-ts: backed up etcd to %s/%s; %d old backup(s) deleted, %d kept%s" % (base, name, removed, left, also), flush=True)
         return 0
     except Fail as e:
         sys.stderr.write("kops-ts: etcd backup failed: %s\\n" % e)

@@ -265,9 +265,15 @@ describe('etcd-backup.py on AWS (S3 on the emulator, versioned bucket)', () => {
         await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${rbase}/${name}/_etcd_backup.meta`, Body: `{"v": ${v}}` }));
       }
     }
+    // No meta: uploads that never finished. Older than a day: deleted, every version; younger: left
+    // (it may still be under way).
+    const unfinished = ['2026-10-01T00:00:00Z-000001', '2026-12-02T13:00:00Z-000001'];
+    for (const name of unfinished) {
+      for (const v of ['1', '2']) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${rbase}/${name}/etcd.backup.gz`, Body: `data ${v}` }));
+    }
     const untouched = [
       `${rbase}/control/etcd-cluster-spec`, // etcd-manager's control file: not a backup
-      `${rbase}/2026-10-01T00:00:00Z-000001/etcd.backup.gz`, // no meta: an unfinished upload, not a backup
+      `${rbase}/2026-12-03T13:45:00Z-000001/etcd.backup.gz`, // no meta, 15 minutes old: may be under way
       `${rbase}-old/2026-10-01T00:00:00Z-000001/_etcd_backup.meta`,
       'kops/r.example.com/backups/etcd/events/2026-10-01T00:00:00Z-000001/_etcd_backup.meta',
       'kops/other.example.com/backups/etcd/main/2026-10-01T00:00:00Z-000001/_etcd_backup.meta',
@@ -280,14 +286,14 @@ describe('etcd-backup.py on AWS (S3 on the emulator, versioned bucket)', () => {
     const r = await backup(leader, store(), rbase, { ETCD_BACKUP_RETENTION_DAYS: '30', KOPS_TS_S3_PAGE_SIZE: '5' });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(`kops-ts: backed up etcd to ${rbase}/${NEW_BACKUP}; 4 old backup(s) deleted, 7 kept\n`);
+    expect(r.stdout).toBe(`kops-ts: backed up etcd to ${rbase}/${NEW_BACKUP}; 4 old backup(s) deleted, 7 kept, 2 unfinished upload(s) older than a day deleted\n`);
     const after = await versionsUnder(bucket, '');
-    const inDropped = (k: string) => dropped.some((d) => k.startsWith(`${rbase}/${d}/`));
+    const inDropped = (k: string) => [...dropped, ...unfinished].some((d) => k.startsWith(`${rbase}/${d}/`));
     expect(after.filter((v) => inDropped(v.key))).toEqual([]);
     expect(after.filter((v) => v.marker)).toEqual([]);
     // Everything else as it was (both versions of each kept backup), plus the new backup.
     expect(after.filter((v) => !v.key.startsWith(`${rbase}/${NEW_BACKUP}/`))).toEqual(before.filter((v) => !inDropped(v.key)));
-    expect(before.filter((v) => inDropped(v.key))).toHaveLength(dropped.length * 4);
+    expect(before.filter((v) => inDropped(v.key))).toHaveLength(dropped.length * 4 + unfinished.length * 2);
     expect(after.filter((v) => v.key.startsWith(`${rbase}/${NEW_BACKUP}/`)).map((v) => v.key)).toEqual([`${rbase}/${NEW_BACKUP}/_etcd_backup.meta`, `${rbase}/${NEW_BACKUP}/etcd.backup.gz`]);
   });
 
