@@ -161,17 +161,25 @@ export const CCM_IMAGE_TAGS: Readonly<Record<string, string>> = {
 
 export const CCM_IMAGE_REPOSITORY = 'registry.k8s.io/provider-aws/cloud-controller-manager';
 
-/** The pinned AWS cloud-controller-manager addon of the cluster (every AWS cluster runs it: `cloud-provider=external`). */
-export function ccmAddon(c: Cluster): AddonFile {
+/**
+ * A cloud controller's image tag for the cluster's Kubernetes minor, from `tags` (the controller's
+ * pinned tag per minor); a minor without one is refused, as its nodes would never be initialised.
+ */
+export function controllerImageTag(c: Cluster, tags: Readonly<Record<string, string>>, controller: string): string {
   const parsed = parseKubernetesVersion(c.spec.kubernetesVersion);
   const minor = parsed ? minorOf(parsed) : undefined;
-  const tag = minor ? CCM_IMAGE_TAGS[minor] : undefined;
-  if (!tag) {
-    throw new KopsError('UnsupportedKubernetesVersion', `spec.kubernetesVersion ${JSON.stringify(c.spec.kubernetesVersion ?? '')}: kops-ts pins the AWS cloud controller for Kubernetes ${Object.keys(CCM_IMAGE_TAGS).join(', ')} only, and nodes keep the uninitialized taint without it`, {
-      hint: `set spec.kubernetesVersion to a release of ${Object.keys(CCM_IMAGE_TAGS).join(', ')} with kops-ts edit cluster`,
-      exitCode: 2,
-    });
-  }
+  const tag = minor ? tags[minor] : undefined;
+  if (tag) return tag;
+  const minors = Object.keys(tags).join(', ');
+  throw new KopsError('UnsupportedKubernetesVersion', `spec.kubernetesVersion ${JSON.stringify(c.spec.kubernetesVersion ?? '')}: kops-ts pins the ${controller} for Kubernetes ${minors} only, and nodes keep the uninitialized taint without it`, {
+    hint: `set spec.kubernetesVersion to a release of ${minors} with kops-ts edit cluster`,
+    exitCode: 2,
+  });
+}
+
+/** The pinned AWS cloud-controller-manager addon of the cluster (every AWS cluster runs it: `cloud-provider=external`). */
+export function ccmAddon(c: Cluster): AddonFile {
+  const tag = controllerImageTag(c, CCM_IMAGE_TAGS, 'AWS cloud controller');
   const name = c.metadata.name;
   const version = `${PINNED_CCM_CHART.version}-${tag}`;
   const addon: AddonDescription = {

@@ -18,8 +18,7 @@ import { KopsError } from '../diagnostics.js';
 import type { Cluster, InstanceGroup } from '../model/api/types.js';
 import { GceModelContext } from '../model/gce/context.js';
 import { networkProject, safeClusterName, subnetName } from '../model/gce/names.js';
-import { minorOf, parseKubernetesVersion } from '../model/kubernetes-version.js';
-import { ADDON_API_VERSION, type AddonDescription, type AddonFile } from './addons.js';
+import { ADDON_API_VERSION, controllerImageTag, type AddonDescription, type AddonFile } from './addons.js';
 import { API_PORT } from './kubeadm.js';
 
 /** The addon's directory under `addons/`. */
@@ -133,17 +132,7 @@ export function gceCcmArgs(m: GceModelContext): string[] {
 
 /** The controller image of the cluster's Kubernetes minor; a minor without one is refused. */
 export function gceCcmImage(c: Cluster): { repository: string; tag: string } {
-  const parsed = parseKubernetesVersion(c.spec.kubernetesVersion);
-  const minor = parsed ? minorOf(parsed) : undefined;
-  const tag = minor ? GCE_CCM_IMAGE_TAGS[minor] : undefined;
-  if (!tag) {
-    const minors = Object.keys(GCE_CCM_IMAGE_TAGS).join(', ');
-    throw new KopsError('UnsupportedKubernetesVersion', `spec.kubernetesVersion ${JSON.stringify(c.spec.kubernetesVersion ?? '')}: kops-ts pins the GCE cloud controller for Kubernetes ${minors} only, and nodes keep the uninitialized taint without it`, {
-      hint: `set spec.kubernetesVersion to a release of ${minors} with kops-ts edit cluster`,
-      exitCode: 2,
-    });
-  }
-  return { repository: GCE_CCM_IMAGE_REPOSITORY, tag };
+  return { repository: GCE_CCM_IMAGE_REPOSITORY, tag: controllerImageTag(c, GCE_CCM_IMAGE_TAGS, 'GCE cloud controller') };
 }
 
 const meta = (name: string, namespaced = true) => ({ name, ...(namespaced ? { namespace: NAMESPACE } : {}), labels: { ...LABELS } });
@@ -158,8 +147,8 @@ const rule = (apiGroups: string[], resources: string[], verbs: string[], resourc
  * kube-system (`node-controller`, `service-controller`), whose roles the API server's bootstrap
  * policy already binds; the controller's own account mints their tokens.
  */
-export function gceCcmObjects(m: GceModelContext, image: { repository: string; tag: string }): Record<string, unknown>[] {
-  const conf = renderGceCloudConfig(gceCloudConfig(m));
+export function gceCcmObjects(image: { repository: string; tag: string }, cfg: GceCloudConfig, args: readonly string[]): Record<string, unknown>[] {
+  const conf = renderGceCloudConfig(cfg);
   const ccmRole = `kops-ts:${NAME}`;
   const providerRole = 'kops-ts:gce-cloud-provider';
   return [
@@ -250,7 +239,7 @@ export function gceCcmObjects(m: GceModelContext, image: { repository: string; t
                 name: NAME,
                 image: `${image.repository}:${image.tag}`,
                 imagePullPolicy: 'IfNotPresent',
-                args: gceCcmArgs(m),
+                args: [...args],
                 // The API server on this host (its serving certificate names 127.0.0.1), not the
                 // service IP, which needs kube-proxy or the CNI's replacement.
                 env: [{ name: 'KUBERNETES_SERVICE_HOST', value: '127.0.0.1' }, { name: 'KUBERNETES_SERVICE_PORT', value: String(API_PORT) }],
@@ -286,11 +275,12 @@ export function renderManifest(objects: readonly Record<string, unknown>[]): str
 export function gceCcmAddon(c: Cluster, instanceGroups: readonly InstanceGroup[]): AddonFile {
   const m = new GceModelContext({ cluster: c, instanceGroups });
   const image = gceCcmImage(c);
-  const manifest = renderManifest(gceCcmObjects(m, image));
+  const cfg = gceCloudConfig(m);
+  const args = gceCcmArgs(m);
+  const manifest = renderManifest(gceCcmObjects(image, cfg, args));
   const sha256 = createHash('sha256').update(manifest).digest('hex');
   const version = `${image.tag}-${sha256.slice(0, 12)}`;
   const dir = `addons/${GCE_CCM_ADDON_NAME}/${version}`;
-  const cfg = gceCloudConfig(m);
   const addon: AddonDescription = {
     apiVersion: ADDON_API_VERSION,
     kind: 'Addon',
@@ -298,7 +288,7 @@ export function gceCcmAddon(c: Cluster, instanceGroups: readonly InstanceGroup[]
     version,
     source: { version, format: 'stored-manifest', object: `${dir}/manifest.yaml`, sha256 },
     // What the manifest was rendered with, for reading (the script applies the manifest as stored).
-    values: { image, args: gceCcmArgs(m), cloudConfig: { ...cfg } },
+    values: { image, args, cloudConfig: { ...cfg } },
   };
   const name = c.metadata.name;
   return {
