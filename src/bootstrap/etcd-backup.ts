@@ -31,7 +31,7 @@
  * `KOPS_TS_ETCD_ENDPOINT`, `KOPS_TS_KUBE_PKI` and `KOPS_TS_NOW` (Unix seconds) exist for the tests
  * (a member on a free port, a temporary CA, chosen times); instances never set them.
  */
-import { CONFIG_DIR, ETCD_BACKUP_FILE, ETCD_BACKUP_STORE_FILE } from './cloud-bootstrap.js';
+import { BOOTSTRAP_ENV_FILE, CONFIG_DIR, ETCD_BACKUP_FILE, ETCD_BACKUP_STORE_FILE, type WriteFile } from './cloud-bootstrap.js';
 
 export { ETCD_BACKUP_FILE, ETCD_BACKUP_STORE_FILE };
 
@@ -51,6 +51,48 @@ export const DEFAULT_BACKUP_RETENTION_DAYS = 90;
 /** `<prefix>/<cluster>/backups/etcd/main`: the backups' directory, relative to the bucket. */
 export function etcdBackupDir(prefix: string, cluster: string): string {
   return [prefix, cluster, 'backups', 'etcd', ETCD_BACKUP_CLUSTER].filter((s) => s !== '').join('/');
+}
+
+/** One ExecStart argument: double-quoted unless plain, with systemd's dollar and percent escaped. */
+function systemdArg(v: string): string {
+  const escaped = v.replace(/%/g, '%%').replace(/\$/g, '$$$$');
+  return /^[A-Za-z0-9_./:@,+=-]+$/.test(escaped) ? escaped : `"${escaped.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+/**
+ * The etcd backup's oneshot service (after kubelet, which runs the etcd static pod) and its timer,
+ * which bootstrap.sh writes on control planes: `dir` is the backups' directory (`etcdBackupDir`),
+ * `store` the cloud's store helper command (`CloudBootstrap.etcdBackupStore`).
+ */
+export function etcdBackupUnits(dir: string, store: readonly string[]): WriteFile[] {
+  const argv = ['/usr/bin/python3', ETCD_BACKUP_PATH, dir, ...store];
+  const service = `[Unit]
+Description=kops-ts: back up etcd to the state store if this member leads
+Wants=network-online.target
+After=network-online.target kubelet.service
+ConditionPathExists=${ETCD_BACKUP_PATH}
+
+[Service]
+Type=oneshot
+# ${BOOTSTRAP_ENV_FILE}: the retention (ETCD_BACKUP_RETENTION_DAYS).
+EnvironmentFile=-${CONFIG_DIR}/${BOOTSTRAP_ENV_FILE}
+ExecStart=${argv.map(systemdArg).join(' ')}
+`;
+  const timer = `[Unit]
+Description=kops-ts: etcd backup every 15 minutes
+
+[Timer]
+OnCalendar=${ETCD_BACKUP_ON_CALENDAR}
+RandomizedDelaySec=60
+Persistent=true
+
+[Install]
+WantedBy=timers.target
+`;
+  return [
+    { path: `/etc/systemd/system/${ETCD_BACKUP_SERVICE}`, permissions: '0644', content: service },
+    { path: `/etc/systemd/system/${ETCD_BACKUP_TIMER}`, permissions: '0644', content: timer },
+  ];
 }
 
 export const ETCD_BACKUP_PY = `#!/usr/bin/env python3

@@ -32,9 +32,7 @@ import {
   KUBEADM_JOIN_FILE,
   type BootstrapRole, type CloudBootstrap, type WriteFile,
 } from './cloud-bootstrap.js';
-import {
-  ETCD_BACKUP_FILE, ETCD_BACKUP_ON_CALENDAR, ETCD_BACKUP_PATH, ETCD_BACKUP_SERVICE, ETCD_BACKUP_STORE_FILE, ETCD_BACKUP_TIMER, etcdBackupDir,
-} from './etcd-backup.js';
+import { ETCD_BACKUP_FILE, ETCD_BACKUP_STORE_FILE, ETCD_BACKUP_TIMER, etcdBackupDir, etcdBackupUnits } from './etcd-backup.js';
 import { KUBELET_ETCD_MOUNT_DROPIN, KUBELET_ETCD_MOUNT_DROPIN_PATH } from './etcd-volume.js';
 import { ETCD_DATA_DIR } from './kubeadm.js';
 
@@ -324,45 +322,6 @@ TimeoutStopSec=180
 WantedBy=multi-user.target
 `;
 
-/** One ExecStart argument: double-quoted unless plain, with systemd's dollar and percent escaped. */
-function systemdArg(v: string): string {
-  const escaped = v.replace(/%/g, '%%').replace(/\$/g, '$$$$');
-  return /^[A-Za-z0-9_./:@,+=-]+$/.test(escaped) ? escaped : `"${escaped.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
-}
-
-/** The etcd backup's oneshot service (after kubelet, which runs the etcd static pod) and its timer. */
-function etcdBackupUnits(i: NodeBootstrapCommon, cloud: CloudBootstrap): WriteFile[] {
-  const dir = etcdBackupDir(i.stateStore?.prefix ?? '', i.cluster);
-  const argv = ['/usr/bin/python3', ETCD_BACKUP_PATH, dir, ...cloud.etcdBackupStore(i.stateStore?.bucket ?? '')];
-  const service = `[Unit]
-Description=kops-ts: back up etcd to the state store if this member leads
-Wants=network-online.target
-After=network-online.target kubelet.service
-ConditionPathExists=${ETCD_BACKUP_PATH}
-
-[Service]
-Type=oneshot
-# ${BOOTSTRAP_ENV_FILE}: the retention (ETCD_BACKUP_RETENTION_DAYS).
-EnvironmentFile=-${CONFIG_DIR}/${BOOTSTRAP_ENV_FILE}
-ExecStart=${argv.map(systemdArg).join(' ')}
-`;
-  const timer = `[Unit]
-Description=kops-ts: etcd backup every 15 minutes
-
-[Timer]
-OnCalendar=${ETCD_BACKUP_ON_CALENDAR}
-RandomizedDelaySec=60
-Persistent=true
-
-[Install]
-WantedBy=timers.target
-`;
-  return [
-    { path: `/etc/systemd/system/${ETCD_BACKUP_SERVICE}`, permissions: '0644', content: service },
-    { path: `/etc/systemd/system/${ETCD_BACKUP_TIMER}`, permissions: '0644', content: timer },
-  ];
-}
-
 export function header(vars: Readonly<Record<string, string>>): string {
   return Object.entries(vars).map(([k, v]) => `${k}=${shQuote(v)}`).join('\n');
 }
@@ -430,7 +389,7 @@ export function renderNodeFiles(i: NodeBootstrapCommon, cloud: CloudBootstrap): 
       { path: '/opt/kops-ts/etcd-leave.sh', permissions: '0700', content: ETCD_LEAVE_SCRIPT },
       { path: '/etc/systemd/system/kops-ts-etcd-leave.service', permissions: '0644', content: ETCD_LEAVE_UNIT },
       { path: KUBELET_ETCD_MOUNT_DROPIN_PATH, permissions: '0644', content: KUBELET_ETCD_MOUNT_DROPIN },
-      ...etcdBackupUnits(i, cloud),
+      ...etcdBackupUnits(etcdBackupDir(i.stateStore?.prefix ?? '', i.cluster), cloud.etcdBackupStore(i.stateStore?.bucket ?? '')),
     );
   }
   return files;
