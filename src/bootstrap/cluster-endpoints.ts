@@ -9,12 +9,13 @@ import ipaddr from 'ipaddr.js';
 import { KopsError } from '../diagnostics.js';
 import type { Cluster } from '../model/api/types.js';
 import { parseCidr } from '../model/cidr.js';
+import { STACKED_ETCD_CLUSTER } from '../model/defaults.js';
 
 /** The API load balancer listens on 443 (kops's port); each API server binds 443 too. */
 export const API_PORT = 443;
 export const DNS_DOMAIN = 'cluster.local';
 /** The etcd cluster kubeadm's stacked etcd runs: kops's `main`. */
-export const STACKED_ETCD_CLUSTER = 'main';
+export { STACKED_ETCD_CLUSTER };
 
 /** Facts known only when `update cluster` runs, not in the spec. */
 export interface BootstrapFacts {

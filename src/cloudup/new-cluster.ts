@@ -10,7 +10,7 @@
 import { KopsError, warning, type Diagnostic } from '../diagnostics.js';
 import { API_VERSION, KIND_CLUSTER, type Cluster, type ClusterSpec, type ClusterSubnetSpec, type DNSType, type InstanceGroup } from '../model/api/types.js';
 import { assignSubnetCIDRs } from '../model/completion.js';
-import { DEFAULT_ACCESS, DEFAULT_AWS_NETWORK_CIDR, DEFAULT_CHANNEL, DEFAULT_NETWORKING, DEFAULT_NON_MASQUERADE_CIDR } from '../model/defaults.js';
+import { DEFAULT_ACCESS, DEFAULT_AWS_NETWORK_CIDR, DEFAULT_CHANNEL, DEFAULT_NETWORKING, DEFAULT_NON_MASQUERADE_CIDR, STACKED_ETCD_CLUSTER } from '../model/defaults.js';
 import { DEFAULT_KUBERNETES_VERSION } from '../version.js';
 import { buildInstanceGroups } from './new-cluster-igs.js';
 import { etcdClusters } from './new-cluster-groups.js';
@@ -88,7 +88,7 @@ export interface NewClusterOptions {
   /** Default: true on AWS, false elsewhere (kops). */
   readonly encryptEtcdStorage?: boolean;
   readonly etcdStorageType?: string;
-  /** Default `main`, `events`. */
+  /** Default `main` (kops: `main`, `events`; kops-ts runs only `main`, STACKED_ETCD_CLUSTER). */
   readonly etcdClusters?: readonly string[];
   /** Recorded as kops would, but refused: kops-ts does not support IPv6 clusters yet. */
   readonly ipv6?: boolean;
@@ -123,7 +123,7 @@ export function newCluster(o: NewClusterOptions): NewClusterResult {
   const spec = clusterSpec(o, cloud);
   const groups = buildInstanceGroups(o, cloud, spec);
   const controlPlanes = groups.filter((g) => g.spec.role === 'Master');
-  const names = [...(o.etcdClusters ?? ['main', 'events']), ...(o.networking === 'cilium-etcd' ? ['cilium'] : [])];
+  const names = [...(o.etcdClusters ?? [STACKED_ETCD_CLUSTER]), ...(o.networking === 'cilium-etcd' ? ['cilium'] : [])];
   spec.etcdClusters = etcdClusters(controlPlanes, {
     names,
     encrypted: o.encryptEtcdStorage ?? cloud === 'aws',

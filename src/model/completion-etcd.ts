@@ -1,12 +1,14 @@
 /**
- * Completion of etcd: the `main` and `events` clusters kops's `create cluster` writes when none
- * are given, and the defaults kops fills into every cluster and member.
+ * Completion of etcd: the `main` cluster when none is given (kops writes `main` and `events`;
+ * kops-ts runs only `main`, kubeadm's stacked etcd, which keeps the events too), and the defaults
+ * kops fills into every cluster and member.
  */
 import {
   DEFAULT_ETCD_BACKUP_RETENTION_DAYS,
   DEFAULT_ETCD_PROVIDER,
   DEFAULT_ETCD_REQUESTS,
   DEFAULT_ETCD_VOLUME,
+  STACKED_ETCD_CLUSTER,
   defaultEtcdVersion,
 } from './defaults.js';
 import { parseKubernetesVersion } from './kubernetes-version.js';
@@ -28,12 +30,12 @@ export function memberNames(controlPlanes: readonly InstanceGroup[]): [string, s
   return names.map((n, i) => [/^\d/.test(n) ? `etcd-${n}` : n, controlPlanes[i]!.metadata.name]);
 }
 
-/** `main` and `events`, one member per control-plane IG, as `create cluster` writes them. */
+/** `main`, one member per control-plane IG, as `create cluster` writes it. */
 export function defaultEtcdClusters(igs: readonly InstanceGroup[], cloud: string | undefined): EtcdClusterSpec[] {
   const controlPlanes = igs.filter((ig) => normalizeRole(ig.spec.role) === 'ControlPlane');
   if (controlPlanes.length === 0) return [];
   const pairs = memberNames(controlPlanes);
-  return ['main', 'events'].map((name) => ({
+  return [STACKED_ETCD_CLUSTER].map((name) => ({
     name,
     etcdMembers: pairs.map(([member, ig]): EtcdMemberSpec => ({
       name: member,

@@ -50,6 +50,12 @@ export const DEFAULT_ETCD_REQUESTS: Readonly<Record<string, { cpuRequest: string
   main: { cpuRequest: '200m', memoryRequest: '100Mi' },
   events: { cpuRequest: '100m', memoryRequest: '100Mi' },
 };
+/**
+ * The one etcd cluster kops-ts runs: kubeadm's stacked etcd, which keeps the events too. kops's
+ * other etcd clusters (`events`, `cilium`, `leases`) are accepted in a spec, as kops writes them,
+ * and get no volumes: nothing would attach them.
+ */
+export const STACKED_ETCD_CLUSTER = 'main';
 /** The etcd-manager provider, the only one kops supports. */
 export const DEFAULT_ETCD_PROVIDER = 'Manager';
 

@@ -6,6 +6,7 @@
  */
 import semver from 'semver';
 import { normalizeRole, type ClusterSpec, type EtcdClusterSpec, type InstanceGroup } from './api/types.js';
+import { STACKED_ETCD_CLUSTER } from './defaults.js';
 import type { Reporter } from './validation-util.js';
 
 const ETCD_CLUSTER_NAMES = ['main', 'events', 'cilium', 'leases'];
@@ -21,7 +22,7 @@ export function validateEtcd(r: Reporter, spec: ClusterSpec, igs: readonly Insta
   const controlPlanes = igs.filter((ig) => normalizeRole(ig.spec.role) === 'ControlPlane');
   const clusters = spec.etcdClusters ?? [];
   if (clusters.length === 0) {
-    r.err('MissingEtcd', 'spec.etcdClusters', 'no etcd clusters are defined', 'define main and events with one member per control-plane instance group (completion does when there are control-plane groups)');
+    r.err('MissingEtcd', 'spec.etcdClusters', 'no etcd clusters are defined', 'define main with one member per control-plane instance group (completion does when there are control-plane groups)');
     return;
   }
   const seen = new Set<string>();
@@ -34,6 +35,9 @@ export function validateEtcd(r: Reporter, spec: ClusterSpec, igs: readonly Insta
     checkEtcdVersion(r, p, etcd, clusters[0]!);
     validateMembers(r, p, etcd, spec, controlPlanes, cloud);
   });
+  if (!seen.has(STACKED_ETCD_CLUSTER)) {
+    r.err('MissingEtcd', 'spec.etcdClusters', `no etcd cluster is named ${STACKED_ETCD_CLUSTER}: kops-ts runs one etcd, kubeadm's stacked etcd, as ${STACKED_ETCD_CLUSTER} (it keeps the events too; events, cilium and leases get no volumes)`, `add ${STACKED_ETCD_CLUSTER} with one member per control-plane instance group`);
+  }
   if (previous) validateEtcdUpdate(r, clusters, previous.etcdClusters ?? []);
 }
 
@@ -97,6 +101,8 @@ function checkMemberVolume(r: Reporter, mp: string, m: EtcdClusterSpec['etcdMemb
 function validateEtcdUpdate(r: Reporter, clusters: readonly EtcdClusterSpec[], before: readonly EtcdClusterSpec[]): void {
   for (const old of before) {
     const now = clusters.find((c) => c.name === old.name);
+    // Only main holds data (kops-ts makes no volumes for events, cilium or leases): those may go.
+    if (!now && old.name !== STACKED_ETCD_CLUSTER) continue;
     if (!now) {
       r.err('EtcdClusterRemoved', 'spec.etcdClusters', `etcd cluster ${old.name} was removed`, 'etcd clusters cannot be removed; put it back');
       continue;

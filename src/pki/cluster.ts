@@ -5,7 +5,7 @@
  * Keysets (kops's names, so an adopted kops cluster keeps its CAs):
  * - `kubernetes-ca`: the cluster CA (kubeadm's `ca`);
  * - `apiserver-aggregator-ca`: the front-proxy CA (kubeadm's `front-proxy-ca`);
- * - `etcd-manager-ca-<etcd cluster>` per `spec.etcdClusters[]` (`main`, `events`): the CA of
+ * - `etcd-manager-ca-<etcd cluster>` per `spec.etcdClusters[]` (as kops; kops-ts runs only `main`): the CA of
  *   that etcd cluster's peer, server and client certificates (kubeadm's `etcd/ca`);
  * - `service-account`: the service-account token signing key (kubeadm's `sa.key`), kept as kops
  *   keeps it: a key with a self-signed certificate.

@@ -86,7 +86,7 @@ describe('__complete', () => {
     expect((await candidates(['edit', 'ig', ''])).names).toEqual([]);
     // the keysets of the cluster's spec, for the keypair commands' first argument only
     const keysets = (await candidates(['promote', 'keypair', '--name', A, ''])).names;
-    expect(keysets).toEqual(expect.arrayContaining(['kubernetes-ca', 'service-account', 'etcd-manager-ca-main', 'etcd-manager-ca-events']));
+    expect(keysets).toEqual(expect.arrayContaining(['kubernetes-ca', 'service-account', 'etcd-manager-ca-main']));
     expect((await candidates(['get', 'keypairs', 'kubernetes-'], { KOPS_CLUSTER_NAME: A })).names).toEqual(['kubernetes-ca']);
     expect((await candidates(['promote', 'keypair', '--name', A, 'kubernetes-ca', ''])).names).toEqual([]);
   });

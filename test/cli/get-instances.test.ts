@@ -197,7 +197,7 @@ describe('toolbox dump (emulator)', () => {
     expect(dump.securityGroups.map((g) => g.name)).toEqual(expect.arrayContaining([`masters.${NAME}`, `nodes.${NAME}`]));
     const igs = (await new Clientset(openStateStore(url)).listInstanceGroups(NAME)).map((v) => v.object.metadata.name).sort();
     expect(dump.autoscalingGroups.map((g) => g.instanceGroup).sort()).toEqual(igs);
-    expect(dump.etcdVolumes.map((v) => `${v.etcdCluster}/${v.etcdMember}`).sort()).toEqual(['events/a', 'main/a']);
+    expect(dump.etcdVolumes.map((v) => `${v.etcdCluster}/${v.etcdMember}`).sort()).toEqual(['main/a']);
     expect(dump.etcdVolumes.every((v) => v.id.startsWith('vol-') && v.encrypted)).toBe(true);
     expect(dump.instances.map((i) => i.id).sort()).toEqual(owned.map((i) => i.InstanceId!).sort());
     for (const i of dump.instances) {

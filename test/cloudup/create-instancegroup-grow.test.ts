@@ -29,7 +29,7 @@ describe('growing the control plane from 1 to 3', () => {
     await applyAndConverge(c);
   }, 180_000);
 
-  it('stores the two groups and members b and c in main and events, validated as one change', async () => {
+  it('stores the two groups and members b and c in main, validated as one change', async () => {
     const igs = (await c.cs.listInstanceGroups(NAME)).map((v) => v.object);
     for (const [i, name] of CP.entries()) {
       const ig = igs.find((g) => g.metadata.name === name);
@@ -40,7 +40,6 @@ describe('growing the control plane from 1 to 3', () => {
     const etcd = (await c.cs.getCluster(NAME)).object.spec.etcdClusters ?? [];
     expect(etcd.map((e) => `${e.name}: ${e.etcdMembers.map((m) => `${m.name}=${m.instanceGroup}`).join(' ')}`)).toEqual([
       `main: a=${CP[0]} b=${CP[1]} c=${CP[2]}`,
-      `events: a=${CP[0]} b=${CP[1]} c=${CP[2]}`,
     ]);
   });
 
@@ -48,10 +47,10 @@ describe('growing the control plane from 1 to 3', () => {
     const got = planLines.map((l) => `${l.split(': ')[0]}: ${l.split(': ')[1]!.split(' ')[0]}`).sort();
     const expected = [
       ...[CP[1], CP[2]].flatMap((n) => [`AutoscalingGroup/${n}.masters.${NAME}: create`, `LaunchTemplate/${n}.masters.${NAME}: create`]),
-      ...['main', 'events'].flatMap((e) => [`EBSVolume/a.etcd-${e}.${NAME}: update`, `EBSVolume/b.etcd-${e}.${NAME}: create`, `EBSVolume/c.etcd-${e}.${NAME}: create`]),
+      ...['main'].flatMap((e) => [`EBSVolume/a.etcd-${e}.${NAME}: update`, `EBSVolume/b.etcd-${e}.${NAME}: create`, `EBSVolume/c.etcd-${e}.${NAME}: create`]),
     ].sort();
     expect(got).toEqual(expected);
-    for (const e of ['main', 'events']) expect(planLines).toContain(`EBSVolume/a.etcd-${e}.${NAME}: update tags`);
+    for (const e of ['main']) expect(planLines).toContain(`EBSVolume/a.etcd-${e}.${NAME}: update tags`);
   });
 
   it('creates the new autoscaling groups, all three registered with the API target group', async () => {
@@ -74,8 +73,8 @@ describe('growing the control plane from 1 to 3', () => {
   it('creates etcd volumes b and c in their zones and tags every member with the set a,b,c', async () => {
     const vols = (await c.aws.clients.ec2.send(new DescribeVolumesCommand({ Filters: ownedFilter(NAME) }))).Volumes ?? [];
     const byName = new Map(vols.map((v) => [tagMap(v.Tags)['Name'] ?? '', v]));
-    expect([...byName.keys()].sort()).toEqual(['main', 'events'].flatMap((e) => ['a', 'b', 'c'].map((m) => `${m}.etcd-${e}.${NAME}`)).sort());
-    for (const e of ['main', 'events']) {
+    expect([...byName.keys()].sort()).toEqual(['main'].flatMap((e) => ['a', 'b', 'c'].map((m) => `${m}.etcd-${e}.${NAME}`)).sort());
+    for (const e of ['main']) {
       for (const [i, m] of ['a', 'b', 'c'].entries()) {
         const v = byName.get(`${m}.etcd-${e}.${NAME}`)!;
         expect(v.AvailabilityZone).toBe(ZONES[i]);

@@ -106,7 +106,7 @@ describe('delete cluster (library, emulator)', () => {
     const c = await setupCluster({ name: 'ha.k8s.local', zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'], controlPlaneCount: 3 });
     await applied(c);
     const before = await ownedLeft(c.aws, c.name);
-    expect(before.filter((x) => x.startsWith('volume')).length).toBe(6); // etcd main and events, a/b/c
+    expect(before.filter((x) => x.startsWith('volume')).length).toBe(3); // etcd main, a/b/c
     // The volume of an etcd member removed from the spec since (tagged as the cluster's, no task).
     const tags = [{ Key: 'KubernetesCluster', Value: c.name }, { Key: `kubernetes.io/cluster/${c.name}`, Value: 'owned' }, { Key: 'Name', Value: `d.etcd-main.${c.name}` }];
     const removed = (await c.aws.clients.ec2.send(new CreateVolumeCommand({ AvailabilityZone: 'us-east-1a', Size: 20, TagSpecifications: [{ ResourceType: 'volume', Tags: tags }] }))).VolumeId!;

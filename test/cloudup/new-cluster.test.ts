@@ -26,10 +26,8 @@ describe('newCluster: the layout kops writes', () => {
     expect(names(r.instanceGroups)).toEqual(['control-plane-us-east-1a', 'control-plane-us-east-1b', 'control-plane-us-east-1c', 'nodes-us-east-1a', 'nodes-us-east-1b', 'nodes-us-east-1c']);
     expect(r.instanceGroups.slice(3).map((g) => [g.spec.minSize, g.spec.maxSize])).toEqual([[2, 2], [2, 2], [1, 1]]);
     const etcd = r.cluster.spec.etcdClusters!;
-    expect(etcd.map((e) => [e.name, e.cpuRequest, e.memoryRequest, e.manager?.backupRetentionDays])).toEqual([
-      ['main', '200m', '100Mi', 90],
-      ['events', '100m', '100Mi', 90],
-    ]);
+    // kops writes main and events; kops-ts runs one etcd (kubeadm's stacked etcd, which keeps the events).
+    expect(etcd.map((e) => [e.name, e.cpuRequest, e.memoryRequest, e.manager?.backupRetentionDays])).toEqual([['main', '200m', '100Mi', 90]]);
     expect(etcd[0]!.etcdMembers).toEqual([
       { encryptedVolume: true, instanceGroup: 'control-plane-us-east-1a', name: 'a' },
       { encryptedVolume: true, instanceGroup: 'control-plane-us-east-1b', name: 'b' },
@@ -119,9 +117,9 @@ describe('newCluster: the layout kops writes', () => {
     expect(spec.kubeProxy).toEqual(kubeProxy);
   });
 
-  it('cilium-etcd adds a third etcd cluster', () => {
+  it('cilium-etcd adds a second etcd cluster', () => {
     const r = newCluster({ name: 'x.example.com', zones: ['us-east-1a'], networking: 'cilium-etcd' });
-    expect(r.cluster.spec.etcdClusters!.map((e) => e.name)).toEqual(['main', 'events', 'cilium']);
+    expect(r.cluster.spec.etcdClusters!.map((e) => e.name)).toEqual(['main', 'cilium']);
   });
 
   it('feature gates go to every component, as strings', () => {

@@ -47,12 +47,12 @@ describe('update cluster: HA cluster', () => {
     expect((rts[0]!.Associations ?? []).filter((a) => a.SubnetId).length).toBe(3);
   });
 
-  it('creates the 6 etcd volumes in their members\u2019 zones, tagged with the member set', async () => {
+  it('creates the 3 etcd volumes of main in their members\u2019 zones, tagged with the member set', async () => {
     const vols = (await c.aws.clients.ec2.send(new DescribeVolumesCommand({ Filters: ownedFilter(NAME) }))).Volumes ?? [];
     const byName = new Map(vols.map((v) => [tagMap(v.Tags)['Name'] ?? '', v]));
-    const expected = ['main', 'events'].flatMap((e) => ['a', 'b', 'c'].map((m) => `${m}.etcd-${e}.${NAME}`)).sort();
+    const expected = ['main'].flatMap((e) => ['a', 'b', 'c'].map((m) => `${m}.etcd-${e}.${NAME}`)).sort();
     expect([...byName.keys()].sort()).toEqual(expected);
-    for (const etcd of ['main', 'events']) {
+    for (const etcd of ['main']) {
       for (const [i, member] of ['a', 'b', 'c'].entries()) {
         const v = byName.get(`${member}.etcd-${etcd}.${NAME}`)!;
         expect(v.AvailabilityZone).toBe(ZONES[i]);

@@ -33,10 +33,9 @@ describe('update cluster and the PKI', () => {
       'kubernetes-ca': true,
       'apiserver-aggregator-ca': true,
       'service-account': true,
-      'etcd-manager-ca-events': true,
       'etcd-manager-ca-main': true,
     });
-    expect(await keysets.list(c.name)).toEqual(['apiserver-aggregator-ca', 'etcd-manager-ca-events', 'etcd-manager-ca-main', 'kubernetes-ca', 'service-account']);
+    expect(await keysets.list(c.name)).toEqual(['apiserver-aggregator-ca', 'etcd-manager-ca-main', 'kubernetes-ca', 'service-account']);
     const before = (await keysets.get(c.name, 'kubernetes-ca')).keyset;
 
     await c.update(true);

@@ -105,13 +105,10 @@ describe('network defaults', () => {
 });
 
 describe('etcd defaults', () => {
-  it('builds main and events from the control-plane groups, as create cluster writes them', () => {
+  it('builds main (not the events cluster kops adds: the stacked etcd keeps them) from the control-plane groups, as create cluster writes it', () => {
     const z = zones(3);
     const etcd = completeCluster(userCluster(z), userIGs(z, z)).cluster.spec.etcdClusters!;
-    expect(etcd.map((e) => [e.name, e.cpuRequest, e.memoryRequest, e.manager?.backupRetentionDays, e.provider, e.version])).toEqual([
-      ['main', '200m', '100Mi', 90, 'Manager', '3.6.12'],
-      ['events', '100m', '100Mi', 90, 'Manager', '3.6.12'],
-    ]);
+    expect(etcd.map((e) => [e.name, e.cpuRequest, e.memoryRequest, e.manager?.backupRetentionDays, e.provider, e.version])).toEqual([['main', '200m', '100Mi', 90, 'Manager', '3.6.12']]);
     expect(etcd[0]!.etcdMembers).toEqual(
       ['a', 'b', 'c'].map((l) => ({ name: l, instanceGroup: `control-plane-us-east-1${l}`, encryptedVolume: true, volumeType: 'gp3', volumeSize: 20, volumeIops: 3000, volumeThroughput: 125 })),
     );

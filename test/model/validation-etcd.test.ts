@@ -82,11 +82,15 @@ describe('etcd clusters', () => {
     const old = ha(([main]) => (main!.version = '2.2.1'));
     expect(errorLines(check(old))).toContain('spec.etcdClusters[0].version: etcd 2.2.1 is not supported: only major version 3 is');
     const odd = ha(([main]) => (main!.name = 'data'));
-    expect(errorLines(check(odd))).toEqual(['spec.etcdClusters[0].name: "data" is not an etcd cluster kops knows']);
+    expect(errorLines(check(odd))).toEqual([
+      'spec.etcdClusters[0].name: "data" is not an etcd cluster kops knows',
+      "spec.etcdClusters: no etcd cluster is named main: kops-ts runs one etcd, kubeadm's stacked etcd, as main (it keeps the events too; events, cilium and leases get no volumes)",
+    ]);
   });
 
-  it('against the last applied spec: never removed, members never moved', () => {
+  it('against the last applied spec: main never removed, members never moved; events may go (it has no volumes)', () => {
     const previous = loadFixture('kops-ha').cluster;
+    expect(previous.spec.etcdClusters?.map((e) => e.name)).toEqual(['main', 'events']);
     const f = ha((etcd) => {
       etcd.pop();
       etcd[0]!.etcdMembers[0]!.instanceGroup = 'control-plane-us-east-1b';
@@ -95,8 +99,13 @@ describe('etcd clusters', () => {
     expect(errorLines(check(f, previous))).toEqual([
       'spec.etcdClusters[0].etcdMembers[0].instanceGroup: member a moved from control-plane-us-east-1a to control-plane-us-east-1b',
       'spec.etcdClusters[0].etcdMembers[1].instanceGroup: member b moved from control-plane-us-east-1b to control-plane-us-east-1a',
-      'spec.etcdClusters: etcd cluster events was removed',
     ]);
+    const withoutMain = ha((etcd) => etcd.shift());
+    expect(errorLines(check(withoutMain, previous))).toEqual([
+      "spec.etcdClusters: no etcd cluster is named main: kops-ts runs one etcd, kubeadm's stacked etcd, as main (it keeps the events too; events, cilium and leases get no volumes)",
+      'spec.etcdClusters: etcd cluster main was removed',
+    ]);
+    expect(check(ha((etcd) => etcd.pop()), previous)).toEqual([]);
     expect(check(ha(() => {}), previous)).toEqual([]);
   });
 

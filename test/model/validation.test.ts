@@ -126,7 +126,6 @@ describe('all problems at once', () => {
       'spec.subnets[2].zone: subnet us-west-2c is in region us-west-2, but spec.subnets[0] is in us-east-1',
       'spec.api.loadBalancer.class: Classic load balancers are no longer supported for the API, as in kops',
       'spec.etcdClusters[0].etcdMembers: etcd cluster main has 2 members; quorum needs an odd number',
-      'spec.etcdClusters[1].etcdMembers: etcd cluster events has 2 members; quorum needs an odd number',
       'InstanceGroup/nodes spec.maxSize: maxSize 2 is smaller than minSize 3',
       'InstanceGroup/nodes spec.subnets[0]: subnet us-east-1d is not defined in the cluster',
       'spec.rollingUpdate.maxSurge: -1 is not a whole number >= 0',

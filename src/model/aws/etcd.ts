@@ -1,14 +1,18 @@
 /**
- * etcd volumes (kops's MasterVolumeBuilder): one EBS volume per member per etcd cluster, in the
- * zone of the member's control-plane group, tagged `k8s.io/etcd/<cluster>=<member>/<all members>`
- * so that the control plane finds and attaches its own.
+ * etcd volumes (kops's MasterVolumeBuilder): one EBS volume per member of the etcd cluster kops-ts
+ * runs (`main`, kubeadm's stacked etcd), in the zone of the member's control-plane group, tagged
+ * `k8s.io/etcd/main=<member>/<all members>` so that the control plane finds and attaches its own.
+ * kops also makes volumes for `events`; kops-ts runs no events etcd (the stacked etcd keeps the
+ * events), so such volumes would never be attached.
  */
+import { STACKED_ETCD_CLUSTER } from '../defaults.js';
 import { zoneOfInstanceGroup } from '../validation-etcd.js';
 import type { AwsModelContext } from './context.js';
 import { etcdVolumeName } from './names.js';
 
 export function buildEtcdVolumes(m: AwsModelContext): void {
   for (const etcd of m.cluster.spec.etcdClusters ?? []) {
+    if (etcd.name !== STACKED_ETCD_CLUSTER) continue;
     const members = etcd.etcdMembers ?? [];
     const all = members.map((x) => x.name).join(',');
     for (const member of members) {
