@@ -13,6 +13,9 @@ const cluster = (objs: KopsObject[]) => objs[0]!.spec as Record<string, unknown>
 describe('--set with kops semantics', () => {
   it('converts by the field type: strings stay strings, lists split on commas and append, integers parse', () => {
     const objs = spec();
+    // Two etcd clusters, as in a kops spec (create cluster writes only main), so [*] reaches both.
+    const etcd = cluster(objs).etcdClusters as { name: string }[];
+    etcd.push({ ...structuredClone(etcd[0]!), name: 'events' });
     setFields(objs, ['spec.kubernetesVersion=1.30', 'cluster.spec.sshAccess=10.0.0.0/8,192.168.0.0/16', 'spec.etcdClusters[*].manager.backupRetentionDays=30']);
     expect(cluster(objs).kubernetesVersion).toBe('1.30');
     expect(cluster(objs).sshAccess).toEqual(['0.0.0.0/0', '::/0', '10.0.0.0/8', '192.168.0.0/16']);
