@@ -85,6 +85,11 @@ describe('the declarations', () => {
       expect(await evaluate(one, { action, resource, context: tagged(NAME) })).toBe('Allowed');
       expect(await evaluate(one, { action, resource, context: tagged('other.example.com') }), `${action} another cluster's`).toBe('ImplicitlyDenied');
       expect(await evaluate(one, { action, resource })).toBe('ImplicitlyDenied');
+      // Only the newer tag: owned is allowed with the name, shared never, and never without the name.
+      const newer = (v: string) => ({ [`aws:ResourceTag/kubernetes.io/cluster/${NAME}`]: v });
+      expect(await evaluate(one, { action, resource, context: newer('owned') })).toBe('Allowed');
+      expect(await evaluate(one, { action, resource, context: newer('shared') })).toBe('ImplicitlyDenied');
+      expect(await evaluate(any, { action, resource, context: newer('owned') })).toBe('ImplicitlyDenied');
     }
     // The listing stays unscoped (AWS has no resource-level permissions for it).
     for (const action of ['elasticloadbalancing:DescribeLoadBalancers', 'elasticloadbalancing:DescribeTags']) expect(await evaluate(one, { action })).toBe('Allowed');

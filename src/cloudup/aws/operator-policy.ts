@@ -80,6 +80,16 @@ export function operatorPolicy(o: OperatorPolicyOptions = {}): PolicyDocument {
       Resource: '*',
       Condition: o.clusterName ? { StringEquals: { 'aws:ResourceTag/KubernetesCluster': o.clusterName } } : { Null: { 'aws:ResourceTag/KubernetesCluster': 'false' } },
     });
+    // A tag key cannot be a pattern: the newer tag alone (a controller given a cluster ID) only with the name.
+    if (o.clusterName) {
+      statements.push({
+        Sid: 'DeleteClusterOwnedLoadBalancers',
+        Effect: 'Allow',
+        Action: deletes,
+        Resource: '*',
+        Condition: { StringEquals: { [`aws:ResourceTag/kubernetes.io/cluster/${o.clusterName}`]: 'owned' } },
+      });
+    }
   }
   if (actions.includes('iam:PassRole')) {
     statements.push({
