@@ -15,6 +15,7 @@ import { findBlockers } from '../../src/cloud/aws/delete-blockers.js';
 import { ELB_DESCRIBE_TAGS_BATCH, TAG_SERVICE_NAME, listClassicLoadBalancers } from '../../src/cloud/aws/service-load-balancers.js';
 import { operatorActions } from '../../src/cloudup/aws/operator-policy.js';
 import { deleteResources, listClusterResources, type DeleteProgress } from '../../src/cloudup/delete-cluster.js';
+import { dumpCluster } from '../../src/cloudup/inspect.js';
 import { newMemo } from '../../src/tasks/aws/context.js';
 import { DELETE_CLUSTER_ACTIONS } from '../../src/tasks/aws/iam-actions.js';
 import { testAws, type TestAws } from '../helpers/aws.js';
@@ -67,6 +68,14 @@ describe('delete cluster: the load balancers of the cluster\'s Services', () => 
     await elb.send(new CreateElbCommand({ ...zone, LoadBalancerName: 'shared-elb', Tags: tags({ ...legacy(c.name), [`kubernetes.io/cluster/${c.name}`]: 'shared' }) }));
     const otherNlb = (await elbv2.send(new CreateLoadBalancerCommand({ Name: 'other-cluster-nlb', Type: 'network', Subnets: [subnet.SubnetId!], Tags: tags({ ...owned('other.k8s.local'), ...service }) }))).LoadBalancers![0]!;
     await elbv2.send(new CreateTargetGroupCommand({ Name: 'shared-tg', Protocol: 'TCP', Port: 80, VpcId: vpc, Tags: tags({ [`kubernetes.io/cluster/${c.name}`]: 'shared' }) }));
+
+    // toolbox dump shows them as delete finds them.
+    const dump = await dumpCluster({ clientset: c.cs, clusterName: c.name, aws: awsOpts(c) });
+    expect(dump.loadBalancers.map((l) => `${l.type} ${l.name} ${l.subnets.join(',')}`)).toEqual(expect.arrayContaining([`classic ${elbName} ${subnet.SubnetId}`, `network k8s-default-web-0123456789 ${subnet.SubnetId}`]));
+    expect(dump.loadBalancers.map((l) => l.name).filter((n) => !n.startsWith('api-'))).toEqual([elbName, 'k8s-default-web-0123456789']);
+    expect(dump.resources).toEqual(expect.arrayContaining([{ type: 'load-balancer', name: elbName, id: elbName }, { type: 'target-group', name: 'k8s-default-web-abcdef0123', id: tg.TargetGroupArn }]));
+    for (const other of ['other-cluster', 'untagged-elb', 'shared-']) expect(JSON.stringify(dump)).not.toContain(other);
+    expect(dump.resources.filter((r) => r.type === 'load-balancer')).toHaveLength(3); // the API's NLB once
 
     // The listing: only reads, and it names them.
     c.aws.counter.reset();

@@ -24,7 +24,7 @@ import { AwsClients } from './clients.js';
 import { findBlockers } from './delete-blockers.js';
 import { CLUSTER_ENI_KIND, CLUSTER_INSTANCE_KIND, clusterInstances, clusterInterfaces, clusterSnapshots, ownedByTags, resourceType, untrackedVolumesAndGroups } from './delete-tagged.js';
 import { AwsEndpointError, EndpointHealth } from './endpoint.js';
-import { orderServiceLoadBalancers, serviceLoadBalancers } from './service-load-balancers.js';
+import { findServiceLoadBalancers, orderServiceLoadBalancers, serviceLoadBalancers } from './service-load-balancers.js';
 import { awsErrorCode, isDependencyAwsError, isRetryableAwsDeleteError, isRetryableAwsError } from './errors.js';
 import { AwsCloudProvider } from './instance-groups.js';
 
@@ -207,6 +207,13 @@ export function awsCloud(opts: CloudOptions = {}): Cloud<AwsTaskContext> {
     model,
     deletion: awsDeletion,
     dumpDetails,
+    async dumpServiceResources(ctx, known) {
+      const found = await findServiceLoadBalancers(ctx, known);
+      return {
+        resources: found.map(({ resource: r }) => ({ type: r.type, name: r.name, id: r.id })),
+        loadBalancers: found.flatMap((x) => (x.dump ? [x.dump] : [])),
+      };
+    },
     instanceGroups: (cluster: Cluster) => new AwsCloudProvider(new AwsClients({ region: regionOfCluster(cluster), ...(opts.aws ?? {}) }), opts.awsProvider),
     apiEndpoint: (cluster: Cluster) => awsApiEndpoint(cluster, opts.aws ?? {}),
   };

@@ -23,6 +23,7 @@
  */
 import type { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import { DeleteLoadBalancerCommand as DeleteV2LoadBalancerCommand, DeleteTargetGroupCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { DumpLoadBalancer } from '../../cloudup/inspect.js';
 import type { OwnedResource } from '../provider.js';
 import { elbListing, isAwsError } from '../../tasks/aws/elb-listing.js';
 import { fromAwsTags, type AwsTaskContext } from '../../tasks/aws/context.js';
@@ -46,6 +47,8 @@ const ELB_PAGE_SIZE = 400;
 /** A classic ELB with its tags. */
 export interface ClassicLoadBalancer {
   readonly name: string;
+  readonly dnsName: string;
+  readonly scheme: string;
   readonly vpcId: string;
   readonly subnets: readonly string[];
   readonly securityGroups: readonly string[];
@@ -55,11 +58,13 @@ export interface ClassicLoadBalancer {
 /** Every classic ELB of the account and region with its tags: all pages (Marker), then tags 20 names a call. */
 export async function listClassicLoadBalancers(elb: ElasticLoadBalancingClient, pageSize = ELB_PAGE_SIZE): Promise<ClassicLoadBalancer[]> {
   const { paginateDescribeLoadBalancers } = await classicElb();
-  const found: { name: string; vpcId: string; subnets: string[]; securityGroups: string[] }[] = [];
+  const found: Omit<ClassicLoadBalancer, 'tags'>[] = [];
   // The SDK's paginator for this API has no page-size token: the size goes in the input.
   for await (const page of paginateDescribeLoadBalancers({ client: elb }, { PageSize: pageSize })) {
     for (const d of page.LoadBalancerDescriptions ?? []) {
-      if (d.LoadBalancerName) found.push({ name: d.LoadBalancerName, vpcId: d.VPCId ?? '', subnets: [...(d.Subnets ?? [])].sort(), securityGroups: [...(d.SecurityGroups ?? [])].sort() });
+      if (d.LoadBalancerName) {
+        found.push({ name: d.LoadBalancerName, dnsName: d.DNSName ?? '', scheme: d.Scheme ?? '', vpcId: d.VPCId ?? '', subnets: [...(d.Subnets ?? [])].sort(), securityGroups: [...(d.SecurityGroups ?? [])].sort() });
+      }
     }
   }
   const tags = new Map<string, Record<string, string>>();
@@ -97,43 +102,61 @@ function isGone(e: unknown): boolean {
   return isAwsError(e, 'AccessPointNotFoundException', 'LoadBalancerNotFound');
 }
 
+/** One of them, with what `delete cluster` lists and `toolbox dump` shows. */
+export interface ServiceResource {
+  readonly resource: OwnedResource;
+  /** Load balancers only: `toolbox dump`'s `loadBalancers` entry. */
+  readonly dump?: DumpLoadBalancer;
+}
+
 /** The cluster's Service load balancers and target groups (see the file comment); `known`: ids the kinds found. */
-export async function serviceLoadBalancers(ctx: AwsTaskContext, known: ReadonlySet<string>): Promise<OwnedResource[]> {
+export async function findServiceLoadBalancers(ctx: AwsTaskContext, known: ReadonlySet<string>): Promise<ServiceResource[]> {
   const cluster = ctx.clusterName;
   const elb = await ctx.clients.elb();
   const { DeleteLoadBalancerCommand } = await classicElb();
   const [classic, v2] = await Promise.all([listClassicLoadBalancers(elb), elbListing(ctx)]);
-  const out: OwnedResource[] = [];
+  const out: ServiceResource[] = [];
   for (const lb of classic) {
     if (!ownedNotShared(lb.tags, cluster)) continue;
     const name = lb.name;
-    // DeleteLoadBalancer succeeds for a load balancer already gone (AWS's documented behaviour).
-    out.push({ kind: SERVICE_ELB_KIND, type: 'load-balancer', name, id: name, remove: async () => void (await elb.send(new DeleteLoadBalancerCommand({ LoadBalancerName: name }))) });
+    out.push({
+      // DeleteLoadBalancer succeeds for a load balancer already gone (AWS's documented behaviour).
+      resource: { kind: SERVICE_ELB_KIND, type: 'load-balancer', name, id: name, remove: async () => void (await elb.send(new DeleteLoadBalancerCommand({ LoadBalancerName: name }))) },
+      // Classic ELBs have no state: one that is listed is in service.
+      dump: { name, dnsName: lb.dnsName, type: 'classic', scheme: lb.scheme, state: '', subnets: lb.subnets, securityGroups: lb.securityGroups },
+    });
   }
   for (const lb of v2.loadBalancers) {
     if (!lb.arn || known.has(lb.arn) || !ownedNotShared(lb.tags, cluster)) continue;
     const arn = lb.arn;
+    const r = lb.resource;
+    const name = r.LoadBalancerName ?? arn;
     out.push({
-      kind: SERVICE_NLB_KIND,
-      type: 'load-balancer',
-      name: lb.resource.LoadBalancerName ?? arn,
-      id: arn,
-      remove: () => ignore(ctx.clients.elbv2.send(new DeleteV2LoadBalancerCommand({ LoadBalancerArn: arn })), 'LoadBalancerNotFoundException', 'LoadBalancerNotFound'),
+      resource: { kind: SERVICE_NLB_KIND, type: 'load-balancer', name, id: arn, remove: () => ignore(ctx.clients.elbv2.send(new DeleteV2LoadBalancerCommand({ LoadBalancerArn: arn })), 'LoadBalancerNotFoundException', 'LoadBalancerNotFound') },
+      dump: {
+        name,
+        dnsName: r.DNSName ?? '',
+        type: r.Type ?? '',
+        scheme: r.Scheme ?? '',
+        state: r.State?.Code ?? '',
+        subnets: (r.AvailabilityZones ?? []).flatMap((z) => (z.SubnetId ? [z.SubnetId] : [])).sort(),
+        securityGroups: [...(r.SecurityGroups ?? [])].sort(),
+      },
     });
   }
   for (const tg of v2.targetGroups) {
     if (!tg.arn || known.has(tg.arn) || !ownedNotShared(tg.tags, cluster)) continue;
     const arn = tg.arn;
     // ResourceInUse while a load balancer's listener still forwards to it: retried next round.
-    out.push({
-      kind: SERVICE_TARGET_GROUP_KIND,
-      type: 'target-group',
-      name: tg.resource.TargetGroupName ?? arn,
-      id: arn,
-      remove: () => ignore(ctx.clients.elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn })), 'TargetGroupNotFoundException', 'TargetGroupNotFound'),
-    });
+    const remove = () => ignore(ctx.clients.elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn })), 'TargetGroupNotFoundException', 'TargetGroupNotFound');
+    out.push({ resource: { kind: SERVICE_TARGET_GROUP_KIND, type: 'target-group', name: tg.resource.TargetGroupName ?? arn, id: arn, remove } });
   }
   return out;
+}
+
+/** `delete cluster`'s view of them. */
+export async function serviceLoadBalancers(ctx: AwsTaskContext, known: ReadonlySet<string>): Promise<OwnedResource[]> {
+  return (await findServiceLoadBalancers(ctx, known)).map((x) => x.resource);
 }
 
 async function ignore(p: Promise<unknown>, ...gone: string[]): Promise<void> {
