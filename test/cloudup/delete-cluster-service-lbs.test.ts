@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AuthorizeSecurityGroupIngressCommand, CreateNetworkInterfaceCommand, CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
-import { CreateLoadBalancerCommand as CreateElbCommand, DescribeLoadBalancersCommand as DescribeElbsCommand } from '@aws-sdk/client-elastic-load-balancing';
+import { CreateLoadBalancerCommand as CreateElbCommand, DeleteLoadBalancerCommand as DeleteElbCommand, DescribeLoadBalancersCommand as DescribeElbsCommand } from '@aws-sdk/client-elastic-load-balancing';
 import { CreateListenerCommand, CreateLoadBalancerCommand, CreateTargetGroupCommand, DescribeLoadBalancersCommand, DescribeTargetGroupsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { AwsCallRecorder } from '../../src/cloud/aws/call-scope.js';
 import { AwsClients } from '../../src/cloud/aws/clients.js';
@@ -149,6 +149,27 @@ describe('the classic ELB listing', () => {
     expect(listed.map((l) => `${l.name}=${l.tags.n}`)).toEqual(names.map((n) => `${n}=${n}`));
     expect(aws.counter.counts.get('elb:DescribeLoadBalancersCommand')).toBe(4); // 7 + 7 + 7 + 4
     expect(batches).toEqual([ELB_DESCRIBE_TAGS_BATCH, 5]);
+  });
+
+  it('leaves out one deleted between the listing and its tags (AWS refuses the whole DescribeTags then)', async () => {
+    const aws = testAws();
+    const elb = await aws.clients.elb();
+    for (const n of ['lb-a', 'lb-b', 'lb-c']) await elb.send(new CreateElbCommand({ LoadBalancerName: n, AvailabilityZones: ['us-east-1a'], Listeners: [{ Protocol: 'TCP', LoadBalancerPort: 80, InstanceProtocol: 'TCP', InstancePort: 80 }], Tags: tags({ n }) }));
+    const calls: string[] = [];
+    // The client as the listing sees it: lb-b is deleted just before the first DescribeTags reaches the emulator.
+    const racing = new Proxy(elb, {
+      get(target, prop, receiver) {
+        if (prop !== 'send') return Reflect.get(target, prop, receiver) as unknown;
+        return async (cmd: { constructor: { name: string }; input: { LoadBalancerNames?: string[] } }) => {
+          calls.push(`${cmd.constructor.name} ${cmd.input.LoadBalancerNames?.join(',') ?? ''}`.trim());
+          if (cmd.constructor.name === 'DescribeTagsCommand' && calls.filter((c) => c.startsWith('DescribeTags')).length === 1) await elb.send(new DeleteElbCommand({ LoadBalancerName: 'lb-b' }));
+          return (target.send as (c: unknown) => Promise<unknown>).call(target, cmd);
+        };
+      },
+    });
+    const listed = await listClassicLoadBalancers(racing);
+    expect(listed.map((l) => `${l.name}=${l.tags.n}`)).toEqual(['lb-a=lb-a', 'lb-c=lb-c']);
+    expect(calls).toEqual(['DescribeLoadBalancersCommand', 'DescribeTagsCommand lb-a,lb-b,lb-c', 'DescribeTagsCommand lb-a', 'DescribeTagsCommand lb-b', 'DescribeTagsCommand lb-c']);
   });
 });
 

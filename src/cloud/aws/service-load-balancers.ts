@@ -85,10 +85,8 @@ async function tagsOf(elb: ElasticLoadBalancingClient, names: readonly string[])
     for (const d of r.TagDescriptions ?? []) if (d.LoadBalancerName) out.set(d.LoadBalancerName, fromAwsTags(d.Tags));
     return out;
   } catch (e) {
-    if (!isGone(e) || names.length === 1) {
-      if (isGone(e)) return out;
-      throw e;
-    }
+    if (!isGone(e)) throw e;
+    if (names.length === 1) return out; // that one is gone
   }
   for (const n of names) for (const [k, v] of await tagsOf(elb, [n])) out.set(k, v);
   return out;
