@@ -13,7 +13,7 @@ import type { CloudProvider as InstanceGroupCloud } from '../rolling-update/type
 import type { RetryContext } from '../tasks/apply.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import type { Task } from '../tasks/types.js';
-import type { ClusterDump } from '../cloudup/inspect.js';
+import type { ClusterDump, DumpLoadBalancer, DumpResource } from '../cloudup/inspect.js';
 import type { AwsClientOptions } from './aws/clients.js';
 import type { EndpointHealthOptions } from './aws/endpoint.js';
 import type { AwsCloudProviderOptions } from './aws/instance-groups.js';
@@ -173,6 +173,11 @@ export interface Cloud<C> {
   readonly deletion: CloudDeletion<C>;
   /** `toolbox dump`'s cloud-shaped sections from what the kinds found. */
   dumpDetails(found: readonly FoundResource[]): DumpDetails;
+  /**
+   * `toolbox dump`: what the cloud's controllers made for the cluster's Services, no task
+   * describing it (AWS: load balancers and target groups); `known` holds the ids the kinds found.
+   */
+  dumpServiceResources?(ctx: C, known: ReadonlySet<string>): Promise<{ readonly resources: readonly DumpResource[]; readonly loadBalancers: readonly DumpLoadBalancer[] }>;
   /** The rolling update's (and `get instances`', `validate`'s) view of the instance groups. */
   instanceGroups(cluster: Cluster): InstanceGroupCloud;
   /**

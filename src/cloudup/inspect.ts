@@ -10,7 +10,8 @@
  *    find them — the stored spec modelled by its cloud (`Cloud.model`) and every kind's own batched
  *    `find` and `findOrphans` — shaped as kops's dump (`resources`, `instances`, `subnets`, `vpc`,
  *    `loadBalancers`) plus security groups, autoscaling groups and etcd volumes (the cloud's
- *    sections: `Cloud.dumpDetails`). Only names, ids
+ *    sections: `Cloud.dumpDetails`), and what the cloud's controllers made for the cluster's
+ *    Services as `delete cluster` finds it (`Cloud.dumpServiceResources`). Only names, ids
  *    and plain attributes are copied out of what the kinds found: never a launch template's user
  *    data, a policy document or a key's material.
  */
@@ -249,8 +250,13 @@ async function dump<C>(o: DumpClusterOptions, m: ModelledCluster<C>): Promise<Cl
     )
     .sort((a, b) => a.instanceGroup.localeCompare(b.instanceGroup) || a.id.localeCompare(b.id));
   for (const i of instances) resources.push({ type: del.resourceType('ClusterInstance'), name: i.name || i.id, id: i.id });
+  // What the cloud's controllers made for the cluster's Services (as delete cluster finds it).
+  const services = cloud.dumpServiceResources ? await cloud.dumpServiceResources(m.ctx, new Set(resources.map((r) => r.id))) : undefined;
+  resources.push(...(services?.resources ?? []));
   resources.sort(byTypeNameId);
-  return { cluster: name, region: m.region, resources, instances, ...cloud.dumpDetails(found) };
+  const details = cloud.dumpDetails(found);
+  const loadBalancers = [...details.loadBalancers, ...(services?.loadBalancers ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+  return { cluster: name, region: m.region, resources, instances, ...details, loadBalancers };
 }
 
 function isShared(actual: unknown): boolean {

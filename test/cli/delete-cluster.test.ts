@@ -10,6 +10,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SignalSource } from '../../src/cli/io.js';
 import { deleteClusterHooks } from '../../src/cli/commands/delete-cluster.js';
 import { CreateSubnetCommand, DescribeSubnetsCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
+import { CreateLoadBalancerCommand as CreateElbCommand, DescribeLoadBalancersCommand as DescribeElbsCommand } from '@aws-sdk/client-elastic-load-balancing';
+import { CreateLoadBalancerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { fakeClock } from '../cloudup/delete-cluster-helpers.js';
 import { ownedFilter } from '../cloudup/update-helpers.js';
 import { KEY, cli, snapshot, tempStore } from './harness.js';
@@ -139,6 +141,30 @@ describe('kops-ts delete cluster', () => {
     expect((await ec2.send(new DescribeSubnetsCommand({ SubnetIds: [theirs] }))).Subnets).toHaveLength(1);
     expect(existsSync(join(store.dir, NAME, 'config'))).toBe(true);
     expect(existsSync(join(store.dir, NAME, 'lock'))).toBe(false);
+  }, 240_000);
+
+  it("a Service's classic ELB and NLB in the cluster's subnet: listed without --yes, deleted with it; another cluster's stays", async () => {
+    const { aws, env, store } = await appliedCluster();
+    const subnet = (await aws.clients.ec2.send(new DescribeSubnetsCommand({ Filters: ownedFilter(NAME) }))).Subnets![0]!.SubnetId!;
+    const elb = await aws.clients.elb();
+    const controllerTags = (c: string) => [{ Key: 'KubernetesCluster', Value: c }, { Key: `kubernetes.io/cluster/${c}`, Value: 'owned' }, { Key: 'kubernetes.io/service-name', Value: 'default/web' }];
+    const listeners = [{ Protocol: 'TCP', LoadBalancerPort: 80, InstanceProtocol: 'TCP', InstancePort: 30080 }];
+    await elb.send(new CreateElbCommand({ LoadBalancerName: 'a0123456789abcdef0123456789abcde', Listeners: listeners, Subnets: [subnet], Tags: controllerTags(NAME) }));
+    await elb.send(new CreateElbCommand({ LoadBalancerName: 'b0123456789abcdef0123456789abcde', Listeners: listeners, AvailabilityZones: ['us-east-1a'], Tags: controllerTags('other.k8s.local') }));
+    const nlb = (await aws.clients.elbv2.send(new CreateLoadBalancerCommand({ Name: 'k8s-default-web-0123456789', Type: 'network', Subnets: [subnet], Tags: controllerTags(NAME) }))).LoadBalancers![0]!.LoadBalancerArn!;
+
+    const listing = await cli(['--state', store.url, 'delete', 'cluster', '--name', NAME], { env });
+    expect(listing.code, listing.stderr).toBe(0);
+    expect(listing.stdout).toMatch(/^load-balancer\s+a0123456789abcdef0123456789abcde\s+a0123456789abcdef0123456789abcde$/m);
+    expect(listing.stdout).toMatch(new RegExp(`^load-balancer\\s+k8s-default-web-0123456789\\s+${nlb.replace(/[/.]/g, '\\$&')}$`, 'm'));
+    expect(listing.stdout).not.toContain('b0123456789abcdef0123456789abcde');
+
+    const r = await cli(['--state', store.url, 'delete', 'cluster', '--name', NAME, '--yes'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^load-balancer:a0123456789abcdef0123456789abcde\tok$/m);
+    expect(r.stdout).toContain(`load-balancer:${nlb}\tok`);
+    expect(((await elb.send(new DescribeElbsCommand({}))).LoadBalancerDescriptions ?? []).map((d) => d.LoadBalancerName)).toEqual(['b0123456789abcdef0123456789abcde']);
+    expect(await ownedLeft(aws, NAME)).toEqual([]);
   }, 240_000);
 
   it('bad --count, --wait and -o values are usage errors that name the flag', async () => {

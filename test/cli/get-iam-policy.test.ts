@@ -34,6 +34,19 @@ describe('kops-ts get iam-policy --operator', () => {
     expect(JSON.parse(r.stdout)).toEqual(operatorPolicy({ stateStore: { bucket: 'team-state', prefix: 'kops' } }));
   });
 
+  it('--name scopes the load-balancer deletes to that cluster\'s', async () => {
+    const r = await cli(['get', 'iam-policy', '--operator', '--state', 's3://team-state/kops', '--name', 'c.example.com']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual(operatorPolicy({ stateStore: { bucket: 'team-state', prefix: 'kops' }, clusterName: 'c.example.com' }));
+    const lb = { action: 'elasticloadbalancing:DeleteLoadBalancer', resource: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/a0123456789abcdef0123456789abcde' };
+    expect(await evaluate(JSON.parse(r.stdout), { ...lb, context: { 'aws:ResourceTag/KubernetesCluster': 'c.example.com' } })).toBe('Allowed');
+    expect(await evaluate(JSON.parse(r.stdout), { ...lb, context: { 'aws:ResourceTag/KubernetesCluster': 'd.example.com' } })).toBe('ImplicitlyDenied');
+    // Without it, any cluster's, but never an untagged one.
+    const all = await cli(['get', 'iam-policy', '--operator', '--state', 's3://team-state/kops']);
+    expect(await evaluate(JSON.parse(all.stdout), { ...lb, context: { 'aws:ResourceTag/KubernetesCluster': 'd.example.com' } })).toBe('Allowed');
+    expect(await evaluate(JSON.parse(all.stdout), lb)).toBe('ImplicitlyDenied');
+  });
+
   it('-o yaml gives the same document', async () => {
     const json = await cli(['get', 'iam-policy', '--operator', '--state', 's3://team-state']);
     const yaml = await cli(['get', 'iam-policy', '--operator', '--state', 's3://team-state', '-o', 'yaml']);

@@ -20,7 +20,7 @@ import { openStateStore } from '../../src/statestore/open.js';
 import { AWS_KIND_ACTIONS, PREFLIGHT_ACTIONS, STATE_STORE_BUCKET_ACTIONS, STATE_STORE_OBJECT_ACTIONS } from '../../src/tasks/aws/iam-actions.js';
 import { awsTaskRegistry } from '../../src/tasks/aws/registry.js';
 import { testAws, uniqueBucket } from '../helpers/aws.js';
-import { evaluate } from '../helpers/iam-sim.js';
+import { ACCOUNT, evaluate } from '../helpers/iam-sim.js';
 
 const KEY = readFileSync(new URL('../../scripts/demo-key.pub', import.meta.url), 'utf8').trim();
 const NAME = 'ops.example.com';
@@ -61,11 +61,40 @@ describe('the declarations', () => {
     const policy = operatorPolicy({ stateStore: { bucket: 'b', prefix: PREFIX } });
     // The evaluator refuses unknown actions; conditioned statements are given their context.
     const context = (a: string): Record<string, string> =>
-      a === 'iam:PassRole' ? { 'iam:PassedToService': 'ec2.amazonaws.com' }
+      a === 'elasticloadbalancing:DeleteLoadBalancer' || a === 'elasticloadbalancing:DeleteTargetGroup' ? { 'aws:ResourceTag/KubernetesCluster': NAME }
+      : a === 'iam:PassRole' ? { 'iam:PassedToService': 'ec2.amazonaws.com' }
         : a === 'iam:CreateServiceLinkedRole' ? { 'iam:AWSServiceName': 'autoscaling.amazonaws.com' }
           : a.startsWith('kms:') ? { 'kms:ViaService': 'ec2.us-east-1.amazonaws.com' } : {};
     const results = await Promise.all(operatorActions().map(async (a) => `${a}: ${await evaluate(policy, { action: a, context: context(a) })}`));
     expect(results.filter((r) => !r.endsWith('Allowed'))).toEqual([]);
+  });
+
+  it('deletes load balancers and target groups only when tagged as a cluster\'s (with --name: that cluster\'s)', async () => {
+    const elbArn = (path: string) => `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:${path}`;
+    const classic = elbArn('loadbalancer/a0123456789abcdef0123456789abcde');
+    const nlb = elbArn('loadbalancer/net/k8s-default-web-0123456789/50dc6c495c0c9188');
+    const tg = elbArn('targetgroup/k8s-default-web-abcdef0123/73e2d6bc24d8a067');
+    const tagged = (c: string) => ({ 'aws:ResourceTag/KubernetesCluster': c });
+    const any = operatorPolicy({ stateStore: { bucket: 'b', prefix: PREFIX } });
+    const one = operatorPolicy({ stateStore: { bucket: 'b', prefix: PREFIX }, clusterName: NAME });
+    for (const [action, resource] of [['elasticloadbalancing:DeleteLoadBalancer', classic], ['elasticloadbalancing:DeleteLoadBalancer', nlb], ['elasticloadbalancing:DeleteTargetGroup', tg]] as const) {
+      expect(await evaluate(any, { action, resource, context: tagged(NAME) }), `${action} ${resource}`).toBe('Allowed');
+      expect(await evaluate(any, { action, resource, context: tagged('other.example.com') })).toBe('Allowed');
+      expect(await evaluate(any, { action, resource }), `${action} untagged`).toBe('ImplicitlyDenied');
+      expect(await evaluate(any, { action, resource, context: { [`aws:ResourceTag/kubernetes.io/cluster/${NAME}`]: 'shared' } })).toBe('ImplicitlyDenied');
+      expect(await evaluate(one, { action, resource, context: tagged(NAME) })).toBe('Allowed');
+      expect(await evaluate(one, { action, resource, context: tagged('other.example.com') }), `${action} another cluster's`).toBe('ImplicitlyDenied');
+      expect(await evaluate(one, { action, resource })).toBe('ImplicitlyDenied');
+      // Only the newer tag: owned is allowed with the name, shared never, and never without the name.
+      const newer = (v: string) => ({ [`aws:ResourceTag/kubernetes.io/cluster/${NAME}`]: v });
+      expect(await evaluate(one, { action, resource, context: newer('owned') })).toBe('Allowed');
+      expect(await evaluate(one, { action, resource, context: newer('shared') })).toBe('ImplicitlyDenied');
+      expect(await evaluate(any, { action, resource, context: newer('owned') })).toBe('ImplicitlyDenied');
+    }
+    // The listing stays unscoped (AWS has no resource-level permissions for it).
+    for (const action of ['elasticloadbalancing:DescribeLoadBalancers', 'elasticloadbalancing:DescribeTags']) expect(await evaluate(one, { action })).toBe('Allowed');
+    const unscoped = JSON.stringify(one.Statement.filter((x) => x.Sid === 'ElasticLoadBalancing'));
+    for (const a of ['elasticloadbalancing:DeleteLoadBalancer"', 'elasticloadbalancing:DeleteTargetGroup"']) expect(unscoped).not.toContain(a);
   });
 
   it('maps SDK operations to IAM actions, S3 by its own names', () => {

@@ -1,7 +1,8 @@
 /**
  * `kops-ts get iam-policy --operator`: the IAM policy a person or CI pipeline running kops-ts needs,
  * derived from the AWS actions each task kind and the rolling update declare (src/tasks/aws/iam-actions.ts), scoped to
- * the state store when one is given (`--state` / KOPS_STATE_STORE). JSON is a policy document
+ * the state store when one is given (`--state` / KOPS_STATE_STORE), its load-balancer deletes to
+ * one cluster's with `--name` / KOPS_CLUSTER_NAME. JSON is a policy document
  * IAM accepts as is.
  *
  * `kops-ts get iam-policy` (no `--operator`): the instance roles' inline policies of a cluster
@@ -23,6 +24,12 @@ async function print(ctx: CommandContext, format: 'json' | 'yaml', value: unknow
 }
 
 async function operatorOptions(ctx: CommandContext): Promise<OperatorPolicyOptions> {
+  // --name scopes the load-balancer deletes to that cluster's (tag-conditioned statement).
+  const named = ctx.globals.name !== undefined || ctx.io.env.KOPS_CLUSTER_NAME ? { clusterName: ctx.clusterName() } : {};
+  return { ...named, ...(await storeOptions(ctx)) };
+}
+
+async function storeOptions(ctx: CommandContext): Promise<OperatorPolicyOptions> {
   const url = ctx.globals.state?.trim() || ctx.io.env.KOPS_STATE_STORE?.trim();
   if (!url) {
     ctx.warn('no state store given: the state-store statements allow every S3 bucket; pass --state s3://bucket[/prefix] to scope them');
@@ -69,7 +76,7 @@ export function registerGetIamPolicy(get: Command, ctx: () => CommandContext): v
     .command('iam-policy')
     .alias('iam-policies')
     .description('IAM policies: --operator for whoever runs kops-ts; otherwise the instance roles of a cluster')
-    .option('--operator', 'the policy a person or CI pipeline running kops-ts needs (scoped to --state when given)')
+    .option('--operator', 'the policy a person or CI pipeline running kops-ts needs (scoped to --state, and its load-balancer deletes to --name, when given)')
     .option('-o, --output <format>', 'json or yaml', 'json')
     .action(async (flags: Flags) => {
       const c = ctx();

@@ -32,6 +32,7 @@ export function currentAwsCallScope(): AwsCallScope | undefined {
 const IAM_PREFIX: Readonly<Record<string, string>> = {
   ec2: 'ec2',
   autoscaling: 'autoscaling',
+  elb: 'elasticloadbalancing',
   elbv2: 'elasticloadbalancing',
   iam: 'iam',
   route53: 'route53',

@@ -15,6 +15,7 @@
  */
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import type { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { Route53Client } from '@aws-sdk/client-route-53';
@@ -81,6 +82,7 @@ export class AwsClients {
   readonly rateLimiters: EndpointRateLimiters;
   private readonly opts: AwsClientOptions;
   private readonly cache = new Map<string, unknown>();
+  private elbClient: Promise<ElasticLoadBalancingClient> | undefined;
 
   constructor(opts: AwsClientOptions) {
     this.opts = opts;
@@ -98,6 +100,14 @@ export class AwsClients {
   }
   get elbv2(): ElasticLoadBalancingV2Client {
     return this.get('elbv2', (c) => new ElasticLoadBalancingV2Client(c));
+  }
+  /**
+   * Classic ELB (the AWS cloud controller's default for a Service of type LoadBalancer). Only
+   * `delete cluster` uses it, so its SDK module is imported on the first call, not with this file:
+   * the other commands never load it.
+   */
+  elb(): Promise<ElasticLoadBalancingClient> {
+    return (this.elbClient ??= import('@aws-sdk/client-elastic-load-balancing').then((m) => this.get('elb', (c) => new m.ElasticLoadBalancingClient(c))));
   }
   get iam(): IAMClient {
     return this.get('iam', (c) => new IAMClient(c));

@@ -41,6 +41,12 @@ export async function findBlockers(ctx: AwsTaskContext, left: readonly OwnedReso
       if (ownedByTags(tags, ctx.clusterName)) continue;
       const where = [n.SubnetId ? `subnet ${n.SubnetId}` : '', n.VpcId ? `VPC ${n.VpcId}` : ''].filter(Boolean).join(', ');
       const desc = [n.Description ? `"${n.Description}"` : '', instance ? `attached to ${instance}` : '', n.InterfaceType && n.InterfaceType !== 'interface' ? n.InterfaceType : ''].filter(Boolean).join(', ');
+      const lb = loadBalancerOf(n.Description, all);
+      if (lb) {
+        // The cluster's load balancer (its API's, or a Service's): deleted or being deleted by this run.
+        out.set(id, { what: `network interface ${id}${desc ? ` (${desc})` : ''} in ${where}`, why: `it belongs to the cluster's load balancer ${lb.name}; AWS removes a load balancer's interfaces some minutes after the load balancer is deleted: run the delete again, or give it a longer --wait` });
+        continue;
+      }
       if (n.RequesterManaged || n.Description?.startsWith('ELB ')) {
         // A load balancer's interface (the cluster's, or a Service controller's): AWS removes it some time after its load balancer goes.
         out.set(id, { what: `network interface ${id}${desc ? ` (${desc})` : ''} in ${where}`, why: 'managed by AWS for a load balancer or another service; AWS deletes it after that resource is deleted (if the load balancer is not the cluster\'s, delete it), then run the delete again' });
@@ -66,4 +72,15 @@ export async function findBlockers(ctx: AwsTaskContext, left: readonly OwnedReso
     }
   }
   return [...out.values()];
+}
+
+/**
+ * The cluster's load balancer an interface belongs to, by the description AWS gives it: `ELB <name>`
+ * (classic ELB) or `ELB net/<name>/<id>` (NLB; `app/` for an ALB).
+ */
+function loadBalancerOf(description: string | undefined, all: readonly OwnedResource[]): OwnedResource | undefined {
+  const m = /^ELB (?:(?:net|app|gwy)\/([^/]+)\/[0-9a-f]+|([^\s/]+))$/.exec(description ?? '');
+  const name = m?.[1] ?? m?.[2];
+  if (!name) return undefined;
+  return all.find((r) => r.type === 'load-balancer' && (r.id === name || r.id.includes(`:loadbalancer/net/${name}/`) || r.id.includes(`:loadbalancer/app/${name}/`)));
 }

@@ -35,6 +35,9 @@ const TYPE_NAMES: Readonly<Record<string, string>> = {
   IAMInstanceProfile: 'iam-instance-profile',
   IAMInstanceProfileRole: 'iam-instance-profile-role',
   SSHKey: 'keypair',
+  ServiceLoadBalancer: 'load-balancer',
+  ServiceNetworkLoadBalancer: 'load-balancer',
+  ServiceTargetGroup: 'target-group',
   EBSVolume: 'volume',
   DNSName: 'dns-record',
   // Only the dump lists the hosted zone (delete reports it as kept).
@@ -51,6 +54,16 @@ const TYPE_NAMES: Readonly<Record<string, string>> = {
 /** kops-style lower-case type of an AWS kind: `SecurityGroupRule` → `security-group-rule`. */
 export function resourceType(kind: string): string {
   return TYPE_NAMES[kind] ?? kind.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+}
+
+/**
+ * The cluster owns it by either of its tags, and no tag says it is shared: `KubernetesCluster=<c>`
+ * or `kubernetes.io/cluster/<c>=owned`, and not `kubernetes.io/cluster/<c>=shared`.
+ */
+export function ownedNotShared(tags: Readonly<Record<string, string>>, cluster: string): boolean {
+  const lifecycle = tags[ownershipTagKey(cluster)];
+  if (lifecycle === 'shared') return false;
+  return lifecycle === 'owned' || tags[TAG_CLUSTER] === cluster;
 }
 
 /** True when the tags say the cluster owns the resource (either of kops's two ownership tags). */
@@ -112,10 +125,15 @@ export async function clusterInterfaces(ctx: AwsTaskContext): Promise<OwnedResou
  */
 export async function untrackedVolumesAndGroups(ctx: AwsTaskContext, known: ReadonlySet<string>): Promise<OwnedResource[]> {
   const tagsOf = (t: readonly { Key?: string | undefined; Value?: string | undefined }[] | undefined) => Object.fromEntries((t ?? []).map((x) => [x.Key ?? '', x.Value ?? '']));
-  const [vols, groups] = await Promise.all([
+  // Security groups by either tag: the cloud controller's (a classic ELB's `k8s-elb-<name>`) may
+  // carry only `kubernetes.io/cluster/<cluster>=owned` (service-load-balancers.ts). EC2 ANDs the
+  // filters of one call, so one call per tag.
+  const [vols, legacyGroups, ownedGroups] = await Promise.all([
     ctx.clients.ec2.send(new DescribeVolumesCommand({ Filters: ownedFilters(ctx.clusterName) })),
     ctx.clients.ec2.send(new DescribeSecurityGroupsCommand({ Filters: ownedFilters(ctx.clusterName) })),
+    ctx.clients.ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: `tag:${ownershipTagKey(ctx.clusterName)}`, Values: ['owned'] }] })),
   ]);
+  const groups = new Map([...(legacyGroups.SecurityGroups ?? []), ...(ownedGroups.SecurityGroups ?? [])].map((g) => [g.GroupId ?? '', g]));
   const out: OwnedResource[] = [];
   for (const v of vols.Volumes ?? []) {
     const tags = tagsOf(v.Tags);
@@ -123,10 +141,10 @@ export async function untrackedVolumesAndGroups(ctx: AwsTaskContext, known: Read
     if (!id || known.has(id) || !ownedByTags(tags, ctx.clusterName)) continue;
     out.push({ kind: 'EBSVolume', type: resourceType('EBSVolume'), name: tags['Name'] ?? id, id, remove: () => ignoreGone(ctx.clients.ec2.send(new DeleteVolumeCommand({ VolumeId: id })), 'InvalidVolume.NotFound') });
   }
-  for (const g of groups.SecurityGroups ?? []) {
+  for (const g of groups.values()) {
     const tags = tagsOf(g.Tags);
     const id = g.GroupId;
-    if (!id || known.has(id) || !ownedByTags(tags, ctx.clusterName)) continue;
+    if (!id || known.has(id) || !ownedNotShared(tags, ctx.clusterName)) continue;
     out.push({ kind: 'SecurityGroup', type: resourceType('SecurityGroup'), name: tags['Name'] ?? g.GroupName ?? id, id, remove: () => ignoreGone(ctx.clients.ec2.send(new DeleteSecurityGroupCommand({ GroupId: id })), 'InvalidGroup.NotFound') });
   }
   return out;

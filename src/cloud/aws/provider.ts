@@ -24,6 +24,7 @@ import { AwsClients } from './clients.js';
 import { findBlockers } from './delete-blockers.js';
 import { CLUSTER_ENI_KIND, CLUSTER_INSTANCE_KIND, clusterInstances, clusterInterfaces, clusterSnapshots, ownedByTags, resourceType, untrackedVolumesAndGroups } from './delete-tagged.js';
 import { AwsEndpointError, EndpointHealth } from './endpoint.js';
+import { findServiceLoadBalancers, orderServiceLoadBalancers, serviceLoadBalancers } from './service-load-balancers.js';
 import { awsErrorCode, isDependencyAwsError, isRetryableAwsDeleteError, isRetryableAwsError } from './errors.js';
 import { AwsCloudProvider } from './instance-groups.js';
 
@@ -98,6 +99,8 @@ const awsDeletion: CloudDeletion<AwsTaskContext> = {
   ownershipLabel: (cluster) => `${TAG_CLUSTER}=${cluster}`,
   async tagged(ctx, known) {
     const resources = [...(await clusterInstances(ctx)), ...(await clusterInterfaces(ctx))];
+    // What the cloud controller made for the cluster's Services: their load balancers and target groups.
+    resources.push(...(await serviceLoadBalancers(ctx, known)));
     resources.push(...(await untrackedVolumesAndGroups(ctx, new Set([...known, ...resources.map((r) => r.id)]))));
     return { resources, kept: await clusterSnapshots(ctx) };
   },
@@ -111,6 +114,7 @@ const awsDeletion: CloudDeletion<AwsTaskContext> = {
     // An interface is deleted once detached (its instance gone), before its subnet and groups.
     for (const [kind, deps] of closure) if (deps.has(CLUSTER_INSTANCE_KIND) || kind === CLUSTER_INSTANCE_KIND) deps.add(CLUSTER_ENI_KIND);
     closure.set(CLUSTER_ENI_KIND, new Set(['Subnet', 'SecurityGroup', 'VPC', ...(closure.get('Subnet') ?? [])]));
+    orderServiceLoadBalancers(closure);
   },
   // VolumeInUse: a volume still attached to an instance that is terminating.
   waitsForDependents: (e) => isDependencyAwsError(e) || awsErrorCode(e) === 'VolumeInUse',
@@ -203,6 +207,13 @@ export function awsCloud(opts: CloudOptions = {}): Cloud<AwsTaskContext> {
     model,
     deletion: awsDeletion,
     dumpDetails,
+    async dumpServiceResources(ctx, known) {
+      const found = await findServiceLoadBalancers(ctx, known);
+      return {
+        resources: found.map(({ resource: r }) => ({ type: r.type, name: r.name, id: r.id })),
+        loadBalancers: found.flatMap((x) => (x.dump ? [x.dump] : [])),
+      };
+    },
     instanceGroups: (cluster: Cluster) => new AwsCloudProvider(new AwsClients({ region: regionOfCluster(cluster), ...(opts.aws ?? {}) }), opts.awsProvider),
     apiEndpoint: (cluster: Cluster) => awsApiEndpoint(cluster, opts.aws ?? {}),
   };

@@ -46,6 +46,7 @@ export type RateLimiterKind = 'kops-ts' | 'sdk';
 const ENDPOINT_ENV_IDS: Readonly<Record<string, string>> = {
   ec2: 'EC2',
   autoscaling: 'AUTO_SCALING',
+  elb: 'ELASTIC_LOAD_BALANCING',
   elbv2: 'ELASTIC_LOAD_BALANCING_V2',
   iam: 'IAM',
   route53: 'ROUTE_53',

@@ -23,7 +23,21 @@ export interface OperatorPolicyOptions {
    */
   readonly stateKmsKey?: string;
   readonly partition?: string;
+  /**
+   * `--name`: deleting load balancers and target groups is allowed only for this cluster's (tagged
+   * `KubernetesCluster=<name>`); without it, for any cluster's (a `KubernetesCluster` tag present).
+   */
+  readonly clusterName?: string;
 }
+
+/**
+ * Deletes scoped by the resource's tags (AWS supports `aws:ResourceTag` for these: the Service
+ * Authorization Reference, Elastic Load Balancing; classic ELB and ELBv2 share the action names).
+ * What kops-ts deletes always carries `KubernetesCluster`: its own load balancers and target groups,
+ * and the cloud controller's for the cluster's Services (it copies the legacy tag from the
+ * control-plane instance's tags, src/cloud/aws/service-load-balancers.ts).
+ */
+const TAG_SCOPED_DELETES = ['elasticloadbalancing:DeleteLoadBalancer', 'elasticloadbalancing:DeleteTargetGroup'];
 
 const SERVICE_SID: Readonly<Record<string, string>> = {
   ec2: 'EC2',
@@ -50,12 +64,32 @@ export function operatorPolicy(o: OperatorPolicyOptions = {}): PolicyDocument {
   const byService = new Map<string, string[]>();
   const statements: PolicyStatement[] = [];
   for (const a of actions) {
-    if (SCOPED.has(a) || a.startsWith('kms:')) continue;
+    if (SCOPED.has(a) || a.startsWith('kms:') || TAG_SCOPED_DELETES.includes(a)) continue;
     const service = a.slice(0, a.indexOf(':'));
     byService.set(service, [...(byService.get(service) ?? []), a]);
   }
   for (const [service, list] of [...byService].sort(([a], [b]) => a.localeCompare(b))) {
     statements.push({ Sid: SERVICE_SID[service] ?? service.replace(/[^A-Za-z0-9]/g, ''), Effect: 'Allow', Action: list, Resource: '*' });
+  }
+  const deletes = TAG_SCOPED_DELETES.filter((a) => actions.includes(a));
+  if (deletes.length > 0) {
+    statements.push({
+      Sid: 'DeleteClusterLoadBalancers',
+      Effect: 'Allow',
+      Action: deletes,
+      Resource: '*',
+      Condition: o.clusterName ? { StringEquals: { 'aws:ResourceTag/KubernetesCluster': o.clusterName } } : { Null: { 'aws:ResourceTag/KubernetesCluster': 'false' } },
+    });
+    // A tag key cannot be a pattern: the newer tag alone (a controller given a cluster ID) only with the name.
+    if (o.clusterName) {
+      statements.push({
+        Sid: 'DeleteClusterOwnedLoadBalancers',
+        Effect: 'Allow',
+        Action: deletes,
+        Resource: '*',
+        Condition: { StringEquals: { [`aws:ResourceTag/kubernetes.io/cluster/${o.clusterName}`]: 'owned' } },
+      });
+    }
   }
   if (actions.includes('iam:PassRole')) {
     statements.push({

@@ -202,11 +202,17 @@ export const ROLLING_UPDATE_ACTIONS: readonly string[] = [
  * `delete cluster` (src/cloudup/delete-cluster.ts), outside any kind: the instances its groups
  * launched or a rolling update detached (found by tag, terminated), network interfaces tagged
  * as the cluster's (deleted), volumes and security groups tagged as its but no longer in its
- * spec (deleted), the snapshots it reports as
- * kept, and the network interfaces, subnets and security groups it names when they block the delete. The resources the kinds
+ * spec (deleted), the load balancers and target groups of its Services (classic ELB and ELBv2,
+ * deleted), the snapshots it reports as kept, and the network interfaces, subnets and security groups it names when they block the delete. The resources the kinds
  * find are deleted by the kinds' own `delete` steps above.
  */
-export const DELETE_CLUSTER_ACTIONS: readonly string[] = ['ec2:DescribeInstances', 'ec2:TerminateInstances', 'ec2:DescribeSnapshots', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:DescribeVolumes', 'ec2:DeleteVolume', 'ec2:DeleteSecurityGroup', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'];
+export const DELETE_CLUSTER_ACTIONS: readonly string[] = [
+  'ec2:DescribeInstances', 'ec2:TerminateInstances', 'ec2:DescribeSnapshots', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:DescribeVolumes', 'ec2:DeleteVolume',
+  'ec2:DeleteSecurityGroup', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups',
+  // The load balancers and target groups of the cluster's Services (src/cloud/aws/service-load-balancers.ts):
+  // classic ELB and ELBv2 share these action names.
+  ...ELB_LISTING, 'elasticloadbalancing:DeleteLoadBalancer', 'elasticloadbalancing:DeleteTargetGroup',
+];
 
 /** The S3 state store (src/statestore/s3.ts): objects under the store's prefix, and the bucket. */
 export const STATE_STORE_OBJECT_ACTIONS: readonly string[] = ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'];
