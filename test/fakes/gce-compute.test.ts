@@ -315,13 +315,15 @@ describe('fake Compute API: locations and IAM', () => {
     expect({ target: fr.target, IPAddress: fr.IPAddress, description: fr.description }).toEqual({ target: pool, IPAddress: ip, description: described });
 
     await refused('DELETE', `regions/${R}/targetPools/${lb}`, `regions/${R}/forwardingRules/${lb}`);
-    await refused('DELETE', `regions/${R}/addresses/${lb}`, `regions/${R}/forwardingRules/${lb}`);
+    // Releasing the address the rule holds is allowed (it becomes the rule's ephemeral IP), as the controller relies on.
+    await ok('DELETE', `regions/${R}/addresses/${lb}`);
+    expect((await c.forwardingRules.get({ project: P, region: R, forwardingRule: lb }))[0].IPAddress).toBe(ip);
     await refused('DELETE', 'global/httpHealthChecks/k8s-0123456789abcdef-node', `regions/${R}/targetPools/${lb}`);
     await refused('DELETE', 'global/networks/net-lb', `global/firewalls/k8s-fw-${lb}`);
     await ok('DELETE', `global/firewalls/k8s-fw-${lb}`);
     await refused('DELETE', 'global/networks/net-lb', `regions/${R}/forwardingRules/ilb`);
     // In order, everything goes.
-    for (const path of [`regions/${R}/forwardingRules/ilb`, `regions/${R}/forwardingRules/${lb}`, `regions/${R}/targetPools/${lb}`, `regions/${R}/addresses/${lb}`, 'global/httpHealthChecks/k8s-0123456789abcdef-node', 'global/networks/net-lb']) await ok('DELETE', path);
+    for (const path of [`regions/${R}/forwardingRules/ilb`, `regions/${R}/forwardingRules/${lb}`, `regions/${R}/targetPools/${lb}`, 'global/httpHealthChecks/k8s-0123456789abcdef-node', 'global/networks/net-lb']) await ok('DELETE', path);
     await ok('DELETE', `zones/${Z}/instanceGroupManagers/mig-lb`);
   });
 });

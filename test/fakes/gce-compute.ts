@@ -14,7 +14,7 @@
  *   `notFound`, 409 `alreadyExists`, 400 `invalid` (bad names, unknown fields, bad values),
  *   400 `resourceInUseByAnotherResource` (a network used by a subnetwork, firewall rule, router or
  *   forwarding rule; a target pool by a forwarding rule or group; a health check by a target pool;
- *   an address by a forwarding rule), 412 `conditionNotMet` (stale fingerprint);
+ *   an address a forwarding rule holds is released, the rule keeping the IP), 412 `conditionNotMet` (stale fingerprint);
  * - labels and `labelFingerprint` only where the API has them (disks, addresses, forwarding rules,
  *   instances; instance templates in `properties.labels`), `setLabels` checks the fingerprint;
  *   aggregated lists page across scopes and warn `NO_RESULTS_ON_PAGE` for empty ones;
@@ -736,7 +736,8 @@ export class FakeGceCompute {
       inUse('forwardingRules', (o) => o.target === link);
       inUse('instanceGroupManagers', (o) => (o.targetPools as string[]).includes(link));
     }
-    if (collection === 'addresses') inUse('forwardingRules', (o) => o.IPAddress === r.address);
+    // An address a forwarding rule holds can be released: the rule keeps the IP, now ephemeral
+    // (cloud-provider-gcp releases its static IP once its rule holds it: gce_loadbalancer_external.go).
     const items = this.coll(scopePath, collection);
     items.delete(name);
     if (collection === 'instanceGroupManagers') {
