@@ -166,20 +166,39 @@ describe("GCE delete cluster: the cloud controller's Service load balancers", ()
     expect(everything()).toEqual(before);
   });
 
-  it('delete cluster --yes, with exactly the declared permissions, removes them and the network; every decoy stays, ids unchanged', async () => {
+  it("delete cluster --yes with a user's internal load balancer on the network: with the declared permissions everything else goes in order, the network and subnet are blocked and it is named", async () => {
+    const network = `${V1}/projects/${PROJECT}/global/networks/${networkName(CLUSTER)}`;
+    const subnet = fake.all(PROJECT, 'subnetworks').find((x) => x.network === network)!;
+    await rest('POST', `regions/${REGION}/forwardingRules`, { name: 'user-ilb', loadBalancingScheme: 'INTERNAL', network, subnetwork: subnet.selfLink, allPorts: true });
+    // With exactly the operator's declared permissions (the fake refuses any other with Google's 403).
+    fake.permissions = new Set(gceOperatorPermissions());
+    const r = await cli(['delete', 'cluster', '--name', CLUSTER, '--yes', '--count', '1', '--interval', '1ms', ...state]).finally(() => {
+      fake.permissions = undefined;
+    });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).not.toContain('forbidden');
+    const ilb = `ForwardingRule projects/${PROJECT}/regions/${REGION}/forwardingRules/user-ilb`;
+    expect(r.stderr).toContain(`Network ${networkName(CLUSTER)}: it is used by ${ilb}`);
+    expect(r.stderr).toContain(`Subnet ${String(subnet.name)}: it is used by ${ilb}`);
+    // In order, in one pass: no delete refused for what still uses it (forwarding rule before
+    // pool, pool before its check, all before the network), and the pools before the instances.
+    const lines = r.stdout.split('\n');
+    expect(lines.filter((l) => l.includes('will retry') && !/^(Network|Subnet):/.test(l))).toEqual([]);
+    const at = (prefix: string) => lines.findIndex((l) => l.startsWith(prefix) && l.endsWith('\tok'));
+    const pool = at('TargetPool:');
+    expect(pool).toBeGreaterThan(at('ForwardingRule:'));
+    expect(at('HTTPHealthcheck:')).toBeGreaterThan(pool);
+    expect(at('Instance:')).toBeGreaterThan(pool);
+    expect(fake.names(PROJECT, 'global', 'networks')).toContain(networkName(CLUSTER));
+    await rest('DELETE', `regions/${REGION}/forwardingRules/user-ilb`);
+  });
+
+  it('delete cluster --yes, with exactly the declared permissions, then removes the network; every decoy stays, ids unchanged', async () => {
     fake.permissions = new Set(gceOperatorPermissions());
     try {
       const r = await cli(['delete', 'cluster', '--name', CLUSTER, '--yes', ...state]);
       expect(r.code, r.stderr).toBe(0);
-      // In order, in one pass: no delete refused for what still uses it (forwarding rule before
-      // pool, pool before its check, all before the network), and the pools before the instances.
       expect(r.stdout).not.toContain('will retry');
-      const lines = r.stdout.split('\n');
-      const at = (prefix: string) => lines.findIndex((l) => l.startsWith(prefix) && l.endsWith('\tok'));
-      const pool = at('TargetPool:');
-      expect(pool).toBeGreaterThan(at('ForwardingRule:'));
-      expect(at('Instance:')).toBeGreaterThan(pool);
-      expect(at('Network:')).toBeGreaterThan(Math.max(pool, at('FirewallRule:'), at('HTTPHealthcheck:')));
     } finally {
       fake.permissions = undefined;
     }
@@ -188,4 +207,3 @@ describe("GCE delete cluster: the cloud controller's Service load balancers", ()
     expect(everything().filter((r) => Object.values(ours).some((n) => r.includes(n)) || r.includes('0123456789abcdef'))).toEqual([]);
   });
 });
-

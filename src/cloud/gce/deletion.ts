@@ -165,6 +165,8 @@ async function usersOf(ctx: GceTaskContext, r: OwnedResource): Promise<{ link: s
     case 'Subnet': {
       const path = `projects/${p}/regions/${ctx.region}/subnetworks/${r.name}`;
       add('Router', await routersIn(ctx), (x) => ((x as RouterLink).nats ?? []).some((n) => (n.subnetworks ?? []).some((s) => is(s.name, path))));
+      const rules = (await drain(ctx.clients.forwardingRules.listAsync({ project: p, region: ctx.region }, LIST_OPTS))) as (Link & { subnetwork?: string | null })[];
+      add('ForwardingRule', rules, (x) => is((x as { subnetwork?: string | null }).subnetwork, path));
       break;
     }
     case 'InstanceTemplate': {
