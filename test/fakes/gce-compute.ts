@@ -737,7 +737,8 @@ export class FakeGceCompute {
       inUse('instanceGroupManagers', (o) => (o.targetPools as string[]).includes(link));
     }
     // An address a forwarding rule holds can be released: the rule keeps the IP, now ephemeral
-    // (cloud-provider-gcp releases its static IP once its rule holds it: gce_loadbalancer_external.go).
+    // (cloud-provider-gcp releases its static IP once its rule holds it, gce_loadbalancer_external.go;
+    // kubernetes/kubernetes#13335 and #20662 "deleting it after it is attached demotes it").
     const items = this.coll(scopePath, collection);
     items.delete(name);
     if (collection === 'instanceGroupManagers') {

@@ -78,16 +78,16 @@ export async function serviceLoadBalancers(ctx: GceTaskContext, instances: reado
 
 /**
  * The order of the controller's kinds (`X → deps`: X is deleted before its deps): forwarding rules,
- * then target pools and addresses, then health checks; all before the network and subnets; the
- * pools before the instances and their groups, so that a run stopped halfway still finds the
- * pools' members the next time.
+ * then target pools and addresses, then health checks; all before the network and subnets, and
+ * before the cluster's instances and their groups, so that a run stopped halfway still ties what
+ * is left of them to the instances the next time.
  */
 export function orderServiceLoadBalancers(closure: Map<string, Set<string>>, instanceKinds: readonly string[]): void {
-  const base = ['Network', 'Subnet'];
+  const last = ['Network', 'Subnet', ...instanceKinds];
   const K = SERVICE_LB_KINDS;
-  closure.set(K.healthCheck, new Set(base));
-  closure.set(K.firewall, new Set(base));
-  closure.set(K.address, new Set(base));
-  closure.set(K.targetPool, new Set([...base, K.healthCheck, ...instanceKinds]));
-  closure.set(K.forwardingRule, new Set([...base, K.targetPool, K.address, K.healthCheck, ...instanceKinds]));
+  closure.set(K.healthCheck, new Set(last));
+  closure.set(K.firewall, new Set(last));
+  closure.set(K.address, new Set(last));
+  closure.set(K.targetPool, new Set([...last, K.healthCheck]));
+  closure.set(K.forwardingRule, new Set([...last, K.targetPool, K.address, K.healthCheck]));
 }
