@@ -5,7 +5,8 @@
  * links: providers/gce/gce_loadbalancer_external.go), two Services' load balancers of this cluster
  * (one on the shared nodes health check, one `externalTrafficPolicy: Local` with its own check and
  * a static address left over) and, in the same project and region, another cluster's Service
- * load balancer over its own instances, an empty pool and a rule to it, and a user's address.
+ * load balancer over its own instances, an empty pool and a rule to it, a pool holding both
+ * clusters' nodes (kept and reported), and a user's address.
  */
 import { describe, expect, it } from 'vitest';
 import { clusterLabelValue } from '../../src/model/gce/labels.js';
@@ -102,10 +103,15 @@ const nodesOf = (label: string, tag: string): string[] =>
 
 describe("GCE delete cluster: the cloud controller's Service load balancers", () => {
   const ours = { web: lbName('0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0'), local: lbName('11112222-3333-4444-5555-666677778888') };
-  const theirs = { lb: lbName('99990000-aaaa-bbbb-cccc-ddddeeeeffff'), empty: lbName('abcdabcd-abcd-abcd-abcd-abcdabcdabcd'), userAddress: lbName('12121212-3434-5656-7878-909090909090') };
+  const theirs = {
+    lb: lbName('99990000-aaaa-bbbb-cccc-ddddeeeeffff'),
+    empty: lbName('abcdabcd-abcd-abcd-abcd-abcdabcdabcd'),
+    userAddress: lbName('12121212-3434-5656-7878-909090909090'),
+    mixed: lbName('56565656-7878-9090-1212-343434343434'),
+  };
   let decoys: string[] = [];
 
-  it('a cluster with two Services; beside it another cluster\'s Service, an empty pool and a user\'s address', async () => {
+  it('a cluster with two Services; beside it another cluster\'s Service, an empty pool, a pool of both clusters\' nodes and a user\'s address', async () => {
     await cliOk(['create', 'cluster', '--name', CLUSTER, '--cloud', 'gce', '--project', PROJECT, '--zones', ZONE, '--ssh-public-key', KEY, ...state]);
     await cliOk(['update', 'cluster', '--name', CLUSTER, '--yes', ...state]);
     const network = `${V1}/projects/${PROJECT}/global/networks/${networkName(CLUSTER)}`;
@@ -132,8 +138,10 @@ describe("GCE delete cluster: the cloud controller's Service load balancers", ()
     await rest('POST', `regions/${REGION}/forwardingRules`, { name: theirs.empty, description: service('default/idle'), target: `${V1}/projects/${PROJECT}/regions/${REGION}/targetPools/${theirs.empty}` });
     // A user's static address with the controller's name shape and description.
     await rest('POST', `regions/${REGION}/addresses`, { name: theirs.userAddress, description: service('default/reserved') });
+    // A pool holding one of this cluster's nodes and one of the other's: not this cluster's alone.
+    await rest('POST', `regions/${REGION}/targetPools`, { name: theirs.mixed, description: service('default/mixed'), instances: [nodes[0]!, otherNodes[0]!], healthChecks: [otherCheck] });
     decoys = everything().filter((r) => !cluster.has(r));
-    expect(decoys.filter((r) => /^(targetPools|forwardingRules|addresses|httpHealthChecks|firewalls)\//.test(r))).toHaveLength(8);
+    expect(decoys.filter((r) => /^(targetPools|forwardingRules|addresses|httpHealthChecks|firewalls)\//.test(r))).toHaveLength(9);
 
     // This cluster's Services, made by its controller (cluster id 0123456789abcdef).
     const check = await nodesCheck('0123456789abcdef', network, tag);
@@ -177,6 +185,8 @@ describe("GCE delete cluster: the cloud controller's Service load balancers", ()
     });
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).not.toContain('forbidden');
+    // The shared pool is reported as never deleted, with why.
+    expect(r.stderr).toMatch(new RegExp(`never deleted:[\\s\\S]*TargetPool ${theirs.mixed} \\(Service default/mixed\\): it holds this cluster's instances and ${ZONE}/nodes-`));
     const ilb = `ForwardingRule projects/${PROJECT}/regions/${REGION}/forwardingRules/user-ilb`;
     expect(r.stderr).toContain(`Network ${networkName(CLUSTER)}: it is used by ${ilb}`);
     expect(r.stderr).toContain(`Subnet ${String(subnet.name)}: it is used by ${ilb}`);
