@@ -276,4 +276,54 @@ describe('fake Compute API: locations and IAM', () => {
       await regions.close();
     }
   });
+
+  it("holds a Service's load balancer as the cloud controller makes it, and refuses deletes in the wrong order (resourceInUseByAnotherResource)", async () => {
+    const net = await network('net-lb');
+    await awaitOperation(c, await c.instanceGroupManagers.insert({ project: P, zone: Z, instanceGroupManagerResource: { name: 'mig-lb', baseInstanceName: 'lbnode', instanceTemplate: await template('tpl-lb'), targetSize: 1 } }));
+    const node = fake.all(P, 'instances').find((i) => String(i.name).startsWith('lbnode-'))?.selfLink as string;
+    const lb = 'a0123456789abcdef0123456789abcde';
+    const described = JSON.stringify({ 'kubernetes.io/service-name': 'default/web' });
+    const rest = async (method: string, path: string, body?: Record<string, unknown>) => {
+      const r = await fetch(`${fake.endpoint}/compute/v1/projects/${P}/${path}`, { method, ...(body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
+      return { status: r.status, body: (await r.json()) as { error?: { errors: { reason: string }[]; message: string } } };
+    };
+    const ok = async (method: string, path: string, body?: Record<string, unknown>) => expect((await rest(method, path, body)).status).toBe(200);
+    const refused = async (method: string, path: string, by: string) => {
+      const r = await rest(method, path);
+      expect(r.status).toBe(400);
+      expect(r.body.error?.errors[0]?.reason).toBe('resourceInUseByAnotherResource');
+      expect(r.body.error?.message).toContain(`is already being used by 'projects/${P}/${by}'`);
+    };
+    // A pool of an instance that does not exist is refused, as GCE refuses it.
+    expect((await rest('POST', `regions/${R}/targetPools`, { name: 'bad', instances: [node.replace(/lbnode-\w+$/, 'gone')] })).status).toBe(404);
+    await ok('POST', 'global/httpHealthChecks', { name: 'k8s-0123456789abcdef-node', port: 10256, requestPath: '/healthz', description: JSON.stringify({ 'kubernetes.io/service-name': 'k8s-0123456789abcdef-node' }) });
+    const hc = `https://www.googleapis.com/compute/v1/projects/${P}/global/httpHealthChecks/k8s-0123456789abcdef-node`;
+    await ok('POST', `regions/${R}/addresses`, { name: lb, description: described });
+    const ip = (await c.addresses.get({ project: P, region: R, address: lb }))[0].address ?? '';
+    await ok('POST', `regions/${R}/targetPools`, { name: lb, description: described, instances: [node], healthChecks: [hc], sessionAffinity: 'NONE' });
+    const pool = `https://www.googleapis.com/compute/v1/projects/${P}/regions/${R}/targetPools/${lb}`;
+    await ok('POST', `regions/${R}/forwardingRules`, { name: lb, description: described, IPAddress: ip, IPProtocol: 'TCP', portRange: '80-80', target: pool });
+    await ok('POST', 'global/firewalls', { name: `k8s-fw-${lb}`, network: net, description: described, targetTags: ['c1-k8s-io-role-node'], allowed: [{ IPProtocol: 'tcp', ports: ['80'] }] });
+    // An internal load balancer's rule names its network.
+    await ok('POST', `regions/${R}/forwardingRules`, { name: 'ilb', loadBalancingScheme: 'INTERNAL', network: net, allPorts: true });
+
+    const [tp] = await c.targetPools.get({ project: P, region: R, targetPool: lb });
+    expect(tp.instances).toEqual([node]);
+    expect(tp.healthChecks).toEqual([hc]);
+    expect(tp.description).toBe(described);
+    const [fr] = await c.forwardingRules.get({ project: P, region: R, forwardingRule: lb });
+    expect({ target: fr.target, IPAddress: fr.IPAddress, description: fr.description }).toEqual({ target: pool, IPAddress: ip, description: described });
+
+    await refused('DELETE', `regions/${R}/targetPools/${lb}`, `regions/${R}/forwardingRules/${lb}`);
+    // Releasing the address the rule holds is allowed (it becomes the rule's ephemeral IP), as the controller relies on.
+    await ok('DELETE', `regions/${R}/addresses/${lb}`);
+    expect((await c.forwardingRules.get({ project: P, region: R, forwardingRule: lb }))[0].IPAddress).toBe(ip);
+    await refused('DELETE', 'global/httpHealthChecks/k8s-0123456789abcdef-node', `regions/${R}/targetPools/${lb}`);
+    await refused('DELETE', 'global/networks/net-lb', `global/firewalls/k8s-fw-${lb}`);
+    await ok('DELETE', `global/firewalls/k8s-fw-${lb}`);
+    await refused('DELETE', 'global/networks/net-lb', `regions/${R}/forwardingRules/ilb`);
+    // In order, everything goes.
+    for (const path of [`regions/${R}/forwardingRules/ilb`, `regions/${R}/forwardingRules/${lb}`, `regions/${R}/targetPools/${lb}`, 'global/httpHealthChecks/k8s-0123456789abcdef-node', 'global/networks/net-lb']) await ok('DELETE', path);
+    await ok('DELETE', `zones/${Z}/instanceGroupManagers/mig-lb`);
+  });
 });

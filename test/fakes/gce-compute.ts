@@ -12,7 +12,9 @@
  *   `operations/<name>/wait` return;
  * - errors in Google's JSON shape `{error:{code,message,errors:[{message,domain,reason}]}}`: 404
  *   `notFound`, 409 `alreadyExists`, 400 `invalid` (bad names, unknown fields, bad values),
- *   400 `resourceInUseByAnotherResource`, 412 `conditionNotMet` (stale fingerprint);
+ *   400 `resourceInUseByAnotherResource` (a network used by a subnetwork, firewall rule, router or
+ *   forwarding rule; a target pool by a forwarding rule or group; a health check by a target pool;
+ *   an address a forwarding rule holds is released, the rule keeping the IP), 412 `conditionNotMet` (stale fingerprint);
  * - labels and `labelFingerprint` only where the API has them (disks, addresses, forwarding rules,
  *   instances; instance templates in `properties.labels`), `setLabels` checks the fingerprint;
  *   aggregated lists page across scopes and warn `NO_RESULTS_ON_PAGE` for empty ones;
@@ -117,7 +119,7 @@ const COLLECTIONS: Readonly<Record<string, CollectionSpec>> = {
   forwardingRules: {
     scope: 'regions',
     kind: 'compute#forwardingRule',
-    fields: ['IPAddress', 'IPProtocol', 'portRange', 'target', 'loadBalancingScheme', 'networkTier', 'labels', 'region'],
+    fields: ['IPAddress', 'IPProtocol', 'portRange', 'ports', 'allPorts', 'target', 'backendService', 'network', 'subnetwork', 'loadBalancingScheme', 'networkTier', 'labels', 'region'],
     labels: true,
     patch: false,
   },
@@ -542,11 +544,15 @@ export class FakeGceCompute {
       case 'targetPools':
         for (const hc of (body.healthChecks as string[] | undefined) ?? []) this.refTo(hc, 'httpHealthChecks');
         r.healthChecks = body.healthChecks ?? [];
-        r.instances = body.instances ?? [];
+        // Each instance must exist; GCE keeps its full URL.
+        r.instances = ((body.instances as string[] | undefined) ?? []).map((i) => this.refTo(i, 'instances').selfLink as string);
         r.sessionAffinity = body.sessionAffinity ?? 'NONE';
         break;
       case 'forwardingRules':
         if (body.target !== undefined) this.refTo(body.target as string, 'targetPools');
+        // An internal load balancer's rule names its network (and subnetwork), which it then keeps in use.
+        if (body.network !== undefined) r.network = this.refTo(body.network as string, 'networks').selfLink;
+        if (body.subnetwork !== undefined) r.subnetwork = this.refTo(body.subnetwork as string, 'subnetworks').selfLink;
         r.IPProtocol = body.IPProtocol ?? 'TCP';
         r.loadBalancingScheme = body.loadBalancingScheme ?? 'EXTERNAL';
         if (r.IPAddress === undefined) r.IPAddress = `203.0.113.${this.ipSeq++}`;
@@ -720,7 +726,9 @@ export class FakeGceCompute {
       inUse('subnetworks', (o) => o.network === link);
       inUse('firewalls', (o) => o.network === link);
       inUse('routers', (o) => o.network === link);
+      inUse('forwardingRules', (o) => o.network === link);
     }
+    if (collection === 'subnetworks') inUse('forwardingRules', (o) => o.subnetwork === link);
     if (collection === 'subnetworks') inUse('routers', (o) => ((o.nats as Json[] | undefined) ?? []).some((n) => ((n.subnetworks as Json[] | undefined) ?? []).some((x) => x.name === link)));
     if (collection === 'instanceTemplates') inUse('instanceGroupManagers', (o) => o.instanceTemplate === link);
     if (collection === 'httpHealthChecks') inUse('targetPools', (o) => (o.healthChecks as string[]).includes(link));
@@ -728,7 +736,9 @@ export class FakeGceCompute {
       inUse('forwardingRules', (o) => o.target === link);
       inUse('instanceGroupManagers', (o) => (o.targetPools as string[]).includes(link));
     }
-    if (collection === 'addresses') inUse('forwardingRules', (o) => o.IPAddress === r.address);
+    // An address a forwarding rule holds can be released: the rule keeps the IP, now ephemeral
+    // (cloud-provider-gcp releases its static IP once its rule holds it, gce_loadbalancer_external.go;
+    // kubernetes/kubernetes#13335 and #20662 "deleting it after it is attached demotes it").
     const items = this.coll(scopePath, collection);
     items.delete(name);
     if (collection === 'instanceGroupManagers') {

@@ -63,6 +63,8 @@ export interface HttpHealthCheck {
   readonly id?: string;
   readonly name?: string;
   readonly selfLink?: string;
+  /** cloud-provider-gcp's checks: `{"kubernetes.io/service-name":"<check name>"}`. */
+  readonly description?: string;
   readonly port?: number;
   readonly requestPath?: string;
   readonly checkIntervalSec?: number;

@@ -33,6 +33,7 @@ import { describeGceError, GceOperationError, ignoreGceNotFound } from './errors
 import { awaitOperation } from './operations.js';
 import { clusterPolicyMembers, projectIamBindingKind } from '../../tasks/gce/project-iam-binding.js';
 import { clusterServiceAccounts, serviceAccountKind } from '../../tasks/gce/service-account.js';
+import { orderServiceLoadBalancers, SERVICE_LB_KINDS, SERVICE_LB_TYPE_WORDS, serviceLoadBalancers, type ClusterInstanceRef } from './service-lb.js';
 
 /** The kind of the instances found by label (not a task kind). */
 export const GCE_INSTANCE_KIND = 'ClusterInstance';
@@ -58,6 +59,8 @@ const TYPE_WORDS: Readonly<Record<string, string>> = {
   DNSZone: 'ManagedZone',
   Router: 'Router',
   [GCE_INSTANCE_KIND]: 'Instance',
+  // What cloud-provider-gcp made for the cluster's LoadBalancer Services (service-lb.ts).
+  ...SERVICE_LB_TYPE_WORDS,
 };
 
 export function gceResourceType(kind: string): string {
@@ -70,11 +73,16 @@ interface ApiInstance {
   id?: unknown;
   zone?: string | null;
   labels?: Record<string, string> | null;
+  networkInterfaces?: readonly { network?: string | null }[] | null;
 }
 
-/** Every instance carrying the cluster's label (its MIGs' and any a rolling update abandoned). */
-async function clusterInstances(ctx: GceTaskContext): Promise<OwnedResource[]> {
+/**
+ * Every instance carrying the cluster's label (its MIGs' and any a rolling update abandoned), and
+ * each one's zone, name and networks (what ties the Services' load balancers to the cluster).
+ */
+async function clusterInstances(ctx: GceTaskContext): Promise<{ resources: OwnedResource[]; refs: ClusterInstanceRef[] }> {
   const out: OwnedResource[] = [];
+  const refs: ClusterInstanceRef[] = [];
   const label = clusterLabelValue(ctx.clusterName);
   const filter = `labels.${GCE_LABEL_CLUSTER} = "${label}"`;
   for await (const [, scoped] of ctx.clients.instances.aggregatedListAsync({ project: ctx.project, filter }, LIST_OPTS)) {
@@ -82,6 +90,7 @@ async function clusterInstances(ctx: GceTaskContext): Promise<OwnedResource[]> {
       if (!i.name || i.labels?.[GCE_LABEL_CLUSTER] !== label) continue;
       const zone = lastSegment(i.zone);
       const name = i.name;
+      refs.push({ key: `${zone}/${name}`, networks: (i.networkInterfaces ?? []).map((n) => n.network ?? '').filter((n) => n !== '') });
       out.push({
         kind: GCE_INSTANCE_KIND,
         type: 'Instance',
@@ -91,7 +100,7 @@ async function clusterInstances(ctx: GceTaskContext): Promise<OwnedResource[]> {
       });
     }
   }
-  return out;
+  return { resources: out, refs };
 }
 
 /**
@@ -148,11 +157,16 @@ async function usersOf(ctx: GceTaskContext, r: OwnedResource): Promise<{ link: s
       for await (const [, s] of ctx.clients.subnetworks.aggregatedListAsync({ project: p }, LIST_OPTS)) subnets.push(...((s.subnetworks ?? []) as (Link & { network?: string | null })[]));
       add('Subnet', subnets, (x) => is((x as { network?: string | null }).network, path));
       add('Router', await routersIn(ctx), (x) => is((x as RouterLink).network, path));
+      // Internal load balancers' forwarding rules name their network.
+      const rules = (await drain(ctx.clients.forwardingRules.listAsync({ project: p, region: ctx.region }, LIST_OPTS))) as (Link & { network?: string | null })[];
+      add('ForwardingRule', rules, (x) => is((x as { network?: string | null }).network, path));
       break;
     }
     case 'Subnet': {
       const path = `projects/${p}/regions/${ctx.region}/subnetworks/${r.name}`;
       add('Router', await routersIn(ctx), (x) => ((x as RouterLink).nats ?? []).some((n) => (n.subnetworks ?? []).some((s) => is(s.name, path))));
+      const rules = (await drain(ctx.clients.forwardingRules.listAsync({ project: p, region: ctx.region }, LIST_OPTS))) as (Link & { subnetwork?: string | null })[];
+      add('ForwardingRule', rules, (x) => is((x as { subnetwork?: string | null }).subnetwork, path));
       break;
     }
     case 'InstanceTemplate': {
@@ -162,13 +176,15 @@ async function usersOf(ctx: GceTaskContext, r: OwnedResource): Promise<{ link: s
       add('InstanceGroupManager', migs, (x) => is((x as { instanceTemplate?: string | null }).instanceTemplate, path));
       break;
     }
-    case 'TargetPool': {
+    case 'TargetPool':
+    case SERVICE_LB_KINDS.targetPool: {
       const path = `projects/${p}/regions/${ctx.region}/targetPools/${r.name}`;
       const rules = (await drain(ctx.clients.forwardingRules.listAsync({ project: p, region: ctx.region }, LIST_OPTS))) as (Link & { target?: string | null })[];
       add('ForwardingRule', rules, (x) => is((x as { target?: string | null }).target, path));
       break;
     }
-    case 'HTTPHealthCheck': {
+    case 'HTTPHealthCheck':
+    case SERVICE_LB_KINDS.healthCheck: {
       const path = `projects/${p}/global/httpHealthChecks/${r.name}`;
       const pools = (await drain(ctx.clients.targetPools.listAsync({ project: p, region: ctx.region }, LIST_OPTS))) as (Link & { healthChecks?: string[] | null })[];
       add('TargetPool', pools, (x) => ((x as { healthChecks?: string[] | null }).healthChecks ?? []).some((h) => is(h, path)));
@@ -195,8 +211,11 @@ export const gceDeletion: CloudDeletion<GceTaskContext> = {
   },
   ownershipLabel: (cluster) => `${GCE_LABEL_CLUSTER}=${clusterLabelValue(cluster)}`,
   async tagged(ctx, known) {
-    const resources = [...(await clusterInstances(ctx)), ...(await clusterIam(ctx))].filter((r) => !known.has(r.id));
-    return { resources, kept: [] };
+    // The Services' load balancers are tied to the instances listed here, before any is deleted.
+    const instances = await clusterInstances(ctx);
+    const services = await serviceLoadBalancers(ctx, instances.refs);
+    const resources = [...instances.resources, ...services.resources, ...(await clusterIam(ctx))].filter((r) => !known.has(r.id));
+    return { resources, kept: services.kept };
   },
   order(closure) {
     // A MIG's instances go with it (deleted first, the MIG deletes its instances); what the
@@ -210,6 +229,9 @@ export const gceDeletion: CloudDeletion<GceTaskContext> = {
     // A Cloud NAT router names its subnetworks and network: it goes first, also as an orphan (the
     // router of a cluster whose subnets are no longer private), when no task orders it.
     closure.set('Router', new Set([...(closure.get('Router') ?? []), 'Subnet', 'Network']));
+    // The Services' load balancers: rule, pool, check, all before the network; the pools before
+    // the instances whose membership ties them to the cluster.
+    orderServiceLoadBalancers(closure, [GCE_INSTANCE_KIND, 'InstanceGroupManager']);
   },
   waitsForDependents: inUse,
   async blockers(ctx, left, all) {

@@ -152,8 +152,8 @@ export const GCE_KIND_METHODS: Readonly<Record<GceKindName, readonly GceMethod[]
 
 /**
  * The provider's own calls: pre-flight (project, region, zones), awaiting every kind of
- * operation, the legacy service account's look-up, `delete cluster`'s instance listing and what
- * it reads to name the blockers. (Orphans
+ * operation, the legacy service account's look-up, `delete cluster`'s instance listing, the
+ * Services' load balancers it ties to those instances, and what it reads to name the blockers. (Orphans
  * whose names the model cut for a long cluster name are found and deleted by their kinds.)
  */
 export const GCE_PROVIDER_METHODS: readonly GceMethod[] = [
@@ -171,6 +171,15 @@ export const GCE_PROVIDER_METHODS: readonly GceMethod[] = [
   'forwardingRules.list',
   'targetPools.list',
   'routers.list', // the routers that keep a subnetwork or network (blockers)
+  // The load balancers cloud-provider-gcp made for the cluster's Services (src/cloud/gce/service-lb.ts):
+  // listed in the region and project, tied to the cluster's instances, deleted.
+  'httpHealthChecks.list',
+  'addresses.list',
+  'forwardingRules.delete',
+  'targetPools.delete',
+  'httpHealthChecks.delete',
+  'firewalls.delete',
+  'addresses.delete',
   // The legacy spec.cloudProvider.gce.serviceAccount must exist (pre-flight).
   'iam.getServiceAccount',
 ];
