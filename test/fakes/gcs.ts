@@ -25,14 +25,18 @@
  *   `DELETE` with `generation` reach a noncurrent generation too, and a `DELETE` with `generation`
  *   removes that generation for good;
  * - bucket IAM: `GET|PUT /storage/v1/b/<bucket>/iam` (`storage#policy` with a new bucket's
- *   convenience bindings, `etag`; a PUT with a stale etag is 412 `conditionNotMet`, without one it
- *   overwrites, as GCS does).
+ *   convenience bindings, `etag`, version 3 and IAM Conditions; test/fakes/gcs-iam.ts), and the
+ *   bucket's `iamConfiguration.uniformBucketLevelAccess` (on unless created with
+ *   `{ uniformBucketLevelAccess: false }`);
+ * - callers: a request whose bearer token `principals` maps to a member is allowed only as that
+ *   member's bindings allow it, conditions evaluated (test/fakes/gcs-iam.ts).
  *
  * Each write is checked and applied in one synchronous step once its body has arrived, so racing
  * conditional writes behave as on GCS: exactly one wins. Every request is recorded.
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { allowed, checkPolicyWrite, forbidden, GcsHttpError as HttpError, needOf, policyResponse, type FakeBucketPolicy, type FakeIamBinding } from './gcs-iam.js';
 
 export interface FakeGcsObject {
   readonly name: string;
@@ -62,22 +66,15 @@ export interface FakeGcsOptions {
 /** Called with each request (after it is recorded, before it is served): tests race it here. */
 export type RequestHook = (req: RecordedRequest) => void;
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly reason: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 export class FakeGcs {
   readonly requests: RecordedRequest[] = [];
   private readonly buckets = new Map<string, Map<string, FakeGcsObject>>();
   /** Versioned buckets' noncurrent generations, by object name, oldest first. */
   private readonly noncurrent = new Map<string, Map<string, (FakeGcsObject & { readonly timeDeleted: string })[]>>();
-  private readonly iam = new Map<string, { version: number; etag: string; bindings: { role: string; members: string[] }[] }>();
+  private readonly iam = new Map<string, FakeBucketPolicy>();
+  private readonly nonUniform = new Set<string>();
+  /** Bearer token → IAM member (`serviceAccount:<email>`): requests with it are evaluated against the bucket's policy. */
+  readonly principals = new Map<string, string>();
   private iamSeq = 0;
   private lastGeneration = Date.now() * 1000;
   private server: Server | undefined;
@@ -108,8 +105,9 @@ export class FakeGcs {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  createBucket(name: string, opts: { versioning?: boolean } = {}): void {
+  createBucket(name: string, opts: { versioning?: boolean; uniformBucketLevelAccess?: boolean } = {}): void {
     if (!this.buckets.has(name)) this.buckets.set(name, new Map());
+    if (opts.uniformBucketLevelAccess === false) this.nonUniform.add(name);
     if (opts.versioning && !this.noncurrent.has(name)) this.noncurrent.set(name, new Map());
   }
 
@@ -160,18 +158,18 @@ export class FakeGcs {
   }
 
   /** A bucket's IAM policy (a copy). */
-  iamPolicy(bucket: string): { version: number; etag: string; bindings: { role: string; members: string[] }[] } {
+  iamPolicy(bucket: string): FakeBucketPolicy {
     return structuredClone(this.policyOf(bucket));
   }
 
   /** Changes a bucket's IAM policy behind the client's back (another admin's edit): a new etag. */
-  editIamPolicy(bucket: string, fn: (bindings: { role: string; members: string[] }[]) => void): void {
+  editIamPolicy(bucket: string, fn: (bindings: FakeIamBinding[]) => void): void {
     const p = this.policyOf(bucket);
     fn(p.bindings);
     p.etag = Buffer.from(`iam-${++this.iamSeq}`).toString('base64');
   }
 
-  private policyOf(bucket: string): { version: number; etag: string; bindings: { role: string; members: string[] }[] } {
+  private policyOf(bucket: string): FakeBucketPolicy {
     this.bucketOrThrow(bucket);
     let p = this.iam.get(bucket);
     if (!p) {
@@ -209,10 +207,23 @@ export class FakeGcs {
         const perm = recorded.method === 'POST' ? 'storage.objects.create' : recorded.method === 'DELETE' ? 'storage.objects.delete' : 'storage.objects.get';
         throw new HttpError(403, 'forbidden', `caller@example.com does not have ${perm} access to the Google Cloud Storage object. Permission '${perm}' denied on resource (or it may not exist).`);
       }
+      this.authorize(recorded);
       this.route(req.method ?? 'GET', url.pathname, query, req.headers, body, res);
     } catch (e) {
       const err = e instanceof HttpError ? e : new HttpError(500, 'backendError', `fake GCS: ${(e as Error).message}`);
       sendJson(res, err.status, { error: { code: err.status, message: err.message, errors: [{ message: err.message, domain: 'global', reason: err.reason }] } });
+    }
+  }
+
+  /** A caller `principals` knows: each permission the request needs must be granted (test/fakes/gcs-iam.ts). */
+  private authorize(r: RecordedRequest): void {
+    const auth = r.headers.authorization;
+    const member = typeof auth === 'string' ? this.principals.get(auth.replace(/^Bearer\s+/i, '')) : undefined;
+    if (member === undefined) return;
+    const exists = (bucket: string, name: string) => this.buckets.get(bucket)?.has(name) === true;
+    for (const need of needOf(r.method, r.path, r.query, exists)) {
+      const bucket = /^projects\/_\/buckets\/([^/]+)/.exec(need.resource)?.[1] ?? '';
+      if (!this.buckets.has(bucket) || !allowed(this.policyOf(bucket), member, need)) throw forbidden(member, need);
     }
   }
 
@@ -232,18 +243,12 @@ export class FakeGcs {
     if ((m = /^\/storage\/v1\/b\/([^/]+)\/iam$/.exec(path)) && (method === 'GET' || method === 'PUT')) {
       const bucket = decodeURIComponent(m[1]!);
       const current = this.policyOf(bucket);
-      const resource = (p: typeof current) => ({ kind: 'storage#policy', resourceId: `projects/_/buckets/${bucket}`, ...structuredClone(p) });
-      if (method === 'GET') return sendJson(res, 200, resource(current));
+      if (method === 'GET') return sendJson(res, 200, policyResponse(bucket, current, q.optionsRequestedPolicyVersion));
       const given = JSON.parse(body.toString('utf8') || '{}') as { etag?: unknown; version?: unknown; bindings?: unknown };
-      if (typeof given.etag === 'string' && given.etag !== current.etag) throw new HttpError(412, 'conditionNotMet', 'Precondition Failed');
-      const bindings = (Array.isArray(given.bindings) ? given.bindings : []) as { role: string; members: string[] }[];
-      for (const b of bindings) {
-        if (typeof b.role !== 'string' || !b.role.startsWith('roles/')) throw new HttpError(400, 'invalid', `Role ${String(b.role)} is not a valid role.`);
-        if (!Array.isArray(b.members) || b.members.length === 0) throw new HttpError(400, 'invalid', `The binding for role ${b.role} has no members.`);
-      }
-      const next = { version: Number(given.version ?? 1), etag: Buffer.from(`iam-${++this.iamSeq}`).toString('base64'), bindings: structuredClone(bindings) };
+      const { version, bindings } = checkPolicyWrite(current, given, !this.nonUniform.has(bucket));
+      const next: FakeBucketPolicy = { version, etag: Buffer.from(`iam-${++this.iamSeq}`).toString('base64'), bindings };
       this.iam.set(bucket, next);
-      return sendJson(res, 200, resource(next));
+      return sendJson(res, 200, policyResponse(bucket, next, '3'));
     }
     if ((m = /^\/storage\/v1\/b\/([^/]+)\/o$/.exec(path)) && method === 'GET') {
       return sendJson(res, 200, this.list(decodeURIComponent(m[1]!), q));
@@ -443,7 +448,7 @@ export class FakeGcs {
       metageneration: '1',
       location: 'US',
       storageClass: 'STANDARD',
-      iamConfiguration: { uniformBucketLevelAccess: { enabled: true } },
+      iamConfiguration: { uniformBucketLevelAccess: { enabled: !this.nonUniform.has(name) } },
       ...(this.noncurrent.has(name) ? { versioning: { enabled: true } } : {}),
     };
   }
