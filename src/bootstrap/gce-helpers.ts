@@ -253,7 +253,8 @@ if __name__ == "__main__":
  * - `delete`: `DELETE /storage/v1/b/<bucket>/o/<key>?generation=<generation>`.
  * It retries what can succeed later (429, 5xx) like gcsget.py, and exits 1 with one stderr line
  * naming the operation, the object and GCS's status, never the token. The control plane's service
- * account has object admin on the state bucket (docs/gce.md).
+ * account may write, delete and list only under its cluster's `backups/etcd/` (an IAM Condition:
+ * src/model/gce/bucket-grants.ts, docs/gce.md).
  */
 export const GCS_STORE_PY = `#!/usr/bin/env python3
 """kops-ts: put, list (every generation) and delete (one generation) gs:// objects for the etcd backups (src/bootstrap/gce-helpers.ts).

@@ -48,7 +48,7 @@ const found = files(SRC).flatMap((f) => commandLines(printedText(readFileSync(f,
 function hintFlags(text: string): string[] {
   const hints = [...text.matchAll(/hint:\s*(['"`])((?:(?!\1)[^\n])*)\1/g)].map((m) => m[2]!);
   // Another tool's command line (`aws ec2 ... --group-name`) has that tool's flags.
-  return hints.map((h) => h.replace(/\b(?:aws|ssh-keygen|kubectl) .*$/, '')).flatMap((h) => [...h.matchAll(/(?:^|[\s`'(])(--[a-z][a-z-]*)/g)].map((m) => m[1]!));
+  return hints.map((h) => h.replace(/\b(?:aws|gcloud|ssh-keygen|kubectl) .*$/, '')).flatMap((h) => [...h.matchAll(/(?:^|[\s`'(])(--[a-z][a-z-]*)/g)].map((m) => m[1]!));
 }
 
 function allCommands(c: ReturnType<typeof quietProgram>): ReturnType<typeof quietProgram>[] {

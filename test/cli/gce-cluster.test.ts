@@ -320,11 +320,14 @@ describe('a GCE cluster with its state in a gs:// bucket (the fake GCS)', () => 
     expect(ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     const igconfig = keys.filter((k) => k.startsWith(`clusters/${name}/igconfig/`)).map((k) => gcs.object('kops-state', k)!.data.toString('utf8'));
     expect(igconfig.some((text) => text.includes(ip))).toBe(true);
-    // The instances read the store as their role's account: the bucket grants them (kops's StorageBucketIAM).
-    const grants = () => gcs.iamPolicy('kops-state').bindings.flatMap((b) => b.members.filter((m) => clusterEmails('gs-gce-example-com').some((e) => m.includes(e))).map((m) => `${b.role} ${m}`)).sort();
+    // The instances read the store as their role's account: conditional grants on the cluster's prefixes (test/cli/gce-state-bucket.test.ts has the rest).
+    const grants = () =>
+      gcs.iamPolicy('kops-state').bindings.flatMap((b) => b.members.filter((m) => clusterEmails('gs-gce-example-com').some((e) => m.includes(e))).map((m) => `${b.role} ${m} ${b.condition?.title ?? '(whole bucket)'}`)).sort();
+    const cp = `serviceAccount:${gceServiceAccountId('control-plane', 'gs-gce-example-com')}@${PROJECT}.iam.gserviceaccount.com`;
     expect(grants()).toEqual([
-      `roles/storage.objectAdmin serviceAccount:${gceServiceAccountId('control-plane', 'gs-gce-example-com')}@${PROJECT}.iam.gserviceaccount.com`,
-      `roles/storage.objectViewer serviceAccount:node-gs-gce-example-com@${PROJECT}.iam.gserviceaccount.com`,
+      `roles/storage.objectAdmin ${cp} kops-ts: control plane keeps etcd backups`,
+      `roles/storage.objectViewer ${cp} kops-ts: control plane reads its cluster`,
+      `roles/storage.objectViewer serviceAccount:node-gs-gce-example-com@${PROJECT}.iam.gserviceaccount.com kops-ts: nodes read their join files`,
     ]);
     expect((await cli(['update', 'cluster', '--name', name, '--detailed-exitcode', ...state], { env })).code).toBe(0);
     await ok(['delete', 'cluster', '--name', name, '--yes', ...state], { env });

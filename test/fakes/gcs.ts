@@ -25,14 +25,19 @@
  *   `DELETE` with `generation` reach a noncurrent generation too, and a `DELETE` with `generation`
  *   removes that generation for good;
  * - bucket IAM: `GET|PUT /storage/v1/b/<bucket>/iam` (`storage#policy` with a new bucket's
- *   convenience bindings, `etag`; a PUT with a stale etag is 412 `conditionNotMet`, without one it
- *   overwrites, as GCS does).
+ *   convenience bindings, `etag`, version 3 and IAM Conditions; test/fakes/gcs-iam.ts), and the
+ *   bucket's `iamConfiguration.uniformBucketLevelAccess` (on unless created without it);
+ * - callers: a request whose bearer token `principals` maps to a member is allowed only as that
+ *   member's bindings allow it, conditions evaluated (test/fakes/gcs-iam.ts).
  *
  * Each write is checked and applied in one synchronous step once its body has arrived, so racing
- * conditional writes behave as on GCS: exactly one wins. Every request is recorded.
+ * conditional writes behave as on GCS: exactly one wins. Every request is recorded. Listings are
+ * in gcs-list.ts, the wire format (bodies, multipart, hashes, resources) in gcs-wire.ts.
  */
-import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { listLive, listVersions } from './gcs-list.js';
+import { checkPreconditions, crc32c, hashes, objectResource, parseMultipart, preconditionFailed, readBody, sendJson } from './gcs-wire.js';
+import { allowed, checkPolicyWrite, forbidden, GcsHttpError as HttpError, needOf, policyResponse, type FakeBucketPolicy, type FakeIamBinding } from './gcs-iam.js';
 
 export interface FakeGcsObject {
   readonly name: string;
@@ -62,22 +67,15 @@ export interface FakeGcsOptions {
 /** Called with each request (after it is recorded, before it is served): tests race it here. */
 export type RequestHook = (req: RecordedRequest) => void;
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly reason: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 export class FakeGcs {
   readonly requests: RecordedRequest[] = [];
   private readonly buckets = new Map<string, Map<string, FakeGcsObject>>();
   /** Versioned buckets' noncurrent generations, by object name, oldest first. */
   private readonly noncurrent = new Map<string, Map<string, (FakeGcsObject & { readonly timeDeleted: string })[]>>();
-  private readonly iam = new Map<string, { version: number; etag: string; bindings: { role: string; members: string[] }[] }>();
+  private readonly iam = new Map<string, FakeBucketPolicy>();
+  private readonly nonUniform = new Set<string>();
+  /** Bearer token → IAM member (`serviceAccount:<email>`): requests with it are evaluated against the bucket's policy. */
+  readonly principals = new Map<string, string>();
   private iamSeq = 0;
   private lastGeneration = Date.now() * 1000;
   private server: Server | undefined;
@@ -108,8 +106,9 @@ export class FakeGcs {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  createBucket(name: string, opts: { versioning?: boolean } = {}): void {
+  createBucket(name: string, opts: { versioning?: boolean; uniformBucketLevelAccess?: boolean } = {}): void {
     if (!this.buckets.has(name)) this.buckets.set(name, new Map());
+    if (opts.uniformBucketLevelAccess === false) this.nonUniform.add(name);
     if (opts.versioning && !this.noncurrent.has(name)) this.noncurrent.set(name, new Map());
   }
 
@@ -160,18 +159,18 @@ export class FakeGcs {
   }
 
   /** A bucket's IAM policy (a copy). */
-  iamPolicy(bucket: string): { version: number; etag: string; bindings: { role: string; members: string[] }[] } {
+  iamPolicy(bucket: string): FakeBucketPolicy {
     return structuredClone(this.policyOf(bucket));
   }
 
   /** Changes a bucket's IAM policy behind the client's back (another admin's edit): a new etag. */
-  editIamPolicy(bucket: string, fn: (bindings: { role: string; members: string[] }[]) => void): void {
+  editIamPolicy(bucket: string, fn: (bindings: FakeIamBinding[]) => void): void {
     const p = this.policyOf(bucket);
     fn(p.bindings);
     p.etag = Buffer.from(`iam-${++this.iamSeq}`).toString('base64');
   }
 
-  private policyOf(bucket: string): { version: number; etag: string; bindings: { role: string; members: string[] }[] } {
+  private policyOf(bucket: string): FakeBucketPolicy {
     this.bucketOrThrow(bucket);
     let p = this.iam.get(bucket);
     if (!p) {
@@ -209,10 +208,23 @@ export class FakeGcs {
         const perm = recorded.method === 'POST' ? 'storage.objects.create' : recorded.method === 'DELETE' ? 'storage.objects.delete' : 'storage.objects.get';
         throw new HttpError(403, 'forbidden', `caller@example.com does not have ${perm} access to the Google Cloud Storage object. Permission '${perm}' denied on resource (or it may not exist).`);
       }
+      this.authorize(recorded);
       this.route(req.method ?? 'GET', url.pathname, query, req.headers, body, res);
     } catch (e) {
       const err = e instanceof HttpError ? e : new HttpError(500, 'backendError', `fake GCS: ${(e as Error).message}`);
       sendJson(res, err.status, { error: { code: err.status, message: err.message, errors: [{ message: err.message, domain: 'global', reason: err.reason }] } });
+    }
+  }
+
+  /** A caller `principals` knows: each permission the request needs must be granted (test/fakes/gcs-iam.ts). */
+  private authorize(r: RecordedRequest): void {
+    const auth = r.headers.authorization;
+    const member = typeof auth === 'string' ? this.principals.get(auth.replace(/^Bearer\s+/i, '')) : undefined;
+    if (member === undefined) return;
+    const exists = (bucket: string, name: string) => this.buckets.get(bucket)?.has(name) === true;
+    for (const need of needOf(r.method, r.path, r.query, exists)) {
+      const bucket = /^projects\/_\/buckets\/([^/]+)/.exec(need.resource)?.[1] ?? '';
+      if (!this.buckets.has(bucket) || !allowed(this.policyOf(bucket), member, need)) throw forbidden(member, need);
     }
   }
 
@@ -232,18 +244,12 @@ export class FakeGcs {
     if ((m = /^\/storage\/v1\/b\/([^/]+)\/iam$/.exec(path)) && (method === 'GET' || method === 'PUT')) {
       const bucket = decodeURIComponent(m[1]!);
       const current = this.policyOf(bucket);
-      const resource = (p: typeof current) => ({ kind: 'storage#policy', resourceId: `projects/_/buckets/${bucket}`, ...structuredClone(p) });
-      if (method === 'GET') return sendJson(res, 200, resource(current));
+      if (method === 'GET') return sendJson(res, 200, policyResponse(bucket, current, q.optionsRequestedPolicyVersion));
       const given = JSON.parse(body.toString('utf8') || '{}') as { etag?: unknown; version?: unknown; bindings?: unknown };
-      if (typeof given.etag === 'string' && given.etag !== current.etag) throw new HttpError(412, 'conditionNotMet', 'Precondition Failed');
-      const bindings = (Array.isArray(given.bindings) ? given.bindings : []) as { role: string; members: string[] }[];
-      for (const b of bindings) {
-        if (typeof b.role !== 'string' || !b.role.startsWith('roles/')) throw new HttpError(400, 'invalid', `Role ${String(b.role)} is not a valid role.`);
-        if (!Array.isArray(b.members) || b.members.length === 0) throw new HttpError(400, 'invalid', `The binding for role ${b.role} has no members.`);
-      }
-      const next = { version: Number(given.version ?? 1), etag: Buffer.from(`iam-${++this.iamSeq}`).toString('base64'), bindings: structuredClone(bindings) };
+      const { version, bindings } = checkPolicyWrite(current, given, !this.nonUniform.has(bucket));
+      const next: FakeBucketPolicy = { version, etag: Buffer.from(`iam-${++this.iamSeq}`).toString('base64'), bindings };
       this.iam.set(bucket, next);
-      return sendJson(res, 200, resource(next));
+      return sendJson(res, 200, policyResponse(bucket, next, '3'));
     }
     if ((m = /^\/storage\/v1\/b\/([^/]+)\/o$/.exec(path)) && method === 'GET') {
       return sendJson(res, 200, this.list(decodeURIComponent(m[1]!), q));
@@ -284,7 +290,7 @@ export class FakeGcs {
       res.end(obj.data);
       return;
     }
-    sendJson(res, 200, this.objectResource(bucket, obj));
+    sendJson(res, 200, objectResource(this.endpointURL, bucket, obj));
   }
 
   private remove(bucket: string, name: string, q: Record<string, string>, res: ServerResponse): void {
@@ -359,73 +365,14 @@ export class FakeGcs {
       ...(kmsKeyName !== undefined ? { kmsKeyName: `${kmsKeyName}/cryptoKeyVersions/1` } : {}),
     };
     objects.set(name, obj);
-    sendJson(res, 200, this.objectResource(bucket, obj));
+    sendJson(res, 200, objectResource(this.endpointURL, bucket, obj));
   }
 
   private list(bucket: string, q: Record<string, string>): Record<string, unknown> {
     const objects = this.bucketOrThrow(bucket);
-    if (q.versions === 'true') return this.listVersions(bucket, q);
-    const prefix = q.prefix ?? '';
-    const delimiter = q.delimiter;
-    const max = Math.min(Math.max(Number(q.maxResults ?? 1000) || 1000, 1), 1000);
-    const after = q.pageToken !== undefined ? Buffer.from(q.pageToken, 'base64url').toString('utf8') : undefined;
-    if (q.pageToken !== undefined && !after) throw new HttpError(400, 'invalid', 'Invalid page token.');
-    const items: Record<string, unknown>[] = [];
-    const prefixes = new Set<string>();
-    let next: string | undefined;
-    let last: string | undefined;
-    for (const name of [...objects.keys()].sort()) {
-      if (!name.startsWith(prefix)) continue;
-      // Resume after the last entry of the previous page (an object name or a prefix).
-      if (after !== undefined && (name <= after || (delimiter && after.endsWith(delimiter) && name.startsWith(after)))) continue;
-      const i = delimiter ? name.indexOf(delimiter, prefix.length) : -1;
-      const key = i >= 0 ? name.slice(0, i + delimiter!.length) : name;
-      if (prefixes.has(key)) continue;
-      if (items.length + prefixes.size === max) {
-        next = Buffer.from(last!).toString('base64url');
-        break;
-      }
-      if (i >= 0) prefixes.add(key);
-      else items.push(this.objectResource(bucket, objects.get(name)!));
-      last = key;
-    }
-    return {
-      kind: 'storage#objects',
-      ...(next !== undefined ? { nextPageToken: next } : {}),
-      ...(prefixes.size > 0 ? { prefixes: [...prefixes] } : {}),
-      ...(items.length > 0 ? { items } : {}),
-    };
-  }
-
-  /** `versions=true`: every generation, by name then generation; the page token names the last one. */
-  private listVersions(bucket: string, q: Record<string, string>): Record<string, unknown> {
-    if (q.delimiter !== undefined) throw new HttpError(400, 'invalid', 'fake GCS: delimiter with versions=true is not implemented');
-    const prefix = q.prefix ?? '';
-    const max = Math.min(Math.max(Number(q.maxResults ?? 1000) || 1000, 1), 1000);
-    let after: [string, string] | undefined;
-    if (q.pageToken !== undefined) {
-      try {
-        after = JSON.parse(Buffer.from(q.pageToken, 'base64url').toString('utf8')) as [string, string];
-      } catch {
-        throw new HttpError(400, 'invalid', 'Invalid page token.');
-      }
-    }
-    const all: { obj: FakeGcsObject; timeDeleted?: string }[] = [];
-    for (const old of this.noncurrent.get(bucket)?.values() ?? []) for (const o of old) all.push({ obj: o, timeDeleted: o.timeDeleted });
-    for (const obj of this.buckets.get(bucket)!.values()) all.push({ obj });
-    const order = (a: { name: string; generation: string }, b: { name: string; generation: string }) =>
-      a.name < b.name ? -1 : a.name > b.name ? 1 : Math.sign(Number(BigInt(a.generation) - BigInt(b.generation)));
-    const sorted = all.filter((e) => e.obj.name.startsWith(prefix))
-      .sort((x, y) => order(x.obj, y.obj))
-      .filter((e) => after === undefined || order(e.obj, { name: after[0], generation: after[1] }) > 0);
-    const page = sorted.slice(0, max);
-    const items = page.map((e) => ({ ...this.objectResource(bucket, e.obj), ...(e.timeDeleted ? { timeDeleted: e.timeDeleted } : {}) }));
-    const last = page[page.length - 1]?.obj;
-    return {
-      kind: 'storage#objects',
-      ...(sorted.length > max && last ? { nextPageToken: Buffer.from(JSON.stringify([last.name, last.generation])).toString('base64url') } : {}),
-      ...(items.length > 0 ? { items } : {}),
-    };
+    const resource = (o: FakeGcsObject) => objectResource(this.endpointURL, bucket, o);
+    if (q.versions === 'true') return listVersions(objects, this.noncurrent.get(bucket), q, resource);
+    return listLive(objects, q, resource);
   }
 
   private nextGeneration(): string {
@@ -443,117 +390,10 @@ export class FakeGcs {
       metageneration: '1',
       location: 'US',
       storageClass: 'STANDARD',
-      iamConfiguration: { uniformBucketLevelAccess: { enabled: true } },
+      iamConfiguration: { uniformBucketLevelAccess: { enabled: !this.nonUniform.has(name) } },
       ...(this.noncurrent.has(name) ? { versioning: { enabled: true } } : {}),
     };
   }
-
-  private objectResource(bucket: string, obj: FakeGcsObject): Record<string, unknown> {
-    const { crc32c, md5 } = hashes(obj.data);
-    const enc = encodeURIComponent(obj.name);
-    return {
-      kind: 'storage#object',
-      id: `${bucket}/${obj.name}/${obj.generation}`,
-      selfLink: `${this.endpointURL}/storage/v1/b/${bucket}/o/${enc}`,
-      mediaLink: `${this.endpointURL}/download/storage/v1/b/${bucket}/o/${enc}?generation=${obj.generation}&alt=media`,
-      name: obj.name,
-      bucket,
-      generation: obj.generation,
-      metageneration: obj.metageneration,
-      contentType: obj.contentType,
-      storageClass: 'STANDARD',
-      size: String(obj.data.length),
-      md5Hash: md5,
-      crc32c,
-      etag: Buffer.from(`${obj.generation}/${obj.metageneration}`).toString('base64'),
-      timeCreated: obj.timeCreated,
-      updated: obj.timeCreated,
-      timeStorageClassUpdated: obj.timeCreated,
-      ...(obj.kmsKeyName !== undefined ? { kmsKeyName: obj.kmsKeyName } : {}),
-    };
-  }
 }
 
-function preconditionFailed(): HttpError {
-  return new HttpError(412, 'conditionNotMet', 'At least one of the pre-conditions you specified did not hold.');
-}
-
-function checkPreconditions(obj: FakeGcsObject, q: Record<string, string>): void {
-  if (q.ifGenerationMatch !== undefined && q.ifGenerationMatch !== obj.generation) throw preconditionFailed();
-  if (q.ifGenerationNotMatch !== undefined && q.ifGenerationNotMatch === obj.generation) {
-    throw new HttpError(304, 'notModified', 'Not Modified');
-  }
-  if (q.ifMetagenerationMatch !== undefined && q.ifMetagenerationMatch !== obj.metageneration) throw preconditionFailed();
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': String(Buffer.byteLength(text)) });
-  res.end(text);
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-interface Part {
-  readonly headers: Record<string, string>;
-  readonly body: Buffer;
-}
-
-/** `multipart/related; boundary=X`: the parts between `--X` lines, each headers + blank line + body. */
-function parseMultipart(body: Buffer, contentType: string): Part[] {
-  const m = /boundary="?([^";]+)"?/i.exec(contentType);
-  if (!/^multipart\/related/i.test(contentType) || !m) throw new HttpError(400, 'invalid', `Expected multipart/related, got ${contentType}`);
-  const delim = Buffer.from(`--${m[1]}`);
-  const parts: Part[] = [];
-  let pos = body.indexOf(delim);
-  while (pos >= 0) {
-    let start = pos + delim.length;
-    if (body.subarray(start, start + 2).toString() === '--') break;
-    if (body.subarray(start, start + 2).toString() === '\r\n') start += 2;
-    const end = body.indexOf(delim, start);
-    if (end < 0) throw new HttpError(400, 'invalid', 'Unterminated multipart body');
-    const raw = body.subarray(start, end);
-    const split = raw.indexOf('\r\n\r\n');
-    if (split < 0) throw new HttpError(400, 'invalid', 'Multipart part without headers');
-    const headers: Record<string, string> = {};
-    for (const line of raw.subarray(0, split).toString('utf8').split('\r\n')) {
-      const i = line.indexOf(':');
-      if (i > 0) headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
-    }
-    let partBody = raw.subarray(split + 4);
-    if (partBody.subarray(-2).toString() === '\r\n') partBody = partBody.subarray(0, -2);
-    parts.push({ headers, body: Buffer.from(partBody) });
-    pos = end;
-  }
-  return parts;
-}
-
-function hashes(data: Buffer): { crc32c: string; md5: string } {
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32c(data));
-  return { crc32c: crc.toString('base64'), md5: createHash('md5').update(data).digest('base64') };
-}
-
-let table: Uint32Array | undefined;
-
-/** CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), as GCS reports it. */
-export function crc32c(data: Uint8Array): number {
-  if (!table) {
-    table = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
-      table[n] = c >>> 0;
-    }
-  }
-  let crc = 0xffffffff;
-  for (const byte of data) crc = table[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
+export { crc32c };

@@ -25,10 +25,17 @@ export interface IamServiceAccount {
   readonly disabled?: boolean;
 }
 
+/** An IAM Condition (`expr`): a CEL expression with a title and an optional description. */
+export interface IamCondition {
+  readonly title?: string;
+  readonly description?: string;
+  readonly expression?: string;
+}
+
 export interface IamBinding {
   readonly role: string;
   readonly members?: readonly string[];
-  readonly condition?: unknown;
+  readonly condition?: IamCondition;
 }
 
 /** A project's IAM policy as Resource Manager returns it; `etag` guards the read-modify-write. */
@@ -55,8 +62,16 @@ export interface GceResourceManagerApi {
 
 /** A bucket's IAM policy (Cloud Storage JSON API v1 `b/<bucket>/iam`); same shape, `etag` guards the write. */
 export interface GceStorageIamApi {
+  /** The bucket's metadata (`storage.buckets.get`): pre-flight reads its `iamConfiguration`. */
+  getBucket(bucket: string): Promise<StorageBucket>;
   getBucketIamPolicy(bucket: string): Promise<IamPolicy>;
   setBucketIamPolicy(bucket: string, policy: IamPolicy): Promise<IamPolicy>;
+}
+
+/** What kops-ts reads of a bucket's resource (Cloud Storage JSON API v1 `b/<bucket>`). */
+export interface StorageBucket {
+  readonly name?: string;
+  readonly iamConfiguration?: { readonly uniformBucketLevelAccess?: { readonly enabled?: boolean } };
 }
 
 export interface AuthRequester {
@@ -115,13 +130,17 @@ export function gceResourceManagerApi(auth: AuthRequester, base: string): GceRes
 }
 
 /**
- * Cloud Storage's bucket IAM (`storage.buckets.getIamPolicy`/`setIamPolicy`). The base is
+ * Cloud Storage's bucket metadata and IAM (`storage.buckets.get`, `getIamPolicy`/`setIamPolicy`;
+ * the policy is read as version 3, so conditional bindings come back whole). The base is
  * `STORAGE_EMULATOR_HOST` (as the state store's, `host:port` or a URL), else the Compute override,
  * else Google's. A write over a concurrent change is refused with 412 `conditionNotMet`.
  */
 export function gceStorageIamApi(auth: AuthRequester, base: string): GceStorageIamApi {
   const url = (bucket: string) => `${base}/storage/v1/b/${encodeURIComponent(bucket)}/iam`;
   return {
+    async getBucket(bucket) {
+      return (await auth.request<StorageBucket>({ url: `${base}/storage/v1/b/${encodeURIComponent(bucket)}`, method: 'GET' })).data;
+    },
     async getBucketIamPolicy(bucket) {
       return (await auth.request<IamPolicy>({ url: url(bucket), method: 'GET', params: { optionsRequestedPolicyVersion: '3' } })).data;
     },

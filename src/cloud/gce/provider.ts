@@ -17,6 +17,7 @@ import { gceApiEndpoint } from './api-endpoint.js';
 import { GCE_ENDPOINT_ENV, gceClients, type GceClients } from './clients.js';
 import { lazyGceCloudProvider } from './instance-groups.js';
 import { gceDeletion } from './deletion.js';
+import { gceStateBucketPreflight } from './bucket-preflight.js';
 import { gceDnsPreflight } from './dns-preflight.js';
 import { gceDumpDetails } from './dump.js';
 import { GceRunHealth, watched, watchedClients } from './endpoint.js';
@@ -67,6 +68,7 @@ export async function gceCloud(cluster: Cluster, _operation: CloudOperation, opt
       const tasks = buildGceTasks(builderInput(input, c, 'gs'));
       const ctx = context(clients, input.clusterName);
       await gceDnsPreflight(ctx, tasks);
+      await gceStateBucketPreflight(ctx, tasks);
       return { ctx, registry: gceTaskRegistry(), tasks, region: regionOfGceCluster(c), cluster: c, diagnostics: [] };
     },
     model,

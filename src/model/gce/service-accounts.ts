@@ -8,9 +8,11 @@
  * grants it, `roles/container.serviceAgent` (GKE's service-agent role: kops avoids a custom role
  * because deleting one takes 7 days); nodes and bastions get no project role.
  *
- * With a `gs://` state store, each account also gets its role on the store's bucket
- * (`StorageBucketIAM`, `GCE_SERVICE_ACCOUNT_BUCKET_ROLES`): the instances read their bootstrap
- * files from it as themselves.
+ * With a `gs://` state store, each account also gets what it needs of the store's bucket, and no
+ * more: conditional `StorageBucketIAM` grants limited to its cluster's object prefixes
+ * (src/model/gce/bucket-grants.ts, as narrow as AWS's instance roles); the instances read their
+ * bootstrap files from it as themselves. The grant on the whole bucket an earlier kops-ts made
+ * (`LEGACY_BUCKET_ROLES`) is each grant's `supersedes`: removed by the next update.
  *
  * Built from every instance group (cluster-wide, like the network), so `update cluster
  * --instance-group` never plans another role's account away.
@@ -20,6 +22,7 @@ import { GCE_KINDS, type GceProjectIamBindingDesired, type GceServiceAccountDesi
 import type { ClusterSpec, InstanceGroup } from '../api/types.js';
 import type { GceModelContext } from './context.js';
 import { GCE_SERVICE_ACCOUNT_ROLES, gceServiceAccountId, type GceServiceAccountRole } from './names.js';
+import { gceBucketGrants, LEGACY_BUCKET_ROLES, type GceBucketGrant } from './bucket-grants.js';
 
 /** kops's descriptions (pkg/model/gcemodel/service_accounts.go). */
 const DESCRIPTIONS: Readonly<Record<GceServiceAccountRole, string>> = {
@@ -40,19 +43,6 @@ export const GCE_SERVICE_ACCOUNT_PROJECT_ROLES: Readonly<Record<GceServiceAccoun
   'control-plane': ['roles/container.serviceAgent'],
   node: [],
   bastion: [],
-};
-
-/**
- * The role each account gets on the `gs://` state store's bucket (kops's StorageAclBuilder):
- * the control plane `roles/storage.objectAdmin` (etcd-manager writes its backups under the
- * cluster's path there, kops's WriteableVFSPaths); nodes `roles/storage.objectViewer`, because
- * kops-ts's nodes read their bootstrap files from the store themselves (kops's nodes go through
- * kops-controller and get none); bastions, which read nothing, none.
- */
-export const GCE_SERVICE_ACCOUNT_BUCKET_ROLES: Readonly<Record<GceServiceAccountRole, string | undefined>> = {
-  'control-plane': 'roles/storage.objectAdmin',
-  node: 'roles/storage.objectViewer',
-  bastion: undefined,
 };
 
 /** The legacy single account (`spec.cloudProvider.gce.serviceAccount`) of a spec, if set. */
@@ -91,9 +81,16 @@ export function serviceAccountOf(m: GceModelContext, ig: InstanceGroup): string 
   return legacyServiceAccount(m) ?? serviceAccountEmail(m, serviceAccountRole(m, ig));
 }
 
-/** kops's task name: `objectadmin-<bucket>-serviceaccount-<role>`. */
-function bucketGrantName(role: GceServiceAccountRole, bucket: string, bucketRole: string): string {
-  return `${bucketRole.replace(/^roles\/storage\./, '').toLowerCase()}-${bucket}-serviceaccount-${role.replace('-', '')}`;
+/** After kops's task name (`objectadmin-<bucket>-serviceaccount-<role>`): `<grant>-<bucket>-serviceaccount-<role>`. */
+function bucketGrantName(role: GceServiceAccountRole, bucket: string, grant: GceBucketGrant): string {
+  return `${grant.id}-${bucket}-serviceaccount-${role.replace('-', '')}`;
+}
+
+/** A role's grants on the state store's bucket (none without a `gs://` store). */
+function bucketGrantsOf(m: GceModelContext, role: GceServiceAccountRole): { bucket: string; grant: GceBucketGrant }[] {
+  const store = m.input.stateStore;
+  if (!store?.bucket) return [];
+  return gceBucketGrants(role, store, m.name).map((grant) => ({ bucket: store.bucket, grant }));
 }
 
 /**
@@ -105,9 +102,7 @@ export function accountDependencies(m: GceModelContext, ig: InstanceGroup): Ref[
   if (legacyServiceAccount(m)) return legacyLookedUp(m) ? [ref(GCE_KINDS.serviceAccount, LEGACY_SERVICE_ACCOUNT_TASK, 'email')] : [];
   const role = serviceAccountRole(m, ig);
   const out: Ref[] = [ref(GCE_KINDS.serviceAccount, gceServiceAccountId(role, m.name), 'email')];
-  const bucketRole = GCE_SERVICE_ACCOUNT_BUCKET_ROLES[role];
-  const bucket = m.input.stateStore?.bucket;
-  if (bucketRole && bucket) out.push(ref(GCE_KINDS.storageBucketIam, bucketGrantName(role, bucket, bucketRole), 'id'));
+  for (const { bucket, grant } of bucketGrantsOf(m, role)) out.push(ref(GCE_KINDS.storageBucketIam, bucketGrantName(role, bucket, grant), 'id'));
   return out;
 }
 
@@ -134,13 +129,12 @@ export function buildServiceAccounts(m: GceModelContext): void {
         dependsOn: [ref(GCE_KINDS.serviceAccount, accountId, 'email')],
       });
     }
-    const bucketRole = GCE_SERVICE_ACCOUNT_BUCKET_ROLES[role];
-    const bucket = m.input.stateStore?.bucket;
-    if (bucketRole && bucket) {
+    const supersedes = LEGACY_BUCKET_ROLES[role];
+    for (const { bucket, grant } of bucketGrantsOf(m, role)) {
       m.add<GceStorageBucketIamDesired>({
         kind: GCE_KINDS.storageBucketIam,
-        name: bucketGrantName(role, bucket, bucketRole),
-        desired: { bucket, role: bucketRole, member: `serviceAccount:${email}` },
+        name: bucketGrantName(role, bucket, grant),
+        desired: { bucket, role: grant.role, member: `serviceAccount:${email}`, condition: grant.condition, ...(supersedes ? { supersedes } : {}) },
         dependsOn: [ref(GCE_KINDS.serviceAccount, accountId, 'email')],
       });
     }

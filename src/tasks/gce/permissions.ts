@@ -101,6 +101,7 @@ export const GCE_METHOD_PERMISSIONS = {
   'resourceManager.getIamPolicy': 'resourcemanager.projects.getIamPolicy',
   'resourceManager.setIamPolicy': 'resourcemanager.projects.setIamPolicy',
   // Cloud Storage JSON API v1 (b/<bucket>/iam), over REST.
+  'storageIam.getBucket': 'storage.buckets.get',
   'storageIam.getBucketIamPolicy': 'storage.buckets.getIamPolicy',
   'storageIam.setBucketIamPolicy': 'storage.buckets.setIamPolicy',
   // Cloud DNS v1 (managedZones, resourceRecordSets), over REST (src/cloud/gce/dns-api.ts).
@@ -182,6 +183,8 @@ export const GCE_PROVIDER_METHODS: readonly GceMethod[] = [
   'addresses.delete',
   // The legacy spec.cloudProvider.gce.serviceAccount must exist (pre-flight).
   'iam.getServiceAccount',
+  // The state store's bucket must have uniform bucket-level access for the conditional grants (pre-flight).
+  'storageIam.getBucket',
 ];
 
 /**

@@ -224,6 +224,20 @@ export interface GceStorageBucketIamDesired {
   readonly role: string;
   /** `serviceAccount:<email>`. */
   readonly member: string;
+  /** The binding's IAM Condition (src/model/gce/bucket-grants.ts); none: the whole bucket. */
+  readonly condition?: GceIamCondition;
+  /**
+   * The role an earlier kops-ts granted this member on the whole bucket (no condition): that
+   * grant is found as an orphan and removed (`findOrphans`).
+   */
+  readonly supersedes?: string;
+}
+
+/** An IAM Condition as the policy holds it: a CEL `expression`, with a `title` (kops-ts's start `kops-ts:`). */
+export interface GceIamCondition {
+  readonly title: string;
+  readonly description?: string;
+  readonly expression: string;
 }
 
 /**

@@ -294,15 +294,23 @@ describe("kops's per-role service accounts", () => {
       expect(emailOf(tasks, `control-plane-us-central1-${zone}`)).toBe('control-plane-ha-example-com@my-project.iam.gserviceaccount.com');
       expect(emailOf(tasks, `nodes-us-central1-${zone}`)).toBe('node-ha-example-com@my-project.iam.gserviceaccount.com');
     }
-    // With a gs:// store: the control plane's account may write it (etcd backups), the nodes' read it.
-    expect(ofKind<GceStorageBucketIamDesired>(tasks, GCE_KINDS.storageBucketIam).map((t) => [t.name, t.desired])).toEqual([
-      ['objectadmin-state-bucket-serviceaccount-controlplane', { bucket: 'state-bucket', role: 'roles/storage.objectAdmin', member: 'serviceAccount:control-plane-ha-example-com@my-project.iam.gserviceaccount.com' }],
-      ['objectviewer-state-bucket-serviceaccount-node', { bucket: 'state-bucket', role: 'roles/storage.objectViewer', member: 'serviceAccount:node-ha-example-com@my-project.iam.gserviceaccount.com' }],
+    // With a gs:// store: conditional grants on the cluster's prefixes only (test/model/gce/bucket-grants.test.ts has the expressions).
+    const CP = 'serviceAccount:control-plane-ha-example-com@my-project.iam.gserviceaccount.com';
+    const NODE = 'serviceAccount:node-ha-example-com@my-project.iam.gserviceaccount.com';
+    expect(ofKind<GceStorageBucketIamDesired>(tasks, GCE_KINDS.storageBucketIam).map((t) => [t.name, t.desired.role, t.desired.member, t.desired.supersedes, t.desired.condition?.expression])).toEqual([
+      ['clusterstate-state-bucket-serviceaccount-controlplane', 'roles/storage.objectViewer', CP, 'roles/storage.objectAdmin', 'resource.name.startsWith("projects/_/buckets/state-bucket/objects/ha.example.com/")'],
+      [
+        'etcdbackups-state-bucket-serviceaccount-controlplane', 'roles/storage.objectAdmin', CP, 'roles/storage.objectAdmin',
+        'resource.name.startsWith("projects/_/buckets/state-bucket/objects/ha.example.com/backups/etcd/") || api.getAttribute("storage.googleapis.com/objectListPrefix", "").startsWith("ha.example.com/backups/etcd/")',
+      ],
+      ['igconfig-state-bucket-serviceaccount-node', 'roles/storage.objectViewer', NODE, 'roles/storage.objectViewer', 'resource.name.startsWith("projects/_/buckets/state-bucket/objects/ha.example.com/igconfig/node/")'],
     ]);
     for (const t of ofKind<GceInstanceTemplateDesired>(tasks, GCE_KINDS.instanceTemplate)) {
       const id = t.desired.serviceAccount.email.split('@')[0];
-      const grant = id?.startsWith('control-plane') ? 'objectadmin-state-bucket-serviceaccount-controlplane' : 'objectviewer-state-bucket-serviceaccount-node';
-      expect(t.dependsOn?.map((r) => `${r.kind}/${r.name}`)).toEqual([`ServiceAccount/${id}`, `StorageBucketIAM/${grant}`]);
+      const grants = id?.startsWith('control-plane')
+        ? ['clusterstate-state-bucket-serviceaccount-controlplane', 'etcdbackups-state-bucket-serviceaccount-controlplane']
+        : ['igconfig-state-bucket-serviceaccount-node'];
+      expect(t.dependsOn?.map((r) => `${r.kind}/${r.name}`)).toEqual([`ServiceAccount/${id}`, ...grants.map((g) => `StorageBucketIAM/${g}`)]);
     }
     // Without a gs:// store (file://, which instances cannot read anyway) no bucket grant.
     const c = completed(REFERENCE.ha!);
@@ -329,7 +337,7 @@ describe("kops's per-role service accounts", () => {
     expect(emailOf(tasks, 'bastions')).toMatch(/^bastion-/);
     expect(bindings(tasks)).toHaveLength(1);
     // A bastion reads nothing from the store: no grant for its account.
-    expect(ofKind<GceStorageBucketIamDesired>(tasks, GCE_KINDS.storageBucketIam).map((t) => t.desired.member.split(':')[1]?.split('-')[0])).toEqual(['control', 'node']);
+    expect(ofKind<GceStorageBucketIamDesired>(tasks, GCE_KINDS.storageBucketIam).map((t) => t.desired.member.split(':')[1]?.split('-')[0])).toEqual(['control', 'control', 'node']);
   });
 
   it('with the legacy spec.cloudProvider.gce.serviceAccount, looks it up as kops\'s shared account, builds no other account or binding, and every template runs as it', () => {

@@ -45,7 +45,7 @@ describe('GCE operator permissions', () => {
   });
 
   it("declares every call of the provider's files and of the rolling update", () => {
-    const provider = new Set<string>([...calls('src/cloud/gce/deletion.ts'), ...calls('src/cloud/gce/preflight.ts'), ...calls('src/cloud/gce/operations.ts')]);
+    const provider = new Set<string>([...calls('src/cloud/gce/deletion.ts'), ...calls('src/cloud/gce/preflight.ts'), ...calls('src/cloud/gce/bucket-preflight.ts'), ...calls('src/cloud/gce/operations.ts')]);
     expect([...provider].filter((m) => !GCE_PROVIDER_METHODS.includes(m as GceMethod))).toEqual([]);
     // The roll lists the cluster's templates with cluster-templates.ts and reads any other's with owned-names.ts's globalTemplateLabels.
     const roll = new Set([...calls('src/cloud/gce/instance-groups.ts'), ...calls('src/tasks/gce/owned-names.ts'), ...calls('src/tasks/gce/cluster-templates.ts')]);
