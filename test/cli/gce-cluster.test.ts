@@ -120,9 +120,9 @@ function suite(c: Cluster, expectMigs: number, expectDisks: number): void {
       const files = Object.keys(snapshot(s.dir));
       expect(files.some((f) => f.startsWith(`${c.name}/igconfig/`))).toBe(true);
       const again = await cli(['update', 'cluster', '--name', c.name, ...state]);
-      expect(again.code).toBe(0);
+      expect(again.code, again.stderr).toBe(0);
       expect(again.stdout).toContain('No changes need to be applied');
-      expect((await cli(['update', 'cluster', '--name', c.name, '--detailed-exitcode', ...state])).code).toBe(0);
+      expect(await cli(['update', 'cluster', '--name', c.name, '--detailed-exitcode', ...state]).then((r) => `${r.code} ${r.stderr}`)).toBe('0 ');
     });
 
     it('a machine-type change modifies only the instance template and its MIG; the old template goes', async () => {
@@ -154,7 +154,7 @@ function suite(c: Cluster, expectMigs: number, expectDisks: number): void {
       expect(templatesAfter).toHaveLength(templatesBefore.length);
       // Every other MIG kept its template.
       for (const [name, tpl] of migsBefore) if (name !== mig.name) expect(fake.all(PROJECT, 'instanceGroupManagers').find((m) => m.name === name)?.instanceTemplate).toBe(tpl);
-      expect((await cli(['update', 'cluster', '--name', c.name, '--detailed-exitcode', ...state])).code).toBe(0);
+      expect(await cli(['update', 'cluster', '--name', c.name, '--detailed-exitcode', ...state]).then((r) => `${r.code} ${r.stderr}`)).toBe('0 ');
     });
 
     it('validate, get instances and rolling-update --yes replace the changed group\'s instances through the MIGs', async () => {
@@ -329,7 +329,7 @@ describe('a GCE cluster with its state in a gs:// bucket (the fake GCS)', () => 
       `roles/storage.objectViewer ${cp} kops-ts: control plane reads its cluster`,
       `roles/storage.objectViewer serviceAccount:node-gs-gce-example-com@${PROJECT}.iam.gserviceaccount.com kops-ts: nodes read their join files`,
     ]);
-    expect((await cli(['update', 'cluster', '--name', name, '--detailed-exitcode', ...state], { env })).code).toBe(0);
+    expect(await cli(['update', 'cluster', '--name', name, '--detailed-exitcode', ...state], { env }).then((r) => `${r.code} ${r.stderr}`)).toBe('0 ');
     await ok(['delete', 'cluster', '--name', name, '--yes', ...state], { env });
     expect(grants()).toEqual([]);
     expect(gcs.iamPolicy('kops-state').bindings.map((b) => b.role)).toEqual(['roles/storage.legacyBucketOwner', 'roles/storage.legacyBucketReader']);
