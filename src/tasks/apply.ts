@@ -80,7 +80,7 @@ export async function applyPlan<C>(ctx: C, registry: TaskRegistry<C>, tasks: rea
   events({ code: 'apply.start', summary });
   const started = (opts.clock ?? systemClock).now();
   const retryable = opts.isRetryable ?? (() => false);
-  const exec = await execute(graph, (key) => run.apply(changes.get(key) as PlannedChange), {
+  const exec = await execute(graph, (key, { signal }) => run.apply(changes.get(key) as PlannedChange, signal), {
     ...opts,
     events,
     only: new Set(changes.keys()),
@@ -154,23 +154,24 @@ class ApplyRun<C> {
     return out;
   };
 
-  async apply(change: PlannedChange): Promise<void> {
+  async apply(change: PlannedChange, signal?: AbortSignal): Promise<void> {
+    const cancel = signal ? { signal } : {};
     const kind = this.registry.get(change.kind);
     if (change.action === 'delete') {
       if (!kind.delete) throw new KopsError('DeleteNotSupported', `${change.key}: kind ${change.kind} cannot delete resources`, { hint: 'delete the resource by hand' });
-      await kind.delete(this.ctx, change.actual);
+      await kind.delete(this.ctx, change.actual, cancel);
       this.actuals.delete(change.key);
       return;
     }
     const task = this.byKey.get(change.key) as Task;
     const refs = resolverOf(this.outputsOf, change.key);
     if (change.action === 'replace' && kind.delete && change.actual !== undefined && !this.oldDeleted.has(change.key)) {
-      await kind.delete(this.ctx, change.actual);
+      await kind.delete(this.ctx, change.actual, cancel);
       this.oldDeleted.add(change.key);
       this.actuals.delete(change.key);
     }
     const fields = knownFields(kind, task, change, refs);
-    const req = { action: change.action as Exclude<ApplyAction, 'delete'>, name: task.name, desired: task.desired, fields, refs };
+    const req = { action: change.action as Exclude<ApplyAction, 'delete'>, name: task.name, desired: task.desired, fields, refs, ...cancel };
     const after = await kind.apply(this.ctx, change.action === 'update' ? { ...req, actual: change.actual } : req);
     this.verify(kind, task, change.key, after, refs);
     this.actuals.set(change.key, after);

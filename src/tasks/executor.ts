@@ -32,7 +32,7 @@ import {
   type TaskFailure,
 } from './executor-options.js';
 import type { Graph } from './graph.js';
-import { DEFAULT_BACKOFF, backoffDelay, formatDuration, isTryAgainLater, systemClock, type Clock } from './retry.js';
+import { DEFAULT_BACKOFF, backoffDelay, formatDuration, isAbortError, isTryAgainLater, systemClock, type Clock } from './retry.js';
 import type { Action, TaskKey } from './types.js';
 
 export * from './executor-options.js';
@@ -193,6 +193,9 @@ class Execution {
       const ms = this.clock.now() - (this.started.get(key) ?? 0);
       this.emit({ code: 'task.done', key, attempts: this.attempts.get(key) ?? 1, ms, ...this.action(key) });
       this.succeed(key);
+    } else if (this.cancel.aborted && isAbortError(err)) {
+      // A wait the run's signal ended (an SDK waiter): work left for the next run.
+      this.cancelTask(key);
     } else if (this.retryable(err, key)) {
       // Cancelled: a retryable failure is work left for the next run, not a failure of its own.
       if (this.cancel.aborted) this.cancelTask(key);
@@ -262,8 +265,9 @@ class Execution {
 
   /**
    * Cancelled: nothing new starts; tasks not started are skipped, and so are tasks waiting to retry
-   * (their sleep ends at once); running attempts finish, and one that then fails with a retryable
-   * error is skipped too (`cancelled`): a re-run finishes it.
+   * (their sleep ends at once); running attempts finish (their waits end: `RunContext.signal`),
+   * and one that then fails with a retryable error or an `AbortError` is skipped too
+   * (`cancelled`): a re-run finishes it.
    */
   private onCancel(): void {
     for (const key of this.graph.order()) {

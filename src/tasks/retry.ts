@@ -63,6 +63,14 @@ export function isTryAgainLater(e: unknown): boolean {
   return KopsError.is(e, 'TryAgainLater');
 }
 
+/**
+ * A wait given the run's signal that ended because the run was cancelled (the SDK's waiters throw
+ * an `Error` named `AbortError`): the task is cancelled, not failed, and a re-run finishes it.
+ */
+export function isAbortError(e: unknown): boolean {
+  return e instanceof Error && e.name === 'AbortError';
+}
+
 /** `1h2m3s` style, as Go prints durations (kops's messages do). */
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;

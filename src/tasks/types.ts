@@ -156,6 +156,12 @@ export interface ApplyRequest<D, A> {
   readonly fields: readonly FieldChange[];
   /** Every ref is known at apply time. */
   readonly refs: RefResolver;
+  /**
+   * The run's cancellation (an interrupt, or the endpoint found down): a kind passes it to its long
+   * waits (the SDK's waiters), which otherwise poll on through connection errors until their own
+   * limit. Calls already on the wire finish or time out.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -179,7 +185,7 @@ export interface TaskKind<D, A, C> {
   /** The values dependents can reference (`id` at least). */
   outputs(actual: A): Outputs;
   /** Delete a resource this kind found (used for `replace`, orphans and `delete cluster`). */
-  delete?(ctx: C, actual: A): Promise<void>;
+  delete?(ctx: C, actual: A, opts?: { readonly signal?: AbortSignal }): Promise<void>;
   /**
    * Resources of this kind that the cluster owns but no task describes any more (e.g. the launch
    * template of a deleted instance group). Planned as deletions.

@@ -69,6 +69,33 @@ describe('execute, cancelled', () => {
     expect(o.rec.of('task.skipped').map((e) => e.key).sort()).toEqual(['A/c', 'B/a', 'B/b', 'B/c']);
   });
 
+  it('gives running tasks the signal: a wait it ends (an SDK waiter\'s AbortError) is cancelled, not failed; another error stays a failure', async () => {
+    const g = graphOf({ 'A/a': [], 'A/b': [], 'B/a': ['A/a'] });
+    const ac = new AbortController();
+    const o = opts({ signal: ac.signal, concurrency: 2 });
+    const r = execute(
+      g,
+      (key, { signal }) =>
+        new Promise<void>((_resolve, reject) => {
+          // What @smithy/util-waiter does with abortSignal: it rejects with an Error named AbortError.
+          signal.addEventListener('abort', () => {
+            const e = new Error(key === 'A/a' ? 'Request was aborted' : 'the service answered 500');
+            if (key === 'A/a') e.name = 'AbortError';
+            reject(e);
+          });
+        }),
+      o,
+    );
+    await new Promise<void>((res) => setImmediate(res));
+    ac.abort();
+    const result = await r;
+    expect(result.failed.map((f) => f.key)).toEqual(['A/b']);
+    expect(result.skipped.map((s) => [s.key, s.reason])).toEqual([
+      ['A/a', 'cancelled'],
+      ['B/a', 'cancelled'],
+    ]);
+  });
+
   it('ends a task waiting to retry at once, as cancelled, without another attempt', async () => {
     const g = graphOf({ 'A/a': [], 'B/a': ['A/a'] });
     const ac = new AbortController();

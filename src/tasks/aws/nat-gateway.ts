@@ -18,6 +18,7 @@ import {
   type NatGateway,
 } from '@aws-sdk/client-ec2';
 import { KopsError } from '../../diagnostics.js';
+import { isAbortError } from '../retry.js';
 import type { TaskKind, Val } from '../types.js';
 import { clusterFilters, tagSpec, type AwsTaskContext, type Tags } from './context.js';
 import { ensureTags, ignoreGone, indexByName, partitionShared, sharedNotFound, sharedReadOnly, tagsOf } from './network-common.js';
@@ -72,10 +73,11 @@ async function list(ctx: AwsTaskContext, filters: Filter[]): Promise<NatGateway[
  * `FailureMessage`; the error names the task and that reason. `find` ignores failed gateways, so
  * the next update creates a new one.
  */
-async function waitAvailable(ctx: AwsTaskContext, id: string, name: string): Promise<void> {
+async function waitAvailable(ctx: AwsTaskContext, id: string, name: string, signal?: AbortSignal): Promise<void> {
   try {
-    await waitUntilNatGatewayAvailable({ client: ctx.clients.ec2, maxWaitTime: NAT_GATEWAY_WAIT_SECONDS }, { NatGatewayIds: [id] });
+    await waitUntilNatGatewayAvailable({ client: ctx.clients.ec2, maxWaitTime: NAT_GATEWAY_WAIT_SECONDS, ...(signal ? { abortSignal: signal } : {}) }, { NatGatewayIds: [id] });
   } catch (e) {
+    if (isAbortError(e)) throw e; // the run was cancelled: not the gateway's failure
     const reason = failureMessage(e) ?? (e instanceof Error ? e.message : String(e));
     throw new KopsError('NatGatewayNotAvailable', `NAT gateway ${id} (task NatGateway/${name}) did not become available: ${reason}`, {
       cause: e,
@@ -145,17 +147,17 @@ export const natGatewayKind: TaskKind<NatGatewayDesired, NatGatewayActual, AwsTa
       }),
     );
     const id = out.NatGateway?.NatGatewayId ?? '';
-    await waitAvailable(ctx, id, req.name);
+    await waitAvailable(ctx, id, req.name, req.signal);
     const created = toActual(out.NatGateway ?? {}, false);
     return { ...created, state: 'available', tags: { ...created.tags, ...d.tags } };
   },
 
   outputs: (a) => ({ id: a.id }),
 
-  async delete(ctx, a) {
+  async delete(ctx, a, opts) {
     if (a.shared) throw sharedReadOnly('NatGateway', a.id);
     const gone = ['NatGatewayNotFound', 'InvalidNatGatewayID.NotFound'];
     await ignoreGone(() => ctx.clients.ec2.send(new DeleteNatGatewayCommand({ NatGatewayId: a.id })), gone);
-    await ignoreGone(() => waitUntilNatGatewayDeleted({ client: ctx.clients.ec2, maxWaitTime: NAT_GATEWAY_WAIT_SECONDS }, { NatGatewayIds: [a.id] }), gone);
+    await ignoreGone(() => waitUntilNatGatewayDeleted({ client: ctx.clients.ec2, maxWaitTime: NAT_GATEWAY_WAIT_SECONDS, ...(opts?.signal ? { abortSignal: opts.signal } : {}) }, { NatGatewayIds: [a.id] }), gone);
   },
 };

@@ -132,7 +132,7 @@ function desiredAttributes(d: NetworkLoadBalancerDesired): LoadBalancerAttribute
   return attrs;
 }
 
-async function create(ctx: AwsTaskContext, name: string, d: NetworkLoadBalancerDesired, refs: RefResolver): Promise<NetworkLoadBalancerActual> {
+async function create(ctx: AwsTaskContext, name: string, d: NetworkLoadBalancerDesired, refs: RefResolver, signal?: AbortSignal): Promise<NetworkLoadBalancerActual> {
   if (d.id !== undefined) {
     throw new KopsError('SharedResourceNotFound', `shared load balancer ${d.id} (NetworkLoadBalancer/${name}) was not found`, {
       hint: 'a shared load balancer belongs to the user and must exist; check its ARN in the cluster spec',
@@ -156,7 +156,7 @@ async function create(ctx: AwsTaskContext, name: string, d: NetworkLoadBalancerD
   const attrs = desiredAttributes(d);
   const modified = await ctx.clients.elbv2.send(new ModifyLoadBalancerAttributesCommand({ LoadBalancerArn: arn, Attributes: attrs }));
   if (d.waitForReady) {
-    await waitUntilLoadBalancerAvailable({ client: ctx.clients.elbv2, maxWaitTime: 15 * 60 }, { LoadBalancerArns: [arn] });
+    await waitUntilLoadBalancerAvailable({ client: ctx.clients.elbv2, maxWaitTime: 15 * 60, ...(signal ? { abortSignal: signal } : {}) }, { LoadBalancerArns: [arn] });
     return readLoadBalancer(ctx, arn);
   }
   // CreateLoadBalancer answered with the load balancer, the tags are the ones it was created with
@@ -190,7 +190,7 @@ async function update(ctx: AwsTaskContext, a: NetworkLoadBalancerActual, d: Netw
   return readLoadBalancer(ctx, arn);
 }
 
-async function deleteLoadBalancer(ctx: AwsTaskContext, a: NetworkLoadBalancerActual): Promise<void> {
+async function deleteLoadBalancer(ctx: AwsTaskContext, a: NetworkLoadBalancerActual, opts?: { readonly signal?: AbortSignal }): Promise<void> {
   try {
     await ctx.clients.elbv2.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: a.arn }));
   } catch (e) {
@@ -199,7 +199,7 @@ async function deleteLoadBalancer(ctx: AwsTaskContext, a: NetworkLoadBalancerAct
   }
   // Deletion is asynchronous on AWS: wait until it is gone, so that a replacement can take the same
   // name and the security groups and subnets it used can be deleted after it.
-  await waitUntilLoadBalancersDeleted({ client: ctx.clients.elbv2, maxWaitTime: 10 * 60 }, { LoadBalancerArns: [a.arn] });
+  await waitUntilLoadBalancersDeleted({ client: ctx.clients.elbv2, maxWaitTime: 10 * 60, ...(opts?.signal ? { abortSignal: opts.signal } : {}) }, { LoadBalancerArns: [a.arn] });
 }
 
 const created = (lb: LoadBalancer): number => lb.CreatedTime?.getTime() ?? 0;
@@ -266,13 +266,14 @@ export const networkLoadBalancerKind: TaskKind<NetworkLoadBalancerDesired, Netwo
   },
 
   async apply(ctx, req) {
-    if (req.action === 'replace' && req.actual) await deleteLoadBalancer(ctx, req.actual);
+    const cancel = req.signal ? { signal: req.signal } : {};
+    if (req.action === 'replace' && req.actual) await deleteLoadBalancer(ctx, req.actual, cancel);
     if (req.action === 'delete' && req.actual) {
-      await deleteLoadBalancer(ctx, req.actual);
+      await deleteLoadBalancer(ctx, req.actual, cancel);
       return req.actual;
     }
     if (req.action === 'update' && req.actual) return update(ctx, req.actual, req.desired, req.refs, req.fields);
-    return create(ctx, req.name, req.desired, req.refs);
+    return create(ctx, req.name, req.desired, req.refs, req.signal);
   },
 
   outputs: (a) => ({ id: a.arn, arn: a.arn, name: a.loadBalancerName, dnsName: a.dnsName, hostedZoneId: a.hostedZoneId, vpcId: a.vpcId }),

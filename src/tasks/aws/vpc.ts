@@ -93,10 +93,10 @@ async function setAttributes(ctx: AwsTaskContext, id: string, have: Pick<VpcActu
   }
 }
 
-async function create(ctx: AwsTaskContext, d: VpcDesired): Promise<VpcActual> {
+async function create(ctx: AwsTaskContext, d: VpcDesired, signal?: AbortSignal): Promise<VpcActual> {
   const out = await ctx.clients.ec2.send(new CreateVpcCommand({ CidrBlock: d.cidr, TagSpecifications: tagSpec('vpc', d.tags ?? {}) }));
   const id = out.Vpc?.VpcId ?? '';
-  await waitUntilVpcAvailable({ client: ctx.clients.ec2, maxWaitTime: VPC_WAIT_SECONDS }, { VpcIds: [id] });
+  await waitUntilVpcAvailable({ client: ctx.clients.ec2, maxWaitTime: VPC_WAIT_SECONDS, ...(signal ? { abortSignal: signal } : {}) }, { VpcIds: [id] });
   // A new VPC has AWS's defaults: DNS support on, DNS hostnames off.
   const defaults = { enableDnsHostnames: false, enableDnsSupport: true };
   await setAttributes(ctx, id, defaults, d);
@@ -141,7 +141,7 @@ export const vpcKind: TaskKind<VpcDesired, VpcActual, AwsTaskContext> = {
     if (req.desired.id !== undefined || a?.shared) {
       throw a ? sharedReadOnly('VPC', a.id) : sharedNotFound('VPC', req.name, req.desired.id);
     }
-    if (a === undefined) return create(ctx, req.desired);
+    if (a === undefined) return create(ctx, req.desired, req.signal);
     await setAttributes(ctx, a.id, a, req.desired);
     const tags = await ensureTags(ctx, a.id, a.tags, req.desired.tags);
     return {
