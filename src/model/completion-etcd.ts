@@ -6,7 +6,7 @@
 import {
   DEFAULT_ETCD_BACKUP_RETENTION_DAYS,
   DEFAULT_ETCD_PROVIDER,
-  DEFAULT_ETCD_REQUESTS,
+  DEFAULT_ETCD_MAIN_REQUESTS,
   DEFAULT_ETCD_VOLUME,
   STACKED_ETCD_CLUSTER,
   defaultEtcdVersion,
@@ -35,17 +35,19 @@ export function defaultEtcdClusters(igs: readonly InstanceGroup[], cloud: string
   const controlPlanes = igs.filter((ig) => normalizeRole(ig.spec.role) === 'ControlPlane');
   if (controlPlanes.length === 0) return [];
   const pairs = memberNames(controlPlanes);
-  return [STACKED_ETCD_CLUSTER].map((name) => ({
-    name,
-    etcdMembers: pairs.map(([member, ig]): EtcdMemberSpec => ({
-      name: member,
-      instanceGroup: ig,
-      // kops encrypts etcd volumes of new clusters by default on AWS only.
-      ...(cloud === 'aws' ? { encryptedVolume: true } : {}),
-    })),
-    manager: { backupRetentionDays: DEFAULT_ETCD_BACKUP_RETENTION_DAYS },
-    ...DEFAULT_ETCD_REQUESTS[name],
-  }));
+  return [
+    {
+      name: STACKED_ETCD_CLUSTER,
+      etcdMembers: pairs.map(([member, ig]): EtcdMemberSpec => ({
+        name: member,
+        instanceGroup: ig,
+        // kops encrypts etcd volumes of new clusters by default on AWS only.
+        ...(cloud === 'aws' ? { encryptedVolume: true } : {}),
+      })),
+      manager: { backupRetentionDays: DEFAULT_ETCD_BACKUP_RETENTION_DAYS },
+      ...DEFAULT_ETCD_MAIN_REQUESTS,
+    },
+  ];
 }
 
 /**

@@ -45,11 +45,8 @@ export const DEFAULT_ROOT_VOLUME_TYPE = DEFAULT_AWS_ROOT_VOLUME_TYPE;
 export const DEFAULT_ETCD_VOLUME = { size: 20, awsType: 'gp3', gceType: 'pd-ssd', gp3Iops: 3000, gp3Throughput: 125, io1Iops: 100 } as const;
 /** upup/pkg/fi/cloudup/defaults.go `PerformAssignments`. */
 export const DEFAULT_ETCD_BACKUP_RETENTION_DAYS = 90;
-/** new_cluster.go: requests of the etcd-manager pods it writes into new clusters. */
-export const DEFAULT_ETCD_REQUESTS: Readonly<Record<string, { cpuRequest: string; memoryRequest: string }>> = {
-  main: { cpuRequest: '200m', memoryRequest: '100Mi' },
-  events: { cpuRequest: '100m', memoryRequest: '100Mi' },
-};
+/** new_cluster.go: the requests kops writes for `main`, the one etcd cluster completion adds (kops's `events`: 100m). */
+export const DEFAULT_ETCD_MAIN_REQUESTS = { cpuRequest: '200m', memoryRequest: '100Mi' } as const;
 /**
  * The one etcd cluster kops-ts runs: kubeadm's stacked etcd, which keeps the events too. kops's
  * other etcd clusters (`events`, `cilium`, `leases`) are accepted in a spec, as kops writes them,

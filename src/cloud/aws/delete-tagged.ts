@@ -61,9 +61,7 @@ export function resourceType(kind: string): string {
  * or `kubernetes.io/cluster/<c>=owned`, and not `kubernetes.io/cluster/<c>=shared`.
  */
 export function ownedNotShared(tags: Readonly<Record<string, string>>, cluster: string): boolean {
-  const lifecycle = tags[ownershipTagKey(cluster)];
-  if (lifecycle === 'shared') return false;
-  return lifecycle === 'owned' || tags[TAG_CLUSTER] === cluster;
+  return tags[ownershipTagKey(cluster)] !== 'shared' && ownedByTags(tags, cluster);
 }
 
 /** True when the tags say the cluster owns the resource (either of kops's two ownership tags). */
