@@ -7,7 +7,21 @@
  */
 import { BOOTSTRAP_ENV_FILE, type CloudBootstrap } from './cloud-bootstrap.js';
 
-/** addons.sh's body: applies the addons bootstrap.env names, reading them with `cloud`'s fetch. */
+/**
+ * addons.sh's body: applies the addons bootstrap.env names, reading them with `cloud`'s fetch.
+ * Its functions are described here, not in the script, which is in the init group's user data
+ * (AWS's limit is 16 KB gzipped):
+ * - `check FILE SHA256 WHAT [VERB]`: the pinned digest must match; a missing one is refused
+ *   unless bootstrap.env sets ADDONS_ALLOW_UNPINNED=1. VERB (`apply`, `install`) is in the refusal.
+ * - `ensure_helm`: helm's release tarball for the instance's architecture, checked against that
+ *   architecture's digest before it is extracted; a helm already installed is used as it is
+ *   (Ubuntu's images have none).
+ * - `describe ADDON_YAML VALUES_OUT`: prints "name version format url sha256" (a stored
+ *   manifest's object in place of the url) and writes the values as JSON, which helm reads as YAML
+ *   (python3-yaml is installed with cloud-init).
+ * - `apply_addon PATH`: PATH is relative to the cluster's directory in the store. A
+ *   `stored-manifest` (rendered by kops-ts, kept beside its description) always has a digest.
+ */
 export function addonsBody(cloud: CloudBootstrap): string {
   return `
 ENV_FILE=/etc/kops-ts/igconfig/${BOOTSTRAP_ENV_FILE}
@@ -27,16 +41,15 @@ die() {
 ALLOW_UNPINNED=\${ADDONS_ALLOW_UNPINNED:-0}
 install -d -m 0700 "$WORK"
 
-# check FILE SHA256 WHAT: the pinned digest must match; no digest is refused unless allowed.
 check() {
-  local got
+  local got verb=\${4:-apply}
   if [ -n "$2" ]; then
     got=$(sha256sum "$1" | cut -d ' ' -f 1)
-    [ "$got" = "$2" ] || die "$3: the download's sha256 is $got, not the pinned $2; refusing to apply it"
+    [ "$got" = "$2" ] || die "$3: the download's sha256 is $got, not the pinned $2; refusing to $verb it"
   elif [ "$ALLOW_UNPINNED" = 1 ]; then
     echo "kops-ts: $3 has no pinned sha256; using it because bootstrap.env sets ADDONS_ALLOW_UNPINNED=1"
   else
-    die "$3 has no pinned sha256; refusing to apply it (ADDONS_ALLOW_UNPINNED=1 in bootstrap.env accepts unpinned addons)"
+    die "$3 has no pinned sha256; refusing to $verb it (ADDONS_ALLOW_UNPINNED=1 in bootstrap.env accepts unpinned addons)"
   fi
 }
 
@@ -45,23 +58,21 @@ download() {
 }
 
 ensure_helm() {
-  local arch sha
+  local arch sha url
   [ -x "$HELM" ] && return 0
   arch=$(dpkg --print-architecture)
-  download "https://get.helm.sh/helm-v\${HELM_VERSION}-linux-\${arch}.tar.gz" "$WORK/helm.tar.gz"
   case "$arch" in
     amd64) sha=$HELM_SHA256_AMD64 ;;
     arm64) sha=$HELM_SHA256_ARM64 ;;
     *) die "no helm release for architecture $arch" ;;
   esac
-  check "$WORK/helm.tar.gz" "$sha" "helm \${HELM_VERSION}"
+  url="https://get.helm.sh/helm-v\${HELM_VERSION}-linux-\${arch}.tar.gz"
+  download "$url" "$WORK/helm.tar.gz"
+  check "$WORK/helm.tar.gz" "$sha" "helm \${HELM_VERSION} ($url)" install
   tar -xzf "$WORK/helm.tar.gz" -C "$WORK" "linux-\${arch}/helm"
   install -D -m 0755 "$WORK/linux-\${arch}/helm" "$HELM"
 }
 
-# describe ADDON_YAML VALUES_OUT: prints "name version format url sha256" (a stored manifest's
-# object in place of the url) and writes the values (JSON, which helm reads as YAML).
-# python3-yaml is installed with cloud-init.
 describe() {
   python3 - "$1" "$2" <<'PY'
 import json, sys, yaml
@@ -81,7 +92,6 @@ wait_api() {
   die "the API server did not become ready through $KUBECONFIG within 5 minutes"
 }
 
-# apply_addon PATH: PATH is relative to the cluster's directory in the state store.
 apply_addon() {
   local desc name version format url sha rendered
   install -d -m 0700 "$WORK/fetched"
@@ -98,7 +108,6 @@ apply_addon() {
   install -d -m 0700 "$WORK/$name-$version"
   mv "$WORK/fetched/values.json" "$WORK/$name-$version/values.json"
   if [ "$format" = stored-manifest ]; then
-    # Rendered by kops-ts and kept beside the description: its digest is always there.
     [ -n "$sha" ] || die "addon $name $version: a stored manifest without its sha256 is refused"
     [[ "$url" =~ ^addons/[A-Za-z0-9._-]+/[A-Za-z0-9._-]+/[A-Za-z0-9._-]+$ && "$url" != *..* ]] ||
       die "addon $name $version names an invalid manifest object"

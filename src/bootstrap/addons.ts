@@ -1,14 +1,14 @@
 /**
  * The CNI addon of `spec.networking`, as a pinned description kept in the state store under
  * `<cluster>/addons/<name>/<version>/addon.yaml`. The first control plane reads it, downloads the
- * upstream artefact, checks its sha256 when one is pinned, and applies it (docs/bootstrap.md,
- * "Addons"). kubeadm itself installs CoreDNS and (unless disabled) kube-proxy.
+ * upstream artefact, checks it against the sha256 pinned here (a mismatch is refused), and applies
+ * it (docs/bootstrap.md, "Addons"). kubeadm itself installs CoreDNS and (unless disabled) kube-proxy.
  *
  * Why a reference and not the manifest itself: cilium ships as a Helm chart whose manifest depends
  * on the cluster (the API endpoint, kube-proxy replacement, IPAM), calico's manifest is about
  * 7,000 lines; kops-ts cannot download either when `update` runs (it may run where there is no
  * route to the internet), and generating a look-alike would be a fork nobody maintains. The
- * version is pinned here, so an addon upgrade is a kops-ts change, apart from Kubernetes.
+ * version and digest are pinned here, so an addon upgrade is a kops-ts change, apart from Kubernetes.
  */
 import { stringify } from 'yaml';
 import { KopsError } from '../diagnostics.js';
@@ -24,16 +24,29 @@ export interface PinnedArtefact {
   readonly format: 'helm-chart' | 'manifest';
   readonly url: string;
   /**
-   * sha256 of the artefact at `url`. Not pinned yet (see docs/bootstrap.md): kops-ts had no
-   * network to read it when these versions were chosen, and a made-up digest is worse than none.
+   * sha256 of the artefact at `url`, as 64 lower-case hex digits. Every artefact kops-ts ships has
+   * one (test/bootstrap/addons-pins.test.ts); without one `writeBootstrapConfig` would write
+   * `ADDONS_ALLOW_UNPINNED='1'` and the first control plane would trust TLS alone for it.
    */
   readonly sha256?: string;
 }
 
 /** The versions kops-ts applies (kops's stable channel's lines for Kubernetes >= 1.32). */
 export const PINNED_CNI: Readonly<Record<'cilium' | 'calico', PinnedArtefact>> = {
-  cilium: { version: '1.17.4', format: 'helm-chart', url: 'https://helm.cilium.io/cilium-1.17.4.tgz' },
-  calico: { version: '3.29.3', format: 'manifest', url: 'https://raw.githubusercontent.com/projectcalico/calico/v3.29.3/manifests/calico.yaml' },
+  cilium: {
+    version: '1.17.4',
+    format: 'helm-chart',
+    url: 'https://helm.cilium.io/cilium-1.17.4.tgz',
+    // cilium/charts (the repository helm.cilium.io serves): sha256 of cilium-1.17.4.tgz = its index.yaml digest.
+    sha256: '06dcedfe25c08c770d193690d561037153e233f9cde31e0705a06802d24cea87',
+  },
+  calico: {
+    version: '3.29.3',
+    format: 'manifest',
+    url: 'https://raw.githubusercontent.com/projectcalico/calico/v3.29.3/manifests/calico.yaml',
+    // projectcalico/calico: sha256 of manifests/calico.yaml at tag v3.29.3 (the bytes raw.githubusercontent.com serves).
+    sha256: '9a575859428b822a224dedafc4238555b6b0f910f2abf12983f20f871860914e',
+  },
 };
 
 /**
@@ -143,23 +156,52 @@ export const CCM_ADDON_NAME = 'aws-cloud-controller-manager';
  * minor and supports it with the same minor of Kubernetes). The chart's version is the addon's
  * version; the image tag is a value, so the path `addons/aws-cloud-controller-manager/<chart>-<tag>/`
  * changes when either does.
+ *
+ * Chart 0.0.11, not 0.0.8 (2023, for controller v1.27): 0.0.11's ClusterRole adds `create` on
+ * tokenreviews and subjectaccessreviews, which a v1.3x controller needs to authenticate and
+ * authorise requests to its secure port; the values set here have the same names in both.
  */
 export const PINNED_CCM_CHART: PinnedArtefact = {
-  version: '0.0.8',
+  version: '0.0.11',
   format: 'helm-chart',
-  url: 'https://github.com/kubernetes/cloud-provider-aws/releases/download/helm-chart-aws-cloud-controller-manager-0.0.8/aws-cloud-controller-manager-0.0.8.tgz',
+  url: 'https://github.com/kubernetes/cloud-provider-aws/releases/download/helm-chart-aws-cloud-controller-manager-0.0.11/aws-cloud-controller-manager-0.0.11.tgz',
+  // kubernetes/cloud-provider-aws, gh-pages:index.yaml (the chart repository): the digest of 0.0.11.
+  sha256: '3da2227e83bce236b8278903fb87ad0bc33c5d4da8e5dd521b974ec0c740886f',
 };
 
-/** The controller image per Kubernetes minor (`registry.k8s.io/provider-aws/cloud-controller-manager`). */
+/**
+ * The controller image per Kubernetes minor (`registry.k8s.io/provider-aws/cloud-controller-manager`):
+ * the newest patch of each line that registry.k8s.io's promotion list (kubernetes/k8s.io,
+ * `registry.k8s.io/images/k8s-staging-provider-aws/images.yaml`) holds. 1.36 has v1.36.1: v1.36.0's
+ * image was never built nor promoted, v1.36.1 was promoted later (kubernetes/k8s.io#9796).
+ */
 export const CCM_IMAGE_TAGS: Readonly<Record<string, string>> = {
-  '1.32': 'v1.32.0',
-  '1.33': 'v1.33.0',
-  '1.34': 'v1.34.0',
-  '1.35': 'v1.35.0',
-  '1.36': 'v1.36.0',
+  '1.32': 'v1.32.8',
+  '1.33': 'v1.33.4',
+  '1.34': 'v1.34.3',
+  '1.35': 'v1.35.2',
+  '1.36': 'v1.36.1',
+};
+
+/**
+ * The image digest of each tag, as the promotion list maps it (its `cloud-controller-manager`
+ * dmap), so containerd pulls `<repository>:<tag>@sha256:<digest>` and a moved tag is refused.
+ * v1.36.1 is not in the version of the list read here: its image goes by tag until it is.
+ */
+export const CCM_IMAGE_DIGESTS: Readonly<Record<string, string>> = {
+  'v1.32.8': '1bb79227d3f631d686ee1dfaa36ffcd6780f4d54918b0e54aa5d635a987b3fe5',
+  'v1.33.4': 'b54bc094711e9d7ace6c9bab3d6f02a598e7570ac1fedd6341940e1de79ea476',
+  'v1.34.3': 'ab45cec4a1ee68a556d09a362746db8fd66b258101aefcf0542f51e960248810',
+  'v1.35.2': '5a5d4e5942ad078a184c12bf5435f8226ccb157ee15e9e1f87c183a4bf4b8f1a',
 };
 
 export const CCM_IMAGE_REPOSITORY = 'registry.k8s.io/provider-aws/cloud-controller-manager';
+
+/** `tag@sha256:<digest>` when `digests` pins the tag, else the tag: what follows `<repository>:` in the image reference. */
+export function pinnedImageTag(tag: string, digests: Readonly<Record<string, string>>): string {
+  const digest = digests[tag];
+  return digest ? `${tag}@sha256:${digest}` : tag;
+}
 
 /**
  * A cloud controller's image tag for the cluster's Kubernetes minor, from `tags` (the controller's
@@ -189,7 +231,8 @@ export function ccmAddon(c: Cluster): AddonFile {
     version,
     source: PINNED_CCM_CHART,
     values: {
-      image: { repository: CCM_IMAGE_REPOSITORY, tag },
+      // The chart's image is `<repository>:<tag>`: a digest rides in the tag value.
+      image: { repository: CCM_IMAGE_REPOSITORY, tag: pinnedImageTag(tag, CCM_IMAGE_DIGESTS) },
       // The cluster's name: the controller finds its instances, subnets and security groups by
       // the kubernetes.io/cluster/<name> tag the engine puts on them. No route management: the
       // CNI routes pods (cilium, calico), not the VPC route tables.

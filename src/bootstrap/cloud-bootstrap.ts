@@ -23,11 +23,17 @@ export const BOOTSTRAP_ENV_FILE = 'bootstrap.env';
 
 /**
  * helm, to render the addons shipped as charts (cilium, the AWS cloud controller), from Helm's
- * release downloads. Like the addons, its sha256 is not pinned yet: ADDONS_ALLOW_UNPINNED governs it.
+ * release downloads (`https://get.helm.sh/helm-v<version>-linux-<arch>.tar.gz`). addons.sh checks
+ * the tarball against the digest of the instance's architecture before extracting it; an
+ * architecture without one is governed by ADDONS_ALLOW_UNPINNED, as an unpinned addon is.
  */
 export const HELM_VERSION = '3.17.3';
-/** sha256 of helm's release tarball per Debian architecture; none pinned yet (docs/bootstrap.md). */
-export const HELM_SHA256: Readonly<Partial<Record<'amd64' | 'arm64', string>>> = {};
+/** sha256 of helm's release tarball per Debian architecture. */
+export const HELM_SHA256: Readonly<Partial<Record<'amd64' | 'arm64', string>>> = {
+  // kubernetes-sigs/kubespray, roles/kubespray_defaults/vars/main/checksums.yml (helm_archive_checksums, 3.17.3).
+  amd64: 'ee88b3c851ae6466a3de507f7be73fe94d54cbf2987cbaa3d1a3832ea331f2cd',
+  arm64: '7944e3defd386c76fd92d9e6fec5c2d65a323f6fadc19bfb5e704e3eee10348e',
+};
 export const KUBEADM_JOIN_FILE = 'kubeadm-join.yaml';
 
 /**

@@ -18,7 +18,7 @@ import { KopsError } from '../diagnostics.js';
 import type { Cluster, InstanceGroup } from '../model/api/types.js';
 import { GceModelContext } from '../model/gce/context.js';
 import { networkProject, safeClusterName, subnetName } from '../model/gce/names.js';
-import { ADDON_API_VERSION, controllerImageTag, type AddonDescription, type AddonFile } from './addons.js';
+import { ADDON_API_VERSION, controllerImageTag, pinnedImageTag, type AddonDescription, type AddonFile } from './addons.js';
 import { API_PORT } from './kubeadm.js';
 
 /** The addon's directory under `addons/`. */
@@ -40,6 +40,14 @@ export const GCE_CCM_IMAGE_TAGS: Readonly<Record<string, string>> = {
   '1.34': 'v34.2.0',
   '1.35': 'v35.0.2',
   '1.36': 'v35.0.2',
+};
+
+/** Each tag's image digest, from the same promotion list's `cloud-controller-manager` dmap: the manifest pulls `<tag>@sha256:<digest>`. */
+export const GCE_CCM_IMAGE_DIGESTS: Readonly<Record<string, string>> = {
+  'v32.2.5': 'e9a8094ea0fc5884d4cd3a09e851023c2c7331100e66cbb05a372af81323206b',
+  'v33.4.0': 'd9719ba3d95f3d3ce4811fcf9ffd64b158ab9ac8c81b151cc9faa73a945b5170',
+  'v34.2.0': '4795f50bd273894d46e21b5569a716374377ae06d276343a6e5eae5aa93d5de8',
+  'v35.0.2': 'f1cfeca80d58695683ddaeebb41215bf7239cb49534c5eb2b6e6205929822389',
 };
 
 const NAMESPACE = 'kube-system';
@@ -133,6 +141,11 @@ export function gceCcmArgs(m: GceModelContext): string[] {
 /** The controller image of the cluster's Kubernetes minor; a minor without one is refused. */
 export function gceCcmImage(c: Cluster): { repository: string; tag: string } {
   return { repository: GCE_CCM_IMAGE_REPOSITORY, tag: controllerImageTag(c, GCE_CCM_IMAGE_TAGS, 'GCE cloud controller') };
+}
+
+/** The image reference the manifest pulls: `<repository>:<tag>`, with `@sha256:<digest>` when the tag's digest is pinned. */
+export function gceCcmImageReference(image: { repository: string; tag: string }): string {
+  return `${image.repository}:${pinnedImageTag(image.tag, GCE_CCM_IMAGE_DIGESTS)}`;
 }
 
 const meta = (name: string, namespaced = true) => ({ name, ...(namespaced ? { namespace: NAMESPACE } : {}), labels: { ...LABELS } });
@@ -237,7 +250,7 @@ export function gceCcmObjects(image: { repository: string; tag: string }, cfg: G
             containers: [
               {
                 name: NAME,
-                image: `${image.repository}:${image.tag}`,
+                image: gceCcmImageReference(image),
                 imagePullPolicy: 'IfNotPresent',
                 args: [...args],
                 // The API server on this host (its serving certificate names 127.0.0.1), not the

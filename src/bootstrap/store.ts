@@ -159,9 +159,10 @@ export async function writeBootstrapConfig(o: WriteBootstrapOptions): Promise<Wr
   const addonEnv: Record<string, string> = {
     ...(addon ? { CNI: addon.addon.name, CNI_ADDON: addon.path.slice(name.length + 1) } : { CNI: 'none' }),
     ...(ccm ? { CCM_ADDON: ccm.path.slice(name.length + 1) } : {}),
-    // No reference carries a sha256 yet (docs/bootstrap.md, "Addons"): without this the first
-    // control plane would refuse every addon and no node would become Ready.
-    // helm renders the charts and is downloaded too: its digest counts as well.
+    // Every artefact kops-ts ships is pinned, so this is '0' and the first control plane refuses
+    // an artefact that differs. Were one not (a reference without a sha256, or helm without the
+    // digest of an architecture when an addon is a chart), it would be '1' for the clusters
+    // using it: refusing it would leave them without a network and with tainted nodes.
     ADDONS_ALLOW_UNPINNED: unpinned([addon, ccm]) ? '1' : '0',
   };
   for (const ig of [...o.instanceGroups].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))) {
