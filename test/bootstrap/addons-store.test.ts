@@ -12,8 +12,8 @@ import { ensureClusterKeysets } from '../../src/pki/cluster.js';
 import { KeysetStore } from '../../src/pki/store.js';
 import { newCluster, type NewClusterOptions } from '../../src/cloudup/new-cluster.js';
 import { completeCluster } from '../../src/model/completion.js';
-import { ccmAddon, CCM_IMAGE_TAGS, cniAddon, cniOf, PINNED_CCM_CHART, PINNED_CNI } from '../../src/bootstrap/addons.js';
-import { ensureBootstrapToken, readClusterCACertificates, unpinned, writeBootstrapConfig } from '../../src/bootstrap/store.js';
+import { ccmAddon, CCM_IMAGE_TAGS, cniAddon, cniOf, PINNED_CNI } from '../../src/bootstrap/addons.js';
+import { ensureBootstrapToken, readClusterCACertificates, writeBootstrapConfig } from '../../src/bootstrap/store.js';
 import { openStateStore } from '../../src/statestore/open.js';
 import { KopsError } from '../../src/diagnostics.js';
 
@@ -132,34 +132,42 @@ describe('the AWS cloud-controller addon', () => {
     const { cluster } = completed();
     const a = ccmAddon(cluster);
     expect(cluster.spec.kubernetesVersion).toMatch(/^1\.36\./);
-    expect(a.path).toBe('addons.example.com/addons/aws-cloud-controller-manager/0.0.8-v1.36.0/addon.yaml');
+    expect(a.path).toBe('addons.example.com/addons/aws-cloud-controller-manager/0.0.11-v1.36.1/addon.yaml');
     expect(parse(a.content)).toEqual({
       apiVersion: 'addons.kops-ts.io/v1alpha1',
       kind: 'Addon',
       name: 'aws-cloud-controller-manager',
-      version: '0.0.8-v1.36.0',
+      version: '0.0.11-v1.36.1',
       source: {
-        version: '0.0.8',
+        version: '0.0.11',
         format: 'helm-chart',
-        url: 'https://github.com/kubernetes/cloud-provider-aws/releases/download/helm-chart-aws-cloud-controller-manager-0.0.8/aws-cloud-controller-manager-0.0.8.tgz',
+        url: 'https://github.com/kubernetes/cloud-provider-aws/releases/download/helm-chart-aws-cloud-controller-manager-0.0.11/aws-cloud-controller-manager-0.0.11.tgz',
+        sha256: '3da2227e83bce236b8278903fb87ad0bc33c5d4da8e5dd521b974ec0c740886f',
       },
       values: {
-        image: { repository: 'registry.k8s.io/provider-aws/cloud-controller-manager', tag: 'v1.36.0' },
+        // v1.36.1 goes by tag: its digest is not in the promotion list read (src/bootstrap/addons.ts).
+        image: { repository: 'registry.k8s.io/provider-aws/cloud-controller-manager', tag: 'v1.36.1' },
         args: ['--v=2', '--cloud-provider=aws', '--cluster-name=addons.example.com', '--configure-cloud-routes=false'],
         hostNetworking: true,
         nodeSelector: { 'node-role.kubernetes.io/control-plane': '' },
       },
     });
-    // No digest is claimed that nobody computed.
-    expect(PINNED_CCM_CHART.sha256).toBeUndefined();
   });
 
-  it('follows the Kubernetes minor, and refuses a minor it has no controller for, naming the field', () => {
+  it('follows the Kubernetes minor (the newest promoted patch, by digest where the promotion list gives it), and refuses a minor it has no controller for, naming the field', () => {
     const { cluster } = completed();
-    for (const [version, tag] of [['1.32.5', 'v1.32.0'], ['1.33.1', 'v1.33.0'], ['1.34.0', 'v1.34.0'], ['v1.35.2', 'v1.35.0'], ['1.36.3', 'v1.36.0']] as const) {
+    for (const [version, tag, digest] of [
+      ['1.32.5', 'v1.32.8', '1bb79227d3f631d686ee1dfaa36ffcd6780f4d54918b0e54aa5d635a987b3fe5'],
+      ['1.33.1', 'v1.33.4', 'b54bc094711e9d7ace6c9bab3d6f02a598e7570ac1fedd6341940e1de79ea476'],
+      ['1.34.0', 'v1.34.3', 'ab45cec4a1ee68a556d09a362746db8fd66b258101aefcf0542f51e960248810'],
+      ['v1.35.2', 'v1.35.2', '5a5d4e5942ad078a184c12bf5435f8226ccb157ee15e9e1f87c183a4bf4b8f1a'],
+      ['1.36.3', 'v1.36.1', undefined],
+    ] as const) {
       const a = ccmAddon({ ...cluster, spec: { ...cluster.spec, kubernetesVersion: version } });
-      expect((a.addon.values as { image: { tag: string } }).image.tag, version).toBe(tag);
-      expect(a.addon.version).toBe(`0.0.8-${tag}`);
+      // The chart renders `<repository>:<tag>`: the digest rides in the tag, the path has the tag alone.
+      expect((a.addon.values as { image: { tag: string } }).image.tag, version).toBe(digest ? `${tag}@sha256:${digest}` : tag);
+      expect(a.addon.version).toBe(`0.0.11-${tag}`);
+      expect(a.path).toBe(`addons.example.com/addons/aws-cloud-controller-manager/0.0.11-${tag}/addon.yaml`);
     }
     expect(Object.keys(CCM_IMAGE_TAGS)).toEqual(['1.32', '1.33', '1.34', '1.35', '1.36']);
     const err = (() => {
@@ -174,31 +182,17 @@ describe('the AWS cloud-controller addon', () => {
     expect((err as KopsError).message).toBe('spec.kubernetesVersion "1.31.4": kops-ts pins the AWS cloud controller for Kubernetes 1.32, 1.33, 1.34, 1.35, 1.36 only, and nodes keep the uninitialized taint without it');
   });
 
-  it('writeBootstrapConfig writes it and gives its path to every group\'s bootstrap.env, unpinned allowed only because no digest is pinned', async () => {
+  it('writeBootstrapConfig writes it and gives its path to every group\'s bootstrap.env; everything pinned, nothing unpinned is allowed', async () => {
     const store = openStateStore('memory://ccm-written');
     const { cluster, instanceGroups } = completed({ networking: 'cni' });
     await ensureClusterKeysets(new KeysetStore(store), cluster);
     const r = await writeBootstrapConfig({ store, cluster, instanceGroups, loadBalancerDnsName: LB });
-    expect(r.written).toContain('addons.example.com/addons/aws-cloud-controller-manager/0.0.8-v1.36.0/addon.yaml');
+    expect(r.written).toContain('addons.example.com/addons/aws-cloud-controller-manager/0.0.11-v1.36.1/addon.yaml');
     expect(r.written.filter((p) => p.includes('/addons/'))).toHaveLength(1);
     const env = Buffer.from((await store.read('addons.example.com/igconfig/control-plane/control-plane-us-east-1a/bootstrap.env'))!.data).toString();
     expect(env).toContain("CNI='none'\n");
     expect(env).not.toContain('CNI_ADDON=');
-    expect(env).toContain("CCM_ADDON='addons/aws-cloud-controller-manager/0.0.8-v1.36.0/addon.yaml'\n");
-    expect(env).toContain("ADDONS_ALLOW_UNPINNED='1'\n");
-  });
-});
-
-describe('ADDONS_ALLOW_UNPINNED', () => {
-  it('is needed while an addon, or helm for a chart, has no digest; not once all that is downloaded is pinned', () => {
-    const { cluster } = completed({ networking: 'calico' });
-    const calico = cniAddon(cluster, {})!;
-    const ccm = ccmAddon(cluster);
-    const pin = (a: typeof ccm) => ({ ...a, addon: { ...a.addon, source: { ...a.addon.source, sha256: 'a'.repeat(64) } } });
-    expect(unpinned([calico])).toBe(true);
-    expect(unpinned([pin(calico), undefined])).toBe(false);
-    // A pinned chart still needs helm, whose digest is not pinned yet.
-    expect(unpinned([pin(calico), pin(ccm)])).toBe(true);
-    expect(unpinned([])).toBe(false);
+    expect(env).toContain("CCM_ADDON='addons/aws-cloud-controller-manager/0.0.11-v1.36.1/addon.yaml'\n");
+    expect(env).toContain("ADDONS_ALLOW_UNPINNED='0'\n");
   });
 });

@@ -185,11 +185,17 @@ describe('the GCE cloud controller manifest', () => {
     expect(() => gceCcmAddon(cluster, instanceGroups)).toThrowError(/^spec\.cloudProvider\.gce\.nodeInstancePrefix /);
   });
 
-  it('runs the image of the Kubernetes minor, and refuses a minor it has none for', () => {
+  it('runs the image of the Kubernetes minor, by tag and the promotion list\'s digest, and refuses a minor it has none for', () => {
     const { cluster, instanceGroups } = completed();
+    const digests: Record<string, string> = {
+      'v32.2.5': 'e9a8094ea0fc5884d4cd3a09e851023c2c7331100e66cbb05a372af81323206b',
+      'v33.4.0': 'd9719ba3d95f3d3ce4811fcf9ffd64b158ab9ac8c81b151cc9faa73a945b5170',
+      'v34.2.0': '4795f50bd273894d46e21b5569a716374377ae06d276343a6e5eae5aa93d5de8',
+      'v35.0.2': 'f1cfeca80d58695683ddaeebb41215bf7239cb49534c5eb2b6e6205929822389',
+    };
     for (const [version, tag] of [['1.32.5', 'v32.2.5'], ['1.33.1', 'v33.4.0'], ['1.34.0', 'v34.2.0'], ['1.35.2', 'v35.0.2'], ['1.36.3', 'v35.0.2']] as const) {
       const a = gceCcmAddon({ ...cluster, spec: { ...cluster.spec, kubernetesVersion: version } }, instanceGroups);
-      expect(objects(a.manifest!.content).find((o) => o.kind === 'DaemonSet')!.spec!.template.spec.containers[0]!.image, version).toBe(`registry.k8s.io/cloud-provider-gcp/cloud-controller-manager:${tag}`);
+      expect(objects(a.manifest!.content).find((o) => o.kind === 'DaemonSet')!.spec!.template.spec.containers[0]!.image, version).toBe(`registry.k8s.io/cloud-provider-gcp/cloud-controller-manager:${tag}@sha256:${digests[tag]!}`);
       expect(a.addon.version.startsWith(`${tag}-`)).toBe(true);
     }
     expect(Object.keys(GCE_CCM_IMAGE_TAGS)).toEqual(['1.32', '1.33', '1.34', '1.35', '1.36']);
@@ -242,8 +248,8 @@ describe('writeBootstrapConfig on a GCE cluster', () => {
       const env = await read(`${NAME}/igconfig/${role}/${ig.metadata.name}/bootstrap.env`);
       expect(env).toContain(`CCM_ADDON='${expected.path.slice(NAME.length + 1)}'\n`);
       expect(env).not.toContain('aws-cloud-controller-manager');
-      // cilium's chart (and helm) still have no digest; the controller's manifest does not add to that.
-      expect(env).toContain("ADDONS_ALLOW_UNPINNED='1'\n");
+      // cilium's chart and helm are pinned, and so is the controller's manifest.
+      expect(env).toContain("ADDONS_ALLOW_UNPINNED='0'\n");
     }
     // A second write changes nothing.
     const again = await writeBootstrapConfig({ store, cluster, instanceGroups, loadBalancerDnsName: '203.0.113.10' });
