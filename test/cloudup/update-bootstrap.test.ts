@@ -54,7 +54,7 @@ describe('update cluster --yes writes the bootstrap configuration', () => {
     const cp = 'boot.example.com/igconfig/control-plane/control-plane-us-east-1a/';
     const nodes = 'boot.example.com/igconfig/node/nodes-us-east-1a/';
     expect([...(first.bootstrap?.written ?? [])].sort()).toEqual([
-      'boot.example.com/addons/aws-cloud-controller-manager/0.0.8-v1.36.0/addon.yaml',
+      'boot.example.com/addons/aws-cloud-controller-manager/0.0.11-v1.36.1/addon.yaml',
       'boot.example.com/addons/cilium/1.17.4/addon.yaml',
       `${cp}bootstrap.env`,
       `${cp}etcd-backup-store.py`,
@@ -88,10 +88,11 @@ describe('update cluster --yes writes the bootstrap configuration', () => {
     // The token is never in what update returns (warnings, results) nor in the env file.
     expect(JSON.stringify({ w: first.warnings, b: first.bootstrap })).not.toContain(join.discovery.bootstrapToken.token);
     expect(await text(c, `${nodes}bootstrap.env`)).toContain(`CNI_ADDON='addons/cilium/1.17.4/addon.yaml'`);
-    // The first control plane learns both addons' paths, and that they are not pinned yet.
+    // The first control plane learns both addons' paths; everything it downloads is pinned, so
+    // nothing unpinned is allowed.
     const cpEnv = await text(c, `${cp}bootstrap.env`);
-    expect(cpEnv).toContain(`CCM_ADDON='addons/aws-cloud-controller-manager/0.0.8-v1.36.0/addon.yaml'`);
-    expect(cpEnv).toContain(`ADDONS_ALLOW_UNPINNED='1'`);
+    expect(cpEnv).toContain(`CCM_ADDON='addons/aws-cloud-controller-manager/0.0.11-v1.36.1/addon.yaml'`);
+    expect(cpEnv).toContain(`ADDONS_ALLOW_UNPINNED='0'`);
     // create cluster's backupRetentionDays of the main etcd cluster.
     expect(cpEnv).toContain(`ETCD_BACKUP_RETENTION_DAYS='90'`);
 
