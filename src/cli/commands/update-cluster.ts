@@ -188,7 +188,7 @@ export function appliedMessage(cluster: string, r: Pick<UpdateClusterResult, 'pl
       return (
         `${done}\nThe cloud resources of ${cluster} exist now. Their instances' startup script installs containerd and Kubernetes, then runs ` +
         `kubeadm with their group's files read from the state store (igconfig/; a gs:// store only, see docs/gce.md). ` +
-        `The first control plane then applies the CNI from pinned references whose digests are not pinned yet (docs/bootstrap.md).\n\nSuggestions:\n` +
+        `The first control plane then applies the CNI from pinned references, each download checked against its pinned sha256 (docs/bootstrap.md).\n\nSuggestions:\n` +
         ` * see the plan is empty: kops-ts update cluster --name ${cluster}\n` +
         ` * an admin kubeconfig: kops-ts export kubeconfig --name ${cluster} --admin\n` +
         ` * wait until the nodes have joined: kops-ts validate cluster --name ${cluster} --wait 10m\n` +
@@ -202,7 +202,7 @@ export function appliedMessage(cluster: string, r: Pick<UpdateClusterResult, 'pl
     return (
       `${done}\nThe cloud resources of ${cluster} exist now. Their instances install containerd and Kubernetes, then run ` +
       `kubeadm with their group's files read from the state store (igconfig/; an s3:// store only, see docs/security.md). ` +
-      `The first control plane then applies the CNI and the AWS cloud controller from pinned references whose digests are not pinned yet (docs/bootstrap.md).\n\nSuggestions:\n` +
+      `The first control plane then applies the CNI and the AWS cloud controller from pinned references, each download checked against its pinned sha256 (docs/bootstrap.md).\n\nSuggestions:\n` +
       ` * see the plan is empty: kops-ts update cluster --name ${cluster}\n` +
       ` * an admin kubeconfig: kops-ts export kubeconfig --name ${cluster} --admin\n` +
       ` * wait until the nodes have joined: kops-ts validate cluster --name ${cluster} --wait 10m\n` +
