@@ -6,8 +6,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
-import { Clientset } from '../../src/statestore/clientset.js';
-import type { Cluster, InstanceGroup } from '../../src/model/api/types.js';
+import { FileStateStore } from '../../src/statestore/file.js';
+import type { Cluster } from '../../src/model/api/types.js';
 import { fixturePath } from '../model/fixtures.js';
 import { cli, snapshot, tempStore } from './harness.js';
 
@@ -137,28 +137,34 @@ describe('edit instancegroup --set/--unset', () => {
 describe('a change made between the read and the write', () => {
   afterEach(() => vi.restoreAllMocks());
 
+  /** Another writer changes `path` on disk just after this command first reads it. */
+  function concurrentWriteAfterRead(dir: string, path: string, change: (text: string) => string): void {
+    const read = FileStateStore.prototype.read;
+    let done = false;
+    vi.spyOn(FileStateStore.prototype, 'read').mockImplementation(async function (this: FileStateStore, p: string) {
+      const r = await read.call(this, p);
+      if (p === path && !done) {
+        done = true;
+        writeFileSync(`${dir}/${path}`, change(text(dir, path)));
+      }
+      return r;
+    });
+  }
+
   it('is a conflict for the cluster: nothing overwritten', async () => {
     const s = await created();
-    const update = Clientset.prototype.updateCluster;
-    // Another writer changes the config after this command read it, just before it writes.
-    vi.spyOn(Clientset.prototype, 'updateCluster').mockImplementationOnce(async function (this: Clientset, cluster: Cluster, ifVersion: string) {
-      writeFileSync(`${s.dir}/${CONFIG}`, text(s.dir, CONFIG).replace('channel: stable', 'channel: alpha'));
-      return update.call(this, cluster, ifVersion);
-    });
+    concurrentWriteAfterRead(s.dir, CONFIG, (t) => t.replace('channel: stable', 'channel: alpha'));
     const r = await editCluster(s.url, '--set', 'spec.kubernetesVersion=1.35.0');
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/changed since it was read/);
     expect(text(s.dir, CONFIG)).toContain('channel: alpha');
     expect(text(s.dir, CONFIG)).toContain('kubernetesVersion: 1.34.1');
+    expect(history(s.dir, 'config')).toEqual([]);
   });
 
   it('is a conflict for an instance group: nothing overwritten', async () => {
     const s = await created();
-    const update = Clientset.prototype.updateInstanceGroup;
-    vi.spyOn(Clientset.prototype, 'updateInstanceGroup').mockImplementationOnce(async function (this: Clientset, cluster: string, ig: InstanceGroup, ifVersion: string) {
-      writeFileSync(`${s.dir}/${NODES}`, text(s.dir, NODES).replace('machineType: t3.medium', 'machineType: m5.large'));
-      return update.call(this, cluster, ig, ifVersion);
-    });
+    concurrentWriteAfterRead(s.dir, NODES, (t) => t.replace('machineType: t3.medium', 'machineType: m5.large'));
     const r = await editNodes(s.url, '--set', 'spec.maxSize=5');
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/changed since it was read/);
