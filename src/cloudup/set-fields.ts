@@ -139,7 +139,8 @@ function target(objects: readonly KopsObject[], path: string): { objs: KopsObjec
   const named = (prefix: string, objs: KopsObject[], kind: string) => {
     if (objs.length > 0) return { objs, rest: path.slice(prefix.length) };
     const other = objects[0]?.kind ?? kind;
-    throw invalid(path, `names ${kind === 'Cluster' ? 'a Cluster' : 'an InstanceGroup'} field, but this edits ${other === 'Cluster' ? 'a Cluster' : 'an InstanceGroup'}`, `drop the "${prefix}" prefix (e.g. spec.maxSize=3), or use kops-ts edit ${kind === 'Cluster' ? 'cluster' : 'instancegroup'} for that field`);
+    const editor = kind === 'Cluster' ? 'kops-ts edit cluster' : 'kops-ts edit instancegroup';
+    throw invalid(path, `names ${kind === 'Cluster' ? 'a Cluster' : 'an InstanceGroup'} field, but this edits ${other === 'Cluster' ? 'a Cluster' : 'an InstanceGroup'}`, `drop the "${prefix}" prefix, or set that field with ${editor}`);
   };
   if (path.startsWith('cluster.')) return named('cluster.', clusters, 'Cluster');
   if (path.startsWith('instancegroup.')) return named('instancegroup.', groups, 'InstanceGroup');

@@ -134,6 +134,22 @@ describe('edit instancegroup --set/--unset', () => {
   });
 });
 
+describe('an object that cannot be read', () => {
+  it.each([
+    [CONFIG, ['edit', 'cluster', NAME, '--set', 'spec.kubernetesVersion=1.35.0'], `repair it in the editor: kops-ts edit cluster ${NAME}`],
+    [NODES, ['edit', 'ig', 'nodes-us-east-1a', '--name', NAME, '--set', 'spec.maxSize=5'], `repair it in the editor: kops-ts edit instancegroup nodes-us-east-1a --name ${NAME}`],
+  ])('%s: refused, pointing at the editor, nothing written', async (path, args, hint) => {
+    const s = await created();
+    writeFileSync(`${s.dir}/${path}`, 'kind: [oops');
+    const before = snapshot(s.dir);
+    const r = await cli([...args, '--state', s.url]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: .*it is not valid YAML .*; --set\/--unset need a readable object: (.*)$/m);
+    expect(r.stderr.trim().endsWith(hint)).toBe(true);
+    expect(snapshot(s.dir)).toEqual(before);
+  });
+});
+
 describe('a change made between the read and the write', () => {
   afterEach(() => vi.restoreAllMocks());
 
