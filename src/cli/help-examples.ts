@@ -80,8 +80,15 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly HelpExample[]>> = {
     ex('A context for your own user, written to a file of its own', 'kops-ts export kubeconfig my.example.com --user my-user --kubeconfig ./kubeconfig'),
   ],
   edit: [ex('Edit the cluster spec in $EDITOR', 'kops-ts edit cluster my.example.com')],
-  'edit cluster': [ex('Edit the cluster spec in $EDITOR (then apply it with update cluster --yes)', 'kops-ts edit cluster my.example.com --state s3://my-state-store')],
-  'edit instancegroup': [ex('Edit an instance group, e.g. its size or machine type', 'kops-ts edit ig nodes-us-east-1a --name my.example.com')],
+  'edit cluster': [
+    ex('Edit the cluster spec in $EDITOR (then apply it with update cluster --yes)', 'kops-ts edit cluster my.example.com --state s3://my-state-store'),
+    ex('Set a field without an editor (CI): validated, written only if changed', 'kops-ts edit cluster my.example.com --set spec.kubernetesVersion=1.35.0'),
+    ex('Replace a list: --unset runs before --set', 'kops-ts edit cluster my.example.com --unset spec.sshAccess --set spec.sshAccess=10.0.0.0/8'),
+  ],
+  'edit instancegroup': [
+    ex('Edit an instance group, e.g. its size or machine type', 'kops-ts edit ig nodes-us-east-1a --name my.example.com'),
+    ex('Resize it without an editor', 'kops-ts edit ig nodes-us-east-1a --name my.example.com --set spec.minSize=3 --set spec.maxSize=5'),
+  ],
   delete: [
     ex('List what deleting the cluster would delete', 'kops-ts delete cluster --name my.example.com'),
     ex('Remove an instance group from the spec', 'kops-ts delete ig nodes-us-east-1b --name my.example.com --yes'),

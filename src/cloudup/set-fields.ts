@@ -11,11 +11,18 @@
  * - an object with an empty value (`spec.api.dns=`) creates it empty;
  * - fields the table does not describe: `true`/`false`, integers, else the string.
  *
- * Unknown field names are not rejected here: the caller schema-checks the result, which names
- * the field with a "did you mean".
+ * A field name the v1alpha2 table does not know is refused before anything changes, as kops's
+ * reflection refuses it ("field ... not found"), with a "did you mean" among its siblings; below a
+ * map or a kops field kops-ts keeps without modelling, any name goes. The caller still
+ * schema-checks the result (values, and the spec as a whole).
+ *
+ * A path without prefix names the Cluster when one is among the objects (create cluster, edit
+ * cluster), else the instance groups given (edit instancegroup); a prefix naming a kind that is
+ * not there is refused rather than matching nothing.
  */
 import { KopsError } from '../diagnostics.js';
-import { CLUSTER_SPEC, INSTANCE_GROUP_SPEC, type FieldShape } from '../model/api/schema.js';
+import { suggest } from '../model/api/check.js';
+import { CLUSTER_SPEC, INSTANCE_GROUP_SPEC, objectShape, type FieldShape } from '../model/api/schema.js';
 import type { KopsObject } from '../model/api/types.js';
 
 type Segment = { readonly key: string; readonly index?: number | '*' };
@@ -128,14 +135,56 @@ function visit(node: Node, segs: readonly Segment[], shape: FieldShape | undefin
 
 function target(objects: readonly KopsObject[], path: string): { objs: KopsObject[]; rest: string } {
   const clusters = objects.filter((o) => o.kind === 'Cluster');
-  if (path.startsWith('cluster.')) return { objs: clusters, rest: path.slice('cluster.'.length) };
-  if (path.startsWith('instancegroup.')) return { objs: objects.filter((o) => o.kind === 'InstanceGroup'), rest: path.slice('instancegroup.'.length) };
-  return { objs: clusters, rest: path };
+  const groups = objects.filter((o) => o.kind === 'InstanceGroup');
+  const named = (prefix: string, objs: KopsObject[], kind: string) => {
+    if (objs.length > 0) return { objs, rest: path.slice(prefix.length) };
+    const other = objects[0]?.kind ?? kind;
+    const editor = kind === 'Cluster' ? 'kops-ts edit cluster' : 'kops-ts edit instancegroup';
+    throw invalid(path, `names ${kind === 'Cluster' ? 'a Cluster' : 'an InstanceGroup'} field, but this edits ${other === 'Cluster' ? 'a Cluster' : 'an InstanceGroup'}`, `drop the "${prefix}" prefix, or set that field with ${editor}`);
+  };
+  if (path.startsWith('cluster.')) return named('cluster.', clusters, 'Cluster');
+  if (path.startsWith('instancegroup.')) return named('instancegroup.', groups, 'InstanceGroup');
+  return { objs: clusters.length > 0 ? clusters : groups, rest: path };
 }
 
+/** The whole object's shape: metadata and spec as the v1alpha2 table describes them. */
 function rootShape(obj: KopsObject): FieldShape {
-  const spec = obj.kind === 'Cluster' ? CLUSTER_SPEC : INSTANCE_GROUP_SPEC;
-  return { t: 'object', fields: { spec } } as FieldShape;
+  return objectShape(obj.kind === 'Cluster' ? CLUSTER_SPEC : INSTANCE_GROUP_SPEC);
+}
+
+/** The closest field names below `shape`, for the "did you mean". */
+function known(shape: FieldShape | undefined): string[] {
+  return shape && 'fields' in shape ? Object.keys(shape.fields) : [];
+}
+
+/**
+ * Refuses a path whose field names the v1alpha2 table does not know (kops: "field ... not found"),
+ * naming the first unknown one and the nearest sibling. Below a map, a kops-only field or a
+ * presence object, any name is accepted: kops's own types are not modelled there.
+ */
+function checkFieldNames(obj: KopsObject, segs: readonly Segment[], rest: string, path: string): void {
+  let shape: FieldShape | undefined = rootShape(obj);
+  const walked: string[] = [];
+  for (const seg of segs) {
+    if (!shape) return;
+    if (shape.t === 'stringOrObject') shape = shape.object;
+    if (shape.t === 'map') {
+      shape = shape.of;
+    } else if (shape.t === 'object') {
+      const next: FieldShape | undefined = shape.fields[seg.key];
+      if (!next) {
+        const near = suggest(seg.key, known(shape));
+        const at = [...walked, seg.key].join('.');
+        const where = at === rest ? '' : ` (in ${path})`;
+        throw new KopsError('UnknownField', `${at}: unknown field${where}`, { hint: near ? `did you mean "${[...walked, near].join('.')}"?` : 'check the spelling: docs/spec.md lists the fields', exitCode: 2 });
+      }
+      shape = next;
+    } else {
+      return; // kops, presence, removed, ignored, scalars: the value check says what is wrong
+    }
+    walked.push(seg.key);
+    if (seg.index !== undefined && shape?.t === 'array') shape = shape.of;
+  }
 }
 
 function checkRoot(path: string, rest: string): void {
@@ -152,8 +201,10 @@ export function setFields(objects: readonly KopsObject[], assignments: readonly 
     const { objs, rest } = target(objects, a.slice(0, eq));
     checkRoot(a.slice(0, eq), rest);
     const raw = a.slice(eq + 1);
+    const segs = parseFieldPath(rest);
+    for (const o of objs) checkFieldNames(o, segs, rest, a.slice(0, eq));
     for (const o of objs) {
-      visit(o as unknown as Node, parseFieldPath(rest), rootShape(o), true, rest, (parent, key, shape) => {
+      visit(o as unknown as Node, segs, rootShape(o), true, rest, (parent, key, shape) => {
         const p = parent as Record<string | number, unknown>;
         p[key] = convert(shape, p[key], raw, rest);
       });
@@ -161,14 +212,16 @@ export function setFields(objects: readonly KopsObject[], assignments: readonly 
   }
 }
 
-/** Removes the fields `paths` name; a path that names nothing is not an error. */
+/** Removes the fields `paths` name; a known field that is not set is not an error. */
 export function unsetFields(objects: readonly KopsObject[], paths: readonly string[]): void {
   for (const path of paths) {
     const { objs, rest } = target(objects, path);
     checkRoot(path, rest);
+    const segs = parseFieldPath(rest);
+    for (const o of objs) checkFieldNames(o, segs, rest, path);
     for (const o of objs) {
       const removals: [Node | unknown[], string | number][] = [];
-      visit(o as unknown as Node, parseFieldPath(rest), rootShape(o), false, rest, (parent, key) => removals.push([parent, key]));
+      visit(o as unknown as Node, segs, rootShape(o), false, rest, (parent, key) => removals.push([parent, key]));
       // Highest index first, so splicing a list does not shift what is still to remove.
       for (const [parent, key] of removals.reverse()) {
         if (Array.isArray(parent)) parent.splice(key as number, 1);

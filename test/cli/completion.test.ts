@@ -58,6 +58,9 @@ describe('__complete', () => {
     expect(flags.directive).toBe(':4');
     // global flags after a subcommand, and a flag's value is not taken for a subcommand
     expect((await candidates(['update', 'cluster', '--sta'])).names).toEqual(['--state', '--state-kms-key']);
+    expect((await candidates(['edit', 'ig', '--'])).names.filter((f) => /set/.test(f))).toEqual(['--set', '--unset']);
+    // a --set value is a field path, not a file
+    expect((await candidates(['edit', 'cluster', '--set', ''])).directive).toBe(':4');
     // -o's values are the formats that command's flag names (update cluster has no yaml)
     expect((await candidates(['update', 'cluster', '-o', ''])).names).toEqual(['table', 'json']);
     expect((await candidates(['get', 'clusters', '-o', ''])).names).toEqual(['table', 'yaml', 'json']);

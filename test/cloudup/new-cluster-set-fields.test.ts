@@ -76,9 +76,9 @@ describe('--set with kops semantics', () => {
 });
 
 describe('--unset', () => {
-  it('removes fields and list elements; a path naming nothing is no error', () => {
+  it('removes fields and list elements; a known field that is not set is no error', () => {
     const objs = spec();
-    unsetFields(objs, ['spec.etcdClusters[1]', 'spec.kubelet.anonymousAuth', 'spec.nothing.here', 'instancegroup.spec.nodeLabels']);
+    unsetFields(objs, ['spec.etcdClusters[1]', 'spec.kubelet.anonymousAuth', 'spec.kubeAPIServer.maxRequestsInflight', 'instancegroup.spec.nodeLabels']);
     expect((cluster(objs).etcdClusters as { name: string }[]).map((e) => e.name)).toEqual(['main']);
     expect(cluster(objs).kubelet).toEqual({});
     for (const ig of objs.slice(1) as InstanceGroup[]) expect(ig.spec.nodeLabels).toBeUndefined();
@@ -88,6 +88,40 @@ describe('--unset', () => {
     const objs = spec();
     unsetFields(objs, ['spec.subnets[*].cidr']);
     expect((cluster(objs).subnets as { cidr?: string }[]).every((s) => s.cidr === undefined)).toBe(true);
+  });
+});
+
+describe('unknown field names', () => {
+  it.each([
+    [() => unsetFields(spec(), ['spec.nothing.here']), 'spec.nothing: unknown field (in spec.nothing.here)', 'check the spelling: docs/spec.md lists the fields'],
+    [() => setFields(spec(), ['spec.kubernetesVersoin=1.35.0']), 'spec.kubernetesVersoin: unknown field', 'did you mean "spec.kubernetesVersion"?'],
+    [() => setFields(spec(), ['cluster.spec.networking.cilium.enableNodeProt=true']), 'spec.networking.cilium.enableNodeProt: unknown field', 'did you mean "spec.networking.cilium.enableNodePort"?'],
+    [() => unsetFields(spec(), ['instancegroup.spec.maxSise']), 'spec.maxSise: unknown field', 'did you mean "spec.maxSize"?'],
+    [() => setFields(spec(), ['spec.subnets[0].cdir=10.0.0.0/24']), 'spec.subnets.cdir: unknown field (in spec.subnets[0].cdir)', 'did you mean "spec.subnets.cidr"?'],
+  ])('refuses %#, naming the field and the nearest one, before changing anything', (run, message, hint) => {
+    try {
+      run();
+      expect.unreachable();
+    } catch (e) {
+      expect(KopsError.is(e, 'UnknownField')).toBe(true);
+      expect((e as KopsError).exitCode).toBe(2);
+      expect((e as KopsError).message).toBe(message);
+      expect((e as KopsError).diagnostics[0]!.hint).toBe(hint);
+    }
+  });
+
+  it('accepts any name below a map or a kops field kops-ts only keeps, as kops does', () => {
+    const objs = spec();
+    setFields(objs, ['spec.cloudLabels.team=infra', 'spec.kubeDNS.provider=CoreDNS', 'instancegroup.spec.nodeLabels.tier=web']);
+    expect(cluster(objs).cloudLabels).toEqual({ team: 'infra' });
+    for (const ig of objs.slice(1) as InstanceGroup[]) expect(ig.spec.nodeLabels?.tier).toBe('web');
+  });
+
+  it('refuses a prefix naming a kind that is not being edited', () => {
+    const ig = spec().slice(1, 2);
+    expect(() => setFields(ig, ['cluster.spec.kubernetesVersion=1.35.0'])).toThrow(/names a Cluster field, but this edits an InstanceGroup/);
+    setFields(ig, ['spec.maxSize=5', 'instancegroup.spec.minSize=2']);
+    expect([(ig[0] as InstanceGroup).spec.maxSize, (ig[0] as InstanceGroup).spec.minSize]).toEqual([5, 2]);
   });
 });
 

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { KopsError, formatDiagnostic, hasErrors, type Diagnostic } from '../../diagnostics.js';
-import { checkObject, manifestTooLarge } from '../../model/api/parse.js';
+import { checkEdited } from '../../cloudup/edit-fields.js';
+import { manifestTooLarge } from '../../model/api/parse.js';
 import { stringifyKopsYaml, parseKopsYaml } from '../../model/api/yaml.js';
 import type { KopsObject } from '../../model/api/types.js';
 import type { CommandContext } from '../context.js';
@@ -64,20 +65,14 @@ export function editObject(ctx: CommandContext, original: KopsObject, check: Che
         continue;
       }
       if (isDeepStrictEqual(value, original)) return undefined;
-      const r = checkObject(value);
-      // An unknown field does not hide the spec's other problems: validate what can be.
-      const target = r.object ?? r.validatable;
-      const diags = target ? [...r.diagnostics, ...check(target).filter((d) => r.object || d.severity === 'error')] : r.diagnostics;
-      if (r.object && (value as KopsObject).metadata?.name !== original.metadata.name) {
-        diags.push({ severity: 'error', code: 'RenameNotSupported', summary: 'metadata.name cannot be changed', path: 'metadata.name' });
-      }
-      if (!r.object || hasErrors(diags)) {
+      const { object, diagnostics: diags } = checkEdited(original, value, check);
+      if (!object || hasErrors(diags)) {
         errors = diags.filter((d) => d.severity === 'error').map(formatDiagnostic);
         body = stripped;
         continue;
       }
       for (const w of diags) if (w.severity === 'warning') ctx.warn(`${w.path ? `${w.path}: ` : ''}${w.summary}`);
-      return r.object;
+      return object;
     }
     throw new KopsError('EditFailed', `the ${original.kind} still had errors after ${MAX_ROUNDS} attempts; nothing was saved`);
   } finally {
