@@ -20,7 +20,8 @@ export interface DeleteInstanceFlags extends RawStepFlags {
 
 export function registerDeleteInstance(del: Command, ctx: () => CommandContext, setExit: (code: number) => void): void {
   const cmd = del
-    .command('instance <instance>')
+    .command('instance')
+    .argument('<instance>', "the instance's cloud id (AWS i-..., GCE instance name) or its Kubernetes Node's name")
     .description("Replace one instance of the cluster (by cloud id or Node name): detach it so its group launches a replacement (surge), validate, drain and terminate it")
     .option('-y, --yes', 'really delete the instance (without it: say what would be done)')
     .option('--surge [bool]', 'detach the instance first so its group launches the replacement before the drain (default true on AWS; on GCE the group\'s maxSurge decides; never for control planes)', boolFlag('--surge'))
