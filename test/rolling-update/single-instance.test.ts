@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { KopsError } from '../../src/diagnostics.js';
-import { deleteInstance, defaultSurge, findInstance } from '../../src/rolling-update/single-instance.js';
+import { deleteInstance, defaultSurge, findInstance, locateInstance } from '../../src/rolling-update/single-instance.js';
 import type { CloudInstanceGroup, KubeNode } from '../../src/rolling-update/types.js';
 import { HA_GROUPS, makeCluster } from './harness.js';
 
@@ -39,6 +39,22 @@ describe('findInstance and defaultSurge', () => {
     expect(defaultSurge('gce', { name: 'nodes', role: 'Node' }, null, 2)).toBe(false);
     expect(defaultSurge('gce', { name: 'nodes', role: 'Node', rollingUpdate: { maxSurge: 1 } }, null, 2)).toBe(true);
     expect(defaultSurge('gce', { name: 'nodes', role: 'Node' }, { maxSurge: '50%' }, 2)).toBe(true);
+  });
+});
+
+describe('locateInstance', () => {
+  it("an instance the API has no Node for is refused unless cloud-only (kops's \"not a member of the cluster\")", async () => {
+    const c = makeCluster(HA_GROUPS);
+    const id = c.cloud.groups.get('nodes-us-east-1a')!.instances[0]!.id;
+    const kube = { ...c.kube, listNodes: async () => [] };
+    const base = { cluster: 'example.com', cloud: c.cloud, kube, instance: id };
+    const err = await locateInstance(base).catch((e: unknown) => e);
+    expect(KopsError.is(err, 'InstanceNotRegistered')).toBe(true);
+    expect((err as KopsError).diagnostics[0]?.hint).toContain('--cloudonly');
+    expect((await locateInstance({ ...base, cloudOnly: true })).located.instance.id).toBe(id);
+    const missing = await locateInstance({ ...base, instance: 'i-nope' }).catch((e: unknown) => e);
+    expect(KopsError.is(missing, 'InstanceNotFound')).toBe(true);
+    expect((missing as KopsError).message).toContain('nodes-us-east-1a');
   });
 });
 
