@@ -46,8 +46,9 @@ beforeAll(async () => {
   await cliOk(['update', 'cluster', '--name', NAME, '--yes', '--create-kube-config=false', ...state]);
   kube = await FakeKubeApiServer.start({ instances: gceInstanceSource(fake, PROJECT) });
   const dir = mkdtempSync(join(tmpdir(), 'kops-ts-delinst-gce-'));
-  env = { KUBECONFIG: join(dir, 'config') };
-  writeFileSync(env.KUBECONFIG, kube.kubeconfig(NAME), { mode: 0o600 });
+  const config = join(dir, 'config');
+  writeFileSync(config, kube.kubeconfig(NAME), { mode: 0o600 });
+  env = { KUBECONFIG: config };
 }, 120_000);
 
 afterAll(async () => {

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { KopsError } from '../../src/diagnostics.js';
 import { deleteInstance, defaultSurge, findInstance, locateInstance } from '../../src/rolling-update/single-instance.js';
-import type { CloudInstanceGroup, KubeNode } from '../../src/rolling-update/types.js';
+import type { CloudInstanceGroup, KubeNode, KubeOps } from '../../src/rolling-update/types.js';
 import { HA_GROUPS, makeCluster } from './harness.js';
 
 const GROUP: CloudInstanceGroup = {
@@ -46,7 +46,8 @@ describe('locateInstance', () => {
   it("an instance the API has no Node for is refused unless cloud-only (kops's \"not a member of the cluster\")", async () => {
     const c = makeCluster(HA_GROUPS);
     const id = c.cloud.groups.get('nodes-us-east-1a')!.instances[0]!.id;
-    const kube = { ...c.kube, listNodes: async () => [] };
+    const none = async (): Promise<void> => undefined;
+    const kube: KubeOps = { listNodes: async () => [], taintForUpdate: none, cordon: none, drain: none, deleteNode: none };
     const base = { cluster: 'example.com', cloud: c.cloud, kube, instance: id };
     const err = await locateInstance(base).catch((e: unknown) => e);
     expect(KopsError.is(err, 'InstanceNotRegistered')).toBe(true);
