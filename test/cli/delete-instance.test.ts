@@ -18,10 +18,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SignalSource, StopSignal } from '../../src/cli/io.js';
+import { operatorPolicy } from '../../src/cloudup/aws/operator-policy.js';
+import { ROLLING_UPDATE_ACTIONS } from '../../src/tasks/aws/iam-actions.js';
 import { clusterPaths } from '../../src/statestore/layout.js';
 import { openStateStore } from '../../src/statestore/open.js';
 import { FakeKubeApiServer, ec2InstanceSource } from '../fakes/kube-apiserver.js';
+import { startFaultProxy } from '../fakes/aws-fault-proxy.js';
 import { testAws } from '../helpers/aws.js';
+import { evaluate } from '../helpers/iam-sim.js';
 import { KEY, cli, tempStore } from './harness.js';
 
 const NAME = 'delinst.example.com';
@@ -259,5 +263,29 @@ describe('delete instance (HA cluster on the emulator, fake Kubernetes API)', ()
     const after = await ofGroup(group);
     // Finished without a second replacement: the other instance and the first replacement.
     expect(after.map((i) => i.id).sort()).toEqual([other!.id, replacement[0]!.id].sort());
+  }, 120_000);
+
+  it("makes only the rolling update's AWS calls, which the operator policy allows (no new grant)", async () => {
+    const proxy = await startFaultProxy(aws.endpoint);
+    try {
+      const [victim] = await ofGroup('nodes-us-east-1c');
+      // The SDK reads its endpoint from the process's environment.
+      vi.stubEnv('AWS_ENDPOINT_URL', proxy.endpoint);
+      const r = await del([victim!.id, '--yes', ...FAST], { AWS_ENDPOINT_URL: proxy.endpoint });
+      vi.stubEnv('AWS_ENDPOINT_URL', aws.endpoint);
+      expect(r.code, r.stderr).toBe(0);
+      const prefix: Record<string, string> = { ec2: 'ec2', autoscaling: 'autoscaling', elbv2: 'elasticloadbalancing', sts: 'sts' };
+      const called = [...new Set(proxy.requests.map((q) => `${prefix[q.service] ?? q.service}:${q.operation}`))].sort();
+      expect(called).toEqual(expect.arrayContaining(['autoscaling:DetachInstances', 'ec2:CreateTags', 'ec2:TerminateInstances']));
+      expect(called.filter((a) => !ROLLING_UPDATE_ACTIONS.includes(a))).toEqual([]);
+      const policy = operatorPolicy();
+      const decided = await Promise.all(called.map(async (a) => `${a} ${await evaluate(policy, { action: a })}`));
+      expect(decided.filter((d) => !d.endsWith(' Allowed'))).toEqual([]);
+      // Nothing beyond what the policy lists: a call delete instance does not make stays denied.
+      expect(await evaluate(policy, { action: 'autoscaling:SetInstanceProtection' })).toBe('ImplicitlyDenied');
+    } finally {
+      vi.stubEnv('AWS_ENDPOINT_URL', aws.endpoint);
+      await proxy.close();
+    }
   }, 120_000);
 });
