@@ -101,7 +101,8 @@ export async function locateInstance(
       hint: `list the cluster's instances with 'kops-ts get instances --name ${cluster}'`,
     });
   }
-  if (!opts.cloudOnly && !hit.node) {
+  // A bastion is never a Node (kops refuses it here all the same; the roll replaces bastions without the API).
+  if (!opts.cloudOnly && !hit.node && hit.group.role !== 'Bastion') {
     throw new KopsError('InstanceNotRegistered', `instance ${hit.instance.id} of instance group ${hit.group.name} is not a member of the cluster: no Kubernetes Node has it`, {
       hint: 'use --cloudonly to delete it without confirming progress with the Kubernetes API (no drain, no validation)',
     });

@@ -53,6 +53,9 @@ describe('locateInstance', () => {
     expect(KopsError.is(err, 'InstanceNotRegistered')).toBe(true);
     expect((err as KopsError).diagnostics[0]?.hint).toContain('--cloudonly');
     expect((await locateInstance({ ...base, cloudOnly: true })).located.instance.id).toBe(id);
+    // A bastion is never a Node: it is replaced as the roll replaces bastions (no drain).
+    const bastion = c.cloud.groups.get('bastions')!.instances[0]!.id;
+    expect((await locateInstance({ ...base, instance: bastion })).located.group.name).toBe('bastions');
     const missing = await locateInstance({ ...base, instance: 'i-nope' }).catch((e: unknown) => e);
     expect(KopsError.is(missing, 'InstanceNotFound')).toBe(true);
     expect((missing as KopsError).message).toContain('nodes-us-east-1a');
