@@ -115,7 +115,7 @@ export async function deleteInstanceCommand(c: CommandContext, name: string, que
           signal: AbortSignal.any([it.signal, lock.signal]),
         });
       });
-      c.io.stdout(`Instance ${result.instance}${result.node ? ` (${result.node})` : ''} deleted; instance group ${result.group} has its replacement${f.cloudOnly ? '' : ' and the cluster validated'}\n`);
+      c.io.stdout(`Instance ${result.instance}${result.node ? ` (${result.node})` : ''} deleted; instance group ${result.group} has its replacement${f.cloudOnly || f.validateCount === 0 ? '' : ' and the cluster validated'}\n`);
     } catch (e) {
       if (!it.signal.aborted) throw e;
       const done = terminated ? `instance ${id} was terminated` : `instance ${id} was not terminated`;
