@@ -17,6 +17,7 @@ const LOADERS: { readonly [K in ModuleName]: () => Promise<CommandModules[K]> } 
   createInstanceGroup: () => import('./commands/create-instancegroup.js'),
   createFile: () => import('./commands/create-file.js'),
   deleteCluster: () => import('./commands/delete-cluster.js'),
+  deleteInstance: () => import('./commands/delete-instance.js'),
   edit: () => import('./commands/edit.js'),
   exportKubeconfig: () => import('./commands/export-kubeconfig.js'),
   get: () => import('./commands/get.js'),

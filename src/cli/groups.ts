@@ -16,6 +16,7 @@ export interface CommandModules {
   readonly createInstanceGroup: typeof import('./commands/create-instancegroup.js');
   readonly createFile: typeof import('./commands/create-file.js');
   readonly deleteCluster: typeof import('./commands/delete-cluster.js');
+  readonly deleteInstance: typeof import('./commands/delete-instance.js');
   readonly edit: typeof import('./commands/edit.js');
   readonly exportKubeconfig: typeof import('./commands/export-kubeconfig.js');
   readonly get: typeof import('./commands/get.js');
@@ -70,11 +71,12 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   { name: 'edit', modules: ['edit'], register: (m, program, ctx) => m.edit.registerEdit(program, ctx) },
   {
     name: 'delete',
-    modules: ['misc', 'deleteCluster'],
-    register(m, program, ctx) {
-      const del = program.command('delete').description('Delete a cluster (its cloud resources and state) or instance groups');
+    modules: ['misc', 'deleteCluster', 'deleteInstance'],
+    register(m, program, ctx, setExit) {
+      const del = program.command('delete').description('Delete a cluster (its cloud resources and state), instance groups, or one instance (replaced)');
       m.misc.registerDeleteInstanceGroup(del, ctx);
       m.deleteCluster.registerDeleteCluster(del, ctx);
+      m.deleteInstance.registerDeleteInstance(del, ctx, setExit);
     },
   },
   { name: 'update', modules: ['updateCluster'], register: (m, program, ctx, setExit) => m.updateCluster.registerUpdateCluster(program, ctx, setExit) },

@@ -92,6 +92,14 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly HelpExample[]>> = {
   delete: [
     ex('List what deleting the cluster would delete', 'kops-ts delete cluster --name my.example.com'),
     ex('Remove an instance group from the spec', 'kops-ts delete ig nodes-us-east-1b --name my.example.com --yes'),
+    ex('Replace one instance (its group launches the replacement first)', 'kops-ts delete instance i-0a5ed581b862d3425 --name my.example.com --yes'),
+  ],
+  'delete instance': [
+    ex('Say what deleting an instance would do', 'kops-ts delete instance i-0a5ed581b862d3425 --name my.example.com'),
+    ex('Replace it: detach (the group launches a replacement), validate, drain, terminate', 'kops-ts delete instance i-0a5ed581b862d3425 --name my.example.com --yes'),
+    ex('The same by its Kubernetes Node name', 'kops-ts delete instance ip-172-20-44-12.ec2.internal --name my.example.com --yes'),
+    ex('Without surge: drain and terminate first, then the group replaces it', 'kops-ts delete instance i-0a5ed581b862d3425 --name my.example.com --surge=false --yes'),
+    ex('Without the Kubernetes API (no drain, no validation)', 'kops-ts delete instance i-0a5ed581b862d3425 --name my.example.com --cloudonly --yes'),
   ],
   'delete instancegroup': [
     ex('Remove an instance group from the spec (update cluster --yes then deletes its cloud resources)', 'kops-ts delete ig nodes-us-east-1b --name my.example.com --yes'),

@@ -11,6 +11,7 @@ import * as createCluster from './commands/create-cluster.js';
 import * as createInstanceGroup from './commands/create-instancegroup.js';
 import * as createFile from './commands/create-file.js';
 import * as deleteCluster from './commands/delete-cluster.js';
+import * as deleteInstance from './commands/delete-instance.js';
 import * as edit from './commands/edit.js';
 import * as exportKubeconfig from './commands/export-kubeconfig.js';
 import * as get from './commands/get.js';
@@ -34,6 +35,7 @@ const MODULES: CommandModules = {
   createInstanceGroup,
   createFile,
   deleteCluster,
+  deleteInstance,
   edit,
   exportKubeconfig,
   get,

@@ -23,7 +23,7 @@ import type { WaitOptions } from './gce/operations.js';
 export type CloudName = 'aws' | 'gce';
 
 /** The commands that reach a cloud; each words its own refusal of a cloud it cannot handle. */
-export type CloudOperation = 'update cluster' | 'delete cluster' | 'get instances' | 'toolbox dump' | 'rolling update' | 'validate cluster' | 'export kubeconfig';
+export type CloudOperation = 'update cluster' | 'delete cluster' | 'get instances' | 'toolbox dump' | 'rolling update' | 'validate cluster' | 'export kubeconfig' | 'delete instance';
 
 /** Per-cloud settings callers may pass; each cloud reads only its own. */
 export interface CloudOptions {

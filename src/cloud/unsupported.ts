@@ -14,6 +14,7 @@ const VERBS: Record<CloudOperation, string> = {
   'validate cluster': 'reads',
   'rolling update': 'drives',
   'export kubeconfig': 'reads',
+  'delete instance': 'replaces instances of',
 };
 
 export function unsupportedCloud(operation: CloudOperation, clusterName: string, cloud: string | undefined): KopsError {

@@ -33,13 +33,23 @@ function commandLine(c: CommandContext, cluster: string, f: RollingUpdateFlags, 
   return [...words, ...extra].map(shellWord).join(' ');
 }
 
-interface Kube {
+export interface Kube {
   readonly ops: KubeOps;
   readonly validator: ClusterValidator;
 }
 
-/** kops's words when the API cannot be reached; `--cloudonly` is the way around it. */
-async function connectKube(c: CommandContext, cluster: Cluster, groups: readonly InstanceGroup[], cloud: Awaited<ReturnType<typeof openCloudProvider>>, kubeconfig: string | undefined): Promise<Kube> {
+/**
+ * kops's words when the API cannot be reached; `--cloudonly` is the way around it (`doing`: what
+ * it would do without the API, for the hint). Shared with `delete instance`.
+ */
+export async function connectKube(
+  c: CommandContext,
+  cluster: Cluster,
+  groups: readonly InstanceGroup[],
+  cloud: Awaited<ReturnType<typeof openCloudProvider>>,
+  kubeconfig: string | undefined,
+  doing = 'a rolling update',
+): Promise<Kube> {
   const [{ kubeClient, KubeUnreachableError }, { kubeOps }, { clusterValidator }] = await Promise.all([
     import('../../kube/client.js'),
     import('../../kube/ops.js'),
@@ -52,7 +62,7 @@ async function connectKube(c: CommandContext, cluster: Cluster, groups: readonly
   } catch (e) {
     if (e instanceof KubeUnreachableError) {
       throw new KopsError('KubernetesUnreachable', `Unable to reach the kubernetes API at ${client.server} (context ${client.context}): ${e.message}`, {
-        hint: 'use --cloudonly to do a rolling update without confirming progress with the Kubernetes API (no drain, no validation: will cause downtime)',
+        hint: `use --cloudonly to do ${doing} without confirming progress with the Kubernetes API (no drain, no validation: will cause downtime)`,
         cause: e,
       });
     }

@@ -9,9 +9,8 @@
 import type { Command } from 'commander';
 import { KopsError } from '../../diagnostics.js';
 import type { CommandContext } from '../context.js';
-import { boolFlag } from '../flags.js';
 import { parseOutputFormat } from '../output.js';
-import type { RawRollingUpdateFlags } from './rolling-update-flags.js';
+import { addFailOnOptions, addValidationDrainOptions, type RawRollingUpdateFlags } from './rolling-update-flags.js';
 
 export interface RollingUpdateClusterFlags extends RawRollingUpdateFlags {
   output?: string;
@@ -22,7 +21,7 @@ export interface RollingUpdateClusterFlags extends RawRollingUpdateFlags {
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 export function registerRollingUpdateCluster(program: Command, ctx: () => CommandContext, setExit: (code: number) => void): void {
-  program
+  const cmd = program
     .command('rolling-update')
     .description('Replace instances whose configuration changed, one group at a time, validating the cluster between steps')
     .command('cluster [name]')
@@ -30,19 +29,15 @@ export function registerRollingUpdateCluster(program: Command, ctx: () => Comman
     .option('-y, --yes', 'perform the rolling update (without it: preview)')
     .option('--force', 'replace every instance, even those up to date')
     .option('--cloudonly', 'replace instances without the Kubernetes API: no drain, no validation (will cause downtime)')
-    .option('-i, --interactive', 'ask before each instance is replaced')
-    .option('--validation-timeout <duration>', 'how long the cluster may take to validate after each step (default 15m)')
-    .option('--validate-count <n>', 'successful validations in a row required after each step (default 2; 0 skips validation)')
-    .option('--drain-timeout <duration>', 'how long a node may take to drain (default 15m)')
-    .option('--post-drain-delay <duration>', 'pause after a drain before terminating (default 5s)')
+    .option('-i, --interactive', 'ask before each instance is replaced');
+  addValidationDrainOptions(cmd)
     .option('--control-plane-interval <duration>', 'pause between control-plane instances (default 15s)')
     .option('--master-interval <duration>', 'deprecated name of --control-plane-interval')
     .option('--node-interval <duration>', 'pause between node instances (default 15s)')
     .option('--bastion-interval <duration>', 'pause between bastion instances (default 15s)')
     .option('--instance-group <names>', 'only these instance groups (comma-separated or repeated)', collect)
-    .option('--instance-group-roles <roles>', 'only groups of these roles: control-plane (or master), apiserver, node, bastion', collect)
-    .option('--fail-on-drain-error [bool]', 'stop when a node cannot be drained (default true)', boolFlag('--fail-on-drain-error'))
-    .option('--fail-on-validate-error [bool]', 'stop when the cluster does not validate in time (default true)', boolFlag('--fail-on-validate-error'))
+    .option('--instance-group-roles <roles>', 'only groups of these roles: control-plane (or master), apiserver, node, bastion', collect);
+  addFailOnOptions(cmd)
     .option('--node-group-concurrency <n>', 'node groups rolled at once, each within its own budget (default 1, as kops)')
     .option('--kubeconfig <file>', 'the kubeconfig to read the cluster context from (default: $KUBECONFIG, else ~/.kube/config)')
     .option('--force-unlock <id>', 'break a stale cluster lock with this id first (needs --yes)')

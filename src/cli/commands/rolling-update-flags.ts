@@ -1,44 +1,73 @@
 /**
- * `rolling-update cluster`'s flags as kops has them, parsed and checked in one place (pure, so the
- * defaults and the errors are table-tested): durations in Go's form (`15m`, `5s`, `0s`), counts as
- * non-negative integers, roles in kops's spellings (`master` is the control plane).
+ * `rolling-update cluster`'s flags as kops has them, declared and parsed in one place (the parsing
+ * pure, so the defaults and the errors are table-tested): durations in Go's form (`15m`, `5s`,
+ * `0s`), counts as non-negative integers, roles in kops's spellings (`master` is the control
+ * plane). `delete instance` takes the same validation and drain flags (kops's): it declares them
+ * with `addValidationDrainOptions` and `addFailOnOptions` and parses them with `parseStepFlags`.
  */
+import type { Command } from 'commander';
 import { KopsError } from '../../diagnostics.js';
 import type { NormalizedRole } from '../../model/api/types.js';
 import { parseRole } from '../../rolling-update/order.js';
-import { ROLLING_UPDATE_DEFAULTS } from '../../rolling-update/roll.js';
+import { ROLLING_UPDATE_DEFAULTS } from '../../rolling-update/roll-options.js';
+import { boolFlag } from '../flags.js';
 import { parseDuration } from '../timeouts.js';
 
-/** The flags as commander hands them over (strings, booleans, repeatable lists). */
-export interface RawRollingUpdateFlags {
+/** `--validation-timeout`, `--validate-count`, `--drain-timeout`, `--post-drain-delay`, with kops's defaults. */
+export function addValidationDrainOptions(cmd: Command): Command {
+  return cmd
+    .option('--validation-timeout <duration>', 'how long the cluster may take to validate after each step (default 15m)')
+    .option('--validate-count <n>', 'successful validations in a row required after each step (default 2; 0 skips validation)')
+    .option('--drain-timeout <duration>', 'how long a node may take to drain (default 15m)')
+    .option('--post-drain-delay <duration>', 'pause after a drain before terminating (default 5s)');
+}
+
+/** `--fail-on-drain-error[=false]`, `--fail-on-validate-error[=false]` (both default true, as kops). */
+export function addFailOnOptions(cmd: Command): Command {
+  return cmd
+    .option('--fail-on-drain-error [bool]', 'stop when a node cannot be drained (default true)', boolFlag('--fail-on-drain-error'))
+    .option('--fail-on-validate-error [bool]', 'stop when the cluster does not validate in time (default true)', boolFlag('--fail-on-validate-error'));
+}
+
+/** The flags the roll's steps take, as commander hands them over. */
+export interface RawStepFlags {
   yes?: boolean;
-  force?: boolean;
   cloudonly?: boolean;
-  interactive?: boolean;
   validationTimeout?: string;
   validateCount?: string;
   drainTimeout?: string;
   postDrainDelay?: string;
+  failOnDrainError?: boolean;
+  failOnValidateError?: boolean;
+}
+
+export interface StepFlags {
+  readonly yes: boolean;
+  readonly cloudOnly: boolean;
+  readonly validationTimeoutMs: number;
+  readonly validateCount: number;
+  readonly drainTimeoutMs: number;
+  readonly postDrainDelayMs: number;
+  readonly failOnDrainError: boolean;
+  readonly failOnValidateError: boolean;
+}
+
+/** The flags as commander hands them over (strings, booleans, repeatable lists). */
+export interface RawRollingUpdateFlags extends RawStepFlags {
+  force?: boolean;
+  interactive?: boolean;
   controlPlaneInterval?: string;
   masterInterval?: string;
   nodeInterval?: string;
   bastionInterval?: string;
   instanceGroup?: string[];
   instanceGroupRoles?: string[];
-  failOnDrainError?: boolean;
-  failOnValidateError?: boolean;
   nodeGroupConcurrency?: string;
 }
 
-export interface RollingUpdateFlags {
-  readonly yes: boolean;
+export interface RollingUpdateFlags extends StepFlags {
   readonly force: boolean;
-  readonly cloudOnly: boolean;
   readonly interactive: boolean;
-  readonly validationTimeoutMs: number;
-  readonly validateCount: number;
-  readonly drainTimeoutMs: number;
-  readonly postDrainDelayMs: number;
   readonly controlPlaneIntervalMs: number;
   readonly nodeIntervalMs: number;
   readonly bastionIntervalMs: number;
@@ -46,8 +75,6 @@ export interface RollingUpdateFlags {
   readonly instanceGroups: readonly string[];
   /** Empty: every role. */
   readonly instanceGroupRoles: readonly NormalizedRole[];
-  readonly failOnDrainError: boolean;
-  readonly failOnValidateError: boolean;
   readonly nodeGroupConcurrency: number;
 }
 
@@ -74,21 +101,37 @@ function list(values: readonly string[] | undefined): string[] {
   return (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
 }
 
+/** The step flags, with the roll's own defaults (src/rolling-update/roll-options.ts) for those not given. */
+export function parseStepFlags(raw: RawStepFlags): StepFlags {
+  const d = ROLLING_UPDATE_DEFAULTS;
+  return {
+    yes: raw.yes === true,
+    cloudOnly: raw.cloudonly === true,
+    validationTimeoutMs: duration('--validation-timeout', raw.validationTimeout, d.validationTimeoutMs, '15m'),
+    validateCount: count('--validate-count', raw.validateCount, d.validateCount, 0, '2'),
+    drainTimeoutMs: duration('--drain-timeout', raw.drainTimeout, d.drainTimeoutMs, '15m'),
+    postDrainDelayMs: duration('--post-drain-delay', raw.postDrainDelay, d.postDrainDelayMs, '5s'),
+    failOnDrainError: raw.failOnDrainError ?? true,
+    failOnValidateError: raw.failOnValidateError ?? true,
+  };
+}
+
 export function parseRollingUpdateFlags(raw: RawRollingUpdateFlags): RollingUpdateFlags {
   const d = ROLLING_UPDATE_DEFAULTS;
   if (raw.masterInterval !== undefined && raw.controlPlaneInterval !== undefined) {
     throw new KopsError('InvalidFlag', '--master-interval and --control-plane-interval cannot be used together', { hint: 'use --control-plane-interval (--master-interval is its deprecated name)', exitCode: 2 });
   }
   const roles = list(raw.instanceGroupRoles).map(parseRole);
+  const steps = parseStepFlags(raw);
   return {
-    yes: raw.yes === true,
+    yes: steps.yes,
     force: raw.force === true,
-    cloudOnly: raw.cloudonly === true,
+    cloudOnly: steps.cloudOnly,
     interactive: raw.interactive === true,
-    validationTimeoutMs: duration('--validation-timeout', raw.validationTimeout, d.validationTimeoutMs, '15m'),
-    validateCount: count('--validate-count', raw.validateCount, d.validateCount, 0, '2'),
-    drainTimeoutMs: duration('--drain-timeout', raw.drainTimeout, d.drainTimeoutMs, '15m'),
-    postDrainDelayMs: duration('--post-drain-delay', raw.postDrainDelay, d.postDrainDelayMs, '5s'),
+    validationTimeoutMs: steps.validationTimeoutMs,
+    validateCount: steps.validateCount,
+    drainTimeoutMs: steps.drainTimeoutMs,
+    postDrainDelayMs: steps.postDrainDelayMs,
     controlPlaneIntervalMs: raw.masterInterval !== undefined
       ? duration('--master-interval', raw.masterInterval, d.controlPlaneIntervalMs, '15s')
       : duration('--control-plane-interval', raw.controlPlaneInterval, d.controlPlaneIntervalMs, '15s'),
@@ -96,8 +139,8 @@ export function parseRollingUpdateFlags(raw: RawRollingUpdateFlags): RollingUpda
     bastionIntervalMs: duration('--bastion-interval', raw.bastionInterval, d.bastionIntervalMs, '15s'),
     instanceGroups: [...new Set(list(raw.instanceGroup))],
     instanceGroupRoles: [...new Set(roles)],
-    failOnDrainError: raw.failOnDrainError ?? true,
-    failOnValidateError: raw.failOnValidateError ?? true,
+    failOnDrainError: steps.failOnDrainError,
+    failOnValidateError: steps.failOnValidateError,
     nodeGroupConcurrency: count('--node-group-concurrency', raw.nodeGroupConcurrency, 1, 1, '2'),
   };
 }

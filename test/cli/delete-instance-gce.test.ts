@@ -1,0 +1,90 @@
+/**
+ * `delete instance` on a GCE cluster, through the real `@google-cloud/compute` clients against the
+ * fake Compute API, with a fake Kubernetes API whose Nodes follow the fake's instances. As the roll
+ * on GCE: without surge by default (maxSurge is 0 on GCE), the instance is deleted in its MIG and
+ * recreated under the same name (a new id), its Node deleted first so the replacement registers a
+ * fresh one; with --surge, it is labelled, abandoned from the MIG and the MIG resized back, so a
+ * replacement of another name comes up before the old VM is drained and deleted.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Json } from '../fakes/gce-compute.js';
+import { FakeKubeApiServer, gceInstanceSource } from '../fakes/kube-apiserver.js';
+import { useFakeGceCompute } from './gce-harness.js';
+import { cli, cliOk, KEY, tempStore } from './harness.js';
+
+const PROJECT = 'kops-delinst';
+const NAME = 'delinst-gce.example.com';
+const SAFE = 'delinst-gce-example-com';
+const ZONE = 'us-central1-a';
+const IG = `nodes-${ZONE}`;
+const fake = useFakeGceCompute(PROJECT);
+const s = tempStore();
+const state = ['--state', s.url];
+const FAST = ['--validate-count', '1', '--post-drain-delay', '0s', '--drain-timeout', '1m', '--validation-timeout', '2m'];
+let kube: FakeKubeApiServer;
+let env: Record<string, string>;
+
+interface Vm {
+  readonly name: string;
+  readonly id: string;
+}
+const nodesVms = (): Vm[] =>
+  fake
+    .all(PROJECT, 'instances')
+    .filter((i) => {
+      const labels = (i.labels ?? {}) as Record<string, string>;
+      return labels['k8s-io-cluster-name'] === SAFE && labels['k8s-io-instance-group'] === IG;
+    })
+    .map((i: Json & Record<string, unknown>) => ({ name: String(i.name), id: String(i.id) }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+
+beforeAll(async () => {
+  await cliOk(['create', 'cluster', '--name', NAME, '--cloud', 'gce', '--project', PROJECT, '--zones', ZONE, '--node-count', '2', '--ssh-public-key', KEY, ...state]);
+  await cliOk(['update', 'cluster', '--name', NAME, '--yes', '--create-kube-config=false', ...state]);
+  kube = await FakeKubeApiServer.start({ instances: gceInstanceSource(fake, PROJECT) });
+  const dir = mkdtempSync(join(tmpdir(), 'kops-ts-delinst-gce-'));
+  const config = join(dir, 'config');
+  writeFileSync(config, kube.kubeconfig(NAME), { mode: 0o600 });
+  env = { KUBECONFIG: config };
+}, 120_000);
+
+afterAll(async () => {
+  await kube?.close();
+});
+
+describe('delete instance on GCE (fake Compute API, fake Kubernetes API)', () => {
+  it("without surge (GCE's default): deleted in its MIG, recreated under its name with a fresh Node; the other VM untouched", async () => {
+    const [victim, other] = nodesVms();
+    expect(other).toBeDefined();
+    const preview = await cli(['delete', 'instance', victim!.name, '--name', NAME, ...state], { env });
+    expect(preview.code, preview.stderr).toBe(0);
+    expect(preview.stdout).toContain(`no surge: instance group ${IG}'s maxSurge is 0 (GCE's default)`);
+    expect(preview.stdout).toContain('Must specify --yes to delete instance');
+    expect(nodesVms()).toEqual([victim, other]);
+
+    kube.requests.length = 0;
+    const r = await cli(['delete', 'instance', victim!.name, '--name', NAME, '--yes', ...FAST, ...state], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const after = nodesVms();
+    expect(after.map((v) => v.name)).toEqual([victim!.name, other!.name]);
+    expect(after.find((v) => v.name === victim!.name)!.id).not.toBe(victim!.id);
+    expect(after.find((v) => v.name === other!.name)).toEqual(other);
+    expect(kube.requests.some((q) => q.method === 'DELETE' && q.path === `/api/v1/nodes/${victim!.name}`)).toBe(true);
+    expect(fake.calls.some((c) => c.method === 'DELETE' && c.path.endsWith(`/zones/${ZONE}/instances/${victim!.name}`))).toBe(true);
+  }, 120_000);
+
+  it('--surge: abandoned from its MIG and the MIG resized back, a replacement of another name, then the old VM deleted', async () => {
+    const [victim, other] = nodesVms();
+    const r = await cli(['delete', 'instance', victim!.name, '--name', NAME, '--surge', '--yes', ...FAST, ...state], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`${victim!.name} .*detached`));
+    const after = nodesVms();
+    expect(after).toHaveLength(2);
+    expect(after.map((v) => v.name)).not.toContain(victim!.name);
+    expect(after.find((v) => v.name === other!.name)).toEqual(other);
+    expect(fake.calls.some((c) => c.method === 'POST' && c.path.endsWith('/abandonInstances'))).toBe(true);
+  }, 120_000);
+});
