@@ -107,6 +107,8 @@ export interface OwnedResource {
   readonly id: string;
   /** Deletes it (idempotent: gone counts as deleted). */
   readonly remove: () => Promise<void>;
+  /** A load balancer's `toolbox dump` entry (`loadBalancers`), when it is one. */
+  readonly loadBalancer?: DumpLoadBalancer;
 }
 
 /** Something left in the cloud after the delete, and why. */
@@ -173,11 +175,6 @@ export interface Cloud<C> {
   readonly deletion: CloudDeletion<C>;
   /** `toolbox dump`'s cloud-shaped sections from what the kinds found. */
   dumpDetails(found: readonly FoundResource[]): DumpDetails;
-  /**
-   * `toolbox dump`: what the cloud's controllers made for the cluster's Services, no task
-   * describing it (AWS: load balancers and target groups); `known` holds the ids the kinds found.
-   */
-  dumpServiceResources?(ctx: C, known: ReadonlySet<string>): Promise<{ readonly resources: readonly DumpResource[]; readonly loadBalancers: readonly DumpLoadBalancer[] }>;
   /** The rolling update's (and `get instances`', `validate`'s) view of the instance groups. */
   instanceGroups(cluster: Cluster): InstanceGroupCloud;
   /**

@@ -10,8 +10,9 @@
  *    find them — the stored spec modelled by its cloud (`Cloud.model`) and every kind's own batched
  *    `find` and `findOrphans` — shaped as kops's dump (`resources`, `instances`, `subnets`, `vpc`,
  *    `loadBalancers`) plus security groups, autoscaling groups and etcd volumes (the cloud's
- *    sections: `Cloud.dumpDetails`), and what the cloud's controllers made for the cluster's
- *    Services as `delete cluster` finds it (`Cloud.dumpServiceResources`). Only names, ids
+ *    sections: `Cloud.dumpDetails`), and what `delete cluster` finds beyond the kinds by tag or
+ *    label (`CloudDeletion.tagged`: the Services' load balancers, untracked security groups such
+ *    as a classic ELB's `k8s-elb-*`, network interfaces, volumes). Only names, ids
  *    and plain attributes are copied out of what the kinds found: never a launch template's user
  *    data, a policy document or a key's material.
  */
@@ -249,15 +250,21 @@ async function dump<C>(o: DumpClusterOptions, m: ModelledCluster<C>): Promise<Cl
       })),
     )
     .sort((a, b) => a.instanceGroup.localeCompare(b.instanceGroup) || a.id.localeCompare(b.id));
-  for (const i of instances) resources.push({ type: del.resourceType('ClusterInstance'), name: i.name || i.id, id: i.id });
-  // What the cloud's controllers made for the cluster's Services (as delete cluster finds it).
-  const services = cloud.dumpServiceResources ? await cloud.dumpServiceResources(m.ctx, new Set(resources.map((r) => r.id))) : undefined;
-  resources.push(...(services?.resources ?? []));
+  for (const i of instances) resources.push({ type: del.resourceType(CLUSTER_INSTANCE), name: i.name || i.id, id: i.id });
+  // What delete cluster finds beyond the kinds, by tag or label: the Services' load balancers, an
+  // instance group's own security groups, a classic ELB's k8s-elb-* group, network interfaces,
+  // volumes no member names (the instances are listed above, with their groups).
+  const listed = new Set(resources.map((r) => r.id));
+  const extra = (await del.tagged(m.ctx, listed)).resources.filter((r) => !(r.kind === CLUSTER_INSTANCE && (listed.has(r.name) || listed.has(r.id.slice(r.id.lastIndexOf('/') + 1)))));
+  resources.push(...extra.map((r) => ({ type: r.type, name: r.name, id: r.id })));
   resources.sort(byTypeNameId);
   const details = cloud.dumpDetails(found);
-  const loadBalancers = [...details.loadBalancers, ...(services?.loadBalancers ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+  const loadBalancers = [...details.loadBalancers, ...extra.flatMap((r) => (r.loadBalancer ? [r.loadBalancer] : []))].sort((a, b) => a.name.localeCompare(b.name));
   return { cluster: name, region: m.region, resources, instances, ...details, loadBalancers };
 }
+
+/** The kind both clouds give the instances they find by tag or label (delete-tagged.ts, gce/deletion.ts). */
+const CLUSTER_INSTANCE = 'ClusterInstance';
 
 function isShared(actual: unknown): boolean {
   return (actual as { shared?: unknown } | null)?.shared === true;

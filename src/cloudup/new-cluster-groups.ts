@@ -1,21 +1,19 @@
 /**
- * The instance groups and etcd clusters of a new cluster, as kops's new_cluster.go lays them out:
- * control planes round-robin over the control-plane zones (`control-plane-<zone>`, suffixed `-1`,
- * `-2`, ... only when there are more control planes than zones), one node group per zone
- * (`nodes-<zone>`) sharing `--node-count`, an optional `bastions` group, and one etcd member per
- * control plane in every etcd cluster, named after its zone with the common prefix trimmed
- * (`a`, `b`, `c`; `a-1`, `b-1`, `a-2` ...).
+ * The instance groups of a new cluster, as kops's new_cluster.go lays them out: control planes
+ * round-robin over the control-plane zones (`control-plane-<zone>`, suffixed `-1`, `-2`, ... only
+ * when there are more control planes than zones), one node group per zone (`nodes-<zone>`)
+ * sharing `--node-count`, and an optional `bastions` group. Their etcd members (one per control
+ * plane, named after its zone with the common prefix trimmed: `a`, `b`, `c`; `a-1`, `b-1`, `a-2`)
+ * are built by src/model/completion-etcd.ts, which completion shares.
  */
 import {
   API_VERSION,
   KIND_INSTANCE_GROUP,
   LABEL_CLUSTER_NAME,
-  type EtcdClusterSpec,
   type InstanceGroup,
   type InstanceGroupRole,
   type InstanceGroupSpec,
 } from '../model/api/types.js';
-import { DEFAULT_ETCD_BACKUP_RETENTION_DAYS } from '../model/defaults.js';
 
 /** The label kops puts in every new group's `nodeLabels` (AddInstanceGroupNodeLabel). */
 export const NODE_LABEL_INSTANCE_GROUP = 'kops.k8s.io/instancegroup';
@@ -53,39 +51,3 @@ export function placeControlPlanes(count: number, zones: readonly string[]): Con
   return out;
 }
 
-/**
- * kops's trimCommonPrefix: drop the first character while all names share it (and are longer
- * than one character); a name left starting with a digit gets an `etcd-` prefix.
- */
-export function trimCommonPrefix(names: readonly string[]): string[] {
-  let out = [...names];
-  while (out.length > 0 && out[0]!.length > 1) {
-    const prefix = out[0]![0]!;
-    if (!out.every((n) => n.startsWith(prefix))) break;
-    out = out.map((n) => n.slice(1));
-  }
-  return out.map((n) => (/^[0-9]/.test(n) ? `etcd-${n}` : n));
-}
-
-export interface EtcdOptions {
-  readonly names: readonly string[];
-  readonly encrypted: boolean;
-  readonly volumeType?: string;
-}
-
-/** One etcd cluster per name, one member per control plane; kops's CPU/memory requests. */
-export function etcdClusters(controlPlanes: readonly InstanceGroup[], o: EtcdOptions): EtcdClusterSpec[] {
-  const memberNames = trimCommonPrefix(controlPlanes.map((g) => g.metadata.name.replace(/^control-plane-/, '').replace(/^master-/, '')));
-  return o.names.map((name) => ({
-    cpuRequest: name === 'main' ? '200m' : '100m',
-    etcdMembers: controlPlanes.map((g, i) => ({
-      ...(o.encrypted ? { encryptedVolume: true } : {}),
-      instanceGroup: g.metadata.name,
-      name: memberNames[i]!,
-      ...(o.volumeType ? { volumeType: o.volumeType } : {}),
-    })),
-    manager: { backupRetentionDays: DEFAULT_ETCD_BACKUP_RETENTION_DAYS },
-    memoryRequest: '100Mi',
-    name,
-  }));
-}

@@ -13,7 +13,7 @@ import { assignSubnetCIDRs } from '../model/completion.js';
 import { DEFAULT_ACCESS, DEFAULT_AWS_NETWORK_CIDR, DEFAULT_CHANNEL, DEFAULT_NETWORKING, DEFAULT_NON_MASQUERADE_CIDR, STACKED_ETCD_CLUSTER } from '../model/defaults.js';
 import { DEFAULT_KUBERNETES_VERSION } from '../version.js';
 import { buildInstanceGroups } from './new-cluster-igs.js';
-import { etcdClusters } from './new-cluster-groups.js';
+import { etcdClusterSpecs } from '../model/completion-etcd.js';
 import { checkNewClusterOptions, resolveCloud } from './new-cluster-check.js';
 import { networkingSpec, usesKubeProxyReplacement } from './new-cluster-networking.js';
 import { gceRegionOf } from './new-cluster-parse.js';
@@ -124,7 +124,7 @@ export function newCluster(o: NewClusterOptions): NewClusterResult {
   const groups = buildInstanceGroups(o, cloud, spec);
   const controlPlanes = groups.filter((g) => g.spec.role === 'Master');
   const names = [...(o.etcdClusters ?? [STACKED_ETCD_CLUSTER]), ...(o.networking === 'cilium-etcd' ? ['cilium'] : [])];
-  spec.etcdClusters = etcdClusters(controlPlanes, {
+  spec.etcdClusters = etcdClusterSpecs(controlPlanes, {
     names,
     encrypted: o.encryptEtcdStorage ?? cloud === 'aws',
     ...(o.etcdStorageType ? { volumeType: o.etcdStorageType } : {}),

@@ -7,6 +7,7 @@ import {
   DEFAULT_ETCD_BACKUP_RETENTION_DAYS,
   DEFAULT_ETCD_PROVIDER,
   DEFAULT_ETCD_MAIN_REQUESTS,
+  DEFAULT_ETCD_OTHER_REQUESTS,
   DEFAULT_ETCD_VOLUME,
   STACKED_ETCD_CLUSTER,
   defaultEtcdVersion,
@@ -15,39 +16,63 @@ import { parseKubernetesVersion } from './kubernetes-version.js';
 import { normalizeRole, type ClusterSpec, type EtcdClusterSpec, type EtcdMemberSpec, type InstanceGroup } from './api/types.js';
 
 /**
+ * kops's trimCommonPrefix: drop the first character while all names share it (and are longer
+ * than one character); a name left starting with a digit gets an `etcd-` prefix.
+ */
+export function trimCommonPrefix(names: readonly string[]): string[] {
+  let out = [...names];
+  while (out.length > 0 && out[0]!.length > 1) {
+    const prefix = out[0]![0]!;
+    if (!out.every((n) => n.startsWith(prefix))) break;
+    out = out.map((n) => n.slice(1));
+  }
+  return out.map((n) => (/^\d/.test(n) ? `etcd-${n}` : n));
+}
+
+/**
  * kops's member names (new_cluster.go `createEtcdCluster`): the control-plane IG names without
  * their `control-plane-`/`master-` prefix, with the leading characters they all share trimmed
  * (`control-plane-us-east-1a`, `-1b`, `-1c` give `a`, `b`, `c`), and `etcd-` before a name that
  * would start with a digit. Returns `[member name, instance group name]` pairs in IG order.
  */
 export function memberNames(controlPlanes: readonly InstanceGroup[]): [string, string][] {
-  let names = controlPlanes.map((ig) => ig.metadata.name.replace(/^control-plane-/, '').replace(/^master-/, ''));
-  while (names.length > 0 && names[0]!.length > 1) {
-    const prefix = names[0]![0]!;
-    if (!names.every((n) => n.startsWith(prefix))) break;
-    names = names.map((n) => n.slice(1));
-  }
-  return names.map((n, i) => [/^\d/.test(n) ? `etcd-${n}` : n, controlPlanes[i]!.metadata.name]);
+  const names = trimCommonPrefix(controlPlanes.map((ig) => ig.metadata.name.replace(/^control-plane-/, '').replace(/^master-/, '')));
+  return names.map((n, i) => [n, controlPlanes[i]!.metadata.name]);
 }
 
-/** `main`, one member per control-plane IG, as `create cluster` writes it. */
+export interface EtcdClusterOptions {
+  /** The etcd clusters, `main` first (kops's `--etcd-clusters`). */
+  readonly names: readonly string[];
+  /** `encryptedVolume: true` on every member (kops: `--encrypt-etcd-storage`, default on AWS). */
+  readonly encrypted: boolean;
+  readonly volumeType?: string;
+}
+
+/**
+ * One etcd cluster per name with one member per control-plane group (names from `memberNames`),
+ * kops's backup retention and its requests (`main`'s, the others' smaller): what `create cluster`
+ * writes, and what completion fills into a spec that has none.
+ */
+export function etcdClusterSpecs(controlPlanes: readonly InstanceGroup[], o: EtcdClusterOptions): EtcdClusterSpec[] {
+  const pairs = memberNames(controlPlanes);
+  return o.names.map((name) => ({
+    name,
+    etcdMembers: pairs.map(([member, ig]): EtcdMemberSpec => ({
+      name: member,
+      instanceGroup: ig,
+      ...(o.encrypted ? { encryptedVolume: true } : {}),
+      ...(o.volumeType ? { volumeType: o.volumeType } : {}),
+    })),
+    manager: { backupRetentionDays: DEFAULT_ETCD_BACKUP_RETENTION_DAYS },
+    ...(name === STACKED_ETCD_CLUSTER ? DEFAULT_ETCD_MAIN_REQUESTS : DEFAULT_ETCD_OTHER_REQUESTS),
+  }));
+}
+
+/** `main`, one member per control-plane IG, as `create cluster` writes it (kops encrypts etcd volumes of new clusters by default on AWS only). */
 export function defaultEtcdClusters(igs: readonly InstanceGroup[], cloud: string | undefined): EtcdClusterSpec[] {
   const controlPlanes = igs.filter((ig) => normalizeRole(ig.spec.role) === 'ControlPlane');
   if (controlPlanes.length === 0) return [];
-  const pairs = memberNames(controlPlanes);
-  return [
-    {
-      name: STACKED_ETCD_CLUSTER,
-      etcdMembers: pairs.map(([member, ig]): EtcdMemberSpec => ({
-        name: member,
-        instanceGroup: ig,
-        // kops encrypts etcd volumes of new clusters by default on AWS only.
-        ...(cloud === 'aws' ? { encryptedVolume: true } : {}),
-      })),
-      manager: { backupRetentionDays: DEFAULT_ETCD_BACKUP_RETENTION_DAYS },
-      ...DEFAULT_ETCD_MAIN_REQUESTS,
-    },
-  ];
+  return etcdClusterSpecs(controlPlanes, { names: [STACKED_ETCD_CLUSTER], encrypted: cloud === 'aws' });
 }
 
 /**

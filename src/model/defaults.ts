@@ -47,6 +47,8 @@ export const DEFAULT_ETCD_VOLUME = { size: 20, awsType: 'gp3', gceType: 'pd-ssd'
 export const DEFAULT_ETCD_BACKUP_RETENTION_DAYS = 90;
 /** new_cluster.go: the requests kops writes for `main`, the one etcd cluster completion adds (kops's `events`: 100m). */
 export const DEFAULT_ETCD_MAIN_REQUESTS = { cpuRequest: '200m', memoryRequest: '100Mi' } as const;
+/** kops's requests for its other etcd clusters (`events`, `cilium`), which `create cluster --etcd-clusters` may name. */
+export const DEFAULT_ETCD_OTHER_REQUESTS = { cpuRequest: '100m', memoryRequest: '100Mi' } as const;
 /**
  * The one etcd cluster kops-ts runs: kubeadm's stacked etcd, which keeps the events too. kops's
  * other etcd clusters (`events`, `cilium`, `leases`) are accepted in a spec, as kops writes them,

@@ -76,6 +76,9 @@ describe('delete cluster: the load balancers of the cluster\'s Services', () => 
     expect(dump.resources).toEqual(expect.arrayContaining([{ type: 'load-balancer', name: elbName, id: elbName }, { type: 'target-group', name: 'k8s-default-web-abcdef0123', id: tg.TargetGroupArn }]));
     for (const other of ['other-cluster', 'untagged-elb', 'shared-']) expect(JSON.stringify(dump)).not.toContain(other);
     expect(dump.resources.filter((r) => r.type === 'load-balancer')).toHaveLength(3); // the API's NLB once
+    // The classic ELB's security group too (found by its tag, as delete finds it), once.
+    expect(dump.resources.filter((r) => r.id === elbGroup)).toEqual([{ type: 'security-group', name: `k8s-elb-${elbName}`, id: elbGroup }]);
+    expect(new Set(dump.resources.map((r) => r.id)).size).toBe(dump.resources.length);
 
     // The listing: only reads, and it names them.
     c.aws.counter.reset();

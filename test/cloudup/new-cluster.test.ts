@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { KopsError } from '../../src/diagnostics.js';
 import { newCluster, type NewClusterOptions } from '../../src/cloudup/new-cluster.js';
-import { placeControlPlanes, spread, trimCommonPrefix } from '../../src/cloudup/new-cluster-groups.js';
+import { placeControlPlanes, spread } from '../../src/cloudup/new-cluster-groups.js';
+import { trimCommonPrefix } from '../../src/model/completion-etcd.js';
 import { guessCloudForZone, parseCloudLabels, parseFeatureGates } from '../../src/cloudup/new-cluster-parse.js';
 import { checkObject } from '../../src/model/api/parse.js';
 import type { InstanceGroup } from '../../src/model/api/types.js';

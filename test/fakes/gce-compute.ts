@@ -179,6 +179,8 @@ const LABEL_RE = /^[a-z0-9_-]{0,63}$/;
 export class FakeGceCompute {
   /** Every request, in order. */
   readonly calls: GceCall[] = [];
+  /** Told of every request as it arrives, before it is answered (a test's trigger). */
+  onCall: ((c: GceCall) => void) | undefined;
   /** `scopePath/collection` → name → resource (scopePath: `projects/p/global`, `projects/p/zones/z`, ...). */
   private readonly store = new Map<string, Map<string, Json>>();
   private readonly operations = new Map<string, Json>();
@@ -310,6 +312,7 @@ export class FakeGceCompute {
       }
       const call: GceCall = { method: req.method ?? 'GET', path: url.pathname, query, ...(body ? { body } : {}) };
       this.calls.push(call);
+      this.onCall?.(call);
       const fault = takeFault(this.faults, call);
       if (fault) throw new HttpError(fault.status, fault.reason, fault.message ?? `injected ${fault.reason}`);
       const dns = this.dns.handle(call.method, call.path, query, body, this.permissions, this.used);

@@ -207,13 +207,6 @@ export function awsCloud(opts: CloudOptions = {}): Cloud<AwsTaskContext> {
     model,
     deletion: awsDeletion,
     dumpDetails,
-    async dumpServiceResources(ctx, known) {
-      const found = await findServiceLoadBalancers(ctx, known);
-      return {
-        resources: found.map(({ resource: r }) => ({ type: r.type, name: r.name, id: r.id })),
-        loadBalancers: found.flatMap((x) => (x.dump ? [x.dump] : [])),
-      };
-    },
     instanceGroups: (cluster: Cluster) => new AwsCloudProvider(new AwsClients({ region: regionOfCluster(cluster), ...(opts.aws ?? {}) }), opts.awsProvider),
     apiEndpoint: (cluster: Cluster) => awsApiEndpoint(cluster, opts.aws ?? {}),
   };

@@ -152,9 +152,9 @@ export async function findServiceLoadBalancers(ctx: AwsTaskContext, known: Reado
   return out;
 }
 
-/** `delete cluster`'s view of them. */
+/** `delete cluster`'s view of them (and `toolbox dump`'s, with each load balancer's entry). */
 export async function serviceLoadBalancers(ctx: AwsTaskContext, known: ReadonlySet<string>): Promise<OwnedResource[]> {
-  return (await findServiceLoadBalancers(ctx, known)).map((x) => x.resource);
+  return (await findServiceLoadBalancers(ctx, known)).map((x) => (x.dump ? { ...x.resource, loadBalancer: x.dump } : x.resource));
 }
 
 async function ignore(p: Promise<unknown>, ...gone: string[]): Promise<void> {

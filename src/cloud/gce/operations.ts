@@ -4,7 +4,12 @@
  * client `wait` (which returns when the operation is DONE or after about two minutes), again with
  * backoff until it is DONE or the deadline passes. An operation DONE with `error` throws a
  * `GceOperationError` naming the operation, its target and Google's first error.
+ *
+ * `signal` (a run's cancellation: an interrupt, or the endpoint found down) ends the wait with an
+ * `AbortError` at once, in a pause or in a `wait` call on the wire; the operation itself goes on at
+ * Google (there is no cancelling a Compute operation) and the next run finds its result.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type { GceClients } from './clients.js';
 import { GceOperationError } from './errors.js';
 
@@ -25,6 +30,8 @@ export interface WaitOptions {
   readonly backoffMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly now?: () => number;
+  /** Ends the wait (not the operation) with an `AbortError`. */
+  readonly signal?: AbortSignal;
 }
 
 /** What a mutation call returns (`[LROperation-like, ...]`). */
@@ -51,29 +58,53 @@ function checkError(op: OperationLike): void {
   }
 }
 
+function cancelled(operation: string): Error {
+  return Object.assign(new Error(`stopped waiting for operation ${operation}: the run was cancelled`), { name: 'AbortError' });
+}
+
+/** `p`, or an `AbortError` as soon as `signal` aborts (the call goes on; its answer is dropped). */
+function unlessAborted<T>(p: Promise<T>, signal: AbortSignal | undefined, operation: string): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(cancelled(operation));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(cancelled(operation));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
+      (e: unknown) => (signal.removeEventListener('abort', onAbort), reject(e)),
+    );
+  });
+}
+
 /** Awaits the operation a mutation returned; throws if it failed. */
 export async function awaitOperation(clients: GceClients, result: MutationResult, opts: WaitOptions = {}): Promise<OperationLike> {
   let op = operationOf(result);
   const now = opts.now ?? Date.now;
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = opts.sleep ?? ((ms: number) => delay(ms, undefined, opts.signal ? { signal: opts.signal } : {}));
   const deadline = now() + (opts.deadlineMs ?? 10 * 60_000);
   let pause = opts.backoffMs ?? 1000;
   const project = clients.project;
   const zone = lastSegment(op.zone);
   const region = lastSegment(op.region);
   const operation = op.name as string;
+  const signal = opts.signal;
   while (!isDone(op)) {
+    if (signal?.aborted) throw cancelled(operation);
     if (now() > deadline) {
       throw new GceOperationError(operation, op.targetLink ?? '', 'TIMEOUT', `still ${String(op.status)} after ${Math.round((opts.deadlineMs ?? 600_000) / 1000)}s`);
     }
-    const [next] = zone
-      ? await clients.zoneOperations.wait({ project, zone, operation })
-      : region
-        ? await clients.regionOperations.wait({ project, region, operation })
-        : await clients.globalOperations.wait({ project, operation });
+    const [next] = await unlessAborted<readonly unknown[]>(
+      zone
+        ? clients.zoneOperations.wait({ project, zone, operation })
+        : region
+          ? clients.regionOperations.wait({ project, region, operation })
+          : clients.globalOperations.wait({ project, operation }),
+      signal,
+      operation,
+    );
     op = next as OperationLike;
     if (!isDone(op)) {
-      await sleep(pause);
+      await unlessAborted(sleep(pause), signal, operation);
       pause = Math.min(pause * 2, 10_000);
     }
   }

@@ -82,7 +82,7 @@ export const addressKind: TaskKind<GceAddressDesired, GceAddressActual, GceTaskC
     const d = req.desired;
     const a = req.actual;
     if (!a || req.action !== 'update') {
-      await done(ctx, ctx.clients.addresses.insert({ project: ctx.project, region: d.region, addressResource: { name: d.name, addressType: 'EXTERNAL', labels: { ...(d.labels ?? {}) } } }));
+      await done(ctx, ctx.clients.addresses.insert({ project: ctx.project, region: d.region, addressResource: { name: d.name, addressType: 'EXTERNAL', labels: { ...(d.labels ?? {}) } } }), req.signal);
       return get(ctx, d.region, d.name);
     }
     await done(
@@ -93,14 +93,15 @@ export const addressKind: TaskKind<GceAddressDesired, GceAddressActual, GceTaskC
         resource: a.name,
         regionSetLabelsRequestResource: { labels: { ...a.labels, ...(d.labels ?? {}) }, labelFingerprint: a.labelFingerprint },
       }),
+      req.signal,
     );
     return get(ctx, a.region, a.name);
   },
 
   outputs: (a) => ({ id: a.id, name: a.name, selfLink: a.selfLink, address: a.address }),
 
-  async delete(ctx, a) {
-    await ignoreGone(() => done(ctx, ctx.clients.addresses.delete({ project: ctx.project, region: a.region, address: a.name })));
+  async delete(ctx, a, opts) {
+    await ignoreGone(() => done(ctx, ctx.clients.addresses.delete({ project: ctx.project, region: a.region, address: a.name }), opts?.signal));
   },
 
   async findOrphans(ctx, tasks) {

@@ -35,9 +35,12 @@ export async function drain<T>(it: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
-/** Awaits a mutation's operation with the context's wait options. */
-export async function done(ctx: GceTaskContext, result: MutationResult | Promise<MutationResult>): Promise<void> {
-  await awaitOperation(ctx.clients, await result, ctx.wait);
+/**
+ * Awaits a mutation's operation with the context's wait options; `signal` (the run's cancellation,
+ * `ApplyRequest.signal`) ends the wait, not the operation, which Google finishes by itself.
+ */
+export async function done(ctx: GceTaskContext, result: MutationResult | Promise<MutationResult>, signal?: AbortSignal): Promise<void> {
+  await awaitOperation(ctx.clients, await result, signal ? { ...ctx.wait, signal } : ctx.wait);
 }
 
 /** Groups tasks by a scope (region, zone). */

@@ -109,6 +109,7 @@ export const diskKind: TaskKind<GceDiskDesired, GceDiskActual, GceTaskContext> =
           zone: d.zone,
           diskResource: { name: d.name, sizeGb: String(d.sizeGb), type: `projects/${ctx.project}/zones/${d.zone}/diskTypes/${d.type}`, labels: { ...d.labels } },
         }),
+        req.signal,
       );
       return get(ctx, d.zone, d.name);
     }
@@ -118,7 +119,7 @@ export const diskKind: TaskKind<GceDiskDesired, GceDiskActual, GceTaskContext> =
       });
     }
     if (d.sizeGb > a.sizeGb) {
-      await done(ctx, ctx.clients.disks.resize({ project: ctx.project, zone: a.zone, disk: a.name, disksResizeRequestResource: { sizeGb: String(d.sizeGb) } }));
+      await done(ctx, ctx.clients.disks.resize({ project: ctx.project, zone: a.zone, disk: a.name, disksResizeRequestResource: { sizeGb: String(d.sizeGb) } }), req.signal);
     }
     if (Object.entries(d.labels).some(([k, v]) => a.labels[k] !== v)) {
       await done(
@@ -129,6 +130,7 @@ export const diskKind: TaskKind<GceDiskDesired, GceDiskActual, GceTaskContext> =
           resource: a.name,
           zoneSetLabelsRequestResource: { labels: { ...a.labels, ...d.labels }, labelFingerprint: a.labelFingerprint },
         }),
+        req.signal,
       );
     }
     return get(ctx, a.zone, a.name);
@@ -136,8 +138,8 @@ export const diskKind: TaskKind<GceDiskDesired, GceDiskActual, GceTaskContext> =
 
   outputs: (a) => ({ id: a.id, name: a.name, selfLink: a.selfLink }),
 
-  async delete(ctx, a) {
-    await ignoreGone(() => done(ctx, ctx.clients.disks.delete({ project: ctx.project, zone: a.zone, disk: a.name })));
+  async delete(ctx, a, opts) {
+    await ignoreGone(() => done(ctx, ctx.clients.disks.delete({ project: ctx.project, zone: a.zone, disk: a.name }), opts?.signal));
   },
 
   async findOrphans(ctx, tasks) {

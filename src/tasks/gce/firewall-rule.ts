@@ -128,9 +128,9 @@ export const firewallRuleKind: TaskKind<GceFirewallRuleDesired, GceFirewallRuleA
   async apply(ctx, req) {
     const d = req.desired;
     if (req.action === 'update' && req.actual) {
-      await done(ctx, ctx.clients.firewalls.patch({ project: ctx.project, firewall: d.name, firewallResource: body(d) }));
+      await done(ctx, ctx.clients.firewalls.patch({ project: ctx.project, firewall: d.name, firewallResource: body(d) }), req.signal);
     } else {
-      await done(ctx, ctx.clients.firewalls.insert({ project: ctx.project, firewallResource: { name: d.name, network: req.refs.known(d.network), ...body(d) } }));
+      await done(ctx, ctx.clients.firewalls.insert({ project: ctx.project, firewallResource: { name: d.name, network: req.refs.known(d.network), ...body(d) } }), req.signal);
     }
     const [f] = await ctx.clients.firewalls.get({ project: ctx.project, firewall: d.name });
     return toActual(f);
@@ -138,8 +138,8 @@ export const firewallRuleKind: TaskKind<GceFirewallRuleDesired, GceFirewallRuleA
 
   outputs: (a) => ({ id: a.id, name: a.name, selfLink: a.selfLink }),
 
-  async delete(ctx, a) {
-    await ignoreGone(() => done(ctx, ctx.clients.firewalls.delete({ project: ctx.project, firewall: a.name })));
+  async delete(ctx, a, opts) {
+    await ignoreGone(() => done(ctx, ctx.clients.firewalls.delete({ project: ctx.project, firewall: a.name }), opts?.signal));
   },
 
   async findOrphans(ctx, tasks) {

@@ -127,6 +127,7 @@ export const forwardingRuleKind: TaskKind<GceForwardingRuleDesired, GceForwardin
             labels: { ...(d.labels ?? {}) },
           },
         }),
+        req.signal,
       );
       return get(ctx, d.region, d.name);
     }
@@ -138,14 +139,15 @@ export const forwardingRuleKind: TaskKind<GceForwardingRuleDesired, GceForwardin
         resource: a.name,
         regionSetLabelsRequestResource: { labels: { ...a.labels, ...(d.labels ?? {}) }, labelFingerprint: a.labelFingerprint },
       }),
+      req.signal,
     );
     return get(ctx, a.region, a.name);
   },
 
   outputs: (a) => ({ id: a.id, name: a.name, selfLink: a.selfLink }),
 
-  async delete(ctx, a) {
-    await ignoreGone(() => done(ctx, ctx.clients.forwardingRules.delete({ project: ctx.project, region: a.region, forwardingRule: a.name })));
+  async delete(ctx, a, opts) {
+    await ignoreGone(() => done(ctx, ctx.clients.forwardingRules.delete({ project: ctx.project, region: a.region, forwardingRule: a.name }), opts?.signal));
   },
 
   async findOrphans(ctx, tasks) {

@@ -61,15 +61,15 @@ export const httpHealthCheckKind: TaskKind<GceHttpHealthCheckDesired, GceHttpHea
   async apply(ctx, req) {
     const d = req.desired;
     const body = { port: d.port, requestPath: d.requestPath };
-    if (req.actual && req.action === 'update') await done(ctx, ctx.clients.httpHealthChecks.patch(ctx.project, d.name, body));
-    else await done(ctx, ctx.clients.httpHealthChecks.insert(ctx.project, { name: d.name, ...body }));
+    if (req.actual && req.action === 'update') await done(ctx, ctx.clients.httpHealthChecks.patch(ctx.project, d.name, body), req.signal);
+    else await done(ctx, ctx.clients.httpHealthChecks.insert(ctx.project, { name: d.name, ...body }), req.signal);
     return toActual(await ctx.clients.httpHealthChecks.get(ctx.project, d.name));
   },
 
   outputs: (a) => ({ id: a.id, name: a.name, selfLink: a.selfLink }),
 
-  async delete(ctx, a) {
-    await ignoreGone(() => done(ctx, ctx.clients.httpHealthChecks.delete(ctx.project, a.name)));
+  async delete(ctx, a, opts) {
+    await ignoreGone(() => done(ctx, ctx.clients.httpHealthChecks.delete(ctx.project, a.name), opts?.signal));
   },
 
   async findOrphans(ctx, tasks) {

@@ -136,27 +136,28 @@ export const instanceGroupManagerKind: TaskKind<GceInstanceGroupManagerDesired, 
           zone: d.zone,
           instanceGroupManagerResource: { name: d.name, baseInstanceName: d.baseInstanceName, instanceTemplate: template, targetSize: d.targetSize, targetPools: pools },
         }),
+        req.signal,
       );
       return get(ctx, d.zone, d.name);
     }
     const mig = { project, zone: a.zone, instanceGroupManager: a.name };
     if (relLink(template) !== a.instanceTemplate) {
-      await done(ctx, ctx.clients.instanceGroupManagers.setInstanceTemplate({ ...mig, instanceGroupManagersSetInstanceTemplateRequestResource: { instanceTemplate: template } }));
+      await done(ctx, ctx.clients.instanceGroupManagers.setInstanceTemplate({ ...mig, instanceGroupManagersSetInstanceTemplateRequestResource: { instanceTemplate: template } }), req.signal);
     }
     const wantPools = pools.map(relLink).sort();
     if (JSON.stringify(wantPools) !== JSON.stringify(a.targetPools)) {
-      await done(ctx, ctx.clients.instanceGroupManagers.setTargetPools({ ...mig, instanceGroupManagersSetTargetPoolsRequestResource: { targetPools: pools, fingerprint: a.fingerprint } }));
+      await done(ctx, ctx.clients.instanceGroupManagers.setTargetPools({ ...mig, instanceGroupManagersSetTargetPoolsRequestResource: { targetPools: pools, fingerprint: a.fingerprint } }), req.signal);
     }
     if (d.targetSize !== a.targetSize) {
-      await done(ctx, ctx.clients.instanceGroupManagers.resize({ ...mig, size: d.targetSize }));
+      await done(ctx, ctx.clients.instanceGroupManagers.resize({ ...mig, size: d.targetSize }), req.signal);
     }
     return get(ctx, a.zone, a.name);
   },
 
   outputs: (a) => ({ id: a.id, name: a.name, selfLink: a.selfLink }),
 
-  async delete(ctx, a) {
-    await ignoreGone(() => done(ctx, ctx.clients.instanceGroupManagers.delete({ project: ctx.project, zone: a.zone, instanceGroupManager: a.name })));
+  async delete(ctx, a, opts) {
+    await ignoreGone(() => done(ctx, ctx.clients.instanceGroupManagers.delete({ project: ctx.project, zone: a.zone, instanceGroupManager: a.name }), opts?.signal));
   },
 
   async findOrphans(ctx, tasks) {

@@ -222,7 +222,7 @@ export const instanceTemplateKind: TaskKind<GceInstanceTemplateDesired, GceInsta
       });
     }
     try {
-      await done(ctx, ctx.clients.instanceTemplates.insert({ project: ctx.project, instanceTemplateResource: { name, properties: properties(req.desired, req.refs) } }));
+      await done(ctx, ctx.clients.instanceTemplates.insert({ project: ctx.project, instanceTemplateResource: { name, properties: properties(req.desired, req.refs) } }), req.signal);
     } catch (e) {
       // The name is a hash of the properties: a template of that name is this template (a run
       // that stopped after its insert, before recording it).
@@ -234,8 +234,8 @@ export const instanceTemplateKind: TaskKind<GceInstanceTemplateDesired, GceInsta
 
   outputs: (a) => ({ id: a.id, name: a.name, selfLink: a.selfLink }),
 
-  async delete(ctx, a) {
-    await ignoreGone(() => done(ctx, ctx.clients.instanceTemplates.delete({ project: ctx.project, instanceTemplate: a.name })));
+  async delete(ctx, a, opts) {
+    await ignoreGone(() => done(ctx, ctx.clients.instanceTemplates.delete({ project: ctx.project, instanceTemplate: a.name }), opts?.signal));
   },
 
   async findOrphans(ctx, tasks) {

@@ -44,15 +44,15 @@ export const networkKind: TaskKind<GceNetworkDesired, GceNetworkActual, GceTaskC
   async apply(ctx, req) {
     if (req.actual?.shared) throw sharedReadOnly('Network', req.desired.name);
     if (req.action === 'update' && req.actual) return req.actual; // nothing is updatable in place
-    await done(ctx, ctx.clients.networks.insert({ project: ctx.project, networkResource: { name: req.desired.name, autoCreateSubnetworks: req.desired.mode === 'auto' } }));
+    await done(ctx, ctx.clients.networks.insert({ project: ctx.project, networkResource: { name: req.desired.name, autoCreateSubnetworks: req.desired.mode === 'auto' } }), req.signal);
     const [n] = await ctx.clients.networks.get({ project: ctx.project, network: req.desired.name });
     return toActual(n, false);
   },
 
   outputs: (a) => ({ id: a.id, name: a.name, selfLink: a.selfLink }),
 
-  async delete(ctx, a) {
+  async delete(ctx, a, opts) {
     if (a.shared) throw sharedReadOnly('Network', a.name);
-    await ignoreGone(() => done(ctx, ctx.clients.networks.delete({ project: ctx.project, network: a.name })));
+    await ignoreGone(() => done(ctx, ctx.clients.networks.delete({ project: ctx.project, network: a.name }), opts?.signal));
   },
 };

@@ -168,18 +168,18 @@ export const routerKind: TaskKind<GceRouterDesired, GceRouterActual, GceTaskCont
       subnetworks: d.nat.subnetworks.map((s) => ({ name: req.refs.known(s), sourceIpRangesToNat: [NAT_ALL_IP_RANGES] })),
     };
     if (!a || req.action !== 'update') {
-      await done(ctx, ctx.clients.routers.insert({ project: ctx.project, region: d.region, routerResource: { name: d.name, network: req.refs.known(d.network), nats: [nat] } }));
+      await done(ctx, ctx.clients.routers.insert({ project: ctx.project, region: d.region, routerResource: { name: d.name, network: req.refs.known(d.network), nats: [nat] } }), req.signal);
       return get(ctx, d.region, d.name);
     }
     // A patch replaces the list of NATs (JSON merge patch): the others go back as read.
-    await done(ctx, ctx.clients.routers.patch({ project: ctx.project, region: a.region, router: a.name, routerResource: { nats: [...a.otherNats, nat] } }));
+    await done(ctx, ctx.clients.routers.patch({ project: ctx.project, region: a.region, router: a.name, routerResource: { nats: [...a.otherNats, nat] } }), req.signal);
     return get(ctx, a.region, a.name);
   },
 
   outputs: (a) => ({ id: a.id, name: a.name, selfLink: a.selfLink }),
 
-  async delete(ctx, a) {
-    await ignoreGone(() => done(ctx, ctx.clients.routers.delete({ project: ctx.project, region: a.region, router: a.name })));
+  async delete(ctx, a, opts) {
+    await ignoreGone(() => done(ctx, ctx.clients.routers.delete({ project: ctx.project, region: a.region, router: a.name }), opts?.signal));
   },
 
   async findOrphans(ctx, tasks) {

@@ -101,6 +101,7 @@ export const subnetKind: TaskKind<GceSubnetDesired, GceSubnetActual, GceTaskCont
           subnetwork: d.name,
           subnetworkResource: { secondaryIpRanges: secondary(d.secondaryRanges), fingerprint: a.fingerprint },
         }),
+        req.signal,
       );
     } else {
       await done(
@@ -110,6 +111,7 @@ export const subnetKind: TaskKind<GceSubnetDesired, GceSubnetActual, GceTaskCont
           region: d.region,
           subnetworkResource: { name: d.name, network: req.refs.known(d.network), ipCidrRange: d.ipCidrRange, secondaryIpRanges: secondary(d.secondaryRanges) },
         }),
+        req.signal,
       );
     }
     const [s] = await ctx.clients.subnetworks.get({ project: ctx.project, region: d.region, subnetwork: d.name });
@@ -118,8 +120,8 @@ export const subnetKind: TaskKind<GceSubnetDesired, GceSubnetActual, GceTaskCont
 
   outputs: (a) => ({ id: a.id, name: a.name, selfLink: a.selfLink }),
 
-  async delete(ctx, a) {
+  async delete(ctx, a, opts) {
     if (a.shared) throw sharedReadOnly('Subnet', a.name);
-    await ignoreGone(() => done(ctx, ctx.clients.subnetworks.delete({ project: ctx.project, region: a.region, subnetwork: a.name })));
+    await ignoreGone(() => done(ctx, ctx.clients.subnetworks.delete({ project: ctx.project, region: a.region, subnetwork: a.name }), opts?.signal));
   },
 };

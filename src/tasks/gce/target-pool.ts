@@ -105,7 +105,7 @@ export const targetPoolKind: TaskKind<GceTargetPoolDesired, GceTargetPoolActual,
     const a = req.actual;
     const want = d.healthChecks.map((h) => req.refs.known(h));
     if (!a || req.action !== 'update') {
-      await done(ctx, ctx.clients.targetPools.insert({ project: ctx.project, region: d.region, targetPoolResource: { name: d.name, healthChecks: want, sessionAffinity: 'NONE' } }));
+      await done(ctx, ctx.clients.targetPools.insert({ project: ctx.project, region: d.region, targetPoolResource: { name: d.name, healthChecks: want, sessionAffinity: 'NONE' } }), req.signal);
       return get(ctx, d.region, d.name);
     }
     const pool = { project: ctx.project, region: a.region, targetPool: a.name };
@@ -113,12 +113,13 @@ export const targetPoolKind: TaskKind<GceTargetPoolDesired, GceTargetPoolActual,
     const wantRel = new Set(want.map(relLink));
     const remove = a.healthChecks.filter((h) => !wantRel.has(h));
     if (add.length > 0) {
-      await done(ctx, ctx.clients.targetPools.addHealthCheck({ ...pool, targetPoolsAddHealthCheckRequestResource: { healthChecks: add.map((healthCheck) => ({ healthCheck })) } }));
+      await done(ctx, ctx.clients.targetPools.addHealthCheck({ ...pool, targetPoolsAddHealthCheckRequestResource: { healthChecks: add.map((healthCheck) => ({ healthCheck })) } }), req.signal);
     }
     if (remove.length > 0) {
       await done(
         ctx,
         ctx.clients.targetPools.removeHealthCheck({ ...pool, targetPoolsRemoveHealthCheckRequestResource: { healthChecks: remove.map((h) => ({ healthCheck: `https://www.googleapis.com/compute/v1/${h}` })) } }),
+        req.signal,
       );
     }
     return get(ctx, a.region, a.name);
@@ -126,8 +127,8 @@ export const targetPoolKind: TaskKind<GceTargetPoolDesired, GceTargetPoolActual,
 
   outputs: (a) => ({ id: a.id, name: a.name, selfLink: a.selfLink }),
 
-  async delete(ctx, a) {
-    await ignoreGone(() => done(ctx, ctx.clients.targetPools.delete({ project: ctx.project, region: a.region, targetPool: a.name })));
+  async delete(ctx, a, opts) {
+    await ignoreGone(() => done(ctx, ctx.clients.targetPools.delete({ project: ctx.project, region: a.region, targetPool: a.name }), opts?.signal));
   },
 
   async findOrphans(ctx, tasks) {

@@ -85,6 +85,26 @@ describe('GCE clients', () => {
     await expect(endpointOptions('ftp://x')).rejects.toThrow(new RegExp(`must be http:// or https://`));
   });
 
+  it('a signal ends the wait (in a pause or before the next call) with an AbortError; the operation is left to Google', async () => {
+    const fake = new FakeGceCompute();
+    const c = await gceClients({ project: 'p', region: 'us-central1', endpoint: await fake.start() });
+    fake.operationPolls = 1000;
+    try {
+      const res = await c.networks.insert({ project: 'p', networkResource: { name: 'slow', autoCreateSubnetworks: false } });
+      const ac = new AbortController();
+      // A pause that never ends by itself: only the signal can end this wait.
+      const waiting = awaitOperation(c, res, { backoffMs: 20, sleep: () => (ac.abort(), new Promise<void>(() => undefined)), signal: ac.signal });
+      await expect(waiting).rejects.toMatchObject({ name: 'AbortError', message: expect.stringMatching(/stopped waiting for operation operation-\S+: the run was cancelled/) });
+      const calls = fake.count('POST', /\/wait$/);
+      await expect(awaitOperation(c, res, { signal: ac.signal })).rejects.toMatchObject({ name: 'AbortError' });
+      expect(fake.count('POST', /\/wait$/)).toBe(calls);
+      expect(fake.names('p', 'global', 'networks')).toEqual(['slow']);
+    } finally {
+      await closeGceClients(c);
+      await fake.stop();
+    }
+  });
+
   it('a deadline ends the wait for an operation that never finishes, naming it', async () => {
     const fake = new FakeGceCompute();
     const c = await gceClients({ project: 'p', region: 'us-central1', endpoint: await fake.start() });
