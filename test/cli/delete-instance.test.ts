@@ -226,6 +226,9 @@ describe('delete instance (HA cluster on the emulator, fake Kubernetes API)', ()
       expect(r.code).toBe(1);
       expect(r.stderr).toContain(`refusing to take down control-plane instance ${victim!.id}`);
       expect(r.stderr).toContain(`control-plane node ${sick!.dns} is not Ready`);
+      // The surge note once: the run's warning on stderr, not again in the head on stdout.
+      expect(r.stdout).not.toContain('never detached');
+      expect(r.stderr.split('control-plane instances are never detached')).toHaveLength(2);
     } finally {
       fake.setNodeReady(sick!.dns, true);
     }

@@ -30,13 +30,16 @@ function commandLine(c: CommandContext, cluster: string, id: string, f: StepFlag
   return [...words, ...extra].map(shellWord).join(' ');
 }
 
-/** What will be done to the instance, in words (the preview, and the head of a run). */
-function describe(l: LocatedInstance, cloudOnly: boolean): string {
+/**
+ * What will be done to the instance, in words (the preview, and the head of a run). The surge
+ * note is the preview's: a run says it once, as its warning line on stderr.
+ */
+function describe(l: LocatedInstance, cloudOnly: boolean, withNote: boolean): string {
   const { group, instance, node } = l;
   const lines = [
     `Instance ${instance.id}${node ? ` (${node.name})` : ''} found for deletion in instance group ${group.name} (${group.role})`,
   ];
-  if (l.surgeNote) lines.push(`Note: ${l.surgeNote}`);
+  if (withNote && l.surgeNote) lines.push(`Note: ${l.surgeNote}`);
   const checks = cloudOnly ? 'without draining or validating (--cloudonly)' : '';
   if (l.surge || instance.status === 'Detached') {
     lines.push(
@@ -76,7 +79,7 @@ export async function deleteInstanceCommand(c: CommandContext, name: string, que
     ...(raw.surge !== undefined ? { surge: raw.surge } : {}),
   };
   const { located } = await lib.locateInstance(common);
-  c.io.stdout(describe(located, f.cloudOnly));
+  c.io.stdout(describe(located, f.cloudOnly, !f.yes));
   if (!f.yes) {
     c.io.stdout('\nMust specify --yes to delete instance\n');
     return ExitCode.OK;
