@@ -13,7 +13,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { KopsError, error, hasErrors, type Diagnostic } from '../diagnostics.js';
 import { checkObject } from '../model/api/parse.js';
 import type { Cluster, InstanceGroup, KopsObject } from '../model/api/types.js';
-import type { Clientset } from '../statestore/clientset.js';
+import type { Clientset, StoredSpec } from '../statestore/clientset.js';
 import { checkSpec } from './create-cluster.js';
 import { setFields, unsetFields } from './set-fields.js';
 
@@ -50,7 +50,7 @@ export interface EditFieldsResult {
 }
 
 /** Applies the flags to a copy; undefined when that changes nothing. */
-function edited<T extends KopsObject>(original: T, o: EditFieldsOptions): T | undefined {
+function edited<T extends KopsObject>(original: T, o: Pick<EditFieldsOptions, 'set' | 'unset'>): T | undefined {
   const copy = structuredClone(original);
   if (o.unset?.length) unsetFields([copy], o.unset);
   if (o.set?.length) setFields([copy], o.set);
@@ -67,41 +67,81 @@ function validated(original: KopsObject, value: KopsObject, check: (obj: KopsObj
   throw new KopsError('InvalidSpec', `the edited ${label} has ${errors.length} problem${errors.length === 1 ? '' : 's'}`, { diagnostics: [...errors, notSaved], exitCode: 2 });
 }
 
-/** `edit cluster --set/--unset`: the Cluster checked with its instance groups, saved if it is still as read. */
-export async function editClusterFields(o: EditFieldsOptions): Promise<EditFieldsResult> {
-  const cs = o.clientset;
-  const current = (await cs.inspectCluster(o.clusterName)) ?? (await cs.getCluster(o.clusterName)); // absent: ClusterNotFound
-  // Fields are set on what is stored: a config that cannot be read is repaired in the editor instead.
-  if (!current.object) throw unreadable('problem' in current ? current.problem : undefined, `kops-ts edit cluster ${o.clusterName}`);
-  const original = current.object;
-  const igs = (await cs.listInstanceGroups(o.clusterName)).map((v) => v.object);
-  const changed = edited(original, o);
-  if (!changed) return { changed: false, warnings: [] };
-  const { object, warnings } = validated(original, changed, (obj) => checkSpec(obj as Cluster, igs));
-  await cs.updateCluster(object as Cluster, current.version);
-  return { changed: true, warnings };
+/**
+ * What an edit works on, by the editor or by `--set`: the stored object (absent when it cannot be
+ * read: then `unreadable` has its bytes and why), the check it must pass with the cluster's other
+ * objects, and its save, conditional on the version read.
+ */
+export interface EditTarget {
+  readonly kind: 'Cluster' | 'InstanceGroup';
+  readonly name: string;
+  readonly object?: KopsObject;
+  readonly unreadable?: { readonly text: string; readonly problem: KopsError };
+  readonly check: (obj: KopsObject) => Diagnostic[];
+  readonly save: (obj: KopsObject) => Promise<void>;
 }
 
-/** `edit instancegroup <name> --set/--unset`: the group checked with the cluster and its other groups. */
-export async function editInstanceGroupFields(o: EditFieldsOptions & { readonly instanceGroup: string }): Promise<EditFieldsResult> {
-  const cs = o.clientset;
-  const name = o.clusterName;
-  const cluster = (await cs.getCluster(name)).object;
-  const all = await cs.inspectInstanceGroups(name);
-  const current = all.find((v) => v.name === o.instanceGroup);
-  if (!current) throw new KopsError('InstanceGroupNotFound', `instance group "${o.instanceGroup}" not found in cluster "${name}"`, { hint: `list them with kops-ts get instancegroups --name ${name}` });
-  // Fields are set on what is stored: one that cannot be read is repaired in the editor instead.
-  if (!current.object) throw unreadable(current.problem, `kops-ts edit instancegroup ${o.instanceGroup} --name ${name}`);
-  const original = current.object;
+function unreadableOf(current: StoredSpec<KopsObject>): EditTarget['unreadable'] {
+  return current.problem ? { text: new TextDecoder().decode(current.data), problem: current.problem } : undefined;
+}
+
+/** The Cluster, checked with its instance groups. */
+export async function clusterEditTarget(cs: Clientset, clusterName: string): Promise<EditTarget> {
+  const current = (await cs.inspectCluster(clusterName)) ?? (await cs.getCluster(clusterName)); // absent: ClusterNotFound
+  const igs = (await cs.listInstanceGroups(clusterName)).map((v) => v.object);
+  const unreadable = 'problem' in current ? unreadableOf(current) : undefined;
+  return {
+    kind: 'Cluster',
+    name: clusterName,
+    ...(current.object ? { object: current.object } : {}),
+    ...(unreadable ? { unreadable } : {}),
+    check: (obj) => checkSpec(obj as Cluster, igs),
+    save: async (obj) => void (await cs.updateCluster(obj as Cluster, current.version)),
+  };
+}
+
+/** One instance group, checked with the cluster and its other groups (each must be readable). */
+export async function instanceGroupEditTarget(cs: Clientset, clusterName: string, instanceGroup: string): Promise<EditTarget> {
+  const cluster = (await cs.getCluster(clusterName)).object;
+  const all = await cs.inspectInstanceGroups(clusterName);
+  const current = all.find((v) => v.name === instanceGroup);
+  if (!current) throw new KopsError('InstanceGroupNotFound', `instance group "${instanceGroup}" not found in cluster "${clusterName}"`, { hint: `list them with kops-ts get instancegroups --name ${clusterName}` });
   const others = all.filter((v) => v !== current).map((v) => {
     if (!v.object) throw v.problem!;
     return v.object;
   });
-  const changed = edited(original, o);
+  const unreadable = unreadableOf(current);
+  return {
+    kind: 'InstanceGroup',
+    name: instanceGroup,
+    ...(current.object ? { object: current.object } : {}),
+    ...(unreadable ? { unreadable } : {}),
+    check: (obj) => checkSpec(cluster, [...others, obj as InstanceGroup]),
+    save: async (obj) => void (await cs.updateInstanceGroup(clusterName, obj as InstanceGroup, current.version)),
+  };
+}
+
+/**
+ * `--set/--unset` on an edit target: applied to a copy of what is stored (a stored object that
+ * cannot be read is repaired in the editor, `editCommand`), checked, saved if still as read.
+ */
+export async function editFields(t: EditTarget, o: Pick<EditFieldsOptions, 'set' | 'unset'>, editCommand: string): Promise<EditFieldsResult> {
+  if (!t.object) throw unreadable(t.unreadable?.problem, editCommand);
+  const changed = edited(t.object, o);
   if (!changed) return { changed: false, warnings: [] };
-  const { object, warnings } = validated(original, changed, (obj) => checkSpec(cluster, [...others, obj as InstanceGroup]));
-  await cs.updateInstanceGroup(name, object as InstanceGroup, current.version);
+  const { object, warnings } = validated(t.object, changed, t.check);
+  await t.save(object);
   return { changed: true, warnings };
+}
+
+/** `edit cluster --set/--unset`: the Cluster checked with its instance groups, saved if it is still as read. */
+export async function editClusterFields(o: EditFieldsOptions): Promise<EditFieldsResult> {
+  return editFields(await clusterEditTarget(o.clientset, o.clusterName), o, `kops-ts edit cluster ${o.clusterName}`);
+}
+
+/** `edit instancegroup <name> --set/--unset`: the group checked with the cluster and its other groups. */
+export async function editInstanceGroupFields(o: EditFieldsOptions & { readonly instanceGroup: string }): Promise<EditFieldsResult> {
+  return editFields(await instanceGroupEditTarget(o.clientset, o.clusterName, o.instanceGroup), o, `kops-ts edit instancegroup ${o.instanceGroup} --name ${o.clusterName}`);
 }
 
 function unreadable(problem: KopsError | undefined, editCommand: string): KopsError {
