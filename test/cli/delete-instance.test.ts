@@ -13,9 +13,7 @@
 import { CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { CreateAccessKeyCommand, CreateUserCommand } from '@aws-sdk/client-iam';
 import { CreateLaunchTemplateCommand, DescribeImagesCommand, DescribeInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeScratchKubeconfig } from '../helpers/kubeconfig.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SignalSource, StopSignal } from '../../src/cli/io.js';
 import { operatorPolicy } from '../../src/cloudup/aws/operator-policy.js';
@@ -84,9 +82,7 @@ beforeAll(async () => {
   // Only this cluster's instances are Nodes of its API (the decoy cluster's are not).
   const source = ec2InstanceSource(ec2);
   fake = await FakeKubeApiServer.start({ instances: async () => (await source()).filter((i) => i.tags['KubernetesCluster'] === NAME) });
-  const dir = mkdtempSync(join(tmpdir(), 'kops-ts-delinst-'));
-  env.KUBECONFIG = join(dir, 'config');
-  writeFileSync(env.KUBECONFIG, fake.kubeconfig(NAME), { mode: 0o600 });
+  env.KUBECONFIG = writeScratchKubeconfig(fake.kubeconfig(NAME));
 }, 240_000);
 
 afterAll(async () => {

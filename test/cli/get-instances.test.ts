@@ -6,9 +6,8 @@
  */
 import { CreateSecurityGroupCommand, DescribeInstancesCommand, DescribeVpcsCommand, RunInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
 import { CreateAccessKeyCommand, CreateUserCommand } from '@aws-sdk/client-iam';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writeScratchKubeconfig } from '../helpers/kubeconfig.js';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AwsCallRecorder } from '../../src/cloud/aws/call-scope.js';
@@ -39,12 +38,6 @@ async function ec2Instances(): Promise<Instance[]> {
   return (r.Reservations ?? []).flatMap((x) => x.Instances ?? []);
 }
 
-function kubeconfigFile(text: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'kops-ts-inspect-')), 'config');
-  writeFileSync(file, text, { mode: 0o600 });
-  return file;
-}
-
 beforeAll(async () => {
   aws = testAws();
   await aws.clients.iam.send(new CreateUserCommand({ UserName: 'operator' }));
@@ -68,7 +61,7 @@ beforeAll(async () => {
     const controlPlane = tagOf(i, 'k8s.io/role/control-plane') !== undefined;
     fake.addNode(`k8s-${i.InstanceId}`, { providerId: `aws:///${i.Placement?.AvailabilityZone}/${i.InstanceId}`, controlPlane, instanceGroup: tagOf(i, 'kops.k8s.io/instancegroup')! });
   }
-  env.KUBECONFIG = kubeconfigFile(fake.kubeconfig(NAME));
+  env.KUBECONFIG = writeScratchKubeconfig(fake.kubeconfig(NAME));
 
   // Decoys in the cluster's VPC and subnet, without the ownership tag.
   const vpcId = (await aws.clients.ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'tag:KubernetesCluster', Values: [NAME] }] }))).Vpcs![0]!.VpcId!;
@@ -129,7 +122,7 @@ describe('get instances (emulator, fake Kubernetes API)', () => {
   });
 
   it('without a reachable API: one warning line saying why, node names from the cloud, still exit 0', async () => {
-    const down = kubeconfigFile(fake.kubeconfig(NAME).replace(fake.url, 'http://127.0.0.1:9'));
+    const down = writeScratchKubeconfig(fake.kubeconfig(NAME).replace(fake.url, 'http://127.0.0.1:9'));
     for (const kubeconfig of [down, '/nonexistent/kubeconfig']) {
       const r = await cli(['--state', url, '--name', NAME, 'get', 'instances', '-o', 'json'], { env: { ...env, KUBECONFIG: kubeconfig } });
       expect(r.code, r.stderr).toBe(0);

@@ -9,9 +9,7 @@
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { EC2Client, DescribeImagesCommand, DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { CreateAccessKeyCommand, CreateUserCommand } from '@aws-sdk/client-iam';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeScratchKubeconfig } from '../helpers/kubeconfig.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Clientset } from '../../src/statestore/clientset.js';
 import { openStateStore } from '../../src/statestore/open.js';
@@ -51,9 +49,7 @@ beforeAll(async () => {
   expect(update.code, update.stderr).toBe(0);
   ec2 = aws.clients.ec2;
   fake = await FakeKubeApiServer.start({ instances: ec2InstanceSource(aws.clients.ec2) });
-  const dir = mkdtempSync(join(tmpdir(), 'kops-ts-roll-'));
-  env.KUBECONFIG = join(dir, 'config');
-  writeFileSync(env.KUBECONFIG, fake.kubeconfig(NAME), { mode: 0o600 });
+  env.KUBECONFIG = writeScratchKubeconfig(fake.kubeconfig(NAME));
 }, 240_000);
 
 afterAll(async () => {
@@ -202,9 +198,7 @@ describe('validate cluster and rolling-update cluster (HA cluster on the emulato
   }, 60_000);
 
   it('without --cloudonly, an unreachable API is refused with kops\'s advice', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kops-ts-roll-'));
-    const cfg = join(dir, 'config');
-    writeFileSync(cfg, fake.kubeconfig(NAME).replace(fake.url, 'http://127.0.0.1:9'), { mode: 0o600 });
+    const cfg = writeScratchKubeconfig(fake.kubeconfig(NAME).replace(fake.url, 'http://127.0.0.1:9'));
     const r = await cli(['--state', url, 'rolling-update', 'cluster', NAME, '--force'], { env: { ...env, KUBECONFIG: cfg } });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('Unable to reach the kubernetes API');
