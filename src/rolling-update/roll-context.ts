@@ -49,6 +49,17 @@ export class RollContext {
   /** The latest validation attempts that found no failure at all, in a row, and when. */
   clean?: { readonly changes: number; readonly at: number; readonly streak: number };
 
+  /**
+   * What the whole cluster's groups tell every step, whatever the roll targets: each group's role
+   * (from the cloud and from the spec), and how many instances sit behind the API load balancer
+   * (every control plane and API server).
+   */
+  knowCluster(groups: readonly CloudInstanceGroup[], specs: readonly { readonly name: string; readonly role: NormalizedRole }[]): void {
+    this.apiServers = groups.filter((g) => g.role === 'ControlPlane' || g.role === 'APIServer').reduce((n, g) => n + g.targetSize, 0);
+    for (const g of groups) this.roleOf.set(g.name, g.role);
+    for (const s of specs) this.roleOf.set(s.name, s.role);
+  }
+
   constructor(readonly opts: RollingUpdateOptions) {
     this.clock = opts.clock ?? systemClock;
     this.emit = safeSink(opts.events);

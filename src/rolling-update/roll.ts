@@ -80,10 +80,7 @@ class Roll {
     const allGroups = await cloud.listGroups(cluster, allSpecs);
     const wanted = new Set(specs.map((s) => s.name));
     ctx.groups = allGroups.filter((g) => wanted.has(g.name));
-    // Behind the API load balancer: every control plane and API server, whatever the filters.
-    ctx.apiServers = allGroups.filter((g) => g.role === 'ControlPlane' || g.role === 'APIServer').reduce((n, g) => n + g.targetSize, 0);
-    for (const g of allGroups) ctx.roleOf.set(g.name, g.role);
-    for (const s of allSpecs) ctx.roleOf.set(s.name, s.role);
+    ctx.knowCluster(allGroups, allSpecs);
     ctx.nodes = ctx.cloudOnly ? undefined : await ctx.opts.kube?.listNodes(ctx.opts.signal);
 
     const previous = await ctx.progress.load();

@@ -132,9 +132,7 @@ export async function deleteInstance(opts: DeleteInstanceOptions): Promise<Delet
   const ctx = new RollContext({ ...opts, controlPlaneIntervalMs: 0, nodeIntervalMs: 0, bastionIntervalMs: 0 });
   ctx.groups = [group];
   ctx.nodes = nodes;
-  for (const g of groups) ctx.roleOf.set(g.name, g.role);
-  for (const s of opts.specGroups ?? []) ctx.roleOf.set(s.name, s.role);
-  ctx.apiServers = groups.filter((g) => g.role === 'ControlPlane' || g.role === 'APIServer').reduce((n, g) => n + g.targetSize, 0);
+  ctx.knowCluster(groups, opts.specGroups ?? []);
   // The record of this one replacement lives in memory: a rolling update's record is not touched.
   ctx.record = { started: new Date(ctx.clock.now()).toISOString(), targeted: { [group.name]: [instance.id] }, done: [] };
   if (located.surgeNote) ctx.emit({ code: 'rolling-update.warning', group: group.name, instance: instance.id, message: located.surgeNote });
