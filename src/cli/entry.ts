@@ -23,6 +23,7 @@ const LOADERS: { readonly [K in ModuleName]: () => Promise<CommandModules[K]> } 
   get: () => import('./commands/get.js'),
   keypair: () => import('./commands/keypair.js'),
   misc: () => import('./commands/misc.js'),
+  reconcileCluster: () => import('./commands/reconcile-cluster.js'),
   rollback: () => import('./commands/rollback.js'),
   rollingUpdate: () => import('./commands/rolling-update-cluster.js'),
   toolboxDump: () => import('./commands/toolbox-dump.js'),

@@ -22,6 +22,7 @@ export interface CommandModules {
   readonly get: typeof import('./commands/get.js');
   readonly keypair: typeof import('./commands/keypair.js');
   readonly misc: typeof import('./commands/misc.js');
+  readonly reconcileCluster: typeof import('./commands/reconcile-cluster.js');
   readonly rollback: typeof import('./commands/rollback.js');
   readonly rollingUpdate: typeof import('./commands/rolling-update-cluster.js');
   readonly toolboxDump: typeof import('./commands/toolbox-dump.js');
@@ -80,6 +81,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
     },
   },
   { name: 'update', modules: ['updateCluster'], register: (m, program, ctx, setExit) => m.updateCluster.registerUpdateCluster(program, ctx, setExit) },
+  { name: 'reconcile', modules: ['reconcileCluster'], register: (m, program, ctx, setExit) => m.reconcileCluster.registerReconcileCluster(program, ctx, setExit) },
   { name: 'rollback', modules: ['rollback'], register: (m, program, ctx) => m.rollback.registerRollback(program, ctx) },
   { name: 'rolling-update', modules: ['rollingUpdate'], register: (m, program, ctx, setExit) => m.rollingUpdate.registerRollingUpdateCluster(program, ctx, setExit) },
   { name: 'validate', modules: ['validateCluster'], register: (m, program, ctx, setExit) => m.validateCluster.registerValidateCluster(program, ctx, setExit) },

@@ -17,6 +17,7 @@ import * as exportKubeconfig from './commands/export-kubeconfig.js';
 import * as get from './commands/get.js';
 import * as keypair from './commands/keypair.js';
 import * as misc from './commands/misc.js';
+import * as reconcileCluster from './commands/reconcile-cluster.js';
 import * as rollback from './commands/rollback.js';
 import * as rollingUpdate from './commands/rolling-update-cluster.js';
 import * as toolboxDump from './commands/toolbox-dump.js';
@@ -41,6 +42,7 @@ const MODULES: CommandModules = {
   get,
   keypair,
   misc,
+  reconcileCluster,
   rollback,
   rollingUpdate,
   toolboxDump,

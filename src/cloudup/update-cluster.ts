@@ -48,6 +48,11 @@ export interface UpdateClusterOptions {
   readonly instanceGroups?: readonly string[];
   /** `--instance-group-roles`: ControlPlane/Master, Node, Bastion, APIServer. */
   readonly instanceGroupRoles?: readonly string[];
+  /**
+   * Plan the deletion of what the model no longer wants (default true; kops's `--prune`).
+   * `reconcile cluster` passes false until every instance has been rolled.
+   */
+  readonly deletions?: boolean;
   readonly lifecycleOverrides?: Readonly<Record<string, Lifecycle>>;
   /** Break a stale lock with this id before taking the lock. */
   readonly forceUnlock?: string;
@@ -157,7 +162,7 @@ async function plan<C>(o: UpdateClusterOptions, cloud: Cloud<C>, p: Prepared<C>)
   const filtered = Boolean(o.instanceGroups?.length || o.instanceGroupRoles?.length);
   return planTasks(p.ctx, p.registry, p.tasks, {
     cluster: o.clusterName,
-    deletions: !filtered,
+    deletions: !filtered && o.deletions !== false,
     errorCode: cloud.errors.errorCode,
     ...(o.lifecycleOverrides ? { lifecycleOverrides: o.lifecycleOverrides } : {}),
     ...(o.events ? { events: o.events } : {}),

@@ -67,6 +67,11 @@ export interface ValidateClusterInput {
   readonly cloudGroups: readonly CloudInstanceGroup[];
   readonly nodes: readonly ValidationInputNode[];
   readonly pods: readonly ValidationInputPod[];
+  /**
+   * Check no pods, not even the control-plane components (kops's validation with every pod filtered
+   * out, as `reconcile cluster` waits for the API after updating the control plane).
+   */
+  readonly ignorePods?: boolean;
 }
 
 /** kops's ROLE column word for an instance group role. */
@@ -149,7 +154,7 @@ export function validateCluster(input: ValidateClusterInput): ClusterValidation 
 
   // Pods: control-plane static pods on each Ready control-plane node, then system-critical pods.
   const missing = new Map<string, Set<string>>();
-  for (const n of readyNodes) {
+  for (const n of input.ignorePods ? [] : readyNodes) {
     if ('node-role.kubernetes.io/control-plane' in n.labels || 'node-role.kubernetes.io/master' in n.labels) missing.set(n.name, new Set(CONTROL_PLANE_PODS));
   }
   const podFailures: ValidationFailure[] = [];
@@ -181,6 +186,8 @@ export interface ClusterValidatorOptions {
   readonly instanceGroups: readonly Pick<InstanceGroup, 'metadata' | 'spec'>[];
   readonly cloud: CloudProvider;
   readonly client: KubeClient;
+  /** Lists no pods and checks none (`ValidateClusterInput.ignorePods`). */
+  readonly ignorePods?: boolean;
 }
 
 /**
@@ -197,8 +204,8 @@ export function clusterValidator(o: ClusterValidatorOptions): ClusterValidator &
       );
       try {
         const nodes = await listAll((limit, cont) => o.client.core.listNode({ limit, ...(cont ? { _continue: cont } : {}) }, o.client.options(signal)));
-        const pods = await listAll((limit, cont) => o.client.core.listPodForAllNamespaces({ limit, ...(cont ? { _continue: cont } : {}) }, o.client.options(signal)));
-        return validateCluster({ instanceGroups: o.instanceGroups, cloudGroups: groups, nodes: nodes.map(toValidationNode), pods: pods.map(toValidationPod) });
+        const pods = o.ignorePods ? [] : await listAll((limit, cont) => o.client.core.listPodForAllNamespaces({ limit, ...(cont ? { _continue: cont } : {}) }, o.client.options(signal)));
+        return validateCluster({ instanceGroups: o.instanceGroups, cloudGroups: groups, nodes: nodes.map(toValidationNode), pods: pods.map(toValidationPod), ...(o.ignorePods ? { ignorePods: true } : {}) });
       } catch (e) {
         if (signal?.aborted) throw signal.reason;
         const t = translate(o.client, 'listing nodes and pods', e);

@@ -36,6 +36,8 @@ interface Flags {
   admin?: string | boolean;
   user?: string;
   internal?: boolean;
+  /** Not a flag: `reconcile cluster` plans no deletions (false) until every instance is rolled. */
+  deletions?: boolean;
 }
 
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
@@ -91,6 +93,7 @@ async function update(ctx: CommandContext, cluster: string, f: Flags, saved: Pla
     aws: { timeouts: ctx.awsTimeouts() },
     ...(f.instanceGroup?.length ? { instanceGroups: f.instanceGroup } : {}),
     ...(f.instanceGroupRoles?.length ? { instanceGroupRoles: f.instanceGroupRoles } : {}),
+    ...(f.deletions === false ? { deletions: false } : {}),
     lifecycleOverrides: parseLifecycleOverrides(f.lifecycleOverrides),
     ...(f.forceUnlock ? { forceUnlock: f.forceUnlock } : {}),
     ...(saved ? { savedPlan: saved } : {}),
