@@ -209,6 +209,26 @@ describe('clusterValidator (live)', () => {
     ]);
   });
 
+  it('ignorePods (reconcile\'s wait for the API): lists no pods, checks none, still checks nodes', async () => {
+    fx = await startKube();
+    fx.fake.addNode(dns(cp), { providerId: `aws:///us-east-1a/${cp}`, controlPlane: true, instanceGroup: 'control-plane-us-east-1a' });
+    fx.fake.addNode(dns(n1), { providerId: `aws:///us-east-1a/${n1}`, instanceGroup: 'nodes-us-east-1a' });
+    fx.fake.addNode(dns(n2), { providerId: `aws:///us-east-1a/${n2}`, instanceGroup: 'nodes-us-east-1a' });
+    fx.fake.addPod({ namespace: 'kube-system', name: 'coredns-1', node: dns(n1), priorityClassName: 'system-cluster-critical', owner: 'ReplicaSet/coredns' });
+    fx.fake.setPodPhase('kube-system', 'coredns-1', 'Pending');
+    fx.fake.pods.delete(`kube-system/etcd-${dns(cp)}`);
+    const v = clusterValidator({ clusterName: CLUSTER, instanceGroups: IGS, cloud: stubCloud(() => groups()), client: fx.client, ignorePods: true });
+    fx.fake.requests.length = 0;
+    expect((await v.validate()).failures).toEqual([]);
+    expect(fx.fake.requests.some((q) => q.path.startsWith('/api/v1/pods'))).toBe(false);
+    fx.fake.setNodeReady(dns(cp), false);
+    expect((await v.validate()).failures.map((f) => f.kind)).toEqual(['Node']);
+    // Without it, the same cluster fails on its pods.
+    fx.fake.setNodeReady(dns(cp), true);
+    const strict = clusterValidator({ clusterName: CLUSTER, instanceGroups: IGS, cloud: stubCloud(() => groups()), client: fx.client });
+    expect((await strict.validate()).failures.map((f) => f.kind)).toEqual(['Pod', 'Node']);
+  });
+
   it('an unreachable API is an ApiServer failure (the roll retries it), not a crash', async () => {
     fx = await startKube();
     fx.fake.unreachable = true;
