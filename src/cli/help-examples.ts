@@ -119,6 +119,11 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly HelpExample[]>> = {
   'rollback instancegroup': [
     ex('Restore an instance group to a kept version (from get ig --history)', 'kops-ts rollback ig nodes-us-east-1a --name my.example.com --to 2026-01-01T00-00-00.000Z-0a1b2c3d'),
   ],
+  reconcile: [ex('See what the sequence would apply (one update plan)', 'kops-ts reconcile cluster --name my.example.com')],
+  'reconcile cluster': [
+    ex('See what the sequence would apply (one update plan)', 'kops-ts reconcile cluster --name my.example.com'),
+    ex('Apply it: control plane updated and rolled first, then every group, orphans deleted last', 'kops-ts reconcile cluster --name my.example.com --yes'),
+  ],
   'rolling-update': [ex('Preview which instances need replacing', 'kops-ts rolling-update cluster --name my.example.com')],
   'rolling-update cluster': [
     ex('Preview which instances need replacing', 'kops-ts rolling-update cluster --name my.example.com'),

@@ -37,6 +37,7 @@ export const POSITIONAL: Readonly<Record<string, Names>> = {
   'update cluster': 'cluster',
   'rollback cluster': 'cluster',
   'rollback instancegroup': 'instancegroup',
+  'reconcile cluster': 'cluster',
   'rolling-update cluster': 'cluster',
   'validate cluster': 'cluster',
   'get instances': 'cluster',
