@@ -202,4 +202,40 @@ describe('reconcile cluster on AWS (emulator, fake Kubernetes API)', () => {
     const left = (await live()).filter((i) => nodes.some((n) => n.id === i.id));
     expect(left).toEqual([]);
   }, 240_000);
+
+  it('an AWS error in step 4 stops the sequence naming the step and what was done; the same command finishes', async () => {
+    await changeImage();
+    await readTemplates();
+    const nodes = (await live()).filter((i) => NODE_GROUPS.includes(i.group));
+    const cp = (await live()).filter((i) => i.group === CP);
+    proxy.inject({ service: 'ec2', operation: 'CreateLaunchTemplateVersion', code: 'UnauthorizedOperation', message: 'You are not authorized to perform this operation.', when: newVersionOf(NODE_GROUPS) });
+    let r;
+    try {
+      r = await reconcile(['--yes', ...FAST_ROLL]);
+    } finally {
+      proxy.clear();
+    }
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/stopped at step 4\/6 \(update all instance groups, no deletions\): .*; steps 1-3\/6 were done before it/);
+    expect(r.stderr).toContain(`fix the cause, then resume`);
+    expect(r.stderr).not.toContain('reconcile: 5/6');
+    // The control plane was rolled; the nodes were not touched.
+    expect((await live()).filter((i) => cp.some((c) => c.id === i.id))).toEqual([]);
+    expect((await live()).filter((i) => nodes.some((n) => n.id === i.id))).toHaveLength(2);
+    expect(await openStateStore(store.url).read(clusterPaths.lock(NAME))).toBeUndefined();
+
+    const again = await reconcile(['--yes', ...FAST_ROLL]);
+    expect(again.code, again.stderr).toBe(0);
+    // Steps 1, 3 and 6 had nothing left to do; 4 and 5 did the rest.
+    expect(again.stdout.match(/No changes need to be applied/g)).toHaveLength(2);
+    expect(again.stdout.match(/No rolling-update required\./g)).toHaveLength(1);
+    expect((await live()).filter((i) => nodes.some((n) => n.id === i.id))).toEqual([]);
+  }, 240_000);
+
+  it('--force-unlock without --yes is refused before anything runs', async () => {
+    const r = await reconcile(['--force-unlock', 'abc']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--force-unlock without --yes');
+    expect(r.stderr).toContain(`kops-ts reconcile cluster --name ${NAME} --state ${store.url} --force-unlock abc --yes`);
+  });
 });
