@@ -7,7 +7,8 @@
  * version and its instance was terminated before any node group's launch template changed; the
  * orphan's ASG was deleted only after the last node was terminated. Also: without --yes, one plan
  * and nothing written; a re-run plans and rolls nothing; SIGINT in the node roll names step 5 and
- * the same command finishes.
+ * the same command finishes; an AWS error in step 4 names it (the control plane rolled, the nodes
+ * untouched) and the same command finishes; SIGINT in the wait for the API names step 2.
  */
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { CreateAccessKeyCommand, CreateUserCommand } from '@aws-sdk/client-iam';
@@ -238,4 +239,24 @@ describe('reconcile cluster on AWS (emulator, fake Kubernetes API)', () => {
     expect(r.stderr).toContain('--force-unlock without --yes');
     expect(r.stderr).toContain(`kops-ts reconcile cluster --name ${NAME} --state ${store.url} --force-unlock abc --yes`);
   });
+
+  it('SIGINT while waiting for the API (step 2): the wait ends, exit 130 naming step 2, no lock left', async () => {
+    let handler: ((s: StopSignal) => void) | undefined;
+    const signals: SignalSource = { listen: (h) => ((handler = h), () => (handler = undefined)), exit: () => undefined };
+    // Step 1 does not reach the API: the first list of Nodes is step 2's first validation.
+    kube.onRequest = (q) => {
+      if (q.method === 'GET' && q.path.startsWith('/api/v1/nodes')) handler?.('SIGINT');
+    };
+    let r;
+    try {
+      r = await reconcile(['--yes', ...FAST_ROLL], signals);
+    } finally {
+      kube.onRequest = undefined;
+    }
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain('Stopping on SIGINT: the wait for the API ends');
+    expect(r.stderr).toMatch(/stopped at step 2\/6 \(wait for the API[^)]*\)\): interrupted by SIGINT while waiting for the API: nothing was changed by this step; step 1\/6 was done before it/);
+    expect(r.stderr).not.toContain('reconcile: 3/6');
+    expect(await openStateStore(store.url).read(clusterPaths.lock(NAME))).toBeUndefined();
+  }, 120_000);
 });
