@@ -36,7 +36,12 @@ interface Flags {
   admin?: string | boolean;
   user?: string;
   internal?: boolean;
+  /** kops's `--ignore-kubelet-version-skew`: node groups get the spec's version even ahead of the control plane. */
+  ignoreKubeletVersionSkew?: boolean;
 }
+
+/** The control plane's kubelet versions are a check, not the command's job: a slow API does not hold it up long (as upgrade cluster). */
+const KUBELET_READ_TIMEOUT_MS = 10_000;
 
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
 
@@ -96,6 +101,13 @@ async function update(ctx: CommandContext, cluster: string, f: Flags, saved: Pla
     ...(saved ? { savedPlan: saved } : {}),
     ...(events ? { events } : {}),
     ...(it ? { signal: it.signal } : {}),
+    ...(f.ignoreKubeletVersionSkew ? { ignoreKubeletVersionSkew: true } : {}),
+    // The cluster's context in $KUBECONFIG (else ~/.kube/config), read only when node groups could move ahead of it.
+    controlPlaneKubelets: async () => {
+      const [{ kubeClient }, { readKubeletVersions, CONTROL_PLANE_NODE_LABEL }] = await Promise.all([import('../../kube/client.js'), import('../../kube/kubelets.js')]);
+      const client = kubeClient({ clusterName: cluster, env: ctx.io.env, requestTimeoutMs: KUBELET_READ_TIMEOUT_MS });
+      return readKubeletVersions(client, it?.signal, CONTROL_PLANE_NODE_LABEL);
+    },
   });
 }
 
@@ -231,6 +243,7 @@ export function registerUpdateCluster(program: Command, ctx: () => CommandContex
     .option('--admin [lifetime]', 'with the exported context, an admin client certificate valid this long (default 18h)')
     .option('--user <name>', 'with the exported context, an existing kubeconfig user instead of --admin')
     .option('--internal', "export the API's internal name (api.internal.<cluster>)")
+    .option('--ignore-kubelet-version-skew', "render node groups with the spec's Kubernetes version even while the control plane's kubelets run an older one (docs/upgrades.md)")
     .action(async (positional: string | undefined, f: Flags) => {
       const c = ctx();
       setExit(await runUpdate(c, c.clusterName(positional), f));
