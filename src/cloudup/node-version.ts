@@ -19,6 +19,22 @@ import type { RunningKubelet } from './upgrade-cluster.js';
 /** Reads the control-plane nodes' kubelets (the CLI: through the cluster's kubeconfig context, 10 s a request). */
 export type ControlPlaneKubeletReader = () => Promise<readonly RunningKubelet[]>;
 
+/** The control plane's kubelet versions are a check, not the command's job: a slow API does not hold it up long (as upgrade cluster). */
+const KUBELET_READ_TIMEOUT_MS = 10_000;
+
+/**
+ * The reader the CLI gives `update cluster`: the Nodes labelled `node-role.kubernetes.io/control-plane`
+ * through the kubeconfig context named after the cluster (`kubeconfig`, else `$KUBECONFIG`'s files,
+ * else ~/.kube/config), 10 s a request. The Kubernetes client is loaded only when it is called.
+ */
+export function kubeconfigKubeletReader(o: { readonly clusterName: string; readonly kubeconfig?: string; readonly env?: Readonly<Record<string, string | undefined>>; readonly signal?: AbortSignal }): ControlPlaneKubeletReader {
+  return async () => {
+    const [{ kubeClient }, { readKubeletVersions, CONTROL_PLANE_NODE_LABEL }] = await Promise.all([import('../kube/client.js'), import('../kube/kubelets.js')]);
+    const client = kubeClient({ clusterName: o.clusterName, requestTimeoutMs: KUBELET_READ_TIMEOUT_MS, ...(o.env ? { env: o.env } : {}), ...(o.kubeconfig !== undefined ? { kubeconfig: o.kubeconfig } : {}) });
+    return readKubeletVersions(client, o.signal, CONTROL_PLANE_NODE_LABEL);
+  };
+}
+
 export interface NodeVersionPlan {
   readonly decision: NodeVersionDecision;
   /** For the model: set only when node groups are held back, so a cluster at one version renders as before. */

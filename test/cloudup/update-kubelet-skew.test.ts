@@ -14,8 +14,8 @@ import { tmpdir } from 'node:os';
 import { DescribeLaunchTemplateVersionsCommand } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UpdateClusterOptions } from '../../src/cloudup/update-cluster.js';
-import { kubeClient } from '../../src/kube/client.js';
-import { CONTROL_PLANE_NODE_LABEL, readKubeletVersions } from '../../src/kube/kubelets.js';
+import { kubeconfigKubeletReader } from '../../src/cloudup/node-version.js';
+import { CONTROL_PLANE_NODE_LABEL } from '../../src/kube/kubelets.js';
 import { NODE_VERSION_ANNOTATION } from '../../src/model/kubelet-skew.js';
 import { FakeKubeApiServer } from '../fakes/kube-apiserver.js';
 import { applyAndConverge, changeLines, setupCluster, type E2ECluster } from './update-helpers.js';
@@ -38,9 +38,9 @@ function kubeconfigFor(server: string): string {
   return file;
 }
 
-/** The CLI's reader: the cluster's context, control-plane nodes only. */
+/** The CLI's reader (the library's `kubeconfigKubeletReader`): the cluster's context, control-plane nodes only. */
 function reader(kubeconfig: string): NonNullable<UpdateClusterOptions['controlPlaneKubelets']> {
-  return () => readKubeletVersions(kubeClient({ clusterName: NAME, kubeconfig, requestTimeoutMs: 10_000 }), undefined, CONTROL_PLANE_NODE_LABEL);
+  return kubeconfigKubeletReader({ clusterName: NAME, kubeconfig });
 }
 
 /** The Kubernetes version the launch template's default version installs (its user data decoded). */

@@ -40,9 +40,6 @@ interface Flags {
   ignoreKubeletVersionSkew?: boolean;
 }
 
-/** The control plane's kubelet versions are a check, not the command's job: a slow API does not hold it up long (as upgrade cluster). */
-const KUBELET_READ_TIMEOUT_MS = 10_000;
-
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
 
 export function parseLifecycleOverrides(values: readonly string[] = []): Record<string, Lifecycle> {
@@ -86,7 +83,7 @@ export async function runUpdate(ctx: CommandContext, cluster: string, f: Flags, 
 
 async function update(ctx: CommandContext, cluster: string, f: Flags, saved: PlanDocument | undefined, it?: Interrupts): Promise<UpdateClusterResult> {
   // The engine and the cloud SDKs are imported here, when a plan is made, not when the CLI starts.
-  const { updateCluster } = await import('../../cloudup/update-cluster.js');
+  const [{ updateCluster }, { kubeconfigKubeletReader }] = await Promise.all([import('../../cloudup/update-cluster.js'), import('../../cloudup/node-version.js')]);
   const progress = f.yes ? progressSink(ctx.io) : undefined;
   const events = it ? it.watch(progress) : progress;
   return updateCluster({
@@ -103,11 +100,7 @@ async function update(ctx: CommandContext, cluster: string, f: Flags, saved: Pla
     ...(it ? { signal: it.signal } : {}),
     ...(f.ignoreKubeletVersionSkew ? { ignoreKubeletVersionSkew: true } : {}),
     // The cluster's context in $KUBECONFIG (else ~/.kube/config), read only when node groups could move ahead of it.
-    controlPlaneKubelets: async () => {
-      const [{ kubeClient }, { readKubeletVersions, CONTROL_PLANE_NODE_LABEL }] = await Promise.all([import('../../kube/client.js'), import('../../kube/kubelets.js')]);
-      const client = kubeClient({ clusterName: cluster, env: ctx.io.env, requestTimeoutMs: KUBELET_READ_TIMEOUT_MS });
-      return readKubeletVersions(client, it?.signal, CONTROL_PLANE_NODE_LABEL);
-    },
+    controlPlaneKubelets: kubeconfigKubeletReader({ clusterName: cluster, env: ctx.io.env, ...(it ? { signal: it.signal } : {}) }),
   });
 }
 
