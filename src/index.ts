@@ -48,6 +48,9 @@ export type { RollbackResult } from './cloudup/rollback.js';
 // update cluster: plan, and with `yes` apply under the cluster lock.
 export { updateCluster } from './cloudup/update-cluster.js';
 export type { UpdateClusterOptions, UpdateClusterResult } from './cloudup/update-cluster.js';
+// Kubelet skew protection (docs/upgrades.md): the reader `updateCluster`'s `controlPlaneKubelets` takes.
+export { kubeconfigKubeletReader } from './cloudup/node-version.js';
+export type { ControlPlaneKubeletReader } from './cloudup/node-version.js';
 // Stopped by the caller's `signal` (the CLI: SIGINT/SIGTERM): what was done, and the lock.
 export { InterruptedError } from './cloudup/interrupted.js';
 export type { InterruptedLock, InterruptedProgress, InterruptedStage } from './cloudup/interrupted.js';

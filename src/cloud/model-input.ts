@@ -14,6 +14,7 @@ export function builderInput(input: ModelInput, cluster: Cluster, ownStore: 's3'
     instanceGroups: input.completed.instanceGroups,
     ...(input.selectedInstanceGroups ? { selectedInstanceGroups: input.selectedInstanceGroups } : {}),
     ...(input.sshPublicKey ? { sshPublicKey: input.sshPublicKey } : {}),
+    ...(input.nodeKubernetesVersion !== undefined ? { nodeKubernetesVersion: input.nodeKubernetesVersion } : {}),
     ...(store.scheme === ownStore ? { stateStore: { bucket: store.bucket, prefix: store.prefix } } : {}),
   };
 }

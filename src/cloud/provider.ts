@@ -78,6 +78,8 @@ export interface ModelInput {
   readonly sshPublicKey?: { readonly key: string; readonly fingerprint: string };
   /** The state store's URL (a cloud's own store lets the control plane read its prefix). */
   readonly stateStoreUrl: string;
+  /** Node and Bastion groups' Kubernetes version when held back behind the control plane (src/model/kubelet-skew.ts); unset: the spec's. */
+  readonly nodeKubernetesVersion?: string;
 }
 
 /** The cluster as a cloud's tasks, with the context and kinds that find and change them. */

@@ -30,6 +30,8 @@ import type { WriteBootstrapResult } from '../bootstrap/store.js';
 import { invalidSpec } from './create-cluster.js';
 import { InterruptedError, interruptedBeforeApply, interruptedDuringApply } from './interrupted.js';
 import { assertPlanForCluster, assertSavedPlanCurrent, type SavedPlanRef } from './saved-plan.js';
+import { planNodeVersion, type ControlPlaneKubeletReader } from './node-version.js';
+import { lastNodeVersionOf } from '../model/kubelet-skew.js';
 
 export interface UpdateClusterOptions {
   readonly clientset: Clientset;
@@ -69,6 +71,15 @@ export interface UpdateClusterOptions {
    * finished first.
    */
   readonly signal?: AbortSignal;
+  /**
+   * Reads the control-plane nodes' kubelet versions (kops's kubelet skew protection, docs/upgrades.md):
+   * asked only when the spec's version is newer than the node groups were last rendered with;
+   * node groups then get the oldest one while it is older. Absent or failing: node groups keep the
+   * version they last had, with a warning.
+   */
+  readonly controlPlaneKubelets?: ControlPlaneKubeletReader;
+  /** `--ignore-kubelet-version-skew`: every group gets the spec's version, nothing is read. */
+  readonly ignoreKubeletVersionSkew?: boolean;
 }
 
 export interface UpdateClusterResult {
@@ -98,6 +109,8 @@ interface ReadSpec {
   readonly firstApply: boolean;
   /** The cluster's first SSH public key, if any. */
   readonly sshPublicKey?: string;
+  /** The version the node groups were last rendered with (src/model/kubelet-skew.ts). */
+  readonly lastNodeVersion?: string;
 }
 
 function selectGroups(igs: readonly InstanceGroup[], names?: readonly string[], roles?: readonly string[]): InstanceGroup[] {
@@ -130,7 +143,8 @@ async function readSpec(o: UpdateClusterOptions): Promise<ReadSpec> {
   if (hasErrors(diags)) throw invalidSpec(diags);
   const key = await keys;
   if ('error' in key) throw key.error;
-  return { completed, diags, firstApply: !previous, ...(key.key !== undefined ? { sshPublicKey: key.key } : {}) };
+  const lastNodeVersion = lastNodeVersionOf(previous?.object);
+  return { completed, diags, firstApply: !previous, ...(key.key !== undefined ? { sshPublicKey: key.key } : {}), ...(lastNodeVersion !== undefined ? { lastNodeVersion } : {}) };
 }
 
 async function prepare<C>(o: UpdateClusterOptions, cloud: Cloud<C>, health: RunHealth, spec?: ReadSpec): Promise<Prepared<C>> {
@@ -144,18 +158,29 @@ async function prepare<C>(o: UpdateClusterOptions, cloud: Cloud<C>, health: RunH
   }
   const key = read.sshPublicKey;
   const filtered = Boolean(o.instanceGroups?.length || o.instanceGroupRoles?.length);
+  const selected = filtered ? selectGroups(read.completed.instanceGroups, o.instanceGroups, o.instanceGroupRoles) : undefined;
+  // Node groups never ahead of the control plane's kubelets (the API is asked only when they could be).
+  const nodes = await planNodeVersion({
+    clusterName: o.clusterName,
+    completed: read.completed,
+    rendered: selected ?? read.completed.instanceGroups,
+    ...(read.lastNodeVersion !== undefined ? { lastNodeVersion: read.lastNodeVersion } : {}),
+    ...(o.ignoreKubeletVersionSkew ? { ignoreSkew: true } : {}),
+    ...(o.controlPlaneKubelets ? { read: o.controlPlaneKubelets } : {}),
+  });
   const p = await cloud.prepare(
     {
       clusterName: o.clusterName,
       completed: read.completed,
-      ...(filtered ? { selectedInstanceGroups: selectGroups(read.completed.instanceGroups, o.instanceGroups, o.instanceGroupRoles) } : {}),
+      ...(selected ? { selectedInstanceGroups: selected } : {}),
       ...(key ? { sshPublicKey: { key, fingerprint: sshPublicKeyFingerprint(key) } } : {}),
       stateStoreUrl: cs.store.url,
+      ...(nodes.nodeKubernetesVersion !== undefined ? { nodeKubernetesVersion: nodes.nodeKubernetesVersion } : {}),
     },
     health,
   );
-  const completed = { ...read.completed, cluster: p.cluster };
-  return { ctx: p.ctx, registry: p.registry, tasks: p.tasks, completed, warnings: [...read.diags, ...p.diagnostics].filter((d) => d.severity === 'warning'), firstApply: read.firstApply };
+  const completed = { ...read.completed, cluster: nodes.record(p.cluster) };
+  return { ctx: p.ctx, registry: p.registry, tasks: p.tasks, completed, warnings: [...read.diags, ...p.diagnostics, ...nodes.warnings].filter((d) => d.severity === 'warning'), firstApply: read.firstApply };
 }
 
 async function plan<C>(o: UpdateClusterOptions, cloud: Cloud<C>, p: Prepared<C>): Promise<PlanResult> {

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { DescribeSecurityGroupsCommand, type IpPermission, type SecurityGroup, type Tag } from '@aws-sdk/client-ec2';
 import { newCluster, type NewClusterOptions } from '../../src/cloudup/new-cluster.js';
-import { updateCluster, type UpdateClusterResult } from '../../src/cloudup/update-cluster.js';
+import { updateCluster, type UpdateClusterOptions, type UpdateClusterResult } from '../../src/cloudup/update-cluster.js';
 import { Clientset } from '../../src/statestore/clientset.js';
 import { openStateStore } from '../../src/statestore/open.js';
 import type { Plan } from '../../src/tasks/plan.js';
@@ -18,8 +18,8 @@ export interface E2ECluster {
   readonly aws: TestAws;
   readonly cs: Clientset;
   readonly name: string;
-  /** Plan (and with `yes`, apply) against the emulator account. */
-  update(yes?: boolean): Promise<UpdateClusterResult>;
+  /** Plan (and with `yes`, apply) against the emulator account; `extra`: more of updateCluster's options. */
+  update(yes?: boolean, extra?: Partial<UpdateClusterOptions>): Promise<UpdateClusterResult>;
 }
 
 /** Stores the spec `newCluster(opts)` builds in a fresh store, bound to a fresh emulator account. */
@@ -30,7 +30,7 @@ export async function setupCluster(opts: NewClusterOptions): Promise<E2ECluster>
   await cs.createCluster(built.cluster, built.instanceGroups, { sshPublicKeys: [KEY] });
   const { region: _region, ...awsOpts } = aws.options;
   const name = built.cluster.metadata.name;
-  return { aws, cs, name, update: (yes = false) => updateCluster({ clientset: cs, clusterName: name, aws: awsOpts, yes }) };
+  return { aws, cs, name, update: (yes = false, extra = {}) => updateCluster({ clientset: cs, clusterName: name, aws: awsOpts, yes, ...extra }) };
 }
 
 /** `key: action fields` lines, so a failing expectation shows what changed and why. */

@@ -71,7 +71,7 @@ export async function reconcile(c: CommandContext, name: string, raw: Flags): Pr
     if (code !== ExitCode.OK) throw new KopsError('StepFailed', `the step exited ${code}`, { exitCode: code });
   };
   const update = (extra: { instanceGroupRoles?: string[]; deletions?: boolean; forceUnlock?: string }) =>
-    step(() => runUpdate(c, name, { yes: true, output: 'table', createKubeConfig: false, ...extra }));
+    step(() => runUpdate(c, name, { yes: true, output: 'table', createKubeConfig: false, ...(raw.kubeconfig !== undefined ? { kubeconfig: raw.kubeconfig } : {}), ...extra }));
   const rollRoles = (roles: RollingUpdateFlags['instanceGroupRoles']) =>
     step(() => rollingUpdate(c, name, { ...roll, instanceGroupRoles: roles }, false, { ...(raw.kubeconfig !== undefined ? { kubeconfig: raw.kubeconfig } : {}) }));
   const effects: Record<ReconcileStepId, () => Promise<void>> = {

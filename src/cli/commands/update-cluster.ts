@@ -38,6 +38,10 @@ interface Flags {
   internal?: boolean;
   /** Not a flag: `reconcile cluster` plans no deletions (false) until every instance is rolled. */
   deletions?: boolean;
+  /** Not a flag: `reconcile cluster --kubeconfig`, where the control plane's kubelets are read. */
+  kubeconfig?: string;
+  /** kops's `--ignore-kubelet-version-skew`: node groups get the spec's version even ahead of the control plane. */
+  ignoreKubeletVersionSkew?: boolean;
 }
 
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
@@ -83,7 +87,7 @@ export async function runUpdate(ctx: CommandContext, cluster: string, f: Flags, 
 
 async function update(ctx: CommandContext, cluster: string, f: Flags, saved: PlanDocument | undefined, it?: Interrupts): Promise<UpdateClusterResult> {
   // The engine and the cloud SDKs are imported here, when a plan is made, not when the CLI starts.
-  const { updateCluster } = await import('../../cloudup/update-cluster.js');
+  const [{ updateCluster }, { kubeconfigKubeletReader }] = await Promise.all([import('../../cloudup/update-cluster.js'), import('../../cloudup/node-version.js')]);
   const progress = f.yes ? progressSink(ctx.io) : undefined;
   const events = it ? it.watch(progress) : progress;
   return updateCluster({
@@ -99,6 +103,9 @@ async function update(ctx: CommandContext, cluster: string, f: Flags, saved: Pla
     ...(saved ? { savedPlan: saved } : {}),
     ...(events ? { events } : {}),
     ...(it ? { signal: it.signal } : {}),
+    ...(f.ignoreKubeletVersionSkew ? { ignoreKubeletVersionSkew: true } : {}),
+    // The cluster's context in $KUBECONFIG (else ~/.kube/config), read only when node groups could move ahead of it.
+    controlPlaneKubelets: kubeconfigKubeletReader({ clusterName: cluster, env: ctx.io.env, ...(f.kubeconfig !== undefined ? { kubeconfig: f.kubeconfig } : {}), ...(it ? { signal: it.signal } : {}) }),
   });
 }
 
@@ -234,6 +241,7 @@ export function registerUpdateCluster(program: Command, ctx: () => CommandContex
     .option('--admin [lifetime]', 'with the exported context, an admin client certificate valid this long (default 18h)')
     .option('--user <name>', 'with the exported context, an existing kubeconfig user instead of --admin')
     .option('--internal', "export the API's internal name (api.internal.<cluster>)")
+    .option('--ignore-kubelet-version-skew', "render node groups with the spec's Kubernetes version even while the control plane's kubelets run an older one (docs/upgrades.md)")
     .action(async (positional: string | undefined, f: Flags) => {
       const c = ctx();
       setExit(await runUpdate(c, c.clusterName(positional), f));

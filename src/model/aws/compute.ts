@@ -57,7 +57,7 @@ function bootstrapInput(m: AwsModelContext, ig: InstanceGroup): NodeBootstrapInp
     // API servers join as workers until kops-ts builds that role's own bootstrap.
     role: role === 'ControlPlane' ? 'control-plane' : role === 'Bastion' ? 'bastion' : 'node',
     initCandidate: initCandidate(m) === ig.metadata.name,
-    kubernetesVersion: m.cluster.spec.kubernetesVersion ?? '',
+    kubernetesVersion: m.kubernetesVersion(ig),
     region: m.region,
     ...(m.input.stateStore ? { stateStore: m.input.stateStore } : {}),
   };

@@ -8,6 +8,7 @@ import { ownershipTags, type Tags } from '../../tasks/aws/context.js';
 import type { Task } from '../../tasks/types.js';
 import type { StateStoreLocation } from './iam-policies.js';
 import { fitAwsName } from './names.js';
+import { groupKubernetesVersion } from '../kubelet-skew.js';
 
 export interface AwsModelInput {
   /** The completed cluster and instance groups. */
@@ -24,6 +25,8 @@ export interface AwsModelInput {
   readonly selectedInstanceGroups?: readonly InstanceGroup[];
   /** The admin SSH public key (authorized_keys line) and its MD5 fingerprint, if any. */
   readonly sshPublicKey?: { readonly key: string; readonly fingerprint: string };
+  /** Node and Bastion groups' Kubernetes version when held back behind the control plane (src/model/kubelet-skew.ts); unset: the spec's. */
+  readonly nodeKubernetesVersion?: string;
   /** The S3 state store, so control planes may read their cluster's prefix. */
   readonly stateStore?: StateStoreLocation;
   readonly partition?: string;
@@ -80,6 +83,11 @@ export class AwsModelContext {
 
   role(ig: InstanceGroup) {
     return normalizeRole(ig.spec.role);
+  }
+
+  /** The Kubernetes version a group's instances install: the spec's, or the held-back one for nodes. */
+  kubernetesVersion(ig: InstanceGroup): string {
+    return groupKubernetesVersion(this.role(ig), this.cluster.spec.kubernetesVersion ?? '', this.input.nodeKubernetesVersion);
   }
 
   get hasBastion(): boolean {

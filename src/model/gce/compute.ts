@@ -82,7 +82,7 @@ function template(m: GceModelContext, ig: InstanceGroup): GceInstanceTemplateDes
       instanceGroup: ig.metadata.name,
       role: role === 'ControlPlane' ? 'control-plane' : role === 'Bastion' ? 'bastion' : 'node',
       initCandidate: initCandidate(m) === ig.metadata.name,
-      kubernetesVersion: m.cluster.spec.kubernetesVersion ?? '',
+      kubernetesVersion: m.kubernetesVersion(ig),
       ...(m.input.stateStore ? { stateStore: m.input.stateStore } : {}),
     }),
   };

@@ -9,6 +9,7 @@ import { ref, type Task, type Val } from '../../tasks/types.js';
 import { GCE_KINDS } from '../../tasks/gce/types.js';
 import type { StateStoreLocation } from '../aws/iam-policies.js';
 import { networkName, subnetName, tagForRole } from './names.js';
+import { groupKubernetesVersion } from '../kubelet-skew.js';
 
 export interface GceModelInput {
   /** The completed cluster and instance groups. */
@@ -19,6 +20,8 @@ export interface GceModelInput {
   readonly selectedInstanceGroups?: readonly InstanceGroup[];
   /** The admin SSH public key (authorized_keys line): instance metadata `ssh-keys`. */
   readonly sshPublicKey?: { readonly key: string };
+  /** Node and Bastion groups' Kubernetes version when held back behind the control plane (src/model/kubelet-skew.ts); unset: the spec's. */
+  readonly nodeKubernetesVersion?: string;
   /** The `gs://` state store the instances read their configuration from. */
   readonly stateStore?: StateStoreLocation;
 }
@@ -80,6 +83,11 @@ export class GceModelContext {
 
   role(ig: InstanceGroup): NormalizedRole {
     return normalizeRole(ig.spec.role);
+  }
+
+  /** The Kubernetes version a group's instances install: the spec's, or the held-back one for nodes. */
+  kubernetesVersion(ig: InstanceGroup): string {
+    return groupKubernetesVersion(this.role(ig), this.cluster.spec.kubernetesVersion ?? '', this.input.nodeKubernetesVersion);
   }
 
   private get networking(): Record<string, unknown> {
