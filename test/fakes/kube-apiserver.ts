@@ -45,6 +45,8 @@ export interface FakeInstance {
   readonly controlPlane?: boolean;
   /** The `kops.k8s.io/instancegroup` label (default: from the AWS tag). */
   readonly instanceGroup?: string;
+  /** The Node's `status.nodeInfo.kubeletVersion` (`v1.36.3`): what the instance's user data installed. */
+  readonly kubeletVersion?: string;
 }
 
 export interface RecordedRequest {
@@ -274,7 +276,7 @@ export class FakeKubeApiServer {
       const labels: Record<string, string> = { 'topology.kubernetes.io/zone': i.zone, 'node.kubernetes.io/instance-type': 'fake' };
       const ig = i.instanceGroup ?? i.tags['kops.k8s.io/instancegroup'];
       const join = this.opts.joinRequests ?? 0;
-      this.addNode(i.privateDnsName, { providerId: i.providerId ?? `aws:///${i.zone}/${i.id}`, labels, controlPlane, ready: join === 0, ...(ig ? { instanceGroup: ig } : {}) });
+      this.addNode(i.privateDnsName, { providerId: i.providerId ?? `aws:///${i.zone}/${i.id}`, labels, controlPlane, ready: join === 0, ...(ig ? { instanceGroup: ig } : {}), ...(i.kubeletVersion ? { kubeletVersion: i.kubeletVersion } : {}) });
       if (join > 0) this.joining.set(i.privateDnsName, join);
       const n = this.nodes.get(i.privateDnsName);
       if (n && i.privateIp) (obj(n, 'status')['addresses'] as Json[]).push({ type: 'InternalIP', address: i.privateIp });
