@@ -177,8 +177,12 @@ function suite(c: Cluster, expectMigs: number, expectDisks: number): void {
         const valid = await cli(['validate', 'cluster', '--name', c.name, ...state], { env });
         expect(valid.code, valid.stderr).toBe(0);
         expect(valid.stdout).toContain(`Your cluster ${c.name} is ready`);
+        // The groups are read through the roll's clients, which also send a reset read again.
+        const resets = fake.resetCalls.length;
+        fake.resetRequest((call) => call.method === 'GET' && call.path.startsWith('/compute/'));
         const listed = await cli(['get', 'instances', '--name', c.name, ...state], { env });
         expect(listed.code, listed.stderr).toBe(0);
+        expect(fake.resetCalls.length).toBe(resets + 1);
         for (const i of inGroup()) expect(listed.stdout).toMatch(new RegExp(`^${String(i.name)}\\s.*NeedsUpdate`, 'm'));
         expect(before.every((n) => n.endsWith(' e2-medium'))).toBe(true);
         const preview = await cli(['rolling-update', 'cluster', '--name', c.name, ...state], { env });
