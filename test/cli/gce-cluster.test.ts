@@ -97,7 +97,7 @@ function suite(c: Cluster, expectMigs: number, expectDisks: number): void {
       expect(applied.stdout).toContain('a gs:// store only');
       // The kubeconfig is exported with the API load balancer's static address as the server.
       const apiIp = fake.all(PROJECT, 'addresses').find((a) => a.name === `api-${c.safe}`)?.address as string;
-      expect(applied.stdout).toContain(`kops-ts has set your kubectl context to ${c.name} (https://${apiIp})`);
+      expect(applied.stdout, applied.stderr).toContain(`kops-ts has set your kubectl context to ${c.name} (https://${apiIp})`);
       expect(applied.stderr).not.toContain('not exported');
       expect(owned('networks', c.safe)).toEqual([c.safe]);
       expect(owned('instanceGroupManagers', c.safe)).toHaveLength(expectMigs);
@@ -119,8 +119,12 @@ function suite(c: Cluster, expectMigs: number, expectDisks: number): void {
       // The bootstrap files GCE instances read, with the API address from the Address task.
       const files = Object.keys(snapshot(s.dir));
       expect(files.some((f) => f.startsWith(`${c.name}/igconfig/`))).toBe(true);
+      // Its first Compute read finds its kept-alive connection closed (reset): it is sent again.
+      const resets = fake.resetCalls.length;
+      fake.resetRequest((call) => call.method === 'GET' && call.path.startsWith('/compute/'));
       const again = await cli(['update', 'cluster', '--name', c.name, ...state]);
       expect(again.code, again.stderr).toBe(0);
+      expect(fake.resetCalls.length).toBe(resets + 1);
       expect(again.stdout).toContain('No changes need to be applied');
       expect(await cli(['update', 'cluster', '--name', c.name, '--detailed-exitcode', ...state]).then((r) => `${r.code} ${r.stderr}`)).toBe('0 ');
     });
@@ -173,8 +177,12 @@ function suite(c: Cluster, expectMigs: number, expectDisks: number): void {
         const valid = await cli(['validate', 'cluster', '--name', c.name, ...state], { env });
         expect(valid.code, valid.stderr).toBe(0);
         expect(valid.stdout).toContain(`Your cluster ${c.name} is ready`);
+        // The groups are read through the roll's clients, which also send a reset read again.
+        const resets = fake.resetCalls.length;
+        fake.resetRequest((call) => call.method === 'GET' && call.path.startsWith('/compute/'));
         const listed = await cli(['get', 'instances', '--name', c.name, ...state], { env });
         expect(listed.code, listed.stderr).toBe(0);
+        expect(fake.resetCalls.length).toBe(resets + 1);
         for (const i of inGroup()) expect(listed.stdout).toMatch(new RegExp(`^${String(i.name)}\\s.*NeedsUpdate`, 'm'));
         expect(before.every((n) => n.endsWith(' e2-medium'))).toBe(true);
         const preview = await cli(['rolling-update', 'cluster', '--name', c.name, ...state], { env });

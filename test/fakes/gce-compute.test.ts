@@ -121,6 +121,16 @@ describe('fake Compute API through @google-cloud/compute', () => {
     expect(fake.names(P, 'global', 'networks')).not.toContain('net-q');
   });
 
+  it('resets the connection of a request resetRequest matches, before any effect, and answers the next', async () => {
+    const url = `${fake.endpoint}/compute/v1/projects/${P}/global/networks`;
+    fake.resetRequest((x) => x.method === 'POST' && x.path.endsWith('/global/networks'));
+    const e = await rejectionOf(fetch(url, { method: 'POST', body: JSON.stringify({ name: 'net-reset' }), headers: { 'content-type': 'application/json' } }), TypeError);
+    expect((e.cause as { code?: string }).code).toBe('ECONNRESET');
+    expect(fake.resetCalls.at(-1)).toMatchObject({ method: 'POST', body: { name: 'net-reset' } });
+    expect(fake.names(P, 'global', 'networks')).not.toContain('net-reset');
+    expect((await fetch(`${url}/net-reset`)).status).toBe(404);
+  });
+
   it('runs a managed instance group: instances from the template, resize, setInstanceTemplate for new instances only', async () => {
     fake.random = (() => {
       let i = 0;

@@ -10,6 +10,7 @@
  * - every mutation returns an operation (`compute#operation`, scope global/regional/zonal, status
  *   DONE; with `error.errors[]` when a fault hook fails it) that `operations/<name>` and
  *   `operations/<name>/wait` return;
+ * - `resetRequest`: a matching request's connection is reset without an answer (ECONNRESET);
  * - errors in Google's JSON shape `{error:{code,message,errors:[{message,domain,reason}]}}`: 404
  *   `notFound`, 409 `alreadyExists`, 400 `invalid` (bad names, unknown fields, bad values),
  *   400 `resourceInUseByAnotherResource` (a network used by a subnetwork, firewall rule, router or
@@ -191,6 +192,9 @@ export class FakeGceCompute {
   private ipSeq = 10;
   private readonly faults: { match: (c: GceCall) => boolean; fault: GceFault; times: number }[] = [];
   private readonly opFaults: { match: (c: GceCall) => boolean; fault: GceFault; times: number }[] = [];
+  private readonly resets: { match: (c: GceCall) => boolean; times: number }[] = [];
+  /** The requests `resetRequest` reset, in order. */
+  readonly resetCalls: GceCall[] = [];
   /**
    * How many `get`/`wait` calls see a new operation RUNNING before it is DONE (default 0: DONE at
    * once). The effect itself is applied when the call is made.
@@ -244,6 +248,15 @@ export class FakeGceCompute {
   /** The next `times` requests `match` accepts fail with this HTTP error (before any effect). */
   failRequest(match: (c: GceCall) => boolean, fault: GceFault, times = 1): void {
     this.faults.push({ match, fault, times });
+  }
+
+  /**
+   * The next `times` requests `match` accepts get no answer: the connection is reset (TCP RST)
+   * after the request is read, before any effect. What a client sees when it sends a request on a
+   * kept-alive connection the server has just closed as idle (the client then gets ECONNRESET).
+   */
+  resetRequest(match: (c: GceCall) => boolean, times = 1): void {
+    this.resets.push({ match, times });
   }
 
   /** The next `times` mutations `match` accepts return an operation that is DONE with this error (no effect). */
@@ -313,6 +326,13 @@ export class FakeGceCompute {
       const call: GceCall = { method: req.method ?? 'GET', path: url.pathname, query, ...(body ? { body } : {}) };
       this.calls.push(call);
       this.onCall?.(call);
+      const reset = this.resets.find((x) => x.times > 0 && x.match(call));
+      if (reset) {
+        reset.times--;
+        this.resetCalls.push(call);
+        req.socket.resetAndDestroy();
+        return;
+      }
       const fault = takeFault(this.faults, call);
       if (fault) throw new HttpError(fault.status, fault.reason, fault.message ?? `injected ${fault.reason}`);
       const dns = this.dns.handle(call.method, call.path, query, body, this.permissions, this.used);

@@ -136,8 +136,30 @@ const NOT_CALLS = new Set(['close', 'initialize', 'getProjectId', 'constructor']
 const NO_HEALTH = { report: (_op: string, e?: unknown): unknown => (e === undefined ? e : readableGceError(e)) };
 
 /**
+ * Reads, which are safe to send again: Google's `get*`, `list*` and `aggregatedList*` methods, and
+ * an operation's `wait` (it only waits). Everything else may change the cloud.
+ */
+const READ = /^(get|list|aggregatedList)|^wait$/;
+
+/** Attempts of a read whose connection is reset before any answer (see `watched`). */
+export const GCE_READ_ATTEMPTS = 3;
+
+/** Whether `e` is a connection reset with no HTTP answer. */
+function resetBeforeAnswer(e: unknown): boolean {
+  return !answered(e) && endpointFailureOf(e, DEFAULT_AWS_TIMEOUTS)?.failure === 'connection reset';
+}
+
+/**
  * One client whose method calls report to `health` (promises and async iterators alike), its
  * Google errors made readable (`readableGceError`); without `health`, only the latter.
+ *
+ * A read whose connection is reset before any answer is sent again, up to `GCE_READ_ATTEMPTS`
+ * times (a list only while none of its items were returned): an HTTP client that reuses a
+ * kept-alive connection the server has just closed as idle gets exactly that, more often on a
+ * loaded machine, and the request never reached the server. Google's Go clients re-send such
+ * idempotent requests on a new connection (net/http), and the AWS SDK retries a reset; the Node
+ * REST transport does neither. A mutation is not sent again: it may have been applied. Each failed
+ * attempt is reported to `health`, and none is made once the endpoint is found down.
  */
 export function watched<T extends object>(client: T, clientName: string, run?: GceRunHealth): T {
   const health: Pick<GceRunHealth, 'report'> = run ?? NO_HEALTH;
@@ -147,31 +169,46 @@ export function watched<T extends object>(client: T, clientName: string, run?: G
       // Only API calls count: not the client's own set-up and tear-down.
       if (typeof v !== 'function' || typeof prop !== 'string' || NOT_CALLS.has(prop) || prop.startsWith('_')) return v;
       const op = `${clientName}.${prop}`;
+      const read = READ.test(prop);
+      const again = (e: unknown, attempt: number): boolean => read && attempt < GCE_READ_ATTEMPTS && run?.down === undefined && resetBeforeAnswer(e);
       return (...args: unknown[]) => {
-        const out = (v as (...a: unknown[]) => unknown).apply(target, args);
+        const call = () => (v as (...a: unknown[]) => unknown).apply(target, args);
+        const out = call();
         if (isPromise(out)) {
-          return out.then(
-            (r) => {
-              health.report(op);
-              return r;
-            },
-            (e: unknown) => {
-              throw health.report(op, e);
-            },
-          );
+          const settle = (p: Promise<unknown>, attempt: number): Promise<unknown> =>
+            p.then(
+              (r) => {
+                health.report(op);
+                return r;
+              },
+              (e: unknown) => {
+                const err = health.report(op, e);
+                if (again(e, attempt)) return settle(call() as Promise<unknown>, attempt + 1);
+                throw err;
+              },
+            );
+          return settle(out, 1);
         }
         if (isAsyncIterable(out)) {
           return {
             [Symbol.asyncIterator]() {
-              const it = out[Symbol.asyncIterator]();
+              let it = out[Symbol.asyncIterator]();
+              let attempt = 1;
+              let yielded = false;
               return {
                 async next() {
-                  try {
-                    const r = await it.next();
-                    health.report(op);
-                    return r;
-                  } catch (e) {
-                    throw health.report(op, e);
+                  for (;;) {
+                    try {
+                      const r = await it.next();
+                      health.report(op);
+                      if (!r.done) yielded = true;
+                      return r;
+                    } catch (e) {
+                      const err = health.report(op, e);
+                      if (yielded || !again(e, attempt)) throw err;
+                      attempt++;
+                      it = (call() as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+                    }
                   }
                 },
               };

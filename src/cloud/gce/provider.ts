@@ -76,7 +76,7 @@ export async function gceCloud(cluster: Cluster, _operation: CloudOperation, opt
     dumpDetails: gceDumpDetails,
     // The roll's view: built on first use (a dry run that finds nothing to do builds nothing more).
     instanceGroups: (c: Cluster) => {
-      return lazyGceCloudProvider(() => clientsOf(c), opts.gce?.wait ? { wait: opts.gce.wait } : {});
+      return lazyGceCloudProvider(async () => watchedClients(await clientsOf(c)), opts.gce?.wait ? { wait: opts.gce.wait } : {});
     },
     async apiEndpoint(c: Cluster) {
       return gceApiEndpoint(watchedClients(await clientsOf(c)), c);
