@@ -5,7 +5,6 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CreateAccessKeyCommand, CreateUserCommand } from '@aws-sdk/client-iam';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SignalSource } from '../../src/cli/io.js';
 import { deleteClusterHooks } from '../../src/cli/commands/delete-cluster.js';
@@ -16,23 +15,17 @@ import { fakeClock } from '../cloudup/delete-cluster-helpers.js';
 import { ownedFilter } from '../cloudup/update-helpers.js';
 import { KEY, cli, snapshot, tempStore } from './harness.js';
 import { testAws, type TestAws } from '../helpers/aws.js';
+import { operatorEnv } from '../helpers/operator-env.js';
 import { ownedLeft } from '../cloudup/delete-cluster-helpers.js';
 import { tempDir } from '../pki/openssl.js';
 
 const NAME = 'del.k8s.local';
 
-async function userEnv(aws: TestAws): Promise<Record<string, string>> {
-  await aws.clients.iam.send(new CreateUserCommand({ UserName: 'operator' }));
-  const access = (await aws.clients.iam.send(new CreateAccessKeyCommand({ UserName: 'operator' }))).AccessKey!;
-  const env = { AWS_ENDPOINT_URL: aws.endpoint, AWS_ACCESS_KEY_ID: access.AccessKeyId!, AWS_SECRET_ACCESS_KEY: access.SecretAccessKey!, AWS_REGION: 'us-east-1' };
-  for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v); // in-process, the SDK reads process.env
-  return env;
-}
 
 /** A cluster created and applied through the CLI; its kubeconfig context exported to `kubeconfig`. */
 async function appliedCluster(zones: readonly string[] = ['us-east-1a']): Promise<{ aws: TestAws; env: Record<string, string>; store: { dir: string; url: string } }> {
   const aws = testAws();
-  const env = { ...(await userEnv(aws)), KUBECONFIG: join(tempDir(), 'config') };
+  const env = { ...(await operatorEnv(aws)), KUBECONFIG: join(tempDir(), 'config') };
   const store = tempStore();
   const created = await cli(['--state', store.url, 'create', 'cluster', '--name', NAME, '--zones', zones.join(','), '--ssh-public-key', KEY], { env });
   expect(created.code, created.stderr).toBe(0);

@@ -5,7 +5,6 @@
  * in the same account and VPC without the ownership tag, which neither command may show.
  */
 import { CreateSecurityGroupCommand, DescribeInstancesCommand, DescribeVpcsCommand, RunInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
-import { CreateAccessKeyCommand, CreateUserCommand } from '@aws-sdk/client-iam';
 import { readFileSync } from 'node:fs';
 import { writeScratchKubeconfig } from '../helpers/kubeconfig.js';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
@@ -18,6 +17,7 @@ import { openStateStore } from '../../src/statestore/open.js';
 import { openCloudProvider } from '../../src/rolling-update/providers.js';
 import { FakeKubeApiServer } from '../fakes/kube-apiserver.js';
 import { testAws } from '../helpers/aws.js';
+import { operatorEnv } from '../helpers/operator-env.js';
 import { KEY, cli, tempStore } from './harness.js';
 
 const NAME = 'inspect.example.com';
@@ -40,10 +40,7 @@ async function ec2Instances(): Promise<Instance[]> {
 
 beforeAll(async () => {
   aws = testAws();
-  await aws.clients.iam.send(new CreateUserCommand({ UserName: 'operator' }));
-  const key = (await aws.clients.iam.send(new CreateAccessKeyCommand({ UserName: 'operator' }))).AccessKey!;
-  env = { AWS_ENDPOINT_URL: aws.endpoint, AWS_ACCESS_KEY_ID: key.AccessKeyId!, AWS_SECRET_ACCESS_KEY: key.SecretAccessKey!, AWS_REGION: 'us-east-1' };
-  for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
+  env = await operatorEnv(aws);
   url = tempStore().url;
   const create = await cli(['--state', url, 'create', 'cluster', '--name', NAME, '--zones', 'us-east-1a,us-east-1b', '--ssh-public-key', KEY], { env });
   expect(create.code, create.stderr).toBe(0);

@@ -11,7 +11,6 @@
  * untouched) and the same command finishes; SIGINT in the wait for the API names step 2.
  */
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
-import { CreateAccessKeyCommand, CreateUserCommand } from '@aws-sdk/client-iam';
 import { DescribeImagesCommand, DescribeInstancesCommand, DescribeLaunchTemplatesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SignalSource, StopSignal } from '../../src/cli/io.js';
@@ -21,6 +20,7 @@ import { openStateStore } from '../../src/statestore/open.js';
 import { startFaultProxy, type FaultProxy, type ProxiedRequest } from '../fakes/aws-fault-proxy.js';
 import { FakeKubeApiServer, ec2InstanceSource } from '../fakes/kube-apiserver.js';
 import { testAws } from '../helpers/aws.js';
+import { operatorEnv } from '../helpers/operator-env.js';
 import { writeScratchKubeconfig } from '../helpers/kubeconfig.js';
 import { FAST_ROLL, KEY, cli, snapshot, tempStore } from './harness.js';
 
@@ -75,10 +75,7 @@ const reconcile = (args: string[], signals?: SignalSource) =>
 
 beforeAll(async () => {
   aws = testAws();
-  await aws.clients.iam.send(new CreateUserCommand({ UserName: 'operator' }));
-  const key = (await aws.clients.iam.send(new CreateAccessKeyCommand({ UserName: 'operator' }))).AccessKey!;
-  env = { AWS_ENDPOINT_URL: aws.endpoint, AWS_ACCESS_KEY_ID: key.AccessKeyId!, AWS_SECRET_ACCESS_KEY: key.SecretAccessKey!, AWS_REGION: 'us-east-1' };
-  for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
+  env = await operatorEnv(aws);
   store = tempStore();
   const state = ['--state', store.url];
   const create = await cli([...state, 'create', 'cluster', '--name', NAME, '--zones', 'us-east-1a,us-east-1b', '--node-count', '2', '--ssh-public-key', KEY], { env });

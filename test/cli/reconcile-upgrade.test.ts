@@ -8,11 +8,11 @@
  * and the sequence would end with every node on the old version: the last assertions catch that.
  */
 import { gunzipSync } from 'node:zlib';
-import { CreateAccessKeyCommand, CreateUserCommand } from '@aws-sdk/client-iam';
 import { DescribeInstanceAttributeCommand, DescribeInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FakeKubeApiServer, ec2InstanceSource, type FakeInstance } from '../fakes/kube-apiserver.js';
 import { testAws } from '../helpers/aws.js';
+import { operatorEnv } from '../helpers/operator-env.js';
 import { writeScratchKubeconfig } from '../helpers/kubeconfig.js';
 import { FAST_ROLL, KEY, cli, tempStore } from './harness.js';
 
@@ -54,10 +54,7 @@ async function running(): Promise<{ id: string; group: string; version: string }
 
 beforeAll(async () => {
   const aws = testAws();
-  await aws.clients.iam.send(new CreateUserCommand({ UserName: 'operator' }));
-  const key = (await aws.clients.iam.send(new CreateAccessKeyCommand({ UserName: 'operator' }))).AccessKey!;
-  env = { AWS_ENDPOINT_URL: aws.endpoint, AWS_ACCESS_KEY_ID: key.AccessKeyId!, AWS_SECRET_ACCESS_KEY: key.SecretAccessKey!, AWS_REGION: 'us-east-1' };
-  for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
+  env = await operatorEnv(aws);
   ec2 = aws.clients.ec2;
   store = tempStore();
   const state = ['--state', store.url];

@@ -8,7 +8,6 @@
  */
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { EC2Client, DescribeImagesCommand, DescribeInstancesCommand } from '@aws-sdk/client-ec2';
-import { CreateAccessKeyCommand, CreateUserCommand } from '@aws-sdk/client-iam';
 import { writeScratchKubeconfig } from '../helpers/kubeconfig.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Clientset } from '../../src/statestore/clientset.js';
@@ -17,6 +16,7 @@ import { StateStoreProgress, progressPath } from '../../src/rolling-update/progr
 import type { RollingUpdate } from '../../src/model/api/types.js';
 import { FakeKubeApiServer, ec2InstanceSource } from '../fakes/kube-apiserver.js';
 import { testAws } from '../helpers/aws.js';
+import { operatorEnv } from '../helpers/operator-env.js';
 import { FAST_ROLL, KEY, cli, tempStore } from './harness.js';
 
 const NAME = 'roll.example.com';
@@ -38,10 +38,7 @@ async function liveInstances(): Promise<{ id: string; group: string; version: st
 
 beforeAll(async () => {
   aws = testAws();
-  await aws.clients.iam.send(new CreateUserCommand({ UserName: 'operator' }));
-  const key = (await aws.clients.iam.send(new CreateAccessKeyCommand({ UserName: 'operator' }))).AccessKey!;
-  env = { AWS_ENDPOINT_URL: aws.endpoint, AWS_ACCESS_KEY_ID: key.AccessKeyId!, AWS_SECRET_ACCESS_KEY: key.SecretAccessKey!, AWS_REGION: 'us-east-1' };
-  for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
+  env = await operatorEnv(aws);
   url = tempStore().url;
   const create = await cli(['--state', url, 'create', 'cluster', '--name', NAME, '--zones', 'us-east-1a,us-east-1b,us-east-1c', '--control-plane-zones', 'us-east-1a,us-east-1b,us-east-1c', '--ssh-public-key', KEY], { env });
   expect(create.code, create.stderr).toBe(0);

@@ -2,11 +2,11 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateAccessKeyCommand, CreateUserCommand } from '@aws-sdk/client-iam';
 import { newCluster } from '../../src/cloudup/new-cluster.js';
 import { Clientset } from '../../src/statestore/clientset.js';
 import { openStateStore } from '../../src/statestore/open.js';
 import { testAws, type TestAws } from '../helpers/aws.js';
+import { operatorEnv } from '../helpers/operator-env.js';
 import { KEY } from '../cli/harness.js';
 
 export const NAME = 'crash.example.com';
@@ -21,12 +21,10 @@ export interface Env {
 /** A fresh account with an IAM user whose keys the child uses (moto maps them to the account), and the cluster's spec in a file store. */
 export async function freshCluster(endpoint: string): Promise<Env> {
   const aws = testAws();
-  await aws.clients.iam.send(new CreateUserCommand({ UserName: 'operator' }));
-  const key = (await aws.clients.iam.send(new CreateAccessKeyCommand({ UserName: 'operator' }))).AccessKey!;
+  const env = await operatorEnv(aws, { endpoint, stub: false });
   const url = `file://${mkdtempSync(join(tmpdir(), 'kops-ts-crash-'))}`;
   const built = newCluster({ name: NAME, zones: ['us-east-1a'] });
   await new Clientset(openStateStore(url)).createCluster(built.cluster, built.instanceGroups, { sshPublicKeys: [SSH_KEY] });
-  const env = { AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: key.AccessKeyId!, AWS_SECRET_ACCESS_KEY: key.SecretAccessKey!, AWS_REGION: 'us-east-1' };
   return { aws, url, env };
 }
 

@@ -25,7 +25,6 @@
  */
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeImagesCommand, DescribeInstancesCommand } from '@aws-sdk/client-ec2';
-import { CreateAccessKeyCommand, CreateUserCommand } from '@aws-sdk/client-iam';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +35,7 @@ import { readClusterLock } from '../../src/statestore/lock.js';
 import { openStateStore } from '../../src/statestore/open.js';
 import { FakeKubeApiServer, ec2InstanceSource, type JsonObject, type RecordedRequest } from '../fakes/kube-apiserver.js';
 import { awsEndpoint, testAws } from '../helpers/aws.js';
+import { operatorEnv } from '../helpers/operator-env.js';
 import { FAST_ROLL, KEY, cli, tempStore } from '../cli/harness.js';
 import { spawnBin, type ChildResult } from './child.js';
 import { startKillProxy, type KillMode, type KillProxy, type MutatingCall } from './kill-proxy.js';
@@ -225,11 +225,7 @@ async function expectRolled(point: KillPoint, before: readonly Live[], outcome: 
 
 beforeAll(async () => {
   aws = testAws();
-  await aws.clients.iam.send(new CreateUserCommand({ UserName: 'operator' }));
-  const key = (await aws.clients.iam.send(new CreateAccessKeyCommand({ UserName: 'operator' }))).AccessKey!;
-  const creds = { AWS_ACCESS_KEY_ID: key.AccessKeyId!, AWS_SECRET_ACCESS_KEY: key.SecretAccessKey!, AWS_REGION: 'us-east-1' };
-  setupEnv = { ...creds, AWS_ENDPOINT_URL: aws.endpoint };
-  for (const [k, v] of Object.entries(setupEnv)) vi.stubEnv(k, v);
+  setupEnv = await operatorEnv(aws);
   url = tempStore().url;
   const create = await cli(['--state', url, 'create', 'cluster', '--name', NAME, '--zones', 'us-east-1a,us-east-1b,us-east-1c', '--control-plane-zones', 'us-east-1a,us-east-1b,us-east-1c', '--ssh-public-key', KEY], { env: setupEnv });
   expect(create.code, create.stderr).toBe(0);
@@ -246,7 +242,7 @@ beforeAll(async () => {
   const kubeconfig = join(mkdtempSync(join(tmpdir(), 'kops-ts-rollcrash-')), 'config');
   writeFileSync(kubeconfig, fake.kubeconfig(NAME), { mode: 0o600 });
   proxy = await startKillProxy(awsEndpoint());
-  childEnv = { ...creds, AWS_ENDPOINT_URL: proxy.endpoint, KUBECONFIG: kubeconfig };
+  childEnv = { ...setupEnv, AWS_ENDPOINT_URL: proxy.endpoint, KUBECONFIG: kubeconfig };
 
   // A clean roll: what k runs over.
   await changeImage();

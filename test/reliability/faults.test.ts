@@ -9,11 +9,11 @@
  */
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
-import { CreateAccessKeyCommand, CreateUserCommand } from '@aws-sdk/client-iam';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Clientset } from '../../src/statestore/clientset.js';
 import { openStateStore } from '../../src/statestore/open.js';
 import { awsEndpoint, testAws, type TestAws } from '../helpers/aws.js';
+import { operatorEnv } from '../helpers/operator-env.js';
 import { KEY, cli, tempStore } from '../cli/harness.js';
 import { startChaos } from './chaos.js';
 import { duplicates, inventory, unowned } from './inventory.js';
@@ -33,12 +33,9 @@ describe('commands converge with 10 % of AWS calls failing', () => {
 
   it.each(SEEDS)('seed %i: update --yes converges, then rolling-update --cloudonly --yes replaces every instance once', async (seed) => {
     const aws = testAws();
-    await aws.clients.iam.send(new CreateUserCommand({ UserName: 'operator' }));
-    const key = (await aws.clients.iam.send(new CreateAccessKeyCommand({ UserName: 'operator' }))).AccessKey!;
     const chaos = await startChaos(awsEndpoint(), seed);
     try {
-      const env = { AWS_ENDPOINT_URL: chaos.endpoint, AWS_ACCESS_KEY_ID: key.AccessKeyId!, AWS_SECRET_ACCESS_KEY: key.SecretAccessKey!, AWS_REGION: 'us-east-1' };
-      for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
+      const env = await operatorEnv(aws, { endpoint: chaos.endpoint });
       const url = tempStore().url;
       const create = await cli(['--state', url, 'create', 'cluster', '--name', NAME, '--zones', 'us-east-1a', '--ssh-public-key', KEY], { env });
       expect(create.code, create.stderr).toBe(0);

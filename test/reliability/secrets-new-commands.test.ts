@@ -8,7 +8,6 @@
  * In-process, the redaction would hide what this process registered while generating or reading
  * the secrets; the registry is cleared before each command, so each starts as a fresh process does.
  */
-import { CreateAccessKeyCommand, CreateUserCommand } from '@aws-sdk/client-iam';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +18,7 @@ import { listSecretNames, readSecret } from '../../src/secrets/store.js';
 import { openStateStore } from '../../src/statestore/open.js';
 import { FakeKubeApiServer, ec2InstanceSource } from '../fakes/kube-apiserver.js';
 import { testAws } from '../helpers/aws.js';
+import { operatorEnv } from '../helpers/operator-env.js';
 import { KEY, cli, tempStore, type CliResult } from '../cli/harness.js';
 
 const NAME = 'secret-cmds.example.com';
@@ -29,11 +29,9 @@ describe('no secret is printed by the newer commands, with -v 2', () => {
 
   it('validate, rolling-update, upgrade, create instancegroup: in success and failure', async () => {
     const aws = testAws();
-    await aws.clients.iam.send(new CreateUserCommand({ UserName: 'operator' }));
-    const key = (await aws.clients.iam.send(new CreateAccessKeyCommand({ UserName: 'operator' }))).AccessKey!;
     const { url } = tempStore();
-    const env: Record<string, string> = { KOPS_STATE_STORE: url, AWS_ENDPOINT_URL: aws.endpoint, AWS_ACCESS_KEY_ID: key.AccessKeyId!, AWS_SECRET_ACCESS_KEY: key.SecretAccessKey!, AWS_REGION: 'us-east-1' };
-    for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
+    const env: Record<string, string> = { KOPS_STATE_STORE: url, ...(await operatorEnv(aws)) };
+    vi.stubEnv('KOPS_STATE_STORE', url);
     expect((await cli(['create', 'cluster', '--name', NAME, '--zones', 'us-east-1a', '--ssh-public-key', KEY], { env })).code).toBe(0);
     const applied = await cli(['update', 'cluster', '--name', NAME, '--yes', '--create-kube-config=false'], { env });
     expect(applied.code, applied.stderr).toBe(0);
@@ -73,7 +71,7 @@ describe('no secret is printed by the newer commands, with -v 2', () => {
 
       // What must never be printed: every private key, every stored secret, the AWS secret key, the Kubernetes token.
       const store = openStateStore(url);
-      const secrets: string[] = [key.SecretAccessKey!, fake.token];
+      const secrets: string[] = [env.AWS_SECRET_ACCESS_KEY!, fake.token];
       const ks = new KeysetStore(store);
       for (const n of await ks.list(NAME)) {
         for (const item of (await ks.get(NAME, n)).keyset.items) {
