@@ -5,14 +5,12 @@
  * new instance template and its VM replaced before any node group's MIG was given a new template,
  * and the node VMs were replaced after; the old templates were deleted last.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Clientset } from '../../src/statestore/clientset.js';
 import { openStateStore } from '../../src/statestore/open.js';
 import type { Json } from '../fakes/gce-compute.js';
 import { FakeKubeApiServer, gceInstanceSource } from '../fakes/kube-apiserver.js';
+import { writeScratchKubeconfig } from '../helpers/kubeconfig.js';
 import { useFakeGceCompute } from './gce-harness.js';
 import { FAST_ROLL, cli, cliOk, KEY, tempStore } from './harness.js';
 
@@ -42,10 +40,7 @@ beforeAll(async () => {
   await cliOk(['create', 'cluster', '--name', NAME, '--cloud', 'gce', '--project', PROJECT, '--zones', ZONE, '--node-count', '2', '--ssh-public-key', KEY, ...state]);
   await cliOk(['update', 'cluster', '--name', NAME, '--yes', '--create-kube-config=false', ...state]);
   kube = await FakeKubeApiServer.start({ instances: gceInstanceSource(fake, PROJECT) });
-  const dir = mkdtempSync(join(tmpdir(), 'kops-ts-reconcile-gce-'));
-  const config = join(dir, 'config');
-  writeFileSync(config, kube.kubeconfig(NAME), { mode: 0o600 });
-  env = { KUBECONFIG: config };
+  env = { KUBECONFIG: writeScratchKubeconfig(kube.kubeconfig(NAME)) };
 }, 120_000);
 
 afterAll(async () => {
