@@ -17,7 +17,8 @@
  * static control-plane mirror pods on control-plane nodes) and removes the Node of an instance
  * that is gone or no longer running, as the cloud controller and kubelet would.
  *
- * Faults: `unreachable` (connections are dropped), nodes NotReady, pods failing. Every request is
+ * Faults: `unreachable` (connections are dropped), `resetRequest` (a matching request's connection
+ * is reset after it is read, before any effect: ECONNRESET), nodes NotReady, pods failing. Every request is
  * recorded (method, path with query, content type) for assertions, and shown to `onRequest` (a
  * test's hook, e.g. to SIGKILL the caller once an eviction reaches the API) before it is handled.
  */
@@ -107,6 +108,9 @@ export class FakeKubeApiServer {
   unreachable = false;
   /** Sees every request once read whole, before it is handled (the fake's state is as the previous request left it). */
   onRequest?: (request: RecordedRequest) => void;
+  /** The requests `resetRequest` reset, in order. */
+  readonly resetRequests: RecordedRequest[] = [];
+  private readonly resets: { match: (r: RecordedRequest) => boolean; times: number }[] = [];
   readonly nodes = new Map<string, JsonObject>();
   /** Keyed `<namespace>/<name>`. */
   readonly pods = new Map<string, JsonObject>();
@@ -176,6 +180,16 @@ export class FakeKubeApiServer {
 
   // -------------------------------------------------------------------------------------------
   // Test controls
+
+  /**
+   * The next `times` requests `match` accepts get no answer: the connection is reset (TCP RST)
+   * after the request is read, before any effect (not even the joining/terminating countdowns
+   * move). What a client sees when it sends a request on a kept-alive connection the server has
+   * just closed as idle: ECONNRESET. The request is still recorded in `requests`.
+   */
+  resetRequest(match: (r: RecordedRequest) => boolean, times = 1): void {
+    this.resets.push({ match, times });
+  }
 
   addNode(name: string, o: { ready?: boolean; labels?: Record<string, string>; annotations?: Record<string, string>; providerId?: string; controlPlane?: boolean; instanceGroup?: string; kubeletVersion?: string } = {}): JsonObject {
     const labels: Record<string, string> = { 'kubernetes.io/hostname': name, ...(o.labels ?? {}) };
@@ -304,6 +318,13 @@ export class FakeKubeApiServer {
     this.onRequest?.(recorded);
     if (this.unreachable) {
       req.socket.destroy();
+      return;
+    }
+    const reset = this.resets.find((x) => x.times > 0 && x.match(recorded));
+    if (reset) {
+      reset.times--;
+      this.resetRequests.push(recorded);
+      req.socket.resetAndDestroy();
       return;
     }
     for (const [name, left] of this.joining) {

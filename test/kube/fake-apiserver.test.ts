@@ -121,6 +121,20 @@ describe('fake kube-apiserver', () => {
     await expect(fx.client.ping()).rejects.toMatchObject({ code: 'KubeUnreachable' });
   });
 
+  it('resets the connection of a request resetRequest matches, before any effect, and answers the next', async () => {
+    fx = await startKube();
+    fx.fake.addNode('a');
+    fx.fake.resetRequest((r) => r.method === 'DELETE' && r.path === '/api/v1/nodes/a');
+    const del = (): Promise<Response> => fetch(`${fx.fake.url}/api/v1/nodes/a`, { method: 'DELETE', headers: { authorization: `Bearer ${fx.fake.token}` } });
+    const e = await rejectionOf(del(), TypeError);
+    expect((e.cause as { code?: string }).code).toBe('ECONNRESET');
+    expect(fx.fake.resetRequests).toEqual([expect.objectContaining({ method: 'DELETE', path: '/api/v1/nodes/a' })]);
+    expect(fx.fake.nodes.has('a')).toBe(true);
+    expect((await del()).status).toBe(200);
+    expect(fx.fake.nodes.has('a')).toBe(false);
+    expect(fx.fake.resetRequests).toHaveLength(1);
+  });
+
   it('pages lists with limit/continue, and listAll follows the pages', async () => {
     fx = await startKube();
     fx.fake.addNode('a');
