@@ -8,7 +8,8 @@
  *  - pods: list (all namespaces or one; fieldSelector `spec.nodeName`, labelSelector), create, get, delete,
  *    and the `eviction` subresource (policy/v1), answering 429 with the apiserver's message and a
  *    `DisruptionBudget` cause when a PodDisruptionBudget would be violated (500 when more than one
- *    budget covers the pod, as the apiserver refuses)
+ *    budget covers the pod, as the apiserver refuses; no budget check for a terminating, terminal
+ *    or Pending pod, as the apiserver's `canIgnorePDB`)
  *  - poddisruptionbudgets (policy/v1): list, all namespaces or one; status computed on read
  *  - lists page with `limit`/`continue` as the apiserver does
  *
@@ -464,7 +465,11 @@ export class FakeKubeApiServer {
     }
     if (!isObject(parsed) || parsed['kind'] !== 'Eviction') return { code: 400, body: status(400, 'BadRequest', 'body must be a policy/v1 Eviction') };
     const labels = (obj(pod, 'metadata')['labels'] ?? {}) as Record<string, Json>;
-    const budgets = [...this.pdbs.values()].filter((d) => obj(d, 'metadata')['namespace'] === ns && selectorMatches(d, labels));
+    // The apiserver deletes without a budget check a pod that is terminating (deletionTimestamp
+    // set), terminal or Pending (`canIgnorePDB`, pkg/registry/core/pod/storage/eviction.go).
+    const phase = obj(pod, 'status')['phase'];
+    const ignorePdb = obj(pod, 'metadata')['deletionTimestamp'] !== undefined || phase === 'Succeeded' || phase === 'Failed' || phase === 'Pending';
+    const budgets = ignorePdb ? [] : [...this.pdbs.values()].filter((d) => obj(d, 'metadata')['namespace'] === ns && selectorMatches(d, labels));
     if (budgets.length > 1) return { code: 500, body: status(500, 'InternalError', 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.') };
     for (const d of budgets) {
       const meta = obj(d, 'metadata');
@@ -499,7 +504,8 @@ export class FakeKubeApiServer {
     const ns = obj(d, 'metadata')['namespace'];
     const matching = [...this.pods.values()].filter((p) => obj(p, 'metadata')['namespace'] === ns && selectorMatches(d, (obj(p, 'metadata')['labels'] ?? {}) as Record<string, Json>));
     const expected = matching.length;
-    const healthy = matching.filter(podReady).length;
+    // The disruption controller counts no pod that is being deleted as healthy.
+    const healthy = matching.filter((p) => podReady(p) && obj(p, 'metadata')['deletionTimestamp'] === undefined).length;
     const spec = obj(d, 'spec');
     let desired = 0;
     if (spec['minAvailable'] !== undefined) desired = scaled(spec['minAvailable'], expected, true);
