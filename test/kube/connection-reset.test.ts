@@ -9,7 +9,7 @@ import { KubeUnreachableError } from '../../src/kube/client.js';
 import { readKubeletVersions } from '../../src/kube/kubelets.js';
 import { kubeOps, SCHEDULED_FOR_UPDATE_TAINT } from '../../src/kube/ops.js';
 import { KUBE_RESET_ATTEMPTS, resendable, resetBeforeAnswer } from '../../src/kube/resend.js';
-import { clusterValidator } from '../../src/kube/validate.js';
+import { clusterValidator, waitForValidation } from '../../src/kube/validate.js';
 import type { InstanceGroup } from '../../src/model/api/types.js';
 import type { CloudInstanceGroup, CloudProvider } from '../../src/rolling-update/types.js';
 import type { RecordedRequest } from '../fakes/kube-apiserver.js';
@@ -79,6 +79,20 @@ describe('Kubernetes API reads after a connection reset before any answer', () =
     expect(v.failures).toEqual([]);
   });
 
+  it('past the attempts a validation reports the API server; only a waiting validation tries again, an interval later', async () => {
+    await cluster();
+    const validator = clusterValidator({ clusterName: CLUSTER, instanceGroups: IGS, cloud, client: fx.client });
+    fx.fake.resetRequest(nodeList, 3);
+    const once = await waitForValidation({ validator, clock: new SimClock(), waitMs: 0 });
+    expect(once.ok).toBe(false);
+    expect(once.result.failures).toEqual([expect.objectContaining({ kind: 'ApiServer', message: expect.stringContaining('ECONNRESET') })]);
+    fx.fake.resetRequest(nodeList, 3);
+    const clock = new SimClock();
+    const waited = await waitForValidation({ validator, clock, waitMs: 60_000, intervalMs: 10_000 });
+    expect(waited).toMatchObject({ ok: true, attempts: 2 });
+    expect(clock.sleeps).toEqual([10_000]);
+  });
+
   it('GET /version (ping) is sent again', async () => {
     await cluster();
     fx.fake.resetRequest((r) => r.path === '/version');
@@ -90,7 +104,7 @@ describe('Kubernetes API reads after a connection reset before any answer', () =
 describe('Kubernetes API mutations after a connection reset before any answer', () => {
   const evictions = (r: RecordedRequest): boolean => r.method === 'POST' && r.path === '/api/v1/namespaces/default/pods/web-1/eviction';
 
-  it('an eviction is sent again (a second one is a no-op or a 404 the drain counts as done)', async () => {
+  it('an eviction reset before any effect is sent again and the drain completes', async () => {
     await cluster();
     fx.fake.resetRequest(evictions);
     await kubeOps(fx.client).drain('n1', { timeoutMs: 60_000, clock: new SimClock() });
