@@ -5,9 +5,11 @@
  * server scheme and credentials the context holds (token, client certificate, exec plugin…) are
  * used through `@kubernetes/client-node`'s KubeConfig.
  *
- * Every request is bounded (`requestTimeoutMs`, default 30 s) and abortable; a request that does
- * not reach the server (refused, reset, timed out) becomes `KubeUnreachableError`, which the roll
- * turns into kops's "Unable to reach the kubernetes API" message.
+ * Every request is bounded (`requestTimeoutMs`, default 30 s) and abortable. Reads, and the
+ * mutations that are idempotent, are sent again when their connection is reset before any answer
+ * (up to 3 attempts, src/kube/resend.ts); a request that still does not reach the server
+ * (refused, reset, timed out) becomes `KubeUnreachableError`, which the roll turns into kops's
+ * "Unable to reach the kubernetes API" message.
  */
 import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
@@ -15,6 +17,7 @@ import { delimiter, join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { KopsError } from '../diagnostics.js';
 import { translate } from './errors.js';
+import { resending } from './resend.js';
 
 export { asUnreachable, KubeUnreachableError } from './errors.js';
 
@@ -114,9 +117,10 @@ export function kubeClient(opts: KubeClientOptions): KubeClient {
   const { kc, files } = loadKubeConfig(opts);
   const server = kc.getCurrentCluster()?.server ?? '';
   const timeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-  const core = kc.makeApiClient(k8s.CoreV1Api);
-  const policy = kc.makeApiClient(k8s.PolicyV1Api);
-  const version = kc.makeApiClient(k8s.VersionApi);
+  // The one place where a request reset before any answer is sent again (src/kube/resend.ts).
+  const core = resending(kc.makeApiClient(k8s.CoreV1Api));
+  const policy = resending(kc.makeApiClient(k8s.PolicyV1Api));
+  const version = resending(kc.makeApiClient(k8s.VersionApi));
   const options = (signal?: AbortSignal, headers: Readonly<Record<string, string>> = {}): k8s.ConfigurationOptions => {
     // The object-style API runs middleware as observable middleware (client-node's own Observable).
     const middleware: k8s.ObservableMiddleware = {

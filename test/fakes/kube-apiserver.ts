@@ -8,7 +8,8 @@
  *  - pods: list (all namespaces or one; fieldSelector `spec.nodeName`, labelSelector), create, get, delete,
  *    and the `eviction` subresource (policy/v1), answering 429 with the apiserver's message and a
  *    `DisruptionBudget` cause when a PodDisruptionBudget would be violated (500 when more than one
- *    budget covers the pod, as the apiserver refuses)
+ *    budget covers the pod, as the apiserver refuses; no budget check for a terminating, terminal
+ *    or Pending pod, as the apiserver's `canIgnorePDB`)
  *  - poddisruptionbudgets (policy/v1): list, all namespaces or one; status computed on read
  *  - lists page with `limit`/`continue` as the apiserver does
  *
@@ -17,7 +18,8 @@
  * static control-plane mirror pods on control-plane nodes) and removes the Node of an instance
  * that is gone or no longer running, as the cloud controller and kubelet would.
  *
- * Faults: `unreachable` (connections are dropped), nodes NotReady, pods failing. Every request is
+ * Faults: `unreachable` (connections are dropped), `resetRequest` (a matching request's connection
+ * is reset after it is read, before any effect: ECONNRESET), nodes NotReady, pods failing. Every request is
  * recorded (method, path with query, content type) for assertions, and shown to `onRequest` (a
  * test's hook, e.g. to SIGKILL the caller once an eviction reaches the API) before it is handled.
  */
@@ -107,6 +109,9 @@ export class FakeKubeApiServer {
   unreachable = false;
   /** Sees every request once read whole, before it is handled (the fake's state is as the previous request left it). */
   onRequest?: (request: RecordedRequest) => void;
+  /** The requests `resetRequest` reset, in order. */
+  readonly resetRequests: RecordedRequest[] = [];
+  private readonly resets: { match: (r: RecordedRequest) => boolean; times: number }[] = [];
   readonly nodes = new Map<string, JsonObject>();
   /** Keyed `<namespace>/<name>`. */
   readonly pods = new Map<string, JsonObject>();
@@ -176,6 +181,16 @@ export class FakeKubeApiServer {
 
   // -------------------------------------------------------------------------------------------
   // Test controls
+
+  /**
+   * The next `times` requests `match` accepts get no answer: the connection is reset (TCP RST)
+   * after the request is read, before any effect (not even the joining/terminating countdowns
+   * move). What a client sees when it sends a request on a kept-alive connection the server has
+   * just closed as idle: ECONNRESET. The request is still recorded in `requests`.
+   */
+  resetRequest(match: (r: RecordedRequest) => boolean, times = 1): void {
+    this.resets.push({ match, times });
+  }
 
   addNode(name: string, o: { ready?: boolean; labels?: Record<string, string>; annotations?: Record<string, string>; providerId?: string; controlPlane?: boolean; instanceGroup?: string; kubeletVersion?: string } = {}): JsonObject {
     const labels: Record<string, string> = { 'kubernetes.io/hostname': name, ...(o.labels ?? {}) };
@@ -304,6 +319,13 @@ export class FakeKubeApiServer {
     this.onRequest?.(recorded);
     if (this.unreachable) {
       req.socket.destroy();
+      return;
+    }
+    const reset = this.resets.find((x) => x.times > 0 && x.match(recorded));
+    if (reset) {
+      reset.times--;
+      this.resetRequests.push(recorded);
+      req.socket.resetAndDestroy();
       return;
     }
     for (const [name, left] of this.joining) {
@@ -443,7 +465,11 @@ export class FakeKubeApiServer {
     }
     if (!isObject(parsed) || parsed['kind'] !== 'Eviction') return { code: 400, body: status(400, 'BadRequest', 'body must be a policy/v1 Eviction') };
     const labels = (obj(pod, 'metadata')['labels'] ?? {}) as Record<string, Json>;
-    const budgets = [...this.pdbs.values()].filter((d) => obj(d, 'metadata')['namespace'] === ns && selectorMatches(d, labels));
+    // The apiserver deletes without a budget check a pod that is terminating (deletionTimestamp
+    // set), terminal or Pending (`canIgnorePDB`, pkg/registry/core/pod/storage/eviction.go).
+    const phase = obj(pod, 'status')['phase'];
+    const ignorePdb = obj(pod, 'metadata')['deletionTimestamp'] !== undefined || phase === 'Succeeded' || phase === 'Failed' || phase === 'Pending';
+    const budgets = ignorePdb ? [] : [...this.pdbs.values()].filter((d) => obj(d, 'metadata')['namespace'] === ns && selectorMatches(d, labels));
     if (budgets.length > 1) return { code: 500, body: status(500, 'InternalError', 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.') };
     for (const d of budgets) {
       const meta = obj(d, 'metadata');
@@ -478,7 +504,8 @@ export class FakeKubeApiServer {
     const ns = obj(d, 'metadata')['namespace'];
     const matching = [...this.pods.values()].filter((p) => obj(p, 'metadata')['namespace'] === ns && selectorMatches(d, (obj(p, 'metadata')['labels'] ?? {}) as Record<string, Json>));
     const expected = matching.length;
-    const healthy = matching.filter(podReady).length;
+    // The disruption controller counts no pod that is being deleted as healthy.
+    const healthy = matching.filter((p) => podReady(p) && obj(p, 'metadata')['deletionTimestamp'] === undefined).length;
     const spec = obj(d, 'spec');
     let desired = 0;
     if (spec['minAvailable'] !== undefined) desired = scaled(spec['minAvailable'], expected, true);

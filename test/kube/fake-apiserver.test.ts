@@ -102,6 +102,23 @@ describe('fake kube-apiserver', () => {
     expect(fx.fake.pods.has('default/db-1')).toBe(false);
   });
 
+  it('evicts a terminating pod again without a budget check, and answers 404 once it is gone', async () => {
+    fx = await startKube({ terminationRequests: 3, recreateEvicted: false });
+    fx.fake.addNode('a');
+    for (const n of ['web-1', 'web-2']) fx.fake.addPod({ name: n, node: 'a', labels: { app: 'web' }, owner: 'ReplicaSet/web-rs' });
+    fx.fake.addPdb({ name: 'web-pdb', matchLabels: { app: 'web' }, minAvailable: 1 });
+    const evict = (name: string) => fx.client.core.createNamespacedPodEviction({ name, namespace: 'default', body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: 'default' } } });
+    await evict('web-1');
+    // web-1 terminates (still listed); the budget has no room left, yet web-1's second eviction passes.
+    expect(apiStatus(await rejectionOf(evict('web-2')))?.code).toBe(429);
+    expect(fx.fake.pods.get('default/web-1')?.['metadata']).toHaveProperty('deletionTimestamp');
+    await evict('web-1');
+    expect(fx.fake.pods.has('default/web-1')).toBe(true);
+    // The third request after the first eviction finds web-1 gone.
+    expect(apiStatus(await rejectionOf(evict('web-1')))?.code).toBe(404);
+    expect(fx.fake.pods.has('default/web-1')).toBe(false);
+  });
+
   it('evicting a ReplicaSet pod leaves a Pending, unscheduled replacement', async () => {
     fx = await startKube();
     fx.fake.addNode('a');
@@ -119,6 +136,20 @@ describe('fake kube-apiserver', () => {
     await fx.client.ping();
     fx.fake.unreachable = true;
     await expect(fx.client.ping()).rejects.toMatchObject({ code: 'KubeUnreachable' });
+  });
+
+  it('resets the connection of a request resetRequest matches, before any effect, and answers the next', async () => {
+    fx = await startKube();
+    fx.fake.addNode('a');
+    fx.fake.resetRequest((r) => r.method === 'DELETE' && r.path === '/api/v1/nodes/a');
+    const del = (): Promise<Response> => fetch(`${fx.fake.url}/api/v1/nodes/a`, { method: 'DELETE', headers: { authorization: `Bearer ${fx.fake.token}` } });
+    const e = await rejectionOf(del(), TypeError);
+    expect((e.cause as { code?: string }).code).toBe('ECONNRESET');
+    expect(fx.fake.resetRequests).toEqual([expect.objectContaining({ method: 'DELETE', path: '/api/v1/nodes/a' })]);
+    expect(fx.fake.nodes.has('a')).toBe(true);
+    expect((await del()).status).toBe(200);
+    expect(fx.fake.nodes.has('a')).toBe(false);
+    expect(fx.fake.resetRequests).toHaveLength(1);
   });
 
   it('pages lists with limit/continue, and listAll follows the pages', async () => {
