@@ -296,7 +296,7 @@ export class AwsCloudProvider implements CloudProvider {
   /**
    * An instance of the cluster (its tags) that EC2 still lists as `shutting-down` or `terminated`
    * (AWS keeps a terminated instance visible for about an hour), by id or by its private DNS name
-   * (AWS clears that name once the instance is terminated, so the id is the sure key). The same
+   * when AWS still reports one (the id is the sure key). The same
    * `DescribeInstances` call as the listing: no other permission.
    */
   async findGone(cluster: string, query: string): Promise<GoneInstance | undefined> {
