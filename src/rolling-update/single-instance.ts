@@ -97,8 +97,10 @@ export async function locateInstance(
   if (!hit) {
     const searched = groups.map((g) => g.name).join(', ') || 'none found in the cloud';
     const how = opts.cloudOnly || !nodes ? 'cloud id or the node name the cloud gives it' : 'cloud id or Kubernetes Node name';
+    // GCE lists no deleted VM: an instance an earlier delete instance removed is simply not found.
+    const noRecord = cloud.findGone ? '' : `${cloud.name.toUpperCase()} keeps no record of a deleted instance, so whether an earlier delete instance removed it cannot be told; `;
     throw new KopsError('InstanceNotFound', `instance ${JSON.stringify(opts.instance)} not found by ${how} in the instance groups of cluster ${cluster} (${searched})`, {
-      hint: `list the cluster's instances with 'kops-ts get instances --name ${cluster}'`,
+      hint: `${noRecord}list the cluster's instances with 'kops-ts get instances --name ${cluster}'`,
     });
   }
   // A bastion is never a Node (kops refuses it here all the same; the roll replaces bastions without the API).

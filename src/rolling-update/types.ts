@@ -79,6 +79,15 @@ export interface CloudInstanceGroup {
   readonly instances: readonly CloudInstance[];
 }
 
+/** An instance of the cluster the cloud still lists though it is terminated (AWS lists one for about an hour). */
+export interface GoneInstance {
+  readonly id: string;
+  /** The kops instance group its tags name. */
+  readonly group: string;
+  /** The cloud's state word (AWS: `shutting-down` or `terminated`). */
+  readonly state: string;
+}
+
 export interface CloudProvider {
   /** `aws` | `gce`: kops's default maxSurge depends on it (1 on AWS, 0 elsewhere). */
   readonly name: 'aws' | 'gce';
@@ -104,6 +113,12 @@ export interface CloudProvider {
    * instance is in no load balancer.
    */
   deregister(group: CloudInstanceGroup, instance: CloudInstance, clock: Clock, signal?: AbortSignal): Promise<void>;
+  /**
+   * The cluster's instance `query` (cloud id, or the node name the cloud gave it while it had one)
+   * when the cloud still lists it as terminated or terminating; undefined otherwise. Absent where
+   * the cloud keeps no record of a deleted instance (GCE).
+   */
+  findGone?(cluster: string, query: string): Promise<GoneInstance | undefined>;
 }
 
 // ---------------------------------------------------------------------------------------------

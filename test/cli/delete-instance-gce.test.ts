@@ -4,7 +4,8 @@
  * on GCE: without surge by default (maxSurge is 0 on GCE), the instance is deleted in its MIG and
  * recreated under the same name (a new id), its Node deleted first so the replacement registers a
  * fresh one; with --surge, it is labelled, abandoned from the MIG and the MIG resized back, so a
- * replacement of another name comes up before the old VM is drained and deleted.
+ * replacement of another name comes up before the old VM is drained and deleted; a rerun for the
+ * deleted VM cannot be told from a name never used (GCE lists no deleted VM) and says so. `-o json`.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -86,5 +87,22 @@ describe('delete instance on GCE (fake Compute API, fake Kubernetes API)', () =>
     expect(after.map((v) => v.name)).not.toContain(victim!.name);
     expect(after.find((v) => v.name === other!.name)).toEqual(other);
     expect(fake.calls.some((c) => c.method === 'POST' && c.path.endsWith('/abandonInstances'))).toBe(true);
+    // A rerun: GCE lists no deleted VM, so it cannot be told from one that never was; said plainly, exit 1.
+    const again = await cli(['delete', 'instance', victim!.name, '--name', NAME, '--yes', ...FAST, ...state], { env });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`instance "${victim!.name}" not found`);
+    expect(again.stderr).toContain('GCE keeps no record of a deleted instance, so whether an earlier delete instance removed it cannot be told');
+    expect(nodesVms()).toEqual(after);
   }, 120_000);
+
+  it('-o json: the preview as one document (no surge by default on GCE, the note among the warnings), only it on stdout', async () => {
+    const [victim] = nodesVms();
+    const r = await cli(['delete', 'instance', victim!.name, '--name', NAME, '-o', 'json', ...state], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    const doc = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(doc).toMatchObject({ cluster: NAME, outcome: 'preview', instance: { id: victim!.name, node: victim!.name, group: IG, role: 'Node' }, surge: false, replaced: false });
+    expect(doc.steps).toEqual(['drain', 'terminate', 'wait-replacement', 'replaced', 'validate']);
+    expect(doc.warnings).toEqual([expect.stringContaining(`no surge: instance group ${IG}'s maxSurge is 0`)]);
+  });
 });

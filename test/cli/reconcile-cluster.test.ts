@@ -8,12 +8,14 @@
  * orphan's ASG was deleted only after the last node was terminated. Also: without --yes, one plan
  * and nothing written; a re-run plans and rolls nothing; SIGINT in the node roll names step 5 and
  * the same command finishes; an AWS error in step 4 names it (the control plane rolled, the nodes
- * untouched) and the same command finishes; SIGINT in the wait for the API names step 2.
+ * untouched) and the same command finishes; SIGINT in the wait for the API names step 2. `-o json`:
+ * one document on stdout (the plan and the steps; the steps done), the steps' reports on stderr.
  */
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeImagesCommand, DescribeInstancesCommand, DescribeLaunchTemplatesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SignalSource, StopSignal } from '../../src/cli/io.js';
+import { RECONCILE_STEPS } from '../../src/cloudup/reconcile-cluster.js';
 import { Clientset } from '../../src/statestore/clientset.js';
 import { clusterPaths } from '../../src/statestore/layout.js';
 import { openStateStore } from '../../src/statestore/open.js';
@@ -116,6 +118,21 @@ describe('reconcile cluster on AWS (emulator, fake Kubernetes API)', () => {
     expect(snapshot(store.dir)).toEqual(before);
     expect(sent.some((q) => q.operation === 'DescribeLaunchTemplateVersions' || q.operation === 'DescribeLaunchTemplates'), 'the plan read the cloud through the proxy').toBe(true);
     expect(sent.filter((q) => MUTATING.test(q.operation)).map((q) => q.operation)).toEqual([]);
+
+    // -o json: the same plan as update cluster -o json's document, with the steps, alone on stdout.
+    sent = [];
+    const j = await reconcile(['-o', 'json']);
+    expect(j.code, j.stderr).toBe(0);
+    const doc = JSON.parse(j.stdout) as { cluster: string; outcome: string; plan: { kind: string; changes: { key: string }[] }; steps: { id: string }[] };
+    expect(doc.cluster).toBe(NAME);
+    expect(doc.outcome).toBe('preview');
+    expect(doc.plan.kind).toBe('Plan');
+    expect(doc.plan.changes.some((ch) => ch.key.includes(`${ORPHAN}.${NAME}`))).toBe(true);
+    expect(doc.steps.map((st) => st.id)).toEqual(['update-control-plane', 'wait-for-api', 'roll-control-plane', 'update-all', 'roll-all', 'prune']);
+    expect(j.stderr).not.toContain('Will modify resources:');
+    expect(snapshot(store.dir)).toEqual(before);
+    expect(sent.filter((q) => MUTATING.test(q.operation)).map((q) => q.operation)).toEqual([]);
+    expect((await reconcile(['-o', 'yaml'])).code).toBe(2);
   }, 120_000);
 
   it('--yes: the control plane updated and rolled before any node group changed; the orphan deleted after the node roll', async () => {
@@ -164,6 +181,13 @@ describe('reconcile cluster on AWS (emulator, fake Kubernetes API)', () => {
     expect(r.stdout.match(/No changes need to be applied/g)).toHaveLength(3);
     expect(r.stdout.match(/No rolling-update required\./g)).toHaveLength(2);
     expect(sent.filter((q) => MUTATING.test(q.operation)).map((q) => q.operation)).toEqual([]);
+
+    // -o json: the steps' reports move to stderr; stdout is one document, every step done.
+    const j = await reconcile(['--yes', '-o', 'json', ...FAST_ROLL]);
+    expect(j.code, j.stderr).toBe(0);
+    expect(JSON.parse(j.stdout)).toEqual({ cluster: NAME, outcome: 'reconciled', steps: RECONCILE_STEPS.map(({ id, title }) => ({ id, title, outcome: 'done' })) });
+    expect(j.stderr.match(/No changes need to be applied/g)).toHaveLength(3);
+    expect(j.stderr.match(/No rolling-update required\./g)).toHaveLength(2);
   }, 120_000);
 
   it('SIGINT during the node roll: exit 130 naming step 5, the lock released; the same command finishes', async () => {

@@ -3,7 +3,10 @@
  * groups (by cloud id or Node name), say what would be done, and with `--yes` replace it under the
  * cluster lock through the rolling update's steps (src/rolling-update/single-instance.ts).
  * SIGINT/SIGTERM stop it as they stop `rolling-update cluster` (no new step starts, the lock is
- * released, exit 130, the same command finishes the job). Imported by the command's action.
+ * released, exit 130, the same command finishes the job). An id no instance group has that the
+ * cloud still lists as terminated (AWS, about an hour) is already done: said so, exit 0.
+ * `-o json|yaml`: the words on stdout become one document (delete-instance-output.ts), the head
+ * goes to stderr with the progress. Imported by the command's action.
  */
 import { ExitCode, KopsError } from '../../diagnostics.js';
 import type { KopsEvent } from '../../events.js';
@@ -14,8 +17,10 @@ import type { LocatedInstance } from '../../rolling-update/single-instance.js';
 import { forceUnlock, withClusterLock } from '../../statestore/lock.js';
 import type { CommandContext } from '../context.js';
 import { Interrupts, type InterruptedCommand } from '../interrupt.js';
+import { parseOutputFormat } from '../output.js';
 import { rollingProgress } from '../rolling-progress.js';
 import type { DeleteInstanceFlags } from './delete-instance.js';
+import { goneDocument, previewDocument, renderDocument, runRecorder } from './delete-instance-output.js';
 import { connectKube } from './rolling-update-cluster-impl.js';
 import type { StepFlags } from './rolling-update-flags.js';
 import { shellWord } from './update-cluster.js';
@@ -78,8 +83,32 @@ export async function deleteInstanceCommand(c: CommandContext, name: string, que
     instance: query,
     ...(raw.surge !== undefined ? { surge: raw.surge } : {}),
   };
-  const { located } = await lib.locateInstance(common);
-  c.io.stdout(describe(located, f.cloudOnly, !f.yes));
+  const format = parseOutputFormat(raw.output);
+  const machine = format === 'table' ? undefined : format;
+  let located: LocatedInstance;
+  try {
+    ({ located } = await lib.locateInstance(common));
+  } catch (e) {
+    // A rerun after an interrupt (or a crash) that came after the terminate: the instance is no
+    // longer in its group, but the cloud may still list it as terminated (AWS does for about an hour).
+    const gone = KopsError.is(e, 'InstanceNotFound') ? await cloud.findGone?.(name, query) : undefined;
+    if (!gone) throw e;
+    const role = specGroups.find((g) => g.name === gone.group)?.role;
+    if (machine) c.io.stdout(await renderDocument(goneDocument(name, gone, role, f.cloudOnly), machine));
+    else {
+      c.io.stdout(
+        `Instance ${gone.id} of instance group ${gone.group} is already terminated (${cloud.name.toUpperCase()} state ${gone.state}): nothing to delete.\n` +
+          `Its group launches its replacement by itself; check the cluster with 'kops-ts validate cluster --name ${name}'\n`,
+      );
+    }
+    return ExitCode.OK;
+  }
+  if (machine && !f.yes) {
+    c.io.stdout(await renderDocument(previewDocument(name, located, f.cloudOnly, f.validateCount), machine));
+    return ExitCode.OK;
+  }
+  // In json|yaml mode stdout holds only the document: the head goes with the progress, to stderr.
+  (machine ? c.io.stderr : c.io.stdout)(describe(located, f.cloudOnly, !f.yes));
   if (!f.yes) {
     c.io.stdout('\nMust specify --yes to delete instance\n');
     return ExitCode.OK;
@@ -94,6 +123,7 @@ export async function deleteInstanceCommand(c: CommandContext, name: string, que
   };
   const it = new Interrupts(c.io, command);
   const view = rollingProgress(c.io, false);
+  const recorder = runRecorder(name, located, f.cloudOnly);
   let terminated = false;
   return it.run(c.io.signals, async () => {
     if (raw.forceUnlock) await forceUnlock(cs.store, name, raw.forceUnlock);
@@ -102,6 +132,7 @@ export async function deleteInstanceCommand(c: CommandContext, name: string, que
         const events = it.watch((e: KopsEvent) => {
           lock.heartbeat();
           if (e.code === 'rolling-update.step' && e.step === 'terminate') terminated = true;
+          recorder.sink(e);
           view.sink(e);
         });
         return lib.deleteInstance({
@@ -118,7 +149,8 @@ export async function deleteInstanceCommand(c: CommandContext, name: string, que
           signal: AbortSignal.any([it.signal, lock.signal]),
         });
       });
-      c.io.stdout(`Instance ${result.instance}${result.node ? ` (${result.node})` : ''} deleted; instance group ${result.group} has its replacement${f.cloudOnly || f.validateCount === 0 ? '' : ' and the cluster validated'}\n`);
+      if (machine) c.io.stdout(await renderDocument(recorder.document(result.surged), machine));
+      else c.io.stdout(`Instance ${result.instance}${result.node ? ` (${result.node})` : ''} deleted; instance group ${result.group} has its replacement${f.cloudOnly || f.validateCount === 0 ? '' : ' and the cluster validated'}\n`);
     } catch (e) {
       if (!it.signal.aborted) throw e;
       const done = terminated ? `instance ${id} was terminated` : `instance ${id} was not terminated`;

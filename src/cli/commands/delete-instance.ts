@@ -3,17 +3,20 @@
  * instance`): replace one instance of the cluster. Without `--yes`, what would be done (the
  * instance, its group, surge or not) and kops's "Must specify --yes to delete instance"; with
  * `--yes`, under the cluster lock, the rolling update's own steps for that one instance
- * (src/rolling-update/single-instance.ts). It takes the rolling update's validation and drain
+ * (src/rolling-update/single-instance.ts). `-o json|yaml`: one document on stdout
+ * (delete-instance-output.ts). It takes the rolling update's validation and drain
  * flags (declared once, in rolling-update-flags.ts). This file declares the command;
  * delete-instance-impl.ts is imported by its action.
  */
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { boolFlag } from '../flags.js';
+import { parseOutputFormat } from '../output.js';
 import { addFailOnOptions, addValidationDrainOptions, type RawStepFlags } from './rolling-update-flags.js';
 
 export interface DeleteInstanceFlags extends RawStepFlags {
   surge?: boolean;
+  output?: string;
   kubeconfig?: string;
   forceUnlock?: string;
 }
@@ -30,9 +33,11 @@ export function registerDeleteInstance(del: Command, ctx: () => CommandContext, 
   addFailOnOptions(cmd)
     .option('--kubeconfig <file>', 'the kubeconfig to read the cluster context from (default: $KUBECONFIG, else ~/.kube/config)')
     .option('--force-unlock <id>', 'break a stale cluster lock with this id first (needs --yes)')
+    .option('-o, --output <format>', 'table (words) or json|yaml (one document on stdout: the preview, or with --yes what was done; progress on stderr)', 'table')
     .action(async (instance: string, raw: DeleteInstanceFlags) => {
       const c = ctx();
       const name = c.clusterName(undefined);
+      parseOutputFormat(raw.output);
       const [{ parseStepFlags }, { deleteInstanceCommand }] = await Promise.all([import('./rolling-update-flags.js'), import('./delete-instance-impl.js')]);
       setExit(await deleteInstanceCommand(c, name, instance, parseStepFlags(raw), raw));
     });

@@ -10,11 +10,18 @@
  * two steps; each step plans from what the store and the cloud hold when it starts, so such a
  * write is picked up, not overwritten. Signals: a step that holds the lock stops on SIGINT as its
  * command does (exit 130); the sequence then stops, naming the step and the command that resumes.
+ *
+ * `-o json`: the steps run as in table mode but write their reports (update's tables, the roll's
+ * preview) to stderr, through a context whose stdout is stderr; stdout gets one document at the
+ * end: `{cluster, outcome: 'preview', plan, steps}` (plan: `update cluster -o json`'s document)
+ * or `{cluster, outcome: 'reconciled', steps}` (each step `done`). A failure prints no document:
+ * one error on stderr, the step's exit code, as in table mode.
  */
 import { ExitCode, KopsError } from '../../diagnostics.js';
 import { normalizeRole } from '../../model/api/types.js';
 import { RECONCILE_STEPS, reconcileCluster, type ReconcileStepId } from '../../cloudup/reconcile-cluster.js';
 import type { CommandContext } from '../context.js';
+import { parseOutputFormat } from '../output.js';
 import type { StopSignal } from '../io.js';
 import type { ReconcileClusterFlags as Flags } from './reconcile-cluster.js';
 import { parseRollingUpdateFlags, type RollingUpdateFlags } from './rolling-update-flags.js';
@@ -51,9 +58,18 @@ function rollFlags(raw: Flags): RollingUpdateFlags {
   });
 }
 
-export async function reconcile(c: CommandContext, name: string, raw: Flags): Promise<number> {
+/** The context the steps run with in json mode: their stdout is stderr (plain lines, no live view). */
+function onStderr(c: CommandContext, into: (t: string) => void = c.io.stderr): CommandContext {
+  return { ...c, io: { ...c.io, stdout: into, isTTY: false } };
+}
+
+const stepList = () => RECONCILE_STEPS.map(({ id, title }) => ({ id, title }));
+
+export async function reconcile(top: CommandContext, name: string, raw: Flags): Promise<number> {
   // Bad flags are refused before anything runs, not at step 3.
   const roll = rollFlags(raw);
+  const json = parseOutputFormat(raw.output, ['table', 'json']) === 'json';
+  const c = json ? onStderr(top) : top;
   if (!raw.yes) {
     if (raw.forceUnlock !== undefined) {
       throw new KopsError('InvalidFlag', '--force-unlock without --yes: the lock is broken only by a run that applies', {
@@ -62,6 +78,12 @@ export async function reconcile(c: CommandContext, name: string, raw: Flags): Pr
       });
     }
     // kops: without --yes, one dry-run update (the whole cluster's plan, deletions included).
+    if (json) {
+      let plan = '';
+      const code = await runUpdate(onStderr(top, (t) => (plan += t)), name, { output: 'json' });
+      top.io.stdout(`${JSON.stringify({ cluster: name, outcome: 'preview', plan: JSON.parse(plan) as unknown, steps: stepList() }, null, 2)}\n`);
+      return code;
+    }
     const code = await runUpdate(c, name, { output: 'table' });
     c.io.stdout(`\nWith --yes, ${commandLine(c, name, raw, ['--yes'])} updates and rolls the control plane first, then updates and rolls every other group, and deletes what the model no longer wants last.\n`);
     return code;
@@ -82,13 +104,14 @@ export async function reconcile(c: CommandContext, name: string, raw: Flags): Pr
     'roll-all': rollRoles([]),
     prune: update({}),
   };
-  await reconcileCluster({
+  const result = await reconcileCluster({
     clusterName: name,
     effects,
     resumeCommand: commandLine(c, name, raw, ['--yes']),
     onStep: (i, total, s) => c.io.stderr(`reconcile: ${i}/${total} ${s.title}\n`),
   });
   c.io.stderr(`reconcile: done, ${RECONCILE_STEPS.length} steps\n`);
+  if (json) top.io.stdout(`${JSON.stringify({ cluster: name, outcome: 'reconciled', steps: result.steps }, null, 2)}\n`);
   return ExitCode.OK;
 }
 

@@ -45,7 +45,7 @@ import {
 import { DeregisterTargetsCommand, DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { KopsError } from '../../diagnostics.js';
 import type { NormalizedRole } from '../../model/api/types.js';
-import type { CloudInstance, CloudInstanceGroup, CloudInstanceStatus, CloudProvider, Clock } from '../../rolling-update/types.js';
+import type { CloudInstance, CloudInstanceGroup, CloudInstanceStatus, CloudProvider, Clock, GoneInstance } from '../../rolling-update/types.js';
 import type { AwsClients } from './clients.js';
 import { awsErrorCode } from './errors.js';
 import { describeTemplates, groupTemplate, resolveTemplateVersion, templateStatus, type GroupTemplate, type InstanceTemplate } from './launch-templates.js';
@@ -291,6 +291,25 @@ export class AwsCloudProvider implements CloudProvider {
       if (awsErrorCode(e) === 'InvalidTarget') return undefined;
       throw e;
     }
+  }
+
+  /**
+   * An instance of the cluster (its tags) that EC2 still lists as `shutting-down` or `terminated`
+   * (AWS keeps a terminated instance visible for about an hour), by id or by its private DNS name
+   * when AWS still reports one (the id is the sure key). The same
+   * `DescribeInstances` call as the listing: no other permission.
+   */
+  async findGone(cluster: string, query: string): Promise<GoneInstance | undefined> {
+    for (const i of (await this.describeClusterInstances(cluster)).values()) {
+      const state = i.State?.Name;
+      if (state !== 'shutting-down' && state !== 'terminated') continue;
+      if (i.InstanceId !== query && (!i.PrivateDnsName || i.PrivateDnsName !== query)) continue;
+      const tags = tagsOf(i.Tags);
+      const group = tags[TAG_INSTANCE_GROUP];
+      if (tags[TAG_CLUSTER] !== cluster || !group || !i.InstanceId) continue;
+      return { id: i.InstanceId, group, state };
+    }
+    return undefined;
   }
 
   /** Every instance carrying the cluster tag, by id: one paged call. */
