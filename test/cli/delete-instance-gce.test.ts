@@ -7,12 +7,10 @@
  * replacement of another name comes up before the old VM is drained and deleted; a rerun for the
  * deleted VM cannot be told from a name never used (GCE lists no deleted VM) and says so. `-o json`.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Json } from '../fakes/gce-compute.js';
 import { FakeKubeApiServer, gceInstanceSource } from '../fakes/kube-apiserver.js';
+import { writeScratchKubeconfig } from '../helpers/kubeconfig.js';
 import { useFakeGceCompute } from './gce-harness.js';
 import { cli, cliOk, KEY, tempStore } from './harness.js';
 
@@ -46,10 +44,7 @@ beforeAll(async () => {
   await cliOk(['create', 'cluster', '--name', NAME, '--cloud', 'gce', '--project', PROJECT, '--zones', ZONE, '--node-count', '2', '--ssh-public-key', KEY, ...state]);
   await cliOk(['update', 'cluster', '--name', NAME, '--yes', '--create-kube-config=false', ...state]);
   kube = await FakeKubeApiServer.start({ instances: gceInstanceSource(fake, PROJECT) });
-  const dir = mkdtempSync(join(tmpdir(), 'kops-ts-delinst-gce-'));
-  const config = join(dir, 'config');
-  writeFileSync(config, kube.kubeconfig(NAME), { mode: 0o600 });
-  env = { KUBECONFIG: config };
+  env = { KUBECONFIG: writeScratchKubeconfig(kube.kubeconfig(NAME)) };
 }, 120_000);
 
 afterAll(async () => {

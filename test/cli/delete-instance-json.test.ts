@@ -5,13 +5,13 @@
  * and the progress go to stderr, errors are one line on stderr with nothing on stdout. A rerun by
  * the id of an instance already replaced finds it terminated in EC2 and says so (exit 0).
  */
-import { CreateAccessKeyCommand, CreateUserCommand } from '@aws-sdk/client-iam';
 import { DescribeInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseKopsYaml } from '../../src/model/api/yaml.js';
 import type { DeleteInstanceDocument } from '../../src/cli/commands/delete-instance-output.js';
 import { FakeKubeApiServer, ec2InstanceSource } from '../fakes/kube-apiserver.js';
 import { testAws } from '../helpers/aws.js';
+import { operatorEnv } from '../helpers/operator-env.js';
 import { writeScratchKubeconfig } from '../helpers/kubeconfig.js';
 import { KEY, cli, tempStore } from './harness.js';
 
@@ -39,10 +39,7 @@ const parse = (stdout: string): DeleteInstanceDocument => JSON.parse(stdout) as 
 
 beforeAll(async () => {
   const aws = testAws();
-  await aws.clients.iam.send(new CreateUserCommand({ UserName: 'operator' }));
-  const key = (await aws.clients.iam.send(new CreateAccessKeyCommand({ UserName: 'operator' }))).AccessKey!;
-  env = { AWS_ENDPOINT_URL: aws.endpoint, AWS_ACCESS_KEY_ID: key.AccessKeyId!, AWS_SECRET_ACCESS_KEY: key.SecretAccessKey!, AWS_REGION: 'us-east-1' };
-  for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
+  env = await operatorEnv(aws);
   url = tempStore().url;
   const create = await cli(['--state', url, 'create', 'cluster', '--name', NAME, '--zones', 'us-east-1a', '--node-count', '2', '--ssh-public-key', KEY], { env });
   expect(create.code, create.stderr).toBe(0);

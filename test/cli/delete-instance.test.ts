@@ -11,7 +11,6 @@
  * SIGINT (exit 130, lock released, the same command finishes the job).
  */
 import { CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
-import { CreateAccessKeyCommand, CreateUserCommand } from '@aws-sdk/client-iam';
 import { CreateLaunchTemplateCommand, DescribeImagesCommand, DescribeInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { writeScratchKubeconfig } from '../helpers/kubeconfig.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -23,6 +22,7 @@ import { openStateStore } from '../../src/statestore/open.js';
 import { FakeKubeApiServer, ec2InstanceSource } from '../fakes/kube-apiserver.js';
 import { startFaultProxy } from '../fakes/aws-fault-proxy.js';
 import { testAws } from '../helpers/aws.js';
+import { operatorEnv } from '../helpers/operator-env.js';
 import { evaluate } from '../helpers/iam-sim.js';
 import { KEY, cli, tempStore } from './harness.js';
 
@@ -67,11 +67,7 @@ const del = (args: string[], extraEnv: Record<string, string> = {}, signals?: Si
 
 beforeAll(async () => {
   aws = testAws();
-  // The CLI's clients send no account header: a key the account's IAM issued puts them in it.
-  await aws.clients.iam.send(new CreateUserCommand({ UserName: 'operator' }));
-  const key = (await aws.clients.iam.send(new CreateAccessKeyCommand({ UserName: 'operator' }))).AccessKey!;
-  env = { AWS_ENDPOINT_URL: aws.endpoint, AWS_ACCESS_KEY_ID: key.AccessKeyId!, AWS_SECRET_ACCESS_KEY: key.SecretAccessKey!, AWS_REGION: 'us-east-1' };
-  for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
+  env = await operatorEnv(aws);
   url = tempStore().url;
   const zones = 'us-east-1a,us-east-1b,us-east-1c';
   const create = await cli(['--state', url, 'create', 'cluster', '--name', NAME, '--zones', zones, '--control-plane-zones', zones, '--node-count', '6', '--ssh-public-key', KEY], { env });
