@@ -60,7 +60,7 @@ export { DEFAULT_AWS_TIMEOUTS, DEFAULT_ENDPOINT_HEALTH } from './cloud/aws/endpo
 export type { AwsTimeouts, EndpointHealthOptions } from './cloud/aws/endpoint.js';
 
 // IAM: the policy a pipeline running kops-ts needs (docs/iam.md).
-export { operatorPolicy } from './cloudup/aws/operator-policy.js';
+export { operatorPolicy, readOnlyOperatorPolicy } from './cloudup/aws/operator-policy.js';
 export type { OperatorPolicyOptions } from './cloudup/aws/operator-policy.js';
 export type { PolicyDocument, PolicyStatement } from './model/aws/iam-policies.js';
 

@@ -1,6 +1,7 @@
 /** `kops-ts get iam-policy`: the operator policy (`--operator`) and a cluster's instance policies. */
 import { describe, expect, it } from 'vitest';
 import { operatorPolicy } from '../../src/index.js';
+import { readOnlyOperatorPolicy } from '../../src/cloudup/aws/operator-policy.js';
 import { parseKopsYaml } from '../../src/model/api/yaml.js';
 import type { PolicyDocument } from '../../src/model/aws/iam-policies.js';
 import { evaluate } from '../helpers/iam-sim.js';
@@ -45,6 +46,22 @@ describe('kops-ts get iam-policy --operator', () => {
     const all = await cli(['get', 'iam-policy', '--operator', '--state', 's3://team-state/kops']);
     expect(await evaluate(JSON.parse(all.stdout), { ...lb, context: { 'aws:ResourceTag/KubernetesCluster': 'd.example.com' } })).toBe('Allowed');
     expect(await evaluate(JSON.parse(all.stdout), lb)).toBe('ImplicitlyDenied');
+  });
+
+  it('--read-only prints the plan job\'s policy, scoped the same way; alone it is a usage error', async () => {
+    const r = await cli(['get', 'iam-policy', '--operator', '--read-only', '--state', 's3://team-state/kops']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as PolicyDocument;
+    expect(doc).toEqual(readOnlyOperatorPolicy({ stateStore: { bucket: 'team-state', prefix: 'kops' } }));
+    expect(await evaluate(doc, { action: 'ec2:DescribeVpcs' })).toBe('Allowed');
+    expect(await evaluate(doc, { action: 'ec2:CreateVpc' })).toBe('ImplicitlyDenied');
+    expect(await evaluate(doc, { action: 's3:GetObject', resource: 'arn:aws:s3:::team-state/kops/c.example.com/pki/private/kubernetes-ca/keyset.yaml' })).toBe('ExplicitlyDenied');
+    const file = await cli(['get', 'iam-policy', '--operator', '--read-only', '--state', 'file:///tmp/kops-ts-state']);
+    expect(statementSids(JSON.parse(file.stdout) as PolicyDocument).filter((s) => s.startsWith('StateStore') || s.startsWith('Deny'))).toEqual([]);
+    const alone = await cli(['get', 'iam-policy', '--read-only']);
+    expect(alone.code).toBe(2);
+    expect(alone.stdout).toBe('');
+    expect(alone.stderr).toBe('error: --read-only applies to the operator policy: run kops-ts get iam-policy --operator --read-only\n');
   });
 
   it('-o yaml gives the same document', async () => {

@@ -19,10 +19,10 @@ import { RECONCILE_STEPS } from '../../src/cloudup/reconcile-cluster.js';
 import { Clientset } from '../../src/statestore/clientset.js';
 import { clusterPaths } from '../../src/statestore/layout.js';
 import { openStateStore } from '../../src/statestore/open.js';
-import { startFaultProxy, type FaultProxy, type ProxiedRequest } from '../fakes/aws-fault-proxy.js';
+import type { FaultProxy, ProxiedRequest } from '../fakes/aws-fault-proxy.js';
 import { FakeKubeApiServer, ec2InstanceSource } from '../fakes/kube-apiserver.js';
 import { testAws } from '../helpers/aws.js';
-import { operatorEnv } from '../helpers/operator-env.js';
+import { operatorEnv, recordThroughProxy } from '../helpers/operator-env.js';
 import { writeScratchKubeconfig } from '../helpers/kubeconfig.js';
 import { FAST_ROLL, KEY, cli, snapshot, tempStore } from './harness.js';
 
@@ -89,10 +89,8 @@ beforeAll(async () => {
   ec2 = aws.clients.ec2;
   kube = await FakeKubeApiServer.start({ instances: ec2InstanceSource(aws.clients.ec2) });
   env.KUBECONFIG = writeScratchKubeconfig(kube.kubeconfig(NAME));
-  proxy = await startFaultProxy(aws.endpoint, {}, { beforeForward: (q) => void sent.push(q) });
-  // From here on the CLI's clients (which read the process's environment) go through the proxy.
-  env.AWS_ENDPOINT_URL = proxy.endpoint;
-  vi.stubEnv('AWS_ENDPOINT_URL', proxy.endpoint);
+  // From here on the CLI's clients go through the proxy.
+  proxy = await recordThroughProxy(aws, env, (q) => sent.push(q));
 }, 240_000);
 
 afterAll(async () => {

@@ -12,12 +12,12 @@ import { CreateHostedZoneCommand } from '@aws-sdk/client-route-53';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AwsCallRecorder, iamActionsOf, type RecordedAwsCall } from '../../src/cloud/aws/call-scope.js';
 import type { AwsClientOptions } from '../../src/cloud/aws/clients.js';
-import { operatorActions, operatorPolicy } from '../../src/cloudup/aws/operator-policy.js';
+import { operatorActions, operatorPolicy, readOnlyOperatorActions } from '../../src/cloudup/aws/operator-policy.js';
 import { newCluster } from '../../src/cloudup/new-cluster.js';
 import { updateCluster } from '../../src/cloudup/update-cluster.js';
 import { Clientset } from '../../src/statestore/clientset.js';
 import { openStateStore } from '../../src/statestore/open.js';
-import { AWS_KIND_ACTIONS, PREFLIGHT_ACTIONS, STATE_STORE_BUCKET_ACTIONS, STATE_STORE_OBJECT_ACTIONS } from '../../src/tasks/aws/iam-actions.js';
+import { AWS_KIND_ACTIONS, PREFLIGHT_ACTIONS, STATE_STORE_BUCKET_ACTIONS, STATE_STORE_OBJECT_ACTIONS, isReadAction } from '../../src/tasks/aws/iam-actions.js';
 import { awsTaskRegistry } from '../../src/tasks/aws/registry.js';
 import { testAws, uniqueBucket } from '../helpers/aws.js';
 import { ACCOUNT, evaluate } from '../helpers/iam-sim.js';
@@ -55,6 +55,13 @@ describe('the declarations', () => {
   it('cover every registered AWS task kind', () => {
     const missing = awsTaskRegistry().kinds().filter((k) => !AWS_KIND_ACTIONS[k]);
     expect(missing.map((k) => `AWS task kind "${k}" declares no AWS actions: add AWS_KIND_ACTIONS["${k}"] to src/tasks/aws/iam-actions.ts`)).toEqual([]);
+  });
+
+  it('make every kind\'s find read-only (the plan changes nothing), so the read-only policy is all reads', () => {
+    const writing = Object.entries(AWS_KIND_ACTIONS).flatMap(([kind, d]) => d.find.filter((a) => !isReadAction(a)).map((a) => `${kind}.find: ${a}`));
+    expect(writing).toEqual([]);
+    expect(readOnlyOperatorActions().filter((a) => !isReadAction(a))).toEqual([]);
+    expect(readOnlyOperatorActions()).toEqual(expect.arrayContaining([...PREFLIGHT_ACTIONS]));
   });
 
   it('name real IAM actions, each allowed by the operator policy', async () => {

@@ -42,6 +42,8 @@ export interface ProxiedRequest {
   readonly operation: string;
   readonly method: string;
   readonly path: string;
+  /** The query string, `?` included (`''` when there is none): S3's list prefix is there. */
+  readonly query: string;
   readonly body: string;
   /** When the request arrived (epoch ms). */
   readonly receivedAt: number;
@@ -330,9 +332,10 @@ export async function startFaultProxy(target: string, shaping: ProxyShaping = {}
       const body = await readBody(req);
       const service = serviceOf(req);
       const text = body.toString('utf8');
+      const url = new URL(req.url ?? '/', 'http://proxy');
       const r: ProxiedRequest = {
         service, operation: operationOf(service, req, text), method: req.method ?? 'GET',
-        path: new URL(req.url ?? '/', 'http://proxy').pathname, body: text, receivedAt,
+        path: url.pathname, query: url.search, body: text, receivedAt,
       };
       const verdict = hooks.beforeForward?.(r);
       if (verdict === 'drop' || verdict === 'reset') {

@@ -7,6 +7,7 @@
 import { CreateAccessKeyCommand, CreateUserCommand } from '@aws-sdk/client-iam';
 import { vi } from 'vitest';
 import type { TestAws } from './aws.js';
+import { startFaultProxy, type FaultProxy, type ProxiedRequest } from '../fakes/aws-fault-proxy.js';
 
 export interface OperatorEnvOptions {
   /** The endpoint the CLI talks to (default the emulator's; e.g. a fault proxy in front of it). */
@@ -27,4 +28,16 @@ export async function operatorEnv(aws: TestAws, o: OperatorEnvOptions = {}): Pro
   };
   if (o.stub ?? true) for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
   return env;
+}
+
+/**
+ * A fault proxy in front of `aws`'s emulator that hands every request to `record` in the order
+ * they arrive, made the CLI's endpoint: in `env` and in this process's environment (the in-process
+ * CLI's SDK reads it there). Close it, and unstub the environment, when done.
+ */
+export async function recordThroughProxy(aws: TestAws, env: Record<string, string>, record: (q: ProxiedRequest) => void): Promise<FaultProxy> {
+  const proxy = await startFaultProxy(aws.endpoint, {}, { beforeForward: (q) => void record(q) });
+  env.AWS_ENDPOINT_URL = proxy.endpoint;
+  vi.stubEnv('AWS_ENDPOINT_URL', proxy.endpoint);
+  return proxy;
 }

@@ -13,9 +13,11 @@ import type { PolicyDocument } from '../../model/aws/iam-policies.js';
 import type { OperatorPolicyOptions } from '../../cloudup/aws/operator-policy.js';
 import type { CommandContext } from '../context.js';
 import { parseOutputFormat } from '../output.js';
+import { KopsError } from '../../diagnostics.js';
 
 interface Flags {
   readonly operator?: boolean;
+  readonly readOnly?: boolean;
   readonly output?: string;
 }
 
@@ -77,11 +79,15 @@ export function registerGetIamPolicy(get: Command, ctx: () => CommandContext): v
     .alias('iam-policies')
     .description('IAM policies: --operator for whoever runs kops-ts; otherwise the instance roles of a cluster')
     .option('--operator', 'the policy a person or CI pipeline running kops-ts needs (scoped to --state, and its load-balancer deletes to --name, when given)')
+    .option('--read-only', 'with --operator: the policy of a plan job (update without --yes, get, validate, toolbox dump, the previews); it cannot change anything nor read private keys, secrets, bootstrap tokens or etcd backups')
     .option('-o, --output <format>', 'json or yaml', 'json')
     .action(async (flags: Flags) => {
       const c = ctx();
       const format = parseOutputFormat(flags.output, ['json', 'yaml']) === 'yaml' ? 'yaml' : 'json';
-      if (flags.operator) await print(c, format, (await import('../../cloudup/aws/operator-policy.js')).operatorPolicy(await operatorOptions(c)));
-      else await print(c, format, await instancePolicies(c));
+      if (flags.readOnly && !flags.operator) throw new KopsError('ReadOnlyNeedsOperator', '--read-only applies to the operator policy', { hint: 'run kops-ts get iam-policy --operator --read-only', exitCode: 2 });
+      if (flags.operator) {
+        const { operatorPolicy, readOnlyOperatorPolicy } = await import('../../cloudup/aws/operator-policy.js');
+        await print(c, format, (flags.readOnly ? readOnlyOperatorPolicy : operatorPolicy)(await operatorOptions(c)));
+      } else await print(c, format, await instancePolicies(c));
     });
 }

@@ -10,7 +10,10 @@
  * creates these resources, so their ARNs are not known beforehand.
  */
 import type { PolicyDocument, PolicyStatement, StateStoreLocation } from '../../model/aws/iam-policies.js';
-import { AWS_KIND_ACTIONS, DELETE_CLUSTER_ACTIONS, PREFLIGHT_ACTIONS, ROLLING_UPDATE_ACTIONS, STATE_STORE_BUCKET_ACTIONS, STATE_STORE_OBJECT_ACTIONS, kindActions } from '../../tasks/aws/iam-actions.js';
+import {
+  AWS_KIND_ACTIONS, DELETE_CLUSTER_ACTIONS, DELETE_CLUSTER_READ_ACTIONS, PREFLIGHT_ACTIONS, ROLLING_UPDATE_ACTIONS, ROLLING_UPDATE_READ_ACTIONS,
+  STATE_STORE_BUCKET_ACTIONS, STATE_STORE_OBJECT_ACTIONS, kindActions,
+} from '../../tasks/aws/iam-actions.js';
 
 export interface OperatorPolicyOptions {
   /** The S3 state store the operator uses; absent: the state-store statements allow any bucket. */
@@ -29,6 +32,13 @@ export interface OperatorPolicyOptions {
    */
   readonly clusterName?: string;
 }
+
+/**
+ * What a read-only job may never read from the state store, even with `s3:GetObject` on the rest
+ * (cluster-relative): the private keys, the secrets, the bootstrap files holding the join token,
+ * and the etcd backups (every Kubernetes Secret of the cluster).
+ */
+export const STATE_STORE_SECRET_PATHS: readonly string[] = ['pki/private/', 'secrets/', 'igconfig/', 'backups/'];
 
 /**
  * Deletes scoped by the resource's tags (AWS supports `aws:ResourceTag` for these: the Service
@@ -121,6 +131,53 @@ export function operatorPolicy(o: OperatorPolicyOptions = {}): PolicyDocument {
   }
   if (!o.noS3StateStore) statements.push(...stateStoreStatements(partition, o.stateStore));
   if (!o.noS3StateStore && o.stateKmsKey) statements.push(stateKmsStatement(o.stateKmsKey));
+  return { Version: '2012-10-17', Statement: statements };
+}
+
+/**
+ * Every action a read-only job makes (sorted): pre-flight, every kind's `find`, the rolling
+ * update's and `delete cluster`'s listings. What `update cluster` without `--yes` (the plan,
+ * `--out`, `--detailed-exitcode`), `get`, `get instances`, `validate cluster`, `toolbox dump`, and
+ * the previews of `rolling-update cluster` and `delete cluster` call.
+ */
+export function readOnlyOperatorActions(): string[] {
+  const all = new Set<string>([...PREFLIGHT_ACTIONS, ...ROLLING_UPDATE_READ_ACTIONS, ...DELETE_CLUSTER_READ_ACTIONS]);
+  for (const k of Object.values(AWS_KIND_ACTIONS)) for (const a of k.find) all.add(a);
+  return [...all].sort();
+}
+
+/**
+ * `kops-ts get iam-policy --operator --read-only`: for plan jobs (a pull request's pipeline), which
+ * must not change the cloud or the store, nor read what would let them: every read-only action on
+ * `*`, the state store's objects to read and list, and an explicit deny on its private keys, secrets,
+ * bootstrap files and etcd backups (STATE_STORE_SECRET_PATHS), which no command of a plan job reads.
+ */
+export function readOnlyOperatorPolicy(o: OperatorPolicyOptions = {}): PolicyDocument {
+  const partition = o.partition ?? 'aws';
+  const byService = new Map<string, string[]>();
+  for (const a of readOnlyOperatorActions()) {
+    const service = a.slice(0, a.indexOf(':'));
+    byService.set(service, [...(byService.get(service) ?? []), a]);
+  }
+  const statements: PolicyStatement[] = [...byService]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([service, list]) => ({ Sid: SERVICE_SID[service] ?? service.replace(/[^A-Za-z0-9]/g, ''), Effect: 'Allow', Action: list, Resource: '*' }));
+  if (o.noS3StateStore) return { Version: '2012-10-17', Statement: statements };
+  const bucket = o.stateStore ? `arn:${partition}:s3:::${o.stateStore.bucket}` : `arn:${partition}:s3:::*`;
+  const base = o.stateStore?.prefix ? `${bucket}/${o.stateStore.prefix}` : bucket;
+  statements.push({ Sid: 'StateStoreRead', Effect: 'Allow', Action: 's3:GetObject', Resource: `${base}/*` });
+  if (o.stateStore?.prefix) {
+    const p = o.stateStore.prefix;
+    statements.push({ Sid: 'StateStoreList', Effect: 'Allow', Action: 's3:ListBucket', Resource: bucket, Condition: { StringLike: { 's3:prefix': [p, `${p}/*`] } } });
+  } else {
+    statements.push({ Sid: 'StateStoreList', Effect: 'Allow', Action: 's3:ListBucket', Resource: bucket });
+  }
+  // <base>/<cluster>/<path>: a cluster's name has no slash, and `*` matches one.
+  statements.push({ Sid: 'DenyStateStoreSecrets', Effect: 'Deny', Action: 's3:GetObject', Resource: STATE_STORE_SECRET_PATHS.map((p) => `${base}/*/${p}*`) });
+  if (o.stateKmsKey) {
+    const decrypt = stateKmsStatement(o.stateKmsKey);
+    statements.push({ ...decrypt, Action: ['kms:Decrypt'] });
+  }
   return { Version: '2012-10-17', Statement: statements };
 }
 

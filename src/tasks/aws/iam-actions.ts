@@ -199,6 +199,12 @@ export const ROLLING_UPDATE_ACTIONS: readonly string[] = [
 ];
 
 /**
+ * What the rolling update, `get instances` and `validate cluster` read (the roll's preview without
+ * `--yes` makes only these): the groups, their templates and instances, the API's target health.
+ */
+export const ROLLING_UPDATE_READ_ACTIONS: readonly string[] = ROLLING_UPDATE_ACTIONS.filter(isReadAction);
+
+/**
  * `delete cluster` (src/cloudup/delete-cluster.ts), outside any kind: the instances its groups
  * launched or a rolling update detached (found by tag, terminated), network interfaces tagged
  * as the cluster's (deleted), volumes and security groups tagged as its but no longer in its
@@ -214,6 +220,9 @@ export const DELETE_CLUSTER_ACTIONS: readonly string[] = [
   ...ELB_LISTING, 'elasticloadbalancing:DeleteLoadBalancer', 'elasticloadbalancing:DeleteTargetGroup',
 ];
 
+/** What `delete cluster` lists before it deletes (its preview without `--yes`, and `toolbox dump`, make only these). */
+export const DELETE_CLUSTER_READ_ACTIONS: readonly string[] = DELETE_CLUSTER_ACTIONS.filter(isReadAction);
+
 /** The S3 state store (src/statestore/s3.ts): objects under the store's prefix, and the bucket. */
 export const STATE_STORE_OBJECT_ACTIONS: readonly string[] = ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'];
 export const STATE_STORE_BUCKET_ACTIONS: readonly string[] = ['s3:ListBucket', 's3:GetEncryptionConfiguration'];
@@ -221,4 +230,13 @@ export const STATE_STORE_BUCKET_ACTIONS: readonly string[] = ['s3:ListBucket', '
 /** Every action of a kind, all steps and implied ones. */
 export function kindActions(k: KindActions): string[] {
   return [...new Set([...k.find, ...k.apply, ...(k.delete ?? []), ...(k.implied ?? [])])].sort();
+}
+
+/**
+ * An action that only reads: its operation is a Describe, Get or List (`sts:GetCallerIdentity`,
+ * `iam:GetAccountAuthorizationDetails` and `s3:ListBucket` included). Every kind's `find` is made
+ * of these (the plan is read-only); test/cloudup/read-only-policy.test.ts holds that.
+ */
+export function isReadAction(action: string): boolean {
+  return /^[a-z0-9-]+:(Describe|Get|List)/.test(action);
 }
