@@ -6,6 +6,9 @@
  * the node groups 1.36.3, so that step 5 replaces the nodes. If step 4 could not read them (no
  * kubeconfig passed along, a Node without its version), the nodes would stay held back at 1.35.0
  * and the sequence would end with every node on the old version: the last assertions catch that.
+ * And when step 4 does hold them back (here: the new control plane's Node reports the old kubelet),
+ * reconcile stops there, names the step and why, before replacing any node; once the control plane
+ * reports its real version the same command finishes.
  */
 import { gunzipSync } from 'node:zlib';
 import { DescribeInstanceAttributeCommand, DescribeInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
@@ -36,12 +39,17 @@ async function installedVersion(id: string): Promise<string> {
   return v;
 }
 
+/** When set, what every control-plane Node reports as its kubelet, whatever its instance installed. */
+let controlPlaneReports: string | undefined;
+
 /** Each running instance as a Node that reports the kubelet its user data installed. */
 function instancesWithKubelets(): () => Promise<FakeInstance[]> {
   const base = ec2InstanceSource(ec2);
+  const controlPlane = (i: FakeInstance) => i.tags['kops.k8s.io/instancegroup']?.startsWith('control-plane');
   return async () =>
     Promise.all(
-      (await base()).map(async (i) => (i.state === 'running' ? { ...i, kubeletVersion: `v${await installedVersion(i.id)}` } : i)),
+      (await base()).map(async (i) =>
+        i.state !== 'running' ? i : { ...i, kubeletVersion: controlPlaneReports !== undefined && controlPlane(i) ? controlPlaneReports : `v${await installedVersion(i.id)}` }),
     );
 }
 
@@ -72,11 +80,26 @@ afterAll(async () => {
 });
 
 describe('reconcile cluster after upgrade cluster (1.35.0 → 1.36.3)', () => {
-  it('replaces the control plane, then gives the nodes 1.36.3 and replaces them: every instance ends on 1.36.3', async () => {
+  it('replaces the control plane, then gives the nodes 1.36.3 and replaces them: every instance ends on 1.36.3 (stopping at step 4 while the control plane reports the old kubelet)', async () => {
     const before = await running();
     expect(before.map((i) => i.version)).toEqual(['1.35.0', '1.35.0']);
     const upgrade = await cli(['--state', store.url, 'upgrade', 'cluster', '--name', NAME, '--kubernetes-version', '1.36.3', '--yes'], { env });
     expect(upgrade.code, upgrade.stderr).toBe(0);
+
+    // The replaced control plane's Node says 1.35.0: step 4 holds the nodes back, and reconcile stops.
+    controlPlaneReports = 'v1.35.0';
+    const held = await cli(['--state', store.url, 'reconcile', 'cluster', NAME, '--yes', ...FAST_ROLL], { env });
+    expect(held.code, held.stderr).toBe(1);
+    expect(held.stderr).toContain(`reconcile cluster ${NAME} stopped at step 4/6`);
+    expect(held.stderr).toContain('the node groups keep Kubernetes 1.35.0, not 1.36.3');
+    expect(held.stderr).not.toContain('reconcile: done');
+    const midway = await running();
+    expect(midway.filter((i) => i.group === 'nodes-us-east-1a')).toEqual(before.filter((i) => i.group === 'nodes-us-east-1a'));
+    expect(midway.filter((i) => i.group === 'control-plane-us-east-1a').map((i) => i.version)).toEqual(['1.36.3']);
+    // Its kubelet now reports what the instance installed.
+    controlPlaneReports = undefined;
+    const groupOf = (n: unknown) => (n as { metadata: { labels?: Record<string, string> } }).metadata.labels?.['kops.k8s.io/instancegroup'];
+    for (const [node, n] of kube.nodes) if (groupOf(n) === 'control-plane-us-east-1a') kube.setKubeletVersion(node, 'v1.36.3');
 
     const r = await cli(['--state', store.url, 'reconcile', 'cluster', NAME, '--yes', ...FAST_ROLL], { env });
     expect(r.code, r.stderr).toBe(0);

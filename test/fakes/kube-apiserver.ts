@@ -219,6 +219,14 @@ export class FakeKubeApiServer {
     this.touch(n);
   }
 
+  /** What the Node's kubelet reports (`status.nodeInfo.kubeletVersion`), as after the kubelet restarts at another version. */
+  setKubeletVersion(name: string, version: string): void {
+    const n = this.nodes.get(name);
+    if (!n) throw new Error(`fake: no node ${name}`);
+    obj(n, 'status')['nodeInfo'] = { ...(obj(n, 'status')['nodeInfo'] as JsonObject | undefined), kubeletVersion: version };
+    this.touch(n);
+  }
+
   addPod(p: PodSpecInput): JsonObject {
     const ns = p.namespace ?? 'default';
     const annotations: Record<string, string> = { ...(p.annotations ?? {}) };

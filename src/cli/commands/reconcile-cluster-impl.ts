@@ -100,7 +100,10 @@ export async function reconcile(top: CommandContext, name: string, raw: Flags): 
     'update-control-plane': update({ instanceGroupRoles: [...CONTROL_PLANE_ROLES], ...(raw.forceUnlock !== undefined ? { forceUnlock: raw.forceUnlock } : {}) }),
     'wait-for-api': () => waitForApi(c, name, raw.kubeconfig),
     'roll-control-plane': rollRoles([...CONTROL_PLANE_ROLES]),
-    'update-all': update({ deletions: false }),
+    'update-all': async () => {
+      await update({ deletions: false })();
+      await refuseHeldBackNodes(c, name);
+    },
     'roll-all': rollRoles([]),
     prune: update({}),
   };
@@ -113,6 +116,25 @@ export async function reconcile(top: CommandContext, name: string, raw: Flags): 
   c.io.stderr(`reconcile: done, ${RECONCILE_STEPS.length} steps\n`);
   if (json) top.io.stdout(`${JSON.stringify({ cluster: name, outcome: 'reconciled', steps: result.steps }, null, 2)}\n`);
   return ExitCode.OK;
+}
+
+/**
+ * After step 4: the node groups must have the spec's Kubernetes version. The update holds them back
+ * (and says why on stderr) when the control plane's kubelets could not be read or one is older;
+ * rolling them then would roll them to the old version and end "done" with the upgrade half made,
+ * so the step fails instead, before any node is replaced. A re-run resumes here.
+ */
+async function refuseHeldBackNodes(c: CommandContext, name: string): Promise<void> {
+  const cs = c.clientset();
+  const [{ lastNodeVersionOf }, completed] = await Promise.all([import('../../model/kubelet-skew.js'), cs.readCompletedSpec(name)]);
+  const spec = completed?.object.spec.kubernetesVersion;
+  const nodes = lastNodeVersionOf(completed?.object);
+  if (spec === undefined || nodes === undefined || nodes === spec) return;
+  // The step's failure names it and gives the command that resumes; the way around goes in the message.
+  throw new KopsError(
+    'NodesHeldBack',
+    `the node groups keep Kubernetes ${nodes}, not ${spec}: the update held them behind the control plane (its warning above says why), so they were not rolled; to move them regardless, run kops-ts update cluster --name ${name} --ignore-kubelet-version-skew --yes, then kops-ts rolling-update cluster --name ${name} --yes`,
+  );
 }
 
 /**
