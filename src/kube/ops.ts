@@ -13,14 +13,17 @@ import { KopsError } from '../diagnostics.js';
 import type { Clock, DrainOptions, KubeNode, KubeOps } from '../rolling-update/types.js';
 import { listAll, type KubeClient } from './client.js';
 import { apiStatus, translate } from './errors.js';
+import { selectorMatches } from './label-selector.js';
+import { readBlockingBudgets } from './pdb-check.js';
+import { podToEvict } from './pods.js';
 
 export { apiStatus, translate } from './errors.js';
+export { MIRROR_POD_ANNOTATION, podToEvict } from './pods.js';
 
 export const SCHEDULED_FOR_UPDATE_TAINT = 'kops.k8s.io/scheduled-for-update';
 export const NEEDS_UPDATE_ANNOTATION = 'kops.k8s.io/needs-update';
 export const INSTANCE_GROUP_LABEL = 'kops.k8s.io/instancegroup';
 export const EXCLUDE_FROM_LB_LABEL = 'node.kubernetes.io/exclude-from-external-load-balancers';
-export const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
 /** kubectl drain's delay between eviction attempts after a 429. */
 export const DEFAULT_EVICTION_RETRY_MS = 5_000;
 /** kubectl drain's poll interval while waiting for evicted pods to be gone. */
@@ -93,13 +96,6 @@ export function toKubeNode(n: k8s.V1Node): KubeNode {
   };
 }
 
-/** kubectl drain's filter: mirror pods and DaemonSet-owned pods are left on the node. */
-export function podToEvict(p: k8s.V1Pod): boolean {
-  if (p.metadata?.annotations?.[MIRROR_POD_ANNOTATION] !== undefined) return false;
-  if ((p.metadata?.ownerReferences ?? []).some((o) => o.kind === 'DaemonSet' && o.controller !== false)) return false;
-  return true;
-}
-
 export interface KubeOpsOptions {
   /** Conflict retries for read-modify-write patches (default 5). */
   readonly conflictRetries?: number;
@@ -146,6 +142,10 @@ export function kubeOps(client: KubeClient, opts: KubeOpsOptions = {}): KubeOps 
     async cordon(node) {
       const body = { metadata: { labels: { [EXCLUDE_FROM_LB_LABEL]: '' } }, spec: { unschedulable: true } };
       await wrap(`cordoning node ${node}`, () => client.core.patchNode({ name: node, body }, strategic()));
+    },
+
+    blockingBudgets(nodes, signal) {
+      return readBlockingBudgets(client, nodes, signal);
     },
 
     async drain(node, d) {
@@ -227,8 +227,8 @@ async function blockingPdb(client: KubeClient, pod: k8s.V1Pod, causes: readonly 
   }
   try {
     const pdbs = await client.policy.listNamespacedPodDisruptionBudget({ namespace }, client.options());
-    const labels = pod.metadata?.labels ?? {};
-    const hit = pdbs.items.find((b) => Object.entries(b.spec?.selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v));
+    const labels = pod.metadata?.labels;
+    const hit = pdbs.items.find((b) => selectorMatches(b.spec?.selector, labels));
     return hit?.metadata?.name ? `${namespace}/${hit.metadata.name}` : undefined;
   } catch {
     return undefined;

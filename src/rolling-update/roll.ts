@@ -20,6 +20,9 @@
  *     right after the previous group's last validation, the quorum check right after a group's
  *     start (`freshClean`). Every validation after a detach, drain or termination still runs.
  *
+ * Before the first group, a warning names each PodDisruptionBudget that would refuse the eviction
+ * of a pod on a node the roll will drain (pdb-warnings.ts): found now, not at `--drain-timeout`.
+ *
  * Progress goes to a `ProgressStore` as the roll goes, so an interrupted roll resumes (progress.ts).
  *
  * This file is the entry point and the roll's course; the steps live beside it: group.ts (one
@@ -31,6 +34,7 @@ import { KopsError } from '../diagnostics.js';
 import { GroupFailedError } from './errors.js';
 import { rollGroup } from './group.js';
 import { filterGroups, planPhases, resumeFor, selectUpdates, type Phase, type UpdateSelection } from './order.js';
+import { blockingBudgetWarnings, nodesToDrain } from './pdb-warnings.js';
 import { RollContext } from './roll-context.js';
 import type { RollingUpdateOptions, RollingUpdateResult } from './roll-options.js';
 
@@ -106,6 +110,7 @@ class Roll {
     await ctx.saveRecord();
     const toRoll = [...selections].filter(([, s]) => s.update.length > 0);
     ctx.emit({ code: 'rolling-update.start', cluster, groups: toRoll.length, instances: total, resumed: previous !== undefined });
+    await this.warnBlockingBudgets(toRoll);
 
     const nodeErrors: GroupFailedError[] = [];
     for (const phase of phases) {
@@ -125,6 +130,16 @@ class Roll {
       resumed: previous !== undefined,
       groups: toRoll.map(([name]) => ({ name, replaced: ctx.replacedBy.get(name) ?? 0 })),
     };
+  }
+
+  /** Before the first drain: a warning per PodDisruptionBudget that would refuse an eviction now (pdb-warnings.ts). */
+  private async warnBlockingBudgets(toRoll: readonly (readonly [string, UpdateSelection])[]): Promise<void> {
+    const ctx = this.ctx;
+    const kube = ctx.opts.kube;
+    if (ctx.cloudOnly || !kube) return;
+    const groups = toRoll.flatMap(([name, sel]) => ctx.groups.filter((g) => g.name === name).map((group) => ({ group, update: sel.update })));
+    const nodes = nodesToDrain(ctx.opts.cloud.name, ctx.opts.clusterRollingUpdate, ctx.opts.specGroups, groups, ctx.nodes);
+    for (const message of await blockingBudgetWarnings(kube, nodes, ctx.o, ctx.opts.signal)) ctx.emit({ code: 'rolling-update.warning', message });
   }
 
   /** Runs a phase's groups, `groupConcurrency` at once; returns the failures (an abort is rethrown). */

@@ -20,6 +20,7 @@
 import { KopsError } from '../diagnostics.js';
 import { drainTerminateAndWait } from './instance.js';
 import { nodeOf } from './order.js';
+import { blockingBudgetWarnings, type DrainPolicy } from './pdb-warnings.js';
 import { RollContext } from './roll-context.js';
 import type { RollGroupSpec, RollingUpdateOptions } from './roll-options.js';
 import { resolveSettings } from './settings.js';
@@ -121,6 +122,20 @@ export async function locateInstance(
   return { located: { ...hit, surge, ...(surgeNote ? { surgeNote } : {}) }, groups, nodes };
 }
 
+/**
+ * The warnings for the PodDisruptionBudgets that would refuse an eviction from the instance's Node
+ * now (pdb-warnings.ts): none with `cloudOnly` or for a bastion (never drained). Said before the
+ * drain by `deleteInstance`, and by the CLI's preview.
+ */
+export async function budgetWarnings(
+  opts: Pick<DeleteInstanceOptions, 'kube' | 'cloudOnly' | 'signal'>,
+  located: LocatedInstance,
+  policy: DrainPolicy,
+): Promise<string[]> {
+  if (opts.cloudOnly || !opts.kube || !located.node || located.group.role === 'Bastion') return [];
+  return blockingBudgetWarnings(opts.kube, [located.node.name], policy, opts.signal);
+}
+
 /** Replaces one instance of the cluster (see the file's comment). Take the cluster lock around it. */
 export async function deleteInstance(opts: DeleteInstanceOptions): Promise<DeleteInstanceResult> {
   if (!opts.cloudOnly && !opts.kube) {
@@ -138,6 +153,7 @@ export async function deleteInstance(opts: DeleteInstanceOptions): Promise<Delet
   // The record of this one replacement lives in memory: a rolling update's record is not touched.
   ctx.record = { started: new Date(ctx.clock.now()).toISOString(), targeted: { [group.name]: [instance.id] }, done: [] };
   if (located.surgeNote) ctx.emit({ code: 'rolling-update.warning', group: group.name, instance: instance.id, message: located.surgeNote });
+  for (const message of await budgetWarnings(opts, located, ctx.o)) ctx.emit({ code: 'rolling-update.warning', group: group.name, instance: instance.id, message });
 
   let target = instance;
   // An instance an interrupted run left detached (or only marked) is finished as a surge.

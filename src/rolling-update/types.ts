@@ -149,8 +149,27 @@ export interface DrainOptions {
   readonly signal?: AbortSignal;
 }
 
+/**
+ * A PodDisruptionBudget that allows no disruption now (`status.disruptionsAllowed` 0) and selects
+ * pods on nodes about to be drained: their eviction will be refused (429) until it allows one.
+ */
+export interface BlockingBudget {
+  readonly namespace: string;
+  readonly name: string;
+  readonly currentHealthy: number;
+  readonly desiredHealthy: number;
+  /** Its pods on the nodes to be drained whose eviction it refuses now, by node (nodes sorted, pods `<namespace>/<name>` sorted). */
+  readonly pods: readonly { readonly node: string; readonly pods: readonly string[] }[];
+}
+
 export interface KubeOps {
   listNodes(signal?: AbortSignal): Promise<KubeNode[]>;
+  /**
+   * The PodDisruptionBudgets that would refuse the eviction of pods on `nodes` now (read-only: one
+   * list of the budgets, then the pods of the namespaces of those at 0). Optional: without it the
+   * roll checks nothing before its drains.
+   */
+  blockingBudgets?(nodes: readonly string[], signal?: AbortSignal): Promise<BlockingBudget[]>;
   /** Add the taint `kops.k8s.io/scheduled-for-update:PreferNoSchedule` (idempotent). */
   taintForUpdate(node: string): Promise<void>;
   /** Mark unschedulable and label `node.kubernetes.io/exclude-from-external-load-balancers`. */

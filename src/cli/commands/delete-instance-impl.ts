@@ -103,10 +103,13 @@ export async function deleteInstanceCommand(c: CommandContext, name: string, que
     }
     return ExitCode.OK;
   }
+  // The PodDisruptionBudgets that would block its drain now (a run says them before its drain).
+  const budgets = f.yes ? [] : await lib.budgetWarnings(common, located, f);
   if (machine && !f.yes) {
-    c.io.stdout(await renderDocument(previewDocument(name, located, f.cloudOnly, f.validateCount), machine));
+    c.io.stdout(await renderDocument(previewDocument(name, located, f.cloudOnly, f.validateCount, budgets), machine));
     return ExitCode.OK;
   }
+  for (const w of budgets) c.io.stderr(`warning: ${w}\n`);
   // In json|yaml mode stdout holds only the document: the head goes with the progress, to stderr.
   (machine ? c.io.stderr : c.io.stdout)(describe(located, f.cloudOnly, !f.yes));
   if (!f.yes) {

@@ -36,7 +36,7 @@ export interface DeleteInstanceDocument {
   readonly replaced: boolean;
   /** The cluster validated during this run. */
   readonly validated: boolean;
-  /** The run's warnings (and the preview's surge note), as the progress lines say them. */
+  /** The run's warnings (and the preview's surge note and blocking PodDisruptionBudgets), as the progress lines say them. */
   readonly warnings: readonly string[];
 }
 
@@ -52,7 +52,8 @@ export function plannedSteps(l: LocatedInstance, cloudOnly: boolean, validateCou
   return l.surge || l.instance.status === 'Detached' ? ['detach', ...validate, ...drain, ...replace] : [...drain, ...replace, ...validate];
 }
 
-export function previewDocument(cluster: string, l: LocatedInstance, cloudOnly: boolean, validateCount: number): DeleteInstanceDocument {
+/** `budgets`: the warnings for the PodDisruptionBudgets that would block its drain now. */
+export function previewDocument(cluster: string, l: LocatedInstance, cloudOnly: boolean, validateCount: number, budgets: readonly string[] = []): DeleteInstanceDocument {
   return {
     cluster,
     outcome: 'preview',
@@ -62,7 +63,7 @@ export function previewDocument(cluster: string, l: LocatedInstance, cloudOnly: 
     steps: plannedSteps(l, cloudOnly, validateCount),
     replaced: false,
     validated: false,
-    warnings: l.surgeNote ? [l.surgeNote] : [],
+    warnings: [...(l.surgeNote ? [l.surgeNote] : []), ...budgets],
   };
 }
 

@@ -6,11 +6,12 @@ import { ExitCode, KopsError } from '../../diagnostics.js';
 import type { KopsEvent } from '../../events.js';
 import { normalizeRole, type Cluster, type InstanceGroup } from '../../model/api/types.js';
 import { filterGroups, needsUpdate, nodeOf, resumeFor } from '../../rolling-update/order.js';
+import { blockingBudgetWarnings, nodesToDrain } from '../../rolling-update/pdb-warnings.js';
 import { buildPreview, renderPreview, renderPreviewTable } from '../../rolling-update/preview.js';
 import { StateStoreProgress } from '../../rolling-update/progress.js';
 import { openCloudProvider } from '../../rolling-update/providers.js';
 import type { ConfirmAnswer, ConfirmQuestion } from '../../rolling-update/roll.js';
-import type { ClusterValidator, KubeNode, KubeOps } from '../../rolling-update/types.js';
+import type { CloudInstance, CloudInstanceGroup, CloudProvider, ClusterValidator, KubeNode, KubeOps } from '../../rolling-update/types.js';
 import { forceUnlock, withClusterLock } from '../../statestore/lock.js';
 import type { CommandContext } from '../context.js';
 import { Interrupts, type InterruptedCommand } from '../interrupt.js';
@@ -32,6 +33,8 @@ function commandLine(c: CommandContext, cluster: string, f: RollingUpdateFlags, 
   if (raw.kubeconfig !== undefined) words.push('--kubeconfig', raw.kubeconfig);
   return [...words, ...extra].map(shellWord).join(' ');
 }
+
+type CloudProviderName = CloudProvider['name'];
 
 export interface Kube {
   readonly ops: KubeOps;
@@ -87,18 +90,22 @@ export async function rollingUpdate(c: CommandContext, name: string, f: RollingU
   const nodes: KubeNode[] | undefined = kube ? await kube.ops.listNodes() : undefined;
   const progress = new StateStoreProgress(cs.store, name);
   const pending = await progress.load();
-  const preview = buildPreview(groups, (g, i) => {
+  const isUpdate = (g: CloudInstanceGroup, i: CloudInstance): boolean => {
     const resume = resumeFor(g.name, pending);
     return needsUpdate(i, nodeOf(i, nodes), { force: f.force, ...(resume ? { resume } : {}) });
-  }, nodes);
+  };
+  const preview = buildPreview(groups, isUpdate, nodes);
 
   // A run killed after its last terminate leaves its record (and its lock) though nothing needs an
   // update now: with --yes the record is finished under the lock (so a dead run's lock is named for
   // --force-unlock), or it would turn a later roll, even with --force, into a resume of nothing.
   const finishOnly = f.yes && !preview.required && pending !== undefined;
   if (!f.yes || (!preview.required && !finishOnly)) {
-    if (json) c.io.stdout(`${JSON.stringify({ cluster: name, required: preview.required, ...(pending ? { resumes: pending.started } : {}), groups: preview.rows }, null, 2)}\n`);
+    // The PodDisruptionBudgets that would block a drain of this roll now (the roll says them again before its first drain).
+    const warnings = kube && !f.yes ? await previewBudgetWarnings(kube.ops, cloud.name, cluster, specGroups, groups, nodes, isUpdate, f) : [];
+    if (json) c.io.stdout(`${JSON.stringify({ cluster: name, required: preview.required, ...(pending ? { resumes: pending.started } : {}), groups: preview.rows, warnings }, null, 2)}\n`);
     else {
+      for (const w of warnings) c.io.stderr(`warning: ${w}\n`);
       c.io.stdout(renderPreview(preview, f.cloudOnly, renderTable));
       if (pending && preview.required) c.io.stdout(`An interrupted rolling update (started ${pending.started}) will be resumed.\n`);
     }
@@ -163,6 +170,22 @@ export async function rollingUpdate(c: CommandContext, name: string, f: RollingU
     }
     return ExitCode.OK;
   });
+}
+
+/** The preview's warnings for the budgets that would block the drains of the instances `isUpdate` picks. */
+async function previewBudgetWarnings(
+  kube: KubeOps,
+  cloud: CloudProviderName,
+  cluster: Cluster,
+  specGroups: readonly InstanceGroup[],
+  groups: readonly CloudInstanceGroup[],
+  nodes: readonly KubeNode[] | undefined,
+  isUpdate: (g: CloudInstanceGroup, i: CloudInstance) => boolean,
+  f: RollingUpdateFlags,
+): Promise<string[]> {
+  const specs = specGroups.map((ig) => ({ name: ig.metadata.name, role: normalizeRole(ig.spec.role), rollingUpdate: ig.spec.rollingUpdate ?? null }));
+  const drained = nodesToDrain(cloud, cluster.spec.rollingUpdate ?? null, specs, groups.map((group) => ({ group, update: group.instances.filter((i) => isUpdate(group, i)) })), nodes);
+  return blockingBudgetWarnings(kube, drained, f);
 }
 
 /** kops's prompt: "Continue? (Y)es, (N)o, (A)lwaysYes: [Y]". */
