@@ -218,8 +218,11 @@ async function evictAndWait(client: KubeClient, node: string, pod: k8s.V1Pod, o:
   }
 }
 
-/** The PDB that refused: named in the 429's causes, else the namespace's PDB whose selector matches the pod. */
-async function blockingPdb(client: KubeClient, pod: k8s.V1Pod, causes: readonly { reason?: string; message?: string }[]): Promise<string | undefined> {
+/**
+ * The PDB that refused: named in the 429's causes, else (a 429 without them, such as API Priority
+ * and Fairness's) the namespace's PDB whose selector selects the pod (the full label selector).
+ */
+export async function blockingPdb(client: KubeClient, pod: k8s.V1Pod, causes: readonly { reason?: string; message?: string }[]): Promise<string | undefined> {
   const namespace = pod.metadata?.namespace ?? 'default';
   for (const c of causes) {
     const m = c.message?.match(/disruption budget (\S+)/);

@@ -10,7 +10,9 @@
  *    `DisruptionBudget` cause when a PodDisruptionBudget would be violated (500 when more than one
  *    budget covers the pod, as the apiserver refuses; no budget check for a terminating, terminal
  *    or Pending pod, as the apiserver's `canIgnorePDB`)
- *  - poddisruptionbudgets (policy/v1): list, all namespaces or one; status computed on read
+ *  - poddisruptionbudgets (policy/v1): list, all namespaces or one; status computed on read; the
+ *    selector's matchLabels and matchExpressions (a null selector selects nothing); a pod not Ready
+ *    evicted under `unhealthyPodEvictionPolicy` as the apiserver does
  *  - lists page with `limit`/`continue` as the apiserver does
  *
  * Nodes may be backed by instances (the tests feed `instances()` from the AWS emulator's
@@ -93,9 +95,13 @@ export interface PodSpecInput {
 export interface PdbInput {
   readonly namespace?: string;
   readonly name: string;
-  readonly matchLabels: Record<string, string>;
+  readonly matchLabels?: Record<string, string>;
+  readonly matchExpressions?: readonly { key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }[];
+  /** No `spec.selector` at all (policy/v1: selects no pod). */
+  readonly nullSelector?: boolean;
   readonly minAvailable?: number | string;
   readonly maxUnavailable?: number | string;
+  readonly unhealthyPodEvictionPolicy?: 'IfHealthyBudget' | 'AlwaysAllow';
 }
 
 const CONTROL_PLANE_PODS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'etcd'] as const;
@@ -271,7 +277,11 @@ export class FakeKubeApiServer {
 
   addPdb(p: PdbInput): JsonObject {
     const ns = p.namespace ?? 'default';
-    const spec: JsonObject = { selector: { matchLabels: { ...p.matchLabels } } };
+    const selector: JsonObject = {};
+    if (p.matchLabels) selector['matchLabels'] = { ...p.matchLabels };
+    if (p.matchExpressions) selector['matchExpressions'] = p.matchExpressions.map((r) => ({ key: r.key, operator: r.operator, ...(r.values ? { values: [...r.values] } : {}) }));
+    const spec: JsonObject = p.nullSelector ? {} : { selector };
+    if (p.unhealthyPodEvictionPolicy) spec['unhealthyPodEvictionPolicy'] = p.unhealthyPodEvictionPolicy;
     if (p.minAvailable !== undefined) spec['minAvailable'] = p.minAvailable;
     if (p.maxUnavailable !== undefined) spec['maxUnavailable'] = p.maxUnavailable;
     const pdb: JsonObject = { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: p.name, namespace: ns, uid: this.uid(), resourceVersion: this.nextRv() }, spec };
@@ -484,7 +494,9 @@ export class FakeKubeApiServer {
       const st = obj(this.withPdbStatus(d), 'status');
       const healthy = Number(st['currentHealthy']);
       const desired = Number(st['desiredHealthy']);
-      const allowed = podReady(pod) ? healthy - desired > 0 : healthy >= desired;
+      // A pod not Ready: AlwaysAllow evicts it; IfHealthyBudget when the budget is met and desires some.
+      const unhealthyOk = obj(d, 'spec')['unhealthyPodEvictionPolicy'] === 'AlwaysAllow' || (healthy >= desired && desired > 0);
+      const allowed = podReady(pod) ? healthy - desired > 0 : unhealthyOk;
       if (!allowed) {
         return {
           code: 429,
@@ -624,10 +636,21 @@ function podReady(p: JsonObject): boolean {
   return ((st['conditions'] ?? []) as JsonObject[]).some((c) => c['type'] === 'Ready' && c['status'] === 'True');
 }
 
+/** A budget's selector as the apiserver reads it: null selects nothing, `{}` everything; matchLabels AND matchExpressions. */
 function selectorMatches(pdb: JsonObject, labels: Record<string, Json>): boolean {
-  const sel = obj(obj(pdb, 'spec'), 'selector');
+  const sel = obj(pdb, 'spec')['selector'];
+  if (!isObject(sel)) return false;
   const ml = (sel['matchLabels'] ?? {}) as Record<string, Json>;
-  return Object.entries(ml).every(([k, v]) => labels[k] === v);
+  const has = (k: string): boolean => Object.hasOwn(labels, k);
+  const exprs = (sel['matchExpressions'] ?? []) as JsonObject[];
+  return (
+    Object.entries(ml).every(([k, v]) => has(k) && labels[k] === v) &&
+    exprs.every((r) => {
+      const k = str(r['key']);
+      const in_ = ((r['values'] ?? []) as Json[]).includes(labels[k] ?? null);
+      return r['operator'] === 'In' ? has(k) && in_ : r['operator'] === 'NotIn' ? !has(k) || !in_ : r['operator'] === 'Exists' ? has(k) : r['operator'] === 'DoesNotExist' ? !has(k) : false;
+    })
+  );
 }
 
 /** An int-or-percent against a total (percentages round up, as the disruption controller does). */

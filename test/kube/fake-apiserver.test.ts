@@ -183,6 +183,31 @@ describe('fake kube-apiserver', () => {
     expect(apiStatus(e)).toMatchObject({ code: 500, message: 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.' });
   });
 
+  it("selects a budget's pods by matchLabels and matchExpressions (a null selector none), and evicts a pod not Ready by the budget's unhealthyPodEvictionPolicy", async () => {
+    fx = await startKube({ recreateEvicted: false });
+    fx.fake.addNode('a');
+    fx.fake.addPod({ namespace: 'shop', name: 'db-0', node: 'a', labels: { app: 'db', tier: 'data' } });
+    fx.fake.addPod({ namespace: 'shop', name: 'db-1', node: 'a', labels: { app: 'db', tier: 'data' }, ready: false });
+    fx.fake.addPod({ namespace: 'shop', name: 'web-0', node: 'a', labels: { app: 'web' } });
+    fx.fake.addPdb({ namespace: 'shop', name: 'data', matchLabels: { app: 'db' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['data'] }, { key: 'canary', operator: 'DoesNotExist' }], minAvailable: 2 });
+    fx.fake.addPdb({ namespace: 'shop', name: 'not-db', matchExpressions: [{ key: 'app', operator: 'NotIn', values: ['db'] }], minAvailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow' });
+    fx.fake.addPdb({ namespace: 'shop', name: 'none', nullSelector: true, maxUnavailable: 0 });
+    const list = await fx.client.policy.listNamespacedPodDisruptionBudget({ namespace: 'shop' });
+    const st = Object.fromEntries(list.items.map((b) => [b.metadata?.name, b.status]));
+    expect(st['data']).toMatchObject({ expectedPods: 2, currentHealthy: 1, desiredHealthy: 2, disruptionsAllowed: 0 });
+    expect(st['not-db']).toMatchObject({ expectedPods: 1, currentHealthy: 1, desiredHealthy: 1, disruptionsAllowed: 0 });
+    expect(st['none']).toMatchObject({ expectedPods: 0, disruptionsAllowed: 0 });
+    expect(list.items.find((b) => b.metadata?.name === 'none')?.spec?.selector).toBeUndefined();
+    const evict = (name: string) => fx.client.core.createNamespacedPodEviction({ name, namespace: 'shop', body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: 'shop' } } });
+    // IfHealthyBudget (the default): a pod not Ready is refused while the budget is not met.
+    expect(apiStatus(await rejectionOf(evict('db-1')))?.code).toBe(429);
+    // web-0 is Ready and its budget (AlwaysAllow only lets unready pods through) is at 0.
+    expect(apiStatus(await rejectionOf(evict('web-0')))?.code).toBe(429);
+    fx.fake.setPodReady('shop', 'web-0', false, 'a');
+    await evict('web-0');
+    expect(fx.fake.pods.has('shop/web-0')).toBe(false);
+  });
+
   it('deletes a node, then answers 404 for it', async () => {
     fx = await startKube();
     fx.fake.addNode('a');

@@ -3,7 +3,7 @@
  * drain with kubectl drain's semantics on a simulated clock, and node deletion.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { DrainTimeoutError, instanceIdFromProviderId, kubeOps, SCHEDULED_FOR_UPDATE_TAINT } from '../../src/kube/ops.js';
+import { blockingPdb, DrainTimeoutError, instanceIdFromProviderId, kubeOps, SCHEDULED_FOR_UPDATE_TAINT } from '../../src/kube/ops.js';
 import type { KubeOps } from '../../src/rolling-update/types.js';
 import { SimClock } from '../helpers/sim-clock.js';
 import { startKube, type KubeFixture } from './kube-setup.js';
@@ -180,6 +180,19 @@ describe('drain', () => {
       if (n === 2) ac.abort(new Error('interrupted'));
     };
     await expect(ops.drain('a', { timeoutMs: 600_000, clock, signal: ac.signal })).rejects.toThrow('interrupted');
+  });
+});
+
+describe('blockingPdb', () => {
+  it('without a cause in the 429, names the budget whose full selector (matchExpressions too) selects the pod', async () => {
+    await setup();
+    fx.fake.addNode('a');
+    fx.fake.addPdb({ namespace: 'shop', name: 'canary', matchExpressions: [{ key: 'track', operator: 'In', values: ['canary'] }], minAvailable: 1 });
+    fx.fake.addPdb({ namespace: 'shop', name: 'nothing', nullSelector: true, minAvailable: 1 });
+    fx.fake.addPdb({ namespace: 'shop', name: 'stable', matchExpressions: [{ key: 'track', operator: 'NotIn', values: ['canary'] }], minAvailable: 1 });
+    const pod = { metadata: { name: 'db-0', namespace: 'shop', labels: { app: 'db', track: 'stable' } } };
+    expect(await blockingPdb(fx.client, pod, [])).toBe('shop/stable');
+    expect(await blockingPdb(fx.client, pod, [{ reason: 'DisruptionBudget', message: 'The disruption budget canary needs 1 healthy pods and has 0 currently' }])).toBe('shop/canary');
   });
 });
 

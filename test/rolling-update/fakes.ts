@@ -4,7 +4,7 @@
  * taints and drains recorded with the clock's time. The Kubernetes API over HTTP is the kube part's
  * (test/fakes/); these only stand in for it behind the same interfaces.
  */
-import type { Clock, ClusterValidator, KubeNode, KubeOps, DrainOptions, ValidationFailure, ValidationResult } from '../../src/rolling-update/types.js';
+import type { BlockingBudget, Clock, ClusterValidator, KubeNode, KubeOps, DrainOptions, ValidationFailure, ValidationResult } from '../../src/rolling-update/types.js';
 import type { MemoryCloud } from '../fakes/memory-cloud.js';
 
 export interface KubeCall {
@@ -21,6 +21,10 @@ export class FakeKube implements KubeOps {
   /** Nodes whose drain a PodDisruptionBudget blocks until the drain timeout. */
   readonly blocked = new Set<string>();
   readonly calls: KubeCall[] = [];
+  /** The node lists the PodDisruptionBudget check was asked about, in order. */
+  readonly budgetChecks: (readonly string[])[] = [];
+  /** Set to make the PodDisruptionBudget check fail (the API unreadable). */
+  budgetError: Error | undefined;
   readonly observers: ((c: KubeCall) => void)[] = [];
 
   constructor(
@@ -71,6 +75,15 @@ export class FakeKube implements KubeOps {
 
   async deleteNode(node: string): Promise<void> {
     this.record('delete', node);
+  }
+
+  /** The budget that blocks the drain of the `blocked` nodes among `nodes` (its pod web-0 on each). */
+  async blockingBudgets(nodes: readonly string[]): Promise<BlockingBudget[]> {
+    this.budgetChecks.push([...nodes]);
+    if (this.budgetError) throw this.budgetError;
+    const hit = nodes.filter((n) => this.blocked.has(n));
+    if (hit.length === 0) return [];
+    return [{ namespace: 'default', name: 'web-pdb', currentHealthy: 2, desiredHealthy: 2, pods: hit.map((node) => ({ node, pods: ['default/web-0'] })) }];
   }
 
   private record(op: KubeCall['op'], node: string): void {

@@ -1,0 +1,142 @@
+/**
+ * The PodDisruptionBudgets that will block a drain, said before the first drain: the words and the
+ * nodes the roll drains (pure), and the roll's and `delete instance`'s engines on the memory cloud
+ * (the warning comes before any drain; nothing for nodes not rolled, bastions, groups not drained,
+ * --cloudonly; an unreadable API is one line and the roll goes on). The fake API's budgets and the
+ * CLI run it end to end in test/cli/rolling-update-pdb.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import { blockingBudgetMessage, blockingBudgetWarnings, nodesToDrain } from '../../src/rolling-update/pdb-warnings.js';
+import { deleteInstance } from '../../src/rolling-update/single-instance.js';
+import type { BlockingBudget, CloudInstanceGroup, KubeNode } from '../../src/rolling-update/types.js';
+import { HA_GROUPS, makeCluster } from './harness.js';
+
+const BUDGET: BlockingBudget = {
+  namespace: 'shop',
+  name: 'db-pdb',
+  currentHealthy: 3,
+  desiredHealthy: 3,
+  pods: [
+    { node: 'n1', pods: ['shop/db-0'] },
+    { node: 'n2', pods: ['shop/db-1', 'shop/db-2'] },
+  ],
+};
+
+describe('blockingBudgetMessage', () => {
+  it('names the budget, its pods per node, its health, and what the drain will do after --drain-timeout', () => {
+    expect(blockingBudgetMessage(BUDGET, { drainTimeoutMs: 15 * 60_000, failOnDrainError: true })).toBe(
+      'PodDisruptionBudget shop/db-pdb allows 0 disruptions now (currentHealthy 3, desiredHealthy 3) and 3 of its pods sit on nodes to be drained (1 on n1, 2 on n2): ' +
+        'their eviction will be refused until it allows one; the drain waits up to --drain-timeout 15m, then stops the roll',
+    );
+    const one = blockingBudgetMessage({ ...BUDGET, pods: [{ node: 'n1', pods: ['shop/db-0'] }] }, { drainTimeoutMs: 90_000, failOnDrainError: false });
+    expect(one).toContain('and 1 of its pods sits on nodes to be drained (1 on n1)');
+    expect(one).toMatch(/--drain-timeout 90s, then goes on without draining, with --fail-on-drain-error=false$/);
+  });
+});
+
+describe('nodesToDrain', () => {
+  const group = (name: string, role: CloudInstanceGroup['role'], ids: string[]): CloudInstanceGroup => ({
+    name,
+    role,
+    cloudName: name,
+    minSize: ids.length,
+    maxSize: ids.length,
+    targetSize: ids.length,
+    instances: ids.map((id) => ({ id, group: name, status: 'NeedsUpdate', state: 'InService', nodeName: `node-${id}` })),
+  });
+  const node = (id: string): KubeNode => ({ name: `node-${id}`, instanceId: id, ready: true, unschedulable: false, roles: ['node'], needsUpdate: false });
+  const nodes = ['a1', 'a2', 'b1', 'c1', 'd1'].map(node);
+  const a = group('nodes-a', 'Node', ['a1', 'a2']);
+  const b = group('bastions', 'Bastion', ['b1']);
+  const c = group('nodes-c', 'Node', ['c1']);
+  const d = group('nodes-d', 'Node', ['d1', 'd9']);
+
+  it('the Nodes of the instances to update, not bastions, not a group with drainAndTerminate false, not an instance without a Node', () => {
+    const specs = [{ name: 'nodes-c', role: 'Node' as const, rollingUpdate: { drainAndTerminate: false } }];
+    const got = nodesToDrain('aws', null, specs, [{ group: a, update: [a.instances[1]!] }, { group: b, update: b.instances }, { group: c, update: c.instances }, { group: d, update: d.instances }], nodes);
+    expect(got).toEqual(['node-a2', 'node-d1']);
+    // The cluster's drainAndTerminate false applies where a group sets none.
+    expect(nodesToDrain('aws', { drainAndTerminate: false }, specs, [{ group: a, update: a.instances }], nodes)).toEqual([]);
+    // Without the API (no Nodes) nothing is drained.
+    expect(nodesToDrain('aws', null, specs, [{ group: a, update: a.instances }], undefined)).toEqual([]);
+  });
+});
+
+describe('blockingBudgetWarnings', () => {
+  it('an API that cannot be read is one line, and no error', async () => {
+    const c = makeCluster([{ name: 'nodes', role: 'Node', size: 1 }]);
+    c.kube.budgetError = new Error('cannot reach the Kubernetes API at https://api.example.com');
+    expect(await blockingBudgetWarnings(c.kube, ['n1'], { drainTimeoutMs: 60_000, failOnDrainError: true })).toEqual([
+      'could not check the PodDisruptionBudgets before draining (cannot reach the Kubernetes API at https://api.example.com); going on',
+    ]);
+    expect(await blockingBudgetWarnings(c.kube, [], { drainTimeoutMs: 60_000, failOnDrainError: true })).toEqual([]);
+  });
+});
+
+describe('the roll warns before its first drain', () => {
+  it('names the budget blocking a node to be replaced before any drain, asking only about the nodes it drains', async () => {
+    const c = makeCluster([
+      { name: 'bastions', role: 'Bastion', size: 1 },
+      { name: 'nodes', role: 'Node', size: 2, rollingUpdate: { maxSurge: 0 } },
+    ]);
+    const [a, b] = c.cloud.groups.get('nodes')!.instances;
+    c.kube.blocked.add(a!.nodeName);
+    c.cloud.bumpVersion();
+    await c.roll({ drainTimeoutMs: 60_000, failOnDrainError: false });
+    expect(c.kube.budgetChecks).toEqual([[a!.nodeName, b!.nodeName].sort()]);
+    const codes = c.events.events.map((e) => (e.code === 'rolling-update.warning' ? `warning ${e.message}` : e.code === 'rolling-update.step' ? `step ${e.step}` : e.code));
+    const warning = codes.findIndex((x) => x.startsWith(`warning PodDisruptionBudget default/web-pdb allows 0 disruptions now`));
+    expect(warning).toBeGreaterThan(codes.indexOf('rolling-update.start'));
+    expect(warning).toBeLessThan(codes.indexOf('step drain'));
+    expect(codes[warning]).toContain(`(1 on ${a!.nodeName})`);
+    expect(codes[warning]).toContain('--drain-timeout 1m, then goes on without draining, with --fail-on-drain-error=false');
+  });
+
+  it('no warning when the blocked node is not rolled, and no check at all with --cloudonly', async () => {
+    const c = makeCluster([
+      { name: 'nodes-a', role: 'Node', size: 1 },
+      { name: 'nodes-b', role: 'Node', size: 1 },
+    ]);
+    const rolled = c.cloud.groups.get('nodes-a')!.instances[0]!.nodeName;
+    c.kube.blocked.add(c.cloud.groups.get('nodes-b')!.instances[0]!.nodeName);
+    c.cloud.bumpVersion();
+    await c.roll({ instanceGroups: ['nodes-a'] });
+    expect(c.kube.budgetChecks).toEqual([[rolled]]);
+    expect(c.events.of('rolling-update.warning')).toEqual([]);
+
+    const d = makeCluster([{ name: 'nodes', role: 'Node', size: 1 }]);
+    d.kube.blocked.add(d.cloud.groups.get('nodes')!.instances[0]!.nodeName);
+    d.cloud.bumpVersion();
+    await d.roll({ cloudOnly: true });
+    expect(d.kube.budgetChecks).toEqual([]);
+  });
+
+  it('an unreadable API is one warning and the roll goes on', async () => {
+    const c = makeCluster([{ name: 'nodes', role: 'Node', size: 1 }]);
+    c.kube.budgetError = new Error('the server is gone');
+    c.cloud.bumpVersion();
+    const res = await c.roll();
+    expect(res.replaced).toHaveLength(1);
+    expect(c.events.of('rolling-update.warning').map((w) => w.message)).toEqual(['could not check the PodDisruptionBudgets before draining (the server is gone); going on']);
+  });
+});
+
+describe('delete instance warns before its drain', () => {
+  it("names the budget blocking the instance's Node, before the drain; nothing for another instance", async () => {
+    const c = makeCluster(HA_GROUPS);
+    const [victim, other] = c.cloud.groups.get('nodes-us-east-1a')!.instances;
+    c.kube.blocked.add(victim!.nodeName);
+    const run = (instance: string) =>
+      deleteInstance({ cluster: 'example.com', cloud: c.cloud, kube: c.kube, validator: c.validator, clock: c.clock, events: c.events.sink, specGroups: HA_GROUPS.map((g) => ({ name: g.name, role: g.role })), instance, validateCount: 1, failOnDrainError: false, drainTimeoutMs: 60_000 });
+    await run(victim!.id);
+    const codes = c.events.events.map((e) => (e.code === 'rolling-update.warning' ? 'warning' : e.code === 'rolling-update.step' ? `step ${e.step}` : e.code));
+    expect(codes.indexOf('warning')).toBeGreaterThanOrEqual(0);
+    expect(codes.indexOf('warning')).toBeLessThan(codes.indexOf('step detach'));
+    expect(c.events.of('rolling-update.warning')[0]?.message).toMatch(/^PodDisruptionBudget default\/web-pdb allows 0 disruptions now/);
+    expect(c.kube.budgetChecks).toEqual([[victim!.nodeName]]);
+
+    c.events.events.length = 0;
+    await run(other!.id);
+    expect(c.events.of('rolling-update.warning').filter((w) => w.message.startsWith('PodDisruptionBudget'))).toEqual([]);
+  });
+});
