@@ -125,6 +125,11 @@ describe('a GCE plan job under the read-only custom role (fake Compute API, fake
     const reads = /(:getIamPolicy|\/listManagedInstances)$/;
     expect(fake.calls.slice(calls).filter((c) => c.method !== 'GET' && !reads.test(c.path)).map((c) => `${c.method} ${c.path}`)).toEqual([]);
     expect(gcs.requests.slice(requests).filter((q) => q.method !== 'GET').map((q) => `${q.method} ${q.path}`)).toEqual([]);
+    // No command of the job reads what AWS's read-only policy denies (a custom role cannot):
+    // so the job needs no --secret-key when the store encrypts the keys and secrets with one.
+    const secretReads = gcs.requests.slice(requests).map((q) => decodeURIComponent(q.path)).filter((p) => /\/o\/.*\/(pki\/private|secrets|igconfig|backups)\//.test(p));
+    expect(secretReads).toEqual([]);
+    expect(gcs.requests.slice(requests).some((q) => decodeURIComponent(q.path).includes(`/o/clusters/${NAME}/config`))).toBe(true);
     expect(world()).toEqual(before);
   }, 240_000);
 
