@@ -116,6 +116,7 @@ describe('a GCE plan job under the read-only custom role (fake Compute API, fake
     }
     // The plan saw the change, and the job read the cloud for real: the checks below are of real traffic.
     expect(outputs[2]).toContain('InstanceGroupManager');
+    expect(outputs[8]).toContain(`Your cluster ${NAME} is ready`);
     expect([...fake.used]).toEqual(expect.arrayContaining(['compute.projects.get', 'compute.zones.get', 'compute.networks.list', 'compute.instanceGroupManagers.list', 'compute.instances.list', 'iam.serviceAccounts.list', 'resourcemanager.projects.getIamPolicy']));
     expect([...gcs.used]).toEqual(expect.arrayContaining(['storage.objects.get', 'storage.objects.list', 'storage.buckets.get', 'storage.buckets.getIamPolicy']));
     const used = [...fake.used, ...gcs.used];

@@ -105,7 +105,7 @@ export function registerGetIamPolicy(get: Command, ctx: () => CommandContext): v
     .description('IAM policies: --operator for whoever runs kops-ts; otherwise the instance roles of a cluster')
     .option('--operator', 'the policy a person or CI pipeline running kops-ts needs (scoped to --state, and its load-balancer deletes to --name, when given); on GCE a custom role')
     .option('--cloud <cloud>', 'with --operator: aws (an IAM policy) or gce (a custom role for gcloud iam roles create --file); default: gce for a gs:// state store, else aws')
-    .option('--read-only', 'with --operator: the policy of a plan job (update without --yes, get, validate, toolbox dump, the previews); it cannot change anything nor read private keys, secrets, bootstrap tokens or etcd backups')
+    .option('--read-only', 'with --operator: the policy of a plan job (update without --yes, get, validate, toolbox dump, the previews); it cannot change anything, and on AWS cannot read private keys, secrets, bootstrap tokens or etcd backups (a GCE role cannot deny those, docs/gce.md)')
     .option('-o, --output <format>', 'json or yaml', 'json')
     .action(async (flags: Flags) => {
       const c = ctx();
