@@ -5,7 +5,7 @@
  * commands run under the read-only role: test/cli/gce-read-only.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { gceOperatorRole, gceReadOnlyOperatorRole, type GceCustomRole } from '../../src/cloudup/gce/operator-role.js';
+import { gceOperatorRole, gceReadOnlyOperatorRole, type GceCustomRole } from '../../src/index.js';
 import { parseKopsYaml } from '../../src/model/api/yaml.js';
 import { GCE_SECONDARY_PERMISSIONS, gceOperatorPermissions, isGceReadPermission } from '../../src/tasks/gce/permissions.js';
 import { cli, tempStore } from './harness.js';
