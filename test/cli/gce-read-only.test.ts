@@ -1,9 +1,9 @@
 /**
  * The GCE plan job's custom role (`kops-ts get iam-policy --operator --cloud gce --read-only`) is
- * what a plan job needs, and no more. A cluster on a gs:// store is applied with the full role's
- * permissions (the fake Compute API and the fake GCS both enforcing them), then changed; a second
- * cluster is only written to the store. Then both fakes enforce the read-only role and every
- * command a plan job runs must succeed: the plans (with `--out`, `--detailed-exitcode`, `-o json`,
+ * what a plan job needs, and no more. A cluster on a gs:// store, its API named in a Cloud DNS
+ * zone, is applied with the full role's permissions (the fake Compute API, its Cloud DNS and IAM,
+ * and the fake GCS all enforcing them), then changed; a second cluster is only written to the
+ * store. Then the fakes enforce the read-only role and every command a plan job runs must succeed: the plans (with `--out`, `--detailed-exitcode`, `-o json`,
  * and the saved plan's report), get, get instances, get secrets, validate cluster (a fake
  * Kubernetes API), toolbox dump and the previews of rolling-update, reconcile and delete cluster.
  * Every permission they asked for is a read the role holds, no request writes, and the cloud and
@@ -50,6 +50,7 @@ function world(): string {
   return JSON.stringify({
     compute: COLLECTIONS.map((c) => fake.all(PROJECT, c)),
     accounts: fake.iam.serviceAccounts(PROJECT),
+    records: fake.dns.recordSets(PROJECT, 'example-com'),
     projectPolicy: fake.iam.policy(PROJECT),
     bucketPolicy: gcs.iamPolicy(BUCKET),
     objects: gcs.names(BUCKET).map((n) => `${n}@${gcs.object(BUCKET, n)?.generation}`),
@@ -67,7 +68,9 @@ beforeAll(async () => {
     const r = await run(args);
     expect(r.code, `kops-ts ${args.join(' ')}: ${r.stderr}`).toBe(0);
   };
-  await ok(['create', 'cluster', '--name', NAME, '--cloud', 'gce', '--project', PROJECT, '--zones', ZONE, '--node-count', '2', '--ssh-public-key', KEY]);
+  // The API's name in a Cloud DNS zone: the plan job reads the zone and its records too.
+  fake.dns.addZone(PROJECT, 'example-com', 'example.com');
+  await ok(['create', 'cluster', '--name', NAME, '--cloud', 'gce', '--project', PROJECT, '--zones', ZONE, '--node-count', '2', '--dns-zone', 'example.com', '--ssh-public-key', KEY]);
   await ok(['update', 'cluster', '--name', NAME, '--yes', '--create-kube-config=false']);
   // A change for the plan to show: one more node.
   await ok(['edit', 'ig', `nodes-${ZONE}`, '--name', NAME, '--set', 'spec.maxSize=3', '--set', 'spec.minSize=3']);
@@ -117,7 +120,7 @@ describe('a GCE plan job under the read-only custom role (fake Compute API, fake
     // The plan saw the change, and the job read the cloud for real: the checks below are of real traffic.
     expect(outputs[2]).toContain('InstanceGroupManager');
     expect(outputs[8]).toContain(`Your cluster ${NAME} is ready`);
-    expect([...fake.used]).toEqual(expect.arrayContaining(['compute.projects.get', 'compute.zones.get', 'compute.networks.list', 'compute.instanceGroupManagers.list', 'compute.instances.list', 'iam.serviceAccounts.list', 'resourcemanager.projects.getIamPolicy']));
+    expect([...fake.used]).toEqual(expect.arrayContaining(['compute.projects.get', 'compute.zones.get', 'compute.networks.list', 'compute.instanceGroupManagers.list', 'compute.instances.list', 'iam.serviceAccounts.list', 'resourcemanager.projects.getIamPolicy', 'dns.managedZones.list', 'dns.resourceRecordSets.list']));
     expect([...gcs.used]).toEqual(expect.arrayContaining(['storage.objects.get', 'storage.objects.list', 'storage.buckets.get', 'storage.buckets.getIamPolicy']));
     const used = [...fake.used, ...gcs.used];
     expect(used.filter((p) => !readOnly.has(p))).toEqual([]);
