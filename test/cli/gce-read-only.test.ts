@@ -8,7 +8,8 @@
  * Kubernetes API), toolbox dump and the previews of rolling-update, reconcile and delete cluster.
  * Every permission they asked for is a read the role holds, no request writes, and the cloud and
  * the store are as before; `update cluster --yes` under the role fails naming a denied permission
- * and changes nothing.
+ * (the store's, at the lock; with the store's writes allowed, Compute's, at the first change) and
+ * changes nothing.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -145,5 +146,17 @@ describe('a GCE plan job under the read-only custom role (fake Compute API, fake
     // The first write is the cluster's lock in the store, before any cloud call that changes anything.
     expect(r.stderr).toContain(`cannot write ${NAME}/lock in bucket "${BUCKET}": access denied (forbidden: permission storage.objects.create denied)`);
     expect(world()).toEqual(before);
+  }, 120_000);
+
+  it('past the store (its writes allowed), the cloud refuses the apply\'s first change, naming the permission, and nothing in the cloud changes', async () => {
+    fake.permissions = readOnly;
+    gcs.permissions = full;
+    const cloud = () => JSON.stringify([COLLECTIONS.map((c) => fake.all(PROJECT, c)), fake.iam.serviceAccounts(PROJECT), fake.iam.policy(PROJECT), fake.dns.recordSets(PROJECT, 'example-com')]);
+    const before = cloud();
+    const r = await run(['update', 'cluster', '--name', NAME, '--yes', '--create-kube-config=false']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Required 'compute\.[A-Za-z]+\.(create|update|delete|setLabels)' permission for 'projects\/kops-plan-job\//);
+    expect(cloud()).toEqual(before);
+    expect(gcs.object(BUCKET, `clusters/${NAME}/lock`)).toBeUndefined();
   }, 120_000);
 });
