@@ -62,6 +62,8 @@ export type { AwsTimeouts, EndpointHealthOptions } from './cloud/aws/endpoint.js
 // IAM: the policy a pipeline running kops-ts needs (docs/iam.md).
 export { operatorPolicy, readOnlyOperatorPolicy } from './cloudup/aws/operator-policy.js';
 export type { OperatorPolicyOptions } from './cloudup/aws/operator-policy.js';
+export { gceOperatorRole, gceReadOnlyOperatorRole } from './cloudup/gce/operator-role.js';
+export type { GceCustomRole, GceOperatorRoleOptions } from './cloudup/gce/operator-role.js';
 export type { PolicyDocument, PolicyStatement } from './model/aws/iam-policies.js';
 
 // The cluster PKI (docs/pki.md): keysets, rotation, certificates; export kubeconfig.

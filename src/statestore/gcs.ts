@@ -262,7 +262,10 @@ export class GcsStateStore implements StateStore {
     }
     if (status === 403) {
       const kms = this.opts.kmsKeyName !== undefined ? `, and that the bucket's service agent may use the KMS key ${this.opts.kmsKeyName} (roles/cloudkms.cryptoKeyEncrypterDecrypter)` : '';
-      return unreachableError(this.url, `${where}: access denied (${reason ?? 'HTTP 403'})`, `check that your Google account may read and write gs://${this.bucket} (roles/storage.objectAdmin)${kms}`, e);
+      // GCS names the permission it checked ("Permission 'storage.objects.create' denied on resource ...").
+      const permission = /Permission '([a-z]+\.[A-Za-z]+\.[A-Za-z]+)' denied/.exec([err.message, ...(err.errors ?? []).map((x) => x.message)].join(' '))?.[1];
+      const denied = `${reason ?? 'HTTP 403'}${permission ? `: permission ${permission} denied` : ''}`;
+      return unreachableError(this.url, `${where}: access denied (${denied})`, `check that your Google account may read and write gs://${this.bucket} (roles/storage.objectAdmin)${kms}`, e);
     }
     if (status === undefined) {
       const code = typeof err.code === 'string' ? err.code : 'network error';

@@ -133,7 +133,7 @@ describe('the sessions the pages show run as shown on the emulator', () => {
     const run = (args: string[]): Promise<CliResult> => cli(args, { env });
     // The repository's manifest, as the page says to print it, of a cluster whose spec is stored.
     expect((await run(['create', 'cluster', '--name', 'my.example.com', '--zones', 'us-east-1a'])).code).toBe(0);
-    const [getCluster, getIgs] = docCommands(read('ci.md')).filter((c) => c.command.startsWith('kops-ts get ') && c.command.endsWith('-o yaml'));
+    const [getCluster, getIgs] = docCommands(read('ci.md')).filter((c) => /^kops-ts get (cluster|instancegroups) /.test(c.command) && c.command.endsWith('-o yaml'));
     const manifest = [getCluster!, getIgs!].map((c) => c.command.split(' ').slice(1));
     const printed = await Promise.all(manifest.map((a) => run(a)));
     writeFileSync(files['cluster.yaml'], printed.map((p) => p.stdout).join('\n---\n').replace(/maxSize: 1\n  minSize: 1(\n  nodeLabels:\n    kops.k8s.io\/instancegroup: nodes-)/, 'maxSize: 2\n  minSize: 2$1'));

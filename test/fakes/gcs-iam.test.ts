@@ -85,4 +85,29 @@ describe('fake GCS bucket IAM', () => {
     expect(evalCondition('resource.name.startsWith("projects/_/buckets/u/objects/a||b")', { permission: 'storage.objects.get', resource: 'projects/_/buckets/u/objects/a||b/c' })).toBe(true);
     expect(() => evalCondition('request.time < timestamp("2030-01-01T00:00:00Z")', { permission: 'storage.objects.get', resource: 'projects/_/buckets/u/objects/x' })).toThrow(/not one the fake evaluates/);
   });
+
+  it("enforces the caller's permission set as GCS does (403 forbidden naming the permission), before any effect, recording what each request needed", async () => {
+    fake.put('u', 'p/obj', 'old');
+    fake.used.clear();
+    fake.permissions = new Set(['storage.objects.get', 'storage.objects.list']);
+    try {
+      expect((await fetch(`${base}/storage/v1/b/u/o/p%2Fobj?alt=media`)).status).toBe(200);
+      expect((await fetch(`${base}/storage/v1/b/u/o?prefix=p/`)).status).toBe(200);
+      const write = await json(await fetch(`${base}/upload/storage/v1/b/u/o?uploadType=media&name=p/new`, { method: 'POST', body: 'x' }));
+      expect([write.status, reason(write)]).toEqual([403, 'forbidden']);
+      expect((write.body.error as { message: string }).message).toBe(
+        "caller@example.com does not have storage.objects.create access to the Google Cloud Storage object. Permission 'storage.objects.create' denied on resource (or it may not exist).",
+      );
+      expect(fake.object('u', 'p/new')).toBeUndefined();
+      // Overwriting needs storage.objects.delete as well (GCS's IAM permissions table).
+      fake.permissions = new Set(['storage.objects.create']);
+      const overwrite = await json(await fetch(`${base}/upload/storage/v1/b/u/o?uploadType=media&name=p/obj`, { method: 'POST', body: 'new' }));
+      expect((overwrite.body.error as { message: string }).message).toContain("Permission 'storage.objects.delete' denied");
+      expect(fake.object('u', 'p/obj')?.data.toString()).toBe('old');
+      expect((await fetch(`${base}/storage/v1/b/u/iam`)).status).toBe(403);
+      expect([...fake.used]).toEqual(['storage.objects.get', 'storage.objects.list', 'storage.objects.create', 'storage.objects.delete', 'storage.buckets.getIamPolicy']);
+    } finally {
+      fake.permissions = undefined;
+    }
+  });
 });

@@ -50,6 +50,18 @@ export interface FakeBucketPolicy {
   bindings: FakeIamBinding[];
 }
 
+/** A new bucket's policy: GCS's convenience members of the project's basic roles. */
+export function newBucketPolicy(etag: string): FakeBucketPolicy {
+  return {
+    version: 1,
+    etag,
+    bindings: [
+      { role: 'roles/storage.legacyBucketOwner', members: ['projectEditor:fake-project', 'projectOwner:fake-project'] },
+      { role: 'roles/storage.legacyBucketReader', members: ['projectViewer:fake-project'] },
+    ],
+  };
+}
+
 /** The permissions of the roles tests use (Google's predefined roles, the object part). */
 export const ROLE_PERMISSIONS: Readonly<Record<string, readonly string[]>> = {
   'roles/storage.objectViewer': ['storage.objects.get', 'storage.objects.list'],

@@ -28,7 +28,9 @@
  *   convenience bindings, `etag`, version 3 and IAM Conditions; test/fakes/gcs-iam.ts), and the
  *   bucket's `iamConfiguration.uniformBucketLevelAccess` (on unless created without it);
  * - callers: a request whose bearer token `principals` maps to a member is allowed only as that
- *   member's bindings allow it, conditions evaluated (test/fakes/gcs-iam.ts).
+ *   member's bindings allow it, conditions evaluated (test/fakes/gcs-iam.ts); with `permissions`
+ *   set (the caller's, as the Compute fake's), a request needing one outside it is 403 `forbidden`
+ *   before any effect; `used` records every permission a request needed.
  *
  * Each write is checked and applied in one synchronous step once its body has arrived, so racing
  * conditional writes behave as on GCS: exactly one wins. Every request is recorded. Listings are
@@ -37,7 +39,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { listLive, listVersions } from './gcs-list.js';
 import { checkPreconditions, crc32c, hashes, objectResource, parseMultipart, preconditionFailed, readBody, sendJson } from './gcs-wire.js';
-import { allowed, checkPolicyWrite, forbidden, GcsHttpError as HttpError, needOf, policyResponse, type FakeBucketPolicy, type FakeIamBinding } from './gcs-iam.js';
+import { allowed, checkPolicyWrite, forbidden, GcsHttpError as HttpError, needOf, newBucketPolicy, policyResponse, type FakeBucketPolicy, type FakeIamBinding } from './gcs-iam.js';
 
 export interface FakeGcsObject {
   readonly name: string;
@@ -76,6 +78,10 @@ export class FakeGcs {
   private readonly nonUniform = new Set<string>();
   /** Bearer token → IAM member (`serviceAccount:<email>`): requests with it are evaluated against the bucket's policy. */
   readonly principals = new Map<string, string>();
+  /** The caller's permissions (undefined: every permission), whatever its token. */
+  permissions: ReadonlySet<string> | undefined;
+  /** Every permission a request needed (granted or not), in order of first use. */
+  readonly used = new Set<string>();
   private iamSeq = 0;
   private lastGeneration = Date.now() * 1000;
   private server: Server | undefined;
@@ -173,18 +179,7 @@ export class FakeGcs {
   private policyOf(bucket: string): FakeBucketPolicy {
     this.bucketOrThrow(bucket);
     let p = this.iam.get(bucket);
-    if (!p) {
-      // A new bucket's policy: GCS's convenience members of the project's basic roles.
-      p = {
-        version: 1,
-        etag: Buffer.from(`iam-${++this.iamSeq}`).toString('base64'),
-        bindings: [
-          { role: 'roles/storage.legacyBucketOwner', members: ['projectEditor:fake-project', 'projectOwner:fake-project'] },
-          { role: 'roles/storage.legacyBucketReader', members: ['projectViewer:fake-project'] },
-        ],
-      };
-      this.iam.set(bucket, p);
-    }
+    if (!p) this.iam.set(bucket, (p = newBucketPolicy(Buffer.from(`iam-${++this.iamSeq}`).toString('base64'))));
     return p;
   }
 
@@ -218,11 +213,15 @@ export class FakeGcs {
 
   /** A caller `principals` knows: each permission the request needs must be granted (test/fakes/gcs-iam.ts). */
   private authorize(r: RecordedRequest): void {
+    const exists = (bucket: string, name: string) => this.buckets.get(bucket)?.has(name) === true;
+    const needs = needOf(r.method, r.path, r.query, exists);
+    for (const need of needs) this.used.add(need.permission);
+    const lacking = needs.find((n) => this.permissions !== undefined && !this.permissions.has(n.permission));
+    if (lacking) throw forbidden('user:caller@example.com', lacking);
     const auth = r.headers.authorization;
     const member = typeof auth === 'string' ? this.principals.get(auth.replace(/^Bearer\s+/i, '')) : undefined;
     if (member === undefined) return;
-    const exists = (bucket: string, name: string) => this.buckets.get(bucket)?.has(name) === true;
-    for (const need of needOf(r.method, r.path, r.query, exists)) {
+    for (const need of needs) {
       const bucket = /^projects\/_\/buckets\/([^/]+)/.exec(need.resource)?.[1] ?? '';
       if (!this.buckets.has(bucket) || !allowed(this.policyOf(bucket), member, need)) throw forbidden(member, need);
     }

@@ -239,7 +239,7 @@ describe('gs:// errors', () => {
     }
   });
 
-  it('says access is denied, naming the bucket, the role and the KMS key in use', async () => {
+  it('says access is denied, naming the bucket, the permission GCS names, the role and the KMS key in use', async () => {
     const strict = new FakeGcs({ forbid: (r) => r.method === 'POST' });
     const url = await strict.start();
     strict.createBucket(BUCKET);
@@ -249,7 +249,7 @@ describe('gs:// errors', () => {
       expect(await s.list('')).toEqual([]);
       const e = await rejectionOf(s.write('c/config', 'x'), KopsError);
       expect(e.code).toBe('StateStoreUnreachable');
-      expect(e.message).toBe(`state store gs://${BUCKET}/p: cannot write c/config in bucket "${BUCKET}": access denied (forbidden)`);
+      expect(e.message).toBe(`state store gs://${BUCKET}/p: cannot write c/config in bucket "${BUCKET}": access denied (forbidden: permission storage.objects.create denied)`);
       expect(e.diagnostics[0]?.hint).toContain(`gs://${BUCKET} (roles/storage.objectAdmin)`);
       expect(e.diagnostics[0]?.hint).toContain(kms);
     } finally {

@@ -233,8 +233,57 @@ export const GCE_SECONDARY_PERMISSIONS: readonly string[] = [
   'dns.changes.create', // every record-set create, patch and delete is a change of the zone
 ];
 
-/** Every permission the operator needs: the kinds', the provider's, the roll's and the secondary ones, sorted. */
-export function gceOperatorPermissions(): string[] {
-  const methods = new Set<GceMethod>([...Object.values(GCE_KIND_METHODS).flat(), ...GCE_PROVIDER_METHODS, ...GCE_ROLL_METHODS]);
-  return [...new Set([...[...methods].map((m) => GCE_METHOD_PERMISSIONS[m]), ...GCE_SECONDARY_PERMISSIONS])].sort();
+/**
+ * The `gs://` state store's calls (src/statestore/gcs.ts through `@google-cloud/storage`): a read is
+ * the object's metadata then its bytes (`storage.objects.get` both), `list` pages the prefix
+ * (`storage.objects.list`); a write is an upload (`storage.objects.create`, and
+ * `storage.objects.delete` too when it overwrites, as Cloud Storage's IAM permissions table says),
+ * a delete `storage.objects.delete`. The lock and the history are objects like the rest.
+ */
+export const GCS_STATE_STORE_READ_PERMISSIONS: readonly string[] = ['storage.objects.get', 'storage.objects.list'];
+export const GCS_STATE_STORE_WRITE_PERMISSIONS: readonly string[] = ['storage.objects.create', 'storage.objects.delete'];
+
+export interface GceOperatorPermissionOptions {
+  /**
+   * Whether the state store is `gs://` (its object permissions are part of the set). Default true:
+   * a GCE operator's store is usually a bucket; false for `file://` and `memory://`.
+   */
+  readonly gcsStateStore?: boolean;
+}
+
+function allMethods(): Set<GceMethod> {
+  return new Set<GceMethod>([...Object.values(GCE_KIND_METHODS).flat(), ...GCE_PROVIDER_METHODS, ...GCE_ROLL_METHODS]);
+}
+
+/** Every permission the operator needs: the kinds', the provider's, the roll's, the secondary ones and the state store's, sorted. */
+export function gceOperatorPermissions(o: GceOperatorPermissionOptions = {}): string[] {
+  const store = o.gcsStateStore === false ? [] : [...GCS_STATE_STORE_READ_PERMISSIONS, ...GCS_STATE_STORE_WRITE_PERMISSIONS];
+  return [...new Set([...[...allMethods()].map((m) => GCE_METHOD_PERMISSIONS[m]), ...GCE_SECONDARY_PERMISSIONS, ...store])].sort();
+}
+
+/**
+ * A method that only reads: its name after the client begins with `get` or `list`, or is
+ * `aggregatedList` (`networks.get`, `instanceGroupManagers.listManagedInstances`,
+ * `resourceManager.getIamPolicy`, `storageIam.getBucket`, `dns.listRecordSets`). An operation's
+ * `wait` reads too, but only a change makes an operation to wait for.
+ */
+export function isGceReadMethod(m: GceMethod): boolean {
+  return /^(get|list|aggregatedList)/.test(m.slice(m.indexOf('.') + 1));
+}
+
+/** A permission that only reads: `<service>.<resource>.get|list|getIamPolicy`. */
+export function isGceReadPermission(p: string): boolean {
+  return /^[a-z]+\.[A-Za-z]+\.(get|list|getIamPolicy)$/.test(p);
+}
+
+/**
+ * The permissions of a plan job (`update cluster` without `--yes`, `get`, `validate cluster`,
+ * `toolbox dump`, the previews of `rolling-update cluster` and `delete cluster`): the read methods
+ * of the same declarations as the full set (every kind's find, pre-flight's look-ups, the roll's
+ * and `delete cluster`'s listings), none of the secondary `use`/`actAs` permissions, and the
+ * state store's object reads. Sorted.
+ */
+export function gceReadOnlyOperatorPermissions(o: GceOperatorPermissionOptions = {}): string[] {
+  const reads = [...allMethods()].filter(isGceReadMethod).map((m) => GCE_METHOD_PERMISSIONS[m]);
+  return [...new Set([...reads, ...(o.gcsStateStore === false ? [] : GCS_STATE_STORE_READ_PERMISSIONS)])].sort();
 }

@@ -5,7 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { GCE_KIND_METHODS, GCE_METHOD_PERMISSIONS, GCE_PROVIDER_METHODS, GCE_ROLL_METHODS, gceOperatorPermissions, type GceMethod } from '../../../src/tasks/gce/permissions.js';
+import {
+  GCE_KIND_METHODS, GCE_METHOD_PERMISSIONS, GCE_PROVIDER_METHODS, GCE_ROLL_METHODS, gceOperatorPermissions, gceReadOnlyOperatorPermissions, isGceReadMethod, isGceReadPermission, type GceMethod,
+} from '../../../src/tasks/gce/permissions.js';
 import { GCE_KINDS } from '../../../src/tasks/gce/types.js';
 
 const KIND_FILES: Readonly<Record<string, string>> = {
@@ -63,5 +65,18 @@ describe('GCE operator permissions', () => {
     expect(set.has('iam.serviceAccounts.actAs')).toBe(true);
     // Cloud DNS checks it on every record-set create, patch and delete (the fake Cloud DNS too).
     expect(set.has('dns.changes.create')).toBe(true);
+  });
+
+  it('a method reads exactly when its permission is a read (an operation\'s wait apart), so the read-only set is the read methods\' permissions', () => {
+    const mismatched = Object.entries(GCE_METHOD_PERMISSIONS)
+      .filter(([m, p]) => isGceReadMethod(m as GceMethod) !== isGceReadPermission(p))
+      .map(([m]) => m);
+    // Waiting reads an operation, but only a change makes one: not a plan job's call.
+    expect(mismatched).toEqual(['globalOperations.wait', 'regionOperations.wait', 'zoneOperations.wait']);
+    const ro = gceReadOnlyOperatorPermissions();
+    expect(ro.filter((p) => !isGceReadPermission(p))).toEqual([]);
+    expect(ro.filter((p) => !gceOperatorPermissions().includes(p))).toEqual([]);
+    expect(ro).not.toContain('compute.zoneOperations.get');
+    expect(gceReadOnlyOperatorPermissions({ gcsStateStore: false })).toEqual(ro.filter((p) => !p.startsWith('storage.objects.')));
   });
 });
