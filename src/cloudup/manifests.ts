@@ -6,7 +6,7 @@ import { KopsError, error, hasErrors, type Diagnostic } from '../diagnostics.js'
 import { isValidClusterName } from '../model/validation-util.js';
 import { parseManifests, soundForValidation } from '../model/api/parse.js';
 import { LABEL_CLUSTER_NAME, type Cluster, type InstanceGroup, type KopsObject } from '../model/api/types.js';
-import type { Clientset } from '../statestore/clientset.js';
+import type { Clientset, StoredSpec } from '../statestore/clientset.js';
 import { checkSpec, createClusterSpec, invalidSpec } from './create-cluster.js';
 
 export interface ManifestResult {
@@ -15,7 +15,14 @@ export interface ManifestResult {
   readonly warnings: Diagnostic[];
 }
 
-function split(text: string, file: string): { clusters: Cluster[]; igs: InstanceGroup[]; warnings: Diagnostic[] } {
+/** A manifest's objects, read and checked one by one (`InvalidSpec` names the file and field). */
+export interface Manifest {
+  readonly clusters: Cluster[];
+  readonly igs: InstanceGroup[];
+  readonly warnings: Diagnostic[];
+}
+
+export function readManifest(text: string, file: string): Manifest {
   const parsed = parseManifests(text, file);
   if (hasErrors(parsed.diagnostics)) {
     // Only when every document could be read whole: a partial spec would report false problems.
@@ -39,7 +46,7 @@ function alsoInvalid(validatable: readonly KopsObject[], file: string): Diagnost
   return checkSpec(clusters[0]!, igs, file).filter((d) => d.severity === 'error');
 }
 
-function clusterOf(ig: InstanceGroup, fallback: string | undefined, file: string): string {
+export function clusterOf(ig: InstanceGroup, fallback: string | undefined, file: string): string {
   const label = ig.metadata.labels?.[LABEL_CLUSTER_NAME];
   const name = label ?? fallback;
   if (!name) {
@@ -58,7 +65,7 @@ function clusterOf(ig: InstanceGroup, fallback: string | undefined, file: string
 }
 
 export async function createFromManifest(cs: Clientset, text: string, file: string, defaultCluster?: string, opts: { forceUnlock?: string } = {}): Promise<ManifestResult> {
-  const { clusters, igs, warnings } = split(text, file);
+  const { clusters, igs, warnings } = readManifest(text, file);
   const cluster = clusters[0];
   if (cluster) {
     await createClusterSpec({ clientset: cs, cluster, instanceGroups: igs, file, ...(opts.forceUnlock ? { forceUnlock: opts.forceUnlock } : {}) });
@@ -83,15 +90,10 @@ export async function replaceFromManifest(
   file: string,
   opts: { force?: boolean; defaultCluster?: string; forceUnlock?: string } = {},
 ): Promise<ManifestResult> {
-  const { clusters, igs, warnings } = split(text, file);
+  const { clusters, igs, warnings } = readManifest(text, file);
   const cluster = clusters[0];
-  const name = cluster?.metadata.name ?? (igs[0] ? clusterOf(igs[0], opts.defaultCluster, file) : undefined);
+  const name = manifestCluster({ clusters, igs, warnings }, file, opts.defaultCluster);
   if (!name) return { created: [], replaced: [], warnings };
-  // Checked before it names anything in the store, as for an instance group's cluster label.
-  if (cluster && !isValidClusterName(name)) {
-    const summary = `${JSON.stringify(name)} is not a valid cluster name: it must be a lower-case DNS name with at least one dot`;
-    throw new KopsError('InvalidClusterName', summary, { exitCode: 2, diagnostics: [error('InvalidClusterName', summary, { path: 'metadata.name', file, hint: 'name the cluster such as my-cluster.example.com' })] });
-  }
   // Read as found: a corrupt config or instance group is replaced whole by the manifest's, on the
   // version stored (the manifest is the repair); one the manifest does not replace stops here.
   const current = await cs.inspectCluster(name);
@@ -102,16 +104,7 @@ export async function replaceFromManifest(
     await createClusterSpec({ clientset: cs, cluster, instanceGroups: igs, file, ...(opts.forceUnlock ? { forceUnlock: opts.forceUnlock } : {}) });
     return { created: [`Cluster/${name}`, ...igs.map((g) => `InstanceGroup/${g.metadata.name}`)], replaced: [], warnings };
   }
-  if (!current.object && !cluster) throw current.problem!;
-  const stored = await cs.inspectInstanceGroups(name);
-  const replacing = new Set(igs.map((g) => g.metadata.name));
-  const unreadable = stored.find((g) => !g.object && !replacing.has(g.name));
-  if (unreadable) throw unreadable.problem!;
-  const byName = new Map(stored.map((v) => [v.name, v]));
-  const merged = new Map(stored.flatMap((v) => (v.object ? [[v.name, v.object] as const] : [])));
-  for (const ig of igs) merged.set(ig.metadata.name, ig);
-  const diags = checkSpec(cluster ?? current.object!, [...merged.values()], file);
-  if (hasErrors(diags)) throw invalidSpec(diags);
+  const { byName } = await replacedSpec(cs, { clusters, igs, warnings }, current, file);
   for (const ig of igs) {
     if (!byName.has(ig.metadata.name) && !opts.force) {
       throw new KopsError('InstanceGroupNotFound', `instance group "${ig.metadata.name}" not found in cluster "${name}"`, { hint: 'use --force to create it', exitCode: 1 });
@@ -134,4 +127,50 @@ export async function replaceFromManifest(
     }
   }
   return { created, replaced, warnings };
+}
+
+/**
+ * The cluster a manifest is for: its Cluster's name, else its first instance group's
+ * `kops.k8s.io/cluster` label, else `defaultCluster` (`--name`); undefined for an empty manifest.
+ * Checked as a DNS name before it names anything in the store.
+ */
+export function manifestCluster(m: Manifest, file: string, defaultCluster?: string): string | undefined {
+  const cluster = m.clusters[0];
+  const name = cluster?.metadata.name ?? (m.igs[0] ? clusterOf(m.igs[0], defaultCluster, file) : undefined);
+  if (cluster && name !== undefined && !isValidClusterName(name)) {
+    const summary = `${JSON.stringify(name)} is not a valid cluster name: it must be a lower-case DNS name with at least one dot`;
+    throw new KopsError('InvalidClusterName', summary, { exitCode: 2, diagnostics: [error('InvalidClusterName', summary, { path: 'metadata.name', file, hint: 'name the cluster such as my-cluster.example.com' })] });
+  }
+  return name;
+}
+
+/** What `replace -f` would store for a cluster already in the store; nothing is written. */
+export interface ReplacedSpec {
+  /** The manifest's Cluster, else the stored one. */
+  readonly cluster: Cluster;
+  /** The stored instance groups with the manifest's replacing or added by name (none removed). */
+  readonly instanceGroups: InstanceGroup[];
+  /** The stored instance groups by name, as found (their versions are what a replace is conditional on). */
+  readonly byName: ReadonlyMap<string, StoredSpec<InstanceGroup>>;
+}
+
+/**
+ * The stored cluster with the manifest applied, checked as a whole (`InvalidSpec` naming the file).
+ * Read as found: a corrupt config or instance group is replaced whole by the manifest's (the
+ * manifest is the repair); one the manifest does not replace stops here.
+ */
+export async function replacedSpec(cs: Clientset, m: Manifest, current: StoredSpec<Cluster>, file: string): Promise<ReplacedSpec> {
+  const cluster = m.clusters[0];
+  if (!current.object && !cluster) throw current.problem!;
+  const stored = await cs.inspectInstanceGroups(current.name);
+  const replacing = new Set(m.igs.map((g) => g.metadata.name));
+  const unreadable = stored.find((g) => !g.object && !replacing.has(g.name));
+  if (unreadable) throw unreadable.problem!;
+  const byName = new Map(stored.map((v) => [v.name, v]));
+  const merged = new Map(stored.flatMap((v) => (v.object ? [[v.name, v.object] as const] : [])));
+  for (const ig of m.igs) merged.set(ig.metadata.name, ig);
+  const result = { cluster: cluster ?? current.object!, instanceGroups: [...merged.values()] };
+  const diags = checkSpec(result.cluster, result.instanceGroups, file);
+  if (hasErrors(diags)) throw invalidSpec(diags);
+  return { ...result, byName };
 }

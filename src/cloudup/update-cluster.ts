@@ -13,7 +13,7 @@ import { KopsError, hasErrors, type Diagnostic } from '../diagnostics.js';
 import { safeSink, type EventSink } from '../events.js';
 import { completeCluster, type CompletedCluster } from '../model/completion.js';
 import { validateCluster } from '../model/validation.js';
-import { cloudProviderOf, normalizeRole, type InstanceGroup, type NormalizedRole } from '../model/api/types.js';
+import { cloudProviderOf, normalizeRole, type Cluster, type InstanceGroup, type NormalizedRole } from '../model/api/types.js';
 import type { Clientset } from '../statestore/clientset.js';
 import { forceUnlock, readClusterLock, withClusterLock, type ClusterLock, type WithLockOptions } from '../statestore/lock.js';
 import type { LockInfo } from '../statestore/types.js';
@@ -80,6 +80,13 @@ export interface UpdateClusterOptions {
   readonly controlPlaneKubelets?: ControlPlaneKubeletReader;
   /** `--ignore-kubelet-version-skew`: every group gets the spec's version, nothing is read. */
   readonly ignoreKubeletVersionSkew?: boolean;
+  /**
+   * Plan this spec instead of the stored Cluster and instance groups (`update cluster -f`: the
+   * store as if `replace -f` had been run, src/cloudup/plan-manifest.ts). Plan only: refused with
+   * `yes`, since what is applied must be what the store holds. The completed spec and the SSH keys
+   * are still read from the store.
+   */
+  readonly spec?: { readonly cluster: Cluster; readonly instanceGroups: readonly InstanceGroup[] };
 }
 
 export interface UpdateClusterResult {
@@ -132,13 +139,18 @@ async function readSpec(o: UpdateClusterOptions): Promise<ReadSpec> {
     (k) => ({ key: k[0]?.publicKey }),
     (error: unknown) => ({ error }),
   );
+  const given = o.spec;
   let cluster, igs, previous;
   try {
-    [cluster, igs, previous] = await allInOrder([cs.getCluster(o.clusterName), cs.listInstanceGroups(o.clusterName), cs.readCompletedSpec(o.clusterName)] as const);
+    [cluster, igs, previous] = await allInOrder([
+      given ? Promise.resolve(given.cluster) : cs.getCluster(o.clusterName).then((v) => v.object),
+      given ? Promise.resolve([...given.instanceGroups]) : cs.listInstanceGroups(o.clusterName).then((l) => l.map((v) => v.object)),
+      cs.readCompletedSpec(o.clusterName),
+    ] as const);
   } finally {
     await keys;
   }
-  const completed = completeCluster(cluster.object, igs.map((v) => v.object));
+  const completed = completeCluster(cluster, igs);
   const diags = validateCluster(completed.cluster, completed.instanceGroups, previous ? { previous: previous.object } : {});
   if (hasErrors(diags)) throw invalidSpec(diags);
   const key = await keys;
@@ -205,6 +217,12 @@ function stopIfInterrupted(o: UpdateClusterOptions): void {
  * and `InterruptedError` when `signal` stopped it.
  */
 export async function updateCluster(o: UpdateClusterOptions): Promise<UpdateClusterResult> {
+  if (o.spec && o.yes) {
+    throw new KopsError('InvalidOption', 'a spec given to plan (update cluster -f) cannot be applied: what is applied is what the store holds', {
+      hint: 'write it with kops-ts replace -f <file>, then apply the plan saved from it with kops-ts update cluster --name <cluster> --plan <plan> --yes',
+      exitCode: 2,
+    });
+  }
   if (o.savedPlan) assertPlanForCluster(o.savedPlan, o.clusterName);
   stopIfInterrupted(o);
   const spec = await readSpec(o);

@@ -21,7 +21,7 @@ import { progressSink } from '../progress.js';
 
 const LIFECYCLES: readonly Lifecycle[] = ['Sync', 'Ignore', 'WarnIfInsufficientAccess', 'ExistsAndValidates', 'ExistsAndWarnIfChanges'];
 
-interface Flags {
+export interface UpdateFlags {
   yes?: boolean;
   output?: string;
   detailedExitcode?: boolean;
@@ -42,6 +42,8 @@ interface Flags {
   kubeconfig?: string;
   /** kops's `--ignore-kubelet-version-skew`: node groups get the spec's version even ahead of the control plane. */
   ignoreKubeletVersionSkew?: boolean;
+  /** `-f`: plan this manifest as if `replace -f` had written it (update-from-file.ts). */
+  filename?: string;
 }
 
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
@@ -63,7 +65,7 @@ export function parseLifecycleOverrides(values: readonly string[] = []): Record<
  * With `--yes` it holds the cluster lock, so SIGINT/SIGTERM stop it cleanly (`src/cli/interrupt.ts`);
  * a caller that handles signals itself (`create cluster --yes`) passes its `Interrupts`.
  */
-export async function runUpdate(ctx: CommandContext, cluster: string, f: Flags, interrupts?: Interrupts): Promise<number> {
+export async function runUpdate(ctx: CommandContext, cluster: string, f: UpdateFlags, interrupts?: Interrupts): Promise<number> {
   const format = parseOutputFormat(f.output, ['table', 'json']);
   checkPlanFlags(ctx, f, cluster);
   // The kubeconfig flags are checked before anything is applied, not after.
@@ -85,7 +87,7 @@ export async function runUpdate(ctx: CommandContext, cluster: string, f: Flags, 
   return it.run(ctx.io.signals, async () => report(ctx, cluster, f, format, await update(ctx, cluster, f, saved, it)));
 }
 
-async function update(ctx: CommandContext, cluster: string, f: Flags, saved: PlanDocument | undefined, it?: Interrupts): Promise<UpdateClusterResult> {
+async function update(ctx: CommandContext, cluster: string, f: UpdateFlags, saved: PlanDocument | undefined, it?: Interrupts): Promise<UpdateClusterResult> {
   // The engine and the cloud SDKs are imported here, when a plan is made, not when the CLI starts.
   const [{ updateCluster }, { kubeconfigKubeletReader }] = await Promise.all([import('../../cloudup/update-cluster.js'), import('../../cloudup/node-version.js')]);
   const progress = f.yes ? progressSink(ctx.io) : undefined;
@@ -115,7 +117,7 @@ async function update(ctx: CommandContext, cluster: string, f: Flags, saved: Pla
  * one). The apply has succeeded by then, so a failed export is a warning that says how to retry,
  * not a failed command.
  */
-async function exportAfterApply(ctx: CommandContext, cluster: string, f: Flags, toStdout: boolean): Promise<void> {
+async function exportAfterApply(ctx: CommandContext, cluster: string, f: UpdateFlags, toStdout: boolean): Promise<void> {
   if (f.createKubeConfig === false) return;
   const lifetime = await adminLifetime(f.admin);
   const say = (t: string) => (toStdout ? ctx.io.stdout(t) : ctx.io.stderr(t));
@@ -138,7 +140,11 @@ async function exportAfterApply(ctx: CommandContext, cluster: string, f: Flags, 
   }
 }
 
-async function report(ctx: CommandContext, cluster: string, f: Flags, format: string, result: UpdateClusterResult): Promise<number> {
+/**
+ * Prints the result (kops's report, or the JSON plan), saves it with `--out`, and returns the exit
+ * code. `then` says how a plan saved with `--out` is applied (default: `--plan <file> --yes`).
+ */
+export async function report(ctx: CommandContext, cluster: string, f: UpdateFlags, format: string, result: UpdateClusterResult, then?: string): Promise<number> {
   const [{ savedPlanText }, { renderPlanJson, renderPlanText }] = await Promise.all([import('../../cloudup/saved-plan.js'), import('../../cloudup/render/index.js')]);
   if (f.out !== undefined) writeFileSync(f.out, savedPlanText(result.plan));
   for (const w of result.warnings) ctx.warn(`${w.path ? `${w.path}: ` : ''}${w.summary}`);
@@ -147,7 +153,7 @@ async function report(ctx: CommandContext, cluster: string, f: Flags, format: st
     ctx.io.stdout(renderPlanJson(result.plan));
   } else if (!f.yes) {
     ctx.io.stdout(renderPlanText(result.plan, { color: useColor(ctx.io) }));
-    if (f.out !== undefined) ctx.io.stdout(`\nSaved the plan to ${f.out}; apply exactly this plan with: kops-ts update cluster --name ${cluster} --plan ${f.out} --yes\n`);
+    if (f.out !== undefined) ctx.io.stdout(`\nSaved the plan to ${f.out}; ${then ?? `apply exactly this plan with: kops-ts update cluster --name ${cluster} --plan ${f.out} --yes`}\n`);
   } else {
     ctx.io.stdout(appliedMessage(cluster, result, await cloudOf(ctx, cluster)));
   }
@@ -167,7 +173,7 @@ async function cloudOf(ctx: CommandContext, cluster: string): Promise<string | u
  * `--force-unlock` acts only with `--yes`: without it nothing is changed (kops's rule), and a plan
  * takes no lock, so a stale lock never blocks one.
  */
-function checkPlanFlags(ctx: CommandContext, f: Flags, cluster: string): void {
+export function checkPlanFlags(ctx: CommandContext, f: UpdateFlags, cluster: string): void {
   if (f.forceUnlock !== undefined && !f.yes) {
     throw new KopsError('InvalidFlag', '--force-unlock without --yes: the lock is broken only by a run that applies', {
       hint: `a plan without --yes takes no lock, so the lock does not block it; to break the lock and apply, run: ${updateCommandLine(ctx, cluster, f, ['--force-unlock', f.forceUnlock, '--yes'])}`,
@@ -237,13 +243,19 @@ export function registerUpdateCluster(program: Command, ctx: () => CommandContex
     .option('--force-unlock <id>', 'break a stale cluster lock with this id first')
     .option('--out <file>', 'save the plan to this file (JSON) for review, to apply later with --plan')
     .option('--plan <file>', 'a plan saved with --out: show it, or with --yes apply it if the spec and the cloud are unchanged')
+    .option('-f, --filename <file>', 'plan this manifest (- for standard input) as if replace -f had written it; nothing is written (not with --yes or --plan)')
     .option('--create-kube-config [bool]', 'after --yes, merge a context for the cluster into $KUBECONFIG or ~/.kube/config (default true)', boolFlag('--create-kube-config'))
     .option('--admin [lifetime]', 'with the exported context, an admin client certificate valid this long (default 18h)')
     .option('--user <name>', 'with the exported context, an existing kubeconfig user instead of --admin')
     .option('--internal', "export the API's internal name (api.internal.<cluster>)")
     .option('--ignore-kubelet-version-skew', "render node groups with the spec's Kubernetes version even while the control plane's kubelets run an older one (docs/upgrades.md)")
-    .action(async (positional: string | undefined, f: Flags) => {
+    .action(async (positional: string | undefined, f: UpdateFlags) => {
       const c = ctx();
+      if (f.filename !== undefined) {
+        const { runUpdateFromFile } = await import('./update-from-file.js');
+        setExit(await runUpdateFromFile(c, positional, { ...f, filename: f.filename }));
+        return;
+      }
       setExit(await runUpdate(c, c.clusterName(positional), f));
     });
 }
@@ -257,7 +269,7 @@ export function shellWord(w: string): string {
  * `kops-ts update cluster` for `cluster` with the flags of this run that select what is applied
  * (`--state` if given, instance groups, roles, lifecycle overrides), then `extra`.
  */
-export function updateCommandLine(ctx: CommandContext, cluster: string, f: Pick<Flags, 'instanceGroup' | 'instanceGroupRoles' | 'lifecycleOverrides'>, extra: readonly string[]): string {
+export function updateCommandLine(ctx: CommandContext, cluster: string, f: Pick<UpdateFlags, 'instanceGroup' | 'instanceGroupRoles' | 'lifecycleOverrides'>, extra: readonly string[]): string {
   const words = ['kops-ts', 'update', 'cluster', '--name', cluster];
   if (ctx.globals.state !== undefined) words.push('--state', ctx.globals.state);
   if (f.instanceGroup?.length) words.push('--instance-group', f.instanceGroup.join(','));
@@ -270,7 +282,7 @@ export function updateCommandLine(ctx: CommandContext, cluster: string, f: Pick<
  * What to run after an interrupted `update cluster --yes`: the same command; with a saved plan
  * interrupted mid-apply, the plan no longer matches the cloud, so a new one is made and reviewed.
  */
-export function updateInterrupted(ctx: CommandContext, cluster: string, f: Flags): InterruptedCommand {
+export function updateInterrupted(ctx: CommandContext, cluster: string, f: UpdateFlags): InterruptedCommand {
   const plan = f.plan;
   return {
     operation: 'update cluster',
