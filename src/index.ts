@@ -48,6 +48,9 @@ export type { RollbackResult } from './cloudup/rollback.js';
 // update cluster: plan, and with `yes` apply under the cluster lock.
 export { updateCluster } from './cloudup/update-cluster.js';
 export type { UpdateClusterOptions, UpdateClusterResult } from './cloudup/update-cluster.js';
+// `update cluster -f`: the plan of a manifest as if `replace -f` had written it (docs/ci.md).
+export { planManifest } from './cloudup/plan-manifest.js';
+export type { PlanManifestOptions, PlanManifestResult } from './cloudup/plan-manifest.js';
 // Kubelet skew protection (docs/upgrades.md): the reader `updateCluster`'s `controlPlaneKubelets` takes.
 export { kubeconfigKubeletReader } from './cloudup/node-version.js';
 export type { ControlPlaneKubeletReader } from './cloudup/node-version.js';

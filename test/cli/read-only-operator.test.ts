@@ -2,14 +2,15 @@
  * The read-only operator policy (`kops-ts get iam-policy --operator --read-only`) is what a plan
  * job needs, and no more. A cluster on an s3:// store in the emulator is applied, then changed;
  * a second cluster is only written to the store (a pull request creating one). Every command a
- * plan job runs (the plans of both, with `--out` and `--detailed-exitcode`, the saved plan's
+ * plan job runs (the plans of both, with `--out` and `--detailed-exitcode`, the plans of a pull
+ * request's manifests (`update cluster -f`, of that cluster and of one not in the store), the saved plan's
  * report, get, get instances, get secrets (names only), validate cluster, toolbox dump, and the
  * previews of rolling-update, reconcile and delete cluster) goes through a recording proxy. Each request becomes the IAM action
  * and resource AWS would authorise, and the real policy evaluator must allow every one under the
  * read-only policy. None of them writes, none reads a private key, a secret, a bootstrap file or an
  * etcd backup (the policy denies those), and the store's objects are byte for byte as before.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -97,12 +98,19 @@ describe('a plan job under the read-only operator policy (emulator, s3:// store)
     const before = await storeContents();
     const dir = mkdtempSync(join(tmpdir(), 'kops-ts-plan-job-'));
     const plan = join(dir, 'plan.json');
+    // The pull request's files: the applied cluster's manifest, and one of a cluster not in the store.
+    const manifest = join(dir, 'cluster.yaml');
+    writeFileSync(manifest, `${(await run(['get', 'cluster', NAME, '-o', 'yaml'])).stdout.trimEnd()}\n---\n${(await run(['get', 'ig', '--name', NAME, '-o', 'yaml'])).stdout}`);
+    const created = join(dir, 'new.yaml');
+    writeFileSync(created, (await run(['create', 'cluster', '--name', 'pr-new.example.com', '--zones', 'us-east-1a', '--dry-run', '-o', 'yaml'])).stdout);
     sent = [];
     const commands: { args: string[]; code: number }[] = [
       { args: ['update', 'cluster', '--name', NAME], code: 0 },
       { args: ['update', 'cluster', '--name', FRESH, '-o', 'json'], code: 0 },
       { args: ['update', 'cluster', '--name', NAME, '--out', plan, '--detailed-exitcode'], code: 2 },
       { args: ['update', 'cluster', '--name', NAME, '--plan', plan], code: 0 },
+      { args: ['update', 'cluster', '--name', NAME, '-f', manifest, '--out', join(dir, 'pr-plan.json'), '--detailed-exitcode'], code: 2 },
+      { args: ['update', 'cluster', '-f', created, '-o', 'json'], code: 0 },
       { args: ['get', 'clusters'], code: 0 },
       { args: ['get', 'ig', '--name', NAME], code: 0 },
       { args: ['get', 'instances', '--name', NAME], code: 0 },

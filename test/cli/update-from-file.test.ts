@@ -9,6 +9,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { PlanDocument } from '../../src/cloudup/render/json.js';
+import { updateCluster } from '../../src/cloudup/update-cluster.js';
+import { parseManifests } from '../../src/model/api/parse.js';
+import type { Cluster } from '../../src/model/api/types.js';
+import { Clientset } from '../../src/statestore/clientset.js';
+import { MemoryStateStore } from '../../src/statestore/memory.js';
 import { isReadAction } from '../../src/tasks/aws/iam-actions.js';
 import type { FaultProxy, ProxiedRequest } from '../fakes/aws-fault-proxy.js';
 import { testAws } from '../helpers/aws.js';
@@ -172,7 +177,17 @@ describe('update cluster -f <manifest> (emulator, file:// store)', () => {
     const plan = await run(['update', 'cluster', '--name', NAME, '-f', f, '--plan', join(dir, 'plan.json')]);
     expect(plan.code).toBe(2);
     expect(plan.stderr).toContain('-f with --plan');
+    const unlock = await run(['update', 'cluster', '--name', NAME, '-f', f, '--force-unlock', 'x']);
+    expect(unlock.code).toBe(2);
+    expect(unlock.stderr).toContain('-f with --force-unlock');
     expect(snapshot(store.dir)).toEqual(before);
     expect(sent).toEqual([]);
+  });
+
+  it('the library refuses to apply a spec given to plan', async () => {
+    const cs = new Clientset(new MemoryStateStore('update-from-file-refuse'));
+    const cluster = parseManifests(manifest).objects.find((o) => o.kind === 'Cluster') as Cluster;
+    await expect(updateCluster({ clientset: cs, clusterName: NAME, yes: true, spec: { cluster, instanceGroups: [] } })).rejects.toMatchObject({ code: 'InvalidOption', exitCode: 2 });
+    expect(await cs.store.list('')).toEqual([]);
   });
 });

@@ -18,12 +18,15 @@ function replaceLine(ctx: CommandContext, file: string, force: boolean): string 
   return words.map(shellWord).join(' ');
 }
 
-/** `--yes` and `--plan` have no meaning with `-f`: refused before anything is read (exit 2). */
+/** `--yes`, `--plan` and `--force-unlock` have no meaning with `-f`: refused before anything is read (exit 2). */
 function refuse(ctx: CommandContext, file: string, cluster: string | undefined, f: UpdateFlags): void {
   const name = cluster ?? '<cluster>';
   const flow = `plan it with ${updateCommandLine(ctx, name, f, ['-f', file, '--out', 'plan.json'])}; once reviewed, write it with ${replaceLine(ctx, file, false)} (add --force for new objects) and apply with ${updateCommandLine(ctx, name, f, ['--plan', 'plan.json', '--yes'])}`;
   if (f.yes) {
     throw new KopsError('InvalidFlag', '-f with --yes: a manifest is planned, never applied from the file: what is applied is what the store holds', { hint: flow, exitCode: 2 });
+  }
+  if (f.forceUnlock !== undefined) {
+    throw new KopsError('InvalidFlag', '-f with --force-unlock: a plan takes no lock, so a lock does not block it', { hint: flow, exitCode: 2 });
   }
   if (f.plan !== undefined) {
     throw new KopsError('InvalidFlag', '-f with --plan: a saved plan already says which spec it was made from', { hint: flow, exitCode: 2 });
