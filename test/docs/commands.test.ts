@@ -124,43 +124,45 @@ describe('the sessions the pages show run as shown on the emulator', () => {
     expect(existsSync(join(store.dir, 'dev.k8s.local', 'config'))).toBe(false);
   });
 
-  it('ci.md: the pull-request checks, then the merge: replace, a saved plan (exit 2), applied as planned', async () => {
+  it('ci.md: the pull request plans its manifest (nothing written), the merge replaces and applies that plan; a later change is stale', async () => {
     const aws = testAws();
     const store = tempStore();
     const env = { ...(await userEnv(aws)), KOPS_STATE_STORE: store.url };
     const dir = mkdtempSync(join(tmpdir(), 'kops-ts-ci-'));
-    const files = { 'cluster.yaml': join(dir, 'cluster.yaml'), 'plan.json': join(dir, 'plan.json'), '$RUNNER_TEMP': dir };
+    const files = { 'cluster.yaml': join(dir, 'cluster.yaml'), 'plan.json': join(dir, 'plan.json') };
     const run = (args: string[]): Promise<CliResult> => cli(args, { env });
     // The repository's manifest, as the page says to print it, of a cluster whose spec is stored.
     expect((await run(['create', 'cluster', '--name', 'my.example.com', '--zones', 'us-east-1a'])).code).toBe(0);
     const [getCluster, getIgs] = docCommands(read('ci.md')).filter((c) => /^kops-ts get (cluster|instancegroups) /.test(c.command) && c.command.endsWith('-o yaml'));
     const manifest = [getCluster!, getIgs!].map((c) => c.command.split(' ').slice(1));
     const printed = await Promise.all(manifest.map((a) => run(a)));
-    writeFileSync(files['cluster.yaml'], printed.map((p) => p.stdout).join('\n---\n').replace(/maxSize: 1\n  minSize: 1(\n  nodeLabels:\n    kops.k8s.io\/instancegroup: nodes-)/, 'maxSize: 2\n  minSize: 2$1'));
+    const nodes2 = (t: string) => t.replace(/maxSize: 1\n  minSize: 1(\n  nodeLabels:\n    kops.k8s.io\/instancegroup: nodes-)/, 'maxSize: 2\n  minSize: 2$1');
+    writeFileSync(files['cluster.yaml'], nodes2(printed.map((p) => p.stdout).join('\n---\n')));
 
-    const [check, pending] = session('ci.md', 'RUNNER_TEMP', files);
-    expect((await run(check!)).code).toBe(0);
-    expect(existsSync(join(dir, 'check', 'my.example.com', 'config'))).toBe(true);
-    const before = await run(pending!);
-    expect(before.code).toBe(2); // never applied: everything is pending
-    expect(JSON.parse(before.stdout)).toMatchObject({ kind: 'Plan', cluster: 'my.example.com' });
+    const [plan] = session('ci.md', '-f cluster.yaml --out', files);
+    const stored = snapshot(store.dir);
+    const planned = await run(plan!);
+    expect(planned.code, planned.stderr).toBe(2); // never applied: everything is pending
+    expect(snapshot(store.dir)).toEqual(stored);
+    const doc = JSON.parse(readFileSync(files['plan.json'], 'utf8')) as { kind: string; changes: { kind: string; name: string; fields: { field: string; after?: unknown }[] }[] };
+    expect(doc.kind).toBe('Plan');
+    // The file's change, not the store's minSize 1.
+    const asg = doc.changes.find((c) => c.kind === 'AutoscalingGroup' && c.name.startsWith('nodes-us-east-1a'));
+    expect(asg?.fields.find((f) => f.field === 'minSize')?.after).toBe(2);
 
-    const [replace, save] = session('ci.md', 'replace -f', files);
+    const [replace, apply] = session('ci.md', 'kops-ts replace -f cluster.yaml', files);
     expect((await run(replace!)).code).toBe(0);
     expect(readFileSync(join(store.dir, 'my.example.com', 'instancegroup', 'nodes-us-east-1a'), 'utf8')).toContain('minSize: 2');
-    const saved = await run(save!);
-    expect(saved.code).toBe(2);
-    expect(JSON.parse(readFileSync(files['plan.json'], 'utf8'))).toMatchObject({ kind: 'Plan' });
-
-    const [apply] = session('ci.md', '--plan plan.json --yes', files);
     const applied = await run(apply!);
     expect(applied.code, applied.stderr).toBe(0);
     expect(existsSync(join(store.dir, 'my.example.com', 'cluster-completed.spec'))).toBe(true);
-    expect((await run(pending!)).code).toBe(0); // nothing pending any more
-    // The same saved plan again is stale: the cloud is no longer as it was planned.
-    const again = await run(apply!);
-    expect(again.code).toBe(1);
-    expect(again.stderr).toContain('out of date');
+    // The pull request's plan applied twice is stale: the cloud is no longer as it was planned.
+    const twice = await run(apply!);
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toContain('out of date');
+    // Planned again from the store (the page's way out of StalePlan): nothing pending any more.
+    const [again] = session('ci.md', 'my.example.com --out plan.json', files);
+    expect((await run(again!)).code).toBe(0);
   });
 });
 
