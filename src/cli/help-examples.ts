@@ -112,6 +112,7 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly HelpExample[]>> = {
     ex('In CI: the plan as JSON, exit 2 when there are changes', 'kops-ts update cluster --name my.example.com --detailed-exitcode -o json'),
     ex('Save a plan, then apply exactly that plan', 'kops-ts update cluster --name my.example.com --out plan.json'),
     ex('', 'kops-ts update cluster --name my.example.com --plan plan.json --yes'),
+    ex('A pull request: plan a manifest before it is written (after the merge: replace -f cluster.yaml, then --plan plan.json --yes)', 'kops-ts update cluster --name my.example.com -f cluster.yaml --out plan.json'),
   ],
   rollback: [ex('Restore the cluster spec to a kept version (from get cluster --history)', 'kops-ts rollback cluster my.example.com --to 2026-01-01T00-00-00.000Z-0a1b2c3d')],
   'rollback cluster': [
