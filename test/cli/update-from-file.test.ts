@@ -93,11 +93,25 @@ describe('update cluster -f <manifest> (emulator, file:// store)', () => {
     // The store itself has no change pending: the plan above is the file's.
     const stored = await run(['update', 'cluster', '--name', NAME, '--detailed-exitcode']);
     expect(stored.code, stored.stdout).toBe(0);
-    // The name may come from the file's one Cluster; the table says how to go on.
-    const table = await run(['update', 'cluster', '-f', f, '--out', join(dir, 'unused.json')]);
+    // The name may come from the file's one Cluster; the report says how to go on, not "--yes".
+    const saved = join(dir, 'unused.json');
+    const table = await run(['update', 'cluster', '-f', f, '--out', saved]);
     expect(table.code, table.stderr).toBe(0);
     expect(table.stdout).toContain('maxSize');
-    expect(table.stdout).toContain(`kops-ts replace -f ${f} --force --state ${store.url} (it creates InstanceGroup/extra)`);
+    expect(table.stdout).toContain(
+      `Saved the plan to ${saved}; write the manifest with kops-ts replace -f ${f} --force --state ${store.url} (it creates InstanceGroup/extra), ` +
+        `then apply exactly this plan with kops-ts update cluster --name ${NAME} --state ${store.url} --plan ${saved} --yes`,
+    );
+    const unsaved = await run(['update', 'cluster', '-f', f]);
+    expect(unsaved.stdout).toContain('Nothing was written. To apply: write the manifest with kops-ts replace -f');
+    expect(unsaved.stdout).not.toContain('Must specify --yes');
+    // A file of one instance group, its cluster from its label: the rest of the cluster is the store's.
+    const group = manifest.split(/^---\n/m).find((d) => d.includes('name: nodes-us-east-1a'))!.replace(/maxSize: 1/, 'maxSize: 6');
+    expect(group).toContain(`kops.k8s.io/cluster: ${NAME}`);
+    const one = await run(['update', 'cluster', '-f', file('group.yaml', group), '-o', 'json']);
+    expect(one.code, one.stderr).toBe(0);
+    const onePlan = JSON.parse(one.stdout) as PlanDocument;
+    expect(onePlan.changes.map((c) => `${c.kind} ${c.fields.map((x) => `${x.field}=${JSON.stringify(x.after)}`).join(',')}`)).toEqual([`AutoscalingGroup maxSize=6`]);
     expect(snapshot(store.dir)).toEqual(before);
     expect(sent.length).toBeGreaterThan(0);
     expect(mutating()).toEqual([]);

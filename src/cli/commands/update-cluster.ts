@@ -142,7 +142,8 @@ async function exportAfterApply(ctx: CommandContext, cluster: string, f: UpdateF
 
 /**
  * Prints the result (kops's report, or the JSON plan), saves it with `--out`, and returns the exit
- * code. `then` says how a plan saved with `--out` is applied (default: `--plan <file> --yes`).
+ * code. `then` (a manifest's plan, `-f`) ends the report instead of kops's footer when there are
+ * changes or a saved plan: how the manifest is written and the plan applied.
  */
 export async function report(ctx: CommandContext, cluster: string, f: UpdateFlags, format: string, result: UpdateClusterResult, then?: string): Promise<number> {
   const [{ savedPlanText }, { renderPlanJson, renderPlanText }] = await Promise.all([import('../../cloudup/saved-plan.js'), import('../../cloudup/render/index.js')]);
@@ -152,8 +153,11 @@ export async function report(ctx: CommandContext, cluster: string, f: UpdateFlag
   if (format === 'json') {
     ctx.io.stdout(renderPlanJson(result.plan));
   } else if (!f.yes) {
-    ctx.io.stdout(renderPlanText(result.plan, { color: useColor(ctx.io) }));
-    if (f.out !== undefined) ctx.io.stdout(`\nSaved the plan to ${f.out}; ${then ?? `apply exactly this plan with: kops-ts update cluster --name ${cluster} --plan ${f.out} --yes`}\n`);
+    // A manifest's plan (`-f`) ends with how it is applied (written first), not "Must specify --yes".
+    const footer = then === undefined || (!pending && f.out === undefined);
+    ctx.io.stdout(renderPlanText(result.plan, { color: useColor(ctx.io), footer }));
+    if (!footer) ctx.io.stdout(`${then}\n`);
+    else if (f.out !== undefined) ctx.io.stdout(`\nSaved the plan to ${f.out}; apply exactly this plan with: kops-ts update cluster --name ${cluster} --plan ${f.out} --yes\n`);
   } else {
     ctx.io.stdout(appliedMessage(cluster, result, await cloudOf(ctx, cluster)));
   }

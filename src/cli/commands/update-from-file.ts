@@ -57,8 +57,10 @@ export async function runUpdateFromFile(ctx: CommandContext, positional: string 
   });
   const cluster = result.clusterName;
   const force = result.creates.length > 0;
+  const write = `${replaceLine(ctx, f.filename, force)}${force ? ` (it creates ${result.creates.join(', ')})` : ''}`;
   const then =
-    `write the manifest with ${replaceLine(ctx, f.filename, force)}${force ? ` (it creates ${result.creates.join(', ')})` : ''}, ` +
-    `then apply exactly this plan with ${updateCommandLine(ctx, cluster, f, ['--plan', f.out ?? 'plan.json', '--yes'])}`;
+    f.out === undefined
+      ? `\nNothing was written. To apply: write the manifest with ${write}, then run ${updateCommandLine(ctx, cluster, f, ['--yes'])} (or save this plan with --out and apply it with --plan <file> --yes)`
+      : `\nSaved the plan to ${f.out}; write the manifest with ${write}, then apply exactly this plan with ${updateCommandLine(ctx, cluster, f, ['--plan', f.out, '--yes'])}`;
   return report(ctx, cluster, f, format, result, then);
 }
