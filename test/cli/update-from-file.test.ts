@@ -147,18 +147,25 @@ describe('update cluster -f <manifest> (emulator, file:// store)', () => {
     expect(mutating()).toEqual([]);
   }, 240_000);
 
-  it('a cluster only in the file plans as a first apply, writing nothing', async () => {
+  it('a cluster only in the file plans as a first apply, writing nothing; that plan applies once replace --force has created it', async () => {
     const dry = await run(['create', 'cluster', '--name', NEW, '--zones', 'us-east-1a', '--dry-run', '-o', 'yaml']);
     expect(dry.code, dry.stderr).toBe(0);
     const before = snapshot(store.dir);
     sent = [];
-    const r = await run(['update', 'cluster', '-f', file('new.yaml', dry.stdout), '-o', 'json', '--detailed-exitcode']);
+    const f = file('new.yaml', dry.stdout);
+    const out = join(dir, 'new-plan.json');
+    const r = await run(['update', 'cluster', '-f', f, '-o', 'json', '--detailed-exitcode', '--out', out]);
     expect(r.code, r.stderr).toBe(2);
     const plan = JSON.parse(r.stdout) as PlanDocument;
     expect(plan.cluster).toBe(NEW);
     expect(plan.changes.filter((c) => c.kind === 'VPC').map((c) => c.action)).toEqual(['create']);
     expect(snapshot(store.dir)).toEqual(before);
     expect(mutating()).toEqual([]);
+    // Merged: replace --force creates it (as create -f would), and the saved plan is its first apply.
+    expect((await run(['replace', '-f', f, '--force'])).code).toBe(0);
+    const applied = await run(['update', 'cluster', '--name', NEW, '--plan', out, '--yes', '--create-kube-config=false']);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toContain(`The cloud resources of ${NEW} exist now`);
   }, 120_000);
 
   it('refuses bad manifests with exit 2, naming the file and the field, and writes nothing', async () => {
