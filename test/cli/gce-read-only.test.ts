@@ -4,14 +4,14 @@
  * zone, is applied with the full role's permissions (the fake Compute API, its Cloud DNS and IAM,
  * and the fake GCS all enforcing them), then changed; a second cluster is only written to the
  * store. Then the fakes enforce the read-only role and every command a plan job runs must succeed: the plans (with `--out`, `--detailed-exitcode`, `-o json`,
- * and the saved plan's report), get, get instances, get secrets, validate cluster (a fake
+ * the saved plan's report, and `-f` with the cluster's manifest), get, get instances, get secrets, validate cluster (a fake
  * Kubernetes API), toolbox dump and the previews of rolling-update, reconcile and delete cluster.
  * Every permission they asked for is a read the role holds, no request writes, and the cloud and
  * the store are as before; `update cluster --yes` under the role fails naming a denied permission
  * (the store's, at the lock; with the store's writes allowed, Compute's, at the first change) and
  * changes nothing.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,13 +90,17 @@ afterAll(async () => {
 
 describe('a GCE plan job under the read-only custom role (fake Compute API, fake GCS)', () => {
   it('runs every plan-job command, asks only for reads the role holds, and changes nothing', async () => {
+    // The pull request's manifest of the cluster (update cluster -f plans it before it is written).
+    const dir = mkdtempSync(join(tmpdir(), 'kops-ts-gce-plan-job-'));
+    const manifest = join(dir, 'cluster.yaml');
+    writeFileSync(manifest, `${(await run(['get', 'cluster', NAME, '-o', 'yaml'])).stdout.trimEnd()}\n---\n${(await run(['get', 'ig', '--name', NAME, '-o', 'yaml'])).stdout}`);
     enforce(readOnly);
     fake.used.clear();
     gcs.used.clear();
     const calls = fake.calls.length;
     const requests = gcs.requests.length;
     const before = world();
-    const plan = join(mkdtempSync(join(tmpdir(), 'kops-ts-gce-plan-job-')), 'plan.json');
+    const plan = join(dir, 'plan.json');
     const commands: { args: string[]; code: number }[] = [
       { args: ['update', 'cluster', '--name', NAME], code: 0 },
       { args: ['update', 'cluster', '--name', FRESH, '-o', 'json'], code: 0 },
@@ -111,6 +115,7 @@ describe('a GCE plan job under the read-only custom role (fake Compute API, fake
       { args: ['rolling-update', 'cluster', '--name', NAME], code: 0 },
       { args: ['reconcile', 'cluster', '--name', NAME], code: 0 },
       { args: ['delete', 'cluster', '--name', NAME], code: 0 },
+      { args: ['update', 'cluster', '--name', NAME, '-f', manifest, '--out', join(dir, 'pr-plan.json'), '--detailed-exitcode'], code: 2 },
     ];
     const outputs: string[] = [];
     for (const c of commands) {
