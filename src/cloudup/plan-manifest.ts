@@ -13,7 +13,7 @@
  */
 import { KopsError, error, hasErrors } from '../diagnostics.js';
 import { checkSpec, invalidSpec } from './create-cluster.js';
-import type { Cluster, InstanceGroup } from '../model/api/types.js';
+import { LABEL_CLUSTER_NAME, type Cluster, type InstanceGroup } from '../model/api/types.js';
 import { manifestCluster, readManifest, replacedSpec, type Manifest } from './manifests.js';
 import type { Clientset } from '../statestore/clientset.js';
 import type { ControlPlaneKubeletReader } from './node-version.js';
@@ -44,9 +44,10 @@ interface Simulated {
   readonly creates: string[];
 }
 
-function mismatch(file: string, given: string, found: string, clusterInFile: boolean): KopsError {
+/** The manifest names another cluster than `--name`: where (its Cluster's name, else its first group's label). */
+function mismatch(m: Manifest, file: string, given: string, found: string): KopsError {
   const summary = `the manifest is for cluster ${JSON.stringify(found)}, not ${JSON.stringify(given)}`;
-  const path = clusterInFile ? 'metadata.name' : 'InstanceGroup metadata.labels["kops.k8s.io/cluster"]';
+  const path = m.clusters.length > 0 ? 'metadata.name' : `InstanceGroup/${m.igs[0]?.metadata.name ?? ''} metadata.labels["${LABEL_CLUSTER_NAME}"]`;
   return new KopsError('ClusterNameMismatch', summary, {
     exitCode: 2,
     diagnostics: [error('ClusterNameMismatch', summary, { path, file, hint: `pass --name ${found}, or plan the manifest of ${given}` })],
@@ -55,7 +56,7 @@ function mismatch(file: string, given: string, found: string, clusterInFile: boo
 
 async function simulate(cs: Clientset, m: Manifest, file: string, given?: string): Promise<Simulated> {
   const found = manifestCluster(m, file, given);
-  if (given !== undefined && found !== undefined && found !== given) throw mismatch(file, given, found, m.clusters.length > 0);
+  if (given !== undefined && found !== undefined && found !== given) throw mismatch(m, file, given, found);
   const name = found ?? given;
   if (name === undefined) {
     throw new KopsError('MissingClusterName', `${file} holds no Cluster or InstanceGroup to plan`, { hint: 'pass --name <cluster> to plan the stored spec, or a manifest with a Cluster or InstanceGroup', exitCode: 2 });

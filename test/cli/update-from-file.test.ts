@@ -181,6 +181,10 @@ describe('update cluster -f <manifest> (emulator, file:// store)', () => {
     const other = await run(['update', 'cluster', '--name', 'other.k8s.local', '-f', file('ok.yaml', manifest)]);
     expect(other.code).toBe(2);
     expect(other.stderr).toContain(`metadata.name: the manifest is for cluster "${NAME}", not "other.k8s.local"`);
+    const group = file('other-group.yaml', manifest.split(/^---\n/m).find((d) => d.includes('name: nodes-us-east-1a'))!);
+    const label = await run(['update', 'cluster', '--name', 'other.k8s.local', '-f', group]);
+    expect(label.code).toBe(2);
+    expect(label.stderr).toContain(`InstanceGroup/nodes-us-east-1a metadata.labels["kops.k8s.io/cluster"]: the manifest is for cluster "${NAME}", not "other.k8s.local" (${group})`);
     const missing = await run(['update', 'cluster', '--name', NAME, '-f', join(dir, 'nope.yaml')]);
     expect(missing.code).toBe(2);
     expect(snapshot(store.dir)).toEqual(before);
