@@ -177,7 +177,7 @@ async function cloudOf(ctx: CommandContext, cluster: string): Promise<string | u
  * `--force-unlock` acts only with `--yes`: without it nothing is changed (kops's rule), and a plan
  * takes no lock, so a stale lock never blocks one.
  */
-export function checkPlanFlags(ctx: CommandContext, f: UpdateFlags, cluster: string): void {
+function checkPlanFlags(ctx: CommandContext, f: UpdateFlags, cluster: string): void {
   if (f.forceUnlock !== undefined && !f.yes) {
     throw new KopsError('InvalidFlag', '--force-unlock without --yes: the lock is broken only by a run that applies', {
       hint: `a plan without --yes takes no lock, so the lock does not block it; to break the lock and apply, run: ${updateCommandLine(ctx, cluster, f, ['--force-unlock', f.forceUnlock, '--yes'])}`,

@@ -9,7 +9,7 @@ import { KopsError } from '../../diagnostics.js';
 import type { CommandContext } from '../context.js';
 import { readInputFile } from '../input.js';
 import { parseOutputFormat } from '../output.js';
-import { checkPlanFlags, parseLifecycleOverrides, report, shellWord, updateCommandLine, type UpdateFlags } from './update-cluster.js';
+import { parseLifecycleOverrides, report, shellWord, updateCommandLine, type UpdateFlags } from './update-cluster.js';
 
 /** `kops-ts replace -f <file>` (with `--force` when it must create something), `--state` if given. */
 function replaceLine(ctx: CommandContext, file: string, force: boolean): string {
@@ -39,7 +39,6 @@ export async function runUpdateFromFile(ctx: CommandContext, positional: string 
   const given = named === undefined ? undefined : ctx.clusterName(positional);
   refuse(ctx, f.filename, given, f);
   const format = parseOutputFormat(f.output, ['table', 'json']);
-  checkPlanFlags(ctx, f, given ?? '<cluster>');
   const text = readInputFile(ctx, f.filename, '-f');
   const { planManifest } = await import('../../cloudup/plan-manifest.js');
   const { kubeconfigKubeletReader } = await import('../../cloudup/node-version.js');
