@@ -101,7 +101,15 @@ async function readState(store: StateStore, cluster: string, api: BootstrapToken
   }
   const currentId = current.slice(0, 6);
   // The first request to the cluster: when it cannot be reached, nothing has been written.
-  const registered = await api.list(signal);
+  let registered: RegisteredToken[];
+  try {
+    registered = await api.list(signal);
+  } catch (e) {
+    if (!KopsError.is(e)) throw e;
+    // Said here because it is true only here: nothing has been written yet.
+    const hint = e.diagnostics[0]?.hint;
+    throw new KopsError(e.code, `${e.message}; nothing was changed (the cluster must know a new token before the store names it)`, { cause: e, ...(hint ? { hint } : {}) });
+  }
   const oldTokens = [...new Set([current, ...registered.filter((t) => t.kopsTs && t.token).map((t) => t.token!)])];
   const files = await filesCarrying(store, cluster, oldTokens);
   const toDelete = registered.filter((t) => t.id === currentId || t.kopsTs).map((t) => t.id);
