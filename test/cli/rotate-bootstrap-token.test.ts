@@ -7,6 +7,8 @@
  *  - the rotation registers the new token as kubeadm would, the store and every join file carry
  *    it, the old Secret is gone, the person's token is kept, and a following `update --yes`
  *    rewrites no join file (the rotated files are what update would write);
+ *  - SIGINT once the new token is being registered: exit 130, the store untouched, the lock
+ *    released, and the command the error names finishes the rotation;
  *  - no output carries a token's secret part.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +20,7 @@ import { FakeKubeApiServer, ec2InstanceSource } from '../fakes/kube-apiserver.js
 import { testAws } from '../helpers/aws.js';
 import { writeScratchKubeconfig } from '../helpers/kubeconfig.js';
 import { operatorEnv } from '../helpers/operator-env.js';
+import type { SignalSource } from '../../src/cli/io.js';
 import { KEY, cli, snapshot, tempStore, type CliResult } from './harness.js';
 
 const NAME = 'rotate-token.example.com';
@@ -96,7 +99,7 @@ describe('rotate bootstrap-token', () => {
     expect(r.stdout).toContain('Must specify --yes');
     noSecretPart(r, first, HAND);
     expect(snapshot(store.dir)).toEqual(before);
-    expect([...kube.secrets.items.keys()].sort()).toEqual([`kube-system/bootstrap-token-${first.slice(0, 6)}`, 'kube-system/bootstrap-token-hand01']);
+    expect([...kube.secrets.items.keys()].sort()).toEqual([`kube-system/bootstrap-token-${first.slice(0, 6)}`, 'kube-system/bootstrap-token-hand01'].sort());
     expect(kube.requests.some((q) => q.method !== 'GET')).toBe(false);
   });
 
@@ -158,4 +161,34 @@ describe('rotate bootstrap-token', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(igconfig()).toEqual(before);
   }, 240_000);
+
+  it('SIGINT while the new token is registered: exit 130 before the store is written, the lock released; the named command finishes', async () => {
+    const current = await storeToken();
+    let handler: ((sig: 'SIGINT' | 'SIGTERM') => void) | undefined;
+    const signals: SignalSource = { listen: (h) => ((handler = h), () => (handler = undefined)), exit: () => undefined };
+    kube.onRequest = (q) => {
+      if (q.method === 'POST') handler?.('SIGINT');
+    };
+    clearSecretValues();
+    let r: CliResult;
+    try {
+      r = await cli(['--state', store.url, 'rotate', 'bootstrap-token', '--name', NAME, '--yes'], { env, signals });
+    } finally {
+      kube.onRequest = undefined;
+    }
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toContain('Stopping on SIGINT');
+    expect(r.stderr).toContain('a new token was registered in the cluster; the store still names the old one');
+    expect(r.stderr).toContain(`a re-run finishes it: kops-ts rotate bootstrap-token --name ${NAME} --state ${store.url} --yes`);
+    noSecretPart(r, current);
+    expect(await storeToken()).toBe(current);
+    expect(Object.keys(snapshot(store.dir)).some((p) => p.endsWith(`${NAME}/lock`))).toBe(false);
+    expect(kube.secrets.items.size).toBe(3);
+
+    const again = await run(['rotate', 'bootstrap-token', '--name', NAME, '--yes']);
+    expect(again.code, again.stderr).toBe(0);
+    const last = await storeToken();
+    expect([...kube.secrets.items.keys()].sort()).toEqual([`kube-system/bootstrap-token-${last.slice(0, 6)}`, 'kube-system/bootstrap-token-hand01'].sort());
+    for (const [p, text] of Object.entries(igconfig())) expect(text, p).toContain(last);
+  });
 });
