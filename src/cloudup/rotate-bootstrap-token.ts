@@ -6,7 +6,8 @@
  *  1. a new token in kubeadm's format (src/secrets/generate.ts);
  *  2. registered in the running cluster (a `bootstrap-token-<id>` Secret, src/kube/bootstrap-tokens.ts);
  *  3. written to the store: `secrets/bootstrap-token` conditional on the version read, then every
- *     file under `igconfig/` that carries an old kops-ts token, each conditional on its version;
+ *     join or init configuration under `igconfig/` that carries an old kops-ts token, each
+ *     conditional on its version;
  *  4. the old tokens' Secrets deleted: the one the store named, and every other token kops-ts
  *     registered (its description) except the new one. Tokens a person made are never touched.
  *
@@ -18,6 +19,7 @@
  * public).
  */
 import { KopsError, ExitCode } from '../diagnostics.js';
+import { KUBEADM_INIT_FILE, KUBEADM_JOIN_FILE } from '../bootstrap/cloud-bootstrap.js';
 import type { BootstrapTokenApi, RegisteredToken } from '../kube/bootstrap-tokens.js';
 import { BOOTSTRAP_TOKEN_FORMAT, BOOTSTRAP_TOKEN_SECRET, generateBootstrapToken } from '../secrets/generate.js';
 import { readSecret, secretPath, writeSecret } from '../secrets/store.js';
@@ -128,10 +130,17 @@ interface CarryingFile {
   readonly version: string;
 }
 
-/** The files under the cluster's `igconfig/` that hold one of `tokens` (the join and init configurations). */
+/** The files that carry the token (src/bootstrap/kubeadm.ts): every group's join configuration, the first control plane's init one. */
+const TOKEN_FILES = new Set([KUBEADM_JOIN_FILE, KUBEADM_INIT_FILE]);
+
+/**
+ * The join and init configurations under the cluster's `igconfig/` that hold one of `tokens`
+ * (only those are read: a control plane's folder also holds the CAs' keys).
+ */
 async function filesCarrying(store: StateStore, cluster: string, tokens: readonly string[]): Promise<CarryingFile[]> {
   const out: CarryingFile[] = [];
-  for (const path of (await store.list(`${cluster}/igconfig/`)).sort()) {
+  const paths = (await store.list(`${cluster}/igconfig/`)).filter((p) => TOKEN_FILES.has(p.slice(p.lastIndexOf('/') + 1)));
+  for (const path of paths.sort()) {
     const obj = await store.read(path);
     if (!obj) continue;
     const content = Buffer.from(obj.data).toString('utf8');
