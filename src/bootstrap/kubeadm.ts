@@ -16,6 +16,7 @@
  */
 import { stringify } from 'yaml';
 import { KopsError } from '../diagnostics.js';
+import { BOOTSTRAP_TOKEN_DESCRIPTION } from '../secrets/generate.js';
 import { ETCD_BACKUP_FILE, ETCD_BACKUP_STORE_FILE, ETCD_PRUNE_FILE } from './cloud-bootstrap.js';
 import { DEFAULT_BACKUP_RETENTION_DAYS, ETCD_BACKUP_CLUSTER, ETCD_BACKUP_PY, ETCD_BACKUP_RETENTION_VAR } from './etcd-backup.js';
 import { ETCD_PRUNE_PY } from './etcd-prune.js';
@@ -199,9 +200,9 @@ export function initConfiguration(c: Cluster, ig: InstanceGroup, facts: Bootstra
     bootstrapTokens: [
       {
         token: facts.bootstrapToken,
-        description: 'kops-ts: instances of the cluster join with this token (docs/bootstrap.md)',
-        // No expiry: instances join long after update ran; the token is rotated by replacing it
-        // in the store (docs/bootstrap.md, "The bootstrap token").
+        description: BOOTSTRAP_TOKEN_DESCRIPTION,
+        // No expiry: instances join long after update ran; `kops-ts rotate bootstrap-token`
+        // replaces it (docs/bootstrap.md, "The bootstrap token").
         ttl: '0s',
         usages: ['signing', 'authentication'],
         groups: ['system:bootstrappers:kubeadm:default-node-token'],

@@ -26,6 +26,7 @@ const LOADERS: { readonly [K in ModuleName]: () => Promise<CommandModules[K]> } 
   reconcileCluster: () => import('./commands/reconcile-cluster.js'),
   rollback: () => import('./commands/rollback.js'),
   rollingUpdate: () => import('./commands/rolling-update-cluster.js'),
+  rotateBootstrapToken: () => import('./commands/rotate-bootstrap-token.js'),
   toolboxDump: () => import('./commands/toolbox-dump.js'),
   updateCluster: () => import('./commands/update-cluster.js'),
   validateCluster: () => import('./commands/validate-cluster.js'),

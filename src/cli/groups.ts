@@ -25,6 +25,7 @@ export interface CommandModules {
   readonly reconcileCluster: typeof import('./commands/reconcile-cluster.js');
   readonly rollback: typeof import('./commands/rollback.js');
   readonly rollingUpdate: typeof import('./commands/rolling-update-cluster.js');
+  readonly rotateBootstrapToken: typeof import('./commands/rotate-bootstrap-token.js');
   readonly toolboxDump: typeof import('./commands/toolbox-dump.js');
   readonly updateCluster: typeof import('./commands/update-cluster.js');
   readonly validateCluster: typeof import('./commands/validate-cluster.js');
@@ -68,6 +69,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   },
   { name: 'promote', modules: ['keypair'], register: (m, program, ctx) => m.keypair.registerPromoteKeypair(program, ctx) },
   { name: 'distrust', modules: ['keypair'], register: (m, program, ctx) => m.keypair.registerDistrustKeypair(program, ctx) },
+  { name: 'rotate', modules: ['rotateBootstrapToken'], register: (m, program, ctx) => m.rotateBootstrapToken.registerRotate(program, ctx) },
   { name: 'export', modules: ['exportKubeconfig'], register: (m, program, ctx) => m.exportKubeconfig.registerExportKubeconfig(program, ctx) },
   { name: 'edit', modules: ['edit'], register: (m, program, ctx) => m.edit.registerEdit(program, ctx) },
   {

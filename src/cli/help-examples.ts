@@ -75,6 +75,11 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly HelpExample[]>> = {
   ],
   distrust: [ex('Drop an old CA from the trust bundle (its id from get keypairs)', 'kops-ts distrust keypair kubernetes-ca 7312984567123456789 --name my.example.com')],
   'distrust keypair': [ex('Drop an old CA from the trust bundle (its id from get keypairs)', 'kops-ts distrust keypair kubernetes-ca 7312984567123456789 --name my.example.com')],
+  rotate: [ex('Say what rotating the nodes\' bootstrap token would do', 'kops-ts rotate bootstrap-token --name my.example.com')],
+  'rotate bootstrap-token': [
+    ex('Say what would happen: the token ids, the join files, the tokens to delete (nothing changes)', 'kops-ts rotate bootstrap-token --name my.example.com'),
+    ex('Rotate it (after a join file may have leaked)', 'kops-ts rotate bootstrap-token --name my.example.com --yes'),
+  ],
   export: [ex('Add a context for the cluster to your kubeconfig', 'kops-ts export kubeconfig --name my.example.com --admin')],
   'export kubeconfig': [
     ex('A context with an admin credential valid for 18 hours (the default)', 'kops-ts export kubeconfig --name my.example.com --admin'),

@@ -20,6 +20,7 @@ import * as misc from './commands/misc.js';
 import * as reconcileCluster from './commands/reconcile-cluster.js';
 import * as rollback from './commands/rollback.js';
 import * as rollingUpdate from './commands/rolling-update-cluster.js';
+import * as rotateBootstrapToken from './commands/rotate-bootstrap-token.js';
 import * as toolboxDump from './commands/toolbox-dump.js';
 import * as updateCluster from './commands/update-cluster.js';
 import * as validateCluster from './commands/validate-cluster.js';
@@ -45,6 +46,7 @@ const MODULES: CommandModules = {
   reconcileCluster,
   rollback,
   rollingUpdate,
+  rotateBootstrapToken,
   toolboxDump,
   updateCluster,
   validateCluster,

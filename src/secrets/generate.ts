@@ -67,3 +67,10 @@ export async function ensureClusterSecrets(
   if (opts.encryptionConfig) out.push(await getOrCreateSecret(store, cluster, ENCRYPTION_CONFIG_SECRET, generateEncryptionConfig));
   return out;
 }
+
+/**
+ * The `description` of every bootstrap token kops-ts registers (kubeadm init's, from the first
+ * control plane's InitConfiguration, and `rotate bootstrap-token`'s): how a token kops-ts made is
+ * told from one a person made with `kubeadm token create`, which kops-ts never deletes.
+ */
+export const BOOTSTRAP_TOKEN_DESCRIPTION = 'kops-ts: instances of the cluster join with this token (docs/bootstrap.md)';

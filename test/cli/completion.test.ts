@@ -48,7 +48,7 @@ describe('__complete', () => {
     const top = await candidates(['']);
     expect(top.names).toEqual(expect.arrayContaining(['create', 'get', 'delete', 'update', 'rolling-update', 'completion', 'version']));
     expect(top.names).not.toContain('__complete');
-    expect((await candidates(['ro'])).names).toEqual(['rollback', 'rolling-update']);
+    expect((await candidates(['ro'])).names).toEqual(['rotate', 'rollback', 'rolling-update']);
     // commands and flags carry their description after a tab (cobra's form), names do not
     const described = await cli(['__complete', 'upgrade', 'cluster', '--kubernetes']);
     expect(described.stdout).toBe("--kubernetes-version\tupgrade to this version instead of the channel's recommendation\n:4\n");

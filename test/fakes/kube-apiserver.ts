@@ -13,6 +13,8 @@
  *  - poddisruptionbudgets (policy/v1): list, all namespaces or one; status computed on read; the
  *    selector's matchLabels and matchExpressions (a null selector selects nothing); a pod not Ready
  *    evicted under `unhealthyPodEvictionPolicy` as the apiserver does
+ *  - secrets: create, get, list (labelSelector; fieldSelector `metadata.name`, `metadata.namespace`,
+ *    `type`), delete (test/fakes/kube-secrets.ts)
  *  - lists page with `limit`/`continue` as the apiserver does
  *
  * Nodes may be backed by instances (the tests feed `instances()` from the AWS emulator's
@@ -28,6 +30,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DescribeInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { FakeSecrets } from './kube-secrets.js';
 
 // ---------------------------------------------------------------------------------------------
 // Objects (JSON as the API server sends them; only the fields the fake and kops-ts use)
@@ -122,6 +125,8 @@ export class FakeKubeApiServer {
   /** Keyed `<namespace>/<name>`. */
   readonly pods = new Map<string, JsonObject>();
   readonly pdbs = new Map<string, JsonObject>();
+  /** core/v1 Secrets (test/fakes/kube-secrets.ts). */
+  readonly secrets = new FakeSecrets(() => this.uid(), () => this.nextRv(), filter);
   private readonly backed = new Set<string>();
   /** Terminating pods: key → requests left before deletion. */
   private readonly terminating = new Map<string, number>();
@@ -420,6 +425,8 @@ export class FakeKubeApiServer {
       const ns = m[1] ?? '';
       return ok(list('PodDisruptionBudgetList', [...this.pdbs.values()].filter((d) => obj(d, 'metadata')['namespace'] === ns).map((d) => this.withPdbStatus(d))));
     }
+    const secret = this.secrets.route(method, p, q, body);
+    if (secret) return secret;
     return { code: 404, body: status(404, 'NotFound', 'the server could not find the requested resource') };
   }
 
