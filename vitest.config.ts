@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -9,5 +10,9 @@ export default defineConfig({
     hookTimeout: 60_000,
     testTimeout: 60_000,
     pool: 'forks',
+    // vitest's default is one worker less than the cores: one on a 2-core CI machine, where test
+    // files then run one after another while most of their time is spent waiting on the emulator
+    // (a separate process). Two workers keep both cores busy; more cores get vitest's default.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
   },
 });
