@@ -1,9 +1,10 @@
 /**
  * Reliability 6, secrets: the commands added since test/cli/no-key-printed.test.ts and
  * test/cli/secrets.test.ts were written (validate cluster, rolling-update cluster, upgrade cluster,
- * create instancegroup), run with -v 2 against an applied cluster on the emulator and a fake
- * Kubernetes API, in success and in failure (stack traces printed), print no private key, no
- * secret of the store, no AWS secret access key and no Kubernetes token.
+ * create instancegroup, rotate bootstrap-token), run with -v 2 against an applied cluster on the
+ * emulator and a fake Kubernetes API, in success and in failure (stack traces printed), print no
+ * private key, no secret of the store (the join token before and after its rotation included), no
+ * AWS secret access key and no Kubernetes token.
  *
  * In-process, the redaction would hide what this process registered while generating or reading
  * the secrets; the registry is cleared before each command, so each starts as a fresh process does.
@@ -27,7 +28,7 @@ const FAST = ['--post-drain-delay', '0s', '--control-plane-interval', '0s', '--n
 describe('no secret is printed by the newer commands, with -v 2', () => {
   afterEach(() => vi.unstubAllEnvs());
 
-  it('validate, rolling-update, upgrade, create instancegroup: in success and failure', async () => {
+  it('validate, rolling-update, upgrade, create instancegroup, rotate bootstrap-token: in success and failure', async () => {
     const aws = testAws();
     const { url } = tempStore();
     const env: Record<string, string> = { KOPS_STATE_STORE: url, ...(await operatorEnv(aws)) };
@@ -58,6 +59,12 @@ describe('no secret is printed by the newer commands, with -v 2', () => {
       await ok(['update', 'cluster', '--name', NAME, '--yes', '--create-kube-config=false']);
       await ok(['rolling-update', 'cluster', NAME, '--cloudonly', '--force', '--yes', ...FAST]);
       await ok(['rolling-update', 'cluster', NAME, '--force', '--yes', '--instance-group', 'extra', ...FAST]);
+      // The rotation handles the old and the new join token: neither may be printed.
+      const store = openStateStore(url);
+      const oldToken = Buffer.from((await readSecret(store, NAME, 'bootstrap-token'))!.data).toString('utf8');
+      await ok(['rotate', 'bootstrap-token', '--name', NAME]);
+      await ok(['rotate', 'bootstrap-token', '--name', NAME, '--yes']);
+      expect(Buffer.from((await readSecret(store, NAME, 'bootstrap-token'))!.data).toString('utf8')).not.toBe(oldToken);
       // Failures, with the stack traces -v prints.
       const failures = [
         await run(['validate', 'cluster', NAME], { KUBECONFIG: '/nonexistent/kubeconfig' }),
@@ -65,13 +72,13 @@ describe('no secret is printed by the newer commands, with -v 2', () => {
         await run(['upgrade', 'cluster', NAME, '--kubernetes-version', '0.0.1', '--yes']),
         await run(['create', 'instancegroup', 'extra', '--name', NAME, '--edit=false']),
         await run(['create', 'instancegroup', 'Bad_Name', '--name', NAME, '--edit=false']),
+        await run(['rotate', 'bootstrap-token', '--name', NAME, '--yes'], { KUBECONFIG: '/nonexistent/kubeconfig' }),
       ];
       for (const f of failures) expect(f.code, f.stdout).not.toBe(0);
       expect(failures.some((f) => /\n\s+at /.test(f.stderr)), 'a stack trace was printed (so -v output was checked)').toBe(true);
 
       // What must never be printed: every private key, every stored secret, the AWS secret key, the Kubernetes token.
-      const store = openStateStore(url);
-      const secrets: string[] = [env.AWS_SECRET_ACCESS_KEY!, fake.token];
+      const secrets: string[] = [env.AWS_SECRET_ACCESS_KEY!, fake.token, oldToken, oldToken.split('.')[1]!];
       const ks = new KeysetStore(store);
       for (const n of await ks.list(NAME)) {
         for (const item of (await ks.get(NAME, n)).keyset.items) {
