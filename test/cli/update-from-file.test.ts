@@ -187,6 +187,13 @@ describe('update cluster -f <manifest> (emulator, file:// store)', () => {
     expect(label.stderr).toContain(`InstanceGroup/nodes-us-east-1a metadata.labels["kops.k8s.io/cluster"]: the manifest is for cluster "${NAME}", not "other.k8s.local" (${group})`);
     const missing = await run(['update', 'cluster', '--name', NAME, '-f', join(dir, 'nope.yaml')]);
     expect(missing.code).toBe(2);
+    // An empty file, or one of separators only (a pull request that emptied the manifest): refused, not an empty plan.
+    for (const [name, text] of [['empty.yaml', ''], ['separators.yaml', '---\n---\n']] as const) {
+      const path = file(name, text);
+      const empty = await run(['update', 'cluster', '--name', NAME, '-f', path]);
+      expect(empty.code, empty.stdout).toBe(2);
+      expect(empty.stderr).toContain(`no Cluster or InstanceGroup found (${path})`);
+    }
     expect(snapshot(store.dir)).toEqual(before);
   }, 120_000);
 
