@@ -75,3 +75,39 @@ export function translate(client: KubeClient, what: string, e: unknown): Error {
   }
   return e instanceof Error ? e : new Error(String(e));
 }
+
+/**
+ * The words of the API server's refusal to evict a pod that more than one PodDisruptionBudget
+ * selects: HTTP 500, `This pod has more than one PodDisruptionBudget, which the eviction
+ * subresource does not support.` (pkg/registry/core/pod/storage/eviction.go), whatever the budgets
+ * allow.
+ */
+export const SEVERAL_BUDGETS_REFUSAL = 'more than one PodDisruptionBudget';
+
+/** Whether an API failure is that refusal. */
+export function isSeveralBudgetsRefusal(e: unknown): boolean {
+  const st = apiStatus(e);
+  return st?.code === 500 && (st.message ?? '').includes(SEVERAL_BUDGETS_REFUSAL);
+}
+
+/**
+ * A pod the drain cannot evict because several PodDisruptionBudgets select it; names them when
+ * they could be read at the refusal (`budgets` empty when not).
+ */
+export class SeveralBudgetsError extends KopsError {
+  readonly node: string;
+  /** `<namespace>/<name>` */
+  readonly pod: string;
+  /** `<namespace>/<name>` of the budgets that select the pod, sorted; empty when they could not be read. */
+  readonly budgets: readonly string[];
+  constructor(node: string, pod: string, budgets: readonly string[], cause: unknown) {
+    const who = budgets.length >= 2 ? `PodDisruptionBudgets ${budgets.join(', ')} all select pod ${pod}` : `more than one PodDisruptionBudget selects pod ${pod}`;
+    super('PodUnderSeveralBudgets', `cannot evict pod ${pod} from node ${node}: ${who}, and the eviction API refuses to evict a pod that more than one budget selects (it answered 500)`, {
+      cause,
+      hint: 'merge the budgets or narrow their selectors so that one budget selects the pod, or pass --fail-on-drain-error=false to go on without draining',
+    });
+    this.node = node;
+    this.pod = pod;
+    this.budgets = budgets;
+  }
+}

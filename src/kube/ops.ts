@@ -6,18 +6,20 @@
  * it: DaemonSet-owned and mirror (static) pods stay, every other pod is evicted through the
  * Eviction API (policy/v1), so PodDisruptionBudgets are respected. A 429 (the budget allows no
  * disruption now) is retried every `retryDelayMs` until `timeoutMs`; then the evicted pods are
- * waited for until they are gone. Every wait goes through the injected Clock.
+ * waited for until they are gone. A 500 "more than one PodDisruptionBudget" (the API server never
+ * evicts a pod that several budgets select) fails at once with `SeveralBudgetsError`, naming the
+ * budgets read then. Every wait goes through the injected Clock.
  */
 import * as k8s from '@kubernetes/client-node';
 import { KopsError } from '../diagnostics.js';
 import type { Clock, DrainOptions, KubeNode, KubeOps } from '../rolling-update/types.js';
 import { listAll, type KubeClient } from './client.js';
-import { apiStatus, translate } from './errors.js';
+import { apiStatus, isSeveralBudgetsRefusal, SeveralBudgetsError, translate } from './errors.js';
 import { selectorMatches } from './label-selector.js';
-import { readBlockingBudgets } from './pdb-check.js';
+import { budgetsSelecting, readBlockingBudgets } from './pdb-check.js';
 import { podToEvict } from './pods.js';
 
-export { apiStatus, translate } from './errors.js';
+export { apiStatus, SeveralBudgetsError, translate } from './errors.js';
 export { MIRROR_POD_ANNOTATION, podToEvict } from './pods.js';
 
 export const SCHEDULED_FOR_UPDATE_TAINT = 'kops.k8s.io/scheduled-for-update';
@@ -195,6 +197,7 @@ async function evictAndWait(client: KubeClient, node: string, pod: k8s.V1Pod, o:
       if (o.signal?.aborted) throw o.signal.reason;
       const st = apiStatus(e);
       if (st?.code === 404) return;
+      if (isSeveralBudgetsRefusal(e)) throw new SeveralBudgetsError(node, key, await budgetsOfPod(client, pod), e);
       if (st?.code !== 429) throw translate(client, `evicting pod ${key} from node ${node}`, e);
       if (o.clock.now() + o.retryMs > o.deadline) {
         const pdb = await blockingPdb(client, pod, st.causes);
@@ -235,5 +238,16 @@ export async function blockingPdb(client: KubeClient, pod: k8s.V1Pod, causes: re
     return hit?.metadata?.name ? `${namespace}/${hit.metadata.name}` : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** The budgets of the pod's namespace that select it (`<namespace>/<name>`, sorted); none when they cannot be read. */
+export async function budgetsOfPod(client: KubeClient, pod: k8s.V1Pod): Promise<string[]> {
+  try {
+    const namespace = pod.metadata?.namespace ?? 'default';
+    const pdbs = await listAll((limit, cont) => client.policy.listNamespacedPodDisruptionBudget({ namespace, limit, ...(cont ? { _continue: cont } : {}) }, client.options()));
+    return budgetsSelecting(pdbs, pod);
+  } catch {
+    return [];
   }
 }

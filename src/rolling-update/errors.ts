@@ -69,9 +69,11 @@ export class DrainFailedError extends KopsError {
     cause: unknown,
     what: 'drain' | 'taint' = 'drain',
   ) {
+    // The drain's own error knows best what to do (a timeout: a longer drain; a pod two budgets select: the budgets).
+    const own = KopsError.is(cause) ? cause.diagnostics[0]?.hint : undefined;
     super('DrainFailed', `failed to ${what} node ${node}: ${cause instanceof Error ? cause.message : String(cause)}`, {
       cause,
-      hint: 'resolve what blocks the eviction (often a PodDisruptionBudget), allow a longer drain timeout, or let the roll go on despite drain errors (fail-on-drain-error false)',
+      hint: own ?? 'resolve what blocks the eviction (often a PodDisruptionBudget), allow a longer drain timeout, or let the roll go on despite drain errors (fail-on-drain-error false)',
     });
     this.name = 'DrainFailedError';
   }

@@ -1,16 +1,18 @@
 /**
  * The PodDisruptionBudgets that will block a drain, said before the first drain (and in the
  * previews): one warning per budget that allows no disruption now and covers pods on a node the
- * roll (or `delete instance`) is going to drain. A warning, not a refusal: a budget at 0 may
- * recover before its node's turn (a pod becoming ready, surge nodes taking pods). The reading is
- * `KubeOps.blockingBudgets`; the words and the choice of nodes are pure and here.
+ * roll (or `delete instance`) is going to drain, and one per pod to be evicted that two budgets or
+ * more select (the eviction API refuses it whatever they allow). A warning, not a refusal: a
+ * budget at 0 may recover before its node's turn (a pod becoming ready, surge nodes taking pods),
+ * and budgets may be fixed meanwhile. The reading is `KubeOps.blockingBudgets`; the words and the
+ * choice of nodes are pure and here.
  */
 import type { RollingUpdate } from '../model/api/types.js';
 import { formatDuration } from './errors.js';
 import { nodeOf } from './order.js';
 import type { RollGroupSpec } from './roll-options.js';
 import { resolveSettings } from './settings.js';
-import type { BlockingBudget, CloudInstance, CloudInstanceGroup, CloudProvider, KubeNode, KubeOps } from './types.js';
+import type { BlockingBudget, CloudInstance, CloudInstanceGroup, CloudProvider, KubeNode, KubeOps, PodUnderSeveralBudgets } from './types.js';
 
 export interface DrainPolicy {
   readonly drainTimeoutMs: number;
@@ -26,6 +28,16 @@ export function blockingBudgetMessage(b: BlockingBudget, o: DrainPolicy): string
     `PodDisruptionBudget ${b.namespace}/${b.name} allows 0 disruptions now (currentHealthy ${b.currentHealthy}, desiredHealthy ${b.desiredHealthy}) ` +
     `and ${count === 1 ? '1 of its pods sits' : `${count} of its pods sit`} on nodes to be drained (${where}): ` +
     `their eviction will be refused until it allows one; the drain waits up to --drain-timeout ${formatDuration(o.drainTimeoutMs)}, then ${then}`
+  );
+}
+
+/** The warning for a pod that several budgets select (no leading "warning:"). Pure. */
+export function severalBudgetsMessage(p: PodUnderSeveralBudgets, o: DrainPolicy): string {
+  const then = o.failOnDrainError ? 'the roll then stops' : 'the roll then goes on without draining, with --fail-on-drain-error=false';
+  return (
+    `pod ${p.pod} on node ${p.node} is selected by ${p.budgets.length} PodDisruptionBudgets (${p.budgets.join(', ')}), and the eviction API refuses to evict a pod ` +
+    `that more than one budget selects, whatever they allow: the drain of ${p.node} will fail on it without waiting for --drain-timeout, and ${then}; ` +
+    `merge the budgets or narrow their selectors so that one budget selects the pod`
   );
 }
 
@@ -59,13 +71,14 @@ export function nodesToDrain(
 }
 
 /**
- * The warnings for `nodes`: one per blocking budget, or the one line saying the budgets could not
+ * The warnings for `nodes`: one per blocking budget, then one per pod under several budgets, or the one line saying the budgets could not
  * be read. Never throws but for an abort of `signal`.
  */
 export async function blockingBudgetWarnings(kube: KubeOps, nodes: readonly string[], o: DrainPolicy, signal?: AbortSignal): Promise<string[]> {
   if (!kube.blockingBudgets || nodes.length === 0) return [];
   try {
-    return (await kube.blockingBudgets(nodes, signal)).map((b) => blockingBudgetMessage(b, o));
+    const found = await kube.blockingBudgets(nodes, signal);
+    return [...found.atZero.map((b) => blockingBudgetMessage(b, o)), ...found.severalBudgets.map((p) => severalBudgetsMessage(p, o))];
   } catch (e) {
     if (signal?.aborted) throw e;
     return [unreadBudgetsMessage(e instanceof Error ? e.message : String(e))];

@@ -162,14 +162,35 @@ export interface BlockingBudget {
   readonly pods: readonly { readonly node: string; readonly pods: readonly string[] }[];
 }
 
+/**
+ * A pod the drain would evict that two or more PodDisruptionBudgets of its namespace select: the
+ * eviction API refuses it (HTTP 500, "This pod has more than one PodDisruptionBudget") whatever
+ * the budgets allow.
+ */
+export interface PodUnderSeveralBudgets {
+  /** `<namespace>/<name>` */
+  readonly pod: string;
+  readonly node: string;
+  /** The budgets that select it, `<namespace>/<name>` sorted. */
+  readonly budgets: readonly string[];
+}
+
+/** What the budgets will refuse on the nodes to drain: budgets at 0, and pods under several budgets. */
+export interface BudgetFindings {
+  /** Sorted by namespace and name. */
+  readonly atZero: readonly BlockingBudget[];
+  /** Sorted by node, then pod. */
+  readonly severalBudgets: readonly PodUnderSeveralBudgets[];
+}
+
 export interface KubeOps {
   listNodes(signal?: AbortSignal): Promise<KubeNode[]>;
   /**
    * The PodDisruptionBudgets that would refuse the eviction of pods on `nodes` now (read-only: one
-   * list of the budgets, then the pods of the namespaces of those at 0). Optional: without it the
-   * roll checks nothing before its drains.
+   * list of the budgets, then the pods of the namespaces that have a budget at 0 or two budgets or
+   * more). Optional: without it the roll checks nothing before its drains.
    */
-  blockingBudgets?(nodes: readonly string[], signal?: AbortSignal): Promise<BlockingBudget[]>;
+  blockingBudgets?(nodes: readonly string[], signal?: AbortSignal): Promise<BudgetFindings>;
   /** Add the taint `kops.k8s.io/scheduled-for-update:PreferNoSchedule` (idempotent). */
   taintForUpdate(node: string): Promise<void>;
   /** Mark unschedulable and label `node.kubernetes.io/exclude-from-external-load-balancers`. */
@@ -177,7 +198,8 @@ export interface KubeOps {
   /**
    * Evict every pod of the node through the Eviction API: DaemonSet-owned and mirror pods are
    * skipped, PodDisruptionBudgets respected (429 retried until the timeout), then wait for the
-   * evicted pods to be gone. Throws `DrainTimeoutError` naming the pod and its PDB.
+   * evicted pods to be gone. Throws `DrainTimeoutError` naming the pod and its PDB, or (at once) an
+   * error naming a pod that several PDBs select, which the Eviction API never evicts.
    */
   drain(node: string, opts: DrainOptions): Promise<void>;
   /** Delete the Node object (GCE reuses names); a missing node is not an error. */

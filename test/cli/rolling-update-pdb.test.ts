@@ -142,3 +142,61 @@ describe('rolling-update cluster names the PodDisruptionBudgets that will block 
     expect(events.findIndex((e) => e.code === 'rolling-update.step' && e.step === 'drain')).toBeGreaterThan(warned);
   }, 120_000);
 });
+
+/** A pod on A (api-0) and one on B (api-1) that two budgets select, each budget allowing a disruption. */
+async function underTwoBudgets(): Promise<{ a: string; b: string }> {
+  await fetch(`${fake.url}/api/v1/nodes`, { headers: { authorization: 'Bearer fake-token' } });
+  const a = nodeOf('nodes-us-east-1a');
+  const b = nodeOf('nodes-us-east-1b');
+  for (const key of [...fake.pods.keys()].filter((k) => k.startsWith('shop/'))) fake.pods.delete(key);
+  fake.pdbs.clear();
+  fake.addPod({ namespace: 'shop', name: 'api-0', node: a, labels: { app: 'api', tier: 'front' }, owner: 'ReplicaSet/api' });
+  fake.addPod({ namespace: 'shop', name: 'api-1', node: b, labels: { app: 'api', tier: 'front' }, owner: 'ReplicaSet/api' });
+  fake.addPdb({ namespace: 'shop', name: 'api-pdb', matchLabels: { app: 'api' }, maxUnavailable: 1 });
+  fake.addPdb({ namespace: 'shop', name: 'front-pdb', matchLabels: { tier: 'front' }, maxUnavailable: 1 });
+  return { a, b };
+}
+
+describe('a pod that two PodDisruptionBudgets select, which the eviction API never evicts', () => {
+  const line = (pod: string, node: string, then: string) =>
+    `pod ${pod} on node ${node} is selected by 2 PodDisruptionBudgets (shop/api-pdb, shop/front-pdb), and the eviction API refuses to evict a pod that more than one budget selects, whatever they allow: ` +
+    `the drain of ${node} will fail on it without waiting for --drain-timeout, and ${then}; merge the budgets or narrow their selectors so that one budget selects the pod`;
+
+  it('rolling-update preview (table and -o json) and delete instance warn of it', async () => {
+    const { a, b } = await underTwoBudgets();
+    const r = await roll([]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(warnings(r.stderr)).toEqual([`warning: ${line('shop/api-0', a, 'the roll then stops')}`]);
+    const json = await roll(['-o', 'json', '--fail-on-drain-error=false']);
+    expect(json.code, json.stderr).toBe(0);
+    expect((JSON.parse(json.stdout) as { warnings: string[] }).warnings).toEqual([line('shop/api-0', a, 'the roll then goes on without draining, with --fail-on-drain-error=false')]);
+    const del = await cli(['--state', url, 'delete', 'instance', b, '--name', NAME], { env });
+    expect(del.code, del.stderr).toBe(0);
+    expect(warnings(del.stderr)).toEqual([`warning: ${line('shop/api-1', b, 'the roll then stops')}`]);
+  });
+
+  it('--yes: warned before the first drain; the drain then fails at once naming the pod and the budgets, and the roll stops', async () => {
+    const { a } = await underTwoBudgets();
+    const r = await roll(['--yes', ...FAST_ROLL]);
+    expect(r.code).toBe(1);
+    const lines = r.stderr.split('\n');
+    const warned = lines.findIndex((l) => l.includes(`warning: ${line('shop/api-0', a, 'the roll then stops')}`));
+    expect(warned).toBeGreaterThanOrEqual(0);
+    const failed = lines.findIndex((l) => l.includes(`failed to drain node ${a}: cannot evict pod shop/api-0 from node ${a}: PodDisruptionBudgets shop/api-pdb, shop/front-pdb all select pod shop/api-0`));
+    expect(failed, r.stderr).toBeGreaterThan(warned);
+    // What to do is the budgets', not a longer drain.
+    expect(lines[failed]).toMatch(/\(it answered 500\): merge the budgets or narrow their selectors so that one budget selects the pod, or pass --fail-on-drain-error=false to go on without draining$/);
+    expect(fake.pods.has('shop/api-0')).toBe(true);
+  }, 120_000);
+
+  it('--yes -o json --fail-on-drain-error=false: the warning event before the drain step, then the drain error is ignored and the roll goes on', async () => {
+    const { a } = await underTwoBudgets();
+    const r = await roll(['--yes', '-o', 'json', ...FAST_ROLL, '--fail-on-drain-error=false']);
+    expect(r.code, r.stderr).toBe(0);
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { code: string; step?: string; message?: string });
+    const warned = events.findIndex((e) => e.code === 'rolling-update.warning' && e.message === line('shop/api-0', a, 'the roll then goes on without draining, with --fail-on-drain-error=false'));
+    expect(warned).toBeGreaterThanOrEqual(0);
+    expect(events.findIndex((e) => e.code === 'rolling-update.step' && e.step === 'drain')).toBeGreaterThan(warned);
+    expect(events.some((e) => e.code === 'rolling-update.warning' && (e.message ?? '').startsWith(`ignoring error draining node ${a}: cannot evict pod shop/api-0 from node ${a}: PodDisruptionBudgets shop/api-pdb, shop/front-pdb all select pod shop/api-0`))).toBe(true);
+  }, 120_000);
+});

@@ -495,7 +495,8 @@ export class FakeKubeApiServer {
     const phase = obj(pod, 'status')['phase'];
     const ignorePdb = obj(pod, 'metadata')['deletionTimestamp'] !== undefined || phase === 'Succeeded' || phase === 'Failed' || phase === 'Pending';
     const budgets = ignorePdb ? [] : [...this.pdbs.values()].filter((d) => obj(d, 'metadata')['namespace'] === ns && selectorMatches(d, labels));
-    if (budgets.length > 1) return { code: 500, body: status(500, 'InternalError', 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.') };
+    // The apiserver's own Status for this: code 500, no reason, no details.
+    if (budgets.length > 1) return { code: 500, body: status(500, '', 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.') };
     for (const d of budgets) {
       const meta = obj(d, 'metadata');
       const st = obj(this.withPdbStatus(d), 'status');

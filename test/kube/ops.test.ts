@@ -3,7 +3,7 @@
  * drain with kubectl drain's semantics on a simulated clock, and node deletion.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { blockingPdb, DrainTimeoutError, instanceIdFromProviderId, kubeOps, SCHEDULED_FOR_UPDATE_TAINT } from '../../src/kube/ops.js';
+import { blockingPdb, DrainTimeoutError, instanceIdFromProviderId, kubeOps, SCHEDULED_FOR_UPDATE_TAINT, SeveralBudgetsError } from '../../src/kube/ops.js';
 import type { KubeOps } from '../../src/rolling-update/types.js';
 import { SimClock } from '../helpers/sim-clock.js';
 import { startKube, type KubeFixture } from './kube-setup.js';
@@ -148,6 +148,46 @@ describe('drain', () => {
     expect(fx.fake.pods.has('default/web-1')).toBe(true);
     // the other pod was still evicted
     expect(fx.fake.pods.has('default/bare')).toBe(false);
+  });
+
+  it('a pod two budgets select: fails at once, naming the pod and the budgets that select it (read when the 500 comes)', async () => {
+    await setup();
+    cluster();
+    fx.fake.addPdb({ name: 'web-pdb', matchLabels: { app: 'web' }, maxUnavailable: 1 });
+    fx.fake.addPdb({ name: 'all-pdb', matchExpressions: [{ key: 'app', operator: 'Exists' }], maxUnavailable: 1 });
+    fx.fake.addPdb({ name: 'db-pdb', matchLabels: { app: 'db' }, maxUnavailable: 1 });
+    const clock = new SimClock();
+    const err = await ops.drain('a', { timeoutMs: 60_000, retryDelayMs: 5_000, clock }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(SeveralBudgetsError);
+    expect(err).toMatchObject({ code: 'PodUnderSeveralBudgets', node: 'a', pod: 'default/web-1', budgets: ['default/all-pdb', 'default/web-pdb'] });
+    expect((err as Error).message).toBe(
+      'cannot evict pod default/web-1 from node a: PodDisruptionBudgets default/all-pdb, default/web-pdb all select pod default/web-1, and the eviction API refuses to evict a pod that more than one budget selects (it answered 500)',
+    );
+    expect((err as SeveralBudgetsError).diagnostics[0]?.hint).toMatch(/^merge the budgets or narrow their selectors so that one budget selects the pod/);
+    // No retry, no wait: the refusal does not pass with time.
+    expect(clock.sleeps).toEqual([]);
+    expect(fx.fake.requests.filter((r) => r.path === '/api/v1/namespaces/default/pods/web-1/eviction')).toHaveLength(1);
+    expect(fx.fake.pods.has('default/web-1')).toBe(true);
+  });
+
+  it('a pod two budgets select, the budgets unreadable at the refusal: says that more than one budget selects it', async () => {
+    await setup();
+    cluster();
+    fx.fake.addPdb({ name: 'web-pdb', matchLabels: { app: 'web' }, maxUnavailable: 1 });
+    fx.fake.addPdb({ name: 'web-pdb-2', matchLabels: { app: 'web' }, maxUnavailable: 1 });
+    fx.fake.resetRequest((q) => q.path.startsWith('/apis/policy/v1/namespaces/default/poddisruptionbudgets'), 3);
+    const err = await ops.drain('a', { timeoutMs: 60_000, clock: new SimClock() }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: 'PodUnderSeveralBudgets', pod: 'default/web-1', budgets: [] });
+    expect((err as Error).message).toBe(
+      'cannot evict pod default/web-1 from node a: more than one PodDisruptionBudget selects pod default/web-1, and the eviction API refuses to evict a pod that more than one budget selects (it answered 500)',
+    );
+    expect(fx.fake.resetRequests).toHaveLength(3);
   });
 
   it('waits, polling every second on the clock, until evicted pods have terminated', async () => {

@@ -1,11 +1,12 @@
 /**
- * The check of the PodDisruptionBudgets that will block a drain: the pure decision (which budgets
- * at 0 refuse which pods on the nodes to drain, by the API server's eviction rule) and its read of
- * the fake API (read-only; the budgets' namespaces' pods only when some budget is at 0).
+ * The check of the PodDisruptionBudgets that will block a drain: the pure decisions (which budgets
+ * at 0 refuse which pods on the nodes to drain, by the API server's eviction rule; which pods there
+ * two budgets or more select) and its read of the fake API (read-only; the pods of only the
+ * namespaces with a budget at 0 or two budgets or more).
  */
 import type * as k8s from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { evictionRefused, findBlockingBudgets, readBlockingBudgets } from '../../src/kube/pdb-check.js';
+import { evictionRefused, findBlockingBudgets, findPodsUnderSeveralBudgets, readBlockingBudgets } from '../../src/kube/pdb-check.js';
 import { kubeOps } from '../../src/kube/ops.js';
 import { startKube, type KubeFixture } from './kube-setup.js';
 
@@ -86,8 +87,46 @@ describe('findBlockingBudgets', () => {
   });
 
   it('sorts the budgets by namespace and name', () => {
-    const got = findBlockingBudgets([pdb('z', {}, AT_ZERO), pdb('a', {}, AT_ZERO, { namespace: 'blog' }), pdb('b', {}, AT_ZERO)], pods, ['n1']);
+    const got = findBlockingBudgets([pdb('z', { matchLabels: { app: 'web' } }, AT_ZERO), pdb('a', {}, AT_ZERO, { namespace: 'blog' }), pdb('b', { matchLabels: { app: 'db' } }, AT_ZERO)], pods, ['n1']);
     expect(got.map((b) => `${b.namespace}/${b.name}`)).toEqual(['blog/a', 'shop/b', 'shop/z']);
+  });
+
+  it('leaves out a pod that a second budget (even one allowing disruptions) selects: its eviction fails on that first', () => {
+    const got = findBlockingBudgets([pdb('db-pdb', { matchLabels: { app: 'db' } }, AT_ZERO), pdb('web-pdb', { matchLabels: { app: 'web' } }, AT_ZERO), pdb('n1-data', { matchLabels: { tier: 'data' } }, { allowed: 3, current: 3, desired: 0 })], pods, ['n1', 'n2']);
+    expect(got).toEqual([{ namespace: 'shop', name: 'web-pdb', currentHealthy: 2, desiredHealthy: 2, pods: [{ node: 'n1', pods: ['shop/web-0'] }] }]);
+  });
+});
+
+describe('findPodsUnderSeveralBudgets', () => {
+  const pods = [
+    pod('db-0', 'n1', { app: 'db', tier: 'data' }),
+    pod('db-1', 'n2', { app: 'db', tier: 'data' }),
+    pod('db-2', 'n3', { app: 'db', tier: 'data' }),
+    pod('web-0', 'n1', { app: 'web' }),
+    pod('log-x', 'n1', { app: 'db', tier: 'data' }, { owner: 'DaemonSet' }),
+    pod('static', 'n1', { app: 'db', tier: 'data' }, { mirror: true }),
+    pod('other-ns', 'n1', { app: 'db', tier: 'data' }, { namespace: 'blog' }),
+    pod('done', 'n1', { app: 'db', tier: 'data' }, { phase: 'Succeeded' }),
+    pod('going', 'n2', { app: 'db', tier: 'data' }, { terminating: true }),
+    pod('starting', 'n2', { app: 'db', tier: 'data' }, { phase: 'Pending' }),
+  ];
+  const ROOMY = { allowed: 5, current: 5, desired: 0 };
+
+  it('names each pod to evict on the nodes to drain that two budgets or more of its namespace select, whatever they allow, with the budgets, by node', () => {
+    const budgets = [pdb('db-pdb', { matchLabels: { app: 'db' } }, ROOMY), pdb('data', { matchExpressions: [{ key: 'tier', operator: 'Exists' }] }, AT_ZERO), pdb('web-pdb', { matchLabels: { app: 'web' } }, ROOMY), pdb('blog-all', {}, ROOMY, { namespace: 'blog' })];
+    expect(findPodsUnderSeveralBudgets(budgets, pods, ['n2', 'n1'])).toEqual([
+      { pod: 'shop/db-0', node: 'n1', budgets: ['shop/data', 'shop/db-pdb'] },
+      { pod: 'shop/db-1', node: 'n2', budgets: ['shop/data', 'shop/db-pdb'] },
+    ]);
+    // A third budget is named too.
+    expect(findPodsUnderSeveralBudgets([...budgets, pdb('all', {}, ROOMY)], pods, ['n1']).map((p) => p.budgets)).toEqual([['shop/all', 'shop/data', 'shop/db-pdb'], ['shop/all', 'shop/web-pdb']]);
+  });
+
+  it('nothing for one budget per pod, a budget of another namespace, a null selector, or nodes not drained', () => {
+    expect(findPodsUnderSeveralBudgets([pdb('db-pdb', { matchLabels: { app: 'db' } }, ROOMY), pdb('web-pdb', { matchLabels: { app: 'web' } }, ROOMY)], pods, ['n1', 'n2'])).toEqual([]);
+    expect(findPodsUnderSeveralBudgets([pdb('db-pdb', { matchLabels: { app: 'db' } }, ROOMY), pdb('db-blog', { matchLabels: { app: 'db' } }, ROOMY, { namespace: 'blog' })], pods, ['n1'])).toEqual([]);
+    expect(findPodsUnderSeveralBudgets([pdb('db-pdb', { matchLabels: { app: 'db' } }, ROOMY), pdb('null', undefined, ROOMY)], pods, ['n1'])).toEqual([]);
+    expect(findPodsUnderSeveralBudgets([pdb('a', {}, ROOMY), pdb('b', {}, ROOMY)], pods, ['n4'])).toEqual([]);
   });
 });
 
@@ -110,11 +149,11 @@ describe('readBlockingBudgets on the fake API', () => {
     const from = fx.fake.requests.length;
 
     const got = await readBlockingBudgets(fx.client, ['n1']);
-    expect(got).toEqual([{ namespace: 'shop', name: 'db-pdb', currentHealthy: 2, desiredHealthy: 2, pods: [{ node: 'n1', pods: ['shop/db-0'] }] }]);
+    expect(got).toEqual({ atZero: [{ namespace: 'shop', name: 'db-pdb', currentHealthy: 2, desiredHealthy: 2, pods: [{ node: 'n1', pods: ['shop/db-0'] }] }], severalBudgets: [] });
     const paths = fx.fake.requests.slice(from).map((r) => `${r.method} ${r.path.split('?')[0]}`);
     expect(paths).toEqual(['GET /apis/policy/v1/poddisruptionbudgets', 'GET /api/v1/namespaces/shop/pods']);
     // The same through KubeOps, as the roll asks it.
-    expect(await kubeOps(fx.client).blockingBudgets?.(['n2'])).toEqual([{ namespace: 'shop', name: 'db-pdb', currentHealthy: 2, desiredHealthy: 2, pods: [{ node: 'n2', pods: ['shop/db-1'] }] }]);
+    expect((await kubeOps(fx.client).blockingBudgets?.(['n2']))?.atZero).toEqual([{ namespace: 'shop', name: 'db-pdb', currentHealthy: 2, desiredHealthy: 2, pods: [{ node: 'n2', pods: ['shop/db-1'] }] }]);
     expect(fx.fake.podsOn('n1')).toEqual(['shop/db-0', 'blog/web-0']);
   });
 
@@ -125,9 +164,27 @@ describe('readBlockingBudgets on the fake API', () => {
     fx.fake.addPod({ namespace: 'blog', name: 'web-1', node: 'n1', labels: { app: 'web' } });
     fx.fake.addPdb({ namespace: 'blog', name: 'web-pdb', matchLabels: { app: 'web' }, maxUnavailable: 1 });
     const from = fx.fake.requests.length;
-    expect(await readBlockingBudgets(fx.client, ['n1'])).toEqual([]);
-    expect(await readBlockingBudgets(fx.client, [])).toEqual([]);
+    const none = { atZero: [], severalBudgets: [] };
+    expect(await readBlockingBudgets(fx.client, ['n1'])).toEqual(none);
+    expect(await readBlockingBudgets(fx.client, [])).toEqual(none);
     expect(fx.fake.requests.slice(from).map((r) => r.path.split('?')[0])).toEqual(['/apis/policy/v1/poddisruptionbudgets']);
+  });
+
+  it('reads the pods of a namespace with two budgets, none at 0, and names the pod both select; not those of a namespace with one', async () => {
+    fx = await startKube();
+    fx.fake.addNode('n1');
+    fx.fake.addNode('n2');
+    fx.fake.addPod({ namespace: 'shop', name: 'api-0', node: 'n1', labels: { app: 'api', tier: 'front' }, owner: 'ReplicaSet/api' });
+    fx.fake.addPod({ namespace: 'shop', name: 'api-1', node: 'n2', labels: { app: 'api', tier: 'front' }, owner: 'ReplicaSet/api' });
+    fx.fake.addPod({ namespace: 'shop', name: 'ui-0', node: 'n1', labels: { app: 'ui', tier: 'front' }, owner: 'ReplicaSet/ui' });
+    fx.fake.addPdb({ namespace: 'shop', name: 'api-pdb', matchLabels: { app: 'api' }, maxUnavailable: 1 });
+    fx.fake.addPdb({ namespace: 'shop', name: 'front-pdb', matchLabels: { tier: 'front' }, maxUnavailable: 1 });
+    fx.fake.addPod({ namespace: 'blog', name: 'web-0', node: 'n1', labels: { app: 'web' }, owner: 'ReplicaSet/web' });
+    fx.fake.addPdb({ namespace: 'blog', name: 'web-pdb', matchLabels: { app: 'web' }, maxUnavailable: 1 });
+    const from = fx.fake.requests.length;
+    expect(await readBlockingBudgets(fx.client, ['n1'])).toEqual({ atZero: [], severalBudgets: [{ pod: 'shop/api-0', node: 'n1', budgets: ['shop/api-pdb', 'shop/front-pdb'] }] });
+    expect(fx.fake.requests.slice(from).map((r) => `${r.method} ${r.path.split('?')[0]}`)).toEqual(['GET /apis/policy/v1/poddisruptionbudgets', 'GET /api/v1/namespaces/shop/pods']);
+    expect(fx.fake.podsOn('n1')).toContain('shop/api-0');
   });
 
   it('an API that cannot be read is an error (the roll says it in one line and goes on)', async () => {

@@ -4,7 +4,7 @@
  * taints and drains recorded with the clock's time. The Kubernetes API over HTTP is the kube part's
  * (test/fakes/); these only stand in for it behind the same interfaces.
  */
-import type { BlockingBudget, Clock, ClusterValidator, KubeNode, KubeOps, DrainOptions, ValidationFailure, ValidationResult } from '../../src/rolling-update/types.js';
+import type { BudgetFindings, Clock, ClusterValidator, KubeNode, KubeOps, DrainOptions, ValidationFailure, ValidationResult } from '../../src/rolling-update/types.js';
 import type { MemoryCloud } from '../fakes/memory-cloud.js';
 
 export interface KubeCall {
@@ -20,6 +20,8 @@ export class FakeKube implements KubeOps {
   readonly cordoned = new Set<string>();
   /** Nodes whose drain a PodDisruptionBudget blocks until the drain timeout. */
   readonly blocked = new Set<string>();
+  /** Nodes with a pod (default/api-0) that two PodDisruptionBudgets select (default/api-a, default/api-b). */
+  readonly underTwoBudgets = new Set<string>();
   readonly calls: KubeCall[] = [];
   /** The node lists the PodDisruptionBudget check was asked about, in order. */
   readonly budgetChecks: (readonly string[])[] = [];
@@ -77,13 +79,14 @@ export class FakeKube implements KubeOps {
     this.record('delete', node);
   }
 
-  /** The budget that blocks the drain of the `blocked` nodes among `nodes` (its pod web-0 on each). */
-  async blockingBudgets(nodes: readonly string[]): Promise<BlockingBudget[]> {
+  /** The budget that blocks the drain of the `blocked` nodes among `nodes` (its pod web-0 on each), and the pods under two budgets on `underTwoBudgets` nodes. */
+  async blockingBudgets(nodes: readonly string[]): Promise<BudgetFindings> {
     this.budgetChecks.push([...nodes]);
     if (this.budgetError) throw this.budgetError;
     const hit = nodes.filter((n) => this.blocked.has(n));
-    if (hit.length === 0) return [];
-    return [{ namespace: 'default', name: 'web-pdb', currentHealthy: 2, desiredHealthy: 2, pods: hit.map((node) => ({ node, pods: ['default/web-0'] })) }];
+    const severalBudgets = nodes.filter((n) => this.underTwoBudgets.has(n)).map((node) => ({ pod: 'default/api-0', node, budgets: ['default/api-a', 'default/api-b'] }));
+    if (hit.length === 0) return { atZero: [], severalBudgets };
+    return { atZero: [{ namespace: 'default', name: 'web-pdb', currentHealthy: 2, desiredHealthy: 2, pods: hit.map((node) => ({ node, pods: ['default/web-0'] })) }], severalBudgets };
   }
 
   private record(op: KubeCall['op'], node: string): void {

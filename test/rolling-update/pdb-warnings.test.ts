@@ -1,12 +1,13 @@
 /**
- * The PodDisruptionBudgets that will block a drain, said before the first drain: the words and the
+ * The PodDisruptionBudgets that will block a drain (a budget at 0, a pod two budgets select), said
+ * before the first drain: the words and the
  * nodes the roll drains (pure), and the roll's and `delete instance`'s engines on the memory cloud
  * (the warning comes before any drain; nothing for nodes not rolled, bastions, groups not drained,
  * --cloudonly; an unreadable API is one line and the roll goes on). The fake API's budgets and the
  * CLI run it end to end in test/cli/rolling-update-pdb.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { blockingBudgetMessage, blockingBudgetWarnings, nodesToDrain } from '../../src/rolling-update/pdb-warnings.js';
+import { blockingBudgetMessage, blockingBudgetWarnings, nodesToDrain, severalBudgetsMessage } from '../../src/rolling-update/pdb-warnings.js';
 import { deleteInstance } from '../../src/rolling-update/single-instance.js';
 import type { BlockingBudget, CloudInstanceGroup, KubeNode } from '../../src/rolling-update/types.js';
 import { HA_GROUPS, makeCluster } from './harness.js';
@@ -31,6 +32,17 @@ describe('blockingBudgetMessage', () => {
     const one = blockingBudgetMessage({ ...BUDGET, pods: [{ node: 'n1', pods: ['shop/db-0'] }] }, { drainTimeoutMs: 90_000, failOnDrainError: false });
     expect(one).toContain('and 1 of its pods sits on nodes to be drained (1 on n1)');
     expect(one).toMatch(/--drain-timeout 90s, then goes on without draining, with --fail-on-drain-error=false$/);
+  });
+});
+
+describe('severalBudgetsMessage', () => {
+  it('names the pod, its node and the budgets, says the drain fails on it whatever they allow, what the roll then does, and what to do', () => {
+    const p = { pod: 'shop/api-0', node: 'n1', budgets: ['shop/api-pdb', 'shop/front-pdb'] };
+    expect(severalBudgetsMessage(p, { drainTimeoutMs: 15 * 60_000, failOnDrainError: true })).toBe(
+      'pod shop/api-0 on node n1 is selected by 2 PodDisruptionBudgets (shop/api-pdb, shop/front-pdb), and the eviction API refuses to evict a pod that more than one budget selects, whatever they allow: ' +
+        'the drain of n1 will fail on it without waiting for --drain-timeout, and the roll then stops; merge the budgets or narrow their selectors so that one budget selects the pod',
+    );
+    expect(severalBudgetsMessage(p, { drainTimeoutMs: 60_000, failOnDrainError: false })).toContain('and the roll then goes on without draining, with --fail-on-drain-error=false; merge');
   });
 });
 
@@ -118,6 +130,39 @@ describe('the roll warns before its first drain', () => {
     const res = await c.roll();
     expect(res.replaced).toHaveLength(1);
     expect(c.events.of('rolling-update.warning').map((w) => w.message)).toEqual(['could not check the PodDisruptionBudgets before draining (the server is gone); going on']);
+  });
+});
+
+describe('a pod two budgets select', () => {
+  it('the roll warns of it before its first drain, after the budgets at 0', async () => {
+    const c = makeCluster([{ name: 'nodes', role: 'Node', size: 2, rollingUpdate: { maxSurge: 0 } }]);
+    const [a, b] = c.cloud.groups.get('nodes')!.instances;
+    c.kube.blocked.add(a!.nodeName);
+    c.kube.underTwoBudgets.add(b!.nodeName);
+    c.cloud.bumpVersion();
+    await c.roll({ drainTimeoutMs: 60_000, failOnDrainError: false });
+    const codes = c.events.events.map((e) => (e.code === 'rolling-update.warning' ? `warning ${e.message}` : e.code === 'rolling-update.step' ? `step ${e.step}` : e.code));
+    const atZero = codes.findIndex((x) => x.startsWith('warning PodDisruptionBudget default/web-pdb'));
+    const two = codes.findIndex((x) => x.startsWith(`warning pod default/api-0 on node ${b!.nodeName} is selected by 2 PodDisruptionBudgets (default/api-a, default/api-b)`));
+    expect(atZero).toBeGreaterThan(codes.indexOf('rolling-update.start'));
+    expect(two).toBe(atZero + 1);
+    expect(two).toBeLessThan(codes.indexOf('step drain'));
+  });
+
+  it("delete instance warns of it before its drain, only for the instance's Node", async () => {
+    const c = makeCluster(HA_GROUPS);
+    const [victim, other] = c.cloud.groups.get('nodes-us-east-1a')!.instances;
+    c.kube.underTwoBudgets.add(victim!.nodeName);
+    const run = (instance: string) =>
+      deleteInstance({ cluster: 'example.com', cloud: c.cloud, kube: c.kube, validator: c.validator, clock: c.clock, events: c.events.sink, specGroups: HA_GROUPS.map((g) => ({ name: g.name, role: g.role })), instance, validateCount: 1, failOnDrainError: true, drainTimeoutMs: 60_000 });
+    await run(victim!.id);
+    const codes = c.events.events.map((e) => (e.code === 'rolling-update.warning' ? 'warning' : e.code === 'rolling-update.step' ? `step ${e.step}` : e.code));
+    expect(codes.indexOf('warning')).toBeGreaterThanOrEqual(0);
+    expect(codes.indexOf('warning')).toBeLessThan(codes.indexOf('step detach'));
+    expect(c.events.of('rolling-update.warning').map((w) => w.message)).toEqual([expect.stringMatching(new RegExp(`^pod default/api-0 on node ${victim!.nodeName} is selected by 2 PodDisruptionBudgets .* and the roll then stops; merge`))]);
+    c.events.events.length = 0;
+    await run(other!.id);
+    expect(c.events.of('rolling-update.warning')).toEqual([]);
   });
 });
 
