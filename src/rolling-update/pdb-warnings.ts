@@ -1,8 +1,8 @@
 /**
  * The PodDisruptionBudgets that will block a drain, said before the first drain (and in the
  * previews): one warning per budget that allows no disruption now and covers pods on a node the
- * roll (or `delete instance`) is going to drain, and one per pod to be evicted that two budgets or
- * more select (the eviction API refuses it whatever they allow). A warning, not a refusal: a
+ * roll (or `delete instance`) is going to drain, and one per set of budgets that together select
+ * pods to be evicted (the eviction API refuses such a pod whatever they allow). A warning, not a refusal: a
  * budget at 0 may recover before its node's turn (a pod becoming ready, surge nodes taking pods),
  * and budgets may be fixed meanwhile. The reading is `KubeOps.blockingBudgets`; the words and the
  * choice of nodes are pure and here.
@@ -31,14 +31,38 @@ export function blockingBudgetMessage(b: BlockingBudget, o: DrainPolicy): string
   );
 }
 
-/** The warning for a pod that several budgets select (no leading "warning:"). Pure. */
-export function severalBudgetsMessage(p: PodUnderSeveralBudgets, o: DrainPolicy): string {
+/** Pod names shown in one warning before "and N more". */
+const PODS_SHOWN = 5;
+
+/**
+ * The warnings for pods that several budgets select (no leading "warning:"): one per set of
+ * budgets, so that a Deployment of many replicas under the same two budgets is one line. Pure.
+ */
+export function severalBudgetsMessages(pods: readonly PodUnderSeveralBudgets[], o: DrainPolicy): string[] {
+  const bySet = new Map<string, PodUnderSeveralBudgets[]>();
+  for (const p of pods) {
+    const key = p.budgets.join(' ');
+    bySet.set(key, [...(bySet.get(key) ?? []), p]);
+  }
+  return [...bySet.values()].map((same) => severalBudgetsMessage(same, o));
+}
+
+/** The warning for the pods (at least one) that the same budgets select. Pure. */
+export function severalBudgetsMessage(same: readonly PodUnderSeveralBudgets[], o: DrainPolicy): string {
+  const first = same[0]!;
+  const budgets = `${first.budgets.length} PodDisruptionBudgets (${first.budgets.join(', ')})`;
   const then = o.failOnDrainError ? 'the roll then stops' : 'the roll then goes on without draining, with --fail-on-drain-error=false';
-  return (
-    `pod ${p.pod} on node ${p.node} is selected by ${p.budgets.length} PodDisruptionBudgets (${p.budgets.join(', ')}), and the eviction API refuses to evict a pod ` +
-    `that more than one budget selects, whatever they allow: the drain of ${p.node} will fail on it without waiting for --drain-timeout, and ${then}; ` +
-    `merge the budgets or narrow their selectors so that one budget selects the pod`
-  );
+  const refusal = 'the eviction API refuses to evict a pod that more than one budget selects, whatever they allow';
+  const fix = 'merge the budgets or narrow their selectors so that one budget selects the pod';
+  if (same.length === 1) {
+    return `pod ${first.pod} on node ${first.node} is selected by ${budgets}, and ${refusal}: the drain of ${first.node} will fail on it without waiting for --drain-timeout, and ${then}; ${fix}`;
+  }
+  const perNode = new Map<string, number>();
+  for (const p of same) perNode.set(p.node, (perNode.get(p.node) ?? 0) + 1);
+  const where = [...perNode].map(([node, n]) => `${n} on ${node}`).join(', ');
+  const names = same.slice(0, PODS_SHOWN).map((p) => p.pod).join(', ') + (same.length > PODS_SHOWN ? `, and ${same.length - PODS_SHOWN} more` : '');
+  const drains = perNode.size === 1 ? `the drain of ${first.node}` : 'the drain of each of these nodes';
+  return `${same.length} pods on nodes to be drained (${where}: ${names}) are selected by ${budgets}, and ${refusal}: ${drains} will fail on them without waiting for --drain-timeout, and ${then}; merge the budgets or narrow their selectors so that one budget selects each pod`;
 }
 
 /** The one line said when the budgets cannot be read: the roll goes on (its own checks decide). */
@@ -71,14 +95,14 @@ export function nodesToDrain(
 }
 
 /**
- * The warnings for `nodes`: one per blocking budget, then one per pod under several budgets, or the one line saying the budgets could not
- * be read. Never throws but for an abort of `signal`.
+ * The warnings for `nodes`: one per blocking budget, then one per set of budgets selecting the same
+ * pods, or the one line saying the budgets could not be read. Never throws but for an abort of `signal`.
  */
 export async function blockingBudgetWarnings(kube: KubeOps, nodes: readonly string[], o: DrainPolicy, signal?: AbortSignal): Promise<string[]> {
   if (!kube.blockingBudgets || nodes.length === 0) return [];
   try {
     const found = await kube.blockingBudgets(nodes, signal);
-    return [...found.atZero.map((b) => blockingBudgetMessage(b, o)), ...found.severalBudgets.map((p) => severalBudgetsMessage(p, o))];
+    return [...found.atZero.map((b) => blockingBudgetMessage(b, o)), ...severalBudgetsMessages(found.severalBudgets, o)];
   } catch (e) {
     if (signal?.aborted) throw e;
     return [unreadBudgetsMessage(e instanceof Error ? e.message : String(e))];

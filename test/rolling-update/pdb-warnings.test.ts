@@ -7,7 +7,7 @@
  * CLI run it end to end in test/cli/rolling-update-pdb.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { blockingBudgetMessage, blockingBudgetWarnings, nodesToDrain, severalBudgetsMessage } from '../../src/rolling-update/pdb-warnings.js';
+import { blockingBudgetMessage, blockingBudgetWarnings, nodesToDrain, severalBudgetsMessage, severalBudgetsMessages } from '../../src/rolling-update/pdb-warnings.js';
 import { deleteInstance } from '../../src/rolling-update/single-instance.js';
 import type { BlockingBudget, CloudInstanceGroup, KubeNode } from '../../src/rolling-update/types.js';
 import { HA_GROUPS, makeCluster } from './harness.js';
@@ -38,11 +38,25 @@ describe('blockingBudgetMessage', () => {
 describe('severalBudgetsMessage', () => {
   it('names the pod, its node and the budgets, says the drain fails on it whatever they allow, what the roll then does, and what to do', () => {
     const p = { pod: 'shop/api-0', node: 'n1', budgets: ['shop/api-pdb', 'shop/front-pdb'] };
-    expect(severalBudgetsMessage(p, { drainTimeoutMs: 15 * 60_000, failOnDrainError: true })).toBe(
+    expect(severalBudgetsMessage([p], { drainTimeoutMs: 15 * 60_000, failOnDrainError: true })).toBe(
       'pod shop/api-0 on node n1 is selected by 2 PodDisruptionBudgets (shop/api-pdb, shop/front-pdb), and the eviction API refuses to evict a pod that more than one budget selects, whatever they allow: ' +
         'the drain of n1 will fail on it without waiting for --drain-timeout, and the roll then stops; merge the budgets or narrow their selectors so that one budget selects the pod',
     );
-    expect(severalBudgetsMessage(p, { drainTimeoutMs: 60_000, failOnDrainError: false })).toContain('and the roll then goes on without draining, with --fail-on-drain-error=false; merge');
+    expect(severalBudgetsMessage([p], { drainTimeoutMs: 60_000, failOnDrainError: false })).toContain('and the roll then goes on without draining, with --fail-on-drain-error=false; merge');
+  });
+
+  it('says the pods the same budgets select in one line (counted per node, five named), and other sets in lines of their own', () => {
+    const web = Array.from({ length: 7 }, (_, i) => ({ pod: `shop/web-${i}`, node: i < 3 ? 'n1' : 'n2', budgets: ['shop/all-pdb', 'shop/web-pdb'] }));
+    const api = { pod: 'shop/api-0', node: 'n2', budgets: ['shop/all-pdb', 'shop/api-pdb'] };
+    const lines = severalBudgetsMessages([web[0]!, api, ...web.slice(1)], { drainTimeoutMs: 60_000, failOnDrainError: true });
+    expect(lines).toEqual([
+      '7 pods on nodes to be drained (3 on n1, 4 on n2: shop/web-0, shop/web-1, shop/web-2, shop/web-3, shop/web-4, and 2 more) are selected by 2 PodDisruptionBudgets (shop/all-pdb, shop/web-pdb), ' +
+        'and the eviction API refuses to evict a pod that more than one budget selects, whatever they allow: the drain of each of these nodes will fail on them without waiting for --drain-timeout, ' +
+        'and the roll then stops; merge the budgets or narrow their selectors so that one budget selects each pod',
+      severalBudgetsMessage([api], { drainTimeoutMs: 60_000, failOnDrainError: true }),
+    ]);
+    expect(severalBudgetsMessages(web.slice(0, 2), { drainTimeoutMs: 60_000, failOnDrainError: true })[0]).toContain('2 pods on nodes to be drained (2 on n1: shop/web-0, shop/web-1) are selected by 2 PodDisruptionBudgets (shop/all-pdb, shop/web-pdb), and the eviction API refuses to evict a pod that more than one budget selects, whatever they allow: the drain of n1 will fail on them');
+    expect(severalBudgetsMessages([], { drainTimeoutMs: 60_000, failOnDrainError: true })).toEqual([]);
   });
 });
 
