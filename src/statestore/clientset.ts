@@ -15,6 +15,7 @@ import { decodeObject, decodeSpecObject, deepEqual, encodeObject } from './codec
 import { conflictError, stateError } from './errors.js';
 import { createClusterState, type CreateClusterOptions, type CreatedCluster } from './create-cluster.js';
 import { keepHistory } from './history.js';
+import { MOVED_MARKER, movedError, parseMarker } from './moved.js';
 import { KNOWN_CLUSTER_FILES, KNOWN_CLUSTER_PREFIXES, clusterPaths } from './layout.js';
 import { isoSeconds, labelInstanceGroup, prepareNew } from './meta.js';
 import { validateName } from './paths.js';
@@ -64,15 +65,31 @@ export class Clientset {
     this.now = opts.now ?? (() => new Date());
   }
 
-  /** Names of the clusters in the store (those with a `<name>/config`), sorted. */
+  /**
+   * Names of the clusters in the store (those with a `<name>/config`), sorted; a cluster moved to
+   * another store by `migrate state` (a `<name>/moved` marker) is not listed.
+   */
   async listClusters(): Promise<string[]> {
     const paths = await this.store.list('');
-    return paths.map((p) => p.split('/')).filter((s) => s.length === 2 && s[1] === 'config').map((s) => s[0]!);
+    const moved = new Set(paths.map((p) => p.split('/')).filter((s) => s.length === 2 && s[1] === MOVED_MARKER).map((s) => s[0]!));
+    return paths.map((p) => p.split('/')).filter((s) => s.length === 2 && s[1] === 'config' && !moved.has(s[0]!)).map((s) => s[0]!);
+  }
+
+  /**
+   * The stored `config`, read with the `moved` marker beside it (one round trip): every command
+   * opens its cluster here, so a cluster moved by `migrate state` is refused in this one place
+   * (`ClusterMoved`, exit 2, naming the new store).
+   */
+  private async readConfig(name: string): Promise<StoredObject | undefined> {
+    const path = clusterPaths.config(name);
+    const [obj, moved] = await Promise.all([this.store.read(path), this.store.read(`${name}/${MOVED_MARKER}`)]);
+    if (moved) throw movedError(this.store, name, parseMarker(moved.data));
+    return obj;
   }
 
   async findCluster(name: string): Promise<Versioned<Cluster> | undefined> {
     const path = clusterPaths.config(name);
-    const obj = await this.store.read(path);
+    const obj = await this.readConfig(name);
     if (!obj) return undefined;
     const cluster = decodeSpecObject<Cluster>(this.store.url, path, obj.data);
     if (!cluster.metadata.name) cluster.metadata.name = name;
@@ -82,7 +99,7 @@ export class Clientset {
   /** The stored `config` as found, even if it cannot be decoded; `undefined` when absent. */
   async inspectCluster(name: string): Promise<StoredSpec<Cluster> | undefined> {
     const path = clusterPaths.config(name);
-    const obj = await this.store.read(path);
+    const obj = await this.readConfig(name);
     if (!obj) return undefined;
     return inspect<Cluster>(this.store.url, name, path, obj);
   }
