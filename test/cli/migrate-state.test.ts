@@ -59,7 +59,7 @@ describe('migrate state, file:// to file://', () => {
     expect(json.areas.map((a) => a.area)).toEqual(expect.arrayContaining(['backups', 'config', 'history', 'instancegroup', 'pki', 'secrets']));
     expect([snapshot(src.dir), snapshot(dst.dir)]).toEqual(before);
 
-    const done = await cli(['migrate', 'state', '--name', NAME, '--to', dst.url, '--state', src.url, '--yes'], { env: src.env });
+    const done = await cli(['-v', '2', 'migrate', 'state', '--name', NAME, '--to', dst.url, '--state', src.url, '--yes'], { env: src.env });
     expect(done.code, done.stderr).toBe(0);
     expect(done.stdout).toContain(`Copied ${json.objects} object(s)`);
     expect(done.stdout).toContain(`kops-ts get cluster ${NAME} --state ${dst.url}`);
