@@ -146,7 +146,7 @@ export class Clientset {
   async listInstanceGroups(cluster: string): Promise<Versioned<InstanceGroup>[]> {
     const prefix = clusterPaths.instanceGroups(cluster);
     const names = (await this.store.list(prefix)).map((p) => p.slice(prefix.length)).filter((n) => !n.includes('/'));
-    if (names.length === 0 && !(await this.store.read(clusterPaths.config(cluster)))) throw this.clusterNotFound(cluster);
+    if (names.length === 0 && !(await this.readConfig(cluster))) throw this.clusterNotFound(cluster);
     const found = await Promise.all(names.map((n) => this.findInstanceGroup(cluster, n)));
     return found.filter((ig): ig is Versioned<InstanceGroup> => ig !== undefined);
   }
@@ -170,7 +170,7 @@ export class Clientset {
   async createInstanceGroup(cluster: string, ig: InstanceGroup): Promise<Versioned<InstanceGroup>> {
     const name = ig.metadata?.name ?? '';
     const path = clusterPaths.instanceGroup(cluster, name);
-    if (!(await this.store.read(clusterPaths.config(cluster)))) throw this.clusterNotFound(cluster);
+    if (!(await this.readConfig(cluster))) throw this.clusterNotFound(cluster);
     const next = prepareNew(ig, this.now(), cluster);
     try {
       const { version } = await this.store.write(path, encodeObject(next), { ifAbsent: true });

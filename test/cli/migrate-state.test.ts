@@ -86,7 +86,11 @@ describe('migrate state, file:// to file://', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
     expect(refused.stderr).toMatch(new RegExp(`cluster ${NAME} was moved to ${dst.url} on \\d{4}-\\d\\d-\\d\\dT[^ ]+ by migrate state; use --state ${dst.url}`));
-    expect((await cli(['update', 'cluster', '--name', NAME, '--state', src.url], { env: src.env })).code).toBe(2);
+    for (const args of [['update', 'cluster', '--name', NAME], ['get', 'instancegroups', '--name', NAME], ['edit', 'ig', 'nodes-us-east-1a', '--name', NAME, '--set', 'spec.maxSize=3'], ['create', 'instancegroup', 'extra', '--name', NAME, '--role', 'Node', '--subnet', 'us-east-1a']]) {
+      const r = await cli([...args, '--state', src.url], { env: src.env });
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toContain(`was moved to ${dst.url}`);
+    }
     const listed = await cli(['get', 'clusters', '--state', src.url], { env: src.env });
     expect(listed.stdout).not.toContain(NAME); // not listed: it is managed from the new store
     expect(listed.stderr).toContain('no clusters found');
