@@ -39,9 +39,12 @@ export function followUps(plan: MigrationPlan): { command: string; why: string }
   if (scheme === 'file' || plan.cloud === undefined) {
     return [{ command: line(['kops-ts', 'get', 'cluster', plan.cluster, '--state', plan.to]), why: 'the cluster is read from the new store (instances cannot read a file:// store: nothing in the cloud refers to it)' }];
   }
-  const grants = plan.cloud === 'gce' ? "the service accounts' IAM bindings on the new bucket" : "the instance roles' IAM policies naming the new bucket";
+  const grants =
+    plan.cloud === 'gce'
+      ? "the service accounts' IAM bindings on the new bucket (those on the old bucket stay: docs/state-store.md)"
+      : "the instance roles' IAM policies naming the new bucket (the old bucket's grants go)";
   return [
-    { command: at(['update', 'cluster', '--yes']), why: `renders ${grants}, and the instances' bootstrap (user data / startup script: the store's bucket and prefix, the etcd backup target) for the new store; the old store's grants are removed` },
+    { command: at(['update', 'cluster', '--yes']), why: `renders ${grants}, and the instances' bootstrap (user data / startup script: the store's bucket and prefix, the etcd backup target) for the new store` },
     { command: at(['rolling-update', 'cluster', '--yes']), why: 'replaces the running instances, which keep reading from and backing etcd up to the old store until then' },
   ];
 }
