@@ -87,11 +87,23 @@ function refuse(code: string, message: string, hint: string, file?: string): Kop
   return new KopsError(code, message, { hint, exitCode: 2, diagnostics: [{ severity: 'error', code, summary: message, hint, ...(file ? { file } : {}) }] });
 }
 
-/** The same place: equal URLs once parsed (a bare path and its file:// URL are one store). */
-function sameStore(a: string, b: string): boolean {
-  const pa = parseStateStoreURL(a);
-  const pb = parseStateStoreURL(b);
-  return JSON.stringify(pa) === JSON.stringify(pb);
+/** Where a cluster's objects live, as one string per place: `s3:bucket/prefix/cluster/`. */
+function clusterLocation(url: string, cluster: string): string {
+  const p = parseStateStoreURL(url);
+  const root = p.scheme === 'file' ? `file:${p.path}` : p.scheme === 'memory' ? `memory:${p.name}` : `${p.scheme}:${p.bucket}${p.prefix ? `/${p.prefix}` : ''}`;
+  return `${root}/${cluster}/`;
+}
+
+/**
+ * The same place, or one cluster's objects inside the other's (`--state s3://b --to s3://b/C`
+ * would write the copy into the source cluster's own prefix): a bare path and its file:// URL are
+ * one store.
+ */
+function overlapping(a: string, b: string, cluster: string): boolean {
+  const [la, lb] = [clusterLocation(a, cluster), clusterLocation(b, cluster)];
+  const rootA = la.slice(0, -cluster.length - 1);
+  const rootB = lb.slice(0, -cluster.length - 1);
+  return rootA === rootB || lb.startsWith(la) || la.startsWith(lb);
 }
 
 /** The rewritten `config` (configBase → `<to>/<cluster>`), or the bytes unchanged without one. */
@@ -131,8 +143,8 @@ export async function planMigration(input: MigrateStateInput): Promise<Migration
   const source = atRest(input.source);
   const destination = atRest(input.destination);
   const to = destination.url;
-  if (sameStore(input.source.url, to)) {
-    throw refuse('MigrateSameStore', `the destination ${to} is the source store`, 'pass another store to --to (s3://bucket[/prefix], gs://bucket[/prefix] or file:///abs/path)');
+  if (overlapping(input.source.url, to, cluster)) {
+    throw refuse('MigrateSameStore', `the destination ${to} is the source store, or holds it or the cluster's objects there`, 'pass another store to --to (s3://bucket[/prefix], gs://bucket[/prefix] or file:///abs/path)');
   }
   const configPath = clusterPaths.config(cluster);
   const [config, moved] = await Promise.all([source.read(configPath), readMovedMarker(source, cluster)]);

@@ -109,6 +109,8 @@ describe('migrate state, file:// to file://', () => {
     const cases: [string[], RegExp][] = [
       [['--name', NAME, '--to', src.url, '--state', src.url], /is the source store/],
       [['--name', NAME, '--to', `${src.dir}/`, '--state', src.url], /is the source store/],
+      [['--name', NAME, '--to', `${src.url}/${NAME}`, '--state', src.url], /is the source store/],
+      [['--name', NAME, '--to', `${src.url}/${NAME}/sub`, '--state', src.url], /is the source store/],
       [['--name', NAME, '--to', other.url, '--state', src.url], /already holds cluster/],
       [['--name', NAME, '--to', 'gs://some-bucket', '--state', src.url], /runs on aws, whose instances read their state from s3:\/\/ only/],
       [['--name', 'absent.example.com', '--to', dst.url, '--state', src.url], /not found/],

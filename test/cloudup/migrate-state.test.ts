@@ -175,3 +175,13 @@ it('an s3:// destination is written with its own SSE settings (--state-kms-key)'
     expect(head.SSEKMSKeyId).toBe(kms);
   }
 });
+
+it('s3 → s3: a refusal (the destination holds another config of the cluster) leaves both buckets as they were', async () => {
+  const source = await seeded('s3a');
+  const destination = await seeded('s3b');
+  await destination.write(`${NAME}/pki/private/ca/keyset.yaml`, 'another cluster');
+  const before = [await contents(source), await contents(destination)];
+  const err = await withClusterLock(source, NAME, 'migrate state', () => migrateState({ source, destination, cluster: NAME })).catch((e: unknown) => e);
+  expect(err).toMatchObject({ code: 'MigrateDestinationHasCluster', exitCode: 2 });
+  expect([await contents(source), await contents(destination)]).toEqual(before);
+});
