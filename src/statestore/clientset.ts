@@ -15,7 +15,7 @@ import { decodeObject, decodeSpecObject, deepEqual, encodeObject } from './codec
 import { conflictError, stateError } from './errors.js';
 import { createClusterState, type CreateClusterOptions, type CreatedCluster } from './create-cluster.js';
 import { keepHistory } from './history.js';
-import { MOVED_MARKER, movedError, parseMarker } from './moved.js';
+import { MOVED_MARKER, movedError, parseMarker, type MovedMarker } from './moved.js';
 import { KNOWN_CLUSTER_FILES, KNOWN_CLUSTER_PREFIXES, clusterPaths } from './layout.js';
 import { isoSeconds, labelInstanceGroup, prepareNew } from './meta.js';
 import { validateName } from './paths.js';
@@ -73,6 +73,13 @@ export class Clientset {
     const paths = await this.store.list('');
     const moved = new Set(paths.map((p) => p.split('/')).filter((s) => s.length === 2 && s[1] === MOVED_MARKER).map((s) => s[0]!));
     return paths.map((p) => p.split('/')).filter((s) => s.length === 2 && s[1] === 'config' && !moved.has(s[0]!)).map((s) => s[0]!);
+  }
+
+  /** Clusters moved away by `migrate state` (a `<name>/moved` marker), with where to, sorted. */
+  async listMovedClusters(): Promise<{ name: string; marker: MovedMarker }[]> {
+    const names = (await this.store.list('')).map((p) => p.split('/')).filter((s) => s.length === 2 && s[1] === MOVED_MARKER).map((s) => s[0]!);
+    const found = await Promise.all(names.map(async (name) => ({ name, obj: await this.store.read(`${name}/${MOVED_MARKER}`) })));
+    return found.flatMap(({ name, obj }) => (obj ? [{ name, marker: parseMarker(obj.data) }] : []));
   }
 
   /**
