@@ -5,6 +5,8 @@
  * and a re-run completes; nothing secret is printed.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SignalSource, StopSignal } from '../../src/cli/io.js';
 import { decodeObject } from '../../src/statestore/codec.js';
@@ -143,6 +145,25 @@ describe('migrate state, file:// to file://', () => {
     expect(snapshot(src.dir)[`${NAME}/lock`]).toBeUndefined();
     expect(snapshot(src.dir)[`${NAME}/moved`]).toBeUndefined();
     expect(snapshot(dst.dir)[`${NAME}/config`]).toBeUndefined();
+    expect((await cli(args, { env: src.env })).code).toBe(0);
+    expect(snapshot(dst.dir)[`${NAME}/config`]).toBeDefined();
+  });
+
+  it('a failing destination write: exit 1, one line with the re-run; the source is unchanged and unlocked; the re-run completes', async () => {
+    const src = await source();
+    const dst = tempStore();
+    // A file where the copy needs a folder: every backend write under pki/ fails (even as root).
+    mkdirSync(join(dst.dir, NAME), { recursive: true });
+    writeFileSync(join(dst.dir, NAME, 'pki'), 'in the way');
+    const before = snapshot(src.dir);
+    const args = ['migrate', 'state', '--name', NAME, '--to', dst.url, '--state', src.url, '--yes'];
+    const r = await cli(args, { env: src.env });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/a write failed .*the source is unchanged and its lock is released.*a re-run completes it: kops-ts migrate state/);
+    expect(snapshot(src.dir)).toEqual(before);
+    expect(snapshot(dst.dir)[`${NAME}/config`]).toBeUndefined();
+    rmSync(join(dst.dir, NAME, 'pki'));
     expect((await cli(args, { env: src.env })).code).toBe(0);
     expect(snapshot(dst.dir)[`${NAME}/config`]).toBeDefined();
   });
