@@ -53,7 +53,7 @@ export interface MigrationPlan {
   readonly configBase: { readonly from: string; readonly to: string } | undefined;
   /** The destination already holds exactly the `config` this copy writes: a stopped run to complete. */
   readonly resuming: boolean;
-  /** What the preview says about the destination (its reachability was proved by listing it). */
+  /** What the preview says about the destination, each `ok: ...` or `note: ...` (reachability: proved by reading and listing it). */
   readonly checks: readonly string[];
 }
 
@@ -187,8 +187,8 @@ export async function planMigration(input: MigrateStateInput): Promise<Migration
     areas.set(areaOf(cluster, p), { objects: a.objects + 1, bytes: a.bytes + size });
     bytes += size;
   }
-  const checks = [`${to} is reachable and holds no config of cluster "${cluster}"${resuming ? ' other than the one this copy writes (a stopped run: it is completed)' : ''}`];
-  if (scheme === 'file') checks.push(`${to} is a local folder: instances cannot read it (as with create cluster on file://)`);
+  const checks = [`ok: ${to} is reachable and holds no config of cluster "${cluster}"${resuming ? ' other than the one this copy writes (a stopped run: it is completed)' : ''}`];
+  if (scheme === 'file') checks.push(`note: ${to} is a local folder: instances cannot read it (create cluster allows it); an applied cluster's instances lose their store after update cluster there`);
   return {
     cluster,
     from: input.source.url,

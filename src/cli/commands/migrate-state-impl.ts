@@ -69,7 +69,7 @@ function previewText(plan: MigrationPlan): string {
   const width = Math.max(...plan.areas.map((a) => a.area.length));
   for (const a of plan.areas) lines.push(`  ${a.area.padEnd(width)}  ${String(a.objects).padStart(5)} object(s)  ${String(a.bytes).padStart(10)} bytes`);
   lines.push(plan.configBase ? `spec.configBase: ${plan.configBase.from} -> ${plan.configBase.to}` : 'spec.configBase: not set in the stored spec (config copied unchanged)');
-  lines.push('Checks:', ...plan.checks.map((c) => `  ok: ${c}`));
+  lines.push('Checks:', ...plan.checks.map((c) => `  ${c}`));
   lines.push('With --yes: the source is locked, every object is copied byte for byte (config last), then the source is marked as moved.');
   lines.push('Afterwards:', ...followUps(plan).map((f) => `  ${f.command}\n      ${f.why}`));
   return `${lines.join('\n')}\n`;
