@@ -160,7 +160,7 @@ describe('migrate state, file:// to file://', () => {
     const r = await cli(args, { env: src.env });
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/a write failed .*the source is unchanged and its lock is released.*a re-run completes it: kops-ts migrate state/);
+    expect(r.stderr).toMatch(/copying an object failed .*the source is unchanged and its lock is released.*a re-run completes it: kops-ts migrate state/);
     expect(snapshot(src.dir)).toEqual(before);
     expect(snapshot(dst.dir)[`${NAME}/config`]).toBeUndefined();
     rmSync(join(dst.dir, NAME, 'pki'));

@@ -113,7 +113,7 @@ export async function migrateStateCommand(c: CommandContext, name: string, raw: 
       );
     } catch (e) {
       if (!(e instanceof MigrationStopped)) throw e;
-      const why = it.signal.aborted ? `interrupted by ${it.received ?? 'a signal'}` : `a write failed (${e.reason instanceof Error ? e.reason.message : String(e.reason)})`;
+      const why = it.signal.aborted ? `interrupted by ${it.received ?? 'a signal'}` : `copying an object failed (${e.reason instanceof Error ? e.reason.message : String(e.reason)})`;
       throw new KopsError(it.signal.aborted ? 'Interrupted' : 'MigrationIncomplete', `${why}: ${e.message}; the source is unchanged and its lock is released`, {
         hint: `a re-run completes it: ${commandLine(c, name, to, ['--yes'])}`,
         exitCode: it.signal.aborted ? ExitCode.INTERRUPTED : ExitCode.ERROR,
