@@ -43,6 +43,10 @@ export type { ManifestResult } from './cloudup/manifests.js';
 export { describeHistory, listHistory } from './statestore/index.js';
 export type { HistoryVersion, StoredSpec } from './statestore/index.js';
 export { rollbackCluster, rollbackInstanceGroup } from './cloudup/rollback.js';
+// Moving a cluster's state to another store (docs/state-store.md, "Moving a cluster's state"); the caller holds the source's lock.
+export { migrateState, planMigration, MigrationStopped } from './cloudup/migrate-state.js';
+export type { MigrateStateOptions, MigrationPlan, MigrationResult, AreaSummary } from './cloudup/migrate-state.js';
+export type { MovedMarker } from './statestore/moved.js';
 export type { RollbackResult } from './cloudup/rollback.js';
 
 // update cluster: plan, and with `yes` apply under the cluster lock.

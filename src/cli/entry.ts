@@ -25,6 +25,7 @@ const LOADERS: { readonly [K in ModuleName]: () => Promise<CommandModules[K]> } 
   misc: () => import('./commands/misc.js'),
   reconcileCluster: () => import('./commands/reconcile-cluster.js'),
   rollback: () => import('./commands/rollback.js'),
+  migrateState: () => import('./commands/migrate-state.js'),
   rollingUpdate: () => import('./commands/rolling-update-cluster.js'),
   rotateBootstrapToken: () => import('./commands/rotate-bootstrap-token.js'),
   toolboxDump: () => import('./commands/toolbox-dump.js'),

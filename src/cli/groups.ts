@@ -24,6 +24,7 @@ export interface CommandModules {
   readonly misc: typeof import('./commands/misc.js');
   readonly reconcileCluster: typeof import('./commands/reconcile-cluster.js');
   readonly rollback: typeof import('./commands/rollback.js');
+  readonly migrateState: typeof import('./commands/migrate-state.js');
   readonly rollingUpdate: typeof import('./commands/rolling-update-cluster.js');
   readonly rotateBootstrapToken: typeof import('./commands/rotate-bootstrap-token.js');
   readonly toolboxDump: typeof import('./commands/toolbox-dump.js');
@@ -70,6 +71,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   { name: 'promote', modules: ['keypair'], register: (m, program, ctx) => m.keypair.registerPromoteKeypair(program, ctx) },
   { name: 'distrust', modules: ['keypair'], register: (m, program, ctx) => m.keypair.registerDistrustKeypair(program, ctx) },
   { name: 'rotate', modules: ['rotateBootstrapToken'], register: (m, program, ctx) => m.rotateBootstrapToken.registerRotate(program, ctx) },
+  { name: 'migrate', modules: ['migrateState'], register: (m, program, ctx) => m.migrateState.registerMigrate(program, ctx) },
   { name: 'export', modules: ['exportKubeconfig'], register: (m, program, ctx) => m.exportKubeconfig.registerExportKubeconfig(program, ctx) },
   { name: 'edit', modules: ['edit'], register: (m, program, ctx) => m.edit.registerEdit(program, ctx) },
   {

@@ -75,6 +75,12 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly HelpExample[]>> = {
   ],
   distrust: [ex('Drop an old CA from the trust bundle (its id from get keypairs)', 'kops-ts distrust keypair kubernetes-ca 7312984567123456789 --name my.example.com')],
   'distrust keypair': [ex('Drop an old CA from the trust bundle (its id from get keypairs)', 'kops-ts distrust keypair kubernetes-ca 7312984567123456789 --name my.example.com')],
+  migrate: [ex("Say what moving a cluster's state to another bucket would copy (nothing changes)", 'kops-ts migrate state --name my.example.com --to s3://new-state-store --state s3://my-state-store')],
+  'migrate state': [
+    ex('Say what would be copied (objects and bytes per area), the configBase change, the checks and the commands to run afterwards', 'kops-ts migrate state --name my.example.com --to s3://new-state-store --state s3://my-state-store'),
+    ex('Copy it (config last), then mark the old store as moved', 'kops-ts migrate state --name my.example.com --to s3://new-state-store --state s3://my-state-store --yes'),
+    ex('The result for a pipeline', 'kops-ts migrate state --name my.example.com --to s3://new-state-store --yes -o json'),
+  ],
   rotate: [ex('Say what rotating the nodes\' bootstrap token would do', 'kops-ts rotate bootstrap-token --name my.example.com')],
   'rotate bootstrap-token': [
     ex('Say what would happen: the token ids, the join files, the tokens to delete (nothing changes)', 'kops-ts rotate bootstrap-token --name my.example.com'),

@@ -19,6 +19,7 @@ import * as keypair from './commands/keypair.js';
 import * as misc from './commands/misc.js';
 import * as reconcileCluster from './commands/reconcile-cluster.js';
 import * as rollback from './commands/rollback.js';
+import * as migrateState from './commands/migrate-state.js';
 import * as rollingUpdate from './commands/rolling-update-cluster.js';
 import * as rotateBootstrapToken from './commands/rotate-bootstrap-token.js';
 import * as toolboxDump from './commands/toolbox-dump.js';
@@ -45,6 +46,7 @@ const MODULES: CommandModules = {
   misc,
   reconcileCluster,
   rollback,
+  migrateState,
   rollingUpdate,
   rotateBootstrapToken,
   toolboxDump,

@@ -15,6 +15,7 @@ import { decodeObject, decodeSpecObject, deepEqual, encodeObject } from './codec
 import { conflictError, stateError } from './errors.js';
 import { createClusterState, type CreateClusterOptions, type CreatedCluster } from './create-cluster.js';
 import { keepHistory } from './history.js';
+import { MOVED_MARKER, movedError, parseMarker, type MovedMarker } from './moved.js';
 import { KNOWN_CLUSTER_FILES, KNOWN_CLUSTER_PREFIXES, clusterPaths } from './layout.js';
 import { isoSeconds, labelInstanceGroup, prepareNew } from './meta.js';
 import { validateName } from './paths.js';
@@ -64,15 +65,38 @@ export class Clientset {
     this.now = opts.now ?? (() => new Date());
   }
 
-  /** Names of the clusters in the store (those with a `<name>/config`), sorted. */
+  /**
+   * Names of the clusters in the store (those with a `<name>/config`), sorted; a cluster moved to
+   * another store by `migrate state` (a `<name>/moved` marker) is not listed.
+   */
   async listClusters(): Promise<string[]> {
     const paths = await this.store.list('');
-    return paths.map((p) => p.split('/')).filter((s) => s.length === 2 && s[1] === 'config').map((s) => s[0]!);
+    const moved = new Set(paths.map((p) => p.split('/')).filter((s) => s.length === 2 && s[1] === MOVED_MARKER).map((s) => s[0]!));
+    return paths.map((p) => p.split('/')).filter((s) => s.length === 2 && s[1] === 'config' && !moved.has(s[0]!)).map((s) => s[0]!);
+  }
+
+  /** Clusters moved away by `migrate state` (a `<name>/moved` marker), with where to, sorted. */
+  async listMovedClusters(): Promise<{ name: string; marker: MovedMarker }[]> {
+    const names = (await this.store.list('')).map((p) => p.split('/')).filter((s) => s.length === 2 && s[1] === MOVED_MARKER).map((s) => s[0]!);
+    const found = await Promise.all(names.map(async (name) => ({ name, obj: await this.store.read(`${name}/${MOVED_MARKER}`) })));
+    return found.flatMap(({ name, obj }) => (obj ? [{ name, marker: parseMarker(obj.data) }] : []));
+  }
+
+  /**
+   * The stored `config`, read with the `moved` marker beside it (one round trip): every command
+   * opens its cluster here, so a cluster moved by `migrate state` is refused in this one place
+   * (`ClusterMoved`, exit 2, naming the new store).
+   */
+  private async readConfig(name: string): Promise<StoredObject | undefined> {
+    const path = clusterPaths.config(name);
+    const [obj, moved] = await Promise.all([this.store.read(path), this.store.read(`${name}/${MOVED_MARKER}`)]);
+    if (moved) throw movedError(this.store, name, parseMarker(moved.data));
+    return obj;
   }
 
   async findCluster(name: string): Promise<Versioned<Cluster> | undefined> {
     const path = clusterPaths.config(name);
-    const obj = await this.store.read(path);
+    const obj = await this.readConfig(name);
     if (!obj) return undefined;
     const cluster = decodeSpecObject<Cluster>(this.store.url, path, obj.data);
     if (!cluster.metadata.name) cluster.metadata.name = name;
@@ -82,7 +106,7 @@ export class Clientset {
   /** The stored `config` as found, even if it cannot be decoded; `undefined` when absent. */
   async inspectCluster(name: string): Promise<StoredSpec<Cluster> | undefined> {
     const path = clusterPaths.config(name);
-    const obj = await this.store.read(path);
+    const obj = await this.readConfig(name);
     if (!obj) return undefined;
     return inspect<Cluster>(this.store.url, name, path, obj);
   }
@@ -129,7 +153,7 @@ export class Clientset {
   async listInstanceGroups(cluster: string): Promise<Versioned<InstanceGroup>[]> {
     const prefix = clusterPaths.instanceGroups(cluster);
     const names = (await this.store.list(prefix)).map((p) => p.slice(prefix.length)).filter((n) => !n.includes('/'));
-    if (names.length === 0 && !(await this.store.read(clusterPaths.config(cluster)))) throw this.clusterNotFound(cluster);
+    if (names.length === 0 && !(await this.readConfig(cluster))) throw this.clusterNotFound(cluster);
     const found = await Promise.all(names.map((n) => this.findInstanceGroup(cluster, n)));
     return found.filter((ig): ig is Versioned<InstanceGroup> => ig !== undefined);
   }
@@ -153,7 +177,7 @@ export class Clientset {
   async createInstanceGroup(cluster: string, ig: InstanceGroup): Promise<Versioned<InstanceGroup>> {
     const name = ig.metadata?.name ?? '';
     const path = clusterPaths.instanceGroup(cluster, name);
-    if (!(await this.store.read(clusterPaths.config(cluster)))) throw this.clusterNotFound(cluster);
+    if (!(await this.readConfig(cluster))) throw this.clusterNotFound(cluster);
     const next = prepareNew(ig, this.now(), cluster);
     try {
       const { version } = await this.store.write(path, encodeObject(next), { ifAbsent: true });

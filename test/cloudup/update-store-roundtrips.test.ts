@@ -69,7 +69,9 @@ describe('update cluster: state-store round trips', () => {
     const reads = c.timed.calls;
     // What the serial read made: config, the groups' listing then each of the 2 groups, the completed spec, the keys' listing then the key.
     expect(reads.filter((x) => x.op === 'list').map((x) => x.path).sort()).toEqual(['reads.example.com/instancegroup/', 'reads.example.com/pki/ssh/public/admin/']);
-    expect(reads.filter((x) => x.op === 'read')).toHaveLength(5);
+    // Plus `moved` (migrate state's marker), read beside config in the same round trip.
+    expect(reads.filter((x) => x.op === 'read').map((x) => x.path)).toContain('reads.example.com/moved');
+    expect(reads.filter((x) => x.op === 'read')).toHaveLength(6);
     expect(sequentialDepth(reads)).toBe(2);
   });
 

@@ -75,7 +75,10 @@ export async function getClusters(ctx: CommandContext, names: string[], flags: {
       broken.push({ cluster: n, object, error: e });
     }
   }
-  if (format === 'table' && clusters.length === 0 && broken.length === 0) {
+  // Clusters moved away are not listed; in a table listing of the whole store, say where they went.
+  const moved = format === 'table' && names.length === 0 && !ctx.globals.name ? await cs.listMovedClusters() : [];
+  for (const m of moved) ctx.warn(`cluster ${m.name} was moved to ${m.marker.to} on ${m.marker.at} by migrate state; use --state ${m.marker.to}`);
+  if (format === 'table' && clusters.length === 0 && broken.length === 0 && moved.length === 0) {
     throw new KopsError('NoClusters', `no clusters found in ${cs.store.url}`, { hint: 'create one with kops-ts create cluster' });
   }
   if (format === 'json' && broken.length > 0) ctx.io.stdout(await jsonWithErrors(clusters, broken));
