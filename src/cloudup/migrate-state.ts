@@ -23,7 +23,7 @@ import { objectURL } from '../statestore/errors.js';
 import { clusterPaths } from '../statestore/layout.js';
 import { MOVED_MARKER, movedError, readMovedMarker, type MovedMarker } from '../statestore/moved.js';
 import { parseStateStoreURL } from '../statestore/open.js';
-import type { StateStore } from '../statestore/types.js';
+import type { StateStore, StoredObject } from '../statestore/types.js';
 import { KOPS_TS_VERSION } from '../version.js';
 
 export interface MigrateStateInput {
@@ -31,6 +31,11 @@ export interface MigrateStateInput {
   readonly source: StateStore;
   readonly destination: StateStore;
   readonly cluster: string;
+  /**
+   * Leave `backups/` (etcd backups) in the source: they stay there (nothing deletes them) and a
+   * restore can still read them from it. For backups too large to copy through kops-ts, or too many.
+   */
+  readonly skipBackups?: boolean;
 }
 
 /** Objects and bytes of one area of the cluster's state (`pki`, `secrets`, `history`, ...). */
@@ -53,6 +58,8 @@ export interface MigrationPlan {
   readonly configBase: { readonly from: string; readonly to: string } | undefined;
   /** The destination already holds exactly the `config` this copy writes: a stopped run to complete. */
   readonly resuming: boolean;
+  /** Objects under `backups/` left in the source (`skipBackups`); 0 otherwise. */
+  readonly backupsLeft: number;
   /** What the preview says about the destination, each `ok: ...` or `note: ...` (reachability: proved by reading and listing it). */
   readonly checks: readonly string[];
 }
@@ -117,6 +124,22 @@ function destinationConfig(source: StateStore, cluster: string, data: Uint8Array
   return { data: new TextEncoder().encode(encodeObject(next)), configBase: { from, to: next.spec.configBase } };
 }
 
+/**
+ * An object to copy. The backends read at most 64 MiB of one object, which kops-ts never writes
+ * but an etcd backup of a big cluster may be: that refusal says how to go on without it.
+ */
+async function readForCopy(source: StateStore, cluster: string, path: string): Promise<StoredObject | undefined> {
+  try {
+    return await source.read(path);
+  } catch (e) {
+    if (!(KopsError.is(e) && e.code === 'StateObjectTooLarge' && path.startsWith(`${cluster}/backups/`))) throw e;
+    const why = ': an etcd backup too large to copy through kops-ts';
+    throw new KopsError('StateObjectTooLarge', `${e.message}${why}`, { cause: e, hint: BACKUPS_HINT, diagnostics: e.diagnostics.map((d) => ({ ...d, summary: `${d.summary}${why}`, hint: BACKUPS_HINT })) });
+  }
+}
+
+const BACKUPS_HINT = "re-run with --skip-backups to leave the etcd backups in the source store (nothing deletes them there), or copy that object with the cloud's own tool";
+
 /** Whether the destination holds exactly `paths` besides `config`, each with the source's bytes. */
 async function sameObjects(source: StateStore, destination: StateStore, cluster: string, paths: readonly string[]): Promise<boolean> {
   const skip = new Set([clusterPaths.config(cluster), clusterPaths.lock(cluster), `${cluster}/${MOVED_MARKER}`]);
@@ -163,7 +186,10 @@ export async function planMigration(input: MigrateStateInput): Promise<Migration
       `pass a ${own}:// store to --to (or file:///abs/path, which instances cannot read, as create cluster allows)`,
     );
   }
-  const paths = (await source.list(`${cluster}/`)).filter((p) => p !== clusterPaths.lock(cluster) && p !== `${cluster}/${MOVED_MARKER}` && p !== configPath);
+  const listed = (await source.list(`${cluster}/`)).filter((p) => p !== clusterPaths.lock(cluster) && p !== `${cluster}/${MOVED_MARKER}` && p !== configPath);
+  const backups = `${cluster}/backups/`;
+  const paths = input.skipBackups ? listed.filter((p) => !p.startsWith(backups)) : listed;
+  const backupsLeft = listed.length - paths.length;
   // Listing the destination proves it reachable with these credentials before anything is copied.
   const there = await destination.read(configPath);
   const rewritten = destinationConfig(source, cluster, config.data, to);
@@ -182,12 +208,13 @@ export async function planMigration(input: MigrateStateInput): Promise<Migration
   const areas = new Map<string, { objects: number; bytes: number }>();
   let bytes = 0;
   for (const p of [...paths, configPath]) {
-    const size = p === configPath ? config.data.length : ((await source.read(p))?.data.length ?? 0);
+    const size = p === configPath ? config.data.length : ((await readForCopy(source, cluster, p))?.data.length ?? 0);
     const a = areas.get(areaOf(cluster, p)) ?? { objects: 0, bytes: 0 };
     areas.set(areaOf(cluster, p), { objects: a.objects + 1, bytes: a.bytes + size });
     bytes += size;
   }
   const checks = [`ok: ${to} is reachable and holds no config of cluster "${cluster}"${resuming ? ' other than the one this copy writes (a stopped run: it is completed)' : ''}`];
+  if (backupsLeft > 0) checks.push(`note: ${backupsLeft} object(s) under backups/ (etcd backups) stay in ${input.source.url} (--skip-backups); nothing deletes them there`);
   if (scheme === 'file') checks.push(`note: ${to} is a local folder: instances cannot read it (create cluster allows it); an applied cluster's instances lose their store after update cluster there`);
   return {
     cluster,
@@ -200,6 +227,7 @@ export async function planMigration(input: MigrateStateInput): Promise<Migration
     bytes,
     configBase: rewritten.configBase,
     resuming,
+    backupsLeft,
     checks,
   };
 }
@@ -230,7 +258,7 @@ export async function migrateState(opts: MigrateStateOptions): Promise<Migration
   try {
     for (const path of plan.resuming ? [] : plan.paths) {
       opts.signal?.throwIfAborted();
-      const obj = await source.read(path);
+      const obj = await readForCopy(source, opts.cluster, path);
       if (obj) await destination.write(path, obj.data);
       copied++;
       opts.progress?.(copied, total, path);

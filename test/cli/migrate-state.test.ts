@@ -170,4 +170,20 @@ describe('migrate state, file:// to file://', () => {
     expect((await cli(args, { env: src.env })).code).toBe(0);
     expect(snapshot(dst.dir)[`${NAME}/config`]).toBeDefined();
   });
+
+  it('--skip-backups leaves the etcd backups in the source and says so (text and JSON)', async () => {
+    const src = await source();
+    const dst = tempStore();
+    const args = ['migrate', 'state', '--name', NAME, '--to', dst.url, '--state', src.url, '--skip-backups'];
+    const preview = await cli(args, { env: src.env });
+    expect(preview.code, preview.stderr).toBe(0);
+    expect(preview.stdout).toContain(`note: 1 object(s) under backups/ (etcd backups) stay in ${src.url} (--skip-backups); nothing deletes them there`);
+    expect(preview.stdout).not.toMatch(/backups\s+\d+ object/);
+    expect(JSON.parse((await cli([...args, '-o', 'json'], { env: src.env })).stdout)).toMatchObject({ backupsLeft: 1 });
+    expect((await cli([...args, '--yes'], { env: src.env })).code).toBe(0);
+    const copied = Object.keys(snapshot(dst.dir));
+    expect(copied).toContain(`${NAME}/config`);
+    expect(copied.filter((p) => p.includes('/backups/'))).toEqual([]);
+    expect(Object.keys(snapshot(src.dir)).filter((p) => p.includes('/backups/'))).toHaveLength(1);
+  });
 });

@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { atRest, migrateState, MigrationStopped, planMigration } from '../../src/cloudup/migrate-state.js';
 import type { Cluster } from '../../src/model/api/types.js';
 import { Clientset } from '../../src/statestore/clientset.js';
+import type { KopsError } from '../../src/diagnostics.js';
 import { decodeObject } from '../../src/statestore/codec.js';
+import { FileStateStore } from '../../src/statestore/file.js';
 import { withClusterLock } from '../../src/statestore/lock.js';
 import { openStateStore } from '../../src/statestore/open.js';
 import type { StateStore } from '../../src/statestore/types.js';
@@ -119,6 +121,37 @@ describe.each(pairs)('migrate state %s → %s', (from, to) => {
     if (!from.startsWith('gs')) expect(new TextDecoder().decode((await atDest.store.read(`${NAME}/secrets/admin`))!.data)).toBe('not-printed-secret');
     await expect(new Clientset(source).getCluster(NAME)).rejects.toMatchObject({ code: 'ClusterMoved', exitCode: 2 });
     expect(await new Clientset(source).listClusters()).toEqual([]);
+  });
+});
+
+describe('etcd backups too large to copy (over the backends\' 64 MiB read limit)', () => {
+  it('refuse the preview and the copy before anything is written, naming --skip-backups; with it, everything else is copied and the backups stay in the source', async () => {
+    const seededFile = await seeded('file');
+    // The same objects behind a read limit just under the 4 KiB backup: it is "too large", no other object is.
+    const largest = Math.max(...Object.entries(template).filter(([p]) => !p.includes('/backups/')).map(([, d]) => d.byteLength));
+    expect(largest).toBeLessThan(4095);
+    const source = new FileStateStore(new URL(seededFile.url).pathname, { maxObjectBytes: 4095 });
+    const destination = open('file');
+    const before = await contents(seededFile);
+    const refused = await planMigration({ source, destination, cluster: NAME }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'StateObjectTooLarge' });
+    expect((refused as KopsError).message).toContain('an etcd backup too large to copy through kops-ts');
+    expect((refused as KopsError).diagnostics[0]?.hint).toContain('re-run with --skip-backups');
+    const copy = await withClusterLock(source, NAME, 'migrate state', () => migrateState({ source, destination, cluster: NAME })).catch((e: unknown) => e);
+    expect(copy).toMatchObject({ code: 'StateObjectTooLarge' });
+    expect(await destination.list('')).toEqual([]);
+    expect(await contents(seededFile)).toEqual(before);
+
+    const plan = await planMigration({ source, destination, cluster: NAME, skipBackups: true });
+    expect(plan.backupsLeft).toBe(1);
+    expect(plan.paths.some((p) => p.includes('/backups/'))).toBe(false);
+    expect(plan.checks).toContain(`note: 1 object(s) under backups/ (etcd backups) stay in ${source.url} (--skip-backups); nothing deletes them there`);
+    await withClusterLock(source, NAME, 'migrate state', () => migrateState({ source, destination, cluster: NAME, skipBackups: true }));
+    const copied = await destination.list(`${NAME}/`);
+    expect(copied).toContain(`${NAME}/config`);
+    expect(copied.filter((p) => p.includes('/backups/'))).toEqual([]);
+    expect(copied.length).toBe(Object.keys(template).length - 1);
+    expect(Object.keys(await contents(seededFile)).filter((p) => p.includes('/backups/'))).toHaveLength(1);
   });
 });
 

@@ -59,6 +59,7 @@ function planDoc(plan: MigrationPlan) {
     areas: plan.areas,
     ...(plan.configBase ? { configBase: plan.configBase } : {}),
     resuming: plan.resuming,
+    ...(plan.backupsLeft > 0 ? { backupsLeft: plan.backupsLeft } : {}),
     checks: plan.checks,
     followUps: followUps(plan),
   };
@@ -91,7 +92,7 @@ export async function migrateStateCommand(c: CommandContext, name: string, raw: 
   // The destination is opened as --state would open it: its SSE settings (--state-kms-key,
   // KOPS_STATE_GCS_KMS_KEY), region and timeouts apply to its writes like to any other.
   const destination = commandContext(c.io, { ...c.globals, state: to }).clientset().store;
-  const input = { source, destination, cluster: name };
+  const input = { source, destination, cluster: name, ...(raw.skipBackups ? { skipBackups: true } : {}) };
   if (!raw.yes) {
     const plan = await planMigration(input);
     print(c, format, planDoc(plan), previewText(plan));

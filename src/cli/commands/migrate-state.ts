@@ -14,6 +14,7 @@ export interface MigrateStateFlags {
   yes?: boolean;
   output?: string;
   forceUnlock?: string;
+  skipBackups?: boolean;
 }
 
 export function registerMigrate(program: Command, ctx: () => CommandContext): void {
@@ -24,6 +25,7 @@ export function registerMigrate(program: Command, ctx: () => CommandContext): vo
     .requiredOption('--to <url>', 'the destination store: s3://bucket[/prefix], gs://bucket[/prefix] or file:///abs/path')
     .option('-y, --yes', 'really copy (without it: say what would be copied and check the destination, change nothing)')
     .option('-o, --output <format>', 'the preview or the result as text, yaml or json', 'text')
+    .option('--skip-backups', 'leave backups/ (etcd backups) in the source store, where nothing deletes them')
     .option('--force-unlock <id>', 'break a stale cluster lock with this id first (needs --yes)')
     .action(async (raw: MigrateStateFlags) => {
       const c = ctx();
