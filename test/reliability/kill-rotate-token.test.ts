@@ -255,6 +255,7 @@ describe('rotate bootstrap-token killed with SIGKILL at each mutating call, then
   for (const mode of ['before', 'after'] as const) {
     it(`killed ${mode} each call: the lock refuses with its holder and id; --force-unlock <id> converges`, async () => {
       expect(clean.length).toBeGreaterThanOrEqual(5);
+      const firstFile = clean.findIndex((c) => c.includes('/igconfig/')) + 1;
       for (let k = 1; k <= clean.length; k++) {
         const at = `k=${k} ${mode} ${clean[k - 1]}`;
         const bucket = await freshCase();
@@ -291,7 +292,15 @@ describe('rotate bootstrap-token killed with SIGKILL at each mutating call, then
         expect(again.code, `${at}: ${again.stderr}`).toBe(0);
         noSecretPart(again, registered().all);
         await converged(bucket);
+        if (k === firstFile) {
+          // What update writes: the rotated join files are already it.
+          const files = await joinFiles(bucket);
+          const u = await inProcess(bucket, ['update', 'cluster', '--yes', '--create-kube-config=false']);
+          expect(u.code, `${at}: ${u.stderr}`).toBe(0);
+          expect(await joinFiles(bucket), `${at}: update rewrote a join file`).toEqual(files);
+        }
       }
+      console.info(`kill-rotate-token: ${clean.length} mutating calls; killed ${mode} each, refused, force-unlocked, converged`);
     }, 300_000);
   }
 });
