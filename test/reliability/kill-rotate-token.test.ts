@@ -267,6 +267,10 @@ describe('rotate bootstrap-token killed with SIGKILL at each mutating call, then
         expect(dead.signal, `${at}: ${dead.stderr}`).toBe('SIGKILL');
         expect(calls.slice(0, k), at).toEqual(clean.slice(0, k));
         arm(undefined);
+        // `before` kept the k-th call from happening, `after` let it happen.
+        const done = (i: number) => k > i || (k === i && mode === 'after');
+        expect(registered().kopsTs.length, at).toBe(1 + Number(done(1)) - Number(done(clean.length)));
+        expect((await storeToken(bucket)) !== first, `${at}: the store's secret written`).toBe(done(2));
         await safe(bucket);
 
         const lock = await readClusterLock(openStateStore(url(bucket)), NAME);
