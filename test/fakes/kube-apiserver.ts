@@ -79,6 +79,8 @@ export class FakeKubeApiServer {
   unreachable = false;
   /** Sees every request once read whole, before it is handled (the fake's state is as the previous request left it). */
   onRequest?: (request: RecordedRequest) => void;
+  /** Sees every request once its effect is made and its answer sent (the next request sees that effect). */
+  onHandled?: (request: RecordedRequest) => void;
   /** The requests `resetRequest` reset, in order. */
   readonly resetRequests: RecordedRequest[] = [];
   private readonly resets: { match: (r: RecordedRequest) => boolean; times: number }[] = [];
@@ -229,6 +231,7 @@ export class FakeKubeApiServer {
     } catch (e) {
       send(res, 500, status(500, 'InternalError', `fake: ${(e as Error).message}`));
     }
+    this.onHandled?.(recorded);
   }
 
   private route(method: string, url: URL, body: string, ct: string): Answer {

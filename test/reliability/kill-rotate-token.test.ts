@@ -63,6 +63,7 @@ let armed: Armed | undefined;
 let calls: string[] = [];
 let killed = false;
 let killAfter: ProxiedRequest | undefined;
+let killAfterKube: RecordedRequest | undefined;
 
 function kill(): void {
   killed = true;
@@ -74,6 +75,7 @@ function arm(a: Armed | undefined): void {
   calls = [];
   killed = false;
   killAfter = undefined;
+  killAfterKube = undefined;
   kube.unreachable = false;
 }
 
@@ -87,10 +89,19 @@ function onKubeRequest(q: RecordedRequest): void {
   if (killed || q.method === 'GET' || !q.path.startsWith('/api/v1/namespaces/kube-system/secrets')) return;
   const path = q.path.split('?')[0]!;
   if (!counted(`${q.method} ${path}`)) return;
-  kill();
-  // `before`: the request is dropped unanswered with no effect; `after`: the fake handles it (the
-  // caller is dead and never reads the answer).
-  if (armed!.mode === 'before') kube.unreachable = true;
+  // `before`: the request is dropped unanswered with no effect; `after`: the fake handles it and
+  // the caller is killed once the effect is made (onKubeHandled), so it never reads the answer and
+  // the test's checks, which start when the child is dead, see the effect.
+  if (armed!.mode === 'before') {
+    kill();
+    kube.unreachable = true;
+  } else {
+    killAfterKube = q;
+  }
+}
+
+function onKubeHandled(q: RecordedRequest): void {
+  if (q === killAfterKube) kill();
 }
 
 function beforeForward(r: ProxiedRequest): 'drop' | undefined {
@@ -225,6 +236,7 @@ beforeAll(async () => {
   expect(update.code, update.stderr).toBe(0);
   kube = await FakeKubeApiServer.start({ instances: ec2InstanceSource(aws.clients.ec2) });
   kube.onRequest = onKubeRequest;
+  kube.onHandled = onKubeHandled;
   env.KUBECONFIG = writeScratchKubeconfig(kube.kubeconfig(NAME));
   childEnv = { ...env, AWS_ENDPOINT_URL: proxy.endpoint };
   first = await storeToken(base);
