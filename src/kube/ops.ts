@@ -15,7 +15,6 @@ import { KopsError } from '../diagnostics.js';
 import type { Clock, DrainOptions, KubeNode, KubeOps } from '../rolling-update/types.js';
 import { listAll, type KubeClient } from './client.js';
 import { apiStatus, isSeveralBudgetsRefusal, SeveralBudgetsError, translate } from './errors.js';
-import { selectorMatches } from './label-selector.js';
 import { budgetsSelecting, readBlockingBudgets } from './pdb-check.js';
 import { podToEvict } from './pods.js';
 
@@ -223,7 +222,7 @@ async function evictAndWait(client: KubeClient, node: string, pod: k8s.V1Pod, o:
 
 /**
  * The PDB that refused: named in the 429's causes, else (a 429 without them, such as API Priority
- * and Fairness's) the namespace's PDB whose selector selects the pod (the full label selector).
+ * and Fairness's) the first of the namespace's PDBs whose selector selects the pod (`budgetsOfPod`).
  */
 export async function blockingPdb(client: KubeClient, pod: k8s.V1Pod, causes: readonly { reason?: string; message?: string }[]): Promise<string | undefined> {
   const namespace = pod.metadata?.namespace ?? 'default';
@@ -231,14 +230,7 @@ export async function blockingPdb(client: KubeClient, pod: k8s.V1Pod, causes: re
     const m = c.message?.match(/disruption budget (\S+)/);
     if (c.reason === 'DisruptionBudget' && m?.[1]) return `${namespace}/${m[1]}`;
   }
-  try {
-    const pdbs = await client.policy.listNamespacedPodDisruptionBudget({ namespace }, client.options());
-    const labels = pod.metadata?.labels;
-    const hit = pdbs.items.find((b) => selectorMatches(b.spec?.selector, labels));
-    return hit?.metadata?.name ? `${namespace}/${hit.metadata.name}` : undefined;
-  } catch {
-    return undefined;
-  }
+  return (await budgetsOfPod(client, pod))[0];
 }
 
 /** The budgets of the pod's namespace that select it (`<namespace>/<name>`, sorted); none when they cannot be read. */
