@@ -21,7 +21,7 @@ import { decodeObject, encodeObject } from '../statestore/codec.js';
 import { EnvelopeStateStore } from '../statestore/envelope.js';
 import { objectURL } from '../statestore/errors.js';
 import { clusterPaths } from '../statestore/layout.js';
-import { MOVED_MARKER, movedError, readMovedMarker, type MovedMarker } from '../statestore/moved.js';
+import { movedError, movedMarkerPath, readMovedMarker, type MovedMarker } from '../statestore/moved.js';
 import { parseStateStoreURL } from '../statestore/open.js';
 import type { StateStore, StoredObject } from '../statestore/types.js';
 import { KOPS_TS_VERSION } from '../version.js';
@@ -142,7 +142,7 @@ const BACKUPS_HINT = "re-run with --skip-backups to leave the etcd backups in th
 
 /** Whether the destination holds exactly `paths` besides `config`, each with the source's bytes. */
 async function sameObjects(source: StateStore, destination: StateStore, cluster: string, paths: readonly string[]): Promise<boolean> {
-  const skip = new Set([clusterPaths.config(cluster), clusterPaths.lock(cluster), `${cluster}/${MOVED_MARKER}`]);
+  const skip = new Set([clusterPaths.config(cluster), clusterPaths.lock(cluster), movedMarkerPath(cluster)]);
   const there = (await destination.list(`${cluster}/`)).filter((p) => !skip.has(p));
   if (there.length !== paths.length || there.some((p, i) => p !== paths[i])) return false;
   for (const p of paths) {
@@ -186,7 +186,7 @@ export async function planMigration(input: MigrateStateInput): Promise<Migration
       `pass a ${own}:// store to --to (or file:///abs/path, which instances cannot read, as create cluster allows)`,
     );
   }
-  const listed = (await source.list(`${cluster}/`)).filter((p) => p !== clusterPaths.lock(cluster) && p !== `${cluster}/${MOVED_MARKER}` && p !== configPath);
+  const listed = (await source.list(`${cluster}/`)).filter((p) => p !== clusterPaths.lock(cluster) && p !== movedMarkerPath(cluster) && p !== configPath);
   const backups = `${cluster}/backups/`;
   const paths = input.skipBackups ? listed.filter((p) => !p.startsWith(backups)) : listed;
   const backupsLeft = listed.length - paths.length;
@@ -274,6 +274,6 @@ export async function migrateState(opts: MigrateStateOptions): Promise<Migration
     throw new MigrationStopped(copied, total, e);
   }
   const marker: MovedMarker = { to: plan.to, at: (opts.now ?? (() => new Date()))().toISOString(), by: `kops-ts ${KOPS_TS_VERSION} migrate state` };
-  await source.write(`${opts.cluster}/${MOVED_MARKER}`, `${JSON.stringify(marker, null, 2)}\n`);
+  await source.write(movedMarkerPath(opts.cluster), `${JSON.stringify(marker, null, 2)}\n`);
   return { ...plan, marker };
 }

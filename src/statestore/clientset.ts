@@ -15,7 +15,7 @@ import { decodeObject, decodeSpecObject, deepEqual, encodeObject } from './codec
 import { conflictError, stateError } from './errors.js';
 import { createClusterState, type CreateClusterOptions, type CreatedCluster } from './create-cluster.js';
 import { keepHistory } from './history.js';
-import { MOVED_MARKER, movedError, parseMarker, type MovedMarker } from './moved.js';
+import { MOVED_MARKER, movedError, readMovedMarker, type MovedMarker } from './moved.js';
 import { KNOWN_CLUSTER_FILES, KNOWN_CLUSTER_PREFIXES, clusterPaths } from './layout.js';
 import { isoSeconds, labelInstanceGroup, prepareNew } from './meta.js';
 import { validateName } from './paths.js';
@@ -71,15 +71,15 @@ export class Clientset {
    */
   async listClusters(): Promise<string[]> {
     const paths = await this.store.list('');
-    const moved = new Set(paths.map((p) => p.split('/')).filter((s) => s.length === 2 && s[1] === MOVED_MARKER).map((s) => s[0]!));
-    return paths.map((p) => p.split('/')).filter((s) => s.length === 2 && s[1] === 'config' && !moved.has(s[0]!)).map((s) => s[0]!);
+    const moved = new Set(clustersWith(paths, MOVED_MARKER));
+    return clustersWith(paths, 'config').filter((name) => !moved.has(name));
   }
 
   /** Clusters moved away by `migrate state` (a `<name>/moved` marker), with where to, sorted. */
   async listMovedClusters(): Promise<{ name: string; marker: MovedMarker }[]> {
-    const names = (await this.store.list('')).map((p) => p.split('/')).filter((s) => s.length === 2 && s[1] === MOVED_MARKER).map((s) => s[0]!);
-    const found = await Promise.all(names.map(async (name) => ({ name, obj: await this.store.read(`${name}/${MOVED_MARKER}`) })));
-    return found.flatMap(({ name, obj }) => (obj ? [{ name, marker: parseMarker(obj.data) }] : []));
+    const names = clustersWith(await this.store.list(''), MOVED_MARKER);
+    const found = await Promise.all(names.map(async (name) => ({ name, marker: await readMovedMarker(this.store, name) })));
+    return found.flatMap(({ name, marker }) => (marker ? [{ name, marker }] : []));
   }
 
   /**
@@ -89,8 +89,8 @@ export class Clientset {
    */
   private async readConfig(name: string): Promise<StoredObject | undefined> {
     const path = clusterPaths.config(name);
-    const [obj, moved] = await Promise.all([this.store.read(path), this.store.read(`${name}/${MOVED_MARKER}`)]);
-    if (moved) throw movedError(this.store, name, parseMarker(moved.data));
+    const [obj, moved] = await Promise.all([this.store.read(path), readMovedMarker(this.store, name)]);
+    if (moved) throw movedError(this.store, name, moved);
     return obj;
   }
 
@@ -335,4 +335,9 @@ function inspect<T extends Cluster | InstanceGroup>(storeURL: string, name: stri
 
 async function inBatches<T>(items: readonly T[], size: number, fn: (item: T) => Promise<unknown>): Promise<void> {
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn));
+}
+
+/** The clusters with the object `file` directly under `<cluster>/`, from a listing of the whole store. */
+function clustersWith(paths: readonly string[], file: string): string[] {
+  return paths.map((p) => p.split('/')).filter((s) => s.length === 2 && s[1] === file).map((s) => s[0]!);
 }

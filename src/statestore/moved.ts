@@ -11,6 +11,11 @@ import type { StateStore } from './types.js';
 /** The marker's name under `<cluster>/`. */
 export const MOVED_MARKER = 'moved';
 
+/** `<cluster>/moved`. */
+export function movedMarkerPath(cluster: string): string {
+  return `${cluster}/${MOVED_MARKER}`;
+}
+
 export interface MovedMarker {
   /** The destination store's URL. */
   readonly to: string;
@@ -22,7 +27,7 @@ export interface MovedMarker {
 
 /** The marker of `cluster`, if it was moved; an unreadable marker still counts as moved. */
 export async function readMovedMarker(store: StateStore, cluster: string): Promise<MovedMarker | undefined> {
-  const obj = await store.read(`${cluster}/${MOVED_MARKER}`);
+  const obj = await store.read(movedMarkerPath(cluster));
   return obj ? parseMarker(obj.data) : undefined;
 }
 
@@ -35,13 +40,18 @@ export function parseMarker(data: Uint8Array): MovedMarker {
   }
 }
 
+/** The one line that says where a moved cluster went (the refusal, and `get clusters`' warning). */
+export function movedSummary(cluster: string, m: MovedMarker): string {
+  return `cluster ${cluster} was moved to ${m.to} on ${m.at} by migrate state; use --state ${m.to}`;
+}
+
 /** `ClusterMoved` (exit 2): the cluster is no longer managed from this store. */
 export function movedError(store: StateStore, cluster: string, m: MovedMarker): KopsError {
-  const summary = `cluster ${cluster} was moved to ${m.to} on ${m.at} by migrate state; use --state ${m.to}`;
+  const summary = movedSummary(cluster, m);
   const hint = `run the command again with --state ${m.to} (or set KOPS_STATE_STORE); the objects left here are deleted by hand (docs/state-store.md)`;
   return new KopsError('ClusterMoved', summary, {
     hint,
     exitCode: 2,
-    diagnostics: [{ severity: 'error', code: 'ClusterMoved', summary, hint, file: objectURL(store.url, `${cluster}/${MOVED_MARKER}`) }],
+    diagnostics: [{ severity: 'error', code: 'ClusterMoved', summary, hint, file: objectURL(store.url, movedMarkerPath(cluster)) }],
   });
 }

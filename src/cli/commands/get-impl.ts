@@ -4,6 +4,7 @@
  * serializers (-o yaml|json) and the history are imported only by the runs that use them.
  */
 import type { HistoryObject } from '../../statestore/history.js';
+import { movedSummary } from '../../statestore/moved.js';
 import { cloudProviderOf, type Cluster, type InstanceGroup, type KopsObject } from '../../model/api/types.js';
 import { KopsError } from '../../diagnostics.js';
 import type { CommandContext } from '../context.js';
@@ -77,7 +78,7 @@ export async function getClusters(ctx: CommandContext, names: string[], flags: {
   }
   // Clusters moved away are not listed; in a table listing of the whole store, say where they went.
   const moved = format === 'table' && names.length === 0 && !ctx.globals.name ? await cs.listMovedClusters() : [];
-  for (const m of moved) ctx.warn(`cluster ${m.name} was moved to ${m.marker.to} on ${m.marker.at} by migrate state; use --state ${m.marker.to}`);
+  for (const m of moved) ctx.warn(movedSummary(m.name, m.marker));
   if (format === 'table' && clusters.length === 0 && broken.length === 0 && moved.length === 0) {
     throw new KopsError('NoClusters', `no clusters found in ${cs.store.url}`, { hint: 'create one with kops-ts create cluster' });
   }
