@@ -29,7 +29,6 @@ let env: Record<string, string>;
 let store: { dir: string; url: string };
 let kube: FakeKubeApiServer;
 let first: string;
-const b64 = (s: string) => Buffer.from(s).toString('base64');
 const unb64 = (s: string | undefined) => Buffer.from(s ?? '', 'base64').toString('utf8');
 
 async function storeToken(): Promise<string> {
@@ -42,16 +41,6 @@ function igconfig(): Record<string, string> {
   return Object.fromEntries(Object.entries(all).filter(([p]) => p.includes('/igconfig/') && /kubeadm-(join|init)\.yaml$/.test(p)).map(([p, v]) => [p, Buffer.from(v, 'base64').toString('utf8')]));
 }
 
-function register(token: string, description: string): void {
-  const [id, secret] = token.split('.') as [string, string];
-  kube.secrets.items.set(`kube-system/bootstrap-token-${id}`, {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: `bootstrap-token-${id}`, namespace: 'kube-system', uid: `uid-${id}`, resourceVersion: '1' },
-    type: 'bootstrap.kubernetes.io/token',
-    data: { 'token-id': b64(id), 'token-secret': b64(secret), description: b64(description), 'usage-bootstrap-authentication': b64('true'), 'usage-bootstrap-signing': b64('true'), 'auth-extra-groups': b64('system:bootstrappers:kubeadm:default-node-token') },
-  });
-}
 
 /** A fresh process's redaction registry, so the checks see what a user would. */
 async function run(args: string[]): Promise<CliResult> {
@@ -77,8 +66,8 @@ beforeAll(async () => {
   kube = await FakeKubeApiServer.start({ instances: ec2InstanceSource(aws.clients.ec2) });
   env.KUBECONFIG = writeScratchKubeconfig(kube.kubeconfig(NAME));
   first = await storeToken();
-  register(first, BOOTSTRAP_TOKEN_DESCRIPTION);
-  register(HAND, 'made by hand');
+  kube.secrets.registerBootstrapToken(first, BOOTSTRAP_TOKEN_DESCRIPTION);
+  kube.secrets.registerBootstrapToken(HAND, 'made by hand');
 }, 240_000);
 
 afterAll(async () => {

@@ -47,6 +47,22 @@ export class FakeSecrets {
     private readonly labelFilter: (items: JsonObject[], q: URLSearchParams) => JsonObject[],
   ) {}
 
+  /**
+   * Seeds a bootstrap token (`<id>.<secret>`) as `kubeadm init` or `kubeadm token create` stores it:
+   * `kube-system/bootstrap-token-<id>` with kubeadm's keys, no expiration (the tests' running cluster).
+   */
+  registerBootstrapToken(token: string, description: string): void {
+    const [id, secret] = token.split('.') as [string, string];
+    const b64 = (s: string) => Buffer.from(s).toString('base64');
+    this.items.set(`kube-system/bootstrap-token-${id}`, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: `bootstrap-token-${id}`, namespace: 'kube-system', uid: `uid-${id}`, resourceVersion: '1' },
+      type: 'bootstrap.kubernetes.io/token',
+      data: { 'token-id': b64(id), 'token-secret': b64(secret), description: b64(description), 'usage-bootstrap-authentication': b64('true'), 'usage-bootstrap-signing': b64('true'), 'auth-extra-groups': b64('system:bootstrappers:kubeadm:default-node-token') },
+    });
+  }
+
   /** The answer to a Secrets request, or undefined when the path is not a Secrets path. */
   route(method: string, path: string, q: URLSearchParams, body: string): Answer | undefined {
     if (path === '/api/v1/secrets' && method === 'GET') return this.list([...this.items.values()], q);

@@ -124,17 +124,6 @@ function afterResponse(r: ProxiedRequest): 'drop' | undefined {
 // ---------------------------------------------------------------------------------------------
 // The cluster: its store, its registered tokens.
 
-function register(token: string, description: string): void {
-  const [id, secret] = token.split('.') as [string, string];
-  const b64 = (s: string) => Buffer.from(s).toString('base64');
-  kube.secrets.items.set(`kube-system/bootstrap-token-${id}`, {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: `bootstrap-token-${id}`, namespace: 'kube-system', uid: `uid-${id}`, resourceVersion: '1' },
-    type: 'bootstrap.kubernetes.io/token',
-    data: { 'token-id': b64(id), 'token-secret': b64(secret), description: b64(description), 'usage-bootstrap-authentication': b64('true'), 'usage-bootstrap-signing': b64('true'), 'auth-extra-groups': b64('system:bootstrappers:kubeadm:default-node-token') },
-  });
-}
 
 /** Registered tokens (`id.secret`), and the kops-ts ones among them. */
 function registered(): { all: string[]; kopsTs: string[] } {
@@ -178,8 +167,8 @@ async function freshCase(): Promise<string> {
     token = page.NextContinuationToken;
   } while (token);
   kube.secrets.items.clear();
-  register(first, BOOTSTRAP_TOKEN_DESCRIPTION);
-  register(HAND, 'made by hand');
+  kube.secrets.registerBootstrapToken(first, BOOTSTRAP_TOKEN_DESCRIPTION);
+  kube.secrets.registerBootstrapToken(HAND, 'made by hand');
   return bucket;
 }
 
