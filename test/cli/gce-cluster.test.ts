@@ -9,12 +9,11 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { GCE_SERVICE_ACCOUNT_ROLES, gceServiceAccountId } from '../../src/model/gce/names.js';
 import type { Json } from '../fakes/gce-compute.js';
-import { FakeGcs } from '../fakes/gcs.js';
 import { FakeKubeApiServer, gceInstanceSource } from '../fakes/kube-apiserver.js';
-import { computeRest, useFakeGceCompute } from './gce-harness.js';
+import { computeRest, useFakeGceCompute, useFakeGcs } from './gce-harness.js';
 import { cli, cliOk, FAST_ROLL, KEY, snapshot, tempStore } from './harness.js';
 
 const PROJECT = 'kops-e2e';
@@ -289,21 +288,11 @@ suite({ name: 'minimal-gce.example.com', safe: 'minimal-gce-example-com', zones:
 suite({ name: 'ha-gce.example.com', safe: 'ha-gce-example-com', zones: 'us-central1-a,us-central1-b,us-central1-c', extra: ['--control-plane-count', '3'] }, 6, 3);
 
 describe('a GCE cluster with its state in a gs:// bucket (the fake GCS)', () => {
-  const gcs = new FakeGcs();
+  const gcs = useFakeGcs();
   let env: Record<string, string>;
-  let savedStorage: string | undefined;
-  beforeAll(async () => {
-    env = { STORAGE_EMULATOR_HOST: await gcs.start() };
+  beforeAll(() => {
+    env = { STORAGE_EMULATOR_HOST: gcs.endpoint };
     gcs.createBucket('kops-state');
-    // The GCE clients (the bucket's IAM policy) read the process environment, which is the CLI's
-    // own environment outside this in-process harness.
-    savedStorage = process.env.STORAGE_EMULATOR_HOST;
-    process.env.STORAGE_EMULATOR_HOST = env.STORAGE_EMULATOR_HOST;
-  });
-  afterAll(async () => {
-    if (savedStorage === undefined) delete process.env.STORAGE_EMULATOR_HOST;
-    else process.env.STORAGE_EMULATOR_HOST = savedStorage;
-    await gcs.stop();
   });
 
   it('update --yes builds it, the templates name the bucket, the bootstrap files land in it; delete empties the project', async () => {

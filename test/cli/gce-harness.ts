@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll } from 'vitest';
 import { FakeGceCompute, type Json } from '../fakes/gce-compute.js';
+import { FakeGcs } from '../fakes/gcs.js';
 
 export function useFakeGceCompute(project: string): FakeGceCompute {
   const fake = new FakeGceCompute();
@@ -19,6 +20,28 @@ export function useFakeGceCompute(project: string): FakeGceCompute {
     await fake.stop();
   });
   return fake;
+}
+
+/**
+ * The fake GCS for a CLI test file (or a describe block): started before its tests and reached
+ * through STORAGE_EMULATOR_HOST, set in the process environment too (the GCE clients read it
+ * there, the CLI's own environment outside this in-process harness; restored after), stopped after.
+ * `gcs.endpoint` is the value to pass in a command's env.
+ */
+export function useFakeGcs(): FakeGcs {
+  const gcs = new FakeGcs();
+  let saved: string | undefined;
+  beforeAll(async () => {
+    const endpoint = await gcs.start();
+    saved = process.env.STORAGE_EMULATOR_HOST;
+    process.env.STORAGE_EMULATOR_HOST = endpoint;
+  });
+  afterAll(async () => {
+    if (saved === undefined) delete process.env.STORAGE_EMULATOR_HOST;
+    else process.env.STORAGE_EMULATOR_HOST = saved;
+    await gcs.stop();
+  });
+  return gcs;
 }
 
 /**

@@ -17,10 +17,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gceOperatorRole, gceReadOnlyOperatorRole } from '../../src/cloudup/gce/operator-role.js';
 import { isGceReadPermission } from '../../src/tasks/gce/permissions.js';
-import { FakeGcs } from '../fakes/gcs.js';
 import { FakeKubeApiServer, gceInstanceSource } from '../fakes/kube-apiserver.js';
 import { writeScratchKubeconfig } from '../helpers/kubeconfig.js';
-import { useFakeGceCompute } from './gce-harness.js';
+import { useFakeGceCompute, useFakeGcs } from './gce-harness.js';
 import { cli, KEY } from './harness.js';
 
 const PROJECT = 'kops-plan-job';
@@ -31,11 +30,10 @@ const ZONE = 'us-central1-a';
 const BUCKET = 'plan-job-state';
 const COLLECTIONS = ['networks', 'subnetworks', 'firewalls', 'routers', 'addresses', 'httpHealthChecks', 'targetPools', 'forwardingRules', 'disks', 'instanceTemplates', 'instanceGroupManagers', 'instances'];
 const fake = useFakeGceCompute(PROJECT);
-const gcs = new FakeGcs();
+const gcs = useFakeGcs();
 const full = new Set(gceOperatorRole().includedPermissions);
 const readOnly = new Set(gceReadOnlyOperatorRole().includedPermissions);
 let env: Record<string, string>;
-let savedStorage: string | undefined;
 let kube: FakeKubeApiServer;
 
 const run = (args: string[]) => cli(['--state', `gs://${BUCKET}/clusters`, ...args], { env });
@@ -59,10 +57,7 @@ function world(): string {
 }
 
 beforeAll(async () => {
-  env = { STORAGE_EMULATOR_HOST: await gcs.start() };
-  // The GCE clients (the bucket's metadata and IAM policy) read the process environment.
-  savedStorage = process.env.STORAGE_EMULATOR_HOST;
-  process.env.STORAGE_EMULATOR_HOST = env.STORAGE_EMULATOR_HOST;
+  env = { STORAGE_EMULATOR_HOST: gcs.endpoint };
   gcs.createBucket(BUCKET);
   enforce(full);
   const ok = async (args: string[]) => {
@@ -83,9 +78,6 @@ beforeAll(async () => {
 afterAll(async () => {
   enforce(undefined);
   await kube?.close();
-  if (savedStorage === undefined) delete process.env.STORAGE_EMULATOR_HOST;
-  else process.env.STORAGE_EMULATOR_HOST = savedStorage;
-  await gcs.stop();
 });
 
 describe('a GCE plan job under the read-only custom role (fake Compute API, fake GCS)', () => {

@@ -6,28 +6,17 @@
  * conditional grants; a bucket without uniform bucket-level access is refused before anything
  * changes, named, with the command that fixes it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { gceServiceAccountId } from '../../src/model/gce/names.js';
-import { FakeGcs } from '../fakes/gcs.js';
-import { useFakeGceCompute } from './gce-harness.js';
+import { useFakeGceCompute, useFakeGcs } from './gce-harness.js';
 import { cli, cliOk } from './harness.js';
 
 const PROJECT = 'kops-bucket';
 const fake = useFakeGceCompute(PROJECT);
-const gcs = new FakeGcs();
+const gcs = useFakeGcs();
 let env: Record<string, string>;
-let savedStorage: string | undefined;
-
-beforeAll(async () => {
-  env = { STORAGE_EMULATOR_HOST: await gcs.start() };
-  // The GCE clients (the bucket's metadata and IAM policy) read the process environment.
-  savedStorage = process.env.STORAGE_EMULATOR_HOST;
-  process.env.STORAGE_EMULATOR_HOST = env.STORAGE_EMULATOR_HOST;
-});
-afterAll(async () => {
-  if (savedStorage === undefined) delete process.env.STORAGE_EMULATOR_HOST;
-  else process.env.STORAGE_EMULATOR_HOST = savedStorage;
-  await gcs.stop();
+beforeAll(() => {
+  env = { STORAGE_EMULATOR_HOST: gcs.endpoint };
 });
 
 const member = (role: 'control-plane' | 'node', safe: string) => `serviceAccount:${gceServiceAccountId(role, safe)}@${PROJECT}.iam.gserviceaccount.com`;

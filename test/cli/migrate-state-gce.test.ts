@@ -4,26 +4,16 @@
  * accounts' conditional bindings on the buckets, the instance templates' startup script), and
  * applying it leaves nothing to do.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeGcs } from '../fakes/gcs.js';
-import { useFakeGceCompute } from './gce-harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useFakeGceCompute, useFakeGcs } from './gce-harness.js';
 import { cli, cliOk } from './harness.js';
 
 const PROJECT = 'kops-migrate';
 useFakeGceCompute(PROJECT);
-const gcs = new FakeGcs();
+const gcs = useFakeGcs();
 let env: Record<string, string>;
-let savedStorage: string | undefined;
-
-beforeAll(async () => {
-  env = { STORAGE_EMULATOR_HOST: await gcs.start() };
-  savedStorage = process.env.STORAGE_EMULATOR_HOST;
-  process.env.STORAGE_EMULATOR_HOST = env.STORAGE_EMULATOR_HOST;
-});
-afterAll(async () => {
-  if (savedStorage === undefined) delete process.env.STORAGE_EMULATOR_HOST;
-  else process.env.STORAGE_EMULATOR_HOST = savedStorage;
-  await gcs.stop();
+beforeAll(() => {
+  env = { STORAGE_EMULATOR_HOST: gcs.endpoint };
 });
 
 describe('migrate state of an applied GCE cluster', () => {
