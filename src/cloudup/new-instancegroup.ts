@@ -74,7 +74,7 @@ function usage(code: string, message: string, hint: string): KopsError {
 export function parseRole(role: string | undefined): NormalizedRole {
   if (role === undefined) return 'Node';
   const r = ROLES[role.trim().toLowerCase()];
-  if (!r) throw usage('InvalidRole', `--role ${JSON.stringify(role)} is not an instance group role`, 'use ControlPlane, Node, Bastion or APIServer');
+  if (!r) throw usage('InvalidRole', `--role ${JSON.stringify(role)} is not an instance group role`, 'use ControlPlane, Node or Bastion');
   return r;
 }
 

@@ -54,7 +54,7 @@ describe('newInstanceGroups: defaults per role', () => {
   it('refuses an unknown role, an existing name, several names for a node group', () => {
     const b = built();
     const t = (f: () => unknown) => thrownBy(f, KopsError);
-    expect(t(() => newInstanceGroups({ cluster: b.cluster, existing: b.instanceGroups, names: ['x'], role: 'worker' })).diagnostics[0]).toMatchObject({ code: 'InvalidRole', hint: 'use ControlPlane, Node, Bastion or APIServer' });
+    expect(t(() => newInstanceGroups({ cluster: b.cluster, existing: b.instanceGroups, names: ['x'], role: 'worker' })).diagnostics[0]).toMatchObject({ code: 'InvalidRole', hint: 'use ControlPlane, Node or Bastion' });
     expect(t(() => newInstanceGroups({ cluster: b.cluster, existing: b.instanceGroups, names: ['nodes-us-east-1a'] })).code).toBe('InstanceGroupExists');
     expect(t(() => newInstanceGroups({ cluster: b.cluster, existing: b.instanceGroups, names: ['x', 'y'], role: 'Node' })).code).toBe('TooManyNames');
   });

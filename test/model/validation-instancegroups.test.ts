@@ -45,6 +45,12 @@ describe('placement', () => {
     expect(withGroup(ig('bastions', 'Bastion', ['us-east-1a']), { private: true })).toEqual([]);
   });
 
+  it('refuses APIServer groups, whose instances kops-ts cannot bootstrap (kops\'s dedicated API server nodes)', () => {
+    expect(withGroup(ig('apiservers', 'APIServer', ['us-east-1a']))).toEqual([
+      "InstanceGroup/apiservers spec.role: APIServer instance groups (kops's dedicated API server nodes) are not built by kops-ts: its kubeadm bootstrap has no configuration for them, so their instances would never join",
+    ]);
+  });
+
   it('belongs to this cluster', () => {
     const g = ig('nodes-x', 'Node', ['us-east-1a']);
     g.metadata.labels = { 'kops.k8s.io/cluster': 'other.example.com' };

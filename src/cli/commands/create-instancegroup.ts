@@ -30,7 +30,7 @@ export function registerCreateInstanceGroup(create: Command, ctx: () => CommandC
         '  kops-ts create instancegroup control-plane-us-east-1b control-plane-us-east-1c --name my.example.com --role ControlPlane --subnet us-east-1b,us-east-1c --edit=false\n' +
         '  kops-ts create instancegroup nodes-us-central1-b --name gce.example.com --role Node --zone us-central1-b --edit=false   # GCE: regional subnets, zones with --zone\n',
     )
-    .option('--role <role>', 'ControlPlane, Node, Bastion or APIServer', 'Node')
+    .option('--role <role>', 'ControlPlane, Node or Bastion', 'Node')
     .option('--subnet <names>', "comma-separated subnet names; a control-plane group takes one, one per name in order (default: the cluster's subnets; on GCE a regional subnet)")
     .option('--zone <zones>', 'GCE (required there): comma-separated zones of the group, one MIG per zone; a control-plane group takes one, one per name in order')
     .option('--edit [bool]', 'open the new group in $EDITOR before it is written (--edit=false to skip)', boolFlag('--edit'), true)
