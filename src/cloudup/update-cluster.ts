@@ -10,6 +10,7 @@ import type { Cloud, CloudOptions, RunHealth } from '../cloud/provider.js';
 import { loadProvider } from '../cloud/providers.js';
 import { allInOrder } from '../concurrency.js';
 import { KopsError, hasErrors, type Diagnostic } from '../diagnostics.js';
+import { notActedOnWarning } from '../model/api/parse.js';
 import { safeSink, type EventSink } from '../events.js';
 import { completeCluster, type CompletedCluster } from '../model/completion.js';
 import { validateCluster } from '../model/validation.js';
@@ -151,8 +152,10 @@ async function readSpec(o: UpdateClusterOptions): Promise<ReadSpec> {
     await keys;
   }
   const completed = completeCluster(cluster, igs);
-  const diags = validateCluster(completed.cluster, completed.instanceGroups, previous ? { previous: previous.object } : {});
-  if (hasErrors(diags)) throw invalidSpec(diags);
+  const validation = validateCluster(completed.cluster, completed.instanceGroups, previous ? { previous: previous.object } : {});
+  if (hasErrors(validation)) throw invalidSpec(validation);
+  const unread = notActedOnWarning([cluster, ...igs]);
+  const diags = unread ? [...validation, unread] : validation;
   const key = await keys;
   if ('error' in key) throw key.error;
   const lastNodeVersion = lastNodeVersionOf(previous?.object);

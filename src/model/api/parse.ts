@@ -53,6 +53,23 @@ export function objectLabel(obj: { kind?: unknown; metadata?: { name?: unknown }
   return `${typeof obj.kind === 'string' ? obj.kind : 'object'}/${typeof name === 'string' && name ? name : '(unnamed)'}`;
 }
 
+/**
+ * The fields of stored objects that kops-ts keeps but does not act on (kops's own fields, read by
+ * `check.ts` as `FieldNotActedOn`), as one warning naming each: `update cluster` says it on every
+ * plan, since a field that changes nothing in the cloud must not look as if it did. Nothing when
+ * there are none. The objects are not changed.
+ */
+export function notActedOnWarning(objects: readonly KopsObject[]): Diagnostic | undefined {
+  const paths = objects.flatMap((o) =>
+    checkObject(structuredClone(o))
+      .diagnostics.filter((d) => d.code === 'FieldNotActedOn')
+      .map((d) => d.path ?? ''),
+  );
+  const named = paths.filter((p) => p !== '');
+  if (named.length === 0) return undefined;
+  return warning('FieldsNotActedOn', `the spec has ${named.length} field(s) that kops-ts does not act on, kept as they are (docs/spec.md lists the fields it acts on): ${named.join(', ')}`);
+}
+
 /** Checks one parsed object: apiVersion, kind, required fields, and every field against the schema. */
 export function checkObject(value: unknown, file?: string): { object?: KopsObject; validatable?: KopsObject; diagnostics: Diagnostic[] } {
   const at = file ? { file } : {};
