@@ -12,11 +12,15 @@
  * cluster --yes`) handle signals the same way (`storeCommandInterrupts`): their few writes cannot
  * be cut short safely, so the first signal lets them finish and release the lock, then exits 130.
  *
+ * The commands that finish the job and break the lock are the command's own line
+ * (src/cli/command-line.ts) with `--yes` or `--force-unlock <id> --yes` (`rerunCommand`).
+ *
  * Commands that hold no lock keep Node's default (the signal ends the process).
  */
 import { ExitCode, KopsError } from '../diagnostics.js';
 import type { EventSink, KopsEvent } from '../events.js';
 import { InterruptedError, type InterruptedStage } from '../cloudup/interrupted.js';
+import type { CommandLine } from './command-line.js';
 import type { CliIO, SignalSource, StopSignal } from './io.js';
 
 /** What the messages need to know about the command being run. */
@@ -144,10 +148,23 @@ export class Interrupts {
 }
 
 /**
+ * The messages of a command whose re-run is itself with `confirm` at its end (`--yes`), and whose
+ * stale lock is broken by the same with `--force-unlock <id>` before `confirm`.
+ */
+export function rerunCommand(operation: string, cluster: string, line: CommandLine, confirm: readonly string[] = ['--yes']): InterruptedCommand {
+  return { operation, cluster, rerun: () => line(confirm), forceUnlock: (id) => line(['--force-unlock', id, ...confirm]) };
+}
+
+/** Signals for a command that holds the lock while it runs and is finished by running it again (`rerunCommand`). */
+export function commandInterrupts(io: CliIO, operation: string, cluster: string, line: CommandLine): Interrupts {
+  return new Interrupts(io, rerunCommand(operation, cluster, line));
+}
+
+/**
  * Signals for a command that holds the lock only while it writes the state store: the writes
  * finish, the lock is released, then the command exits 130 ("arrived after ... had done its
- * work"). `line(extra)` is the command itself with `extra` flags (for the second-signal message).
+ * work"). `line` is the command itself, which needs no `--yes` added (for the second-signal message).
  */
-export function storeCommandInterrupts(io: CliIO, operation: string, cluster: string, line: (extra: readonly string[]) => string): Interrupts {
-  return new Interrupts(io, { operation, cluster, rerun: () => line([]), forceUnlock: (id) => line(['--force-unlock', id]) });
+export function storeCommandInterrupts(io: CliIO, operation: string, cluster: string, line: CommandLine): Interrupts {
+  return new Interrupts(io, rerunCommand(operation, cluster, line, []));
 }

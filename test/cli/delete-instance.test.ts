@@ -283,4 +283,17 @@ describe('delete instance (HA cluster on the emulator, fake Kubernetes API)', ()
       await proxy.close();
     }
   }, 120_000);
+
+  it('a second SIGINT before the lock is taken names the same deletion: the instance, --state, then --cloudonly, --surge and --kubeconfig', async () => {
+    const [victim] = await ofGroup('nodes-us-east-1b');
+    const exits: number[] = [];
+    // Both signals as the command starts listening: nothing is terminated, and the second one says how to finish.
+    const signals: SignalSource = { listen: (h) => (h('SIGINT'), h('SIGINT'), () => undefined), exit: (code) => void exits.push(code) };
+    const r = await del([victim!.id, '--cloudonly', '--surge=false', '--kubeconfig', "/nonexistent/kube config's", '--yes', ...FAST], {}, signals);
+    expect(exits).toEqual([130]);
+    expect(r.stderr).toContain(
+      `finish with: kops-ts delete instance ${victim!.id} --name ${NAME} --state ${url} --cloudonly --surge=false --kubeconfig '/nonexistent/kube config'\\''s' --yes\n`,
+    );
+    expect((await running()).some((i) => i.id === victim!.id)).toBe(true);
+  }, 60_000);
 });

@@ -17,6 +17,7 @@ import type { RollingUpdate } from '../../src/model/api/types.js';
 import { FakeKubeApiServer, ec2InstanceSource } from '../fakes/kube-apiserver.js';
 import { testAws } from '../helpers/aws.js';
 import { operatorEnv } from '../helpers/operator-env.js';
+import type { SignalSource } from '../../src/cli/io.js';
 import { FAST_ROLL, KEY, cli, tempStore } from './harness.js';
 
 const NAME = 'roll.example.com';
@@ -243,4 +244,20 @@ describe('validate cluster and rolling-update cluster (HA cluster on the emulato
       await setRollingUpdate({ groups: Object.fromEntries(nodeGroups.map((g) => [g, undefined])) });
     }
   }, 180_000);
+
+  it('a second SIGINT before the lock is taken names the same roll: --state, then --cloudonly, --force, the groups, roles and --kubeconfig', async () => {
+    const exits: number[] = [];
+    // Both signals as the command starts listening: nothing is replaced, and the second one says how to finish.
+    const signals: SignalSource = { listen: (h) => (h('SIGINT'), h('SIGINT'), () => undefined), exit: (code) => void exits.push(code) };
+    const before = (await liveInstances()).map((i) => i.id).sort();
+    const r = await cli(
+      ['--state', url, 'rolling-update', 'cluster', NAME, '--cloudonly', '--force', '--instance-group', 'nodes-us-east-1a', '--instance-group-roles', 'Node', '--kubeconfig', "/nonexistent/kube config's", '--yes', ...FAST],
+      { env, signals },
+    );
+    expect(exits).toEqual([130]);
+    expect(r.stderr).toContain(
+      `finish with: kops-ts rolling-update cluster --name ${NAME} --state ${url} --cloudonly --force --instance-group nodes-us-east-1a --instance-group-roles Node --kubeconfig '/nonexistent/kube config'\\''s' --yes\n`,
+    );
+    expect((await liveInstances()).map((i) => i.id).sort()).toEqual(before);
+  }, 60_000);
 });

@@ -11,6 +11,9 @@
  *    released, and the command the error names finishes the rotation;
  *  - no output carries a token's secret part.
  */
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BOOTSTRAP_TOKEN_DESCRIPTION } from '../../src/secrets/generate.js';
 import { clearSecretValues } from '../../src/secrets/redact.js';
@@ -179,5 +182,19 @@ describe('rotate bootstrap-token', () => {
     const last = await storeToken();
     expect([...kube.secrets.items.keys()].sort()).toEqual([`kube-system/bootstrap-token-${last.slice(0, 6)}`, 'kube-system/bootstrap-token-hand01'].sort());
     for (const [p, text] of Object.entries(igconfig())) expect(text, p).toContain(last);
+  });
+
+  it('a second SIGINT before the lock is taken names the same rotation: --state, then --kubeconfig', async () => {
+    const current = await storeToken();
+    const kubeconfig = join(mkdtempSync(join(tmpdir(), 'kops-ts-rotate-')), "kube config's");
+    copyFileSync(env.KUBECONFIG!, kubeconfig);
+    const exits: number[] = [];
+    // Both signals as the command starts listening: nothing is rotated, and the second one says how to finish.
+    const signals: SignalSource = { listen: (h) => (h('SIGINT'), h('SIGINT'), () => undefined), exit: (code) => void exits.push(code) };
+    clearSecretValues();
+    const r = await cli(['--state', store.url, 'rotate', 'bootstrap-token', '--name', NAME, '--kubeconfig', kubeconfig, '--yes'], { env, signals });
+    expect(exits).toEqual([130]);
+    expect(r.stderr).toContain(`finish with: kops-ts rotate bootstrap-token --name ${NAME} --state ${store.url} --kubeconfig '${kubeconfig.replace(/'/g, `'\\''`)}' --yes\n`);
+    expect(await storeToken()).toBe(current);
   });
 });

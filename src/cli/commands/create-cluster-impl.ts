@@ -18,7 +18,7 @@ import { disableKubeProxyForCalicoBPF } from '../../cloudup/new-cluster-networki
 import { toJson, toYaml } from '../../model/api/serialize.js';
 import type { KopsObject } from '../../model/api/types.js';
 import type { CommandContext } from '../context.js';
-import { Interrupts } from '../interrupt.js';
+import { commandInterrupts } from '../interrupt.js';
 import type { CreateClusterFlags as Flags } from './create-cluster.js';
 import { updateCommandLine } from './update-cluster.js';
 import { runUpdateAfterCreate } from './update-hook.js';
@@ -149,12 +149,7 @@ export async function createCluster(ctx: CommandContext, positional: string | un
   const keys = sshKeys(ctx, f.sshPublicKey);
   // From here the command takes the cluster lock (to store the spec, then with --yes to apply it):
   // a signal lets the store finish, and stops the apply cleanly (src/cli/interrupt.ts).
-  const interrupts = new Interrupts(ctx.io, {
-    operation: 'create cluster',
-    cluster: name,
-    rerun: () => updateCommandLine(ctx, name, {}, ['--yes']),
-    forceUnlock: (id) => updateCommandLine(ctx, name, {}, ['--force-unlock', id, '--yes']),
-  });
+  const interrupts = commandInterrupts(ctx.io, 'create cluster', name, updateCommandLine(ctx, name, {}));
   await interrupts.run(ctx.io.signals, async () => {
     await createClusterSpec({ clientset: ctx.clientset(), cluster: built.cluster, instanceGroups: built.instanceGroups, sshPublicKeys: keys, ...(f.forceUnlock ? { forceUnlock: f.forceUnlock } : {}) });
     if (keys.length === 0) ctx.warn('no SSH public key given (--ssh-public-key) and ~/.ssh/id_rsa.pub not found: instances will have no admin key');

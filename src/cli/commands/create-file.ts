@@ -2,16 +2,14 @@
 import type { Command } from 'commander';
 import type { ManifestResult } from '../../cloudup/manifests.js';
 import { KopsError } from '../../diagnostics.js';
+import { commandLine, switchFlag, type CommandLine } from '../command-line.js';
 import type { CommandContext } from '../context.js';
 import { readInputFile } from '../input.js';
 import { storeCommandInterrupts } from '../interrupt.js';
-import { shellWord } from './update-cluster.js';
 
-/** `kops-ts <verb...> -f <file>` with `--state` if given, plus `extra`: for the interrupt messages. */
-function commandLine(ctx: CommandContext, verb: readonly string[], file: string | undefined, extra: readonly string[]): string {
-  const words = ['kops-ts', ...verb, '-f', file ?? '-'];
-  if (ctx.globals.state !== undefined) words.push('--state', ctx.globals.state);
-  return [...words, ...extra].map(shellWord).join(' ');
+/** `kops-ts <verb> -f <file>` with `--state` if given, then `flags`: for the interrupt messages. */
+function fileCommandLine(ctx: CommandContext, verb: string, file: string | undefined, flags: readonly string[] = []): CommandLine {
+  return commandLine({ verb: [verb], target: ['-f', file ?? '-'], globals: ctx.globals, flags });
 }
 
 function read(ctx: CommandContext, file: string | undefined): string {
@@ -28,7 +26,7 @@ function report(ctx: CommandContext, r: ManifestResult): void {
 export async function createFromFile(ctx: CommandContext, file: string | undefined, forceUnlock?: string): Promise<void> {
   const text = read(ctx, file);
   // Creating a cluster takes its lock to write the spec: a signal lets the writes finish.
-  const interrupts = storeCommandInterrupts(ctx.io, 'create -f', ctx.globals.name ?? 'named in the manifest', (extra) => commandLine(ctx, ['create'], file, extra));
+  const interrupts = storeCommandInterrupts(ctx.io, 'create -f', ctx.globals.name ?? 'named in the manifest', fileCommandLine(ctx, 'create', file));
   const { createFromManifest } = await import('../../cloudup/manifests.js');
   await interrupts.run(ctx.io.signals, async () => report(ctx, await createFromManifest(ctx.clientset(), text, file ?? '-', ctx.globals.name, forceUnlock ? { forceUnlock } : {})));
 }
@@ -44,7 +42,7 @@ export function registerReplace(program: Command, ctx: () => CommandContext): vo
       const c = ctx();
       const text = read(c, flags.filename);
       const opts = { force: Boolean(flags.force), ...(c.globals.name ? { defaultCluster: c.globals.name } : {}), ...(flags.forceUnlock ? { forceUnlock: flags.forceUnlock } : {}) };
-      const line = (extra: readonly string[]) => commandLine(c, ['replace'], flags.filename, [...(flags.force ? ['--force'] : []), ...extra]);
+      const line = fileCommandLine(c, 'replace', flags.filename, switchFlag('--force', flags.force));
       // With --force, a cluster it creates is written under its lock: a signal lets the writes finish.
       const interrupts = storeCommandInterrupts(c.io, 'replace -f', c.globals.name ?? 'named in the manifest', line);
       const { replaceFromManifest } = await import('../../cloudup/manifests.js');

@@ -10,10 +10,10 @@ import { InterruptedError } from '../../cloudup/interrupted.js';
 import { clusterPaths } from '../../statestore/layout.js';
 import { forceUnlock, withClusterLock } from '../../statestore/lock.js';
 import type { CommandContext } from '../context.js';
+import { commandLine, switchFlag, type CommandLine } from '../command-line.js';
 import { storeCommandInterrupts } from '../interrupt.js';
 import { parseOutputFormat, renderTable } from '../output.js';
 import { parseDuration } from '../timeouts.js';
-import { shellWord } from './update-cluster.js';
 
 import type { DeleteClusterFlags as Flags } from './delete-cluster.js';
 import { deleteClusterHooks } from './delete-cluster.js';
@@ -43,8 +43,8 @@ export async function deleteCluster(c: CommandContext, positional: string | unde
   const count = countFlag(flags.count);
   const format = parseOutputFormat(flags.output);
   const store = c.clientset().store;
-  const line = (extra: readonly string[]) =>
-    ['kops-ts', 'delete', 'cluster', '--name', name, ...(c.globals.state !== undefined ? ['--state', c.globals.state] : []), ...(flags.unregister ? ['--unregister'] : []), '--yes', ...extra].map(shellWord).join(' ');
+  // --yes before the extra words: the line is the whole command (storeCommandInterrupts adds none).
+  const line = commandLine({ verb: ['delete', 'cluster'], cluster: name, globals: c.globals, flags: [...switchFlag('--unregister', flags.unregister), '--yes'] });
   if (!(await store.read(clusterPaths.config(name)))) return deleteInterruptedCreate(c, name, flags, line);
   if (flags.unregister) return unregister(c, name, flags, line);
 
@@ -113,7 +113,7 @@ function printRemains(c: CommandContext, remains: readonly Remaining[]): void {
   c.io.stdout(`\nNot deleted:\n${remains.map((r) => `  ${r.what}: ${r.why}\n`).join('')}`);
 }
 
-function incomplete(name: string, r: DeleteResourcesResult, kept: readonly Remaining[], line: (extra: readonly string[]) => string): KopsError {
+function incomplete(name: string, r: DeleteResourcesResult, kept: readonly Remaining[], line: CommandLine): KopsError {
   const why = r.gaveUp === 'count' ? `no progress in ${r.rounds > 1 ? 'the last rounds' : 'a round'} (--count)` : r.gaveUp === 'wait' ? 'the --wait time ran out' : 'it was interrupted';
   const left = r.left.map((x) => `${x.resource.type}:${x.resource.id} (${x.resource.name}): ${x.error}`);
   const blockers = r.blockers.map((b) => `${b.what}: ${b.why}`);
@@ -123,7 +123,7 @@ function incomplete(name: string, r: DeleteResourcesResult, kept: readonly Remai
   });
 }
 
-async function unregister(c: CommandContext, name: string, flags: Flags, line: (extra: readonly string[]) => string): Promise<void> {
+async function unregister(c: CommandContext, name: string, flags: Flags, line: CommandLine): Promise<void> {
   const store = c.clientset().store;
   if (!flags.yes) {
     c.io.stdout(`--unregister removes only the state of cluster ${name} in ${store.url}; its cloud resources are kept\nMust specify --yes to delete cluster\n`);
@@ -138,7 +138,7 @@ async function unregister(c: CommandContext, name: string, flags: Flags, line: (
 }
 
 /** The state an interrupted `create cluster` left (no `config`): no cloud resources to delete. */
-async function deleteInterruptedCreate(c: CommandContext, name: string, flags: Flags, line: (extra: readonly string[]) => string): Promise<void> {
+async function deleteInterruptedCreate(c: CommandContext, name: string, flags: Flags, line: CommandLine): Promise<void> {
   const cs = c.clientset();
   const store = cs.store;
   const lock = clusterPaths.lock(name);

@@ -16,23 +16,23 @@ import type { RollGroupSpec } from '../../rolling-update/roll-options.js';
 import type { LocatedInstance } from '../../rolling-update/single-instance.js';
 import { forceUnlock, withClusterLock } from '../../statestore/lock.js';
 import type { CommandContext } from '../context.js';
-import { Interrupts, type InterruptedCommand } from '../interrupt.js';
+import { commandLine, switchFlag, valueFlag, type CommandLine } from '../command-line.js';
+import { commandInterrupts } from '../interrupt.js';
 import { parseOutputFormat } from '../output.js';
 import { rollingProgress } from '../rolling-progress.js';
 import type { DeleteInstanceFlags } from './delete-instance.js';
 import { goneDocument, previewDocument, renderDocument, runRecorder } from './delete-instance-output.js';
 import { connectKube } from './rolling-update-cluster-impl.js';
 import type { StepFlags } from './rolling-update-flags.js';
-import { shellWord } from './update-cluster.js';
 
 /** The same command line (by the instance's cloud id, which outlives its Node), for the messages that say how to finish. */
-function commandLine(c: CommandContext, cluster: string, id: string, f: StepFlags, raw: DeleteInstanceFlags, extra: readonly string[]): string {
-  const words = ['kops-ts', 'delete', 'instance', id, '--name', cluster];
-  if (c.globals.state !== undefined) words.push('--state', c.globals.state);
-  if (f.cloudOnly) words.push('--cloudonly');
-  if (raw.surge !== undefined) words.push(`--surge=${raw.surge}`);
-  if (raw.kubeconfig !== undefined) words.push('--kubeconfig', raw.kubeconfig);
-  return [...words, ...extra].map(shellWord).join(' ');
+function deleteInstanceLine(c: CommandContext, cluster: string, id: string, f: StepFlags, raw: DeleteInstanceFlags): CommandLine {
+  return commandLine({
+    verb: ['delete', 'instance', id],
+    cluster,
+    globals: c.globals,
+    flags: [...switchFlag('--cloudonly', f.cloudOnly), ...(raw.surge !== undefined ? [`--surge=${raw.surge}`] : []), ...valueFlag('--kubeconfig', raw.kubeconfig)],
+  });
 }
 
 /**
@@ -118,13 +118,8 @@ export async function deleteInstanceCommand(c: CommandContext, name: string, que
   }
 
   const id = located.instance.id;
-  const command: InterruptedCommand = {
-    operation: 'delete instance',
-    cluster: name,
-    rerun: () => commandLine(c, name, id, f, raw, ['--yes']),
-    forceUnlock: (lockId) => commandLine(c, name, id, f, raw, ['--force-unlock', lockId, '--yes']),
-  };
-  const it = new Interrupts(c.io, command);
+  const line = deleteInstanceLine(c, name, id, f, raw);
+  const it = commandInterrupts(c.io, 'delete instance', name, line);
   const view = rollingProgress(c.io, false);
   const recorder = runRecorder(name, located, f.cloudOnly);
   let terminated = false;
@@ -160,7 +155,7 @@ export async function deleteInstanceCommand(c: CommandContext, name: string, que
       const summary = `delete instance interrupted by ${it.received ?? 'a signal'}: ${done}; the cluster lock is released`;
       const hint = terminated
         ? `its group replaces it by itself; check the cluster with 'kops-ts validate cluster --name ${name}'`
-        : `a re-run finishes it (a detached instance is picked up where it was left): ${command.rerun('apply')}`;
+        : `a re-run finishes it (a detached instance is picked up where it was left): ${line(['--yes'])}`;
       throw new KopsError('Interrupted', summary, { hint, exitCode: ExitCode.INTERRUPTED, cause: e });
     } finally {
       view.close();

@@ -11,19 +11,14 @@ import { stringifyKopsYaml } from '../../model/api/yaml.js';
 import { forceUnlock, withClusterLock } from '../../statestore/lock.js';
 import { parseStateStoreURL } from '../../statestore/open.js';
 import { commandContext, type CommandContext } from '../context.js';
-import { Interrupts } from '../interrupt.js';
+import { commandLine, shellLine, type CommandLine } from '../command-line.js';
+import { commandInterrupts } from '../interrupt.js';
 import { parseOutputFormat } from '../output.js';
 import type { MigrateStateFlags } from './migrate-state.js';
-import { shellWord } from './update-cluster.js';
 
-function line(words: readonly string[]): string {
-  return words.map(shellWord).join(' ');
-}
-
-function commandLine(c: CommandContext, cluster: string, to: string, extra: readonly string[]): string {
-  const words = ['kops-ts', 'migrate', 'state', '--name', cluster, '--to', to];
-  if (c.globals.state !== undefined) words.push('--state', c.globals.state);
-  return line([...words, ...extra]);
+/** The same migration, `--to` before `--state`. */
+function migrateLine(c: CommandContext, cluster: string, to: string): CommandLine {
+  return commandLine({ verb: ['migrate', 'state'], cluster, target: ['--to', to], globals: c.globals });
 }
 
 /**
@@ -34,10 +29,10 @@ function commandLine(c: CommandContext, cluster: string, to: string, extra: read
  * `rolling-update cluster --yes` does (their launch template / instance template changed).
  */
 export function followUps(plan: MigrationPlan): { command: string; why: string }[] {
-  const at = (words: readonly string[]) => line(['kops-ts', ...words, '--name', plan.cluster, '--state', plan.to]);
+  const at = (words: readonly string[]) => shellLine(['kops-ts', ...words, '--name', plan.cluster, '--state', plan.to]);
   const scheme = parseStateStoreURL(plan.to).scheme;
   if (scheme === 'file' || plan.cloud === undefined) {
-    return [{ command: line(['kops-ts', 'get', 'cluster', plan.cluster, '--state', plan.to]), why: 'the cluster is read from the new store (instances cannot read a file:// store: nothing in the cloud refers to it)' }];
+    return [{ command: shellLine(['kops-ts', 'get', 'cluster', plan.cluster, '--state', plan.to]), why: 'the cluster is read from the new store (instances cannot read a file:// store: nothing in the cloud refers to it)' }];
   }
   const grants =
     plan.cloud === 'gce'
@@ -99,12 +94,8 @@ export async function migrateStateCommand(c: CommandContext, name: string, raw: 
     if (format === 'table') c.io.stdout('\nMust specify --yes to copy the state\n');
     return;
   }
-  const it = new Interrupts(c.io, {
-    operation: 'migrate state',
-    cluster: name,
-    rerun: () => commandLine(c, name, to, ['--yes']),
-    forceUnlock: (id) => commandLine(c, name, to, ['--force-unlock', id, '--yes']),
-  });
+  const line = migrateLine(c, name, to);
+  const it = commandInterrupts(c.io, 'migrate state', name, line);
   await it.run(c.io.signals, async () => {
     if (raw.forceUnlock) await forceUnlock(source, name, raw.forceUnlock);
     let r: MigrationResult;
@@ -116,7 +107,7 @@ export async function migrateStateCommand(c: CommandContext, name: string, raw: 
       if (!(e instanceof MigrationStopped)) throw e;
       const why = it.signal.aborted ? `interrupted by ${it.received ?? 'a signal'}` : `copying an object failed (${e.reason instanceof Error ? e.reason.message : String(e.reason)})`;
       throw new KopsError(it.signal.aborted ? 'Interrupted' : 'MigrationIncomplete', `${why}: ${e.message}; the source is unchanged and its lock is released`, {
-        hint: `a re-run completes it: ${commandLine(c, name, to, ['--yes'])}`,
+        hint: `a re-run completes it: ${line(['--yes'])}`,
         exitCode: it.signal.aborted ? ExitCode.INTERRUPTED : ExitCode.ERROR,
         cause: e,
       });

@@ -20,13 +20,14 @@
 import { ExitCode, KopsError } from '../../diagnostics.js';
 import { normalizeRole } from '../../model/api/types.js';
 import { RECONCILE_STEPS, reconcileCluster, type ReconcileStepId } from '../../cloudup/reconcile-cluster.js';
+import { commandLine, valueFlag, type CommandLine } from '../command-line.js';
 import type { CommandContext } from '../context.js';
 import { parseOutputFormat } from '../output.js';
 import type { StopSignal } from '../io.js';
 import type { ReconcileClusterFlags as Flags } from './reconcile-cluster.js';
 import { parseRollingUpdateFlags, type RollingUpdateFlags } from './rolling-update-flags.js';
 import { rollingUpdate } from './rolling-update-cluster-impl.js';
-import { runUpdate, shellWord } from './update-cluster.js';
+import { runUpdate } from './update-cluster.js';
 
 /** kops's `--instance-group-roles` for the first half: the groups that serve the API. */
 const CONTROL_PLANE_ROLES = ['ControlPlane', 'APIServer'] as const;
@@ -34,12 +35,9 @@ const CONTROL_PLANE_ROLES = ['ControlPlane', 'APIServer'] as const;
 const API_WAIT_MS = 10 * 60_000;
 const API_WAIT_INTERVAL_MS = 10_000;
 
-/** `reconcile cluster` for `cluster` with this run's flags that change what it does, then `extra`. */
-function commandLine(c: CommandContext, cluster: string, raw: Flags, extra: readonly string[]): string {
-  const words = ['kops-ts', 'reconcile', 'cluster', '--name', cluster];
-  if (c.globals.state !== undefined) words.push('--state', c.globals.state);
-  if (raw.kubeconfig !== undefined) words.push('--kubeconfig', raw.kubeconfig);
-  return [...words, ...extra].map(shellWord).join(' ');
+/** `reconcile cluster` for `cluster` with this run's flags that change what it does. */
+function reconcileLine(c: CommandContext, cluster: string, raw: Flags): CommandLine {
+  return commandLine({ verb: ['reconcile', 'cluster'], cluster, globals: c.globals, flags: valueFlag('--kubeconfig', raw.kubeconfig) });
 }
 
 /** Steps 3 and 5: the roll's own flags (kops's defaults), from this command's step and interval flags. */
@@ -73,7 +71,7 @@ export async function reconcile(top: CommandContext, name: string, raw: Flags): 
   if (!raw.yes) {
     if (raw.forceUnlock !== undefined) {
       throw new KopsError('InvalidFlag', '--force-unlock without --yes: the lock is broken only by a run that applies', {
-        hint: `without --yes reconcile only plans, which takes no lock; to break the lock and reconcile, run: ${commandLine(c, name, raw, ['--force-unlock', raw.forceUnlock, '--yes'])}`,
+        hint: `without --yes reconcile only plans, which takes no lock; to break the lock and reconcile, run: ${reconcileLine(c, name, raw)(['--force-unlock', raw.forceUnlock, '--yes'])}`,
         exitCode: 2,
       });
     }
@@ -85,7 +83,7 @@ export async function reconcile(top: CommandContext, name: string, raw: Flags): 
       return code;
     }
     const code = await runUpdate(c, name, { output: 'table' });
-    c.io.stdout(`\nWith --yes, ${commandLine(c, name, raw, ['--yes'])} updates and rolls the control plane first, then updates and rolls every other group, and deletes what the model no longer wants last.\n`);
+    c.io.stdout(`\nWith --yes, ${reconcileLine(c, name, raw)(['--yes'])} updates and rolls the control plane first, then updates and rolls every other group, and deletes what the model no longer wants last.\n`);
     return code;
   }
   const step = (f: () => Promise<number>) => async () => {
@@ -110,7 +108,7 @@ export async function reconcile(top: CommandContext, name: string, raw: Flags): 
   const result = await reconcileCluster({
     clusterName: name,
     effects,
-    resumeCommand: commandLine(c, name, raw, ['--yes']),
+    resumeCommand: reconcileLine(c, name, raw)(['--yes']),
     onStep: (i, total, s) => c.io.stderr(`reconcile: ${i}/${total} ${s.title}\n`),
   });
   c.io.stderr(`reconcile: done, ${RECONCILE_STEPS.length} steps\n`);

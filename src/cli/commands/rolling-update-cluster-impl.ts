@@ -14,24 +14,28 @@ import type { ConfirmAnswer, ConfirmQuestion } from '../../rolling-update/roll.j
 import type { CloudInstance, CloudInstanceGroup, CloudProvider, ClusterValidator, KubeNode, KubeOps } from '../../rolling-update/types.js';
 import { forceUnlock, withClusterLock } from '../../statestore/lock.js';
 import type { CommandContext } from '../context.js';
-import { Interrupts, type InterruptedCommand } from '../interrupt.js';
+import { commandLine, switchFlag, valueFlag, type CommandLine } from '../command-line.js';
+import { commandInterrupts } from '../interrupt.js';
 import { renderTable } from '../output.js';
 import { rollingProgress } from '../rolling-progress.js';
 import type { RollingUpdateFlags } from './rolling-update-flags.js';
 import type { RollingUpdateClusterFlags as Flags } from './rolling-update-cluster.js';
-import { shellWord } from './update-cluster.js';
 
 
 /** The same command line, for the messages that say how to resume. */
-function commandLine(c: CommandContext, cluster: string, f: RollingUpdateFlags, raw: Flags, extra: readonly string[]): string {
-  const words = ['kops-ts', 'rolling-update', 'cluster', '--name', cluster];
-  if (c.globals.state !== undefined) words.push('--state', c.globals.state);
-  if (f.cloudOnly) words.push('--cloudonly');
-  if (f.force) words.push('--force');
-  if (f.instanceGroups.length > 0) words.push('--instance-group', f.instanceGroups.join(','));
-  if (raw.instanceGroupRoles?.length) words.push('--instance-group-roles', raw.instanceGroupRoles.join(','));
-  if (raw.kubeconfig !== undefined) words.push('--kubeconfig', raw.kubeconfig);
-  return [...words, ...extra].map(shellWord).join(' ');
+function rollingUpdateLine(c: CommandContext, cluster: string, f: RollingUpdateFlags, raw: Flags): CommandLine {
+  return commandLine({
+    verb: ['rolling-update', 'cluster'],
+    cluster,
+    globals: c.globals,
+    flags: [
+      ...switchFlag('--cloudonly', f.cloudOnly),
+      ...switchFlag('--force', f.force),
+      ...valueFlag('--instance-group', f.instanceGroups),
+      ...valueFlag('--instance-group-roles', raw.instanceGroupRoles),
+      ...valueFlag('--kubeconfig', raw.kubeconfig),
+    ],
+  });
 }
 
 type CloudProviderName = CloudProvider['name'];
@@ -114,13 +118,8 @@ export async function rollingUpdate(c: CommandContext, name: string, f: RollingU
   if (!json && finishOnly) c.io.stdout(`${renderPreview(preview, f.cloudOnly, renderTable)}The record of the interrupted rolling update (started ${pending.started}) is complete and will be removed.\n`);
   else if (!json) c.io.stdout(renderPreviewTable(preview, f.cloudOnly, renderTable));
 
-  const command: InterruptedCommand = {
-    operation: 'rolling-update cluster',
-    cluster: name,
-    rerun: () => commandLine(c, name, f, raw, ['--yes']),
-    forceUnlock: (id) => commandLine(c, name, f, raw, ['--force-unlock', id, '--yes']),
-  };
-  const it = new Interrupts(c.io, command);
+  const line = rollingUpdateLine(c, name, f, raw);
+  const it = commandInterrupts(c.io, 'rolling-update cluster', name, line);
   const view = rollingProgress(c.io, json);
   const sink = view.sink;
   let replaced = 0;
@@ -164,7 +163,7 @@ export async function rollingUpdate(c: CommandContext, name: string, f: RollingU
     } catch (e) {
       if (!it.signal.aborted) throw e;
       const summary = `rolling update interrupted by ${it.received ?? 'a signal'}: ${replaced} instance(s) replaced by this run; the cluster lock is released and the progress is recorded in the state store`;
-      throw new KopsError('Interrupted', summary, { hint: `a re-run resumes where it stopped, replacing no instance twice: ${command.rerun('apply')}`, exitCode: ExitCode.INTERRUPTED, cause: e });
+      throw new KopsError('Interrupted', summary, { hint: `a re-run resumes where it stopped, replacing no instance twice: ${line(['--yes'])}`, exitCode: ExitCode.INTERRUPTED, cause: e });
     } finally {
       view.close();
     }

@@ -10,15 +10,13 @@ import { bootstrapTokenApi, bootstrapTokenSecretName } from '../../kube/bootstra
 import { kubeClient } from '../../kube/client.js';
 import { forceUnlock, withClusterLock } from '../../statestore/lock.js';
 import type { CommandContext } from '../context.js';
-import { Interrupts } from '../interrupt.js';
+import { commandLine, valueFlag, type CommandLine } from '../command-line.js';
+import { commandInterrupts } from '../interrupt.js';
 import type { RotateBootstrapTokenFlags } from './rotate-bootstrap-token.js';
-import { shellWord } from './update-cluster.js';
 
-function commandLine(c: CommandContext, cluster: string, raw: RotateBootstrapTokenFlags, extra: readonly string[]): string {
-  const words = ['kops-ts', 'rotate', 'bootstrap-token', '--name', cluster];
-  if (c.globals.state !== undefined) words.push('--state', c.globals.state);
-  if (raw.kubeconfig !== undefined) words.push('--kubeconfig', raw.kubeconfig);
-  return [...words, ...extra].map(shellWord).join(' ');
+/** The same rotation, for the messages that say how to finish it. */
+function rotateLine(c: CommandContext, cluster: string, raw: RotateBootstrapTokenFlags): CommandLine {
+  return commandLine({ verb: ['rotate', 'bootstrap-token'], cluster, globals: c.globals, flags: valueFlag('--kubeconfig', raw.kubeconfig) });
 }
 
 function ids(list: readonly string[]): string {
@@ -57,12 +55,8 @@ export async function rotateBootstrapTokenCommand(c: CommandContext, name: strin
     c.io.stdout('\nMust specify --yes to rotate the bootstrap token\n');
     return;
   }
-  const it = new Interrupts(c.io, {
-    operation: 'rotate bootstrap-token',
-    cluster: name,
-    rerun: () => commandLine(c, name, raw, ['--yes']),
-    forceUnlock: (id) => commandLine(c, name, raw, ['--force-unlock', id, '--yes']),
-  });
+  const line = rotateLine(c, name, raw);
+  const it = commandInterrupts(c.io, 'rotate bootstrap-token', name, line);
   await it.run(c.io.signals, async () => {
     if (raw.forceUnlock) await forceUnlock(cs.store, name, raw.forceUnlock);
     try {
@@ -82,7 +76,7 @@ export async function rotateBootstrapTokenCommand(c: CommandContext, name: strin
       c.io.stdout(`Bootstrap token of cluster ${name} rotated: ${bootstrapTokenSecretName(r.newId)} replaces ${bootstrapTokenSecretName(r.currentId)}; ${r.files.length} join file(s) rewritten\n`);
     } catch (e) {
       if (!(e instanceof RotationStopped)) throw e;
-      throw new KopsError('Interrupted', `${e.message}; the cluster lock is released`, { hint: `a re-run finishes it: ${commandLine(c, name, raw, ['--yes'])}`, exitCode: ExitCode.INTERRUPTED, cause: e });
+      throw new KopsError('Interrupted', `${e.message}; the cluster lock is released`, { hint: `a re-run finishes it: ${line(['--yes'])}`, exitCode: ExitCode.INTERRUPTED, cause: e });
     }
   });
 }

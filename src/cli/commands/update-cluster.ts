@@ -11,7 +11,8 @@ import { ExitCode, KopsError } from '../../diagnostics.js';
 import type { Lifecycle } from '../../tasks/types.js';
 import type { InterruptedStage } from '../../cloudup/interrupted.js';
 import type { CommandContext } from '../context.js';
-import { Interrupts, type InterruptedCommand } from '../interrupt.js';
+import { commandLine, shellWord, valueFlag, type CommandLine } from '../command-line.js';
+import { Interrupts, rerunCommand, type InterruptedCommand } from '../interrupt.js';
 import { readInputFile } from '../input.js';
 import { boolFlag } from '../flags.js';
 import { adminLifetime } from './export-kubeconfig.js';
@@ -180,7 +181,7 @@ async function cloudOf(ctx: CommandContext, cluster: string): Promise<string | u
 function checkPlanFlags(ctx: CommandContext, f: UpdateFlags, cluster: string): void {
   if (f.forceUnlock !== undefined && !f.yes) {
     throw new KopsError('InvalidFlag', '--force-unlock without --yes: the lock is broken only by a run that applies', {
-      hint: `a plan without --yes takes no lock, so the lock does not block it; to break the lock and apply, run: ${updateCommandLine(ctx, cluster, f, ['--force-unlock', f.forceUnlock, '--yes'])}`,
+      hint: `a plan without --yes takes no lock, so the lock does not block it; to break the lock and apply, run: ${updateCommandLine(ctx, cluster, f)(['--force-unlock', f.forceUnlock, '--yes'])}`,
       exitCode: 2,
     });
   }
@@ -264,22 +265,17 @@ export function registerUpdateCluster(program: Command, ctx: () => CommandContex
     });
 }
 
-/** A word for a shell: quoted only when it needs to be. */
-export function shellWord(w: string): string {
-  return /^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
-}
-
 /**
  * `kops-ts update cluster` for `cluster` with the flags of this run that select what is applied
- * (`--state` if given, instance groups, roles, lifecycle overrides), then `extra`.
+ * (`--state` if given, instance groups, roles, lifecycle overrides), for any extra words.
  */
-export function updateCommandLine(ctx: CommandContext, cluster: string, f: Pick<UpdateFlags, 'instanceGroup' | 'instanceGroupRoles' | 'lifecycleOverrides'>, extra: readonly string[]): string {
-  const words = ['kops-ts', 'update', 'cluster', '--name', cluster];
-  if (ctx.globals.state !== undefined) words.push('--state', ctx.globals.state);
-  if (f.instanceGroup?.length) words.push('--instance-group', f.instanceGroup.join(','));
-  if (f.instanceGroupRoles?.length) words.push('--instance-group-roles', f.instanceGroupRoles.join(','));
-  if (f.lifecycleOverrides?.length) words.push('--lifecycle-overrides', f.lifecycleOverrides.join(','));
-  return [...words, ...extra].map(shellWord).join(' ');
+export function updateCommandLine(ctx: CommandContext, cluster: string, f: Pick<UpdateFlags, 'instanceGroup' | 'instanceGroupRoles' | 'lifecycleOverrides'>): CommandLine {
+  return commandLine({
+    verb: ['update', 'cluster'],
+    cluster,
+    globals: ctx.globals,
+    flags: [...valueFlag('--instance-group', f.instanceGroup), ...valueFlag('--instance-group-roles', f.instanceGroupRoles), ...valueFlag('--lifecycle-overrides', f.lifecycleOverrides)],
+  });
 }
 
 /**
@@ -288,14 +284,15 @@ export function updateCommandLine(ctx: CommandContext, cluster: string, f: Pick<
  */
 export function updateInterrupted(ctx: CommandContext, cluster: string, f: UpdateFlags): InterruptedCommand {
   const plan = f.plan;
+  const line = updateCommandLine(ctx, cluster, f);
+  if (plan === undefined) return rerunCommand('update cluster', cluster, line);
   return {
     operation: 'update cluster',
     cluster,
     rerun: (stage: InterruptedStage) => {
-      if (plan === undefined) return updateCommandLine(ctx, cluster, f, ['--yes']);
-      if (stage === 'before-apply') return updateCommandLine(ctx, cluster, f, ['--plan', plan, '--yes']);
-      return `${updateCommandLine(ctx, cluster, f, ['--out', plan])}, then apply it with --plan ${shellWord(plan)} --yes`;
+      if (stage === 'before-apply') return line(['--plan', plan, '--yes']);
+      return `${line(['--out', plan])}, then apply it with --plan ${shellWord(plan)} --yes`;
     },
-    forceUnlock: (id) => updateCommandLine(ctx, cluster, f, ['--force-unlock', id, ...(plan === undefined ? [] : ['--plan', plan]), '--yes']),
+    forceUnlock: (id) => line(['--force-unlock', id, '--plan', plan, '--yes']),
   };
 }

@@ -9,19 +9,18 @@ import { KopsError } from '../../diagnostics.js';
 import type { CommandContext } from '../context.js';
 import { readInputFile } from '../input.js';
 import { parseOutputFormat } from '../output.js';
-import { parseLifecycleOverrides, report, shellWord, updateCommandLine, type UpdateFlags } from './update-cluster.js';
+import { commandLine, switchFlag } from '../command-line.js';
+import { parseLifecycleOverrides, report, updateCommandLine, type UpdateFlags } from './update-cluster.js';
 
 /** `kops-ts replace -f <file>` (with `--force` when it must create something), `--state` if given. */
 function replaceLine(ctx: CommandContext, file: string, force: boolean): string {
-  const words = ['kops-ts', 'replace', '-f', file, ...(force ? ['--force'] : [])];
-  if (ctx.globals.state !== undefined) words.push('--state', ctx.globals.state);
-  return words.map(shellWord).join(' ');
+  return commandLine({ verb: ['replace'], target: ['-f', file, ...switchFlag('--force', force)], globals: ctx.globals })([]);
 }
 
 /** `--yes`, `--plan` and `--force-unlock` have no meaning with `-f`: refused before anything is read (exit 2). */
 function refuse(ctx: CommandContext, file: string, cluster: string | undefined, f: UpdateFlags): void {
   const name = cluster ?? '<cluster>';
-  const flow = `plan it with ${updateCommandLine(ctx, name, f, ['-f', file, '--out', 'plan.json'])}; once reviewed, write it with ${replaceLine(ctx, file, false)} (add --force for new objects) and apply with ${updateCommandLine(ctx, name, f, ['--plan', 'plan.json', '--yes'])}`;
+  const flow = `plan it with ${updateCommandLine(ctx, name, f)(['-f', file, '--out', 'plan.json'])}; once reviewed, write it with ${replaceLine(ctx, file, false)} (add --force for new objects) and apply with ${updateCommandLine(ctx, name, f)(['--plan', 'plan.json', '--yes'])}`;
   if (f.yes) {
     throw new KopsError('InvalidFlag', '-f with --yes: a manifest is planned, never applied from the file: what is applied is what the store holds', { hint: flow, exitCode: 2 });
   }
@@ -59,7 +58,7 @@ export async function runUpdateFromFile(ctx: CommandContext, positional: string 
   const write = `${replaceLine(ctx, f.filename, force)}${force ? ` (it creates ${result.creates.join(', ')})` : ''}`;
   const then =
     f.out === undefined
-      ? `\nNothing was written. To apply: write the manifest with ${write}, then run ${updateCommandLine(ctx, cluster, f, ['--yes'])} (or save this plan with --out and apply it with --plan <file> --yes)`
-      : `\nSaved the plan to ${f.out}; write the manifest with ${write}, then apply exactly this plan with ${updateCommandLine(ctx, cluster, f, ['--plan', f.out, '--yes'])}`;
+      ? `\nNothing was written. To apply: write the manifest with ${write}, then run ${updateCommandLine(ctx, cluster, f)(['--yes'])} (or save this plan with --out and apply it with --plan <file> --yes)`
+      : `\nSaved the plan to ${f.out}; write the manifest with ${write}, then apply exactly this plan with ${updateCommandLine(ctx, cluster, f)(['--plan', f.out, '--yes'])}`;
   return report(ctx, cluster, f, format, result, then);
 }
