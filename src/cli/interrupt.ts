@@ -20,6 +20,7 @@
 import { ExitCode, KopsError } from '../diagnostics.js';
 import type { EventSink, KopsEvent } from '../events.js';
 import { InterruptedError, type InterruptedStage } from '../cloudup/interrupted.js';
+import type { LockInfo } from '../statestore/types.js';
 import type { CommandLine } from './command-line.js';
 import type { CliIO, SignalSource, StopSignal } from './io.js';
 
@@ -67,6 +68,21 @@ export class Interrupts {
       if (e.code === 'lock.acquired') this.lock = { id: e.id, ttlMs: Math.max(0, Date.parse(e.expires) - Date.parse(e.acquired)) };
       if (e.code === 'lock.released' && this.lock?.id === e.id) this.lock = undefined;
       next?.(e);
+    };
+  }
+
+  /**
+   * The same for a command that takes the lock itself: spread into `withClusterLock`'s options, so
+   * a second signal names the held lock's id and the `--force-unlock` line to finish with.
+   */
+  lockHooks(): { onAcquired: (info: LockInfo) => void; onReleased: (info: LockInfo) => void } {
+    return {
+      onAcquired: (info) => {
+        this.lock = { id: info.id, ttlMs: Math.max(0, Date.parse(info.expires) - Date.parse(info.acquired)) };
+      },
+      onReleased: (info) => {
+        if (this.lock?.id === info.id) this.lock = undefined;
+      },
     };
   }
 

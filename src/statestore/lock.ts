@@ -122,6 +122,10 @@ export interface WithLockOptions extends Omit<AcquireLockOptions, 'operation'> {
   readonly renewEveryMs?: number;
   /** Called when a renewal is skipped for lack of progress (for events and tests). */
   readonly onIdle?: (info: LockInfo) => void;
+  /** Called once the lock is held (the CLI's interrupt handler names it on a second signal). */
+  readonly onAcquired?: (info: LockInfo) => void;
+  /** Called once the lock is released (not when the release failed: the lock then stays). */
+  readonly onReleased?: (info: LockInfo) => void;
   /** Timer functions (injectable for tests); the default timer is unref'd. */
   readonly timers?: LockTimers;
 }
@@ -150,6 +154,7 @@ export async function withClusterLock<T>(
   opts: WithLockOptions = {},
 ): Promise<T> {
   const lock = await acquireClusterLock(store, cluster, { ...opts, operation });
+  opts.onAcquired?.(lock.info);
   const timers = opts.timers ?? defaultTimers;
   const every = opts.renewEveryMs ?? Math.max(1, Math.floor((opts.ttlMs ?? DEFAULT_LOCK_TTL_MS) / 3));
   // Transient renewal failures (store unreachable) are retried at the next tick; loss aborts the signal.
@@ -167,12 +172,17 @@ export async function withClusterLock<T>(
     result = await fn(lock);
   } catch (e) {
     timers.clearInterval(handle);
-    await lock.release().catch(() => undefined); // the operation's own error matters more
+    // The operation's own error matters more than a failed release.
+    await lock.release().then(
+      () => opts.onReleased?.(lock.info),
+      () => undefined,
+    );
     throw e;
   }
   timers.clearInterval(handle);
   if (lock.signal.aborted) throw lock.signal.reason;
   await lock.release();
+  opts.onReleased?.(lock.info);
   return result;
 }
 

@@ -11,7 +11,7 @@
  *    released, and the command the error names finishes the rotation;
  *  - no output carries a token's secret part.
  */
-import { copyFileSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -182,6 +182,35 @@ describe('rotate bootstrap-token', () => {
     const last = await storeToken();
     expect([...kube.secrets.items.keys()].sort()).toEqual([`kube-system/bootstrap-token-${last.slice(0, 6)}`, 'kube-system/bootstrap-token-hand01'].sort());
     for (const [p, text] of Object.entries(igconfig())) expect(text, p).toContain(last);
+  });
+
+  it('a second SIGINT while the lock is held names the lock id and the --force-unlock line to finish with', async () => {
+    let handler: ((sig: 'SIGINT' | 'SIGTERM') => void) | undefined;
+    const exits: number[] = [];
+    const signals: SignalSource = { listen: (h) => ((handler = h), () => (handler = undefined)), exit: (code) => void exits.push(code) };
+    let lockId: string | undefined;
+    kube.onRequest = (q) => {
+      if (q.method !== 'POST' || lockId !== undefined) return;
+      // Under the lock: the new token is being registered. Read the lock's id as the store holds it.
+      lockId = (JSON.parse(readFileSync(join(store.dir, NAME, 'lock'), 'utf8')) as { id: string }).id;
+      handler?.('SIGINT');
+      handler?.('SIGINT');
+    };
+    clearSecretValues();
+    let r: CliResult;
+    try {
+      r = await cli(['--state', store.url, 'rotate', 'bootstrap-token', '--name', NAME, '--yes'], { env, signals });
+    } finally {
+      kube.onRequest = undefined;
+    }
+    expect(exits).toEqual([130]);
+    expect(lockId).toBeDefined();
+    const line = r.stderr.split('\n').find((l) => l.startsWith('error: exiting at once on a second SIGINT'));
+    expect(line).toContain(`the lock on cluster "${NAME}" (lock id ${lockId})`);
+    expect(line).toContain(`finish with: kops-ts rotate bootstrap-token --name ${NAME} --state ${store.url} --force-unlock ${lockId} --yes`);
+    // The run itself went on to its stop (the test's exit does not end the process): finish it.
+    const again = await run(['rotate', 'bootstrap-token', '--name', NAME, '--yes']);
+    expect(again.code, again.stderr).toBe(0);
   });
 
   it('a second SIGINT before the lock is taken names the same rotation: --state, then --kubeconfig', async () => {

@@ -153,6 +153,26 @@ describe.each(backends)('cluster lock: $name', (backend) => {
     expect(await readClusterLock(store, CLUSTER)).toBeUndefined();
   });
 
+  it('withClusterLock tells onAcquired the held lock and onReleased its release, on success and on failure', async () => {
+    const store = await backend.fresh();
+    const c = clock();
+    const t = manualTimers();
+    const events: string[] = [];
+    const hooks = { onAcquired: (i: { id: string }) => events.push(`acquired ${i.id}`), onReleased: (i: { id: string }) => events.push(`released ${i.id}`) };
+    let id = '';
+    await withClusterLock(store, CLUSTER, 'rotate bootstrap-token', async (lock) => {
+      id = lock.info.id;
+      events.push(`work, stored ${(await readClusterLock(store, CLUSTER))!.id}`);
+    }, { now: c.now, timers: t.timers, ...hooks });
+    expect(events).toEqual([`acquired ${id}`, `work, stored ${id}`, `released ${id}`]);
+    events.length = 0;
+    await expect(withClusterLock(store, CLUSTER, 'rotate bootstrap-token', async (lock) => {
+      id = lock.info.id;
+      throw new Error('boom');
+    }, { now: c.now, timers: t.timers, ...hooks })).rejects.toThrow('boom');
+    expect(events).toEqual([`acquired ${id}`, `released ${id}`]);
+  });
+
   it('withClusterLock releases when the work fails, and reports a lease lost meanwhile', async () => {
     const store = await backend.fresh();
     const c = clock();

@@ -92,7 +92,7 @@ export async function deleteCluster(c: CommandContext, positional: string | unde
       if (kc.removed.length > 0) c.io.stdout(`Removed ${kc.removed.join(', ')} from ${kubeconfig}\n`);
       c.io.stdout(`\nDeleted cluster: "${name}"\n`);
       printRemains(c, [...inv.kept, ...unknownState(store.url, state.unknown)]);
-    });
+    }, interrupts.lockHooks());
   });
 }
 
@@ -129,9 +129,10 @@ async function unregister(c: CommandContext, name: string, flags: Flags, line: C
     c.io.stdout(`--unregister removes only the state of cluster ${name} in ${store.url}; its cloud resources are kept\nMust specify --yes to delete cluster\n`);
     return;
   }
-  await storeCommandInterrupts(c.io, 'delete cluster', name, line).run(c.io.signals, async () => {
+  const it = storeCommandInterrupts(c.io, 'delete cluster', name, line);
+  await it.run(c.io.signals, async () => {
     if (flags.forceUnlock) await forceUnlock(store, name, flags.forceUnlock);
-    const state = await withClusterLock(store, name, 'delete cluster', () => deleteKnownClusterState(store, name));
+    const state = await withClusterLock(store, name, 'delete cluster', () => deleteKnownClusterState(store, name), it.lockHooks());
     c.io.stdout(`Deleted cluster: "${name}" (its state only: ${state.deleted.length} object(s); its cloud resources were kept)\n`);
     printRemains(c, unknownState(store.url, state.unknown));
   });
@@ -158,13 +159,20 @@ async function deleteInterruptedCreate(c: CommandContext, name: string, flags: F
       hint: `nothing was deleted; run the delete again to delete the created cluster: ${line([])}`,
     });
   // A signal lets the deletes finish and the lock go, then exits 130.
-  await storeCommandInterrupts(c.io, 'delete cluster', name, line).run(c.io.signals, async () => {
+  const it = storeCommandInterrupts(c.io, 'delete cluster', name, line);
+  await it.run(c.io.signals, async () => {
     if (flags.forceUnlock) await forceUnlock(store, name, flags.forceUnlock);
-    const deleted = await withClusterLock(store, name, 'delete cluster', async () => {
-      // Under the lock: a create that finished meanwhile made it a real cluster.
-      if (await store.read(clusterPaths.config(name))) throw refuseCreated();
-      return cs.deleteClusterState(name);
-    });
+    const deleted = await withClusterLock(
+      store,
+      name,
+      'delete cluster',
+      async () => {
+        // Under the lock: a create that finished meanwhile made it a real cluster.
+        if (await store.read(clusterPaths.config(name))) throw refuseCreated();
+        return cs.deleteClusterState(name);
+      },
+      it.lockHooks(),
+    );
     c.io.stdout(`Deleted ${deleted.length} object(s) of cluster ${name}. Create it again with: kops-ts create cluster --name ${name}\n`);
   });
 }

@@ -146,7 +146,7 @@ export async function deleteInstanceCommand(c: CommandContext, name: string, que
           failOnValidateError: f.failOnValidateError,
           signal: AbortSignal.any([it.signal, lock.signal]),
         });
-      });
+      }, it.lockHooks());
       if (machine) c.io.stdout(await renderDocument(recorder.document(result.surged), machine));
       else c.io.stdout(`Instance ${result.instance}${result.node ? ` (${result.node})` : ''} deleted; instance group ${result.group} has its replacement${f.cloudOnly || f.validateCount === 0 ? '' : ' and the cluster validated'}\n`);
     } catch (e) {

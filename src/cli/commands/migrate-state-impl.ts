@@ -100,8 +100,12 @@ export async function migrateStateCommand(c: CommandContext, name: string, raw: 
     if (raw.forceUnlock) await forceUnlock(source, name, raw.forceUnlock);
     let r: MigrationResult;
     try {
-      r = await withClusterLock(source, name, 'migrate state', (lock) =>
-        migrateState({ ...input, signal: AbortSignal.any([it.signal, lock.signal]), progress: () => lock.heartbeat() }),
+      r = await withClusterLock(
+        source,
+        name,
+        'migrate state',
+        (lock) => migrateState({ ...input, signal: AbortSignal.any([it.signal, lock.signal]), progress: () => lock.heartbeat() }),
+        it.lockHooks(),
       );
     } catch (e) {
       if (!(e instanceof MigrationStopped)) throw e;

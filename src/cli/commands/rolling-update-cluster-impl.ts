@@ -159,7 +159,7 @@ export async function rollingUpdate(c: CommandContext, name: string, f: RollingU
           instanceGroupRoles: f.instanceGroupRoles,
           signal: AbortSignal.any([it.signal, lock.signal]),
         });
-      });
+      }, it.lockHooks());
     } catch (e) {
       if (!it.signal.aborted) throw e;
       const summary = `rolling update interrupted by ${it.received ?? 'a signal'}: ${replaced} instance(s) replaced by this run; the cluster lock is released and the progress is recorded in the state store`;

@@ -71,6 +71,7 @@ export async function rotateBootstrapTokenCommand(c: CommandContext, name: strin
             c.io.stderr(`${progressLine(p)}\n`);
           },
         }),
+        it.lockHooks(),
       );
       if (r.kept.length) c.io.stderr(`Kept (not made by kops-ts): ${ids(r.kept)}\n`);
       c.io.stdout(`Bootstrap token of cluster ${name} rotated: ${bootstrapTokenSecretName(r.newId)} replaces ${bootstrapTokenSecretName(r.currentId)}; ${r.files.length} join file(s) rewritten\n`);
