@@ -125,6 +125,30 @@ describe.each(['memory', 'file', 's3'] as Kind[])('migrate state reads (%s → f
   });
 });
 
+describe('a destination holding this copy already (a run stopped before the marker)', () => {
+  it('is compared byte for byte only once both listings agree on paths and sizes', async () => {
+    const store = await seeded('memory');
+    const done = atRest(open('file'));
+    await withClusterLock(store, NAME, 'migrate state', () => migrateState({ source: store, destination: done, cluster: NAME }));
+    await store.delete(`${NAME}/moved`); // as if the marker's write had failed
+    const source = new CountingStore(atRest(store));
+    const destination = new CountingStore(done);
+    const plan = await planMigration({ source, destination, cluster: NAME });
+    expect(plan.resuming).toBe(true);
+    const compared = plan.paths;
+    expect(sorted(source.reads)).toEqual(sorted([`${NAME}/config`, `${NAME}/moved`, ...compared]));
+    expect(sorted(destination.reads)).toEqual(sorted([`${NAME}/config`, ...compared]));
+
+    // One object of another size there: refused from the listings, no object read to compare.
+    const backup = compared.find((p) => p.includes('/backups/'))!;
+    await done.write(backup, randomBytes(10));
+    const [src2, dst2] = [new CountingStore(atRest(store)), new CountingStore(done)];
+    await expect(planMigration({ source: src2, destination: dst2, cluster: NAME })).rejects.toMatchObject({ code: 'MigrateDestinationHasCluster' });
+    expect(sorted(src2.reads)).toEqual([`${NAME}/config`, `${NAME}/moved`]);
+    expect(dst2.reads).toEqual([`${NAME}/config`]);
+  });
+});
+
 describe('an etcd backup over the read limit', () => {
   it('is refused from its listed size, never read; --skip-backups leaves it unlisted in the plan and unread by the copy', async () => {
     const s = tempStore();
