@@ -9,6 +9,7 @@ import { benchAwsCalls } from './aws-calls.js';
 import { benchColdStart } from './cold-start.js';
 import { stopEmulator } from './aws-env.js';
 import { benchApplyLatency } from './apply-latency.js';
+import { benchMigrateReads } from './migrate-reads.js';
 import { benchPlanMemory } from './plan-memory.js';
 import { benchParse } from './parse.js';
 import { benchRollingUpdate } from './rolling-update.js';
@@ -27,6 +28,7 @@ const BENCHES: readonly Bench[] = [
   { name: 'throttling', what: 'apply of a 20-group cluster under a 5 requests/s limit', run: () => benchThrottling() },
   { name: 'rolling', what: 'rolling update of 100 nodes on the simulated clock', run: () => benchRollingUpdate() },
   { name: 'memory', what: 'peak RSS of planning 1,000 instance groups', run: () => benchPlanMemory() },
+  { name: 'migrate', what: 'S3 requests of migrate state (preview and --yes) with 128 MiB of etcd backups', run: () => benchMigrateReads() },
   { name: 'cold-start', what: 'kops-ts version / get clusters / --help start-up against node -e 0', run: () => benchColdStart() },
 ];
 

@@ -24,7 +24,7 @@ export type { Cluster, ClusterSpec, InstanceGroup, InstanceGroupSpec, KopsObject
 
 // The state store.
 export { Clientset, acquireClusterLock, forceUnlock, openStateStore, resolveStateStoreURL, withClusterLock } from './statestore/index.js';
-export type { LockInfo, StateStore, Versioned } from './statestore/index.js';
+export type { ListedObject, LockInfo, StateStore, Versioned } from './statestore/index.js';
 
 // Secrets (`secrets/<name>`), the envelope key (`openStateStore(url, { secretKey })`), redaction.
 export { ensureClusterSecrets, getOrCreateSecret, listSecretNames, loadSecretKey, readSecret, redact, writeSecret } from './secrets/index.js';

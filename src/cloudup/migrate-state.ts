@@ -14,16 +14,22 @@
  *   stopped after it) is completed, not refused.
  * - Then the source gets `<cluster>/moved` (MovedMarker), which the clientset refuses to read past
  *   (src/statestore/clientset.ts).
+ * - Objects are sized from the source's listing (`listSizes`), not read: the plan (the preview, and
+ *   again under `--yes`) reads only `config`, the `moved` marker and the destination's `config`
+ *   (and, for a stopped run to complete, the objects on both sides to compare them); the copy
+ *   reads each object once, and `config` again last (it may have been edited meanwhile: edits
+ *   take no cluster lock).
  */
 import { KopsError } from '../diagnostics.js';
+import { MAX_STORE_READ_BYTES } from '../model/api/limits.js';
 import { cloudProviderOf, type Cluster } from '../model/api/types.js';
 import { decodeObject, encodeObject } from '../statestore/codec.js';
 import { EnvelopeStateStore } from '../statestore/envelope.js';
-import { objectURL } from '../statestore/errors.js';
+import { objectTooLargeError, objectURL } from '../statestore/errors.js';
 import { clusterPaths } from '../statestore/layout.js';
 import { movedError, movedMarkerPath, readMovedMarker, type MovedMarker } from '../statestore/moved.js';
 import { parseStateStoreURL } from '../statestore/open.js';
-import type { StateStore, StoredObject } from '../statestore/types.js';
+import type { ListedObject, StateStore, StoredObject } from '../statestore/types.js';
 import { KOPS_TS_VERSION } from '../version.js';
 
 export interface MigrateStateInput {
@@ -126,27 +132,43 @@ function destinationConfig(source: StateStore, cluster: string, data: Uint8Array
 
 /**
  * An object to copy. The backends read at most 64 MiB of one object, which kops-ts never writes
- * but an etcd backup of a big cluster may be: that refusal says how to go on without it.
+ * but an etcd backup of a big cluster may be: that refusal says how to go on without it. The plan
+ * refuses it from the listed size first; this is for an object that grew since.
  */
 async function readForCopy(source: StateStore, cluster: string, path: string): Promise<StoredObject | undefined> {
   try {
     return await source.read(path);
   } catch (e) {
-    if (!(KopsError.is(e) && e.code === 'StateObjectTooLarge' && path.startsWith(`${cluster}/backups/`))) throw e;
-    const why = ': an etcd backup too large to copy through kops-ts';
-    throw new KopsError('StateObjectTooLarge', `${e.message}${why}`, { cause: e, hint: BACKUPS_HINT, diagnostics: e.diagnostics.map((d) => ({ ...d, summary: `${d.summary}${why}`, hint: BACKUPS_HINT })) });
+    throw KopsError.is(e) ? backupTooLarge(cluster, path, e) : e;
   }
+}
+
+/** A `StateObjectTooLarge` of an etcd backup, with the way around it; any other error as it is. */
+function backupTooLarge(cluster: string, path: string, e: KopsError): KopsError {
+  if (!(e.code === 'StateObjectTooLarge' && path.startsWith(`${cluster}/backups/`))) return e;
+  const why = ': an etcd backup too large to copy through kops-ts';
+  return new KopsError('StateObjectTooLarge', `${e.message}${why}`, { cause: e, hint: BACKUPS_HINT, diagnostics: e.diagnostics.map((d) => ({ ...d, summary: `${d.summary}${why}`, hint: BACKUPS_HINT })) });
+}
+
+/** The refusal `read` would make of a listed object over the store's read limit, made from its listed size. */
+function refuseUnreadable(source: StateStore, cluster: string, listed: readonly ListedObject[]): void {
+  const limit = source.maxObjectBytes ?? MAX_STORE_READ_BYTES;
+  const over = listed.find((o) => o.size > limit);
+  if (over) throw backupTooLarge(cluster, over.path, objectTooLargeError(source.url, over.path, over.size, limit));
 }
 
 const BACKUPS_HINT = "re-run with --skip-backups to leave the etcd backups in the source store (nothing deletes them there), or copy that object with the cloud's own tool";
 
-/** Whether the destination holds exactly `paths` besides `config`, each with the source's bytes. */
-async function sameObjects(source: StateStore, destination: StateStore, cluster: string, paths: readonly string[]): Promise<boolean> {
+/**
+ * Whether the destination holds exactly `listed` besides `config`, each with the source's bytes:
+ * the paths and sizes from the two listings first, then (only if they all match) the bytes.
+ */
+async function sameObjects(source: StateStore, destination: StateStore, cluster: string, listed: readonly ListedObject[]): Promise<boolean> {
   const skip = new Set([clusterPaths.config(cluster), clusterPaths.lock(cluster), movedMarkerPath(cluster)]);
-  const there = (await destination.list(`${cluster}/`)).filter((p) => !skip.has(p));
-  if (there.length !== paths.length || there.some((p, i) => p !== paths[i])) return false;
-  for (const p of paths) {
-    const [a, b] = await Promise.all([source.read(p), destination.read(p)]);
+  const there = (await destination.listSizes(`${cluster}/`)).filter((o) => !skip.has(o.path));
+  if (there.length !== listed.length || there.some((o, i) => o.path !== listed[i]!.path || o.size !== listed[i]!.size)) return false;
+  for (const { path } of listed) {
+    const [a, b] = await Promise.all([source.read(path), destination.read(path)]);
     if (!a || !b || !equalBytes(a.data, b.data)) return false;
   }
   return true;
@@ -186,16 +208,19 @@ export async function planMigration(input: MigrateStateInput): Promise<Migration
       `pass a ${own}:// store to --to (or file:///abs/path, which instances cannot read, as create cluster allows)`,
     );
   }
-  const listed = (await source.list(`${cluster}/`)).filter((p) => p !== clusterPaths.lock(cluster) && p !== movedMarkerPath(cluster) && p !== configPath);
+  // One listing gives the paths and their sizes: no object is read to size it.
+  const skipped = new Set([clusterPaths.lock(cluster), movedMarkerPath(cluster), configPath]);
+  const listed = (await source.listSizes(`${cluster}/`)).filter((o) => !skipped.has(o.path));
   const backups = `${cluster}/backups/`;
-  const paths = input.skipBackups ? listed.filter((p) => !p.startsWith(backups)) : listed;
-  const backupsLeft = listed.length - paths.length;
+  const toCopy = input.skipBackups ? listed.filter((o) => !o.path.startsWith(backups)) : listed;
+  const paths = toCopy.map((o) => o.path);
+  const backupsLeft = listed.length - toCopy.length;
   // Listing the destination proves it reachable with these credentials before anything is copied.
   const there = await destination.read(configPath);
   const rewritten = destinationConfig(source, cluster, config.data, to);
   // A run stopped between writing `config` and the marker left a complete copy: only if every
   // object there is the source's, byte for byte, is it completed; anything else is another cluster's.
-  const resuming = there !== undefined && equalBytes(there.data, rewritten.data) && (await sameObjects(source, destination, cluster, paths));
+  const resuming = there !== undefined && equalBytes(there.data, rewritten.data) && (await sameObjects(source, destination, cluster, toCopy));
   if (there && !resuming) {
     throw refuse(
       'MigrateDestinationHasCluster',
@@ -205,12 +230,12 @@ export async function planMigration(input: MigrateStateInput): Promise<Migration
     );
   }
   await destination.list(`${cluster}/`);
+  refuseUnreadable(source, cluster, toCopy);
   const areas = new Map<string, { objects: number; bytes: number }>();
   let bytes = 0;
-  for (const p of [...paths, configPath]) {
-    const size = p === configPath ? config.data.length : ((await readForCopy(source, cluster, p))?.data.length ?? 0);
-    const a = areas.get(areaOf(cluster, p)) ?? { objects: 0, bytes: 0 };
-    areas.set(areaOf(cluster, p), { objects: a.objects + 1, bytes: a.bytes + size });
+  for (const { path, size } of [...toCopy, { path: configPath, size: config.data.length }]) {
+    const a = areas.get(areaOf(cluster, path)) ?? { objects: 0, bytes: 0 };
+    areas.set(areaOf(cluster, path), { objects: a.objects + 1, bytes: a.bytes + size });
     bytes += size;
   }
   const checks = [`ok: ${to} is reachable and holds no config of cluster "${cluster}"${resuming ? ' other than the one this copy writes (a stopped run: it is completed)' : ''}`];

@@ -26,7 +26,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 import { KopsError } from '../diagnostics.js';
 import { objectURL, stateError } from './errors.js';
 import { toBytes } from './paths.js';
-import type { DeleteOptions, StateStore, StoredObject, WriteOptions } from './types.js';
+import type { DeleteOptions, ListedObject, StateStore, StoredObject, WriteOptions } from './types.js';
 
 export const ENVELOPE_MAGIC = 'kops-ts-envelope:v1:';
 const KEY_BYTES = 32;
@@ -142,6 +142,15 @@ export class EnvelopeStateStore implements StateStore {
 
   list(prefix: string): Promise<string[]> {
     return this.inner.list(prefix);
+  }
+
+  /** The stored objects' sizes: of the envelopes where encrypted (what a copy beneath the decorator moves). */
+  listSizes(prefix: string): Promise<ListedObject[]> {
+    return this.inner.listSizes(prefix);
+  }
+
+  get maxObjectBytes(): number | undefined {
+    return this.inner.maxObjectBytes;
   }
 
   delete(path: string, opts?: DeleteOptions): Promise<void> {

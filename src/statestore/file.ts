@@ -15,7 +15,7 @@ import { link, mkdir, open, readdir, rename, rmdir, stat, unlink, type FileHandl
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { StateErrorCode } from './types.js';
-import type { DeleteOptions, StateStore, StoredObject, WriteOptions } from './types.js';
+import type { DeleteOptions, ListedObject, StateStore, StoredObject, WriteOptions } from './types.js';
 import { KopsError } from '../diagnostics.js';
 import { MAX_STORE_READ_BYTES } from '../model/api/limits.js';
 import { conflictError, invalidPathError, objectTooLargeError, objectURL, stateError, unreachableError } from './errors.js';
@@ -38,7 +38,7 @@ export class FileStateStore implements StateStore {
   readonly url: string;
   readonly root: string;
   private readonly lockOpts: ObjectLockOptions;
-  private readonly maxObjectBytes: number;
+  readonly maxObjectBytes: number;
 
   /** `root` must be absolute; it is created on the first write. */
   constructor(root: string, opts: FileStateStoreOptions = {}) {
@@ -89,6 +89,24 @@ export class FileStateStore implements StateStore {
       throw this.mapError(e, prefix, 'list');
     }
     return out.filter((p) => p.startsWith(prefix)).sort();
+  }
+
+  /**
+   * Each listed file's size from its stat (a directory has no listing with sizes); a file removed
+   * between the listing and its stat is left out, as a later listing would.
+   */
+  async listSizes(prefix: string): Promise<ListedObject[]> {
+    const out: ListedObject[] = [];
+    for (const path of await this.list(prefix)) {
+      try {
+        out.push({ path, size: (await stat(this.full(path))).size });
+      } catch (e) {
+        const code = errnoCode(e);
+        if (code === 'ENOENT' || code === 'ENOTDIR') continue;
+        throw this.mapError(e, path, 'list');
+      }
+    }
+    return out;
   }
 
   async delete(path: string, opts: DeleteOptions = {}): Promise<void> {

@@ -2,8 +2,9 @@
  * A store whose backend module is imported on its first operation. `openStateStore` uses it for the
  * backends that need a cloud SDK (`s3://` loads @aws-sdk/client-s3 and the AWS clients), so a
  * command on a `file://` store, or one that never touches its store, starts without them.
+ * `maxObjectBytes` is left to the default, with which open.ts builds the backends it opens lazily.
  */
-import type { DeleteOptions, StateStore, StoredObject, WriteOptions } from './types.js';
+import type { DeleteOptions, ListedObject, StateStore, StoredObject, WriteOptions } from './types.js';
 
 export class LazyStateStore implements StateStore {
   private opened: Promise<StateStore> | undefined;
@@ -28,6 +29,10 @@ export class LazyStateStore implements StateStore {
 
   async list(prefix: string): Promise<string[]> {
     return (await this.backend()).list(prefix);
+  }
+
+  async listSizes(prefix: string): Promise<ListedObject[]> {
+    return (await this.backend()).listSizes(prefix);
   }
 
   async delete(path: string, opts?: DeleteOptions): Promise<void> {

@@ -8,8 +8,8 @@
  * with the same bytes still gets a new version (no ABA).
  */
 import { conflictError } from './errors.js';
-import { toBytes, validateObjectPath, validatePrefix, validateWriteOptions } from './paths.js';
-import type { DeleteOptions, StateStore, StoredObject, WriteOptions } from './types.js';
+import { byPath, toBytes, validateObjectPath, validatePrefix, validateWriteOptions } from './paths.js';
+import type { DeleteOptions, ListedObject, StateStore, StoredObject, WriteOptions } from './types.js';
 
 interface MemoryData {
   readonly objects: Map<string, StoredObject>;
@@ -25,6 +25,8 @@ export function resetMemoryStores(): void {
 
 export class MemoryStateStore implements StateStore {
   readonly url: string;
+  /** No limit: `read` returns any object held (they are in this process's memory already). */
+  readonly maxObjectBytes = Number.POSITIVE_INFINITY;
   private readonly data: MemoryData;
 
   /** `name` is what follows `memory://`. */
@@ -59,6 +61,13 @@ export class MemoryStateStore implements StateStore {
   async list(prefix: string): Promise<string[]> {
     validatePrefix(prefix);
     return [...this.data.objects.keys()].filter((p) => p.startsWith(prefix)).sort();
+  }
+
+  async listSizes(prefix: string): Promise<ListedObject[]> {
+    validatePrefix(prefix);
+    const out: ListedObject[] = [];
+    for (const [path, obj] of this.data.objects) if (path.startsWith(prefix)) out.push({ path, size: obj.data.length });
+    return out.sort(byPath);
   }
 
   async delete(path: string, opts: DeleteOptions = {}): Promise<void> {

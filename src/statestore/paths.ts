@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { KopsError } from '../diagnostics.js';
 import { invalidPathError } from './errors.js';
-import type { WriteOptions } from './types.js';
+import type { ListedObject, WriteOptions } from './types.js';
 
 /** Marker in the names of the file backend's temp and lock files; reserved in every backend. */
 export const RESERVED_MARKER = '.kops-ts-';
@@ -60,4 +60,9 @@ export function validateWriteOptions(path: string, opts: WriteOptions): void {
       hint: 'pass ifAbsent to create, or ifVersion to replace what was read, not both',
     });
   }
+}
+
+/** Listed objects in `list`'s order (by path, as `Array.prototype.sort` orders strings). */
+export function byPath(a: ListedObject, b: ListedObject): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 }

@@ -27,8 +27,8 @@ import { AwsEndpointError } from '../cloud/aws/endpoint.js';
 import { KopsError } from '../diagnostics.js';
 import { MAX_STORE_READ_BYTES } from '../model/api/limits.js';
 import { conflictError, objectTooLargeError, unreachableError } from './errors.js';
-import { toBytes, validateObjectPath, validatePrefix, validateWriteOptions } from './paths.js';
-import type { DeleteOptions, StateStore, StoredObject, WriteOptions } from './types.js';
+import { byPath, toBytes, validateObjectPath, validatePrefix, validateWriteOptions } from './paths.js';
+import type { DeleteOptions, ListedObject, StateStore, StoredObject, WriteOptions } from './types.js';
 
 /**
  * `auto` (default): AES256 unless the bucket has default encryption; `AES256`: always; `none`:
@@ -65,7 +65,7 @@ export class S3StateStore implements StateStore {
   private readonly client: S3Client;
   private readonly encryption: S3Encryption;
   private readonly pageSize: number | undefined;
-  private readonly maxObjectBytes: number;
+  readonly maxObjectBytes: number;
   private sse: Promise<boolean> | undefined;
 
   constructor(opts: S3StateStoreOptions) {
@@ -117,21 +117,26 @@ export class S3StateStore implements StateStore {
   }
 
   async list(prefix: string): Promise<string[]> {
+    return (await this.listSizes(prefix)).map((o) => o.path);
+  }
+
+  /** ListObjectsV2's own `Size` of each key, paged as S3 pages it: no request per object. */
+  async listSizes(prefix: string): Promise<ListedObject[]> {
     validatePrefix(prefix);
     const base = this.prefix === '' ? '' : `${this.prefix}/`;
-    const out: string[] = [];
+    const out: ListedObject[] = [];
     try {
       const pages = paginateListObjectsV2(
         { client: this.client, ...(this.pageSize !== undefined ? { pageSize: this.pageSize } : {}) },
         { Bucket: this.bucket, Prefix: base + prefix },
       );
       for await (const page of pages) {
-        for (const obj of page.Contents ?? []) if (obj.Key !== undefined) out.push(obj.Key.slice(base.length));
+        for (const obj of page.Contents ?? []) if (obj.Key !== undefined) out.push({ path: obj.Key.slice(base.length), size: obj.Size ?? 0 });
       }
     } catch (e) {
       throw this.mapError(e, prefix, 'list');
     }
-    return out.sort();
+    return out.sort(byPath);
   }
 
   async delete(path: string, opts: DeleteOptions = {}): Promise<void> {

@@ -26,6 +26,13 @@ export interface DeleteOptions {
   readonly ifVersion?: string;
 }
 
+/** An object of a listing with its size, as the listing gives it (no request per object). */
+export interface ListedObject {
+  readonly path: string;
+  /** Bytes as stored: beneath a decorator such as the envelope, the stored (encrypted) bytes. */
+  readonly size: number;
+}
+
 export interface StateStore {
   /** The URL the store was opened from, e.g. `s3://bucket/prefix`, `file:///tmp/s`. */
   readonly url: string;
@@ -35,6 +42,16 @@ export interface StateStore {
   write(path: string, data: Uint8Array | string, opts?: WriteOptions): Promise<{ version: string }>;
   /** Paths of the objects under `prefix` (recursive), sorted. */
   list(prefix: string): Promise<string[]>;
+  /**
+   * The objects under `prefix` (recursive) with their sizes, sorted by path as `list`, from what the
+   * backend's listing returns (S3 `Size`, GCS `size`, a file's stat): never a read of an object.
+   */
+  listSizes(prefix: string): Promise<ListedObject[]>;
+  /**
+   * The largest object `read` returns; a larger one is refused unread (`StateObjectTooLarge`).
+   * Absent: the backends' default, `MAX_STORE_READ_BYTES` (src/model/api/limits.ts).
+   */
+  readonly maxObjectBytes?: number | undefined;
   /** Delete; a missing object is not an error unless `ifVersion` is given. */
   delete(path: string, opts?: DeleteOptions): Promise<void>;
 }

@@ -38,6 +38,7 @@ function metered(inner: StateStore, failWrite?: (path: string) => boolean) {
       return inner.write(p, d, o);
     }),
     list: (p) => wrap(() => inner.list(p)),
+    listSizes: (p) => wrap(() => inner.listSizes(p)),
     delete: (p, o) => wrap(() => inner.delete(p, o)),
   };
   return { store, m };

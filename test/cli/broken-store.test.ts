@@ -264,6 +264,7 @@ describe.each(kinds)('an interrupted create cluster in a $name store', (kind) =>
       url: s.store.url,
       read: (p) => s.store.read(p),
       list: (p) => s.store.list(p),
+      listSizes: (p) => s.store.listSizes(p),
       delete: (p, o) => s.store.delete(p, o),
       write: (p, d, o) => {
         if (p === `${name}/config`) {

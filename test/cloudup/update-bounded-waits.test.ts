@@ -187,6 +187,7 @@ describe('the cluster lock during update cluster', () => {
       url: store.url,
       read: (p) => store.read(p),
       list: (p) => store.list(p),
+      listSizes: (p) => store.listSizes(p),
       delete: (p, o) => store.delete(p, o),
       write: async (p, d, o) => {
         if (p === `${name}/lock` && o?.ifVersion !== undefined) renewals.push(p);

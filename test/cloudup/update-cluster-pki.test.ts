@@ -20,6 +20,7 @@ describe('update cluster and the PKI', () => {
       url: store.url,
       read: (p) => store.read(p),
       list: (p) => store.list(p),
+      listSizes: (p) => store.listSizes(p),
       delete: (p, o) => store.delete(p, o),
       async write(path, data, opts) {
         if (path.includes('/pki/private/')) heldAtWrite[path.split('/')[3]!] = (await store.read(`${c.name}/lock`)) !== undefined;

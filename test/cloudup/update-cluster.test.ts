@@ -45,6 +45,7 @@ describe('update cluster under the lock', () => {
       url: store.url,
       read: (p) => store.read(p),
       list: (p) => store.list(p),
+      listSizes: (p) => store.listSizes(p),
       delete: (p, o) => store.delete(p, o),
       async write(path, data, opts) {
         if (!changed && path.endsWith('/lock')) {

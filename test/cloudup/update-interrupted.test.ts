@@ -85,6 +85,7 @@ describe('updateCluster with a signal', () => {
         url: s.cs.store.url,
         read: (p) => s.cs.store.read(p),
         list: (p) => s.cs.store.list(p),
+        listSizes: (p) => s.cs.store.listSizes(p),
         write: (p, d, o) => s.cs.store.write(p, d, o),
         delete: (p, o) => (breakRelease && p.endsWith('/lock') ? Promise.reject(new Error('store unreachable')) : s.cs.store.delete(p, o)),
       };

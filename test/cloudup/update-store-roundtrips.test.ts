@@ -46,6 +46,7 @@ function timedStore(inner: StateStore): { store: StateStore; calls: StoreCall[] 
       read: (p) => timed('read', p, () => inner.read(p)),
       write: (p, d, o) => timed('write', p, () => inner.write(p, d, o)),
       list: (p) => timed('list', p, () => inner.list(p)),
+      listSizes: (p) => timed('list', p, () => inner.listSizes(p)),
       delete: (p, o) => timed('delete', p, () => inner.delete(p, o)),
     },
   };

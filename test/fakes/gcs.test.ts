@@ -66,6 +66,19 @@ describe('fake GCS', () => {
     expect(pages).toBe(3);
   });
 
+  it('lists each object with its size as a decimal string (an int64 in the JSON API), as the object resource has it', async () => {
+    fake.createBucket('s');
+    fake.put('s', 'p/empty', '');
+    fake.put('s', 'p/big', 'x'.repeat(70_000));
+    const { body } = await json(await fetch(`${base}/storage/v1/b/s/o?prefix=p/`));
+    expect((body.items as { name: string; size: unknown }[]).map((i) => [i.name, i.size])).toEqual([
+      ['p/big', '70000'],
+      ['p/empty', '0'],
+    ]);
+    const one = await json(await fetch(`${base}/storage/v1/b/s/o/${encodeURIComponent('p/big')}`));
+    expect(one.body.size).toBe('70000');
+  });
+
   it('keeps noncurrent generations in a versioned bucket: listed with versions=true (timeDeleted), reachable and deleted by generation', async () => {
     fake.createBucket('v', { versioning: true });
     expect((await json(await fetch(`${base}/storage/v1/b/v`))).body.versioning).toEqual({ enabled: true });

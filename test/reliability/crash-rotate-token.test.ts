@@ -111,7 +111,7 @@ function crashing(k: number | undefined, mode: Mode, onCall?: () => Promise<void
   return {
     calls: () => calls,
     api: { list: (s) => api.list(s), create: (t) => step(() => api.create(t)), delete: (id) => step(() => api.delete(id)) },
-    store: { url: store.url, read: (p) => store.read(p), list: (p) => store.list(p), delete: (p, o) => step(() => store.delete(p, o)), write: (p, d, o) => step(() => store.write(p, d, o)) },
+    store: { url: store.url, read: (p) => store.read(p), list: (p) => store.list(p), listSizes: (p) => store.listSizes(p), delete: (p, o) => step(() => store.delete(p, o)), write: (p, d, o) => step(() => store.write(p, d, o)) },
   };
 }
 

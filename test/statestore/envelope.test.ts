@@ -68,6 +68,10 @@ describe('envelope encryption on the memory and file backends', () => {
       await store.write('c.example.com/config', 'kind: Cluster\n');
       expect(text((await inner(store).read('c.example.com/config'))?.data)).toBe('kind: Cluster\n');
       expect(await store.list('c.example.com/secrets/')).toEqual([s1, s2]);
+      // Sizes are of the stored bytes (the envelope), what a copy beneath the decorator moves.
+      const stored = (await inner(store).read(s1))!.data.byteLength;
+      expect(stored).toBeGreaterThan('same value'.length);
+      expect(await store.listSizes('c.example.com/secrets/')).toEqual([{ path: s1, size: stored }, { path: s2, size: stored }]);
     });
 
     it(`${url.split(':')[0]}: a missing, wrong or damaged key is a clear error, never garbage`, async () => {

@@ -1,5 +1,5 @@
 /** A store wrapper that fails chosen operations, to test what happens when a write fails midway. */
-import type { DeleteOptions, StateStore, StoredObject, WriteOptions } from '../../src/statestore/index.js';
+import type { DeleteOptions, ListedObject, StateStore, StoredObject, WriteOptions } from '../../src/statestore/index.js';
 
 export class FaultyStore implements StateStore {
   readonly url: string;
@@ -26,6 +26,10 @@ export class FaultyStore implements StateStore {
 
   list(prefix: string): Promise<string[]> {
     return this.inner.list(prefix);
+  }
+
+  listSizes(prefix: string): Promise<ListedObject[]> {
+    return this.inner.listSizes(prefix);
   }
 
   delete(path: string, opts?: DeleteOptions): Promise<void> {

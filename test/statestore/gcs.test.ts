@@ -135,6 +135,19 @@ describe('gs:// requests', () => {
     ]);
   });
 
+  it('lists sizes from objects.list\'s size (a decimal string), across pages, with no request per object', async () => {
+    const s = store({ listPageSize: 10 });
+    const objects = Array.from({ length: 25 }, (_, i) => ({ path: `c/backups/k${String(i).padStart(2, '0')}`, size: 100 * i + 1 }));
+    await Promise.all([...objects.map((o) => s.write(o.path, 'x'.repeat(o.size))), s.write('d/config', 'x')]);
+    fake.requests.length = 0;
+    expect(await s.listSizes('c/')).toEqual(objects);
+    expect(fake.requests.map((r) => [r.method, r.path, r.query.pageToken !== undefined])).toEqual([
+      ['GET', `/storage/v1/b/${BUCKET}/o`, false],
+      ['GET', `/storage/v1/b/${BUCKET}/o`, true],
+      ['GET', `/storage/v1/b/${BUCKET}/o`, true],
+    ]);
+  });
+
   it('returns bytes and generation of one version when the object is replaced during a read', async () => {
     const s = store();
     const key = `${s.prefix}/c/config`;

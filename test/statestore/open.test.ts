@@ -127,6 +127,18 @@ describe('s3 backend specifics', () => {
     expect(t.counter.counts.get('s3:ListObjectsV2Command')).toBe(3);
   });
 
+  it('lists sizes from ListObjectsV2\'s Size, across pages, with no request per object', async () => {
+    const t = testAws();
+    const bucket = uniqueBucket('kops-ts-sizes');
+    await t.clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const store = new S3StateStore({ bucket, prefix: 'p', client: t.clients.s3, listPageSize: 10, serverSideEncryption: 'none' });
+    const objects = Array.from({ length: 25 }, (_, i) => ({ path: `c/backups/k${String(i).padStart(2, '0')}`, size: 100 * i + 1 }));
+    await Promise.all([...objects.map((o) => store.write(o.path, 'x'.repeat(o.size))), store.write('d/config', 'x')]);
+    t.counter.reset();
+    expect(await store.listSizes('c/')).toEqual(objects);
+    expect([...t.counter.counts]).toEqual([['s3:ListObjectsV2Command', 3]]);
+  });
+
   it('requests SSE AES256 unless the bucket encrypts by default or told otherwise', async () => {
     const t = testAws();
     const head = (bucket: string, key: string) => t.clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));

@@ -42,6 +42,29 @@ describe.each(backends)('state store: $name', (backend) => {
     expect(await store.list('nothing/')).toEqual([]);
   });
 
+  it('lists objects with their sizes as stored, in list\'s order and filtered by the same prefix', async () => {
+    const store = await backend.fresh();
+    const objects: Record<string, Uint8Array | string> = {
+      'a.example.com/config': 'kind: Cluster\n',
+      'a.example.com/pki/private/ca/keyset.yaml': 'x'.repeat(3000),
+      'a.example.com/backups/etcd/main/b.gz': new Uint8Array(70_000).fill(7),
+      'a.example.com/empty': '',
+      'a.example.comx/config': 'other',
+    };
+    for (const [p, d] of Object.entries(objects)) await store.write(p, d);
+    const sizes = await store.listSizes('a.example.com/');
+    expect(sizes).toEqual([
+      { path: 'a.example.com/backups/etcd/main/b.gz', size: 70_000 },
+      { path: 'a.example.com/config', size: 14 },
+      { path: 'a.example.com/empty', size: 0 },
+      { path: 'a.example.com/pki/private/ca/keyset.yaml', size: 3000 },
+    ]);
+    expect(sizes.map((o) => o.path)).toEqual(await store.list('a.example.com/'));
+    expect((await store.listSizes('')).map((o) => o.path)).toEqual(await store.list(''));
+    expect(await store.listSizes('nothing/')).toEqual([]);
+    expect((await rejectionOf(store.listSizes('/'), KopsError)).code).toBe('InvalidStatePath');
+  });
+
   it('deletes; a missing object is fine without a version and a conflict with one', async () => {
     const store = await backend.fresh();
     const { version } = await store.write('c/secrets/admin', 's3cret');
