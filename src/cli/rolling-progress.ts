@@ -24,13 +24,22 @@ function clock(ms: number): string {
   return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
 }
 
+/**
+ * When the roll takes more instances down at once than maxUnavailable says (no surge after all: a
+ * control plane, `--cloudonly`, or the interactive prompt, as kops clamps them), the line says so,
+ * so "maxUnavailable 0, 1 at a time" does not read as a contradiction.
+ */
+function noSurgeNote(e: { maxSurge: number; maxUnavailable: number; concurrency: number }): string {
+  return e.maxSurge === 0 && e.concurrency > e.maxUnavailable ? ' (no surge: each is terminated before its replacement starts)' : '';
+}
+
 /** The line for an event, or undefined for events that say nothing to a person. */
 export function rollingLine(e: KopsEvent, io: CliIO): string | undefined {
   switch (e.code) {
     case 'rolling-update.start':
       return `${e.resumed ? 'Resuming an interrupted' : 'Starting a'} rolling update of cluster ${e.cluster}: ${e.instances} instance(s) in ${e.groups} instance group(s)`;
     case 'rolling-update.group.start':
-      return `${bold(io, e.group)} (${e.role}): ${e.instances} instance(s) to replace, maxSurge ${e.maxSurge}, maxUnavailable ${e.maxUnavailable}, ${e.concurrency} at a time`;
+      return `${bold(io, e.group)} (${e.role}): ${e.instances} instance(s) to replace, maxSurge ${e.maxSurge}, maxUnavailable ${e.maxUnavailable}, ${e.concurrency} at a time${noSurgeNote(e)}`;
     case 'rolling-update.step':
       return `  ${e.group}  ${e.instance}${e.node ? ` (${e.node})` : ''}  ${STEP_WORDS[e.step] ?? e.step}`;
     case 'rolling-update.validated':

@@ -40,6 +40,18 @@ describe('rolling-update progress', () => {
     expect(t.out).toBe('');
   });
 
+  it('says when no surge makes more instances unavailable than maxUnavailable (a control plane, --cloudonly)', () => {
+    const t = io(false);
+    const p = rollingProgress(t, false);
+    p.sink({ code: 'rolling-update.group.start', group: 'control-plane-a', role: 'ControlPlane', instances: 1, maxSurge: 0, maxUnavailable: 0, concurrency: 1 });
+    p.sink({ code: 'rolling-update.group.start', group: 'nodes-b', role: 'Node', instances: 2, maxSurge: 0, maxUnavailable: 2, concurrency: 2 });
+    p.close();
+    expect(t.err.split('\n').filter(Boolean)).toEqual([
+      'control-plane-a (ControlPlane): 1 instance(s) to replace, maxSurge 0, maxUnavailable 0, 1 at a time (no surge: each is terminated before its replacement starts)',
+      'nodes-b (Node): 2 instance(s) to replace, maxSurge 0, maxUnavailable 2, 2 at a time',
+    ]);
+  });
+
   it('a terminal gets elapsed times and a live line naming the instance in flight, its phase and time in it, cleared at the end', () => {
     const t = io(true);
     let clock = 0;
