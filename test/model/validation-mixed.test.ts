@@ -12,7 +12,7 @@ function errors(spec: Partial<InstanceGroupSpec>): string[] {
 }
 
 function diagnostics(spec: Partial<InstanceGroupSpec>) {
-  return validateCluster(userCluster(ZONES), [...userIGs(ZONES), ig('spot', 'Node', ['us-east-1a'], { minSize: 1, maxSize: 4, ...spec })]).filter((d) => d.path.startsWith('InstanceGroup/spot'));
+  return validateCluster(userCluster(ZONES), [...userIGs(ZONES), ig('spot', 'Node', ['us-east-1a'], { minSize: 1, maxSize: 4, ...spec })]).filter((d) => (d.path ?? '').startsWith('InstanceGroup/spot'));
 }
 
 describe('mixedInstancesPolicy on AWS', () => {
