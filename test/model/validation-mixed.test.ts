@@ -1,6 +1,7 @@
 /** validation-mixed.ts: mixedInstancesPolicy and maxPrice, refused as kops and AWS would; GCE keeps them with a warning. */
 import { describe, expect, it } from 'vitest';
 import { newCluster } from '../../src/cloudup/new-cluster.js';
+import { parseManifests } from '../../src/model/api/parse.js';
 import { validateCluster } from '../../src/model/validation.js';
 import type { InstanceGroupSpec } from '../../src/model/api/types.js';
 import { errorLines, ig, userCluster, userIGs } from './helpers.js';
@@ -55,6 +56,16 @@ describe('mixedInstancesPolicy on AWS', () => {
     expect(errors({ mixedInstancesPolicy: policy })).toEqual([
       'InstanceGroup/spot spec.mixedInstancesPolicy.instances: kops-ts does not act on instanceRequirements, so the group would have no instance types to choose from',
     ]);
+  });
+
+  it("reads kops's fields from a manifest, warning only about instanceRequirements (kept, not acted on)", () => {
+    const r = parseManifests(
+      'apiVersion: kops.k8s.io/v1alpha2\nkind: InstanceGroup\nmetadata:\n  name: spot\nspec:\n  role: Node\n  maxPrice: "0.05"\n  mixedInstancesPolicy:\n' +
+        '    instances: [t3.large, m5.large]\n    onDemandBase: 0\n    onDemandAboveBase: 10\n    spotAllocationStrategy: price-capacity-optimized\n    instanceRequirements:\n      cpu: {min: "2"}\n',
+      'spot.yaml',
+    );
+    expect(r.diagnostics.map((d) => `${d.severity} ${d.code} ${d.path}`)).toEqual(['warning FieldNotActedOn InstanceGroup/spot spec.mixedInstancesPolicy.instanceRequirements']);
+    expect(r.objects[0]?.spec).toMatchObject({ maxPrice: '0.05', mixedInstancesPolicy: { instances: ['t3.large', 'm5.large'], onDemandAboveBase: 10, instanceRequirements: { cpu: { min: '2' } } } });
   });
 
   it('refuses a maxPrice that is not a positive price', () => {
