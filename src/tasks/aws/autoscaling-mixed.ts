@@ -52,7 +52,7 @@ export const MIXED_DEFAULTS = {
   spotInstancePools: 2,
 } as const;
 
-/** The compared fields (`null` when the group has no policy). */
+/** The compared fields. */
 export const MIXED_FIELDS = [
   'mixedInstanceTypes',
   'onDemandAllocationStrategy',
@@ -78,9 +78,12 @@ function filled(p: Policy) {
   };
 }
 
-/** The view fields of a policy, or all `null` without one (so a switch either way is a change). */
+/**
+ * The view fields of a policy. Without one, only `mixedInstanceTypes: null`: enough for a switch
+ * either way to be a change, and a plain group's plan shows no empty distribution.
+ */
 export function mixedView(p: Policy | undefined): View {
-  if (!p) return Object.fromEntries(MIXED_FIELDS.map((f) => [f, null]));
+  if (!p) return { mixedInstanceTypes: null };
   return { mixedInstanceTypes: [...p.instanceTypes], ...filled(p) };
 }
 
