@@ -407,6 +407,10 @@ describe("docs/spec.md's field table, audited", () => {
     expect((named!.desired as { publicKey?: string }).publicKey).toBeUndefined();
   });
 
+  it("a comma-separated machineType puts its first type in the launch template, as kops", () => {
+    expect(effect((s) => (group(s, NODES).spec.machineType = 'm6i.large,m5.large'))).toEqual([`~ ${LT_NODES} instanceType: "t3.medium" -> "m6i.large"`]);
+  });
+
   it("maxPrice with a mixed-instances policy is the policy's SpotMaxPrice, not the launch template's (AWS refuses a Spot template in a mixed group)", () => {
     expect(effect((s) => Object.assign(group(s, NODES).spec, { maxPrice: '0.05', mixedInstancesPolicy: { instances: ['t3.large'] } }))).toEqual([
       `~ ${ASG_NODES} mixedInstancesPolicy.instanceTypes: (none) -> ["t3.large"]`,

@@ -94,7 +94,8 @@ export function buildCompute(m: AwsModelContext, targetGroups: TargetGroupsByRol
       name: template,
       desired: {
         imageId: ref('Image', image),
-        instanceType: ig.spec.machineType ?? '',
+        // kops: the first of a comma-separated machineType (a list is Spotinst's; AWS takes one type).
+        instanceType: (ig.spec.machineType ?? '').split(',')[0]!.trim(),
         iamInstanceProfile: ref('IAMInstanceProfile', iamName(prefix, c), 'name'),
         securityGroupIds: [ref('SecurityGroup', roleSecurityGroupName(ig, c)), ...(ig.spec.additionalSecurityGroups ?? [])] as Val[],
         ...(key.keyName ? { keyName: key.keyName } : {}),
