@@ -22,6 +22,7 @@ import { bootstrapFiles } from '../../src/bootstrap/kubeadm.js';
 import { CLUSTER_SPEC, INSTANCE_GROUP_SPEC, type FieldShape } from '../../src/model/api/schema.js';
 import type { Cluster, InstanceGroup } from '../../src/model/api/types.js';
 import { ig, userCluster, userIGs } from './helpers.js';
+import { spotCases } from './acted-on-spot.js';
 
 const NAME = 'audit.example.com';
 const ZONES = ['us-east-1a', 'us-east-1b'];
@@ -219,36 +220,7 @@ const ACTED: Record<string, { edit: (s: Spec) => void; input?: Partial<AwsModelI
     edit: (s) => (group(s, NODES).spec.instanceMetadata = { httpPutResponseHopLimit: 2 }),
     changes: [`~ ${LT_NODES} metadataOptions.httpPutResponseHopLimit: 1 -> 2`],
   },
-  // Every policy needs its types: each case below lists them, so their line is in each effect.
-  'InstanceGroup spec.mixedInstancesPolicy.instances[]': {
-    edit: (s) => (group(s, NODES).spec.mixedInstancesPolicy = { instances: ['t3.large', 'm5.large'] }),
-    changes: [`~ ${ASG_NODES} mixedInstancesPolicy.instanceTypes: (none) -> ["t3.large","m5.large"]`],
-  },
-  'InstanceGroup spec.mixedInstancesPolicy.onDemandAllocationStrategy': {
-    edit: (s) => (group(s, NODES).spec.mixedInstancesPolicy = { instances: ['t3.large'], onDemandAllocationStrategy: 'lowest-price' }),
-    changes: [`~ ${ASG_NODES} mixedInstancesPolicy.instanceTypes: (none) -> ["t3.large"]`, `~ ${ASG_NODES} mixedInstancesPolicy.onDemandAllocationStrategy: (none) -> "lowest-price"`],
-  },
-  'InstanceGroup spec.mixedInstancesPolicy.onDemandBase': {
-    edit: (s) => (group(s, NODES).spec.mixedInstancesPolicy = { instances: ['t3.large'], onDemandBase: 1 }),
-    changes: [`~ ${ASG_NODES} mixedInstancesPolicy.instanceTypes: (none) -> ["t3.large"]`, `~ ${ASG_NODES} mixedInstancesPolicy.onDemandBase: (none) -> 1`],
-  },
-  'InstanceGroup spec.mixedInstancesPolicy.onDemandAboveBase': {
-    edit: (s) => (group(s, NODES).spec.mixedInstancesPolicy = { instances: ['t3.large'], onDemandAboveBase: 0 }),
-    changes: [`~ ${ASG_NODES} mixedInstancesPolicy.instanceTypes: (none) -> ["t3.large"]`, `~ ${ASG_NODES} mixedInstancesPolicy.onDemandAboveBase: (none) -> 0`],
-  },
-  'InstanceGroup spec.mixedInstancesPolicy.spotAllocationStrategy': {
-    edit: (s) => (group(s, NODES).spec.mixedInstancesPolicy = { instances: ['t3.large'], spotAllocationStrategy: 'capacity-optimized' }),
-    changes: [`~ ${ASG_NODES} mixedInstancesPolicy.instanceTypes: (none) -> ["t3.large"]`, `~ ${ASG_NODES} mixedInstancesPolicy.spotAllocationStrategy: (none) -> "capacity-optimized"`],
-  },
-  'InstanceGroup spec.mixedInstancesPolicy.spotInstancePools': {
-    edit: (s) => (group(s, NODES).spec.mixedInstancesPolicy = { instances: ['t3.large'], spotInstancePools: 4 }),
-    changes: [`~ ${ASG_NODES} mixedInstancesPolicy.instanceTypes: (none) -> ["t3.large"]`, `~ ${ASG_NODES} mixedInstancesPolicy.spotInstancePools: (none) -> 4`],
-  },
-  // Without a policy: the launch template's Spot market option (with one: see the case below).
-  'InstanceGroup spec.maxPrice': {
-    edit: (s) => (group(s, NODES).spec.maxPrice = '0.05'),
-    changes: [`~ ${LT_NODES} spotMaxPrice: (none) -> "0.05"`],
-  },
+  ...spotCases(NODES, LT_NODES, ASG_NODES),
 };
 
 /** Validated, no effect on what is built or on the nodes, and why. */
@@ -405,17 +377,6 @@ describe("docs/spec.md's field table, audited", () => {
     const named = build({ ...baseSpec(), cluster: { ...baseSpec().cluster, spec: { ...baseSpec().cluster.spec, sshKeyName: 'ops' } } }).find((t) => t.kind === 'SSHKey');
     expect(named).toMatchObject({ name: 'ops', shared: true });
     expect((named!.desired as { publicKey?: string }).publicKey).toBeUndefined();
-  });
-
-  it("a comma-separated machineType puts its first type in the launch template, as kops", () => {
-    expect(effect((s) => (group(s, NODES).spec.machineType = 'm6i.large,m5.large'))).toEqual([`~ ${LT_NODES} instanceType: "t3.medium" -> "m6i.large"`]);
-  });
-
-  it("maxPrice with a mixed-instances policy is the policy's SpotMaxPrice, not the launch template's (AWS refuses a Spot template in a mixed group)", () => {
-    expect(effect((s) => Object.assign(group(s, NODES).spec, { maxPrice: '0.05', mixedInstancesPolicy: { instances: ['t3.large'] } }))).toEqual([
-      `~ ${ASG_NODES} mixedInstancesPolicy.instanceTypes: (none) -> ["t3.large"]`,
-      `~ ${ASG_NODES} mixedInstancesPolicy.spotMaxPrice: (none) -> "0.05"`,
-    ]);
   });
 
   it('io1 and io2 root volumes get at least 100 IOPS in the launch template (moto cannot launch them)', () => {
