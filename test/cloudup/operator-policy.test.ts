@@ -104,6 +104,23 @@ describe('the declarations', () => {
     for (const a of ['elasticloadbalancing:DeleteLoadBalancer"', 'elasticloadbalancing:DeleteTargetGroup"']) expect(unscoped).not.toContain(a);
   });
 
+  it("lets the operator create the service-linked roles of Auto Scaling, ELB and EC2 Spot (spot and mixed instance groups), and no other service's", async () => {
+    const policy = operatorPolicy({ stateStore: { bucket: 'b', prefix: PREFIX } });
+    const slr = (service: string, role: string) => ({
+      action: 'iam:CreateServiceLinkedRole',
+      resource: `arn:aws:iam::${ACCOUNT}:role/aws-service-role/${service}/${role}`,
+      context: { 'iam:AWSServiceName': service },
+    });
+    expect(await evaluate(policy, slr('spot.amazonaws.com', 'AWSServiceRoleForEC2Spot'))).toBe('Allowed');
+    expect(await evaluate(policy, slr('autoscaling.amazonaws.com', 'AWSServiceRoleForAutoScaling'))).toBe('Allowed');
+    expect(await evaluate(policy, slr('elasticloadbalancing.amazonaws.com', 'AWSServiceRoleForElasticLoadBalancing'))).toBe('Allowed');
+    for (const other of ['spotfleet.amazonaws.com', 'ec2.amazonaws.com', 'rds.amazonaws.com']) {
+      expect(await evaluate(policy, slr(other, 'AWSServiceRoleForX')), other).toBe('ImplicitlyDenied');
+    }
+    // Creating the role is all: not deleting it, nor a role of one's own.
+    expect(await evaluate(policy, { action: 'iam:DeleteServiceLinkedRole', resource: `arn:aws:iam::${ACCOUNT}:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot` })).toBe('ImplicitlyDenied');
+  });
+
   it('maps SDK operations to IAM actions, S3 by its own names', () => {
     expect(iamActionsOf('elbv2', 'DescribeTargetGroupsCommand')).toEqual(['elasticloadbalancing:DescribeTargetGroups']);
     expect(iamActionsOf('s3', 'ListObjectsV2Command')).toEqual(['s3:ListBucket']);

@@ -22,6 +22,7 @@ import { bootstrapFiles } from '../../src/bootstrap/kubeadm.js';
 import { CLUSTER_SPEC, INSTANCE_GROUP_SPEC, type FieldShape } from '../../src/model/api/schema.js';
 import type { Cluster, InstanceGroup } from '../../src/model/api/types.js';
 import { ig, userCluster, userIGs } from './helpers.js';
+import { spotCases } from './acted-on-spot.js';
 
 const NAME = 'audit.example.com';
 const ZONES = ['us-east-1a', 'us-east-1b'];
@@ -219,6 +220,7 @@ const ACTED: Record<string, { edit: (s: Spec) => void; input?: Partial<AwsModelI
     edit: (s) => (group(s, NODES).spec.instanceMetadata = { httpPutResponseHopLimit: 2 }),
     changes: [`~ ${LT_NODES} metadataOptions.httpPutResponseHopLimit: 1 -> 2`],
   },
+  ...spotCases(NODES, LT_NODES, ASG_NODES),
 };
 
 /** Validated, no effect on what is built or on the nodes, and why. */

@@ -111,12 +111,15 @@ export function operatorPolicy(o: OperatorPolicyOptions = {}): PolicyDocument {
     });
   }
   if (actions.includes('iam:CreateServiceLinkedRole')) {
+    // Auto Scaling's and ELB's roles on first use; EC2 Spot's (AWSServiceRoleForEC2Spot) for
+    // instance groups with maxPrice or a Spot share in their mixedInstancesPolicy: AWS's EC2 guide
+    // says an API caller requesting Spot must make sure that role exists.
     statements.push({
       Sid: 'ServiceLinkedRoles',
       Effect: 'Allow',
       Action: 'iam:CreateServiceLinkedRole',
       Resource: '*',
-      Condition: { StringEquals: { 'iam:AWSServiceName': ['autoscaling.amazonaws.com', 'elasticloadbalancing.amazonaws.com'] } },
+      Condition: { StringEquals: { 'iam:AWSServiceName': ['autoscaling.amazonaws.com', 'elasticloadbalancing.amazonaws.com', 'spot.amazonaws.com'] } },
     });
   }
   const kms = actions.filter((a) => a.startsWith('kms:'));

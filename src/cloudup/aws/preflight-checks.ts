@@ -14,9 +14,17 @@ export function machineTypesOf(ig: InstanceGroup): string[] {
   return (ig.spec.machineType ?? '').split(',').map((t) => t.trim()).filter((t) => t.length > 0);
 }
 
-/** Every machine type used by the instance groups, once each, sorted. */
+/** Every type a group launches, with the spec path naming it: machineType's, then its mixed policy's (as kops checks both). */
+function typesWithPaths(ig: InstanceGroup): { type: string; path: string }[] {
+  return [
+    ...machineTypesOf(ig).map((type) => ({ type, path: 'spec.machineType' })),
+    ...(ig.spec.mixedInstancesPolicy?.instances ?? []).map((type, i) => ({ type, path: `spec.mixedInstancesPolicy.instances[${i}]` })),
+  ];
+}
+
+/** Every machine type used by the instance groups (mixed policies' included), once each, sorted. */
 export function machineTypesInUse(igs: readonly InstanceGroup[]): string[] {
-  return [...new Set(igs.flatMap(machineTypesOf))].sort();
+  return [...new Set(igs.flatMap((ig) => typesWithPaths(ig).map((t) => t.type)))].sort();
 }
 
 /** The zones an instance group runs in: its subnets' zones, plus `spec.zones` when set. */
@@ -86,7 +94,7 @@ export function checkInstanceTypes(
   const out: Diagnostic[] = [];
   for (const ig of igs) {
     const zones = zonesOfInstanceGroup(cluster, ig).filter((z) => !knownZones || knownZones.has(z));
-    for (const type of machineTypesOf(ig)) {
+    for (const { type, path } of typesWithPaths(ig)) {
       const where = offered.get(type) ?? new Set<string>();
       const missing = zones.filter((z) => !where.has(z));
       if (missing.length === 0) continue;
@@ -94,7 +102,7 @@ export function checkInstanceTypes(
       const hint = elsewhere.length > 0
         ? `${type} is offered in ${elsewhere.join(', ')}: move the instance group to subnets there, or choose another machine type`
         : `${type} is not offered anywhere in ${region}: check the name (e.g. t3.medium); \`aws ec2 describe-instance-type-offerings --location-type availability-zone --region ${region}\` lists what is`;
-      out.push(error('UnknownInstanceType', `${type} is not offered in ${missing.join(', ')}`, { path: `${objectLabel(ig)} spec.machineType`, hint }));
+      out.push(error('UnknownInstanceType', `${type} is not offered in ${missing.join(', ')}`, { path: `${objectLabel(ig)} ${path}`, hint }));
     }
   }
   return out;

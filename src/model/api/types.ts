@@ -232,6 +232,23 @@ export interface InstanceGroupSpec {
   instanceMetadata?: InstanceMetadataOptions;
   associatePublicIp?: boolean;
   additionalSecurityGroups?: string[];
+  /** AWS: the instance types and On-Demand/Spot split of the autoscaling group (kops's MixedInstancesPolicySpec). */
+  mixedInstancesPolicy?: MixedInstancesPolicySpec;
+  /** AWS: the Spot maximum price per hour (e.g. "0.05"): the group's SpotMaxPrice when mixed, else the launch template's. */
+  maxPrice?: string;
+}
+
+/**
+ * kops's `MixedInstancesPolicySpec`, as kops-ts acts on it (AWS). kops's `instanceRequirements`
+ * is kept but not acted on (a warning); the list of types is required instead.
+ */
+export interface MixedInstancesPolicySpec {
+  instances?: string[];
+  onDemandAllocationStrategy?: string;
+  onDemandBase?: number;
+  onDemandAboveBase?: number;
+  spotAllocationStrategy?: string;
+  spotInstancePools?: number;
 }
 
 export interface InstanceGroup {

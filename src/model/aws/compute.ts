@@ -5,12 +5,17 @@
  * autoscaling group, named and tagged as kops does (pkg/model/awsmodel/autoscalinggroup.go).
  * Control planes and API servers register with the API target groups, bastions with the bastion's.
  *
+ * Spot and mixed instances, as kops: `mixedInstancesPolicy` makes the group launch its types as
+ * overrides of the template (whose InstanceType stays `machineType`), with `maxPrice` as the
+ * policy's SpotMaxPrice; without a policy, `maxPrice` makes the template request Spot instances.
+ *
  * The SSH key pair, as kops's SSHKeyModelBuilder: `spec.sshKeyName` names an existing key pair
  * (a shared `SSHKey` task: found, never imported or changed); `sshKeyName: ""` means no key pair
  * at all; unset, the state store's admin key is imported as `kubernetes.<cluster>-<fingerprint>`.
  */
 import { ref, type Task, type Val } from '../../tasks/types.js';
 import type { Tags } from '../../tasks/aws/context.js';
+import type { MixedInstancesPolicyDesired } from '../../tasks/aws/autoscaling-mixed.js';
 import type { InstanceGroup, NormalizedRole } from '../api/types.js';
 import type { AwsModelContext } from './context.js';
 import { roleSecurityGroupName } from './firewall.js';
@@ -89,7 +94,8 @@ export function buildCompute(m: AwsModelContext, targetGroups: TargetGroupsByRol
       name: template,
       desired: {
         imageId: ref('Image', image),
-        instanceType: ig.spec.machineType ?? '',
+        // kops: the first of a comma-separated machineType (a list is Spotinst's; AWS takes one type).
+        instanceType: (ig.spec.machineType ?? '').split(',')[0]!.trim(),
         iamInstanceProfile: ref('IAMInstanceProfile', iamName(prefix, c), 'name'),
         securityGroupIds: [ref('SecurityGroup', roleSecurityGroupName(ig, c)), ...(ig.spec.additionalSecurityGroups ?? [])] as Val[],
         ...(key.keyName ? { keyName: key.keyName } : {}),
@@ -104,6 +110,7 @@ export function buildCompute(m: AwsModelContext, targetGroups: TargetGroupsByRol
         associatePublicIp: ig.spec.associatePublicIp ?? publicSubnets,
         instanceTags: tags,
         tags: m.tags(template),
+        ...(ig.spec.maxPrice !== undefined && !ig.spec.mixedInstancesPolicy ? { spotMaxPrice: ig.spec.maxPrice } : {}),
       },
     });
     m.add({
@@ -116,7 +123,22 @@ export function buildCompute(m: AwsModelContext, targetGroups: TargetGroupsByRol
         subnets: (ig.spec.subnets ?? []).map((s) => ref('Subnet', subnetTaskName(s, c))),
         ...((targetGroups[role] ?? []).length > 0 ? { targetGroupArns: (targetGroups[role] ?? []).map((tg) => ref('TargetGroup', tg, 'arn')) } : {}),
         tags,
+        ...(ig.spec.mixedInstancesPolicy ? { mixedInstancesPolicy: mixedPolicy(ig) } : {}),
       },
     });
   }
+}
+
+/** kops's `Mixed*` fields of the group: the spec's values; AWS's defaults are the task's. */
+function mixedPolicy(ig: InstanceGroup): MixedInstancesPolicyDesired {
+  const p = ig.spec.mixedInstancesPolicy ?? {};
+  return {
+    instanceTypes: [...(p.instances ?? [])],
+    ...(p.onDemandAllocationStrategy !== undefined ? { onDemandAllocationStrategy: p.onDemandAllocationStrategy } : {}),
+    ...(p.onDemandBase !== undefined ? { onDemandBase: p.onDemandBase } : {}),
+    ...(p.onDemandAboveBase !== undefined ? { onDemandAboveBase: p.onDemandAboveBase } : {}),
+    ...(p.spotAllocationStrategy !== undefined ? { spotAllocationStrategy: p.spotAllocationStrategy } : {}),
+    ...(p.spotInstancePools !== undefined ? { spotInstancePools: p.spotInstancePools } : {}),
+    ...(ig.spec.maxPrice !== undefined ? { spotMaxPrice: ig.spec.maxPrice } : {}),
+  };
 }

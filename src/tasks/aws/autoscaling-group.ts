@@ -20,6 +20,10 @@
  * Target groups (the control plane's API target groups) are compared as a set and attached or
  * detached in place. Metrics collection is not managed.
  *
+ * With `mixedInstancesPolicy` the group launches the template through a MixedInstancesPolicy
+ * (several instance types, On-Demand/Spot split) instead of `LaunchTemplate`; switching either way
+ * is an in-place update (autoscaling-mixed.ts).
+ *
  * `find`: ONE paged `DescribeAutoScalingGroups` filtered by the cluster tag, matched by name.
  *
  * Orphans (an instance group deleted from the spec): the cluster's groups — `KubernetesCluster`
@@ -45,7 +49,16 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import { TAG_CLUSTER, fromAwsTags, ownershipTagKey, tagsToSet, type AwsTaskContext, type Tags } from './context.js';
 import { tryAgainLater } from '../retry.js';
-import type { ApplyRequest, FieldRules, TaskKind, Val } from '../types.js';
+import type { ApplyRequest, FieldRules, RefResolver, TaskKind, Val } from '../types.js';
+import {
+  MIXED_FIELDS,
+  mixedActual,
+  mixedAssumed,
+  mixedRequest,
+  mixedView,
+  type MixedInstancesPolicyActual,
+  type MixedInstancesPolicyDesired,
+} from './autoscaling-mixed.js';
 
 export interface AutoscalingGroupDesired {
   /** The launch template's id: `ref('LaunchTemplate', name)`. */
@@ -61,6 +74,8 @@ export interface AutoscalingGroupDesired {
   readonly tags: Tags;
   /** Scaling processes to keep suspended (kops's `suspendProcesses`); others are resumed. */
   readonly suspendProcesses?: readonly string[];
+  /** Launch through a mixed-instances policy (several types, Spot) instead of the template alone. */
+  readonly mixedInstancesPolicy?: MixedInstancesPolicyDesired;
 }
 
 export interface AutoscalingGroupActual {
@@ -76,6 +91,7 @@ export interface AutoscalingGroupActual {
   readonly targetGroupArns: readonly string[];
   readonly tags: Readonly<Record<string, string>>;
   readonly suspendedProcesses: readonly string[];
+  readonly mixedInstancesPolicy?: MixedInstancesPolicyActual;
 }
 
 export const DEFAULT_LAUNCH_TEMPLATE_VERSION = '$Default';
@@ -93,6 +109,7 @@ const FIELDS: FieldRules = {
   tags: { compare: 'tags' },
   nodeTemplateTagKeys: { compare: 'set' },
   suspendProcesses: { compare: 'set' },
+  ...Object.fromEntries(MIXED_FIELDS.map((f) => [f, {}])),
 };
 
 /** The cluster autoscaler's node-template tags (labels and taints of the nodes to be). */
@@ -100,7 +117,7 @@ export const NODE_TEMPLATE_TAG_PREFIX = 'k8s.io/cluster-autoscaler/node-template
 const nodeTemplateKeys = (tags: Readonly<Record<string, string>>): string[] => Object.keys(tags).filter((k) => k.startsWith(NODE_TEMPLATE_TAG_PREFIX)).sort();
 
 /** The fields `UpdateAutoScalingGroup` changes. */
-const GROUP_FIELDS = new Set(['launchTemplate', 'launchTemplateVersion', 'minSize', 'maxSize', 'subnets']);
+const GROUP_FIELDS = new Set<string>(['launchTemplate', 'launchTemplateVersion', 'minSize', 'maxSize', 'subnets', ...MIXED_FIELDS]);
 
 export function toActual(g: AutoScalingGroup): AutoscalingGroupActual {
   // A mixed-instances group keeps its template inside the policy.
@@ -118,7 +135,15 @@ export function toActual(g: AutoScalingGroup): AutoscalingGroupActual {
     targetGroupArns: [...(g.TargetGroupARNs ?? [])].sort(),
     tags: fromAwsTags(g.Tags),
     suspendedProcesses: (g.SuspendedProcesses ?? []).flatMap((p) => (p.ProcessName ? [p.ProcessName] : [])).sort(),
+    mixedInstancesPolicy: mixedActual(g),
   };
+}
+
+/** What the group launches: the template alone, or through the mixed-instances policy. */
+function launchSpec(d: AutoscalingGroupDesired, refs: RefResolver) {
+  const id = refs.known(d.launchTemplate);
+  const version = d.launchTemplateVersion ?? DEFAULT_LAUNCH_TEMPLATE_VERSION;
+  return d.mixedInstancesPolicy ? { MixedInstancesPolicy: mixedRequest(d.mixedInstancesPolicy, id, version) } : { LaunchTemplate: { LaunchTemplateId: id, Version: version } };
 }
 
 /** The desired capacity to set when min/max move, or undefined to leave it alone. */
@@ -173,7 +198,7 @@ async function create(ctx: AwsTaskContext, req: ApplyRequest<AutoscalingGroupDes
   await asg.send(
     new CreateAutoScalingGroupCommand({
       AutoScalingGroupName: req.name,
-      LaunchTemplate: { LaunchTemplateId: req.refs.known(d.launchTemplate), Version: d.launchTemplateVersion ?? DEFAULT_LAUNCH_TEMPLATE_VERSION },
+      ...launchSpec(d, req.refs),
       MinSize: d.minSize,
       MaxSize: d.maxSize,
       DesiredCapacity: d.minSize,
@@ -197,7 +222,8 @@ async function update(ctx: AwsTaskContext, req: ApplyRequest<AutoscalingGroupDes
     await asg.send(
       new UpdateAutoScalingGroupCommand({
         AutoScalingGroupName: name,
-        LaunchTemplate: { LaunchTemplateId: req.refs.known(d.launchTemplate), Version: d.launchTemplateVersion ?? DEFAULT_LAUNCH_TEMPLATE_VERSION },
+        // The whole launch specification each time: moto replaces a group's policy with what an update carries.
+        ...launchSpec(d, req.refs),
         MinSize: d.minSize,
         MaxSize: d.maxSize,
         VPCZoneIdentifier: d.subnets.map((s) => req.refs.known(s)).join(','),
@@ -245,6 +271,7 @@ function assumed(req: ApplyRequest<AutoscalingGroupDesired, AutoscalingGroupActu
     targetGroupArns: (d.targetGroupArns ?? req.actual?.targetGroupArns ?? []).map((t) => req.refs.known(t)).sort(),
     tags: { ...Object.fromEntries(Object.entries(req.actual?.tags ?? {}).filter(([k]) => !k.startsWith(NODE_TEMPLATE_TAG_PREFIX))), ...d.tags },
     suspendedProcesses: [...(d.suspendProcesses ?? req.actual?.suspendedProcesses ?? [])].sort(),
+    mixedInstancesPolicy: mixedAssumed(d.mixedInstancesPolicy),
   };
 }
 
@@ -295,6 +322,7 @@ export const autoscalingGroupKind: TaskKind<AutoscalingGroupDesired, Autoscaling
       tags: { ...d.tags },
       nodeTemplateTagKeys: nodeTemplateKeys(d.tags),
       suspendProcesses: d.suspendProcesses ? [...d.suspendProcesses] : undefined,
+      ...mixedView(d.mixedInstancesPolicy),
     };
   },
 
@@ -309,6 +337,7 @@ export const autoscalingGroupKind: TaskKind<AutoscalingGroupDesired, Autoscaling
       tags: { ...a.tags },
       nodeTemplateTagKeys: nodeTemplateKeys(a.tags),
       suspendProcesses: [...a.suspendedProcesses].sort(),
+      ...mixedView(a.mixedInstancesPolicy),
     };
   },
 

@@ -86,6 +86,8 @@ export interface LaunchTemplateDesired {
   readonly instanceTags?: Tags;
   /** The template's own tags (Name, ownership, ...), also the default instance tags. */
   readonly tags: Tags;
+  /** Launch Spot instances at up to this price per hour (kops's `maxPrice` without a mixed policy). */
+  readonly spotMaxPrice?: string;
 }
 
 export interface LaunchTemplateActual {
@@ -125,6 +127,7 @@ const FIELDS: FieldRules = {
   associatePublicIp: { security: 'exposure' },
   instanceTags: {},
   volumeTags: {},
+  spotMaxPrice: {},
   tags: { compare: 'tags' },
 };
 
@@ -158,6 +161,7 @@ function desiredView(d: LaunchTemplateDesired, refs: RefResolver): View {
     associatePublicIp: d.associatePublicIp ?? false,
     instanceTags,
     volumeTags: instanceTags,
+    spotMaxPrice: d.spotMaxPrice ?? null,
     tags: { ...d.tags },
   };
 }
@@ -190,6 +194,7 @@ function actualDataView(a: LaunchTemplateActual): View {
     associatePublicIp: d.associatePublicIp ?? false,
     instanceTags: { ...d.instanceTags },
     volumeTags: { ...d.volumeTags },
+    spotMaxPrice: d.spotMaxPrice ?? null,
     tags: { ...a.tags },
   };
 }

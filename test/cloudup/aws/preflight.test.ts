@@ -105,6 +105,16 @@ describe('awsPreflight against the emulator', () => {
     expect(r.diagnostics[1]!.hint).toContain('t3.medium is offered in us-east-1a');
   });
 
+  it("checks a mixed-instances policy's types too, each at its path", async () => {
+    const aws = testAws();
+    const spot = ig('spot', 't3.medium', ['s-0']);
+    spot.spec.mixedInstancesPolicy = { instances: ['t3.medium', 'm5.mega'] };
+    const r = await awsPreflight(aws.clients, cluster(['us-east-1a']), [IGS[0]!, spot]);
+    expect(r.diagnostics.map((d) => [d.code, d.path, d.summary])).toEqual([
+      ['UnknownInstanceType', 'InstanceGroup/spot spec.mixedInstancesPolicy.instances[1]', 'm5.mega is not offered in us-east-1a'],
+    ]);
+  });
+
   it('checks spec.dnsZone with one Route53 call: a missing zone, a zone of the wrong kind, a zone ID', async () => {
     const aws = testAws();
     const dns = (dnsZone: string, type: 'Public' | 'Private' = 'Public') => cluster(['us-east-1a'], { dnsZone, topology: { dns: { type } } });

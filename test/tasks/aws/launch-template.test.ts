@@ -67,6 +67,22 @@ async function defaultVersion(ctx: Ctx, name: string) {
 }
 
 describe('LaunchTemplate', () => {
+  it('requests Spot instances at maxPrice in the market options, a new version to change or remove it, no change after', async () => {
+    const ctx = awsTestContext(CLUSTER);
+    const { refs } = await prerequisites(ctx);
+    const spot = template('spot', { spotMaxPrice: '0.05' });
+    await expectIdempotent(ctx, launchTemplateKind, [spot], refs);
+    expect((await defaultVersion(ctx, spot.name))?.LaunchTemplateData?.InstanceMarketOptions).toEqual({ MarketType: 'spot', SpotOptions: { MaxPrice: '0.05' } });
+
+    const onDemand = template('spot');
+    const [plan] = await planKind(nextRun(ctx), launchTemplateKind, [onDemand], refs);
+    expect(plan?.fields.map((f) => [f.field, f.before, f.after])).toEqual([['spotMaxPrice', '0.05', null]]);
+    await expectIdempotent(nextRun(ctx), launchTemplateKind, [onDemand], refs);
+    const v = await defaultVersion(ctx, spot.name);
+    expect(v?.VersionNumber).toBe(2);
+    expect(v?.LaunchTemplateData?.InstanceMarketOptions).toBeUndefined();
+  });
+
   it('creates templates with the full data, and plans no change on the next run', async () => {
     const ctx = awsTestContext(CLUSTER);
     const { refs, imageId, nodes } = await prerequisites(ctx);
