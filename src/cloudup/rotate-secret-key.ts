@@ -112,7 +112,12 @@ function refuseUnknownKeys(store: StateStore, unknown: readonly { path: string; 
   const hint = `give the key whose id is ${ids[0]} with --secret-key <file> (or KOPS_SECRET_KEY): objects under it can be re-encrypted only once they can be read`;
   return new KopsError('SecretKeyUnknown', summary, {
     exitCode: 2,
-    diagnostics: unknown.map((u) => error('SecretKeyUnknown', `encrypted with the secret key ${u.keyId}`, { file: objectURL(store.url, u.path), hint })),
+    diagnostics: unknown.map((u) =>
+      error('SecretKeyUnknown', `encrypted with the secret key ${u.keyId}, which is neither the current key (${currentId ?? 'none given'}) nor the new one (${newId}); nothing was written`, {
+        file: objectURL(store.url, u.path),
+        hint,
+      }),
+    ),
   });
 }
 
