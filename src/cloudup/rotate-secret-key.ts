@@ -56,6 +56,8 @@ export interface SecretKeyResult extends SecretKeyPlan {
 }
 
 export type SecretKeyProgress =
+  /** One object read (keeps the caller's lock renewing on a slow store). */
+  | { readonly step: 'read'; readonly path: string }
   | { readonly step: 'checked'; readonly path: string; readonly done: number; readonly total: number }
   | { readonly step: 'rewritten'; readonly path: string; readonly done: number; readonly total: number };
 
@@ -131,6 +133,7 @@ async function classify(raw: StateStore, o: SecretKeyRotationOptions): Promise<R
   for (const { area, prefix } of ROTATED_AREAS) {
     for (const path of await raw.list(`${o.cluster}/${prefix}`)) {
       const obj = await raw.read(path);
+      o.progress?.({ step: 'read', path });
       if (!obj) continue; // deleted since the listing: nothing to re-encrypt
       if (!isEnvelope(obj.data)) {
         out.push({ path, area, state: 'plaintext', version: obj.version, data: obj.data });

@@ -73,6 +73,7 @@ function resultText(r: SecretKeyResult): string {
 
 function progressLine(p: SecretKeyProgress): string | undefined {
   if (p.step === 'rewritten') return `Re-encrypted ${p.path} (${p.done}/${p.total})`;
+  if (p.step === 'read') return undefined;
   return p.done === p.total ? `Checked ${p.total} object(s): each decrypts with its key` : undefined;
 }
 
