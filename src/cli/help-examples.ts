@@ -86,6 +86,11 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly HelpExample[]>> = {
     ex('Say what would happen: the token ids, the join files, the tokens to delete (nothing changes)', 'kops-ts rotate bootstrap-token --name my.example.com'),
     ex('Rotate it (after a join file may have leaked)', 'kops-ts rotate bootstrap-token --name my.example.com --yes'),
   ],
+  'rotate secret-key': [
+    ex('Count the keysets and secrets under each key (nothing changes)', 'kops-ts rotate secret-key --name my.example.com --secret-key old.key --new-secret-key new.key'),
+    ex('Re-encrypt them under the new key (a person with the old key left)', 'kops-ts rotate secret-key --name my.example.com --secret-key old.key --new-secret-key new.key --yes'),
+    ex('Encrypt a store written before any key was configured', 'kops-ts rotate secret-key --name my.example.com --new-secret-key new.key --yes'),
+  ],
   export: [ex('Add a context for the cluster to your kubeconfig', 'kops-ts export kubeconfig --name my.example.com --admin')],
   'export kubeconfig': [
     ex('A context with an admin credential valid for 18 hours (the default)', 'kops-ts export kubeconfig --name my.example.com --admin'),

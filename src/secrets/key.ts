@@ -14,6 +14,9 @@ import { registerSecretValue } from './redact.js';
 
 export const SECRET_KEY_ENV = 'KOPS_SECRET_KEY';
 export const SECRET_KEY_FLAG = '--secret-key';
+/** `rotate secret-key`'s key to re-encrypt under: the same two forms under their own names. */
+export const NEW_SECRET_KEY_ENV = 'KOPS_NEW_SECRET_KEY';
+export const NEW_SECRET_KEY_FLAG = '--new-secret-key';
 const HOW = 'a 32-byte key in base64 (44 characters), e.g. made with: openssl rand -base64 32';
 
 export interface SecretKeySources {
@@ -25,17 +28,29 @@ export interface SecretKeySources {
 
 /** The key, or `undefined` when neither the flag nor the variable is set. */
 export function loadSecretKey(src: SecretKeySources): Uint8Array | undefined {
+  return loadKey(src, SECRET_KEY_FLAG, SECRET_KEY_ENV);
+}
+
+/**
+ * `rotate secret-key`'s new key, from `--new-secret-key <file>` else `KOPS_NEW_SECRET_KEY`, read,
+ * checked and registered for redaction exactly as the current key is; `undefined` when neither is set.
+ */
+export function loadNewSecretKey(src: SecretKeySources): Uint8Array | undefined {
+  return loadKey(src, NEW_SECRET_KEY_FLAG, NEW_SECRET_KEY_ENV);
+}
+
+function loadKey(src: SecretKeySources, flag: string, envName: string): Uint8Array | undefined {
   if (src.file !== undefined && src.file.trim() !== '') {
     let text: string;
     try {
       text = src.readFile(src.file);
     } catch (e) {
-      throw invalid(`${SECRET_KEY_FLAG} ${src.file}`, 'the file cannot be read', `give the path of a file holding ${HOW}`, e);
+      throw invalid(`${flag} ${src.file}`, 'the file cannot be read', `give the path of a file holding ${HOW}`, e);
     }
-    return parseSecretKey(text, `${SECRET_KEY_FLAG} ${src.file}`);
+    return parseSecretKey(text, `${flag} ${src.file}`);
   }
-  const env = src.env[SECRET_KEY_ENV];
-  if (env !== undefined && env.trim() !== '') return parseSecretKey(env, SECRET_KEY_ENV);
+  const env = src.env[envName];
+  if (env !== undefined && env.trim() !== '') return parseSecretKey(env, envName);
   return undefined;
 }
 

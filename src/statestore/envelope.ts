@@ -66,12 +66,7 @@ export function seal(key: Uint8Array, path: string, plaintext: Uint8Array): Uint
  * carry any of the plaintext.
  */
 export function open(key: Uint8Array | undefined, path: string, data: Uint8Array, where: string): Uint8Array {
-  const text = Buffer.from(data).toString('latin1').trimEnd();
-  const parts = text.slice(ENVELOPE_MAGIC.length).split(':');
-  const [keyId, ivB64, tagB64, bodyB64] = parts;
-  if (parts.length !== 4 || !keyId || !ivB64 || !tagB64 || bodyB64 === undefined || !/^[0-9a-f]{16}$/.test(keyId)) {
-    throw corrupt(where, 'its envelope does not have the form kops-ts-envelope:v1:<key id>:<iv>:<tag>:<ciphertext>');
-  }
+  const { keyId, ivB64, tagB64, bodyB64 } = parseEnvelope(data, where);
   if (key === undefined) {
     throw stateError('SecretKeyRequired', `it is encrypted with the secret key ${keyId} and no secret key was given`, {
       file: where,
@@ -83,7 +78,10 @@ export function open(key: Uint8Array | undefined, path: string, data: Uint8Array
   if (given !== keyId) {
     throw stateError('SecretKeyMismatch', `it is encrypted with the secret key ${keyId}, but the key given is ${given}`, {
       file: where,
-      hint: 'use the secret key this store was written with (--secret-key <file> or KOPS_SECRET_KEY); the id is printed, the key never is',
+      hint:
+        `this object is under another secret key, id ${keyId} (not ${given}): if the store's key was changed ` +
+        `(kops-ts rotate secret-key re-encrypts every key and secret), give the key whose id is ${keyId} with --secret-key <file> or KOPS_SECRET_KEY; ` +
+        'the id is printed, the key never is',
     });
   }
   const iv = Buffer.from(ivB64, 'base64');
@@ -97,6 +95,31 @@ export function open(key: Uint8Array | undefined, path: string, data: Uint8Array
   } catch {
     throw corrupt(where, 'it fails authentication with the right key: it was changed, damaged or copied from another path');
   }
+}
+
+interface EnvelopeParts {
+  readonly keyId: string;
+  readonly ivB64: string;
+  readonly tagB64: string;
+  readonly bodyB64: string;
+}
+
+function parseEnvelope(data: Uint8Array, where: string): EnvelopeParts {
+  const text = Buffer.from(data).toString('latin1').trimEnd();
+  const parts = text.slice(ENVELOPE_MAGIC.length).split(':');
+  const [keyId, ivB64, tagB64, bodyB64] = parts;
+  if (parts.length !== 4 || !keyId || !ivB64 || !tagB64 || bodyB64 === undefined || !/^[0-9a-f]{16}$/.test(keyId)) {
+    throw corrupt(where, 'its envelope does not have the form kops-ts-envelope:v1:<key id>:<iv>:<tag>:<ciphertext>');
+  }
+  return { keyId, ivB64, tagB64, bodyB64 };
+}
+
+/**
+ * The id of the key an envelope was sealed with, read without decrypting (`EncryptedObjectCorrupt`
+ * when it is not a well-formed envelope). `where` names the object for that error.
+ */
+export function envelopeKeyId(data: Uint8Array, where: string): string {
+  return parseEnvelope(data, where).keyId;
 }
 
 function corrupt(where: string, why: string): KopsError {

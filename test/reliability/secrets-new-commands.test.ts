@@ -1,14 +1,16 @@
 /**
  * Reliability 6, secrets: the commands added since test/cli/no-key-printed.test.ts and
  * test/cli/secrets.test.ts were written (validate cluster, rolling-update cluster, upgrade cluster,
- * create instancegroup, rotate bootstrap-token), run with -v 2 against an applied cluster on the
- * emulator and a fake Kubernetes API, in success and in failure (stack traces printed), print no
- * private key, no secret of the store (the join token before and after its rotation included), no
- * AWS secret access key and no Kubernetes token.
+ * create instancegroup, rotate bootstrap-token, rotate secret-key), run with -v 2 against an
+ * applied cluster on the emulator and a fake Kubernetes API, in success and in failure (stack
+ * traces printed), print no private key, no secret of the store (the join token before and after
+ * its rotation included), no envelope key (old or new, base64 or hex), no AWS secret access key and
+ * no Kubernetes token.
  *
  * In-process, the redaction would hide what this process registered while generating or reading
  * the secrets; the registry is cleared before each command, so each starts as a fresh process does.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +30,7 @@ const FAST = ['--post-drain-delay', '0s', '--control-plane-interval', '0s', '--n
 describe('no secret is printed by the newer commands, with -v 2', () => {
   afterEach(() => vi.unstubAllEnvs());
 
-  it('validate, rolling-update, upgrade, create instancegroup, rotate bootstrap-token: in success and failure', async () => {
+  it('validate, rolling-update, upgrade, create instancegroup, rotate bootstrap-token, rotate secret-key: in success and failure', async () => {
     const aws = testAws();
     const { url } = tempStore();
     const env: Record<string, string> = { KOPS_STATE_STORE: url, ...(await operatorEnv(aws)) };
@@ -92,6 +94,23 @@ describe('no secret is printed by the newer commands, with -v 2', () => {
         secrets.push(...text.split(/[\s.:"]+/).filter((w) => w.length >= 16), Buffer.from(s!.data).toString('base64'));
       }
       expect(secrets.length).toBeGreaterThan(20);
+
+      // The store encrypted under A (the key itself in KOPS_NEW_SECRET_KEY), then A → B (a key file),
+      // then the refusals: the same key, a third key as the current one, the old key after it.
+      const [a, b, c] = [randomBytes(32), randomBytes(32), randomBytes(32)];
+      const fileB = join(mkdtempSync(join(tmpdir(), 'kops-ts-secrets-')), 'new.key');
+      writeFileSync(fileB, b.toString('base64'), { mode: 0o600 });
+      for (const k of [a, b, c]) secrets.push(k.toString('base64'), k.toString('hex'), k.toString('base64url'));
+      await ok(['rotate', 'secret-key', '--name', NAME], { KOPS_NEW_SECRET_KEY: a.toString('base64') });
+      await ok(['rotate', 'secret-key', '--name', NAME, '--yes'], { KOPS_NEW_SECRET_KEY: a.toString('base64') });
+      await ok(['rotate', 'secret-key', '--name', NAME, '--new-secret-key', fileB, '--yes', '-o', 'yaml'], { KOPS_SECRET_KEY: a.toString('base64') });
+      const refusals = [
+        await run(['rotate', 'secret-key', '--name', NAME, '--new-secret-key', fileB, '--yes'], { KOPS_SECRET_KEY: b.toString('base64') }),
+        await run(['rotate', 'secret-key', '--name', NAME, '--yes'], { KOPS_SECRET_KEY: c.toString('base64'), KOPS_NEW_SECRET_KEY: a.toString('base64') }),
+        await run(['get', 'keypairs', '--name', NAME], { KOPS_SECRET_KEY: a.toString('base64') }),
+      ];
+      expect(refusals.map((f) => f.code)).toEqual([2, 2, 1]);
+      expect(refusals.every((f) => /\n\s+at /.test(f.stderr)), 'each printed its stack trace').toBe(true);
       for (const { what, r } of outputs) {
         const text = r.stdout + r.stderr;
         expect(text, what).not.toMatch(/-----BEGIN [A-Z ]*PRIVATE KEY-----\n|privateMaterial: \S{20}/);

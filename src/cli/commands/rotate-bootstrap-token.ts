@@ -7,6 +7,7 @@
  */
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
+import { registerRotateSecretKey } from './rotate-secret-key.js';
 
 export interface RotateBootstrapTokenFlags {
   yes?: boolean;
@@ -15,7 +16,7 @@ export interface RotateBootstrapTokenFlags {
 }
 
 export function registerRotate(program: Command, ctx: () => CommandContext): void {
-  const rotate = program.command('rotate').description("Replace a cluster credential: the nodes' bootstrap token");
+  const rotate = program.command('rotate').description("Replace a cluster credential: the nodes' bootstrap token, the state store's envelope key");
   rotate
     .command('bootstrap-token')
     .description('Register a new bootstrap token in the cluster, write it to the state store and every join file, then delete the old one (running nodes are not affected)')
@@ -28,4 +29,5 @@ export function registerRotate(program: Command, ctx: () => CommandContext): voi
       const { rotateBootstrapTokenCommand } = await import('./rotate-bootstrap-token-impl.js');
       await rotateBootstrapTokenCommand(c, name, raw);
     });
+  registerRotateSecretKey(rotate, ctx);
 }
