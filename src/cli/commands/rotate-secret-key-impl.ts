@@ -19,17 +19,14 @@ import { stringifyKopsYaml } from '../../model/api/yaml.js';
 import { loadNewSecretKey, loadSecretKey, NEW_SECRET_KEY_ENV } from '../../secrets/key.js';
 import { forceUnlock, withClusterLock } from '../../statestore/lock.js';
 import type { CommandContext } from '../context.js';
-import { Interrupts } from '../interrupt.js';
+import { commandLine, valueFlag, type CommandLine } from '../command-line.js';
+import { commandInterrupts } from '../interrupt.js';
 import { parseOutputFormat, renderTable } from '../output.js';
 import type { RotateSecretKeyFlags } from './rotate-secret-key.js';
-import { shellWord } from './update-cluster.js';
-
-function commandLine(c: CommandContext, cluster: string, raw: RotateSecretKeyFlags, extra: readonly string[]): string {
-  const words = ['kops-ts', 'rotate', 'secret-key', '--name', cluster];
-  if (c.globals.state !== undefined) words.push('--state', c.globals.state);
-  if (c.globals.secretKey !== undefined) words.push('--secret-key', c.globals.secretKey);
-  if (raw.newSecretKey !== undefined) words.push('--new-secret-key', raw.newSecretKey);
-  return [...words, ...extra].map(shellWord).join(' ');
+/** The same command, for the re-run and `--force-unlock` lines: the key files' paths, never a key. */
+function rotateLine(c: CommandContext, cluster: string, raw: RotateSecretKeyFlags): CommandLine {
+  const flags = [...valueFlag('--secret-key', c.globals.secretKey), ...valueFlag('--new-secret-key', raw.newSecretKey)];
+  return commandLine({ verb: ['rotate', 'secret-key'], cluster, globals: c.globals, flags });
 }
 
 function missingNewKey(): KopsError {
@@ -102,12 +99,8 @@ export async function rotateSecretKeyCommand(c: CommandContext, name: string, ra
     if (format === 'table') c.io.stdout('\nMust specify --yes to re-encrypt the private keys and secrets\n');
     return;
   }
-  const it = new Interrupts(c.io, {
-    operation: 'rotate secret-key',
-    cluster: name,
-    rerun: () => commandLine(c, name, raw, ['--yes']),
-    forceUnlock: (id) => commandLine(c, name, raw, ['--force-unlock', id, '--yes']),
-  });
+  const line = rotateLine(c, name, raw);
+  const it = commandInterrupts(c.io, 'rotate secret-key', name, line);
   await it.run(c.io.signals, async () => {
     if (raw.forceUnlock) await forceUnlock(cs.store, name, raw.forceUnlock);
     let r: SecretKeyResult;
@@ -122,6 +115,7 @@ export async function rotateSecretKeyCommand(c: CommandContext, name: string, ra
             if (l) c.io.stderr(`${l}\n`);
           },
         }),
+        it.lockHooks(),
       );
     } catch (e) {
       if (!(e instanceof SecretKeyRotationStopped)) throw e;
@@ -129,7 +123,7 @@ export async function rotateSecretKeyCommand(c: CommandContext, name: string, ra
       const lost = KopsError.is(e.reason, 'LockLost');
       const why = interrupted ? `interrupted by ${it.received ?? 'a signal'}` : `${e.reason instanceof Error ? e.reason.message : String(e.reason)}`;
       throw new KopsError(interrupted ? 'Interrupted' : 'SecretKeyRotationIncomplete', `${why}: ${e.message}${lost ? '' : '; the cluster lock is released'}`, {
-        hint: `a re-run finishes it (objects already under the new key are skipped): ${commandLine(c, name, raw, ['--yes'])}`,
+        hint: `a re-run finishes it (objects already under the new key are skipped): ${line(['--yes'])}`,
         exitCode: interrupted ? ExitCode.INTERRUPTED : ExitCode.ERROR,
         cause: e,
       });
