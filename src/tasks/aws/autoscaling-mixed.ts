@@ -33,16 +33,8 @@ export interface MixedInstancesPolicyDesired {
   readonly spotMaxPrice?: string;
 }
 
-/** The policy as read back; `undefined` for a group launching one launch template. */
-export interface MixedInstancesPolicyActual {
-  readonly instanceTypes: readonly string[];
-  readonly onDemandAllocationStrategy?: string;
-  readonly onDemandBase?: number;
-  readonly onDemandAboveBase?: number;
-  readonly spotAllocationStrategy?: string;
-  readonly spotInstancePools?: number;
-  readonly spotMaxPrice?: string;
-}
+/** The policy as read back, in the same shape; `undefined` for a group launching one launch template. */
+export type MixedInstancesPolicyActual = MixedInstancesPolicyDesired;
 
 export const MIXED_DEFAULTS = {
   onDemandAllocationStrategy: 'prioritized',
