@@ -11,6 +11,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import { completeCluster } from './completion.js';
 import { cloudProviderOf, type Cluster, type ClusterSpec, type InstanceGroup } from './api/types.js';
 import { validateTopologyAndAPI } from './validation-api.js';
+import { validateAwsUpdate } from './validation-aws-update.js';
 import { validateAwsTags } from './validation-aws-tags.js';
 import { validateEtcd } from './validation-etcd.js';
 import { validateGce } from './validation-gce.js';
@@ -54,6 +55,7 @@ export function validateCluster(cluster: Cluster, instanceGroups: readonly Insta
   checkRollingUpdate(r, 'spec.rollingUpdate', spec.rollingUpdate, false);
   checkCloudLabels(r, 'spec.cloudLabels', spec.cloudLabels);
   if (cloud === 'aws') validateAwsTags(r, c, igs);
+  if (cloud === 'aws' && opts.previous?.spec) validateAwsUpdate(r, spec, opts.previous.spec);
   if (cloud === 'gce') validateGce(r, spec, igs);
   if (spec.iam?.legacy === true) {
     r.err('UnsupportedField', 'spec.iam.legacy', 'legacy IAM permissions are no longer supported, as in kops', 'set iam.legacy: false (instances get only the permissions they need)');
