@@ -4,6 +4,15 @@ import type { CliIO } from './io.js';
 
 export type OutputFormat = 'table' | 'yaml' | 'json';
 
+/**
+ * A command's document as `-o json` (indented) or `-o yaml` prints it. The YAML writer is imported
+ * here, on first use, so commands that print tables do not load it at start-up.
+ */
+export async function renderDocument(doc: unknown, format: 'json' | 'yaml'): Promise<string> {
+  if (format === 'json') return `${JSON.stringify(doc, null, 2)}\n`;
+  return (await import('../model/api/yaml.js')).stringifyKopsYaml(doc);
+}
+
 export function parseOutputFormat(v: string | undefined, allowed: readonly OutputFormat[] = ['table', 'yaml', 'json']): OutputFormat {
   const f = (v ?? allowed[0]) as OutputFormat;
   if (!allowed.includes(f)) {

@@ -18,10 +18,10 @@ import { forceUnlock, withClusterLock } from '../../statestore/lock.js';
 import type { CommandContext } from '../context.js';
 import { commandLine, switchFlag, valueFlag, type CommandLine } from '../command-line.js';
 import { commandInterrupts } from '../interrupt.js';
-import { parseOutputFormat } from '../output.js';
+import { parseOutputFormat, renderDocument } from '../output.js';
 import { rollingProgress } from '../rolling-progress.js';
 import type { DeleteInstanceFlags } from './delete-instance.js';
-import { goneDocument, previewDocument, renderDocument, runRecorder } from './delete-instance-output.js';
+import { goneDocument, previewDocument, runRecorder } from './delete-instance-output.js';
 import { connectKube } from './rolling-update-cluster-impl.js';
 import type { StepFlags } from './rolling-update-flags.js';
 

@@ -104,9 +104,3 @@ export function runRecorder(cluster: string, l: LocatedInstance, cloudOnly: bool
     }),
   };
 }
-
-/** The document as `-o json` (indented, as the roll's preview) or `-o yaml` prints it. */
-export async function renderDocument(doc: DeleteInstanceDocument, format: 'json' | 'yaml'): Promise<string> {
-  if (format === 'json') return `${JSON.stringify(doc, null, 2)}\n`;
-  return (await import('../../model/api/yaml.js')).stringifyKopsYaml(doc);
-}

@@ -8,7 +8,7 @@ import { movedSummary } from '../../statestore/moved.js';
 import { cloudProviderOf, type Cluster, type InstanceGroup, type KopsObject } from '../../model/api/types.js';
 import { KopsError } from '../../diagnostics.js';
 import type { CommandContext } from '../context.js';
-import { parseOutputFormat, renderTable, type OutputFormat } from '../output.js';
+import { parseOutputFormat, renderDocument, renderTable, type OutputFormat } from '../output.js';
 
 function zonesOf(c: Cluster): string {
   return [...new Set((c.spec.subnets ?? []).map((s) => s.zone).filter((z): z is string => Boolean(z)))].sort().join(',');
@@ -139,8 +139,7 @@ async function printHistory(ctx: CommandContext, format: OutputFormat, clusters:
     current: current ? { readable: current.object !== undefined, ...(typeof current.object?.metadata.generation === 'number' ? { generation: current.object.metadata.generation } : {}) } : null,
     versions: versions.map((v) => ({ version: v.stamp, superseded: v.time.toISOString(), size: v.size, readable: v.readable, ...(v.generation !== undefined ? { generation: v.generation } : {}) })),
   };
-  if (format === 'json') ctx.io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
-  else if (format === 'yaml') ctx.io.stdout((await import('../../model/api/yaml.js')).stringifyKopsYaml(doc));
+  if (format !== 'table') ctx.io.stdout(await renderDocument(doc, format));
   else {
     ctx.io.stdout(
       renderTable(

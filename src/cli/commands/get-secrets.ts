@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import type { StateStore } from '../../statestore/types.js';
 import type { CommandContext } from '../context.js';
-import { parseOutputFormat, renderTable } from '../output.js';
+import { parseOutputFormat, renderDocument, renderTable } from '../output.js';
 
 export interface SecretEntry {
   /** `Keypair` (a keyset under pki/private/) or `Secret` (under secrets/), kops's TYPE column. */
@@ -42,8 +42,7 @@ export function registerGetSecrets(get: Command, ctx: () => CommandContext): voi
       let entries = await listSecretEntries(cs.store, cluster);
       if (names.length > 0) entries = entries.filter((e) => names.includes(e.name));
       const doc = entries.map((e) => ({ type: e.type, name: e.name }));
-      if (format === 'json') c.io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
-      else if (format === 'yaml') c.io.stdout((await import('../../model/api/yaml.js')).stringifyKopsYaml(doc));
+      if (format !== 'table') c.io.stdout(await renderDocument(doc, format));
       else if (entries.length === 0) c.io.stdout(`no secrets or keypairs in cluster ${cluster}${names.length > 0 ? ` named ${names.join(', ')}` : ''}\n`);
       else c.io.stdout(renderTable(['TYPE', 'NAME'], entries.map((e) => [e.type, e.name])));
     });

@@ -7,13 +7,12 @@
  */
 import { ExitCode, KopsError } from '../../diagnostics.js';
 import { migrateState, MigrationStopped, planMigration, type MigrationPlan, type MigrationResult } from '../../cloudup/migrate-state.js';
-import { stringifyKopsYaml } from '../../model/api/yaml.js';
 import { forceUnlock, withClusterLock } from '../../statestore/lock.js';
 import { parseStateStoreURL } from '../../statestore/open.js';
 import { commandContext, type CommandContext } from '../context.js';
 import { commandLine, shellLine, type CommandLine } from '../command-line.js';
 import { commandInterrupts } from '../interrupt.js';
-import { parseOutputFormat } from '../output.js';
+import { parseOutputFormat, renderDocument } from '../output.js';
 import type { MigrateStateFlags } from './migrate-state.js';
 
 /** The same migration, `--to` before `--state`. */
@@ -71,12 +70,6 @@ function previewText(plan: MigrationPlan): string {
   return `${lines.join('\n')}\n`;
 }
 
-function print(c: CommandContext, format: string, doc: object, text: string): void {
-  if (format === 'json') c.io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
-  else if (format === 'yaml') c.io.stdout(stringifyKopsYaml(doc));
-  else c.io.stdout(text);
-}
-
 export async function migrateStateCommand(c: CommandContext, name: string, raw: MigrateStateFlags): Promise<void> {
   const format = parseOutputFormat(raw.output === 'text' ? 'table' : raw.output, ['table', 'yaml', 'json']);
   if (raw.forceUnlock !== undefined && !raw.yes) {
@@ -90,7 +83,7 @@ export async function migrateStateCommand(c: CommandContext, name: string, raw: 
   const input = { source, destination, cluster: name, ...(raw.skipBackups ? { skipBackups: true } : {}) };
   if (!raw.yes) {
     const plan = await planMigration(input);
-    print(c, format, planDoc(plan), previewText(plan));
+    c.io.stdout(format === 'table' ? previewText(plan) : await renderDocument(planDoc(plan), format));
     if (format === 'table') c.io.stdout('\nMust specify --yes to copy the state\n');
     return;
   }
@@ -118,6 +111,6 @@ export async function migrateStateCommand(c: CommandContext, name: string, raw: 
     }
     const doc = { ...planDoc(r), moved: r.marker };
     const text = `Copied ${r.objects} object(s), ${r.bytes} bytes, of cluster ${name} to ${r.to}; ${r.from} marks it as moved.\nNext:\n${followUps(r).map((f) => `  ${f.command}\n      ${f.why}`).join('\n')}\n`;
-    print(c, format, doc, text);
+    c.io.stdout(format === 'table' ? text : await renderDocument(doc, format));
   });
 }

@@ -15,13 +15,12 @@ import {
   type SecretKeyProgress,
   type SecretKeyResult,
 } from '../../cloudup/rotate-secret-key.js';
-import { stringifyKopsYaml } from '../../model/api/yaml.js';
 import { loadNewSecretKey, loadSecretKey, NEW_SECRET_KEY_ENV } from '../../secrets/key.js';
 import { forceUnlock, withClusterLock } from '../../statestore/lock.js';
 import type { CommandContext } from '../context.js';
 import { commandLine, valueFlag, type CommandLine } from '../command-line.js';
 import { commandInterrupts } from '../interrupt.js';
-import { parseOutputFormat, renderTable } from '../output.js';
+import { parseOutputFormat, renderDocument, renderTable } from '../output.js';
 import type { RotateSecretKeyFlags } from './rotate-secret-key.js';
 /** The same command, for the re-run and `--force-unlock` lines: the key files' paths, never a key. */
 function rotateLine(c: CommandContext, cluster: string, raw: RotateSecretKeyFlags): CommandLine {
@@ -74,12 +73,6 @@ function progressLine(p: SecretKeyProgress): string | undefined {
   return p.done === p.total ? `Checked ${p.total} object(s): each decrypts with its key` : undefined;
 }
 
-function print(c: CommandContext, format: string, doc: object, text: string): void {
-  if (format === 'json') c.io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
-  else if (format === 'yaml') c.io.stdout(stringifyKopsYaml(doc));
-  else c.io.stdout(text);
-}
-
 export async function rotateSecretKeyCommand(c: CommandContext, name: string, raw: RotateSecretKeyFlags): Promise<void> {
   const format = parseOutputFormat(raw.output === 'text' ? 'table' : raw.output, ['table', 'yaml', 'json']);
   if (raw.forceUnlock !== undefined && !raw.yes) {
@@ -95,7 +88,7 @@ export async function rotateSecretKeyCommand(c: CommandContext, name: string, ra
   const input = { store: cs.store, cluster: name, newKey, ...(currentKey ? { currentKey } : {}) };
   if (!raw.yes) {
     const plan = await planSecretKeyRotation(input);
-    print(c, format, planDoc(plan), previewText(plan));
+    c.io.stdout(format === 'table' ? previewText(plan) : await renderDocument(planDoc(plan), format));
     if (format === 'table') c.io.stdout('\nMust specify --yes to re-encrypt the private keys and secrets\n');
     return;
   }
@@ -128,6 +121,6 @@ export async function rotateSecretKeyCommand(c: CommandContext, name: string, ra
         cause: e,
       });
     }
-    print(c, format, { ...planDoc(r), rewritten: r.rewritten }, resultText(r));
+    c.io.stdout(format === 'table' ? resultText(r) : await renderDocument({ ...planDoc(r), rewritten: r.rewritten }, format));
   });
 }
