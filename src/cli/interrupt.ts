@@ -65,8 +65,8 @@ export class Interrupts {
   /** Follows the lock through the library's events; pass every event of the command through it. */
   watch(next?: EventSink): EventSink {
     return (e: KopsEvent) => {
-      if (e.code === 'lock.acquired') this.lock = { id: e.id, ttlMs: Math.max(0, Date.parse(e.expires) - Date.parse(e.acquired)) };
-      if (e.code === 'lock.released' && this.lock?.id === e.id) this.lock = undefined;
+      if (e.code === 'lock.acquired') this.held(e);
+      if (e.code === 'lock.released') this.released(e.id);
       next?.(e);
     };
   }
@@ -76,14 +76,15 @@ export class Interrupts {
    * a second signal names the held lock's id and the `--force-unlock` line to finish with.
    */
   lockHooks(): { onAcquired: (info: LockInfo) => void; onReleased: (info: LockInfo) => void } {
-    return {
-      onAcquired: (info) => {
-        this.lock = { id: info.id, ttlMs: Math.max(0, Date.parse(info.expires) - Date.parse(info.acquired)) };
-      },
-      onReleased: (info) => {
-        if (this.lock?.id === info.id) this.lock = undefined;
-      },
-    };
+    return { onAcquired: (info) => this.held(info), onReleased: (info) => this.released(info.id) };
+  }
+
+  private held(lock: { readonly id: string; readonly acquired: string; readonly expires: string }): void {
+    this.lock = { id: lock.id, ttlMs: Math.max(0, Date.parse(lock.expires) - Date.parse(lock.acquired)) };
+  }
+
+  private released(id: string): void {
+    if (this.lock?.id === id) this.lock = undefined;
   }
 
   /** Handles one signal (the CLI's listener; tests call it directly). */
