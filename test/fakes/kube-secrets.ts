@@ -13,24 +13,10 @@
  *    found`; a delete answers the apiserver's Status Success with details {name, kind, uid}
  *    (Secrets have no graceful deletion, so the object itself is not returned)
  */
-import type { Json, JsonObject } from './kube-apiserver.js';
-
-export type Answer = { code: number; body: Json };
+import { isObject, parseObject, status, type Answer, type Json, type JsonObject } from './kube-wire.js';
 
 const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
 const SECRET_FIELDS = new Set(['metadata.name', 'metadata.namespace', 'type']);
-
-function status(code: number, reason: string, message: string, details?: JsonObject, st: 'Failure' | 'Success' = 'Failure'): JsonObject {
-  const s: JsonObject = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: st, code };
-  if (message) s['message'] = message;
-  if (reason) s['reason'] = reason;
-  if (details) s['details'] = details;
-  return s;
-}
-
-function isObject(v: Json | undefined): v is JsonObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function meta(o: JsonObject): JsonObject {
   const m = o['metadata'];
@@ -76,11 +62,11 @@ export class FakeSecrets {
     }
     const name = decodeURIComponent(m[2]);
     const found = this.items.get(`${ns}/${name}`);
-    if (!found) return { code: 404, body: status(404, 'NotFound', `secrets "${name}" not found`, { name, kind: 'secrets' }) };
+    if (!found) return { code: 404, body: status(404, 'NotFound', `secrets "${name}" not found`, 'Failure', { name, kind: 'secrets' }) };
     if (method === 'GET') return { code: 200, body: found };
     if (method === 'DELETE') {
       this.items.delete(`${ns}/${name}`);
-      return { code: 200, body: status(200, '', '', { name, kind: 'secrets', uid: meta(found)['uid'] ?? '' }, 'Success') };
+      return { code: 200, body: status(200, '', '', 'Success', { name, kind: 'secrets', uid: meta(found)['uid'] ?? '' }) };
     }
     return { code: 405, body: status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource') };
   }
@@ -101,16 +87,12 @@ export class FakeSecrets {
   }
 
   private create(ns: string, body: string): Answer {
-    let o: Json;
-    try {
-      o = JSON.parse(body) as Json;
-    } catch {
-      return { code: 400, body: status(400, 'BadRequest', 'the object provided is not valid JSON') };
-    }
-    if (!isObject(o)) return { code: 400, body: status(400, 'BadRequest', 'the object provided is not a JSON object') };
+    const parsed = parseObject(body);
+    if ('answer' in parsed) return parsed.answer;
+    const o = parsed.object;
     const m = { ...meta(o) };
     const name = typeof m['name'] === 'string' ? m['name'] : '';
-    if (!name) return { code: 422, body: status(422, 'Invalid', 'Secret "" is invalid: metadata.name: Required value: name or generateName is required', { name: '', kind: 'Secret' }) };
+    if (!name) return { code: 422, body: status(422, 'Invalid', 'Secret "" is invalid: metadata.name: Required value: name or generateName is required', 'Failure', { name: '', kind: 'Secret' }) };
     if (typeof m['namespace'] === 'string' && m['namespace'] !== '' && m['namespace'] !== ns) {
       return { code: 400, body: status(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request') };
     }
@@ -125,10 +107,10 @@ export class FakeSecrets {
     for (const [k, v] of Object.entries(stringData)) data[k] = Buffer.from(typeof v === 'string' ? v : '', 'utf8').toString('base64');
     for (const k of Object.keys(data)) {
       if (!CONFIG_KEY.test(k)) {
-        return { code: 422, body: status(422, 'Invalid', `Secret "${name}" is invalid: data[${k}]: Invalid value: "${k}": a valid config key must consist of alphanumeric characters, '-', '_' or '.'`, { name, kind: 'Secret' }) };
+        return { code: 422, body: status(422, 'Invalid', `Secret "${name}" is invalid: data[${k}]: Invalid value: "${k}": a valid config key must consist of alphanumeric characters, '-', '_' or '.'`, 'Failure', { name, kind: 'Secret' }) };
       }
     }
-    if (this.items.has(`${ns}/${name}`)) return { code: 409, body: status(409, 'AlreadyExists', `secrets "${name}" already exists`, { name, kind: 'secrets' }) };
+    if (this.items.has(`${ns}/${name}`)) return { code: 409, body: status(409, 'AlreadyExists', `secrets "${name}" already exists`, 'Failure', { name, kind: 'secrets' }) };
     const stored: JsonObject = {
       apiVersion: 'v1',
       kind: 'Secret',

@@ -87,6 +87,18 @@ export function status(code: number, reason: string, message: string, st: 'Failu
   return s;
 }
 
+/** A POST body as the object it must be, or the apiserver's 400 for what it is instead. */
+export function parseObject(body: string): { readonly object: JsonObject } | { readonly answer: Answer } {
+  let o: Json;
+  try {
+    o = JSON.parse(body) as Json;
+  } catch {
+    return { answer: { code: 400, body: status(400, 'BadRequest', 'the object provided is not valid JSON') } };
+  }
+  if (!isObject(o)) return { answer: { code: 400, body: status(400, 'BadRequest', 'the object provided is not a JSON object') } };
+  return { object: o };
+}
+
 export function notFound(kind: string, name: string): Answer {
   return { code: 404, body: status(404, 'NotFound', `${kind} "${name}" not found`, 'Failure', { name, kind }) };
 }

@@ -11,17 +11,13 @@
  *    Conflict of a stale `metadata.resourceVersion` and the 415 of any other content type
  */
 import type { KubeStore } from './kube-store.js';
-import { isObject, obj, ok, status, str, type Answer, type Json, type JsonObject } from './kube-wire.js';
+import { isObject, obj, ok, parseObject, status, str, type Answer, type Json, type JsonObject } from './kube-wire.js';
 
 /** POST of a new object: 201 with the stored object, 409 AlreadyExists when the name is taken. */
 export function create(s: KubeStore, kind: string, body: string, namespace: string | null, save: (name: string, o: JsonObject) => boolean): Answer {
-  let o: Json;
-  try {
-    o = JSON.parse(body) as Json;
-  } catch {
-    return { code: 400, body: status(400, 'BadRequest', 'the object provided is not valid JSON') };
-  }
-  if (!isObject(o)) return { code: 400, body: status(400, 'BadRequest', 'the object provided is not a JSON object') };
+  const parsed = parseObject(body);
+  if ('answer' in parsed) return parsed.answer;
+  const o = parsed.object;
   const meta = obj(o, 'metadata');
   const name = str(meta['name']);
   if (!name) return { code: 422, body: status(422, 'Invalid', `${kind} "" is invalid: metadata.name: Required value: name or generateName is required`) };
