@@ -1,15 +1,27 @@
-"""moto_server with one fix, for the tests (docs/aws-errors.md, "Launch templates and autoscaling").
+"""moto_server with two fixes, for the tests and the demo (docs/aws-errors.md, "moto itself").
 
-moto 5.2 asserts that a launch template version's UserData is already wrapped as its
-Base64EncodedString. CreateLaunchTemplate wraps it; CreateLaunchTemplateVersion does not, so an
-autoscaling group launching from any later version with user data (every version `update cluster`
-makes) answers HTTP 500. AWS launches it. The fix wraps the string the way CreateLaunchTemplate
-does; nothing else changes. When moto no longer has the assertion the fix is a no-op.
+One request at a time. moto's server answers each request on its own thread, but its backends are
+plain dicts, and some handlers walk a dict that others change: DescribeSecurityGroupRules walks
+every VPC's groups while a lookup of a group by name and VPC can add a VPC to that same dict, for
+one. Two such requests in one account can meet, and one of them answers an HTML "500 Internal
+Server Error" (getmoto/moto#372 is the oldest report of moto's thread safety). The suite met it
+once in CI, on the first plan of a new cluster. AWS answers each request as if it ran alone; the
+wrapper below lets one request into moto at a time. The answer is written to the socket after
+the lock is released.
+
+A launch template version's user data: moto 5.2 asserts that a version's UserData is already
+wrapped as its Base64EncodedString. CreateLaunchTemplate wraps it; CreateLaunchTemplateVersion
+does not, so an autoscaling group launching from any later version with user data (every version
+`update cluster` makes) answers HTTP 500. AWS launches it. The fix wraps the string the way
+CreateLaunchTemplate does; nothing else changes. When moto no longer has the assertion the fix is
+a no-op.
 """
 import sys
+import threading
 
 from moto.ec2.models import launch_templates
 from moto.ec2.utils import parse_user_data
+from moto.moto_server import werkzeug_app
 
 
 def _user_data(self):
@@ -21,6 +33,17 @@ def _user_data(self):
 
 
 launch_templates.LaunchTemplateVersion.user_data = property(_user_data)
+
+_one_at_a_time = threading.Lock()
+_dispatch = werkzeug_app.DomainDispatcherApplication.__call__
+
+
+def _serialized(self, environ, start_response):
+    with _one_at_a_time:
+        return _dispatch(self, environ, start_response)
+
+
+werkzeug_app.DomainDispatcherApplication.__call__ = _serialized
 
 from moto.server import main  # noqa: E402
 
