@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The main job on the embedded default: a local state folder and a local AWS emulator.
 #
-# Starts moto_server on a free loopback port and points the AWS SDK at it with the SDK's own
+# Starts moto's server on a free loopback port (through test/emulator/moto_server.py, moto with
+# the two fixes docs/aws-errors.md describes: one request at a time, and launch-template user
+# data, so a rolling update against the demo's emulator works too) and points the AWS SDK at it with the SDK's own
 # AWS_ENDPOINT_URL, then runs kops-ts end to end: create an HA cluster spec, show it, plan and
 # apply it, and plan again (no changes). Everything stays on this machine; the emulator is
 # stopped when the script ends.
@@ -19,17 +21,17 @@ kops() {
   node bin/kops-ts.js "$@"
 }
 
-if ! command -v moto_server >/dev/null 2>&1; then
-  echo "moto_server (the AWS emulator) is not on PATH: install it with: pip install 'moto[server]'" >&2
+if ! python3 -c 'import moto.server' >/dev/null 2>&1; then
+  echo "moto's server (the AWS emulator) is not installed for python3: install it with: pip install 'moto[server]'" >&2
   exit 1
 fi
 PORT=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 # The emulator's images include kops's default (Canonical Ubuntu 24.04), which moto lacks.
-MOTO_AMIS_PATH="$PWD/test/emulator/amis.json" moto_server -H 127.0.0.1 -p "$PORT" >"$LOG_DIR/moto.log" 2>&1 &
+MOTO_AMIS_PATH="$PWD/test/emulator/amis.json" python3 test/emulator/moto_server.py -H 127.0.0.1 -p "$PORT" >"$LOG_DIR/moto.log" 2>&1 &
 MOTO_PID=$!
 trap 'kill "$MOTO_PID" 2>/dev/null || true' EXIT
 until curl -fsS "http://127.0.0.1:$PORT/moto-api/" >/dev/null 2>&1; do
-  kill -0 "$MOTO_PID" 2>/dev/null || { echo "moto_server exited; see $LOG_DIR/moto.log" >&2; exit 1; }
+  kill -0 "$MOTO_PID" 2>/dev/null || { echo "the emulator exited; see $LOG_DIR/moto.log" >&2; exit 1; }
   sleep 0.1
 done
 

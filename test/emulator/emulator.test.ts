@@ -1,4 +1,4 @@
-import { DescribeVpcsCommand, CreateVpcCommand } from '@aws-sdk/client-ec2';
+import { CreateVpcCommand, DescribeSecurityGroupRulesCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { describe, expect, it } from 'vitest';
 import { selectedEmulator } from './index.js';
@@ -63,4 +63,24 @@ describe('emulator launch templates (moto_server.py fix)', () => {
     expect(after.AutoScalingGroups?.[0]?.Instances?.map((i) => i.InstanceId)).not.toContain(instance?.InstanceId);
     expect(after.AutoScalingGroups?.[0]?.Instances).toHaveLength(1);
   });
+});
+
+describe('emulator requests that meet (moto_server.py, one request at a time)', () => {
+  // moto's DescribeSecurityGroupRules walks the dict of every VPC's groups that CreateVpc adds to:
+  // run side by side on a plain moto_server, a few of these answer an HTML 500 ("dictionary changed
+  // size during iteration"). AWS answers each as if it ran alone, and so must the tests' emulator.
+  it('answers every one of many concurrent requests in one account', async () => {
+    const t = testAws();
+    const failures: string[] = [];
+    for (let round = 0; round < 4; round++) {
+      const calls: Promise<unknown>[] = [];
+      for (let i = 0; i < 30; i++) {
+        calls.push(t.clients.ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' })));
+        calls.push(t.clients.ec2.send(new DescribeSecurityGroupRulesCommand({})));
+      }
+      for (const r of await Promise.allSettled(calls)) if (r.status === 'rejected') failures.push(String(r.reason).split('\n')[0]!);
+    }
+    expect(failures).toEqual([]);
+    expect(t.counter.total()).toBe(240);
+  }, 120_000);
 });

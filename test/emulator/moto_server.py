@@ -1,4 +1,5 @@
-"""moto_server with two fixes, for the tests and the demo (docs/aws-errors.md, "moto itself").
+"""moto_server with two fixes, for the tests and the demo (docs/aws-errors.md, "Concurrent
+requests" and "The rolling update's cloud effects").
 
 One request at a time. moto's server answers each request on its own thread, but its backends are
 plain dicts, and some handlers walk a dict that others change: DescribeSecurityGroupRules walks
