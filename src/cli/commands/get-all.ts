@@ -9,7 +9,7 @@ import { CommanderError } from 'commander';
 import { KopsError } from '../../diagnostics.js';
 import type { KopsObject } from '../../model/api/types.js';
 import { isValidClusterName } from '../../model/validation-util.js';
-import { closest } from '../../tasks/suggest.js';
+import { editDistance } from '../../tasks/suggest.js';
 import type { CommandContext } from '../context.js';
 import { parseOutputFormat } from '../output.js';
 import { clusterTable, instanceGroupTable, jsonWithErrors, unreadableError, unreadableGroups, type Unreadable } from './get-impl.js';
@@ -57,9 +57,16 @@ export async function getBare(ctx: CommandContext, word: string, flags: GetAllFl
     throw new KopsError('InvalidArgument', `the options of "get ${word}" go after it`, { hint: `e.g. kops-ts get ${word} -o yaml`, exitCode: 2 });
   }
   if (isValidClusterName(word) && (await ctx.clientset().inspectCluster(word)) !== undefined) return getAll(ctx, word, flags);
-  const near = closest(word, subcommands, 3);
+  const near = nearest(word, subcommands);
   if (near.length > 0 || !isValidClusterName(word)) throw unknownCommand(word, near);
   return getAll(ctx, word, flags); // ClusterNotFound, as get all says it
+}
+
+/** The subcommand names closest to `word` (all at the least distance, as commander suggests), if close enough. */
+function nearest(word: string, names: readonly string[]): string[] {
+  const scored = names.map((n) => ({ n, d: editDistance(word, n) }));
+  const best = Math.min(...scored.map((s) => s.d));
+  return best <= Math.max(2, Math.floor(word.length / 3)) ? scored.filter((s) => s.d === best).map((s) => s.n) : [];
 }
 
 /** The usage error commander gives an unknown subcommand (parseAndReport prints it on one line, exit 2). */
