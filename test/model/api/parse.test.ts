@@ -46,6 +46,8 @@ describe('parseManifests', () => {
     expect(r.objects).toEqual([]);
     expect(r.diagnostics.map((d) => `${d.code} ${d.path}`)).toEqual(['UnsupportedAPIVersion apiVersion', 'MissingField apiVersion', 'MissingField kind', 'UnsupportedKind kind']);
     expect(r.diagnostics[0]!.hint).toContain('kops.k8s.io/v1alpha2');
+    // the hint names the command that exports a manifest, which exists
+    expect(r.diagnostics[0]!.hint).toContain('kops-ts get all <cluster> -o yaml');
   });
 
   it('reads scalars as kops does (go-yaml v2, YAML 1.1): a bare n is false, so such a name must be quoted', () => {
