@@ -45,6 +45,13 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly HelpExample[]>> = {
   get: [
     ex('List the clusters in the state store', 'kops-ts get clusters --state s3://my-state-store'),
     ex("List a cluster's instance groups", 'kops-ts get instancegroups --name my.example.com'),
+    ex('Export a cluster and its instance groups as one manifest, for replace -f', 'kops-ts get all my.example.com -o yaml > cluster.yaml'),
+    ex("The same, in kops's older form", 'kops-ts get my.example.com -o yaml'),
+  ],
+  'get all': [
+    ex('A cluster and its instance groups, as two tables', 'kops-ts get all my.example.com'),
+    ex('Export them as one manifest to edit and write back with kops-ts replace -f cluster.yaml', 'kops-ts get all my.example.com -o yaml > cluster.yaml'),
+    ex('The same as one JSON array (replace -f reads it too)', 'kops-ts get all --name my.example.com -o json'),
   ],
   'get clusters': [
     ex('List every cluster in the state store', 'kops-ts get clusters --state s3://my-state-store'),

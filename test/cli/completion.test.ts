@@ -52,7 +52,10 @@ describe('__complete', () => {
     // commands and flags carry their description after a tab (cobra's form), names do not
     const described = await cli(['__complete', 'upgrade', 'cluster', '--kubernetes']);
     expect(described.stdout).toBe("--kubernetes-version\tupgrade to this version instead of the channel's recommendation\n:4\n");
-    expect((await candidates(['get', ''])).names).toEqual(['clusters', 'instancegroups', 'sshpublickeys', 'instances', 'iam-policy', 'secrets', 'keypairs']);
+    // get's subcommands, then the clusters of the store (`get <cluster>` is `get all <cluster>`)
+    expect((await candidates(['get', ''])).names).toEqual(['all', 'clusters', 'instancegroups', 'sshpublickeys', 'instances', 'iam-policy', 'secrets', 'keypairs', A, B]);
+    expect((await candidates(['get', 'a'])).names).toEqual(['all', A]);
+    expect((await candidates(['get', 'cl'])).names).toEqual(['clusters']);
     const flags = await candidates(['rolling-update', 'cluster', '--val']);
     expect(flags.names).toEqual(['--validate-count', '--validation-timeout']);
     expect(flags.directive).toBe(':4');
@@ -64,10 +67,15 @@ describe('__complete', () => {
     // -o's values are the formats that command's flag names (update cluster has no yaml)
     expect((await candidates(['update', 'cluster', '-o', ''])).names).toEqual(['table', 'json']);
     expect((await candidates(['get', 'clusters', '-o', ''])).names).toEqual(['table', 'yaml', 'json']);
+    // after `get <cluster>`, the flags and -o values of get all; no second cluster
+    expect((await candidates(['get', A, '-o', ''])).names).toEqual(['table', 'yaml', 'json']);
+    expect((await candidates(['get', A, '--'])).names).toContain('--output');
+    expect((await candidates(['get', A, ''])).names).toEqual([]);
   });
 
   it('completes cluster names from the state store (KOPS_STATE_STORE or --state)', async () => {
     expect((await candidates(['get', 'clusters', ''])).names).toEqual([A, B]);
+    expect((await candidates(['get', 'all', ''])).names).toEqual([A, B]);
     expect((await candidates(['update', 'cluster', 'b'])).names).toEqual([B]);
     expect((await candidates(['--name', ''])).names).toEqual([A, B]);
     expect((await candidates(['update', 'cluster', `--name=a`])).names).toEqual([`--name=${A}`]);

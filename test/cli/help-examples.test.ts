@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { HELP_EXAMPLES, commandPath, exampleCommand, examplesOf } from '../../src/cli/help-examples.js';
-import { quietProgram, unrunnable } from '../helpers/cli-commands.js';
+import { defaultSubcommand, quietProgram, unrunnable } from '../helpers/cli-commands.js';
 import { cli, tempStore } from './harness.js';
 
 function commands(cmd: Command): Command[] {
@@ -23,7 +23,9 @@ function resolve(line: string, root: Command): { cmd: Command; rest: string[] } 
     if (!next) break;
     cmd = next;
   }
-  return { cmd, rest: tokens.slice(i) };
+  // A word that names no subcommand is the default subcommand's argument (`get <cluster>`).
+  const fallback = i < tokens.length && !tokens[i]!.startsWith('-') ? defaultSubcommand(cmd) : undefined;
+  return { cmd: fallback ?? cmd, rest: tokens.slice(i) };
 }
 
 /** Problems with the positional arguments of a line, parsed as commander would. */
@@ -105,7 +107,7 @@ describe('the examples that need only the state store run', () => {
    * Commands whose examples read the store or print: run for real against a file:// store with a
    * created (not applied) cluster. (Keysets exist only once a cluster is applied: not get keypairs.)
    */
-  const RUN = ['get', 'get clusters', 'get instancegroups', 'get sshpublickeys', 'get secrets', 'version', 'completion', 'upgrade cluster'];
+  const RUN = ['get', 'get all', 'get clusters', 'get instancegroups', 'get sshpublickeys', 'get secrets', 'version', 'completion', 'upgrade cluster'];
   const lines = all
     .filter((c) => RUN.includes(commandPath(c)))
     .flatMap((c) => (examplesOf(c)[0] ?? []).map(exampleCommand).filter((l): l is string => l !== undefined && !/--yes\b/.test(l)));

@@ -22,6 +22,9 @@ export function unrunnable(line: string, root: Command): string[] {
     cmd = next;
   }
   if (cmd === root) return [`${line}: no such command`];
+  // A word that names no subcommand goes to the default one, if any (`get <cluster>` is `get all <cluster>`).
+  const fallback = i < tokens.length && !tokens[i]!.startsWith('-') ? defaultSubcommand(cmd) : undefined;
+  if (fallback) cmd = fallback;
   // A command with subcommands runs alone only if it has an action of its own (`create -f`).
   const hasAction = (cmd as unknown as { _actionHandler?: unknown })._actionHandler != null;
   if (cmd.commands.length > 0 && !hasAction) return [`${line}: "${cmd.name()}" needs a subcommand`];
@@ -41,4 +44,10 @@ export function suggestedCommands(text: string): string[] {
   const quoted = [...text.matchAll(/['"`](kops-ts [^'"`\n]*)['"`]/g)].map((m) => m[1]!);
   const afterColon = [...text.matchAll(/: (kops-ts [^\n'"`]*)/g)].map((m) => m[1]!.replace(/[.;]$/, ''));
   return [...new Set([...quoted, ...afterColon])];
+}
+
+/** The subcommand commander runs for a word that names none of `cmd`'s (`isDefault`), if any. */
+export function defaultSubcommand(cmd: Command): Command | undefined {
+  const name = (cmd as unknown as { _defaultCommandName?: string | null })._defaultCommandName;
+  return name ? cmd.commands.find((c) => c.name() === name) : undefined;
 }

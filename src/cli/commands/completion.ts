@@ -28,6 +28,7 @@ type Names = 'cluster' | 'instancegroup' | 'keyset' | 'shell';
 
 /** What the positional arguments of a command name, by command path. */
 export const POSITIONAL: Readonly<Record<string, Names>> = {
+  'get all': 'cluster',
   'get clusters': 'cluster',
   'get instancegroups': 'instancegroup',
   'edit cluster': 'cluster',
@@ -124,8 +125,13 @@ export async function complete(root: Command, words: readonly string[], env: Cli
       }
     } else {
       const sub = positionals.length === 0 ? visible(cmd).find((c) => c.name() === w || c.aliases().includes(w)) : undefined;
+      // Not a subcommand: the default subcommand's argument (`get <cluster>` is `get all <cluster>`), its flags then.
+      const fallback = !sub && positionals.length === 0 ? defaultSubcommand(cmd) : undefined;
       if (sub) cmd = sub;
-      else positionals.push(w);
+      else {
+        if (fallback) cmd = fallback;
+        positionals.push(w);
+      }
     }
   }
   const store = (): StoreQuery => ({ state: values.get('--state') ?? env.KOPS_STATE_STORE, cluster: values.get('--name') ?? env.KOPS_CLUSTER_NAME, env });
@@ -146,7 +152,12 @@ export async function complete(root: Command, words: readonly string[], env: Cli
   }
   const subs = visible(cmd);
   if (subs.length > 0 && positionals.length === 0) {
-    return { candidates: subs.filter((c) => c.name().startsWith(current)).map((c) => described(c.name(), c.description())), directive: DIRECTIVE.noFileComp };
+    const names = subs.filter((c) => c.name().startsWith(current)).map((c) => described(c.name(), c.description()));
+    // As cobra does for a command with subcommands and arguments of its own: both (`get <cluster>`).
+    const fallback = defaultSubcommand(cmd);
+    const kind = fallback ? POSITIONAL[commandPath(fallback)] : undefined;
+    const args = kind ? matching(await storeNames(kind, store()), current) : [];
+    return { candidates: [...names, ...args], directive: DIRECTIVE.noFileComp };
   }
   const kind = POSITIONAL[commandPath(cmd)];
   const variadic = cmd.registeredArguments.some((a) => a.variadic);
@@ -207,6 +218,12 @@ async function storeNames(kind: Names, q: StoreQuery): Promise<string[]> {
 function findOption(cmd: Command, root: Command, flag: string): Option | undefined {
   const is = (o: Option) => o.long === flag || o.short === flag;
   return cmd.options.find(is) ?? root.options.find(is);
+}
+
+/** The subcommand commander runs for words that name none (`isDefault`), if the command has one. */
+function defaultSubcommand(cmd: Command): Command | undefined {
+  const name = (cmd as unknown as { _defaultCommandName?: string | null })._defaultCommandName;
+  return name ? cmd.commands.find((c) => c.name() === name) : undefined;
 }
 
 function visible(cmd: Command): Command[] {

@@ -3,6 +3,7 @@
  * implementation, imported by the commands' actions (get.ts). The spec completion (--full), the
  * serializers (-o yaml|json) and the history are imported only by the runs that use them.
  */
+import type { StoredSpec } from '../../statestore/clientset.js';
 import type { HistoryObject } from '../../statestore/history.js';
 import { movedSummary } from '../../statestore/moved.js';
 import { cloudProviderOf, type Cluster, type InstanceGroup, type KopsObject } from '../../model/api/types.js';
@@ -25,24 +26,42 @@ async function emit(ctx: CommandContext, format: OutputFormat, objects: KopsObje
   ctx.io.stdout(format === 'yaml' ? toYaml(objects) : single && objects[0] ? toJson(objects[0]) : toJson(objects));
 }
 
+/** kops's clusters table: NAME CLOUD ZONES. */
+export function clusterTable(clusters: readonly Cluster[]): string {
+  return renderTable(['NAME', 'CLOUD', 'ZONES'], clusters.map((c) => [c.metadata.name, cloudProviderOf(c.spec) ?? '', zonesOf(c)]));
+}
+
+/** kops's instance-group table: NAME ROLE MACHINETYPE MIN MAX ZONES (zones from the cluster's subnets when it is known). */
+export function instanceGroupTable(igs: readonly InstanceGroup[], c: Cluster | undefined): string {
+  return renderTable(
+    ['NAME', 'ROLE', 'MACHINETYPE', 'MIN', 'MAX', 'ZONES'],
+    igs.map((g) => [g.metadata.name, g.spec.role === 'Master' ? 'ControlPlane' : g.spec.role, g.spec.machineType ?? '', String(g.spec.minSize ?? ''), String(g.spec.maxSize ?? ''), igZones(g, c)]),
+  );
+}
+
 /** One stored object that could not be read: reported, while the readable ones are still listed. */
-interface Unreadable {
+export interface Unreadable {
   readonly cluster: string;
   readonly object: string;
   readonly error: KopsError;
+}
+
+/** The instance groups of `inspectInstanceGroups` that could not be read, each named. */
+export function unreadableGroups(cluster: string, stored: readonly StoredSpec<InstanceGroup>[]): Unreadable[] {
+  return stored.flatMap((g) => (g.object ? [] : [{ cluster, object: `instancegroup/${g.name}`, error: g.problem! }]));
 }
 
 /**
  * The objects that could not be read, as one error (exit 1) with a line each naming the object,
  * what is wrong and how to repair it; thrown after the readable ones were printed.
  */
-function unreadableError(broken: readonly Unreadable[]): KopsError {
+export function unreadableError(broken: readonly Unreadable[]): KopsError {
   const diagnostics = broken.flatMap((b) => b.error.diagnostics);
   return new KopsError('UnreadableStateObjects', `${broken.length} object(s) in the state store could not be read`, { diagnostics, exitCode: 1 });
 }
 
 /** JSON with the readable objects as `items` and the unreadable ones as `errors` (only when some are unreadable). */
-async function jsonWithErrors(objects: KopsObject[], broken: readonly Unreadable[]): Promise<string> {
+export async function jsonWithErrors(objects: KopsObject[], broken: readonly Unreadable[]): Promise<string> {
   const { sortObjects } = await import('../../model/api/serialize.js');
   const errors = broken.map((b) => {
     const d = b.error.diagnostics[0];
@@ -84,7 +103,7 @@ export async function getClusters(ctx: CommandContext, names: string[], flags: {
   }
   if (format === 'json' && broken.length > 0) ctx.io.stdout(await jsonWithErrors(clusters, broken));
   else if (clusters.length > 0 || format !== 'table') {
-    await emit(ctx, format, clusters, () => renderTable(['NAME', 'CLOUD', 'ZONES'], clusters.map((c) => [c.metadata.name, cloudProviderOf(c.spec) ?? '', zonesOf(c)])), names.length === 1);
+    await emit(ctx, format, clusters, () => clusterTable(clusters), names.length === 1);
   }
   if (broken.length > 0) throw unreadableError(broken);
 }
@@ -99,9 +118,7 @@ export async function getInstanceGroups(ctx: CommandContext, names: string[], fl
   }
   const c = (await cs.getCluster(cluster)).object;
   const stored = await cs.inspectInstanceGroups(cluster);
-  const broken: Unreadable[] = stored
-    .filter((g) => !g.object && (names.length === 0 || names.includes(g.name)))
-    .map((g) => ({ cluster, object: `instancegroup/${g.name}`, error: g.problem! }));
+  const broken = unreadableGroups(cluster, stored.filter((g) => names.length === 0 || names.includes(g.name)));
   let igs = stored.flatMap((g) => (g.object ? [g.object] : []));
   if (flags.full) igs = (await import('../../model/completion.js')).completeCluster(c, igs).instanceGroups;
   if (names.length > 0) {
@@ -111,12 +128,7 @@ export async function getInstanceGroups(ctx: CommandContext, names: string[], fl
   }
   if (format === 'json' && broken.length > 0) ctx.io.stdout(await jsonWithErrors(igs, broken));
   else if (igs.length > 0 || broken.length === 0 || format !== 'table') {
-    await emit(ctx, format, igs, () =>
-      renderTable(
-        ['NAME', 'ROLE', 'MACHINETYPE', 'MIN', 'MAX', 'ZONES'],
-        igs.map((g) => [g.metadata.name, g.spec.role === 'Master' ? 'ControlPlane' : g.spec.role, g.spec.machineType ?? '', String(g.spec.minSize ?? ''), String(g.spec.maxSize ?? ''), igZones(g, c)]),
-      ),
-    );
+    await emit(ctx, format, igs, () => instanceGroupTable(igs, c));
   }
   if (broken.length > 0) throw unreadableError(broken);
 }

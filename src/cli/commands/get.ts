@@ -1,6 +1,7 @@
 /**
- * `kops-ts get clusters|instancegroups|sshpublickeys|instances|iam-policy|secrets|keypairs`: the
- * command tree; each action imports its implementation (get-impl.ts and the get-*.ts files).
+ * `kops-ts get all|clusters|instancegroups|sshpublickeys|instances|iam-policy|secrets|keypairs`
+ * and `kops-ts get <cluster>`: the command tree; each action imports its implementation
+ * (get-impl.ts and the get-*.ts files).
  */
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
@@ -10,7 +11,8 @@ import { registerGetInstances } from './get-instances.js';
 import { registerGetSecrets } from './get-secrets.js';
 
 export function registerGet(program: Command, ctx: () => CommandContext): void {
-  const get = program.command('get').description('Get clusters, instance groups, instances, SSH keys, keypairs or IAM policies');
+  const get = program.command('get').description('Get a cluster with its instance groups (all), clusters, instance groups, instances, SSH keys, keypairs or IAM policies');
+  registerGetAll(get, ctx);
   get
     .command('clusters [names...]')
     .alias('cluster')
@@ -43,4 +45,22 @@ export function registerGet(program: Command, ctx: () => CommandContext): void {
   registerGetInstances(get, ctx);
   registerGetIamPolicy(get, ctx);
   registerGetSecrets(get, ctx);
+}
+
+/**
+ * `get all [cluster]`, also get's default subcommand: `kops-ts get <cluster>` is kops's older form
+ * of it, and `kops-ts get` alone still prints get's help.
+ */
+function registerGetAll(get: Command, ctx: () => CommandContext): void {
+  get
+    .command('all [cluster]', { isDefault: true })
+    .description('The cluster and its instance groups (-o yaml|json: a manifest for replace -f); kops-ts get <cluster> is the same')
+    .option('-o, --output <format>', 'table, yaml or json', 'table')
+    .action(async (cluster: string | undefined, flags: { output?: string }) => {
+      // get.args: the words get was given, `all` first unless commander chose `all` as the default.
+      if (get.args[0] !== 'all' && cluster === undefined) get.help({ error: true });
+      const impl = await import('./get-all.js');
+      if (get.args[0] === 'all') return impl.getAll(ctx(), cluster, flags);
+      return impl.getBare(ctx(), cluster!, flags, get.commands.flatMap((c) => [c.name(), ...c.aliases()]));
+    });
 }

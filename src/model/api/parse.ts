@@ -74,7 +74,7 @@ export function notActedOnWarning(objects: readonly KopsObject[]): Diagnostic | 
 export function checkObject(value: unknown, file?: string): { object?: KopsObject; validatable?: KopsObject; diagnostics: Diagnostic[] } {
   const at = file ? { file } : {};
   if (!isRecord(value)) {
-    return { diagnostics: [error('InvalidManifest', `expected a kops object (a YAML mapping), got ${describeValue(value)}`, { ...at, hint: 'each document must be a Cluster or an InstanceGroup' })] };
+    return { diagnostics: [error('InvalidManifest', `expected a kops object (a YAML mapping), got ${describeValue(value)}`, { ...at, hint: 'each document (or item of a list) must be a Cluster or an InstanceGroup' })] };
   }
   const out: Diagnostic[] = [];
   checkTypeMeta(value, at, out);
@@ -107,7 +107,7 @@ function checkTypeMeta(value: Record<string, unknown>, at: { file?: string }, ou
       error('UnsupportedAPIVersion', `apiVersion ${JSON.stringify(apiVersion)} is not supported`, {
         ...at,
         path: 'apiVersion',
-        hint: `use ${API_VERSION}, the version kops stores (kops get -o yaml writes it)`,
+        hint: `use ${API_VERSION}, the version kops stores (kops-ts get all <cluster> -o yaml writes it)`,
       }),
     );
   }
@@ -192,8 +192,9 @@ function documentPrefix(doc: Document.Parsed): string {
 }
 
 /**
- * Parses a multi-document manifest (`---` separated). Objects with errors are left out of
- * `objects`; those whose errors are only unknown or removed fields are still in `validatable`.
+ * Parses a multi-document manifest (`---` separated); a document may also be a list of objects (a
+ * JSON array). Objects with errors are left out of `objects`; those whose errors are only unknown
+ * or removed fields are still in `validatable`.
  */
 export function parseManifests(text: string, file?: string): ParseResult {
   const objects: KopsObject[] = [];
@@ -222,10 +223,15 @@ export function parseManifests(text: string, file?: string): ParseResult {
       continue;
     }
     if (value === null || value === undefined) continue; // an empty document, e.g. after a trailing ---
-    const r = checkObject(value, file);
-    diagnostics.push(...r.diagnostics);
-    if (r.object) objects.push(r.object);
-    if (r.validatable) validatable.push(r.validatable);
+    // A JSON array of objects (what `get all -o json` and `get clusters -o json` print): each item
+    // is one object, its problems named by its index.
+    const items = Array.isArray(value) ? value.map((v, i) => ({ v, label: `[${i}]` })) : [{ v: value, label: undefined }];
+    for (const { v, label } of items) {
+      const r = checkObject(v, file);
+      diagnostics.push(...(label === undefined ? r.diagnostics : r.diagnostics.map((d) => ({ ...d, path: d.path ? `${label} ${d.path}` : label }))));
+      if (r.object) objects.push(r.object);
+      if (r.validatable) validatable.push(r.validatable);
+    }
   }
   if (objects.length === 0 && !hasErrors(diagnostics)) {
     diagnostics.push(error('EmptyManifest', 'no Cluster or InstanceGroup found', { ...at, hint: 'the file must hold kops objects separated by ---' }));

@@ -46,6 +46,8 @@ describe('parseManifests', () => {
     expect(r.objects).toEqual([]);
     expect(r.diagnostics.map((d) => `${d.code} ${d.path}`)).toEqual(['UnsupportedAPIVersion apiVersion', 'MissingField apiVersion', 'MissingField kind', 'UnsupportedKind kind']);
     expect(r.diagnostics[0]!.hint).toContain('kops.k8s.io/v1alpha2');
+    // the hint names the command that exports a manifest, which exists
+    expect(r.diagnostics[0]!.hint).toContain('kops-ts get all <cluster> -o yaml');
   });
 
   it('reads scalars as kops does (go-yaml v2, YAML 1.1): a bare n is false, so such a name must be quoted', () => {
@@ -69,7 +71,33 @@ describe('parseManifests', () => {
 
   it('says when there is nothing in the file', () => {
     expect(parseManifests('# nothing\n', 'e.yaml').diagnostics.map((d) => d.code)).toEqual(['EmptyManifest']);
-    expect(parseManifests('- 1\n- 2\n').diagnostics.map((d) => d.code)).toEqual(['InvalidManifest']);
+    // A list is read item by item: each item that is not an object is named by its index.
+    expect(parseManifests('- 1\n- 2\n').diagnostics.map((d) => `${d.code} ${d.path}`)).toEqual(['InvalidManifest [0]', 'InvalidManifest [1]']);
+    expect(parseManifests('[]', 'e.json').diagnostics.map((d) => d.code)).toEqual(['EmptyManifest']);
+  });
+
+  it('reads a document that is a JSON array of objects (get all -o json), in order', () => {
+    const objects = parseManifests(`${CLUSTER}---\n${ig('nodes', 'Node')}`).objects;
+    const r = parseManifests(JSON.stringify(objects, null, 2), 'c.json');
+    expect(r.diagnostics).toEqual([]);
+    expect(r.objects).toEqual(objects);
+    expect(r.validatable).toEqual(objects);
+    // Lists and single objects mix in one stream, as YAML documents.
+    const mixed = parseManifests(`${JSON.stringify([objects[0]])}\n---\n${ig('extra', 'Node')}`);
+    expect(mixed.objects.map((o) => o.metadata.name)).toEqual(['x.example.com', 'extra']);
+  });
+
+  it("names the item of a list that is not an object, and each item's problems by its index", () => {
+    const [cluster, nodes] = parseManifests(`${CLUSTER}---\n${ig('nodes', 'Node')}`).objects;
+    const text = JSON.stringify([cluster, 'nodes', { ...nodes!, spec: { role: 'Node', minSize: 'two' } }, { ...cluster!, spec: { netwrokCIDR: '10.0.0.0/16' } }]);
+    const r = parseManifests(text, 'c.json');
+    expect(r.objects.map((o) => o.metadata.name)).toEqual(['x.example.com']);
+    expect(r.diagnostics.map((d) => `${d.code} ${d.path}`)).toEqual(['InvalidManifest [1]', 'InvalidFieldType [2] InstanceGroup/nodes spec.minSize', 'UnknownField [3] spec.netwrokCIDR']);
+    expect(r.diagnostics.every((d) => d.file === 'c.json')).toBe(true);
+    expect(r.diagnostics[0]!.summary).toBe('expected a kops object (a YAML mapping), got string "nodes"');
+    // An item with only an unknown field can still be validated, as a document can.
+    expect(r.validatable.map((o) => o.metadata.name)).toEqual(['x.example.com', 'x.example.com']);
+    expect(formatDiagnostic(r.diagnostics[1]!)).toContain('[2] InstanceGroup/nodes spec.minSize');
   });
 
   it('requires what the types require', () => {
