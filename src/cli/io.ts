@@ -44,10 +44,32 @@ export const processSignals: SignalSource = {
   exit: (code) => process.exit(code),
 };
 
+/**
+ * A write to the process's stdout or stderr that stops quietly once the reader has gone
+ * (`kops-ts get all x -o yaml | head -1`): a closed pipe (EPIPE) drops this and every later write
+ * to that stream, and the command runs on to its own end and exit code. Exiting instead would
+ * stop an `update --yes` or a roll halfway because its reader quit; a stack trace would say the
+ * command failed. Any other write error is thrown as before.
+ */
+function pipeWriter(stream: NodeJS.WriteStream): (text: string) => void {
+  let closed = false;
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    closed = true;
+  });
+  return (text) => {
+    if (!closed) stream.write(text);
+  };
+}
+
+let processWriters: { stdout: (t: string) => void; stderr: (t: string) => void } | undefined;
+
 export function processIO(): CliIO {
+  processWriters ??= { stdout: pipeWriter(process.stdout), stderr: pipeWriter(process.stderr) };
+  const { stdout, stderr } = processWriters;
   return {
-    stdout: (t) => process.stdout.write(t),
-    stderr: (t) => process.stderr.write(t),
+    stdout,
+    stderr,
     isTTY: Boolean(process.stdout.isTTY),
     env: process.env,
     readFile: (p) => readBounded(p),
