@@ -64,7 +64,7 @@ export async function deleteFromFiles(c: CommandContext, files: readonly string[
 function readTargets(c: CommandContext, file: string): Target[] {
   const parsed = parseManifests(readInputFile(c, file, '-f'), file);
   if (hasErrors(parsed.diagnostics)) throw invalidSpec(parsed.diagnostics);
-  for (const w of parsed.diagnostics) c.warn(`${w.path ? `${w.path}: ` : ''}${w.summary}`);
+  // Its warnings (fields kops-ts does not act on) are about applying the spec, not deleting it: not repeated here.
   if (parsed.objects.length === 0) {
     throw new KopsError('InvalidManifest', `${file} holds no Cluster or InstanceGroup to delete`, { hint: 'give a manifest such as kops-ts get cluster <name> -o yaml writes', exitCode: 2 });
   }
