@@ -16,7 +16,7 @@ export function afterKeyDeleted(cluster: Cluster, name: string): string {
   if (cloudProviderOf(cluster.spec) === 'gce') {
     return (
       `The next \`${update}\` plans the instance templates without the key (their ssh-keys metadata), and \`${update} --yes\` applies it: ` +
-      'instances created from then on (after a rolling update) have no admin SSH key; running ones keep it until they are replaced.\n'
+      'instances created from then on (after a rolling update) no longer get the key; running ones keep it until they are replaced.\n'
     );
   }
   const named = cluster.spec.sshKeyName;
@@ -26,7 +26,7 @@ export function afterKeyDeleted(cluster: Cluster, name: string): string {
   }
   return (
     `The next \`${update}\` plans the launch templates without a key pair and the deletion of the EC2 key pair imported for the key, and \`${update} --yes\` applies it: ` +
-    'instances launched from then on (after a rolling update) have no admin SSH key; running ones keep it until they are replaced.\n'
+    'instances launched from then on (after a rolling update) get no key pair; running ones keep the key until they are replaced.\n'
   );
 }
 
