@@ -16,7 +16,10 @@ export interface CommandModules {
   readonly createInstanceGroup: typeof import('./commands/create-instancegroup.js');
   readonly createFile: typeof import('./commands/create-file.js');
   readonly deleteCluster: typeof import('./commands/delete-cluster.js');
+  readonly deleteFile: typeof import('./commands/delete-file.js');
   readonly deleteInstance: typeof import('./commands/delete-instance.js');
+  readonly deleteInstanceGroup: typeof import('./commands/delete-instancegroup.js');
+  readonly deleteSSHPublicKey: typeof import('./commands/delete-sshpublickey.js');
   readonly edit: typeof import('./commands/edit.js');
   readonly exportKubeconfig: typeof import('./commands/export-kubeconfig.js');
   readonly get: typeof import('./commands/get.js');
@@ -76,12 +79,14 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   { name: 'edit', modules: ['edit'], register: (m, program, ctx) => m.edit.registerEdit(program, ctx) },
   {
     name: 'delete',
-    modules: ['misc', 'deleteCluster', 'deleteInstance'],
+    modules: ['deleteFile', 'deleteInstanceGroup', 'deleteCluster', 'deleteInstance', 'deleteSSHPublicKey'],
     register(m, program, ctx, setExit) {
-      const del = program.command('delete').description('Delete a cluster (its cloud resources and state), instance groups, or one instance (replaced)');
-      m.misc.registerDeleteInstanceGroup(del, ctx);
+      const del = program.command('delete').description('Delete a cluster (its cloud resources and state), instance groups, one instance (replaced), the admin SSH key, or the objects of a manifest (-f)');
+      m.deleteFile.registerDeleteFile(del, ctx);
+      m.deleteInstanceGroup.registerDeleteInstanceGroup(del, ctx);
       m.deleteCluster.registerDeleteCluster(del, ctx);
       m.deleteInstance.registerDeleteInstance(del, ctx, setExit);
+      m.deleteSSHPublicKey.registerDeleteSSHPublicKey(del, ctx);
     },
   },
   { name: 'update', modules: ['updateCluster'], register: (m, program, ctx, setExit) => m.updateCluster.registerUpdateCluster(program, ctx, setExit) },

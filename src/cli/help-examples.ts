@@ -117,6 +117,12 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly HelpExample[]>> = {
     ex('List what deleting the cluster would delete', 'kops-ts delete cluster --name my.example.com'),
     ex('Remove an instance group from the spec', 'kops-ts delete ig nodes-us-east-1b --name my.example.com --yes'),
     ex('Replace one instance (its group launches the replacement first)', 'kops-ts delete instance i-0a5ed581b862d3425 --name my.example.com --yes'),
+    ex("Say what deleting a manifest's Clusters and InstanceGroups would delete (nothing changes)", 'kops-ts delete -f my-cluster.yaml --state s3://my-state-store'),
+    ex('Delete them: a Cluster as delete cluster --yes does, an InstanceGroup from the spec', 'kops-ts delete -f my-cluster.yaml --state s3://my-state-store --yes'),
+  ],
+  'delete sshpublickey': [
+    ex('Say what deleting the admin SSH key would change (nothing changes)', 'kops-ts delete sshpublickey my.example.com'),
+    ex('Delete it; the next update cluster --yes removes it from the launch templates', 'kops-ts delete sshpublickey my.example.com --yes'),
   ],
   'delete instance': [
     ex('Say what deleting an instance would do', 'kops-ts delete instance i-0a5ed581b862d3425 --name my.example.com'),

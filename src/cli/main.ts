@@ -11,7 +11,10 @@ import * as createCluster from './commands/create-cluster.js';
 import * as createInstanceGroup from './commands/create-instancegroup.js';
 import * as createFile from './commands/create-file.js';
 import * as deleteCluster from './commands/delete-cluster.js';
+import * as deleteFile from './commands/delete-file.js';
 import * as deleteInstance from './commands/delete-instance.js';
+import * as deleteInstanceGroup from './commands/delete-instancegroup.js';
+import * as deleteSSHPublicKey from './commands/delete-sshpublickey.js';
 import * as edit from './commands/edit.js';
 import * as exportKubeconfig from './commands/export-kubeconfig.js';
 import * as get from './commands/get.js';
@@ -38,7 +41,10 @@ const MODULES: CommandModules = {
   createInstanceGroup,
   createFile,
   deleteCluster,
+  deleteFile,
   deleteInstance,
+  deleteInstanceGroup,
+  deleteSSHPublicKey,
   edit,
   exportKubeconfig,
   get,

@@ -35,6 +35,7 @@ export const POSITIONAL: Readonly<Record<string, Names>> = {
   'edit instancegroup': 'instancegroup',
   'delete cluster': 'cluster',
   'delete instancegroup': 'instancegroup',
+  'delete sshpublickey': 'cluster',
   'update cluster': 'cluster',
   'rollback cluster': 'cluster',
   'rollback instancegroup': 'instancegroup',

@@ -9,6 +9,7 @@ import { deleteKnownClusterState } from '../../cloudup/delete-cluster-state.js';
 import { InterruptedError } from '../../cloudup/interrupted.js';
 import { clusterPaths } from '../../statestore/layout.js';
 import { forceUnlock, withClusterLock } from '../../statestore/lock.js';
+import type { StateStore } from '../../statestore/types.js';
 import type { CommandContext } from '../context.js';
 import { commandLine, switchFlag, type CommandLine } from '../command-line.js';
 import { storeCommandInterrupts } from '../interrupt.js';
@@ -36,7 +37,13 @@ function countFlag(v: string): number {
   return Number(v.trim());
 }
 
-export async function deleteCluster(c: CommandContext, positional: string | undefined, flags: Flags): Promise<void> {
+/** How another command runs this one (`delete -f`). */
+export interface DeleteClusterRun {
+  /** End a run without --yes with "Must specify --yes to delete cluster" (default true; `delete -f` ends with its own line). */
+  readonly mustSpecifyLine?: boolean;
+}
+
+export async function deleteCluster(c: CommandContext, positional: string | undefined, flags: Flags, run: DeleteClusterRun = {}): Promise<void> {
   const name = c.clusterName(positional);
   const waitMs = durationFlag('--wait', flags.wait);
   const intervalMs = durationFlag('--interval', flags.interval);
@@ -45,8 +52,11 @@ export async function deleteCluster(c: CommandContext, positional: string | unde
   const store = c.clientset().store;
   // --yes before the extra words: the line is the whole command (storeCommandInterrupts adds none).
   const line = commandLine({ verb: ['delete', 'cluster'], cluster: name, globals: c.globals, flags: [...switchFlag('--unregister', flags.unregister), '--yes'] });
-  if (!(await store.read(clusterPaths.config(name)))) return deleteInterruptedCreate(c, name, flags, line);
-  if (flags.unregister) return unregister(c, name, flags, line);
+  const mustSpecify = () => {
+    if (run.mustSpecifyLine !== false) c.io.stdout('Must specify --yes to delete cluster\n');
+  };
+  if (!(await store.read(clusterPaths.config(name)))) return deleteInterruptedCreate(c, name, flags, line, mustSpecify);
+  if (flags.unregister) return unregister(c, name, flags, line, mustSpecify);
 
   const aws = { timeouts: c.awsTimeouts() };
   // The cloud side (and its SDKs) is imported only when there are cloud resources to list.
@@ -57,7 +67,8 @@ export async function deleteCluster(c: CommandContext, positional: string | unde
   const listed = await listClusterResources({ clientset: c.clientset(), clusterName: name, aws });
   if (!flags.yes) {
     printListing(c, listed.resources, format);
-    c.io.stdout('\nMust specify --yes to delete cluster\n');
+    if (run.mustSpecifyLine !== false) c.io.stdout('\n');
+    mustSpecify();
     return;
   }
   const interrupts = storeCommandInterrupts(c.io, 'delete cluster', name, line);
@@ -123,10 +134,11 @@ function incomplete(name: string, r: DeleteResourcesResult, kept: readonly Remai
   });
 }
 
-async function unregister(c: CommandContext, name: string, flags: Flags, line: CommandLine): Promise<void> {
+async function unregister(c: CommandContext, name: string, flags: Flags, line: CommandLine, mustSpecify: () => void): Promise<void> {
   const store = c.clientset().store;
   if (!flags.yes) {
-    c.io.stdout(`--unregister removes only the state of cluster ${name} in ${store.url}; its cloud resources are kept\nMust specify --yes to delete cluster\n`);
+    c.io.stdout(`--unregister removes only the state of cluster ${name} in ${store.url}; its cloud resources are kept\n`);
+    mustSpecify();
     return;
   }
   const it = storeCommandInterrupts(c.io, 'delete cluster', name, line);
@@ -138,20 +150,33 @@ async function unregister(c: CommandContext, name: string, flags: Flags, line: C
   });
 }
 
+function clusterNotFound(name: string, url: string): KopsError {
+  return new KopsError('ClusterNotFound', `cluster "${name}" not found in ${url}, and nothing is left of it`, {
+    hint: 'list the clusters in this store with kops-ts get clusters, or check --state / KOPS_STATE_STORE',
+  });
+}
+
+/**
+ * Refuses, before anything is deleted, a cluster `deleteCluster` would refuse: one of which the
+ * store holds nothing, not even the state of an interrupted create. Nothing is written.
+ */
+export async function checkClusterDeletable(store: StateStore, name: string): Promise<void> {
+  if (await store.read(clusterPaths.config(name))) return;
+  const lock = clusterPaths.lock(name);
+  if ((await store.list(`${name}/`)).some((p) => p !== lock)) return;
+  throw clusterNotFound(name, store.url);
+}
+
 /** The state an interrupted `create cluster` left (no `config`): no cloud resources to delete. */
-async function deleteInterruptedCreate(c: CommandContext, name: string, flags: Flags, line: CommandLine): Promise<void> {
+async function deleteInterruptedCreate(c: CommandContext, name: string, flags: Flags, line: CommandLine, mustSpecify: () => void): Promise<void> {
   const cs = c.clientset();
   const store = cs.store;
   const lock = clusterPaths.lock(name);
   const left = (await store.list(`${name}/`)).filter((p) => p !== lock);
-  if (left.length === 0) {
-    throw new KopsError('ClusterNotFound', `cluster "${name}" not found in ${store.url}, and nothing is left of it`, {
-      hint: 'list the clusters in this store with kops-ts get clusters, or check --state / KOPS_STATE_STORE',
-    });
-  }
+  if (left.length === 0) throw clusterNotFound(name, store.url);
   c.io.stdout(`Cluster ${name} has no config (its create did not finish); its state holds:\n${left.map((p) => `  ${p}\n`).join('')}`);
   if (!flags.yes) {
-    c.io.stdout('Must specify --yes to delete cluster\n');
+    mustSpecify();
     return;
   }
   const refuseCreated = () =>

@@ -1,49 +1,13 @@
-/** Small commands: `delete instancegroup`, `create sshpublickey`, `version`. */
+/** Small commands: `create sshpublickey`, `version`. */
 import { execFileSync } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import { relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { KopsError } from '../../diagnostics.js';
-import { cloudProviderOf } from '../../model/api/types.js';
 import { KOPS_TS_VERSION } from '../../version.js';
 import type { CommandContext } from '../context.js';
 import { parseOutputFormat } from '../output.js';
-
-export function registerDeleteInstanceGroup(del: Command, ctx: () => CommandContext): void {
-  del
-    .command('instancegroup <name>')
-    .aliases(['ig', 'instancegroups'])
-    .description('Delete an instance group from the spec (the next update cluster --yes deletes its cloud resources)')
-    .option('-y, --yes', 'really delete')
-    .action(async (igName: string, flags: { yes?: boolean }) => {
-      const c = ctx();
-      const cs = c.clientset();
-      const name = c.clusterName();
-      const ig = await cs.getInstanceGroup(name, igName);
-      const cluster = (await cs.getCluster(name)).object;
-      if (ig.object.spec.role === 'Master' || ig.object.spec.role === 'ControlPlane') {
-        const member = (cluster.spec.etcdClusters ?? []).some((e) => (e.etcdMembers ?? []).some((m) => m.instanceGroup === igName));
-        if (member) {
-          throw new KopsError('InstanceGroupInUse', `instance group "${igName}" holds etcd members`, { hint: 'remove its etcd members from the cluster spec first (kops-ts edit cluster)' });
-        }
-      }
-      if (!flags.yes) {
-        c.io.stdout(`InstanceGroup/${igName} will be deleted from cluster ${name}.\nMust specify --yes to delete instancegroup\n`);
-        return;
-      }
-      await cs.deleteInstanceGroup(name, igName, ig.version);
-      // kops deletes the cloud resources here; kops-ts plans them as deletions in the next update,
-      // where they can be reviewed first.
-      const gce = cloudProviderOf(cluster.spec) === 'gce';
-      const resources = gce ? `Its managed instance group${(ig.object.spec.zones ?? []).length === 1 ? '' : 's (one per zone)'} and instance template still exist` : 'Its autoscaling group and launch template still exist';
-      c.io.stdout(
-        `InstanceGroup "${igName}" deleted from the spec.\n` +
-          `${resources}: the next \`kops-ts update cluster --name ${name}\` shows them as deletions, ` +
-          `and \`kops-ts update cluster --name ${name} --yes\` deletes them, ${gce ? 'deleting' : 'terminating'} the group's instances (without draining them first).\n`,
-      );
-    });
-}
 
 export function registerCreateSSHPublicKey(create: Command, ctx: () => CommandContext): void {
   create

@@ -119,7 +119,7 @@ function checkTypeMeta(value: Record<string, unknown>, at: { file?: string }, ou
       error('UnsupportedKind', `kind ${JSON.stringify(kind)} is not supported`, {
         ...at,
         path: 'kind',
-        hint: other ? 'kops-ts manages keys itself (create sshpublickey); keep only Cluster and InstanceGroup objects here' : 'use Cluster or InstanceGroup',
+        hint: kind === 'SSHCredential' ? 'kops-ts keeps the admin SSH key in the state store: add it with create sshpublickey, remove it with delete sshpublickey; keep only Cluster and InstanceGroup objects here' : other ? 'kops-ts manages keys itself (create keypair, create sshpublickey); keep only Cluster and InstanceGroup objects here' : 'use Cluster or InstanceGroup',
       }),
     );
   }

@@ -8,14 +8,15 @@
  * replacement (DeleteKeyPair, ImportKeyPair). Tags are updated in place.
  *
  * A key pair the user names (kops's `spec.sshKeyName`) is `shared`, without `publicKey`: found by
- * name, never imported, changed or deleted.
+ * name, never imported, changed or deleted. A key pair the cluster imported for a key that is no
+ * longer its admin key is an orphan, deleted by the next update (kops leaves it behind).
  */
 import { createHash, createPublicKey } from 'node:crypto';
 import { CreateTagsCommand, DeleteKeyPairCommand, DescribeKeyPairsCommand, ImportKeyPairCommand, type KeyPairInfo } from '@aws-sdk/client-ec2';
 import { KopsError } from '../../diagnostics.js';
 import { colonHex, parseSSHPublicKey, sshPublicKeyFingerprint } from '../../statestore/ssh.js';
 import type { TaskKind } from '../types.js';
-import { fromAwsTags, tagSpec, tagsToSet, toAwsTags, type AwsTaskContext, type Tags } from './context.js';
+import { TAG_CLUSTER, clusterFilters, fromAwsTags, ownershipTagKey, tagSpec, tagsToSet, toAwsTags, type AwsTaskContext, type Tags } from './context.js';
 import { errorCode } from './security-group.js';
 
 export interface SSHKeyDesired {
@@ -99,6 +100,24 @@ export const sshKeyKind: TaskKind<SSHKeyDesired, SSHKeyActual, AwsTaskContext> =
   },
 
   outputs: (a) => ({ id: a.id, name: a.name }),
+
+  /**
+   * Key pairs the cluster imported (its ownership tags) that no task describes any more: the admin
+   * key was deleted from the store (`delete sshpublickey`) or replaced by another. Without this a
+   * key pair whose key left the store would outlive even `delete cluster`, which finds what it
+   * deletes through the kinds. A key pair named by `spec.sshKeyName` is the user's (not tagged
+   * as owned) and never one of these.
+   */
+  async findOrphans(ctx, tasks) {
+    const described = new Set(tasks.map((t) => t.name));
+    const owned = ownershipTagKey(ctx.clusterName);
+    const out = await ctx.clients.ec2.send(new DescribeKeyPairsCommand({ Filters: clusterFilters(ctx.clusterName), IncludePublicKey: true }));
+    return (out.KeyPairs ?? [])
+      .filter((k) => k.KeyName !== undefined && !described.has(k.KeyName))
+      .map(toActual)
+      .filter((a) => a.tags[TAG_CLUSTER] === ctx.clusterName && a.tags[owned] === 'owned')
+      .map((actual) => ({ name: actual.name, actual }));
+  },
 
   async delete(ctx, actual) {
     try {

@@ -212,6 +212,20 @@ describe('GCE model changes', () => {
     expect((changed[0]!.desired as GceInstanceTemplateDesired).machineType).toBe('n2-standard-4');
   });
 
+  it('without the admin key (delete sshpublickey) the instance templates lose only their ssh-keys metadata', () => {
+    const c = completed(REFERENCE['ha']!);
+    const templates = (key: boolean) =>
+      ofKind<GceInstanceTemplateDesired>(buildGceTasks({ ...c, ...(key ? { sshPublicKey: { key: KEY } } : {}), stateStore: { bucket: 'state-bucket', prefix: '' } }), GCE_KINDS.instanceTemplate);
+    const withKey = templates(true);
+    const without = templates(false);
+    expect(without.map((t) => t.name)).toEqual(withKey.map((t) => t.name));
+    for (const [i, t] of without.entries()) {
+      expect(withKey[i]!.desired.metadata['ssh-keys']).toContain(KEY.trim());
+      const { ['ssh-keys']: _key, ...rest } = withKey[i]!.desired.metadata;
+      expect(t.desired.metadata).toEqual(rest);
+    }
+  });
+
   it('a selection builds only the selected groups\' templates and MIGs, and everything cluster-wide', () => {
     const c = completed(REFERENCE['ha']!);
     const all = buildGceTasks(c);

@@ -140,4 +140,18 @@ describe('SSHKey', () => {
     await sshKeyKind.delete!(ctx, actual);
     expect((await sshKeyKind.find(nextRun(ctx), [task])).size).toBe(0);
   });
+
+  it("finds as orphans only the cluster's own key pairs that no task describes", async () => {
+    const ctx = awsTestContext(C);
+    const kept = keyTask(ed25519Key().line);
+    const gone = keyTask(ed25519Key().line);
+    const other = { ...keyTask(ed25519Key().line), name: 'kubernetes.other.example.com-00', desired: { publicKey: ed25519Key().line, tags: ownershipTags('other.example.com') } };
+    await converge(ctx, sshKeyKind, [kept, gone, other]);
+    // A key pair of the user's own (as spec.sshKeyName names one): not the cluster's.
+    await ctx.clients.ec2.send(new ImportKeyPairCommand({ KeyName: 'corp-admin', PublicKeyMaterial: Buffer.from(ed25519Key().line) }));
+    const orphans = await sshKeyKind.findOrphans!(nextRun(ctx), [kept], new Map());
+    expect(orphans.map((o) => o.name)).toEqual([gone.name]);
+    // No task at all (the cluster's key deleted from the store): its key pairs are all orphans.
+    expect((await sshKeyKind.findOrphans!(nextRun(ctx), [], new Map())).map((o) => o.name).sort()).toEqual([kept.name, gone.name].sort());
+  });
 });
