@@ -20,7 +20,7 @@ export function awsUsesStoredSSHKey(cluster: Cluster): boolean {
 
 /** The hint for an AWS cluster with (or about to get) a second admin key: how to keep one. */
 export function keepOneKeyHint(clusterName: string): string {
-  return `keep one key: kops-ts delete sshpublickey --name ${clusterName} --yes, then kops-ts create sshpublickey --name ${clusterName} -i <key to keep>`;
+  return `keep one: kops-ts delete sshpublickey --name ${clusterName} --yes (deletes every key), then kops-ts create sshpublickey --name ${clusterName} -i <key to keep>`;
 }
 
 /**
