@@ -108,5 +108,16 @@ describe('admin SSH keys on GCE: every one', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toBe(`SSH public key ${second} is already in cluster ${name}: nothing to add\n`);
     expect(snapshot(s.dir)).toEqual(before);
+
+    // delete sshpublickey deletes both, and says so.
+    const sorted = ids.map((k) => k.id).sort().join(', ');
+    const preview = await run(['delete', 'sshpublickey', name]);
+    expect(preview.stdout).toContain(`SSH public keys ${sorted} will be deleted from cluster ${name}.\n`);
+    expect(preview.stdout).toContain('plans the instance templates without the keys (their ssh-keys metadata)');
+    expect(snapshot(s.dir)).toEqual(before);
+    const deleted = await run(['delete', 'sshpublickey', name, '--yes']);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(deleted.stdout).toContain(`Deleted SSH public keys ${sorted} from cluster ${name}.\n`);
+    expect((await run(['get', 'sshpublickeys', '--name', name, '-o', 'json'])).stdout.trim()).toBe('[]');
   });
 });
