@@ -63,8 +63,13 @@ describe('admin SSH keys on AWS: exactly one', () => {
     writeFileSync(join(dir, second.replace(/:/g, '')), ED25519_KEY);
     const two = snapshot(s.dir);
     const fingerprints = [first, second].sort().join(', ');
+    // update cluster -f plans a manifest with the store's keys: the same refusal.
+    const manifest = join(tempDir(), 'cluster.yaml');
+    const yaml = async (args: string[]) => (await run(args)).stdout.trimEnd();
+    writeFileSync(manifest, `${await yaml(['get', 'cluster', NAME, '-o', 'yaml'])}\n---\n${await yaml(['get', 'ig', '--name', NAME, '-o', 'yaml'])}\n`);
     sent.length = 0;
-    for (const args of [['update', 'cluster', '--name', NAME], ['update', 'cluster', '--name', NAME, '--yes'], ['update', 'cluster', '--name', NAME, '-o', 'json']]) {
+    const runs = [['update', 'cluster', '--name', NAME], ['update', 'cluster', '--name', NAME, '--yes'], ['update', 'cluster', '--name', NAME, '-o', 'json'], ['update', 'cluster', '--name', NAME, '-f', manifest]];
+    for (const args of runs) {
       const r = await run(args);
       expect(r.code, args.join(' ')).toBe(1);
       // One line on stderr: the error, the fingerprints and the hint.
