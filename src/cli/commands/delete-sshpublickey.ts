@@ -2,10 +2,11 @@
  * `kops-ts delete sshpublickey [cluster] [--yes]` (kops 1.22+): removes the cluster's admin SSH
  * public keys from the state store (pki/ssh/public/admin/), every one (GCE may have several; on
  * AWS it is how the one key is replaced: delete, then create sshpublickey of the new one). kops
- * deletes at once; kops-ts asks for --yes like its other deletes, since the key's removal reaches the instances: the next `update
- * cluster` plans the launch templates (AWS) or instance templates (GCE) without it, and on AWS
- * the deletion of the EC2 key pair kops-ts imported for it. What it prints says which of these
- * applies to this cluster. A cluster without a key: said so, exit 0 (the key is gone either way).
+ * deletes at once; kops-ts asks for --yes like its other deletes, since the keys' removal reaches
+ * the instances: the next `update cluster` plans the launch templates (AWS) or instance templates
+ * (GCE) without them, and on AWS the deletion of the EC2 key pair kops-ts imported. What it prints
+ * says which of these applies to this cluster. A cluster without a key: said so, exit 0 (the key
+ * is gone either way).
  */
 import type { Command } from 'commander';
 import { cloudProviderOf, type Cluster } from '../../model/api/types.js';
