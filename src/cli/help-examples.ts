@@ -33,7 +33,10 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly HelpExample[]>> = {
     ),
     ex('Print the spec that would be written, without writing it', 'kops-ts create cluster --name my.example.com --zones us-east-1a --dry-run -o yaml'),
   ],
-  'create sshpublickey': [ex("Add an admin SSH public key to the cluster's state", 'kops-ts create sshpublickey --name my.example.com -i ~/.ssh/id_rsa.pub')],
+  'create sshpublickey': [
+    ex("Add an admin SSH public key to the cluster's state", 'kops-ts create sshpublickey --name my.example.com -i ~/.ssh/id_rsa.pub'),
+    ex('On GCE, add a second key (AWS takes one: delete sshpublickey --yes first, then add the new one)', 'kops-ts create sshpublickey --name my-gce.example.com -i ~/.ssh/colleague.pub'),
+  ],
   'create keypair': [
     ex('Add a new (secondary) CA to the kubernetes-ca keyset, to rotate it', 'kops-ts create keypair kubernetes-ca --name my.example.com'),
     ex('Bring your own CA and make it the signer at once', 'kops-ts create keypair kubernetes-ca --name my.example.com --cert ca.crt --key ca.key --primary'),

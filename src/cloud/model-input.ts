@@ -1,11 +1,19 @@
 /**
  * The model builders' input, the same shape for every cloud: the completed cluster, the selected
- * groups, the admin SSH key, and the state store when it is the cloud's own (`s3://` on AWS,
+ * groups, the admin SSH keys, and the state store when it is the cloud's own (`s3://` on AWS,
  * `gs://` on GCE), whose bucket and prefix the instances are given to read.
  */
 import type { Cluster } from '../model/api/types.js';
 import { parseStateStoreURL } from '../statestore/open.js';
-import type { ModelInput } from './provider.js';
+import { sshPublicKeyFingerprint } from '../statestore/ssh.js';
+import type { AdminSSHKey, ModelInput } from './provider.js';
+
+/** The store's admin keys as the model takes them: with their fingerprints, sorted by them (a stable plan). */
+export function adminSSHKeys(stored: readonly { readonly publicKey: string }[]): AdminSSHKey[] {
+  return stored
+    .map((k) => ({ key: k.publicKey, fingerprint: sshPublicKeyFingerprint(k.publicKey) }))
+    .sort((a, b) => (a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0));
+}
 
 export function builderInput(input: ModelInput, cluster: Cluster, ownStore: 's3' | 'gs') {
   const store = parseStateStoreURL(input.stateStoreUrl);
@@ -13,7 +21,7 @@ export function builderInput(input: ModelInput, cluster: Cluster, ownStore: 's3'
     cluster,
     instanceGroups: input.completed.instanceGroups,
     ...(input.selectedInstanceGroups ? { selectedInstanceGroups: input.selectedInstanceGroups } : {}),
-    ...(input.sshPublicKey ? { sshPublicKey: input.sshPublicKey } : {}),
+    sshPublicKeys: input.sshPublicKeys,
     ...(input.nodeKubernetesVersion !== undefined ? { nodeKubernetesVersion: input.nodeKubernetesVersion } : {}),
     ...(store.scheme === ownStore ? { stateStore: { bucket: store.bucket, prefix: store.prefix } } : {}),
   };

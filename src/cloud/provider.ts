@@ -68,14 +68,24 @@ export interface RunHealth {
   downHint(cluster: string): string;
 }
 
+/** An admin SSH public key (authorized_keys line) and its MD5 fingerprint (the store's id). */
+export interface AdminSSHKey {
+  readonly key: string;
+  readonly fingerprint: string;
+}
+
 /** A cluster to model as tasks: completed spec and what the store holds for it. */
 export interface ModelInput {
   readonly clusterName: string;
   readonly completed: CompletedCluster;
   /** `update --instance-group(-roles)`: only these groups' own resources. */
   readonly selectedInstanceGroups?: readonly InstanceGroup[];
-  /** The admin SSH public key and its fingerprint, if one is stored. */
-  readonly sshPublicKey?: { readonly key: string; readonly fingerprint: string };
+  /**
+   * Every admin SSH public key the store holds (pki/ssh/public/admin/), sorted by fingerprint
+   * (`adminSSHKeys`): GCE puts them all into the instances' `ssh-keys`; AWS takes one (an EC2
+   * instance has one key pair), and `update cluster` refuses more (src/model/aws/ssh-keys.ts).
+   */
+  readonly sshPublicKeys: readonly AdminSSHKey[];
   /** The state store's URL (a cloud's own store lets the control plane read its prefix). */
   readonly stateStoreUrl: string;
   /** Node and Bastion groups' Kubernetes version when held back behind the control plane (src/model/kubelet-skew.ts); unset: the spec's. */

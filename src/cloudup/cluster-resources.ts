@@ -6,10 +6,10 @@
  * (`loadProvider`); a cloud the command cannot handle is refused before any cloud client is made.
  */
 import type { Cloud, CloudOperation, CloudOptions } from '../cloud/provider.js';
+import { adminSSHKeys } from '../cloud/model-input.js';
 import { loadProvider } from '../cloud/providers.js';
 import { completeCluster, type CompletedCluster } from '../model/completion.js';
 import type { Clientset } from '../statestore/clientset.js';
-import { sshPublicKeyFingerprint } from '../statestore/ssh.js';
 import { findAll, type FindOutcome } from '../tasks/plan-find.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import { taskKey, type Task } from '../tasks/types.js';
@@ -49,11 +49,11 @@ export async function withStoredCluster<R>(o: StoredClusterOptions, operation: C
   if (!completed.cluster.spec.dnsZone && appliedZone) {
     completed = { ...completed, cluster: { ...completed.cluster, spec: { ...completed.cluster.spec, dnsZone: appliedZone } } };
   }
-  const key = (await cs.listSSHPublicKeys(name))[0];
+  // Every key, however many the store holds: deleting and dumping never refuse over them.
   const input = {
     clusterName: name,
     completed,
-    ...(key ? { sshPublicKey: { key: key.publicKey, fingerprint: sshPublicKeyFingerprint(key.publicKey) } } : {}),
+    sshPublicKeys: adminSSHKeys(await cs.listSSHPublicKeys(name)),
     stateStoreUrl: cs.store.url,
   };
   return loaded.use((cloud) => {

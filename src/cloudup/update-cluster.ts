@@ -6,7 +6,8 @@
  * Nothing is written to the state store unless the apply succeeded; a failed apply is safe to
  * re-run (the next plan shows only what is left).
  */
-import type { Cloud, CloudOptions, RunHealth } from '../cloud/provider.js';
+import type { AdminSSHKey, Cloud, CloudOptions, RunHealth } from '../cloud/provider.js';
+import { adminSSHKeys } from '../cloud/model-input.js';
 import { loadProvider } from '../cloud/providers.js';
 import { allInOrder } from '../concurrency.js';
 import { KopsError, hasErrors, type Diagnostic } from '../diagnostics.js';
@@ -18,7 +19,6 @@ import { cloudProviderOf, normalizeRole, type Cluster, type InstanceGroup, type 
 import type { Clientset } from '../statestore/clientset.js';
 import { forceUnlock, readClusterLock, withClusterLock, type ClusterLock, type WithLockOptions } from '../statestore/lock.js';
 import type { LockInfo } from '../statestore/types.js';
-import { sshPublicKeyFingerprint } from '../statestore/ssh.js';
 import { applyPlan, type ApplyOptions, type ApplyResult } from '../tasks/apply.js';
 import { planTasks, type Plan, type PlanResult } from '../tasks/plan.js';
 import type { TaskRegistry } from '../tasks/registry.js';
@@ -115,8 +115,8 @@ interface ReadSpec {
   readonly completed: CompletedCluster;
   readonly diags: readonly Diagnostic[];
   readonly firstApply: boolean;
-  /** The cluster's first SSH public key, if any. */
-  readonly sshPublicKey?: string;
+  /** The cluster's admin SSH public keys, sorted by fingerprint. */
+  readonly sshPublicKeys: readonly AdminSSHKey[];
   /** The version the node groups were last rendered with (src/model/kubelet-skew.ts). */
   readonly lastNodeVersion?: string;
 }
@@ -129,15 +129,15 @@ function selectGroups(igs: readonly InstanceGroup[], names?: readonly string[], 
 }
 
 /**
- * The spec objects `update` reads (config, instance groups, the completed spec, the SSH key) are
+ * The spec objects `update` reads (config, instance groups, the completed spec, the SSH keys) are
  * independent objects: read at once, two round trips to the store instead of six one after
  * another, twice per `update --yes` (before and under the lock). Errors come as the serial read
- * met them: the cluster's first, and the SSH key's only after the spec validated.
+ * met them: the cluster's first, and the SSH keys' only after the spec validated.
  */
 async function readSpec(o: UpdateClusterOptions): Promise<ReadSpec> {
   const cs = o.clientset;
   const keys = cs.listSSHPublicKeys(o.clusterName).then(
-    (k) => ({ key: k[0]?.publicKey }),
+    (stored) => ({ stored }),
     (error: unknown) => ({ error }),
   );
   const given = o.spec;
@@ -159,7 +159,7 @@ async function readSpec(o: UpdateClusterOptions): Promise<ReadSpec> {
   const key = await keys;
   if ('error' in key) throw key.error;
   const lastNodeVersion = lastNodeVersionOf(previous?.object);
-  return { completed, diags, firstApply: !previous, ...(key.key !== undefined ? { sshPublicKey: key.key } : {}), ...(lastNodeVersion !== undefined ? { lastNodeVersion } : {}) };
+  return { completed, diags, firstApply: !previous, sshPublicKeys: adminSSHKeys(key.stored), ...(lastNodeVersion !== undefined ? { lastNodeVersion } : {}) };
 }
 
 async function prepare<C>(o: UpdateClusterOptions, cloud: Cloud<C>, health: RunHealth, spec?: ReadSpec): Promise<Prepared<C>> {
@@ -171,7 +171,6 @@ async function prepare<C>(o: UpdateClusterOptions, cloud: Cloud<C>, health: RunH
       hint: `re-run: kops-ts update cluster --name ${o.clusterName}`,
     });
   }
-  const key = read.sshPublicKey;
   const filtered = Boolean(o.instanceGroups?.length || o.instanceGroupRoles?.length);
   const selected = filtered ? selectGroups(read.completed.instanceGroups, o.instanceGroups, o.instanceGroupRoles) : undefined;
   // Node groups never ahead of the control plane's kubelets (the API is asked only when they could be).
@@ -188,7 +187,7 @@ async function prepare<C>(o: UpdateClusterOptions, cloud: Cloud<C>, health: RunH
       clusterName: o.clusterName,
       completed: read.completed,
       ...(selected ? { selectedInstanceGroups: selected } : {}),
-      ...(key ? { sshPublicKey: { key, fingerprint: sshPublicKeyFingerprint(key) } } : {}),
+      sshPublicKeys: read.sshPublicKeys,
       stateStoreUrl: cs.store.url,
       ...(nodes.nodeKubernetesVersion !== undefined ? { nodeKubernetesVersion: nodes.nodeKubernetesVersion } : {}),
     },

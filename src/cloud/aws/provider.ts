@@ -7,6 +7,7 @@
 import { KopsError } from '../../diagnostics.js';
 import type { Cluster } from '../../model/api/types.js';
 import { buildAwsTasks } from '../../model/aws/index.js';
+import { checkAwsAdminKeys } from '../../model/aws/ssh-keys.js';
 import { TAG_INSTANCE_GROUP, type AutoscalingGroupActual } from '../../tasks/aws/autoscaling-group.js';
 import { newMemo, TAG_CLUSTER, type AwsTaskContext } from '../../tasks/aws/context.js';
 import type { EbsVolumeActual } from '../../tasks/aws/ebs-volume.js';
@@ -178,13 +179,23 @@ function dumpDetails(found: readonly FoundResource[]): DumpDetails {
 }
 
 
+/**
+ * The AWS builders' input: one admin key, the first by fingerprint (`update cluster` has refused
+ * more; `delete cluster` and the dump model one, the orphan finder takes the others' key pairs).
+ */
+function awsBuilderInput(input: ModelInput, cluster: Cluster) {
+  const { sshPublicKeys, ...rest } = builderInput(input, cluster, 's3');
+  const first = sshPublicKeys[0];
+  return { ...rest, ...(first ? { sshPublicKey: first } : {}) };
+}
+
 /** AWS for one command run, with the caller's client options. */
 export function awsCloud(opts: CloudOptions = {}): Cloud<AwsTaskContext> {
   const model = (input: ModelInput): ModelledCloud<AwsTaskContext> => {
     const cluster = input.completed.cluster;
     const region = regionOfCluster(cluster);
     const ctx: AwsTaskContext = { clients: new AwsClients({ region, ...(opts.aws ?? {}) }), clusterName: input.clusterName, region, once: newMemo() };
-    return { ctx, registry: awsTaskRegistry(), tasks: buildAwsTasks(builderInput(input, cluster, 's3')), region };
+    return { ctx, registry: awsTaskRegistry(), tasks: buildAwsTasks(awsBuilderInput(input, cluster)), region };
   };
   return {
     name: 'aws',
@@ -192,6 +203,8 @@ export function awsCloud(opts: CloudOptions = {}): Cloud<AwsTaskContext> {
     runHealth: () => new AwsRunHealth(new EndpointHealth(opts.endpointHealth)),
     async prepare(input: ModelInput, health: RunHealth): Promise<PreparedCloud<AwsTaskContext>> {
       let cluster = input.completed.cluster;
+      // Before any call: an instance has one key pair (kops's check in apply_cluster.go).
+      checkAwsAdminKeys(cluster, input.clusterName, input.sshPublicKeys.map((k) => k.fingerprint));
       const region = regionOfCluster(cluster);
       const endpoint = health instanceof AwsRunHealth ? health.endpoint : undefined;
       const clients = new AwsClients({ region, ...(opts.aws ?? {}), ...(endpoint ? { health: endpoint } : {}) });
@@ -200,7 +213,7 @@ export function awsCloud(opts: CloudOptions = {}): Cloud<AwsTaskContext> {
       if (preErr) throw preErr;
       // Route53 DNS without spec.dnsZone: the zone pre-flight found, recorded in the completed spec by id as kops does.
       if (pre.dnsZone) cluster = { ...cluster, spec: { ...cluster.spec, dnsZone: pre.dnsZone.id } };
-      const tasks = buildAwsTasks({ ...builderInput(input, cluster, 's3'), ...(pre.account ? { partition: pre.account.partition } : {}) });
+      const tasks = buildAwsTasks({ ...awsBuilderInput(input, cluster), ...(pre.account ? { partition: pre.account.partition } : {}) });
       const ctx: AwsTaskContext = { clients, clusterName: input.clusterName, region, once: newMemo() };
       return { ctx, registry: awsTaskRegistry(), tasks, region, cluster, diagnostics: pre.diagnostics };
     },

@@ -53,6 +53,16 @@ export function sshUserForImage(image: string): string {
   return last.toLowerCase().startsWith('ubuntu') ? 'ubuntu' : 'admin';
 }
 
+/**
+ * GCE's `ssh-keys` metadata: `<user>: <key>` a line for every admin key, sorted by fingerprint so
+ * the template does not change with the order the store lists them in. None: no metadata.
+ */
+export function sshKeysMetadata(keys: readonly { readonly key: string; readonly fingerprint: string }[], user: string): string | undefined {
+  if (keys.length === 0) return undefined;
+  const sorted = [...keys].sort((a, b) => (a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0));
+  return sorted.map((k) => `${user}: ${k.key.trim()}`).join('\n');
+}
+
 /** The first control-plane group by name runs `kubeadm init` (as on AWS). */
 function initCandidate(m: GceModelContext): string | undefined {
   return m.instanceGroups.filter((ig) => m.role(ig) === 'ControlPlane').map((ig) => ig.metadata.name).sort()[0];
@@ -93,7 +103,8 @@ function template(m: GceModelContext, ig: InstanceGroup): GceInstanceTemplateDes
     if ((ig.spec.taints ?? []).length > 0) env += `;node_taints=${(ig.spec.taints ?? []).join(',')}`;
     metadata['kube-env'] = `AUTOSCALER_ENV_VARS: ${env}`;
   }
-  if (m.input.sshPublicKey) metadata['ssh-keys'] = `${sshUserForImage(image)}: ${m.input.sshPublicKey.key.trim()}`;
+  const sshKeys = sshKeysMetadata(m.input.sshPublicKeys ?? [], sshUserForImage(image));
+  if (sshKeys) metadata['ssh-keys'] = sshKeys;
   return {
     namePrefix: instanceTemplatePrefix(ig, m.name),
     machineType: ig.spec.machineType ?? '',

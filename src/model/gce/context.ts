@@ -18,8 +18,11 @@ export interface GceModelInput {
   readonly instanceGroups: readonly InstanceGroup[];
   /** `update cluster --instance-group`: the groups whose templates and MIGs are built. */
   readonly selectedInstanceGroups?: readonly InstanceGroup[];
-  /** The admin SSH public key (authorized_keys line): instance metadata `ssh-keys`. */
-  readonly sshPublicKey?: { readonly key: string };
+  /**
+   * The admin SSH public keys (authorized_keys lines) and their MD5 fingerprints: every one goes
+   * into the instance metadata `ssh-keys`, a line each, in fingerprint order (as kops does).
+   */
+  readonly sshPublicKeys?: readonly { readonly key: string; readonly fingerprint: string }[];
   /** Node and Bastion groups' Kubernetes version when held back behind the control plane (src/model/kubelet-skew.ts); unset: the spec's. */
   readonly nodeKubernetesVersion?: string;
   /** The `gs://` state store the instances read their configuration from. */

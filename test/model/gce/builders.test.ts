@@ -18,9 +18,12 @@ import { isRef, ref, taskKey, type Task } from '../../../src/tasks/types.js';
 import {
   GCE_KINDS, type GceDiskDesired, type GceFirewallRuleDesired, type GceInstanceGroupManagerDesired, type GceInstanceTemplateDesired, type GceProjectIamBindingDesired, type GceServiceAccountDesired, type GceStorageBucketIamDesired, type GceSubnetDesired,
 } from '../../../src/tasks/gce/types.js';
+import { sshPublicKeyFingerprint } from '../../../src/statestore/ssh.js';
 import { expectGolden } from '../../helpers/golden.js';
+import { ED25519_KEY } from '../../statestore/fixtures.js';
 
 const KEY = readFileSync(new URL('../../../scripts/demo-key.pub', import.meta.url), 'utf8').trim();
+const KEYS = [{ key: KEY, fingerprint: sshPublicKeyFingerprint(KEY) }];
 const GOLDEN = new URL('./golden/', import.meta.url);
 
 const REFERENCE: Readonly<Record<string, NewClusterOptions>> = {
@@ -36,7 +39,7 @@ function completed(opts: NewClusterOptions): { cluster: Cluster; instanceGroups:
 function tasksOf(opts: NewClusterOptions, edit?: (c: Cluster, igs: InstanceGroup[]) => void): Task[] {
   const c = completed(opts);
   edit?.(c.cluster, c.instanceGroups);
-  return buildGceTasks({ ...c, sshPublicKey: { key: KEY }, stateStore: { bucket: 'state-bucket', prefix: '' } });
+  return buildGceTasks({ ...c, sshPublicKeys: KEYS, stateStore: { bucket: 'state-bucket', prefix: '' } });
 }
 
 function ofKind<D>(tasks: readonly Task[], kind: string): Task<D>[] {
@@ -215,7 +218,7 @@ describe('GCE model changes', () => {
   it('without the admin key (delete sshpublickey) the instance templates lose only their ssh-keys metadata', () => {
     const c = completed(REFERENCE['ha']!);
     const templates = (key: boolean) =>
-      ofKind<GceInstanceTemplateDesired>(buildGceTasks({ ...c, ...(key ? { sshPublicKey: { key: KEY } } : {}), stateStore: { bucket: 'state-bucket', prefix: '' } }), GCE_KINDS.instanceTemplate);
+      ofKind<GceInstanceTemplateDesired>(buildGceTasks({ ...c, ...(key ? { sshPublicKeys: KEYS } : {}), stateStore: { bucket: 'state-bucket', prefix: '' } }), GCE_KINDS.instanceTemplate);
     const withKey = templates(true);
     const without = templates(false);
     expect(without.map((t) => t.name)).toEqual(withKey.map((t) => t.name));
@@ -328,7 +331,7 @@ describe("kops's per-role service accounts", () => {
     }
     // Without a gs:// store (file://, which instances cannot read anyway) no bucket grant.
     const c = completed(REFERENCE.ha!);
-    const noStore = buildGceTasks({ ...c, sshPublicKey: { key: KEY } });
+    const noStore = buildGceTasks({ ...c, sshPublicKeys: KEYS });
     expect(ofKind(noStore, GCE_KINDS.storageBucketIam)).toEqual([]);
     for (const t of ofKind<GceInstanceTemplateDesired>(noStore, GCE_KINDS.instanceTemplate)) expect(t.dependsOn?.map((r) => r.kind)).toEqual(['ServiceAccount']);
   });

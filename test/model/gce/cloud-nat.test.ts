@@ -12,6 +12,7 @@ import { buildGceTasks } from '../../../src/model/gce/index.js';
 import { GCE_NAME_PATTERN, routerName } from '../../../src/model/gce/names.js';
 import { validateCluster } from '../../../src/model/validation.js';
 import { buildGraph } from '../../../src/tasks/graph.js';
+import { sshPublicKeyFingerprint } from '../../../src/statestore/ssh.js';
 import { GCE_KINDS, type GceInstanceTemplateDesired, type GceRouterDesired } from '../../../src/tasks/gce/types.js';
 import { isRef, type Task, type Val } from '../../../src/tasks/types.js';
 
@@ -22,7 +23,7 @@ function tasksOf(opts: NewClusterOptions, edit?: (c: Cluster, igs: InstanceGroup
   const built = newCluster(opts);
   const c = completeCluster(built.cluster, built.instanceGroups);
   edit?.(c.cluster, c.instanceGroups);
-  return buildGceTasks({ ...c, sshPublicKey: { key: KEY } });
+  return buildGceTasks({ ...c, sshPublicKeys: [{ key: KEY, fingerprint: sshPublicKeyFingerprint(KEY) }] });
 }
 
 const routers = (tasks: readonly Task[]) => tasks.filter((t) => t.kind === GCE_KINDS.router) as Task<GceRouterDesired>[];
