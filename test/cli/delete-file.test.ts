@@ -101,6 +101,11 @@ describe('kops-ts delete -f', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(missing);
     expect(snapshot(s.dir)).toEqual(before);
+    // Standard input twice: refused before it is read (it can be read only once).
+    const twice = await cli(['--state', s.url, 'delete', '-f', '-', '-f', '-', '--yes']);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toMatch(/^error: -f - is given more than once/);
+    expect(snapshot(s.dir)).toEqual(before);
   });
 
   it('a step that fails stops the run naming the objects not deleted; its hint (--force-unlock), followed, finishes it', async () => {

@@ -45,6 +45,9 @@ export interface DeleteFromFilesOptions {
 
 export async function deleteFromFiles(c: CommandContext, files: readonly string[], o: DeleteFromFilesOptions): Promise<void> {
   const { yes } = o;
+  if (files.filter((f) => f === '-').length > 1) {
+    throw new KopsError('InvalidFlag', '-f - is given more than once: standard input can be read only once', { hint: 'give -f - once (or save the manifests to files)', exitCode: 2 });
+  }
   const targets = files.flatMap((file) => readTargets(c, file));
   const steps = await checkTargets(c, targets);
   const unlock = o.forceUnlock !== undefined && yes ? await lockedCluster(c, steps, o.forceUnlock) : undefined;
