@@ -38,7 +38,8 @@ export function hasErrors(diags: readonly Diagnostic[]): boolean {
 
 /** One line: `error: <path>: <summary> (<file>): <hint>` — no newlines, whatever the input. */
 export function formatDiagnostic(d: Diagnostic): string {
-  const where = [d.file, d.task].filter(Boolean).join(', ');
+  // A location the summary already names (`cluster "x" not found in s3://b`) is not said twice.
+  const where = [d.file, d.task].filter((w): w is string => Boolean(w) && !d.summary.includes(w!)).join(', ');
   let line = `${d.severity}: `;
   line += d.path ? `${d.path}: ${d.summary}` : d.summary;
   if (where) line += ` (${where})`;
