@@ -25,7 +25,7 @@ describe('bounded waits on the command line', () => {
     expect(r.stdout).toBe('');
     const lines = r.stderr.trim().split('\n').filter((l) => !/NodeVersionSupportWarning|node >=22|^\s*$|upgrade to node|a\.co\/|receiving updates|versions published|will require|--trace-warnings/.test(l));
     expect(lines).toEqual([
-      `error: state store s3://silent-bucket: cannot list (root) in bucket "silent-bucket": the AWS endpoint ${silent.endpoint} did not answer within 300ms (s3:ListObjectsV2) (s3://silent-bucket): check the network, a proxy or firewall, and AWS_ENDPOINT_URL; a slow link may need a longer --aws-request-timeout / --aws-connect-timeout`,
+      `error: state store s3://silent-bucket: cannot list (root) in bucket "silent-bucket": the AWS endpoint ${silent.endpoint} did not answer within 300ms (s3:ListObjectsV2): check the network, a proxy or firewall, and AWS_ENDPOINT_URL; a slow link may need a longer --aws-request-timeout / --aws-connect-timeout`,
     ]);
     // One request: the SDK did not wait the timeout four more times.
     expect(silent.connections()).toBe(1);
