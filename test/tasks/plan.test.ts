@@ -114,7 +114,7 @@ describe('planTasks', () => {
     const tasks: Task[] = [{ ...network('shared'), shared: true, desired: { cidr: '10.0.0.0/16', id: 'net-123' } as never }, subnet('a', 'shared', '10.0.1.0/24')];
     const r = await plan(tasks);
     expect(r.plan.diagnostics.map(formatDiagnostic)).toEqual([
-      'error: shared Network/shared (id net-123) was not found (Network/shared): a shared resource belongs to the user and must exist; check the id in the cluster spec',
+      'error: shared Network/shared (id net-123) was not found: a shared resource belongs to the user and must exist; check the id in the cluster spec',
     ]);
     expect(change(r, 'Network/shared')).toBeUndefined();
     await expect(applyPlan(ctx, registry, tasks, r)).rejects.toMatchObject({ code: 'PlanHasErrors' });
