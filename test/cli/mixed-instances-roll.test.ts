@@ -11,18 +11,17 @@ import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Clientset } from '../../src/statestore/clientset.js';
 import { openStateStore } from '../../src/statestore/open.js';
-import { FakeKubeApiServer, ec2InstanceSource } from '../fakes/kube-apiserver.js';
-import { testAws } from '../helpers/aws.js';
-import { writeScratchKubeconfig } from '../helpers/kubeconfig.js';
-import { operatorEnv } from '../helpers/operator-env.js';
-import { FAST_ROLL, KEY, cli, tempStore } from './harness.js';
+import type { FakeKubeApiServer } from '../fakes/kube-apiserver.js';
+import type { TestAws } from '../helpers/aws.js';
+import { appliedCluster } from './applied-cluster.js';
+import { FAST_ROLL, cli } from './harness.js';
 
 const NAME = 'mixed-roll.example.com';
 const NODES = 'nodes-us-east-1a';
 let env: Record<string, string>;
 let url: string;
 let fake: FakeKubeApiServer;
-let aws: ReturnType<typeof testAws>;
+let aws: TestAws;
 
 async function nodesGroup() {
   const out = await aws.clients.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [`${NODES}.${NAME}`] }));
@@ -30,15 +29,7 @@ async function nodesGroup() {
 }
 
 beforeAll(async () => {
-  aws = testAws();
-  env = await operatorEnv(aws);
-  url = tempStore().url;
-  const create = await cli(['--state', url, 'create', 'cluster', '--name', NAME, '--zones', 'us-east-1a', '--node-size', 't3.large,m5.large', '--node-count', '2', '--ssh-public-key', KEY], { env });
-  expect(create.code, create.stderr).toBe(0);
-  const update = await cli(['--state', url, 'update', 'cluster', '--name', NAME, '--yes', '--create-kube-config=false'], { env });
-  expect(update.code, update.stderr).toBe(0);
-  fake = await FakeKubeApiServer.start({ instances: ec2InstanceSource(aws.clients.ec2) });
-  env.KUBECONFIG = writeScratchKubeconfig(fake.kubeconfig(NAME));
+  ({ aws, env, url, fake } = await appliedCluster(NAME, ['--zones', 'us-east-1a', '--node-size', 't3.large,m5.large', '--node-count', '2']));
 }, 240_000);
 
 afterAll(async () => {

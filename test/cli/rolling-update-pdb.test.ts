@@ -7,11 +7,9 @@
  * cannot be read for it is one line and the preview goes on.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { FakeKubeApiServer, ec2InstanceSource } from '../fakes/kube-apiserver.js';
-import { testAws } from '../helpers/aws.js';
-import { writeScratchKubeconfig } from '../helpers/kubeconfig.js';
-import { operatorEnv } from '../helpers/operator-env.js';
-import { FAST_ROLL, KEY, cli, tempStore } from './harness.js';
+import type { FakeKubeApiServer } from '../fakes/kube-apiserver.js';
+import { appliedCluster } from './applied-cluster.js';
+import { FAST_ROLL, cli } from './harness.js';
 
 const NAME = 'pdb.example.com';
 let env: Record<string, string>;
@@ -48,15 +46,7 @@ const roll = (args: string[]) => cli(['--state', url, 'rolling-update', 'cluster
 const warnings = (stderr: string) => stderr.split('\n').filter((l) => l.includes('warning: '));
 
 beforeAll(async () => {
-  const aws = testAws();
-  env = await operatorEnv(aws);
-  url = tempStore().url;
-  const create = await cli(['--state', url, 'create', 'cluster', '--name', NAME, '--zones', 'us-east-1a,us-east-1b', '--node-count', '2', '--ssh-public-key', KEY], { env });
-  expect(create.code, create.stderr).toBe(0);
-  const update = await cli(['--state', url, 'update', 'cluster', '--name', NAME, '--yes', '--create-kube-config=false'], { env });
-  expect(update.code, update.stderr).toBe(0);
-  fake = await FakeKubeApiServer.start({ instances: ec2InstanceSource(aws.clients.ec2) });
-  env.KUBECONFIG = writeScratchKubeconfig(fake.kubeconfig(NAME));
+  ({ env, url, fake } = await appliedCluster(NAME, ['--zones', 'us-east-1a,us-east-1b', '--node-count', '2']));
 }, 240_000);
 
 afterAll(async () => {

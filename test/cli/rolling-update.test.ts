@@ -14,18 +14,18 @@ import { Clientset } from '../../src/statestore/clientset.js';
 import { openStateStore } from '../../src/statestore/open.js';
 import { StateStoreProgress, progressPath } from '../../src/rolling-update/progress.js';
 import type { RollingUpdate } from '../../src/model/api/types.js';
-import { FakeKubeApiServer, ec2InstanceSource } from '../fakes/kube-apiserver.js';
-import { testAws } from '../helpers/aws.js';
-import { operatorEnv } from '../helpers/operator-env.js';
+import type { FakeKubeApiServer } from '../fakes/kube-apiserver.js';
+import type { TestAws } from '../helpers/aws.js';
+import { appliedCluster } from './applied-cluster.js';
 import type { SignalSource } from '../../src/cli/io.js';
-import { FAST_ROLL, KEY, cli, tempStore } from './harness.js';
+import { FAST_ROLL, cli } from './harness.js';
 
 const NAME = 'roll.example.com';
 let env: Record<string, string>;
 let url: string;
 let fake: FakeKubeApiServer;
 let ec2: EC2Client;
-let aws: ReturnType<typeof testAws>;
+let aws: TestAws;
 
 const FAST = FAST_ROLL;
 
@@ -38,16 +38,8 @@ async function liveInstances(): Promise<{ id: string; group: string; version: st
 }
 
 beforeAll(async () => {
-  aws = testAws();
-  env = await operatorEnv(aws);
-  url = tempStore().url;
-  const create = await cli(['--state', url, 'create', 'cluster', '--name', NAME, '--zones', 'us-east-1a,us-east-1b,us-east-1c', '--control-plane-zones', 'us-east-1a,us-east-1b,us-east-1c', '--ssh-public-key', KEY], { env });
-  expect(create.code, create.stderr).toBe(0);
-  const update = await cli(['--state', url, 'update', 'cluster', '--name', NAME, '--yes', '--create-kube-config=false'], { env });
-  expect(update.code, update.stderr).toBe(0);
+  ({ aws, env, url, fake } = await appliedCluster(NAME, ['--zones', 'us-east-1a,us-east-1b,us-east-1c', '--control-plane-zones', 'us-east-1a,us-east-1b,us-east-1c']));
   ec2 = aws.clients.ec2;
-  fake = await FakeKubeApiServer.start({ instances: ec2InstanceSource(aws.clients.ec2) });
-  env.KUBECONFIG = writeScratchKubeconfig(fake.kubeconfig(NAME));
 }, 240_000);
 
 afterAll(async () => {
