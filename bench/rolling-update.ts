@@ -2,10 +2,11 @@
  * Benchmark 4: a rolling update of 100 nodes with maxSurge 10 (and of 3 control planes, one at a
  * time) on the simulated clock, against the memory cloud and the fake Kubernetes API of the
  * rolling-update tests. Boot time (a replacement comes into service), validation time (one
- * cluster validation), and drain time are parameters. The bound is the issue's:
+ * cluster validation), drain time and the API load balancer's deregistration delay (a control
+ * plane's connection draining, 30 s on the API's target group) are parameters. The bound is the issue's:
  * ceil(N / (maxSurge + maxUnavailable)) x (boot + validate): each batch must boot its
  * replacements and pass validation before the next; the ratio says what the roll adds on top
- * (drains, the validation count, the intervals kops waits between instances).
+ * (drains, deregistration, the validation count, the intervals kops waits between instances).
  */
 import type { NormalizedRole, RollingUpdate } from '../src/model/api/types.js';
 import { MemoryProgress } from '../src/rolling-update/progress.js';
@@ -26,6 +27,8 @@ export interface RollParams {
   readonly validateCount: number;
   /** `--node-interval` / `--control-plane-interval` (kops's default 15 s). */
   readonly intervalMs: number;
+  /** The API target group's `deregistration_delay.timeout_seconds` (kops-ts and kops: 30 s); control planes only. */
+  readonly deregisterMs: number;
 }
 
 export interface RollCase {
@@ -64,7 +67,7 @@ class TimedValidator implements ClusterValidator {
 
 export async function roll(c: RollCase, p: RollParams): Promise<RollFigure> {
   const clock = new SimClock();
-  const cloud = new MemoryCloud(clock, { launchDelayMs: p.bootMs });
+  const cloud = new MemoryCloud(clock, { launchDelayMs: p.bootMs, deregisterDelayMs: p.deregisterMs });
   const names: string[] = [];
   for (let i = 0; i < c.groups; i++) {
     const name = c.groups === 1 ? c.label : `${c.label}-${i}`;
@@ -102,24 +105,27 @@ const CASES: readonly RollCase[] = [
 const s = (ms: number): string => (ms / 1000).toFixed(0);
 
 export async function benchRollingUpdate(): Promise<string> {
-  const settings: readonly (RollParams & { name: string })[] = [
-    { name: 'kops defaults', bootMs: 90_000, validateMs: 30_000, drainMs: 20_000, postDrainMs: 5_000, validateCount: 2, intervalMs: 15_000 },
-    { name: 'one validation, no interval', bootMs: 90_000, validateMs: 30_000, drainMs: 20_000, postDrainMs: 5_000, validateCount: 1, intervalMs: 0 },
-    { name: 'boot and validation only', bootMs: 90_000, validateMs: 30_000, drainMs: 0, postDrainMs: 0, validateCount: 1, intervalMs: 0 },
+  // `only`: the cases a setting is run for (a deregistration delay changes control planes alone).
+  const settings: readonly (RollParams & { name: string; only?: readonly string[] })[] = [
+    { name: 'kops defaults', bootMs: 90_000, validateMs: 30_000, drainMs: 20_000, postDrainMs: 5_000, validateCount: 2, intervalMs: 15_000, deregisterMs: 30_000 },
+    { name: 'one validation, no interval', bootMs: 90_000, validateMs: 30_000, drainMs: 20_000, postDrainMs: 5_000, validateCount: 1, intervalMs: 0, deregisterMs: 30_000 },
+    { name: 'boot and validation only', bootMs: 90_000, validateMs: 30_000, drainMs: 0, postDrainMs: 0, validateCount: 1, intervalMs: 0, deregisterMs: 0 },
+    { name: 'boot and validation, 30 s deregistration', bootMs: 90_000, validateMs: 30_000, drainMs: 0, postDrainMs: 0, validateCount: 1, intervalMs: 0, deregisterMs: 30_000, only: ['control-plane'] },
   ];
   const rows: string[][] = [];
   const verdicts: string[] = [];
   for (const p of settings) {
     for (const c of CASES) {
+      if (p.only && !p.only.includes(c.label)) continue;
       const f = await roll(c, p);
       const ratio = f.simMs / f.boundMs;
-      rows.push([c.label, `${toReplace(c)}`, String(c.batch), p.name, `${s(p.bootMs)} / ${s(p.validateMs)} / ${s(p.drainMs)} + ${s(p.postDrainMs)}`, String(p.validateCount), s(p.intervalMs),
+      rows.push([c.label, `${toReplace(c)}`, String(c.batch), p.name, `${s(p.bootMs)} / ${s(p.validateMs)} / ${s(p.drainMs)} + ${s(p.postDrainMs)} / ${c.role === 'ControlPlane' ? s(p.deregisterMs) : '-'}`, String(p.validateCount), s(p.intervalMs),
         String(f.replaced), s(f.simMs), s(f.boundMs), ratio.toFixed(2), f.realMs.toFixed(0)]);
       verdicts.push(`${c.label}, ${p.name}: ${ratio <= 1.1 ? 'held' : 'NOT held'} (${ratio.toFixed(2)})`);
     }
   }
   const out = ['### Rolling update on the simulated clock (memory cloud, fake Kubernetes API)\n'];
-  out.push(table(['group', 'instances', 'batch', 'settings', 'boot / validate / drain + post-drain (s)', 'validate count', 'interval (s)', 'replaced', 'simulated wall (s)', 'bound (s)', 'wall / bound', 'real ms'], rows));
+  out.push(table(['group', 'instances', 'batch', 'settings', 'boot / validate / drain + post-drain / deregistration (s)', 'validate count', 'interval (s)', 'replaced', 'simulated wall (s)', 'bound (s)', 'wall / bound', 'real ms'], rows));
   out.push(`\nBound: ceil(N / batch) x (boot + validate). Target <= 1.1x: ${verdicts.join('; ')}.`);
   return out.join('\n');
 }

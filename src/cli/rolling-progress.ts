@@ -9,12 +9,16 @@ import type { KopsEvent } from '../events.js';
 import type { CliIO } from './io.js';
 import { bold } from './output.js';
 
+/**
+ * A step's event comes when the step starts (a drain takes minutes, a deregistration the load
+ * balancer's connection draining), so the words say what is under way, not what is done.
+ */
 const STEP_WORDS: Readonly<Record<string, string>> = {
   taint: 'tainted for update',
   detach: 'detached (surge: the group launches a replacement first)',
-  drain: 'drained',
-  deregister: 'taken out of the API load balancer',
-  terminate: 'terminated',
+  drain: 'draining',
+  deregister: 'leaving the API load balancer',
+  terminate: 'terminating',
   'wait-replacement': 'waiting for its replacement',
   replaced: 'replaced',
 };
@@ -61,9 +65,9 @@ export function rollingLine(e: KopsEvent, io: CliIO): string | undefined {
 const PHASE_WORDS: Readonly<Record<string, string>> = {
   taint: 'tainted',
   detach: 'detached, replacement launching',
-  drain: 'drained',
-  deregister: 'out of the load balancer',
-  terminate: 'terminated',
+  drain: 'draining',
+  deregister: 'leaving the load balancer',
+  terminate: 'terminating',
   'wait-replacement': 'waiting for its replacement',
 };
 

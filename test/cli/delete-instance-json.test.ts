@@ -108,7 +108,7 @@ describe('delete instance -o json|yaml (AWS emulator, fake Kubernetes API)', () 
     expect(at('terminate')).toBeGreaterThan(at('drain'));
     expect(doc.steps.at(-1)).toBe('replaced');
     expect(r.stderr).toContain(`Instance ${victim!.id} (${victim!.dns}) found for deletion in instance group ${GROUP} (Node)`);
-    expect(r.stderr).toMatch(new RegExp(`${victim!.id} .*terminated`));
+    expect(r.stderr).toMatch(new RegExp(`${victim!.id} .*terminating`));
     const after = await live();
     expect(after.map((v) => v.id)).not.toContain(victim!.id);
     expect(after.map((v) => v.id)).toContain(other!.id);

@@ -154,8 +154,8 @@ describe('delete instance (HA cluster on the emulator, fake Kubernetes API)', ()
       const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
       expect(at(new RegExp(`${victim!.id} .*detached`))).toBeGreaterThanOrEqual(0);
       expect(at(/cluster validated/)).toBeGreaterThan(at(/detached/));
-      expect(at(/ drained$/)).toBeGreaterThan(at(/cluster validated/));
-      expect(at(/ terminated$/)).toBeGreaterThan(at(/ drained$/));
+      expect(at(/ draining$/)).toBeGreaterThan(at(/cluster validated/));
+      expect(at(/ terminating$/)).toBeGreaterThan(at(/ draining$/));
       expect(r.stdout).toContain(`Instance ${victim!.id} (${victim!.dns}) deleted; instance group ${group} has its replacement and the cluster validated`);
     } finally {
       fake.onRequest = undefined;
@@ -181,8 +181,8 @@ describe('delete instance (HA cluster on the emulator, fake Kubernetes API)', ()
     expect(r.stderr).not.toContain('detached');
     const lines = r.stderr.split('\n');
     const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
-    expect(at(/ terminated$/)).toBeGreaterThan(at(/ drained$/));
-    expect(at(/cluster validated/)).toBeGreaterThan(at(/ terminated$/));
+    expect(at(/ terminating$/)).toBeGreaterThan(at(/ draining$/));
+    expect(at(/cluster validated/)).toBeGreaterThan(at(/ terminating$/));
     const after = await ofGroup(group);
     expect(after).toHaveLength(2);
     expect(after.map((i) => i.id)).not.toContain(victim!.id);
@@ -197,7 +197,7 @@ describe('delete instance (HA cluster on the emulator, fake Kubernetes API)', ()
     expect(r.stdout).toContain(`Instance ${victim!.id} found for deletion`);
     // kops's delete instance surges with --cloudonly too (only the roll does not).
     expect(r.stderr).toMatch(new RegExp(`${victim!.id} .*detached`));
-    expect(r.stderr).not.toMatch(/drained|validated/);
+    expect(r.stderr).not.toMatch(/draining|validated/);
     const after = await ofGroup(group);
     expect(after).toHaveLength(2);
     expect(after.map((i) => i.id)).not.toContain(victim!.id);

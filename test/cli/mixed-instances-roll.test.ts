@@ -60,9 +60,9 @@ it('a mixed-instances group surges: one instance is detached before any is drain
   const detached = events.filter((e) => e[2]?.startsWith('detached'));
   expect(detached).toHaveLength(1);
   expect(oldIds).toContain(detached[0]![1]!.split(' ')[0]);
-  const firstDrain = events.findIndex((e) => e[2] === 'drained');
+  const firstDrain = events.findIndex((e) => e[2] === 'draining');
   expect(events.findIndex((e) => e[2]?.startsWith('detached'))).toBeLessThan(firstDrain);
-  for (const id of oldIds) expect(events.filter((e) => e[1]?.startsWith(id) && e[2] === 'terminated'), id).toHaveLength(1);
+  for (const id of oldIds) expect(events.filter((e) => e[1]?.startsWith(id) && e[2] === 'terminating'), id).toHaveLength(1);
 
   const after = await nodesGroup();
   expect(after.DesiredCapacity).toBe(2);

@@ -33,7 +33,7 @@ describe('rolling-update progress', () => {
     expect(t.err.split('\n').filter(Boolean)).toEqual([
       'Starting a rolling update of cluster c.example.com: 1 instance(s) in 1 instance group(s)',
       'nodes-a (Node): 1 instance(s) to replace, maxSurge 1, maxUnavailable 0, 1 at a time',
-      '  nodes-a  i-1  drained',
+      '  nodes-a  i-1  draining',
       '  nodes-a  i-1  replaced',
       'Rolling update of cluster c.example.com done: 1 instance(s) replaced in 65s',
     ]);
@@ -62,7 +62,7 @@ describe('rolling-update progress', () => {
     clock = 42_000;
     tick?.();
     expect(t.err).toContain('00:00  Starting a rolling update');
-    expect(t.err.endsWith('\r\u001b[K00:42  ▸ nodes-a i-1 drained 00:42')).toBe(true);
+    expect(t.err.endsWith('\r\u001b[K00:42  ▸ nodes-a i-1 draining 00:42')).toBe(true);
     p.sink(EVENTS[3]!);
     p.close();
     expect(tick).toBeUndefined();

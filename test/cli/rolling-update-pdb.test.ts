@@ -114,7 +114,7 @@ describe('rolling-update cluster names the PodDisruptionBudgets that will block 
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stderr.split('\n');
     const warned = lines.findIndex((l) => l.startsWith('  warning: PodDisruptionBudget shop/db-pdb allows 0 disruptions now') && l.includes(`(1 on ${a})`));
-    const firstDrain = lines.findIndex((l) => / drained$/.test(l));
+    const firstDrain = lines.findIndex((l) => / draining$/.test(l));
     expect(warned).toBeGreaterThanOrEqual(0);
     expect(firstDrain).toBeGreaterThan(warned);
     expect(lines.filter((l) => l.includes('warning: PodDisruptionBudget'))).toHaveLength(1);

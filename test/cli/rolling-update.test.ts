@@ -118,7 +118,7 @@ describe('validate cluster and rolling-update cluster (HA cluster on the emulato
       expect(g).toBeDefined();
     }
     // The progress lines: each old instance terminated exactly once, control planes before nodes.
-    const terminated = roll.stderr.split('\n').filter((l) => / terminated$/.test(l));
+    const terminated = roll.stderr.split('\n').filter((l) => / terminating$/.test(l));
     expect(terminated).toHaveLength(6);
     const groupsInOrder = terminated.map((l) => l.trim().split(/\s+/)[0]!);
     expect(groupsInOrder.slice(0, 3).every((g) => g.startsWith('control-plane-'))).toBe(true);
@@ -166,7 +166,7 @@ describe('validate cluster and rolling-update cluster (HA cluster on the emulato
     });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.split('\n')[0]).not.toContain('NODES');
-    expect(r.stderr).toMatch(/nodes-us-east-1a\s+i-\S+\s+terminated/);
+    expect(r.stderr).toMatch(/nodes-us-east-1a\s+i-\S+\s+terminating/);
   }, 120_000);
 
   it('a record left by a run killed after its last terminate: --yes removes it (nothing to replace), so a later --force is not a resume of nothing', async () => {

@@ -50,6 +50,8 @@ export class MemoryCloud implements CloudProvider {
   private counter = 0;
   private readonly launchDelayMs: number;
   private readonly deregisterDelayMs: number;
+  /** Instances whose deregistration fails, once its delay is over, with this message (AWS: still `draining` when the wait ran out). */
+  readonly deregisterFailures = new Map<string, string>();
 
   constructor(
     private readonly clock: Clock,
@@ -154,6 +156,8 @@ export class MemoryCloud implements CloudProvider {
   async deregister(group: CloudInstanceGroup, instance: CloudInstance, clock: Clock, signal?: AbortSignal): Promise<void> {
     this.record('deregister', group.name, instance.id);
     await clock.sleep(this.deregisterDelayMs, signal);
+    const failure = this.deregisterFailures.get(instance.id);
+    if (failure) throw new Error(failure);
   }
 
   private newInstance(g: MemGroup, launchedAt: number): MemInstance {
