@@ -9,7 +9,7 @@ import { CommanderError } from 'commander';
 import { KopsError } from '../../diagnostics.js';
 import type { KopsObject } from '../../model/api/types.js';
 import { isValidClusterName } from '../../model/validation-util.js';
-import { editDistance } from '../../tasks/suggest.js';
+import { editDistance } from '../../text/edit-distance.js';
 import type { CommandContext } from '../context.js';
 import { parseOutputFormat } from '../output.js';
 import { clusterTable, instanceGroupTable, jsonWithErrors, unreadableError, unreadableGroups, type Unreadable } from './get-impl.js';
