@@ -16,6 +16,7 @@ const LOADERS: { readonly [K in ModuleName]: () => Promise<CommandModules[K]> } 
   createCluster: () => import('./commands/create-cluster.js'),
   createInstanceGroup: () => import('./commands/create-instancegroup.js'),
   createFile: () => import('./commands/create-file.js'),
+  createSSHPublicKey: () => import('./commands/create-sshpublickey.js'),
   deleteCluster: () => import('./commands/delete-cluster.js'),
   deleteFile: () => import('./commands/delete-file.js'),
   deleteInstance: () => import('./commands/delete-instance.js'),

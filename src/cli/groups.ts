@@ -15,6 +15,7 @@ export interface CommandModules {
   readonly createCluster: typeof import('./commands/create-cluster.js');
   readonly createInstanceGroup: typeof import('./commands/create-instancegroup.js');
   readonly createFile: typeof import('./commands/create-file.js');
+  readonly createSSHPublicKey: typeof import('./commands/create-sshpublickey.js');
   readonly deleteCluster: typeof import('./commands/delete-cluster.js');
   readonly deleteFile: typeof import('./commands/delete-file.js');
   readonly deleteInstance: typeof import('./commands/delete-instance.js');
@@ -48,7 +49,7 @@ export interface CommandGroup {
 export const COMMAND_GROUPS: readonly CommandGroup[] = [
   {
     name: 'create',
-    modules: ['createFile', 'createCluster', 'createInstanceGroup', 'misc', 'keypair'],
+    modules: ['createFile', 'createCluster', 'createInstanceGroup', 'createSSHPublicKey', 'keypair'],
     register(m, program, ctx) {
       const create = program
         .command('create')
@@ -58,7 +59,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
         .action(async (flags: { filename?: string; forceUnlock?: string }) => m.createFile.createFromFile(ctx(), flags.filename, flags.forceUnlock));
       m.createCluster.registerCreateCluster(create, ctx);
       m.createInstanceGroup.registerCreateInstanceGroup(create, ctx);
-      m.misc.registerCreateSSHPublicKey(create, ctx);
+      m.createSSHPublicKey.registerCreateSSHPublicKey(create, ctx);
       m.keypair.registerCreateKeypair(create, ctx);
     },
   },

@@ -50,6 +50,7 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly HelpExample[]>> = {
     ex("List a cluster's instance groups", 'kops-ts get instancegroups --name my.example.com'),
     ex('Export a cluster and its instance groups as one manifest, for replace -f', 'kops-ts get all my.example.com -o yaml > cluster.yaml'),
     ex("The same, in kops's older form", 'kops-ts get my.example.com -o yaml'),
+    ex('The cluster from --name (or KOPS_CLUSTER_NAME) and its instance groups, as two tables', 'kops-ts get --name my.example.com'),
   ],
   'get all': [
     ex('A cluster and its instance groups, as two tables', 'kops-ts get all my.example.com'),

@@ -10,6 +10,7 @@ import * as completion from './commands/completion.js';
 import * as createCluster from './commands/create-cluster.js';
 import * as createInstanceGroup from './commands/create-instancegroup.js';
 import * as createFile from './commands/create-file.js';
+import * as createSSHPublicKey from './commands/create-sshpublickey.js';
 import * as deleteCluster from './commands/delete-cluster.js';
 import * as deleteFile from './commands/delete-file.js';
 import * as deleteInstance from './commands/delete-instance.js';
@@ -40,6 +41,7 @@ const MODULES: CommandModules = {
   createCluster,
   createInstanceGroup,
   createFile,
+  createSSHPublicKey,
   deleteCluster,
   deleteFile,
   deleteInstance,

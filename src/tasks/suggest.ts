@@ -1,18 +1,5 @@
 /** "Did you mean": the known names closest to a mistyped one. */
-
-/** Levenshtein distance (two rows; names are short). */
-export function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      cur.push(Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost));
-    }
-    prev = cur;
-  }
-  return prev[b.length] ?? 0;
-}
+import { editDistance } from '../text/edit-distance.js';
 
 /**
  * Up to `max` candidates close to `name`: within an edit distance of a third of the name's length

@@ -2,8 +2,9 @@
  * `kops-ts get all [cluster]` and its older form `kops-ts get <cluster>` on a file:// store: kops's
  * two tables; -o yaml|json as one manifest of the objects as stored that `replace -f` takes back
  * (a changed field round-trips and nothing else moves); a cluster without groups, or with a
- * corrupt group; the bare form the same as get all, a mistyped subcommand still a usage error
- * with a suggestion, and `kops-ts get` alone still its help.
+ * corrupt group; the bare form the same as get all (`get <cluster>`, and `get` with --name or
+ * KOPS_CLUSTER_NAME), a mistyped subcommand still a usage error with a suggestion, more than one
+ * cluster name a usage error naming the extra words, and `kops-ts get` with no name its help.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -168,6 +169,36 @@ describe('get <cluster>, the older form', () => {
     expect(bare.code).toBe(0);
   });
 
+  it.each([[[]], [['-o', 'yaml']], [['-o', 'json']]])('get alone with --name or KOPS_CLUSTER_NAME prints what get all prints (%j), as kops', async (flags) => {
+    const all = await cli(['get', 'all', NAME, ...flags, '--state', store.url]);
+    expect(all.code).toBe(0);
+    expect(await cli(['get', '--name', NAME, ...flags, '--state', store.url])).toEqual(all);
+    expect(await cli(['get', ...flags, '--state', store.url], { env: { KOPS_CLUSTER_NAME: NAME } })).toEqual(all);
+    // and an unknown name is ClusterNotFound, not the help
+    const missing = await cli(['get', ...flags, '--state', store.url], { env: { KOPS_CLUSTER_NAME: 'nosuch.example.com' } });
+    expect([missing.code, missing.stdout]).toEqual([1, '']);
+    expect(missing.stderr).toMatch(/^error: cluster "nosuch\.example\.com" not found in /);
+  });
+
+  it('more than one word: get takes one cluster name, the extra words named, exit 2', async () => {
+    const two = await cli(['get', NAME, 'nodes', '--state', store.url]);
+    expect(two).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `error: get takes at most one cluster name, not 2: "nodes" is extra: kops-ts get ${NAME} shows that cluster; kops-ts get --help lists get's subcommands\n`,
+    });
+    const three = await cli(['get', 'all', NAME, 'a', 'b c', '--state', store.url]);
+    expect(three).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `error: get all takes at most one cluster name, not 3: "a" and "b c" are extra: kops-ts get all ${NAME} shows that cluster; kops-ts get --help lists get's subcommands\n`,
+    });
+    // a first word that cannot be a cluster name suggests no command with it
+    expect((await cli(['get', 'all', 'x', 'y'])).stderr).toBe(`error: get all takes at most one cluster name, not 2: "y" is extra: kops-ts get --help lists get's subcommands\n`);
+    // a mistyped subcommand before its argument is still the unknown command, with the suggestion
+    expect(await cli(['get', 'clsuters', NAME])).toEqual({ code: 2, stdout: '', stderr: "error: unknown command 'clsuters' (Did you mean clusters?): see kops-ts --help\n" });
+  });
+
   it('a mistyped subcommand is still an unknown command with a suggestion, exit 2, without a state store', async () => {
     for (const [word, near] of [['clsuters', 'clusters'], ['instancegrops', 'instancegroups'], ['secrts', 'secrets']] as const) {
       const r = await cli(['get', word]);
@@ -198,9 +229,11 @@ describe('get <cluster>, the older form', () => {
     expect(await cli(['get', near, '--state', store.url])).toEqual({ code: 2, stdout: '', stderr: `error: unknown command '${near}' (Did you mean all?): see kops-ts --help\n` });
   });
 
-  it('get alone still prints its help, and get --help lists the subcommands', async () => {
+  it('get alone, with no cluster name at all, still prints its help, and get --help lists the subcommands', async () => {
     const bare = await cli(['get']);
     expect([bare.code, bare.stdout]).toEqual([0, '']);
+    expect(await cli(['get', '-o', 'yaml', '--state', store.url])).toEqual(bare);
+    expect(await cli(['get'], { env: { KOPS_CLUSTER_NAME: '' } })).toEqual(bare);
     expect(bare.stderr).toMatch(/^Usage: kops-ts get \[options\] \[command\]/);
     const help = await cli(['get', '--help']);
     expect(help.code).toBe(0);

@@ -22,8 +22,9 @@ export function unrunnable(line: string, root: Command): string[] {
     cmd = next;
   }
   if (cmd === root) return [`${line}: no such command`];
-  // A word that names no subcommand goes to the default one, if any (`get <cluster>` is `get all <cluster>`).
-  const fallback = i < tokens.length && !tokens[i]!.startsWith('-') ? defaultSubcommand(cmd) : undefined;
+  // Words that name no subcommand go to the default one, if any, as commander dispatches them:
+  // `get <cluster>` is `get all <cluster>`, and so is `get --name <cluster>`.
+  const fallback = i < tokens.length ? defaultSubcommand(cmd) : undefined;
   if (fallback) cmd = fallback;
   // A command with subcommands runs alone only if it has an action of its own (`create -f`).
   const hasAction = (cmd as unknown as { _actionHandler?: unknown })._actionHandler != null;

@@ -49,18 +49,21 @@ export function registerGet(program: Command, ctx: () => CommandContext): void {
 
 /**
  * `get all [cluster]`, also get's default subcommand: `kops-ts get <cluster>` is kops's older form
- * of it, and `kops-ts get` alone still prints get's help.
+ * of it, and so is `kops-ts get` with --name or KOPS_CLUSTER_NAME; `kops-ts get` with no cluster
+ * name at all prints get's help. Excess words reach the action (get-all.ts names them).
  */
 function registerGetAll(get: Command, ctx: () => CommandContext): void {
   get
     .command('all [cluster]', { isDefault: true })
-    .description('The cluster and its instance groups (-o yaml|json: a manifest for replace -f); kops-ts get <cluster> is the same')
+    .description('The cluster and its instance groups (-o yaml|json: a manifest for replace -f); kops-ts get <cluster>, or get with --name, is the same')
     .option('-o, --output <format>', 'table, yaml or json', 'table')
-    .action(async (cluster: string | undefined, flags: { output?: string }) => {
-      // get.args: the words get was given, `all` first unless commander chose `all` as the default.
-      if (get.args[0] !== 'all' && cluster === undefined) get.help({ error: true });
+    .allowExcessArguments()
+    .action(async (_cluster: string | undefined, flags: { output?: string }, all: Command) => {
       const impl = await import('./get-all.js');
-      if (get.args[0] === 'all') return impl.getAll(ctx(), cluster, flags);
-      return impl.getBare(ctx(), cluster!, flags, get.commands.flatMap((c) => [c.name(), ...c.aliases()]));
+      // get.args: the words get was given, `all` first unless commander chose `all` as the default;
+      // all.args: the words after `all` (all of them, with the default).
+      if (get.args[0] === 'all') return impl.getAll(ctx(), all.args, flags);
+      const subcommands = get.commands.flatMap((c) => [c.name(), ...c.aliases()]);
+      return impl.getBare(ctx(), all.args, flags, subcommands, () => get.help({ error: true }));
     });
 }

@@ -7,6 +7,7 @@
  * `creationTimestamp: null`); it is kept as is so that the object round-trips.
  */
 import { error, warning, type Diagnostic } from '../../diagnostics.js';
+import { editDistance } from '../../text/edit-distance.js';
 import { MAX_LIST_ITEMS, MAX_MAP_KEYS } from './limits.js';
 import type { FieldShape, IntType, ObjectShape } from './schema.js';
 
@@ -31,20 +32,6 @@ export interface CheckContext {
   readonly file?: string;
   /** Prefix for paths, e.g. `InstanceGroup/nodes ` (empty for the Cluster). */
   readonly objectPrefix: string;
-}
-
-/** Optimal string alignment distance: edits, with a swap of two neighbours counted as one. */
-export function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = v;
-    }
-  }
-  return d[a.length]![b.length]!;
 }
 
 /** The closest candidate, if it is close enough to be a likely misspelling of `name`. */
