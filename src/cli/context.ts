@@ -80,6 +80,15 @@ export function commandContext(io: CliIO, globals: GlobalOptions, opts: { allowM
       return awsTimeoutsFrom(globals, io.env);
     },
     clusterName(positional) {
+      // kops refuses a cluster named twice ("Cannot specify cluster via --name and positional
+      // argument"): with `delete cluster a --name b` either reading could be the wrong cluster.
+      // KOPS_CLUSTER_NAME is only a default, and the argument overrides it.
+      if (positional !== undefined && globals.name !== undefined && positional !== globals.name) {
+        throw new KopsError('ClusterNamedTwice', `the cluster is named twice: ${JSON.stringify(positional)} as the argument and ${JSON.stringify(globals.name)} by --name`, {
+          hint: 'name the cluster once: as the argument or with --name',
+          exitCode: 2,
+        });
+      }
       const name = positional ?? globals.name ?? io.env.KOPS_CLUSTER_NAME;
       if (!name) {
         throw new KopsError('MissingClusterName', 'no cluster name given', { hint: 'pass --name <cluster>, give it as an argument, or set KOPS_CLUSTER_NAME', exitCode: 2 });
