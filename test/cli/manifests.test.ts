@@ -53,6 +53,59 @@ describe('create -f, get -o yaml, replace -f', () => {
   });
 });
 
+describe('create -f and replace -f of instance groups alone: all or nothing', () => {
+  const NAME = 'minimal.example.com';
+  const nodes = fixtureText('minimal').split('\n---\n').find((d) => d.includes('name: nodes-us-east-1a'))!;
+  const renamed = (name: string) => nodes.replace('name: nodes-us-east-1a', `name: ${name}`);
+
+  async function created() {
+    const s = tempStore();
+    expect((await cli(['create', '-f', fixturePath('minimal'), '--state', s.url])).code).toBe(0);
+    return s;
+  }
+
+  it('create -f writes no group when a later one is refused', async () => {
+    const s = await created();
+    const file = `${s.dir}.igs.yaml`;
+    writeFileSync(file, `${renamed('gpu-a')}\n---\n${renamed('gpu-b').replace('- us-east-1a', '- us-east-1q')}`);
+    const before = snapshot(s.dir);
+    const r = await cli(['create', '-f', file, '--state', s.url]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('InstanceGroup/gpu-b spec.subnets[0]: subnet us-east-1q is not defined in the cluster');
+    expect(snapshot(s.dir)).toEqual(before);
+  });
+
+  it('refuses a group given twice in one manifest, before anything is written', async () => {
+    const s = await created();
+    const file = `${s.dir}.twice.yaml`;
+    writeFileSync(file, `${renamed('gpu')}\n---\n${renamed('gpu').replace('maxSize: 1', 'maxSize: 3')}`);
+    const before = snapshot(s.dir);
+    const create = await cli(['create', '-f', file, '--state', s.url]);
+    expect(create.code).toBe(2);
+    expect(create.stderr).toBe(`error: InstanceGroup/gpu metadata.name: instance group gpu is given more than once in the manifest (${file}): keep one of them\n`);
+    expect(snapshot(s.dir)).toEqual(before);
+
+    writeFileSync(file, `${nodes}\n---\n${nodes.replace('maxSize: 1', 'maxSize: 3')}`);
+    const replace = await cli(['replace', '-f', file, '--state', s.url]);
+    expect(replace.code).toBe(2);
+    expect(replace.stderr).toContain('instance group nodes-us-east-1a is given more than once in the manifest');
+    expect(snapshot(s.dir)).toEqual(before);
+  });
+
+  it('create -f of a group that exists says so and names the commands that change it', async () => {
+    const s = await created();
+    const file = `${s.dir}.exists.yaml`;
+    writeFileSync(file, nodes);
+    const before = snapshot(s.dir);
+    const r = await cli(['create', '-f', file, '--state', s.url]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `error: instance group "nodes-us-east-1a" already exists in cluster "${NAME}": change it with kops-ts replace -f ${file}, or kops-ts edit instancegroup nodes-us-east-1a --name ${NAME}\n`,
+    );
+    expect(snapshot(s.dir)).toEqual(before);
+  });
+});
+
 describe('edit', () => {
   async function created() {
     const s = tempStore();
