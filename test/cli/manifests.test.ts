@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseManifests } from '../../src/model/api/parse.js';
 import { toYaml } from '../../src/model/api/serialize.js';
@@ -144,6 +145,30 @@ describe('edit', () => {
     expect(seen).toHaveLength(2);
     expect(seen[1]).toMatch(/^# error: InstanceGroup\/nodes-us-east-1a spec.maxSize: maxSize 1 is smaller than minSize 5/m);
     expect(readFileSync(`${s.dir}/minimal.example.com/instancegroup/nodes-us-east-1a`, 'utf8')).toContain('maxSize: 4');
+  });
+
+  it('an invalid edit saved again unchanged is an error, not "no changes made", and the edit is kept', async () => {
+    const s = await created();
+    const before = snapshot(s.dir);
+    let opened = 0;
+    const r = await cli(['edit', 'ig', 'nodes-us-east-1a', '--name', 'minimal.example.com', '--state', s.url], {
+      editor: (p) => {
+        opened++;
+        // the user's change, invalid; re-opened with the error on top, then saved as it is
+        if (opened === 1) writeFileSync(p, readFileSync(p, 'utf8').replace('minSize: 1', 'minSize: 5'));
+        return 0;
+      },
+    });
+    expect(opened).toBe(2);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    const m = /^error: Edit cancelled: no valid changes were saved: your edit is kept in (\S+): fix it there and save it with kops-ts replace -f \1\n$/.exec(r.stderr);
+    expect(m).not.toBeNull();
+    const kept = readFileSync(m![1]!, 'utf8');
+    expect(kept).toContain('minSize: 5');
+    expect(kept).toContain('# error: InstanceGroup/nodes-us-east-1a spec.maxSize: maxSize 1 is smaller than minSize 5');
+    expect(snapshot(s.dir)).toEqual(before);
+    rmSync(dirname(m![1]!), { recursive: true });
   });
 
   it('does not overwrite a change made while the editor was open', async () => {
