@@ -35,6 +35,7 @@ describe('rollback', () => {
     expect(unknown.stderr).toContain(`kops-ts get cluster ${NAME} --history`);
     const bad = await cli(['rollback', 'cluster', NAME, '--to', 'yesterday', '--state', s.url]);
     expect(bad.stderr).toContain('"yesterday" is not a history stamp');
+    expect(bad.code).toBe(2); // a usage error, as an unknown version is
     const none = await cli(['rollback', 'cluster', NAME, '--state', s.url]);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('pass --to <version>');
