@@ -69,6 +69,18 @@ describe('oversized and unbounded manifests', () => {
     expect(flag.stderr).toBe("error: --node-count 99999999999999999999999: expected a whole number up to 2147483647 (kops's int32)\n");
   });
 
+  it('names a size YAML reads as Infinity or NaN (1e400, .nan) as such, not as null', async () => {
+    const s = tempStore();
+    const f = file('inf.yaml', minimal.replace('maxSize: 1\n  minSize: 1\n  role: Node', 'maxSize: 1e400\n  minSize: .nan\n  role: Node'));
+    const r = await cli(['create', '-f', f, '--state', s.url]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n').filter(Boolean)).toEqual([
+      `error: InstanceGroup/nodes-us-east-1a spec.maxSize: expected a whole number, got number Infinity (${f}): fix the value in the manifest`,
+      `error: InstanceGroup/nodes-us-east-1a spec.minSize: expected a whole number, got number NaN (${f}): fix the value in the manifest`,
+    ]);
+    expect(snapshot(s.dir)).toEqual({});
+  });
+
   it('refuses an alias bomb with exit 2 and the file name', async () => {
     let bomb = 'a: &a [x, x, x, x, x, x, x, x, x]\n';
     let prev = 'a';
