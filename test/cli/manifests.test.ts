@@ -197,12 +197,20 @@ describe('delete ig, sshpublickey, version', () => {
     const cp = await cli(['delete', 'ig', 'control-plane-us-east-1a', '--name', 'minimal.example.com', '--yes', '--state', s.url]);
     expect(cp.code).toBe(1);
     expect(cp.stderr).toMatch(/holds etcd members/);
+    writeFileSync(`${s.dir}.ig.yaml`, fixtureText('minimal').split('\n---\n').find((d) => d.includes('name: nodes-us-east-1a'))!);
     const deleted = await cli(['delete', 'ig', 'nodes-us-east-1a', '--name', 'minimal.example.com', '--yes', '--state', s.url]);
     expect(deleted.code).toBe(0);
-    // The truth since update cluster deletes orphaned groups: the next update --yes removes them.
-    expect(deleted.stdout).toContain('`kops-ts update cluster --name minimal.example.com --yes` deletes them');
-    expect(deleted.stdout).not.toMatch(/NOT deleted/);
+    // Never applied (no cluster-completed.spec): nothing of the group was built, and it is not said to be.
+    expect(deleted.stdout).toBe(
+      'InstanceGroup "nodes-us-east-1a" deleted from the spec.\nCluster minimal.example.com has not been applied yet (no update cluster --yes has completed), so nothing of the group was created in the cloud.\n',
+    );
     expect(Object.keys(snapshot(s.dir))).not.toContain('minimal.example.com/instancegroup/nodes-us-east-1a');
+    // Applied: the next update --yes removes what it built (update cluster deletes orphaned groups).
+    writeFileSync(`${s.dir}/minimal.example.com/cluster-completed.spec`, readFileSync(`${s.dir}/minimal.example.com/config`));
+    expect((await cli(['create', '-f', `${s.dir}.ig.yaml`, '--state', s.url])).code).toBe(0);
+    const applied = await cli(['delete', 'ig', 'nodes-us-east-1a', '--name', 'minimal.example.com', '--yes', '--state', s.url]);
+    expect(applied.stdout).toContain('Its autoscaling group and launch template still exist if an update created them');
+    expect(applied.stdout).toContain('`kops-ts update cluster --name minimal.example.com --yes` deletes them');
   });
 
   it('adds an SSH key under pki/ssh/public/admin and lists it', async () => {
