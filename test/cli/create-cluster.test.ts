@@ -43,7 +43,7 @@ describe('kops-ts create cluster', () => {
     const r = await cli(['create', 'cluster', ...HA, '--node-count', '9', '--state', s.url]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
-      `error: cluster "ha.example.com" already exists: use 'kops-ts update cluster' to apply changes, or 'kops-ts replace -f' to replace the spec\n`,
+      `error: cluster "ha.example.com" already exists: use 'kops-ts update cluster --name ha.example.com' to apply changes, or 'kops-ts replace -f <file>' to replace the spec\n`,
     );
     expect(snapshot(s.dir)).toEqual(before);
   });
