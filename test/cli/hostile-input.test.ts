@@ -81,6 +81,22 @@ describe('oversized and unbounded manifests', () => {
     expect(snapshot(s.dir)).toEqual({});
   });
 
+  it('a file given as an SSH public key that is not one is a usage error naming the file (exit 2), nothing written', async () => {
+    const s = tempStore();
+    const notKey = file('id_ed25519', 'AAAAB3NzaC1yc2EAAAADAQABAAABAQ== this is no key\n');
+    const why = `error: invalid SSH public key: expected "<type> <base64> [comment]", e.g. the contents of ~/.ssh/id_ed25519.pub (${notKey}): pass the public key file (ending in .pub), not the private key\n`;
+    const create = await cli(['create', 'cluster', '--name', 'a.example.com', '--zones', 'us-east-1a', '--ssh-public-key', notKey, '--state', s.url]);
+    expect(create.code).toBe(2);
+    expect(create.stderr).toBe(why);
+    expect(snapshot(s.dir)).toEqual({});
+    expect((await cli(['create', '-f', fixturePath('minimal'), '--state', s.url])).code).toBe(0);
+    const before = snapshot(s.dir);
+    const add = await cli(['create', 'sshpublickey', '-i', notKey, '--name', 'minimal.example.com', '--state', s.url]);
+    expect(add.code).toBe(2);
+    expect(add.stderr).toBe(why);
+    expect(snapshot(s.dir)).toEqual(before);
+  });
+
   it('refuses an alias bomb with exit 2 and the file name', async () => {
     let bomb = 'a: &a [x, x, x, x, x, x, x, x, x]\n';
     let prev = 'a';

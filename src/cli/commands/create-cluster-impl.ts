@@ -18,6 +18,7 @@ import { disableKubeProxyForCalicoBPF } from '../../cloudup/new-cluster-networki
 import { toJson, toYaml } from '../../model/api/serialize.js';
 import type { KopsObject } from '../../model/api/types.js';
 import type { CommandContext } from '../context.js';
+import { publicKeyFromFile } from '../../statestore/ssh.js';
 import { commandInterrupts } from '../interrupt.js';
 import type { CreateClusterFlags as Flags } from './create-cluster.js';
 import { updateCommandLine } from './update-cluster.js';
@@ -88,11 +89,13 @@ function toOptions(ctx: CommandContext, name: string, f: Flags): NewClusterOptio
 
 function sshKeys(ctx: CommandContext, flag: string | undefined): string[] {
   if (flag) {
+    let text: string;
     try {
-      return [ctx.io.readFile(flag).trim()];
+      text = ctx.io.readFile(flag).trim();
     } catch {
       throw new KopsError('SSHKeyNotFound', `cannot read SSH public key ${flag}`, { hint: 'give the path of a public key file (e.g. ~/.ssh/id_ed25519.pub)', exitCode: 2 });
     }
+    return [publicKeyFromFile(text, flag)];
   }
   const home = ctx.io.env.HOME ?? homedir();
   const fallback = join(home, '.ssh', 'id_rsa.pub');
