@@ -97,6 +97,24 @@ describe('oversized and unbounded manifests', () => {
     expect(snapshot(s.dir)).toEqual(before);
   });
 
+  it('update cluster --out into a folder that does not exist (or onto a folder) is a usage error before anything is planned', async () => {
+    const s = tempStore();
+    expect((await cli(['create', '-f', fixturePath('minimal'), '--state', s.url])).code).toBe(0);
+    const dir = mkdtempSync(join(tmpdir(), 'kops-ts-out-'));
+    const missing = join(dir, 'no-such-folder', 'plan.json');
+    // No AWS endpoint is reachable here: the refusal comes before any cloud call, or this would time out.
+    const env = { AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' };
+    const r = await cli(['update', 'cluster', '--name', 'minimal.example.com', '--out', missing, '--state', s.url], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`error: --out ${missing}: the plan cannot be saved there: the folder ${join(dir, 'no-such-folder')} does not exist: give a file in an existing folder, e.g. --out plan.json\n`);
+    const onDir = await cli(['update', 'cluster', '--name', 'minimal.example.com', '--out', dir, '--state', s.url], { env });
+    expect(onDir.code).toBe(2);
+    expect(onDir.stderr).toContain(`error: --out ${dir}: the plan cannot be saved there: it is a directory, not a file`);
+    const manifest = await cli(['update', 'cluster', '--name', 'minimal.example.com', '-f', fixturePath('minimal'), '--out', missing, '--state', s.url], { env });
+    expect(manifest.code).toBe(2);
+    expect(manifest.stderr).toContain(`error: --out ${missing}: the plan cannot be saved there`);
+  });
+
   it('refuses an alias bomb with exit 2 and the file name', async () => {
     let bomb = 'a: &a [x, x, x, x, x, x, x, x, x]\n';
     let prev = 'a';
