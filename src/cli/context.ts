@@ -80,6 +80,11 @@ export function commandContext(io: CliIO, globals: GlobalOptions, opts: { allowM
       return awsTimeoutsFrom(globals, io.env);
     },
     clusterName(positional) {
+      // Two different names typed on one line: which one is meant cannot be told (kops refuses it
+      // too); going with either could delete or change the other cluster than the user meant.
+      if (positional !== undefined && globals.name !== undefined && positional !== globals.name) {
+        throw new KopsError('AmbiguousClusterName', `two cluster names given: ${positional} (the argument) and ${globals.name} (--name)`, { hint: 'give the cluster once, as the argument or with --name', exitCode: 2 });
+      }
       const name = positional ?? globals.name ?? io.env.KOPS_CLUSTER_NAME;
       if (!name) {
         throw new KopsError('MissingClusterName', 'no cluster name given', { hint: 'pass --name <cluster>, give it as an argument, or set KOPS_CLUSTER_NAME', exitCode: 2 });

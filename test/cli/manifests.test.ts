@@ -225,6 +225,20 @@ describe('delete ig, sshpublickey, version', () => {
     expect(JSON.parse(list.stdout)).toEqual([expect.objectContaining({ id })]);
   });
 
+  it('refuses two different cluster names on one line (argument and --name), before anything is read or written', async () => {
+    const s = tempStore();
+    await cli(['create', '-f', fixturePath('minimal'), '--state', s.url]);
+    const before = snapshot(s.dir);
+    for (const argv of [['delete', 'cluster', 'minimal.example.com', '--yes'], ['edit', 'cluster', 'minimal.example.com', '--set', 'spec.channel=alpha'], ['get', 'all', 'minimal.example.com']]) {
+      const r = await cli([...argv, '--name', 'other.example.com', '--state', s.url]);
+      expect([r.code, r.stderr]).toEqual([2, 'error: two cluster names given: minimal.example.com (the argument) and other.example.com (--name): give the cluster once, as the argument or with --name\n']);
+    }
+    expect(snapshot(s.dir)).toEqual(before);
+    // The same name twice is one cluster; KOPS_CLUSTER_NAME is only the default, so an argument overrides it.
+    expect((await cli(['get', 'all', 'minimal.example.com', '--name', 'minimal.example.com', '--state', s.url])).code).toBe(0);
+    expect((await cli(['get', 'all', 'minimal.example.com', '--state', s.url], { env: { KOPS_CLUSTER_NAME: 'other.example.com' } })).code).toBe(0);
+  });
+
   it('prints the version, as JSON on request', async () => {
     const r = await cli(['version', '-o', 'json']);
     expect(JSON.parse(r.stdout).clientVersion).toMatch(/^\d+\.\d+\.\d+$/);
