@@ -61,7 +61,8 @@ function edited<T extends KopsObject>(original: T, o: Pick<EditFieldsOptions, 's
 function validated(original: KopsObject, value: KopsObject, check: (obj: KopsObject) => Diagnostic[]): { object: KopsObject; warnings: Diagnostic[] } {
   const { object, diagnostics } = checkEdited(original, value, check);
   if (object && !hasErrors(diagnostics)) return { object, warnings: diagnostics };
-  const errors = diagnostics.filter((d) => d.severity === 'error');
+  // There is no manifest here: a value of the wrong type came from --set.
+  const errors = diagnostics.filter((d) => d.severity === 'error').map((d) => (d.hint === 'fix the value in the manifest' ? { ...d, hint: 'fix the value given to --set' } : d));
   const label = `${original.kind}/${original.metadata.name}`;
   const notSaved = error('EditNotSaved', `nothing was saved: ${label} is unchanged in the state store`, { hint: 'correct the --set/--unset values above and run the command again' });
   throw new KopsError('InvalidSpec', `the edited ${label} has ${errors.length} problem${errors.length === 1 ? '' : 's'}`, { diagnostics: [...errors, notSaved], exitCode: 2 });
