@@ -13,7 +13,7 @@ import { newCluster, type NewClusterOptions } from '../../cloudup/new-cluster.js
 import { checkNewClusterOptions, resolveCloud } from '../../cloudup/new-cluster-check.js';
 import { regionOfZone } from '../../model/validation-util.js';
 import { parseCloudLabels, parseFeatureGates } from '../../cloudup/new-cluster-parse.js';
-import { setFields, unsetFields } from '../../cloudup/set-fields.js';
+import { setFields, setValueHints, unsetFields } from '../../cloudup/set-fields.js';
 import { disableKubeProxyForCalicoBPF } from '../../cloudup/new-cluster-networking.js';
 import { toJson, toYaml } from '../../model/api/serialize.js';
 import type { KopsObject } from '../../model/api/types.js';
@@ -117,7 +117,7 @@ function buildSpec(ctx: CommandContext, options: NewClusterOptions, f: Flags): {
   if (f.set?.length) setFields(objects, f.set);
   disableKubeProxyForCalicoBPF(built.cluster.spec as Record<string, unknown>);
   const diags = checkSpec(built.cluster, built.instanceGroups, undefined, { schema: true }).filter((d) => d.severity === 'error' || !baseline.has(key(d)));
-  if (hasErrors(diags)) throw invalidSpec([...built.warnings, ...diags]);
+  if (hasErrors(diags)) throw invalidSpec([...built.warnings, ...setValueHints(diags)]);
   return { objects, built, warnings: [...built.warnings, ...diags] };
 }
 
