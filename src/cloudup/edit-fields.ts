@@ -15,7 +15,7 @@ import { checkObject } from '../model/api/parse.js';
 import type { Cluster, InstanceGroup, KopsObject } from '../model/api/types.js';
 import type { Clientset, StoredSpec } from '../statestore/clientset.js';
 import { checkSpec } from './create-cluster.js';
-import { setFields, unsetFields } from './set-fields.js';
+import { setFields, setValueHints, unsetFields } from './set-fields.js';
 
 /**
  * The checks an edited object passes before it is saved, by the editor or by `--set`: the object
@@ -61,7 +61,7 @@ function edited<T extends KopsObject>(original: T, o: Pick<EditFieldsOptions, 's
 function validated(original: KopsObject, value: KopsObject, check: (obj: KopsObject) => Diagnostic[]): { object: KopsObject; warnings: Diagnostic[] } {
   const { object, diagnostics } = checkEdited(original, value, check);
   if (object && !hasErrors(diagnostics)) return { object, warnings: diagnostics };
-  const errors = diagnostics.filter((d) => d.severity === 'error');
+  const errors = setValueHints(diagnostics.filter((d) => d.severity === 'error'));
   const label = `${original.kind}/${original.metadata.name}`;
   const notSaved = error('EditNotSaved', `nothing was saved: ${label} is unchanged in the state store`, { hint: 'correct the --set/--unset values above and run the command again' });
   throw new KopsError('InvalidSpec', `the edited ${label} has ${errors.length} problem${errors.length === 1 ? '' : 's'}`, { diagnostics: [...errors, notSaved], exitCode: 2 });

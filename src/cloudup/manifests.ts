@@ -32,7 +32,29 @@ export function readManifest(text: string, file: string): Manifest {
   const clusters = parsed.objects.filter((o): o is Cluster => o.kind === 'Cluster');
   const igs = parsed.objects.filter((o): o is InstanceGroup => o.kind === 'InstanceGroup');
   if (clusters.length > 1) throw new KopsError('InvalidManifest', `${file} holds ${clusters.length} clusters`, { hint: 'give one Cluster per file', exitCode: 2 });
+  const twice = givenTwice(igs, file);
+  if (twice.length > 0) throw invalidSpec(twice);
   return { clusters, igs, warnings: parsed.diagnostics };
+}
+
+/**
+ * An instance group given twice (same name, same cluster label) in one manifest: which copy should
+ * be stored is unknowable, and writing both would store the second over the first (or fail half-way).
+ */
+function givenTwice(igs: readonly InstanceGroup[], file: string): Diagnostic[] {
+  const seen = new Set<string>();
+  const reported = new Set<string>();
+  const diags: Diagnostic[] = [];
+  for (const ig of igs) {
+    const name = ig.metadata.name;
+    const key = `${ig.metadata.labels?.[LABEL_CLUSTER_NAME] ?? ''}\n${name}`;
+    if (seen.has(key) && !reported.has(key)) {
+      reported.add(key);
+      diags.push(error('DuplicateObject', `instance group ${name} is given more than once in the manifest`, { path: `InstanceGroup/${name} metadata.name`, file, hint: 'keep one of them' }));
+    }
+    seen.add(key);
+  }
+  return diags;
 }
 
 /**
@@ -71,15 +93,33 @@ export async function createFromManifest(cs: Clientset, text: string, file: stri
     await createClusterSpec({ clientset: cs, cluster, instanceGroups: igs, file, ...(opts.forceUnlock ? { forceUnlock: opts.forceUnlock } : {}) });
     return { created: [`Cluster/${cluster.metadata.name}`, ...igs.map((g) => `InstanceGroup/${g.metadata.name}`)], replaced: [], warnings };
   }
-  const created: string[] = [];
+  // Every group is checked with its cluster (and the manifest's other groups) before any is
+  // written, so a manifest whose second group is refused leaves the store as it was.
+  const byCluster = new Map<string, InstanceGroup[]>();
   for (const ig of igs) {
     const name = clusterOf(ig, defaultCluster, file);
+    byCluster.set(name, [...(byCluster.get(name) ?? []), ig]);
+  }
+  for (const [name, group] of byCluster) {
     const current = await cs.getCluster(name);
     const existing = (await cs.listInstanceGroups(name)).map((v) => v.object);
-    const diags = checkSpec(current.object, [...existing, ig], file);
+    const taken = group.find((g) => existing.some((e) => e.metadata.name === g.metadata.name));
+    if (taken) {
+      const ig = taken.metadata.name;
+      throw new KopsError('InstanceGroupExists', `instance group "${ig}" already exists in cluster "${name}"`, {
+        hint: `change it with kops-ts replace -f ${file === '-' ? '<file>' : file}, or kops-ts edit instancegroup ${ig} --name ${name}`,
+        exitCode: 1,
+      });
+    }
+    const diags = checkSpec(current.object, [...existing, ...group], file);
     if (hasErrors(diags)) throw invalidSpec(diags);
-    await cs.createInstanceGroup(name, ig);
-    created.push(`InstanceGroup/${ig.metadata.name}`);
+  }
+  const created: string[] = [];
+  for (const [name, group] of byCluster) {
+    for (const ig of group) {
+      await cs.createInstanceGroup(name, ig);
+      created.push(`InstanceGroup/${ig.metadata.name}`);
+    }
   }
   return { created, replaced: [], warnings };
 }

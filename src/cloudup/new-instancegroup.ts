@@ -112,7 +112,7 @@ export function newInstanceGroups(o: NewInstanceGroupsOptions): NewInstanceGroup
   if (dup) throw usage('DuplicateName', `instance group ${dup} is named twice`, 'give each new group its own name');
   for (const n of o.names) {
     if (o.existing.some((g) => g.metadata.name === n)) {
-      throw new KopsError('InstanceGroupExists', `instance group "${n}" already exists in cluster "${clusterName}"`, { hint: `use 'kops-ts edit instancegroup ${n}' to change it`, exitCode: 1 });
+      throw new KopsError('InstanceGroupExists', `instance group "${n}" already exists in cluster "${clusterName}"`, { hint: `use 'kops-ts edit instancegroup ${n} --name ${clusterName}' to change it`, exitCode: 1 });
     }
   }
   if (role !== 'ControlPlane' && o.names.length > 1) {

@@ -26,9 +26,10 @@ export interface RollbackResult {
 
 /** Restores `config` of `cluster` to the kept version `stamp`. */
 export async function rollbackCluster(cs: Clientset, cluster: string, stamp: string): Promise<RollbackResult> {
-  const restored = await keptObject<Cluster>(cs, cluster, 'config', stamp, KIND_CLUSTER, cluster);
+  // A cluster that does not exist is named as such first: its history went with it (delete cluster).
   const current = await cs.inspectCluster(cluster);
   if (!current) await cs.getCluster(cluster); // ClusterNotFound, with its hint
+  const restored = await keptObject<Cluster>(cs, cluster, 'config', stamp, KIND_CLUSTER, cluster);
   const igs = readable(await cs.inspectInstanceGroups(cluster));
   const warnings = validated(restored.object, igs, restored.file);
   const written = await cs.updateCluster(restored.object, current!.version);
@@ -40,8 +41,8 @@ export async function rollbackCluster(cs: Clientset, cluster: string, stamp: str
  * was deleted since is created again.
  */
 export async function rollbackInstanceGroup(cs: Clientset, cluster: string, name: string, stamp: string): Promise<RollbackResult> {
-  const restored = await keptObject<InstanceGroup>(cs, cluster, `instancegroup/${name}`, stamp, KIND_INSTANCE_GROUP, name);
   const config = (await cs.getCluster(cluster)).object;
+  const restored = await keptObject<InstanceGroup>(cs, cluster, `instancegroup/${name}`, stamp, KIND_INSTANCE_GROUP, name);
   const all = await cs.inspectInstanceGroups(cluster);
   const current = all.find((s) => s.name === name);
   const others = readable(all.filter((s) => s.name !== name));

@@ -20,7 +20,7 @@
  * cluster), else the instance groups given (edit instancegroup); a prefix naming a kind that is
  * not there is refused rather than matching nothing.
  */
-import { KopsError } from '../diagnostics.js';
+import { KopsError, type Diagnostic } from '../diagnostics.js';
 import { suggest } from '../model/api/check.js';
 import { CLUSTER_SPEC, INSTANCE_GROUP_SPEC, objectShape, type FieldShape } from '../model/api/schema.js';
 import type { KopsObject } from '../model/api/types.js';
@@ -229,4 +229,12 @@ export function unsetFields(objects: readonly KopsObject[], paths: readonly stri
       }
     }
   }
+}
+
+/**
+ * Problems found in objects changed by `--set`: the type checks' "fix the value in the manifest"
+ * names what the user gave instead, since there is no manifest.
+ */
+export function setValueHints(diags: readonly Diagnostic[]): Diagnostic[] {
+  return diags.map((d) => (d.hint === 'fix the value in the manifest' ? { ...d, hint: 'fix the value given to --set' } : d));
 }

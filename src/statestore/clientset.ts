@@ -186,7 +186,7 @@ export class Clientset {
       if (!KopsError.is(e, StateErrorCode.Conflict)) throw e;
       throw stateError('InstanceGroupExists', `instance group "${name}" already exists in cluster "${cluster}"`, {
         file: `${this.store.url}/${path}`,
-        hint: `use 'kops-ts edit instancegroup ${name}' or 'kops-ts replace -f' to change it`,
+        hint: `use 'kops-ts edit instancegroup ${name} --name ${cluster}' or 'kops-ts replace -f <file>' to change it`,
         cause: e,
       });
     }

@@ -124,7 +124,7 @@ function checkInstanceGroupNames(cluster: string, igs: readonly InstanceGroup[])
 
 function clusterExists(name: string, cause?: unknown): KopsError {
   return new KopsError('ClusterExists', `cluster "${name}" already exists`, {
-    hint: "use 'kops-ts update cluster' to apply changes, or 'kops-ts replace -f' to replace the spec",
+    hint: `use 'kops-ts update cluster --name ${name}' to apply changes, or 'kops-ts replace -f <file>' to replace the spec`,
     ...(cause !== undefined ? { cause } : {}),
   });
 }

@@ -78,7 +78,7 @@ export async function readHistory(
   stamp: string,
 ): Promise<StoredObject | undefined> {
   if (!STAMP.test(stamp)) {
-    throw new KopsError('InvalidHistoryStamp', `"${stamp}" is not a history stamp`, { hint: 'pick one from the history listing, e.g. 2026-01-31T09-15-00.000Z-1a2b3c4d' });
+    throw new KopsError('InvalidHistoryStamp', `"${stamp}" is not a history stamp`, { hint: 'pick one from the history listing, e.g. 2026-01-31T09-15-00.000Z-1a2b3c4d', exitCode: 2 });
   }
   return store.read(historyPrefix(cluster, object) + stamp);
 }

@@ -170,7 +170,8 @@ function checkFilePath(url: string, path: string): string {
 
 function invalidURL(url: string, why: string, cause?: unknown): KopsError {
   return new KopsError(StateErrorCode.InvalidURL, `invalid state store URL "${url}": ${why}`, {
-    hint: `use one of ${SUPPORTED_STATE_STORE_FORMS.join(', ')}`,
+    // memory:// is named as what it is: the CLI refuses it (nothing in it outlives the command).
+    hint: `use one of ${SUPPORTED_STATE_STORE_FORMS.filter((f) => !f.startsWith('memory:')).join(', ')} (memory://name only in tests and the library)`,
     exitCode: 2,
     ...(cause !== undefined ? { cause } : {}),
   });

@@ -4,7 +4,7 @@
  * `authorized_keys` line), written `aa:bb:...` (what `ssh-keygen -l -E md5` prints).
  */
 import { createHash } from 'node:crypto';
-import { KopsError } from '../diagnostics.js';
+import { KopsError, error } from '../diagnostics.js';
 
 export interface ParsedSSHPublicKey {
   readonly type: string;
@@ -47,4 +47,19 @@ function invalidKey(why: string): KopsError {
   return new KopsError('InvalidSSHPublicKey', `invalid SSH public key: ${why}`, {
     hint: 'pass the public key file (ending in .pub), not the private key',
   });
+}
+
+/**
+ * The key a flag's file holds (`-i`, `--ssh-public-key`), checked before anything is read from or
+ * written to the store: a file that is not a public key is a usage error (exit 2) naming the file.
+ */
+export function publicKeyFromFile(text: string, file: string): string {
+  try {
+    parseSSHPublicKey(text);
+  } catch (e) {
+    if (!KopsError.is(e, 'InvalidSSHPublicKey')) throw e;
+    const d = e.diagnostics[0]!;
+    throw new KopsError(e.code, e.message, { exitCode: 2, diagnostics: [error(e.code, d.summary, { file, ...(d.hint ? { hint: d.hint } : {}) })] });
+  }
+  return text;
 }

@@ -43,7 +43,7 @@ describe('kops-ts create cluster', () => {
     const r = await cli(['create', 'cluster', ...HA, '--node-count', '9', '--state', s.url]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
-      `error: cluster "ha.example.com" already exists: use 'kops-ts update cluster' to apply changes, or 'kops-ts replace -f' to replace the spec\n`,
+      `error: cluster "ha.example.com" already exists: use 'kops-ts update cluster --name ha.example.com' to apply changes, or 'kops-ts replace -f <file>' to replace the spec\n`,
     );
     expect(snapshot(s.dir)).toEqual(before);
   });
@@ -123,6 +123,9 @@ describe('kops-ts create cluster', () => {
     expect(r.code).toBe(0);
     const spec = (JSON.parse(r.stdout) as { spec: Record<string, unknown> }[])[0]!.spec;
     expect([spec.sshAccess, spec.nodePortAccess]).toEqual([['10.0.0.0/8'], ['1.2.3.4/32', '10.20.30.0/24']]);
+    // A list of objects given a string: the hint names --set, there being no manifest
+    const bad = await cli(['create', 'cluster', '--name', 'x.example.com', '--zones', 'us-east-1a', '--set', 'spec.subnets=foo', '--dry-run', '-o', 'json']);
+    expect([bad.code, bad.stderr]).toEqual([2, 'error: spec.subnets[1]: expected an object, got string "foo": fix the value given to --set\n']);
   });
 
   it('records the state store as configBase, as kops does', async () => {

@@ -5,6 +5,7 @@
  * planes take one zone each and add their etcd members. Refusals name the flag. `delete
  * instancegroup` says what is left in each cloud's words.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseManifests } from '../../src/model/api/parse.js';
 import type { Cluster, InstanceGroup } from '../../src/model/api/types.js';
@@ -130,6 +131,8 @@ describe('create instancegroup on GCE', () => {
   });
 
   it("delete instancegroup on AWS names its autoscaling group and launch template", async () => {
+    // As after an apply (a never-applied cluster has nothing in the cloud to name).
+    writeFileSync(`${aws.dir}/aws.example.com/cluster-completed.spec`, readFileSync(`${aws.dir}/aws.example.com/config`));
     const out = await ok(['delete', 'instancegroup', 'nodes-us-east-1a', '--name', 'aws.example.com', '--yes', '--state', aws.url]);
     expect(out).toContain('Its autoscaling group and launch template still exist');
     expect(out).toContain("terminating the group's instances");

@@ -23,4 +23,12 @@ describe('create instancegroup --role APIServer', () => {
     // A Node group of the same name is accepted, so the refusal is the role's.
     await cliOk(['create', 'instancegroup', 'apis', '--name', CLUSTER, '--role', 'Node', '--subnet', 'us-east-1a', '--edit=false', ...state]);
   });
+
+  it('an existing name is refused with an edit command that runs as printed (the cluster named)', async () => {
+    const before = snapshot(s.dir);
+    const r = await cli(['create', 'instancegroup', 'apis', '--name', CLUSTER, '--edit=false', ...state]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`error: instance group "apis" already exists in cluster "${CLUSTER}": use 'kops-ts edit instancegroup apis --name ${CLUSTER}' to change it\n`);
+    expect(snapshot(s.dir)).toEqual(before);
+  });
 });

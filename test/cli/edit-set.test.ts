@@ -81,6 +81,11 @@ describe('edit cluster --set/--unset', () => {
     const s = await created();
     const r = await editCluster(s.url, '--set', 'spec.networkCIDR=10.0.0.0/33');
     expect(r.stderr).toMatch(/^error: nothing was saved: Cluster\/minimal\.example\.com is unchanged in the state store: correct the --set\/--unset values above and run the command again$/m);
+    // A value of the wrong type is the --set's, not a manifest's (there is none)
+    const list = await editCluster(s.url, '--set', 'spec.subnets=foo');
+    expect(list.code).toBe(2);
+    expect(list.stderr).toContain('error: spec.subnets[1]: expected an object, got string "foo": fix the value given to --set\n');
+    expect(list.stderr).not.toContain('manifest');
   });
 });
 

@@ -69,6 +69,52 @@ describe('oversized and unbounded manifests', () => {
     expect(flag.stderr).toBe("error: --node-count 99999999999999999999999: expected a whole number up to 2147483647 (kops's int32)\n");
   });
 
+  it('names a size YAML reads as Infinity or NaN (1e400, .nan) as such, not as null', async () => {
+    const s = tempStore();
+    const f = file('inf.yaml', minimal.replace('maxSize: 1\n  minSize: 1\n  role: Node', 'maxSize: 1e400\n  minSize: .nan\n  role: Node'));
+    const r = await cli(['create', '-f', f, '--state', s.url]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n').filter(Boolean)).toEqual([
+      `error: InstanceGroup/nodes-us-east-1a spec.maxSize: expected a whole number, got number Infinity (${f}): fix the value in the manifest`,
+      `error: InstanceGroup/nodes-us-east-1a spec.minSize: expected a whole number, got number NaN (${f}): fix the value in the manifest`,
+    ]);
+    expect(snapshot(s.dir)).toEqual({});
+  });
+
+  it('a file given as an SSH public key that is not one is a usage error naming the file (exit 2), nothing written', async () => {
+    const s = tempStore();
+    const notKey = file('id_ed25519', 'AAAAB3NzaC1yc2EAAAADAQABAAABAQ== this is no key\n');
+    const why = `error: invalid SSH public key: expected "<type> <base64> [comment]", e.g. the contents of ~/.ssh/id_ed25519.pub (${notKey}): pass the public key file (ending in .pub), not the private key\n`;
+    const create = await cli(['create', 'cluster', '--name', 'a.example.com', '--zones', 'us-east-1a', '--ssh-public-key', notKey, '--state', s.url]);
+    expect(create.code).toBe(2);
+    expect(create.stderr).toBe(why);
+    expect(snapshot(s.dir)).toEqual({});
+    expect((await cli(['create', '-f', fixturePath('minimal'), '--state', s.url])).code).toBe(0);
+    const before = snapshot(s.dir);
+    const add = await cli(['create', 'sshpublickey', '-i', notKey, '--name', 'minimal.example.com', '--state', s.url]);
+    expect(add.code).toBe(2);
+    expect(add.stderr).toBe(why);
+    expect(snapshot(s.dir)).toEqual(before);
+  });
+
+  it('update cluster --out into a folder that does not exist (or onto a folder) is a usage error before anything is planned', async () => {
+    const s = tempStore();
+    expect((await cli(['create', '-f', fixturePath('minimal'), '--state', s.url])).code).toBe(0);
+    const dir = mkdtempSync(join(tmpdir(), 'kops-ts-out-'));
+    const missing = join(dir, 'no-such-folder', 'plan.json');
+    // No AWS endpoint is reachable here: the refusal comes before any cloud call, or this would time out.
+    const env = { AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' };
+    const r = await cli(['update', 'cluster', '--name', 'minimal.example.com', '--out', missing, '--state', s.url], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`error: --out ${missing}: the plan cannot be saved there: the folder ${join(dir, 'no-such-folder')} does not exist: give a file in an existing folder, e.g. --out plan.json\n`);
+    const onDir = await cli(['update', 'cluster', '--name', 'minimal.example.com', '--out', dir, '--state', s.url], { env });
+    expect(onDir.code).toBe(2);
+    expect(onDir.stderr).toContain(`error: --out ${dir}: the plan cannot be saved there: it is a directory, not a file`);
+    const manifest = await cli(['update', 'cluster', '--name', 'minimal.example.com', '-f', fixturePath('minimal'), '--out', missing, '--state', s.url], { env });
+    expect(manifest.code).toBe(2);
+    expect(manifest.stderr).toContain(`error: --out ${missing}: the plan cannot be saved there`);
+  });
+
   it('refuses an alias bomb with exit 2 and the file name', async () => {
     let bomb = 'a: &a [x, x, x, x, x, x, x, x, x]\n';
     let prev = 'a';

@@ -103,11 +103,17 @@ describe('keypairs from the command line', () => {
     const early = await run('distrust', 'keypair', 'kubernetes-ca', oldId);
     expect(early.code).toBe(1);
     expect(early.stderr).toContain(`item ${oldId} is the primary of "kubernetes-ca"`);
+    // Each hint names the cluster, so it runs as printed (without KOPS_CLUSTER_NAME).
+    expect(early.stderr).toContain(`kops-ts promote keypair kubernetes-ca <id> --name ${NAME}\n`);
+    const unknownId = await run('promote', 'keypair', 'kubernetes-ca', '123');
+    expect(unknownId.stderr).toContain(`list them with kops-ts get keypairs kubernetes-ca --name ${NAME}\n`);
+    expect((await run('distrust', 'keypair', 'kubernetes-ca', '123')).stderr).toContain(`kops-ts get keypairs kubernetes-ca --name ${NAME}\n`);
 
     expect((await run('promote', 'keypair', 'kubernetes-ca')).stdout).toBe(`Promoted keypair ${newId} to primary of kubernetes-ca (was ${oldId})\n`);
     expect((await storedKeyset('kubernetes-ca')).primaryId).toBe(newId);
     expect((await run('distrust', 'keypair', 'kubernetes-ca', oldId)).stdout).toBe(`Distrusted keypair ${oldId} of kubernetes-ca\n`);
     expect((await run('distrust', 'keypair', 'kubernetes-ca', oldId)).stdout).toMatch(/is already distrusted \(since /);
+    expect((await run('promote', 'keypair', 'kubernetes-ca', oldId)).stderr).toContain(`add a new one: kops-ts create keypair kubernetes-ca --name ${NAME}\n`);
 
     const table = await run('get', 'keypairs');
     expect(table.code).toBe(0);

@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseManifests } from '../../src/model/api/parse.js';
 import { toYaml } from '../../src/model/api/serialize.js';
@@ -53,6 +54,59 @@ describe('create -f, get -o yaml, replace -f', () => {
   });
 });
 
+describe('create -f and replace -f of instance groups alone: all or nothing', () => {
+  const NAME = 'minimal.example.com';
+  const nodes = fixtureText('minimal').split('\n---\n').find((d) => d.includes('name: nodes-us-east-1a'))!;
+  const renamed = (name: string) => nodes.replace('name: nodes-us-east-1a', `name: ${name}`);
+
+  async function created() {
+    const s = tempStore();
+    expect((await cli(['create', '-f', fixturePath('minimal'), '--state', s.url])).code).toBe(0);
+    return s;
+  }
+
+  it('create -f writes no group when a later one is refused', async () => {
+    const s = await created();
+    const file = `${s.dir}.igs.yaml`;
+    writeFileSync(file, `${renamed('gpu-a')}\n---\n${renamed('gpu-b').replace('- us-east-1a', '- us-east-1q')}`);
+    const before = snapshot(s.dir);
+    const r = await cli(['create', '-f', file, '--state', s.url]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('InstanceGroup/gpu-b spec.subnets[0]: subnet us-east-1q is not defined in the cluster');
+    expect(snapshot(s.dir)).toEqual(before);
+  });
+
+  it('refuses a group given twice in one manifest, before anything is written', async () => {
+    const s = await created();
+    const file = `${s.dir}.twice.yaml`;
+    writeFileSync(file, `${renamed('gpu')}\n---\n${renamed('gpu').replace('maxSize: 1', 'maxSize: 3')}`);
+    const before = snapshot(s.dir);
+    const create = await cli(['create', '-f', file, '--state', s.url]);
+    expect(create.code).toBe(2);
+    expect(create.stderr).toBe(`error: InstanceGroup/gpu metadata.name: instance group gpu is given more than once in the manifest (${file}): keep one of them\n`);
+    expect(snapshot(s.dir)).toEqual(before);
+
+    writeFileSync(file, `${nodes}\n---\n${nodes.replace('maxSize: 1', 'maxSize: 3')}`);
+    const replace = await cli(['replace', '-f', file, '--state', s.url]);
+    expect(replace.code).toBe(2);
+    expect(replace.stderr).toContain('instance group nodes-us-east-1a is given more than once in the manifest');
+    expect(snapshot(s.dir)).toEqual(before);
+  });
+
+  it('create -f of a group that exists says so and names the commands that change it', async () => {
+    const s = await created();
+    const file = `${s.dir}.exists.yaml`;
+    writeFileSync(file, nodes);
+    const before = snapshot(s.dir);
+    const r = await cli(['create', '-f', file, '--state', s.url]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `error: instance group "nodes-us-east-1a" already exists in cluster "${NAME}": change it with kops-ts replace -f ${file}, or kops-ts edit instancegroup nodes-us-east-1a --name ${NAME}\n`,
+    );
+    expect(snapshot(s.dir)).toEqual(before);
+  });
+});
+
 describe('edit', () => {
   async function created() {
     const s = tempStore();
@@ -93,6 +147,30 @@ describe('edit', () => {
     expect(readFileSync(`${s.dir}/minimal.example.com/instancegroup/nodes-us-east-1a`, 'utf8')).toContain('maxSize: 4');
   });
 
+  it('an invalid edit saved again unchanged is an error, not "no changes made", and the edit is kept', async () => {
+    const s = await created();
+    const before = snapshot(s.dir);
+    let opened = 0;
+    const r = await cli(['edit', 'ig', 'nodes-us-east-1a', '--name', 'minimal.example.com', '--state', s.url], {
+      editor: (p) => {
+        opened++;
+        // the user's change, invalid; re-opened with the error on top, then saved as it is
+        if (opened === 1) writeFileSync(p, readFileSync(p, 'utf8').replace('minSize: 1', 'minSize: 5'));
+        return 0;
+      },
+    });
+    expect(opened).toBe(2);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    const m = /^error: Edit cancelled: no valid changes were saved: your edit is kept in (\S+): fix it there and save it with kops-ts replace -f \1\n$/.exec(r.stderr);
+    expect(m).not.toBeNull();
+    const kept = readFileSync(m![1]!, 'utf8');
+    expect(kept).toContain('minSize: 5');
+    expect(kept).toContain('# error: InstanceGroup/nodes-us-east-1a spec.maxSize: maxSize 1 is smaller than minSize 5');
+    expect(snapshot(s.dir)).toEqual(before);
+    rmSync(dirname(m![1]!), { recursive: true });
+  });
+
   it('does not overwrite a change made while the editor was open', async () => {
     const s = await created();
     const r = await cli(['edit', 'cluster', 'minimal.example.com', '--state', s.url], {
@@ -119,12 +197,20 @@ describe('delete ig, sshpublickey, version', () => {
     const cp = await cli(['delete', 'ig', 'control-plane-us-east-1a', '--name', 'minimal.example.com', '--yes', '--state', s.url]);
     expect(cp.code).toBe(1);
     expect(cp.stderr).toMatch(/holds etcd members/);
+    writeFileSync(`${s.dir}.ig.yaml`, fixtureText('minimal').split('\n---\n').find((d) => d.includes('name: nodes-us-east-1a'))!);
     const deleted = await cli(['delete', 'ig', 'nodes-us-east-1a', '--name', 'minimal.example.com', '--yes', '--state', s.url]);
     expect(deleted.code).toBe(0);
-    // The truth since update cluster deletes orphaned groups: the next update --yes removes them.
-    expect(deleted.stdout).toContain('`kops-ts update cluster --name minimal.example.com --yes` deletes them');
-    expect(deleted.stdout).not.toMatch(/NOT deleted/);
+    // Never applied (no cluster-completed.spec): nothing of the group was built, and it is not said to be.
+    expect(deleted.stdout).toBe(
+      'InstanceGroup "nodes-us-east-1a" deleted from the spec.\nCluster minimal.example.com has not been applied yet (no update cluster --yes has completed), so nothing of the group was created in the cloud.\n',
+    );
     expect(Object.keys(snapshot(s.dir))).not.toContain('minimal.example.com/instancegroup/nodes-us-east-1a');
+    // Applied: the next update --yes removes what it built (update cluster deletes orphaned groups).
+    writeFileSync(`${s.dir}/minimal.example.com/cluster-completed.spec`, readFileSync(`${s.dir}/minimal.example.com/config`));
+    expect((await cli(['create', '-f', `${s.dir}.ig.yaml`, '--state', s.url])).code).toBe(0);
+    const applied = await cli(['delete', 'ig', 'nodes-us-east-1a', '--name', 'minimal.example.com', '--yes', '--state', s.url]);
+    expect(applied.stdout).toContain('Its autoscaling group and launch template still exist if an update created them');
+    expect(applied.stdout).toContain('`kops-ts update cluster --name minimal.example.com --yes` deletes them');
   });
 
   it('adds an SSH key under pki/ssh/public/admin and lists it', async () => {

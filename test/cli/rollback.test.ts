@@ -35,6 +35,14 @@ describe('rollback', () => {
     expect(unknown.stderr).toContain(`kops-ts get cluster ${NAME} --history`);
     const bad = await cli(['rollback', 'cluster', NAME, '--to', 'yesterday', '--state', s.url]);
     expect(bad.stderr).toContain('"yesterday" is not a history stamp');
+    expect(bad.code).toBe(2); // a usage error, as an unknown version is
+    // A cluster that is not there is named as such, not sent to a history listing that fails too.
+    for (const argv of [['cluster', 'nope.example.com'], ['ig', 'nodes-us-east-1a', '--name', 'nope.example.com']]) {
+      const missing = await cli(['rollback', ...argv, '--to', '2026-01-01T00-00-00.000Z-00000000', '--state', s.url]);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toMatch(/^error: cluster "nope\.example\.com" not found in /);
+      expect(missing.stderr).not.toContain('--history');
+    }
     const none = await cli(['rollback', 'cluster', NAME, '--state', s.url]);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('pass --to <version>');

@@ -54,7 +54,7 @@ describe.each(backends)('clientset: $name', (backend) => {
     const e = await rejectionOf(cs.createCluster(sampleCluster(NAME, '1.31.0'), [sampleIG('other')]), KopsError);
     expect(e.code).toBe('ClusterExists');
     expect(e.message).toBe(`cluster "${NAME}" already exists`);
-    expect(e.diagnostics[0]?.hint).toContain("'kops-ts update cluster'");
+    expect(e.diagnostics[0]?.hint).toContain(`'kops-ts update cluster --name ${NAME}'`);
     expect(await snapshot(store)).toEqual(before);
   });
 

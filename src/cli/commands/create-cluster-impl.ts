@@ -13,11 +13,12 @@ import { newCluster, type NewClusterOptions } from '../../cloudup/new-cluster.js
 import { checkNewClusterOptions, resolveCloud } from '../../cloudup/new-cluster-check.js';
 import { regionOfZone } from '../../model/validation-util.js';
 import { parseCloudLabels, parseFeatureGates } from '../../cloudup/new-cluster-parse.js';
-import { setFields, unsetFields } from '../../cloudup/set-fields.js';
+import { setFields, setValueHints, unsetFields } from '../../cloudup/set-fields.js';
 import { disableKubeProxyForCalicoBPF } from '../../cloudup/new-cluster-networking.js';
 import { toJson, toYaml } from '../../model/api/serialize.js';
 import type { KopsObject } from '../../model/api/types.js';
 import type { CommandContext } from '../context.js';
+import { publicKeyFromFile } from '../../statestore/ssh.js';
 import { commandInterrupts } from '../interrupt.js';
 import type { CreateClusterFlags as Flags } from './create-cluster.js';
 import { updateCommandLine } from './update-cluster.js';
@@ -88,11 +89,13 @@ function toOptions(ctx: CommandContext, name: string, f: Flags): NewClusterOptio
 
 function sshKeys(ctx: CommandContext, flag: string | undefined): string[] {
   if (flag) {
+    let text: string;
     try {
-      return [ctx.io.readFile(flag).trim()];
+      text = ctx.io.readFile(flag).trim();
     } catch {
       throw new KopsError('SSHKeyNotFound', `cannot read SSH public key ${flag}`, { hint: 'give the path of a public key file (e.g. ~/.ssh/id_ed25519.pub)', exitCode: 2 });
     }
+    return [publicKeyFromFile(text, flag)];
   }
   const home = ctx.io.env.HOME ?? homedir();
   const fallback = join(home, '.ssh', 'id_rsa.pub');
@@ -114,7 +117,7 @@ function buildSpec(ctx: CommandContext, options: NewClusterOptions, f: Flags): {
   if (f.set?.length) setFields(objects, f.set);
   disableKubeProxyForCalicoBPF(built.cluster.spec as Record<string, unknown>);
   const diags = checkSpec(built.cluster, built.instanceGroups, undefined, { schema: true }).filter((d) => d.severity === 'error' || !baseline.has(key(d)));
-  if (hasErrors(diags)) throw invalidSpec([...built.warnings, ...diags]);
+  if (hasErrors(diags)) throw invalidSpec([...built.warnings, ...setValueHints(diags)]);
   return { objects, built, warnings: [...built.warnings, ...diags] };
 }
 

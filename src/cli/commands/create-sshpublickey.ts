@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { KopsError } from '../../diagnostics.js';
 import { cloudProviderOf } from '../../model/api/types.js';
 import { awsUsesStoredSSHKey, keepOneKeyHint } from '../../model/aws/ssh-keys.js';
-import { sshPublicKeyFingerprint } from '../../statestore/ssh.js';
+import { publicKeyFromFile, sshPublicKeyFingerprint } from '../../statestore/ssh.js';
 import type { CommandContext } from '../context.js';
 
 /**
@@ -30,6 +30,7 @@ export function registerCreateSSHPublicKey(create: Command, ctx: () => CommandCo
       } catch {
         throw new KopsError('SSHKeyNotFound', `cannot read ${flags.sshPublicKey}`, { hint: 'give the path of a public key file', exitCode: 2 });
       }
+      publicKeyFromFile(key, flags.sshPublicKey);
       const name = c.clusterName();
       const cs = c.clientset();
       const cluster = (await cs.getCluster(name)).object;

@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { KopsError } from '../../diagnostics.js';
 import { cloudProviderOf, type Cluster, type InstanceGroup } from '../../model/api/types.js';
 import type { Clientset, Versioned } from '../../statestore/clientset.js';
+import { clusterPaths } from '../../statestore/layout.js';
 import type { CommandContext } from '../context.js';
 
 /** An instance group that may be deleted, as read (its version makes the delete conditional). */
@@ -43,11 +44,17 @@ export async function deleteInstanceGroupSpec(c: CommandContext, d: DeletableIns
   const igName = d.ig.object.metadata.name;
   const name = d.clusterName;
   await c.clientset().deleteInstanceGroup(name, igName, d.ig.version);
+  // No completed spec: no update --yes ever finished, so (as far as the store knows) nothing of the group was built.
+  const applied = (await c.clientset().store.read(clusterPaths.completedSpec(name))) !== undefined;
+  if (!applied) {
+    c.io.stdout(`InstanceGroup "${igName}" deleted from the spec.\nCluster ${name} has not been applied yet (no update cluster --yes has completed), so nothing of the group was created in the cloud.\n`);
+    return;
+  }
   const gce = cloudProviderOf(d.cluster.spec) === 'gce';
   const resources = gce ? `Its managed instance group${(d.ig.object.spec.zones ?? []).length === 1 ? '' : 's (one per zone)'} and instance template still exist` : 'Its autoscaling group and launch template still exist';
   c.io.stdout(
     `InstanceGroup "${igName}" deleted from the spec.\n` +
-      `${resources}: the next \`kops-ts update cluster --name ${name}\` shows them as deletions, ` +
+      `${resources} if an update created them: the next \`kops-ts update cluster --name ${name}\` shows them as deletions, ` +
       `and \`kops-ts update cluster --name ${name} --yes\` deletes them, ${gce ? 'deleting' : 'terminating'} the group's instances (without draining them first).\n`,
   );
 }

@@ -39,7 +39,14 @@ export function editObject(ctx: CommandContext, original: KopsObject, check: Che
   const dir = mkdtempSync(join(tmpdir(), 'kops-ts-edit-'));
   const file = join(dir, `${original.kind.toLowerCase()}-${original.metadata.name}.yaml`);
   let body = unreadable ? unreadable.text : stringifyKopsYaml(original);
+  const opened = body;
   let errors: string[] = unreadable ? [`error: ${unreadable.problem}`] : [];
+  // An edit that is given up on after errors is kept (kops keeps it too): the user's work is not lost.
+  let keep = false;
+  const given = (code: string, summary: string): KopsError => {
+    keep = true;
+    return new KopsError(code, summary, { hint: `your edit is kept in ${file}: fix it there and save it with kops-ts replace -f ${file}` });
+  };
   try {
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const text = [...HEADER, ...errors.map((e) => `# ${e}`), ...(errors.length ? ['#'] : []), body].join('\n');
@@ -49,9 +56,13 @@ export function editObject(ctx: CommandContext, original: KopsObject, check: Che
       const edited = readFileSync(file, 'utf8');
       const stripped = edited.split('\n').filter((l) => !l.startsWith('#')).join('\n');
       if (stripped.trim() === '') return undefined;
-      // Saved unchanged after an error (kubectl: "Edit cancelled, no valid changes were saved"):
-      // re-opening the same errors would only loop, e.g. over a damaged stored object.
-      if (errors.length > 0 && stripped.trim() === withoutComments(body).trim()) return undefined;
+      // Saved unchanged after an error: re-opening the same errors would only loop. A damaged
+      // stored object opened and closed untouched is a cancel; an invalid edit saved again is
+      // given up on, and says so (kubectl: "Edit cancelled, no valid changes were saved").
+      if (errors.length > 0 && stripped.trim() === withoutComments(body).trim()) {
+        if (body === opened) return undefined;
+        throw given('EditCancelled', 'Edit cancelled: no valid changes were saved');
+      }
       // Refused before parsing, and not re-opened: nothing this large is a spec to fix in an editor.
       // The temporary file is gone once this returns: name the object instead.
       const tooLarge = manifestTooLarge(stripped, `${original.kind}/${original.metadata.name} as edited`);
@@ -74,8 +85,8 @@ export function editObject(ctx: CommandContext, original: KopsObject, check: Che
       for (const w of diags) if (w.severity === 'warning') ctx.warn(`${w.path ? `${w.path}: ` : ''}${w.summary}`);
       return object;
     }
-    throw new KopsError('EditFailed', `the ${original.kind} still had errors after ${MAX_ROUNDS} attempts; nothing was saved`);
+    throw given('EditFailed', `the ${original.kind} still had errors after ${MAX_ROUNDS} attempts; nothing was saved`);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (!keep) rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -90,7 +90,7 @@ export function registerCreateKeypair(create: Command, ctx: () => CommandContext
         c.io.stdout(`Created keyset ${keyset} with keypair ${item.id} as its primary\n`);
         return;
       }
-      await store.replace(cluster, addItem(found.keyset, item, Boolean(flags.primary)), found.version);
+      await store.replace(cluster, addItem(found.keyset, item, Boolean(flags.primary), cluster), found.version);
       if (flags.primary) {
         c.io.stdout(`Added keypair ${item.id} to ${keyset} as its primary: it signs from now on\n`);
       } else {
@@ -119,7 +119,7 @@ export function registerPromoteKeypair(program: Command, ctx: () => CommandConte
         c.io.stdout(`Keypair ${id} is already the primary of ${keyset}\n`);
         return;
       }
-      const promoted = promoteItem(found.keyset, id);
+      const promoted = promoteItem(found.keyset, id, cluster);
       await store.replace(cluster, promoted.keyset, found.version);
       c.io.stdout(`Promoted keypair ${promoted.id} to primary of ${keyset} (was ${found.keyset.primaryId})\n`);
     });
@@ -138,7 +138,7 @@ export function registerDistrustKeypair(program: Command, ctx: () => CommandCont
       const { KeysetStore, distrustItem } = await pki();
       const store = new KeysetStore(c.clientset().store);
       const found = await store.get(cluster, keyset);
-      const r = distrustItem(found.keyset, id, new Date());
+      const r = distrustItem(found.keyset, id, new Date(), cluster);
       if (r.already !== undefined) {
         c.io.stdout(`Keypair ${id} of ${keyset} is already distrusted (since ${r.already})\n`);
         return;

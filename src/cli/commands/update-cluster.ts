@@ -3,7 +3,8 @@
  * with `--yes` apply it. `-o json` prints the plan as one JSON document; `--detailed-exitcode`
  * gives CI an honest answer: 0 no changes, 2 changes pending, 1 error.
  */
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { PlanDocument } from '../../cloudup/render/json.js';
 import type { UpdateClusterResult } from '../../cloudup/update-cluster.js';
@@ -148,7 +149,13 @@ async function exportAfterApply(ctx: CommandContext, cluster: string, f: UpdateF
  */
 export async function report(ctx: CommandContext, cluster: string, f: UpdateFlags, format: string, result: UpdateClusterResult, then?: string): Promise<number> {
   const [{ savedPlanText }, { renderPlanJson, renderPlanText }] = await Promise.all([import('../../cloudup/saved-plan.js'), import('../../cloudup/render/index.js')]);
-  if (f.out !== undefined) writeFileSync(f.out, savedPlanText(result.plan));
+  if (f.out !== undefined) {
+    try {
+      writeFileSync(f.out, savedPlanText(result.plan));
+    } catch (e) {
+      throw cannotSave(f.out, (e as { code?: string }).code ?? (e instanceof Error ? e.message.split('\n')[0]! : String(e)));
+    }
+  }
   for (const w of result.warnings) ctx.warn(`${w.path ? `${w.path}: ` : ''}${w.summary}`);
   const pending = result.plan.changes.length > 0;
   if (format === 'json') {
@@ -192,6 +199,32 @@ function checkPlanFlags(ctx: CommandContext, f: UpdateFlags, cluster: string): v
       exitCode: 2,
     });
   }
+  checkOutFile(f.out);
+}
+
+/** Before the plan is made (its AWS calls): `--out` into a missing folder would only fail after it. */
+export function checkOutFile(out: string | undefined): void {
+  const problem = out === undefined ? undefined : outFileProblem(out);
+  if (problem) throw cannotSave(out!, problem);
+}
+
+/** Why `--out <file>` could not be written, when that can be told before writing. */
+function outFileProblem(out: string): string | undefined {
+  const folder = dirname(resolve(out));
+  try {
+    if (statSync(out).isDirectory()) return 'it is a directory, not a file';
+  } catch {
+    // not there yet: written by this run
+  }
+  try {
+    return statSync(folder).isDirectory() ? undefined : `${folder} is not a folder`;
+  } catch {
+    return `the folder ${folder} does not exist`;
+  }
+}
+
+function cannotSave(out: string, why: string): KopsError {
+  return new KopsError('InvalidFlag', `--out ${out}: the plan cannot be saved there: ${why}`, { hint: 'give a file in an existing folder, e.g. --out plan.json', exitCode: 2 });
 }
 
 /**

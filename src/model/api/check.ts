@@ -55,6 +55,8 @@ export function describeValue(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'an object';
+  // JSON has no Infinity or NaN (1e400 and .nan in YAML): JSON.stringify would say "null".
+  if (typeof v === 'number' && !Number.isFinite(v)) return `number ${String(v)}`;
   return `${typeof v} ${JSON.stringify(v)}`;
 }
 
