@@ -4,29 +4,14 @@
  * `delete cluster a.example.com --name b.example.com --yes` either reading could delete the wrong
  * cluster. KOPS_CLUSTER_NAME stays a default that the argument overrides.
  */
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fixtureText } from '../model/fixtures.js';
-import { cli, cliOk, tempStore } from './harness.js';
+import { cli, cliOk, snapshot, tempStore } from './harness.js';
 
 const A = 'a.example.com';
 const B = 'b.example.com';
 let store: { dir: string; url: string };
-
-/** Every file under `dir` with its bytes, to show a refused command wrote nothing. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string): void => {
-    for (const e of readdirSync(d)) {
-      const p = join(d, e);
-      if (statSync(p).isDirectory()) walk(p);
-      else out[p] = readFileSync(p, 'base64');
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 beforeAll(async () => {
   store = tempStore();
