@@ -94,12 +94,28 @@ export function registerCreateKeypair(create: Command, ctx: () => CommandContext
       if (flags.primary) {
         c.io.stdout(`Added keypair ${item.id} to ${keyset} as its primary: it signs from now on\n`);
       } else {
+        const reaches = bundleReachesComponents(keyset);
         c.io.stdout(
           `Added keypair ${item.id} to ${keyset} as a secondary: trusted, not signing.\n` +
-            (item.privateKey ? `Once every node trusts it (after a rolling update), make it the signer: kops-ts promote keypair ${keyset} ${item.id} --name ${cluster}\n` : ''),
+            (item.privateKey && reaches ? `Once every node trusts it (after a rolling update), make it the signer: kops-ts promote keypair ${keyset} ${item.id} --name ${cluster}\n` : ''),
         );
+        if (!reaches) c.warn(caRotationGap(keyset));
       }
     });
+}
+
+/**
+ * Whether a keyset's whole trust bundle reaches the components that check it. The
+ * service-account keyset's does (every trusted public key is in the API servers' `sa.pub`); the
+ * CAs' do not yet: the control planes' CA files hold the primary alone and kubelets trust the
+ * `cluster-info` kubeadm wrote at init (docs/pki.md, "Rotation without downtime").
+ */
+function bundleReachesComponents(keyset: string): boolean {
+  return keyset === 'service-account';
+}
+
+function caRotationGap(keyset: string): string {
+  return `kops-ts does not yet give a secondary ${keyset} to the API server, etcd and the kubelets of a running cluster, which trust its primary alone: promoting another keypair there breaks their TLS (docs/pki.md, "Rotation without downtime")`;
 }
 
 export function registerPromoteKeypair(program: Command, ctx: () => CommandContext): void {
@@ -122,6 +138,7 @@ export function registerPromoteKeypair(program: Command, ctx: () => CommandConte
       const promoted = promoteItem(found.keyset, id, cluster);
       await store.replace(cluster, promoted.keyset, found.version);
       c.io.stdout(`Promoted keypair ${promoted.id} to primary of ${keyset} (was ${found.keyset.primaryId})\n`);
+      if (!bundleReachesComponents(keyset)) c.warn(caRotationGap(keyset));
     });
 }
 
