@@ -174,7 +174,8 @@ export const AWS_KIND_ACTIONS: Readonly<Record<string, KindActions>> = {
     delete: ['elasticloadbalancing:DeleteListener'],
     implied: ['elasticloadbalancing:AddTags'],
   },
-  DNSZone: { find: [...ZONE_LOOKUP], apply: [] },
+  // A private zone: the cluster's VPC associated with it (Route53 checks the caller may describe the VPC).
+  DNSZone: { find: [...ZONE_LOOKUP], apply: ['route53:AssociateVPCWithHostedZone', 'ec2:DescribeVpcs'] },
   DNSName: {
     find: [...ZONE_LOOKUP, 'route53:ListResourceRecordSets'],
     apply: ['route53:ChangeResourceRecordSets'],
