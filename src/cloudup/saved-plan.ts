@@ -24,8 +24,8 @@ const SHOWN = 10;
 
 /** What to do about a stale plan: the same command as before, with the cluster named (a pasted line needs it). */
 function redoHint(cluster?: string): string {
-  const name = cluster === undefined ? '' : ` --name ${cluster}`;
-  return `run \`kops-ts update cluster${name} --out <file>\` again, review the new plan, then apply it with --plan <file> --yes`;
+  const line = cluster === undefined ? 'kops-ts update cluster --out <file>' : `kops-ts update cluster --name ${cluster} --out <file>`;
+  return `run \`${line}\` again, review the new plan, then apply it with --plan <file> --yes`;
 }
 
 /** The text of a saved-plan file: the plan document, pretty-printed. */
