@@ -13,7 +13,7 @@ import type { InterruptedStage } from '../../cloudup/interrupted.js';
 import type { CommandContext } from '../context.js';
 import { commandLine, shellWord, valueFlag, type CommandLine } from '../command-line.js';
 import { Interrupts, rerunCommand, type InterruptedCommand } from '../interrupt.js';
-import { readInputFile } from '../input.js';
+import { checkOutputFile, readInputFile } from '../input.js';
 import { boolFlag } from '../flags.js';
 import { adminLifetime } from './export-kubeconfig.js';
 import { MAX_PLAN_BYTES } from '../../model/api/limits.js';
@@ -192,6 +192,7 @@ function checkPlanFlags(ctx: CommandContext, f: UpdateFlags, cluster: string): v
       exitCode: 2,
     });
   }
+  if (f.out !== undefined) checkOutputFile(f.out, '--out');
 }
 
 /**

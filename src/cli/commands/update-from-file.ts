@@ -7,7 +7,7 @@
  */
 import { KopsError } from '../../diagnostics.js';
 import type { CommandContext } from '../context.js';
-import { readInputFile } from '../input.js';
+import { checkOutputFile, readInputFile } from '../input.js';
 import { parseOutputFormat } from '../output.js';
 import { commandLine, switchFlag } from '../command-line.js';
 import { parseLifecycleOverrides, report, updateCommandLine, type UpdateFlags } from './update-cluster.js';
@@ -38,6 +38,7 @@ export async function runUpdateFromFile(ctx: CommandContext, positional: string 
   const given = named === undefined ? undefined : ctx.clusterName(positional);
   refuse(ctx, f.filename, given, f);
   const format = parseOutputFormat(f.output, ['table', 'json']);
+  if (f.out !== undefined) checkOutputFile(f.out, '--out');
   const text = readInputFile(ctx, f.filename, '-f');
   const { planManifest } = await import('../../cloudup/plan-manifest.js');
   const { kubeconfigKubeletReader } = await import('../../cloudup/node-version.js');
