@@ -183,9 +183,9 @@ export const AWS_KIND_ACTIONS: Readonly<Record<string, KindActions>> = {
   },
 };
 
-/** `update cluster`'s pre-flight (src/cloudup/aws/preflight*.ts): identity, zones, instance types, the hosted zone. */
+/** `update cluster`'s pre-flight (src/cloudup/aws/preflight*.ts): identity, zones, instance types, the hosted zone, a shared VPC's subnets. */
 export const PREFLIGHT_ACTIONS: readonly string[] = [
-  'sts:GetCallerIdentity', 'ec2:DescribeAvailabilityZones', 'ec2:DescribeInstanceTypeOfferings', ...ZONE_LOOKUP,
+  'sts:GetCallerIdentity', 'ec2:DescribeAvailabilityZones', 'ec2:DescribeInstanceTypeOfferings', 'ec2:DescribeSubnets', ...ZONE_LOOKUP,
 ];
 
 /**
