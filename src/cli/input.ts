@@ -3,7 +3,8 @@
  * (missing, a directory, not permitted), and nothing past a size limit is read whole. Usage
  * errors: exit 2, naming the file and the flag that gave it.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { KopsError, error } from '../diagnostics.js';
 import { MAX_INPUT_READ_BYTES, formatBytes, sizeAndLimit } from '../model/api/limits.js';
 import type { CommandContext } from './context.js';
@@ -77,4 +78,29 @@ export function readInputFile(ctx: CommandContext, file: string, flag: string, l
     if (size > limit.bytes) throw inputTooLarge(file, size, limit.bytes, limit.what);
   }
   return text;
+}
+
+/**
+ * Checks, before anything is read from the cloud, that `file` (given by `flag`) can be written as a
+ * file: not a directory (kops's `--target terraform --out .` names one), in a directory that
+ * exists. A usage error (exit 2) naming the file, never a raw `EISDIR` after the plan was made.
+ */
+export function checkOutputFile(file: string, flag: string): void {
+  const kind = (p: string): 'file' | 'directory' | 'other' | undefined => {
+    try {
+      const st = statSync(p);
+      return st.isDirectory() ? 'directory' : st.isFile() ? 'file' : 'other';
+    } catch {
+      return undefined;
+    }
+  };
+  const refuse = (reason: string, hint: string) => {
+    throw new KopsError('InvalidOutputFile', `${flag} ${file}: ${reason}`, { exitCode: 2, diagnostics: [error('InvalidOutputFile', `${flag}: ${reason}`, { file, hint })] });
+  };
+  if (kind(file) === 'directory') {
+    refuse('it is a directory, not a file', `${flag} names the file the plan is saved to (JSON), e.g. ${flag} plan.json (kops-ts writes no Terraform: there is no --target)`);
+  }
+  const dir = dirname(file);
+  const parent = kind(dir);
+  if (parent !== 'directory') refuse(parent === undefined ? `its directory ${dir} does not exist` : `${dir} is not a directory`, `create the directory first, or give ${flag} a file in an existing one`);
 }

@@ -73,7 +73,9 @@ async function inventory<C>(o: ListClusterResourcesOptions, m: ModelledCluster<C
       continue;
     }
     if (isShared) {
-      kept.push({ what: `${del.resourceType(c.kind)} ${id}`, why: 'shared: given by id in the spec, it is the user\'s' });
+      // A shared VPC's internet gateway is found through the VPC, not named in the spec.
+      const how = c.kind === 'InternetGateway' ? "the shared VPC's internet gateway" : 'given by id in the spec';
+      kept.push({ what: `${del.resourceType(c.kind)} ${id}`, why: `shared: ${how}, it is the user's` });
       continue;
     }
     const notOurs = kind.notOurs?.(c.actual);

@@ -22,7 +22,11 @@ export interface SavedPlanRef {
 /** How many drifted keys a `StalePlan` error names before `and N more`. */
 const SHOWN = 10;
 
-const REDO_HINT = 'run `kops-ts update cluster --out <file>` again, review the new plan, then apply it with --plan <file> --yes';
+/** What to do about a stale plan: the same command as before, with the cluster named (a pasted line needs it). */
+function redoHint(cluster?: string): string {
+  const line = cluster === undefined ? 'kops-ts update cluster --out <file>' : `kops-ts update cluster --name ${cluster} --out <file>`;
+  return `run \`${line}\` again, review the new plan, then apply it with --plan <file> --yes`;
+}
 
 /** The text of a saved-plan file: the plan document, pretty-printed. */
 export function savedPlanText(plan: Plan): string {
@@ -88,10 +92,10 @@ export function describeDrift(d: FingerprintDrift): string {
 
 /** `StalePlan`, with the structured drift for library callers (the CLI prints the message). */
 export class StalePlanError extends KopsError {
-  constructor(readonly drift: readonly FingerprintDrift[]) {
+  constructor(readonly drift: readonly FingerprintDrift[], cluster?: string) {
     const shown = drift.slice(0, SHOWN).map(describeDrift);
     const more = drift.length > SHOWN ? `; and ${drift.length - SHOWN} more` : '';
-    super('StalePlan', `the saved plan is out of date, nothing was applied: ${shown.join('; ')}${more}`, { hint: REDO_HINT });
+    super('StalePlan', `the saved plan is out of date, nothing was applied: ${shown.join('; ')}${more}`, { hint: redoHint(cluster) });
     this.name = 'StalePlanError';
   }
 }
@@ -102,5 +106,5 @@ export class StalePlanError extends KopsError {
  */
 export function assertSavedPlanCurrent(saved: SavedPlanRef, current: PlanFingerprint): void {
   const drift = fingerprintDrift(saved.fingerprint, current);
-  if (drift.length > 0) throw new StalePlanError(drift);
+  if (drift.length > 0) throw new StalePlanError(drift, saved.cluster);
 }

@@ -14,6 +14,7 @@ export function validateTopologyAndAPI(r: Reporter, clusterName: string, spec: C
       'set spec.dnsZone (create cluster --dns-zone), or use topology.dns.type: None and a load balancer',
     );
   }
+  if ((dnsType === 'Public' || dnsType === 'Private') && spec.dnsZone?.includes('.')) checkRecordsInZone(r, clusterName, spec, spec.dnsZone);
   if (dnsType !== 'None' && clusterName.replace(/\.$/, '').endsWith('.k8s.local')) {
     r.err('GossipNotSupported', 'spec.topology.dns.type', 'gossip DNS (a cluster name ending in .k8s.local) was removed in kops 1.37', 'use topology.dns.type: None');
   }
@@ -45,6 +46,31 @@ export function validateTopologyAndAPI(r: Reporter, clusterName: string, spec: C
     r.err('InvalidLoadBalancer', `${path}.sslPolicy`, 'sslPolicy is the policy of the TLS listener, which only sslCertificate creates', 'set sslCertificate too, or remove sslPolicy');
   }
   if (cloud === 'aws') checkSecurityGroups(r, `${path}.additionalSecurityGroups`, lb.additionalSecurityGroups);
+}
+
+/**
+ * The records kops-ts publishes (the API's name, a bastion's given name) must lie in the zone
+ * `spec.dnsZone` names (a name; an id is checked against the zone found, at plan time): Route53
+ * refuses a record outside its zone, and it did so only at apply, after the rest of the cluster
+ * had been created.
+ */
+function checkRecordsInZone(r: Reporter, clusterName: string, spec: ClusterSpec, dnsZone: string): void {
+  const zone = dnsZone.replace(/\.$/, '').toLowerCase();
+  // create cluster writes kops's default masterPublicName, api.<cluster>: then the cluster's name is what to change.
+  const custom = spec.masterPublicName && spec.masterPublicName !== `api.${clusterName}` ? spec.masterPublicName : undefined;
+  const api = spec.api?.publicName ? ['spec.api.publicName', spec.api.publicName] : custom ? ['spec.masterPublicName', custom] : ['metadata.name', `api.${clusterName}`];
+  const bastion = spec.topology?.bastion?.bastionPublicName;
+  const records: [string, string][] = [api as [string, string], ...(bastion ? [['spec.topology.bastion.bastionPublicName', bastion] as [string, string]] : [])];
+  for (const [path, raw] of records) {
+    const name = raw.replace(/\.$/, '').toLowerCase();
+    if (name === zone || name.endsWith(`.${zone}`)) continue;
+    r.err(
+      'RecordOutsideZone',
+      path,
+      `the DNS name ${name} is not in the hosted zone ${zone} (spec.dnsZone), where kops-ts would publish it`,
+      path === 'metadata.name' ? `name the cluster under ${zone} (e.g. my.${zone}), set spec.api.publicName to a name in it, or set spec.dnsZone to the zone that holds ${name}` : `use a name under ${zone}, or set spec.dnsZone to the zone that holds ${name}`,
+    );
+  }
 }
 
 /** kops's AWS rule: security group ids start with `sg-`, each listed once. */

@@ -67,8 +67,10 @@ describe('kops-ts delete cluster', () => {
     expect(snapshot(store.dir)).toEqual(state);
 
     const json = await cli(['--state', store.url, 'delete', 'cluster', '--name', NAME, '-o', 'json'], { env });
-    const items = (JSON.parse(json.stdout.replace(/\nMust specify --yes to delete cluster\n$/, '')) as { items: { type: string; name: string; id: string }[] }).items;
+    // -o json: stdout is the one document and nothing else; kops's line goes to stderr.
+    const items = (JSON.parse(json.stdout) as { items: { type: string; name: string; id: string }[] }).items;
     expect(items.length).toBe(lines.filter((l) => /^\S+\s+\S+\s+\S+$/.test(l)).length - 1);
+    expect(json.stderr).toContain('Must specify --yes to delete cluster');
 
     // An object kops-ts does not know is reported and left.
     writeFileSync(join(store.dir, NAME, 'notes.txt'), 'mine\n');
@@ -82,6 +84,25 @@ describe('kops-ts delete cluster', () => {
     expect(await ownedLeft(aws, NAME)).toEqual([]);
     expect(Object.keys(snapshot(store.dir))).toEqual([join(NAME, 'notes.txt')]);
     expect(readFileSync(env.KUBECONFIG!, 'utf8')).not.toContain(NAME);
+  }, 240_000);
+
+  it('--yes -o json: stdout is one document of what was deleted and what remains; the progress goes to stderr', async () => {
+    const { aws, env, store } = await appliedCluster();
+    const listed = await cli(['--state', store.url, 'delete', 'cluster', '--name', NAME, '-o', 'yaml'], { env });
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).not.toContain('Must specify');
+    writeFileSync(join(store.dir, NAME, 'notes.txt'), 'mine\n');
+    const r = await cli(['--state', store.url, 'delete', 'cluster', '--name', NAME, '--yes', '-o', 'json'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as { cluster: string; deleted: { type: string; name: string; id: string }[]; stateObjectsDeleted: number; notDeleted: { what: string; why: string }[] };
+    expect(doc.cluster).toBe(NAME);
+    expect(doc.deleted).toContainEqual({ type: 'vpc', name: NAME, id: expect.stringMatching(/^vpc-[0-9a-f]+$/) as unknown as string });
+    expect(doc.deleted.some((d) => d.type === 'instance')).toBe(true);
+    expect(doc.stateObjectsDeleted).toBeGreaterThan(0);
+    expect(doc.notDeleted.map((n) => n.what)).toContain(`${store.url.replace(/\/$/, '')}/${NAME}/notes.txt`);
+    expect(r.stderr).toMatch(/^vpc:vpc-[0-9a-f]+\tok$/m);
+    expect(r.stderr).toContain(`Deleted cluster: "${NAME}"`);
+    expect(await ownedLeft(aws, NAME)).toEqual([]);
   }, 240_000);
 
   it('--unregister --yes removes only the state: the cloud resources stay', async () => {

@@ -106,13 +106,13 @@ describe('oversized and unbounded manifests', () => {
     const env = { AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' };
     const r = await cli(['update', 'cluster', '--name', 'minimal.example.com', '--out', missing, '--state', s.url], { env });
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`error: --out ${missing}: the plan cannot be saved there: the folder ${join(dir, 'no-such-folder')} does not exist: give a file in an existing folder, e.g. --out plan.json\n`);
+    expect(r.stderr).toBe(`error: --out: its directory ${join(dir, 'no-such-folder')} does not exist (${missing}): create the directory first, or give --out a file in an existing one\n`);
     const onDir = await cli(['update', 'cluster', '--name', 'minimal.example.com', '--out', dir, '--state', s.url], { env });
     expect(onDir.code).toBe(2);
-    expect(onDir.stderr).toContain(`error: --out ${dir}: the plan cannot be saved there: it is a directory, not a file`);
+    expect(onDir.stderr).toContain(`error: --out: it is a directory, not a file (${dir})`);
     const manifest = await cli(['update', 'cluster', '--name', 'minimal.example.com', '-f', fixturePath('minimal'), '--out', missing, '--state', s.url], { env });
     expect(manifest.code).toBe(2);
-    expect(manifest.stderr).toContain(`error: --out ${missing}: the plan cannot be saved there`);
+    expect(manifest.stderr).toContain(`error: --out: its directory ${join(dir, 'no-such-folder')} does not exist`);
   });
 
   it('refuses an alias bomb with exit 2 and the file name', async () => {

@@ -167,6 +167,9 @@ describe('delete cluster (library, emulator)', () => {
     const ids = inv.resources.map((r) => r.id);
     for (const theirs of [vpcId, subnetA, decoySubnet, decoyGroup, decoyInstance, igw]) expect(ids).not.toContain(theirs);
     expect(inv.kept.map((k) => k.what)).toEqual(expect.arrayContaining([`vpc ${vpcId}`, `subnet ${subnetA}`]));
+    // Each kept line says truly why: the gateway was found through the VPC, not given by id.
+    expect(inv.kept.find((k) => k.what === `subnet ${subnetA}`)?.why).toBe("shared: given by id in the spec, it is the user's");
+    expect(inv.kept.find((k) => k.what === `internet-gateway ${igw}`)?.why).toBe("shared: the shared VPC's internet gateway, it is the user's");
     const r = await deleteResources(inv, { clock: fakeClock() });
     expect(r.left).toEqual([]);
     expect(await ownedLeft(aws, name)).toEqual([]);

@@ -117,6 +117,15 @@ describe('saved plan files', () => {
     const both = await cli(['update', 'cluster', '--name', NAME, '--out', join(dir, 'x.json'), '--yes']);
     expect(both.code).toBe(2);
     expect(both.stderr).toContain('--out with --yes');
+
+    // kops's `--target terraform --out .` habit: a directory, or a file in none, is a usage error
+    // named before the cloud is read (it was a raw EISDIR/ENOENT, exit 1, after the whole plan).
+    const asDir = await cli(['update', 'cluster', '--name', NAME, '--out', dir]);
+    expect(asDir.code).toBe(2);
+    expect(asDir.stderr).toBe(`error: --out: it is a directory, not a file (${dir}): --out names the file the plan is saved to (JSON), e.g. --out plan.json (kops-ts writes no Terraform: there is no --target)\n`);
+    const noDir = await cli(['update', 'cluster', '--name', NAME, '--out', join(dir, 'missing', 'plan.json')]);
+    expect(noDir.code).toBe(2);
+    expect(noDir.stderr).toContain(`--out: its directory ${join(dir, 'missing')} does not exist`);
   });
 
   it('library: a plan for another cluster is refused before anything is read', async () => {
@@ -148,7 +157,8 @@ describe('saved plans against the emulator', () => {
     // Only the spec moved: the actual-state hashes of an applied cluster are stable between plans.
     expect(e.drift.filter((d) => d.part === 'actual')).toEqual([]);
     expect(e.message).toContain(`${asg!.key}: its desired state changed in the spec`);
-    expect(e.diagnostics[0]!.hint).toContain('update cluster --out');
+    // The line to run again names the cluster: pasted as it is, it works without KOPS_CLUSTER_NAME.
+    expect(e.diagnostics[0]!.hint).toContain(`kops-ts update cluster --name ${NAME} --out <file>`);
     // Nothing applied: the ASG still has the old maxSize, so a fresh plan still wants to update it.
     const after = await updateCluster(base);
     expect(after.plan.changes.find((c) => c.key === asg!.key)?.fields.map((f) => f.field)).toContain('maxSize');

@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CreateHostedZoneCommand, ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
+import { CreateHostedZoneCommand, GetHostedZoneCommand, ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
+import { CreateVpcCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import { newCluster } from '../../src/cloudup/new-cluster.js';
 import { updateCluster } from '../../src/cloudup/update-cluster.js';
 import { KopsError } from '../../src/diagnostics.js';
@@ -16,10 +17,10 @@ import { changeLines } from './update-helpers.js';
 
 const KEY = readFileSync(new URL('../../scripts/demo-key.pub', import.meta.url), 'utf8').trim();
 
-async function setup(name: string) {
+async function setup(name: string, dns: 'public' | 'private' = 'public') {
   const aws = testAws();
   const cs = new Clientset(openStateStore(`memory://dns-${aws.account}`));
-  const built = newCluster({ name, zones: ['us-east-1a'], dns: 'public' });
+  const built = newCluster({ name, zones: ['us-east-1a'], dns });
   expect(built.cluster.spec.dnsZone).toBeUndefined();
   await cs.createCluster(built.cluster, built.instanceGroups, { sshPublicKeys: [KEY] });
   const { region: _r, ...awsOpts } = aws.options;
@@ -40,6 +41,23 @@ describe('update cluster finds the hosted zone', () => {
     // Recorded as kops does: the zone's id in the completed spec; the user's spec is left as written.
     expect((await s.cs.readCompletedSpec('found.dev.example.com'))?.object.spec.dnsZone).toBe(dev);
     expect((await s.cs.getCluster('found.dev.example.com')).object.spec.dnsZone).toBeUndefined();
+    expect(changeLines((await s.update(false)).plan)).toEqual([]);
+  });
+
+  it("Private DNS: the cluster's new VPC is associated with the private zone (as kops does), so its instances resolve the API; then it converges", async () => {
+    const s = await setup('in.priv.example.com', 'private');
+    const users = (await s.aws.clients.ec2.send(new CreateVpcCommand({ CidrBlock: '10.9.0.0/16' }))).Vpc!.VpcId!;
+    const out = await s.aws.clients.route53.send(
+      new CreateHostedZoneCommand({ Name: 'priv.example.com', CallerReference: `priv-${s.aws.account}`, VPC: { VPCId: users, VPCRegion: 'us-east-1' }, HostedZoneConfig: { PrivateZone: true } }),
+    );
+    const zoneId = out.HostedZone!.Id!.replace('/hostedzone/', '');
+    const applied = await s.update(true);
+    expect(applied.applied?.ok).toBe(true);
+    const vpcs = await s.aws.clients.ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'tag:KubernetesCluster', Values: ['in.priv.example.com'] }] }));
+    const clusterVpc = vpcs.Vpcs?.[0]?.VpcId;
+    expect(clusterVpc).toMatch(/^vpc-/);
+    const zone = await s.aws.clients.route53.send(new GetHostedZoneCommand({ Id: zoneId }));
+    expect((zone.VPCs ?? []).map((v) => v.VPCId).sort()).toEqual([users, clusterVpc].sort());
     expect(changeLines((await s.update(false)).plan)).toEqual([]);
   });
 

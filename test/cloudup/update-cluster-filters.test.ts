@@ -29,7 +29,10 @@ describe('update cluster filters', () => {
     expect(keysOf('AutoscalingGroup', one.plan.changes)).toEqual(['AutoscalingGroup/nodes-us-east-1b.filters.example.com']);
     const cp = await updateCluster({ clientset: s.cs, clusterName: s.name, aws: s.awsOpts, instanceGroupRoles: ['ControlPlane'] });
     expect(keysOf('LaunchTemplate', cp.plan.changes)).toEqual(['LaunchTemplate/control-plane-us-east-1a.masters.filters.example.com']);
-    await expect(updateCluster({ clientset: s.cs, clusterName: s.name, aws: s.awsOpts, instanceGroups: ['nope'] })).rejects.toThrow(/instance group nope not found/);
+    const nope = await updateCluster({ clientset: s.cs, clusterName: s.name, aws: s.awsOpts, instanceGroups: ['nope'] }).catch((e: unknown) => e as KopsError);
+    expect((nope as KopsError).message).toMatch(/^instance group nope not found in cluster filters\.example\.com \(its groups: control-plane-us-east-1a, nodes-us-east-1a/);
+    // The hint's command runs as pasted: it names the cluster.
+    expect((nope as KopsError).diagnostics[0]?.hint).toBe('list them with kops-ts get ig --name filters.example.com');
   });
 
   it('leaves a kind out of the plan with --lifecycle-overrides Kind=Ignore', async () => {

@@ -160,6 +160,27 @@ describe('topology and the API', () => {
     expect(validateCluster(userCluster(['us-east-1a'], { name: 'demo.k8s.local' }), userIGs(['us-east-1a']))).toEqual([]);
   });
 
+  it('wants the API\'s (and a named bastion\'s) DNS name in the zone spec.dnsZone names, before anything is created', () => {
+    const inZone = (zone: string, more: (c: Cluster) => void = () => undefined) =>
+      errorsOf(
+        cluster((c) => {
+          c.spec.topology = { dns: { type: 'Private' } };
+          c.spec.dnsZone = zone;
+          more(c);
+        }),
+      );
+    expect(inZone('example.com')).toEqual([]);
+    expect(inZone('test.example.com.')).toEqual([]);
+    expect(inZone('Z0123456789ABC')).toEqual([]); // an id: its name is known once the zone is found
+    // Route53 refused the record at apply, after the rest of the cluster had been created.
+    expect(inZone('priv.example.com')).toEqual(['metadata.name: the DNS name api.test.example.com is not in the hosted zone priv.example.com (spec.dnsZone), where kops-ts would publish it']);
+    expect(inZone('priv.example.com', (c) => (c.spec.api = { dns: {}, publicName: 'kube.priv.example.com' }))).toEqual([]);
+    expect(inZone('example.com', (c) => (c.spec.masterPublicName = 'api.other.net'))).toEqual(['spec.masterPublicName: the DNS name api.other.net is not in the hosted zone example.com (spec.dnsZone), where kops-ts would publish it']);
+    expect(inZone('example.com', (c) => (c.spec.topology = { dns: { type: 'Private' }, bastion: { bastionPublicName: 'jump.example.org' } }))).toEqual([
+      'spec.topology.bastion.bastionPublicName: the DNS name jump.example.org is not in the hosted zone example.com (spec.dnsZone), where kops-ts would publish it',
+    ]);
+  });
+
   it('reaches the API through a Network load balancer, Public or Internal', () => {
     expect(errorsOf(cluster((c) => (c.spec.api = { loadBalancer: { class: 'Classic' } })))).toEqual([
       'spec.api.loadBalancer.class: Classic load balancers are no longer supported for the API, as in kops',

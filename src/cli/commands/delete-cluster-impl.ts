@@ -50,13 +50,22 @@ export async function deleteCluster(c: CommandContext, positional: string | unde
   const count = countFlag(flags.count);
   const format = parseOutputFormat(flags.output);
   const store = c.clientset().store;
+  // With -o json|yaml stdout holds one document and nothing else: the words for people go to stderr.
+  const machine = format !== 'table';
+  const say = machine ? c.io.stderr : c.io.stdout;
   // --yes before the extra words: the line is the whole command (storeCommandInterrupts adds none).
   const line = commandLine({ verb: ['delete', 'cluster'], cluster: name, globals: c.globals, flags: [...switchFlag('--unregister', flags.unregister), '--yes'] });
-  const mustSpecify = () => {
-    if (run.mustSpecifyLine !== false) c.io.stdout('Must specify --yes to delete cluster\n');
+  const document = (doc: object) => {
+    if (machine) c.io.stdout(format === 'json' ? `${JSON.stringify(doc, null, 2)}\n` : stringifyKopsYaml(doc));
   };
-  if (!(await store.read(clusterPaths.config(name)))) return deleteInterruptedCreate(c, name, flags, line, mustSpecify);
-  if (flags.unregister) return unregister(c, name, flags, line, mustSpecify);
+  // Without --yes the document is the listing; --unregister and an interrupted create's state list no cloud resources.
+  const mustSpecify = (items?: Item[]) => {
+    if (items) document({ items });
+    if (run.mustSpecifyLine !== false) say('Must specify --yes to delete cluster\n');
+  };
+  const done = (doc: DeletedDocument) => document(doc);
+  if (!(await store.read(clusterPaths.config(name)))) return deleteInterruptedCreate(c, name, flags, line, mustSpecify, say, done);
+  if (flags.unregister) return unregister(c, name, flags, line, mustSpecify, say, done);
 
   const aws = { timeouts: c.awsTimeouts() };
   // The cloud side (and its SDKs) is imported only when there are cloud resources to list.
@@ -67,7 +76,7 @@ export async function deleteCluster(c: CommandContext, positional: string | unde
   const listed = await listClusterResources({ clientset: c.clientset(), clusterName: name, aws });
   if (!flags.yes) {
     printListing(c, listed.resources, format);
-    if (run.mustSpecifyLine !== false) c.io.stdout('\n');
+    if (run.mustSpecifyLine !== false && !machine) c.io.stdout('\n');
     mustSpecify();
     return;
   }
@@ -77,7 +86,7 @@ export async function deleteCluster(c: CommandContext, positional: string | unde
     await withClusterLock(store, name, 'delete cluster', async (lock) => {
       // Listed again under the lock: another run may have changed the cluster meanwhile.
       const inv = await listClusterResources({ clientset: c.clientset(), clusterName: name, aws });
-      if (inv.resources.length > 0) printListing(c, inv.resources, 'table');
+      if (inv.resources.length > 0) say(listingTable(inv.resources));
       const signal = AbortSignal.any([lock.signal, interrupts.signal]);
       const result = await deleteResources(inv, {
         waitMs,
@@ -86,8 +95,8 @@ export async function deleteCluster(c: CommandContext, positional: string | unde
         ...(deleteClusterHooks.clock ? { clock: deleteClusterHooks.clock } : {}),
         signal,
         heartbeat: () => lock.heartbeat(),
-        progress: (p) => c.io.stdout(`${p.resource.type}:${p.resource.id}\t${PROGRESS[p.outcome]}\n`),
-        waiting: (left) => c.io.stdout(`Not all resources deleted; waiting before reattempting deletion\n${left.map((r) => `\t${r.type}:${r.id}\n`).join('')}`),
+        progress: (p) => say(`${p.resource.type}:${p.resource.id}\t${PROGRESS[p.outcome]}\n`),
+        waiting: (left) => say(`Not all resources deleted; waiting before reattempting deletion\n${left.map((r) => `\t${r.type}:${r.id}\n`).join('')}`),
       });
       if (lock.signal.aborted) throw lock.signal.reason;
       if (result.gaveUp === 'interrupted') {
@@ -100,28 +109,53 @@ export async function deleteCluster(c: CommandContext, positional: string | unde
         c.warn(`the kubeconfig context ${name} was not removed from ${kubeconfig}: ${e instanceof Error ? e.message : String(e)}`);
         return { removed: [] as string[] };
       });
-      if (kc.removed.length > 0) c.io.stdout(`Removed ${kc.removed.join(', ')} from ${kubeconfig}\n`);
-      c.io.stdout(`\nDeleted cluster: "${name}"\n`);
-      printRemains(c, [...inv.kept, ...unknownState(store.url, state.unknown)]);
+      if (kc.removed.length > 0) say(`Removed ${kc.removed.join(', ')} from ${kubeconfig}\n`);
+      say(`\nDeleted cluster: "${name}"\n`);
+      const remains = [...inv.kept, ...unknownState(store.url, state.unknown)];
+      printRemains(say, remains);
+      done(deletedDocument(name, result.deleted, state.deleted.length, remains));
     }, interrupts.lockHooks());
   });
 }
 
+type Item = { type: string; name: string; id: string };
+
+function itemsOf(resources: readonly OwnedResource[]): Item[] {
+  return resources.map((r) => ({ type: r.type, name: r.name, id: r.id }));
+}
+
+function listingTable(resources: readonly OwnedResource[]): string {
+  const items = itemsOf(resources);
+  if (items.length === 0) return 'No cloud resources found for the cluster\n';
+  return renderTable(['TYPE', 'NAME', 'ID'], items.map((i) => [i.type, i.name, i.id]));
+}
+
 function printListing(c: CommandContext, resources: readonly OwnedResource[], format: 'table' | 'yaml' | 'json'): void {
-  const items = resources.map((r) => ({ type: r.type, name: r.name, id: r.id }));
+  const items = itemsOf(resources);
   if (format === 'json') return c.io.stdout(`${JSON.stringify({ items }, null, 2)}\n`);
   if (format === 'yaml') return c.io.stdout(stringifyKopsYaml({ items }));
-  if (items.length === 0) return c.io.stdout('No cloud resources found for the cluster\n');
-  c.io.stdout(renderTable(['TYPE', 'NAME', 'ID'], items.map((i) => [i.type, i.name, i.id])));
+  c.io.stdout(listingTable(resources));
+}
+
+/** `delete cluster --yes -o json|yaml`'s one document: what was deleted, and what remains and why. */
+interface DeletedDocument {
+  cluster: string;
+  deleted: Item[];
+  stateObjectsDeleted: number;
+  notDeleted: { what: string; why: string }[];
+}
+
+function deletedDocument(name: string, deleted: readonly OwnedResource[], stateObjects: number, remains: readonly Remaining[]): DeletedDocument {
+  return { cluster: name, deleted: itemsOf(deleted), stateObjectsDeleted: stateObjects, notDeleted: remains.map((r) => ({ what: r.what, why: r.why })) };
 }
 
 function unknownState(url: string, unknown: readonly string[]): Remaining[] {
   return unknown.map((p) => ({ what: `${url.replace(/\/$/, '')}/${p}`, why: 'kops-ts does not know this object, so it left it in the state store: delete it yourself if it is not needed' }));
 }
 
-function printRemains(c: CommandContext, remains: readonly Remaining[]): void {
+function printRemains(say: (s: string) => void, remains: readonly Remaining[]): void {
   if (remains.length === 0) return;
-  c.io.stdout(`\nNot deleted:\n${remains.map((r) => `  ${r.what}: ${r.why}\n`).join('')}`);
+  say(`\nNot deleted:\n${remains.map((r) => `  ${r.what}: ${r.why}\n`).join('')}`);
 }
 
 function incomplete(name: string, r: DeleteResourcesResult, kept: readonly Remaining[], line: CommandLine): KopsError {
@@ -134,19 +168,21 @@ function incomplete(name: string, r: DeleteResourcesResult, kept: readonly Remai
   });
 }
 
-async function unregister(c: CommandContext, name: string, flags: Flags, line: CommandLine, mustSpecify: () => void): Promise<void> {
+async function unregister(c: CommandContext, name: string, flags: Flags, line: CommandLine, mustSpecify: (items?: Item[]) => void, say: (s: string) => void, done: (doc: DeletedDocument) => void): Promise<void> {
   const store = c.clientset().store;
   if (!flags.yes) {
-    c.io.stdout(`--unregister removes only the state of cluster ${name} in ${store.url}; its cloud resources are kept\n`);
-    mustSpecify();
+    say(`--unregister removes only the state of cluster ${name} in ${store.url}; its cloud resources are kept\n`);
+    mustSpecify([]);
     return;
   }
   const it = storeCommandInterrupts(c.io, 'delete cluster', name, line);
   await it.run(c.io.signals, async () => {
     if (flags.forceUnlock) await forceUnlock(store, name, flags.forceUnlock);
     const state = await withClusterLock(store, name, 'delete cluster', () => deleteKnownClusterState(store, name), it.lockHooks());
-    c.io.stdout(`Deleted cluster: "${name}" (its state only: ${state.deleted.length} object(s); its cloud resources were kept)\n`);
-    printRemains(c, unknownState(store.url, state.unknown));
+    say(`Deleted cluster: "${name}" (its state only: ${state.deleted.length} object(s); its cloud resources were kept)\n`);
+    const remains = unknownState(store.url, state.unknown);
+    printRemains(say, remains);
+    done(deletedDocument(name, [], state.deleted.length, remains));
   });
 }
 
@@ -168,15 +204,15 @@ export async function checkClusterDeletable(store: StateStore, name: string): Pr
 }
 
 /** The state an interrupted `create cluster` left (no `config`): no cloud resources to delete. */
-async function deleteInterruptedCreate(c: CommandContext, name: string, flags: Flags, line: CommandLine, mustSpecify: () => void): Promise<void> {
+async function deleteInterruptedCreate(c: CommandContext, name: string, flags: Flags, line: CommandLine, mustSpecify: (items?: Item[]) => void, say: (s: string) => void, done: (doc: DeletedDocument) => void): Promise<void> {
   const cs = c.clientset();
   const store = cs.store;
   const lock = clusterPaths.lock(name);
   const left = (await store.list(`${name}/`)).filter((p) => p !== lock);
   if (left.length === 0) throw clusterNotFound(name, store.url);
-  c.io.stdout(`Cluster ${name} has no config (its create did not finish); its state holds:\n${left.map((p) => `  ${p}\n`).join('')}`);
+  say(`Cluster ${name} has no config (its create did not finish); its state holds:\n${left.map((p) => `  ${p}\n`).join('')}`);
   if (!flags.yes) {
-    mustSpecify();
+    mustSpecify([]);
     return;
   }
   const refuseCreated = () =>
@@ -198,6 +234,7 @@ async function deleteInterruptedCreate(c: CommandContext, name: string, flags: F
       },
       it.lockHooks(),
     );
-    c.io.stdout(`Deleted ${deleted.length} object(s) of cluster ${name}. Create it again with: kops-ts create cluster --name ${name}\n`);
+    say(`Deleted ${deleted.length} object(s) of cluster ${name}. Create it again with: kops-ts create cluster --name ${name}\n`);
+    done(deletedDocument(name, [], deleted.length, []));
   });
 }

@@ -36,7 +36,7 @@ export function registerDeleteCluster(del: Command, ctx: () => CommandContext): 
     .option('--wait <duration>', 'give up deleting after this long', '10m')
     .option('--count <n>', 'give up after this many rounds in a row without progress (0: no limit)', '0')
     .option('--interval <duration>', 'pause between deletion rounds', '10s')
-    .option('-o, --output <format>', 'the listing as table, yaml or json', 'table')
+    .option('-o, --output <format>', 'table, yaml or json: the listing (with --yes, what was deleted and what remains)', 'table')
     .option('--force-unlock <id>', 'break a stale cluster lock with this id first')
     .addHelpText('after', '\nExamples:\n  kops-ts delete cluster --name example.k8s.local            # list what would be deleted\n  kops-ts delete cluster --name example.k8s.local --yes\n  kops-ts delete cluster --name example.k8s.local --unregister --yes   # state only\n')
     .action(async (positional: string | undefined, flags: DeleteClusterFlags) => (await import('./delete-cluster-impl.js')).deleteCluster(ctx(), positional, flags));

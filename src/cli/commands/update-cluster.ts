@@ -3,8 +3,7 @@
  * with `--yes` apply it. `-o json` prints the plan as one JSON document; `--detailed-exitcode`
  * gives CI an honest answer: 0 no changes, 2 changes pending, 1 error.
  */
-import { statSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { PlanDocument } from '../../cloudup/render/json.js';
 import type { UpdateClusterResult } from '../../cloudup/update-cluster.js';
@@ -14,7 +13,7 @@ import type { InterruptedStage } from '../../cloudup/interrupted.js';
 import type { CommandContext } from '../context.js';
 import { commandLine, shellWord, valueFlag, type CommandLine } from '../command-line.js';
 import { Interrupts, rerunCommand, type InterruptedCommand } from '../interrupt.js';
-import { readInputFile } from '../input.js';
+import { checkOutputFile, readInputFile } from '../input.js';
 import { boolFlag } from '../flags.js';
 import { adminLifetime } from './export-kubeconfig.js';
 import { MAX_PLAN_BYTES } from '../../model/api/limits.js';
@@ -199,28 +198,7 @@ function checkPlanFlags(ctx: CommandContext, f: UpdateFlags, cluster: string): v
       exitCode: 2,
     });
   }
-  checkOutFile(f.out);
-}
-
-/** Before the plan is made (its AWS calls): `--out` into a missing folder would only fail after it. */
-export function checkOutFile(out: string | undefined): void {
-  const problem = out === undefined ? undefined : outFileProblem(out);
-  if (problem) throw cannotSave(out!, problem);
-}
-
-/** Why `--out <file>` could not be written, when that can be told before writing. */
-function outFileProblem(out: string): string | undefined {
-  const folder = dirname(resolve(out));
-  try {
-    if (statSync(out).isDirectory()) return 'it is a directory, not a file';
-  } catch {
-    // not there yet: written by this run
-  }
-  try {
-    return statSync(folder).isDirectory() ? undefined : `${folder} is not a folder`;
-  } catch {
-    return `the folder ${folder} does not exist`;
-  }
+  if (f.out !== undefined) checkOutputFile(f.out, '--out');
 }
 
 function cannotSave(out: string, why: string): KopsError {

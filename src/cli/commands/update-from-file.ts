@@ -7,10 +7,10 @@
  */
 import { KopsError } from '../../diagnostics.js';
 import type { CommandContext } from '../context.js';
-import { readInputFile } from '../input.js';
+import { checkOutputFile, readInputFile } from '../input.js';
 import { parseOutputFormat } from '../output.js';
 import { commandLine, switchFlag } from '../command-line.js';
-import { checkOutFile, parseLifecycleOverrides, report, updateCommandLine, type UpdateFlags } from './update-cluster.js';
+import { parseLifecycleOverrides, report, updateCommandLine, type UpdateFlags } from './update-cluster.js';
 
 /** `kops-ts replace -f <file>` (with `--force` when it must create something), `--state` if given. */
 function replaceLine(ctx: CommandContext, file: string, force: boolean): string {
@@ -37,8 +37,8 @@ export async function runUpdateFromFile(ctx: CommandContext, positional: string 
   const named = positional ?? ctx.globals.name ?? ctx.io.env.KOPS_CLUSTER_NAME;
   const given = named === undefined ? undefined : ctx.clusterName(positional);
   refuse(ctx, f.filename, given, f);
-  checkOutFile(f.out);
   const format = parseOutputFormat(f.output, ['table', 'json']);
+  if (f.out !== undefined) checkOutputFile(f.out, '--out');
   const text = readInputFile(ctx, f.filename, '-f');
   const { planManifest } = await import('../../cloudup/plan-manifest.js');
   const { kubeconfigKubeletReader } = await import('../../cloudup/node-version.js');

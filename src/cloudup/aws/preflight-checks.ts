@@ -3,11 +3,12 @@
  * instance types in use, the hosted zones of a name), say what in the spec cannot work, with its
  * spec path. No calls here, so every rule is table-testable.
  */
-import type { AvailabilityZone, InstanceTypeOffering } from '@aws-sdk/client-ec2';
+import type { AvailabilityZone, InstanceTypeOffering, Subnet } from '@aws-sdk/client-ec2';
 import type { HostedZone } from '@aws-sdk/client-route-53';
 import { error, warning, type Diagnostic } from '../../diagnostics.js';
 import { objectLabel } from '../../model/api/parse.js';
 import type { Cluster, InstanceGroup } from '../../model/api/types.js';
+import { overlaps, parseCidr } from '../../model/cidr.js';
 
 /** The machine types an instance group asks for (kops accepts a comma-separated list). */
 export function machineTypesOf(ig: InstanceGroup): string[] {
@@ -196,4 +197,39 @@ export function findClusterHostedZone(cluster: Cluster, zones: readonly HostedZo
         + `or use topology.dns.type: ${others.length > 0 ? (wantPrivate ? 'Public' : 'Private') : 'None'}`,
     })],
   };
+}
+
+/** Whether pre-flight reads a shared VPC's subnets: the cluster creates subnets in a VPC it was given. */
+export function createsSubnetsInSharedVpc(cluster: Cluster): boolean {
+  return !!cluster.spec.networkID && (cluster.spec.subnets ?? []).some((s) => !s.id);
+}
+
+/**
+ * A subnet the cluster creates in a shared VPC (`networkID`) must not overlap the VPC's other
+ * subnets: AWS refuses it (`InvalidSubnet.Conflict`) only at apply, once much of the cluster
+ * exists. `create cluster --network-id` without `--subnets` carves its subnets from the VPC's
+ * range without looking at what is in it. The cluster's own subnets (its ownership tags) are not
+ * "others".
+ */
+export function checkSharedVpcSubnets(cluster: Cluster, existing: readonly Subnet[]): Diagnostic[] {
+  const name = cluster.metadata.name;
+  const theirs = existing.filter((e) => {
+    const tags = new Map((e.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+    return tags.get('KubernetesCluster') !== name && tags.get(`kubernetes.io/cluster/${name}`) !== 'owned';
+  });
+  const out: Diagnostic[] = [];
+  (cluster.spec.subnets ?? []).forEach((s, i) => {
+    const mine = s.id ? undefined : parseCidr(s.cidr);
+    if (!mine) return;
+    for (const e of theirs) {
+      const other = parseCidr(e.CidrBlock);
+      if (!other || !overlaps(mine, other)) continue;
+      out.push(error('SubnetCIDRConflict', `subnet ${s.name}'s CIDR ${s.cidr ?? ''} overlaps subnet ${e.SubnetId ?? ''} (${e.CidrBlock ?? ''}) of the shared VPC ${cluster.spec.networkID ?? ''}`, {
+        path: `spec.subnets[${i}].cidr`,
+        hint: `give it a free range of the VPC (kops-ts edit cluster ${name}), or use the existing subnet: set its id (create cluster --subnets)`,
+      }));
+      break;
+    }
+  });
+  return out;
 }

@@ -7,14 +7,15 @@
  *
  * The number of calls does not grow with the cluster: STS GetCallerIdentity, EC2
  * DescribeAvailabilityZones and one DescribeInstanceTypeOfferings for all machine types, plus one
- * Route53 lookup when the cluster publishes DNS in `spec.dnsZone`. They run in parallel with the
+ * Route53 lookup when the cluster publishes DNS in `spec.dnsZone`, and one DescribeSubnets when it
+ * creates subnets in a shared VPC (`checkSharedVpcSubnets`). They run in parallel with the
  * clients' normal SDK retries; nothing is retried beyond that.
  *
  * With Route53 DNS (`topology.dns.type` Public or Private) and no `spec.dnsZone`, the zone is found
  * as kops finds it (`findClusterHostedZone`: one paged ListHostedZones) and returned as `dnsZone`;
  * `update cluster` records its id in the completed spec, as kops does.
  */
-import { DescribeAvailabilityZonesCommand, paginateDescribeInstanceTypeOfferings, type InstanceTypeOffering } from '@aws-sdk/client-ec2';
+import { DescribeAvailabilityZonesCommand, paginateDescribeInstanceTypeOfferings, paginateDescribeSubnets, type InstanceTypeOffering, type Subnet } from '@aws-sdk/client-ec2';
 import { GetHostedZoneCommand, ListHostedZonesByNameCommand, paginateListHostedZones, type HostedZone } from '@aws-sdk/client-route-53';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { AwsClients } from '../../cloud/aws/clients.js';
@@ -23,7 +24,9 @@ import type { Cluster, InstanceGroup } from '../../model/api/types.js';
 import {
   checkHostedZone,
   checkInstanceTypes,
+  checkSharedVpcSubnets,
   checkZones,
+  createsSubnetsInSharedVpc,
   findClusterHostedZone,
   isHostedZoneId,
   machineTypesInUse,
@@ -79,12 +82,14 @@ export async function awsPreflight(clients: AwsClients, cluster: Cluster, instan
     };
   }
   const types = machineTypesInUse(instanceGroups);
-  const [identity, zones, offerings, hosted, allZones] = await Promise.all([
+  const [identity, zones, offerings, hosted, allZones, vpcSubnets] = await Promise.all([
     settle(() => clients.sts.send(new GetCallerIdentityCommand({}))),
     settle(async () => (await clients.ec2.send(new DescribeAvailabilityZonesCommand({ AllAvailabilityZones: true }))).AvailabilityZones ?? []),
     types.length > 0 ? settle(() => instanceTypeOfferings(clients, types)) : undefined,
     usesHostedZone(cluster) ? settle(() => hostedZones(clients, cluster.spec.dnsZone!)) : undefined,
     needsHostedZoneDiscovery(cluster) ? settle(() => listAllHostedZones(clients)) : undefined,
+    // A shared VPC the cluster creates subnets in: what is in it already (one paged DescribeSubnets).
+    createsSubnetsInSharedVpc(cluster) ? settle(() => subnetsOfVpc(clients, cluster.spec.networkID!)) : undefined,
   ]);
 
   const report = new Report(region, identity.ok);
@@ -106,6 +111,9 @@ export async function awsPreflight(clients: AwsClients, cluster: Cluster, instan
     const action = isHostedZoneId(cluster.spec.dnsZone!) ? 'route53:GetHostedZone' : 'route53:ListHostedZonesByName';
     report.fail(hosted.failure, action, 'spec.dnsZone');
   }
+
+  if (vpcSubnets?.ok) report.add(checkSharedVpcSubnets(cluster, vpcSubnets.value));
+  else if (vpcSubnets) report.fail(vpcSubnets.failure, 'ec2:DescribeSubnets', 'spec.networkID');
 
   let dnsZone: FoundHostedZone | undefined;
   if (allZones?.ok) {
@@ -173,6 +181,12 @@ async function instanceTypeOfferings(clients: AwsClients, types: readonly string
 }
 
 /** Every hosted zone of the account (paged): what kops lists to find a cluster's zone. */
+async function subnetsOfVpc(clients: AwsClients, vpcId: string): Promise<Subnet[]> {
+  const out: Subnet[] = [];
+  for await (const page of paginateDescribeSubnets({ client: clients.ec2 }, { Filters: [{ Name: 'vpc-id', Values: [vpcId] }] })) out.push(...(page.Subnets ?? []));
+  return out;
+}
+
 async function listAllHostedZones(clients: AwsClients): Promise<HostedZone[]> {
   const out: HostedZone[] = [];
   for await (const page of paginateListHostedZones({ client: clients.route53 }, {})) out.push(...(page.HostedZones ?? []));

@@ -165,7 +165,9 @@ export function buildApi(m: AwsModelContext): ApiBuilt {
   let dnsZone: DnsZoneRef | undefined;
   if (dnsType !== 'None' && spec.dnsZone) {
     const zonePrivate = dnsType === 'Private';
-    m.add({ kind: 'DNSZone', name: spec.dnsZone, shared: true, desired: { name: spec.dnsZone, private: zonePrivate } });
+    // kops associates the cluster's VPC with a private zone (DNSZone.PrivateVPC): else its instances cannot resolve the API.
+    const privateVpc = zonePrivate ? { privateVpc: m.sharedVpc ? spec.networkID! : ref('VPC', m.name) } : {};
+    m.add({ kind: 'DNSZone', name: spec.dnsZone, shared: true, desired: { name: spec.dnsZone, private: zonePrivate, ...privateVpc } });
     dnsZone = { zone: ref('DNSZone', spec.dnsZone), private: zonePrivate };
     addAliasRecord(m, dnsZone, apiPublicName(m), lbTask);
   }

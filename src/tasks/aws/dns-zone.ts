@@ -11,17 +11,25 @@
  *
  * The lookups are memoised per run and shared with `DNSName`, which finds the zone its records
  * live in the same way (refs are not resolved at find time).
+ *
+ * A private zone (`privateVpc` set) must answer inside the cluster's VPC: as kops does
+ * (`DNSZone.PrivateVPC`), the VPC is associated with the zone when it is not yet
+ * (AssociateVPCWithHostedZone), the one change kops-ts makes to the user's zone. Without it the
+ * instances of a new VPC cannot resolve the API's name. Other associations are left as they are.
  */
 import {
+  AssociateVPCWithHostedZoneCommand,
   GetHostedZoneCommand,
   ListHostedZonesByNameCommand,
   paginateListHostedZones,
   type HostedZone,
   type Route53Client,
+  type VPC,
+  type VPCRegion,
 } from '@aws-sdk/client-route-53';
 import { KopsError } from '../../diagnostics.js';
 import type { AwsTaskContext } from './context.js';
-import type { TaskKind, View } from '../types.js';
+import { isUnknown, UNKNOWN, type TaskKind, type Val, type View } from '../types.js';
 
 export interface DnsZoneDesired {
   /** The zone's DNS name (`example.com`), or its id (`Z0123...`: kops treats a name without a dot as an id). */
@@ -30,6 +38,8 @@ export interface DnsZoneDesired {
   readonly private?: boolean;
   /** The hosted-zone id, when the spec gives it. */
   readonly id?: string;
+  /** A private zone's: the cluster's VPC (a ref, or a shared VPC's id), associated with the zone if it is not. */
+  readonly privateVpc?: Val<string>;
 }
 
 export interface DnsZoneActual {
@@ -38,6 +48,8 @@ export interface DnsZoneActual {
   /** Without the trailing dot, lowercase. */
   readonly name: string;
   readonly private: boolean;
+  /** A private zone's associated VPCs (`<region>/<vpc id>`), when read (GetHostedZone). */
+  readonly vpcs?: readonly string[];
 }
 
 /** What to look a zone up by: an id, or a name with a visibility. */
@@ -68,14 +80,19 @@ export function zoneLookupOf(d: DnsZoneDesired): ZoneLookup {
   return { name: normalizeDnsName(d.name), private: d.private ?? false };
 }
 
-function summary(z: HostedZone): DnsZoneActual {
-  return { id: stripZoneIdPrefix(z.Id ?? ''), name: normalizeDnsName(z.Name ?? '').replace(/\.$/, ''), private: z.Config?.PrivateZone ?? false };
+function summary(z: HostedZone, vpcs?: readonly VPC[]): DnsZoneActual {
+  const base = { id: stripZoneIdPrefix(z.Id ?? ''), name: normalizeDnsName(z.Name ?? '').replace(/\.$/, ''), private: z.Config?.PrivateZone ?? false };
+  return vpcs === undefined || !base.private ? base : { ...base, vpcs: vpcs.map((v) => vpcKey(v.VPCRegion ?? '', v.VPCId ?? '')).sort() };
+}
+
+function vpcKey(region: string, vpcId: string): string {
+  return `${region}/${vpcId}`;
 }
 
 async function byId(route53: Route53Client, id: string): Promise<DnsZoneActual[]> {
   try {
     const out = await route53.send(new GetHostedZoneCommand({ Id: id }));
-    return out.HostedZone ? [summary(out.HostedZone)] : [];
+    return out.HostedZone ? [summary(out.HostedZone, out.VPCs ?? [])] : [];
   } catch (e) {
     if ((e as { name?: unknown }).name === 'NoSuchHostedZone') return [];
     throw e;
@@ -88,7 +105,7 @@ async function byName(route53: Route53Client, name: string): Promise<DnsZoneActu
   let next: { DNSName?: string; HostedZoneId?: string } = { DNSName: name };
   for (;;) {
     const page = await route53.send(new ListHostedZonesByNameCommand({ ...next, MaxItems: 100 }));
-    const zones = (page.HostedZones ?? []).map(summary);
+    const zones = (page.HostedZones ?? []).map((z) => summary(z));
     out.push(...zones.filter((z) => normalizeDnsName(z.name) === name));
     const more = page.IsTruncated && page.NextDNSName !== undefined && normalizeDnsName(page.NextDNSName) === name;
     if (!more) return out;
@@ -98,7 +115,7 @@ async function byName(route53: Route53Client, name: string): Promise<DnsZoneActu
 
 async function allZones(route53: Route53Client): Promise<DnsZoneActual[]> {
   const out: DnsZoneActual[] = [];
-  for await (const page of paginateListHostedZones({ client: route53 }, {})) out.push(...(page.HostedZones ?? []).map(summary));
+  for await (const page of paginateListHostedZones({ client: route53 }, {})) out.push(...(page.HostedZones ?? []).map((z) => summary(z)));
   return out;
 }
 
@@ -138,29 +155,44 @@ export function matchZone(zones: readonly DnsZoneActual[], lookup: ZoneLookup, w
 
 export const dnsZoneKind: TaskKind<DnsZoneDesired, DnsZoneActual, AwsTaskContext> = {
   kind: 'DNSZone',
-  fields: {},
+  // The zone is the user's (a shared task): only the association of the cluster's VPC is ever added.
+  fields: { vpcs: { compare: 'tags', updateShared: true } },
 
   async find(ctx, tasks) {
     const found = new Map<string, DnsZoneActual>();
     if (tasks.length === 0) return found;
     const lookups = tasks.map((t) => zoneLookupOf(t.desired));
     const zones = await hostedZoneCandidates(ctx, lookups);
-    tasks.forEach((t, i) => {
-      const z = matchZone(zones, lookups[i] ?? {}, `DNSZone/${t.name}`);
-      if (z) found.set(t.name, z);
-    });
+    await Promise.all(
+      tasks.map(async (t, i) => {
+        const z = matchZone(zones, lookups[i] ?? {}, `DNSZone/${t.name}`);
+        if (!z) return;
+        // A listing by name does not say which VPCs a private zone answers in: GetHostedZone does.
+        const withVpcs = t.desired.privateVpc !== undefined && z.private && z.vpcs === undefined ? (await hostedZoneCandidates(ctx, [{ id: z.id }]))[0] : undefined;
+        found.set(t.name, withVpcs ?? z);
+      }),
+    );
     return found;
   },
 
-  view(d): View {
+  view(d, refs): View {
     const l = zoneLookupOf(d);
-    return { id: l.id, name: l.name?.replace(/\.$/, ''), private: l.private };
+    const vpc = d.privateVpc === undefined ? undefined : refs.resolve(d.privateVpc);
+    return { id: l.id, name: l.name?.replace(/\.$/, ''), private: l.private, vpcs: vpc === undefined ? undefined : isUnknown(vpc) ? UNKNOWN : { [vpc]: 'associated' } };
   },
 
-  actualView: (a): View => ({ id: a.id, name: a.name, private: a.private }),
+  actualView: (a): View => ({ id: a.id, name: a.name, private: a.private, vpcs: a.vpcs === undefined ? undefined : Object.fromEntries(a.vpcs.map((k) => [k.replace(/^[^/]*\//, ''), 'associated'])) }),
 
-  async apply(_ctx, req) {
-    if (req.actual && req.action !== 'create') return req.actual;
+  async apply(ctx, req) {
+    const a = req.actual;
+    if (a && req.action !== 'create') {
+      if (req.desired.privateVpc === undefined) return a;
+      const vpcId = req.refs.known(req.desired.privateVpc);
+      const key = vpcKey(ctx.region, vpcId);
+      if (a.vpcs?.includes(key)) return a;
+      await ctx.clients.route53.send(new AssociateVPCWithHostedZoneCommand({ HostedZoneId: a.id, VPC: { VPCId: vpcId, VPCRegion: ctx.region as VPCRegion } }));
+      return { ...a, vpcs: [...(a.vpcs ?? []), key].sort() };
+    }
     const l = zoneLookupOf(req.desired);
     const shown = l.id ?? l.name?.replace(/\.$/, '') ?? req.desired.name;
     const visibility = l.private ? 'private ' : '';

@@ -174,7 +174,8 @@ export const AWS_KIND_ACTIONS: Readonly<Record<string, KindActions>> = {
     delete: ['elasticloadbalancing:DeleteListener'],
     implied: ['elasticloadbalancing:AddTags'],
   },
-  DNSZone: { find: [...ZONE_LOOKUP], apply: [] },
+  // A private zone: the cluster's VPC associated with it (Route53 checks the caller may describe the VPC).
+  DNSZone: { find: [...ZONE_LOOKUP], apply: ['route53:AssociateVPCWithHostedZone', 'ec2:DescribeVpcs'] },
   DNSName: {
     find: [...ZONE_LOOKUP, 'route53:ListResourceRecordSets'],
     apply: ['route53:ChangeResourceRecordSets'],
@@ -182,9 +183,9 @@ export const AWS_KIND_ACTIONS: Readonly<Record<string, KindActions>> = {
   },
 };
 
-/** `update cluster`'s pre-flight (src/cloudup/aws/preflight*.ts): identity, zones, instance types, the hosted zone. */
+/** `update cluster`'s pre-flight (src/cloudup/aws/preflight*.ts): identity, zones, instance types, the hosted zone, a shared VPC's subnets. */
 export const PREFLIGHT_ACTIONS: readonly string[] = [
-  'sts:GetCallerIdentity', 'ec2:DescribeAvailabilityZones', 'ec2:DescribeInstanceTypeOfferings', ...ZONE_LOOKUP,
+  'sts:GetCallerIdentity', 'ec2:DescribeAvailabilityZones', 'ec2:DescribeInstanceTypeOfferings', 'ec2:DescribeSubnets', ...ZONE_LOOKUP,
 ];
 
 /**

@@ -1,5 +1,5 @@
 import { CreateHostedZoneCommand } from '@aws-sdk/client-route-53';
-import { CreateVpcCommand, type AvailabilityZone } from '@aws-sdk/client-ec2';
+import { CreateSubnetCommand, CreateVpcCommand, type AvailabilityZone } from '@aws-sdk/client-ec2';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AwsClients, RequestCounter } from '../../../src/cloud/aws/clients.js';
 import { awsPreflight, preflightError, regionOfCluster } from '../../../src/cloudup/aws/preflight.js';
@@ -103,6 +103,27 @@ describe('awsPreflight against the emulator', () => {
     ]);
     expect(r.diagnostics[0]!.hint).toContain('not offered anywhere in us-east-1');
     expect(r.diagnostics[1]!.hint).toContain('t3.medium is offered in us-east-1a');
+  });
+
+  it("refuses subnets to create in a shared VPC that overlap the VPC's other subnets (one DescribeSubnets), not the cluster's own", async () => {
+    const aws = testAws();
+    const ec2 = aws.clients.ec2;
+    const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.70.0.0/16' }))).Vpc!.VpcId!;
+    const users = (await ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: '10.70.1.0/24', AvailabilityZone: 'us-east-1a' }))).Subnet!.SubnetId!;
+    // The cluster's own subnet from an earlier apply overlaps what it wants (it is that subnet): not a conflict.
+    const tags = [{ Key: 'KubernetesCluster', Value: NAME }];
+    await ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: '10.70.128.0/17', AvailabilityZone: 'us-east-1b', TagSpecifications: [{ ResourceType: 'subnet', Tags: tags }] }));
+    const shared = (cidrs: string[]) =>
+      cluster(['us-east-1a', 'us-east-1b'], { networkID: vpc, networkCIDR: '10.70.0.0/16', subnets: cidrs.map((cidr, i) => ({ name: `s-${i}`, zone: `us-east-1${'ab'[i]}`, cidr, type: 'Public' as const })) });
+    // What create cluster --network-id wrote without --subnets: the VPC's range halved, over the user's subnet.
+    const r = await awsPreflight(aws.clients, shared(['10.70.0.0/17', '10.70.128.0/17']), IGS);
+    expect(r.diagnostics.map((d) => [d.code, d.path, d.summary])).toEqual([
+      ['SubnetCIDRConflict', 'spec.subnets[0].cidr', `subnet s-0's CIDR 10.70.0.0/17 overlaps subnet ${users} (10.70.1.0/24) of the shared VPC ${vpc}`],
+    ]);
+    expect(preflightError(r)?.code).toBe('SubnetCIDRConflict');
+    aws.counter.reset();
+    expect((await awsPreflight(aws.clients, shared(['10.70.64.0/18', '10.70.128.0/17']), IGS)).diagnostics).toEqual([]);
+    expect(aws.counter.counts.get('ec2:DescribeSubnetsCommand')).toBe(1);
   });
 
   it("checks a mixed-instances policy's types too, each at its path", async () => {

@@ -1,9 +1,9 @@
-import { CreateHostedZoneCommand } from '@aws-sdk/client-route-53';
+import { CreateHostedZoneCommand, GetHostedZoneCommand } from '@aws-sdk/client-route-53';
 import { CreateVpcCommand } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import { KopsError } from '../../../src/diagnostics.js';
 import { dnsZoneKind, normalizeDnsName, zoneLookupOf, type DnsZoneDesired } from '../../../src/tasks/aws/dns-zone.js';
-import type { Task } from '../../../src/tasks/types.js';
+import { ref, type Task } from '../../../src/tasks/types.js';
 import { awsTestContext, expectIdempotent, nextRun, planKind, staticRefs } from './harness.js';
 
 const zoneTask = (name: string, over: Partial<DnsZoneDesired> = {}): Task<DnsZoneDesired> => ({ kind: 'DNSZone', name, desired: { name, ...over } });
@@ -79,6 +79,31 @@ describe('DNSZone', () => {
     expect(hint).toContain('aws route53 create-hosted-zone --name nowhere.example.com');
     expect(hint).toContain('--dns-zone');
     expect(hint).toContain('--dns none');
+  });
+
+  it("associates the cluster's VPC with a private zone that does not answer in it, as kops does, and leaves the zone's other VPCs", async () => {
+    const ctx = awsTestContext();
+    const users = (await ctx.clients.ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc?.VpcId ?? '';
+    const cluster = (await ctx.clients.ec2.send(new CreateVpcCommand({ CidrBlock: '10.1.0.0/16' }))).Vpc?.VpcId ?? '';
+    const id = await makeZone(ctx, 'priv.example.com', users);
+    const task: Task<DnsZoneDesired> = { ...zoneTask('priv.example.com', { private: true, privateVpc: ref('VPC', 'c') }), shared: true };
+    const refs = staticRefs({ 'VPC/c': { id: cluster } });
+
+    // A VPC still to be created: the plan says the association will be made.
+    const before = await planKind(ctx, dnsZoneKind, [task]);
+    expect(before[0]?.action).toBe('update');
+    expect(before[0]?.fields.map((f) => f.field)).toEqual(['vpcs']);
+
+    const plan = await planKind(nextRun(ctx), dnsZoneKind, [task], refs);
+    expect(plan[0]?.action).toBe('update');
+    expect(plan[0]?.fields[0]?.after).toEqual({ [cluster]: 'associated' });
+    await expectIdempotent(nextRun(ctx), dnsZoneKind, [task], refs);
+    const zone = await ctx.clients.route53.send(new GetHostedZoneCommand({ Id: id }));
+    expect((zone.VPCs ?? []).map((v) => v.VPCId).sort()).toEqual([users, cluster].sort());
+
+    // Already associated (the user's VPC as a shared VPC): nothing to do.
+    const shared: Task<DnsZoneDesired> = { ...task, desired: { ...task.desired, privateVpc: users } };
+    expect((await planKind(nextRun(ctx), dnsZoneKind, [shared]))[0]?.action).toBe('noop');
   });
 
   it('reports two zones with the same name and visibility as ambiguous, naming both', async () => {
