@@ -60,19 +60,20 @@ export function diffViews(actual: View | undefined, desired: View, rules: Readon
     if (after === undefined) continue;
     const before = actual?.[field];
     if (actual && valuesEqual(before, after, rule)) continue;
-    out.push(fieldChange(field, before, after, rule, actual !== undefined));
+    out.push(fieldChange(field, before, after, rule, actual !== undefined, desired));
   }
   return out;
 }
 
-function fieldChange(field: string, before: unknown, after: unknown, rule: FieldRule, exists: boolean): FieldChange {
+function fieldChange(field: string, before: unknown, after: unknown, rule: FieldRule, exists: boolean, desired: View): FieldChange {
   const fc: { -readonly [K in keyof FieldChange]: FieldChange[K] } = {
     field,
     before,
     after,
     forcesReplacement: exists && rule.mode === 'replace',
   };
-  if (rule.security) fc.security = rule.security;
+  const security = typeof rule.security === 'function' ? rule.security(desired) : rule.security;
+  if (security) fc.security = security;
   if (rule.redact) fc.redact = true;
   if (rule.blob) fc.blob = true;
   return fc;

@@ -94,8 +94,11 @@ export interface FieldRule {
    * the desired keys only: extra actual keys, such as aws:* tags, are not a difference).
    */
   readonly compare?: 'exact' | 'set' | 'tags';
-  /** The change is security-sensitive: shown first under a banner in the plan. */
-  readonly security?: SecurityCategory;
+  /**
+   * The change is security-sensitive: shown first under a banner in the plan. A function of the
+   * desired view when the category depends on the task (a security-group rule's direction).
+   */
+  readonly security?: SecurityCategory | ((desired: View) => SecurityCategory);
   /** Print `(sensitive)` instead of the values (user-data blobs are shown as a line diff instead). */
   readonly redact?: boolean;
   /** Rendered as a unified line diff of the two values (strings, e.g. user-data, policy documents). */
@@ -112,7 +115,8 @@ export type FieldRules = Readonly<Record<string, FieldRule>>;
 /** A flat comparable view of desired or actual state: field name → value. */
 export type View = Readonly<Record<string, unknown>>;
 
-export type SecurityCategory = 'ingress' | 'iam' | 'exposure';
+/** `ingress`/`egress`: who may reach what (firewall rules, security groups, SSH keys); `iam`: grants; `exposure`: public reach. */
+export type SecurityCategory = 'ingress' | 'egress' | 'iam' | 'exposure';
 
 export type Action = 'create' | 'update' | 'replace' | 'delete' | 'noop';
 

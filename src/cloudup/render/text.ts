@@ -1,7 +1,7 @@
 /**
  * The human plan, in the shape of kops' dry-run report (`Will create resources:`, one
  * `  \t<field padded to 20>\t<value>` line per field, `Must specify --yes to apply changes`), with
- * two additions: security-sensitive changes (ingress, IAM, public exposure) come first, under a
+ * two additions: security-sensitive changes (ingress and egress, IAM, public exposure) come first, under a
  * banner with a summary table; and replacements and deletions have their own sections.
  *
  * Rendered from the JSON document (`json.ts`) and nothing else, so text and JSON always agree.

@@ -28,7 +28,7 @@ import {
   type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
 import { KopsError } from '../../diagnostics.js';
-import { isRef, type RefResolver, type Task, type TaskKind, type Val } from '../types.js';
+import { isRef, type RefResolver, type SecurityCategory, type Task, type TaskKind, type Val, type View } from '../types.js';
 import { TAG_CLUSTER, fromAwsTags, tagSpec, tagsToSet, toAwsTags, type AwsTaskContext, type Tags } from './context.js';
 import { clusterSecurityGroups, errorCode, groupsByName } from './security-group.js';
 
@@ -221,6 +221,9 @@ function matchTasks(tasks: readonly Task<SecurityGroupRuleDesired>[], listing: R
 // ---------------------------------------------------------------------------------------------
 // The kind
 
+/** A rule's peer is security-sensitive in the direction the rule opens: an egress rule is not "ingress". */
+const ruleDirection = (v: View): SecurityCategory => (v.direction === 'egress' ? 'egress' : 'ingress');
+
 export const securityGroupRuleKind: TaskKind<SecurityGroupRuleDesired, SecurityGroupRuleActual, AwsTaskContext> = {
   kind: 'SecurityGroupRule',
   fields: {
@@ -229,10 +232,10 @@ export const securityGroupRuleKind: TaskKind<SecurityGroupRuleDesired, SecurityG
     protocol: { mode: 'replace' },
     fromPort: { mode: 'replace' },
     toPort: { mode: 'replace' },
-    cidr: { mode: 'replace', security: 'ingress' },
-    ipv6Cidr: { mode: 'replace', security: 'ingress' },
-    prefixList: { mode: 'replace', security: 'ingress' },
-    sourceGroup: { mode: 'replace', security: 'ingress' },
+    cidr: { mode: 'replace', security: ruleDirection },
+    ipv6Cidr: { mode: 'replace', security: ruleDirection },
+    prefixList: { mode: 'replace', security: ruleDirection },
+    sourceGroup: { mode: 'replace', security: ruleDirection },
     tags: { compare: 'tags' },
   },
 

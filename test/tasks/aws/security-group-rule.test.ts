@@ -140,6 +140,21 @@ describe('SecurityGroupRule', () => {
     expect(cidrs).toEqual(['0.0.0.0/0']);
   });
 
+  it('flags an egress rule\'s change as an egress change, not an ingress one', async () => {
+    const { ctx, refs } = await setup();
+    // Not the all-traffic rule a new group already has: one AWS would create.
+    const https = rule({ group: ref('SecurityGroup', MASTERS), direction: 'egress', protocol: 'tcp', fromPort: 443, toPort: 443, cidr: '192.0.2.0/24' });
+    const [created] = await planKind(ctx, securityGroupRuleKind, [https], refs);
+    expect(created?.action).toBe('create');
+    expect(created?.security).toEqual(['egress']);
+    expect(created?.fields.find((f) => f.field === 'cidr')).toMatchObject({ after: '192.0.2.0/24', security: 'egress' });
+    await converge(ctx, securityGroupRuleKind, [https], refs);
+    const narrowed: Task<SecurityGroupRuleDesired> = { ...https, desired: { ...https.desired, cidr: '198.51.100.0/24' } };
+    const [change] = await planKind(nextRun(ctx), securityGroupRuleKind, [narrowed], refs);
+    expect(change?.action).toBe('replace');
+    expect(change?.security).toEqual(['egress']);
+  });
+
   it('shows a rule revoked behind its back as to be created, and apply restores it', async () => {
     const { ctx, mastersId, refs } = await setup();
     const out = await converge(ctx, securityGroupRuleKind, [TASKS.nodeToMaster], refs);
