@@ -6,7 +6,7 @@
 import { error, type Diagnostic } from '../diagnostics.js';
 import { cidrProblem } from '../model/cidr.js';
 import type { NewClusterOptions } from './new-cluster.js';
-import { KNOWN_NETWORKING } from './new-cluster-networking.js';
+import { KNOWN_NETWORKING, RETIRED_NETWORKING } from './new-cluster-networking.js';
 import { guessCloudForStore, guessCloudForZone } from './new-cluster-parse.js';
 
 const SUPPORTED_CLOUDS = ['aws', 'gce'];
@@ -61,7 +61,9 @@ function checkNetwork(o: NewClusterOptions, cloud: string | undefined, add: Add)
   if (!oneOf(o.dns, ['public', 'private', 'none'])) add('InvalidDNSType', '--dns', `unknown DNS type ${JSON.stringify(o.dns)}`, 'use --dns public, private or none');
   if (!oneOf(o.apiLoadBalancerType, ['public', 'internal'])) add('InvalidLoadBalancerType', '--api-loadbalancer-type', `unknown load balancer type ${JSON.stringify(o.apiLoadBalancerType)}`, 'use public or internal');
   if (!oneOf(o.authorization, ['rbac', 'alwaysallow'])) add('InvalidAuthorization', '--authorization', `unknown authorization mode ${JSON.stringify(o.authorization)}`, 'use RBAC or AlwaysAllow');
-  if (!(KNOWN_NETWORKING as readonly string[]).includes(networking)) add('UnknownNetworking', '--networking', `unknown networking ${networking}`, `use one of ${KNOWN_NETWORKING.join(', ')}`);
+  const retired = RETIRED_NETWORKING[networking];
+  if (retired) add('UnsupportedNetworking', '--networking', `${networking}: ${retired}`, 'use --networking calico or cilium (the default)');
+  else if (!(KNOWN_NETWORKING as readonly string[]).includes(networking)) add('UnknownNetworking', '--networking', `unknown networking ${networking}`, `use one of ${KNOWN_NETWORKING.join(', ')}`);
   if (networking === 'kubenet' && topology === 'private') add('KubenetPrivateTopology', '--networking', 'kubenet does not support private topology', 'use --networking cilium (the default) or calico');
   if (o.bastion && topology !== 'private') add('BastionNeedsPrivate', '--bastion', 'a bastion needs --topology private', 'add --topology private, or drop --bastion');
   if (o.ipv6) add('UnsupportedIPv6', '--ipv6', 'IPv6 clusters are not supported by kops-ts yet', 'create an IPv4 cluster (drop --ipv6)');

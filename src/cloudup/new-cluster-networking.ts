@@ -3,6 +3,15 @@
  * kops-ts model knows are offered; kops's `external`, `kopeio` and `weave` are refused with a
  * clear message rather than written into a spec nothing would act on.
  */
+import { OLDEST_SUPPORTED_KUBERNETES_VERSION } from '../version.js';
+
+/**
+ * kops's `--networking` values that no Kubernetes version kops-ts supports can run, with why: refused
+ * by name rather than as unknown (kops itself refuses canal for Kubernetes >= 1.28).
+ */
+export const RETIRED_NETWORKING: Readonly<Record<string, string>> = {
+  canal: `Canal is not supported for Kubernetes >= 1.28, and kops-ts supports ${OLDEST_SUPPORTED_KUBERNETES_VERSION} and newer`,
+};
 
 /** The `--networking` values kops-ts accepts, kops's spellings and aliases included. */
 export const KNOWN_NETWORKING = [
@@ -10,7 +19,6 @@ export const KNOWN_NETWORKING = [
   'cilium-etcd',
   'cilium-eni',
   'calico',
-  'canal',
   'flannel',
   'flannel-vxlan',
   'flannel-udp',

@@ -6,6 +6,7 @@ import { trimCommonPrefix } from '../../src/model/completion-etcd.js';
 import { guessCloudForZone, parseCloudLabels, parseFeatureGates } from '../../src/cloudup/new-cluster-parse.js';
 import { checkObject } from '../../src/model/api/parse.js';
 import type { InstanceGroup } from '../../src/model/api/types.js';
+import { OLDEST_SUPPORTED_KUBERNETES_VERSION } from '../../src/version.js';
 
 const names = (igs: readonly InstanceGroup[]) => igs.map((g) => g.metadata.name);
 const byName = (igs: readonly InstanceGroup[], name: string) => igs.find((g) => g.metadata.name === name)!;
@@ -249,6 +250,8 @@ describe('newCluster: bad flags, all reported at once', () => {
     [{ name: 'x.example.com', zones: ['us-east-1a'], controlPlaneZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'], controlPlaneCount: 1 }, ['InvalidControlPlaneCount']],
     [{ name: 'x.example.com', zones: ['us-east-1a'], bastion: true, networking: 'weave' }, ['UnknownNetworking', 'BastionNeedsPrivate']],
     [{ name: 'x.example.com', zones: ['us-east-1a'], topology: 'private', networking: 'kubenet' }, ['KubenetPrivateTopology']],
+    // Refused by name, once (not also as unknown, nor as the spec's removed field).
+    [{ name: 'x.example.com', zones: ['us-east-1a'], networking: 'canal' }, ['UnsupportedNetworking']],
     [{ name: 'x.example.com', zones: ['us-east-1a'], subnetIDs: ['subnet-1', 'subnet-2'] }, ['InvalidSubnets', 'MissingNetworkID']],
     [{ name: 'x.example.com', zones: ['us-east-1a'], networkCIDRs: ['10.0.0.0/33'], adminAccess: ['1.2.3.4/8'] }, ['InvalidCIDR', 'InvalidCIDR']],
     [{ name: 'x.example.com', zones: ['us-central1-a'] }, ['MissingProject']],
@@ -262,6 +265,17 @@ describe('newCluster: bad flags, all reported at once', () => {
     [{ name: 'x.example.com', zones: ['us-east-1a'], cloud: 'azure' }, ['UnsupportedCloud']],
   ] as [NewClusterOptions, string[]][])('%j → %j', (o, codes) => {
     expect(codesOf(o)).toEqual(codes);
+  });
+
+  it('refuses canal by name: no Kubernetes version kops-ts supports can run it', () => {
+    try {
+      newCluster({ name: 'x.example.com', zones: ['us-east-1a'], networking: 'canal' });
+      expect.unreachable();
+    } catch (e) {
+      expect((e as KopsError).diagnostics).toEqual([
+        expect.objectContaining({ path: '--networking', summary: `canal: Canal is not supported for Kubernetes >= 1.28, and kops-ts supports ${OLDEST_SUPPORTED_KUBERNETES_VERSION} and newer`, hint: 'use --networking calico or cilium (the default)' }),
+      ]);
+    }
   });
 
   it('names the flag and says what to do', () => {

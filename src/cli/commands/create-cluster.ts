@@ -75,7 +75,7 @@ const FLAGS: [string, string, ((v: string, prev?: never) => unknown)?][] = [
   ['-t, --topology <topology>', 'public or private (default public)'],
   ['--dns <type>', 'DNS type: public, private or none (default none unless --dns-zone)'],
   ['--dns-zone <zone>', "existing hosted zone for the cluster's DNS records"],
-  ['--networking <cni>', 'networking (default cilium): cilium, cilium-etcd, cilium-eni, calico, canal, flannel, kindnet, kubenet, kube-router, amazonvpc, cni, gce'],
+  ['--networking <cni>', 'networking (default cilium): cilium, cilium-etcd, cilium-eni, calico, flannel, kindnet, kubenet, kube-router, amazonvpc, cni, gce'],
   ['--network-cidr <cidrs>', 'network CIDR of a new VPC (AWS; default 172.20.0.0/16); further CIDRs are additional VPC ranges, each a subnet of its own', list],
   ['--network-id <id>', 'existing VPC (AWS) or VPC network (GCE: name or project/name) to use (shared, never modified; default: the VPC of --subnets)'],
   ['--subnets <ids>', 'existing subnets (shared), one per zone; their zones are read from AWS', list],
