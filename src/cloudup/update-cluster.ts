@@ -121,10 +121,10 @@ interface ReadSpec {
   readonly lastNodeVersion?: string;
 }
 
-function selectGroups(igs: readonly InstanceGroup[], names?: readonly string[], roles?: readonly string[]): InstanceGroup[] {
+function selectGroups(clusterName: string, igs: readonly InstanceGroup[], names?: readonly string[], roles?: readonly string[]): InstanceGroup[] {
   const wantRoles = roles?.map((r): NormalizedRole => (r.toLowerCase() === 'master' || r.toLowerCase() === 'controlplane' ? 'ControlPlane' : (r[0]!.toUpperCase() + r.slice(1)) as NormalizedRole));
   const unknown = (names ?? []).filter((n) => !igs.some((g) => g.metadata.name === n));
-  if (unknown.length > 0) throw new KopsError('InstanceGroupNotFound', `instance group ${unknown.join(', ')} not found`, { hint: 'list them with kops-ts get ig', exitCode: 2 });
+  if (unknown.length > 0) throw new KopsError('InstanceGroupNotFound', `instance group ${unknown.join(', ')} not found`, { hint: `list them with kops-ts get ig --name ${clusterName}`, exitCode: 2 });
   return igs.filter((g) => (!names?.length || names.includes(g.metadata.name)) && (!wantRoles?.length || wantRoles.includes(normalizeRole(g.spec.role))));
 }
 
@@ -172,7 +172,7 @@ async function prepare<C>(o: UpdateClusterOptions, cloud: Cloud<C>, health: RunH
     });
   }
   const filtered = Boolean(o.instanceGroups?.length || o.instanceGroupRoles?.length);
-  const selected = filtered ? selectGroups(read.completed.instanceGroups, o.instanceGroups, o.instanceGroupRoles) : undefined;
+  const selected = filtered ? selectGroups(o.clusterName, read.completed.instanceGroups, o.instanceGroups, o.instanceGroupRoles) : undefined;
   // Node groups never ahead of the control plane's kubelets (the API is asked only when they could be).
   const nodes = await planNodeVersion({
     clusterName: o.clusterName,
@@ -299,7 +299,7 @@ async function update<C>(o: UpdateClusterOptions, cloud: Cloud<C>, health: RunHe
     // After the apply: a cluster without DNS is reached by the load balancer's AWS-assigned name.
     // With --instance-group(-roles), only the selected groups' files: the others' instances keep theirs.
     const filtered = Boolean(o.instanceGroups?.length || o.instanceGroupRoles?.length);
-    const bootGroups = filtered ? selectGroups(current.completed.instanceGroups, o.instanceGroups, o.instanceGroupRoles) : current.completed.instanceGroups;
+    const bootGroups = filtered ? selectGroups(o.clusterName, current.completed.instanceGroups, o.instanceGroups, o.instanceGroupRoles) : current.completed.instanceGroups;
     const boot = await writeBootstrapAfterApply(store, { cluster: current.completed.cluster, instanceGroups: bootGroups }, applied);
     await allInOrder([o.clientset.writeCompletedSpec(o.clusterName, current.completed.cluster), o.clientset.writeKopsVersion(o.clusterName, KOPS_TS_VERSION)] as const);
     return { ...base, warnings: [...base.warnings, ...boot.warnings], plan: fresh.plan, applied, ...(boot.result ? { bootstrap: boot.result } : {}) };

@@ -148,7 +148,8 @@ describe('saved plans against the emulator', () => {
     // Only the spec moved: the actual-state hashes of an applied cluster are stable between plans.
     expect(e.drift.filter((d) => d.part === 'actual')).toEqual([]);
     expect(e.message).toContain(`${asg!.key}: its desired state changed in the spec`);
-    expect(e.diagnostics[0]!.hint).toContain('update cluster --out');
+    // the command to make it again names the cluster, so it runs as printed
+    expect(e.diagnostics[0]!.hint).toContain(`kops-ts update cluster --name ${NAME} --out <file>`);
     // Nothing applied: the ASG still has the old maxSize, so a fresh plan still wants to update it.
     const after = await updateCluster(base);
     expect(after.plan.changes.find((c) => c.key === asg!.key)?.fields.map((f) => f.field)).toContain('maxSize');
