@@ -15,8 +15,8 @@ import { KEY } from './harness.js';
 
 const SRC = new URL('../../src', import.meta.url).pathname;
 
-/** kops's verbs: those kops-ts has, and those it has not built yet (a hint must not name those). */
-const VERBS = ['create', 'replace', 'get', 'edit', 'delete', 'update', 'rollback', 'version', 'validate', 'rolling-update', 'upgrade', 'toolbox', 'export', 'promote', 'trust', 'distrust', 'set', 'unset', 'completion'];
+/** kops's verbs (those kops-ts has, and those it has not built yet: a hint must not name those), and kops-ts's own. */
+const VERBS = ['create', 'replace', 'get', 'edit', 'delete', 'update', 'rollback', 'version', 'validate', 'rolling-update', 'upgrade', 'toolbox', 'export', 'promote', 'trust', 'distrust', 'set', 'unset', 'completion', 'rotate', 'reconcile', 'migrate'];
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((e) => {
