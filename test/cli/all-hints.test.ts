@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
-import { CLUSTER_COMMANDS, clusterNeed, commandPath, quietProgram, unrunnable } from '../helpers/cli-commands.js';
+import { CLUSTER_COMMANDS, NO_CLUSTER_WITH, clusterNeed, commandPath, quietProgram, unrunnable } from '../helpers/cli-commands.js';
 import { KEY } from './harness.js';
 
 const SRC = new URL('../../src', import.meta.url).pathname;
@@ -136,5 +136,13 @@ describe('the commands that need a cluster are the ones listed', () => {
     if (path === 'create sshpublickey') args.push('-i', KEY); // checked before the cluster
     const err = await stderrOf(store, [...path.split(' '), ...args]);
     expect(err.includes('no cluster name given'), err).toBe(clusterNeed(cmd) !== undefined);
+  });
+  // and the flags with which the check lets such a command go unnamed do make the name unneeded
+  it.each(Object.entries(NO_CLUSTER_WITH).flatMap(([path, flags]) => flags.map((f) => [path, f] as const)))('%s %s', async (path, flag) => {
+    const cmd = commands.find((c) => commandPath(c) === path)!;
+    const option = cmd.options.find((o) => o.long === flag || o.short === flag)!;
+    const err = await stderrOf(store, [...path.split(' '), flag, ...(option.required ? [KEY] : [])]);
+    expect(err).not.toContain('no cluster name given');
+    expect(err === '' || err.startsWith('error: '), err).toBe(true);
   });
 });

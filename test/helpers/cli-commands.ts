@@ -67,7 +67,7 @@ export function defaultSubcommand(cmd: Command): Command | undefined {
 const CLUSTER_BY_ARGUMENT = ['create cluster', 'delete cluster', 'update cluster', 'edit cluster', 'rolling-update cluster', 'validate cluster', 'upgrade cluster', 'reconcile cluster', 'rollback cluster', 'get all', 'get instances', 'export kubeconfig', 'toolbox dump', 'delete sshpublickey'];
 const CLUSTER_BY_NAME_FLAG = ['create instancegroup', 'create sshpublickey', 'create keypair', 'promote keypair', 'distrust keypair', 'get keypairs', 'get secrets', 'get sshpublickeys', 'get instancegroups', 'edit instancegroup', 'delete instancegroup', 'rollback instancegroup', 'delete instance', 'rotate bootstrap-token', 'rotate secret-key', 'migrate state', 'get iam-policy'];
 /** Flags with which a command needs no cluster named: a manifest names it (-f), or the output is not one cluster's (--operator). */
-const NO_CLUSTER_WITH: Record<string, string[]> = { 'update cluster': ['-f', '--filename'], 'get iam-policy': ['--operator'] };
+export const NO_CLUSTER_WITH: Readonly<Record<string, readonly string[]>> = { 'update cluster': ['-f', '--filename'], 'get iam-policy': ['--operator'] };
 
 /** "update cluster" for the `cluster` subcommand of `update`. */
 export function commandPath(cmd: Command): string {
