@@ -94,13 +94,13 @@ export type AppliedCni = 'cilium' | 'calico';
 export function cniOf(c: Cluster): AppliedCni | undefined {
   const n = c.spec.networking ?? {};
   const set = Object.keys(n).filter((k) => (n as Record<string, unknown>)[k] != null);
-  if (set.length !== 1) throw new KopsError('InvalidNetworking', `spec.networking sets ${set.length === 0 ? 'no' : set.join(', ')} networking option${set.length === 1 ? '' : 's'}; exactly one is needed`, { hint: 'set one of cilium: {}, calico: {} or cni: {} with kops-ts edit cluster', exitCode: 2 });
+  if (set.length !== 1) throw new KopsError('InvalidNetworking', `spec.networking sets ${set.length === 0 ? 'no' : set.join(', ')} networking option${set.length === 1 ? '' : 's'}; exactly one is needed`, { hint: `set one of cilium: {}, calico: {} or cni: {} with kops-ts edit cluster ${c.metadata.name}`, exitCode: 2 });
   const name = set[0]!;
   if (name === 'calico' && (n.calico as { bpfEnabled?: unknown } | undefined)?.bpfEnabled === true) {
     // Calico is applied as its published manifest, whose data plane is iptables: with BPF asked
     // for, kube-proxy is off (validation requires it), and nothing would route Services.
     throw new KopsError('UnsupportedNetworking', "spec.networking.calico.bpfEnabled: kops-ts applies calico's published manifest without its eBPF data plane, and with kube-proxy disabled (as BPF mode requires) no Service would route", {
-      hint: 'set spec.networking.calico.bpfEnabled: false and spec.kubeProxy.enabled: true with kops-ts edit cluster, or use cilium: {}, whose kube-proxy replacement kops-ts configures',
+      hint: `set spec.networking.calico.bpfEnabled: false and spec.kubeProxy.enabled: true with kops-ts edit cluster ${c.metadata.name}, or use cilium: {}, whose kube-proxy replacement kops-ts configures`,
       exitCode: 2,
     });
   }
@@ -214,7 +214,7 @@ export function controllerImageTag(c: Cluster, tags: Readonly<Record<string, str
   if (tag) return tag;
   const minors = Object.keys(tags).join(', ');
   throw new KopsError('UnsupportedKubernetesVersion', `spec.kubernetesVersion ${JSON.stringify(c.spec.kubernetesVersion ?? '')}: kops-ts pins the ${controller} for Kubernetes ${minors} only, and nodes keep the uninitialized taint without it`, {
-    hint: `set spec.kubernetesVersion to a release of ${minors} with kops-ts edit cluster`,
+    hint: `set spec.kubernetesVersion to a release of ${minors} with kops-ts edit cluster ${c.metadata.name}`,
     exitCode: 2,
   });
 }

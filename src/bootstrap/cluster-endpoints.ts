@@ -42,17 +42,19 @@ function hostPort(host: string, port: number): string {
 }
 
 /** The first address of the service range: the `kubernetes` service's cluster IP. */
-export function kubernetesServiceIP(serviceClusterIPRange: string): string {
+export function kubernetesServiceIP(serviceClusterIPRange: string, cluster?: string): string {
   const c = parseCidr(serviceClusterIPRange);
-  if (!c) throw specError('spec.serviceClusterIPRange', `is ${JSON.stringify(serviceClusterIPRange)}, not a CIDR`);
+  if (!c) throw specError(cluster, 'spec.serviceClusterIPRange', `is ${JSON.stringify(serviceClusterIPRange)}, not a CIDR`);
   const n = c.start + 1n;
   const width = c.kind === 'ipv4' ? 4 : 16;
   const bytes = Array.from({ length: width }, (_, i) => Number((n >> BigInt((width - 1 - i) * 8)) & 255n));
   return ipaddr.fromByteArray(bytes).toString(); // RFC 5952's compressed form for IPv6
 }
 
-export function specError(field: string, what: string, hint = 'fix the spec with kops-ts edit cluster, then run kops-ts update cluster --yes'): KopsError {
-  return new KopsError('InvalidBootstrapInput', `${field} ${what}`, { hint, exitCode: 2 });
+/** A spec field the bootstrap cannot use; `cluster` names the cluster in the hint's commands (unknown: a placeholder). */
+export function specError(cluster: string | undefined, field: string, what: string, hint?: string): KopsError {
+  const name = cluster ?? '<cluster>';
+  return new KopsError('InvalidBootstrapInput', `${field} ${what}`, { hint: hint ?? `fix the spec with kops-ts edit cluster ${name}, then run kops-ts update cluster --name ${name} --yes`, exitCode: 2 });
 }
 
 export function clusterName(c: Cluster): string {
@@ -73,7 +75,7 @@ export function controlPlaneHost(c: Cluster, facts: Pick<BootstrapFacts, 'loadBa
   const name = publicName(c) ?? facts.loadBalancerDnsName;
   if (!name) {
     throw new KopsError('NoAPIEndpoint', `cluster ${clusterName(c)} publishes no DNS name and its API load balancer has no DNS name yet`, {
-      hint: 'the bootstrap configuration is written after the load balancer exists: run kops-ts update cluster --yes',
+      hint: `the bootstrap configuration is written after the load balancer exists: run kops-ts update cluster --name ${clusterName(c)} --yes`,
     });
   }
   return name;
@@ -98,7 +100,7 @@ export function apiServerCertSANs(c: Cluster, facts: Pick<BootstrapFacts, 'loadB
     'kubernetes.default',
     'kubernetes.default.svc',
     `kubernetes.default.svc.${DNS_DOMAIN}`,
-    kubernetesServiceIP(serviceRange(c)),
+    kubernetesServiceIP(serviceRange(c), clusterName(c)),
     'localhost',
     '127.0.0.1',
   ];
@@ -108,7 +110,7 @@ export function apiServerCertSANs(c: Cluster, facts: Pick<BootstrapFacts, 'loadB
 /** The completed spec's service range (an error if unset). */
 export function serviceRange(c: Cluster): string {
   const r = c.spec.serviceClusterIPRange;
-  if (!r) throw specError('spec.serviceClusterIPRange', 'is not set in the completed spec');
+  if (!r) throw specError(clusterName(c), 'spec.serviceClusterIPRange', 'is not set in the completed spec');
   return r;
 }
 

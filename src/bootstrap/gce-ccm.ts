@@ -87,7 +87,7 @@ export function gceCloudConfig(m: GceModelContext): GceCloudConfig {
   const prefix = gceOptions(m.cluster)['nodeInstancePrefix'];
   if (prefix !== undefined && (typeof prefix !== 'string' || !/^[a-z0-9-]*$/.test(prefix))) {
     throw new KopsError('InvalidCloudProvider', `spec.cloudProvider.gce.nodeInstancePrefix ${JSON.stringify(prefix)} is not the start of a GCE instance name ([a-z0-9-])`, {
-      hint: 'fix or remove spec.cloudProvider.gce.nodeInstancePrefix with kops-ts edit cluster',
+      hint: `fix or remove spec.cloudProvider.gce.nodeInstancePrefix with kops-ts edit cluster ${m.name}`,
       exitCode: 2,
     });
   }
@@ -123,7 +123,7 @@ export function renderGceCloudConfig(cfg: GceCloudConfig): string {
 export function gceCcmArgs(m: GceModelContext): string[] {
   const podCIDR = m.cluster.spec.podCIDR;
   if (m.ipAlias && !podCIDR) {
-    throw new KopsError('MissingPodCIDR', `cluster ${m.name}: spec.podCIDR is not set; with IP-alias networking the GCE cloud controller allocates node ranges from it`, { hint: 'set spec.podCIDR with kops-ts edit cluster', exitCode: 2 });
+    throw new KopsError('MissingPodCIDR', `cluster ${m.name}: spec.podCIDR is not set; with IP-alias networking the GCE cloud controller allocates node ranges from it`, { hint: `set spec.podCIDR with kops-ts edit cluster ${m.name}`, exitCode: 2 });
   }
   return [
     '--cloud-provider=gce',

@@ -80,12 +80,12 @@ const CA_HASH = /^sha256:[0-9a-f]{64}$/;
 type Gates = Record<string, boolean>;
 
 /** kops's feature gates are strings (`"true"`); kubeadm's component configs take booleans. */
-function featureGates(field: string, raw: unknown): Gates | undefined {
+function featureGates(cluster: string, field: string, raw: unknown): Gates | undefined {
   if (raw == null) return undefined;
   const out: Gates = {};
   for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
     const s = String(v).toLowerCase();
-    if (s !== 'true' && s !== 'false') throw specError(`${field}.${k}`, `is ${JSON.stringify(v)}; a feature gate is "true" or "false"`);
+    if (s !== 'true' && s !== 'false') throw specError(cluster, `${field}.${k}`, `is ${JSON.stringify(v)}; a feature gate is "true" or "false"`);
     out[k] = s === 'true';
   }
   return Object.keys(out).length > 0 ? out : undefined;
@@ -103,19 +103,19 @@ function gateArg(gates: Gates | undefined): { name: string; value: string }[] {
 
 function componentGates(c: Cluster, component: 'kubeAPIServer' | 'kubeControllerManager' | 'kubeScheduler' | 'kubeProxy' | 'kubelet'): Gates | undefined {
   const o = (c.spec as Record<string, unknown>)[component] as { featureGates?: unknown } | undefined;
-  return featureGates(`spec.${component}.featureGates`, o?.featureGates);
+  return featureGates(c.metadata.name, `spec.${component}.featureGates`, o?.featureGates);
 }
 
 function checkVersion(c: Cluster): string {
   const v = parseKubernetesVersion(c.spec.kubernetesVersion);
-  if (!v) throw specError('spec.kubernetesVersion', `is ${JSON.stringify(c.spec.kubernetesVersion)}, not a Kubernetes version`);
-  if (v.major !== 1 || v.minor < 31) throw specError('spec.kubernetesVersion', `is ${v.version}; kubeadm's v1beta4 configuration needs Kubernetes 1.31 or later`);
+  if (!v) throw specError(c.metadata.name, 'spec.kubernetesVersion', `is ${JSON.stringify(c.spec.kubernetesVersion)}, not a Kubernetes version`);
+  if (v.major !== 1 || v.minor < 31) throw specError(c.metadata.name, 'spec.kubernetesVersion', `is ${v.version}; kubeadm's v1beta4 configuration needs Kubernetes 1.31 or later`);
   return `v${v.version}`;
 }
 
-function checkFacts(facts: BootstrapFacts): void {
+function checkFacts(c: Cluster, facts: BootstrapFacts): void {
   if (!TOKEN.test(facts.bootstrapToken)) throw new KopsError('InvalidBootstrapToken', 'the bootstrap token is not in kubeadm\'s format [a-z0-9]{6}.[a-z0-9]{16}', { hint: 'this is a bug in kops-ts; the token itself is not shown' });
-  if (facts.caCertHashes.length === 0) throw new KopsError('NoClusterCA', 'there is no cluster CA to pin the join discovery to', { hint: 'the kubernetes-ca keyset is created by kops-ts update cluster --yes; run it again' });
+  if (facts.caCertHashes.length === 0) throw new KopsError('NoClusterCA', 'there is no cluster CA to pin the join discovery to', { hint: `the kubernetes-ca keyset is created by kops-ts update cluster --name ${c.metadata.name} --yes; run it again` });
   for (const h of facts.caCertHashes) if (!CA_HASH.test(h)) throw new KopsError('InvalidCACertHash', `CA certificate hash ${JSON.stringify(h)} is not sha256:<64 hex>`, { hint: 'this is a bug in kops-ts' });
 }
 
@@ -124,7 +124,7 @@ export type KubeadmDocument = { apiVersion: string; kind: string } & Record<stri
 /** The ClusterConfiguration for a control-plane group (its etcd member's SANs differ per group). */
 export function clusterConfiguration(c: Cluster, ig: InstanceGroup, facts: Pick<BootstrapFacts, 'loadBalancerDnsName'>): KubeadmDocument {
   const spec = c.spec;
-  if (!spec.podCIDR) throw specError('spec.podCIDR', 'is not set in the completed spec');
+  if (!spec.podCIDR) throw specError(c.metadata.name, 'spec.podCIDR', 'is not set in the completed spec');
   const etcdSANs = etcdCertSANs(c, ig.metadata.name);
   const apiArgs = [
     { name: 'cloud-provider', value: 'external' },
@@ -159,7 +159,7 @@ export function clusterConfiguration(c: Cluster, ig: InstanceGroup, facts: Pick<
 }
 
 function nodeRegistration(c: Cluster, ig: InstanceGroup): Record<string, unknown> {
-  const taints = (ig.spec.taints ?? []).map(parseTaint(ig));
+  const taints = (ig.spec.taints ?? []).map(parseTaint(c, ig));
   const labels = Object.entries(ig.spec.nodeLabels ?? {}).map(([k, v]) => `${k}=${v}`).sort();
   return {
     criSocket: CRI_SOCKET,
@@ -173,10 +173,10 @@ function nodeRegistration(c: Cluster, ig: InstanceGroup): Record<string, unknown
 }
 
 /** kops's `key=value:Effect` or `key:Effect` taints. */
-function parseTaint(ig: InstanceGroup) {
+function parseTaint(c: Cluster, ig: InstanceGroup) {
   return (t: string, i: number): Record<string, string> => {
     const m = /^([^=:]+)(?:=([^:]*))?:(NoSchedule|PreferNoSchedule|NoExecute)$/.exec(t);
-    if (!m) throw specError(`instance group ${ig.metadata.name}: spec.taints[${i}]`, `is ${JSON.stringify(t)}; expected key=value:Effect or key:Effect (Effect: NoSchedule, PreferNoSchedule, NoExecute)`, `fix it with kops-ts edit instancegroup ${ig.metadata.name}`);
+    if (!m) throw specError(c.metadata.name, `instance group ${ig.metadata.name}: spec.taints[${i}]`, `is ${JSON.stringify(t)}; expected key=value:Effect or key:Effect (Effect: NoSchedule, PreferNoSchedule, NoExecute)`, `fix it with kops-ts edit instancegroup ${ig.metadata.name} --name ${c.metadata.name}`);
     return { key: m[1]!, ...(m[2] !== undefined ? { value: m[2] } : {}), effect: m[3]! };
   };
 }
@@ -193,7 +193,7 @@ function discovery(c: Cluster, facts: BootstrapFacts): Record<string, unknown> {
 
 /** The first control plane's InitConfiguration: registers the workers' bootstrap token. */
 export function initConfiguration(c: Cluster, ig: InstanceGroup, facts: BootstrapFacts): KubeadmDocument {
-  checkFacts(facts);
+  checkFacts(c, facts);
   return {
     apiVersion: KUBEADM_API_VERSION,
     kind: 'InitConfiguration',
@@ -216,7 +216,7 @@ export function initConfiguration(c: Cluster, ig: InstanceGroup, facts: Bootstra
 
 /** `kubeadm join` for a control plane (with `controlPlane`) or a worker. */
 export function joinConfiguration(c: Cluster, ig: InstanceGroup, facts: BootstrapFacts): KubeadmDocument {
-  checkFacts(facts);
+  checkFacts(c, facts);
   const controlPlane = bootstrapRole(ig) === 'control-plane';
   return {
     apiVersion: KUBEADM_API_VERSION,
@@ -299,7 +299,7 @@ export function bootstrapFiles(c: Cluster, ig: InstanceGroup, facts: BootstrapFa
   const files: BootstrapFile[] = [];
   if (role === 'control-plane') {
     if (etcdMembersOf(c, name).length === 0) {
-      throw specError(`spec.etcdClusters[${STACKED_ETCD_CLUSTER}].etcdMembers`, `has no member in control-plane group ${name}`, 'each control-plane group runs one etcd member: add it with kops-ts edit cluster');
+      throw specError(c.metadata.name, `spec.etcdClusters[${STACKED_ETCD_CLUSTER}].etcdMembers`, `has no member in control-plane group ${name}`, `each control-plane group runs one etcd member: add it with kops-ts edit cluster ${c.metadata.name}`);
     }
     const docs = [clusterConfiguration(c, ig, facts), initConfiguration(c, ig, facts), kubeletConfiguration(c)];
     const proxy = kubeProxyConfiguration(c);

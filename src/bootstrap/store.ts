@@ -43,13 +43,13 @@ async function controlPlanePkiFiles(store: StateStore, cluster: Cluster): Promis
   const [ca, etcd, frontProxy, sa] = await mapBounded([KUBERNETES_CA, etcdCAName('main'), FRONT_PROXY_CA, SERVICE_ACCOUNT], 4, async (keyset) => (await keysets.get(name, keyset)).keyset);
   if (!ca || !etcd || !frontProxy || !sa) throw new Error('bootstrap: a keyset read returned nothing');
   const files = new Map<string, string>([
-    ['pki/ca.crt', signerOf(ca).certificate],
-    ['pki/ca.key', signerOf(ca).privateKey],
-    ['pki/etcd/ca.crt', signerOf(etcd).certificate],
-    ['pki/etcd/ca.key', signerOf(etcd).privateKey],
-    ['pki/front-proxy-ca.crt', signerOf(frontProxy).certificate],
-    ['pki/front-proxy-ca.key', signerOf(frontProxy).privateKey],
-    ['pki/sa.key', signerOf(sa).privateKey],
+    ['pki/ca.crt', signerOf(ca, name).certificate],
+    ['pki/ca.key', signerOf(ca, name).privateKey],
+    ['pki/etcd/ca.crt', signerOf(etcd, name).certificate],
+    ['pki/etcd/ca.key', signerOf(etcd, name).privateKey],
+    ['pki/front-proxy-ca.crt', signerOf(frontProxy, name).certificate],
+    ['pki/front-proxy-ca.key', signerOf(frontProxy, name).privateKey],
+    ['pki/sa.key', signerOf(sa, name).privateKey],
     ['pki/sa.pub', trustedPublicKeysPem(sa)],
   ]);
   // The user-data fetches exactly this list: keep the two in step.

@@ -110,7 +110,7 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly HelpExample[]>> = {
   edit: [ex('Edit the cluster spec in $EDITOR', 'kops-ts edit cluster my.example.com')],
   'edit cluster': [
     ex('Edit the cluster spec in $EDITOR (then apply it with update cluster --yes)', 'kops-ts edit cluster my.example.com --state s3://my-state-store'),
-    ex('Set a field without an editor (CI): validated, written only if changed', 'kops-ts edit cluster my.example.com --set spec.kubernetesVersion=1.35.0'),
+    ex('Set a field without an editor (CI): validated, written only if changed', 'kops-ts edit cluster my.example.com --set spec.cloudLabels.team=platform'),
     ex('Replace a list: --unset runs before --set', 'kops-ts edit cluster my.example.com --unset spec.sshAccess --set spec.sshAccess=10.0.0.0/8'),
   ],
   'edit instancegroup': [

@@ -19,7 +19,7 @@ const VERBS: Record<CloudOperation, string> = {
 
 export function unsupportedCloud(operation: CloudOperation, clusterName: string, cloud: string | undefined): KopsError {
   const field = `spec.cloudProvider ${cloud === undefined ? 'unset' : JSON.stringify(cloud)}`;
-  const setCloud = 'set spec.cloudProvider to aws or gce (kops-ts edit cluster), the cloud the cluster is on';
+  const setCloud = `set spec.cloudProvider to aws or gce (kops-ts edit cluster ${clusterName}), the cloud the cluster is on`;
   const hint =
     operation === 'delete cluster'
       ? `${setCloud}; or delete its cloud resources by hand, then remove only its state with kops-ts delete cluster --name ${clusterName} --unregister --yes`

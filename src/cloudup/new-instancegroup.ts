@@ -107,7 +107,7 @@ export function newInstanceGroups(o: NewInstanceGroupsOptions): NewInstanceGroup
   const role = parseRole(o.role);
   const clusterName = o.cluster.metadata.name;
   const cloud = cloudProviderOf(o.cluster.spec) ?? 'aws';
-  if (o.names.length === 0) throw usage('MissingName', 'no instance group name given', 'e.g. kops-ts create instancegroup nodes-us-east-1b --role Node --subnet us-east-1b');
+  if (o.names.length === 0) throw usage('MissingName', 'no instance group name given', `e.g. kops-ts create instancegroup nodes-us-east-1b --name ${clusterName} --role Node --subnet us-east-1b`);
   const dup = o.names.find((n, i) => o.names.indexOf(n) !== i);
   if (dup) throw usage('DuplicateName', `instance group ${dup} is named twice`, 'give each new group its own name');
   for (const n of o.names) {
@@ -137,7 +137,7 @@ export function newInstanceGroups(o: NewInstanceGroupsOptions): NewInstanceGroup
     throw usage(
       'ControlPlaneSubnets',
       `${o.names.length} control-plane group${o.names.length === 1 ? '' : 's'} but ${subnets.length} subnet${subnets.length === 1 ? '' : 's'}: each control-plane group runs in exactly one subnet`,
-      'pass one --subnet per name, in order, e.g. kops-ts create instancegroup control-plane-us-east-1b control-plane-us-east-1c --role ControlPlane --subnet us-east-1b,us-east-1c',
+      `pass one --subnet per name, in order, e.g. kops-ts create instancegroup control-plane-us-east-1b control-plane-us-east-1c --name ${clusterName} --role ControlPlane --subnet us-east-1b,us-east-1c`,
     );
   }
   const igs = o.names.map((n, i) => base(n, [subnets[i]!]));
@@ -154,7 +154,7 @@ function controlPlaneMembers(before: Cluster, igs: InstanceGroup[], zones: reado
   const cluster = structuredClone(before);
   const added: AddedEtcdMember[] = [];
   const etcds = cluster.spec.etcdClusters ?? [];
-  if (etcds.length === 0) throw usage('MissingEtcd', `cluster ${cluster.metadata.name} defines no etcd clusters`, 'define main and events in the cluster spec first (kops-ts edit cluster)');
+  if (etcds.length === 0) throw usage('MissingEtcd', `cluster ${cluster.metadata.name} defines no etcd clusters`, `define main and events in the cluster spec first (kops-ts edit cluster ${cluster.metadata.name})`);
   for (const etcd of etcds) {
     etcd.etcdMembers ??= [];
     const template: Partial<EtcdMemberSpec> = { ...etcd.etcdMembers[0] };
@@ -218,7 +218,7 @@ function gceZones(o: NewInstanceGroupsOptions, role: NormalizedRole, subnets: re
     throw usage(
       'ControlPlaneZones',
       `${o.names.length} control-plane group${o.names.length === 1 ? '' : 's'} but ${zones.length} zone${zones.length === 1 ? '' : 's'}: each GCE control-plane group runs in exactly one zone (its etcd disks are zonal)`,
-      `pass one --zone per name, in order, e.g. kops-ts create instancegroup control-plane-${example} --role ControlPlane --zone ${example}`,
+      `pass one --zone per name, in order, e.g. kops-ts create instancegroup control-plane-${example} --name ${clusterName} --role ControlPlane --zone ${example}`,
     );
   }
   return zones;
@@ -301,7 +301,7 @@ function explained(diags: readonly Diagnostic[], before: Cluster, igs: readonly 
       ...d,
       hint:
         `adding ${cps.length} control-plane group${cps.length === 1 ? '' : 's'} to ${had} gives an even count; ` +
-        `create the groups together, one subnet each, e.g. kops-ts create instancegroup NAME1 NAME2 --role ControlPlane --subnet ZONE1,ZONE2 for 1 → 3`,
+        `create the groups together, one subnet each, e.g. kops-ts create instancegroup NAME1 NAME2 --name ${before.metadata.name} --role ControlPlane --subnet ZONE1,ZONE2 for 1 → 3`,
     };
   });
 }

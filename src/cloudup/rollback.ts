@@ -62,10 +62,8 @@ async function keptObject<T extends KopsObject>(
   const kept = await readHistory(cs.store, cluster, object, stamp);
   const path = `${cluster}/history/${object}/${stamp}`;
   const file = objectURL(cs.store.url, path);
-  const listing =
-    object === 'config'
-      ? `kops-ts get cluster ${cluster} --history`
-      : `kops-ts get instancegroup ${object.slice('instancegroup/'.length)} --name ${cluster} --history`;
+  const ig = object.slice('instancegroup/'.length);
+  const listing = object === 'config' ? `kops-ts get cluster ${cluster} --history` : `kops-ts get instancegroup ${ig} --name ${cluster} --history`;
   if (!kept) {
     throw new KopsError('HistoryVersionNotFound', `${object} of cluster "${cluster}" has no kept version ${stamp}`, {
       hint: `list the kept versions with '${listing}'`,

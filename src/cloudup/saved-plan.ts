@@ -22,10 +22,9 @@ export interface SavedPlanRef {
 /** How many drifted keys a `StalePlan` error names before `and N more`. */
 const SHOWN = 10;
 
-/** What to do about a stale plan: the same command as before, with the cluster named (a pasted line needs it). */
-function redoHint(cluster?: string): string {
-  const line = cluster === undefined ? 'kops-ts update cluster --out <file>' : `kops-ts update cluster --name ${cluster} --out <file>`;
-  return `run \`${line}\` again, review the new plan, then apply it with --plan <file> --yes`;
+/** Making the plan again; `cluster` unknown: a placeholder. */
+function redoHint(cluster: string | undefined): string {
+  return `run \`kops-ts update cluster --name ${cluster ?? '<cluster>'} --out <file>\` again, review the new plan, then apply it with --plan <file> --yes`;
 }
 
 /** The text of a saved-plan file: the plan document, pretty-printed. */
@@ -33,10 +32,11 @@ export function savedPlanText(plan: Plan): string {
   return renderPlanJson(plan);
 }
 
-function invalid(source: string, what: string): KopsError {
+function invalid(source: string, what: string, cluster: string | undefined): KopsError {
+  const make = `create one with \`kops-ts update cluster --name ${cluster ?? '<cluster>'} --out <file>\``;
   return new KopsError('InvalidPlanFile', `${source} is not a kops-ts plan: ${what}`, {
-    hint: 'create one with `kops-ts update cluster --out <file>`',
-    diagnostics: [error('InvalidPlanFile', `not a kops-ts plan: ${what}`, { file: source, hint: 'create one with `kops-ts update cluster --out <file>`' })],
+    hint: make,
+    diagnostics: [error('InvalidPlanFile', `not a kops-ts plan: ${what}`, { file: source, hint: make })],
   });
 }
 
@@ -49,27 +49,28 @@ function isHashMap(v: unknown): v is Record<string, string> {
 }
 
 /**
- * Parses and checks a saved-plan file (`source` names it in errors). The envelope, the cluster and
+ * Parses and checks a saved-plan file (`source` names it in errors; `cluster`, the cluster it is
+ * read for, names it in the hint). The envelope, the cluster and
  * the fingerprint are checked strictly (applying relies on them); `changes` only as far as the
  * text renderer needs, since they are for display.
  */
-export function parseSavedPlan(text: string, source: string): PlanDocument {
+export function parseSavedPlan(text: string, source: string, cluster?: string): PlanDocument {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw invalid(source, `not JSON (${e instanceof Error ? e.message : String(e)})`);
+    throw invalid(source, `not JSON (${e instanceof Error ? e.message : String(e)})`, cluster);
   }
-  if (!isRecord(doc)) throw invalid(source, 'not a JSON object');
+  if (!isRecord(doc)) throw invalid(source, 'not a JSON object', cluster);
   if (doc.apiVersion !== PLAN_API_VERSION || doc.kind !== 'Plan') {
-    throw invalid(source, `apiVersion/kind is ${JSON.stringify(doc.apiVersion)}/${JSON.stringify(doc.kind)}, expected ${PLAN_API_VERSION}/Plan`);
+    throw invalid(source, `apiVersion/kind is ${JSON.stringify(doc.apiVersion)}/${JSON.stringify(doc.kind)}, expected ${PLAN_API_VERSION}/Plan`, cluster);
   }
-  if (typeof doc.cluster !== 'string' || doc.cluster === '') throw invalid(source, 'it names no cluster');
+  if (typeof doc.cluster !== 'string' || doc.cluster === '') throw invalid(source, 'it names no cluster', cluster);
   const fp = doc.fingerprint;
-  if (!isRecord(fp) || !isHashMap(fp.desired) || !isHashMap(fp.actual)) throw invalid(source, 'it has no valid fingerprint');
-  if (!isRecord(doc.summary) || !Array.isArray(doc.changes) || !Array.isArray(doc.unchanged)) throw invalid(source, 'summary, changes or unchanged is missing');
+  if (!isRecord(fp) || !isHashMap(fp.desired) || !isHashMap(fp.actual)) throw invalid(source, 'it has no valid fingerprint', cluster);
+  if (!isRecord(doc.summary) || !Array.isArray(doc.changes) || !Array.isArray(doc.unchanged)) throw invalid(source, 'summary, changes or unchanged is missing', cluster);
   const bad = doc.changes.findIndex((c) => !isRecord(c) || typeof c.key !== 'string' || typeof c.action !== 'string' || !Array.isArray(c.fields) || !Array.isArray(c.security));
-  if (bad >= 0) throw invalid(source, `changes[${bad}] is not a planned change`);
+  if (bad >= 0) throw invalid(source, `changes[${bad}] is not a planned change`, cluster);
   return { ...doc, diagnostics: Array.isArray(doc.diagnostics) ? doc.diagnostics : [] } as unknown as PlanDocument;
 }
 

@@ -23,7 +23,7 @@
 import { KopsError, type Diagnostic } from '../diagnostics.js';
 import { suggest } from '../model/api/check.js';
 import { CLUSTER_SPEC, INSTANCE_GROUP_SPEC, objectShape, type FieldShape } from '../model/api/schema.js';
-import type { KopsObject } from '../model/api/types.js';
+import { LABEL_CLUSTER_NAME, type KopsObject } from '../model/api/types.js';
 
 type Segment = { readonly key: string; readonly index?: number | '*' };
 type Node = Record<string, unknown>;
@@ -139,7 +139,9 @@ function target(objects: readonly KopsObject[], path: string): { objs: KopsObjec
   const named = (prefix: string, objs: KopsObject[], kind: string) => {
     if (objs.length > 0) return { objs, rest: path.slice(prefix.length) };
     const other = objects[0]?.kind ?? kind;
-    const editor = kind === 'Cluster' ? 'kops-ts edit cluster' : 'kops-ts edit instancegroup';
+    // The other command names the cluster (the object edited is it, or is labelled with it).
+    const cluster = clusters[0]?.metadata.name ?? groups[0]?.metadata.labels?.[LABEL_CLUSTER_NAME] ?? '<cluster>';
+    const editor = kind === 'Cluster' ? `kops-ts edit cluster ${cluster}` : `kops-ts edit instancegroup <name> --name ${cluster}`;
     throw invalid(path, `names ${kind === 'Cluster' ? 'a Cluster' : 'an InstanceGroup'} field, but this edits ${other === 'Cluster' ? 'a Cluster' : 'an InstanceGroup'}`, `drop the "${prefix}" prefix, or set that field with ${editor}`);
   };
   if (path.startsWith('cluster.')) return named('cluster.', clusters, 'Cluster');

@@ -33,7 +33,7 @@ export function validateInstanceGroups(r: Reporter, spec: ClusterSpec, igs: read
       // kops (1.21+) runs kube-apiserver alone on these ("dedicated API server nodes"); kops-ts's
       // kubeadm bootstrap has no configuration for them (src/bootstrap/kubeadm.ts, bootstrapRole),
       // so their instances would boot, find no join files and never serve: refused, not launched.
-      r.err('UnsupportedRole', at('spec.role'), 'APIServer instance groups (kops\'s dedicated API server nodes) are not built by kops-ts: its kubeadm bootstrap has no configuration for them, so their instances would never join', 'give it role Node, or remove the instance group (one already in the state store: kops-ts delete instancegroup)');
+      r.err('UnsupportedRole', at('spec.role'), 'APIServer instance groups (kops\'s dedicated API server nodes) are not built by kops-ts: its kubeadm bootstrap has no configuration for them, so their instances would never join', `give it role Node, or remove the instance group (one already in the state store: kops-ts delete instancegroup ${name} --name ${clusterName})`);
     }
     validateSizes(r, ig, at);
     validatePlacement(r, spec, ig, at, cloud);

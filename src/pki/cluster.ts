@@ -84,9 +84,9 @@ export async function ensureClusterKeysets(
 }
 
 /** The primary of a keyset as a signer (its certificate and key), or a clear error. */
-export function signerOf(ks: Keyset): CertificateAndKey {
-  const p = primaryItem(ks);
-  if (!p.privateKey) throw new KopsError('KeypairWithoutKey', `the primary of keyset "${ks.name}" has no private key, so it cannot issue certificates`, { hint: `add the CA with its key and promote it: kops-ts create keypair ${ks.name} --cert <file> --key <file> --primary` });
+export function signerOf(ks: Keyset, cluster?: string): CertificateAndKey {
+  const p = primaryItem(ks, cluster);
+  if (!p.privateKey) throw new KopsError('KeypairWithoutKey', `the primary of keyset "${ks.name}" has no private key, so it cannot issue certificates`, { hint: `add the CA with its key and promote it: kops-ts create keypair ${ks.name} --cert <file> --key <file> --primary --name ${cluster ?? '<cluster>'}` });
   return { certificate: p.certificate, privateKey: p.privateKey };
 }
 

@@ -64,9 +64,10 @@ export function newKeyset(name: string, item: KeysetItem, now: Date): Keyset {
   return { name, creationTimestamp: isoSeconds(now), primaryId: item.id, items: [item] };
 }
 
-export function primaryItem(ks: Keyset): KeysetItem {
+/** The primary item of `ks`; `cluster` (its cluster, if known) names it in the hint. */
+export function primaryItem(ks: Keyset, cluster?: string): KeysetItem {
   const p = ks.items.find((i) => i.id === ks.primaryId);
-  if (!p) throw new KopsError('InvalidKeyset', `keyset "${ks.name}" has no item with its primary id ${ks.primaryId}`, { hint: `promote one of its items: kops-ts promote keypair ${ks.name} <id>` });
+  if (!p) throw new KopsError('InvalidKeyset', `keyset "${ks.name}" has no item with its primary id ${ks.primaryId}`, { hint: `promote one of its items: kops-ts promote keypair ${ks.name} <id> --name ${named(cluster)}` });
   return p;
 }
 
@@ -80,7 +81,7 @@ export function trustBundle(ks: Keyset): string {
 /** Adds an item (a secondary unless `primary`); an id already in the keyset is refused. */
 export function addItem(ks: Keyset, item: KeysetItem, primary: boolean, cluster?: string): Keyset {
   if (ks.items.some((i) => i.id === item.id)) {
-    throw new KopsError('KeypairExists', `keyset "${ks.name}" already has an item with id ${item.id}`, { hint: `list them with kops-ts get keypairs ${ks.name}${onCluster(cluster)}` });
+    throw new KopsError('KeypairExists', `keyset "${ks.name}" already has an item with id ${item.id}`, { hint: `list them with kops-ts get keypairs ${ks.name} --name ${named(cluster)}` });
   }
   if (primary && !item.privateKey) {
     throw new KopsError('KeypairWithoutKey', `a certificate without its private key cannot be the primary of "${ks.name}": the primary signs`, { hint: 'pass --key with the CA private key, or add it without --primary (trusted only)', exitCode: 2 });
@@ -100,9 +101,9 @@ export function promoteItem(ks: Keyset, id?: string, cluster?: string): { keyset
   } else {
     const candidates = ks.items.filter((i) => i.id !== ks.primaryId && i.privateKey && i.distrustTimestamp === undefined);
     target = candidates.sort((a, b) => notBeforeOf(b) - notBeforeOf(a))[0];
-    if (!target) throw new KopsError('NoKeypairToPromote', `keyset "${ks.name}" has no trusted secondary item with a private key to promote`, { hint: `add one first: kops-ts create keypair ${ks.name}${onCluster(cluster)}` });
+    if (!target) throw new KopsError('NoKeypairToPromote', `keyset "${ks.name}" has no trusted secondary item with a private key to promote`, { hint: `add one first: kops-ts create keypair ${ks.name} --name ${named(cluster)}` });
   }
-  if (target.distrustTimestamp !== undefined) throw new KopsError('KeypairDistrusted', `item ${target.id} of "${ks.name}" is distrusted (since ${target.distrustTimestamp}) and cannot be the primary`, { hint: `add a new one: kops-ts create keypair ${ks.name}${onCluster(cluster)}` });
+  if (target.distrustTimestamp !== undefined) throw new KopsError('KeypairDistrusted', `item ${target.id} of "${ks.name}" is distrusted (since ${target.distrustTimestamp}) and cannot be the primary`, { hint: `add a new one: kops-ts create keypair ${ks.name} --name ${named(cluster)}` });
   if (!target.privateKey) throw new KopsError('KeypairWithoutKey', `item ${target.id} of "${ks.name}" has no private key, so it cannot sign as the primary`, { hint: 'add the CA again with its key (create keypair --cert --key)' });
   return { keyset: { ...ks, primaryId: target.id }, id: target.id };
 }
@@ -113,7 +114,7 @@ export function distrustItem(ks: Keyset, id: string, now: Date, cluster?: string
   if (!item) throw itemNotFound(ks, id, cluster);
   if (item.distrustTimestamp !== undefined) return { keyset: ks, already: item.distrustTimestamp };
   if (ks.primaryId === id) {
-    throw new KopsError('KeypairIsPrimary', `item ${id} is the primary of "${ks.name}": it signs, so it cannot be distrusted`, { hint: `promote another item first: kops-ts promote keypair ${ks.name} <id>${onCluster(cluster)}` });
+    throw new KopsError('KeypairIsPrimary', `item ${id} is the primary of "${ks.name}": it signs, so it cannot be distrusted`, { hint: `promote another item first: kops-ts promote keypair ${ks.name} <id> --name ${named(cluster)}` });
   }
   const at = isoSeconds(now);
   return { keyset: { ...ks, items: ks.items.map((i) => (i.id === id ? { ...i, distrustTimestamp: at } : i)) } };
@@ -204,12 +205,13 @@ export function keysetFromDocument(doc: unknown, where: string): Keyset {
 }
 
 function itemNotFound(ks: Keyset, id: string, cluster?: string): KopsError {
-  return new KopsError('KeypairNotFound', `keyset "${ks.name}" has no item with id ${id} (it has ${ks.items.map((i) => i.id).join(', ')})`, { hint: `list them with kops-ts get keypairs ${ks.name}${onCluster(cluster)}` });
+  return new KopsError('KeypairNotFound', `keyset "${ks.name}" has no item with id ${id} (it has ${ks.items.map((i) => i.id).join(', ')})`, { hint: `list them with kops-ts get keypairs ${ks.name} --name ${named(cluster)}` });
 }
 
 /** ` --name <cluster>` for the commands a hint names, so they run as printed without KOPS_CLUSTER_NAME. */
-function onCluster(cluster: string | undefined): string {
-  return cluster ? ` --name ${cluster}` : '';
+/** The cluster as a hint's commands name it: a placeholder where the caller did not say which. */
+function named(cluster: string | undefined): string {
+  return cluster ?? '<cluster>';
 }
 
 function notBeforeOf(i: KeysetItem): number {

@@ -80,7 +80,7 @@ export function open(key: Uint8Array | undefined, path: string, data: Uint8Array
       file: where,
       hint:
         `this object is under another secret key, id ${keyId} (not ${given}): if the store's key was changed ` +
-        `(kops-ts rotate secret-key re-encrypts every key and secret), give the key whose id is ${keyId} with --secret-key <file> or KOPS_SECRET_KEY; ` +
+        `(kops-ts rotate secret-key --name <cluster> re-encrypts every key and secret), give the key whose id is ${keyId} with --secret-key <file> or KOPS_SECRET_KEY; ` +
         'the id is printed, the key never is',
     });
   }

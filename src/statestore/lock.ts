@@ -272,7 +272,7 @@ class Lease implements ClusterLock {
   private lost(why: string, cause?: unknown): KopsError {
     return stateError('LockLost', `lost the lock on cluster "${this.cluster}" (lock id ${this.current.id}): ${why}`, {
       file: objectURL(this.store.url, lockPath(this.cluster)),
-      hint: 'another run may have changed the cluster meanwhile: check with "kops-ts update cluster" before going on',
+      hint: `another run may have changed the cluster meanwhile: check with "kops-ts update cluster --name ${this.cluster}" before going on`,
       cause,
     });
   }

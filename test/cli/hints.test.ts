@@ -18,7 +18,8 @@ describe('suggested commands exist', () => {
   it('the check itself catches a command that does not exist and a flag a command lacks', () => {
     const root = program();
     expect(unrunnable('kops-ts validate widget --wait 10m', root)).not.toEqual([]);
-    expect(unrunnable('kops-ts update cluster --no-such-flag', root)).toEqual(['kops-ts update cluster --no-such-flag: cluster has no flag --no-such-flag']);
+    expect(unrunnable('kops-ts update cluster --name a.example.com --no-such-flag', root)).toEqual(['kops-ts update cluster --name a.example.com --no-such-flag: cluster has no flag --no-such-flag']);
+    expect(unrunnable('kops-ts update cluster --yes', root)).toEqual([expect.stringContaining('names no cluster')]);
     expect(unrunnable('kops-ts update cluster --name a.example.com', root)).toEqual([]);
   });
 

@@ -130,7 +130,7 @@ describe('createInstanceGroups: one validated write', () => {
     expect(e.code).toBe('InvalidSpec');
     const even = e.diagnostics.filter((d) => d.code === 'InvalidEtcdMembers');
     expect(even.map((d) => d.summary)).toEqual(['etcd cluster main has 2 members; quorum needs an odd number']);
-    expect(even[0]!.hint).toContain('create the groups together, one subnet each, e.g. kops-ts create instancegroup NAME1 NAME2 --role ControlPlane --subnet ZONE1,ZONE2 for 1 → 3');
+    expect(even[0]!.hint).toContain(`create the groups together, one subnet each, e.g. kops-ts create instancegroup NAME1 NAME2 --name ${NAME} --role ControlPlane --subnet ZONE1,ZONE2 for 1 → 3`);
     expect((await cs.listInstanceGroups(NAME)).map((v) => v.object.metadata.name)).not.toContain('cp-b');
     expect((await cs.getCluster(NAME)).object.spec.etcdClusters![0]!.etcdMembers).toHaveLength(1);
   });

@@ -10,8 +10,12 @@ export function quietProgram(): Command {
   return buildProgram({ stdout: () => undefined, stderr: () => undefined, isTTY: false, env: {}, readFile: () => '', edit: () => 0 });
 }
 
-/** The problems of one suggested command line (empty when it would run). */
-export function unrunnable(line: string, root: Command): string[] {
+/**
+ * The problems of one suggested command line (empty when it would run as printed). A command that
+ * acts on one cluster must name it, unless the caller says the reader supplies the cluster
+ * (`envName`: docs prose and sessions that export KOPS_CLUSTER_NAME).
+ */
+export function unrunnable(line: string, root: Command, opts: { envName?: boolean } = {}): string[] {
   const tokens = line.trim().split(/\s+/);
   if (tokens[0] !== 'kops-ts') return [`${line}: does not start with kops-ts`];
   let cmd = root;
@@ -37,6 +41,8 @@ export function unrunnable(line: string, root: Command): string[] {
     const known = flag === '--help' || flag === '-h' || [...cmd.options, ...root.options].some((o) => o.long === flag || o.short === flag);
     if (!known) problems.push(`${line}: ${cmd.name()} has no flag ${flag}`);
   }
+  const unnamed = opts.envName ? undefined : unnamedCluster(line, tokens.slice(i), cmd, root);
+  if (unnamed) problems.push(unnamed);
   return problems;
 }
 
@@ -51,4 +57,62 @@ export function suggestedCommands(text: string): string[] {
 export function defaultSubcommand(cmd: Command): Command | undefined {
   const name = (cmd as unknown as { _defaultCommandName?: string | null })._defaultCommandName;
   return name ? cmd.commands.find((c) => c.name() === name) : undefined;
+}
+
+/**
+ * The commands that act on one cluster and fail with "no cluster name given" when it is not named
+ * (KOPS_CLUSTER_NAME aside, which a reader pasting a hint may not have set): those that take it as
+ * their argument or by --name, and those that take it by --name only.
+ */
+const CLUSTER_BY_ARGUMENT = ['create cluster', 'delete cluster', 'update cluster', 'edit cluster', 'rolling-update cluster', 'validate cluster', 'upgrade cluster', 'reconcile cluster', 'rollback cluster', 'get all', 'get instances', 'export kubeconfig', 'toolbox dump', 'delete sshpublickey'];
+const CLUSTER_BY_NAME_FLAG = ['create instancegroup', 'create sshpublickey', 'create keypair', 'promote keypair', 'distrust keypair', 'get keypairs', 'get secrets', 'get sshpublickeys', 'get instancegroups', 'edit instancegroup', 'delete instancegroup', 'rollback instancegroup', 'delete instance', 'rotate bootstrap-token', 'rotate secret-key', 'migrate state', 'get iam-policy'];
+/** Flags with which a command needs no cluster named: a manifest names it (-f), or the output is not one cluster's (--operator). */
+export const NO_CLUSTER_WITH: Readonly<Record<string, readonly string[]>> = { 'update cluster': ['-f', '--filename'], 'get iam-policy': ['--operator'] };
+
+/** "update cluster" for the `cluster` subcommand of `update`. */
+export function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+/** How a command is told its cluster, or undefined when it needs none. */
+export function clusterNeed(cmd: Command): 'argument' | 'flag' | undefined {
+  const path = commandPath(cmd);
+  return CLUSTER_BY_ARGUMENT.includes(path) ? 'argument' : CLUSTER_BY_NAME_FLAG.includes(path) ? 'flag' : undefined;
+}
+
+/** Every command path the two lists above name (each must be in the tree). */
+export const CLUSTER_COMMANDS = [...CLUSTER_BY_ARGUMENT, ...CLUSTER_BY_NAME_FLAG];
+
+/**
+ * The command line's words after `cmd` split into its arguments and the flags given (a flag that
+ * takes a value takes the next word, unless given as --flag=value).
+ */
+function argumentsAndFlags(tokens: string[], cmd: Command, root: Command): { args: string[]; flags: string[] } {
+  const args: string[] = [];
+  const flags: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (!t.startsWith('-') || t === '-') {
+      args.push(t);
+      continue;
+    }
+    const flag = t.split('=')[0]!;
+    flags.push(flag);
+    const option = [...cmd.options, ...root.options].find((o) => o.long === flag || o.short === flag);
+    if (option && (option.required || option.optional) && !t.includes('=')) i++;
+  }
+  return { args, flags };
+}
+
+/** The problem of a command line that acts on one cluster without naming it, if it has one. */
+function unnamedCluster(line: string, tokens: string[], cmd: Command, root: Command): string | undefined {
+  const need = clusterNeed(cmd);
+  if (!need) return undefined;
+  const { args, flags } = argumentsAndFlags(tokens, cmd, root);
+  if (flags.includes('--name') || flags.includes('--help') || flags.includes('-h')) return undefined;
+  if (need === 'argument' && args.length > 0) return undefined;
+  if ((NO_CLUSTER_WITH[commandPath(cmd)] ?? []).some((f) => flags.includes(f))) return undefined;
+  return `${line}: names no cluster (${need === 'argument' ? 'give it as the argument or with --name' : 'give --name'}); as printed it fails with "no cluster name given"`;
 }

@@ -28,7 +28,7 @@ export async function checkInstanceGroupDeletable(cs: Clientset, clusterName: st
   if (ig.object.spec.role === 'Master' || ig.object.spec.role === 'ControlPlane') {
     const member = (cluster.spec.etcdClusters ?? []).some((e) => (e.etcdMembers ?? []).some((m) => m.instanceGroup === igName));
     if (member) {
-      throw new KopsError('InstanceGroupInUse', `instance group "${igName}" holds etcd members`, { hint: 'remove its etcd members from the cluster spec first (kops-ts edit cluster)' });
+      throw new KopsError('InstanceGroupInUse', `instance group "${igName}" holds etcd members`, { hint: `remove its etcd members from the cluster spec first (kops-ts edit cluster ${clusterName})` });
     }
   }
   return { cluster, clusterName, ig };

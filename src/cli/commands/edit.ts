@@ -63,7 +63,7 @@ const targets = () => import('../../cloudup/edit-fields.js');
 
 export function registerEdit(program: Command, ctx: () => CommandContext): void {
   const edit = program.command('edit').description('Edit a cluster or instance group spec, in your editor or with --set/--unset');
-  withFieldFlags(edit.command('cluster [name]').description('Edit the cluster spec (in your editor, or with --set/--unset)'), 'spec.kubernetesVersion=1.35.0')
+  withFieldFlags(edit.command('cluster [name]').description('Edit the cluster spec (in your editor, or with --set/--unset)'), 'spec.cloudLabels.team=platform')
     .action(async (positional: string | undefined, f: FieldFlags) => {
       const c = ctx();
       const cs = c.clientset();

@@ -99,7 +99,7 @@ export async function getClusters(ctx: CommandContext, names: string[], flags: {
   const moved = format === 'table' && names.length === 0 && !ctx.globals.name ? await cs.listMovedClusters() : [];
   for (const m of moved) ctx.warn(movedSummary(m.name, m.marker));
   if (format === 'table' && clusters.length === 0 && broken.length === 0 && moved.length === 0) {
-    throw new KopsError('NoClusters', `no clusters found in ${cs.store.url}`, { hint: 'create one with kops-ts create cluster' });
+    throw new KopsError('NoClusters', `no clusters found in ${cs.store.url}`, { hint: 'create one with kops-ts create cluster --name <cluster> --zones <zone>' });
   }
   if (format === 'json' && broken.length > 0) ctx.io.stdout(await jsonWithErrors(clusters, broken));
   else if (clusters.length > 0 || format !== 'table') {

@@ -19,7 +19,7 @@ export function registerGet(program: Command, ctx: () => CommandContext): void {
     .description('List clusters (NAME CLOUD ZONES)')
     .option('-o, --output <format>', 'table, yaml or json', 'table')
     .option('--full', 'the completed spec (as applied), with every default filled in')
-    .option('--history', "the kept earlier versions of one cluster's spec (for kops-ts rollback cluster)")
+    .option('--history', "the kept earlier versions of one cluster's spec (for kops-ts rollback cluster <cluster> --to <version>)")
     .action(async (names: string[], flags: { output?: string; full?: boolean; history?: boolean }) => (await import('./get-impl.js')).getClusters(ctx(), names, flags));
   get
     .command('instancegroups [names...]')
@@ -27,7 +27,7 @@ export function registerGet(program: Command, ctx: () => CommandContext): void {
     .description('List instance groups (NAME ROLE MACHINETYPE MIN MAX ZONES)')
     .option('-o, --output <format>', 'table, yaml or json', 'table')
     .option('--full', 'with defaults filled in')
-    .option('--history', 'the kept earlier versions of one instance group (for kops-ts rollback instancegroup)')
+    .option('--history', 'the kept earlier versions of one instance group (for kops-ts rollback instancegroup <name> --name <cluster> --to <version>)')
     .action(async (names: string[], flags: { output?: string; full?: boolean; history?: boolean }) => (await import('./get-impl.js')).getInstanceGroups(ctx(), names, flags));
   get
     .command('sshpublickeys')

@@ -75,7 +75,7 @@ export async function runUpdate(ctx: CommandContext, cluster: string, f: UpdateF
   }
   // Rendering and the saved-plan format (the task graph) are imported when a plan is handled, not at start-up.
   const [{ assertPlanForCluster, parseSavedPlan }, { renderPlanDocumentText }] = await Promise.all([import('../../cloudup/saved-plan.js'), import('../../cloudup/render/index.js')]);
-  const saved = f.plan === undefined ? undefined : parseSavedPlan(readInputFile(ctx, f.plan, '--plan', { bytes: MAX_PLAN_BYTES, what: 'plan file' }), f.plan);
+  const saved = f.plan === undefined ? undefined : parseSavedPlan(readInputFile(ctx, f.plan, '--plan', { bytes: MAX_PLAN_BYTES, what: 'plan file' }), f.plan, cluster);
   if (saved) assertPlanForCluster(saved, cluster, f.plan);
   if (saved && !f.yes) {
     // Without --yes a saved plan is only shown, as it was made: nothing is read from the cloud.

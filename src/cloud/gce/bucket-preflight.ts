@@ -29,7 +29,7 @@ export async function gceStateBucketPreflight(ctx: GceTaskContext, tasks: readon
     }
     if (!uniform) {
       throw new KopsError('GceBucketNotUniform', `state store bucket gs://${bucket}: uniform bucket-level access is off, and the instances' grants on it are limited to their cluster's objects with IAM Conditions, which Cloud Storage refuses on such a bucket`, {
-        hint: `nothing was changed; turn it on (gcloud storage buckets update gs://${bucket} --uniform-bucket-level-access; object ACLs then stop granting access), then re-run kops-ts update cluster`,
+        hint: `nothing was changed; turn it on (gcloud storage buckets update gs://${bucket} --uniform-bucket-level-access; object ACLs then stop granting access), then re-run kops-ts update cluster --name ${ctx.clusterName}`,
       });
     }
   }

@@ -249,7 +249,7 @@ export const gceDeletion: CloudDeletion<GceTaskContext> = {
         if (ours.has(`${u.type}/${name}`)) continue;
         out.push({
           what: `${r.type} ${r.name}`,
-          why: `it is used by ${u.type} ${u.link}, which is not the cluster's (resourceInUseByAnotherResource): delete that or move it off ${r.name}, then re-run kops-ts delete cluster`,
+          why: `it is used by ${u.type} ${u.link}, which is not the cluster's (resourceInUseByAnotherResource): delete that or move it off ${r.name}, then re-run kops-ts delete cluster ${ctx.clusterName} --yes`,
         });
       }
     }

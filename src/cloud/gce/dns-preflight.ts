@@ -20,7 +20,7 @@ export async function gceDnsPreflight(ctx: GceTaskContext, tasks: readonly Task[
     const name = fqdn(d.name);
     if (name !== zone.dnsName && !name.endsWith(`.${zone.dnsName}`)) {
       throw new KopsError('RecordOutsideZone', `spec.api.publicName: the API's name ${name.replace(/\.$/, '')} is not inside the Cloud DNS managed zone ${zone.name} (${zone.dnsName.replace(/\.$/, '')}) that spec.dnsZone names`, {
-        hint: `set spec.api.publicName to a name under ${zone.dnsName.replace(/\.$/, '')}, or spec.dnsZone to the zone of ${name.replace(/\.$/, '')} (kops-ts edit cluster)`,
+        hint: `set spec.api.publicName to a name under ${zone.dnsName.replace(/\.$/, '')}, or spec.dnsZone to the zone of ${name.replace(/\.$/, '')} (kops-ts edit cluster ${ctx.clusterName})`,
       });
     }
   }

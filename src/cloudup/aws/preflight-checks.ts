@@ -185,7 +185,7 @@ export function findClusterHostedZone(cluster: Cluster, zones: readonly HostedZo
     return {
       diagnostics: [error('HostedZoneAmbiguous', `${longest.length} ${kind} Route53 hosted zones are named ${name} (${longest.map((z) => found(z).id).join(', ')})`, {
         path: 'spec.dnsZone',
-        hint: 'set spec.dnsZone to the id of the zone to use (kops-ts edit cluster)',
+        hint: `set spec.dnsZone to the id of the zone to use (kops-ts edit cluster ${cluster.metadata.name})`,
       })],
     };
   }

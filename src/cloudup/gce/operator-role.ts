@@ -32,7 +32,7 @@ export interface GceOperatorRoleOptions {
 export function gceOperatorRole(o: GceOperatorRoleOptions = {}): GceCustomRole {
   return {
     title: 'kops-ts operator',
-    description: 'What kops-ts update cluster --yes, rolling-update cluster, delete cluster and their plans call on GCE (kops-ts get iam-policy --operator --cloud gce).',
+    description: "What kops-ts's update cluster --yes, rolling-update cluster, delete cluster and their plans call on GCE (kops-ts get iam-policy --operator --cloud gce).",
     stage: 'GA',
     includedPermissions: gceOperatorPermissions(o),
   };

@@ -51,7 +51,7 @@ export class GceModelContext {
     const first = this.subnets[0];
     this.region = first?.region ?? (first?.zone ? regionOfZone(first.zone, 'gce') : '');
     if (!this.project) {
-      throw new KopsError('MissingProject', `cluster ${this.name}: spec.project is not set: a GCE cluster's resources live in a project`, { hint: 'set spec.project to the GCP project id (kops-ts edit cluster)' });
+      throw new KopsError('MissingProject', `cluster ${this.name}: spec.project is not set: a GCE cluster's resources live in a project`, { hint: `set spec.project to the GCP project id (kops-ts edit cluster ${this.name})` });
     }
   }
 

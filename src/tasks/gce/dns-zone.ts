@@ -55,7 +55,7 @@ export async function findManagedZone(ctx: GceTaskContext, d: GceDnsZoneDesired)
     : zones.filter((z) => z.name === d.name || z.id === d.name);
   if (hits.length > 1) {
     throw new KopsError('ManagedZoneAmbiguous', `spec.dnsZone: ${hits.length} ${visibility} Cloud DNS managed zones of project ${ctx.project} are named ${fqdn(d.name)} (${hits.map((z) => z.name).join(', ')})`, {
-      hint: 'set spec.dnsZone to the managed zone\'s name (kops-ts edit cluster), e.g. ' + (hits[0]?.name ?? ''),
+      hint: `set spec.dnsZone to the managed zone's name (kops-ts edit cluster ${ctx.clusterName}), e.g. ${hits[0]?.name ?? ''}`,
     });
   }
   return hits[0];
