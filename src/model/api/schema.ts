@@ -273,7 +273,7 @@ export const CLUSTER_SPEC: ObjectShape = obj(
 const IG_KOPS_ONLY = [
   'manager', 'autoscale', 'autoscalePriority', 'rootVolumeOptimization', 'rootVolumeDeleteOnTermination', 'volumes', 'volumeMounts', 'hooks',
   'spotDurationInMinutes', 'cpuCredits', 'fileAssets', 'tenancy', 'kubelet', 'capacityRebalance',
-  'additionalUserData', 'suspendProcesses', 'externalLoadBalancers', 'detailedInstanceMonitoring', 'iam',
+  'additionalUserData', 'externalLoadBalancers', 'detailedInstanceMonitoring', 'iam',
   'securityGroupOverride', 'instanceProtection', 'sysctlParameters', 'instanceInterruptionBehavior', 'compressUserData',
   'updatePolicy', 'warmPool', 'containerd', 'packages', 'guestAccelerators', 'maxInstanceLifetime', 'gcpProvisioningModel',
 ];
@@ -320,6 +320,9 @@ export const INSTANCE_GROUP_SPEC: ObjectShape = obj(
       ['instanceRequirements'],
     ),
     maxPrice: str,
+    // AWS: the autoscaling group's (docs/spec.md, "Autoscaling group and launch template options");
+    // on GCE kept, with a warning (validation-asg.ts).
+    suspendProcesses: strList,
   },
   IG_KOPS_ONLY,
 );

@@ -236,6 +236,8 @@ export interface InstanceGroupSpec {
   mixedInstancesPolicy?: MixedInstancesPolicySpec;
   /** AWS: the Spot maximum price per hour (e.g. "0.05"): the group's SpotMaxPrice when mixed, else the launch template's. */
   maxPrice?: string;
+  /** AWS: scaling processes the autoscaling group keeps suspended (e.g. AZRebalance); the others run. */
+  suspendProcesses?: string[];
 }
 
 /**

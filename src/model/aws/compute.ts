@@ -124,6 +124,8 @@ export function buildCompute(m: AwsModelContext, targetGroups: TargetGroupsByRol
         ...((targetGroups[role] ?? []).length > 0 ? { targetGroupArns: (targetGroups[role] ?? []).map((tg) => ref('TargetGroup', tg, 'arn')) } : {}),
         tags,
         ...(ig.spec.mixedInstancesPolicy ? { mixedInstancesPolicy: mixedPolicy(ig) } : {}),
+        // kops: always the spec's list, so a process removed from it is resumed.
+        suspendProcesses: [...(ig.spec.suspendProcesses ?? [])],
       },
     });
   }

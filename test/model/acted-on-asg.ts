@@ -1,0 +1,15 @@
+/**
+ * The acted-on audit's cases for an instance group's autoscaling-group and launch-template options
+ * (acted-on-fields.test.ts spreads them into its ACTED table): each edit and every task change it makes.
+ */
+import type { AuditSpec } from './acted-on-spot.js';
+
+export function asgCases(nodes: string, lt: string, asg: string): Record<string, { edit: (s: AuditSpec) => void; changes: string[] }> {
+  const node = (s: AuditSpec) => s.igs.find((g) => g.metadata.name === nodes)!;
+  return {
+    'InstanceGroup spec.suspendProcesses[]': {
+      edit: (s) => (node(s).spec.suspendProcesses = ['AZRebalance', 'ScheduledActions']),
+      changes: [`~ ${asg} suspendProcesses: [] -> ["AZRebalance","ScheduledActions"]`],
+    },
+  };
+}

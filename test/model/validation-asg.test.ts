@@ -1,0 +1,54 @@
+/** validation-asg.ts: the autoscaling-group and launch-template fields, refused as AWS would; GCE keeps them with a warning. */
+import { describe, expect, it } from 'vitest';
+import { newCluster } from '../../src/cloudup/new-cluster.js';
+import { parseManifests } from '../../src/model/api/parse.js';
+import { validateCluster } from '../../src/model/validation.js';
+import type { InstanceGroupSpec } from '../../src/model/api/types.js';
+import { errorLines, ig, userCluster, userIGs } from './helpers.js';
+
+const ZONES = ['us-east-1a', 'us-east-1b'];
+
+function diagnostics(spec: Partial<InstanceGroupSpec>) {
+  return validateCluster(userCluster(ZONES), [...userIGs(ZONES), ig('g', 'Node', ['us-east-1a'], { minSize: 1, maxSize: 4, ...spec })]).filter((d) => (d.path ?? '').startsWith('InstanceGroup/g'));
+}
+const errors = (spec: Partial<InstanceGroupSpec>): string[] => errorLines(diagnostics(spec));
+
+describe('suspendProcesses on AWS', () => {
+  it("accepts AWS's process names", () => {
+    expect(errors({ suspendProcesses: ['AZRebalance', 'ScheduledActions', 'InstanceRefresh'] })).toEqual([]);
+    expect(errors({ suspendProcesses: [] })).toEqual([]);
+  });
+
+  it('refuses an unknown or repeated name at its path, naming the allowed values', () => {
+    const p = 'InstanceGroup/g spec.suspendProcesses';
+    expect(errors({ suspendProcesses: ['AZRebalance', 'Rebalance', 'AZRebalance'] })).toEqual([
+      `${p}[1]: "Rebalance" is not an autoscaling process`,
+      `${p}[2]: AZRebalance is listed twice`,
+    ]);
+    const bad = diagnostics({ suspendProcesses: ['Rebalance'] }).find((d) => d.severity === 'error');
+    expect(bad?.code).toBe('InvalidScalingProcess');
+    expect(bad?.hint).toBe('use one of Launch, Terminate, AddToLoadBalancer, AlarmNotification, AZRebalance, HealthCheck, InstanceRefresh, ReplaceUnhealthy, ScheduledActions');
+    // A wrong case is a likely typo: the hint spells it.
+    expect(diagnostics({ suspendProcesses: ['azrebalance'] }).find((d) => d.severity === 'error')?.hint).toBe('spell it AZRebalance');
+  });
+
+  it('reads a list from a manifest with no warning; a string is refused as the wrong type', () => {
+    const yaml = (v: string) => `apiVersion: kops.k8s.io/v1alpha2\nkind: InstanceGroup\nmetadata:\n  name: g\nspec:\n  role: Node\n  suspendProcesses: ${v}\n`;
+    const ok = parseManifests(yaml('[AZRebalance]'), 'g.yaml');
+    expect(ok.diagnostics).toEqual([]);
+    expect(ok.objects[0]?.spec).toMatchObject({ suspendProcesses: ['AZRebalance'] });
+    const wrong = parseManifests(yaml('AZRebalance'), 'g.yaml');
+    expect(wrong.diagnostics.map((d) => `${d.severity} ${d.code} ${d.path}`)).toEqual(['error InvalidFieldType InstanceGroup/g spec.suspendProcesses']);
+  });
+});
+
+describe('the autoscaling-group fields on GCE', () => {
+  it('are kept, not acted on, with a warning each', () => {
+    const r = newCluster({ name: 'g.example.com', zones: ['us-central1-a'], project: 'my-project' });
+    const nodes = r.instanceGroups.find((g) => g.spec.role === 'Node')!;
+    nodes.spec.suspendProcesses = ['AZRebalance'];
+    const diags = validateCluster(r.cluster, r.instanceGroups);
+    expect(diags.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(diags.filter((d) => d.code === 'FieldNotActedOn').map((d) => d.path)).toEqual([`InstanceGroup/${nodes.metadata.name} spec.suspendProcesses`]);
+  });
+});
