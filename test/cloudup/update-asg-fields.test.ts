@@ -6,6 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DescribeAutoScalingGroupsCommand, type AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import type { InstanceGroup } from '../../src/model/api/types.js';
+import { AwsCloudProvider } from '../../src/cloud/aws/instance-groups.js';
 import { applyAndConverge, changeLines, setupCluster, type E2ECluster } from './update-helpers.js';
 
 const NAME = 'asgfields.example.com';
@@ -26,8 +27,33 @@ describe('update cluster: autoscaling-group and launch-template fields on the em
   let c: E2ECluster;
   beforeAll(async () => {
     c = await setupCluster({ name: NAME, zones: ['us-east-1a'] });
+    // Set before the group exists: moto 5.2.1 takes CapacityRebalance on create only (docs/aws-errors.md).
+    await editGroup(c, NODES, (spec) => ({ ...spec, capacityRebalance: true, instanceProtection: true }));
     await applyAndConverge(c);
   }, 180_000);
+
+  it('capacityRebalance and instanceProtection: the group carries them, its instances are protected from scale-in', async () => {
+    const g = await nodesGroup(c);
+    expect(g).toMatchObject({ CapacityRebalance: true, NewInstancesProtectedFromScaleIn: true });
+    expect(g?.Instances?.map((i) => i.ProtectedFromScaleIn)).toEqual([true]);
+  });
+
+  it("the rolling update still replaces a protected instance: scale-in protection does not cover the group's replacement", async () => {
+    const cloud = new AwsCloudProvider(c.aws.clients);
+    const group = (await cloud.listGroups(NAME)).find((x) => x.name === NODES)!;
+    const [instance] = group.instances;
+    await cloud.terminate(group, instance!);
+    const after = await nodesGroup(c);
+    expect(after?.Instances?.map((i) => i.InstanceId)).not.toContain(instance!.id);
+    expect(after?.DesiredCapacity).toBe(1);
+  });
+
+  it('instanceProtection: false turns it off in place (new instances only); the next plan is empty', async () => {
+    await editGroup(c, NODES, (spec) => ({ ...spec, instanceProtection: false }));
+    expect(changeLines((await c.update(false)).plan)).toEqual([`${ASG}: update newInstancesProtectedFromScaleIn`]);
+    await applyAndConverge(c);
+    expect((await nodesGroup(c))?.NewInstancesProtectedFromScaleIn).toBe(false);
+  });
 
   it('suspendProcesses: suspends the listed processes in place, resumes a removed one; the next plan is empty', async () => {
     await editGroup(c, NODES, (spec) => ({ ...spec, suspendProcesses: ['AZRebalance', 'ScheduledActions'] }));

@@ -11,5 +11,7 @@ export function asgCases(nodes: string, lt: string, asg: string): Record<string,
       edit: (s) => (node(s).spec.suspendProcesses = ['AZRebalance', 'ScheduledActions']),
       changes: [`~ ${asg} suspendProcesses: [] -> ["AZRebalance","ScheduledActions"]`],
     },
+    'InstanceGroup spec.capacityRebalance': { edit: (s) => (node(s).spec.capacityRebalance = true), changes: [`~ ${asg} capacityRebalance: false -> true`] },
+    'InstanceGroup spec.instanceProtection': { edit: (s) => (node(s).spec.instanceProtection = true), changes: [`~ ${asg} newInstancesProtectedFromScaleIn: false -> true`] },
   };
 }

@@ -46,9 +46,11 @@ describe('the autoscaling-group fields on GCE', () => {
   it('are kept, not acted on, with a warning each', () => {
     const r = newCluster({ name: 'g.example.com', zones: ['us-central1-a'], project: 'my-project' });
     const nodes = r.instanceGroups.find((g) => g.spec.role === 'Node')!;
-    nodes.spec.suspendProcesses = ['AZRebalance'];
+    Object.assign(nodes.spec, { suspendProcesses: ['AZRebalance'], capacityRebalance: true, instanceProtection: true });
     const diags = validateCluster(r.cluster, r.instanceGroups);
     expect(diags.filter((d) => d.severity === 'error')).toEqual([]);
-    expect(diags.filter((d) => d.code === 'FieldNotActedOn').map((d) => d.path)).toEqual([`InstanceGroup/${nodes.metadata.name} spec.suspendProcesses`]);
+    expect(diags.filter((d) => d.code === 'FieldNotActedOn').map((d) => d.path)).toEqual(
+      ['suspendProcesses', 'capacityRebalance', 'instanceProtection'].map((f) => `InstanceGroup/${nodes.metadata.name} spec.${f}`),
+    );
   });
 });

@@ -272,9 +272,9 @@ export const CLUSTER_SPEC: ObjectShape = obj(
 
 const IG_KOPS_ONLY = [
   'manager', 'autoscale', 'autoscalePriority', 'rootVolumeOptimization', 'rootVolumeDeleteOnTermination', 'volumes', 'volumeMounts', 'hooks',
-  'spotDurationInMinutes', 'cpuCredits', 'fileAssets', 'tenancy', 'kubelet', 'capacityRebalance',
+  'spotDurationInMinutes', 'cpuCredits', 'fileAssets', 'tenancy', 'kubelet',
   'additionalUserData', 'externalLoadBalancers', 'detailedInstanceMonitoring', 'iam',
-  'securityGroupOverride', 'instanceProtection', 'sysctlParameters', 'instanceInterruptionBehavior', 'compressUserData',
+  'securityGroupOverride', 'sysctlParameters', 'instanceInterruptionBehavior', 'compressUserData',
   'updatePolicy', 'warmPool', 'containerd', 'packages', 'guestAccelerators', 'maxInstanceLifetime', 'gcpProvisioningModel',
 ];
 
@@ -323,6 +323,8 @@ export const INSTANCE_GROUP_SPEC: ObjectShape = obj(
     // AWS: the autoscaling group's (docs/spec.md, "Autoscaling group and launch template options");
     // on GCE kept, with a warning (validation-asg.ts).
     suspendProcesses: strList,
+    capacityRebalance: bool,
+    instanceProtection: bool,
   },
   IG_KOPS_ONLY,
 );

@@ -238,6 +238,10 @@ export interface InstanceGroupSpec {
   maxPrice?: string;
   /** AWS: scaling processes the autoscaling group keeps suspended (e.g. AZRebalance); the others run. */
   suspendProcesses?: string[];
+  /** AWS: the group replaces Spot instances at an elevated risk of interruption (CapacityRebalance). */
+  capacityRebalance?: boolean;
+  /** AWS: the group's new instances are protected from scale-in (NewInstancesProtectedFromScaleIn). */
+  instanceProtection?: boolean;
 }
 
 /**

@@ -126,6 +126,8 @@ export function buildCompute(m: AwsModelContext, targetGroups: TargetGroupsByRol
         ...(ig.spec.mixedInstancesPolicy ? { mixedInstancesPolicy: mixedPolicy(ig) } : {}),
         // kops: always the spec's list, so a process removed from it is resumed.
         suspendProcesses: [...(ig.spec.suspendProcesses ?? [])],
+        capacityRebalance: ig.spec.capacityRebalance ?? false,
+        newInstancesProtectedFromScaleIn: ig.spec.instanceProtection ?? false,
       },
     });
   }

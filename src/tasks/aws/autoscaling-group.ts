@@ -20,6 +20,9 @@
  * Target groups (the control plane's API target groups) are compared as a set and attached or
  * detached in place. Metrics collection is not managed.
  *
+ * The group's own settings (capacity rebalancing, scale-in protection of new instances) are sent
+ * whole with every create and `UpdateAutoScalingGroup`: absent means AWS's default (false).
+ *
  * With `mixedInstancesPolicy` the group launches the template through a MixedInstancesPolicy
  * (several instance types, On-Demand/Spot split) instead of `LaunchTemplate`; switching either way
  * is an in-place update (autoscaling-mixed.ts).
@@ -76,6 +79,10 @@ export interface AutoscalingGroupDesired {
   readonly suspendProcesses?: readonly string[];
   /** Launch through a mixed-instances policy (several types, Spot) instead of the template alone. */
   readonly mixedInstancesPolicy?: MixedInstancesPolicyDesired;
+  /** Replace Spot instances at an elevated risk of interruption (kops's `capacityRebalance`); default false. */
+  readonly capacityRebalance?: boolean;
+  /** Protect NEW instances from scale-in (kops's `instanceProtection`); default false. */
+  readonly newInstancesProtectedFromScaleIn?: boolean;
 }
 
 export interface AutoscalingGroupActual {
@@ -92,6 +99,8 @@ export interface AutoscalingGroupActual {
   readonly tags: Readonly<Record<string, string>>;
   readonly suspendedProcesses: readonly string[];
   readonly mixedInstancesPolicy?: MixedInstancesPolicyActual;
+  readonly capacityRebalance: boolean;
+  readonly newInstancesProtectedFromScaleIn: boolean;
 }
 
 export const DEFAULT_LAUNCH_TEMPLATE_VERSION = '$Default';
@@ -109,6 +118,8 @@ const FIELDS: FieldRules = {
   tags: { compare: 'tags' },
   nodeTemplateTagKeys: { compare: 'set' },
   suspendProcesses: { compare: 'set' },
+  capacityRebalance: {},
+  newInstancesProtectedFromScaleIn: {},
   ...Object.fromEntries(MIXED_FIELDS.map((f) => [f, {}])),
 };
 
@@ -117,7 +128,12 @@ export const NODE_TEMPLATE_TAG_PREFIX = 'k8s.io/cluster-autoscaler/node-template
 const nodeTemplateKeys = (tags: Readonly<Record<string, string>>): string[] => Object.keys(tags).filter((k) => k.startsWith(NODE_TEMPLATE_TAG_PREFIX)).sort();
 
 /** The fields `UpdateAutoScalingGroup` changes. */
-const GROUP_FIELDS = new Set<string>(['launchTemplate', 'launchTemplateVersion', 'minSize', 'maxSize', 'subnets', ...MIXED_FIELDS]);
+const GROUP_FIELDS = new Set<string>(['launchTemplate', 'launchTemplateVersion', 'minSize', 'maxSize', 'subnets', 'capacityRebalance', 'newInstancesProtectedFromScaleIn', ...MIXED_FIELDS]);
+
+/** The group's own settings, sent whole on create and on every UpdateAutoScalingGroup (the spec owns them). */
+function groupSettings(d: AutoscalingGroupDesired) {
+  return { CapacityRebalance: d.capacityRebalance ?? false, NewInstancesProtectedFromScaleIn: d.newInstancesProtectedFromScaleIn ?? false };
+}
 
 export function toActual(g: AutoScalingGroup): AutoscalingGroupActual {
   // A mixed-instances group keeps its template inside the policy.
@@ -136,6 +152,8 @@ export function toActual(g: AutoScalingGroup): AutoscalingGroupActual {
     tags: fromAwsTags(g.Tags),
     suspendedProcesses: (g.SuspendedProcesses ?? []).flatMap((p) => (p.ProcessName ? [p.ProcessName] : [])).sort(),
     mixedInstancesPolicy: mixedActual(g),
+    capacityRebalance: g.CapacityRebalance ?? false,
+    newInstancesProtectedFromScaleIn: g.NewInstancesProtectedFromScaleIn ?? false,
   };
 }
 
@@ -205,6 +223,7 @@ async function create(ctx: AwsTaskContext, req: ApplyRequest<AutoscalingGroupDes
       VPCZoneIdentifier: d.subnets.map((s) => req.refs.known(s)).join(','),
       ...(targetGroups.length > 0 ? { TargetGroupARNs: targetGroups } : {}),
       Tags: asgTags(req.name, d.tags),
+      ...groupSettings(d),
     }),
   );
   if (d.suspendProcesses && d.suspendProcesses.length > 0) {
@@ -228,6 +247,7 @@ async function update(ctx: AwsTaskContext, req: ApplyRequest<AutoscalingGroupDes
         MaxSize: d.maxSize,
         VPCZoneIdentifier: d.subnets.map((s) => req.refs.known(s)).join(','),
         ...(desired !== undefined ? { DesiredCapacity: desired } : {}),
+        ...groupSettings(d),
       }),
     );
   }
@@ -272,6 +292,8 @@ function assumed(req: ApplyRequest<AutoscalingGroupDesired, AutoscalingGroupActu
     tags: { ...Object.fromEntries(Object.entries(req.actual?.tags ?? {}).filter(([k]) => !k.startsWith(NODE_TEMPLATE_TAG_PREFIX))), ...d.tags },
     suspendedProcesses: [...(d.suspendProcesses ?? req.actual?.suspendedProcesses ?? [])].sort(),
     mixedInstancesPolicy: mixedAssumed(d.mixedInstancesPolicy),
+    capacityRebalance: d.capacityRebalance ?? false,
+    newInstancesProtectedFromScaleIn: d.newInstancesProtectedFromScaleIn ?? false,
   };
 }
 
@@ -322,6 +344,8 @@ export const autoscalingGroupKind: TaskKind<AutoscalingGroupDesired, Autoscaling
       tags: { ...d.tags },
       nodeTemplateTagKeys: nodeTemplateKeys(d.tags),
       suspendProcesses: d.suspendProcesses ? [...d.suspendProcesses] : undefined,
+      capacityRebalance: d.capacityRebalance ?? false,
+      newInstancesProtectedFromScaleIn: d.newInstancesProtectedFromScaleIn ?? false,
       ...mixedView(d.mixedInstancesPolicy),
     };
   },
@@ -337,6 +361,8 @@ export const autoscalingGroupKind: TaskKind<AutoscalingGroupDesired, Autoscaling
       tags: { ...a.tags },
       nodeTemplateTagKeys: nodeTemplateKeys(a.tags),
       suspendProcesses: [...a.suspendedProcesses].sort(),
+      capacityRebalance: a.capacityRebalance,
+      newInstancesProtectedFromScaleIn: a.newInstancesProtectedFromScaleIn,
       ...mixedView(a.mixedInstancesPolicy),
     };
   },
