@@ -12,7 +12,7 @@ export const SCALING_PROCESSES = [
 ] as const;
 
 /** The AWS-only fields of this file, as the spec names them. */
-const AWS_ONLY = ['suspendProcesses', 'capacityRebalance', 'instanceProtection'] as const;
+const AWS_ONLY = ['suspendProcesses', 'capacityRebalance', 'instanceProtection', 'detailedInstanceMonitoring', 'cpuCredits', 'tenancy'] as const;
 
 export function validateAsgFields(r: Reporter, s: InstanceGroupSpec, at: (f: string) => string, cloud: string | undefined): void {
   if (cloud !== 'aws') {

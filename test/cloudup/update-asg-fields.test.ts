@@ -6,6 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DescribeAutoScalingGroupsCommand, type AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import type { InstanceGroup } from '../../src/model/api/types.js';
+import { DescribeLaunchTemplateVersionsCommand } from '@aws-sdk/client-ec2';
 import { AwsCloudProvider } from '../../src/cloud/aws/instance-groups.js';
 import { applyAndConverge, changeLines, setupCluster, type E2ECluster } from './update-helpers.js';
 
@@ -54,6 +55,18 @@ describe('update cluster: autoscaling-group and launch-template fields on the em
     await applyAndConverge(c);
     expect((await nodesGroup(c))?.NewInstancesProtectedFromScaleIn).toBe(false);
   });
+
+  it('detailedInstanceMonitoring, cpuCredits, tenancy: a new launch template version carries them; the next plan is empty', async () => {
+    await editGroup(c, NODES, (spec) => ({ ...spec, detailedInstanceMonitoring: true, cpuCredits: 'unlimited', tenancy: 'dedicated' }));
+    expect(changeLines((await c.update(false)).plan)).toEqual([`LaunchTemplate/${NODES}.${NAME}: update cpuCredits,detailedMonitoring,tenancy`]);
+    await applyAndConverge(c);
+    const out = await c.aws.clients.ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateName: `${NODES}.${NAME}`, Versions: ['$Default'] }));
+    expect(out.LaunchTemplateVersions?.[0]?.LaunchTemplateData).toMatchObject({
+      Monitoring: { Enabled: true },
+      CreditSpecification: { CpuCredits: 'unlimited' },
+      Placement: { Tenancy: 'dedicated' },
+    });
+  }, 120_000);
 
   it('suspendProcesses: suspends the listed processes in place, resumes a removed one; the next plan is empty', async () => {
     await editGroup(c, NODES, (spec) => ({ ...spec, suspendProcesses: ['AZRebalance', 'ScheduledActions'] }));

@@ -12,6 +12,9 @@ export function asgCases(nodes: string, lt: string, asg: string): Record<string,
       changes: [`~ ${asg} suspendProcesses: [] -> ["AZRebalance","ScheduledActions"]`],
     },
     'InstanceGroup spec.capacityRebalance': { edit: (s) => (node(s).spec.capacityRebalance = true), changes: [`~ ${asg} capacityRebalance: false -> true`] },
+    'InstanceGroup spec.detailedInstanceMonitoring': { edit: (s) => (node(s).spec.detailedInstanceMonitoring = true), changes: [`~ ${lt} detailedMonitoring: false -> true`] },
+    'InstanceGroup spec.cpuCredits': { edit: (s) => (node(s).spec.cpuCredits = 'unlimited'), changes: [`~ ${lt} cpuCredits: (none) -> "unlimited"`] },
+    'InstanceGroup spec.tenancy': { edit: (s) => (node(s).spec.tenancy = 'dedicated'), changes: [`~ ${lt} tenancy: (none) -> "dedicated"`] },
     'InstanceGroup spec.instanceProtection': { edit: (s) => (node(s).spec.instanceProtection = true), changes: [`~ ${asg} newInstancesProtectedFromScaleIn: false -> true`] },
   };
 }

@@ -42,15 +42,29 @@ describe('suspendProcesses on AWS', () => {
   });
 });
 
+describe('cpuCredits and tenancy', () => {
+  it("take AWS's values only", () => {
+    const yaml = (f: string) => `apiVersion: kops.k8s.io/v1alpha2\nkind: InstanceGroup\nmetadata:\n  name: g\nspec:\n  role: Node\n  ${f}\n`;
+    const ok = parseManifests(yaml('cpuCredits: unlimited\n  tenancy: dedicated\n  detailedInstanceMonitoring: true'), 'g.yaml');
+    expect(ok.diagnostics).toEqual([]);
+    expect(ok.objects[0]?.spec).toMatchObject({ cpuCredits: 'unlimited', tenancy: 'dedicated', detailedInstanceMonitoring: true });
+    const bad = parseManifests(yaml('cpuCredits: burst\n  tenancy: shared'), 'g.yaml');
+    expect(bad.diagnostics.map((d) => `${d.severity} ${d.path}: ${d.summary}`)).toEqual([
+      expect.stringMatching(/^error InstanceGroup\/g spec\.cpuCredits: .*standard.*unlimited/),
+      expect.stringMatching(/^error InstanceGroup\/g spec\.tenancy: .*default.*dedicated.*host/),
+    ]);
+  });
+});
+
 describe('the autoscaling-group fields on GCE', () => {
   it('are kept, not acted on, with a warning each', () => {
     const r = newCluster({ name: 'g.example.com', zones: ['us-central1-a'], project: 'my-project' });
     const nodes = r.instanceGroups.find((g) => g.spec.role === 'Node')!;
-    Object.assign(nodes.spec, { suspendProcesses: ['AZRebalance'], capacityRebalance: true, instanceProtection: true });
+    Object.assign(nodes.spec, { suspendProcesses: ['AZRebalance'], capacityRebalance: true, instanceProtection: true, detailedInstanceMonitoring: true, cpuCredits: 'unlimited', tenancy: 'dedicated' });
     const diags = validateCluster(r.cluster, r.instanceGroups);
     expect(diags.filter((d) => d.severity === 'error')).toEqual([]);
     expect(diags.filter((d) => d.code === 'FieldNotActedOn').map((d) => d.path)).toEqual(
-      ['suspendProcesses', 'capacityRebalance', 'instanceProtection'].map((f) => `InstanceGroup/${nodes.metadata.name} spec.${f}`),
+      ['suspendProcesses', 'capacityRebalance', 'instanceProtection', 'detailedInstanceMonitoring', 'cpuCredits', 'tenancy'].map((f) => `InstanceGroup/${nodes.metadata.name} spec.${f}`),
     );
   });
 });

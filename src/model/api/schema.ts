@@ -272,8 +272,8 @@ export const CLUSTER_SPEC: ObjectShape = obj(
 
 const IG_KOPS_ONLY = [
   'manager', 'autoscale', 'autoscalePriority', 'rootVolumeOptimization', 'rootVolumeDeleteOnTermination', 'volumes', 'volumeMounts', 'hooks',
-  'spotDurationInMinutes', 'cpuCredits', 'fileAssets', 'tenancy', 'kubelet',
-  'additionalUserData', 'externalLoadBalancers', 'detailedInstanceMonitoring', 'iam',
+  'spotDurationInMinutes', 'fileAssets', 'kubelet',
+  'additionalUserData', 'externalLoadBalancers', 'iam',
   'securityGroupOverride', 'sysctlParameters', 'instanceInterruptionBehavior', 'compressUserData',
   'updatePolicy', 'warmPool', 'containerd', 'packages', 'guestAccelerators', 'maxInstanceLifetime', 'gcpProvisioningModel',
 ];
@@ -325,6 +325,9 @@ export const INSTANCE_GROUP_SPEC: ObjectShape = obj(
     suspendProcesses: strList,
     capacityRebalance: bool,
     instanceProtection: bool,
+    detailedInstanceMonitoring: bool,
+    cpuCredits: enumOf('standard', 'unlimited'),
+    tenancy: enumOf('default', 'dedicated', 'host'),
   },
   IG_KOPS_ONLY,
 );

@@ -242,6 +242,12 @@ export interface InstanceGroupSpec {
   capacityRebalance?: boolean;
   /** AWS: the group's new instances are protected from scale-in (NewInstancesProtectedFromScaleIn). */
   instanceProtection?: boolean;
+  /** AWS: detailed (1-minute) CloudWatch monitoring of the instances (the launch template's Monitoring). */
+  detailedInstanceMonitoring?: boolean;
+  /** AWS: the CPU credit option of burstable instance types (the launch template's CreditSpecification). */
+  cpuCredits?: 'standard' | 'unlimited';
+  /** AWS: the instances' tenancy (the launch template's Placement.Tenancy). */
+  tenancy?: 'default' | 'dedicated' | 'host';
 }
 
 /**

@@ -111,6 +111,9 @@ export function buildCompute(m: AwsModelContext, targetGroups: TargetGroupsByRol
         instanceTags: tags,
         tags: m.tags(template),
         ...(ig.spec.maxPrice !== undefined && !ig.spec.mixedInstancesPolicy ? { spotMaxPrice: ig.spec.maxPrice } : {}),
+        detailedMonitoring: ig.spec.detailedInstanceMonitoring ?? false,
+        ...(ig.spec.cpuCredits !== undefined ? { cpuCredits: ig.spec.cpuCredits } : {}),
+        ...(ig.spec.tenancy !== undefined ? { tenancy: ig.spec.tenancy } : {}),
       },
     });
     m.add({
