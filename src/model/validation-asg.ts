@@ -1,9 +1,11 @@
 /**
  * Validation of the instance-group fields kops-ts acts on through the autoscaling group and the
- * launch template on AWS (src/model/aws/compute.ts): the names AWS's SuspendProcesses takes. On any
- * other cloud they are kept with a FieldNotActedOn warning each, as before.
+ * launch template on AWS (src/model/aws/compute.ts): the names AWS's SuspendProcesses takes, and a
+ * maxInstanceLifetime AWS takes (0, or at least a day). On any other cloud they are kept with a
+ * FieldNotActedOn warning each, as before (not validated there: nothing reads them).
  */
 import type { InstanceGroupSpec } from './api/types.js';
+import { parseDuration } from '../text/duration.js';
 import type { Reporter } from './validation-util.js';
 
 /** AWS's scaling processes (API_SuspendProcesses, ScalingProcesses). */
@@ -12,7 +14,17 @@ export const SCALING_PROCESSES = [
 ] as const;
 
 /** The AWS-only fields of this file, as the spec names them. */
-const AWS_ONLY = ['suspendProcesses', 'capacityRebalance', 'instanceProtection', 'detailedInstanceMonitoring', 'cpuCredits', 'tenancy'] as const;
+const AWS_ONLY = ['suspendProcesses', 'capacityRebalance', 'instanceProtection', 'detailedInstanceMonitoring', 'cpuCredits', 'tenancy', 'maxInstanceLifetime'] as const;
+
+/** AWS: MaxInstanceLifetime is 0 (none) or at least one day. */
+export const MIN_INSTANCE_LIFETIME_SECONDS = 86_400;
+
+/** `maxInstanceLifetime` in whole seconds (kops truncates the duration); undefined when unset or not a duration. */
+export function maxInstanceLifetimeSeconds(s: InstanceGroupSpec): number | undefined {
+  if (s.maxInstanceLifetime == null) return undefined;
+  const ms = parseDuration(s.maxInstanceLifetime);
+  return ms === undefined ? undefined : Math.floor(ms / 1000);
+}
 
 export function validateAsgFields(r: Reporter, s: InstanceGroupSpec, at: (f: string) => string, cloud: string | undefined): void {
   if (cloud !== 'aws') {
@@ -30,4 +42,13 @@ export function validateAsgFields(r: Reporter, s: InstanceGroupSpec, at: (f: str
     } else if (seen.has(p)) r.err('DuplicateScalingProcess', path, `${p} is listed twice`, 'list it once');
     seen.add(p);
   });
+  const lifetime = s.maxInstanceLifetime;
+  if (lifetime != null) {
+    const seconds = maxInstanceLifetimeSeconds(s);
+    const path = at('spec.maxInstanceLifetime');
+    if (seconds === undefined) r.err('InvalidMaxInstanceLifetime', path, `${JSON.stringify(lifetime)} is not a duration`, 'give a duration such as 168h (7 days), or 0s for no limit');
+    else if (seconds !== 0 && seconds < MIN_INSTANCE_LIFETIME_SECONDS) {
+      r.err('InvalidMaxInstanceLifetime', path, `${lifetime} is ${seconds} seconds; AWS takes 0 (no limit) or at least ${MIN_INSTANCE_LIFETIME_SECONDS} seconds (24h)`, 'use 24h or more, or 0s for no limit');
+    }
+  }
 }

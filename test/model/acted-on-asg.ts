@@ -15,6 +15,7 @@ export function asgCases(nodes: string, lt: string, asg: string): Record<string,
     'InstanceGroup spec.detailedInstanceMonitoring': { edit: (s) => (node(s).spec.detailedInstanceMonitoring = true), changes: [`~ ${lt} detailedMonitoring: false -> true`] },
     'InstanceGroup spec.cpuCredits': { edit: (s) => (node(s).spec.cpuCredits = 'unlimited'), changes: [`~ ${lt} cpuCredits: (none) -> "unlimited"`] },
     'InstanceGroup spec.tenancy': { edit: (s) => (node(s).spec.tenancy = 'dedicated'), changes: [`~ ${lt} tenancy: (none) -> "dedicated"`] },
+    'InstanceGroup spec.maxInstanceLifetime': { edit: (s) => (node(s).spec.maxInstanceLifetime = '168h0m0s'), changes: [`~ ${asg} maxInstanceLifetime: 0 -> 604800`] },
     'InstanceGroup spec.instanceProtection': { edit: (s) => (node(s).spec.instanceProtection = true), changes: [`~ ${asg} newInstancesProtectedFromScaleIn: false -> true`] },
   };
 }

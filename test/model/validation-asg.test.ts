@@ -42,6 +42,19 @@ describe('suspendProcesses on AWS', () => {
   });
 });
 
+describe('maxInstanceLifetime on AWS', () => {
+  it("takes kops's Go durations of at least a day, or zero", () => {
+    for (const d of ['168h0m0s', '24h', '1440m', '0s']) expect(errors({ maxInstanceLifetime: d })).toEqual([]);
+  });
+
+  it('refuses what is not a duration, and a lifetime under a day', () => {
+    const p = 'InstanceGroup/g spec.maxInstanceLifetime';
+    expect(errors({ maxInstanceLifetime: '7d' })).toEqual([`${p}: "7d" is not a duration`]);
+    expect(errors({ maxInstanceLifetime: '23h59m' })).toEqual([`${p}: 23h59m is 86340 seconds; AWS takes 0 (no limit) or at least 86400 seconds (24h)`]);
+    expect(diagnostics({ maxInstanceLifetime: '1h' }).find((d) => d.severity === 'error')).toMatchObject({ code: 'InvalidMaxInstanceLifetime', hint: 'use 24h or more, or 0s for no limit' });
+  });
+});
+
 describe('cpuCredits and tenancy', () => {
   it("take AWS's values only", () => {
     const yaml = (f: string) => `apiVersion: kops.k8s.io/v1alpha2\nkind: InstanceGroup\nmetadata:\n  name: g\nspec:\n  role: Node\n  ${f}\n`;
@@ -60,11 +73,11 @@ describe('the autoscaling-group fields on GCE', () => {
   it('are kept, not acted on, with a warning each', () => {
     const r = newCluster({ name: 'g.example.com', zones: ['us-central1-a'], project: 'my-project' });
     const nodes = r.instanceGroups.find((g) => g.spec.role === 'Node')!;
-    Object.assign(nodes.spec, { suspendProcesses: ['AZRebalance'], capacityRebalance: true, instanceProtection: true, detailedInstanceMonitoring: true, cpuCredits: 'unlimited', tenancy: 'dedicated' });
+    Object.assign(nodes.spec, { suspendProcesses: ['AZRebalance'], capacityRebalance: true, instanceProtection: true, detailedInstanceMonitoring: true, cpuCredits: 'unlimited', tenancy: 'dedicated', maxInstanceLifetime: '1h' });
     const diags = validateCluster(r.cluster, r.instanceGroups);
     expect(diags.filter((d) => d.severity === 'error')).toEqual([]);
     expect(diags.filter((d) => d.code === 'FieldNotActedOn').map((d) => d.path)).toEqual(
-      ['suspendProcesses', 'capacityRebalance', 'instanceProtection', 'detailedInstanceMonitoring', 'cpuCredits', 'tenancy'].map((f) => `InstanceGroup/${nodes.metadata.name} spec.${f}`),
+      ['suspendProcesses', 'capacityRebalance', 'instanceProtection', 'detailedInstanceMonitoring', 'cpuCredits', 'tenancy', 'maxInstanceLifetime'].map((f) => `InstanceGroup/${nodes.metadata.name} spec.${f}`),
     );
   });
 });

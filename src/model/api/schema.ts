@@ -275,7 +275,7 @@ const IG_KOPS_ONLY = [
   'spotDurationInMinutes', 'fileAssets', 'kubelet',
   'additionalUserData', 'externalLoadBalancers', 'iam',
   'securityGroupOverride', 'sysctlParameters', 'instanceInterruptionBehavior', 'compressUserData',
-  'updatePolicy', 'warmPool', 'containerd', 'packages', 'guestAccelerators', 'maxInstanceLifetime', 'gcpProvisioningModel',
+  'updatePolicy', 'warmPool', 'containerd', 'packages', 'guestAccelerators', 'gcpProvisioningModel',
 ];
 
 export const INSTANCE_GROUP_SPEC: ObjectShape = obj(
@@ -328,6 +328,8 @@ export const INSTANCE_GROUP_SPEC: ObjectShape = obj(
     detailedInstanceMonitoring: bool,
     cpuCredits: enumOf('standard', 'unlimited'),
     tenancy: enumOf('default', 'dedicated', 'host'),
+    /** A Go duration, as kops's metav1.Duration (`168h0m0s`). */
+    maxInstanceLifetime: str,
   },
   IG_KOPS_ONLY,
 );

@@ -248,6 +248,8 @@ export interface InstanceGroupSpec {
   cpuCredits?: 'standard' | 'unlimited';
   /** AWS: the instances' tenancy (the launch template's Placement.Tenancy). */
   tenancy?: 'default' | 'dedicated' | 'host';
+  /** AWS: how long an instance may serve before the group replaces it, a Go duration (`168h`); at least 24h. */
+  maxInstanceLifetime?: string;
 }
 
 /**

@@ -22,6 +22,7 @@ import { roleSecurityGroupName } from './firewall.js';
 import { autoscalingGroupName, iamName, launchTemplateName, roleGroupPrefix, sshKeyName, subnetTaskName } from './names.js';
 import { instanceGroupRoleTags } from './autoscaler-tags.js';
 import { effectiveRootVolume } from './root-volume.js';
+import { maxInstanceLifetimeSeconds } from '../validation-asg.js';
 import { nodeUserData, type NodeBootstrapInput } from '../../bootstrap/user-data.js';
 
 export function sshKeyTaskName(cluster: string, fingerprint: string): string {
@@ -131,6 +132,7 @@ export function buildCompute(m: AwsModelContext, targetGroups: TargetGroupsByRol
         suspendProcesses: [...(ig.spec.suspendProcesses ?? [])],
         capacityRebalance: ig.spec.capacityRebalance ?? false,
         newInstancesProtectedFromScaleIn: ig.spec.instanceProtection ?? false,
+        maxInstanceLifetime: maxInstanceLifetimeSeconds(ig.spec) ?? 0,
       },
     });
   }

@@ -20,8 +20,9 @@
  * Target groups (the control plane's API target groups) are compared as a set and attached or
  * detached in place. Metrics collection is not managed.
  *
- * The group's own settings (capacity rebalancing, scale-in protection of new instances) are sent
- * whole with every create and `UpdateAutoScalingGroup`: absent means AWS's default (false).
+ * The group's own settings (capacity rebalancing, scale-in protection of new instances, the
+ * maximum instance lifetime) are sent whole with every create and `UpdateAutoScalingGroup`:
+ * absent means AWS's default (false, no lifetime).
  *
  * With `mixedInstancesPolicy` the group launches the template through a MixedInstancesPolicy
  * (several instance types, On-Demand/Spot split) instead of `LaunchTemplate`; switching either way
@@ -83,6 +84,8 @@ export interface AutoscalingGroupDesired {
   readonly capacityRebalance?: boolean;
   /** Protect NEW instances from scale-in (kops's `instanceProtection`); default false. */
   readonly newInstancesProtectedFromScaleIn?: boolean;
+  /** Seconds an instance may serve before the group replaces it: 0 (no limit, the default) or at least 86400. */
+  readonly maxInstanceLifetime?: number;
 }
 
 export interface AutoscalingGroupActual {
@@ -101,6 +104,8 @@ export interface AutoscalingGroupActual {
   readonly mixedInstancesPolicy?: MixedInstancesPolicyActual;
   readonly capacityRebalance: boolean;
   readonly newInstancesProtectedFromScaleIn: boolean;
+  /** 0 when the group has none. */
+  readonly maxInstanceLifetime: number;
 }
 
 export const DEFAULT_LAUNCH_TEMPLATE_VERSION = '$Default';
@@ -120,6 +125,7 @@ const FIELDS: FieldRules = {
   suspendProcesses: { compare: 'set' },
   capacityRebalance: {},
   newInstancesProtectedFromScaleIn: {},
+  maxInstanceLifetime: {},
   ...Object.fromEntries(MIXED_FIELDS.map((f) => [f, {}])),
 };
 
@@ -128,11 +134,16 @@ export const NODE_TEMPLATE_TAG_PREFIX = 'k8s.io/cluster-autoscaler/node-template
 const nodeTemplateKeys = (tags: Readonly<Record<string, string>>): string[] => Object.keys(tags).filter((k) => k.startsWith(NODE_TEMPLATE_TAG_PREFIX)).sort();
 
 /** The fields `UpdateAutoScalingGroup` changes. */
-const GROUP_FIELDS = new Set<string>(['launchTemplate', 'launchTemplateVersion', 'minSize', 'maxSize', 'subnets', 'capacityRebalance', 'newInstancesProtectedFromScaleIn', ...MIXED_FIELDS]);
+const GROUP_FIELDS = new Set<string>(['launchTemplate', 'launchTemplateVersion', 'minSize', 'maxSize', 'subnets', 'capacityRebalance', 'newInstancesProtectedFromScaleIn', 'maxInstanceLifetime', ...MIXED_FIELDS]);
 
 /** The group's own settings, sent whole on create and on every UpdateAutoScalingGroup (the spec owns them). */
 function groupSettings(d: AutoscalingGroupDesired) {
-  return { CapacityRebalance: d.capacityRebalance ?? false, NewInstancesProtectedFromScaleIn: d.newInstancesProtectedFromScaleIn ?? false };
+  return {
+    CapacityRebalance: d.capacityRebalance ?? false,
+    NewInstancesProtectedFromScaleIn: d.newInstancesProtectedFromScaleIn ?? false,
+    // 0 clears a lifetime (AWS: "To clear a previously set value, specify a new value of 0").
+    MaxInstanceLifetime: d.maxInstanceLifetime ?? 0,
+  };
 }
 
 export function toActual(g: AutoScalingGroup): AutoscalingGroupActual {
@@ -154,6 +165,7 @@ export function toActual(g: AutoScalingGroup): AutoscalingGroupActual {
     mixedInstancesPolicy: mixedActual(g),
     capacityRebalance: g.CapacityRebalance ?? false,
     newInstancesProtectedFromScaleIn: g.NewInstancesProtectedFromScaleIn ?? false,
+    maxInstanceLifetime: g.MaxInstanceLifetime ?? 0,
   };
 }
 
@@ -294,6 +306,7 @@ function assumed(req: ApplyRequest<AutoscalingGroupDesired, AutoscalingGroupActu
     mixedInstancesPolicy: mixedAssumed(d.mixedInstancesPolicy),
     capacityRebalance: d.capacityRebalance ?? false,
     newInstancesProtectedFromScaleIn: d.newInstancesProtectedFromScaleIn ?? false,
+    maxInstanceLifetime: d.maxInstanceLifetime ?? 0,
   };
 }
 
@@ -346,6 +359,7 @@ export const autoscalingGroupKind: TaskKind<AutoscalingGroupDesired, Autoscaling
       suspendProcesses: d.suspendProcesses ? [...d.suspendProcesses] : undefined,
       capacityRebalance: d.capacityRebalance ?? false,
       newInstancesProtectedFromScaleIn: d.newInstancesProtectedFromScaleIn ?? false,
+      maxInstanceLifetime: d.maxInstanceLifetime ?? 0,
       ...mixedView(d.mixedInstancesPolicy),
     };
   },
@@ -363,6 +377,7 @@ export const autoscalingGroupKind: TaskKind<AutoscalingGroupDesired, Autoscaling
       suspendProcesses: [...a.suspendedProcesses].sort(),
       capacityRebalance: a.capacityRebalance,
       newInstancesProtectedFromScaleIn: a.newInstancesProtectedFromScaleIn,
+      maxInstanceLifetime: a.maxInstanceLifetime,
       ...mixedView(a.mixedInstancesPolicy),
     };
   },
