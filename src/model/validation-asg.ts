@@ -14,7 +14,12 @@ export const SCALING_PROCESSES = [
 ] as const;
 
 /** The AWS-only fields of this file, as the spec names them. */
-const AWS_ONLY = ['suspendProcesses', 'capacityRebalance', 'instanceProtection', 'detailedInstanceMonitoring', 'cpuCredits', 'tenancy', 'maxInstanceLifetime'] as const;
+const AWS_ONLY = ['suspendProcesses', 'capacityRebalance', 'instanceProtection', 'detailedInstanceMonitoring', 'cpuCredits', 'tenancy', 'maxInstanceLifetime', 'externalLoadBalancers'] as const;
+
+/** An ELBv2 target group's ARN. */
+const TARGET_GROUP_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[A-Za-z0-9-]{1,32}\/[0-9a-f]+$/;
+/** A classic load balancer's name: up to 32 letters, digits and hyphens, not starting or ending with one. */
+const CLASSIC_LB_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/;
 
 /** AWS: MaxInstanceLifetime is 0 (none) or at least one day. */
 export const MIN_INSTANCE_LIFETIME_SECONDS = 86_400;
@@ -42,6 +47,7 @@ export function validateAsgFields(r: Reporter, s: InstanceGroupSpec, at: (f: str
     } else if (seen.has(p)) r.err('DuplicateScalingProcess', path, `${p} is listed twice`, 'list it once');
     seen.add(p);
   });
+  validateExternalLoadBalancers(r, s, at);
   const lifetime = s.maxInstanceLifetime;
   if (lifetime != null) {
     const seconds = maxInstanceLifetimeSeconds(s);
@@ -51,4 +57,26 @@ export function validateAsgFields(r: Reporter, s: InstanceGroupSpec, at: (f: str
       r.err('InvalidMaxInstanceLifetime', path, `${lifetime} is ${seconds} seconds; AWS takes 0 (no limit) or at least ${MIN_INSTANCE_LIFETIME_SECONDS} seconds (24h)`, 'use 24h or more, or 0s for no limit');
     }
   }
+}
+
+/** kops: each entry names exactly one load balancer; each is listed once. */
+function validateExternalLoadBalancers(r: Reporter, s: InstanceGroupSpec, at: (f: string) => string): void {
+  const seen = new Set<string>();
+  (s.externalLoadBalancers ?? []).forEach((lb, i) => {
+    const path = at(`spec.externalLoadBalancers[${i}]`);
+    const { loadBalancerName: name, targetGroupArn: arn } = lb ?? {};
+    if ((name == null) === (arn == null)) {
+      r.err('InvalidExternalLoadBalancer', path, name == null ? 'names no load balancer' : 'names both a load balancer and a target group', 'give exactly one of loadBalancerName (a classic load balancer) and targetGroupArn');
+      return;
+    }
+    if (arn != null && !TARGET_GROUP_ARN.test(arn)) {
+      r.err('InvalidExternalLoadBalancer', `${path}.targetGroupArn`, `${JSON.stringify(arn)} is not a target group ARN`, 'give the ARN, e.g. arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/ingress/0123456789abcdef');
+    }
+    if (name != null && !CLASSIC_LB_NAME.test(name)) {
+      r.err('InvalidExternalLoadBalancer', `${path}.loadBalancerName`, `${JSON.stringify(name)} is not a classic load balancer name`, 'give its name: up to 32 letters, digits and hyphens');
+    }
+    const key = arn ?? name ?? '';
+    if (seen.has(key)) r.err('DuplicateExternalLoadBalancer', path, `${key} is listed twice`, 'list it once');
+    seen.add(key);
+  });
 }

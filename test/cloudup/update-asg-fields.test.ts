@@ -6,7 +6,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DescribeAutoScalingGroupsCommand, type AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import type { InstanceGroup } from '../../src/model/api/types.js';
-import { DescribeLaunchTemplateVersionsCommand } from '@aws-sdk/client-ec2';
+import { DescribeLaunchTemplateVersionsCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
+import { CreateLoadBalancerCommand as CreateElbCommand } from '@aws-sdk/client-elastic-load-balancing';
+import { CreateTargetGroupCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { AwsCloudProvider } from '../../src/cloud/aws/instance-groups.js';
 import { applyAndConverge, changeLines, setupCluster, type E2ECluster } from './update-helpers.js';
 
@@ -66,6 +68,22 @@ describe('update cluster: autoscaling-group and launch-template fields on the em
       CreditSpecification: { CpuCredits: 'unlimited' },
       Placement: { Tenancy: 'dedicated' },
     });
+  }, 120_000);
+
+  it("externalLoadBalancers: the group registers with the user's classic load balancer and target group, detaches them once removed; the next plan is empty", async () => {
+    const vpc = (await c.aws.clients.ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'tag:KubernetesCluster', Values: [NAME] }] }))).Vpcs?.[0]?.VpcId;
+    const tg = await c.aws.clients.elbv2.send(new CreateTargetGroupCommand({ Name: 'ingress', Protocol: 'TCP', Port: 30443, VpcId: vpc }));
+    const arn = tg.TargetGroups?.[0]?.TargetGroupArn ?? '';
+    const elb = await c.aws.clients.elb();
+    await elb.send(new CreateElbCommand({ LoadBalancerName: 'legacy-ingress', Listeners: [{ Protocol: 'TCP', LoadBalancerPort: 80, InstancePort: 30080 }], AvailabilityZones: ['us-east-1a'] }));
+    await editGroup(c, NODES, (spec) => ({ ...spec, externalLoadBalancers: [{ loadBalancerName: 'legacy-ingress' }, { targetGroupArn: arn }] }));
+    expect(changeLines((await c.update(false)).plan)).toEqual([`${ASG}: update loadBalancerNames,targetGroupArns`]);
+    await applyAndConverge(c);
+    expect(await nodesGroup(c)).toMatchObject({ LoadBalancerNames: ['legacy-ingress'], TargetGroupARNs: [arn] });
+    // Removed from the spec: detached, as kops does.
+    await editGroup(c, NODES, ({ externalLoadBalancers: _e, ...spec }) => spec);
+    await applyAndConverge(c);
+    expect(await nodesGroup(c)).toMatchObject({ LoadBalancerNames: [], TargetGroupARNs: [] });
   }, 120_000);
 
   it('suspendProcesses: suspends the listed processes in place, resumes a removed one; the next plan is empty', async () => {

@@ -55,6 +55,24 @@ describe('maxInstanceLifetime on AWS', () => {
   });
 });
 
+describe('externalLoadBalancers on AWS', () => {
+  const TG = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/ingress/0123456789abcdef';
+  it('accepts a classic load balancer by name and a target group by ARN', () => {
+    expect(errors({ externalLoadBalancers: [{ loadBalancerName: 'legacy-ingress' }, { targetGroupArn: TG }] })).toEqual([]);
+  });
+
+  it('refuses an entry naming none or both, a malformed one, and a repeat', () => {
+    const p = 'InstanceGroup/g spec.externalLoadBalancers';
+    expect(errors({ externalLoadBalancers: [{}, { loadBalancerName: 'a', targetGroupArn: TG }, { targetGroupArn: 'ingress' }, { loadBalancerName: 'bad_name' }, { targetGroupArn: TG }, { targetGroupArn: TG }] })).toEqual([
+      `${p}[0]: names no load balancer`,
+      `${p}[1]: names both a load balancer and a target group`,
+      `${p}[2].targetGroupArn: "ingress" is not a target group ARN`,
+      `${p}[3].loadBalancerName: "bad_name" is not a classic load balancer name`,
+      `${p}[5]: ${TG} is listed twice`,
+    ]);
+  });
+});
+
 describe('cpuCredits and tenancy', () => {
   it("take AWS's values only", () => {
     const yaml = (f: string) => `apiVersion: kops.k8s.io/v1alpha2\nkind: InstanceGroup\nmetadata:\n  name: g\nspec:\n  role: Node\n  ${f}\n`;
@@ -73,11 +91,11 @@ describe('the autoscaling-group fields on GCE', () => {
   it('are kept, not acted on, with a warning each', () => {
     const r = newCluster({ name: 'g.example.com', zones: ['us-central1-a'], project: 'my-project' });
     const nodes = r.instanceGroups.find((g) => g.spec.role === 'Node')!;
-    Object.assign(nodes.spec, { suspendProcesses: ['AZRebalance'], capacityRebalance: true, instanceProtection: true, detailedInstanceMonitoring: true, cpuCredits: 'unlimited', tenancy: 'dedicated', maxInstanceLifetime: '1h' });
+    Object.assign(nodes.spec, { suspendProcesses: ['AZRebalance'], capacityRebalance: true, instanceProtection: true, detailedInstanceMonitoring: true, cpuCredits: 'unlimited', tenancy: 'dedicated', maxInstanceLifetime: '1h', externalLoadBalancers: [{ loadBalancerName: 'x' }] });
     const diags = validateCluster(r.cluster, r.instanceGroups);
     expect(diags.filter((d) => d.severity === 'error')).toEqual([]);
     expect(diags.filter((d) => d.code === 'FieldNotActedOn').map((d) => d.path)).toEqual(
-      ['suspendProcesses', 'capacityRebalance', 'instanceProtection', 'detailedInstanceMonitoring', 'cpuCredits', 'tenancy', 'maxInstanceLifetime'].map((f) => `InstanceGroup/${nodes.metadata.name} spec.${f}`),
+      ['suspendProcesses', 'capacityRebalance', 'instanceProtection', 'detailedInstanceMonitoring', 'cpuCredits', 'tenancy', 'maxInstanceLifetime', 'externalLoadBalancers'].map((f) => `InstanceGroup/${nodes.metadata.name} spec.${f}`),
     );
   });
 });

@@ -273,7 +273,7 @@ export const CLUSTER_SPEC: ObjectShape = obj(
 const IG_KOPS_ONLY = [
   'manager', 'autoscale', 'autoscalePriority', 'rootVolumeOptimization', 'rootVolumeDeleteOnTermination', 'volumes', 'volumeMounts', 'hooks',
   'spotDurationInMinutes', 'fileAssets', 'kubelet',
-  'additionalUserData', 'externalLoadBalancers', 'iam',
+  'additionalUserData', 'iam',
   'securityGroupOverride', 'sysctlParameters', 'instanceInterruptionBehavior', 'compressUserData',
   'updatePolicy', 'warmPool', 'containerd', 'packages', 'guestAccelerators', 'gcpProvisioningModel',
 ];
@@ -330,6 +330,7 @@ export const INSTANCE_GROUP_SPEC: ObjectShape = obj(
     tenancy: enumOf('default', 'dedicated', 'host'),
     /** A Go duration, as kops's metav1.Duration (`168h0m0s`). */
     maxInstanceLifetime: str,
+    externalLoadBalancers: { t: 'array', of: obj({ loadBalancerName: str, targetGroupArn: str }) },
   },
   IG_KOPS_ONLY,
 );

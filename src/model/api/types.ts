@@ -250,6 +250,14 @@ export interface InstanceGroupSpec {
   tenancy?: 'default' | 'dedicated' | 'host';
   /** AWS: how long an instance may serve before the group replaces it, a Go duration (`168h`); at least 24h. */
   maxInstanceLifetime?: string;
+  /** AWS: load balancers the group registers its instances with besides kops-ts's own; one of the two each. */
+  externalLoadBalancers?: ExternalLoadBalancer[];
+}
+
+/** kops's `LoadBalancer` of an instance group: a classic load balancer by name, or a target group by ARN. */
+export interface ExternalLoadBalancer {
+  loadBalancerName?: string;
+  targetGroupArn?: string;
 }
 
 /**

@@ -90,6 +90,7 @@ export function buildCompute(m: AwsModelContext, targetGroups: TargetGroupsByRol
     });
     const tags = m.tags(name, roleTags(m, ig));
     const root = effectiveRootVolume(ig.spec);
+    const external = ig.spec.externalLoadBalancers ?? [];
     m.add({
       kind: 'LaunchTemplate',
       name: template,
@@ -125,7 +126,9 @@ export function buildCompute(m: AwsModelContext, targetGroups: TargetGroupsByRol
         minSize: ig.spec.minSize ?? 1,
         maxSize: ig.spec.maxSize ?? ig.spec.minSize ?? 1,
         subnets: (ig.spec.subnets ?? []).map((s) => ref('Subnet', subnetTaskName(s, c))),
-        ...((targetGroups[role] ?? []).length > 0 ? { targetGroupArns: (targetGroups[role] ?? []).map((tg) => ref('TargetGroup', tg, 'arn')) } : {}),
+        // kops: the spec owns the group's attachments, its own target groups and the user's.
+        targetGroupArns: [...(targetGroups[role] ?? []).map((tg) => ref('TargetGroup', tg, 'arn')), ...external.flatMap((lb) => (lb.targetGroupArn ? [lb.targetGroupArn] : []))],
+        loadBalancerNames: external.flatMap((lb) => (lb.loadBalancerName ? [lb.loadBalancerName] : [])),
         tags,
         ...(ig.spec.mixedInstancesPolicy ? { mixedInstancesPolicy: mixedPolicy(ig) } : {}),
         // kops: always the spec's list, so a process removed from it is resumed.

@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import { CreateSubnetCommand, CreateVpcCommand, RegisterImageCommand } from '@aws-sdk/client-ec2';
 import { CreateTargetGroupCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { CreateLoadBalancerCommand as CreateElbCommand } from '@aws-sdk/client-elastic-load-balancing';
 import { describe, expect, it, vi } from 'vitest';
 import { ownershipTags } from '../../../src/tasks/aws/context.js';
 import { autoscalingGroupKind, clampDesired, toActual, type AutoscalingGroupDesired } from '../../../src/tasks/aws/autoscaling-group.js';
@@ -158,6 +159,22 @@ describe('AutoscalingGroup', () => {
     expect(diffTask(autoscalingGroupKind, group('nodes'), answer, refs).fields.find((f) => f.field === 'maxInstanceLifetime')).toMatchObject({ before: 604_800, after: 0 });
   });
 
+  it("attaches the user's classic load balancers and target groups beside its own, and detaches one the spec drops", async () => {
+    const ctx = awsTestContext(CLUSTER);
+    const { refs, subnets, tgArn } = await prerequisites(ctx);
+    const elb = await ctx.clients.elb();
+    await elb.send(new CreateElbCommand({ LoadBalancerName: 'legacy-ingress', Listeners: [{ Protocol: 'TCP', LoadBalancerPort: 80, InstancePort: 30080 }], Subnets: [subnets.a] }));
+    const withElb = group('nodes', { loadBalancerNames: ['legacy-ingress'] });
+    await expectIdempotent(ctx, autoscalingGroupKind, [withElb], refs);
+    expect(await describeGroup(ctx, withElb.name)).toMatchObject({ LoadBalancerNames: ['legacy-ingress'], TargetGroupARNs: [tgArn] });
+
+    const dropped = group('nodes', { loadBalancerNames: [] });
+    const [plan] = await planKind(nextRun(ctx), autoscalingGroupKind, [dropped], refs);
+    expect(plan?.fields.map((f) => f.field)).toEqual(['loadBalancerNames']);
+    await expectIdempotent(nextRun(ctx), autoscalingGroupKind, [dropped], refs);
+    expect((await describeGroup(ctx, withElb.name))?.LoadBalancerNames).toEqual([]);
+  });
+
   it("deletes the autoscaler's node-template tags the spec no longer has, and leaves other tags alone", async () => {
     const ctx = awsTestContext(CLUSTER);
     const { refs } = await prerequisites(ctx);
@@ -263,7 +280,7 @@ describe('AutoscalingGroup', () => {
     const sent: string[] = [];
     const autoscaling = { send: async (cmd: object) => { sent.push(cmd.constructor.name); return answers.shift(); } };
     const ctx = { ...awsTestContext(CLUSTER), clients: { autoscaling } } as unknown as Ctx;
-    const actual = { name: 'g', arn: '', minSize: 0, maxSize: 0, desiredCapacity: 0, subnets: [], targetGroupArns: [], tags: {}, suspendedProcesses: [], capacityRebalance: false, newInstancesProtectedFromScaleIn: false, maxInstanceLifetime: 0 };
+    const actual = { name: 'g', arn: '', minSize: 0, maxSize: 0, desiredCapacity: 0, subnets: [], targetGroupArns: [], loadBalancerNames: [], tags: {}, suspendedProcesses: [], capacityRebalance: false, newInstancesProtectedFromScaleIn: false, maxInstanceLifetime: 0 };
     const first = await autoscalingGroupKind.delete!(ctx, actual).catch((e: unknown) => e);
     expect(isTryAgainLater(first)).toBe(true);
     expect((first as Error).message).toContain('2 instance(s) left');
