@@ -1,7 +1,8 @@
 /**
  * Validation of the instance-group fields kops-ts acts on through the autoscaling group and the
- * launch template on AWS (src/model/aws/compute.ts): the names AWS's SuspendProcesses takes, and a
- * maxInstanceLifetime AWS takes (0, or at least a day). On any other cloud they are kept with a
+ * launch template on AWS (src/model/aws/compute.ts): the names AWS's SuspendProcesses takes, a
+ * maxInstanceLifetime AWS takes (0, or at least a day), and external load balancers that each name
+ * one classic load balancer or one target group (kops's rule). On any other cloud they are kept with a
  * FieldNotActedOn warning each, as before (not validated there: nothing reads them).
  */
 import type { InstanceGroupSpec } from './api/types.js';
