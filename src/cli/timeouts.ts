@@ -6,17 +6,9 @@
  */
 import type { AwsTimeouts } from '../cloud/aws/endpoint.js';
 import { KopsError } from '../diagnostics.js';
+import { parseDuration } from '../text/duration.js';
 
-const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** Milliseconds of a Go-style duration; `undefined` if it is not one. */
-export function parseDuration(text: string): number | undefined {
-  const t = text.trim();
-  if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(t)) return undefined;
-  let ms = 0;
-  for (const m of t.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) ms += Number(m[1]) * (UNITS[m[2] as string] as number);
-  return Math.round(ms);
-}
+export { parseDuration } from '../text/duration.js';
 
 function one(flag: string, env: string, flagValue: string | undefined, envValue: string | undefined): number | undefined {
   const [value, from] = flagValue !== undefined ? [flagValue, flag] : envValue?.trim() ? [envValue, env] : [undefined, ''];

@@ -3,6 +3,7 @@ import { intProblem } from './api/check.js';
 import { LABEL_CLUSTER_NAME, normalizeRole, type ClusterSpec, type InstanceGroup, type InstanceGroupSpec } from './api/types.js';
 import { checkSecurityGroups } from './validation-api.js';
 import { validateSpot } from './validation-mixed.js';
+import { validateAsgFields } from './validation-asg.js';
 import { checkCloudLabels, checkRollingUpdate } from './validation-rules.js';
 import { igPath, isDnsLabel, regionOfZone, type Reporter } from './validation-util.js';
 import { NODE_TEMPLATE_LABEL, NODE_TEMPLATE_TAINT, taintTag } from './aws/autoscaler-tags.js';
@@ -105,6 +106,7 @@ function validateMachine(r: Reporter, s: InstanceGroupSpec, at: (f: string) => s
   }
   if (cloud === 'aws') checkAutoscalerTags(r, s, at);
   validateSpot(r, s, at, cloud);
+  validateAsgFields(r, s, at, cloud);
 }
 
 /** AWS tag keys are at most 128 characters: the autoscaler's node-template tags must fit. */

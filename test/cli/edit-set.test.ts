@@ -102,6 +102,17 @@ describe('edit instancegroup --set/--unset', () => {
     expect(text(s.dir, `${NAME}/instancegroup/control-plane-us-east-1a`)).toContain('maxSize: 1');
   });
 
+  it('stores the AWS group options with their types: a list, booleans, a duration', async () => {
+    const s = await created();
+    const r = await editNodes(s.url, '--set', 'spec.suspendProcesses=AZRebalance', '--set', 'spec.capacityRebalance=true', '--set', 'spec.detailedInstanceMonitoring=true', '--set', 'spec.maxInstanceLifetime=168h');
+    expect(r.code, r.stderr).toBe(0);
+    const spec = (parse(text(s.dir, NODES)) as { spec: Record<string, unknown> }).spec;
+    expect(spec).toMatchObject({ suspendProcesses: ['AZRebalance'], capacityRebalance: true, detailedInstanceMonitoring: true, maxInstanceLifetime: '168h' });
+    const bad = await editNodes(s.url, '--set', 'spec.suspendProcesses=Rebalance');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/spec\.suspendProcesses\[1\]: "Rebalance" is not an autoscaling process: use one of Launch, Terminate, /);
+  });
+
   it('unsets a field of the group', async () => {
     const s = await created();
     const r = await editNodes(s.url, '--unset', 'spec.instanceMetadata');

@@ -23,6 +23,7 @@ import { CLUSTER_SPEC, INSTANCE_GROUP_SPEC, type FieldShape } from '../../src/mo
 import type { Cluster, InstanceGroup } from '../../src/model/api/types.js';
 import { ig, userCluster, userIGs } from './helpers.js';
 import { spotCases } from './acted-on-spot.js';
+import { asgCases } from './acted-on-asg.js';
 
 const NAME = 'audit.example.com';
 const ZONES = ['us-east-1a', 'us-east-1b'];
@@ -221,6 +222,7 @@ const ACTED: Record<string, { edit: (s: Spec) => void; input?: Partial<AwsModelI
     changes: [`~ ${LT_NODES} metadataOptions.httpPutResponseHopLimit: 1 -> 2`],
   },
   ...spotCases(NODES, LT_NODES, ASG_NODES),
+  ...asgCases(NODES, LT_NODES, ASG_NODES),
 };
 
 /** Validated, no effect on what is built or on the nodes, and why. */

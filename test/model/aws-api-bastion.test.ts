@@ -86,7 +86,7 @@ describe('the API load balancer', () => {
     expect(desired(tasks, `NetworkLoadBalancer/api.${NAME}`)['crossZoneLoadBalancing']).toBe(true);
     const cp = desired(tasks, `AutoscalingGroup/control-plane-us-east-1a.masters.${NAME}`);
     expect(refNames(cp['targetGroupArns'])).toEqual([`TargetGroup/${targetGroupName(NAME, 'tcp')}`, `TargetGroup/${kc}`]);
-    expect(desired(tasks, `AutoscalingGroup/nodes-us-east-1a.${NAME}`)['targetGroupArns']).toBeUndefined();
+    expect(desired(tasks, `AutoscalingGroup/nodes-us-east-1a.${NAME}`)['targetGroupArns']).toEqual([]);
   });
 
   it('crossZoneLoadBalancing: kops\'s default off with DNS, the spec\'s value when set', () => {

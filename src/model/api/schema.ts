@@ -272,10 +272,10 @@ export const CLUSTER_SPEC: ObjectShape = obj(
 
 const IG_KOPS_ONLY = [
   'manager', 'autoscale', 'autoscalePriority', 'rootVolumeOptimization', 'rootVolumeDeleteOnTermination', 'volumes', 'volumeMounts', 'hooks',
-  'spotDurationInMinutes', 'cpuCredits', 'fileAssets', 'tenancy', 'kubelet', 'capacityRebalance',
-  'additionalUserData', 'suspendProcesses', 'externalLoadBalancers', 'detailedInstanceMonitoring', 'iam',
-  'securityGroupOverride', 'instanceProtection', 'sysctlParameters', 'instanceInterruptionBehavior', 'compressUserData',
-  'updatePolicy', 'warmPool', 'containerd', 'packages', 'guestAccelerators', 'maxInstanceLifetime', 'gcpProvisioningModel',
+  'spotDurationInMinutes', 'fileAssets', 'kubelet',
+  'additionalUserData', 'iam',
+  'securityGroupOverride', 'sysctlParameters', 'instanceInterruptionBehavior', 'compressUserData',
+  'updatePolicy', 'warmPool', 'containerd', 'packages', 'guestAccelerators', 'gcpProvisioningModel',
 ];
 
 export const INSTANCE_GROUP_SPEC: ObjectShape = obj(
@@ -320,6 +320,17 @@ export const INSTANCE_GROUP_SPEC: ObjectShape = obj(
       ['instanceRequirements'],
     ),
     maxPrice: str,
+    // AWS: the autoscaling group's (docs/spec.md, "Autoscaling group and launch template options");
+    // on GCE kept, with a warning (validation-asg.ts).
+    suspendProcesses: strList,
+    capacityRebalance: bool,
+    instanceProtection: bool,
+    detailedInstanceMonitoring: bool,
+    cpuCredits: enumOf('standard', 'unlimited'),
+    tenancy: enumOf('default', 'dedicated', 'host'),
+    /** A Go duration, as kops's metav1.Duration (`168h0m0s`). */
+    maxInstanceLifetime: str,
+    externalLoadBalancers: { t: 'array', of: obj({ loadBalancerName: str, targetGroupArn: str }) },
   },
   IG_KOPS_ONLY,
 );

@@ -236,6 +236,28 @@ export interface InstanceGroupSpec {
   mixedInstancesPolicy?: MixedInstancesPolicySpec;
   /** AWS: the Spot maximum price per hour (e.g. "0.05"): the group's SpotMaxPrice when mixed, else the launch template's. */
   maxPrice?: string;
+  /** AWS: scaling processes the autoscaling group keeps suspended (e.g. AZRebalance); the others run. */
+  suspendProcesses?: string[];
+  /** AWS: the group replaces Spot instances at an elevated risk of interruption (CapacityRebalance). */
+  capacityRebalance?: boolean;
+  /** AWS: the group's new instances are protected from scale-in (NewInstancesProtectedFromScaleIn). */
+  instanceProtection?: boolean;
+  /** AWS: detailed (1-minute) CloudWatch monitoring of the instances (the launch template's Monitoring). */
+  detailedInstanceMonitoring?: boolean;
+  /** AWS: the CPU credit option of burstable instance types (the launch template's CreditSpecification). */
+  cpuCredits?: 'standard' | 'unlimited';
+  /** AWS: the instances' tenancy (the launch template's Placement.Tenancy). */
+  tenancy?: 'default' | 'dedicated' | 'host';
+  /** AWS: how long an instance may serve before the group replaces it, a Go duration (`168h`); at least 24h. */
+  maxInstanceLifetime?: string;
+  /** AWS: load balancers the group registers its instances with besides kops-ts's own; one of the two each. */
+  externalLoadBalancers?: ExternalLoadBalancer[];
+}
+
+/** kops's `LoadBalancer` of an instance group: a classic load balancer by name, or a target group by ARN. */
+export interface ExternalLoadBalancer {
+  loadBalancerName?: string;
+  targetGroupArn?: string;
 }
 
 /**

@@ -22,6 +22,7 @@ import { roleSecurityGroupName } from './firewall.js';
 import { autoscalingGroupName, iamName, launchTemplateName, roleGroupPrefix, sshKeyName, subnetTaskName } from './names.js';
 import { instanceGroupRoleTags } from './autoscaler-tags.js';
 import { effectiveRootVolume } from './root-volume.js';
+import { maxInstanceLifetimeSeconds } from '../validation-asg.js';
 import { nodeUserData, type NodeBootstrapInput } from '../../bootstrap/user-data.js';
 
 export function sshKeyTaskName(cluster: string, fingerprint: string): string {
@@ -89,6 +90,7 @@ export function buildCompute(m: AwsModelContext, targetGroups: TargetGroupsByRol
     });
     const tags = m.tags(name, roleTags(m, ig));
     const root = effectiveRootVolume(ig.spec);
+    const external = ig.spec.externalLoadBalancers ?? [];
     m.add({
       kind: 'LaunchTemplate',
       name: template,
@@ -111,6 +113,9 @@ export function buildCompute(m: AwsModelContext, targetGroups: TargetGroupsByRol
         instanceTags: tags,
         tags: m.tags(template),
         ...(ig.spec.maxPrice !== undefined && !ig.spec.mixedInstancesPolicy ? { spotMaxPrice: ig.spec.maxPrice } : {}),
+        detailedMonitoring: ig.spec.detailedInstanceMonitoring ?? false,
+        ...(ig.spec.cpuCredits !== undefined ? { cpuCredits: ig.spec.cpuCredits } : {}),
+        ...(ig.spec.tenancy !== undefined ? { tenancy: ig.spec.tenancy } : {}),
       },
     });
     m.add({
@@ -121,9 +126,16 @@ export function buildCompute(m: AwsModelContext, targetGroups: TargetGroupsByRol
         minSize: ig.spec.minSize ?? 1,
         maxSize: ig.spec.maxSize ?? ig.spec.minSize ?? 1,
         subnets: (ig.spec.subnets ?? []).map((s) => ref('Subnet', subnetTaskName(s, c))),
-        ...((targetGroups[role] ?? []).length > 0 ? { targetGroupArns: (targetGroups[role] ?? []).map((tg) => ref('TargetGroup', tg, 'arn')) } : {}),
+        // kops: the spec owns the group's attachments, its own target groups and the user's.
+        targetGroupArns: [...(targetGroups[role] ?? []).map((tg) => ref('TargetGroup', tg, 'arn')), ...external.flatMap((lb) => (lb.targetGroupArn ? [lb.targetGroupArn] : []))],
+        loadBalancerNames: external.flatMap((lb) => (lb.loadBalancerName ? [lb.loadBalancerName] : [])),
         tags,
         ...(ig.spec.mixedInstancesPolicy ? { mixedInstancesPolicy: mixedPolicy(ig) } : {}),
+        // kops: always the spec's list, so a process removed from it is resumed.
+        suspendProcesses: [...(ig.spec.suspendProcesses ?? [])],
+        capacityRebalance: ig.spec.capacityRebalance ?? false,
+        newInstancesProtectedFromScaleIn: ig.spec.instanceProtection ?? false,
+        maxInstanceLifetime: maxInstanceLifetimeSeconds(ig.spec) ?? 0,
       },
     });
   }

@@ -17,8 +17,13 @@
  * The cluster autoscaler's node-template tags are the exception: they describe the nodes' labels
  * and taints, so one the spec no longer has is deleted (kops deletes every tag it did not ask for;
  * kops-ts only these, leaving other tags people add alone): `nodeTemplateTagKeys` compares them.
- * Target groups (the control plane's API target groups) are compared as a set and attached or
- * detached in place. Metrics collection is not managed.
+ * Target groups (the control plane's API target groups, and the user's `externalLoadBalancers`)
+ * and classic load balancers (`externalLoadBalancers[].loadBalancerName`) are compared as sets and
+ * attached or detached in place. Metrics collection is not managed.
+ *
+ * The group's own settings (capacity rebalancing, scale-in protection of new instances, the
+ * maximum instance lifetime) are sent whole with every create and `UpdateAutoScalingGroup`:
+ * absent means AWS's default (false, no lifetime).
  *
  * With `mixedInstancesPolicy` the group launches the template through a MixedInstancesPolicy
  * (several instance types, On-Demand/Spot split) instead of `LaunchTemplate`; switching either way
@@ -33,13 +38,11 @@
  * the launch template is deleted after it (orphan ASGs go before orphan launch templates).
  */
 import {
-  AttachLoadBalancerTargetGroupsCommand,
   CreateAutoScalingGroupCommand,
   CreateOrUpdateTagsCommand,
   DeleteAutoScalingGroupCommand,
   DeleteTagsCommand,
   DescribeAutoScalingGroupsCommand,
-  DetachLoadBalancerTargetGroupsCommand,
   ResumeProcessesCommand,
   SuspendProcessesCommand,
   UpdateAutoScalingGroupCommand,
@@ -49,6 +52,7 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import { TAG_CLUSTER, fromAwsTags, ownershipTagKey, tagsToSet, type AwsTaskContext, type Tags } from './context.js';
 import { tryAgainLater } from '../retry.js';
+import { syncLoadBalancers } from './autoscaling-attachments.js';
 import type { ApplyRequest, FieldRules, RefResolver, TaskKind, Val } from '../types.js';
 import {
   MIXED_FIELDS,
@@ -69,13 +73,21 @@ export interface AutoscalingGroupDesired {
   readonly maxSize: number;
   /** Subnet ids (refs); the group's `VPCZoneIdentifier`. */
   readonly subnets: readonly Val<string>[];
-  /** Target group ARNs: `ref('TargetGroup', name, 'arn')`. */
+  /** Target group ARNs: `ref('TargetGroup', name, 'arn')`, or an ARN (kops's `externalLoadBalancers`). */
   readonly targetGroupArns?: readonly Val<string>[];
+  /** Classic load balancers by name (kops's `externalLoadBalancers[].loadBalancerName`); compared as a set. */
+  readonly loadBalancerNames?: readonly string[];
   readonly tags: Tags;
   /** Scaling processes to keep suspended (kops's `suspendProcesses`); others are resumed. */
   readonly suspendProcesses?: readonly string[];
   /** Launch through a mixed-instances policy (several types, Spot) instead of the template alone. */
   readonly mixedInstancesPolicy?: MixedInstancesPolicyDesired;
+  /** Replace Spot instances at an elevated risk of interruption (kops's `capacityRebalance`); default false. */
+  readonly capacityRebalance?: boolean;
+  /** Protect NEW instances from scale-in (kops's `instanceProtection`); default false. */
+  readonly newInstancesProtectedFromScaleIn?: boolean;
+  /** Seconds an instance may serve before the group replaces it: 0 (no limit, the default) or at least 86400. */
+  readonly maxInstanceLifetime?: number;
 }
 
 export interface AutoscalingGroupActual {
@@ -89,15 +101,18 @@ export interface AutoscalingGroupActual {
   readonly desiredCapacity: number;
   readonly subnets: readonly string[];
   readonly targetGroupArns: readonly string[];
+  readonly loadBalancerNames: readonly string[];
   readonly tags: Readonly<Record<string, string>>;
   readonly suspendedProcesses: readonly string[];
   readonly mixedInstancesPolicy?: MixedInstancesPolicyActual;
+  readonly capacityRebalance: boolean;
+  readonly newInstancesProtectedFromScaleIn: boolean;
+  /** 0 when the group has none. */
+  readonly maxInstanceLifetime: number;
 }
 
 export const DEFAULT_LAUNCH_TEMPLATE_VERSION = '$Default';
 
-/** AWS takes at most 10 target groups per attach/detach call. */
-const TARGET_GROUP_CHUNK = 10;
 
 const FIELDS: FieldRules = {
   launchTemplate: {},
@@ -106,9 +121,13 @@ const FIELDS: FieldRules = {
   maxSize: {},
   subnets: { compare: 'set' },
   targetGroupArns: { compare: 'set' },
+  loadBalancerNames: { compare: 'set' },
   tags: { compare: 'tags' },
   nodeTemplateTagKeys: { compare: 'set' },
   suspendProcesses: { compare: 'set' },
+  capacityRebalance: {},
+  newInstancesProtectedFromScaleIn: {},
+  maxInstanceLifetime: {},
   ...Object.fromEntries(MIXED_FIELDS.map((f) => [f, {}])),
 };
 
@@ -117,7 +136,17 @@ export const NODE_TEMPLATE_TAG_PREFIX = 'k8s.io/cluster-autoscaler/node-template
 const nodeTemplateKeys = (tags: Readonly<Record<string, string>>): string[] => Object.keys(tags).filter((k) => k.startsWith(NODE_TEMPLATE_TAG_PREFIX)).sort();
 
 /** The fields `UpdateAutoScalingGroup` changes. */
-const GROUP_FIELDS = new Set<string>(['launchTemplate', 'launchTemplateVersion', 'minSize', 'maxSize', 'subnets', ...MIXED_FIELDS]);
+const GROUP_FIELDS = new Set<string>(['launchTemplate', 'launchTemplateVersion', 'minSize', 'maxSize', 'subnets', 'capacityRebalance', 'newInstancesProtectedFromScaleIn', 'maxInstanceLifetime', ...MIXED_FIELDS]);
+
+/** The group's own settings, sent whole on create and on every UpdateAutoScalingGroup (the spec owns them). */
+function groupSettings(d: AutoscalingGroupDesired) {
+  return {
+    CapacityRebalance: d.capacityRebalance ?? false,
+    NewInstancesProtectedFromScaleIn: d.newInstancesProtectedFromScaleIn ?? false,
+    // 0 clears a lifetime (AWS: "To clear a previously set value, specify a new value of 0").
+    MaxInstanceLifetime: d.maxInstanceLifetime ?? 0,
+  };
+}
 
 export function toActual(g: AutoScalingGroup): AutoscalingGroupActual {
   // A mixed-instances group keeps its template inside the policy.
@@ -133,9 +162,13 @@ export function toActual(g: AutoScalingGroup): AutoscalingGroupActual {
     desiredCapacity: g.DesiredCapacity ?? 0,
     subnets: (g.VPCZoneIdentifier ?? '').split(',').filter((s) => s !== '').sort(),
     targetGroupArns: [...(g.TargetGroupARNs ?? [])].sort(),
+    loadBalancerNames: [...(g.LoadBalancerNames ?? [])].sort(),
     tags: fromAwsTags(g.Tags),
     suspendedProcesses: (g.SuspendedProcesses ?? []).flatMap((p) => (p.ProcessName ? [p.ProcessName] : [])).sort(),
     mixedInstancesPolicy: mixedActual(g),
+    capacityRebalance: g.CapacityRebalance ?? false,
+    newInstancesProtectedFromScaleIn: g.NewInstancesProtectedFromScaleIn ?? false,
+    maxInstanceLifetime: g.MaxInstanceLifetime ?? 0,
   };
 }
 
@@ -157,12 +190,6 @@ function asgTags(name: string, tags: Tags): Tag[] {
   return Object.entries(tags)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([Key, Value]) => ({ ResourceId: name, ResourceType: 'auto-scaling-group', Key, Value, PropagateAtLaunch: true }));
-}
-
-function chunks<T>(xs: readonly T[], n: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
-  return out;
 }
 
 async function describeRaw(ctx: AwsTaskContext, name: string): Promise<AutoScalingGroup | undefined> {
@@ -204,7 +231,9 @@ async function create(ctx: AwsTaskContext, req: ApplyRequest<AutoscalingGroupDes
       DesiredCapacity: d.minSize,
       VPCZoneIdentifier: d.subnets.map((s) => req.refs.known(s)).join(','),
       ...(targetGroups.length > 0 ? { TargetGroupARNs: targetGroups } : {}),
+      ...(d.loadBalancerNames && d.loadBalancerNames.length > 0 ? { LoadBalancerNames: [...d.loadBalancerNames] } : {}),
       Tags: asgTags(req.name, d.tags),
+      ...groupSettings(d),
     }),
   );
   if (d.suspendProcesses && d.suspendProcesses.length > 0) {
@@ -228,6 +257,7 @@ async function update(ctx: AwsTaskContext, req: ApplyRequest<AutoscalingGroupDes
         MaxSize: d.maxSize,
         VPCZoneIdentifier: d.subnets.map((s) => req.refs.known(s)).join(','),
         ...(desired !== undefined ? { DesiredCapacity: desired } : {}),
+        ...groupSettings(d),
       }),
     );
   }
@@ -237,16 +267,7 @@ async function update(ctx: AwsTaskContext, req: ApplyRequest<AutoscalingGroupDes
   if (stale.length > 0) {
     await asg.send(new DeleteTagsCommand({ Tags: stale.map((Key) => ({ ResourceId: name, ResourceType: 'auto-scaling-group', Key })) }));
   }
-  if (changed.has('targetGroupArns') && d.targetGroupArns) {
-    const want = new Set(d.targetGroupArns.map((t) => req.refs.known(t)));
-    const have = new Set(a.targetGroupArns);
-    for (const TargetGroupARNs of chunks([...want].filter((t) => !have.has(t)), TARGET_GROUP_CHUNK)) {
-      await asg.send(new AttachLoadBalancerTargetGroupsCommand({ AutoScalingGroupName: name, TargetGroupARNs }));
-    }
-    for (const TargetGroupARNs of chunks([...have].filter((t) => !want.has(t)), TARGET_GROUP_CHUNK)) {
-      await asg.send(new DetachLoadBalancerTargetGroupsCommand({ AutoScalingGroupName: name, TargetGroupARNs }));
-    }
-  }
+  await syncLoadBalancers(asg, name, changed, d.targetGroupArns?.map((t) => req.refs.known(t)), d.loadBalancerNames, a);
   if (changed.has('suspendProcesses') && d.suspendProcesses) {
     const want = new Set(d.suspendProcesses);
     const suspend = [...want].filter((p) => !a.suspendedProcesses.includes(p));
@@ -269,9 +290,13 @@ function assumed(req: ApplyRequest<AutoscalingGroupDesired, AutoscalingGroupActu
     desiredCapacity: clampDesired(req.actual?.desiredCapacity ?? d.minSize, d.minSize, d.maxSize) ?? req.actual?.desiredCapacity ?? d.minSize,
     subnets: d.subnets.map((s) => req.refs.known(s)).sort(),
     targetGroupArns: (d.targetGroupArns ?? req.actual?.targetGroupArns ?? []).map((t) => req.refs.known(t)).sort(),
+    loadBalancerNames: [...(d.loadBalancerNames ?? req.actual?.loadBalancerNames ?? [])].sort(),
     tags: { ...Object.fromEntries(Object.entries(req.actual?.tags ?? {}).filter(([k]) => !k.startsWith(NODE_TEMPLATE_TAG_PREFIX))), ...d.tags },
     suspendedProcesses: [...(d.suspendProcesses ?? req.actual?.suspendedProcesses ?? [])].sort(),
     mixedInstancesPolicy: mixedAssumed(d.mixedInstancesPolicy),
+    capacityRebalance: d.capacityRebalance ?? false,
+    newInstancesProtectedFromScaleIn: d.newInstancesProtectedFromScaleIn ?? false,
+    maxInstanceLifetime: d.maxInstanceLifetime ?? 0,
   };
 }
 
@@ -319,9 +344,13 @@ export const autoscalingGroupKind: TaskKind<AutoscalingGroupDesired, Autoscaling
       maxSize: d.maxSize,
       subnets: d.subnets.map((s) => refs.resolve(s)),
       targetGroupArns: d.targetGroupArns?.map((t) => refs.resolve(t)),
+      loadBalancerNames: d.loadBalancerNames ? [...d.loadBalancerNames] : undefined,
       tags: { ...d.tags },
       nodeTemplateTagKeys: nodeTemplateKeys(d.tags),
       suspendProcesses: d.suspendProcesses ? [...d.suspendProcesses] : undefined,
+      capacityRebalance: d.capacityRebalance ?? false,
+      newInstancesProtectedFromScaleIn: d.newInstancesProtectedFromScaleIn ?? false,
+      maxInstanceLifetime: d.maxInstanceLifetime ?? 0,
       ...mixedView(d.mixedInstancesPolicy),
     };
   },
@@ -334,9 +363,13 @@ export const autoscalingGroupKind: TaskKind<AutoscalingGroupDesired, Autoscaling
       maxSize: a.maxSize,
       subnets: [...a.subnets].sort(),
       targetGroupArns: [...a.targetGroupArns].sort(),
+      loadBalancerNames: [...a.loadBalancerNames].sort(),
       tags: { ...a.tags },
       nodeTemplateTagKeys: nodeTemplateKeys(a.tags),
       suspendProcesses: [...a.suspendedProcesses].sort(),
+      capacityRebalance: a.capacityRebalance,
+      newInstancesProtectedFromScaleIn: a.newInstancesProtectedFromScaleIn,
+      maxInstanceLifetime: a.maxInstanceLifetime,
       ...mixedView(a.mixedInstancesPolicy),
     };
   },

@@ -136,6 +136,7 @@ export const AWS_KIND_ACTIONS: Readonly<Record<string, KindActions>> = {
     apply: [
       'autoscaling:CreateAutoScalingGroup', 'autoscaling:UpdateAutoScalingGroup', 'autoscaling:CreateOrUpdateTags', 'autoscaling:DeleteTags', 'autoscaling:DescribeAutoScalingGroups',
       'autoscaling:AttachLoadBalancerTargetGroups', 'autoscaling:DetachLoadBalancerTargetGroups', 'autoscaling:SuspendProcesses', 'autoscaling:ResumeProcesses',
+      'autoscaling:AttachLoadBalancers', 'autoscaling:DetachLoadBalancers',
     ],
     delete: ['autoscaling:DeleteAutoScalingGroup', 'autoscaling:DescribeAutoScalingGroups'],
     // Auto Scaling checks that the caller may launch the template's instances with its role,

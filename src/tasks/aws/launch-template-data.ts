@@ -42,6 +42,12 @@ export interface LaunchTemplateData {
   readonly volumeTags: Readonly<Record<string, string>>;
   /** Spot market options: the maximum price ("" for Spot at up to the On-Demand price); undefined: On-Demand. */
   readonly spotMaxPrice?: string;
+  /** Detailed (1-minute) CloudWatch monitoring. */
+  readonly monitoring?: boolean;
+  /** `standard` or `unlimited` (burstable types). */
+  readonly cpuCredits?: string;
+  /** `default`, `dedicated` or `host`. */
+  readonly tenancy?: string;
 }
 
 /** AWS limits user data to 16 KB before base64. */
@@ -63,6 +69,9 @@ interface AwsLtData {
   MetadataOptions?: Opt<{ HttpTokens?: Opt<string>; HttpPutResponseHopLimit?: Opt<number>; HttpEndpoint?: Opt<string> }>;
   TagSpecifications?: Opt<{ ResourceType?: Opt<string>; Tags?: Opt<{ Key?: Opt<string>; Value?: Opt<string> }[]> }[]>;
   InstanceMarketOptions?: Opt<{ MarketType?: Opt<string>; SpotOptions?: Opt<{ MaxPrice?: Opt<string> }> }>;
+  Monitoring?: Opt<{ Enabled?: Opt<boolean> }>;
+  CreditSpecification?: Opt<{ CpuCredits?: Opt<string> }>;
+  Placement?: Opt<{ Tenancy?: Opt<string> }>;
 }
 interface AwsEbs {
   VolumeSize?: Opt<number>;
@@ -108,6 +117,9 @@ export function decodeData(d: AwsLtData): LaunchTemplateData {
     instanceTags: tagsOf('instance'),
     volumeTags: tagsOf('volume'),
     spotMaxPrice: d.InstanceMarketOptions?.MarketType === 'spot' ? (d.InstanceMarketOptions.SpotOptions?.MaxPrice ?? '') : undefined,
+    monitoring: d.Monitoring?.Enabled ?? undefined,
+    cpuCredits: d.CreditSpecification?.CpuCredits ?? undefined,
+    tenancy: d.Placement?.Tenancy ?? undefined,
   };
 }
 
@@ -141,6 +153,10 @@ export function requestData(name: string, d: LaunchTemplateDesired, refs: RefRes
   // kops: a Spot price on the template only when the group has no mixed-instances policy (AWS
   // refuses a template requesting Spot in a mixed group: the price is the policy's SpotMaxPrice).
   if (d.spotMaxPrice !== undefined) data.InstanceMarketOptions = { MarketType: 'spot', SpotOptions: { MaxPrice: d.spotMaxPrice } };
+  // kops: monitoring always (off unless asked), credits and tenancy only when the spec gives them.
+  data.Monitoring = { Enabled: d.detailedMonitoring ?? false };
+  if (d.cpuCredits !== undefined) data.CreditSpecification = { CpuCredits: d.cpuCredits };
+  if (d.tenancy !== undefined) data.Placement = { Tenancy: d.tenancy as 'default' };
   if (d.iamInstanceProfile !== undefined) {
     const p = refs.known(d.iamInstanceProfile);
     data.IamInstanceProfile = p.startsWith('arn:') ? { Arn: p } : { Name: p };

@@ -88,6 +88,12 @@ export interface LaunchTemplateDesired {
   readonly tags: Tags;
   /** Launch Spot instances at up to this price per hour (kops's `maxPrice` without a mixed policy). */
   readonly spotMaxPrice?: string;
+  /** Detailed (1-minute) CloudWatch monitoring (kops's `detailedInstanceMonitoring`); default false. */
+  readonly detailedMonitoring?: boolean;
+  /** `standard` or `unlimited` for burstable types (kops's `cpuCredits`); unset: the type's default. */
+  readonly cpuCredits?: 'standard' | 'unlimited';
+  /** `default`, `dedicated` or `host` (kops's `tenancy`); unset: the VPC's. */
+  readonly tenancy?: 'default' | 'dedicated' | 'host';
 }
 
 export interface LaunchTemplateActual {
@@ -128,6 +134,9 @@ const FIELDS: FieldRules = {
   instanceTags: {},
   volumeTags: {},
   spotMaxPrice: {},
+  detailedMonitoring: {},
+  cpuCredits: {},
+  tenancy: {},
   tags: { compare: 'tags' },
 };
 
@@ -162,6 +171,9 @@ function desiredView(d: LaunchTemplateDesired, refs: RefResolver): View {
     instanceTags,
     volumeTags: instanceTags,
     spotMaxPrice: d.spotMaxPrice ?? null,
+    detailedMonitoring: d.detailedMonitoring ?? false,
+    cpuCredits: d.cpuCredits ?? null,
+    tenancy: d.tenancy ?? null,
     tags: { ...d.tags },
   };
 }
@@ -195,6 +207,9 @@ function actualDataView(a: LaunchTemplateActual): View {
     instanceTags: { ...d.instanceTags },
     volumeTags: { ...d.volumeTags },
     spotMaxPrice: d.spotMaxPrice ?? null,
+    detailedMonitoring: d.monitoring ?? false,
+    cpuCredits: d.cpuCredits ?? null,
+    tenancy: d.tenancy ?? null,
     tags: { ...a.tags },
   };
 }

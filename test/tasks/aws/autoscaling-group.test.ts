@@ -4,12 +4,16 @@ import {
   DescribeAutoScalingGroupsCommand,
   DetachLoadBalancerTargetGroupsCommand,
   SetDesiredCapacityCommand,
+  UpdateAutoScalingGroupCommand,
+  type AutoScalingGroup,
 } from '@aws-sdk/client-auto-scaling';
 import { CreateSubnetCommand, CreateVpcCommand, RegisterImageCommand } from '@aws-sdk/client-ec2';
 import { CreateTargetGroupCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { describe, expect, it } from 'vitest';
+import { CreateLoadBalancerCommand as CreateElbCommand } from '@aws-sdk/client-elastic-load-balancing';
+import { describe, expect, it, vi } from 'vitest';
 import { ownershipTags } from '../../../src/tasks/aws/context.js';
-import { autoscalingGroupKind, clampDesired, type AutoscalingGroupDesired } from '../../../src/tasks/aws/autoscaling-group.js';
+import { autoscalingGroupKind, clampDesired, toActual, type AutoscalingGroupDesired } from '../../../src/tasks/aws/autoscaling-group.js';
+import { diffTask } from '../../../src/tasks/diff.js';
 import { launchTemplateKind } from '../../../src/tasks/aws/launch-template.js';
 import { ref, type Task } from '../../../src/tasks/types.js';
 import { isTryAgainLater } from '../../../src/tasks/retry.js';
@@ -111,6 +115,64 @@ describe('AutoscalingGroup', () => {
     // An empty list resumes what was suspended.
     await expectIdempotent(nextRun(ctx), autoscalingGroupKind, [group('nodes', { ...changed.desired, suspendProcesses: [] })], refs);
     expect((await describeGroup(ctx, changed.name))?.SuspendedProcesses).toEqual([]);
+  });
+
+  it('creates and updates the group settings in place: capacity rebalancing, scale-in protection', async () => {
+    const ctx = awsTestContext(CLUSTER);
+    const { refs } = await prerequisites(ctx);
+    const on = group('nodes', { capacityRebalance: true, newInstancesProtectedFromScaleIn: true });
+    await expectIdempotent(ctx, autoscalingGroupKind, [on], refs);
+    expect(await describeGroup(ctx, on.name)).toMatchObject({ CapacityRebalance: true, NewInstancesProtectedFromScaleIn: true });
+
+    // Unset means AWS's default: the spec owns them, so removing them turns them off.
+    const off = group('nodes');
+    const [plan] = await planKind(nextRun(ctx), autoscalingGroupKind, [off], refs);
+    expect(plan?.fields.map((f) => [f.field, f.before, f.after])).toEqual([
+      ['capacityRebalance', true, false],
+      ['newInstancesProtectedFromScaleIn', true, false],
+    ]);
+    const send = vi.spyOn(ctx.clients.autoscaling, 'send');
+    await converge(nextRun(ctx), autoscalingGroupKind, [off], refs);
+    const update = send.mock.calls.map(([cmd]) => cmd).find((cmd) => cmd instanceof UpdateAutoScalingGroupCommand);
+    expect(update?.input).toMatchObject({ CapacityRebalance: false, NewInstancesProtectedFromScaleIn: false });
+    send.mockRestore();
+    // moto 5.2.1 ignores CapacityRebalance in an update (docs/aws-errors.md); AWS applies it.
+    expect((await describeGroup(ctx, on.name))?.NewInstancesProtectedFromScaleIn).toBe(false);
+  });
+
+  it('sends the maximum instance lifetime on create and update; an answer carrying it plans no change, removing it plans 0', async () => {
+    const ctx = awsTestContext(CLUSTER);
+    const { refs } = await prerequisites(ctx);
+    const week = group('nodes', { maxInstanceLifetime: 604_800 });
+    const send = vi.spyOn(ctx.clients.autoscaling, 'send');
+    await converge(ctx, autoscalingGroupKind, [week], refs);
+    const sent = (type: new (...args: never[]) => { input: object }) => send.mock.calls.map(([cmd]) => cmd).filter((cmd) => cmd instanceof type).map((cmd) => (cmd as { input: object }).input);
+    expect(sent(CreateAutoScalingGroupCommand)).toEqual([expect.objectContaining({ MaxInstanceLifetime: 604_800 })]);
+    // moto 5.2.1 neither stores nor returns MaxInstanceLifetime (docs/aws-errors.md): the update is checked on the request.
+    await converge(nextRun(ctx), autoscalingGroupKind, [group('nodes', { maxInstanceLifetime: 1_209_600 })], refs);
+    expect(sent(UpdateAutoScalingGroupCommand)).toEqual([expect.objectContaining({ MaxInstanceLifetime: 1_209_600 })]);
+    send.mockRestore();
+    // What AWS answers once the lifetime is set: nothing left to change.
+    const answer = toActual({ AutoScalingGroupName: week.name, MinSize: 0, MaxSize: 1, VPCZoneIdentifier: refs.known(week.desired.subnets[0]!), MaxInstanceLifetime: 604_800 } as AutoScalingGroup);
+    const change = diffTask(autoscalingGroupKind, week, answer, refs);
+    expect(change.fields.map((f) => f.field)).not.toContain('maxInstanceLifetime');
+    expect(diffTask(autoscalingGroupKind, group('nodes'), answer, refs).fields.find((f) => f.field === 'maxInstanceLifetime')).toMatchObject({ before: 604_800, after: 0 });
+  });
+
+  it("attaches the user's classic load balancers and target groups beside its own, and detaches one the spec drops", async () => {
+    const ctx = awsTestContext(CLUSTER);
+    const { refs, subnets, tgArn } = await prerequisites(ctx);
+    const elb = await ctx.clients.elb();
+    await elb.send(new CreateElbCommand({ LoadBalancerName: 'legacy-ingress', Listeners: [{ Protocol: 'TCP', LoadBalancerPort: 80, InstancePort: 30080 }], Subnets: [subnets.a] }));
+    const withElb = group('nodes', { loadBalancerNames: ['legacy-ingress'] });
+    await expectIdempotent(ctx, autoscalingGroupKind, [withElb], refs);
+    expect(await describeGroup(ctx, withElb.name)).toMatchObject({ LoadBalancerNames: ['legacy-ingress'], TargetGroupARNs: [tgArn] });
+
+    const dropped = group('nodes', { loadBalancerNames: [] });
+    const [plan] = await planKind(nextRun(ctx), autoscalingGroupKind, [dropped], refs);
+    expect(plan?.fields.map((f) => f.field)).toEqual(['loadBalancerNames']);
+    await expectIdempotent(nextRun(ctx), autoscalingGroupKind, [dropped], refs);
+    expect((await describeGroup(ctx, withElb.name))?.LoadBalancerNames).toEqual([]);
   });
 
   it("deletes the autoscaler's node-template tags the spec no longer has, and leaves other tags alone", async () => {
@@ -218,7 +280,7 @@ describe('AutoscalingGroup', () => {
     const sent: string[] = [];
     const autoscaling = { send: async (cmd: object) => { sent.push(cmd.constructor.name); return answers.shift(); } };
     const ctx = { ...awsTestContext(CLUSTER), clients: { autoscaling } } as unknown as Ctx;
-    const actual = { name: 'g', arn: '', minSize: 0, maxSize: 0, desiredCapacity: 0, subnets: [], targetGroupArns: [], tags: {}, suspendedProcesses: [] };
+    const actual = { name: 'g', arn: '', minSize: 0, maxSize: 0, desiredCapacity: 0, subnets: [], targetGroupArns: [], loadBalancerNames: [], tags: {}, suspendedProcesses: [], capacityRebalance: false, newInstancesProtectedFromScaleIn: false, maxInstanceLifetime: 0 };
     const first = await autoscalingGroupKind.delete!(ctx, actual).catch((e: unknown) => e);
     expect(isTryAgainLater(first)).toBe(true);
     expect((first as Error).message).toContain('2 instance(s) left');

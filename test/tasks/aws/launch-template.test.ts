@@ -83,6 +83,31 @@ describe('LaunchTemplate', () => {
     expect(v?.LaunchTemplateData?.InstanceMarketOptions).toBeUndefined();
   });
 
+  it('carries detailed monitoring, CPU credits and tenancy; a new version to change or remove them, no change after', async () => {
+    const ctx = awsTestContext(CLUSTER);
+    const { refs } = await prerequisites(ctx);
+    const set = template('opts', { detailedMonitoring: true, cpuCredits: 'unlimited', tenancy: 'dedicated' });
+    await expectIdempotent(ctx, launchTemplateKind, [set], refs);
+    expect((await defaultVersion(ctx, set.name))?.LaunchTemplateData).toMatchObject({
+      Monitoring: { Enabled: true },
+      CreditSpecification: { CpuCredits: 'unlimited' },
+      Placement: { Tenancy: 'dedicated' },
+    });
+
+    const unset = template('opts');
+    const [plan] = await planKind(nextRun(ctx), launchTemplateKind, [unset], refs);
+    expect(plan?.fields.map((f) => [f.field, f.before, f.after])).toEqual([
+      ['cpuCredits', 'unlimited', null],
+      ['detailedMonitoring', true, false],
+      ['tenancy', 'dedicated', null],
+    ]);
+    await expectIdempotent(nextRun(ctx), launchTemplateKind, [unset], refs);
+    const data = (await defaultVersion(ctx, set.name))?.LaunchTemplateData;
+    expect(data?.Monitoring).toEqual({ Enabled: false });
+    expect(data?.CreditSpecification).toBeUndefined();
+    expect(data?.Placement).toBeUndefined();
+  });
+
   it('creates templates with the full data, and plans no change on the next run', async () => {
     const ctx = awsTestContext(CLUSTER);
     const { refs, imageId, nodes } = await prerequisites(ctx);

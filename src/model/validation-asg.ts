@@ -1,0 +1,83 @@
+/**
+ * Validation of the instance-group fields kops-ts acts on through the autoscaling group and the
+ * launch template on AWS (src/model/aws/compute.ts): the names AWS's SuspendProcesses takes, a
+ * maxInstanceLifetime AWS takes (0, or at least a day), and external load balancers that each name
+ * one classic load balancer or one target group (kops's rule). On any other cloud they are kept with a
+ * FieldNotActedOn warning each, as before (not validated there: nothing reads them).
+ */
+import type { InstanceGroupSpec } from './api/types.js';
+import { parseDuration } from '../text/duration.js';
+import type { Reporter } from './validation-util.js';
+
+/** AWS's scaling processes (API_SuspendProcesses, ScalingProcesses). */
+export const SCALING_PROCESSES = [
+  'Launch', 'Terminate', 'AddToLoadBalancer', 'AlarmNotification', 'AZRebalance', 'HealthCheck', 'InstanceRefresh', 'ReplaceUnhealthy', 'ScheduledActions',
+] as const;
+
+/** The AWS-only fields of this file, as the spec names them. */
+const AWS_ONLY = ['suspendProcesses', 'capacityRebalance', 'instanceProtection', 'detailedInstanceMonitoring', 'cpuCredits', 'tenancy', 'maxInstanceLifetime', 'externalLoadBalancers'] as const;
+
+/** An ELBv2 target group's ARN. */
+const TARGET_GROUP_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[A-Za-z0-9-]{1,32}\/[0-9a-f]+$/;
+/** A classic load balancer's name: up to 32 letters, digits and hyphens, not starting or ending with one. */
+const CLASSIC_LB_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/;
+
+/** AWS: MaxInstanceLifetime is 0 (none) or at least one day. */
+export const MIN_INSTANCE_LIFETIME_SECONDS = 86_400;
+
+/** `maxInstanceLifetime` in whole seconds (kops truncates the duration); undefined when unset or not a duration. */
+export function maxInstanceLifetimeSeconds(s: InstanceGroupSpec): number | undefined {
+  if (s.maxInstanceLifetime == null) return undefined;
+  const ms = parseDuration(s.maxInstanceLifetime);
+  return ms === undefined ? undefined : Math.floor(ms / 1000);
+}
+
+export function validateAsgFields(r: Reporter, s: InstanceGroupSpec, at: (f: string) => string, cloud: string | undefined): void {
+  if (cloud !== 'aws') {
+    for (const f of AWS_ONLY) {
+      if (s[f] != null) r.warn('FieldNotActedOn', at(`spec.${f}`), `a kops field that kops-ts acts on only on AWS; kept as is on ${cloud ?? 'this cloud'}`, 'remove it');
+    }
+    return;
+  }
+  const seen = new Set<string>();
+  (s.suspendProcesses ?? []).forEach((p, i) => {
+    const path = at(`spec.suspendProcesses[${i}]`);
+    if (!(SCALING_PROCESSES as readonly string[]).includes(p)) {
+      const same = SCALING_PROCESSES.find((x) => x.toLowerCase() === p.toLowerCase());
+      r.err('InvalidScalingProcess', path, `${JSON.stringify(p)} is not an autoscaling process`, same ? `spell it ${same}` : `use one of ${SCALING_PROCESSES.join(', ')}`);
+    } else if (seen.has(p)) r.err('DuplicateScalingProcess', path, `${p} is listed twice`, 'list it once');
+    seen.add(p);
+  });
+  validateExternalLoadBalancers(r, s, at);
+  const lifetime = s.maxInstanceLifetime;
+  if (lifetime != null) {
+    const seconds = maxInstanceLifetimeSeconds(s);
+    const path = at('spec.maxInstanceLifetime');
+    if (seconds === undefined) r.err('InvalidMaxInstanceLifetime', path, `${JSON.stringify(lifetime)} is not a duration`, 'give a duration such as 168h (7 days), or 0s for no limit');
+    else if (seconds !== 0 && seconds < MIN_INSTANCE_LIFETIME_SECONDS) {
+      r.err('InvalidMaxInstanceLifetime', path, `${lifetime} is ${seconds} seconds; AWS takes 0 (no limit) or at least ${MIN_INSTANCE_LIFETIME_SECONDS} seconds (24h)`, 'use 24h or more, or 0s for no limit');
+    }
+  }
+}
+
+/** kops: each entry names exactly one load balancer; each is listed once. */
+function validateExternalLoadBalancers(r: Reporter, s: InstanceGroupSpec, at: (f: string) => string): void {
+  const seen = new Set<string>();
+  (s.externalLoadBalancers ?? []).forEach((lb, i) => {
+    const path = at(`spec.externalLoadBalancers[${i}]`);
+    const { loadBalancerName: name, targetGroupArn: arn } = lb ?? {};
+    if ((name == null) === (arn == null)) {
+      r.err('InvalidExternalLoadBalancer', path, name == null ? 'names no load balancer' : 'names both a load balancer and a target group', 'give exactly one of loadBalancerName (a classic load balancer) and targetGroupArn');
+      return;
+    }
+    if (arn != null && !TARGET_GROUP_ARN.test(arn)) {
+      r.err('InvalidExternalLoadBalancer', `${path}.targetGroupArn`, `${JSON.stringify(arn)} is not a target group ARN`, 'give the ARN, e.g. arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/ingress/0123456789abcdef');
+    }
+    if (name != null && !CLASSIC_LB_NAME.test(name)) {
+      r.err('InvalidExternalLoadBalancer', `${path}.loadBalancerName`, `${JSON.stringify(name)} is not a classic load balancer name`, 'give its name: up to 32 letters, digits and hyphens');
+    }
+    const key = arn ?? name ?? '';
+    if (seen.has(key)) r.err('DuplicateExternalLoadBalancer', path, `${key} is listed twice`, 'list it once');
+    seen.add(key);
+  });
+}
