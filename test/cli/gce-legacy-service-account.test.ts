@@ -40,7 +40,8 @@ describe('the legacy spec.cloudProvider.gce.serviceAccount on GCE', () => {
 
   it('refuses an account that is no email, naming the field', async () => {
     await ok(['create', 'cluster', '--name', CLUSTER, '--cloud', 'gce', '--project', PROJECT, '--zones', 'us-central1-a', '--ssh-public-key', KEY, ...state]);
-    // The editor re-opens with the errors on top; leaving it unchanged then cancels the edit.
+    // The editor re-opens with the errors on top; leaving it unchanged then fails the edit, as
+    // kops does, keeping it in a file for the user (nothing saved).
     const opened: string[] = [];
     const r = await cli(['edit', 'cluster', '--name', CLUSTER, ...state], {
       editor: (path) => {
@@ -50,7 +51,8 @@ describe('the legacy spec.cloudProvider.gce.serviceAccount on GCE', () => {
         return 0;
       },
     });
-    expect(r.code, r.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain('Edit cancelled: no valid changes were saved');
     expect(opened).toHaveLength(2);
     expect(opened[1]).toMatch(/^#.*spec\.cloudProvider\.gce\.serviceAccount: "robot" is not a service account email/m);
     expect(opened[1]).toContain('<account id>@<project>.iam.gserviceaccount.com');
