@@ -6,43 +6,17 @@
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { HELP_EXAMPLES, commandPath, exampleCommand, examplesOf } from '../../src/cli/help-examples.js';
-import { defaultSubcommand, quietProgram, unrunnable } from '../helpers/cli-commands.js';
+import { argumentsAndFlags, quietProgram, resolveLine, unrunnable } from '../helpers/cli-commands.js';
 import { cli, tempStore } from './harness.js';
 
 function commands(cmd: Command): Command[] {
   return cmd.commands.filter((c) => !(c as unknown as { _hidden?: boolean })._hidden).flatMap((c) => [c, ...commands(c)]);
 }
 
-/** The command a line runs and its words after the command path. */
-function resolve(line: string, root: Command): { cmd: Command; rest: string[] } {
-  const tokens = line.split(/\s+/).slice(1);
-  let cmd = root;
-  let i = 0;
-  for (; i < tokens.length; i++) {
-    const next = cmd.commands.find((c) => c.name() === tokens[i] || c.aliases().includes(tokens[i]!));
-    if (!next) break;
-    cmd = next;
-  }
-  // A word that names no subcommand is the default subcommand's argument (`get <cluster>`).
-  const fallback = i < tokens.length && !tokens[i]!.startsWith('-') ? defaultSubcommand(cmd) : undefined;
-  return { cmd: fallback ?? cmd, rest: tokens.slice(i) };
-}
-
 /** Problems with the positional arguments of a line, parsed as commander would. */
 function argumentProblems(line: string, root: Command): string[] {
-  const { cmd, rest } = resolve(line, root);
-  const positionals: string[] = [];
-  for (let i = 0; i < rest.length; i++) {
-    const t = rest[i]!;
-    if (!t.startsWith('-') || t === '-') {
-      positionals.push(t);
-      continue;
-    }
-    if (t.includes('=')) continue;
-    const opt = [...cmd.options, ...root.options].find((o) => o.long === t || o.short === t);
-    if (opt?.required) i++;
-    else if (opt?.optional && rest[i + 1] !== undefined && !rest[i + 1]!.startsWith('-')) i++;
-  }
+  const { cmd, rest } = resolveLine(line, root);
+  const positionals = argumentsAndFlags(rest, cmd, root).args;
   const args = cmd.registeredArguments;
   const required = args.filter((a) => a.required).length;
   const variadic = args.some((a) => a.variadic);
@@ -74,7 +48,7 @@ describe('--help examples', () => {
       expect(unrunnable(line, root), line).toEqual([]);
       expect(argumentProblems(line, root), line).toEqual([]);
       // the example shows this command (or, for a group, one of its subcommands)
-      const shown = commandPath(resolve(line, root).cmd);
+      const shown = commandPath(resolveLine(line, root).cmd);
       expect(shown === path || shown.startsWith(`${path} `), `${line} is an example of ${shown}, not of ${path}`).toBe(true);
     }
   });

@@ -3,7 +3,10 @@
  * name a command that exists and only flags that command (or the program) accepts.
  */
 import type { Command } from 'commander';
+import { commandPath } from '../../src/cli/help-examples.js';
 import { buildProgram } from '../../src/cli/main.js';
+
+export { commandPath };
 
 /** The real command tree, with output discarded. */
 export function quietProgram(): Command {
@@ -16,32 +19,21 @@ export function quietProgram(): Command {
  * (`envName`: docs prose and sessions that export KOPS_CLUSTER_NAME).
  */
 export function unrunnable(line: string, root: Command, opts: { envName?: boolean } = {}): string[] {
-  const tokens = line.trim().split(/\s+/);
-  if (tokens[0] !== 'kops-ts') return [`${line}: does not start with kops-ts`];
-  let cmd = root;
-  let i = 1;
-  for (; i < tokens.length; i++) {
-    const next = cmd.commands.find((c) => c.name() === tokens[i] || c.aliases().includes(tokens[i]!));
-    if (!next) break;
-    cmd = next;
-  }
+  if (line.trim().split(/\s+/)[0] !== 'kops-ts') return [`${line}: does not start with kops-ts`];
+  const { cmd, rest } = resolveLine(line, root);
   if (cmd === root) return [`${line}: no such command`];
-  // Words that name no subcommand go to the default one, if any, as commander dispatches them:
-  // `get <cluster>` is `get all <cluster>`, and so is `get --name <cluster>`.
-  const fallback = i < tokens.length ? defaultSubcommand(cmd) : undefined;
-  if (fallback) cmd = fallback;
   // A command with subcommands runs alone only if it has an action of its own (`create -f`).
   const hasAction = (cmd as unknown as { _actionHandler?: unknown })._actionHandler != null;
   if (cmd.commands.length > 0 && !hasAction) return [`${line}: "${cmd.name()}" needs a subcommand`];
   const problems: string[] = [];
-  for (const t of tokens.slice(i)) {
+  for (const t of rest) {
     if (!t.startsWith('-') || t === '-') continue; // a bare "-" is standard input, not a flag
     const flag = t.split('=')[0]!;
     // -h/--help is commander's own on every command, not among its options
     const known = flag === '--help' || flag === '-h' || [...cmd.options, ...root.options].some((o) => o.long === flag || o.short === flag);
     if (!known) problems.push(`${line}: ${cmd.name()} has no flag ${flag}`);
   }
-  const unnamed = opts.envName ? undefined : unnamedCluster(line, tokens.slice(i), cmd, root);
+  const unnamed = opts.envName ? undefined : unnamedCluster(line, rest, cmd, root);
   if (unnamed) problems.push(unnamed);
   return problems;
 }
@@ -54,7 +46,7 @@ export function suggestedCommands(text: string): string[] {
 }
 
 /** The subcommand commander runs for a word that names none of `cmd`'s (`isDefault`), if any. */
-export function defaultSubcommand(cmd: Command): Command | undefined {
+function defaultSubcommand(cmd: Command): Command | undefined {
   const name = (cmd as unknown as { _defaultCommandName?: string | null })._defaultCommandName;
   return name ? cmd.commands.find((c) => c.name() === name) : undefined;
 }
@@ -69,13 +61,6 @@ const CLUSTER_BY_NAME_FLAG = ['create instancegroup', 'create sshpublickey', 'cr
 /** Flags with which a command needs no cluster named: a manifest names it (-f), or the output is not one cluster's (--operator). */
 export const NO_CLUSTER_WITH: Readonly<Record<string, readonly string[]>> = { 'update cluster': ['-f', '--filename'], 'get iam-policy': ['--operator'] };
 
-/** "update cluster" for the `cluster` subcommand of `update`. */
-export function commandPath(cmd: Command): string {
-  const names: string[] = [];
-  for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
-  return names.join(' ');
-}
-
 /** How a command is told its cluster, or undefined when it needs none. */
 export function clusterNeed(cmd: Command): 'argument' | 'flag' | undefined {
   const path = commandPath(cmd);
@@ -86,10 +71,29 @@ export function clusterNeed(cmd: Command): 'argument' | 'flag' | undefined {
 export const CLUSTER_COMMANDS = [...CLUSTER_BY_ARGUMENT, ...CLUSTER_BY_NAME_FLAG];
 
 /**
- * The command line's words after `cmd` split into its arguments and the flags given (a flag that
- * takes a value takes the next word, unless given as --flag=value).
+ * The command a `kops-ts …` line runs, and its words after the command path. Words that name no
+ * subcommand go to the default one, if any, as commander dispatches them: `get <cluster>` is
+ * `get all <cluster>`, and so is `get --name <cluster>`. The root when the first word is no command.
  */
-function argumentsAndFlags(tokens: string[], cmd: Command, root: Command): { args: string[]; flags: string[] } {
+export function resolveLine(line: string, root: Command): { cmd: Command; rest: string[] } {
+  const tokens = line.trim().split(/\s+/).slice(1);
+  let cmd = root;
+  let i = 0;
+  for (; i < tokens.length; i++) {
+    const next = cmd.commands.find((c) => c.name() === tokens[i] || c.aliases().includes(tokens[i]!));
+    if (!next) break;
+    cmd = next;
+  }
+  const fallback = cmd !== root && i < tokens.length ? defaultSubcommand(cmd) : undefined;
+  return { cmd: fallback ?? cmd, rest: tokens.slice(i) };
+}
+
+/**
+ * A command's words split into its arguments and the flags given, as commander parses them: a
+ * flag that requires a value takes the next word, one whose value is optional takes it only when
+ * it is not a flag, and `--flag=value` takes none; a bare `-` (standard input) is an argument.
+ */
+export function argumentsAndFlags(tokens: readonly string[], cmd: Command, root: Command): { args: string[]; flags: string[] } {
   const args: string[] = [];
   const flags: string[] = [];
   for (let i = 0; i < tokens.length; i++) {
@@ -100,8 +104,10 @@ function argumentsAndFlags(tokens: string[], cmd: Command, root: Command): { arg
     }
     const flag = t.split('=')[0]!;
     flags.push(flag);
+    if (t.includes('=')) continue;
     const option = [...cmd.options, ...root.options].find((o) => o.long === flag || o.short === flag);
-    if (option && (option.required || option.optional) && !t.includes('=')) i++;
+    const next = tokens[i + 1];
+    if (option?.required || (option?.optional && next !== undefined && !next.startsWith('-'))) i++;
   }
   return { args, flags };
 }
