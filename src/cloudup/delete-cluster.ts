@@ -61,11 +61,11 @@ async function inventory<C>(o: ListClusterResourcesOptions, m: ModelledCluster<C
   const candidates = [
     ...[...found.found].map(([k, actual]) => ({ kind: byKey.get(k)?.kind ?? k.split('/')[0]!, name: k.slice(k.indexOf('/') + 1), actual, shared: byKey.get(k)?.shared === true })),
     ...found.orphans.map((x) => ({ kind: x.kind, name: x.name, actual: x.actual, shared: false })),
-  ];
+  ].map((c) => ({ ...c, shared: c.shared || (c.actual as { shared?: unknown } | null)?.shared === true }));
   for (const c of candidates) {
     const kind = registry.get(c.kind);
     const id = kind.outputs(c.actual).id ?? c.name;
-    const isShared = c.shared || (c.actual as { shared?: unknown } | null)?.shared === true;
+    const isShared = c.shared;
     if (del.lookupKinds.has(c.kind)) continue; // looked up, never the cluster's
     const always = del.alwaysKept(c.kind, c.name, id, c.actual);
     if (always) {
@@ -93,6 +93,12 @@ async function inventory<C>(o: ListClusterResourcesOptions, m: ModelledCluster<C
       continue;
     }
     resources.push({ kind: c.kind, type: del.resourceType(c.kind), name: c.name, id, remove: () => remove(ctx, c.actual) });
+  }
+  // What update added to the user's resources (AWS: a private zone's association with the cluster's VPC).
+  const added = del.addedToShared?.(ctx, candidates);
+  if (added) {
+    resources.push(...added.resources);
+    kept.push(...added.kept);
   }
   const tagged = await del.tagged(ctx, new Set(resources.map((r) => r.id)));
   resources.push(...tagged.resources);
