@@ -74,7 +74,7 @@ function list(s: Setup, recorder?: AwsCallRecorder) {
 }
 
 describe('delete cluster: what update added to the user\'s resources', () => {
-  it("removes the private zone's association with the cluster's own VPC before the VPC, keeps the zone and its other VPCs, and a second run finds nothing", async () => {
+  it("removes the private zone's association with the cluster's own VPC before the VPC, keeps the zone and its other VPCs, and an interrupted delete resumes", async () => {
     const s = await setup('own.priv.example.com');
     const vpc = await clusterVpc(s);
     expect(await zoneVpcs(s)).toEqual([s.usersVpc, vpc].sort());
@@ -92,21 +92,36 @@ describe('delete cluster: what update added to the user\'s resources', () => {
     // The zone itself is still reported as the user's.
     expect(inv.kept.map((k) => k.what)).toContain(`Route53 hosted zone ${ZONE} (${s.zoneId})`);
 
+    // Interrupted right after the association is removed: the VPC is still there.
     const order: string[] = [];
-    const r = await deleteResources(inv, { clock: fakeClock(), progress: (p: DeleteProgress) => p.outcome === 'ok' && order.push(p.resource.type) });
+    const stop = new AbortController();
+    const first = await deleteResources(inv, {
+      clock: fakeClock(),
+      signal: stop.signal,
+      progress: (p: DeleteProgress) => {
+        if (p.outcome !== 'ok') return;
+        order.push(p.resource.type);
+        if (p.resource.type === 'hosted-zone-association') stop.abort();
+      },
+    });
+    expect(first.gaveUp).toBe('interrupted');
+    expect(order).toContain('hosted-zone-association');
+    expect(order).not.toContain('vpc');
+    expect(await zoneVpcs(s)).toEqual([s.usersVpc]);
+
+    // The re-run (as after an interrupted delete) lists no association any more and finishes.
+    const again = await list(s, recorder);
+    expect(again.resources.filter((r) => r.type === 'hosted-zone-association')).toEqual([]);
+    expect(again.resources.map((r) => r.id)).toContain(vpc);
+    const r = await deleteResources(again, { clock: fakeClock() });
     expect(r.left.map((x) => `${x.resource.type} ${x.resource.id}: ${x.error}`)).toEqual([]);
-    expect(order.indexOf('hosted-zone-association')).toBeGreaterThanOrEqual(0);
-    expect(order.indexOf('hosted-zone-association')).toBeLessThan(order.indexOf('vpc'));
     expect(await zoneVpcs(s)).toEqual([s.usersVpc]);
     expect(await ownedLeft(s.aws, s.name)).toEqual([]);
-    // Every call of the listing and the deletion is in the operator policy.
+    // Every call of the listings and the deletions is in the operator policy.
     const declared = new Set(operatorActions());
     expect([...new Set(recorder.calls.flatMap((x) => x.actions))].filter((a) => !declared.has(a))).toEqual([]);
     expect(recorder.calls.flatMap((x) => x.actions)).toContain('route53:DisassociateVPCFromHostedZone');
-
-    // Run again (as after an interrupted delete): nothing of the cluster's is left to list.
-    const again = await list(s);
-    expect(again.resources.map((x) => `${x.type} ${x.id}`)).toEqual([]);
+    expect((await list(s)).resources).toEqual([]);
   }, 180_000);
 
   it("leaves the association when the cluster's VPC is the zone's only one (AWS: LastVPCAssociation) and says why; the delete still finishes", async () => {
