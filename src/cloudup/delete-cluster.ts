@@ -9,7 +9,9 @@
  * interfaces, all carrying the cluster's tags). Never deleted: a shared task (the user's VPC,
  * subnets, NAT gateways, given by id), a resource whose tags do not say the cluster owns it, what
  * the cloud always keeps (the hosted zone) and kinds that cannot delete (images): those are
- * reported as what remains.
+ * reported as what remains. What `update` added to the user's resources is undone where it is the
+ * cluster's (`CloudDeletion.addedToShared`; AWS: a private zone's association with the cluster's
+ * own VPC) and reported otherwise.
  *
  * Deleting runs in rounds (kops's `DeleteResources`): in each round a resource is tried once its
  * dependents (by kind: if tasks of kind X refer to kind Y, X goes first) are gone; "still has

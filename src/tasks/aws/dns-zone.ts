@@ -16,6 +16,8 @@
  * (`DNSZone.PrivateVPC`), the VPC is associated with the zone when it is not yet
  * (AssociateVPCWithHostedZone), the one change kops-ts makes to the user's zone. Without it the
  * instances of a new VPC cannot resolve the API's name. Other associations are left as they are.
+ * The plan shows the association as added (`vpcs` compares as `includes`). `delete cluster`
+ * removes it again before it deletes the VPC (src/cloud/aws/delete-shared.ts); kops does not.
  */
 import {
   AssociateVPCWithHostedZoneCommand,
