@@ -69,7 +69,7 @@ export function zoneAssociations(ctx: AwsTaskContext, found: readonly FoundResou
         kept.push({
           what,
           why:
-            "it is the zone's only VPC, which AWS never removes (LastVPCAssociation); the zone is the user's, so it is left naming the deleted VPC: " +
+            "it is the zone's only VPC, which AWS never removes (LastVPCAssociation); the zone is the user's, so it is left, and names the VPC after it is deleted: " +
             'associate another VPC with the zone and disassociate this one, or delete the zone if nothing else uses it',
         });
         continue;
