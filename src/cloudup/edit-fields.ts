@@ -78,7 +78,8 @@ export interface EditTarget {
   readonly object?: KopsObject;
   readonly unreadable?: { readonly text: string; readonly problem: KopsError };
   readonly check: (obj: KopsObject) => Diagnostic[];
-  readonly save: (obj: KopsObject) => Promise<void>;
+  /** Saves `obj`; false when it equals what is stored (as kops-ts would write it): nothing written, no history entry. */
+  readonly save: (obj: KopsObject) => Promise<boolean>;
 }
 
 function unreadableOf(current: StoredSpec<KopsObject>): EditTarget['unreadable'] {
@@ -96,7 +97,7 @@ export async function clusterEditTarget(cs: Clientset, clusterName: string): Pro
     ...(current.object ? { object: current.object } : {}),
     ...(unreadable ? { unreadable } : {}),
     check: (obj) => checkSpec(obj as Cluster, igs),
-    save: async (obj) => void (await cs.updateCluster(obj as Cluster, current.version)),
+    save: async (obj) => !(await cs.updateCluster(obj as Cluster, current.version)).unchanged,
   };
 }
 
@@ -117,7 +118,7 @@ export async function instanceGroupEditTarget(cs: Clientset, clusterName: string
     ...(current.object ? { object: current.object } : {}),
     ...(unreadable ? { unreadable } : {}),
     check: (obj) => checkSpec(cluster, [...others, obj as InstanceGroup]),
-    save: async (obj) => void (await cs.updateInstanceGroup(clusterName, obj as InstanceGroup, current.version)),
+    save: async (obj) => !(await cs.updateInstanceGroup(clusterName, obj as InstanceGroup, current.version)).unchanged,
   };
 }
 
@@ -130,7 +131,8 @@ export async function editFields(t: EditTarget, o: Pick<EditFieldsOptions, 'set'
   const changed = edited(t.object, o);
   if (!changed) return { changed: false, warnings: [] };
   const { object, warnings } = validated(t.object, changed, t.check);
-  await t.save(object);
+  // Still unchanged once stored (an unset creationTimestamp or generation is kept as it was).
+  if (!(await t.save(object))) return { changed: false, warnings: [] };
   return { changed: true, warnings };
 }
 

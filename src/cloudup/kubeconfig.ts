@@ -107,7 +107,7 @@ export async function exportKubeconfig(o: ExportKubeconfigOptions): Promise<Expo
   let adminExpires: Date | undefined;
   if (o.adminLifetimeMs !== undefined) {
     const now = o.now ?? new Date();
-    const cert = await issueFromKeyset(found.keyset, adminClientRequest(`kubecfg-${safeUser()}`, o.adminLifetimeMs), now);
+    const cert = await issueFromKeyset(found.keyset, name, adminClientRequest(`kubecfg-${safeUser()}`, o.adminLifetimeMs), now);
     adminExpires = new Date(now.getTime() + o.adminLifetimeMs);
     user = name;
     kc.users = kc.users.filter((u) => u.name !== name);

@@ -12,6 +12,8 @@ import { checkSpec, createClusterSpec, invalidSpec } from './create-cluster.js';
 export interface ManifestResult {
   readonly created: string[];
   readonly replaced: string[];
+  /** `replace -f`: objects the manifest has exactly as stored; nothing written for them, no history entry. */
+  readonly unchanged?: string[];
   readonly warnings: Diagnostic[];
 }
 
@@ -151,22 +153,23 @@ export async function replaceFromManifest(
     }
   }
   const replaced: string[] = [];
+  const unchanged: string[] = [];
   const created: string[] = [];
   if (cluster) {
-    await cs.updateCluster(cluster, current.version);
-    replaced.push(`Cluster/${name}`);
+    const written = await cs.updateCluster(cluster, current.version);
+    (written.unchanged ? unchanged : replaced).push(`Cluster/${name}`);
   }
   for (const ig of igs) {
     const prev = byName.get(ig.metadata.name);
     if (prev) {
-      await cs.updateInstanceGroup(name, ig, prev.version);
-      replaced.push(`InstanceGroup/${ig.metadata.name}`);
+      const written = await cs.updateInstanceGroup(name, ig, prev.version);
+      (written.unchanged ? unchanged : replaced).push(`InstanceGroup/${ig.metadata.name}`);
     } else {
       await cs.createInstanceGroup(name, ig);
       created.push(`InstanceGroup/${ig.metadata.name}`);
     }
   }
-  return { created, replaced, warnings };
+  return { created, replaced, unchanged, warnings };
 }
 
 /**

@@ -3,7 +3,8 @@
  * the kept bytes are read, checked field by field, and the whole cluster validated with them, and
  * only then written as a new version, conditional on the version stored now (even when that one is
  * corrupt: a rollback is how it is repaired). History is never rewritten: the version replaced is
- * itself kept, so a rollback can be rolled back.
+ * itself kept, so a rollback can be rolled back. A kept version equal to the stored one is not
+ * written (`unchanged`): a rollback that changes nothing adds no version.
  */
 import { KopsError, hasErrors, type Diagnostic } from '../diagnostics.js';
 import { KIND_CLUSTER, KIND_INSTANCE_GROUP, type Cluster, type InstanceGroup, type KopsObject } from '../model/api/types.js';
@@ -21,6 +22,8 @@ export interface RollbackResult {
   /** The new stored version. */
   readonly version: string;
   readonly generation?: number;
+  /** The kept version equals the stored one: nothing was written, no history entry, `version` is the stored one. */
+  readonly unchanged?: true;
   readonly warnings: Diagnostic[];
 }
 
@@ -33,7 +36,7 @@ export async function rollbackCluster(cs: Clientset, cluster: string, stamp: str
   const igs = readable(await cs.inspectInstanceGroups(cluster));
   const warnings = validated(restored.object, igs, restored.file);
   const written = await cs.updateCluster(restored.object, current!.version);
-  return { object: `Cluster/${cluster}`, restored: stamp, version: written.version, ...gen(written.object), warnings };
+  return { object: `Cluster/${cluster}`, restored: stamp, version: written.version, ...gen(written.object), ...(written.unchanged ? { unchanged: true } : {}), warnings };
 }
 
 /**
@@ -48,7 +51,7 @@ export async function rollbackInstanceGroup(cs: Clientset, cluster: string, name
   const others = readable(all.filter((s) => s.name !== name));
   const warnings = validated(config, [...others, restored.object], restored.file);
   const written = current ? await cs.updateInstanceGroup(cluster, restored.object, current.version) : await cs.createInstanceGroup(cluster, restored.object);
-  return { object: `InstanceGroup/${name}`, restored: stamp, version: written.version, ...gen(written.object), warnings };
+  return { object: `InstanceGroup/${name}`, restored: stamp, version: written.version, ...gen(written.object), ...(written.unchanged ? { unchanged: true } : {}), warnings };
 }
 
 async function keptObject<T extends KopsObject>(

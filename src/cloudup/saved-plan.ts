@@ -32,11 +32,16 @@ export function savedPlanText(plan: Plan): string {
   return renderPlanJson(plan);
 }
 
+/** What --plan expects, for the message of a file that is not it. */
+const EXPECTED = `expected the JSON plan document update cluster --out writes (apiVersion ${PLAN_API_VERSION}, kind Plan)`;
+
+/** A file given as a saved plan that is not one: bad input (exit 2), naming the file and what was expected. */
 function invalid(source: string, what: string, cluster: string | undefined): KopsError {
   const make = `create one with \`kops-ts update cluster --name ${cluster ?? '<cluster>'} --out <file>\``;
-  return new KopsError('InvalidPlanFile', `${source} is not a kops-ts plan: ${what}`, {
+  return new KopsError('InvalidPlanFile', `${source} is not a kops-ts plan: ${what}; ${EXPECTED}`, {
     hint: make,
-    diagnostics: [error('InvalidPlanFile', `not a kops-ts plan: ${what}`, { file: source, hint: make })],
+    exitCode: 2,
+    diagnostics: [error('InvalidPlanFile', `not a kops-ts plan: ${what}; ${EXPECTED}`, { file: source, hint: make })],
   });
 }
 

@@ -84,9 +84,9 @@ export async function ensureClusterKeysets(
 }
 
 /** The primary of a keyset as a signer (its certificate and key), or a clear error. */
-export function signerOf(ks: Keyset, cluster?: string): CertificateAndKey {
+export function signerOf(ks: Keyset, cluster: string): CertificateAndKey {
   const p = primaryItem(ks, cluster);
-  if (!p.privateKey) throw new KopsError('KeypairWithoutKey', `the primary of keyset "${ks.name}" has no private key, so it cannot issue certificates`, { hint: `add the CA with its key and promote it: kops-ts create keypair ${ks.name} --cert <file> --key <file> --primary --name ${cluster ?? '<cluster>'}` });
+  if (!p.privateKey) throw new KopsError('KeypairWithoutKey', `the primary of keyset "${ks.name}" has no private key, so it cannot issue certificates`, { hint: `add the CA with its key and promote it: kops-ts create keypair ${ks.name} --cert <file> --key <file> --primary --name ${cluster}` });
   return { certificate: p.certificate, privateKey: p.privateKey };
 }
 
@@ -216,7 +216,7 @@ export function adminClientRequest(user = 'kubecfg', lifetimeMs = 18 * 3_600_000
   return { commonName: user, organizations: ['system:masters'], usages: ['client'], lifetimeMs };
 }
 
-/** Issues `req` with the primary of `ks`. */
-export function issueFromKeyset(ks: Keyset, req: CertificateRequest, now?: Date): Promise<CertificateAndKey> {
-  return issueCertificate(signerOf(ks), req, now);
+/** Issues `req` with the primary of `ks`, a keyset of `cluster` (which its errors' hints name). */
+export function issueFromKeyset(ks: Keyset, cluster: string, req: CertificateRequest, now?: Date): Promise<CertificateAndKey> {
+  return issueCertificate(signerOf(ks, cluster), req, now);
 }

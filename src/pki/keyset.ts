@@ -65,9 +65,9 @@ export function newKeyset(name: string, item: KeysetItem, now: Date): Keyset {
 }
 
 /** The primary item of `ks`; `cluster` (its cluster, if known) names it in the hint. */
-export function primaryItem(ks: Keyset, cluster?: string): KeysetItem {
+export function primaryItem(ks: Keyset, cluster: string): KeysetItem {
   const p = ks.items.find((i) => i.id === ks.primaryId);
-  if (!p) throw new KopsError('InvalidKeyset', `keyset "${ks.name}" has no item with its primary id ${ks.primaryId}`, { hint: `promote one of its items: kops-ts promote keypair ${ks.name} <id> --name ${named(cluster)}` });
+  if (!p) throw new KopsError('InvalidKeyset', `keyset "${ks.name}" has no item with its primary id ${ks.primaryId}`, { hint: `promote one of its items: kops-ts promote keypair ${ks.name} <id> --name ${cluster}` });
   return p;
 }
 
@@ -79,9 +79,9 @@ export function trustBundle(ks: Keyset): string {
 }
 
 /** Adds an item (a secondary unless `primary`); an id already in the keyset is refused. */
-export function addItem(ks: Keyset, item: KeysetItem, primary: boolean, cluster?: string): Keyset {
+export function addItem(ks: Keyset, item: KeysetItem, primary: boolean, cluster: string): Keyset {
   if (ks.items.some((i) => i.id === item.id)) {
-    throw new KopsError('KeypairExists', `keyset "${ks.name}" already has an item with id ${item.id}`, { hint: `list them with kops-ts get keypairs ${ks.name} --name ${named(cluster)}` });
+    throw new KopsError('KeypairExists', `keyset "${ks.name}" already has an item with id ${item.id}`, { hint: `list them with kops-ts get keypairs ${ks.name} --name ${cluster}` });
   }
   if (primary && !item.privateKey) {
     throw new KopsError('KeypairWithoutKey', `a certificate without its private key cannot be the primary of "${ks.name}": the primary signs`, { hint: 'pass --key with the CA private key, or add it without --primary (trusted only)', exitCode: 2 });
@@ -93,7 +93,7 @@ export function addItem(ks: Keyset, item: KeysetItem, primary: boolean, cluster?
  * Makes `id` the primary; without `id`, the newest trusted item with a key that is not the primary
  * (kops's `promote keypair` without an id). Returns the keyset and the id promoted.
  */
-export function promoteItem(ks: Keyset, id?: string, cluster?: string): { keyset: Keyset; id: string } {
+export function promoteItem(ks: Keyset, id: string | undefined, cluster: string): { keyset: Keyset; id: string } {
   let target: KeysetItem | undefined;
   if (id !== undefined) {
     target = ks.items.find((i) => i.id === id);
@@ -101,20 +101,20 @@ export function promoteItem(ks: Keyset, id?: string, cluster?: string): { keyset
   } else {
     const candidates = ks.items.filter((i) => i.id !== ks.primaryId && i.privateKey && i.distrustTimestamp === undefined);
     target = candidates.sort((a, b) => notBeforeOf(b) - notBeforeOf(a))[0];
-    if (!target) throw new KopsError('NoKeypairToPromote', `keyset "${ks.name}" has no trusted secondary item with a private key to promote`, { hint: `add one first: kops-ts create keypair ${ks.name} --name ${named(cluster)}` });
+    if (!target) throw new KopsError('NoKeypairToPromote', `keyset "${ks.name}" has no trusted secondary item with a private key to promote`, { hint: `add one first: kops-ts create keypair ${ks.name} --name ${cluster}` });
   }
-  if (target.distrustTimestamp !== undefined) throw new KopsError('KeypairDistrusted', `item ${target.id} of "${ks.name}" is distrusted (since ${target.distrustTimestamp}) and cannot be the primary`, { hint: `add a new one: kops-ts create keypair ${ks.name} --name ${named(cluster)}` });
+  if (target.distrustTimestamp !== undefined) throw new KopsError('KeypairDistrusted', `item ${target.id} of "${ks.name}" is distrusted (since ${target.distrustTimestamp}) and cannot be the primary`, { hint: `add a new one: kops-ts create keypair ${ks.name} --name ${cluster}` });
   if (!target.privateKey) throw new KopsError('KeypairWithoutKey', `item ${target.id} of "${ks.name}" has no private key, so it cannot sign as the primary`, { hint: 'add the CA again with its key (create keypair --cert --key)' });
   return { keyset: { ...ks, primaryId: target.id }, id: target.id };
 }
 
 /** Distrusts `id` (drops it from the trust bundle); the primary cannot be distrusted. Idempotent. */
-export function distrustItem(ks: Keyset, id: string, now: Date, cluster?: string): { keyset: Keyset; already?: string } {
+export function distrustItem(ks: Keyset, id: string, now: Date, cluster: string): { keyset: Keyset; already?: string } {
   const item = ks.items.find((i) => i.id === id);
   if (!item) throw itemNotFound(ks, id, cluster);
   if (item.distrustTimestamp !== undefined) return { keyset: ks, already: item.distrustTimestamp };
   if (ks.primaryId === id) {
-    throw new KopsError('KeypairIsPrimary', `item ${id} is the primary of "${ks.name}": it signs, so it cannot be distrusted`, { hint: `promote another item first: kops-ts promote keypair ${ks.name} <id> --name ${named(cluster)}` });
+    throw new KopsError('KeypairIsPrimary', `item ${id} is the primary of "${ks.name}": it signs, so it cannot be distrusted`, { hint: `promote another item first: kops-ts promote keypair ${ks.name} <id> --name ${cluster}` });
   }
   const at = isoSeconds(now);
   return { keyset: { ...ks, items: ks.items.map((i) => (i.id === id ? { ...i, distrustTimestamp: at } : i)) } };
@@ -204,14 +204,8 @@ export function keysetFromDocument(doc: unknown, where: string): Keyset {
   return { name, ...(typeof created === 'string' ? { creationTimestamp: created } : {}), primaryId, items };
 }
 
-function itemNotFound(ks: Keyset, id: string, cluster?: string): KopsError {
-  return new KopsError('KeypairNotFound', `keyset "${ks.name}" has no item with id ${id} (it has ${ks.items.map((i) => i.id).join(', ')})`, { hint: `list them with kops-ts get keypairs ${ks.name} --name ${named(cluster)}` });
-}
-
-/** ` --name <cluster>` for the commands a hint names, so they run as printed without KOPS_CLUSTER_NAME. */
-/** The cluster as a hint's commands name it: a placeholder where the caller did not say which. */
-function named(cluster: string | undefined): string {
-  return cluster ?? '<cluster>';
+function itemNotFound(ks: Keyset, id: string, cluster: string): KopsError {
+  return new KopsError('KeypairNotFound', `keyset "${ks.name}" has no item with id ${id} (it has ${ks.items.map((i) => i.id).join(', ')})`, { hint: `list them with kops-ts get keypairs ${ks.name} --name ${cluster}` });
 }
 
 function notBeforeOf(i: KeysetItem): number {

@@ -27,6 +27,11 @@ export interface Versioned<T> {
   /** Pass back as `ifVersion` to replace or delete exactly this version. */
   readonly version: string;
   readonly path: string;
+  /**
+   * Set by an update that changed nothing: the object as it would be written equals the stored
+   * one, so nothing was written, no history entry was kept, and `version` is the stored one.
+   */
+  readonly unchanged?: true;
 }
 
 export interface SSHPublicKeyEntry {
@@ -143,7 +148,8 @@ export class Clientset {
     const path = clusterPaths.config(name);
     const current = await this.store.read(path);
     if (!current) throw this.clusterNotFound(name);
-    const next = this.prepareUpdate(path, current, cluster, ifVersion);
+    const { next, old } = this.prepareUpdate(path, current, cluster, ifVersion);
+    if (old && deepEqual(old, next)) return { object: next, version: current.version, path, unchanged: true };
     await keepHistory(this.store, name, 'config', current, this.now());
     const { version } = await this.store.write(path, encodeObject(next), { ifVersion });
     return { object: next, version, path };
@@ -198,8 +204,9 @@ export class Clientset {
     const path = clusterPaths.instanceGroup(cluster, name);
     const current = await this.store.read(path);
     if (!current) throw this.instanceGroupNotFound(cluster, name);
-    const next = this.prepareUpdate(path, current, ig, ifVersion);
+    const { next, old } = this.prepareUpdate(path, current, ig, ifVersion);
     labelInstanceGroup(next, cluster);
+    if (old && deepEqual(old, next)) return { object: next, version: current.version, path, unchanged: true };
     await keepHistory(this.store, cluster, `instancegroup/${name}`, current, this.now());
     const { version } = await this.store.write(path, encodeObject(next), { ifVersion });
     return { object: next, version, path };
@@ -286,8 +293,11 @@ export class Clientset {
     return all;
   }
 
-  /** A deep copy of `obj` for replacing `current`: generation bumped if the spec changed. */
-  private prepareUpdate<T extends Cluster | InstanceGroup>(path: string, current: StoredObject, obj: T, ifVersion: string): T {
+  /**
+   * A deep copy of `obj` for replacing `current` (generation bumped if the spec changed,
+   * creationTimestamp kept), and the stored object decoded (absent when corrupt).
+   */
+  private prepareUpdate<T extends Cluster | InstanceGroup>(path: string, current: StoredObject, obj: T, ifVersion: string): { next: T; old?: T } {
     if (current.version !== ifVersion) throw conflictError(this.store.url, path, 'changed');
     const next = structuredClone(obj);
     let old: T | undefined;
@@ -304,7 +314,7 @@ export class Clientset {
     if (!next.metadata.creationTimestamp) {
       next.metadata.creationTimestamp = old?.metadata.creationTimestamp || isoSeconds(this.now());
     }
-    return next;
+    return old ? { next, old } : { next };
   }
 
   private clusterNotFound(name: string): KopsError {

@@ -204,3 +204,22 @@ describe('a change made between the read and the write', () => {
     expect(text(s.dir, NODES)).toContain('maxSize: 1');
   });
 });
+
+describe('the launch-template fields AWS refuses at launch, refused at edit', () => {
+  it('cpuCredits with a type that is not burstable: exit 2 naming the field and the type, nothing written; tenancy host: saved with a warning', async () => {
+    const s = await created();
+    expect((await editNodes(s.url, '--set', 'spec.cpuCredits=unlimited')).code).toBe(0); // t3.medium: burstable
+    const before = snapshot(s.dir);
+    const r = await editNodes(s.url, '--set', 'spec.machineType=m5.large');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('spec.cpuCredits: unlimited: CPU credits apply only to burstable instance types (t2, t3, t3a, t4g), and machineType m5.large is not one');
+    expect(r.stderr).toContain('remove cpuCredits, or use t2, t3, t3a or t4g types only');
+    expect(snapshot(s.dir)).toEqual(before);
+    // Both at once: no credits, any type.
+    expect((await editNodes(s.url, '--unset', 'spec.cpuCredits', '--set', 'spec.machineType=m5.large')).code).toBe(0);
+    const host = await editNodes(s.url, '--set', 'spec.tenancy=host');
+    expect(host.code).toBe(0);
+    expect(host.stderr).toContain('warning: InstanceGroup/nodes-us-east-1a spec.tenancy: host: instances launch only onto Dedicated Hosts you have allocated');
+    expect(text(s.dir, NODES)).toContain('tenancy: host');
+  });
+});

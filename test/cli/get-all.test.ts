@@ -98,7 +98,11 @@ describe('get all', () => {
     const file = join(`${s.dir}.export.${format}`);
     writeFileSync(file, edited);
     const replaced = await cli(['replace', '-f', file, '--state', s.url]);
-    expect([replaced.code, replaced.stderr]).toEqual([0, '']);
+    // Only the changed group is written; the others are as stored, and said to be (no new version).
+    expect(replaced.code).toBe(0);
+    expect(replaced.stdout).toBe(`Replaced InstanceGroup/${NODES}\n`);
+    expect(replaced.stderr).toContain(`No changes: Cluster/${NAME} is already as in the manifest; nothing written\n`);
+    expect(replaced.stderr).not.toContain(NODES);
     const after = await storedObjects(s.url);
     const expected = structuredClone(before);
     const nodes = expected.find((o): o is InstanceGroup => o.metadata.name === NODES)!;

@@ -77,9 +77,28 @@ describe('keypairs from the command line', () => {
     expect(ensured.created).not.toContain('kubernetes-ca');
     const ks = await storedKeyset('kubernetes-ca');
     expect(ks.items).toHaveLength(1);
-    const apiserver = await issueFromKeyset(ks, { commonName: 'kube-apiserver', usages: ['server'], dnsNames: ['api.keys.example.com'] });
+    const apiserver = await issueFromKeyset(ks, NAME, { commonName: 'kube-apiserver', usages: ['server'], dnsNames: ['api.keys.example.com'] });
     expect(opensslVerify(readFileSync(ca.cert, 'utf8'), apiserver.certificate, { purpose: 'sslserver' })).toMatchObject({ ok: true });
     expect(trustBundle(ks).trim()).toBe(readFileSync(ca.cert, 'utf8').trim());
+  });
+
+  it("a CA without its key cannot sign: the hints name the cluster, as the keypair commands' do", async () => {
+    const ca = opensslCA(tempDir());
+    expect((await run('create', 'keypair', 'kubernetes-ca', '--cert', ca.cert, '--key', ca.key, '--primary')).code).toBe(0);
+    // A store written elsewhere (kops with a CA whose key is kept off the store): the primary has no key.
+    const keysets = new KeysetStore(openStateStore(url));
+    const stored = await keysets.get(NAME, 'kubernetes-ca');
+    const keyless = { ...stored.keyset, items: stored.keyset.items.map(({ privateKey: _, ...item }) => item) };
+    await keysets.replace(NAME, keyless, stored.version);
+    const exported = await run('export', 'kubeconfig', '--admin', '--internal', '--kubeconfig', join(tempDir(), 'config'));
+    expect(exported.code).toBe(1);
+    expect(exported.stderr).toContain('the primary of keyset "kubernetes-ca" has no private key');
+    expect(exported.stderr).toContain(`--primary --name ${NAME}`);
+    expect(exported.stderr).not.toContain('<cluster>');
+    const promoted = await run('promote', 'keypair', 'kubernetes-ca');
+    expect(promoted.code).not.toBe(0);
+    expect(promoted.stderr).toContain(`kops-ts create keypair kubernetes-ca --name ${NAME}`);
+    expect(promoted.stderr).not.toContain('<cluster>');
   });
 
   it('rotation: create (secondary), promote, distrust; get keypairs shows each step and never a key', async () => {

@@ -1,5 +1,5 @@
 /** `rollback cluster|instancegroup`: validated before anything is written; bad versions named. */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { keepHistory, openStateStore } from '../../src/statestore/index.js';
 import { fixturePath, fixtureText } from '../model/fixtures.js';
@@ -81,5 +81,65 @@ describe('rollback', () => {
     expect(again.versions).toHaveLength(2);
     expect((await cli(['rollback', 'cluster', NAME, '--to', again.versions[0]!.version, '--state', s.url])).code).toBe(0);
     expect((await cli(['get', 'cluster', NAME, '-o', 'yaml', '--state', s.url])).stdout).toContain('kubernetesVersion: 1.34.2');
+  });
+
+  it('a rollback, replace -f or edit that changes nothing writes nothing: no new version, no history entry, and says so', async () => {
+    const s = await created();
+    const changed = `${s.dir}.v2.yaml`;
+    writeFileSync(changed, fixtureText('minimal').replace('kubernetesVersion: 1.34.1', 'kubernetesVersion: 1.34.2'));
+    expect((await cli(['replace', '-f', changed, '--state', s.url])).code).toBe(0);
+    const kept = async (...object: string[]) =>
+      (JSON.parse((await cli(['get', ...object, '--history', '-o', 'json', '--state', s.url])).stdout) as { versions: { version: string }[] }).versions;
+    const first = (await kept('cluster', NAME))[0]!.version;
+    expect((await cli(['rollback', 'cluster', NAME, '--to', first, '--state', s.url])).code).toBe(0);
+    expect(await kept('cluster', NAME)).toHaveLength(2);
+
+    // The same version again: the spec is already that.
+    let before = snapshot(s.dir);
+    const again = await cli(['rollback', 'cluster', NAME, '--to', first, '--state', s.url]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toBe('');
+    expect(again.stderr).toBe(`No changes: Cluster/${NAME} is already as version ${first}; nothing written, no new version in the history\n`);
+    expect(snapshot(s.dir)).toEqual(before);
+
+    // replace -f of what get all prints: every object as stored.
+    const exported = `${s.dir}.all.yaml`;
+    writeFileSync(exported, (await cli(['get', 'all', NAME, '-o', 'yaml', '--state', s.url])).stdout);
+    const replaced = await cli(['replace', '-f', exported, '--state', s.url]);
+    expect(replaced.code).toBe(0);
+    expect(replaced.stdout).toBe('');
+    expect(replaced.stderr.trim().split('\n')).toEqual([
+      `No changes: Cluster/${NAME} is already as in the manifest; nothing written`,
+      'No changes: InstanceGroup/control-plane-us-east-1a is already as in the manifest; nothing written',
+      'No changes: InstanceGroup/nodes-us-east-1a is already as in the manifest; nothing written',
+    ]);
+    expect(snapshot(s.dir)).toEqual(before);
+    // One object changed among unchanged ones: only it is written.
+    const docs = readFileSync(exported, 'utf8').split('\n---\n');
+    const nodes = docs.findIndex((d) => d.includes('name: nodes-us-east-1a'));
+    expect(docs[nodes]).toContain('maxSize: 1\n');
+    docs[nodes] = docs[nodes]!.replace('maxSize: 1\n', 'maxSize: 2\n');
+    writeFileSync(exported, docs.join('\n---\n'));
+    const one = await cli(['replace', '-f', exported, '--state', s.url]);
+    expect(one.stdout).toBe('Replaced InstanceGroup/nodes-us-east-1a\n');
+    expect(one.stderr).toContain(`No changes: Cluster/${NAME}`);
+    expect(await kept('cluster', NAME)).toHaveLength(2);
+    expect(await kept('ig', 'nodes-us-east-1a', '--name', NAME)).toHaveLength(1);
+
+    // edit: saved untouched, --set to the value it has, or only metadata the store keeps anyway.
+    before = snapshot(s.dir);
+    const untouched = await cli(['edit', 'cluster', NAME, '--state', s.url], { editor: () => 0 });
+    const sameValue = await cli(['edit', 'cluster', NAME, '--set', 'spec.kubernetesVersion=1.34.1', '--state', s.url]);
+    const metadataOnly = await cli(['edit', 'cluster', NAME, '--state', s.url], {
+      editor: (path) => {
+        writeFileSync(path, readFileSync(path, 'utf8').replace(/\n {2}creationTimestamp: .*\n/, '\n'));
+        return 0;
+      },
+    });
+    for (const r of [untouched, sameValue, metadataOnly]) {
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe('Edit cancelled: no changes made.\n');
+    }
+    expect(snapshot(s.dir)).toEqual(before);
   });
 });

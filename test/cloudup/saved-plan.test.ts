@@ -56,6 +56,7 @@ describe('saved plan files', () => {
         parseSavedPlan(text, 'p.json');
       } catch (e) {
         expect(KopsError.is(e, 'InvalidPlanFile')).toBe(true);
+        expect((e as KopsError).exitCode).toBe(2); // bad input, as a usage error
         return (e as Error).message;
       }
       throw new Error('accepted');
@@ -109,10 +110,22 @@ describe('saved plan files', () => {
     expect(other.code).toBe(1);
     expect(other.stderr).toContain(`is for cluster "${NAME}", not "other.example.com"`);
 
-    writeFileSync(join(dir, 'garbage.json'), 'hello');
-    const garbage = await cli(['update', 'cluster', '--name', NAME, '--plan', join(dir, 'garbage.json'), '--yes']);
-    expect(garbage.code).toBe(1);
-    expect(garbage.stderr).toContain('not a kops-ts plan');
+    // A file that is not a saved plan is bad input (exit 2), named with what --plan expects, and
+    // refused before the store or the cloud is read.
+    const garbageFile = join(dir, 'garbage.json');
+    writeFileSync(garbageFile, 'hello');
+    const before = aws.counter.total();
+    const garbage = await cli(['update', 'cluster', '--name', NAME, '--plan', garbageFile, '--yes']);
+    expect(garbage.code).toBe(2);
+    expect(garbage.stderr).toMatch(/^error: not a kops-ts plan: not JSON .*; expected the JSON plan document update cluster --out writes \(apiVersion kops-ts\.io\/v1, kind Plan\)/);
+    expect(garbage.stderr).toContain(`(${garbageFile}): create one with \`kops-ts update cluster --name ${NAME} --out <file>\``);
+    const manifestFile = join(dir, 'cluster.json');
+    writeFileSync(manifestFile, JSON.stringify({ apiVersion: 'kops.k8s.io/v1alpha2', kind: 'Cluster', metadata: { name: NAME } }));
+    const manifest = await cli(['update', 'cluster', '--name', NAME, '--plan', manifestFile]);
+    expect(manifest.code).toBe(2);
+    expect(manifest.stderr).toContain('not a kops-ts plan: apiVersion/kind is "kops.k8s.io/v1alpha2"/"Cluster", expected kops-ts.io/v1/Plan');
+    expect(manifest.stderr).toContain(`(${manifestFile})`);
+    expect(aws.counter.total()).toBe(before);
 
     const both = await cli(['update', 'cluster', '--name', NAME, '--out', join(dir, 'x.json'), '--yes']);
     expect(both.code).toBe(2);

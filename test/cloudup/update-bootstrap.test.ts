@@ -49,7 +49,7 @@ describe('update cluster --yes writes the bootstrap configuration', () => {
     const first = await c.update(true);
     expect(first.applied?.ok).toBe(true);
     // The cluster CA update made (src/pki), which the join discovery pins.
-    const pem = primaryItem((await new KeysetStore(c.cs.store).get(c.name, 'kubernetes-ca')).keyset).certificate;
+    const pem = primaryItem((await new KeysetStore(c.cs.store).get(c.name, 'kubernetes-ca')).keyset, c.name).certificate;
     expect(first.warnings.filter((w) => w.code === 'BootstrapConfigNotWritten')).toEqual([]);
     const cp = 'boot.example.com/igconfig/control-plane/control-plane-us-east-1a/';
     const nodes = 'boot.example.com/igconfig/node/nodes-us-east-1a/';
@@ -115,7 +115,7 @@ describe('update cluster --yes writes the bootstrap configuration', () => {
     const listed = (await c.cs.store.list(dir)).map((p) => p.slice(dir.length));
     expect(listed).toEqual(expect.arrayContaining([...CONTROL_PLANE_PKI_FILES]));
     const ca = (await new KeysetStore(c.cs.store).get('noca.example.com', 'kubernetes-ca')).keyset;
-    expect(await text(c, `${dir}pki/ca.crt`)).toBe(primaryItem(ca).certificate);
+    expect(await text(c, `${dir}pki/ca.crt`)).toBe(primaryItem(ca, c.name).certificate);
     for (const pair of ['pki/ca', 'pki/etcd/ca', 'pki/front-proxy-ca']) {
       const fromCert = createPublicKey(await text(c, `${dir}${pair}.crt`)).export({ format: 'pem', type: 'spki' });
       const fromKey = createPublicKey(createPrivateKey(await text(c, `${dir}${pair}.key`))).export({ format: 'pem', type: 'spki' });

@@ -16,7 +16,7 @@ export function quietProgram(): Command {
 /**
  * The problems of one suggested command line (empty when it would run as printed). A command that
  * acts on one cluster must name it, unless the caller says the reader supplies the cluster
- * (`envName`: docs prose and sessions that export KOPS_CLUSTER_NAME).
+ * (`envName`: a docs page that has told its reader to export KOPS_CLUSTER_NAME).
  */
 export function unrunnable(line: string, root: Command, opts: { envName?: boolean } = {}): string[] {
   if (line.trim().split(/\s+/)[0] !== 'kops-ts') return [`${line}: does not start with kops-ts`];

@@ -80,3 +80,13 @@ export function docCommands(text: string): DocCommand[] {
   }
   return found;
 }
+
+/**
+ * The line from which a page's reader has KOPS_CLUSTER_NAME set: the first line of the page that
+ * runs `export KOPS_CLUSTER_NAME=…` (in a code block or inline code), or undefined when it never
+ * does. Commands before that line, or on a page without it, must name their cluster.
+ */
+export function clusterExportedFrom(text: string): number | undefined {
+  const m = /^(?:.*[`$]\s*|\s*)export KOPS_CLUSTER_NAME=\S/m.exec(text);
+  return m ? lineOf(text, m.index) : undefined;
+}

@@ -87,6 +87,41 @@ describe('cpuCredits and tenancy', () => {
   });
 });
 
+describe('cpuCredits on AWS: burstable types only', () => {
+  const p = 'InstanceGroup/g spec.cpuCredits';
+  it('takes them with t2, t3, t3a and t4g types, and with the default type (t3.medium)', () => {
+    for (const machineType of ['t2.micro', 't3.medium', 't3a.large', 't4g.small', 't3.large,t3a.large']) expect(errors({ cpuCredits: 'unlimited', machineType }), machineType).toEqual([]);
+    expect(errors({ cpuCredits: 'standard' })).toEqual([]);
+    expect(errors({ cpuCredits: 'standard', machineType: 't3.large', mixedInstancesPolicy: { instances: ['t3.large', 't3a.large'] } })).toEqual([]);
+  });
+
+  it('refuses them with any other type, naming the field and the type', () => {
+    expect(errors({ cpuCredits: 'unlimited', machineType: 'm5.large' })).toEqual([
+      `${p}: unlimited: CPU credits apply only to burstable instance types (t2, t3, t3a, t4g), and machineType m5.large is not one; AWS refuses to launch it with a credit specification`,
+    ]);
+    expect(diagnostics({ cpuCredits: 'standard', machineType: 'c6i.large' }).find((d) => d.severity === 'error')).toMatchObject({ code: 'CpuCreditsNotSupported', hint: 'remove cpuCredits, or use t2, t3, t3a or t4g types only' });
+    // Not a prefix match: t1 has no credit specification, and a family that only starts with t is not T3.
+    expect(errors({ cpuCredits: 'standard', machineType: 't1.micro' })).toHaveLength(1);
+    // The mixed-instances policy's types are what launch: each one that is not burstable is named.
+    expect(errors({ cpuCredits: 'unlimited', machineType: 't3.large', mixedInstancesPolicy: { instances: ['t3.large', 'm5.large', 'c5.large'] } })).toEqual([
+      `${p}: unlimited: CPU credits apply only to burstable instance types (t2, t3, t3a, t4g), and mixedInstancesPolicy.instances m5.large, c5.large are not; AWS refuses to launch them with a credit specification`,
+    ]);
+    expect(errors({ machineType: 'm5.large' })).toEqual([]);
+  });
+});
+
+describe('tenancy host on AWS', () => {
+  it('is kept with a warning naming what it needs: allocated Dedicated Hosts with auto-placement', () => {
+    const diags = diagnostics({ tenancy: 'host', machineType: 'm5.large' });
+    expect(errorLines(diags)).toEqual([]);
+    const w = diags.find((d) => d.code === 'TenancyHostNeedsDedicatedHosts');
+    expect(w).toMatchObject({ severity: 'warning', path: 'InstanceGroup/g spec.tenancy' });
+    expect(w?.summary).toContain('Dedicated Hosts you have allocated, with auto-placement on');
+    expect(w?.hint).toContain('tenancy dedicated');
+    for (const tenancy of ['default', 'dedicated'] as const) expect(diagnostics({ tenancy }).filter((d) => d.code === 'TenancyHostNeedsDedicatedHosts')).toEqual([]);
+  });
+});
+
 describe('the autoscaling-group fields on GCE', () => {
   it('are kept, not acted on, with a warning each', () => {
     const r = newCluster({ name: 'g.example.com', zones: ['us-central1-a'], project: 'my-project' });

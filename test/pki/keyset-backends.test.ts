@@ -30,8 +30,8 @@ describe.each(backends)('keysets on the $name store', (backend) => {
     await ensureClusterKeysets(ks, { metadata: { name: CLUSTER }, spec: {} }, { keyAlgorithm: 'ecdsa-p256' });
     const read = await ks.get(CLUSTER, 'kubernetes-ca');
     const [x, y] = await Promise.all([generateKeyset('kubernetes-ca', new Date(), 'ecdsa-p256'), generateKeyset('kubernetes-ca', new Date(), 'ecdsa-p256')]);
-    await new KeysetStore(backend.reopen(store)).replace(CLUSTER, addItem(read.keyset, x.items[0]!, false), read.version);
-    await expect(ks.replace(CLUSTER, addItem(read.keyset, y.items[0]!, false), read.version)).rejects.toMatchObject({ code: 'StateConflict' });
+    await new KeysetStore(backend.reopen(store)).replace(CLUSTER, addItem(read.keyset, x.items[0]!, false, CLUSTER), read.version);
+    await expect(ks.replace(CLUSTER, addItem(read.keyset, y.items[0]!, false, CLUSTER), read.version)).rejects.toMatchObject({ code: 'StateConflict' });
     const issued = new TextDecoder().decode((await store.read(`${CLUSTER}/pki/issued/kubernetes-ca/keyset.yaml`))!.data);
     expect(issued.match(/publicMaterial/g)).toHaveLength(2);
     expect(issued).not.toContain('privateMaterial');

@@ -102,8 +102,8 @@ describe('keysets in the state store', () => {
     const read = await ks.get(CLUSTER, 'kubernetes-ca');
     const extra1 = await generateKeyset('kubernetes-ca', NOW, 'ecdsa-p256');
     const extra2 = await generateKeyset('kubernetes-ca', NOW, 'ecdsa-p256');
-    await ks.replace(CLUSTER, addItem(read.keyset, extra1.items[0]!, false), read.version);
-    await expect(ks.replace(CLUSTER, addItem(read.keyset, extra2.items[0]!, false), read.version)).rejects.toMatchObject({ code: 'StateConflict' });
+    await ks.replace(CLUSTER, addItem(read.keyset, extra1.items[0]!, false, CLUSTER), read.version);
+    await expect(ks.replace(CLUSTER, addItem(read.keyset, extra2.items[0]!, false, CLUSTER), read.version)).rejects.toMatchObject({ code: 'StateConflict' });
     expect((await ks.get(CLUSTER, 'kubernetes-ca')).keyset.items.map((i) => i.id)).toEqual([read.keyset.primaryId, extra1.primaryId]);
   });
 });
@@ -115,28 +115,28 @@ describe('CA rotation', () => {
     await ensureClusterKeysets(ks, { metadata: { name: CLUSTER }, spec: {} }, { keyAlgorithm: 'ecdsa-p256' });
     const start = await ks.get(CLUSTER, 'kubernetes-ca');
     const oldId = start.keyset.primaryId;
-    const oldLeaf = await issueFromKeyset(start.keyset, { commonName: 'old', usages: ['client'], keyAlgorithm: 'ecdsa-p256' });
+    const oldLeaf = await issueFromKeyset(start.keyset, CLUSTER, { commonName: 'old', usages: ['client'], keyAlgorithm: 'ecdsa-p256' });
 
     // 1. the new CA is added as a secondary: trusted, not signing.
     const next = (await generateKeyset('kubernetes-ca', new Date(), 'ecdsa-p256')).items[0]!;
-    const staged = await ks.replace(CLUSTER, addItem(start.keyset, next, false), start.version);
+    const staged = await ks.replace(CLUSTER, addItem(start.keyset, next, false, CLUSTER), start.version);
     expect(staged.keyset.primaryId).toBe(oldId);
     const overlap = trustBundle(staged.keyset);
     expect(certsIn(overlap)).toBe(2);
     expect(opensslVerify(overlap, oldLeaf.certificate).ok).toBe(true);
 
     // 2. promoted: it signs now; the old CA is still trusted, so old certificates still verify.
-    const { keyset: promotedKs, id } = promoteItem(staged.keyset);
+    const { keyset: promotedKs, id } = promoteItem(staged.keyset, undefined, CLUSTER);
     expect(id).toBe(next.id);
     const promoted = await ks.replace(CLUSTER, promotedKs, staged.version);
-    const newLeaf = await issueFromKeyset(promoted.keyset, { commonName: 'new', usages: ['client'], keyAlgorithm: 'ecdsa-p256' });
+    const newLeaf = await issueFromKeyset(promoted.keyset, CLUSTER, { commonName: 'new', usages: ['client'], keyAlgorithm: 'ecdsa-p256' });
     const both = trustBundle(promoted.keyset);
     expect(certsIn(both)).toBe(2);
     expect(opensslVerify(both, oldLeaf.certificate).ok).toBe(true);
     expect(opensslVerify(both, newLeaf.certificate).ok).toBe(true);
 
     // 3. the old one distrusted: gone from the bundle; what it signed no longer verifies.
-    const { keyset: distrustedKs } = distrustItem(promoted.keyset, oldId, NOW);
+    const { keyset: distrustedKs } = distrustItem(promoted.keyset, oldId, NOW, CLUSTER);
     const done = await ks.replace(CLUSTER, distrustedKs, promoted.version);
     const after = trustBundle((await ks.get(CLUSTER, 'kubernetes-ca')).keyset);
     expect(certsIn(after)).toBe(1);
@@ -154,18 +154,18 @@ describe('CA rotation', () => {
 
   it('refuses what would break the cluster: distrusting the primary, promoting a distrusted or key-less item, duplicate ids', async () => {
     const base = await generateKeyset('kubernetes-ca', NOW, 'ecdsa-p256');
-    expect(() => distrustItem(base, base.primaryId, NOW)).toThrow(/is the primary of "kubernetes-ca"/);
-    expect(() => promoteItem(base)).toThrow(/no trusted secondary item with a private key/);
-    expect(() => distrustItem(base, '42', NOW)).toThrow(/has no item with id 42/);
+    expect(() => distrustItem(base, base.primaryId, NOW, CLUSTER)).toThrow(/is the primary of "kubernetes-ca"/);
+    expect(() => promoteItem(base, undefined, CLUSTER)).toThrow(/no trusted secondary item with a private key/);
+    expect(() => distrustItem(base, '42', NOW, CLUSTER)).toThrow(/has no item with id 42/);
     const other = await generateCA({ commonName: 'other', keyAlgorithm: 'ecdsa-p256' });
     const trustOnly = { id: itemIdOf(other.certificate), certificate: other.certificate };
-    const withTrustOnly = addItem(base, trustOnly, false);
-    expect(() => promoteItem(withTrustOnly, trustOnly.id)).toThrow(/has no private key/);
-    expect(() => addItem(withTrustOnly, trustOnly, false)).toThrow(/already has an item with id/);
-    expect(() => addItem(base, trustOnly, true)).toThrow(/cannot be the primary/);
-    const distrusted = distrustItem(withTrustOnly, trustOnly.id, NOW).keyset;
-    expect(distrustItem(distrusted, trustOnly.id, NOW).already).toBe('2026-12-02T12:00:00Z');
-    expect(() => promoteItem(distrusted, trustOnly.id)).toThrow(/is distrusted/);
+    const withTrustOnly = addItem(base, trustOnly, false, CLUSTER);
+    expect(() => promoteItem(withTrustOnly, trustOnly.id, CLUSTER)).toThrow(/has no private key/);
+    expect(() => addItem(withTrustOnly, trustOnly, false, CLUSTER)).toThrow(/already has an item with id/);
+    expect(() => addItem(base, trustOnly, true, CLUSTER)).toThrow(/cannot be the primary/);
+    const distrusted = distrustItem(withTrustOnly, trustOnly.id, NOW, CLUSTER).keyset;
+    expect(distrustItem(distrusted, trustOnly.id, NOW, CLUSTER).already).toBe('2026-12-02T12:00:00Z');
+    expect(() => promoteItem(distrusted, trustOnly.id, CLUSTER)).toThrow(/is distrusted/);
   });
 
   it('a damaged stored keyset is an error naming the field, never quoting key material', async () => {

@@ -66,6 +66,35 @@ describe.each(backends)('history: $name', (backend) => {
     expect(await store.list(`${NAME}/`)).toEqual([]);
   });
 
+  it('an update that changes nothing writes nothing and keeps no history entry', async () => {
+    const store = await backend.fresh();
+    const cs = new Clientset(store, { now: ticking() });
+    await cs.createCluster(sampleCluster(NAME), [sampleIG('nodes')]);
+    const cluster = await cs.getCluster(NAME);
+    const ig = await cs.getInstanceGroup(NAME, 'nodes');
+    const config = text((await store.read(`${NAME}/config`))?.data);
+    // As stored, and as a manifest without the metadata the store keeps (creationTimestamp, label).
+    const bare = structuredClone(ig.object);
+    delete bare.metadata.creationTimestamp;
+    delete bare.metadata.labels?.['kops.k8s.io/cluster'];
+    const same = await cs.updateCluster(structuredClone(cluster.object), cluster.version);
+    const sameIg = await cs.updateInstanceGroup(NAME, bare, ig.version);
+    expect(same).toMatchObject({ unchanged: true, version: cluster.version });
+    expect(sameIg).toMatchObject({ unchanged: true, version: ig.version });
+    expect(text((await store.read(`${NAME}/config`))?.data)).toBe(config);
+    expect(await listHistory(store, NAME, 'config')).toEqual([]);
+    expect(await listHistory(store, NAME, 'instancegroup/nodes')).toEqual([]);
+    // Still conditional: a version that is not the stored one is a conflict, change or not.
+    await expect(cs.updateCluster(structuredClone(cluster.object), 'stale')).rejects.toMatchObject({ code: 'StateConflict' });
+    // A change is written, and the version it replaced kept.
+    const bigger = structuredClone(ig.object);
+    bigger.spec.maxSize = 7;
+    const written = await cs.updateInstanceGroup(NAME, bigger, ig.version);
+    expect(written.unchanged).toBeUndefined();
+    expect(written.version).not.toBe(ig.version);
+    expect(await listHistory(store, NAME, 'instancegroup/nodes')).toHaveLength(1);
+  });
+
   it('records the same content superseded at the same instant once', async () => {
     const store = await backend.fresh();
     const at = new Date('2026-05-01T12:00:00.000Z');

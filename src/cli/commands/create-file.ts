@@ -21,6 +21,8 @@ function report(ctx: CommandContext, r: ManifestResult): void {
   for (const w of r.warnings) ctx.warn(`${w.path ? `${w.path}: ` : ''}${w.summary}`);
   for (const c of r.created) ctx.io.stdout(`Created ${c}\n`);
   for (const c of r.replaced) ctx.io.stdout(`Replaced ${c}\n`);
+  // Identical to what is stored: not written, so no new version and no history entry.
+  for (const c of r.unchanged ?? []) ctx.io.stderr(`No changes: ${c} is already as in the manifest; nothing written\n`);
 }
 
 export async function createFromFile(ctx: CommandContext, file: string | undefined, forceUnlock?: string): Promise<void> {

@@ -54,8 +54,9 @@ async function run(c: CommandContext, t: EditTarget, f: FieldFlags, clusterName:
   const stub = { apiVersion: 'kops.k8s.io/v1alpha2', kind: t.kind, metadata: { name: t.name }, spec: {} } as Cluster | InstanceGroup;
   const unreadable = t.unreadable ? { text: t.unreadable.text, problem: t.unreadable.problem.message } : undefined;
   const edited = editObject(c, t.object ?? stub, t.check, unreadable);
-  if (edited) await t.save(edited);
-  report(c, t, edited !== undefined, clusterName);
+  // An edit that leaves the object as stored (metadata the store keeps anyway) is a cancel too.
+  const saved = edited !== undefined && (await t.save(edited));
+  report(c, t, saved, clusterName);
 }
 
 /** The edit targets (the stored object, its checks and save), imported when an edit runs. */

@@ -15,6 +15,10 @@ function version(to: string | undefined, listing: string): string {
 
 function report(ctx: CommandContext, cluster: string, r: RollbackResult): void {
   for (const w of r.warnings) ctx.warn(`${w.path ? `${w.path}: ` : ''}${w.summary}`);
+  if (r.unchanged) {
+    ctx.io.stderr(`No changes: ${r.object} is already as version ${r.restored}; nothing written, no new version in the history\n`);
+    return;
+  }
   ctx.io.stdout(
     `${r.object} restored to version ${r.restored}${r.generation !== undefined ? ` (now generation ${r.generation})` : ''}; ` +
       `the version it replaced is kept in the history.\nApply the change with: kops-ts update cluster --name ${cluster} --yes\n`,
