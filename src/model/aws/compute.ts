@@ -24,6 +24,8 @@ import { instanceGroupRoleTags } from './autoscaler-tags.js';
 import { effectiveRootVolume } from './root-volume.js';
 import { maxInstanceLifetimeSeconds } from '../validation-asg.js';
 import { nodeUserData, type NodeBootstrapInput } from '../../bootstrap/user-data.js';
+import { nodeExtrasHash } from '../../bootstrap/node-extras.js';
+import { withAdditionalUserData } from '../../bootstrap/user-data-parts.js';
 
 export function sshKeyTaskName(cluster: string, fingerprint: string): string {
   return sshKeyName(cluster, fingerprint);
@@ -66,6 +68,8 @@ function bootstrapInput(m: AwsModelContext, ig: InstanceGroup): NodeBootstrapInp
     kubernetesVersion: m.kubernetesVersion(ig),
     region: m.region,
     ...(m.input.stateStore ? { stateStore: m.input.stateStore } : {}),
+    // The group's fileAssets, hooks and sysctlParameters: their script's sha256 (node-extras.ts).
+    ...nodeExtrasHash(m.cluster.spec, ig),
   };
 }
 
@@ -101,7 +105,7 @@ export function buildCompute(m: AwsModelContext, targetGroups: TargetGroupsByRol
         iamInstanceProfile: ref('IAMInstanceProfile', iamName(prefix, c), 'name'),
         securityGroupIds: [ref('SecurityGroup', roleSecurityGroupName(ig, c)), ...(ig.spec.additionalSecurityGroups ?? [])] as Val[],
         ...(key.keyName ? { keyName: key.keyName } : {}),
-        userData: nodeUserData(bootstrapInput(m, ig)),
+        userData: withAdditionalUserData(nodeUserData(bootstrapInput(m, ig)), ig.spec.additionalUserData),
         compressUserData: true,
         rootVolume: { deviceName: ref('Image', image, 'rootDeviceName'), ...root },
         metadataOptions: {

@@ -166,7 +166,9 @@ export function requestData(name: string, d: LaunchTemplateDesired, refs: RefRes
     const bytes = encodeUserData(d.userData, d.compressUserData ?? false);
     if (bytes.length > USER_DATA_LIMIT) {
       throw new KopsError('UserDataTooLarge', `user-data of LaunchTemplate/${name} is ${bytes.length} bytes, over AWS's ${USER_DATA_LIMIT}-byte limit`, {
-        hint: 'set spec.compressUserData: true on the instance group, or shrink its additionalUserData',
+        // kops-ts always gzips; its own cloud-config is a few KB and the group's fileAssets, hooks and
+        // sysctlParameters travel in the state store: what grows it is the group's additionalUserData.
+        hint: `${d.compressUserData ? 'it is gzipped already; ' : ''}what makes it large is the instance group's spec.additionalUserData (its parts are added after kops-ts's bootstrap): shrink them, or move files into spec.fileAssets, which instances read from the state store`,
       });
     }
     data.UserData = bytes.toString('base64');
