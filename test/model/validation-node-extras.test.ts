@@ -7,6 +7,8 @@ import { validateCluster } from '../../src/model/validation.js';
 import { requestData } from '../../src/tasks/aws/launch-template.js';
 import type { RefResolver } from '../../src/tasks/types.js';
 import { KopsError } from '../../src/diagnostics.js';
+import { buildAwsTasks } from '../../src/model/aws/index.js';
+import { completeCluster } from '../../src/model/completion.js';
 import { ig, userCluster, userIGs } from './helpers.js';
 
 const ZONES = ['us-east-1a'];
@@ -186,5 +188,23 @@ describe('UserDataTooLarge', () => {
     expect(hint).toMatch(/^it is gzipped already; what makes it large is the instance group's spec\.additionalUserData/);
     expect(hint).toContain('spec.fileAssets, which instances read from the state store');
     expect(hint).not.toContain('compressUserData');
+  });
+
+  it('the model refuses it when it builds the launch template (before any change), naming the group', () => {
+    const c = userCluster(ZONES, { name: 'big.example.com' });
+    const igs = [...userIGs(ZONES), ig('g', 'Node', ['us-east-1a'], { additionalUserData: [{ name: 'big.sh', type: 'text/x-shellscript', content: big }] })];
+    const done = completeCluster(c, igs);
+    let err: unknown;
+    try {
+      buildAwsTasks({ cluster: done.cluster, instanceGroups: done.instanceGroups });
+    } catch (e) {
+      err = e;
+    }
+    expect(KopsError.is(err) ? err.code : String(err)).toBe('UserDataTooLarge');
+    expect((err as KopsError).message).toMatch(/^user-data of instance group g is \d+ bytes gzipped, over AWS's 16384-byte limit$/);
+    // A quarter of it fits.
+    igs[igs.length - 1]!.spec.additionalUserData![0]!.content = big.slice(0, big.length / 4);
+    const ok = completeCluster(c, igs);
+    expect(() => buildAwsTasks({ cluster: ok.cluster, instanceGroups: ok.instanceGroups })).not.toThrow();
   });
 });
