@@ -19,7 +19,7 @@
  * unit whose [Unit] section kops-ts writes (description, `Requires=`, `Before=`), or with
  * `useRawManifest` the whole unit; `execContainer` runs the image with containerd's `ctr` (kops's
  * command line: the host's root at /rootfs, host network, privileged), pulled first; every hook is
- * enabled and started in order (a oneshot's start waits for it to finish); a hook that fails stops
+ * enabled (when its unit has an [Install] section) and started in order (a oneshot's start waits for it to finish); a hook that fails stops
  * the bootstrap, as nodeup never completes with a failing hook. One difference: kops writes the
  * group's sysctls before the cluster's, so the cluster's win a key both set; kops-ts writes the
  * cluster's first, so the group's win.
@@ -197,7 +197,9 @@ export function renderNodeExtrasScript(x: NodeExtras): string {
     if (u.definition === undefined) {
       out.push(`systemctl disable --now ${n} || echo "kops-ts: hook ${u.name}: no such unit to switch off" >&2`);
     } else {
-      out.push(`systemctl enable ${n}`, `systemctl start ${n} || { echo "kops-ts: hook ${u.name} failed (journalctl -u ${u.name})" >&2; exit 1; }`);
+      // Enabled when it says how (an [Install] section), so later boots run it too; started now either way.
+      if (/^\[Install\]/m.test(u.definition)) out.push(`systemctl enable ${n}`);
+      out.push(`systemctl start ${n} || { echo "kops-ts: hook ${u.name} failed (journalctl -u ${u.name})" >&2; exit 1; }`);
     }
   }
   return `${out.join('\n').replace(/\n+$/, '')}\n`;

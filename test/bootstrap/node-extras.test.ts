@@ -96,6 +96,10 @@ describe('the merge, as kops', () => {
     expect(cp.units.map((u) => u.name)).toEqual(['cachefiles.service', 'kops-hook-1.service', 'cp-only.service']);
     // A manifest is the [Service] section under kops-ts's [Unit] with before and requires.
     expect(cp.units[0]!.definition).toBe('[Unit]\nDescription=Kops Hook cachefiles.service\nRequires=network-online.target\nBefore=kubelet.service\n\n[Service]\nType=oneshot\nExecStart=/sbin/modprobe cachefiles\n');
+    // Without an [Install] section a unit is started, not enabled (systemctl would only warn).
+    const plain = renderNodeExtrasScript({ sysctls: [], files: [], units: [cp.units[0]!] });
+    expect(plain).toContain("systemctl start 'cachefiles.service'");
+    expect(plain).not.toContain('systemctl enable');
     expect(nodeExtras({ hooks: [{ manifest: 'x' }] } as ClusterSpec, { ...SPEC, hooks: [{ manifest: 'y' }] }).units.map((u) => u.name)).toEqual(['kops-hook-0-ig.service', 'kops-hook-0.service']);
   });
 
