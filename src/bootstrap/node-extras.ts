@@ -220,11 +220,11 @@ export function nodeExtrasHash(cluster: ClusterSpec, ig: { spec: InstanceGroupSp
   return extras ? { nodeExtrasSha256: extras.sha256 } : {};
 }
 
-/** bootstrap.sh's step (after the join configuration is fetched, before kubeadm): fetch, check, run. */
-export const NODE_EXTRAS_STEP = `# This group's sysctlParameters, fileAssets and hooks (src/bootstrap/node-extras.ts), before kubeadm runs.
-fetch ${NODE_EXTRAS_FILE} "$CONFIG_DIR/${NODE_EXTRAS_FILE}"
-echo "$NODE_EXTRAS_SHA256  $CONFIG_DIR/${NODE_EXTRAS_FILE}" | sha256sum --check --status ||
-  die "$IGCONFIG/${NODE_EXTRAS_FILE} is not the one this instance was launched for (kops-ts update cluster --yes writes both)"
-bash "$CONFIG_DIR/${NODE_EXTRAS_FILE}" || die "${NODE_EXTRAS_FILE} failed (the spec's sysctlParameters, fileAssets or hooks)"
+/** bootstrap.sh's step (after the join configuration is fetched, before kubeadm): fetch, check, run. Kept short: the user data is 16 KB. */
+export const NODE_EXTRAS_STEP = `# The spec's sysctls, fileAssets and hooks (node-extras.ts), before kubeadm.
+extras="$CONFIG_DIR/${NODE_EXTRAS_FILE}"
+fetch ${NODE_EXTRAS_FILE} "$extras"
+sha256sum -c --status <<<"$NODE_EXTRAS_SHA256  $extras" || die "${NODE_EXTRAS_FILE} is not the one this instance was launched for"
+bash "$extras" || die "${NODE_EXTRAS_FILE} failed"
 
 `;

@@ -196,7 +196,7 @@ describe('the user data', () => {
     const bootstrap = (parse(text) as { write_files: { path: string; content: string }[] }).write_files.find((f) => f.path === '/opt/kops-ts/bootstrap.sh')!.content;
     const sha = /^NODE_EXTRAS_SHA256='([0-9a-f]{64})'$/m.exec(bootstrap)?.[1];
     expect(sha).toBeDefined();
-    expect(bootstrap).toContain('sha256sum --check --status');
+    expect(bootstrap).toContain('sha256sum -c --status <<<"$NODE_EXTRAS_SHA256  $extras"');
     // Before kubeadm: the step comes before the worker's join.
     expect(bootstrap.indexOf('node-extras.sh')).toBeLessThan(bootstrap.indexOf('kubeadm_logged join'));
     expect(cloudInitSchema(text)).toMatchObject({ status: 0 });
