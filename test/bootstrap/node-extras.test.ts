@@ -22,6 +22,8 @@ import type { Cluster, ClusterSpec, InstanceGroup, InstanceGroupSpec } from '../
 import { buildAwsTasks } from '../../src/model/aws/index.js';
 import { completeCluster } from '../../src/model/completion.js';
 import { gceStartupScript } from '../../src/model/gce/startup-script.js';
+import { buildGceTasks } from '../../src/model/gce/index.js';
+import { GCE_KINDS, type GceInstanceTemplateDesired } from '../../src/tasks/gce/types.js';
 
 const work = mkdtempSync(join(tmpdir(), 'kops-ts-extras-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -220,6 +222,18 @@ describe('the user data', () => {
       expect(v.startsWith('#cloud-config\n'), k).toBe(true);
       expect(v).not.toContain('NODE_EXTRAS');
     }
+  });
+
+  it('GCE\'s model gives its startup-script the group\'s sha256 (the same script, the same igconfig), and none without', () => {
+    const built = newCluster({ name: 'g.example.com', zones: ['us-central1-a'], project: 'my-project' });
+    built.instanceGroups.find((g) => g.spec.role === 'Node')!.spec.sysctlParameters = ['vm.swappiness=10'];
+    const done = completeCluster(built.cluster, built.instanceGroups);
+    const templates = buildGceTasks({ ...done, stateStore: { bucket: 'b', prefix: '' } }).filter((t) => t.kind === GCE_KINDS.instanceTemplate);
+    const scripts = templates.map((t) => (t.desired as GceInstanceTemplateDesired).metadata['startup-script'] ?? '');
+    const node = done.instanceGroups.find((g) => g.spec.role === 'Node')!;
+    const sha = nodeExtrasScript(done.cluster.spec, node.spec)!.sha256;
+    expect(scripts.filter((s) => s.includes(`NODE_EXTRAS_SHA256='${sha}'`))).toHaveLength(1);
+    expect(scripts.filter((s) => s.includes('NODE_EXTRAS_SHA256'))).toHaveLength(1);
   });
 
   it('GCE\'s startup-script carries the same step', () => {
