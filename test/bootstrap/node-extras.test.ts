@@ -116,6 +116,21 @@ describe('the merge, as kops', () => {
     expect(systemdWord('a\\b')).toBe('"a\\\\b"');
   });
 
+  it('the units pass systemd-analyze verify (ctr, modprobe and containerd, absent here, stood in for), and a broken one does not', () => {
+    const dir = join(work, `units-${n++}`);
+    mkdirSync(dir);
+    const cp = nodeExtras(CLUSTER_EXTRAS as ClusterSpec, { role: 'ControlPlane' } as InstanceGroupSpec);
+    const files = cp.units.map((u) => {
+      const f = join(dir, u.name);
+      writeFileSync(f, u.definition!.replace(/\/usr\/bin\/ctr|\/sbin\/modprobe/g, '/bin/echo').replace(/^(Requires|After)=(containerd|network-online)\.\w+\n/gm, ''));
+      return f;
+    });
+    const verify = (paths: string[]) => spawnSync('systemd-analyze', ['verify', ...paths], { encoding: 'utf8' });
+    expect(verify(files)).toMatchObject({ status: 0, stderr: '' });
+    writeFileSync(join(dir, 'bad.service'), '[Service]\nExecStart="/bin/echo" "100%z"\n');
+    expect(verify([join(dir, 'bad.service')]).status).not.toBe(0);
+  });
+
   it('a group without any, and a bastion, get no script', () => {
     expect(nodeExtrasScript({} as ClusterSpec, SPEC)).toBeUndefined();
     expect(nodeExtrasScript(CLUSTER_EXTRAS as ClusterSpec, { role: 'Bastion' } as InstanceGroupSpec)).toBeUndefined();
