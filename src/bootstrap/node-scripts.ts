@@ -36,6 +36,7 @@ import { ETCD_BACKUP_FILE, ETCD_BACKUP_STORE_FILE, ETCD_BACKUP_TIMER, etcdBackup
 import { KUBELET_ETCD_MOUNT_DROPIN, KUBELET_ETCD_MOUNT_DROPIN_PATH } from './etcd-volume.js';
 import { ETCD_DATA_DIR } from './kubeadm.js';
 import { NODE_EXTRAS_STEP } from './node-extras.js';
+import { volumeMountFiles, type VolumeMountInput } from './volume-mounts.js';
 
 /** What every cloud's node bootstrap is told. */
 export interface NodeBootstrapCommon {
@@ -54,6 +55,8 @@ export interface NodeBootstrapCommon {
   readonly stateStore?: StateStoreLocation;
   /** The sha256 of the group's node-extras.sh in its igconfig (src/bootstrap/node-extras.ts); absent: none. */
   readonly nodeExtrasSha256?: string;
+  /** The group's `volumeMounts`, mounted before anything else runs (src/bootstrap/volume-mounts.ts). */
+  readonly volumeMounts?: readonly VolumeMountInput[];
 }
 
 /** Single-quoted for bash: the value as is, whatever it holds. */
@@ -340,10 +343,12 @@ export function renderNodeFiles(i: NodeBootstrapCommon, cloud: CloudBootstrap): 
     permissions: '0644',
     content: [`cluster: ${i.cluster}`, `instanceGroup: ${i.instanceGroup}`, `role: ${i.role}`, ''].join('\n'),
   };
-  if (i.role === 'bastion') return [identity];
+  const mounts = volumeMountFiles(i.volumeMounts ?? [], i.role !== 'bastion');
+  if (i.role === 'bastion') return [identity, ...mounts];
   const { version, minor } = exactVersion(i.kubernetesVersion);
   const files: WriteFile[] = [
     identity,
+    ...mounts,
     { path: '/etc/modules-load.d/kops-ts.conf', permissions: '0644', content: 'overlay\nbr_netfilter\n' },
     {
       path: '/etc/sysctl.d/99-kops-ts.conf',
