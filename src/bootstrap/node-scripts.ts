@@ -35,6 +35,7 @@ import {
 import { ETCD_BACKUP_FILE, ETCD_BACKUP_STORE_FILE, ETCD_BACKUP_TIMER, etcdBackupDir, etcdBackupUnits } from './etcd-backup.js';
 import { KUBELET_ETCD_MOUNT_DROPIN, KUBELET_ETCD_MOUNT_DROPIN_PATH } from './etcd-volume.js';
 import { ETCD_DATA_DIR } from './kubeadm.js';
+import { NODE_EXTRAS_STEP } from './node-extras.js';
 import { volumeMountFiles, type VolumeMountInput } from './volume-mounts.js';
 
 /** What every cloud's node bootstrap is told. */
@@ -52,6 +53,8 @@ export interface NodeBootstrapCommon {
   readonly kubernetesVersion: string;
   /** The state store (its bucket and prefix); absent for `file://`/`memory://` stores, which instances cannot read. */
   readonly stateStore?: StateStoreLocation;
+  /** The sha256 of the group's node-extras.sh in its igconfig (src/bootstrap/node-extras.ts); absent: none. */
+  readonly nodeExtrasSha256?: string;
   /** The group's `volumeMounts`, mounted before anything else runs (src/bootstrap/volume-mounts.ts). */
   readonly volumeMounts?: readonly VolumeMountInput[];
 }
@@ -125,7 +128,7 @@ fi
 /** Where bootstrap.sh's control-plane part begins: workers' scripts end before it. */
 const CONTROL_PLANE_PART = '# The control plane.';
 
-function bootstrapText(cloud: CloudBootstrap): string {
+function bootstrapText(cloud: CloudBootstrap, extras: boolean): string {
   return `
 DONE=/var/lib/kops-ts/bootstrapped
 KUBEADM_LOG=/var/lib/kops-ts/kubeadm.log
@@ -181,7 +184,7 @@ fetch ${KUBEADM_JOIN_FILE} "$CONFIG_DIR/${KUBEADM_JOIN_FILE}"
 endpoint=$(sed -n 's/^[[:space:]]*apiServerEndpoint:[[:space:]]*//p' "$CONFIG_DIR/${KUBEADM_JOIN_FILE}" | head -n 1 | tr -d "\\"' ")
 [ -n "$endpoint" ] || die "${KUBEADM_JOIN_FILE} names no discovery apiServerEndpoint"
 
-if [ "$ROLE" = node ]; then
+${extras ? NODE_EXTRAS_STEP : ''}if [ "$ROLE" = node ]; then
   if grep -q '^controlPlane:' "$CONFIG_DIR/${KUBEADM_JOIN_FILE}"; then
     die "the join configuration of a worker group carries controlPlane; refusing to join as a control plane"
   fi
@@ -273,8 +276,8 @@ touch "$DONE"
 }
 
 /** bootstrap.sh's body: a worker's ends before the control-plane part, which gets the etcd volume's functions. */
-export function bootstrapBody(cloud: CloudBootstrap, role: BootstrapRole): string {
-  const BOOTSTRAP_BODY = bootstrapText(cloud);
+export function bootstrapBody(cloud: CloudBootstrap, role: BootstrapRole, extras = false): string {
+  const BOOTSTRAP_BODY = bootstrapText(cloud, extras);
   const at = BOOTSTRAP_BODY.indexOf(CONTROL_PLANE_PART);
   if (role === 'node') return BOOTSTRAP_BODY.slice(0, at).replace(/\n+$/, '\n');
   return `${BOOTSTRAP_BODY.slice(0, at)}${CONTROL_PLANE_PART}\n${cloud.etcdVolumeFunctions.replace(/^\n/, '')}\n${BOOTSTRAP_BODY.slice(at + CONTROL_PLANE_PART.length + 1)}`;
@@ -372,7 +375,8 @@ export function renderNodeFiles(i: NodeBootstrapCommon, cloud: CloudBootstrap): 
           ? [i.stateStore.prefix, igconfigDir(i.cluster, i.role, i.instanceGroup)].filter((s) => s !== '').join('/')
           : '',
         ...(i.role === 'control-plane' ? cloud.etcdVars(i.cluster) : {}),
-      }, bootstrapBody(cloud, i.role)),
+        ...(i.nodeExtrasSha256 ? { NODE_EXTRAS_SHA256: i.nodeExtrasSha256 } : {}),
+      }, bootstrapBody(cloud, i.role, i.nodeExtrasSha256 !== undefined)),
     },
   ];
   if (i.role === 'control-plane' && i.initCandidate) {

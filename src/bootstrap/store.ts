@@ -16,6 +16,7 @@ import { etcdCAName, FRONT_PROXY_CA, KUBERNETES_CA, SERVICE_ACCOUNT, signerOf, t
 import { KeysetStore } from '../pki/store.js';
 import { CONTROL_PLANE_PKI_FILES, HELM_SHA256, igconfigDir } from './user-data.js';
 import { ccmAddon, cniAddon, cniOf, type AddonFile } from './addons.js';
+import { NODE_EXTRAS_FILE, nodeExtrasScript } from './node-extras.js';
 
 /** Whether the first control plane would download something without a pinned sha256 (an addon, or helm for a chart). */
 export function unpinned(addons: readonly (AddonFile | undefined)[]): boolean {
@@ -169,6 +170,9 @@ export async function writeBootstrapConfig(o: WriteBootstrapOptions): Promise<Wr
     const files = bootstrapFiles(o.cluster, ig, facts, addonEnv);
     if (!files) continue;
     for (const f of files.files) out.push({ path: files.folder + f.name, content: f.content });
+    // The group's fileAssets, hooks and sysctlParameters; its user data carries this script's sha256.
+    const extras = nodeExtrasScript(o.cluster.spec, ig.spec);
+    if (extras) out.push({ path: files.folder + NODE_EXTRAS_FILE, content: extras.content });
   }
   if (addon) out.push({ path: addon.path, content: addon.content });
   if (ccm) out.push({ path: ccm.path, content: ccm.content });

@@ -17,6 +17,7 @@ import { validateEtcd } from './validation-etcd.js';
 import { validateGce } from './validation-gce.js';
 import { validateInstanceGroups } from './validation-instancegroups.js';
 import { validateNetwork } from './validation-network.js';
+import { validateNodeExtras } from './validation-node-extras.js';
 import { checkCloudLabels, checkRollingUpdate } from './validation-rules.js';
 import { validateSubnets } from './validation-subnets.js';
 import { validateKubernetesVersion } from './validation-version.js';
@@ -52,6 +53,7 @@ export function validateCluster(cluster: Cluster, instanceGroups: readonly Insta
   validateTopologyAndAPI(r, name, spec, cloud);
   validateEtcd(r, spec, igs, cloud, opts.previous?.spec);
   validateInstanceGroups(r, spec, igs, name, cloud);
+  validateNodeExtras(r, spec, igs, cloud);
   checkRollingUpdate(r, 'spec.rollingUpdate', spec.rollingUpdate, false);
   checkCloudLabels(r, 'spec.cloudLabels', spec.cloudLabels);
   if (cloud === 'aws') validateAwsTags(r, c, igs);

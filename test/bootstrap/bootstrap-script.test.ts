@@ -11,6 +11,7 @@
  */
 import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -555,5 +556,55 @@ describe('the etcd volume at reboot', () => {
     const f = nodeWriteFiles(cp(true)).find((w) => w.path === dropIn);
     expect(f?.content.split('\n').filter((l) => !l.startsWith('#') && l !== '')).toEqual(['[Unit]', 'RequiresMountsFor=/var/lib/etcd']);
     expect(nodeWriteFiles(worker).map((w) => w.path)).not.toContain(dropIn);
+  });
+});
+
+describe("bootstrap.sh with the group's node-extras.sh (src/bootstrap/node-extras.ts)", () => {
+  const extras = '#!/bin/bash\necho "node-extras.sh ran" >>"$LOG"\n';
+  const sha = createHash('sha256').update(extras).digest('hex');
+  const withExtras: NodeBootstrapInput = { ...worker, nodeExtrasSha256: sha };
+  const joined = (sb: Sandbox) => `kubeadm join --config ${sb.root}/etc/kops-ts/igconfig/kubeadm-join.yaml`;
+
+  it('fetches it, checks its sha256 and runs it, before waiting for the API and joining', async () => {
+    const sb = sandbox();
+    put(sb, `${NODE_DIR}/kubeadm-join.yaml`, JOIN_NODE);
+    put(sb, `${NODE_DIR}/node-extras.sh`, extras);
+    const r = await run(sb, scriptIn(sb, withExtras, '/opt/kops-ts/bootstrap.sh'), { API_UP: '1' });
+    expect(r).toMatchObject({ code: 0 });
+    expect(r.log).toEqual([`fetch ${NODE_DIR}/kubeadm-join.yaml`, `fetch ${NODE_DIR}/node-extras.sh`, 'node-extras.sh ran', 'curl', joined(sb)]);
+  });
+
+  it('a script that is not the one the instance was launched for is not run: stopped before kubeadm, saying so', async () => {
+    const sb = sandbox();
+    put(sb, `${NODE_DIR}/kubeadm-join.yaml`, JOIN_NODE);
+    put(sb, `${NODE_DIR}/node-extras.sh`, `${extras}echo changed\n`);
+    const r = await run(sb, scriptIn(sb, withExtras, '/opt/kops-ts/bootstrap.sh'), { API_UP: '1' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('kops-ts: node-extras.sh is not the one this instance was launched for\n');
+    expect(r.log).toEqual([`fetch ${NODE_DIR}/kubeadm-join.yaml`, `fetch ${NODE_DIR}/node-extras.sh`]);
+  });
+
+  it('a failing script (a hook, sysctl) stops the bootstrap before kubeadm', async () => {
+    const sb = sandbox();
+    const failing = '#!/bin/bash\nexit 3\n';
+    put(sb, `${NODE_DIR}/kubeadm-join.yaml`, JOIN_NODE);
+    put(sb, `${NODE_DIR}/node-extras.sh`, failing);
+    const r = await run(sb, scriptIn(sb, { ...worker, nodeExtrasSha256: createHash('sha256').update(failing).digest('hex') }, '/opt/kops-ts/bootstrap.sh'), { API_UP: '1' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('kops-ts: node-extras.sh failed\n');
+    expect(r.log.some((l) => l.startsWith('kubeadm'))).toBe(false);
+    expect(existsSync(join(sb.root, 'var/lib/kops-ts/bootstrapped'))).toBe(false);
+  });
+
+  it('a control plane runs it before its etcd volume and kubeadm', async () => {
+    const sb = sandbox();
+    putControlPlane(sb);
+    put(sb, `${CP_DIR}/node-extras.sh`, extras);
+    const r = await run(sb, scriptIn(sb, { ...cp(true), nodeExtrasSha256: sha }, '/opt/kops-ts/bootstrap.sh'));
+    expect(r).toMatchObject({ code: 0 });
+    const ran = r.log.indexOf('node-extras.sh ran');
+    expect(ran).toBeGreaterThan(0);
+    expect(ran).toBeLessThan(r.log.findIndex((l) => l.startsWith('attach ')));
+    expect(r.log.some((l) => l.startsWith('kubeadm init'))).toBe(true);
   });
 });

@@ -6,6 +6,7 @@
  * worker's documents (`UPDATE_GOLDEN=1` rewrites them).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -236,6 +237,10 @@ describe('size', () => {
     // two systemd units (73% with them) are all it adds here. helm's two pinned digests (random
     // hex, which gzip hardly shrinks) are paid for by addons.sh's comments, now in its TS source.
     expect(size).toBeLessThan(USER_DATA_LIMIT * 0.75);
+    // A group with sysctlParameters, fileAssets or hooks adds only the step that fetches, checks
+    // and runs its node-extras.sh, and that script's sha256 (random hex): about 1% more.
+    const sha = createHash('sha256').update('any script').digest('hex');
+    expect(encodeUserData(nodeUserData({ ...input, nodeExtrasSha256: sha }), true).length).toBeLessThan(USER_DATA_LIMIT * 0.76);
     // Uncompressed it no longer fits since the addons script: the gzip is what keeps it in.
     expect(text.length).toBeGreaterThan(USER_DATA_LIMIT);
     expect(text).toContain('/opt/kops-ts/addons.sh');

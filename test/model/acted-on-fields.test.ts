@@ -256,7 +256,17 @@ const LB_MODEL = 'test/model/aws-api-bastion.test.ts';
 const LB = 'test/cloudup/update-cluster-lb.test.ts';
 const IAM = 'test/model/aws/iam-policies.test.ts';
 const KUBEADM = 'test/bootstrap/kubeadm.test.ts';
+/** The node customisations' fields, as the audit lists typed fields. */
+const NODE_EXTRAS_FIELDS = [
+  'sysctlParameters[]',
+  ...['name', 'path', 'roles[]', 'content', 'isBase64', 'mode'].map((f) => `fileAssets[].${f}`),
+  ...['name', 'disabled', 'roles[]', 'requires[]', 'before[]', 'execContainer.image', 'execContainer.command[]', 'execContainer.environment', 'manifest', 'useRawManifest'].map((f) => `hooks[].${f}`),
+];
 const TESTED_ELSEWHERE: Record<string, string> = {
+  // The node customisations: the group's node-extras.sh in its igconfig, its sha256 in the user data;
+  // additionalUserData: the user data's MIME parts (AWS).
+  ...Object.fromEntries(['Cluster', 'InstanceGroup'].flatMap((kind) => NODE_EXTRAS_FIELDS.map((f) => [`${kind} spec.${f}`, 'test/bootstrap/node-extras.test.ts']))),
+  ...Object.fromEntries(['name', 'type', 'content'].map((f) => [`InstanceGroup spec.additionalUserData[].${f}`, 'test/bootstrap/node-extras.test.ts'])),
   // The etcd backup's retention: ETCD_BACKUP_RETENTION_DAYS in each control plane's bootstrap.env (main's value, default 90).
   'Cluster spec.etcdClusters[].manager.backupRetentionDays': 'test/bootstrap/kubeadm.test.ts',
   // The cloud update/delete build (AWS or GCE), and the GCE project they build in.

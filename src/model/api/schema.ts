@@ -206,14 +206,26 @@ const gossipRemoved = removed(
   'remove this field; use topology.dns.type: None (a load balancer for the API) or a hosted DNS zone',
 );
 
+/** kops's node customisations (types-node-extras.ts), acted on by the node bootstrap (src/bootstrap/node-extras.ts). */
+const igRoles: FieldShape = { t: 'array', of: enumOf('Master', 'ControlPlane', 'Node', 'Bastion', 'APIServer') };
+const fileAssets: FieldShape = { t: 'array', of: obj({ name: str, path: str, roles: igRoles, content: str, isBase64: bool, mode: str }) };
+const hooks: FieldShape = {
+  t: 'array',
+  of: obj({
+    name: str, disabled: bool, roles: igRoles, requires: strList, before: strList,
+    execContainer: obj({ image: str, command: strList, environment: strMap }), manifest: str, useRawManifest: bool,
+  }),
+};
+const nodeExtras = { fileAssets, hooks, sysctlParameters: strList };
+
 const CLUSTER_KOPS_ONLY = [
   'addons', 'containerRuntime', 'masterInternalName', 'secretStore', 'keyStore', 'configStore',
   'additionalSans', 'clusterDNSDomain', 'egressProxy', 'isolateMasters', 'updatePolicy', 'externalPolicies',
-  'additionalPolicies', 'fileAssets', 'containerd', 'kubeDNS', 'cloudControllerManager', 'masterKubelet', 'externalDns',
+  'additionalPolicies', 'containerd', 'kubeDNS', 'cloudControllerManager', 'masterKubelet', 'externalDns',
   'ntp', 'packages',
   'nodeTerminationHandler', 'nodeProblemDetector', 'metricsServer', 'certManager', 'awsLoadBalancerController',
-  'authentication', 'hooks', 'assets', 'encryptionConfig', 'target', 'useHostCertificates',
-  'sysctlParameters', 'clusterAutoscaler', 'warmPool', 'serviceAccountIssuerDiscovery', 'snapshotController', 'karpenter',
+  'authentication', 'assets', 'encryptionConfig', 'target', 'useHostCertificates',
+  'clusterAutoscaler', 'warmPool', 'serviceAccountIssuerDiscovery', 'snapshotController', 'karpenter',
   'podIdentityWebhook',
 ];
 
@@ -266,15 +278,16 @@ export const CLUSTER_SPEC: ObjectShape = obj(
     serviceOIDCProvider: ignoredByKops('for IRSA use serviceAccountIssuerDiscovery (enableAWSOIDCProvider)'),
     openstackServiceAccount: ignoredByKops(),
     nodeAuthorization: removed('nodeAuthorization was reimplemented in Kubernetes 1.19 and must be empty'),
+    ...nodeExtras,
   },
   CLUSTER_KOPS_ONLY,
 );
 
 const IG_KOPS_ONLY = [
-  'manager', 'autoscale', 'autoscalePriority', 'rootVolumeOptimization', 'rootVolumeDeleteOnTermination', 'hooks',
-  'spotDurationInMinutes', 'fileAssets', 'kubelet',
-  'additionalUserData', 'iam',
-  'securityGroupOverride', 'sysctlParameters', 'instanceInterruptionBehavior', 'compressUserData',
+  'manager', 'autoscale', 'autoscalePriority', 'rootVolumeOptimization', 'rootVolumeDeleteOnTermination',
+  'spotDurationInMinutes', 'kubelet',
+  'iam',
+  'securityGroupOverride', 'instanceInterruptionBehavior', 'compressUserData',
   'updatePolicy', 'warmPool', 'containerd', 'packages', 'guestAccelerators', 'gcpProvisioningModel',
 ];
 
@@ -334,6 +347,9 @@ export const INSTANCE_GROUP_SPEC: ObjectShape = obj(
     // AWS: launch-template block devices and boot-time mounts (validation-volumes.ts); refused on GCE.
     volumes: { t: 'array', of: obj({ device: str, size: int64, type: str, iops: int64, throughput: int64, encrypted: bool, key: str, deleteOnTermination: bool }) },
     volumeMounts: { t: 'array', of: obj({ device: str, filesystem: str, formatOptions: strList, mountOptions: strList, path: str }) },
+    ...nodeExtras,
+    // AWS: parts of a MIME multipart user data after kops-ts's (src/bootstrap/user-data-parts.ts).
+    additionalUserData: { t: 'array', of: obj({ name: str, type: str, content: str }) },
   },
   IG_KOPS_ONLY,
 );

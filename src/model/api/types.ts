@@ -182,6 +182,10 @@ export interface ClusterSpec {
   rollingUpdate?: RollingUpdate;
   cloudLabels?: Record<string, string>;
   kubeAPIServer?: Record<string, unknown>;
+  /** Every group's (filtered by their roles): src/bootstrap/node-extras.ts. */
+  fileAssets?: FileAssetSpec[];
+  hooks?: HookSpec[];
+  sysctlParameters?: string[];
 }
 
 export interface Cluster {
@@ -252,6 +256,12 @@ export interface InstanceGroupSpec {
   maxInstanceLifetime?: string;
   /** AWS: load balancers the group registers its instances with besides kops-ts's own; one of the two each. */
   externalLoadBalancers?: ExternalLoadBalancer[];
+  /** Added to the cluster's (src/bootstrap/node-extras.ts). */
+  fileAssets?: FileAssetSpec[];
+  hooks?: HookSpec[];
+  sysctlParameters?: string[];
+  /** AWS: more parts of the user data, after kops-ts's cloud-config (src/bootstrap/user-data-parts.ts). */
+  additionalUserData?: UserDataPart[];
   /** AWS: extra EBS volumes of every instance (block-device mappings of the launch template after the root's). */
   volumes?: InstanceGroupVolume[];
   /** AWS: devices formatted (only when blank) and mounted at boot, before containerd and kubelet start. */
@@ -304,6 +314,9 @@ export interface MixedInstancesPolicySpec {
   spotAllocationStrategy?: string;
   spotInstancePools?: number;
 }
+
+export type { ExecContainerAction, FileAssetSpec, HookSpec, UserDataPart } from './types-node-extras.js';
+import type { FileAssetSpec, HookSpec, UserDataPart } from './types-node-extras.js';
 
 export interface InstanceGroup {
   apiVersion: typeof API_VERSION;

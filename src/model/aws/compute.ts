@@ -25,6 +25,9 @@ import { effectiveRootVolume } from './root-volume.js';
 import { extraVolumes, volumeMountInputs } from './volumes.js';
 import { maxInstanceLifetimeSeconds } from '../validation-asg.js';
 import { nodeUserData, type NodeBootstrapInput } from '../../bootstrap/user-data.js';
+import { nodeExtrasHash } from '../../bootstrap/node-extras.js';
+import { withAdditionalUserData } from '../../bootstrap/user-data-parts.js';
+import { encodeUserData, USER_DATA_LIMIT, userDataTooLarge } from '../../tasks/aws/launch-template-data.js';
 
 export function sshKeyTaskName(cluster: string, fingerprint: string): string {
   return sshKeyName(cluster, fingerprint);
@@ -68,6 +71,8 @@ function bootstrapInput(m: AwsModelContext, ig: InstanceGroup): NodeBootstrapInp
     region: m.region,
     ...(m.input.stateStore ? { stateStore: m.input.stateStore } : {}),
     ...(ig.spec.volumeMounts?.length ? { volumeMounts: volumeMountInputs(ig.spec) } : {}),
+    // The group's fileAssets, hooks and sysctlParameters: their script's sha256 (node-extras.ts).
+    ...nodeExtrasHash(m.cluster.spec, ig),
   };
 }
 
@@ -103,7 +108,7 @@ export function buildCompute(m: AwsModelContext, targetGroups: TargetGroupsByRol
         iamInstanceProfile: ref('IAMInstanceProfile', iamName(prefix, c), 'name'),
         securityGroupIds: [ref('SecurityGroup', roleSecurityGroupName(ig, c)), ...(ig.spec.additionalSecurityGroups ?? [])] as Val[],
         ...(key.keyName ? { keyName: key.keyName } : {}),
-        userData: nodeUserData(bootstrapInput(m, ig)),
+        userData: checkedUserData(ig, withAdditionalUserData(nodeUserData(bootstrapInput(m, ig)), ig.spec.additionalUserData)),
         compressUserData: true,
         rootVolume: { deviceName: ref('Image', image, 'rootDeviceName'), ...root },
         ...(ig.spec.volumes?.length ? { volumes: extraVolumes(ig.spec) } : {}),
@@ -142,6 +147,13 @@ export function buildCompute(m: AwsModelContext, targetGroups: TargetGroupsByRol
       },
     });
   }
+}
+
+/** The user data, refused before any change when it is over AWS's limit gzipped (as it is sent). */
+function checkedUserData(ig: InstanceGroup, text: string): string {
+  const size = encodeUserData(text, true).length;
+  if (size > USER_DATA_LIMIT) throw userDataTooLarge(`instance group ${ig.metadata.name}`, size, true);
+  return text;
 }
 
 /** kops's `Mixed*` fields of the group: the spec's values; AWS's defaults are the task's. */

@@ -18,6 +18,7 @@ import { apiLoadBalancerName, instanceGroupManagerName, instanceTemplatePrefix }
 import { natRouterFor } from './network.js';
 import { accountDependencies, serviceAccountOf } from './service-accounts.js';
 import { gceStartupScript } from './startup-script.js';
+import { nodeExtrasHash } from '../../bootstrap/node-extras.js';
 
 const SCOPE = 'https://www.googleapis.com/auth/';
 
@@ -94,6 +95,7 @@ function template(m: GceModelContext, ig: InstanceGroup): GceInstanceTemplateDes
       initCandidate: initCandidate(m) === ig.metadata.name,
       kubernetesVersion: m.kubernetesVersion(ig),
       ...(m.input.stateStore ? { stateStore: m.input.stateStore } : {}),
+      ...nodeExtrasHash(m.cluster.spec, ig),
     }),
   };
   if (role === 'Node') {

@@ -27,6 +27,8 @@ export interface GceStartupScriptInput {
   readonly kubernetesVersion: string;
   /** The `gs://` state store; absent for `file://`/`memory://` stores, which instances cannot read. */
   readonly stateStore?: StateStoreLocation;
+  /** The sha256 of the group's node-extras.sh in its igconfig (src/bootstrap/node-extras.ts); absent: none. */
+  readonly nodeExtrasSha256?: string;
 }
 
 /** The here-document delimiter; no written file may hold it as a line. */

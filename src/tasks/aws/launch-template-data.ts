@@ -129,6 +129,18 @@ export function encodeUserData(text: string, compress: boolean): Buffer {
   return compress ? gzipSync(raw) : raw;
 }
 
+/**
+ * User data over AWS's limit. kops-ts always gzips, its own cloud-config is a few KB and the
+ * group's fileAssets, hooks and sysctlParameters travel in the state store: what grows it is the
+ * group's additionalUserData. Thrown when the model builds it (before any change) and, as a last
+ * net, when a version is requested.
+ */
+export function userDataTooLarge(what: string, size: number, compressed: boolean): KopsError {
+  return new KopsError('UserDataTooLarge', `user-data of ${what} is ${size} bytes${compressed ? ' gzipped' : ''}, over AWS's ${USER_DATA_LIMIT}-byte limit`, {
+    hint: `${compressed ? 'it is gzipped already; ' : ''}what makes it large is the instance group's spec.additionalUserData (its parts are added after kops-ts's bootstrap): shrink them, or move files into spec.fileAssets, which instances read from the state store`,
+  });
+}
+
 /** The full data of a version, every ref resolved (apply time). */
 export function requestData(name: string, d: LaunchTemplateDesired, refs: RefResolver): RequestLaunchTemplateData {
   const instanceTags = toAwsTags(d.instanceTags ?? d.tags);
@@ -164,11 +176,7 @@ export function requestData(name: string, d: LaunchTemplateDesired, refs: RefRes
   if (d.keyName !== undefined) data.KeyName = refs.known(d.keyName);
   if (d.userData !== undefined) {
     const bytes = encodeUserData(d.userData, d.compressUserData ?? false);
-    if (bytes.length > USER_DATA_LIMIT) {
-      throw new KopsError('UserDataTooLarge', `user-data of LaunchTemplate/${name} is ${bytes.length} bytes, over AWS's ${USER_DATA_LIMIT}-byte limit`, {
-        hint: 'set spec.compressUserData: true on the instance group, or shrink its additionalUserData',
-      });
-    }
+    if (bytes.length > USER_DATA_LIMIT) throw userDataTooLarge(`LaunchTemplate/${name}`, bytes.length, d.compressUserData ?? false);
     data.UserData = bytes.toString('base64');
   }
   const mappings: BlockDeviceRequest[] = [];

@@ -219,8 +219,6 @@ describe('the field schema', () => {
         'spec.cloudConfig',
         'spec.nodeTerminationHandler',
         'spec.additionalSans',
-        'spec.hooks',
-        'spec.fileAssets',
         'spec.additionalPolicies',
         'spec.externalPolicies',
         'spec.etcdClusters[0].manager.env',
@@ -231,6 +229,8 @@ describe('the field schema', () => {
     // Fields kops-ts acts on are not warned about.
     expect(paths.some((p) => /\.(networkCIDR|subnets\[0\]\.cidr|etcdClusters\[0\]\.manager\.backupRetentionDays|kubelet\.anonymousAuth)$/.test(p))).toBe(false);
     expect(paths.some((p) => /spec\.rootVolume(Iops|Throughput|EncryptionKey)$/.test(p))).toBe(false);
+    // The node customisations are acted on (src/bootstrap/node-extras.ts).
+    expect(paths.filter((p) => /spec\.(hooks|fileAssets|sysctlParameters|additionalUserData)/.test(p))).toEqual([]);
     // Acted on (AWS) since kops-ts builds mixed-instances groups; a policy's instanceRequirements still is warned about.
     expect(paths.filter((p) => /nodes-spot spec\.(mixedInstancesPolicy|maxPrice)/.test(p))).toEqual([]);
   });
