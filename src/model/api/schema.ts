@@ -191,7 +191,39 @@ const networking = obj(
   ['kopeio'],
 );
 
-const kubelet = obj({ anonymousAuth: bool, featureGates: strMap }, KUBELET_FIELDS);
+/** The kubelet fields kops-ts acts on (src/bootstrap/kubelet-config.ts); checked in src/model/validation-kubelet.ts. */
+const kubelet = obj(
+  {
+    anonymousAuth: bool,
+    featureGates: strMap,
+    maxPods: int32,
+    podPidsLimit: int64,
+    kubeReserved: strMap,
+    systemReserved: strMap,
+    kubeReservedCgroup: str,
+    systemReservedCgroup: str,
+    enforceNodeAllocatable: str,
+    evictionHard: str,
+    evictionSoft: str,
+    evictionSoftGracePeriod: str,
+    imageGCHighThresholdPercent: int32,
+    imageGCLowThresholdPercent: int32,
+    cpuManagerPolicy: enumOf('none', 'static'),
+    topologyManagerPolicy: enumOf('none', 'best-effort', 'restricted', 'single-numa-node'),
+    serializeImagePulls: bool,
+    maxParallelImagePulls: int32,
+    registryPullQPS: int32,
+    registryBurst: int32,
+    cpuCFSQuota: bool,
+    cpuCFSQuotaPeriod: str,
+    readOnlyPort: int32,
+    shutdownGracePeriod: str,
+    shutdownGracePeriodCriticalPods: str,
+    allowedUnsafeSysctls: strList,
+    logLevel: int32,
+  },
+  KUBELET_FIELDS,
+);
 
 /**
  * The component configs: what `create cluster` writes (kube-proxy off with a replacing CNI, the
@@ -209,7 +241,7 @@ const gossipRemoved = removed(
 const CLUSTER_KOPS_ONLY = [
   'addons', 'containerRuntime', 'masterInternalName', 'secretStore', 'keyStore', 'configStore',
   'additionalSans', 'clusterDNSDomain', 'egressProxy', 'isolateMasters', 'updatePolicy', 'externalPolicies',
-  'additionalPolicies', 'fileAssets', 'containerd', 'kubeDNS', 'cloudControllerManager', 'masterKubelet', 'externalDns',
+  'additionalPolicies', 'fileAssets', 'containerd', 'kubeDNS', 'cloudControllerManager', 'externalDns',
   'ntp', 'packages',
   'nodeTerminationHandler', 'nodeProblemDetector', 'metricsServer', 'certManager', 'awsLoadBalancerController',
   'authentication', 'hooks', 'assets', 'encryptionConfig', 'target', 'useHostCertificates',
@@ -245,6 +277,7 @@ export const CLUSTER_SPEC: ObjectShape = obj(
     nodePortAccess: strList,
     etcdClusters: { t: 'array', of: etcdCluster },
     kubelet,
+    masterKubelet: kubelet,
     kubeProxy,
     kubeAPIServer: withFeatureGates(KUBE_APISERVER_FIELDS),
     kubeControllerManager: withFeatureGates(KUBE_CONTROLLER_MANAGER_FIELDS),
@@ -272,7 +305,7 @@ export const CLUSTER_SPEC: ObjectShape = obj(
 
 const IG_KOPS_ONLY = [
   'manager', 'autoscale', 'autoscalePriority', 'rootVolumeOptimization', 'rootVolumeDeleteOnTermination', 'volumes', 'volumeMounts', 'hooks',
-  'spotDurationInMinutes', 'fileAssets', 'kubelet',
+  'spotDurationInMinutes', 'fileAssets',
   'additionalUserData', 'iam',
   'securityGroupOverride', 'sysctlParameters', 'instanceInterruptionBehavior', 'compressUserData',
   'updatePolicy', 'warmPool', 'containerd', 'packages', 'guestAccelerators', 'gcpProvisioningModel',
@@ -281,6 +314,7 @@ const IG_KOPS_ONLY = [
 export const INSTANCE_GROUP_SPEC: ObjectShape = obj(
   {
     role: enumOf('Master', 'ControlPlane', 'Node', 'Bastion', 'APIServer'),
+    kubelet,
     image: str,
     minSize: int32,
     maxSize: int32,

@@ -24,6 +24,7 @@ import { instanceGroupRoleTags } from './autoscaler-tags.js';
 import { effectiveRootVolume } from './root-volume.js';
 import { maxInstanceLifetimeSeconds } from '../validation-asg.js';
 import { nodeUserData, type NodeBootstrapInput } from '../../bootstrap/user-data.js';
+import { kubeletConfigHash } from '../../bootstrap/kubelet-config.js';
 
 export function sshKeyTaskName(cluster: string, fingerprint: string): string {
   return sshKeyName(cluster, fingerprint);
@@ -64,6 +65,7 @@ function bootstrapInput(m: AwsModelContext, ig: InstanceGroup): NodeBootstrapInp
     role: role === 'ControlPlane' ? 'control-plane' : role === 'Bastion' ? 'bastion' : 'node',
     initCandidate: initCandidate(m) === ig.metadata.name,
     kubernetesVersion: m.kubernetesVersion(ig),
+    ...(role === 'Bastion' ? {} : { kubeletConfigHash: kubeletConfigHash(m.cluster, ig) }),
     region: m.region,
     ...(m.input.stateStore ? { stateStore: m.input.stateStore } : {}),
   };
