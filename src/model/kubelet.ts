@@ -1,6 +1,7 @@
 /**
  * A group's kubelet settings as kops merges them (upup/pkg/fi/cloudup/populate_instancegroup_spec.go,
- * JSONMergeStruct): the cluster's `spec.kubelet`, then for control planes `spec.masterKubelet`, then
+ * JSONMergeStruct): the cluster's `spec.kubelet`, then for control planes `spec.masterKubelet` (but
+ * the cluster's `anonymousAuth: false` stays, as in kops), then
  * the instance group's `spec.kubelet`; a later level wins field by field, and the map fields
  * (`kubeReserved`, `systemReserved`, `featureGates`) are merged key by key, as Go's JSON decoder
  * merges into an existing map. Each merged field remembers the spec path it came from, so a
@@ -44,7 +45,11 @@ export interface MergedKubelet {
 /** The levels that apply to `ig`, in merge order (later wins). */
 export function kubeletLevels(c: Cluster, ig: InstanceGroup | undefined): KubeletLevel[] {
   const levels: KubeletLevel[] = [{ path: 'spec.kubelet', spec: c.spec.kubelet }];
-  if (ig && normalizeRole(ig.spec.role) === 'ControlPlane') levels.push({ path: 'spec.masterKubelet', spec: c.spec.masterKubelet });
+  if (ig && normalizeRole(ig.spec.role) === 'ControlPlane') {
+    levels.push({ path: 'spec.masterKubelet', spec: c.spec.masterKubelet });
+    // kops: the cluster's `anonymousAuth: false` wins over masterKubelet's (the group's still decides).
+    if (c.spec.kubelet?.anonymousAuth === false) levels.push({ path: 'spec.kubelet', spec: { anonymousAuth: false } });
+  }
   if (ig) levels.push({ path: `InstanceGroup/${ig.metadata.name} spec.kubelet`, spec: ig.spec.kubelet });
   return levels;
 }

@@ -138,6 +138,11 @@ describe('the merge: cluster, then masterKubelet (control planes), then the inst
     const control = effectiveKubelet(c, cp);
     expect(control.spec).toEqual({ anonymousAuth: false, maxPods: 30, kubeReserved: { cpu: '100m', memory: '1Gi' }, evictionHard: 'memory.available<100Mi', podPidsLimit: 1024 });
     expect(control.from.maxPods).toBe('spec.masterKubelet');
+    // As kops: the cluster's anonymousAuth: false is not undone by masterKubelet; a group may still decide.
+    c.spec.masterKubelet = { anonymousAuth: true };
+    expect(effectiveKubelet(c, cp).spec.anonymousAuth).toBe(false);
+    cp.spec.kubelet = { anonymousAuth: true };
+    expect(effectiveKubelet(c, cp).spec.anonymousAuth).toBe(true);
   });
 });
 
