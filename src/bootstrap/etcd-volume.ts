@@ -24,6 +24,8 @@ import { ETCD_DATA_DIR } from './kubeadm.js';
 import { S3_FETCH_PATH } from './s3-fetch.js';
 
 export const ETCD_VOLUME_PATH = '/opt/kops-ts/etcdvol.py';
+/** Where udev links an EBS volume's NVMe device by its volume id without the dash (`vol0123...`), on Nitro instances. */
+export const EBS_NVME_BY_ID = '/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_';
 /** The device name requested in AttachVolume (Xen instances show it as is; Nitro as an NVMe device). */
 export const ETCD_VOLUME_DEVICE = '/dev/xvdu';
 /** The ext4 label of a volume formatted by kops-ts, and of one on which a member was established (at most 16 characters). */
@@ -251,7 +253,7 @@ if __name__ == "__main__":
 export const ETCD_VOLUME_FUNCTIONS = etcdMountFunctions(`
 # etcd_device VOLUME: the block device of the attached volume, once it appears (2 minutes at most).
 etcd_device() {
-  local i nvme="/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_\${1//-/}"
+  local i nvme="${EBS_NVME_BY_ID}\${1//-/}"
   for ((i = 0; i < 60; i++)); do
     if [ -e "$nvme" ]; then
       readlink -f "$nvme"
@@ -266,4 +268,4 @@ etcd_device() {
   return 1
 }
 
-`, '/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${1//-/} or $ETCD_DEVICE');
+`, `${EBS_NVME_BY_ID}\${1//-/} or $ETCD_DEVICE`);

@@ -35,6 +35,7 @@ import {
 import { ETCD_BACKUP_FILE, ETCD_BACKUP_STORE_FILE, ETCD_BACKUP_TIMER, etcdBackupDir, etcdBackupUnits } from './etcd-backup.js';
 import { KUBELET_ETCD_MOUNT_DROPIN, KUBELET_ETCD_MOUNT_DROPIN_PATH } from './etcd-volume.js';
 import { ETCD_DATA_DIR } from './kubeadm.js';
+import { volumeMountFiles, type VolumeMountInput } from './volume-mounts.js';
 
 /** What every cloud's node bootstrap is told. */
 export interface NodeBootstrapCommon {
@@ -51,6 +52,8 @@ export interface NodeBootstrapCommon {
   readonly kubernetesVersion: string;
   /** The state store (its bucket and prefix); absent for `file://`/`memory://` stores, which instances cannot read. */
   readonly stateStore?: StateStoreLocation;
+  /** The group's `volumeMounts`, mounted before anything else runs (src/bootstrap/volume-mounts.ts). */
+  readonly volumeMounts?: readonly VolumeMountInput[];
   /** The digest of the group's kubelet settings (src/bootstrap/kubelet-config.ts): a change rolls the group. */
   readonly kubeletConfigHash?: string;
 }
@@ -344,10 +347,12 @@ export function renderNodeFiles(i: NodeBootstrapCommon, cloud: CloudBootstrap): 
       ...(i.kubeletConfigHash && i.role !== 'bastion' ? [`kubeletConfig: ${i.kubeletConfigHash}`] : []), '',
     ].join('\n'),
   };
-  if (i.role === 'bastion') return [identity];
+  const mounts = volumeMountFiles(i.volumeMounts ?? [], i.role !== 'bastion');
+  if (i.role === 'bastion') return [identity, ...mounts];
   const { version, minor } = exactVersion(i.kubernetesVersion);
   const files: WriteFile[] = [
     identity,
+    ...mounts,
     { path: '/etc/modules-load.d/kops-ts.conf', permissions: '0644', content: 'overlay\nbr_netfilter\n' },
     {
       path: '/etc/sysctl.d/99-kops-ts.conf',

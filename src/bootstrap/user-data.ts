@@ -22,6 +22,7 @@ import { ETCD_BACKUP_STORE_PATH } from './etcd-backup.js';
 import { ETCD_VOLUME_DEVICE, ETCD_VOLUME_FUNCTIONS, ETCD_VOLUME_PATH, ETCD_VOLUME_PY } from './etcd-volume.js';
 import { exactVersion, renderNodeFiles, type NodeBootstrapCommon } from './node-scripts.js';
 import { S3_FETCH_PATH, S3_FETCH_PY } from './s3-fetch.js';
+import { VOLUME_MOUNTS_PATH } from './volume-mounts.js';
 
 export {
   BOOTSTRAP_ENV_FILE, bootstrapFiles, CONTAINERD_PACKAGE_VERSION, CONTROL_PLANE_PKI_FILES, HELM_SHA256, HELM_VERSION, igconfigDir,
@@ -87,6 +88,8 @@ export function nodeUserData(i: NodeBootstrapInput): string {
     ...nodeWriteFiles(i).map(renderWriteFile),
   ];
   // One command: cloud-init runs runcmd's entries one after the other even when one fails.
-  if (i.role !== 'bastion') lines.push('runcmd:', '- /opt/kops-ts/install.sh && /opt/kops-ts/bootstrap.sh');
+  // The group's volumes are mounted first: containerd and kubelet may keep their data there.
+  const run = [...(i.volumeMounts?.length ? [VOLUME_MOUNTS_PATH] : []), ...(i.role !== 'bastion' ? ['/opt/kops-ts/install.sh', '/opt/kops-ts/bootstrap.sh'] : [])];
+  if (run.length > 0) lines.push('runcmd:', `- ${run.join(' && ')}`);
   return `${lines.join('\n')}\n`;
 }

@@ -146,6 +146,12 @@ export interface CloudDeletion<C> {
    * untracked volumes), and what is reported and kept (snapshots). `known`: ids already listed.
    */
   tagged(ctx: C, known: ReadonlySet<string>): Promise<{ readonly resources: OwnedResource[]; readonly kept: Remaining[] }>;
+  /**
+   * What `update` added to resources the user owns, undone where it is the cluster's to undo and
+   * reported otherwise (AWS: a private hosted zone's association with the cluster's own VPC; the
+   * tags on shared subnets, reported). `found`: every resource the kinds found.
+   */
+  addedToShared?(ctx: C, found: readonly FoundResource[]): { readonly resources: OwnedResource[]; readonly kept: Remaining[] };
   /** Adds the tagged kinds to the kind order (`X → deps`: X is deleted before its deps). */
   order(closure: Map<string, Set<string>>): void;
   /** Whether a failed delete only waits for dependents to go (retried next round). */

@@ -9,7 +9,9 @@
  * interfaces, all carrying the cluster's tags). Never deleted: a shared task (the user's VPC,
  * subnets, NAT gateways, given by id), a resource whose tags do not say the cluster owns it, what
  * the cloud always keeps (the hosted zone) and kinds that cannot delete (images): those are
- * reported as what remains.
+ * reported as what remains. What `update` added to the user's resources is undone where it is the
+ * cluster's (`CloudDeletion.addedToShared`; AWS: a private zone's association with the cluster's
+ * own VPC) and reported otherwise.
  *
  * Deleting runs in rounds (kops's `DeleteResources`): in each round a resource is tried once its
  * dependents (by kind: if tasks of kind X refer to kind Y, X goes first) are gone; "still has
@@ -61,11 +63,11 @@ async function inventory<C>(o: ListClusterResourcesOptions, m: ModelledCluster<C
   const candidates = [
     ...[...found.found].map(([k, actual]) => ({ kind: byKey.get(k)?.kind ?? k.split('/')[0]!, name: k.slice(k.indexOf('/') + 1), actual, shared: byKey.get(k)?.shared === true })),
     ...found.orphans.map((x) => ({ kind: x.kind, name: x.name, actual: x.actual, shared: false })),
-  ];
+  ].map((c) => ({ ...c, shared: c.shared || (c.actual as { shared?: unknown } | null)?.shared === true }));
   for (const c of candidates) {
     const kind = registry.get(c.kind);
     const id = kind.outputs(c.actual).id ?? c.name;
-    const isShared = c.shared || (c.actual as { shared?: unknown } | null)?.shared === true;
+    const isShared = c.shared;
     if (del.lookupKinds.has(c.kind)) continue; // looked up, never the cluster's
     const always = del.alwaysKept(c.kind, c.name, id, c.actual);
     if (always) {
@@ -93,6 +95,12 @@ async function inventory<C>(o: ListClusterResourcesOptions, m: ModelledCluster<C
       continue;
     }
     resources.push({ kind: c.kind, type: del.resourceType(c.kind), name: c.name, id, remove: () => remove(ctx, c.actual) });
+  }
+  // What update added to the user's resources (AWS: a private zone's association with the cluster's VPC).
+  const added = del.addedToShared?.(ctx, candidates);
+  if (added) {
+    resources.push(...added.resources);
+    kept.push(...added.kept);
   }
   const tagged = await del.tagged(ctx, new Set(resources.map((r) => r.id)));
   resources.push(...tagged.resources);

@@ -7,7 +7,9 @@ import { validateAsgFields } from './validation-asg.js';
 import { checkCloudLabels, checkRollingUpdate } from './validation-rules.js';
 import { igPath, isDnsLabel, regionOfZone, type Reporter } from './validation-util.js';
 import { NODE_TEMPLATE_LABEL, NODE_TEMPLATE_TAINT, taintTag } from './aws/autoscaler-tags.js';
-import { GP3_BASELINE_IOPS, GP3_BASELINE_THROUGHPUT, PROVISIONED_IOPS_MINIMUM, specRootVolume } from './aws/root-volume.js';
+import { GP3_BASELINE_IOPS, GP3_BASELINE_THROUGHPUT, PROVISIONED_IOPS_MINIMUM, effectiveRootVolume, specRootVolume } from './aws/root-volume.js';
+import { ebsLimitProblems } from './aws/ebs-limits.js';
+import { validateVolumes } from './validation-volumes.js';
 
 const AWS_TAG_KEY_LIMIT = 128;
 
@@ -89,6 +91,7 @@ function validatePlacement(r: Reporter, spec: ClusterSpec, ig: InstanceGroup, at
 
 function validateMachine(r: Reporter, s: InstanceGroupSpec, at: (f: string) => string, cloud: string | undefined): void {
   validateRootVolume(r, s, at, cloud);
+  validateVolumes(r, s, at, cloud);
   // Blank is not "unset" (completion fills only absent fields): it would reach AWS as a name.
   if (typeof s.image === 'string' && s.image.trim() === '') r.err('InvalidImage', at('spec.image'), 'the image is blank', "name an AMI (ami-..., or owner/name), or remove the field for the channel's image");
   if (typeof s.machineType === 'string' && s.machineType.trim() === '') r.err('InvalidMachineType', at('spec.machineType'), 'the machine type is blank', 'name an instance type such as t3.medium');
@@ -159,5 +162,11 @@ function validateRootVolume(r: Reporter, s: InstanceGroupSpec, at: (f: string) =
   }
   if (v.encryptionKey && v.encryption === false) {
     r.warn('RootVolumeFieldIgnored', at(v.path.encryptionKey), 'the volume is not encrypted, so its KMS key is not used (as kops)', 'remove the key, or turn encryption on');
+  }
+  // EBS's ranges, on the values the launch template gets (after kops's raises).
+  const e = effectiveRootVolume(s);
+  const paths = { size: sizePath, iops: at(v.path.iops), throughput: at(v.path.throughput) };
+  for (const p of ebsLimitProblems({ type: e.type, ...(v.size != null ? { size: v.size } : {}), ...(e.iops != null ? { iops: e.iops } : {}), ...(e.throughput != null ? { throughput: e.throughput } : {}) })) {
+    r.err('InvalidVolume', paths[p.field], `root volume: ${p.summary}`, p.hint);
   }
 }

@@ -5,7 +5,8 @@
  * Rules (see `FieldRule`):
  * - a desired value of `undefined` means "don't care" (kops's nil pointer), never a change;
  * - `UNKNOWN` (a ref to something not created yet) is always a change;
- * - `set` compares arrays as unordered sets, `tags` compares only the desired keys;
+ * - `set` compares arrays as unordered sets, `tags` compares only the desired keys, `includes`
+ *   only asks that the desired elements be among the actual ones;
  * - any changed field with `mode: 'replace'` makes the action `replace`;
  * - shared tasks (the user's resources) are never changed, except fields marked `updateShared`
  *   (the tags kops adds to shared subnets): their diff is `noop` or an `update` of those fields
@@ -39,6 +40,11 @@ export function valuesEqual(before: unknown, after: unknown, rule: FieldRule = {
         rest.splice(i, 1);
       }
       return true;
+    }
+    case 'includes': {
+      if (!Array.isArray(after)) return isDeepStrictEqual(before, after);
+      const have = Array.isArray(before) ? before : [];
+      return after.every((a) => have.some((b) => isDeepStrictEqual(b, a)));
     }
     case 'tags': {
       const want = (after ?? {}) as Record<string, unknown>;
@@ -76,6 +82,7 @@ function fieldChange(field: string, before: unknown, after: unknown, rule: Field
   if (security) fc.security = security;
   if (rule.redact) fc.redact = true;
   if (rule.blob) fc.blob = true;
+  if (rule.compare === 'includes') fc.additive = true;
   return fc;
 }
 

@@ -91,9 +91,11 @@ export interface FieldRule {
   readonly mode?: 'in-place' | 'replace' | 'ignore';
   /**
    * `exact` (default: deep equality), `set` (arrays as unordered sets), `tags` (maps compared on
-   * the desired keys only: extra actual keys, such as aws:* tags, are not a difference).
+   * the desired keys only: extra actual keys, such as aws:* tags, are not a difference),
+   * `includes` (arrays: each desired element must be among the actual ones, the others are left;
+   * a change only adds members, and the plan shows it as the members added).
    */
-  readonly compare?: 'exact' | 'set' | 'tags';
+  readonly compare?: 'exact' | 'set' | 'tags' | 'includes';
   /**
    * The change is security-sensitive: shown first under a banner in the plan. A function of the
    * desired view when the category depends on the task (a security-group rule's direction).
@@ -105,7 +107,7 @@ export interface FieldRule {
   readonly blob?: boolean;
   /**
    * Also compared (and updated in place) for a shared task, whose other fields are never acted
-   * on: kops adds its tags to the user's subnets. Only for `compare: 'tags'` (additions only).
+   * on: kops adds its tags to the user's subnets. Only for `compare: 'tags'` or `'includes'` (additions only).
    */
   readonly updateShared?: boolean;
 }
@@ -129,6 +131,8 @@ export interface FieldChange {
   readonly security?: SecurityCategory;
   readonly redact?: boolean;
   readonly blob?: boolean;
+  /** `after` lists members to add to `before`, whose other members stay (`compare: 'includes'`). */
+  readonly additive?: boolean;
 }
 
 /** A planned change of one task. Plain data: serialisable (refs and UNKNOWN render as text). */

@@ -12,7 +12,7 @@ import { CreateHostedZoneCommand } from '@aws-sdk/client-route-53';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AwsCallRecorder, iamActionsOf, type RecordedAwsCall } from '../../src/cloud/aws/call-scope.js';
 import type { AwsClientOptions } from '../../src/cloud/aws/clients.js';
-import { operatorActions, operatorPolicy, readOnlyOperatorActions } from '../../src/cloudup/aws/operator-policy.js';
+import { operatorActions, operatorPolicy, readOnlyOperatorActions, readOnlyOperatorPolicy } from '../../src/cloudup/aws/operator-policy.js';
 import { newCluster } from '../../src/cloudup/new-cluster.js';
 import { updateCluster } from '../../src/cloudup/update-cluster.js';
 import { Clientset } from '../../src/statestore/clientset.js';
@@ -102,6 +102,14 @@ describe('the declarations', () => {
     for (const action of ['elasticloadbalancing:DescribeLoadBalancers', 'elasticloadbalancing:DescribeTags']) expect(await evaluate(one, { action })).toBe('Allowed');
     const unscoped = JSON.stringify(one.Statement.filter((x) => x.Sid === 'ElasticLoadBalancing'));
     for (const a of ['elasticloadbalancing:DeleteLoadBalancer"', 'elasticloadbalancing:DeleteTargetGroup"']) expect(unscoped).not.toContain(a);
+  });
+
+  it("lets delete cluster remove a private zone's association with the cluster's VPC; the read-only policy does not", async () => {
+    const zone = 'arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ';
+    const req = { action: 'route53:DisassociateVPCFromHostedZone', resource: zone };
+    expect(await evaluate(operatorPolicy({ stateStore: { bucket: 'b', prefix: PREFIX } }), req)).toBe('Allowed');
+    expect(await evaluate(operatorPolicy({ stateStore: { bucket: 'b', prefix: PREFIX }, clusterName: NAME }), req)).toBe('Allowed');
+    expect(await evaluate(readOnlyOperatorPolicy({ stateStore: { bucket: 'b', prefix: PREFIX } }), req)).toBe('ImplicitlyDenied');
   });
 
   it("lets the operator create the service-linked roles of Auto Scaling, ELB and EC2 Spot (spot and mixed instance groups), and no other service's", async () => {

@@ -131,6 +131,28 @@ describe('text plan', () => {
     };
     expect(renderPlanText(manual)).toContain('  Network/n\n  \tarn                 \t(known after apply)\n');
   });
+
+  it('shows an additive field (compare: includes) as the members it adds, the others staying', () => {
+    const manual: Plan = {
+      ...plan,
+      changes: [
+        {
+          key: 'DNSZone/Z1',
+          kind: 'DNSZone',
+          name: 'Z1',
+          action: 'update',
+          fields: [{ field: 'vpcs', before: ['vpc-a', 'vpc-b'], after: ['vpc-b', 'vpc-c'], afterDisplay: ['vpc-b', { $refValue: true, ref: 'VPC/c', output: 'id' }], forcesReplacement: false, additive: true }],
+          security: [],
+        },
+      ],
+    };
+    expect(renderPlanText(manual)).toContain('  DNSZone/Z1\n  \tvpcs                \t + name:c\n');
+    const field = planToJson(manual).changes[0]?.fields[0];
+    expect(field).toEqual({ field: 'vpcs', before: ['vpc-a', 'vpc-b'], after: ['vpc-b', { ref: 'VPC/c', output: 'id' }], forcesReplacement: false, additive: true });
+    // Without the flag the same values read as a replacement of the list.
+    const plain: Plan = { ...manual, changes: [{ ...manual.changes[0]!, fields: [{ field: 'vpcs', before: ['vpc-a'], after: ['vpc-c'], forcesReplacement: false }] }] };
+    expect(renderPlanText(plain)).toContain('\tvpcs                \t [vpc-a] -> [vpc-c]\n');
+  });
 });
 
 describe('JSON plan', () => {

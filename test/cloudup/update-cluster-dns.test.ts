@@ -14,6 +14,7 @@ import { Clientset } from '../../src/statestore/clientset.js';
 import { openStateStore } from '../../src/statestore/open.js';
 import { testAws } from '../helpers/aws.js';
 import { changeLines } from './update-helpers.js';
+import { planToJson, renderPlanText } from '../../src/cloudup/render/index.js';
 
 const KEY = readFileSync(new URL('../../scripts/demo-key.pub', import.meta.url), 'utf8').trim();
 
@@ -51,6 +52,12 @@ describe('update cluster finds the hosted zone', () => {
       new CreateHostedZoneCommand({ Name: 'priv.example.com', CallerReference: `priv-${s.aws.account}`, VPC: { VPCId: users, VPCRegion: 'us-east-1' }, HostedZoneConfig: { PrivateZone: true } }),
     );
     const zoneId = out.HostedZone!.Id!.replace('/hostedzone/', '');
+    // The plan shows the association as added to the zone's VPCs (the user's stays), not as a new value.
+    const planned = (await s.update(false)).plan;
+    const field = planToJson(planned).changes.find((c) => c.key === `DNSZone/${zoneId}`)?.fields.find((f) => f.field === 'vpcs');
+    expect(field).toEqual({ field: 'vpcs', before: [users], after: [{ ref: 'VPC/in.priv.example.com', output: 'id' }], forcesReplacement: false, additive: true });
+    const text = renderPlanText(planned).split('\n');
+    expect(text[text.indexOf(`  DNSZone/${zoneId}`) + 1]).toBe(`  \tvpcs                \t + name:in.priv.example.com`);
     const applied = await s.update(true);
     expect(applied.applied?.ok).toBe(true);
     const vpcs = await s.aws.clients.ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'tag:KubernetesCluster', Values: ['in.priv.example.com'] }] }));

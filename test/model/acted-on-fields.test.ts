@@ -25,6 +25,7 @@ import type { Cluster, InstanceGroup } from '../../src/model/api/types.js';
 import { ig, userCluster, userIGs } from './helpers.js';
 import { spotCases } from './acted-on-spot.js';
 import { asgCases } from './acted-on-asg.js';
+import { volumeCases } from './acted-on-volumes.js';
 
 const NAME = 'audit.example.com';
 const ZONES = ['us-east-1a', 'us-east-1b'];
@@ -224,6 +225,7 @@ const ACTED: Record<string, { edit: (s: Spec) => void; input?: Partial<AwsModelI
   },
   ...spotCases(NODES, LT_NODES, ASG_NODES),
   ...asgCases(NODES, LT_NODES, ASG_NODES),
+  ...volumeCases(NODES, LT_NODES),
 };
 
 /** Validated, no effect on what is built or on the nodes, and why. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diffTask } from '../../src/tasks/diff.js';
+import { diffTask, valuesEqual } from '../../src/tasks/diff.js';
 import type { RefResolver, Task, TaskKind } from '../../src/tasks/types.js';
 
 interface D {
@@ -35,5 +35,27 @@ describe('diff of shared tasks', () => {
     expect(c.action).toBe('update');
     expect(c.fields.map((f) => [f.field, f.forcesReplacement])).toEqual([['tags', false]]);
     expect(diffTask(kindWith(true), shared, { ...actual, tags: { Name: 'theirs', owner: 'shared' } }, refs).action).toBe('noop');
+  });
+});
+
+describe("compare: 'includes'", () => {
+  it('asks only that the desired members be among the actual ones (others stay), and flags the change as additive', () => {
+    const rule = { compare: 'includes' as const };
+    expect(valuesEqual(['vpc-a', 'vpc-b'], ['vpc-b'], rule)).toBe(true);
+    expect(valuesEqual(['vpc-a'], ['vpc-b'], rule)).toBe(false);
+    expect(valuesEqual(undefined, ['vpc-b'], rule)).toBe(false);
+    const kind: TaskKind<{ vpcs: string[] }, { vpcs: string[] }, unknown> = {
+      kind: 'Zone',
+      fields: { vpcs: { compare: 'includes', updateShared: true } },
+      find: async () => new Map(),
+      view: (d) => ({ vpcs: d.vpcs }),
+      actualView: (a) => ({ vpcs: a.vpcs }),
+      apply: async (_c, r) => r.desired,
+      outputs: () => ({}),
+    };
+    const task = { kind: 'Zone', name: 'z', shared: true, desired: { vpcs: ['vpc-c'] } };
+    const c = diffTask(kind, task, { vpcs: ['vpc-a'] }, refs);
+    expect(c.fields).toEqual([{ field: 'vpcs', before: ['vpc-a'], after: ['vpc-c'], forcesReplacement: false, additive: true }]);
+    expect(diffTask(kind, task, { vpcs: ['vpc-a', 'vpc-c'] }, refs).action).toBe('noop');
   });
 });

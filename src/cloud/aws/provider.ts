@@ -23,6 +23,7 @@ import { builderInput, stringFieldsOf } from '../model-input.js';
 import { awsApiEndpoint } from './api-endpoint.js';
 import { AwsClients } from './clients.js';
 import { findBlockers } from './delete-blockers.js';
+import { addedToShared, orderZoneAssociations } from './delete-shared.js';
 import { CLUSTER_ENI_KIND, CLUSTER_INSTANCE_KIND, clusterInstances, clusterInterfaces, clusterSnapshots, ownedByTags, resourceType, untrackedVolumesAndGroups } from './delete-tagged.js';
 import { AwsEndpointError, EndpointHealth } from './endpoint.js';
 import { findServiceLoadBalancers, orderServiceLoadBalancers, serviceLoadBalancers } from './service-load-balancers.js';
@@ -105,6 +106,7 @@ const awsDeletion: CloudDeletion<AwsTaskContext> = {
     resources.push(...(await untrackedVolumesAndGroups(ctx, new Set([...known, ...resources.map((r) => r.id)]))));
     return { resources, kept: await clusterSnapshots(ctx) };
   },
+  addedToShared,
   order(closure) {
     // Launched instances use what their group's launch template names and sit in the group's subnets:
     // they go after the group (which would replace them) and before everything the group uses.
@@ -116,6 +118,7 @@ const awsDeletion: CloudDeletion<AwsTaskContext> = {
     for (const [kind, deps] of closure) if (deps.has(CLUSTER_INSTANCE_KIND) || kind === CLUSTER_INSTANCE_KIND) deps.add(CLUSTER_ENI_KIND);
     closure.set(CLUSTER_ENI_KIND, new Set(['Subnet', 'SecurityGroup', 'VPC', ...(closure.get('Subnet') ?? [])]));
     orderServiceLoadBalancers(closure);
+    orderZoneAssociations(closure, CLUSTER_INSTANCE_KIND);
   },
   // VolumeInUse: a volume still attached to an instance that is terminating.
   waitsForDependents: (e) => isDependencyAwsError(e) || awsErrorCode(e) === 'VolumeInUse',

@@ -41,6 +41,8 @@ export interface PlanFieldJson {
   readonly sensitive?: true;
   /** A multi-line text (user-data, a policy document): shown as a line diff. */
   readonly blob?: true;
+  /** `after` lists the members added to `before`, whose other members stay (a private zone's VPCs). */
+  readonly additive?: true;
 }
 
 export interface PlanChangeJson {
@@ -110,6 +112,7 @@ function fieldToJson(f: PlannedField): PlanFieldJson {
     ...(f.security ? { security: f.security } : {}),
     ...(f.redact ? { sensitive: true as const } : {}),
     ...(f.blob ? { blob: true as const } : {}),
+    ...(f.additive ? { additive: true as const } : {}),
   };
 }
 

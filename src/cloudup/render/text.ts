@@ -7,7 +7,7 @@
  * Rendered from the JSON document (`json.ts`) and nothing else, so text and JSON always agree.
  */
 import type { Plan } from '../../tasks/plan.js';
-import { planToJson, type PlanChangeJson, type PlanDocument, type PlanFieldJson } from './json.js';
+import { planToJson, type JsonValue, type PlanChangeJson, type PlanDocument, type PlanFieldJson } from './json.js';
 import { blobLines, formatBefore, formatValue, lineDiff, table } from './values.js';
 
 export interface TextRenderOptions {
@@ -95,7 +95,18 @@ function modifyField(f: PlanFieldJson, replacing: boolean): string[] {
     const lines = lineDiff(typeof f.before === 'string' ? f.before : '', f.after);
     return multiLine(`${f.field}${note}`, lines);
   }
+  if (f.additive && Array.isArray(f.after)) return [fieldLine(f.field, ` ${addedMembers(f.before, f.after)}${note}`)];
   return [fieldLine(f.field, ` ${formatBefore(f.before, f.after)} -> ${formatValue(f.after)}${note}`)];
+}
+
+/** An additive field's change: the members it adds (`+ vpc-0abc, + name:<new VPC>`); the others stay as they are. */
+function addedMembers(before: JsonValue | undefined, after: readonly JsonValue[]): string {
+  const have = new Set((Array.isArray(before) ? before : []).map((b) => formatValue(b)));
+  return after
+    .map((a) => formatValue(a))
+    .filter((a) => !have.has(a))
+    .map((a) => `+ ${a}`)
+    .join(', ');
 }
 
 function footer(doc: PlanDocument, paint: Paint): string[] {

@@ -304,7 +304,7 @@ export const CLUSTER_SPEC: ObjectShape = obj(
 );
 
 const IG_KOPS_ONLY = [
-  'manager', 'autoscale', 'autoscalePriority', 'rootVolumeOptimization', 'rootVolumeDeleteOnTermination', 'volumes', 'volumeMounts', 'hooks',
+  'manager', 'autoscale', 'autoscalePriority', 'rootVolumeOptimization', 'rootVolumeDeleteOnTermination', 'hooks',
   'spotDurationInMinutes', 'fileAssets',
   'additionalUserData', 'iam',
   'securityGroupOverride', 'sysctlParameters', 'instanceInterruptionBehavior', 'compressUserData',
@@ -365,6 +365,9 @@ export const INSTANCE_GROUP_SPEC: ObjectShape = obj(
     /** A Go duration, as kops's metav1.Duration (`168h0m0s`). */
     maxInstanceLifetime: str,
     externalLoadBalancers: { t: 'array', of: obj({ loadBalancerName: str, targetGroupArn: str }) },
+    // AWS: launch-template block devices and boot-time mounts (validation-volumes.ts); refused on GCE.
+    volumes: { t: 'array', of: obj({ device: str, size: int64, type: str, iops: int64, throughput: int64, encrypted: bool, key: str, deleteOnTermination: bool }) },
+    volumeMounts: { t: 'array', of: obj({ device: str, filesystem: str, formatOptions: strList, mountOptions: strList, path: str }) },
   },
   IG_KOPS_ONLY,
 );

@@ -287,6 +287,38 @@ export interface InstanceGroupSpec {
   maxInstanceLifetime?: string;
   /** AWS: load balancers the group registers its instances with besides kops-ts's own; one of the two each. */
   externalLoadBalancers?: ExternalLoadBalancer[];
+  /** AWS: extra EBS volumes of every instance (block-device mappings of the launch template after the root's). */
+  volumes?: InstanceGroupVolume[];
+  /** AWS: devices formatted (only when blank) and mounted at boot, before containerd and kubelet start. */
+  volumeMounts?: VolumeMount[];
+}
+
+/** kops's `VolumeSpec` of `spec.volumes`: one extra EBS volume. Size in GiB. */
+export interface InstanceGroupVolume {
+  device?: string;
+  size?: number;
+  /** Default gp3. */
+  type?: string;
+  iops?: number;
+  throughput?: number;
+  /** Default true. */
+  encrypted?: boolean;
+  /** A KMS key (id, ARN, alias) of the encrypted volume. */
+  key?: string;
+  /** Default true. */
+  deleteOnTermination?: boolean;
+}
+
+/** kops's `VolumeMountSpec`: a device formatted when blank and mounted at `path`. */
+export interface VolumeMount {
+  device?: string;
+  /** ext4 or xfs. */
+  filesystem?: string;
+  /** Arguments added to mkfs when the device is formatted. */
+  formatOptions?: string[];
+  /** Mount options (fstab's fourth field, with nofail always added). */
+  mountOptions?: string[];
+  path?: string;
 }
 
 /** kops's `LoadBalancer` of an instance group: a classic load balancer by name, or a target group by ARN. */

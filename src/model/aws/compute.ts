@@ -1,6 +1,6 @@
 /**
  * Per instance group: the image it boots (a find-only `Image` task shared by every group that
- * names it), a launch template (IMDSv2, encrypted root volume, the node bootstrap's gzipped
+ * names it), a launch template (IMDSv2, encrypted root volume, the group's extra volumes, the node bootstrap's gzipped
  * cloud-config: src/bootstrap/user-data.ts) and an
  * autoscaling group, named and tagged as kops does (pkg/model/awsmodel/autoscalinggroup.go).
  * Control planes and API servers register with the API target groups, bastions with the bastion's.
@@ -22,6 +22,7 @@ import { roleSecurityGroupName } from './firewall.js';
 import { autoscalingGroupName, iamName, launchTemplateName, roleGroupPrefix, sshKeyName, subnetTaskName } from './names.js';
 import { instanceGroupRoleTags } from './autoscaler-tags.js';
 import { effectiveRootVolume } from './root-volume.js';
+import { extraVolumes, volumeMountInputs } from './volumes.js';
 import { maxInstanceLifetimeSeconds } from '../validation-asg.js';
 import { nodeUserData, type NodeBootstrapInput } from '../../bootstrap/user-data.js';
 import { kubeletConfigHash } from '../../bootstrap/kubelet-config.js';
@@ -68,6 +69,7 @@ function bootstrapInput(m: AwsModelContext, ig: InstanceGroup): NodeBootstrapInp
     ...(role === 'Bastion' ? {} : { kubeletConfigHash: kubeletConfigHash(m.cluster, ig) }),
     region: m.region,
     ...(m.input.stateStore ? { stateStore: m.input.stateStore } : {}),
+    ...(ig.spec.volumeMounts?.length ? { volumeMounts: volumeMountInputs(ig.spec) } : {}),
   };
 }
 
@@ -106,6 +108,7 @@ export function buildCompute(m: AwsModelContext, targetGroups: TargetGroupsByRol
         userData: nodeUserData(bootstrapInput(m, ig)),
         compressUserData: true,
         rootVolume: { deviceName: ref('Image', image, 'rootDeviceName'), ...root },
+        ...(ig.spec.volumes?.length ? { volumes: extraVolumes(ig.spec) } : {}),
         metadataOptions: {
           httpTokens: ig.spec.instanceMetadata?.httpTokens ?? 'required',
           httpPutResponseHopLimit: ig.spec.instanceMetadata?.httpPutResponseHopLimit ?? 1,

@@ -16,6 +16,8 @@
  * (`DNSZone.PrivateVPC`), the VPC is associated with the zone when it is not yet
  * (AssociateVPCWithHostedZone), the one change kops-ts makes to the user's zone. Without it the
  * instances of a new VPC cannot resolve the API's name. Other associations are left as they are.
+ * The plan shows the association as added (`vpcs` compares as `includes`). `delete cluster`
+ * removes it again before it deletes the VPC (src/cloud/aws/delete-shared.ts); kops does not.
  */
 import {
   AssociateVPCWithHostedZoneCommand,
@@ -29,7 +31,7 @@ import {
 } from '@aws-sdk/client-route-53';
 import { KopsError } from '../../diagnostics.js';
 import type { AwsTaskContext } from './context.js';
-import { isUnknown, UNKNOWN, type TaskKind, type Val, type View } from '../types.js';
+import type { TaskKind, Val, View } from '../types.js';
 
 export interface DnsZoneDesired {
   /** The zone's DNS name (`example.com`), or its id (`Z0123...`: kops treats a name without a dot as an id). */
@@ -155,8 +157,9 @@ export function matchZone(zones: readonly DnsZoneActual[], lookup: ZoneLookup, w
 
 export const dnsZoneKind: TaskKind<DnsZoneDesired, DnsZoneActual, AwsTaskContext> = {
   kind: 'DNSZone',
-  // The zone is the user's (a shared task): only the association of the cluster's VPC is ever added.
-  fields: { vpcs: { compare: 'tags', updateShared: true } },
+  // The zone is the user's (a shared task): only the association of the cluster's VPC is ever added;
+  // the plan shows it as added (`+ <vpc>`), the zone's other VPCs staying.
+  fields: { vpcs: { compare: 'includes', updateShared: true } },
 
   async find(ctx, tasks) {
     const found = new Map<string, DnsZoneActual>();
@@ -178,10 +181,10 @@ export const dnsZoneKind: TaskKind<DnsZoneDesired, DnsZoneActual, AwsTaskContext
   view(d, refs): View {
     const l = zoneLookupOf(d);
     const vpc = d.privateVpc === undefined ? undefined : refs.resolve(d.privateVpc);
-    return { id: l.id, name: l.name?.replace(/\.$/, ''), private: l.private, vpcs: vpc === undefined ? undefined : isUnknown(vpc) ? UNKNOWN : { [vpc]: 'associated' } };
+    return { id: l.id, name: l.name?.replace(/\.$/, ''), private: l.private, vpcs: vpc === undefined ? undefined : [vpc] };
   },
 
-  actualView: (a): View => ({ id: a.id, name: a.name, private: a.private, vpcs: a.vpcs === undefined ? undefined : Object.fromEntries(a.vpcs.map((k) => [k.replace(/^[^/]*\//, ''), 'associated'])) }),
+  actualView: (a): View => ({ id: a.id, name: a.name, private: a.private, vpcs: a.vpcs === undefined ? undefined : a.vpcs.map((k) => k.replace(/^[^/]*\//, '')) }),
 
   async apply(ctx, req) {
     const a = req.actual;

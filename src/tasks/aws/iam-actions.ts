@@ -211,7 +211,8 @@ export const ROLLING_UPDATE_READ_ACTIONS: readonly string[] = ROLLING_UPDATE_ACT
  * launched or a rolling update detached (found by tag, terminated), network interfaces tagged
  * as the cluster's (deleted), volumes and security groups tagged as its but no longer in its
  * spec (deleted), the load balancers and target groups of its Services (classic ELB and ELBv2,
- * deleted), the snapshots it reports as kept, and the network interfaces, subnets and security groups it names when they block the delete. The resources the kinds
+ * deleted), the snapshots it reports as kept, the network interfaces, subnets and security groups it names when they block the delete,
+ * and a private hosted zone's association with the cluster's VPC (removed). The resources the kinds
  * find are deleted by the kinds' own `delete` steps above.
  */
 export const DELETE_CLUSTER_ACTIONS: readonly string[] = [
@@ -220,6 +221,9 @@ export const DELETE_CLUSTER_ACTIONS: readonly string[] = [
   // The load balancers and target groups of the cluster's Services (src/cloud/aws/service-load-balancers.ts):
   // classic ELB and ELBv2 share these action names.
   ...ELB_LISTING, 'elasticloadbalancing:DeleteLoadBalancer', 'elasticloadbalancing:DeleteTargetGroup',
+  // A private zone's association with the cluster's own VPC, removed before the VPC (src/cloud/aws/delete-shared.ts);
+  // Route53 checks the caller may describe the VPC, as for the association.
+  'route53:DisassociateVPCFromHostedZone', 'ec2:DescribeVpcs',
 ];
 
 /** What `delete cluster` lists before it deletes (its preview without `--yes`, and `toolbox dump`, make only these). */

@@ -171,24 +171,39 @@ export function requestData(name: string, d: LaunchTemplateDesired, refs: RefRes
     }
     data.UserData = bytes.toString('base64');
   }
+  const mappings: BlockDeviceRequest[] = [];
   if (d.rootVolume) {
     const r = { ...ROOT_DEFAULTS, ...d.rootVolume };
-    data.BlockDeviceMappings = [
-      {
-        DeviceName: refs.known(r.deviceName),
-        Ebs: {
-          VolumeSize: r.size,
-          VolumeType: r.type as 'gp3',
-          Encrypted: r.encrypted,
-          DeleteOnTermination: r.deleteOnTermination,
-          ...(r.iops !== undefined ? { Iops: r.iops } : {}),
-          ...(r.throughput !== undefined ? { Throughput: r.throughput } : {}),
-          ...(r.kmsKeyId !== undefined ? { KmsKeyId: r.kmsKeyId } : {}),
-        },
-      },
-    ];
+    mappings.push(ebsMapping({ ...r, deviceName: refs.known(r.deviceName) }));
   }
+  for (const v of d.volumes ?? []) {
+    const root = mappings[0]?.DeviceName;
+    if (v.deviceName === root) {
+      throw new KopsError('VolumeOnRootDevice', `LaunchTemplate/${name}: the extra volume ${v.deviceName} is the image's root device`, {
+        hint: 'give the volume in spec.volumes another device name, e.g. /dev/xvdd',
+      });
+    }
+    mappings.push(ebsMapping(v));
+  }
+  if (mappings.length > 0) data.BlockDeviceMappings = mappings;
   return data;
+}
+
+type BlockDeviceRequest = NonNullable<RequestLaunchTemplateData['BlockDeviceMappings']>[number];
+
+function ebsMapping(v: BlockDevice): BlockDeviceRequest {
+  return {
+    DeviceName: v.deviceName,
+    Ebs: {
+      VolumeSize: v.size,
+      VolumeType: v.type as 'gp3',
+      Encrypted: v.encrypted,
+      DeleteOnTermination: v.deleteOnTermination,
+      ...(v.iops !== undefined ? { Iops: v.iops } : {}),
+      ...(v.throughput !== undefined ? { Throughput: v.throughput } : {}),
+      ...(v.kmsKeyId !== undefined ? { KmsKeyId: v.kmsKeyId } : {}),
+    },
+  };
 }
 
 /** What kops-ts asks for when the spec says nothing. */

@@ -37,7 +37,7 @@ import {
   type RequestLaunchTemplateData,
 } from '@aws-sdk/client-ec2';
 import { TAG_CLUSTER, clusterFilters, fromAwsTags, ownershipTagKey, tagSpec, tagsToSet, toAwsTags, type AwsTaskContext, type Tags } from './context.js';
-import { METADATA_DEFAULTS, ROOT_DEFAULTS, decodeData, requestData, type LaunchTemplateData } from './launch-template-data.js';
+import { METADATA_DEFAULTS, ROOT_DEFAULTS, decodeData, requestData, type BlockDevice, type LaunchTemplateData } from './launch-template-data.js';
 import type { FieldRules, RefResolver, TaskKind, Val, View } from '../types.js';
 
 export { decodeData, decodeUserData, encodeUserData, requestData, USER_DATA_LIMIT } from './launch-template-data.js';
@@ -57,6 +57,21 @@ export interface RootVolume {
   readonly kmsKeyId?: string;
   /** Default `true`. */
   readonly deleteOnTermination?: boolean;
+}
+
+/**
+ * An extra EBS volume after the root (kops's `spec.volumes`): a mapping of every launched instance.
+ * The builder gives every value (kops's defaults applied), so the version is fully described.
+ */
+export interface ExtraVolume {
+  readonly deviceName: string;
+  readonly size: number;
+  readonly type: string;
+  readonly iops?: number;
+  readonly throughput?: number;
+  readonly encrypted: boolean;
+  readonly kmsKeyId?: string;
+  readonly deleteOnTermination: boolean;
 }
 
 /** IMDS settings. Defaults: IMDSv2 only (`required`), hop limit 1 (pods cannot reach it), enabled. */
@@ -79,6 +94,8 @@ export interface LaunchTemplateDesired {
   readonly userData?: string;
   readonly compressUserData?: boolean;
   readonly rootVolume?: RootVolume;
+  /** Mapped after the root volume, in this order. */
+  readonly volumes?: readonly ExtraVolume[];
   readonly metadataOptions?: MetadataOptions;
   /** Default `false`. */
   readonly associatePublicIp?: boolean;
@@ -127,6 +144,7 @@ const FIELDS: FieldRules = {
   rootVolumeEncrypted: {},
   rootVolumeKmsKeyId: {},
   rootVolumeDeleteOnTermination: {},
+  volumes: {},
   httpTokens: { security: 'exposure' },
   httpPutResponseHopLimit: { security: 'exposure' },
   httpEndpoint: { security: 'exposure' },
@@ -164,6 +182,7 @@ function desiredView(d: LaunchTemplateDesired, refs: RefResolver): View {
     rootVolumeEncrypted: r?.encrypted ?? null,
     rootVolumeKmsKeyId: r?.kmsKeyId ?? null,
     rootVolumeDeleteOnTermination: r?.deleteOnTermination ?? null,
+    volumes: volumesView(d.volumes ?? []),
     httpTokens: md.httpTokens,
     httpPutResponseHopLimit: md.httpPutResponseHopLimit,
     httpEndpoint: md.httpEndpoint,
@@ -178,10 +197,26 @@ function desiredView(d: LaunchTemplateDesired, refs: RefResolver): View {
   };
 }
 
+/** The extra volumes compared as one list, by device name, absent values `null`. */
+function volumesView(vs: readonly (BlockDevice | ExtraVolume)[]): View[string] {
+  return [...vs]
+    .sort((a, b) => (a.deviceName < b.deviceName ? -1 : a.deviceName > b.deviceName ? 1 : 0))
+    .map((v) => ({
+      device: v.deviceName,
+      size: v.size ?? null,
+      type: v.type ?? null,
+      iops: v.iops ?? null,
+      throughput: v.throughput ?? null,
+      encrypted: v.encrypted ?? null,
+      kmsKeyId: v.kmsKeyId ?? null,
+      deleteOnTermination: v.deleteOnTermination ?? null,
+    }));
+}
+
 /** Normalised: sorted groups, AWS's defaults for what a version leaves out. */
 function actualDataView(a: LaunchTemplateActual): View {
   const d = a.data;
-  // kops-ts writes one mapping, the root; a version made elsewhere is compared by its first.
+  // kops-ts writes the root's mapping first, then the extra volumes'.
   const r = d.blockDevices[0];
   return {
     imageId: d.imageId ?? null,
@@ -199,6 +234,7 @@ function actualDataView(a: LaunchTemplateActual): View {
     rootVolumeEncrypted: r ? (r.encrypted ?? false) : null,
     rootVolumeKmsKeyId: r?.kmsKeyId ?? null,
     rootVolumeDeleteOnTermination: r ? (r.deleteOnTermination ?? true) : null,
+    volumes: volumesView(d.blockDevices.slice(1).map((b) => ({ ...b, deleteOnTermination: b.deleteOnTermination ?? true, encrypted: b.encrypted ?? false }))),
     // Instance defaults when a version says nothing (account-level IMDS defaults aside).
     httpTokens: d.httpTokens ?? 'optional',
     httpPutResponseHopLimit: d.httpPutResponseHopLimit ?? 1,

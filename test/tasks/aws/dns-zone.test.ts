@@ -96,7 +96,8 @@ describe('DNSZone', () => {
 
     const plan = await planKind(nextRun(ctx), dnsZoneKind, [task], refs);
     expect(plan[0]?.action).toBe('update');
-    expect(plan[0]?.fields[0]?.after).toEqual({ [cluster]: 'associated' });
+    expect(plan[0]?.fields[0]?.after).toEqual([cluster]);
+    expect(plan[0]?.fields[0]?.additive).toBe(true);
     await expectIdempotent(nextRun(ctx), dnsZoneKind, [task], refs);
     const zone = await ctx.clients.route53.send(new GetHostedZoneCommand({ Id: id }));
     expect((zone.VPCs ?? []).map((v) => v.VPCId).sort()).toEqual([users, cluster].sort());
