@@ -54,7 +54,7 @@ export interface NodeBootstrapCommon {
   readonly stateStore?: StateStoreLocation;
   /** The group's `volumeMounts`, mounted before anything else runs (src/bootstrap/volume-mounts.ts). */
   readonly volumeMounts?: readonly VolumeMountInput[];
-  /** The digest of the group's kubelet settings (src/bootstrap/kubelet-config.ts): a change rolls the group. */
+  /** The digest of the group's kubelet settings (src/bootstrap/kubelet-config.ts). */
   readonly kubeletConfigHash?: string;
 }
 
@@ -342,10 +342,8 @@ export function renderNodeFiles(i: NodeBootstrapCommon, cloud: CloudBootstrap): 
   const identity: WriteFile = {
     path: '/etc/kops-ts/instance-group',
     permissions: '0644',
-    content: [
-      `cluster: ${i.cluster}`, `instanceGroup: ${i.instanceGroup}`, `role: ${i.role}`,
-      ...(i.kubeletConfigHash && i.role !== 'bastion' ? [`kubeletConfig: ${i.kubeletConfigHash}`] : []), '',
-    ].join('\n'),
+    // kubeletConfig: the digest of the group's kubelet settings, so that a change rolls the group.
+    content: [`cluster: ${i.cluster}`, `instanceGroup: ${i.instanceGroup}`, `role: ${i.role}`, ...(i.kubeletConfigHash && i.role !== 'bastion' ? [`kubeletConfig: ${i.kubeletConfigHash}`] : []), ''].join('\n'),
   };
   const mounts = volumeMountFiles(i.volumeMounts ?? [], i.role !== 'bastion');
   if (i.role === 'bastion') return [identity, ...mounts];

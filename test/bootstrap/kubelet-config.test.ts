@@ -13,6 +13,7 @@ import type { Cluster, InstanceGroup, KubeletConfigSpec } from '../../src/model/
 import { bootstrapFiles, type BootstrapFacts } from '../../src/bootstrap/kubeadm.js';
 import { kubeletConfigHash, kubeletConfiguration, kubeletFields, kubeletPatch } from '../../src/bootstrap/kubelet-config.js';
 import { KUBELET_ACTED_FIELDS, effectiveKubelet } from '../../src/model/kubelet.js';
+import { buildGceTasks } from '../../src/model/gce/index.js';
 
 const FACTS: BootstrapFacts = { loadBalancerDnsName: 'api-k-example-com.elb.us-east-1.amazonaws.com', bootstrapToken: 'abcdef.0123456789abcdef', caCertHashes: [`sha256:${'0'.repeat(64)}`] };
 
@@ -200,5 +201,27 @@ describe("each group's kubelet patch", () => {
     nodesA.spec.kubelet = { kubeReserved: { memory: '1Gi', cpu: '1' }, systemReserved: { pid: '100', cpu: '1' }, evictionSoft: 'nodefs.available<15%,memory.available<1Gi', evictionSoftGracePeriod: 'nodefs.available=1m,memory.available=2m' };
     nodesB.spec.kubelet = { kubeReserved: { cpu: '1', memory: '1Gi' }, systemReserved: { cpu: '1', pid: '100' }, evictionSoft: 'memory.available<1Gi,nodefs.available<15%', evictionSoftGracePeriod: 'memory.available=2m,nodefs.available=1m' };
     expect(kubeletPatch(c, nodesA)).toBe(kubeletPatch(c, nodesB));
+  });
+});
+
+describe('on GCE', () => {
+  it("a group's kubelet setting changes only its instance template's startup-script, by the digest line", () => {
+    const scripts = (edit: (igs: InstanceGroup[]) => void) => {
+      const built = newCluster({ name: 'g.example.com', zones: ['us-central1-a'], project: 'my-project' });
+      const done = completeCluster(built.cluster, built.instanceGroups);
+      edit(done.instanceGroups);
+      const tasks = buildGceTasks({ ...done, stateStore: { bucket: 'state-bucket', prefix: '' } });
+      return new Map(tasks.filter((t) => t.kind === 'InstanceTemplate').map((t) => {
+        const md = (t.desired as { metadata: Record<string, string> }).metadata;
+        return [md['kops-k8s-io-instance-group-name']!, md['startup-script']!];
+      }));
+    };
+    const before = scripts(() => {});
+    const after = scripts((igs) => (igs.find((g) => g.spec.role === 'Node')!.spec.kubelet = { maxPods: 50 }));
+    const changed = [...before.keys()].filter((k) => before.get(k) !== after.get(k));
+    expect(changed).toHaveLength(1);
+    const digest = (s: string) => /kubeletConfig: ([0-9a-f]{16})/.exec(s)?.[1];
+    expect(digest(after.get(changed[0]!)!)).not.toBe(digest(before.get(changed[0]!)!));
+    expect(after.get(changed[0]!)!.replace(/kubeletConfig: \w+/, '')).toBe(before.get(changed[0]!)!.replace(/kubeletConfig: \w+/, ''));
   });
 });
