@@ -57,6 +57,14 @@ export const ETCD_PRUNE_FILE = 'etcd-prune.py';
 
 /** Where bootstrap.sh puts the group's igconfig files on the instance. */
 export const CONFIG_DIR = '/etc/kops-ts/igconfig';
+/**
+ * The group's kubelet settings (src/bootstrap/kubelet-config.ts), stored as KUBELET_PATCH_FILE and
+ * put by bootstrap.sh in PATCHES_DIR as KUBELET_PATCH_NAME: kubeadm's patch file naming,
+ * `target[suffix][+patchtype].extension` (a `+` the store's key does not need to carry).
+ */
+export const KUBELET_PATCH_FILE = 'kubelet-patch.yaml';
+export const PATCHES_DIR = `${CONFIG_DIR}/patches`;
+export const KUBELET_PATCH_NAME = 'kubeletconfiguration+merge.yaml';
 /** The etcd backup program and the cloud's store helper (src/bootstrap/etcd-backup.ts), fetched like etcd-prune.py. */
 export const ETCD_BACKUP_FILE = 'etcd-backup.py';
 export const ETCD_BACKUP_STORE_FILE = 'etcd-backup-store.py';
@@ -64,8 +72,8 @@ export const ETCD_BACKUP_FILES: readonly string[] = [ETCD_BACKUP_FILE, ETCD_BACK
 
 /** The files an instance of a group fetches from `<cluster>/igconfig/<role>/<ig>/`. */
 export function bootstrapFiles(role: BootstrapRole, initCandidate: boolean): string[] {
-  if (role === 'node') return [KUBEADM_JOIN_FILE];
-  return [...(initCandidate ? [KUBEADM_INIT_FILE] : []), KUBEADM_JOIN_FILE, ...CONTROL_PLANE_PKI_FILES, ETCD_PRUNE_FILE, ...ETCD_BACKUP_FILES];
+  if (role === 'node') return [KUBEADM_JOIN_FILE, KUBELET_PATCH_FILE];
+  return [...(initCandidate ? [KUBEADM_INIT_FILE] : []), KUBEADM_JOIN_FILE, KUBELET_PATCH_FILE, ...CONTROL_PLANE_PKI_FILES, ETCD_PRUNE_FILE, ...ETCD_BACKUP_FILES];
 }
 
 /** `<cluster>/igconfig/<role>/<ig>`: the group's directory, relative to the state store's root. */

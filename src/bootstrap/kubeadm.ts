@@ -17,7 +17,8 @@
 import { stringify } from 'yaml';
 import { KopsError } from '../diagnostics.js';
 import { BOOTSTRAP_TOKEN_DESCRIPTION } from '../secrets/generate.js';
-import { ETCD_BACKUP_FILE, ETCD_BACKUP_STORE_FILE, ETCD_PRUNE_FILE } from './cloud-bootstrap.js';
+import { ETCD_BACKUP_FILE, ETCD_BACKUP_STORE_FILE, ETCD_PRUNE_FILE, KUBELET_PATCH_FILE, PATCHES_DIR } from './cloud-bootstrap.js';
+import { CRI_SOCKET, kubeletConfiguration, kubeletPatch } from './kubelet-config.js';
 import { DEFAULT_BACKUP_RETENTION_DAYS, ETCD_BACKUP_CLUSTER, ETCD_BACKUP_PY, ETCD_BACKUP_RETENTION_VAR } from './etcd-backup.js';
 import { ETCD_PRUNE_PY } from './etcd-prune.js';
 import { GCS_STORE_PY } from './gce-helpers.js';
@@ -58,9 +59,8 @@ export {
 } from './cluster-endpoints.js';
 
 export const KUBEADM_API_VERSION = 'kubeadm.k8s.io/v1beta4';
-export const KUBELET_API_VERSION = 'kubelet.config.k8s.io/v1beta1';
+export { CRI_SOCKET, KUBELET_API_VERSION, kubeletConfiguration } from './kubelet-config.js';
 export const KUBE_PROXY_API_VERSION = 'kubeproxy.config.k8s.io/v1alpha1';
-export const CRI_SOCKET = 'unix:///run/containerd/containerd.sock';
 /** Where the stacked etcd keeps its data (the user-data mounts the member's EBS volume here). */
 export const ETCD_DATA_DIR = '/var/lib/etcd';
 
@@ -101,7 +101,7 @@ function gateArg(gates: Gates | undefined): { name: string; value: string }[] {
   return [{ name: 'feature-gates', value: Object.keys(gates).sort().map((k) => `${k}=${String(gates[k])}`).join(',') }];
 }
 
-function componentGates(c: Cluster, component: 'kubeAPIServer' | 'kubeControllerManager' | 'kubeScheduler' | 'kubeProxy' | 'kubelet'): Gates | undefined {
+function componentGates(c: Cluster, component: 'kubeAPIServer' | 'kubeControllerManager' | 'kubeScheduler' | 'kubeProxy'): Gates | undefined {
   const o = (c.spec as Record<string, unknown>)[component] as { featureGates?: unknown } | undefined;
   return featureGates(c.metadata.name, `spec.${component}.featureGates`, o?.featureGates);
 }
@@ -210,6 +210,8 @@ export function initConfiguration(c: Cluster, ig: InstanceGroup, facts: Bootstra
     ],
     localAPIEndpoint: { bindPort: API_PORT },
     nodeRegistration: nodeRegistration(c, ig),
+    // The group's kubelet settings (kubelet-config.ts), which bootstrap.sh puts there.
+    patches: { directory: PATCHES_DIR },
     ...(kubeProxyEnabled(c) ? {} : { skipPhases: ['addon/kube-proxy'] }),
   };
 }
@@ -223,21 +225,10 @@ export function joinConfiguration(c: Cluster, ig: InstanceGroup, facts: Bootstra
     kind: 'JoinConfiguration',
     discovery: discovery(c, facts),
     nodeRegistration: nodeRegistration(c, ig),
+    // The group's kubelet settings over the kubelet-config ConfigMap (kubelet-config.ts).
+    patches: { directory: PATCHES_DIR },
     // No certificateKey: the CA material is fetched from the state store before joining.
     ...(controlPlane ? { controlPlane: { localAPIEndpoint: { bindPort: API_PORT } } } : {}),
-  };
-}
-
-export function kubeletConfiguration(c: Cluster): KubeadmDocument {
-  const gates = componentGates(c, 'kubelet');
-  return {
-    apiVersion: KUBELET_API_VERSION,
-    kind: 'KubeletConfiguration',
-    cgroupDriver: 'systemd',
-    containerRuntimeEndpoint: CRI_SOCKET,
-    clusterDomain: DNS_DOMAIN,
-    authentication: { anonymous: { enabled: c.spec.kubelet?.anonymousAuth === true } },
-    ...(gates ? { featureGates: gates } : {}),
   };
 }
 
@@ -283,8 +274,8 @@ function envFile(vars: Readonly<Record<string, string>>): string {
 
 /**
  * What an instance group's instances fetch at boot, under `<cluster>/igconfig/<role>/<ig>/`:
- * - every role: `kubeadm-join.yaml` (JoinConfiguration) and `bootstrap.env` (versions, role,
- *   the endpoint, which group initialises);
+ * - every role: `kubeadm-join.yaml` (JoinConfiguration), `kubelet-patch.yaml` (the group's kubelet
+ *   settings, kubelet-config.ts) and `bootstrap.env` (versions, role, the endpoint, which group initialises);
  * - control planes also `kubeadm-init.yaml` (ClusterConfiguration, InitConfiguration,
  *   KubeletConfiguration, and KubeProxyConfiguration unless kube-proxy is disabled), used only by
  *   the init group when no cluster answers yet (docs/bootstrap.md).
@@ -312,6 +303,7 @@ export function bootstrapFiles(c: Cluster, ig: InstanceGroup, facts: BootstrapFa
     files.push({ name: ETCD_BACKUP_STORE_FILE, content: cloudProviderOf(c.spec) === 'gce' ? GCS_STORE_PY : S3_STORE_PY, secret: false });
   }
   files.push({ name: 'kubeadm-join.yaml', content: renderDocuments([joinConfiguration(c, ig, facts)]), secret: true });
+  files.push({ name: KUBELET_PATCH_FILE, content: kubeletPatch(c, ig), secret: false });
   const env: Record<string, string> = {
     KOPS_TS_CLUSTER: clusterName(c),
     KOPS_TS_INSTANCE_GROUP: name,

@@ -29,7 +29,7 @@ import { minorOf, parseKubernetesVersion } from '../model/kubernetes-version.js'
 import { addonsBody } from './addons-script.js';
 import {
   BOOTSTRAP_ENV_FILE, CONFIG_DIR, CONTAINERD_PACKAGE_VERSION, CONTROL_PLANE_PKI_FILES, ETCD_PRUNE_FILE, HELM_SHA256, HELM_VERSION, igconfigDir, KUBEADM_INIT_FILE,
-  KUBEADM_JOIN_FILE,
+  KUBEADM_JOIN_FILE, KUBELET_PATCH_FILE, KUBELET_PATCH_NAME, PATCHES_DIR,
   type BootstrapRole, type CloudBootstrap, type WriteFile,
 } from './cloud-bootstrap.js';
 import { ETCD_BACKUP_FILE, ETCD_BACKUP_STORE_FILE, ETCD_BACKUP_TIMER, etcdBackupDir, etcdBackupUnits } from './etcd-backup.js';
@@ -57,6 +57,8 @@ export interface NodeBootstrapCommon {
   readonly nodeExtrasSha256?: string;
   /** The group's `volumeMounts`, mounted before anything else runs (src/bootstrap/volume-mounts.ts). */
   readonly volumeMounts?: readonly VolumeMountInput[];
+  /** The digest of the group's kubelet settings (src/bootstrap/kubelet-config.ts). */
+  readonly kubeletConfigHash?: string;
 }
 
 /** Single-quoted for bash: the value as is, whatever it holds. */
@@ -181,6 +183,8 @@ wait_api() {
 install -d -m 0700 "$CONFIG_DIR" /var/lib/kops-ts
 install -m 0600 /dev/null "$KUBEADM_LOG"
 fetch ${KUBEADM_JOIN_FILE} "$CONFIG_DIR/${KUBEADM_JOIN_FILE}"
+# The group's kubelet settings: the kubeadm patch its Init/JoinConfiguration's patches.directory names.
+fetch ${KUBELET_PATCH_FILE} "$CONFIG_DIR/${PATCHES_DIR.slice(CONFIG_DIR.length + 1)}/${KUBELET_PATCH_NAME}"
 endpoint=$(sed -n 's/^[[:space:]]*apiServerEndpoint:[[:space:]]*//p' "$CONFIG_DIR/${KUBEADM_JOIN_FILE}" | head -n 1 | tr -d "\\"' ")
 [ -n "$endpoint" ] || die "${KUBEADM_JOIN_FILE} names no discovery apiServerEndpoint"
 
@@ -341,7 +345,8 @@ export function renderNodeFiles(i: NodeBootstrapCommon, cloud: CloudBootstrap): 
   const identity: WriteFile = {
     path: '/etc/kops-ts/instance-group',
     permissions: '0644',
-    content: [`cluster: ${i.cluster}`, `instanceGroup: ${i.instanceGroup}`, `role: ${i.role}`, ''].join('\n'),
+    // kubeletConfig: the digest of the group's kubelet settings, so that a change rolls the group.
+    content: [`cluster: ${i.cluster}`, `instanceGroup: ${i.instanceGroup}`, `role: ${i.role}`, ...(i.kubeletConfigHash && i.role !== 'bastion' ? [`kubeletConfig: ${i.kubeletConfigHash}`] : []), ''].join('\n'),
   };
   const mounts = volumeMountFiles(i.volumeMounts ?? [], i.role !== 'bastion');
   if (i.role === 'bastion') return [identity, ...mounts];

@@ -16,6 +16,7 @@ import { validateAwsTags } from './validation-aws-tags.js';
 import { validateEtcd } from './validation-etcd.js';
 import { validateGce } from './validation-gce.js';
 import { validateInstanceGroups } from './validation-instancegroups.js';
+import { validateKubelet } from './validation-kubelet.js';
 import { validateNetwork } from './validation-network.js';
 import { validateNodeExtras } from './validation-node-extras.js';
 import { checkCloudLabels, checkRollingUpdate } from './validation-rules.js';
@@ -54,6 +55,7 @@ export function validateCluster(cluster: Cluster, instanceGroups: readonly Insta
   validateEtcd(r, spec, igs, cloud, opts.previous?.spec);
   validateInstanceGroups(r, spec, igs, name, cloud);
   validateNodeExtras(r, spec, igs, cloud);
+  validateKubelet(r, c, igs);
   checkRollingUpdate(r, 'spec.rollingUpdate', spec.rollingUpdate, false);
   checkCloudLabels(r, 'spec.cloudLabels', spec.cloudLabels);
   if (cloud === 'aws') validateAwsTags(r, c, igs);

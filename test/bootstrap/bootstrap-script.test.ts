@@ -94,6 +94,14 @@ function put(sb: Sandbox, key: string, content: string): void {
   writeFileSync(join(sb.store, key), content);
 }
 
+const KUBELET_PATCH = 'maxPods: null\n---\nmaxPods: 42\n';
+
+/** A group's join configuration, and the kubelet patch fetched right after it. */
+function putJoin(sb: Sandbox, dir: string, content: string): void {
+  put(sb, `${dir}/kubeadm-join.yaml`, content);
+  put(sb, `${dir}/kubelet-patch.yaml`, KUBELET_PATCH);
+}
+
 function run(sb: Sandbox, file: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string; log: string[] }> {
   return new Promise((resolve) => {
     execFile('bash', [file], { env: { PATH: `${sb.bin}:${process.env.PATH ?? ''}`, LOG: sb.log, STORE: sb.store, ...env } }, (err, stdout, stderr) => {
@@ -115,7 +123,7 @@ const nvme = (sb: Sandbox) => join(sb.root, 'dev/disk/by-id/nvme-Amazon_Elastic_
 
 /** `fs`: formatted at an earlier boot; `used`: an etcd member was established on it (its label); `etcdData`: it holds member/. */
 function putControlPlane(sb: Sandbox, joinConfig: string = JOIN_CP, opts: { fs?: boolean; used?: boolean; etcdData?: boolean; noBackup?: boolean } = {}): void {
-  put(sb, `${CP_DIR}/kubeadm-join.yaml`, joinConfig);
+  putJoin(sb, CP_DIR, joinConfig);
   put(sb, `${CP_DIR}/kubeadm-init.yaml`, 'kind: InitConfiguration\n');
   put(sb, `${CP_DIR}/bootstrap.env`, "CNI_ADDON='addons/cilium/1.17.4/addon.yaml'\nETCD_MEMBERS='a'\n");
   for (const f of CONTROL_PLANE_PKI_FILES) put(sb, `${CP_DIR}/${f}`, `material of ${f}\n`);
@@ -153,10 +161,12 @@ const KEEP = '--ignore-preflight-errors=DirAvailable--var-lib-etcd';
 describe('bootstrap.sh', () => {
   it('a worker fetches only its join configuration, waits for the API and joins', async () => {
     const sb = sandbox();
-    put(sb, `${NODE_DIR}/kubeadm-join.yaml`, JOIN_NODE);
+    putJoin(sb, NODE_DIR, JOIN_NODE);
     const r = await run(sb, scriptIn(sb, worker, '/opt/kops-ts/bootstrap.sh'), { API_UP: '1' });
     expect(r).toMatchObject({ code: 0 });
-    expect(r.log).toEqual([`fetch ${NODE_DIR}/kubeadm-join.yaml`, 'curl', `kubeadm join --config ${sb.root}/etc/kops-ts/igconfig/kubeadm-join.yaml`]);
+    expect(r.log).toEqual([`fetch ${NODE_DIR}/kubeadm-join.yaml`, `fetch ${NODE_DIR}/kubelet-patch.yaml`, 'curl', `kubeadm join --config ${sb.root}/etc/kops-ts/igconfig/kubeadm-join.yaml`]);
+    // Where the JoinConfiguration's patches.directory points, under kubeadm's file name for a merge patch.
+    expect(readFileSync(join(sb.root, 'etc/kops-ts/igconfig/patches/kubeletconfiguration+merge.yaml'), 'utf8')).toBe(KUBELET_PATCH);
     expect(existsSync(join(sb.root, 'var/lib/kops-ts/bootstrapped'))).toBe(true);
     expect(existsSync(join(sb.root, 'etc/kubernetes'))).toBe(false);
     expect(r.log).not.toContain('addons.sh');
@@ -164,7 +174,7 @@ describe('bootstrap.sh', () => {
 
   it('kubeadm\'s output (it names the bootstrap token) goes to a root-only file, not to cloud-init\'s log', async () => {
     const sb = sandbox();
-    put(sb, `${NODE_DIR}/kubeadm-join.yaml`, JOIN_NODE);
+    putJoin(sb, NODE_DIR, JOIN_NODE);
     const ok = await run(sb, scriptIn(sb, worker, '/opt/kops-ts/bootstrap.sh'), { API_UP: '1' });
     expect(ok.stdout + ok.stderr).not.toContain('abcdef.0123456789abcdef');
     const log = join(sb.root, 'var/lib/kops-ts/kubeadm.log');
@@ -173,7 +183,7 @@ describe('bootstrap.sh', () => {
     expect(statSync(join(sb.root, 'var/lib/kops-ts')).mode & 0o777).toBe(0o700);
 
     const failing = sandbox();
-    put(failing, `${NODE_DIR}/kubeadm-join.yaml`, JOIN_NODE);
+    putJoin(failing, NODE_DIR, JOIN_NODE);
     const r = await run(failing, scriptIn(failing, worker, '/opt/kops-ts/bootstrap.sh'), { API_UP: '1', KUBEADM_FAILS: '1' });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`kops-ts: kubeadm join failed; its output is in ${failing.root}/var/lib/kops-ts/kubeadm.log (root only: it may name a bootstrap token)\n`);
@@ -182,7 +192,7 @@ describe('bootstrap.sh', () => {
 
   it('a worker refuses a join configuration that would make it a control plane', async () => {
     const sb = sandbox();
-    put(sb, `${NODE_DIR}/kubeadm-join.yaml`, JOIN_CP);
+    putJoin(sb, NODE_DIR, JOIN_CP);
     const r = await run(sb, scriptIn(sb, worker, '/opt/kops-ts/bootstrap.sh'), { API_UP: '1' });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('the join configuration of a worker group carries controlPlane; refusing to join as a control plane');
@@ -196,6 +206,7 @@ describe('bootstrap.sh', () => {
     expect(r).toMatchObject({ code: 0 });
     expect(r.log.filter((l) => !l.startsWith('curl') && !l.startsWith('sleep'))).toEqual([
       `fetch ${CP_DIR}/kubeadm-join.yaml`,
+      `fetch ${CP_DIR}/kubelet-patch.yaml`,
       ...CONTROL_PLANE_PKI_FILES.map((f) => `fetch ${CP_DIR}/${f}`),
       ...volumeSteps(sb, true),
       `fetch ${CP_DIR}/kubeadm-init.yaml`,
@@ -267,11 +278,17 @@ describe('bootstrap.sh', () => {
     const r = await run(sb, scriptIn(sb, worker, '/opt/kops-ts/bootstrap.sh'), { API_UP: '1' });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`kops-ts: cannot read s3://state-bucket/${NODE_DIR}/kubeadm-join.yaml\n`);
+    // Without its kubelet settings a node does not join: kubeadm would run on the ConfigMap's alone.
+    put(sb, `${NODE_DIR}/kubeadm-join.yaml`, JOIN_NODE);
+    const noPatch = await run(sb, scriptIn(sb, worker, '/opt/kops-ts/bootstrap.sh'), { API_UP: '1' });
+    expect(noPatch.code).toBe(1);
+    expect(noPatch.stderr).toBe(`kops-ts: cannot read s3://state-bucket/${NODE_DIR}/kubelet-patch.yaml\n`);
+    expect(noPatch.log.filter((l) => l.startsWith('kubeadm'))).toEqual([]);
   });
 
   it('runs once: a second run after success does nothing', async () => {
     const sb = sandbox();
-    put(sb, `${NODE_DIR}/kubeadm-join.yaml`, JOIN_NODE);
+    putJoin(sb, NODE_DIR, JOIN_NODE);
     const file = scriptIn(sb, worker, '/opt/kops-ts/bootstrap.sh');
     expect((await run(sb, file, { API_UP: '1' })).code).toBe(0);
     writeFileSync(sb.log, '');
@@ -480,7 +497,7 @@ describe('the etcd member cleanup (etcd-prune.py) in bootstrap.sh', () => {
     expect(steps(restored.log)).toEqual([`kubeadm init --config ${restore.root}/etc/kops-ts/igconfig/kubeadm-init.yaml ${KEEP}`]);
 
     const sb = sandbox();
-    put(sb, `${NODE_DIR}/kubeadm-join.yaml`, JOIN_NODE);
+    putJoin(sb, NODE_DIR, JOIN_NODE);
     const w = await run(sb, scriptIn(sb, worker, '/opt/kops-ts/bootstrap.sh'), { API_UP: '1' });
     expect(w.code).toBe(0);
     expect(steps(w.log)).toEqual([`kubeadm join --config ${sb.root}/etc/kops-ts/igconfig/kubeadm-join.yaml`]);
@@ -567,27 +584,27 @@ describe("bootstrap.sh with the group's node-extras.sh (src/bootstrap/node-extra
 
   it('fetches it, checks its sha256 and runs it, before waiting for the API and joining', async () => {
     const sb = sandbox();
-    put(sb, `${NODE_DIR}/kubeadm-join.yaml`, JOIN_NODE);
+    putJoin(sb, NODE_DIR, JOIN_NODE);
     put(sb, `${NODE_DIR}/node-extras.sh`, extras);
     const r = await run(sb, scriptIn(sb, withExtras, '/opt/kops-ts/bootstrap.sh'), { API_UP: '1' });
     expect(r).toMatchObject({ code: 0 });
-    expect(r.log).toEqual([`fetch ${NODE_DIR}/kubeadm-join.yaml`, `fetch ${NODE_DIR}/node-extras.sh`, 'node-extras.sh ran', 'curl', joined(sb)]);
+    expect(r.log).toEqual([`fetch ${NODE_DIR}/kubeadm-join.yaml`, `fetch ${NODE_DIR}/kubelet-patch.yaml`, `fetch ${NODE_DIR}/node-extras.sh`, 'node-extras.sh ran', 'curl', joined(sb)]);
   });
 
   it('a script that is not the one the instance was launched for is not run: stopped before kubeadm, saying so', async () => {
     const sb = sandbox();
-    put(sb, `${NODE_DIR}/kubeadm-join.yaml`, JOIN_NODE);
+    putJoin(sb, NODE_DIR, JOIN_NODE);
     put(sb, `${NODE_DIR}/node-extras.sh`, `${extras}echo changed\n`);
     const r = await run(sb, scriptIn(sb, withExtras, '/opt/kops-ts/bootstrap.sh'), { API_UP: '1' });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('kops-ts: node-extras.sh is not the one this instance was launched for\n');
-    expect(r.log).toEqual([`fetch ${NODE_DIR}/kubeadm-join.yaml`, `fetch ${NODE_DIR}/node-extras.sh`]);
+    expect(r.log).toEqual([`fetch ${NODE_DIR}/kubeadm-join.yaml`, `fetch ${NODE_DIR}/kubelet-patch.yaml`, `fetch ${NODE_DIR}/node-extras.sh`]);
   });
 
   it('a failing script (a hook, sysctl) stops the bootstrap before kubeadm', async () => {
     const sb = sandbox();
     const failing = '#!/bin/bash\nexit 3\n';
-    put(sb, `${NODE_DIR}/kubeadm-join.yaml`, JOIN_NODE);
+    putJoin(sb, NODE_DIR, JOIN_NODE);
     put(sb, `${NODE_DIR}/node-extras.sh`, failing);
     const r = await run(sb, scriptIn(sb, { ...worker, nodeExtrasSha256: createHash('sha256').update(failing).digest('hex') }, '/opt/kops-ts/bootstrap.sh'), { API_UP: '1' });
     expect(r.code).toBe(1);

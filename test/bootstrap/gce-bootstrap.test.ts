@@ -399,7 +399,7 @@ describe("GCE's bootstrap.sh, run with bash in a temporary root (stubs for the h
   it('the first control plane: its files from gs://, its etcd disk attached by label, formatted (blank), mounted, then kubeadm init, the addons and the leave unit', async () => {
     const dir = 'team/g.example.com/igconfig/control-plane/cp-a';
     const files: Record<string, string> = {
-      [`${dir}/kubeadm-join.yaml`]: `${JOIN}controlPlane: {}\n`, [`${dir}/kubeadm-init.yaml`]: 'kind: InitConfiguration\n', [`${dir}/bootstrap.env`]: "ETCD_MEMBERS='a'\n",
+      [`${dir}/kubeadm-join.yaml`]: `${JOIN}controlPlane: {}\n`, [`${dir}/kubelet-patch.yaml`]: 'maxPods: null\n', [`${dir}/kubeadm-init.yaml`]: 'kind: InitConfiguration\n', [`${dir}/bootstrap.env`]: "ETCD_MEMBERS='a'\n",
       [`${dir}/etcd-backup.py`]: '# etcd backup', [`${dir}/etcd-backup-store.py`]: '# GCS store helper',
     };
     for (const p of ['pki/ca.crt', 'pki/ca.key', 'pki/etcd/ca.crt', 'pki/etcd/ca.key', 'pki/front-proxy-ca.crt', 'pki/front-proxy-ca.key', 'pki/sa.key', 'pki/sa.pub']) files[`${dir}/${p}`] = p;
@@ -409,6 +409,7 @@ describe("GCE's bootstrap.sh, run with bash in a temporary root (stubs for the h
     const steps = r.log.filter((l) => !l.startsWith('fetch bkt team/g.example.com/igconfig/control-plane/cp-a/pki/'));
     expect(steps).toEqual([
       `fetch bkt ${dir}/kubeadm-join.yaml`,
+      `fetch bkt ${dir}/kubelet-patch.yaml`,
       `fetch bkt ${dir}/bootstrap.env`,
       'attach g-example-com a',
       `mkfs.ext4 -q -L kops-etcd ${r.root}/dev/disk/by-id/google-a-etcd-main-g-example-com`,
@@ -431,9 +432,11 @@ describe("GCE's bootstrap.sh, run with bash in a temporary root (stubs for the h
     const curl = STUBS['curl']!;
     STUBS['curl'] = 'printf 200';
     const node = { ...base, instanceGroup: 'nodes', role: 'node' as const, initCandidate: false };
-    const r = await bootIn(node, { 'team/g.example.com/igconfig/node/nodes/kubeadm-join.yaml': JOIN }).finally(() => (STUBS['curl'] = curl));
+    const dir = 'team/g.example.com/igconfig/node/nodes';
+    const r = await bootIn(node, { [`${dir}/kubeadm-join.yaml`]: JOIN, [`${dir}/kubelet-patch.yaml`]: 'maxPods: 42\n' }).finally(() => (STUBS['curl'] = curl));
     expect(r.stderr).toBe('');
-    expect(r.log).toEqual(['fetch bkt team/g.example.com/igconfig/node/nodes/kubeadm-join.yaml', 'kubeadm join']);
+    expect(r.log).toEqual([`fetch bkt ${dir}/kubeadm-join.yaml`, `fetch bkt ${dir}/kubelet-patch.yaml`, 'kubeadm join']);
+    expect(readFileSync(join(r.root, 'etc/kops-ts/igconfig/patches/kubeletconfiguration+merge.yaml'), 'utf8')).toBe('maxPods: 42\n');
   });
 
   it('the startup-script fits GCE\'s 256 KB limit of one metadata value', () => {

@@ -89,7 +89,7 @@ describe('the minimal cluster (DNS none: the load balancer is the endpoint)', ()
   it('writes init, join and env files for the control plane and join and env for nodes, under kops\'s igconfig layout', () => {
     const c = bootstrapFiles(cluster, cp, FACTS)!;
     expect(c.folder).toBe('minimal.example.com/igconfig/control-plane/control-plane-us-east-1a/');
-    expect(c.files.map((f) => f.name)).toEqual(['kubeadm-init.yaml', 'etcd-prune.py', 'etcd-backup.py', 'etcd-backup-store.py', 'kubeadm-join.yaml', 'bootstrap.env']);
+    expect(c.files.map((f) => f.name)).toEqual(['kubeadm-init.yaml', 'etcd-prune.py', 'etcd-backup.py', 'etcd-backup-store.py', 'kubeadm-join.yaml', 'kubelet-patch.yaml', 'bootstrap.env']);
     // The etcd member cleanup bootstrap.sh fetches before a join: the script itself, no secret in it.
     expect(c.files.find((f) => f.name === 'etcd-prune.py')).toMatchObject({ secret: false, content: expect.stringMatching(/^#!\/usr\/bin\/env python3\n/) });
     // The etcd backup its timer runs, and AWS's store helper (S3 with the instance role) for it.
@@ -104,7 +104,7 @@ describe('the minimal cluster (DNS none: the load balancer is the endpoint)', ()
     expect(g.files.find((f) => f.name === 'bootstrap.env')!.content).toContain("\nETCD_BACKUP_RETENTION_DAYS='7'\n");
     const n = bootstrapFiles(cluster, nodes, FACTS)!;
     expect(n.folder).toBe('minimal.example.com/igconfig/node/nodes-us-east-1a/');
-    expect(n.files.map((f) => f.name)).toEqual(['kubeadm-join.yaml', 'bootstrap.env']);
+    expect(n.files.map((f) => f.name)).toEqual(['kubeadm-join.yaml', 'kubelet-patch.yaml', 'bootstrap.env']);
     expect(n.files.find((f) => f.name === 'kubeadm-join.yaml')!.secret).toBe(true);
   });
 

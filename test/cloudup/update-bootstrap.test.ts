@@ -62,9 +62,11 @@ describe('update cluster --yes writes the bootstrap configuration', () => {
       `${cp}etcd-prune.py`,
       `${cp}kubeadm-init.yaml`,
       `${cp}kubeadm-join.yaml`,
+      `${cp}kubelet-patch.yaml`,
       ...CONTROL_PLANE_PKI_FILES.map((f) => `${cp}${f}`),
       `${nodes}bootstrap.env`,
       `${nodes}kubeadm-join.yaml`,
+      `${nodes}kubelet-patch.yaml`,
     ].sort());
     // The etcd member cleanup a joining control plane fetches (not in its user data).
     expect(await text(c, `${cp}etcd-prune.py`)).toBe(ETCD_PRUNE_PY);
@@ -98,7 +100,7 @@ describe('update cluster --yes writes the bootstrap configuration', () => {
 
     const second = await c.update(true);
     expect(second.bootstrap?.written).toEqual([]);
-    expect(second.bootstrap?.unchanged.length).toBe(10 + CONTROL_PLANE_PKI_FILES.length);
+    expect(second.bootstrap?.unchanged.length).toBe(12 + CONTROL_PLANE_PKI_FILES.length);
   });
 
   it('the first update --yes makes the cluster CA (src/pki) and writes the bootstrap files in the same run', async () => {
@@ -136,6 +138,7 @@ describe('update cluster --yes writes the bootstrap configuration', () => {
     expect(await c.cs.store.list('sel.example.com/igconfig/')).toEqual([
       'sel.example.com/igconfig/node/nodes-us-east-1a/bootstrap.env',
       'sel.example.com/igconfig/node/nodes-us-east-1a/kubeadm-join.yaml',
+      'sel.example.com/igconfig/node/nodes-us-east-1a/kubelet-patch.yaml',
     ]);
   });
 });

@@ -19,6 +19,7 @@ import { buildAwsTasks, type AwsModelInput } from '../../src/model/aws/index.js'
 import { completeCluster } from '../../src/model/completion.js';
 import { validateCluster } from '../../src/model/validation.js';
 import { bootstrapFiles } from '../../src/bootstrap/kubeadm.js';
+import { KUBELET_ACTED_FIELDS } from '../../src/model/kubelet.js';
 import { CLUSTER_SPEC, INSTANCE_GROUP_SPEC, type FieldShape } from '../../src/model/api/schema.js';
 import type { Cluster, InstanceGroup } from '../../src/model/api/types.js';
 import { ig, userCluster, userIGs } from './helpers.js';
@@ -262,6 +263,7 @@ const NODE_EXTRAS_FIELDS = [
   ...['name', 'path', 'roles[]', 'content', 'isBase64', 'mode'].map((f) => `fileAssets[].${f}`),
   ...['name', 'disabled', 'roles[]', 'requires[]', 'before[]', 'execContainer.image', 'execContainer.command[]', 'execContainer.environment', 'manifest', 'useRawManifest'].map((f) => `hooks[].${f}`),
 ];
+const KUBELET = 'test/bootstrap/kubelet-config.test.ts';
 const TESTED_ELSEWHERE: Record<string, string> = {
   // The node customisations: the group's node-extras.sh in its igconfig, its sha256 in the user data;
   // additionalUserData: the user data's MIME parts (AWS).
@@ -318,8 +320,6 @@ const TESTED_ELSEWHERE: Record<string, string> = {
     [
       'serviceClusterIPRange',
       'podCIDR',
-      'kubelet.anonymousAuth',
-      'kubelet.featureGates',
       'kubeProxy.enabled',
       'kubeProxy.featureGates',
       'kubeAPIServer.featureGates',
@@ -327,6 +327,14 @@ const TESTED_ELSEWHERE: Record<string, string> = {
       'kubeScheduler.featureGates',
       'authorization.alwaysAllow',
     ].map((f) => [`Cluster spec.${f}`, KUBEADM]),
+  ),
+  // The kubelet's settings: kubeadm-init.yaml's KubeletConfiguration and each group's kubelet patch
+  // (src/bootstrap/kubelet-config.ts); a change rolls the group (its user data names the patch's digest).
+  ...Object.fromEntries(
+    KUBELET_ACTED_FIELDS.flatMap((f) => {
+      const leaf = f === 'allowedUnsafeSysctls' ? `${f}[]` : f;
+      return [`Cluster spec.kubelet.${leaf}`, `Cluster spec.masterKubelet.${leaf}`, `InstanceGroup spec.kubelet.${leaf}`].map((k) => [k, KUBELET]);
+    }),
   ),
   // ... and the CNI addon the first control plane applies: none with cni (bring your own).
   'Cluster spec.networking.cni': 'test/bootstrap/addons-apply.test.ts',
@@ -403,7 +411,6 @@ describe("docs/spec.md's field table, audited", () => {
 
   it('fields the node bootstrap or rolling-update act on, and validated-only ones, change nothing in the AWS tasks', () => {
     const edits: ((s: Spec) => void)[] = [
-      (s) => (s.cluster.spec.kubelet = { anonymousAuth: true, featureGates: { A: 'true' } }),
       (s) => (s.cluster.spec.authorization = { alwaysAllow: {} }),
       (s) => (s.cluster.spec.rollingUpdate = { maxSurge: 2 }),
       (s) => (group(s, NODES).spec.rollingUpdate = { maxUnavailable: '50%' }),
@@ -414,6 +421,15 @@ describe("docs/spec.md's field table, audited", () => {
       (s) => (s.cluster.spec.networking = { flannel: { backend: 'vxlan' } }),
     ];
     for (const edit of edits) expect(effect(edit)).toEqual([]);
+  });
+
+  it('a kubelet setting changes the user data of the launch templates of the groups it applies to, and nothing else', () => {
+    const changed = (edit: (s: Spec) => void) => effect(edit).map((c) => c.replace(/ userData: .*$/, ' userData'));
+    expect(changed((s) => (s.cluster.spec.kubelet = { anonymousAuth: true, featureGates: { A: 'true' } }))).toEqual([
+      `~ ${LT_CP} userData`, `~ ${LT_NODES} userData`, `~ ${LT_NODES.replace('us-east-1a', 'us-east-1b')} userData`,
+    ]);
+    expect(changed((s) => (s.cluster.spec.masterKubelet = { maxPods: 50 }))).toEqual([`~ ${LT_CP} userData`]);
+    expect(changed((s) => (group(s, NODES).spec.kubelet = { maxPods: 50 }))).toEqual([`~ ${LT_NODES} userData`]);
   });
 
   it("the etcd fields kubeadm's stacked etcd has no place for (provider, version, cpuRequest, memoryRequest) change no bootstrap file", () => {

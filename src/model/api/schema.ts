@@ -191,7 +191,39 @@ const networking = obj(
   ['kopeio'],
 );
 
-const kubelet = obj({ anonymousAuth: bool, featureGates: strMap }, KUBELET_FIELDS);
+/** The kubelet fields kops-ts acts on (src/bootstrap/kubelet-config.ts); checked in src/model/validation-kubelet.ts. */
+const kubelet = obj(
+  {
+    anonymousAuth: bool,
+    featureGates: strMap,
+    maxPods: int32,
+    podPidsLimit: int64,
+    kubeReserved: strMap,
+    systemReserved: strMap,
+    kubeReservedCgroup: str,
+    systemReservedCgroup: str,
+    enforceNodeAllocatable: str,
+    evictionHard: str,
+    evictionSoft: str,
+    evictionSoftGracePeriod: str,
+    imageGCHighThresholdPercent: int32,
+    imageGCLowThresholdPercent: int32,
+    cpuManagerPolicy: enumOf('none', 'static'),
+    topologyManagerPolicy: enumOf('none', 'best-effort', 'restricted', 'single-numa-node'),
+    serializeImagePulls: bool,
+    maxParallelImagePulls: int32,
+    registryPullQPS: int32,
+    registryBurst: int32,
+    cpuCFSQuota: bool,
+    cpuCFSQuotaPeriod: str,
+    readOnlyPort: int32,
+    shutdownGracePeriod: str,
+    shutdownGracePeriodCriticalPods: str,
+    allowedUnsafeSysctls: strList,
+    logLevel: int32,
+  },
+  KUBELET_FIELDS,
+);
 
 /**
  * The component configs: what `create cluster` writes (kube-proxy off with a replacing CNI, the
@@ -221,7 +253,7 @@ const nodeExtras = { fileAssets, hooks, sysctlParameters: strList };
 const CLUSTER_KOPS_ONLY = [
   'addons', 'containerRuntime', 'masterInternalName', 'secretStore', 'keyStore', 'configStore',
   'additionalSans', 'clusterDNSDomain', 'egressProxy', 'isolateMasters', 'updatePolicy', 'externalPolicies',
-  'additionalPolicies', 'containerd', 'kubeDNS', 'cloudControllerManager', 'masterKubelet', 'externalDns',
+  'additionalPolicies', 'containerd', 'kubeDNS', 'cloudControllerManager', 'externalDns',
   'ntp', 'packages',
   'nodeTerminationHandler', 'nodeProblemDetector', 'metricsServer', 'certManager', 'awsLoadBalancerController',
   'authentication', 'assets', 'encryptionConfig', 'target', 'useHostCertificates',
@@ -257,6 +289,7 @@ export const CLUSTER_SPEC: ObjectShape = obj(
     nodePortAccess: strList,
     etcdClusters: { t: 'array', of: etcdCluster },
     kubelet,
+    masterKubelet: kubelet,
     kubeProxy,
     kubeAPIServer: withFeatureGates(KUBE_APISERVER_FIELDS),
     kubeControllerManager: withFeatureGates(KUBE_CONTROLLER_MANAGER_FIELDS),
@@ -285,7 +318,7 @@ export const CLUSTER_SPEC: ObjectShape = obj(
 
 const IG_KOPS_ONLY = [
   'manager', 'autoscale', 'autoscalePriority', 'rootVolumeOptimization', 'rootVolumeDeleteOnTermination',
-  'spotDurationInMinutes', 'kubelet',
+  'spotDurationInMinutes',
   'iam',
   'securityGroupOverride', 'instanceInterruptionBehavior', 'compressUserData',
   'updatePolicy', 'warmPool', 'containerd', 'packages', 'guestAccelerators', 'gcpProvisioningModel',
@@ -294,6 +327,7 @@ const IG_KOPS_ONLY = [
 export const INSTANCE_GROUP_SPEC: ObjectShape = obj(
   {
     role: enumOf('Master', 'ControlPlane', 'Node', 'Bastion', 'APIServer'),
+    kubelet,
     image: str,
     minSize: int32,
     maxSize: int32,

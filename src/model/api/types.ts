@@ -129,9 +129,40 @@ export interface IAMSpec {
   useServiceAccountExternalPermissions?: boolean;
 }
 
+/**
+ * kops's KubeletConfigSpec (componentconfig.go): the fields kops-ts acts on (src/bootstrap/kubelet-config.ts
+ * maps them to kubelet.config.k8s.io/v1beta1, src/model/validation-kubelet.ts checks them); kops's
+ * others are kept with a warning. Durations are Go durations (`30s`, `1m30s`); evictions are kops's
+ * strings (`memory.available<100Mi,nodefs.available<10%`).
+ */
 export interface KubeletConfigSpec {
   anonymousAuth?: boolean;
   featureGates?: Record<string, string>;
+  maxPods?: number;
+  podPidsLimit?: number;
+  kubeReserved?: Record<string, string>;
+  systemReserved?: Record<string, string>;
+  kubeReservedCgroup?: string;
+  systemReservedCgroup?: string;
+  enforceNodeAllocatable?: string;
+  evictionHard?: string;
+  evictionSoft?: string;
+  evictionSoftGracePeriod?: string;
+  imageGCHighThresholdPercent?: number;
+  imageGCLowThresholdPercent?: number;
+  cpuManagerPolicy?: string;
+  topologyManagerPolicy?: string;
+  serializeImagePulls?: boolean;
+  maxParallelImagePulls?: number;
+  registryPullQPS?: number;
+  registryBurst?: number;
+  cpuCFSQuota?: boolean;
+  cpuCFSQuotaPeriod?: string;
+  readOnlyPort?: number;
+  shutdownGracePeriod?: string;
+  shutdownGracePeriodCriticalPods?: string;
+  allowedUnsafeSysctls?: string[];
+  logLevel?: number;
   [k: string]: unknown;
 }
 
@@ -179,6 +210,8 @@ export interface ClusterSpec {
   authorization?: AuthorizationSpec;
   iam?: IAMSpec;
   kubelet?: KubeletConfigSpec;
+  /** The control planes' kubelet, merged over `kubelet` (docs/spec.md, "Kubelet"). */
+  masterKubelet?: KubeletConfigSpec;
   rollingUpdate?: RollingUpdate;
   cloudLabels?: Record<string, string>;
   kubeAPIServer?: Record<string, unknown>;
@@ -214,6 +247,8 @@ export interface InstanceMetadataOptions {
 
 export interface InstanceGroupSpec {
   role: InstanceGroupRole;
+  /** This group's kubelet, merged over the cluster's (docs/spec.md, "Kubelet"). */
+  kubelet?: KubeletConfigSpec;
   image?: string;
   machineType?: string;
   minSize?: number;

@@ -28,6 +28,7 @@ import { nodeUserData, type NodeBootstrapInput } from '../../bootstrap/user-data
 import { nodeExtrasHash } from '../../bootstrap/node-extras.js';
 import { withAdditionalUserData } from '../../bootstrap/user-data-parts.js';
 import { encodeUserData, USER_DATA_LIMIT, userDataTooLarge } from '../../tasks/aws/launch-template-data.js';
+import { kubeletConfigHash } from '../../bootstrap/kubelet-config.js';
 
 export function sshKeyTaskName(cluster: string, fingerprint: string): string {
   return sshKeyName(cluster, fingerprint);
@@ -68,6 +69,7 @@ function bootstrapInput(m: AwsModelContext, ig: InstanceGroup): NodeBootstrapInp
     role: role === 'ControlPlane' ? 'control-plane' : role === 'Bastion' ? 'bastion' : 'node',
     initCandidate: initCandidate(m) === ig.metadata.name,
     kubernetesVersion: m.kubernetesVersion(ig),
+    ...(role === 'Bastion' ? {} : { kubeletConfigHash: kubeletConfigHash(m.cluster, ig) }),
     region: m.region,
     ...(m.input.stateStore ? { stateStore: m.input.stateStore } : {}),
     ...(ig.spec.volumeMounts?.length ? { volumeMounts: volumeMountInputs(ig.spec) } : {}),

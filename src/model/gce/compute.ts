@@ -19,6 +19,7 @@ import { natRouterFor } from './network.js';
 import { accountDependencies, serviceAccountOf } from './service-accounts.js';
 import { gceStartupScript } from './startup-script.js';
 import { nodeExtrasHash } from '../../bootstrap/node-extras.js';
+import { kubeletConfigHash } from '../../bootstrap/kubelet-config.js';
 
 const SCOPE = 'https://www.googleapis.com/auth/';
 
@@ -94,6 +95,7 @@ function template(m: GceModelContext, ig: InstanceGroup): GceInstanceTemplateDes
       role: role === 'ControlPlane' ? 'control-plane' : role === 'Bastion' ? 'bastion' : 'node',
       initCandidate: initCandidate(m) === ig.metadata.name,
       kubernetesVersion: m.kubernetesVersion(ig),
+      ...(role === 'Bastion' ? {} : { kubeletConfigHash: kubeletConfigHash(m.cluster, ig) }),
       ...(m.input.stateStore ? { stateStore: m.input.stateStore } : {}),
       ...nodeExtrasHash(m.cluster.spec, ig),
     }),

@@ -143,11 +143,11 @@ describe('the field schema', () => {
   });
 
   it('warns once for each kops field kops-ts does not act on, and keeps it', () => {
-    const r = parseManifests(`${CLUSTER}  kubeAPIServer:\n    oidcIssuerURL: https://x\n    auditLogMaxAge: 3\n  kubelet:\n    maxPods: 50\n    anonymousAuth: false\n  networking:\n    cilium:\n      hubble: {enabled: true}\n`);
+    const r = parseManifests(`${CLUSTER}  kubeAPIServer:\n    oidcIssuerURL: https://x\n    auditLogMaxAge: 3\n  kubelet:\n    maxPods: 50\n    housekeepingInterval: 10s\n    anonymousAuth: false\n  networking:\n    cilium:\n      hubble: {enabled: true}\n`);
     expect(r.diagnostics.map(formatDiagnostic)).toEqual([
       'warning: spec.kubeAPIServer.oidcIssuerURL: a kops field that kops-ts does not act on yet; kept as is',
       'warning: spec.kubeAPIServer.auditLogMaxAge: a kops field that kops-ts does not act on yet; kept as is',
-      'warning: spec.kubelet.maxPods: a kops field that kops-ts does not act on yet; kept as is',
+      'warning: spec.kubelet.housekeepingInterval: a kops field that kops-ts does not act on yet; kept as is',
       'warning: spec.networking.cilium.hubble: a kops field that kops-ts does not act on yet; kept as is',
     ]);
     expect(r.objects[0]!.spec).toMatchObject({ kubeAPIServer: { oidcIssuerURL: 'https://x', auditLogMaxAge: 3 } });
