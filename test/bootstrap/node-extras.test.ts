@@ -175,6 +175,26 @@ describe('the script', () => {
     ]);
   });
 
+  it('leaves the mode of an existing directory as it is (/tmp stays 1777), and stops at a path that is a directory', () => {
+    const root = join(work, `root-${n++}`);
+    mkdirSync(join(root, 'tmp'), { recursive: true });
+    chmodSync(join(root, 'tmp'), 0o1777);
+    mkdirSync(join(root, 'etc', 'conf.d'), { recursive: true });
+    const file = (path: string) => ({ path, mode: '0644', content: Buffer.from('x\n') });
+    const run = (files: ReturnType<typeof file>[]) => spawnSync('bash', ['-c', renderNodeExtrasScript({ sysctls: [], files, units: [] }).replace(/put '\//g, `put '${root}/`)], { encoding: 'utf8' });
+    const ok = run([file('/tmp/asset'), file('/new/dir/asset')]);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(statSync(join(root, 'tmp')).mode & 0o7777).toBe(0o1777);
+    expect(statSync(join(root, 'new', 'dir')).mode & 0o7777).toBe(0o755);
+    expect(readFileSync(join(root, 'tmp', 'asset'), 'utf8')).toBe('x\n');
+
+    const dir = run([file('/etc/conf.d')]);
+    expect(dir.status).toBe(1);
+    expect(dir.stderr).toContain(`kops-ts: ${root}/etc/conf.d is a directory on this instance, not a file a file asset can replace`);
+    expect(statSync(join(root, 'etc', 'conf.d')).isDirectory()).toBe(true);
+    expect(execFileSync('ls', ['-A', join(root, 'etc', 'conf.d')], { encoding: 'utf8' })).toBe('');
+  });
+
   it('a hook that fails stops it, naming the hook', () => {
     const root = join(work, `root-${n++}`);
     mkdirSync(join(root, 'bin'), { recursive: true });
