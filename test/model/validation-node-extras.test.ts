@@ -202,6 +202,9 @@ describe('UserDataTooLarge', () => {
     }
     expect(KopsError.is(err) ? err.code : String(err)).toBe('UserDataTooLarge');
     expect((err as KopsError).message).toMatch(/^user-data of instance group g is \d+ bytes gzipped, over AWS's 16384-byte limit$/);
+    // The spec is at fault: a usage error (exit 2) naming the group's field, as validation's are.
+    expect((err as KopsError).exitCode).toBe(2);
+    expect((err as KopsError).diagnostics.map((d) => [d.code, d.path])).toEqual([['UserDataTooLarge', 'InstanceGroup/g spec.additionalUserData']]);
     // A quarter of it fits.
     igs[igs.length - 1]!.spec.additionalUserData![0]!.content = big.slice(0, big.length / 4);
     const ok = completeCluster(c, igs);

@@ -24,6 +24,7 @@ import { instanceGroupRoleTags } from './autoscaler-tags.js';
 import { effectiveRootVolume } from './root-volume.js';
 import { extraVolumes, volumeMountInputs } from './volumes.js';
 import { maxInstanceLifetimeSeconds } from '../validation-asg.js';
+import { igPath } from '../validation-util.js';
 import { nodeUserData, type NodeBootstrapInput } from '../../bootstrap/user-data.js';
 import { nodeExtrasHash } from '../../bootstrap/node-extras.js';
 import { withAdditionalUserData } from '../../bootstrap/user-data-parts.js';
@@ -154,7 +155,7 @@ export function buildCompute(m: AwsModelContext, targetGroups: TargetGroupsByRol
 /** The user data, refused before any change when it is over AWS's limit gzipped (as it is sent). */
 function checkedUserData(ig: InstanceGroup, text: string): string {
   const size = encodeUserData(text, true).length;
-  if (size > USER_DATA_LIMIT) throw userDataTooLarge(`instance group ${ig.metadata.name}`, size, true);
+  if (size > USER_DATA_LIMIT) throw userDataTooLarge(`instance group ${ig.metadata.name}`, size, true, { path: igPath(ig.metadata.name, 'spec.additionalUserData') });
   return text;
 }
 

@@ -7,7 +7,7 @@
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { RequestLaunchTemplateData } from '@aws-sdk/client-ec2';
-import { KopsError } from '../../diagnostics.js';
+import { error, ExitCode, KopsError } from '../../diagnostics.js';
 import { fromAwsTags, toAwsTags } from './context.js';
 import type { RefResolver } from '../types.js';
 import type { LaunchTemplateDesired } from './launch-template.js';
@@ -135,10 +135,12 @@ export function encodeUserData(text: string, compress: boolean): Buffer {
  * group's additionalUserData. Thrown when the model builds it (before any change) and, as a last
  * net, when a version is requested.
  */
-export function userDataTooLarge(what: string, size: number, compressed: boolean): KopsError {
-  return new KopsError('UserDataTooLarge', `user-data of ${what} is ${size} bytes${compressed ? ' gzipped' : ''}, over AWS's ${USER_DATA_LIMIT}-byte limit`, {
-    hint: `${compressed ? 'it is gzipped already; ' : ''}what makes it large is the instance group's spec.additionalUserData (its parts are added after kops-ts's bootstrap): shrink them, or move files into spec.fileAssets, which instances read from the state store`,
-  });
+export function userDataTooLarge(what: string, size: number, compressed: boolean, spec?: { readonly path: string }): KopsError {
+  const summary = `user-data of ${what} is ${size} bytes${compressed ? ' gzipped' : ''}, over AWS's ${USER_DATA_LIMIT}-byte limit`;
+  const hint = `${compressed ? 'it is gzipped already; ' : ''}what makes it large is the instance group's spec.additionalUserData (its parts are added after kops-ts's bootstrap): shrink them, or move files into spec.fileAssets, which instances read from the state store`;
+  // Found by the model: the spec is at fault (exit 2, the field named), not the cloud.
+  if (spec) return new KopsError('UserDataTooLarge', summary, { hint, exitCode: ExitCode.USAGE_OR_CHANGES, diagnostics: [error('UserDataTooLarge', summary, { path: spec.path, hint })] });
+  return new KopsError('UserDataTooLarge', summary, { hint });
 }
 
 /** The full data of a version, every ref resolved (apply time). */
