@@ -72,6 +72,9 @@ const EXPECTED = {
   stringOrObject: 'a string or an object',
 } as const;
 
+/** The hint for a string field given an unquoted YAML number or boolean. */
+export const QUOTE_HINT = 'quote the value as you mean it: YAML reads an unquoted number or true/false as a number or a boolean (0644 as 420, 1.10 as 1.1), e.g. mode: "0644", Foo: "true"';
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -98,7 +101,10 @@ export function checkValue(value: unknown, shape: FieldShape, path: string, ctx:
       out.push(warning('FieldIgnoredByKops', shape.reason, { ...where, hint: shape.hint }));
       return;
     case 'string':
-      if (typeof value !== 'string') wrong(EXPECTED.string);
+      if (typeof value === 'number' || typeof value === 'boolean') {
+        // A scalar YAML read as a number or boolean: kops's manifests quote these (mode: "0644", a feature gate's "true").
+        out.push(error('InvalidFieldType', `expected a string, got ${describeValue(value)}`, { ...where, hint: QUOTE_HINT }));
+      } else if (typeof value !== 'string') wrong(EXPECTED.string);
       return;
     case 'int':
       if (typeof value !== 'number' || !Number.isInteger(value)) return wrong(EXPECTED.int);

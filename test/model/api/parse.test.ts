@@ -142,6 +142,17 @@ describe('the field schema', () => {
     ]);
   });
 
+  it('a string field given an unquoted YAML number or boolean says to quote it, with what YAML made of it', () => {
+    const r = parseManifests(`${CLUSTER}  kubernetesVersion: 1.30\n  fileAssets:\n  - name: a\n    content: x\n    mode: 0644\n  kubelet:\n    featureGates:\n      Foo: true\n`, 'c.yaml');
+    expect(r.objects).toEqual([]);
+    const quote = 'quote the value as you mean it: YAML reads an unquoted number or true/false as a number or a boolean (0644 as 420, 1.10 as 1.1), e.g. mode: "0644", Foo: "true"';
+    expect(r.diagnostics.map(formatDiagnostic)).toEqual([
+      `error: spec.kubernetesVersion: expected a string, got number 1.3 (c.yaml): ${quote}`,
+      `error: spec.fileAssets[0].mode: expected a string, got number 420 (c.yaml): ${quote}`,
+      `error: spec.kubelet.featureGates.Foo: expected a string, got boolean true (c.yaml): ${quote}`,
+    ]);
+  });
+
   it('warns once for each kops field kops-ts does not act on, and keeps it', () => {
     const r = parseManifests(`${CLUSTER}  kubeAPIServer:\n    oidcIssuerURL: https://x\n    auditLogMaxAge: 3\n  kubelet:\n    maxPods: 50\n    housekeepingInterval: 10s\n    anonymousAuth: false\n  networking:\n    cilium:\n      hubble: {enabled: true}\n`);
     expect(r.diagnostics.map(formatDiagnostic)).toEqual([
