@@ -26,6 +26,8 @@ const CONTAINER_ID = /^[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*$/;
 /** kops-ts's own directories on the node: a file asset may not replace its bootstrap. */
 const OWN_DIRS = ['/opt/kops-ts/', '/etc/kops-ts/', '/var/lib/kops-ts/'];
 const MODE = /^[0-7]{3,4}$/;
+/** Units the node's bootstrap runs (the packages' kubelet and containerd, kops-ts's own `kops-ts-*`): a hook may not replace or switch one off. */
+const OWN_UNITS = /^(kubelet|containerd|kops-ts-.*)\.(service|timer)$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 type At = (field: string) => string;
@@ -102,6 +104,8 @@ function checkHooks(r: Reporter, list: readonly HookSpec[] | undefined, at: At, 
     const name = hookUnitName(h, i, ofGroup);
     if (!/\.(service|timer)$/.test(name) || !UNIT_NAME.test(name) || name.length > 255) {
       r.err('InvalidHookName', p('.name'), `${JSON.stringify(h.name)} is not a systemd unit name`, 'use letters, digits and :-_.@, e.g. my-hook or my-hook.service');
+    } else if (OWN_UNITS.test(name)) {
+      r.err('InvalidHookName', p('.name'), `${name} is a unit the node's bootstrap installs and relies on: the hook would ${h.disabled === true ? 'switch it off' : 'replace it'}`, 'give the hook its own name; to run before the kubelet, add before: [kubelet.service]');
     } else if (seen.has(name)) r.err('DuplicateHookName', p('.name'), `hooks[${seen.get(name)}] is already the unit ${name}`, 'give each hook its own name');
     else seen.set(name, i);
     const action = h.manifest ? 'manifest' : h.execContainer ? 'execContainer' : undefined;

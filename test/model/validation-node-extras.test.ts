@@ -124,6 +124,21 @@ describe('hooks', () => {
     ]);
   });
 
+  it("a hook may not replace or switch off a unit of the node's own bootstrap (kubelet, containerd, kops-ts-*)", () => {
+    expect(errors({
+      hooks: [
+        { name: 'kubelet', manifest: 'ExecStart=/bin/true' },
+        { name: 'containerd.service', disabled: true },
+        { name: 'kops-ts-etcd-backup.timer', useRawManifest: true, manifest: '[Timer]\nOnBootSec=1\n' },
+        { name: 'kubelet-tuning', manifest: 'Type=oneshot', before: ['kubelet.service'] },
+      ],
+    })).toEqual([
+      "InvalidHookName spec.hooks[0].name: kubelet.service is a unit the node's bootstrap installs and relies on: the hook would replace it",
+      "InvalidHookName spec.hooks[1].name: containerd.service is a unit the node's bootstrap installs and relies on: the hook would switch it off",
+      "InvalidHookName spec.hooks[2].name: kops-ts-etcd-backup.timer is a unit the node's bootstrap installs and relies on: the hook would replace it",
+    ]);
+  });
+
   it("disabled: refused where kops's v1alpha2 (which reads it as 'enabled') would do the opposite", () => {
     expect(errors({}, { hooks: [{ name: 'a', disabled: false, manifest: 'x' }, { name: 'b', disabled: true, manifest: 'x' }, { name: 'c', disabled: true }] })).toEqual([
       `AmbiguousHookDisabled ${G}.hooks[0].disabled: disabled: false switches the unit off in kops (its v1alpha2 reads disabled as 'enabled'), the opposite of what it says`,
