@@ -93,7 +93,13 @@ function checkFileAssets(r: Reporter, list: readonly FileAssetSpec[] | undefined
 }
 
 function checkRoles(r: Reporter, roles: readonly string[] | undefined, path: string): void {
-  if ((roles ?? []).includes('Bastion')) r.err('NodeExtrasOnBastion', path, "names Bastion: kops-ts's bastions run no node bootstrap, so nothing would apply it there", 'remove Bastion from roles');
+  const list = roles ?? [];
+  if (!list.includes('Bastion')) return;
+  // kops's own fileAssets example names [Master,Node,Bastion]; kops runs no nodeup on a bastion
+  // without additionalUserData, so there too the Bastion entry does nothing. With other roles
+  // the entry still applies to them: a warning. Bastion alone applies nowhere: an error.
+  if (list.some((x) => x !== 'Bastion')) r.warn('NodeExtrasOnBastion', path, "names Bastion: kops-ts's bastions run no node bootstrap, so it is applied to the other roles only", 'remove Bastion from roles');
+  else r.err('NodeExtrasOnBastion', path, "names only Bastion: kops-ts's bastions run no node bootstrap, so nothing would apply it", 'remove the entry, or name the roles whose nodes need it');
 }
 
 function checkHooks(r: Reporter, list: readonly HookSpec[] | undefined, at: At, ofGroup: boolean): void {

@@ -10,6 +10,7 @@ import { KopsError } from '../../src/diagnostics.js';
 import { buildAwsTasks } from '../../src/model/aws/index.js';
 import { completeCluster } from '../../src/model/completion.js';
 import { ig, userCluster, userIGs } from './helpers.js';
+import { nodeExtras } from '../../src/bootstrap/node-extras.js';
 
 const ZONES = ['us-east-1a'];
 
@@ -89,10 +90,21 @@ describe('fileAssets', () => {
 describe('bastions', () => {
   it('refused on a bastion group, and a cluster entry naming Bastion: kops-ts\'s bastions run no bootstrap', () => {
     expect(errors({ fileAssets: [{ name: 'a', roles: ['Bastion'], content: 'x' }], hooks: [{ roles: ['Bastion'], manifest: 'x' }] }, { sysctlParameters: ['vm.swappiness=1'] }, 'Bastion')).toEqual([
-      "NodeExtrasOnBastion spec.fileAssets[0].roles: names Bastion: kops-ts's bastions run no node bootstrap, so nothing would apply it there",
-      "NodeExtrasOnBastion spec.hooks[0].roles: names Bastion: kops-ts's bastions run no node bootstrap, so nothing would apply it there",
+      "NodeExtrasOnBastion spec.fileAssets[0].roles: names only Bastion: kops-ts's bastions run no node bootstrap, so nothing would apply it",
+      "NodeExtrasOnBastion spec.hooks[0].roles: names only Bastion: kops-ts's bastions run no node bootstrap, so nothing would apply it",
       `NodeExtrasOnBastion ${G}.sysctlParameters: kops-ts's bastions run no node bootstrap, so nothing would apply it`,
     ]);
+  });
+
+  it("kops's own fileAssets example (roles [Master,Node,Bastion]) is taken with a warning, applied to the other roles", () => {
+    const c = userCluster(ZONES);
+    Object.assign(c.spec, { fileAssets: [{ name: 'iptable-restore', path: '/var/lib/iptables/rules-save', roles: ['Master', 'Node', 'Bastion'], content: 'some file content\n' }] });
+    const d = validateCluster(c, userIGs(ZONES)).filter((x) => x.code === 'NodeExtrasOnBastion');
+    expect(d.map((x) => `${x.severity} ${x.path}: ${x.summary}`)).toEqual([
+      "warning spec.fileAssets[0].roles: names Bastion: kops-ts's bastions run no node bootstrap, so it is applied to the other roles only",
+    ]);
+    const nodes = nodeExtras(c.spec, { role: 'Node' } as InstanceGroupSpec);
+    expect(nodes.files.map((f) => f.path)).toEqual(['/var/lib/iptables/rules-save']);
   });
 });
 
