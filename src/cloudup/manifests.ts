@@ -92,12 +92,13 @@ export async function createFromManifest(cs: Clientset, text: string, file: stri
   const { clusters, igs, warnings } = readManifest(text, file);
   const cluster = clusters[0];
   if (cluster) {
-    await createClusterSpec({ clientset: cs, cluster, instanceGroups: igs, file, ...(opts.forceUnlock ? { forceUnlock: opts.forceUnlock } : {}) });
-    return { created: [`Cluster/${cluster.metadata.name}`, ...igs.map((g) => `InstanceGroup/${g.metadata.name}`)], replaced: [], warnings };
+    const checked = await createClusterSpec({ clientset: cs, cluster, instanceGroups: igs, file, ...(opts.forceUnlock ? { forceUnlock: opts.forceUnlock } : {}) });
+    return { created: [`Cluster/${cluster.metadata.name}`, ...igs.map((g) => `InstanceGroup/${g.metadata.name}`)], replaced: [], warnings: [...warnings, ...checked.warnings] };
   }
   // Every group is checked with its cluster (and the manifest's other groups) before any is
   // written, so a manifest whose second group is refused leaves the store as it was.
   const byCluster = new Map<string, InstanceGroup[]>();
+  const checkedWarnings: Diagnostic[] = [];
   for (const ig of igs) {
     const name = clusterOf(ig, defaultCluster, file);
     byCluster.set(name, [...(byCluster.get(name) ?? []), ig]);
@@ -115,6 +116,7 @@ export async function createFromManifest(cs: Clientset, text: string, file: stri
     }
     const diags = checkSpec(current.object, [...existing, ...group], file);
     if (hasErrors(diags)) throw invalidSpec(diags);
+    checkedWarnings.push(...diags);
   }
   const created: string[] = [];
   for (const [name, group] of byCluster) {
@@ -123,7 +125,7 @@ export async function createFromManifest(cs: Clientset, text: string, file: stri
       created.push(`InstanceGroup/${ig.metadata.name}`);
     }
   }
-  return { created, replaced: [], warnings };
+  return { created, replaced: [], warnings: [...warnings, ...checkedWarnings] };
 }
 
 export async function replaceFromManifest(
@@ -143,10 +145,10 @@ export async function replaceFromManifest(
     if (!opts.force || !cluster) {
       throw new KopsError('ClusterNotFound', `cluster "${name}" not found`, { hint: cluster ? 'use --force to create it, or kops-ts create -f' : 'create the cluster first', exitCode: 1 });
     }
-    await createClusterSpec({ clientset: cs, cluster, instanceGroups: igs, file, ...(opts.forceUnlock ? { forceUnlock: opts.forceUnlock } : {}) });
-    return { created: [`Cluster/${name}`, ...igs.map((g) => `InstanceGroup/${g.metadata.name}`)], replaced: [], warnings };
+    const checked = await createClusterSpec({ clientset: cs, cluster, instanceGroups: igs, file, ...(opts.forceUnlock ? { forceUnlock: opts.forceUnlock } : {}) });
+    return { created: [`Cluster/${name}`, ...igs.map((g) => `InstanceGroup/${g.metadata.name}`)], replaced: [], warnings: [...warnings, ...checked.warnings] };
   }
-  const { byName } = await replacedSpec(cs, { clusters, igs, warnings }, current, file);
+  const { byName, warnings: checkedWarnings } = await replacedSpec(cs, { clusters, igs, warnings }, current, file);
   for (const ig of igs) {
     if (!byName.has(ig.metadata.name) && !opts.force) {
       throw new KopsError('InstanceGroupNotFound', `instance group "${ig.metadata.name}" not found in cluster "${name}"`, { hint: 'use --force to create it', exitCode: 1 });
@@ -169,7 +171,7 @@ export async function replaceFromManifest(
       created.push(`InstanceGroup/${ig.metadata.name}`);
     }
   }
-  return { created, replaced, unchanged, warnings };
+  return { created, replaced, unchanged, warnings: [...warnings, ...checkedWarnings] };
 }
 
 /**
@@ -195,6 +197,8 @@ export interface ReplacedSpec {
   readonly instanceGroups: InstanceGroup[];
   /** The stored instance groups by name, as found (their versions are what a replace is conditional on). */
   readonly byName: ReadonlyMap<string, StoredSpec<InstanceGroup>>;
+  /** Validation's warnings of the result (the manifest's own, from parsing, are the Manifest's). */
+  readonly warnings: Diagnostic[];
 }
 
 /**
@@ -215,5 +219,5 @@ export async function replacedSpec(cs: Clientset, m: Manifest, current: StoredSp
   const result = { cluster: cluster ?? current.object!, instanceGroups: [...merged.values()] };
   const diags = checkSpec(result.cluster, result.instanceGroups, file);
   if (hasErrors(diags)) throw invalidSpec(diags);
-  return { ...result, byName };
+  return { ...result, byName, warnings: diags };
 }

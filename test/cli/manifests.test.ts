@@ -37,6 +37,24 @@ describe('create -f, get -o yaml, replace -f', () => {
     expect(snapshot(s.dir)).toEqual({});
   });
 
+  it("prints validation's warnings, not only the parser's: kops's own fileAssets example names Bastion among its roles", async () => {
+    const s = tempStore();
+    const withAsset = fixtureText('minimal').replace('  networkCIDR: 172.20.0.0/16\n', '  networkCIDR: 172.20.0.0/16\n  fileAssets:\n  - name: iptable-restore\n    path: /var/lib/iptables/rules-save\n    roles: [Master,Node,Bastion]\n    content: |\n      some file content\n');
+    const file = `${s.dir}.assets.yaml`;
+    writeFileSync(file, withAsset);
+    const warning = "warning: spec.fileAssets[0].roles: names Bastion: kops-ts's bastions run no node bootstrap, so it is applied to the other roles only";
+    const created = await cli(['create', '-f', file, '--state', s.url]);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stderr).toContain(warning);
+    const nodes = withAsset.split('\n---\n').find((d) => d.includes('name: nodes-us-east-1a'))!.replace('maxSize: 1', 'maxSize: 2');
+    writeFileSync(file, nodes);
+    // An instance group alone: the warning of the cluster it joins still shows.
+    const replaced = await cli(['replace', '-f', file, '--state', s.url]);
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect(replaced.stdout).toContain('Replaced InstanceGroup/nodes-us-east-1a');
+    expect(replaced.stderr).toContain(warning);
+  });
+
   it('replace -f replaces conditionally on what it read, and --force creates', async () => {
     const s = tempStore();
     const missing = await cli(['replace', '-f', fixturePath('minimal'), '--state', s.url]);
