@@ -59,7 +59,9 @@ export function validateVolumes(r: Reporter, s: InstanceGroupSpec, at: (f: strin
     checkMount(r, m, p);
     const device = m.device;
     if (device) {
-      if (mountDevices.has(device)) r.err('DuplicateDevice', p('device'), `device ${device} is mounted twice`, 'mount each device once');
+      const twice = [...mountDevices].find((d) => d === device || (EBS_NAME.test(d) && EBS_NAME.test(device) && sameMapping(d, device)));
+      // /dev/sdX and /dev/xvdX name one EBS attachment (as for spec.volumes).
+      if (twice !== undefined) r.err('DuplicateDevice', p('device'), twice === device ? `device ${device} is mounted twice` : `device ${device} is ${twice}, already mounted (EC2 names one attachment both ways)`, 'mount each device once');
       else if (devices.size > 0 && ![...devices].some((d) => sameMapping(d, device)) && EBS_NAME.test(device)) {
         r.warn('VolumeMountDevice', p('device'), `${device} is not the device of any of spec.volumes (${[...devices].join(', ')}); the boot waits 2 minutes for it to appear, then fails`, 'use the device of one of spec.volumes, or keep it if the instance has this device otherwise');
       }

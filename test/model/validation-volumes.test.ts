@@ -99,6 +99,10 @@ describe('spec.volumeMounts on AWS', () => {
     ]);
     // sdX names the volume xvdX: no warning.
     expect(lines({ volumes: [vol({})], volumeMounts: [{ ...m, device: '/dev/sdd', path: '/a' }] })).toEqual([]);
+    // ...and mounting it under both names mounts one volume twice.
+    expect(lines({ volumes: [vol({})], volumeMounts: [{ ...m, device: '/dev/xvdd', path: '/a' }, { ...m, device: '/dev/sdd', path: '/b' }] })).toEqual([
+      `error DuplicateDevice ${M}[1].device: device /dev/sdd is /dev/xvdd, already mounted (EC2 names one attachment both ways)`,
+    ]);
   });
 
   it('reads both from a manifest with no warning (they are acted on)', () => {
