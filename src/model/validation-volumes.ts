@@ -68,8 +68,10 @@ export function validateVolumes(r: Reporter, s: InstanceGroupSpec, at: (f: strin
       mountDevices.add(device);
     }
     if (m.path) {
-      if (paths.has(m.path)) r.err('DuplicatePath', p('path'), `two devices are mounted at ${m.path}`, 'give each mount its own path');
-      paths.add(m.path);
+      // /data and /data/ (or //data) are one mount point.
+      const at = m.path.replace(/\/+/g, '/').replace(/(.)\/$/, '$1');
+      if (paths.has(at)) r.err('DuplicatePath', p('path'), `two devices are mounted at ${at}`, 'give each mount its own path');
+      paths.add(at);
     }
   });
 }

@@ -99,6 +99,10 @@ describe('spec.volumeMounts on AWS', () => {
     ]);
     // sdX names the volume xvdX: no warning.
     expect(lines({ volumes: [vol({})], volumeMounts: [{ ...m, device: '/dev/sdd', path: '/a' }] })).toEqual([]);
+    // One mount point however it is spelt.
+    expect(lines({ volumes: [vol({})], volumeMounts: [{ ...m, device: '/dev/xvdd', path: '/data' }, { ...m, device: '/dev/nvme2n1', path: '/data/' }] })).toEqual([
+      `error DuplicatePath ${M}[1].path: two devices are mounted at /data`,
+    ]);
     // ...and mounting it under both names mounts one volume twice.
     expect(lines({ volumes: [vol({})], volumeMounts: [{ ...m, device: '/dev/xvdd', path: '/a' }, { ...m, device: '/dev/sdd', path: '/b' }] })).toEqual([
       `error DuplicateDevice ${M}[1].device: device /dev/sdd is /dev/xvdd, already mounted (EC2 names one attachment both ways)`,
