@@ -26,6 +26,8 @@ const CONTAINER_ID = /^[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*$/;
 /** kops-ts's own directories on the node: a file asset may not replace its bootstrap. */
 const OWN_DIRS = ['/opt/kops-ts/', '/etc/kops-ts/', '/var/lib/kops-ts/'];
 const MODE = /^[0-7]{3,4}$/;
+/** kops-ts's files outside OWN_DIRS (99-kops-ts.conf, kops-ts.conf, 20-kops-ts-*.conf, kops-ts-*.service): a file name with kops-ts in it. */
+const OWN_FILE = /kops-ts/;
 /** Units the node's bootstrap runs (the packages' kubelet and containerd, kops-ts's own `kops-ts-*`): a hook may not replace or switch one off. */
 const OWN_UNITS = /^(kubelet|containerd|kops-ts-.*)\.(service|timer)$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -80,6 +82,8 @@ function checkFileAssets(r: Reporter, list: readonly FileAssetSpec[] | undefined
         r.err('InvalidFileAssetPath', p('.path'), `${JSON.stringify(f.path)} is not an absolute path to a file`, 'give an absolute path such as /etc/kubernetes/audit/policy.yaml (no . or .. parts, no trailing /)');
       } else if (OWN_DIRS.some((d) => f.path!.startsWith(d))) {
         r.err('InvalidFileAssetPath', p('.path'), `${f.path} is in a directory of kops-ts's own bootstrap (${OWN_DIRS.join(', ')})`, 'write it elsewhere');
+      } else if (OWN_FILE.test(parts[parts.length - 1]!)) {
+        r.err('InvalidFileAssetPath', p('.path'), `${f.path} would replace a file of kops-ts's own bootstrap (its sysctl, module and systemd files elsewhere are named kops-ts)`, 'give the file a name without kops-ts');
       }
     }
     if (f.mode != null && f.mode !== '' && !MODE.test(f.mode)) r.err('InvalidFileAssetMode', p('.mode'), `${JSON.stringify(f.mode)} is not an octal file mode`, 'quote an octal mode such as "0644" (the default is "0440")');

@@ -85,6 +85,13 @@ describe('fileAssets', () => {
       `DuplicateFileAssetPath ${G}.fileAssets[7].path: fileAssets[6] already writes /etc/f`,
     ]);
   });
+
+  it("may not replace kops-ts's own files outside its directories (sysctl, modules, systemd units and drop-ins)", () => {
+    const own = ['/etc/sysctl.d/99-kops-ts.conf', '/etc/sysctl.d/99-kops-ts.spec.conf', '/etc/modules-load.d/kops-ts.conf', '/etc/systemd/system/kubelet.service.d/20-kops-ts-etcd-volume.conf', '/etc/systemd/system/kops-ts-etcd-backup.timer'];
+    expect(errors({}, { fileAssets: [...own, '/etc/sysctl.d/90-mine.conf'].map((path, i) => ({ name: `f${i}`, path, content: 'x' })) })).toEqual(
+      own.map((path, i) => `InvalidFileAssetPath ${G}.fileAssets[${i}].path: ${path} would replace a file of kops-ts's own bootstrap (its sysctl, module and systemd files elsewhere are named kops-ts)`),
+    );
+  });
 });
 
 describe('bastions', () => {
