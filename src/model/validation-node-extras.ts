@@ -13,7 +13,7 @@
  */
 import type { ClusterSpec, FileAssetSpec, HookSpec, InstanceGroup, UserDataPart } from './api/types.js';
 import { normalizeRole } from './api/types.js';
-import { BASE64, fileAssetPath, hookUnitName } from '../bootstrap/node-extras.js';
+import { BASE64, fileAssetPath, hookUnitName, nodeExtras } from '../bootstrap/node-extras.js';
 import { PART_NAME, USER_DATA_TYPES } from '../bootstrap/user-data-parts.js';
 import { igPath, type Reporter } from './validation-util.js';
 
@@ -51,6 +51,29 @@ export function validateNodeExtras(r: Reporter, spec: ClusterSpec, igs: readonly
       }
     }
     checkUserData(r, s.additionalUserData, at, cloud);
+  }
+  checkFileUnitClash(r, spec, igs);
+}
+
+/** A file asset at /etc/systemd/system/<unit> of a hook the same nodes get: the hook's unit is written after it, over it. */
+function checkFileUnitClash(r: Reporter, spec: ClusterSpec, igs: readonly InstanceGroup[]): void {
+  const reported = new Set<string>();
+  // Only specs whose assets can be built (a missing content is reported above).
+  const buildable = (s: { fileAssets?: FileAssetSpec[]; hooks?: HookSpec[] }) =>
+    (s.fileAssets ?? []).every((f) => f && typeof f.content === 'string') && (s.hooks ?? []).every((h) => h && (!h.execContainer || typeof h.execContainer.image === 'string'));
+  if (!buildable(spec) || igs.some((ig) => !buildable(ig.spec))) return;
+  for (const ig of igs) {
+    if (normalizeRole(ig.spec.role) === 'Bastion') continue;
+    const x = nodeExtras(spec, ig.spec);
+    const units = new Set(x.units.filter((u) => u.definition !== undefined).map((u) => `/etc/systemd/system/${u.name}`));
+    for (const f of x.files) {
+      if (!units.has(f.path)) continue;
+      const own = (ig.spec.fileAssets ?? []).findIndex((a) => fileAssetPath(a) === f.path);
+      const path = own >= 0 ? igPath(ig.metadata.name, `spec.fileAssets[${own}].path`) : `spec.fileAssets[${(spec.fileAssets ?? []).findIndex((a) => fileAssetPath(a) === f.path)}].path`;
+      if (reported.has(path)) continue;
+      reported.add(path);
+      r.err('DuplicateFileAssetPath', path, `${f.path} is also the unit file of a hook, which is written after the file asset and replaces it`, 'give the whole unit as the hook (useRawManifest: true), or give the file asset another path');
+    }
   }
 }
 

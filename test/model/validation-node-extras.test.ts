@@ -86,6 +86,21 @@ describe('fileAssets', () => {
     ]);
   });
 
+  it("may not be the unit file of a hook the same nodes get (the hook's unit is written after it)", () => {
+    expect(errors({ hooks: [{ name: 'tune', manifest: 'Type=oneshot' }] }, { fileAssets: [{ name: 'u', path: '/etc/systemd/system/tune.service', content: '[Unit]\n' }, { name: 'v', path: '/etc/systemd/system/other.service', content: '[Unit]\n' }] })).toEqual([
+      `DuplicateFileAssetPath ${G}.fileAssets[0].path: /etc/systemd/system/tune.service is also the unit file of a hook, which is written after the file asset and replaces it`,
+    ]);
+    // An asset without content is reported as such, not a crash of this check.
+    expect(errors({ hooks: [{ name: 'tune', manifest: 'Type=oneshot' }] }, { fileAssets: [{ name: 'u', path: '/etc/systemd/system/tune.service' } as never] })).toEqual([
+      `MissingFileAssetContent ${G}.fileAssets[0].content: a file asset needs content`,
+    ]);
+    expect(errors({ hooks: [{ name: 'tune', execContainer: {} as never }] }, { fileAssets: [{ name: 'u', path: '/etc/systemd/system/tune.service', content: 'x' }] })).toEqual([
+      'MissingHookImage spec.hooks[0].execContainer.image: an execContainer needs an image',
+    ]);
+    // A cluster's asset and a hook of other roles never meet on one node.
+    expect(errors({ fileAssets: [{ name: 'u', path: '/etc/systemd/system/cp.service', roles: ['Node'], content: '[Unit]\n' }], hooks: [{ name: 'cp', roles: ['Master'], manifest: 'Type=oneshot' }] })).toEqual([]);
+  });
+
   it("may not replace kops-ts's own files outside its directories (sysctl, modules, systemd units and drop-ins)", () => {
     const own = ['/etc/sysctl.d/99-kops-ts.conf', '/etc/sysctl.d/99-kops-ts.spec.conf', '/etc/modules-load.d/kops-ts.conf', '/etc/systemd/system/kubelet.service.d/20-kops-ts-etcd-volume.conf', '/etc/systemd/system/kops-ts-etcd-backup.timer'];
     expect(errors({}, { fileAssets: [...own, '/etc/sysctl.d/90-mine.conf'].map((path, i) => ({ name: `f${i}`, path, content: 'x' })) })).toEqual(
