@@ -79,11 +79,13 @@ export function parseSavedPlan(text: string, source: string, cluster?: string): 
   return { ...doc, diagnostics: Array.isArray(doc.diagnostics) ? doc.diagnostics : [] } as unknown as PlanDocument;
 }
 
-/** Refuses a saved plan made for another cluster. */
+/** Refuses a saved plan made for another cluster (exit 2: bad input, like a file that is not a plan). */
 export function assertPlanForCluster(saved: SavedPlanRef, clusterName: string, source = 'the saved plan'): void {
   if (saved.cluster === clusterName) return;
   throw new KopsError('PlanClusterMismatch', `${source} is for cluster ${JSON.stringify(saved.cluster ?? '')}, not ${JSON.stringify(clusterName)}`, {
     hint: `pass --name ${saved.cluster ?? '<cluster>'}, or make a plan for ${clusterName} with \`kops-ts update cluster --name ${clusterName} --out <file>\``,
+    // Bad input, as a file that is not a plan is: a usage error.
+    exitCode: 2,
   });
 }
 

@@ -107,7 +107,7 @@ describe('saved plan files', () => {
     expect(shown.code).toBe(2);
 
     const other = await cli(['update', 'cluster', '--name', 'other.example.com', '--plan', file, '--yes']);
-    expect(other.code).toBe(1);
+    expect(other.code).toBe(2); // bad input, as a manifest for another cluster given to update -f is
     expect(other.stderr).toContain(`is for cluster "${NAME}", not "other.example.com"`);
 
     // A file that is not a saved plan is bad input (exit 2), named with what --plan expects, and
@@ -144,6 +144,7 @@ describe('saved plan files', () => {
   it('library: a plan for another cluster is refused before anything is read', async () => {
     const e = await updateCluster({ ...base, yes: true, savedPlan: { cluster: 'other.example.com', fingerprint: { desired: {}, actual: {} } } }).catch((err: unknown) => err);
     expect(KopsError.is(e, 'PlanClusterMismatch')).toBe(true);
+    expect((e as KopsError).exitCode).toBe(2);
     expect(aws.counter.total()).toBe(0);
   });
 });
