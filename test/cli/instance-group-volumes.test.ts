@@ -64,6 +64,16 @@ it('plans the new mappings and mount script, applies them, then has nothing to d
   expect(rows.groups.filter((g) => g.status === 'NeedsUpdate').map((g) => g.name)).toEqual([NODES]);
 }, 240_000);
 
+it("update -o json carries the spec's warnings in its diagnostics, as stderr shows them", async () => {
+  await editNodes({ volumes: [{ device: '/dev/xvdd', size: 500, type: 'gp2', iops: 100 }], volumeMounts: [] });
+  const plan = await update('-o', 'json');
+  expect(plan.code, plan.stderr).toBe(0);
+  expect(plan.stderr).toContain('gp2 volumes have no provisioned IOPS');
+  const warnings = (JSON.parse(plan.stdout) as { diagnostics: { severity: string; code: string; path?: string }[] }).diagnostics.filter((d) => d.code === 'VolumeFieldIgnored');
+  expect(warnings).toHaveLength(1);
+  expect(warnings[0]).toMatchObject({ severity: 'warning', path: expect.stringContaining('spec.volumes[0].iops') as unknown });
+}, 240_000);
+
 it('refuses a volume EBS would refuse, naming the field, and changes nothing', async () => {
   const version = async () =>
     (await aws.clients.ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateNames: [`${NODES}.${NAME}`] }))).LaunchTemplates?.[0]?.DefaultVersionNumber;

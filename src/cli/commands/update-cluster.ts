@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { PlanDocument } from '../../cloudup/render/json.js';
 import type { UpdateClusterResult } from '../../cloudup/update-cluster.js';
-import { ExitCode, KopsError } from '../../diagnostics.js';
+import { ExitCode, KopsError, type Diagnostic } from '../../diagnostics.js';
 import type { Lifecycle } from '../../tasks/types.js';
 import type { InterruptedStage } from '../../cloudup/interrupted.js';
 import type { CommandContext } from '../context.js';
@@ -141,6 +141,13 @@ async function exportAfterApply(ctx: CommandContext, cluster: string, f: UpdateF
   }
 }
 
+/** The plan's diagnostics, then each warning not among them (the same code, path and summary counts once). */
+function withWarnings(diagnostics: readonly Diagnostic[], warnings: readonly Diagnostic[]): Diagnostic[] {
+  const id = (d: Diagnostic) => `${d.code}\u0000${d.path ?? ''}\u0000${d.summary}`;
+  const seen = new Set(diagnostics.map(id));
+  return [...diagnostics, ...warnings.filter((w) => !seen.has(id(w)) && seen.add(id(w)))];
+}
+
 /**
  * Prints the result (kops's report, or the JSON plan), saves it with `--out`, and returns the exit
  * code. `then` (a manifest's plan, `-f`) ends the report instead of kops's footer when there are
@@ -158,7 +165,8 @@ export async function report(ctx: CommandContext, cluster: string, f: UpdateFlag
   for (const w of result.warnings) ctx.warn(`${w.path ? `${w.path}: ` : ''}${w.summary}`);
   const pending = result.plan.changes.length > 0;
   if (format === 'json') {
-    ctx.io.stdout(renderPlanJson(result.plan));
+    // The document carries every warning stderr shows, the spec's included: a machine may read only stdout.
+    ctx.io.stdout(renderPlanJson({ ...result.plan, diagnostics: withWarnings(result.plan.diagnostics, result.warnings) }));
   } else if (!f.yes) {
     // A manifest's plan (`-f`) ends with how it is applied (written first), not "Must specify --yes".
     const footer = then === undefined || (!pending && f.out === undefined);
