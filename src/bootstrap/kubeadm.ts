@@ -25,6 +25,7 @@ import { GCS_STORE_PY } from './gce-helpers.js';
 import { S3_STORE_PY } from './s3-store.js';
 import { parseKubernetesVersion } from '../model/kubernetes-version.js';
 import { cloudProviderOf, normalizeRole, type Cluster, type InstanceGroup } from '../model/api/types.js';
+import { shQuote } from '../text/shell-quote.js';
 import {
   API_PORT,
   DNS_DOMAIN,
@@ -269,7 +270,7 @@ export interface BootstrapFiles {
 function envFile(vars: Readonly<Record<string, string>>): string {
   // Sourced by the user-data, which uses the variables: SC2034 (assigned, unused) does not apply.
   const header = ['# kops-ts bootstrap settings, sourced by the user-data (docs/bootstrap.md)', '# shellcheck shell=sh disable=SC2034'];
-  return [...header, ...Object.entries(vars).map(([k, v]) => `${k}='${v.replace(/'/g, `'\\''`)}'`)].join('\n') + '\n';
+  return [...header, ...Object.entries(vars).map(([k, v]) => `${k}=${shQuote(v)}`)].join('\n') + '\n';
 }
 
 /**

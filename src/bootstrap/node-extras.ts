@@ -27,11 +27,7 @@
 import { createHash } from 'node:crypto';
 import type { ClusterSpec, FileAssetSpec, HookSpec, InstanceGroupSpec, NormalizedRole } from '../model/api/types.js';
 import { normalizeRole } from '../model/api/types.js';
-
-/** Single-quoted for bash (node-scripts.ts's rule; not imported: node-scripts.ts imports this file). */
-function shQuote(v: string): string {
-  return `'${v.replace(/'/g, `'\\''`)}'`;
-}
+import { shQuote } from '../text/shell-quote.js';
 
 /** The script's name in the group's igconfig directory. */
 export const NODE_EXTRAS_FILE = 'node-extras.sh';

@@ -26,6 +26,7 @@
 import { KopsError } from '../diagnostics.js';
 import type { StateStoreLocation } from '../model/aws/iam-policies.js';
 import { minorOf, parseKubernetesVersion } from '../model/kubernetes-version.js';
+import { shQuote } from '../text/shell-quote.js';
 import { addonsBody } from './addons-script.js';
 import {
   BOOTSTRAP_ENV_FILE, CONFIG_DIR, CONTAINERD_PACKAGE_VERSION, CONTROL_PLANE_PKI_FILES, ETCD_PRUNE_FILE, HELM_SHA256, HELM_VERSION, igconfigDir, KUBEADM_INIT_FILE,
@@ -61,10 +62,7 @@ export interface NodeBootstrapCommon {
   readonly kubeletConfigHash?: string;
 }
 
-/** Single-quoted for bash: the value as is, whatever it holds. */
-export function shQuote(v: string): string {
-  return `'${v.replace(/'/g, `'\\''`)}'`;
-}
+export { shQuote };
 
 export function exactVersion(v: string): { version: string; minor: string } {
   const parsed = parseKubernetesVersion(v);

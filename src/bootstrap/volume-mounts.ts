@@ -22,6 +22,7 @@
  */
 import type { WriteFile } from './cloud-bootstrap.js';
 import { EBS_NVME_BY_ID } from './etcd-volume.js';
+import { shQuote } from '../text/shell-quote.js';
 
 /** One mount of the group, as the model resolves it. */
 export interface VolumeMountInput {
@@ -37,11 +38,6 @@ export interface VolumeMountInput {
 export const VOLUME_MOUNTS_PATH = '/opt/kops-ts/volume-mounts.sh';
 export const EBS_DEVICE_PATH = '/opt/kops-ts/ebs-device.py';
 const DROPIN = '20-kops-ts-volume-mounts.conf';
-
-/** Single-quoted for bash. */
-function q(v: string): string {
-  return `'${v.replace(/'/g, `'\\''`)}'`;
-}
 
 /** fstab's options: always `nofail`; `defaults` when the spec gives none. */
 export function fstabOptions(m: VolumeMountInput): string {
@@ -108,7 +104,7 @@ mount_volume() {
 
 /** volume-mounts.sh: the functions, then one `mount_volume` per mount, in the spec's order. */
 export function volumeMountsScript(mounts: readonly VolumeMountInput[]): string {
-  const calls = mounts.map((m) => `mount_volume ${[m.device, m.filesystem, m.path, m.ebs ? '1' : '0', fstabOptions(m), ...m.formatOptions].map(q).join(' ')}`);
+  const calls = mounts.map((m) => `mount_volume ${[m.device, m.filesystem, m.path, m.ebs ? '1' : '0', fstabOptions(m), ...m.formatOptions].map(shQuote).join(' ')}`);
   return `#!/bin/bash\n# kops-ts: format (only when blank) and mount this group's volumes, before containerd and kubelet\nset -euo pipefail\n\n${FUNCTIONS}\n${calls.join('\n')}\n`;
 }
 
