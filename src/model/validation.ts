@@ -15,6 +15,7 @@ import { validateAwsUpdate } from './validation-aws-update.js';
 import { validateAwsTags } from './validation-aws-tags.js';
 import { validateEtcd } from './validation-etcd.js';
 import { validateGce } from './validation-gce.js';
+import { validateIamPolicies } from './validation-iam-policies.js';
 import { validateInstanceGroups } from './validation-instancegroups.js';
 import { validateKubelet } from './validation-kubelet.js';
 import { validateNetwork } from './validation-network.js';
@@ -55,6 +56,7 @@ export function validateCluster(cluster: Cluster, instanceGroups: readonly Insta
   validateEtcd(r, spec, igs, cloud, opts.previous?.spec);
   validateInstanceGroups(r, spec, igs, name, cloud);
   validateNodeExtras(r, spec, igs, cloud);
+  validateIamPolicies(r, spec, igs, name, cloud);
   validateKubelet(r, c, igs);
   checkRollingUpdate(r, 'spec.rollingUpdate', spec.rollingUpdate, false);
   checkCloudLabels(r, 'spec.cloudLabels', spec.cloudLabels);

@@ -10,6 +10,7 @@
  * creates these resources, so their ARNs are not known beforehand.
  */
 import type { PolicyDocument, PolicyStatement, StateStoreLocation } from '../../model/aws/iam-policies.js';
+import { iamName } from '../../model/aws/names.js';
 import {
   AWS_KIND_ACTIONS, DELETE_CLUSTER_ACTIONS, DELETE_CLUSTER_READ_ACTIONS, PREFLIGHT_ACTIONS, ROLLING_UPDATE_ACTIONS, ROLLING_UPDATE_READ_ACTIONS,
   STATE_STORE_BUCKET_ACTIONS, STATE_STORE_OBJECT_ACTIONS, kindActions,
@@ -29,6 +30,8 @@ export interface OperatorPolicyOptions {
   /**
    * `--name`: deleting load balancers and target groups is allowed only for this cluster's (tagged
    * `KubernetesCluster=<name>`); without it, for any cluster's (a `KubernetesCluster` tag present).
+   * The same for attaching and detaching managed policies: this cluster's instance roles (by name),
+   * or any role tagged as a cluster's.
    */
   readonly clusterName?: string;
 }
@@ -58,8 +61,19 @@ const SERVICE_SID: Readonly<Record<string, string>> = {
   sts: 'STS',
 };
 
+/**
+ * Attaching and detaching managed policies (`spec.externalPolicies`; a role's delete detaches its
+ * policies first): only on the cluster's instance roles. With `--name`, the roles by name (kops's
+ * names, `masters.<cluster>`, ...); without, any role tagged as a cluster's (`KubernetesCluster`,
+ * which every role kops-ts creates carries). Left on `*`, they would let the operator attach
+ * AdministratorAccess to any role of the account.
+ */
+const ROLE_POLICY_ATTACHMENTS = ['iam:AttachRolePolicy', 'iam:DetachRolePolicy'];
+/** The instance roles' name prefixes (src/model/aws/iam.ts). */
+const INSTANCE_ROLE_PREFIXES = ['masters', 'nodes', 'bastions', 'apiservers'] as const;
+
 /** Actions with their own, conditioned, statement. */
-const SCOPED = new Set(['iam:PassRole', 'iam:CreateServiceLinkedRole']);
+const SCOPED = new Set(['iam:PassRole', 'iam:CreateServiceLinkedRole', ...ROLE_POLICY_ATTACHMENTS]);
 
 /** Every action the kinds, pre-flight, the rolling update and delete cluster call, sorted (S3 state-store actions apart). */
 export function operatorActions(): string[] {
@@ -101,6 +115,8 @@ export function operatorPolicy(o: OperatorPolicyOptions = {}): PolicyDocument {
       });
     }
   }
+  const attachments = ROLE_POLICY_ATTACHMENTS.filter((a) => actions.includes(a));
+  if (attachments.length > 0) statements.push(rolePolicyAttachments(attachments, partition, o.clusterName));
   if (actions.includes('iam:PassRole')) {
     statements.push({
       Sid: 'PassInstanceRolesToEC2',
@@ -182,6 +198,14 @@ export function readOnlyOperatorPolicy(o: OperatorPolicyOptions = {}): PolicyDoc
     statements.push({ ...decrypt, Action: ['kms:Decrypt'] });
   }
   return { Version: '2012-10-17', Statement: statements };
+}
+
+function rolePolicyAttachments(actions: readonly string[], partition: string, clusterName: string | undefined): PolicyStatement {
+  const base = { Sid: 'ClusterRolePolicyAttachments', Effect: 'Allow' as const, Action: [...actions] };
+  if (clusterName) {
+    return { ...base, Resource: INSTANCE_ROLE_PREFIXES.map((p) => `arn:${partition}:iam::*:role/${iamName(p, clusterName)}`) };
+  }
+  return { ...base, Resource: `arn:${partition}:iam::*:role/*`, Condition: { Null: { 'aws:ResourceTag/KubernetesCluster': 'false' } } };
 }
 
 function stateStoreStatements(partition: string, s: StateStoreLocation | undefined): PolicyStatement[] {

@@ -252,8 +252,8 @@ const nodeExtras = { fileAssets, hooks, sysctlParameters: strList };
 
 const CLUSTER_KOPS_ONLY = [
   'addons', 'containerRuntime', 'masterInternalName', 'secretStore', 'keyStore', 'configStore',
-  'additionalSans', 'clusterDNSDomain', 'egressProxy', 'isolateMasters', 'updatePolicy', 'externalPolicies',
-  'additionalPolicies', 'containerd', 'kubeDNS', 'cloudControllerManager', 'externalDns',
+  'additionalSans', 'clusterDNSDomain', 'egressProxy', 'isolateMasters', 'updatePolicy',
+  'containerd', 'kubeDNS', 'cloudControllerManager', 'externalDns',
   'ntp', 'packages',
   'nodeTerminationHandler', 'nodeProblemDetector', 'metricsServer', 'certManager', 'awsLoadBalancerController',
   'authentication', 'assets', 'encryptionConfig', 'target', 'useHostCertificates',
@@ -304,6 +304,9 @@ export const CLUSTER_SPEC: ObjectShape = obj(
     // kops-ts does not create: kept, with its warning (docs/iam.md).
     iam: obj({ legacy: bool, allowContainerRegistry: bool }, ['permissionsBoundary', 'serviceAccountExternalPermissions', 'useServiceAccountExternalPermissions']),
     rollingUpdate,
+    // AWS: the instance roles' extra grants (src/model/validation-iam-policies.ts, src/model/aws/iam.ts).
+    additionalPolicies: strMap,
+    externalPolicies: { t: 'map', of: strList },
     gossipConfig: gossipRemoved,
     dnsControllerGossipConfig: gossipRemoved,
     docker: removed('Docker support was removed in Kubernetes 1.24', 'remove this field: kops-ts runs containerd'),

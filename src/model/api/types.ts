@@ -219,6 +219,14 @@ export interface ClusterSpec {
   fileAssets?: FileAssetSpec[];
   hooks?: HookSpec[];
   sysctlParameters?: string[];
+  /**
+   * AWS: more statements for an instance role, by role key (`node`, `control-plane` or its older
+   * name `master`, `bastion`, `apiserver`): a JSON array of IAM statements, put as the role's
+   * inline policy `additional.<role name>` (src/model/aws/iam.ts, docs/iam.md).
+   */
+  additionalPolicies?: Record<string, string>;
+  /** AWS: managed policies (ARNs) attached to an instance role, by role key as `additionalPolicies`. */
+  externalPolicies?: Record<string, string[]>;
 }
 
 export interface Cluster {

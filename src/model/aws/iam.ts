@@ -4,10 +4,18 @@
  * between IAM tasks use the `name` output. A role whose document grants nothing (bastions; nodes
  * of a cluster whose state store is not on S3, without ECR or a CNI that needs AWS) gets no inline
  * policy, as kops: an existing one is then planned for deletion.
+ *
+ * The user's grants, as kops's IAMModelBuilder adds them: `spec.additionalPolicies.<role>` is a
+ * second inline policy `additional.<role name>` holding the statements as given;
+ * `spec.externalPolicies.<role>` are managed policies attached to the role, one
+ * `IAMRolePolicyAttachment` each. Removed from the spec, both are orphans of their kinds (the
+ * cluster's own roles are read in full), so the next update deletes or detaches them.
  */
+import { attachmentName } from '../../tasks/aws/iam-role-policy-attachment.js';
 import { ref } from '../../tasks/types.js';
 import type { AwsModelContext } from './context.js';
 import { apiServerPolicy, bastionPolicy, controlPlanePolicy, ec2AssumeRolePolicy, nodePolicy, policyFacts, type PolicyDocument } from './iam-policies.js';
+import { additionalPolicyDocument, additionalStatements, externalPoliciesField, externalPolicyArns } from './iam-spec-policies.js';
 import { iamName, roleGroupPrefix } from './names.js';
 
 export function buildIam(m: AwsModelContext): void {
@@ -24,6 +32,17 @@ export function buildIam(m: AwsModelContext): void {
       prefix === 'masters' ? controlPlanePolicy(facts) : prefix === 'apiservers' ? apiServerPolicy(facts) : prefix === 'bastions' ? bastionPolicy(facts) : nodePolicy(facts);
     m.add({ kind: 'IAMRole', name, desired: { assumeRolePolicy: ec2AssumeRolePolicy(), tags: m.tags(name) } });
     if (document.Statement.length > 0) m.add({ kind: 'IAMRolePolicy', name, desired: { role: ref('IAMRole', name, 'name'), document } });
+    const extra = additionalStatements(m.cluster.spec, prefix);
+    if (extra.length > 0) {
+      m.add({ kind: 'IAMRolePolicy', name: `additional.${name}`, desired: { role: ref('IAMRole', name, 'name'), document: additionalPolicyDocument(extra) } });
+    }
+    for (const policyArn of externalPolicyArns(m.cluster.spec, prefix)) {
+      m.add({
+        kind: 'IAMRolePolicyAttachment',
+        name: attachmentName(name, policyArn),
+        desired: { role: ref('IAMRole', name, 'name'), policyArn, specField: externalPoliciesField(m.cluster.spec, prefix) },
+      });
+    }
     m.add({ kind: 'IAMInstanceProfile', name, desired: { tags: m.tags(name) } });
     m.add({ kind: 'IAMInstanceProfileRole', name, desired: { instanceProfile: ref('IAMInstanceProfile', name, 'name'), role: ref('IAMRole', name, 'name') } });
   }

@@ -26,7 +26,7 @@ export interface KindActions {
 
 /** The cluster's VPCs, subnets and route tables, listed once per run (network-common.ts). */
 const NETWORK_LISTING = ['ec2:DescribeVpcs', 'ec2:DescribeSubnets', 'ec2:DescribeRouteTables'];
-/** Roles with their inline policies and instance profiles, listed once per run (iam-listing.ts). */
+/** Roles with their inline and attached policies, and instance profiles, listed once per run (iam-listing.ts). */
 const IAM_LISTING = ['iam:GetAccountAuthorizationDetails', 'iam:ListInstanceProfiles'];
 /** Load balancers and target groups with their tags, listed once per run (elb-listing.ts). */
 const ELB_LISTING = ['elasticloadbalancing:DescribeLoadBalancers', 'elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeTags'];
@@ -111,6 +111,8 @@ export const AWS_KIND_ACTIONS: Readonly<Record<string, KindActions>> = {
     implied: ['iam:TagRole'],
   },
   IAMRolePolicy: { find: [...IAM_LISTING], apply: ['iam:PutRolePolicy'], delete: ['iam:DeleteRolePolicy'] },
+  // A managed policy of spec.externalPolicies (the operator policy scopes both to the cluster's roles).
+  IAMRolePolicyAttachment: { find: [...IAM_LISTING], apply: ['iam:AttachRolePolicy'], delete: ['iam:DetachRolePolicy'] },
   IAMInstanceProfile: {
     find: [...IAM_LISTING, 'iam:ListInstanceProfileTags'],
     apply: ['iam:CreateInstanceProfile', 'iam:TagInstanceProfile'],

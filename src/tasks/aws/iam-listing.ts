@@ -1,10 +1,11 @@
 /**
- * What the four IAM kinds (IAMRole, IAMRolePolicy, IAMInstanceProfile, IAMInstanceProfileRole)
- * read, shared through `ctx.once('aws.iam')` so that one plan lists IAM once:
+ * What the IAM kinds (IAMRole, IAMRolePolicy, IAMRolePolicyAttachment, IAMInstanceProfile,
+ * IAMInstanceProfileRole) read, shared through `ctx.once('aws.iam')` so that one plan lists IAM once:
  *
  * - `GetAccountAuthorizationDetails` (filter `Role`, paged): every role with its trust policy,
- *   inline policies, tags and permissions boundary in one listing (kops calls GetRole and
- *   GetRolePolicy once per role and policy);
+ *   inline policies, attached managed policies, tags and permissions boundary in one listing (kops
+ *   calls GetRole and GetRolePolicy once per role and policy, and ListAttachedRolePolicies once
+ *   per role);
  * - `ListInstanceProfiles` (paged): every instance profile with its role.
  *
  * IAM has no tag filter, so the listing is the account's; each kind picks its tasks by name (IAM
@@ -34,6 +35,8 @@ export interface IamRoleInfo {
   readonly tags: Readonly<Record<string, string>>;
   /** Inline policies: name → canonical JSON. */
   readonly inlinePolicies: ReadonlyMap<string, string>;
+  /** ARNs of the managed policies attached to the role. */
+  readonly attachedPolicies: readonly string[];
 }
 
 export interface IamProfileInfo {
@@ -85,6 +88,7 @@ function toRoleInfo(r: RoleDetail): IamRoleInfo {
     assumeRolePolicy: r.AssumeRolePolicyDocument ? canonicalPolicy(decodePolicy(r.AssumeRolePolicyDocument, where)) : '',
     tags: fromAwsTags(r.Tags),
     inlinePolicies: inline,
+    attachedPolicies: (r.AttachedManagedPolicies ?? []).flatMap((p) => (p.PolicyArn ? [p.PolicyArn] : [])),
   };
   const boundary = r.PermissionsBoundary?.PermissionsBoundaryArn;
   return boundary ? { ...info, permissionsBoundary: boundary } : info;

@@ -10,6 +10,7 @@ import { ebsVolumeKind } from './ebs-volume.js';
 import { elasticIpKind } from './elastic-ip.js';
 import { iamInstanceProfileRoleKind } from './iam-instance-profile-role.js';
 import { iamInstanceProfileKind } from './iam-instance-profile.js';
+import { iamRolePolicyAttachmentKind } from './iam-role-policy-attachment.js';
 import { iamRolePolicyKind } from './iam-role-policy.js';
 import { iamRoleKind } from './iam-role.js';
 import { imageKind } from './image.js';
@@ -52,6 +53,7 @@ export function awsTaskRegistry(): TaskRegistry<AwsTaskContext> {
     .register(sshKeyKind)
     .register(iamRoleKind)
     .register(iamRolePolicyKind)
+    .register(iamRolePolicyAttachmentKind)
     .register(iamInstanceProfileKind)
     .register(iamInstanceProfileRoleKind)
     .register(imageKind)
