@@ -32,6 +32,7 @@ const TYPE_NAMES: Readonly<Record<string, string>> = {
   DHCPOptions: 'dhcp-options',
   IAMRole: 'iam-role',
   IAMRolePolicy: 'iam-role-policy',
+  IAMRolePolicyAttachment: 'iam-role-policy-attachment',
   IAMInstanceProfile: 'iam-instance-profile',
   IAMInstanceProfileRole: 'iam-instance-profile-role',
   SSHKey: 'keypair',
