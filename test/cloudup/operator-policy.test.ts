@@ -7,6 +7,7 @@
  * evaluator must allow every recorded call under the generated policy.
  */
 import { readFileSync } from 'node:fs';
+import { CreatePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateHostedZoneCommand } from '@aws-sdk/client-route-53';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +27,8 @@ const KEY = readFileSync(new URL('../../scripts/demo-key.pub', import.meta.url),
 const NAME = 'ops.example.com';
 const ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
 const PREFIX = 'kops';
+const ROLE_ATTACHMENTS = ['iam:AttachRolePolicy', 'iam:DetachRolePolicy'];
+const roleArn = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
 
 /** Each recorded call that its kind (or pre-flight, or the state store) did not declare, as the fix to make. */
 function undeclared(calls: readonly RecordedAwsCall[]): string[] {
@@ -68,12 +71,36 @@ describe('the declarations', () => {
     const policy = operatorPolicy({ stateStore: { bucket: 'b', prefix: PREFIX } });
     // The evaluator refuses unknown actions; conditioned statements are given their context.
     const context = (a: string): Record<string, string> =>
-      a === 'elasticloadbalancing:DeleteLoadBalancer' || a === 'elasticloadbalancing:DeleteTargetGroup' ? { 'aws:ResourceTag/KubernetesCluster': NAME }
+      a === 'elasticloadbalancing:DeleteLoadBalancer' || a === 'elasticloadbalancing:DeleteTargetGroup' || ROLE_ATTACHMENTS.includes(a) ? { 'aws:ResourceTag/KubernetesCluster': NAME }
       : a === 'iam:PassRole' ? { 'iam:PassedToService': 'ec2.amazonaws.com' }
         : a === 'iam:CreateServiceLinkedRole' ? { 'iam:AWSServiceName': 'autoscaling.amazonaws.com' }
           : a.startsWith('kms:') ? { 'kms:ViaService': 'ec2.us-east-1.amazonaws.com' } : {};
-    const results = await Promise.all(operatorActions().map(async (a) => `${a}: ${await evaluate(policy, { action: a, context: context(a) })}`));
+    const resource = (a: string) => (ROLE_ATTACHMENTS.includes(a) ? roleArn(`nodes.${NAME}`) : '*');
+    const results = await Promise.all(operatorActions().map(async (a) => `${a}: ${await evaluate(policy, { action: a, resource: resource(a), context: context(a) })}`));
     expect(results.filter((r) => !r.endsWith('Allowed'))).toEqual([]);
+  });
+
+  it("attaches and detaches managed policies only on the cluster's instance roles (with --name: by name; without: any role tagged as a cluster's)", async () => {
+    const any = operatorPolicy({ stateStore: { bucket: 'b', prefix: PREFIX } });
+    const one = operatorPolicy({ stateStore: { bucket: 'b', prefix: PREFIX }, clusterName: NAME });
+    const tagged = (c: string) => ({ 'aws:ResourceTag/KubernetesCluster': c });
+    for (const action of ROLE_ATTACHMENTS) {
+      for (const role of ['masters', 'nodes', 'bastions', 'apiservers']) {
+        expect(await evaluate(one, { action, resource: roleArn(`${role}.${NAME}`), context: tagged(NAME) }), `${action} ${role}`).toBe('Allowed');
+        expect(await evaluate(any, { action, resource: roleArn(`${role}.${NAME}`), context: tagged(NAME) }), `${action} ${role}`).toBe('Allowed');
+      }
+      // Another cluster's role, even tagged as this cluster's; a role of the account that is no cluster's.
+      expect(await evaluate(one, { action, resource: roleArn('nodes.other.example.com'), context: tagged('other.example.com') }), `${action} another cluster's role`).toBe('ImplicitlyDenied');
+      expect(await evaluate(one, { action, resource: roleArn('nodes.other.example.com'), context: tagged(NAME) })).toBe('ImplicitlyDenied');
+      expect(await evaluate(one, { action, resource: roleArn('admin') })).toBe('ImplicitlyDenied');
+      expect(await evaluate(any, { action, resource: roleArn('admin') }), `${action} an untagged role`).toBe('ImplicitlyDenied');
+      expect(await evaluate(readOnlyOperatorPolicy({ stateStore: { bucket: 'b', prefix: PREFIX } }), { action, resource: roleArn(`nodes.${NAME}`), context: tagged(NAME) })).toBe('ImplicitlyDenied');
+    }
+    // Exactly these two are scoped; the IAM statement on * has neither, and reading the attachments stays a read.
+    const scoped = one.Statement.filter((x) => x.Sid === 'ClusterRolePolicyAttachments');
+    expect(scoped.map((x) => x.Action)).toEqual([ROLE_ATTACHMENTS]);
+    expect(JSON.stringify(one.Statement.filter((x) => x.Sid === 'IAM'))).not.toMatch(/AttachRolePolicy|DetachRolePolicy"/);
+    expect(await evaluate(one, { action: 'iam:ListAttachedRolePolicies', resource: roleArn(`nodes.${NAME}`) })).toBe('Allowed');
   });
 
   it('deletes load balancers and target groups only when tagged as a cluster\'s (with --name: that cluster\'s)', async () => {
@@ -166,16 +193,20 @@ describe('a lifecycle on the emulator calls only what is declared, and the opera
 
     const created = await update(true);
     expect(created.applied?.ok).toBe(true);
-    // A change: wider API access (security group rules) and a bigger node group (launch template, group).
+    // A change: wider API access (security group rules), a managed policy attached to the nodes
+    // (spec.externalPolicies), and a bigger node group (launch template, group).
+    const managed = await aws.clients.iam.send(new CreatePolicyCommand({ PolicyName: 'external-dns', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'route53:ListHostedZones', Resource: '*' }] }) }));
     const cluster = await cs.getCluster(NAME);
-    await cs.updateCluster({ ...cluster.object, spec: { ...cluster.object.spec, kubernetesApiAccess: ['10.0.0.0/8'] } }, cluster.version);
+    await cs.updateCluster({ ...cluster.object, spec: { ...cluster.object.spec, kubernetesApiAccess: ['10.0.0.0/8'], externalPolicies: { node: [managed.Policy!.Arn!] } } }, cluster.version);
     const nodes = (await cs.listInstanceGroups(NAME)).filter((g) => g.object.spec.role === 'Node');
     const first = nodes[0]!;
     await cs.updateInstanceGroup(NAME, { ...first.object, spec: { ...first.object.spec, machineType: 't3.large', maxSize: 3 } }, first.version);
     const changed = await update(true);
     expect(changed.applied?.ok).toBe(true);
-    // An instance group deleted: its resources are orphans of the next update.
+    // An instance group deleted: its resources are orphans of the next update; the managed policy detached.
     await cs.deleteInstanceGroup(NAME, nodes[1]!.object.metadata.name);
+    const again = await cs.getCluster(NAME);
+    await cs.updateCluster({ ...again.object, spec: { ...again.object.spec, externalPolicies: {} } }, again.version);
     const deleted = await update(true);
     expect(deleted.applied?.ok).toBe(true);
     await update(false);
@@ -186,7 +217,7 @@ describe('a lifecycle on the emulator calls only what is declared, and the opera
     const phases = new Set(scoped.map((c) => c.scope!.phase));
     expect([...phases].sort()).toEqual(['apply', 'delete', 'find']);
     const kinds = new Set(scoped.map((c) => c.scope!.kind));
-    for (const k of ['VPC', 'NatGateway', 'IAMRole', 'LaunchTemplate', 'AutoscalingGroup', 'NetworkLoadBalancer', 'DNSName', 'EBSVolume', 'SecurityGroupRule']) expect(kinds).toContain(k);
+    for (const k of ['VPC', 'NatGateway', 'IAMRole', 'IAMRolePolicyAttachment', 'LaunchTemplate', 'AutoscalingGroup', 'NetworkLoadBalancer', 'DNSName', 'EBSVolume', 'SecurityGroupRule']) expect(kinds).toContain(k);
     // And outside them: pre-flight and the state store.
     expect(recorder.calls.some((c) => !c.scope && c.service === 's3')).toBe(true);
     expect(recorder.calls.some((c) => !c.scope && c.operation === 'GetCallerIdentity')).toBe(true);
@@ -194,6 +225,9 @@ describe('a lifecycle on the emulator calls only what is declared, and the opera
 
   it('every call was declared by the kind that made it (or by pre-flight or the state store)', () => {
     expect(undeclared(recorder.calls)).toEqual([]);
+    // The managed policy was attached, then detached once removed from the spec.
+    const attachments = recorder.calls.filter((c) => c.scope?.kind === 'IAMRolePolicyAttachment' && c.scope.phase !== 'find').map((c) => `${c.scope!.phase} ${c.operation}`);
+    expect(attachments).toEqual(['apply AttachRolePolicy', 'delete DetachRolePolicy']);
   });
 
   it('the operator policy, scoped to the state store, allows every recorded call', async () => {
@@ -201,7 +235,9 @@ describe('a lifecycle on the emulator calls only what is declared, and the opera
     const requests = new Map<string, Parameters<typeof evaluate>[1]>();
     for (const c of recorder.calls) {
       for (const action of c.actions) {
-        if (c.service !== 's3') requests.set(action, { action });
+        // The role is not recorded: the cluster's nodes role, tagged as the cluster's roles are.
+        if (ROLE_ATTACHMENTS.includes(action)) requests.set(action, { action, resource: roleArn(`nodes.${NAME}`), context: { 'aws:ResourceTag/KubernetesCluster': NAME } });
+        else if (c.service !== 's3') requests.set(action, { action });
         else if (action === 's3:ListBucket') requests.set(`${action} ${c.key}`, { action, resource: `arn:aws:s3:::${c.bucket}`, context: { 's3:prefix': c.key ?? '' } });
         else if (c.key !== undefined) requests.set(`${action} ${c.key}`, { action, resource: `arn:aws:s3:::${c.bucket}/${c.key}` });
         else requests.set(action, { action, resource: `arn:aws:s3:::${c.bucket}` });

@@ -26,6 +26,7 @@ import { ig, userCluster, userIGs } from './helpers.js';
 import { spotCases } from './acted-on-spot.js';
 import { asgCases } from './acted-on-asg.js';
 import { volumeCases } from './acted-on-volumes.js';
+import { iamCases } from './acted-on-iam.js';
 
 const NAME = 'audit.example.com';
 const ZONES = ['us-east-1a', 'us-east-1b'];
@@ -226,6 +227,7 @@ const ACTED: Record<string, { edit: (s: Spec) => void; input?: Partial<AwsModelI
   ...spotCases(NODES, LT_NODES, ASG_NODES),
   ...asgCases(NODES, LT_NODES, ASG_NODES),
   ...volumeCases(NODES, LT_NODES),
+  ...iamCases(NAME),
 };
 
 /** Validated, no effect on what is built or on the nodes, and why. */
