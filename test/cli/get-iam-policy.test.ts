@@ -5,6 +5,8 @@ import { readOnlyOperatorPolicy } from '../../src/cloudup/aws/operator-policy.js
 import { parseKopsYaml } from '../../src/model/api/yaml.js';
 import type { PolicyDocument } from '../../src/model/aws/iam-policies.js';
 import { evaluate } from '../helpers/iam-sim.js';
+import { Clientset } from '../../src/statestore/clientset.js';
+import { openStateStore } from '../../src/statestore/open.js';
 import { cli, tempStore } from './harness.js';
 
 function statementSids(doc: PolicyDocument): string[] {
@@ -100,5 +102,19 @@ describe('kops-ts get iam-policy (instance roles)', () => {
     const masters = docs['masters.p.example.com']!;
     expect(await evaluate(masters, { action: 'ec2:DeleteVolume', resource: 'arn:aws:ec2:us-east-1:123456789012:volume/vol-1', context: { 'aws:ResourceTag/KubernetesCluster': 'p.example.com' } })).toBe('Allowed');
     expect(await evaluate(masters, { action: 'ec2:DeleteVolume', resource: 'arn:aws:ec2:us-east-1:123456789012:volume/vol-1' })).toBe('ImplicitlyDenied');
+  });
+
+  it("prints spec.additionalPolicies' inline policy additional.<role> after the role's own", async () => {
+    const s = tempStore();
+    expect((await cli(['create', 'cluster', '--name', 'a.example.com', '--zones', 'us-east-1a', '--state', s.url])).code).toBe(0);
+    const cs = new Clientset(openStateStore(s.url));
+    const current = await cs.getCluster('a.example.com');
+    const grant = [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: 'arn:aws:sqs:us-east-1:123456789012:jobs' }];
+    await cs.updateCluster({ ...current.object, spec: { ...current.object.spec, additionalPolicies: { node: JSON.stringify(grant) } } }, current.version);
+    const r = await cli(['get', 'iam-policy', '--name', 'a.example.com', '--state', s.url]);
+    expect(r.code).toBe(0);
+    const docs = JSON.parse(r.stdout) as Record<string, PolicyDocument>;
+    expect(Object.keys(docs)).toEqual(['masters.a.example.com', 'nodes.a.example.com', 'additional.nodes.a.example.com']);
+    expect(docs['additional.nodes.a.example.com']).toEqual({ Version: '2012-10-17', Statement: grant });
   });
 });

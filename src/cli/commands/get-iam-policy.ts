@@ -7,10 +7,12 @@
  * (src/cloudup/gce/operator-role.ts) for `gcloud iam roles create --file`.
  *
  * `kops-ts get iam-policy` (no `--operator`): the instance roles' inline policies of a cluster
- * (`--name`), as `update cluster` would put them, keyed by role name. No AWS calls.
+ * (`--name`), as `update cluster` would put them, keyed by policy name: each role's own is named
+ * as the role, `spec.additionalPolicies`' `additional.<role>`. No AWS calls.
  */
 import type { Command } from 'commander';
 import type { PolicyDocument } from '../../model/aws/iam-policies.js';
+import type { AdditionalPolicyDocument } from '../../model/aws/iam-spec-policies.js';
 import type { OperatorPolicyOptions } from '../../cloudup/aws/operator-policy.js';
 import type { CommandContext } from '../context.js';
 import { parseOutputFormat } from '../output.js';
@@ -69,16 +71,17 @@ async function gceRole(ctx: CommandContext, readOnly: boolean): Promise<unknown>
   return (readOnly ? gceReadOnlyOperatorRole : gceOperatorRole)({ gcsStateStore });
 }
 
-async function instancePolicies(ctx: CommandContext): Promise<Record<string, PolicyDocument>> {
+async function instancePolicies(ctx: CommandContext): Promise<Record<string, PolicyDocument | AdditionalPolicyDocument>> {
   const cs = ctx.clientset();
   const name = ctx.clusterName();
   const cluster = (await cs.getCluster(name)).object;
   const igs = (await cs.listInstanceGroups(name)).map((v) => v.object);
   // The policies, the spec completion and the names are imported when asked for, not at start-up.
-  const [{ completeCluster }, { apiServerPolicy, bastionPolicy, controlPlanePolicy, nodePolicy, policyFacts }, { regionOfCluster }] = await Promise.all([
+  const [{ completeCluster }, { apiServerPolicy, bastionPolicy, controlPlanePolicy, nodePolicy, policyFacts }, { regionOfCluster }, extra] = await Promise.all([
     import('../../model/completion.js'),
     import('../../model/aws/iam-policies.js'),
     import('../../cloudup/aws/regions.js'),
+    import('../../model/aws/iam-spec-policies.js'),
   ]);
   const completed = completeCluster(cluster, igs);
   // names.ts reaches the ELB client through the task kinds: imported here, not at start-up.
@@ -88,12 +91,14 @@ async function instancePolicies(ctx: CommandContext): Promise<Record<string, Pol
     region: regionOfCluster(completed.cluster),
     ...(store.scheme === 's3' ? { state: { bucket: store.bucket, prefix: store.prefix } } : {}),
   });
-  const out: Record<string, PolicyDocument> = {};
+  const out: Record<string, PolicyDocument | AdditionalPolicyDocument> = {};
   const prefixes = new Set(completed.instanceGroups.map((ig) => roleGroupPrefix(ig)));
   for (const prefix of ['masters', 'apiservers', 'nodes', 'bastions'] as const) {
     if (!prefixes.has(prefix)) continue;
     const build = prefix === 'masters' ? controlPlanePolicy : prefix === 'apiservers' ? apiServerPolicy : prefix === 'nodes' ? nodePolicy : bastionPolicy;
     out[iamName(prefix, name)] = build(facts);
+    const statements = extra.additionalStatements(completed.cluster.spec, prefix);
+    if (statements.length > 0) out[`additional.${iamName(prefix, name)}`] = extra.additionalPolicyDocument(statements);
   }
   return out;
 }
