@@ -1,8 +1,8 @@
 /**
  * `kops-ts get iam-policy --operator`: the IAM policy a person or CI pipeline running kops-ts needs,
  * derived from the AWS actions each task kind and the rolling update declare (src/tasks/aws/iam-actions.ts), scoped to
- * the state store when one is given (`--state` / KOPS_STATE_STORE), its load-balancer deletes to
- * one cluster's with `--name` / KOPS_CLUSTER_NAME. JSON is a policy document
+ * the state store when one is given (`--state` / KOPS_STATE_STORE), its load-balancer deletes and
+ * managed-policy attachments to one cluster's with `--name` / KOPS_CLUSTER_NAME. JSON is a policy document
  * IAM accepts as is. On GCE (`--cloud gce`, or a gs:// state store) it is a custom role
  * (src/cloudup/gce/operator-role.ts) for `gcloud iam roles create --file`.
  *
@@ -30,7 +30,7 @@ async function print(ctx: CommandContext, format: 'json' | 'yaml', value: unknow
 }
 
 async function operatorOptions(ctx: CommandContext): Promise<OperatorPolicyOptions> {
-  // --name scopes the load-balancer deletes to that cluster's (tag-conditioned statement).
+  // --name scopes the load-balancer deletes (tag-conditioned) and the policy attachments (the roles by name) to that cluster's.
   const named = ctx.globals.name !== undefined || ctx.io.env.KOPS_CLUSTER_NAME ? { clusterName: ctx.clusterName() } : {};
   return { ...named, ...(await storeOptions(ctx)) };
 }
@@ -97,7 +97,7 @@ async function instancePolicies(ctx: CommandContext): Promise<Record<string, Pol
     if (!prefixes.has(prefix)) continue;
     const build = prefix === 'masters' ? controlPlanePolicy : prefix === 'apiservers' ? apiServerPolicy : prefix === 'nodes' ? nodePolicy : bastionPolicy;
     out[iamName(prefix, name)] = build(facts);
-    const statements = extra.additionalStatements(completed.cluster.spec, prefix);
+    const statements = extra.additionalStatements(completed.cluster.spec, prefix, { strict: true });
     if (statements.length > 0) out[`additional.${iamName(prefix, name)}`] = extra.additionalPolicyDocument(statements);
   }
   return out;
@@ -108,7 +108,7 @@ export function registerGetIamPolicy(get: Command, ctx: () => CommandContext): v
     .command('iam-policy')
     .alias('iam-policies')
     .description('IAM policies: --operator for whoever runs kops-ts; otherwise the instance roles of a cluster')
-    .option('--operator', 'the policy a person or CI pipeline running kops-ts needs (scoped to --state, and its load-balancer deletes to --name, when given); on GCE a custom role')
+    .option('--operator', 'the policy a person or CI pipeline running kops-ts needs (scoped to --state, and its load-balancer deletes and role-policy attachments to --name, when given); on GCE a custom role')
     .option('--cloud <cloud>', 'with --operator: aws (an IAM policy) or gce (a custom role for gcloud iam roles create --file); default: gce for a gs:// state store, else aws')
     .option('--read-only', 'with --operator: the policy of a plan job (update without --yes, get, validate, toolbox dump, the previews); it cannot change anything, and on AWS cannot read private keys, secrets, bootstrap tokens or etcd backups (a GCE role cannot deny those, docs/gce.md)')
     .option('-o, --output <format>', 'json or yaml', 'json')

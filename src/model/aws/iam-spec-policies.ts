@@ -151,15 +151,23 @@ function forRole<T>(map: Readonly<Record<string, T>> | undefined, prefix: RolePr
   return undefined;
 }
 
-/** The role group's additional statements; a value that does not parse is a bug here (validation refuses it first). */
-export function additionalStatements(spec: ClusterSpec, prefix: RolePrefix): SpecStatement[] {
+/**
+ * The role group's additional statements. `update cluster` validates the spec before it models it,
+ * so the model never sees a value that does not parse, except where the stored spec is modelled
+ * unvalidated: `delete cluster` and `toolbox dump` of a spec stored before these fields were
+ * checked. There an invalid value gives no statements (an existing `additional.<role>` is then an
+ * orphan, and deleted with the role) rather than blocking the delete; `strict` (for printing the
+ * policies) refuses it instead, with validation's first problem.
+ */
+export function additionalStatements(spec: ClusterSpec, prefix: RolePrefix, opts: { readonly strict?: boolean } = {}): SpecStatement[] {
   const text = forRole(spec.additionalPolicies, prefix);
   if (text === undefined || text.trim() === '') return [];
   const { statements, problems } = parseAdditionalPolicy(text);
-  if (problems.length > 0) {
-    throw new KopsError('InvalidAdditionalPolicy', `spec.additionalPolicies (${POLICY_ROLE_KEYS[prefix][0]}): ${problems[0]!.summary}`, { hint: problems[0]!.hint });
-  }
-  return statements;
+  if (problems.length === 0) return statements;
+  if (!opts.strict) return [];
+  const key = POLICY_ROLE_KEYS[prefix].find((k) => spec.additionalPolicies?.[k] !== undefined) ?? POLICY_ROLE_KEYS[prefix][0];
+  const p = problems[0]!;
+  throw new KopsError('InvalidAdditionalPolicy', `spec.additionalPolicies.${key}${p.at}: ${p.summary}`, { hint: p.hint, exitCode: 2 });
 }
 
 /** The role group's managed policy ARNs, duplicates removed, sorted. */

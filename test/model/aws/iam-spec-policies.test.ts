@@ -54,8 +54,10 @@ describe('the tasks of the user\'s grants', () => {
     expect(additionalStatements({}, 'nodes')).toEqual([]);
   });
 
-  it('refuses, in the model too, a value validation would refuse', () => {
-    expect(() => additionalStatements({ additionalPolicies: { node: '{}' } }, 'nodes')).toThrow(/spec\.additionalPolicies \(node\): must be a JSON array/);
+  it('builds nothing from a value validation refuses (delete cluster models the stored spec unvalidated and must not be blocked); strict refuses it', () => {
+    const all = tasks({ additionalPolicies: { node: '{}', master: 'not json' } });
+    expect(all.filter((t) => t.name.startsWith('additional.'))).toEqual([]);
+    expect(() => additionalStatements({ additionalPolicies: { master: '[{"Effect": "Allow"}]' } }, 'masters', { strict: true })).toThrow('spec.additionalPolicies.master[0].Action: Action (or NotAction) is required');
   });
 });
 
