@@ -105,10 +105,14 @@ export const iamRolePolicyAttachmentKind: TaskKind<IamRolePolicyAttachmentDesire
   },
 };
 
-/** IAM's NoSuchEntity names the policy when the policy is missing, the role when the role is. */
+/**
+ * IAM's NoSuchEntity names the policy's ARN when the policy is missing ("Policy <arn> does not
+ * exist or is not attachable."), the role when the role is ("The role with name <role> cannot be
+ * found."). A role name may hold the word "policy"; an ARN it cannot.
+ */
 function isMissingPolicy(e: unknown, policyArn: string): boolean {
   const message = (e as { message?: unknown } | null)?.message;
-  return typeof message === 'string' && (message.includes(policyArn) || /\bpolicy\b/i.test(message));
+  return typeof message === 'string' && message.includes(policyArn);
 }
 
 function policyNotFound(d: IamRolePolicyAttachmentDesired, roleName: string, cause: unknown): KopsError {

@@ -76,6 +76,19 @@ describe('IAMRolePolicyAttachment', () => {
     expect(await attached(ctx, `nodes.${C}`)).toEqual([]);
   });
 
+  it("leaves a missing role's NoSuchEntity as IAM's, even when the role's name says policy", async () => {
+    const { ctx, arns } = await setup();
+    const task = attachment('nodes.policy.example.com', arns[0]!);
+    let err: unknown;
+    try {
+      await converge(ctx, iamRolePolicyAttachmentKind, [task], staticRefs({ 'IAMRole/nodes.policy.example.com': { name: 'nodes.policy.example.com' } }));
+    } catch (e) {
+      err = e;
+    }
+    expect(KopsError.is(err, 'ExternalPolicyNotFound')).toBe(false);
+    expect((err as { name?: string }).name).toMatch(/^NoSuchEntity/);
+  });
+
   it('finds attachments in the IAM listing: the same two calls for one task or many', async () => {
     const { ctx, refs, arns } = await setup();
     const tasks = arns.map((a) => attachment(`nodes.${C}`, a));
