@@ -175,8 +175,9 @@ describe('what each group runs', () => {
 
   it('workers fetch only their join configuration; control planes the shared CAs as kubeadm names them', () => {
     expect(bootstrapFiles('node', false)).toEqual(['kubeadm-join.yaml', 'kubelet-patch.yaml']);
-    expect(bootstrapFiles('control-plane', true)).toEqual(['kubeadm-init.yaml', 'kubeadm-join.yaml', 'kubelet-patch.yaml', ...CONTROL_PLANE_PKI_FILES, 'etcd-prune.py', 'etcd-backup.py', 'etcd-backup-store.py']);
-    expect(bootstrapFiles('control-plane', false)).not.toContain('kubeadm-init.yaml');
+    expect(bootstrapFiles('control-plane', true)).toEqual(['kubeadm-init.yaml', 'kubeadm-join.yaml', 'kubelet-patch.yaml', ...CONTROL_PLANE_PKI_FILES, 'etcd-prune.py', 'kubeadm-upload.sh', 'etcd-backup.py', 'etcd-backup-store.py']);
+    // Every control plane reads its group's cluster configuration: to init, or to upload it before joining.
+    expect(bootstrapFiles('control-plane', false)).toEqual(bootstrapFiles('control-plane', true));
     const script = file(ha.get(cps[0]!)!.text, '/opt/kops-ts/bootstrap.sh');
     expect(script).toContain(`for f in ${CONTROL_PLANE_PKI_FILES.join(' ')}; do`);
   });
