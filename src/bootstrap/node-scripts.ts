@@ -353,12 +353,8 @@ export function renderNodeFiles(i: NodeBootstrapCommon, cloud: CloudBootstrap): 
     permissions: '0644',
     // kubeletConfig: the digest of the group's kubelet settings, so that a change rolls the group.
     // clusterConfig: a control plane's cluster configuration, which it checks and uploads before joining (kubeadm-upload.ts).
-    content: [
-      `cluster: ${i.cluster}`, `instanceGroup: ${i.instanceGroup}`, `role: ${i.role}`,
-      ...(i.kubeletConfigHash && i.role !== 'bastion' ? [`kubeletConfig: ${i.kubeletConfigHash}`] : []),
-      ...(i.clusterConfigHash && i.role === 'control-plane' ? [`clusterConfig: ${i.clusterConfigHash}`] : []),
-      '',
-    ].join('\n'),
+    content: [`cluster: ${i.cluster}`, `instanceGroup: ${i.instanceGroup}`, `role: ${i.role}`, ...(i.kubeletConfigHash && i.role !== 'bastion' ? [`kubeletConfig: ${i.kubeletConfigHash}`] : []),
+      ...(i.clusterConfigHash && i.role === 'control-plane' ? [`clusterConfig: ${i.clusterConfigHash}`] : []), ''].join('\n'),
   };
   const mounts = volumeMountFiles(i.volumeMounts ?? [], i.role !== 'bastion');
   if (i.role === 'bastion') return [identity, ...mounts];

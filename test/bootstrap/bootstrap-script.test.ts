@@ -642,6 +642,16 @@ describe('the cluster configuration upload before a control plane joins (kubeadm
     }
   });
 
+  it('an identity without the digest (not written from this user data) stops before any kubeadm, naming the file', async () => {
+    const sb = sandbox();
+    putControlPlane(sb);
+    writeFileSync(join(sb.root, 'etc/kops-ts/instance-group'), identityOf({ ...cp(false), clusterConfigHash: undefined }));
+    const r = await run(sb, scriptIn(sb, cp(false), '/opt/kops-ts/bootstrap.sh'), { API_UP: '1' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`kops-ts: ${sb.root}/etc/kops-ts/instance-group names no clusterConfig digest\n`);
+    expect(r.log.filter((l) => l.startsWith('kubeadm'))).toEqual([]);
+  });
+
   it('a failing kubeadm step stops the boot before the join, in one line naming it; the kubeconfig is removed', async () => {
     const cases: [string, string][] = [
       ['kubeconfig user', 'kubeadm kubeconfig user failed before the join'],

@@ -441,7 +441,7 @@ describe("GCE's bootstrap.sh, run with bash in a temporary root (stubs for the h
   it('a control plane that joins first uploads its group\'s cluster configuration from gs://, as on AWS', async () => {
     const curl = STUBS['curl']!;
     STUBS['curl'] = 'printf 200';
-    const cp = { ...base, instanceGroup: 'cp-b', initCandidate: false, clusterConfigHash: '0123456789abcdef' };
+    const cp: GceStartupScriptInput = { ...base, instanceGroup: 'cp-b', initCandidate: false, clusterConfigHash: '0123456789abcdef' };
     const dir = 'team/g.example.com/igconfig/control-plane/cp-b';
     const files: Record<string, string> = {
       [`${dir}/kubeadm-join.yaml`]: `${JOIN}controlPlane: {}\n`, [`${dir}/kubelet-patch.yaml`]: 'maxPods: null\n', [`${dir}/bootstrap.env`]: "ETCD_MEMBERS='a'\n",
