@@ -54,6 +54,8 @@ export const CONTROL_PLANE_PKI_FILES: readonly string[] = [
  * gzip included, and the instance group's additionalUserData shares it.
  */
 export const ETCD_PRUNE_FILE = 'etcd-prune.py';
+/** What a control plane runs before joining, read from its igconfig like etcd-prune.py (src/bootstrap/kubeadm-upload.ts). */
+export const KUBEADM_UPLOAD_FILE = 'kubeadm-upload.sh';
 
 /** Where bootstrap.sh puts the group's igconfig files on the instance. */
 export const CONFIG_DIR = '/etc/kops-ts/igconfig';
@@ -71,9 +73,10 @@ export const ETCD_BACKUP_STORE_FILE = 'etcd-backup-store.py';
 export const ETCD_BACKUP_FILES: readonly string[] = [ETCD_BACKUP_FILE, ETCD_BACKUP_STORE_FILE];
 
 /** The files an instance of a group fetches from `<cluster>/igconfig/<role>/<ig>/`. */
-export function bootstrapFiles(role: BootstrapRole, initCandidate: boolean): string[] {
+export function bootstrapFiles(role: BootstrapRole, _initCandidate: boolean): string[] {
   if (role === 'node') return [KUBEADM_JOIN_FILE, KUBELET_PATCH_FILE];
-  return [...(initCandidate ? [KUBEADM_INIT_FILE] : []), KUBEADM_JOIN_FILE, KUBELET_PATCH_FILE, ...CONTROL_PLANE_PKI_FILES, ETCD_PRUNE_FILE, ...ETCD_BACKUP_FILES];
+  // Every control plane reads kubeadm-init.yaml: the init group to init, any group before it joins (kubeadm-upload.ts).
+  return [KUBEADM_INIT_FILE, KUBEADM_JOIN_FILE, KUBELET_PATCH_FILE, ...CONTROL_PLANE_PKI_FILES, ETCD_PRUNE_FILE, KUBEADM_UPLOAD_FILE, ...ETCD_BACKUP_FILES];
 }
 
 /** `<cluster>/igconfig/<role>/<ig>`: the group's directory, relative to the state store's root. */

@@ -14,6 +14,7 @@
  * What each role gets is in docs/bootstrap.md. The endpoints, SANs and etcd members these
  * documents name are computed in cluster-endpoints.ts (re-exported here).
  */
+import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import { KopsError } from '../diagnostics.js';
 import { BOOTSTRAP_TOKEN_DESCRIPTION } from '../secrets/generate.js';
@@ -22,6 +23,7 @@ import { CRI_SOCKET, kubeletConfiguration, kubeletPatch } from './kubelet-config
 import { DEFAULT_BACKUP_RETENTION_DAYS, ETCD_BACKUP_CLUSTER, ETCD_BACKUP_PY, ETCD_BACKUP_RETENTION_VAR } from './etcd-backup.js';
 import { ETCD_PRUNE_PY } from './etcd-prune.js';
 import { GCS_STORE_PY } from './gce-helpers.js';
+import { CLUSTER_CONFIG_LABEL, KUBEADM_UPLOAD_FILE, kubeadmUploadScript } from './kubeadm-upload.js';
 import { S3_STORE_PY } from './s3-store.js';
 import { parseKubernetesVersion } from '../model/kubernetes-version.js';
 import { cloudProviderOf, normalizeRole, type Cluster, type InstanceGroup } from '../model/api/types.js';
@@ -245,6 +247,22 @@ export function kubeProxyConfiguration(c: Cluster): KubeadmDocument | undefined 
   };
 }
 
+/** Stands for the API load balancer's address, known only after the apply, in `clusterConfigHash`. */
+const LOAD_BALANCER_UNKNOWN = 'api-load-balancer.invalid';
+
+/**
+ * A short digest of a control-plane group's cluster configuration (its ClusterConfiguration and
+ * the KubeProxyConfiguration) as the spec makes it: named in the group's user data, so that a
+ * change rolls its instances, and on kubeadm-init.yaml's first line (kubeadm-upload.ts). Without
+ * the load balancer's address (planned before it exists) and the bootstrap token (InitConfiguration).
+ */
+export function clusterConfigHash(c: Cluster, ig: InstanceGroup): string {
+  const docs = [clusterConfiguration(c, ig, { loadBalancerDnsName: LOAD_BALANCER_UNKNOWN })];
+  const proxy = kubeProxyConfiguration(c);
+  if (proxy) docs.push(proxy);
+  return createHash('sha256').update(renderDocuments(docs)).digest('hex').slice(0, 16);
+}
+
 /** Documents as kubeadm reads them: YAML, `---` between documents. Deterministic. */
 export function renderDocuments(docs: readonly KubeadmDocument[]): string {
   // No anchors/aliases (`&a1`/`*a1`) for values used twice: plain YAML for every reader.
@@ -278,8 +296,9 @@ function envFile(vars: Readonly<Record<string, string>>): string {
  * - every role: `kubeadm-join.yaml` (JoinConfiguration), `kubelet-patch.yaml` (the group's kubelet
  *   settings, kubelet-config.ts) and `bootstrap.env` (versions, role, the endpoint, which group initialises);
  * - control planes also `kubeadm-init.yaml` (ClusterConfiguration, InitConfiguration,
- *   KubeletConfiguration, and KubeProxyConfiguration unless kube-proxy is disabled), used only by
- *   the init group when no cluster answers yet (docs/bootstrap.md).
+ *   KubeletConfiguration, and KubeProxyConfiguration unless kube-proxy is disabled), used by the
+ *   init group when no cluster answers yet, and by every join to bring the cluster's kubeadm-config
+ *   up to this group's with `kubeadm-upload.sh` (docs/bootstrap.md).
  * Bastions (and APIServer groups, not built yet) get nothing: `undefined`.
  */
 export function bootstrapFiles(c: Cluster, ig: InstanceGroup, facts: BootstrapFacts, extraEnv: Readonly<Record<string, string>> = {}): BootstrapFiles | undefined {
@@ -296,7 +315,10 @@ export function bootstrapFiles(c: Cluster, ig: InstanceGroup, facts: BootstrapFa
     const docs = [clusterConfiguration(c, ig, facts), initConfiguration(c, ig, facts), kubeletConfiguration(c)];
     const proxy = kubeProxyConfiguration(c);
     if (proxy) docs.push(proxy);
-    files.push({ name: 'kubeadm-init.yaml', content: renderDocuments(docs), secret: true });
+    // The first line names the digest its group's user data carries (kubeadm-upload.ts).
+    files.push({ name: 'kubeadm-init.yaml', content: `${CLUSTER_CONFIG_LABEL}${clusterConfigHash(c, ig)}\n${renderDocuments(docs)}`, secret: true });
+    // Run by bootstrap.sh before a join: this group's ClusterConfiguration into the cluster (kubeadm-upload.ts).
+    files.push({ name: KUBEADM_UPLOAD_FILE, content: kubeadmUploadScript(kubeProxyEnabled(c)), secret: false });
     // Fetched and run by bootstrap.sh before a join (etcd-prune.ts); the same for every group.
     files.push({ name: ETCD_PRUNE_FILE, content: ETCD_PRUNE_PY, secret: false });
     // Fetched by bootstrap.sh and run by its timer (etcd-backup.ts), with the cloud's store helper.

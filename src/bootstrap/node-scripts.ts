@@ -14,7 +14,8 @@
  *     or `kubeadm join` with the fetched configuration (a control plane's JoinConfiguration carries
  *     `controlPlane`, the configuration form of `--control-plane`, which kubeadm does not allow
  *     together with `--config`), a join only after removing the etcd members of control planes
- *     lost uncleanly (src/bootstrap/etcd-prune.ts); workers join;
+ *     lost uncleanly (src/bootstrap/etcd-prune.ts) and bringing the cluster's kubeadm-config up to
+ *     this group's ClusterConfiguration (src/bootstrap/kubeadm-upload.ts); workers join;
  *  5. on control planes, enables a unit whose stop at power-off (not at reboot) runs
  *     `kubeadm reset`, which removes this member from etcd (docs/security.md, "Node bootstrap");
  *  6. on control planes, fetches the etcd backup program and the cloud's store helper from the
@@ -30,12 +31,13 @@ import { shQuote } from '../text/shell-quote.js';
 import { addonsBody } from './addons-script.js';
 import {
   BOOTSTRAP_ENV_FILE, CONFIG_DIR, CONTAINERD_PACKAGE_VERSION, CONTROL_PLANE_PKI_FILES, ETCD_PRUNE_FILE, HELM_SHA256, HELM_VERSION, igconfigDir, KUBEADM_INIT_FILE,
-  KUBEADM_JOIN_FILE, KUBELET_PATCH_FILE, KUBELET_PATCH_NAME, PATCHES_DIR,
+  KUBEADM_JOIN_FILE, KUBEADM_UPLOAD_FILE, KUBELET_PATCH_FILE, KUBELET_PATCH_NAME, PATCHES_DIR,
   type BootstrapRole, type CloudBootstrap, type WriteFile,
 } from './cloud-bootstrap.js';
 import { ETCD_BACKUP_FILE, ETCD_BACKUP_STORE_FILE, ETCD_BACKUP_TIMER, etcdBackupDir, etcdBackupUnits } from './etcd-backup.js';
 import { KUBELET_ETCD_MOUNT_DROPIN, KUBELET_ETCD_MOUNT_DROPIN_PATH } from './etcd-volume.js';
 import { ETCD_DATA_DIR } from './kubeadm.js';
+import { IDENTITY_FILE, UPLOAD_RUN_DIR } from './kubeadm-upload.js';
 import { NODE_EXTRAS_STEP } from './node-extras.js';
 import { volumeMountFiles, type VolumeMountInput } from './volume-mounts.js';
 
@@ -60,6 +62,8 @@ export interface NodeBootstrapCommon {
   readonly volumeMounts?: readonly VolumeMountInput[];
   /** The digest of the group's kubelet settings (src/bootstrap/kubelet-config.ts). */
   readonly kubeletConfigHash?: string;
+  /** A control plane's: the digest of its group's cluster configuration (kubeadm.ts `clusterConfigHash`). */
+  readonly clusterConfigHash?: string;
 }
 
 export { shQuote };
@@ -220,13 +224,20 @@ mount_etcd_volume "$volume"
 printf '%s\\n' "$all_members" >/etc/kops-ts/etcd-members
 IFS=, read -r -a everyone <<<"$all_members"
 
-# prune_etcd_members: right before joining, remove the etcd members of control planes lost without
-# leaving (not listed by the cloud, not healthy), while a healthy majority stays. Best effort: the
-# join runs whatever it decides.
+# prune_etcd_members: remove the members of control planes lost without leaving (etcd-prune.ts). Best effort.
 prune_etcd_members() {
   (fetch ${ETCD_PRUNE_FILE} "$CONFIG_DIR/${ETCD_PRUNE_FILE}") &&
     python3 "$CONFIG_DIR/${ETCD_PRUNE_FILE}" ${cloud.controlPlaneAddressesCommand} ||
     echo "kops-ts: the etcd member cleanup failed; joining anyway" >&2
+}
+
+# join_cp: this group's ClusterConfiguration into the cluster (kubeadm-upload.ts), then join.
+join_cp() {
+  prune_etcd_members
+  fetch ${KUBEADM_INIT_FILE} "$CONFIG_DIR/${KUBEADM_INIT_FILE}"
+  fetch ${KUBEADM_UPLOAD_FILE} "$CONFIG_DIR/${KUBEADM_UPLOAD_FILE}"
+  bash "$CONFIG_DIR/${KUBEADM_UPLOAD_FILE}" "$CONFIG_DIR/${KUBEADM_INIT_FILE}" "$KUBEADM_LOG" ${IDENTITY_FILE} ${UPLOAD_RUN_DIR} || exit 1
+  kubeadm_logged join --config "$CONFIG_DIR/${KUBEADM_JOIN_FILE}" --ignore-preflight-errors="$KEEP_DIR"
 }
 
 # --ignore-preflight-errors: the mounted volume is never empty (lost+found); what it holds is decided here.
@@ -244,14 +255,12 @@ elif [ -d ${ETCD_DATA_DIR}/member ]; then
   wait_api "$endpoint" 90 || die "no API server answered at $endpoint for 15 minutes; the etcd volume $volume keeps its data"
   echo "kops-ts: the etcd volume $volume holds a former member's data; wiping it to join as a new member"
   rm -rf ${ETCD_DATA_DIR}/member
-  prune_etcd_members
-  kubeadm_logged join --config "$CONFIG_DIR/${KUBEADM_JOIN_FILE}" --ignore-preflight-errors="$KEEP_DIR"
+  join_cp
 elif [ "$INIT_CANDIDATE" = 1 ] && [ "$ETCD_VOLUME_USED" = 1 ] && [ "\${#everyone[@]}" != 1 ]; then
-  # A member was established on this volume before (it left cleanly, which empties it): the cluster exists. Never init a second one.
+  # A member was established on this volume (a clean leave empties it): the cluster exists. Never init another.
   wait_api "$endpoint" 90 ||
     die "no API server answered at $endpoint for 15 minutes; an etcd member was established on the volume $volume before, so this control plane does not start a new cluster"
-  prune_etcd_members
-  kubeadm_logged join --config "$CONFIG_DIR/${KUBEADM_JOIN_FILE}" --ignore-preflight-errors="$KEEP_DIR"
+  join_cp
 elif [ "$INIT_CANDIDATE" = 1 ] && ! wait_api "$endpoint" 3; then
   # No API server answers and no data: this is the cluster's first control plane.
   fetch ${KUBEADM_INIT_FILE} "$CONFIG_DIR/${KUBEADM_INIT_FILE}"
@@ -260,8 +269,7 @@ elif [ "$INIT_CANDIDATE" = 1 ] && ! wait_api "$endpoint" 3; then
   /opt/kops-ts/addons.sh
 else
   wait_api "$endpoint" 90 || die "no API server answered at $endpoint for 15 minutes"
-  prune_etcd_members
-  kubeadm_logged join --config "$CONFIG_DIR/${KUBEADM_JOIN_FILE}" --ignore-preflight-errors="$KEEP_DIR"
+  join_cp
 fi
 mark_etcd_volume_used
 systemctl daemon-reload
@@ -344,7 +352,9 @@ export function renderNodeFiles(i: NodeBootstrapCommon, cloud: CloudBootstrap): 
     path: '/etc/kops-ts/instance-group',
     permissions: '0644',
     // kubeletConfig: the digest of the group's kubelet settings, so that a change rolls the group.
-    content: [`cluster: ${i.cluster}`, `instanceGroup: ${i.instanceGroup}`, `role: ${i.role}`, ...(i.kubeletConfigHash && i.role !== 'bastion' ? [`kubeletConfig: ${i.kubeletConfigHash}`] : []), ''].join('\n'),
+    // clusterConfig: a control plane's cluster configuration, which it checks and uploads before joining (kubeadm-upload.ts).
+    content: [`cluster: ${i.cluster}`, `instanceGroup: ${i.instanceGroup}`, `role: ${i.role}`, ...(i.kubeletConfigHash && i.role !== 'bastion' ? [`kubeletConfig: ${i.kubeletConfigHash}`] : []),
+      ...(i.clusterConfigHash && i.role === 'control-plane' ? [`clusterConfig: ${i.clusterConfigHash}`] : []), ''].join('\n'),
   };
   const mounts = volumeMountFiles(i.volumeMounts ?? [], i.role !== 'bastion');
   if (i.role === 'bastion') return [identity, ...mounts];

@@ -9,13 +9,14 @@
  * (several); the etcd member cleanup right before every control-plane join and never otherwise; at
  * power-off leave etcd unless the only member, at reboot stay.
  */
-import { execFile } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CONTROL_PLANE_PKI_FILES, nodeWriteFiles, type NodeBootstrapInput } from '../../src/bootstrap/user-data.js';
+import { CLUSTER_CONFIG_LABEL, kubeadmUploadScript } from '../../src/bootstrap/kubeadm-upload.js';
 
 const base = mkdtempSync(join(tmpdir(), 'kops-ts-bootstrap-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -47,7 +48,17 @@ const STUBS: Record<string, string> = {
     'if [ "$3" = ps ]; then [ -n "${ETCD_DOWN:-}" ] || echo c0ffee; exit 0; fi',
     'if [ "${*: -3:2}" = "list -w" ]; then echo "8e9e05c52164694d, started, ip-10-0-0-1, https://10.0.0.1:2380, https://10.0.0.1:2379, false"; fi',
   ].join('\n'),
-  kubeadm: 'echo "kubeadm $*" >>"$LOG"; echo "kubeadm join api:443 --token abcdef.0123456789abcdef"; [ -z "${KUBEADM_FAILS:-}" ]',
+  // `kubeconfig user` prints a kubeconfig (with a client key); a phase given --kubeconfig logs that
+  // file's mode and content, so a test sees it existed while kubeadm ran; KUBEADM_FAIL_ON fails the
+  // calls whose arguments start with it.
+  kubeadm: [
+    'echo "kubeadm $*" >>"$LOG"',
+    'if [ -n "${KUBEADM_FAIL_ON:-}" ] && [[ "$*" == "$KUBEADM_FAIL_ON"* ]]; then echo "kubeadm: $KUBEADM_FAIL_ON failed"; exit 1; fi',
+    'if [ "$1" = kubeconfig ]; then echo "client-key-data: c2VjcmV0"; echo "kubeadm: a warning" >&2; exit 0; fi',
+    'prev=; for a in "$@"; do if [ "$prev" = --kubeconfig ]; then echo "kubeconfig $(stat -c %a "$a") $(cat "$a")" >>"$LOG"; fi; prev=$a; done',
+    'echo "kubeadm join api:443 --token abcdef.0123456789abcdef"; [ -z "${KUBEADM_FAILS:-}" ]',
+  ].join('\n'),
+  hostname: 'echo ip-10-0-0-9',
   curl: 'echo "curl" >>"$LOG"; if [ "${API_UP:-0}" = 1 ]; then printf 200; else printf 000; exit 7; fi',
   systemctl: 'if [ "$1" = list-jobs ]; then printf "%s\\n" "${JOBS:-}"; else echo "systemctl $*" >>"$LOG"; fi',
   sleep: 'echo "sleep $*" >>"$LOG"',
@@ -82,7 +93,7 @@ function sandbox(): Sandbox {
 function scriptIn(sb: Sandbox, input: NodeBootstrapInput, path: string): string {
   const f = nodeWriteFiles(input).find((w) => w.path === path);
   if (!f) throw new Error(`no ${path}`);
-  const text = f.content.replace(/(\/etc\/kops-ts|\/var\/lib\/kops-ts|\/var\/lib\/etcd|\/etc\/fstab|\/dev\/disk|\/dev\/xvd|\/etc\/kubernetes|\/opt\/kops-ts\/addons\.sh)/g, `${sb.root}$1`);
+  const text = f.content.replace(/(\/etc\/kops-ts|\/run\/kops-ts|\/var\/lib\/kops-ts|\/var\/lib\/etcd|\/etc\/fstab|\/dev\/disk|\/dev\/xvd|\/etc\/kubernetes|\/opt\/kops-ts\/addons\.sh)/g, `${sb.root}$1`);
   const file = join(sb.root, path.split('/').pop()!);
   writeFileSync(file, text);
   chmodSync(file, 0o700);
@@ -113,7 +124,9 @@ function run(sb: Sandbox, file: string, env: Record<string, string> = {}): Promi
 
 const STATE = { bucket: 'state-bucket', prefix: 'kops' };
 const worker: NodeBootstrapInput = { cluster: 'c1.example.com', instanceGroup: 'nodes-a', role: 'node', initCandidate: false, kubernetesVersion: '1.36.3', region: 'us-east-1', stateStore: STATE };
-const cp = (initCandidate: boolean): NodeBootstrapInput => ({ ...worker, instanceGroup: 'control-plane-a', role: 'control-plane', initCandidate });
+/** The digest of the control-plane group's cluster configuration its user data names (kubeadm.ts `clusterConfigHash`). */
+const CLUSTER_CONFIG = '0123456789abcdef';
+const cp = (initCandidate: boolean): NodeBootstrapInput => ({ ...worker, instanceGroup: 'control-plane-a', role: 'control-plane', initCandidate, clusterConfigHash: CLUSTER_CONFIG });
 const NODE_DIR = 'kops/c1.example.com/igconfig/node/nodes-a';
 const CP_DIR = 'kops/c1.example.com/igconfig/control-plane/control-plane-a';
 
@@ -121,10 +134,21 @@ const VOLUME = 'vol-0123456789abcdef0';
 /** The NVMe device of the attached volume (a Nitro instance), under the sandbox. */
 const nvme = (sb: Sandbox) => join(sb.root, 'dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0123456789abcdef0');
 
+/** kubeadm-init.yaml as the store holds it: its first line names its cluster configuration's digest. */
+const INIT_YAML = `${CLUSTER_CONFIG_LABEL}${CLUSTER_CONFIG}\nkind: ClusterConfiguration\n---\nkind: InitConfiguration\n`;
+
+function identityOf(input: NodeBootstrapInput): string {
+  return nodeWriteFiles(input).find((w) => w.path === '/etc/kops-ts/instance-group')!.content;
+}
+
 /** `fs`: formatted at an earlier boot; `used`: an etcd member was established on it (its label); `etcdData`: it holds member/. */
 function putControlPlane(sb: Sandbox, joinConfig: string = JOIN_CP, opts: { fs?: boolean; used?: boolean; etcdData?: boolean; noBackup?: boolean } = {}): void {
   putJoin(sb, CP_DIR, joinConfig);
-  put(sb, `${CP_DIR}/kubeadm-init.yaml`, 'kind: InitConfiguration\n');
+  put(sb, `${CP_DIR}/kubeadm-init.yaml`, INIT_YAML);
+  put(sb, `${CP_DIR}/kubeadm-upload.sh`, kubeadmUploadScript(true));
+  // What cloud-init writes from the user data before bootstrap.sh runs: the identity, with the digest.
+  mkdirSync(join(sb.root, 'etc/kops-ts'), { recursive: true });
+  writeFileSync(join(sb.root, 'etc/kops-ts/instance-group'), identityOf(cp(false)));
   put(sb, `${CP_DIR}/bootstrap.env`, "CNI_ADDON='addons/cilium/1.17.4/addon.yaml'\nETCD_MEMBERS='a'\n");
   for (const f of CONTROL_PLANE_PKI_FILES) put(sb, `${CP_DIR}/${f}`, `material of ${f}\n`);
   put(sb, `${CP_DIR}/etcd-prune.py`, '# the cleanup, read from the store\n');
@@ -157,6 +181,20 @@ function volumeSteps(sb: Sandbox, format: boolean): string[] {
   ];
 }
 const KEEP = '--ignore-preflight-errors=DirAvailable--var-lib-etcd';
+
+/** The log with the upload's temporary kubeconfig (mktemp's random name) named fixed. */
+const fixed = (log: string[]) => log.map((l) => l.replace(/kubeadm-upload\.[A-Za-z0-9]{6}/g, 'kubeadm-upload.XXXXXX'));
+/** kubeadm's init or join: what the control plane became, leaving out the upload before a join. */
+const decisive = (log: string[]) => log.filter((l) => /^kubeadm (init --config|join )/.test(l));
+/** What kubeadm-upload.sh runs before a control plane's join (`fixed` names), each phase with the kubeconfig in place (0600). */
+function uploadSteps(sb: Sandbox, kubeProxy = true): string[] {
+  const config = `${sb.root}/etc/kops-ts/igconfig/kubeadm-init.yaml`;
+  const phases = ['upload-config kubeadm', ...(kubeProxy ? ['addon kube-proxy'] : []), 'addon coredns'];
+  return [
+    `kubeadm kubeconfig user --config ${config} --client-name kops-ts:bootstrap:ip-10-0-0-9 --org kubeadm:cluster-admins --validity-period 1h`,
+    ...phases.flatMap((p) => [`kubeadm init phase ${p} --config ${config} --kubeconfig ${sb.root}/run/kops-ts/kubeadm-upload.XXXXXX`, 'kubeconfig 600 client-key-data: c2VjcmV0']),
+  ];
+}
 
 describe('bootstrap.sh', () => {
   it('a worker fetches only its join configuration, waits for the API and joins', async () => {
@@ -238,7 +276,7 @@ describe('bootstrap.sh', () => {
       const r = await run(sb, scriptIn(sb, input, '/opt/kops-ts/bootstrap.sh'), env);
       expect(r.code, what).toBe(0);
       expect(r.stderr, what).toBe('kops-ts: cannot read s3://state-bucket/kops/c1.example.com/igconfig/control-plane/control-plane-a/etcd-backup.py\nkops-ts: cannot read the etcd backup program; this control plane takes no etcd backups\n');
-      expect(r.log.filter((l) => l.startsWith('kubeadm ')).length, what).toBe(1);
+      expect(decisive(r.log).length, what).toBe(1);
       expect(r.log.filter((l) => l.includes('etcd-backup.timer')), what).toEqual([]);
       expect(existsSync(join(sb.root, 'var/lib/kops-ts/bootstrapped')), what).toBe(true);
     }
@@ -249,8 +287,9 @@ describe('bootstrap.sh', () => {
     putControlPlane(sb);
     const r = await run(sb, scriptIn(sb, cp(true), '/opt/kops-ts/bootstrap.sh'), { API_UP: '1' });
     expect(r).toMatchObject({ code: 0 });
-    expect(r.log.filter((l) => l.startsWith('kubeadm'))).toEqual([`kubeadm join --config ${sb.root}/etc/kops-ts/igconfig/kubeadm-join.yaml ${KEEP}`]);
-    expect(r.log).not.toContain(`fetch ${CP_DIR}/kubeadm-init.yaml`);
+    expect(decisive(r.log)).toEqual([`kubeadm join --config ${sb.root}/etc/kops-ts/igconfig/kubeadm-join.yaml ${KEEP}`]);
+    // kubeadm-init.yaml is read for its cluster configuration, which is uploaded before the join; never inited with.
+    expect(fixed(r.log.filter((l) => /^(kubeadm|kubeconfig)/.test(l)))).toEqual([...uploadSteps(sb), `kubeadm join --config ${sb.root}/etc/kops-ts/igconfig/kubeadm-join.yaml ${KEEP}`]);
     // Only the control plane that initialised the cluster applies the addons.
     expect(r.log).not.toContain('addons.sh');
   });
@@ -407,7 +446,7 @@ describe('bootstrap.sh', () => {
       const r = await run(sb, scriptIn(sb, cp(init), '/opt/kops-ts/bootstrap.sh'), { ALL_MEMBERS: 'a,b,c', API_UP: '1' });
       expect(r, `init candidate ${init}`).toMatchObject({ code: 0 });
       expect(r.stdout).toContain(`kops-ts: the etcd volume ${VOLUME} holds a former member's data; wiping it to join as a new member`);
-      expect(r.log.filter((l) => l.startsWith('kubeadm'))).toEqual([`kubeadm join --config ${sb.root}/etc/kops-ts/igconfig/kubeadm-join.yaml ${KEEP}`]);
+      expect(decisive(r.log)).toEqual([`kubeadm join --config ${sb.root}/etc/kops-ts/igconfig/kubeadm-join.yaml ${KEEP}`]);
       expect(existsSync(join(sb.root, 'var/lib/etcd/member'))).toBe(false);
       expect(existsSync(join(sb.root, 'var/lib/etcd/lost+found'))).toBe(true);
       expect(r.log).not.toContain('addons.sh');
@@ -427,7 +466,7 @@ describe('bootstrap.sh', () => {
     putControlPlane(up, JOIN_CP, { used: true });
     const joined = await run(up, scriptIn(up, cp(true), '/opt/kops-ts/bootstrap.sh'), { ALL_MEMBERS: 'a,b,c', API_UP: '1' });
     expect(joined).toMatchObject({ code: 0 });
-    expect(joined.log.filter((l) => l.startsWith('kubeadm'))).toEqual([`kubeadm join --config ${up.root}/etc/kops-ts/igconfig/kubeadm-join.yaml ${KEEP}`]);
+    expect(decisive(joined.log)).toEqual([`kubeadm join --config ${up.root}/etc/kops-ts/igconfig/kubeadm-join.yaml ${KEEP}`]);
   });
 
   it('several members, a volume no member was established on (blank, or formatted by a first boot that failed): the init candidate inits when no API answers', async () => {
@@ -447,7 +486,7 @@ describe('bootstrap.sh', () => {
     writeFileSync(`${nvme(sb)}.fs`, 'xfs\n');
     const r = await run(sb, scriptIn(sb, cp(true), '/opt/kops-ts/bootstrap.sh'), { ALL_MEMBERS: 'a,b,c', API_UP: '1' });
     expect(r).toMatchObject({ code: 0 });
-    expect(r.log.filter((l) => /^(kubeadm|e2label|mkfs)/.test(l))).toEqual([`kubeadm join --config ${sb.root}/etc/kops-ts/igconfig/kubeadm-join.yaml ${KEEP}`]);
+    expect(r.log.filter((l) => /^(kubeadm (init --config|join )|e2label|mkfs)/.test(l))).toEqual([`kubeadm join --config ${sb.root}/etc/kops-ts/igconfig/kubeadm-join.yaml ${KEEP}`]);
     expect(readFileSync(join(sb.root, 'etc/fstab'), 'utf8')).toContain(`${sb.root}/var/lib/etcd xfs defaults,nofail 0 2`);
   });
 
@@ -464,9 +503,9 @@ describe('bootstrap.sh', () => {
 describe('the etcd member cleanup (etcd-prune.py) in bootstrap.sh', () => {
   const PRUNE = 'prune python3 /opt/kops-ts/control-planes.py c1.example.com us-east-1';
   const joinLine = (sb: Sandbox) => `kubeadm join --config ${sb.root}/etc/kops-ts/igconfig/kubeadm-join.yaml ${KEEP}`;
-  const steps = (log: string[]) => log.filter((l) => /^(kubeadm|prune)/.test(l));
+  const steps = (log: string[]) => fixed(log).filter((l) => /^(kubeadm|prune|kubeconfig)/.test(l));
 
-  it('runs right before each of the three control-plane joins, with AWS\'s lister of the cluster\'s control planes', async () => {
+  it('runs before each of the three control-plane joins (and the upload before it), with AWS\'s lister of the cluster\'s control planes', async () => {
     const cases: [string, NodeBootstrapInput, { used?: boolean; etcdData?: boolean }, string][] = [
       ['a joining group', cp(false), {}, 'a'],
       ['a removed member\'s data wiped', cp(false), { etcdData: true }, 'a,b,c'],
@@ -477,7 +516,7 @@ describe('the etcd member cleanup (etcd-prune.py) in bootstrap.sh', () => {
       putControlPlane(sb, JOIN_CP, opts);
       const r = await run(sb, scriptIn(sb, input, '/opt/kops-ts/bootstrap.sh'), { ALL_MEMBERS: members, API_UP: '1' });
       expect(r.code, what).toBe(0);
-      expect(steps(r.log), what).toEqual([PRUNE, joinLine(sb)]);
+      expect(steps(r.log), what).toEqual([PRUNE, ...uploadSteps(sb), joinLine(sb)]);
       // Read from the group's igconfig in the store right before it runs.
       expect(r.log.slice(r.log.indexOf(PRUNE) - 1, r.log.indexOf(PRUNE)), what).toEqual([`fetch ${CP_DIR}/etcd-prune.py`]);
     }
@@ -513,7 +552,7 @@ describe('the etcd member cleanup (etcd-prune.py) in bootstrap.sh', () => {
     const r = await run(sb, scriptIn(sb, cp(false), '/opt/kops-ts/bootstrap.sh'), { API_UP: '1', PRUNE_FAILS: '1' });
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('kops-ts: the etcd member cleanup failed; joining anyway\n');
-    expect(steps(r.log)).toEqual([PRUNE, joinLine(sb)]);
+    expect(steps(r.log)).toEqual([PRUNE, ...uploadSteps(sb), joinLine(sb)]);
     expect(existsSync(join(sb.root, 'var/lib/kops-ts/bootstrapped'))).toBe(true);
   });
 
@@ -524,8 +563,133 @@ describe('the etcd member cleanup (etcd-prune.py) in bootstrap.sh', () => {
     const r = await run(sb, scriptIn(sb, cp(false), '/opt/kops-ts/bootstrap.sh'), { API_UP: '1' });
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('kops-ts: the etcd member cleanup failed; joining anyway\n');
-    expect(steps(r.log)).toEqual([joinLine(sb)]);
+    expect(steps(r.log)).toEqual([...uploadSteps(sb), joinLine(sb)]);
     expect(existsSync(join(sb.root, 'var/lib/kops-ts/bootstrapped'))).toBe(true);
+  });
+});
+
+describe('the cluster configuration upload before a control plane joins (kubeadm-upload.sh)', () => {
+  const joinLine = (sb: Sandbox) => `kubeadm join --config ${sb.root}/etc/kops-ts/igconfig/kubeadm-join.yaml ${KEEP}`;
+  const runDir = (sb: Sandbox) => join(sb.root, 'run/kops-ts');
+  const kubeadmLog = (sb: Sandbox) => join(sb.root, 'var/lib/kops-ts/kubeadm.log');
+
+  it('fetches kubeadm-init.yaml and the script, checks the digest, uploads with a one-hour admin kubeconfig that is gone afterwards, then joins', async () => {
+    const sb = sandbox();
+    putControlPlane(sb);
+    const r = await run(sb, scriptIn(sb, cp(false), '/opt/kops-ts/bootstrap.sh'), { API_UP: '1' });
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    const log = fixed(r.log);
+    const at = log.indexOf(`fetch ${CP_DIR}/kubeadm-init.yaml`);
+    expect(log.slice(at, at + 2 + uploadSteps(sb).length + 1)).toEqual([
+      `fetch ${CP_DIR}/kubeadm-init.yaml`,
+      `fetch ${CP_DIR}/kubeadm-upload.sh`,
+      ...uploadSteps(sb),
+      joinLine(sb),
+    ]);
+    // After the etcd member cleanup, which needs no API.
+    expect(at).toBeGreaterThan(log.findIndex((l) => l.startsWith('prune ')));
+    // The kubeconfig (a client key) existed, 0600, only while kubeadm used it; its key never reached the log.
+    expect(readdirSync(runDir(sb))).toEqual([]);
+    expect(statSync(runDir(sb)).mode & 0o777).toBe(0o700);
+    const kubeadmOutput = readFileSync(kubeadmLog(sb), 'utf8');
+    expect(kubeadmOutput).not.toContain('c2VjcmV0');
+    expect(kubeadmOutput).toContain('kubeadm: a warning');
+    expect(existsSync(join(sb.root, 'var/lib/kops-ts/bootstrapped'))).toBe(true);
+  });
+
+  it('with kube-proxy disabled, only the configuration and CoreDNS', async () => {
+    const sb = sandbox();
+    putControlPlane(sb);
+    put(sb, `${CP_DIR}/kubeadm-upload.sh`, kubeadmUploadScript(false));
+    const r = await run(sb, scriptIn(sb, cp(false), '/opt/kops-ts/bootstrap.sh'), { API_UP: '1' });
+    expect(r.code).toBe(0);
+    expect(fixed(r.log).filter((l) => /^(kubeadm|kubeconfig)/.test(l))).toEqual([...uploadSteps(sb, false), joinLine(sb)]);
+  });
+
+  it('never on kubeadm init (a new cluster, a restore: init uploads it), never on a worker', async () => {
+    const cases: [string, Sandbox, NodeBootstrapInput, Record<string, string>][] = [];
+    const first = sandbox();
+    putControlPlane(first);
+    cases.push(['init', first, cp(true), {}]);
+    const restore = sandbox();
+    putControlPlane(restore, JOIN_CP, { etcdData: true });
+    cases.push(['restore', restore, cp(true), { API_UP: '1' }]);
+    const node = sandbox();
+    putJoin(node, NODE_DIR, JOIN_NODE);
+    put(node, `${NODE_DIR}/kubeadm-upload.sh`, kubeadmUploadScript(true));
+    cases.push(['worker', node, worker, { API_UP: '1' }]);
+    for (const [what, sb, input, env] of cases) {
+      const r = await run(sb, scriptIn(sb, input, '/opt/kops-ts/bootstrap.sh'), env);
+      expect(r.code, what).toBe(0);
+      expect(r.log.filter((l) => /kubeadm-upload|^kubeadm (kubeconfig|init phase)/.test(l)), what).toEqual([]);
+      expect(decisive(r.log).length, what).toBe(1);
+    }
+    // A worker's user data names no cluster configuration; a control plane's does.
+    expect(identityOf(worker)).not.toContain('clusterConfig');
+    expect(identityOf(cp(false))).toContain(`clusterConfig: ${CLUSTER_CONFIG}\n`);
+  });
+
+  it('a kubeadm-init.yaml that is not the one the launch template was made for stops before any kubeadm, naming the file', async () => {
+    for (const content of [INIT_YAML.replace(CLUSTER_CONFIG, 'fedcba9876543210'), 'kind: ClusterConfiguration\n']) {
+      const sb = sandbox();
+      putControlPlane(sb);
+      put(sb, `${CP_DIR}/kubeadm-init.yaml`, content);
+      const r = await run(sb, scriptIn(sb, cp(false), '/opt/kops-ts/bootstrap.sh'), { API_UP: '1' });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe('kops-ts: kubeadm-init.yaml is not the one this instance was launched for\n');
+      expect(r.log.filter((l) => l.startsWith('kubeadm'))).toEqual([]);
+      expect(existsSync(join(sb.root, 'var/lib/kops-ts/bootstrapped'))).toBe(false);
+    }
+  });
+
+  it('an identity without the digest (not written from this user data) stops before any kubeadm, naming the file', async () => {
+    const sb = sandbox();
+    putControlPlane(sb);
+    writeFileSync(join(sb.root, 'etc/kops-ts/instance-group'), identityOf({ ...cp(false), clusterConfigHash: undefined }));
+    const r = await run(sb, scriptIn(sb, cp(false), '/opt/kops-ts/bootstrap.sh'), { API_UP: '1' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`kops-ts: ${sb.root}/etc/kops-ts/instance-group names no clusterConfig digest\n`);
+    expect(r.log.filter((l) => l.startsWith('kubeadm'))).toEqual([]);
+  });
+
+  it('a failing kubeadm step stops the boot before the join, in one line naming it; the kubeconfig is removed', async () => {
+    const cases: [string, string][] = [
+      ['kubeconfig user', 'kubeadm kubeconfig user failed before the join'],
+      ['init phase upload-config', 'kubeadm init phase upload-config kubeadm failed before the join'],
+      ['init phase addon kube-proxy', 'kubeadm init phase addon kube-proxy failed before the join'],
+      ['init phase addon coredns', 'kubeadm init phase addon coredns failed before the join'],
+    ];
+    for (const [step, message] of cases) {
+      const sb = sandbox();
+      putControlPlane(sb);
+      const r = await run(sb, scriptIn(sb, cp(false), '/opt/kops-ts/bootstrap.sh'), { API_UP: '1', KUBEADM_FAIL_ON: step });
+      expect(r.code, step).toBe(1);
+      expect(r.stderr, step).toBe(`kops-ts: ${message}; its output is in ${kubeadmLog(sb)}\n`);
+      expect(decisive(r.log), step).toEqual([]);
+      expect(readdirSync(runDir(sb)), step).toEqual([]);
+      expect(existsSync(join(sb.root, 'var/lib/kops-ts/bootstrapped')), step).toBe(false);
+    }
+  });
+
+  it('a script or configuration missing from the store stops before the join, naming it', async () => {
+    for (const file of ['kubeadm-upload.sh', 'kubeadm-init.yaml']) {
+      const sb = sandbox();
+      putControlPlane(sb);
+      rmSync(join(sb.store, CP_DIR, file));
+      const r = await run(sb, scriptIn(sb, cp(false), '/opt/kops-ts/bootstrap.sh'), { API_UP: '1' });
+      expect(r.code, file).toBe(1);
+      expect(r.stderr, file).toBe(`kops-ts: cannot read s3://state-bucket/${CP_DIR}/${file}\n`);
+      expect(r.log.filter((l) => l.startsWith('kubeadm')), file).toEqual([]);
+    }
+  });
+
+  it('the script passes shellcheck, with and without kube-proxy', () => {
+    for (const proxy of [true, false]) {
+      const file = join(base, `kubeadm-upload-${String(proxy)}.sh`);
+      writeFileSync(file, kubeadmUploadScript(proxy));
+      const r = spawnSync('shellcheck', ['-s', 'bash', file], { encoding: 'utf8' });
+      expect({ status: r.status, out: `${r.stdout}${r.stderr}` }).toEqual({ status: 0, out: '' });
+    }
   });
 });
 

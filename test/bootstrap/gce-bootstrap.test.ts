@@ -33,6 +33,7 @@ import { encodeGceLabel } from '../../src/model/gce/labels.js';
 import { gceStartupFiles, gceStartupScript, type GceStartupScriptInput } from '../../src/model/gce/startup-script.js';
 import { GCE_KINDS, type GceInstanceTemplateDesired } from '../../src/tasks/gce/types.js';
 import { FakeGcs } from '../fakes/gcs.js';
+import { CLUSTER_CONFIG_LABEL, kubeadmUploadScript } from '../../src/bootstrap/kubeadm-upload.js';
 
 const work = mkdtempSync(join(tmpdir(), 'kops-ts-gceboot-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -355,6 +356,10 @@ describe("the instance templates' service-account scopes allow what the startup 
       }
     }
     expect(templates.filter((t) => (t.metadata['startup-script'] ?? '').includes('gcedisk.py'))).toHaveLength(3);
+    // Each control plane's identity names its group's cluster configuration digest (kubeadm-upload.ts), each its own; no worker's does.
+    const digests = templates.map((t) => /\nclusterConfig: ([0-9a-f]{16})\n/.exec(t.metadata['startup-script'] ?? '')?.[1]);
+    expect(templates.filter((_, i) => digests[i] !== undefined).map((t) => t.namePrefix).every((p) => p.startsWith('control-plane'))).toBe(true);
+    expect(new Set(digests.filter((d) => d !== undefined)).size).toBe(3);
   });
 });
 
@@ -378,7 +383,8 @@ describe("GCE's bootstrap.sh, run with bash in a temporary root (stubs for the h
   };
   const JOIN = 'apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\ndiscovery:\n  bootstrapToken:\n    apiServerEndpoint: 34.1.2.3:443\n';
 
-  async function bootIn(input: GceStartupScriptInput, files: Record<string, string>): Promise<{ code: number; stderr: string; log: string[]; root: string }> {
+  /** `machine`: files already on the instance (what the startup-script wrote), by path under the root. */
+  async function bootIn(input: GceStartupScriptInput, files: Record<string, string>, machine: Record<string, string> = {}): Promise<{ code: number; stderr: string; log: string[]; root: string }> {
     const root = join(work, `boot-${n++}`);
     for (const d of ['bin', 'store', 'dev/disk/by-id', 'etc', 'opt/kops-ts']) mkdirSync(join(root, d), { recursive: true });
     for (const [name, body] of Object.entries(STUBS)) writeFileSync(join(root, 'bin', name), `#!/bin/bash\n${body}\n`, { mode: 0o755 });
@@ -390,8 +396,12 @@ describe("GCE's bootstrap.sh, run with bash in a temporary root (stubs for the h
       mkdirSync(join(root, 'store', key, '..'), { recursive: true });
       writeFileSync(join(root, 'store', key), content);
     }
+    for (const [path, content] of Object.entries(machine)) {
+      mkdirSync(join(root, path, '..'), { recursive: true });
+      writeFileSync(join(root, path), content);
+    }
     const f = gceStartupFiles(input).find((w) => w.path === '/opt/kops-ts/bootstrap.sh')!;
-    const text = f.content.replace(/(\/etc\/kops-ts|\/var\/lib\/kops-ts|\/var\/lib\/etcd|\/etc\/fstab|\/dev\/disk|\/etc\/kubernetes|\/opt\/kops-ts\/addons\.sh)/g, `${root}$1`);
+    const text = f.content.replace(/(\/etc\/kops-ts|\/run\/kops-ts|\/var\/lib\/kops-ts|\/var\/lib\/etcd|\/etc\/fstab|\/dev\/disk|\/etc\/kubernetes|\/opt\/kops-ts\/addons\.sh)/g, `${root}$1`);
     const r = await run('bash', [write('bootstrap.sh', text)], { PATH: `${join(root, 'bin')}:${process.env.PATH ?? ''}`, LOG: join(root, 'log'), STORE: join(root, 'store') });
     return { ...r, root, log: readFileSync(join(root, 'log'), 'utf8').split('\n').filter((l) => l !== '') };
   }
@@ -426,6 +436,34 @@ describe("GCE's bootstrap.sh, run with bash in a temporary root (stubs for the h
     ]);
     expect(r.log.filter((l) => l.includes('/pki/'))).toHaveLength(8);
     expect(statSync(join(r.root, 'var/lib/kops-ts/bootstrapped')).isFile()).toBe(true);
+  });
+
+  it('a control plane that joins first uploads its group\'s cluster configuration from gs://, as on AWS', async () => {
+    const curl = STUBS['curl']!;
+    STUBS['curl'] = 'printf 200';
+    const cp: GceStartupScriptInput = { ...base, instanceGroup: 'cp-b', initCandidate: false, clusterConfigHash: '0123456789abcdef' };
+    const dir = 'team/g.example.com/igconfig/control-plane/cp-b';
+    const files: Record<string, string> = {
+      [`${dir}/kubeadm-join.yaml`]: `${JOIN}controlPlane: {}\n`, [`${dir}/kubelet-patch.yaml`]: 'maxPods: null\n', [`${dir}/bootstrap.env`]: "ETCD_MEMBERS='a'\n",
+      [`${dir}/kubeadm-init.yaml`]: `${CLUSTER_CONFIG_LABEL}0123456789abcdef\nkind: ClusterConfiguration\n`, [`${dir}/kubeadm-upload.sh`]: kubeadmUploadScript(true),
+    };
+    for (const p of ['pki/ca.crt', 'pki/ca.key', 'pki/etcd/ca.crt', 'pki/etcd/ca.key', 'pki/front-proxy-ca.crt', 'pki/front-proxy-ca.key', 'pki/sa.key', 'pki/sa.pub']) files[`${dir}/${p}`] = p;
+    // What the startup-script writes before bootstrap.sh runs: the identity naming the digest.
+    const identity = gceStartupFiles(cp).find((w) => w.path === '/etc/kops-ts/instance-group')!.content;
+    expect(identity).toContain('clusterConfig: 0123456789abcdef\n');
+    const r = await bootIn(cp, files, { 'etc/kops-ts/instance-group': identity }).finally(() => (STUBS['curl'] = curl));
+    expect(r.code, r.stderr).toBe(0);
+    const steps = r.log.filter((l) => /^(fetch bkt .*kubeadm-|kubeadm )/.test(l));
+    expect(steps).toEqual([
+      `fetch bkt ${dir}/kubeadm-join.yaml`,
+      `fetch bkt ${dir}/kubeadm-init.yaml`,
+      `fetch bkt ${dir}/kubeadm-upload.sh`,
+      'kubeadm kubeconfig',
+      'kubeadm init',
+      'kubeadm init',
+      'kubeadm init',
+      'kubeadm join',
+    ]);
   });
 
   it('a worker fetches only its join configuration and joins once the API answers', async () => {

@@ -13,6 +13,7 @@ import { ETCD_PRUNE_FILE } from '../../src/bootstrap/cloud-bootstrap.js';
 import { ETCD_PRUNE_PY } from '../../src/bootstrap/etcd-prune.js';
 import { ETCD_BACKUP_FILE, ETCD_BACKUP_PY, ETCD_BACKUP_STORE_FILE } from '../../src/bootstrap/etcd-backup.js';
 import { S3_STORE_PY } from '../../src/bootstrap/s3-store.js';
+import { KUBEADM_UPLOAD_FILE, kubeadmUploadScript } from '../../src/bootstrap/kubeadm-upload.js';
 
 const GOLDEN = new URL('./golden/', import.meta.url);
 
@@ -48,6 +49,8 @@ describe('golden kubeadm files', () => {
           // Likewise the etcd backup and AWS's store helper (etcd-backup.test.ts).
           else if (f.name === ETCD_BACKUP_FILE) expect(f.content).toBe(ETCD_BACKUP_PY);
           else if (f.name === ETCD_BACKUP_STORE_FILE) expect(f.content).toBe(S3_STORE_PY);
+          // And the upload before a join (kubeadm-upload.test.ts, bootstrap-script.test.ts); these clusters run no kube-proxy.
+          else if (f.name === KUBEADM_UPLOAD_FILE) expect(f.content).toBe(kubeadmUploadScript(false));
           else compareGolden(`${name}.${g}.${f.name}`, f.content);
         }
       }

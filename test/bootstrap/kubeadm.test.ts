@@ -15,6 +15,7 @@ import {
   apiServerCertSANs,
   bootstrapFiles,
   caCertHash,
+  clusterConfigHash,
   controlPlaneEndpoint,
   kubernetesServiceIP,
   type BootstrapFacts,
@@ -23,6 +24,7 @@ import { KopsError } from '../../src/diagnostics.js';
 import { ETCD_BACKUP_PY } from '../../src/bootstrap/etcd-backup.js';
 import { GCS_STORE_PY } from '../../src/bootstrap/gce-helpers.js';
 import { S3_STORE_PY } from '../../src/bootstrap/s3-store.js';
+import { kubeadmUploadScript } from '../../src/bootstrap/kubeadm-upload.js';
 
 const LB = 'api-minimal-example-com-0123456789.elb.us-east-1.amazonaws.com';
 
@@ -89,7 +91,11 @@ describe('the minimal cluster (DNS none: the load balancer is the endpoint)', ()
   it('writes init, join and env files for the control plane and join and env for nodes, under kops\'s igconfig layout', () => {
     const c = bootstrapFiles(cluster, cp, FACTS)!;
     expect(c.folder).toBe('minimal.example.com/igconfig/control-plane/control-plane-us-east-1a/');
-    expect(c.files.map((f) => f.name)).toEqual(['kubeadm-init.yaml', 'etcd-prune.py', 'etcd-backup.py', 'etcd-backup-store.py', 'kubeadm-join.yaml', 'kubelet-patch.yaml', 'bootstrap.env']);
+    expect(c.files.map((f) => f.name)).toEqual(['kubeadm-init.yaml', 'kubeadm-upload.sh', 'etcd-prune.py', 'etcd-backup.py', 'etcd-backup-store.py', 'kubeadm-join.yaml', 'kubelet-patch.yaml', 'bootstrap.env']);
+    // What a control plane runs before joining (kubeadm-upload.ts): the script, no secret in it; no kube-proxy (cilium replaces it).
+    expect(c.files.find((f) => f.name === 'kubeadm-upload.sh')).toMatchObject({ secret: false, content: kubeadmUploadScript(false) });
+    // kubeadm-init.yaml's first line names the digest the group's user data carries.
+    expect(c.files.find((f) => f.name === 'kubeadm-init.yaml')!.content.split('\n')[0]).toBe(`# kops-ts cluster configuration ${clusterConfigHash(cluster, cp)}`);
     // The etcd member cleanup bootstrap.sh fetches before a join: the script itself, no secret in it.
     expect(c.files.find((f) => f.name === 'etcd-prune.py')).toMatchObject({ secret: false, content: expect.stringMatching(/^#!\/usr\/bin\/env python3\n/) });
     // The etcd backup its timer runs, and AWS's store helper (S3 with the instance role) for it.

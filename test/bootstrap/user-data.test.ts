@@ -175,8 +175,9 @@ describe('what each group runs', () => {
 
   it('workers fetch only their join configuration; control planes the shared CAs as kubeadm names them', () => {
     expect(bootstrapFiles('node', false)).toEqual(['kubeadm-join.yaml', 'kubelet-patch.yaml']);
-    expect(bootstrapFiles('control-plane', true)).toEqual(['kubeadm-init.yaml', 'kubeadm-join.yaml', 'kubelet-patch.yaml', ...CONTROL_PLANE_PKI_FILES, 'etcd-prune.py', 'etcd-backup.py', 'etcd-backup-store.py']);
-    expect(bootstrapFiles('control-plane', false)).not.toContain('kubeadm-init.yaml');
+    expect(bootstrapFiles('control-plane', true)).toEqual(['kubeadm-init.yaml', 'kubeadm-join.yaml', 'kubelet-patch.yaml', ...CONTROL_PLANE_PKI_FILES, 'etcd-prune.py', 'kubeadm-upload.sh', 'etcd-backup.py', 'etcd-backup-store.py']);
+    // Every control plane reads its group's cluster configuration: to init, or to upload it before joining.
+    expect(bootstrapFiles('control-plane', false)).toEqual(bootstrapFiles('control-plane', true));
     const script = file(ha.get(cps[0]!)!.text, '/opt/kops-ts/bootstrap.sh');
     expect(script).toContain(`for f in ${CONTROL_PLANE_PKI_FILES.join(' ')}; do`);
   });
@@ -227,6 +228,9 @@ describe('size', () => {
     const input: NodeBootstrapInput = {
       cluster, instanceGroup: `control-plane-${'z'.repeat(49)}`, role: 'control-plane', initCandidate: true,
       kubernetesVersion: '1.36.3', region: 'ap-southeast-5', stateStore: { bucket: 'b'.repeat(63), prefix: 'p/'.repeat(200) + 'x' },
+      // Every control plane's identity names its kubelet settings and its cluster configuration (random hex).
+      kubeletConfigHash: createHash('sha256').update('kubelet').digest('hex').slice(0, 16),
+      clusterConfigHash: createHash('sha256').update('cluster').digest('hex').slice(0, 16),
     };
     const text = nodeUserData(input);
     const size = encodeUserData(text, true).length;
@@ -235,7 +239,9 @@ describe('size', () => {
     // member cleanup (etcd-prune.py, about 3 KB gzipped) is read from the state store instead, as
     // the next script of any size should be; so are the etcd backup and its store helper, whose
     // two systemd units (73% with them) are all it adds here. helm's two pinned digests (random
-    // hex, which gzip hardly shrinks) are paid for by addons.sh's comments, now in its TS source.
+    // hex, which gzip hardly shrinks) are paid for by addons.sh's comments, now in its TS source;
+    // the upload of a joining control plane's cluster configuration (kubeadm-upload.sh) is read
+    // from the store too, its call and digest paid for by shorter comments.
     expect(size).toBeLessThan(USER_DATA_LIMIT * 0.75);
     // A group with sysctlParameters, fileAssets or hooks adds only the step that fetches, checks
     // and runs its node-extras.sh, and that script's sha256 (random hex): about 1% more.

@@ -147,11 +147,19 @@ describe('rotate bootstrap-token', () => {
     expect(Object.keys(snapshot(store.dir)).some((p) => p.endsWith('.lock') || p.includes('/lock'))).toBe(false);
   });
 
-  it('a following update --yes rewrites no join file: the rotated files are what update writes', async () => {
+  it('a following update --yes rewrites no join file: the rotated files are what update writes; no instance needs an update', async () => {
     const before = igconfig();
     const r = await cli(['--state', store.url, 'update', 'cluster', '--name', NAME, '--yes', '--create-kube-config=false'], { env });
     expect(r.code, r.stderr).toBe(0);
     expect(igconfig()).toEqual(before);
+    // The token is not in the control planes' cluster configuration digest (kubeadm-upload.ts): nothing rolls.
+    const init = Object.entries(before).find(([p]) => p.endsWith('/kubeadm-init.yaml'))![1];
+    expect(init.split('\n')[0]).toMatch(/^# kops-ts cluster configuration [0-9a-f]{16}$/);
+    const got = await cli(['--state', store.url, '--name', NAME, 'get', 'instances', '-o', 'json'], { env });
+    expect(got.code, got.stderr).toBe(0);
+    const rows = JSON.parse(got.stdout) as { instanceGroup: string; status: string }[];
+    expect(rows.some((x) => x.instanceGroup.startsWith('control-plane'))).toBe(true);
+    expect(rows.filter((x) => x.status !== 'UpToDate')).toEqual([]);
   }, 240_000);
 
   it('SIGINT while the new token is registered: exit 130 before the store is written, the lock released; the named command finishes', async () => {

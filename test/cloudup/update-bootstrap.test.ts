@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeLaunchTemplateVersionsCommand } from '@aws-sdk/client-ec2';
+import { gunzipSync } from 'node:zlib';
 import { caCertHash } from '../../src/bootstrap/kubeadm.js';
 import { writeBootstrapAfterApply } from '../../src/cloudup/bootstrap-config.js';
 import { updateCluster } from '../../src/cloudup/update-cluster.js';
@@ -62,6 +64,7 @@ describe('update cluster --yes writes the bootstrap configuration', () => {
       `${cp}etcd-prune.py`,
       `${cp}kubeadm-init.yaml`,
       `${cp}kubeadm-join.yaml`,
+      `${cp}kubeadm-upload.sh`,
       `${cp}kubelet-patch.yaml`,
       ...CONTROL_PLANE_PKI_FILES.map((f) => `${cp}${f}`),
       `${nodes}bootstrap.env`,
@@ -79,6 +82,13 @@ describe('update cluster --yes writes the bootstrap configuration', () => {
     const docs = parseAllDocuments(await text(c, `${cp}kubeadm-init.yaml`)).map((d) => d.toJS() as Record<string, unknown>);
     const cc = docs.find((d) => d.kind === 'ClusterConfiguration')!;
     expect(cc.controlPlaneEndpoint).toBe(`${dns}:443`);
+    // The digest on kubeadm-init.yaml's first line, written with the load balancer known, is the one
+    // the control plane's launch template (planned before it existed) names: its join accepts the file.
+    const lt = await c.aws.clients.ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateName: 'control-plane-us-east-1a.masters.boot.example.com', Versions: ['$Default'] }));
+    const userData = gunzipSync(Buffer.from(lt.LaunchTemplateVersions?.[0]?.LaunchTemplateData?.UserData ?? '', 'base64')).toString();
+    const digest = /\n {4}clusterConfig: ([0-9a-f]{16})\n/.exec(userData)?.[1];
+    expect(digest).toBeDefined();
+    expect((await text(c, `${cp}kubeadm-init.yaml`)).split('\n')[0]).toBe(`# kops-ts cluster configuration ${digest}`);
     expect((cc.apiServer as { certSANs: string[] }).certSANs).toContain(dns);
     const join = parseAllDocuments(await text(c, `${nodes}kubeadm-join.yaml`))[0]!.toJS() as { discovery: { bootstrapToken: { token: string; caCertHashes: string[] } } };
     expect(join.discovery.bootstrapToken.caCertHashes).toEqual([caCertHash(pem)]);
@@ -100,7 +110,7 @@ describe('update cluster --yes writes the bootstrap configuration', () => {
 
     const second = await c.update(true);
     expect(second.bootstrap?.written).toEqual([]);
-    expect(second.bootstrap?.unchanged.length).toBe(12 + CONTROL_PLANE_PKI_FILES.length);
+    expect(second.bootstrap?.unchanged.length).toBe(13 + CONTROL_PLANE_PKI_FILES.length);
   });
 
   it('the first update --yes makes the cluster CA (src/pki) and writes the bootstrap files in the same run', async () => {

@@ -119,11 +119,13 @@ const ACTED: Record<string, { edit: (s: Spec) => void; input?: Partial<AwsModelI
   'Cluster spec.etcdClusters[].name': {
     // Only main (kubeadm's stacked etcd) gets volumes; a spec without it is refused by validation.
     edit: (s) => (s.cluster.spec.etcdClusters = [{ name: 'events', etcdMembers: [{ name: 'a', instanceGroup: CP }] }]),
-    changes: [`- ${ETCD_MAIN_A}`],
+    // The control plane's ClusterConfiguration loses its etcd member's SANs: its digest in the user data changes.
+    changes: [`- ${ETCD_MAIN_A}`, expect.stringMatching(new RegExp(`^~ ${LT_CP} userData: .*clusterConfig: [0-9a-f]{16}.* -> `)) as unknown as string],
   },
   'Cluster spec.etcdClusters[].etcdMembers[].name': {
     edit: (s) => (s.cluster.spec.etcdClusters = ['main', 'events'].map((name) => ({ name, etcdMembers: [{ name: 'x', instanceGroup: CP }] }))),
-    changes: [`+ EBSVolume/x.etcd-main.${NAME}`, `- ${ETCD_MAIN_A}`],
+    // The member's name is in its etcd certificate's SANs (etcd-x.internal.<cluster>): the control plane rolls.
+    changes: [`+ EBSVolume/x.etcd-main.${NAME}`, `- ${ETCD_MAIN_A}`, expect.stringMatching(new RegExp(`^~ ${LT_CP} userData: `)) as unknown as string],
   },
   'Cluster spec.etcdClusters[].etcdMembers[].instanceGroup': {
     edit: (s) => {
@@ -413,16 +415,24 @@ describe("docs/spec.md's field table, audited", () => {
 
   it('fields the node bootstrap or rolling-update act on, and validated-only ones, change nothing in the AWS tasks', () => {
     const edits: ((s: Spec) => void)[] = [
-      (s) => (s.cluster.spec.authorization = { alwaysAllow: {} }),
       (s) => (s.cluster.spec.rollingUpdate = { maxSurge: 2 }),
       (s) => (group(s, NODES).spec.rollingUpdate = { maxUnavailable: '50%' }),
-      (s) => (s.cluster.spec.podCIDR = '100.96.0.0/12'),
       (s) => (s.cluster.spec.configBase = 's3://elsewhere/audit.example.com'),
       (s) => (group(s, NODES).spec.zones = ['us-east-1a']),
       (s) => (s.cluster.spec.networking = { cni: {} }),
       (s) => (s.cluster.spec.networking = { flannel: { backend: 'vxlan' } }),
     ];
     for (const edit of edits) expect(effect(edit)).toEqual([]);
+  });
+
+  it('a ClusterConfiguration field (kubeadm-upload.ts) changes the control planes\' launch templates\' user data, and nothing else', () => {
+    const changed = (edit: (s: Spec) => void) => effect(edit).map((c) => c.replace(/ userData: .*clusterConfig: ([0-9a-f]{16}).* -> .*clusterConfig: ([0-9a-f]{16}).*$/, ' clusterConfig $1 -> $2'));
+    const edits: ((s: Spec) => void)[] = [
+      (s) => (s.cluster.spec.authorization = { alwaysAllow: {} }),
+      (s) => (s.cluster.spec.podCIDR = '100.96.0.0/12'),
+      (s) => (s.cluster.spec.kubeAPIServer = { featureGates: { SomeGate: 'true' } }),
+    ];
+    for (const edit of edits) expect(changed(edit)).toEqual([expect.stringMatching(new RegExp(`^~ ${LT_CP} clusterConfig [0-9a-f]{16} -> [0-9a-f]{16}$`))]);
   });
 
   it('a kubelet setting changes the user data of the launch templates of the groups it applies to, and nothing else', () => {

@@ -30,6 +30,7 @@ import { nodeExtrasHash } from '../../bootstrap/node-extras.js';
 import { withAdditionalUserData } from '../../bootstrap/user-data-parts.js';
 import { encodeUserData, USER_DATA_LIMIT, userDataTooLarge } from '../../tasks/aws/launch-template-data.js';
 import { kubeletConfigHash } from '../../bootstrap/kubelet-config.js';
+import { clusterConfigHash } from '../../bootstrap/kubeadm.js';
 
 export function sshKeyTaskName(cluster: string, fingerprint: string): string {
   return sshKeyName(cluster, fingerprint);
@@ -71,6 +72,8 @@ function bootstrapInput(m: AwsModelContext, ig: InstanceGroup): NodeBootstrapInp
     initCandidate: initCandidate(m) === ig.metadata.name,
     kubernetesVersion: m.kubernetesVersion(ig),
     ...(role === 'Bastion' ? {} : { kubeletConfigHash: kubeletConfigHash(m.cluster, ig) }),
+    // A control plane's cluster configuration (kubeadm-upload.ts): a change rolls the control planes.
+    ...(role === 'ControlPlane' ? { clusterConfigHash: clusterConfigHash(m.cluster, ig) } : {}),
     region: m.region,
     ...(m.input.stateStore ? { stateStore: m.input.stateStore } : {}),
     ...(ig.spec.volumeMounts?.length ? { volumeMounts: volumeMountInputs(ig.spec) } : {}),

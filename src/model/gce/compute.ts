@@ -20,6 +20,7 @@ import { accountDependencies, serviceAccountOf } from './service-accounts.js';
 import { gceStartupScript } from './startup-script.js';
 import { nodeExtrasHash } from '../../bootstrap/node-extras.js';
 import { kubeletConfigHash } from '../../bootstrap/kubelet-config.js';
+import { clusterConfigHash } from '../../bootstrap/kubeadm.js';
 
 const SCOPE = 'https://www.googleapis.com/auth/';
 
@@ -96,6 +97,8 @@ function template(m: GceModelContext, ig: InstanceGroup): GceInstanceTemplateDes
       initCandidate: initCandidate(m) === ig.metadata.name,
       kubernetesVersion: m.kubernetesVersion(ig),
       ...(role === 'Bastion' ? {} : { kubeletConfigHash: kubeletConfigHash(m.cluster, ig) }),
+      // A control plane's cluster configuration (kubeadm-upload.ts): a change rolls the control planes.
+      ...(role === 'ControlPlane' ? { clusterConfigHash: clusterConfigHash(m.cluster, ig) } : {}),
       ...(m.input.stateStore ? { stateStore: m.input.stateStore } : {}),
       ...nodeExtrasHash(m.cluster.spec, ig),
     }),

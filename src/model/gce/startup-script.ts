@@ -29,6 +29,10 @@ export interface GceStartupScriptInput {
   readonly stateStore?: StateStoreLocation;
   /** The sha256 of the group's node-extras.sh in its igconfig (src/bootstrap/node-extras.ts); absent: none. */
   readonly nodeExtrasSha256?: string;
+  /** The digest of the group's kubelet settings (src/bootstrap/kubelet-config.ts). */
+  readonly kubeletConfigHash?: string;
+  /** A control plane's: the digest of its group's cluster configuration (src/bootstrap/kubeadm-upload.ts). */
+  readonly clusterConfigHash?: string;
 }
 
 /** The here-document delimiter; no written file may hold it as a line. */
