@@ -13,6 +13,7 @@ import { cloudProviderOf, type Cluster, type ClusterSpec, type InstanceGroup } f
 import { validateTopologyAndAPI } from './validation-api.js';
 import { validateAwsUpdate } from './validation-aws-update.js';
 import { validateAwsTags } from './validation-aws-tags.js';
+import { validateComponents } from './validation-components.js';
 import { validateEtcd } from './validation-etcd.js';
 import { validateGce } from './validation-gce.js';
 import { validateInstanceGroups } from './validation-instancegroups.js';
@@ -56,6 +57,7 @@ export function validateCluster(cluster: Cluster, instanceGroups: readonly Insta
   validateInstanceGroups(r, spec, igs, name, cloud);
   validateNodeExtras(r, spec, igs, cloud);
   validateKubelet(r, c, igs);
+  validateComponents(r, c, igs);
   checkRollingUpdate(r, 'spec.rollingUpdate', spec.rollingUpdate, false);
   checkCloudLabels(r, 'spec.cloudLabels', spec.cloudLabels);
   if (cloud === 'aws') validateAwsTags(r, c, igs);
