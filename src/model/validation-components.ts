@@ -19,6 +19,7 @@
  * control-plane group: it must then exist on their hosts, or the API server does not start.
  */
 import { dirname } from 'node:path';
+import { pathKey } from './api/check.js';
 import { normalizeRole, type Cluster, type InstanceGroup } from './api/types.js';
 import { fileAssetPath, forRole } from '../bootstrap/node-extras.js';
 import { COMPONENTS, COMPONENT_ARGS, KUBEADM_APISERVER_MOUNTS, componentSpec, quantityDecimal, type ComponentArg } from './control-plane-components.js';
@@ -95,8 +96,8 @@ function checkItems(err: Err, arg: ComponentArg, v: unknown): void {
   if (arg.kind.t === 'map') {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) return err(f, 'is not a map', 'give key: "value" pairs, e.g. api/all: "true"');
     for (const [key, val] of Object.entries(v)) {
-      if (key === '' || /[,=\s]/.test(key)) err(`${f}.${key}`, `${JSON.stringify(key)} is not a key the flag can carry (no commas, "=" or spaces)`, 'use an API group/version such as api/all or batch/v1alpha1');
-      else if (typeof val !== 'string' || val === '' || /[,\s]/.test(val)) err(`${f}.${key}`, `is ${JSON.stringify(val)}; expected a non-empty string without commas`, 'quote the value, e.g. "true" or "false"');
+      if (key === '' || /[,=\s]/.test(key)) err(pathKey(f, key), `${JSON.stringify(key)} is not a key the flag can carry (no commas, "=" or spaces)`, 'use an API group/version such as api/all or batch/v1alpha1');
+      else if (typeof val !== 'string' || val === '' || /[,\s]/.test(val)) err(pathKey(f, key), `is ${JSON.stringify(val)}; expected a non-empty string without commas`, 'quote the value, e.g. "true" or "false"');
     }
     return;
   }
