@@ -19,13 +19,14 @@ export const COMPONENTS: readonly ComponentName[] = ['kubeAPIServer', 'kubeContr
  * How a field's value becomes its flag's:
  * - `string`, `url` (https), `path` (absolute), `auditLogPath` (absolute or `-`): as is;
  * - `enum`: one of `values`; `boolean`: `true`/`false`; `int32`/`int64`: a whole number >= 0;
+ * - `portRange`: `from-to` (also kube's `from+offset` and a single port), as written;
  * - `duration`: a Go duration >= 0, as written; `quantity`: kops's resource.Quantity, a decimal
  *   (`100m` → `0.1`), as kops renders it;
  * - `list`: comma-joined; `repeat`: the flag once per item (kops's `,repeat`); `keyValues`: each
  *   item `key=value`, the flag once per item; `map`: `k=v` pairs sorted by key, comma-joined.
  */
 export type ArgKind =
-  | { readonly t: 'string' | 'url' | 'path' | 'auditLogPath' | 'boolean' | 'int32' | 'int64' | 'duration' | 'quantity' | 'list' | 'keyValues' | 'map' }
+  | { readonly t: 'string' | 'url' | 'path' | 'auditLogPath' | 'boolean' | 'int32' | 'int64' | 'duration' | 'quantity' | 'list' | 'keyValues' | 'map' | 'portRange' }
   | { readonly t: 'enum'; readonly values: readonly string[] };
 
 export interface ComponentArg {
@@ -70,6 +71,8 @@ export const KUBE_APISERVER_ARGS: readonly ComponentArg[] = [
   a('appendAdmissionPlugins', 'enable-admission-plugins', k('list')),
   a('disableAdmissionPlugins', 'disable-admission-plugins', k('list')),
   a('runtimeConfig', 'runtime-config', k('map')),
+  // Also the range the nodePortAccess firewall rules open (src/model/aws/firewall.ts, gce/firewall.ts), as in kops.
+  a('serviceNodePortRange', 'service-node-port-range', k('portRange')),
   a('oidcIssuerURL', 'oidc-issuer-url', k('url')),
   a('oidcClientID', 'oidc-client-id', k('string')),
   a('oidcUsernameClaim', 'oidc-username-claim', k('string')),
@@ -209,4 +212,25 @@ export function quantityDecimal(v: unknown): string | undefined {
   if (!m) return undefined;
   const n = Number(m[1]) / (m[2] === 'm' ? 1000 : 1);
   return String(Number(n.toPrecision(12)));
+}
+
+/** The API server's default NodePort range (and kops's). */
+export const DEFAULT_NODE_PORT_RANGE = { from: 30000, to: 32767 } as const;
+
+/**
+ * kube's port range (`30000-32767`, `30000+2767`, or one port `30080`), or undefined if it is not
+ * one with 1 <= from <= to <= 65535.
+ */
+export function parsePortRange(v: unknown): { from: number; to: number } | undefined {
+  if (typeof v !== 'string') return undefined;
+  const m = /^(\d{1,5})(?:([-+])(\d{1,5}))?$/.exec(v.trim());
+  if (!m) return undefined;
+  const from = Number(m[1]);
+  const to = m[2] === undefined ? from : m[2] === '-' ? Number(m[3]) : from + Number(m[3]);
+  return from >= 1 && from <= to && to <= 65535 ? { from, to } : undefined;
+}
+
+/** The NodePort range of the cluster: `kubeAPIServer.serviceNodePortRange`, else the default. */
+export function nodePortRange(spec: object): { from: number; to: number } {
+  return parsePortRange(componentSpec(spec, 'kubeAPIServer')?.serviceNodePortRange) ?? DEFAULT_NODE_PORT_RANGE;
 }

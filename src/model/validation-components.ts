@@ -22,7 +22,7 @@ import { dirname } from 'node:path';
 import { pathKey } from './api/check.js';
 import { normalizeRole, type Cluster, type InstanceGroup } from './api/types.js';
 import { fileAssetPath, forRole } from '../bootstrap/node-extras.js';
-import { COMPONENTS, COMPONENT_ARGS, KUBEADM_APISERVER_MOUNTS, componentSpec, quantityDecimal, type ComponentArg } from './control-plane-components.js';
+import { COMPONENTS, COMPONENT_ARGS, KUBEADM_APISERVER_MOUNTS, componentSpec, parsePortRange, quantityDecimal, type ComponentArg } from './control-plane-components.js';
 import { parseGoDuration } from './kubelet.js';
 import type { Reporter } from './validation-util.js';
 
@@ -84,6 +84,8 @@ function argProblem(arg: ComponentArg, v: unknown): { summary: string; hint: str
       const also = kind.t === 'auditLogPath' ? ', or - for the standard output' : '';
       return p ? bad(`${JSON.stringify(v)} ${p}`, `give an absolute file path such as /srv/kubernetes/kube-apiserver/${arg.field === 'auditLogPath' ? 'audit.log' : 'file.yaml'}${also}`) : undefined;
     }
+    case 'portRange':
+      return parsePortRange(v) ? undefined : bad(`is ${JSON.stringify(v)}; expected a port range from-to with 1 <= from <= to <= 65535`, 'give a range such as 30000-32767');
     case 'string':
       return typeof v === 'string' && v !== '' ? undefined : bad(`is ${JSON.stringify(v)}; expected a non-empty string`, 'set a value, or remove the field');
     default:

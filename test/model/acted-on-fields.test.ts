@@ -344,6 +344,8 @@ const TESTED_ELSEWHERE: Record<string, string> = {
       args.map((a) => [`Cluster spec.${component}.${a.field}${a.kind.t === 'list' || a.kind.t === 'keyValues' ? '[]' : ''}`, 'test/bootstrap/component-args.test.ts']),
     ),
   ),
+  // ... and the range nodePortAccess opens (both clouds' firewall), as kops.
+  'Cluster spec.kubeAPIServer.serviceNodePortRange': LB_MODEL,
   // ... and the CNI addon the first control plane applies: none with cni (bring your own).
   'Cluster spec.networking.cni': 'test/bootstrap/addons-apply.test.ts',
   'Cluster spec.networking.cilium.enableNodePort': 'test/bootstrap/addons-store.test.ts',

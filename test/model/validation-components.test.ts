@@ -32,7 +32,7 @@ const OIDC = { oidcIssuerURL: 'https://sso.example.com', oidcClientID: 'kubernet
 
 describe('kubeAPIServer', () => {
   it.each<[string, Record<string, unknown>, string[]]>([
-    ['a good spec', { ...OIDC, oidcRequiredClaim: ['hd=example.com'], auditLogPath: '-', auditPolicyFile: '/srv/k/policy.yaml', tlsMinVersion: 'VersionTLS13', runtimeConfig: { 'api/all': 'true' }, requestTimeout: '1m30s', anonymousAuth: true }, []],
+    ['a good spec', { serviceNodePortRange: '30000+2767', ...OIDC, oidcRequiredClaim: ['hd=example.com'], auditLogPath: '-', auditPolicyFile: '/srv/k/policy.yaml', tlsMinVersion: 'VersionTLS13', runtimeConfig: { 'api/all': 'true' }, requestTimeout: '1m30s', anonymousAuth: true }, []],
     ['an http issuer', { ...OIDC, oidcIssuerURL: 'http://sso.example.com' }, ['spec.kubeAPIServer.oidcIssuerURL: "http://sso.example.com" is not an https URL (the API server takes only https issuers)']],
     ['an issuer that is no URL', { ...OIDC, oidcIssuerURL: 'sso.example.com' }, ['spec.kubeAPIServer.oidcIssuerURL: "sso.example.com" is not a URL']],
     ['an issuer without its client', { oidcIssuerURL: 'https://sso.example.com' }, ['spec.kubeAPIServer.oidcIssuerURL: is set without oidcClientID; the API server refuses one without the other']],
@@ -65,6 +65,7 @@ describe('kubeAPIServer', () => {
     ['PodSecurityPolicy', { enableAdmissionPlugins: ['PodSecurityPolicy'] }, ['spec.kubeAPIServer.enableAdmissionPlugins[0]: PodSecurityPolicy was removed in Kubernetes 1.25']],
     ['a list item with a comma', { apiAudiences: ['a,b'] }, ['spec.kubeAPIServer.apiAudiences[0]: "a,b" has a comma: the items are joined by commas into one flag']],
     ['a runtimeConfig value with a comma', { runtimeConfig: { 'api/all': 'true,false' } }, ['spec.kubeAPIServer.runtimeConfig["api/all"]: is "true,false"; expected a non-empty string without commas']],
+    ['a node port range that is not one', { serviceNodePortRange: '32767-30000' }, ['spec.kubeAPIServer.serviceNodePortRange: is "32767-30000"; expected a port range from-to with 1 <= from <= to <= 65535']],
     ['anonymousAuth false', { anonymousAuth: false }, [
       "spec.kubeAPIServer.anonymousAuth: is false, but kubeadm's liveness, readiness and startup probes of the API server are anonymous requests to /livez and /readyz: the kubelet would restart it forever",
     ]],
