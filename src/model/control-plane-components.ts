@@ -185,12 +185,13 @@ export const REFUSED_BY_KOPS: Readonly<Record<ComponentName, Readonly<Record<str
 
 /**
  * The host directories kubeadm mounts into the API server's pod (its certificates and the system's
- * CA bundles): a file there is visible already, and a second volume at the same path would make
+ * CA bundles, those when they exist on the host; /etc/pki before kubeadm 1.31, its two
+ * subdirectories since): a file there is visible already, and a second volume at the same path would make
  * the pod invalid. They are mounted read-only, so the audit log cannot be written there.
  */
 export const KUBEADM_APISERVER_MOUNTS: readonly string[] = [
-  '/etc/kubernetes/pki', '/etc/ssl/certs', '/etc/ca-certificates', '/etc/pki', '/usr/share/ca-certificates',
-  '/usr/local/share/ca-certificates',
+  '/etc/kubernetes/pki', '/etc/ssl/certs', '/etc/ca-certificates', '/etc/pki', '/etc/pki/ca-trust', '/etc/pki/tls/certs',
+  '/usr/share/ca-certificates', '/usr/local/share/ca-certificates',
 ];
 
 /** A component's settings in the spec (an object, or undefined). */
