@@ -13,7 +13,8 @@
  * - admission plugins named, none both enabled and disabled, not PodSecurityPolicy (removed in 1.25);
  * - `anonymousAuth: false` refused: kubeadm's liveness, readiness and startup probes of the API
  *   server are anonymous requests to /livez and /readyz;
- * - `auditWebhookConfigFile` only with `auditPolicyFile` (as kops).
+ * - `auditWebhookConfigFile` only with `auditPolicyFile` (as kops); feature gates `"true"`/`"false"`
+ *   (kubeadm.ts maps them).
  * Warnings: audit settings without the log or webhook they tune, and a file the API server reads
  * (`auditPolicyFile`, `auditWebhookConfigFile`, `oidcCAFile`) that no fileAsset delivers to a
  * control-plane group: it must then exist on their hosts, or the API server does not start.
@@ -182,6 +183,12 @@ export function validateComponents(r: Reporter, c: Cluster, igs: readonly Instan
       const p = argProblem(arg, v);
       if (p) err(arg.field, p.summary, p.hint);
       else if (['list', 'keyValues', 'map'].includes(arg.kind.t)) checkItems(err, arg, v);
+    }
+    const gates = s.featureGates;
+    if (typeof gates === 'object' && gates !== null) {
+      for (const [gate, v] of Object.entries(gates)) {
+        if (!['true', 'false'].includes(String(v).toLowerCase())) err(pathKey('featureGates', gate), `is ${JSON.stringify(v)}; a feature gate is "true" or "false"`, 'set "true" or "false"');
+      }
     }
     if (component === 'kubeAPIServer') {
       checkApiServer(err, warn, s);

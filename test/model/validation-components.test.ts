@@ -128,6 +128,7 @@ describe('kubeControllerManager and kubeScheduler', () => {
       'spec.kubeControllerManager.concurrentDeploymentSyncs: is -1; expected a whole number >= 0',
     ]],
     ['a negative log level', 'kubeScheduler', { logLevel: -1 }, ['spec.kubeScheduler.logLevel: is -1; expected a whole number >= 0']],
+    ['a feature gate that is not true or false', 'kubeScheduler', { featureGates: { A: 'yes' } }, ['spec.kubeScheduler.featureGates.A: is "yes"; a feature gate is "true" or "false"']],
     ['a rate with a unit', 'kubeScheduler', { kubeAPIQPS: '1Gi' }, ['spec.kubeScheduler.kubeAPIQPS: is "1Gi"; expected a decimal number >= 0']],
   ])('%s (%s)', (_name, component, settings, expected) => {
     expect(errors(component, settings)).toEqual(expected);
