@@ -154,7 +154,7 @@ function checkApiServer(err: Err, warn: Err, s: Readonly<Record<string, unknown>
 }
 
 /** The files the API server reads from its host: each must reach every control plane. */
-export const APISERVER_READ_FILES = ['auditPolicyFile', 'auditWebhookConfigFile', 'oidcCAFile'] as const;
+const APISERVER_READ_FILES = ['auditPolicyFile', 'auditWebhookConfigFile', 'oidcCAFile'] as const;
 
 function checkDelivered(r: Reporter, c: Cluster, igs: readonly InstanceGroup[], s: Readonly<Record<string, unknown>>): void {
   const planes = igs.filter((ig) => normalizeRole(ig.spec.role) === 'ControlPlane');
