@@ -20,6 +20,7 @@ import { KopsError } from '../diagnostics.js';
 import { BOOTSTRAP_TOKEN_DESCRIPTION } from '../secrets/generate.js';
 import { ETCD_BACKUP_FILE, ETCD_BACKUP_STORE_FILE, ETCD_PRUNE_FILE, KUBELET_PATCH_FILE, PATCHES_DIR } from './cloud-bootstrap.js';
 import { CRI_SOCKET, kubeletConfiguration, kubeletPatch } from './kubelet-config.js';
+import { apiServerVolumes, componentArgs } from './component-args.js';
 import { DEFAULT_BACKUP_RETENTION_DAYS, ETCD_BACKUP_CLUSTER, ETCD_BACKUP_PY, ETCD_BACKUP_RETENTION_VAR } from './etcd-backup.js';
 import { ETCD_PRUNE_PY } from './etcd-prune.js';
 import { GCS_STORE_PY } from './gce-helpers.js';
@@ -133,7 +134,9 @@ export function clusterConfiguration(c: Cluster, ig: InstanceGroup, facts: Pick<
     { name: 'cloud-provider', value: 'external' },
     { name: 'authorization-mode', value: spec.authorization?.alwaysAllow != null ? 'AlwaysAllow' : 'Node,RBAC' },
     ...gateArg(componentGates(c, 'kubeAPIServer')),
+    ...componentArgs(c, 'kubeAPIServer'),
   ];
+  const apiVolumes = apiServerVolumes(c);
   return {
     apiVersion: KUBEADM_API_VERSION,
     kind: 'ClusterConfiguration',
@@ -142,9 +145,9 @@ export function clusterConfiguration(c: Cluster, ig: InstanceGroup, facts: Pick<
     controlPlaneEndpoint: controlPlaneEndpoint(c, facts),
     certificatesDir: '/etc/kubernetes/pki',
     networking: { podSubnet: spec.podCIDR, serviceSubnet: serviceRange(c), dnsDomain: DNS_DOMAIN },
-    apiServer: { certSANs: apiServerCertSANs(c, facts), extraArgs: apiArgs },
-    controllerManager: { extraArgs: [{ name: 'cloud-provider', value: 'external' }, ...gateArg(componentGates(c, 'kubeControllerManager'))] },
-    scheduler: { ...withArgs(gateArg(componentGates(c, 'kubeScheduler'))) },
+    apiServer: { certSANs: apiServerCertSANs(c, facts), extraArgs: apiArgs, ...(apiVolumes.length > 0 ? { extraVolumes: apiVolumes } : {}) },
+    controllerManager: { extraArgs: [{ name: 'cloud-provider', value: 'external' }, ...gateArg(componentGates(c, 'kubeControllerManager')), ...componentArgs(c, 'kubeControllerManager')] },
+    scheduler: { ...withArgs([...gateArg(componentGates(c, 'kubeScheduler')), ...componentArgs(c, 'kubeScheduler')]) },
     etcd: {
       local: {
         dataDir: ETCD_DATA_DIR,

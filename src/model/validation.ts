@@ -13,6 +13,7 @@ import { cloudProviderOf, type Cluster, type ClusterSpec, type InstanceGroup } f
 import { validateTopologyAndAPI } from './validation-api.js';
 import { validateAwsUpdate } from './validation-aws-update.js';
 import { validateAwsTags } from './validation-aws-tags.js';
+import { validateComponents } from './validation-components.js';
 import { validateEtcd } from './validation-etcd.js';
 import { validateGce } from './validation-gce.js';
 import { validateIamPolicies } from './validation-iam-policies.js';
@@ -58,6 +59,7 @@ export function validateCluster(cluster: Cluster, instanceGroups: readonly Insta
   validateNodeExtras(r, spec, igs, cloud);
   validateIamPolicies(r, spec, igs, name, cloud);
   validateKubelet(r, c, igs);
+  validateComponents(r, c, igs);
   checkRollingUpdate(r, 'spec.rollingUpdate', spec.rollingUpdate, false);
   checkCloudLabels(r, 'spec.cloudLabels', spec.cloudLabels);
   if (cloud === 'aws') validateAwsTags(r, c, igs);

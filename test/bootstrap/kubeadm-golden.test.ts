@@ -35,7 +35,37 @@ function compareGolden(file: string, actual: string): void {
   expectGolden(GOLDEN, file, actual);
 }
 
+/** kops users' common control plane settings (OIDC, audit logging, admission, controller tuning). */
+const COMPONENT_SETTINGS = {
+  kubeAPIServer: {
+    oidcIssuerURL: 'https://sso.example.com',
+    oidcClientID: 'kubernetes',
+    oidcUsernameClaim: 'email',
+    oidcGroupsClaim: 'groups',
+    oidcRequiredClaim: ['hd=example.com'],
+    auditLogPath: '/var/log/kube-apiserver/audit.log',
+    auditLogMaxAge: 10,
+    auditLogMaxBackups: 1,
+    auditLogMaxSize: 100,
+    auditPolicyFile: '/srv/kubernetes/kube-apiserver/audit-policy.yaml',
+    enableAdmissionPlugins: ['PodNodeSelector'],
+    runtimeConfig: { 'api/all': 'true' },
+    tlsMinVersion: 'VersionTLS13',
+  },
+  kubeControllerManager: { horizontalPodAutoscalerSyncPeriod: '15s', horizontalPodAutoscalerTolerance: '100m', terminatedPodGCThreshold: 100 },
+  kubeScheduler: { logLevel: 2, kubeAPIQPS: 100 },
+};
+
 describe('golden kubeadm files', () => {
+  it('match for a control plane with kubeAPIServer, kubeControllerManager and kubeScheduler settings', () => {
+    const built = newCluster(REFERENCE.minimal!.opts);
+    Object.assign(built.cluster.spec, structuredClone(COMPONENT_SETTINGS));
+    const { cluster, instanceGroups } = completeCluster(built.cluster, built.instanceGroups);
+    const ig = instanceGroups.find((x) => x.metadata.name === 'control-plane-us-east-1a')!;
+    const init = bootstrapFiles(cluster, ig, FACTS)!.files.find((f) => f.name === 'kubeadm-init.yaml')!;
+    compareGolden('components.control-plane-us-east-1a.kubeadm-init.yaml', init.content);
+  });
+
   for (const [name, ref] of Object.entries(REFERENCE)) {
     it(`match for the ${name} cluster's control planes and workers`, () => {
       const built = newCluster(ref.opts);

@@ -31,12 +31,12 @@ async function plan(edit: (c: Cluster, igs: InstanceGroup[]) => void) {
 describe('fields kops-ts does not act on', () => {
   it('are named in one warning of the plan, each with its object and path', async () => {
     const warnings = await plan((c, igs) => {
-      (c.spec as Record<string, unknown>).kubeAPIServer = { auditLogMaxAge: 10 };
+      (c.spec as Record<string, unknown>).kubeAPIServer = { watchCache: false };
       (igs.find((g) => g.spec.role === 'Node')!.spec as unknown as Record<string, unknown>).rootVolumeDeleteOnTermination = false;
     });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]!.summary).toBe(
-      'the spec has 2 field(s) that kops-ts does not act on, kept as they are (docs/spec.md lists the fields it acts on): spec.kubeAPIServer.auditLogMaxAge, InstanceGroup/nodes-us-east-1a spec.rootVolumeDeleteOnTermination',
+      'the spec has 2 field(s) that kops-ts does not act on, kept as they are (docs/spec.md lists the fields it acts on): spec.kubeAPIServer.watchCache, InstanceGroup/nodes-us-east-1a spec.rootVolumeDeleteOnTermination',
     );
   });
 

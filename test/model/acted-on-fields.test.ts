@@ -20,6 +20,7 @@ import { completeCluster } from '../../src/model/completion.js';
 import { validateCluster } from '../../src/model/validation.js';
 import { bootstrapFiles } from '../../src/bootstrap/kubeadm.js';
 import { KUBELET_ACTED_FIELDS } from '../../src/model/kubelet.js';
+import { COMPONENT_ARGS } from '../../src/model/control-plane-components.js';
 import { CLUSTER_SPEC, INSTANCE_GROUP_SPEC, type FieldShape } from '../../src/model/api/schema.js';
 import type { Cluster, InstanceGroup } from '../../src/model/api/types.js';
 import { ig, userCluster, userIGs } from './helpers.js';
@@ -340,6 +341,15 @@ const TESTED_ELSEWHERE: Record<string, string> = {
       return [`Cluster spec.kubelet.${leaf}`, `Cluster spec.masterKubelet.${leaf}`, `InstanceGroup spec.kubelet.${leaf}`].map((k) => [k, KUBELET]);
     }),
   ),
+  // The control plane components' flags (and the API server's volumes) in the ClusterConfiguration
+  // (src/bootstrap/component-args.ts); a list field's leaf is its items.
+  ...Object.fromEntries(
+    Object.entries(COMPONENT_ARGS).flatMap(([component, args]) =>
+      args.map((a) => [`Cluster spec.${component}.${a.field}${a.kind.t === 'list' || a.kind.t === 'keyValues' ? '[]' : ''}`, 'test/bootstrap/component-args.test.ts']),
+    ),
+  ),
+  // ... and the range nodePortAccess opens (both clouds' firewall), as kops.
+  'Cluster spec.kubeAPIServer.serviceNodePortRange': LB_MODEL,
   // ... and the CNI addon the first control plane applies: none with cni (bring your own).
   'Cluster spec.networking.cni': 'test/bootstrap/addons-apply.test.ts',
   'Cluster spec.networking.cilium.enableNodePort': 'test/bootstrap/addons-store.test.ts',

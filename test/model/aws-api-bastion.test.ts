@@ -192,6 +192,14 @@ describe('the firewall', () => {
     expect(none.filter((l) => l.includes('30000'))).toEqual([]);
   });
 
+  it('nodePortAccess opens kubeAPIServer.serviceNodePortRange when the spec sets it, as kops', () => {
+    const cluster = userCluster(['us-east-1a'], { name: NAME });
+    cluster.spec.nodePortAccess = ['198.51.100.0/24'];
+    (cluster.spec as Record<string, unknown>).kubeAPIServer = { serviceNodePortRange: '31000-31999' };
+    const nodes = ingress(build(cluster, userIGs(['us-east-1a'])), `nodes.${NAME}`);
+    expect(nodes.filter((l) => l.includes('198.51.100.0/24'))).toEqual(['tcp 31000-31999 198.51.100.0/24', 'udp 31000-31999 198.51.100.0/24']);
+  });
+
   it('takes managed prefix lists in the access lists as kops does (a rule per list, both ICMP families for PMTU)', () => {
     const cluster = userCluster(['us-east-1a'], { name: NAME });
     cluster.spec.kubernetesApiAccess = ['pl-0123456789abcdef0'];

@@ -28,6 +28,7 @@ import {
   KUBE_PROXY_FIELDS,
   KUBE_SCHEDULER_FIELDS,
 } from './schema-kops-fields.js';
+import { componentShape } from './schema-components.js';
 
 /** kops's Go integer types: a value outside the type's range is refused, as kops could not read it. */
 export type IntType = 'int32' | 'int64' | 'uint32';
@@ -226,12 +227,11 @@ const kubelet = obj(
 );
 
 /**
- * The component configs: what `create cluster` writes (kube-proxy off with a replacing CNI, the
- * feature gates of `--kubernetes-feature-gates`) is validated and stored for the node bootstrap;
- * the rest is kops's, kept with a warning each.
+ * kube-proxy: what `create cluster` writes (kube-proxy off with a replacing CNI, the feature gates
+ * of `--kubernetes-feature-gates`) is validated and stored for the node bootstrap; the rest is
+ * kops's, kept with a warning each. The control plane's components: schema-components.ts.
  */
 const kubeProxy = obj({ enabled: bool, featureGates: strMap }, KUBE_PROXY_FIELDS);
-const withFeatureGates = (kopsOnly: readonly string[]) => obj({ featureGates: strMap }, kopsOnly);
 
 const gossipRemoved = removed(
   'gossip DNS support was removed in kops 1.37',
@@ -291,9 +291,10 @@ export const CLUSTER_SPEC: ObjectShape = obj(
     kubelet,
     masterKubelet: kubelet,
     kubeProxy,
-    kubeAPIServer: withFeatureGates(KUBE_APISERVER_FIELDS),
-    kubeControllerManager: withFeatureGates(KUBE_CONTROLLER_MANAGER_FIELDS),
-    kubeScheduler: withFeatureGates(KUBE_SCHEDULER_FIELDS),
+    // src/model/control-plane-components.ts: the flags kops-ts passes through kubeadm's extraArgs.
+    kubeAPIServer: componentShape('kubeAPIServer', KUBE_APISERVER_FIELDS),
+    kubeControllerManager: componentShape('kubeControllerManager', KUBE_CONTROLLER_MANAGER_FIELDS),
+    kubeScheduler: componentShape('kubeScheduler', KUBE_SCHEDULER_FIELDS),
     // GCE's `create cluster` writes `cloudConfig: {}`; anything in it is kops's, kept, one warning.
     cloudConfig: presence,
     networking,

@@ -12,6 +12,7 @@
 import { securityGroupRuleName } from '../../tasks/aws/security-group-rule.js';
 import { ref, type Val } from '../../tasks/types.js';
 import { normalizeRole, type InstanceGroup } from '../api/types.js';
+import { nodePortRange } from '../control-plane-components.js';
 import type { AwsModelContext } from './context.js';
 import { securityGroupName } from './names.js';
 
@@ -23,9 +24,6 @@ export const SECURITY_GROUP_DESCRIPTIONS = {
   'api-elb': 'Security group for api ELB',
   'bastion-elb': 'Security group for bastion ELB',
 } as const;
-
-/** Kubernetes's default NodePort range (`--service-node-port-range`), which kops opens to `nodePortAccess`. */
-export const NODE_PORT_RANGE = { from: 30000, to: 32767 } as const;
 
 /** kops's group of an instance group: `masters.<c>` (control planes and API servers), `bastion.<c>`, `nodes.<c>`. */
 export function roleSecurityGroupName(ig: InstanceGroup, cluster: string): string {
@@ -144,8 +142,9 @@ export function buildFirewall(m: AwsModelContext): void {
       for (const cidr of cidrsOf(spec.sshAccess)) addRule(m, { group, direction: 'ingress', protocol: 'tcp', from: 22, to: 22, cidr });
     }
   }
-  // NodePort services from nodePortAccess, TCP and UDP (kops's external_access.go).
+  // NodePort services from nodePortAccess, TCP and UDP, on the API server's range (kops's external_access.go).
+  const range = nodePortRange(spec);
   for (const cidr of cidrsOf(spec.nodePortAccess)) {
-    for (const protocol of ['tcp', 'udp']) addRule(m, { group: nodes, direction: 'ingress', protocol, from: NODE_PORT_RANGE.from, to: NODE_PORT_RANGE.to, cidr });
+    for (const protocol of ['tcp', 'udp']) addRule(m, { group: nodes, direction: 'ingress', protocol, from: range.from, to: range.to, cidr });
   }
 }

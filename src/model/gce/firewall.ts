@@ -9,6 +9,7 @@
  */
 import { GCE_KINDS, type GceFirewallAllowed, type GceFirewallRuleDesired } from '../../tasks/gce/types.js';
 import type { GceModelContext } from './context.js';
+import { nodePortRange } from '../control-plane-components.js';
 import { firewallRuleName, type GceFirewallRuleId, type GceRangedFirewallRuleId } from './names.js';
 
 /** kops's wellknownports used by the rules. */
@@ -29,9 +30,6 @@ export const PORTS = {
 
 /** Google's load-balancer health checkers (cloud.google.com/load-balancing/docs/health-checks). */
 export const GOOGLE_HEALTH_CHECK_RANGES = ['35.191.0.0/16', '130.211.0.0/22'] as const;
-
-/** The default `--service-node-port-range`. */
-export const NODE_PORT_RANGE = '30000-32767';
 
 function tcp(...ports: number[]): GceFirewallAllowed[] {
   return ports.map((p) => ({ protocol: 'tcp', ports: [String(p)] }));
@@ -84,9 +82,12 @@ export function buildFirewall(m: GceModelContext): void {
     addRanged('ssh-external-to-master', ssh, { targetTags: m.controlPlaneTags, allowed: tcp(PORTS.ssh) });
     addRanged('ssh-external-to-node', ssh, { targetTags: [nodeTag], allowed: tcp(PORTS.ssh) });
   }
+  // On the API server's NodePort range (kubeAPIServer.serviceNodePortRange), as kops.
+  const range = nodePortRange(spec);
+  const nodePorts = range.from === range.to ? String(range.from) : `${range.from}-${range.to}`;
   addRanged('nodeport-external-to-node', spec.nodePortAccess ?? [], {
     targetTags: [nodeTag],
-    allowed: [{ protocol: 'tcp', ports: [NODE_PORT_RANGE] }, { protocol: 'udp', ports: [NODE_PORT_RANGE] }],
+    allowed: [{ protocol: 'tcp', ports: [nodePorts] }, { protocol: 'udp', ports: [nodePorts] }],
   });
   const apiAccess = spec.kubernetesApiAccess ?? [];
   if (spec.api?.loadBalancer != null) {

@@ -154,14 +154,15 @@ describe('the field schema', () => {
   });
 
   it('warns once for each kops field kops-ts does not act on, and keeps it', () => {
-    const r = parseManifests(`${CLUSTER}  kubeAPIServer:\n    oidcIssuerURL: https://x\n    auditLogMaxAge: 3\n  kubelet:\n    maxPods: 50\n    housekeepingInterval: 10s\n    anonymousAuth: false\n  networking:\n    cilium:\n      hubble: {enabled: true}\n`);
+    const r = parseManifests(`${CLUSTER}  kubeAPIServer:\n    oidcIssuerURL: https://x\n    watchCache: false\n    etcdServers: [https://127.0.0.1:4001]\n  kubelet:\n    maxPods: 50\n    housekeepingInterval: 10s\n    anonymousAuth: false\n  networking:\n    cilium:\n      hubble: {enabled: true}\n`);
     expect(r.diagnostics.map(formatDiagnostic)).toEqual([
-      'warning: spec.kubeAPIServer.oidcIssuerURL: a kops field that kops-ts does not act on yet; kept as is',
-      'warning: spec.kubeAPIServer.auditLogMaxAge: a kops field that kops-ts does not act on yet; kept as is',
+      // oidcIssuerURL is acted on (control-plane-components.ts); etcdServers names a flag kubeadm sets.
+      'warning: spec.kubeAPIServer.watchCache: a kops field that kops-ts does not act on yet; kept as is',
+      'warning: spec.kubeAPIServer.etcdServers: a kops field for a flag kubeadm or kops-ts sets itself (another value would break the control plane it builds); not acted on, kept as is',
       'warning: spec.kubelet.housekeepingInterval: a kops field that kops-ts does not act on yet; kept as is',
       'warning: spec.networking.cilium.hubble: a kops field that kops-ts does not act on yet; kept as is',
     ]);
-    expect(r.objects[0]!.spec).toMatchObject({ kubeAPIServer: { oidcIssuerURL: 'https://x', auditLogMaxAge: 3 } });
+    expect(r.objects[0]!.spec).toMatchObject({ kubeAPIServer: { oidcIssuerURL: 'https://x', watchCache: false, etcdServers: ['https://127.0.0.1:4001'] } });
   });
 
   it('acts on the load balancer\'s sslPolicy and the bastion\'s load balancer; warns that idle timeouts (Classic ELB only) and additionalSANs (no certificates yet) are not', () => {
@@ -223,7 +224,6 @@ describe('the field schema', () => {
     expect(new Set(paths).size).toBe(paths.length);
     expect(paths).toEqual(
       expect.arrayContaining([
-        'spec.kubeAPIServer.oidcIssuerURL',
         'spec.kubeScheduler.usePolicyConfigMap',
         'spec.kubeDNS',
         'spec.containerd',
@@ -238,6 +238,8 @@ describe('the field schema', () => {
     // Fields kops-ts acts on are not warned about (additionalPolicies and externalPolicies: on AWS, src/model/aws/iam.ts).
     expect(paths.filter((p) => /^spec\.(additional|external)Policies/.test(p))).toEqual([]);
     expect(paths.some((p) => /\.(networkCIDR|subnets\[0\]\.cidr|etcdClusters\[0\]\.manager\.backupRetentionDays|kubelet\.anonymousAuth)$/.test(p))).toBe(false);
+    // kubeAPIServer's OIDC and audit settings and kubeControllerManager's are acted on (control-plane-components.ts).
+    expect(paths.filter((p) => /spec\.(kubeAPIServer|kubeControllerManager)\./.test(p))).toEqual([]);
     expect(paths.some((p) => /spec\.rootVolume(Iops|Throughput|EncryptionKey)$/.test(p))).toBe(false);
     // The node customisations are acted on (src/bootstrap/node-extras.ts).
     expect(paths.filter((p) => /spec\.(hooks|fileAssets|sysctlParameters|additionalUserData)/.test(p))).toEqual([]);

@@ -181,6 +181,12 @@ describe('GCE firewall rules, as kops makes them', () => {
     expect(r('nodeport-external-to-node')).toMatchObject({ sourceRanges: ['192.0.2.0/24'], allowed: [{ protocol: 'tcp', ports: ['30000-32767'] }, { protocol: 'udp', ports: ['30000-32767'] }] });
     expect(r('pod-cidrs-to-node')).toMatchObject({ sourceRanges: ['10.4.0.0/14'], targetTags: [tag('node')] });
     expect(r('pod-cidrs-to-https-api').sourceRanges).toEqual(['10.4.0.0/14']);
+    // The node ports follow kubeAPIServer.serviceNodePortRange, as kops's do.
+    const ranged = tasksOf(REFERENCE['minimal']!, (c) => {
+      c.spec.nodePortAccess = ['192.0.2.0/24'];
+      (c.spec as Record<string, unknown>).kubeAPIServer = { serviceNodePortRange: '31000+999' };
+    });
+    expect(byName<GceFirewallRuleDesired>(ranged, GCE_KINDS.firewallRule, 'nodeport-external-to-node-minimal-example-com').allowed).toEqual([{ protocol: 'tcp', ports: ['31000-31999'] }, { protocol: 'udp', ports: ['31000-31999'] }]);
     // IP alias: no IP forwarding, the subnet carries the pods' and services' ranges.
     expect(ofKind<GceInstanceTemplateDesired>(t, GCE_KINDS.instanceTemplate).every((x) => !x.desired.canIpForward)).toBe(true);
     const subnet = ofKind<GceSubnetDesired>(t, GCE_KINDS.subnet)[0]!.desired;
