@@ -28,6 +28,7 @@ import { createHash } from 'node:crypto';
 import type { ClusterSpec, FileAssetSpec, HookSpec, InstanceGroupSpec, NormalizedRole } from '../model/api/types.js';
 import { normalizeRole } from '../model/api/types.js';
 import { shQuote } from '../text/shell-quote.js';
+import { hostsToml, mergedRegistryMirrors, registryConfigPathStep, type RegistryMirror } from './containerd-config.js';
 
 /** The script's name in the group's igconfig directory. */
 export const NODE_EXTRAS_FILE = 'node-extras.sh';
@@ -57,6 +58,10 @@ export interface NodeExtras {
   readonly sysctls: readonly string[];
   readonly files: readonly NodeFile[];
   readonly units: readonly NodeUnit[];
+  /** apt packages (`name` or `name=version`): the cluster's, then the group's not already named. */
+  readonly packages?: readonly string[];
+  /** containerd's registry mirrors (containerd-config.ts), by registry. */
+  readonly registryMirrors?: readonly RegistryMirror[];
 }
 
 /** Whether an entry's `roles` take a group of `role` (all roles when empty; `Master` is `ControlPlane`). */
@@ -148,11 +153,14 @@ export function nodeExtras(cluster: ClusterSpec, ig: InstanceGroupSpec): NodeExt
   });
   add(ig.hooks ?? [], true);
   add(cluster.hooks ?? [], false);
-  return { sysctls, files, units };
+  // kops's nodeup: the cluster's packages then the group's, each installed once.
+  const packages = [...new Set([...(cluster.packages ?? []), ...(ig.packages ?? [])])];
+  const registryMirrors = mergedRegistryMirrors(cluster.containerd, ig.containerd);
+  return { sysctls, files, units, ...(packages.length > 0 ? { packages } : {}), ...(registryMirrors.length > 0 ? { registryMirrors } : {}) };
 }
 
 export function isEmpty(x: NodeExtras): boolean {
-  return x.sysctls.length === 0 && x.files.length === 0 && x.units.length === 0;
+  return x.sysctls.length === 0 && x.files.length === 0 && x.units.length === 0 && (x.packages ?? []).length === 0 && (x.registryMirrors ?? []).length === 0;
 }
 
 /** base64 of `b`, in lines of 76 for the here-document. */
@@ -182,12 +190,35 @@ export function renderNodeExtrasScript(x: NodeExtras): string {
     '',
   ];
   const put = (path: string, mode: string, content: Buffer) => out.push(`put ${shQuote(path)} ${mode} <<'EOF'`, base64Lines(content), 'EOF');
+  const packages = x.packages ?? [];
+  if (packages.length > 0) {
+    // First, so a file asset or hook may configure or use what they install.
+    out.push(
+      "# packages: Ubuntu's, installed as kops's nodeup installs them (apt-get, no recommends), one at a time so a failure names its package.",
+      'apt_install() {',
+      '  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=5 install -y --no-install-recommends "$1" ||',
+      '    { echo "kops-ts: apt-get install of package $1 failed (packages of the spec)" >&2; exit 1; }',
+      '}',
+      ...packages.map((p) => `apt_install ${shQuote(p)}`),
+      '',
+    );
+  }
   if (x.sysctls.length > 0) {
     put(SYSCTL_FILE, '0644', Buffer.from(`${x.sysctls.join('\n')}\n`));
     out.push(`sysctl --system >/dev/null || { echo "kops-ts: sysctl --system failed on ${SYSCTL_FILE} (a key this kernel does not have?)" >&2; exit 1; }`, '');
   }
   for (const f of x.files) put(f.path, f.mode, f.content);
   if (x.files.length > 0) out.push('');
+  const mirrors = x.registryMirrors ?? [];
+  if (mirrors.length > 0) {
+    // After the file assets (an asset cannot replace a hosts.toml), before the hooks (which may pull images).
+    out.push("# containerd's registry mirrors (containerd.registryMirrors): one hosts.toml per registry.");
+    for (const m of mirrors) {
+      const h = hostsToml(m);
+      put(h.path, '0644', Buffer.from(h.content));
+    }
+    out.push(...registryConfigPathStep(), '');
+  }
   const written = x.units.filter((u) => u.definition !== undefined);
   for (const u of written) put(`/etc/systemd/system/${u.name}`, '0644', Buffer.from(u.definition!));
   if (x.units.length > 0) out.push('systemctl daemon-reload');

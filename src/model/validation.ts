@@ -19,6 +19,7 @@ import { validateIamPolicies } from './validation-iam-policies.js';
 import { validateInstanceGroups } from './validation-instancegroups.js';
 import { validateKubelet } from './validation-kubelet.js';
 import { validateNetwork } from './validation-network.js';
+import { validateContainerd } from './validation-containerd.js';
 import { validateNodeExtras } from './validation-node-extras.js';
 import { checkCloudLabels, checkRollingUpdate } from './validation-rules.js';
 import { validateSubnets } from './validation-subnets.js';
@@ -57,6 +58,7 @@ export function validateCluster(cluster: Cluster, instanceGroups: readonly Insta
   validateInstanceGroups(r, spec, igs, name, cloud);
   validateNodeExtras(r, spec, igs, cloud);
   validateIamPolicies(r, spec, igs, name, cloud);
+  validateContainerd(r, spec, igs);
   validateKubelet(r, c, igs);
   checkRollingUpdate(r, 'spec.rollingUpdate', spec.rollingUpdate, false);
   checkCloudLabels(r, 'spec.cloudLabels', spec.cloudLabels);
