@@ -60,7 +60,7 @@ const SECTION_ERE = `^[[:space:]]*${CRI_REGISTRY_SECTION.replace(/[[\].]/g, (c) 
 
 /**
  * The script's lines after the hosts.toml files are written: point the CRI registry at the hosts
- * directory, check it, restart containerd. Each failure is one line on stderr and exit 1.
+ * directory and check it (CONTAINERD_RESTART follows). Each failure is one line on stderr and exit 1.
  */
 export function registryConfigPathStep(): string[] {
   const missing = `kops-ts: $1 has no config_path in a ${CRI_REGISTRY_SECTION} section (containerd 1.7's config, version 2), where registryMirrors must name ${CONTAINERD_HOSTS_DIR}`;
@@ -85,9 +85,11 @@ export function registryConfigPathStep(): string[] {
     `    { echo "kops-ts: $1 does not read back config_path = \\"${CONTAINERD_HOSTS_DIR}\\" in its CRI registry section" >&2; exit 1; }`,
     '}',
     `set_registry_config_path '${CONTAINERD_CONFIG}'`,
-    'systemctl restart containerd || { echo "kops-ts: containerd did not restart with the registry mirrors (journalctl -u containerd)" >&2; exit 1; }',
   ];
 }
+
+/** After the hosts directory and the config additions: containerd reads its config only at start. */
+export const CONTAINERD_RESTART = 'systemctl restart containerd || { echo "kops-ts: containerd did not restart with the spec\'s containerd settings (journalctl -u containerd)" >&2; exit 1; }';
 
 /** A double-quoted shell word (the message above: its only expansion is `$1`). */
 function shDouble(s: string): string {

@@ -28,7 +28,8 @@ import { createHash } from 'node:crypto';
 import type { ClusterSpec, FileAssetSpec, HookSpec, InstanceGroupSpec, NormalizedRole } from '../model/api/types.js';
 import { normalizeRole } from '../model/api/types.js';
 import { shQuote } from '../text/shell-quote.js';
-import { hostsToml, mergedRegistryMirrors, registryConfigPathStep, type RegistryMirror } from './containerd-config.js';
+import { configAdditionsStep, mergedConfigAdditions } from './containerd-additions.js';
+import { CONTAINERD_CONFIG, CONTAINERD_RESTART, hostsToml, mergedRegistryMirrors, registryConfigPathStep, type RegistryMirror } from './containerd-config.js';
 
 /** The script's name in the group's igconfig directory. */
 export const NODE_EXTRAS_FILE = 'node-extras.sh';
@@ -62,6 +63,8 @@ export interface NodeExtras {
   readonly packages?: readonly string[];
   /** containerd's registry mirrors (containerd-config.ts), by registry. */
   readonly registryMirrors?: readonly RegistryMirror[];
+  /** containerd's configAdditions (containerd-additions.ts): key → value, sorted by key. */
+  readonly configAdditions?: readonly (readonly [string, string | number])[];
 }
 
 /** Whether an entry's `roles` take a group of `role` (all roles when empty; `Master` is `ControlPlane`). */
@@ -156,11 +159,17 @@ export function nodeExtras(cluster: ClusterSpec, ig: InstanceGroupSpec): NodeExt
   // kops's nodeup: the cluster's packages then the group's, each installed once.
   const packages = [...new Set([...(cluster.packages ?? []), ...(ig.packages ?? [])])];
   const registryMirrors = mergedRegistryMirrors(cluster.containerd, ig.containerd);
-  return { sysctls, files, units, ...(packages.length > 0 ? { packages } : {}), ...(registryMirrors.length > 0 ? { registryMirrors } : {}) };
+  const configAdditions = mergedConfigAdditions(cluster.containerd?.configAdditions, ig.containerd?.configAdditions);
+  return {
+    sysctls, files, units,
+    ...(packages.length > 0 ? { packages } : {}),
+    ...(registryMirrors.length > 0 ? { registryMirrors } : {}),
+    ...(configAdditions.length > 0 ? { configAdditions } : {}),
+  };
 }
 
 export function isEmpty(x: NodeExtras): boolean {
-  return x.sysctls.length === 0 && x.files.length === 0 && x.units.length === 0 && (x.packages ?? []).length === 0 && (x.registryMirrors ?? []).length === 0;
+  return x.sysctls.length === 0 && x.files.length === 0 && x.units.length === 0 && (x.packages ?? []).length === 0 && (x.registryMirrors ?? []).length === 0 && (x.configAdditions ?? []).length === 0;
 }
 
 /** base64 of `b`, in lines of 76 for the here-document. */
@@ -209,16 +218,20 @@ export function renderNodeExtrasScript(x: NodeExtras): string {
   }
   for (const f of x.files) put(f.path, f.mode, f.content);
   if (x.files.length > 0) out.push('');
+  // containerd's: after the file assets (a config.toml asset is edited, not replaced; an asset cannot
+  // replace a hosts.toml), before the hooks (which may pull images); one restart for all of it.
   const mirrors = x.registryMirrors ?? [];
+  const additions = x.configAdditions ?? [];
   if (mirrors.length > 0) {
-    // After the file assets (an asset cannot replace a hosts.toml), before the hooks (which may pull images).
     out.push("# containerd's registry mirrors (containerd.registryMirrors): one hosts.toml per registry.");
     for (const m of mirrors) {
       const h = hostsToml(m);
       put(h.path, '0644', Buffer.from(h.content));
     }
-    out.push(...registryConfigPathStep(), '');
+    out.push(...registryConfigPathStep());
   }
+  if (additions.length > 0) out.push(...configAdditionsStep(additions, CONTAINERD_CONFIG));
+  if (mirrors.length > 0 || additions.length > 0) out.push(CONTAINERD_RESTART, '');
   const written = x.units.filter((u) => u.definition !== undefined);
   for (const u of written) put(`/etc/systemd/system/${u.name}`, '0644', Buffer.from(u.definition!));
   if (x.units.length > 0) out.push('systemctl daemon-reload');

@@ -5,10 +5,9 @@
  * - `containerd.registryMirrors`: each key a registry host (`host`, `host:port`) or `*`, each value a
  *   non-empty list of distinct http(s) URLs (each becomes a `[host."<url>"]` table of a hosts.toml,
  *   where a repeated one would make the file invalid TOML).
- * - `containerd.configAdditions`: refused. kops writes containerd's whole config.toml itself and sets
- *   each key path in it; kops-ts starts from the installed containerd's own default config, and a key
- *   path cannot be merged into it safely on the node (python3's tomllib reads TOML but does not write
- *   it; containerd 1.7's `imports` replaces a plugin's whole section instead of merging it).
+ * - `containerd.configAdditions`: each key a TOML key path as kops splits it (containerd-additions.ts),
+ *   no empty part, in containerd 1.7's config (version 2: not containerd 2's `io.containerd.cri.v1.*`
+ *   plugins, not `version`), and no key a table another key of the same nodes sets a value in.
  * - `containerd.version` (other than 1.7), `containerd.packages`, `containerd.runc.version` and
  *   `.packages`: refused, as kops-ts installs Ubuntu's containerd 1.7 package (and the runc it depends on),
  *   not the one they name. A 1.7 version is taken with a warning: the archive's 1.7 release is installed.
@@ -19,7 +18,8 @@
 import type { ClusterSpec, ContainerdSpec, InstanceGroup } from './api/types.js';
 import { normalizeRole } from './api/types.js';
 import { CONTAINERD_PACKAGE_VERSION } from '../bootstrap/cloud-bootstrap.js';
-import { CONTAINERD_CONFIG, CONTAINERD_HOSTS_DIR, hostsToml, mergedRegistryMirrors } from '../bootstrap/containerd-config.js';
+import { configAdditionPath } from '../bootstrap/containerd-additions.js';
+import { CONTAINERD_HOSTS_DIR, hostsToml, mergedRegistryMirrors } from '../bootstrap/containerd-config.js';
 import { fileAssetPath, forRole } from '../bootstrap/node-extras.js';
 import { igPath, type Reporter } from './validation-util.js';
 
@@ -50,6 +50,7 @@ export function validateContainerd(r: Reporter, spec: ClusterSpec, igs: readonly
     }
   }
   checkHostsFileClash(r, spec, igs);
+  checkAdditionClash(r, spec, igs);
 }
 
 /** A file asset at the hosts.toml of a registry with mirrors, on the same nodes: the mirrors' file is written after it, over it. */
@@ -75,13 +76,7 @@ function checkContainerd(r: Reporter, c: ContainerdSpec | undefined, at: At): vo
   if (!c) return;
   const p = (f: string) => at(`spec.containerd.${f}`);
   checkMirrors(r, c.registryMirrors, p);
-  if (c.configAdditions && Object.keys(c.configAdditions).length > 0) {
-    r.err(
-      'UnsupportedContainerdConfigAdditions', p('configAdditions'),
-      "kops-ts cannot merge TOML key paths into containerd's config safely: it starts from the installed containerd's own default config.toml, the node has no TOML writer, and containerd 1.7's imports replace a plugin's whole section instead of merging it",
-      `remove it; to change containerd's configuration, give the whole file as a fileAsset at ${CONTAINERD_CONFIG} (containerd 1.7's config version 2, with SystemdCgroup = true) and a hook that runs systemctl restart containerd`,
-    );
-  }
+  for (const key of Object.keys(c.configAdditions ?? {})) checkAdditionKey(r, key, p(`configAdditions.${key}`));
   if (c.version != null) checkVersion(r, c.version, p('version'));
   const installs = `kops-ts installs Ubuntu's containerd ${CONTAINERD_SERIES} package (containerd=${CONTAINERD_PACKAGE_VERSION}) and the runc package it depends on`;
   if (c.packages && Object.keys(c.packages).length > 0) {
@@ -91,6 +86,41 @@ function checkContainerd(r: Reporter, c: ContainerdSpec | undefined, at: At): vo
     const v = c.runc?.[f];
     if (v != null && !(typeof v === 'object' && Object.keys(v).length === 0)) {
       r.err('UnsupportedContainerdPackages', p(`runc.${f}`), `${installs}: another runc would be ignored`, 'remove it');
+    }
+  }
+}
+
+function checkAdditionKey(r: Reporter, key: string, path: string): void {
+  const parts = configAdditionPath(key);
+  if (!parts || parts.some((x) => x === '' || /[\x00-\x1f\x7f]/.test(x))) {
+    r.err('InvalidContainerdConfigAddition', path, `${JSON.stringify(key)} is not a TOML key path as kops reads it (dot-separated parts, a part with dots in double quotes, none empty)`, 'write it as in containerd\'s config, e.g. plugins."io.containerd.grpc.v1.cri".containerd.runtimes.nvidia.runtime_type');
+  } else if (parts.some((x) => x.startsWith('io.containerd.cri.v1.'))) {
+    r.err('InvalidContainerdConfigAddition', path, `${parts.find((x) => x.startsWith('io.containerd.cri.v1.'))} is a plugin of containerd 2's config (version 3); kops-ts installs containerd ${CONTAINERD_SERIES}, whose config is version 2`, 'use the version 2 path, e.g. plugins."io.containerd.grpc.v1.cri".containerd... or plugins."io.containerd.grpc.v1.cri".registry...');
+  } else if (parts.length === 1 && parts[0] === 'version') {
+    r.err('InvalidContainerdConfigAddition', path, `the config's version is the one of containerd ${CONTAINERD_SERIES} (2); another would change how every other key is read`, 'remove it');
+  }
+}
+
+/** A key whose path is a table another key of the same nodes sets a value in cannot be set: both cannot hold. */
+function checkAdditionClash(r: Reporter, spec: ClusterSpec, igs: readonly InstanceGroup[]): void {
+  const reported = new Set<string>();
+  const targets = [{ own: spec.containerd?.configAdditions, merged: spec.containerd?.configAdditions, at: (k: string) => `spec.containerd.configAdditions.${k}` }];
+  for (const ig of igs) {
+    if (normalizeRole(ig.spec.role) === 'Bastion' || !ig.spec.containerd?.configAdditions) continue;
+    targets.push({ own: ig.spec.containerd.configAdditions, merged: { ...(spec.containerd?.configAdditions ?? {}), ...ig.spec.containerd.configAdditions }, at: (k) => igPath(ig.metadata.name, `spec.containerd.configAdditions.${k}`) });
+  }
+  for (const t of targets) {
+    const paths = Object.keys(t.merged ?? {}).map((k) => [k, configAdditionPath(k)] as const).filter((e): e is readonly [string, string[]] => e[1] !== undefined);
+    for (const [k, p] of paths) {
+      const inner = paths.find(([k2, p2]) => k2 !== k && p2.length > p.length && p.every((x, i) => p2[i] === x));
+      if (!inner) continue;
+      // A clash among the cluster's own keys is reported once, at the cluster; a group's at its own key.
+      const own = t.own ?? {};
+      if (!(k in own) && !(inner[0] in own)) continue;
+      const at = inner[0] in own ? t.at(inner[0]) : t.at(k);
+      if (reported.has(at)) continue;
+      reported.add(at);
+      r.err('InvalidContainerdConfigAddition', at, `${k} is set as a value and ${inner[0]} sets a key inside it: it cannot be both`, 'keep one of the two keys');
     }
   }
 }

@@ -12,6 +12,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { additionValue, configAdditionPath, mergedConfigAdditions } from '../../src/bootstrap/containerd-additions.js';
 import { CONTAINERD_CONFIG, CRI_REGISTRY_SECTION, hostsToml, mergedRegistryMirrors } from '../../src/bootstrap/containerd-config.js';
 import { nodeExtras, nodeExtrasScript } from '../../src/bootstrap/node-extras.js';
 import { newCluster } from '../../src/cloudup/new-cluster.js';
@@ -115,7 +116,8 @@ function runScript(script: string, opts: { config?: string; failPackage?: string
   // apt-get's last word is the package; the failing one exits 100 as apt-get does.
   writeFileSync(join(bin, 'apt-get'), `#!/bin/bash\necho "apt-get $* DEBIAN_FRONTEND=$DEBIAN_FRONTEND" >>'${log}'\n[ "\${*: -1}" != '${opts.failPackage ?? ''}' ] || exit 100\n`);
   for (const t of ['systemctl', 'apt-get']) chmodSync(join(bin, t), 0o755);
-  const rooted = script.replace(/put '\//g, `put '${root}/`).replace(`set_registry_config_path '${CONTAINERD_CONFIG}'`, `set_registry_config_path '${config}'`);
+  const rooted = script.replace(/put '\//g, `put '${root}/`).replace(`set_registry_config_path '${CONTAINERD_CONFIG}'`, `set_registry_config_path '${config}'`)
+    .replace(`containerd_config_additions '${CONTAINERD_CONFIG}'`, `containerd_config_additions '${config}'`);
   const r = spawnSync('bash', ['-c', rooted], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
   const calls = (() => {
     try {
@@ -215,5 +217,76 @@ describe('the launch templates', () => {
   it("a group's packages change only that group's", () => {
     const withPackages = userData((_c, igs) => (igs.find((g) => g.spec.role === 'Node')!.spec.packages = ['nfs-common']));
     expect(changed(plain, withPackages)).toEqual(['nodes-us-east-1a.mirrors.example.com']);
+  });
+});
+
+describe('configAdditions', () => {
+  it("kops's key split (CSV with . as the separator: quoted parts keep their dots) and values (numbers, true/false, strings)", () => {
+    expect(configAdditionPath('plugins."io.containerd.grpc.v1.cri".containerd.runtimes.nvidia.runtime_type')).toEqual(['plugins', 'io.containerd.grpc.v1.cri', 'containerd', 'runtimes', 'nvidia', 'runtime_type']);
+    expect(configAdditionPath('oom_score')).toEqual(['oom_score']);
+    expect(configAdditionPath('a."say ""hi"""')).toEqual(['a', 'say "hi"']);
+    expect(configAdditionPath('a."b')).toBeUndefined();
+    expect(configAdditionPath('a"b')).toBeUndefined();
+    expect([additionValue(3), additionValue('true'), additionValue('false'), additionValue('3')]).toEqual([3, true, false, '3']);
+    expect(mergedConfigAdditions({ b: 1, a: 'x' }, { b: 2 })).toEqual([['a', 'x'], ['b', 2]]);
+  });
+
+  const ADDITIONS = {
+    'plugins."io.containerd.grpc.v1.cri".sandbox_image': 'registry.example.com/pause:3.10',
+    'plugins."io.containerd.transfer.v1.local".max_concurrent_downloads': 5,
+    'plugins."io.containerd.grpc.v1.cri".containerd.runtimes.nvidia.runtime_type': 'io.containerd.runc.v2',
+    'plugins."io.containerd.grpc.v1.cri".containerd.runtimes.nvidia.options.BinaryName': '/usr/bin/nvidia-container-runtime',
+    'plugins."io.containerd.grpc.v1.cri".containerd.runtimes.nvidia.options.SystemdCgroup': 'true',
+    oom_score: -999,
+  };
+
+  it('sets each key in the config: a line replaced in its section, a new table appended, a root key before the first table; nothing else changes; one restart', () => {
+    const script = nodeExtrasScript({ containerd: { configAdditions: ADDITIONS, registryMirrors: { 'docker.io': ['https://m.example.com'] } } } as ClusterSpec, NODE)!;
+    const path = join(work, `script-${n++}.sh`);
+    writeFileSync(path, script.content);
+    const sc = spawnSync('shellcheck', ['-s', 'bash', path], { encoding: 'utf8' });
+    expect({ status: sc.status, out: `${sc.stdout}${sc.stderr}` }).toEqual({ status: 0, out: '' });
+    const r = runScript(script.content);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.calls).toEqual(['systemctl restart containerd']);
+    const after = readFileSync(r.config, 'utf8');
+    type Table = Record<string, unknown>;
+    const before = tomlOf(CONFIG_1_7) as { plugins: Record<string, Table> };
+    const cri = before.plugins['io.containerd.grpc.v1.cri'] as { registry: Table; containerd: { runtimes: Table } };
+    const want = {
+      ...before,
+      oom_score: -999,
+      plugins: {
+        ...before.plugins,
+        'io.containerd.grpc.v1.cri': {
+          ...cri,
+          sandbox_image: 'registry.example.com/pause:3.10',
+          registry: { ...cri.registry, config_path: '/etc/containerd/certs.d' },
+          containerd: { runtimes: { ...cri.containerd.runtimes, nvidia: { runtime_type: 'io.containerd.runc.v2', options: { BinaryName: '/usr/bin/nvidia-container-runtime', SystemdCgroup: true } } } },
+        },
+        'io.containerd.transfer.v1.local': { ...before.plugins['io.containerd.transfer.v1.local'], max_concurrent_downloads: 5 },
+      },
+    };
+    expect(tomlOf(after)).toEqual(want);
+    // In place: the replaced lines keep their indentation; the root key goes before the first table.
+    expect(after).toContain('\n    sandbox_image = "registry.example.com/pause:3.10"\n');
+    expect(after).toContain('\n    max_concurrent_downloads = 5\n');
+    expect(after.indexOf('oom_score = -999')).toBeLessThan(after.indexOf('[plugins]'));
+    expect(statSync(r.config).mode & 0o7777).toBe(0o644);
+  });
+
+  it('a key through a value, or naming a table, stops it naming the key; the config is left as it was', () => {
+    const cases = [
+      ['root.x', 'root is not a table'],
+      ['plugins."io.containerd.grpc.v1.cri".registry', 'it is a table in the config, not a value'],
+    ] as const;
+    for (const [key, why] of cases) {
+      const script = nodeExtrasScript({ containerd: { configAdditions: { [key]: 'v' } } } as ClusterSpec, NODE)!;
+      const r = runScript(script.content);
+      expect(r.status, key).toBe(1);
+      expect(r.stderr.trim().split('\n')).toEqual([`kops-ts: containerd.configAdditions ${key}: ${why}; ${r.config} is left as it was`]);
+      expect(readFileSync(r.config, 'utf8')).toBe(CONFIG_1_7);
+      expect(r.calls).toEqual([]);
+    }
   });
 });
