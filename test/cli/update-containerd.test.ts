@@ -3,7 +3,8 @@
  * (emulator, `update cluster -f`): no "not acted on" warning for them (kops's other containerd fields
  * still get theirs), and the plan changes the launch templates of exactly the groups they reach:
  * the cluster's mirrors every group's, a group's packages that group's only. The plan shows the
- * script's sha256, never the mirrors. A refused configAdditions exits 2 naming the field.
+ * script's sha256, never the mirrors. A group's configAdditions change its template only; a
+ * containerd 2 key path exits 2 naming it.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -57,7 +58,7 @@ beforeAll(async () => {
   manifest = `${cluster.stdout.trimEnd()}\n---\n${igs.stdout}`;
 }, 240_000);
 
-describe('registryMirrors and packages from a kops manifest (emulator)', () => {
+describe('registryMirrors, configAdditions and packages from a kops manifest (emulator)', () => {
   it("a group's packages: no warning, only that group's launch template changes", async () => {
     const { doc, stderr } = await plan(edited('', 'nodes-us-east-1b', '  packages:\n  - nfs-common\n'), 'packages.yaml');
     expect(stderr).not.toMatch(/packages/);
@@ -76,12 +77,16 @@ describe('registryMirrors and packages from a kops manifest (emulator)', () => {
     expect(stdout).not.toContain('secret-mirror');
   }, 120_000);
 
-  it('configAdditions is refused with exit 2, naming the field and what to use instead', async () => {
-    const f = join(dir, 'additions.yaml');
-    writeFileSync(f, edited('  containerd:\n    configAdditions:\n      plugins."io.containerd.grpc.v1.cri".containerd.runtimes.nvidia.runtime_type: io.containerd.runc.v2\n'));
+  it("a group's configAdditions: no warning, that group's launch template changes; a containerd 2 key path exits 2 naming it", async () => {
+    const additions = '  containerd:\n    configAdditions:\n      plugins."io.containerd.grpc.v1.cri".containerd.runtimes.nvidia.runtime_type: io.containerd.runc.v2\n';
+    const { doc, stderr } = await plan(edited('', 'nodes-us-east-1a', additions), 'additions.yaml');
+    expect(stderr).not.toMatch(/configAdditions/);
+    expect(doc.changes.map((c) => `${c.action} ${c.key}`)).toEqual([`update LaunchTemplate/nodes-us-east-1a.${NAME}`]);
+    const f = join(dir, 'v3.yaml');
+    writeFileSync(f, edited('  containerd:\n    configAdditions:\n      plugins."io.containerd.cri.v1.runtime".containerd.default_runtime_name: nvidia\n'));
     const r = await run(['update', 'cluster', '--name', NAME, '-f', f]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('spec.containerd.configAdditions');
-    expect(r.stderr).toContain('fileAsset at /etc/containerd/config.toml');
+    expect(r.stderr).toContain('spec.containerd.configAdditions.plugins."io.containerd.cri.v1.runtime".containerd.default_runtime_name');
+    expect(r.stderr).toContain("a plugin of containerd 2's config");
   }, 120_000);
 });

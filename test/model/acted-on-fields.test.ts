@@ -247,7 +247,6 @@ const VALIDATED_ONLY: Record<string, string> = {
   'Cluster spec.networking.flannel.backend': 'the node bootstrap applies cilium, calico or none (cni), and refuses flannel (BootstrapConfigNotWritten), so nothing applies its backend',
   // containerd's fields that name what kops-ts cannot honour: refused (src/model/validation-containerd.ts).
   ...Object.fromEntries(['Cluster', 'InstanceGroup'].flatMap((kind) => [
-    [`${kind} spec.containerd.configAdditions`, "refused (UnsupportedContainerdConfigAdditions): no safe TOML merge into the installed containerd's default config"],
     [`${kind} spec.containerd.version`, "kops-ts installs Ubuntu's containerd 1.7: a 1.7 version is taken (a warning when it names a patch release), any other refused"],
     ...['urlAmd64', 'hashAmd64', 'urlArm64', 'hashArm64'].flatMap((f) => [`packages.${f}`, `runc.packages.${f}`]).map((f) => [`${kind} spec.containerd.${f}`, "refused (UnsupportedContainerdPackages): kops-ts installs Ubuntu's containerd and runc packages"]),
     [`${kind} spec.containerd.runc.version`, "refused (UnsupportedContainerdPackages): kops-ts installs Ubuntu's runc with its containerd package"],
@@ -278,8 +277,8 @@ const TESTED_ELSEWHERE: Record<string, string> = {
   // additionalUserData: the user data's MIME parts (AWS).
   ...Object.fromEntries(['Cluster', 'InstanceGroup'].flatMap((kind) => NODE_EXTRAS_FIELDS.map((f) => [`${kind} spec.${f}`, 'test/bootstrap/node-extras.test.ts']))),
   ...Object.fromEntries(['name', 'type', 'content'].map((f) => [`InstanceGroup spec.additionalUserData[].${f}`, 'test/bootstrap/node-extras.test.ts'])),
-  // registryMirrors and packages: steps of the same script (hosts.toml files and containerd's config_path; apt-get).
-  ...Object.fromEntries(['Cluster', 'InstanceGroup'].flatMap((kind) => ['containerd.registryMirrors', 'packages[]'].map((f) => [`${kind} spec.${f}`, 'test/bootstrap/node-extras-containerd.test.ts']))),
+  // registryMirrors, configAdditions and packages: steps of the same script (hosts.toml files and containerd's config; apt-get).
+  ...Object.fromEntries(['Cluster', 'InstanceGroup'].flatMap((kind) => ['containerd.registryMirrors', 'containerd.configAdditions', 'packages[]'].map((f) => [`${kind} spec.${f}`, 'test/bootstrap/node-extras-containerd.test.ts']))),
   // The etcd backup's retention: ETCD_BACKUP_RETENTION_DAYS in each control plane's bootstrap.env (main's value, default 90).
   'Cluster spec.etcdClusters[].manager.backupRetentionDays': 'test/bootstrap/kubeadm.test.ts',
   // The cloud update/delete build (AWS or GCE), and the GCE project they build in.

@@ -80,13 +80,18 @@ describe('refused', () => {
     ]);
   });
 
-  it('configAdditions: refused, saying what to use instead', () => {
-    const c = userCluster(ZONES);
-    c.spec.containerd = { configAdditions: { 'plugins."io.containerd.grpc.v1.cri".containerd.runtimes.nvidia.runtime_type': 'io.containerd.runc.v2' } };
-    const d = validateCluster(c, userIGs(ZONES)).find((x) => x.code === 'UnsupportedContainerdConfigAdditions')!;
-    expect(d).toMatchObject({ severity: 'error', path: 'spec.containerd.configAdditions' });
-    expect(d.summary).toContain("containerd 1.7's imports replace a plugin's whole section");
-    expect(d.hint).toBe("remove it; to change containerd's configuration, give the whole file as a fileAsset at /etc/containerd/config.toml (containerd 1.7's config version 2, with SystemdCgroup = true) and a hook that runs systemctl restart containerd");
+  it("configAdditions: kops's key paths of containerd 1.7's config; not containerd 2's plugins, not version, not a key both a value and a table", () => {
+    expect(diags({ containerd: { configAdditions: { 'plugins."io.containerd.grpc.v1.cri".containerd.runtimes.nvidia.runtime_type': 'io.containerd.runc.v2', oom_score: -999 } } })).toEqual([]);
+    expect(diags(
+      { containerd: { configAdditions: { 'a."b': 'x', 'a..b': 'x', 'plugins."io.containerd.cri.v1.images".registry.config_path': '/x', version: 3, 'plugins.x': 'v' } } },
+      { containerd: { configAdditions: { 'plugins.x.y': 'w' } } },
+    )).toEqual([
+      'error InvalidContainerdConfigAddition spec.containerd.configAdditions.a."b: "a.\\"b" is not a TOML key path as kops reads it (dot-separated parts, a part with dots in double quotes, none empty)',
+      'error InvalidContainerdConfigAddition spec.containerd.configAdditions.a..b: "a..b" is not a TOML key path as kops reads it (dot-separated parts, a part with dots in double quotes, none empty)',
+      "error InvalidContainerdConfigAddition spec.containerd.configAdditions.plugins.\"io.containerd.cri.v1.images\".registry.config_path: io.containerd.cri.v1.images is a plugin of containerd 2's config (version 3); kops-ts installs containerd 1.7, whose config is version 2",
+      "error InvalidContainerdConfigAddition spec.containerd.configAdditions.version: the config's version is the one of containerd 1.7 (2); another would change how every other key is read",
+      `error InvalidContainerdConfigAddition ${G}.containerd.configAdditions.plugins.x.y: plugins.x is set as a value and plugins.x.y sets a key inside it: it cannot be both`,
+    ]);
   });
 
   it('version other than 1.7, packages and runc pins: refused, naming what kops-ts installs', () => {

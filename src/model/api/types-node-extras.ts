@@ -52,15 +52,15 @@ export interface UserDataPart {
 
 /**
  * kops's `containerd` (ContainerdConfig) of the cluster and of an instance group, the group's merged
- * over the cluster's. kops-ts acts on `registryMirrors` (src/bootstrap/containerd-config.ts); it
- * refuses `configAdditions`, and `version`, `packages` and `runc` where they name another containerd
- * or runc than the one it installs (src/model/validation-containerd.ts). kops's other fields are
- * kept with a warning each.
+ * over the cluster's. kops-ts acts on `registryMirrors` (src/bootstrap/containerd-config.ts) and
+ * `configAdditions` (containerd-additions.ts); it refuses `version`, `packages` and `runc` where they
+ * name another containerd or runc than the one it installs (src/model/validation-containerd.ts).
+ * kops's other fields are kept with a warning each.
  */
 export interface ContainerdSpec {
   /** Registry host (`docker.io`, `registry.example.com:5000`, or `*` for every registry) → mirror URLs, tried in order. */
   registryMirrors?: Record<string, string[]>;
-  /** kops: TOML key path → value merged into config.toml. Refused (validation-containerd.ts). */
+  /** TOML key path (kops's split: a quoted part keeps its dots) → value, set in config.toml; the group's key replaces the cluster's. */
   configAdditions?: Record<string, string | number>;
   /** kops: the containerd release to install. kops-ts installs Ubuntu's 1.7 (CONTAINERD_PACKAGE_VERSION). */
   version?: string;
