@@ -1,7 +1,11 @@
 /**
  * The spec's node customisations, as kops applies them with nodeup (docs/bootstrap.md, "Node
  * customisations"): `sysctlParameters`, `fileAssets` and `hooks` of the cluster (every group whose
- * role a entry's `roles` names; all when empty) and of the instance group, added to them.
+ * role a entry's `roles` names; all when empty) and of the instance group, added to them; and
+ * `packages` (apt-get, first) and `containerd.registryMirrors` / `configAdditions` (after the file
+ * assets: containerd-config.ts, containerd-additions.ts) of the cluster and the group. A script
+ * without the last three is byte for byte what it was before they were acted on (its header line
+ * included), so no group rolls for them.
  *
  * They travel as one script per group, `node-extras.sh`, in the group's igconfig directory of the
  * state store, fetched and run by bootstrap.sh after the packages are installed and before kubeadm
