@@ -1,7 +1,11 @@
 /**
  * The spec's node customisations, as kops applies them with nodeup (docs/bootstrap.md, "Node
  * customisations"): `sysctlParameters`, `fileAssets` and `hooks` of the cluster (every group whose
- * role a entry's `roles` names; all when empty) and of the instance group, added to them.
+ * role a entry's `roles` names; all when empty) and of the instance group, added to them; and
+ * `packages` (apt-get, first) and `containerd.registryMirrors` / `configAdditions` (after the file
+ * assets: containerd-config.ts, containerd-additions.ts) of the cluster and the group. A script
+ * without the last three is byte for byte what it was before they were acted on (its header line
+ * included), so no group rolls for them.
  *
  * They travel as one script per group, `node-extras.sh`, in the group's igconfig directory of the
  * state store, fetched and run by bootstrap.sh after the packages are installed and before kubeadm
@@ -28,6 +32,8 @@ import { createHash } from 'node:crypto';
 import type { ClusterSpec, FileAssetSpec, HookSpec, InstanceGroupSpec, NormalizedRole } from '../model/api/types.js';
 import { normalizeRole } from '../model/api/types.js';
 import { shQuote } from '../text/shell-quote.js';
+import { configAdditionsStep, mergedConfigAdditions } from './containerd-additions.js';
+import { CONTAINERD_CONFIG, CONTAINERD_RESTART, hostsToml, mergedRegistryMirrors, registryConfigPathStep, type RegistryMirror } from './containerd-config.js';
 
 /** The script's name in the group's igconfig directory. */
 export const NODE_EXTRAS_FILE = 'node-extras.sh';
@@ -57,6 +63,12 @@ export interface NodeExtras {
   readonly sysctls: readonly string[];
   readonly files: readonly NodeFile[];
   readonly units: readonly NodeUnit[];
+  /** apt packages (`name` or `name=version`): the cluster's, then the group's not already named. */
+  readonly packages?: readonly string[];
+  /** containerd's registry mirrors (containerd-config.ts), by registry. */
+  readonly registryMirrors?: readonly RegistryMirror[];
+  /** containerd's configAdditions (containerd-additions.ts): key → value, sorted by key. */
+  readonly configAdditions?: readonly (readonly [string, string | number])[];
 }
 
 /** Whether an entry's `roles` take a group of `role` (all roles when empty; `Master` is `ControlPlane`). */
@@ -148,11 +160,20 @@ export function nodeExtras(cluster: ClusterSpec, ig: InstanceGroupSpec): NodeExt
   });
   add(ig.hooks ?? [], true);
   add(cluster.hooks ?? [], false);
-  return { sysctls, files, units };
+  // kops's nodeup: the cluster's packages then the group's, each installed once.
+  const packages = [...new Set([...(cluster.packages ?? []), ...(ig.packages ?? [])])];
+  const registryMirrors = mergedRegistryMirrors(cluster.containerd, ig.containerd);
+  const configAdditions = mergedConfigAdditions(cluster.containerd?.configAdditions, ig.containerd?.configAdditions);
+  return {
+    sysctls, files, units,
+    ...(packages.length > 0 ? { packages } : {}),
+    ...(registryMirrors.length > 0 ? { registryMirrors } : {}),
+    ...(configAdditions.length > 0 ? { configAdditions } : {}),
+  };
 }
 
 export function isEmpty(x: NodeExtras): boolean {
-  return x.sysctls.length === 0 && x.files.length === 0 && x.units.length === 0;
+  return x.sysctls.length === 0 && x.files.length === 0 && x.units.length === 0 && (x.packages ?? []).length === 0 && (x.registryMirrors ?? []).length === 0 && (x.configAdditions ?? []).length === 0;
 }
 
 /** base64 of `b`, in lines of 76 for the here-document. */
@@ -182,12 +203,39 @@ export function renderNodeExtrasScript(x: NodeExtras): string {
     '',
   ];
   const put = (path: string, mode: string, content: Buffer) => out.push(`put ${shQuote(path)} ${mode} <<'EOF'`, base64Lines(content), 'EOF');
+  const packages = x.packages ?? [];
+  if (packages.length > 0) {
+    // First, so a file asset or hook may configure or use what they install.
+    out.push(
+      "# packages: Ubuntu's, installed as kops's nodeup installs them (apt-get, no recommends), one at a time so a failure names its package.",
+      'apt_install() {',
+      '  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=5 install -y --no-install-recommends "$1" ||',
+      '    { echo "kops-ts: apt-get install of package $1 failed (packages of the spec)" >&2; exit 1; }',
+      '}',
+      ...packages.map((p) => `apt_install ${shQuote(p)}`),
+      '',
+    );
+  }
   if (x.sysctls.length > 0) {
     put(SYSCTL_FILE, '0644', Buffer.from(`${x.sysctls.join('\n')}\n`));
     out.push(`sysctl --system >/dev/null || { echo "kops-ts: sysctl --system failed on ${SYSCTL_FILE} (a key this kernel does not have?)" >&2; exit 1; }`, '');
   }
   for (const f of x.files) put(f.path, f.mode, f.content);
   if (x.files.length > 0) out.push('');
+  // containerd's: after the file assets (a config.toml asset is edited, not replaced; an asset cannot
+  // replace a hosts.toml), before the hooks (which may pull images); one restart for all of it.
+  const mirrors = x.registryMirrors ?? [];
+  const additions = x.configAdditions ?? [];
+  if (mirrors.length > 0) {
+    out.push("# containerd's registry mirrors (containerd.registryMirrors): one hosts.toml per registry.");
+    for (const m of mirrors) {
+      const h = hostsToml(m);
+      put(h.path, '0644', Buffer.from(h.content));
+    }
+    out.push(...registryConfigPathStep());
+  }
+  if (additions.length > 0) out.push(...configAdditionsStep(additions, CONTAINERD_CONFIG));
+  if (mirrors.length > 0 || additions.length > 0) out.push(CONTAINERD_RESTART, '');
   const written = x.units.filter((u) => u.definition !== undefined);
   for (const u of written) put(`/etc/systemd/system/${u.name}`, '0644', Buffer.from(u.definition!));
   if (x.units.length > 0) out.push('systemctl daemon-reload');

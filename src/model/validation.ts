@@ -20,6 +20,7 @@ import { validateIamPolicies } from './validation-iam-policies.js';
 import { validateInstanceGroups } from './validation-instancegroups.js';
 import { validateKubelet } from './validation-kubelet.js';
 import { validateNetwork } from './validation-network.js';
+import { validateContainerd } from './validation-containerd.js';
 import { validateNodeExtras } from './validation-node-extras.js';
 import { checkCloudLabels, checkRollingUpdate } from './validation-rules.js';
 import { validateSubnets } from './validation-subnets.js';
@@ -58,6 +59,7 @@ export function validateCluster(cluster: Cluster, instanceGroups: readonly Insta
   validateInstanceGroups(r, spec, igs, name, cloud);
   validateNodeExtras(r, spec, igs, cloud);
   validateIamPolicies(r, spec, igs, name, cloud);
+  validateContainerd(r, spec, igs);
   validateKubelet(r, c, igs);
   validateComponents(r, c, igs);
   checkRollingUpdate(r, 'spec.rollingUpdate', spec.rollingUpdate, false);

@@ -248,6 +248,12 @@ const VALIDATED_ONLY: Record<string, string> = {
   'Cluster spec.authorization.rbac': "Node,RBAC is the API server's mode unless alwaysAllow is set, so rbac: {} (completion's default) changes nothing",
   'Cluster spec.networking.calico.bpfEnabled': "needs kubeProxy.enabled: false (validated), which disables kube-proxy; calico is a manifest applied as downloaded, whose BPF data plane is not turned on, so the node bootstrap refuses true (UnsupportedNetworking, test/bootstrap/addons-store.test.ts)",
   'Cluster spec.networking.flannel.backend': 'the node bootstrap applies cilium, calico or none (cni), and refuses flannel (BootstrapConfigNotWritten), so nothing applies its backend',
+  // containerd's fields that name what kops-ts cannot honour: refused (src/model/validation-containerd.ts).
+  ...Object.fromEntries(['Cluster', 'InstanceGroup'].flatMap((kind) => [
+    [`${kind} spec.containerd.version`, "kops-ts installs Ubuntu's containerd 1.7: a 1.7 version is taken (a warning when it names a patch release), any other refused"],
+    ...['urlAmd64', 'hashAmd64', 'urlArm64', 'hashArm64'].flatMap((f) => [`packages.${f}`, `runc.packages.${f}`]).map((f) => [`${kind} spec.containerd.${f}`, "refused (UnsupportedContainerdPackages): kops-ts installs Ubuntu's containerd and runc packages"]),
+    [`${kind} spec.containerd.runc.version`, "refused (UnsupportedContainerdPackages): kops-ts installs Ubuntu's runc with its containerd package"],
+  ])),
 };
 
 /**
@@ -274,6 +280,8 @@ const TESTED_ELSEWHERE: Record<string, string> = {
   // additionalUserData: the user data's MIME parts (AWS).
   ...Object.fromEntries(['Cluster', 'InstanceGroup'].flatMap((kind) => NODE_EXTRAS_FIELDS.map((f) => [`${kind} spec.${f}`, 'test/bootstrap/node-extras.test.ts']))),
   ...Object.fromEntries(['name', 'type', 'content'].map((f) => [`InstanceGroup spec.additionalUserData[].${f}`, 'test/bootstrap/node-extras.test.ts'])),
+  // registryMirrors, configAdditions and packages: steps of the same script (hosts.toml files and containerd's config; apt-get).
+  ...Object.fromEntries(['Cluster', 'InstanceGroup'].flatMap((kind) => ['containerd.registryMirrors', 'containerd.configAdditions', 'packages[]'].map((f) => [`${kind} spec.${f}`, 'test/bootstrap/node-extras-containerd.test.ts']))),
   // The etcd backup's retention: ETCD_BACKUP_RETENTION_DAYS in each control plane's bootstrap.env (main's value, default 90).
   'Cluster spec.etcdClusters[].manager.backupRetentionDays': 'test/bootstrap/kubeadm.test.ts',
   // The cloud update/delete build (AWS or GCE), and the GCE project they build in.

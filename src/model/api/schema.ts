@@ -248,13 +248,31 @@ const hooks: FieldShape = {
     execContainer: obj({ image: str, command: strList, environment: strMap }), manifest: str, useRawManifest: bool,
   }),
 };
-const nodeExtras = { fileAssets, hooks, sysctlParameters: strList };
+/**
+ * kops's ContainerdConfig: registryMirrors acted on (src/bootstrap/containerd-config.ts); configAdditions,
+ * version, packages and runc typed so validation-containerd.ts can refuse what kops-ts cannot honour.
+ */
+const containerdPackages = obj({ urlAmd64: str, hashAmd64: str, urlArm64: str, hashArm64: str });
+const containerd = obj(
+  {
+    registryMirrors: { t: 'map', of: strList },
+    configAdditions: { t: 'map', of: intOrString },
+    version: str,
+    packages: containerdPackages,
+    runc: obj({ version: str, packages: containerdPackages }),
+  },
+  [
+    'address', 'configOverride', 'logLevel', 'root', 'skipInstall', 'state', 'nvidiaGPU', 'gvisor', 'selinuxEnabled', 'nri',
+    'useECRCredentialsForMirrors', 'installCriCtl', 'installNerdCtl', 'sandboxImage',
+  ],
+);
+const nodeExtras = { fileAssets, hooks, sysctlParameters: strList, containerd, packages: strList };
 
 const CLUSTER_KOPS_ONLY = [
   'addons', 'containerRuntime', 'masterInternalName', 'secretStore', 'keyStore', 'configStore',
   'additionalSans', 'clusterDNSDomain', 'egressProxy', 'isolateMasters', 'updatePolicy',
-  'containerd', 'kubeDNS', 'cloudControllerManager', 'externalDns',
-  'ntp', 'packages',
+  'kubeDNS', 'cloudControllerManager', 'externalDns',
+  'ntp',
   'nodeTerminationHandler', 'nodeProblemDetector', 'metricsServer', 'certManager', 'awsLoadBalancerController',
   'authentication', 'assets', 'encryptionConfig', 'target', 'useHostCertificates',
   'clusterAutoscaler', 'warmPool', 'serviceAccountIssuerDiscovery', 'snapshotController', 'karpenter',
@@ -325,7 +343,7 @@ const IG_KOPS_ONLY = [
   'spotDurationInMinutes',
   'iam',
   'securityGroupOverride', 'instanceInterruptionBehavior', 'compressUserData',
-  'updatePolicy', 'warmPool', 'containerd', 'packages', 'guestAccelerators', 'gcpProvisioningModel',
+  'updatePolicy', 'warmPool', 'guestAccelerators', 'gcpProvisioningModel',
 ];
 
 export const INSTANCE_GROUP_SPEC: ObjectShape = obj(

@@ -49,3 +49,24 @@ export interface UserDataPart {
   type: string;
   content: string;
 }
+
+/**
+ * kops's `containerd` (ContainerdConfig) of the cluster and of an instance group, the group's merged
+ * over the cluster's. kops-ts acts on `registryMirrors` (src/bootstrap/containerd-config.ts) and
+ * `configAdditions` (containerd-additions.ts); it refuses `version`, `packages` and `runc` where they
+ * name another containerd or runc than the one it installs (src/model/validation-containerd.ts).
+ * kops's other fields are kept with a warning each.
+ */
+export interface ContainerdSpec {
+  /** Registry host (`docker.io`, `registry.example.com:5000`, or `*` for every registry) → mirror URLs, tried in order. */
+  registryMirrors?: Record<string, string[]>;
+  /** TOML key path (kops's split: a quoted part keeps its dots) → value, set in config.toml; the group's key replaces the cluster's. */
+  configAdditions?: Record<string, string | number>;
+  /** kops: the containerd release to install. kops-ts installs Ubuntu's 1.7 (CONTAINERD_PACKAGE_VERSION). */
+  version?: string;
+  /** kops: the URL and hash of containerd's tarball. Refused: kops-ts installs Ubuntu's package. */
+  packages?: Record<string, unknown>;
+  /** kops: runc's version or tarball. Refused: Ubuntu's runc comes with its containerd package. */
+  runc?: { version?: string; packages?: Record<string, unknown> };
+  [k: string]: unknown;
+}

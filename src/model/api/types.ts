@@ -227,6 +227,9 @@ export interface ClusterSpec {
   additionalPolicies?: Record<string, string>;
   /** AWS: managed policies (ARNs) attached to an instance role, by role key as `additionalPolicies`. */
   externalPolicies?: Record<string, string[]>;
+  /** Every group's registry mirrors (the group's own merged over them) and extra apt packages: node-extras.ts. */
+  containerd?: ContainerdSpec;
+  packages?: string[];
 }
 
 export interface Cluster {
@@ -303,6 +306,10 @@ export interface InstanceGroupSpec {
   fileAssets?: FileAssetSpec[];
   hooks?: HookSpec[];
   sysctlParameters?: string[];
+  /** Merged over the cluster's (a registry the group names replaces the cluster's mirrors for it). */
+  containerd?: ContainerdSpec;
+  /** Installed after the cluster's. */
+  packages?: string[];
   /** AWS: more parts of the user data, after kops-ts's cloud-config (src/bootstrap/user-data-parts.ts). */
   additionalUserData?: UserDataPart[];
   /** AWS: extra EBS volumes of every instance (block-device mappings of the launch template after the root's). */
@@ -358,8 +365,8 @@ export interface MixedInstancesPolicySpec {
   spotInstancePools?: number;
 }
 
-export type { ExecContainerAction, FileAssetSpec, HookSpec, UserDataPart } from './types-node-extras.js';
-import type { FileAssetSpec, HookSpec, UserDataPart } from './types-node-extras.js';
+export type { ContainerdSpec, ExecContainerAction, FileAssetSpec, HookSpec, UserDataPart } from './types-node-extras.js';
+import type { ContainerdSpec, FileAssetSpec, HookSpec, UserDataPart } from './types-node-extras.js';
 
 export interface InstanceGroup {
   apiVersion: typeof API_VERSION;

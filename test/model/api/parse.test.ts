@@ -226,7 +226,8 @@ describe('the field schema', () => {
       expect.arrayContaining([
         'spec.kubeScheduler.usePolicyConfigMap',
         'spec.kubeDNS',
-        'spec.containerd',
+        'spec.containerd.logLevel',
+        'InstanceGroup/nodes-warm spec.containerd.nvidiaGPU',
         'spec.cloudConfig',
         'spec.nodeTerminationHandler',
         'spec.additionalSans',
@@ -242,7 +243,7 @@ describe('the field schema', () => {
     expect(paths.filter((p) => /spec\.(kubeAPIServer|kubeControllerManager)\./.test(p))).toEqual([]);
     expect(paths.some((p) => /spec\.rootVolume(Iops|Throughput|EncryptionKey)$/.test(p))).toBe(false);
     // The node customisations are acted on (src/bootstrap/node-extras.ts).
-    expect(paths.filter((p) => /spec\.(hooks|fileAssets|sysctlParameters|additionalUserData)/.test(p))).toEqual([]);
+    expect(paths.filter((p) => /spec\.(hooks|fileAssets|sysctlParameters|additionalUserData|packages|containerd\.registryMirrors)/.test(p))).toEqual([]);
     // Acted on (AWS) since kops-ts builds mixed-instances groups; a policy's instanceRequirements still is warned about.
     expect(paths.filter((p) => /nodes-spot spec\.(mixedInstancesPolicy|maxPrice)/.test(p))).toEqual([]);
   });
