@@ -14,6 +14,8 @@ import {
 } from '@aws-sdk/client-ec2';
 import { AddRoleToInstanceProfileCommand, CreateInstanceProfileCommand, CreateRoleCommand, GetInstanceProfileCommand, ListInstanceProfilesCommand } from '@aws-sdk/client-iam';
 import { deleteResources, listClusterResources } from '../../src/cloudup/delete-cluster.js';
+import { AwsCallRecorder } from '../../src/cloud/aws/call-scope.js';
+import { operatorActions } from '../../src/cloudup/aws/operator-policy.js';
 import { lookupSharedNetwork } from '../../src/cloudup/new-cluster-shared.js';
 import { newCluster } from '../../src/cloudup/new-cluster.js';
 import { updateCluster } from '../../src/cloudup/update-cluster.js';
@@ -63,7 +65,13 @@ describe("update cluster: an instance group's own profile and security group (em
   }, 60_000);
 
   it("the launch template names the user's profile and group, EbsOptimized and the Spot interruption behaviour; no nodes role is built; the next plan is empty", async () => {
-    const plan = await c.update(false);
+    const recorder = new AwsCallRecorder();
+    const { region: _r, ...opts } = c.aws.options;
+    const plan = await c.update(false, { aws: { ...opts, hooks: [...(opts.hooks ?? []), recorder.hook] } });
+    // The pre-flight's GetInstanceProfile and DescribeSecurityGroups are in the operator policy.
+    const calls = new Set(recorder.calls.flatMap((x) => x.actions));
+    expect(calls).toContain('iam:GetInstanceProfile');
+    expect([...calls].filter((a) => !operatorActions().includes(a) && !a.startsWith('s3:'))).toEqual([]);
     expect(plan.warnings.filter((w) => w.code === 'InstanceProfilePermissionsUnchecked').map((w) => w.path)).toEqual([`InstanceGroup/${NODES} spec.iam.profile`]);
     const keys = plan.plan.changes.map((x) => x.key);
     expect(keys.filter((k) => k.includes(`nodes.${NAME}`) && k.startsWith('IAM'))).toEqual([]);
