@@ -12,7 +12,7 @@ import {
   AttachInternetGatewayCommand, CreateInternetGatewayCommand, CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand,
   DescribeLaunchTemplateVersionsCommand, DescribeSecurityGroupsCommand,
 } from '@aws-sdk/client-ec2';
-import { AddRoleToInstanceProfileCommand, CreateInstanceProfileCommand, CreateRoleCommand, GetInstanceProfileCommand, ListInstanceProfilesCommand } from '@aws-sdk/client-iam';
+import { AddRoleToInstanceProfileCommand, CreateInstanceProfileCommand, CreateRoleCommand, GetInstanceProfileCommand, GetRolePolicyCommand, ListInstanceProfilesCommand, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { deleteResources, listClusterResources } from '../../src/cloudup/delete-cluster.js';
 import { AwsCallRecorder } from '../../src/cloud/aws/call-scope.js';
 import { operatorActions } from '../../src/cloudup/aws/operator-policy.js';
@@ -25,7 +25,7 @@ import { Clientset } from '../../src/statestore/clientset.js';
 import { openStateStore } from '../../src/statestore/open.js';
 import { testAws } from '../helpers/aws.js';
 import { fakeClock } from './delete-cluster-helpers.js';
-import { applyAndConverge, changeLines, type E2ECluster } from './update-helpers.js';
+import { applyAndConverge, changeLines, setupCluster, type E2ECluster } from './update-helpers.js';
 
 const KEY = readFileSync(new URL('../../scripts/demo-key.pub', import.meta.url), 'utf8').trim();
 const NAME = 'overrides.k8s.local';
@@ -128,5 +128,27 @@ describe("update cluster: an instance group's own profile and security group (em
     const profile = await c.aws.clients.iam.send(new GetInstanceProfileCommand({ InstanceProfileName: 'my-nodes' }));
     expect(profile.InstanceProfile?.Roles?.map((x) => x.RoleName)).toEqual(['platform-nodes']);
     expect((await c.aws.clients.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [userSg] }))).SecurityGroups).toHaveLength(1);
+  }, 180_000);
+});
+
+describe("update cluster: a role's last group moving to its own profile (emulator)", () => {
+  it("warns that update --yes deletes the role's policies; a filtered update moves the group and deletes nothing", async () => {
+    const c = await setupCluster({ name: 'moving.k8s.local', zones: ['us-east-1a'] });
+    await applyAndConverge(c);
+    await c.aws.clients.iam.send(new CreateRoleCommand({ RoleName: 'own-nodes', AssumeRolePolicyDocument: TRUST }));
+    const arn = (await c.aws.clients.iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: 'own-nodes' }))).InstanceProfile!.Arn!;
+    await c.aws.clients.iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: 'own-nodes', RoleName: 'own-nodes' }));
+    await editGroup(c, NODES, (spec) => ({ ...spec, iam: { profile: arn } }));
+    const plan = await c.update(false);
+    expect(plan.warnings.filter((w) => w.code === 'RoleProfileNoLongerUsed').map((w) => w.path)).toEqual([`InstanceGroup/${NODES} spec.iam.profile`]);
+    // The role's inline policy is an orphan (deleted); the role and profile are not (they stay, unused, until delete cluster).
+    expect(plan.plan.changes.filter((x) => x.action === 'delete').map((x) => x.key)).toEqual(['IAMRolePolicy/nodes.moving.k8s.local']);
+    const filtered = await c.update(true, { instanceGroups: [NODES] });
+    expect(filtered.applied?.ok).toBe(true);
+    expect(filtered.plan.changes.filter((x) => x.action === 'delete')).toEqual([]);
+    expect((await c.aws.clients.iam.send(new GetRolePolicyCommand({ RoleName: 'nodes.moving.k8s.local', PolicyName: 'nodes.moving.k8s.local' }))).PolicyDocument).toBeTruthy();
+    // Once rolled, update --yes deletes the role's policy; the next plan is empty.
+    await applyAndConverge(c);
+    expect((await c.aws.clients.iam.send(new ListRolePoliciesCommand({ RoleName: 'nodes.moving.k8s.local' }))).PolicyNames).toEqual([]);
   }, 180_000);
 });

@@ -6,14 +6,18 @@
  * would only say that a shared task was not found.
  *
  * A user's profile also gets a warning: kops-ts cannot check what its role allows, and the group's
- * instances need their role's state-store grants to bootstrap (docs/iam.md).
+ * instances need their role's state-store grants to bootstrap (docs/iam.md). So does a role whose
+ * every group now has its own profile while the cluster's profile for it still exists (one more
+ * GetInstanceProfile per such role): update --yes takes its role's policies away from instances
+ * that may still use it.
  */
 import { paginateDescribeSecurityGroups, type SecurityGroup } from '@aws-sdk/client-ec2';
 import { GetInstanceProfileCommand } from '@aws-sdk/client-iam';
 import type { AwsClients } from '../../cloud/aws/clients.js';
 import { error, warning, type Diagnostic } from '../../diagnostics.js';
 import type { Cluster, InstanceGroup } from '../../model/api/types.js';
-import { roleGroupPrefix } from '../../model/aws/names.js';
+import { iamName, roleGroupPrefix } from '../../model/aws/names.js';
+import { rolesWithManagedIam } from '../../model/aws/ig-overrides.js';
 import { igPath } from '../../model/validation-util.js';
 import { INSTANCE_PROFILE_ARN, SECURITY_GROUP_ID } from '../../model/validation-ig-aws.js';
 import { profileNameFromArn } from '../../tasks/aws/iam-instance-profile.js';
@@ -49,12 +53,42 @@ function errorName(e: unknown): string | undefined {
 export async function checkUserResources(clients: AwsClients, cluster: Cluster, igs: readonly InstanceGroup[]): Promise<UserResourceResult> {
   const profiles = usersOf(igs, (ig) => ig.spec.iam?.profile, INSTANCE_PROFILE_ARN);
   const groups = usersOf(igs, (ig) => ig.spec.securityGroupOverride, SECURITY_GROUP_ID);
-  const out: UserResourceResult = { diagnostics: [], failures: [] };
-  await Promise.all([
-    ...[...profiles].map(([arn, users]) => checkProfile(clients, arn, users, cluster.metadata.name, out)),
-    groups.size > 0 ? checkGroups(clients, cluster, groups, out) : undefined,
+  // Each check fills its own result; merged in this order, so the report does not depend on timing.
+  const fresh = (): UserResourceResult => ({ diagnostics: [], failures: [] });
+  const parts = await Promise.all([
+    ...[...profiles].map(async ([arn, users]) => { const r = fresh(); await checkProfile(clients, arn, users, cluster.metadata.name, r); return r; }),
+    (async () => { const r = fresh(); if (groups.size > 0) await checkGroups(clients, cluster, groups, r); return r; })(),
+    ...unbuiltRoleProfiles(igs).map(async (u) => { const r = fresh(); await checkUnbuiltRole(clients, cluster.metadata.name, u, r); return r; }),
   ]);
-  return out;
+  return { diagnostics: parts.flatMap((p) => p.diagnostics), failures: parts.flatMap((p) => p.failures) };
+}
+
+/** The roles whose every group has its own profile: their own IAM is not built (src/model/aws/ig-overrides.ts). */
+function unbuiltRoleProfiles(igs: readonly InstanceGroup[]): { prefix: string; group: InstanceGroup }[] {
+  const managed = rolesWithManagedIam(igs);
+  const out = new Map<string, InstanceGroup>();
+  for (const ig of igs) if (!managed.has(roleGroupPrefix(ig)) && !out.has(roleGroupPrefix(ig))) out.set(roleGroupPrefix(ig), ig);
+  return [...out].map(([prefix, group]) => ({ prefix, group }));
+}
+
+/**
+ * A role none of whose groups uses its profile any more, on a cluster that built it: the next
+ * `update --yes` deletes the role's inline policies and detaches its managed ones (orphans of
+ * those kinds; roles and profiles are not orphaned), under instances that may still use them.
+ */
+async function checkUnbuiltRole(clients: AwsClients, cluster: string, u: { prefix: string; group: InstanceGroup }, out: UserResourceResult): Promise<void> {
+  const name = iamName(u.prefix, cluster);
+  const path = igPath(u.group.metadata.name, 'spec.iam.profile');
+  try {
+    await clients.iam.send(new GetInstanceProfileCommand({ InstanceProfileName: name }));
+  } catch (e) {
+    if (errorName(e) !== 'NoSuchEntity' && errorName(e) !== 'NoSuchEntityException') out.failures.push({ error: e, action: 'iam:GetInstanceProfile', path });
+    return;
+  }
+  out.diagnostics.push(warning('RoleProfileNoLongerUsed', `every ${u.prefix} group now has its own instance profile, so the cluster's ${name} role is no longer built: update --yes deletes its inline policies and detaches its managed ones (the role and profile stay, unused, until delete cluster), and instances still running with that profile lose those grants`, {
+    path,
+    hint: `move the groups with \`kops-ts update cluster --instance-group <group> --yes\` (deletes nothing), roll them with \`kops-ts rolling-update cluster --yes\`, then run update --yes; or use \`kops-ts reconcile cluster --yes\`, which deletes last`,
+  }));
 }
 
 async function checkProfile(clients: AwsClients, arn: string, users: readonly InstanceGroup[], cluster: string, out: UserResourceResult): Promise<void> {

@@ -12,7 +12,8 @@
  * cluster's own roles are read in full), so the next update deletes or detaches them.
  *
  * A group with `spec.iam.profile` uses the user's profile (src/model/aws/ig-overrides.ts): when
- * every group of a role has one, that role's IAM is not built (an existing one is an orphan).
+ * every group of a role has one, that role's IAM is not built (an existing role's policies are then
+ * orphans, deleted or detached; the role and profile, not orphaned kinds, stay until delete cluster).
  */
 import { attachmentName } from '../../tasks/aws/iam-role-policy-attachment.js';
 import { ref } from '../../tasks/types.js';
