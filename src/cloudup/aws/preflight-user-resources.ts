@@ -87,7 +87,7 @@ async function checkUnbuiltRole(clients: AwsClients, cluster: string, u: { prefi
   }
   out.diagnostics.push(warning('RoleProfileNoLongerUsed', `every ${u.prefix} group now has its own instance profile, so the cluster's ${name} role is no longer built: update --yes deletes its inline policies and detaches its managed ones (the role and profile stay, unused, until delete cluster), and instances still running with that profile lose those grants`, {
     path,
-    hint: `move the groups with \`kops-ts update cluster --instance-group <group> --yes\` (deletes nothing), roll them with \`kops-ts rolling-update cluster --yes\`, then run update --yes; or use \`kops-ts reconcile cluster --yes\`, which deletes last`,
+    hint: `move the groups with \`kops-ts update cluster --name ${cluster} --instance-group ${u.group.metadata.name} --yes\` (deletes nothing), roll them with \`kops-ts rolling-update cluster --name ${cluster} --yes\`, then run \`kops-ts update cluster --name ${cluster} --yes\`; or use \`kops-ts reconcile cluster --name ${cluster} --yes\`, which deletes last`,
   }));
 }
 
