@@ -109,6 +109,12 @@ describe("update cluster: an instance group's own profile and security group (em
       ['SecurityGroupNotFound', `InstanceGroup/${NODES} spec.securityGroupOverride`],
     ]);
     expect(diags[0]?.summary).toBe(`the instance profile ${missing} does not exist (instance group ${NODES})`);
+    // A group of another VPC cannot be the instances' (EC2 refuses it at launch): refused before.
+    const otherVpc = (await c.aws.clients.ec2.send(new CreateVpcCommand({ CidrBlock: '10.72.0.0/16' }))).Vpc!.VpcId!;
+    const otherSg = (await c.aws.clients.ec2.send(new CreateSecurityGroupCommand({ VpcId: otherVpc, GroupName: 'elsewhere', Description: 'another VPC' }))).GroupId!;
+    await editGroup(c, NODES, (spec) => ({ ...spec, iam: { profile: profileArn }, securityGroupOverride: otherSg }));
+    const elsewhere = await c.update(false).then(() => undefined, (e: unknown) => e);
+    expect((elsewhere as KopsError).diagnostics.filter((d) => d.severity === 'error').map((d) => [d.code, d.path])).toEqual([['SecurityGroupInOtherVpc', `InstanceGroup/${NODES} spec.securityGroupOverride`]]);
     // A profile of that name on another path is not the one the spec names.
     await editGroup(c, NODES, (spec) => ({ ...spec, iam: { profile: profileArn.replace('/platform/', '/') }, securityGroupOverride: userSg }));
     const other = await c.update(false).then(() => undefined, (e: unknown) => e);
