@@ -4,6 +4,7 @@ import { LABEL_CLUSTER_NAME, normalizeRole, type ClusterSpec, type InstanceGroup
 import { checkSecurityGroups } from './validation-api.js';
 import { validateSpot } from './validation-mixed.js';
 import { validateAsgFields } from './validation-asg.js';
+import { validateIgAwsFields, validateSharedProfiles } from './validation-ig-aws.js';
 import { checkCloudLabels, checkRollingUpdate } from './validation-rules.js';
 import { igPath, isDnsLabel, regionOfZone, type Reporter } from './validation-util.js';
 import { NODE_TEMPLATE_LABEL, NODE_TEMPLATE_TAINT, taintTag } from './aws/autoscaler-tags.js';
@@ -44,6 +45,7 @@ export function validateInstanceGroups(r: Reporter, spec: ClusterSpec, igs: read
     checkRollingUpdate(r, at('spec.rollingUpdate'), ig.spec.rollingUpdate, normalizeRole(ig.spec.role) === 'ControlPlane');
     checkCloudLabels(r, at('spec.cloudLabels'), ig.spec.cloudLabels, name);
   }
+  validateSharedProfiles(r, igs, cloud);
   const bastion = igs.find((ig) => normalizeRole(ig.spec.role) === 'Bastion');
   if (bastion && !(spec.subnets ?? []).some((s) => s.type === 'Private')) {
     r.err('BastionNeedsPrivateTopology', igPath(bastion.metadata.name, 'spec.role'), 'a bastion is only used with private topology (instances in Private subnets)', 'remove the bastion, or use private subnets');
@@ -110,6 +112,7 @@ function validateMachine(r: Reporter, s: InstanceGroupSpec, at: (f: string) => s
   if (cloud === 'aws') checkAutoscalerTags(r, s, at);
   validateSpot(r, s, at, cloud);
   validateAsgFields(r, s, at, cloud);
+  validateIgAwsFields(r, s, at, cloud);
 }
 
 /** AWS tag keys are at most 128 characters: the autoscaler's node-template tags must fit. */

@@ -156,6 +156,22 @@ describe('the declarations', () => {
     expect(await evaluate(policy, { action: 'iam:DeleteServiceLinkedRole', resource: `arn:aws:iam::${ACCOUNT}:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot` })).toBe('ImplicitlyDenied');
   });
 
+  it("passes an instance group's own profile role (spec.iam.profile: the user's, not the cluster's) to EC2 only, and reads profiles and security groups for the pre-flight", async () => {
+    const policy = operatorPolicy({ stateStore: { bucket: 'b', prefix: PREFIX }, clusterName: NAME });
+    const pass = (service: string) => ({ action: 'iam:PassRole', resource: roleArn('platform-nodes'), context: { 'iam:PassedToService': service } });
+    expect(await evaluate(policy, pass('ec2.amazonaws.com'))).toBe('Allowed');
+    expect(await evaluate(policy, pass('lambda.amazonaws.com'))).toBe('ImplicitlyDenied');
+    expect(PREFLIGHT_ACTIONS).toEqual(expect.arrayContaining(['iam:GetInstanceProfile', 'ec2:DescribeSecurityGroups']));
+    const profile = `arn:aws:iam::${ACCOUNT}:instance-profile/platform/my-nodes`;
+    for (const p of [policy, readOnlyOperatorPolicy({ stateStore: { bucket: 'b', prefix: PREFIX } })]) {
+      expect(await evaluate(p, { action: 'iam:GetInstanceProfile', resource: profile })).toBe('Allowed');
+      expect(await evaluate(p, { action: 'ec2:DescribeSecurityGroups' })).toBe('Allowed');
+    }
+    // The read-only policy passes no role, and neither policy lets the operator change the user's role.
+    expect(await evaluate(readOnlyOperatorPolicy({ stateStore: { bucket: 'b', prefix: PREFIX } }), pass('ec2.amazonaws.com'))).toBe('ImplicitlyDenied');
+    expect(await evaluate(policy, { action: 'iam:AttachRolePolicy', resource: roleArn('platform-nodes') })).toBe('ImplicitlyDenied');
+  });
+
   it('maps SDK operations to IAM actions, S3 by its own names', () => {
     expect(iamActionsOf('elbv2', 'DescribeTargetGroupsCommand')).toEqual(['elasticloadbalancing:DescribeTargetGroups']);
     expect(iamActionsOf('s3', 'ListObjectsV2Command')).toEqual(['s3:ListBucket']);

@@ -28,6 +28,7 @@ import { spotCases } from './acted-on-spot.js';
 import { asgCases } from './acted-on-asg.js';
 import { volumeCases } from './acted-on-volumes.js';
 import { iamCases } from './acted-on-iam.js';
+import { overrideCases } from './acted-on-overrides.js';
 
 const NAME = 'audit.example.com';
 const ZONES = ['us-east-1a', 'us-east-1b'];
@@ -231,6 +232,7 @@ const ACTED: Record<string, { edit: (s: Spec) => void; input?: Partial<AwsModelI
   ...asgCases(NODES, LT_NODES, ASG_NODES),
   ...volumeCases(NODES, LT_NODES),
   ...iamCases(NAME),
+  ...overrideCases(NODES, LT_NODES, NAME),
 };
 
 /** Validated, no effect on what is built or on the nodes, and why. */

@@ -8,7 +8,8 @@
  * The number of calls does not grow with the cluster: STS GetCallerIdentity, EC2
  * DescribeAvailabilityZones and one DescribeInstanceTypeOfferings for all machine types, plus one
  * Route53 lookup when the cluster publishes DNS in `spec.dnsZone`, and one DescribeSubnets when it
- * creates subnets in a shared VPC (`checkSharedVpcSubnets`). They run in parallel with the
+ * creates subnets in a shared VPC (`checkSharedVpcSubnets`), and those of preflight-user-resources.ts
+ * when instance groups name their own instance profile or security group. They run in parallel with the
  * clients' normal SDK retries; nothing is retried beyond that.
  *
  * With Route53 DNS (`topology.dns.type` Public or Private) and no `spec.dnsZone`, the zone is found
@@ -35,6 +36,7 @@ import {
 } from './preflight-checks.js';
 import { failureDiagnostic, inspectAwsFailure, isCredentialDiagnostic, type AwsFailure } from './preflight-errors.js';
 import { findClusterRegion, partitionOfRegion } from './regions.js';
+import { checkUserResources } from './preflight-user-resources.js';
 
 export { regionOfCluster } from './regions.js';
 
@@ -82,7 +84,7 @@ export async function awsPreflight(clients: AwsClients, cluster: Cluster, instan
     };
   }
   const types = machineTypesInUse(instanceGroups);
-  const [identity, zones, offerings, hosted, allZones, vpcSubnets] = await Promise.all([
+  const [identity, zones, offerings, hosted, allZones, vpcSubnets, userResources] = await Promise.all([
     settle(() => clients.sts.send(new GetCallerIdentityCommand({}))),
     settle(async () => (await clients.ec2.send(new DescribeAvailabilityZonesCommand({ AllAvailabilityZones: true }))).AvailabilityZones ?? []),
     types.length > 0 ? settle(() => instanceTypeOfferings(clients, types)) : undefined,
@@ -90,6 +92,8 @@ export async function awsPreflight(clients: AwsClients, cluster: Cluster, instan
     needsHostedZoneDiscovery(cluster) ? settle(() => listAllHostedZones(clients)) : undefined,
     // A shared VPC the cluster creates subnets in: what is in it already (one paged DescribeSubnets).
     createsSubnetsInSharedVpc(cluster) ? settle(() => subnetsOfVpc(clients, cluster.spec.networkID!)) : undefined,
+    // The instance groups' own profiles and security groups (spec.iam.profile, securityGroupOverride).
+    checkUserResources(clients, cluster, instanceGroups),
   ]);
 
   const report = new Report(region, identity.ok);
@@ -114,6 +118,9 @@ export async function awsPreflight(clients: AwsClients, cluster: Cluster, instan
 
   if (vpcSubnets?.ok) report.add(checkSharedVpcSubnets(cluster, vpcSubnets.value));
   else if (vpcSubnets) report.fail(vpcSubnets.failure, 'ec2:DescribeSubnets', 'spec.networkID');
+
+  report.add(userResources.diagnostics);
+  for (const f of userResources.failures) report.fail(inspectAwsFailure(f.error), f.action, f.path);
 
   let dnsZone: FoundHostedZone | undefined;
   if (allZones?.ok) {

@@ -339,10 +339,9 @@ export const CLUSTER_SPEC: ObjectShape = obj(
 );
 
 const IG_KOPS_ONLY = [
-  'manager', 'autoscale', 'autoscalePriority', 'rootVolumeOptimization', 'rootVolumeDeleteOnTermination',
+  'manager',
   'spotDurationInMinutes',
-  'iam',
-  'securityGroupOverride', 'instanceInterruptionBehavior', 'compressUserData',
+  'compressUserData',
   'updatePolicy', 'warmPool', 'guestAccelerators', 'gcpProvisioningModel',
 ];
 
@@ -368,7 +367,7 @@ export const INSTANCE_GROUP_SPEC: ObjectShape = obj(
       throughput: int32,
       encryption: bool,
       encryptionKey: str,
-      optimization: kops,
+      optimization: bool,
       // In kops's own test manifests, never read by kops (it has rootVolume.iops/throughput).
       volumeIops: ignoredByKops('use rootVolume.iops (or the flat rootVolumeIops, which kops writes)'),
       volumeThroughput: ignoredByKops('use rootVolume.throughput (or the flat rootVolumeThroughput, which kops writes)'),
@@ -406,6 +405,15 @@ export const INSTANCE_GROUP_SPEC: ObjectShape = obj(
     ...nodeExtras,
     // AWS: parts of a MIME multipart user data after kops-ts's (src/bootstrap/user-data-parts.ts).
     additionalUserData: { t: 'array', of: obj({ name: str, type: str, content: str }) },
+    // AWS: the user's instance profile and security group, EbsOptimized, the Spot interruption
+    // behaviour (validation-ig-aws.ts; docs/spec.md "Instance profile and security group override").
+    iam: obj({ profile: str }),
+    securityGroupOverride: str,
+    rootVolumeOptimization: bool,
+    instanceInterruptionBehavior: enumOf('terminate', 'stop', 'hibernate'),
+    rootVolumeDeleteOnTermination: unreadByKops("kops's API marks it unused: kops and kops-ts always delete the root volume with its instance; kept as is"),
+    autoscale: unreadByKops("kops reads it only for its cluster-autoscaler addon (the node groups it may scale), which kops-ts does not build; kept as is"),
+    autoscalePriority: unreadByKops("kops reads it only for its cluster-autoscaler addon (the priority expander's ConfigMap), which kops-ts does not build; kept as is"),
   },
   IG_KOPS_ONLY,
 );

@@ -249,6 +249,8 @@ export interface VolumeSpec {
   throughput?: number;
   encryption?: boolean;
   encryptionKey?: string;
+  /** AWS: EbsOptimized on the launch template (v1alpha2's flat spelling: rootVolumeOptimization). */
+  optimization?: boolean;
 }
 
 export interface InstanceMetadataOptions {
@@ -298,6 +300,14 @@ export interface InstanceGroupSpec {
   cpuCredits?: 'standard' | 'unlimited';
   /** AWS: the instances' tenancy (the launch template's Placement.Tenancy). */
   tenancy?: 'default' | 'dedicated' | 'host';
+  /** AWS: an instance profile the user owns (ARN), used instead of the role's; kops-ts builds no IAM for the group. */
+  iam?: { profile?: string };
+  /** AWS: a security group the user owns (`sg-...`), used instead of the role's. */
+  securityGroupOverride?: string;
+  /** AWS: EbsOptimized on the launch template. */
+  rootVolumeOptimization?: boolean;
+  /** AWS: what a Spot instance does when interrupted (the template's Spot options; only with maxPrice, no mixed policy). */
+  instanceInterruptionBehavior?: 'terminate' | 'stop' | 'hibernate';
   /** AWS: how long an instance may serve before the group replaces it, a Go duration (`168h`); at least 24h. */
   maxInstanceLifetime?: string;
   /** AWS: load balancers the group registers its instances with besides kops-ts's own; one of the two each. */

@@ -18,8 +18,8 @@ import type { Tags } from '../../tasks/aws/context.js';
 import type { MixedInstancesPolicyDesired } from '../../tasks/aws/autoscaling-mixed.js';
 import type { InstanceGroup, NormalizedRole } from '../api/types.js';
 import type { AwsModelContext } from './context.js';
-import { roleSecurityGroupName } from './firewall.js';
-import { autoscalingGroupName, iamName, launchTemplateName, roleGroupPrefix, sshKeyName, subnetTaskName } from './names.js';
+import { autoscalingGroupName, launchTemplateName, sshKeyName, subnetTaskName } from './names.js';
+import { instanceProfileOf, launchOptions, securityGroupsOf } from './ig-overrides.js';
 import { instanceGroupRoleTags } from './autoscaler-tags.js';
 import { effectiveRootVolume } from './root-volume.js';
 import { extraVolumes, volumeMountInputs } from './volumes.js';
@@ -95,7 +95,6 @@ export function buildCompute(m: AwsModelContext, targetGroups: TargetGroupsByRol
     }
     const name = autoscalingGroupName(ig, c);
     const template = launchTemplateName(ig, c);
-    const prefix = roleGroupPrefix(ig);
     const role = m.role(ig);
     const publicSubnets = (ig.spec.subnets ?? []).every((s) => {
       const t = m.subnet(s)?.type;
@@ -111,8 +110,8 @@ export function buildCompute(m: AwsModelContext, targetGroups: TargetGroupsByRol
         imageId: ref('Image', image),
         // kops: the first of a comma-separated machineType (a list is Spotinst's; AWS takes one type).
         instanceType: (ig.spec.machineType ?? '').split(',')[0]!.trim(),
-        iamInstanceProfile: ref('IAMInstanceProfile', iamName(prefix, c), 'name'),
-        securityGroupIds: [ref('SecurityGroup', roleSecurityGroupName(ig, c)), ...(ig.spec.additionalSecurityGroups ?? [])] as Val[],
+        iamInstanceProfile: instanceProfileOf(ig, c),
+        securityGroupIds: securityGroupsOf(m, ig),
         ...(key.keyName ? { keyName: key.keyName } : {}),
         userData: checkedUserData(ig, withAdditionalUserData(nodeUserData(bootstrapInput(m, ig)), ig.spec.additionalUserData)),
         compressUserData: true,
@@ -130,6 +129,7 @@ export function buildCompute(m: AwsModelContext, targetGroups: TargetGroupsByRol
         detailedMonitoring: ig.spec.detailedInstanceMonitoring ?? false,
         ...(ig.spec.cpuCredits !== undefined ? { cpuCredits: ig.spec.cpuCredits } : {}),
         ...(ig.spec.tenancy !== undefined ? { tenancy: ig.spec.tenancy } : {}),
+        ...launchOptions(ig),
       },
     });
     m.add({

@@ -10,16 +10,23 @@
  * `spec.externalPolicies.<role>` are managed policies attached to the role, one
  * `IAMRolePolicyAttachment` each. Removed from the spec, both are orphans of their kinds (the
  * cluster's own roles are read in full), so the next update deletes or detaches them.
+ *
+ * A group with `spec.iam.profile` uses the user's profile (src/model/aws/ig-overrides.ts): when
+ * every group of a role has one, that role's IAM is not built (an existing role's policies are then
+ * orphans, deleted or detached; the role and profile, not orphaned kinds, stay until delete cluster).
  */
 import { attachmentName } from '../../tasks/aws/iam-role-policy-attachment.js';
 import { ref } from '../../tasks/types.js';
 import type { AwsModelContext } from './context.js';
 import { apiServerPolicy, bastionPolicy, controlPlanePolicy, ec2AssumeRolePolicy, nodePolicy, policyFacts, type PolicyDocument } from './iam-policies.js';
 import { additionalPolicyDocument, additionalStatements, externalPoliciesField, externalPolicyArns } from './iam-spec-policies.js';
-import { iamName, roleGroupPrefix } from './names.js';
+import { iamName } from './names.js';
+import { addUserProfiles, rolesWithManagedIam } from './ig-overrides.js';
 
 export function buildIam(m: AwsModelContext): void {
-  const prefixes = new Set(m.instanceGroups.map((ig) => roleGroupPrefix(ig)));
+  // A role's own IAM only while a group of it has no instance profile of its own (spec.iam.profile).
+  const prefixes = rolesWithManagedIam(m.instanceGroups);
+  addUserProfiles(m);
   const facts = policyFacts(m.cluster, {
     region: m.region,
     ...(m.input.partition ? { partition: m.input.partition } : {}),

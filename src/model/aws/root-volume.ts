@@ -36,6 +36,7 @@ export function specRootVolume(s: InstanceGroupSpec) {
     throughput: nested ? o.throughput : s.rootVolumeThroughput,
     encryption: nested ? o.encryption : s.rootVolumeEncryption,
     encryptionKey: nested ? o.encryptionKey : s.rootVolumeEncryptionKey,
+    optimization: nested ? o.optimization : s.rootVolumeOptimization,
     path: {
       iops: nested ? 'spec.rootVolume.iops' : 'spec.rootVolumeIops',
       throughput: nested ? 'spec.rootVolume.throughput' : 'spec.rootVolumeThroughput',

@@ -189,6 +189,8 @@ export const AWS_KIND_ACTIONS: Readonly<Record<string, KindActions>> = {
 /** `update cluster`'s pre-flight (src/cloudup/aws/preflight*.ts): identity, zones, instance types, the hosted zone, a shared VPC's subnets. */
 export const PREFLIGHT_ACTIONS: readonly string[] = [
   'sts:GetCallerIdentity', 'ec2:DescribeAvailabilityZones', 'ec2:DescribeInstanceTypeOfferings', 'ec2:DescribeSubnets', ...ZONE_LOOKUP,
+  // spec.iam.profile and spec.securityGroupOverride (src/cloudup/aws/preflight-user-resources.ts).
+  'iam:GetInstanceProfile', 'ec2:DescribeSecurityGroups',
 ];
 
 /**

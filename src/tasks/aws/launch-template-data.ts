@@ -48,6 +48,9 @@ export interface LaunchTemplateData {
   readonly cpuCredits?: string;
   /** `default`, `dedicated` or `host`. */
   readonly tenancy?: string;
+  readonly ebsOptimized?: boolean;
+  /** The Spot options' interruption behaviour (`terminate`, `stop`, `hibernate`). */
+  readonly spotInterruptionBehavior?: string;
 }
 
 /** AWS limits user data to 16 KB before base64. */
@@ -68,7 +71,8 @@ interface AwsLtData {
   BlockDeviceMappings?: Opt<{ DeviceName?: Opt<string>; Ebs?: Opt<AwsEbs> }[]>;
   MetadataOptions?: Opt<{ HttpTokens?: Opt<string>; HttpPutResponseHopLimit?: Opt<number>; HttpEndpoint?: Opt<string> }>;
   TagSpecifications?: Opt<{ ResourceType?: Opt<string>; Tags?: Opt<{ Key?: Opt<string>; Value?: Opt<string> }[]> }[]>;
-  InstanceMarketOptions?: Opt<{ MarketType?: Opt<string>; SpotOptions?: Opt<{ MaxPrice?: Opt<string> }> }>;
+  InstanceMarketOptions?: Opt<{ MarketType?: Opt<string>; SpotOptions?: Opt<{ MaxPrice?: Opt<string>; InstanceInterruptionBehavior?: Opt<string> }> }>;
+  EbsOptimized?: Opt<boolean>;
   Monitoring?: Opt<{ Enabled?: Opt<boolean> }>;
   CreditSpecification?: Opt<{ CpuCredits?: Opt<string> }>;
   Placement?: Opt<{ Tenancy?: Opt<string> }>;
@@ -120,6 +124,8 @@ export function decodeData(d: AwsLtData): LaunchTemplateData {
     monitoring: d.Monitoring?.Enabled ?? undefined,
     cpuCredits: d.CreditSpecification?.CpuCredits ?? undefined,
     tenancy: d.Placement?.Tenancy ?? undefined,
+    ebsOptimized: d.EbsOptimized ?? undefined,
+    spotInterruptionBehavior: d.InstanceMarketOptions?.MarketType === 'spot' ? (d.InstanceMarketOptions.SpotOptions?.InstanceInterruptionBehavior ?? undefined) : undefined,
   };
 }
 
@@ -166,7 +172,12 @@ export function requestData(name: string, d: LaunchTemplateDesired, refs: RefRes
   };
   // kops: a Spot price on the template only when the group has no mixed-instances policy (AWS
   // refuses a template requesting Spot in a mixed group: the price is the policy's SpotMaxPrice).
-  if (d.spotMaxPrice !== undefined) data.InstanceMarketOptions = { MarketType: 'spot', SpotOptions: { MaxPrice: d.spotMaxPrice } };
+  if (d.spotMaxPrice !== undefined) {
+    const behavior = d.spotInterruptionBehavior !== undefined ? { InstanceInterruptionBehavior: d.spotInterruptionBehavior } : {};
+    data.InstanceMarketOptions = { MarketType: 'spot', SpotOptions: { MaxPrice: d.spotMaxPrice, ...behavior } };
+  }
+  // kops: EbsOptimized only when the spec says (true or false); unset, the instance type's default.
+  if (d.ebsOptimized !== undefined) data.EbsOptimized = d.ebsOptimized;
   // kops: monitoring always (off unless asked), credits and tenancy only when the spec gives them.
   data.Monitoring = { Enabled: d.detailedMonitoring ?? false };
   if (d.cpuCredits !== undefined) data.CreditSpecification = { CpuCredits: d.cpuCredits };

@@ -111,6 +111,10 @@ export interface LaunchTemplateDesired {
   readonly cpuCredits?: 'standard' | 'unlimited';
   /** `default`, `dedicated` or `host` (kops's `tenancy`); unset: the VPC's. */
   readonly tenancy?: 'default' | 'dedicated' | 'host';
+  /** EbsOptimized (kops's `rootVolumeOptimization`); unset: the instance type's default. */
+  readonly ebsOptimized?: boolean;
+  /** With `spotMaxPrice` only: what an interrupted Spot instance does (kops's `instanceInterruptionBehavior`). */
+  readonly spotInterruptionBehavior?: 'terminate' | 'stop' | 'hibernate';
 }
 
 export interface LaunchTemplateActual {
@@ -155,6 +159,8 @@ const FIELDS: FieldRules = {
   detailedMonitoring: {},
   cpuCredits: {},
   tenancy: {},
+  ebsOptimized: {},
+  spotInterruptionBehavior: {},
   tags: { compare: 'tags' },
 };
 
@@ -193,6 +199,8 @@ function desiredView(d: LaunchTemplateDesired, refs: RefResolver): View {
     detailedMonitoring: d.detailedMonitoring ?? false,
     cpuCredits: d.cpuCredits ?? null,
     tenancy: d.tenancy ?? null,
+    ebsOptimized: d.ebsOptimized ?? null,
+    spotInterruptionBehavior: d.spotMaxPrice !== undefined ? (d.spotInterruptionBehavior ?? null) : null,
     tags: { ...d.tags },
   };
 }
@@ -246,6 +254,8 @@ function actualDataView(a: LaunchTemplateActual): View {
     detailedMonitoring: d.monitoring ?? false,
     cpuCredits: d.cpuCredits ?? null,
     tenancy: d.tenancy ?? null,
+    ebsOptimized: d.ebsOptimized ?? null,
+    spotInterruptionBehavior: d.spotInterruptionBehavior ?? null,
     tags: { ...a.tags },
   };
 }
