@@ -67,22 +67,23 @@ const ROLE_PREFIXES = ['masters', 'nodes', 'bastions', 'apiservers'] as const;
 
 /**
  * kops: one instance profile serves the groups of one role only. And a user's profile is not one of
- * the cluster's own (`nodes.<cluster>`): IAM names a profile uniquely whatever its path, so that is the
+ * the cluster's own (`nodes.<cluster>`): IAM names a profile uniquely whatever its path and case, so that is the
  * profile kops-ts builds, tags and deletes with the cluster, not one the user owns.
  */
 export function validateSharedProfiles(r: Reporter, igs: readonly InstanceGroup[], cloud: string | undefined, clusterName: string): void {
   if (cloud !== 'aws') return;
-  const own = new Map<string, string>(ROLE_PREFIXES.map((p) => [iamName(p, clusterName), p]));
+  // IAM tells names apart without case: Nodes.<cluster> is the same profile.
+  const own = new Map<string, string>(ROLE_PREFIXES.map((p) => [iamName(p, clusterName).toLowerCase(), p]));
   const roleOf = new Map<string, { role: string; group: string }>();
   for (const ig of igs) {
     const arn = ig.spec.iam?.profile;
     if (typeof arn !== 'string' || !INSTANCE_PROFILE_ARN.test(arn)) continue;
     const name = arn.slice(arn.lastIndexOf('/') + 1);
-    if (own.has(name)) {
+    if (own.has(name.toLowerCase())) {
       r.err(
         'InstanceProfileIsClusters',
         igPath(ig.metadata.name, 'spec.iam.profile'),
-        `${name} is the name of the cluster's own ${own.get(name)} instance profile, which kops-ts builds, changes and deletes with the cluster`,
+        `${name} is the name of the cluster's own ${own.get(name.toLowerCase())} instance profile, which kops-ts builds, changes and deletes with the cluster`,
         `remove spec.iam.profile to use the cluster's profile, or give a profile of your own with another name`,
       );
       continue;

@@ -50,6 +50,8 @@ describe('iam.profile', () => {
         expect(d[0]?.hint).toContain('remove spec.iam.profile');
       }
     }
+    // IAM names are unique without regard to case: Nodes.<cluster> is the cluster's profile too.
+    expect(diagnostics({ iam: { profile: 'arn:aws:iam::123456789012:instance-profile/Nodes.Test.example.com' } }).map((x) => x.code)).toContain('InstanceProfileIsClusters');
     // Another cluster's profile, or a name that only contains the cluster's, is the user's.
     expect(errors({ iam: { profile: 'arn:aws:iam::123456789012:instance-profile/nodes.other.example.com' } })).toEqual([]);
     expect(errors({ iam: { profile: 'arn:aws:iam::123456789012:instance-profile/my-nodes.test.example.com' } })).toEqual([]);
