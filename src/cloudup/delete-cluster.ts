@@ -76,8 +76,10 @@ async function inventory<C>(o: ListClusterResourcesOptions, m: ModelledCluster<C
     }
     if (isShared) {
       // A shared VPC's internet gateway is found through the VPC, not named in the spec.
-      const how = c.kind === 'InternetGateway' ? "the shared VPC's internet gateway" : 'given by id in the spec';
-      kept.push({ what: `${del.resourceType(c.kind)} ${id}`, why: `shared: ${how}, it is the user's` });
+      const how = c.kind === 'InternetGateway' ? "the shared VPC's internet gateway" : c.kind === 'IAMInstanceProfile' ? "given by ARN in an instance group's spec.iam.profile" : 'given by id in the spec';
+      // A user's instance profile is known by its name (IAM's id, AIPA..., is shown nowhere else).
+      const what = c.kind === 'IAMInstanceProfile' ? `${del.resourceType(c.kind)} ${c.name} (${id})` : `${del.resourceType(c.kind)} ${id}`;
+      kept.push({ what, why: `shared: ${how}, it is the user's` });
       continue;
     }
     const notOurs = kind.notOurs?.(c.actual);

@@ -13,7 +13,8 @@
  * - admission plugins named, none both enabled and disabled, not PodSecurityPolicy (removed in 1.25);
  * - `anonymousAuth: false` refused: kubeadm's liveness, readiness and startup probes of the API
  *   server are anonymous requests to /livez and /readyz;
- * - `auditWebhookConfigFile` only with `auditPolicyFile` (as kops); feature gates `"true"`/`"false"`
+ * - `auditWebhookConfigFile` only with `auditPolicyFile` (as kops); feature gates named with letters
+ *   and digits, `"true"`/`"false"`
  *   (kubeadm.ts maps them).
  * Warnings: audit settings without the log or webhook they tune, and a file the API server reads
  * (`auditPolicyFile`, `auditWebhookConfigFile`, `oidcCAFile`) that no fileAsset delivers to a
@@ -26,6 +27,9 @@ import { fileAssetPath, forRole } from '../bootstrap/node-extras.js';
 import { COMPONENTS, COMPONENT_ARGS, KUBEADM_APISERVER_MOUNTS, componentSpec, parsePortRange, quantityDecimal, type ComponentArg } from './control-plane-components.js';
 import { parseGoDuration } from './kubelet.js';
 import type { Reporter } from './validation-util.js';
+
+/** Kubernetes's feature gate names: CamelCase letters and digits (AllAlpha, InPlacePodVerticalScaling). */
+const FEATURE_GATE = /^[A-Za-z][A-Za-z0-9]*$/;
 
 const CODE = 'InvalidComponentConfig';
 const CIPHER = /^TLS_[A-Z0-9_]+$/;
@@ -187,7 +191,10 @@ export function validateComponents(r: Reporter, c: Cluster, igs: readonly Instan
     const gates = s.featureGates;
     if (typeof gates === 'object' && gates !== null) {
       for (const [gate, v] of Object.entries(gates)) {
-        if (!['true', 'false'].includes(String(v).toLowerCase())) err(pathKey('featureGates', gate), `is ${JSON.stringify(v)}; a feature gate is "true" or "false"`, 'set "true" or "false"');
+        // The gates are joined into one --feature-gates=A=true,B=false: a name with ",", "=" or a
+        // space would make the flag the component refuses at start (or smuggle another gate).
+        if (!FEATURE_GATE.test(gate)) err(pathKey('featureGates', gate), `${JSON.stringify(gate)} is not a feature gate name (letters and digits, as Kubernetes names them)`, 'give the gate\'s name, e.g. InPlacePodVerticalScaling');
+        else if (!['true', 'false'].includes(String(v).toLowerCase())) err(pathKey('featureGates', gate), `is ${JSON.stringify(v)}; a feature gate is "true" or "false"`, 'set "true" or "false"');
       }
     }
     if (component === 'kubeAPIServer') {

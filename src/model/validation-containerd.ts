@@ -158,6 +158,9 @@ function checkMirrors(r: Reporter, mirrors: Record<string, string[]> | undefined
   }
 }
 
+/** A mirror's host as the URL parser gives it (lower case, IDNs as punycode): DNS labels, or an IPv4 address. */
+const MIRROR_HOST = /^[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?)*\.?$/;
+
 function mirrorUrlProblem(u: unknown): string | undefined {
   if (typeof u !== 'string') return 'is not a URL';
   // One TOML key on one line: nothing containerd's URL parser or the hosts.toml quoting could misread.
@@ -170,6 +173,8 @@ function mirrorUrlProblem(u: unknown): string | undefined {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return `has scheme ${url.protocol.replace(/:$/, '')}: containerd's mirrors are http or https`;
   if (!u.startsWith(`${url.protocol}//`) || url.hostname === '') return 'has no host';
+  // The URL parser lets $ ( ) ` and the like through in a host; DNS resolves none of them.
+  if (!url.hostname.startsWith('[') && !MIRROR_HOST.test(url.hostname)) return `has host ${JSON.stringify(url.hostname)}, which is no host name or IP address (letters, digits, -, _ and .)`;
   if (url.username !== '' || url.password !== '') return 'carries credentials: containerd takes none in a mirror URL';
   if (url.search !== '' || url.hash !== '') return 'has a query or fragment';
   return undefined;

@@ -3,7 +3,8 @@
  * validateAdditionalPolicy and validateExternalPolicies, pkg/apis/kops/validation/validation.go,
  * plus what IAM would refuse later): each key a role kops accepts (`master` and `control-plane`
  * not both: they name the same role), each additional policy a JSON array of statements, each
- * external policy a managed policy's ARN, listed once. A statement granting every action on every
+ * external policy a managed policy's ARN, listed once; more than IAM's default 10 for a role is kept
+ * with a warning (the quota can be raised). A statement granting every action on every
  * resource is kops users' habit and is kept, with a warning naming the role. A key whose role no
  * instance group has is kept, with a warning (nothing gets the grant).
  *
@@ -18,6 +19,8 @@ import {
 import type { Reporter } from './validation-util.js';
 
 const FIELDS = ['additionalPolicies', 'externalPolicies'] as const;
+/** IAM's default quota of managed policies attached to one role (adjustable in Service Quotas). */
+const IAM_DEFAULT_ATTACHED_POLICIES = 10;
 
 export function validateIamPolicies(r: Reporter, spec: ClusterSpec, igs: readonly InstanceGroup[], clusterName: string, cloud: string | undefined): void {
   if (cloud !== 'aws') {
@@ -82,4 +85,12 @@ function checkArns(r: Reporter, path: string, arns: readonly unknown[]): void {
     }
     seen.add(arn);
   });
+  if (seen.size > IAM_DEFAULT_ATTACHED_POLICIES) {
+    r.warn(
+      'ManagedPolicyQuota',
+      path,
+      `${seen.size} managed policies for one role: IAM attaches at most ${IAM_DEFAULT_ATTACHED_POLICIES} to a role unless the account's quota is raised, so update --yes fails with LimitExceeded on the ones past it`,
+      "raise the quota first (Service Quotas: IAM, \"Managed policies per role\"), or merge grants into fewer policies (or into additionalPolicies)",
+    );
+  }
 }

@@ -14,6 +14,7 @@
  */
 import { normalizeRole, type InstanceGroup, type InstanceGroupSpec } from './api/types.js';
 import { igPath, type Reporter } from './validation-util.js';
+import { iamName } from './aws/names.js';
 
 /** kops's check (arn.Parse, resource `instance-profile/...`), with IAM's name characters. */
 export const INSTANCE_PROFILE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:instance-profile\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,128}$/;
@@ -61,13 +62,32 @@ function interruptionBehavior(r: Reporter, s: InstanceGroupSpec, at: (f: string)
   }
 }
 
-/** kops: one instance profile serves the groups of one role only. */
-export function validateSharedProfiles(r: Reporter, igs: readonly InstanceGroup[], cloud: string | undefined): void {
+/** The cluster's own instance profile names (`<prefix>.<cluster>`, as iam.ts builds them). */
+const ROLE_PREFIXES = ['masters', 'nodes', 'bastions', 'apiservers'] as const;
+
+/**
+ * kops: one instance profile serves the groups of one role only. And a user's profile is not one of
+ * the cluster's own (`nodes.<cluster>`): IAM names a profile uniquely whatever its path and case, so that is the
+ * profile kops-ts builds, tags and deletes with the cluster, not one the user owns.
+ */
+export function validateSharedProfiles(r: Reporter, igs: readonly InstanceGroup[], cloud: string | undefined, clusterName: string): void {
   if (cloud !== 'aws') return;
+  // IAM tells names apart without case: Nodes.<cluster> is the same profile.
+  const own = new Map<string, string>(ROLE_PREFIXES.map((p) => [iamName(p, clusterName).toLowerCase(), p]));
   const roleOf = new Map<string, { role: string; group: string }>();
   for (const ig of igs) {
     const arn = ig.spec.iam?.profile;
     if (typeof arn !== 'string' || !INSTANCE_PROFILE_ARN.test(arn)) continue;
+    const name = arn.slice(arn.lastIndexOf('/') + 1);
+    if (own.has(name.toLowerCase())) {
+      r.err(
+        'InstanceProfileIsClusters',
+        igPath(ig.metadata.name, 'spec.iam.profile'),
+        `${name} is the name of the cluster's own ${own.get(name.toLowerCase())} instance profile, which kops-ts builds, changes and deletes with the cluster`,
+        `remove spec.iam.profile to use the cluster's profile, or give a profile of your own with another name`,
+      );
+      continue;
+    }
     const role = normalizeRole(ig.spec.role) ?? '';
     const first = roleOf.get(arn);
     if (!first) roleOf.set(arn, { role, group: ig.metadata.name });

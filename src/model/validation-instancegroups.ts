@@ -45,7 +45,7 @@ export function validateInstanceGroups(r: Reporter, spec: ClusterSpec, igs: read
     checkRollingUpdate(r, at('spec.rollingUpdate'), ig.spec.rollingUpdate, normalizeRole(ig.spec.role) === 'ControlPlane');
     checkCloudLabels(r, at('spec.cloudLabels'), ig.spec.cloudLabels, name);
   }
-  validateSharedProfiles(r, igs, cloud);
+  validateSharedProfiles(r, igs, cloud, clusterName);
   const bastion = igs.find((ig) => normalizeRole(ig.spec.role) === 'Bastion');
   if (bastion && !(spec.subnets ?? []).some((s) => s.type === 'Private')) {
     r.err('BastionNeedsPrivateTopology', igPath(bastion.metadata.name, 'spec.role'), 'a bastion is only used with private topology (instances in Private subnets)', 'remove the bastion, or use private subnets');

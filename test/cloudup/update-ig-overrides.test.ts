@@ -129,6 +129,10 @@ describe("update cluster: an instance group's own profile and security group (em
     expect(listed).not.toContain('my-nodes');
     expect(listed).not.toContain('platform-nodes');
     expect(listed).not.toContain(userSg);
+    // Reported as kept under its name, as the user knows it.
+    expect(inv.kept.filter((k) => k.what.startsWith('iam-instance-profile')).map((k) => [k.what.replace(/\(.*\)$/, '(id)'), k.why])).toEqual([
+      ['iam-instance-profile my-nodes (id)', "shared: given by ARN in an instance group's spec.iam.profile, it is the user's"],
+    ]);
     const r = await deleteResources(inv, { clock: fakeClock() });
     expect(r.left).toEqual([]);
     const profile = await c.aws.clients.iam.send(new GetInstanceProfileCommand({ InstanceProfileName: 'my-nodes' }));

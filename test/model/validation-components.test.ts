@@ -129,6 +129,10 @@ describe('kubeControllerManager and kubeScheduler', () => {
     ]],
     ['a negative log level', 'kubeScheduler', { logLevel: -1 }, ['spec.kubeScheduler.logLevel: is -1; expected a whole number >= 0']],
     ['a feature gate that is not true or false', 'kubeScheduler', { featureGates: { A: 'yes' } }, ['spec.kubeScheduler.featureGates.A: is "yes"; a feature gate is "true" or "false"']],
+    ['a feature gate name the joined flag cannot carry', 'kubeAPIServer', { featureGates: { 'AllAlpha=true,Foo': 'true', 'A B': 'false', InPlacePodVerticalScaling: 'true' } }, [
+      'spec.kubeAPIServer.featureGates["AllAlpha=true,Foo"]: "AllAlpha=true,Foo" is not a feature gate name (letters and digits, as Kubernetes names them)',
+      'spec.kubeAPIServer.featureGates["A B"]: "A B" is not a feature gate name (letters and digits, as Kubernetes names them)',
+    ]],
     ['a rate with a unit', 'kubeScheduler', { kubeAPIQPS: '1Gi' }, ['spec.kubeScheduler.kubeAPIQPS: is "1Gi"; expected a decimal number >= 0']],
   ])('%s (%s)', (_name, component, settings, expected) => {
     expect(errors(component, settings)).toEqual(expected);

@@ -62,7 +62,7 @@ describe('refused', () => {
           'host:99999': ['https://m.example.com'],
           _default: ['https://m.example.com'],
           'quay.io': [],
-          'ghcr.io': ['ftp://m.example.com', 'mirror.example.com', 'https://user:pw@m.example.com', 'https://m.example.com/?x=1', 'https://m.example.com/"x', 'https://ok.example.com', 'https://ok.example.com'],
+          'ghcr.io': ['ftp://m.example.com', 'mirror.example.com', 'https://user:pw@m.example.com', 'https://m.example.com/?x=1', 'https://m.example.com/"x', 'https://ok.example.com', 'https://ok.example.com', 'https://$(reboot).example.com', 'http://`id`:5000', 'http://10.0.0.5:5000', 'https://[::1]:5000', 'https://Mirror.Example.com/v2'],
         },
       },
     })).toEqual([
@@ -77,6 +77,8 @@ describe('refused', () => {
       'error InvalidRegistryMirror spec.containerd.registryMirrors.ghcr.io[3]: "https://m.example.com/?x=1" has a query or fragment',
       'error InvalidRegistryMirror spec.containerd.registryMirrors.ghcr.io[4]: "https://m.example.com/\\"x" contains spaces, quotes, backslashes or control characters',
       'error InvalidRegistryMirror spec.containerd.registryMirrors.ghcr.io[6]: https://ok.example.com is listed twice for ghcr.io',
+      'error InvalidRegistryMirror spec.containerd.registryMirrors.ghcr.io[7]: "https://$(reboot).example.com" has host "$(reboot).example.com", which is no host name or IP address (letters, digits, -, _ and .)',
+      'error InvalidRegistryMirror spec.containerd.registryMirrors.ghcr.io[8]: "http://`id`:5000" has host "`id`", which is no host name or IP address (letters, digits, -, _ and .)',
     ]);
   });
 

@@ -120,6 +120,17 @@ describe('externalPolicies', () => {
   });
 });
 
+describe('externalPolicies: IAM quota', () => {
+  it("warns, without refusing, when a role gets more managed policies than IAM's default quota of 10", () => {
+    const arns = (n: number) => Array.from({ length: n }, (_, i) => `arn:aws:iam::aws:policy/P${i}`);
+    expect(warnings({ externalPolicies: { node: arns(10) } })).toEqual([]);
+    expect(errors({ externalPolicies: { node: arns(11) } })).toEqual([]);
+    expect(warnings({ externalPolicies: { node: arns(11) } })).toEqual([
+      "ManagedPolicyQuota spec.externalPolicies.node: 11 managed policies for one role: IAM attaches at most 10 to a role unless the account's quota is raised, so update --yes fails with LimitExceeded on the ones past it",
+    ]);
+  });
+});
+
 describe('on GCE and in manifests', () => {
   it('keeps both fields on GCE with a FieldNotActedOn warning each, unchecked', () => {
     const d = diagnostics({ additionalPolicies: { node: 'not json' }, externalPolicies: { node: ['x'] } }, userIGs(['us-central1-a']), 'gce');

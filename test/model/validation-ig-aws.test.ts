@@ -40,6 +40,23 @@ describe('iam.profile', () => {
     expect(d[0]?.summary).toBe(`${PROFILE} is also the profile of g, a Node group; this group is a Bastion group`);
   });
 
+  it("refuses a profile named as one of the cluster's own (any path): two tasks would share its key, and delete cluster would delete it", () => {
+    for (const [prefix, role] of [['nodes', 'Node'], ['masters', 'Node'], ['bastions', 'Node'], ['apiservers', 'Node'], ['nodes', 'Master']] as const) {
+      for (const path of ['', 'some/path/']) {
+        const p = `arn:aws:iam::123456789012:instance-profile/${path}${prefix}.test.example.com`;
+        const d = diagnostics({ iam: { profile: p } }, role).filter((x) => x.severity === 'error');
+        expect(d.map((x) => [x.code, x.path])).toEqual([['InstanceProfileIsClusters', 'InstanceGroup/g spec.iam.profile']]);
+        expect(d[0]?.summary).toBe(`${prefix}.test.example.com is the name of the cluster's own ${prefix} instance profile, which kops-ts builds, changes and deletes with the cluster`);
+        expect(d[0]?.hint).toContain('remove spec.iam.profile');
+      }
+    }
+    // IAM names are unique without regard to case: Nodes.<cluster> is the cluster's profile too.
+    expect(diagnostics({ iam: { profile: 'arn:aws:iam::123456789012:instance-profile/Nodes.Test.example.com' } }).map((x) => x.code)).toContain('InstanceProfileIsClusters');
+    // Another cluster's profile, or a name that only contains the cluster's, is the user's.
+    expect(errors({ iam: { profile: 'arn:aws:iam::123456789012:instance-profile/nodes.other.example.com' } })).toEqual([]);
+    expect(errors({ iam: { profile: 'arn:aws:iam::123456789012:instance-profile/my-nodes.test.example.com' } })).toEqual([]);
+  });
+
   it('reads from a manifest with no warning (it was kept with FieldNotActedOn before)', () => {
     const yaml = `apiVersion: kops.k8s.io/v1alpha2\nkind: InstanceGroup\nmetadata:\n  name: g\nspec:\n  role: Node\n  iam:\n    profile: ${PROFILE}\n  securityGroupOverride: sg-0123456789abcdef0\n  rootVolumeOptimization: true\n`;
     const r = parseManifests(yaml, 'g.yaml');
