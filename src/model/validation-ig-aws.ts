@@ -96,7 +96,7 @@ export function validateSharedProfiles(r: Reporter, igs: readonly InstanceGroup[
         'InstanceProfileSharedByRoles',
         igPath(ig.metadata.name, 'spec.iam.profile'),
         `${arn} is also the profile of ${first.group}, a ${first.role} group; this group is a ${role} group`,
-        "give each role its own instance profile: a role's instances need that role's grants (kops-ts get iam-policy prints them)",
+        `give each role its own instance profile: a role's instances need that role's grants, which \`kops-ts get iam-policy --name ${clusterName}\` prints`,
       );
     }
   }
