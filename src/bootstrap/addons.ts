@@ -272,8 +272,15 @@ function unpinnedSources(sources: readonly (AddonSource | undefined)[]): boolean
  * puts addons.sh's sha256 in the launch template, and `update`, which writes addons.sh, agree.
  */
 export function addonsVars(c: Cluster, ccm: AddonFile | undefined): AddonsVars {
-  const cni = cniAddonRel(c);
-  const cniSource = cniOf(c);
+  // A networking option the bootstrap cannot serve is refused by writeBootstrapConfig (which calls
+  // cniOf first, so no addons.sh is written for it); the plan goes on without a CNI, as before.
+  let cniSource: AppliedCni | undefined;
+  try {
+    cniSource = cniOf(c);
+  } catch {
+    cniSource = undefined;
+  }
+  const cni = cniSource ? `addons/${cniSource}/${PINNED_CNI[cniSource].version}/addon.yaml` : undefined;
   const prefix = `${c.metadata.name}/`;
   const open = unpinnedSources([cniSource ? PINNED_CNI[cniSource] : undefined, ccm?.addon.source]);
   return {
