@@ -1,18 +1,61 @@
 /**
- * addons.sh, run once by the first control plane after `kubeadm init` (docs/bootstrap.md,
- * "Addons"): it reads the addons that bootstrap.env names from the state store with the cloud's
- * reader, checks their pinned sha256, renders helm charts and applies them server-side. A
- * `stored-manifest` addon (the GCE cloud controller) is read from the store too, not downloaded,
- * and its sha256 is required.
+ * addons.sh, run by every control plane once its API server is up: after `kubeadm init` (the
+ * first control plane, a restore) and after `kubeadm join` (docs/bootstrap.md, "Addons"). It is
+ * kept in each control-plane group's igconfig, not in the user data: bootstrap.sh fetches it and
+ * checks it against the sha256 the instance was launched with (`addons:` in its identity file),
+ * so the addon versions a group applies are part of its launch template, and an addon change
+ * rolls the control planes. The script names the addons it applies (their descriptions' paths in
+ * the store), reads them with the cloud's reader, checks their pinned sha256, renders helm charts
+ * and applies them server-side. A `stored-manifest` addon (the GCE cloud controller) is read from
+ * the store too, not downloaded, and its sha256 is required.
  */
-import { BOOTSTRAP_ENV_FILE, type CloudBootstrap } from './cloud-bootstrap.js';
+import { createHash } from 'node:crypto';
+import { BOOTSTRAP_ENV_FILE, HELM_SHA256, HELM_VERSION, type CloudBootstrap } from './cloud-bootstrap.js';
+import { shQuote } from '../text/shell-quote.js';
+
+/** What addons.sh applies: the addons' descriptions, relative to the cluster's directory in the store. */
+export interface AddonsVars {
+  readonly CNI_ADDON?: string;
+  readonly CCM_ADDON?: string;
+  /** '1' only when an artefact kops-ts ships has no pinned sha256 (store.ts `unpinned`). */
+  readonly ADDONS_ALLOW_UNPINNED: '0' | '1';
+}
+
+/** The parts of the cloud's bootstrap addons.sh uses. */
+export type AddonsCloud = Pick<CloudBootstrap, 'fetchCommand' | 'storeScheme' | 'addonsWhat'>;
 
 /**
- * addons.sh's body: applies the addons bootstrap.env names, reading them with `cloud`'s fetch.
- * Its functions are described here, not in the script, which is in the init group's user data
- * (AWS's limit is 16 KB gzipped):
+ * addons.sh as a control-plane group's igconfig holds it. It carries no store location (bootstrap.sh
+ * passes STATE_BUCKET, CLUSTER_DIR and the cloud's store variables), so its bytes, and so its
+ * sha256 in the launch template, change only with the addons, their pins and the script.
+ */
+export function addonsScript(cloud: AddonsCloud, vars: AddonsVars): string {
+  return `#!/bin/bash
+# kops-ts: apply the cluster's addons (${cloud.addonsWhat}) with the admin kubeconfig (src/bootstrap/addons-script.ts).
+# Run by bootstrap.sh after kubeadm init or join, with STATE_BUCKET and CLUSTER_DIR in its environment.
+set -euo pipefail
+
+${Object.entries({
+    ...(vars.CNI_ADDON ? { CNI_ADDON: vars.CNI_ADDON } : {}),
+    ...(vars.CCM_ADDON ? { CCM_ADDON: vars.CCM_ADDON } : {}),
+    ADDONS_ALLOW_UNPINNED: vars.ADDONS_ALLOW_UNPINNED,
+    HELM_VERSION,
+    HELM_SHA256_AMD64: HELM_SHA256.amd64 ?? '',
+    HELM_SHA256_ARM64: HELM_SHA256.arm64 ?? '',
+  }).map(([k, v]) => `${k}=${shQuote(v)}`).join('\n')}
+${addonsBody(cloud)}`;
+}
+
+/** The sha256 of `addonsScript(cloud, vars)`: `addons:` in a control plane's identity file. */
+export function addonsScriptSha256(cloud: AddonsCloud, vars: AddonsVars): string {
+  return createHash('sha256').update(addonsScript(cloud, vars)).digest('hex');
+}
+
+/**
+ * addons.sh's body: applies the addons its header names, reading them with `cloud`'s fetch.
+ * Its functions are described here, not in the script:
  * - `check FILE SHA256 WHAT [VERB]`: the pinned digest must match; a missing one is refused
- *   unless bootstrap.env sets ADDONS_ALLOW_UNPINNED=1. VERB (`apply`, `install`) is in the refusal.
+ *   unless the script's header sets ADDONS_ALLOW_UNPINNED=1. VERB (`apply`, `install`) is in the refusal.
  * - `ensure_helm`: helm's release tarball for the instance's architecture, checked against that
  *   architecture's digest before it is extracted; a helm already installed is used as it is
  *   (Ubuntu's images have none).
@@ -22,7 +65,7 @@ import { BOOTSTRAP_ENV_FILE, type CloudBootstrap } from './cloud-bootstrap.js';
  * - `apply_addon PATH`: PATH is relative to the cluster's directory in the store. A
  *   `stored-manifest` (rendered by kops-ts, kept beside its description) always has a digest.
  */
-export function addonsBody(cloud: CloudBootstrap): string {
+export function addonsBody(cloud: AddonsCloud): string {
   return `
 ENV_FILE=/etc/kops-ts/igconfig/${BOOTSTRAP_ENV_FILE}
 WORK=/var/lib/kops-ts/addons
@@ -34,10 +77,13 @@ die() {
   exit 1
 }
 
-[ -f "$ENV_FILE" ] || die "$ENV_FILE is missing: bootstrap.sh fetches it before kubeadm init"
+[ -n "\${STATE_BUCKET:-}" ] && [ -n "\${CLUSTER_DIR:-}" ] || die "STATE_BUCKET and CLUSTER_DIR are not set: bootstrap.sh runs this script"
+[ -f "$ENV_FILE" ] || die "$ENV_FILE is missing: bootstrap.sh fetches it before kubeadm init or join"
+# Only the Kubernetes version (helm's --kube-version) comes from bootstrap.env; the addons are this script's.
 # shellcheck source=/dev/null
-. "$ENV_FILE"
-[ -f "$KUBECONFIG" ] || die "$KUBECONFIG is missing: the addons are applied after kubeadm init"
+KUBERNETES_VERSION=$(. "$ENV_FILE" && printf '%s' "\${KUBERNETES_VERSION:-}")
+[ -n "$KUBERNETES_VERSION" ] || die "$ENV_FILE names no KUBERNETES_VERSION"
+[ -f "$KUBECONFIG" ] || die "$KUBECONFIG is missing: the addons are applied after kubeadm init or join"
 ALLOW_UNPINNED=\${ADDONS_ALLOW_UNPINNED:-0}
 install -d -m 0700 "$WORK"
 
@@ -47,9 +93,9 @@ check() {
     got=$(sha256sum "$1" | cut -d ' ' -f 1)
     [ "$got" = "$2" ] || die "$3: the download's sha256 is $got, not the pinned $2; refusing to $verb it"
   elif [ "$ALLOW_UNPINNED" = 1 ]; then
-    echo "kops-ts: $3 has no pinned sha256; using it because bootstrap.env sets ADDONS_ALLOW_UNPINNED=1"
+    echo "kops-ts: $3 has no pinned sha256; using it because ADDONS_ALLOW_UNPINNED=1"
   else
-    die "$3 has no pinned sha256; refusing to $verb it (ADDONS_ALLOW_UNPINNED=1 in bootstrap.env accepts unpinned addons)"
+    die "$3 has no pinned sha256; refusing to $verb it (ADDONS_ALLOW_UNPINNED=1 accepts unpinned addons)"
   fi
 }
 

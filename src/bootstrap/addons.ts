@@ -15,6 +15,8 @@ import { KopsError } from '../diagnostics.js';
 import type { Cluster } from '../model/api/types.js';
 import { minorOf, parseKubernetesVersion } from '../model/kubernetes-version.js';
 import { controlPlaneHost, API_PORT, kubeProxyEnabled, type BootstrapFacts } from './kubeadm.js';
+import type { AddonsVars } from './addons-script.js';
+import { HELM_SHA256 } from './cloud-bootstrap.js';
 
 export const ADDON_API_VERSION = 'addons.kops-ts.io/v1alpha1';
 
@@ -131,6 +133,12 @@ function calicoValues(c: Cluster): Record<string, unknown> {
   return { CALICO_IPV4POOL_CIDR: c.spec.podCIDR, bpfEnabled: opts.bpfEnabled === true };
 }
 
+/** The CNI addon's description path, relative to the cluster's directory; `undefined` with `cni`. */
+function cniAddonRel(c: Cluster): string | undefined {
+  const cni = cniOf(c);
+  return cni ? `addons/${cni}/${PINNED_CNI[cni].version}/addon.yaml` : undefined;
+}
+
 /** The pinned CNI addon of the cluster, or `undefined` with `cni` (bring your own). */
 export function cniAddon(c: Cluster, facts: Pick<BootstrapFacts, 'loadBalancerDnsName'>): AddonFile | undefined {
   const cni = cniOf(c);
@@ -144,7 +152,7 @@ export function cniAddon(c: Cluster, facts: Pick<BootstrapFacts, 'loadBalancerDn
     source,
     values: cni === 'cilium' ? ciliumValues(c, facts) : calicoValues(c),
   };
-  return { path: `${c.metadata.name}/addons/${cni}/${source.version}/addon.yaml`, content: stringify(addon, { lineWidth: 0, aliasDuplicateObjects: false }), addon };
+  return { path: `${c.metadata.name}/${cniAddonRel(c)!}`, content: stringify(addon, { lineWidth: 0, aliasDuplicateObjects: false }), addon };
 }
 
 /** The AWS cloud controller's addon name (its directory under `addons/`). */
@@ -244,4 +252,40 @@ export function ccmAddon(c: Cluster): AddonFile {
     },
   };
   return { path: `${name}/addons/${CCM_ADDON_NAME}/${version}/addon.yaml`, content: stringify(addon, { lineWidth: 0, aliasDuplicateObjects: false }), addon };
+}
+
+/** Whether a control plane would download something without a pinned sha256 (an addon, or helm for a chart). */
+export function unpinned(addons: readonly (AddonFile | undefined)[]): boolean {
+  return unpinnedSources(addons.map((a) => a?.addon.source));
+}
+
+function unpinnedSources(sources: readonly (AddonSource | undefined)[]): boolean {
+  const present = sources.filter((s): s is AddonSource => s !== undefined);
+  const charts = present.some((s) => s.format === 'helm-chart');
+  return present.some((s) => !s.sha256) || (charts && (!HELM_SHA256.amd64 || !HELM_SHA256.arm64));
+}
+
+/**
+ * What the cluster's control planes apply (addons.sh's header, addons-script.ts): the CNI's and
+ * the cloud controller's descriptions, relative to the cluster's directory. It depends on the spec
+ * only (not on the load balancer's address, which the CNI's values may name), so the plan, which
+ * puts addons.sh's sha256 in the launch template, and `update`, which writes addons.sh, agree.
+ */
+export function addonsVars(c: Cluster, ccm: AddonFile | undefined): AddonsVars {
+  // A networking option the bootstrap cannot serve is refused by writeBootstrapConfig (which calls
+  // cniOf first, so no addons.sh is written for it); the plan goes on without a CNI, as before.
+  let cniSource: AppliedCni | undefined;
+  try {
+    cniSource = cniOf(c);
+  } catch {
+    cniSource = undefined;
+  }
+  const cni = cniSource ? `addons/${cniSource}/${PINNED_CNI[cniSource].version}/addon.yaml` : undefined;
+  const prefix = `${c.metadata.name}/`;
+  const open = unpinnedSources([cniSource ? PINNED_CNI[cniSource] : undefined, ccm?.addon.source]);
+  return {
+    ...(cni ? { CNI_ADDON: cni } : {}),
+    ...(ccm ? { CCM_ADDON: ccm.path.startsWith(prefix) ? ccm.path.slice(prefix.length) : ccm.path } : {}),
+    ADDONS_ALLOW_UNPINNED: open ? '1' : '0',
+  };
 }

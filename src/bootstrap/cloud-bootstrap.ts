@@ -57,6 +57,12 @@ export const ETCD_PRUNE_FILE = 'etcd-prune.py';
 /** What a control plane runs before joining, read from its igconfig like etcd-prune.py (src/bootstrap/kubeadm-upload.ts). */
 export const KUBEADM_UPLOAD_FILE = 'kubeadm-upload.sh';
 
+/**
+ * The addons a control plane applies after its init or join (src/bootstrap/addons-script.ts), read
+ * from its igconfig and checked against the sha256 its launch template carries.
+ */
+export const ADDONS_FILE = 'addons.sh';
+
 /** Where bootstrap.sh puts the group's igconfig files on the instance. */
 export const CONFIG_DIR = '/etc/kops-ts/igconfig';
 /**
@@ -76,7 +82,7 @@ export const ETCD_BACKUP_FILES: readonly string[] = [ETCD_BACKUP_FILE, ETCD_BACK
 export function bootstrapFiles(role: BootstrapRole, _initCandidate: boolean): string[] {
   if (role === 'node') return [KUBEADM_JOIN_FILE, KUBELET_PATCH_FILE];
   // Every control plane reads kubeadm-init.yaml: the init group to init, any group before it joins (kubeadm-upload.ts).
-  return [KUBEADM_INIT_FILE, KUBEADM_JOIN_FILE, KUBELET_PATCH_FILE, ...CONTROL_PLANE_PKI_FILES, ETCD_PRUNE_FILE, KUBEADM_UPLOAD_FILE, ...ETCD_BACKUP_FILES];
+  return [KUBEADM_INIT_FILE, KUBEADM_JOIN_FILE, KUBELET_PATCH_FILE, ...CONTROL_PLANE_PKI_FILES, ETCD_PRUNE_FILE, KUBEADM_UPLOAD_FILE, ...ETCD_BACKUP_FILES, ADDONS_FILE];
 }
 
 /** `<cluster>/igconfig/<role>/<ig>`: the group's directory, relative to the state store's root. */

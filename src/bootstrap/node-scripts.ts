@@ -28,9 +28,8 @@ import { KopsError } from '../diagnostics.js';
 import type { StateStoreLocation } from '../model/aws/iam-policies.js';
 import { minorOf, parseKubernetesVersion } from '../model/kubernetes-version.js';
 import { shQuote } from '../text/shell-quote.js';
-import { addonsBody } from './addons-script.js';
 import {
-  BOOTSTRAP_ENV_FILE, CONFIG_DIR, CONTAINERD_PACKAGE_VERSION, CONTROL_PLANE_PKI_FILES, ETCD_PRUNE_FILE, HELM_SHA256, HELM_VERSION, igconfigDir, KUBEADM_INIT_FILE,
+  ADDONS_FILE, BOOTSTRAP_ENV_FILE, CONFIG_DIR, CONTAINERD_PACKAGE_VERSION, CONTROL_PLANE_PKI_FILES, ETCD_PRUNE_FILE, igconfigDir, KUBEADM_INIT_FILE,
   KUBEADM_JOIN_FILE, KUBEADM_UPLOAD_FILE, KUBELET_PATCH_FILE, KUBELET_PATCH_NAME, PATCHES_DIR,
   type BootstrapRole, type CloudBootstrap, type WriteFile,
 } from './cloud-bootstrap.js';
@@ -64,6 +63,8 @@ export interface NodeBootstrapCommon {
   readonly kubeletConfigHash?: string;
   /** A control plane's: the digest of its group's cluster configuration (kubeadm.ts `clusterConfigHash`). */
   readonly clusterConfigHash?: string;
+  /** A control plane's: the sha256 of its group's addons.sh (addons-script.ts `addonsScriptSha256`). */
+  readonly addonsSha256?: string;
 }
 
 export { shQuote };
@@ -133,6 +134,8 @@ fi
 const CONTROL_PLANE_PART = '# The control plane.';
 
 function bootstrapText(cloud: CloudBootstrap, extras: boolean): string {
+  // The cloud's store variables (bootstrap.sh's own) that its reader in addons.sh uses.
+  const storeEnv = Object.keys(cloud.storeVars).map((k) => ` ${k}="$${k}"`).join('');
   return `
 DONE=/var/lib/kops-ts/bootstrapped
 KUBEADM_LOG=/var/lib/kops-ts/kubeadm.log
@@ -240,6 +243,18 @@ join_cp() {
   kubeadm_logged join --config "$CONFIG_DIR/${KUBEADM_JOIN_FILE}" --ignore-preflight-errors="$KEEP_DIR"
 }
 
+# apply_addons: this group's addons.sh (addons-script.ts), checked against the sha256 this instance
+# was launched with, run once this control plane's API server is up. Idempotent (server-side apply).
+apply_addons() {
+  local want
+  want=$(sed -n 's/^addons: //p' ${IDENTITY_FILE} 2>/dev/null || true)
+  [ -n "$want" ] || die "${IDENTITY_FILE} names no addons digest"
+  fetch ${ADDONS_FILE} "$CONFIG_DIR/${ADDONS_FILE}"
+  [ "$(sha256sum "$CONFIG_DIR/${ADDONS_FILE}" | cut -d ' ' -f 1)" = "$want" ] ||
+    die "${ADDONS_FILE} is not the one this instance was launched for"
+  STATE_BUCKET="$STATE_BUCKET" CLUSTER_DIR="\${IGCONFIG%/igconfig/*}"${storeEnv} bash "$CONFIG_DIR/${ADDONS_FILE}" || exit 1
+}
+
 # --ignore-preflight-errors: the mounted volume is never empty (lost+found); what it holds is decided here.
 KEEP_DIR=DirAvailable--var-lib-etcd
 if [ -d ${ETCD_DATA_DIR}/member ] && [ "\${#everyone[@]}" = 1 ]; then
@@ -249,7 +264,6 @@ if [ -d ${ETCD_DATA_DIR}/member ] && [ "\${#everyone[@]}" = 1 ]; then
   fetch ${KUBEADM_INIT_FILE} "$CONFIG_DIR/${KUBEADM_INIT_FILE}"
   kubeadm_logged init --config "$CONFIG_DIR/${KUBEADM_INIT_FILE}" --ignore-preflight-errors="$KEEP_DIR"
   set_peer_url
-  /opt/kops-ts/addons.sh
 elif [ -d ${ETCD_DATA_DIR}/member ]; then
   # A member of several: its data is a removed member's. Never init over it; join once the API answers.
   wait_api "$endpoint" 90 || die "no API server answered at $endpoint for 15 minutes; the etcd volume $volume keeps its data"
@@ -265,8 +279,6 @@ elif [ "$INIT_CANDIDATE" = 1 ] && ! wait_api "$endpoint" 3; then
   # No API server answers and no data: this is the cluster's first control plane.
   fetch ${KUBEADM_INIT_FILE} "$CONFIG_DIR/${KUBEADM_INIT_FILE}"
   kubeadm_logged init --config "$CONFIG_DIR/${KUBEADM_INIT_FILE}" --ignore-preflight-errors="$KEEP_DIR"
-  # ${cloud.addonsComment}; idempotent, so it can be re-run by hand after a failure.
-  /opt/kops-ts/addons.sh
 else
   wait_api "$endpoint" 90 || die "no API server answered at $endpoint for 15 minutes"
   join_cp
@@ -281,6 +293,10 @@ if (fetch ${ETCD_BACKUP_FILE} "$CONFIG_DIR/${ETCD_BACKUP_FILE}") && (fetch ${ETC
 else
   echo "kops-ts: cannot read the etcd backup program; this control plane takes no etcd backups" >&2
 fi
+# ${cloud.addonsComment}, by every control plane after its init or join (the API server is up):
+# a new version in this group's addons.sh updates the cluster, the same one changes nothing. A
+# failure stops the boot here, after the etcd member's own steps, without the done marker.
+apply_addons
 touch "$DONE"
 `;
 }
@@ -354,7 +370,9 @@ export function renderNodeFiles(i: NodeBootstrapCommon, cloud: CloudBootstrap): 
     // kubeletConfig: the digest of the group's kubelet settings, so that a change rolls the group.
     // clusterConfig: a control plane's cluster configuration, which it checks and uploads before joining (kubeadm-upload.ts).
     content: [`cluster: ${i.cluster}`, `instanceGroup: ${i.instanceGroup}`, `role: ${i.role}`, ...(i.kubeletConfigHash && i.role !== 'bastion' ? [`kubeletConfig: ${i.kubeletConfigHash}`] : []),
-      ...(i.clusterConfigHash && i.role === 'control-plane' ? [`clusterConfig: ${i.clusterConfigHash}`] : []), ''].join('\n'),
+      ...(i.clusterConfigHash && i.role === 'control-plane' ? [`clusterConfig: ${i.clusterConfigHash}`] : []),
+      // addons: a control plane's addons.sh, checked before it runs: an addon change rolls the control planes.
+      ...(i.addonsSha256 && i.role === 'control-plane' ? [`addons: ${i.addonsSha256}`] : []), ''].join('\n'),
   };
   const mounts = volumeMountFiles(i.volumeMounts ?? [], i.role !== 'bastion');
   if (i.role === 'bastion') return [identity, ...mounts];
@@ -392,20 +410,6 @@ export function renderNodeFiles(i: NodeBootstrapCommon, cloud: CloudBootstrap): 
       }, bootstrapBody(cloud, i.role, i.nodeExtrasSha256 !== undefined)),
     },
   ];
-  if (i.role === 'control-plane' && i.initCandidate) {
-    files.push({
-      path: '/opt/kops-ts/addons.sh',
-      permissions: '0700',
-      content: script(`kops-ts: apply the cluster's addons (${cloud.addonsWhat}) with the admin kubeconfig, once`, {
-        STATE_BUCKET: i.stateStore?.bucket ?? '',
-        CLUSTER_DIR: i.stateStore ? [i.stateStore.prefix, i.cluster].filter((s) => s !== '').join('/') : '',
-        ...cloud.storeVars,
-        HELM_VERSION,
-        HELM_SHA256_AMD64: HELM_SHA256.amd64 ?? '',
-        HELM_SHA256_ARM64: HELM_SHA256.arm64 ?? '',
-      }, addonsBody(cloud)),
-    });
-  }
   if (i.role === 'control-plane') {
     files.push(
       { path: '/opt/kops-ts/etcd-leave.sh', permissions: '0700', content: ETCD_LEAVE_SCRIPT },

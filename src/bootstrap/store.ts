@@ -14,16 +14,14 @@ import type { StateStore } from '../statestore/types.js';
 import { cloudProviderOf, normalizeRole } from '../model/api/types.js';
 import { etcdCAName, FRONT_PROXY_CA, KUBERNETES_CA, SERVICE_ACCOUNT, signerOf, trustedPublicKeysPem } from '../pki/cluster.js';
 import { KeysetStore } from '../pki/store.js';
-import { CONTROL_PLANE_PKI_FILES, HELM_SHA256, igconfigDir } from './user-data.js';
-import { ccmAddon, cniAddon, cniOf, type AddonFile } from './addons.js';
+import { awsCloudBootstrap, CONTROL_PLANE_PKI_FILES, igconfigDir } from './user-data.js';
+import { addonsVars, ccmAddon, cniAddon, cniOf, unpinned } from './addons.js';
+import { addonsScript } from './addons-script.js';
+import { ADDONS_FILE } from './cloud-bootstrap.js';
+
+export { unpinned };
 import { NODE_EXTRAS_FILE, nodeExtrasScript } from './node-extras.js';
 
-/** Whether the first control plane would download something without a pinned sha256 (an addon, or helm for a chart). */
-export function unpinned(addons: readonly (AddonFile | undefined)[]): boolean {
-  const present = addons.filter((a): a is AddonFile => a !== undefined);
-  const charts = present.some((a) => a.addon.source.format === 'helm-chart');
-  return present.some((a) => !a.addon.source.sha256) || (charts && (!HELM_SHA256.amd64 || !HELM_SHA256.arm64));
-}
 import { bootstrapFiles, caCertHash, type BootstrapFacts } from './kubeadm.js';
 import { BOOTSTRAP_TOKEN_FORMAT, BOOTSTRAP_TOKEN_SECRET, generateBootstrapToken } from '../secrets/generate.js';
 import { getOrCreateSecret, secretPath } from '../secrets/store.js';
@@ -157,19 +155,20 @@ export async function writeBootstrapConfig(o: WriteBootstrapOptions): Promise<Wr
   };
   const out: { path: string; content: string }[] = [];
   const addon = cniAddon(o.cluster, facts);
-  const addonEnv: Record<string, string> = {
-    ...(addon ? { CNI: addon.addon.name, CNI_ADDON: addon.path.slice(name.length + 1) } : { CNI: 'none' }),
-    ...(ccm ? { CCM_ADDON: ccm.path.slice(name.length + 1) } : {}),
-    // Every artefact kops-ts ships is pinned, so this is '0' and the first control plane refuses
-    // an artefact that differs. Were one not (a reference without a sha256, or helm without the
-    // digest of an architecture when an addon is a chart), it would be '1' for the clusters
-    // using it: refusing it would leave them without a network and with tainted nodes.
-    ADDONS_ALLOW_UNPINNED: unpinned([addon, ccm]) ? '1' : '0',
-  };
+  // What the control planes apply: addons.sh names it; bootstrap.env repeats it for reading.
+  // Every artefact kops-ts ships is pinned, so ADDONS_ALLOW_UNPINNED is '0' and a control plane
+  // refuses an artefact that differs. Were one not (a reference without a sha256, or helm without
+  // the digest of an architecture when an addon is a chart), it would be '1' for the clusters
+  // using it: refusing it would leave them without a network and with tainted nodes.
+  const vars = addonsVars(o.cluster, ccm);
+  const addonEnv: Record<string, string> = { ...(addon ? { CNI: addon.addon.name } : { CNI: 'none' }), ...vars };
+  // addons.sh, the same for every control-plane group; its sha256 is in their launch templates.
+  const addonsSh = addonsScript(cloudProviderOf(o.cluster.spec) === 'gce' ? (await import('./gce-bootstrap.js')).gceCloudBootstrap('') : awsCloudBootstrap(''), vars);
   for (const ig of [...o.instanceGroups].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))) {
     const files = bootstrapFiles(o.cluster, ig, facts, addonEnv);
     if (!files) continue;
     for (const f of files.files) out.push({ path: files.folder + f.name, content: f.content });
+    if (files.role === 'control-plane') out.push({ path: files.folder + ADDONS_FILE, content: addonsSh });
     // The group's fileAssets, hooks and sysctlParameters; its user data carries this script's sha256.
     const extras = nodeExtrasScript(o.cluster.spec, ig.spec);
     if (extras) out.push({ path: files.folder + NODE_EXTRAS_FILE, content: extras.content });

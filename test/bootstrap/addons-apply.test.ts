@@ -1,10 +1,11 @@
 /**
- * The first control plane's addons script (`/opt/kops-ts/addons.sh`), run with the real bash,
+ * The control planes' addons script (addons.sh in their igconfig, run by bootstrap.sh after kubeadm
+ * init or join; bootstrap-script.test.ts has that part), run with the real bash,
  * python3 (its YAML reading) and sha256sum on the files `writeBootstrapConfig` really writes, in a
  * temporary root with stubs for the network and the cluster (test/helpers/addons-sandbox.ts). The
  * stub curl serves stand-ins, not the upstream artefacts: with the pinned digests as written they
  * are refused (a changed artefact), and a test that needs one applied makes the description name
- * the stand-in's digest. On GCE the script is the one the startup-script writes, and the cloud
+ * the stand-in's digest. On GCE the script reads with gcsget.py, and the cloud
  * controller is a stored manifest. helm's own download and check: addons-helm.test.ts.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,8 @@ import { stringify } from 'yaml';
 import type { NewClusterOptions } from '../../src/cloudup/new-cluster.js';
 import { nodeWriteFiles, type NodeBootstrapInput } from '../../src/bootstrap/user-data.js';
 import { PINNED_CCM_CHART, PINNED_CNI } from '../../src/bootstrap/addons.js';
+import { addonsScript } from '../../src/bootstrap/addons-script.js';
+import { awsCloudBootstrap } from '../../src/bootstrap/user-data.js';
 import {
   acceptStandIn, AWS_INPUT as input, type Sandbox, CLUSTER, description, descriptionPath, gceScript, removeSandboxes, run, sandbox, script, setSha, sha256, stage, standInBytes,
 } from '../helpers/addons-sandbox.js';
@@ -23,7 +26,7 @@ afterAll(removeSandboxes);
 const CILIUM_URL = 'https://helm.cilium.io/cilium-1.17.4.tgz';
 const CCM_URL = 'https://github.com/kubernetes/cloud-provider-aws/releases/download/helm-chart-aws-cloud-controller-manager-0.0.11/aws-cloud-controller-manager-0.0.11.tgz';
 
-describe('addons.sh on the first control plane', () => {
+describe('addons.sh on a control plane', () => {
   it('applies the CNI (cilium chart) then the AWS cloud controller, once, with the admin kubeconfig; a second run changes nothing', async () => {
     const sb = sandbox();
     const vars = await stage(sb);
@@ -105,14 +108,14 @@ describe('addons.sh on the first control plane', () => {
     }
   });
 
-  it('an unpinned reference (test-only: no sha256 in the description) is refused unless bootstrap.env sets ADDONS_ALLOW_UNPINNED=1, which update writes only for one', async () => {
+  it('an unpinned reference (test-only: no sha256 in the description) is refused unless addons.sh sets ADDONS_ALLOW_UNPINNED=1, which update writes only for one', async () => {
     for (const env of [(t: string) => t, (t: string) => t.replace(/^ADDONS_ALLOW_UNPINNED=.*\n/m, '')]) {
       const sb = sandbox();
       const vars = await stage(sb, {}, env);
       setSha(sb, vars.CNI_ADDON!, undefined);
       const r = await run(sb, script(sb));
       expect(r.code).toBe(1);
-      expect(r.stderr).toBe(`kops-ts: addon cilium 1.17.4 (${CILIUM_URL}) has no pinned sha256; refusing to apply it (ADDONS_ALLOW_UNPINNED=1 in bootstrap.env accepts unpinned addons)\n`);
+      expect(r.stderr).toBe(`kops-ts: addon cilium 1.17.4 (${CILIUM_URL}) has no pinned sha256; refusing to apply it (ADDONS_ALLOW_UNPINNED=1 accepts unpinned addons)\n`);
       expect(r.log.filter((l) => l.startsWith('kubectl') || l.startsWith('helm'))).toEqual([]);
     }
     // Allowed, it is used with a line that says so; a pinned artefact is still checked.
@@ -121,20 +124,28 @@ describe('addons.sh on the first control plane', () => {
     setSha(sb, vars.CNI_ADDON!, undefined);
     const r = await run(sb, script(sb));
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain(`kops-ts: addon cilium 1.17.4 (${CILIUM_URL}) has no pinned sha256; using it because bootstrap.env sets ADDONS_ALLOW_UNPINNED=1\n`);
+    expect(r.stdout).toContain(`kops-ts: addon cilium 1.17.4 (${CILIUM_URL}) has no pinned sha256; using it because ADDONS_ALLOW_UNPINNED=1\n`);
     expect(r.stdout).toContain('kops-ts: applied addon cilium 1.17.4\n');
     expect(r.stderr).toBe(`kops-ts: addon aws-cloud-controller-manager 0.0.11-v1.36.1 (${CCM_URL}): the download's sha256 is ${sha256(standInBytes(CCM_URL))}, not the pinned ${PINNED_CCM_CHART.sha256!}; refusing to apply it\n`);
   });
 
-  it('only an init-candidate control plane carries the script', () => {
-    const has = (i: NodeBootstrapInput) => nodeWriteFiles(i).some((w) => w.path === '/opt/kops-ts/addons.sh');
-    expect(has(input)).toBe(true);
-    expect(has({ ...input, initCandidate: false })).toBe(false);
-    expect(has({ ...input, role: 'node', initCandidate: false })).toBe(false);
+  it('is in every control-plane group\'s igconfig, naming the addons update wrote, and in no user data; no worker group has it', async () => {
+    const sb = sandbox();
+    const vars = await stage(sb);
+    const stored = readFileSync(descriptionPath(sb, `igconfig/control-plane/${input.instanceGroup}/addons.sh`), 'utf8');
+    const named = { CNI_ADDON: vars.CNI_ADDON!, CCM_ADDON: vars.CCM_ADDON!, ADDONS_ALLOW_UNPINNED: '0' } as const;
+    expect(stored).toBe(addonsScript(awsCloudBootstrap('us-east-1'), named));
+    expect(stored).toContain(`CNI_ADDON='${vars.CNI_ADDON!}'\nCCM_ADDON='${vars.CCM_ADDON!}'\n`);
+    // No store location in it: its sha256, in the launch template, moves only with the addons.
+    expect(stored).not.toContain('state-bucket');
+    expect(existsSync(descriptionPath(sb, 'igconfig/node/nodes-us-east-1a/addons.sh'))).toBe(false);
+    expect(existsSync(descriptionPath(sb, 'igconfig/node/nodes-us-east-1a/kubeadm-join.yaml'))).toBe(true);
+    const has = (i: NodeBootstrapInput) => nodeWriteFiles(i).some((w) => w.path.endsWith('addons.sh'));
+    expect([has(input), has({ ...input, initCandidate: false }), has({ ...input, role: 'node', initCandidate: false })]).toEqual([false, false, false]);
   });
 });
 
-describe('addons.sh on the first control plane of a GCE cluster', () => {
+describe('addons.sh on a control plane of a GCE cluster', () => {
   const stageGce = (sb: Sandbox, o: Partial<NewClusterOptions> = {}, env?: (text: string) => string) => stage(sb, { ...o, gce: true }, env);
   const manifestOf = (sb: Sandbox, vars: Record<string, string>) => description(sb, vars.CCM_ADDON!) as { version: string; source: { object: string; sha256: string } };
 
@@ -174,13 +185,12 @@ describe('addons.sh on the first control plane of a GCE cluster', () => {
 
   it('a manifest object whose sha256 is not the description\'s is refused, even with ADDONS_ALLOW_UNPINNED=1, and nothing is applied', async () => {
     const sb = sandbox();
-    const vars = await stageGce(sb, { networking: 'cni' });
+    const vars = await stageGce(sb, { networking: 'cni' }, (t) => t.replace("ADDONS_ALLOW_UNPINNED='0'", "ADDONS_ALLOW_UNPINNED='1'"));
     expect(vars.CNI_ADDON).toBeUndefined();
     expect(vars.ADDONS_ALLOW_UNPINNED).toBe('0');
     const desc = manifestOf(sb, vars);
     const tampered = `${readFileSync(descriptionPath(sb, desc.source.object), 'utf8')}---\nkind: ClusterRoleBinding\n`;
     writeFileSync(descriptionPath(sb, desc.source.object), tampered);
-    writeFileSync(join(sb.root, 'etc/kops-ts/igconfig/bootstrap.env'), readFileSync(join(sb.root, 'etc/kops-ts/igconfig/bootstrap.env'), 'utf8').replace("ADDONS_ALLOW_UNPINNED='0'", "ADDONS_ALLOW_UNPINNED='1'"));
     const r = await run(sb, gceScript(sb));
     const actual = sha256(tampered);
     expect(r.code).toBe(1);

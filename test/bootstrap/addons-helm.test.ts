@@ -39,8 +39,8 @@ async function staged(arch: string, env?: (text: string) => string): Promise<{ s
 const work = (sb: Sandbox) => join(sb.root, 'var/lib/kops-ts/addons');
 
 describe('helm in addons.sh', () => {
-  it('the user data carries helm\'s pinned digest of each architecture', () => {
-    const sb = sandbox();
+  it('addons.sh carries helm\'s pinned digest of each architecture', async () => {
+    const { sb } = await staged('amd64');
     const text = readFileSync(script(sb), 'utf8');
     expect(text).toContain(`HELM_SHA256_AMD64='${HELM_SHA256.amd64!}'\n`);
     expect(text).toContain(`HELM_SHA256_ARM64='${HELM_SHA256.arm64!}'\n`);
@@ -89,17 +89,17 @@ describe('helm in addons.sh', () => {
     expect(r.log.filter((l) => l.includes('get.helm.sh'))).toEqual([]);
   });
 
-  it('helm without a digest (test-only: the script\'s is emptied) is refused unless bootstrap.env sets ADDONS_ALLOW_UNPINNED=1', async () => {
+  it('helm without a digest (test-only: the script\'s is emptied) is refused unless addons.sh sets ADDONS_ALLOW_UNPINNED=1', async () => {
     const unpin = (t: string) => t.replace(`HELM_SHA256_AMD64='${HELM_SHA256.amd64!}'`, "HELM_SHA256_AMD64=''");
     const refused = await staged('amd64');
     const r = await run(refused.sb, script(refused.sb, unpin));
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`kops-ts: helm ${HELM_VERSION} (${helmUrl('amd64')}) has no pinned sha256; refusing to install it (ADDONS_ALLOW_UNPINNED=1 in bootstrap.env accepts unpinned addons)\n`);
+    expect(r.stderr).toBe(`kops-ts: helm ${HELM_VERSION} (${helmUrl('amd64')}) has no pinned sha256; refusing to install it (ADDONS_ALLOW_UNPINNED=1 accepts unpinned addons)\n`);
     expect(existsSync(join(refused.sb.root, 'usr/local/bin/helm'))).toBe(false);
 
     const allowed = await staged('amd64', (t) => t.replace("ADDONS_ALLOW_UNPINNED='0'", "ADDONS_ALLOW_UNPINNED='1'"));
     const a = await run(allowed.sb, script(allowed.sb, unpin));
-    expect(a.stdout).toContain(`kops-ts: helm ${HELM_VERSION} (${helmUrl('amd64')}) has no pinned sha256; using it because bootstrap.env sets ADDONS_ALLOW_UNPINNED=1\n`);
+    expect(a.stdout).toContain(`kops-ts: helm ${HELM_VERSION} (${helmUrl('amd64')}) has no pinned sha256; using it because ADDONS_ALLOW_UNPINNED=1\n`);
     expect(a.stdout).toContain('kops-ts: applied addon cilium 1.17.4\n');
     expect(existsSync(join(allowed.sb.root, 'usr/local/bin/helm'))).toBe(true);
   });

@@ -82,10 +82,6 @@ function sandbox(): Sandbox {
     chmodSync(join(sb.bin, name), 0o755);
   }
   writeFileSync(sb.log, '');
-  // The addons script has its own test (addons-apply.test.ts): here, only whether it runs.
-  mkdirSync(join(root, 'opt/kops-ts'), { recursive: true });
-  writeFileSync(join(root, 'opt/kops-ts/addons.sh'), '#!/bin/bash\necho addons.sh >>"$LOG"\n');
-  chmodSync(join(root, 'opt/kops-ts/addons.sh'), 0o755);
   return sb;
 }
 
@@ -93,7 +89,7 @@ function sandbox(): Sandbox {
 function scriptIn(sb: Sandbox, input: NodeBootstrapInput, path: string): string {
   const f = nodeWriteFiles(input).find((w) => w.path === path);
   if (!f) throw new Error(`no ${path}`);
-  const text = f.content.replace(/(\/etc\/kops-ts|\/run\/kops-ts|\/var\/lib\/kops-ts|\/var\/lib\/etcd|\/etc\/fstab|\/dev\/disk|\/dev\/xvd|\/etc\/kubernetes|\/opt\/kops-ts\/addons\.sh)/g, `${sb.root}$1`);
+  const text = f.content.replace(/(\/etc\/kops-ts|\/run\/kops-ts|\/var\/lib\/kops-ts|\/var\/lib\/etcd|\/etc\/fstab|\/dev\/disk|\/dev\/xvd|\/etc\/kubernetes)/g, `${sb.root}$1`);
   const file = join(sb.root, path.split('/').pop()!);
   writeFileSync(file, text);
   chmodSync(file, 0o700);
@@ -126,7 +122,13 @@ const STATE = { bucket: 'state-bucket', prefix: 'kops' };
 const worker: NodeBootstrapInput = { cluster: 'c1.example.com', instanceGroup: 'nodes-a', role: 'node', initCandidate: false, kubernetesVersion: '1.36.3', region: 'us-east-1', stateStore: STATE };
 /** The digest of the control-plane group's cluster configuration its user data names (kubeadm.ts `clusterConfigHash`). */
 const CLUSTER_CONFIG = '0123456789abcdef';
-const cp = (initCandidate: boolean): NodeBootstrapInput => ({ ...worker, instanceGroup: 'control-plane-a', role: 'control-plane', initCandidate, clusterConfigHash: CLUSTER_CONFIG });
+/**
+ * The addons script has its own test (addons-apply.test.ts): here, a stand-in in the store that
+ * says it ran and with which store variables, and its sha256, which the user data names.
+ */
+const ADDONS_SH = '#!/bin/bash\necho addons.sh >>"$LOG"\necho "$STATE_BUCKET $CLUSTER_DIR $REGION" >"$LOG.addons-env"\n';
+const ADDONS_SHA256 = createHash('sha256').update(ADDONS_SH).digest('hex');
+const cp = (initCandidate: boolean): NodeBootstrapInput => ({ ...worker, instanceGroup: 'control-plane-a', role: 'control-plane', initCandidate, clusterConfigHash: CLUSTER_CONFIG, addonsSha256: ADDONS_SHA256 });
 const NODE_DIR = 'kops/c1.example.com/igconfig/node/nodes-a';
 const CP_DIR = 'kops/c1.example.com/igconfig/control-plane/control-plane-a';
 
@@ -146,6 +148,7 @@ function putControlPlane(sb: Sandbox, joinConfig: string = JOIN_CP, opts: { fs?:
   putJoin(sb, CP_DIR, joinConfig);
   put(sb, `${CP_DIR}/kubeadm-init.yaml`, INIT_YAML);
   put(sb, `${CP_DIR}/kubeadm-upload.sh`, kubeadmUploadScript(true));
+  put(sb, `${CP_DIR}/addons.sh`, ADDONS_SH);
   // What cloud-init writes from the user data before bootstrap.sh runs: the identity, with the digest.
   mkdirSync(join(sb.root, 'etc/kops-ts'), { recursive: true });
   writeFileSync(join(sb.root, 'etc/kops-ts/instance-group'), identityOf(cp(false)));
@@ -249,14 +252,18 @@ describe('bootstrap.sh', () => {
       ...volumeSteps(sb, true),
       `fetch ${CP_DIR}/kubeadm-init.yaml`,
       `kubeadm init --config ${sb.root}/etc/kops-ts/igconfig/kubeadm-init.yaml ${KEEP}`,
-      'addons.sh',
       `e2label ${nvme(sb)} kops-etcd-used`,
       'systemctl daemon-reload',
       'systemctl enable --now kops-ts-etcd-leave.service',
       `fetch ${CP_DIR}/etcd-backup.py`,
       `fetch ${CP_DIR}/etcd-backup-store.py`,
       'systemctl enable --now kops-ts-etcd-backup.timer',
+      // The addons, from the store, once the member is established and its leave unit enabled.
+      `fetch ${CP_DIR}/addons.sh`,
+      'addons.sh',
     ]);
+    // With the store's bucket, the cluster's directory and the cloud's store variables.
+    expect(readFileSync(`${sb.log}.addons-env`, 'utf8')).toBe('state-bucket kops/c1.example.com us-east-1\n');
     expect(readFileSync(join(sb.root, 'etc/kops-ts/igconfig/etcd-backup.py'), 'utf8')).toBe('# the etcd backup, read from the store\n');
     expect(statSync(join(sb.root, 'etc/kops-ts/igconfig/etcd-backup-store.py')).mode & 0o777).toBe(0o600);
     expect(readFileSync(`${nvme(sb)}.fs.label`, 'utf8')).toBe('kops-etcd-used\n');
@@ -290,8 +297,8 @@ describe('bootstrap.sh', () => {
     expect(decisive(r.log)).toEqual([`kubeadm join --config ${sb.root}/etc/kops-ts/igconfig/kubeadm-join.yaml ${KEEP}`]);
     // kubeadm-init.yaml is read for its cluster configuration, which is uploaded before the join; never inited with.
     expect(fixed(r.log.filter((l) => /^(kubeadm|kubeconfig)/.test(l)))).toEqual([...uploadSteps(sb), `kubeadm join --config ${sb.root}/etc/kops-ts/igconfig/kubeadm-join.yaml ${KEEP}`]);
-    // Only the control plane that initialised the cluster applies the addons.
-    expect(r.log).not.toContain('addons.sh');
+    // A joining control plane applies the addons too, after its join (its API server is up then).
+    expect(r.log.slice(r.log.indexOf(decisive(r.log)[0]!)).filter((l) => l.includes('addons.sh'))).toEqual([`fetch ${CP_DIR}/addons.sh`, 'addons.sh']);
   });
 
   it('another control plane never inits: without an API it gives up after 15 minutes, naming the endpoint', async () => {
@@ -449,7 +456,7 @@ describe('bootstrap.sh', () => {
       expect(decisive(r.log)).toEqual([`kubeadm join --config ${sb.root}/etc/kops-ts/igconfig/kubeadm-join.yaml ${KEEP}`]);
       expect(existsSync(join(sb.root, 'var/lib/etcd/member'))).toBe(false);
       expect(existsSync(join(sb.root, 'var/lib/etcd/lost+found'))).toBe(true);
-      expect(r.log).not.toContain('addons.sh');
+      expect(r.log).toContain('addons.sh');
     }
   });
 
@@ -690,6 +697,77 @@ describe('the cluster configuration upload before a control plane joins (kubeadm
       const r = spawnSync('shellcheck', ['-s', 'bash', file], { encoding: 'utf8' });
       expect({ status: r.status, out: `${r.stdout}${r.stderr}` }).toEqual({ status: 0, out: '' });
     }
+  });
+});
+
+describe('the addons after every control plane\'s init or join (addons.sh from the store)', () => {
+  const done = (sb: Sandbox) => existsSync(join(sb.root, 'var/lib/kops-ts/bootstrapped'));
+
+  it('a joining control plane fetches addons.sh after kubeadm join, checks it against its launch digest and runs it; a worker never', async () => {
+    const sb = sandbox();
+    putControlPlane(sb);
+    const r = await run(sb, scriptIn(sb, cp(false), '/opt/kops-ts/bootstrap.sh'), { API_UP: '1' });
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    const join = r.log.findIndex((l) => l.startsWith('kubeadm join '));
+    expect(join).toBeGreaterThan(0);
+    expect(r.log.indexOf(`fetch ${CP_DIR}/addons.sh`)).toBeGreaterThan(join);
+    expect(r.log.at(-1)).toBe('addons.sh');
+    expect(readFileSync(`${sb.log}.addons-env`, 'utf8')).toBe('state-bucket kops/c1.example.com us-east-1\n');
+    expect(done(sb)).toBe(true);
+    // The digest is the user data's; only a control plane's identity names one.
+    expect(identityOf(cp(false))).toContain(`addons: ${ADDONS_SHA256}\n`);
+    expect(identityOf({ ...worker, addonsSha256: ADDONS_SHA256 })).not.toContain('addons:');
+
+    const node = sandbox();
+    putJoin(node, NODE_DIR, JOIN_NODE);
+    put(node, `${NODE_DIR}/addons.sh`, ADDONS_SH);
+    const w = await run(node, scriptIn(node, worker, '/opt/kops-ts/bootstrap.sh'), { API_UP: '1' });
+    expect(w.code).toBe(0);
+    expect(w.log.filter((l) => l.includes('addons'))).toEqual([]);
+  });
+
+  it('an addons.sh that is not the one the instance was launched for (a later update) stops the boot after the join, unrun, without the done marker', async () => {
+    for (const [what, input, env] of [['join', cp(false), { API_UP: '1' }], ['init', cp(true), {}]] as const) {
+      const sb = sandbox();
+      putControlPlane(sb);
+      put(sb, `${CP_DIR}/addons.sh`, ADDONS_SH.replace('addons.sh', 'another addons.sh'));
+      const r = await run(sb, scriptIn(sb, input, '/opt/kops-ts/bootstrap.sh'), env);
+      expect(r.code, what).toBe(1);
+      expect(r.stderr, what).toBe('kops-ts: addons.sh is not the one this instance was launched for\n');
+      expect(r.log.filter((l) => l.endsWith('addons.sh') && !l.startsWith('fetch')), what).toEqual([]);
+      expect(decisive(r.log).length, what).toBe(1);
+      // The etcd member's own steps are done first: its leave unit is enabled whatever the addons do.
+      expect(r.log, what).toContain('systemctl enable --now kops-ts-etcd-leave.service');
+      expect(done(sb), what).toBe(false);
+    }
+  });
+
+  it('an identity without the digest, a script missing from the store, or one that fails stop the boot in one line', async () => {
+    const noDigest = sandbox();
+    putControlPlane(noDigest);
+    writeFileSync(join(noDigest.root, 'etc/kops-ts/instance-group'), identityOf({ ...cp(false), addonsSha256: undefined }));
+    const a = await run(noDigest, scriptIn(noDigest, cp(false), '/opt/kops-ts/bootstrap.sh'), { API_UP: '1' });
+    expect(a.code).toBe(1);
+    expect(a.stderr).toBe(`kops-ts: ${noDigest.root}/etc/kops-ts/instance-group names no addons digest\n`);
+    expect(done(noDigest)).toBe(false);
+
+    const missing = sandbox();
+    putControlPlane(missing);
+    rmSync(join(missing.store, CP_DIR, 'addons.sh'));
+    const b = await run(missing, scriptIn(missing, cp(false), '/opt/kops-ts/bootstrap.sh'), { API_UP: '1' });
+    expect(b.code).toBe(1);
+    expect(b.stderr).toBe(`kops-ts: cannot read s3://state-bucket/${CP_DIR}/addons.sh\n`);
+
+    const failing = sandbox();
+    const script = '#!/bin/bash\necho "kops-ts: kubectl could not apply addon cilium 1.17.4" >&2\nexit 1\n';
+    putControlPlane(failing);
+    put(failing, `${CP_DIR}/addons.sh`, script);
+    const input = { ...cp(false), addonsSha256: createHash('sha256').update(script).digest('hex') };
+    writeFileSync(join(failing.root, 'etc/kops-ts/instance-group'), identityOf(input));
+    const c = await run(failing, scriptIn(failing, input, '/opt/kops-ts/bootstrap.sh'), { API_UP: '1' });
+    expect(c.code).toBe(1);
+    expect(c.stderr).toBe('kops-ts: kubectl could not apply addon cilium 1.17.4\n');
+    expect(done(failing)).toBe(false);
   });
 });
 

@@ -18,6 +18,7 @@
  *   `google-<disk>` device, mounts it and inits; a worker joins; the script fits one metadata value.
  */
 import { execFile, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -383,6 +384,12 @@ describe("GCE's bootstrap.sh, run with bash in a temporary root (stubs for the h
   };
   const JOIN = 'apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\ndiscovery:\n  bootstrapToken:\n    apiServerEndpoint: 34.1.2.3:443\n';
 
+  /** A stand-in for the group's addons.sh in the store (addons-apply.test.ts runs the real one), and its sha256. */
+  const ADDONS_SH = '#!/bin/bash\necho "addons.sh $STATE_BUCKET $CLUSTER_DIR" >>"$LOG"\n';
+  const ADDONS_SHA256 = createHash('sha256').update(ADDONS_SH).digest('hex');
+  /** What the startup-script writes before bootstrap.sh runs: the group's identity, naming its digests. */
+  const identityOf = (i: GceStartupScriptInput) => gceStartupFiles(i).find((w) => w.path === '/etc/kops-ts/instance-group')!.content;
+
   /** `machine`: files already on the instance (what the startup-script wrote), by path under the root. */
   async function bootIn(input: GceStartupScriptInput, files: Record<string, string>, machine: Record<string, string> = {}): Promise<{ code: number; stderr: string; log: string[]; root: string }> {
     const root = join(work, `boot-${n++}`);
@@ -391,7 +398,6 @@ describe("GCE's bootstrap.sh, run with bash in a temporary root (stubs for the h
     writeFileSync(join(root, 'etc/fstab'), '');
     writeFileSync(join(root, 'log'), '');
     writeFileSync(join(root, 'dev/disk/by-id/google-a-etcd-main-g-example-com'), '');
-    writeFileSync(join(root, 'opt/kops-ts/addons.sh'), '#!/bin/bash\necho addons.sh >>"$LOG"\n', { mode: 0o755 });
     for (const [key, content] of Object.entries(files)) {
       mkdirSync(join(root, 'store', key, '..'), { recursive: true });
       writeFileSync(join(root, 'store', key), content);
@@ -401,7 +407,7 @@ describe("GCE's bootstrap.sh, run with bash in a temporary root (stubs for the h
       writeFileSync(join(root, path), content);
     }
     const f = gceStartupFiles(input).find((w) => w.path === '/opt/kops-ts/bootstrap.sh')!;
-    const text = f.content.replace(/(\/etc\/kops-ts|\/run\/kops-ts|\/var\/lib\/kops-ts|\/var\/lib\/etcd|\/etc\/fstab|\/dev\/disk|\/etc\/kubernetes|\/opt\/kops-ts\/addons\.sh)/g, `${root}$1`);
+    const text = f.content.replace(/(\/etc\/kops-ts|\/run\/kops-ts|\/var\/lib\/kops-ts|\/var\/lib\/etcd|\/etc\/fstab|\/dev\/disk|\/etc\/kubernetes)/g, `${root}$1`);
     const r = await run('bash', [write('bootstrap.sh', text)], { PATH: `${join(root, 'bin')}:${process.env.PATH ?? ''}`, LOG: join(root, 'log'), STORE: join(root, 'store') });
     return { ...r, root, log: readFileSync(join(root, 'log'), 'utf8').split('\n').filter((l) => l !== '') };
   }
@@ -410,10 +416,11 @@ describe("GCE's bootstrap.sh, run with bash in a temporary root (stubs for the h
     const dir = 'team/g.example.com/igconfig/control-plane/cp-a';
     const files: Record<string, string> = {
       [`${dir}/kubeadm-join.yaml`]: `${JOIN}controlPlane: {}\n`, [`${dir}/kubelet-patch.yaml`]: 'maxPods: null\n', [`${dir}/kubeadm-init.yaml`]: 'kind: InitConfiguration\n', [`${dir}/bootstrap.env`]: "ETCD_MEMBERS='a'\n",
-      [`${dir}/etcd-backup.py`]: '# etcd backup', [`${dir}/etcd-backup-store.py`]: '# GCS store helper',
+      [`${dir}/etcd-backup.py`]: '# etcd backup', [`${dir}/etcd-backup-store.py`]: '# GCS store helper', [`${dir}/addons.sh`]: ADDONS_SH,
     };
     for (const p of ['pki/ca.crt', 'pki/ca.key', 'pki/etcd/ca.crt', 'pki/etcd/ca.key', 'pki/front-proxy-ca.crt', 'pki/front-proxy-ca.key', 'pki/sa.key', 'pki/sa.pub']) files[`${dir}/${p}`] = p;
-    const r = await bootIn(base, files);
+    const input = { ...base, addonsSha256: ADDONS_SHA256 };
+    const r = await bootIn(input, files, { 'etc/kops-ts/instance-group': identityOf(input) });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const steps = r.log.filter((l) => !l.startsWith('fetch bkt team/g.example.com/igconfig/control-plane/cp-a/pki/'));
@@ -426,13 +433,15 @@ describe("GCE's bootstrap.sh, run with bash in a temporary root (stubs for the h
       'mount',
       `fetch bkt ${dir}/kubeadm-init.yaml`,
       'kubeadm init',
-      'addons.sh',
       'e2label kops-etcd-used',
       'systemctl daemon-reload',
       'systemctl enable --now kops-ts-etcd-leave.service',
       `fetch bkt ${dir}/etcd-backup.py`,
       `fetch bkt ${dir}/etcd-backup-store.py`,
       'systemctl enable --now kops-ts-etcd-backup.timer',
+      // The group's addons.sh from gs://, run with the bucket and the cluster's directory.
+      `fetch bkt ${dir}/addons.sh`,
+      'addons.sh bkt team/g.example.com',
     ]);
     expect(r.log.filter((l) => l.includes('/pki/'))).toHaveLength(8);
     expect(statSync(join(r.root, 'var/lib/kops-ts/bootstrapped')).isFile()).toBe(true);
@@ -441,11 +450,11 @@ describe("GCE's bootstrap.sh, run with bash in a temporary root (stubs for the h
   it('a control plane that joins first uploads its group\'s cluster configuration from gs://, as on AWS', async () => {
     const curl = STUBS['curl']!;
     STUBS['curl'] = 'printf 200';
-    const cp: GceStartupScriptInput = { ...base, instanceGroup: 'cp-b', initCandidate: false, clusterConfigHash: '0123456789abcdef' };
+    const cp: GceStartupScriptInput = { ...base, instanceGroup: 'cp-b', initCandidate: false, clusterConfigHash: '0123456789abcdef', addonsSha256: ADDONS_SHA256 };
     const dir = 'team/g.example.com/igconfig/control-plane/cp-b';
     const files: Record<string, string> = {
       [`${dir}/kubeadm-join.yaml`]: `${JOIN}controlPlane: {}\n`, [`${dir}/kubelet-patch.yaml`]: 'maxPods: null\n', [`${dir}/bootstrap.env`]: "ETCD_MEMBERS='a'\n",
-      [`${dir}/kubeadm-init.yaml`]: `${CLUSTER_CONFIG_LABEL}0123456789abcdef\nkind: ClusterConfiguration\n`, [`${dir}/kubeadm-upload.sh`]: kubeadmUploadScript(true),
+      [`${dir}/kubeadm-init.yaml`]: `${CLUSTER_CONFIG_LABEL}0123456789abcdef\nkind: ClusterConfiguration\n`, [`${dir}/kubeadm-upload.sh`]: kubeadmUploadScript(true), [`${dir}/addons.sh`]: ADDONS_SH,
     };
     for (const p of ['pki/ca.crt', 'pki/ca.key', 'pki/etcd/ca.crt', 'pki/etcd/ca.key', 'pki/front-proxy-ca.crt', 'pki/front-proxy-ca.key', 'pki/sa.key', 'pki/sa.pub']) files[`${dir}/${p}`] = p;
     // What the startup-script writes before bootstrap.sh runs: the identity naming the digest.
@@ -464,6 +473,13 @@ describe("GCE's bootstrap.sh, run with bash in a temporary root (stubs for the h
       'kubeadm init',
       'kubeadm join',
     ]);
+    // Then the addons, as on AWS; a stand-in that is not the launched one stops the boot.
+    expect(r.log.slice(-2)).toEqual([`fetch bkt ${dir}/addons.sh`, 'addons.sh bkt team/g.example.com']);
+    STUBS['curl'] = 'printf 200';
+    const moved = await bootIn(cp, { ...files, [`${dir}/addons.sh`]: `${ADDONS_SH}# a later update\n` }, { 'etc/kops-ts/instance-group': identity }).finally(() => (STUBS['curl'] = curl));
+    expect(moved.code).toBe(1);
+    expect(moved.stderr.split('\n').filter((l) => l !== '').at(-1)).toBe('kops-ts: addons.sh is not the one this instance was launched for');
+    expect(moved.log.filter((l) => l.startsWith('addons.sh'))).toEqual([]);
   });
 
   it('a worker fetches only its join configuration and joins once the API answers', async () => {

@@ -98,9 +98,8 @@ describe('the real tools accept every rendered user-data', () => {
         expect(schema.out).toContain('Valid');
         const scripts = parsed(text).write_files.filter((f) => f.content.startsWith('#!/bin/bash'));
         if (!template.startsWith('bastions.')) expect(scripts.map((s) => s.path).sort(), template).toEqual(
-          template.startsWith('control-plane-us-east-1a.')
-            ? ['/opt/kops-ts/addons.sh', '/opt/kops-ts/bootstrap.sh', '/opt/kops-ts/etcd-leave.sh', '/opt/kops-ts/install.sh']
-            : template.startsWith('control-plane')
+          // addons.sh is read from the store by every control plane (addons-script.ts), in no user data.
+          template.startsWith('control-plane')
             ? ['/opt/kops-ts/bootstrap.sh', '/opt/kops-ts/etcd-leave.sh', '/opt/kops-ts/install.sh']
             : ['/opt/kops-ts/bootstrap.sh', '/opt/kops-ts/install.sh'],
         );
@@ -175,7 +174,7 @@ describe('what each group runs', () => {
 
   it('workers fetch only their join configuration; control planes the shared CAs as kubeadm names them', () => {
     expect(bootstrapFiles('node', false)).toEqual(['kubeadm-join.yaml', 'kubelet-patch.yaml']);
-    expect(bootstrapFiles('control-plane', true)).toEqual(['kubeadm-init.yaml', 'kubeadm-join.yaml', 'kubelet-patch.yaml', ...CONTROL_PLANE_PKI_FILES, 'etcd-prune.py', 'kubeadm-upload.sh', 'etcd-backup.py', 'etcd-backup-store.py']);
+    expect(bootstrapFiles('control-plane', true)).toEqual(['kubeadm-init.yaml', 'kubeadm-join.yaml', 'kubelet-patch.yaml', ...CONTROL_PLANE_PKI_FILES, 'etcd-prune.py', 'kubeadm-upload.sh', 'etcd-backup.py', 'etcd-backup-store.py', 'addons.sh']);
     // Every control plane reads its group's cluster configuration: to init, or to upload it before joining.
     expect(bootstrapFiles('control-plane', false)).toEqual(bootstrapFiles('control-plane', true));
     const script = file(ha.get(cps[0]!)!.text, '/opt/kops-ts/bootstrap.sh');
@@ -210,12 +209,11 @@ describe('no secret in user-data', () => {
     for (const opts of Object.values(REFERENCE)) {
       for (const [template, { text }] of userDataOf(opts)) {
         expect(text, template).not.toMatch(SECRET);
-        // The only state-store locations named are this group's igconfig directory and, for the
-        // control plane that may initialise the cluster, the cluster's directory (its addons/).
+        // The only state-store location named is this group's igconfig directory (bootstrap.sh
+        // derives the cluster's directory, for addons.sh, from it).
         const stateRefs = [...text.matchAll(/'(kops\/[^']*)'/g)].map((m) => m[1]!);
-        for (const r of stateRefs) expect(r, template).toMatch(/^kops\/[^/]+(\/igconfig\/(control-plane|node)\/[^/]+)?$/);
-        const clusterDirs = stateRefs.filter((r) => !r.includes('/igconfig/'));
-        expect(clusterDirs.length, template).toBe(text.includes('- path: /opt/kops-ts/addons.sh\n') ? 1 : 0);
+        for (const r of stateRefs) expect(r, template).toMatch(/^kops\/[^/]+\/igconfig\/(control-plane|node)\/[^/]+$/);
+        expect(text, template).not.toContain('- path: /opt/kops-ts/addons.sh\n');
       }
     }
   });
@@ -231,6 +229,8 @@ describe('size', () => {
       // Every control plane's identity names its kubelet settings and its cluster configuration (random hex).
       kubeletConfigHash: createHash('sha256').update('kubelet').digest('hex').slice(0, 16),
       clusterConfigHash: createHash('sha256').update('cluster').digest('hex').slice(0, 16),
+      // and its addons.sh (a full sha256: random hex).
+      addonsSha256: createHash('sha256').update('addons').digest('hex'),
     };
     const text = nodeUserData(input);
     const size = encodeUserData(text, true).length;
@@ -241,15 +241,16 @@ describe('size', () => {
     // two systemd units (73% with them) are all it adds here. helm's two pinned digests (random
     // hex, which gzip hardly shrinks) are paid for by addons.sh's comments, now in its TS source;
     // the upload of a joining control plane's cluster configuration (kubeadm-upload.sh) is read
-    // from the store too, its call and digest paid for by shorter comments.
+    // from the store too, its call and digest paid for by shorter comments. addons.sh itself left
+    // the init group's user data for every control plane's igconfig (its fetch, check and sha256
+    // stay): about 67% now.
     expect(size).toBeLessThan(USER_DATA_LIMIT * 0.75);
     // A group with sysctlParameters, fileAssets or hooks adds only the step that fetches, checks
     // and runs its node-extras.sh, and that script's sha256 (random hex): about 1% more.
     const sha = createHash('sha256').update('any script').digest('hex');
     expect(encodeUserData(nodeUserData({ ...input, nodeExtrasSha256: sha }), true).length).toBeLessThan(USER_DATA_LIMIT * 0.76);
-    // Uncompressed it no longer fits since the addons script: the gzip is what keeps it in.
-    expect(text.length).toBeGreaterThan(USER_DATA_LIMIT);
-    expect(text).toContain('/opt/kops-ts/addons.sh');
+    expect(text).toContain(`addons: ${input.addonsSha256!}\n`);
+    expect(text).not.toContain('/opt/kops-ts/addons.sh');
   });
 });
 

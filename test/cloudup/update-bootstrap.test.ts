@@ -58,6 +58,7 @@ describe('update cluster --yes writes the bootstrap configuration', () => {
     expect([...(first.bootstrap?.written ?? [])].sort()).toEqual([
       'boot.example.com/addons/aws-cloud-controller-manager/0.0.11-v1.36.1/addon.yaml',
       'boot.example.com/addons/cilium/1.17.4/addon.yaml',
+      `${cp}addons.sh`,
       `${cp}bootstrap.env`,
       `${cp}etcd-backup-store.py`,
       `${cp}etcd-backup.py`,
@@ -76,6 +77,8 @@ describe('update cluster --yes writes the bootstrap configuration', () => {
     // The etcd backup its timer runs, and AWS's store helper for it (S3 with the instance role).
     expect(await text(c, `${cp}etcd-backup.py`)).toBe(ETCD_BACKUP_PY);
     expect(await text(c, `${cp}etcd-backup-store.py`)).toBe(S3_STORE_PY);
+    // The addons every control plane applies after its init or join, naming the descriptions written beside.
+    expect(await text(c, `${cp}addons.sh`)).toContain("CNI_ADDON='addons/cilium/1.17.4/addon.yaml'\nCCM_ADDON='addons/aws-cloud-controller-manager/0.0.11-v1.36.1/addon.yaml'\n");
     const lbs = await c.aws.clients.elbv2.send(new DescribeLoadBalancersCommand({}));
     const dns = lbs.LoadBalancers?.find((l) => l.LoadBalancerName?.startsWith('api-boot'))?.DNSName;
     expect(dns).toBeTruthy();
@@ -110,7 +113,7 @@ describe('update cluster --yes writes the bootstrap configuration', () => {
 
     const second = await c.update(true);
     expect(second.bootstrap?.written).toEqual([]);
-    expect(second.bootstrap?.unchanged.length).toBe(13 + CONTROL_PLANE_PKI_FILES.length);
+    expect(second.bootstrap?.unchanged.length).toBe(14 + CONTROL_PLANE_PKI_FILES.length);
   });
 
   it('the first update --yes makes the cluster CA (src/pki) and writes the bootstrap files in the same run', async () => {

@@ -1,6 +1,6 @@
 /**
- * A temporary root in which the first control plane's addons script (`/opt/kops-ts/addons.sh`)
- * runs with the real bash, python3 (its YAML reading), sha256sum and tar, on the files
+ * A temporary root in which a control plane's addons script (addons.sh, as `writeBootstrapConfig`
+ * writes it in the control-plane group's igconfig) runs with the real bash, python3 (its YAML reading), sha256sum and tar, on the files
  * `writeBootstrapConfig` really writes: the store is copied into the root, and what acts on the
  * network or the cluster (the S3 and GCS readers, curl, kubectl, helm, sleep, dpkg) is a stub on
  * PATH that records its arguments. Used by test/bootstrap/addons-apply.test.ts and
@@ -17,8 +17,7 @@ import { KeysetStore } from '../../src/pki/store.js';
 import { newCluster, type NewClusterOptions } from '../../src/cloudup/new-cluster.js';
 import { completeCluster } from '../../src/model/completion.js';
 import { writeBootstrapConfig } from '../../src/bootstrap/store.js';
-import { nodeWriteFiles, type NodeBootstrapInput } from '../../src/bootstrap/user-data.js';
-import { gceStartupFiles } from '../../src/model/gce/startup-script.js';
+import type { NodeBootstrapInput } from '../../src/bootstrap/user-data.js';
 import { openStateStore } from '../../src/statestore/open.js';
 
 export const CLUSTER = 'apply.example.com';
@@ -77,20 +76,16 @@ function install(sb: Sandbox, text: string): string {
   return file;
 }
 
-/** The AWS user data's addons.sh (`edit` changes its text first), in the sandbox. */
+/** The AWS control-plane group's addons.sh as `stage` wrote it (`edit` changes its text first), in the sandbox. */
 export function script(sb: Sandbox, edit: (text: string) => string = (t) => t): string {
-  const f = nodeWriteFiles(AWS_INPUT).find((w) => w.path === '/opt/kops-ts/addons.sh');
-  if (!f) throw new Error('no addons.sh');
-  return install(sb, edit(f.content));
+  return install(sb, edit(readFileSync(descriptionPath(sb, `igconfig/control-plane/${AWS_INPUT.instanceGroup}/addons.sh`), 'utf8')));
 }
 
-/** The GCE startup-script's addons.sh, in the sandbox. */
+/** The GCE control-plane group's addons.sh as `stage` wrote it, in the sandbox. */
 export function gceScript(sb: Sandbox): string {
-  const f = gceStartupFiles({ cluster: CLUSTER, instanceGroup: GCE_GROUP, role: 'control-plane', initCandidate: true, kubernetesVersion: '1.36.3', stateStore: STATE })
-    .find((w) => w.path === '/opt/kops-ts/addons.sh');
-  if (!f) throw new Error('no addons.sh');
-  if (!f.content.includes('python3 /opt/kops-ts/gcsget.py "$STATE_BUCKET" "$CLUSTER_DIR/$url"')) throw new Error('addons.sh does not read manifests with gcsget.py');
-  return install(sb, f.content);
+  const text = readFileSync(descriptionPath(sb, `igconfig/control-plane/${GCE_GROUP}/addons.sh`), 'utf8');
+  if (!text.includes('python3 /opt/kops-ts/gcsget.py "$STATE_BUCKET" "$CLUSTER_DIR/$url"')) throw new Error('addons.sh does not read manifests with gcsget.py');
+  return install(sb, text);
 }
 
 /** What the stub curl serves for `url`: not the real artefact, so its digest is not the pinned one. */
@@ -102,7 +97,8 @@ export const sha256 = (data: string | Buffer): string => createHash('sha256').up
 
 /**
  * The files update writes for a cluster (AWS, or GCE with `gce`), copied into the sandbox's store,
- * and the init group's bootstrap.env (through `env`) in its igconfig; the stub curl serves a
+ * the init group's bootstrap.env in its igconfig, and its addons.sh (both through `env`, which
+ * the tests use to change ADDONS_ALLOW_UNPINNED); the stub curl serves a
  * stand-in for each downloaded artefact. Returns bootstrap.env's variables as written.
  */
 export async function stage(sb: Sandbox, o: Partial<NewClusterOptions> & { gce?: boolean } = {}, env: (text: string) => string = (t) => t): Promise<Record<string, string>> {
@@ -120,6 +116,8 @@ export async function stage(sb: Sandbox, o: Partial<NewClusterOptions> & { gce?:
   const group = gce ? GCE_GROUP : AWS_INPUT.instanceGroup;
   const envText = readFileSync(descriptionPath(sb, `igconfig/control-plane/${group}/bootstrap.env`), 'utf8');
   writeFileSync(join(sb.root, 'etc/kops-ts/igconfig/bootstrap.env'), env(envText));
+  const addons = descriptionPath(sb, `igconfig/control-plane/${group}/addons.sh`);
+  writeFileSync(addons, env(readFileSync(addons, 'utf8')));
   const vars = Object.fromEntries([...envText.matchAll(/^([A-Z_]+)='([^']*)'$/gm)].map((m) => [m[1]!, m[2]!]));
   for (const path of [vars.CNI_ADDON, vars.CCM_ADDON]) {
     const url = path ? description(sb, path).source.url : undefined;
@@ -157,7 +155,9 @@ export function acceptStandIn(sb: Sandbox, rel: string): string {
 
 export function run(sb: Sandbox, file: string): Promise<{ code: number; stdout: string; stderr: string; log: string[] }> {
   return new Promise((resolve) => {
-    execFile('bash', [file], { env: { PATH: `${sb.bin}:${process.env.PATH ?? ''}`, LOG: sb.log, STORE: sb.store, DOWNLOADS: sb.downloads } }, (err, stdout, stderr) => {
+    // What bootstrap.sh passes the script: the store's bucket, the cluster's directory, AWS's region.
+    const store = { STATE_BUCKET: STATE.bucket, CLUSTER_DIR: `${STATE.prefix}/${CLUSTER}`, REGION: 'us-east-1' };
+    execFile('bash', [file], { env: { PATH: `${sb.bin}:${process.env.PATH ?? ''}`, LOG: sb.log, STORE: sb.store, DOWNLOADS: sb.downloads, ...store } }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       resolve({ code, stdout, stderr, log: readFileSync(sb.log, 'utf8').split('\n').filter((l) => l !== '') });
     });

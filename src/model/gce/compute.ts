@@ -21,6 +21,10 @@ import { gceStartupScript } from './startup-script.js';
 import { nodeExtrasHash } from '../../bootstrap/node-extras.js';
 import { kubeletConfigHash } from '../../bootstrap/kubelet-config.js';
 import { clusterConfigHash } from '../../bootstrap/kubeadm.js';
+import { addonsVars } from '../../bootstrap/addons.js';
+import { addonsScriptSha256 } from '../../bootstrap/addons-script.js';
+import { gceCloudBootstrap } from '../../bootstrap/gce-bootstrap.js';
+import { gceCcmAddon } from '../../bootstrap/gce-ccm.js';
 
 const SCOPE = 'https://www.googleapis.com/auth/';
 
@@ -99,6 +103,8 @@ function template(m: GceModelContext, ig: InstanceGroup): GceInstanceTemplateDes
       ...(role === 'Bastion' ? {} : { kubeletConfigHash: kubeletConfigHash(m.cluster, ig) }),
       // A control plane's cluster configuration (kubeadm-upload.ts): a change rolls the control planes.
       ...(role === 'ControlPlane' ? { clusterConfigHash: clusterConfigHash(m.cluster, ig) } : {}),
+      // The addons its control planes apply (addons-script.ts): a new version rolls the control planes only.
+      ...(role === 'ControlPlane' ? { addonsSha256: addonsScriptSha256(gceCloudBootstrap(''), addonsVars(m.cluster, gceCcmAddon(m.cluster, m.instanceGroups))) } : {}),
       ...(m.input.stateStore ? { stateStore: m.input.stateStore } : {}),
       ...nodeExtrasHash(m.cluster.spec, ig),
     }),

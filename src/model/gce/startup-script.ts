@@ -33,6 +33,8 @@ export interface GceStartupScriptInput {
   readonly kubeletConfigHash?: string;
   /** A control plane's: the digest of its group's cluster configuration (src/bootstrap/kubeadm-upload.ts). */
   readonly clusterConfigHash?: string;
+  /** A control plane's: the sha256 of its group's addons.sh (src/bootstrap/addons-script.ts). */
+  readonly addonsSha256?: string;
 }
 
 /** The here-document delimiter; no written file may hold it as a line. */
