@@ -439,10 +439,19 @@ describe("docs/spec.md's field table, audited", () => {
       (s) => (group(s, NODES).spec.rollingUpdate = { maxUnavailable: '50%' }),
       (s) => (s.cluster.spec.configBase = 's3://elsewhere/audit.example.com'),
       (s) => (group(s, NODES).spec.zones = ['us-east-1a']),
-      (s) => (s.cluster.spec.networking = { cni: {} }),
-      (s) => (s.cluster.spec.networking = { flannel: { backend: 'vxlan' } }),
     ];
     for (const edit of edits) expect(effect(edit)).toEqual([]);
+  });
+
+  it('a change of the CNI changes only the control planes\' user data: every control plane applies the addons its launch template names', () => {
+    for (const edit of [
+      (s: Spec) => (s.cluster.spec.networking = { cni: {} }),
+      (s: Spec) => (s.cluster.spec.networking = { flannel: { backend: 'vxlan' } }),
+    ]) {
+      const lines = effect(edit);
+      expect(lines.length).toBeGreaterThan(0);
+      for (const l of lines) expect(l).toMatch(/^~ LaunchTemplate\/control-plane-[^ ]+ userData: /);
+    }
   });
 
   it('a ClusterConfiguration field (kubeadm-upload.ts) changes the control planes\' launch templates\' user data, and nothing else', () => {
