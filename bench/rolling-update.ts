@@ -41,7 +41,8 @@ export interface RollCase {
   readonly batch: number;
   /**
    * Instances of the (first) group already on the new version when the roll starts (a resumed roll,
-   * or a group scaled up after the spec change). kops surges a canary first only when none is.
+   * or a group scaled up after the spec change). kops surges a canary first only when none is;
+   * kops-ts surges no canary (src/rolling-update/surge.ts), so both rolls take as long.
    */
   readonly upToDate?: number;
 }
@@ -95,8 +96,8 @@ export async function roll(c: RollCase, p: RollParams): Promise<RollFigure> {
 const CASES: readonly RollCase[] = [
   { label: 'nodes', role: 'Node', groups: 1, size: 100, rollingUpdate: { maxSurge: 10, maxUnavailable: 0 }, batch: 10 },
   { label: 'control-plane', role: 'ControlPlane', groups: 3, size: 1, rollingUpdate: {}, batch: 1 },
-  // One instance already up to date: no canary (kops surges one instance alone first only when
-  // none is), so the roll is ceil(99 / 10) batches, each boot and validation.
+  // One instance already up to date: where kops would have no canary either (it surges one
+  // instance alone first only when none is); ceil(99 / 10) batches, each boot and validation.
   { label: 'nodes, 1 of 100 up to date', role: 'Node', groups: 1, size: 100, rollingUpdate: { maxSurge: 10, maxUnavailable: 0 }, batch: 10, upToDate: 1 },
   // kops's AWS default (maxSurge 1), for the speed-up of the surge.
   { label: 'nodes-surge-1', role: 'Node', groups: 1, size: 100, rollingUpdate: { maxSurge: 1, maxUnavailable: 0 }, batch: 1 },

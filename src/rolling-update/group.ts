@@ -2,7 +2,7 @@
  * One group (kops's instancegroups.go `rollingUpdateInstanceGroup`): its settings, a validation
  * first (not bastions), taint and surge (surge.ts), then drain → terminate → wait → validate per
  * instance (instance.ts), `maxSurge + maxUnavailable` at a time, the first one alone when no
- * instance was up to date; the --interactive prompt before each instance.
+ * instance was up to date and none surged; the --interactive prompt before each instance.
  */
 import { DeclinedError } from './errors.js';
 import { drainTerminateAndWait } from './instance.js';

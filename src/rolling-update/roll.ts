@@ -9,10 +9,10 @@
  *     `nodeGroupConcurrency`); a failed bastion, control-plane or API-server group stops the roll, a
  *     failed node group does not stop the other node groups (kops) but fails the roll.
  *  2. per group: validate first (not bastions, not --cloudonly), taint every node to update,
- *     detach the last `maxSurge` instances so replacements launch first (validating after the first
- *     when no instance was up to date), then drain → deregister → terminate → wait for the
- *     replacement → validate, `maxSurge + maxUnavailable` at a time, the first one alone when no
- *     instance was up to date.
+ *     detach the last `maxSurge` instances so replacements launch first (validated together, before
+ *     any drain; kops surges a canary alone first, see surge.ts), then drain → deregister →
+ *     terminate → wait for the replacement → validate, `maxSurge + maxUnavailable` at a time, the
+ *     first one alone when no instance was up to date and none surged.
  *  3. before a control-plane instance goes down, every control-plane node must be Ready and the
  *     validation free of control-plane failures, or the roll refuses (etcd quorum).
  *  4. a validation is not asked again when attempts that found no failure at all just passed

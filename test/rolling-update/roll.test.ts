@@ -126,7 +126,7 @@ describe('rollingUpdateCluster: budgets and order within a group', () => {
     expect(c.cloud.terminated).not.toContain(keep.id);
   });
 
-  it('with surge and no instance up to date, one instance surges alone and validates before the rest (kops\'s canary); with one up to date, all surge at once', async () => {
+  it('with surge, the whole surge detaches before the first validation, whether or not an instance was up to date (no canary, unlike kops)', async () => {
     const detachesBeforeFirstValidation = async (upToDate: boolean): Promise<number> => {
       const c = makeCluster([{ name: 'nodes', role: 'Node', size: 6, rollingUpdate: { maxSurge: 3, maxUnavailable: 0 } }]);
       const keep = c.cloud.groups.get('nodes')!.instances[5]!;
@@ -140,8 +140,31 @@ describe('rollingUpdateCluster: budgets and order within a group', () => {
       expect(firstValidatedAfterDetach).toBeGreaterThan(0);
       return detached.filter((i) => i < firstValidatedAfterDetach).length;
     };
-    expect(await detachesBeforeFirstValidation(false)).toBe(1);
+    expect(await detachesBeforeFirstValidation(false)).toBe(3);
     expect(await detachesBeforeFirstValidation(true)).toBe(3);
+  });
+
+  it('a spec whose surged replacements never validate stops the roll before any instance is drained or terminated', async () => {
+    let surged = false;
+    const broken = () => (surged ? [{ kind: 'Node' as const, name: 'ip-new', message: 'node "ip-new" of role "node" is not ready', instanceGroup: 'nodes' }] : []);
+    const c = makeCluster([{ name: 'nodes', role: 'Node', size: 6, rollingUpdate: { maxSurge: 3, maxUnavailable: 0 } }], { extra: broken });
+    c.cloud.bumpVersion();
+    const origDetach = c.cloud.detach.bind(c.cloud);
+    c.cloud.detach = async (...a: Parameters<typeof origDetach>) => {
+      surged = true;
+      return origDetach(...a);
+    };
+    const err = await c.roll({ validationTimeoutMs: 5 * 60_000 }).catch((e: unknown) => e);
+    expect(KopsError.is(err, 'ValidationTimeout')).toBe(true);
+    expect(c.cloud.log.filter((o) => o.op === 'detach')).toHaveLength(3);
+    expect(c.cloud.terminated).toEqual([]);
+    expect(c.kube.calls.filter((k) => k.op === 'drain')).toEqual([]);
+    // After the fix, the next run finishes the detached instances first and ends current.
+    surged = false;
+    c.cloud.detach = origDetach;
+    await c.roll();
+    expect(allCurrent(c.cloud)).toBe(true);
+    expect(c.cloud.terminated).toHaveLength(6);
   });
 
   it("the cluster's rollingUpdate applies where the group has none", async () => {
