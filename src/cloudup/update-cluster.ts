@@ -24,7 +24,7 @@ import { planTasks, type Plan, type PlanResult } from '../tasks/plan.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import type { Lifecycle, Task } from '../tasks/types.js';
 import { KOPS_TS_VERSION } from '../version.js';
-import { ensureClusterKeysets } from '../pki/cluster.js';
+import { ensureClusterKeysets, pregenerateClusterKeysets, type PregeneratedKeysets } from '../pki/cluster.js';
 import { KeysetStore } from '../pki/store.js';
 import { writeBootstrapAfterApply } from './bootstrap-config.js';
 import type { WriteBootstrapResult } from '../bootstrap/store.js';
@@ -231,12 +231,17 @@ export async function updateCluster(o: UpdateClusterOptions): Promise<UpdateClus
   if (o.savedPlan) assertPlanForCluster(o.savedPlan, o.clusterName);
   stopIfInterrupted(o);
   const spec = await readSpec(o);
+  // A first `update --yes` makes the cluster's CAs. Their keys are generated now, in memory, while
+  // the plan waits on the cloud, rather than during the apply, whose requests would share the
+  // CPU with them (ensureClusterKeysets, under the lock, stores them or drops them for ones
+  // another run stored first). A plan without --yes generates nothing.
+  const pregenerated = o.yes ? pregenerateClusterKeysets(new KeysetStore(o.clientset.store), spec.completed.cluster) : undefined;
   const options: CloudOptions = { ...(o.aws ? { aws: o.aws } : {}), ...(o.endpointHealth ? { endpointHealth: o.endpointHealth } : {}) };
   const cloud = await loadProvider(spec.completed.cluster, OPERATION, options);
   return cloud.use(async (c) => {
     const health = c.runHealth();
     try {
-      return await update(o, c, health, spec);
+      return await update(o, c, health, spec, pregenerated);
     } catch (e) {
       // Before the apply only: after it, "nothing was changed" would not be true.
       throw health.applyStarted ? e : health.explain(e, OPERATION);
@@ -244,7 +249,7 @@ export async function updateCluster(o: UpdateClusterOptions): Promise<UpdateClus
   });
 }
 
-async function update<C>(o: UpdateClusterOptions, cloud: Cloud<C>, health: RunHealth, spec: ReadSpec): Promise<UpdateClusterResult> {
+async function update<C>(o: UpdateClusterOptions, cloud: Cloud<C>, health: RunHealth, spec: ReadSpec, pregenerated?: PregeneratedKeysets): Promise<UpdateClusterResult> {
   const prepared = await prepare(o, cloud, health, spec);
   const planned = await plan(o, cloud, prepared);
   const planErrors = planned.plan.diagnostics.filter((d) => d.severity === 'error');
@@ -269,12 +274,12 @@ async function update<C>(o: UpdateClusterOptions, cloud: Cloud<C>, health: RunHe
     const fresh = await plan(o, cloud, current);
     if (o.savedPlan) assertSavedPlanCurrent(o.savedPlan, fresh.plan.fingerprint);
     stopIfInterrupted(o);
-    // The cluster's CAs (first update: generated; later: kept as stored) are made while the cloud
-    // is applied: no task reads them (the plan above was made without them), and instances reach
-    // them only through the bootstrap files, written below once both are done. One after the
-    // other they cost the first `update --yes` four round trips to the store and the key
-    // generation. Silent: what is made is key material.
-    const keysets = ensureClusterKeysets(new KeysetStore(o.clientset.store), current.completed.cluster).then(
+    // The cluster's CAs (first update: generated, most likely already before the plan; later:
+    // kept as stored) are stored while the cloud is applied: no task reads them (the plan above
+    // was made without them), and instances reach them only through the bootstrap files, written
+    // below once both are done. One after the other they cost the first `update --yes` four
+    // round trips to the store. Silent: what is made is key material.
+    const keysets = ensureClusterKeysets(new KeysetStore(o.clientset.store), current.completed.cluster, pregenerated ? { pregenerated } : {}).then(
       () => undefined,
       (error: unknown) => ({ error }),
     );

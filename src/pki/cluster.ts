@@ -38,6 +38,34 @@ export async function generateKeyset(name: string, now: Date, keyAlgorithm?: Key
   return newKeyset(name, { id: itemIdOf(ca.certificate), certificate: ca.certificate, privateKey: ca.privateKey }, now);
 }
 
+/**
+ * CAs generated ahead of need, by name (`pregenerateClusterKeysets`): a keyset the store lacked
+ * when it was asked, or undefined when the store had it or the generation failed.
+ */
+export type PregeneratedKeysets = ReadonlyMap<string, Promise<Keyset | undefined>>;
+
+/**
+ * Starts generating, in memory only, the keysets of `cluster` the store does not hold yet, so that
+ * `ensureClusterKeysets` later finds them made (update --yes starts this before its plan, whose
+ * time is spent waiting on the cloud, so the key generation's CPU is not taken from the apply).
+ * Nothing is written; a failure (a store read, the generation) only means `ensureClusterKeysets`
+ * generates that keyset itself. Settles to undefined, never rejects.
+ */
+export function pregenerateClusterKeysets(store: KeysetStore, cluster: Pick<Cluster, 'metadata' | 'spec'>, opts: { now?: () => Date; keyAlgorithm?: KeyAlgorithm } = {}): PregeneratedKeysets {
+  const now = opts.now ?? (() => new Date());
+  const cpu = limiter(CPU_CONCURRENCY);
+  const out = new Map<string, Promise<Keyset | undefined>>();
+  for (const ks of clusterKeysetNames(cluster)) {
+    out.set(
+      ks,
+      store.find(cluster.metadata.name, ks).then(
+        (found) => (found ? undefined : cpu(() => generateKeyset(ks, now(), opts.keyAlgorithm))),
+      ).catch(() => undefined),
+    );
+  }
+  return out;
+}
+
 export interface EnsureKeysetsResult {
   /** Names of the keysets this call generated (already stored ones are left as they are). */
   readonly created: readonly string[];
@@ -45,13 +73,14 @@ export interface EnsureKeysetsResult {
 }
 
 /**
- * Makes sure every keyset the cluster needs exists, generating the missing ones. Creation is
- * `ifAbsent`: when another run created a keyset first, its keyset is read and kept (never two CAs).
+ * Makes sure every keyset the cluster needs exists, generating the missing ones (or taking them
+ * from `pregenerated`). Creation is `ifAbsent`: when another run created a keyset first, its
+ * keyset is read and kept (never two CAs), and what was generated here is dropped.
  */
 export async function ensureClusterKeysets(
   store: KeysetStore,
   cluster: Pick<Cluster, 'metadata' | 'spec'>,
-  opts: { now?: () => Date; keyAlgorithm?: KeyAlgorithm } = {},
+  opts: { now?: () => Date; keyAlgorithm?: KeyAlgorithm; pregenerated?: PregeneratedKeysets } = {},
 ): Promise<EnsureKeysetsResult> {
   const name = cluster.metadata.name;
   const now = opts.now ?? (() => new Date());
@@ -64,7 +93,7 @@ export async function ensureClusterKeysets(
   const outcomes = await mapBounded(names, STORE_CONCURRENCY, async (ks): Promise<{ keyset: Keyset; created: boolean }> => {
     const found = await store.find(name, ks);
     if (found) return { keyset: found.keyset, created: false };
-    const fresh = await cpu(() => generateKeyset(ks, now(), opts.keyAlgorithm));
+    const fresh = (await opts.pregenerated?.get(ks)) ?? (await cpu(() => generateKeyset(ks, now(), opts.keyAlgorithm)));
     try {
       await store.create(name, fresh);
       return { keyset: fresh, created: true };

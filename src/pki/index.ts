@@ -24,7 +24,8 @@ export {
   frontProxyClientRequest,
   generateKeyset,
   issueFromKeyset,
+  pregenerateClusterKeysets,
   signerOf,
   trustedPublicKeysPem,
 } from './cluster.js';
-export type { ApiServerNames, EnsureKeysetsResult, EtcdMemberNames } from './cluster.js';
+export type { ApiServerNames, EnsureKeysetsResult, EtcdMemberNames, PregeneratedKeysets } from './cluster.js';

@@ -80,7 +80,9 @@ describe('update cluster: state-store round trips', () => {
     const c = await cluster('keysets.example.com');
     let applyStart = Number.NaN;
     let applyDone = Number.NaN;
+    let locked = Number.NaN;
     const res = await c.run(true, (e) => {
+      if (e.code === 'lock.acquired') locked = performance.now();
       if (e.code === 'apply.start') applyStart = performance.now();
       if (e.code === 'apply.done') applyDone = performance.now();
     });
@@ -100,5 +102,14 @@ describe('update cluster: state-store round trips', () => {
     expect(Math.max(...keysetWrites.map((x) => x.endMs))).toBeGreaterThan(applyStart);
     // ... and finished before any bootstrap file (which carries the CAs) is written.
     expect(Math.max(...keysetWrites.map((x) => x.endMs))).toBeLessThan(Math.min(...bootstrapWrites.map((x) => x.startMs)));
+    // The keys' generation starts before the plan (pregenerateClusterKeysets): the store is asked
+    // for the keysets before the lock is taken, which is after the plan.
+    expect(Math.min(...keysetCalls.map((x) => x.startMs))).toBeLessThan(locked);
+  });
+
+  it('a plan without --yes neither reads nor generates the CAs', async () => {
+    const c = await cluster('plan-only.example.com');
+    await c.run(false);
+    expect(c.timed.calls.filter((x) => /\/pki\/(private|issued)\//.test(x.path))).toEqual([]);
   });
 });

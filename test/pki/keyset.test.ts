@@ -14,6 +14,7 @@ import {
   issueFromKeyset,
   itemIdOf,
   keysetFromDocument,
+  pregenerateClusterKeysets,
   promoteItem,
   trustBundle,
   trustedPublicKeysPem,
@@ -81,6 +82,39 @@ describe('keysets in the state store', () => {
     } finally {
       spy.mockRestore();
     }
+  });
+
+  it('pregenerated keysets are the ones stored, generated only for what the store lacks, and dropped for one stored meanwhile', async () => {
+    const store = new MemoryStateStore(randomUUID());
+    const ks = new KeysetStore(store);
+    // The store already holds one CA: nothing is generated for it.
+    const held = await generateKeyset('kubernetes-ca', NOW, 'ecdsa-p256');
+    await ks.create(CLUSTER, held);
+    const pre = pregenerateClusterKeysets(ks, cluster, { now: () => NOW, keyAlgorithm: 'ecdsa-p256' });
+    expect([...pre.keys()]).toEqual(clusterKeysetNames(cluster));
+    expect(await pre.get('kubernetes-ca')).toBeUndefined();
+    const front = await pre.get('apiserver-aggregator-ca');
+    expect(front?.name).toBe('apiserver-aggregator-ca');
+    // Nothing was written by the pregeneration.
+    expect(await ks.list(CLUSTER)).toEqual(['kubernetes-ca']);
+    // Another run stores the service-account key meanwhile: that one is kept, ours dropped.
+    const other = await generateKeyset('service-account', NOW, 'ecdsa-p256');
+    await ks.create(CLUSTER, other);
+    const made = await ensureClusterKeysets(ks, cluster, { now: () => NOW, keyAlgorithm: 'ecdsa-p256', pregenerated: pre });
+    expect(made.created).toEqual(['apiserver-aggregator-ca', 'etcd-manager-ca-events', 'etcd-manager-ca-main']);
+    expect(made.keysets.get('apiserver-aggregator-ca')).toEqual(front);
+    expect(made.keysets.get('kubernetes-ca')).toEqual(held);
+    expect(made.keysets.get('service-account')).toEqual(other);
+  });
+
+  it('a failed pregeneration is no failure: ensureClusterKeysets generates the keyset itself', async () => {
+    const store = new MemoryStateStore(randomUUID());
+    const ks = new KeysetStore(store);
+    const broken = new KeysetStore({ ...store, url: store.url, read: () => Promise.reject(new Error('store down')), write: store.write.bind(store), list: store.list.bind(store), listSizes: store.listSizes.bind(store), delete: store.delete.bind(store) });
+    const pre = pregenerateClusterKeysets(broken, cluster, { keyAlgorithm: 'ecdsa-p256' });
+    expect(await pre.get('kubernetes-ca')).toBeUndefined();
+    const made = await ensureClusterKeysets(ks, cluster, { keyAlgorithm: 'ecdsa-p256', pregenerated: pre });
+    expect(made.created).toHaveLength(5);
   });
 
   it('a concurrent second creator keeps the first CA: one keyset, never two CAs', async () => {
