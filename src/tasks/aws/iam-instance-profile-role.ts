@@ -9,7 +9,7 @@
 import { AddRoleToInstanceProfileCommand, GetInstanceProfileCommand, RemoveRoleFromInstanceProfileCommand } from '@aws-sdk/client-iam';
 import type { TaskKind, Val } from '../types.js';
 import type { AwsTaskContext } from './context.js';
-import { checkNameRef, iamListing, isNoSuchEntity, staticIamName } from './iam-listing.js';
+import { checkNameRef, iamListing, goneIsDone, staticIamName } from './iam-listing.js';
 
 export interface IamInstanceProfileRoleDesired {
   /** The profile's name: `instanceProfileRef('masters.<cluster>')` or a literal name. */
@@ -64,14 +64,12 @@ export const iamInstanceProfileRoleKind: TaskKind<IamInstanceProfileRoleDesired,
 
   async delete(ctx, actual) {
     const iam = ctx.clients.iam;
-    try {
+    await goneIsDone(async () => {
       // Look first: removing a role the profile no longer holds has no documented error code
       // (the emulator even answers it with a 500), and "already removed" is success.
       const out = await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: actual.profileName }));
       if (!(out.InstanceProfile?.Roles ?? []).some((r) => r.RoleName === actual.roleName)) return;
       await iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: actual.profileName, RoleName: actual.roleName }));
-    } catch (e) {
-      if (!isNoSuchEntity(e)) throw e;
-    }
+    });
   },
 };

@@ -26,7 +26,7 @@ import {
 import { KopsError } from '../../diagnostics.js';
 import { ref, type Ref, type TaskKind } from '../types.js';
 import { fromAwsTags, tagsToSet, type AwsTaskContext, type Tags } from './context.js';
-import { iamListing, isNoSuchEntity, toIamTags, type IamProfileInfo } from './iam-listing.js';
+import { iamListing, goneIsDone, isNoSuchEntity, toIamTags, type IamProfileInfo } from './iam-listing.js';
 
 export interface IamInstanceProfileDesired {
   readonly tags: Tags;
@@ -94,16 +94,14 @@ export const iamInstanceProfileKind: TaskKind<IamInstanceProfileDesired, IamInst
 
   async delete(ctx, actual) {
     const iam = ctx.clients.iam;
-    try {
+    await goneIsDone(async () => {
       // IAM refuses to delete a profile that still holds a role: remove the roles it holds now.
       const now = await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: actual.name }));
       for (const role of now.InstanceProfile?.Roles ?? []) {
-        await iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: actual.name, RoleName: role.RoleName })).catch(ignoreNoSuchEntity);
+        await goneIsDone(() => iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: actual.name, RoleName: role.RoleName })));
       }
       await iam.send(new DeleteInstanceProfileCommand({ InstanceProfileName: actual.name }));
-    } catch (e) {
-      if (!isNoSuchEntity(e)) throw e;
-    }
+    });
   },
 };
 
@@ -130,8 +128,4 @@ async function retag(ctx: AwsTaskContext, a: IamInstanceProfileActual, want: Tag
   if (Object.keys(add).length === 0) return a;
   await ctx.clients.iam.send(new TagInstanceProfileCommand({ InstanceProfileName: a.name, Tags: toIamTags(add) }));
   return { ...a, tags: { ...a.tags, ...add } };
-}
-
-function ignoreNoSuchEntity(e: unknown): void {
-  if (!isNoSuchEntity(e)) throw e;
 }

@@ -198,6 +198,18 @@ export function toIamTags(tags: Tags): Tag[] {
     .map(([Key, Value]) => ({ Key, Value }));
 }
 
+/**
+ * Runs an IAM deletion (or a detach, a removal) where "not there" is success: the entity was
+ * already deleted, by an earlier interrupted run or by hand. Any other error is thrown.
+ */
+export async function goneIsDone(work: () => Promise<unknown>): Promise<void> {
+  try {
+    await work();
+  } catch (e) {
+    if (!isNoSuchEntity(e)) throw e;
+  }
+}
+
 /** IAM's "not there" (already deleted, or not created yet). */
 export function isNoSuchEntity(e: unknown): boolean {
   return (e as { name?: unknown } | null)?.name === 'NoSuchEntityException' || (e as { name?: unknown } | null)?.name === 'NoSuchEntity';

@@ -19,7 +19,7 @@ import { AttachRolePolicyCommand, DetachRolePolicyCommand } from '@aws-sdk/clien
 import { KopsError } from '../../diagnostics.js';
 import type { TaskKind, Val } from '../types.js';
 import { ownershipTagKey, type AwsTaskContext } from './context.js';
-import { checkNameRef, iamListing, isNoSuchEntity, staticIamName } from './iam-listing.js';
+import { checkNameRef, iamListing, goneIsDone, isNoSuchEntity, staticIamName } from './iam-listing.js';
 
 export interface IamRolePolicyAttachmentDesired {
   /** The role's name: `ref('IAMRole', '<role>', 'name')` or a literal name. */
@@ -81,11 +81,7 @@ export const iamRolePolicyAttachmentKind: TaskKind<IamRolePolicyAttachmentDesire
   outputs: (a) => ({ id: attachmentName(a.roleName, a.policyArn) }),
 
   async delete(ctx, actual) {
-    try {
-      await ctx.clients.iam.send(new DetachRolePolicyCommand({ RoleName: actual.roleName, PolicyArn: actual.policyArn }));
-    } catch (e) {
-      if (!isNoSuchEntity(e)) throw e;
-    }
+    await goneIsDone(() => ctx.clients.iam.send(new DetachRolePolicyCommand({ RoleName: actual.roleName, PolicyArn: actual.policyArn })));
   },
 
   async findOrphans(ctx, tasks, found) {

@@ -11,7 +11,7 @@
 import { DeleteRolePolicyCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import type { TaskKind, Val } from '../types.js';
 import { ownershipTagKey, type AwsTaskContext } from './context.js';
-import { canonicalPolicy, checkNameRef, iamListing, isNoSuchEntity, policyText, staticIamName, type PolicyDocumentInput } from './iam-listing.js';
+import { canonicalPolicy, checkNameRef, iamListing, goneIsDone, policyText, staticIamName, type PolicyDocumentInput } from './iam-listing.js';
 
 export interface IamRolePolicyDesired {
   /** The role's name: `iamRoleRef('masters.<cluster>')` or a literal name. */
@@ -68,11 +68,7 @@ export const iamRolePolicyKind: TaskKind<IamRolePolicyDesired, IamRolePolicyActu
   outputs: (a) => ({ id: `${a.roleName}/${a.policyName}`, name: a.policyName }),
 
   async delete(ctx, actual) {
-    try {
-      await ctx.clients.iam.send(new DeleteRolePolicyCommand({ RoleName: actual.roleName, PolicyName: actual.policyName }));
-    } catch (e) {
-      if (!isNoSuchEntity(e)) throw e;
-    }
+    await goneIsDone(() => ctx.clients.iam.send(new DeleteRolePolicyCommand({ RoleName: actual.roleName, PolicyName: actual.policyName })));
   },
 
   async findOrphans(ctx, tasks, found) {

@@ -24,7 +24,7 @@ import {
 import { KopsError } from '../../diagnostics.js';
 import { ref, type Ref, type TaskKind } from '../types.js';
 import { tagsToSet, type AwsTaskContext, type Tags } from './context.js';
-import { canonicalPolicy, iamListing, isNoSuchEntity, toIamTags, policyText, type PolicyDocumentInput } from './iam-listing.js';
+import { canonicalPolicy, iamListing, goneIsDone, toIamTags, policyText, type PolicyDocumentInput } from './iam-listing.js';
 
 export interface IamRoleDesired {
   /** The trust policy: who may assume the role (for instances, `ec2.amazonaws.com`). */
@@ -89,12 +89,10 @@ export const iamRoleKind: TaskKind<IamRoleDesired, IamRoleActual, AwsTaskContext
   outputs: (a) => ({ id: a.id, name: a.name, arn: a.arn }),
 
   async delete(ctx, actual) {
-    try {
+    await goneIsDone(async () => {
       await detachEverything(ctx, actual.name);
       await ctx.clients.iam.send(new DeleteRoleCommand({ RoleName: actual.name }));
-    } catch (e) {
-      if (!isNoSuchEntity(e)) throw e;
-    }
+    });
   },
 };
 
