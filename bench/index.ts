@@ -24,7 +24,7 @@ interface Bench {
 const BENCHES: readonly Bench[] = [
   { name: 'parse', what: 'parse-and-check time against manifest size', run: benchParse },
   { name: 'calls', what: 'requests of a no-op update cluster at 3, 20 and 100 node groups', run: () => benchAwsCalls() },
-  { name: 'latency', what: 'apply wall time against its critical-path bound, 200 ms per request (and 1 s side by side)', run: () => benchApplyLatency() },
+  { name: 'latency', what: 'apply wall time against its critical-path bound, 200 ms per request (and 1 s side by side; median of KOPS_TS_BENCH_LATENCY_RUNS, default 3)', run: () => benchApplyLatency() },
   { name: 'throttling', what: 'apply of a 20-group cluster under a 5 requests/s limit', run: () => benchThrottling() },
   { name: 'rolling', what: 'rolling update of 100 nodes on the simulated clock', run: () => benchRollingUpdate() },
   { name: 'memory', what: 'peak RSS of planning 1,000 instance groups', run: () => benchPlanMemory() },
