@@ -14,7 +14,9 @@
  * script's sha256 instead (`NODE_EXTRAS_SHA256`): a change of any of them changes the launch
  * template (the plan shows it; a rolling update replaces the instances), and bootstrap.sh runs only
  * the script it was made for. A group without any gets no script and no variable, so its user data
- * is what it was before these fields were acted on.
+ * is what it was before these fields were acted on. A control plane's script also writes the files
+ * kops-ts itself puts there before kubeadm (`nodeExtrasWithOwnFiles`: the API server's
+ * authentication configuration when anonymousAuth is false, apiserver-authn.ts).
  *
  * kops's rules kept: a file asset without `path` goes to /srv/kubernetes/assets/<name>, mode 0440
  * unless `mode` says; the group's file at a path wins over the cluster's; a hook without `name` is

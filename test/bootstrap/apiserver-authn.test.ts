@@ -86,7 +86,7 @@ describe('anonymousAuth: false, per supported minor', () => {
     const ok = authenticationConfiguration(completed('1.36.3', { anonymousAuth: false, ...OIDC }, [CA_ASSET]).cluster.spec, [{ path: CA_PATH, mode: '0440', content: Buffer.from(PEM) }])!;
     expect(authenticationConfigurationProblems(ok, 36)).toEqual([]);
     expect(authenticationConfigurationProblems(ok, 33)).toEqual(['apiVersion: apiserver.config.k8s.io/v1 is not read by 1.33']);
-    const bad = structuredClone(ok) as Record<string, unknown> & { jwt: Record<string, Record<string, unknown>>[] };
+    const bad = structuredClone(ok) as unknown as Record<string, unknown> & { jwt: Record<string, Record<string, unknown>>[] };
     delete (bad.jwt[0]!.claimMappings!.username as Record<string, unknown>).prefix;
     (bad.anonymous as Record<string, unknown>).enabled = false;
     bad.anonymus = {};
