@@ -7,6 +7,10 @@
  * endpoints and kubeadm's cluster-info only, with the OIDC fields as its jwt authenticator; the
  * control planes' digest follows its content; specs without the field are unchanged.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { newCluster } from '../../src/cloudup/new-cluster.js';
@@ -15,6 +19,7 @@ import { normalizeRole, type Cluster, type FileAssetSpec, type InstanceGroup } f
 import { bootstrapFiles, clusterConfigHash, type BootstrapFacts } from '../../src/bootstrap/kubeadm.js';
 import { ANONYMOUS_PATHS, AUTHN_CONFIG_PATH, authenticationConfiguration, jwtAuthenticator, usernamePrefix } from '../../src/bootstrap/apiserver-authn.js';
 import { nodeExtras, nodeExtrasScript, nodeExtrasWithOwnFiles } from '../../src/bootstrap/node-extras.js';
+import { buildAwsTasks } from '../../src/model/aws/index.js';
 import { authenticationConfigurationProblems } from '../helpers/authentication-configuration-schema.js';
 
 const FACTS: BootstrapFacts = { loadBalancerDnsName: 'api.elb.example.com', bootstrapToken: 'abcdef.0123456789abcdef', caCertHashes: [`sha256:${'ab'.repeat(32)}`] };
@@ -159,4 +164,34 @@ describe('delivery and rolling', () => {
     // The same spec, the same digest.
     expect(clusterConfigHash(off.cluster, off.cp)).toBe(clusterConfigHash(completed('1.36.3', { anonymousAuth: false }).cluster, off.cp));
   });
+
+  it('the control plane\'s launch template names the script\'s sha256 and the new digest (a plan shows the change, a roll applies it); the workers\' are unchanged', () => {
+    const userData = (x: ReturnType<typeof completed>) => new Map(buildAwsTasks({ cluster: x.cluster, instanceGroups: [x.cp, x.node], stateStore: { bucket: 'b', prefix: '' } })
+      .filter((t) => t.kind === 'LaunchTemplate').map((t) => [t.name.startsWith('control-plane') ? 'cp' : 'node', (t.desired as { userData: string }).userData]));
+    const plain = completed('1.36.3', {});
+    const off = completed('1.36.3', { anonymousAuth: false });
+    const [before, after] = [userData(plain), userData(off)];
+    expect(before.get('cp')).not.toContain('NODE_EXTRAS_SHA256');
+    expect(after.get('cp')).toContain(`NODE_EXTRAS_SHA256='${nodeExtrasScript(off.cluster.spec, off.cp.spec)!.sha256}'`);
+    expect(after.get('cp')).toContain(`clusterConfig: ${clusterConfigHash(off.cluster, off.cp)}`);
+    expect(after.get('node')).toBe(before.get('node'));
+  });
+
+  it('run in a scratch root, the control plane\'s node-extras.sh writes the file, mode 0644, the document itself', () => {
+    const root = mkdtempSync(join(tmpdir(), 'kops-ts-authn-'));
+    try {
+      const { cluster, cp } = completed('1.33.5', { anonymousAuth: false, ...OIDC }, [CA_ASSET]);
+      const script = nodeExtrasScript(cluster.spec, cp.spec)!.content;
+      execFileSync('bash', ['-c', script.replace(/put '\//g, `put '${root}/`)]);
+      const path = join(root, AUTHN_CONFIG_PATH);
+      expect(statSync(path).mode & 0o7777).toBe(0o644);
+      expect(readFileSync(join(root, CA_PATH), 'utf8')).toBe(PEM);
+      const doc = parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+      expect(doc).toEqual(authenticationConfiguration(cluster.spec, nodeExtras(cluster.spec, cp.spec).files));
+      expect(authenticationConfigurationProblems(doc, 33)).toEqual([]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
 });
+
