@@ -9,8 +9,8 @@
  *   keeps the anonymous authenticator for exactly those paths (`ANONYMOUS_PATHS`; the API server
  *   compares the request's path, no prefix) and refuses anonymity everywhere else (Kubernetes's
  *   AnonymousAuthConfigurableEndpoints: beta and on by default in 1.32, GA in 1.34).
- * - The API server refuses `--authentication-config` with `--anonymous-auth` or any `--oidc-*`
- *   flag: the spec's OIDC fields become the file's `jwt` authenticator, as the Kubernetes
+ * - The API server refuses `--authentication-config` with any `--oidc-*` flag, and an anonymous
+ *   section in it with `--anonymous-auth` (kubeadm does not set that flag): the spec's OIDC fields become the file's `jwt` authenticator, as the Kubernetes
  *   documentation maps the flags (issuer URL, client ID as the one audience, username claim
  *   default `sub`, the username prefix rules of the flag, groups claim and prefix, each required
  *   claim a claim validation rule, the CA file's content inline: that content must come from a

@@ -21,7 +21,7 @@ import { BOOTSTRAP_TOKEN_DESCRIPTION } from '../secrets/generate.js';
 import { ETCD_BACKUP_FILE, ETCD_BACKUP_STORE_FILE, ETCD_PRUNE_FILE, KUBELET_PATCH_FILE, PATCHES_DIR } from './cloud-bootstrap.js';
 import { CRI_SOCKET, kubeletConfiguration, kubeletPatch } from './kubelet-config.js';
 import { apiServerVolumes, componentArgs } from './component-args.js';
-import { authenticationConfiguration } from './apiserver-authn.js';
+import { authenticationConfiguration, usesAuthenticationConfig } from './apiserver-authn.js';
 import { nodeExtras } from './node-extras.js';
 import { DEFAULT_BACKUP_RETENTION_DAYS, ETCD_BACKUP_CLUSTER, ETCD_BACKUP_PY, ETCD_BACKUP_RETENTION_VAR } from './etcd-backup.js';
 import { ETCD_PRUNE_PY } from './etcd-prune.js';
@@ -267,7 +267,7 @@ export function clusterConfigHash(c: Cluster, ig: InstanceGroup): string {
   const proxy = kubeProxyConfiguration(c);
   if (proxy) docs.push(proxy);
   // Absent, the digest is what it was before the file existed: no group rolls for it.
-  const authn = authenticationConfiguration(c.spec, nodeExtras(c.spec, ig.spec).files);
+  const authn = usesAuthenticationConfig(c.spec) ? authenticationConfiguration(c.spec, nodeExtras(c.spec, ig.spec).files) : undefined;
   if (authn) docs.push(authn);
   return createHash('sha256').update(renderDocuments(docs)).digest('hex').slice(0, 16);
 }
