@@ -18,10 +18,14 @@
  *   read-write, `DirectoryOrCreate`, as the log is rotated by renaming), as kops mounts them; one
  *   volume a directory; none for a directory kubeadm mounts already (a second mount at the same
  *   path would make the static pod invalid).
+ * - `anonymousAuth: false`: `--authentication-config` (at anonymousAuth's place) instead of
+ *   `--anonymous-auth` and the `--oidc-*` flags, which the file carries (apiserver-authn.ts); the
+ *   file itself mounted read-only (`File`), and no volume for the OIDC CA (its content is inline).
  */
 import { dirname } from 'node:path';
 import { COMPONENT_ARGS, KUBEADM_APISERVER_MOUNTS, componentSpec, quantityDecimal, type ComponentArg, type ComponentName } from '../model/control-plane-components.js';
 import type { Cluster } from '../model/api/types.js';
+import { AUTHN_CONFIG_FLAG, AUTHN_CONFIG_PATH, OIDC_FIELDS, usesAuthenticationConfig } from './apiserver-authn.js';
 
 export interface ExtraArg {
   readonly name: string;
@@ -33,7 +37,7 @@ export interface ExtraVolume {
   readonly hostPath: string;
   readonly mountPath: string;
   readonly readOnly: boolean;
-  readonly pathType: 'Directory' | 'DirectoryOrCreate';
+  readonly pathType: 'Directory' | 'DirectoryOrCreate' | 'File';
 }
 
 const ADMISSION = new Set(['enableAdmissionPlugins', 'appendAdmissionPlugins']);
@@ -77,7 +81,14 @@ export function componentArgs(c: Cluster, component: ComponentName): ExtraArg[] 
   const s = componentSpec(c.spec, component);
   if (!s) return [];
   const out: ExtraArg[] = [];
+  // anonymousAuth false: --authentication-config replaces --anonymous-auth and the --oidc-* flags (apiserver-authn.ts).
+  const authn = component === 'kubeAPIServer' && usesAuthenticationConfig(c.spec);
   for (const arg of COMPONENT_ARGS[component]) {
+    if (authn && arg.field === 'anonymousAuth') {
+      out.push({ name: AUTHN_CONFIG_FLAG, value: AUTHN_CONFIG_PATH });
+      continue;
+    }
+    if (authn && OIDC_FIELDS.includes(arg.field)) continue;
     if (ADMISSION.has(arg.field)) {
       // Both fields are one flag, given where the first of them is in the table.
       const enable = arg.field === 'enableAdmissionPlugins' ? admissionPlugins(s) : undefined;
@@ -95,11 +106,13 @@ export function componentArgs(c: Cluster, component: ComponentName): ExtraArg[] 
 export function apiServerVolumes(c: Cluster): ExtraVolume[] {
   const s = componentSpec(c.spec, 'kubeAPIServer');
   if (!s) return [];
+  const authn = usesAuthenticationConfig(c.spec);
   const wanted: { name: string; file: unknown; write: boolean }[] = [
     { name: 'kops-ts-audit-log', file: s.auditLogPath === '-' ? undefined : s.auditLogPath, write: true },
     { name: 'kops-ts-audit-policy', file: s.auditPolicyFile, write: false },
     { name: 'kops-ts-audit-webhook', file: s.auditWebhookConfigFile, write: false },
-    { name: 'kops-ts-oidc-ca', file: s.oidcCAFile, write: false },
+    // With the authentication configuration the CA's content is in it: the API server does not read the file.
+    { name: 'kops-ts-oidc-ca', file: authn ? undefined : s.oidcCAFile, write: false },
   ];
   const byDir = new Map<string, { name: string; write: boolean }>();
   for (const w of wanted) {
@@ -110,5 +123,8 @@ export function apiServerVolumes(c: Cluster): ExtraVolume[] {
     if (seen) seen.write ||= w.write;
     else byDir.set(dir, { name: w.name, write: w.write });
   }
-  return [...byDir].map(([dir, v]) => ({ name: v.name, hostPath: dir, mountPath: dir, readOnly: !v.write, pathType: v.write ? 'DirectoryOrCreate' : 'Directory' }));
+  const volumes: ExtraVolume[] = [...byDir].map(([dir, v]) => ({ name: v.name, hostPath: dir, mountPath: dir, readOnly: !v.write, pathType: v.write ? 'DirectoryOrCreate' : 'Directory' }));
+  // The one file, not its directory: node-extras.sh writes it before kubeadm runs.
+  if (authn) volumes.push({ name: 'kops-ts-authentication-config', hostPath: AUTHN_CONFIG_PATH, mountPath: AUTHN_CONFIG_PATH, readOnly: true, pathType: 'File' });
+  return volumes;
 }

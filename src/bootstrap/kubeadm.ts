@@ -21,6 +21,8 @@ import { BOOTSTRAP_TOKEN_DESCRIPTION } from '../secrets/generate.js';
 import { ETCD_BACKUP_FILE, ETCD_BACKUP_STORE_FILE, ETCD_PRUNE_FILE, KUBELET_PATCH_FILE, PATCHES_DIR } from './cloud-bootstrap.js';
 import { CRI_SOCKET, kubeletConfiguration, kubeletPatch } from './kubelet-config.js';
 import { apiServerVolumes, componentArgs } from './component-args.js';
+import { authenticationConfiguration, usesAuthenticationConfig } from './apiserver-authn.js';
+import { nodeExtras } from './node-extras.js';
 import { DEFAULT_BACKUP_RETENTION_DAYS, ETCD_BACKUP_CLUSTER, ETCD_BACKUP_PY, ETCD_BACKUP_RETENTION_VAR } from './etcd-backup.js';
 import { ETCD_PRUNE_PY } from './etcd-prune.js';
 import { GCS_STORE_PY } from './gce-helpers.js';
@@ -254,15 +256,19 @@ export function kubeProxyConfiguration(c: Cluster): KubeadmDocument | undefined 
 const LOAD_BALANCER_UNKNOWN = 'api-load-balancer.invalid';
 
 /**
- * A short digest of a control-plane group's cluster configuration (its ClusterConfiguration and
- * the KubeProxyConfiguration) as the spec makes it: named in the group's user data, so that a
+ * A short digest of a control-plane group's cluster configuration (its ClusterConfiguration, the
+ * KubeProxyConfiguration, and the API server's AuthenticationConfiguration when anonymousAuth is
+ * false: apiserver-authn.ts) as the spec makes it: named in the group's user data, so that a
  * change rolls its instances, and on kubeadm-init.yaml's first line (kubeadm-upload.ts). Without
  * the load balancer's address (planned before it exists) and the bootstrap token (InitConfiguration).
  */
 export function clusterConfigHash(c: Cluster, ig: InstanceGroup): string {
-  const docs = [clusterConfiguration(c, ig, { loadBalancerDnsName: LOAD_BALANCER_UNKNOWN })];
+  const docs: KubeadmDocument[] = [clusterConfiguration(c, ig, { loadBalancerDnsName: LOAD_BALANCER_UNKNOWN })];
   const proxy = kubeProxyConfiguration(c);
   if (proxy) docs.push(proxy);
+  // Absent, the digest is what it was before the file existed: no group rolls for it.
+  const authn = usesAuthenticationConfig(c.spec) ? authenticationConfiguration(c.spec, nodeExtras(c.spec, ig.spec).files) : undefined;
+  if (authn) docs.push(authn);
   return createHash('sha256').update(renderDocuments(docs)).digest('hex').slice(0, 16);
 }
 

@@ -14,7 +14,9 @@
  * script's sha256 instead (`NODE_EXTRAS_SHA256`): a change of any of them changes the launch
  * template (the plan shows it; a rolling update replaces the instances), and bootstrap.sh runs only
  * the script it was made for. A group without any gets no script and no variable, so its user data
- * is what it was before these fields were acted on.
+ * is what it was before these fields were acted on. A control plane's script also writes the files
+ * kops-ts itself puts there before kubeadm (`nodeExtrasWithOwnFiles`: the API server's
+ * authentication configuration when anonymousAuth is false, apiserver-authn.ts).
  *
  * kops's rules kept: a file asset without `path` goes to /srv/kubernetes/assets/<name>, mode 0440
  * unless `mode` says; the group's file at a path wins over the cluster's; a hook without `name` is
@@ -32,6 +34,7 @@ import { createHash } from 'node:crypto';
 import type { ClusterSpec, FileAssetSpec, HookSpec, InstanceGroupSpec, NormalizedRole } from '../model/api/types.js';
 import { normalizeRole } from '../model/api/types.js';
 import { shQuote } from '../text/shell-quote.js';
+import { authenticationConfigFile } from './apiserver-authn.js';
 import { configAdditionsStep, mergedConfigAdditions } from './containerd-additions.js';
 import { CONTAINERD_CONFIG, CONTAINERD_RESTART, hostsToml, mergedRegistryMirrors, registryConfigPathStep, type RegistryMirror } from './containerd-config.js';
 
@@ -252,10 +255,21 @@ export function renderNodeExtrasScript(x: NodeExtras): string {
   return `${out.join('\n').replace(/\n+$/, '')}\n`;
 }
 
+/**
+ * The group's customisations and the files kops-ts itself puts on its instances before kubeadm:
+ * a control plane's API server authentication configuration (apiserver-authn.ts), after the
+ * file assets (validation refuses an asset at its path).
+ */
+export function nodeExtrasWithOwnFiles(cluster: ClusterSpec, ig: InstanceGroupSpec): NodeExtras {
+  const x = nodeExtras(cluster, ig);
+  const authn = normalizeRole(ig.role) === 'ControlPlane' ? authenticationConfigFile(cluster, x.files) : undefined;
+  return authn ? { ...x, files: [...x.files, authn] } : x;
+}
+
 /** The group's script and its sha256, or undefined when it has no customisation. */
 export function nodeExtrasScript(cluster: ClusterSpec, ig: InstanceGroupSpec): { content: string; sha256: string } | undefined {
   if (normalizeRole(ig.role) === 'Bastion') return undefined;
-  const x = nodeExtras(cluster, ig);
+  const x = nodeExtrasWithOwnFiles(cluster, ig);
   if (isEmpty(x)) return undefined;
   const content = renderNodeExtrasScript(x);
   return { content, sha256: createHash('sha256').update(content).digest('hex') };

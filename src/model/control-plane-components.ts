@@ -60,8 +60,9 @@ const TLS: readonly ComponentArg[] = [
 
 /**
  * The API server's. The admission plugin fields are one flag together (component-args.ts:
- * `NodeRestriction`, kubeadm's, stays enabled unless disabled); `anonymousAuth: false` is refused
- * (validation-components.ts: kubeadm's health probes of the API server are anonymous).
+ * `NodeRestriction`, kubeadm's, stays enabled unless disabled); `anonymousAuth: false` and the
+ * OIDC fields become an authentication configuration file instead of their flags
+ * (src/bootstrap/apiserver-authn.ts: kubeadm's health probes of the API server are anonymous).
  */
 export const KUBE_APISERVER_ARGS: readonly ComponentArg[] = [
   ...COMMON,

@@ -11,8 +11,8 @@
  * - OIDC: `oidcIssuerURL` an https URL, with `oidcClientID` (the API server refuses either alone);
  *   the other oidc fields need both; `oidcRequiredClaim` items `claim=value`;
  * - admission plugins named, none both enabled and disabled, not PodSecurityPolicy (removed in 1.25);
- * - `anonymousAuth: false` refused: kubeadm's liveness, readiness and startup probes of the API
- *   server are anonymous requests to /livez and /readyz;
+ * - the OIDC claims and `anonymousAuth: false` (an authentication configuration instead of the
+ *   flag): validation-authn.ts;
  * - `auditWebhookConfigFile` only with `auditPolicyFile` (as kops); feature gates named with letters
  *   and digits, `"true"`/`"false"`
  *   (kubeadm.ts maps them).
@@ -27,6 +27,7 @@ import { fileAssetPath, forRole } from '../bootstrap/node-extras.js';
 import { COMPONENTS, COMPONENT_ARGS, KUBEADM_APISERVER_MOUNTS, componentSpec, parsePortRange, quantityDecimal, type ComponentArg } from './control-plane-components.js';
 import { parseGoDuration } from './kubelet.js';
 import type { Reporter } from './validation-util.js';
+import { validateAuthn } from './validation-authn.js';
 
 /** Kubernetes's feature gate names: CamelCase letters and digits (AllAlpha, InPlacePodVerticalScaling). */
 const FEATURE_GATE = /^[A-Za-z][A-Za-z0-9]*$/;
@@ -124,9 +125,6 @@ function checkItems(err: Err, arg: ComponentArg, v: unknown): void {
 }
 
 function checkApiServer(err: Err, warn: Err, s: Readonly<Record<string, unknown>>): void {
-  if (s.anonymousAuth === false) {
-    err('anonymousAuth', "is false, but kubeadm's liveness, readiness and startup probes of the API server are anonymous requests to /livez and /readyz: the kubelet would restart it forever", "remove it: anonymous requests are authorized (RBAC's system:public-info-viewer) for the health and version endpoints only");
-  }
   const set = (f: string) => s[f] != null;
   if (set('oidcIssuerURL') !== set('oidcClientID')) {
     const [has, lacks] = set('oidcIssuerURL') ? ['oidcIssuerURL', 'oidcClientID'] : ['oidcClientID', 'oidcIssuerURL'];
@@ -163,6 +161,8 @@ const APISERVER_READ_FILES = ['auditPolicyFile', 'auditWebhookConfigFile', 'oidc
 function checkDelivered(r: Reporter, c: Cluster, igs: readonly InstanceGroup[], s: Readonly<Record<string, unknown>>): void {
   const planes = igs.filter((ig) => normalizeRole(ig.spec.role) === 'ControlPlane');
   for (const f of APISERVER_READ_FILES) {
+    // anonymousAuth false: the OIDC CA's content goes into the authentication configuration (validation-authn.ts requires its fileAsset).
+    if (f === 'oidcCAFile' && s.anonymousAuth === false) continue;
     const path = s[f];
     if (typeof path !== 'string' || pathProblem(path)) continue;
     const without = planes.filter((ig) => ![...(ig.spec.fileAssets ?? []), ...(c.spec.fileAssets ?? [])].some((a) => forRole(a.roles, 'ControlPlane') && fileAssetPath(a) === path));
@@ -199,6 +199,7 @@ export function validateComponents(r: Reporter, c: Cluster, igs: readonly Instan
     }
     if (component === 'kubeAPIServer') {
       checkApiServer(err, warn, s);
+      validateAuthn(r, c, igs, s);
       checkDelivered(r, c, igs, s);
     }
   }
