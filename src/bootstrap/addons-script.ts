@@ -17,6 +17,8 @@ import { shQuote } from '../text/shell-quote.js';
 export interface AddonsVars {
   readonly CNI_ADDON?: string;
   readonly CCM_ADDON?: string;
+  /** The cluster autoscaler's (AWS, `spec.clusterAutoscaler.enabled`): a stored manifest. */
+  readonly CA_ADDON?: string;
   /** '1' only when an artefact kops-ts ships has no pinned sha256 (store.ts `unpinned`). */
   readonly ADDONS_ALLOW_UNPINNED: '0' | '1';
 }
@@ -38,6 +40,7 @@ set -euo pipefail
 ${Object.entries({
     ...(vars.CNI_ADDON ? { CNI_ADDON: vars.CNI_ADDON } : {}),
     ...(vars.CCM_ADDON ? { CCM_ADDON: vars.CCM_ADDON } : {}),
+    ...(vars.CA_ADDON ? { CA_ADDON: vars.CA_ADDON } : {}),
     ADDONS_ALLOW_UNPINNED: vars.ADDONS_ALLOW_UNPINNED,
     HELM_VERSION,
     HELM_SHA256_AMD64: HELM_SHA256.amd64 ?? '',
@@ -184,5 +187,6 @@ apply_addon() {
 wait_api
 if [ -n "\${CNI_ADDON:-}" ]; then apply_addon "$CNI_ADDON"; fi
 if [ -n "\${CCM_ADDON:-}" ]; then apply_addon "$CCM_ADDON"; fi
+if [ -n "\${CA_ADDON:-}" ]; then apply_addon "$CA_ADDON"; fi
 `;
 }
