@@ -46,8 +46,15 @@ ${Object.entries({
     HELM_SHA256_AMD64: HELM_SHA256.amd64 ?? '',
     HELM_SHA256_ARM64: HELM_SHA256.arm64 ?? '',
   }).map(([k, v]) => `${k}=${shQuote(v)}`).join('\n')}
-${addonsBody(cloud)}`;
+${addonsBody(cloud)}${vars.CA_ADDON ? AUTOSCALER_STEP : ''}`;
 }
+
+/**
+ * The cluster autoscaler's step, only in the script of a cluster that runs it: without it the
+ * script is byte for byte what it was, so its digest (in the control planes' launch templates)
+ * does not change and no control plane rolls for a feature the cluster does not use.
+ */
+const AUTOSCALER_STEP = 'apply_addon "$CA_ADDON"\n';
 
 /** The sha256 of `addonsScript(cloud, vars)`: `addons:` in a control plane's identity file. */
 export function addonsScriptSha256(cloud: AddonsCloud, vars: AddonsVars): string {
@@ -187,6 +194,5 @@ apply_addon() {
 wait_api
 if [ -n "\${CNI_ADDON:-}" ]; then apply_addon "$CNI_ADDON"; fi
 if [ -n "\${CCM_ADDON:-}" ]; then apply_addon "$CCM_ADDON"; fi
-if [ -n "\${CA_ADDON:-}" ]; then apply_addon "$CA_ADDON"; fi
 `;
 }
