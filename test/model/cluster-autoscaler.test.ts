@@ -178,4 +178,18 @@ describe('discovery tags on the autoscaling groups', () => {
     const lt = build({ enabled: true }).find((t) => t.kind === 'LaunchTemplate' && t.name.startsWith('nodes-'))!.desired as LaunchTemplateDesired;
     expect(Object.keys(lt.instanceTags ?? {}).filter((k) => k === 'k8s.io/cluster-autoscaler/enabled')).toEqual([]);
   });
+
+  it("count towards the group's 50 tags in validation, as the builder puts them", () => {
+    const withLabels = (n: number) => {
+      const s = spec({ enabled: true });
+      s.igs.find((g) => g.metadata.name === 'nodes-us-east-1a')!.spec.cloudLabels = Object.fromEntries(Array.from({ length: n }, (_, i) => [`l${i}`, 'v']));
+      return s;
+    };
+    let n = 0;
+    while (!validateCluster(withLabels(n + 1).cluster, withLabels(n + 1).igs).some((d) => d.code === 'TooManyTags')) n++;
+    const s = withLabels(n);
+    const done = completeCluster(s.cluster, s.igs);
+    const asg = buildAwsTasks({ cluster: done.cluster, instanceGroups: done.instanceGroups, sshPublicKey: KEY }).find((t) => t.kind === 'AutoscalingGroup' && t.name === `nodes-us-east-1a.${NAME}`)!;
+    expect(Object.keys((asg.desired as AutoscalingGroupDesired).tags)).toHaveLength(50);
+  });
 });
