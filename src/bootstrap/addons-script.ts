@@ -6,8 +6,8 @@
  * so the addon versions a group applies are part of its launch template, and an addon change
  * rolls the control planes. The script names the addons it applies (their descriptions' paths in
  * the store), reads them with the cloud's reader, checks their pinned sha256, renders helm charts
- * and applies them server-side. A `stored-manifest` addon (the GCE cloud controller) is read from
- * the store too, not downloaded, and its sha256 is required.
+ * and applies them server-side. A `stored-manifest` addon (the GCE cloud controller, the cluster
+ * autoscaler) is read from the store too, not downloaded, and its sha256 is required.
  */
 import { createHash } from 'node:crypto';
 import { BOOTSTRAP_ENV_FILE, HELM_SHA256, HELM_VERSION, type CloudBootstrap } from './cloud-bootstrap.js';
