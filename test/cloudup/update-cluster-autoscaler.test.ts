@@ -77,4 +77,21 @@ describe('update cluster with the cluster autoscaler on the emulator', () => {
     await applyAndConverge(c);
     expect(discoveryTags(await group(c, `${NODES}.${NAME}`))).toEqual({});
   }, 120_000);
+
+  it('turning the autoscaler off removes the discovery tags and its grants, and names no addon in addons.sh', async () => {
+    await editGroup(c, NODES, (spec) => ({ ...spec, autoscale: true }));
+    expect(changeLines((await c.update(false)).plan)).toEqual([`AutoscalingGroup/${NODES}.${NAME}: update nodeTemplateTagKeys,tags`]);
+    await applyAndConverge(c);
+    expect(discoveryTags(await group(c, `${NODES}.${NAME}`))).toEqual(DISCOVERY);
+    await editCluster(c, (spec) => ({ ...spec, clusterAutoscaler: { enabled: false } }));
+    expect(changeLines((await c.update(false)).plan).sort()).toEqual([
+      `AutoscalingGroup/${NODES}.${NAME}: update nodeTemplateTagKeys`,
+      `IAMRolePolicy/masters.${NAME}: update document`,
+      `LaunchTemplate/${CP}.masters.${NAME}: update userData`,
+    ]);
+    await applyAndConverge(c);
+    expect(discoveryTags(await group(c, `${NODES}.${NAME}`))).toEqual({});
+    const script = Buffer.from((await c.cs.store.read(`${NAME}/igconfig/control-plane/${CP}/addons.sh`))!.data).toString('utf8');
+    expect(script).not.toContain('CA_ADDON');
+  }, 120_000);
 });
