@@ -6,8 +6,8 @@
  * so the addon versions a group applies are part of its launch template, and an addon change
  * rolls the control planes. The script names the addons it applies (their descriptions' paths in
  * the store), reads them with the cloud's reader, checks their pinned sha256, renders helm charts
- * and applies them server-side. A `stored-manifest` addon (the GCE cloud controller) is read from
- * the store too, not downloaded, and its sha256 is required.
+ * and applies them server-side. A `stored-manifest` addon (the GCE cloud controller, the cluster
+ * autoscaler) is read from the store too, not downloaded, and its sha256 is required.
  */
 import { createHash } from 'node:crypto';
 import { BOOTSTRAP_ENV_FILE, HELM_SHA256, HELM_VERSION, type CloudBootstrap } from './cloud-bootstrap.js';
@@ -17,6 +17,8 @@ import { shQuote } from '../text/shell-quote.js';
 export interface AddonsVars {
   readonly CNI_ADDON?: string;
   readonly CCM_ADDON?: string;
+  /** The cluster autoscaler's (AWS, `spec.clusterAutoscaler.enabled`): a stored manifest. */
+  readonly CA_ADDON?: string;
   /** '1' only when an artefact kops-ts ships has no pinned sha256 (store.ts `unpinned`). */
   readonly ADDONS_ALLOW_UNPINNED: '0' | '1';
 }
@@ -38,13 +40,21 @@ set -euo pipefail
 ${Object.entries({
     ...(vars.CNI_ADDON ? { CNI_ADDON: vars.CNI_ADDON } : {}),
     ...(vars.CCM_ADDON ? { CCM_ADDON: vars.CCM_ADDON } : {}),
+    ...(vars.CA_ADDON ? { CA_ADDON: vars.CA_ADDON } : {}),
     ADDONS_ALLOW_UNPINNED: vars.ADDONS_ALLOW_UNPINNED,
     HELM_VERSION,
     HELM_SHA256_AMD64: HELM_SHA256.amd64 ?? '',
     HELM_SHA256_ARM64: HELM_SHA256.arm64 ?? '',
   }).map(([k, v]) => `${k}=${shQuote(v)}`).join('\n')}
-${addonsBody(cloud)}`;
+${addonsBody(cloud)}${vars.CA_ADDON ? AUTOSCALER_STEP : ''}`;
 }
+
+/**
+ * The cluster autoscaler's step, only in the script of a cluster that runs it: without it the
+ * script is byte for byte what it was, so its digest (in the control planes' launch templates)
+ * does not change and no control plane rolls for a feature the cluster does not use.
+ */
+const AUTOSCALER_STEP = 'apply_addon "$CA_ADDON"\n';
 
 /** The sha256 of `addonsScript(cloud, vars)`: `addons:` in a control plane's identity file. */
 export function addonsScriptSha256(cloud: AddonsCloud, vars: AddonsVars): string {

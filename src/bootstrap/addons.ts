@@ -266,12 +266,13 @@ function unpinnedSources(sources: readonly (AddonSource | undefined)[]): boolean
 }
 
 /**
- * What the cluster's control planes apply (addons.sh's header, addons-script.ts): the CNI's and
- * the cloud controller's descriptions, relative to the cluster's directory. It depends on the spec
+ * What the cluster's control planes apply (addons.sh's header, addons-script.ts): the CNI's,
+ * the cloud controller's and (when enabled) the cluster autoscaler's descriptions, relative to the
+ * cluster's directory. It depends on the spec
  * only (not on the load balancer's address, which the CNI's values may name), so the plan, which
  * puts addons.sh's sha256 in the launch template, and `update`, which writes addons.sh, agree.
  */
-export function addonsVars(c: Cluster, ccm: AddonFile | undefined): AddonsVars {
+export function addonsVars(c: Cluster, ccm: AddonFile | undefined, autoscaler?: AddonFile): AddonsVars {
   // A networking option the bootstrap cannot serve is refused by writeBootstrapConfig (which calls
   // cniOf first, so no addons.sh is written for it); the plan goes on without a CNI, as before.
   let cniSource: AppliedCni | undefined;
@@ -282,10 +283,13 @@ export function addonsVars(c: Cluster, ccm: AddonFile | undefined): AddonsVars {
   }
   const cni = cniSource ? `addons/${cniSource}/${PINNED_CNI[cniSource].version}/addon.yaml` : undefined;
   const prefix = `${c.metadata.name}/`;
-  const open = unpinnedSources([cniSource ? PINNED_CNI[cniSource] : undefined, ccm?.addon.source]);
+  const open = unpinnedSources([cniSource ? PINNED_CNI[cniSource] : undefined, ccm?.addon.source, autoscaler?.addon.source]);
+  const rel = (a: AddonFile) => (a.path.startsWith(prefix) ? a.path.slice(prefix.length) : a.path);
   return {
     ...(cni ? { CNI_ADDON: cni } : {}),
-    ...(ccm ? { CCM_ADDON: ccm.path.startsWith(prefix) ? ccm.path.slice(prefix.length) : ccm.path } : {}),
+    ...(ccm ? { CCM_ADDON: rel(ccm) } : {}),
+    // The cluster autoscaler (cluster-autoscaler.ts), when enabled: applied after the cloud controller.
+    ...(autoscaler ? { CA_ADDON: rel(autoscaler) } : {}),
     ADDONS_ALLOW_UNPINNED: open ? '1' : '0',
   };
 }

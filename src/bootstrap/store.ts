@@ -17,6 +17,7 @@ import { KeysetStore } from '../pki/store.js';
 import { awsCloudBootstrap, CONTROL_PLANE_PKI_FILES, igconfigDir } from './user-data.js';
 import { addonsVars, ccmAddon, cniAddon, cniOf, unpinned } from './addons.js';
 import { addonsScript } from './addons-script.js';
+import { clusterAutoscalerAddon } from './cluster-autoscaler.js';
 import { ADDONS_FILE } from './cloud-bootstrap.js';
 
 export { unpinned };
@@ -160,7 +161,9 @@ export async function writeBootstrapConfig(o: WriteBootstrapOptions): Promise<Wr
   // refuses an artefact that differs. Were one not (a reference without a sha256, or helm without
   // the digest of an architecture when an addon is a chart), it would be '1' for the clusters
   // using it: refusing it would leave them without a network and with tainted nodes.
-  const vars = addonsVars(o.cluster, ccm);
+  // The cluster autoscaler (AWS only: validation refuses it on GCE), when enabled.
+  const autoscaler = cloudProviderOf(o.cluster.spec) === 'gce' ? undefined : clusterAutoscalerAddon(o.cluster, o.instanceGroups);
+  const vars = addonsVars(o.cluster, ccm, autoscaler);
   const addonEnv: Record<string, string> = { ...(addon ? { CNI: addon.addon.name } : { CNI: 'none' }), ...vars };
   // addons.sh, the same for every control-plane group; its sha256 is in their launch templates.
   const addonsSh = addonsScript(cloudProviderOf(o.cluster.spec) === 'gce' ? (await import('./gce-bootstrap.js')).gceCloudBootstrap('') : awsCloudBootstrap(''), vars);
@@ -177,6 +180,7 @@ export async function writeBootstrapConfig(o: WriteBootstrapOptions): Promise<Wr
   if (ccm) out.push({ path: ccm.path, content: ccm.content });
   // A stored manifest is written with its description; the description carries its sha256.
   if (ccm?.manifest) out.push(ccm.manifest);
+  if (autoscaler) out.push({ path: autoscaler.path, content: autoscaler.content }, ...(autoscaler.manifest ? [autoscaler.manifest] : []));
   if (pki) {
     for (const ig of controlPlanes) {
       for (const [file, content] of pki) out.push({ path: `${igconfigDir(name, 'control-plane', ig.metadata.name)}/${file}`, content });

@@ -230,6 +230,8 @@ export interface ClusterSpec {
   /** Every group's registry mirrors (the group's own merged over them) and extra apt packages: node-extras.ts. */
   containerd?: ContainerdSpec;
   packages?: string[];
+  /** The cluster autoscaler addon (AWS): src/model/cluster-autoscaler.ts, src/bootstrap/cluster-autoscaler.ts. */
+  clusterAutoscaler?: ClusterAutoscalerSpec;
 }
 
 export interface Cluster {
@@ -326,6 +328,10 @@ export interface InstanceGroupSpec {
   volumes?: InstanceGroupVolume[];
   /** AWS: devices formatted (only when blank) and mounted at boot, before containerd and kubelet start. */
   volumeMounts?: VolumeMount[];
+  /** With the cluster autoscaler: false keeps it from scaling the group (its discovery tags are not set). */
+  autoscale?: boolean;
+  /** With the priority expander: the group's priority in its ConfigMap (default 0). */
+  autoscalePriority?: number;
 }
 
 /** kops's `VolumeSpec` of `spec.volumes`: one extra EBS volume. Size in GiB. */
@@ -377,6 +383,8 @@ export interface MixedInstancesPolicySpec {
 
 export type { ContainerdSpec, ExecContainerAction, FileAssetSpec, HookSpec, UserDataPart } from './types-node-extras.js';
 import type { ContainerdSpec, FileAssetSpec, HookSpec, UserDataPart } from './types-node-extras.js';
+import type { ClusterAutoscalerSpec } from './types-cluster-autoscaler.js';
+export type { ClusterAutoscalerSpec } from './types-cluster-autoscaler.js';
 
 export interface InstanceGroup {
   apiVersion: typeof API_VERSION;
