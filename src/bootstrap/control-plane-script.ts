@@ -8,6 +8,9 @@
  *     yet, or to restore the only member's data) and `kubeadm join` (`join_cp`: after removing the
  *     etcd members of control planes lost uncleanly, src/bootstrap/etcd-prune.ts, and bringing the
  *     cluster's kubeadm-config up to this group's ClusterConfiguration, src/bootstrap/kubeadm-upload.ts);
+ *     every path uses kubeadm-init.yaml only when its first line names the cluster configuration
+ *     digest its launch template does (`fetch_init`), and a restore then runs kubeadm-upload.sh's
+ *     `restored` step (kube-proxy's removal when it is off);
  *  4. enables the unit whose stop at power-off (not at reboot) runs `kubeadm reset`, which removes
  *     this member from etcd (docs/security.md, "Node bootstrap");
  *  5. fetches the etcd backup program and the cloud's store helper and enables their 15-minute
@@ -23,7 +26,7 @@ import {
 import { ETCD_BACKUP_FILE, ETCD_BACKUP_STORE_FILE, ETCD_BACKUP_TIMER, etcdBackupDir, etcdBackupUnits } from './etcd-backup.js';
 import { KUBELET_ETCD_MOUNT_DROPIN, KUBELET_ETCD_MOUNT_DROPIN_PATH } from './etcd-volume.js';
 import { ETCD_DATA_DIR } from './kubeadm.js';
-import { IDENTITY_FILE, UPLOAD_RUN_DIR } from './kubeadm-upload.js';
+import { CLUSTER_CONFIG_LABEL, IDENTITY_FILE, UPLOAD_RUN_DIR } from './kubeadm-upload.js';
 
 /** The first line of bootstrap.sh's control-plane part. */
 const CONTROL_PLANE_PART = '# The control plane.';
@@ -67,12 +70,27 @@ prune_etcd_members() {
     echo "kops-ts: the etcd member cleanup failed; joining anyway" >&2
 }
 
-# join_cp: this group's ClusterConfiguration into the cluster (kubeadm-upload.ts), then join.
+# fetch_init: ${KUBEADM_INIT_FILE}, only if its first line names the cluster configuration this instance was launched for.
+fetch_init() {
+  local want
+  want=$(sed -n 's/^clusterConfig: //p' ${IDENTITY_FILE} 2>/dev/null || true)
+  [ -n "$want" ] || die "${IDENTITY_FILE} names no clusterConfig digest"
+  fetch ${KUBEADM_INIT_FILE} "$CONFIG_DIR/${KUBEADM_INIT_FILE}"
+  [ "$(head -n 1 "$CONFIG_DIR/${KUBEADM_INIT_FILE}")" = "${CLUSTER_CONFIG_LABEL}$want" ] ||
+    die "${KUBEADM_INIT_FILE} is not the one this instance was launched for"
+}
+
+# upload [restored]: kubeadm-upload.sh (kubeadm-upload.ts), before a join or after a restore.
+upload() {
+  fetch ${KUBEADM_UPLOAD_FILE} "$CONFIG_DIR/${KUBEADM_UPLOAD_FILE}"
+  bash "$CONFIG_DIR/${KUBEADM_UPLOAD_FILE}" "$CONFIG_DIR/${KUBEADM_INIT_FILE}" "$KUBEADM_LOG" ${IDENTITY_FILE} ${UPLOAD_RUN_DIR} "$@" || exit 1
+}
+
+# join_cp: this group's ClusterConfiguration into the cluster, then join.
 join_cp() {
   prune_etcd_members
-  fetch ${KUBEADM_INIT_FILE} "$CONFIG_DIR/${KUBEADM_INIT_FILE}"
-  fetch ${KUBEADM_UPLOAD_FILE} "$CONFIG_DIR/${KUBEADM_UPLOAD_FILE}"
-  bash "$CONFIG_DIR/${KUBEADM_UPLOAD_FILE}" "$CONFIG_DIR/${KUBEADM_INIT_FILE}" "$KUBEADM_LOG" ${IDENTITY_FILE} ${UPLOAD_RUN_DIR} || exit 1
+  fetch_init
+  upload
   kubeadm_logged join --config "$CONFIG_DIR/${KUBEADM_JOIN_FILE}" --ignore-preflight-errors="$KEEP_DIR"
 }
 
@@ -94,9 +112,10 @@ if [ -d ${ETCD_DATA_DIR}/member ] && [ "\${#everyone[@]}" = 1 ]; then
   # The only member's data: the cluster. Restore it, whatever answers at the endpoint.
   [ "$INIT_CANDIDATE" = 1 ] || die "the etcd volume $volume holds the data of the cluster's only member, but this group is not the one that inits; refusing to join over it"
   echo "kops-ts: the etcd volume $volume holds the cluster's data; restoring it with kubeadm init"
-  fetch ${KUBEADM_INIT_FILE} "$CONFIG_DIR/${KUBEADM_INIT_FILE}"
+  fetch_init
   kubeadm_logged init --config "$CONFIG_DIR/${KUBEADM_INIT_FILE}" --ignore-preflight-errors="$KEEP_DIR"
   set_peer_url
+  upload restored
 elif [ -d ${ETCD_DATA_DIR}/member ]; then
   # A member of several: its data is a removed member's. Never init over it; join once the API answers.
   wait_api "$endpoint" 90 || die "no API server answered at $endpoint for 15 minutes; the etcd volume $volume keeps its data"
@@ -110,7 +129,7 @@ elif [ "$INIT_CANDIDATE" = 1 ] && [ "$ETCD_VOLUME_USED" = 1 ] && [ "\${#everyone
   join_cp
 elif [ "$INIT_CANDIDATE" = 1 ] && ! wait_api "$endpoint" 3; then
   # No API server answers and no data: this is the cluster's first control plane.
-  fetch ${KUBEADM_INIT_FILE} "$CONFIG_DIR/${KUBEADM_INIT_FILE}"
+  fetch_init
   kubeadm_logged init --config "$CONFIG_DIR/${KUBEADM_INIT_FILE}" --ignore-preflight-errors="$KEEP_DIR"
 else
   wait_api "$endpoint" 90 || die "no API server answered at $endpoint for 15 minutes"
