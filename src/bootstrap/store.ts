@@ -15,7 +15,7 @@ import { cloudProviderOf, normalizeRole } from '../model/api/types.js';
 import { etcdCAName, FRONT_PROXY_CA, KUBERNETES_CA, SERVICE_ACCOUNT, signerOf, trustedPublicKeysPem } from '../pki/cluster.js';
 import { KeysetStore } from '../pki/store.js';
 import { awsCloudBootstrap, CONTROL_PLANE_PKI_FILES, igconfigDir } from './user-data.js';
-import { addonsVars, ccmAddon, cniAddon, cniOf, unpinned } from './addons.js';
+import { addonDigests, addonsVars, ccmAddon, cniAddon, cniOf, unpinned } from './addons.js';
 import { addonsScript } from './addons-script.js';
 import { clusterAutoscalerAddon } from './cluster-autoscaler.js';
 import { ADDONS_FILE } from './cloud-bootstrap.js';
@@ -166,7 +166,7 @@ export async function writeBootstrapConfig(o: WriteBootstrapOptions): Promise<Wr
   const vars = addonsVars(o.cluster, ccm, autoscaler);
   const addonEnv: Record<string, string> = { ...(addon ? { CNI: addon.addon.name } : { CNI: 'none' }), ...vars };
   // addons.sh, the same for every control-plane group; its sha256 is in their launch templates.
-  const addonsSh = addonsScript(cloudProviderOf(o.cluster.spec) === 'gce' ? (await import('./gce-bootstrap.js')).gceCloudBootstrap('') : awsCloudBootstrap(''), vars);
+  const addonsSh = addonsScript(cloudProviderOf(o.cluster.spec) === 'gce' ? (await import('./gce-bootstrap.js')).gceCloudBootstrap('') : awsCloudBootstrap(''), vars, addonDigests(o.cluster, ccm, autoscaler));
   for (const ig of [...o.instanceGroups].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))) {
     const files = bootstrapFiles(o.cluster, ig, facts, addonEnv);
     if (!files) continue;

@@ -26,8 +26,7 @@ import { extraVolumes, volumeMountInputs } from './volumes.js';
 import { maxInstanceLifetimeSeconds } from '../validation-asg.js';
 import { igPath } from '../validation-util.js';
 import { awsCloudBootstrap, nodeUserData, type NodeBootstrapInput } from '../../bootstrap/user-data.js';
-import { addonsVars, ccmAddon } from '../../bootstrap/addons.js';
-import { addonsScriptSha256 } from '../../bootstrap/addons-script.js';
+import { addonsSha256, ccmAddon } from '../../bootstrap/addons.js';
 import { clusterAutoscalerAddon } from '../../bootstrap/cluster-autoscaler.js';
 import { autoscalerDiscoveryTags } from '../cluster-autoscaler.js';
 import { nodeExtrasHash } from '../../bootstrap/node-extras.js';
@@ -79,7 +78,7 @@ function bootstrapInput(m: AwsModelContext, ig: InstanceGroup): NodeBootstrapInp
     // A control plane's cluster configuration (kubeadm-upload.ts): a change rolls the control planes.
     ...(role === 'ControlPlane' ? { clusterConfigHash: clusterConfigHash(m.cluster, ig) } : {}),
     // The addons its control planes apply (addons-script.ts): a new version rolls the control planes only.
-    ...(role === 'ControlPlane' ? { addonsSha256: addonsScriptSha256(awsCloudBootstrap(m.region), addonsVars(m.cluster, ccmAddon(m.cluster), clusterAutoscalerAddon(m.cluster, m.instanceGroups))) } : {}),
+    ...(role === 'ControlPlane' ? { addonsSha256: addonsSha256(awsCloudBootstrap(m.region), m.cluster, ccmAddon(m.cluster), clusterAutoscalerAddon(m.cluster, m.instanceGroups)) } : {}),
     region: m.region,
     ...(m.input.stateStore ? { stateStore: m.input.stateStore } : {}),
     ...(ig.spec.volumeMounts?.length ? { volumeMounts: volumeMountInputs(ig.spec) } : {}),
