@@ -10,6 +10,7 @@
 import { normalizeRole, type ClusterAutoscalerSpec, type ClusterSpec, type InstanceGroup } from './api/types.js';
 import { minorOf, parseKubernetesVersion } from './kubernetes-version.js';
 import { parseGoDuration } from './kubelet.js';
+import { pathKey } from './api/check.js';
 import { igPath, type Reporter } from './validation-util.js';
 
 /** The tag every group the autoscaler may scale carries (its `--node-group-auto-discovery`). */
@@ -161,13 +162,13 @@ function checkFields(r: Reporter, ca: ClusterAutoscalerSpec, at: (f: string) => 
   }
   if (ca.image != null && !/^[^\s"']+$/.test(ca.image)) r.err('InvalidValue', at('image'), `${JSON.stringify(ca.image)} is not an image reference`, `use e.g. ${CLUSTER_AUTOSCALER_IMAGE_REPOSITORY}:${NEWEST_TAG}, or remove it for the default of the Kubernetes version`);
   for (const k of Object.keys(ca.podAnnotations ?? {})) {
-    if (!ANNOTATION_KEY.test(k) || k.length > 253 + 1 + 63) r.err('InvalidValue', at(`podAnnotations.${k}`), `${JSON.stringify(k)} is not a Kubernetes annotation key`, 'use [prefix/]name, e.g. example.com/team');
+    if (!ANNOTATION_KEY.test(k) || k.length > 253 + 1 + 63) r.err('InvalidValue', at(pathKey('podAnnotations', k)), `${JSON.stringify(k)} is not a Kubernetes annotation key`, 'use [prefix/]name, e.g. example.com/team');
   }
   const custom = ca.customPriorityExpanderConfig;
   if (custom) {
     for (const [p, names] of Object.entries(custom)) {
-      if (!/^-?\d+$/.test(p) || Math.abs(Number(p)) > 2_147_483_647) r.err('InvalidValue', at(`customPriorityExpanderConfig.${p}`), `${JSON.stringify(p)} is not a priority: the priority expander's keys are integers`, 'use integer keys such as 100, 50, 0');
-      if (names.length === 0) r.err('InvalidValue', at(`customPriorityExpanderConfig.${p}`), 'a priority without any group pattern', 'list the autoscaling group name patterns (regular expressions) of this priority, or remove it');
+      if (!/^-?\d+$/.test(p) || Math.abs(Number(p)) > 2_147_483_647) r.err('InvalidValue', at(pathKey('customPriorityExpanderConfig', p)), `${JSON.stringify(p)} is not a priority: the priority expander's keys are integers`, 'use integer keys such as 100, 50, 0');
+      if (names.length === 0) r.err('InvalidValue', at(pathKey('customPriorityExpanderConfig', p)), 'a priority without any group pattern', 'list the autoscaling group name patterns (regular expressions) of this priority, or remove it');
     }
   }
 }

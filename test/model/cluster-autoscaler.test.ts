@@ -98,11 +98,18 @@ describe('validation', () => {
       'spec.clusterAutoscaler.scaleDownUnreadyTime: "-1m" is not a Go duration >= 0',
       'spec.clusterAutoscaler.cpuRequest: "lots" is not a Kubernetes quantity',
       'spec.clusterAutoscaler.memoryRequest: "300MB" is not a Kubernetes quantity',
-      'spec.clusterAutoscaler.podAnnotations.bad key: "bad key" is not a Kubernetes annotation key',
-      'spec.clusterAutoscaler.customPriorityExpanderConfig.5: a priority without any group pattern',
+      'spec.clusterAutoscaler.podAnnotations["bad key"]: "bad key" is not a Kubernetes annotation key',
+      'spec.clusterAutoscaler.customPriorityExpanderConfig["5"]: a priority without any group pattern',
       'spec.clusterAutoscaler.customPriorityExpanderConfig.high: "high" is not a priority: the priority expander\'s keys are integers',
     ]);
     expect(errors({ enabled: true, scaleDownUtilizationThreshold: '500m' })).toHaveLength(1);
+  });
+
+  it('refuses a duration past what Go parses (an int64 of nanoseconds, about 2562047h): the autoscaler would not start', () => {
+    expect(errors({ enabled: true, scaleDownUnneededTime: '99999999999h', maxNodeProvisionTime: '9223372036854775808ns', newPodScaleUpDelay: '2562047h' })).toEqual([
+      'spec.clusterAutoscaler.scaleDownUnneededTime: "99999999999h" is not a Go duration >= 0',
+      'spec.clusterAutoscaler.maxNodeProvisionTime: "9223372036854775808ns" is not a Go duration >= 0',
+    ]);
   });
 
   it('refuses the price expander on AWS, as kops (it is GCE\'s)', () => {
