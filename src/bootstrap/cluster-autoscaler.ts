@@ -53,7 +53,8 @@ export function autoscalerPriorities(c: Cluster, igs: readonly InstanceGroup[]):
   const ca = c.spec.clusterAutoscaler ?? {};
   const out = new Map<number, string[]>();
   if (ca.customPriorityExpanderConfig) {
-    for (const [p, names] of Object.entries(ca.customPriorityExpanderConfig)) out.set(Number(p), [...names]);
+    // Keys that name one priority ("7" and "007") share it: the expander reads the keys as integers.
+    for (const [p, names] of Object.entries(ca.customPriorityExpanderConfig)) out.set(Number(p), [...(out.get(Number(p)) ?? []), ...names]);
   } else {
     for (const ig of [...igs].filter(autoscaledGroup).sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))) {
       const p = ig.spec.autoscalePriority ?? 0;

@@ -118,6 +118,8 @@ describe('the manifest', () => {
     const text = cm({ enabled: true, expander: 'priority' }, prioritised)!;
     expect(parse(text)).toEqual({ 0: [`^nodes-us-east-1b\\.ca\\.example\\.com$`], 50: [`^nodes-us-east-1a\\.ca\\.example\\.com$`] });
     expect(cm({ enabled: true, expander: 'priority', customPriorityExpanderConfig: { '100': ['.*gpu.*'], '0': ['.*'] } }, prioritised)).toBe("0:\n  - .*\n100:\n  - .*gpu.*\n");
+    // Two spellings of one priority keep both lists (the expander reads the keys as integers).
+    expect(cm({ enabled: true, expander: 'priority', customPriorityExpanderConfig: { '7': ['.*a.*'], '007': ['.*b.*'] } })).toBe('7:\n  - .*a.*\n  - .*b.*\n');
     expect(cm({ enabled: true, expander: 'priority', createPriorityExpanderConfig: false })).toBeUndefined();
     expect(cm({ enabled: true, expander: 'least-waste' })).toBeUndefined();
   });
