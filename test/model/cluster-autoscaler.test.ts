@@ -105,6 +105,15 @@ describe('validation', () => {
     expect(errors({ enabled: true, scaleDownUtilizationThreshold: '500m' })).toHaveLength(1);
   });
 
+  it('refuses pod annotations over the API server\'s 256 KiB for an object\'s annotations (the addon\'s own two counted)', () => {
+    const many = (n: number, size: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`example.com/k${String(i).padStart(3, '0')}`, 'v'.repeat(size)]));
+    // 1000 keys of 16 bytes, values of 245: 261,000 bytes, plus 46 of the addon's own: under 262,144.
+    expect(errors({ enabled: true, podAnnotations: many(1000, 245) })).toEqual([]);
+    expect(errors({ enabled: true, podAnnotations: many(1000, 300) })).toEqual([
+      'spec.clusterAutoscaler.podAnnotations: come to 316046 bytes with the addon\'s own annotations, over the 262144 bytes the API server takes for an object\'s annotations (it would refuse the Deployment on every control plane)',
+    ]);
+  });
+
   it('refuses a duration past what Go parses (an int64 of nanoseconds, about 2562047h): the autoscaler would not start', () => {
     expect(errors({ enabled: true, scaleDownUnneededTime: '99999999999h', maxNodeProvisionTime: '9223372036854775808ns', newPodScaleUpDelay: '2562047h' })).toEqual([
       'spec.clusterAutoscaler.scaleDownUnneededTime: "99999999999h" is not a Go duration >= 0',
