@@ -152,7 +152,7 @@ function checkFields(r: Reporter, ca: ClusterAutoscalerSpec, at: (f: string) => 
   const t = ca.scaleDownUtilizationThreshold;
   if (t != null) {
     if (utilization(t) === undefined) {
-      r.err('InvalidValue', at('scaleDownUtilizationThreshold'), `${JSON.stringify(t)} is not a utilization between 0 and 1`, 'give a decimal such as "0.5"');
+      r.err('InvalidValue', at('scaleDownUtilizationThreshold'), `${typeof t === 'number' ? String(t) : JSON.stringify(t)} is not a utilization between 0 and 1`, 'give a decimal such as "0.5"');
     }
   }
   for (const f of DURATIONS) {

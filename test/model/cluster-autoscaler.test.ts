@@ -103,6 +103,9 @@ describe('validation', () => {
       'spec.clusterAutoscaler.customPriorityExpanderConfig.high: "high" is not a priority: the priority expander\'s keys are integers',
     ]);
     expect(errors({ enabled: true, scaleDownUtilizationThreshold: '500m' })).toHaveLength(1);
+    // A YAML .nan or .inf is named as written, not as JSON's null.
+    expect(errors({ enabled: true, scaleDownUtilizationThreshold: Number.NaN })).toEqual(['spec.clusterAutoscaler.scaleDownUtilizationThreshold: NaN is not a utilization between 0 and 1']);
+    expect(errors({ enabled: true, scaleDownUtilizationThreshold: Number.POSITIVE_INFINITY })).toEqual(['spec.clusterAutoscaler.scaleDownUtilizationThreshold: Infinity is not a utilization between 0 and 1']);
   });
 
   it('refuses pod annotations over the API server\'s 256 KiB for an object\'s annotations (the addon\'s own two counted)', () => {
