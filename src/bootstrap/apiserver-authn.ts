@@ -132,7 +132,7 @@ export function authenticationConfiguration(spec: ClusterSpec, delivered: readon
 }
 
 function invalid(field: string, what: string): KopsError {
-  return new KopsError('InvalidComponentConfig', `${field} ${what}`, { hint: 'fix the spec with kops-ts edit cluster (kops-ts update cluster validates it first and names what to change)', exitCode: 2 });
+  return new KopsError('InvalidComponentConfig', `${field} ${what}`, { hint: 'fix the spec in the state store: its validation (run by every command that writes or plans it) refuses this field and names what to change', exitCode: 2 });
 }
 
 /**
