@@ -132,12 +132,17 @@ export function authenticationConfiguration(spec: ClusterSpec, delivered: readon
 }
 
 function invalid(field: string, what: string): KopsError {
-  return new KopsError('InvalidComponentConfig', `${field} ${what}`, { hint: 'fix the spec with kops-ts edit cluster (kops-ts update cluster validates it first and names what to change)', exitCode: 2 });
+  return new KopsError('InvalidComponentConfig', `${field} ${what}`, { hint: 'fix the spec in the state store: its validation (run by every command that writes or plans it) refuses this field and names what to change', exitCode: 2 });
 }
 
-/** The document as the API server reads it (YAML, deterministic, no aliases). */
+/**
+ * The document as the API server reads it (YAML, deterministic, no aliases). Written with YAML 1.1
+ * quoting: the API server decodes with sigs.k8s.io/yaml (go-yaml v2), which reads an unquoted
+ * `yes`, `no`, `on`, `off`, `y` or `n` as a boolean, so a required claim's value `yes` would make
+ * the file one the API server refuses (a boolean where a string is expected).
+ */
 export function renderAuthenticationConfiguration(doc: AuthnDocument): string {
-  return stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false });
+  return stringify(doc, { version: '1.1', lineWidth: 0, aliasDuplicateObjects: false });
 }
 
 /** The file a control-plane group's node-extras.sh writes, or undefined. Readable by all: it holds no secret. */

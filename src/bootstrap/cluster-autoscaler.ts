@@ -53,7 +53,8 @@ export function autoscalerPriorities(c: Cluster, igs: readonly InstanceGroup[]):
   const ca = c.spec.clusterAutoscaler ?? {};
   const out = new Map<number, string[]>();
   if (ca.customPriorityExpanderConfig) {
-    for (const [p, names] of Object.entries(ca.customPriorityExpanderConfig)) out.set(Number(p), [...names]);
+    // Keys that name one priority ("7" and "007") share it: the expander reads the keys as integers.
+    for (const [p, names] of Object.entries(ca.customPriorityExpanderConfig)) out.set(Number(p), [...(out.get(Number(p)) ?? []), ...names]);
   } else {
     for (const ig of [...igs].filter(autoscaledGroup).sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))) {
       const p = ig.spec.autoscalePriority ?? 0;
@@ -193,9 +194,16 @@ function sortedRecord(r: Readonly<Record<string, string>>): Record<string, strin
   return Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-/** The YAML stream of the objects (as gce-ccm.ts's, which an AWS update does not load). */
+const YAML_1_1 = { version: '1.1', lineWidth: 0, aliasDuplicateObjects: false } as const;
+
+/**
+ * The YAML stream of the objects. Written with YAML 1.1 quoting: kubectl reads manifests with
+ * sigs.k8s.io/yaml (go-yaml v2), which takes an unquoted `yes`, `no`, `on`, `off`, `y` or `n` for a
+ * boolean, so a pod annotation `"yes"` written bare would make kubectl refuse the Deployment (and
+ * an annotation key `on` would become `true`).
+ */
 function renderManifest(objects: readonly Record<string, unknown>[]): string {
-  return objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
+  return objects.map((o) => stringify(o, YAML_1_1)).join('---\n');
 }
 
 /** The manifest's objects for a completed cluster whose autoscaler is enabled. */

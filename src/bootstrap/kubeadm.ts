@@ -272,10 +272,15 @@ export function clusterConfigHash(c: Cluster, ig: InstanceGroup): string {
   return createHash('sha256').update(renderDocuments(docs)).digest('hex').slice(0, 16);
 }
 
-/** Documents as kubeadm reads them: YAML, `---` between documents. Deterministic. */
+/**
+ * Documents as kubeadm reads them: YAML, `---` between documents. Deterministic. YAML 1.1 quoting:
+ * kubeadm decodes with sigs.k8s.io/yaml (go-yaml v2), which reads a bare `yes`, `no`, `on`, `off`,
+ * `y` or `n` as a boolean, so a taint `dedicated=yes:NoSchedule` written `value: yes` would make
+ * kubeadm refuse the file (a boolean where a string is expected) and the instance never join.
+ */
 export function renderDocuments(docs: readonly KubeadmDocument[]): string {
   // No anchors/aliases (`&a1`/`*a1`) for values used twice: plain YAML for every reader.
-  return docs.map((d) => stringify(d, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
+  return docs.map((d) => stringify(d, { version: '1.1', lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
 }
 
 export interface BootstrapFile {

@@ -10,6 +10,7 @@
 import { normalizeRole, type ClusterAutoscalerSpec, type ClusterSpec, type InstanceGroup } from './api/types.js';
 import { minorOf, parseKubernetesVersion } from './kubernetes-version.js';
 import { parseGoDuration } from './kubelet.js';
+import { pathKey } from './api/check.js';
 import { igPath, type Reporter } from './validation-util.js';
 
 /** The tag every group the autoscaler may scale carries (its `--node-group-auto-discovery`). */
@@ -101,6 +102,11 @@ const QUANTITY = /^[+]?(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-
 /** A Kubernetes annotation key: an optional DNS-subdomain prefix and a name of at most 63 characters. */
 const ANNOTATION_KEY = /^(?:([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)\/)?([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)$/;
 
+/** The API server's limit on an object's annotations, keys and values together (apimachinery's TotalAnnotationSizeLimitB). */
+const ANNOTATIONS_MAX_BYTES = 256 * 1024;
+/** The addon's own pod annotations (prometheus.io/port: "8085", prometheus.io/scrape: "true"), which the pod template also carries. */
+const OWN_ANNOTATION_BYTES = 'prometheus.io/port'.length + 4 + 'prometheus.io/scrape'.length + 4;
+
 /** A utilization in [0, 1] as the flag takes it (a plain decimal: `0.5`, `"0.5"`), else undefined. */
 export function utilization(v: string | number): string | undefined {
   const text = typeof v === 'number' ? String(v) : v.trim();
@@ -146,7 +152,7 @@ function checkFields(r: Reporter, ca: ClusterAutoscalerSpec, at: (f: string) => 
   const t = ca.scaleDownUtilizationThreshold;
   if (t != null) {
     if (utilization(t) === undefined) {
-      r.err('InvalidValue', at('scaleDownUtilizationThreshold'), `${JSON.stringify(t)} is not a utilization between 0 and 1`, 'give a decimal such as "0.5"');
+      r.err('InvalidValue', at('scaleDownUtilizationThreshold'), `${typeof t === 'number' ? String(t) : JSON.stringify(t)} is not a utilization between 0 and 1`, 'give a decimal such as "0.5"');
     }
   }
   for (const f of DURATIONS) {
@@ -160,14 +166,19 @@ function checkFields(r: Reporter, ca: ClusterAutoscalerSpec, at: (f: string) => 
     if (v != null && !QUANTITY.test(String(v))) r.err('InvalidQuantity', at(f), `${JSON.stringify(v)} is not a Kubernetes quantity`, f === 'cpuRequest' ? 'use e.g. 100m or 1' : 'use e.g. 300Mi or 1Gi');
   }
   if (ca.image != null && !/^[^\s"']+$/.test(ca.image)) r.err('InvalidValue', at('image'), `${JSON.stringify(ca.image)} is not an image reference`, `use e.g. ${CLUSTER_AUTOSCALER_IMAGE_REPOSITORY}:${NEWEST_TAG}, or remove it for the default of the Kubernetes version`);
-  for (const k of Object.keys(ca.podAnnotations ?? {})) {
-    if (!ANNOTATION_KEY.test(k) || k.length > 253 + 1 + 63) r.err('InvalidValue', at(`podAnnotations.${k}`), `${JSON.stringify(k)} is not a Kubernetes annotation key`, 'use [prefix/]name, e.g. example.com/team');
+  let annotationBytes = OWN_ANNOTATION_BYTES;
+  for (const [k, v] of Object.entries(ca.podAnnotations ?? {})) {
+    if (!ANNOTATION_KEY.test(k) || k.length > 253 + 1 + 63) r.err('InvalidValue', at(pathKey('podAnnotations', k)), `${JSON.stringify(k)} is not a Kubernetes annotation key`, 'use [prefix/]name, e.g. example.com/team');
+    annotationBytes += Buffer.byteLength(k) + (typeof v === 'string' ? Buffer.byteLength(v) : 0);
+  }
+  if (annotationBytes > ANNOTATIONS_MAX_BYTES) {
+    r.err('InvalidValue', at('podAnnotations'), `come to ${annotationBytes} bytes with the addon's own annotations, over the ${ANNOTATIONS_MAX_BYTES} bytes the API server takes for an object's annotations (it would refuse the Deployment on every control plane)`, 'shorten or remove annotations');
   }
   const custom = ca.customPriorityExpanderConfig;
   if (custom) {
     for (const [p, names] of Object.entries(custom)) {
-      if (!/^-?\d+$/.test(p) || Math.abs(Number(p)) > 2_147_483_647) r.err('InvalidValue', at(`customPriorityExpanderConfig.${p}`), `${JSON.stringify(p)} is not a priority: the priority expander's keys are integers`, 'use integer keys such as 100, 50, 0');
-      if (names.length === 0) r.err('InvalidValue', at(`customPriorityExpanderConfig.${p}`), 'a priority without any group pattern', 'list the autoscaling group name patterns (regular expressions) of this priority, or remove it');
+      if (!/^-?\d+$/.test(p) || Math.abs(Number(p)) > 2_147_483_647) r.err('InvalidValue', at(pathKey('customPriorityExpanderConfig', p)), `${JSON.stringify(p)} is not a priority: the priority expander's keys are integers`, 'use integer keys such as 100, 50, 0');
+      if (names.length === 0) r.err('InvalidValue', at(pathKey('customPriorityExpanderConfig', p)), 'a priority without any group pattern', 'list the autoscaling group name patterns (regular expressions) of this priority, or remove it');
     }
   }
 }

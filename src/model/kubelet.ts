@@ -114,9 +114,11 @@ export function keyValueMap(s: string | undefined, sep: '<' | '='): Record<strin
 }
 
 const DURATION_UNIT_NS: Readonly<Record<string, number>> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+/** 2^63 ns, the first duration Go's time.ParseDuration refuses (compared as a double: exact to a few microseconds there). */
+const MAX_DURATION_NS = 2 ** 63;
 const DURATION = /^[-+]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/;
 
-/** A Go duration (`time.ParseDuration`: `30s`, `1m30s`, `1.5h`, `0`) in nanoseconds, or undefined if it is not one. */
+/** A Go duration (`time.ParseDuration`: `30s`, `1m30s`, `1.5h`, `0`) in nanoseconds, or undefined if it is not one (or overflows Go's int64). */
 export function parseGoDuration(s: string): number | undefined {
   if (s === '0' || s === '+0' || s === '-0') return 0;
   if (!DURATION.test(s)) return undefined;
@@ -125,5 +127,7 @@ export function parseGoDuration(s: string): number | undefined {
   for (const m of s.replace(/^[-+]/, '').matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) {
     total += Number(m[1]) * DURATION_UNIT_NS[m[2]!]!;
   }
+  // Go refuses a duration past an int64 of nanoseconds (about 2562047h): the component would not start.
+  if (total >= MAX_DURATION_NS) return undefined;
   return sign * total;
 }

@@ -13,9 +13,13 @@
  *   AnonymousAuthConfigurableEndpoints switched off; not with `authenticationConfigFile` (kops's
  *   own `--authentication-config`, which kops-ts does not act on: two files for one flag); an
  *   `oidcCAFile` delivered to every control-plane group by a fileAsset whose content is PEM
- *   certificates (the file's `certificateAuthority` holds the PEM itself, there is no path
- *   field); no fileAsset of a control plane at the file's own path.
+ *   certificates that parse (the file's `certificateAuthority` holds the PEM itself, there is no
+ *   path field, and the API server refuses a certificate it cannot parse); no fileAsset of a
+ *   control plane at the file's own path.
+ * - A claim required twice in `oidcRequiredClaim` (the flag keeps the last value, the file's
+ *   validation refuses the duplicate).
  */
+import { X509Certificate } from 'node:crypto';
 import { AUTHN_CONFIG_PATH, AUTHN_FEATURE_GATES, AUTHN_OLDEST_MINOR, authnApiVersion } from '../bootstrap/apiserver-authn.js';
 import { fileAssetPath, forRole } from '../bootstrap/node-extras.js';
 import { pathKey } from './api/check.js';
@@ -47,6 +51,7 @@ function checkClaims(r: Reporter, s: Settings): void {
     if (typeof v === 'string' && CONTROL.test(v)) r.err(CODE, at(f), `${JSON.stringify(v)} has a control character (a line break or a tab)`, 'give a prefix on one line, e.g. "oidc:"');
   }
   const required = Array.isArray(s.oidcRequiredClaim) ? s.oidcRequiredClaim : [];
+  const seen = new Map<string, number>();
   required.forEach((item, i) => {
     if (typeof item !== 'string') return;
     const eq = item.indexOf('=');
@@ -54,6 +59,12 @@ function checkClaims(r: Reporter, s: Settings): void {
     const value = item.slice(eq + 1);
     if (CONTROL.test(item)) r.err(CODE, at(`oidcRequiredClaim[${i}]`), `${JSON.stringify(item)} has a control character (a line break or a tab)`, 'give claim=value on one line');
     else if (value !== value.trim()) r.err(CODE, at(`oidcRequiredClaim[${i}]`), `${JSON.stringify(item)}: the value has white space at an end, which --oidc-required-claim trims (the API server would require ${JSON.stringify(value.trim())})`, 'remove the white space around the value');
+    // The flag keeps the last value of a claim (a map), the file refuses a claim twice: either
+    // way the spec does not say what the API server does.
+    const claim = item.slice(0, eq);
+    const first = seen.get(claim);
+    if (first !== undefined) r.err(CODE, at(`oidcRequiredClaim[${i}]`), `requires claim ${JSON.stringify(claim)} again (first at oidcRequiredClaim[${first}]): the API server requires one value per claim (--oidc-required-claim keeps the last, the authentication configuration of anonymousAuth: false refuses the duplicate and the API server does not start)`, `keep one ${claim}=value item`);
+    else seen.set(claim, i);
   });
 }
 
@@ -92,12 +103,32 @@ function checkCaDelivered(r: Reporter, c: Cluster, planes: readonly InstanceGrou
     const a = assetAt(c, ig, path)!;
     if (typeof a.content !== 'string') continue; // validation-node-extras.ts reports it
     const pem = a.isBase64 ? Buffer.from(a.content, 'base64').toString('utf8') : a.content;
-    if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
-      r.err(CODE, at('oidcCAFile'), `is delivered by a fileAsset whose content (for control-plane group ${ig.metadata.name}) has no PEM certificate; with anonymousAuth: false it becomes the authentication configuration's certificateAuthority`, 'give the CA\'s certificates in PEM (-----BEGIN CERTIFICATE-----) as the fileAsset\'s content');
+    const problem = pemProblem(pem);
+    if (problem) {
+      r.err(CODE, at('oidcCAFile'), `is delivered by a fileAsset whose content (for control-plane group ${ig.metadata.name}) ${problem}; with anonymousAuth: false it becomes the authentication configuration's certificateAuthority, which the API server refuses unless every certificate in it parses`, 'give the CA\'s certificates in PEM (-----BEGIN CERTIFICATE-----) as the fileAsset\'s content');
       return;
     }
   }
 }
+
+/**
+ * What is wrong with a certificateAuthority, as the API server reads it (client-go's
+ * `cert.NewPoolFromBytes`: every CERTIFICATE block must parse, at least one), or undefined.
+ */
+function pemProblem(pem: string): string | undefined {
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) return 'has no PEM certificate';
+  for (const [i, block] of blocks.entries()) {
+    try {
+      new X509Certificate(block);
+    } catch {
+      return `has a certificate that does not parse (the ${ordinal(i + 1)} PEM block)`;
+    }
+  }
+  return undefined;
+}
+
+const ordinal = (n: number): string => (n === 1 ? 'first' : n === 2 ? 'second' : n === 3 ? 'third' : `${n}th`);
 
 function checkOwnPath(r: Reporter, c: Cluster, planes: readonly InstanceGroup[]): void {
   const fix = 'give the fileAsset another path: kops-ts writes the API server\'s authentication configuration there';

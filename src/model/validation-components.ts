@@ -57,6 +57,8 @@ function urlProblem(v: string): string | undefined {
   }
   if (u.protocol !== 'https:') return 'is not an https URL (the API server takes only https issuers)';
   if (u.host === '') return 'has no host';
+  // Go's url.Parse keeps an empty user too (`https://@host`), which WHATWG's URL drops: look at the authority itself.
+  if (u.username !== '' || u.password !== '' || /^[^:]*:\/\/[^/?#]*@/.test(v)) return 'has a user name or password, which the API server refuses in an OIDC issuer URL (it does not start)';
   if (u.hash !== '' || u.search !== '') return 'has a query or fragment, which an OIDC issuer URL may not have';
   return undefined;
 }

@@ -74,6 +74,7 @@ export async function detachSurge(
   }
   if (maxSurge > 0) {
     let skipped = 0;
+    let surged = 0;
     for (let numSurge = 1; numSurge <= maxSurge; numSurge++) {
       const idx = update.length - numSurge - skipped;
       const u = update[idx];
@@ -84,21 +85,24 @@ export async function detachSurge(
         await ctx.opts.cloud.detach(group, u);
         update[idx] = { ...u, status: 'Detached', state: 'Detached' };
         ctx.emit({ code: 'rolling-update.step', group: group.name, instance: u.id, ...nodeName(u, ctx.nodes), step: 'detach' });
+        surged++;
       } catch (e) {
         // A failed detach is skipped, the next instance surges instead.
         ctx.emit({ code: 'rolling-update.warning', group: group.name, instance: u.id, message: `could not detach instance: ${errMessage(e)}` });
         skipped++;
         numSurge--;
         maxSurge = Math.min(maxSurge, update.length - alreadyDetached - skipped);
-        continue;
       }
-      if (numSurge === maxSurge) {
-        await ctx.waitForCapacity(group);
-        ctx.changed();
-        await ctx.clock.sleep(interval, ctx.opts.signal);
-        await maybeValidate(ctx, group.name, ctx.o.validateCount);
-        noneReady = false;
-      }
+    }
+    // After the whole surge, also when failed detaches left fewer instances than maxSurge to
+    // detach (the loop then ends before its count): the replacements must be in service and
+    // validate before anything is drained.
+    if (surged > 0) {
+      await ctx.waitForCapacity(group);
+      ctx.changed();
+      await ctx.clock.sleep(interval, ctx.opts.signal);
+      await maybeValidate(ctx, group.name, ctx.o.validateCount);
+      noneReady = false;
     }
   }
 

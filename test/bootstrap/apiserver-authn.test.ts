@@ -20,6 +20,7 @@ import { bootstrapFiles, clusterConfigHash, type BootstrapFacts } from '../../sr
 import { ANONYMOUS_PATHS, AUTHN_CONFIG_PATH, authenticationConfiguration, jwtAuthenticator, usernamePrefix } from '../../src/bootstrap/apiserver-authn.js';
 import { nodeExtras, nodeExtrasScript, nodeExtrasWithOwnFiles } from '../../src/bootstrap/node-extras.js';
 import { buildAwsTasks } from '../../src/model/aws/index.js';
+import { parseKopsYaml } from '../../src/model/api/yaml.js';
 import { authenticationConfigurationProblems } from '../helpers/authentication-configuration-schema.js';
 
 const FACTS: BootstrapFacts = { loadBalancerDnsName: 'api.elb.example.com', bootstrapToken: 'abcdef.0123456789abcdef', caCertHashes: [`sha256:${'ab'.repeat(32)}`] };
@@ -123,6 +124,16 @@ describe('the OIDC flags as the file spells them (the Kubernetes documentation\'
     expect(jwtAuthenticator({ oidcIssuerURL: 'https://sso.example.com', oidcClientID: 'k8s', oidcGroupsClaim: 'groups' }, undefined)).toMatchObject({ claimMappings: { groups: { claim: 'groups', prefix: '' } } });
     // A required claim's value keeps everything after the first "=".
     expect(jwtAuthenticator({ oidcIssuerURL: 'https://sso.example.com', oidcClientID: 'k8s', oidcRequiredClaim: ['aud2=a=b'] }, undefined)).toMatchObject({ claimValidationRules: [{ claim: 'aud2', requiredValue: 'a=b' }] });
+  });
+
+  it('quotes what the API server\'s decoder (go-yaml v2, YAML 1.1) would read as a boolean: a required value "yes" stays the string', () => {
+    const { cluster, cp } = completed('1.36.3', { anonymousAuth: false, oidcIssuerURL: 'https://sso.example.com', oidcClientID: 'y', oidcUsernamePrefix: 'no', oidcRequiredClaim: ['verified=yes', 'mfa=on'] });
+    const f = nodeExtrasWithOwnFiles(cluster.spec, cp.spec).files.find((x) => x.path === AUTHN_CONFIG_PATH)!;
+    const doc = parseKopsYaml(f.content.toString('utf8')) as { jwt: Record<string, any>[] };
+    expect(doc.jwt[0]!.claimValidationRules).toEqual([{ claim: 'verified', requiredValue: 'yes' }, { claim: 'mfa', requiredValue: 'on' }]);
+    expect(doc.jwt[0]!.issuer.audiences).toEqual(['y']);
+    expect(doc.jwt[0]!.claimMappings.username).toEqual({ claim: 'sub', prefix: 'no' });
+    expect(authenticationConfigurationProblems(doc, 36)).toEqual([]);
   });
 
   it('the CA comes from the fileAsset that delivers oidcCAFile (base64 decoded, the group\'s own over the cluster\'s)', () => {

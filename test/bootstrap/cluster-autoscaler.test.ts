@@ -12,6 +12,7 @@ import { clusterAutoscalerAddon, clusterAutoscalerArgs } from '../../src/bootstr
 import { addonsVars, ccmAddon } from '../../src/bootstrap/addons.js';
 import type { Cluster, ClusterAutoscalerSpec, InstanceGroup } from '../../src/model/api/types.js';
 import { completeCluster } from '../../src/model/completion.js';
+import { kopsDocumentValue, parseKopsYamlDocuments } from '../../src/model/api/yaml.js';
 import { CLUSTER, descriptionPath, description, removeSandboxes, run, sandbox, script, acceptStandIn, stage } from '../helpers/addons-sandbox.js';
 
 afterAll(removeSandboxes);
@@ -117,8 +118,17 @@ describe('the manifest', () => {
     const text = cm({ enabled: true, expander: 'priority' }, prioritised)!;
     expect(parse(text)).toEqual({ 0: [`^nodes-us-east-1b\\.ca\\.example\\.com$`], 50: [`^nodes-us-east-1a\\.ca\\.example\\.com$`] });
     expect(cm({ enabled: true, expander: 'priority', customPriorityExpanderConfig: { '100': ['.*gpu.*'], '0': ['.*'] } }, prioritised)).toBe("0:\n  - .*\n100:\n  - .*gpu.*\n");
+    // Two spellings of one priority keep both lists (the expander reads the keys as integers).
+    expect(cm({ enabled: true, expander: 'priority', customPriorityExpanderConfig: { '7': ['.*a.*'], '007': ['.*b.*'] } })).toBe('7:\n  - .*a.*\n  - .*b.*\n');
     expect(cm({ enabled: true, expander: 'priority', createPriorityExpanderConfig: false })).toBeUndefined();
     expect(cm({ enabled: true, expander: 'least-waste' })).toBeUndefined();
+  });
+
+  it('quotes what kubectl (go-yaml v2, YAML 1.1) would read as a boolean: an annotation "yes" stays the string, a key "on" stays "on"', () => {
+    const c = completed({ enabled: true, podAnnotations: { 'example.com/scrape': 'yes', on: 'off', 'example.com/n': 'n' } });
+    const text = clusterAutoscalerAddon(c.cluster, c.instanceGroups)!.manifest!.content;
+    const deployment = parseKopsYamlDocuments(text).map((d) => kopsDocumentValue(d) as Record<string, any>).find((o) => o.kind === 'Deployment')!;
+    expect(deployment.spec.template.metadata.annotations).toEqual({ 'prometheus.io/port': '8085', 'prometheus.io/scrape': 'true', 'example.com/n': 'n', 'example.com/scrape': 'yes', on: 'off' });
   });
 
   it('is deterministic, and its version names the image tag and the manifest\'s digest', () => {

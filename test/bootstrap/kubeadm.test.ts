@@ -21,6 +21,7 @@ import {
   type BootstrapFacts,
 } from '../../src/bootstrap/kubeadm.js';
 import { KopsError } from '../../src/diagnostics.js';
+import { kopsDocumentValue, parseKopsYamlDocuments } from '../../src/model/api/yaml.js';
 import { ETCD_BACKUP_PY } from '../../src/bootstrap/etcd-backup.js';
 import { GCS_STORE_PY } from '../../src/bootstrap/gce-helpers.js';
 import { S3_STORE_PY } from '../../src/bootstrap/s3-store.js';
@@ -277,6 +278,19 @@ describe('kube-proxy, feature gates and bad input', () => {
     expect(() => bootstrapFiles(cluster, nodes, FACTS)).toThrowError(/instance group nodes-us-east-1a: spec\.taints\[1\] is "broken"/);
     nodes.spec.taints = ['dedicated=gpu:NoSchedule'];
     expect(docsOf(file(cluster, nodes, 'kubeadm-join.yaml')).JoinConfiguration!.nodeRegistration).toMatchObject({ taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }] });
+  });
+
+  it('quotes what kubeadm (go-yaml v2, YAML 1.1) would read as a boolean: a taint value yes, an OIDC client id no', () => {
+    const { cluster, igs } = completed({ name: 'yaml11.example.com', zones: ['us-east-1a'] });
+    cluster.spec.kubeAPIServer = { ...(cluster.spec.kubeAPIServer ?? {}), oidcIssuerURL: 'https://sso.example.com', oidcClientID: 'no' };
+    const nodes = igs.find((g) => g.spec.role === 'Node')!;
+    nodes.spec.taints = ['spot=yes:NoSchedule', 'on:NoExecute'];
+    const asKubeadmReadsIt = (text: string) => parseKopsYamlDocuments(text).map((d) => kopsDocumentValue(d) as Record<string, any>);
+    const join = asKubeadmReadsIt(file(cluster, nodes, 'kubeadm-join.yaml')).find((d) => d.kind === 'JoinConfiguration')!;
+    expect(join.nodeRegistration.taints).toEqual([{ key: 'spot', value: 'yes', effect: 'NoSchedule' }, { key: 'on', effect: 'NoExecute' }]);
+    const cp = igs.find((g) => g.spec.role === 'Master' || g.spec.role === 'ControlPlane')!;
+    const init = asKubeadmReadsIt(file(cluster, cp, 'kubeadm-init.yaml')).find((d) => d.kind === 'ClusterConfiguration')!;
+    expect(init.apiServer.extraArgs).toContainEqual({ name: 'oidc-client-id', value: 'no' });
   });
 
   it('refuses a malformed token or no CA hash rather than writing unpinned discovery', () => {

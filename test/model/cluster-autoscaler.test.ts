@@ -98,11 +98,30 @@ describe('validation', () => {
       'spec.clusterAutoscaler.scaleDownUnreadyTime: "-1m" is not a Go duration >= 0',
       'spec.clusterAutoscaler.cpuRequest: "lots" is not a Kubernetes quantity',
       'spec.clusterAutoscaler.memoryRequest: "300MB" is not a Kubernetes quantity',
-      'spec.clusterAutoscaler.podAnnotations.bad key: "bad key" is not a Kubernetes annotation key',
-      'spec.clusterAutoscaler.customPriorityExpanderConfig.5: a priority without any group pattern',
+      'spec.clusterAutoscaler.podAnnotations["bad key"]: "bad key" is not a Kubernetes annotation key',
+      'spec.clusterAutoscaler.customPriorityExpanderConfig["5"]: a priority without any group pattern',
       'spec.clusterAutoscaler.customPriorityExpanderConfig.high: "high" is not a priority: the priority expander\'s keys are integers',
     ]);
     expect(errors({ enabled: true, scaleDownUtilizationThreshold: '500m' })).toHaveLength(1);
+    // A YAML .nan or .inf is named as written, not as JSON's null.
+    expect(errors({ enabled: true, scaleDownUtilizationThreshold: Number.NaN })).toEqual(['spec.clusterAutoscaler.scaleDownUtilizationThreshold: NaN is not a utilization between 0 and 1']);
+    expect(errors({ enabled: true, scaleDownUtilizationThreshold: Number.POSITIVE_INFINITY })).toEqual(['spec.clusterAutoscaler.scaleDownUtilizationThreshold: Infinity is not a utilization between 0 and 1']);
+  });
+
+  it('refuses pod annotations over the API server\'s 256 KiB for an object\'s annotations (the addon\'s own two counted)', () => {
+    const many = (n: number, size: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`example.com/k${String(i).padStart(3, '0')}`, 'v'.repeat(size)]));
+    // 1000 keys of 16 bytes, values of 245: 261,000 bytes, plus 46 of the addon's own: under 262,144.
+    expect(errors({ enabled: true, podAnnotations: many(1000, 245) })).toEqual([]);
+    expect(errors({ enabled: true, podAnnotations: many(1000, 300) })).toEqual([
+      'spec.clusterAutoscaler.podAnnotations: come to 316046 bytes with the addon\'s own annotations, over the 262144 bytes the API server takes for an object\'s annotations (it would refuse the Deployment on every control plane)',
+    ]);
+  });
+
+  it('refuses a duration past what Go parses (an int64 of nanoseconds, about 2562047h): the autoscaler would not start', () => {
+    expect(errors({ enabled: true, scaleDownUnneededTime: '99999999999h', maxNodeProvisionTime: '9223372036854775808ns', newPodScaleUpDelay: '2562047h' })).toEqual([
+      'spec.clusterAutoscaler.scaleDownUnneededTime: "99999999999h" is not a Go duration >= 0',
+      'spec.clusterAutoscaler.maxNodeProvisionTime: "9223372036854775808ns" is not a Go duration >= 0',
+    ]);
   });
 
   it('refuses the price expander on AWS, as kops (it is GCE\'s)', () => {

@@ -11,7 +11,18 @@ import type { FileAssetSpec, InstanceGroup } from '../../src/model/api/types.js'
 import { errorLines, userCluster, userIGs } from './helpers.js';
 
 const ZONES = ['us-east-1a', 'us-east-1b'];
-const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+/** A real certificate (a self-signed P-256 CA): the API server parses every certificate of certificateAuthority. */
+const PEM = `-----BEGIN CERTIFICATE-----
+MIIBeTCCAR+gAwIBAgIUODdC/H6beEmDxGMT5jdSE2aizuEwCgYIKoZIzj0EAwIw
+EjEQMA4GA1UEAwwHb2lkYy1jYTAeFw0yNjEyMDUwNzI2NDRaFw0zNjEyMDIwNzI2
+NDRaMBIxEDAOBgNVBAMMB29pZGMtY2EwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNC
+AAQ43uCSnUqjJH/rsR2M83QMmLwYgw4DIL57h9KamE1BcXfsksgBTXk43Y8/+8tA
+BhtkwPqCNLY/7XJeNgy8G/JTo1MwUTAdBgNVHQ4EFgQUvvcFpvNOgpjR+Tnm6J7n
+h0TEXw8wHwYDVR0jBBgwFoAUvvcFpvNOgpjR+Tnm6J7nh0TEXw8wDwYDVR0TAQH/
+BAUwAwEB/zAKBggqhkjOPQQDAgNIADBFAiEA22Ml4ucuIaU5nfT/iH56fiSxeIIK
+HFXAAU6IdDOGxA0CIHc7Tdie9rrd8Gj756M67mnyQ5kvMhv+l4jr7dfRMo30
+-----END CERTIFICATE-----
+`;
 const CA = '/srv/kubernetes/oidc/ca.crt';
 const OIDC = { oidcIssuerURL: 'https://sso.example.com', oidcClientID: 'kubernetes' };
 
@@ -45,7 +56,10 @@ describe('anonymousAuth: false', () => {
       "spec.kubeAPIServer.oidcCAFile: is set with anonymousAuth: false, so the CA goes into the API server's authentication configuration, which holds the certificates themselves; no fileAsset delivers /srv/kubernetes/oidc/ca.crt to control-plane group(s) control-plane-us-east-1b, so kops-ts cannot read it",
     ]],
     ['an OIDC CA that is no PEM', { anonymousAuth: false, ...OIDC, oidcCAFile: CA }, { fileAssets: [{ name: 'ca', path: CA, content: 'not a certificate' }] }, [
-      "spec.kubeAPIServer.oidcCAFile: is delivered by a fileAsset whose content (for control-plane group control-plane-us-east-1a) has no PEM certificate; with anonymousAuth: false it becomes the authentication configuration's certificateAuthority",
+      "spec.kubeAPIServer.oidcCAFile: is delivered by a fileAsset whose content (for control-plane group control-plane-us-east-1a) has no PEM certificate; with anonymousAuth: false it becomes the authentication configuration's certificateAuthority, which the API server refuses unless every certificate in it parses",
+    ]],
+    ['an OIDC CA whose second certificate does not parse', { anonymousAuth: false, ...OIDC, oidcCAFile: CA }, { fileAssets: [{ name: 'ca', path: CA, content: `${PEM}-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n` }] }, [
+      "spec.kubeAPIServer.oidcCAFile: is delivered by a fileAsset whose content (for control-plane group control-plane-us-east-1a) has a certificate that does not parse (the second PEM block); with anonymousAuth: false it becomes the authentication configuration's certificateAuthority, which the API server refuses unless every certificate in it parses",
     ]],
     ['a fileAsset at the file\'s path', { anonymousAuth: false }, { fileAssets: [{ name: 'x', path: '/etc/kubernetes/kops-ts/authentication-config.yaml', content: 'x' }] }, [
       "spec.fileAssets[0].path: is /etc/kubernetes/kops-ts/authentication-config.yaml, where kops-ts writes the API server's authentication configuration (anonymousAuth: false)",
@@ -86,6 +100,9 @@ describe('OIDC claims (with or without anonymousAuth: false)', () => {
     ]],
     ['a required claim with a line break', { oidcRequiredClaim: ['hd=example.com\nx'] }, ['spec.kubeAPIServer.oidcRequiredClaim[0]: "hd=example.com\\nx" has a control character (a line break or a tab)']],
     ['a required claim name with a space (as before)', { oidcRequiredClaim: ['h d=example.com'] }, ['spec.kubeAPIServer.oidcRequiredClaim[0]: "h d=example.com" is not claim=value']],
+    ['a claim required twice', { oidcRequiredClaim: ['hd=a.example.com', 'team=ops', 'hd=b.example.com'] }, [
+      'spec.kubeAPIServer.oidcRequiredClaim[2]: requires claim "hd" again (first at oidcRequiredClaim[0]): the API server requires one value per claim (--oidc-required-claim keeps the last, the authentication configuration of anonymousAuth: false refuses the duplicate and the API server does not start)',
+    ]],
   ])('%s', (_name, claims, expected) => {
     expect(errors({ ...OIDC, ...claims })).toEqual(expected);
     expect(errors({ anonymousAuth: false, ...OIDC, ...claims })).toEqual(expected);

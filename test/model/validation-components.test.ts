@@ -35,6 +35,8 @@ describe('kubeAPIServer', () => {
     ['a good spec', { serviceNodePortRange: '30000+2767', ...OIDC, oidcRequiredClaim: ['hd=example.com'], auditLogPath: '-', auditPolicyFile: '/srv/k/policy.yaml', tlsMinVersion: 'VersionTLS13', runtimeConfig: { 'api/all': 'true' }, requestTimeout: '1m30s', anonymousAuth: true }, []],
     ['an http issuer', { ...OIDC, oidcIssuerURL: 'http://sso.example.com' }, ['spec.kubeAPIServer.oidcIssuerURL: "http://sso.example.com" is not an https URL (the API server takes only https issuers)']],
     ['an issuer that is no URL', { ...OIDC, oidcIssuerURL: 'sso.example.com' }, ['spec.kubeAPIServer.oidcIssuerURL: "sso.example.com" is not a URL']],
+    ['an issuer with a user and password', { ...OIDC, oidcIssuerURL: 'https://user:pw@sso.example.com' }, ['spec.kubeAPIServer.oidcIssuerURL: "https://user:pw@sso.example.com" has a user name or password, which the API server refuses in an OIDC issuer URL (it does not start)']],
+    ['an issuer with an empty user (Go keeps it)', { ...OIDC, oidcIssuerURL: 'https://@sso.example.com/realm' }, ['spec.kubeAPIServer.oidcIssuerURL: "https://@sso.example.com/realm" has a user name or password, which the API server refuses in an OIDC issuer URL (it does not start)']],
     ['an issuer without its client', { oidcIssuerURL: 'https://sso.example.com' }, ['spec.kubeAPIServer.oidcIssuerURL: is set without oidcClientID; the API server refuses one without the other']],
     ['a client without its issuer', { oidcClientID: 'k' }, ['spec.kubeAPIServer.oidcClientID: is set without oidcIssuerURL; the API server refuses one without the other']],
     ['OIDC claims without an issuer', { oidcUsernameClaim: 'email', oidcGroupsClaim: 'groups' }, [

@@ -232,6 +232,23 @@ describe('rollingUpdateCluster: budgets and order within a group', () => {
     expect(allCurrent(c.cloud)).toBe(true);
   });
 
+  it('when failed detaches leave fewer to surge than maxSurge, it still waits for the surged replacement and validates before draining', async () => {
+    const c = makeCluster([{ name: 'nodes', role: 'Node', size: 2, rollingUpdate: { maxSurge: 2 } }]);
+    const ids = c.cloud.groups.get('nodes')!.instances.map((i) => i.id);
+    c.cloud.failDetach.add(ids[0]!);
+    c.cloud.bumpVersion();
+    await c.roll();
+    expect(c.cloud.log.filter((o) => o.op === 'detach').map((o) => o.id)).toEqual([ids[1]]);
+    const ev = c.events.events.map((e) => (e.code === 'rolling-update.step' ? `${e.step}:${e.instance}` : e.code));
+    const detached = ev.indexOf(`detach:${ids[1]}`);
+    const firstDrain = ev.findIndex((e) => e.startsWith('drain:'));
+    expect(detached).toBeGreaterThan(-1);
+    expect(firstDrain).toBeGreaterThan(detached);
+    // The surged replacement validated between the detach and the first drain (kops validates there too).
+    expect(ev.slice(detached, firstDrain)).toContain('rolling-update.validated');
+    expect(allCurrent(c.cloud)).toBe(true);
+  });
+
   it('drainAndTerminate: false detaches for surge but replaces nothing', async () => {
     const c = makeCluster([{ name: 'nodes', role: 'Node', size: 2, rollingUpdate: { drainAndTerminate: false } }]);
     c.cloud.bumpVersion();
