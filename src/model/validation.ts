@@ -17,6 +17,7 @@ import { validateComponents } from './validation-components.js';
 import { validateEtcd } from './validation-etcd.js';
 import { validateGce } from './validation-gce.js';
 import { validateIamPolicies } from './validation-iam-policies.js';
+import { validateIssuerDiscovery } from './validation-issuer-discovery.js';
 import { validateInstanceGroups } from './validation-instancegroups.js';
 import { validateKubelet } from './validation-kubelet.js';
 import { validateNetwork } from './validation-network.js';
@@ -59,6 +60,7 @@ export function validateCluster(cluster: Cluster, instanceGroups: readonly Insta
   validateInstanceGroups(r, spec, igs, name, cloud);
   validateNodeExtras(r, spec, igs, cloud);
   validateIamPolicies(r, spec, igs, name, cloud);
+  validateIssuerDiscovery(r, spec, name);
   validateContainerd(r, spec, igs);
   validateKubelet(r, c, igs);
   validateComponents(r, c, igs);
