@@ -42,8 +42,8 @@ export function discoveryStoreProblem(url: string): string | undefined {
   const bucket = m[1]!;
   if (bucket.includes('.')) return `names bucket ${JSON.stringify(bucket)}, which has dots: its HTTPS name would not match S3's wildcard certificate (kops refuses it too)`;
   if (!BUCKET.test(bucket) || bucket.startsWith('xn--') || /-s3alias$|--ol-s3$/.test(bucket)) return `names ${JSON.stringify(bucket)}, which is not an S3 bucket name (3 to 63 lower-case letters, digits and hyphens)`;
-  const path = (m[2] ?? '').replace(/^\/+|\/+$/g, '');
-  if (path.split('/').some((s) => s === '' || s === '.' || s === '..') && path !== '') return 'has an empty, `.` or `..` path segment';
+  const path = trimSlash(m[2] ?? '');
+  if (path !== '' && path.split('/').some((s) => s === '' || s === '.' || s === '..')) return 'has an empty, `.` or `..` path segment';
   if (/[^A-Za-z0-9._~\-/]/.test(path)) return 'has a path with characters outside letters, digits, `.`, `_`, `~`, `-` and `/` (the issuer URL must stay as written)';
   return undefined;
 }
@@ -53,7 +53,12 @@ export function discoveryStoreOf(spec: ClusterSpec): DiscoveryStore | undefined 
   const url = spec.serviceAccountIssuerDiscovery?.discoveryStore;
   if (typeof url !== 'string' || url === '' || discoveryStoreProblem(url) !== undefined) return undefined;
   const m = /^s3:\/\/([^/]+)(\/.*)?$/.exec(url)!;
-  return { bucket: m[1]!, path: (m[2] ?? '').replace(/^\/+|\/+$/g, '') };
+  return { bucket: m[1]!, path: trimSlash(m[2] ?? '') };
+}
+
+/** One leading and one trailing `/` off (`/a/b/` → `a/b`). */
+function trimSlash(p: string): string {
+  return p.replace(/^\//, '').replace(/\/$/, '');
 }
 
 /** The object key of a discovery document (`<path>/<document>`). */
