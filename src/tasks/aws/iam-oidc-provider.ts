@@ -12,8 +12,9 @@
  *   creation. A provider for the same URL without them (made by hand, or another cluster's) is not
  *   ours: the plan is refused and `delete cluster` keeps it.
  * - orphans: a provider tagged as the cluster's that no task describes (the issuer moved, or
- *   `enableAWSOIDCProvider` turned off): every provider is read once for its tags (IAM's list has
- *   none; an account holds at most 100 providers).
+ *   `enableAWSOIDCProvider` turned off): the listing is made on every plan (one call), and each
+ *   provider whose issuer is an S3 bucket's URL is read for its tags (IAM's list has none); the
+ *   account's other providers are not read.
  * - changes: the URL forces a new provider; client ids (audiences) are added and removed in place,
  *   thumbprints replaced in place, tags added.
  */
@@ -55,6 +56,9 @@ export interface IamOidcProviderActual {
  * certificates chain to a CA it trusts (S3's do), but still requires at least one.
  */
 export const S3_ROOT_CA_THUMBPRINTS: readonly string[] = ['9e99a48a9960b14926bb7f3b02e22da2b0ab7280', 'a9d53002e97e00e043244f3d170d6f4c414104fd'];
+
+/** The ARN of a provider whose issuer is an S3 bucket's virtual-hosted URL. */
+const S3_ISSUER_ARN = /:oidc-provider\/[a-z0-9-]+\.s3\.[a-z0-9-]+\.amazonaws\.com(\.cn)?(\/|$)/;
 
 /** `https://host/path` → `host/path`, what a provider's ARN ends in. */
 export function providerArnSuffix(url: string): string {
@@ -121,7 +125,9 @@ export const iamOidcProviderKind: TaskKind<IamOidcProviderDesired, IamOidcProvid
 
   async findOrphans(ctx, tasks, found) {
     const described = new Set([...found.values()].map((a) => a.arn));
-    const arns = (await listProviderArns(ctx)).filter((arn) => !described.has(arn));
+    // Only issuers kops-ts (or kops) can have made, S3-hosted: the account's other providers (EKS
+    // clusters', CI's) are not read on every plan.
+    const arns = (await listProviderArns(ctx)).filter((arn) => !described.has(arn) && S3_ISSUER_ARN.test(arn));
     const read = await Promise.all(arns.map((arn) => readProvider(ctx, arn)));
     return read
       .filter((a): a is IamOidcProviderActual => a !== undefined && a.owner === 'ours' && a.tags[ownershipTagKey(ctx.clusterName)] !== 'shared')

@@ -80,6 +80,14 @@ describe('IAMOIDCProvider', () => {
     expect(iamOidcProviderKind.notOurs!(theirs.get(C)!)).toMatchObject({ summary: expect.stringContaining('belongs to cluster other.example.com') });
   });
 
+  it('the orphan search reads no provider whose issuer is not an S3 bucket', async () => {
+    const ctx = awsTestContext(C);
+    await ctx.clients.iam.send(new CreateOpenIDConnectProviderCommand({ Url: 'https://oidc.eks.us-east-1.amazonaws.com/id/ABC', ClientIDList: ['sts.amazonaws.com'], ThumbprintList: [S3_ROOT_CA_THUMBPRINTS[0]!] }));
+    ctx.aws.counter.reset();
+    expect(await iamOidcProviderKind.findOrphans!(nextRun(ctx), [], new Map())).toEqual([]);
+    expect(ctx.aws.counter.total()).toBe(1);
+  });
+
   it('finds with one listing and one read per wanted provider', async () => {
     const ctx = awsTestContext(C);
     await converge(ctx, iamOidcProviderKind, [provider()]);
