@@ -3,11 +3,12 @@
  * first control plane, a restore) and after `kubeadm join` (docs/bootstrap.md, "Addons"). It is
  * kept in each control-plane group's igconfig, not in the user data: bootstrap.sh fetches it and
  * checks it against the sha256 the instance was launched with (`addons:` in its identity file),
- * so the addon versions a group applies are part of its launch template, and an addon change
- * rolls the control planes. The script names the addons it applies (their descriptions' paths in
- * the store), reads them with the cloud's reader, checks their pinned sha256, renders helm charts
- * and applies them server-side. A `stored-manifest` addon (the GCE cloud controller) is read from
- * the store too, not downloaded, and its sha256 is required.
+ * so the addon versions and settings a group applies are part of its launch template, and an addon
+ * change rolls the control planes. The script names the addons it applies (their descriptions' paths
+ * in the store, and the sha256 of each as planned: a settings change without a new version changes
+ * the script too), reads them with the cloud's reader, checks their pinned sha256, renders helm charts
+ * and applies them server-side. A `stored-manifest` addon (the GCE cloud controller, the cluster
+ * autoscaler) is read from the store too, not downloaded, and its sha256 is required.
  */
 import { createHash } from 'node:crypto';
 import { BOOTSTRAP_ENV_FILE, HELM_SHA256, HELM_VERSION, type CloudBootstrap } from './cloud-bootstrap.js';
@@ -17,9 +18,19 @@ import { shQuote } from '../text/shell-quote.js';
 export interface AddonsVars {
   readonly CNI_ADDON?: string;
   readonly CCM_ADDON?: string;
+  /** The cluster autoscaler's (AWS, `spec.clusterAutoscaler.enabled`): a stored manifest. */
+  readonly CA_ADDON?: string;
   /** '1' only when an artefact kops-ts ships has no pinned sha256 (store.ts `unpinned`). */
   readonly ADDONS_ALLOW_UNPINNED: '0' | '1';
 }
+
+/**
+ * The sha256 of each description addons.sh applies, by its path (as in AddonsVars), as the plan
+ * renders it (addons.ts `addonDigests`): in the script's header, so that new settings of an addon
+ * whose version stays (a CNI option, the pod CIDR, the cloud controller's arguments) make a new
+ * script, and so new launch templates for the control planes.
+ */
+export type AddonDigests = Readonly<Record<string, string>>;
 
 /** The parts of the cloud's bootstrap addons.sh uses. */
 export type AddonsCloud = Pick<CloudBootstrap, 'fetchCommand' | 'storeScheme' | 'addonsWhat'>;
@@ -27,28 +38,38 @@ export type AddonsCloud = Pick<CloudBootstrap, 'fetchCommand' | 'storeScheme' | 
 /**
  * addons.sh as a control-plane group's igconfig holds it. It carries no store location (bootstrap.sh
  * passes STATE_BUCKET, CLUSTER_DIR and the cloud's store variables), so its bytes, and so its
- * sha256 in the launch template, change only with the addons, their pins and the script.
+ * sha256 in the launch template, change only with the addons, their pins, their settings
+ * (`digests`) and the script.
  */
-export function addonsScript(cloud: AddonsCloud, vars: AddonsVars): string {
+export function addonsScript(cloud: AddonsCloud, vars: AddonsVars, digests: AddonDigests): string {
+  const settings = Object.entries(digests).map(([path, sha]) => `# ${path} ${sha}\n`).join('');
   return `#!/bin/bash
 # kops-ts: apply the cluster's addons (${cloud.addonsWhat}) with the admin kubeconfig (src/bootstrap/addons-script.ts).
 # Run by bootstrap.sh after kubeadm init or join, with STATE_BUCKET and CLUSTER_DIR in its environment.
-set -euo pipefail
+${settings ? `# The sha256 of each description, as planned (the API load balancer's name left out): new settings, new script.\n${settings}` : ''}set -euo pipefail
 
 ${Object.entries({
     ...(vars.CNI_ADDON ? { CNI_ADDON: vars.CNI_ADDON } : {}),
     ...(vars.CCM_ADDON ? { CCM_ADDON: vars.CCM_ADDON } : {}),
+    ...(vars.CA_ADDON ? { CA_ADDON: vars.CA_ADDON } : {}),
     ADDONS_ALLOW_UNPINNED: vars.ADDONS_ALLOW_UNPINNED,
     HELM_VERSION,
     HELM_SHA256_AMD64: HELM_SHA256.amd64 ?? '',
     HELM_SHA256_ARM64: HELM_SHA256.arm64 ?? '',
   }).map(([k, v]) => `${k}=${shQuote(v)}`).join('\n')}
-${addonsBody(cloud)}`;
+${addonsBody(cloud)}${vars.CA_ADDON ? AUTOSCALER_STEP : ''}`;
 }
 
-/** The sha256 of `addonsScript(cloud, vars)`: `addons:` in a control plane's identity file. */
-export function addonsScriptSha256(cloud: AddonsCloud, vars: AddonsVars): string {
-  return createHash('sha256').update(addonsScript(cloud, vars)).digest('hex');
+/**
+ * The cluster autoscaler's step, only in the script of a cluster that runs it: without it the
+ * script is byte for byte what it was, so its digest (in the control planes' launch templates)
+ * does not change and no control plane rolls for a feature the cluster does not use.
+ */
+const AUTOSCALER_STEP = 'apply_addon "$CA_ADDON"\n';
+
+/** The sha256 of `addonsScript(cloud, vars, digests)`: `addons:` in a control plane's identity file. */
+export function addonsScriptSha256(cloud: AddonsCloud, vars: AddonsVars, digests: AddonDigests): string {
+  return createHash('sha256').update(addonsScript(cloud, vars, digests)).digest('hex');
 }
 
 /**

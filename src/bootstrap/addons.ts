@@ -15,7 +15,8 @@ import { KopsError } from '../diagnostics.js';
 import type { Cluster } from '../model/api/types.js';
 import { minorOf, parseKubernetesVersion } from '../model/kubernetes-version.js';
 import { controlPlaneHost, API_PORT, kubeProxyEnabled, type BootstrapFacts } from './kubeadm.js';
-import type { AddonsVars } from './addons-script.js';
+import { addonsScriptSha256, type AddonDigests, type AddonsCloud, type AddonsVars } from './addons-script.js';
+import { createHash } from 'node:crypto';
 import { HELM_SHA256 } from './cloud-bootstrap.js';
 
 export const ADDON_API_VERSION = 'addons.kops-ts.io/v1alpha1';
@@ -266,12 +267,13 @@ function unpinnedSources(sources: readonly (AddonSource | undefined)[]): boolean
 }
 
 /**
- * What the cluster's control planes apply (addons.sh's header, addons-script.ts): the CNI's and
- * the cloud controller's descriptions, relative to the cluster's directory. It depends on the spec
+ * What the cluster's control planes apply (addons.sh's header, addons-script.ts): the CNI's,
+ * the cloud controller's and (when enabled) the cluster autoscaler's descriptions, relative to the
+ * cluster's directory. It depends on the spec
  * only (not on the load balancer's address, which the CNI's values may name), so the plan, which
  * puts addons.sh's sha256 in the launch template, and `update`, which writes addons.sh, agree.
  */
-export function addonsVars(c: Cluster, ccm: AddonFile | undefined): AddonsVars {
+export function addonsVars(c: Cluster, ccm: AddonFile | undefined, autoscaler?: AddonFile): AddonsVars {
   // A networking option the bootstrap cannot serve is refused by writeBootstrapConfig (which calls
   // cniOf first, so no addons.sh is written for it); the plan goes on without a CNI, as before.
   let cniSource: AppliedCni | undefined;
@@ -282,10 +284,49 @@ export function addonsVars(c: Cluster, ccm: AddonFile | undefined): AddonsVars {
   }
   const cni = cniSource ? `addons/${cniSource}/${PINNED_CNI[cniSource].version}/addon.yaml` : undefined;
   const prefix = `${c.metadata.name}/`;
-  const open = unpinnedSources([cniSource ? PINNED_CNI[cniSource] : undefined, ccm?.addon.source]);
+  const open = unpinnedSources([cniSource ? PINNED_CNI[cniSource] : undefined, ccm?.addon.source, autoscaler?.addon.source]);
+  const rel = (a: AddonFile) => (a.path.startsWith(prefix) ? a.path.slice(prefix.length) : a.path);
   return {
     ...(cni ? { CNI_ADDON: cni } : {}),
-    ...(ccm ? { CCM_ADDON: ccm.path.startsWith(prefix) ? ccm.path.slice(prefix.length) : ccm.path } : {}),
+    ...(ccm ? { CCM_ADDON: rel(ccm) } : {}),
+    // The cluster autoscaler (cluster-autoscaler.ts), when enabled: applied after the cloud controller.
+    ...(autoscaler ? { CA_ADDON: rel(autoscaler) } : {}),
     ADDONS_ALLOW_UNPINNED: open ? '1' : '0',
   };
+}
+
+/**
+ * The API load balancer's DNS name in the descriptions the plan digests: the plan (the launch
+ * templates) is made before the load balancer exists, so its name is left out of the digest, as
+ * it is of the cluster configuration's (kubeadm.ts `clusterConfigHash`).
+ */
+const PLANNED_LOAD_BALANCER = '<the API load balancer>';
+
+/**
+ * addons.sh's `digests` (addons-script.ts): the sha256 of each description the control planes
+ * apply, keyed by its path relative to the cluster's directory, rendered from the spec alone (the
+ * load balancer's name left out). What a spec change can alter in a description without a new
+ * version (the CNI's values: its options, the pod CIDR, kube-proxy replacement; the cloud
+ * controller's values, or a stored manifest's sha256) changes a digest, and so addons.sh's sha256
+ * in the control planes' launch templates, and nothing else. A networking option the bootstrap
+ * refuses has no digest, as `addonsVars` names no CNI for it.
+ */
+export function addonDigests(c: Cluster, ccm: AddonFile | undefined, autoscaler?: AddonFile): AddonDigests {
+  let cni: AddonFile | undefined;
+  try {
+    cni = cniAddon(c, { loadBalancerDnsName: PLANNED_LOAD_BALANCER });
+  } catch {
+    cni = undefined;
+  }
+  const prefix = `${c.metadata.name}/`;
+  const out: Record<string, string> = {};
+  for (const a of [cni, ccm, autoscaler]) {
+    if (a) out[a.path.startsWith(prefix) ? a.path.slice(prefix.length) : a.path] = createHash('sha256').update(a.content).digest('hex');
+  }
+  return out;
+}
+
+/** The sha256 of the control planes' addons.sh (`addons:` in their identity file), as `update` writes it (store.ts). */
+export function addonsSha256(cloud: AddonsCloud, c: Cluster, ccm: AddonFile | undefined, autoscaler?: AddonFile): string {
+  return addonsScriptSha256(cloud, addonsVars(c, ccm, autoscaler), addonDigests(c, ccm, autoscaler));
 }

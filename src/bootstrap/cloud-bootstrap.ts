@@ -1,8 +1,9 @@
 /**
  * What every cloud's node bootstrap shares (docs/bootstrap.md): the files a group fetches from the
  * state store, their layout, and the "cloud bootstrap" interface through which the cloud-neutral
- * scripts (src/bootstrap/node-scripts.ts: packages, containerd, kubeadm init/join/restore, the
- * etcd-leave unit; src/bootstrap/addons-script.ts) reach the cloud-specific parts: how the state
+ * scripts (src/bootstrap/node-scripts.ts: packages, containerd, a worker's join;
+ * src/bootstrap/control-plane-script.ts: kubeadm init/join/restore, the etcd-leave unit;
+ * src/bootstrap/addons-script.ts) reach the cloud-specific parts: how the state
  * store is read, how the etcd data disk is found, attached and mounted, and which helper programs
  * the instance needs for that. AWS's is in src/bootstrap/user-data.ts, GCE's in
  * src/bootstrap/gce-bootstrap.ts.

@@ -20,7 +20,14 @@
  *  4. re-applies kube-proxy when it is enabled (`kubeadm init phase addon kube-proxy`: its DaemonSet's
  *     image follows kubernetesVersion, its ConfigMap the KubeProxyConfiguration) and CoreDNS
  *     (`kubeadm init phase addon coredns`: kubeadm's CoreDNS version for this release; kubeadm keeps
- *     the deployment's replica count and a Corefile changed by hand), as `kubeadm upgrade apply` does.
+ *     the deployment's replica count and a Corefile changed by hand), as `kubeadm upgrade apply` does;
+ *  5. when kube-proxy is off (`kubeProxy.enabled: false`, as cilium's kube-proxy replacement needs),
+ *     deletes the DaemonSet and ConfigMap kubeadm made for it while it was on (kubeadm skips the
+ *     phase but never removes them); not-found is success, so a cluster that never ran it, and a
+ *     second run, change nothing.
+ * After a restore (`kubeadm init` over the only member's data, which ran the upload and addon
+ * phases itself) bootstrap.sh runs it again with `restored`: the check, then step 5 only, with the
+ * admin kubeconfig init wrote, retried while the endpoint does not answer yet.
  * A failure stops the boot before the join, in one stderr line naming the step; kubeadm's output
  * goes to the root-only log bootstrap.sh keeps for it.
  *
@@ -43,6 +50,24 @@ export const UPLOAD_RUN_DIR = '/run/kops-ts';
 /** The identity file the user data writes; a control plane's names `clusterConfig: <digest>`. */
 export const IDENTITY_FILE = '/etc/kops-ts/instance-group';
 
+/** The admin kubeconfig `kubeadm init` writes: what a restored control plane removes kube-proxy with. */
+export const ADMIN_KUBECONFIG = '/etc/kubernetes/admin.conf';
+
+/**
+ * kube-proxy's removal when it is off (step 5): its DaemonSet first (its pods go), then the
+ * ConfigMap they read. Tried for up to 5 minutes, 10 s apart: a restored control plane's endpoint
+ * (the load balancer) answers only once its health check passes.
+ */
+const KUBE_PROXY_REMOVAL = `
+# kube-proxy is off: kubeadm's DaemonSet and ConfigMap from when it was on go (not-found is success).
+for ((i = 0; i < 30; i++)); do
+  kubectl --kubeconfig "$kubeconfig" -n kube-system delete daemonset/kube-proxy configmap/kube-proxy \\
+    --ignore-not-found >>"$log" 2>&1 && break
+  sleep 10
+done
+((i < 30)) || fail "kubectl could not delete kube-proxy's DaemonSet and ConfigMap; its output is in $log"
+`;
+
 /** kubeadm-upload.sh; `kubeProxy`: kube-proxy is enabled (kubeadm.ts `kubeProxyEnabled`). */
 export function kubeadmUploadScript(kubeProxy: boolean): string {
   const addons = [...(kubeProxy ? ['kube-proxy'] : []), 'coredns'];
@@ -50,12 +75,14 @@ export function kubeadmUploadScript(kubeProxy: boolean): string {
 # kops-ts: before this control plane's kubeadm join, the cluster's kube-system/kubeadm-config gets
 # this group's ClusterConfiguration (kubeadm join reads it there, not from its --config), and the
 # addons kubeadm upgrade would update follow it (src/bootstrap/kubeadm-upload.ts, docs/bootstrap.md).
-# Run by bootstrap.sh: CONFIG (${KUBEADM_INIT_FILE}) LOG (root only) IDENTITY (${IDENTITY_FILE}) RUN_DIR.
+# Run by bootstrap.sh: CONFIG (${KUBEADM_INIT_FILE}) LOG (root only) IDENTITY (${IDENTITY_FILE}) RUN_DIR,
+# and MODE \`restored\` after kubeadm init restored the only etcd member's data (init uploaded).
 set -euo pipefail
 config=$1
 log=$2
 identity=$3
 run_dir=$4
+mode=\${5:-join}
 
 fail() {
   echo "kops-ts: $*" >&2
@@ -66,22 +93,32 @@ want=$(sed -n 's/^clusterConfig: //p' "$identity" 2>/dev/null || true)
 [ -n "$want" ] || fail "$identity names no clusterConfig digest"
 [ "$(head -n 1 "$config")" = "${CLUSTER_CONFIG_LABEL}$want" ] ||
   fail "${KUBEADM_INIT_FILE} is not the one this instance was launched for"
+[ "$mode" = join ] || [ "$mode" = restored ] || fail "kubeadm-upload.sh: unknown mode $mode (join or restored)"
 
-# A one-hour admin identity from the cluster CA this instance fetched, removed on exit; never
-# /etc/kubernetes/admin.conf, which kubeadm join writes. Its key goes to the file, not the log.
-install -d -m 0700 "$run_dir"
-kubeconfig=$(mktemp "$run_dir/kubeadm-upload.XXXXXX")
-trap 'rm -f "$kubeconfig"' EXIT
-kubeadm kubeconfig user --config "$config" --client-name "kops-ts:bootstrap:$(hostname)" \\
-  --org kubeadm:cluster-admins --validity-period 1h >"$kubeconfig" 2>>"$log" ||
-  fail "kubeadm kubeconfig user failed before the join; its output is in $log"
+# upload: the ClusterConfiguration and kubeadm's addons, with a one-hour admin identity from the
+# cluster CA this instance fetched, removed on exit; never ${ADMIN_KUBECONFIG}, which kubeadm join
+# writes. Its key goes to the file, not the log.
+upload() {
+  install -d -m 0700 "$run_dir"
+  kubeconfig=$(mktemp "$run_dir/kubeadm-upload.XXXXXX")
+  trap 'rm -f "$kubeconfig"' EXIT
+  kubeadm kubeconfig user --config "$config" --client-name "kops-ts:bootstrap:$(hostname)" \\
+    --org kubeadm:cluster-admins --validity-period 1h >"$kubeconfig" 2>>"$log" ||
+    fail "kubeadm kubeconfig user failed before the join; its output is in $log"
+  phase upload-config kubeadm
+${addons.map((a) => `  phase addon ${a}`).join('\n')}
+}
 
 # phase NAME...: one kubeadm init phase against the cluster.
 phase() {
   kubeadm init phase "$@" --config "$config" --kubeconfig "$kubeconfig" >>"$log" 2>&1 ||
     fail "kubeadm init phase $* failed before the join; its output is in $log"
 }
-phase upload-config kubeadm
-${addons.map((a) => `phase addon ${a}`).join('\n')}
-`;
+
+if [ "$mode" = restored ]; then
+  kubeconfig=${ADMIN_KUBECONFIG}
+else
+  upload
+fi
+${kubeProxy ? '' : KUBE_PROXY_REMOVAL}`;
 }

@@ -15,8 +15,9 @@ import { cloudProviderOf, normalizeRole } from '../model/api/types.js';
 import { etcdCAName, FRONT_PROXY_CA, KUBERNETES_CA, SERVICE_ACCOUNT, signerOf, trustedPublicKeysPem } from '../pki/cluster.js';
 import { KeysetStore } from '../pki/store.js';
 import { awsCloudBootstrap, CONTROL_PLANE_PKI_FILES, igconfigDir } from './user-data.js';
-import { addonsVars, ccmAddon, cniAddon, cniOf, unpinned } from './addons.js';
+import { addonDigests, addonsVars, ccmAddon, cniAddon, cniOf, unpinned } from './addons.js';
 import { addonsScript } from './addons-script.js';
+import { clusterAutoscalerAddon } from './cluster-autoscaler.js';
 import { ADDONS_FILE } from './cloud-bootstrap.js';
 
 export { unpinned };
@@ -160,10 +161,12 @@ export async function writeBootstrapConfig(o: WriteBootstrapOptions): Promise<Wr
   // refuses an artefact that differs. Were one not (a reference without a sha256, or helm without
   // the digest of an architecture when an addon is a chart), it would be '1' for the clusters
   // using it: refusing it would leave them without a network and with tainted nodes.
-  const vars = addonsVars(o.cluster, ccm);
+  // The cluster autoscaler (AWS only: validation refuses it on GCE), when enabled.
+  const autoscaler = cloudProviderOf(o.cluster.spec) === 'gce' ? undefined : clusterAutoscalerAddon(o.cluster, o.instanceGroups);
+  const vars = addonsVars(o.cluster, ccm, autoscaler);
   const addonEnv: Record<string, string> = { ...(addon ? { CNI: addon.addon.name } : { CNI: 'none' }), ...vars };
   // addons.sh, the same for every control-plane group; its sha256 is in their launch templates.
-  const addonsSh = addonsScript(cloudProviderOf(o.cluster.spec) === 'gce' ? (await import('./gce-bootstrap.js')).gceCloudBootstrap('') : awsCloudBootstrap(''), vars);
+  const addonsSh = addonsScript(cloudProviderOf(o.cluster.spec) === 'gce' ? (await import('./gce-bootstrap.js')).gceCloudBootstrap('') : awsCloudBootstrap(''), vars, addonDigests(o.cluster, ccm, autoscaler));
   for (const ig of [...o.instanceGroups].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))) {
     const files = bootstrapFiles(o.cluster, ig, facts, addonEnv);
     if (!files) continue;
@@ -177,6 +180,7 @@ export async function writeBootstrapConfig(o: WriteBootstrapOptions): Promise<Wr
   if (ccm) out.push({ path: ccm.path, content: ccm.content });
   // A stored manifest is written with its description; the description carries its sha256.
   if (ccm?.manifest) out.push(ccm.manifest);
+  if (autoscaler) out.push({ path: autoscaler.path, content: autoscaler.content }, ...(autoscaler.manifest ? [autoscaler.manifest] : []));
   if (pki) {
     for (const ig of controlPlanes) {
       for (const [file, content] of pki) out.push({ path: `${igconfigDir(name, 'control-plane', ig.metadata.name)}/${file}`, content });

@@ -14,6 +14,7 @@ import { assignSubnetCIDRs, completeNetwork, completeTopologyAndAPI } from './co
 import { DEFAULT_CHANNEL } from './defaults.js';
 import { normalizeKubernetesVersion } from './kubernetes-version.js';
 import { completeGceNetwork } from './completion-gce.js';
+import { completeClusterAutoscaler } from './cluster-autoscaler.js';
 import { cloudProviderOf, type Cluster, type InstanceGroup } from './api/types.js';
 
 export { assignSubnetCIDRs, defaultEtcdClusters, memberNames };
@@ -56,5 +57,6 @@ function completeOnce(c: Cluster, igs: InstanceGroup[]): void {
   spec.iam ??= {};
   spec.iam.legacy ??= false;
   completeEtcd(spec, igs, cloud);
+  completeClusterAutoscaler(spec);
   for (const ig of igs) if (ig.spec != null) completeInstanceGroup(ig, spec, cloud);
 }

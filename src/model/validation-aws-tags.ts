@@ -7,6 +7,7 @@
 import type { Cluster, InstanceGroup } from './api/types.js';
 import { normalizeRole } from './api/types.js';
 import { instanceGroupRoleTags } from './aws/autoscaler-tags.js';
+import { autoscalerDiscoveryTags } from './cluster-autoscaler.js';
 import { igPath, type Reporter } from './validation-util.js';
 
 export const AWS_MAX_TAGS = 50;
@@ -41,7 +42,7 @@ export function validateAwsTags(r: Reporter, cluster: Cluster, igs: readonly Ins
     const at = (field: string) => igPath(ig.metadata.name, field);
     checkTagShapes(r, at('spec.cloudLabels'), labels);
     // The autoscaling group's tags (and so its instances'), as the builder makes them.
-    const keys = new Set([...Object.keys(clusterLabels), 'Name', 'KubernetesCluster', `kubernetes.io/cluster/${cluster.metadata.name}`, ...Object.keys(instanceGroupRoleTags(normalizeRole(ig.spec.role), ig))]);
+    const keys = new Set([...Object.keys(clusterLabels), 'Name', 'KubernetesCluster', `kubernetes.io/cluster/${cluster.metadata.name}`, ...Object.keys(instanceGroupRoleTags(normalizeRole(ig.spec.role), ig)), ...Object.keys(autoscalerDiscoveryTags(cluster.spec, cluster.metadata.name, ig))]);
     if (keys.size <= AWS_MAX_TAGS) continue;
     // Blame what the user set most of: the cluster's cloud labels, or the group's labels or taints.
     const sources: [string, number][] = [

@@ -14,7 +14,7 @@
  * - the OIDC claims and `anonymousAuth: false` (an authentication configuration instead of the
  *   flag): validation-authn.ts;
  * - `auditWebhookConfigFile` only with `auditPolicyFile` (as kops); feature gates named with letters
- *   and digits, `"true"`/`"false"`
+ *   and digits, `"true"`/`"false"`, the components' and `spec.kubeProxy.featureGates`
  *   (kubeadm.ts maps them).
  * Warnings: audit settings without the log or webhook they tune, and a file the API server reads
  * (`auditPolicyFile`, `auditWebhookConfigFile`, `oidcCAFile`) that no fileAsset delivers to a
@@ -188,19 +188,29 @@ export function validateComponents(r: Reporter, c: Cluster, igs: readonly Instan
       if (p) err(arg.field, p.summary, p.hint);
       else if (['list', 'keyValues', 'map'].includes(arg.kind.t)) checkItems(err, arg, v);
     }
-    const gates = s.featureGates;
-    if (typeof gates === 'object' && gates !== null) {
-      for (const [gate, v] of Object.entries(gates)) {
-        // The gates are joined into one --feature-gates=A=true,B=false: a name with ",", "=" or a
-        // space would make the flag the component refuses at start (or smuggle another gate).
-        if (!FEATURE_GATE.test(gate)) err(pathKey('featureGates', gate), `${JSON.stringify(gate)} is not a feature gate name (letters and digits, as Kubernetes names them)`, 'give the gate\'s name, e.g. InPlacePodVerticalScaling');
-        else if (!['true', 'false'].includes(String(v).toLowerCase())) err(pathKey('featureGates', gate), `is ${JSON.stringify(v)}; a feature gate is "true" or "false"`, 'set "true" or "false"');
-      }
-    }
+    checkGates(err, s.featureGates);
     if (component === 'kubeAPIServer') {
       checkApiServer(err, warn, s);
       validateAuthn(r, c, igs, s);
       checkDelivered(r, c, igs, s);
     }
+  }
+  // kube-proxy's gates (its KubeProxyConfiguration's featureGates): the same names and values,
+  // whether or not kube-proxy is enabled now (turning it on must not meet a refusal then).
+  const kubeProxy = (c.spec as { kubeProxy?: { featureGates?: unknown } }).kubeProxy;
+  checkGates((f, summary, hint) => r.err(CODE, `spec.kubeProxy.${f}`, summary, hint), kubeProxy?.featureGates);
+}
+
+/**
+ * A component's feature gates: each named with letters and digits, `"true"` or `"false"`. A
+ * control-plane component's are joined into one --feature-gates=A=true,B=false: a name with ",",
+ * "=" or a space would make the flag the component refuses at start (or smuggle another gate);
+ * kube-proxy refuses a gate name it does not know at start too.
+ */
+function checkGates(err: Err, gates: unknown): void {
+  if (typeof gates !== 'object' || gates === null) return;
+  for (const [gate, v] of Object.entries(gates)) {
+    if (!FEATURE_GATE.test(gate)) err(pathKey('featureGates', gate), `${JSON.stringify(gate)} is not a feature gate name (letters and digits, as Kubernetes names them)`, 'give the gate\'s name, e.g. InPlacePodVerticalScaling');
+    else if (!['true', 'false'].includes(String(v).toLowerCase())) err(pathKey('featureGates', gate), `is ${JSON.stringify(v)}; a feature gate is "true" or "false"`, 'set "true" or "false"');
   }
 }

@@ -16,6 +16,7 @@ import { validateAwsTags } from './validation-aws-tags.js';
 import { validateComponents } from './validation-components.js';
 import { validateEtcd } from './validation-etcd.js';
 import { validateGce } from './validation-gce.js';
+import { validateClusterAutoscaler } from './cluster-autoscaler.js';
 import { validateIamPolicies } from './validation-iam-policies.js';
 import { validateIssuerDiscovery } from './validation-issuer-discovery.js';
 import { validateInstanceGroups } from './validation-instancegroups.js';
@@ -64,6 +65,7 @@ export function validateCluster(cluster: Cluster, instanceGroups: readonly Insta
   validateContainerd(r, spec, igs);
   validateKubelet(r, c, igs);
   validateComponents(r, c, igs);
+  validateClusterAutoscaler(r, spec, igs, cloud);
   checkRollingUpdate(r, 'spec.rollingUpdate', spec.rollingUpdate, false);
   checkCloudLabels(r, 'spec.cloudLabels', spec.cloudLabels);
   if (cloud === 'aws') validateAwsTags(r, c, igs);

@@ -134,7 +134,15 @@ describe('addons.sh on a control plane', () => {
     const vars = await stage(sb);
     const stored = readFileSync(descriptionPath(sb, `igconfig/control-plane/${input.instanceGroup}/addons.sh`), 'utf8');
     const named = { CNI_ADDON: vars.CNI_ADDON!, CCM_ADDON: vars.CCM_ADDON!, ADDONS_ALLOW_UNPINNED: '0' } as const;
-    expect(stored).toBe(addonsScript(awsCloudBootstrap('us-east-1'), named));
+    // Its header names the sha256 of each description as planned: the CNI's with the load balancer's
+    // name (which cilium's k8sServiceHost is, without kube-proxy) left out, the controller's as stored.
+    const cni = readFileSync(descriptionPath(sb, vars.CNI_ADDON!), 'utf8');
+    expect(cni).toContain('k8sServiceHost: api-lb.elb.us-east-1.amazonaws.com\n');
+    const digests = {
+      [vars.CNI_ADDON!]: sha256(cni.replace('api-lb.elb.us-east-1.amazonaws.com', '<the API load balancer>')),
+      [vars.CCM_ADDON!]: sha256(readFileSync(descriptionPath(sb, vars.CCM_ADDON!))),
+    };
+    expect(stored).toBe(addonsScript(awsCloudBootstrap('us-east-1'), named, digests));
     expect(stored).toContain(`CNI_ADDON='${vars.CNI_ADDON!}'\nCCM_ADDON='${vars.CCM_ADDON!}'\n`);
     // No store location in it: its sha256, in the launch template, moves only with the addons.
     expect(stored).not.toContain('state-bucket');

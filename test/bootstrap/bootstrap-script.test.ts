@@ -58,6 +58,12 @@ const STUBS: Record<string, string> = {
     'prev=; for a in "$@"; do if [ "$prev" = --kubeconfig ]; then echo "kubeconfig $(stat -c %a "$a") $(cat "$a")" >>"$LOG"; fi; prev=$a; done',
     'echo "kubeadm join api:443 --token abcdef.0123456789abcdef"; [ -z "${KUBEADM_FAILS:-}" ]',
   ].join('\n'),
+  // KUBECTL_FAILS: how many calls fail (a counter file), as while a restored endpoint does not answer yet.
+  kubectl: [
+    'echo "kubectl $*" >>"$LOG"',
+    'n=$(cat "$LOG.kubectl" 2>/dev/null || echo 0); echo $((n + 1)) >"$LOG.kubectl"',
+    '[ "$n" -ge "${KUBECTL_FAILS:-0}" ] || { echo "kubectl: connection refused" >&2; exit 1; }',
+  ].join('\n'),
   hostname: 'echo ip-10-0-0-9',
   curl: 'echo "curl" >>"$LOG"; if [ "${API_UP:-0}" = 1 ]; then printf 200; else printf 000; exit 7; fi',
   systemctl: 'if [ "$1" = list-jobs ]; then printf "%s\\n" "${JOBS:-}"; else echo "systemctl $*" >>"$LOG"; fi',
@@ -604,16 +610,57 @@ describe('the cluster configuration upload before a control plane joins (kubeadm
     expect(existsSync(join(sb.root, 'var/lib/kops-ts/bootstrapped'))).toBe(true);
   });
 
-  it('with kube-proxy disabled, only the configuration and CoreDNS', async () => {
+  it('with kube-proxy disabled, only the configuration and CoreDNS, then kubeadm\'s kube-proxy DaemonSet and ConfigMap deleted with the same kubeconfig', async () => {
     const sb = sandbox();
     putControlPlane(sb);
     put(sb, `${CP_DIR}/kubeadm-upload.sh`, kubeadmUploadScript(false));
     const r = await run(sb, scriptIn(sb, cp(false), '/opt/kops-ts/bootstrap.sh'), { API_UP: '1' });
-    expect(r.code).toBe(0);
-    expect(fixed(r.log).filter((l) => /^(kubeadm|kubeconfig)/.test(l))).toEqual([...uploadSteps(sb, false), joinLine(sb)]);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(fixed(r.log).filter((l) => /^(kubeadm|kubeconfig|kubectl)/.test(l))).toEqual([
+      ...uploadSteps(sb, false),
+      `kubectl --kubeconfig ${sb.root}/run/kops-ts/kubeadm-upload.XXXXXX -n kube-system delete daemonset/kube-proxy configmap/kube-proxy --ignore-not-found`,
+      joinLine(sb),
+    ]);
+    // With kube-proxy enabled nothing is deleted.
+    const on = sandbox();
+    putControlPlane(on);
+    const kept = await run(on, scriptIn(on, cp(false), '/opt/kops-ts/bootstrap.sh'), { API_UP: '1' });
+    expect(kept.code).toBe(0);
+    expect(kept.log.filter((l) => l.startsWith('kubectl'))).toEqual([]);
   });
 
-  it('never on kubeadm init (a new cluster, a restore: init uploads it), never on a worker', async () => {
+  it('a restore with kube-proxy disabled deletes kubeadm\'s kube-proxy with the admin kubeconfig after kubeadm init, retrying while the endpoint does not answer', async () => {
+    const sb = sandbox();
+    putControlPlane(sb, JOIN_CP, { etcdData: true });
+    put(sb, `${CP_DIR}/kubeadm-upload.sh`, kubeadmUploadScript(false));
+    const r = await run(sb, scriptIn(sb, cp(true), '/opt/kops-ts/bootstrap.sh'), { API_UP: '1', KUBECTL_FAILS: '2' });
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    const kubectl = 'kubectl --kubeconfig /etc/kubernetes/admin.conf -n kube-system delete daemonset/kube-proxy configmap/kube-proxy --ignore-not-found';
+    const init = r.log.findIndex((l) => l.startsWith('kubeadm init --config'));
+    // No upload and no phase (init ran them), three tries 10 s apart, before the addons.
+    expect(r.log.slice(init).filter((l) => /^(kubeadm|kubectl|sleep|fetch .*kubeadm-upload)/.test(l))).toEqual([
+      `kubeadm init --config ${sb.root}/etc/kops-ts/igconfig/kubeadm-init.yaml ${KEEP}`,
+      `fetch ${CP_DIR}/kubeadm-upload.sh`,
+      kubectl, 'sleep 10', kubectl, 'sleep 10', kubectl,
+    ]);
+    expect(r.log.indexOf(`fetch ${CP_DIR}/addons.sh`)).toBeGreaterThan(r.log.lastIndexOf(kubectl));
+    expect(existsSync(join(sb.root, 'var/lib/kops-ts/bootstrapped'))).toBe(true);
+  });
+
+  it('kube-proxy that cannot be deleted in 5 minutes stops the boot in one line, without the done marker', async () => {
+    const sb = sandbox();
+    putControlPlane(sb, JOIN_CP, { etcdData: true });
+    put(sb, `${CP_DIR}/kubeadm-upload.sh`, kubeadmUploadScript(false));
+    const r = await run(sb, scriptIn(sb, cp(true), '/opt/kops-ts/bootstrap.sh'), { API_UP: '1', KUBECTL_FAILS: '99' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`kops-ts: kubectl could not delete kube-proxy's DaemonSet and ConfigMap; its output is in ${kubeadmLog(sb)}\n`);
+    expect(r.log.filter((l) => l.startsWith('kubectl'))).toHaveLength(30);
+    expect(readFileSync(kubeadmLog(sb), 'utf8')).toContain('kubectl: connection refused');
+    expect(r.log).not.toContain('addons.sh');
+    expect(existsSync(join(sb.root, 'var/lib/kops-ts/bootstrapped'))).toBe(false);
+  });
+
+  it('never uploads on kubeadm init (a new cluster, a restore: init uploads it), never on a worker', async () => {
     const cases: [string, Sandbox, NodeBootstrapInput, Record<string, string>][] = [];
     const first = sandbox();
     putControlPlane(first);
@@ -628,7 +675,8 @@ describe('the cluster configuration upload before a control plane joins (kubeadm
     for (const [what, sb, input, env] of cases) {
       const r = await run(sb, scriptIn(sb, input, '/opt/kops-ts/bootstrap.sh'), env);
       expect(r.code, what).toBe(0);
-      expect(r.log.filter((l) => /kubeadm-upload|^kubeadm (kubeconfig|init phase)/.test(l)), what).toEqual([]);
+      // A restore runs the script's `restored` step (nothing to do with kube-proxy enabled): no upload, no phase.
+      expect(r.log.filter((l) => /kubeadm-upload|^kubeadm (kubeconfig|init phase)|^kubectl/.test(l)), what).toEqual(what === 'restore' ? [`fetch ${CP_DIR}/kubeadm-upload.sh`] : []);
       expect(decisive(r.log).length, what).toBe(1);
     }
     // A worker's user data names no cluster configuration; a control plane's does.
@@ -636,27 +684,52 @@ describe('the cluster configuration upload before a control plane joins (kubeadm
     expect(identityOf(cp(false))).toContain(`clusterConfig: ${CLUSTER_CONFIG}\n`);
   });
 
-  it('a kubeadm-init.yaml that is not the one the launch template was made for stops before any kubeadm, naming the file', async () => {
-    for (const content of [INIT_YAML.replace(CLUSTER_CONFIG, 'fedcba9876543210'), 'kind: ClusterConfiguration\n']) {
-      const sb = sandbox();
-      putControlPlane(sb);
-      put(sb, `${CP_DIR}/kubeadm-init.yaml`, content);
-      const r = await run(sb, scriptIn(sb, cp(false), '/opt/kops-ts/bootstrap.sh'), { API_UP: '1' });
-      expect(r.code).toBe(1);
-      expect(r.stderr).toBe('kops-ts: kubeadm-init.yaml is not the one this instance was launched for\n');
-      expect(r.log.filter((l) => l.startsWith('kubeadm'))).toEqual([]);
-      expect(existsSync(join(sb.root, 'var/lib/kops-ts/bootstrapped'))).toBe(false);
+  // The three paths that read kubeadm-init.yaml: the join (before its upload), the first init, a restore.
+  const paths: [string, boolean, Record<string, string>, { etcdData?: boolean }][] = [
+    ['join', false, { API_UP: '1' }, {}],
+    ['init', true, {}, {}],
+    ['restore', true, { API_UP: '1' }, { etcdData: true }],
+  ];
+
+  it('a kubeadm-init.yaml that is not the one the launch template was made for stops every path (join, init, restore) before any kubeadm, naming the file', async () => {
+    for (const [what, initCandidate, env, opts] of paths) {
+      for (const content of [INIT_YAML.replace(CLUSTER_CONFIG, 'fedcba9876543210'), 'kind: ClusterConfiguration\n']) {
+        const sb = sandbox();
+        putControlPlane(sb, JOIN_CP, opts);
+        put(sb, `${CP_DIR}/kubeadm-init.yaml`, content);
+        const r = await run(sb, scriptIn(sb, cp(initCandidate), '/opt/kops-ts/bootstrap.sh'), env);
+        expect(r.code, what).toBe(1);
+        expect(r.stderr, what).toBe('kops-ts: kubeadm-init.yaml is not the one this instance was launched for\n');
+        expect(r.log.filter((l) => l.startsWith('kubeadm')), what).toEqual([]);
+        expect(r.log, what).toContain(`fetch ${CP_DIR}/kubeadm-init.yaml`);
+        expect(existsSync(join(sb.root, 'var/lib/kops-ts/bootstrapped')), what).toBe(false);
+      }
     }
   });
 
-  it('an identity without the digest (not written from this user data) stops before any kubeadm, naming the file', async () => {
+  it('an identity without the digest (not written from this user data) stops every path before any kubeadm, naming the file', async () => {
+    for (const [what, initCandidate, env, opts] of paths) {
+      const sb = sandbox();
+      putControlPlane(sb, JOIN_CP, opts);
+      writeFileSync(join(sb.root, 'etc/kops-ts/instance-group'), identityOf({ ...cp(initCandidate), clusterConfigHash: undefined }));
+      const r = await run(sb, scriptIn(sb, cp(initCandidate), '/opt/kops-ts/bootstrap.sh'), env);
+      expect(r.code, what).toBe(1);
+      expect(r.stderr, what).toBe(`kops-ts: ${sb.root}/etc/kops-ts/instance-group names no clusterConfig digest\n`);
+      expect(r.log.filter((l) => l.startsWith('kubeadm')), what).toEqual([]);
+    }
+  });
+
+  it('kubeadm-upload.sh refuses a mode it does not know', async () => {
     const sb = sandbox();
-    putControlPlane(sb);
-    writeFileSync(join(sb.root, 'etc/kops-ts/instance-group'), identityOf({ ...cp(false), clusterConfigHash: undefined }));
-    const r = await run(sb, scriptIn(sb, cp(false), '/opt/kops-ts/bootstrap.sh'), { API_UP: '1' });
-    expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`kops-ts: ${sb.root}/etc/kops-ts/instance-group names no clusterConfig digest\n`);
-    expect(r.log.filter((l) => l.startsWith('kubeadm'))).toEqual([]);
+    const file = join(sb.root, 'kubeadm-upload.sh');
+    writeFileSync(file, kubeadmUploadScript(false));
+    mkdirSync(join(sb.root, 'etc'), { recursive: true });
+    writeFileSync(join(sb.root, 'etc/identity'), `clusterConfig: ${CLUSTER_CONFIG}\n`);
+    writeFileSync(join(sb.root, 'init.yaml'), INIT_YAML);
+    const r = spawnSync('bash', [file, join(sb.root, 'init.yaml'), sb.log, join(sb.root, 'etc/identity'), join(sb.root, 'run'), 'init'], { encoding: 'utf8', env: { PATH: `${sb.bin}:${process.env.PATH ?? ''}`, LOG: sb.log } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('kops-ts: kubeadm-upload.sh: unknown mode init (join or restored)\n');
+    expect(readFileSync(sb.log, 'utf8')).toBe('');
   });
 
   it('a failing kubeadm step stops the boot before the join, in one line naming it; the kubeconfig is removed', async () => {

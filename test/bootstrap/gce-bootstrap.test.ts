@@ -415,11 +415,12 @@ describe("GCE's bootstrap.sh, run with bash in a temporary root (stubs for the h
   it('the first control plane: its files from gs://, its etcd disk attached by label, formatted (blank), mounted, then kubeadm init, the addons and the leave unit', async () => {
     const dir = 'team/g.example.com/igconfig/control-plane/cp-a';
     const files: Record<string, string> = {
-      [`${dir}/kubeadm-join.yaml`]: `${JOIN}controlPlane: {}\n`, [`${dir}/kubelet-patch.yaml`]: 'maxPods: null\n', [`${dir}/kubeadm-init.yaml`]: 'kind: InitConfiguration\n', [`${dir}/bootstrap.env`]: "ETCD_MEMBERS='a'\n",
+      [`${dir}/kubeadm-join.yaml`]: `${JOIN}controlPlane: {}\n`, [`${dir}/kubelet-patch.yaml`]: 'maxPods: null\n', [`${dir}/kubeadm-init.yaml`]: `${CLUSTER_CONFIG_LABEL}0123456789abcdef\nkind: InitConfiguration\n`, [`${dir}/bootstrap.env`]: "ETCD_MEMBERS='a'\n",
       [`${dir}/etcd-backup.py`]: '# etcd backup', [`${dir}/etcd-backup-store.py`]: '# GCS store helper', [`${dir}/addons.sh`]: ADDONS_SH,
     };
     for (const p of ['pki/ca.crt', 'pki/ca.key', 'pki/etcd/ca.crt', 'pki/etcd/ca.key', 'pki/front-proxy-ca.crt', 'pki/front-proxy-ca.key', 'pki/sa.key', 'pki/sa.pub']) files[`${dir}/${p}`] = p;
-    const input = { ...base, addonsSha256: ADDONS_SHA256 };
+    // Its identity names the cluster configuration kubeadm-init.yaml's first line must name, as on AWS.
+    const input = { ...base, clusterConfigHash: '0123456789abcdef', addonsSha256: ADDONS_SHA256 };
     const r = await bootIn(input, files, { 'etc/kops-ts/instance-group': identityOf(input) });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);

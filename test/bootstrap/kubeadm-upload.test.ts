@@ -86,9 +86,15 @@ describe('clusterConfigHash', () => {
 
 describe('kubeadmUploadScript', () => {
   it('runs kube-proxy\'s phase only when kube-proxy is enabled; CoreDNS\'s always', () => {
-    expect(kubeadmUploadScript(true)).toMatch(/^phase upload-config kubeadm\nphase addon kube-proxy\nphase addon coredns\n/m);
-    expect(kubeadmUploadScript(false)).toMatch(/^phase upload-config kubeadm\nphase addon coredns\n/m);
-    expect(kubeadmUploadScript(false)).not.toContain('kube-proxy');
+    expect(kubeadmUploadScript(true)).toMatch(/^ {2}phase upload-config kubeadm\n {2}phase addon kube-proxy\n {2}phase addon coredns\n/m);
+    expect(kubeadmUploadScript(false)).toMatch(/^ {2}phase upload-config kubeadm\n {2}phase addon coredns\n/m);
+    expect(kubeadmUploadScript(false)).not.toContain('phase addon kube-proxy');
+  });
+
+  it('deletes kubeadm\'s kube-proxy DaemonSet and ConfigMap only when kube-proxy is disabled, ignoring not-found', () => {
+    const removal = 'kubectl --kubeconfig "$kubeconfig" -n kube-system delete daemonset/kube-proxy configmap/kube-proxy \\\n    --ignore-not-found';
+    expect(kubeadmUploadScript(false)).toContain(removal);
+    expect(kubeadmUploadScript(true)).not.toContain('kubectl');
   });
 
   it('is written to every control-plane group with kube-proxy as the spec says, and to no worker group', () => {

@@ -18,6 +18,7 @@ import { newCluster, type NewClusterOptions } from '../../src/cloudup/new-cluste
 import { completeCluster } from '../../src/model/completion.js';
 import { writeBootstrapConfig } from '../../src/bootstrap/store.js';
 import type { NodeBootstrapInput } from '../../src/bootstrap/user-data.js';
+import type { Cluster } from '../../src/model/api/types.js';
 import { openStateStore } from '../../src/statestore/open.js';
 
 export const CLUSTER = 'apply.example.com';
@@ -101,9 +102,10 @@ export const sha256 = (data: string | Buffer): string => createHash('sha256').up
  * the tests use to change ADDONS_ALLOW_UNPINNED); the stub curl serves a
  * stand-in for each downloaded artefact. Returns bootstrap.env's variables as written.
  */
-export async function stage(sb: Sandbox, o: Partial<NewClusterOptions> & { gce?: boolean } = {}, env: (text: string) => string = (t) => t): Promise<Record<string, string>> {
-  const { gce, ...options } = o;
+export async function stage(sb: Sandbox, o: Partial<NewClusterOptions> & { gce?: boolean; edit?: (c: Cluster) => void } = {}, env: (text: string) => string = (t) => t): Promise<Record<string, string>> {
+  const { gce, edit, ...options } = o;
   const built = newCluster({ name: CLUSTER, ...(gce ? GCE_OPTIONS : { zones: ['us-east-1a'] }), ...options });
+  edit?.(built.cluster);
   const { cluster, instanceGroups } = completeCluster(built.cluster, built.instanceGroups);
   const store = openStateStore(`memory://addons-sandbox-${n++}`);
   await ensureClusterKeysets(new KeysetStore(store), cluster);

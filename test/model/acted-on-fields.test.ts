@@ -367,6 +367,18 @@ const TESTED_ELSEWHERE: Record<string, string> = {
   // ... and the CNI addon the first control plane applies: none with cni (bring your own).
   'Cluster spec.networking.cni': 'test/bootstrap/addons-apply.test.ts',
   'Cluster spec.networking.cilium.enableNodePort': 'test/bootstrap/addons-store.test.ts',
+  // The cluster autoscaler addon (its manifest's flags, the priority expander's ConfigMap) and, on
+  // the emulator, the groups' discovery tags; the grants: test/model/aws/iam-cluster-autoscaler.test.ts.
+  ...Object.fromEntries(
+    [
+      'enabled', 'expander', 'balanceSimilarNodeGroups', 'emitPerNodegroupMetrics', 'awsUseStaticInstanceList', 'ignoreDaemonSetsUtilization',
+      'scaleDownUtilizationThreshold', 'skipNodesWithCustomControllerPods', 'skipNodesWithSystemPods', 'skipNodesWithLocalStorage', 'newPodScaleUpDelay',
+      'scaleDownDelayAfterAdd', 'scaleDownUnneededTime', 'scaleDownUnreadyTime', 'maxNodeProvisionTime', 'cordonNodeBeforeTerminating', 'image',
+      'memoryRequest', 'cpuRequest', 'podAnnotations', 'createPriorityExpanderConfig', 'customPriorityExpanderConfig',
+    ].map((f) => [`Cluster spec.clusterAutoscaler.${f}`, 'test/bootstrap/cluster-autoscaler.test.ts']),
+  ),
+  'InstanceGroup spec.autoscale': 'test/cloudup/update-cluster-autoscaler.test.ts',
+  'InstanceGroup spec.autoscalePriority': 'test/bootstrap/cluster-autoscaler.test.ts',
   // rolling-update cluster: each group's surge, unavailability and whether it is replaced.
   ...Object.fromEntries(
     ['drainAndTerminate', 'maxUnavailable', 'maxSurge'].flatMap((f) => [`Cluster spec.rollingUpdate.${f}`, `InstanceGroup spec.rollingUpdate.${f}`].map((k) => [k, 'test/cli/rolling-update.test.ts'])),

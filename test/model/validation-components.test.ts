@@ -132,6 +132,12 @@ describe('kubeControllerManager and kubeScheduler', () => {
       'spec.kubeAPIServer.featureGates["AllAlpha=true,Foo"]: "AllAlpha=true,Foo" is not a feature gate name (letters and digits, as Kubernetes names them)',
       'spec.kubeAPIServer.featureGates["A B"]: "A B" is not a feature gate name (letters and digits, as Kubernetes names them)',
     ]],
+    ['a kube-proxy feature gate name that is not letters and digits', 'kubeProxy', { enabled: true, featureGates: { 'Foo=true,Bar': 'true', 'Bad Gate': 'false', InPlacePodVerticalScaling: 'true' } }, [
+      'spec.kubeProxy.featureGates["Foo=true,Bar"]: "Foo=true,Bar" is not a feature gate name (letters and digits, as Kubernetes names them)',
+      'spec.kubeProxy.featureGates["Bad Gate"]: "Bad Gate" is not a feature gate name (letters and digits, as Kubernetes names them)',
+    ]],
+    ['a kube-proxy feature gate that is not true or false, kube-proxy disabled', 'kubeProxy', { enabled: false, featureGates: { A: 'on' } }, ['spec.kubeProxy.featureGates.A: is "on"; a feature gate is "true" or "false"']],
+    ['good kube-proxy feature gates', 'kubeProxy', { enabled: true, featureGates: { NFTablesProxyMode: 'true', A1: 'FALSE' } }, []],
     ['a rate with a unit', 'kubeScheduler', { kubeAPIQPS: '1Gi' }, ['spec.kubeScheduler.kubeAPIQPS: is "1Gi"; expected a decimal number >= 0']],
   ])('%s (%s)', (_name, component, settings, expected) => {
     expect(errors(component, settings)).toEqual(expected);

@@ -98,16 +98,19 @@ describe('instanceInterruptionBehavior', () => {
 });
 
 describe('fields kops reads only for its cluster-autoscaler addon, or never', () => {
-  it('autoscale, autoscalePriority and rootVolumeDeleteOnTermination are kept with a warning saying why', () => {
+  it('autoscale and autoscalePriority are typed (the autoscaler acts on them); rootVolumeDeleteOnTermination is kept with a warning saying why', () => {
     const yaml = `apiVersion: kops.k8s.io/v1alpha2\nkind: InstanceGroup\nmetadata:\n  name: g\nspec:\n  role: Node\n  autoscale: false\n  autoscalePriority: 10\n  rootVolumeDeleteOnTermination: false\n`;
     const d = parseManifests(yaml, 'g.yaml').diagnostics;
-    expect(d.map((x) => [x.severity, x.code, x.path])).toEqual([
-      ['warning', 'FieldNotActedOn', 'InstanceGroup/g spec.autoscale'],
-      ['warning', 'FieldNotActedOn', 'InstanceGroup/g spec.autoscalePriority'],
-      ['warning', 'FieldNotActedOn', 'InstanceGroup/g spec.rootVolumeDeleteOnTermination'],
-    ].sort());
-    expect(d.find((x) => x.path?.endsWith('autoscale'))?.summary).toContain('cluster-autoscaler addon');
-    expect(d.find((x) => x.path?.endsWith('rootVolumeDeleteOnTermination'))?.summary).toContain('unused');
+    expect(d.map((x) => [x.severity, x.code, x.path])).toEqual([['warning', 'FieldNotActedOn', 'InstanceGroup/g spec.rootVolumeDeleteOnTermination']]);
+    expect(d[0]?.summary).toContain('unused');
+    const bad = `apiVersion: kops.k8s.io/v1alpha2\nkind: InstanceGroup\nmetadata:\n  name: g\nspec:\n  role: Node\n  autoscale: "no"\n  autoscalePriority: high\n`;
+    expect(parseManifests(bad, 'g.yaml').diagnostics.map((x) => `${x.severity} ${x.path}`)).toEqual(['error InstanceGroup/g spec.autoscale', 'error InstanceGroup/g spec.autoscalePriority']);
+  });
+
+  it('without the cluster autoscaler, validation keeps autoscale and autoscalePriority with a warning saying why (test/model/cluster-autoscaler.test.ts has the rest)', () => {
+    const d = validateCluster(userCluster(ZONES), [...userIGs(ZONES), ig('g', 'Node', ['us-east-1a'], { autoscale: false, autoscalePriority: 10 })]).filter((x) => x.code === 'FieldNotActedOn');
+    expect(d.map((x) => x.path)).toEqual(['InstanceGroup/g spec.autoscale', 'InstanceGroup/g spec.autoscalePriority']);
+    expect(d[0]?.summary).toContain('cluster autoscaler is not enabled');
   });
 });
 

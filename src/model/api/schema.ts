@@ -268,6 +268,33 @@ const containerd = obj(
 );
 const nodeExtras = { fileAssets, hooks, sysctlParameters: strList, containerd, packages: strList };
 
+/** kops's ClusterAutoscalerConfig: defaulted and checked in src/model/cluster-autoscaler.ts. */
+const clusterAutoscaler = obj({
+  enabled: bool,
+  expander: str,
+  balanceSimilarNodeGroups: bool,
+  emitPerNodegroupMetrics: bool,
+  awsUseStaticInstanceList: bool,
+  ignoreDaemonSetsUtilization: bool,
+  // kops's *string; a YAML number (0.5, as kops's docs write it) is taken too: checked as a decimal in [0, 1].
+  scaleDownUtilizationThreshold: quantity,
+  skipNodesWithCustomControllerPods: bool,
+  skipNodesWithSystemPods: bool,
+  skipNodesWithLocalStorage: bool,
+  newPodScaleUpDelay: str,
+  scaleDownDelayAfterAdd: str,
+  scaleDownUnneededTime: str,
+  scaleDownUnreadyTime: str,
+  maxNodeProvisionTime: str,
+  cordonNodeBeforeTerminating: bool,
+  image: str,
+  memoryRequest: quantity,
+  cpuRequest: quantity,
+  podAnnotations: strMap,
+  createPriorityExpanderConfig: bool,
+  customPriorityExpanderConfig: { t: 'map', of: strList },
+});
+
 const CLUSTER_KOPS_ONLY = [
   'addons', 'containerRuntime', 'masterInternalName', 'secretStore', 'keyStore', 'configStore',
   'additionalSans', 'clusterDNSDomain', 'egressProxy', 'isolateMasters', 'updatePolicy',
@@ -275,7 +302,7 @@ const CLUSTER_KOPS_ONLY = [
   'ntp',
   'nodeTerminationHandler', 'nodeProblemDetector', 'metricsServer', 'certManager', 'awsLoadBalancerController',
   'authentication', 'assets', 'encryptionConfig', 'target', 'useHostCertificates',
-  'clusterAutoscaler', 'warmPool', 'snapshotController', 'karpenter',
+  'warmPool', 'snapshotController', 'karpenter',
   'podIdentityWebhook',
 ];
 
@@ -336,6 +363,7 @@ export const CLUSTER_SPEC: ObjectShape = obj(
     serviceAccountIssuerDiscovery: obj({ discoveryStore: str, enableAWSOIDCProvider: bool, additionalAudiences: strList }, ['discoveryService']),
     nodeAuthorization: removed('nodeAuthorization was reimplemented in Kubernetes 1.19 and must be empty'),
     ...nodeExtras,
+    clusterAutoscaler,
   },
   CLUSTER_KOPS_ONLY,
 );
@@ -414,8 +442,9 @@ export const INSTANCE_GROUP_SPEC: ObjectShape = obj(
     rootVolumeOptimization: bool,
     instanceInterruptionBehavior: enumOf('terminate', 'stop', 'hibernate'),
     rootVolumeDeleteOnTermination: unreadByKops("kops's API marks it unused: kops and kops-ts always delete the root volume with its instance; kept as is"),
-    autoscale: unreadByKops("kops reads it only for its cluster-autoscaler addon (the node groups it may scale), which kops-ts does not build; kept as is"),
-    autoscalePriority: unreadByKops("kops reads it only for its cluster-autoscaler addon (the priority expander's ConfigMap), which kops-ts does not build; kept as is"),
+    // The cluster autoscaler's (src/model/cluster-autoscaler.ts): kept with a warning when it is not enabled.
+    autoscale: bool,
+    autoscalePriority: int32,
   },
   IG_KOPS_ONLY,
 );

@@ -230,6 +230,8 @@ export interface ClusterSpec {
   /** Every group's registry mirrors (the group's own merged over them) and extra apt packages: node-extras.ts. */
   containerd?: ContainerdSpec;
   packages?: string[];
+  /** The cluster autoscaler addon (AWS): src/model/cluster-autoscaler.ts, src/bootstrap/cluster-autoscaler.ts. */
+  clusterAutoscaler?: ClusterAutoscalerSpec;
   /** AWS: the service-account issuer published in S3, trusted by IAM (src/model/issuer-discovery.ts, docs/spec.md). */
   serviceAccountIssuerDiscovery?: ServiceAccountIssuerDiscoverySpec;
 }
@@ -337,6 +339,10 @@ export interface InstanceGroupSpec {
   volumes?: InstanceGroupVolume[];
   /** AWS: devices formatted (only when blank) and mounted at boot, before containerd and kubelet start. */
   volumeMounts?: VolumeMount[];
+  /** With the cluster autoscaler: false keeps it from scaling the group (its discovery tags are not set). */
+  autoscale?: boolean;
+  /** With the priority expander: the group's priority in its ConfigMap (default 0). */
+  autoscalePriority?: number;
 }
 
 /** kops's `VolumeSpec` of `spec.volumes`: one extra EBS volume. Size in GiB. */
@@ -388,6 +394,8 @@ export interface MixedInstancesPolicySpec {
 
 export type { ContainerdSpec, ExecContainerAction, FileAssetSpec, HookSpec, UserDataPart } from './types-node-extras.js';
 import type { ContainerdSpec, FileAssetSpec, HookSpec, UserDataPart } from './types-node-extras.js';
+import type { ClusterAutoscalerSpec } from './types-cluster-autoscaler.js';
+export type { ClusterAutoscalerSpec } from './types-cluster-autoscaler.js';
 
 export interface InstanceGroup {
   apiVersion: typeof API_VERSION;

@@ -26,8 +26,9 @@ import { extraVolumes, volumeMountInputs } from './volumes.js';
 import { maxInstanceLifetimeSeconds } from '../validation-asg.js';
 import { igPath } from '../validation-util.js';
 import { awsCloudBootstrap, nodeUserData, type NodeBootstrapInput } from '../../bootstrap/user-data.js';
-import { addonsVars, ccmAddon } from '../../bootstrap/addons.js';
-import { addonsScriptSha256 } from '../../bootstrap/addons-script.js';
+import { addonsSha256, ccmAddon } from '../../bootstrap/addons.js';
+import { clusterAutoscalerAddon } from '../../bootstrap/cluster-autoscaler.js';
+import { autoscalerDiscoveryTags } from '../cluster-autoscaler.js';
 import { nodeExtrasHash } from '../../bootstrap/node-extras.js';
 import { withAdditionalUserData } from '../../bootstrap/user-data-parts.js';
 import { encodeUserData, USER_DATA_LIMIT, userDataTooLarge } from '../../tasks/aws/launch-template-data.js';
@@ -77,7 +78,7 @@ function bootstrapInput(m: AwsModelContext, ig: InstanceGroup): NodeBootstrapInp
     // A control plane's cluster configuration (kubeadm-upload.ts): a change rolls the control planes.
     ...(role === 'ControlPlane' ? { clusterConfigHash: clusterConfigHash(m.cluster, ig) } : {}),
     // The addons its control planes apply (addons-script.ts): a new version rolls the control planes only.
-    ...(role === 'ControlPlane' ? { addonsSha256: addonsScriptSha256(awsCloudBootstrap(m.region), addonsVars(m.cluster, ccmAddon(m.cluster))) } : {}),
+    ...(role === 'ControlPlane' ? { addonsSha256: addonsSha256(awsCloudBootstrap(m.region), m.cluster, ccmAddon(m.cluster), clusterAutoscalerAddon(m.cluster, m.instanceGroups)) } : {}),
     region: m.region,
     ...(m.input.stateStore ? { stateStore: m.input.stateStore } : {}),
     ...(ig.spec.volumeMounts?.length ? { volumeMounts: volumeMountInputs(ig.spec) } : {}),
@@ -147,7 +148,9 @@ export function buildCompute(m: AwsModelContext, targetGroups: TargetGroupsByRol
         // kops: the spec owns the group's attachments, its own target groups and the user's.
         targetGroupArns: [...(targetGroups[role] ?? []).map((tg) => ref('TargetGroup', tg, 'arn')), ...external.flatMap((lb) => (lb.targetGroupArn ? [lb.targetGroupArn] : []))],
         loadBalancerNames: external.flatMap((lb) => (lb.loadBalancerName ? [lb.loadBalancerName] : [])),
-        tags,
+        // The autoscaler's discovery tags on the group only (instances get them at launch): its
+        // launch template, and so its nodes, do not change when the autoscaler is turned on.
+        tags: { ...tags, ...autoscalerDiscoveryTags(m.cluster.spec, c, ig) },
         ...(ig.spec.mixedInstancesPolicy ? { mixedInstancesPolicy: mixedPolicy(ig) } : {}),
         // kops: always the spec's list, so a process removed from it is resumed.
         suspendProcesses: [...(ig.spec.suspendProcesses ?? [])],

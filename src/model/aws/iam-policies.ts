@@ -57,6 +57,7 @@ export function policyFacts(cluster: Cluster, opts: { partition?: string; region
     amazonVpc: net.amazonvpc !== undefined,
     kubeRouter: net.kuberouter !== undefined,
     kindnet: net.kindnet !== undefined,
+    ...(cluster.spec.clusterAutoscaler?.enabled === true ? { clusterAutoscaler: { staticInstanceList: cluster.spec.clusterAutoscaler.awsUseStaticInstanceList === true } } : {}),
   };
 }
 
@@ -164,6 +165,24 @@ function addCloudController(p: PolicyBuilder): void {
   if (p.facts.cloudRoutes) p.owned.add('ec2:CreateRoute').add('ec2:DeleteRoute');
 }
 
+/**
+ * The cluster autoscaler (kops's AddClusterAutoscalerPermissions): it reads every group, and sets
+ * the desired capacity of, or terminates an instance in, only the cluster's own groups (the
+ * `KubernetesCluster` tag every group kops-ts builds carries). kops grants these to every control
+ * plane; kops-ts only when the autoscaler is enabled.
+ */
+function addClusterAutoscaler(p: PolicyBuilder): void {
+  const ca = p.facts.clusterAutoscaler;
+  if (!ca) return;
+  for (const a of [
+    'autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeAutoScalingInstances', 'autoscaling:DescribeLaunchConfigurations',
+    'autoscaling:DescribeScalingActivities', 'autoscaling:DescribeTags', 'ec2:DescribeImages', 'ec2:DescribeLaunchTemplateVersions',
+    'ec2:GetInstanceTypesFromInstanceRequirements',
+  ]) p.unconditional.add(a);
+  if (!ca.staticInstanceList) p.unconditional.add('ec2:DescribeInstanceTypes');
+  p.owned.add('autoscaling:SetDesiredCapacity').add('autoscaling:TerminateInstanceInAutoScalingGroup');
+}
+
 /** The EBS CSI driver: volumes it creates (tagged), attaches, resizes and deletes; KMS for encrypted ones. */
 function addEbsCsi(p: PolicyBuilder): void {
   for (const a of [
@@ -220,6 +239,7 @@ export function controlPlanePolicy(facts: PolicyFacts): PolicyDocument {
   addEtcdManager(p);
   p.unconditional.add('ec2:DescribeInstances'); // kops-controller: node identity and bootstrap
   addCloudController(p);
+  addClusterAutoscaler(p);
   addEbsCsi(p);
   addEcr(p);
   addCni(p, 'master');

@@ -52,6 +52,8 @@ export interface PolicyFacts {
   /** kube-router and kindnet turn the source/destination check off through ModifyInstanceAttribute. */
   readonly kubeRouter: boolean;
   readonly kindnet: boolean;
+  /** `spec.clusterAutoscaler` when enabled: the control planes run it (`awsUseStaticInstanceList` spares DescribeInstanceTypes). */
+  readonly clusterAutoscaler?: { readonly staticInstanceList: boolean };
 }
 
 /**

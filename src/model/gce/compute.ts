@@ -21,8 +21,7 @@ import { gceStartupScript } from './startup-script.js';
 import { nodeExtrasHash } from '../../bootstrap/node-extras.js';
 import { kubeletConfigHash } from '../../bootstrap/kubelet-config.js';
 import { clusterConfigHash } from '../../bootstrap/kubeadm.js';
-import { addonsVars } from '../../bootstrap/addons.js';
-import { addonsScriptSha256 } from '../../bootstrap/addons-script.js';
+import { addonsSha256 } from '../../bootstrap/addons.js';
 import { gceCloudBootstrap } from '../../bootstrap/gce-bootstrap.js';
 import { gceCcmAddon } from '../../bootstrap/gce-ccm.js';
 
@@ -104,7 +103,7 @@ function template(m: GceModelContext, ig: InstanceGroup): GceInstanceTemplateDes
       // A control plane's cluster configuration (kubeadm-upload.ts): a change rolls the control planes.
       ...(role === 'ControlPlane' ? { clusterConfigHash: clusterConfigHash(m.cluster, ig) } : {}),
       // The addons its control planes apply (addons-script.ts): a new version rolls the control planes only.
-      ...(role === 'ControlPlane' ? { addonsSha256: addonsScriptSha256(gceCloudBootstrap(''), addonsVars(m.cluster, gceCcmAddon(m.cluster, m.instanceGroups))) } : {}),
+      ...(role === 'ControlPlane' ? { addonsSha256: addonsSha256(gceCloudBootstrap(''), m.cluster, gceCcmAddon(m.cluster, m.instanceGroups)) } : {}),
       ...(m.input.stateStore ? { stateStore: m.input.stateStore } : {}),
       ...nodeExtrasHash(m.cluster.spec, ig),
     }),

@@ -14,9 +14,11 @@
  *
  * Tags (the builder's: Name, ownership, role, instance group, autoscaler node-template labels) are
  * written with `PropagateAtLaunch: true`, so instances carry them; compared on the desired keys.
- * The cluster autoscaler's node-template tags are the exception: they describe the nodes' labels
- * and taints, so one the spec no longer has is deleted (kops deletes every tag it did not ask for;
- * kops-ts only these, leaving other tags people add alone): `nodeTemplateTagKeys` compares them.
+ * The cluster autoscaler's tags (`k8s.io/cluster-autoscaler/*`) are the exception: the node-template
+ * tags describe the nodes' labels and taints, and the discovery tags (`.../enabled`,
+ * `.../<cluster>`) say whether the autoscaler may scale the group, so one the spec no longer has is
+ * deleted (kops deletes every tag it did not ask for; kops-ts only these, leaving other tags people
+ * add alone): `nodeTemplateTagKeys` compares them (the name predates the discovery tags).
  * Target groups (the control plane's API target groups, and the user's `externalLoadBalancers`)
  * and classic load balancers (`externalLoadBalancers[].loadBalancerName`) are compared as sets and
  * attached or detached in place. Metrics collection is not managed.
@@ -133,7 +135,9 @@ const FIELDS: FieldRules = {
 
 /** The cluster autoscaler's node-template tags (labels and taints of the nodes to be). */
 export const NODE_TEMPLATE_TAG_PREFIX = 'k8s.io/cluster-autoscaler/node-template/';
-const nodeTemplateKeys = (tags: Readonly<Record<string, string>>): string[] => Object.keys(tags).filter((k) => k.startsWith(NODE_TEMPLATE_TAG_PREFIX)).sort();
+/** Every tag of the cluster autoscaler: the node-template tags and the discovery tags; the spec owns them. */
+export const AUTOSCALER_TAG_PREFIX = 'k8s.io/cluster-autoscaler/';
+const nodeTemplateKeys = (tags: Readonly<Record<string, string>>): string[] => Object.keys(tags).filter((k) => k.startsWith(AUTOSCALER_TAG_PREFIX)).sort();
 
 /** The fields `UpdateAutoScalingGroup` changes. */
 const GROUP_FIELDS = new Set<string>(['launchTemplate', 'launchTemplateVersion', 'minSize', 'maxSize', 'subnets', 'capacityRebalance', 'newInstancesProtectedFromScaleIn', 'maxInstanceLifetime', ...MIXED_FIELDS]);
@@ -291,7 +295,7 @@ function assumed(req: ApplyRequest<AutoscalingGroupDesired, AutoscalingGroupActu
     subnets: d.subnets.map((s) => req.refs.known(s)).sort(),
     targetGroupArns: (d.targetGroupArns ?? req.actual?.targetGroupArns ?? []).map((t) => req.refs.known(t)).sort(),
     loadBalancerNames: [...(d.loadBalancerNames ?? req.actual?.loadBalancerNames ?? [])].sort(),
-    tags: { ...Object.fromEntries(Object.entries(req.actual?.tags ?? {}).filter(([k]) => !k.startsWith(NODE_TEMPLATE_TAG_PREFIX))), ...d.tags },
+    tags: { ...Object.fromEntries(Object.entries(req.actual?.tags ?? {}).filter(([k]) => !k.startsWith(AUTOSCALER_TAG_PREFIX))), ...d.tags },
     suspendedProcesses: [...(d.suspendProcesses ?? req.actual?.suspendedProcesses ?? [])].sort(),
     mixedInstancesPolicy: mixedAssumed(d.mixedInstancesPolicy),
     capacityRebalance: d.capacityRebalance ?? false,
