@@ -5,7 +5,7 @@
  * bucket that refuses ACLs (Object Ownership "bucket owner enforced", S3's default for new buckets)
  * and has no public policy cannot serve the documents: that is a clear error naming what to do.
  */
-import { DeleteObjectCommand, GetBucketPolicyStatusCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetBucketPolicyStatusCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { KopsError } from '../../diagnostics.js';
 import type { Cluster } from '../../model/api/types.js';
 import type { DiscoveryObjects } from '../../cloudup/issuer-discovery.js';
@@ -16,7 +16,11 @@ import { awsErrorCode } from './errors.js';
 const ABSENT = new Set(['NoSuchKey', 'NotFound']);
 
 export function s3DiscoveryObjects(cluster: Cluster, bucket: string, aws: Omit<AwsClientOptions, 'region' | 'health'> = {}): DiscoveryObjects {
-  const s3 = new AwsClients({ region: regionOfCluster(cluster), ...aws }).s3;
+  return discoveryObjectsOn(new AwsClients({ region: regionOfCluster(cluster), ...aws }).s3, bucket, cluster.metadata.name);
+}
+
+/** The objects through a given S3 client (tests record what the emulator cannot show: see docs/aws-errors.md). */
+export function discoveryObjectsOn(s3: Pick<S3Client, 'send'>, bucket: string, clusterName: string): DiscoveryObjects {
   let publicPolicy: Promise<boolean> | undefined;
   const bucketIsPublic = () =>
     (publicPolicy ??= s3.send(new GetBucketPolicyStatusCommand({ Bucket: bucket })).then(
@@ -43,7 +47,7 @@ export function s3DiscoveryObjects(cluster: Cluster, bucket: string, aws: Omit<A
       } catch (e) {
         if (awsErrorCode(e) !== 'AccessControlListNotSupported') throw e;
         throw new KopsError('DiscoveryStoreNotPublic', `s3://${bucket}/${key}: the bucket refuses object ACLs and its policy is not public, so the service-account issuer's documents could not be made readable by anyone (IAM reads them anonymously)`, {
-          hint: `allow s3:GetObject to everyone on s3://${bucket}/${key.replace(/(\.well-known|openid)\/.*$/, '')}* in the bucket's policy (and unblock public policies), then re-run kops-ts update cluster --name ${cluster.metadata.name} --yes`,
+          hint: `allow s3:GetObject to everyone on s3://${bucket}/${key.replace(/(\.well-known|openid)\/.*$/, '')}* in the bucket's policy (and unblock public policies), then re-run kops-ts update cluster --name ${clusterName} --yes`,
           cause: e,
         });
       }
