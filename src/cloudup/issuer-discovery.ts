@@ -1,6 +1,6 @@
 /**
  * Publishing the service-account issuer's discovery documents (src/model/issuer-discovery.ts) into
- * `spec.serviceAccountIssuerDiscovery.discoveryStore`, and removing them on `delete cluster`:
+ * `spec.serviceAccountIssuerDiscovery.discoveryStore`, and finding them for `delete cluster`:
  *
  * - `.well-known/openid-configuration` (the issuer, its JWKS URI, the signing algorithms) and
  *   `openid/v1/jwks` (every trusted public key of the `service-account` keyset, src/pki/jwks.ts);
@@ -19,8 +19,7 @@
  */
 import type { CloudOptions } from '../cloud/provider.js';
 import type { Cluster } from '../model/api/types.js';
-import { JWKS_PATH, OPENID_CONFIGURATION_PATH, discoveryIssuer, discoveryObjectKey, discoveryStoreOf, type DiscoveryStore } from '../model/issuer-discovery.js';
-import { openidConfiguration } from '../model/issuer-discovery.js';
+import { JWKS_PATH, OPENID_CONFIGURATION_PATH, discoveryIssuer, discoveryObjectKey, discoveryStoreOf, openidConfiguration, type DiscoveryStore } from '../model/issuer-discovery.js';
 import { SERVICE_ACCOUNT } from '../pki/cluster.js';
 import { jwksDocument, keysetJwks } from '../pki/jwks.js';
 import type { KeysetStore } from '../pki/store.js';
