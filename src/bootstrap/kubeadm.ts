@@ -29,6 +29,7 @@ import { GCS_STORE_PY } from './gce-helpers.js';
 import { CLUSTER_CONFIG_LABEL, KUBEADM_UPLOAD_FILE, kubeadmUploadScript } from './kubeadm-upload.js';
 import { S3_STORE_PY } from './s3-store.js';
 import { parseKubernetesVersion } from '../model/kubernetes-version.js';
+import { serviceAccountIssuerArgs } from '../model/issuer-discovery.js';
 import { cloudProviderOf, normalizeRole, type Cluster, type InstanceGroup } from '../model/api/types.js';
 import { shQuote } from '../text/shell-quote.js';
 import {
@@ -137,6 +138,8 @@ export function clusterConfiguration(c: Cluster, ig: InstanceGroup, facts: Pick<
     { name: 'authorization-mode', value: spec.authorization?.alwaysAllow != null ? 'AlwaysAllow' : 'Node,RBAC' },
     ...gateArg(componentGates(c, 'kubeAPIServer')),
     ...componentArgs(c, 'kubeAPIServer'),
+    // A discovery store: its issuer signs, kubeadm's is still accepted (a repeated flag replaces kubeadm's own).
+    ...serviceAccountIssuerArgs(c),
   ];
   const apiVolumes = apiServerVolumes(c);
   return {

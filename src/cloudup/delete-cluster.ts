@@ -28,8 +28,12 @@ import { errorMessage } from '../tasks/executor-options.js';
 import { buildGraph } from '../tasks/graph.js';
 import { isTryAgainLater, systemClock, type Clock } from '../tasks/retry.js';
 import { findModelled, withStoredCluster, type ModelledCluster } from './cluster-resources.js';
+import { findIssuerDiscovery } from './issuer-discovery.js';
 
 export type { InventoryCloud, OwnedResource, Remaining };
+
+/** The kind of a published discovery document in the inventory (not a task kind: nothing refers to it). */
+export const DISCOVERY_DOCUMENT_KIND = 'DiscoveryDocument';
 
 export interface ClusterInventory {
   readonly resources: readonly OwnedResource[];
@@ -107,6 +111,10 @@ async function inventory<C>(o: ListClusterResourcesOptions, m: ModelledCluster<C
   const tagged = await del.tagged(ctx, new Set(resources.map((r) => r.id)));
   resources.push(...tagged.resources);
   kept.push(...tagged.kept);
+  // The service-account issuer's two public documents (src/cloudup/issuer-discovery.ts): the objects only, never their bucket.
+  for (const doc of await findIssuerDiscovery(m.completed.cluster, o.aws ? { aws: o.aws } : {})) {
+    resources.push({ kind: DISCOVERY_DOCUMENT_KIND, type: 's3-object', name: doc.name, id: doc.url, remove: doc.remove });
+  }
   const store = parseStateStoreURL(o.clientset.store.url);
   if (store.scheme === 's3' || store.scheme === 'gs') kept.push({ what: `the state store bucket ${store.scheme}://${store.bucket}`, why: 'it may hold other clusters; kops-ts deletes only this cluster\'s objects in it' });
 

@@ -27,6 +27,7 @@ import { KOPS_TS_VERSION } from '../version.js';
 import { ensureClusterKeysets, pregenerateClusterKeysets, type PregeneratedKeysets } from '../pki/cluster.js';
 import { KeysetStore } from '../pki/store.js';
 import { writeBootstrapAfterApply } from './bootstrap-config.js';
+import { publishIssuerDiscovery, type PublishedDiscovery } from './issuer-discovery.js';
 import type { WriteBootstrapResult } from '../bootstrap/store.js';
 import { invalidSpec } from './create-cluster.js';
 import { InterruptedError, interruptedBeforeApply, interruptedDuringApply } from './interrupted.js';
@@ -99,6 +100,8 @@ export interface UpdateClusterResult {
   readonly firstApply: boolean;
   /** With `yes`: the node bootstrap files (igconfig/, addons/) written after the apply. */
   readonly bootstrap?: WriteBootstrapResult;
+  /** With `yes` and a discovery store: the issuer and the documents written (src/cloudup/issuer-discovery.ts). */
+  readonly issuerDiscovery?: PublishedDiscovery;
 }
 
 interface Prepared<C> {
@@ -304,13 +307,15 @@ async function update<C>(o: UpdateClusterOptions, cloud: Cloud<C>, health: RunHe
       throw new KopsError('ApplyFailed', `${applied.failed.length} task(s) failed; re-run to finish (the next plan shows what is left)`, { diagnostics: errors });
     }
     if (keysetsFailed) throw keysetsFailed.error;
+    // The service-account keys exist now: the issuer's documents, before the instances' files name it.
+    const discovery = await publishIssuerDiscovery(current.completed.cluster, new KeysetStore(store), o.aws ? { aws: o.aws } : {});
     // After the apply: a cluster without DNS is reached by the load balancer's AWS-assigned name.
     // With --instance-group(-roles), only the selected groups' files: the others' instances keep theirs.
     const filtered = Boolean(o.instanceGroups?.length || o.instanceGroupRoles?.length);
     const bootGroups = filtered ? selectGroups(o.clusterName, current.completed.instanceGroups, o.instanceGroups, o.instanceGroupRoles) : current.completed.instanceGroups;
     const boot = await writeBootstrapAfterApply(store, { cluster: current.completed.cluster, instanceGroups: bootGroups }, applied);
     await allInOrder([o.clientset.writeCompletedSpec(o.clusterName, current.completed.cluster), o.clientset.writeKopsVersion(o.clusterName, KOPS_TS_VERSION)] as const);
-    return { ...base, warnings: [...base.warnings, ...boot.warnings], plan: fresh.plan, applied, ...(boot.result ? { bootstrap: boot.result } : {}) };
+    return { ...base, warnings: [...base.warnings, ...boot.warnings], plan: fresh.plan, applied, ...(boot.result ? { bootstrap: boot.result } : {}), ...(discovery ? { issuerDiscovery: discovery } : {}) };
   });
 }
 

@@ -18,6 +18,7 @@ import { validateEtcd } from './validation-etcd.js';
 import { validateGce } from './validation-gce.js';
 import { validateClusterAutoscaler } from './cluster-autoscaler.js';
 import { validateIamPolicies } from './validation-iam-policies.js';
+import { validateIssuerDiscovery } from './validation-issuer-discovery.js';
 import { validateInstanceGroups } from './validation-instancegroups.js';
 import { validateKubelet } from './validation-kubelet.js';
 import { validateNetwork } from './validation-network.js';
@@ -60,6 +61,7 @@ export function validateCluster(cluster: Cluster, instanceGroups: readonly Insta
   validateInstanceGroups(r, spec, igs, name, cloud);
   validateNodeExtras(r, spec, igs, cloud);
   validateIamPolicies(r, spec, igs, name, cloud);
+  validateIssuerDiscovery(r, spec, name);
   validateContainerd(r, spec, igs);
   validateKubelet(r, c, igs);
   validateComponents(r, c, igs);

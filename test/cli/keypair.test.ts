@@ -66,6 +66,22 @@ beforeEach(async () => {
 });
 
 describe('keypairs from the command line', () => {
+  it('a service-account key added or distrusted says the discovery store\'s JWKS changes with the next update (only with one)', async () => {
+    const cs = new Clientset(openStateStore(url));
+    const cluster = (await cs.getCluster(NAME)).object;
+    await ensureClusterKeysets(new KeysetStore(openStateStore(url)), cluster, { keyAlgorithm: 'ecdsa-p256' });
+    const plain = await run('create', 'keypair', 'service-account');
+    expect(plain.stdout).not.toContain('openid/v1/jwks');
+    const current = await cs.getCluster(NAME);
+    await cs.updateCluster({ ...current.object, spec: { ...current.object.spec, serviceAccountIssuerDiscovery: { discoveryStore: 's3://oidc-bucket/keys' } } }, current.version);
+    const note = `The issuer's public keys in s3://oidc-bucket/keys (openid/v1/jwks) change with the next kops-ts update cluster --name ${NAME} --yes\n`;
+    const added = await run('create', 'keypair', 'service-account');
+    expect(added.stdout).toContain(note);
+    const id = /Added keypair (\d+) to service-account/.exec(plain.stdout)![1]!;
+    const distrusted = await run('distrust', 'keypair', 'service-account', id);
+    expect(distrusted).toMatchObject({ code: 0, stdout: `Distrusted keypair ${id} of service-account\n${note}` });
+  });
+
   it('bring your own CA before the first update: it becomes the primary, is kept by update, and what it issues verifies against it', async () => {
     const ca = opensslCA(tempDir());
     const created = await run('create', 'keypair', 'kubernetes-ca', '--cert', ca.cert, '--key', ca.key, '--primary');

@@ -20,6 +20,7 @@ import { Clientset } from '../../src/statestore/clientset.js';
 import { openStateStore } from '../../src/statestore/open.js';
 import { AWS_KIND_ACTIONS, PREFLIGHT_ACTIONS, STATE_STORE_BUCKET_ACTIONS, STATE_STORE_OBJECT_ACTIONS, isReadAction } from '../../src/tasks/aws/iam-actions.js';
 import { awsTaskRegistry } from '../../src/tasks/aws/registry.js';
+import { OIDC_PROVIDER_ACTIONS } from '../../src/cloudup/aws/operator-policy-oidc.js';
 import { testAws, uniqueBucket } from '../helpers/aws.js';
 import { ACCOUNT, evaluate } from '../helpers/iam-sim.js';
 
@@ -71,11 +72,12 @@ describe('the declarations', () => {
     const policy = operatorPolicy({ stateStore: { bucket: 'b', prefix: PREFIX } });
     // The evaluator refuses unknown actions; conditioned statements are given their context.
     const context = (a: string): Record<string, string> =>
-      a === 'elasticloadbalancing:DeleteLoadBalancer' || a === 'elasticloadbalancing:DeleteTargetGroup' || ROLE_ATTACHMENTS.includes(a) ? { 'aws:ResourceTag/KubernetesCluster': NAME }
+      a === 'iam:CreateOpenIDConnectProvider' ? { 'aws:RequestTag/KubernetesCluster': NAME }
+      : a === 'elasticloadbalancing:DeleteLoadBalancer' || a === 'elasticloadbalancing:DeleteTargetGroup' || ROLE_ATTACHMENTS.includes(a) || OIDC_PROVIDER_ACTIONS.includes(a) ? { 'aws:ResourceTag/KubernetesCluster': NAME }
       : a === 'iam:PassRole' ? { 'iam:PassedToService': 'ec2.amazonaws.com' }
         : a === 'iam:CreateServiceLinkedRole' ? { 'iam:AWSServiceName': 'autoscaling.amazonaws.com' }
           : a.startsWith('kms:') ? { 'kms:ViaService': 'ec2.us-east-1.amazonaws.com' } : {};
-    const resource = (a: string) => (ROLE_ATTACHMENTS.includes(a) ? roleArn(`nodes.${NAME}`) : '*');
+    const resource = (a: string) => (ROLE_ATTACHMENTS.includes(a) ? roleArn(`nodes.${NAME}`) : OIDC_PROVIDER_ACTIONS.includes(a) ? `arn:aws:iam::${ACCOUNT}:oidc-provider/oidc.s3.us-east-1.amazonaws.com/c` : '*');
     const results = await Promise.all(operatorActions().map(async (a) => `${a}: ${await evaluate(policy, { action: a, resource: resource(a), context: context(a) })}`));
     expect(results.filter((r) => !r.endsWith('Allowed'))).toEqual([]);
   });

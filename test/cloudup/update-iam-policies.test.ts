@@ -76,7 +76,8 @@ describe('update cluster: additionalPolicies and externalPolicies on the emulato
     c.aws.counter.reset();
     expect(changeLines((await c.update(false)).plan)).toEqual([]);
     const iam = [...c.aws.counter.counts].filter(([k]) => k.startsWith('iam:')).map(([k, n]) => `${k} ${n}`).sort();
-    expect(iam).toEqual(['iam:GetAccountAuthorizationDetailsCommand 1', 'iam:ListInstanceProfilesCommand 1']);
+    // ListOpenIDConnectProviders: the IAMOIDCProvider kind's orphan search (a provider of a turned-off issuer discovery).
+    expect(iam).toEqual(['iam:GetAccountAuthorizationDetailsCommand 1', 'iam:ListInstanceProfilesCommand 1', 'iam:ListOpenIDConnectProvidersCommand 1']);
   });
 
   it('removed from the spec: the inline policy is deleted and the policy detached on the next update; the policies themselves stay', async () => {

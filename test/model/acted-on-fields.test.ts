@@ -289,6 +289,10 @@ const TESTED_ELSEWHERE: Record<string, string> = {
   // The cloud update/delete build (AWS or GCE), and the GCE project they build in.
   'Cluster spec.cloudProvider': 'test/cli/gce-cluster.test.ts',
   'Cluster spec.project': 'test/cli/gce-cluster.test.ts',
+  // The issuer flags, the IAMOIDCProvider task and its client ids; published documents: update-issuer-discovery.test.ts.
+  'Cluster spec.serviceAccountIssuerDiscovery.discoveryStore': 'test/model/issuer-discovery.test.ts',
+  'Cluster spec.serviceAccountIssuerDiscovery.enableAWSOIDCProvider': 'test/model/issuer-discovery.test.ts',
+  'Cluster spec.serviceAccountIssuerDiscovery.additionalAudiences[]': 'test/model/issuer-discovery.test.ts',
   'Cluster spec.subnets[].name': NETWORK,
   'Cluster spec.subnets[].zone': NETWORK,
   'Cluster spec.subnets[].cidr': NETWORK,

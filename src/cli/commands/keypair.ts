@@ -101,7 +101,19 @@ export function registerCreateKeypair(create: Command, ctx: () => CommandContext
         );
         if (!reaches) c.warn(caRotationGap(keyset));
       }
+      await jwksNote(c, cluster, keyset);
     });
+}
+
+/**
+ * The service-account keyset's trusted keys are the discovery store's JWKS (docs/spec.md,
+ * "Service account issuer discovery"): republished by the next update, said when the cluster has one.
+ */
+async function jwksNote(c: CommandContext, cluster: string, keyset: string): Promise<void> {
+  if (keyset !== 'service-account') return;
+  const spec = (await c.clientset().getCluster(cluster)).object.spec;
+  const store = spec.serviceAccountIssuerDiscovery?.discoveryStore;
+  if (store) c.io.stdout(`The issuer's public keys in ${store} (openid/v1/jwks) change with the next kops-ts update cluster --name ${cluster} --yes\n`);
 }
 
 /**
@@ -162,6 +174,7 @@ export function registerDistrustKeypair(program: Command, ctx: () => CommandCont
       }
       await store.replace(cluster, r.keyset, found.version);
       c.io.stdout(`Distrusted keypair ${id} of ${keyset}\n`);
+      await jwksNote(c, cluster, keyset);
     });
 }
 

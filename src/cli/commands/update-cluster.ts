@@ -175,6 +175,8 @@ export async function report(ctx: CommandContext, cluster: string, f: UpdateFlag
     else if (f.out !== undefined) ctx.io.stdout(`\nSaved the plan to ${f.out}; apply exactly this plan with: kops-ts update cluster --name ${cluster} --plan ${f.out} --yes\n`);
   } else {
     ctx.io.stdout(appliedMessage(cluster, result, await cloudOf(ctx, cluster)));
+    const published = result.issuerDiscovery?.written ?? [];
+    if (published.length > 0) ctx.io.stdout(`Published the service-account issuer's documents (readable by anyone, docs/security.md): ${published.join(', ')}\n`);
   }
   if (f.yes) await exportAfterApply(ctx, cluster, f, format !== 'json');
   if (f.detailedExitcode && !f.yes && pending) return ExitCode.USAGE_OR_CHANGES;

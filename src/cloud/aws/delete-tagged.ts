@@ -35,6 +35,7 @@ const TYPE_NAMES: Readonly<Record<string, string>> = {
   IAMRolePolicyAttachment: 'iam-role-policy-attachment',
   IAMInstanceProfile: 'iam-instance-profile',
   IAMInstanceProfileRole: 'iam-instance-profile-role',
+  IAMOIDCProvider: 'iam-oidc-provider',
   SSHKey: 'keypair',
   ServiceLoadBalancer: 'load-balancer',
   ServiceNetworkLoadBalancer: 'load-balancer',

@@ -15,6 +15,7 @@ import {
   AWS_KIND_ACTIONS, DELETE_CLUSTER_ACTIONS, DELETE_CLUSTER_READ_ACTIONS, PREFLIGHT_ACTIONS, ROLLING_UPDATE_ACTIONS, ROLLING_UPDATE_READ_ACTIONS,
   STATE_STORE_BUCKET_ACTIONS, STATE_STORE_OBJECT_ACTIONS, kindActions,
 } from '../../tasks/aws/iam-actions.js';
+import { discoveryStoreStatements, OIDC_PROVIDER_ACTIONS, oidcProviderStatements } from './operator-policy-oidc.js';
 
 export interface OperatorPolicyOptions {
   /** The S3 state store the operator uses; absent: the state-store statements allow any bucket. */
@@ -73,7 +74,7 @@ const ROLE_POLICY_ATTACHMENTS = ['iam:AttachRolePolicy', 'iam:DetachRolePolicy']
 const INSTANCE_ROLE_PREFIXES = ['masters', 'nodes', 'bastions', 'apiservers'] as const;
 
 /** Actions with their own, conditioned, statement. */
-const SCOPED = new Set(['iam:PassRole', 'iam:CreateServiceLinkedRole', ...ROLE_POLICY_ATTACHMENTS]);
+const SCOPED = new Set(['iam:PassRole', 'iam:CreateServiceLinkedRole', ...ROLE_POLICY_ATTACHMENTS, ...OIDC_PROVIDER_ACTIONS]);
 
 /** Every action the kinds, pre-flight, the rolling update and delete cluster call, sorted (S3 state-store actions apart). */
 export function operatorActions(): string[] {
@@ -148,6 +149,8 @@ export function operatorPolicy(o: OperatorPolicyOptions = {}): PolicyDocument {
       Condition: { StringLike: { 'kms:ViaService': 'ec2.*.amazonaws.com' } },
     });
   }
+  if (OIDC_PROVIDER_ACTIONS.some((a) => actions.includes(a))) statements.push(...oidcProviderStatements(partition, o.clusterName));
+  statements.push(...discoveryStoreStatements(partition));
   if (!o.noS3StateStore) statements.push(...stateStoreStatements(partition, o.stateStore));
   if (!o.noS3StateStore && o.stateKmsKey) statements.push(stateKmsStatement(o.stateKmsKey));
   return { Version: '2012-10-17', Statement: statements };
@@ -181,6 +184,8 @@ export function readOnlyOperatorPolicy(o: OperatorPolicyOptions = {}): PolicyDoc
   const statements: PolicyStatement[] = [...byService]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([service, list]) => ({ Sid: SERVICE_SID[service] ?? service.replace(/[^A-Za-z0-9]/g, ''), Effect: 'Allow', Action: list, Resource: '*' }));
+  // The discovery documents delete cluster's preview lists, and pre-flight's bucket location.
+  statements.push(...discoveryStoreStatements(partition, true));
   if (o.noS3StateStore) return { Version: '2012-10-17', Statement: statements };
   const bucket = o.stateStore ? `arn:${partition}:s3:::${o.stateStore.bucket}` : `arn:${partition}:s3:::*`;
   const base = o.stateStore?.prefix ? `${bucket}/${o.stateStore.prefix}` : bucket;

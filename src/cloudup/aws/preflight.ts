@@ -37,6 +37,7 @@ import {
 import { failureDiagnostic, inspectAwsFailure, isCredentialDiagnostic, type AwsFailure } from './preflight-errors.js';
 import { findClusterRegion, partitionOfRegion } from './regions.js';
 import { checkUserResources } from './preflight-user-resources.js';
+import { checkDiscoveryBucket, hasDiscoveryStore } from './preflight-discovery.js';
 
 export { regionOfCluster } from './regions.js';
 
@@ -84,7 +85,7 @@ export async function awsPreflight(clients: AwsClients, cluster: Cluster, instan
     };
   }
   const types = machineTypesInUse(instanceGroups);
-  const [identity, zones, offerings, hosted, allZones, vpcSubnets, userResources] = await Promise.all([
+  const [identity, zones, offerings, hosted, allZones, vpcSubnets, userResources, discovery] = await Promise.all([
     settle(() => clients.sts.send(new GetCallerIdentityCommand({}))),
     settle(async () => (await clients.ec2.send(new DescribeAvailabilityZonesCommand({ AllAvailabilityZones: true }))).AvailabilityZones ?? []),
     types.length > 0 ? settle(() => instanceTypeOfferings(clients, types)) : undefined,
@@ -94,6 +95,8 @@ export async function awsPreflight(clients: AwsClients, cluster: Cluster, instan
     createsSubnetsInSharedVpc(cluster) ? settle(() => subnetsOfVpc(clients, cluster.spec.networkID!)) : undefined,
     // The instance groups' own profiles and security groups (spec.iam.profile, securityGroupOverride).
     checkUserResources(clients, cluster, instanceGroups),
+    // The service-account issuer's bucket: there, and in the cluster's region (preflight-discovery.ts).
+    hasDiscoveryStore(cluster) ? settle(() => checkDiscoveryBucket(clients, cluster, region)) : undefined,
   ]);
 
   const report = new Report(region, identity.ok);
@@ -118,6 +121,9 @@ export async function awsPreflight(clients: AwsClients, cluster: Cluster, instan
 
   if (vpcSubnets?.ok) report.add(checkSharedVpcSubnets(cluster, vpcSubnets.value));
   else if (vpcSubnets) report.fail(vpcSubnets.failure, 'ec2:DescribeSubnets', 'spec.networkID');
+
+  if (discovery?.ok) report.add(discovery.value);
+  else if (discovery) report.fail(discovery.failure, 's3:GetBucketLocation', 'spec.serviceAccountIssuerDiscovery.discoveryStore');
 
   report.add(userResources.diagnostics);
   for (const f of userResources.failures) report.fail(inspectAwsFailure(f.error), f.action, f.path);

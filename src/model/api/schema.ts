@@ -302,7 +302,7 @@ const CLUSTER_KOPS_ONLY = [
   'ntp',
   'nodeTerminationHandler', 'nodeProblemDetector', 'metricsServer', 'certManager', 'awsLoadBalancerController',
   'authentication', 'assets', 'encryptionConfig', 'target', 'useHostCertificates',
-  'warmPool', 'serviceAccountIssuerDiscovery', 'snapshotController', 'karpenter',
+  'warmPool', 'snapshotController', 'karpenter',
   'podIdentityWebhook',
 ];
 
@@ -359,6 +359,8 @@ export const CLUSTER_SPEC: ObjectShape = obj(
     // Found in manifests kops accepts (its own tests), but not fields of its API.
     serviceOIDCProvider: ignoredByKops('for IRSA use serviceAccountIssuerDiscovery (enableAWSOIDCProvider)'),
     openstackServiceAccount: ignoredByKops(),
+    // AWS IRSA's discovery half (src/model/issuer-discovery.ts); discoveryService is kops's, kept.
+    serviceAccountIssuerDiscovery: obj({ discoveryStore: str, enableAWSOIDCProvider: bool, additionalAudiences: strList }, ['discoveryService']),
     nodeAuthorization: removed('nodeAuthorization was reimplemented in Kubernetes 1.19 and must be empty'),
     ...nodeExtras,
     clusterAutoscaler,

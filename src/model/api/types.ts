@@ -232,6 +232,17 @@ export interface ClusterSpec {
   packages?: string[];
   /** The cluster autoscaler addon (AWS): src/model/cluster-autoscaler.ts, src/bootstrap/cluster-autoscaler.ts. */
   clusterAutoscaler?: ClusterAutoscalerSpec;
+  /** AWS: the service-account issuer published in S3, trusted by IAM (src/model/issuer-discovery.ts, docs/spec.md). */
+  serviceAccountIssuerDiscovery?: ServiceAccountIssuerDiscoverySpec;
+}
+
+/** kops's ServiceAccountIssuerDiscoveryConfig (`discoveryService` is kept, not acted on). */
+export interface ServiceAccountIssuerDiscoverySpec {
+  /** `s3://bucket[/path]`: where the OIDC discovery documents are published (publicly readable). */
+  discoveryStore?: string;
+  /** An IAM OIDC identity provider trusting the issuer (client ids `amazonaws.com` + `additionalAudiences`). */
+  enableAWSOIDCProvider?: boolean;
+  additionalAudiences?: string[];
 }
 
 export interface Cluster {

@@ -8,6 +8,7 @@ import { buildEtcdVolumes } from './etcd.js';
 import { buildFirewall } from './firewall.js';
 import { buildIam } from './iam.js';
 import { buildNetwork } from './network.js';
+import { buildOidcProvider } from './oidc-provider.js';
 
 export type { AwsModelInput } from './context.js';
 
@@ -16,6 +17,7 @@ export function buildAwsTasks(input: AwsModelInput): Task[] {
   buildNetwork(m);
   buildFirewall(m);
   buildIam(m);
+  buildOidcProvider(m);
   const api = buildApi(m);
   const bastionTargetGroup = buildBastion(m, api.dnsZone);
   buildCompute(m, {

@@ -119,6 +119,16 @@ export const AWS_KIND_ACTIONS: Readonly<Record<string, KindActions>> = {
     delete: ['iam:GetInstanceProfile', 'iam:RemoveRoleFromInstanceProfile', 'iam:DeleteInstanceProfile'],
     implied: ['iam:TagInstanceProfile'],
   },
+  // The service-account issuer's provider (iam-oidc-provider.ts): the mutations are scoped by the cluster's tag (operator-policy.ts).
+  IAMOIDCProvider: {
+    find: ['iam:ListOpenIDConnectProviders', 'iam:GetOpenIDConnectProvider'],
+    apply: [
+      'iam:CreateOpenIDConnectProvider', 'iam:TagOpenIDConnectProvider', 'iam:AddClientIDToOpenIDConnectProvider',
+      'iam:RemoveClientIDFromOpenIDConnectProvider', 'iam:UpdateOpenIDConnectProviderThumbprint',
+    ],
+    delete: ['iam:DeleteOpenIDConnectProvider'],
+    implied: ['iam:TagOpenIDConnectProvider'],
+  },
   IAMInstanceProfileRole: {
     find: [...IAM_LISTING],
     apply: ['iam:AddRoleToInstanceProfile', 'iam:GetInstanceProfile', 'iam:RemoveRoleFromInstanceProfile'],
@@ -236,6 +246,15 @@ export const DELETE_CLUSTER_READ_ACTIONS: readonly string[] = DELETE_CLUSTER_ACT
 /** The S3 state store (src/statestore/s3.ts): objects under the store's prefix, and the bucket. */
 export const STATE_STORE_OBJECT_ACTIONS: readonly string[] = ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'];
 export const STATE_STORE_BUCKET_ACTIONS: readonly string[] = ['s3:ListBucket', 's3:GetEncryptionConfiguration'];
+
+/**
+ * The service-account issuer's discovery store (src/cloud/aws/discovery-objects.ts, pre-flight's
+ * bucket region): its two documents only (written with a `public-read` ACL unless the bucket's
+ * policy is public, read to compare, deleted by delete cluster), and the bucket's location and
+ * policy status.
+ */
+export const DISCOVERY_STORE_OBJECT_ACTIONS: readonly string[] = ['s3:GetObject', 's3:PutObject', 's3:PutObjectAcl', 's3:DeleteObject'];
+export const DISCOVERY_STORE_BUCKET_ACTIONS: readonly string[] = ['s3:GetBucketLocation', 's3:GetBucketPolicyStatus'];
 
 /** Every action of a kind, all steps and implied ones. */
 export function kindActions(k: KindActions): string[] {

@@ -10,6 +10,7 @@ import { ebsVolumeKind } from './ebs-volume.js';
 import { elasticIpKind } from './elastic-ip.js';
 import { iamInstanceProfileRoleKind } from './iam-instance-profile-role.js';
 import { iamInstanceProfileKind } from './iam-instance-profile.js';
+import { iamOidcProviderKind } from './iam-oidc-provider.js';
 import { iamRolePolicyAttachmentKind } from './iam-role-policy-attachment.js';
 import { iamRolePolicyKind } from './iam-role-policy.js';
 import { iamRoleKind } from './iam-role.js';
@@ -56,6 +57,7 @@ export function awsTaskRegistry(): TaskRegistry<AwsTaskContext> {
     .register(iamRolePolicyAttachmentKind)
     .register(iamInstanceProfileKind)
     .register(iamInstanceProfileRoleKind)
+    .register(iamOidcProviderKind)
     .register(imageKind)
     .register(launchTemplateKind)
     .register(autoscalingGroupKind)
