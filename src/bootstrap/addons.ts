@@ -87,6 +87,32 @@ export interface AddonFile {
   readonly manifest?: { readonly path: string; readonly content: string };
 }
 
+/**
+ * A `stored-manifest` addon (a manifest kops-ts renders, kept beside its description; the GCE cloud
+ * controller, the cluster autoscaler): the description and the manifest, under
+ * `<cluster>/addons/<name>/<tag>-<first 12 hex of the manifest's sha256>/`. `values` are what the
+ * manifest was rendered with, for reading only: the script applies the manifest as stored.
+ */
+export function storedManifestAddon(cluster: string, name: string, tag: string, manifest: string, values: Record<string, unknown>): AddonFile {
+  const sha256 = createHash('sha256').update(manifest).digest('hex');
+  const version = `${tag}-${sha256.slice(0, 12)}`;
+  const dir = `addons/${name}/${version}`;
+  const addon: AddonDescription = {
+    apiVersion: ADDON_API_VERSION,
+    kind: 'Addon',
+    name,
+    version,
+    source: { version, format: 'stored-manifest', object: `${dir}/manifest.yaml`, sha256 },
+    values,
+  };
+  return {
+    path: `${cluster}/${dir}/addon.yaml`,
+    content: stringify(addon, { lineWidth: 0, aliasDuplicateObjects: false }),
+    addon,
+    manifest: { path: `${cluster}/${dir}/manifest.yaml`, content: manifest },
+  };
+}
+
 /** The CNIs whose addon kops-ts applies; `cni` means the user brings one (nothing applied). */
 export type AppliedCni = 'cilium' | 'calico';
 

@@ -17,14 +17,13 @@
  *
  * Deterministic: the same spec renders the same bytes (no timestamps, sorted groups and keys).
  */
-import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import type { Cluster, ClusterAutoscalerSpec, InstanceGroup } from '../model/api/types.js';
 import { normalizeRole } from '../model/api/types.js';
 import { AUTOSCALER_ENABLED_TAG, autoscaledGroup, autoscalerClusterTag, clusterAutoscalerEnabled, writesPriorityConfig } from '../model/cluster-autoscaler.js';
 import { autoscalingGroupName } from '../model/aws/names.js';
 import { regionOfZone } from '../model/validation-util.js';
-import { ADDON_API_VERSION, type AddonDescription, type AddonFile } from './addons.js';
+import { storedManifestAddon, type AddonFile } from './addons.js';
 
 /** The addon's directory under `addons/`. */
 export const CLUSTER_AUTOSCALER_ADDON_NAME = 'cluster-autoscaler';
@@ -241,25 +240,9 @@ function versionTag(image: string): string {
  */
 export function clusterAutoscalerAddon(c: Cluster, igs: readonly InstanceGroup[]): AddonFile | undefined {
   if (!clusterAutoscalerEnabled(c.spec)) return undefined;
-  const manifest = renderManifest(clusterAutoscalerObjects(c, igs));
-  const sha256 = createHash('sha256').update(manifest).digest('hex');
   const image = c.spec.clusterAutoscaler?.image ?? '';
-  const version = `${versionTag(image)}-${sha256.slice(0, 12)}`;
-  const dir = `addons/${CLUSTER_AUTOSCALER_ADDON_NAME}/${version}`;
-  const addon: AddonDescription = {
-    apiVersion: ADDON_API_VERSION,
-    kind: 'Addon',
-    name: CLUSTER_AUTOSCALER_ADDON_NAME,
-    version,
-    source: { version, format: 'stored-manifest', object: `${dir}/manifest.yaml`, sha256 },
-    // For reading: the script applies the manifest as stored.
-    values: { image, args: clusterAutoscalerArgs(c.spec.clusterAutoscaler ?? {}, c.metadata.name) },
-  };
-  const name = c.metadata.name;
-  return {
-    path: `${name}/${dir}/addon.yaml`,
-    content: stringify(addon, { lineWidth: 0, aliasDuplicateObjects: false }),
-    addon,
-    manifest: { path: `${name}/${dir}/manifest.yaml`, content: manifest },
-  };
+  return storedManifestAddon(c.metadata.name, CLUSTER_AUTOSCALER_ADDON_NAME, versionTag(image), renderManifest(clusterAutoscalerObjects(c, igs)), {
+    image,
+    args: clusterAutoscalerArgs(c.spec.clusterAutoscaler ?? {}, c.metadata.name),
+  });
 }

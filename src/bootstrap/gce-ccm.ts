@@ -12,13 +12,12 @@
  * version is `<image tag>-<first 12 hex digits of the manifest's sha256>`, so the path changes when
  * anything in the manifest does.
  */
-import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import { KopsError } from '../diagnostics.js';
 import type { Cluster, InstanceGroup } from '../model/api/types.js';
 import { GceModelContext } from '../model/gce/context.js';
 import { networkProject, safeClusterName, subnetName } from '../model/gce/names.js';
-import { ADDON_API_VERSION, controllerImageTag, pinnedImageTag, type AddonDescription, type AddonFile } from './addons.js';
+import { controllerImageTag, pinnedImageTag, storedManifestAddon, type AddonFile } from './addons.js';
 import { API_PORT } from './kubeadm.js';
 
 /** The addon's directory under `addons/`. */
@@ -290,24 +289,5 @@ export function gceCcmAddon(c: Cluster, instanceGroups: readonly InstanceGroup[]
   const image = gceCcmImage(c);
   const cfg = gceCloudConfig(m);
   const args = gceCcmArgs(m);
-  const manifest = renderManifest(gceCcmObjects(image, cfg, args));
-  const sha256 = createHash('sha256').update(manifest).digest('hex');
-  const version = `${image.tag}-${sha256.slice(0, 12)}`;
-  const dir = `addons/${GCE_CCM_ADDON_NAME}/${version}`;
-  const addon: AddonDescription = {
-    apiVersion: ADDON_API_VERSION,
-    kind: 'Addon',
-    name: GCE_CCM_ADDON_NAME,
-    version,
-    source: { version, format: 'stored-manifest', object: `${dir}/manifest.yaml`, sha256 },
-    // What the manifest was rendered with, for reading (the script applies the manifest as stored).
-    values: { image, args, cloudConfig: { ...cfg } },
-  };
-  const name = c.metadata.name;
-  return {
-    path: `${name}/${dir}/addon.yaml`,
-    content: stringify(addon, { lineWidth: 0, aliasDuplicateObjects: false }),
-    addon,
-    manifest: { path: `${name}/${dir}/manifest.yaml`, content: manifest },
-  };
+  return storedManifestAddon(c.metadata.name, GCE_CCM_ADDON_NAME, image.tag, renderManifest(gceCcmObjects(image, cfg, args)), { image, args, cloudConfig: { ...cfg } });
 }
