@@ -22,7 +22,7 @@ import type { Cluster } from '../model/api/types.js';
 import { JWKS_PATH, OPENID_CONFIGURATION_PATH, discoveryIssuer, discoveryObjectKey, discoveryStoreOf, openidConfiguration, type DiscoveryStore } from '../model/issuer-discovery.js';
 import { SERVICE_ACCOUNT } from '../pki/cluster.js';
 import { jwksDocument, keysetJwks } from '../pki/jwks.js';
-import type { KeysetStore } from '../pki/store.js';
+import type { Keyset } from '../pki/keyset.js';
 
 /** The discovery store's objects, as publishing needs them. */
 export interface DiscoveryObjects {
@@ -56,18 +56,20 @@ export async function openDiscoveryObjects(cluster: Cluster, store: DiscoverySto
 }
 
 /**
- * Publishes the cluster's discovery documents when it has a discovery store (nothing otherwise).
+ * Publishes the cluster's discovery documents when it has a discovery store (nothing otherwise),
+ * from `keyset`, the service-account keyset `ensureClusterKeysets` has just found or made (not read again).
  * `objects` is for tests; by default the store's S3 bucket through the AWS client options.
  */
 export async function publishIssuerDiscovery(
   cluster: Cluster,
-  keysets: KeysetStore,
+  keyset: Keyset | undefined,
   opts: { readonly aws?: CloudOptions['aws']; readonly objects?: DiscoveryObjects } = {},
 ): Promise<PublishedDiscovery | undefined> {
   const store = discoveryStoreOf(cluster.spec);
   const issuer = discoveryIssuer(cluster);
   if (!store || !issuer) return undefined;
-  const keyset = (await keysets.get(cluster.metadata.name, SERVICE_ACCOUNT)).keyset;
+  // ensureClusterKeysets makes every keyset clusterKeysetNames lists, this one always.
+  if (!keyset) throw new Error(`publishIssuerDiscovery: no ${SERVICE_ACCOUNT} keyset for ${cluster.metadata.name}`);
   const objects = opts.objects ?? (await openDiscoveryObjects(cluster, store, opts.aws));
   const written: string[] = [];
   // The keys first: a discovery document never names keys not yet published.

@@ -24,7 +24,7 @@ import { planTasks, type Plan, type PlanResult } from '../tasks/plan.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import type { Lifecycle, Task } from '../tasks/types.js';
 import { KOPS_TS_VERSION } from '../version.js';
-import { ensureClusterKeysets, pregenerateClusterKeysets, type PregeneratedKeysets } from '../pki/cluster.js';
+import { ensureClusterKeysets, pregenerateClusterKeysets, SERVICE_ACCOUNT, type PregeneratedKeysets } from '../pki/cluster.js';
 import { KeysetStore } from '../pki/store.js';
 import { writeBootstrapAfterApply } from './bootstrap-config.js';
 import { publishIssuerDiscovery, type PublishedDiscovery } from './issuer-discovery.js';
@@ -283,7 +283,7 @@ async function update<C>(o: UpdateClusterOptions, cloud: Cloud<C>, health: RunHe
     // below once both are done. One after the other they cost the first `update --yes` four
     // round trips to the store. Silent: what is made is key material.
     const keysets = ensureClusterKeysets(new KeysetStore(o.clientset.store), current.completed.cluster, pregenerated ? { pregenerated } : {}).then(
-      () => undefined,
+      (made) => ({ made }),
       (error: unknown) => ({ error }),
     );
     health.applyStarted = true;
@@ -297,7 +297,7 @@ async function update<C>(o: UpdateClusterOptions, cloud: Cloud<C>, health: RunHe
       ...(o.apply ?? {}),
       ...(o.events ? { events: o.events } : {}),
     });
-    const keysetsFailed = await keysets;
+    const ensured = await keysets;
     if (!applied.ok && o.signal?.aborted && applied.skipped.some((s) => s.reason === 'cancelled')) {
       throw interruptedDuringApply(OPERATION, o.clusterName, applied);
     }
@@ -306,9 +306,9 @@ async function update<C>(o: UpdateClusterOptions, cloud: Cloud<C>, health: RunHe
       const errors = applied.diagnostics.filter((d) => d.severity === 'error');
       throw new KopsError('ApplyFailed', `${applied.failed.length} task(s) failed; re-run to finish (the next plan shows what is left)`, { diagnostics: errors });
     }
-    if (keysetsFailed) throw keysetsFailed.error;
+    if ('error' in ensured) throw ensured.error;
     // The service-account keys exist now: the issuer's documents, before the instances' files name it.
-    const discovery = await publishIssuerDiscovery(current.completed.cluster, new KeysetStore(store), o.aws ? { aws: o.aws } : {});
+    const discovery = await publishIssuerDiscovery(current.completed.cluster, ensured.made.keysets.get(SERVICE_ACCOUNT), o.aws ? { aws: o.aws } : {});
     // After the apply: a cluster without DNS is reached by the load balancer's AWS-assigned name.
     // With --instance-group(-roles), only the selected groups' files: the others' instances keep theirs.
     const filtered = Boolean(o.instanceGroups?.length || o.instanceGroupRoles?.length);
