@@ -83,7 +83,7 @@ describe('fake Compute API through @google-cloud/compute', () => {
   it('pages lists with maxResults/pageToken and filters them', async () => {
     for (const n of ['pg-1', 'pg-2', 'pg-3']) await network(n);
     const names: string[] = [];
-    for await (const n of c.networks.listAsync({ project: P, maxResults: 2, filter: 'name eq "pg-.*"' })) names.push(n.name ?? '');
+    for await (const n of c.networks.listAsync({ project: P, maxResults: 2, filter: 'name eq "pg-.*"' }, { autoPaginate: false })) names.push(n.name ?? '');
     expect(names).toEqual(['pg-1', 'pg-2', 'pg-3']);
     const pages = fake.calls.filter((x) => x.method === 'GET' && x.path.endsWith('/global/networks') && x.query.filter === 'name eq "pg-.*"');
     expect(pages.length).toBe(2);
@@ -99,14 +99,14 @@ describe('fake Compute API through @google-cloud/compute', () => {
     const stale = await rejectionOf(c.disks.setLabels({ project: P, zone: Z, resource: 'd1', zoneSetLabelsRequestResource: { labels: { a: '3' }, labelFingerprint: d.labelFingerprint ?? '' } }));
     expect(describeGceError(stale)).toMatchObject({ status: 412 });
     const agg: string[] = [];
-    for await (const [scope, list] of c.disks.aggregatedListAsync({ project: P, filter: 'labels.a = "2"' })) for (const x of list.disks ?? []) agg.push(`${scope}/${x.name ?? ''}`);
+    for await (const [scope, list] of c.disks.aggregatedListAsync({ project: P, filter: 'labels.a = "2"' }, { autoPaginate: false })) for (const x of list.disks ?? []) agg.push(`${scope}/${x.name ?? ''}`);
     expect(agg).toEqual([`zones/${Z}/d1`]);
     // Aggregated lists page across scopes; empty scopes carry a warning, not a list.
     for (const z of ['us-central1-b', 'us-central1-c']) {
       await awaitOperation(c, await c.disks.insert({ project: P, zone: z, diskResource: { name: `d-${z}`, sizeGb: '10', labels: { a: '2' } } }));
     }
     const paged: string[] = [];
-    for await (const [scope, list] of c.disks.aggregatedListAsync({ project: P, maxResults: 1, filter: 'labels.a = "2"' })) {
+    for await (const [scope, list] of c.disks.aggregatedListAsync({ project: P, maxResults: 1, filter: 'labels.a = "2"' }, { autoPaginate: false })) {
       for (const x of list.disks ?? []) paged.push(`${scope}/${x.name ?? ''}`);
       if ((list.disks ?? []).length === 0) expect(list.warning?.code).toBe('NO_RESULTS_ON_PAGE');
     }
@@ -140,7 +140,7 @@ describe('fake Compute API through @google-cloud/compute', () => {
     await awaitOperation(c, await c.instanceGroupManagers.insert({ project: P, zone: Z, instanceGroupManagerResource: { name: 'mig', baseInstanceName: 'nodes', instanceTemplate: t1, targetSize: 2 } }));
     const list = async () => {
       const out: { name: string; template: string }[] = [];
-      for await (const m of c.instanceGroupManagers.listManagedInstancesAsync({ project: P, zone: Z, instanceGroupManager: 'mig' })) {
+      for await (const m of c.instanceGroupManagers.listManagedInstancesAsync({ project: P, zone: Z, instanceGroupManager: 'mig' }, { autoPaginate: false })) {
         out.push({ name: (m.instance ?? '').split('/').pop() ?? '', template: (m.version?.instanceTemplate ?? '').split('/').pop() ?? '' });
       }
       return out;
@@ -207,7 +207,7 @@ describe('fake Compute API through @google-cloud/compute', () => {
 
     // Compute's filter on labels, across zones: the stopped control plane too, never the node.
     const listed: string[] = [];
-    for await (const [, scoped] of c.instances.aggregatedListAsync({ project: P, filter: 'labels.k8s-io-cluster-name = "ipc" AND labels.k8s-io-role-control-plane = "control-plane"', maxResults: 1 })) {
+    for await (const [, scoped] of c.instances.aggregatedListAsync({ project: P, filter: 'labels.k8s-io-cluster-name = "ipc" AND labels.k8s-io-role-control-plane = "control-plane"', maxResults: 1 }, { autoPaginate: false })) {
       for (const i of scoped.instances ?? []) listed.push(`${i.name ?? ''} ${i.status ?? ''}`);
     }
     expect(listed.sort()).toEqual(all.filter((i) => String(i.name).startsWith('cp-')).map((i) => `${String(i.name)} ${i.name === one.name ? 'TERMINATED' : 'RUNNING'}`).sort());

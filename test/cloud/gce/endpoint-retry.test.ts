@@ -44,7 +44,7 @@ describe('a GCE call whose connection is reset before an answer', () => {
     const before = fake.calls.filter(addressList).length;
     fake.resetRequest(addressList);
     const names: string[] = [];
-    for await (const a of watchedClients(raw).addresses.listAsync({ project: PROJECT, region: REGION })) names.push(a.name ?? '');
+    for await (const a of watchedClients(raw).addresses.listAsync({ project: PROJECT, region: REGION }, { autoPaginate: false })) names.push(a.name ?? '');
     expect(names.sort()).toEqual(['a1', 'a2']);
     expect(fake.calls.filter(addressList).length - before).toBe(2);
   });
