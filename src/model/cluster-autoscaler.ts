@@ -179,6 +179,51 @@ function checkFields(r: Reporter, ca: ClusterAutoscalerSpec, at: (f: string) => 
     for (const [p, names] of Object.entries(custom)) {
       if (!/^-?\d+$/.test(p) || Math.abs(Number(p)) > 2_147_483_647) r.err('InvalidValue', at(pathKey('customPriorityExpanderConfig', p)), `${JSON.stringify(p)} is not a priority: the priority expander's keys are integers`, 'use integer keys such as 100, 50, 0');
       if (names.length === 0) r.err('InvalidValue', at(pathKey('customPriorityExpanderConfig', p)), 'a priority without any group pattern', 'list the autoscaling group name patterns (regular expressions) of this priority, or remove it');
+      names.forEach((pattern, i) => {
+        const problem = re2Problem(pattern);
+        if (problem) r.err('InvalidValue', `${at(pathKey('customPriorityExpanderConfig', p))}[${i}]`, `${JSON.stringify(pattern)} is not a pattern the cluster autoscaler can read (Go's RE2 syntax): ${problem}`, 'write the autoscaling group name pattern without look-arounds or back-references, e.g. .*gpu.*');
+      });
     }
   }
+}
+
+/**
+ * Why `pattern` is not a regular expression the cluster autoscaler (Go, RE2) compiles, or
+ * undefined. The priority expander does not use a configuration it cannot parse: with one bad
+ * pattern, no priority applies. JavaScript's parser finds the syntax errors both share; RE2 also has
+ * no look-arounds, atomic groups or back-references, which JavaScript accepts.
+ */
+export function re2Problem(pattern: string): string | undefined {
+  try {
+    // RE2's own group syntax, which JavaScript lacks, as JavaScript writes it: flag groups
+    // (`(?i)`, `(?i:...)`) as plain groups, `(?P<name>` as `(?<name>`.
+    new RegExp(pattern.replace(/\(\?[imsU-]+\)/g, '').replace(/\(\?[imsU-]+:/g, '(?:').replace(/\(\?P</g, '(?<'));
+  } catch (e) {
+    return (e as Error).message.replace(/^Invalid regular expression: \/.*\/: /, '');
+  }
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '\\') {
+      const next = pattern[i + 1] ?? '';
+      if (!inClass && (/[1-9]/.test(next) || (next === 'k' && pattern[i + 2] === '<'))) return `back-reference \\${next === 'k' ? 'k<' : next} (RE2 has none)`;
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+      continue;
+    }
+    if (c === '[') {
+      inClass = true;
+      if (pattern[i + 1] === '^') i++;
+      if (pattern[i + 1] === ']') i++;
+      continue;
+    }
+    if (c === '(' && pattern[i + 1] === '?') {
+      const group = /^\(\?(<=|<!|=|!|>)/.exec(pattern.slice(i))?.[1];
+      if (group) return `${group === '>' ? 'atomic group' : 'look-around'} (?${group} (RE2 has none)`;
+    }
+  }
+  return undefined;
 }

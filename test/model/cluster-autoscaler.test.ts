@@ -11,7 +11,7 @@ import { validateCluster } from '../../src/model/validation.js';
 import { buildAwsTasks } from '../../src/model/aws/index.js';
 import type { AutoscalingGroupDesired } from '../../src/tasks/aws/autoscaling-group.js';
 import type { LaunchTemplateDesired } from '../../src/tasks/aws/launch-template.js';
-import { defaultAutoscalerImage } from '../../src/model/cluster-autoscaler.js';
+import { defaultAutoscalerImage, re2Problem } from '../../src/model/cluster-autoscaler.js';
 import { errorLines, ig, userCluster, userIGs } from './helpers.js';
 
 const NAME = 'ca.example.com';
@@ -29,6 +29,22 @@ const completedCa = (ca: ClusterAutoscalerSpec, version?: string) => {
   if (version) s.cluster.spec.kubernetesVersion = version;
   return completeCluster(s.cluster, s.igs).cluster.spec.clusterAutoscaler;
 };
+
+describe('re2Problem: the patterns the priority expander (Go, RE2) compiles', () => {
+  it.each(['.*gpu.*', '^nodes-(a|b)\\.example\\.com$', '[(?=]x', 'a\\(?=b', '(?i)spot', '(?P<n>x)'])('accepts %s', (p) => {
+    expect(re2Problem(p)).toBeUndefined();
+  });
+  it.each([
+    ['(unclosed', /Unterminated group/],
+    ['*x', /Nothing to repeat/],
+    ['x(?=y)', /look-around \(\?= \(RE2 has none\)/],
+    ['x(?<!y)', /look-around \(\?<! /],
+    ['(a)\\1', /back-reference \\1/],
+    ['(?>a)', /atomic group|Invalid group/],
+  ])('refuses %s', (p, why) => {
+    expect(re2Problem(p)).toMatch(why);
+  });
+});
 
 describe('completion: kops\'s defaults, only when enabled', () => {
   it('fills every default kops fills, with the image of the Kubernetes minor', () => {
@@ -91,7 +107,7 @@ describe('validation', () => {
   });
 
   it('refuses a bad expander, threshold, duration, quantity, annotation key or priority, naming the field', () => {
-    expect(errors({ enabled: true, expander: 'cheapest', scaleDownUtilizationThreshold: '1.5', scaleDownUnneededTime: '10 minutes', scaleDownUnreadyTime: '-1m', cpuRequest: 'lots', memoryRequest: '300MB', podAnnotations: { 'bad key': 'x' }, customPriorityExpanderConfig: { high: ['.*'], '5': [] } })).toEqual([
+    expect(errors({ enabled: true, expander: 'cheapest', scaleDownUtilizationThreshold: '1.5', scaleDownUnneededTime: '10 minutes', scaleDownUnreadyTime: '-1m', cpuRequest: 'lots', memoryRequest: '300MB', podAnnotations: { 'bad key': 'x' }, customPriorityExpanderConfig: { high: ['.*'], '5': [], '7': ['ok-.*', 'x(?=y)'] } })).toEqual([
       'spec.clusterAutoscaler.expander: "cheapest" is not an expander kops supports',
       'spec.clusterAutoscaler.scaleDownUtilizationThreshold: "1.5" is not a utilization between 0 and 1',
       'spec.clusterAutoscaler.scaleDownUnneededTime: "10 minutes" is not a Go duration >= 0',
@@ -100,6 +116,7 @@ describe('validation', () => {
       'spec.clusterAutoscaler.memoryRequest: "300MB" is not a Kubernetes quantity',
       'spec.clusterAutoscaler.podAnnotations["bad key"]: "bad key" is not a Kubernetes annotation key',
       'spec.clusterAutoscaler.customPriorityExpanderConfig["5"]: a priority without any group pattern',
+      'spec.clusterAutoscaler.customPriorityExpanderConfig["7"][1]: "x(?=y)" is not a pattern the cluster autoscaler can read (Go\'s RE2 syntax): look-around (?= (RE2 has none)',
       'spec.clusterAutoscaler.customPriorityExpanderConfig.high: "high" is not a priority: the priority expander\'s keys are integers',
     ]);
     expect(errors({ enabled: true, scaleDownUtilizationThreshold: '500m' })).toHaveLength(1);
