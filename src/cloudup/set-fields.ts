@@ -22,7 +22,8 @@
  */
 import { KopsError, type Diagnostic } from '../diagnostics.js';
 import { suggest } from '../model/api/check.js';
-import { CLUSTER_SPEC, INSTANCE_GROUP_SPEC, objectShape, type FieldShape } from '../model/api/schema.js';
+import { CLUSTER_SPEC, objectShape, type FieldShape } from '../model/api/schema.js';
+import { INSTANCE_GROUP_SPEC } from '../model/api/schema-instance-group.js';
 import { LABEL_CLUSTER_NAME, type KopsObject } from '../model/api/types.js';
 
 type Segment = { readonly key: string; readonly index?: number | '*' };

@@ -6,7 +6,8 @@
 import type { Document } from 'yaml';
 import { error, hasErrors, warning, type Diagnostic } from '../../diagnostics.js';
 import { checkValue, describeValue, type CheckContext } from './check.js';
-import { CLUSTER_SPEC, INSTANCE_GROUP_SPEC, objectShape } from './schema.js';
+import { CLUSTER_SPEC, objectShape } from './schema.js';
+import { INSTANCE_GROUP_SPEC } from './schema-instance-group.js';
 import { API_VERSION, KIND_CLUSTER, KIND_INSTANCE_GROUP, type KopsObject } from './types.js';
 import { MAX_MANIFEST_BYTES, dominantBlock, sizeAndLimit } from './limits.js';
 import { YamlError, kopsDocumentValue, parseKopsYamlDocuments, yamlErrorMessage, yamlShapeProblems, type YamlProblem } from './yaml.js';

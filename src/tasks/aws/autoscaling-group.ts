@@ -12,13 +12,8 @@
  * Capacity: a new group starts at `minSize`. Later updates never fight the cluster autoscaler or a
  * user over the desired capacity: it is only clamped into [minSize, maxSize] when those move.
  *
- * Tags (the builder's: Name, ownership, role, instance group, autoscaler node-template labels) are
- * written with `PropagateAtLaunch: true`, so instances carry them; compared on the desired keys.
- * The cluster autoscaler's tags (`k8s.io/cluster-autoscaler/*`) are the exception: the node-template
- * tags describe the nodes' labels and taints, and the discovery tags (`.../enabled`,
- * `.../<cluster>`) say whether the autoscaler may scale the group, so one the spec no longer has is
- * deleted (kops deletes every tag it did not ask for; kops-ts only these, leaving other tags people
- * add alone): `nodeTemplateTagKeys` compares them (the name predates the discovery tags).
+ * Tags are written with `PropagateAtLaunch: true`, so instances carry them; the cluster autoscaler's
+ * (`k8s.io/cluster-autoscaler/*`) that the spec no longer has are deleted (autoscaling-tags.ts).
  * Target groups (the control plane's API target groups, and the user's `externalLoadBalancers`)
  * and classic load balancers (`externalLoadBalancers[].loadBalancerName`) are compared as sets and
  * attached or detached in place. Metrics collection is not managed.
@@ -41,20 +36,18 @@
  */
 import {
   CreateAutoScalingGroupCommand,
-  CreateOrUpdateTagsCommand,
   DeleteAutoScalingGroupCommand,
-  DeleteTagsCommand,
   DescribeAutoScalingGroupsCommand,
   ResumeProcessesCommand,
   SuspendProcessesCommand,
   UpdateAutoScalingGroupCommand,
   paginateDescribeAutoScalingGroups,
   type AutoScalingGroup,
-  type Tag,
 } from '@aws-sdk/client-auto-scaling';
-import { TAG_CLUSTER, fromAwsTags, ownershipTagKey, tagsToSet, type AwsTaskContext, type Tags } from './context.js';
+import { TAG_CLUSTER, fromAwsTags, ownershipTagKey, type AwsTaskContext, type Tags } from './context.js';
 import { tryAgainLater } from '../retry.js';
 import { syncLoadBalancers } from './autoscaling-attachments.js';
+import { asgTags, assumedTags, nodeTemplateKeys, syncTags } from './autoscaling-tags.js';
 import type { ApplyRequest, FieldRules, RefResolver, TaskKind, Val } from '../types.js';
 import {
   MIXED_FIELDS,
@@ -133,12 +126,6 @@ const FIELDS: FieldRules = {
   ...Object.fromEntries(MIXED_FIELDS.map((f) => [f, {}])),
 };
 
-/** The cluster autoscaler's node-template tags (labels and taints of the nodes to be). */
-export const NODE_TEMPLATE_TAG_PREFIX = 'k8s.io/cluster-autoscaler/node-template/';
-/** Every tag of the cluster autoscaler: the node-template tags and the discovery tags; the spec owns them. */
-export const AUTOSCALER_TAG_PREFIX = 'k8s.io/cluster-autoscaler/';
-const nodeTemplateKeys = (tags: Readonly<Record<string, string>>): string[] => Object.keys(tags).filter((k) => k.startsWith(AUTOSCALER_TAG_PREFIX)).sort();
-
 /** The fields `UpdateAutoScalingGroup` changes. */
 const GROUP_FIELDS = new Set<string>(['launchTemplate', 'launchTemplateVersion', 'minSize', 'maxSize', 'subnets', 'capacityRebalance', 'newInstancesProtectedFromScaleIn', 'maxInstanceLifetime', ...MIXED_FIELDS]);
 
@@ -188,12 +175,6 @@ export function clampDesired(current: number, min: number, max: number): number 
   if (current < min) return min;
   if (current > max) return max;
   return undefined;
-}
-
-function asgTags(name: string, tags: Tags): Tag[] {
-  return Object.entries(tags)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([Key, Value]) => ({ ResourceId: name, ResourceType: 'auto-scaling-group', Key, Value, PropagateAtLaunch: true }));
 }
 
 async function describeRaw(ctx: AwsTaskContext, name: string): Promise<AutoScalingGroup | undefined> {
@@ -265,12 +246,7 @@ async function update(ctx: AwsTaskContext, req: ApplyRequest<AutoscalingGroupDes
       }),
     );
   }
-  const tags = tagsToSet(a.tags, d.tags);
-  if (Object.keys(tags).length > 0) await asg.send(new CreateOrUpdateTagsCommand({ Tags: asgTags(name, tags) }));
-  const stale = nodeTemplateKeys(a.tags).filter((k) => !(k in d.tags));
-  if (stale.length > 0) {
-    await asg.send(new DeleteTagsCommand({ Tags: stale.map((Key) => ({ ResourceId: name, ResourceType: 'auto-scaling-group', Key })) }));
-  }
+  await syncTags(asg, name, a.tags, d.tags);
   await syncLoadBalancers(asg, name, changed, d.targetGroupArns?.map((t) => req.refs.known(t)), d.loadBalancerNames, a);
   if (changed.has('suspendProcesses') && d.suspendProcesses) {
     const want = new Set(d.suspendProcesses);
@@ -295,7 +271,7 @@ function assumed(req: ApplyRequest<AutoscalingGroupDesired, AutoscalingGroupActu
     subnets: d.subnets.map((s) => req.refs.known(s)).sort(),
     targetGroupArns: (d.targetGroupArns ?? req.actual?.targetGroupArns ?? []).map((t) => req.refs.known(t)).sort(),
     loadBalancerNames: [...(d.loadBalancerNames ?? req.actual?.loadBalancerNames ?? [])].sort(),
-    tags: { ...Object.fromEntries(Object.entries(req.actual?.tags ?? {}).filter(([k]) => !k.startsWith(AUTOSCALER_TAG_PREFIX))), ...d.tags },
+    tags: assumedTags(req.actual?.tags, d.tags),
     suspendedProcesses: [...(d.suspendProcesses ?? req.actual?.suspendedProcesses ?? [])].sort(),
     mixedInstancesPolicy: mixedAssumed(d.mixedInstancesPolicy),
     capacityRebalance: d.capacityRebalance ?? false,

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseManifests } from '../../../src/model/api/parse.js';
 import { toYaml } from '../../../src/model/api/serialize.js';
-import { CLUSTER_SPEC, INSTANCE_GROUP_SPEC, type FieldShape, type ObjectShape } from '../../../src/model/api/schema.js';
+import { CLUSTER_SPEC, type FieldShape, type ObjectShape } from '../../../src/model/api/schema.js';
+import { INSTANCE_GROUP_SPEC } from '../../../src/model/api/schema-instance-group.js';
 
 const FIXTURE = new URL('../../fixtures/kops/v1alpha2-fields.txt', import.meta.url);
 const text = readFileSync(FIXTURE, 'utf8');
