@@ -351,8 +351,13 @@ export const CLUSTER_SPEC: ObjectShape = obj(
     authorization: obj({ rbac: obj({}), alwaysAllow: obj({}) }),
     cloudLabels: strMap,
     // useServiceAccountExternalPermissions moves kops's controller grants to IRSA roles, which
-    // kops-ts does not create: kept, with its warning (docs/iam.md).
-    iam: obj({ legacy: bool, allowContainerRegistry: bool }, ['permissionsBoundary', 'serviceAccountExternalPermissions', 'useServiceAccountExternalPermissions']),
+    // kops-ts does not create: kept, with its warning (docs/iam.md). serviceAccountExternalPermissions:
+    // AWS roles for service accounts (src/model/aws/iam-service-accounts.ts).
+    iam: obj({
+      legacy: bool,
+      allowContainerRegistry: bool,
+      serviceAccountExternalPermissions: { t: 'array', of: obj({ name: str, namespace: str, aws: obj({ policyARNs: strList, inlinePolicy: str }) }) },
+    }, ['permissionsBoundary', 'useServiceAccountExternalPermissions']),
     rollingUpdate,
     // AWS: the instance roles' extra grants (src/model/validation-iam-policies.ts, src/model/aws/iam.ts).
     additionalPolicies: strMap,
