@@ -17,13 +17,14 @@
  */
 import { cloudProviderOf, type ClusterSpec } from './api/types.js';
 import { POLICY_ARN, parseAdditionalPolicy } from './aws/iam-spec-policies.js';
-import { SA_PERMISSIONS_FIELD } from './aws/iam-service-accounts.js';
+import { CLUSTER_AUTOSCALER_SERVICE_ACCOUNT, SA_PERMISSIONS_FIELD, clusterAutoscalerHasOwnRole } from './aws/iam-service-accounts.js';
 import { DISCOVERY_FIELD } from './issuer-discovery.js';
 import { DNS_LABEL, isDnsSubdomain, type Reporter } from './validation-util.js';
 
 const CODE = 'InvalidServiceAccountExternalPermission';
 
 export function validateServiceAccountPermissions(r: Reporter, spec: ClusterSpec, cluster: string): void {
+  validateUseExternalPermissions(r, spec, cluster);
   const list = spec.iam?.serviceAccountExternalPermissions;
   if (!Array.isArray(list) || list.length === 0) return;
   const edit = `fix it with kops-ts edit cluster ${cluster}`;
@@ -54,7 +55,25 @@ export function validateServiceAccountPermissions(r: Reporter, spec: ClusterSpec
       else seen.set(key, i);
     }
     checkAws(r, `${at}.aws`, entry?.aws, edit);
+    const ca = CLUSTER_AUTOSCALER_SERVICE_ACCOUNT;
+    if (name === ca.name && namespace === ca.namespace && clusterAutoscalerHasOwnRole(spec)) {
+      r.err(CODE, at, `${ca.namespace}/${ca.name} is the cluster autoscaler's: with iam.useServiceAccountExternalPermissions kops-ts makes its role and grants`, `remove the entry; ${edit}`);
+    }
   });
+}
+
+/**
+ * `useServiceAccountExternalPermissions`: acted on for the cluster autoscaler on AWS with the OIDC
+ * provider; otherwise kept, with a warning saying why (kops's other addons are not kops-ts's).
+ */
+function validateUseExternalPermissions(r: Reporter, spec: ClusterSpec, cluster: string): void {
+  if (spec.iam?.useServiceAccountExternalPermissions !== true) return;
+  const path = 'spec.iam.useServiceAccountExternalPermissions';
+  const cloud = cloudProviderOf(spec);
+  if (cloud !== 'aws') r.warn('FieldNotActedOn', path, `acted on only on AWS; kept as is on ${cloud ?? 'this cloud'}`, 'remove it');
+  else if (spec.serviceAccountIssuerDiscovery?.enableAWSOIDCProvider !== true) {
+    r.warn('FieldNotActedOn', path, `kept, not acted on: the cluster autoscaler's own role would trust the cluster's IAM OIDC provider, which needs ${DISCOVERY_FIELD}.enableAWSOIDCProvider`, `set ${DISCOVERY_FIELD}.discoveryStore and enableAWSOIDCProvider: true, or remove it (kops-ts edit cluster ${cluster})`);
+  }
 }
 
 function checkName(r: Reporter, path: string, name: unknown, edit: string): void {

@@ -326,6 +326,7 @@ const TESTED_ELSEWHERE: Record<string, string> = {
   'Cluster spec.iam.legacy': 'test/model/validation.test.ts',
   'Cluster spec.iam.allowContainerRegistry': IAM,
   // IAM roles for service accounts: a role, its trust, attachments and inline policy per entry.
+  'Cluster spec.iam.useServiceAccountExternalPermissions': 'test/model/aws/iam-service-accounts.test.ts',
   ...Object.fromEntries(['name', 'namespace', 'aws.policyARNs[]', 'aws.inlinePolicy'].map((f) => [`Cluster spec.iam.serviceAccountExternalPermissions[].${f}`, 'test/model/aws/iam-service-accounts.test.ts'])),
   'Cluster spec.networking.calico.awsSrcDstCheck': IAM,
   'Cluster spec.networking.cilium.ipam': IAM,

@@ -17,15 +17,22 @@
  *
  * Built only while the cluster has its OIDC provider (validation refuses entries without it). An
  * entry removed from the spec leaves a role no task describes: the IAMRole kind's orphan, deleted.
+ *
+ * `spec.iam.useServiceAccountExternalPermissions` (kops's: its addons' grants move from the instance
+ * roles to their service accounts' roles): the cluster autoscaler's grants are the inline policy of
+ * `cluster-autoscaler.kube-system.sa.<cluster>` instead of the control plane's, and its Deployment
+ * (src/bootstrap/cluster-autoscaler.ts) gets the role's ARN and a projected token.
  */
 import { attachmentName } from '../../tasks/aws/iam-role-policy-attachment.js';
 import { TAG_SERVICE_ACCOUNT_NAME, TAG_SERVICE_ACCOUNT_NAMESPACE, iamRoleRef } from '../../tasks/aws/iam-role.js';
 import { ref, type Ref } from '../../tasks/types.js';
 import type { ClusterSpec, ServiceAccountExternalPermission } from '../api/types.js';
-import { AWS_AUDIENCE, discoveryIssuer, wantsAwsOidcProvider } from '../issuer-discovery.js';
+import { AWS_AUDIENCE, discoveryIssuer, usesServiceAccountRoles, wantsAwsOidcProvider } from '../issuer-discovery.js';
 import type { AwsModelContext } from './context.js';
 import { additionalPolicyDocument, parseAdditionalPolicy } from './iam-spec-policies.js';
 import { fitAwsName } from './names.js';
+import { clusterAutoscalerPolicy, policyFacts } from './iam-policies.js';
+import { clusterAutoscalerEnabled } from '../cluster-autoscaler.js';
 
 export const SA_PERMISSIONS_FIELD = 'spec.iam.serviceAccountExternalPermissions';
 
@@ -75,12 +82,36 @@ export function serviceAccountPermissions(spec: ClusterSpec): { entry: ServiceAc
   });
 }
 
+/** The cluster autoscaler's service account (src/bootstrap/cluster-autoscaler.ts). */
+export const CLUSTER_AUTOSCALER_SERVICE_ACCOUNT = { name: 'cluster-autoscaler', namespace: 'kube-system' } as const;
+
+/** Whether the cluster autoscaler runs with a role of its own (useServiceAccountExternalPermissions, the provider, the autoscaler on). */
+export function clusterAutoscalerHasOwnRole(spec: ClusterSpec): boolean {
+  return usesServiceAccountRoles(spec) && clusterAutoscalerEnabled(spec);
+}
+
+/** The cluster autoscaler's role ARN, when it has its own role and the account is known. */
+export function clusterAutoscalerRoleArn(spec: ClusterSpec, cluster: string, account: { id?: string; partition?: string }): string | undefined {
+  if (!clusterAutoscalerHasOwnRole(spec) || !account.id) return undefined;
+  const { name, namespace } = CLUSTER_AUTOSCALER_SERVICE_ACCOUNT;
+  return `arn:${account.partition ?? 'aws'}:iam::${account.id}:role/${serviceAccountRoleName(name, namespace, cluster)}`;
+}
+
 export function buildServiceAccountRoles(m: AwsModelContext): void {
   const spec = m.cluster.spec;
   const issuer = discoveryIssuer(m.cluster);
   if (!wantsAwsOidcProvider(spec) || !issuer) return;
   const provider = ref('IAMOIDCProvider', m.name, 'arn');
   const seen = new Set<string>();
+  if (clusterAutoscalerHasOwnRole(spec)) {
+    const { name, namespace } = CLUSTER_AUTOSCALER_SERVICE_ACCOUNT;
+    const role = serviceAccountRoleName(name, namespace, m.name);
+    seen.add(role);
+    const tags = m.tags(role, { [TAG_SERVICE_ACCOUNT_NAME]: name, [TAG_SERVICE_ACCOUNT_NAMESPACE]: namespace });
+    m.add({ kind: 'IAMRole', name: role, desired: { assumeRolePolicy: serviceAccountTrustPolicy(provider, issuer, namespace, name), tags } });
+    const facts = policyFacts(m.cluster, { region: m.region, ...(m.input.partition ? { partition: m.input.partition } : {}) });
+    m.add({ kind: 'IAMRolePolicy', name: role, desired: { role: iamRoleRef(role), document: clusterAutoscalerPolicy(facts) } });
+  }
   for (const { entry, index, name, namespace } of serviceAccountPermissions(spec)) {
     const role = serviceAccountRoleName(name, namespace, m.name);
     if (seen.has(role)) continue;

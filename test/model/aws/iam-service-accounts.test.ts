@@ -13,7 +13,8 @@ import { resolvePolicyRefs } from '../../../src/tasks/aws/iam-role.js';
 import { kopsHashString } from '../../../src/tasks/aws/truncate.js';
 import { isRef, type Task } from '../../../src/tasks/types.js';
 import type { Cluster, ServiceAccountExternalPermission } from '../../../src/model/api/types.js';
-import { ACCOUNT, evaluateWebIdentityTrust } from '../../helpers/iam-sim.js';
+import { ACCOUNT, evaluate, evaluateWebIdentityTrust } from '../../helpers/iam-sim.js';
+import { clusterAutoscalerAddon, clusterAutoscalerObjects } from '../../../src/bootstrap/cluster-autoscaler.js';
 
 const NAME = 'irsa.example.com';
 const HOST = 'oidc-bucket.s3.us-east-1.amazonaws.com/irsa';
@@ -188,5 +189,65 @@ describe('validation', () => {
     delete c.cluster.spec.serviceAccountIssuerDiscovery;
     const e = errors(c);
     expect(e).toContainEqual(expect.objectContaining({ code: 'UnsupportedServiceAccountExternalPermissions', path: 'spec.iam.serviceAccountExternalPermissions', summary: expect.stringContaining('AWS clusters only') }));
+  });
+});
+
+describe('useServiceAccountExternalPermissions: the cluster autoscaler\'s own role', () => {
+  const CA_ROLE = `cluster-autoscaler.kube-system.sa.${NAME}`;
+  const ASG = 'arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:uuid:autoScalingGroupName/nodes';
+  const setDesired = (c: string) => ({ action: 'autoscaling:SetDesiredCapacity', resource: ASG, context: { 'aws:ResourceTag/KubernetesCluster': c } });
+  function built(use: boolean, said?: Record<string, unknown>) {
+    const b = cluster([], said);
+    b.cluster.spec.clusterAutoscaler = { enabled: true };
+    b.cluster.spec.iam = { ...b.cluster.spec.iam, useServiceAccountExternalPermissions: use };
+    const done = completeCluster(b.cluster, b.instanceGroups);
+    return { done, tasks: buildAwsTasks({ cluster: done.cluster, instanceGroups: done.instanceGroups, accountId: ACCOUNT, partition: 'aws' }) };
+  }
+  const policy = (ts: Task[], name: string) => ts.find((t) => t.kind === 'IAMRolePolicy' && t.name === name)?.desired as { document: object } | undefined;
+
+  it('the grants move from the control plane\'s role to cluster-autoscaler.kube-system.sa.<cluster>, still only on the cluster\'s groups', async () => {
+    const on = built(true).tasks;
+    expect(await evaluate(policy(on, `masters.${NAME}`)!.document, setDesired(NAME))).toBe('ImplicitlyDenied');
+    const own = policy(on, CA_ROLE)!.document;
+    expect(await evaluate(own, setDesired(NAME))).toBe('Allowed');
+    expect(await evaluate(own, setDesired('other.example.com'))).toBe('ImplicitlyDenied');
+    expect(await evaluate(own, { action: 'ec2:TerminateInstances', resource: `arn:aws:ec2:us-east-1:${ACCOUNT}:instance/i-1`, context: { 'aws:ResourceTag/KubernetesCluster': NAME } })).toBe('ImplicitlyDenied');
+    const role = on.find((t) => t.kind === 'IAMRole' && t.name === CA_ROLE)!;
+    expect(await evaluateWebIdentityTrust(trustOf(role), { provider: PROVIDER, issuerHost: HOST, sub: 'system:serviceaccount:kube-system:cluster-autoscaler', aud: 'amazonaws.com' })).toBe('Allowed');
+    expect(await evaluateWebIdentityTrust(trustOf(role), { provider: PROVIDER, issuerHost: HOST, sub: 'system:serviceaccount:kube-system:default', aud: 'amazonaws.com' })).toBe('ImplicitlyDenied');
+    // Off (or without the OIDC provider): as before, on the control plane's role, and no role of its own.
+    for (const off of [built(false).tasks, built(true, { discoveryStore: 's3://oidc-bucket/irsa' }).tasks]) {
+      expect(await evaluate(policy(off, `masters.${NAME}`)!.document, setDesired(NAME))).toBe('Allowed');
+      expect(off.some((t) => t.name === CA_ROLE)).toBe(false);
+    }
+  });
+
+  it('its Deployment gets the role\'s ARN and a projected token for amazonaws.com; the control planes\' addons digest covers it', () => {
+    const { done, tasks: on } = built(true);
+    const arn = `arn:aws:iam::${ACCOUNT}:role/${CA_ROLE}`;
+    const deployment = clusterAutoscalerObjects(done.cluster, done.instanceGroups, { roleArn: arn }).find((d) => d['kind'] === 'Deployment') as Record<string, any>;
+    expect(clusterAutoscalerAddon(done.cluster, done.instanceGroups, { roleArn: arn })!.manifest!.content).toContain(arn);
+    const pod = deployment.spec.template.spec;
+    expect(pod.serviceAccountName).toBe('cluster-autoscaler');
+    expect(pod.containers[0].env).toEqual(expect.arrayContaining([{ name: 'AWS_ROLE_ARN', value: arn }, { name: 'AWS_WEB_IDENTITY_TOKEN_FILE', value: '/var/run/secrets/amazonaws.com/token' }]));
+    expect(pod.containers[0].volumeMounts).toEqual([{ name: 'token-amazonaws-com', mountPath: '/var/run/secrets/amazonaws.com', readOnly: true }]);
+    expect(pod.volumes).toEqual([{ name: 'token-amazonaws-com', projected: { defaultMode: 0o644, sources: [{ serviceAccountToken: { audience: 'amazonaws.com', expirationSeconds: 86400, path: 'token' } }] } }]);
+    const plain = clusterAutoscalerObjects(done.cluster, done.instanceGroups).find((d) => d['kind'] === 'Deployment') as Record<string, any>;
+    expect(plain.spec.template.spec.volumes).toBeUndefined();
+    // The launch template's addons digest is of the manifest with the ARN (so the control planes roll when it changes).
+    const digest = (ts: Task[]) => JSON.stringify(ts.filter((t) => t.kind === 'LaunchTemplate' && t.name.includes('.masters.')).map((t) => t.desired));
+    expect(digest(on)).not.toBe(digest(buildAwsTasks({ cluster: done.cluster, instanceGroups: done.instanceGroups, accountId: '210987654321', partition: 'aws' })));
+  });
+
+  it('validation: kept with a warning without the OIDC provider; an entry for the autoscaler\'s service account is refused', () => {
+    const b = cluster([], { discoveryStore: 's3://oidc-bucket/irsa' });
+    b.cluster.spec.clusterAutoscaler = { enabled: true };
+    b.cluster.spec.iam = { ...b.cluster.spec.iam, useServiceAccountExternalPermissions: true };
+    const warnings = validateCluster(b.cluster, b.instanceGroups).filter((d) => d.path === 'spec.iam.useServiceAccountExternalPermissions');
+    expect(warnings).toEqual([expect.objectContaining({ severity: 'warning', code: 'FieldNotActedOn', hint: expect.stringContaining('enableAWSOIDCProvider') })]);
+    const c = cluster([{ name: 'cluster-autoscaler', namespace: 'kube-system', aws: { policyARNs: [S3_READ] } }]);
+    c.cluster.spec.clusterAutoscaler = { enabled: true };
+    c.cluster.spec.iam = { ...c.cluster.spec.iam, useServiceAccountExternalPermissions: true };
+    expect(errors(c)).toEqual([expect.objectContaining({ code: 'InvalidServiceAccountExternalPermission', path: 'spec.iam.serviceAccountExternalPermissions[0]', summary: expect.stringContaining("cluster autoscaler's") })]);
   });
 });
