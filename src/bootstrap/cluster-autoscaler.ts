@@ -132,7 +132,32 @@ function rbacObjects(): Record<string, unknown>[] {
   ];
 }
 
-function deployment(ca: ClusterAutoscalerSpec, cluster: string, region: string, count: number): Record<string, unknown> {
+/** Where the projected token is mounted and what it is called (kops's, for its addons' roles). */
+const TOKEN_DIR = '/var/run/secrets/amazonaws.com';
+const TOKEN_VOLUME = 'token-amazonaws-com';
+
+/** Options of the rendering. */
+export interface ClusterAutoscalerRenderOptions {
+  /** The autoscaler's own IAM role (useServiceAccountExternalPermissions): its ARN, given to the AWS SDK with a projected token. */
+  readonly roleArn?: string;
+}
+
+/**
+ * With a role of its own: the AWS SDK's web-identity variables and a service-account token for
+ * `amazonaws.com` (the audience the role's trust requires), as kops's AddServiceAccountRole sets
+ * them. No webhook: kops-ts renders the Deployment itself.
+ */
+function webIdentity(roleArn: string | undefined) {
+  if (!roleArn) return { env: [], volumeMounts: undefined, volumes: undefined };
+  return {
+    env: [{ name: 'AWS_ROLE_ARN', value: roleArn }, { name: 'AWS_WEB_IDENTITY_TOKEN_FILE', value: `${TOKEN_DIR}/token` }],
+    volumeMounts: [{ name: TOKEN_VOLUME, mountPath: TOKEN_DIR, readOnly: true }],
+    volumes: [{ name: TOKEN_VOLUME, projected: { defaultMode: 0o644, sources: [{ serviceAccountToken: { audience: 'amazonaws.com', expirationSeconds: 86400, path: 'token' } }] } }],
+  };
+}
+
+function deployment(ca: ClusterAutoscalerSpec, cluster: string, region: string, count: number, roleArn?: string): Record<string, unknown> {
+  const irsa = webIdentity(roleArn);
   const selector = { app: NAME };
   return {
     apiVersion: 'apps/v1',
@@ -177,12 +202,14 @@ function deployment(ca: ClusterAutoscalerSpec, cluster: string, region: string, 
               image: ca.image ?? '',
               imagePullPolicy: 'IfNotPresent',
               command: ['./cluster-autoscaler', ...clusterAutoscalerArgs(ca, cluster)],
-              env: [{ name: 'AWS_REGION', value: region }],
+              env: [{ name: 'AWS_REGION', value: region }, ...irsa.env],
+              ...(irsa.volumeMounts ? { volumeMounts: irsa.volumeMounts } : {}),
               livenessProbe: { failureThreshold: 3, httpGet: { path: '/health-check', port: 'http', scheme: 'HTTP' }, periodSeconds: 10, successThreshold: 1, timeoutSeconds: 1 },
               ports: [{ containerPort: METRICS_PORT, name: 'http', protocol: 'TCP' }],
               resources: { requests: { cpu: String(ca.cpuRequest ?? '100m'), memory: String(ca.memoryRequest ?? '300Mi') } },
             },
           ],
+          ...(irsa.volumes ? { volumes: irsa.volumes } : {}),
         },
       },
     },
@@ -206,7 +233,7 @@ function renderManifest(objects: readonly Record<string, unknown>[]): string {
 }
 
 /** The manifest's objects for a completed cluster whose autoscaler is enabled. */
-export function clusterAutoscalerObjects(c: Cluster, igs: readonly InstanceGroup[]): Record<string, unknown>[] {
+export function clusterAutoscalerObjects(c: Cluster, igs: readonly InstanceGroup[], opts: ClusterAutoscalerRenderOptions = {}): Record<string, unknown>[] {
   const ca = c.spec.clusterAutoscaler ?? {};
   const name = c.metadata.name;
   const region = regionOfZone((c.spec.subnets ?? []).find((s) => s.zone)?.zone ?? '');
@@ -223,7 +250,7 @@ export function clusterAutoscalerObjects(c: Cluster, igs: readonly InstanceGroup
       spec: { ports: [{ port: METRICS_PORT, protocol: 'TCP', targetPort: METRICS_PORT, name: 'http' }], selector: { app: NAME }, type: 'ClusterIP' },
     },
     ...priority,
-    deployment(ca, name, region, replicas(igs)),
+    deployment(ca, name, region, replicas(igs), opts.roleArn),
   ];
 }
 
@@ -238,10 +265,10 @@ function versionTag(image: string): string {
  * description (`stored-manifest`) and the manifest, under
  * `addons/cluster-autoscaler/<image tag>-<first 12 hex of the manifest's sha256>/`.
  */
-export function clusterAutoscalerAddon(c: Cluster, igs: readonly InstanceGroup[]): AddonFile | undefined {
+export function clusterAutoscalerAddon(c: Cluster, igs: readonly InstanceGroup[], opts: ClusterAutoscalerRenderOptions = {}): AddonFile | undefined {
   if (!clusterAutoscalerEnabled(c.spec)) return undefined;
   const image = c.spec.clusterAutoscaler?.image ?? '';
-  return storedManifestAddon(c.metadata.name, CLUSTER_AUTOSCALER_ADDON_NAME, versionTag(image), renderManifest(clusterAutoscalerObjects(c, igs)), {
+  return storedManifestAddon(c.metadata.name, CLUSTER_AUTOSCALER_ADDON_NAME, versionTag(image), renderManifest(clusterAutoscalerObjects(c, igs, opts)), {
     image,
     args: clusterAutoscalerArgs(c.spec.clusterAutoscaler ?? {}, c.metadata.name),
   });

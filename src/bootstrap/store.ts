@@ -114,6 +114,8 @@ export interface WriteBootstrapOptions {
   readonly instanceGroups: readonly InstanceGroup[];
   /** The API load balancer's DNS name, from the apply (`NetworkLoadBalancer/api.<cluster>`). */
   readonly loadBalancerDnsName?: string;
+  /** The cluster autoscaler's own IAM role's ARN (useServiceAccountExternalPermissions), from the apply. */
+  readonly clusterAutoscalerRoleArn?: string;
   /** The trusted cluster CA certificates (PEM); read from the store when not given. */
   readonly caCertificates?: readonly string[];
 }
@@ -162,7 +164,7 @@ export async function writeBootstrapConfig(o: WriteBootstrapOptions): Promise<Wr
   // the digest of an architecture when an addon is a chart), it would be '1' for the clusters
   // using it: refusing it would leave them without a network and with tainted nodes.
   // The cluster autoscaler (AWS only: validation refuses it on GCE), when enabled.
-  const autoscaler = cloudProviderOf(o.cluster.spec) === 'gce' ? undefined : clusterAutoscalerAddon(o.cluster, o.instanceGroups);
+  const autoscaler = cloudProviderOf(o.cluster.spec) === 'gce' ? undefined : clusterAutoscalerAddon(o.cluster, o.instanceGroups, o.clusterAutoscalerRoleArn ? { roleArn: o.clusterAutoscalerRoleArn } : {});
   const vars = addonsVars(o.cluster, ccm, autoscaler);
   const addonEnv: Record<string, string> = { ...(addon ? { CNI: addon.addon.name } : { CNI: 'none' }), ...vars };
   // addons.sh, the same for every control-plane group; its sha256 is in their launch templates.

@@ -34,6 +34,21 @@ export function apiLoadBalancerDnsName(cluster: string, applied: Pick<ApplyResul
   return undefined;
 }
 
+/**
+ * The cluster autoscaler's own role's ARN after the apply (useServiceAccountExternalPermissions):
+ * the IAMRole tagged as the `kube-system/cluster-autoscaler` service account's. Matched by its tags
+ * so that this generic module loads nothing of a cloud's.
+ */
+export function clusterAutoscalerRoleArn(applied: Pick<ApplyResult, 'actuals'>): string | undefined {
+  for (const [key, a] of applied.actuals) {
+    if (!key.startsWith('IAMRole/')) continue;
+    const role = a as { arn?: unknown; tags?: Record<string, string> } | undefined;
+    const tags = role?.tags ?? {};
+    if (tags['service-account.kops.k8s.io/name'] === 'cluster-autoscaler' && tags['service-account.kops.k8s.io/namespace'] === 'kube-system' && typeof role?.arn === 'string') return role.arn;
+  }
+  return undefined;
+}
+
 export async function writeBootstrapAfterApply(
   store: StateStore,
   completed: { cluster: Cluster; instanceGroups: readonly InstanceGroup[] },
@@ -41,8 +56,15 @@ export async function writeBootstrapAfterApply(
 ): Promise<{ result?: WriteBootstrapResult; warnings: Diagnostic[] }> {
   const name = completed.cluster.metadata.name;
   const dnsName = apiLoadBalancerDnsName(name, applied);
+  const autoscalerRole = clusterAutoscalerRoleArn(applied);
   try {
-    const result = await writeBootstrapConfig({ store, cluster: completed.cluster, instanceGroups: completed.instanceGroups, ...(dnsName ? { loadBalancerDnsName: dnsName } : {}) });
+    const result = await writeBootstrapConfig({
+      store,
+      cluster: completed.cluster,
+      instanceGroups: completed.instanceGroups,
+      ...(dnsName ? { loadBalancerDnsName: dnsName } : {}),
+      ...(autoscalerRole ? { clusterAutoscalerRoleArn: autoscalerRole } : {}),
+    });
     return { result, warnings: result.skipped.map((s) => warning('BootstrapConfigNotWritten', `node bootstrap configuration not written: ${s}`)) };
   } catch (e) {
     if (!KopsError.is(e) || !SPEC_PROBLEMS.has(e.code)) throw e;

@@ -103,6 +103,14 @@ export function wantsAwsOidcProvider(spec: ClusterSpec): boolean {
   return spec.serviceAccountIssuerDiscovery?.enableAWSOIDCProvider === true && discoveryStoreOf(spec) !== undefined;
 }
 
+/**
+ * `spec.iam.useServiceAccountExternalPermissions` acted on: kops-ts's own addons whose grants it
+ * moves to a role of their service account (the cluster autoscaler) need the OIDC provider.
+ */
+export function usesServiceAccountRoles(spec: ClusterSpec): boolean {
+  return spec.iam?.useServiceAccountExternalPermissions === true && wantsAwsOidcProvider(spec);
+}
+
 /** The OIDC provider's client ids: `amazonaws.com` (kops's), then `additionalAudiences`, each once. */
 export function oidcClientIds(spec: ClusterSpec): string[] {
   const extra = (spec.serviceAccountIssuerDiscovery?.additionalAudiences ?? []).filter((a): a is string => typeof a === 'string' && a !== '');

@@ -19,6 +19,7 @@ import { validateGce } from './validation-gce.js';
 import { validateClusterAutoscaler } from './cluster-autoscaler.js';
 import { validateIamPolicies } from './validation-iam-policies.js';
 import { validateIssuerDiscovery } from './validation-issuer-discovery.js';
+import { validateServiceAccountPermissions } from './validation-service-accounts.js';
 import { validateInstanceGroups } from './validation-instancegroups.js';
 import { validateKubelet } from './validation-kubelet.js';
 import { validateNetwork } from './validation-network.js';
@@ -62,6 +63,7 @@ export function validateCluster(cluster: Cluster, instanceGroups: readonly Insta
   validateNodeExtras(r, spec, igs, cloud);
   validateIamPolicies(r, spec, igs, name, cloud);
   validateIssuerDiscovery(r, spec, name);
+  validateServiceAccountPermissions(r, spec, name);
   validateContainerd(r, spec, igs);
   validateKubelet(r, c, igs);
   validateComponents(r, c, igs);

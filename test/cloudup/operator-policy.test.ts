@@ -105,6 +105,17 @@ describe('the declarations', () => {
     expect(await evaluate(one, { action: 'iam:ListAttachedRolePolicies', resource: roleArn(`nodes.${NAME}`) })).toBe('Allowed');
   });
 
+  it("with --name also the cluster's service-account roles (names may be cut with a hash): tagged as this cluster's and as a service account's", async () => {
+    const one = operatorPolicy({ stateStore: { bucket: 'b', prefix: PREFIX }, clusterName: NAME });
+    const sa = (c: string) => ({ 'aws:ResourceTag/KubernetesCluster': c, 'aws:ResourceTag/service-account.kops.k8s.io/name': 'uploader' });
+    for (const action of ROLE_ATTACHMENTS) {
+      expect(await evaluate(one, { action, resource: roleArn(`uploader.jobs.sa.${NAME}`), context: sa(NAME) }), action).toBe('Allowed');
+      expect(await evaluate(one, { action, resource: roleArn('a-very-long-service-account-name.kube-system.sa.irs-6g2olv'), context: sa(NAME) }), action).toBe('Allowed');
+      expect(await evaluate(one, { action, resource: roleArn('uploader.jobs.sa.other.example.com'), context: sa('other.example.com') })).toBe('ImplicitlyDenied');
+      expect(await evaluate(one, { action, resource: roleArn('admin'), context: { 'aws:ResourceTag/KubernetesCluster': NAME } })).toBe('ImplicitlyDenied');
+    }
+  });
+
   it('deletes load balancers and target groups only when tagged as a cluster\'s (with --name: that cluster\'s)', async () => {
     const elbArn = (path: string) => `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:${path}`;
     const classic = elbArn('loadbalancer/a0123456789abcdef0123456789abcde');

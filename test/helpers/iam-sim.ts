@@ -56,3 +56,51 @@ function isEmptyDocument(doc: unknown): boolean {
 export function ec2Arn(type: string, id: string, region = 'us-east-1'): string {
   return `arn:aws:ec2:${region}:${ACCOUNT}:${type}/${id}`;
 }
+
+export interface WebIdentityRequest {
+  /** The OIDC provider the token comes through (its ARN). */
+  readonly provider: string;
+  /** The issuer's host and path (`<bucket>.s3.<region>.amazonaws.com/<path>`): the condition keys' prefix. */
+  readonly issuerHost: string;
+  readonly sub: string;
+  readonly aud: string;
+  readonly role?: string;
+}
+
+/** A key the evaluator knows for sts:AssumeRoleWithWebIdentity (see `evaluateWebIdentityTrust`). */
+const KNOWN_OIDC_HOST = 'accounts.google.com';
+
+/**
+ * The evaluator's decision on `sts:AssumeRoleWithWebIdentity` under a role's trust policy, evaluated
+ * as the role's resource policy with the provider as the principal.
+ *
+ * The evaluator knows only the named providers' keys for that action (`accounts.google.com:sub`,
+ * ...) and drops any other context key, so an `<issuer>:sub` condition could never match. The
+ * trust policy's condition keys under `issuerHost` are therefore renamed to `accounts.google.com:`
+ * keys, and the request's claims given under those names: operators, values and principal are
+ * evaluated as written. A key under another host is left as it is (and so fails, as on AWS, where
+ * the token would carry no such claim). Tests pin the keys' real names separately.
+ */
+export async function evaluateWebIdentityTrust(trust: unknown, req: WebIdentityRequest): Promise<SimResult> {
+  const renamed = JSON.parse(JSON.stringify(trust).split(`"${req.issuerHost}:`).join(`"${KNOWN_OIDC_HOST}:`)) as unknown;
+  const r = await runSimulation(
+    {
+      request: {
+        principal: req.provider,
+        action: 'sts:AssumeRoleWithWebIdentity',
+        resource: { resource: req.role ?? `arn:aws:iam::${ACCOUNT}:role/kops-ts-test`, accountId: ACCOUNT },
+        contextVariables: { [`${KNOWN_OIDC_HOST}:sub`]: req.sub, [`${KNOWN_OIDC_HOST}:aud`]: req.aud },
+      },
+      identityPolicies: [],
+      resourcePolicy: renamed,
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+    },
+    {},
+  );
+  if (r.resultType === 'error') throw new Error(`the evaluator refused the trust policy: ${JSON.stringify(r.errors)}`);
+  if (r.resultType === 'single' && r.result.ignoredContextKeys && r.result.ignoredContextKeys.length > 0) {
+    throw new Error(`the evaluator ignored ${r.result.ignoredContextKeys.join(', ')}`);
+  }
+  return r.overallResult as SimResult;
+}

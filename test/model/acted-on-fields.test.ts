@@ -325,6 +325,9 @@ const TESTED_ELSEWHERE: Record<string, string> = {
   'Cluster spec.api.loadBalancer.sslPolicy': LB_MODEL,
   'Cluster spec.iam.legacy': 'test/model/validation.test.ts',
   'Cluster spec.iam.allowContainerRegistry': IAM,
+  // IAM roles for service accounts: a role, its trust, attachments and inline policy per entry.
+  'Cluster spec.iam.useServiceAccountExternalPermissions': 'test/model/aws/iam-service-accounts.test.ts',
+  ...Object.fromEntries(['name', 'namespace', 'aws.policyARNs[]', 'aws.inlinePolicy'].map((f) => [`Cluster spec.iam.serviceAccountExternalPermissions[].${f}`, 'test/model/aws/iam-service-accounts.test.ts'])),
   'Cluster spec.networking.calico.awsSrcDstCheck': IAM,
   'Cluster spec.networking.cilium.ipam': IAM,
   // Which CNI decides the instance roles' CNI grants (the node bootstrap refuses these four: it applies cilium or calico).

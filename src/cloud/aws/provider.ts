@@ -216,7 +216,7 @@ export function awsCloud(opts: CloudOptions = {}): Cloud<AwsTaskContext> {
       if (preErr) throw preErr;
       // Route53 DNS without spec.dnsZone: the zone pre-flight found, recorded in the completed spec by id as kops does.
       if (pre.dnsZone) cluster = { ...cluster, spec: { ...cluster.spec, dnsZone: pre.dnsZone.id } };
-      const tasks = buildAwsTasks({ ...awsBuilderInput(input, cluster), ...(pre.account ? { partition: pre.account.partition } : {}) });
+      const tasks = buildAwsTasks({ ...awsBuilderInput(input, cluster), ...(pre.account ? { partition: pre.account.partition, accountId: pre.account.id } : {}) });
       const ctx: AwsTaskContext = { clients, clusterName: input.clusterName, region, once: newMemo() };
       return { ctx, registry: awsTaskRegistry(), tasks, region, cluster, diagnostics: pre.diagnostics };
     },

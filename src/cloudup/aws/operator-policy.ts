@@ -11,6 +11,7 @@
  */
 import type { PolicyDocument, PolicyStatement, StateStoreLocation } from '../../model/aws/iam-policies.js';
 import { iamName } from '../../model/aws/names.js';
+import { TAG_SERVICE_ACCOUNT_NAME } from '../../tasks/aws/iam-role.js';
 import {
   AWS_KIND_ACTIONS, DELETE_CLUSTER_ACTIONS, DELETE_CLUSTER_READ_ACTIONS, PREFLIGHT_ACTIONS, ROLLING_UPDATE_ACTIONS, ROLLING_UPDATE_READ_ACTIONS,
   STATE_STORE_BUCKET_ACTIONS, STATE_STORE_OBJECT_ACTIONS, kindActions,
@@ -118,6 +119,7 @@ export function operatorPolicy(o: OperatorPolicyOptions = {}): PolicyDocument {
   }
   const attachments = ROLE_POLICY_ATTACHMENTS.filter((a) => actions.includes(a));
   if (attachments.length > 0) statements.push(rolePolicyAttachments(attachments, partition, o.clusterName));
+  if (attachments.length > 0 && o.clusterName) statements.push(serviceAccountRoleAttachments(attachments, partition, o.clusterName));
   if (actions.includes('iam:PassRole')) {
     statements.push({
       Sid: 'PassInstanceRolesToEC2',
@@ -211,6 +213,23 @@ function rolePolicyAttachments(actions: readonly string[], partition: string, cl
     return { ...base, Resource: INSTANCE_ROLE_PREFIXES.map((p) => `arn:${partition}:iam::*:role/${iamName(p, clusterName)}`) };
   }
   return { ...base, Resource: `arn:${partition}:iam::*:role/*`, Condition: { Null: { 'aws:ResourceTag/KubernetesCluster': 'false' } } };
+}
+
+/**
+ * With `--name`: the cluster's service-account roles (spec.iam.serviceAccountExternalPermissions),
+ * whose names are the user's and may be cut to IAM's 64 characters with a hash (so no name pattern
+ * covers them): any role tagged as this cluster's (`KubernetesCluster=<cluster>`) and as a service
+ * account's (`service-account.kops.k8s.io/name`). Without `--name` the tagged-role statement above
+ * covers them already.
+ */
+function serviceAccountRoleAttachments(actions: readonly string[], partition: string, clusterName: string): PolicyStatement {
+  return {
+    Sid: 'ClusterServiceAccountRolePolicyAttachments',
+    Effect: 'Allow',
+    Action: [...actions],
+    Resource: `arn:${partition}:iam::*:role/*`,
+    Condition: { StringEquals: { 'aws:ResourceTag/KubernetesCluster': clusterName }, Null: { [`aws:ResourceTag/${TAG_SERVICE_ACCOUNT_NAME}`]: 'false' } },
+  };
 }
 
 function stateStoreStatements(partition: string, s: StateStoreLocation | undefined): PolicyStatement[] {

@@ -350,9 +350,14 @@ export const CLUSTER_SPEC: ObjectShape = obj(
     api,
     authorization: obj({ rbac: obj({}), alwaysAllow: obj({}) }),
     cloudLabels: strMap,
-    // useServiceAccountExternalPermissions moves kops's controller grants to IRSA roles, which
-    // kops-ts does not create: kept, with its warning (docs/iam.md).
-    iam: obj({ legacy: bool, allowContainerRegistry: bool }, ['permissionsBoundary', 'serviceAccountExternalPermissions', 'useServiceAccountExternalPermissions']),
+    // AWS roles for service accounts (src/model/aws/iam-service-accounts.ts): the user's, and with
+    // useServiceAccountExternalPermissions the cluster autoscaler's (docs/spec.md).
+    iam: obj({
+      legacy: bool,
+      allowContainerRegistry: bool,
+      useServiceAccountExternalPermissions: bool,
+      serviceAccountExternalPermissions: { t: 'array', of: obj({ name: str, namespace: str, aws: obj({ policyARNs: strList, inlinePolicy: str }) }) },
+    }, ['permissionsBoundary']),
     rollingUpdate,
     // AWS: the instance roles' extra grants (src/model/validation-iam-policies.ts, src/model/aws/iam.ts).
     additionalPolicies: strMap,

@@ -130,6 +130,21 @@ export interface IAMSpec {
   legacy?: boolean;
   allowContainerRegistry?: boolean;
   useServiceAccountExternalPermissions?: boolean;
+  /** AWS: an IAM role per Kubernetes service account, trusted through the cluster's OIDC provider (src/model/aws/iam-service-accounts.ts). */
+  serviceAccountExternalPermissions?: ServiceAccountExternalPermission[];
+}
+
+/** kops's ServiceAccountExternalPermission: what one service account may do outside the cluster. */
+export interface ServiceAccountExternalPermission {
+  name?: string;
+  namespace?: string;
+  aws?: AWSPermission;
+}
+
+/** kops's AWSPermission: managed policies to attach, or an inline policy (a JSON array of statements). */
+export interface AWSPermission {
+  policyARNs?: string[];
+  inlinePolicy?: string;
 }
 
 /**

@@ -27,7 +27,8 @@ import { maxInstanceLifetimeSeconds } from '../validation-asg.js';
 import { igPath } from '../validation-util.js';
 import { awsCloudBootstrap, nodeUserData, type NodeBootstrapInput } from '../../bootstrap/user-data.js';
 import { addonsSha256, ccmAddon } from '../../bootstrap/addons.js';
-import { clusterAutoscalerAddon } from '../../bootstrap/cluster-autoscaler.js';
+import { clusterAutoscalerAddon, type ClusterAutoscalerRenderOptions } from '../../bootstrap/cluster-autoscaler.js';
+import { clusterAutoscalerRoleArn } from './iam-service-accounts.js';
 import { autoscalerDiscoveryTags } from '../cluster-autoscaler.js';
 import { nodeExtrasHash } from '../../bootstrap/node-extras.js';
 import { withAdditionalUserData } from '../../bootstrap/user-data-parts.js';
@@ -78,13 +79,19 @@ function bootstrapInput(m: AwsModelContext, ig: InstanceGroup): NodeBootstrapInp
     // A control plane's cluster configuration (kubeadm-upload.ts): a change rolls the control planes.
     ...(role === 'ControlPlane' ? { clusterConfigHash: clusterConfigHash(m.cluster, ig) } : {}),
     // The addons its control planes apply (addons-script.ts): a new version rolls the control planes only.
-    ...(role === 'ControlPlane' ? { addonsSha256: addonsSha256(awsCloudBootstrap(m.region), m.cluster, ccmAddon(m.cluster), clusterAutoscalerAddon(m.cluster, m.instanceGroups)) } : {}),
+    ...(role === 'ControlPlane' ? { addonsSha256: addonsSha256(awsCloudBootstrap(m.region), m.cluster, ccmAddon(m.cluster), clusterAutoscalerAddon(m.cluster, m.instanceGroups, autoscalerRender(m))) } : {}),
     region: m.region,
     ...(m.input.stateStore ? { stateStore: m.input.stateStore } : {}),
     ...(ig.spec.volumeMounts?.length ? { volumeMounts: volumeMountInputs(ig.spec) } : {}),
     // The group's fileAssets, hooks and sysctlParameters: their script's sha256 (node-extras.ts).
     ...nodeExtrasHash(m.cluster.spec, ig),
   };
+}
+
+/** The autoscaler's own role's ARN, when it has one (the account is pre-flight's; absent where the model is built without it). */
+function autoscalerRender(m: AwsModelContext): ClusterAutoscalerRenderOptions {
+  const roleArn = clusterAutoscalerRoleArn(m.cluster.spec, m.name, { ...(m.input.accountId ? { id: m.input.accountId } : {}), ...(m.input.partition ? { partition: m.input.partition } : {}) });
+  return roleArn ? { roleArn } : {};
 }
 
 export function buildCompute(m: AwsModelContext, targetGroups: TargetGroupsByRole): void {

@@ -30,6 +30,8 @@ export interface AwsModelInput {
   /** The S3 state store, so control planes may read their cluster's prefix. */
   readonly stateStore?: StateStoreLocation;
   readonly partition?: string;
+  /** The AWS account (pre-flight's STS answer): the ARNs a manifest names (the cluster autoscaler's role). */
+  readonly accountId?: string;
 }
 
 export class AwsModelContext {

@@ -23,6 +23,7 @@
  */
 import type { Cluster } from '../api/types.js';
 import { parseCidr } from '../cidr.js';
+import { usesServiceAccountRoles } from '../issuer-discovery.js';
 import { CLUSTER_TAG, PolicyBuilder, type PolicyDocument, type PolicyFacts, type StateStoreLocation } from './iam-policy-builder.js';
 
 export type { ConditionBlock, PolicyDocument, PolicyFacts, PolicyStatement, StateStoreLocation } from './iam-policy-builder.js';
@@ -57,7 +58,9 @@ export function policyFacts(cluster: Cluster, opts: { partition?: string; region
     amazonVpc: net.amazonvpc !== undefined,
     kubeRouter: net.kuberouter !== undefined,
     kindnet: net.kindnet !== undefined,
-    ...(cluster.spec.clusterAutoscaler?.enabled === true ? { clusterAutoscaler: { staticInstanceList: cluster.spec.clusterAutoscaler.awsUseStaticInstanceList === true } } : {}),
+    ...(cluster.spec.clusterAutoscaler?.enabled === true
+      ? { clusterAutoscaler: { staticInstanceList: cluster.spec.clusterAutoscaler.awsUseStaticInstanceList === true, ...(usesServiceAccountRoles(cluster.spec) ? { ownRole: true } : {}) } }
+      : {}),
   };
 }
 
@@ -239,10 +242,18 @@ export function controlPlanePolicy(facts: PolicyFacts): PolicyDocument {
   addEtcdManager(p);
   p.unconditional.add('ec2:DescribeInstances'); // kops-controller: node identity and bootstrap
   addCloudController(p);
-  addClusterAutoscaler(p);
+  // With useServiceAccountExternalPermissions the autoscaler's grants are on its own role (clusterAutoscalerPolicy).
+  if (!facts.clusterAutoscaler?.ownRole) addClusterAutoscaler(p);
   addEbsCsi(p);
   addEcr(p);
   addCni(p, 'master');
+  return p.build();
+}
+
+/** The cluster autoscaler's own role (`useServiceAccountExternalPermissions`): the grants the control plane then lacks. */
+export function clusterAutoscalerPolicy(facts: PolicyFacts): PolicyDocument {
+  const p = new PolicyBuilder(facts);
+  addClusterAutoscaler(p);
   return p.build();
 }
 

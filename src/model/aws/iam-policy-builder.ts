@@ -53,7 +53,11 @@ export interface PolicyFacts {
   readonly kubeRouter: boolean;
   readonly kindnet: boolean;
   /** `spec.clusterAutoscaler` when enabled: the control planes run it (`awsUseStaticInstanceList` spares DescribeInstanceTypes). */
-  readonly clusterAutoscaler?: { readonly staticInstanceList: boolean };
+  readonly clusterAutoscaler?: {
+    readonly staticInstanceList: boolean;
+    /** `iam.useServiceAccountExternalPermissions` with the OIDC provider: its grants are on its own role, not the control plane's. */
+    readonly ownRole?: boolean;
+  };
 }
 
 /**

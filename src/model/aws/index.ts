@@ -7,6 +7,7 @@ import { AwsModelContext, type AwsModelInput } from './context.js';
 import { buildEtcdVolumes } from './etcd.js';
 import { buildFirewall } from './firewall.js';
 import { buildIam } from './iam.js';
+import { buildServiceAccountRoles } from './iam-service-accounts.js';
 import { buildNetwork } from './network.js';
 import { buildOidcProvider } from './oidc-provider.js';
 
@@ -18,6 +19,7 @@ export function buildAwsTasks(input: AwsModelInput): Task[] {
   buildFirewall(m);
   buildIam(m);
   buildOidcProvider(m);
+  buildServiceAccountRoles(m);
   const api = buildApi(m);
   const bastionTargetGroup = buildBastion(m, api.dnsZone);
   buildCompute(m, {

@@ -4,6 +4,16 @@
  * builder's (normally "ec2.amazonaws.com may assume this role") and is compared as parsed JSON;
  * a change is an in-place `UpdateAssumeRolePolicy`, flagged as an IAM change in the plan.
  *
+ * The trust policy may hold refs (a service account's role names the cluster's OIDC provider by
+ * `ref('IAMOIDCProvider', <cluster>, 'arn')`): resolved in the plan (`(known after apply)` while the
+ * provider is still to be made) and at apply.
+ *
+ * Orphans: a role of the cluster's (tagged `kubernetes.io/cluster/<cluster>=owned`) that is a
+ * service account's (tagged `service-account.kops.k8s.io/name`) and that no task describes, e.g. an
+ * entry removed from `spec.iam.serviceAccountExternalPermissions`, is deleted, as kops's
+ * FindDeletions deletes the cluster's roles it no longer models. The instance roles are never
+ * orphans: they stay until `delete cluster` (see src/model/aws/iam.ts).
+ *
  * IAM is eventually consistent: a role just created may not be visible to other IAM calls (or to
  * EC2) for a few seconds. The dependents (`IAMRolePolicy`, `IAMInstanceProfileRole`) fail with
  * NoSuchEntity meanwhile, which the executor retries.
@@ -22,8 +32,8 @@ import {
   paginateListRolePolicies,
 } from '@aws-sdk/client-iam';
 import { KopsError } from '../../diagnostics.js';
-import { ref, type Ref, type TaskKind } from '../types.js';
-import { tagsToSet, type AwsTaskContext, type Tags } from './context.js';
+import { isRef, isUnknown, ref, type Ref, type RefResolver, type TaskKind } from '../types.js';
+import { ownershipTagKey, tagsToSet, type AwsTaskContext, type Tags } from './context.js';
 import { canonicalPolicy, iamListing, goneIsDone, toIamTags, policyText, type PolicyDocumentInput } from './iam-listing.js';
 
 export interface IamRoleDesired {
@@ -43,6 +53,10 @@ export interface IamRoleActual {
   readonly permissionsBoundary?: string;
   readonly tags: Readonly<Record<string, string>>;
 }
+
+/** kops's tags on a service account's role (awstasks/iamrole.go): its name and namespace. */
+export const TAG_SERVICE_ACCOUNT_NAME = 'service-account.kops.k8s.io/name';
+export const TAG_SERVICE_ACCOUNT_NAMESPACE = 'service-account.kops.k8s.io/namespace';
 
 /** IAM role names are at most 64 characters (kops checks the same before creating). */
 export const MAX_ROLE_NAME = 64;
@@ -73,8 +87,11 @@ export const iamRoleKind: TaskKind<IamRoleDesired, IamRoleActual, AwsTaskContext
     return found;
   },
 
-  view: (d) => ({
-    assumeRolePolicy: canonicalPolicy(d.assumeRolePolicy),
+  view: (d, refs) => ({
+    assumeRolePolicy: canonicalPolicy(resolvePolicyRefs(d.assumeRolePolicy, (r) => {
+      const v = refs.resolve(r);
+      return isUnknown(v) ? String(v) : v;
+    })),
     permissionsBoundary: d.permissionsBoundary,
     tags: d.tags,
   }),
@@ -82,8 +99,9 @@ export const iamRoleKind: TaskKind<IamRoleDesired, IamRoleActual, AwsTaskContext
   actualView: (a) => ({ assumeRolePolicy: a.assumeRolePolicy, permissionsBoundary: a.permissionsBoundary, tags: a.tags }),
 
   async apply(ctx, req) {
-    if (req.actual === undefined) return createRole(ctx, req.name, req.desired);
-    return updateRole(ctx, req.actual, req.desired, new Set(req.fields.map((f) => f.field)));
+    const desired = knownDesired(req.desired, req.refs);
+    if (req.actual === undefined) return createRole(ctx, req.name, desired);
+    return updateRole(ctx, req.actual, desired, new Set(req.fields.map((f) => f.field)));
   },
 
   outputs: (a) => ({ id: a.id, name: a.name, arn: a.arn }),
@@ -94,7 +112,33 @@ export const iamRoleKind: TaskKind<IamRoleDesired, IamRoleActual, AwsTaskContext
       await ctx.clients.iam.send(new DeleteRoleCommand({ RoleName: actual.name }));
     });
   },
+
+  async findOrphans(ctx, tasks, found) {
+    const { roles } = await iamListing(ctx);
+    const described = new Set([...tasks.map((t) => t.name), ...[...found.values()].map((a) => a.name)]);
+    const owned = ownershipTagKey(ctx.clusterName);
+    return [...roles.values()]
+      .filter((r) => r.tags[owned] === 'owned' && r.tags[TAG_SERVICE_ACCOUNT_NAME] !== undefined && !described.has(r.name))
+      .map((r) => ({ name: r.name, actual: roleActual(r) }));
+  },
 };
+
+/** A policy document with every ref in it replaced by `resolve`'s value (text documents have none). */
+export function resolvePolicyRefs(doc: PolicyDocumentInput, resolve: (r: Ref) => string): PolicyDocumentInput {
+  if (typeof doc === 'string') return doc;
+  const walk = (v: unknown): unknown => {
+    if (isRef(v)) return resolve(v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  return walk(doc) as object;
+}
+
+/** The desired role with its trust policy's refs resolved (apply time: every dependency is done). */
+function knownDesired(d: IamRoleDesired, refs: RefResolver): IamRoleDesired {
+  return { ...d, assumeRolePolicy: resolvePolicyRefs(d.assumeRolePolicy, (r) => refs.known(r)) };
+}
 
 function roleActual(r: { name: string; id: string; arn: string; assumeRolePolicy: string; permissionsBoundary?: string; tags: Readonly<Record<string, string>> }): IamRoleActual {
   const a: IamRoleActual = { id: r.id, name: r.name, arn: r.arn, assumeRolePolicy: r.assumeRolePolicy, tags: r.tags };

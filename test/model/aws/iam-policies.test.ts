@@ -263,14 +263,13 @@ describe('size', () => {
   });
 });
 
-describe('iam fields kept, not acted on', () => {
-  it('useServiceAccountExternalPermissions is named in a warning: there are no IRSA roles to move the grants to', () => {
+describe('useServiceAccountExternalPermissions without the OIDC provider', () => {
+  it('is a field kops-ts reads (no parse warning; validation warns it is not acted on: test/model/aws/iam-service-accounts.test.ts), and the control plane keeps its controllers\' grants', () => {
     const c = cluster();
     c.spec.iam = { legacy: false, allowContainerRegistry: true, useServiceAccountExternalPermissions: true };
     const r = parseManifests(toYaml(c), 'cluster.yaml');
-    expect(r.diagnostics.map((d) => `${d.severity} ${d.code} ${d.path}`).filter((d) => d.includes('spec.iam'))).toEqual(['warning FieldNotActedOn spec.iam.useServiceAccountExternalPermissions']);
+    expect(r.diagnostics.filter((d) => d.path?.includes('spec.iam'))).toEqual([]);
     expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-    // and the control plane keeps its controllers' grants
     expect(JSON.stringify(controlPlanePolicy(facts(c)))).toContain('ec2:ModifyVolume');
   });
 });
