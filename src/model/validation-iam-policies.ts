@@ -8,6 +8,9 @@
  * resource is kops users' habit and is kept, with a warning naming the role. A key whose role no
  * instance group has is kept, with a warning (nothing gets the grant).
  *
+ * `spec.iam.permissionsBoundary`, the boundary of every role the cluster makes, must be a managed
+ * policy's ARN too.
+ *
  * On AWS they are acted on (src/model/aws/iam.ts); on GCE they are kept with a FieldNotActedOn
  * warning each, as before.
  */
@@ -23,13 +26,18 @@ const FIELDS = ['additionalPolicies', 'externalPolicies'] as const;
 const IAM_DEFAULT_ATTACHED_POLICIES = 10;
 
 export function validateIamPolicies(r: Reporter, spec: ClusterSpec, igs: readonly InstanceGroup[], clusterName: string, cloud: string | undefined): void {
+  const boundary = spec.iam?.permissionsBoundary;
   if (cloud !== 'aws') {
     for (const f of FIELDS) {
       if (spec[f] != null && Object.keys(spec[f]).length > 0) {
         r.warn('FieldNotActedOn', `spec.${f}`, `a kops field that kops-ts acts on only on AWS; kept as is on ${cloud ?? 'this cloud'}`, 'remove it');
       }
     }
+    if (boundary) r.warn('FieldNotActedOn', 'spec.iam.permissionsBoundary', `a kops field that kops-ts acts on only on AWS; kept as is on ${cloud ?? 'this cloud'}`, 'remove it');
     return;
+  }
+  if (typeof boundary === 'string' && boundary !== '' && !POLICY_ARN.test(boundary)) {
+    r.err('InvalidPolicyArn', 'spec.iam.permissionsBoundary', `${JSON.stringify(boundary)} is not a managed policy's ARN (the permissions boundary of every IAM role the cluster makes)`, 'use arn:aws:iam::<account id or "aws">:policy/<name>, e.g. arn:aws:iam::123456789012:policy/boundaries/kops');
   }
   const present = new Set(igs.map((ig) => roleGroupPrefix(ig)));
   for (const f of FIELDS) checkKeys(r, f, spec[f], present);

@@ -6,6 +6,7 @@ import type { AuditSpec } from './acted-on-spot.js';
 
 const GRANT = '[{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "*"}]';
 const SSM = 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore';
+const BOUNDARY = 'arn:aws:iam::123456789012:policy/boundaries/kops';
 
 export function iamCases(cluster: string): Record<string, { edit: (s: AuditSpec) => void; changes: string[] }> {
   return {
@@ -16,6 +17,10 @@ export function iamCases(cluster: string): Record<string, { edit: (s: AuditSpec)
     'Cluster spec.externalPolicies': {
       edit: (s) => (s.cluster.spec.externalPolicies = { node: [SSM], 'control-plane': [SSM] }),
       changes: [`+ IAMRolePolicyAttachment/masters.${cluster}/${SSM}`, `+ IAMRolePolicyAttachment/nodes.${cluster}/${SSM}`],
+    },
+    'Cluster spec.iam.permissionsBoundary': {
+      edit: (s) => (s.cluster.spec.iam = { ...s.cluster.spec.iam, permissionsBoundary: BOUNDARY }),
+      changes: [`~ IAMRole/masters.${cluster} permissionsBoundary: (none) -> "${BOUNDARY}"`, `~ IAMRole/nodes.${cluster} permissionsBoundary: (none) -> "${BOUNDARY}"`],
     },
   };
 }

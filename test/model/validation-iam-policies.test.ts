@@ -13,7 +13,7 @@ function diagnostics(spec: Partial<ClusterSpec>, igs: InstanceGroup[] = userIGs(
   const c = userCluster(ZONES);
   c.spec = { ...c.spec, cloudProvider: cloud, ...spec };
   if (cloud === 'gce') c.spec.project = 'my-project';
-  return validateCluster(c, igs).filter((d) => /^spec\.(additional|external)Policies/.test(d.path ?? ''));
+  return validateCluster(c, igs).filter((d) => /^spec\.(additional|external)Policies|^spec\.iam\.permissionsBoundary/.test(d.path ?? ''));
 }
 const errors = (spec: Partial<ClusterSpec>) => errorLines(diagnostics(spec));
 const warnings = (spec: Partial<ClusterSpec>, igs?: InstanceGroup[]) => diagnostics(spec, igs).filter((d) => d.severity === 'warning').map((d) => `${d.code} ${d.path}: ${d.summary}`);
@@ -128,6 +128,25 @@ describe('externalPolicies: IAM quota', () => {
     expect(warnings({ externalPolicies: { node: arns(11) } })).toEqual([
       "ManagedPolicyQuota spec.externalPolicies.node: 11 managed policies for one role: IAM attaches at most 10 to a role unless the account's quota is raised, so update --yes fails with LimitExceeded on the ones past it",
     ]);
+  });
+});
+
+describe('iam.permissionsBoundary', () => {
+  it("accepts a managed policy's ARN (a path, AWS's own, another partition)", () => {
+    for (const arn of ['arn:aws:iam::123456789012:policy/boundaries/kops', 'arn:aws:iam::aws:policy/PowerUserAccess', 'arn:aws-us-gov:iam::123456789012:policy/b']) {
+      expect(diagnostics({ iam: { permissionsBoundary: arn } }), arn).toEqual([]);
+    }
+  });
+
+  it("refuses what is not a managed policy's ARN, naming the field", () => {
+    const d = diagnostics({ iam: { permissionsBoundary: 'arn:aws:iam::123456789012:role/boundary' } });
+    expect(errorLines(d)).toEqual(['spec.iam.permissionsBoundary: "arn:aws:iam::123456789012:role/boundary" is not a managed policy\'s ARN (the permissions boundary of every IAM role the cluster makes)']);
+    expect(d[0]?.code).toBe('InvalidPolicyArn');
+  });
+
+  it('is kept on GCE with a FieldNotActedOn warning', () => {
+    const d = diagnostics({ iam: { permissionsBoundary: 'x' } }, userIGs(['us-central1-a']), 'gce');
+    expect(d.map((x) => `${x.severity} ${x.code} ${x.path}`)).toEqual(['warning FieldNotActedOn spec.iam.permissionsBoundary']);
   });
 });
 

@@ -357,7 +357,8 @@ export const CLUSTER_SPEC: ObjectShape = obj(
       allowContainerRegistry: bool,
       useServiceAccountExternalPermissions: bool,
       serviceAccountExternalPermissions: { t: 'array', of: obj({ name: str, namespace: str, aws: obj({ policyARNs: strList, inlinePolicy: str }) }) },
-    }, ['permissionsBoundary']),
+      permissionsBoundary: str,
+    }),
     rollingUpdate,
     // AWS: the instance roles' extra grants (src/model/validation-iam-policies.ts, src/model/aws/iam.ts).
     additionalPolicies: strMap,

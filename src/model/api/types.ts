@@ -132,6 +132,8 @@ export interface IAMSpec {
   useServiceAccountExternalPermissions?: boolean;
   /** AWS: an IAM role per Kubernetes service account, trusted through the cluster's OIDC provider (src/model/aws/iam-service-accounts.ts). */
   serviceAccountExternalPermissions?: ServiceAccountExternalPermission[];
+  /** AWS: a managed policy's ARN set as the permissions boundary of every IAM role the cluster makes (kops's field). */
+  permissionsBoundary?: string;
 }
 
 /** kops's ServiceAccountExternalPermission: what one service account may do outside the cluster. */

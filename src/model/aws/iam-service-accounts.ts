@@ -29,7 +29,7 @@ import { ref, type Ref } from '../../tasks/types.js';
 import type { ClusterSpec, ServiceAccountExternalPermission } from '../api/types.js';
 import { AWS_AUDIENCE, discoveryIssuer, usesServiceAccountRoles, wantsAwsOidcProvider } from '../issuer-discovery.js';
 import type { AwsModelContext } from './context.js';
-import { additionalPolicyDocument, parseAdditionalPolicy } from './iam-spec-policies.js';
+import { additionalPolicyDocument, parseAdditionalPolicy, permissionsBoundary } from './iam-spec-policies.js';
 import { fitAwsName } from './names.js';
 import { clusterAutoscalerPolicy, policyFacts } from './iam-policies.js';
 import { clusterAutoscalerEnabled } from '../cluster-autoscaler.js';
@@ -108,7 +108,7 @@ export function buildServiceAccountRoles(m: AwsModelContext): void {
     const role = serviceAccountRoleName(name, namespace, m.name);
     seen.add(role);
     const tags = m.tags(role, { [TAG_SERVICE_ACCOUNT_NAME]: name, [TAG_SERVICE_ACCOUNT_NAMESPACE]: namespace });
-    m.add({ kind: 'IAMRole', name: role, desired: { assumeRolePolicy: serviceAccountTrustPolicy(provider, issuer, namespace, name), tags } });
+    m.add({ kind: 'IAMRole', name: role, desired: { assumeRolePolicy: serviceAccountTrustPolicy(provider, issuer, namespace, name), tags, ...permissionsBoundary(spec) } });
     const facts = policyFacts(m.cluster, { region: m.region, ...(m.input.partition ? { partition: m.input.partition } : {}) });
     m.add({ kind: 'IAMRolePolicy', name: role, desired: { role: iamRoleRef(role), document: clusterAutoscalerPolicy(facts) } });
   }
@@ -117,7 +117,7 @@ export function buildServiceAccountRoles(m: AwsModelContext): void {
     if (seen.has(role)) continue;
     seen.add(role);
     const tags = m.tags(role, { [TAG_SERVICE_ACCOUNT_NAME]: name, [TAG_SERVICE_ACCOUNT_NAMESPACE]: namespace.replaceAll('*', 'wildcard') });
-    m.add({ kind: 'IAMRole', name: role, desired: { assumeRolePolicy: serviceAccountTrustPolicy(provider, issuer, namespace, name), tags } });
+    m.add({ kind: 'IAMRole', name: role, desired: { assumeRolePolicy: serviceAccountTrustPolicy(provider, issuer, namespace, name), tags, ...permissionsBoundary(spec) } });
     const inline = entry.aws?.inlinePolicy;
     if (typeof inline === 'string' && inline.trim() !== '') {
       // Validated by update; an unparsable one (a spec modelled unvalidated, for delete) gives none.

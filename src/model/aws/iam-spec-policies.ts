@@ -180,3 +180,13 @@ export function externalPoliciesField(spec: ClusterSpec, prefix: RolePrefix): st
   const key = POLICY_ROLE_KEYS[prefix].find((k) => spec.externalPolicies?.[k] !== undefined) ?? POLICY_ROLE_KEYS[prefix][0];
   return `spec.externalPolicies.${key}`;
 }
+
+/**
+ * `spec.iam.permissionsBoundary` for an IAM role the cluster makes (the instance roles and the
+ * service accounts' roles), as kops sets it on each: the boundary's ARN, or nothing. Unset, a role's
+ * boundary is left as it is (one set by the account's own tooling is not removed).
+ */
+export function permissionsBoundary(spec: ClusterSpec): { permissionsBoundary?: string } {
+  const arn = spec.iam?.permissionsBoundary;
+  return typeof arn === 'string' && arn !== '' ? { permissionsBoundary: arn } : {};
+}

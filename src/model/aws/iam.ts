@@ -19,7 +19,7 @@ import { attachmentName } from '../../tasks/aws/iam-role-policy-attachment.js';
 import { ref } from '../../tasks/types.js';
 import type { AwsModelContext } from './context.js';
 import { apiServerPolicy, bastionPolicy, controlPlanePolicy, ec2AssumeRolePolicy, nodePolicy, policyFacts, type PolicyDocument } from './iam-policies.js';
-import { additionalPolicyDocument, additionalStatements, externalPoliciesField, externalPolicyArns } from './iam-spec-policies.js';
+import { additionalPolicyDocument, additionalStatements, externalPoliciesField, externalPolicyArns, permissionsBoundary } from './iam-spec-policies.js';
 import { iamName } from './names.js';
 import { addUserProfiles, rolesWithManagedIam } from './ig-overrides.js';
 
@@ -37,7 +37,7 @@ export function buildIam(m: AwsModelContext): void {
     const name = iamName(prefix, m.name);
     const document: PolicyDocument =
       prefix === 'masters' ? controlPlanePolicy(facts) : prefix === 'apiservers' ? apiServerPolicy(facts) : prefix === 'bastions' ? bastionPolicy(facts) : nodePolicy(facts);
-    m.add({ kind: 'IAMRole', name, desired: { assumeRolePolicy: ec2AssumeRolePolicy(), tags: m.tags(name) } });
+    m.add({ kind: 'IAMRole', name, desired: { assumeRolePolicy: ec2AssumeRolePolicy(), tags: m.tags(name), ...permissionsBoundary(m.cluster.spec) } });
     if (document.Statement.length > 0) m.add({ kind: 'IAMRolePolicy', name, desired: { role: ref('IAMRole', name, 'name'), document } });
     const extra = additionalStatements(m.cluster.spec, prefix);
     if (extra.length > 0) {

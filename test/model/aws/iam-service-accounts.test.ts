@@ -48,6 +48,16 @@ function trustOf(t: Task): unknown {
 }
 
 describe('the model', () => {
+  it("gives every role the cluster makes spec.iam.permissionsBoundary: the service accounts' and the instance roles", () => {
+    const boundary = 'arn:aws:iam::123456789012:policy/boundaries/kops';
+    const built = cluster([{ name: 'uploader', namespace: 'jobs', aws: { policyARNs: [S3_READ] } }]);
+    built.cluster.spec.iam = { ...built.cluster.spec.iam, permissionsBoundary: boundary };
+    const done = completeCluster(built.cluster, built.instanceGroups);
+    const roles = buildAwsTasks({ cluster: done.cluster, instanceGroups: done.instanceGroups }).filter((t) => t.kind === 'IAMRole');
+    expect(roles.map((t) => t.name).sort()).toEqual([`masters.${NAME}`, `nodes.${NAME}`, `uploader.jobs.sa.${NAME}`]);
+    for (const r of roles) expect((r.desired as { permissionsBoundary?: string }).permissionsBoundary, r.name).toBe(boundary);
+  });
+
   const all = tasks([
     { name: 'uploader', namespace: 'jobs', aws: { policyARNs: [S3_READ, 'arn:aws:iam::123456789012:policy/team/Upload'] } },
     { name: 'sender', namespace: 'jobs', aws: { inlinePolicy: INLINE } },
