@@ -72,7 +72,7 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly HelpExample[]>> = {
   'get iam-policy': [
     ex('The IAM policy whoever runs kops-ts needs, scoped to the state store', 'kops-ts get iam-policy --operator --state s3://my-state-store -o json'),
     ex("On GCE, the plan job's custom role, for gcloud iam roles create --file", 'kops-ts get iam-policy --operator --cloud gce --read-only -o yaml'),
-    ex("The inline policies of a cluster's instance roles", 'kops-ts get iam-policy --name my.example.com'),
+    ex("The inline policies update cluster puts on a cluster's roles", 'kops-ts get iam-policy --name my.example.com'),
   ],
   'get secrets': [ex("List the cluster's keypairs and secrets (names only, never values)", 'kops-ts get secrets --name my.example.com')],
   'get keypairs': [

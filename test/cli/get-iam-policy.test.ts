@@ -99,11 +99,32 @@ describe('kops-ts get iam-policy (instance roles)', () => {
     const r = await cli(['get', 'iam-policy', '--name', 'p.example.com', '--state', s.url]);
     expect(r.code).toBe(0);
     const docs = JSON.parse(r.stdout) as Record<string, PolicyDocument>;
-    expect(Object.keys(docs)).toEqual(['masters.p.example.com', 'nodes.p.example.com', 'bastions.p.example.com']);
-    expect(docs['bastions.p.example.com']!.Statement).toEqual([]);
+    // The bastions' role has no grant of its own: update puts no inline policy on it.
+    expect(Object.keys(docs)).toEqual(['masters.p.example.com', 'nodes.p.example.com']);
     const masters = docs['masters.p.example.com']!;
     expect(await evaluate(masters, { action: 'ec2:DeleteVolume', resource: 'arn:aws:ec2:us-east-1:123456789012:volume/vol-1', context: { 'aws:ResourceTag/KubernetesCluster': 'p.example.com' } })).toBe('Allowed');
     expect(await evaluate(masters, { action: 'ec2:DeleteVolume', resource: 'arn:aws:ec2:us-east-1:123456789012:volume/vol-1' })).toBe('ImplicitlyDenied');
+  });
+
+  it("prints a service account's role's inline policy (spec.iam.serviceAccountExternalPermissions), named as the role", async () => {
+    const s = tempStore();
+    expect((await cli(['create', 'cluster', '--name', 'sa.example.com', '--zones', 'us-east-1a', '--state', s.url])).code).toBe(0);
+    const cs = new Clientset(openStateStore(s.url));
+    const current = await cs.getCluster('sa.example.com');
+    const grant = [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: 'arn:aws:sqs:us-east-1:123456789012:jobs' }];
+    await cs.updateCluster({
+      ...current.object,
+      spec: {
+        ...current.object.spec,
+        serviceAccountIssuerDiscovery: { discoveryStore: 's3://oidc-bucket/sa', enableAWSOIDCProvider: true },
+        iam: { ...current.object.spec.iam, serviceAccountExternalPermissions: [{ name: 'sender', namespace: 'jobs', aws: { inlinePolicy: JSON.stringify(grant) } }] },
+      },
+    }, current.version);
+    const r = await cli(['get', 'iam-policy', '--name', 'sa.example.com', '--state', s.url]);
+    expect(r.code, r.stderr).toBe(0);
+    const docs = JSON.parse(r.stdout) as Record<string, PolicyDocument>;
+    expect(Object.keys(docs).sort()).toEqual(['masters.sa.example.com', 'nodes.sa.example.com', 'sender.jobs.sa.sa.example.com']);
+    expect(docs['sender.jobs.sa.sa.example.com']).toEqual({ Version: '2012-10-17', Statement: grant });
   });
 
   it("prints spec.additionalPolicies' inline policy additional.<role> after the role's own", async () => {

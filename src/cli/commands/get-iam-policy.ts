@@ -6,9 +6,10 @@
  * IAM accepts as is. On GCE (`--cloud gce`, or a gs:// state store) it is a custom role
  * (src/cloudup/gce/operator-role.ts) for `gcloud iam roles create --file`.
  *
- * `kops-ts get iam-policy` (no `--operator`): the instance roles' inline policies of a cluster
- * (`--name`), as `update cluster` would put them, keyed by policy name: each role's own is named
- * as the role, `spec.additionalPolicies`' `additional.<role>`. No AWS calls.
+ * `kops-ts get iam-policy` (no `--operator`): the inline policies of a cluster's roles (`--name`),
+ * as `update cluster` would put them (from its model), keyed by policy name: each instance role's
+ * own is named as the role, `spec.additionalPolicies`' `additional.<role>`, a service account's
+ * role's as that role (`<name>.<namespace>.sa.<cluster>`). No AWS calls.
  */
 import type { Command } from 'commander';
 import type { PolicyDocument } from '../../model/aws/iam-policies.js';
@@ -76,30 +77,24 @@ async function instancePolicies(ctx: CommandContext): Promise<Record<string, Pol
   const name = ctx.clusterName();
   const cluster = (await cs.getCluster(name)).object;
   const igs = (await cs.listInstanceGroups(name)).map((v) => v.object);
-  // The policies, the spec completion and the names are imported when asked for, not at start-up.
-  const [{ completeCluster }, { apiServerPolicy, bastionPolicy, controlPlanePolicy, nodePolicy, policyFacts }, { regionOfCluster }, extra] = await Promise.all([
+  // The model and the spec completion are imported when asked for, not at start-up.
+  const [{ completeCluster }, { buildAwsTasks }, { parseStateStoreURL }] = await Promise.all([
     import('../../model/completion.js'),
-    import('../../model/aws/iam-policies.js'),
-    import('../../cloudup/aws/regions.js'),
-    import('../../model/aws/iam-spec-policies.js'),
+    import('../../model/aws/index.js'),
+    import('../../statestore/open.js'),
   ]);
   const completed = completeCluster(cluster, igs);
-  // names.ts reaches the ELB client through the task kinds: imported here, not at start-up.
-  const { iamName, roleGroupPrefix } = await import('../../model/aws/names.js');
-  const store = (await import('../../statestore/open.js')).parseStateStoreURL(cs.store.url);
-  const facts = policyFacts(completed.cluster, {
-    region: regionOfCluster(completed.cluster),
-    ...(store.scheme === 's3' ? { state: { bucket: store.bucket, prefix: store.prefix } } : {}),
+  const store = parseStateStoreURL(cs.store.url);
+  // The inline policies exactly as update cluster's model puts them: the instance roles' (and
+  // additional.<role>), and the service accounts' roles' (spec.iam.serviceAccountExternalPermissions,
+  // the cluster autoscaler's with useServiceAccountExternalPermissions).
+  const tasks = buildAwsTasks({
+    cluster: completed.cluster,
+    instanceGroups: completed.instanceGroups,
+    ...(store.scheme === 's3' ? { stateStore: { bucket: store.bucket, prefix: store.prefix } } : {}),
   });
   const out: Record<string, PolicyDocument | AdditionalPolicyDocument> = {};
-  const prefixes = new Set(completed.instanceGroups.map((ig) => roleGroupPrefix(ig)));
-  for (const prefix of ['masters', 'apiservers', 'nodes', 'bastions'] as const) {
-    if (!prefixes.has(prefix)) continue;
-    const build = prefix === 'masters' ? controlPlanePolicy : prefix === 'apiservers' ? apiServerPolicy : prefix === 'nodes' ? nodePolicy : bastionPolicy;
-    out[iamName(prefix, name)] = build(facts);
-    const statements = extra.additionalStatements(completed.cluster.spec, prefix, { strict: true });
-    if (statements.length > 0) out[`additional.${iamName(prefix, name)}`] = extra.additionalPolicyDocument(statements);
-  }
+  for (const t of tasks) if (t.kind === 'IAMRolePolicy') out[t.name] = (t.desired as { document: PolicyDocument | AdditionalPolicyDocument }).document;
   return out;
 }
 
@@ -107,7 +102,7 @@ export function registerGetIamPolicy(get: Command, ctx: () => CommandContext): v
   get
     .command('iam-policy')
     .alias('iam-policies')
-    .description('IAM policies: --operator for whoever runs kops-ts; otherwise the instance roles of a cluster')
+    .description("IAM policies: --operator for whoever runs kops-ts; otherwise the inline policies of a cluster's roles")
     .option('--operator', 'the policy a person or CI pipeline running kops-ts needs (scoped to --state, and its load-balancer deletes and role-policy attachments to --name, when given); on GCE a custom role')
     .option('--cloud <cloud>', 'with --operator: aws (an IAM policy) or gce (a custom role for gcloud iam roles create --file); default: gce for a gs:// state store, else aws')
     .option('--read-only', 'with --operator: the policy of a plan job (update without --yes, get, validate, toolbox dump, the previews); it cannot change anything, and on AWS cannot read private keys, secrets, bootstrap tokens or etcd backups (a GCE role cannot deny those, docs/gce.md)')
