@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { DescribeSecurityGroupsCommand, type IpPermission, type SecurityGroup, type Tag } from '@aws-sdk/client-ec2';
 import { newCluster, type NewClusterOptions } from '../../src/cloudup/new-cluster.js';
+import type { ClusterSpec } from '../../src/model/api/types.js';
 import { updateCluster, type UpdateClusterOptions, type UpdateClusterResult } from '../../src/cloudup/update-cluster.js';
 import { Clientset } from '../../src/statestore/clientset.js';
 import { openStateStore } from '../../src/statestore/open.js';
@@ -34,6 +35,12 @@ export async function setupCluster(opts: NewClusterOptions): Promise<E2ECluster>
 }
 
 /** `key: action fields` lines, so a failing expectation shows what changed and why. */
+/** Rewrites the cluster's spec in the store, conditional on the version just read. */
+export async function editSpec(c: E2ECluster, edit: (spec: ClusterSpec) => ClusterSpec): Promise<void> {
+  const current = await c.cs.getCluster(c.name);
+  await c.cs.updateCluster({ ...current.object, spec: edit(structuredClone(current.object.spec)) }, current.version);
+}
+
 export function changeLines(plan: Plan): string[] {
   return plan.changes.map((c) => `${c.key}: ${c.action} ${c.fields.map((f) => f.field).join(',')}`);
 }

@@ -6,16 +6,10 @@
  */
 import { CreatePolicyCommand, GetRoleCommand } from '@aws-sdk/client-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ClusterSpec } from '../../src/model/api/types.js';
-import { applyAndConverge, changeLines, setupCluster, type E2ECluster } from './update-helpers.js';
+import { applyAndConverge, changeLines, editSpec, setupCluster, type E2ECluster } from './update-helpers.js';
 
 const NAME = 'boundary.example.com';
 const ROLES = [`masters.${NAME}`, `nodes.${NAME}`];
-
-async function editSpec(c: E2ECluster, edit: (spec: ClusterSpec) => ClusterSpec): Promise<void> {
-  const current = await c.cs.getCluster(c.name);
-  await c.cs.updateCluster({ ...current.object, spec: edit(structuredClone(current.object.spec)) }, current.version);
-}
 
 async function boundaries(c: E2ECluster): Promise<Array<string | undefined>> {
   return Promise.all(ROLES.map(async (RoleName) => (await c.aws.clients.iam.send(new GetRoleCommand({ RoleName }))).Role?.PermissionsBoundary?.PermissionsBoundaryArn));

@@ -9,21 +9,15 @@ import { CreatePolicyCommand, GetPolicyCommand, GetRolePolicyCommand, ListAttach
 import { beforeAll, describe, expect, it } from 'vitest';
 import { deleteResources, listClusterResources } from '../../src/cloudup/delete-cluster.js';
 import { KopsError } from '../../src/diagnostics.js';
-import type { ClusterSpec } from '../../src/model/api/types.js';
 import { decodePolicy } from '../../src/tasks/aws/iam-listing.js';
 import { fakeClock, ownedLeft } from './delete-cluster-helpers.js';
-import { applyAndConverge, changeLines, setupCluster, type E2ECluster } from './update-helpers.js';
+import { applyAndConverge, changeLines, editSpec, setupCluster, type E2ECluster } from './update-helpers.js';
 
 const NAME = 'iampolicies.example.com';
 const NODES = `nodes.${NAME}`;
 const MASTERS = `masters.${NAME}`;
 const DYNAMO = [{ Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: ['arn:aws:dynamodb:us-east-1:123456789012:table/jobs'] }];
 const ROUTE53 = [{ Sid: 'ExternalDNS', Effect: 'Allow', Action: 'route53:ChangeResourceRecordSets', Resource: 'arn:aws:route53:::hostedzone/*' }];
-
-async function editSpec(c: E2ECluster, edit: (spec: ClusterSpec) => ClusterSpec): Promise<void> {
-  const current = await c.cs.getCluster(c.name);
-  await c.cs.updateCluster({ ...current.object, spec: edit(structuredClone(current.object.spec)) }, current.version);
-}
 
 async function attached(c: E2ECluster, role: string): Promise<string[]> {
   const out = await c.aws.clients.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: role }));

@@ -13,19 +13,13 @@ import { GetRoleCommand, GetRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { parseAllDocuments } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ClusterSpec } from '../../src/model/api/types.js';
 import { decodePolicy } from '../../src/tasks/aws/iam-listing.js';
 import { uniqueBucket } from '../helpers/aws.js';
-import { applyAndConverge, changeLines, setupCluster, type E2ECluster } from './update-helpers.js';
+import { applyAndConverge, changeLines, editSpec, setupCluster, type E2ECluster } from './update-helpers.js';
 
 const NAME = 'irsaca.example.com';
 const CP = 'control-plane-us-east-1a';
 const ROLE = `cluster-autoscaler.kube-system.sa.${NAME}`;
-
-async function editSpec(c: E2ECluster, edit: (spec: ClusterSpec) => ClusterSpec): Promise<void> {
-  const current = await c.cs.getCluster(c.name);
-  await c.cs.updateCluster({ ...current.object, spec: edit(structuredClone(current.object.spec)) }, current.version);
-}
 
 const actions = (doc: unknown): string[] => ((doc as { Statement: { Action: string | string[] }[] }).Statement).flatMap((s) => [s.Action].flat());
 

@@ -9,21 +9,15 @@ import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreatePolicyCommand, GetPolicyCommand, GetRoleCommand, GetRolePolicyCommand, ListAttachedRolePoliciesCommand, ListOpenIDConnectProvidersCommand } from '@aws-sdk/client-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { deleteResources, listClusterResources } from '../../src/cloudup/delete-cluster.js';
-import type { ClusterSpec } from '../../src/model/api/types.js';
 import { decodePolicy } from '../../src/tasks/aws/iam-listing.js';
 import { uniqueBucket } from '../helpers/aws.js';
 import { fakeClock, ownedLeft } from './delete-cluster-helpers.js';
-import { applyAndConverge, changeLines, setupCluster, tagMap, type E2ECluster } from './update-helpers.js';
+import { applyAndConverge, changeLines, editSpec, setupCluster, tagMap, type E2ECluster } from './update-helpers.js';
 
 const NAME = 'irsaroles.example.com';
 const UPLOADER = `uploader.jobs.sa.${NAME}`;
 const SENDER = `sender.jobs.sa.${NAME}`;
 const SQS = [{ Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: ['arn:aws:sqs:us-east-1:123456789012:jobs'] }];
-
-async function editSpec(c: E2ECluster, edit: (spec: ClusterSpec) => ClusterSpec): Promise<void> {
-  const current = await c.cs.getCluster(c.name);
-  await c.cs.updateCluster({ ...current.object, spec: edit(structuredClone(current.object.spec)) }, current.version);
-}
 
 async function roleExists(c: E2ECluster, role: string): Promise<boolean> {
   return c.aws.clients.iam.send(new GetRoleCommand({ RoleName: role })).then(() => true, (e: { name?: string }) => {
