@@ -103,21 +103,24 @@ export function buildServiceAccountRoles(m: AwsModelContext): void {
   if (!wantsAwsOidcProvider(spec) || !issuer) return;
   const provider = ref('IAMOIDCProvider', m.name, 'arn');
   const seen = new Set<string>();
+  /** The service account's role (once), tagged with it; its name, or undefined when already made. */
+  const addRole = (name: string, namespace: string): string | undefined => {
+    const role = serviceAccountRoleName(name, namespace, m.name);
+    if (seen.has(role)) return undefined;
+    seen.add(role);
+    const tags = m.tags(role, { [TAG_SERVICE_ACCOUNT_NAME]: name, [TAG_SERVICE_ACCOUNT_NAMESPACE]: namespace.replaceAll('*', 'wildcard') });
+    m.add({ kind: 'IAMRole', name: role, desired: { assumeRolePolicy: serviceAccountTrustPolicy(provider, issuer, namespace, name), tags, ...permissionsBoundary(spec) } });
+    return role;
+  };
   if (clusterAutoscalerHasOwnRole(spec)) {
     const { name, namespace } = CLUSTER_AUTOSCALER_SERVICE_ACCOUNT;
-    const role = serviceAccountRoleName(name, namespace, m.name);
-    seen.add(role);
-    const tags = m.tags(role, { [TAG_SERVICE_ACCOUNT_NAME]: name, [TAG_SERVICE_ACCOUNT_NAMESPACE]: namespace });
-    m.add({ kind: 'IAMRole', name: role, desired: { assumeRolePolicy: serviceAccountTrustPolicy(provider, issuer, namespace, name), tags, ...permissionsBoundary(spec) } });
+    const role = addRole(name, namespace)!;
     const facts = policyFacts(m.cluster, { region: m.region, ...(m.input.partition ? { partition: m.input.partition } : {}) });
     m.add({ kind: 'IAMRolePolicy', name: role, desired: { role: iamRoleRef(role), document: clusterAutoscalerPolicy(facts) } });
   }
   for (const { entry, index, name, namespace } of serviceAccountPermissions(spec)) {
-    const role = serviceAccountRoleName(name, namespace, m.name);
-    if (seen.has(role)) continue;
-    seen.add(role);
-    const tags = m.tags(role, { [TAG_SERVICE_ACCOUNT_NAME]: name, [TAG_SERVICE_ACCOUNT_NAMESPACE]: namespace.replaceAll('*', 'wildcard') });
-    m.add({ kind: 'IAMRole', name: role, desired: { assumeRolePolicy: serviceAccountTrustPolicy(provider, issuer, namespace, name), tags, ...permissionsBoundary(spec) } });
+    const role = addRole(name, namespace);
+    if (role === undefined) continue;
     const inline = entry.aws?.inlinePolicy;
     if (typeof inline === 'string' && inline.trim() !== '') {
       // Validated by update; an unparsable one (a spec modelled unvalidated, for delete) gives none.
