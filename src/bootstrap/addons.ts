@@ -10,7 +10,7 @@
  * route to the internet), and generating a look-alike would be a fork nobody maintains. The
  * version and digest are pinned here, so an addon upgrade is a kops-ts change, apart from Kubernetes.
  */
-import { stringify } from 'yaml';
+import { yaml11 } from './yaml-1-1.js';
 import { KopsError } from '../diagnostics.js';
 import type { Cluster } from '../model/api/types.js';
 import { minorOf, parseKubernetesVersion } from '../model/kubernetes-version.js';
@@ -107,7 +107,7 @@ export function storedManifestAddon(cluster: string, name: string, tag: string, 
   };
   return {
     path: `${cluster}/${dir}/addon.yaml`,
-    content: stringify(addon, { lineWidth: 0, aliasDuplicateObjects: false }),
+    content: yaml11(addon),
     addon,
     manifest: { path: `${cluster}/${dir}/manifest.yaml`, content: manifest },
   };
@@ -179,7 +179,7 @@ export function cniAddon(c: Cluster, facts: Pick<BootstrapFacts, 'loadBalancerDn
     source,
     values: cni === 'cilium' ? ciliumValues(c, facts) : calicoValues(c),
   };
-  return { path: `${c.metadata.name}/${cniAddonRel(c)!}`, content: stringify(addon, { lineWidth: 0, aliasDuplicateObjects: false }), addon };
+  return { path: `${c.metadata.name}/${cniAddonRel(c)!}`, content: yaml11(addon), addon };
 }
 
 /** The AWS cloud controller's addon name (its directory under `addons/`). */
@@ -278,7 +278,7 @@ export function ccmAddon(c: Cluster): AddonFile {
       nodeSelector: { 'node-role.kubernetes.io/control-plane': '' },
     },
   };
-  return { path: `${name}/addons/${CCM_ADDON_NAME}/${version}/addon.yaml`, content: stringify(addon, { lineWidth: 0, aliasDuplicateObjects: false }), addon };
+  return { path: `${name}/addons/${CCM_ADDON_NAME}/${version}/addon.yaml`, content: yaml11(addon), addon };
 }
 
 /** Whether a control plane would download something without a pinned sha256 (an addon, or helm for a chart). */

@@ -22,7 +22,7 @@
  * (component-args.ts); its document is part of the group's cluster-configuration digest
  * (kubeadm.ts `clusterConfigHash`), so a change rolls the control planes.
  */
-import { stringify } from 'yaml';
+import { yaml11 } from './yaml-1-1.js';
 import { KopsError } from '../diagnostics.js';
 import { parseKubernetesVersion } from '../model/kubernetes-version.js';
 import type { ClusterSpec } from '../model/api/types.js';
@@ -136,13 +136,11 @@ function invalid(field: string, what: string): KopsError {
 }
 
 /**
- * The document as the API server reads it (YAML, deterministic, no aliases). Written with YAML 1.1
- * quoting: the API server decodes with sigs.k8s.io/yaml (go-yaml v2), which reads an unquoted
- * `yes`, `no`, `on`, `off`, `y` or `n` as a boolean, so a required claim's value `yes` would make
- * the file one the API server refuses (a boolean where a string is expected).
+ * The document as the API server reads it: YAML 1.1 (src/bootstrap/yaml-1-1.ts), so that a required
+ * claim's value `yes` stays a string.
  */
 export function renderAuthenticationConfiguration(doc: AuthnDocument): string {
-  return stringify(doc, { version: '1.1', lineWidth: 0, aliasDuplicateObjects: false });
+  return yaml11(doc);
 }
 
 /** The file a control-plane group's node-extras.sh writes, or undefined. Readable by all: it holds no secret. */

@@ -17,7 +17,7 @@
  *
  * Deterministic: the same spec renders the same bytes (no timestamps, sorted groups and keys).
  */
-import { stringify } from 'yaml';
+import { yaml11, yaml11Stream } from './yaml-1-1.js';
 import type { Cluster, ClusterAutoscalerSpec, InstanceGroup } from '../model/api/types.js';
 import { normalizeRole } from '../model/api/types.js';
 import { AUTOSCALER_ENABLED_TAG, autoscaledGroup, autoscalerClusterTag, clusterAutoscalerEnabled, writesPriorityConfig } from '../model/cluster-autoscaler.js';
@@ -220,16 +220,12 @@ function sortedRecord(r: Readonly<Record<string, string>>): Record<string, strin
   return Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-const YAML_1_1 = { version: '1.1', lineWidth: 0, aliasDuplicateObjects: false } as const;
-
 /**
- * The YAML stream of the objects. Written with YAML 1.1 quoting: kubectl reads manifests with
- * sigs.k8s.io/yaml (go-yaml v2), which takes an unquoted `yes`, `no`, `on`, `off`, `y` or `n` for a
- * boolean, so a pod annotation `"yes"` written bare would make kubectl refuse the Deployment (and
- * an annotation key `on` would become `true`).
+ * The YAML stream of the objects, as kubectl reads it: YAML 1.1 (src/bootstrap/yaml-1-1.ts), so that
+ * a pod annotation `"yes"` stays a string (and an annotation key `on` does not become `true`).
  */
 function renderManifest(objects: readonly Record<string, unknown>[]): string {
-  return objects.map((o) => stringify(o, YAML_1_1)).join('---\n');
+  return yaml11Stream(objects);
 }
 
 /** The manifest's objects for a completed cluster whose autoscaler is enabled. */
@@ -238,7 +234,7 @@ export function clusterAutoscalerObjects(c: Cluster, igs: readonly InstanceGroup
   const name = c.metadata.name;
   const region = regionOfZone((c.spec.subnets ?? []).find((s) => s.zone)?.zone ?? '');
   const priority = writesPriorityConfig(ca)
-    ? [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(PRIORITY_CONFIG_MAP), data: { priorities: stringify(autoscalerPriorities(c, igs), { lineWidth: 0 }) } }]
+    ? [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(PRIORITY_CONFIG_MAP), data: { priorities: yaml11(autoscalerPriorities(c, igs)) } }]
     : [];
   return [
     { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: meta(NAME), spec: { selector: { matchLabels: { app: NAME } }, maxUnavailable: 1 } },

@@ -12,7 +12,7 @@
  * version is `<image tag>-<first 12 hex digits of the manifest's sha256>`, so the path changes when
  * anything in the manifest does.
  */
-import { stringify } from 'yaml';
+import { yaml11Stream } from './yaml-1-1.js';
 import { KopsError } from '../diagnostics.js';
 import type { Cluster, InstanceGroup } from '../model/api/types.js';
 import { GceModelContext } from '../model/gce/context.js';
@@ -274,9 +274,9 @@ export function gceCcmObjects(image: { repository: string; tag: string }, cfg: G
   ];
 }
 
-/** The YAML stream of the objects. */
+/** The YAML stream of the objects, as kubectl reads it: YAML 1.1 (src/bootstrap/yaml-1-1.ts). */
 export function renderManifest(objects: readonly Record<string, unknown>[]): string {
-  return objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
+  return yaml11Stream(objects);
 }
 
 /**

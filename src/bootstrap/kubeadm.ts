@@ -15,7 +15,7 @@
  * documents name are computed in cluster-endpoints.ts (re-exported here).
  */
 import { createHash } from 'node:crypto';
-import { stringify } from 'yaml';
+import { yaml11Stream } from './yaml-1-1.js';
 import { KopsError } from '../diagnostics.js';
 import { BOOTSTRAP_TOKEN_DESCRIPTION } from '../secrets/generate.js';
 import { ETCD_BACKUP_FILE, ETCD_BACKUP_STORE_FILE, ETCD_PRUNE_FILE, KUBELET_PATCH_FILE, PATCHES_DIR } from './cloud-bootstrap.js';
@@ -276,14 +276,11 @@ export function clusterConfigHash(c: Cluster, ig: InstanceGroup): string {
 }
 
 /**
- * Documents as kubeadm reads them: YAML, `---` between documents. Deterministic. YAML 1.1 quoting:
- * kubeadm decodes with sigs.k8s.io/yaml (go-yaml v2), which reads a bare `yes`, `no`, `on`, `off`,
- * `y` or `n` as a boolean, so a taint `dedicated=yes:NoSchedule` written `value: yes` would make
- * kubeadm refuse the file (a boolean where a string is expected) and the instance never join.
+ * Documents as kubeadm reads them: YAML 1.1 (src/bootstrap/yaml-1-1.ts), so that a taint
+ * `dedicated=yes:NoSchedule` keeps its value a string; `---` between documents. Deterministic.
  */
 export function renderDocuments(docs: readonly KubeadmDocument[]): string {
-  // No anchors/aliases (`&a1`/`*a1`) for values used twice: plain YAML for every reader.
-  return docs.map((d) => stringify(d, { version: '1.1', lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
+  return yaml11Stream(docs);
 }
 
 export interface BootstrapFile {

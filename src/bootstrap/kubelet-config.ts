@@ -21,7 +21,7 @@
  * changes its launch template (instance template on GCE) and `rolling-update` replaces its instances.
  */
 import { createHash } from 'node:crypto';
-import { stringify } from 'yaml';
+import { yaml11 } from './yaml-1-1.js';
 import { effectiveKubelet, keyValueMap } from '../model/kubelet.js';
 import type { Cluster, InstanceGroup, KubeletConfigSpec } from '../model/api/types.js';
 import { DNS_DOMAIN, specError } from './cluster-endpoints.js';
@@ -105,13 +105,12 @@ export function kubeletConfiguration(c: Cluster): { apiVersion: string; kind: st
 /** The group's kubeadm patch of target `kubeletconfiguration` (merge): reset, then the group's settings. */
 export function kubeletPatch(c: Cluster, ig: InstanceGroup): string {
   const m = effectiveKubelet(c, ig);
-  const opts = { lineWidth: 0, aliasDuplicateObjects: false } as const;
   return [
     '# kops-ts: this group\'s kubelet settings (src/bootstrap/kubelet-config.ts), a kubeadm patch of the\n',
     '# kubelet-config ConfigMap; first every field kops-ts sets is deleted, then the spec\'s are set.\n',
-    stringify(RESET, opts),
+    yaml11(RESET),
     '---\n',
-    stringify(kubeletFields(c.metadata.name, m.spec, m.from), opts),
+    yaml11(kubeletFields(c.metadata.name, m.spec, m.from)),
   ].join('');
 }
 
