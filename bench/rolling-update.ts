@@ -105,6 +105,16 @@ const CASES: readonly RollCase[] = [
 
 const s = (ms: number): string => (ms / 1000).toFixed(0);
 
+/** What a setting makes the roll wait for beyond boot and one validation per batch. */
+function outsideBound(c: RollCase, p: RollParams): string[] {
+  return [
+    ...(p.validateCount > 1 ? ['a second validation'] : []),
+    ...(p.intervalMs > 0 ? ['the interval'] : []),
+    ...(p.drainMs + p.postDrainMs > 0 ? ['the drain'] : []),
+    ...(c.role === 'ControlPlane' && p.deregisterMs > 0 ? ['the deregistration'] : []),
+  ];
+}
+
 export async function benchRollingUpdate(): Promise<string> {
   // `only`: the cases a setting is run for (a deregistration delay changes control planes alone).
   const settings: readonly (RollParams & { name: string; only?: readonly string[] })[] = [
@@ -115,6 +125,7 @@ export async function benchRollingUpdate(): Promise<string> {
   ];
   const rows: string[][] = [];
   const verdicts: string[] = [];
+  const reported: string[] = [];
   for (const p of settings) {
     for (const c of CASES) {
       if (p.only && !p.only.includes(c.label)) continue;
@@ -122,11 +133,16 @@ export async function benchRollingUpdate(): Promise<string> {
       const ratio = f.simMs / f.boundMs;
       rows.push([c.label, `${toReplace(c)}`, String(c.batch), p.name, `${s(p.bootMs)} / ${s(p.validateMs)} / ${s(p.drainMs)} + ${s(p.postDrainMs)} / ${c.role === 'ControlPlane' ? s(p.deregisterMs) : '-'}`, String(p.validateCount), s(p.intervalMs),
         String(f.replaced), s(f.simMs), s(f.boundMs), ratio.toFixed(2), f.realMs.toFixed(0)]);
-      verdicts.push(`${c.label}, ${p.name}: ${ratio <= 1.1 ? 'held' : 'NOT held'} (${ratio.toFixed(2)})`);
+      // A row with time the issue's bound (boot + one validation per batch) leaves out is reported
+      // beside it; the target judges the rows on the bound's own terms.
+      const outside = outsideBound(c, p);
+      if (outside.length > 0) reported.push(`${c.label}, ${p.name}: ${ratio.toFixed(2)} (with ${outside.join(', ')})`);
+      else verdicts.push(`${c.label}: ${ratio <= 1.1 ? 'held' : 'NOT held'} (${ratio.toFixed(2)})`);
     }
   }
   const out = ['### Rolling update on the simulated clock (memory cloud, fake Kubernetes API)\n'];
   out.push(table(['group', 'instances', 'batch', 'settings', 'boot / validate / drain + post-drain / deregistration (s)', 'validate count', 'interval (s)', 'replaced', 'simulated wall (s)', 'bound (s)', 'wall / bound', 'real ms'], rows));
-  out.push(`\nBound: ceil(N / batch) x (boot + validate). Target <= 1.1x: ${verdicts.join('; ')}.`);
+  out.push(`\nBound: ceil(N / batch) x (boot + validate). Target <= 1.1x, boot and validation only: ${verdicts.join('; ')}.`);
+  out.push(`Reported beside it, wall / bound with what the bound leaves out: ${reported.join('; ')}.`);
   return out.join('\n');
 }
