@@ -196,7 +196,10 @@ apply_addon() {
       ;;
     *) die "addon $name $version has format $format; kops-ts applies manifest, stored-manifest or helm-chart" ;;
   esac
-  kubectl apply --server-side --field-manager=kops-ts -f "$rendered" >/dev/null ||
+  # --force-conflicts: kops-ts owns what its addons set. Without it, a field another manager set
+  # to another value (kops's channels on an adopted cluster, a hand edit) stops this control
+  # plane's bootstrap; kops's channels force their server-side apply for the same reason.
+  kubectl apply --server-side --force-conflicts --field-manager=kops-ts -f "$rendered" >/dev/null ||
     die "kubectl could not apply addon $name $version"
   touch "$WORK/$name-$version.applied"
   echo "kops-ts: applied addon $name $version"

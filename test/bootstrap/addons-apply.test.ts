@@ -40,15 +40,17 @@ describe('addons.sh on a control plane', () => {
     expect(r, r.stderr).toMatchObject({ code: 0 });
     const kubeconfig = `${sb.root}/etc/kubernetes/admin.conf`;
     const work = `${sb.root}/var/lib/kops-ts/addons`;
+    // Server-side, forcing conflicts as kops's channels do: a field kops (on an adopted cluster) or
+    // a hand edit set otherwise must not stop a control plane's bootstrap.
     expect(r.log).toEqual([
       `fetch kops/${CLUSTER}/${vars.CNI_ADDON}`,
       `curl ${CILIUM_URL}`,
       'helm template cilium kube-system 1.36.3',
-      `kubectl KUBECONFIG=${kubeconfig} apply --server-side --field-manager=kops-ts -f ${work}/cilium-1.17.4/rendered.yaml :: # rendered cilium from ${work}/cilium-1.17.4/artefact with ${readFileSync(`${work}/cilium-1.17.4/values.json`, 'utf8')}`,
+      `kubectl KUBECONFIG=${kubeconfig} apply --server-side --force-conflicts --field-manager=kops-ts -f ${work}/cilium-1.17.4/rendered.yaml :: # rendered cilium from ${work}/cilium-1.17.4/artefact with ${readFileSync(`${work}/cilium-1.17.4/values.json`, 'utf8')}`,
       `fetch kops/${CLUSTER}/${vars.CCM_ADDON}`,
       `curl ${CCM_URL}`,
       'helm template aws-cloud-controller-manager kube-system 1.36.3',
-      expect.stringContaining(`kubectl KUBECONFIG=${kubeconfig} apply --server-side --field-manager=kops-ts -f ${work}/aws-cloud-controller-manager-0.0.11-v1.36.1/rendered.yaml :: # rendered aws-cloud-controller-manager`),
+      expect.stringContaining(`kubectl KUBECONFIG=${kubeconfig} apply --server-side --force-conflicts --field-manager=kops-ts -f ${work}/aws-cloud-controller-manager-0.0.11-v1.36.1/rendered.yaml :: # rendered aws-cloud-controller-manager`),
     ]);
     // helm got the values the reference carries (the cluster's name for the controller).
     const ccmValues = JSON.parse(readFileSync(`${work}/aws-cloud-controller-manager-0.0.11-v1.36.1/values.json`, 'utf8')) as { args: string[]; image: { tag: string } };
@@ -76,7 +78,7 @@ describe('addons.sh on a control plane', () => {
     expect(r.log.slice(0, 3)).toEqual([
       `fetch kops/${CLUSTER}/${vars.CNI_ADDON}`,
       `curl ${url}`,
-      `kubectl KUBECONFIG=${sb.root}/etc/kubernetes/admin.conf apply --server-side --field-manager=kops-ts -f ${sb.root}/var/lib/kops-ts/addons/calico-3.29.3/artefact :: artefact of ${url}`,
+      `kubectl KUBECONFIG=${sb.root}/etc/kubernetes/admin.conf apply --server-side --force-conflicts --field-manager=kops-ts -f ${sb.root}/var/lib/kops-ts/addons/calico-3.29.3/artefact :: artefact of ${url}`,
     ]);
 
     const byo = sandbox();
@@ -174,10 +176,10 @@ describe('addons.sh on a control plane of a GCE cluster', () => {
       `fetch kops/${CLUSTER}/${vars.CNI_ADDON}`,
       'curl https://helm.cilium.io/cilium-1.17.4.tgz',
       'helm template cilium kube-system 1.36.3',
-      expect.stringContaining(`kubectl KUBECONFIG=${kubeconfig} apply --server-side --field-manager=kops-ts -f ${work}/cilium-1.17.4/rendered.yaml :: `),
+      expect.stringContaining(`kubectl KUBECONFIG=${kubeconfig} apply --server-side --force-conflicts --field-manager=kops-ts -f ${work}/cilium-1.17.4/rendered.yaml :: `),
       `fetch kops/${CLUSTER}/${vars.CCM_ADDON}`,
       `fetch kops/${CLUSTER}/${desc.source.object}`,
-      `kubectl KUBECONFIG=${kubeconfig} apply --server-side --field-manager=kops-ts -f ${work}/gcp-cloud-controller-manager-${desc.version}/artefact :: ${manifest.split('\n')[0]}`,
+      `kubectl KUBECONFIG=${kubeconfig} apply --server-side --force-conflicts --field-manager=kops-ts -f ${work}/gcp-cloud-controller-manager-${desc.version}/artefact :: ${manifest.split('\n')[0]}`,
     ]);
     // What was applied is the stored manifest, byte for byte.
     expect(readFileSync(`${work}/gcp-cloud-controller-manager-${desc.version}/artefact`, 'utf8')).toBe(manifest);

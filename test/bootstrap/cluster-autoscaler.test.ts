@@ -174,7 +174,7 @@ describe('addons.sh on a control plane, with the autoscaler enabled', () => {
     expect(r.log.slice(-3)).toEqual([
       `fetch kops/${CLUSTER}/${vars.CA_ADDON}`,
       `fetch kops/${CLUSTER}/${desc.source.object}`,
-      expect.stringContaining(`apply --server-side --field-manager=kops-ts -f ${work}/cluster-autoscaler-${desc.version}/artefact`),
+      expect.stringContaining(`apply --server-side --force-conflicts --field-manager=kops-ts -f ${work}/cluster-autoscaler-${desc.version}/artefact`),
     ]);
     expect(readFileSync(`${work}/cluster-autoscaler-${desc.version}/artefact`, 'utf8')).toBe(readFileSync(descriptionPath(sb, desc.source.object), 'utf8'));
     expect(r.stdout).toContain(`kops-ts: applied addon cluster-autoscaler ${desc.version}\n`);
