@@ -107,6 +107,18 @@ export interface PreparedCloud<C> extends ModelledCloud<C> {
   readonly cluster: Cluster;
   /** Pre-flight's findings (errors were thrown already; warnings are reported). */
   readonly diagnostics: readonly Diagnostic[];
+  /**
+   * What the node bootstrap files need of the cloud that the model also put in the tasks (the
+   * launch templates name the files' digests): derived once, here, so that the files written after
+   * the apply are the ones the instances were launched for.
+   */
+  readonly bootstrap?: BootstrapCloudFacts;
+}
+
+/** The cloud's part of the node bootstrap files (src/bootstrap/store.ts). */
+export interface BootstrapCloudFacts {
+  /** AWS: the cluster autoscaler's own role (useServiceAccountExternalPermissions). */
+  readonly clusterAutoscalerRoleArn?: string;
 }
 
 /** One resource the cluster owns, as `delete cluster` lists (`TYPE NAME ID`) and deletes it. */

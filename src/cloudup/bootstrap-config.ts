@@ -9,6 +9,7 @@
  */
 import { KopsError, warning, type Diagnostic } from '../diagnostics.js';
 import type { Cluster, InstanceGroup } from '../model/api/types.js';
+import type { BootstrapCloudFacts } from '../cloud/provider.js';
 import type { StateStore } from '../statestore/types.js';
 import type { ApplyResult } from '../tasks/apply.js';
 import { taskKey } from '../tasks/types.js';
@@ -34,29 +35,16 @@ export function apiLoadBalancerDnsName(cluster: string, applied: Pick<ApplyResul
   return undefined;
 }
 
-/**
- * The cluster autoscaler's own role's ARN after the apply (useServiceAccountExternalPermissions):
- * the IAMRole tagged as the `kube-system/cluster-autoscaler` service account's. Matched by its tags
- * so that this generic module loads nothing of a cloud's.
- */
-export function clusterAutoscalerRoleArn(applied: Pick<ApplyResult, 'actuals'>): string | undefined {
-  for (const [key, a] of applied.actuals) {
-    if (!key.startsWith('IAMRole/')) continue;
-    const role = a as { arn?: unknown; tags?: Record<string, string> } | undefined;
-    const tags = role?.tags ?? {};
-    if (tags['service-account.kops.k8s.io/name'] === 'cluster-autoscaler' && tags['service-account.kops.k8s.io/namespace'] === 'kube-system' && typeof role?.arn === 'string') return role.arn;
-  }
-  return undefined;
-}
-
 export async function writeBootstrapAfterApply(
   store: StateStore,
   completed: { cluster: Cluster; instanceGroups: readonly InstanceGroup[] },
   applied: Pick<ApplyResult, 'actuals'>,
+  /** The cloud's facts from `update`'s prepare (the ones its launch templates were digested with). */
+  cloudFacts: BootstrapCloudFacts = {},
 ): Promise<{ result?: WriteBootstrapResult; warnings: Diagnostic[] }> {
   const name = completed.cluster.metadata.name;
   const dnsName = apiLoadBalancerDnsName(name, applied);
-  const autoscalerRole = clusterAutoscalerRoleArn(applied);
+  const autoscalerRole = cloudFacts.clusterAutoscalerRoleArn;
   try {
     const result = await writeBootstrapConfig({
       store,

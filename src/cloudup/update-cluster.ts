@@ -6,7 +6,7 @@
  * Nothing is written to the state store unless the apply succeeded; a failed apply is safe to
  * re-run (the next plan shows only what is left).
  */
-import type { AdminSSHKey, Cloud, CloudOptions, RunHealth } from '../cloud/provider.js';
+import type { AdminSSHKey, BootstrapCloudFacts, Cloud, CloudOptions, RunHealth } from '../cloud/provider.js';
 import { adminSSHKeys } from '../cloud/model-input.js';
 import { loadProvider } from '../cloud/providers.js';
 import { allInOrder } from '../concurrency.js';
@@ -111,6 +111,7 @@ interface Prepared<C> {
   readonly completed: CompletedCluster;
   readonly warnings: Diagnostic[];
   readonly firstApply: boolean;
+  readonly bootstrap: BootstrapCloudFacts;
 }
 
 /** The stored spec, completed and validated (no cloud yet). */
@@ -200,7 +201,7 @@ async function prepare<C>(o: UpdateClusterOptions, cloud: Cloud<C>, health: RunH
     health,
   );
   const completed = { ...read.completed, cluster: nodes.record(p.cluster) };
-  return { ctx: p.ctx, registry: p.registry, tasks: p.tasks, completed, warnings: [...read.diags, ...p.diagnostics, ...nodes.warnings].filter((d) => d.severity === 'warning'), firstApply: read.firstApply };
+  return { ctx: p.ctx, registry: p.registry, tasks: p.tasks, completed, warnings: [...read.diags, ...p.diagnostics, ...nodes.warnings].filter((d) => d.severity === 'warning'), firstApply: read.firstApply, bootstrap: p.bootstrap ?? {} };
 }
 
 async function plan<C>(o: UpdateClusterOptions, cloud: Cloud<C>, p: Prepared<C>): Promise<PlanResult> {
@@ -313,7 +314,7 @@ async function update<C>(o: UpdateClusterOptions, cloud: Cloud<C>, health: RunHe
     // With --instance-group(-roles), only the selected groups' files: the others' instances keep theirs.
     const filtered = Boolean(o.instanceGroups?.length || o.instanceGroupRoles?.length);
     const bootGroups = filtered ? selectGroups(o.clusterName, current.completed.instanceGroups, o.instanceGroups, o.instanceGroupRoles) : current.completed.instanceGroups;
-    const boot = await writeBootstrapAfterApply(store, { cluster: current.completed.cluster, instanceGroups: bootGroups }, applied);
+    const boot = await writeBootstrapAfterApply(store, { cluster: current.completed.cluster, instanceGroups: bootGroups }, applied, current.bootstrap);
     await allInOrder([o.clientset.writeCompletedSpec(o.clusterName, current.completed.cluster), o.clientset.writeKopsVersion(o.clusterName, KOPS_TS_VERSION)] as const);
     return { ...base, warnings: [...base.warnings, ...boot.warnings], plan: fresh.plan, applied, ...(boot.result ? { bootstrap: boot.result } : {}), ...(discovery ? { issuerDiscovery: discovery } : {}) };
   });

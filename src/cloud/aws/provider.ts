@@ -7,6 +7,7 @@
 import { KopsError } from '../../diagnostics.js';
 import type { Cluster } from '../../model/api/types.js';
 import { buildAwsTasks } from '../../model/aws/index.js';
+import { clusterAutoscalerRoleArn } from '../../model/aws/iam-service-accounts.js';
 import { checkAwsAdminKeys } from '../../model/aws/ssh-keys.js';
 import { TAG_INSTANCE_GROUP, type AutoscalingGroupActual } from '../../tasks/aws/autoscaling-group.js';
 import { newMemo, TAG_CLUSTER, type AwsTaskContext } from '../../tasks/aws/context.js';
@@ -216,9 +217,13 @@ export function awsCloud(opts: CloudOptions = {}): Cloud<AwsTaskContext> {
       if (preErr) throw preErr;
       // Route53 DNS without spec.dnsZone: the zone pre-flight found, recorded in the completed spec by id as kops does.
       if (pre.dnsZone) cluster = { ...cluster, spec: { ...cluster.spec, dnsZone: pre.dnsZone.id } };
-      const tasks = buildAwsTasks({ ...awsBuilderInput(input, cluster), ...(pre.account ? { partition: pre.account.partition, accountId: pre.account.id } : {}) });
+      const account = pre.account ? { partition: pre.account.partition, accountId: pre.account.id } : {};
+      const tasks = buildAwsTasks({ ...awsBuilderInput(input, cluster), ...account });
       const ctx: AwsTaskContext = { clients, clusterName: input.clusterName, region, once: newMemo() };
-      return { ctx, registry: awsTaskRegistry(), tasks, region, cluster, diagnostics: pre.diagnostics };
+      // The same derivation the model's launch templates digest (src/model/aws/compute.ts).
+      const autoscalerRole = clusterAutoscalerRoleArn(cluster.spec, input.clusterName, { ...(pre.account ? { id: pre.account.id, partition: pre.account.partition } : {}) });
+      const bootstrap = autoscalerRole ? { clusterAutoscalerRoleArn: autoscalerRole } : {};
+      return { ctx, registry: awsTaskRegistry(), tasks, region, cluster, diagnostics: pre.diagnostics, bootstrap };
     },
     model,
     deletion: awsDeletion,

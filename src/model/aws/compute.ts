@@ -88,7 +88,7 @@ function bootstrapInput(m: AwsModelContext, ig: InstanceGroup): NodeBootstrapInp
   };
 }
 
-/** The autoscaler's own role's ARN, when it has one (the account is pre-flight's; absent where the model is built without it). */
+/** The autoscaler's own role's ARN, when it has one (the account is pre-flight's; absent where the model is built without it). update's prepare hands the same ARN to the bootstrap writer (src/cloud/aws/provider.ts). */
 function autoscalerRender(m: AwsModelContext): ClusterAutoscalerRenderOptions {
   const roleArn = clusterAutoscalerRoleArn(m.cluster.spec, m.name, { ...(m.input.accountId ? { id: m.input.accountId } : {}), ...(m.input.partition ? { partition: m.input.partition } : {}) });
   return roleArn ? { roleArn } : {};
