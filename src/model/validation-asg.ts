@@ -39,6 +39,9 @@ export function maxInstanceLifetimeSeconds(s: InstanceGroupSpec): number | undef
 }
 
 export function validateAsgFields(r: Reporter, s: InstanceGroupSpec, at: (f: string) => string, cloud: string | undefined): void {
+  if (cloud !== 'gce' && s.gcpProvisioningModel != null) {
+    r.warn('FieldNotActedOn', at('spec.gcpProvisioningModel'), `a kops field that kops-ts acts on only on GCE; kept as is on ${cloud ?? 'this cloud'}`, 'remove it');
+  }
   if (cloud !== 'aws') {
     for (const f of AWS_ONLY) {
       if (s[f] != null) r.warn('FieldNotActedOn', at(`spec.${f}`), `a kops field that kops-ts acts on only on AWS; kept as is on ${cloud ?? 'this cloud'}`, 'remove it');

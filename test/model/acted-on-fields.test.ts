@@ -383,6 +383,8 @@ const TESTED_ELSEWHERE: Record<string, string> = {
   ),
   'InstanceGroup spec.autoscale': 'test/cloudup/update-cluster-autoscaler.test.ts',
   'InstanceGroup spec.autoscalePriority': 'test/bootstrap/cluster-autoscaler.test.ts',
+  // GCE: Spot VMs in the group's instance template.
+  'InstanceGroup spec.gcpProvisioningModel': 'test/model/gce/builders.test.ts',
   // rolling-update cluster: each group's surge, unavailability and whether it is replaced.
   ...Object.fromEntries(
     ['drainAndTerminate', 'maxUnavailable', 'maxSurge'].flatMap((f) => [`Cluster spec.rollingUpdate.${f}`, `InstanceGroup spec.rollingUpdate.${f}`].map((k) => [k, 'test/cli/rolling-update.test.ts'])),

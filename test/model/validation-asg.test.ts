@@ -134,3 +134,21 @@ describe('the autoscaling-group fields on GCE', () => {
     );
   });
 });
+
+describe('gcpProvisioningModel', () => {
+  const yaml = (v: string) => `apiVersion: kops.k8s.io/v1alpha2\nkind: InstanceGroup\nmetadata:\n  name: g\nspec:\n  role: Node\n  gcpProvisioningModel: ${v}\n`;
+
+  it("takes kops's two values and refuses others at their path, naming both", () => {
+    for (const v of ['SPOT', 'STANDARD']) expect(parseManifests(yaml(v), 'g.yaml').diagnostics).toEqual([]);
+    const bad = parseManifests(yaml('spot'), 'g.yaml').diagnostics.find((d) => d.severity === 'error');
+    expect(bad).toMatchObject({ code: 'InvalidFieldValue', path: expect.stringContaining('spec.gcpProvisioningModel') });
+    expect(bad?.summary).toContain('is not one of STANDARD, SPOT');
+  });
+
+  it('is acted on on GCE; kept with a warning on AWS', () => {
+    expect(diagnostics({ gcpProvisioningModel: 'SPOT' }).filter((d) => d.code === 'FieldNotActedOn').map((d) => d.path)).toEqual(['InstanceGroup/g spec.gcpProvisioningModel']);
+    const r = newCluster({ name: 'g.example.com', zones: ['us-central1-a'], project: 'my-project' });
+    r.instanceGroups.find((g) => g.spec.role === 'Node')!.spec.gcpProvisioningModel = 'SPOT';
+    expect(validateCluster(r.cluster, r.instanceGroups).filter((d) => d.severity === 'error' || d.code === 'FieldNotActedOn')).toEqual([]);
+  });
+});

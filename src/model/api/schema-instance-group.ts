@@ -24,7 +24,7 @@ const IG_KOPS_ONLY = [
   'manager',
   'spotDurationInMinutes',
   'compressUserData',
-  'updatePolicy', 'warmPool', 'guestAccelerators', 'gcpProvisioningModel',
+  'updatePolicy', 'warmPool', 'guestAccelerators',
 ];
 
 export const INSTANCE_GROUP_SPEC: ObjectShape = obj(
@@ -97,6 +97,8 @@ export const INSTANCE_GROUP_SPEC: ObjectShape = obj(
     // The cluster autoscaler's (src/model/cluster-autoscaler.ts): kept with a warning when it is not enabled.
     autoscale: bool,
     autoscalePriority: int32,
+    // GCE: Spot instances (the instance template's scheduling); kept with a warning elsewhere (validation-asg.ts).
+    gcpProvisioningModel: enumOf('STANDARD', 'SPOT'),
   },
   IG_KOPS_ONLY,
 );

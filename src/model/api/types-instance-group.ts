@@ -66,6 +66,8 @@ export interface InstanceGroupSpec {
   detailedInstanceMonitoring?: boolean;
   /** AWS: the CPU credit option of burstable instance types (the launch template's CreditSpecification). */
   cpuCredits?: 'standard' | 'unlimited';
+  /** GCE: `SPOT` runs the group's instances as Spot VMs (preemptible, no restart, terminated on host maintenance); `STANDARD` (the default) as standard ones. */
+  gcpProvisioningModel?: 'STANDARD' | 'SPOT';
   /** AWS: the instances' tenancy (the launch template's Placement.Tenancy). */
   tenancy?: 'default' | 'dedicated' | 'host';
   /** AWS: an instance profile the user owns (ARN), used instead of the role's; kops-ts builds no IAM for the group. */

@@ -135,6 +135,8 @@ function template(m: GceModelContext, ig: InstanceGroup): GceInstanceTemplateDes
     metadata,
     // The role's account (kops's ServiceAccountsBuilder), or the legacy single account.
     serviceAccount: { email: serviceAccountOf(m, ig), scopes },
+    // kops's gcpProvisioningModel: SPOT is a preemptible Spot VM (kops's autoscalinggroup.go).
+    ...(ig.spec.gcpProvisioningModel === 'SPOT' ? { preemptible: true, provisioningModel: 'SPOT' as const } : {}),
     shieldedVm: { secureBoot: false, vtpm: true, integrityMonitoring: true },
   };
 }

@@ -9,7 +9,7 @@
  * Properties as kops sets them: machine type, boot disk (image, size, type), the subnetwork with
  * an ephemeral external IP in public topology, network tags for the firewall rules, labels
  * (cluster, role, instance group), metadata with the bootstrap script, the service account and
- * scopes, scheduling (preemptible), Shielded VM.
+ * scopes, scheduling (preemptible, or Spot: kops's `buildScheduling`), Shielded VM.
  *
  * Found by the cluster label (`properties.labels`) with one list shared by find and findOrphans.
  * Compute methods: instanceTemplates.list (filter by cluster label), insert, get, delete.
@@ -41,6 +41,8 @@ export interface GceInstanceTemplateActual {
   readonly metadata: Readonly<Record<string, string>>;
   readonly serviceAccount: { readonly email: string; readonly scopes: readonly string[] };
   readonly preemptible: boolean;
+  /** `SPOT` for a Spot template; absent for a standard one (GCE answers `STANDARD`, or nothing). */
+  readonly provisioningModel?: 'SPOT';
   readonly shieldedVm?: { readonly secureBoot: boolean; readonly vtpm: boolean; readonly integrityMonitoring: boolean };
   /** Set by `find` for a template with the task's full name that lacks the cluster label (never adopted). */
   readonly notOurs?: NotOurs;
@@ -110,12 +112,14 @@ function toActual(t: ApiTemplate): GceInstanceTemplateActual {
     metadata,
     serviceAccount: { email: sa?.email ?? '', scopes: [...(sa?.scopes ?? [])].sort() },
     preemptible: p.scheduling?.preemptible ?? false,
+    ...(p.scheduling?.provisioningModel === 'SPOT' ? { provisioningModel: 'SPOT' as const } : {}),
     ...(sh ? { shieldedVm: { secureBoot: sh.enableSecureBoot ?? false, vtpm: sh.enableVtpm ?? false, integrityMonitoring: sh.enableIntegrityMonitoring ?? false } } : {}),
   };
 }
 
 function properties(d: GceInstanceTemplateDesired, refs: RefResolver): protos.google.cloud.compute.v1.IInstanceProperties {
-  const preemptible = d.preemptible ?? false;
+  const spot = d.provisioningModel === 'SPOT';
+  const preemptible = spot || (d.preemptible ?? false);
   return {
     machineType: d.machineType,
     canIpForward: d.canIpForward,
@@ -137,7 +141,7 @@ function properties(d: GceInstanceTemplateDesired, refs: RefResolver): protos.go
       },
     ],
     serviceAccounts: [{ email: d.serviceAccount.email, scopes: [...d.serviceAccount.scopes].sort() }],
-    scheduling: { preemptible, automaticRestart: !preemptible, onHostMaintenance: preemptible ? 'TERMINATE' : 'MIGRATE' },
+    scheduling: { preemptible, automaticRestart: !preemptible, onHostMaintenance: preemptible ? 'TERMINATE' : 'MIGRATE', ...(spot ? { provisioningModel: 'SPOT' } : {}) },
     ...(d.shieldedVm
       ? { shieldedInstanceConfig: { enableSecureBoot: d.shieldedVm.secureBoot, enableVtpm: d.shieldedVm.vtpm, enableIntegrityMonitoring: d.shieldedVm.integrityMonitoring } }
       : {}),
@@ -196,6 +200,7 @@ export const instanceTemplateKind: TaskKind<GceInstanceTemplateDesired, GceInsta
     ...metadataView(d.metadata),
     serviceAccount: { email: d.serviceAccount.email, scopes: [...d.serviceAccount.scopes].sort() },
     preemptible: d.preemptible ?? false,
+    ...(d.provisioningModel ? { provisioningModel: d.provisioningModel } : {}),
     shieldedVm: d.shieldedVm,
   }),
   actualView: (a) => ({
@@ -210,6 +215,7 @@ export const instanceTemplateKind: TaskKind<GceInstanceTemplateDesired, GceInsta
     ...metadataView(a.metadata),
     serviceAccount: a.serviceAccount,
     preemptible: a.preemptible,
+    ...(a.provisioningModel ? { provisioningModel: a.provisioningModel } : {}),
     shieldedVm: a.shieldedVm,
   }),
 

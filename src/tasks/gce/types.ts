@@ -173,6 +173,11 @@ export interface GceInstanceTemplateDesired {
   /** Service account email (`default` for the project's default) and scopes. */
   readonly serviceAccount: { readonly email: string; readonly scopes: readonly string[] };
   readonly preemptible?: boolean;
+  /**
+   * `SPOT`: Spot VMs (kops's `gcpProvisioningModel: SPOT`), preemptible too. Absent: standard, and
+   * absent from the name's hash, so that standard templates keep their names.
+   */
+  readonly provisioningModel?: 'SPOT';
   /** Shielded VM: secure boot, vTPM, integrity monitoring. */
   readonly shieldedVm?: { readonly secureBoot: boolean; readonly vtpm: boolean; readonly integrityMonitoring: boolean };
 }

@@ -162,6 +162,22 @@ describe('GCE firewall rules, as kops makes them', () => {
     expect(ofKind(tasks, GCE_KINDS.firewallRule).map((t) => t.name).filter((n) => n.startsWith('nodeport') || n.startsWith('pod-cidrs'))).toEqual([]);
   });
 
+  it("runs a group with gcpProvisioningModel SPOT as Spot VMs (preemptible too, as kops does) and leaves the others' templates, names included, as they were", () => {
+    const plain = tasksOf(REFERENCE['minimal']!);
+    const spot = tasksOf(REFERENCE['minimal']!, (_c, igs) => {
+      const nodes = igs.find((g) => g.spec.role === 'Node')!;
+      nodes.spec.gcpProvisioningModel = 'SPOT';
+      igs.find((g) => g.spec.role !== 'Node')!.spec.gcpProvisioningModel = 'STANDARD';
+    });
+    const templates = (ts: readonly Task[]) => ofKind<GceInstanceTemplateDesired>(ts, GCE_KINDS.instanceTemplate);
+    const node = (ts: readonly Task[]) => templates(ts).find((x) => x.desired.labels['k8s-io-instance-group']?.startsWith('nodes'))!.desired;
+    const other = (ts: readonly Task[]) => templates(ts).find((x) => !x.desired.labels['k8s-io-instance-group']?.startsWith('nodes'))!.desired;
+    expect(node(spot)).toMatchObject({ preemptible: true, provisioningModel: 'SPOT' });
+    expect(node(plain).provisioningModel).toBeUndefined();
+    expect(node(plain).preemptible).toBeUndefined();
+    expect(other(spot)).toEqual(other(plain));
+  });
+
   it('follows the spec: restricted SSH and API ranges, node ports when asked, pod ranges under IP alias, SSH through a bastion', () => {
     const t = tasksOf(REFERENCE['minimal']!, (c, igs) => {
       c.spec.sshAccess = ['203.0.113.0/24'];

@@ -93,6 +93,23 @@ describe('InstanceTemplate and InstanceGroupManager', () => {
     expect(inst?.labels).toEqual(tpl.desired.labels);
   });
 
+  it('a Spot template (kops\'s gcpProvisioningModel SPOT) is created with Spot scheduling, read back as Spot, and idempotent', async () => {
+    const refs = staticRefs(await networkOutputs());
+    const tpl = templateTask('spot', { preemptible: true, provisioningModel: 'SPOT' });
+    const { outputs } = await expectIdempotent(t, instanceTemplateKind, [tpl], refs);
+    const full = outputs[`InstanceTemplate/spot-${SAFE}`]?.name ?? '';
+    expect(full).not.toBe(templateName(templateTask('spot').desired));
+    const props = t.fake.get(PROJECT, 'global', 'instanceTemplates', full)?.properties as Record<string, unknown>;
+    expect(props.scheduling).toEqual({ preemptible: true, automaticRestart: false, onHostMaintenance: 'TERMINATE', provisioningModel: 'SPOT' });
+    const standard = templateTask('std');
+    const std = await expectIdempotent(t, instanceTemplateKind, [standard], refs);
+    const stdProps = t.fake.get(PROJECT, 'global', 'instanceTemplates', std.outputs[`InstanceTemplate/std-${SAFE}`]?.name ?? '')?.properties as Record<string, unknown>;
+    expect(stdProps.scheduling).toEqual({ preemptible: false, automaticRestart: true, onHostMaintenance: 'MIGRATE' });
+    // The templates of the other cases here are counted as orphans: these go.
+    const found = await instanceTemplateKind.find(t.ctx(), [tpl, standard]);
+    for (const a of found.values()) await instanceTemplateKind.delete!(t.ctx(), a);
+  });
+
   it('a machine-type change is a new template; the MIG switches in place, the old template becomes an orphan', async () => {
     const net = await networkOutputs();
     const refs = staticRefs(net);
