@@ -10,7 +10,7 @@
  */
 import type { InstanceGroupSpec } from './api/types.js';
 import { parseDuration } from '../text/duration.js';
-import type { Reporter } from './validation-util.js';
+import { warnOtherCloud, type Reporter } from './validation-util.js';
 
 /** AWS's scaling processes (API_SuspendProcesses, ScalingProcesses). */
 export const SCALING_PROCESSES = [
@@ -40,11 +40,11 @@ export function maxInstanceLifetimeSeconds(s: InstanceGroupSpec): number | undef
 
 export function validateAsgFields(r: Reporter, s: InstanceGroupSpec, at: (f: string) => string, cloud: string | undefined): void {
   if (cloud !== 'gce' && s.gcpProvisioningModel != null) {
-    r.warn('FieldNotActedOn', at('spec.gcpProvisioningModel'), `a kops field that kops-ts acts on only on GCE; kept as is on ${cloud ?? 'this cloud'}`, 'remove it');
+    warnOtherCloud(r, at('spec.gcpProvisioningModel'), 'GCE', cloud);
   }
   if (cloud !== 'aws') {
     for (const f of AWS_ONLY) {
-      if (s[f] != null) r.warn('FieldNotActedOn', at(`spec.${f}`), `a kops field that kops-ts acts on only on AWS; kept as is on ${cloud ?? 'this cloud'}`, 'remove it');
+      if (s[f] != null) warnOtherCloud(r, at(`spec.${f}`), 'AWS', cloud);
     }
     return;
   }

@@ -19,7 +19,7 @@ import { iamName, roleGroupPrefix } from './aws/names.js';
 import {
   ALL_POLICY_ROLE_KEYS, POLICY_ARN, POLICY_ROLE_KEYS, isWildcardGrant, parseAdditionalPolicy, prefixOfRoleKey, type RolePrefix,
 } from './aws/iam-spec-policies.js';
-import type { Reporter } from './validation-util.js';
+import { warnOtherCloud, type Reporter } from './validation-util.js';
 
 const FIELDS = ['additionalPolicies', 'externalPolicies'] as const;
 /** IAM's default quota of managed policies attached to one role (adjustable in Service Quotas). */
@@ -30,10 +30,10 @@ export function validateIamPolicies(r: Reporter, spec: ClusterSpec, igs: readonl
   if (cloud !== 'aws') {
     for (const f of FIELDS) {
       if (spec[f] != null && Object.keys(spec[f]).length > 0) {
-        r.warn('FieldNotActedOn', `spec.${f}`, `a kops field that kops-ts acts on only on AWS; kept as is on ${cloud ?? 'this cloud'}`, 'remove it');
+        warnOtherCloud(r, `spec.${f}`, 'AWS', cloud);
       }
     }
-    if (boundary) r.warn('FieldNotActedOn', 'spec.iam.permissionsBoundary', `a kops field that kops-ts acts on only on AWS; kept as is on ${cloud ?? 'this cloud'}`, 'remove it');
+    if (boundary) warnOtherCloud(r, 'spec.iam.permissionsBoundary', 'AWS', cloud);
     return;
   }
   if (typeof boundary === 'string' && boundary !== '' && !POLICY_ARN.test(boundary)) {

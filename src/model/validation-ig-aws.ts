@@ -13,7 +13,7 @@
  * On any other cloud they are kept with a FieldNotActedOn warning each (as validation-asg.ts does).
  */
 import { normalizeRole, type InstanceGroup, type InstanceGroupSpec } from './api/types.js';
-import { igPath, type Reporter } from './validation-util.js';
+import { igPath, warnOtherCloud, type Reporter } from './validation-util.js';
 import { iamName } from './aws/names.js';
 
 /** kops's check (arn.Parse, resource `instance-profile/...`), with IAM's name characters. */
@@ -26,7 +26,7 @@ const AWS_ONLY = ['securityGroupOverride', 'rootVolumeOptimization', 'instanceIn
 export function validateIgAwsFields(r: Reporter, s: InstanceGroupSpec, at: (f: string) => string, cloud: string | undefined): void {
   if (cloud !== 'aws') {
     const fields = [...AWS_ONLY.filter((f) => s[f] != null), ...(s.iam?.profile != null ? ['iam.profile'] : []), ...(s.rootVolume?.optimization != null ? ['rootVolume.optimization'] : [])];
-    for (const f of fields) r.warn('FieldNotActedOn', at(`spec.${f}`), `a kops field that kops-ts acts on only on AWS; kept as is on ${cloud ?? 'this cloud'}`, 'remove it');
+    for (const f of fields) warnOtherCloud(r, at(`spec.${f}`), 'AWS', cloud);
     return;
   }
   const profile = s.iam?.profile;

@@ -7,7 +7,7 @@
  * on any other cloud they are kept with a FieldNotActedOn warning, as before.
  */
 import type { InstanceGroupSpec } from './api/types.js';
-import type { Reporter } from './validation-util.js';
+import { warnOtherCloud, type Reporter } from './validation-util.js';
 
 /** kops's `SpotAllocationStrategies` (pkg/apis/kops/instancegroup.go). */
 export const SPOT_ALLOCATION_STRATEGIES = ['lowest-price', 'diversified', 'capacity-optimized', 'capacity-optimized-prioritized', 'price-capacity-optimized'];
@@ -23,8 +23,8 @@ const PRICE = /^\d+(\.\d+)?$/;
 export function validateSpot(r: Reporter, s: InstanceGroupSpec, at: (f: string) => string, cloud: string | undefined): void {
   const mixed = s.mixedInstancesPolicy;
   if (cloud !== 'aws') {
-    if (mixed !== undefined) r.warn('FieldNotActedOn', at('spec.mixedInstancesPolicy'), `a kops field that kops-ts acts on only on AWS; kept as is on ${cloud ?? 'this cloud'}`, 'remove it, or use spec.machineType');
-    if (s.maxPrice !== undefined) r.warn('FieldNotActedOn', at('spec.maxPrice'), `a kops field that kops-ts acts on only on AWS; kept as is on ${cloud ?? 'this cloud'}`, 'remove it');
+    if (mixed !== undefined) warnOtherCloud(r, at('spec.mixedInstancesPolicy'), 'AWS', cloud, 'remove it, or use spec.machineType');
+    if (s.maxPrice !== undefined) warnOtherCloud(r, at('spec.maxPrice'), 'AWS', cloud);
     return;
   }
   if (s.maxPrice !== undefined && (!PRICE.test(s.maxPrice) || Number(s.maxPrice) <= 0)) {

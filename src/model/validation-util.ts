@@ -18,6 +18,11 @@ export function reporter(file: string | undefined, out: Diagnostic[] = []): Repo
   };
 }
 
+/** A kops field kops-ts acts on only on `onlyOn`, present on another cloud: kept as is, with a warning. */
+export function warnOtherCloud(r: Reporter, path: string, onlyOn: 'AWS' | 'GCE', cloud: string | undefined, hint = 'remove it'): void {
+  r.warn('FieldNotActedOn', path, `a kops field that kops-ts acts on only on ${onlyOn}; kept as is on ${cloud ?? 'this cloud'}`, hint);
+}
+
 /** DNS-1123 label: lower-case alphanumerics and '-', 1-63 long, alphanumeric at both ends. */
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 

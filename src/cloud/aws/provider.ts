@@ -221,7 +221,7 @@ export function awsCloud(opts: CloudOptions = {}): Cloud<AwsTaskContext> {
       const tasks = buildAwsTasks({ ...awsBuilderInput(input, cluster), ...account });
       const ctx: AwsTaskContext = { clients, clusterName: input.clusterName, region, once: newMemo() };
       // The same derivation the model's launch templates digest (src/model/aws/compute.ts).
-      const autoscalerRole = clusterAutoscalerRoleArn(cluster.spec, input.clusterName, { ...(pre.account ? { id: pre.account.id, partition: pre.account.partition } : {}) });
+      const autoscalerRole = clusterAutoscalerRoleArn(cluster.spec, input.clusterName, pre.account ?? {});
       const bootstrap = autoscalerRole ? { clusterAutoscalerRoleArn: autoscalerRole } : {};
       return { ctx, registry: awsTaskRegistry(), tasks, region, cluster, diagnostics: pre.diagnostics, bootstrap };
     },
